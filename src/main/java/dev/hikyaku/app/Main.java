@@ -1,0 +1,100 @@
+package dev.hikyaku.app;
+
+import dev.hikyaku.config.ConfigException;
+import dev.hikyaku.config.ConfigLoader;
+import dev.hikyaku.config.HikyakuConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code hikyaku}: the server and its admin commands. */
+@Command(
+    name = "hikyaku",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Mail submission and relay server.",
+    subcommands = {Main.Serve.class, QueueCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          // Expected failures (bad config, port in use) get one clear line, not a stack trace.
+          if (e instanceof UserError || e instanceof ConfigException || e instanceof Server.StartupException) {
+            cmd.getErr().println("hikyaku: " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        });
+    return commandLine;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The config from --config, or the embedded defaults. */
+  static HikyakuConfig loadConfig(Path file) throws ConfigException {
+    return file == null ? ConfigLoader.defaults() : ConfigLoader.load(file);
+  }
+
+  /** A failure the user can fix, reported as one line. */
+  static final class UserError extends Exception {
+    UserError(String message) {
+      super(message);
+    }
+  }
+
+  @Command(name = "serve", description = "Run the server (listeners on 25, 587 and 465 by default).")
+  static final class Serve implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file; without it, the embedded defaults.")
+    Path config;
+
+    @Option(
+        names = "--ports",
+        paramLabel = "ROLE=PORT,...",
+        description = "Override listener ports, e.g. relay=2525,submission=2587,submissions=2465.")
+    String ports;
+
+    @Override
+    public Integer call() throws Exception {
+      HikyakuConfig effective = loadConfig(config);
+      if (ports != null) {
+        effective = effective.withPorts(ConfigLoader.parsePorts(ports));
+      }
+      Server server = Server.start(effective);
+      server.tls().reloadOnHangupSignal();
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    server.close();
+                    stopped.countDown();
+                  },
+                  "shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"hikyaku " + (version == null ? "development build" : version)};
+    }
+  }
+}

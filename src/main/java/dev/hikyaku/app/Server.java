@@ -1,0 +1,259 @@
+package dev.hikyaku.app;
+
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.events.EventSink;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.events.LogSink;
+import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.net.ConnectionPermits;
+import dev.hikyaku.net.Listener;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.SocketTransport;
+import dev.hikyaku.net.TlsContexts;
+import dev.hikyaku.net.TlsSetupException;
+import dev.hikyaku.policy.PolicyChain;
+import dev.hikyaku.policy.RelayRule;
+import dev.hikyaku.protocol.Replies;
+import dev.hikyaku.protocol.Reply;
+import dev.hikyaku.session.SessionSettings;
+import dev.hikyaku.session.Sessions;
+import dev.hikyaku.session.SmtpSession;
+import dev.hikyaku.store.Store;
+import dev.hikyaku.store.StoreException;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running Hikyaku: every part, wired by hand, with one lifecycle. */
+public final class Server implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Server.class);
+
+  private final HikyakuConfig config;
+  private final TlsContexts tls;
+  private final Store store;
+  private final Sessions sessions;
+  private final List<Listener> listeners;
+  private boolean isClosed;
+
+  private Server(
+      HikyakuConfig config, TlsContexts tls, Store store, Sessions sessions, List<Listener> listeners) {
+    this.config = config;
+    this.tls = tls;
+    this.store = store;
+    this.sessions = sessions;
+    this.listeners = listeners;
+  }
+
+  /** Starts a server on the config. */
+  public static Server start(HikyakuConfig config) throws StartupException {
+    return start(config, UnaryOperator.identity(), List.of());
+  }
+
+  /**
+   * Starts a server with per-listener session settings adjusted by {@code sessionSettings} (a test
+   * seam: tests give a listener an assumed principal until SMTP AUTH exists) and extra event sinks.
+   */
+  public static Server start(
+      HikyakuConfig config, UnaryOperator<SessionSettings> sessionSettings, List<EventSink> extraSinks)
+      throws StartupException {
+    Clock clock = Clock.systemUTC();
+    Path data = config.dataDirectory();
+    try {
+      Files.createDirectories(data);
+    } catch (IOException e) {
+      throw new StartupException("cannot create data-directory " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+    TlsContexts tls = openTls(config);
+    Store store;
+    try {
+      store = Store.openSqlite(data, clock);
+    } catch (StoreException e) {
+      tls.close();
+      throw new StartupException("cannot open the store in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+    List<EventSink> sinks = new ArrayList<>();
+    sinks.add(new LogSink());
+    sinks.addAll(extraSinks);
+    Events events = new Events(sinks);
+    MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), clock, new SecureRandom(), events);
+    PolicyChain policy = new PolicyChain(List.of(new RelayRule(new HashSet<>(config.hostedDomains()))));
+    ConnectionPermits permits =
+        new ConnectionPermits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient());
+    Sessions sessions = new Sessions();
+    AtomicLong sessionCounter = new AtomicLong();
+    String bootId = Long.toString(clock.millis(), 36);
+    List<Listener> listeners = new ArrayList<>();
+    try {
+      for (ListenerConfig listener : config.listeners()) {
+        SessionSettings settings = sessionSettings.apply(settingsFor(config, listener));
+        Listener.ConnectionHandler handler =
+            (socket, permit) -> {
+              try (permit) {
+                String sessionId = bootId + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
+                serve(socket, tls, settings, policy, intake, events, clock, sessions, sessionId);
+              }
+            };
+        listeners.add(
+            Listener.bind(
+                listener.name(),
+                listener.role(),
+                listener.address(),
+                listener.port(),
+                permits,
+                refusal -> refusalLine(config.hostname(), refusal),
+                handler));
+      }
+    } catch (Listener.BindFailure e) {
+      listeners.forEach(Listener::close);
+      store.close();
+      tls.close();
+      throw new StartupException(e.getMessage(), e);
+    }
+    listeners.forEach(Listener::start);
+    for (Listener listener : listeners) {
+      log.info(
+          "listening on {}:{} as {} ({})",
+          listener.address().getHostAddress(),
+          listener.port(),
+          listener.name(),
+          listener.role().configName());
+    }
+    return new Server(config, tls, store, sessions, listeners);
+  }
+
+  private static void serve(
+      Socket socket,
+      TlsContexts tls,
+      SessionSettings settings,
+      PolicyChain policy,
+      MessageIntake intake,
+      Events events,
+      Clock clock,
+      Sessions sessions,
+      String sessionId) {
+    SocketTransport transport;
+    try {
+      transport = new SocketTransport(socket, tls);
+    } catch (IOException e) {
+      closeQuietly(socket);
+      return;
+    }
+    new SmtpSession(sessionId, transport, settings, policy, intake, events, clock, sessions).run();
+  }
+
+  private static byte[] refusalLine(String hostname, ConnectionPermits.Refusal refusal) {
+    Reply reply =
+        switch (refusal) {
+          case TOTAL_LIMIT -> Replies.tooManyConnections(hostname);
+          case CLIENT_LIMIT -> Replies.tooManyConnectionsFromClient(hostname);
+        };
+    return reply.toBytes();
+  }
+
+  static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig listener) {
+    var limits = config.limits();
+    return new SessionSettings(
+        config.hostname(),
+        listener.name(),
+        listener.role(),
+        limits.maxMessageSize(),
+        limits.maxRecipients(),
+        limits.maxErrors(),
+        listener.greetingDelay(),
+        limits.commandTimeout(),
+        limits.dataTimeout(),
+        limits.tlsHandshakeTimeout(),
+        Optional.empty());
+  }
+
+  private static TlsContexts openTls(HikyakuConfig config) throws StartupException {
+    var tlsConfig = config.tls();
+    try {
+      if (tlsConfig.certificate().isPresent()) {
+        return TlsContexts.fromPem(
+            tlsConfig.certificate().get(), tlsConfig.privateKey().orElseThrow(), tlsConfig.reloadCheckInterval());
+      }
+      return TlsContexts.selfSigned(
+          config.hostname(), config.dataDirectory().resolve("tls"), tlsConfig.reloadCheckInterval());
+    } catch (TlsSetupException e) {
+      throw new StartupException("TLS: " + e.getMessage(), e);
+    }
+  }
+
+  /** The port a listener is bound to (the real one when the config said 0). */
+  public int port(ListenerRole role) {
+    return listeners.stream()
+        .filter(l -> l.role() == role)
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no listener with role " + role))
+        .port();
+  }
+
+  public List<Listener> listeners() {
+    return listeners;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public TlsContexts tls() {
+    return tls;
+  }
+
+  public HikyakuConfig config() {
+    return config;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let sessions finish what they are doing within the grace
+   * period (idle ones get 421 4.3.2), then close the store, which completes any pending commit.
+   */
+  @Override
+  public void close() {
+    if (isClosed) {
+      return;
+    }
+    isClosed = true;
+    listeners.forEach(Listener::close);
+    try {
+      boolean isClean = sessions.drain(config.limits().shutdownGrace());
+      if (!isClean) {
+        log.warn("shutdown grace period over; cut off the remaining sessions");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+    tls.close();
+    log.info("stopped");
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Nothing to do.
+    }
+  }
+
+  /** The server could not start; the message says what to fix. */
+  public static final class StartupException extends Exception {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

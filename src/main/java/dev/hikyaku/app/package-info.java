@@ -1,0 +1,6 @@
+/**
+ * Start-up and wiring: {@link dev.hikyaku.app.Main} parses the command line, {@link
+ * dev.hikyaku.app.Server} builds every part by hand from the config (no DI container) and owns the
+ * lifecycle: bind, serve, drain on shutdown, close the store last so nothing accepted is lost.
+ */
+package dev.hikyaku.app;

@@ -1,0 +1,39 @@
+package dev.hikyaku.events;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The catalogue of things that happen. Each record carries its time and its own facts. */
+public sealed interface Event {
+
+  Instant at();
+
+  /** A client connected to a listener and was given a session. */
+  record ConnectionOpened(Instant at, String sessionId, String listener, String client) implements Event {}
+
+  /** A connection was refused before a session started (limits). */
+  record ConnectionRefused(Instant at, String listener, String client, String reason) implements Event {}
+
+  /** A session ended; {@code reason} says how (quit, timeout, errors, shutdown, eof, io). */
+  record ConnectionClosed(Instant at, String sessionId, String reason, long durationMillis) implements Event {}
+
+  record TlsEstablished(Instant at, String sessionId, String protocol, String cipherSuite) implements Event {}
+
+  /** A TLS handshake failed; {@code reason} is the JSSE message (never key material). */
+  record TlsFailed(Instant at, String sessionId, String reason) implements Event {}
+
+  /** A client broke the protocol in a way a defence noticed (smuggling attempt, early talker, ...). */
+  record ProtocolViolation(Instant at, String sessionId, String client, String kind) implements Event {}
+
+  /** A recipient was refused by policy (relay denial and the like). */
+  record RecipientRejected(Instant at, String sessionId, String client, String recipient, String reply, String reason)
+      implements Event {}
+
+  /** A message was refused after its data was read. */
+  record MessageRejected(Instant at, String sessionId, String client, String reply, String reason) implements Event {}
+
+  /** A message is committed to the queue. */
+  record MessageAccepted(
+      Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size)
+      implements Event {}
+}

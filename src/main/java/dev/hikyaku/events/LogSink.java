@@ -1,0 +1,25 @@
+package dev.hikyaku.events;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes every event as one log line under the logger {@code hikyaku.events}. */
+public final class LogSink implements EventSink {
+
+  private static final Logger log = LoggerFactory.getLogger("hikyaku.events");
+
+  @Override
+  public void accept(Event event) {
+    switch (event) {
+      case Event.ConnectionRefused e -> log.warn("{}", e);
+      case Event.ProtocolViolation e -> log.warn("{}", e);
+      case Event.TlsFailed e -> log.info("{}", e);
+      case Event.RecipientRejected e -> log.info("{}", e);
+      case Event.MessageRejected e -> log.info("{}", e);
+      case Event.ConnectionOpened e -> log.debug("{}", e);
+      case Event.ConnectionClosed e -> log.debug("{}", e);
+      case Event.TlsEstablished e -> log.debug("{}", e);
+      case Event.MessageAccepted e -> log.info("{}", e);
+    }
+  }
+}

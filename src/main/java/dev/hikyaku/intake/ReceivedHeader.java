@@ -1,0 +1,48 @@
+package dev.hikyaku.intake;
+
+import dev.hikyaku.protocol.Envelope;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The Received trace header (RFC 5321 §4.4), folded as RFC 5322 §2.2.3 allows, with the protocol
+ * named as RFC 3848 and RFC 6531 §3.7.3 register it (ESMTP, ESMTPS, ESMTPA, ESMTPSA, UTF8SMTP...).
+ */
+final class ReceivedHeader {
+
+  // RFC 5322 §3.3 date-time with a numeric zone.
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US).withZone(ZoneOffset.UTC);
+
+  private ReceivedHeader() {}
+
+  static byte[] of(MessageSource.Smtp source, String hostname, String queueId, Envelope envelope, Instant at) {
+    StringBuilder header = new StringBuilder(256);
+    String address = source.client().getAddress().getHostAddress();
+    String literal = source.client().getAddress() instanceof java.net.Inet6Address ? "[IPv6:" + address + "]" : "[" + address + "]";
+    // From-domain = "FROM" FWS Extended-Domain; TCP-info holds the address we saw.
+    header.append("Received: from ").append(source.heloName()).append(" (").append(literal).append(")\r\n");
+    header.append("\tby ").append(hostname).append(" (Hikyaku) with ").append(protocol(source, envelope));
+    header.append(" id ").append(queueId);
+    source
+        .tls()
+        .ifPresent(tls -> header.append("\r\n\t(using ").append(tls.protocol()).append(" with cipher ").append(tls.cipherSuite()).append(')'));
+    // RFC 5321 §7.6: naming one recipient is fine; naming several would disclose Bcc recipients.
+    if (envelope.recipients().size() == 1) {
+      header.append("\r\n\tfor ").append(envelope.recipients().getFirst().to());
+    }
+    header.append("; ").append(DATE.format(at)).append("\r\n");
+    return header.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String protocol(MessageSource.Smtp source, Envelope envelope) {
+    String base = envelope.params().isSmtpUtf8() ? "UTF8SMTP" : source.isEsmtp() ? "ESMTP" : "SMTP";
+    if (base.equals("SMTP")) {
+      return base; // RFC 3848 registers S and A suffixes for ESMTP only
+    }
+    return base + (source.tls().isPresent() ? "S" : "") + (source.principal().isPresent() ? "A" : "");
+  }
+}

@@ -1,0 +1,16 @@
+package dev.hikyaku.policy;
+
+import dev.hikyaku.auth.Principal;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.ForwardPath;
+import dev.hikyaku.protocol.ReversePath;
+import java.net.InetAddress;
+import java.util.Optional;
+
+/** What a rule may look at when a RCPT arrives. */
+public record RecipientCheck(
+    ListenerRole role,
+    InetAddress client,
+    Optional<Principal> principal,
+    ReversePath sender,
+    ForwardPath recipient) {}

@@ -1,0 +1,241 @@
+package dev.hikyaku.protocol;
+
+import dev.hikyaku.protocol.PathSyntax.PathException;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns one command line (without its CRLF) into a {@link Parse}. Pure: the same line and the same
+ * announced extensions always give the same result.
+ */
+public final class CommandParser {
+
+  private CommandParser() {}
+
+  // RFC 5321 §4.1.1.1 allows a domain or an address literal; real clients also send NetBIOS-style
+  // names with underscores, so the check is on characters, not on DNS label rules.
+  private static final Pattern HELO_NAME = Pattern.compile("[A-Za-z0-9._-]{1,255}|\\[[0-9A-Za-z:.]{1,64}\\]");
+  // RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+  private static final Pattern ESMTP_KEYWORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
+  // RFC 4954 §4 / RFC 4422 §3.1: sasl-mech = 1*20mech-char
+  private static final Pattern SASL_MECH = Pattern.compile("[A-Za-z0-9_-]{1,20}");
+  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
+
+  /**
+   * @param extensions the extensions announced to this client; parameters of others are refused
+   */
+  public static Parse parse(String line, Set<Extension> extensions) {
+    int space = line.indexOf(' ');
+    String word = space < 0 ? line : line.substring(0, space);
+    String argument = space < 0 ? "" : line.substring(space + 1);
+    Verb verb = Verb.of(word);
+    return switch (verb) {
+      case HELO -> heloName(argument, "HELO hostname")
+          .<Parse>map(name -> valid(new Command.Helo(name)))
+          .orElseGet(() -> invalid(verb, Replies.syntax("HELO hostname")));
+      case EHLO -> heloName(argument, "EHLO hostname")
+          .<Parse>map(name -> valid(new Command.Ehlo(name)))
+          .orElseGet(() -> invalid(verb, Replies.syntax("EHLO hostname")));
+      case MAIL -> mail(argument, extensions);
+      case RCPT -> rcpt(argument, extensions);
+      case DATA -> noArgument(verb, argument, new Command.Data(), "DATA");
+      case RSET -> noArgument(verb, argument, new Command.Rset(), "RSET");
+      case QUIT -> noArgument(verb, argument, new Command.Quit(), "QUIT");
+      case STARTTLS ->
+          argument.isEmpty() ? valid(new Command.StartTls()) : invalid(verb, Replies.startTlsSyntax());
+      // RFC 5321 §4.1.1.9: NOOP may carry a string, which is ignored.
+      case NOOP -> valid(new Command.Noop());
+      case VRFY -> argument.isBlank()
+          ? invalid(verb, Replies.syntax("VRFY address"))
+          : valid(new Command.Vrfy(argument));
+      case EXPN -> argument.isBlank()
+          ? invalid(verb, Replies.syntax("EXPN list"))
+          : valid(new Command.Expn(argument));
+      case HELP -> valid(new Command.Help(argument));
+      case BDAT -> bdat(argument);
+      case AUTH -> auth(argument);
+      case UNKNOWN -> valid(new Command.Unknown(word));
+    };
+  }
+
+  private static Optional<String> heloName(String argument, String usage) {
+    return HELO_NAME.matcher(argument).matches() ? Optional.of(argument) : Optional.empty();
+  }
+
+  private static Parse noArgument(Verb verb, String argument, Command command, String usage) {
+    return argument.isEmpty() ? valid(command) : invalid(verb, Replies.syntax(usage));
+  }
+
+  private static Parse mail(String argument, Set<Extension> extensions) {
+    // RFC 5321 §4.1.1.2: "MAIL FROM:" Reverse-path; a space after the colon is tolerated, as
+    // nearly every MTA does, because some clients send one.
+    if (!argument.regionMatches(true, 0, "FROM:", 0, 5)) {
+      return invalid(Verb.MAIL, Replies.syntax("MAIL FROM:<address>"));
+    }
+    String rest = argument.substring(5).stripLeading();
+    int length = PathSyntax.pathLength(rest);
+    if (length < 0) {
+      return invalid(Verb.MAIL, Replies.syntax("MAIL FROM:<address>"));
+    }
+    ReversePath from;
+    try {
+      from = PathSyntax.reversePath(rest.substring(0, length));
+    } catch (PathException e) {
+      return invalid(Verb.MAIL, Replies.badSenderSyntax(e.getMessage()));
+    }
+    ParamsOrReply<MailParams> params = mailParams(rest.substring(length), extensions);
+    if (params.reply != null) {
+      return invalid(Verb.MAIL, params.reply);
+    }
+    if (from.mailbox().map(Mailbox::isInternationalized).orElse(false) && !params.value.isSmtpUtf8()) {
+      return invalid(Verb.MAIL, Replies.needsSmtpUtf8());
+    }
+    return valid(new Command.Mail(from, params.value));
+  }
+
+  private static Parse rcpt(String argument, Set<Extension> extensions) {
+    if (!argument.regionMatches(true, 0, "TO:", 0, 3)) {
+      return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address>"));
+    }
+    String rest = argument.substring(3).stripLeading();
+    int length = PathSyntax.pathLength(rest);
+    if (length < 0) {
+      return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address>"));
+    }
+    ForwardPath to;
+    try {
+      to = PathSyntax.forwardPath(rest.substring(0, length));
+    } catch (PathException e) {
+      return invalid(Verb.RCPT, Replies.badRecipientSyntax(e.getMessage()));
+    }
+    String params = rest.substring(length);
+    if (!params.isBlank()) {
+      if (!params.startsWith(" ")) {
+        return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address> [parameters]"));
+      }
+      String first = params.strip().split(" +")[0];
+      int eq = first.indexOf('=');
+      return invalid(Verb.RCPT, Replies.unsupportedParameter(eq < 0 ? first : first.substring(0, eq)));
+    }
+    return valid(new Command.Rcpt(to, RcptParams.NONE));
+  }
+
+  private record ParamsOrReply<T>(T value, Reply reply) {}
+
+  private static ParamsOrReply<MailParams> mailParams(String text, Set<Extension> extensions) {
+    OptionalLong size = OptionalLong.empty();
+    Body body = Body.SEVEN_BIT;
+    boolean isSmtpUtf8 = false;
+    Optional<String> auth = Optional.empty();
+    if (text.isBlank()) {
+      return new ParamsOrReply<>(MailParams.NONE, null);
+    }
+    if (!text.startsWith(" ")) {
+      return new ParamsOrReply<>(null, Replies.syntax("MAIL FROM:<address> [parameters]"));
+    }
+    Set<String> seen = new java.util.HashSet<>();
+    for (String token : text.strip().split(" +")) {
+      int eq = token.indexOf('=');
+      String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
+      String value = eq < 0 ? null : token.substring(eq + 1);
+      if (!ESMTP_KEYWORD.matcher(keyword).matches()) {
+        return new ParamsOrReply<>(null, Replies.syntax("MAIL FROM:<address> [parameters]"));
+      }
+      if (!seen.add(keyword)) {
+        return new ParamsOrReply<>(null, Replies.duplicateParameter(keyword));
+      }
+      switch (keyword) {
+        case "SIZE" -> {
+          if (!extensions.contains(Extension.SIZE)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          if (value == null || !DIGITS.matcher(value).matches()) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          size = OptionalLong.of(Long.parseLong(value));
+        }
+        case "BODY" -> {
+          if (!extensions.contains(Extension.EIGHT_BIT_MIME)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          if (value == null) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          switch (value.toUpperCase(Locale.ROOT)) {
+            case "7BIT" -> body = Body.SEVEN_BIT;
+            case "8BITMIME" -> body = Body.EIGHT_BIT_MIME;
+            // RFC 3030 §3: BINARYMIME needs its own extension, which is not offered.
+            case "BINARYMIME" -> {
+              return new ParamsOrReply<>(null, Replies.unsupportedParameter("BODY=BINARYMIME"));
+            }
+            default -> {
+              return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+            }
+          }
+        }
+        case "SMTPUTF8" -> {
+          if (!extensions.contains(Extension.SMTPUTF8)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          if (value != null) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          isSmtpUtf8 = true;
+        }
+        case "AUTH" -> {
+          if (!extensions.contains(Extension.AUTH)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          Optional<String> decoded = value == null ? Optional.empty() : Xtext.decode(value);
+          if (decoded.isEmpty()) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          auth = decoded;
+        }
+        default -> {
+          return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+        }
+      }
+    }
+    return new ParamsOrReply<>(new MailParams(size, body, isSmtpUtf8, auth), null);
+  }
+
+  private static Parse bdat(String argument) {
+    // RFC 3030 §2: bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ] CR LF
+    String[] parts = argument.split(" ", -1);
+    if (parts.length < 1 || parts.length > 2 || !DIGITS.matcher(parts[0]).matches()) {
+      return invalid(Verb.BDAT, Replies.syntax("BDAT chunk-size [LAST]"));
+    }
+    boolean isLast = parts.length == 2;
+    if (isLast && !parts[1].equalsIgnoreCase("LAST")) {
+      return invalid(Verb.BDAT, Replies.syntax("BDAT chunk-size [LAST]"));
+    }
+    return valid(new Command.Bdat(Long.parseLong(parts[0]), isLast));
+  }
+
+  private static Parse auth(String argument) {
+    String[] parts = argument.split(" ", -1);
+    if (parts.length > 2 || !SASL_MECH.matcher(parts[0]).matches()) {
+      return invalid(Verb.AUTH, Replies.syntax("AUTH mechanism [initial-response]"));
+    }
+    Optional<String> initial = parts.length == 2 ? Optional.of(parts[1]) : Optional.empty();
+    return valid(new Command.Auth(parts[0].toUpperCase(Locale.ROOT), initial));
+  }
+
+  private static Parse valid(Command command) {
+    return new Parse.Valid(command);
+  }
+
+  private static Parse invalid(Verb verb, Reply reply) {
+    return new Parse.Invalid(verb, reply);
+  }
+
+  /** Every extension: what a client that sent EHLO may use, for tests and defaults. */
+  public static Set<Extension> allExtensions() {
+    return EnumSet.allOf(Extension.class);
+  }
+}

@@ -1,0 +1,211 @@
+package dev.hikyaku.protocol;
+
+import java.util.Arrays;
+
+/**
+ * Reads mail data: the text after DATA up to CRLF.CRLF (RFC 5321 §4.1.1.4), removing dot-stuffing
+ * (§4.5.2), or the octets of BDAT chunks (RFC 3030), where no dot is special.
+ *
+ * <p>Only CRLF "." CRLF at the start of a line ends DATA. A bare CR or bare LF never starts a line
+ * and never ends the data, so {@code \n.\n}, {@code \n.\r\n}, {@code \r.\r}, {@code \r\n.\r} and the
+ * like are message content; the message is then refused (RFC 5321 §2.3.8), which closes the SMTP
+ * smuggling class of CVE-2023-51764. Overlong lines, NUL octets and oversize content are noted too;
+ * reading always goes on to the real end so the session stays in step with the client.
+ *
+ * <p>Sans-I/O: feed it bytes, it says how many it consumed and whether the data is complete.
+ */
+public final class DataReader {
+
+  /** What was wrong with the data, in order of precedence for the reply. */
+  public enum Problem {
+    NONE,
+    TOO_BIG,
+    BARE_LINE_ENDING,
+    NUL,
+    LINE_TOO_LONG;
+
+    public Reply reply() {
+      return switch (this) {
+        case NONE -> throw new IllegalStateException("no problem to reply to");
+        case TOO_BIG -> Replies.messageTooBig();
+        case BARE_LINE_ENDING -> Replies.bareLineEnding();
+        case NUL -> Replies.nulInData();
+        case LINE_TOO_LONG -> Replies.dataLineTooLong();
+      };
+    }
+  }
+
+  // RFC 5321 §4.5.3.1.6: 1000 octets including CRLF.
+  static final int MAX_LINE = 998;
+
+  private enum State {
+    LINE_START,
+    IN_LINE,
+    CR,
+    DOT_AT_START,
+    DOT_CR,
+    DONE
+  }
+
+  private final boolean isDotTerminated;
+  private final long maxSize;
+  private byte[] content;
+  private int length;
+  private long octetsSeen;
+  private int lineLength;
+  private State state;
+  private boolean isTooBig;
+  private boolean hasBareLineEnding;
+  private boolean hasNul;
+  private boolean hasLongLine;
+
+  private DataReader(boolean isDotTerminated, long maxSize) {
+    this.isDotTerminated = isDotTerminated;
+    this.maxSize = maxSize;
+    this.content = new byte[8192];
+    this.state = isDotTerminated ? State.LINE_START : State.IN_LINE;
+  }
+
+  /** For DATA: ends at CRLF.CRLF. */
+  public static DataReader forData(long maxSize) {
+    return new DataReader(true, maxSize);
+  }
+
+  /** For BDAT: the session feeds exactly each chunk's octets; {@link #isComplete()} stays false. */
+  public static DataReader forChunks(long maxSize) {
+    return new DataReader(false, maxSize);
+  }
+
+  /**
+   * Consumes bytes up to and including the end-of-data marker.
+   *
+   * @return how many of the {@code length} bytes were consumed; fewer only when the data ended
+   */
+  public int feed(byte[] buffer, int offset, int count) {
+    int end = offset + count;
+    int i = offset;
+    while (i < end && state != State.DONE) {
+      byte b = buffer[i++];
+      switch (state) {
+        case LINE_START -> {
+          if (b == '.' && isDotTerminated) {
+            state = State.DOT_AT_START;
+          } else {
+            inLine(b);
+          }
+        }
+        case DOT_AT_START -> {
+          if (b == '\r') {
+            state = State.DOT_CR;
+          } else {
+            // RFC 5321 §4.5.2: the leading dot of a line with other characters is removed.
+            inLine(b);
+          }
+        }
+        case DOT_CR -> {
+          if (b == '\n') {
+            state = State.DONE;
+          } else {
+            // ".\r" followed by anything but LF: a bare CR, never the end of data.
+            hasBareLineEnding = true;
+            append((byte) '\r');
+            inLine(b);
+          }
+        }
+        case CR -> {
+          if (b == '\n') {
+            append((byte) '\r');
+            append((byte) '\n');
+            lineLength = 0;
+            state = isDotTerminated ? State.LINE_START : State.IN_LINE;
+          } else {
+            hasBareLineEnding = true;
+            append((byte) '\r');
+            if (b == '\r') {
+              state = State.CR;
+            } else {
+              inLine(b);
+            }
+          }
+        }
+        case IN_LINE -> inLine(b);
+        case DONE -> throw new IllegalStateException("unreachable");
+      }
+    }
+    return i - offset;
+  }
+
+  private void inLine(byte b) {
+    switch (b) {
+      case '\r' -> state = State.CR;
+      case '\n' -> {
+        // A bare LF: content, but it does not start a line, so a dot after it is not special.
+        hasBareLineEnding = true;
+        append(b);
+        lineLength = 0;
+        state = State.IN_LINE;
+      }
+      default -> {
+        if (b == 0) {
+          hasNul = true;
+        }
+        append(b);
+        if (++lineLength > MAX_LINE) {
+          hasLongLine = true;
+        }
+        state = State.IN_LINE;
+      }
+    }
+  }
+
+  private void append(byte b) {
+    octetsSeen++;
+    if (octetsSeen > maxSize) {
+      isTooBig = true;
+      return; // keep reading to the end, but stop keeping what no one will accept
+    }
+    if (length == content.length) {
+      content = Arrays.copyOf(content, (int) Math.min(Math.max(16, (long) length * 2), Integer.MAX_VALUE - 8));
+    }
+    content[length++] = b;
+  }
+
+  /** Called by the session at the end of the last BDAT chunk: a CR held back is a bare CR. */
+  public void finishChunks() {
+    if (state == State.CR) {
+      hasBareLineEnding = true;
+      append((byte) '\r');
+    }
+    state = State.DONE;
+  }
+
+  public boolean isComplete() {
+    return state == State.DONE;
+  }
+
+  public Problem problem() {
+    if (isTooBig) {
+      return Problem.TOO_BIG;
+    }
+    if (hasBareLineEnding) {
+      return Problem.BARE_LINE_ENDING;
+    }
+    if (hasNul) {
+      return Problem.NUL;
+    }
+    if (hasLongLine) {
+      return Problem.LINE_TOO_LONG;
+    }
+    return Problem.NONE;
+  }
+
+  /** Octets of content seen so far, after un-stuffing, whether kept or not. */
+  public long size() {
+    return octetsSeen;
+  }
+
+  /** The content read, without the terminating dot line; only meaningful when {@link #problem()} is NONE. */
+  public byte[] content() {
+    return Arrays.copyOf(content, length);
+  }
+}

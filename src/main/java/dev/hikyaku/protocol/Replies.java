@@ -1,0 +1,292 @@
+package dev.hikyaku.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one catalogue of replies. Codes follow RFC 5321 §4.2.2-4.2.3 and the RFC that defines each
+ * extension; enhanced codes follow RFC 3463 and its registry (RFC 5248). Texts follow the RFCs where
+ * they give one, and otherwise say plainly what happened.
+ */
+public final class Replies {
+
+  private Replies() {}
+
+  private static final EnhancedStatus OK = EnhancedStatus.of(2, 0, 0);
+
+  // ---- Connection ----------------------------------------------------------------------------
+
+  /** RFC 5321 §4.2: the greeting names the server; RFC 2034 exempts it from enhanced codes. */
+  public static Reply greeting(String hostname) {
+    return new Reply(220, null, hostname + " ESMTP Hikyaku");
+  }
+
+  /** RFC 5321 §4.1.1.1: first line names the server, then one extension keyword per line. */
+  public static Reply ehlo(String hostname, String clientName, List<String> keywords) {
+    List<String> lines = new ArrayList<>(keywords.size() + 1);
+    lines.add(hostname + " greets " + clientName);
+    lines.addAll(keywords);
+    return new Reply(250, null, lines);
+  }
+
+  public static Reply helo(String hostname) {
+    return new Reply(250, null, hostname);
+  }
+
+  /** RFC 5321 §4.1.1.10. */
+  public static Reply bye() {
+    return new Reply(221, OK, "Bye");
+  }
+
+  public static Reply ok() {
+    return new Reply(250, OK, "Ok");
+  }
+
+  /** RFC 5321 §3.5.3: VRFY answered without revealing whether the user exists. */
+  public static Reply cannotVerify() {
+    return new Reply(
+        252, OK, "Cannot VRFY user, but will accept message and attempt delivery");
+  }
+
+  public static Reply help() {
+    return new Reply(
+        214,
+        OK,
+        List.of(
+            "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
+            "See RFC 5321 for their meaning"));
+  }
+
+  // ---- Transaction ---------------------------------------------------------------------------
+
+  /** RFC 3463: X.1.0 other address status (sender ok). */
+  public static Reply senderOk() {
+    return new Reply(250, EnhancedStatus.of(2, 1, 0), "Ok");
+  }
+
+  /** RFC 3463: X.1.5 destination address valid. */
+  public static Reply recipientOk() {
+    return new Reply(250, EnhancedStatus.of(2, 1, 5), "Ok");
+  }
+
+  /** RFC 5321 §4.1.1.4. */
+  public static Reply startMailInput() {
+    return new Reply(354, null, "End data with <CR><LF>.<CR><LF>");
+  }
+
+  /** The message is committed to the queue. RFC 3463: X.0.0. */
+  public static Reply queued(String queueId) {
+    return new Reply(250, OK, "Ok: queued as " + queueId);
+  }
+
+  /** RFC 3030 §2: a BDAT chunk that is not the last one was received. */
+  public static Reply chunkReceived(long octets) {
+    return new Reply(250, OK, octets + " octets received");
+  }
+
+  // ---- TLS -----------------------------------------------------------------------------------
+
+  /** RFC 3207 §4. */
+  public static Reply readyToStartTls() {
+    return new Reply(220, OK, "Ready to start TLS");
+  }
+
+  /** RFC 3207 §4: STARTTLS takes no parameters. */
+  public static Reply startTlsSyntax() {
+    return new Reply(501, EnhancedStatus.of(5, 5, 4), "Syntax error (no parameters allowed)");
+  }
+
+  /** RFC 3207 §4.2: STARTTLS once TLS is active is out of sequence. */
+  public static Reply tlsAlreadyActive() {
+    return new Reply(503, EnhancedStatus.of(5, 5, 1), "TLS already active");
+  }
+
+  /** RFC 3207 §4. */
+  public static Reply tlsNotAvailable() {
+    return new Reply(454, EnhancedStatus.of(4, 7, 0), "TLS not available due to temporary reason");
+  }
+
+  /** RFC 3207 §4 / RFC 8314 §3.3: submission demands TLS before anything else. */
+  public static Reply mustStartTlsFirst() {
+    return new Reply(530, EnhancedStatus.of(5, 7, 0), "Must issue a STARTTLS command first");
+  }
+
+  // ---- Authentication ------------------------------------------------------------------------
+
+  /** RFC 4954 §6: the listener requires an authenticated principal before MAIL. */
+  public static Reply authenticationRequired() {
+    return new Reply(530, EnhancedStatus.of(5, 7, 0), "Authentication required");
+  }
+
+  // ---- Sequence and syntax -------------------------------------------------------------------
+
+  /** RFC 5321 §4.2.4: unrecognized command. RFC 3463: X.5.1 invalid command. */
+  public static Reply commandUnrecognized() {
+    return new Reply(500, EnhancedStatus.of(5, 5, 1), "Command unrecognized");
+  }
+
+  /** RFC 5321 §4.2.4: recognized but not implemented. */
+  public static Reply commandNotImplemented() {
+    return new Reply(502, EnhancedStatus.of(5, 5, 1), "Command not implemented");
+  }
+
+  /** RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF. */
+  public static Reply lineTooLong() {
+    return new Reply(500, EnhancedStatus.of(5, 5, 2), "Line too long");
+  }
+
+  /** RFC 5321 §2.3.8: a line that is not valid UTF-8 or holds control characters. */
+  public static Reply badCommandSyntax() {
+    return new Reply(500, EnhancedStatus.of(5, 5, 2), "Syntax error");
+  }
+
+  /** RFC 3463: X.5.4 invalid command arguments. */
+  public static Reply syntax(String usage) {
+    return new Reply(501, EnhancedStatus.of(5, 5, 4), "Syntax: " + usage);
+  }
+
+  /** RFC 3463: X.1.7 bad sender's mailbox address syntax. */
+  public static Reply badSenderSyntax(String reason) {
+    return new Reply(501, EnhancedStatus.of(5, 1, 7), "Bad sender address syntax: " + reason);
+  }
+
+  /** RFC 3463: X.1.3 bad destination mailbox address syntax. */
+  public static Reply badRecipientSyntax(String reason) {
+    return new Reply(501, EnhancedStatus.of(5, 1, 3), "Bad recipient address syntax: " + reason);
+  }
+
+  /** RFC 5321 §4.1.1.11 / RFC 3463 X.5.4: parameter not recognized. */
+  public static Reply unsupportedParameter(String keyword) {
+    return new Reply(555, EnhancedStatus.of(5, 5, 4), "Unsupported parameter: " + keyword);
+  }
+
+  /** A known parameter with a bad value. */
+  public static Reply badParameterValue(String keyword) {
+    return new Reply(501, EnhancedStatus.of(5, 5, 4), "Invalid value for parameter " + keyword);
+  }
+
+  /** A parameter given twice. */
+  public static Reply duplicateParameter(String keyword) {
+    return new Reply(501, EnhancedStatus.of(5, 5, 4), "Parameter given twice: " + keyword);
+  }
+
+  /** RFC 6531 §3.5: a UTF-8 address without SMTPUTF8 on MAIL. */
+  public static Reply needsSmtpUtf8() {
+    return new Reply(
+        553, EnhancedStatus.of(5, 6, 7), "Non-ASCII address requires the SMTPUTF8 parameter");
+  }
+
+  /** RFC 5321 §4.1.4 / RFC 3463 X.5.1. */
+  public static Reply badSequence(String what) {
+    return new Reply(503, EnhancedStatus.of(5, 5, 1), "Bad sequence of commands: " + what);
+  }
+
+  public static Reply needHelo() {
+    return badSequence("send HELO/EHLO first");
+  }
+
+  public static Reply needMail() {
+    return badSequence("need MAIL before RCPT");
+  }
+
+  public static Reply needRecipients() {
+    return badSequence("need RCPT before DATA");
+  }
+
+  public static Reply nestedMail() {
+    return badSequence("nested MAIL command");
+  }
+
+  public static Reply notInTransaction() {
+    return badSequence("not allowed inside a mail transaction");
+  }
+
+  /** RFC 3030 §3: DATA and BDAT do not mix in one transaction. */
+  public static Reply mixedDataAndBdat() {
+    return badSequence("DATA and BDAT cannot be mixed in one transaction");
+  }
+
+  // ---- Limits and content --------------------------------------------------------------------
+
+  /** RFC 5321 §4.5.3.1.10 / RFC 3463 X.5.3. */
+  public static Reply tooManyRecipients() {
+    return new Reply(452, EnhancedStatus.of(4, 5, 3), "Too many recipients");
+  }
+
+  /** RFC 1870 §6.2 / RFC 3463 X.3.4. */
+  public static Reply messageTooBig() {
+    return new Reply(
+        552, EnhancedStatus.of(5, 3, 4), "Message size exceeds fixed maximum message size");
+  }
+
+  /**
+   * RFC 5321 §2.3.8: lines end with CRLF, and nothing else ends the data (SMTP smuggling,
+   * CVE-2023-51764 class). RFC 3463: X.6.0 other media error.
+   */
+  public static Reply bareLineEnding() {
+    return new Reply(
+        554, EnhancedStatus.of(5, 6, 0), "Message rejected: bare CR or LF in message data");
+  }
+
+  /** RFC 6152 §3 and RFC 5322 §2.1: NUL is not allowed in message data. */
+  public static Reply nulInData() {
+    return new Reply(554, EnhancedStatus.of(5, 6, 0), "Message rejected: NUL octet in message data");
+  }
+
+  /** RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including CRLF. */
+  public static Reply dataLineTooLong() {
+    return new Reply(
+        554, EnhancedStatus.of(5, 6, 0), "Message rejected: line longer than 1000 octets");
+  }
+
+  /** RFC 3463 X.3.0: the store failed. The client keeps the message and retries. */
+  public static Reply localError() {
+    return new Reply(451, EnhancedStatus.of(4, 3, 0), "Local error in processing, try again later");
+  }
+
+  /** RFC 3463 X.3.1: mail system full. */
+  public static Reply insufficientStorage() {
+    return new Reply(452, EnhancedStatus.of(4, 3, 1), "Insufficient system storage");
+  }
+
+  // ---- Policy --------------------------------------------------------------------------------
+
+  /** RFC 3463 X.7.1: delivery not authorized; the relay-for-strangers refusal. */
+  public static Reply relayDenied(ForwardPath recipient) {
+    return new Reply(554, EnhancedStatus.of(5, 7, 1), recipient + ": Relay access denied");
+  }
+
+  // ---- Closing the connection ----------------------------------------------------------------
+
+  /** RFC 5321 §4.5.3.2 timeouts. RFC 3463 X.4.2 bad connection. */
+  public static Reply timeout(String hostname) {
+    return new Reply(421, EnhancedStatus.of(4, 4, 2), hostname + " Error: timeout exceeded");
+  }
+
+  /** Too many errors in one session. */
+  public static Reply tooManyErrors(String hostname) {
+    return new Reply(421, EnhancedStatus.of(4, 7, 0), hostname + " Error: too many errors");
+  }
+
+  public static Reply tooManyConnections(String hostname) {
+    return new Reply(421, EnhancedStatus.of(4, 7, 0), hostname + " Error: too many connections");
+  }
+
+  public static Reply tooManyConnectionsFromClient(String hostname) {
+    return new Reply(
+        421,
+        EnhancedStatus.of(4, 7, 0),
+        hostname + " Error: too many connections from your address");
+  }
+
+  /** RFC 3463 X.3.2: system not accepting network messages. */
+  public static Reply shuttingDown(String hostname) {
+    return new Reply(421, EnhancedStatus.of(4, 3, 2), hostname + " Service shutting down");
+  }
+
+  /** The client spoke before the greeting (RFC 5321 §3.1: it must wait for it). */
+  public static Reply earlyTalker(String hostname) {
+    return new Reply(
+        554, EnhancedStatus.of(5, 5, 1), hostname + " Protocol error: client spoke before greeting");
+  }
+}

@@ -1,0 +1,111 @@
+package dev.hikyaku.protocol;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every command verb with the protocol rules that apply to it, as data. The session checks these once,
+ * in one guard, before any handler runs.
+ */
+public enum Verb {
+  //        before TLS  precondition             needs principal  in transaction  extension           ends group
+  HELO(     true,       Precondition.NONE,       false,           true,           null,               true),
+  EHLO(     true,       Precondition.NONE,       false,           true,           null,               true),
+  MAIL(     false,      Precondition.GREETED,    true,            false,          null,               false),
+  RCPT(     false,      Precondition.MAIL,       false,           true,           null,               false),
+  DATA(     false,      Precondition.RECIPIENTS, false,           true,           null,               true),
+  BDAT(     false,      Precondition.RECIPIENTS, false,           true,           Extension.CHUNKING, false),
+  RSET(     false,      Precondition.NONE,       false,           true,           null,               false),
+  NOOP(     true,       Precondition.NONE,       false,           true,           null,               true),
+  QUIT(     true,       Precondition.NONE,       false,           true,           null,               true),
+  VRFY(     false,      Precondition.NONE,       false,           true,           null,               true),
+  EXPN(     false,      Precondition.NONE,       false,           true,           null,               true),
+  HELP(     false,      Precondition.NONE,       false,           true,           null,               true),
+  STARTTLS( true,       Precondition.NONE,       false,           false,          Extension.STARTTLS, true),
+  AUTH(     false,      Precondition.GREETED,    false,           false,          Extension.AUTH,     true),
+  /** Anything else: answered 500 without further checks. */
+  UNKNOWN(  false,      Precondition.NONE,       false,           true,           null,               true);
+
+  /** How far the dialogue must have come before the verb makes sense (RFC 5321 §4.1.4). */
+  public enum Precondition {
+    NONE,
+    /** After EHLO or HELO. */
+    GREETED,
+    /** After MAIL. */
+    MAIL,
+    /** After at least one accepted RCPT. */
+    RECIPIENTS
+  }
+
+  private final boolean isAllowedBeforeTls;
+  private final Precondition precondition;
+  private final boolean needsPrincipal;
+  private final boolean isAllowedInTransaction;
+  private final Extension extension;
+  private final boolean endsPipelineGroup;
+
+  Verb(
+      boolean isAllowedBeforeTls,
+      Precondition precondition,
+      boolean needsPrincipal,
+      boolean isAllowedInTransaction,
+      Extension extension,
+      boolean endsPipelineGroup) {
+    this.isAllowedBeforeTls = isAllowedBeforeTls;
+    this.precondition = precondition;
+    this.needsPrincipal = needsPrincipal;
+    this.isAllowedInTransaction = isAllowedInTransaction;
+    this.extension = extension;
+    this.endsPipelineGroup = endsPipelineGroup;
+  }
+
+  /** RFC 8314 §3.3 / Postfix smtpd_tls_auth_only: what a submission client may say before TLS. */
+  public boolean isAllowedBeforeTls() {
+    return isAllowedBeforeTls;
+  }
+
+  public Precondition precondition() {
+    return precondition;
+  }
+
+  /** RFC 6409 §4.1: on submission listeners, MAIL needs an authenticated principal. */
+  public boolean needsPrincipal() {
+    return needsPrincipal;
+  }
+
+  /** MAIL inside a transaction is nested; AUTH inside one is refused (RFC 4954 §4). */
+  public boolean isAllowedInTransaction() {
+    return isAllowedInTransaction;
+  }
+
+  /** The extension that must have been announced for the verb to exist, if any. */
+  public Optional<Extension> extension() {
+    return Optional.ofNullable(extension);
+  }
+
+  /**
+   * RFC 2920 §3.1: commands after which the client waits for replies. The server flushes its replies
+   * after these, and whenever it would otherwise block on a read.
+   */
+  public boolean endsPipelineGroup() {
+    return endsPipelineGroup;
+  }
+
+  /** RFC 3207 §4.2: STARTTLS is refused once TLS is active. */
+  public boolean isRefusedUnderTls() {
+    return this == STARTTLS;
+  }
+
+  /** The verb a command word names, case-insensitively (RFC 5321 §2.4); UNKNOWN otherwise. */
+  public static Verb of(String word) {
+    if (word.length() < 4 || word.length() > 8) {
+      return UNKNOWN;
+    }
+    try {
+      Verb verb = valueOf(word.toUpperCase(Locale.ROOT));
+      return verb;
+    } catch (IllegalArgumentException notAVerb) {
+      return UNKNOWN;
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.hikyaku.session;
+
+import dev.hikyaku.net.Transport;
+import dev.hikyaku.protocol.DataReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * The session's read side: its own buffer over the transport, so that bytes read ahead of a
+ * STARTTLS can be found and thrown away, and so reads are never byte by byte.
+ */
+final class ClientInput {
+
+  /** What must happen before the session blocks on the client. */
+  @FunctionalInterface
+  interface BeforeBlocking {
+    void run() throws IOException;
+  }
+
+  /** One command line, or the fact that it was too long (and has been skipped to its end). */
+  sealed interface Line {
+    record Text(byte[] octets) implements Line {}
+
+    record TooLong() implements Line {}
+  }
+
+  private final Transport transport;
+  private final BeforeBlocking beforeBlocking;
+  private final byte[] buffer = new byte[16 * 1024];
+  private int start;
+  private int end;
+
+  /**
+   * @param beforeBlocking runs before any read that would block: the session flushes its replies
+   *     there (RFC 2920 §3.1: reply to a pipelined group once the group has been read)
+   */
+  ClientInput(Transport transport, BeforeBlocking beforeBlocking) {
+    this.transport = transport;
+    this.beforeBlocking = beforeBlocking;
+  }
+
+  /**
+   * Reads a line ending in LF (a CR before it is removed).
+   *
+   * @param maxOctets the most octets allowed including the line ending
+   * @return the line, or {@link Line.TooLong} after skipping the whole overlong line
+   * @throws EOFException when the client closed the connection
+   */
+  Line readLine(int maxOctets) throws IOException {
+    boolean isTooLong = false;
+    while (true) {
+      for (int i = start; i < end; i++) {
+        if (buffer[i] == '\n') {
+          int lineEnd = i > start && buffer[i - 1] == '\r' ? i - 1 : i;
+          int octets = i + 1 - start;
+          byte[] text = isTooLong || octets > maxOctets ? null : copy(start, lineEnd);
+          start = i + 1;
+          return text == null ? new Line.TooLong() : new Line.Text(text);
+        }
+      }
+      if (end - start >= maxOctets) {
+        // RFC 5321 §4.5.3.1.4: too long. Drop what we have and keep reading to the line's end, so
+        // one reply answers the whole line and the session stays in step with the client.
+        isTooLong = true;
+        start = end = 0;
+      }
+      fill();
+    }
+  }
+
+  /** Feeds bytes to the reader until it reports the end of the data. */
+  void readData(DataReader reader) throws IOException {
+    while (true) {
+      if (start == end) {
+        fill();
+      }
+      start += reader.feed(buffer, start, end - start);
+      if (reader.isComplete()) {
+        return;
+      }
+    }
+  }
+
+  /** Feeds exactly {@code size} octets (one BDAT chunk) to the reader. */
+  void readChunk(DataReader reader, long size) throws IOException {
+    long remaining = size;
+    while (remaining > 0) {
+      if (start == end) {
+        fill();
+      }
+      int n = (int) Math.min(remaining, end - start);
+      reader.feed(buffer, start, n);
+      start += n;
+      remaining -= n;
+    }
+  }
+
+  /** Reads and drops exactly {@code size} octets (a refused BDAT chunk, RFC 3030 §2). */
+  void skip(long size) throws IOException {
+    long remaining = size;
+    while (remaining > 0) {
+      if (start == end) {
+        fill();
+      }
+      int n = (int) Math.min(remaining, end - start);
+      start += n;
+      remaining -= n;
+    }
+  }
+
+  boolean hasBufferedInput() {
+    return end > start;
+  }
+
+  /**
+   * Throws away whatever the client sent ahead. Called after the STARTTLS reply: bytes that arrived in
+   * plaintext must never be read as if they came over TLS (CVE-2011-0411).
+   *
+   * @return how many octets were dropped
+   */
+  int discardBuffered() {
+    int dropped = end - start;
+    start = end = 0;
+    return dropped;
+  }
+
+  /**
+   * Waits up to {@code wait} for the client to send anything. Used before the greeting: a client must
+   * wait for it (RFC 5321 §3.1), and spam engines that don't are caught here.
+   */
+  boolean sendsWithin(Duration wait) throws IOException {
+    if (hasBufferedInput()) {
+      return true;
+    }
+    transport.setReadTimeout(wait);
+    try {
+      int n = transport.read(buffer, end, buffer.length - end);
+      if (n > 0) {
+        end += n;
+        return true;
+      }
+      return false;
+    } catch (SocketTimeoutException quiet) {
+      return false;
+    }
+  }
+
+  private void fill() throws IOException {
+    if (start == end) {
+      start = end = 0;
+    } else if (end == buffer.length) {
+      System.arraycopy(buffer, start, buffer, 0, end - start);
+      end -= start;
+      start = 0;
+    }
+    beforeBlocking.run();
+    int n = transport.read(buffer, end, buffer.length - end);
+    if (n < 0) {
+      throw new EOFException("client closed the connection");
+    }
+    end += n;
+  }
+
+  private byte[] copy(int from, int to) {
+    byte[] out = new byte[to - from];
+    System.arraycopy(buffer, from, out, 0, out.length);
+    return out;
+  }
+}

@@ -1,0 +1,551 @@
+package dev.hikyaku.session;
+
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.intake.IntakeException;
+import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.intake.MessageSource;
+import dev.hikyaku.net.TlsFacts;
+import dev.hikyaku.net.Transport;
+import dev.hikyaku.policy.PolicyChain;
+import dev.hikyaku.policy.RecipientCheck;
+import dev.hikyaku.policy.Verdict;
+import dev.hikyaku.protocol.Command;
+import dev.hikyaku.protocol.CommandParser;
+import dev.hikyaku.protocol.DataReader;
+import dev.hikyaku.protocol.Envelope;
+import dev.hikyaku.protocol.Extension;
+import dev.hikyaku.protocol.Extensions;
+import dev.hikyaku.protocol.Parse;
+import dev.hikyaku.protocol.Replies;
+import dev.hikyaku.protocol.Reply;
+import dev.hikyaku.protocol.Verb;
+import dev.hikyaku.store.QueueId;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One SMTP conversation (RFC 5321), straight-line on its own virtual thread: read a line, parse it,
+ * check the verb's rules once, handle it, reply. Replies are flushed when the client's pipelined
+ * group has been read (RFC 2920) and after every verb that ends a group.
+ */
+public final class SmtpSession {
+
+  /** How the loop goes on after a command. */
+  private enum Next {
+    CONTINUE,
+    CLOSE
+  }
+
+  private final Transport transport;
+  private final SessionSettings settings;
+  private final PolicyChain policy;
+  private final MessageIntake intake;
+  private final Events events;
+  private final Clock clock;
+  private final Sessions sessions;
+  private final PeerFacts facts;
+  private final ClientInput input;
+  private final ReentrantLock drainLock = new ReentrantLock();
+  private boolean isDraining;
+  private boolean isAwaitingCommand;
+  private Set<Extension> announced;
+  private Transaction transaction;
+  private String closeReason = "io";
+
+  public SmtpSession(
+      String sessionId,
+      Transport transport,
+      SessionSettings settings,
+      PolicyChain policy,
+      MessageIntake intake,
+      Events events,
+      Clock clock,
+      Sessions sessions) {
+    this.transport = transport;
+    this.settings = settings;
+    this.policy = policy;
+    this.intake = intake;
+    this.events = events;
+    this.clock = clock;
+    this.sessions = sessions;
+    this.facts =
+        new PeerFacts(sessionId, settings.listener(), settings.role(), transport.remoteAddress(), clock.instant());
+    this.input = new ClientInput(transport, transport::flush);
+    settings.assumedPrincipal().ifPresent(facts::authenticated);
+    this.announced = offeredExtensions();
+  }
+
+  /** Runs the conversation to its end and closes the transport. */
+  public void run() {
+    sessions.add(this);
+    events.publish(new Event.ConnectionOpened(clock.instant(), facts.sessionId, facts.listener, clientAddress()));
+    try {
+      converse();
+    } catch (SocketTimeoutException e) {
+      // RFC 5321 §4.5.3.2: the server may close after its timeout, saying so with 421.
+      closeReason = "timeout";
+      sendQuietly(Replies.timeout(settings.hostname()));
+    } catch (EOFException e) {
+      closeReason = isDrainingNow() ? "shutdown" : "client closed";
+      if (isDrainingNow()) {
+        sendQuietly(Replies.shuttingDown(settings.hostname()));
+      }
+    } catch (IOException e) {
+      closeReason = isDrainingNow() ? "shutdown" : "io: " + e.getMessage();
+      if (isDrainingNow()) {
+        sendQuietly(Replies.shuttingDown(settings.hostname()));
+      }
+    } finally {
+      try {
+        transport.close();
+      } catch (IOException ignored) {
+        // Already gone.
+      }
+      sessions.remove(this);
+      events.publish(
+          new Event.ConnectionClosed(
+              clock.instant(),
+              facts.sessionId,
+              closeReason,
+              Duration.between(facts.connectedAt, clock.instant()).toMillis()));
+    }
+  }
+
+  private void converse() throws IOException {
+    if (settings.role().isImplicitTls() && !handshake()) {
+      return;
+    }
+    if (!settings.greetingDelay().isZero() && input.sendsWithin(settings.greetingDelay())) {
+      violation("early talker: spoke before the greeting");
+      send(Replies.earlyTalker(settings.hostname()));
+      closeReason = "early talker";
+      return;
+    }
+    send(Replies.greeting(settings.hostname()));
+    transport.flush();
+    while (true) {
+      if (!awaitCommand()) {
+        send(Replies.shuttingDown(settings.hostname()));
+        closeReason = "shutdown";
+        return;
+      }
+      ClientInput.Line line;
+      try {
+        transport.setReadTimeout(settings.commandTimeout());
+        line = input.readLine(SessionSettings.MAX_COMMAND_LINE);
+      } finally {
+        commandArrived();
+      }
+      Next next =
+          switch (line) {
+            case ClientInput.Line.TooLong tooLong -> answer(Replies.lineTooLong());
+            case ClientInput.Line.Text text -> command(text.octets());
+          };
+      if (next == Next.CLOSE) {
+        transport.flush();
+        return;
+      }
+    }
+  }
+
+  private Next command(byte[] octets) throws IOException {
+    Optional<String> line = decode(octets);
+    if (line.isEmpty()) {
+      return answer(Replies.badCommandSyntax());
+    }
+    Parse parse = CommandParser.parse(line.get(), announced);
+    Verb verb = parse.verb();
+    Optional<Reply> refusal = guard(verb);
+    if (refusal.isPresent()) {
+      if (parse instanceof Parse.Valid(Command.Bdat bdat)) {
+        // RFC 3030 §2: the chunk follows the command whatever the reply; read past it to stay in step.
+        transport.setReadTimeout(settings.dataTimeout());
+        input.skip(bdat.size());
+      }
+      return answer(refusal.get());
+    }
+    Next next =
+        switch (parse) {
+          case Parse.Invalid invalid -> answer(invalid.reply());
+          case Parse.Valid valid -> handle(valid.command());
+        };
+    if (verb.endsPipelineGroup()) {
+      transport.flush();
+    }
+    return next;
+  }
+
+  /**
+   * The verb's protocol rules, checked once before any handler (the flags live on {@link Verb}).
+   */
+  private Optional<Reply> guard(Verb verb) {
+    if (verb == Verb.UNKNOWN) {
+      return Optional.of(Replies.commandUnrecognized());
+    }
+    // RFC 8314 §3.3 / RFC 3207 §4: a submission client says nothing of substance before TLS.
+    if (settings.role().requiresTls() && !facts.hasTls() && !verb.isAllowedBeforeTls()) {
+      return Optional.of(Replies.mustStartTlsFirst());
+    }
+    if (verb.isRefusedUnderTls() && facts.hasTls()) {
+      return Optional.of(Replies.tlsAlreadyActive());
+    }
+    Optional<Extension> needed = verb.extension();
+    if (needed.isPresent() && !announced.contains(needed.get())) {
+      return Optional.of(Replies.commandNotImplemented());
+    }
+    switch (verb.precondition()) {
+      case NONE -> {}
+      case GREETED -> {
+        if (!facts.hasGreeted()) {
+          return Optional.of(Replies.needHelo());
+        }
+      }
+      case MAIL -> {
+        if (transaction == null) {
+          return Optional.of(facts.hasGreeted() ? Replies.needMail() : Replies.needHelo());
+        }
+      }
+      case RECIPIENTS -> {
+        if (transaction == null || !transaction.hasRecipients()) {
+          return Optional.of(Replies.needRecipients());
+        }
+      }
+    }
+    if (!verb.isAllowedInTransaction() && transaction != null) {
+      return Optional.of(verb == Verb.MAIL ? Replies.nestedMail() : Replies.notInTransaction());
+    }
+    // RFC 6409 §4.1: submission accepts mail only from an authenticated principal.
+    if (verb.needsPrincipal() && settings.role().requiresAuthentication() && facts.principal().isEmpty()) {
+      return Optional.of(Replies.authenticationRequired());
+    }
+    return Optional.empty();
+  }
+
+  private Next handle(Command command) throws IOException {
+    return switch (command) {
+      case Command.Ehlo ehlo -> greet(ehlo.domain(), true);
+      case Command.Helo helo -> greet(helo.domain(), false);
+      case Command.Mail mail -> mail(mail);
+      case Command.Rcpt rcpt -> rcpt(rcpt);
+      case Command.Data data -> data();
+      case Command.Bdat bdat -> bdat(bdat);
+      case Command.Rset rset -> {
+        transaction = null;
+        yield answer(Replies.ok());
+      }
+      case Command.Noop noop -> answer(Replies.ok());
+      case Command.Quit quit -> {
+        send(Replies.bye());
+        closeReason = "quit";
+        yield Next.CLOSE;
+      }
+      // RFC 5321 §3.5.3: 252 tells nothing about whether the user exists.
+      case Command.Vrfy vrfy -> answer(Replies.cannotVerify());
+      // RFC 5321 §3.5.2 allows EXPN to be disabled; lists are not for strangers to read.
+      case Command.Expn expn -> answer(Replies.commandNotImplemented());
+      case Command.Help help -> answer(Replies.help());
+      case Command.StartTls startTls -> startTls();
+      // AUTH is never announced until accounts exist, so the guard answers it; kept exhaustive.
+      case Command.Auth auth -> answer(Replies.commandNotImplemented());
+      case Command.Unknown unknown -> answer(Replies.commandUnrecognized());
+    };
+  }
+
+  private Next greet(String name, boolean isEsmtp) throws IOException {
+    // RFC 5321 §4.1.4: EHLO/HELO in the middle of things resets the transaction.
+    transaction = null;
+    facts.greeted(name, isEsmtp);
+    if (!isEsmtp) {
+      announced = Extension.none();
+      return answer(Replies.helo(settings.hostname()));
+    }
+    announced = offeredExtensions();
+    List<String> keywords = Extensions.ehloKeywords(announced, settings.maxMessageSize(), List.of());
+    return answer(Replies.ehlo(settings.hostname(), name, keywords));
+  }
+
+  private Set<Extension> offeredExtensions() {
+    Set<Extension> offered = EnumSet.allOf(Extension.class);
+    // RFC 3207 §4.2: STARTTLS is not announced once TLS is active.
+    if (facts.hasTls()) {
+      offered.remove(Extension.STARTTLS);
+    }
+    // SMTP AUTH arrives with accounts; until then it is not announced.
+    offered.remove(Extension.AUTH);
+    return offered;
+  }
+
+  private Next mail(Command.Mail mail) throws IOException {
+    // RFC 1870 §6.2: a declared size over the limit is refused at once.
+    if (mail.params().size().orElse(0) > settings.maxMessageSize()) {
+      return answer(Replies.messageTooBig());
+    }
+    transaction = new Transaction(mail.from(), mail.params());
+    return answer(Replies.senderOk());
+  }
+
+  private Next rcpt(Command.Rcpt rcpt) throws IOException {
+    // RFC 5321 §4.5.3.1.10: 452 for recipients beyond the limit; the client sends them later.
+    if (transaction.recipientCount() >= settings.maxRecipients()) {
+      return answer(Replies.tooManyRecipients());
+    }
+    if (rcpt.to().mailbox().isInternationalized() && !transaction.params.isSmtpUtf8()) {
+      return answer(Replies.needsSmtpUtf8());
+    }
+    RecipientCheck check =
+        new RecipientCheck(
+            settings.role(), facts.client.getAddress(), facts.principal(), transaction.from, rcpt.to());
+    return switch (policy.onRecipient(check)) {
+      case Verdict.Accept accept -> acceptRecipient(rcpt);
+      case Verdict.Continue proceed -> acceptRecipient(rcpt);
+      case Verdict.Reject reject -> refuseRecipient(rcpt, reject.reply(), reject.reason(), Next.CONTINUE);
+      case Verdict.Defer defer -> refuseRecipient(rcpt, defer.reply(), defer.reason(), Next.CONTINUE);
+      case Verdict.Disconnect disconnect ->
+          refuseRecipient(rcpt, disconnect.reply(), disconnect.reason(), Next.CLOSE);
+    };
+  }
+
+  private Next acceptRecipient(Command.Rcpt rcpt) throws IOException {
+    transaction.add(new Envelope.Recipient(rcpt.to(), rcpt.params()));
+    return answer(Replies.recipientOk());
+  }
+
+  private Next refuseRecipient(Command.Rcpt rcpt, Reply reply, String reason, Next next) throws IOException {
+    events.publish(
+        new Event.RecipientRejected(
+            clock.instant(), facts.sessionId, clientAddress(), rcpt.to().address(), reply.toString(), reason));
+    Next afterAnswer = answer(reply);
+    if (next == Next.CLOSE) {
+      closeReason = reason;
+    }
+    return next == Next.CLOSE ? Next.CLOSE : afterAnswer;
+  }
+
+  private Next data() throws IOException {
+    if (transaction.isChunking()) {
+      return answer(Replies.mixedDataAndBdat());
+    }
+    send(Replies.startMailInput());
+    transport.flush();
+    DataReader reader = DataReader.forData(settings.maxMessageSize());
+    transport.setReadTimeout(settings.dataTimeout());
+    input.readData(reader);
+    return finishMessage(reader);
+  }
+
+  private Next bdat(Command.Bdat bdat) throws IOException {
+    DataReader reader = transaction.chunks(settings.maxMessageSize());
+    transport.setReadTimeout(settings.dataTimeout());
+    input.readChunk(reader, bdat.size());
+    if (!bdat.isLast()) {
+      if (reader.problem() == DataReader.Problem.TOO_BIG) {
+        // RFC 1870 §6.3 / RFC 3030 §2: refuse as soon as the limit is passed; the transaction is over.
+        transaction = null;
+        return answer(Replies.messageTooBig());
+      }
+      return answer(Replies.chunkReceived(bdat.size()));
+    }
+    reader.finishChunks();
+    return finishMessage(reader);
+  }
+
+  private Next finishMessage(DataReader reader) throws IOException {
+    Transaction finished = transaction;
+    transaction = null;
+    DataReader.Problem problem = reader.problem();
+    if (problem != DataReader.Problem.NONE) {
+      if (problem == DataReader.Problem.BARE_LINE_ENDING) {
+        violation("bare CR or LF in message data (SMTP smuggling defence)");
+      }
+      Reply reply = problem.reply();
+      events.publish(
+          new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), problem.name()));
+      return answer(reply);
+    }
+    MessageSource.Smtp source =
+        new MessageSource.Smtp(
+            facts.sessionId,
+            facts.listener,
+            facts.role,
+            facts.client,
+            facts.heloName().orElse("unknown"),
+            facts.isEsmtp(),
+            facts.tls(),
+            facts.principal());
+    try {
+      QueueId id = intake.accept(source, finished.envelope(), reader.content());
+      return answer(Replies.queued(id.toString()));
+    } catch (IntakeException e) {
+      Reply reply = e.isStorageFull() ? Replies.insufficientStorage() : Replies.localError();
+      events.publish(
+          new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), e.getMessage()));
+      return answer(reply);
+    }
+  }
+
+  private Next startTls() throws IOException {
+    int dropped = input.discardBuffered();
+    if (dropped > 0) {
+      // CVE-2011-0411: commands pipelined behind STARTTLS arrived in plaintext; they are dropped,
+      // never executed as if they had come over TLS.
+      violation("plaintext pipelined after STARTTLS: " + dropped + " octets discarded");
+    }
+    send(Replies.readyToStartTls());
+    transport.flush();
+    return handshake() ? Next.CONTINUE : Next.CLOSE;
+  }
+
+  private boolean handshake() throws IOException {
+    try {
+      transport.startTls(settings.tlsHandshakeTimeout());
+    } catch (IOException e) {
+      events.publish(new Event.TlsFailed(clock.instant(), facts.sessionId, String.valueOf(e.getMessage())));
+      closeReason = "tls handshake failed";
+      return false;
+    }
+    TlsFacts tls = transport.tls().orElseThrow();
+    facts.startedTls(tls);
+    settings.assumedPrincipal().ifPresent(facts::authenticated);
+    transaction = null;
+    announced = offeredExtensions();
+    events.publish(new Event.TlsEstablished(clock.instant(), facts.sessionId, tls.protocol(), tls.cipherSuite()));
+    return true;
+  }
+
+  /** Sends a reply to a command and counts it against the error budget. */
+  private Next answer(Reply reply) throws IOException {
+    send(reply);
+    if (reply.isError() && facts.countError() >= settings.maxErrors()) {
+      send(Replies.tooManyErrors(settings.hostname()));
+      violation("too many errors");
+      closeReason = "too many errors";
+      return Next.CLOSE;
+    }
+    return Next.CONTINUE;
+  }
+
+  private void send(Reply reply) throws IOException {
+    transport.write(reply.toBytes());
+  }
+
+  private void sendQuietly(Reply reply) {
+    try {
+      send(reply);
+      transport.flush();
+    } catch (IOException ignored) {
+      // The client is gone; nothing more to tell it.
+    }
+  }
+
+  private void violation(String kind) {
+    events.publish(new Event.ProtocolViolation(clock.instant(), facts.sessionId, clientAddress(), kind));
+  }
+
+  private String clientAddress() {
+    return facts.client.getAddress().getHostAddress();
+  }
+
+  /**
+   * RFC 5321 §2.3.8 / RFC 6531: command lines are ASCII, or UTF-8 under SMTPUTF8; control characters
+   * other than TAB have no place in them.
+   */
+  private static Optional<String> decode(byte[] octets) {
+    boolean isAscii = true;
+    for (byte b : octets) {
+      if (b < 0) {
+        isAscii = false;
+      } else if (b < 0x20 && b != '\t' || b == 0x7f) {
+        return Optional.empty();
+      }
+    }
+    if (isAscii) {
+      return Optional.of(new String(octets, StandardCharsets.US_ASCII));
+    }
+    try {
+      CharBuffer chars =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(octets));
+      return Optional.of(chars.toString());
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
+  }
+
+  // ---- Graceful shutdown ---------------------------------------------------------------------
+
+  /** Before waiting for a command: false if shutdown has begun and the session should say 421. */
+  private boolean awaitCommand() {
+    drainLock.lock();
+    try {
+      if (isDraining) {
+        return false;
+      }
+      isAwaitingCommand = true;
+      return true;
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
+  private void commandArrived() {
+    drainLock.lock();
+    try {
+      isAwaitingCommand = false;
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
+  private boolean isDrainingNow() {
+    drainLock.lock();
+    try {
+      return isDraining;
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
+  /**
+   * Asks the session to end: at once if it is waiting for a command (its read ends and it answers 421
+   * 4.3.2), or after the command or message in progress.
+   */
+  void drain() {
+    drainLock.lock();
+    try {
+      isDraining = true;
+      if (isAwaitingCommand) {
+        transport.stopReading();
+      }
+    } catch (IOException e) {
+      abort();
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
+  /** Cuts the connection without a word: the grace period is over. */
+  void abort() {
+    try {
+      transport.close();
+    } catch (IOException ignored) {
+      // Already closed.
+    }
+  }
+}

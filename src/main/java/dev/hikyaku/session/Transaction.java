@@ -1,0 +1,50 @@
+package dev.hikyaku.session;
+
+import dev.hikyaku.protocol.DataReader;
+import dev.hikyaku.protocol.Envelope;
+import dev.hikyaku.protocol.MailParams;
+import dev.hikyaku.protocol.ReversePath;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One mail transaction, from MAIL to the end of its data or RSET (RFC 5321 §3.3). */
+final class Transaction {
+
+  final ReversePath from;
+  final MailParams params;
+  private final List<Envelope.Recipient> recipients = new ArrayList<>();
+  /** The BDAT chunks read so far (RFC 3030), or null while none has come. */
+  private DataReader chunks;
+
+  Transaction(ReversePath from, MailParams params) {
+    this.from = from;
+    this.params = params;
+  }
+
+  void add(Envelope.Recipient recipient) {
+    recipients.add(recipient);
+  }
+
+  int recipientCount() {
+    return recipients.size();
+  }
+
+  boolean hasRecipients() {
+    return !recipients.isEmpty();
+  }
+
+  boolean isChunking() {
+    return chunks != null;
+  }
+
+  DataReader chunks(long maxSize) {
+    if (chunks == null) {
+      chunks = DataReader.forChunks(maxSize);
+    }
+    return chunks;
+  }
+
+  Envelope envelope() {
+    return new Envelope(from, params, recipients);
+  }
+}

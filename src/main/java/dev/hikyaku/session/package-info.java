@@ -1,0 +1,14 @@
+/**
+ * One SMTP conversation: {@link dev.hikyaku.session.SmtpSession} reads commands from a {@link
+ * dev.hikyaku.net.Transport}, checks each verb's rules once, and answers from {@link
+ * dev.hikyaku.protocol.Replies}. It runs straight-line on its own virtual thread; every blocking read
+ * has a timeout.
+ *
+ * <p>{@link dev.hikyaku.session.PeerFacts} lives as long as the connection; {@link
+ * dev.hikyaku.session.Transaction} from MAIL to the end of data or RSET. STARTTLS throws away
+ * everything learned before TLS (RFC 3207 §4.2).
+ *
+ * <p>Must never: write to the store directly; messages go through {@link
+ * dev.hikyaku.intake.MessageIntake}.
+ */
+package dev.hikyaku.session;

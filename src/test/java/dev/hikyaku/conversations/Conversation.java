@@ -1,0 +1,141 @@
+package dev.hikyaku.conversations;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scripted SMTP conversation from a {@code .smtp} file.
+ *
+ * <pre>
+ * # The rule the file checks, with its RFC section (required first line)
+ * &#64;listener submission     relay (default), submission or submissions
+ * &#64;login alice@example.com  the session starts with this principal (test seam until AUTH)
+ * &#64;set max-recipients=100   a session setting: max-recipients, max-errors, max-message-size,
+ *                          command-timeout, data-timeout, greeting-delay
+ * &#64;socket                   also run over real sockets with real TLS
+ * S: 220 *                 expect a server line; '*' at the end matches any rest
+ * C: EHLO x                send a line; CRLF is appended
+ * R: .\r\n                 send raw bytes; nothing is appended
+ * &#64;closed                   expect the server to close the connection
+ * &#64;shutdown                 begin a graceful server shutdown now
+ * &#64;queued 1                 expect this many messages in the queue at the end
+ * </pre>
+ *
+ * Escapes in C: and R: lines: {@code \r \n \t \\ \xHH} and {@code %{N*text}} (text repeated N times).
+ * A run of C:/R: lines is sent in one write, which is how pipelining is exercised.
+ */
+record Conversation(String name, String rule, Map<String, String> directives, List<Step> steps) {
+
+  sealed interface Step {}
+
+  record Send(byte[] bytes, String shown, boolean isStartTls) implements Step {}
+
+  record Expect(String pattern) implements Step {
+    boolean matches(String line) {
+      return pattern.endsWith("*")
+          ? line.startsWith(pattern.substring(0, pattern.length() - 1))
+          : line.equals(pattern);
+    }
+  }
+
+  record ExpectClosed() implements Step {}
+
+  record Shutdown() implements Step {}
+
+  String listener() {
+    return directives.getOrDefault("listener", "relay");
+  }
+
+  boolean runsOverSockets() {
+    return directives.containsKey("socket");
+  }
+
+  static Conversation parse(Path file, String name) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    if (lines.isEmpty() || !lines.getFirst().startsWith("# ")) {
+      throw new IllegalArgumentException(name + ": the first line must be '# <the rule this checks>'");
+    }
+    String rule = lines.getFirst().substring(2);
+    Map<String, String> directives = new LinkedHashMap<>();
+    List<Step> steps = new ArrayList<>();
+    for (int i = 1; i < lines.size(); i++) {
+      String line = lines.get(i);
+      String where = name + ":" + (i + 1);
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      if (line.startsWith("S: ") || line.equals("S:")) {
+        steps.add(new Expect(line.substring(Math.min(3, line.length()))));
+      } else if (line.startsWith("C: ") || line.equals("C:")) {
+        String text = line.substring(Math.min(3, line.length()));
+        byte[] bytes = concat(unescape(text, where), new byte[] {'\r', '\n'});
+        steps.add(new Send(bytes, text, text.equalsIgnoreCase("STARTTLS")));
+      } else if (line.startsWith("R: ")) {
+        String text = line.substring(3);
+        steps.add(new Send(unescape(text, where), text, false));
+      } else if (line.equals("@closed")) {
+        steps.add(new ExpectClosed());
+      } else if (line.equals("@shutdown")) {
+        steps.add(new Shutdown());
+      } else if (line.startsWith("@")) {
+        String[] parts = line.substring(1).split(" ", 2);
+        String value = parts.length > 1 ? parts[1].strip() : "";
+        if (parts[0].equals("set")) {
+          String[] kv = value.split("=", 2);
+          directives.put("set." + kv[0], kv[1]);
+        } else {
+          directives.put(parts[0], value);
+        }
+      } else {
+        throw new IllegalArgumentException(where + ": unknown line '" + line + "'");
+      }
+    }
+    return new Conversation(name, rule, directives, steps);
+  }
+
+  static byte[] unescape(String text, String where) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\\' && i + 1 < text.length()) {
+        char e = text.charAt(++i);
+        switch (e) {
+          case 'r' -> out.write('\r');
+          case 'n' -> out.write('\n');
+          case 't' -> out.write('\t');
+          case '\\' -> out.write('\\');
+          case 'x' -> {
+            out.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
+            i += 2;
+          }
+          default -> throw new IllegalArgumentException(where + ": unknown escape \\" + e);
+        }
+      } else if (c == '%' && text.startsWith("%{", i)) {
+        int close = text.indexOf('}', i);
+        String[] spec = text.substring(i + 2, close).split("\\*", 2);
+        byte[] unit = spec[1].getBytes(StandardCharsets.UTF_8);
+        for (int n = Integer.parseInt(spec[0]); n > 0; n--) {
+          out.writeBytes(unit);
+        }
+        i = close;
+      } else {
+        out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return out.toByteArray();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}

@@ -1,0 +1,332 @@
+package dev.hikyaku.conversations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.app.Server;
+import dev.hikyaku.auth.Principal;
+import dev.hikyaku.config.ConfigLoader;
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.Limits;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.EventSink;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.policy.PolicyChain;
+import dev.hikyaku.policy.RelayRule;
+import dev.hikyaku.session.SessionSettings;
+import dev.hikyaku.session.Sessions;
+import dev.hikyaku.session.SmtpSession;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.Store;
+import dev.hikyaku.testing.TestServers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every {@code conversations/**.smtp} script against a session in memory, and the ones marked
+ * {@code @socket} again against a real server over TCP and TLS on 127.0.0.1.
+ */
+class ConversationTest {
+
+  private static final Duration REPLY_WAIT = Duration.ofSeconds(10);
+
+  @TempDir static Path storeDirectory;
+  private static Store store;
+
+  @BeforeAll
+  static void openStore() throws Exception {
+    store = Store.openSqlite(storeDirectory, Clock.systemUTC());
+  }
+
+  @AfterAll
+  static void closeStore() {
+    store.close();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> inMemory() throws Exception {
+    return conversations().stream()
+        .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new MemoryPeer(c))));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> overSockets() throws Exception {
+    return conversations().stream()
+        .filter(Conversation::runsOverSockets)
+        .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new SocketPeer(c))));
+  }
+
+  static List<Conversation> conversations() throws IOException, URISyntaxException {
+    Path root = Paths.get(ConversationTest.class.getResource("/conversations").toURI());
+    List<Conversation> all = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".smtp")).sorted().toList()) {
+        all.add(Conversation.parse(file, root.relativize(file).toString()));
+      }
+    }
+    assertThat(all).as("conversation scripts").isNotEmpty();
+    return all;
+  }
+
+  private static void run(Conversation conversation, Peer peer) throws Exception {
+    try (peer) {
+      List<String> transcript = new ArrayList<>();
+      boolean isStartTlsPending = false;
+      for (Conversation.Step step : conversation.steps()) {
+        switch (step) {
+          case Conversation.Send send -> {
+            peer.send(send.bytes());
+            transcript.add("C: " + send.shown());
+            isStartTlsPending = send.isStartTls();
+          }
+          case Conversation.Expect expect -> {
+            String line = peer.readLine();
+            transcript.add("S: " + line);
+            assertThat(line)
+                .as("%s: expected '%s'%ntranscript:%n%s", conversation.name(), expect.pattern(), String.join("\n", transcript))
+                .isNotNull()
+                .matches(expect::matches, "matches '" + expect.pattern() + "'");
+            if (isStartTlsPending && line.startsWith("220 ")) {
+              peer.startTls();
+              isStartTlsPending = false;
+            }
+          }
+          case Conversation.ExpectClosed closed -> {
+            String line = peer.readLine();
+            assertThat(line)
+                .as("%s: expected the server to close%ntranscript:%n%s", conversation.name(), String.join("\n", transcript))
+                .isNull();
+          }
+          case Conversation.Shutdown shutdown -> peer.shutdownServer();
+        }
+      }
+      String queued = conversation.directives().get("queued");
+      if (queued != null) {
+        assertThat(peer.queuedMessages()).as("messages found in the store").hasSize(Integer.parseInt(queued));
+      }
+    }
+  }
+
+  // ---- Settings from directives --------------------------------------------------------------
+
+  static SessionSettings settings(Conversation c, SessionSettings base) {
+    Map<String, String> d = c.directives();
+    Limits defaults = ConfigLoader.defaults().limits();
+    SessionSettings s =
+        new SessionSettings(
+            base.hostname(),
+            base.listener(),
+            base.role(),
+            longSetting(d, "max-message-size", base.maxMessageSize()),
+            (int) longSetting(d, "max-recipients", base.maxRecipients()),
+            (int) longSetting(d, "max-errors", base.maxErrors()),
+            durationSetting(d, "greeting-delay", base.greetingDelay()),
+            durationSetting(d, "command-timeout", base.commandTimeout()),
+            durationSetting(d, "data-timeout", base.dataTimeout()),
+            defaults.tlsHandshakeTimeout(),
+            Optional.empty());
+    String login = d.get("login");
+    return login == null ? s : s.withAssumedPrincipal(new Principal(login));
+  }
+
+  private static long longSetting(Map<String, String> d, String key, long fallback) {
+    String v = d.get("set." + key);
+    return v == null ? fallback : Long.parseLong(v);
+  }
+
+  private static Duration durationSetting(Map<String, String> d, String key, Duration fallback) {
+    String v = d.get("set." + key);
+    return v == null ? fallback : Duration.ofMillis(Long.parseLong(v.replace("ms", "")));
+  }
+
+  static ListenerRole role(Conversation c) {
+    return ListenerRole.valueOf(c.listener().toUpperCase(Locale.ROOT));
+  }
+
+  /** Counts accepted messages of one conversation. */
+  static final class Accepted implements EventSink {
+    final List<String> ids = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void accept(Event event) {
+      if (event instanceof Event.MessageAccepted accepted) {
+        ids.add(accepted.queueId());
+      }
+    }
+  }
+
+  // ---- In memory -----------------------------------------------------------------------------
+
+  static final class MemoryPeer implements Peer {
+    private final MemoryTransport transport;
+    private final Sessions sessions = new Sessions();
+    private final Accepted accepted = new Accepted();
+    private final Thread server;
+    private final byte[] one = new byte[1];
+
+    MemoryPeer(Conversation c) throws IOException {
+      ListenerRole role = role(c);
+      Limits limits = ConfigLoader.defaults().limits();
+      SessionSettings base =
+          new SessionSettings(
+              TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
+              limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(),
+              limits.tlsHandshakeTimeout(), Optional.empty());
+      Events events = new Events(List.of(accepted));
+      MessageIntake intake =
+          new MessageIntake(TestServers.HOSTNAME, store.queue(), Clock.systemUTC(), new SecureRandom(), events);
+      PolicyChain policy = new PolicyChain(List.of(new RelayRule(Set.of(TestServers.HOSTED_DOMAIN))));
+      transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
+      SmtpSession session =
+          new SmtpSession("memory", transport, settings(c, base), policy, intake, events, Clock.systemUTC(), sessions);
+      server = Thread.ofVirtual().name("memory-session").start(session::run);
+    }
+
+    @Override
+    public void send(byte[] bytes) throws IOException {
+      transport.toServer.write(bytes, 0, bytes.length);
+    }
+
+    @Override
+    public String readLine() throws IOException {
+      return LineReading.readLine(
+          () -> transport.toClient.read(one, 0, 1, REPLY_WAIT) < 0 ? -1 : one[0] & 0xff);
+    }
+
+    @Override
+    public void startTls() {
+      // In memory the server transport records TLS itself; the client has nothing to do.
+    }
+
+    @Override
+    public void shutdownServer() {
+      Thread.ofVirtual().start(() -> {
+        try {
+          sessions.drain(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+
+    @Override
+    public List<String> queuedMessages() throws Exception {
+      for (String id : accepted.ids) {
+        assertThat(store.queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
+      }
+      return accepted.ids;
+    }
+
+    @Override
+    public void close() throws Exception {
+      transport.toServer.close();
+      server.join(REPLY_WAIT);
+      assertThat(server.isAlive()).as("session thread ended").isFalse();
+    }
+  }
+
+  // ---- Over sockets --------------------------------------------------------------------------
+
+  static final class SocketPeer implements Peer {
+    private final Path dataDirectory;
+    private final Server server;
+    private final Accepted accepted = new Accepted();
+    private final SSLContext clientTls;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+
+    SocketPeer(Conversation c) throws Exception {
+      dataDirectory = Files.createTempDirectory("hikyaku-conversation");
+      HikyakuConfig config = TestServers.config(dataDirectory);
+      ListenerRole role = role(c);
+      server =
+          TestServers.start(
+              config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
+      clientTls = TestServers.clientTrusting(server.tls().currentCertificate());
+      socket = new Socket();
+      socket.connect(new InetSocketAddress("127.0.0.1", server.port(role)), 5_000);
+      socket.setSoTimeout((int) REPLY_WAIT.toMillis());
+      if (role.isImplicitTls()) {
+        upgrade();
+      }
+      in = new java.io.BufferedInputStream(socket.getInputStream());
+      out = socket.getOutputStream();
+    }
+
+    private void upgrade() throws IOException {
+      SSLSocket ssl =
+          (SSLSocket) clientTls.getSocketFactory().createSocket(socket, TestServers.HOSTNAME, socket.getPort(), true);
+      ssl.setUseClientMode(true);
+      ssl.startHandshake();
+      socket = ssl;
+    }
+
+    @Override
+    public void send(byte[] bytes) throws IOException {
+      out.write(bytes);
+      out.flush();
+    }
+
+    @Override
+    public String readLine() throws IOException {
+      try {
+        return LineReading.readLine(in::read);
+      } catch (java.net.SocketException closed) {
+        return null; // reset by the server after it closed: the same as end of stream here
+      }
+    }
+
+    @Override
+    public void startTls() throws IOException {
+      upgrade();
+      in = new java.io.BufferedInputStream(socket.getInputStream());
+      out = socket.getOutputStream();
+    }
+
+    @Override
+    public void shutdownServer() {
+      Thread.ofVirtual().start(server::close);
+    }
+
+    @Override
+    public List<String> queuedMessages() throws Exception {
+      for (String id : accepted.ids) {
+        assertThat(server.store().queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
+      }
+      return accepted.ids;
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+      server.close();
+    }
+  }
+}

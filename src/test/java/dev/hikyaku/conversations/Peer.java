@@ -1,0 +1,24 @@
+package dev.hikyaku.conversations;
+
+import java.io.IOException;
+
+/** The client end of a conversation, in memory or over a socket. */
+interface Peer extends AutoCloseable {
+
+  void send(byte[] bytes) throws IOException;
+
+  /** The next reply line without CRLF, or null once the server has closed the connection. */
+  String readLine() throws IOException;
+
+  /** Switches the client side to TLS after the server's 220 to STARTTLS. */
+  void startTls() throws IOException;
+
+  /** Begins a graceful shutdown of the server side. */
+  void shutdownServer();
+
+  /** The queue ids of the messages the server accepted in this conversation, checked in the store. */
+  java.util.List<String> queuedMessages() throws Exception;
+
+  @Override
+  void close() throws Exception;
+}

@@ -1,0 +1,68 @@
+package dev.hikyaku.testing;
+
+import dev.hikyaku.app.Server;
+import dev.hikyaku.config.ConfigLoader;
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.config.TlsConfig;
+import dev.hikyaku.events.EventSink;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.session.SessionSettings;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** Real servers for tests: 127.0.0.1, ephemeral ports, a fresh data directory, a generated certificate. */
+public final class TestServers {
+
+  public static final String HOSTNAME = "mx.hikyaku.test";
+  public static final String HOSTED_DOMAIN = "hikyaku.test";
+
+  private TestServers() {}
+
+  /** The embedded defaults, moved to loopback, ephemeral ports and {@code dataDirectory}. */
+  public static HikyakuConfig config(Path dataDirectory) {
+    HikyakuConfig defaults = ConfigLoader.defaults();
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    List<ListenerConfig> listeners =
+        List.of(
+            new ListenerConfig("relay", ListenerRole.RELAY, loopback, 0, Duration.ZERO),
+            new ListenerConfig("submission", ListenerRole.SUBMISSION, loopback, 0, Duration.ZERO),
+            new ListenerConfig("submissions", ListenerRole.SUBMISSIONS, loopback, 0, Duration.ZERO));
+    return new HikyakuConfig(
+        HOSTNAME,
+        dataDirectory,
+        listeners,
+        new TlsConfig(Optional.empty(), Optional.empty(), Duration.ZERO),
+        defaults.limits(),
+        List.of(HOSTED_DOMAIN, "localhost"));
+  }
+
+  public static Server start(Path dataDirectory) throws Exception {
+    return Server.start(config(dataDirectory));
+  }
+
+  public static Server start(HikyakuConfig config, UnaryOperator<SessionSettings> settings, List<EventSink> sinks)
+      throws Exception {
+    return Server.start(config, settings, sinks);
+  }
+
+  /** A client TLS context that trusts exactly the server's current certificate. */
+  public static SSLContext clientTrusting(X509Certificate certificate) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("server", certificate);
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    return context;
+  }
+}
