@@ -1,0 +1,380 @@
+package dev.hikyaku.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only writer of the queue tables: one platform thread that owns the writing connection and
+ * turns many callers' messages into few commits.
+ *
+ * <p>Group commit: when the thread wakes it takes everything pending (up to {@link
+ * #MAX_BATCH_MESSAGES} messages or {@link #MAX_BATCH_BYTES} of content), writes it in one
+ * transaction, commits once and only then completes every caller's future. With {@code
+ * synchronous=FULL} in WAL mode that commit is one fsync of the WAL, shared by the whole batch, so the
+ * fsync rate is not the message rate. While a batch is being written the next one gathers.
+ *
+ * <p>One bad message must not fail its batch-mates: when a batch fails, each of its messages is
+ * tried again in a transaction of its own, and only those that fail alone are failed.
+ */
+final class GroupCommitWriter {
+
+  static final int MAX_BATCH_MESSAGES = 256;
+  static final long MAX_BATCH_BYTES = 64L * 1024 * 1024;
+
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
+
+  private static final String INSERT_MESSAGE =
+      """
+      INSERT INTO message (id, received_at, reverse_path, mail_parameters, listener, client_address,
+                           helo_name, tls_protocol, tls_cipher, principal, size)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+  private static final String INSERT_CONTENT =
+      "INSERT INTO message_content (message_id, content) VALUES (?, ?)";
+  private static final String INSERT_RECIPIENT =
+      "INSERT INTO recipient (message_id, position, forward_path, parameters) VALUES (?, ?, ?, ?)";
+
+  /** The transaction never started, so no message in the batch is to blame. */
+  private static final class BeginFailed extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    BeginFailed(SQLException cause) {
+      super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
+    }
+  }
+
+  private record PendingWrite(NewMessage message, CompletableFuture<Void> committed) {}
+
+  private final Connection connection;
+  // Prepared once, and again after any failure: sqlite-jdbc can leave a statement that failed
+  // mid-step (SQLITE_FULL) unusable ("statement is not executing").
+  private PreparedStatement insertMessage;
+  private PreparedStatement insertContent;
+  private PreparedStatement insertRecipient;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition workArrived = lock.newCondition();
+  private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>(); // guarded by lock
+  private boolean isClosing; // guarded by lock
+
+  /**
+   * Held by the writer thread while it takes and writes a batch, and by anyone else who touches the
+   * connection. A test holds it to let a known set of messages gather into one batch.
+   */
+  private final ReentrantLock connectionGate = new ReentrantLock();
+
+  private final AtomicLong messagesCommitted = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final Thread thread;
+
+  private GroupCommitWriter(Connection connection) throws SQLException {
+    this.connection = connection;
+    prepareStatements();
+    // A platform thread: it lives as long as the store and spends its time in JNI calls, which would
+    // pin a virtual thread's carrier anyway. Daemon, because a caller not yet released has not been
+    // promised anything: an exit without close() loses no acknowledged message.
+    this.thread = Thread.ofPlatform().name("hikyaku-store-writer").daemon(true).unstarted(this::run);
+  }
+
+  /** Starts the writer thread on {@code connection}, which it owns from now on (but does not close). */
+  static GroupCommitWriter start(Connection connection) throws SQLException {
+    GroupCommitWriter writer = new GroupCommitWriter(connection);
+    writer.thread.start();
+    return writer;
+  }
+
+  /**
+   * Queues {@code message}; the future completes once its transaction has committed, or fails with
+   * a {@link StoreException}.
+   */
+  CompletableFuture<Void> submit(NewMessage message) throws StoreException {
+    PendingWrite write = new PendingWrite(message, new CompletableFuture<>());
+    lock.lock();
+    try {
+      if (isClosing) {
+        throw new StoreException(
+            StoreException.Kind.CLOSED, "store is closing; message " + message.id() + " not stored");
+      }
+      pending.addLast(write);
+      workArrived.signal();
+    } finally {
+      lock.unlock();
+    }
+    return write.committed();
+  }
+
+  GroupCommitStats stats() {
+    // Read commits first: messages is bumped before commits, so the pair never shows a commit
+    // without its messages.
+    long commitCount = commits.get();
+    return new GroupCommitStats(messagesCommitted.get(), commitCount);
+  }
+
+  /**
+   * Lets queued writes finish, then stops the thread. New submissions fail with {@code CLOSED}
+   * from the moment this is called.
+   */
+  void close() {
+    lock.lock();
+    try {
+      isClosing = true;
+      workArrived.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      if (!thread.join(CLOSE_WAIT)) {
+        log.error("store writer still busy after {}; closing anyway", CLOSE_WAIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.warn("interrupted while waiting for the store writer to drain");
+    }
+  }
+
+  /** Runs {@code PRAGMA statement} on the writing connection and returns the first value, if any. */
+  String pragma(String statement) throws SQLException {
+    connectionGate.lock();
+    try (Statement s = connection.createStatement();
+        ResultSet rows = s.executeQuery("PRAGMA " + statement)) {
+      return rows.next() ? rows.getString(1) : null;
+    } finally {
+      connectionGate.unlock();
+    }
+  }
+
+  /** For tests: hold this to keep the writer from taking a batch. */
+  ReentrantLock connectionGate() {
+    return connectionGate;
+  }
+
+  /** For tests: how many messages wait for the writer. */
+  int pendingCount() {
+    lock.lock();
+    try {
+      return pending.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void run() {
+    List<PendingWrite> batch = List.of();
+    try {
+      while (awaitWork()) {
+        connectionGate.lock();
+        try {
+          batch = takeBatch();
+          write(batch);
+          batch = List.of();
+        } finally {
+          connectionGate.unlock();
+        }
+      }
+    } catch (Throwable bug) {
+      // write() turns SQL failures into failed futures; anything reaching here is a bug or an Error.
+      // Fail every waiting caller rather than leave them blocked forever, and refuse new work.
+      log.error("store writer stopped by an unexpected failure", bug);
+      failEverything(bug, batch);
+    }
+  }
+
+  /** Waits until something is pending; false once closing with nothing left to write. */
+  private boolean awaitWork() throws InterruptedException {
+    lock.lock();
+    try {
+      while (pending.isEmpty()) {
+        if (isClosing) {
+          return false;
+        }
+        workArrived.await();
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<PendingWrite> takeBatch() {
+    lock.lock();
+    try {
+      List<PendingWrite> batch = new ArrayList<>(Math.min(pending.size(), MAX_BATCH_MESSAGES));
+      long bytes = 0;
+      while (!pending.isEmpty() && batch.size() < MAX_BATCH_MESSAGES) {
+        long size = pending.peekFirst().message().size();
+        if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+          break;
+        }
+        batch.add(pending.pollFirst());
+        bytes += size;
+      }
+      return batch;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void write(List<PendingWrite> batch) {
+    try {
+      commit(batch);
+      batch.forEach(write -> write.committed().complete(null));
+      return;
+    } catch (SQLException | RuntimeException failure) {
+      if (batch.size() == 1 || failure instanceof BeginFailed) {
+        // BEGIN failing (lock held past busy_timeout, I/O error) is nothing any one message did;
+        // retrying each alone would only multiply the wait.
+        batch.forEach(write -> fail(write, failure));
+        return;
+      }
+      log.warn("batch of {} messages failed ({}); writing each alone", batch.size(), failure.toString());
+    }
+    for (PendingWrite write : batch) {
+      try {
+        commit(List.of(write));
+        write.committed().complete(null);
+      } catch (SQLException | RuntimeException failure) {
+        fail(write, failure);
+      }
+    }
+  }
+
+  private void fail(PendingWrite write, Exception failure) {
+    StoreException error = StoreException.from("storing message " + write.message().id(), failure);
+    log.warn("message {} not stored: {}", write.message().id(), error.getMessage());
+    write.committed().completeExceptionally(error);
+  }
+
+  /** One transaction for {@code writes}; returns only after COMMIT (and so the WAL fsync) is done. */
+  private void commit(List<PendingWrite> writes) throws SQLException {
+    try (Statement control = connection.createStatement()) {
+      // IMMEDIATE takes the write lock now, so a second process on the same file (admin CLI) makes
+      // us wait here under busy_timeout instead of failing at COMMIT.
+      try {
+        control.execute("BEGIN IMMEDIATE");
+      } catch (SQLException failure) {
+        throw new BeginFailed(failure);
+      }
+      try {
+        for (PendingWrite write : writes) {
+          insert(write.message());
+        }
+        control.execute("COMMIT");
+      } catch (SQLException | RuntimeException failure) {
+        rollback(control, failure);
+        renewStatements(failure);
+        throw failure;
+      }
+    }
+    messagesCommitted.addAndGet(writes.size());
+    commits.incrementAndGet();
+  }
+
+  private void insert(NewMessage message) throws SQLException {
+    String id = message.id().value();
+    Origin origin = message.origin();
+    insertMessage.setString(1, id);
+    insertMessage.setLong(2, message.receivedAt().toEpochMilli());
+    insertMessage.setString(3, message.reversePath());
+    insertMessage.setString(4, message.mailParameters());
+    insertMessage.setString(5, origin.listener());
+    insertMessage.setString(6, origin.clientAddress());
+    insertMessage.setString(7, origin.heloName());
+    setNullableString(insertMessage, 8, origin.tlsProtocol());
+    setNullableString(insertMessage, 9, origin.tlsCipher());
+    setNullableString(insertMessage, 10, origin.principal());
+    insertMessage.setLong(11, message.size());
+    insertMessage.executeUpdate();
+
+    insertContent.setString(1, id);
+    insertContent.setBytes(2, message.content());
+    insertContent.executeUpdate();
+    insertContent.clearParameters(); // let the body be collected once written
+
+    List<NewRecipient> recipients = message.recipients();
+    for (int position = 0; position < recipients.size(); position++) {
+      NewRecipient recipient = recipients.get(position);
+      insertRecipient.setString(1, id);
+      insertRecipient.setInt(2, position);
+      insertRecipient.setString(3, recipient.forwardPath());
+      insertRecipient.setString(4, recipient.parameters());
+      insertRecipient.addBatch();
+    }
+    try {
+      insertRecipient.executeBatch();
+    } finally {
+      insertRecipient.clearBatch();
+    }
+  }
+
+  private void prepareStatements() throws SQLException {
+    insertMessage = connection.prepareStatement(INSERT_MESSAGE);
+    insertContent = connection.prepareStatement(INSERT_CONTENT);
+    insertRecipient = connection.prepareStatement(INSERT_RECIPIENT);
+  }
+
+  private void renewStatements(Exception failure) {
+    for (PreparedStatement statement : List.of(insertMessage, insertContent, insertRecipient)) {
+      try {
+        statement.close();
+      } catch (SQLException closeFailure) {
+        failure.addSuppressed(closeFailure);
+      }
+    }
+    try {
+      prepareStatements();
+    } catch (SQLException prepareFailure) {
+      // The next commit() would use closed statements and fail with its own clear error; keep this
+      // one with the failure that caused it.
+      failure.addSuppressed(prepareFailure);
+    }
+  }
+
+  private void rollback(Statement control, Exception failure) {
+    try {
+      control.execute("ROLLBACK");
+    } catch (SQLException rollbackFailure) {
+      // SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR during COMMIT);
+      // keep the second failure with the first rather than hide it.
+      failure.addSuppressed(rollbackFailure);
+    }
+  }
+
+  private static void setNullableString(PreparedStatement statement, int index, String value)
+      throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.VARCHAR);
+    } else {
+      statement.setString(index, value);
+    }
+  }
+
+  private void failEverything(Throwable cause, List<PendingWrite> inFlight) {
+    List<PendingWrite> stranded = new ArrayList<>(inFlight);
+    lock.lock();
+    try {
+      isClosing = true;
+      stranded.addAll(pending);
+      pending.clear();
+    } finally {
+      lock.unlock();
+    }
+    StoreException error =
+        new StoreException(StoreException.Kind.UNAVAILABLE, "store writer stopped: " + cause, cause);
+    // A future already completed (committed) ignores this.
+    stranded.forEach(write -> write.committed().completeExceptionally(error));
+  }
+}

@@ -1,0 +1,76 @@
+package dev.hikyaku.store;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A message that intake has finished with and hands to {@link MessageQueue#accept}.
+ *
+ * <p>{@code receivedAt} is truncated to the millisecond here, because the store keeps times in
+ * epoch milliseconds: what this record holds is exactly what {@link MessageQueue#find} returns. The
+ * content array is not copied (bodies can be tens of MiB): the caller must not change it after
+ * handing it over.
+ *
+ * @param reversePath the MAIL FROM address without angle brackets; "" is the null path {@code <>}
+ *     (RFC 5321 §4.5.5, used by bounces)
+ * @param mailParameters the MAIL FROM ESMTP parameters as on the wire, "" if none
+ * @param recipients the accepted recipients in RCPT order; at least one (RFC 5321 §3.3: DATA needs a
+ *     successful RCPT)
+ * @param content the message as it will be relayed: header and body octets, CRLF line ends, no
+ *     dot-stuffing and no final {@code .CRLF}
+ */
+public record NewMessage(
+    QueueId id,
+    Instant receivedAt,
+    String reversePath,
+    String mailParameters,
+    List<NewRecipient> recipients,
+    Origin origin,
+    byte[] content) {
+
+  public NewMessage {
+    Objects.requireNonNull(id, "id");
+    receivedAt = Objects.requireNonNull(receivedAt, "receivedAt").truncatedTo(ChronoUnit.MILLIS);
+    Objects.requireNonNull(reversePath, "reversePath");
+    Objects.requireNonNull(mailParameters, "mailParameters");
+    recipients = List.copyOf(Objects.requireNonNull(recipients, "recipients"));
+    if (recipients.isEmpty()) {
+      throw new IllegalArgumentException("message " + id + " has no recipients");
+    }
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(content, "content");
+  }
+
+  /** Octets of content. */
+  public long size() {
+    return content.length;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof NewMessage that
+        && id.equals(that.id)
+        && receivedAt.equals(that.receivedAt)
+        && reversePath.equals(that.reversePath)
+        && mailParameters.equals(that.mailParameters)
+        && recipients.equals(that.recipients)
+        && origin.equals(that.origin)
+        && Arrays.equals(content, that.content);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin)
+        + 31 * Arrays.hashCode(content);
+  }
+
+  /** Names the message without its content, which may be large or private. */
+  @Override
+  public String toString() {
+    return "NewMessage[id=" + id + ", receivedAt=" + receivedAt + ", reversePath=<" + reversePath
+        + ">, recipients=" + recipients.size() + ", size=" + content.length + "]";
+  }
+}

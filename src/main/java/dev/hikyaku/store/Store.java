@@ -1,0 +1,222 @@
+package dev.hikyaku.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The server's one durable state. Today: the message queue in an embedded SQLite file.
+ *
+ * <p>Opening sets, on the writing connection, the settings the 250-after-DATA promise rests on:
+ * WAL journal and {@code synchronous=FULL}, because in WAL mode only FULL fsyncs the WAL at every
+ * commit (https://sqlite.org/pragma.html#pragma_synchronous: NORMAL may lose the last commits on
+ * power loss). Both are read back and opening fails if SQLite did not take them.
+ */
+public final class Store implements AutoCloseable {
+
+  /** The database file inside the data directory. */
+  public static final String SQLITE_FILE_NAME = "hikyaku.db";
+
+  private static final Logger log = LoggerFactory.getLogger(Store.class);
+  private static final int BUSY_TIMEOUT_MILLIS = 5_000;
+  private static final int READ_CONNECTIONS = 4;
+  // After a checkpoint, truncate the WAL back to this size rather than keep its high-water mark.
+  private static final int JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+  private final Path databaseFile;
+  private final Clock clock;
+  private final Connection writerConnection;
+  private final GroupCommitWriter writer;
+  private final ReadConnections readers;
+  private final MessageQueue queue;
+  private final AtomicBoolean isClosed = new AtomicBoolean();
+
+  private Store(
+      Path databaseFile,
+      Clock clock,
+      Connection writerConnection,
+      GroupCommitWriter writer,
+      ReadConnections readers) {
+    this.databaseFile = databaseFile;
+    this.clock = clock;
+    this.writerConnection = writerConnection;
+    this.writer = writer;
+    this.readers = readers;
+    this.queue = new MessageQueue(writer, readers);
+  }
+
+  /**
+   * Creates the directory if missing, opens or creates {@code dataDirectory/hikyaku.db} in WAL mode
+   * with {@code synchronous=FULL}, a busy timeout and foreign keys on, and brings the schema up to
+   * date with the Flyway migrations in {@code classpath:db/migration/sqlite}.
+   */
+  public static Store openSqlite(Path dataDirectory, Clock clock) throws StoreException {
+    Objects.requireNonNull(dataDirectory, "dataDirectory");
+    Objects.requireNonNull(clock, "clock");
+    Path databaseFile = dataDirectory.toAbsolutePath().resolve(SQLITE_FILE_NAME);
+    try {
+      Files.createDirectories(dataDirectory);
+    } catch (IOException e) {
+      throw new StoreException(
+          StoreException.Kind.UNAVAILABLE, "cannot create data directory " + dataDirectory, e);
+    }
+    String url = "jdbc:sqlite:" + databaseFile;
+    Connection writerConnection = null;
+    try {
+      writerConnection = writerConfig().createConnection(url);
+      requireDurableSettings(writerConnection, databaseFile);
+      migrate(url, databaseFile);
+      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection);
+      ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS);
+      log.info("store opened: {}", databaseFile);
+      return new Store(databaseFile, clock, writerConnection, writer, readers);
+    } catch (SQLException | FlywayException e) {
+      closeAfterFailedOpen(writerConnection, e);
+      throw StoreException.from("opening " + databaseFile, e);
+    } catch (StoreException e) {
+      closeAfterFailedOpen(writerConnection, e);
+      throw e;
+    }
+  }
+
+  public MessageQueue queue() {
+    return queue;
+  }
+
+  /**
+   * Lets every write already handed to the queue commit, then closes. From the start of close, new
+   * writes and reads fail with {@link StoreException.Kind#CLOSED}. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!isClosed.compareAndSet(false, true)) {
+      return;
+    }
+    writer.close();
+    readers.close();
+    try {
+      // The last connection to close checkpoints the WAL into the database file.
+      writerConnection.close();
+    } catch (SQLException e) {
+      log.warn("closing the store's writing connection failed: {}", e.toString());
+    }
+    log.info("store closed: {}", databaseFile);
+  }
+
+  /** The clock the store stamps queue changes with. */
+  Clock clock() {
+    return clock;
+  }
+
+  Path databaseFile() {
+    return databaseFile;
+  }
+
+  /** {@code PRAGMA journal_mode} as the writing connection sees it; "wal" when open. */
+  String writerJournalMode() throws SQLException {
+    return writer.pragma("journal_mode");
+  }
+
+  /** {@code PRAGMA synchronous} on the writing connection; 2 is FULL. */
+  int writerSynchronous() throws SQLException {
+    return Integer.parseInt(writer.pragma("synchronous"));
+  }
+
+  GroupCommitWriter writer() {
+    return writer;
+  }
+
+  ReadConnections readers() {
+    return readers;
+  }
+
+  private static SQLiteConfig writerConfig() {
+    SQLiteConfig config = commonConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setJournalSizeLimit(JOURNAL_SIZE_LIMIT_BYTES);
+    return config;
+  }
+
+  private static SQLiteConfig commonConfig() {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+    config.enforceForeignKeys(true);
+    return config;
+  }
+
+  private static Connection openReader(String url) throws SQLException {
+    SQLiteConfig config = commonConfig();
+    Connection connection = config.createConnection(url);
+    try (Statement statement = connection.createStatement()) {
+      // Belt and braces: nothing on a read connection may write, so only the writer's commits,
+      // with their fsync, change the queue.
+      statement.execute("PRAGMA query_only = ON");
+    } catch (SQLException e) {
+      connection.close();
+      throw e;
+    }
+    return connection;
+  }
+
+  private static void requireDurableSettings(Connection connection, Path databaseFile)
+      throws SQLException, StoreException {
+    try (Statement statement = connection.createStatement()) {
+      String journalMode = single(statement, "PRAGMA journal_mode");
+      String synchronous = single(statement, "PRAGMA synchronous");
+      if (!"wal".equalsIgnoreCase(journalMode) || !"2".equals(synchronous)) {
+        // E.g. a file system without shared memory support refuses WAL and SQLite stays in DELETE.
+        throw new StoreException(
+            StoreException.Kind.UNAVAILABLE,
+            databaseFile + ": need journal_mode=wal and synchronous=2 (FULL), got journal_mode="
+                + journalMode + " synchronous=" + synchronous);
+      }
+    }
+  }
+
+  private static String single(Statement statement, String sql) throws SQLException {
+    try (ResultSet rows = statement.executeQuery(sql)) {
+      return rows.next() ? rows.getString(1) : null;
+    }
+  }
+
+  private static void migrate(String url, Path databaseFile) {
+    SQLiteDataSource dataSource = new SQLiteDataSource(commonConfig());
+    dataSource.setUrl(url);
+    MigrateResult result = Flyway.configure(Store.class.getClassLoader())
+        .dataSource(dataSource)
+        .locations("classpath:db/migration/sqlite")
+        .failOnMissingLocations(true)
+        .load()
+        .migrate();
+    if (result.migrationsExecuted > 0) {
+      log.info("{}: applied {} migration(s), schema now at version {}",
+          databaseFile, result.migrationsExecuted, result.targetSchemaVersion);
+    }
+  }
+
+  private static void closeAfterFailedOpen(Connection connection, Exception failure) {
+    if (connection == null) {
+      return;
+    }
+    try {
+      connection.close();
+    } catch (SQLException closeFailure) {
+      failure.addSuppressed(closeFailure);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.hikyaku.store;
+
+import java.sql.SQLException;
+import java.util.Objects;
+import org.sqlite.SQLiteException;
+
+/**
+ * The store could not do what was asked. {@link #kind()} tells the caller how to answer its own
+ * client: every kind means "not stored", so a session answers a temporary failure (RFC 5321 §4.2.5:
+ * 451 after DATA) and never 250.
+ */
+public final class StoreException extends Exception {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Why the store failed, coarse enough for a caller to choose a reply or an alert. */
+  public enum Kind {
+    /** I/O error, lock timeout, constraint or any other failure that may pass on retry. */
+    UNAVAILABLE,
+    /** The file system (or a size limit of the database) is full. */
+    DISK_FULL,
+    /** The database file is damaged or is not a database. Needs an operator. */
+    CORRUPT,
+    /** {@link Store#close()} has begun: no new work is taken. */
+    CLOSED
+  }
+
+  private final Kind kind;
+
+  public StoreException(Kind kind, String message) {
+    super(message);
+    this.kind = Objects.requireNonNull(kind, "kind");
+  }
+
+  public StoreException(Kind kind, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = Objects.requireNonNull(kind, "kind");
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The message without the kind prefix. */
+  String reason() {
+    return super.getMessage();
+  }
+
+  @Override
+  public String getMessage() {
+    return kind + ": " + super.getMessage();
+  }
+
+  /**
+   * Maps a failure from JDBC or Flyway to a kind by the SQLite primary result code of the first
+   * {@link SQLException} in the cause chain (https://sqlite.org/rescode.html: the low 8 bits of an
+   * extended code are its primary code).
+   */
+  static StoreException from(String action, Throwable failure) {
+    return new StoreException(kindOf(failure), action + ": " + describe(failure), failure);
+  }
+
+  static Kind kindOf(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof StoreException store) {
+        return store.kind();
+      }
+      if (t instanceof SQLiteException sqlite) {
+        return kindOfSqliteCode(sqlite.getResultCode().code);
+      }
+      if (t instanceof SQLException sql && sql.getErrorCode() != 0) {
+        return kindOfSqliteCode(sql.getErrorCode());
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return Kind.UNAVAILABLE;
+  }
+
+  private static Kind kindOfSqliteCode(int code) {
+    return switch (code & 0xFF) {
+      case 13 -> Kind.DISK_FULL; // SQLITE_FULL
+      case 11, 26 -> Kind.CORRUPT; // SQLITE_CORRUPT, SQLITE_NOTADB
+      default -> Kind.UNAVAILABLE; // SQLITE_IOERR (10), SQLITE_BUSY (5), SQLITE_CANTOPEN (14), ...
+    };
+  }
+
+  private static String describe(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException) {
+        return t.getMessage();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return String.valueOf(failure.getMessage());
+  }
+}
