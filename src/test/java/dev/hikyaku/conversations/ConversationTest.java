@@ -98,12 +98,18 @@ class ConversationTest {
     try (peer) {
       List<String> transcript = new ArrayList<>();
       boolean isStartTlsPending = false;
+      java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
       for (Conversation.Step step : conversation.steps()) {
+        if (!(step instanceof Conversation.Send) && batch.size() > 0) {
+          // A run of client lines goes out in one write: that is what pipelining looks like.
+          peer.send(batch.toByteArray());
+          batch.reset();
+        }
         switch (step) {
           case Conversation.Send send -> {
-            peer.send(send.bytes());
+            batch.writeBytes(send.bytes());
             transcript.add("C: " + send.shown());
-            isStartTlsPending = send.isStartTls();
+            isStartTlsPending = send.isStartTls() || isStartTlsPending;
           }
           case Conversation.Expect expect -> {
             String line = peer.readLine();
@@ -125,6 +131,9 @@ class ConversationTest {
           }
           case Conversation.Shutdown shutdown -> peer.shutdownServer();
         }
+      }
+      if (batch.size() > 0) {
+        peer.send(batch.toByteArray());
       }
       String queued = conversation.directives().get("queued");
       if (queued != null) {
