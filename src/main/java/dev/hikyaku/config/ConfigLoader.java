@@ -24,6 +24,7 @@ public final class ConfigLoader {
 
   /** Source name used in errors from {@link #parsePorts}. */
   static final String COMMAND_LINE = "command line";
+
   /** Key path used in errors from {@link #parsePorts}: the CLI option it parses. */
   static final String PORTS_OPTION = "--ports";
 
@@ -45,11 +46,16 @@ public final class ConfigLoader {
     } catch (NoSuchFileException e) {
       throw new ConfigException(file.toString(), "config file does not exist", file.toString(), 0);
     } catch (AccessDeniedException e) {
-      throw new ConfigException(file.toString(), "config file is not readable by this process", file.toString(), 0);
+      throw new ConfigException(
+          file.toString(), "config file is not readable by this process", file.toString(), 0);
     } catch (CharacterCodingException e) {
-      throw new ConfigException(file.toString(), "config file is not valid UTF-8", file.toString(), 0);
+      throw new ConfigException(
+          file.toString(), "config file is not valid UTF-8", file.toString(), 0);
     } catch (IOException e) {
-      String reason = Files.isDirectory(file) ? "is a directory, not a config file" : "cannot read config file: " + e;
+      String reason =
+          Files.isDirectory(file)
+              ? "is a directory, not a config file"
+              : "cannot read config file: " + e;
       throw new ConfigException(file.toString(), reason, file.toString(), 0);
     }
     return parse(yaml, file.toString());
@@ -73,7 +79,8 @@ public final class ConfigLoader {
    */
   public static Map<ListenerRole, Integer> parsePorts(String spec) throws ConfigException {
     if (spec == null || spec.isBlank()) {
-      throw portsError("expected role=port[,role=port...] such as relay=2525,submission=2587, was empty");
+      throw portsError(
+          "expected role=port[,role=port...] such as relay=2525,submission=2587, was empty");
     }
     Map<ListenerRole, Integer> ports = new EnumMap<>(ListenerRole.class);
     for (String entry : spec.split(",", -1)) {
@@ -91,13 +98,20 @@ public final class ConfigLoader {
         }
       }
       if (role == null) {
-        throw portsError("unknown role '" + name + "' in '" + trimmed + "'; known roles: " + ConfigReader.roleNames());
+        throw portsError(
+            "unknown role '"
+                + name
+                + "' in '"
+                + trimmed
+                + "'; known roles: "
+                + ConfigReader.roleNames());
       }
       int port;
       try {
         port = Integer.parseInt(number);
       } catch (NumberFormatException e) {
-        throw portsError("port for " + role.configName() + " must be a number 1..65535, was '" + number + "'");
+        throw portsError(
+            "port for " + role.configName() + " must be a number 1..65535, was '" + number + "'");
       }
       if (port < ConfigReader.MIN_PORT || port > ConfigReader.MAX_PORT) {
         throw portsError("port for " + role.configName() + " must be 1..65535, was " + port);

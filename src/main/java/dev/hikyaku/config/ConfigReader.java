@@ -43,6 +43,9 @@ final class ConfigReader {
   // every client, not just impatient ones.
   private static final Duration MAX_GREETING_DELAY = Duration.ofMinutes(5);
 
+  private static final String ADDRESS_FORMS =
+      "expected an IP address such as 0.0.0.0, 127.0.0.1 or \"::\" (IPv6 in quotes)";
+
   // Listener names appear in logs and as metric labels.
   private static final Pattern LISTENER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -60,17 +63,21 @@ final class ConfigReader {
     Section top = Section.open(root, "", Keys.TOP_LEVEL, sourceName);
 
     String hostname = top.get(Keys.HOSTNAME).isPresent() ? hostname(top) : Defaults.hostname();
-    Path dataDirectory = top.get(Keys.DATA_DIRECTORY).isPresent()
-        ? path(top.get(Keys.DATA_DIRECTORY).get(), top.path(Keys.DATA_DIRECTORY))
-        : Defaults.DATA_DIRECTORY;
-    List<String> hostedDomains = top.get(Keys.HOSTED_DOMAINS).isPresent()
-        ? hostedDomains(top.get(Keys.HOSTED_DOMAINS).get(), top.path(Keys.HOSTED_DOMAINS))
-        : Defaults.hostedDomains(hostname);
-    List<ListenerConfig> listeners = top.get(Keys.LISTENERS).isPresent()
-        ? listeners(top.get(Keys.LISTENERS).get(), top.path(Keys.LISTENERS))
-        : Defaults.listeners();
+    Path dataDirectory =
+        top.get(Keys.DATA_DIRECTORY).isPresent()
+            ? path(top.get(Keys.DATA_DIRECTORY).get(), top.path(Keys.DATA_DIRECTORY))
+            : Defaults.DATA_DIRECTORY;
+    List<String> hostedDomains =
+        top.get(Keys.HOSTED_DOMAINS).isPresent()
+            ? hostedDomains(top.get(Keys.HOSTED_DOMAINS).get(), top.path(Keys.HOSTED_DOMAINS))
+            : Defaults.hostedDomains(hostname);
+    List<ListenerConfig> listeners =
+        top.get(Keys.LISTENERS).isPresent()
+            ? listeners(top.get(Keys.LISTENERS).get(), top.path(Keys.LISTENERS))
+            : Defaults.listeners();
     TlsConfig tls = tls(Section.open(node(top, Keys.TLS), Keys.TLS, Keys.TLS_SECTION, sourceName));
-    Limits limits = limits(Section.open(node(top, Keys.LIMITS), Keys.LIMITS, Keys.LIMITS_SECTION, sourceName));
+    Limits limits =
+        limits(Section.open(node(top, Keys.LIMITS), Keys.LIMITS, Keys.LIMITS_SECTION, sourceName));
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains);
   }
 
@@ -81,7 +88,8 @@ final class ConfigReader {
   private String hostname(Section top) throws ConfigException {
     YamlNode node = top.get(Keys.HOSTNAME).orElseThrow();
     String name = text(node, Keys.HOSTNAME);
-    // RFC 5321 §4.1.1.1, §4.1.2: EHLO carries a domain; the greeting and Received headers reuse it.
+    // RFC 5321 §4.1.1.1: EHLO carries a domain; the 220 greeting (§4.2) and the Received header
+    // (§4.4) reuse it, so it must be a domain name, not an address.
     Optional<String> problem = HostSyntax.domainProblem(name);
     if (problem.isPresent()) {
       throw error(Keys.HOSTNAME, node, problem.get());
@@ -103,7 +111,10 @@ final class ConfigReader {
       String lower = domain.toLowerCase(Locale.ROOT);
       int earlier = domains.indexOf(lower);
       if (earlier >= 0) {
-        throw error(itemPath, items.get(i), "'" + domain + "' is already listed as " + path + "[" + earlier + "]");
+        throw error(
+            itemPath,
+            items.get(i),
+            "'" + domain + "' is already listed as " + path + "[" + earlier + "]");
       }
       domains.add(lower);
     }
@@ -113,7 +124,8 @@ final class ConfigReader {
   private List<ListenerConfig> listeners(YamlNode node, String path) throws ConfigException {
     List<YamlNode> items = list(node, path, "listeners");
     if (items.isEmpty()) {
-      throw error(path, node, "must hold at least one listener; leave the key out for the default three");
+      throw error(
+          path, node, "must hold at least one listener; leave the key out for the default three");
     }
     List<ListenerConfig> listeners = new ArrayList<>();
     Map<String, Integer> indexByName = new HashMap<>();
@@ -129,8 +141,8 @@ final class ConfigReader {
         throw error(
             item.path(Keys.NAME),
             item.get(Keys.NAME).orElse(items.get(i)),
-            "'" + listener.name() + "' is already the name of " + path + "[" + sameName + "];"
-                + " listener names must be unique (set name: on one of them)");
+            "'%s' is already the name of %s[%d]; listener names must be unique (%s)"
+                .formatted(listener.name(), path, sameName, "set name: on one of them"));
       }
       listeners.add(listener);
     }
@@ -153,7 +165,9 @@ final class ConfigReader {
       YamlNode nameNode = item.get(Keys.NAME).get();
       name = text(nameNode, item.path(Keys.NAME));
       if (!LISTENER_NAME.matcher(name).matches()) {
-        throw error(item.path(Keys.NAME), nameNode,
+        throw error(
+            item.path(Keys.NAME),
+            nameNode,
             "expected 1 to 64 letters, digits, '.', '_' or '-', was '" + name + "'");
       }
     }
@@ -162,9 +176,14 @@ final class ConfigReader {
     if (item.get(Keys.ADDRESS).isPresent()) {
       YamlNode addressNode = item.get(Keys.ADDRESS).get();
       String text = text(addressNode, item.path(Keys.ADDRESS));
-      address = HostSyntax.ipLiteral(text).orElseThrow(() -> error(item.path(Keys.ADDRESS), addressNode,
-          "expected an IP address such as 0.0.0.0, 127.0.0.1 or \"::\" (IPv6 in quotes), was '" + text
-              + "'; host names are not resolved"));
+      address =
+          HostSyntax.ipLiteral(text)
+              .orElseThrow(
+                  () ->
+                      error(
+                          item.path(Keys.ADDRESS),
+                          addressNode,
+                          ADDRESS_FORMS + ", was '" + text + "'; host names are not resolved"));
     }
 
     int port = Defaults.port(role);
@@ -177,9 +196,12 @@ final class ConfigReader {
       YamlNode delayNode = item.get(Keys.GREETING_DELAY).get();
       greetingDelay = duration(delayNode, item.path(Keys.GREETING_DELAY));
       if (greetingDelay.compareTo(MAX_GREETING_DELAY) >= 0) {
-        throw error(item.path(Keys.GREETING_DELAY), delayNode,
+        throw error(
+            item.path(Keys.GREETING_DELAY),
+            delayNode,
             "must be shorter than 5m (clients give up waiting for the greeting after 5 minutes,"
-                + " RFC 5321 §4.5.3.2.1), was " + DurationSyntax.format(greetingDelay));
+                + " RFC 5321 §4.5.3.2.1), was "
+                + DurationSyntax.format(greetingDelay));
       }
     }
     return new ListenerConfig(name, role, address, port, greetingDelay);
@@ -195,7 +217,9 @@ final class ConfigReader {
   }
 
   static String roleNames() {
-    return Arrays.stream(ListenerRole.values()).map(ListenerRole::configName).collect(Collectors.joining(", "));
+    return Arrays.stream(ListenerRole.values())
+        .map(ListenerRole::configName)
+        .collect(Collectors.joining(", "));
   }
 
   private TlsConfig tls(Section tls) throws ConfigException {
@@ -204,12 +228,20 @@ final class ConfigReader {
     // A certificate is useless without its key and the other way round; refusing half a pair
     // beats silently serving a self-signed certificate the operator did not want.
     if (certificate.isPresent() && privateKey.isEmpty()) {
-      throw error(tls.path(Keys.PRIVATE_KEY), tls.get(Keys.CERTIFICATE).orElseThrow(),
-          "required when " + tls.path(Keys.CERTIFICATE) + " is set (give both, or neither for a self-signed certificate)");
+      throw error(
+          tls.path(Keys.PRIVATE_KEY),
+          tls.get(Keys.CERTIFICATE).orElseThrow(),
+          "required when "
+              + tls.path(Keys.CERTIFICATE)
+              + " is set (give both, or neither for a self-signed certificate)");
     }
     if (privateKey.isPresent() && certificate.isEmpty()) {
-      throw error(tls.path(Keys.CERTIFICATE), tls.get(Keys.PRIVATE_KEY).orElseThrow(),
-          "required when " + tls.path(Keys.PRIVATE_KEY) + " is set (give both, or neither for a self-signed certificate)");
+      throw error(
+          tls.path(Keys.CERTIFICATE),
+          tls.get(Keys.PRIVATE_KEY).orElseThrow(),
+          "required when "
+              + tls.path(Keys.PRIVATE_KEY)
+              + " is set (give both, or neither for a self-signed certificate)");
     }
     Duration reloadCheckInterval = Defaults.TLS_RELOAD_CHECK_INTERVAL;
     if (tls.get(Keys.RELOAD_CHECK_INTERVAL).isPresent()) {
@@ -217,7 +249,13 @@ final class ConfigReader {
       reloadCheckInterval = duration(node, tls.path(Keys.RELOAD_CHECK_INTERVAL));
       // 0s turns the watcher off; otherwise a sub-second poll would only burn CPU.
       if (!reloadCheckInterval.isZero()) {
-        within(reloadCheckInterval, node, tls.path(Keys.RELOAD_CHECK_INTERVAL), MIN_TIMEOUT, MAX_TIMEOUT, " (or 0s to turn checking off)");
+        within(
+            reloadCheckInterval,
+            node,
+            tls.path(Keys.RELOAD_CHECK_INTERVAL),
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+            " (or 0s to turn checking off)");
       }
     }
     return new TlsConfig(certificate, privateKey, reloadCheckInterval);
@@ -237,7 +275,8 @@ final class ConfigReader {
       throw error(section.path(key), node.get(), file + " is not a regular file");
     }
     if (!Files.isReadable(file)) {
-      throw error(section.path(key), node.get(), "file " + file + " is not readable by this process");
+      throw error(
+          section.path(key), node.get(), "file " + file + " is not readable by this process");
     }
     return Optional.of(file);
   }
@@ -249,24 +288,42 @@ final class ConfigReader {
       YamlNode node = limits.get(Keys.MAX_MESSAGE_SIZE).get();
       maxMessageSize = size(node, limits.path(Keys.MAX_MESSAGE_SIZE));
       if (maxMessageSize < MIN_MESSAGE_SIZE) {
-        throw error(limits.path(Keys.MAX_MESSAGE_SIZE), node,
+        throw error(
+            limits.path(Keys.MAX_MESSAGE_SIZE),
+            node,
             "must be at least 64KiB (RFC 5321 §4.5.3.1.7), was " + maxMessageSize + " bytes");
       }
     }
-    int maxRecipients = limits.get(Keys.MAX_RECIPIENTS).isPresent()
-        ? integer(limits.get(Keys.MAX_RECIPIENTS).get(), limits.path(Keys.MAX_RECIPIENTS), MIN_RECIPIENTS,
-            Integer.MAX_VALUE, " (RFC 5321 §4.5.3.1.8)")
-        : d.maxRecipients();
+    int maxRecipients =
+        limits.get(Keys.MAX_RECIPIENTS).isPresent()
+            ? integer(
+                limits.get(Keys.MAX_RECIPIENTS).get(),
+                limits.path(Keys.MAX_RECIPIENTS),
+                MIN_RECIPIENTS,
+                Integer.MAX_VALUE,
+                " (RFC 5321 §4.5.3.1.8)")
+            : d.maxRecipients();
     int maxConnections = positive(limits, Keys.MAX_CONNECTIONS, d.maxConnections());
-    int maxConnectionsPerClient = positive(limits, Keys.MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient());
+    int maxConnectionsPerClient =
+        positive(limits, Keys.MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient());
     int maxErrors = positive(limits, Keys.MAX_ERRORS, d.maxErrors());
-    Duration commandTimeout = timeout(limits, Keys.COMMAND_TIMEOUT, d.commandTimeout(), MIN_TIMEOUT);
+    Duration commandTimeout =
+        timeout(limits, Keys.COMMAND_TIMEOUT, d.commandTimeout(), MIN_TIMEOUT);
     Duration dataTimeout = timeout(limits, Keys.DATA_TIMEOUT, d.dataTimeout(), MIN_TIMEOUT);
-    Duration tlsHandshakeTimeout = timeout(limits, Keys.TLS_HANDSHAKE_TIMEOUT, d.tlsHandshakeTimeout(), MIN_TIMEOUT);
+    Duration tlsHandshakeTimeout =
+        timeout(limits, Keys.TLS_HANDSHAKE_TIMEOUT, d.tlsHandshakeTimeout(), MIN_TIMEOUT);
     // 0s: close open sessions at once on shutdown.
     Duration shutdownGrace = timeout(limits, Keys.SHUTDOWN_GRACE, d.shutdownGrace(), Duration.ZERO);
-    return new Limits(maxMessageSize, maxRecipients, maxConnections, maxConnectionsPerClient, maxErrors,
-        commandTimeout, dataTimeout, tlsHandshakeTimeout, shutdownGrace);
+    return new Limits(
+        maxMessageSize,
+        maxRecipients,
+        maxConnections,
+        maxConnectionsPerClient,
+        maxErrors,
+        commandTimeout,
+        dataTimeout,
+        tlsHandshakeTimeout,
+        shutdownGrace);
   }
 
   private int positive(Section section, String key, int fallback) throws ConfigException {
@@ -275,7 +332,8 @@ final class ConfigReader {
         : fallback;
   }
 
-  private Duration timeout(Section section, String key, Duration fallback, Duration min) throws ConfigException {
+  private Duration timeout(Section section, String key, Duration fallback, Duration min)
+      throws ConfigException {
     if (section.get(key).isEmpty()) {
       return fallback;
     }
@@ -283,11 +341,19 @@ final class ConfigReader {
     return within(duration(node, section.path(key)), node, section.path(key), min, MAX_TIMEOUT, "");
   }
 
-  private Duration within(Duration value, YamlNode node, String path, Duration min, Duration max, String note)
+  private Duration within(
+      Duration value, YamlNode node, String path, Duration min, Duration max, String note)
       throws ConfigException {
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw error(path, node, "must be " + DurationSyntax.format(min) + ".." + DurationSyntax.format(max)
-          + note + ", was " + DurationSyntax.format(value));
+      throw error(
+          path,
+          node,
+          "must be %s..%s%s, was %s"
+              .formatted(
+                  DurationSyntax.format(min),
+                  DurationSyntax.format(max),
+                  note,
+                  DurationSyntax.format(value)));
     }
     return value;
   }
@@ -311,12 +377,14 @@ final class ConfigReader {
     throw error(path, node, "expected a list of " + ofWhat + ", was " + node.describe());
   }
 
-  private int integer(YamlNode node, String path, int min, int max, String rule) throws ConfigException {
+  private int integer(YamlNode node, String path, int min, int max, String rule)
+      throws ConfigException {
     if (!(node instanceof WholeNumber number)) {
       throw error(path, node, "expected a whole number, was " + node.describe());
     }
     BigInteger value = number.value();
-    if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+    if (value.compareTo(BigInteger.valueOf(min)) < 0
+        || value.compareTo(BigInteger.valueOf(max)) > 0) {
       String range = max == Integer.MAX_VALUE ? "at least " + min : min + ".." + max;
       throw error(path, node, "must be " + range + rule + ", was " + value);
     }
@@ -324,11 +392,13 @@ final class ConfigReader {
   }
 
   private long size(YamlNode node, String path) throws ConfigException {
-    String written = switch (node) {
-      case WholeNumber number -> number.value().toString();
-      case Text text -> text.value().strip();
-      default -> throw error(path, node, "expected " + SizeSyntax.FORMS + ", was " + node.describe());
-    };
+    String written =
+        switch (node) {
+          case WholeNumber number -> number.value().toString();
+          case Text text -> text.value().strip();
+          default ->
+              throw error(path, node, "expected " + SizeSyntax.FORMS + ", was " + node.describe());
+        };
     try {
       return SizeSyntax.parse(written);
     } catch (IllegalArgumentException e) {
@@ -338,8 +408,11 @@ final class ConfigReader {
 
   private Duration duration(YamlNode node, String path) throws ConfigException {
     if (node instanceof WholeNumber number) {
-      throw error(path, node, "expected " + DurationSyntax.FORMS + ", was the number " + number.value()
-          + " (add a unit: " + number.value() + "s or " + number.value() + "ms?)");
+      throw error(
+          path,
+          node,
+          "expected %s, was the number %s (add a unit: %2$ss or %2$sms?)"
+              .formatted(DurationSyntax.FORMS, number.value()));
     }
     if (!(node instanceof Text text)) {
       throw error(path, node, "expected " + DurationSyntax.FORMS + ", was " + node.describe());
@@ -355,7 +428,8 @@ final class ConfigReader {
     String text = text(node, path);
     // The shell expands ~, Java does not: "~/hikyaku" would become a directory named "~".
     if (text.startsWith("~")) {
-      throw error(path, node, "'" + text + "' starts with ~, which is not expanded; write the full path");
+      throw error(
+          path, node, "'" + text + "' starts with ~, which is not expanded; write the full path");
     }
     try {
       return Path.of(text);

@@ -51,8 +51,9 @@ final class Defaults {
   }
 
   /**
-   * A short pause before the greeting on the relay port catches clients that speak before it
-   * (RFC 5321 §4.3.1: the client must wait for the 220). Submission clients are our own users.
+   * A short pause before the greeting on the relay port catches clients that speak before it: RFC
+   * 5321 §3.1 opens a session with the server's message, and bulk senders that skip the wait give
+   * themselves away (Postfix postscreen's pregreet test). Submission clients are our own users.
    */
   static Duration greetingDelay(ListenerRole role) {
     return switch (role) {
@@ -122,8 +123,9 @@ final class Defaults {
 
   /**
    * The canonical name of this machine when it is a usable domain name, else {@code localhost}. A
-   * machine without reverse DNS reports its IP address as its canonical name; an IP address is not a
-   * valid EHLO domain (RFC 5321 §4.1.1.1 wants a domain or an address literal), so it is not used.
+   * machine without reverse DNS reports its IP address as its canonical name; an IP address is not
+   * a valid EHLO domain (RFC 5321 §4.1.1.1 wants a domain or an address literal), so it is not
+   * used.
    */
   static String hostnameFrom(Callable<String> lookup) {
     try {
@@ -131,16 +133,21 @@ final class Defaults {
       if (name != null && HostSyntax.domainProblem(name).isEmpty()) {
         return name.toLowerCase(Locale.ROOT);
       }
-      log.warn("Host name '{}' is not a domain name; using '{}'. Set hostname: in the config.", name, LOCALHOST);
+      log.warn(
+          "Host name '{}' is not a domain name; using '{}'. Set hostname: in the config.",
+          name,
+          LOCALHOST);
     } catch (Exception e) {
-      log.warn("Cannot find this machine's host name ({}); using '{}'. Set hostname: in the config.", e.toString(), LOCALHOST);
+      log.warn(
+          "Cannot find this machine's host name ({}); using '{}'. Set hostname: in the config.",
+          e.toString(),
+          LOCALHOST);
     }
     return LOCALHOST;
   }
 
   private static final class Hostname {
-    static final String DETECTED =
-        hostnameFrom(() -> canonicalLocalHostName());
+    static final String DETECTED = hostnameFrom(() -> canonicalLocalHostName());
 
     private static String canonicalLocalHostName() throws UnknownHostException {
       return InetAddress.getLocalHost().getCanonicalHostName();

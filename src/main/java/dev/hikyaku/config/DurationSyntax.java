@@ -46,13 +46,16 @@ final class DurationSyntax {
         }
         return parsed;
       } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("'" + text + "' is not an ISO-8601 duration; expected " + FORMS);
+        throw new IllegalArgumentException(
+            "'" + text + "' is not an ISO-8601 duration; expected " + FORMS);
       }
     }
     throw new IllegalArgumentException("expected " + FORMS + ", was '" + text + "'");
   }
 
-  /** The shortest form {@link #parse} reads back to the same duration: {@code 5m}, {@code 500ms}. */
+  /**
+   * The shortest form {@link #parse} reads back to the same duration: {@code 5m}, {@code 500ms}.
+   */
   static String format(Duration duration) {
     if (duration.isZero()) {
       return "0s";

@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * The whole server configuration, as read by {@link ConfigLoader}. Immutable; lists are copies.
  *
- * @param hostname the name this server gives in its greeting, EHLO reply and Received headers
- *     (RFC 5321 §4.1.1.1, §4.4)
+ * @param hostname the name this server gives in its greeting, EHLO reply and Received headers (RFC
+ *     5321 §4.1.1.1, §4.4)
  * @param dataDirectory where the store, generated TLS material and other state live
  * @param listeners the sockets to listen on; names unique, no two on the same address and port
  * @param tls where the certificate comes from
@@ -36,8 +36,8 @@ public record HikyakuConfig(
   }
 
   /**
-   * Same config with listener ports replaced per role (the CLI's --ports override); roles not in the
-   * map keep theirs. Every listener of a role in the map gets that port.
+   * Same config with listener ports replaced per role (the CLI's --ports override); roles not in
+   * the map keep theirs. Every listener of a role in the map gets that port.
    *
    * @throws IllegalArgumentException if a port is outside 1..65535, or the new ports would put two
    *     listeners on the same address and port (the message names both)

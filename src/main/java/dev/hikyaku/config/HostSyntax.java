@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Syntax of domain names and IP address literals in the config. Checks only the text: no DNS
- * lookup happens while a config is read (a slow resolver must not delay or break startup).
+ * Syntax of domain names and IP address literals in the config. Checks only the text: no DNS lookup
+ * happens while a config is read (a slow resolver must not delay or break startup).
  */
 final class HostSyntax {
 
@@ -18,7 +18,8 @@ final class HostSyntax {
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
   private static final Pattern ALL_DIGITS = Pattern.compile("[0-9]+");
   private static final Pattern IPV4 =
-      Pattern.compile("(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})");
+      Pattern.compile(
+          "(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})");
   private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
 
   /**
@@ -39,15 +40,20 @@ final class HostSyntax {
     String[] labels = name.split("\\.", -1);
     for (String label : labels) {
       if (label.isEmpty()) {
-        return Optional.of("'" + name + "' has an empty label (two dots in a row or a leading dot)");
+        return Optional.of(
+            "'" + name + "' has an empty label (two dots in a row or a leading dot)");
       }
       if (label.length() > 63) {
         return Optional.of("label '" + label + "' is longer than 63 characters (RFC 1035 §2.3.4)");
       }
       if (!LABEL.matcher(label).matches()) {
         return Optional.of(
-            "'" + name + "' is not a domain name: label '" + label + "' may hold only letters, digits"
-                + " and inner hyphens (RFC 1123 §2.1); write internationalised names in their xn-- form");
+            "'"
+                + name
+                + "' is not a domain name: label '"
+                + label
+                + "' may hold only letters, digits and inner hyphens (RFC 1123 §2.1); write"
+                + " internationalised names in their xn-- form");
       }
     }
     // RFC 3696 §2: a top-level domain is never all-numeric, which also keeps IP addresses out.
@@ -74,7 +80,8 @@ final class HostSyntax {
       }
       return byAddress(bytes);
     }
-    String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    String bare =
+        text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
     if (bare.indexOf(':') >= 0 && IPV6_CHARS.matcher(bare).matches()) {
       try {
         // With brackets the JDK treats the text as an IPv6 literal only and never looks it up.
@@ -87,8 +94,8 @@ final class HostSyntax {
   }
 
   /**
-   * The address as people write it: dotted quad, or IPv6 in the RFC 5952 §4 canonical form
-   * ({@code ::1}, {@code 2001:db8::25}) rather than the JDK's {@code 0:0:0:0:0:0:0:1}.
+   * The address as people write it: dotted quad, or IPv6 in the RFC 5952 §4 canonical form ({@code
+   * ::1}, {@code 2001:db8::25}) rather than the JDK's {@code 0:0:0:0:0:0:0:1}.
    */
   static String text(InetAddress address) {
     if (!(address instanceof Inet6Address)) {
@@ -125,7 +132,10 @@ final class HostSyntax {
       }
       text.append(Integer.toHexString(groups[i])); // RFC 5952 §4.3: lower case, no leading zeros
     }
-    String scope = ((Inet6Address) address).getScopeId() != 0 ? "%" + ((Inet6Address) address).getScopeId() : "";
+    String scope =
+        ((Inet6Address) address).getScopeId() != 0
+            ? "%" + ((Inet6Address) address).getScopeId()
+            : "";
     return text + scope;
   }
 

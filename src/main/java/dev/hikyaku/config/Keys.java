@@ -16,7 +16,8 @@ final class Keys {
   static final String LISTENERS = "listeners";
   static final String TLS = "tls";
   static final String LIMITS = "limits";
-  static final List<String> TOP_LEVEL = List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS);
+  static final List<String> TOP_LEVEL =
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS);
 
   static final String NAME = "name";
   static final String ROLE = "role";

@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param maxRecipients RCPT commands per transaction; RFC 5321 §4.5.3.1.8 requires at least 100
  * @param maxConnections simultaneous connections over all listeners
  * @param maxConnectionsPerClient simultaneous connections from one client IP address
- * @param maxErrors failed commands in one session before the server closes it (421)
- * @param commandTimeout wait for the next command; RFC 5321 §4.5.3.2.7 recommends at least 5 minutes
- * @param dataTimeout wait for the next block of message data; RFC 5321 §4.5.3.2.5 (3 minutes client side)
+ * @param maxErrors failed commands in one session before the server closes it
+ * @param commandTimeout wait for the next command; RFC 5321 §4.5.3.2.7 recommends at least 5
+ *     minutes
+ * @param dataTimeout wait for the next block of message data; 3 minutes is the client's own
+ *     data-block timeout in RFC 5321 §4.5.3.2.5
  * @param tlsHandshakeTimeout for STARTTLS and implicit TLS handshakes
  * @param shutdownGrace how long open sessions may finish after shutdown begins
  */

@@ -31,11 +31,19 @@ record ListenerClash(int first, ListenerConfig earlier, int second, ListenerConf
 
   String problem() {
     String text =
-        "'" + later.name() + "' on " + later.socketText()
-            + " clashes with listeners[" + first + "] '" + earlier.name() + "' on "
+        "'"
+            + later.name()
+            + "' on "
+            + later.socketText()
+            + " clashes with listeners["
+            + first
+            + "] '"
+            + earlier.name()
+            + "' on "
             + earlier.socketText();
     if (!earlier.address().equals(later.address())) {
-      InetAddress wildcard = earlier.address().isAnyLocalAddress() ? earlier.address() : later.address();
+      InetAddress wildcard =
+          earlier.address().isAnyLocalAddress() ? earlier.address() : later.address();
       text += " (" + HostSyntax.text(wildcard) + " listens on every local address)";
     }
     return text + "; give each listener its own address and port";

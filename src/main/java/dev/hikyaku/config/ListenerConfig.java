@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param name unique among listeners; used in logs and metrics; defaults to the role's config name
  * @param role what the port is for; decides what the session demands, not the port number
  * @param address local address to bind; the wildcard {@code 0.0.0.0} by default
- * @param port TCP port; 1..65535 when read from a file, 0 (ephemeral) allowed for records built in tests
- * @param greetingDelay pause before the 220 greeting; clients that talk before it are impatient
- *     spam engines (RFC 5321 §4.3.1 says the client waits for the greeting)
+ * @param port TCP port; 1..65535 when read from a file, 0 (ephemeral) allowed for records built in
+ *     tests
+ * @param greetingDelay pause before the 220 greeting; clients that talk before it skip the server's
+ *     opening message that starts every session (RFC 5321 §3.1), as bulk senders do
  */
 public record ListenerConfig(
     String name, ListenerRole role, InetAddress address, int port, Duration greetingDelay) {

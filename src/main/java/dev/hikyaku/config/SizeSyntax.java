@@ -12,9 +12,11 @@ final class SizeSyntax {
 
   private SizeSyntax() {}
 
-  static final String FORMS = "a size in bytes or with a unit: KB, MB, GB (×1000) or KiB, MiB, GiB (×1024)";
+  static final String FORMS =
+      "a size in bytes or with a unit: KB, MB, GB (×1000) or KiB, MiB, GiB (×1024)";
 
-  private static final Pattern SIZE = Pattern.compile("([0-9]+) ?([KMG]i?B|B)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE =
+      Pattern.compile("([0-9]+) ?([KMG]i?B|B)?", Pattern.CASE_INSENSITIVE);
 
   private static final long KIB = 1024;
   private static final long MIB = 1024 * KIB;
@@ -47,7 +49,10 @@ final class SizeSyntax {
     }
   }
 
-  /** The shortest binary form {@link #parse} reads back to the same size: {@code 35MiB}, {@code 1000}. */
+  /**
+   * The shortest binary form {@link #parse} reads back to the same size: {@code 35MiB}, {@code
+   * 1000}.
+   */
   static String format(long bytes) {
     if (bytes != 0 && bytes % GIB == 0) {
       return bytes / GIB + "GiB";

@@ -12,8 +12,8 @@ import java.util.Optional;
  *     code generates a self-signed certificate in {@link HikyakuConfig#selfSignedTlsDirectory()}
  * @param privateKey PEM private key; present exactly when {@code certificate} is. Never read here:
  *     the config package only checks that the file exists and is readable.
- * @param reloadCheckInterval how often the files are checked for a renewed certificate;
- *     {@link Duration#ZERO} disables the watcher
+ * @param reloadCheckInterval how often the files are checked for a renewed certificate; {@link
+ *     Duration#ZERO} disables the watcher
  */
 public record TlsConfig(
     Optional<Path> certificate, Optional<Path> privateKey, Duration reloadCheckInterval) {

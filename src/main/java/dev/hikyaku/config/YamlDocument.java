@@ -29,7 +29,8 @@ final class YamlDocument {
   /**
    * The document's root value; {@link Null} for an empty document (or one holding only comments).
    *
-   * @throws ConfigException on a syntax error (line and problem named, the offending text not quoted)
+   * @throws ConfigException on a syntax error (line and problem named, the offending text not
+   *     quoted)
    */
   static YamlNode read(String yaml, String sourceName) throws ConfigException {
     try (JsonParser parser = MAPPER.createParser(yaml)) {
@@ -48,7 +49,8 @@ final class YamlDocument {
       return root;
     } catch (JacksonException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new ConfigException(ConfigException.TOP_LEVEL, "not valid YAML: " + problemOf(e), sourceName, line);
+      throw new ConfigException(
+          ConfigException.TOP_LEVEL, "not valid YAML: " + problemOf(e), sourceName, line);
     }
   }
 
@@ -57,7 +59,8 @@ final class YamlDocument {
    * (the unindented lines), so file content never reaches logs through an error.
    */
   private static String problemOf(JacksonException e) {
-    String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+    String message =
+        e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
     return message
         .lines()
         .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
@@ -85,7 +88,8 @@ final class YamlDocument {
         case START_OBJECT -> mapping(path, line);
         case START_ARRAY -> sequence(path, line);
         // YAML 1.2 core schema: '~' is null; Jackson reports it as text.
-        case VALUE_STRING -> "~".equals(parser.getString()) ? new Null(line) : new Text(parser.getString(), line);
+        case VALUE_STRING ->
+            "~".equals(parser.getString()) ? new Null(line) : new Text(parser.getString(), line);
         case VALUE_NUMBER_INT -> new WholeNumber(parser.getBigIntegerValue(), line);
         case VALUE_NUMBER_FLOAT -> new Fraction(parser.getString(), line);
         case VALUE_TRUE -> new Bool(true, line);
@@ -93,7 +97,10 @@ final class YamlDocument {
         case VALUE_NULL -> new Null(line);
         default ->
             throw new ConfigException(
-                ConfigException.display(path), "unsupported YAML value (" + token + ")", sourceName, line);
+                ConfigException.display(path),
+                "unsupported YAML value (" + token + ")",
+                sourceName,
+                line);
       };
     }
 
@@ -106,7 +113,10 @@ final class YamlDocument {
         String keyPath = path.isEmpty() ? key : path + "." + key;
         if (entries.containsKey(key)) {
           throw new ConfigException(
-              keyPath, "appears twice (first on line " + keyLines.get(key) + ")", sourceName, keyLine);
+              keyPath,
+              "appears twice (first on line " + keyLines.get(key) + ")",
+              sourceName,
+              keyLine);
         }
         keyLines.put(key, keyLine);
         entries.put(key, value(parser.nextToken(), keyPath));

@@ -72,7 +72,9 @@ sealed interface YamlNode {
     }
   }
 
-  /** {@code key:} with nothing after it, {@code null} or {@code ~}: the key is treated as absent. */
+  /**
+   * {@code key:} with nothing after it, {@code null} or {@code ~}: the key is treated as absent.
+   */
   record Null(int line) implements YamlNode {
     @Override
     public String describe() {

@@ -22,10 +22,10 @@
  *
  * <ul>
  *   <li>Every {@link dev.hikyaku.config.ConfigException} message starts with the key path of the
- *       offending value ({@code listeners[1].port}, {@code limits.max-recipients}) and ends with the
- *       source and, when known, the line.
- *   <li>Unknown keys are errors that list the known keys at that level: a typo never silently
- *       falls back to a default.
+ *       offending value ({@code listeners[1].port}, {@code limits.max-recipients}) and ends with
+ *       the source and, when known, the line.
+ *   <li>Unknown keys are errors that list the known keys at that level: a typo never silently falls
+ *       back to a default.
  *   <li>Reading a config does no DNS lookups (addresses must be IP literals) and never opens the
  *       TLS files; it only checks that they exist and are readable. The one exception is the
  *       default hostname, looked up once when the file does not set {@code hostname}.

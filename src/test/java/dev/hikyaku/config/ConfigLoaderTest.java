@@ -37,9 +37,12 @@ class ConfigLoaderTest {
                 : List.of(config.hostname(), "localhost"));
     assertThat(config.listeners())
         .containsExactly(
-            new ListenerConfig("relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
-            new ListenerConfig("submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO),
-            new ListenerConfig("submissions", ListenerRole.SUBMISSIONS, ip("0.0.0.0"), 465, Duration.ZERO));
+            new ListenerConfig(
+                "relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
+            new ListenerConfig(
+                "submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO),
+            new ListenerConfig(
+                "submissions", ListenerRole.SUBMISSIONS, ip("0.0.0.0"), 465, Duration.ZERO));
     assertThat(config.tls())
         .isEqualTo(new TlsConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(30)));
     assertThat(config.tls().hasCertificateFiles()).isFalse();
@@ -67,8 +70,10 @@ class ConfigLoaderTest {
   @Test
   void emptyFileGivesDefaults() throws ConfigException {
     assertThat(ConfigLoader.parse("", "empty")).isEqualTo(ConfigLoader.defaults());
-    assertThat(ConfigLoader.parse("# nothing set\n", "comments")).isEqualTo(ConfigLoader.defaults());
-    assertThat(ConfigLoader.parse("limits:\ntls: ~\n", "empty sections")).isEqualTo(ConfigLoader.defaults());
+    assertThat(ConfigLoader.parse("# nothing set\n", "comments"))
+        .isEqualTo(ConfigLoader.defaults());
+    assertThat(ConfigLoader.parse("limits:\ntls: ~\n", "empty sections"))
+        .isEqualTo(ConfigLoader.defaults());
   }
 
   @Test
@@ -112,13 +117,22 @@ class ConfigLoaderTest {
             "Mail.Example.com",
             Path.of("/var/lib/hikyaku"),
             List.of(
-                new ListenerConfig("mx", ListenerRole.RELAY, ip("127.0.0.1"), 2525, Duration.ofMillis(500)),
+                new ListenerConfig(
+                    "mx", ListenerRole.RELAY, ip("127.0.0.1"), 2525, Duration.ofMillis(500)),
                 new ListenerConfig("sub", ListenerRole.SUBMISSION, ip("::1"), 2587, Duration.ZERO),
-                new ListenerConfig("submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
+                new ListenerConfig(
+                    "submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
             new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO),
             new Limits(
-                10_000_000, 500, 200, 5, 3,
-                Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(10), Duration.ZERO),
+                10_000_000,
+                500,
+                200,
+                5,
+                3,
+                Duration.ofMinutes(10),
+                Duration.ofHours(1),
+                Duration.ofSeconds(10),
+                Duration.ZERO),
             List.of("example.com", "example.org"));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
@@ -156,8 +170,10 @@ class ConfigLoaderTest {
         ConfigLoader.parse("listeners:\n  - role: relay\n  - role: submission\n", "roles");
     assertThat(config.listeners())
         .containsExactly(
-            new ListenerConfig("relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
-            new ListenerConfig("submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO));
+            new ListenerConfig(
+                "relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
+            new ListenerConfig(
+                "submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO));
   }
 
   @Test
@@ -170,7 +186,9 @@ class ConfigLoaderTest {
               - { name: relay-v6-local, role: relay, address: "::1" }
             """,
             "two relays");
-    assertThat(config.listeners()).extracting(ListenerConfig::name).containsExactly("relay-v4", "relay-v6-local");
+    assertThat(config.listeners())
+        .extracting(ListenerConfig::name)
+        .containsExactly("relay-v4", "relay-v6-local");
   }
 
   @Test
@@ -181,7 +199,9 @@ class ConfigLoaderTest {
 
   @Test
   void loadErrorsNameTheFileAndLine() throws IOException {
-    Path file = Files.writeString(dir.resolve("hikyaku.yaml"), "hostname: mx.example.com\nlimits:\n  max-errors: 0\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("hikyaku.yaml"), "hostname: mx.example.com\nlimits:\n  max-errors: 0\n");
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .isInstanceOf(ConfigException.class)
         .hasMessage("limits.max-errors: must be at least 1, was 0 (in " + file + ", line 3)");
@@ -206,7 +226,9 @@ class ConfigLoaderTest {
 
   @Test
   void fileThatIsNotUtf8IsNamed() throws IOException {
-    Path file = Files.write(dir.resolve("latin1.yaml"), new byte[] {'h', 'o', 's', 't', ':', ' ', (byte) 0xE9});
+    Path file =
+        Files.write(
+            dir.resolve("latin1.yaml"), new byte[] {'h', 'o', 's', 't', ':', ' ', (byte) 0xE9});
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(file + ": config file is not valid UTF-8");
@@ -215,7 +237,8 @@ class ConfigLoaderTest {
   @Test
   void withPortsReplacesPortsOfTheGivenRolesOnly() {
     HikyakuConfig defaults = ConfigLoader.defaults();
-    HikyakuConfig moved = defaults.withPorts(Map.of(ListenerRole.RELAY, 2525, ListenerRole.SUBMISSIONS, 2465));
+    HikyakuConfig moved =
+        defaults.withPorts(Map.of(ListenerRole.RELAY, 2525, ListenerRole.SUBMISSIONS, 2465));
 
     assertThat(moved.listeners())
         .extracting(ListenerConfig::role, ListenerConfig::port)
@@ -245,9 +268,16 @@ class ConfigLoaderTest {
   void parsePortsReadsEveryRole() throws ConfigException {
     assertThat(ConfigLoader.parsePorts("relay=2525,submission=2587,submissions=2465"))
         .containsExactlyInAnyOrderEntriesOf(
-            Map.of(ListenerRole.RELAY, 2525, ListenerRole.SUBMISSION, 2587, ListenerRole.SUBMISSIONS, 2465));
+            Map.of(
+                ListenerRole.RELAY,
+                2525,
+                ListenerRole.SUBMISSION,
+                2587,
+                ListenerRole.SUBMISSIONS,
+                2465));
     assertThat(ConfigLoader.parsePorts(" submission = 10587 , RELAY=10025 "))
-        .containsExactlyInAnyOrderEntriesOf(Map.of(ListenerRole.SUBMISSION, 10587, ListenerRole.RELAY, 10025));
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(ListenerRole.SUBMISSION, 10587, ListenerRole.RELAY, 10025));
   }
 
   @Test
@@ -257,7 +287,9 @@ class ConfigLoaderTest {
         List.of(
             new Bad("", "was empty"),
             new Bad("relay", "expected role=port, was 'relay'"),
-            new Bad("smtp=25", "unknown role 'smtp' in 'smtp=25'; known roles: relay, submission, submissions"),
+            new Bad(
+                "smtp=25",
+                "unknown role 'smtp' in 'smtp=25'; known roles: relay, submission, submissions"),
             new Bad("relay=x", "port for relay must be a number 1..65535, was 'x'"),
             new Bad("relay=0", "port for relay must be 1..65535, was 0"),
             new Bad("relay=70000", "port for relay must be 1..65535, was 70000"),
@@ -279,8 +311,11 @@ class ConfigLoaderTest {
     assertThat(Defaults.hostnameFrom(() -> "172.17.0.2")).isEqualTo("localhost");
     assertThat(Defaults.hostnameFrom(() -> "fe80:0:0:0:1%eth0")).isEqualTo("localhost");
     assertThat(Defaults.hostnameFrom(() -> null)).isEqualTo("localhost");
-    assertThat(Defaults.hostnameFrom(() -> {
-      throw new java.net.UnknownHostException("no name");
-    })).isEqualTo("localhost");
+    assertThat(
+            Defaults.hostnameFrom(
+                () -> {
+                  throw new java.net.UnknownHostException("no name");
+                }))
+        .isEqualTo("localhost");
   }
 }

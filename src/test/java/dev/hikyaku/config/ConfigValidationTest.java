@@ -16,7 +16,8 @@ class ConfigValidationTest {
   @TempDir Path dir;
 
   private static ConfigException rejection(String yaml) {
-    ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"));
+    ConfigException e =
+        catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"));
     assertThat(e).as("expected a ConfigException for:%n%s", yaml).isNotNull();
     assertThat(e.getMessage()).startsWith(e.keyPath() + ": ").contains("(in test.yaml");
     return e;
@@ -39,8 +40,10 @@ class ConfigValidationTest {
               - role: submission
                 port: 70000
             """);
-    assertThat(e).hasMessage("listeners[1].port: must be 1..65535, was 70000 (in test.yaml, line 4)");
-    rejects("listeners: [{role: relay, port: 0}]", "listeners[0].port").isEqualTo("must be 1..65535, was 0");
+    assertThat(e)
+        .hasMessage("listeners[1].port: must be 1..65535, was 70000 (in test.yaml, line 4)");
+    rejects("listeners: [{role: relay, port: 0}]", "listeners[0].port")
+        .isEqualTo("must be 1..65535, was 0");
   }
 
   @Test
@@ -55,10 +58,10 @@ class ConfigValidationTest {
     assertThat(e.keyPath()).isEqualTo("limits.max-recipeints");
     assertThat(e)
         .hasMessage(
-            "limits.max-recipeints: unknown key (did you mean max-recipients?); known keys in limits:"
-                + " max-message-size, max-recipients, max-connections, max-connections-per-client,"
-                + " max-errors, command-timeout, data-timeout, tls-handshake-timeout, shutdown-grace"
-                + " (in test.yaml, line 2)");
+            "limits.max-recipeints: unknown key (did you mean max-recipients?); known keys in"
+                + " limits: max-message-size, max-recipients, max-connections,"
+                + " max-connections-per-client, max-errors, command-timeout, data-timeout,"
+                + " tls-handshake-timeout, shutdown-grace (in test.yaml, line 2)");
   }
 
   @Test
@@ -77,8 +80,10 @@ class ConfigValidationTest {
     rejects("limits: {command-timeout: 5 minutes}", "limits.command-timeout")
         .isEqualTo("expected a duration such as 500ms, 30s, 5m, 1h, 2d or PT5M, was '5 minutes'");
     rejects("limits: {data-timeout: 300}", "limits.data-timeout").contains("add a unit");
-    rejects("limits: {command-timeout: 500ms}", "limits.command-timeout").isEqualTo("must be 1s..1d, was 500ms");
-    rejects("limits: {tls-handshake-timeout: PT-5S}", "limits.tls-handshake-timeout").contains("must not be negative");
+    rejects("limits: {command-timeout: 500ms}", "limits.command-timeout")
+        .isEqualTo("must be 1s..1d, was 500ms");
+    rejects("limits: {tls-handshake-timeout: PT-5S}", "limits.tls-handshake-timeout")
+        .contains("must not be negative");
     rejects("listeners: [{role: relay, greeting-delay: 5m}]", "listeners[0].greeting-delay")
         .contains("must be shorter than 5m")
         .contains("RFC 5321 §4.5.3.2.1");
@@ -91,7 +96,8 @@ class ConfigValidationTest {
     rejects("limits: {max-message-size: 35 megs}", "limits.max-message-size")
         .startsWith("expected a size in bytes or with a unit");
     rejects("limits: {max-message-size: 1.5MiB}", "limits.max-message-size").contains("'1.5MiB'");
-    rejects("limits: {max-message-size: 1.5}", "limits.max-message-size").contains("the number 1.5");
+    rejects("limits: {max-message-size: 1.5}", "limits.max-message-size")
+        .contains("the number 1.5");
     rejects("limits: {max-message-size: 63KiB}", "limits.max-message-size")
         .isEqualTo("must be at least 64KiB (RFC 5321 §4.5.3.1.7), was 64512 bytes");
   }
@@ -124,7 +130,8 @@ class ConfigValidationTest {
               - { role: submission, port: 2525 }
             """,
             "listeners[1]")
-        .startsWith("'submission' on 0.0.0.0:2525 clashes with listeners[0] 'relay' on 0.0.0.0:2525");
+        .startsWith(
+            "'submission' on 0.0.0.0:2525 clashes with listeners[0] 'relay' on 0.0.0.0:2525");
     // The wildcard covers every address of its family.
     rejects(
             """
@@ -141,26 +148,31 @@ class ConfigValidationTest {
   void duplicateListenerName() {
     rejects("listeners: [{role: relay, port: 25}, {role: relay, port: 2525}]", "listeners[1].name")
         .startsWith("'relay' is already the name of listeners[0]");
-    rejects("listeners: [{role: relay, name: 'has space'}]", "listeners[0].name").contains("'has space'");
+    rejects("listeners: [{role: relay, name: 'has space'}]", "listeners[0].name")
+        .contains("'has space'");
   }
 
   @Test
   void badRole() {
     rejects("listeners: [{role: smtp}]", "listeners[0].role")
         .isEqualTo("unknown role 'smtp'; known roles: relay, submission, submissions");
-    rejects("listeners: [{port: 25}]", "listeners[0].role").isEqualTo("required; one of relay, submission, submissions");
+    rejects("listeners: [{port: 25}]", "listeners[0].role")
+        .isEqualTo("required; one of relay, submission, submissions");
   }
 
   @Test
   void badListenerShape() {
     rejects("listeners: []", "listeners").startsWith("must hold at least one listener");
-    rejects("listeners: {role: relay}", "listeners").isEqualTo("expected a list of listeners, was a mapping");
-    rejects("listeners: [relay]", "listeners[0]").startsWith("expected a mapping with keys name, role,");
+    rejects("listeners: {role: relay}", "listeners")
+        .isEqualTo("expected a list of listeners, was a mapping");
+    rejects("listeners: [relay]", "listeners[0]")
+        .startsWith("expected a mapping with keys name, role,");
     rejects("listeners:\n  -\n", "listeners[0]").startsWith("empty listener");
     rejects("listeners: [{role: relay, address: localhost}]", "listeners[0].address")
         .contains("expected an IP address")
         .contains("'localhost'");
-    rejects("listeners: [{role: relay, address: 256.0.0.1}]", "listeners[0].address").contains("'256.0.0.1'");
+    rejects("listeners: [{role: relay, address: 256.0.0.1}]", "listeners[0].address")
+        .contains("'256.0.0.1'");
   }
 
   @Test
@@ -177,7 +189,8 @@ class ConfigValidationTest {
 
   @Test
   void badHostedDomain() {
-    rejects("hosted-domains: [example.com, 'exa mple.org']", "hosted-domains[1]").contains("label 'exa mple'");
+    rejects("hosted-domains: [example.com, 'exa mple.org']", "hosted-domains[1]")
+        .contains("label 'exa mple'");
     rejects("hosted-domains: [example.com, EXAMPLE.com]", "hosted-domains[1]")
         .isEqualTo("'EXAMPLE.com' is already listed as hosted-domains[0]");
     rejects("hosted-domains: example.com", "hosted-domains")
@@ -190,11 +203,13 @@ class ConfigValidationTest {
         .isEqualTo("expected a whole number, was the string '25'");
     rejects("limits: {max-connections: true}", "limits.max-connections")
         .isEqualTo("expected a whole number, was the boolean true");
-    rejects("limits: [1, 2]", "limits").startsWith("expected a mapping with keys max-message-size,");
+    rejects("limits: [1, 2]", "limits")
+        .startsWith("expected a mapping with keys max-message-size,");
     rejects("tls: yes", "tls").contains("was the string 'yes'");
     rejects("data-directory: [a]", "data-directory").isEqualTo("expected a string, was a list");
     rejects("- hostname: x", "(top level)").startsWith("expected a mapping with keys hostname,");
-    rejects("limits: {max-errors: 99999999999}", "limits.max-errors").isEqualTo("must be at least 1, was 99999999999");
+    rejects("limits: {max-errors: 99999999999}", "limits.max-errors")
+        .isEqualTo("must be at least 1, was 99999999999");
   }
 
   @Test
@@ -206,13 +221,17 @@ class ConfigValidationTest {
   void yamlProblemsAreReportedWithTheirLine() {
     ConfigException syntax = rejection("hostname: mx.example.com\nlimits: [1\n  max-errors: 2\n");
     assertThat(syntax.keyPath()).isEqualTo("(top level)");
-    assertThat(syntax.getMessage()).startsWith("(top level): not valid YAML: ").containsPattern("line \\d\\)$");
+    assertThat(syntax.getMessage())
+        .startsWith("(top level): not valid YAML: ")
+        .containsPattern("line \\d\\)$");
     // The offending source text is not echoed (no caret excerpt).
     assertThat(syntax.getMessage()).doesNotContain("^").doesNotContain("max-errors: 2");
 
-    rejects("hostname: a.example\nhostname: b.example\n", "hostname").isEqualTo("appears twice (first on line 1)");
+    rejects("hostname: a.example\nhostname: b.example\n", "hostname")
+        .isEqualTo("appears twice (first on line 1)");
     rejects("limits:\n  max-errors: &n 5\n  max-recipients: *n\n", "limits.max-recipients")
         .contains("aliases");
-    rejects("hostname: a.example\n---\nhostname: b.example\n", "(top level)").contains("more than one YAML document");
+    rejects("hostname: a.example\n---\nhostname: b.example\n", "(top level)")
+        .contains("more than one YAML document");
   }
 }

@@ -27,15 +27,19 @@ class SyntaxTest {
             Map.entry("2GB", 2_000_000_000L),
             Map.entry("1GiB", 1_073_741_824L));
     for (var form : forms.entrySet()) {
-      HikyakuConfig config = ConfigLoader.parse("limits: {max-message-size: " + form.getKey() + "}", form.getKey());
+      HikyakuConfig config =
+          ConfigLoader.parse("limits: {max-message-size: " + form.getKey() + "}", form.getKey());
       assertThat(config.limits().maxMessageSize()).as(form.getKey()).isEqualTo(form.getValue());
     }
   }
 
   @Test
   void badSizes() {
-    for (String bad : List.of("1.5MiB", "-1", "35 MB extra", "35TB", "MiB", "", "99999999999999999999GiB")) {
-      assertThatThrownBy(() -> SizeSyntax.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+    for (String bad :
+        List.of("1.5MiB", "-1", "35 MB extra", "35TB", "MiB", "", "99999999999999999999GiB")) {
+      assertThatThrownBy(() -> SizeSyntax.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'" + bad + "'");
     }
   }
@@ -65,7 +69,8 @@ class SyntaxTest {
             Map.entry("pt2s", Duration.ofSeconds(2)),
             Map.entry("P1D", Duration.ofDays(1)));
     for (var form : forms.entrySet()) {
-      HikyakuConfig config = ConfigLoader.parse("limits: {command-timeout: " + form.getKey() + "}", form.getKey());
+      HikyakuConfig config =
+          ConfigLoader.parse("limits: {command-timeout: " + form.getKey() + "}", form.getKey());
       assertThat(config.limits().commandTimeout()).as(form.getKey()).isEqualTo(form.getValue());
     }
     assertThat(DurationSyntax.parse("500ms")).isEqualTo(Duration.ofMillis(500));
@@ -76,12 +81,17 @@ class SyntaxTest {
 
   @Test
   void badDurations() {
-    for (String bad : List.of("5", "5 m", "1.5s", "-5s", "5min", "5M", "", "PT", "P5X", "99999999999999999999d")) {
-      assertThatThrownBy(() -> DurationSyntax.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+    for (String bad :
+        List.of(
+            "5", "5 m", "1.5s", "-5s", "5min", "5M", "", "PT", "P5X", "99999999999999999999d")) {
+      assertThatThrownBy(() -> DurationSyntax.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'" + bad + "'");
     }
     assertThatThrownBy(() -> DurationSyntax.parse("PT-5M")).hasMessageContaining("negative");
-    assertThatThrownBy(() -> DurationSyntax.parse("9999999999999999d")).hasMessageContaining("too long");
+    assertThatThrownBy(() -> DurationSyntax.parse("9999999999999999d"))
+        .hasMessageContaining("too long");
   }
 
   @Test
@@ -91,31 +101,70 @@ class SyntaxTest {
     assertThat(DurationSyntax.format(Duration.ofMillis(500))).isEqualTo("500ms");
     assertThat(DurationSyntax.format(Duration.ofDays(2))).isEqualTo("2d");
     assertThat(DurationSyntax.format(Duration.ZERO)).isEqualTo("0s");
-    for (Duration d : List.of(Duration.ofNanos(1), Duration.ofMillis(1), Duration.ofHours(25), Duration.ofSeconds(3600))) {
+    for (Duration d :
+        List.of(
+            Duration.ofNanos(1),
+            Duration.ofMillis(1),
+            Duration.ofHours(25),
+            Duration.ofSeconds(3600))) {
       assertThat(DurationSyntax.parse(DurationSyntax.format(d))).isEqualTo(d);
     }
   }
 
   @Test
   void domainNames() {
-    for (String good : List.of("localhost", "mx.example.com", "MX.Example.COM", "xn--bcher-kva.example", "a-b.c0", "1.example")) {
+    for (String good :
+        List.of(
+            "localhost",
+            "mx.example.com",
+            "MX.Example.COM",
+            "xn--bcher-kva.example",
+            "a-b.c0",
+            "1.example")) {
       assertThat(HostSyntax.domainProblem(good)).as(good).isEmpty();
     }
-    for (String bad : List.of("", ".example", "a..b", "a.", "-a.example", "a-.example", "a_b.example", "bücher.example", "10.0.0.1", "a b")) {
+    for (String bad :
+        List.of(
+            "",
+            ".example",
+            "a..b",
+            "a.",
+            "-a.example",
+            "a-.example",
+            "a_b.example",
+            "bücher.example",
+            "10.0.0.1",
+            "a b")) {
       assertThat(HostSyntax.domainProblem(bad)).as(bad).isPresent();
     }
     assertThat(HostSyntax.domainProblem("a".repeat(63) + ".example")).isEmpty();
-    assertThat(HostSyntax.domainProblem(("a".repeat(63) + ".").repeat(4) + "example")).get().asString().contains("253");
+    assertThat(HostSyntax.domainProblem(("a".repeat(63) + ".").repeat(4) + "example"))
+        .get()
+        .asString()
+        .contains("253");
   }
 
   @Test
   void ipLiteralsNeverResolveNames() {
-    assertThat(HostSyntax.ipLiteral("127.0.0.1")).get().extracting(a -> a.getHostAddress()).isEqualTo("127.0.0.1");
+    assertThat(HostSyntax.ipLiteral("127.0.0.1"))
+        .get()
+        .extracting(a -> a.getHostAddress())
+        .isEqualTo("127.0.0.1");
     assertThat(HostSyntax.ipLiteral("0.0.0.0")).get().matches(a -> a.isAnyLocalAddress());
     assertThat(HostSyntax.ipLiteral("::")).get().matches(a -> a.isAnyLocalAddress());
     assertThat(HostSyntax.ipLiteral("[::1]")).get().matches(a -> a.isLoopbackAddress());
     assertThat(HostSyntax.ipLiteral("2001:db8::25")).isPresent();
-    for (String bad : List.of("localhost", "example.com", "256.1.1.1", "1.2.3", "01.2.3.4", "1.2.3.4.5", "::g", "1:2:3:4:5:6:7:8:9", "")) {
+    for (String bad :
+        List.of(
+            "localhost",
+            "example.com",
+            "256.1.1.1",
+            "1.2.3",
+            "01.2.3.4",
+            "1.2.3.4.5",
+            "::g",
+            "1:2:3:4:5:6:7:8:9",
+            "")) {
       assertThat(HostSyntax.ipLiteral(bad)).as(bad).isEmpty();
     }
   }
@@ -132,11 +181,20 @@ class SyntaxTest {
             "1::", "1::",
             "127.0.0.1", "127.0.0.1");
     for (var form : forms.entrySet()) {
-      assertThat(HostSyntax.text(HostSyntax.ipLiteral(form.getKey()).orElseThrow())).as(form.getKey()).isEqualTo(form.getValue());
+      assertThat(HostSyntax.text(HostSyntax.ipLiteral(form.getKey()).orElseThrow()))
+          .as(form.getKey())
+          .isEqualTo(form.getValue());
     }
     var listener = ConfigLoader.defaults().listeners().get(0);
     assertThat(listener.socketText()).isEqualTo("0.0.0.0:25");
-    assertThat(new ListenerConfig("x", listener.role(), HostSyntax.ipLiteral("::1").orElseThrow(), 2525, Duration.ZERO).socketText())
+    assertThat(
+            new ListenerConfig(
+                    "x",
+                    listener.role(),
+                    HostSyntax.ipLiteral("::1").orElseThrow(),
+                    2525,
+                    Duration.ZERO)
+                .socketText())
         .isEqualTo("[::1]:2525");
   }
 }
