@@ -1,0 +1,444 @@
+package dev.hikyaku.config;
+
+import dev.hikyaku.config.YamlNode.Sequence;
+import dev.hikyaku.config.YamlNode.Text;
+import dev.hikyaku.config.YamlNode.WholeNumber;
+import dev.hikyaku.net.ListenerRole;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a parsed document into a {@link HikyakuConfig}: each key the file gives overrides the value
+ * from {@link Defaults}, is checked for type and rule, and any error names its key path and line.
+ * The rules live here, next to the key they check; the defaults live only in {@link Defaults}.
+ */
+final class ConfigReader {
+
+  static final int MIN_PORT = 1;
+  static final int MAX_PORT = 65535;
+
+  // RFC 5321 §4.5.3.1.7: a server must accept message content of at least 64K octets.
+  static final long MIN_MESSAGE_SIZE = 64 * 1024;
+  // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients per transaction.
+  static final int MIN_RECIPIENTS = 100;
+
+  // Timeouts below a second only make sense in tests, which build Limits directly.
+  private static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
+  // Socket read timeouts are int milliseconds (Socket#setSoTimeout); a day is well inside that.
+  private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+  // RFC 5321 §4.5.3.2.1: a client waits 5 minutes for the 220 greeting, so a longer delay loses
+  // every client, not just impatient ones.
+  private static final Duration MAX_GREETING_DELAY = Duration.ofMinutes(5);
+
+  private static final String ADDRESS_FORMS =
+      "expected an IP address such as 0.0.0.0, 127.0.0.1 or \"::\" (IPv6 in quotes)";
+
+  // Listener names appear in logs and as metric labels.
+  private static final Pattern LISTENER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private final String sourceName;
+
+  private ConfigReader(String sourceName) {
+    this.sourceName = sourceName;
+  }
+
+  static HikyakuConfig read(YamlNode root, String sourceName) throws ConfigException {
+    return new ConfigReader(sourceName).config(root);
+  }
+
+  private HikyakuConfig config(YamlNode root) throws ConfigException {
+    Section top = Section.open(root, "", Keys.TOP_LEVEL, sourceName);
+
+    String hostname = top.get(Keys.HOSTNAME).isPresent() ? hostname(top) : Defaults.hostname();
+    Path dataDirectory =
+        top.get(Keys.DATA_DIRECTORY).isPresent()
+            ? path(top.get(Keys.DATA_DIRECTORY).get(), top.path(Keys.DATA_DIRECTORY))
+            : Defaults.DATA_DIRECTORY;
+    List<String> hostedDomains =
+        top.get(Keys.HOSTED_DOMAINS).isPresent()
+            ? hostedDomains(top.get(Keys.HOSTED_DOMAINS).get(), top.path(Keys.HOSTED_DOMAINS))
+            : Defaults.hostedDomains(hostname);
+    List<ListenerConfig> listeners =
+        top.get(Keys.LISTENERS).isPresent()
+            ? listeners(top.get(Keys.LISTENERS).get(), top.path(Keys.LISTENERS))
+            : Defaults.listeners();
+    TlsConfig tls = tls(Section.open(node(top, Keys.TLS), Keys.TLS, Keys.TLS_SECTION, sourceName));
+    Limits limits =
+        limits(Section.open(node(top, Keys.LIMITS), Keys.LIMITS, Keys.LIMITS_SECTION, sourceName));
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains);
+  }
+
+  private static YamlNode node(Section section, String key) {
+    return section.get(key).orElse(new YamlNode.Null(0));
+  }
+
+  private String hostname(Section top) throws ConfigException {
+    YamlNode node = top.get(Keys.HOSTNAME).orElseThrow();
+    String name = text(node, Keys.HOSTNAME);
+    // RFC 5321 §4.1.1.1: EHLO carries a domain; the 220 greeting (§4.2) and the Received header
+    // (§4.4) reuse it, so it must be a domain name, not an address.
+    Optional<String> problem = HostSyntax.domainProblem(name);
+    if (problem.isPresent()) {
+      throw error(Keys.HOSTNAME, node, problem.get());
+    }
+    return name;
+  }
+
+  private List<String> hostedDomains(YamlNode node, String path) throws ConfigException {
+    List<YamlNode> items = list(node, path, "domain names");
+    List<String> domains = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      String domain = text(items.get(i), itemPath);
+      Optional<String> problem = HostSyntax.domainProblem(domain);
+      if (problem.isPresent()) {
+        throw error(itemPath, items.get(i), problem.get());
+      }
+      // Domain names compare case-insensitively (RFC 1035 §2.3.3); store one spelling.
+      String lower = domain.toLowerCase(Locale.ROOT);
+      int earlier = domains.indexOf(lower);
+      if (earlier >= 0) {
+        throw error(
+            itemPath,
+            items.get(i),
+            "'" + domain + "' is already listed as " + path + "[" + earlier + "]");
+      }
+      domains.add(lower);
+    }
+    return List.copyOf(domains);
+  }
+
+  private List<ListenerConfig> listeners(YamlNode node, String path) throws ConfigException {
+    List<YamlNode> items = list(node, path, "listeners");
+    if (items.isEmpty()) {
+      throw error(
+          path, node, "must hold at least one listener; leave the key out for the default three");
+    }
+    List<ListenerConfig> listeners = new ArrayList<>();
+    Map<String, Integer> indexByName = new HashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      if (items.get(i) instanceof YamlNode.Null) {
+        throw error(itemPath, items.get(i), "empty listener; each needs at least a role");
+      }
+      Section item = Section.open(items.get(i), itemPath, Keys.LISTENER, sourceName);
+      ListenerConfig listener = listener(item, items.get(i));
+      Integer sameName = indexByName.putIfAbsent(listener.name(), i);
+      if (sameName != null) {
+        throw error(
+            item.path(Keys.NAME),
+            item.get(Keys.NAME).orElse(items.get(i)),
+            "'%s' is already the name of %s[%d]; listener names must be unique (%s)"
+                .formatted(listener.name(), path, sameName, "set name: on one of them"));
+      }
+      listeners.add(listener);
+    }
+    Optional<ListenerClash> clash = ListenerClash.find(listeners);
+    if (clash.isPresent()) {
+      throw error(clash.get().keyPath(), items.get(clash.get().second()), clash.get().problem());
+    }
+    return List.copyOf(listeners);
+  }
+
+  private ListenerConfig listener(Section item, YamlNode itemNode) throws ConfigException {
+    YamlNode roleNode = item.get(Keys.ROLE).orElse(null);
+    if (roleNode == null) {
+      throw error(item.path(Keys.ROLE), itemNode, "required; one of " + roleNames());
+    }
+    ListenerRole role = role(text(roleNode, item.path(Keys.ROLE)), item.path(Keys.ROLE), roleNode);
+
+    String name = Defaults.listenerName(role);
+    if (item.get(Keys.NAME).isPresent()) {
+      YamlNode nameNode = item.get(Keys.NAME).get();
+      name = text(nameNode, item.path(Keys.NAME));
+      if (!LISTENER_NAME.matcher(name).matches()) {
+        throw error(
+            item.path(Keys.NAME),
+            nameNode,
+            "expected 1 to 64 letters, digits, '.', '_' or '-', was '" + name + "'");
+      }
+    }
+
+    InetAddress address = HostSyntax.ipLiteral(Defaults.LISTENER_ADDRESS).orElseThrow();
+    if (item.get(Keys.ADDRESS).isPresent()) {
+      YamlNode addressNode = item.get(Keys.ADDRESS).get();
+      String text = text(addressNode, item.path(Keys.ADDRESS));
+      address =
+          HostSyntax.ipLiteral(text)
+              .orElseThrow(
+                  () ->
+                      error(
+                          item.path(Keys.ADDRESS),
+                          addressNode,
+                          ADDRESS_FORMS + ", was '" + text + "'; host names are not resolved"));
+    }
+
+    int port = Defaults.port(role);
+    if (item.get(Keys.PORT).isPresent()) {
+      port = integer(item.get(Keys.PORT).get(), item.path(Keys.PORT), MIN_PORT, MAX_PORT, "");
+    }
+
+    Duration greetingDelay = Defaults.greetingDelay(role);
+    if (item.get(Keys.GREETING_DELAY).isPresent()) {
+      YamlNode delayNode = item.get(Keys.GREETING_DELAY).get();
+      greetingDelay = duration(delayNode, item.path(Keys.GREETING_DELAY));
+      if (greetingDelay.compareTo(MAX_GREETING_DELAY) >= 0) {
+        throw error(
+            item.path(Keys.GREETING_DELAY),
+            delayNode,
+            "must be shorter than 5m (clients give up waiting for the greeting after 5 minutes,"
+                + " RFC 5321 §4.5.3.2.1), was "
+                + DurationSyntax.format(greetingDelay));
+      }
+    }
+    return new ListenerConfig(name, role, address, port, greetingDelay);
+  }
+
+  private ListenerRole role(String text, String path, YamlNode node) throws ConfigException {
+    for (ListenerRole role : ListenerRole.values()) {
+      if (role.configName().equalsIgnoreCase(text)) {
+        return role;
+      }
+    }
+    throw error(path, node, "unknown role '" + text + "'; known roles: " + roleNames());
+  }
+
+  static String roleNames() {
+    return Arrays.stream(ListenerRole.values())
+        .map(ListenerRole::configName)
+        .collect(Collectors.joining(", "));
+  }
+
+  private TlsConfig tls(Section tls) throws ConfigException {
+    Optional<Path> certificate = readableFile(tls, Keys.CERTIFICATE);
+    Optional<Path> privateKey = readableFile(tls, Keys.PRIVATE_KEY);
+    // A certificate is useless without its key and the other way round; refusing half a pair
+    // beats silently serving a self-signed certificate the operator did not want.
+    if (certificate.isPresent() && privateKey.isEmpty()) {
+      throw error(
+          tls.path(Keys.PRIVATE_KEY),
+          tls.get(Keys.CERTIFICATE).orElseThrow(),
+          "required when "
+              + tls.path(Keys.CERTIFICATE)
+              + " is set (give both, or neither for a self-signed certificate)");
+    }
+    if (privateKey.isPresent() && certificate.isEmpty()) {
+      throw error(
+          tls.path(Keys.CERTIFICATE),
+          tls.get(Keys.PRIVATE_KEY).orElseThrow(),
+          "required when "
+              + tls.path(Keys.PRIVATE_KEY)
+              + " is set (give both, or neither for a self-signed certificate)");
+    }
+    Duration reloadCheckInterval = Defaults.TLS_RELOAD_CHECK_INTERVAL;
+    if (tls.get(Keys.RELOAD_CHECK_INTERVAL).isPresent()) {
+      YamlNode node = tls.get(Keys.RELOAD_CHECK_INTERVAL).get();
+      reloadCheckInterval = duration(node, tls.path(Keys.RELOAD_CHECK_INTERVAL));
+      // 0s turns the watcher off; otherwise a sub-second poll would only burn CPU.
+      if (!reloadCheckInterval.isZero()) {
+        within(
+            reloadCheckInterval,
+            node,
+            tls.path(Keys.RELOAD_CHECK_INTERVAL),
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+            " (or 0s to turn checking off)");
+      }
+    }
+    return new TlsConfig(certificate, privateKey, reloadCheckInterval);
+  }
+
+  /** A path that must name an existing, readable regular file. The file is not opened here. */
+  private Optional<Path> readableFile(Section section, String key) throws ConfigException {
+    Optional<YamlNode> node = section.get(key);
+    if (node.isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = path(node.get(), section.path(key));
+    if (!Files.exists(file)) {
+      throw error(section.path(key), node.get(), "file " + file + " does not exist");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw error(section.path(key), node.get(), file + " is not a regular file");
+    }
+    if (!Files.isReadable(file)) {
+      throw error(
+          section.path(key), node.get(), "file " + file + " is not readable by this process");
+    }
+    return Optional.of(file);
+  }
+
+  private Limits limits(Section limits) throws ConfigException {
+    Limits d = Defaults.LIMITS;
+    long maxMessageSize = d.maxMessageSize();
+    if (limits.get(Keys.MAX_MESSAGE_SIZE).isPresent()) {
+      YamlNode node = limits.get(Keys.MAX_MESSAGE_SIZE).get();
+      maxMessageSize = size(node, limits.path(Keys.MAX_MESSAGE_SIZE));
+      if (maxMessageSize < MIN_MESSAGE_SIZE) {
+        throw error(
+            limits.path(Keys.MAX_MESSAGE_SIZE),
+            node,
+            "must be at least 64KiB (RFC 5321 §4.5.3.1.7), was " + maxMessageSize + " bytes");
+      }
+    }
+    int maxRecipients =
+        limits.get(Keys.MAX_RECIPIENTS).isPresent()
+            ? integer(
+                limits.get(Keys.MAX_RECIPIENTS).get(),
+                limits.path(Keys.MAX_RECIPIENTS),
+                MIN_RECIPIENTS,
+                Integer.MAX_VALUE,
+                " (RFC 5321 §4.5.3.1.8)")
+            : d.maxRecipients();
+    int maxConnections = positive(limits, Keys.MAX_CONNECTIONS, d.maxConnections());
+    int maxConnectionsPerClient =
+        positive(limits, Keys.MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient());
+    int maxErrors = positive(limits, Keys.MAX_ERRORS, d.maxErrors());
+    Duration commandTimeout =
+        timeout(limits, Keys.COMMAND_TIMEOUT, d.commandTimeout(), MIN_TIMEOUT);
+    Duration dataTimeout = timeout(limits, Keys.DATA_TIMEOUT, d.dataTimeout(), MIN_TIMEOUT);
+    Duration tlsHandshakeTimeout =
+        timeout(limits, Keys.TLS_HANDSHAKE_TIMEOUT, d.tlsHandshakeTimeout(), MIN_TIMEOUT);
+    // 0s: close open sessions at once on shutdown.
+    Duration shutdownGrace = timeout(limits, Keys.SHUTDOWN_GRACE, d.shutdownGrace(), Duration.ZERO);
+    return new Limits(
+        maxMessageSize,
+        maxRecipients,
+        maxConnections,
+        maxConnectionsPerClient,
+        maxErrors,
+        commandTimeout,
+        dataTimeout,
+        tlsHandshakeTimeout,
+        shutdownGrace);
+  }
+
+  private int positive(Section section, String key, int fallback) throws ConfigException {
+    return section.get(key).isPresent()
+        ? integer(section.get(key).get(), section.path(key), 1, Integer.MAX_VALUE, "")
+        : fallback;
+  }
+
+  private Duration timeout(Section section, String key, Duration fallback, Duration min)
+      throws ConfigException {
+    if (section.get(key).isEmpty()) {
+      return fallback;
+    }
+    YamlNode node = section.get(key).get();
+    return within(duration(node, section.path(key)), node, section.path(key), min, MAX_TIMEOUT, "");
+  }
+
+  private Duration within(
+      Duration value, YamlNode node, String path, Duration min, Duration max, String note)
+      throws ConfigException {
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw error(
+          path,
+          node,
+          "must be %s..%s%s, was %s"
+              .formatted(
+                  DurationSyntax.format(min),
+                  DurationSyntax.format(max),
+                  note,
+                  DurationSyntax.format(value)));
+    }
+    return value;
+  }
+
+  // ---- types ----
+
+  private String text(YamlNode node, String path) throws ConfigException {
+    if (node instanceof Text text) {
+      if (text.value().isBlank()) {
+        throw error(path, node, "must not be empty");
+      }
+      return text.value();
+    }
+    throw error(path, node, "expected a string, was " + node.describe());
+  }
+
+  private List<YamlNode> list(YamlNode node, String path, String ofWhat) throws ConfigException {
+    if (node instanceof Sequence sequence) {
+      return sequence.items();
+    }
+    throw error(path, node, "expected a list of " + ofWhat + ", was " + node.describe());
+  }
+
+  private int integer(YamlNode node, String path, int min, int max, String rule)
+      throws ConfigException {
+    if (!(node instanceof WholeNumber number)) {
+      throw error(path, node, "expected a whole number, was " + node.describe());
+    }
+    BigInteger value = number.value();
+    if (value.compareTo(BigInteger.valueOf(min)) < 0
+        || value.compareTo(BigInteger.valueOf(max)) > 0) {
+      String range = max == Integer.MAX_VALUE ? "at least " + min : min + ".." + max;
+      throw error(path, node, "must be " + range + rule + ", was " + value);
+    }
+    return value.intValueExact();
+  }
+
+  private long size(YamlNode node, String path) throws ConfigException {
+    String written =
+        switch (node) {
+          case WholeNumber number -> number.value().toString();
+          case Text text -> text.value().strip();
+          default ->
+              throw error(path, node, "expected " + SizeSyntax.FORMS + ", was " + node.describe());
+        };
+    try {
+      return SizeSyntax.parse(written);
+    } catch (IllegalArgumentException e) {
+      throw error(path, node, e.getMessage());
+    }
+  }
+
+  private Duration duration(YamlNode node, String path) throws ConfigException {
+    if (node instanceof WholeNumber number) {
+      throw error(
+          path,
+          node,
+          "expected %s, was the number %s (add a unit: %2$ss or %2$sms?)"
+              .formatted(DurationSyntax.FORMS, number.value()));
+    }
+    if (!(node instanceof Text text)) {
+      throw error(path, node, "expected " + DurationSyntax.FORMS + ", was " + node.describe());
+    }
+    try {
+      return DurationSyntax.parse(text.value().strip());
+    } catch (IllegalArgumentException e) {
+      throw error(path, node, e.getMessage());
+    }
+  }
+
+  private Path path(YamlNode node, String path) throws ConfigException {
+    String text = text(node, path);
+    // The shell expands ~, Java does not: "~/hikyaku" would become a directory named "~".
+    if (text.startsWith("~")) {
+      throw error(
+          path, node, "'" + text + "' starts with ~, which is not expanded; write the full path");
+    }
+    try {
+      return Path.of(text);
+    } catch (InvalidPathException e) {
+      throw error(path, node, "'" + text + "' is not a valid path: " + e.getReason());
+    }
+  }
+
+  private ConfigException error(String path, YamlNode node, String problem) {
+    return new ConfigException(ConfigException.display(path), problem, sourceName, node.line());
+  }
+}

@@ -1,0 +1,156 @@
+package dev.hikyaku.config;
+
+import dev.hikyaku.net.ListenerRole;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every default value of the configuration, and nothing else. The reader falls back to these key by
+ * key; no other class (in this package or elsewhere) writes a default literal. {@code
+ * docs/configuration.md} documents the same values; {@code ConfigLoaderTest} renders {@link
+ * #config()} and reads it back, so a default that breaks a rule fails the build.
+ */
+final class Defaults {
+
+  private static final Logger log = LoggerFactory.getLogger(Defaults.class);
+
+  private Defaults() {}
+
+  /** Relative to the working directory of the server process. */
+  static final Path DATA_DIRECTORY = Path.of("data");
+
+  /** Under the data directory: where a generated self-signed certificate is kept. */
+  static final String SELF_SIGNED_TLS_SUBDIRECTORY = "tls";
+
+  /** Used when the machine's own name cannot be found; also always a hosted domain by default. */
+  static final String LOCALHOST = "localhost";
+
+  /** The IPv4 wildcard: every local IPv4 address. */
+  static final String LISTENER_ADDRESS = "0.0.0.0";
+
+  /** The listeners used when the file has no {@code listeners} key, in this order. */
+  static final List<ListenerRole> LISTENER_ROLES =
+      List.of(ListenerRole.RELAY, ListenerRole.SUBMISSION, ListenerRole.SUBMISSIONS);
+
+  /** The IANA port of each role. */
+  static int port(ListenerRole role) {
+    return switch (role) {
+      case RELAY -> 25; // RFC 5321 §4.5.4.2 (port 25 for SMTP relay)
+      case SUBMISSION -> 587; // RFC 6409 §3.1
+      case SUBMISSIONS -> 465; // RFC 8314 §7.3
+    };
+  }
+
+  /**
+   * A short pause before the greeting on the relay port catches clients that speak before it: RFC
+   * 5321 §3.1 opens a session with the server's message, and bulk senders that skip the wait give
+   * themselves away (Postfix postscreen's pregreet test). Submission clients are our own users.
+   */
+  static Duration greetingDelay(ListenerRole role) {
+    return switch (role) {
+      case RELAY -> Duration.ofSeconds(1);
+      case SUBMISSION, SUBMISSIONS -> Duration.ZERO;
+    };
+  }
+
+  static String listenerName(ListenerRole role) {
+    return role.configName();
+  }
+
+  static final Duration TLS_RELOAD_CHECK_INTERVAL = Duration.ofSeconds(30);
+
+  static final Limits LIMITS =
+      new Limits(
+          35L * 1024 * 1024, // 35 MiB
+          100, // RFC 5321 §4.5.3.1.8: the minimum a server must accept
+          10_000,
+          50,
+          10,
+          Duration.ofMinutes(5), // RFC 5321 §4.5.3.2.7: server timeout, at least 5 minutes
+          Duration.ofMinutes(3), // RFC 5321 §4.5.3.2.5: data block
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(30));
+
+  /** This machine's host name, looked up once: the lookup may wait for DNS. */
+  static String hostname() {
+    return Hostname.DETECTED;
+  }
+
+  /** The hostname, then {@code localhost}; lower-case, without duplicates. */
+  static List<String> hostedDomains(String hostname) {
+    List<String> domains = new ArrayList<>();
+    for (String domain : List.of(hostname, LOCALHOST)) {
+      String lower = domain.toLowerCase(Locale.ROOT);
+      if (!domains.contains(lower)) {
+        domains.add(lower);
+      }
+    }
+    return List.copyOf(domains);
+  }
+
+  static ListenerConfig listener(ListenerRole role) {
+    return new ListenerConfig(
+        listenerName(role),
+        role,
+        HostSyntax.ipLiteral(LISTENER_ADDRESS).orElseThrow(),
+        port(role),
+        greetingDelay(role));
+  }
+
+  static List<ListenerConfig> listeners() {
+    return LISTENER_ROLES.stream().map(Defaults::listener).toList();
+  }
+
+  static TlsConfig tls() {
+    return new TlsConfig(Optional.empty(), Optional.empty(), TLS_RELOAD_CHECK_INTERVAL);
+  }
+
+  /** The configuration used when there is no file, or the file is empty. */
+  static HikyakuConfig config() {
+    String hostname = hostname();
+    return new HikyakuConfig(
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname));
+  }
+
+  /**
+   * The canonical name of this machine when it is a usable domain name, else {@code localhost}. A
+   * machine without reverse DNS reports its IP address as its canonical name; an IP address is not
+   * a valid EHLO domain (RFC 5321 §4.1.1.1 wants a domain or an address literal), so it is not
+   * used.
+   */
+  static String hostnameFrom(Callable<String> lookup) {
+    try {
+      String name = lookup.call();
+      if (name != null && HostSyntax.domainProblem(name).isEmpty()) {
+        return name.toLowerCase(Locale.ROOT);
+      }
+      log.warn(
+          "Host name '{}' is not a domain name; using '{}'. Set hostname: in the config.",
+          name,
+          LOCALHOST);
+    } catch (Exception e) {
+      log.warn(
+          "Cannot find this machine's host name ({}); using '{}'. Set hostname: in the config.",
+          e.toString(),
+          LOCALHOST);
+    }
+    return LOCALHOST;
+  }
+
+  private static final class Hostname {
+    static final String DETECTED = hostnameFrom(() -> canonicalLocalHostName());
+
+    private static String canonicalLocalHostName() throws UnknownHostException {
+      return InetAddress.getLocalHost().getCanonicalHostName();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.hikyaku.config;
+
+import dev.hikyaku.net.ListenerRole;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The whole server configuration, as read by {@link ConfigLoader}. Immutable; lists are copies.
+ *
+ * @param hostname the name this server gives in its greeting, EHLO reply and Received headers (RFC
+ *     5321 §4.1.1.1, §4.4)
+ * @param dataDirectory where the store, generated TLS material and other state live
+ * @param listeners the sockets to listen on; names unique, no two on the same address and port
+ * @param tls where the certificate comes from
+ * @param limits resource limits
+ * @param hostedDomains domains whose mail this server accepts on the relay port; lower-case, unique
+ */
+public record HikyakuConfig(
+    String hostname,
+    Path dataDirectory,
+    List<ListenerConfig> listeners,
+    TlsConfig tls,
+    Limits limits,
+    List<String> hostedDomains) {
+
+  public HikyakuConfig {
+    Objects.requireNonNull(hostname, "hostname");
+    Objects.requireNonNull(dataDirectory, "dataDirectory");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(limits, "limits");
+    listeners = List.copyOf(listeners);
+    hostedDomains = List.copyOf(hostedDomains);
+  }
+
+  /**
+   * Same config with listener ports replaced per role (the CLI's --ports override); roles not in
+   * the map keep theirs. Every listener of a role in the map gets that port.
+   *
+   * @throws IllegalArgumentException if a port is outside 1..65535, or the new ports would put two
+   *     listeners on the same address and port (the message names both)
+   */
+  public HikyakuConfig withPorts(Map<ListenerRole, Integer> ports) {
+    List<ListenerConfig> moved = new ArrayList<>(listeners.size());
+    for (ListenerConfig listener : listeners) {
+      Integer port = ports.get(listener.role());
+      if (port == null) {
+        moved.add(listener);
+        continue;
+      }
+      if (port < ConfigReader.MIN_PORT || port > ConfigReader.MAX_PORT) {
+        throw new IllegalArgumentException(
+            "port for " + listener.role().configName() + " must be 1..65535, was " + port);
+      }
+      moved.add(listener.withPort(port));
+    }
+    ListenerClash.find(moved)
+        .ifPresent(
+            clash -> {
+              throw new IllegalArgumentException(clash.keyPath() + ": " + clash.problem());
+            });
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains);
+  }
+
+  /** Where the TLS code keeps a generated self-signed certificate when none is configured. */
+  public Path selfSignedTlsDirectory() {
+    return dataDirectory.resolve(Defaults.SELF_SIGNED_TLS_SUBDIRECTORY);
+  }
+}

@@ -1,0 +1,64 @@
+package dev.hikyaku.config;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Two listeners that cannot both bind: same port, and the same address or one address covering the
+ * other. Checked when the file is read and again after {@link HikyakuConfig#withPorts}, so the
+ * operator hears about it before the second bind fails with a bare "Address already in use".
+ */
+record ListenerClash(int first, ListenerConfig earlier, int second, ListenerConfig later) {
+
+  static Optional<ListenerClash> find(List<ListenerConfig> listeners) {
+    for (int j = 1; j < listeners.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        ListenerConfig a = listeners.get(i);
+        ListenerConfig b = listeners.get(j);
+        if (a.port() == b.port() && a.port() != 0 && overlaps(a.address(), b.address())) {
+          return Optional.of(new ListenerClash(i, a, j, b));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  String keyPath() {
+    return "listeners[" + second + "]";
+  }
+
+  String problem() {
+    String text =
+        "'"
+            + later.name()
+            + "' on "
+            + later.socketText()
+            + " clashes with listeners["
+            + first
+            + "] '"
+            + earlier.name()
+            + "' on "
+            + earlier.socketText();
+    if (!earlier.address().equals(later.address())) {
+      InetAddress wildcard =
+          earlier.address().isAnyLocalAddress() ? earlier.address() : later.address();
+      text += " (" + HostSyntax.text(wildcard) + " listens on every local address)";
+    }
+    return text + "; give each listener its own address and port";
+  }
+
+  /**
+   * Same address, or a wildcard covering the other: 0.0.0.0 covers IPv4 addresses; {@code ::} is
+   * dual-stack on Linux by default (net.ipv6.bindv6only=0) and covers both families.
+   */
+  private static boolean overlaps(InetAddress a, InetAddress b) {
+    return a.equals(b) || covers(a, b) || covers(b, a);
+  }
+
+  private static boolean covers(InetAddress wildcard, InetAddress other) {
+    return wildcard.isAnyLocalAddress()
+        && (wildcard instanceof Inet6Address || wildcard.getClass() == other.getClass());
+  }
+}

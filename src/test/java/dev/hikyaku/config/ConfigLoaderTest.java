@@ -1,0 +1,321 @@
+package dev.hikyaku.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hikyaku.net.ListenerRole;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @TempDir Path dir;
+
+  private static InetAddress ip(String literal) {
+    return HostSyntax.ipLiteral(literal).orElseThrow();
+  }
+
+  @Test
+  void defaultsAreCompleteAndHoldTheDocumentedValues() {
+    HikyakuConfig config = ConfigLoader.defaults();
+
+    assertThat(HostSyntax.domainProblem(config.hostname())).isEmpty();
+    assertThat(config.dataDirectory()).isEqualTo(Path.of("data"));
+    assertThat(config.selfSignedTlsDirectory()).isEqualTo(Path.of("data", "tls"));
+    assertThat(config.hostedDomains())
+        .containsExactlyElementsOf(
+            config.hostname().equals("localhost")
+                ? List.of("localhost")
+                : List.of(config.hostname(), "localhost"));
+    assertThat(config.listeners())
+        .containsExactly(
+            new ListenerConfig(
+                "relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
+            new ListenerConfig(
+                "submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO),
+            new ListenerConfig(
+                "submissions", ListenerRole.SUBMISSIONS, ip("0.0.0.0"), 465, Duration.ZERO));
+    assertThat(config.tls())
+        .isEqualTo(new TlsConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(30)));
+    assertThat(config.tls().hasCertificateFiles()).isFalse();
+    assertThat(config.limits())
+        .isEqualTo(
+            new Limits(
+                35L * 1024 * 1024,
+                100,
+                10_000,
+                50,
+                10,
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(3),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void defaultsPassEveryRule() throws ConfigException {
+    // Spelling every default out and reading it back puts each one through the file's rules.
+    HikyakuConfig defaults = ConfigLoader.defaults();
+    assertThat(ConfigLoader.parse(ConfigLoader.toYaml(defaults), "defaults")).isEqualTo(defaults);
+  }
+
+  @Test
+  void emptyFileGivesDefaults() throws ConfigException {
+    assertThat(ConfigLoader.parse("", "empty")).isEqualTo(ConfigLoader.defaults());
+    assertThat(ConfigLoader.parse("# nothing set\n", "comments"))
+        .isEqualTo(ConfigLoader.defaults());
+    assertThat(ConfigLoader.parse("limits:\ntls: ~\n", "empty sections"))
+        .isEqualTo(ConfigLoader.defaults());
+  }
+
+  @Test
+  void fullFileRoundTrips() throws Exception {
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "not parsed here");
+    Path key = Files.writeString(dir.resolve("key.pem"), "not parsed here");
+    String yaml =
+        """
+        hostname: Mail.Example.com
+        data-directory: /var/lib/hikyaku
+        hosted-domains: [Example.com, example.org]
+        listeners:
+          - name: mx
+            role: relay
+            address: 127.0.0.1
+            port: 2525
+            greeting-delay: 500ms
+          - { name: sub, role: Submission, address: "::1", port: 2587, greeting-delay: 0s }
+          - { role: submissions, address: "[::]", port: 2465 }
+        tls:
+          certificate: %s
+          private-key: %s
+          reload-check-interval: 0s
+        limits:
+          max-message-size: 10MB
+          max-recipients: 500
+          max-connections: 200
+          max-connections-per-client: 5
+          max-errors: 3
+          command-timeout: PT10M
+          data-timeout: 1h
+          tls-handshake-timeout: 10s
+          shutdown-grace: 0s
+        """
+            .formatted(cert, key);
+
+    HikyakuConfig config = ConfigLoader.parse(yaml, "full.yaml");
+
+    HikyakuConfig expected =
+        new HikyakuConfig(
+            "Mail.Example.com",
+            Path.of("/var/lib/hikyaku"),
+            List.of(
+                new ListenerConfig(
+                    "mx", ListenerRole.RELAY, ip("127.0.0.1"), 2525, Duration.ofMillis(500)),
+                new ListenerConfig("sub", ListenerRole.SUBMISSION, ip("::1"), 2587, Duration.ZERO),
+                new ListenerConfig(
+                    "submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
+            new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO),
+            new Limits(
+                10_000_000,
+                500,
+                200,
+                5,
+                3,
+                Duration.ofMinutes(10),
+                Duration.ofHours(1),
+                Duration.ofSeconds(10),
+                Duration.ZERO),
+            List.of("example.com", "example.org"));
+    assertThat(config).isEqualTo(expected);
+    assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
+  }
+
+  @Test
+  void fileOverridesDefaultsKeyByKey() throws ConfigException {
+    HikyakuConfig config =
+        ConfigLoader.parse(
+            """
+            hostname: mx.example.net
+            limits:
+              max-errors: 5
+            tls:
+              reload-check-interval: 1m
+            """,
+            "partial");
+    HikyakuConfig defaults = ConfigLoader.defaults();
+
+    assertThat(config.limits().maxErrors()).isEqualTo(5);
+    assertThat(config.limits())
+        .usingRecursiveComparison()
+        .ignoringFields("maxErrors")
+        .isEqualTo(defaults.limits());
+    assertThat(config.tls().reloadCheckInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.tls().certificate()).isEmpty();
+    assertThat(config.listeners()).isEqualTo(defaults.listeners());
+    // The default hosted domains follow the configured hostname.
+    assertThat(config.hostedDomains()).containsExactly("mx.example.net", "localhost");
+  }
+
+  @Test
+  void listenerGivenOnlyItsRoleGetsThatRolesDefaults() throws ConfigException {
+    HikyakuConfig config =
+        ConfigLoader.parse("listeners:\n  - role: relay\n  - role: submission\n", "roles");
+    assertThat(config.listeners())
+        .containsExactly(
+            new ListenerConfig(
+                "relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
+            new ListenerConfig(
+                "submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO));
+  }
+
+  @Test
+  void twoListenersOfOneRoleNeedNamesAndDistinctSockets() throws ConfigException {
+    HikyakuConfig config =
+        ConfigLoader.parse(
+            """
+            listeners:
+              - { name: relay-v4, role: relay, address: 0.0.0.0 }
+              - { name: relay-v6-local, role: relay, address: "::1" }
+            """,
+            "two relays");
+    assertThat(config.listeners())
+        .extracting(ListenerConfig::name)
+        .containsExactly("relay-v4", "relay-v6-local");
+  }
+
+  @Test
+  void loadReadsAFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("hikyaku.yaml"), "limits:\n  max-recipients: 250\n");
+    assertThat(ConfigLoader.load(file).limits().maxRecipients()).isEqualTo(250);
+  }
+
+  @Test
+  void loadErrorsNameTheFileAndLine() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("hikyaku.yaml"), "hostname: mx.example.com\nlimits:\n  max-errors: 0\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("limits.max-errors: must be at least 1, was 0 (in " + file + ", line 3)");
+  }
+
+  @Test
+  void missingFileIsNamed() {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> ConfigLoader.load(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(missing + ": config file does not exist")
+        .extracting(e -> ((ConfigException) e).keyPath())
+        .isEqualTo(missing.toString());
+  }
+
+  @Test
+  void directoryInsteadOfFileIsNamed() {
+    assertThatThrownBy(() -> ConfigLoader.load(dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir + ": ");
+  }
+
+  @Test
+  void fileThatIsNotUtf8IsNamed() throws IOException {
+    Path file =
+        Files.write(
+            dir.resolve("latin1.yaml"), new byte[] {'h', 'o', 's', 't', ':', ' ', (byte) 0xE9});
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(file + ": config file is not valid UTF-8");
+  }
+
+  @Test
+  void withPortsReplacesPortsOfTheGivenRolesOnly() {
+    HikyakuConfig defaults = ConfigLoader.defaults();
+    HikyakuConfig moved =
+        defaults.withPorts(Map.of(ListenerRole.RELAY, 2525, ListenerRole.SUBMISSIONS, 2465));
+
+    assertThat(moved.listeners())
+        .extracting(ListenerConfig::role, ListenerConfig::port)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(ListenerRole.RELAY, 2525),
+            org.assertj.core.groups.Tuple.tuple(ListenerRole.SUBMISSION, 587),
+            org.assertj.core.groups.Tuple.tuple(ListenerRole.SUBMISSIONS, 2465));
+    assertThat(moved.listeners().get(0).greetingDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(moved.limits()).isEqualTo(defaults.limits());
+    assertThat(defaults.withPorts(Map.of())).isEqualTo(defaults);
+  }
+
+  @Test
+  void withPortsRefusesAClashAndABadPort() {
+    HikyakuConfig defaults = ConfigLoader.defaults();
+    assertThatThrownBy(() -> defaults.withPorts(Map.of(ListenerRole.SUBMISSIONS, 587)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("listeners[2]")
+        .hasMessageContaining("listeners[1]")
+        .hasMessageContaining("0.0.0.0:587");
+    assertThatThrownBy(() -> defaults.withPorts(Map.of(ListenerRole.RELAY, 70000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("70000");
+  }
+
+  @Test
+  void parsePortsReadsEveryRole() throws ConfigException {
+    assertThat(ConfigLoader.parsePorts("relay=2525,submission=2587,submissions=2465"))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                ListenerRole.RELAY,
+                2525,
+                ListenerRole.SUBMISSION,
+                2587,
+                ListenerRole.SUBMISSIONS,
+                2465));
+    assertThat(ConfigLoader.parsePorts(" submission = 10587 , RELAY=10025 "))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(ListenerRole.SUBMISSION, 10587, ListenerRole.RELAY, 10025));
+  }
+
+  @Test
+  void parsePortsRefusesBadInputNamingTheOption() {
+    record Bad(String spec, String expected) {}
+    for (Bad bad :
+        List.of(
+            new Bad("", "was empty"),
+            new Bad("relay", "expected role=port, was 'relay'"),
+            new Bad(
+                "smtp=25",
+                "unknown role 'smtp' in 'smtp=25'; known roles: relay, submission, submissions"),
+            new Bad("relay=x", "port for relay must be a number 1..65535, was 'x'"),
+            new Bad("relay=0", "port for relay must be 1..65535, was 0"),
+            new Bad("relay=70000", "port for relay must be 1..65535, was 70000"),
+            new Bad("relay=25,relay=26", "relay is given twice"),
+            new Bad("relay=25,", "expected role=port, was ''"))) {
+      assertThatThrownBy(() -> ConfigLoader.parsePorts(bad.spec()))
+          .as(bad.spec())
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("--ports: ")
+          .hasMessageContaining(bad.expected())
+          .hasMessageEndingWith("(in command line)");
+    }
+  }
+
+  @Test
+  void hostnameDetectionFallsBackToLocalhost() {
+    assertThat(Defaults.hostnameFrom(() -> "Mail.Example.COM")).isEqualTo("mail.example.com");
+    // Without reverse DNS the JDK reports the address itself as the canonical name.
+    assertThat(Defaults.hostnameFrom(() -> "172.17.0.2")).isEqualTo("localhost");
+    assertThat(Defaults.hostnameFrom(() -> "fe80:0:0:0:1%eth0")).isEqualTo("localhost");
+    assertThat(Defaults.hostnameFrom(() -> null)).isEqualTo("localhost");
+    assertThat(
+            Defaults.hostnameFrom(
+                () -> {
+                  throw new java.net.UnknownHostException("no name");
+                }))
+        .isEqualTo("localhost");
+  }
+}

@@ -1,0 +1,64 @@
+package dev.hikyaku.net;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.LoggerFactory;
+
+/** Log events of one logger during a test, as text: the formatted message and any stack trace. */
+final class CapturedLogs implements AutoCloseable {
+
+  /** One captured event. */
+  record Line(Level level, String message, String throwable) {
+    /** Everything a log sink would receive for this event. */
+    String fullText() {
+      return message + "\n" + throwable;
+    }
+  }
+
+  private final Logger logger;
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  private CapturedLogs(Class<?> source) {
+    this.logger = (Logger) LoggerFactory.getLogger(source);
+    // The watcher thread logs while the test thread reads.
+    appender.list = new CopyOnWriteArrayList<>();
+    appender.start();
+    logger.addAppender(appender);
+  }
+
+  static CapturedLogs of(Class<?> source) {
+    return new CapturedLogs(source);
+  }
+
+  List<Line> lines() {
+    List<Line> lines = new ArrayList<>();
+    for (ILoggingEvent event : List.copyOf(appender.list)) {
+      lines.add(new Line(event.getLevel(), event.getFormattedMessage(), throwableText(event)));
+    }
+    return lines;
+  }
+
+  List<Line> at(Level level) {
+    return lines().stream().filter(line -> line.level().equals(level)).toList();
+  }
+
+  private static String throwableText(ILoggingEvent event) {
+    var text = new StringBuilder();
+    for (IThrowableProxy proxy = event.getThrowableProxy(); proxy != null; proxy = proxy.getCause()) {
+      text.append(proxy.getClassName()).append(": ").append(proxy.getMessage()).append('\n');
+    }
+    return text.toString();
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(appender);
+    appender.stop();
+  }
+}
