@@ -1,0 +1,118 @@
+package dev.hikyaku;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The "must never" column of docs/ARCHITECTURE.md, checked mechanically over the imports of the
+ * main sources.
+ */
+class ArchitectureTest {
+
+  private static final Path MAIN = Path.of("src/main/java/dev/hikyaku");
+  private static final Pattern OUR_IMPORT = Pattern.compile("^import (?:static )?dev\\.hikyaku\\.([a-z]+)\\.([A-Za-z.]+);", Pattern.MULTILINE);
+
+  /** package → (file → imported "package.Type" of ours). */
+  private static Map<String, Map<String, List<String>>> imports;
+
+  @BeforeAll
+  static void readImports() throws IOException {
+    imports = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(MAIN)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        String pkg = MAIN.relativize(file).getName(0).toString();
+        Matcher m = OUR_IMPORT.matcher(Files.readString(file));
+        List<String> ours = new ArrayList<>();
+        while (m.find()) {
+          if (!m.group(1).equals(pkg)) {
+            ours.add(m.group(1) + "." + m.group(2));
+          }
+        }
+        imports.computeIfAbsent(pkg, k -> new TreeMap<>()).put(file.getFileName().toString(), ours);
+      }
+    }
+    assertThat(imports).containsKeys("protocol", "session", "net", "store", "intake", "app", "config");
+  }
+
+  private static List<String> importsOf(String pkg) {
+    return imports.getOrDefault(pkg, Map.of()).entrySet().stream()
+        .flatMap(e -> e.getValue().stream().map(i -> e.getKey() + " imports " + i))
+        .toList();
+  }
+
+  @Test
+  void protocolImportsNothingOfOurs() {
+    assertThat(importsOf("protocol")).isEmpty();
+  }
+
+  @Test
+  void netKnowsNoSmtp() {
+    assertThat(importsOf("net")).isEmpty();
+  }
+
+  @Test
+  void deliveryNeverImportsSession() {
+    assertThat(importsOf("delivery")).noneMatch(i -> i.contains(" imports session."));
+  }
+
+  @Test
+  void sessionNeverWritesTheStore() {
+    // The session may name a queue id in its reply; everything else goes through intake.
+    assertThat(importsOf("session"))
+        .filteredOn(i -> i.contains(" imports store."))
+        .allMatch(i -> i.endsWith(" imports store.QueueId"));
+  }
+
+  @Test
+  void storeDependsOnNothingAbove() {
+    assertThat(importsOf("store")).isEmpty();
+  }
+
+  @Test
+  void onlyAppWiresTheParts() {
+    imports.keySet().stream()
+        .filter(pkg -> !pkg.equals("app"))
+        .forEach(pkg -> assertThat(importsOf(pkg)).as(pkg).noneMatch(i -> i.contains(" imports app.")));
+  }
+
+  @Test
+  void policyAndIntakeDoNotReachIntoSessionOrApp() {
+    for (String pkg : Set.of("policy", "intake", "events", "auth", "config")) {
+      assertThat(importsOf(pkg)).as(pkg).noneMatch(i -> i.contains(" imports session."));
+    }
+  }
+
+  @Test
+  void repliesAreBuiltOnlyInTheCatalogue() throws IOException {
+    List<String> offenders = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(MAIN)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        boolean isCatalogue = file.endsWith("protocol/Replies.java") || file.endsWith("protocol/Reply.java");
+        if (!isCatalogue && Files.readString(file).contains("new Reply(")) {
+          offenders.add(MAIN.relativize(file).toString());
+        }
+      }
+    }
+    assertThat(offenders).as("files building replies outside protocol.Replies").isEmpty();
+  }
+
+  @Test
+  void everyPackageDocumentsItself() {
+    for (String pkg : imports.keySet()) {
+      assertThat(MAIN.resolve(pkg).resolve("package-info.java")).as(pkg).exists();
+    }
+  }
+}
