@@ -47,6 +47,11 @@ final class HangupSignal {
     }
   }
 
+  /** Whether the OS handler is in place (so a SIGHUP will not end the JVM); for tests. */
+  static boolean isHandlerInstalled() {
+    return isInstalled.get();
+  }
+
   /** Stops running {@code onHangup} if it is still the action; the OS handler stays and does nothing. */
   static void forget(Runnable onHangup) {
     action.compareAndSet(onHangup, null);

@@ -63,13 +63,13 @@ record ServerIdentity(List<X509Certificate> chain, PrivateKey key) {
     if (!keyAlgorithm.equals(certificateAlgorithm)) {
       throw new TlsSetupException(
           keyFile,
-          "holds a "
+          "holds a private key of type "
               + keyAlgorithm
-              + " private key, but the first certificate in "
+              + ", but the first certificate in "
               + certificateFile
-              + " has a "
+              + " has a public key of type "
               + certificateAlgorithm
-              + " public key; they do not belong together");
+              + "; they do not belong together");
     }
     if (provesPossession(key, leaf)) {
       return;

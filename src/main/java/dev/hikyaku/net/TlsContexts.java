@@ -205,6 +205,9 @@ public final class TlsContexts implements AutoCloseable {
    * javax.net.ssl.SSLSocketFactory#createSocket(Socket, String, int, boolean)}.
    */
   public SSLSocket wrapServer(Socket connected, boolean autoClose) throws IOException {
+    if (!connected.isConnected() || connected.isClosed()) {
+      throw new java.net.SocketException("cannot start TLS on a socket that is not connected");
+    }
     Served served = current.get();
     var socket =
         (SSLSocket)
@@ -241,9 +244,9 @@ public final class TlsContexts implements AutoCloseable {
         next = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain);
       } catch (TlsSetupException e) {
         LOG.error(
-            "TLS reload failed, still serving the previous certificate ({}): {}",
-            describe(current.get(), certificateChain),
-            e.getMessage());
+            "TLS reload failed: {}; still serving the previous certificate, {}",
+            e.getMessage(),
+            describe(current.get(), certificateChain));
         return false;
       }
       current.set(next);
@@ -304,6 +307,11 @@ public final class TlsContexts implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Whether the file watcher thread is running; for tests. */
+  boolean isWatching() {
+    return watcher != null && watcher.isAlive();
   }
 
   @Override

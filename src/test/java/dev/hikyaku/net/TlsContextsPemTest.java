@@ -128,7 +128,8 @@ class TlsContextsPemTest {
     TlsSetupException failure = failureOf(certificate, key);
 
     assertThat(failure.file()).isEqualTo(key);
-    assertThat(failure.getMessage()).contains("RSA private key").contains("EC public key");
+    assertThat(failure.getMessage()).contains("private key of type RSA")
+        .contains("public key of type EC");
   }
 
   @Test

@@ -1,0 +1,48 @@
+/**
+ * The network edge: listening sockets, the byte stream a session talks through, TLS, and how many
+ * connections may be open at once. Bytes in, bytes out; what they mean is someone else's business.
+ *
+ * <h2>Place in the data flow</h2>
+ *
+ * <pre>
+ * Listener (role RELAY | SUBMISSION | SUBMISSIONS) ── accept ── ConnectionPermits.acquire
+ *    ▶ one virtual thread per connection ▶ Transport (plain TCP, switched to TLS in place)
+ *    ▶ session.SmtpSession reads and writes through the Transport, never a socket
+ * TlsContexts ── wrapServer ──▶ SSLSocket for STARTTLS (RFC 3207) or implicit TLS (RFC 8314 §3.3)
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code Listener} binds one address and port for a {@link dev.hikyaku.net.ListenerRole},
+ *       takes a permit per accepted connection and hands the socket to a handler on its own virtual
+ *       thread. The refusal line for a full server is supplied by the caller.
+ *   <li>{@code Transport} is the session's only view of the connection: read, write, flush,
+ *       timeouts, {@code startTls}, and the {@link dev.hikyaku.net.TlsFacts} once a handshake is
+ *       done. It lets the same session run over TCP, TLS or in memory.
+ *   <li>{@link dev.hikyaku.net.TlsContexts} turns PEM files (or a generated self-signed pair on first
+ *       start) into JSSE contexts, offers only TLS 1.3 and 1.2 with ECDHE and AEAD suites, and swaps
+ *       in new files atomically on {@code reload()}, a file change or SIGHUP.
+ *   <li>{@code ConnectionPermits} counts open connections in total and per client address across all
+ *       listeners, as Postfix's anvil does; a permit is released exactly once.
+ * </ul>
+ *
+ * <h2>Invariants</h2>
+ *
+ * <ul>
+ *   <li>A TLS context only becomes current after its key is proven to match its leaf certificate; a
+ *       broken or half-written replacement never displaces a working one. A connection keeps the
+ *       context it was wrapped with.
+ *   <li>TLS is never offered below 1.2, nor with CBC, static-RSA, DHE, 3DES, RC4, NULL or anonymous
+ *       suites (RFC 8996, RFC 9325 §4.2).
+ *   <li>Private keys never appear in a log line, an exception message or a {@code toString()}.
+ *   <li>Anything that may block a virtual thread uses {@code ReentrantLock}, not {@code synchronized}.
+ *   <li>BouncyCastle parses PEM and issues certificates but is never registered as a JCE provider;
+ *       TLS runs on the JDK's default providers (SunJSSE).
+ * </ul>
+ *
+ * <h2>Must never</h2>
+ *
+ * Know SMTP verbs, reply codes or session state: what is allowed before TLS, or what to answer a
+ * refused connection, is decided in {@code session} and {@code protocol}. Read configuration files
+ * (it gets paths, intervals and limits from {@code app}); log or throw key material.
+ */
+package dev.hikyaku.net;
