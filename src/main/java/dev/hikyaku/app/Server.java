@@ -41,6 +41,12 @@ public final class Server implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Server.class);
 
+  static {
+    // Client-initiated TLS 1.2 renegotiation costs the server a handshake per request and buys the
+    // client nothing; refuse it (JSSE reads this once, before the first handshake).
+    System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+  }
+
   private final HikyakuConfig config;
   private final TlsContexts tls;
   private final Store store;

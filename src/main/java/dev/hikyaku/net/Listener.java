@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -165,7 +164,7 @@ public final class Listener implements AutoCloseable {
       String where = address.getHostAddress() + ":" + port + " (listener '" + name + "', role " + role.configName() + ")";
       String reason = e.getMessage() == null ? e.toString() : e.getMessage();
       String fix;
-      if (reason.contains("Permission denied") || (e instanceof SocketException && port < 1024 && reason.contains("ermission"))) {
+      if (reason.contains("Permission denied")) {
         fix = "Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability. Either"
             + " run on unprivileged ports: hikyaku serve --ports relay=2525,submission=2587,submissions=2465;"
             + " or set listeners[].port in the config file;"
