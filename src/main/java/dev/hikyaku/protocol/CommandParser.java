@@ -34,10 +34,10 @@ public final class CommandParser {
     String argument = space < 0 ? "" : line.substring(space + 1);
     Verb verb = Verb.of(word);
     return switch (verb) {
-      case HELO -> heloName(argument, "HELO hostname")
+      case HELO -> heloName(argument)
           .<Parse>map(name -> valid(new Command.Helo(name)))
           .orElseGet(() -> invalid(verb, Replies.syntax("HELO hostname")));
-      case EHLO -> heloName(argument, "EHLO hostname")
+      case EHLO -> heloName(argument)
           .<Parse>map(name -> valid(new Command.Ehlo(name)))
           .orElseGet(() -> invalid(verb, Replies.syntax("EHLO hostname")));
       case MAIL -> mail(argument, extensions);
@@ -62,7 +62,7 @@ public final class CommandParser {
     };
   }
 
-  private static Optional<String> heloName(String argument, String usage) {
+  private static Optional<String> heloName(String argument) {
     return HELO_NAME.matcher(argument).matches() ? Optional.of(argument) : Optional.empty();
   }
 
@@ -70,24 +70,34 @@ public final class CommandParser {
     return argument.isEmpty() ? valid(command) : invalid(verb, Replies.syntax(usage));
   }
 
-  private static Parse mail(String argument, Set<Extension> extensions) {
-    // RFC 5321 §4.1.1.2: "MAIL FROM:" Reverse-path; a space after the colon is tolerated, as
-    // nearly every MTA does, because some clients send one.
-    if (!argument.regionMatches(true, 0, "FROM:", 0, 5)) {
-      return invalid(Verb.MAIL, Replies.syntax("MAIL FROM:<address>"));
+  /** The {@code <path>} after "FROM:" or "TO:", and whatever follows it. */
+  private record PathArgument(String path, String rest) {}
+
+  private static Optional<PathArgument> pathArgument(String argument, String prefix) {
+    if (!argument.regionMatches(true, 0, prefix, 0, prefix.length())) {
+      return Optional.empty();
     }
-    String rest = argument.substring(5).stripLeading();
-    int length = PathSyntax.pathLength(rest);
-    if (length < 0) {
+    // RFC 5321 §4.1.1.2-3 allow no space after the colon; one is tolerated, as nearly every MTA
+    // does, because some clients send it.
+    String text = argument.substring(prefix.length()).stripLeading();
+    int length = PathSyntax.pathLength(text);
+    return length < 0
+        ? Optional.empty()
+        : Optional.of(new PathArgument(text.substring(0, length), text.substring(length)));
+  }
+
+  private static Parse mail(String argument, Set<Extension> extensions) {
+    Optional<PathArgument> argumentParts = pathArgument(argument, "FROM:");
+    if (argumentParts.isEmpty()) {
       return invalid(Verb.MAIL, Replies.syntax("MAIL FROM:<address>"));
     }
     ReversePath from;
     try {
-      from = PathSyntax.reversePath(rest.substring(0, length));
+      from = PathSyntax.reversePath(argumentParts.get().path());
     } catch (PathException e) {
       return invalid(Verb.MAIL, Replies.badSenderSyntax(e.getMessage()));
     }
-    ParamsOrReply<MailParams> params = mailParams(rest.substring(length), extensions);
+    ParamsOrReply<MailParams> params = mailParams(argumentParts.get().rest(), extensions);
     if (params.reply != null) {
       return invalid(Verb.MAIL, params.reply);
     }
@@ -98,25 +108,22 @@ public final class CommandParser {
   }
 
   private static Parse rcpt(String argument, Set<Extension> extensions) {
-    if (!argument.regionMatches(true, 0, "TO:", 0, 3)) {
-      return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address>"));
-    }
-    String rest = argument.substring(3).stripLeading();
-    int length = PathSyntax.pathLength(rest);
-    if (length < 0) {
+    Optional<PathArgument> argumentParts = pathArgument(argument, "TO:");
+    if (argumentParts.isEmpty()) {
       return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address>"));
     }
     ForwardPath to;
     try {
-      to = PathSyntax.forwardPath(rest.substring(0, length));
+      to = PathSyntax.forwardPath(argumentParts.get().path());
     } catch (PathException e) {
       return invalid(Verb.RCPT, Replies.badRecipientSyntax(e.getMessage()));
     }
-    String params = rest.substring(length);
+    String params = argumentParts.get().rest();
     if (!params.isBlank()) {
       if (!params.startsWith(" ")) {
         return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address> [parameters]"));
       }
+      // No RCPT parameter is supported until DSN (RFC 3461) arrives.
       String first = params.strip().split(" +")[0];
       int eq = first.indexOf('=');
       return invalid(Verb.RCPT, Replies.unsupportedParameter(eq < 0 ? first : first.substring(0, eq)));
