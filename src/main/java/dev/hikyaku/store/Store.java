@@ -3,6 +3,7 @@ package dev.hikyaku.store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,12 +20,15 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The server's one durable state. Today: the message queue in an embedded SQLite file.
+ * The server's one durable state: the message queue and the accounts, in an embedded SQLite file.
  *
  * <p>Opening sets, on the writing connection, the settings the 250-after-DATA promise rests on:
  * WAL journal and {@code synchronous=FULL}, because in WAL mode only FULL fsyncs the WAL at every
  * commit (https://sqlite.org/pragma.html#pragma_synchronous: NORMAL may lose the last commits on
  * power loss). Both are read back and opening fails if SQLite did not take them.
+ *
+ * <p>Accounts have a writing connection of their own, with the same settings: their changes are
+ * short admin transactions that should neither wait behind nor delay a group commit.
  */
 public final class Store implements AutoCloseable {
 
@@ -43,6 +47,9 @@ public final class Store implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
   private final MessageQueue queue;
+  private final AccountWriter accountWriter;
+  private final LastUseRecorder lastUses;
+  private final Accounts accounts;
   private final AtomicBoolean isClosed = new AtomicBoolean();
 
   private Store(
@@ -50,13 +57,17 @@ public final class Store implements AutoCloseable {
       Clock clock,
       Connection writerConnection,
       GroupCommitWriter writer,
-      ReadConnections readers) {
+      ReadConnections readers,
+      Connection accountConnection) {
     this.databaseFile = databaseFile;
     this.clock = clock;
     this.writerConnection = writerConnection;
     this.writer = writer;
     this.readers = readers;
     this.queue = new MessageQueue(writer, readers);
+    this.accountWriter = new AccountWriter(accountConnection);
+    this.lastUses = LastUseRecorder.start(accountWriter);
+    this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
   }
 
   /**
@@ -76,18 +87,23 @@ public final class Store implements AutoCloseable {
     }
     String url = "jdbc:sqlite:" + databaseFile;
     Connection writerConnection = null;
+    Connection accountConnection = null;
     try {
       writerConnection = writerConfig().createConnection(url);
       requireDurableSettings(writerConnection, databaseFile);
       migrate(url, databaseFile);
+      accountConnection = writerConfig().createConnection(url);
+      requireDurableSettings(accountConnection, databaseFile);
       GroupCommitWriter writer = GroupCommitWriter.start(writerConnection);
       ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS);
       log.info("store opened: {}", databaseFile);
-      return new Store(databaseFile, clock, writerConnection, writer, readers);
+      return new Store(databaseFile, clock, writerConnection, writer, readers, accountConnection);
     } catch (SQLException | FlywayException e) {
+      closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
       throw StoreException.from("opening " + databaseFile, e);
     } catch (StoreException e) {
+      closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
       throw e;
     }
@@ -97,15 +113,23 @@ public final class Store implements AutoCloseable {
     return queue;
   }
 
+  public Accounts accounts() {
+    return accounts;
+  }
+
   /**
-   * Lets every write already handed to the queue commit, then closes. From the start of close, new
-   * writes and reads fail with {@link StoreException.Kind#CLOSED}. Idempotent.
+   * Lets every write already handed to the queue commit and writes the pending last-use times of
+   * accounts, then closes. From the start of close, new writes and reads fail with {@link
+   * StoreException.Kind#CLOSED}. Idempotent.
    */
   @Override
   public void close() {
     if (!isClosed.compareAndSet(false, true)) {
       return;
     }
+    accountWriter.beginClose();
+    lastUses.close(); // its final flush still has the account connection
+    accountWriter.close();
     writer.close();
     readers.close();
     try {
@@ -138,6 +162,10 @@ public final class Store implements AutoCloseable {
 
   GroupCommitWriter writer() {
     return writer;
+  }
+
+  LastUseRecorder lastUses() {
+    return lastUses;
   }
 
   ReadConnections readers() {

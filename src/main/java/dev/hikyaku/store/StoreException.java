@@ -7,7 +7,8 @@ import org.sqlite.SQLiteException;
 /**
  * The store could not do what was asked. {@link #kind()} tells the caller how to answer its own
  * client: every kind means "not stored", so a session answers a temporary failure (RFC 5321 §4.2.5:
- * 451 after DATA) and never 250.
+ * 451 after DATA) and never 250. {@link Kind#NOT_FOUND} and {@link Kind#CONFLICT} come from admin
+ * operations on accounts and say what the operator asked for is wrong, not that the store is.
  */
 public final class StoreException extends Exception {
 
@@ -22,7 +23,11 @@ public final class StoreException extends Exception {
     /** The database file is damaged or is not a database. Needs an operator. */
     CORRUPT,
     /** {@link Store#close()} has begun: no new work is taken. */
-    CLOSED
+    CLOSED,
+    /** The thing named (an account, domain, sender, app password) does not exist. */
+    NOT_FOUND,
+    /** The thing named already exists, or others still depend on it. */
+    CONFLICT
   }
 
   private final Kind kind;

@@ -1,16 +1,21 @@
 /**
- * The server's one durable state: for now the message queue (envelope, per-recipient state, body)
- * in an embedded SQLite database, {@code <data directory>/hikyaku.db}.
+ * The server's one durable state: the message queue (envelope, per-recipient state, body) and the
+ * accounts (hosted domains, logins, senders, app passwords, server secret) in an embedded SQLite
+ * database, {@code <data directory>/hikyaku.db}.
  *
  * <h2>Place in the data flow</h2>
  *
  * <pre>
  * intake.MessageIntake ─▶ {@link dev.hikyaku.store.MessageQueue#accept} ─▶ (commit + fsync) ─▶ 250
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#list}, {@link dev.hikyaku.store.MessageQueue#find}
+ * auth (SMTP AUTH)     ─▶ {@link dev.hikyaku.store.Accounts#find}, {@link dev.hikyaku.store.Accounts#findActiveAppPassword},
+ *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background)
+ * policy (sender)      ─▶ {@link dev.hikyaku.store.Accounts#maySendAs}
+ * admin CLI            ─▶ {@link dev.hikyaku.store.Accounts} changes (possibly from another process)
  * </pre>
  *
- * <p>Later the scheduler and delivery cross recipients off here, and accounts, keys and events join
- * the queue. Nothing outside this package writes the queue, and nothing outside it sees SQL.
+ * <p>Later the scheduler and delivery cross recipients off here, and keys and events join the queue
+ * and accounts. Nothing outside this package writes the queue, and nothing outside it sees SQL.
  *
  * <h2>Invariants</h2>
  *
@@ -19,7 +24,7 @@
  *       the message has committed with {@code synchronous=FULL} in WAL mode, which fsyncs the WAL at
  *       every commit. A session answers 250 after DATA only when {@code accept} returned (RFC 5321
  *       §4.2.5, §6.1: the server takes responsibility for the message with that reply).
- *   <li><b>Group commit.</b> One writer thread owns the only writing connection. It takes everything
+ *   <li><b>Group commit.</b> One writer thread owns the queue's writing connection. It takes everything
  *       pending (up to 256 messages or 64 MiB), writes it in one transaction and commits once, then
  *       releases all its callers: the fsync rate is not the message rate. A failed batch is retried
  *       one message at a time, so one bad message fails only itself.
@@ -30,6 +35,18 @@
  *   <li><b>Portable schema.</b> Migrations live in {@code db/migration/sqlite} and use types that map
  *       one to one onto PostgreSQL (TEXT, BIGINT, INTEGER, BLOB→BYTEA); times are epoch milliseconds
  *       (UTC), so {@code Instant}s round-trip to the millisecond.
+ *   <li><b>Accounts apart from the queue.</b> Account changes are short {@code BEGIN IMMEDIATE}
+ *       transactions on a writing connection of their own, so they neither wait behind nor hold up
+ *       a group commit, and another process (the CLI) may make them while the server runs: WAL and
+ *       the busy timeout serialise the writers, and the server sees a change at its next read.
+ *   <li><b>Addresses are lower-case.</b> Logins, domains and senders are stored and compared whole
+ *       and lower-case; the login of an account is its address.
+ *   <li><b>Logins never wait for the disk.</b> Last-login and app-password-use times are noted in
+ *       memory and written by one background thread, one UPDATE per account per flush, and flushed
+ *       on close. They are best effort: a failed flush is logged and dropped.
+ *   <li><b>Credential generation.</b> Anything that changes whether a login succeeds (credentials,
+ *       disabling, revoking an app password) bumps the account's generation, so a cache of
+ *       successful verifications can see it is stale.
  *   <li><b>Failures are kinds.</b> Every failure is a {@link dev.hikyaku.store.StoreException} with a
  *       {@link dev.hikyaku.store.StoreException.Kind}; none of them means "stored".
  * </ul>
@@ -38,9 +55,13 @@
  *
  * <ul>
  *   <li>let SQL, JDBC types or Flyway types appear in its public API;
- *   <li>complete an {@code accept} before its commit returned, or write outside the writer thread;
+ *   <li>complete an {@code accept} before its commit returned, or write the queue outside the writer
+ *       thread;
  *   <li>block a virtual thread in {@code synchronized} (locks are {@code ReentrantLock});
- *   <li>log message content.
+ *   <li>log message content, credential strings, keyed hashes or the server secret (the
+ *       {@code toString} of {@link dev.hikyaku.store.Account}, {@link dev.hikyaku.store.Credentials}
+ *       and {@link dev.hikyaku.store.AppPassword} says only which credentials are present);
+ *   <li>interpret credential strings: their formats belong to {@code dev.hikyaku.auth}.
  * </ul>
  */
 package dev.hikyaku.store;

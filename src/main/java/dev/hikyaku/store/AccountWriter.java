@@ -1,0 +1,115 @@
+package dev.hikyaku.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writing connection for the account tables, apart from the queue's group-commit writer so that
+ * an admin change never waits behind a batch of messages (nor delays one for longer than its own
+ * short transaction).
+ *
+ * <p>Admin operations are rare and may come from another process at the same time (the CLI while the
+ * server runs): each is one short {@code BEGIN IMMEDIATE} transaction, which takes SQLite's write
+ * lock at once and waits for it under {@code busy_timeout} (https://sqlite.org/lang_transaction.html),
+ * so the checks a transaction makes still hold when it writes. One caller at a time in this process.
+ */
+final class AccountWriter {
+
+  /** Work done inside one write transaction. */
+  @FunctionalInterface
+  interface WriteWork<T> {
+    T apply(Connection connection) throws SQLException, StoreException;
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(AccountWriter.class);
+
+  private final Connection connection;
+  private final ReentrantLock lock = new ReentrantLock();
+  private boolean isClosing; // guarded by lock: admin writes refused
+  private boolean isClosed; // guarded by lock: everything refused, connection closed
+
+  AccountWriter(Connection connection) {
+    this.connection = connection;
+  }
+
+  /** Runs {@code work} in one write transaction; refused once the store has begun to close. */
+  <T> T write(String action, WriteWork<T> work) throws StoreException {
+    lock.lock();
+    try {
+      if (isClosing) {
+        throw new StoreException(StoreException.Kind.CLOSED, action + ": store is closed");
+      }
+      return transaction(action, work);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Like {@link #write} but still taken while the store closes, until {@link #close()}: the
+   * last-use recorder's final flush happens then.
+   */
+  <T> T writeDuringClose(String action, WriteWork<T> work) throws StoreException {
+    lock.lock();
+    try {
+      if (isClosed) {
+        throw new StoreException(StoreException.Kind.CLOSED, action + ": store is closed");
+      }
+      return transaction(action, work);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** From now on {@link #write} fails with {@code CLOSED}; waits for a write in progress. */
+  void beginClose() {
+    lock.lock();
+    try {
+      isClosing = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Refuses everything and closes the connection. Idempotent. */
+  void close() {
+    lock.lock();
+    try {
+      isClosing = true;
+      if (isClosed) {
+        return;
+      }
+      isClosed = true;
+      connection.close();
+    } catch (SQLException e) {
+      log.warn("closing the store's account connection failed: {}", e.toString());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private <T> T transaction(String action, WriteWork<T> work) throws StoreException {
+    try (Statement control = connection.createStatement()) {
+      control.execute("BEGIN IMMEDIATE");
+      try {
+        T result = work.apply(connection);
+        control.execute("COMMIT");
+        return result;
+      } catch (SQLException | StoreException | RuntimeException failure) {
+        try {
+          control.execute("ROLLBACK");
+        } catch (SQLException rollbackFailure) {
+          // SQLite may have rolled back by itself (SQLITE_FULL, SQLITE_IOERR); keep both.
+          failure.addSuppressed(rollbackFailure);
+        }
+        throw failure;
+      }
+    } catch (SQLException failure) {
+      throw StoreException.from(action, failure);
+    }
+  }
+}
