@@ -16,7 +16,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Mail submission and relay server.",
-    subcommands = {Main.Serve.class, QueueCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      Main.Serve.class,
+      QueueCommand.class,
+      AccountCommands.Domain.class,
+      AccountCommands.User.class,
+      AccountCommands.AppPasswords.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -26,11 +33,31 @@ public final class Main implements Runnable {
   }
 
   static CommandLine commandLine() {
-    CommandLine commandLine = new CommandLine(new Main());
+    return commandLine(System.in);
+  }
+
+  /** The command line, with commands that read a password reading it from {@code stdin}. */
+  static CommandLine commandLine(java.io.InputStream stdin) {
+    CommandLine.IFactory defaults = CommandLine.defaultFactory();
+    CommandLine.IFactory factory =
+        new CommandLine.IFactory() {
+          @Override
+          public <K> K create(Class<K> type) throws Exception {
+            K instance = defaults.create(type);
+            if (instance instanceof AccountCommands.PasswordInput input) {
+              input.useStandardInput(stdin);
+            }
+            return instance;
+          }
+        };
+    CommandLine commandLine = new CommandLine(new Main(), factory);
     commandLine.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           // Expected failures (bad config, port in use) get one clear line, not a stack trace.
-          if (e instanceof UserError || e instanceof ConfigException || e instanceof Server.StartupException) {
+          if (e instanceof UserError
+              || e instanceof ConfigException
+              || e instanceof Server.StartupException
+              || e instanceof dev.hikyaku.store.StoreException) {
             cmd.getErr().println("hikyaku: " + e.getMessage());
             return 2;
           }

@@ -1,5 +1,13 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.auth.Argon2Parameters;
+import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.auth.BearerTokenValidator;
+import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.OAuthIssuer;
+import dev.hikyaku.auth.PasswordHasher;
+import dev.hikyaku.auth.VerificationCache;
+import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
 import dev.hikyaku.events.EventSink;
@@ -14,6 +22,7 @@ import dev.hikyaku.net.TlsContexts;
 import dev.hikyaku.net.TlsSetupException;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RelayRule;
+import dev.hikyaku.policy.SenderOwnershipRule;
 import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.session.SessionSettings;
@@ -94,8 +103,15 @@ public final class Server implements AutoCloseable {
     sinks.add(new LogSink());
     sinks.addAll(extraSinks);
     Events events = new Events(sinks);
-    MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), clock, new SecureRandom(), events);
-    PolicyChain policy = new PolicyChain(List.of(new RelayRule(new HashSet<>(config.hostedDomains()))));
+    SecureRandom random = new SecureRandom();
+    StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
+    MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events);
+    PolicyChain policy =
+        new PolicyChain(
+            List.of(
+                new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
+                new RelayRule(new HashSet<>(config.hostedDomains()))));
+    Authenticator authenticator = authenticator(config, store, clock, random);
     ConnectionPermits permits =
         new ConnectionPermits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient());
     Sessions sessions = new Sessions();
@@ -109,7 +125,7 @@ public final class Server implements AutoCloseable {
             (socket, permit) -> {
               try (permit) {
                 String sessionId = bootId + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
-                serve(socket, tls, settings, policy, intake, events, clock, sessions, sessionId);
+                serve(socket, tls, settings, policy, intake, authenticator, events, clock, sessions, sessionId);
               }
             };
         listeners.add(
@@ -146,6 +162,7 @@ public final class Server implements AutoCloseable {
       SessionSettings settings,
       PolicyChain policy,
       MessageIntake intake,
+      Authenticator authenticator,
       Events events,
       Clock clock,
       Sessions sessions,
@@ -157,7 +174,7 @@ public final class Server implements AutoCloseable {
       closeQuietly(socket);
       return;
     }
-    new SmtpSession(sessionId, transport, settings, policy, intake, events, clock, sessions).run();
+    new SmtpSession(sessionId, transport, settings, policy, intake, authenticator, events, clock, sessions).run();
   }
 
   private static byte[] refusalLine(String hostname, ConnectionPermits.Refusal refusal) {
@@ -182,7 +199,33 @@ public final class Server implements AutoCloseable {
         limits.commandTimeout(),
         limits.dataTimeout(),
         limits.tlsHandshakeTimeout(),
+        mechanisms(config.auth(), listener.role()),
         Optional.empty());
+  }
+
+  public static List<Mechanism> mechanisms(AuthConfig auth, ListenerRole role) {
+    // The config validated the names; an unknown one here would be a bug, so fail loudly.
+    return auth.mechanismsFor(role).stream()
+        .map(name -> Mechanism.bySaslName(name).orElseThrow(() -> new IllegalStateException("unknown mechanism " + name)))
+        .toList();
+  }
+
+  /** The authenticator over the store's accounts, with the config's hashing and token settings. */
+  public static Authenticator authenticator(HikyakuConfig config, Store store, Clock clock, SecureRandom random) {
+    AuthConfig auth = config.auth();
+    var argon2 = auth.argon2();
+    Optional<BearerTokenValidator> bearer =
+        auth.oauth()
+            .map(o -> new BearerTokenValidator(
+                new OAuthIssuer(o.issuer(), o.jwksUri(), o.jwksFile(), o.audiences(), o.accountClaim(), o.clockSkew()), clock));
+    return new Authenticator(
+        store.accounts(),
+        new PasswordHasher(new Argon2Parameters(argon2.memoryKiB(), argon2.iterations(), argon2.parallelism())),
+        new VerificationCache(auth.cacheTtl(), 10_000, clock),
+        bearer,
+        new Authenticator.Settings(auth.scramIterations(), auth.isCramMd5Enabled(), config.hostname()),
+        clock,
+        random);
   }
 
   private static TlsContexts openTls(HikyakuConfig config) throws StartupException {

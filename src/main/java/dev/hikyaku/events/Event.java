@@ -22,8 +22,29 @@ public sealed interface Event {
   /** A TLS handshake failed; {@code reason} is the JSSE message (never key material). */
   record TlsFailed(Instant at, String sessionId, String reason) implements Event {}
 
+  /**
+   * One SMTP AUTH attempt (RFC 4954). {@code account} is the name the client tried, {@code result}
+   * "success" or the refusal, {@code reason} the operator's explanation. Never a secret.
+   */
+  record AuthAttempt(
+      Instant at,
+      String sessionId,
+      String listener,
+      String client,
+      String tlsProtocol,
+      String tlsCipher,
+      String mechanism,
+      String account,
+      String result,
+      String reason)
+      implements Event {}
+
   /** A client broke the protocol in a way a defence noticed (smuggling attempt, early talker, ...). */
   record ProtocolViolation(Instant at, String sessionId, String client, String kind) implements Event {}
+
+  /** A sender was refused by policy (sender-ownership refusals and the like). */
+  record SenderRejected(Instant at, String sessionId, String client, String sender, String reply, String reason)
+      implements Event {}
 
   /** A recipient was refused by policy (relay denial and the like). */
   record RecipientRejected(Instant at, String sessionId, String client, String recipient, String reply, String reason)

@@ -15,11 +15,13 @@ public final class LogSink implements EventSink {
       case Event.ProtocolViolation e -> log.warn("{}", e);
       case Event.TlsFailed e -> log.info("{}", e);
       case Event.RecipientRejected e -> log.info("{}", e);
+      case Event.SenderRejected e -> log.info("{}", e);
       case Event.MessageRejected e -> log.info("{}", e);
       case Event.ConnectionOpened e -> log.debug("{}", e);
       case Event.ConnectionClosed e -> log.debug("{}", e);
       case Event.TlsEstablished e -> log.debug("{}", e);
       case Event.MessageAccepted e -> log.info("{}", e);
+      case Event.AuthAttempt e -> log.info("{}", e);
     }
   }
 }

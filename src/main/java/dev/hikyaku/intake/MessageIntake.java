@@ -3,6 +3,7 @@ package dev.hikyaku.intake;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.net.TlsFacts;
+import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.store.MessageQueue;
 import dev.hikyaku.store.NewMessage;
@@ -23,21 +24,36 @@ public final class MessageIntake {
   private final Clock clock;
   private final RandomGenerator random;
   private final Events events;
+  private final FromHeaderCheck fromHeader;
 
-  public MessageIntake(String hostname, MessageQueue queue, Clock clock, RandomGenerator random, Events events) {
+  public MessageIntake(
+      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events) {
     this.hostname = hostname;
     this.queue = queue;
+    this.fromHeader = new FromHeaderCheck(senders);
     this.clock = clock;
     this.random = random;
     this.events = events;
   }
 
   /**
-   * Adds the trace header and commits the message. Returns only once it is durable.
+   * Applies the submission rules, adds the trace header and commits the message. Returns only once
+   * it is durable, or with the refusal.
    *
    * @param content the message as received (header and body, CRLF line endings, un-stuffed)
+   * @throws IntakeException when the message could not be made durable (the client retries)
    */
-  public QueueId accept(MessageSource.Smtp source, Envelope envelope, byte[] content) throws IntakeException {
+  public IntakeResult accept(MessageSource.Smtp source, Envelope envelope, byte[] content) throws IntakeException {
+    if (source.principal().isPresent()) {
+      switch (fromHeader.check(source.principal().get().account(), content)) {
+        case FromHeaderCheck.Outcome.Pass pass -> content = pass.content();
+        case FromHeaderCheck.Outcome.Refuse refuse -> {
+          return refuse.refusal();
+        }
+        case FromHeaderCheck.Outcome.Unavailable unavailable ->
+            throw new IntakeException("cannot check the From: header: " + unavailable.reason(), false, null);
+      }
+    }
     Instant now = clock.instant();
     QueueId id = QueueId.generate(clock, random);
     byte[] received = ReceivedHeader.of(source, hostname, id.toString(), envelope, now);
@@ -75,6 +91,6 @@ public final class MessageIntake {
             envelope.from().address(),
             recipients.stream().map(NewRecipient::forwardPath).toList(),
             stored.length));
-    return id;
+    return new IntakeResult.Queued(id);
   }
 }

@@ -8,10 +8,25 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Optional;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /** A {@link Transport} over a TCP socket, upgraded in place by JSSE. */
 public final class SocketTransport implements Transport {
+
+  /**
+   * {@code ExtendedSSLSession.exportKeyingMaterialData(String, byte[], int)}, added in JDK 25 (RFC
+   * 5705 exporters); looked up at run time because the code is compiled for Java 21.
+   */
+  private static final MethodHandle EXPORT_KEYING_MATERIAL = exporter();
+
+  // RFC 9266 §2: label and length of the tls-exporter channel binding.
+  private static final String CHANNEL_BINDING_LABEL = "EXPORTER-Channel-Binding";
+  private static final int CHANNEL_BINDING_LENGTH = 32;
 
   // Large enough for a full EHLO reply or a pipelined batch of replies in one TLS record.
   private static final int OUTPUT_BUFFER = 8192;
@@ -24,6 +39,7 @@ public final class SocketTransport implements Transport {
   private InputStream in;
   private OutputStream out;
   private TlsFacts tls;
+  private byte[] channelBinding;
 
   public SocketTransport(Socket socket, TlsContexts tlsContexts) throws IOException {
     this.tcp = socket;
@@ -69,6 +85,37 @@ public final class SocketTransport implements Transport {
     in = ssl.getInputStream();
     out = new BufferedOutputStream(ssl.getOutputStream(), OUTPUT_BUFFER);
     tls = TlsFacts.of(ssl.getSession());
+    channelBinding = exportChannelBinding(ssl.getSession());
+  }
+
+  private static byte[] exportChannelBinding(SSLSession session) {
+    // RFC 9266 §3: tls-exporter is defined for TLS 1.3 (1.2 would need extended master secret).
+    if (EXPORT_KEYING_MATERIAL == null || !"TLSv1.3".equals(session.getProtocol())
+        || !(session instanceof ExtendedSSLSession extended)) {
+      return null;
+    }
+    try {
+      return (byte[]) EXPORT_KEYING_MATERIAL.invoke(extended, CHANNEL_BINDING_LABEL, new byte[0], CHANNEL_BINDING_LENGTH);
+    } catch (Throwable e) {
+      return null; // no binding: SCRAM-SHA-256-PLUS is simply not offered on this connection
+    }
+  }
+
+  private static MethodHandle exporter() {
+    try {
+      return MethodHandles.publicLookup()
+          .findVirtual(
+              ExtendedSSLSession.class,
+              "exportKeyingMaterialData",
+              MethodType.methodType(byte[].class, String.class, byte[].class, int.class));
+    } catch (ReflectiveOperationException e) {
+      return null; // JDK 21-24
+    }
+  }
+
+  @Override
+  public Optional<byte[]> channelBinding() {
+    return Optional.ofNullable(channelBinding).map(byte[]::clone);
   }
 
   @Override

@@ -40,6 +40,13 @@ public interface Transport extends Closeable {
    */
   void stopReading() throws IOException;
 
+  /**
+   * The RFC 9266 tls-exporter channel binding of the TLS session (32 octets exported with the label
+   * "EXPORTER-Channel-Binding" and an empty context), when TLS 1.3 is active and the JDK can export
+   * keying material (JDK 25+). SCRAM-SHA-256-PLUS is offered only when this is present.
+   */
+  Optional<byte[]> channelBinding();
+
   /** The negotiated TLS parameters, once a handshake completed. */
   Optional<TlsFacts> tls();
 

@@ -1,6 +1,7 @@
 package dev.hikyaku.policy;
 
 import java.util.List;
+import java.util.function.Function;
 
 /** The rules in order; the first verdict other than Continue decides, and none at all accepts. */
 public final class PolicyChain {
@@ -11,9 +12,17 @@ public final class PolicyChain {
     this.rules = List.copyOf(rules);
   }
 
+  public Verdict onSender(SenderCheck check) {
+    return decide(rule -> rule.onSender(check));
+  }
+
   public Verdict onRecipient(RecipientCheck check) {
+    return decide(rule -> rule.onRecipient(check));
+  }
+
+  private Verdict decide(Function<Rule, Verdict> ask) {
     for (Rule rule : rules) {
-      Verdict verdict = rule.onRecipient(check);
+      Verdict verdict = ask.apply(rule);
       if (!(verdict instanceof Verdict.Continue)) {
         return verdict;
       }

@@ -5,5 +5,11 @@ public interface Rule {
 
   String name();
 
-  Verdict onRecipient(RecipientCheck check);
+  default Verdict onSender(SenderCheck check) {
+    return Verdict.CONTINUE;
+  }
+
+  default Verdict onRecipient(RecipientCheck check) {
+    return Verdict.CONTINUE;
+  }
 }

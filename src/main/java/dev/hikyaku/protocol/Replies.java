@@ -111,11 +111,97 @@ public final class Replies {
     return new Reply(530, EnhancedStatus.of(5, 7, 0), "Must issue a STARTTLS command first");
   }
 
-  // ---- Authentication ------------------------------------------------------------------------
+  // ---- Authentication (RFC 4954 §4, §6) -------------------------------------------------------
 
   /** RFC 4954 §6: the listener requires an authenticated principal before MAIL. */
   public static Reply authenticationRequired() {
     return new Reply(530, EnhancedStatus.of(5, 7, 0), "Authentication required");
+  }
+
+  /** RFC 4954 §4: a server challenge, base64-encoded; 3xx carries no enhanced code. */
+  public static Reply authChallenge(String base64) {
+    return new Reply(334, null, base64);
+  }
+
+  /** RFC 4954 §6. */
+  public static Reply authSucceeded() {
+    return new Reply(235, EnhancedStatus.of(2, 7, 0), "Authentication successful");
+  }
+
+  /** RFC 4954 §6: the same reply for an unknown account and a wrong secret. */
+  public static Reply authFailed() {
+    return new Reply(535, EnhancedStatus.of(5, 7, 8), "Authentication credentials invalid");
+  }
+
+  /** RFC 4954 §6. */
+  public static Reply mechanismTooWeak() {
+    return new Reply(534, EnhancedStatus.of(5, 7, 9), "Authentication mechanism is too weak");
+  }
+
+  /** RFC 4954 §6: the account store or token issuer could not be reached. */
+  public static Reply authTemporaryFailure() {
+    return new Reply(454, EnhancedStatus.of(4, 7, 0), "Temporary authentication failure");
+  }
+
+  /** RFC 4954 §4: the client sent "*". */
+  public static Reply authCancelled() {
+    return new Reply(501, EnhancedStatus.of(5, 7, 0), "Authentication cancelled");
+  }
+
+  /** RFC 4954 §4: a response that is not valid base64. */
+  public static Reply badBase64() {
+    return new Reply(501, EnhancedStatus.of(5, 5, 2), "Invalid base64 data");
+  }
+
+  /** RFC 4954 §4: a response the mechanism cannot parse. */
+  public static Reply malformedAuthResponse() {
+    return new Reply(501, EnhancedStatus.of(5, 5, 2), "Malformed authentication response");
+  }
+
+  /** RFC 4954 §6. */
+  public static Reply unknownMechanism() {
+    return new Reply(504, EnhancedStatus.of(5, 5, 4), "Unrecognized authentication type");
+  }
+
+  /** RFC 4954 §4: AUTH after a successful AUTH. */
+  public static Reply alreadyAuthenticated() {
+    return new Reply(503, EnhancedStatus.of(5, 5, 1), "Already authenticated");
+  }
+
+  /** RFC 4954 §6: plaintext mechanisms need an encrypted channel. */
+  public static Reply encryptionRequired() {
+    return new Reply(
+        538, EnhancedStatus.of(5, 7, 11), "Encryption required for requested authentication mechanism");
+  }
+
+  /** RFC 4954 §4 / RFC 3463 X.5.6: an AUTH line over 12288 octets. */
+  public static Reply authLineTooLong() {
+    return new Reply(500, EnhancedStatus.of(5, 5, 6), "Authentication Exchange line is too long");
+  }
+
+  /** RFC 6409 §4.2 / RFC 3463 X.7.1: the account may not use this envelope sender. */
+  public static Reply senderNotOwned(String sender, String account) {
+    return new Reply(553, EnhancedStatus.of(5, 7, 1), "<" + sender + ">: Sender address rejected: not owned by user " + account);
+  }
+
+  /** RFC 5321 §4.5.5: the null reverse-path is not for authenticated submission here. */
+  public static Reply nullSenderNotAllowed() {
+    return new Reply(553, EnhancedStatus.of(5, 7, 1), "<>: Null sender is not allowed for authenticated clients");
+  }
+
+  /** RFC 6409 §4.2 applied to the From: header (RFC 5322 §3.6.2). */
+  public static Reply fromHeaderNotOwned(String address, String account) {
+    return new Reply(550, EnhancedStatus.of(5, 7, 1), "From: header address <" + address + "> not owned by user " + account);
+  }
+
+  /** RFC 5322 §3.6.2: a submitted message needs exactly one usable From: field. */
+  public static Reply fromHeaderMissing() {
+    return new Reply(550, EnhancedStatus.of(5, 6, 0), "Message has no valid From: header");
+  }
+
+  /** RFC 3463 X.7.0 temporary: the policy check could not be completed. */
+  public static Reply policyUnavailable() {
+    return new Reply(451, EnhancedStatus.of(4, 3, 0), "Temporary failure checking the sender, try again later");
   }
 
   // ---- Sequence and syntax -------------------------------------------------------------------

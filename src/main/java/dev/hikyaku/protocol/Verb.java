@@ -22,7 +22,8 @@ public enum Verb {
   EXPN(     false,      Precondition.NONE,       false,           true,           null,               true),
   HELP(     false,      Precondition.NONE,       false,           true,           null,               true),
   STARTTLS( true,       Precondition.NONE,       false,           false,          Extension.STARTTLS, true),
-  AUTH(     false,      Precondition.GREETED,    false,           false,          Extension.AUTH,     true),
+  // AUTH's availability depends on TLS and the listener (538 vs 502), so its handler decides.
+  AUTH(     false,      Precondition.GREETED,    false,           false,          null,               true),
   /** Anything else: answered 500 without further checks. */
   UNKNOWN(  false,      Precondition.NONE,       false,           true,           null,               true);
 

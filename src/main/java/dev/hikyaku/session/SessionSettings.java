@@ -1,15 +1,19 @@
 package dev.hikyaku.session;
 
+import dev.hikyaku.auth.Mechanism;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.net.ListenerRole;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * What a session on one listener is allowed and required to do; built by the app from the config.
  *
- * @param assumedPrincipal a principal every session on this listener starts with. A test seam until
- *     SMTP AUTH exists; never set from the config file
+ * @param authMechanisms the SASL mechanisms this listener offers, in order of preference (RFC 4954);
+ *     each is announced only when it may run (TLS, channel binding)
+ * @param assumedPrincipal a principal every session on this listener starts with: a test seam for
+ *     tests that are not about authentication; never set from the config file
  */
 public record SessionSettings(
     String hostname,
@@ -22,14 +26,22 @@ public record SessionSettings(
     Duration commandTimeout,
     Duration dataTimeout,
     Duration tlsHandshakeTimeout,
+    List<Mechanism> authMechanisms,
     Optional<Principal> assumedPrincipal) {
 
   // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
   public static final int MAX_COMMAND_LINE = 512;
 
+  // RFC 4954 §4: AUTH command lines and responses may be up to 12288 octets.
+  public static final int MAX_AUTH_LINE = 12288;
+
+  public SessionSettings {
+    authMechanisms = List.copyOf(authMechanisms);
+  }
+
   public SessionSettings withAssumedPrincipal(Principal principal) {
     return new SessionSettings(
         hostname, listener, role, maxMessageSize, maxRecipients, maxErrors, greetingDelay,
-        commandTimeout, dataTimeout, tlsHandshakeTimeout, Optional.of(principal));
+        commandTimeout, dataTimeout, tlsHandshakeTimeout, authMechanisms, Optional.of(principal));
   }
 }

@@ -1,14 +1,21 @@
 package dev.hikyaku.session;
 
+import dev.hikyaku.auth.AuthOutcome;
+import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.SaslMechanism;
+import dev.hikyaku.auth.SaslStep;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
+import dev.hikyaku.intake.IntakeResult;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.net.Transport;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientCheck;
+import dev.hikyaku.policy.SenderCheck;
 import dev.hikyaku.policy.Verdict;
 import dev.hikyaku.protocol.Command;
 import dev.hikyaku.protocol.CommandParser;
@@ -20,7 +27,6 @@ import dev.hikyaku.protocol.Parse;
 import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.protocol.Verb;
-import dev.hikyaku.store.QueueId;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -31,6 +37,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +61,7 @@ public final class SmtpSession {
   private final SessionSettings settings;
   private final PolicyChain policy;
   private final MessageIntake intake;
+  private final Authenticator authenticator;
   private final Events events;
   private final Clock clock;
   private final Sessions sessions;
@@ -72,6 +80,7 @@ public final class SmtpSession {
       SessionSettings settings,
       PolicyChain policy,
       MessageIntake intake,
+      Authenticator authenticator,
       Events events,
       Clock clock,
       Sessions sessions) {
@@ -79,6 +88,7 @@ public final class SmtpSession {
     this.settings = settings;
     this.policy = policy;
     this.intake = intake;
+    this.authenticator = authenticator;
     this.events = events;
     this.clock = clock;
     this.sessions = sessions;
@@ -146,14 +156,19 @@ public final class SmtpSession {
       ClientInput.Line line;
       try {
         transport.setReadTimeout(settings.commandTimeout());
-        line = input.readLine(SessionSettings.MAX_COMMAND_LINE);
+        // RFC 4954 §4 lets AUTH lines (with an initial response) reach 12288 octets; every other
+        // command stays within RFC 5321's 512, checked once the verb is known.
+        line = input.readLine(SessionSettings.MAX_AUTH_LINE);
       } finally {
         commandArrived();
       }
       Next next =
           switch (line) {
             case ClientInput.Line.TooLong tooLong -> answer(Replies.lineTooLong());
-            case ClientInput.Line.Text text -> command(text.octets());
+            case ClientInput.Line.Text text ->
+                text.octets().length + 2 > SessionSettings.MAX_COMMAND_LINE && !isAuthLine(text.octets())
+                    ? answer(Replies.lineTooLong())
+                    : command(text.octets());
           };
       if (next == Next.CLOSE) {
         transport.flush();
@@ -259,8 +274,7 @@ public final class SmtpSession {
       case Command.Expn expn -> answer(Replies.commandNotImplemented());
       case Command.Help help -> answer(Replies.help());
       case Command.StartTls startTls -> startTls();
-      // AUTH is never announced until accounts exist, so the guard answers it; kept exhaustive.
-      case Command.Auth auth -> answer(Replies.commandNotImplemented());
+      case Command.Auth auth -> authenticate(auth);
       case Command.Unknown unknown -> answer(Replies.commandUnrecognized());
     };
   }
@@ -274,7 +288,9 @@ public final class SmtpSession {
       return answer(Replies.helo(settings.hostname()));
     }
     announced = offeredExtensions();
-    List<String> keywords = Extensions.ehloKeywords(announced, settings.maxMessageSize(), List.of());
+    List<String> keywords =
+        Extensions.ehloKeywords(
+            announced, settings.maxMessageSize(), availableMechanisms().stream().map(Mechanism::saslName).toList());
     return answer(Replies.ehlo(settings.hostname(), name, keywords));
   }
 
@@ -284,9 +300,15 @@ public final class SmtpSession {
     if (facts.hasTls()) {
       offered.remove(Extension.STARTTLS);
     }
-    // SMTP AUTH arrives with accounts; until then it is not announced.
-    offered.remove(Extension.AUTH);
+    // RFC 4954 §3 / RFC 8314: AUTH is announced only where a mechanism may run now.
+    if (availableMechanisms().isEmpty()) {
+      offered.remove(Extension.AUTH);
+    }
     return offered;
+  }
+
+  private List<Mechanism> availableMechanisms() {
+    return authenticator.available(settings.authMechanisms(), facts.hasTls(), transport.channelBinding().isPresent());
   }
 
   private Next mail(Command.Mail mail) throws IOException {
@@ -294,8 +316,30 @@ public final class SmtpSession {
     if (mail.params().size().orElse(0) > settings.maxMessageSize()) {
       return answer(Replies.messageTooBig());
     }
+    SenderCheck check = new SenderCheck(settings.role(), facts.client.getAddress(), facts.principal(), mail.from());
+    return switch (policy.onSender(check)) {
+      case Verdict.Accept accept -> acceptSender(mail);
+      case Verdict.Continue proceed -> acceptSender(mail);
+      case Verdict.Reject reject -> refuseSender(mail, reject.reply(), reject.reason(), Next.CONTINUE);
+      case Verdict.Defer defer -> refuseSender(mail, defer.reply(), defer.reason(), Next.CONTINUE);
+      case Verdict.Disconnect disconnect -> refuseSender(mail, disconnect.reply(), disconnect.reason(), Next.CLOSE);
+    };
+  }
+
+  private Next acceptSender(Command.Mail mail) throws IOException {
     transaction = new Transaction(mail.from(), mail.params());
     return answer(Replies.senderOk());
+  }
+
+  private Next refuseSender(Command.Mail mail, Reply reply, String reason, Next next) throws IOException {
+    events.publish(
+        new Event.SenderRejected(clock.instant(), facts.sessionId, clientAddress(), mail.from().address(), reply.toString(), reason));
+    Next afterAnswer = answer(reply);
+    if (next == Next.CLOSE) {
+      closeReason = reason;
+      return Next.CLOSE;
+    }
+    return afterAnswer;
   }
 
   private Next rcpt(Command.Rcpt rcpt) throws IOException {
@@ -387,14 +431,127 @@ public final class SmtpSession {
             facts.tls(),
             facts.principal());
     try {
-      QueueId id = intake.accept(source, finished.envelope(), reader.content());
-      return answer(Replies.queued(id.toString()));
+      return switch (intake.accept(source, finished.envelope(), reader.content())) {
+        case IntakeResult.Queued queued -> answer(Replies.queued(queued.id().toString()));
+        case IntakeResult.Refused refused -> {
+          events.publish(
+              new Event.MessageRejected(
+                  clock.instant(), facts.sessionId, clientAddress(), refused.reply().toString(), refused.reason()));
+          yield answer(refused.reply());
+        }
+      };
     } catch (IntakeException e) {
       Reply reply = e.isStorageFull() ? Replies.insufficientStorage() : Replies.localError();
       events.publish(
           new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), e.getMessage()));
       return answer(reply);
     }
+  }
+
+  /** RFC 4954 §4: the AUTH exchange, relayed between the client and the mechanism. */
+  private Next authenticate(Command.Auth auth) throws IOException {
+    if (facts.principal().isPresent()) {
+      return answer(Replies.alreadyAuthenticated());
+    }
+    if (settings.authMechanisms().isEmpty()) {
+      return answer(Replies.commandNotImplemented()); // AUTH is off on this listener
+    }
+    Optional<Mechanism> mechanism =
+        Mechanism.bySaslName(auth.mechanism()).filter(settings.authMechanisms()::contains);
+    if (mechanism.isEmpty()) {
+      return answer(Replies.unknownMechanism());
+    }
+    if (!availableMechanisms().contains(mechanism.get())) {
+      // Offered on this listener, but not here and now: no TLS yet, or no channel binding for -PLUS.
+      return answer(facts.hasTls() ? Replies.unknownMechanism() : Replies.encryptionRequired());
+    }
+    Optional<byte[]> initial = Optional.empty();
+    if (auth.initialResponse().isPresent()) {
+      String text = auth.initialResponse().get();
+      // RFC 4954 §4: "=" is an initial response of zero length.
+      Optional<byte[]> decoded = text.equals("=") ? Optional.of(new byte[0]) : decodeBase64(text);
+      if (decoded.isEmpty()) {
+        return authFinished(mechanism.get(), "", Replies.badBase64(), "bad base64 in initial response");
+      }
+      initial = decoded;
+    }
+    SaslMechanism exchange = authenticator.begin(mechanism.get(), transport.channelBinding());
+    SaslStep step = exchange.start(initial);
+    while (step instanceof SaslStep.Challenge challenge) {
+      send(Replies.authChallenge(Base64.getEncoder().encodeToString(challenge.data())));
+      transport.flush();
+      transport.setReadTimeout(settings.commandTimeout());
+      ClientInput.Line line = input.readLine(SessionSettings.MAX_AUTH_LINE);
+      if (line instanceof ClientInput.Line.TooLong) {
+        return authFinished(mechanism.get(), "", Replies.authLineTooLong(), "exchange line over 12288 octets");
+      }
+      String text = new String(((ClientInput.Line.Text) line).octets(), StandardCharsets.US_ASCII);
+      if (text.equals("*")) {
+        return authFinished(mechanism.get(), "", Replies.authCancelled(), "cancelled by the client");
+      }
+      Optional<byte[]> response = decodeBase64(text);
+      if (response.isEmpty()) {
+        return authFinished(mechanism.get(), "", Replies.badBase64(), "bad base64 in response");
+      }
+      step = exchange.respond(response.get());
+    }
+    AuthOutcome outcome = ((SaslStep.Done) step).outcome();
+    return switch (outcome) {
+      case AuthOutcome.Authenticated ok -> {
+        facts.authenticated(ok.principal());
+        publishAuth(mechanism.get(), ok.principal().account(), "success", "with " + ok.credential());
+        yield answer(Replies.authSucceeded());
+      }
+      case AuthOutcome.Refused refused ->
+          authFinished(
+              mechanism.get(),
+              refused.account(),
+              switch (refused.refusal()) {
+                case INVALID_CREDENTIALS -> Replies.authFailed();
+                case TOO_WEAK -> Replies.mechanismTooWeak();
+                case UNAVAILABLE -> Replies.authTemporaryFailure();
+                case MALFORMED -> Replies.malformedAuthResponse();
+              },
+              refused.reason());
+    };
+  }
+
+  private Next authFinished(Mechanism mechanism, String account, Reply reply, String reason) throws IOException {
+    publishAuth(mechanism, account, "failure " + reply.code() + " " + reply.status(), reason);
+    return answer(reply);
+  }
+
+  private void publishAuth(Mechanism mechanism, String account, String result, String reason) {
+    events.publish(
+        new Event.AuthAttempt(
+            clock.instant(),
+            facts.sessionId,
+            facts.listener,
+            clientAddress(),
+            facts.tls().map(TlsFacts::protocol).orElse(""),
+            facts.tls().map(TlsFacts::cipherSuite).orElse(""),
+            mechanism.saslName(),
+            account,
+            result,
+            reason));
+  }
+
+  private static Optional<byte[]> decodeBase64(String text) {
+    try {
+      return Optional.of(Base64.getDecoder().decode(text));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether a command line is an AUTH command, which may be longer than 512 octets. */
+  private static boolean isAuthLine(byte[] octets) {
+    return octets.length >= 5
+        && (octets[0] | 0x20) == 'a'
+        && (octets[1] | 0x20) == 'u'
+        && (octets[2] | 0x20) == 't'
+        && (octets[3] | 0x20) == 'h'
+        && octets[4] == ' ';
   }
 
   private Next startTls() throws IOException {

@@ -16,7 +16,8 @@ import java.util.Map;
  * <pre>
  * # The rule the file checks, with its RFC section (required first line)
  * &#64;listener submission     relay (default), submission or submissions
- * &#64;login alice@example.com  the session starts with this principal (test seam until AUTH)
+ * &#64;login alice@example.com  the session starts with this principal (for scripts not about AUTH)
+ * &#64;account a@b.test secret [add-sender]   an account with this password exists (repeatable)
  * &#64;set max-recipients=100   a session setting: max-recipients, max-errors, max-message-size,
  *                          command-timeout, data-timeout, greeting-delay
  * &#64;socket                   also run over real sockets with real TLS
@@ -87,7 +88,9 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
       } else if (line.startsWith("@")) {
         String[] parts = line.substring(1).split(" ", 2);
         String value = parts.length > 1 ? parts[1].strip() : "";
-        if (parts[0].equals("set")) {
+        if (parts[0].equals("account")) {
+          directives.merge("account", value, (a, b) -> a + "\n" + b);
+        } else if (parts[0].equals("set")) {
           String[] kv = value.split("=", 2);
           directives.put("set." + kv[0], kv[1]);
         } else {

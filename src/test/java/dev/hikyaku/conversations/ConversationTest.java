@@ -3,6 +3,11 @@ package dev.hikyaku.conversations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.Server;
+import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.auth.Enrolment;
+import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.PasswordHasher;
+import dev.hikyaku.auth.Argon2Parameters;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
@@ -17,7 +22,10 @@ import dev.hikyaku.policy.RelayRule;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
+import dev.hikyaku.store.Accounts;
+import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
@@ -159,9 +167,40 @@ class ConversationTest {
             durationSetting(d, "command-timeout", base.commandTimeout()),
             durationSetting(d, "data-timeout", base.dataTimeout()),
             defaults.tlsHandshakeTimeout(),
+            mechanismsSetting(d, base.authMechanisms()),
             Optional.empty());
     String login = d.get("login");
     return login == null ? s : s.withAssumedPrincipal(new Principal(login));
+  }
+
+  private static List<Mechanism> mechanismsSetting(Map<String, String> d, List<Mechanism> fallback) {
+    String v = d.get("set.auth-mechanisms");
+    if (v == null) {
+      return fallback;
+    }
+    return v.isBlank() ? List.of() : Stream.of(v.split(",")).map(n -> Mechanism.bySaslName(n.strip()).orElseThrow()).toList();
+  }
+
+  /** Creates the accounts an {@code @account} directive names (idempotent: the memory store is shared). */
+  static void enrol(Conversation c, Accounts accounts) throws StoreException {
+    String spec = c.directives().get("account");
+    if (spec == null) {
+      return;
+    }
+    Enrolment enrolment =
+        new Enrolment(new PasswordHasher(Argon2Parameters.owaspMinimum()), 4096, true, new SecureRandom());
+    for (String line : spec.split("\n")) {
+      String[] parts = line.strip().split(" +");
+      String address = parts[0];
+      String domain = address.substring(address.indexOf('@') + 1);
+      if (!accounts.domains().contains(domain)) {
+        accounts.addDomain(domain);
+      }
+      if (accounts.find(address).isEmpty()) {
+        FromHeaderPolicy policy = parts.length > 2 && parts[2].equals("add-sender") ? FromHeaderPolicy.ADD_SENDER : FromHeaderPolicy.REJECT;
+        accounts.create(address, enrolment.credentials(parts[1].toCharArray()), policy);
+      }
+    }
   }
 
   private static long longSetting(Map<String, String> d, String key, long fallback) {
@@ -202,18 +241,31 @@ class ConversationTest {
     MemoryPeer(Conversation c) throws IOException {
       ListenerRole role = role(c);
       Limits limits = ConfigLoader.defaults().limits();
+      HikyakuConfig config = TestServers.config(storeDirectory);
       SessionSettings base =
           new SessionSettings(
               TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
               limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(),
-              limits.tlsHandshakeTimeout(), Optional.empty());
+              limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
+      try {
+        enrol(c, store.accounts());
+      } catch (StoreException e) {
+        throw new IOException(e);
+      }
       Events events = new Events(List.of(accepted));
+      dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
       MessageIntake intake =
-          new MessageIntake(TestServers.HOSTNAME, store.queue(), Clock.systemUTC(), new SecureRandom(), events);
-      PolicyChain policy = new PolicyChain(List.of(new RelayRule(Set.of(TestServers.HOSTED_DOMAIN))));
+          new MessageIntake(TestServers.HOSTNAME, store.queue(), senders, Clock.systemUTC(), new SecureRandom(), events);
+      PolicyChain policy =
+          new PolicyChain(
+              List.of(
+                  new dev.hikyaku.policy.SenderOwnershipRule(senders, false),
+                  new RelayRule(Set.of(TestServers.HOSTED_DOMAIN))));
+      Authenticator authenticator = Server.authenticator(config, store, Clock.systemUTC(), new SecureRandom());
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
       SmtpSession session =
-          new SmtpSession("memory", transport, settings(c, base), policy, intake, events, Clock.systemUTC(), sessions);
+          new SmtpSession(
+              "memory", transport, settings(c, base), policy, intake, authenticator, events, Clock.systemUTC(), sessions);
       server = Thread.ofVirtual().name("memory-session").start(session::run);
     }
 
@@ -278,6 +330,7 @@ class ConversationTest {
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
+      enrol(c, server.store().accounts());
       clientTls = TestServers.clientTrusting(server.tls().currentCertificate());
       socket = new Socket();
       socket.connect(new InetSocketAddress("127.0.0.1", server.port(role)), 5_000);

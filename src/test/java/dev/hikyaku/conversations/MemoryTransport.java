@@ -53,6 +53,11 @@ final class MemoryTransport implements Transport {
   }
 
   @Override
+  public Optional<byte[]> channelBinding() {
+    return Optional.empty(); // no real TLS here: SCRAM-SHA-256-PLUS is tested over sockets
+  }
+
+  @Override
   public Optional<TlsFacts> tls() {
     return Optional.ofNullable(tls);
   }

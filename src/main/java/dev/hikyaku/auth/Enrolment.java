@@ -1,0 +1,33 @@
+package dev.hikyaku.auth;
+
+import dev.hikyaku.store.Credentials;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Turns a new password into what the store keeps (NIST SP 800-63B "enrolment"): an Argon2id hash
+ * for PLAIN and LOGIN, the SCRAM-SHA-256 StoredKey/ServerKey (RFC 5802 §3), and — only when the
+ * operator enabled CRAM-MD5 — the HMAC-MD5 inner/outer state, which is plaintext-equivalent for
+ * CRAM-MD5 itself (RFC 2195 §4). The password is never stored.
+ */
+public final class Enrolment {
+
+  private final PasswordHasher hasher;
+  private final int scramIterations;
+  private final boolean isCramMd5Enabled;
+  private final RandomGenerator random;
+
+  public Enrolment(PasswordHasher hasher, int scramIterations, boolean isCramMd5Enabled, RandomGenerator random) {
+    this.hasher = hasher;
+    this.scramIterations = scramIterations;
+    this.isCramMd5Enabled = isCramMd5Enabled;
+    this.random = random;
+  }
+
+  public Credentials credentials(char[] password) {
+    return new Credentials(
+        Optional.of(hasher.hash(password)),
+        Optional.of(ScramCredential.derive(password, scramIterations, random).encode()),
+        isCramMd5Enabled ? Optional.of(CramMd5Secret.derive(password).encode()) : Optional.empty());
+  }
+}
