@@ -18,8 +18,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +100,22 @@ class BearerTokenValidatorRemoteJwksTest {
       assertThat(validator.validate(tokenFor(current))).isInstanceOf(TokenVerdict.Valid.class);
     }
 
+    assertThat(requests).hasValue(1);
+  }
+
+  @Test
+  void concurrentFirstValidationsShareOneFetch() throws Exception {
+    String token = tokenFor(current);
+    List<Future<TokenVerdict>> verdicts = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 32; i++) {
+        verdicts.add(threads.submit(() -> validator.validate(token)));
+      }
+    }
+
+    for (Future<TokenVerdict> verdict : verdicts) {
+      assertThat(verdict.get()).isInstanceOf(TokenVerdict.Valid.class);
+    }
     assertThat(requests).hasValue(1);
   }
 
