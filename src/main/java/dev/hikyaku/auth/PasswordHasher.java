@@ -124,6 +124,16 @@ public final class PasswordHasher {
         || stored.tag().length < TAG_BYTES;
   }
 
+  /** The PHC string {@link #verifyDummy} verifies against, for tests of that path. */
+  String dummyPhc() {
+    return dummy;
+  }
+
+  @Override
+  public String toString() {
+    return "PasswordHasher[argon2id " + parameters + "]";
+  }
+
   private static byte[] argon2id(
       char[] password, Argon2Parameters parameters, byte[] salt, int tagBytes) {
     byte[] octets = prepared(password);
