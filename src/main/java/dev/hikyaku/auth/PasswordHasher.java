@@ -1,6 +1,5 @@
 package dev.hikyaku.auth;
 
-import com.ongres.scram.common.StringPreparation;
 import com.password4j.Argon2Function;
 import com.password4j.types.Argon2;
 import java.security.MessageDigest;
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>Passwords are prepared with SASLprep (RFC 4013, the profile RFC 4616 §2 names for PLAIN) before
  * hashing, so "the same password" means the same thing here as in SCRAM. A password SASLprep
  * rejects (prohibited or unassigned code points) is hashed as its raw UTF-8 instead, the rule
- * PostgreSQL uses: such a password stays usable, consistently, for PLAIN and LOGIN.
+ * PostgreSQL uses: such a password stays usable, consistently, for PLAIN and LOGIN. (Such a
+ * password has no SCRAM credential: RFC 5802 §2.2 allows none.)
  *
  * <p>Thread-safe.
  */
@@ -154,23 +154,14 @@ public final class PasswordHasher {
 
   /** SASLprep'd UTF-8, or raw UTF-8 when SASLprep refuses the password (see class comment). */
   static byte[] prepared(char[] password) {
-    if (password.length == 0) {
-      return new byte[0];
-    }
-    char[] normalized;
-    try {
-      normalized = StringPreparation.SASL_PREPARATION.normalize(password);
-    } catch (IllegalArgumentException refused) {
-      // Expected for prohibited or unassigned code points (RFC 4013 §2.3, RFC 3454 §7); the
-      // message may quote the character, so it is neither logged nor kept.
+    Optional<char[]> normalized = SaslPrep.prepareStored(password);
+    if (normalized.isEmpty()) {
       return Utf8.encode(password);
     }
     try {
-      return Utf8.encode(normalized);
+      return Utf8.encode(normalized.get());
     } finally {
-      if (normalized != password) {
-        Arrays.fill(normalized, '\0');
-      }
+      Arrays.fill(normalized.get(), '\0');
     }
   }
 }

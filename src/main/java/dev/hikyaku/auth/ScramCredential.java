@@ -1,8 +1,7 @@
 package dev.hikyaku.auth;
 
-import com.ongres.scram.common.ScramFunctions;
-import com.ongres.scram.common.ScramMechanism;
-import com.ongres.scram.common.StringPreparation;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
@@ -10,6 +9,8 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
 
 /**
  * What a SCRAM-SHA-256 server keeps for one account (RFC 5802 §3, RFC 7677): the salt, the
@@ -17,7 +18,9 @@ import java.util.regex.Pattern;
  * HMAC(SaltedPassword, "Server Key"). Neither the password nor SaltedPassword is kept; StoredKey
  * verifies a client proof, ServerKey signs the server's answer.
  *
- * <p>Hi() (PBKDF2 with HMAC-SHA-256) and SASLprep come from {@code com.ongres.scram:scram-common}.
+ * <p>Hi() is the JDK's PBKDF2WithHmacSHA256 (RFC 5802 §2.2: Hi is PBKDF2 with HMAC as the PRF and
+ * dkLen the hash's output length), HMAC and SHA-256 the JDK's; SASLprep is {@code
+ * com.ongres.stringprep:saslprep}.
  *
  * @param salt the salt, at least one byte
  * @param iterations the iteration count, at least 4096 (RFC 7677 §4)
@@ -92,31 +95,43 @@ public record ScramCredential(byte[] salt, int iterations, byte[] storedKey, byt
     if (password.length == 0) {
       throw new IllegalArgumentException("an empty password cannot be set");
     }
-    byte[] saltedPassword;
+    // RFC 5802 §2.2 Normalize(): SASLprep as a stored string; a refused password has no credential.
+    char[] normalized =
+        SaslPrep.prepareStored(password)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "password is not valid under SASLprep (RFC 4013), so it has no SCRAM"
+                            + " credential"));
+    // RFC 5802 §3: SaltedPassword := Hi(Normalize(password), salt, i)
+    byte[] saltedPassword = hi(normalized, salt, iterations);
+    Arrays.fill(normalized, '\0');
+    // ClientKey := HMAC(SaltedPassword, "Client Key"); StoredKey := H(ClientKey)
+    byte[] clientKey =
+        HmacSha256.mac(saltedPassword, "Client Key".getBytes(StandardCharsets.US_ASCII));
+    // ServerKey := HMAC(SaltedPassword, "Server Key")
+    byte[] serverKey =
+        HmacSha256.mac(saltedPassword, "Server Key".getBytes(StandardCharsets.US_ASCII));
     try {
-      // RFC 5802 §3: SaltedPassword := Hi(Normalize(password), salt, i)
-      saltedPassword =
-          ScramFunctions.saltedPassword(
-              ScramMechanism.SCRAM_SHA_256,
-              StringPreparation.SASL_PREPARATION,
-              password,
-              salt,
-              iterations);
-    } catch (IllegalArgumentException refused) {
-      // The library's message can quote the offending character of the password: not chained.
-      throw new IllegalArgumentException(
-          "password is not valid under SASLprep (RFC 4013), so it has no SCRAM credential");
-    }
-    byte[] clientKey = ScramFunctions.clientKey(ScramMechanism.SCRAM_SHA_256, saltedPassword);
-    try {
-      return new ScramCredential(
-          salt,
-          iterations,
-          ScramFunctions.storedKey(ScramMechanism.SCRAM_SHA_256, clientKey),
-          ScramFunctions.serverKey(ScramMechanism.SCRAM_SHA_256, saltedPassword));
+      return new ScramCredential(salt, iterations, Sha256.digest(clientKey), serverKey);
     } finally {
       Arrays.fill(saltedPassword, (byte) 0);
       Arrays.fill(clientKey, (byte) 0);
+      Arrays.fill(serverKey, (byte) 0);
+    }
+  }
+
+  /** RFC 5802 §2.2 Hi(): PBKDF2 (RFC 8018) with HMAC-SHA-256, one 32-byte block; UTF-8 password. */
+  private static byte[] hi(char[] normalized, byte[] salt, int iterations) {
+    PBEKeySpec spec = new PBEKeySpec(normalized, salt, iterations, KEY_BYTES * 8);
+    try {
+      // SunJCE's PBKDF2 encodes the password chars as UTF-8, as RFC 5802 requires.
+      return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+    } catch (GeneralSecurityException e) {
+      // Every Java SE platform must provide PBKDF2WithHmacSHA256 (JCA Standard Algorithm Names).
+      throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
+    } finally {
+      spec.clearPassword();
     }
   }
 

@@ -1,10 +1,7 @@
 package dev.hikyaku.auth;
 
-import com.ongres.saslprep.SASLprep;
-import com.ongres.stringprep.Profile;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
@@ -30,8 +27,8 @@ import java.util.regex.Pattern;
  * exchange runs to the end and fails with {@code invalid-proof}, as a wrong password does (RFC 5802
  * §5.1 lets a server hide which usernames exist this way).
  *
- * <p>The messages are parsed here (RFC 5802 §7 grammar); the HMAC and hash are the JDK's; SASLprep
- * of the username is {@code com.ongres.stringprep:saslprep}.
+ * <p>The messages are parsed here (RFC 5802 §7 grammar); HMAC-SHA-256 and SHA-256 are the JDK's;
+ * SASLprep of the username is {@code com.ongres.stringprep:saslprep}.
  */
 public final class ScramServer {
 
@@ -43,8 +40,6 @@ public final class ScramServer {
 
   /** Random bytes in the server's part of the nonce: 144 bits, 24 base64 characters. */
   static final int NONCE_BYTES = 18;
-
-  private static final Profile SASLPREP = new SASLprep();
 
   // RFC 5802 §7: cb-name = 1*(ALPHA / DIGIT / "." / "-")
   private static final Pattern CB_NAME = Pattern.compile("[A-Za-z0-9.-]+");
@@ -216,7 +211,7 @@ public final class ScramServer {
     for (int i = 0; i < clientKey.length; i++) {
       clientKey[i] ^= clientProof[i];
     }
-    byte[] candidate = sha256(clientKey);
+    byte[] candidate = Sha256.digest(clientKey);
     Arrays.fill(clientKey, (byte) 0);
     if (!MessageDigest.isEqual(candidate, storedKey)) {
       return failure("client proof does not verify", "invalid-proof");
@@ -296,7 +291,9 @@ public final class ScramServer {
     if (!NONCE.matcher(nonceValue).matches()) {
       return failure("client nonce is not printable ASCII", "invalid-encoding");
     }
-    Optional<String> username = saslName(attributes[0].substring(2)).flatMap(ScramServer::saslPrep);
+    // RFC 5802 §5.1: the server prepares the username with SASLprep "treating it as a query
+    // string (i.e., unassigned Unicode codepoints are allowed)"; empty after that is refused.
+    Optional<String> username = saslName(attributes[0].substring(2)).flatMap(SaslPrep::prepareQuery);
     if (username.isEmpty()) {
       return failure("username is not a valid saslname under SASLprep", "invalid-username-encoding");
     }
@@ -423,21 +420,6 @@ public final class ScramServer {
     return Optional.of(decoded.toString());
   }
 
-  /**
-   * RFC 5802 §5.1: the server prepares the username with SASLprep "treating it as a query string
-   * (i.e., unassigned Unicode codepoints are allowed)". Empty after preparation is refused.
-   */
-  private static Optional<String> saslPrep(String username) {
-    String prepared;
-    try {
-      prepared = SASLPREP.prepareQuery(username);
-    } catch (IllegalArgumentException prohibited) {
-      // RFC 4013 §2.3 prohibited output or §2.4 bidi rules: the expected refusal, a Failure step.
-      return Optional.empty();
-    }
-    return prepared.isEmpty() ? Optional.empty() : Optional.of(prepared);
-  }
-
   private static Optional<byte[]> base64(String text) {
     try {
       return Optional.of(Base64.getDecoder().decode(text));
@@ -452,14 +434,5 @@ public final class ScramServer {
     random.nextBytes(bytes);
     // 18 bytes are 24 base64 characters without padding: printable, no ',' (RFC 5802 §7).
     return Base64.getEncoder().encodeToString(bytes);
-  }
-
-  private static byte[] sha256(byte[] input) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(input);
-    } catch (NoSuchAlgorithmException e) {
-      // Every Java SE platform must provide SHA-256 (JCA Standard Algorithm Names).
-      throw new IllegalStateException("SHA-256 unavailable", e);
-    }
   }
 }

@@ -141,6 +141,11 @@ class PasswordHasherTest {
 
     assertThat(hasher.verify("bell\u0007ring".toCharArray(), phc)).isTrue();
     assertThat(hasher.verify("bellring".toCharArray(), phc)).isFalse();
+
+    // Mapped to nothing by SASLprep (RFC 3454 B.1): also refused, so also hashed raw.
+    String hyphens = hasher.hash("\u00AD\u00AD".toCharArray());
+    assertThat(hasher.verify("\u00AD\u00AD".toCharArray(), hyphens)).isTrue();
+    assertThat(hasher.verify("\u00AD".toCharArray(), hyphens)).isFalse();
   }
 
   @Test
