@@ -54,8 +54,13 @@ public record CramMd5Secret(byte[] innerState, byte[] outerState) {
   /**
    * Precomputes HMAC-MD5 (RFC 2104 §2) keyed with the UTF-8 bytes of {@code password}, unprepared,
    * as RFC 2195 clients use it; a key longer than 64 bytes is first replaced by its MD5.
+   *
+   * @throws IllegalArgumentException if the password is empty
    */
   public static CramMd5Secret derive(char[] password) {
+    if (password.length == 0) {
+      throw new IllegalArgumentException("an empty password cannot be set");
+    }
     byte[] key = Utf8.encode(password);
     if (key.length > BLOCK_BYTES) {
       byte[] hashed = MD5.digest(key);
