@@ -25,7 +25,11 @@ public record Argon2Parameters(int memoryKiB, int iterations, int parallelism) {
     // RFC 9106 §3.1: m is at least 8 × p KiB.
     if (memoryKiB < 8 * parallelism || memoryKiB > MAX_MEMORY_KIB) {
       throw new IllegalArgumentException(
-          "Argon2 memory must be " + 8 * parallelism + ".." + MAX_MEMORY_KIB + " KiB, got "
+          "Argon2 memory must be "
+              + 8 * parallelism
+              + ".."
+              + MAX_MEMORY_KIB
+              + " KiB, got "
               + memoryKiB);
     }
     if (iterations < 1 || iterations > MAX_ITERATIONS) {
@@ -41,7 +45,10 @@ public record Argon2Parameters(int memoryKiB, int iterations, int parallelism) {
     return new Argon2Parameters(19 * 1024, 2, 1);
   }
 
-  /** Whether a hash made with these parameters costs an attacker less than one made with {@code other}. */
+  /**
+   * Whether a hash made with these parameters costs an attacker less than one made with {@code
+   * other}.
+   */
   public boolean isWeakerThan(Argon2Parameters other) {
     return memoryKiB < other.memoryKiB || iterations < other.iterations;
   }

@@ -7,9 +7,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One Argon2id hash in the PHC string format, the form libargon2 and password4j write:
- * {@code $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<tag>}, salt and tag in base64 without
- * padding (PHC string format, "B64" encoding).
+ * One Argon2id hash in the PHC string format, the form libargon2 and password4j write: {@code
+ * $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<tag>}, salt and tag in base64 without padding
+ * (PHC string format, "B64" encoding).
  *
  * <p>Only what this server writes is accepted: variant argon2id, version 0x13 (RFC 9106 §3.1),
  * parameters within {@link Argon2Parameters}' bounds, salt and tag of RFC 9106 §3.1 lengths.
@@ -38,7 +38,9 @@ record Argon2Phc(Argon2Parameters parameters, byte[] salt, byte[] tag) {
     tag = tag.clone();
   }
 
-  /** The well-formed hash {@code text} holds, or empty with no detail (the text may be secret-ish). */
+  /**
+   * The well-formed hash {@code text} holds, or empty with no detail (the text may be secret-ish).
+   */
   static Optional<Argon2Phc> parse(String text) {
     if (text == null || text.length() > 3 * MAX_ENCODED_FIELD) {
       return Optional.empty();

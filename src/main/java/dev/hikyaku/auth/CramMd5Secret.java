@@ -84,9 +84,9 @@ public record CramMd5Secret(byte[] innerState, byte[] outerState) {
   }
 
   /**
-   * Whether {@code hexDigest} is HMAC-MD5(password, challenge) (RFC 2195 §2: the client's
-   * response is the username, a space, and this digest in hex). The comparison is constant-time;
-   * a digest that is not 32 hex digits is simply wrong.
+   * Whether {@code hexDigest} is HMAC-MD5(password, challenge) (RFC 2195 §2: the client's response
+   * is the username, a space, and this digest in hex). The comparison is constant-time; a digest
+   * that is not 32 hex digits is simply wrong.
    */
   public boolean verify(String challenge, String hexDigest) {
     if (hexDigest == null || !DIGEST.matcher(hexDigest).matches()) {
@@ -143,11 +143,11 @@ public record CramMd5Secret(byte[] innerState, byte[] outerState) {
   }
 
   /**
-   * MD5 that can stop after whole blocks and resume from a bare chaining value, over
-   * BouncyCastle's encoded state. The layout (as of bcprov 1.84: buffered bytes, their count, the
-   * 64-bit byte count, then H1..H4 big-endian) is read off a live digest and checked once, at
-   * class load, against an uninterrupted MD5; if BouncyCastle changes it, loading fails loudly
-   * instead of answering challenges wrongly.
+   * MD5 that can stop after whole blocks and resume from a bare chaining value, over BouncyCastle's
+   * encoded state. The layout (as of bcprov 1.84: buffered bytes, their count, the 64-bit byte
+   * count, then H1..H4 big-endian) is read off a live digest and checked once, at class load,
+   * against an uninterrupted MD5; if BouncyCastle changes it, loading fails loudly instead of
+   * answering challenges wrongly.
    */
   private record ResumableMd5(byte[] template, int wordsAt) {
 
@@ -164,7 +164,8 @@ public record CramMd5Secret(byte[] innerState, byte[] outerState) {
       System.arraycopy(tail, 0, whole, BLOCK_BYTES, tail.length);
       if (!Arrays.equals(md5.resume(md5.chainingValueAfter(block), tail), md5.digest(whole))) {
         throw new IllegalStateException(
-            "BouncyCastle MD5Digest encoded state layout is not the expected one; CRAM-MD5 unusable");
+            "BouncyCastle MD5Digest encoded state layout is not the expected one; CRAM-MD5"
+                + " unusable");
       }
       return md5;
     }

@@ -8,15 +8,14 @@ import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
 /**
- * Credentials the server makes up (app passwords now, API keys later). They carry at least 128
- * bits of entropy by construction, so a fast keyed hash is enough to store them: guessing is
- * hopeless however cheap each guess, and the HMAC key (the server secret) keeps a stolen table from
- * being checked offline at all. That lets clients that log in once per message skip Argon2id.
+ * Credentials the server makes up (app passwords now, API keys later). They carry at least 128 bits
+ * of entropy by construction, so a fast keyed hash is enough to store them: guessing is hopeless
+ * however cheap each guess, and the HMAC key (the server secret) keeps a stolen table from being
+ * checked offline at all. That lets clients that log in once per message skip Argon2id.
  *
- * <p>App password format: 28 characters from Crockford's base32 alphabet, lower case
- * ({@code 0-9 a-h j k m n p-t v-z}: no i, l, o, u), in seven groups of four joined by '-', e.g.
- * {@code 7k2m-x9qd-...}; 28 × 5 = 140 bits. Shown to the user once; only {@link #keyedHash} is
- * stored.
+ * <p>App password format: 28 characters from Crockford's base32 alphabet, lower case ({@code 0-9
+ * a-h j k m n p-t v-z}: no i, l, o, u), in seven groups of four joined by '-', e.g. {@code
+ * 7k2m-x9qd-...}; 28 × 5 = 140 bits. Shown to the user once; only {@link #keyedHash} is stored.
  */
 public final class GeneratedSecrets {
 
@@ -35,9 +34,8 @@ public final class GeneratedSecrets {
   private GeneratedSecrets() {}
 
   /**
-   * A new app password: {@value #APP_PASSWORD_CHARACTERS} independent, uniform base32 digits
-   * (140 bits) from {@code random}, which must be a {@link java.security.SecureRandom} outside
-   * tests.
+   * A new app password: {@value #APP_PASSWORD_CHARACTERS} independent, uniform base32 digits (140
+   * bits) from {@code random}, which must be a {@link java.security.SecureRandom} outside tests.
    */
   public static String newAppPassword(RandomGenerator random) {
     StringBuilder password =
@@ -77,8 +75,8 @@ public final class GeneratedSecrets {
 
   /**
    * Whether {@code candidate} has an app password's shape once normalised (28 base32 digits), so
-   * PLAIN can try the fast keyed hash before Argon2id. A shape, not a verdict: a human password
-   * can look like this too, and then the fast path simply fails first.
+   * PLAIN can try the fast keyed hash before Argon2id. A shape, not a verdict: a human password can
+   * look like this too, and then the fast path simply fails first.
    */
   public static boolean looksLikeAppPassword(String candidate) {
     return candidate != null && APP_PASSWORD_SHAPE.matcher(normalize(candidate)).matches();

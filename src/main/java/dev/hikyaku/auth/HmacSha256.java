@@ -8,7 +8,9 @@ import javax.crypto.spec.SecretKeySpec;
 /** HMAC-SHA-256 (RFC 2104, FIPS 180-4) over the JDK's {@link Mac}. */
 final class HmacSha256 {
 
-  /** RFC 2104 §3: keys shorter than the output (32 bytes for SHA-256) are "strongly discouraged". */
+  /**
+   * RFC 2104 §3: keys shorter than the output (32 bytes for SHA-256) are "strongly discouraged".
+   */
   static final int MIN_KEY_BYTES = 32;
 
   private HmacSha256() {}
@@ -37,10 +39,12 @@ final class HmacSha256 {
   static byte[] requireKey(byte[] key, String role) {
     if (key == null || key.length < MIN_KEY_BYTES) {
       throw new IllegalArgumentException(
-          role + " must be at least " + MIN_KEY_BYTES + " bytes (RFC 2104 §3), got "
+          role
+              + " must be at least "
+              + MIN_KEY_BYTES
+              + " bytes (RFC 2104 §3), got "
               + (key == null ? "none" : key.length));
     }
     return key;
   }
-
 }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * here ({@link Argon2Phc}) so that malformed input never reaches the library and the comparison is
  * our own constant-time one.
  *
- * <p>Passwords are prepared with SASLprep (RFC 4013, the profile RFC 4616 §2 names for PLAIN) before
- * hashing, so "the same password" means the same thing here as in SCRAM. A password SASLprep
+ * <p>Passwords are prepared with SASLprep (RFC 4013, the profile RFC 4616 §2 names for PLAIN)
+ * before hashing, so "the same password" means the same thing here as in SCRAM. A password SASLprep
  * rejects (prohibited or unassigned code points) is hashed as its raw UTF-8 instead, the rule
  * PostgreSQL uses: such a password stays usable, consistently, for PLAIN and LOGIN. (Such a
  * password has no SCRAM credential: RFC 5802 §2.2 allows none.)
@@ -32,7 +32,9 @@ public final class PasswordHasher {
   /** RFC 9106 §4: "Select the salt length. A length of 128 bits is sufficient". */
   static final int SALT_BYTES = 16;
 
-  /** RFC 9106 §4: "Select the tag length. 128 bits is sufficient ..."; 256 bits, as libargon2's CLI. */
+  /**
+   * RFC 9106 §4: "Select the tag length. 128 bits is sufficient ..."; 256 bits, as libargon2's CLI.
+   */
   static final int TAG_BYTES = 32;
 
   private final Argon2Parameters parameters;
@@ -80,7 +82,9 @@ public final class PasswordHasher {
   public boolean verify(char[] password, String phc) {
     Optional<Argon2Phc> parsed = Argon2Phc.parse(phc);
     if (parsed.isEmpty()) {
-      LOG.warn("stored password hash is not an Argon2id PHC string this server accepts; verification fails");
+      LOG.warn(
+          "stored password hash is not an Argon2id PHC string this server accepts; verification"
+              + " fails");
       return false;
     }
     Argon2Phc stored = parsed.get();
@@ -110,8 +114,8 @@ public final class PasswordHasher {
 
   /**
    * Whether {@code phc} should be replaced by {@link #hash} at the next successful login: it is
-   * malformed, or was made with less memory or fewer passes than the current parameters, or with
-   * a shorter salt or tag than this class writes.
+   * malformed, or was made with less memory or fewer passes than the current parameters, or with a
+   * shorter salt or tag than this class writes.
    */
   public boolean needsRehash(String phc) {
     Optional<Argon2Phc> parsed = Argon2Phc.parse(phc);

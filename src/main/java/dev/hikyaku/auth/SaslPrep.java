@@ -15,9 +15,9 @@ final class SaslPrep {
   private SaslPrep() {}
 
   /**
-   * {@code text} prepared as a "stored string" (RFC 3454 §7: unassigned code points prohibited),
-   * as RFC 5802 §2.2 Normalize() requires for passwords; empty when SASLprep refuses it or maps it
-   * to nothing.
+   * {@code text} prepared as a "stored string" (RFC 3454 §7: unassigned code points prohibited), as
+   * RFC 5802 §2.2 Normalize() requires for passwords; empty when SASLprep refuses it or maps it to
+   * nothing.
    */
   static Optional<char[]> prepareStored(char[] text) {
     if (text.length == 0) {

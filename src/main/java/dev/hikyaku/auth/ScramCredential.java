@@ -35,7 +35,9 @@ public record ScramCredential(byte[] salt, int iterations, byte[] storedKey, byt
   /** Enough for years of hardware growth, low enough that a corrupt record cannot stall a login. */
   static final int MAX_ITERATIONS = 10_000_000;
 
-  /** RFC 7677 §4 asks for a salt that is unique per account; 16 random bytes, as RFC 9106 §4 does. */
+  /**
+   * RFC 7677 §4 asks for a salt that is unique per account; 16 random bytes, as RFC 9106 §4 does.
+   */
   static final int SALT_BYTES = 16;
 
   /** SHA-256 output length (FIPS 180-4). */
@@ -72,18 +74,19 @@ public record ScramCredential(byte[] salt, int iterations, byte[] storedKey, byt
   }
 
   /**
-   * Derives the credential for {@code password} with a fresh 16-byte salt drawn from {@code
-   * random} (pass a {@link java.security.SecureRandom} outside tests).
+   * Derives the credential for {@code password} with a fresh 16-byte salt drawn from {@code random}
+   * (pass a {@link java.security.SecureRandom} outside tests).
    *
    * @throws IllegalArgumentException if {@code iterations} is below 4096, or the password is empty
    *     or refused by SASLprep (RFC 5802 §2.2 Normalize: a "stored string", so unassigned code
    *     points are prohibited); the message never quotes the password
    */
-  public static ScramCredential derive(
-      char[] password, int iterations, RandomGenerator random) {
+  public static ScramCredential derive(char[] password, int iterations, RandomGenerator random) {
     if (iterations < MIN_ITERATIONS) {
       throw new IllegalArgumentException(
-          "SCRAM iteration count must be at least " + MIN_ITERATIONS + " (RFC 7677 §4), got "
+          "SCRAM iteration count must be at least "
+              + MIN_ITERATIONS
+              + " (RFC 7677 §4), got "
               + iterations);
     }
     byte[] salt = new byte[SALT_BYTES];
@@ -136,8 +139,8 @@ public record ScramCredential(byte[] salt, int iterations, byte[] storedKey, byt
   }
 
   /**
-   * The RFC 5803 §3 form:
-   * {@code SCRAM-SHA-256$<iterations>:<base64 salt>$<base64 StoredKey>:<base64 ServerKey>}.
+   * The RFC 5803 §3 form: {@code SCRAM-SHA-256$<iterations>:<base64 salt>$<base64
+   * StoredKey>:<base64 ServerKey>}.
    */
   public String encode() {
     Base64.Encoder b64 = Base64.getEncoder();

@@ -10,9 +10,9 @@ import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
 /**
- * The server side of one SCRAM-SHA-256 or SCRAM-SHA-256-PLUS exchange (RFC 5802 §5, RFC 7677),
- * with RFC 9266 {@code tls-exporter} channel binding. Sans-I/O: the session decodes each SASL
- * response (base64, then strictly as UTF-8) and hands the text here; it sends back what comes out.
+ * The server side of one SCRAM-SHA-256 or SCRAM-SHA-256-PLUS exchange (RFC 5802 §5, RFC 7677), with
+ * RFC 9266 {@code tls-exporter} channel binding. Sans-I/O: the session decodes each SASL response
+ * (base64, then strictly as UTF-8) and hands the text here; it sends back what comes out.
  *
  * <pre>
  *   clientFirst(client-first-message)  → Username | Failure
@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  *   clientFinal(client-final-message)  → ServerFinal("v=...") | Failure
  * </pre>
  *
- * <p>One instance per exchange, on one thread. Every {@link Step.Failure} ends the exchange; calling
- * a step out of order is a bug and throws {@link IllegalStateException}.
+ * <p>One instance per exchange, on one thread. Every {@link Step.Failure} ends the exchange;
+ * calling a step out of order is a bug and throws {@link IllegalStateException}.
  *
  * <p>Unknown users: the session passes {@link #dummyFor} instead of a real credential, and the
  * exchange runs to the end and fails with {@code invalid-proof}, as a wrong password does (RFC 5802
@@ -99,13 +99,12 @@ public final class ScramServer {
   /**
    * @param isPlus the client chose SCRAM-SHA-256-PLUS
    * @param channelBinding the 32-byte TLS exporter value (RFC 9266) when the connection is on TLS
-   *     1.3, else empty. Present means the server advertised SCRAM-SHA-256-PLUS: a client that
-   *     then says "y" (it thinks the server cannot bind) is being downgraded and is refused.
+   *     1.3, else empty. Present means the server advertised SCRAM-SHA-256-PLUS: a client that then
+   *     says "y" (it thinks the server cannot bind) is being downgraded and is refused.
    * @param nonceRandom source of the server nonce's {@value #NONCE_BYTES} random bytes (a {@link
    *     java.security.SecureRandom} outside tests)
    */
-  public ScramServer(
-      boolean isPlus, Optional<byte[]> channelBinding, RandomGenerator nonceRandom) {
+  public ScramServer(boolean isPlus, Optional<byte[]> channelBinding, RandomGenerator nonceRandom) {
     this(isPlus, channelBinding, () -> randomNonce(nonceRandom));
   }
 
@@ -127,8 +126,8 @@ public final class ScramServer {
   }
 
   /**
-   * Parses client-first-message (RFC 5802 §5.1, §7):
-   * {@code gs2-cbind-flag "," [authzid] "," [reserved-mext ","] username "," nonce ["," extensions]}.
+   * Parses client-first-message (RFC 5802 §5.1, §7): {@code gs2-cbind-flag "," [authzid] ","
+   * [reserved-mext ","] username "," nonce ["," extensions]}.
    */
   public Step clientFirst(String message) {
     expect(Stage.AWAITING_CLIENT_FIRST, "clientFirst");
@@ -141,15 +140,16 @@ public final class ScramServer {
   }
 
   /**
-   * server-first-message for {@code credential}: {@code r=<client nonce><server nonce>,s=<salt>,i=<count>}
-   * (RFC 5802 §5.1). Pass {@link #dummyFor} when the account does not exist or has no SCRAM
-   * credential, so the answer looks the same.
+   * server-first-message for {@code credential}: {@code r=<client nonce><server
+   * nonce>,s=<salt>,i=<count>} (RFC 5802 §5.1). Pass {@link #dummyFor} when the account does not
+   * exist or has no SCRAM credential, so the answer looks the same.
    */
   public String serverFirst(ScramCredential credential) {
     expect(Stage.AWAITING_CREDENTIAL, "serverFirst");
     String suffix = serverNonce.get();
     if (!NONCE.matcher(suffix).matches()) {
-      throw new IllegalStateException("server nonce is not printable ASCII without ',' (RFC 5802 §7)");
+      throw new IllegalStateException(
+          "server nonce is not printable ASCII without ',' (RFC 5802 §7)");
     }
     this.credential = credential;
     this.nonce = clientNonce + suffix;
@@ -165,9 +165,9 @@ public final class ScramServer {
   }
 
   /**
-   * Verifies client-final-message (RFC 5802 §5.1, §7):
-   * {@code channel-binding "," nonce ["," extensions] "," proof}: the channel binding against what
-   * this side saw, the nonce against ours, and the proof against StoredKey.
+   * Verifies client-final-message (RFC 5802 §5.1, §7): {@code channel-binding "," nonce [","
+   * extensions] "," proof}: the channel binding against what this side saw, the nonce against ours,
+   * and the proof against StoredKey.
    */
   public Step clientFinal(String message) {
     expect(Stage.AWAITING_CLIENT_FINAL, "clientFinal");
@@ -192,7 +192,8 @@ public final class ScramServer {
     // RFC 5802 §5.1 "c": base64 of the GS2 header, then the channel binding data when the flag
     // was "p". Checked before the proof: a mismatch here means someone in the middle.
     if (!MessageDigest.isEqual(binding.get(), expectedBinding())) {
-      return failure("channel binding does not match this connection", "channel-bindings-dont-match");
+      return failure(
+          "channel binding does not match this connection", "channel-bindings-dont-match");
     }
     if (!attributes[1].substring(2).equals(nonce)) {
       return failure("client-final-message nonce is not the one this exchange set", "other-error");
@@ -206,7 +207,8 @@ public final class ScramServer {
     if (clientProof.length != storedKey.length) {
       return failure("client proof has the wrong length", "invalid-proof");
     }
-    // ClientKey := ClientProof XOR HMAC(StoredKey, AuthMessage); valid when H(ClientKey) = StoredKey.
+    // ClientKey := ClientProof XOR HMAC(StoredKey, AuthMessage); valid when H(ClientKey) =
+    // StoredKey.
     byte[] clientKey = HmacSha256.mac(storedKey, authMessage);
     for (int i = 0; i < clientKey.length; i++) {
       clientKey[i] ^= clientProof[i];
@@ -236,12 +238,21 @@ public final class ScramServer {
     byte[] user = username.getBytes(StandardCharsets.UTF_8);
     byte[] salt =
         Arrays.copyOf(
-            HmacSha256.mac(serverSecret, "hikyaku SCRAM dummy salt\0".getBytes(StandardCharsets.US_ASCII), user),
+            HmacSha256.mac(
+                serverSecret,
+                "hikyaku SCRAM dummy salt\0".getBytes(StandardCharsets.US_ASCII),
+                user),
             ScramCredential.SALT_BYTES);
     byte[] storedKey =
-        HmacSha256.mac(serverSecret, "hikyaku SCRAM dummy StoredKey\0".getBytes(StandardCharsets.US_ASCII), user);
+        HmacSha256.mac(
+            serverSecret,
+            "hikyaku SCRAM dummy StoredKey\0".getBytes(StandardCharsets.US_ASCII),
+            user);
     byte[] serverKey =
-        HmacSha256.mac(serverSecret, "hikyaku SCRAM dummy ServerKey\0".getBytes(StandardCharsets.US_ASCII), user);
+        HmacSha256.mac(
+            serverSecret,
+            "hikyaku SCRAM dummy ServerKey\0".getBytes(StandardCharsets.US_ASCII),
+            user);
     return new ScramCredential(salt, iterations, storedKey, serverKey);
   }
 
@@ -293,9 +304,11 @@ public final class ScramServer {
     }
     // RFC 5802 §5.1: the server prepares the username with SASLprep "treating it as a query
     // string (i.e., unassigned Unicode codepoints are allowed)"; empty after that is refused.
-    Optional<String> username = saslName(attributes[0].substring(2)).flatMap(SaslPrep::prepareQuery);
+    Optional<String> username =
+        saslName(attributes[0].substring(2)).flatMap(SaslPrep::prepareQuery);
     if (username.isEmpty()) {
-      return failure("username is not a valid saslname under SASLprep", "invalid-username-encoding");
+      return failure(
+          "username is not a valid saslname under SASLprep", "invalid-username-encoding");
     }
 
     this.gs2Header = message.substring(0, authzidEnd + 1);
@@ -304,9 +317,7 @@ public final class ScramServer {
     return new Step.Username(username.get(), authzid);
   }
 
-  /**
-   * RFC 5802 §6 and §7 on gs2-cbind-flag, with RFC 9266 {@code tls-exporter} the only type.
-   */
+  /** RFC 5802 §6 and §7 on gs2-cbind-flag, with RFC 9266 {@code tls-exporter} the only type. */
   private Optional<Refusal> checkChannelBindingFlag(String flag) {
     switch (flag) {
       case "n" -> {

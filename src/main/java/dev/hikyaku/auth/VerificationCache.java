@@ -13,12 +13,12 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A short-lived memory of successful verifications (as Dovecot's auth cache), so that a client
- * that logs in once per message pays Argon2id once per TTL instead of every time.
+ * A short-lived memory of successful verifications (as Dovecot's auth cache), so that a client that
+ * logs in once per message pays Argon2id once per TTL instead of every time.
  *
  * <p>Each entry is keyed by HMAC-SHA-256, under a key drawn at construction and never stored, of
- * (account, credential generation, secret). Nothing here can be turned back into a password: a
- * heap dump shows tags under a key that dies with the process. The caller bumps the credential
+ * (account, credential generation, secret). Nothing here can be turned back into a password: a heap
+ * dump shows tags under a key that dies with the process. The caller bumps the credential
  * generation whenever an account's credentials change (password set, app password revoked), which
  * makes every older entry for it unreachable at once; {@link #forget} drops them outright.
  *

@@ -28,7 +28,8 @@ class CramMd5SecretTest {
     CramMd5Secret secret = CramMd5Secret.derive(RFC2195.get("password").toCharArray());
 
     assertThat(secret.verify(RFC2195.get("challenge"), RFC2195.get("digest"))).isTrue();
-    assertThat(secret.verify(RFC2195.get("challenge"), RFC2195.get("digest").toUpperCase())).isTrue();
+    assertThat(secret.verify(RFC2195.get("challenge"), RFC2195.get("digest").toUpperCase()))
+        .isTrue();
   }
 
   @Test
@@ -42,7 +43,12 @@ class CramMd5SecretTest {
     assertThat(CramMd5Secret.derive("tanstaaftanstaaF".toCharArray()).verify(challenge, digest))
         .isFalse();
     for (String malformed :
-        List.of("", digest.substring(1), digest + "0", "g" + digest.substring(1), " " + digest.substring(1))) {
+        List.of(
+            "",
+            digest.substring(1),
+            digest + "0",
+            "g" + digest.substring(1),
+            " " + digest.substring(1))) {
       assertThat(secret.verify(challenge, malformed)).as(malformed).isFalse();
     }
     assertThat(secret.verify(challenge, null)).isFalse();
@@ -81,7 +87,10 @@ class CramMd5SecretTest {
     String encoded = CramMd5Secret.derive(RFC2195.get("password").toCharArray()).encode();
 
     assertThat(encoded).matches("\\{CRAM-MD5\\}[0-9a-f]{64}");
-    assertThat(CramMd5Secret.decode(encoded).orElseThrow().verify(RFC2195.get("challenge"), RFC2195.get("digest")))
+    assertThat(
+            CramMd5Secret.decode(encoded)
+                .orElseThrow()
+                .verify(RFC2195.get("challenge"), RFC2195.get("digest")))
         .isTrue();
     // Hex digits in either case, as Dovecot accepts.
     assertThat(CramMd5Secret.decode(encoded.toUpperCase()))

@@ -3,8 +3,8 @@ package dev.hikyaku.auth;
 import java.util.random.RandomGenerator;
 
 /**
- * A "random" source that hands out one fixed byte string, to replay published vectors whose salt
- * or nonce is given. Anything but a {@code nextBytes} of exactly that length is a test bug.
+ * A "random" source that hands out one fixed byte string, to replay published vectors whose salt or
+ * nonce is given. Anything but a {@code nextBytes} of exactly that length is a test bug.
  */
 record FixedBytes(byte[] bytes) implements RandomGenerator {
 

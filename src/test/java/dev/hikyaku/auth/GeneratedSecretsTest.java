@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 
 class GeneratedSecretsTest {
 
-  private static final byte[] SERVER_SECRET = "server secret of thirty-two byte".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] OTHER_SECRET = "another secret, thirty-two bytes".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SERVER_SECRET =
+      "server secret of thirty-two byte".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] OTHER_SECRET =
+      "another secret, thirty-two bytes".getBytes(StandardCharsets.US_ASCII);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @Test
@@ -35,9 +37,7 @@ class GeneratedSecretsTest {
 
     String password = GeneratedSecrets.newAppPassword(RANDOM);
 
-    assertThat(password)
-        .hasSize(34)
-        .matches("[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){6}");
+    assertThat(password).hasSize(34).matches("[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){6}");
     assertThat(password.replace("-", "")).hasSize(GeneratedSecrets.APP_PASSWORD_CHARACTERS);
   }
 
@@ -99,8 +99,11 @@ class GeneratedSecretsTest {
     String expected =
         HexFormat.of().formatHex(mac.doFinal("abcdefgh".getBytes(StandardCharsets.UTF_8)));
 
-    for (String spelling : List.of("abcd-efgh", "ABCD-EFGH", "abcd efgh", "abcdefgh", " ab-cd EF gh ")) {
-      assertThat(GeneratedSecrets.keyedHash(SERVER_SECRET, spelling)).as(spelling).isEqualTo(expected);
+    for (String spelling :
+        List.of("abcd-efgh", "ABCD-EFGH", "abcd efgh", "abcdefgh", " ab-cd EF gh ")) {
+      assertThat(GeneratedSecrets.keyedHash(SERVER_SECRET, spelling))
+          .as(spelling)
+          .isEqualTo(expected);
     }
     assertThat(expected).matches("[0-9a-f]{64}");
   }
@@ -113,8 +116,10 @@ class GeneratedSecretsTest {
     assertThat(GeneratedSecrets.keyedHash(SERVER_SECRET, GeneratedSecrets.newAppPassword(RANDOM)))
         .isNotEqualTo(hash);
     assertThat(GeneratedSecrets.keyedHash(OTHER_SECRET, password)).isNotEqualTo(hash);
-    assertThat(GeneratedSecrets.matchesKeyedHash(SERVER_SECRET, password.toUpperCase(), hash)).isTrue();
-    assertThat(GeneratedSecrets.matchesKeyedHash(SERVER_SECRET, password, hash.toUpperCase())).isTrue();
+    assertThat(GeneratedSecrets.matchesKeyedHash(SERVER_SECRET, password.toUpperCase(), hash))
+        .isTrue();
+    assertThat(GeneratedSecrets.matchesKeyedHash(SERVER_SECRET, password, hash.toUpperCase()))
+        .isTrue();
     assertThat(GeneratedSecrets.matchesKeyedHash(OTHER_SECRET, password, hash)).isFalse();
     assertThat(GeneratedSecrets.matchesKeyedHash(SERVER_SECRET, password + "x", hash)).isFalse();
     assertThat(GeneratedSecrets.matchesKeyedHash(SERVER_SECRET, password, "")).isFalse();

@@ -21,7 +21,8 @@ class PasswordHasherTest {
   void hashIsAnArgon2idPhcStringWithSixteenByteSaltThatVerifies() {
     String phc = hasher.hash("correct horse".toCharArray());
 
-    assertThat(phc).matches("\\$argon2id\\$v=19\\$m=19456,t=2,p=1\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}");
+    assertThat(phc)
+        .matches("\\$argon2id\\$v=19\\$m=19456,t=2,p=1\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}");
     String[] fields = phc.split("\\$");
     assertThat(Base64.getDecoder().decode(fields[4])).hasSize(16);
     assertThat(Base64.getDecoder().decode(fields[5])).hasSize(32);
@@ -111,12 +112,13 @@ class PasswordHasherTest {
     // parse, the same Argon2id at the same cost and the same comparison, and it cannot succeed.
     String dummy = hasher.dummyPhc();
 
-    assertThat(Argon2Phc.parse(dummy)).hasValueSatisfying(
-        phc -> {
-          assertThat(phc.parameters()).isEqualTo(OWASP);
-          assertThat(phc.salt()).hasSize(PasswordHasher.SALT_BYTES);
-          assertThat(phc.tag()).hasSize(PasswordHasher.TAG_BYTES);
-        });
+    assertThat(Argon2Phc.parse(dummy))
+        .hasValueSatisfying(
+            phc -> {
+              assertThat(phc.parameters()).isEqualTo(OWASP);
+              assertThat(phc.salt()).hasSize(PasswordHasher.SALT_BYTES);
+              assertThat(phc.tag()).hasSize(PasswordHasher.TAG_BYTES);
+            });
     assertThat(hasher.needsRehash(dummy)).isFalse();
     assertThat(hasher.verify("anything".toCharArray(), dummy)).isFalse();
     hasher.verifyDummy("anything".toCharArray());
@@ -126,7 +128,8 @@ class PasswordHasherTest {
 
   @Test
   void passwordsArePreparedWithSaslPrepSoSpacesAndSoftHyphensAgree() {
-    // RFC 4013 §2.1: non-ASCII spaces map to SPACE; §2.2 (RFC 3454 B.1): soft hyphen maps to nothing.
+    // RFC 4013 §2.1: non-ASCII spaces map to SPACE; §2.2 (RFC 3454 B.1): soft hyphen maps to
+    // nothing.
     String phc = hasher.hash("open\u00A0sesame".toCharArray());
 
     assertThat(hasher.verify("open sesame".toCharArray(), phc)).isTrue();
@@ -161,7 +164,8 @@ class PasswordHasherTest {
     assertThatThrownBy(() -> new Argon2Parameters(15, 2, 2)).hasMessageContaining("got 15");
     assertThatThrownBy(() -> new Argon2Parameters(19456, 0, 1)).hasMessageContaining("got 0");
     assertThatThrownBy(() -> new Argon2Parameters(19456, 2, 0)).hasMessageContaining("got 0");
-    assertThatThrownBy(() -> new Argon2Parameters(1 << 21, 2, 1)).hasMessageContaining("got 2097152");
+    assertThatThrownBy(() -> new Argon2Parameters(1 << 21, 2, 1))
+        .hasMessageContaining("got 2097152");
   }
 
   @Test

@@ -64,8 +64,7 @@ class ScramCredentialTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("4095");
     ScramCredential ok = rfcCredential();
-    assertThatThrownBy(
-            () -> new ScramCredential(ok.salt(), 1000, ok.storedKey(), ok.serverKey()))
+    assertThatThrownBy(() -> new ScramCredential(ok.salt(), 1000, ok.storedKey(), ok.serverKey()))
         .hasMessageContaining("1000");
   }
 
@@ -103,7 +102,8 @@ class ScramCredentialTest {
     List<String> bad =
         List.of(
             "",
-            "SCRAM-SHA-1$4096:W22ZaJ0SNY7soEsUEjb6gQ==$" + good.substring(good.lastIndexOf('$') + 1),
+            "SCRAM-SHA-1$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+                + good.substring(good.lastIndexOf('$') + 1),
             good.replace("$4096:", "$4095:"),
             good.replace("$4096:", "$04096:"),
             good.replace("$4096:", "$99999999999:"),
@@ -126,7 +126,8 @@ class ScramCredentialTest {
     Base64.Encoder b64 = Base64.getEncoder();
     HexFormat hex = HexFormat.of();
 
-    for (byte[] secret : List.of(credential.storedKey(), credential.serverKey(), credential.salt())) {
+    for (byte[] secret :
+        List.of(credential.storedKey(), credential.serverKey(), credential.salt())) {
       assertThat(shown)
           .doesNotContain(b64.encodeToString(secret))
           .doesNotContain(hex.formatHex(secret))

@@ -18,10 +18,12 @@ class ScramServerTest {
 
   private static final TestVector RFC7677 = TestVector.load("rfc7677-scram-sha-256.txt");
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final byte[] SERVER_SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SERVER_SECRET =
+      "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /** Stands in for the TLS 1.3 exporter value (RFC 9266): 32 bytes both ends agree on. */
   private static final byte[] EXPORTER = bytes(32, 0x11);
+
   private static final byte[] OTHER_EXPORTER = bytes(32, 0x22);
 
   private static final ScramCredential PENCIL =
@@ -121,7 +123,8 @@ class ScramServerTest {
   @Test
   void nonAsciiPasswordIsSaslPreppedTheSameWayByBothEnds() throws Exception {
     // RFC 5802 §2.2: both sides Normalize() the password; NBSP becomes SPACE (RFC 4013 §2.1).
-    ScramCredential stored = ScramCredential.derive("pässwörd\u00A0two".toCharArray(), 4096, RANDOM);
+    ScramCredential stored =
+        ScramCredential.derive("pässwörd\u00A0two".toCharArray(), 4096, RANDOM);
     for (String typed : List.of("pässwörd\u00A0two", "pässwörd two")) {
       ScramClient client =
           ScramClient.builder()
@@ -220,7 +223,8 @@ class ScramServerTest {
   @Test
   void channelBindingFlagMustMatchTheMechanism() {
     assertFailure(
-        new ScramServer(false, Optional.of(EXPORTER), RANDOM).clientFirst("p=tls-exporter,,n=u,r=abc"),
+        new ScramServer(false, Optional.of(EXPORTER), RANDOM)
+            .clientFirst("p=tls-exporter,,n=u,r=abc"),
         "other-error");
     assertFailure(
         new ScramServer(true, Optional.of(EXPORTER), RANDOM).clientFirst("n,,n=u,r=abc"),
@@ -268,7 +272,9 @@ class ScramServerTest {
   void usernameIsSaslPreppedAsAQueryString() {
     // RFC 4013 §2.1/§2.2: NBSP maps to SPACE, soft hyphen to nothing; unassigned U+0221 is allowed
     // in a query (RFC 5802 §5.1), prohibited control characters are not.
-    assertThat(new ScramServer(false, Optional.empty(), RANDOM).clientFirst("n,,n=us\u00ADer\u00A0x,r=abc"))
+    assertThat(
+            new ScramServer(false, Optional.empty(), RANDOM)
+                .clientFirst("n,,n=us\u00ADer\u00A0x,r=abc"))
         .isEqualTo(new Step.Username("user x", Optional.empty()));
     assertThat(new ScramServer(false, Optional.empty(), RANDOM).clientFirst("n,,n=\u0221,r=abc"))
         .isInstanceOf(Step.Username.class);
@@ -296,7 +302,9 @@ class ScramServerTest {
   @Test
   void optionalExtensionsAreIgnored() {
     // RFC 5802 §5.1: unrecognised attributes after the nonce "MUST be ignored".
-    assertThat(new ScramServer(false, Optional.empty(), RANDOM).clientFirst("n,,n=user,r=abc,x=1,z=two"))
+    assertThat(
+            new ScramServer(false, Optional.empty(), RANDOM)
+                .clientFirst("n,,n=user,r=abc,x=1,z=two"))
         .isEqualTo(new Step.Username("user", Optional.empty()));
   }
 
@@ -322,7 +330,9 @@ class ScramServerTest {
             "n,,n=user,r=abc,1=x",
             "n,,n=user,r=abc,x=");
     for (String message : malformed) {
-      assertFailure(new ScramServer(false, Optional.empty(), RANDOM).clientFirst(message), "invalid-encoding");
+      assertFailure(
+          new ScramServer(false, Optional.empty(), RANDOM).clientFirst(message),
+          "invalid-encoding");
     }
     assertFailure(
         new ScramServer(false, Optional.empty(), RANDOM).clientFirst("n,,n=,r=abc"),
@@ -359,7 +369,8 @@ class ScramServerTest {
     server.serverFirst(PENCIL);
 
     // "biws" is base64("n,,"), but the client's header was "n,a=boss,".
-    assertFailure(server.clientFinal("c=biws,r=abcSERVER,p=" + zeroProof()), "channel-bindings-dont-match");
+    assertFailure(
+        server.clientFinal("c=biws,r=abcSERVER,p=" + zeroProof()), "channel-bindings-dont-match");
   }
 
   @Test

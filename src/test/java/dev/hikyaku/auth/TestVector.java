@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * One published test vector from {@code src/test/resources/vectors/}: {@code key: value} lines,
- * {@code #} comments citing where the values come from. Values run to the end of the line, verbatim.
+ * {@code #} comments citing where the values come from. Values run to the end of the line,
+ * verbatim.
  */
 record TestVector(String name, Map<String, String> values) {
 
