@@ -15,8 +15,8 @@ final class Utf8 {
 
   /**
    * The UTF-8 encoding of {@code secret}. A lone surrogate (not text, so not a password anyone can
-   * type) becomes U+FFFD's encoding, as {@link String#getBytes} would do; the caller owns and
-   * should wipe the returned array.
+   * type) becomes '?', as {@link String#getBytes} does; the caller owns and should wipe the
+   * returned array.
    */
   static byte[] encode(char[] secret) {
     CharsetEncoder encoder =
