@@ -1,0 +1,50 @@
+package dev.hikyaku.auth;
+
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** HMAC-SHA-256 (RFC 2104, FIPS 180-4) over the JDK's {@link Mac}. */
+final class HmacSha256 {
+
+  /**
+   * RFC 2104 §3: keys shorter than the output (32 bytes for SHA-256) are "strongly discouraged".
+   */
+  static final int MIN_KEY_BYTES = 32;
+
+  private HmacSha256() {}
+
+  /** HMAC(key, part₀ ‖ part₁ ‖ …). */
+  static byte[] mac(byte[] key, byte[]... parts) {
+    Mac mac = newMac(key);
+    for (byte[] part : parts) {
+      mac.update(part);
+    }
+    return mac.doFinal();
+  }
+
+  static Mac newMac(byte[] key) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac;
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      // Every Java SE platform must provide HmacSHA256 (JCA Standard Algorithm Names).
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+
+  /** Rejects a server secret too short to key HMAC-SHA-256 (RFC 2104 §3), naming the role. */
+  static byte[] requireKey(byte[] key, String role) {
+    if (key == null || key.length < MIN_KEY_BYTES) {
+      throw new IllegalArgumentException(
+          role
+              + " must be at least "
+              + MIN_KEY_BYTES
+              + " bytes (RFC 2104 §3), got "
+              + (key == null ? "none" : key.length));
+    }
+    return key;
+  }
+}
