@@ -137,9 +137,12 @@ final class Blocklist {
   private static List<String> variants(String normalised) {
     List<String> variants = new ArrayList<>(4);
     variants.add(normalised);
-    String joined = normalised.codePoints().filter(cp -> !Character.isWhitespace(cp))
-        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
-        .toString();
+    String joined =
+        normalised
+            .codePoints()
+            .filter(cp -> !Character.isWhitespace(cp))
+            .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+            .toString();
     if (!joined.equals(normalised) && !joined.isEmpty()) {
       variants.add(joined);
     }
@@ -151,8 +154,8 @@ final class Blocklist {
 
   /**
    * Whether some window of {@code text} that holds every letter of it is a listed password or word,
-   * as written or after look-alike substitution. Outside the window there are only non-letters:
-   * the padding of "Password123!" or "!!!sunshine!!!".
+   * as written or after look-alike substitution. Outside the window there are only non-letters: the
+   * padding of "Password123!" or "!!!sunshine!!!".
    */
   private static boolean isDisguisedListing(String text) {
     int first = -1;

@@ -9,8 +9,8 @@ import java.util.Optional;
 
 /**
  * The rules a new password must meet when an admin or a user sets one. Chosen per server by the
- * config key {@code auth.password-policy}. Checking a password at login never applies a policy:
- * a policy only gates setting one.
+ * config key {@code auth.password-policy}. Checking a password at login never applies a policy: a
+ * policy only gates setting one.
  *
  * <p>Both policies count characters as Unicode code points after NFKC normalisation (NIST SP
  * 800-63B rev. 4 §3.1.1.2 recommends normalising before hashing so that the same text typed on two
@@ -106,8 +106,7 @@ public enum PasswordPolicy {
     int length = normalised.codePointCount(0, normalised.length());
     if (length < minLength) {
       problems.add(
-          "Too short: %s; at least %d are required."
-              .formatted(characters(length), minLength));
+          "Too short: %s; at least %d are required.".formatted(characters(length), minLength));
     } else if (length > MAX_LENGTH) {
       problems.add(
           "Too long: %s; at most %d are allowed.".formatted(characters(length), MAX_LENGTH));
@@ -133,7 +132,8 @@ public enum PasswordPolicy {
             finding ->
                 problems.add(
                     switch (finding) {
-                      case COMMON_PASSWORD -> "It is on a list of commonly used or breached passwords.";
+                      case COMMON_PASSWORD ->
+                          "It is on a list of commonly used or breached passwords.";
                       case DICTIONARY_WORD -> "It is a single dictionary word or name.";
                       case DISGUISED ->
                           "It is a commonly used password, dictionary word or name with only"

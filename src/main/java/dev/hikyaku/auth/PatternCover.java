@@ -17,8 +17,8 @@ import me.gosimple.nbvcxz.resources.ConfigurationBuilder;
  * <ul>
  *   <li>a repeat: a unit of one or more characters written at least twice in a row ({@code aaa},
  *       {@code abcabc}, {@code passwordpassword});
- *   <li>a sequence of consecutive letters or digits, either way ({@code abcdef}, {@code 98765}),
- *       as nbvcxz's {@code SequenceMatcher} finds them;
+ *   <li>a sequence of consecutive letters or digits, either way ({@code abcdef}, {@code 98765}), as
+ *       nbvcxz's {@code SequenceMatcher} finds them;
  *   <li>a keyboard run of neighbouring keys on a QWERTY keyboard or a number pad ({@code qwerty},
  *       {@code 1qaz}, {@code !@#$}), as nbvcxz's {@code SpacialMatcher} finds them.
  * </ul>
@@ -39,7 +39,10 @@ final class PatternCover {
         new ConfigurationBuilder().setLocale(Locale.ROOT).createConfiguration();
   }
 
-  /** A stretch {@code [from, to]} of code points where any part of at least {@code minLength} is a run. */
+  /**
+   * A stretch {@code [from, to]} of code points where any part of at least {@code minLength} is a
+   * run.
+   */
   private record Run(int from, int to, int minLength) {}
 
   /**

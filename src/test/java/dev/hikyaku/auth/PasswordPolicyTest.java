@@ -19,7 +19,8 @@ class PasswordPolicyTest {
       assertThat(problem).as("a problem is a sentence").endsWith(".");
       // ("password" is the one test password that is also a word of the messages.)
       if (password.strip().length() >= 4 && !password.equals("password")) {
-        assertThat(problem).as("a problem never echoes the password")
+        assertThat(problem)
+            .as("a problem never echoes the password")
             .doesNotContainIgnoringCase(password.strip());
       }
       assertThat(Character.isUpperCase(problem.charAt(0))).as(problem).isTrue();
@@ -33,7 +34,11 @@ class PasswordPolicyTest {
 
   /** Exactly one problem, which contains {@code expected}. */
   private static void refused(PasswordPolicy policy, String password, String expected) {
-    assertThat(problems(policy, password)).as("problems").singleElement().asString().contains(expected);
+    assertThat(problems(policy, password))
+        .as("problems")
+        .singleElement()
+        .asString()
+        .contains(expected);
   }
 
   // ---- names ----
@@ -57,7 +62,8 @@ class PasswordPolicyTest {
   void nistNeedsFifteenCharacters() {
     assertThat(problems(NIST, "mx7Kq2vRt9"))
         .contains("Too short: 10 characters; at least 15 are required.");
-    assertThat(problems(NIST, "")).containsExactly("Too short: 0 characters; at least 15 are required.");
+    assertThat(problems(NIST, ""))
+        .containsExactly("Too short: 0 characters; at least 15 are required.");
     assertThat(problems(NIST, "z")).contains("Too short: 1 character; at least 15 are required.");
     accepted(NIST, "mx7Kq2vRt9wLp4z"); // exactly 15
   }
@@ -205,7 +211,8 @@ class PasswordPolicyTest {
   @Test
   void niscNeedsTenCharactersOfAllFourKinds() {
     accepted(NISC, "Kq7#vR2m!z");
-    assertThat(problems(NISC, "Kq7#vR2m!")).containsExactly("Too short: 9 characters; at least 10 are required.");
+    assertThat(problems(NISC, "Kq7#vR2m!"))
+        .containsExactly("Too short: 9 characters; at least 10 are required.");
     refused(NISC, "kq7#vr2m!zw", "It has no upper-case letter;");
     refused(NISC, "KQ7#VR2M!ZW", "It has no lower-case letter;");
     refused(NISC, "Kqx#vRem!zw", "It has no digit;");
@@ -219,9 +226,12 @@ class PasswordPolicyTest {
 
   @Test
   void niscAppliesTheSameBlocklist() {
-    assertThat(problems(NISC, "P@ssw0rd2024!")).anySatisfy(p -> assertThat(p).contains("commonly used password"));
-    assertThat(problems(NISC, "Sunshine123!")).anySatisfy(p -> assertThat(p).contains("look-alike"));
-    assertThat(problems(NISC, "Alice#2024xyz")).anySatisfy(p -> assertThat(p).contains("account name"));
+    assertThat(problems(NISC, "P@ssw0rd2024!"))
+        .anySatisfy(p -> assertThat(p).contains("commonly used password"));
+    assertThat(problems(NISC, "Sunshine123!"))
+        .anySatisfy(p -> assertThat(p).contains("look-alike"));
+    assertThat(problems(NISC, "Alice#2024xyz"))
+        .anySatisfy(p -> assertThat(p).contains("account name"));
   }
 
   // ---- contract ----
