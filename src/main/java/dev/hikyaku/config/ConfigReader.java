@@ -1,17 +1,21 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.config.YamlNode.Sequence;
 import dev.hikyaku.config.YamlNode.Text;
 import dev.hikyaku.config.YamlNode.WholeNumber;
 import dev.hikyaku.net.ListenerRole;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +50,18 @@ final class ConfigReader {
   private static final String ADDRESS_FORMS =
       "expected an IP address such as 0.0.0.0, 127.0.0.1 or \"::\" (IPv6 in quotes)";
 
+  // Argon2id memory: below 8 MiB the hash is cheap to attack on GPUs; above 1 GiB a handful of
+  // concurrent logins can exhaust the heap (each verification in progress holds this much).
+  private static final long MIN_ARGON2_MEMORY = 8L * 1024 * 1024;
+  private static final long MAX_ARGON2_MEMORY = 1024L * 1024 * 1024;
+  private static final int MAX_ARGON2_PARALLELISM = 16;
+  // RFC 7677 §4: the SCRAM-SHA-256 iteration count SHOULD be at least 4096.
+  static final int MIN_SCRAM_ITERATIONS = 4096;
+  // A cached verification outlives a password change on another node by up to this long.
+  private static final Duration MAX_CACHE_TTL = Duration.ofHours(1);
+  // Tokens live minutes; a larger allowance would keep expired tokens usable.
+  private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
+
   // Listener names appear in logs and as metric labels.
   private static final Pattern LISTENER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -78,7 +94,9 @@ final class ConfigReader {
     TlsConfig tls = tls(Section.open(node(top, Keys.TLS), Keys.TLS, Keys.TLS_SECTION, sourceName));
     Limits limits =
         limits(Section.open(node(top, Keys.LIMITS), Keys.LIMITS, Keys.LIMITS_SECTION, sourceName));
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains);
+    AuthConfig auth =
+        auth(Section.open(node(top, Keys.AUTH), Keys.AUTH, Keys.AUTH_SECTION, sourceName));
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth);
   }
 
   private static YamlNode node(Section section, String key) {
@@ -326,6 +344,334 @@ final class ConfigReader {
         shutdownGrace);
   }
 
+  // ---- auth ----
+
+  private AuthConfig auth(Section auth) throws ConfigException {
+    boolean isCramMd5Enabled =
+        auth.get(Keys.CRAM_MD5).isPresent()
+            ? bool(auth.get(Keys.CRAM_MD5).get(), auth.path(Keys.CRAM_MD5))
+            : Defaults.CRAM_MD5_ENABLED;
+    Argon2Settings argon2 =
+        argon2(
+            Section.open(
+                node(auth, Keys.ARGON2), auth.path(Keys.ARGON2), Keys.ARGON2_SECTION, sourceName));
+    int scramIterations =
+        auth.get(Keys.SCRAM_ITERATIONS).isPresent()
+            ? integer(
+                auth.get(Keys.SCRAM_ITERATIONS).get(),
+                auth.path(Keys.SCRAM_ITERATIONS),
+                MIN_SCRAM_ITERATIONS,
+                Integer.MAX_VALUE,
+                " (RFC 7677 §4)")
+            : Defaults.SCRAM_ITERATIONS;
+    String passwordPolicy = Defaults.PASSWORD_POLICY;
+    if (auth.get(Keys.PASSWORD_POLICY).isPresent()) {
+      YamlNode node = auth.get(Keys.PASSWORD_POLICY).get();
+      String name = text(node, auth.path(Keys.PASSWORD_POLICY));
+      passwordPolicy =
+          PasswordPolicy.parse(name)
+              .map(PasswordPolicy::configName)
+              .orElseThrow(
+                  () ->
+                      error(
+                          auth.path(Keys.PASSWORD_POLICY),
+                          node,
+                          "unknown password policy '"
+                              + name
+                              + "'; known policies: "
+                              + Arrays.stream(PasswordPolicy.values())
+                                  .map(PasswordPolicy::configName)
+                                  .collect(Collectors.joining(", "))));
+    }
+    // 0s turns the cache off.
+    Duration cacheTtl =
+        auth.get(Keys.CACHE_TTL).isPresent()
+            ? within(
+                duration(auth.get(Keys.CACHE_TTL).get(), auth.path(Keys.CACHE_TTL)),
+                auth.get(Keys.CACHE_TTL).get(),
+                auth.path(Keys.CACHE_TTL),
+                Duration.ZERO,
+                MAX_CACHE_TTL,
+                "")
+            : Defaults.AUTH_CACHE_TTL;
+    boolean isNullSenderAllowed =
+        auth.get(Keys.NULL_SENDER).isPresent()
+            ? bool(auth.get(Keys.NULL_SENDER).get(), auth.path(Keys.NULL_SENDER))
+            : Defaults.NULL_SENDER_ALLOWED;
+    Optional<OAuthConfig> oauth = Optional.empty();
+    if (auth.get(Keys.OAUTH).isPresent()) {
+      YamlNode node = auth.get(Keys.OAUTH).get();
+      oauth =
+          Optional.of(
+              oauth(
+                  Section.open(node, auth.path(Keys.OAUTH), Keys.OAUTH_SECTION, sourceName), node));
+    }
+    Section mechanismsSection =
+        Section.open(
+            node(auth, Keys.MECHANISMS),
+            auth.path(Keys.MECHANISMS),
+            Keys.MECHANISMS_SECTION,
+            sourceName);
+    Map<ListenerRole, List<String>> mechanisms = new EnumMap<>(ListenerRole.class);
+    for (ListenerRole role : ListenerRole.values()) {
+      String key = role.configName();
+      mechanisms.put(
+          role,
+          mechanismsSection.get(key).isPresent()
+              ? mechanisms(
+                  mechanismsSection.get(key).get(),
+                  mechanismsSection.path(key),
+                  role,
+                  isCramMd5Enabled,
+                  oauth.isPresent(),
+                  auth)
+              : Defaults.mechanisms(role, oauth.isPresent(), isCramMd5Enabled));
+    }
+    return new AuthConfig(
+        mechanisms,
+        isCramMd5Enabled,
+        argon2,
+        scramIterations,
+        passwordPolicy,
+        cacheTtl,
+        isNullSenderAllowed,
+        oauth);
+  }
+
+  private List<String> mechanisms(
+      YamlNode node,
+      String path,
+      ListenerRole role,
+      boolean isCramMd5Enabled,
+      boolean hasOAuth,
+      Section auth)
+      throws ConfigException {
+    List<YamlNode> items = list(node, path, "SASL mechanism names");
+    if (items.isEmpty() && role.requiresAuthentication()) {
+      // RFC 6409 §4.1 (and RFC 8314 for implicit TLS): submission requires AUTH before MAIL, so a
+      // submission listener without mechanisms would refuse every message.
+      throw error(
+          path,
+          node,
+          "must list at least one mechanism: a "
+              + role.configName()
+              + " listener requires AUTH before MAIL (RFC 6409 §4.1); to accept no mail there,"
+              + " remove the listener");
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      YamlNode item = items.get(i);
+      // RFC 4422 §3.1: mechanism names are upper-case; accept any case, keep the registered one.
+      String written = text(item, itemPath);
+      String name = written.strip().toUpperCase(Locale.ROOT);
+      if (!AuthConfig.MECHANISM_NAMES.contains(name)) {
+        throw error(
+            itemPath,
+            item,
+            "unknown SASL mechanism '"
+                + written
+                + "'; known mechanisms: "
+                + String.join(", ", AuthConfig.MECHANISM_NAMES));
+      }
+      int earlier = names.indexOf(name);
+      if (earlier >= 0) {
+        throw error(
+            itemPath, item, "'" + name + "' is already listed as " + path + "[" + earlier + "]");
+      }
+      if (AuthConfig.TOKEN_MECHANISMS.contains(name) && !hasOAuth) {
+        throw error(
+            itemPath,
+            item,
+            name
+                + " carries an OAuth 2.0 token, which needs "
+                + auth.path(Keys.OAUTH)
+                + " (the issuer and its keys); set it or remove "
+                + name);
+      }
+      if (name.equals(AuthConfig.CRAM_MD5) && !isCramMd5Enabled) {
+        throw error(
+            itemPath,
+            item,
+            "CRAM-MD5 is turned off: it needs a plaintext-equivalent secret on the server (RFC"
+                + " 2195); set "
+                + auth.path(Keys.CRAM_MD5)
+                + ": true to allow it, or remove it");
+      }
+      names.add(name);
+    }
+    return List.copyOf(names);
+  }
+
+  private Argon2Settings argon2(Section argon2) throws ConfigException {
+    Argon2Settings d = Defaults.ARGON2;
+    int memoryKiB = d.memoryKiB();
+    if (argon2.get(Keys.MEMORY).isPresent()) {
+      YamlNode node = argon2.get(Keys.MEMORY).get();
+      long bytes = size(node, argon2.path(Keys.MEMORY));
+      if (bytes < MIN_ARGON2_MEMORY || bytes > MAX_ARGON2_MEMORY) {
+        throw error(
+            argon2.path(Keys.MEMORY),
+            node,
+            "must be %s..%s, was %s"
+                .formatted(
+                    SizeSyntax.format(MIN_ARGON2_MEMORY),
+                    SizeSyntax.format(MAX_ARGON2_MEMORY),
+                    SizeSyntax.format(bytes)));
+      }
+      // Argon2 counts memory in 1 KiB blocks (RFC 9106 §3.1).
+      if (bytes % 1024 != 0) {
+        throw error(
+            argon2.path(Keys.MEMORY),
+            node,
+            "must be a whole number of KiB (Argon2 counts 1 KiB blocks), was " + bytes + " bytes");
+      }
+      memoryKiB = (int) (bytes / 1024);
+    }
+    int iterations = positive(argon2, Keys.ITERATIONS, d.iterations());
+    int parallelism =
+        argon2.get(Keys.PARALLELISM).isPresent()
+            ? integer(
+                argon2.get(Keys.PARALLELISM).get(),
+                argon2.path(Keys.PARALLELISM),
+                1,
+                MAX_ARGON2_PARALLELISM,
+                "")
+            : d.parallelism();
+    return new Argon2Settings(memoryKiB, iterations, parallelism);
+  }
+
+  private OAuthConfig oauth(Section oauth, YamlNode oauthNode) throws ConfigException {
+    YamlNode issuerNode = oauth.get(Keys.ISSUER).orElse(null);
+    if (issuerNode == null) {
+      throw error(
+          oauth.path(Keys.ISSUER),
+          oauthNode,
+          "required when "
+              + oauth.path()
+              + " is set: the token issuer"
+              + " ('iss' claim), e.g. https://idp.example.com");
+    }
+    String issuer = text(issuerNode, oauth.path(Keys.ISSUER));
+
+    Optional<URI> jwksUri = Optional.empty();
+    if (oauth.get(Keys.JWKS_URI).isPresent()) {
+      YamlNode node = oauth.get(Keys.JWKS_URI).get();
+      jwksUri = Optional.of(httpsUri(node, oauth.path(Keys.JWKS_URI)));
+    }
+    Optional<Path> jwksFile = readableFile(oauth, Keys.JWKS_FILE);
+    if (jwksUri.isPresent() && jwksFile.isPresent()) {
+      throw error(
+          oauth.path(Keys.JWKS_FILE),
+          oauth.get(Keys.JWKS_FILE).orElseThrow(),
+          "give either "
+              + oauth.path(Keys.JWKS_URI)
+              + " or "
+              + oauth.path(Keys.JWKS_FILE)
+              + ", not both");
+    }
+    if (jwksUri.isEmpty() && jwksFile.isEmpty()) {
+      throw error(
+          oauth.path(Keys.JWKS_URI),
+          oauthNode,
+          "required: give "
+              + oauth.path(Keys.JWKS_URI)
+              + " (the issuer's JWK set, fetched over https) or "
+              + oauth.path(Keys.JWKS_FILE)
+              + " (a local JWK set file)");
+    }
+
+    YamlNode audienceNode = oauth.get(Keys.AUDIENCE).orElse(null);
+    if (audienceNode == null) {
+      throw error(
+          oauth.path(Keys.AUDIENCE),
+          oauthNode,
+          "required: the 'aud' value (or list of values) tokens must carry for this server");
+    }
+    List<String> audiences = audiences(audienceNode, oauth.path(Keys.AUDIENCE));
+
+    String accountClaim =
+        oauth.get(Keys.ACCOUNT_CLAIM).isPresent()
+            ? text(oauth.get(Keys.ACCOUNT_CLAIM).get(), oauth.path(Keys.ACCOUNT_CLAIM)).strip()
+            : Defaults.OAUTH_ACCOUNT_CLAIM;
+    Duration clockSkew =
+        oauth.get(Keys.CLOCK_SKEW).isPresent()
+            ? within(
+                duration(oauth.get(Keys.CLOCK_SKEW).get(), oauth.path(Keys.CLOCK_SKEW)),
+                oauth.get(Keys.CLOCK_SKEW).get(),
+                oauth.path(Keys.CLOCK_SKEW),
+                Duration.ZERO,
+                MAX_CLOCK_SKEW,
+                "")
+            : Defaults.OAUTH_CLOCK_SKEW;
+    return new OAuthConfig(issuer, jwksUri, jwksFile, audiences, accountClaim, clockSkew);
+  }
+
+  /** One audience as a string, or several as a list; at least one, no duplicates. */
+  private List<String> audiences(YamlNode node, String path) throws ConfigException {
+    if (node instanceof Text) {
+      return List.of(text(node, path));
+    }
+    if (!(node instanceof Sequence)) {
+      throw error(
+          path, node, "expected an audience string or a list of them, was " + node.describe());
+    }
+    List<YamlNode> items = list(node, path, "audiences");
+    if (items.isEmpty()) {
+      throw error(path, node, "must hold at least one audience");
+    }
+    List<String> audiences = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      String audience = text(items.get(i), itemPath);
+      int earlier = audiences.indexOf(audience);
+      if (earlier >= 0) {
+        throw error(
+            itemPath,
+            items.get(i),
+            "'" + audience + "' is already listed as " + path + "[" + earlier + "]");
+      }
+      audiences.add(audience);
+    }
+    return List.copyOf(audiences);
+  }
+
+  /**
+   * An absolute https URL. Plain http is allowed only to a loopback address, where nobody can
+   * tamper with the keys in transit (a local test identity provider).
+   */
+  private URI httpsUri(YamlNode node, String path) throws ConfigException {
+    String text = text(node, path).strip();
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      throw error(path, node, "'" + text + "' is not a valid URI: " + e.getReason());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!uri.isAbsolute() || uri.getHost() == null) {
+      throw error(
+          path,
+          node,
+          "expected an absolute URL such as https://idp.example.com/jwks.json, was '" + text + "'");
+    }
+    boolean isLoopback =
+        uri.getHost().equalsIgnoreCase(Defaults.LOCALHOST)
+            || HostSyntax.ipLiteral(uri.getHost().replaceAll("^\\[|\\]$", ""))
+                .map(InetAddress::isLoopbackAddress)
+                .orElse(false);
+    if (!scheme.equals("https") && !(scheme.equals("http") && isLoopback)) {
+      throw error(
+          path,
+          node,
+          "must be an https URL (keys fetched without TLS could be replaced in transit; http is"
+              + " allowed only to a loopback address), was '"
+              + text
+              + "'");
+    }
+    return uri;
+  }
+
   private int positive(Section section, String key, int fallback) throws ConfigException {
     return section.get(key).isPresent()
         ? integer(section.get(key).get(), section.path(key), 1, Integer.MAX_VALUE, "")
@@ -368,6 +714,13 @@ final class ConfigReader {
       return text.value();
     }
     throw error(path, node, "expected a string, was " + node.describe());
+  }
+
+  private boolean bool(YamlNode node, String path) throws ConfigException {
+    if (node instanceof YamlNode.Bool bool) {
+      return bool.value();
+    }
+    throw error(path, node, "expected true or false, was " + node.describe());
   }
 
   private List<YamlNode> list(YamlNode node, String path, String ofWhat) throws ConfigException {

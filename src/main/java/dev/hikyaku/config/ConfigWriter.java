@@ -1,5 +1,6 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.net.ListenerRole;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -52,6 +53,35 @@ final class ConfigWriter {
     limits.put(Keys.DATA_TIMEOUT, DurationSyntax.format(l.dataTimeout()));
     limits.put(Keys.TLS_HANDSHAKE_TIMEOUT, DurationSyntax.format(l.tlsHandshakeTimeout()));
     limits.put(Keys.SHUTDOWN_GRACE, DurationSyntax.format(l.shutdownGrace()));
+
+    AuthConfig a = config.auth();
+    ObjectNode auth = root.putObject(Keys.AUTH);
+    ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);
+    for (ListenerRole role : ListenerRole.values()) {
+      ArrayNode names = mechanisms.putArray(role.configName());
+      a.mechanismsFor(role).forEach(names::add);
+    }
+    auth.put(Keys.CRAM_MD5, a.isCramMd5Enabled());
+    ObjectNode argon2 = auth.putObject(Keys.ARGON2);
+    argon2.put(Keys.MEMORY, SizeSyntax.format(a.argon2().memoryKiB() * 1024L));
+    argon2.put(Keys.ITERATIONS, a.argon2().iterations());
+    argon2.put(Keys.PARALLELISM, a.argon2().parallelism());
+    auth.put(Keys.SCRAM_ITERATIONS, a.scramIterations());
+    auth.put(Keys.PASSWORD_POLICY, a.passwordPolicy());
+    auth.put(Keys.CACHE_TTL, DurationSyntax.format(a.cacheTtl()));
+    auth.put(Keys.NULL_SENDER, a.isNullSenderAllowed());
+    a.oauth()
+        .ifPresent(
+            o -> {
+              ObjectNode oauth = auth.putObject(Keys.OAUTH);
+              oauth.put(Keys.ISSUER, o.issuer());
+              o.jwksUri().ifPresent(uri -> oauth.put(Keys.JWKS_URI, uri.toString()));
+              o.jwksFile().ifPresent(file -> oauth.put(Keys.JWKS_FILE, file.toString()));
+              ArrayNode audiences = oauth.putArray(Keys.AUDIENCE);
+              o.audiences().forEach(audiences::add);
+              oauth.put(Keys.ACCOUNT_CLAIM, o.accountClaim());
+              oauth.put(Keys.CLOCK_SKEW, DurationSyntax.format(o.clockSkew()));
+            });
     return MAPPER.writeValueAsString(root);
   }
 }

@@ -1,13 +1,16 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.net.ListenerRole;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -80,6 +83,79 @@ final class Defaults {
           Duration.ofSeconds(30),
           Duration.ofSeconds(30));
 
+  // ---- auth ----
+
+  /**
+   * What submission listeners offer when the file does not say: channel-bound SCRAM first (RFC 5802
+   * §6, RFC 7677), then SCRAM, then PLAIN (RFC 4616) and LOGIN for the many clients that know
+   * nothing else; all of them only after TLS.
+   */
+  static final List<String> SUBMISSION_MECHANISMS =
+      List.of(
+          AuthConfig.SCRAM_SHA_256_PLUS,
+          AuthConfig.SCRAM_SHA_256,
+          AuthConfig.PLAIN,
+          AuthConfig.LOGIN);
+
+  /** CRAM-MD5 (RFC 2195) needs a plaintext-equivalent secret on the server. */
+  static final boolean CRAM_MD5_ENABLED = false;
+
+  /** OWASP Password Storage Cheat Sheet: the minimum for Argon2id is m=19 MiB, t=2, p=1. */
+  static final Argon2Settings ARGON2 = new Argon2Settings(19 * 1024, 2, 1);
+
+  /** RFC 7677 §4: the iteration count SHOULD be at least 4096. */
+  static final int SCRAM_ITERATIONS = 4096;
+
+  static final String PASSWORD_POLICY = PasswordPolicy.NIST.configName();
+
+  /** Long enough to spare Argon2id for a client that connects once per message. */
+  static final Duration AUTH_CACHE_TTL = Duration.ofSeconds(60);
+
+  /** Bounces come from the server itself; a user sending them is rare enough to ask for. */
+  static final boolean NULL_SENDER_ALLOWED = false;
+
+  /** The claim most identity providers fill with the user's mail address. */
+  static final String OAUTH_ACCOUNT_CLAIM = "email";
+
+  static final Duration OAUTH_CLOCK_SKEW = Duration.ofSeconds(60);
+
+  /**
+   * The mechanisms of {@code role} when the file lists none: none on the relay port (servers
+   * relaying to us do not authenticate, RFC 5321), else {@link #SUBMISSION_MECHANISMS}, plus
+   * XOAUTH2 and OAUTHBEARER when tokens can be checked, plus CRAM-MD5 when it is turned on.
+   */
+  static List<String> mechanisms(ListenerRole role, boolean hasOAuth, boolean isCramMd5Enabled) {
+    return switch (role) {
+      case RELAY -> List.of();
+      case SUBMISSION, SUBMISSIONS -> {
+        List<String> names = new ArrayList<>(SUBMISSION_MECHANISMS);
+        if (hasOAuth) {
+          names.addAll(AuthConfig.TOKEN_MECHANISMS);
+        }
+        if (isCramMd5Enabled) {
+          names.add(AuthConfig.CRAM_MD5);
+        }
+        yield List.copyOf(names);
+      }
+    };
+  }
+
+  static AuthConfig auth() {
+    Map<ListenerRole, List<String>> mechanisms = new EnumMap<>(ListenerRole.class);
+    for (ListenerRole role : ListenerRole.values()) {
+      mechanisms.put(role, mechanisms(role, false, CRAM_MD5_ENABLED));
+    }
+    return new AuthConfig(
+        mechanisms,
+        CRAM_MD5_ENABLED,
+        ARGON2,
+        SCRAM_ITERATIONS,
+        PASSWORD_POLICY,
+        AUTH_CACHE_TTL,
+        NULL_SENDER_ALLOWED,
+        Optional.empty());
+  }
+
   /** This machine's host name, looked up once: the lookup may wait for DNS. */
   static String hostname() {
     return Hostname.DETECTED;
@@ -118,7 +194,7 @@ final class Defaults {
   static HikyakuConfig config() {
     String hostname = hostname();
     return new HikyakuConfig(
-        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname));
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth());
   }
 
   /**

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param tls where the certificate comes from
  * @param limits resource limits
  * @param hostedDomains domains whose mail this server accepts on the relay port; lower-case, unique
+ * @param auth SMTP AUTH (RFC 4954): mechanisms per listener role, password hashing and policy,
+ *     OAuth token checks
  */
 public record HikyakuConfig(
     String hostname,
@@ -24,13 +26,15 @@ public record HikyakuConfig(
     List<ListenerConfig> listeners,
     TlsConfig tls,
     Limits limits,
-    List<String> hostedDomains) {
+    List<String> hostedDomains,
+    AuthConfig auth) {
 
   public HikyakuConfig {
     Objects.requireNonNull(hostname, "hostname");
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(auth, "auth");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
   }
@@ -61,7 +65,7 @@ public record HikyakuConfig(
             clash -> {
               throw new IllegalArgumentException(clash.keyPath() + ": " + clash.problem());
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth);
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

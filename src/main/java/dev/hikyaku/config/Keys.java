@@ -1,5 +1,7 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.net.ListenerRole;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,8 +18,9 @@ final class Keys {
   static final String LISTENERS = "listeners";
   static final String TLS = "tls";
   static final String LIMITS = "limits";
+  static final String AUTH = "auth";
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH);
 
   static final String NAME = "name";
   static final String ROLE = "role";
@@ -52,12 +55,53 @@ final class Keys {
           TLS_HANDSHAKE_TIMEOUT,
           SHUTDOWN_GRACE);
 
+  static final String MECHANISMS = "mechanisms";
+  static final String CRAM_MD5 = "cram-md5";
+  static final String ARGON2 = "argon2";
+  static final String SCRAM_ITERATIONS = "scram-iterations";
+  static final String PASSWORD_POLICY = "password-policy";
+  static final String CACHE_TTL = "cache-ttl";
+  static final String NULL_SENDER = "null-sender";
+  static final String OAUTH = "oauth";
+  static final List<String> AUTH_SECTION =
+      List.of(
+          MECHANISMS,
+          CRAM_MD5,
+          ARGON2,
+          SCRAM_ITERATIONS,
+          PASSWORD_POLICY,
+          CACHE_TTL,
+          NULL_SENDER,
+          OAUTH);
+
+  /** {@code auth.mechanisms} is keyed by listener role: relay, submission, submissions. */
+  static final List<String> MECHANISMS_SECTION =
+      Arrays.stream(ListenerRole.values()).map(ListenerRole::configName).toList();
+
+  static final String MEMORY = "memory";
+  static final String ITERATIONS = "iterations";
+  static final String PARALLELISM = "parallelism";
+  static final List<String> ARGON2_SECTION = List.of(MEMORY, ITERATIONS, PARALLELISM);
+
+  static final String ISSUER = "issuer";
+  static final String JWKS_URI = "jwks-uri";
+  static final String JWKS_FILE = "jwks-file";
+  static final String AUDIENCE = "audience";
+  static final String ACCOUNT_CLAIM = "account-claim";
+  static final String CLOCK_SKEW = "clock-skew";
+  static final List<String> OAUTH_SECTION =
+      List.of(ISSUER, JWKS_URI, JWKS_FILE, AUDIENCE, ACCOUNT_CLAIM, CLOCK_SKEW);
+
   /** Every key path a complete file can hold, for the documentation test. */
   static List<String> allPaths() {
     var paths = new java.util.ArrayList<String>(TOP_LEVEL);
     LISTENER.forEach(k -> paths.add(LISTENERS + "[]." + k));
     TLS_SECTION.forEach(k -> paths.add(TLS + "." + k));
     LIMITS_SECTION.forEach(k -> paths.add(LIMITS + "." + k));
+    AUTH_SECTION.forEach(k -> paths.add(AUTH + "." + k));
+    MECHANISMS_SECTION.forEach(k -> paths.add(AUTH + "." + MECHANISMS + "." + k));
+    ARGON2_SECTION.forEach(k -> paths.add(AUTH + "." + ARGON2 + "." + k));
+    OAUTH_SECTION.forEach(k -> paths.add(AUTH + "." + OAUTH + "." + k));
     return List.copyOf(paths);
   }
 }

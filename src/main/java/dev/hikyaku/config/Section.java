@@ -58,6 +58,11 @@ final class Section {
     return node == null || node instanceof Null ? Optional.empty() : Optional.of(node);
   }
 
+  /** The key path of this section itself, e.g. {@code auth.oauth}; empty for the top level. */
+  String path() {
+    return path;
+  }
+
   /** The key path of {@code key} in this section, e.g. {@code limits.max-recipients}. */
   String path(String key) {
     return join(path, key);

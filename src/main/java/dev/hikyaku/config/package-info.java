@@ -15,8 +15,9 @@
  * from it and lets the file override it key by key; no other class, here or in another package,
  * writes a default literal. Derived defaults are computed there too: the hostname (this machine's
  * canonical name, else {@code localhost}), the hosted domains (the hostname and {@code localhost}),
- * the per-role port and greeting delay of a listener, and the self-signed certificate directory
- * ({@link dev.hikyaku.config.HikyakuConfig#selfSignedTlsDirectory()}).
+ * the per-role port and greeting delay of a listener, the SASL mechanisms of each listener role
+ * (which follow {@code auth.oauth} and {@code auth.cram-md5}), and the self-signed certificate
+ * directory ({@link dev.hikyaku.config.HikyakuConfig#selfSignedTlsDirectory()}).
  *
  * <h2>Invariants</h2>
  *
@@ -36,7 +37,7 @@
  * <h2>Must never</h2>
  *
  * Hold a default anywhere but {@code Defaults}; quote a secret in an error (no key holds one: TLS
- * material is given as paths); resolve host names; know what the values are used for beyond the
- * rule that checks them.
+ * material and OAuth keys are given as paths or URLs); resolve host names or fetch URLs; know what
+ * the values are used for beyond the rule that checks them.
  */
 package dev.hikyaku.config;

@@ -58,6 +58,23 @@ class ConfigLoaderTest {
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(30)));
+    List<String> submission = List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN");
+    assertThat(config.auth())
+        .isEqualTo(
+            new AuthConfig(
+                Map.of(
+                    ListenerRole.RELAY, List.of(),
+                    ListenerRole.SUBMISSION, submission,
+                    ListenerRole.SUBMISSIONS, submission),
+                false,
+                new Argon2Settings(19 * 1024, 2, 1),
+                4096,
+                "nist",
+                Duration.ofSeconds(60),
+                false,
+                Optional.empty()));
+    assertThat(config.auth().mechanismsFor(ListenerRole.RELAY)).isEmpty();
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(submission);
   }
 
   @Test
@@ -80,6 +97,7 @@ class ConfigLoaderTest {
   void fullFileRoundTrips() throws Exception {
     Path cert = Files.writeString(dir.resolve("cert.pem"), "not parsed here");
     Path key = Files.writeString(dir.resolve("key.pem"), "not parsed here");
+    Path jwks = Files.writeString(dir.resolve("jwks.json"), "not parsed here");
     String yaml =
         """
         hostname: Mail.Example.com
@@ -107,8 +125,28 @@ class ConfigLoaderTest {
           data-timeout: 1h
           tls-handshake-timeout: 10s
           shutdown-grace: 0s
+        auth:
+          mechanisms:
+            relay: [plain]
+            submission: [SCRAM-SHA-256, OAUTHBEARER, CRAM-MD5]
+            submissions: [PLAIN, LOGIN]
+          cram-md5: true
+          argon2:
+            memory: 64MiB
+            iterations: 3
+            parallelism: 4
+          scram-iterations: 10000
+          password-policy: NISC
+          cache-ttl: 0s
+          null-sender: true
+          oauth:
+            issuer: https://idp.example.com
+            jwks-file: %s
+            audience: [hikyaku, smtp.example.com]
+            account-claim: preferred_username
+            clock-skew: 2m
         """
-            .formatted(cert, key);
+            .formatted(cert, key, jwks);
 
     HikyakuConfig config = ConfigLoader.parse(yaml, "full.yaml");
 
@@ -133,7 +171,26 @@ class ConfigLoaderTest {
                 Duration.ofHours(1),
                 Duration.ofSeconds(10),
                 Duration.ZERO),
-            List.of("example.com", "example.org"));
+            List.of("example.com", "example.org"),
+            new AuthConfig(
+                Map.of(
+                    ListenerRole.RELAY, List.of("PLAIN"),
+                    ListenerRole.SUBMISSION, List.of("SCRAM-SHA-256", "OAUTHBEARER", "CRAM-MD5"),
+                    ListenerRole.SUBMISSIONS, List.of("PLAIN", "LOGIN")),
+                true,
+                new Argon2Settings(64 * 1024, 3, 4),
+                10_000,
+                "nisc",
+                Duration.ZERO,
+                true,
+                Optional.of(
+                    new OAuthConfig(
+                        "https://idp.example.com",
+                        Optional.empty(),
+                        Optional.of(jwks),
+                        List.of("hikyaku", "smtp.example.com"),
+                        "preferred_username",
+                        Duration.ofMinutes(2)))));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }
@@ -162,6 +219,70 @@ class ConfigLoaderTest {
     assertThat(config.listeners()).isEqualTo(defaults.listeners());
     // The default hosted domains follow the configured hostname.
     assertThat(config.hostedDomains()).containsExactly("mx.example.net", "localhost");
+  }
+
+  @Test
+  void defaultMechanismsFollowOAuthAndCramMd5() throws ConfigException {
+    HikyakuConfig config =
+        ConfigLoader.parse(
+            """
+            auth:
+              cram-md5: true
+              oauth:
+                issuer: https://idp.example.com
+                jwks-uri: https://idp.example.com/.well-known/jwks.json
+                audience: hikyaku
+            """,
+            "oauth");
+    List<String> expected =
+        List.of(
+            "SCRAM-SHA-256-PLUS",
+            "SCRAM-SHA-256",
+            "PLAIN",
+            "LOGIN",
+            "XOAUTH2",
+            "OAUTHBEARER",
+            "CRAM-MD5");
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).isEqualTo(expected);
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(expected);
+    // Port 25 stays without AUTH unless listed.
+    assertThat(config.auth().mechanismsFor(ListenerRole.RELAY)).isEmpty();
+    OAuthConfig oauth = config.auth().oauth().orElseThrow();
+    assertThat(oauth.jwksUri())
+        .contains(java.net.URI.create("https://idp.example.com/.well-known/jwks.json"));
+    assertThat(oauth.jwksFile()).isEmpty();
+    // A single audience may be a string; account claim and clock skew keep their defaults.
+    assertThat(oauth.audiences()).containsExactly("hikyaku");
+    assertThat(oauth.accountClaim()).isEqualTo("email");
+    assertThat(oauth.clockSkew()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(config);
+  }
+
+  @Test
+  void authKeysOverrideKeyByKey() throws ConfigException {
+    HikyakuConfig config =
+        ConfigLoader.parse(
+            "auth:\n  argon2: {memory: 32MiB}\n  mechanisms: {submission: [plain]}\n", "partial");
+    AuthConfig defaults = ConfigLoader.defaults().auth();
+    assertThat(config.auth().argon2()).isEqualTo(new Argon2Settings(32 * 1024, 2, 1));
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).containsExactly("PLAIN");
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS))
+        .isEqualTo(defaults.mechanismsFor(ListenerRole.SUBMISSIONS));
+    assertThat(config.auth())
+        .usingRecursiveComparison()
+        .ignoringFields("argon2", "mechanisms")
+        .isEqualTo(defaults);
+  }
+
+  @Test
+  void jwksOverPlainHttpOnlyToLoopback() throws ConfigException {
+    for (String uri :
+        List.of("http://127.0.0.1:8080/jwks.json", "http://localhost/jwks", "http://[::1]/k")) {
+      HikyakuConfig config =
+          ConfigLoader.parse(
+              "auth: {oauth: {issuer: test, jwks-uri: '%s', audience: x}}".formatted(uri), "http");
+      assertThat(config.auth().oauth().orElseThrow().jwksUri()).contains(java.net.URI.create(uri));
+    }
   }
 
   @Test

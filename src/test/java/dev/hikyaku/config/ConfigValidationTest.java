@@ -234,4 +234,154 @@ class ConfigValidationTest {
     rejects("hostname: a.example\n---\nhostname: b.example\n", "(top level)")
         .contains("more than one YAML document");
   }
+
+  // ---- auth ----
+
+  @Test
+  void unknownMechanismListsTheKnownOnes() {
+    rejects(
+            "auth: {mechanisms: {submission: [PLAIN, scram-sha-1]}}",
+            "auth.mechanisms.submission[1]")
+        .isEqualTo(
+            "unknown SASL mechanism 'scram-sha-1'; known mechanisms: PLAIN, LOGIN, CRAM-MD5,"
+                + " SCRAM-SHA-256, SCRAM-SHA-256-PLUS, XOAUTH2, OAUTHBEARER");
+    rejects("auth: {mechanisms: {submision: [PLAIN]}}", "auth.mechanisms.submision")
+        .startsWith("unknown key (did you mean submission?); known keys in auth.mechanisms:")
+        .contains("relay, submission, submissions");
+    rejects("auth: {mechanisms: {relay: PLAIN}}", "auth.mechanisms.relay")
+        .isEqualTo("expected a list of SASL mechanism names, was the string 'PLAIN'");
+    rejects("auth: {mechanisms: {relay: [42]}}", "auth.mechanisms.relay[0]")
+        .isEqualTo("expected a string, was the number 42");
+  }
+
+  @Test
+  void duplicateMechanism() {
+    rejects(
+            "auth: {mechanisms: {submissions: [PLAIN, LOGIN, plain]}}",
+            "auth.mechanisms.submissions[2]")
+        .isEqualTo("'PLAIN' is already listed as auth.mechanisms.submissions[0]");
+  }
+
+  @Test
+  void submissionWithoutMechanismsWouldRefuseEveryMessage() {
+    rejects("auth: {mechanisms: {submission: []}}", "auth.mechanisms.submission")
+        .startsWith("must list at least one mechanism: a submission listener requires AUTH")
+        .contains("RFC 6409 §4.1");
+  }
+
+  @Test
+  void tokenMechanismsNeedOAuth() {
+    rejects("auth: {mechanisms: {submission: [PLAIN, XOAUTH2]}}", "auth.mechanisms.submission[1]")
+        .isEqualTo(
+            "XOAUTH2 carries an OAuth 2.0 token, which needs auth.oauth (the issuer and its keys);"
+                + " set it or remove XOAUTH2");
+    rejects("auth: {mechanisms: {relay: [oauthbearer]}}", "auth.mechanisms.relay[0]")
+        .startsWith("OAUTHBEARER carries an OAuth 2.0 token, which needs auth.oauth");
+  }
+
+  @Test
+  void cramMd5MustBeTurnedOnFirst() {
+    rejects("auth: {mechanisms: {submission: [CRAM-MD5]}}", "auth.mechanisms.submission[0]")
+        .startsWith("CRAM-MD5 is turned off")
+        .contains("set auth.cram-md5: true");
+    rejects("auth: {cram-md5: yes}", "auth.cram-md5")
+        .isEqualTo("expected true or false, was the string 'yes'");
+    rejects("auth: {null-sender: 1}", "auth.null-sender")
+        .isEqualTo("expected true or false, was the number 1");
+  }
+
+  @Test
+  void argon2Limits() {
+    rejects("auth: {argon2: {memory: 4MiB}}", "auth.argon2.memory")
+        .isEqualTo("must be 8MiB..1GiB, was 4MiB");
+    rejects("auth: {argon2: {memory: 2GiB}}", "auth.argon2.memory")
+        .isEqualTo("must be 8MiB..1GiB, was 2GiB");
+    rejects("auth: {argon2: {memory: 10000000}}", "auth.argon2.memory")
+        .isEqualTo(
+            "must be a whole number of KiB (Argon2 counts 1 KiB blocks), was 10000000 bytes");
+    rejects("auth: {argon2: {iterations: 0}}", "auth.argon2.iterations")
+        .isEqualTo("must be at least 1, was 0");
+    rejects("auth: {argon2: {parallelism: 17}}", "auth.argon2.parallelism")
+        .isEqualTo("must be 1..16, was 17");
+    rejects("auth: {argon2: {memory: 19MiB, lanes: 2}}", "auth.argon2.lanes")
+        .contains("known keys in auth.argon2: memory, iterations, parallelism");
+  }
+
+  @Test
+  void scramIterationsFollowRfc7677() {
+    rejects("auth: {scram-iterations: 4095}", "auth.scram-iterations")
+        .isEqualTo("must be at least 4096 (RFC 7677 §4), was 4095");
+  }
+
+  @Test
+  void unknownPasswordPolicy() {
+    rejects("auth: {password-policy: owasp}", "auth.password-policy")
+        .isEqualTo("unknown password policy 'owasp'; known policies: nist, nisc");
+  }
+
+  @Test
+  void cacheTtlAndClockSkewRanges() {
+    rejects("auth: {cache-ttl: 2h}", "auth.cache-ttl").isEqualTo("must be 0s..1h, was 2h");
+    rejects(
+            "auth: {oauth: {issuer: x, jwks-uri: 'https://x.example/k', audience: a,"
+                + " clock-skew: 11m}}",
+            "auth.oauth.clock-skew")
+        .isEqualTo("must be 0s..10m, was 11m");
+  }
+
+  @Test
+  void oauthNeedsIssuerKeysAndAudience() throws IOException {
+    rejects("auth: {oauth: {jwks-uri: 'https://x.example/k', audience: a}}", "auth.oauth.issuer")
+        .startsWith("required when auth.oauth is set");
+    rejects("auth:\n  oauth: {}\n", "auth.oauth.issuer").startsWith("required");
+    rejects("auth: {oauth: {issuer: x, audience: a}}", "auth.oauth.jwks-uri")
+        .startsWith("required: give auth.oauth.jwks-uri")
+        .contains("auth.oauth.jwks-file");
+    Path jwks = Files.writeString(dir.resolve("jwks.json"), "{}");
+    rejects(
+            "auth: {oauth: {issuer: x, jwks-uri: 'https://x.example/k', jwks-file: "
+                + jwks
+                + ", audience: a}}",
+            "auth.oauth.jwks-file")
+        .isEqualTo("give either auth.oauth.jwks-uri or auth.oauth.jwks-file, not both");
+    rejects(
+            "auth: {oauth: {issuer: x, jwks-file: " + dir.resolve("nope.json") + ", audience: a}}",
+            "auth.oauth.jwks-file")
+        .contains("does not exist");
+    rejects("auth: {oauth: {issuer: x, jwks-uri: 'https://x.example/k'}}", "auth.oauth.audience")
+        .startsWith("required");
+    rejects(
+            "auth: {oauth: {issuer: x, jwks-uri: 'https://x.example/k', audience: []}}",
+            "auth.oauth.audience")
+        .isEqualTo("must hold at least one audience");
+    rejects(
+            "auth: {oauth: {issuer: x, jwks-uri: 'https://x.example/k', audience: [a, b, a]}}",
+            "auth.oauth.audience[2]")
+        .isEqualTo("'a' is already listed as auth.oauth.audience[0]");
+    rejects(
+            "auth: {oauth: {issuer: x, jwks-uri: 'https://x.example/k', audience: {a: b}}}",
+            "auth.oauth.audience")
+        .isEqualTo("expected an audience string or a list of them, was a mapping");
+  }
+
+  @Test
+  void badJwksUri() {
+    String yaml = "auth: {oauth: {issuer: x, jwks-uri: '%s', audience: a}}";
+    rejects(yaml.formatted("https://idp example/k"), "auth.oauth.jwks-uri")
+        .startsWith("'https://idp example/k' is not a valid URI: ");
+    rejects(yaml.formatted("/jwks.json"), "auth.oauth.jwks-uri")
+        .startsWith("expected an absolute URL");
+    rejects(yaml.formatted("http://idp.example.com/jwks.json"), "auth.oauth.jwks-uri")
+        .startsWith("must be an https URL")
+        .endsWith("was 'http://idp.example.com/jwks.json'");
+    rejects(yaml.formatted("ftp://idp.example.com/jwks.json"), "auth.oauth.jwks-uri")
+        .startsWith("must be an https URL");
+  }
+
+  @Test
+  void unknownAuthKey() {
+    rejects("auth: {cram_md5: true}", "auth.cram_md5").contains("did you mean cram-md5?");
+    rejects("auth: {oauth: {issuer: x, audiences: [a]}}", "auth.oauth.audiences")
+        .contains("did you mean audience?");
+  }
 }

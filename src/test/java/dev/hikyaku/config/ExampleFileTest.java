@@ -28,6 +28,7 @@ class ExampleFileTest {
     assertThat(example.listeners()).isEqualTo(defaults.listeners());
     assertThat(example.tls()).isEqualTo(defaults.tls());
     assertThat(example.limits()).isEqualTo(defaults.limits());
+    assertThat(example.auth()).isEqualTo(defaults.auth());
   }
 
   @Test

@@ -42,7 +42,8 @@ public final class TestServers {
         listeners,
         new TlsConfig(Optional.empty(), Optional.empty(), Duration.ZERO),
         defaults.limits(),
-        List.of(HOSTED_DOMAIN, "localhost"));
+        List.of(HOSTED_DOMAIN, "localhost"),
+        defaults.auth());
   }
 
   public static Server start(Path dataDirectory) throws Exception {
