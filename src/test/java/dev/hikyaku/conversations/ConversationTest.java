@@ -190,15 +190,20 @@ class ConversationTest {
     Enrolment enrolment =
         new Enrolment(new PasswordHasher(Argon2Parameters.owaspMinimum()), 4096, true, new SecureRandom());
     for (String line : spec.split("\n")) {
-      String[] parts = line.strip().split(" +");
-      String address = parts[0];
+      // "address password words... [add-sender]": the password may contain spaces.
+      String address = line.strip().substring(0, line.strip().indexOf(' '));
+      String password = line.strip().substring(address.length() + 1);
+      boolean isAddSender = password.endsWith(" add-sender");
+      if (isAddSender) {
+        password = password.substring(0, password.length() - " add-sender".length());
+      }
       String domain = address.substring(address.indexOf('@') + 1);
       if (!accounts.domains().contains(domain)) {
         accounts.addDomain(domain);
       }
       if (accounts.find(address).isEmpty()) {
-        FromHeaderPolicy policy = parts.length > 2 && parts[2].equals("add-sender") ? FromHeaderPolicy.ADD_SENDER : FromHeaderPolicy.REJECT;
-        accounts.create(address, enrolment.credentials(parts[1].toCharArray()), policy);
+        FromHeaderPolicy policy = isAddSender ? FromHeaderPolicy.ADD_SENDER : FromHeaderPolicy.REJECT;
+        accounts.create(address, enrolment.credentials(password.toCharArray()), policy);
       }
     }
   }

@@ -32,6 +32,8 @@ final class InteropServer implements AutoCloseable {
 
   static final String PRINCIPAL = "alice@hikyaku.test";
   static final String HOSTNAME = TestServers.HOSTNAME;
+  /** The password of {@link #PRINCIPAL}'s account, for the AUTH interop tests. */
+  static final String PASSWORD = "a pass phrase long enough for any policy 7";
 
   // RFC 5322 §2.2.3: unfold first (CRLF followed by WSP), then read the clause.
   private static final Pattern FOLD = Pattern.compile("\r\n[ \t]");
@@ -56,6 +58,8 @@ final class InteropServer implements AutoCloseable {
             TestServers.config(directory.resolve("data")),
             s -> s.role() == ListenerRole.RELAY ? s : s.withAssumedPrincipal(new Principal(PRINCIPAL)),
             List.of(events::add));
+    // The assumed principal owns its address only if its account exists (RFC 6409 §4.2 check).
+    TestServers.createAccount(server, PRINCIPAL, PASSWORD);
     Path certificateFile = directory.resolve("server-cert.pem");
     String pem =
         "-----BEGIN CERTIFICATE-----\n"

@@ -55,6 +55,25 @@ public final class TestServers {
     return Server.start(config, settings, sinks);
   }
 
+  /**
+   * Creates an account (and its domain if needed) in a running server's store, with every credential
+   * form including CRAM-MD5, as the admin CLI would with CRAM-MD5 enabled.
+   */
+  public static void createAccount(Server server, String address, String password) throws Exception {
+    var accounts = server.store().accounts();
+    String domain = address.substring(address.indexOf('@') + 1);
+    if (!accounts.domains().contains(domain)) {
+      accounts.addDomain(domain);
+    }
+    var enrolment =
+        new dev.hikyaku.auth.Enrolment(
+            new dev.hikyaku.auth.PasswordHasher(dev.hikyaku.auth.Argon2Parameters.owaspMinimum()),
+            4096,
+            true,
+            new java.security.SecureRandom());
+    accounts.create(address, enrolment.credentials(password.toCharArray()), dev.hikyaku.store.FromHeaderPolicy.REJECT);
+  }
+
   /** A client TLS context that trusts exactly the server's current certificate. */
   public static SSLContext clientTrusting(X509Certificate certificate) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
