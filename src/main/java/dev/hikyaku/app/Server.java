@@ -61,15 +61,22 @@ public final class Server implements AutoCloseable {
   private final Store store;
   private final Sessions sessions;
   private final List<Listener> listeners;
+  private final Authenticator authenticator;
   private boolean isClosed;
 
   private Server(
-      HikyakuConfig config, TlsContexts tls, Store store, Sessions sessions, List<Listener> listeners) {
+      HikyakuConfig config,
+      TlsContexts tls,
+      Store store,
+      Sessions sessions,
+      List<Listener> listeners,
+      Authenticator authenticator) {
     this.config = config;
     this.tls = tls;
     this.store = store;
     this.sessions = sessions;
     this.listeners = listeners;
+    this.authenticator = authenticator;
   }
 
   /** Starts a server on the config. */
@@ -140,6 +147,7 @@ public final class Server implements AutoCloseable {
       }
     } catch (Listener.BindFailure e) {
       listeners.forEach(Listener::close);
+      authenticator.close();
       store.close();
       tls.close();
       throw new StartupException(e.getMessage(), e);
@@ -153,7 +161,7 @@ public final class Server implements AutoCloseable {
           listener.name(),
           listener.role().configName());
     }
-    return new Server(config, tls, store, sessions, listeners);
+    return new Server(config, tls, store, sessions, listeners, authenticator);
   }
 
   private static void serve(
@@ -286,6 +294,7 @@ public final class Server implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    authenticator.close();
     store.close();
     tls.close();
     log.info("stopped");

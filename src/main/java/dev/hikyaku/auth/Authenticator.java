@@ -20,7 +20,7 @@ import java.util.random.RandomGenerator;
  * Argon2id, whose successful results are cached briefly so a client that opens a connection per
  * message is not throttled by hashing. Failures are never cached.
  */
-public final class Authenticator {
+public final class Authenticator implements AutoCloseable {
 
   /** Settings of the authenticator, from the {@code auth} section of the config. */
   public record Settings(int scramIterations, boolean isCramMd5Enabled, String hostname) {}
@@ -242,6 +242,12 @@ public final class Authenticator {
     return mechanism == Mechanism.XOAUTH2
         ? OAuthMessages.xoauth2Error(Optional.empty())
         : OAuthMessages.oauthbearerError(status, Optional.empty(), Optional.empty());
+  }
+
+  /** Stops the token issuer's key refresh, if there is one. */
+  @Override
+  public void close() {
+    bearerValidator.ifPresent(BearerTokenValidator::close);
   }
 
   // ---- Shared ----------------------------------------------------------------------------------

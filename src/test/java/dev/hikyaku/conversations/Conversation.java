@@ -27,6 +27,7 @@ import java.util.Map;
  * &#64;closed                   expect the server to close the connection
  * &#64;shutdown                 begin a graceful server shutdown now
  * &#64;queued 1                 expect this many messages in the queue at the end
+ * &#64;stored-line Sender: x    every queued message holds this header line
  * </pre>
  *
  * Escapes in C: and R: lines: {@code \r \n \t \\ \xHH} and {@code %{N*text}} (text repeated N times).

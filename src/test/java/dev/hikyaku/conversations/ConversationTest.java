@@ -147,6 +147,14 @@ class ConversationTest {
       if (queued != null) {
         assertThat(peer.queuedMessages()).as("messages found in the store").hasSize(Integer.parseInt(queued));
       }
+      String stored = conversation.directives().get("stored-line");
+      if (stored != null) {
+        for (String id : peer.queuedMessages()) {
+          assertThat(new String(peer.content(id), java.nio.charset.StandardCharsets.UTF_8))
+              .as("stored message %s", id)
+              .contains("\r\n" + stored + "\r\n");
+        }
+      }
     }
   }
 
@@ -310,6 +318,11 @@ class ConversationTest {
     }
 
     @Override
+    public byte[] content(String queueId) throws Exception {
+      return store.queue().find(QueueId.parse(queueId).orElseThrow()).orElseThrow().content();
+    }
+
+    @Override
     public void close() throws Exception {
       transport.toServer.close();
       server.join(REPLY_WAIT);
@@ -388,6 +401,11 @@ class ConversationTest {
         assertThat(server.store().queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
       }
       return accepted.ids;
+    }
+
+    @Override
+    public byte[] content(String queueId) throws Exception {
+      return server.store().queue().find(QueueId.parse(queueId).orElseThrow()).orElseThrow().content();
     }
 
     @Override

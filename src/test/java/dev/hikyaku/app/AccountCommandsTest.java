@@ -1,0 +1,147 @@
+package dev.hikyaku.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.store.Account;
+import dev.hikyaku.store.Store;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin CLI for domains, users and app passwords, run in process against a real store. */
+class AccountCommandsTest {
+
+  private static final String GOOD = "a pass phrase long enough for any policy 7";
+
+  @TempDir Path data;
+  private Path config;
+
+  /** What one run printed and returned. */
+  record Result(int exitCode, String out, String err) {}
+
+  @BeforeEach
+  void writeConfig() throws Exception {
+    config = data.resolve("hikyaku.yaml");
+    Files.writeString(config, "hostname: mx.hikyaku.test\ndata-directory: " + data + "\n");
+  }
+
+  private Result run(String stdin, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cli = Main.commandLine(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    String[] withConfig = new String[args.length + 2];
+    System.arraycopy(args, 0, withConfig, 0, args.length);
+    withConfig[args.length] = "--config";
+    withConfig[args.length + 1] = config.toString();
+    int code = cli.execute(withConfig);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private Account account(String address) throws Exception {
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      return store.accounts().find(address).orElseThrow();
+    }
+  }
+
+  @Test
+  void domainsAndUsersLifecycle() throws Exception {
+    assertThat(run("", "domain", "add", "Example.COM").out()).contains("domain example.com added");
+    assertThat(run("", "domain", "add", "example.com").err()).contains("example.com");
+    assertThat(run("", "domain", "add", "not a domain").err()).contains("not a domain name: 'not a domain'");
+    assertThat(run("", "domain", "list").out()).isEqualTo("example.com\n");
+
+    Result added = run(GOOD + "\n", "user", "add", "Alice@Example.com", "--password-stdin");
+    assertThat(added.exitCode()).as(added.err()).isZero();
+    assertThat(added.out()).contains("account alice@example.com created");
+    Account alice = account("alice@example.com");
+    assertThat(alice.credentials().argon2id()).get().asString().startsWith("$argon2id$");
+    assertThat(alice.credentials().scramSha256()).isPresent();
+    assertThat(alice.credentials().cramMd5()).as("CRAM-MD5 is off by default").isEmpty();
+
+    assertThat(run(GOOD + "\n", "user", "add", "bob@elsewhere.test", "--password-stdin").err())
+        .contains("elsewhere.test");
+    assertThat(run("", "user", "list").out()).contains("alice@example.com").contains("active").contains("never");
+
+    long generation = account("alice@example.com").credentialGeneration();
+    assertThat(run("another pass phrase that is long enough\n", "user", "passwd", "alice@example.com", "--password-stdin").out())
+        .contains("password of alice@example.com changed");
+    assertThat(account("alice@example.com").credentialGeneration()).isGreaterThan(generation);
+
+    assertThat(run("", "user", "disable", "alice@example.com").out()).contains("disabled");
+    assertThat(account("alice@example.com").isDisabled()).isTrue();
+    assertThat(run("", "user", "enable", "alice@example.com").out()).contains("enabled");
+    assertThat(account("alice@example.com").isDisabled()).isFalse();
+
+    assertThat(run("", "user", "senders", "alice@example.com", "--add", "Info@Example.com", "--add", "@example.org").out())
+        .contains("added info@example.com").contains("added @example.org");
+    assertThat(run("", "user", "senders", "alice@example.com").out())
+        .contains("alice@example.com").contains("info@example.com").contains("@example.org");
+    assertThat(run("", "user", "senders", "alice@example.com", "--remove", "info@example.com").out()).contains("removed");
+    assertThat(run("", "user", "senders", "alice@example.com", "--add", "nonsense").err()).contains("not a sender: 'nonsense'");
+
+    assertThat(run("", "domain", "remove", "example.com").err()).contains("example.com");
+    assertThat(run("", "user", "delete", "alice@example.com").out()).contains("deleted");
+    assertThat(run("", "domain", "remove", "example.com").out()).contains("domain example.com removed");
+  }
+
+  @Test
+  void weakPasswordsAreRefusedWithTheReason() {
+    run("", "domain", "add", "example.com");
+    Result shortOne = run("short\n", "user", "add", "alice@example.com", "--password-stdin");
+    assertThat(shortOne.exitCode()).isEqualTo(2);
+    assertThat(shortOne.err()).contains("password refused (nist policy)").contains("15").doesNotContain("short\n");
+    Result common = run("password123456789\n", "user", "add", "alice@example.com", "--password-stdin");
+    assertThat(common.exitCode()).isEqualTo(2);
+    assertThat(common.err()).contains("password refused").doesNotContain("password123456789");
+    Result nameInIt = run("alice@example.com is my password\n", "user", "add", "alice@example.com", "--password-stdin");
+    assertThat(nameInIt.exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void noPasswordOnTheCommandLineAndNoTerminalMeansAClearError() {
+    run("", "domain", "add", "example.com");
+    Result noTerminal = run("", "user", "add", "alice@example.com");
+    assertThat(noTerminal.exitCode()).isEqualTo(2);
+    assertThat(noTerminal.err()).contains("no terminal to prompt on; pipe the password in with --password-stdin");
+    Result argv = run("", "user", "add", "alice@example.com", "--password", "secret");
+    assertThat(argv.exitCode()).isNotZero();
+    assertThat(argv.err()).contains("Unknown options: '--password'").contains("--password-stdin");
+  }
+
+  @Test
+  void appPasswordsAreShownOnceAndRevocable() throws Exception {
+    run("", "domain", "add", "example.com");
+    run(GOOD + "\n", "user", "add", "alice@example.com", "--password-stdin");
+    Result added = run("", "app-password", "add", "alice@example.com", "laptop");
+    assertThat(added.exitCode()).as(added.err()).isZero();
+    Matcher secret = Pattern.compile("(?m)^([0-9a-z]{4}(-[0-9a-z]{4}){6})$").matcher(added.out());
+    assertThat(secret.find()).as(added.out()).isTrue();
+    Result listed = run("", "app-password", "list", "alice@example.com");
+    assertThat(listed.out()).contains("laptop").contains("active").doesNotContain(secret.group(1));
+    assertThat(run("", "app-password", "add", "alice@example.com", "bad name!").err()).contains("app password names are");
+    assertThat(run("", "app-password", "add", "nobody@example.com", "laptop").err()).contains("account nobody@example.com not found");
+    assertThat(run("", "app-password", "revoke", "alice@example.com", "laptop").out()).contains("revoked");
+    assertThat(run("", "app-password", "list", "alice@example.com").out()).contains("revoked");
+    assertThat(run("", "app-password", "revoke", "alice@example.com", "laptop").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void fromHeaderPolicyIsChosenAtCreation() throws Exception {
+    run("", "domain", "add", "example.com");
+    run(GOOD + "\n", "user", "add", "alice@example.com", "--password-stdin", "--from-header", "add-sender");
+    assertThat(account("alice@example.com").fromHeader().configName()).isEqualTo("add-sender");
+    assertThat(run(GOOD + "\n", "user", "add", "bob@example.com", "--password-stdin", "--from-header", "maybe").err())
+        .contains("--from-header must be reject or add-sender, was 'maybe'");
+  }
+}
