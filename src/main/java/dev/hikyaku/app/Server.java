@@ -1,6 +1,7 @@
 package dev.hikyaku.app;
 
 import dev.hikyaku.auth.Argon2Parameters;
+import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.BearerTokenValidator;
 import dev.hikyaku.auth.Mechanism;
@@ -25,6 +26,7 @@ import dev.hikyaku.policy.RelayRule;
 import dev.hikyaku.policy.SenderOwnershipRule;
 import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
+import dev.hikyaku.session.SessionServices;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
@@ -62,6 +64,7 @@ public final class Server implements AutoCloseable {
   private final Sessions sessions;
   private final List<Listener> listeners;
   private final Authenticator authenticator;
+  private final AuthThrottle throttle;
   private boolean isClosed;
 
   private Server(
@@ -70,13 +73,15 @@ public final class Server implements AutoCloseable {
       Store store,
       Sessions sessions,
       List<Listener> listeners,
-      Authenticator authenticator) {
+      Authenticator authenticator,
+      AuthThrottle throttle) {
     this.config = config;
     this.tls = tls;
     this.store = store;
     this.sessions = sessions;
     this.listeners = listeners;
     this.authenticator = authenticator;
+    this.throttle = throttle;
   }
 
   /** Starts a server on the config. */
@@ -118,10 +123,12 @@ public final class Server implements AutoCloseable {
             List.of(
                 new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
                 new RelayRule(new HashSet<>(config.hostedDomains()))));
-    Authenticator authenticator = authenticator(config, store, clock, random);
+    AuthThrottle throttle = throttle(config, store, events, clock);
+    Authenticator authenticator = authenticator(config, store, Optional.of(throttle), clock, random);
+    SessionServices services =
+        new SessionServices(policy, intake, authenticator, throttle, events, clock, new Sessions());
     ConnectionPermits permits =
         new ConnectionPermits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient());
-    Sessions sessions = new Sessions();
     AtomicLong sessionCounter = new AtomicLong();
     String bootId = Long.toString(clock.millis(), 36);
     List<Listener> listeners = new ArrayList<>();
@@ -132,7 +139,7 @@ public final class Server implements AutoCloseable {
             (socket, permit) -> {
               try (permit) {
                 String sessionId = bootId + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
-                serve(socket, tls, settings, policy, intake, authenticator, events, clock, sessions, sessionId);
+                serve(socket, tls, settings, services, sessionId);
               }
             };
         listeners.add(
@@ -148,6 +155,7 @@ public final class Server implements AutoCloseable {
     } catch (Listener.BindFailure e) {
       listeners.forEach(Listener::close);
       authenticator.close();
+      throttle.close();
       store.close();
       tls.close();
       throw new StartupException(e.getMessage(), e);
@@ -161,20 +169,11 @@ public final class Server implements AutoCloseable {
           listener.name(),
           listener.role().configName());
     }
-    return new Server(config, tls, store, sessions, listeners, authenticator);
+    return new Server(config, tls, store, services.sessions(), listeners, authenticator, throttle);
   }
 
   private static void serve(
-      Socket socket,
-      TlsContexts tls,
-      SessionSettings settings,
-      PolicyChain policy,
-      MessageIntake intake,
-      Authenticator authenticator,
-      Events events,
-      Clock clock,
-      Sessions sessions,
-      String sessionId) {
+      Socket socket, TlsContexts tls, SessionSettings settings, SessionServices services, String sessionId) {
     SocketTransport transport;
     try {
       transport = new SocketTransport(socket, tls);
@@ -182,7 +181,7 @@ public final class Server implements AutoCloseable {
       closeQuietly(socket);
       return;
     }
-    new SmtpSession(sessionId, transport, settings, policy, intake, authenticator, events, clock, sessions).run();
+    new SmtpSession(sessionId, transport, settings, services).run();
   }
 
   private static byte[] refusalLine(String hostname, ConnectionPermits.Refusal refusal) {
@@ -218,8 +217,31 @@ public final class Server implements AutoCloseable {
         .toList();
   }
 
+  /** The AUTH throttle over the store's defence tables, with the config's thresholds; started. */
+  public static AuthThrottle throttle(HikyakuConfig config, Store store, Events events, Clock clock) {
+    var a = config.abuse();
+    return new AuthThrottle(
+            new AuthThrottle.Settings(
+                a.tarpit(),
+                a.tarpitMax(),
+                a.accountSourceFailures(),
+                a.accountFailuresPerHour(),
+                a.sourceAccounts(),
+                a.sourceFailuresPerHour(),
+                a.blockDuration(),
+                a.authPerMinute(),
+                a.stuffingFactor(),
+                a.stuffingMinimum(),
+                a.stuffingDelay()),
+            store.defences(),
+            events,
+            clock)
+        .start();
+  }
+
   /** The authenticator over the store's accounts, with the config's hashing and token settings. */
-  public static Authenticator authenticator(HikyakuConfig config, Store store, Clock clock, SecureRandom random) {
+  public static Authenticator authenticator(
+      HikyakuConfig config, Store store, Optional<AuthThrottle> throttle, Clock clock, SecureRandom random) {
     AuthConfig auth = config.auth();
     var argon2 = auth.argon2();
     Optional<BearerTokenValidator> bearer =
@@ -231,6 +253,7 @@ public final class Server implements AutoCloseable {
         new PasswordHasher(new Argon2Parameters(argon2.memoryKiB(), argon2.iterations(), argon2.parallelism())),
         new VerificationCache(auth.cacheTtl(), 10_000, clock),
         bearer,
+        throttle,
         new Authenticator.Settings(auth.scramIterations(), auth.isCramMd5Enabled(), config.hostname()),
         clock,
         random);
@@ -295,6 +318,7 @@ public final class Server implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     authenticator.close();
+    throttle.close(); // saves its counters while the store is still open
     store.close();
     tls.close();
     log.info("stopped");

@@ -4,6 +4,7 @@ import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.AppPassword;
 import dev.hikyaku.store.StoreException;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +30,7 @@ public final class Authenticator implements AutoCloseable {
   private final PasswordHasher hasher;
   private final VerificationCache cache;
   private final Optional<BearerTokenValidator> bearerValidator;
+  private final Optional<AuthThrottle> throttle;
   private final Settings settings;
   private final Clock clock;
   private final RandomGenerator random;
@@ -39,6 +41,7 @@ public final class Authenticator implements AutoCloseable {
       PasswordHasher hasher,
       VerificationCache cache,
       Optional<BearerTokenValidator> bearerValidator,
+      Optional<AuthThrottle> throttle,
       Settings settings,
       Clock clock,
       RandomGenerator random) {
@@ -46,6 +49,7 @@ public final class Authenticator implements AutoCloseable {
     this.hasher = hasher;
     this.cache = cache;
     this.bearerValidator = bearerValidator;
+    this.throttle = throttle;
     this.settings = settings;
     this.clock = clock;
     this.random = random;
@@ -67,16 +71,67 @@ public final class Authenticator implements AutoCloseable {
         .toList();
   }
 
-  /** Starts an exchange. {@code channelBinding} is the RFC 9266 tls-exporter value, if any. */
-  public SaslMechanism begin(Mechanism mechanism, Optional<byte[]> channelBinding) {
+  /**
+   * Starts an exchange for a client. {@code channelBinding} is the RFC 9266 tls-exporter value, if
+   * any; {@code client} decides whether the account tried is blocked from there.
+   */
+  public SaslMechanism begin(Mechanism mechanism, Optional<byte[]> channelBinding, InetAddress client) {
+    Attempt attempt = new Attempt(this, client);
     return switch (mechanism) {
-      case PLAIN -> new Plain(this);
-      case LOGIN -> new Login(this);
-      case CRAM_MD5 -> new CramMd5(this, cramChallenge());
-      case SCRAM_SHA_256 -> new Scram(this, mechanism, new ScramServer(false, channelBinding, random));
-      case SCRAM_SHA_256_PLUS -> new Scram(this, mechanism, new ScramServer(true, channelBinding, random));
-      case XOAUTH2, OAUTHBEARER -> new Bearer(this, mechanism);
+      case PLAIN -> new Plain(attempt);
+      case LOGIN -> new Login(attempt);
+      case CRAM_MD5 -> new CramMd5(attempt, cramChallenge());
+      case SCRAM_SHA_256 -> new Scram(attempt, mechanism, new ScramServer(false, channelBinding, random));
+      case SCRAM_SHA_256_PLUS -> new Scram(attempt, mechanism, new ScramServer(true, channelBinding, random));
+      case XOAUTH2, OAUTHBEARER -> new Bearer(attempt, mechanism);
     };
+  }
+
+  /**
+   * One client's exchange as the mechanisms see the authenticator: every check first asks whether
+   * the account is blocked from the client's network, and answers such attempts without looking at
+   * the secret at all.
+   */
+  record Attempt(Authenticator authenticator, InetAddress client) {
+
+    AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism) {
+      return isBlocked(authcid) ? blocked(authcid) : authenticator.verifyPassword(authcid, password, mechanism);
+    }
+
+    AuthOutcome verifyCramMd5(String user, String challenge, String digest) {
+      return isBlocked(user) ? blocked(user) : authenticator.verifyCramMd5(user, challenge, digest);
+    }
+
+    Optional<ScramAccount> scramAccount(String authcid) {
+      Optional<ScramAccount> account = authenticator.scramAccount(authcid);
+      // A blocked account runs SCRAM against a dummy credential, so the exchange looks the same.
+      return isBlocked(authcid)
+          ? account.map(a -> new ScramAccount(a.name(), a.credential(), Optional.of((AuthOutcome.Refused) blocked(authcid))))
+          : account;
+    }
+
+    AuthOutcome scramSucceeded(String name, Mechanism mechanism) {
+      return authenticator.scramSucceeded(name, mechanism);
+    }
+
+    BearerResult verifyBearer(OAuthMessages.BearerRequest request, Mechanism mechanism) {
+      String claimed = request.user().orElse("");
+      return !claimed.isEmpty() && isBlocked(claimed)
+          ? new BearerResult(blocked(claimed), Optional.empty())
+          : authenticator.verifyBearer(request, mechanism);
+    }
+
+    void burnPasswordTime(char[] password) {
+      authenticator.burnPasswordTime(password);
+    }
+
+    private boolean isBlocked(String account) {
+      return authenticator.throttle.map(t -> t.isAccountBlockedFrom(account, client)).orElse(false);
+    }
+
+    private static AuthOutcome blocked(String account) {
+      return refused(account.toLowerCase(Locale.ROOT), "account blocked from this network after repeated failures");
+    }
   }
 
   // ---- Passwords (PLAIN, LOGIN) ----------------------------------------------------------------

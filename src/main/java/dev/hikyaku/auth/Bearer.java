@@ -10,11 +10,11 @@ import java.util.Optional;
  */
 final class Bearer implements SaslMechanism {
 
-  private final Authenticator authenticator;
+  private final Authenticator.Attempt authenticator;
   private final Mechanism mechanism;
   private AuthOutcome pending;
 
-  Bearer(Authenticator authenticator, Mechanism mechanism) {
+  Bearer(Authenticator.Attempt authenticator, Mechanism mechanism) {
     this.authenticator = authenticator;
     this.mechanism = mechanism;
   }

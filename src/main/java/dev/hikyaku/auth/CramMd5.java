@@ -6,10 +6,10 @@ import java.util.Optional;
 /** RFC 2195: the server sends a unique challenge; the client answers {@code user SP hex(HMAC-MD5)}. */
 final class CramMd5 implements SaslMechanism {
 
-  private final Authenticator authenticator;
+  private final Authenticator.Attempt authenticator;
   private final String challenge;
 
-  CramMd5(Authenticator authenticator, String challenge) {
+  CramMd5(Authenticator.Attempt authenticator, String challenge) {
     this.authenticator = authenticator;
     this.challenge = challenge;
   }

@@ -13,10 +13,10 @@ final class Login implements SaslMechanism {
   private static final byte[] USERNAME = "Username:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] PASSWORD = "Password:".getBytes(StandardCharsets.US_ASCII);
 
-  private final Authenticator authenticator;
+  private final Authenticator.Attempt authenticator;
   private String username;
 
-  Login(Authenticator authenticator) {
+  Login(Authenticator.Attempt authenticator) {
     this.authenticator = authenticator;
   }
 

@@ -11,9 +11,9 @@ import java.util.Optional;
 /** RFC 4616: {@code [authzid] NUL authcid NUL passwd}, UTF-8. */
 final class Plain implements SaslMechanism {
 
-  private final Authenticator authenticator;
+  private final Authenticator.Attempt authenticator;
 
-  Plain(Authenticator authenticator) {
+  Plain(Authenticator.Attempt authenticator) {
     this.authenticator = authenticator;
   }
 

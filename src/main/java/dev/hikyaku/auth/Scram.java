@@ -16,13 +16,13 @@ final class Scram implements SaslMechanism {
     DONE
   }
 
-  private final Authenticator authenticator;
+  private final Authenticator.Attempt authenticator;
   private final Mechanism mechanism;
   private final ScramServer server;
   private Phase phase = Phase.CLIENT_FIRST;
   private Authenticator.ScramAccount account;
 
-  Scram(Authenticator authenticator, Mechanism mechanism, ScramServer server) {
+  Scram(Authenticator.Attempt authenticator, Mechanism mechanism, ScramServer server) {
     this.authenticator = authenticator;
     this.mechanism = mechanism;
     this.server = server;

@@ -96,7 +96,44 @@ final class ConfigReader {
         limits(Section.open(node(top, Keys.LIMITS), Keys.LIMITS, Keys.LIMITS_SECTION, sourceName));
     AuthConfig auth =
         auth(Section.open(node(top, Keys.AUTH), Keys.AUTH, Keys.AUTH_SECTION, sourceName));
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth);
+    AbuseConfig abuse =
+        abuse(Section.open(node(top, Keys.ABUSE), Keys.ABUSE, Keys.ABUSE_SECTION, sourceName));
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse);
+  }
+
+  // ---- abuse ----
+
+  private AbuseConfig abuse(Section abuse) throws ConfigException {
+    AbuseConfig d = Defaults.ABUSE;
+    Duration tarpit = timeout(abuse, Keys.TARPIT, d.tarpit(), Duration.ZERO);
+    Duration tarpitMax = timeout(abuse, Keys.TARPIT_MAX, d.tarpitMax(), Duration.ZERO);
+    if (tarpitMax.compareTo(tarpit) < 0) {
+      throw error(
+          abuse.path(Keys.TARPIT_MAX),
+          abuse.get(Keys.TARPIT_MAX).orElse(null),
+          "must be at least tarpit (" + DurationSyntax.format(tarpit) + "), was " + DurationSyntax.format(tarpitMax));
+    }
+    int accountFailuresPerHour =
+        abuse.get(Keys.ACCOUNT_FAILURES_PER_HOUR).isPresent()
+            ? integer(
+                abuse.get(Keys.ACCOUNT_FAILURES_PER_HOUR).get(),
+                abuse.path(Keys.ACCOUNT_FAILURES_PER_HOUR),
+                1,
+                100,
+                " (NIST SP 800-63B rev. 4 §3.2.2: at most 100 consecutive failures)")
+            : d.accountFailuresPerHour();
+    return new AbuseConfig(
+        tarpit,
+        tarpitMax,
+        positive(abuse, Keys.ACCOUNT_SOURCE_FAILURES, d.accountSourceFailures()),
+        accountFailuresPerHour,
+        positive(abuse, Keys.SOURCE_ACCOUNTS, d.sourceAccounts()),
+        positive(abuse, Keys.SOURCE_FAILURES_PER_HOUR, d.sourceFailuresPerHour()),
+        timeout(abuse, Keys.BLOCK_DURATION, d.blockDuration(), Duration.ofMinutes(1)),
+        positive(abuse, Keys.AUTH_PER_MINUTE, d.authPerMinute()),
+        positive(abuse, Keys.STUFFING_FACTOR, d.stuffingFactor()),
+        positive(abuse, Keys.STUFFING_MINIMUM, d.stuffingMinimum()),
+        timeout(abuse, Keys.STUFFING_DELAY, d.stuffingDelay(), Duration.ZERO));
   }
 
   private static YamlNode node(Section section, String key) {

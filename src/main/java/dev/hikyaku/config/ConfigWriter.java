@@ -54,6 +54,20 @@ final class ConfigWriter {
     limits.put(Keys.TLS_HANDSHAKE_TIMEOUT, DurationSyntax.format(l.tlsHandshakeTimeout()));
     limits.put(Keys.SHUTDOWN_GRACE, DurationSyntax.format(l.shutdownGrace()));
 
+    AbuseConfig b = config.abuse();
+    ObjectNode abuse = root.putObject(Keys.ABUSE);
+    abuse.put(Keys.TARPIT, DurationSyntax.format(b.tarpit()));
+    abuse.put(Keys.TARPIT_MAX, DurationSyntax.format(b.tarpitMax()));
+    abuse.put(Keys.ACCOUNT_SOURCE_FAILURES, b.accountSourceFailures());
+    abuse.put(Keys.ACCOUNT_FAILURES_PER_HOUR, b.accountFailuresPerHour());
+    abuse.put(Keys.SOURCE_ACCOUNTS, b.sourceAccounts());
+    abuse.put(Keys.SOURCE_FAILURES_PER_HOUR, b.sourceFailuresPerHour());
+    abuse.put(Keys.BLOCK_DURATION, DurationSyntax.format(b.blockDuration()));
+    abuse.put(Keys.AUTH_PER_MINUTE, b.authPerMinute());
+    abuse.put(Keys.STUFFING_FACTOR, b.stuffingFactor());
+    abuse.put(Keys.STUFFING_MINIMUM, b.stuffingMinimum());
+    abuse.put(Keys.STUFFING_DELAY, DurationSyntax.format(b.stuffingDelay()));
+
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
     ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);

@@ -69,6 +69,25 @@ final class Defaults {
     return role.configName();
   }
 
+  /**
+   * Defaults of the abuse defences. A human gets 10 tries per network per block window with a
+   * doubling wait (1+2+4+8+16+20+20+20+20 s); an attacker gets no more than the NIST cap of 100
+   * failures per account per hour across every network the owner never used.
+   */
+  static final AbuseConfig ABUSE =
+      new AbuseConfig(
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(20),
+          10,
+          100, // NIST SP 800-63B rev. 4 §3.2.2: no more than 100 consecutive failures
+          10,
+          30,
+          Duration.ofHours(1),
+          20,
+          10,
+          60,
+          Duration.ofSeconds(5));
+
   static final Duration TLS_RELOAD_CHECK_INTERVAL = Duration.ofSeconds(30);
 
   static final Limits LIMITS =
@@ -194,7 +213,7 @@ final class Defaults {
   static HikyakuConfig config() {
     String hostname = hostname();
     return new HikyakuConfig(
-        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth());
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE);
   }
 
   /**

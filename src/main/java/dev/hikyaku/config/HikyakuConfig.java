@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param hostedDomains domains whose mail this server accepts on the relay port; lower-case, unique
  * @param auth SMTP AUTH (RFC 4954): mechanisms per listener role, password hashing and policy,
  *     OAuth token checks
+ * @param abuse the defences of AUTH against guessing: tarpit, blocks, spraying and stuffing detection
  */
 public record HikyakuConfig(
     String hostname,
@@ -27,7 +28,8 @@ public record HikyakuConfig(
     TlsConfig tls,
     Limits limits,
     List<String> hostedDomains,
-    AuthConfig auth) {
+    AuthConfig auth,
+    AbuseConfig abuse) {
 
   public HikyakuConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -35,6 +37,7 @@ public record HikyakuConfig(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(abuse, "abuse");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
   }
@@ -65,7 +68,7 @@ public record HikyakuConfig(
             clash -> {
               throw new IllegalArgumentException(clash.keyPath() + ": " + clash.problem());
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse);
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

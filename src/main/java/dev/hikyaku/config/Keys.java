@@ -19,8 +19,34 @@ final class Keys {
   static final String TLS = "tls";
   static final String LIMITS = "limits";
   static final String AUTH = "auth";
+  static final String ABUSE = "abuse";
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE);
+
+  static final String TARPIT = "tarpit";
+  static final String TARPIT_MAX = "tarpit-max";
+  static final String ACCOUNT_SOURCE_FAILURES = "account-source-failures";
+  static final String ACCOUNT_FAILURES_PER_HOUR = "account-failures-per-hour";
+  static final String SOURCE_ACCOUNTS = "source-accounts";
+  static final String SOURCE_FAILURES_PER_HOUR = "source-failures-per-hour";
+  static final String BLOCK_DURATION = "block-duration";
+  static final String AUTH_PER_MINUTE = "auth-per-minute";
+  static final String STUFFING_FACTOR = "stuffing-factor";
+  static final String STUFFING_MINIMUM = "stuffing-minimum";
+  static final String STUFFING_DELAY = "stuffing-delay";
+  static final List<String> ABUSE_SECTION =
+      List.of(
+          TARPIT,
+          TARPIT_MAX,
+          ACCOUNT_SOURCE_FAILURES,
+          ACCOUNT_FAILURES_PER_HOUR,
+          SOURCE_ACCOUNTS,
+          SOURCE_FAILURES_PER_HOUR,
+          BLOCK_DURATION,
+          AUTH_PER_MINUTE,
+          STUFFING_FACTOR,
+          STUFFING_MINIMUM,
+          STUFFING_DELAY);
 
   static final String NAME = "name";
   static final String ROLE = "role";
@@ -102,6 +128,7 @@ final class Keys {
     MECHANISMS_SECTION.forEach(k -> paths.add(AUTH + "." + MECHANISMS + "." + k));
     ARGON2_SECTION.forEach(k -> paths.add(AUTH + "." + ARGON2 + "." + k));
     OAUTH_SECTION.forEach(k -> paths.add(AUTH + "." + OAUTH + "." + k));
+    ABUSE_SECTION.forEach(k -> paths.add(ABUSE + "." + k));
     return List.copyOf(paths);
   }
 }

@@ -39,6 +39,23 @@ public sealed interface Event {
       String reason)
       implements Event {}
 
+  /** A client address, network, or account-from-network is refused until {@code until}. */
+  record ClientBlocked(Instant at, String scope, String subject, Instant until, String reason) implements Event {}
+
+  /** A block ended: {@code by} is "expiry" or "admin". */
+  record ClientUnblocked(Instant at, String scope, String subject, String by) implements Event {}
+
+  /** An account may no longer send (AUTH still works) until an admin lifts it. */
+  record AccountSuspended(Instant at, String account, String reason) implements Event {}
+
+  record AccountUnsuspended(Instant at, String account, String by) implements Event {}
+
+  /** A pattern of failures that looks like an attack: brute-force, password-spraying, credential-stuffing. */
+  record AttackSuspected(Instant at, String kind, String detail) implements Event {}
+
+  /** An administrator changed something (CLI or API). */
+  record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
+
   /** A client broke the protocol in a way a defence noticed (smuggling attempt, early talker, ...). */
   record ProtocolViolation(Instant at, String sessionId, String client, String kind) implements Event {}
 

@@ -370,6 +370,18 @@ public final class Replies {
     return new Reply(421, EnhancedStatus.of(4, 3, 2), hostname + " Service shutting down");
   }
 
+  /** The client's address or network is blocked for failed logins (RFC 3463 X.7.0). */
+  public static Reply sourceBlocked(String hostname, String until) {
+    return new Reply(
+        421, EnhancedStatus.of(4, 7, 0), hostname + " Too many failed logins from your network; blocked until " + until);
+  }
+
+  /** Over the per-address AUTH rate (RFC 3463 X.7.0). */
+  public static Reply tooManyAuthAttempts(String hostname) {
+    return new Reply(
+        421, EnhancedStatus.of(4, 7, 0), hostname + " Too many authentication attempts from your address; try again later");
+  }
+
   /** The client spoke before the greeting (RFC 5321 §3.1: it must wait for it). */
   public static Reply earlyTalker(String hostname) {
     return new Reply(

@@ -1,6 +1,7 @@
 package dev.hikyaku.session;
 
 import dev.hikyaku.auth.AuthOutcome;
+import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.Mechanism;
 import dev.hikyaku.auth.SaslMechanism;
@@ -62,6 +63,7 @@ public final class SmtpSession {
   private final PolicyChain policy;
   private final MessageIntake intake;
   private final Authenticator authenticator;
+  private final AuthThrottle throttle;
   private final Events events;
   private final Clock clock;
   private final Sessions sessions;
@@ -74,24 +76,16 @@ public final class SmtpSession {
   private Transaction transaction;
   private String closeReason = "io";
 
-  public SmtpSession(
-      String sessionId,
-      Transport transport,
-      SessionSettings settings,
-      PolicyChain policy,
-      MessageIntake intake,
-      Authenticator authenticator,
-      Events events,
-      Clock clock,
-      Sessions sessions) {
+  public SmtpSession(String sessionId, Transport transport, SessionSettings settings, SessionServices services) {
     this.transport = transport;
     this.settings = settings;
-    this.policy = policy;
-    this.intake = intake;
-    this.authenticator = authenticator;
-    this.events = events;
-    this.clock = clock;
-    this.sessions = sessions;
+    this.policy = services.policy();
+    this.intake = services.intake();
+    this.authenticator = services.authenticator();
+    this.throttle = services.throttle();
+    this.events = services.events();
+    this.clock = services.clock();
+    this.sessions = services.sessions();
     this.facts =
         new PeerFacts(sessionId, settings.listener(), settings.role(), transport.remoteAddress(), clock.instant());
     this.input = new ClientInput(transport, transport::flush);
@@ -136,7 +130,19 @@ public final class SmtpSession {
   }
 
   private void converse() throws IOException {
+    // A blocked address is told so before anything else, even a TLS handshake, costs us CPU.
+    Optional<dev.hikyaku.store.Block> block = throttle.blockOf(facts.client.getAddress());
+    if (block.isPresent() && !settings.role().isImplicitTls()) {
+      send(Replies.sourceBlocked(settings.hostname(), block.get().until().toString()));
+      closeReason = "blocked: " + block.get().reason();
+      return;
+    }
     if (settings.role().isImplicitTls() && !handshake()) {
+      return;
+    }
+    if (block.isPresent()) {
+      send(Replies.sourceBlocked(settings.hostname(), block.get().until().toString()));
+      closeReason = "blocked: " + block.get().reason();
       return;
     }
     if (!settings.greetingDelay().isZero() && input.sendsWithin(settings.greetingDelay())) {
@@ -465,6 +471,21 @@ public final class SmtpSession {
       // Offered on this listener, but not here and now: no TLS yet, or no channel binding for -PLUS.
       return answer(facts.hasTls() ? Replies.unknownMechanism() : Replies.encryptionRequired());
     }
+    switch (throttle.admit(facts.client.getAddress())) {
+      case AuthThrottle.Admission.Allowed allowed -> {}
+      case AuthThrottle.Admission.Blocked blocked -> {
+        send(Replies.sourceBlocked(settings.hostname(), blocked.block().until().toString()));
+        publishAuth(mechanism.get(), "", "failure 421 4.7.0", "source blocked: " + blocked.block().reason());
+        closeReason = "blocked";
+        return Next.CLOSE;
+      }
+      case AuthThrottle.Admission.TooFast tooFast -> {
+        send(Replies.tooManyAuthAttempts(settings.hostname()));
+        publishAuth(mechanism.get(), "", "failure 421 4.7.0", "over the AUTH rate for this address");
+        closeReason = "auth rate";
+        return Next.CLOSE;
+      }
+    }
     Optional<byte[]> initial = Optional.empty();
     if (auth.initialResponse().isPresent()) {
       String text = auth.initialResponse().get();
@@ -475,7 +496,7 @@ public final class SmtpSession {
       }
       initial = decoded;
     }
-    SaslMechanism exchange = authenticator.begin(mechanism.get(), transport.channelBinding());
+    SaslMechanism exchange = authenticator.begin(mechanism.get(), transport.channelBinding(), facts.client.getAddress());
     SaslStep step = exchange.start(initial);
     while (step instanceof SaslStep.Challenge challenge) {
       send(Replies.authChallenge(Base64.getEncoder().encodeToString(challenge.data())));
@@ -498,6 +519,7 @@ public final class SmtpSession {
     AuthOutcome outcome = ((SaslStep.Done) step).outcome();
     return switch (outcome) {
       case AuthOutcome.Authenticated ok -> {
+        throttle.succeeded(ok.principal().account(), facts.client.getAddress());
         facts.authenticated(ok.principal());
         publishAuth(mechanism.get(), ok.principal().account(), "success", "with " + ok.credential());
         yield answer(Replies.authSucceeded());
@@ -516,8 +538,22 @@ public final class SmtpSession {
     };
   }
 
+  /**
+   * Ends a failed exchange. Every failure but a temporary one (the store is down) is counted and
+   * costs the client the tarpit's delay before it hears the answer.
+   */
   private Next authFinished(Mechanism mechanism, String account, Reply reply, String reason) throws IOException {
     publishAuth(mechanism, account, "failure " + reply.code() + " " + reply.status(), reason);
+    if (!reply.isTransientFailure()) {
+      Duration delay = throttle.failed(account, facts.client.getAddress());
+      transport.flush();
+      try {
+        Thread.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted in the tarpit", e);
+      }
+    }
     return answer(reply);
   }
 

@@ -50,6 +50,7 @@ public final class Store implements AutoCloseable {
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
+  private final Defences defences;
   private final AtomicBoolean isClosed = new AtomicBoolean();
 
   private Store(
@@ -68,6 +69,7 @@ public final class Store implements AutoCloseable {
     this.accountWriter = new AccountWriter(accountConnection);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
+    this.defences = new Defences(accountWriter, readers);
   }
 
   /**
@@ -115,6 +117,11 @@ public final class Store implements AutoCloseable {
 
   public Accounts accounts() {
     return accounts;
+  }
+
+  /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */
+  public Defences defences() {
+    return defences;
   }
 
   /**

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The authenticator against a real store: every mechanism's outcome, and the refusals that must look alike. */
 class AuthenticatorTest {
 
+  private static final java.net.InetAddress CLIENT = java.net.InetAddress.getLoopbackAddress();
+
   @TempDir Path data;
   private Store store;
   private Authenticator authenticator;
@@ -42,6 +44,7 @@ class AuthenticatorTest {
             store.accounts(),
             hasher,
             new VerificationCache(Duration.ofSeconds(60), 100, Clock.systemUTC()),
+            Optional.empty(),
             Optional.empty(),
             new Authenticator.Settings(4096, true, "mx.hikyaku.test"),
             Clock.systemUTC(),
@@ -63,7 +66,7 @@ class AuthenticatorTest {
   }
 
   private AuthOutcome plain(String message) {
-    SaslStep step = authenticator.begin(Mechanism.PLAIN, Optional.empty()).start(Optional.of(bytes(message)));
+    SaslStep step = authenticator.begin(Mechanism.PLAIN, Optional.empty(), CLIENT).start(Optional.of(bytes(message)));
     return ((SaslStep.Done) step).outcome();
   }
 
@@ -161,7 +164,7 @@ class AuthenticatorTest {
 
   /** A CRAM-MD5 client per RFC 2195 §2, written from the RFC: HMAC-MD5(password, challenge) in hex. */
   private AuthOutcome cram(String user, String password) throws Exception {
-    SaslMechanism exchange = authenticator.begin(Mechanism.CRAM_MD5, Optional.empty());
+    SaslMechanism exchange = authenticator.begin(Mechanism.CRAM_MD5, Optional.empty(), CLIENT);
     byte[] challenge = ((SaslStep.Challenge) exchange.start(Optional.empty())).data();
     Mac mac = Mac.getInstance("HmacMD5");
     mac.init(new SecretKeySpec(password.getBytes(StandardCharsets.UTF_8), "HmacMD5"));
@@ -171,8 +174,8 @@ class AuthenticatorTest {
 
   @Test
   void challengesAreUnique() {
-    byte[] first = ((SaslStep.Challenge) authenticator.begin(Mechanism.CRAM_MD5, Optional.empty()).start(Optional.empty())).data();
-    byte[] second = ((SaslStep.Challenge) authenticator.begin(Mechanism.CRAM_MD5, Optional.empty()).start(Optional.empty())).data();
+    byte[] first = ((SaslStep.Challenge) authenticator.begin(Mechanism.CRAM_MD5, Optional.empty(), CLIENT).start(Optional.empty())).data();
+    byte[] second = ((SaslStep.Challenge) authenticator.begin(Mechanism.CRAM_MD5, Optional.empty(), CLIENT).start(Optional.empty())).data();
     assertThat(MessageDigest.isEqual(first, second)).isFalse();
     assertThat(new String(first, StandardCharsets.US_ASCII)).matches("<\\d+\\.\\d+@mx\\.hikyaku\\.test>");
   }

@@ -145,6 +145,18 @@ class ConfigLoaderTest {
             audience: [hikyaku, smtp.example.com]
             account-claim: preferred_username
             clock-skew: 2m
+        abuse:
+          tarpit: 2s
+          tarpit-max: 30s
+          account-source-failures: 5
+          account-failures-per-hour: 50
+          source-accounts: 4
+          source-failures-per-hour: 20
+          block-duration: 2h
+          auth-per-minute: 10
+          stuffing-factor: 8
+          stuffing-minimum: 100
+          stuffing-delay: 10s
         """
             .formatted(cert, key, jwks);
 
@@ -190,7 +202,19 @@ class ConfigLoaderTest {
                         Optional.of(jwks),
                         List.of("hikyaku", "smtp.example.com"),
                         "preferred_username",
-                        Duration.ofMinutes(2)))));
+                        Duration.ofMinutes(2)))),
+            new AbuseConfig(
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30),
+                5,
+                50,
+                4,
+                20,
+                Duration.ofHours(2),
+                10,
+                8,
+                100,
+                Duration.ofSeconds(10)));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }

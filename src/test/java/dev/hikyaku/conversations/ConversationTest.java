@@ -274,11 +274,16 @@ class ConversationTest {
               List.of(
                   new dev.hikyaku.policy.SenderOwnershipRule(senders, false),
                   new RelayRule(Set.of(TestServers.HOSTED_DOMAIN))));
-      Authenticator authenticator = Server.authenticator(config, store, Clock.systemUTC(), new SecureRandom());
+      dev.hikyaku.auth.AuthThrottle throttle = Server.throttle(config, store, events, Clock.systemUTC());
+      Authenticator authenticator =
+          Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
       SmtpSession session =
           new SmtpSession(
-              "memory", transport, settings(c, base), policy, intake, authenticator, events, Clock.systemUTC(), sessions);
+              "memory",
+              transport,
+              settings(c, base),
+              new dev.hikyaku.session.SessionServices(policy, intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
       server = Thread.ofVirtual().name("memory-session").start(session::run);
     }
 

@@ -43,7 +43,27 @@ public final class TestServers {
         new TlsConfig(Optional.empty(), Optional.empty(), Duration.ZERO),
         defaults.limits(),
         List.of(HOSTED_DOMAIN, "localhost"),
-        defaults.auth());
+        defaults.auth(),
+        fastAbuse(defaults.abuse()));
+  }
+
+  /**
+   * The default abuse thresholds with the waits shrunk to milliseconds, so tests that fail AUTH on
+   * purpose still see the tarpit grow but do not spend seconds in it.
+   */
+  public static dev.hikyaku.config.AbuseConfig fastAbuse(dev.hikyaku.config.AbuseConfig d) {
+    return new dev.hikyaku.config.AbuseConfig(
+        Duration.ofMillis(10),
+        Duration.ofMillis(200),
+        d.accountSourceFailures(),
+        d.accountFailuresPerHour(),
+        d.sourceAccounts(),
+        d.sourceFailuresPerHour(),
+        d.blockDuration(),
+        d.authPerMinute(),
+        d.stuffingFactor(),
+        d.stuffingMinimum(),
+        Duration.ofMillis(50));
   }
 
   public static Server start(Path dataDirectory) throws Exception {

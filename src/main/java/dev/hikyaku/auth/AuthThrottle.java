@@ -1,0 +1,350 @@
+package dev.hikyaku.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.limits.DistinctCounter;
+import dev.hikyaku.limits.Networks;
+import dev.hikyaku.limits.SurgeDetector;
+import dev.hikyaku.limits.WindowCounter;
+import dev.hikyaku.store.Block;
+import dev.hikyaku.store.CounterSnapshot;
+import dev.hikyaku.store.Defences;
+import dev.hikyaku.store.StoreException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes guessing passwords hopeless without letting an attacker lock the owner out.
+ *
+ * <ul>
+ *   <li>Every failed AUTH costs the client time: a tarpit that doubles with each failure of the same
+ *       account from the same network, and grows further during a credential-stuffing surge.
+ *   <li>Brute force and dictionary attacks on one account: after {@code accountSourceFailures}
+ *       failures from one /24 or /64 within the block window, that account is blocked from that
+ *       network. After {@code accountFailuresPerHour} failures in an hour from anywhere (NIST SP
+ *       800-63B rev. 4 §3.2.2: at most 100 consecutive failures), it is blocked from every network
+ *       it has never logged in from. Networks the owner has logged in from are never blocked for the
+ *       account (OWASP: lockout must not become denial of service).
+ *   <li>Password spraying (one source, many accounts) and plain hammering: the source address is
+ *       blocked after failing on {@code sourceAccounts} different accounts, or {@code
+ *       sourceFailuresPerHour} times, within an hour.
+ *   <li>Credential stuffing (many sources, few tries each): the global failure rate is compared with
+ *       its own baseline; in a surge every failing attempt is slowed further and an event is raised.
+ * </ul>
+ *
+ * Counters live in memory (bounded) and are saved to the store every few seconds and at shutdown;
+ * blocks and known networks are durable at once. So the state survives a restart.
+ */
+public final class AuthThrottle implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(AuthThrottle.class);
+  private static final Duration HOUR = Duration.ofHours(1);
+  private static final long MAX_KEYS = 100_000;
+
+  /** The thresholds, from the {@code abuse} section of the config. */
+  public record Settings(
+      Duration tarpit,
+      Duration tarpitMax,
+      int accountSourceFailures,
+      int accountFailuresPerHour,
+      int sourceAccounts,
+      int sourceFailuresPerHour,
+      Duration blockDuration,
+      int authPerMinute,
+      double stuffingFactor,
+      int stuffingMinimum,
+      Duration stuffingDelay) {}
+
+  /** Whether an AUTH may start from this address. */
+  public sealed interface Admission {
+    record Allowed() implements Admission {}
+
+    record Blocked(Block block) implements Admission {}
+
+    record TooFast() implements Admission {}
+  }
+
+  private final Settings settings;
+  private final Defences defences;
+  private final Events events;
+  private final Clock clock;
+  // The counters, by name (the name prefixes their keys in snapshots).
+  private final WindowCounter accountSourceFailures;
+  private final WindowCounter accountFailures;
+  private final WindowCounter sourceFailures;
+  private final WindowCounter authRate;
+  private final DistinctCounter sourceAccounts;
+  private final Map<String, WindowCounter> counters;
+  private final SurgeDetector stuffing;
+  private final Cache<String, Boolean> knownSources =
+      Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(Duration.ofMinutes(10)).build();
+  private final Map<String, Block> blocks = new ConcurrentHashMap<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean isSurge;
+  private Thread keeper;
+
+  public AuthThrottle(Settings settings, Defences defences, Events events, Clock clock) {
+    this.settings = settings;
+    this.defences = defences;
+    this.events = events;
+    this.clock = clock;
+    this.accountSourceFailures = new WindowCounter(settings.blockDuration(), MAX_KEYS, clock);
+    this.accountFailures = new WindowCounter(HOUR, MAX_KEYS, clock);
+    this.sourceFailures = new WindowCounter(HOUR, MAX_KEYS, clock);
+    this.authRate = new WindowCounter(Duration.ofMinutes(1), MAX_KEYS, clock);
+    this.sourceAccounts = new DistinctCounter(HOUR, MAX_KEYS, settings.sourceAccounts() + 1, clock);
+    this.counters =
+        Map.of(
+            "account-source-failures", accountSourceFailures,
+            "account-failures", accountFailures,
+            "source-failures", sourceFailures);
+    this.stuffing = new SurgeDetector(settings.stuffingFactor(), settings.stuffingMinimum(), 0.2, clock);
+  }
+
+  /** Loads blocks and saved counters, then keeps them in step with the store every few seconds. */
+  public AuthThrottle start() {
+    refreshBlocks();
+    try {
+      for (CounterSnapshot saved : defences.savedCounters()) {
+        int bar = saved.name().indexOf('|');
+        WindowCounter counter = bar < 0 ? null : counters.get(saved.name().substring(0, bar));
+        if (counter != null) {
+          counter.restore(List.of(new WindowCounter.Entry(saved.name().substring(bar + 1), saved.windowStart(), saved.count())));
+        }
+      }
+    } catch (StoreException e) {
+      log.warn("could not load saved failure counters: {}", e.getMessage());
+    }
+    keeper = Thread.ofVirtual().name("auth-throttle").start(this::keep);
+    return this;
+  }
+
+  private void keep() {
+    try {
+      while (!stopped.await(5, TimeUnit.SECONDS)) {
+        refreshBlocks(); // picks up blocks removed by the CLI or added by another node
+        saveCounters();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- Questions the session asks --------------------------------------------------------------
+
+  /** The block on this client's address or network, if one is in force. */
+  public Optional<Block> blockOf(InetAddress client) {
+    Instant now = clock.instant();
+    for (String key : List.of("ip " + client.getHostAddress(), Networks.scope(client) + " " + Networks.of(client))) {
+      Block block = blocks.get(key);
+      if (block != null && block.isActiveAt(now)) {
+        return Optional.of(block);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Before an AUTH exchange: the address is neither blocked nor over its AUTH rate. */
+  public Admission admit(InetAddress client) {
+    Optional<Block> block = blockOf(client);
+    if (block.isPresent()) {
+      return new Admission.Blocked(block.get());
+    }
+    if (authRate.increment(client.getHostAddress()) > settings.authPerMinute()) {
+      return new Admission.TooFast();
+    }
+    return new Admission.Allowed();
+  }
+
+  /**
+   * Whether {@code account} is blocked for attempts from {@code client}'s network: blocked there
+   * specifically, or blocked everywhere it has never logged in from.
+   */
+  public boolean isAccountBlockedFrom(String account, InetAddress client) {
+    String login = account.toLowerCase(Locale.ROOT);
+    String network = Networks.of(client);
+    Instant now = clock.instant();
+    Block here = blocks.get("account-from-source " + login + " from " + network);
+    if (here != null && here.isActiveAt(now)) {
+      return true;
+    }
+    Block everywhere = blocks.get("account " + login);
+    return everywhere != null && everywhere.isActiveAt(now) && !isKnownSource(login, network);
+  }
+
+  // ---- What happened ---------------------------------------------------------------------------
+
+  /**
+   * Records a failed attempt and returns how long the client must wait for its reply (the tarpit).
+   *
+   * @param account the account tried, or "" when the client never named one
+   */
+  public Duration failed(String account, InetAddress client) {
+    String login = account.toLowerCase(Locale.ROOT);
+    String address = client.getHostAddress();
+    String network = Networks.of(client);
+    boolean isKnown = !login.isEmpty() && isKnownSource(login, network);
+
+    long pairFailures = login.isEmpty() ? sourceFailures.count(address) + 1 : accountSourceFailures.increment(login + " " + network);
+    long bySource = sourceFailures.increment(address);
+    int distinct = login.isEmpty() ? 0 : sourceAccounts.add(address, login);
+
+    // Spraying or hammering from one address: block the address.
+    if (distinct >= settings.sourceAccounts() || bySource >= settings.sourceFailuresPerHour()) {
+      block("ip", address, distinct >= settings.sourceAccounts()
+          ? "failed logins on " + distinct + " accounts within an hour (password spraying)"
+          : bySource + " failed logins within an hour");
+      if (distinct >= settings.sourceAccounts()) {
+        attack("password-spraying", address + " failed on " + distinct + " accounts");
+      }
+    }
+    if (!login.isEmpty() && !isKnown) {
+      // Brute force on one account from one network: block that pair.
+      if (pairFailures >= settings.accountSourceFailures()) {
+        block("account-from-source", login + " from " + network, pairFailures + " failed logins from " + network);
+      }
+      // NIST cap: no more than so many failures per account per hour from unknown networks.
+      long byAccount = accountFailures.increment(login);
+      if (byAccount >= settings.accountFailuresPerHour()) {
+        block("account", login, byAccount + " failed logins within an hour from networks it never used");
+        attack("brute-force", login + " failed " + byAccount + " times within an hour");
+      }
+    }
+    boolean wasSurge = isSurge;
+    isSurge = stuffing.record();
+    if (isSurge && !wasSurge) {
+      attack(
+          "credential-stuffing",
+          "failed logins this minute far above the baseline of " + String.format(Locale.ROOT, "%.1f", stuffing.baseline()) + " per minute");
+    }
+    return tarpit(pairFailures);
+  }
+
+  /** Records a success: the network becomes known for the account, its failure counts reset. */
+  public void succeeded(String account, InetAddress client) {
+    String login = account.toLowerCase(Locale.ROOT);
+    String network = Networks.of(client);
+    accountSourceFailures.reset(login + " " + network);
+    if (knownSources.getIfPresent(login + " " + network) == null) {
+      try {
+        defences.rememberSource(login, network, clock.instant());
+        knownSources.put(login + " " + network, true);
+      } catch (StoreException e) {
+        log.warn("could not remember a login network of {}: {}", login, e.getMessage());
+      }
+    }
+  }
+
+  /** The delay before a failed attempt's reply: doubling per failure, plus the surge penalty. */
+  Duration tarpit(long failures) {
+    long doublings = Math.min(Math.max(failures - 1, 0), 30);
+    Duration delay = settings.tarpit().multipliedBy(1L << doublings);
+    if (delay.compareTo(settings.tarpitMax()) > 0) {
+      delay = settings.tarpitMax();
+    }
+    return isSurge ? delay.plus(settings.stuffingDelay()) : delay;
+  }
+
+  // ---- Blocks ----------------------------------------------------------------------------------
+
+  private void block(String scope, String subject, String reason) {
+    Instant now = clock.instant();
+    String key = scope + " " + subject;
+    Block existing = blocks.get(key);
+    if (existing != null && existing.isActiveAt(now)) {
+      return;
+    }
+    Block block = new Block(scope, subject, now.plus(settings.blockDuration()), reason, now);
+    blocks.put(key, block);
+    try {
+      defences.block(block);
+    } catch (StoreException e) {
+      log.warn("block of {} {} kept in memory only: {}", scope, subject, e.getMessage());
+    }
+    events.publish(new Event.ClientBlocked(now, scope, subject, block.until(), reason));
+  }
+
+  private void attack(String kind, String detail) {
+    events.publish(new Event.AttackSuspected(clock.instant(), kind, detail));
+  }
+
+  private void refreshBlocks() {
+    try {
+      Instant now = clock.instant();
+      Map<String, Block> fresh = new ConcurrentHashMap<>();
+      for (Block block : defences.activeBlocks(now)) {
+        fresh.put(block.scope() + " " + block.subject(), block);
+      }
+      // Blocks that ended or were removed by an admin leave memory too.
+      for (Map.Entry<String, Block> entry : blocks.entrySet()) {
+        if (!fresh.containsKey(entry.getKey())) {
+          blocks.remove(entry.getKey());
+          Block gone = entry.getValue();
+          events.publish(
+              new Event.ClientUnblocked(now, gone.scope(), gone.subject(), gone.isActiveAt(now) ? "admin" : "expiry"));
+        }
+      }
+      blocks.putAll(fresh);
+    } catch (StoreException e) {
+      log.warn("could not refresh blocks from the store: {}", e.getMessage());
+    }
+  }
+
+  private boolean isKnownSource(String login, String network) {
+    String key = login + " " + network;
+    if (knownSources.getIfPresent(key) != null) {
+      return true;
+    }
+    try {
+      boolean isKnown = defences.isKnownSource(login, network);
+      if (isKnown) {
+        knownSources.put(key, true);
+      }
+      return isKnown;
+    } catch (StoreException e) {
+      return false;
+    }
+  }
+
+  private void saveCounters() {
+    List<CounterSnapshot> all = new ArrayList<>();
+    counters.forEach((name, counter) -> {
+      for (WindowCounter.Entry e : counter.snapshot()) {
+        all.add(new CounterSnapshot(name + "|" + e.key(), e.windowStart(), e.count()));
+      }
+    });
+    try {
+      defences.saveCounters(all);
+    } catch (StoreException e) {
+      log.warn("could not save failure counters: {}", e.getMessage());
+    }
+  }
+
+  /** Saves the counters one last time; call before the store closes. */
+  @Override
+  public void close() {
+    stopped.countDown();
+    if (keeper != null) {
+      try {
+        keeper.join(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    saveCounters();
+  }
+}

@@ -1,0 +1,208 @@
+package dev.hikyaku.store;
+
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The durable state of the abuse defences: blocks, each account's known-good source networks,
+ * counter snapshots and account suspension. Writes go through the account writer (short
+ * transactions, safe alongside the CLI in another process).
+ */
+public final class Defences {
+
+  private final AccountWriter writer;
+  private final ReadConnections readers;
+
+  Defences(AccountWriter writer, ReadConnections readers) {
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  // ---- Blocks ----------------------------------------------------------------------------------
+
+  /** Adds a block, or extends one with the same scope and subject. */
+  public void block(Block block) throws StoreException {
+    writer.write("blocking " + block.scope() + " " + block.subject(), connection -> {
+      try (PreparedStatement insert =
+          connection.prepareStatement(
+              "INSERT INTO block (scope, subject, until_at, reason, created_at) VALUES (?, ?, ?, ?, ?) "
+                  + "ON CONFLICT (scope, subject) DO UPDATE SET until_at = max(until_at, excluded.until_at), "
+                  + "reason = excluded.reason")) {
+        insert.setString(1, block.scope());
+        insert.setString(2, block.subject());
+        insert.setLong(3, block.until().toEpochMilli());
+        insert.setString(4, block.reason());
+        insert.setLong(5, block.createdAt().toEpochMilli());
+        insert.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /** The blocks still in force at {@code now}, soonest to end first. */
+  public List<Block> activeBlocks(Instant now) throws StoreException {
+    return readers.read("listing blocks", connection -> {
+      try (PreparedStatement select =
+          connection.prepareStatement(
+              "SELECT scope, subject, until_at, reason, created_at FROM block WHERE until_at > ? ORDER BY until_at, scope, subject")) {
+        select.setLong(1, now.toEpochMilli());
+        try (ResultSet rows = select.executeQuery()) {
+          List<Block> blocks = new ArrayList<>();
+          while (rows.next()) {
+            blocks.add(
+                new Block(
+                    rows.getString(1),
+                    rows.getString(2),
+                    Instant.ofEpochMilli(rows.getLong(3)),
+                    rows.getString(4),
+                    Instant.ofEpochMilli(rows.getLong(5))));
+          }
+          return blocks;
+        }
+      }
+    });
+  }
+
+  /** Removes a block; false when there was none. Expired blocks are removed too (housekeeping). */
+  public boolean unblock(String scope, String subject) throws StoreException {
+    return writer.write("unblocking " + scope + " " + subject, connection -> {
+      try (PreparedStatement delete = connection.prepareStatement("DELETE FROM block WHERE scope = ? AND subject = ?")) {
+        delete.setString(1, scope);
+        delete.setString(2, subject);
+        return delete.executeUpdate() > 0;
+      }
+    });
+  }
+
+  /** Deletes blocks that ended before {@code now}; returns how many. */
+  public int purgeExpiredBlocks(Instant now) throws StoreException {
+    return writer.write("purging expired blocks", connection -> {
+      try (PreparedStatement delete = connection.prepareStatement("DELETE FROM block WHERE until_at <= ?")) {
+        delete.setLong(1, now.toEpochMilli());
+        return delete.executeUpdate();
+      }
+    });
+  }
+
+  // ---- Known sources ---------------------------------------------------------------------------
+
+  /** Records that {@code account} authenticated from {@code network} (a /24 or /64). */
+  public void rememberSource(String account, String network, Instant at) throws StoreException {
+    String login = account.toLowerCase(Locale.ROOT);
+    writer.write("remembering a source of account " + login, connection -> {
+      try (PreparedStatement upsert =
+          connection.prepareStatement(
+              "INSERT INTO known_source (account_id, network, last_success_at) "
+                  + "SELECT id, ?, ? FROM account WHERE address = ? "
+                  + "ON CONFLICT (account_id, network) DO UPDATE SET last_success_at = excluded.last_success_at")) {
+        upsert.setString(1, network);
+        upsert.setLong(2, at.toEpochMilli());
+        upsert.setString(3, login);
+        upsert.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public boolean isKnownSource(String account, String network) throws StoreException {
+    String login = account.toLowerCase(Locale.ROOT);
+    return readers.read("checking a source of account " + login, connection -> {
+      try (PreparedStatement select =
+          connection.prepareStatement(
+              "SELECT 1 FROM known_source k JOIN account a ON a.id = k.account_id WHERE a.address = ? AND k.network = ?")) {
+        select.setString(1, login);
+        select.setString(2, network);
+        try (ResultSet rows = select.executeQuery()) {
+          return rows.next();
+        }
+      }
+    });
+  }
+
+  // ---- Counter snapshots -----------------------------------------------------------------------
+
+  /** Replaces the saved counters with these (one transaction). */
+  public void saveCounters(Collection<CounterSnapshot> counters) throws StoreException {
+    writer.writeDuringClose("saving counters", connection -> {
+      try (PreparedStatement clear = connection.prepareStatement("DELETE FROM counter");
+          PreparedStatement insert = connection.prepareStatement("INSERT INTO counter (name, window_start, count) VALUES (?, ?, ?)")) {
+        clear.executeUpdate();
+        for (CounterSnapshot c : counters) {
+          insert.setString(1, c.name());
+          insert.setLong(2, c.windowStart().toEpochMilli());
+          insert.setLong(3, c.count());
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  public List<CounterSnapshot> savedCounters() throws StoreException {
+    return readers.read("reading counters", connection -> {
+      try (PreparedStatement select = connection.prepareStatement("SELECT name, window_start, count FROM counter");
+          ResultSet rows = select.executeQuery()) {
+        List<CounterSnapshot> counters = new ArrayList<>();
+        while (rows.next()) {
+          counters.add(new CounterSnapshot(rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)), rows.getLong(3)));
+        }
+        return counters;
+      }
+    });
+  }
+
+  // ---- Suspension ------------------------------------------------------------------------------
+
+  /** Suspends an account from sending (AUTH still works); the reason is shown to the admin. */
+  public void suspend(String account, String reason, Instant at) throws StoreException {
+    setSuspension(account, Optional.of(reason), at);
+  }
+
+  public void unsuspend(String account) throws StoreException {
+    setSuspension(account, Optional.empty(), Instant.EPOCH);
+  }
+
+  /** The reason an account is suspended, if it is. */
+  public Optional<String> suspension(String account) throws StoreException {
+    String login = account.toLowerCase(Locale.ROOT);
+    return readers.read("reading the suspension of account " + login, connection -> {
+      try (PreparedStatement select = connection.prepareStatement("SELECT suspension_reason FROM account WHERE address = ?")) {
+        select.setString(1, login);
+        try (ResultSet rows = select.executeQuery()) {
+          return rows.next() ? Optional.ofNullable(rows.getString(1)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  private void setSuspension(String account, Optional<String> reason, Instant at) throws StoreException {
+    String login = account.toLowerCase(Locale.ROOT);
+    writer.write((reason.isPresent() ? "suspending" : "unsuspending") + " account " + login, connection -> {
+      try (PreparedStatement update =
+          connection.prepareStatement("UPDATE account SET suspended_at = ?, suspension_reason = ? WHERE address = ?")) {
+        if (reason.isPresent()) {
+          update.setLong(1, at.toEpochMilli());
+          update.setString(2, reason.get());
+        } else {
+          update.setNull(1, java.sql.Types.BIGINT);
+          update.setNull(2, java.sql.Types.VARCHAR);
+        }
+        update.setString(3, login);
+        if (update.executeUpdate() == 0) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "account " + login + " not found");
+        }
+      }
+      return null;
+    });
+  }
+
+}
