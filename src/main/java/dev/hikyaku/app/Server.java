@@ -96,7 +96,13 @@ public final class Server implements AutoCloseable {
   public static Server start(
       HikyakuConfig config, UnaryOperator<SessionSettings> sessionSettings, List<EventSink> extraSinks)
       throws StartupException {
-    Clock clock = Clock.systemUTC();
+    return start(config, sessionSettings, extraSinks, Clock.systemUTC());
+  }
+
+  /** As above, with the clock every part of the server reads (tests move it by hand). */
+  public static Server start(
+      HikyakuConfig config, UnaryOperator<SessionSettings> sessionSettings, List<EventSink> extraSinks, Clock clock)
+      throws StartupException {
     Path data = config.dataDirectory();
     try {
       Files.createDirectories(data);

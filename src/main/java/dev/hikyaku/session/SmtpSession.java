@@ -115,6 +115,12 @@ public final class SmtpSession {
       }
     } finally {
       try {
+        // Whatever was said last (a refusal, 421, 221) must reach the client before the close.
+        transport.flush();
+      } catch (IOException ignored) {
+        // The client is gone; nothing to deliver.
+      }
+      try {
         transport.close();
       } catch (IOException ignored) {
         // Already gone.

@@ -1,5 +1,7 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.testing.SettableClock;
+
 import static dev.hikyaku.auth.TokenMint.ACCOUNT;
 import static dev.hikyaku.auth.TokenMint.AUDIENCE;
 import static dev.hikyaku.auth.TokenMint.ISSUER;

@@ -1,5 +1,7 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.testing.SettableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,0 +1,221 @@
+package dev.hikyaku.defence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.app.Server;
+import dev.hikyaku.config.AbuseConfig;
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.testing.SettableClock;
+import dev.hikyaku.testing.TestServers;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
+import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
+import org.apache.commons.net.smtp.SMTPConnectionClosedException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks on a running server over real sockets, from several loopback networks (127.0.X.0/24 are
+ * different /24 networks to the server). The owner always logs in from 127.0.1.1, a network she has
+ * used before; attackers come from elsewhere. Each test states the attacker's budget of guesses.
+ */
+class AttackTest {
+
+  private static final String OWNER = "alice@hikyaku.test";
+  private static final String PASSWORD = "a pass phrase long enough for any policy 7";
+  private static final String OWNER_HOME = "127.0.1.1";
+
+  @TempDir Path data;
+  private Server server;
+  private SSLContext trust;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+  // Frozen at the start of a minute, so the per-minute stuffing window holds the whole attack.
+  private final SettableClock clock =
+      new SettableClock(Instant.ofEpochSecond((Instant.now().getEpochSecond() / 60) * 60 + 1));
+
+  private void start(UnaryOperator<AbuseConfig> abuse) throws Exception {
+    HikyakuConfig base = TestServers.config(data);
+    HikyakuConfig config =
+        new HikyakuConfig(base.hostname(), base.dataDirectory(), base.listeners(), base.tls(), base.limits(),
+            base.hostedDomains(), base.auth(), abuse.apply(base.abuse()));
+    server = Server.start(config, UnaryOperator.identity(), List.of(events::add), clock);
+    trust = TestServers.clientTrusting(server.tls().currentCertificate());
+    TestServers.createAccount(server, OWNER, PASSWORD);
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).as("the owner's first login makes her network known").startsWith("235 ");
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** One connection from {@code from}: STARTTLS, AUTH PLAIN; returns the reply that decided it. */
+  private String login(String from, String user, String password) throws Exception {
+    AuthenticatingSMTPClient client = new AuthenticatingSMTPClient(false, trust);
+    client.setDefaultTimeout(30_000);
+    try {
+      client.connect(InetAddress.getByName("127.0.0.1"), server.port(ListenerRole.SUBMISSION), InetAddress.getByName(from), 0);
+    } catch (SMTPConnectionClosedException refused) {
+      return client.getReplyString() == null ? refused.getMessage() : client.getReplyString().strip();
+    }
+    try {
+      client.ehlo("client.example");
+      assertThat(client.execTLS()).isTrue();
+      client.ehlo("client.example");
+      client.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, user, password);
+      return client.getReplyString().strip();
+    } catch (SMTPConnectionClosedException closed) {
+      return client.getReplyString().strip();
+    } finally {
+      disconnect(client);
+    }
+  }
+
+  /** The first line the server sends to a connection from {@code from}. */
+  private String greeting(String from) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.bind(new java.net.InetSocketAddress(InetAddress.getByName(from), 0));
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", server.port(ListenerRole.SUBMISSION)), 5_000);
+      socket.setSoTimeout(10_000);
+      return new java.io.BufferedReader(
+              new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+          .readLine();
+    }
+  }
+
+  private static void disconnect(AuthenticatingSMTPClient client) {
+    try {
+      client.disconnect();
+    } catch (IOException ignored) {
+      // Already closed by the server.
+    }
+  }
+
+  private List<Event.ClientBlocked> blocks() {
+    return events.stream().filter(Event.ClientBlocked.class::isInstance).map(Event.ClientBlocked.class::cast).toList();
+  }
+
+  @Test
+  void bruteForceOnOneAccountIsBlockedForTheAttackingNetworkOnly() throws Exception {
+    start(UnaryOperator.identity());
+    int guesses = 0;
+    while (blocks().isEmpty() && guesses < 50) {
+      assertThat(login("127.0.2.2", OWNER, "guess number " + guesses)).startsWith("535 5.7.8 ");
+      guesses++;
+    }
+    assertThat(guesses).as("guesses before the account is blocked for the attacker's /24").isEqualTo(10);
+    assertThat(blocks()).singleElement().satisfies(b -> {
+      assertThat(b.scope()).isEqualTo("account-from-source");
+      assertThat(b.subject()).isEqualTo(OWNER + " from 127.0.2.0/24");
+    });
+    // Even the right password is refused from the attacking network now; the reply is the same.
+    assertThat(login("127.0.2.7", OWNER, PASSWORD)).startsWith("535 5.7.8 ");
+    // The owner, from her known network, is not locked out.
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+    // Budget: 10 guesses per attacking /24 per block-duration (1h) = 240 per network per day; see
+    // the next test for the cap across networks.
+  }
+
+  @Test
+  void manyNetworksHitTheHourlyCapAndTheOwnerStillGetsIn() throws Exception {
+    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), 20, a.sourceAccounts(),
+        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), 1000, a.stuffingDelay()));
+    int guesses = 0;
+    // Seven guesses from each of several networks: under the per-network threshold of 10.
+    for (int network = 20; blocks().stream().noneMatch(b -> b.scope().equals("account")) && network < 40; network++) {
+      for (int i = 0; i < 7 && blocks().stream().noneMatch(b -> b.scope().equals("account")); i++) {
+        assertThat(login("127.0." + network + ".1", OWNER, "guess " + network + "/" + i)).startsWith("535 5.7.8 ");
+        guesses++;
+      }
+    }
+    assertThat(guesses).as("failures per account per hour from unknown networks (config: 20; NIST cap 100)").isEqualTo(20);
+    assertThat(login("127.0.99.1", OWNER, PASSWORD)).as("a new network, even with the password").startsWith("535 5.7.8 ");
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(Event.AttackSuspected.class,
+        a -> assertThat(a.kind()).isEqualTo("brute-force")));
+    // Budget with the defaults: at most 100 failures per account per hour across all networks the
+    // owner never used = 2400 guesses per day, each costing the attacker a growing tarpit.
+  }
+
+  @Test
+  void passwordSprayingBlocksTheSource() throws Exception {
+    start(UnaryOperator.identity());
+    for (int i = 0; i < 10; i++) {
+      assertThat(login("127.0.3.3", "user" + i + "@hikyaku.test", "Summer2026!")).startsWith("535 5.7.8 ");
+    }
+    assertThat(blocks()).anySatisfy(b -> {
+      assertThat(b.scope()).isEqualTo("ip");
+      assertThat(b.subject()).isEqualTo("127.0.3.3");
+    });
+    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(Event.AttackSuspected.class,
+        a -> assertThat(a.kind()).isEqualTo("password-spraying")));
+    // The sprayer is refused at the greeting; the owner is not.
+    assertThat(greeting("127.0.3.3")).startsWith("421 4.7.0 ").contains("blocked until");
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+    // Budget: one address tries at most 10 accounts (one guess each) per hour before it is blocked.
+  }
+
+  @Test
+  void credentialStuffingFromManySourcesRaisesTheAlarmAndSlowsFailures() throws Exception {
+    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
+        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay()));
+    // 40 sources, one leaked pair each: no address, network or account reaches its own threshold.
+    List<Future<String>> attempts = new ArrayList<>();
+    try (var pool = Executors.newFixedThreadPool(4)) {
+      for (int i = 1; i <= 40; i++) {
+        String from = "127.0." + (100 + i) + ".1";
+        String user = "leaked" + i + "@hikyaku.test";
+        attempts.add(pool.submit(() -> login(from, user, "password-from-a-breach")));
+      }
+      for (Future<String> attempt : attempts) {
+        assertThat(attempt.get()).startsWith("535 5.7.8 ");
+      }
+    }
+    assertThat(blocks()).as("no single source or account crossed its threshold").isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(Event.AttackSuspected.class,
+        a -> assertThat(a.kind()).isEqualTo("credential-stuffing")));
+    // During the surge every failure waits the extra stuffing delay; the owner is not slowed.
+    long started = System.nanoTime();
+    assertThat(login("127.0.200.1", "leaked-late@hikyaku.test", "password-from-a-breach")).startsWith("535 5.7.8 ");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(50));
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+  }
+
+  @Test
+  void blocksAndCountersSurviveARestart() throws Exception {
+    start(UnaryOperator.identity());
+    for (int i = 0; i < 10; i++) {
+      login("127.0.2.2", OWNER, "guess " + i);
+    }
+    assertThat(blocks()).hasSize(1);
+    for (int i = 0; i < 5; i++) {
+      login("127.0.7.7", OWNER, "guess " + i); // counted, not yet blocked
+    }
+    server.close();
+    server = Server.start(server.config(), UnaryOperator.identity(), List.of(events::add), clock);
+    trust = TestServers.clientTrusting(server.tls().currentCertificate());
+    assertThat(login("127.0.2.2", OWNER, PASSWORD)).as("the block outlived the restart").startsWith("535 5.7.8 ");
+    events.clear();
+    for (int i = 5; i < 10; i++) {
+      login("127.0.7.7", OWNER, "guess " + i);
+    }
+    assertThat(blocks()).as("the five failures before the restart still counted").singleElement()
+        .satisfies(b -> assertThat(b.subject()).isEqualTo(OWNER + " from 127.0.7.0/24"));
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+  }
+}
