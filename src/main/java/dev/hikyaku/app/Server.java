@@ -22,7 +22,10 @@ import dev.hikyaku.net.SocketTransport;
 import dev.hikyaku.net.TlsContexts;
 import dev.hikyaku.net.TlsSetupException;
 import dev.hikyaku.policy.PolicyChain;
+import dev.hikyaku.limits.KeptCounters;
+import dev.hikyaku.policy.RateRule;
 import dev.hikyaku.policy.RelayRule;
+import dev.hikyaku.policy.SuspensionRule;
 import dev.hikyaku.policy.SenderOwnershipRule;
 import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
@@ -65,6 +68,7 @@ public final class Server implements AutoCloseable {
   private final List<Listener> listeners;
   private final Authenticator authenticator;
   private final AuthThrottle throttle;
+  private final KeptCounters rateCounters;
   private boolean isClosed;
 
   private Server(
@@ -74,7 +78,8 @@ public final class Server implements AutoCloseable {
       Sessions sessions,
       List<Listener> listeners,
       Authenticator authenticator,
-      AuthThrottle throttle) {
+      AuthThrottle throttle,
+      KeptCounters rateCounters) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -82,6 +87,7 @@ public final class Server implements AutoCloseable {
     this.listeners = listeners;
     this.authenticator = authenticator;
     this.throttle = throttle;
+    this.rateCounters = rateCounters;
   }
 
   /** Starts a server on the config. */
@@ -124,17 +130,36 @@ public final class Server implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
     MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events);
+    var rates = config.rates();
+    StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
+    KeptCounters rateCounters =
+        new KeptCounters("rates", RateRule.counters(clock), suspensions, java.time.Duration.ofSeconds(5)).start();
     PolicyChain policy =
         new PolicyChain(
             List.of(
                 new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
+                new SuspensionRule(
+                    suspensions,
+                    new SuspensionRule.Thresholds(rates.suspendVolumeFactor(), rates.suspendVolumeMinimum(), rates.suspendNewDomains()),
+                    events,
+                    clock),
+                new RateRule(
+                    new RateRule.Limits(
+                        rates.messagesPerMinute(),
+                        rates.recipientsPerMinute(),
+                        rates.accountMessagesPerMinute(),
+                        rates.accountRecipientsPerMinute(),
+                        rates.accountMessagesPerHour(),
+                        rates.accountMessagesPerDay()),
+                    rateCounters),
                 new RelayRule(new HashSet<>(config.hostedDomains()))));
     AuthThrottle throttle = throttle(config, store, events, clock);
     Authenticator authenticator = authenticator(config, store, Optional.of(throttle), clock, random);
     SessionServices services =
         new SessionServices(policy, intake, authenticator, throttle, events, clock, new Sessions());
     ConnectionPermits permits =
-        new ConnectionPermits(config.limits().maxConnections(), config.limits().maxConnectionsPerClient());
+        new ConnectionPermits(
+            config.limits().maxConnections(), config.limits().maxConnectionsPerClient(), rates.connectionsPerMinute(), clock);
     AtomicLong sessionCounter = new AtomicLong();
     String bootId = Long.toString(clock.millis(), 36);
     List<Listener> listeners = new ArrayList<>();
@@ -162,6 +187,7 @@ public final class Server implements AutoCloseable {
       listeners.forEach(Listener::close);
       authenticator.close();
       throttle.close();
+      rateCounters.close();
       store.close();
       tls.close();
       throw new StartupException(e.getMessage(), e);
@@ -175,7 +201,7 @@ public final class Server implements AutoCloseable {
           listener.name(),
           listener.role().configName());
     }
-    return new Server(config, tls, store, services.sessions(), listeners, authenticator, throttle);
+    return new Server(config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters);
   }
 
   private static void serve(
@@ -195,6 +221,7 @@ public final class Server implements AutoCloseable {
         switch (refusal) {
           case TOTAL_LIMIT -> Replies.tooManyConnections(hostname);
           case CLIENT_LIMIT -> Replies.tooManyConnectionsFromClient(hostname);
+          case CLIENT_RATE -> Replies.tooManyConnectionsPerMinute(hostname);
         };
     return reply.toBytes();
   }
@@ -325,6 +352,7 @@ public final class Server implements AutoCloseable {
     }
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open
+    rateCounters.close();
     store.close();
     tls.close();
     log.info("stopped");

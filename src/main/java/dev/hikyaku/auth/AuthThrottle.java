@@ -54,6 +54,7 @@ public final class AuthThrottle implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuthThrottle.class);
   private static final Duration HOUR = Duration.ofHours(1);
   private static final long MAX_KEYS = 100_000;
+  private static final String COUNTER_GROUP = "auth";
 
   /** The thresholds, from the {@code abuse} section of the config. */
   public record Settings(
@@ -119,7 +120,7 @@ public final class AuthThrottle implements AutoCloseable {
   public AuthThrottle start() {
     refreshBlocks();
     try {
-      for (CounterSnapshot saved : defences.savedCounters()) {
+      for (CounterSnapshot saved : defences.savedCounters(COUNTER_GROUP)) {
         int bar = saved.name().indexOf('|');
         WindowCounter counter = bar < 0 ? null : counters.get(saved.name().substring(0, bar));
         if (counter != null) {
@@ -328,7 +329,7 @@ public final class AuthThrottle implements AutoCloseable {
       }
     });
     try {
-      defences.saveCounters(all);
+      defences.saveCounters(COUNTER_GROUP, all);
     } catch (StoreException e) {
       log.warn("could not save failure counters: {}", e.getMessage());
     }

@@ -98,7 +98,26 @@ final class ConfigReader {
         auth(Section.open(node(top, Keys.AUTH), Keys.AUTH, Keys.AUTH_SECTION, sourceName));
     AbuseConfig abuse =
         abuse(Section.open(node(top, Keys.ABUSE), Keys.ABUSE, Keys.ABUSE_SECTION, sourceName));
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse);
+    RateConfig rates =
+        rates(Section.open(node(top, Keys.RATES), Keys.RATES, Keys.RATES_SECTION, sourceName));
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates);
+  }
+
+  // ---- rates ----
+
+  private RateConfig rates(Section rates) throws ConfigException {
+    RateConfig d = Defaults.RATES;
+    return new RateConfig(
+        positive(rates, Keys.CONNECTIONS_PER_MINUTE, d.connectionsPerMinute()),
+        positive(rates, Keys.MESSAGES_PER_MINUTE, d.messagesPerMinute()),
+        positive(rates, Keys.RECIPIENTS_PER_MINUTE, d.recipientsPerMinute()),
+        positive(rates, Keys.ACCOUNT_MESSAGES_PER_MINUTE, d.accountMessagesPerMinute()),
+        positive(rates, Keys.ACCOUNT_RECIPIENTS_PER_MINUTE, d.accountRecipientsPerMinute()),
+        positive(rates, Keys.ACCOUNT_MESSAGES_PER_HOUR, d.accountMessagesPerHour()),
+        positive(rates, Keys.ACCOUNT_MESSAGES_PER_DAY, d.accountMessagesPerDay()),
+        positive(rates, Keys.SUSPEND_VOLUME_FACTOR, d.suspendVolumeFactor()),
+        positive(rates, Keys.SUSPEND_VOLUME_MINIMUM, d.suspendVolumeMinimum()),
+        positive(rates, Keys.SUSPEND_NEW_DOMAINS, d.suspendNewDomains()));
   }
 
   // ---- abuse ----

@@ -68,6 +68,19 @@ final class ConfigWriter {
     abuse.put(Keys.STUFFING_MINIMUM, b.stuffingMinimum());
     abuse.put(Keys.STUFFING_DELAY, DurationSyntax.format(b.stuffingDelay()));
 
+    RateConfig r = config.rates();
+    ObjectNode rates = root.putObject(Keys.RATES);
+    rates.put(Keys.CONNECTIONS_PER_MINUTE, r.connectionsPerMinute());
+    rates.put(Keys.MESSAGES_PER_MINUTE, r.messagesPerMinute());
+    rates.put(Keys.RECIPIENTS_PER_MINUTE, r.recipientsPerMinute());
+    rates.put(Keys.ACCOUNT_MESSAGES_PER_MINUTE, r.accountMessagesPerMinute());
+    rates.put(Keys.ACCOUNT_RECIPIENTS_PER_MINUTE, r.accountRecipientsPerMinute());
+    rates.put(Keys.ACCOUNT_MESSAGES_PER_HOUR, r.accountMessagesPerHour());
+    rates.put(Keys.ACCOUNT_MESSAGES_PER_DAY, r.accountMessagesPerDay());
+    rates.put(Keys.SUSPEND_VOLUME_FACTOR, r.suspendVolumeFactor());
+    rates.put(Keys.SUSPEND_VOLUME_MINIMUM, r.suspendVolumeMinimum());
+    rates.put(Keys.SUSPEND_NEW_DOMAINS, r.suspendNewDomains());
+
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
     ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);

@@ -88,6 +88,13 @@ final class Defaults {
           60,
           Duration.ofSeconds(5));
 
+  /**
+   * Rates generous enough for an office behind one address and a SaaS account sending
+   * transactional mail; quotas an operator should tune per deployment. Suspension needs ten times an
+   * account's usual hourly volume and at least 200 messages, or 100 recipient domains in an hour.
+   */
+  static final RateConfig RATES = new RateConfig(120, 120, 1000, 60, 600, 1000, 10_000, 10, 200, 100);
+
   static final Duration TLS_RELOAD_CHECK_INTERVAL = Duration.ofSeconds(30);
 
   static final Limits LIMITS =
@@ -213,7 +220,7 @@ final class Defaults {
   static HikyakuConfig config() {
     String hostname = hostname();
     return new HikyakuConfig(
-        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE);
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES);
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param auth SMTP AUTH (RFC 4954): mechanisms per listener role, password hashing and policy,
  *     OAuth token checks
  * @param abuse the defences of AUTH against guessing: tarpit, blocks, spraying and stuffing detection
+ * @param rates per-address and per-account sending rates, quotas, and compromised-account detection
  */
 public record HikyakuConfig(
     String hostname,
@@ -29,7 +30,8 @@ public record HikyakuConfig(
     Limits limits,
     List<String> hostedDomains,
     AuthConfig auth,
-    AbuseConfig abuse) {
+    AbuseConfig abuse,
+    RateConfig rates) {
 
   public HikyakuConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -38,6 +40,7 @@ public record HikyakuConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(abuse, "abuse");
+    Objects.requireNonNull(rates, "rates");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
   }
@@ -68,7 +71,7 @@ public record HikyakuConfig(
             clash -> {
               throw new IllegalArgumentException(clash.keyPath() + ": " + clash.problem());
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates);
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

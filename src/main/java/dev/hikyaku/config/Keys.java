@@ -20,8 +20,32 @@ final class Keys {
   static final String LIMITS = "limits";
   static final String AUTH = "auth";
   static final String ABUSE = "abuse";
+  static final String RATES = "rates";
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES);
+
+  static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
+  static final String MESSAGES_PER_MINUTE = "messages-per-minute";
+  static final String RECIPIENTS_PER_MINUTE = "recipients-per-minute";
+  static final String ACCOUNT_MESSAGES_PER_MINUTE = "account-messages-per-minute";
+  static final String ACCOUNT_RECIPIENTS_PER_MINUTE = "account-recipients-per-minute";
+  static final String ACCOUNT_MESSAGES_PER_HOUR = "account-messages-per-hour";
+  static final String ACCOUNT_MESSAGES_PER_DAY = "account-messages-per-day";
+  static final String SUSPEND_VOLUME_FACTOR = "suspend-volume-factor";
+  static final String SUSPEND_VOLUME_MINIMUM = "suspend-volume-minimum";
+  static final String SUSPEND_NEW_DOMAINS = "suspend-new-domains";
+  static final List<String> RATES_SECTION =
+      List.of(
+          CONNECTIONS_PER_MINUTE,
+          MESSAGES_PER_MINUTE,
+          RECIPIENTS_PER_MINUTE,
+          ACCOUNT_MESSAGES_PER_MINUTE,
+          ACCOUNT_RECIPIENTS_PER_MINUTE,
+          ACCOUNT_MESSAGES_PER_HOUR,
+          ACCOUNT_MESSAGES_PER_DAY,
+          SUSPEND_VOLUME_FACTOR,
+          SUSPEND_VOLUME_MINIMUM,
+          SUSPEND_NEW_DOMAINS);
 
   static final String TARPIT = "tarpit";
   static final String TARPIT_MAX = "tarpit-max";
@@ -129,6 +153,7 @@ final class Keys {
     ARGON2_SECTION.forEach(k -> paths.add(AUTH + "." + ARGON2 + "." + k));
     OAUTH_SECTION.forEach(k -> paths.add(AUTH + "." + OAUTH + "." + k));
     ABUSE_SECTION.forEach(k -> paths.add(ABUSE + "." + k));
+    RATES_SECTION.forEach(k -> paths.add(RATES + "." + k));
     return List.copyOf(paths);
   }
 }

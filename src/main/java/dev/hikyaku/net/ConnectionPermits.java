@@ -1,5 +1,6 @@
 package dev.hikyaku.net;
 
+import dev.hikyaku.limits.WindowCounter;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,18 +16,28 @@ public final class ConnectionPermits {
   /** Why a connection was refused. */
   public enum Refusal {
     TOTAL_LIMIT,
-    CLIENT_LIMIT
+    CLIENT_LIMIT,
+    CLIENT_RATE
   }
 
   private final int maxTotal;
   private final int maxPerClient;
+  private final int maxPerClientPerMinute;
+  private final WindowCounter perMinute;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<InetAddress, Integer> perClient = new HashMap<>();
   private int total;
 
   public ConnectionPermits(int maxTotal, int maxPerClient) {
+    this(maxTotal, maxPerClient, Integer.MAX_VALUE, java.time.Clock.systemUTC());
+  }
+
+  /** With a rate as well: at most {@code maxPerClientPerMinute} new connections per address per minute. */
+  public ConnectionPermits(int maxTotal, int maxPerClient, int maxPerClientPerMinute, java.time.Clock clock) {
     this.maxTotal = maxTotal;
     this.maxPerClient = maxPerClient;
+    this.maxPerClientPerMinute = maxPerClientPerMinute;
+    this.perMinute = new WindowCounter(java.time.Duration.ofMinutes(1), 100_000, clock);
   }
 
   /** A held permit; closing it releases the count exactly once. */
@@ -64,6 +75,9 @@ public final class ConnectionPermits {
       int current = perClient.getOrDefault(client, 0);
       if (current >= maxPerClient) {
         return new Result(Optional.empty(), Optional.of(Refusal.CLIENT_LIMIT));
+      }
+      if (perMinute.increment(client.getHostAddress()) > maxPerClientPerMinute) {
+        return new Result(Optional.empty(), Optional.of(Refusal.CLIENT_RATE));
       }
       perClient.put(client, current + 1);
       total++;

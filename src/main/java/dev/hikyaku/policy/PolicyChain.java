@@ -20,6 +20,12 @@ public final class PolicyChain {
     return decide(rule -> rule.onRecipient(check));
   }
 
+  public void onAccepted(AcceptedCheck check) {
+    for (Rule rule : rules) {
+      rule.onAccepted(check);
+    }
+  }
+
   private Verdict decide(Function<Rule, Verdict> ask) {
     for (Rule rule : rules) {
       Verdict verdict = ask.apply(rule);

@@ -12,4 +12,7 @@ public interface Rule {
   default Verdict onRecipient(RecipientCheck check) {
     return Verdict.CONTINUE;
   }
+
+  /** Told of every queued message; nothing to decide, something to learn. */
+  default void onAccepted(AcceptedCheck check) {}
 }

@@ -342,6 +342,29 @@ public final class Replies {
     return new Reply(554, EnhancedStatus.of(5, 7, 1), recipient + ": Relay access denied");
   }
 
+  /** Over a per-minute transaction rate (RFC 3463 X.7.1: delivery not authorized, for now). */
+  public static Reply messageRateExceeded(String who, int limit) {
+    return new Reply(450, EnhancedStatus.of(4, 7, 1), "Message rate limit reached for " + who + ": " + limit + " per minute; try again later");
+  }
+
+  /** Over a per-minute recipient rate (RFC 5321 §4.5.3.1.10: 452 for too many recipients). */
+  public static Reply recipientRateExceeded(String who, int limit) {
+    return new Reply(452, EnhancedStatus.of(4, 5, 3), "Recipient rate limit reached for " + who + ": " + limit + " per minute; try again later");
+  }
+
+  /** An account's hourly or daily quota is used up. */
+  public static Reply quotaExceeded(String account, int limit, String period) {
+    return new Reply(451, EnhancedStatus.of(4, 7, 1), "Sending quota reached for " + account + ": " + limit + " messages per " + period);
+  }
+
+  /** Compromised-account detection suspended the account from sending. */
+  public static Reply accountSuspended(String account) {
+    return new Reply(
+        550,
+        EnhancedStatus.of(5, 7, 1),
+        "Account " + account + " is suspended for unusual sending activity; contact your administrator");
+  }
+
   // ---- Closing the connection ----------------------------------------------------------------
 
   /** RFC 5321 §4.5.3.2 timeouts. RFC 3463 X.4.2 bad connection. */
@@ -356,6 +379,11 @@ public final class Replies {
 
   public static Reply tooManyConnections(String hostname) {
     return new Reply(421, EnhancedStatus.of(4, 7, 0), hostname + " Error: too many connections");
+  }
+
+  public static Reply tooManyConnectionsPerMinute(String hostname) {
+    return new Reply(
+        421, EnhancedStatus.of(4, 7, 0), hostname + " Error: too many connections per minute from your address");
   }
 
   public static Reply tooManyConnectionsFromClient(String hostname) {

@@ -14,6 +14,7 @@ import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.net.Transport;
+import dev.hikyaku.policy.AcceptedCheck;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientCheck;
 import dev.hikyaku.policy.SenderCheck;
@@ -444,7 +445,10 @@ public final class SmtpSession {
             facts.principal());
     try {
       return switch (intake.accept(source, finished.envelope(), reader.content())) {
-        case IntakeResult.Queued queued -> answer(Replies.queued(queued.id().toString()));
+        case IntakeResult.Queued queued -> {
+          policy.onAccepted(new AcceptedCheck(facts.client.getAddress(), facts.principal(), finished.envelope()));
+          yield answer(Replies.queued(queued.id().toString()));
+        }
         case IntakeResult.Refused refused -> {
           events.publish(
               new Event.MessageRejected(

@@ -129,14 +129,19 @@ public final class Defences {
 
   // ---- Counter snapshots -----------------------------------------------------------------------
 
-  /** Replaces the saved counters with these (one transaction). */
-  public void saveCounters(Collection<CounterSnapshot> counters) throws StoreException {
-    writer.writeDuringClose("saving counters", connection -> {
-      try (PreparedStatement clear = connection.prepareStatement("DELETE FROM counter");
+  /**
+   * Replaces the counters saved by {@code group} (one component's counters) with these, in one
+   * transaction; other groups' counters are left alone.
+   */
+  public void saveCounters(String group, Collection<CounterSnapshot> counters) throws StoreException {
+    writer.writeDuringClose("saving " + group + " counters", connection -> {
+      try (PreparedStatement clear = connection.prepareStatement("DELETE FROM counter WHERE substr(name, 1, ?) = ?");
           PreparedStatement insert = connection.prepareStatement("INSERT INTO counter (name, window_start, count) VALUES (?, ?, ?)")) {
+        clear.setInt(1, group.length() + 1);
+        clear.setString(2, group + "/");
         clear.executeUpdate();
         for (CounterSnapshot c : counters) {
-          insert.setString(1, c.name());
+          insert.setString(1, group + "/" + c.name());
           insert.setLong(2, c.windowStart().toEpochMilli());
           insert.setLong(3, c.count());
           insert.addBatch();
@@ -147,15 +152,22 @@ public final class Defences {
     });
   }
 
-  public List<CounterSnapshot> savedCounters() throws StoreException {
-    return readers.read("reading counters", connection -> {
-      try (PreparedStatement select = connection.prepareStatement("SELECT name, window_start, count FROM counter");
-          ResultSet rows = select.executeQuery()) {
-        List<CounterSnapshot> counters = new ArrayList<>();
-        while (rows.next()) {
-          counters.add(new CounterSnapshot(rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)), rows.getLong(3)));
+  /** The counters {@code group} saved, with their names as given to {@link #saveCounters}. */
+  public List<CounterSnapshot> savedCounters(String group) throws StoreException {
+    return readers.read("reading " + group + " counters", connection -> {
+      try (PreparedStatement select =
+          connection.prepareStatement("SELECT name, window_start, count FROM counter WHERE substr(name, 1, ?) = ?")) {
+        select.setInt(1, group.length() + 1);
+        select.setString(2, group + "/");
+        try (ResultSet rows = select.executeQuery()) {
+          List<CounterSnapshot> counters = new ArrayList<>();
+          while (rows.next()) {
+            counters.add(
+                new CounterSnapshot(
+                    rows.getString(1).substring(group.length() + 1), Instant.ofEpochMilli(rows.getLong(2)), rows.getLong(3)));
+          }
+          return counters;
         }
-        return counters;
       }
     });
   }

@@ -157,6 +157,17 @@ class ConfigLoaderTest {
           stuffing-factor: 8
           stuffing-minimum: 100
           stuffing-delay: 10s
+        rates:
+          connections-per-minute: 60
+          messages-per-minute: 50
+          recipients-per-minute: 500
+          account-messages-per-minute: 30
+          account-recipients-per-minute: 300
+          account-messages-per-hour: 400
+          account-messages-per-day: 4000
+          suspend-volume-factor: 5
+          suspend-volume-minimum: 100
+          suspend-new-domains: 50
         """
             .formatted(cert, key, jwks);
 
@@ -214,7 +225,8 @@ class ConfigLoaderTest {
                 10,
                 8,
                 100,
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10)),
+            new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }

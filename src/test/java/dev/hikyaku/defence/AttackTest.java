@@ -50,7 +50,7 @@ class AttackTest {
     HikyakuConfig base = TestServers.config(data);
     HikyakuConfig config =
         new HikyakuConfig(base.hostname(), base.dataDirectory(), base.listeners(), base.tls(), base.limits(),
-            base.hostedDomains(), base.auth(), abuse.apply(base.abuse()));
+            base.hostedDomains(), base.auth(), abuse.apply(base.abuse()), base.rates());
     server = Server.start(config, UnaryOperator.identity(), List.of(events::add), clock);
     trust = TestServers.clientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, OWNER, PASSWORD);

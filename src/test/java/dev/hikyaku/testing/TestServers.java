@@ -44,7 +44,8 @@ public final class TestServers {
         defaults.limits(),
         List.of(HOSTED_DOMAIN, "localhost"),
         defaults.auth(),
-        fastAbuse(defaults.abuse()));
+        fastAbuse(defaults.abuse()),
+        defaults.rates());
   }
 
   /**
