@@ -10,6 +10,7 @@ import dev.hikyaku.auth.VerificationCache;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.events.AuditLogSink;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
@@ -62,6 +63,7 @@ public final class Server implements AutoCloseable {
   private final Sessions sessions;
   private final List<Listener> listeners;
   private final Authenticator authenticator;
+  private final AuditLogSink audit;
   private boolean isClosed;
 
   private Server(
@@ -70,13 +72,15 @@ public final class Server implements AutoCloseable {
       Store store,
       Sessions sessions,
       List<Listener> listeners,
-      Authenticator authenticator) {
+      Authenticator authenticator,
+      AuditLogSink audit) {
     this.config = config;
     this.tls = tls;
     this.store = store;
     this.sessions = sessions;
     this.listeners = listeners;
     this.authenticator = authenticator;
+    this.audit = audit;
   }
 
   /** Starts a server on the config. */
@@ -106,8 +110,17 @@ public final class Server implements AutoCloseable {
       tls.close();
       throw new StartupException("cannot open the store in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
+    AuditLogSink audit;
+    try {
+      audit = AuditLogSink.open(data.resolve(AuditLogSink.FILE_NAME));
+    } catch (IOException e) {
+      store.close();
+      tls.close();
+      throw new StartupException("cannot open the audit log in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
     List<EventSink> sinks = new ArrayList<>();
     sinks.add(new LogSink());
+    sinks.add(audit);
     sinks.addAll(extraSinks);
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
@@ -148,6 +161,7 @@ public final class Server implements AutoCloseable {
     } catch (Listener.BindFailure e) {
       listeners.forEach(Listener::close);
       authenticator.close();
+      audit.close();
       store.close();
       tls.close();
       throw new StartupException(e.getMessage(), e);
@@ -161,7 +175,7 @@ public final class Server implements AutoCloseable {
           listener.name(),
           listener.role().configName());
     }
-    return new Server(config, tls, store, sessions, listeners, authenticator);
+    return new Server(config, tls, store, sessions, listeners, authenticator, audit);
   }
 
   private static void serve(
@@ -295,6 +309,7 @@ public final class Server implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     authenticator.close();
+    audit.close();
     store.close();
     tls.close();
     log.info("stopped");
