@@ -128,8 +128,11 @@ final class AuditCommand implements Runnable {
   /**
    * Prints lines as they are appended, from {@code start}, until the thread is interrupted. The
    * server rotates by renaming: when the path names another file (another inode) than the one being
-   * read, the rest of the old file is printed and the new one is read from its start; a file that
-   * shrank (truncated in place) is read again from its start.
+   * read, the rest of the old file is printed (it is still open), then any whole generation that
+   * came and went between two looks ({@code audit.log.N} newer than the old file), then the new
+   * file from its start. A file that shrank (truncated in place, by someone else) is read again
+   * from its start, as {@code tail -F} does; a truncation followed at once by as many bytes as were
+   * read is not noticed.
    */
   static void follow(Path file, long start, PrintWriter out) throws IOException {
     Followed current = Followed.open(file, start);
@@ -138,13 +141,19 @@ final class AuditCommand implements Runnable {
         current.printNew(out);
         Optional<Object> key = fileKey(file);
         if (key.isPresent() && !Objects.equals(key.get(), current.key)) {
-          Optional<Followed> next = Followed.tryOpen(file);
-          if (next.isPresent()) {
-            current.printNew(out); // what was written before the rename
-            current.close();
-            current = next.get();
-            continue;
+          current.printNew(out); // what was written before the rename
+          int generation = generationOf(file, current.key);
+          current.close();
+          for (int g = generation - 1; g >= 1; g--) {
+            Optional<Followed> between = Followed.tryOpen(AuditLogSink.rotated(file, g));
+            if (between.isPresent()) {
+              try (Followed whole = between.get()) {
+                whole.printNew(out);
+              }
+            }
           }
+          current = Followed.open(file, 0);
+          continue;
         } else if (key.isPresent() && current.length() < current.position) {
           current.restart();
           continue;
@@ -161,6 +170,22 @@ final class AuditCommand implements Runnable {
       out.flush();
       current.close();
     }
+  }
+
+  /**
+   * Which rotated generation ({@code audit.log.N}) the file with {@code key} is now, or 0 when it is
+   * none of them (deleted, or a file system without file keys).
+   */
+  private static int generationOf(Path file, Object key) throws IOException {
+    if (key == null) {
+      return 0;
+    }
+    for (int g = 1; Files.exists(AuditLogSink.rotated(file, g)); g++) {
+      if (key.equals(fileKey(AuditLogSink.rotated(file, g)).orElse(null))) {
+        return g;
+      }
+    }
+    return 0;
   }
 
   private static Optional<Object> fileKey(Path file) throws IOException {

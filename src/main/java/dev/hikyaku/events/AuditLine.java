@@ -129,7 +129,7 @@ final class AuditLine {
 
     Fields(Instant at, String event) {
       if (at == null) {
-        throw new IllegalArgumentException("a " + event + " event without a time");
+        throw new IllegalArgumentException("audit record " + event + " has no time");
       }
       json = JSON.createGenerator(ObjectWriteContext.empty(), out, JsonEncoding.UTF8);
       json.writeStartObject();

@@ -3,11 +3,17 @@ package dev.hikyaku.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -169,6 +175,51 @@ class AuditLineTest {
     String line = line(new Event.AccountSuspended(AT, "山田@例え.jp", "r"));
 
     assertThat(line).contains("\"account\":\"山田@例え.jp\"");
+  }
+
+  @Test
+  void theDocumentedExamplesAreWhatTheEncoderWrites() throws Exception {
+    String doc = Files.readString(Path.of("docs/audit-log.md"), StandardCharsets.UTF_8);
+    Matcher block = Pattern.compile("```json\n(.*?)```", Pattern.DOTALL).matcher(doc);
+    Set<String> seen = new TreeSet<>();
+    while (block.find()) {
+      for (String example : block.group(1).split("\n")) {
+        JsonNode node = JSON.readTree(example);
+        Event event = fromDocumented(node);
+        assertThat(line(event)).as("docs/audit-log.md example").isEqualTo(example + "\n");
+        seen.add(node.get("event").asString());
+      }
+    }
+    assertThat(seen)
+        .containsExactlyInAnyOrder(
+            "auth", "client_blocked", "client_unblocked", "account_suspended", "account_unsuspended",
+            "attack_suspected", "relay_denied", "sender_rejected", "admin_change");
+  }
+
+  /** The event a documented line records, rebuilt from its fields. */
+  private static Event fromDocumented(JsonNode n) {
+    Instant at = Instant.parse(n.get("ts").asString());
+    return switch (n.get("event").asString()) {
+      case "auth" -> new Event.AuthAttempt(at, f(n, "session_id"), f(n, "listener"), f(n, "client"),
+          f(n, "tls_protocol"), f(n, "tls_cipher"), f(n, "mechanism"), f(n, "account"), f(n, "result"), f(n, "reason"));
+      case "client_blocked" -> new Event.ClientBlocked(at, f(n, "scope"), f(n, "subject"),
+          Instant.parse(f(n, "until")), f(n, "reason"));
+      case "client_unblocked" -> new Event.ClientUnblocked(at, f(n, "scope"), f(n, "subject"), f(n, "by"));
+      case "account_suspended" -> new Event.AccountSuspended(at, f(n, "account"), f(n, "reason"));
+      case "account_unsuspended" -> new Event.AccountUnsuspended(at, f(n, "account"), f(n, "by"));
+      case "attack_suspected" -> new Event.AttackSuspected(at, f(n, "kind"), f(n, "detail"));
+      case "relay_denied" -> new Event.RecipientRejected(at, f(n, "session_id"), f(n, "client"), f(n, "recipient"),
+          f(n, "reply"), f(n, "reason"));
+      case "sender_rejected" -> new Event.SenderRejected(at, f(n, "session_id"), f(n, "client"), f(n, "sender"),
+          f(n, "reply"), f(n, "reason"));
+      case "admin_change" -> new Event.AdminChange(at, f(n, "command"), f(n, "subject"), f(n, "detail"));
+      default -> throw new AssertionError("undocumented event in docs/audit-log.md: " + n);
+    };
+  }
+
+  private static String f(JsonNode node, String name) {
+    JsonNode value = node.get(name);
+    return value == null ? null : value.asString();
   }
 
   private static List<String> names(JsonNode node) {
