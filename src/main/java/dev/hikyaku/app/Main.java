@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       Main.Serve.class,
       QueueCommand.class,
+      AuditCommand.class,
       AccountCommands.Domain.class,
       AccountCommands.User.class,
       AccountCommands.AppPasswords.class,

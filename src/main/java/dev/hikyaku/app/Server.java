@@ -11,6 +11,7 @@ import dev.hikyaku.auth.VerificationCache;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.events.AuditLogSink;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
@@ -69,6 +70,7 @@ public final class Server implements AutoCloseable {
   private final Authenticator authenticator;
   private final AuthThrottle throttle;
   private final KeptCounters rateCounters;
+  private final AuditLogSink audit;
   private boolean isClosed;
 
   private Server(
@@ -79,7 +81,8 @@ public final class Server implements AutoCloseable {
       List<Listener> listeners,
       Authenticator authenticator,
       AuthThrottle throttle,
-      KeptCounters rateCounters) {
+      KeptCounters rateCounters,
+      AuditLogSink audit) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -88,6 +91,7 @@ public final class Server implements AutoCloseable {
     this.authenticator = authenticator;
     this.throttle = throttle;
     this.rateCounters = rateCounters;
+    this.audit = audit;
   }
 
   /** Starts a server on the config. */
@@ -123,8 +127,17 @@ public final class Server implements AutoCloseable {
       tls.close();
       throw new StartupException("cannot open the store in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
+    AuditLogSink audit;
+    try {
+      audit = AuditLogSink.open(data.resolve(AuditLogSink.FILE_NAME));
+    } catch (IOException e) {
+      store.close();
+      tls.close();
+      throw new StartupException("cannot open the audit log in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
     List<EventSink> sinks = new ArrayList<>();
     sinks.add(new LogSink());
+    sinks.add(audit);
     sinks.addAll(extraSinks);
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
@@ -188,6 +201,7 @@ public final class Server implements AutoCloseable {
       authenticator.close();
       throttle.close();
       rateCounters.close();
+      audit.close();
       store.close();
       tls.close();
       throw new StartupException(e.getMessage(), e);
@@ -201,7 +215,7 @@ public final class Server implements AutoCloseable {
           listener.name(),
           listener.role().configName());
     }
-    return new Server(config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters);
+    return new Server(config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit);
   }
 
   private static void serve(
@@ -353,6 +367,7 @@ public final class Server implements AutoCloseable {
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open
     rateCounters.close();
+    audit.close();
     store.close();
     tls.close();
     log.info("stopped");

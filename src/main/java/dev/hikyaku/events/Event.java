@@ -39,32 +39,17 @@ public sealed interface Event {
       String reason)
       implements Event {}
 
-  /** A client address, network, or account-from-network is refused until {@code until}. */
-  record ClientBlocked(Instant at, String scope, String subject, Instant until, String reason) implements Event {}
-
-  /** A block ended: {@code by} is "expiry" or "admin". */
-  record ClientUnblocked(Instant at, String scope, String subject, String by) implements Event {}
-
-  /** An account may no longer send (AUTH still works) until an admin lifts it. */
-  record AccountSuspended(Instant at, String account, String reason) implements Event {}
-
-  record AccountUnsuspended(Instant at, String account, String by) implements Event {}
-
-  /** A pattern of failures that looks like an attack: brute-force, password-spraying, credential-stuffing. */
-  record AttackSuspected(Instant at, String kind, String detail) implements Event {}
-
-  /** An administrator changed something (CLI or API). */
-  record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
-
   /** A client broke the protocol in a way a defence noticed (smuggling attempt, early talker, ...). */
   record ProtocolViolation(Instant at, String sessionId, String client, String kind) implements Event {}
 
   /** A sender was refused by policy (sender-ownership refusals and the like). */
-  record SenderRejected(Instant at, String sessionId, String client, String sender, String reply, String reason)
+  record SenderRejected(
+      Instant at, String sessionId, String client, String sender, String reply, String rule, String reason)
       implements Event {}
 
   /** A recipient was refused by policy (relay denial and the like). */
-  record RecipientRejected(Instant at, String sessionId, String client, String recipient, String reply, String reason)
+  record RecipientRejected(
+      Instant at, String sessionId, String client, String recipient, String reply, String rule, String reason)
       implements Event {}
 
   /** A message was refused after its data was read. */
@@ -74,4 +59,27 @@ public sealed interface Event {
   record MessageAccepted(
       Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size)
       implements Event {}
+
+  // ---- Abuse defence (issue 5): published by the throttling code and the admin commands ----------
+
+  /**
+   * A client was blocked until {@code until}. {@code scope} is "ip", "net24", "net64" or
+   * "account-from-source"; {@code subject} the address, the CIDR, or "account@x from 192.0.2.0/24".
+   */
+  record ClientBlocked(Instant at, String scope, String subject, Instant until, String reason) implements Event {}
+
+  /** A block ended; {@code by} is "expiry" or "admin". */
+  record ClientUnblocked(Instant at, String scope, String subject, String by) implements Event {}
+
+  /** An account was suspended: it cannot authenticate until unsuspended. */
+  record AccountSuspended(Instant at, String account, String reason) implements Event {}
+
+  /** A suspension ended; {@code by} says what ended it ("admin", "expiry"). */
+  record AccountUnsuspended(Instant at, String account, String by) implements Event {}
+
+  /** A pattern across clients or accounts: "credential-stuffing", "password-spraying", "brute-force". */
+  record AttackSuspected(Instant at, String kind, String detail) implements Event {}
+
+  /** An administrator changed something: {@code command} such as "user add", {@code subject} the account. */
+  record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
 }

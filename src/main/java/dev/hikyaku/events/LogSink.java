@@ -22,11 +22,12 @@ public final class LogSink implements EventSink {
       case Event.TlsEstablished e -> log.debug("{}", e);
       case Event.MessageAccepted e -> log.info("{}", e);
       case Event.AuthAttempt e -> log.info("{}", e);
+      // Abuse defence: what an operator must see without asking goes out as a warning.
       case Event.ClientBlocked e -> log.warn("{}", e);
-      case Event.ClientUnblocked e -> log.info("{}", e);
       case Event.AccountSuspended e -> log.warn("{}", e);
-      case Event.AccountUnsuspended e -> log.info("{}", e);
       case Event.AttackSuspected e -> log.warn("{}", e);
+      case Event.ClientUnblocked e -> log.info("{}", e);
+      case Event.AccountUnsuspended e -> log.info("{}", e);
       case Event.AdminChange e -> log.info("{}", e);
     }
   }

@@ -12,11 +12,14 @@ public final class PolicyChain {
     this.rules = List.copyOf(rules);
   }
 
-  public Verdict onSender(SenderCheck check) {
+  /** A verdict and the rule that gave it ("" when no rule objected). */
+  public record Ruling(String rule, Verdict verdict) {}
+
+  public Ruling onSender(SenderCheck check) {
     return decide(rule -> rule.onSender(check));
   }
 
-  public Verdict onRecipient(RecipientCheck check) {
+  public Ruling onRecipient(RecipientCheck check) {
     return decide(rule -> rule.onRecipient(check));
   }
 
@@ -26,13 +29,13 @@ public final class PolicyChain {
     }
   }
 
-  private Verdict decide(Function<Rule, Verdict> ask) {
+  private Ruling decide(Function<Rule, Verdict> ask) {
     for (Rule rule : rules) {
       Verdict verdict = ask.apply(rule);
       if (!(verdict instanceof Verdict.Continue)) {
-        return verdict;
+        return new Ruling(rule.name(), verdict);
       }
     }
-    return Verdict.ACCEPT;
+    return new Ruling("", Verdict.ACCEPT);
   }
 }

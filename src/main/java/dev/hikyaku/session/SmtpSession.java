@@ -330,12 +330,14 @@ public final class SmtpSession {
       return answer(Replies.messageTooBig());
     }
     SenderCheck check = new SenderCheck(settings.role(), facts.client.getAddress(), facts.principal(), mail.from());
-    return switch (policy.onSender(check)) {
+    PolicyChain.Ruling ruling = policy.onSender(check);
+    return switch (ruling.verdict()) {
       case Verdict.Accept accept -> acceptSender(mail);
       case Verdict.Continue proceed -> acceptSender(mail);
-      case Verdict.Reject reject -> refuseSender(mail, reject.reply(), reject.reason(), Next.CONTINUE);
-      case Verdict.Defer defer -> refuseSender(mail, defer.reply(), defer.reason(), Next.CONTINUE);
-      case Verdict.Disconnect disconnect -> refuseSender(mail, disconnect.reply(), disconnect.reason(), Next.CLOSE);
+      case Verdict.Reject reject -> refuseSender(mail, reject.reply(), ruling.rule(), reject.reason(), Next.CONTINUE);
+      case Verdict.Defer defer -> refuseSender(mail, defer.reply(), ruling.rule(), defer.reason(), Next.CONTINUE);
+      case Verdict.Disconnect disconnect ->
+          refuseSender(mail, disconnect.reply(), ruling.rule(), disconnect.reason(), Next.CLOSE);
     };
   }
 
@@ -344,9 +346,10 @@ public final class SmtpSession {
     return answer(Replies.senderOk());
   }
 
-  private Next refuseSender(Command.Mail mail, Reply reply, String reason, Next next) throws IOException {
+  private Next refuseSender(Command.Mail mail, Reply reply, String rule, String reason, Next next) throws IOException {
     events.publish(
-        new Event.SenderRejected(clock.instant(), facts.sessionId, clientAddress(), mail.from().address(), reply.toString(), reason));
+        new Event.SenderRejected(
+            clock.instant(), facts.sessionId, clientAddress(), mail.from().address(), reply.toString(), rule, reason));
     Next afterAnswer = answer(reply);
     if (next == Next.CLOSE) {
       closeReason = reason;
@@ -366,13 +369,14 @@ public final class SmtpSession {
     RecipientCheck check =
         new RecipientCheck(
             settings.role(), facts.client.getAddress(), facts.principal(), transaction.from, rcpt.to());
-    return switch (policy.onRecipient(check)) {
+    PolicyChain.Ruling ruling = policy.onRecipient(check);
+    return switch (ruling.verdict()) {
       case Verdict.Accept accept -> acceptRecipient(rcpt);
       case Verdict.Continue proceed -> acceptRecipient(rcpt);
-      case Verdict.Reject reject -> refuseRecipient(rcpt, reject.reply(), reject.reason(), Next.CONTINUE);
-      case Verdict.Defer defer -> refuseRecipient(rcpt, defer.reply(), defer.reason(), Next.CONTINUE);
+      case Verdict.Reject reject -> refuseRecipient(rcpt, reject.reply(), ruling.rule(), reject.reason(), Next.CONTINUE);
+      case Verdict.Defer defer -> refuseRecipient(rcpt, defer.reply(), ruling.rule(), defer.reason(), Next.CONTINUE);
       case Verdict.Disconnect disconnect ->
-          refuseRecipient(rcpt, disconnect.reply(), disconnect.reason(), Next.CLOSE);
+          refuseRecipient(rcpt, disconnect.reply(), ruling.rule(), disconnect.reason(), Next.CLOSE);
     };
   }
 
@@ -381,10 +385,10 @@ public final class SmtpSession {
     return answer(Replies.recipientOk());
   }
 
-  private Next refuseRecipient(Command.Rcpt rcpt, Reply reply, String reason, Next next) throws IOException {
+  private Next refuseRecipient(Command.Rcpt rcpt, Reply reply, String rule, String reason, Next next) throws IOException {
     events.publish(
         new Event.RecipientRejected(
-            clock.instant(), facts.sessionId, clientAddress(), rcpt.to().address(), reply.toString(), reason));
+            clock.instant(), facts.sessionId, clientAddress(), rcpt.to().address(), reply.toString(), rule, reason));
     Next afterAnswer = answer(reply);
     if (next == Next.CLOSE) {
       closeReason = reason;
