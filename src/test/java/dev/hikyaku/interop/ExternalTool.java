@@ -10,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,6 +69,16 @@ final class ExternalTool {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Writes {@code content} to a new file readable by its owner only (created so, never widened
+   * later): how the tests hand a password or token to a client without putting it in argv.
+   */
+  static Path secretFile(Path file, String content) throws IOException {
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
   }
 
   /** The same program with one more environment variable set for every run. */
@@ -195,6 +207,21 @@ final class ExternalTool {
     /** Standard output then standard error: most tools split their dialogue between the two. */
     String output() {
       return stdout + stderr;
+    }
+
+    /**
+     * Fails when a secret shows in the command line (where {@code ps} and {@code /proc} would show
+     * it to every user of the machine) or in the output (where test reports would keep it), as
+     * itself or base64-encoded as an AUTH exchange carries it.
+     */
+    void assertConceals(String... secrets) {
+      for (String secret : secrets) {
+        String encoded = Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
+        if (command.contains(secret) || output().contains(secret) || output().contains(encoded)) {
+          // The message names which run, never the secret itself.
+          fail("a secret of " + secrets.length + " shows in the command line or output of: " + command.split(" ")[0]);
+        }
+      }
     }
 
     /** The whole run, for assertion messages. */
