@@ -10,14 +10,18 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A program installed from Debian (swaks, curl, openssl, python3...) run as a child process with a
@@ -67,6 +71,16 @@ final class ExternalTool {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Writes {@code content} to a new file readable by its owner only (created so, never widened
+   * later): how the tests hand a password or token to a client without putting it in argv.
+   */
+  static Path secretFile(Path file, String content) throws IOException {
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
   }
 
   /** The same program with one more environment variable set for every run. */
@@ -192,9 +206,79 @@ final class ExternalTool {
   /** How one run ended. {@code exitCode} is -1 when the run was killed. */
   record Run(String command, int exitCode, String stdout, String stderr) {
 
+    // RFC 4648 §4 alphabet; 8+ characters, so that ordinary words and commands rarely qualify.
+    private static final Pattern BASE64_WORD = Pattern.compile("[A-Za-z0-9+/]{8,}={0,2}");
+
     /** Standard output then standard error: most tools split their dialogue between the two. */
     String output() {
       return stdout + stderr;
+    }
+
+    /**
+     * Fails when a secret shows in the command line (where {@code ps} and {@code /proc} would show
+     * it to every user of the machine) or in the output (where test reports would keep it): as
+     * itself, or inside a base64 word as an AUTH exchange carries it.
+     */
+    void assertConceals(String... secrets) {
+      for (String secret : secrets) {
+        if (command.contains(secret) || reveals(stdout, secret) || reveals(stderr, secret)) {
+          // The message names the program, never the secret.
+          fail("a secret shows in the command line or output of " + command.split(" ")[0]);
+        }
+      }
+    }
+
+    /**
+     * The same run with every secret, and every base64 word that decodes to text containing one,
+     * replaced in the output: for clients whose dialogue shows what they send in an AUTH exchange
+     * (curl {@code -v}) and cannot be told not to. Call it before anything else sees the run.
+     */
+    Run redacting(String... secrets) {
+      return new Run(command, exitCode, redact(stdout, secrets), redact(stderr, secrets));
+    }
+
+    private static boolean reveals(String text, String secret) {
+      if (text.contains(secret)) {
+        return true;
+      }
+      Matcher word = BASE64_WORD.matcher(text);
+      while (word.find()) {
+        if (decoded(word.group()).contains(secret)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static String redact(String text, String... secrets) {
+      StringBuilder out = new StringBuilder();
+      Matcher word = BASE64_WORD.matcher(text);
+      while (word.find()) {
+        String decoded = decoded(word.group());
+        boolean isSecret = false;
+        for (String secret : secrets) {
+          isSecret |= decoded.contains(secret);
+        }
+        word.appendReplacement(out, isSecret ? "[redacted base64]" : Matcher.quoteReplacement(word.group()));
+      }
+      word.appendTail(out);
+      String result = out.toString();
+      for (String secret : secrets) {
+        result = result.replace(secret, "[redacted]");
+      }
+      return result;
+    }
+
+    /** The text a base64 word stands for, or "" when it is not base64. */
+    private static String decoded(String word) {
+      if (word.length() % 4 != 0) {
+        return "";
+      }
+      try {
+        return new String(Base64.getDecoder().decode(word), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return "";
+      }
     }
 
     /** The whole run, for assertion messages. */

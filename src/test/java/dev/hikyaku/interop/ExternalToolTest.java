@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -53,5 +54,39 @@ class ExternalToolTest {
         .isInstanceOf(AssertionFailedError.class)
         .hasMessageContaining("sh did not finish within 300 ms and was killed")
         .hasMessageContaining("started");
+  }
+
+  @Test
+  void assertConcealsSeesASecretInArgvInTheOutputAndInsideBase64() {
+    String secret = "a pass phrase 7";
+    // "\0user\0a pass phrase 7": the secret at an offset that is not a multiple of 3, so its own
+    // base64 is not a substring of the line's.
+    String plain = Base64.getEncoder().encodeToString("\0user\0a pass phrase 7".getBytes(StandardCharsets.UTF_8));
+
+    ExternalTool.Run clean = new ExternalTool.Run("/usr/bin/client --user u", 0, "> AUTH PLAIN\n", "< 235\n");
+    ExternalTool.Run inArgv = new ExternalTool.Run("/usr/bin/client --password " + secret, 0, "", "");
+    ExternalTool.Run inBase64 = new ExternalTool.Run("/usr/bin/client", 0, "", "> " + plain + "\n");
+
+    clean.assertConceals(secret);
+    for (ExternalTool.Run leaky : List.of(inArgv, inBase64)) {
+      assertThatThrownBy(() -> leaky.assertConceals(secret))
+          .isInstanceOf(AssertionFailedError.class)
+          .hasMessage("a secret shows in the command line or output of /usr/bin/client");
+    }
+  }
+
+  @Test
+  void redactingHidesBase64WordsThatCarryASecretAndNothingElse() {
+    String secret = "a pass phrase 7";
+    String plain = Base64.getEncoder().encodeToString("\0user\0a pass phrase 7".getBytes(StandardCharsets.UTF_8));
+    ExternalTool.Run run =
+        new ExternalTool.Run("/usr/bin/curl", 67, "", "> AUTH PLAIN\n< 334 \n> " + plain + "\n< 535 5.7.8 Authentication credentials invalid\n");
+
+    ExternalTool.Run redacted = run.redacting(secret);
+
+    assertThat(redacted.stderr())
+        .isEqualTo("> AUTH PLAIN\n< 334 \n> [redacted base64]\n< 535 5.7.8 Authentication credentials invalid\n");
+    assertThat(redacted.exitCode()).isEqualTo(67);
+    redacted.assertConceals(secret);
   }
 }

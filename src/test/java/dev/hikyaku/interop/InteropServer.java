@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Principal;
+import dev.hikyaku.config.ConfigLoader;
+import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.TestCertificates;
 import dev.hikyaku.net.ListenerRole;
@@ -19,13 +21,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real server on 127.0.0.1 for external clients: the submission listeners start every session
- * with {@link #PRINCIPAL} (the settings seam until SMTP AUTH exists), the relay listener with none.
- * The server's certificate is written to a PEM file, the only trust anchor the clients are given,
+ * A real server on 127.0.0.1 for external clients. {@link #start} gives the submission listeners'
+ * sessions {@link #PRINCIPAL} from the start (the settings seam, for tests about TLS and mail flow);
+ * {@link #startWithRealAuth} has no seam, so clients must authenticate with SMTP AUTH. The server's
+ * certificate is written to a PEM file, the only trust anchor the clients are given,
  * so each TLS test verifies for real.
  */
 final class InteropServer implements AutoCloseable {
@@ -35,6 +39,18 @@ final class InteropServer implements AutoCloseable {
   /** The password of {@link #PRINCIPAL}'s account, for the AUTH interop tests. */
   static final String PASSWORD = "a pass phrase long enough for any policy 7";
 
+  /** The mechanisms of the real-AUTH server's submission listener (port 587's role). */
+  static final List<String> SUBMISSION_MECHANISMS =
+      List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER");
+
+  /**
+   * The mechanisms of its submissions listener: the same without OAUTHBEARER, so that a client that
+   * picks OAUTHBEARER whenever it is offered (curl 7.88, curl issue #10259) can be made to use
+   * XOAUTH2 there.
+   */
+  static final List<String> SUBMISSIONS_MECHANISMS =
+      List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2");
+
   // RFC 5322 §2.2.3: unfold first (CRLF followed by WSP), then read the clause.
   private static final Pattern FOLD = Pattern.compile("\r\n[ \t]");
   private static final Pattern WITH_CLAUSE = Pattern.compile("\\swith\\s+(\\S+)");
@@ -43,12 +59,15 @@ final class InteropServer implements AutoCloseable {
   private final Path certificateFile;
   private final Path impostorCertificateFile;
   private final List<Event> events;
+  private final TokenIssuer issuer;
 
-  private InteropServer(Server server, Path certificateFile, Path impostorCertificateFile, List<Event> events) {
+  private InteropServer(
+      Server server, Path certificateFile, Path impostorCertificateFile, List<Event> events, TokenIssuer issuer) {
     this.server = server;
     this.certificateFile = certificateFile;
     this.impostorCertificateFile = impostorCertificateFile;
     this.events = events;
+    this.issuer = issuer;
   }
 
   static InteropServer start(Path directory) throws Exception {
@@ -60,6 +79,90 @@ final class InteropServer implements AutoCloseable {
             List.of(events::add));
     // The assumed principal owns its address only if its account exists (RFC 6409 §4.2 check).
     TestServers.createAccount(server, PRINCIPAL, PASSWORD);
+    return withCertificates(server, directory, events, null);
+  }
+
+  /**
+   * A server with real SMTP AUTH (RFC 4954) and no assumed principal: a submission client owns
+   * nothing until it authenticates. Every mechanism is offered after TLS, CRAM-MD5 and the two
+   * bearer-token ones included, tokens coming from a {@link TokenIssuer} made here; the account
+   * {@link #PRINCIPAL} exists with {@link #PASSWORD}. The certificate names {@link #HOSTNAME} and
+   * 127.0.0.1 ({@link LoopbackCertificate}).
+   */
+  static InteropServer startWithRealAuth(Path directory) throws Exception {
+    TokenIssuer issuer = TokenIssuer.create(directory);
+    InteropServer server = startFromConfigFile(writeRealAuthConfig(directory, issuer), directory, issuer);
+    TestServers.createAccount(server.server, PRINCIPAL, PASSWORD);
+    return server;
+  }
+
+  /**
+   * Writes the config file of a real-AUTH server to {@code directory/hikyaku.yaml}: data in {@code
+   * directory/data}, CRAM-MD5 turned on, tokens from {@code issuer}, the {@link LoopbackCertificate}.
+   * The admin CLI reads the same file, so accounts it creates land in the store the server opens.
+   */
+  static Path writeRealAuthConfig(Path directory, TokenIssuer issuer) throws Exception {
+    LoopbackCertificate.PemFiles tls = LoopbackCertificate.write(directory, HOSTNAME);
+    String yaml =
+        """
+        hostname: %s
+        data-directory: "%s"
+        hosted-domains: [%s, localhost]
+        tls:
+          certificate: "%s"
+          private-key: "%s"
+          reload-check-interval: 0s
+        auth:
+          cram-md5: true
+          mechanisms:
+            relay: []
+            submission: [%s]
+            submissions: [%s]
+          oauth:
+            issuer: %s
+            jwks-file: "%s"
+            audience: [%s]
+            account-claim: %s
+        """
+            .formatted(
+                HOSTNAME,
+                directory.resolve("data").toAbsolutePath(),
+                TestServers.HOSTED_DOMAIN,
+                tls.certificate().toAbsolutePath(),
+                tls.privateKey().toAbsolutePath(),
+                String.join(", ", SUBMISSION_MECHANISMS),
+                String.join(", ", SUBMISSIONS_MECHANISMS),
+                TokenIssuer.ISSUER,
+                issuer.jwksFile().toAbsolutePath(),
+                TokenIssuer.AUDIENCE,
+                TokenIssuer.ACCOUNT_CLAIM);
+    Path file = directory.resolve("hikyaku.yaml");
+    Files.writeString(file, yaml, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  /**
+   * A real-AUTH server from {@code configFile} as the YAML loader reads it, moved to loopback
+   * listeners on ephemeral ports (the file keeps the default ports, which tests must not bind).
+   */
+  static InteropServer startFromConfigFile(Path configFile, Path directory, TokenIssuer issuer) throws Exception {
+    HikyakuConfig loaded = ConfigLoader.load(configFile);
+    HikyakuConfig config =
+        new HikyakuConfig(
+            loaded.hostname(),
+            loaded.dataDirectory(),
+            TestServers.config(loaded.dataDirectory()).listeners(),
+            loaded.tls(),
+            loaded.limits(),
+            loaded.hostedDomains(),
+            loaded.auth());
+    List<Event> events = new CopyOnWriteArrayList<>();
+    Server server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
+    return withCertificates(server, directory, events, issuer);
+  }
+
+  private static InteropServer withCertificates(Server server, Path directory, List<Event> events, TokenIssuer issuer)
+      throws Exception {
     Path certificateFile = directory.resolve("server-cert.pem");
     String pem =
         "-----BEGIN CERTIFICATE-----\n"
@@ -70,7 +173,20 @@ final class InteropServer implements AutoCloseable {
     Path impostorCertificateFile = directory.resolve("impostor-cert.pem");
     Files.writeString(
         impostorCertificateFile, TestCertificates.ecdsa(HOSTNAME).certificateChainPem(), StandardCharsets.US_ASCII);
-    return new InteropServer(server, certificateFile, impostorCertificateFile, events);
+    return new InteropServer(server, certificateFile, impostorCertificateFile, events, issuer);
+  }
+
+  /** The issuer whose tokens this server accepts; only a real-AUTH server has one. */
+  TokenIssuer issuer() {
+    if (issuer == null) {
+      throw new IllegalStateException("this server has no token issuer: start it with startWithRealAuth");
+    }
+    return issuer;
+  }
+
+  /** The running server (its store, config and TLS contexts). */
+  Server server() {
+    return server;
   }
 
   int port(ListenerRole role) {
@@ -125,6 +241,33 @@ final class InteropServer implements AutoCloseable {
 
   List<Event> eventsSince(int mark) {
     return List.copyOf(events.subList(mark, events.size()));
+  }
+
+  /** The AUTH attempts (RFC 4954 exchanges that finished) since {@code mark}, in order. */
+  List<Event.AuthAttempt> authAttemptsSince(int mark) {
+    return eventsSince(mark).stream()
+        .filter(Event.AuthAttempt.class::isInstance)
+        .map(Event.AuthAttempt.class::cast)
+        .toList();
+  }
+
+  /** The one AUTH attempt that finished since {@code mark}; fails unless there is exactly one. */
+  Event.AuthAttempt onlyAuthAttemptSince(int mark) {
+    List<Event.AuthAttempt> attempts = authAttemptsSince(mark);
+    assertThat(attempts).as("AUTH attempts since mark %d", mark).hasSize(1);
+    return attempts.getFirst();
+  }
+
+  /**
+   * The one message containing {@code token}, checked to have come in after SMTP AUTH as {@code
+   * account}: the principal recorded with it, and "ESMTPSA" in its Received header (RFC 3848: TLS
+   * and AUTH).
+   */
+  QueuedMessage submittedBy(String account, String token) throws Exception {
+    QueuedMessage message = messageContaining(token);
+    assertThat(message.origin().principal()).as("principal of the queued message").isEqualTo(account);
+    assertThat(receivedWith(message)).isEqualTo("ESMTPSA");
+    return message;
   }
 
   static String content(QueuedMessage message) {
