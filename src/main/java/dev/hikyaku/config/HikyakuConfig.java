@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param hostedDomains domains whose mail this server accepts on the relay port; lower-case, unique
  * @param auth SMTP AUTH (RFC 4954): mechanisms per listener role, password hashing and policy,
  *     OAuth token checks
+ * @param http the monitoring endpoint (metrics and health); never on the address and port of a
+ *     listener
  */
 public record HikyakuConfig(
     String hostname,
@@ -27,7 +29,8 @@ public record HikyakuConfig(
     TlsConfig tls,
     Limits limits,
     List<String> hostedDomains,
-    AuthConfig auth) {
+    AuthConfig auth,
+    HttpConfig http) {
 
   public HikyakuConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -35,6 +38,7 @@ public record HikyakuConfig(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(http, "http");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
   }
@@ -44,7 +48,8 @@ public record HikyakuConfig(
    * the map keep theirs. Every listener of a role in the map gets that port.
    *
    * @throws IllegalArgumentException if a port is outside 1..65535, or the new ports would put two
-   *     listeners on the same address and port (the message names both)
+   *     listeners, or a listener and the HTTP endpoint, on the same address and port (the message
+   *     names both)
    */
   public HikyakuConfig withPorts(Map<ListenerRole, Integer> ports) {
     List<ListenerConfig> moved = new ArrayList<>(listeners.size());
@@ -65,7 +70,12 @@ public record HikyakuConfig(
             clash -> {
               throw new IllegalArgumentException(clash.keyPath() + ": " + clash.problem());
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth);
+    ListenerClash.withHttp(moved, http)
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(Keys.HTTP + "." + Keys.PORT + ": " + problem);
+            });
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, http);
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

@@ -19,8 +19,9 @@ final class Keys {
   static final String TLS = "tls";
   static final String LIMITS = "limits";
   static final String AUTH = "auth";
+  static final String HTTP = "http";
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, HTTP);
 
   static final String NAME = "name";
   static final String ROLE = "role";
@@ -92,6 +93,10 @@ final class Keys {
   static final List<String> OAUTH_SECTION =
       List.of(ISSUER, JWKS_URI, JWKS_FILE, AUDIENCE, ACCOUNT_CLAIM, CLOCK_SKEW);
 
+  /** {@code http}: the monitoring endpoint. Address and port are spelled as a listener's. */
+  static final String ENABLED = "enabled";
+  static final List<String> HTTP_SECTION = List.of(ENABLED, ADDRESS, PORT);
+
   /** Every key path a complete file can hold, for the documentation test. */
   static List<String> allPaths() {
     var paths = new java.util.ArrayList<String>(TOP_LEVEL);
@@ -102,6 +107,7 @@ final class Keys {
     MECHANISMS_SECTION.forEach(k -> paths.add(AUTH + "." + MECHANISMS + "." + k));
     ARGON2_SECTION.forEach(k -> paths.add(AUTH + "." + ARGON2 + "." + k));
     OAUTH_SECTION.forEach(k -> paths.add(AUTH + "." + OAUTH + "." + k));
+    HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
     return List.copyOf(paths);
   }
 }

@@ -35,7 +35,7 @@ class ConnectionLimitTest {
             l.dataTimeout(), l.tlsHandshakeTimeout(), l.shutdownGrace());
     HikyakuConfig config =
         new HikyakuConfig(base.hostname(), base.dataDirectory(), base.listeners(), base.tls(), tight, base.hostedDomains(),
-            base.auth());
+            base.auth(), base.http());
     List<Socket> open = new ArrayList<>();
     try (Server server = TestServers.start(config, UnaryOperator.identity(), List.of())) {
       int port = server.port(ListenerRole.RELAY);
