@@ -16,6 +16,10 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.metrics.Health;
+import dev.hikyaku.metrics.HealthCheck;
+import dev.hikyaku.metrics.MetricsEndpoint;
+import dev.hikyaku.metrics.MetricsSink;
 import dev.hikyaku.net.ConnectionPermits;
 import dev.hikyaku.net.Listener;
 import dev.hikyaku.net.ListenerRole;
@@ -34,6 +38,7 @@ import dev.hikyaku.session.SessionServices;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
+import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.io.IOException;
@@ -44,8 +49,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -55,6 +63,10 @@ import org.slf4j.LoggerFactory;
 public final class Server implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Server.class);
+
+  // The store cannot count the queue yet; listing reads a row per message, so the queue-depth gauge
+  // stops at this many rather than make every scrape read the whole queue.
+  private static final int QUEUE_DEPTH_CAP = 10_000;
 
   static {
     // Client-initiated TLS 1.2 renegotiation costs the server a handshake per request and buys the
@@ -71,6 +83,8 @@ public final class Server implements AutoCloseable {
   private final AuthThrottle throttle;
   private final KeptCounters rateCounters;
   private final AuditLogSink audit;
+  private final Optional<MetricsEndpoint> metricsEndpoint;
+  private final AtomicBoolean isAccepting;
   private boolean isClosed;
 
   private Server(
@@ -82,7 +96,9 @@ public final class Server implements AutoCloseable {
       Authenticator authenticator,
       AuthThrottle throttle,
       KeptCounters rateCounters,
-      AuditLogSink audit) {
+      AuditLogSink audit,
+      Optional<MetricsEndpoint> metricsEndpoint,
+      AtomicBoolean isAccepting) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -92,6 +108,8 @@ public final class Server implements AutoCloseable {
     this.throttle = throttle;
     this.rateCounters = rateCounters;
     this.audit = audit;
+    this.metricsEndpoint = metricsEndpoint;
+    this.isAccepting = isAccepting;
   }
 
   /** Starts a server on the config. */
@@ -138,6 +156,9 @@ public final class Server implements AutoCloseable {
     List<EventSink> sinks = new ArrayList<>();
     sinks.add(new LogSink());
     sinks.add(audit);
+    MetricsSink metrics =
+        new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), () -> queueDepth(store));
+    sinks.add(metrics);
     sinks.addAll(extraSinks);
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
@@ -176,6 +197,8 @@ public final class Server implements AutoCloseable {
     AtomicLong sessionCounter = new AtomicLong();
     String bootId = Long.toString(clock.millis(), 36);
     List<Listener> listeners = new ArrayList<>();
+    AtomicBoolean isAccepting = new AtomicBoolean();
+    Optional<MetricsEndpoint> metricsEndpoint;
     try {
       for (ListenerConfig listener : config.listeners()) {
         SessionSettings settings = sessionSettings.apply(settingsFor(config, listener));
@@ -196,7 +219,8 @@ public final class Server implements AutoCloseable {
                 refusal -> refusalLine(config.hostname(), refusal),
                 handler));
       }
-    } catch (Listener.BindFailure e) {
+      metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
+    } catch (Listener.BindFailure | MetricsEndpoint.StartFailure e) {
       listeners.forEach(Listener::close);
       authenticator.close();
       throttle.close();
@@ -207,6 +231,7 @@ public final class Server implements AutoCloseable {
       throw new StartupException(e.getMessage(), e);
     }
     listeners.forEach(Listener::start);
+    isAccepting.set(true);
     for (Listener listener : listeners) {
       log.info(
           "listening on {}:{} as {} ({})",
@@ -215,7 +240,42 @@ public final class Server implements AutoCloseable {
           listener.name(),
           listener.role().configName());
     }
-    return new Server(config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit);
+    return new Server(
+        config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
+        isAccepting);
+  }
+
+  /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
+  private static Optional<MetricsEndpoint> startMetricsEndpoint(
+      HikyakuConfig config, MetricsSink metrics, Store store, AtomicBoolean isAccepting)
+      throws MetricsEndpoint.StartFailure {
+    if (!config.http().isEnabled()) {
+      return Optional.empty();
+    }
+    Map<String, HealthCheck> checks = new LinkedHashMap<>();
+    checks.put("store", () -> storeHealth(store));
+    // Listener does not say whether its accept loop still runs, so "listeners" means "all bound,
+    // started and not yet closed".
+    checks.put("listeners", () -> isAccepting.get() ? Health.up() : Health.down("listeners are not accepting"));
+    return Optional.of(MetricsEndpoint.start(config.http().address(), config.http().port(), metrics, checks));
+  }
+
+  /** Reachable when the cheapest query there is, the oldest queue entry (an index seek), answers. */
+  private static Health storeHealth(Store store) {
+    try {
+      store.queue().list(QueueQuery.all().withLimit(1));
+      return Health.up();
+    } catch (StoreException e) {
+      return Health.down(e.getMessage());
+    }
+  }
+
+  private static long queueDepth(Store store) {
+    try {
+      return store.queue().list(QueueQuery.all().withLimit(QUEUE_DEPTH_CAP)).size();
+    } catch (StoreException e) {
+      throw new IllegalStateException("queue depth: " + e.getMessage(), e);
+    }
   }
 
   private static void serve(
@@ -346,6 +406,18 @@ public final class Server implements AutoCloseable {
   }
 
   /**
+   * The port {@code /metrics} and {@code /health} are served on (the real one when the config said
+   * 0).
+   *
+   * @throws IllegalStateException if {@code http.enabled} is false
+   */
+  public int httpPort() {
+    return metricsEndpoint
+        .orElseThrow(() -> new IllegalStateException("the HTTP endpoint is turned off (http.enabled: false)"))
+        .port();
+  }
+
+  /**
    * Graceful shutdown: stop accepting, let sessions finish what they are doing within the grace
    * period (idle ones get 421 4.3.2), then close the store, which completes any pending commit.
    */
@@ -355,6 +427,7 @@ public final class Server implements AutoCloseable {
       return;
     }
     isClosed = true;
+    isAccepting.set(false);
     listeners.forEach(Listener::close);
     try {
       boolean isClean = sessions.drain(config.limits().shutdownGrace());
@@ -364,6 +437,8 @@ public final class Server implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Served through the drain (health DOWN, metrics still counting); stopped before the store goes.
+    metricsEndpoint.ifPresent(MetricsEndpoint::close);
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open
     rateCounters.close();

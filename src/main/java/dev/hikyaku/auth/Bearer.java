@@ -43,7 +43,9 @@ final class Bearer implements SaslMechanism {
     Authenticator.BearerResult result = authenticator.verifyBearer(request.get(), mechanism);
     if (result.errorChallenge().isPresent()) {
       pending = result.outcome();
-      return new SaslStep.Challenge(result.errorChallenge().get().getBytes(StandardCharsets.UTF_8));
+      return new SaslStep.Challenge(
+          result.errorChallenge().get().getBytes(StandardCharsets.UTF_8),
+          pending instanceof AuthOutcome.Refused refused ? java.util.Optional.of(refused) : java.util.Optional.empty());
     }
     return new SaslStep.Done(result.outcome());
   }

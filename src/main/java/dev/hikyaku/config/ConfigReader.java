@@ -100,7 +100,14 @@ final class ConfigReader {
         abuse(Section.open(node(top, Keys.ABUSE), Keys.ABUSE, Keys.ABUSE_SECTION, sourceName));
     RateConfig rates =
         rates(Section.open(node(top, Keys.RATES), Keys.RATES, Keys.RATES_SECTION, sourceName));
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates);
+    Section httpSection = Section.open(node(top, Keys.HTTP), Keys.HTTP, Keys.HTTP_SECTION, sourceName);
+    HttpConfig http = http(httpSection);
+    Optional<String> clash = ListenerClash.withHttp(listeners, http);
+    if (clash.isPresent()) {
+      YamlNode where = httpSection.get(Keys.PORT).orElse(node(top, Keys.HTTP));
+      throw error(httpSection.path(Keys.PORT), where, clash.get());
+    }
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http);
   }
 
   // ---- rates ----
@@ -279,6 +286,31 @@ final class ConfigReader {
       }
     }
     return new ListenerConfig(name, role, address, port, greetingDelay);
+  }
+
+  private HttpConfig http(Section http) throws ConfigException {
+    boolean isEnabled =
+        http.get(Keys.ENABLED).isPresent()
+            ? bool(http.get(Keys.ENABLED).get(), http.path(Keys.ENABLED))
+            : Defaults.HTTP_ENABLED;
+    InetAddress address = HostSyntax.ipLiteral(Defaults.HTTP_ADDRESS).orElseThrow();
+    if (http.get(Keys.ADDRESS).isPresent()) {
+      YamlNode addressNode = http.get(Keys.ADDRESS).get();
+      String text = text(addressNode, http.path(Keys.ADDRESS));
+      address =
+          HostSyntax.ipLiteral(text)
+              .orElseThrow(
+                  () ->
+                      error(
+                          http.path(Keys.ADDRESS),
+                          addressNode,
+                          ADDRESS_FORMS + ", was '" + text + "'; host names are not resolved"));
+    }
+    int port =
+        http.get(Keys.PORT).isPresent()
+            ? integer(http.get(Keys.PORT).get(), http.path(Keys.PORT), MIN_PORT, MAX_PORT, "")
+            : Defaults.HTTP_PORT;
+    return new HttpConfig(isEnabled, address, port);
   }
 
   private ListenerRole role(String text, String path, YamlNode node) throws ConfigException {

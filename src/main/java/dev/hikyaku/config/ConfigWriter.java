@@ -109,6 +109,12 @@ final class ConfigWriter {
               oauth.put(Keys.ACCOUNT_CLAIM, o.accountClaim());
               oauth.put(Keys.CLOCK_SKEW, DurationSyntax.format(o.clockSkew()));
             });
+
+    HttpConfig h = config.http();
+    ObjectNode http = root.putObject(Keys.HTTP);
+    http.put(Keys.ENABLED, h.isEnabled());
+    http.put(Keys.ADDRESS, HostSyntax.text(h.address()));
+    http.put(Keys.PORT, h.port());
     return MAPPER.writeValueAsString(root);
   }
 }

@@ -109,6 +109,23 @@ final class Defaults {
           Duration.ofSeconds(30),
           Duration.ofSeconds(30));
 
+  // ---- http ----
+
+  /**
+   * Loopback only: the endpoint has no authentication, and metrics and health are for the operator
+   * (and a Prometheus on the same host or reached through a tunnel), not for the world.
+   */
+  static final String HTTP_ADDRESS = "127.0.0.1";
+
+  /** Beside the mail ports, clear of the ports Prometheus exporters usually take (9100 and up). */
+  static final int HTTP_PORT = 9025;
+
+  static final boolean HTTP_ENABLED = true;
+
+  static HttpConfig http() {
+    return new HttpConfig(HTTP_ENABLED, HostSyntax.ipLiteral(HTTP_ADDRESS).orElseThrow(), HTTP_PORT);
+  }
+
   // ---- auth ----
 
   /**
@@ -220,7 +237,7 @@ final class Defaults {
   static HikyakuConfig config() {
     String hostname = hostname();
     return new HikyakuConfig(
-        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES);
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http());
   }
 
   /**

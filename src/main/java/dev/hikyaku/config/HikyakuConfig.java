@@ -21,6 +21,8 @@ import java.util.Objects;
  *     OAuth token checks
  * @param abuse the defences of AUTH against guessing: tarpit, blocks, spraying and stuffing detection
  * @param rates per-address and per-account sending rates, quotas, and compromised-account detection
+ * @param http the monitoring endpoint (metrics and health); never on the address and port of a
+ *     listener
  */
 public record HikyakuConfig(
     String hostname,
@@ -31,7 +33,8 @@ public record HikyakuConfig(
     List<String> hostedDomains,
     AuthConfig auth,
     AbuseConfig abuse,
-    RateConfig rates) {
+    RateConfig rates,
+    HttpConfig http) {
 
   public HikyakuConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -41,6 +44,7 @@ public record HikyakuConfig(
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(abuse, "abuse");
     Objects.requireNonNull(rates, "rates");
+    Objects.requireNonNull(http, "http");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
   }
@@ -50,7 +54,8 @@ public record HikyakuConfig(
    * the map keep theirs. Every listener of a role in the map gets that port.
    *
    * @throws IllegalArgumentException if a port is outside 1..65535, or the new ports would put two
-   *     listeners on the same address and port (the message names both)
+   *     listeners, or a listener and the HTTP endpoint, on the same address and port (the message
+   *     names both)
    */
   public HikyakuConfig withPorts(Map<ListenerRole, Integer> ports) {
     List<ListenerConfig> moved = new ArrayList<>(listeners.size());
@@ -71,7 +76,33 @@ public record HikyakuConfig(
             clash -> {
               throw new IllegalArgumentException(clash.keyPath() + ": " + clash.problem());
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates);
+    ListenerClash.withHttp(moved, http)
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(Keys.HTTP + "." + Keys.PORT + ": " + problem);
+            });
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http);
+  }
+
+  /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
+  public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http);
+  }
+
+  public HikyakuConfig withLimits(Limits newLimits) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http);
+  }
+
+  public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http);
+  }
+
+  public HikyakuConfig withRates(RateConfig newRates) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http);
+  }
+
+  public HikyakuConfig withHttp(HttpConfig newHttp) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp);
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

@@ -21,8 +21,9 @@ final class Keys {
   static final String AUTH = "auth";
   static final String ABUSE = "abuse";
   static final String RATES = "rates";
+  static final String HTTP = "http";
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -142,6 +143,10 @@ final class Keys {
   static final List<String> OAUTH_SECTION =
       List.of(ISSUER, JWKS_URI, JWKS_FILE, AUDIENCE, ACCOUNT_CLAIM, CLOCK_SKEW);
 
+  /** {@code http}: the monitoring endpoint. Address and port are spelled as a listener's. */
+  static final String ENABLED = "enabled";
+  static final List<String> HTTP_SECTION = List.of(ENABLED, ADDRESS, PORT);
+
   /** Every key path a complete file can hold, for the documentation test. */
   static List<String> allPaths() {
     var paths = new java.util.ArrayList<String>(TOP_LEVEL);
@@ -154,6 +159,7 @@ final class Keys {
     OAUTH_SECTION.forEach(k -> paths.add(AUTH + "." + OAUTH + "." + k));
     ABUSE_SECTION.forEach(k -> paths.add(ABUSE + "." + k));
     RATES_SECTION.forEach(k -> paths.add(RATES + "." + k));
+    HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
     return List.copyOf(paths);
   }
 }

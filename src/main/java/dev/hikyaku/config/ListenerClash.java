@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Two listeners that cannot both bind: same port, and the same address or one address covering the
  * other. Checked when the file is read and again after {@link HikyakuConfig#withPorts}, so the
- * operator hears about it before the second bind fails with a bare "Address already in use".
+ * operator hears about it before the second bind fails with a bare "Address already in use". The
+ * HTTP endpoint is checked against the listeners the same way ({@link #withHttp}).
  */
 record ListenerClash(int first, ListenerConfig earlier, int second, ListenerConfig later) {
 
@@ -20,6 +21,32 @@ record ListenerClash(int first, ListenerConfig earlier, int second, ListenerConf
         if (a.port() == b.port() && a.port() != 0 && overlaps(a.address(), b.address())) {
           return Optional.of(new ListenerClash(i, a, j, b));
         }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Why the enabled HTTP endpoint cannot bind beside {@code listeners}, naming the first listener it
+   * clashes with; empty when it can (or is turned off).
+   */
+  static Optional<String> withHttp(List<ListenerConfig> listeners, HttpConfig http) {
+    if (!http.isEnabled() || http.port() == 0) {
+      return Optional.empty();
+    }
+    for (int i = 0; i < listeners.size(); i++) {
+      ListenerConfig listener = listeners.get(i);
+      if (listener.port() == http.port() && overlaps(listener.address(), http.address())) {
+        return Optional.of(
+            "the HTTP endpoint on "
+                + http.socketText()
+                + " clashes with listeners["
+                + i
+                + "] '"
+                + listener.name()
+                + "' on "
+                + listener.socketText()
+                + "; give the HTTP endpoint its own port");
       }
     }
     return Optional.empty();

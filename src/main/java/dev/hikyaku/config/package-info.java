@@ -6,8 +6,9 @@
  *
  * The first thing {@code app} does: the CLI names a file, {@link dev.hikyaku.config.ConfigLoader}
  * turns it into an immutable {@code HikyakuConfig} (optionally with ports replaced from {@code
- * --ports}), and {@code app} hands the parts to listeners, sessions, TLS and the store. Nothing
- * else reads the file; the rest of the server sees only the records.
+ * --ports}), and {@code app} hands the parts to listeners, sessions, TLS, the store and the
+ * monitoring endpoint ({@code http}). Nothing else reads the file; the rest of the server sees only
+ * the records.
  *
  * <h2>Where the defaults are</h2>
  *

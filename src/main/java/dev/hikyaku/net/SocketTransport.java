@@ -144,6 +144,15 @@ public final class SocketTransport implements Transport {
 
   @Override
   public void close() throws IOException {
+    if (socket instanceof SSLSocket ssl && !ssl.isClosed() && !ssl.isOutputShutdown()) {
+      try {
+        // RFC 8446 §6.1: end with close_notify. Closing the socket outright makes JSSE send a
+        // user_canceled alert first, which GnuTLS clients (gsasl, msmtp) report as a fatal error.
+        ssl.shutdownOutput();
+      } catch (IOException | UnsupportedOperationException alreadyGone) {
+        // The peer closed first, or the handshake never finished; close below regardless.
+      }
+    }
     socket.close();
   }
 }

@@ -516,7 +516,18 @@ public final class SmtpSession {
       send(Replies.authChallenge(Base64.getEncoder().encodeToString(challenge.data())));
       transport.flush();
       transport.setReadTimeout(settings.commandTimeout());
-      ClientInput.Line line = input.readLine(SessionSettings.MAX_AUTH_LINE);
+      ClientInput.Line line;
+      try {
+        line = input.readLine(SessionSettings.MAX_AUTH_LINE);
+      } catch (IOException gone) {
+        // A refusal already decided stands though the client left without answering (curl does
+        // not answer an XOAUTH2 error challenge): it is recorded and counted all the same.
+        if (challenge.decided().isPresent()) {
+          AuthOutcome.Refused refused = challenge.decided().get();
+          recordFailure(mechanism.get(), refused.account(), Replies.authFailed(), refused.reason() + " (client left)");
+        }
+        throw gone;
+      }
       if (line instanceof ClientInput.Line.TooLong) {
         return authFinished(mechanism.get(), "", Replies.authLineTooLong(), "exchange line over 12288 octets");
       }
@@ -557,9 +568,8 @@ public final class SmtpSession {
    * costs the client the tarpit's delay before it hears the answer.
    */
   private Next authFinished(Mechanism mechanism, String account, Reply reply, String reason) throws IOException {
-    publishAuth(mechanism, account, "failure " + reply.code() + " " + reply.status(), reason);
-    if (!reply.isTransientFailure()) {
-      Duration delay = throttle.failed(account, facts.client.getAddress());
+    Duration delay = recordFailure(mechanism, account, reply, reason);
+    if (!delay.isZero()) {
       transport.flush();
       try {
         Thread.sleep(delay);
@@ -569,6 +579,12 @@ public final class SmtpSession {
       }
     }
     return answer(reply);
+  }
+
+  /** Publishes a failed attempt and counts it; returns the tarpit delay it earned (none if temporary). */
+  private Duration recordFailure(Mechanism mechanism, String account, Reply reply, String reason) {
+    publishAuth(mechanism, account, "failure " + reply.code() + " " + reply.status(), reason);
+    return reply.isTransientFailure() ? Duration.ZERO : throttle.failed(account, facts.client.getAddress());
   }
 
   private void publishAuth(Mechanism mechanism, String account, String result, String reason) {

@@ -34,8 +34,7 @@ class ConnectionLimitTest {
         new Limits(l.maxMessageSize(), l.maxRecipients(), 3, 2, l.maxErrors(), l.commandTimeout(),
             l.dataTimeout(), l.tlsHandshakeTimeout(), l.shutdownGrace());
     HikyakuConfig config =
-        new HikyakuConfig(base.hostname(), base.dataDirectory(), base.listeners(), base.tls(), tight, base.hostedDomains(),
-            base.auth(), base.abuse(), base.rates());
+        base.withLimits(tight);
     List<Socket> open = new ArrayList<>();
     try (Server server = TestServers.start(config, UnaryOperator.identity(), List.of())) {
       int port = server.port(ListenerRole.RELAY);

@@ -75,6 +75,8 @@ class ConfigLoaderTest {
                 Optional.empty()));
     assertThat(config.auth().mechanismsFor(ListenerRole.RELAY)).isEmpty();
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(submission);
+    assertThat(config.http()).isEqualTo(new HttpConfig(true, ip("127.0.0.1"), 9025));
+    assertThat(config.http().address().isLoopbackAddress()).isTrue();
   }
 
   @Test
@@ -168,6 +170,10 @@ class ConfigLoaderTest {
           suspend-volume-factor: 5
           suspend-volume-minimum: 100
           suspend-new-domains: 50
+        http:
+          enabled: false
+          address: "::1"
+          port: 9100
         """
             .formatted(cert, key, jwks);
 
@@ -226,7 +232,8 @@ class ConfigLoaderTest {
                 8,
                 100,
                 Duration.ofSeconds(10)),
-            new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50));
+            new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50),
+            new HttpConfig(false, ip("::1"), 9100));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }
@@ -419,6 +426,23 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> defaults.withPorts(Map.of(ListenerRole.RELAY, 70000)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("70000");
+    // A listener moved onto the HTTP endpoint's port (0.0.0.0 covers 127.0.0.1).
+    assertThatThrownBy(() -> defaults.withPorts(Map.of(ListenerRole.RELAY, 9025)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("http.port: the HTTP endpoint on 127.0.0.1:9025 clashes with listeners[0]");
+  }
+
+  @Test
+  void httpSectionOverridesKeyByKey() throws ConfigException {
+    HikyakuConfig config = ConfigLoader.parse("http: {port: 9100}\n", "http");
+    assertThat(config.http()).isEqualTo(new HttpConfig(true, ip("127.0.0.1"), 9100));
+    assertThat(ConfigLoader.parse("http: {enabled: false}\n", "off").http().isEnabled()).isFalse();
+    // Turned off, it cannot clash with anything.
+    assertThat(
+            ConfigLoader.parse(
+                    "http: {enabled: false}\nlisteners: [{role: relay, port: 9025}]\n", "off")
+                .listeners())
+        .hasSize(1);
   }
 
   @Test

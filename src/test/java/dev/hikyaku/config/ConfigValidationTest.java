@@ -379,6 +379,29 @@ class ConfigValidationTest {
   }
 
   @Test
+  void httpEndpoint() {
+    rejects("http: {port: 0}", "http.port").isEqualTo("must be 1..65535, was 0");
+    rejects("http: {port: \"9025\"}", "http.port").startsWith("expected a whole number");
+    rejects("http: {address: localhost}", "http.address")
+        .endsWith("was 'localhost'; host names are not resolved");
+    rejects("http: {enabled: yes please}", "http.enabled").startsWith("expected true or false");
+    rejects("http: {enable: true}", "http.enable").contains("did you mean enabled?");
+    // The default endpoint (127.0.0.1:9025) is covered by a wildcard listener on that port.
+    rejects("listeners: [{role: relay, port: 9025}]", "http.port")
+        .isEqualTo(
+            "the HTTP endpoint on 127.0.0.1:9025 clashes with listeners[0] 'relay' on"
+                + " 0.0.0.0:9025; give the HTTP endpoint its own port");
+    // Another address on the same port is fine.
+    assertThat(
+            catchThrowableOfType(
+                ConfigException.class,
+                () ->
+                    ConfigLoader.parse(
+                        "listeners: [{role: relay, address: 127.0.0.2, port: 9025}]", "test.yaml")))
+        .isNull();
+  }
+
+  @Test
   void unknownAuthKey() {
     rejects("auth: {cram_md5: true}", "auth.cram_md5").contains("did you mean cram-md5?");
     rejects("auth: {oauth: {issuer: x, audiences: [a]}}", "auth.oauth.audiences")

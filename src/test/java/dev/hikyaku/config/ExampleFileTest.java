@@ -29,6 +29,7 @@ class ExampleFileTest {
     assertThat(example.tls()).isEqualTo(defaults.tls());
     assertThat(example.limits()).isEqualTo(defaults.limits());
     assertThat(example.auth()).isEqualTo(defaults.auth());
+    assertThat(example.http()).isEqualTo(defaults.http());
   }
 
   @Test

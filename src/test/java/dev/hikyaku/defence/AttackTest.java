@@ -48,9 +48,7 @@ class AttackTest {
 
   private void start(UnaryOperator<AbuseConfig> abuse) throws Exception {
     HikyakuConfig base = TestServers.config(data);
-    HikyakuConfig config =
-        new HikyakuConfig(base.hostname(), base.dataDirectory(), base.listeners(), base.tls(), base.limits(),
-            base.hostedDomains(), base.auth(), abuse.apply(base.abuse()), base.rates());
+    HikyakuConfig config = base.withAbuse(abuse.apply(base.abuse()));
     server = Server.start(config, UnaryOperator.identity(), List.of(events::add), clock);
     trust = TestServers.clientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, OWNER, PASSWORD);

@@ -147,15 +147,9 @@ final class InteropServer implements AutoCloseable {
    */
   static InteropServer startFromConfigFile(Path configFile, Path directory, TokenIssuer issuer) throws Exception {
     HikyakuConfig loaded = ConfigLoader.load(configFile);
+    HikyakuConfig test = TestServers.config(loaded.dataDirectory());
     HikyakuConfig config =
-        new HikyakuConfig(
-            loaded.hostname(),
-            loaded.dataDirectory(),
-            TestServers.config(loaded.dataDirectory()).listeners(),
-            loaded.tls(),
-            loaded.limits(),
-            loaded.hostedDomains(),
-            loaded.auth());
+        loaded.withListeners(test.listeners()).withHttp(test.http()).withAbuse(test.abuse());
     List<Event> events = new CopyOnWriteArrayList<>();
     Server server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
     return withCertificates(server, directory, events, issuer);

@@ -1,10 +1,8 @@
 /**
- * Interop: clients nobody here wrote (swaks, Python smtplib, curl, openssl s_client), installed from
- * Debian by {@code .ci/run}, driven as child processes against a real server on 127.0.0.1; and
- * fail2ban, reading the audit log such a server wrote.
  * Interop: clients nobody here wrote (swaks, Python smtplib, curl, openssl s_client, gsasl, msmtp,
  * Angus Mail, Commons Net), the external ones installed from Debian by {@code .ci/run} and driven
- * as child processes, against a real server on 127.0.0.1.
+ * as child processes, against a real server on 127.0.0.1; and fail2ban, reading the audit log such
+ * a server wrote.
  *
  * <p>Place in the flow: outside it, looking in. Each test checks both ends: what the client reported
  * (exit code, dialogue) and what the server did (the message in the store with its principal and
@@ -25,8 +23,6 @@
  *
  * <p>Must never: talk to anything but 127.0.0.1 (a client may bind another loopback source address,
  * 127.0.0.2 and up, to stand for another host), or depend on the order the tests run in (each finds
- * its message by a token of its own).
- * <p>Must never: talk to anything but 127.0.0.1, or depend on the order the tests run in (each finds
  * its message by a token of its own, and its AUTH event by a mark taken just before the client runs).
  */
 package dev.hikyaku.interop;

@@ -3,6 +3,7 @@ package dev.hikyaku.testing;
 import dev.hikyaku.app.Server;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.HttpConfig;
 import dev.hikyaku.config.ListenerConfig;
 import dev.hikyaku.config.TlsConfig;
 import dev.hikyaku.events.EventSink;
@@ -27,7 +28,10 @@ public final class TestServers {
 
   private TestServers() {}
 
-  /** The embedded defaults, moved to loopback, ephemeral ports and {@code dataDirectory}. */
+  /**
+   * The embedded defaults, moved to loopback, ephemeral ports (the HTTP endpoint's too) and {@code
+   * dataDirectory}.
+   */
   public static HikyakuConfig config(Path dataDirectory) {
     HikyakuConfig defaults = ConfigLoader.defaults();
     InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -45,7 +49,8 @@ public final class TestServers {
         List.of(HOSTED_DOMAIN, "localhost"),
         defaults.auth(),
         fastAbuse(defaults.abuse()),
-        defaults.rates());
+        defaults.rates(),
+        new HttpConfig(true, loopback, 0));
   }
 
   /**

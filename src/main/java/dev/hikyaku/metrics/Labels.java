@@ -1,0 +1,158 @@
+package dev.hikyaku.metrics;
+
+import dev.hikyaku.auth.Mechanism;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns event fields into label values from small fixed sets. Every label value a meter carries
+ * passes through here: a label value that a client can choose (an address, an account name, a
+ * free-text reason that quotes one) would give an attacker one time series per request, exhausting
+ * Prometheus, and would copy personal data into a monitoring system that keeps it for months.
+ */
+final class Labels {
+
+  private Labels() {}
+
+  /** What stands in for any value outside a label's fixed set. */
+  static final String OTHER = "other";
+
+  /** The label for "there was none" (a failed TLS handshake has no protocol). */
+  static final String NONE = "none";
+
+  /** The outcome of one AUTH attempt (RFC 4954 §6), by the reply the session gave. */
+  enum AuthResult {
+    SUCCESS,
+    /** 535 5.7.8. */
+    INVALID_CREDENTIALS,
+    /** 534 5.7.9. */
+    TOO_WEAK,
+    /** 454 4.7.0: the account store could not answer. */
+    TEMPORARY,
+    /** 500/501 other than a cancellation: bad base64, an over-long line, a malformed response. */
+    MALFORMED,
+    /** 501 5.7.0: the client sent "*" (RFC 4954 §4). */
+    CANCELLED,
+    OTHER;
+
+    String value() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Defences that noticed a client breaking the protocol (the session's violation texts). */
+  enum Violation {
+    EARLY_TALKER("early talker"),
+    BARE_CR_LF("bare CR or LF"),
+    PLAINTEXT_AFTER_STARTTLS("plaintext pipelined after STARTTLS"),
+    TOO_MANY_ERRORS("too many errors"),
+    OTHER(null);
+
+    private final String prefix;
+
+    Violation(String prefix) {
+      this.prefix = prefix;
+    }
+
+    String value() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  // "failure 535 5.7.8": SmtpSession writes the refusal as "failure", the reply code and its
+  // enhanced status code (RFC 3463).
+  private static final Pattern AUTH_FAILURE = Pattern.compile("failure (\\d{3})(?: (\\d\\.\\d{1,3}\\.\\d{1,3}))?(?: .*)?", Pattern.DOTALL);
+
+  // A reply's wire form: code, SP or "-", then the enhanced status code when it has one (RFC 2034
+  // §4). The text after it may quote the client's address, so it never becomes a label.
+  private static final Pattern REPLY = Pattern.compile("([45]\\d\\d)[ -](?:([45]\\.\\d{1,3}\\.\\d{1,3})(?= |$))?.*", Pattern.DOTALL);
+
+  private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
+
+  /** {@code success}, or the refusal named by its reply code. */
+  static AuthResult authResult(String result) {
+    if (result.equals("success")) {
+      return AuthResult.SUCCESS;
+    }
+    Matcher m = AUTH_FAILURE.matcher(result);
+    if (!m.matches()) {
+      return AuthResult.OTHER;
+    }
+    return switch (m.group(1)) {
+      case "535" -> AuthResult.INVALID_CREDENTIALS;
+      case "534" -> AuthResult.TOO_WEAK;
+      case "454" -> AuthResult.TEMPORARY;
+      case "501" -> "5.7.0".equals(m.group(2)) ? AuthResult.CANCELLED : AuthResult.MALFORMED;
+      case "500" -> AuthResult.MALFORMED;
+      default -> AuthResult.OTHER;
+    };
+  }
+
+  static Violation violation(String kind) {
+    for (Violation violation : Violation.values()) {
+      if (violation.prefix != null && kind.startsWith(violation.prefix)) {
+        return violation;
+      }
+    }
+    return Violation.OTHER;
+  }
+
+  /**
+   * A refusal reply as "code enhanced-code" ({@code "554 5.6.0"}), or the code alone when the reply
+   * has no enhanced code; {@code other} for anything that is not a 4yz/5yz reply. Replies come from
+   * the server's one catalogue, so the set is small.
+   */
+  static String refusal(String reply) {
+    Matcher m = REPLY.matcher(reply);
+    if (!m.matches()) {
+      return OTHER;
+    }
+    return m.group(2) == null ? m.group(1) : m.group(1) + " " + m.group(2);
+  }
+
+  /** {@code relay} for a relay denial (RelayRule's reasons), else {@code other}. */
+  /** The policy rule that refused a recipient: relay denials apart from everything else. */
+  static String recipientRefusal(String rule) {
+    return rule.equals("relay") ? "relay" : OTHER;
+  }
+
+  private static final java.util.Set<String> BLOCK_SCOPES = java.util.Set.of("ip", "net24", "net64", "account-from-source", "account");
+  private static final java.util.Set<String> ATTACKS =
+      java.util.Set.of("brute-force", "password-spraying", "credential-stuffing");
+
+  static String blockScope(String scope) {
+    return BLOCK_SCOPES.contains(scope) ? scope : OTHER;
+  }
+
+  static String attack(String kind) {
+    return ATTACKS.contains(kind) ? kind : OTHER;
+  }
+
+  /** The negotiated TLS version as JSSE names it, or {@code other}. */
+  static String tlsProtocol(String protocol) {
+    return TLS_PROTOCOLS.contains(protocol) ? protocol : OTHER;
+  }
+
+  /** The registered SASL name of a mechanism this server implements, or {@code other}. */
+  static String mechanism(String name) {
+    return Mechanism.bySaslName(name).map(Mechanism::saslName).orElse(OTHER);
+  }
+
+  /** A configured listener's name, or {@code other}. */
+  static String listener(String name, Set<String> listeners) {
+    return listeners.contains(name) ? name : OTHER;
+  }
+
+  /**
+   * Where an accepted message came from: {@code smtp:<listener>} for a configured listener, the
+   * bare kind for the other sources ({@code api}, {@code bounce}), else {@code other}.
+   */
+  static String source(String source, Set<String> listeners) {
+    if (source.startsWith("smtp:")) {
+      return listeners.contains(source.substring("smtp:".length())) ? source : OTHER;
+    }
+    return source.equals("api") || source.equals("bounce") ? source : OTHER;
+  }
+}

@@ -1,0 +1,204 @@
+package dev.hikyaku.metrics;
+
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.EventSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts what the events say, in a Prometheus registry. Each event is one {@code case} of one
+ * exhaustive switch, so a new event type does not compile until it has its line here.
+ *
+ * <p>Label values come only from {@link Labels}: configured names (listeners), fixed sets
+ * (results, kinds, TLS versions) and reply codes from the server's own catalogue. Addresses,
+ * account names, client IPs and free-text reasons never become labels.
+ */
+public final class MetricsSink implements EventSink {
+
+  private static final Logger log = LoggerFactory.getLogger(MetricsSink.class);
+
+  /** The content type of {@link #scrape()}: Prometheus text exposition format 0.0.4. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** A counter's name (Micrometer style: dots, no {@code _total}) and its help text. */
+  private record Family(String name, String help) {}
+
+  private static final Family CONNECTIONS =
+      new Family("hikyaku.connections", "TCP connections to the SMTP listeners, by outcome (opened or refused by limits)");
+  private static final Family TLS_HANDSHAKES =
+      new Family("hikyaku.tls.handshakes", "TLS handshakes (STARTTLS and implicit TLS), by outcome and negotiated version");
+  private static final Family AUTH_ATTEMPTS =
+      new Family("hikyaku.auth.attempts", "SMTP AUTH attempts (RFC 4954), by listener, mechanism and result");
+  private static final Family MESSAGES_ACCEPTED =
+      new Family("hikyaku.messages.accepted", "Messages committed to the queue, by source");
+  private static final Family MESSAGES_REJECTED =
+      new Family("hikyaku.messages.rejected", "Messages refused after their data was read, by reply code and enhanced code");
+  private static final Family RECIPIENTS_REJECTED =
+      new Family("hikyaku.recipients.rejected", "Recipients refused by policy (relay denial or other)");
+  private static final Family SENDERS_REJECTED =
+      new Family("hikyaku.senders.rejected", "Senders (MAIL FROM) refused by policy");
+  private static final Family BLOCKS =
+      new Family("hikyaku.blocks", "Blocks of addresses, networks or accounts-from-networks, by scope and change");
+  private static final Family SUSPENSIONS =
+      new Family("hikyaku.account.suspensions", "Accounts suspended from sending or unsuspended");
+  private static final Family ATTACKS =
+      new Family("hikyaku.attacks.suspected", "Attack patterns noticed by the AUTH throttle, by kind");
+  private static final Family ADMIN_CHANGES = new Family("hikyaku.admin.changes", "Administrative changes");
+  private static final Family PROTOCOL_VIOLATIONS =
+      new Family("hikyaku.protocol.violations", "Protocol violations a defence noticed, by kind");
+
+  // Sessions: from a probe that hangs up at once to a slow client near the 5-minute command
+  // timeout (RFC 5321 §4.5.3.2.7) and beyond.
+  private static final Duration[] SESSION_BUCKETS = {
+    Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5),
+    Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
+    Duration.ofMinutes(15)
+  };
+
+  // Messages: from a bare notification to the default 35 MiB limit.
+  private static final double[] SIZE_BUCKETS = {
+    4 * 1024, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024,
+    64 * 1024 * 1024
+  };
+
+  private final PrometheusMeterRegistry registry;
+  private final Set<String> listeners;
+  private final LongSupplier queueDepth;
+  private final Timer sessionDuration;
+  private final DistributionSummary messageSize;
+  private final AtomicBoolean isQueueDepthFailing = new AtomicBoolean();
+
+  /**
+   * @param listeners the configured listener names; any other name in an event counts as {@code
+   *     other}
+   * @param queueDepth how many messages the queue holds, asked at each scrape; may throw when the
+   *     store cannot answer, and the gauge then reads NaN
+   */
+  public MetricsSink(Collection<String> listeners, LongSupplier queueDepth) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Two registrations of one name with different label keys are a bug here; fail loudly (the
+    // event fan-out logs it) rather than drop the meter silently, Micrometer's default.
+    registry.throwExceptionOnRegistrationFailure();
+    this.listeners = Set.copyOf(listeners);
+    this.queueDepth = queueDepth;
+    this.sessionDuration =
+        Timer.builder("hikyaku.session.duration")
+            .description("How long SMTP sessions lasted, connect to close")
+            .serviceLevelObjectives(SESSION_BUCKETS)
+            .register(registry);
+    this.messageSize =
+        DistributionSummary.builder("hikyaku.message.size")
+            .description("Size of accepted messages as stored, trace headers included")
+            .baseUnit("bytes")
+            .serviceLevelObjectives(SIZE_BUCKETS)
+            .register(registry);
+    Gauge.builder("hikyaku.queue.depth", this, MetricsSink::readQueueDepth)
+        .description("Messages in the queue")
+        .strongReference(true)
+        .register(registry);
+    registerKnownSeries();
+  }
+
+  @Override
+  public void accept(Event event) {
+    switch (event) {
+      case Event.ConnectionOpened e -> count(CONNECTIONS, "listener", listener(e.listener()), "outcome", "opened");
+      case Event.ConnectionRefused e -> count(CONNECTIONS, "listener", listener(e.listener()), "outcome", "refused");
+      case Event.ConnectionClosed e -> sessionDuration.record(e.durationMillis(), TimeUnit.MILLISECONDS);
+      case Event.TlsEstablished e -> count(TLS_HANDSHAKES, "outcome", "ok", "protocol", Labels.tlsProtocol(e.protocol()));
+      case Event.TlsFailed e -> count(TLS_HANDSHAKES, "outcome", "failed", "protocol", Labels.NONE);
+      case Event.AuthAttempt e -> count(AUTH_ATTEMPTS, "listener", listener(e.listener()),
+          "mechanism", Labels.mechanism(e.mechanism()), "result", Labels.authResult(e.result()).value());
+      case Event.ProtocolViolation e -> count(PROTOCOL_VIOLATIONS, "kind", Labels.violation(e.kind()).value());
+      case Event.SenderRejected e -> count(SENDERS_REJECTED);
+      case Event.RecipientRejected e -> count(RECIPIENTS_REJECTED, "reason", Labels.recipientRefusal(e.rule()));
+      case Event.ClientBlocked e -> count(BLOCKS, "scope", Labels.blockScope(e.scope()), "change", "blocked");
+      case Event.ClientUnblocked e -> count(BLOCKS, "scope", Labels.blockScope(e.scope()), "change", "unblocked");
+      case Event.AccountSuspended e -> count(SUSPENSIONS, "change", "suspended");
+      case Event.AccountUnsuspended e -> count(SUSPENSIONS, "change", "unsuspended");
+      case Event.AttackSuspected e -> count(ATTACKS, "kind", Labels.attack(e.kind()));
+      case Event.AdminChange e -> count(ADMIN_CHANGES);
+      case Event.MessageRejected e -> count(MESSAGES_REJECTED, "reason", Labels.refusal(e.reply()));
+      case Event.MessageAccepted e -> {
+        count(MESSAGES_ACCEPTED, "source", Labels.source(e.source(), listeners));
+        messageSize.record(e.size());
+      }
+      // Delivery outcomes (attempts by result, deferrals, bounces, delivery latency) arrive with the
+      // delivery issue and are counted here from its events, not from inside delivery.
+    }
+  }
+
+  /** Every meter in Prometheus text format ({@link #CONTENT_TYPE}). */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** The registry behind the meters, for meters that do not come from events (JVM, store). */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  private void count(Family family, String... tags) {
+    Counter.builder(family.name()).description(family.help()).tags(tags).register(registry).increment();
+  }
+
+  private String listener(String name) {
+    return Labels.listener(name, listeners);
+  }
+
+  /**
+   * Series whose label values are known up front start at 0, so that {@code rate()} and {@code
+   * increase()} see their first event and dashboards show a zero rather than no data.
+   */
+  private void registerKnownSeries() {
+    for (String listener : listeners) {
+      for (String outcome : new String[] {"opened", "refused"}) {
+        touch(CONNECTIONS, "listener", listener, "outcome", outcome);
+      }
+      touch(MESSAGES_ACCEPTED, "source", "smtp:" + listener);
+    }
+    touch(TLS_HANDSHAKES, "outcome", "ok", "protocol", "TLSv1.3");
+    touch(TLS_HANDSHAKES, "outcome", "failed", "protocol", Labels.NONE);
+    touch(RECIPIENTS_REJECTED, "reason", "relay");
+    touch(RECIPIENTS_REJECTED, "reason", Labels.OTHER);
+    touch(SENDERS_REJECTED);
+    for (Labels.Violation violation : Labels.Violation.values()) {
+      touch(PROTOCOL_VIOLATIONS, "kind", violation.value());
+    }
+  }
+
+  private void touch(Family family, String... tags) {
+    Counter.builder(family.name()).description(family.help()).tags(tags).register(registry);
+  }
+
+  private double readQueueDepth() {
+    try {
+      long depth = queueDepth.getAsLong();
+      if (isQueueDepthFailing.compareAndSet(true, false)) {
+        log.info("queue depth readable again");
+      }
+      return depth;
+    } catch (RuntimeException e) {
+      // NaN tells Prometheus "unknown"; a stale or zero depth would look like an empty queue.
+      if (isQueueDepthFailing.compareAndSet(false, true)) {
+        log.warn("cannot read the queue depth for /metrics: {}", e.toString());
+      } else {
+        log.debug("cannot read the queue depth for /metrics: {}", e.toString());
+      }
+      return Double.NaN;
+    }
+  }
+}

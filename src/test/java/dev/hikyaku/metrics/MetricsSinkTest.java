@@ -1,0 +1,189 @@
+package dev.hikyaku.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.events.Event;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MetricsSinkTest {
+
+  private static final Instant AT = Instant.parse("2026-01-02T03:04:05Z");
+  private static final List<String> LISTENERS = List.of("relay", "submission", "submissions");
+  private static final String CLIENT = "203.0.113.9";
+
+  private final MetricsSink sink = new MetricsSink(LISTENERS, () -> 0);
+
+  private Scrape scrape() {
+    return Scrape.parse(sink.scrape());
+  }
+
+  private static Event.AuthAttempt auth(String listener, String mechanism, String account, String result) {
+    return new Event.AuthAttempt(AT, "s1", listener, CLIENT, "TLSv1.3", "TLS_AES_128_GCM_SHA256", mechanism, account, result, "why");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "success, success",
+    "failure 535 5.7.8, invalid_credentials",
+    "failure 534 5.7.9, too_weak",
+    "failure 454 4.7.0, temporary",
+    "failure 501 5.5.2, malformed",
+    "failure 500 5.5.6, malformed",
+    "failure 501 5.7.0, cancelled",
+    "failure 421 4.3.0, other",
+    "failure, other",
+    "SUCCESS, other",
+    "'success; drop table', other",
+  })
+  void authResultsMapToAFixedSet(String result, String label) {
+    assertThat(Labels.authResult(result).value()).isEqualTo(label);
+
+    sink.accept(auth("submission", "PLAIN", "alice@hikyaku.test", result));
+
+    assertThat(scrape().value("hikyaku_auth_attempts_total", "listener", "submission", "mechanism", "PLAIN", "result", label))
+        .isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "'early talker: spoke before the greeting', early_talker",
+    "'bare CR or LF in message data (SMTP smuggling defence)', bare_cr_lf",
+    "'plaintext pipelined after STARTTLS: 17 octets discarded', plaintext_after_starttls",
+    "'too many errors', too_many_errors",
+    "'something new', other",
+  })
+  void violationKindsMapByTheirKnownPrefix(String kind, String label) {
+    sink.accept(new Event.ProtocolViolation(AT, "s1", CLIENT, kind));
+
+    assertThat(scrape().value("hikyaku_protocol_violations_total", "kind", label)).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "'554 5.6.0 Message contains bare CR or LF', 554 5.6.0",
+    "'552 5.3.4 Message size exceeds fixed maximum message size', 552 5.3.4",
+    "'451 4.3.0 Local error in processing', 451 4.3.0",
+    "'550 5.7.1 <spy@victim.example>: From: not yours', 550 5.7.1",
+    "'550-5.7.1 first line\r\n550 5.7.1 second line', 550 5.7.1",
+    "'554 no enhanced code here', 554",
+    "'250 2.0.0 Ok', other",
+    "'garbage', other",
+    "'', other",
+  })
+  void messageRejectionsKeepOnlyTheReplyCodes(String reply, String label) {
+    assertThat(Labels.refusal(reply)).isEqualTo(label);
+  }
+
+  @Test
+  void countsEachEvent() {
+    sink.accept(new Event.ConnectionOpened(AT, "s1", "relay", CLIENT));
+    sink.accept(new Event.ConnectionOpened(AT, "s2", "relay", CLIENT));
+    sink.accept(new Event.ConnectionRefused(AT, "submission", CLIENT, "CLIENT_LIMIT"));
+    sink.accept(new Event.TlsEstablished(AT, "s1", "TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+    sink.accept(new Event.TlsFailed(AT, "s2", "Unsupported or unrecognized SSL message"));
+    sink.accept(new Event.SenderRejected(AT, "s1", CLIENT, "a@b.example", "550 5.7.1 no", "sender-ownership", "not yours"));
+    sink.accept(new Event.RecipientRejected(AT, "s1", CLIENT, "x@elsewhere.example", "554 5.7.1 no", "relay",
+        "relay denied: elsewhere.example is not a hosted domain"));
+    sink.accept(new Event.RecipientRejected(AT, "s1", CLIENT, "x@hikyaku.test", "550 5.1.1 no", "rates", "no such user"));
+    sink.accept(new Event.MessageRejected(AT, "s1", CLIENT, "554 5.6.0 Message contains bare CR or LF", "BARE_LINE_ENDING"));
+    sink.accept(new Event.MessageAccepted(AT, "s1", "Q1", "smtp:relay", "a@b.example", List.of("bob@hikyaku.test"), 3000));
+    sink.accept(new Event.MessageAccepted(AT, "s1", "Q2", "smtp:relay", "a@b.example", List.of("bob@hikyaku.test"), 5000));
+    sink.accept(new Event.ConnectionClosed(AT, "s1", "quit", 250));
+    sink.accept(new Event.ConnectionClosed(AT, "s2", "timeout", 300_000));
+
+    Scrape s = scrape();
+    assertThat(s.value("hikyaku_connections_total", "listener", "relay", "outcome", "opened")).isEqualTo(2);
+    assertThat(s.value("hikyaku_connections_total", "listener", "submission", "outcome", "refused")).isEqualTo(1);
+    assertThat(s.value("hikyaku_connections_total", "listener", "submission", "outcome", "opened")).isZero();
+    assertThat(s.value("hikyaku_tls_handshakes_total", "outcome", "ok", "protocol", "TLSv1.3")).isEqualTo(1);
+    assertThat(s.value("hikyaku_tls_handshakes_total", "outcome", "failed", "protocol", "none")).isEqualTo(1);
+    assertThat(s.value("hikyaku_senders_rejected_total")).isEqualTo(1);
+    assertThat(s.value("hikyaku_recipients_rejected_total", "reason", "relay")).isEqualTo(1);
+    assertThat(s.value("hikyaku_recipients_rejected_total", "reason", "other")).isEqualTo(1);
+    assertThat(s.value("hikyaku_messages_rejected_total", "reason", "554 5.6.0")).isEqualTo(1);
+    assertThat(s.value("hikyaku_messages_accepted_total", "source", "smtp:relay")).isEqualTo(2);
+    assertThat(s.value("hikyaku_message_size_bytes_count")).isEqualTo(2);
+    assertThat(s.value("hikyaku_message_size_bytes_sum")).isEqualTo(8000);
+    assertThat(s.value("hikyaku_message_size_bytes_bucket", "le", "4096.0")).isEqualTo(1);
+    assertThat(s.value("hikyaku_session_duration_seconds_count")).isEqualTo(2);
+    assertThat(s.value("hikyaku_session_duration_seconds_sum")).isEqualTo(300.25);
+    assertThat(s.value("hikyaku_session_duration_seconds_bucket", "le", "0.5")).isEqualTo(1);
+    assertThat(s.value("hikyaku_session_duration_seconds_bucket", "le", "300.0")).isEqualTo(2);
+  }
+
+  @Test
+  void knownSeriesStartAtZero() {
+    Scrape s = scrape();
+    for (String listener : LISTENERS) {
+      assertThat(s.value("hikyaku_connections_total", "listener", listener, "outcome", "opened")).isZero();
+      assertThat(s.value("hikyaku_connections_total", "listener", listener, "outcome", "refused")).isZero();
+      assertThat(s.value("hikyaku_messages_accepted_total", "source", "smtp:" + listener)).isZero();
+    }
+    assertThat(s.labelValues("hikyaku_protocol_violations_total", "kind"))
+        .containsExactlyInAnyOrder("early_talker", "bare_cr_lf", "plaintext_after_starttls", "too_many_errors", "other");
+  }
+
+  @Test
+  void hostileStringsNeverBecomeLabels() {
+    String hostile = "evil\"} 1\nhikyaku_owned_total{x=\"y\"} 1e9 # spy@victim.example";
+    sink.accept(new Event.ConnectionOpened(AT, hostile, hostile, hostile));
+    sink.accept(new Event.ConnectionRefused(AT, hostile, hostile, hostile));
+    sink.accept(new Event.ConnectionClosed(AT, hostile, hostile, 1));
+    sink.accept(new Event.TlsEstablished(AT, hostile, hostile, hostile));
+    sink.accept(new Event.TlsFailed(AT, hostile, hostile));
+    sink.accept(auth(hostile, hostile, hostile, hostile));
+    sink.accept(auth("submission", "PLAIN", hostile, "failure 535 5.7.8 " + hostile));
+    sink.accept(new Event.ProtocolViolation(AT, hostile, hostile, hostile));
+    sink.accept(new Event.SenderRejected(AT, hostile, hostile, hostile, hostile, hostile, hostile));
+    sink.accept(new Event.RecipientRejected(AT, hostile, hostile, hostile, hostile, hostile, hostile));
+    sink.accept(new Event.MessageRejected(AT, hostile, hostile, "550 5.7.1 " + hostile, hostile));
+    sink.accept(new Event.MessageRejected(AT, hostile, hostile, hostile, hostile));
+    sink.accept(new Event.MessageAccepted(AT, hostile, hostile, "smtp:" + hostile, hostile, List.of(hostile), 1));
+    sink.accept(new Event.MessageAccepted(AT, hostile, hostile, hostile, hostile, List.of(hostile), 1));
+
+    String text = sink.scrape();
+    assertThat(text).doesNotContain("evil", "owned", "spy", "victim", CLIENT);
+    Scrape s = Scrape.parse(text);
+    assertThat(s.labelValues("hikyaku_", "listener")).containsExactlyInAnyOrder("relay", "submission", "submissions", "other");
+    assertThat(s.labelValues("hikyaku_", "mechanism")).containsExactlyInAnyOrder("PLAIN", "other");
+    assertThat(s.labelValues("hikyaku_", "result")).containsExactlyInAnyOrder("invalid_credentials", "other");
+    assertThat(s.labelValues("hikyaku_", "protocol")).containsExactlyInAnyOrder("TLSv1.3", "none", "other");
+    assertThat(s.labelValues("hikyaku_messages_rejected", "reason")).containsExactlyInAnyOrder("550 5.7.1", "other");
+    assertThat(s.labelValues("hikyaku_messages_accepted", "source"))
+        .containsExactlyInAnyOrder("smtp:relay", "smtp:submission", "smtp:submissions", "other");
+    assertThat(s.value("hikyaku_auth_attempts_total", "listener", "other", "mechanism", "other", "result", "other"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void queueDepthIsAskedAtEachScrapeAndUnknownWhenTheSupplierFails() {
+    AtomicLong depth = new AtomicLong(3);
+    MetricsSink withQueue =
+        new MetricsSink(LISTENERS, () -> {
+          long value = depth.get();
+          if (value < 0) {
+            throw new IllegalStateException("queue depth: store is closed");
+          }
+          return value;
+        });
+
+    assertThat(Scrape.parse(withQueue.scrape()).value("hikyaku_queue_depth")).isEqualTo(3);
+    depth.set(42);
+    assertThat(Scrape.parse(withQueue.scrape()).value("hikyaku_queue_depth")).isEqualTo(42);
+    depth.set(-1);
+    assertThat(Scrape.parse(withQueue.scrape()).value("hikyaku_queue_depth")).isNaN();
+    depth.set(0);
+    assertThat(Scrape.parse(withQueue.scrape()).value("hikyaku_queue_depth")).isZero();
+  }
+
+  @Test
+  void everyMeterHasHelpText() {
+    List<String> help = sink.scrape().lines().filter(l -> l.startsWith("# HELP hikyaku_")).toList();
+    assertThat(help).hasSizeGreaterThanOrEqualTo(11).allSatisfy(line -> assertThat(line.split(" ", 4)[3]).isNotBlank());
+  }
+}
