@@ -59,12 +59,14 @@ final class AccountCommands {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     HikyakuConfig effective;
+    Store store;
 
     @Override
     public final Integer call() throws Exception {
       effective = Main.loadConfig(config);
-      try (Store store = Store.openSqlite(effective.dataDirectory(), Clock.systemUTC())) {
-        run(store.accounts(), spec.commandLine().getOut());
+      try (Store opened = Store.openSqlite(effective.dataDirectory(), Clock.systemUTC())) {
+        store = opened;
+        run(opened.accounts(), spec.commandLine().getOut());
       } catch (StoreException e) {
         throw new Main.UserError(e.getMessage());
       }
@@ -73,6 +75,19 @@ final class AccountCommands {
     }
 
     abstract void run(Accounts accounts, PrintWriter out) throws Exception;
+
+    /**
+     * Records the change for the audit log: a running server publishes it as an event within
+     * seconds. Never pass a secret.
+     */
+    void changed(String command, String subject, String detail) throws StoreException {
+      store.adminChanges().record(command, subject, detail);
+    }
+  }
+
+  /** An instant as the listings print it: UTC, to the second. */
+  static String time(java.time.Instant at) {
+    return at.toString().replaceFirst("\\.\\d+Z$", "Z");
   }
 
   /** A command that sets a password: from --password-stdin, or a prompt on the terminal. */
@@ -194,6 +209,7 @@ final class AccountCommands {
         throw new Main.UserError("not a domain name: '" + domain + "'");
       }
       accounts.addDomain(domain);
+      changed("domain add", domain.toLowerCase(Locale.ROOT), "");
       out.println("domain " + domain.toLowerCase(Locale.ROOT) + " added");
     }
   }
@@ -213,6 +229,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       accounts.removeDomain(domain);
+      changed("domain remove", domain.toLowerCase(Locale.ROOT), "");
       out.println("domain " + domain.toLowerCase(Locale.ROOT) + " removed");
     }
   }
@@ -224,7 +241,7 @@ final class AccountCommands {
       description = "Accounts that may authenticate and submit mail.",
       subcommands = {
         UserAdd.class, UserList.class, UserPasswd.class, UserDisable.class, UserEnable.class,
-        UserDelete.class, UserSenders.class
+        UserDelete.class, UserSenders.class, UserUnsuspend.class
       })
   static final class User implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -255,6 +272,7 @@ final class AccountCommands {
       char[] password = readPassword();
       try {
         Account account = accounts.create(login, credentials(login, password), policy);
+        changed("user add", account.address(), "from-header " + policy.configName());
         out.println("account " + account.address() + " created");
       } finally {
         wipe(password);
@@ -265,6 +283,10 @@ final class AccountCommands {
   @Command(name = "list", description = "List accounts.")
   static final class UserList extends StoreCommand {
     @Option(names = "--domain", description = "Only accounts in this domain.") String domain;
+
+    private boolean suspended(String address) throws StoreException {
+      return store.defences().suspension(address).isPresent();
+    }
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
@@ -280,7 +302,7 @@ final class AccountCommands {
         out.printf(
             "%-40s  %-8s  %-10s  %-20s  %s%n",
             a.address(),
-            a.isDisabled() ? "disabled" : "active",
+            a.isDisabled() ? "disabled" : suspended(a.address()) ? "suspended" : "active",
             a.fromHeader().configName(),
             a.lastLoginAt().map(t -> t.toString().replaceFirst("\\.\\d+Z$", "Z")).orElse("never"),
             mechanisms);
@@ -301,6 +323,7 @@ final class AccountCommands {
       char[] password = readPassword();
       try {
         accounts.setCredentials(login, credentials(login, password));
+        changed("user passwd", login, "");
         out.println("password of " + login + " changed");
       } finally {
         wipe(password);
@@ -315,6 +338,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       accounts.setDisabled(address(address), true);
+      changed("user disable", address(address), "");
       out.println("account " + address(address) + " disabled");
     }
   }
@@ -326,7 +350,25 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       accounts.setDisabled(address(address), false);
+      changed("user enable", address(address), "");
       out.println("account " + address(address) + " enabled");
+    }
+  }
+
+  @Command(name = "unsuspend", description = "Let an account suspended for unusual sending send again.")
+  static final class UserUnsuspend extends StoreCommand {
+    @Parameters(paramLabel = "ADDRESS") String address;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      String login = address(address);
+      java.util.Optional<String> reason = store.defences().suspension(login);
+      if (reason.isEmpty()) {
+        throw new Main.UserError("account " + login + " is not suspended");
+      }
+      store.defences().unsuspend(login);
+      changed("user unsuspend", login, "was: " + reason.get());
+      out.println("account " + login + " may send again (it was suspended: " + reason.get() + ")");
     }
   }
 
@@ -337,6 +379,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       accounts.delete(address(address));
+      changed("user delete", address(address), "");
       out.println("account " + address(address) + " deleted");
     }
   }
@@ -354,10 +397,12 @@ final class AccountCommands {
       String login = address(address);
       for (String sender : add) {
         accounts.addSender(login, sender(sender));
+        changed("user senders", login, "add " + sender(sender));
         out.println("added " + sender(sender));
       }
       for (String sender : remove) {
         accounts.removeSender(login, sender(sender));
+        changed("user senders", login, "remove " + sender(sender));
         out.println("removed " + sender(sender));
       }
       if (add.isEmpty() && remove.isEmpty()) {
@@ -405,6 +450,7 @@ final class AccountCommands {
       }
       String secret = GeneratedSecrets.newAppPassword(new SecureRandom());
       accounts.addAppPassword(login, name, GeneratedSecrets.keyedHash(accounts.serverSecret(), secret));
+      changed("app-password add", login, name);
       out.println("app password '" + name + "' for " + login + " (shown once; store it in the mail client now):");
       out.println(secret);
     }
@@ -436,6 +482,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       accounts.revokeAppPassword(address(address), name);
+      changed("app-password revoke", address(address), name);
       out.println("app password '" + name + "' of " + address(address) + " revoked");
     }
   }

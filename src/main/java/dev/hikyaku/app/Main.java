@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
       AccountCommands.Domain.class,
       AccountCommands.User.class,
       AccountCommands.AppPasswords.class,
+      BlocksCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -12,6 +12,7 @@ import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
 import dev.hikyaku.events.AuditLogSink;
+import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
@@ -64,10 +65,6 @@ public final class Server implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Server.class);
 
-  // The store cannot count the queue yet; listing reads a row per message, so the queue-depth gauge
-  // stops at this many rather than make every scrape read the whole queue.
-  private static final int QUEUE_DEPTH_CAP = 10_000;
-
   static {
     // Client-initiated TLS 1.2 renegotiation costs the server a handshake per request and buys the
     // client nothing; refuse it (JSSE reads this once, before the first handshake).
@@ -85,6 +82,7 @@ public final class Server implements AutoCloseable {
   private final AuditLogSink audit;
   private final Optional<MetricsEndpoint> metricsEndpoint;
   private final AtomicBoolean isAccepting;
+  private final AdminChangeRelay adminChanges;
   private boolean isClosed;
 
   private Server(
@@ -98,7 +96,8 @@ public final class Server implements AutoCloseable {
       KeptCounters rateCounters,
       AuditLogSink audit,
       Optional<MetricsEndpoint> metricsEndpoint,
-      AtomicBoolean isAccepting) {
+      AtomicBoolean isAccepting,
+      AdminChangeRelay adminChanges) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -110,6 +109,7 @@ public final class Server implements AutoCloseable {
     this.audit = audit;
     this.metricsEndpoint = metricsEndpoint;
     this.isAccepting = isAccepting;
+    this.adminChanges = adminChanges;
   }
 
   /** Starts a server on the config. */
@@ -216,7 +216,10 @@ public final class Server implements AutoCloseable {
                 listener.address(),
                 listener.port(),
                 permits,
-                refusal -> refusalLine(config.hostname(), refusal),
+                (refusal, client) -> {
+                  events.publish(new Event.ConnectionRefused(clock.instant(), listener.name(), client.getHostAddress(), refusal.name()));
+                  return refusalLine(config.hostname(), refusal);
+                },
                 handler));
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
@@ -242,7 +245,7 @@ public final class Server implements AutoCloseable {
     }
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
-        isAccepting);
+        isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
@@ -272,7 +275,7 @@ public final class Server implements AutoCloseable {
 
   private static long queueDepth(Store store) {
     try {
-      return store.queue().list(QueueQuery.all().withLimit(QUEUE_DEPTH_CAP)).size();
+      return store.queue().count();
     } catch (StoreException e) {
       throw new IllegalStateException("queue depth: " + e.getMessage(), e);
     }
@@ -439,6 +442,7 @@ public final class Server implements AutoCloseable {
     }
     // Served through the drain (health DOWN, metrics still counting); stopped before the store goes.
     metricsEndpoint.ifPresent(MetricsEndpoint::close);
+    adminChanges.close();
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open
     rateCounters.close();

@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +20,12 @@ public final class Listener implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
+  /** What to tell a refused client, given why and who; the caller may also record the refusal. */
+  @FunctionalInterface
+  public interface Refusals {
+    byte[] line(ConnectionPermits.Refusal refusal, InetAddress client);
+  }
+
   /** What runs a connection; it owns the socket and must close it. */
   @FunctionalInterface
   public interface ConnectionHandler {
@@ -31,7 +36,7 @@ public final class Listener implements AutoCloseable {
   private final ListenerRole role;
   private final ServerSocket serverSocket;
   private final ConnectionPermits permits;
-  private final Function<ConnectionPermits.Refusal, byte[]> refusalLine;
+  private final Refusals refusalLine;
   private final ConnectionHandler handler;
   private final AtomicLong connectionCounter = new AtomicLong();
   private volatile boolean isClosed;
@@ -42,7 +47,7 @@ public final class Listener implements AutoCloseable {
       ListenerRole role,
       ServerSocket serverSocket,
       ConnectionPermits permits,
-      Function<ConnectionPermits.Refusal, byte[]> refusalLine,
+      Refusals refusalLine,
       ConnectionHandler handler) {
     this.name = name;
     this.role = role;
@@ -62,7 +67,7 @@ public final class Listener implements AutoCloseable {
       InetAddress address,
       int port,
       ConnectionPermits permits,
-      Function<ConnectionPermits.Refusal, byte[]> refusalLine,
+      Refusals refusalLine,
       ConnectionHandler handler)
       throws BindFailure {
     ServerSocket serverSocket;
@@ -111,7 +116,7 @@ public final class Listener implements AutoCloseable {
               try (socket) {
                 socket.setSoTimeout(5_000);
                 OutputStream out = socket.getOutputStream();
-                out.write(refusalLine.apply(refusal));
+                out.write(refusalLine.line(refusal, socket.getInetAddress()));
                 out.flush();
               } catch (IOException ignored) {
                 // The client went away first; nothing to tell it.

@@ -124,6 +124,17 @@ public final class MessageQueue {
     return readers.read("reading message " + id, connection -> readMessage(connection, id));
   }
 
+  /** How many messages the queue holds (for the queue-depth gauge). */
+  public long count() throws StoreException {
+    return readers.read("counting the queue", connection -> {
+      try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM message");
+          java.sql.ResultSet rows = count.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    });
+  }
+
   /** Messages written and commits done since the store opened. */
   public GroupCommitStats stats() {
     return writer.stats();

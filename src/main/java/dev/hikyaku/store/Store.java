@@ -51,6 +51,7 @@ public final class Store implements AutoCloseable {
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
   private final Defences defences;
+  private final AdminChanges adminChanges;
   private final AtomicBoolean isClosed = new AtomicBoolean();
 
   private Store(
@@ -70,6 +71,7 @@ public final class Store implements AutoCloseable {
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
     this.defences = new Defences(accountWriter, readers);
+    this.adminChanges = new AdminChanges(accountWriter, clock);
   }
 
   /**
@@ -117,6 +119,11 @@ public final class Store implements AutoCloseable {
 
   public Accounts accounts() {
     return accounts;
+  }
+
+  /** Administrative changes waiting to be published to a running server's audit log. */
+  public AdminChanges adminChanges() {
+    return adminChanges;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */

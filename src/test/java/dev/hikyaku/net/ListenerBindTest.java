@@ -18,7 +18,7 @@ class ListenerBindTest {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     try (ServerSocket taken = new ServerSocket(0, 1, loopback)) {
       assertThatThrownBy(
-              () -> Listener.bind("submission", ListenerRole.SUBMISSION, loopback, taken.getLocalPort(), permits, r -> new byte[0], (s, p) -> {}))
+              () -> Listener.bind("submission", ListenerRole.SUBMISSION, loopback, taken.getLocalPort(), permits, (r, c) -> new byte[0], (s, p) -> {}))
           .isInstanceOf(Listener.BindFailure.class)
           .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (listener 'submission', role submission)")
           .hasMessageContaining("Another process holds this port")
