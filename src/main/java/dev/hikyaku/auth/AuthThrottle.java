@@ -55,6 +55,9 @@ public final class AuthThrottle implements AutoCloseable {
   private static final Duration HOUR = Duration.ofHours(1);
   private static final long MAX_KEYS = 100_000;
   private static final String COUNTER_GROUP = "auth";
+  // A network is blocked for spraying at this many times the per-address number of accounts: one
+  // /24 may hold an office's NAT, so it gets more room than a single address.
+  private static final int NETWORK_FACTOR = 3;
 
   /** The thresholds, from the {@code abuse} section of the config. */
   public record Settings(
@@ -89,6 +92,7 @@ public final class AuthThrottle implements AutoCloseable {
   private final WindowCounter sourceFailures;
   private final WindowCounter authRate;
   private final DistinctCounter sourceAccounts;
+  private final DistinctCounter networkAccounts;
   private final Map<String, WindowCounter> counters;
   private final SurgeDetector stuffing;
   private final Cache<String, Boolean> knownSources =
@@ -108,6 +112,7 @@ public final class AuthThrottle implements AutoCloseable {
     this.sourceFailures = new WindowCounter(HOUR, MAX_KEYS, clock);
     this.authRate = new WindowCounter(Duration.ofMinutes(1), MAX_KEYS, clock);
     this.sourceAccounts = new DistinctCounter(HOUR, MAX_KEYS, settings.sourceAccounts() + 1, clock);
+    this.networkAccounts = new DistinctCounter(HOUR, MAX_KEYS, NETWORK_FACTOR * settings.sourceAccounts() + 1, clock);
     this.counters =
         Map.of(
             "account-source-failures", accountSourceFailures,
@@ -203,6 +208,7 @@ public final class AuthThrottle implements AutoCloseable {
     long pairFailures = login.isEmpty() ? sourceFailures.count(address) + 1 : accountSourceFailures.increment(login + " " + network);
     long bySource = sourceFailures.increment(address);
     int distinct = login.isEmpty() ? 0 : sourceAccounts.add(address, login);
+    int distinctInNetwork = login.isEmpty() ? 0 : networkAccounts.add(network, login);
 
     // Spraying or hammering from one address: block the address.
     if (distinct >= settings.sourceAccounts() || bySource >= settings.sourceFailuresPerHour()) {
@@ -212,6 +218,11 @@ public final class AuthThrottle implements AutoCloseable {
       if (distinct >= settings.sourceAccounts()) {
         attack("password-spraying", address + " failed on " + distinct + " accounts");
       }
+    }
+    // Spraying spread over many addresses of one /24 or /64: block the network.
+    if (distinctInNetwork >= NETWORK_FACTOR * settings.sourceAccounts()) {
+      block(Networks.scope(client), network, "failed logins on " + distinctInNetwork + " accounts within an hour from this network");
+      attack("password-spraying", network + " failed on " + distinctInNetwork + " accounts");
     }
     if (!login.isEmpty() && !isKnown) {
       // Brute force on one account from one network: block that pair.

@@ -246,6 +246,7 @@ class ConversationTest {
 
   static final class MemoryPeer implements Peer {
     private final MemoryTransport transport;
+    private final dev.hikyaku.auth.AuthThrottle throttle;
     private final Sessions sessions = new Sessions();
     private final Accepted accepted = new Accepted();
     private final Thread server;
@@ -274,7 +275,7 @@ class ConversationTest {
               List.of(
                   new dev.hikyaku.policy.SenderOwnershipRule(senders, false),
                   new RelayRule(Set.of(TestServers.HOSTED_DOMAIN))));
-      dev.hikyaku.auth.AuthThrottle throttle = Server.throttle(config, store, events, Clock.systemUTC());
+      throttle = Server.throttle(config, store, events, Clock.systemUTC());
       Authenticator authenticator =
           Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
@@ -331,6 +332,7 @@ class ConversationTest {
     public void close() throws Exception {
       transport.toServer.close();
       server.join(REPLY_WAIT);
+      throttle.close();
       assertThat(server.isAlive()).as("session thread ended").isFalse();
     }
   }

@@ -169,6 +169,24 @@ class AttackTest {
   }
 
   @Test
+  void sprayingSpreadOverOneNetworkBlocksTheNetwork() throws Exception {
+    start(UnaryOperator.identity());
+    // Three accounts from each of ten addresses in 127.0.8.0/24: no address reaches 10 accounts.
+    for (int host = 1; host <= 10; host++) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(login("127.0.8." + host, "user" + host + "-" + i + "@hikyaku.test", "Winter2026!")).startsWith("535 5.7.8 ");
+      }
+    }
+    assertThat(blocks()).anySatisfy(b -> {
+      assertThat(b.scope()).isEqualTo("net24");
+      assertThat(b.subject()).isEqualTo("127.0.8.0/24");
+    });
+    assertThat(greeting("127.0.8.99")).startsWith("421 4.7.0 ");
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+    // Budget: one /24 tries at most 30 accounts per hour before the whole network is blocked.
+  }
+
+  @Test
   void credentialStuffingFromManySourcesRaisesTheAlarmAndSlowsFailures() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
         a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay()));
