@@ -394,7 +394,7 @@ public final class OutboundSession implements AutoCloseable {
   public List<Attempt> send(Outbound message) throws OutboundException {
     Objects.requireNonNull(message, "message");
     if (isClosed || isBroken) {
-      throw OutboundException.transientFailure("the session to " + server + " is " + (isClosed ? "closed" : "broken"), null);
+      throw OutboundException.transientFailure("the session to " + server + " is " + (isBroken ? "broken by an earlier failure" : "closed"), null);
     }
     List<String> recipients = message.recipients();
     if (message.isEightBit() && !extensions.containsKey("8BITMIME")) {
