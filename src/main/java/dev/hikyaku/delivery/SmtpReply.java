@@ -1,0 +1,104 @@
+package dev.hikyaku.delivery;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A reply from a receiving SMTP server (RFC 5321 §4.2), as the client side reads it.
+ *
+ * @param code the three-digit reply code, the same on every line (RFC 5321 §4.2.1)
+ * @param enhancedStatus the RFC 3463 code {@code class.subject.detail} when the first line starts with
+ *     one whose class matches the reply code (RFC 2034 §4)
+ * @param lines the text of each line after the code and its separator, as sent (enhanced status
+ *     included); at least one, possibly empty
+ */
+public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> lines) {
+
+  /** RFC 3463 §2: class 2, 4 or 5; subject and detail 1–3 digits; followed by a space or the end. */
+  private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?= |$)");
+
+  public SmtpReply {
+    Objects.requireNonNull(enhancedStatus, "enhancedStatus");
+    lines = List.copyOf(lines);
+    // RFC 5321 §4.2: first digit 2-5 for a reply a client acts on (1yz is not used in SMTP).
+    if (code < 200 || code > 599) {
+      throw new IllegalArgumentException("RFC 5321 §4.2: reply code must be 2yz-5yz, was " + code);
+    }
+    if (lines.isEmpty()) {
+      throw new IllegalArgumentException("a reply has at least one line");
+    }
+  }
+
+  /** A reply from its lines' texts, with the enhanced status taken from the first line if it has one. */
+  public static SmtpReply of(int code, List<String> lines) {
+    return new SmtpReply(code, enhancedStatusOf(code, lines.isEmpty() ? "" : lines.getFirst()), lines);
+  }
+
+  static Optional<String> enhancedStatusOf(int code, String text) {
+    var m = ENHANCED.matcher(text);
+    // RFC 3463 §3.1: the class must agree with the reply code's first digit; "2.0.0" on a 550 is a
+    // misreading of text, not a status.
+    if (m.find() && Integer.parseInt(m.group(1)) == code / 100) {
+      return Optional.of(m.group(1) + "." + Integer.parseInt(m.group(2)) + "." + Integer.parseInt(m.group(3)));
+    }
+    return Optional.empty();
+  }
+
+  /** RFC 5321 §4.2.1: 2yz, positive completion. */
+  public boolean isPositive() {
+    return code / 100 == 2;
+  }
+
+  /** RFC 5321 §4.2.1: 3yz, positive intermediate (354 to DATA, 334 to AUTH). */
+  public boolean isIntermediate() {
+    return code / 100 == 3;
+  }
+
+  /** RFC 5321 §4.2.1: 4yz, transient negative completion: the same request may succeed later. */
+  public boolean isTransient() {
+    return code / 100 == 4;
+  }
+
+  /** RFC 5321 §4.2.1: 5yz, permanent negative completion. */
+  public boolean isPermanent() {
+    return code / 100 == 5;
+  }
+
+  /**
+   * The human-readable text: every line's text joined by a space, with the enhanced status that
+   * RFC 2034 §4 repeats at the start of each line left out.
+   */
+  public String text() {
+    StringBuilder text = new StringBuilder();
+    for (String line : lines) {
+      String rest = line;
+      if (enhancedStatus.isPresent()) {
+        var m = ENHANCED.matcher(line);
+        if (m.find()) {
+          rest = line.substring(m.end()).stripLeading();
+        }
+      }
+      if (!rest.isEmpty()) {
+        if (!text.isEmpty()) {
+          text.append(' ');
+        }
+        text.append(rest);
+      }
+    }
+    return text.toString();
+  }
+
+  /** The reply as on the wire, on one line: {@code 550 5.1.1 text of every line}. */
+  @Override
+  public String toString() {
+    StringBuilder wire = new StringBuilder().append(code);
+    enhancedStatus.ifPresent(status -> wire.append(' ').append(status));
+    String text = text();
+    if (!text.isEmpty()) {
+      wire.append(' ').append(text);
+    }
+    return wire.toString();
+  }
+}

@@ -1,0 +1,246 @@
+package dev.hikyaku.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Peers other than Hikyaku: GreenMail (plain ESMTP without PIPELINING, 8BITMIME or STARTTLS) and a
+ * scripted server for greetings, HELO fallback and silence.
+ */
+class OutboundSessionTest {
+
+  @RegisterExtension
+  static final GreenMailExtension greenMail = new GreenMailExtension(
+      new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+
+  private static final OutboundSession.Timeouts SHORT = new OutboundSession.Timeouts(
+      Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+  private static InetSocketAddress greenMailAddress() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), greenMail.getSmtp().getPort());
+  }
+
+  private static OutboundSession open(InetSocketAddress address, TlsPolicy policy) throws OutboundException {
+    return OutboundSession.open(address, "localhost", "out.client.example", policy, Optional.empty(), SHORT, Optional.empty());
+  }
+
+  @Test
+  void greenMailGetsTheMessageWithoutPipeliningOrTls() throws Exception {
+    byte[] content = "From: a@client.example\r\nSubject: via GreenMail\r\n\r\n.dot line\r\nend\r\n"
+        .getBytes(StandardCharsets.US_ASCII);
+    try (OutboundSession session = open(greenMailAddress(), TlsPolicy.OPPORTUNISTIC)) {
+      assertThat(session.tlsProtocol()).isEmpty();
+      assertThat(session.extensions()).doesNotContain("PIPELINING", "STARTTLS", "8BITMIME");
+      List<Attempt> attempts = session.send(new Outbound("a@client.example", List.of("x@greenmail.test", "y@greenmail.test"),
+          content, false, false, Optional.empty()));
+      assertThat(attempts).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
+      assertThat(attempts).extracting(Attempt::recipient).containsExactly("x@greenmail.test", "y@greenmail.test");
+    }
+    MimeMessage[] received = greenMail.getReceivedMessages();
+    assertThat(received).hasSize(2); // one per recipient mailbox
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    received[0].writeTo(raw);
+    assertThat(raw.toString(StandardCharsets.US_ASCII)).contains("Subject: via GreenMail").contains("\r\n.dot line\r\nend");
+  }
+
+  @Test
+  void eightBitToAServerWithout8BitMimeFailsEveryoneLocally() throws Exception {
+    try (OutboundSession session = open(greenMailAddress(), TlsPolicy.OPPORTUNISTIC)) {
+      List<Attempt> attempts = session.send(new Outbound("a@client.example", List.of("x@greenmail.test", "y@greenmail.test"),
+          "Subject: 8bit\r\n\r\nGrüße\r\n".getBytes(StandardCharsets.UTF_8), true, false, Optional.empty()));
+      assertThat(attempts).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOfSatisfying(Attempt.Failed.class, f -> {
+        assertThat(f.reason()).isEqualTo("8-bit message to a server without 8BITMIME (RFC 6152 §3)");
+        assertThat(f.reply()).isEmpty();
+      }));
+      // Nothing was sent, so the session is still good for a 7-bit message.
+      assertThat(session.send(new Outbound("a@client.example", List.of("x@greenmail.test"),
+          "Subject: 7bit\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty())))
+          .singleElement().isInstanceOf(Attempt.Delivered.class);
+    }
+    assertThat(greenMail.getReceivedMessages()).hasSize(1);
+  }
+
+  @Test
+  void requireWithoutStartTlsOfferedFailsTransiently() {
+    assertThatThrownBy(() -> open(greenMailAddress(), TlsPolicy.REQUIRE))
+        .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.isTransient()).isTrue())
+        .hasMessageContaining("does not offer STARTTLS, which TLS policy REQUIRE requires");
+  }
+
+  @Test
+  void credentialsAreNeverSentWithoutTls() {
+    String password = "plaintext would leak this 9";
+    assertThatThrownBy(() -> OutboundSession.open(greenMailAddress(), "localhost", "out.client.example",
+        TlsPolicy.OPPORTUNISTIC, Optional.of(new SmtpCredentials("a@greenmail.test", password.toCharArray())), SHORT,
+        Optional.empty()))
+        .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.isTransient()).isTrue())
+        .hasMessageContaining("refusing to send credentials")
+        .hasMessageNotContaining(password);
+  }
+
+  @Test
+  void a421GreetingIsATransientFailure() throws Exception {
+    try (FakeSmtpServer fake = new FakeSmtpServer(peer -> peer.reply("421 4.3.2 mx.example busy, try later"))) {
+      assertThatThrownBy(() -> open(fake.address(), TlsPolicy.OPPORTUNISTIC))
+          .isInstanceOfSatisfying(OutboundException.class, e -> {
+            assertThat(e.isTransient()).isTrue();
+            assertThat(e.reply()).hasValueSatisfying(r -> {
+              assertThat(r.code()).isEqualTo(421);
+              assertThat(r.enhancedStatus()).contains("4.3.2");
+            });
+          });
+      assertThat(fake.received()).isEmpty();
+    }
+  }
+
+  @Test
+  void a554GreetingIsPermanent() throws Exception {
+    try (FakeSmtpServer fake = new FakeSmtpServer(peer -> peer.reply("554 no service here"))) {
+      assertThatThrownBy(() -> open(fake.address(), TlsPolicy.OPPORTUNISTIC))
+          .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.isTransient()).isFalse());
+    }
+  }
+
+  @Test
+  void silenceAfterConnectingTimesOut() throws Exception {
+    var quick = new OutboundSession.Timeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(5),
+        Duration.ofSeconds(5), Duration.ofSeconds(5));
+    try (FakeSmtpServer fake = new FakeSmtpServer(peer -> peer.line())) {
+      assertThatThrownBy(() -> OutboundSession.open(fake.address(), "localhost", "out.client.example",
+          TlsPolicy.OPPORTUNISTIC, Optional.empty(), quick, Optional.empty()))
+          .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.isTransient()).isTrue())
+          .hasMessageContaining("no reply to the greeting within PT0.2S");
+    }
+  }
+
+  @Test
+  void heloFallbackWithoutPipeliningStepsThroughTheTransaction() throws Exception {
+    try (FakeSmtpServer fake = new FakeSmtpServer(peer -> {
+      peer.reply("220 old.example ready");
+      peer.line(); // EHLO
+      peer.reply("500 5.5.1 what is EHLO");
+      peer.line(); // HELO
+      peer.reply("250 old.example");
+      peer.line(); // MAIL
+      peer.reply("250 ok");
+      peer.line(); // RCPT 1
+      peer.reply("550 5.1.1 no such user");
+      peer.line(); // RCPT 2
+      peer.reply("451 4.3.0 try later");
+      peer.line(); // RCPT 3
+      peer.reply("250 ok");
+      peer.line(); // DATA
+      peer.reply("354 go ahead");
+      peer.data();
+      peer.reply("250-2.0.0 queued", "250 2.0.0 as 1234");
+      peer.line(); // RSET
+      peer.reply("250 ok");
+      peer.line(); // MAIL
+      peer.reply("452 4.3.1 out of space");
+      peer.line(); // QUIT
+      peer.reply("221 bye");
+    })) {
+      try (OutboundSession session = open(fake.address(), TlsPolicy.OPPORTUNISTIC)) {
+        assertThat(session.extensions()).isEmpty();
+        List<Attempt> attempts = session.send(new Outbound("a@client.example",
+            List.of("gone@old.example", "busy@old.example", "ok@old.example"),
+            "Subject: hi\r\n\r\n.\r\nbody".getBytes(StandardCharsets.US_ASCII), false, false, Optional.of("id-1")));
+        assertThat(attempts.get(0)).isInstanceOfSatisfying(Attempt.Failed.class,
+            f -> assertThat(f.reply().orElseThrow().code()).isEqualTo(550));
+        assertThat(attempts.get(1)).isInstanceOfSatisfying(Attempt.Deferred.class,
+            d -> assertThat(d.reply().orElseThrow().code()).isEqualTo(451));
+        assertThat(attempts.get(2)).isInstanceOfSatisfying(Attempt.Delivered.class,
+            d -> assertThat(d.reply()).hasToString("250 2.0.0 queued as 1234"));
+
+        List<Attempt> second = session.send(new Outbound("a@client.example", List.of("x@old.example", "y@old.example"),
+            "Subject: again\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty()));
+        assertThat(second).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOfSatisfying(Attempt.Deferred.class,
+            d -> assertThat(d.reason()).contains("MAIL FROM").contains("452 4.3.1 out of space")));
+      }
+      assertThat(fake.received()).containsExactly(
+          "EHLO out.client.example",
+          "HELO out.client.example",
+          "MAIL FROM:<a@client.example>", // no extensions after HELO: no SIZE, no ENVID
+          "RCPT TO:<gone@old.example>",
+          "RCPT TO:<busy@old.example>",
+          "RCPT TO:<ok@old.example>",
+          "DATA",
+          "Subject: hi",
+          "",
+          "..",
+          "body",
+          ".",
+          "RSET",
+          "MAIL FROM:<a@client.example>",
+          "QUIT");
+    }
+  }
+
+  @Test
+  void pipelinedGroupIsOneWriteAndADroppedConnectionDefersTheUndecided() throws Exception {
+    try (FakeSmtpServer fake = new FakeSmtpServer(peer -> {
+      peer.reply("220 pipe.example ready");
+      peer.line();
+      peer.reply("250-pipe.example", "250-PIPELINING", "250-SIZE 1000000", "250-DSN", "250 ENHANCEDSTATUSCODES");
+      // The whole group must be there before any reply is sent: read it all, then answer.
+      for (int i = 0; i < 4; i++) {
+        peer.line();
+      }
+      peer.reply("250 2.1.0 ok", "550 5.1.1 unknown", "250 2.1.5 ok", "354 go ahead");
+      // Hang up in the middle of the content.
+      peer.line();
+    })) {
+      OutboundSession session = open(fake.address(), TlsPolicy.OPPORTUNISTIC);
+      List<Attempt> attempts = session.send(new Outbound("a@client.example", List.of("bad@pipe.example", "good@pipe.example"),
+          "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII), false, false, Optional.of("env id+1")));
+      assertThat(attempts.get(0)).isInstanceOf(Attempt.Failed.class);
+      assertThat(attempts.get(1)).isInstanceOfSatisfying(Attempt.Deferred.class, d -> {
+        assertThat(d.reply()).isEmpty();
+        assertThat(d.reason()).contains("localhost[127.0.0.1]").contains("end of data");
+      });
+      assertThatThrownBy(() -> session.send(new Outbound("a@client.example", List.of("good@pipe.example"),
+          new byte[0], false, false, Optional.empty())))
+          .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.isTransient()).isTrue())
+          .hasMessageContaining("broken");
+      session.close();
+      assertThat(fake.received()).startsWith(
+          "EHLO out.client.example",
+          "MAIL FROM:<a@client.example> SIZE=20 ENVID=env+20id+2B1",
+          "RCPT TO:<bad@pipe.example>",
+          "RCPT TO:<good@pipe.example>",
+          "DATA");
+    }
+  }
+
+  @Test
+  void smtpUtf8ToAServerWithoutItFails() throws Exception {
+    try (FakeSmtpServer fake = new FakeSmtpServer(peer -> {
+      peer.reply("220 ascii.example");
+      peer.line();
+      peer.reply("250-ascii.example", "250 8BITMIME");
+      peer.line();
+      peer.reply("221 bye");
+    })) {
+      try (OutboundSession session = open(fake.address(), TlsPolicy.OPPORTUNISTIC)) {
+        assertThat(session.send(new Outbound("a@client.example", List.of("ユーザー@ascii.example"),
+            "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8), true, true, Optional.empty())))
+            .singleElement()
+            .isInstanceOfSatisfying(Attempt.Failed.class, f -> assertThat(f.reason()).contains("RFC 6531 §3.5"));
+      }
+      assertThat(fake.received()).containsExactly("EHLO out.client.example", "QUIT");
+    }
+  }
+}
