@@ -1,0 +1,117 @@
+package dev.hikyaku.delivery;
+
+import dev.hikyaku.schedule.DeliveryAgent;
+import dev.hikyaku.schedule.RecipientResult;
+import dev.hikyaku.store.DueDelivery;
+import dev.hikyaku.store.DueRecipient;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+
+/** Delivers one message to the recipients of one domain: routes it and speaks SMTP to the next hop. */
+public final class DeliveryWorker implements DeliveryAgent {
+
+  /** An upstream server that takes all outbound mail (the OP25B case: port 25 blocked outbound). */
+  public record Smarthost(String host, int port, TlsPolicy tls, Optional<SmtpCredentials> credentials) {}
+
+  /**
+   * @param ehloName the name this server gives in EHLO (its hostname)
+   * @param mxPort the port MX hosts are reached on: 25 (RFC 5321 §4.5.4.2); tests use others
+   * @param tls the TLS policy towards MX hosts; opportunistic by default
+   */
+  public record Settings(
+      String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost) {}
+
+  private final MxResolver mx;
+  private final Settings settings;
+  private final Optional<SSLContext> tlsContext;
+
+  public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
+    this.mx = mx;
+    this.settings = settings;
+    this.tlsContext = tlsContext;
+  }
+
+  @Override
+  public List<RecipientResult> deliver(DueDelivery due) {
+    List<String> recipients = due.recipients().stream().map(DueRecipient::forwardPath).toList();
+    String parameters = due.mailParameters().toUpperCase(Locale.ROOT);
+    Outbound message =
+        new Outbound(
+            due.reversePath(),
+            recipients,
+            due.content(),
+            parameters.contains("BODY=8BITMIME"),
+            parameters.contains("SMTPUTF8"),
+            Optional.empty());
+    if (settings.smarthost().isPresent()) {
+      Smarthost relay = settings.smarthost().get();
+      List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));
+      return attempt(targets, message, relay.tls(), relay.credentials());
+    }
+    String domain = domainOf(recipients.getFirst());
+    return switch (mx.resolve(domain)) {
+      case MxResolver.Route.Hosts hosts -> {
+        List<Target> targets = new ArrayList<>();
+        for (MxResolver.Host host : hosts.hosts()) {
+          for (InetAddress address : host.addresses()) {
+            targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name()));
+          }
+        }
+        yield attempt(targets, message, settings.tls(), Optional.empty());
+      }
+      // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
+      case MxResolver.Route.NullMx nullMx ->
+          all(recipients, r -> new RecipientResult.Permanent(r, "550 5.1.10 " + domain + " accepts no mail (null MX, RFC 7505)"));
+      case MxResolver.Route.NoSuchDomain none ->
+          all(recipients, r -> new RecipientResult.Permanent(r, "550 5.1.2 " + domain + " does not exist or has no mail host"));
+      case MxResolver.Route.Temporary temporary ->
+          all(recipients, r -> new RecipientResult.Transient(r, "451 4.4.3 DNS lookup for " + domain + " failed: " + temporary.reason()));
+    };
+  }
+
+  /** One address to connect to, and the name to check its certificate against. */
+  private record Target(InetSocketAddress address, String serverName) {}
+
+  /** RFC 5321 §5.1: try the hosts in order until one takes the message; unreachable ones are skipped. */
+  private List<RecipientResult> attempt(
+      List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
+    String lastProblem = "no host to deliver to";
+    for (Target target : targets) {
+      try (OutboundSession session =
+          OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), policy, credentials, settings.timeouts(), tlsContext)) {
+        return session.send(message).stream().map(DeliveryWorker::result).toList();
+      } catch (OutboundException e) {
+        lastProblem = target.serverName() + " [" + target.address().getAddress().getHostAddress() + "]: " + e.getMessage();
+        if (!e.isTransient()) {
+          String reply = e.reply().map(SmtpReply::toString).orElse("550 5.0.0 " + lastProblem);
+          return all(message.recipients(), r -> new RecipientResult.Permanent(r, reply));
+        }
+      }
+    }
+    String problem = lastProblem;
+    return all(message.recipients(), r -> new RecipientResult.Transient(r, "451 4.4.1 " + problem));
+  }
+
+  private static RecipientResult result(Attempt attempt) {
+    return switch (attempt) {
+      case Attempt.Delivered d -> new RecipientResult.Delivered(d.recipient(), d.reply().toString());
+      case Attempt.Deferred d -> new RecipientResult.Transient(d.recipient(), d.reply().map(SmtpReply::toString).orElse(d.reason()));
+      case Attempt.Failed f -> new RecipientResult.Permanent(f.recipient(), f.reply().map(SmtpReply::toString).orElse(f.reason()));
+    };
+  }
+
+  private static List<RecipientResult> all(List<String> recipients, Function<String, RecipientResult> outcome) {
+    return recipients.stream().map(outcome).toList();
+  }
+
+  static String domainOf(String address) {
+    int at = address.lastIndexOf('@');
+    return at < 0 ? address : address.substring(at + 1).toLowerCase(Locale.ROOT);
+  }
+}
