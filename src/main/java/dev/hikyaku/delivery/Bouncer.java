@@ -150,15 +150,16 @@ public final class Bouncer {
     }
     text.append(CRLF);
     for (DsnRecipient recipient : recipients) {
-      text.append('<').append(clean(recipient.finalRecipient())).append(">: ")
+      StringBuilder line = new StringBuilder();
+      line.append('<').append(clean(recipient.finalRecipient())).append(">: ")
           .append(recipient.action());
       recipient.diagnosticCode().ifPresent(code -> {
         int semicolon = code.indexOf(';');
-        text.append(", ").append(clean(code.substring(semicolon + 1).strip()));
+        line.append(", ").append(clean(code.substring(semicolon + 1).strip()));
       });
       recipient.willRetryUntil().ifPresent(until ->
-          text.append(" (will retry until ").append(DATE.format(until)).append(')'));
-      text.append(CRLF);
+          line.append(" (will retry until ").append(DATE.format(until)).append(')'));
+      text.append(fold(line.toString(), "    ")).append(CRLF);
     }
     return text.toString();
   }
@@ -187,24 +188,33 @@ public final class Bouncer {
 
   /** Appends {@code name: value}, folded at spaces to keep lines short (RFC 5322 §2.2.3). */
   private static void field(StringBuilder out, String name, String value) {
-    StringBuilder line = new StringBuilder(name).append(": ");
-    int lineLength = line.length();
-    String[] words = value.split(" ", -1);
+    // The fold keeps the space as the continuation line's leading WSP, so unfolding restores it.
+    out.append(fold(name + ": " + value, "")).append(CRLF);
+  }
+
+  /**
+   * Breaks {@code line} before spaces so that lines stay within {@link #FOLD_AT} characters where
+   * words allow; each continuation starts with {@code indent} and the space. A word longer than a
+   * line stays whole.
+   */
+  private static String fold(String line, String indent) {
+    StringBuilder folded = new StringBuilder(line.length() + 16);
+    int lineLength = 0;
+    String[] words = line.split(" ", -1);
     for (int i = 0; i < words.length; i++) {
       String word = words[i];
       if (i > 0) {
-        if (lineLength + 1 + word.length() > FOLD_AT && lineLength > 1) {
-          line.append(CRLF).append(' '); // the fold keeps the space as the continuation's WSP
-          lineLength = 1;
-        } else {
-          line.append(' ');
-          lineLength++;
+        if (lineLength + 1 + word.length() > FOLD_AT && lineLength > indent.length() + 1) {
+          folded.append(CRLF).append(indent);
+          lineLength = indent.length();
         }
+        folded.append(' ');
+        lineLength++;
       }
-      line.append(word);
+      folded.append(word);
       lineLength += word.length();
     }
-    out.append(line).append(CRLF);
+    return folded.toString();
   }
 
   /** Printable US-ASCII only: controls (CR, LF) become spaces, anything else becomes '?'. */
