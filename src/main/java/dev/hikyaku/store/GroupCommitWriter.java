@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One bad message must not fail its batch-mates: when a batch fails, each of its messages is
  * tried again in a transaction of its own, and only those that fail alone are failed.
+ *
+ * <p>Changes to queued messages (a delivery outcome crossing a recipient off, hold, release, delete)
+ * go through the same thread as {@link Change}s, so the queue keeps one writer and a recorded outcome
+ * shares the commit, and its fsync, of whatever else is pending.
  */
 final class GroupCommitWriter {
 
@@ -57,7 +61,35 @@ final class GroupCommitWriter {
     }
   }
 
-  private record PendingWrite(NewMessage message, CompletableFuture<Void> committed) {}
+  /** Work on the queue tables done by the writer thread inside a batch's transaction. */
+  @FunctionalInterface
+  interface Change<T> {
+    T apply(Connection connection) throws SQLException, StoreException;
+  }
+
+  /**
+   * One unit of a batch: an insert of a new message or a change. {@code result} is set by the writer
+   * thread inside the transaction and handed to the caller only after COMMIT.
+   */
+  private static final class PendingWrite {
+    final String action;
+    final boolean isMessage; // counted in the stats as a message written
+    final long size;
+    final Change<?> change;
+    final CompletableFuture<Object> committed = new CompletableFuture<>();
+    Object result;
+
+    PendingWrite(String action, boolean isMessage, long size, Change<?> change) {
+      this.action = action;
+      this.isMessage = isMessage;
+      this.size = size;
+      this.change = change;
+    }
+
+    CompletableFuture<Object> committed() {
+      return committed;
+    }
+  }
 
   private final Connection connection;
   // Prepared once, and again after any failure: sqlite-jdbc can leave a statement that failed
@@ -101,20 +133,41 @@ final class GroupCommitWriter {
    * Queues {@code message}; the future completes once its transaction has committed, or fails with
    * a {@link StoreException}.
    */
+  @SuppressWarnings("unchecked")
   CompletableFuture<Void> submit(NewMessage message) throws StoreException {
-    PendingWrite write = new PendingWrite(message, new CompletableFuture<>());
+    PendingWrite write = new PendingWrite(
+        "storing message " + message.id(), true, message.size(), connection -> {
+          insert(message);
+          return null;
+        });
+    enqueue(write, "store is closing; message " + message.id() + " not stored");
+    // The insert's result is null, so the future is a CompletableFuture<Void> in all but name.
+    return (CompletableFuture<Void>) (CompletableFuture<?>) write.committed();
+  }
+
+  /**
+   * Queues {@code change}; the future completes with its result once its transaction has committed
+   * (and the WAL has been fsync'd), or fails with a {@link StoreException}. A change that throws
+   * rolls back alone: it is retried in a transaction of its own like a bad message.
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> submit(String action, Change<T> change) throws StoreException {
+    PendingWrite write = new PendingWrite(action, false, 0, change);
+    enqueue(write, "store is closing; not done: " + action);
+    return (CompletableFuture<T>) write.committed();
+  }
+
+  private void enqueue(PendingWrite write, String refusal) throws StoreException {
     lock.lock();
     try {
       if (isClosing) {
-        throw new StoreException(
-            StoreException.Kind.CLOSED, "store is closing; message " + message.id() + " not stored");
+        throw new StoreException(StoreException.Kind.CLOSED, refusal);
       }
       pending.addLast(write);
       workArrived.signal();
     } finally {
       lock.unlock();
     }
-    return write.committed();
   }
 
   GroupCommitStats stats() {
@@ -215,7 +268,7 @@ final class GroupCommitWriter {
       List<PendingWrite> batch = new ArrayList<>(Math.min(pending.size(), MAX_BATCH_MESSAGES));
       long bytes = 0;
       while (!pending.isEmpty() && batch.size() < MAX_BATCH_MESSAGES) {
-        long size = pending.peekFirst().message().size();
+        long size = pending.peekFirst().size;
         if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
           break;
         }
@@ -231,9 +284,9 @@ final class GroupCommitWriter {
   private void write(List<PendingWrite> batch) {
     try {
       commit(batch);
-      batch.forEach(write -> write.committed().complete(null));
+      batch.forEach(write -> write.committed().complete(write.result));
       return;
-    } catch (SQLException | RuntimeException failure) {
+    } catch (SQLException | StoreException | RuntimeException failure) {
       if (batch.size() == 1 || failure instanceof BeginFailed) {
         // BEGIN failing (lock held past busy_timeout, I/O error) is nothing any one message did;
         // retrying each alone would only multiply the wait.
@@ -245,21 +298,24 @@ final class GroupCommitWriter {
     for (PendingWrite write : batch) {
       try {
         commit(List.of(write));
-        write.committed().complete(null);
-      } catch (SQLException | RuntimeException failure) {
+        write.committed().complete(write.result);
+      } catch (SQLException | StoreException | RuntimeException failure) {
         fail(write, failure);
       }
     }
   }
 
   private void fail(PendingWrite write, Exception failure) {
-    StoreException error = StoreException.from("storing message " + write.message().id(), failure);
-    log.warn("message {} not stored: {}", write.message().id(), error.getMessage());
+    StoreException error = failure instanceof StoreException expected
+        // Expected refusals (NOT_FOUND from an admin change) keep their kind and text.
+        ? expected
+        : StoreException.from(write.action, failure);
+    log.warn("{} failed: {}", write.action, error.getMessage());
     write.committed().completeExceptionally(error);
   }
 
   /** One transaction for {@code writes}; returns only after COMMIT (and so the WAL fsync) is done. */
-  private void commit(List<PendingWrite> writes) throws SQLException {
+  private void commit(List<PendingWrite> writes) throws SQLException, StoreException {
     try (Statement control = connection.createStatement()) {
       // IMMEDIATE takes the write lock now, so a second process on the same file (admin CLI) makes
       // us wait here under busy_timeout instead of failing at COMMIT.
@@ -270,16 +326,16 @@ final class GroupCommitWriter {
       }
       try {
         for (PendingWrite write : writes) {
-          insert(write.message());
+          write.result = write.change.apply(connection);
         }
         control.execute("COMMIT");
-      } catch (SQLException | RuntimeException failure) {
+      } catch (SQLException | StoreException | RuntimeException failure) {
         rollback(control, failure);
         renewStatements(failure);
         throw failure;
       }
     }
-    messagesCommitted.addAndGet(writes.size());
+    messagesCommitted.addAndGet(writes.stream().filter(write -> write.isMessage).count());
     commits.incrementAndGet();
   }
 

@@ -13,6 +13,15 @@ import java.util.concurrent.ExecutionException;
 /**
  * The queue of accepted messages. Writes go through the group-commit writer; reads use their own
  * connections and see committed messages only.
+ *
+ * <p>Delivery state: each recipient is {@code pending} (never tried), {@code deferred} (tried, due
+ * again at {@code next_attempt_at}), {@code delivered} or {@code failed}. The scheduler takes what
+ * is {@link #due}, and {@link #record}s each attempt's outcome; a recipient counts as crossed off
+ * only once that record has committed. When no recipient of a message is left pending or deferred
+ * the message leaves the queue: its row, recipients and content are deleted in the same
+ * transaction. Deleting rather than keeping a {@code done} state keeps the queue (and every index
+ * the scheduler walks) as small as the mail still in flight; what happened to a message is the
+ * business of the event log, not of the queue.
  */
 public final class MessageQueue {
 
@@ -27,6 +36,30 @@ public final class MessageQueue {
       FROM recipient WHERE message_id = ? ORDER BY position""";
   private static final String SELECT_CONTENT =
       "SELECT content FROM message_content WHERE message_id = ?";
+
+  // "Open" recipients still wait for delivery; delivered and failed ones are crossed off.
+  private static final String OPEN = "('pending', 'deferred')";
+  private static final String IS_DUE =
+      "r.state IN " + OPEN + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)";
+  // Driven by recipient_state_next_attempt_at (V5): only due recipients are read, however many
+  // deferred ones wait for later.
+  private static final String SELECT_DUE_MESSAGES =
+      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters FROM message m"
+          + " WHERE m.state = 'queued' AND m.id IN (SELECT r.message_id FROM recipient r WHERE "
+          + IS_DUE + ") ORDER BY m.received_at, m.id LIMIT ?";
+  private static final String SELECT_DUE_RECIPIENTS =
+      "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
+          + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
+  // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
+  private static final String SELECT_EARLIEST =
+      "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
+          + " WHERE r.state = ? AND m.state = 'queued' ORDER BY r.next_attempt_at LIMIT 1";
+  private static final String UPDATE_RECIPIENT =
+      "UPDATE recipient SET state = ?, attempts = attempts + 1, last_reply = ?,"
+          + " last_attempt_at = ?, next_attempt_at = ?"
+          + " WHERE message_id = ? AND forward_path = ? AND state IN " + OPEN;
+  private static final String COUNT_OPEN =
+      "SELECT count(*) FROM recipient WHERE message_id = ? AND state IN " + OPEN;
 
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
@@ -135,9 +168,224 @@ public final class MessageQueue {
     });
   }
 
+  /**
+   * Up to {@code limit} messages in state {@code queued} (never {@code held}) that have a recipient
+   * pending, or deferred with its next attempt at or before {@code now}; oldest first, each with
+   * only its due recipients and with its content.
+   */
+  public List<DueDelivery> due(Instant now, int limit) throws StoreException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    long nowMillis = now.toEpochMilli();
+    return readers.read("finding due deliveries", connection -> {
+      List<DueDelivery> deliveries = new ArrayList<>();
+      try (PreparedStatement messages = connection.prepareStatement(SELECT_DUE_MESSAGES);
+          PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
+          PreparedStatement content = connection.prepareStatement(SELECT_CONTENT)) {
+        messages.setLong(1, nowMillis);
+        messages.setInt(2, limit);
+        try (ResultSet rows = messages.executeQuery()) {
+          while (rows.next()) {
+            QueueId id = storedId(rows.getString("id"));
+            recipients.setString(1, id.value());
+            recipients.setLong(2, nowMillis);
+            content.setString(1, id.value());
+            deliveries.add(new DueDelivery(
+                id,
+                Instant.ofEpochMilli(rows.getLong("received_at")),
+                rows.getString("reverse_path"),
+                rows.getString("mail_parameters"),
+                readContent(content, id),
+                readDueRecipients(recipients)));
+          }
+        }
+      }
+      return deliveries;
+    });
+  }
+
+  /**
+   * When the earliest open recipient of a queued (not held) message is due, for the scheduler to
+   * wait until; a recipient never tried is due now and reports as {@link Instant#EPOCH}. Empty when
+   * nothing waits for delivery.
+   */
+  public Optional<Instant> nextDue() throws StoreException {
+    return readers.read("finding the next due time", connection -> {
+      Optional<Instant> earliest = Optional.empty();
+      try (PreparedStatement statement = connection.prepareStatement(SELECT_EARLIEST)) {
+        // One index walk per state (each ordered by next_attempt_at) beats sorting an IN list.
+        for (String state : List.of("pending", "deferred")) {
+          statement.setString(1, state);
+          try (ResultSet rows = statement.executeQuery()) {
+            if (rows.next()) {
+              long millis = rows.getLong(1);
+              Instant at = rows.wasNull() ? Instant.EPOCH : Instant.ofEpochMilli(millis);
+              if (earliest.isEmpty() || at.isBefore(earliest.get())) {
+                earliest = Optional.of(at);
+              }
+            }
+          }
+        }
+      }
+      return earliest;
+    });
+  }
+
+  /**
+   * Writes the outcome of one attempt for each named recipient of message {@code id} in one
+   * transaction, adding one to each one's attempt count. When that leaves no recipient pending or
+   * deferred, the message leaves the queue in the same transaction. Returns only after the commit
+   * (and its WAL fsync): only then is a recipient crossed off, so a crash before it makes delivery
+   * repeat, never skip (ARCHITECTURE: deliver twice at worst, never lose).
+   *
+   * @return true when the message is finished and gone from the queue
+   * @throws StoreException {@code NOT_FOUND} naming the message or the recipient when the message is
+   *     gone (deleted by an admin meanwhile) or has no open recipient with that forward-path; nothing
+   *     of the call is then written
+   */
+  public boolean record(QueueId id, List<RecipientOutcome> outcomes) throws StoreException {
+    List<RecipientOutcome> copied = List.copyOf(outcomes);
+    if (copied.isEmpty()) {
+      throw new IllegalArgumentException("no outcomes to record for message " + id);
+    }
+    return change("recording delivery outcomes of message " + id, connection -> {
+      requireMessage(connection, id);
+      try (PreparedStatement update = connection.prepareStatement(UPDATE_RECIPIENT)) {
+        for (RecipientOutcome outcome : copied) {
+          update.setString(1, outcome.state().stored());
+          update.setString(2, outcome.lastReply());
+          update.setLong(3, outcome.attemptedAt().toEpochMilli());
+          if (outcome.nextAttemptAt().isPresent()) {
+            update.setLong(4, outcome.nextAttemptAt().get().toEpochMilli());
+          } else {
+            update.setNull(4, java.sql.Types.BIGINT);
+          }
+          update.setString(5, id.value());
+          update.setString(6, outcome.forwardPath());
+          if (update.executeUpdate() == 0) {
+            throw new StoreException(StoreException.Kind.NOT_FOUND,
+                "message " + id + " has no pending or deferred recipient <" + outcome.forwardPath()
+                    + ">");
+          }
+        }
+      }
+      try (PreparedStatement count = connection.prepareStatement(COUNT_OPEN)) {
+        count.setString(1, id.value());
+        try (ResultSet rows = count.executeQuery()) {
+          rows.next();
+          if (rows.getLong(1) > 0) {
+            return false;
+          }
+        }
+      }
+      deleteMessage(connection, id);
+      return true;
+    });
+  }
+
+  /** Keeps message {@code id} from delivery until {@link #release}d (admin). */
+  public void hold(QueueId id) throws StoreException {
+    setMessageState(id, "held");
+  }
+
+  /**
+   * Lets a held message be delivered again. Its recipients keep their schedule: a deferred one is
+   * due at its next attempt time, as if it had never been held.
+   */
+  public void release(QueueId id) throws StoreException {
+    setMessageState(id, "queued");
+  }
+
+  /** Removes message {@code id}, its recipients and content without delivering it (admin). */
+  public void delete(QueueId id) throws StoreException {
+    change("deleting message " + id, connection -> {
+      requireMessage(connection, id);
+      deleteMessage(connection, id);
+      return null;
+    });
+  }
+
   /** Messages written and commits done since the store opened. */
   public GroupCommitStats stats() {
     return writer.stats();
+  }
+
+  private void setMessageState(QueueId id, String state) throws StoreException {
+    change("setting message " + id + " " + state, connection -> {
+      try (PreparedStatement update =
+          connection.prepareStatement("UPDATE message SET state = ? WHERE id = ?")) {
+        update.setString(1, state);
+        update.setString(2, id.value());
+        if (update.executeUpdate() == 0) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "no message " + id + " in the queue");
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Runs {@code work} on the writer thread and waits for its commit. */
+  private <T> T change(String action, GroupCommitWriter.Change<T> work) throws StoreException {
+    var committed = writer.submit(action, work);
+    try {
+      return committed.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StoreException cause) {
+        // A fresh exception so the stack trace shows this caller, not only the writer thread.
+        throw new StoreException(cause.kind(), cause.reason(), cause);
+      }
+      throw StoreException.from(action, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(
+          StoreException.Kind.UNAVAILABLE,
+          "interrupted while waiting for the commit of: " + action + "; it may or may not be done",
+          e);
+    }
+  }
+
+  private static void requireMessage(Connection connection, QueueId id)
+      throws SQLException, StoreException {
+    try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM message WHERE id = ?")) {
+      select.setString(1, id.value());
+      try (ResultSet rows = select.executeQuery()) {
+        if (!rows.next()) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "no message " + id + " in the queue");
+        }
+      }
+    }
+  }
+
+  /** Deletes children first rather than rely on ON DELETE CASCADE (foreign_keys is per connection). */
+  private static void deleteMessage(Connection connection, QueueId id) throws SQLException {
+    for (String sql : List.of(
+        "DELETE FROM recipient WHERE message_id = ?",
+        "DELETE FROM message_content WHERE message_id = ?",
+        "DELETE FROM message WHERE id = ?")) {
+      try (PreparedStatement delete = connection.prepareStatement(sql)) {
+        delete.setString(1, id.value());
+        delete.executeUpdate();
+      }
+    }
+  }
+
+  private static List<DueRecipient> readDueRecipients(PreparedStatement statement)
+      throws SQLException {
+    List<DueRecipient> recipients = new ArrayList<>();
+    try (ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        long lastAttemptAt = rows.getLong("last_attempt_at");
+        boolean hasLastAttempt = !rows.wasNull();
+        recipients.add(new DueRecipient(
+            rows.getString("forward_path"),
+            rows.getString("parameters"),
+            rows.getInt("attempts"),
+            Optional.ofNullable(rows.getString("last_reply")),
+            hasLastAttempt ? Optional.of(Instant.ofEpochMilli(lastAttemptAt)) : Optional.empty()));
+      }
+    }
+    return recipients;
   }
 
   private static Optional<QueuedMessage> readMessage(Connection connection, QueueId id)

@@ -12,10 +12,13 @@
  *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background)
  * policy (sender)      ─▶ {@link dev.hikyaku.store.Accounts#maySendAs}
  * admin CLI            ─▶ {@link dev.hikyaku.store.Accounts} changes (possibly from another process)
+ * schedule.Scheduler   ─▶ {@link dev.hikyaku.store.MessageQueue#due}, {@link dev.hikyaku.store.MessageQueue#nextDue},
+ *                         {@link dev.hikyaku.store.MessageQueue#record} (cross off / defer / fail)
+ * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#hold}, {@link dev.hikyaku.store.MessageQueue#release},
+ *                         {@link dev.hikyaku.store.MessageQueue#delete}
  * </pre>
  *
- * <p>Later the scheduler and delivery cross recipients off here, and keys and events join the queue
- * and accounts. Nothing outside this package writes the queue, and nothing outside it sees SQL.
+ * <p>Keys and events will join the queue and accounts. Nothing outside this package writes the queue, and nothing outside it sees SQL.
  *
  * <h2>Invariants</h2>
  *
@@ -30,6 +33,10 @@
  *       one message at a time, so one bad message fails only itself.
  *   <li><b>Readers never write.</b> Reads use separate, query-only connections and one read
  *       transaction per call: WAL lets them run beside the writer and see only committed messages.
+ *   <li><b>Crossed off when durable.</b> Delivery outcomes, hold, release and delete are changes
+ *       run by the same writer thread inside its group commits; {@code record} returns after the
+ *       commit, so a recipient counts as delivered only once that is on disk. A message whose last
+ *       open recipient is crossed off is deleted with its content in the same transaction.
  *   <li><b>Bodies apart.</b> Content lives in {@code message_content}, not in the {@code message}
  *       row, so listing the queue never reads bodies.
  *   <li><b>Portable schema.</b> Migrations live in {@code db/migration/sqlite} and use types that map

@@ -1,0 +1,337 @@
+package dev.hikyaku.schedule;
+
+import dev.hikyaku.store.DueDelivery;
+import dev.hikyaku.store.DueRecipient;
+import dev.hikyaku.store.MessageQueue;
+import dev.hikyaku.store.RecipientOutcome;
+import dev.hikyaku.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes due deliveries from the queue, hands them to the {@link DeliveryAgent} in per-destination
+ * lanes, and records each recipient's outcome with its next attempt from the {@link RetryPolicy}.
+ *
+ * <p>A pass ({@link #runOnce}) splits every due message by recipient domain (one SMTP transaction
+ * per destination) and runs each domain's share in a lane: at most {@code maxPerDomain} deliveries
+ * to one domain at once, on virtual threads, so one slow or throttling destination cannot take every
+ * connection and a receiver is not flooded (RFC 5321 §4.5.4.1 asks senders to limit simultaneous
+ * connections to one host). The pass returns when all its deliveries are recorded, so passes never
+ * overlap and a message is never handed out twice at once.
+ *
+ * <p>The background loop ({@link #start}) runs a pass, then waits on a condition until the queue's
+ * {@link MessageQueue#nextDue} time, a {@link #wake} (new mail accepted) or {@link #close}. Tests
+ * call {@link #runOnce} with a settable clock and never wait for time to pass.
+ */
+public final class Scheduler implements AutoCloseable {
+
+  /** Deliveries at once to one domain. Config will own this default (see RetryPolicy). */
+  public static final int DEFAULT_MAX_PER_DOMAIN = 5;
+  /** Messages taken from the queue per pass. */
+  public static final int DEFAULT_BATCH_SIZE = 100;
+
+  static final String EXPIRED = "delivery time expired";
+
+  private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+  // Waits are capped so that changes made by another process (admin CLI release) are seen.
+  private static final Duration LONGEST_WAIT = Duration.ofMinutes(1);
+  private static final Duration WAIT_AFTER_FAILURE = Duration.ofSeconds(5);
+  private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
+
+  private final MessageQueue queue;
+  private final RetryPolicy policy;
+  private final DeliveryAgent agent;
+  private final DeliveryReports reports;
+  private final Clock clock;
+  private final RandomGenerator random; // guarded by randomLock: generators are not thread-safe
+  private final ReentrantLock randomLock = new ReentrantLock();
+  private final int maxPerDomain;
+  private final int batchSize;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition signalled = lock.newCondition();
+  private boolean isWoken; // guarded by lock
+  private boolean isClosing; // guarded by lock
+  private Thread loop; // guarded by lock
+
+  public Scheduler(
+      MessageQueue queue,
+      RetryPolicy policy,
+      DeliveryAgent agent,
+      DeliveryReports reports,
+      Clock clock,
+      RandomGenerator random,
+      int maxPerDomain,
+      int batchSize) {
+    this.queue = Objects.requireNonNull(queue, "queue");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.agent = Objects.requireNonNull(agent, "agent");
+    this.reports = Objects.requireNonNull(reports, "reports");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+    if (maxPerDomain < 1) {
+      throw new IllegalArgumentException("maxPerDomain must be at least 1, was " + maxPerDomain);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+    }
+    this.maxPerDomain = maxPerDomain;
+    this.batchSize = batchSize;
+  }
+
+  /** With {@link #DEFAULT_MAX_PER_DOMAIN} and {@link #DEFAULT_BATCH_SIZE}. */
+  public Scheduler(
+      MessageQueue queue,
+      RetryPolicy policy,
+      DeliveryAgent agent,
+      DeliveryReports reports,
+      Clock clock,
+      RandomGenerator random) {
+    this(queue, policy, agent, reports, clock, random, DEFAULT_MAX_PER_DOMAIN, DEFAULT_BATCH_SIZE);
+  }
+
+  /**
+   * One pass: delivers what is due now (up to the batch size), records every outcome and returns
+   * how many recipients were attempted. Returns after every delivery of the pass has finished.
+   *
+   * @throws StoreException when the due deliveries cannot be read; failures to record single
+   *     outcomes are logged and leave those recipients due (delivered again at worst, never lost)
+   */
+  public int runOnce() throws StoreException {
+    List<DueDelivery> due = queue.due(clock.instant(), batchSize);
+    if (due.isEmpty()) {
+      return 0;
+    }
+    // Lanes: each domain's shares, in queue order (oldest message first).
+    Map<String, ConcurrentLinkedQueue<DueDelivery>> lanes = new LinkedHashMap<>();
+    for (DueDelivery delivery : due) {
+      Map<String, List<DueRecipient>> byDomain = new LinkedHashMap<>();
+      for (DueRecipient recipient : delivery.recipients()) {
+        byDomain.computeIfAbsent(recipient.domain(), d -> new ArrayList<>()).add(recipient);
+      }
+      byDomain.forEach((domain, recipients) -> lanes
+          .computeIfAbsent(domain, d -> new ConcurrentLinkedQueue<>())
+          .add(delivery.withRecipients(recipients)));
+    }
+    AtomicInteger attempted = new AtomicInteger();
+    try (ExecutorService threads = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("hikyaku-delivery-", 0).factory())) {
+      lanes.forEach((domain, shares) -> {
+        // A lane is up to maxPerDomain workers draining the domain's shares one at a time.
+        int workers = Math.min(maxPerDomain, shares.size());
+        for (int i = 0; i < workers; i++) {
+          threads.execute(() -> {
+            for (DueDelivery share; (share = shares.poll()) != null; ) {
+              attempted.addAndGet(deliver(share));
+            }
+          });
+        }
+      });
+    } // close() waits for every lane to drain
+    return attempted.get();
+  }
+
+  /** Delivers one share (one message, one domain) and records the outcomes. */
+  private int deliver(DueDelivery share) {
+    Instant attemptedAt = clock.instant();
+    List<RecipientResult> results;
+    try {
+      results = agent.deliver(share);
+    } catch (RuntimeException bug) {
+      log.error("delivery agent failed on message {}; deferring its recipients", share.id(), bug);
+      results = List.of();
+    }
+    Map<String, RecipientResult> byPath = new HashMap<>();
+    for (RecipientResult result : results) {
+      byPath.putIfAbsent(result.forwardPath(), result);
+    }
+    Instant now = clock.instant();
+    List<RecipientOutcome> outcomes = new ArrayList<>();
+    List<RecipientReport> failed = new ArrayList<>();
+    List<RecipientReport> delayed = new ArrayList<>();
+    for (DueRecipient recipient : share.recipients()) {
+      String path = recipient.forwardPath();
+      RecipientResult result = byPath.get(path);
+      if (result == null) {
+        log.error("delivery agent gave no result for <{}> of message {}", path, share.id());
+        result = new RecipientResult.Transient(path, "no result from the delivery agent");
+      }
+      switch (result) {
+        case RecipientResult.Delivered delivered ->
+            outcomes.add(RecipientOutcome.delivered(path, delivered.reply(), attemptedAt));
+        case RecipientResult.Permanent permanent -> {
+          outcomes.add(RecipientOutcome.failed(path, permanent.reply(), attemptedAt));
+          failed.add(new RecipientReport(
+              path, permanent.reply(), false, attemptedAt, Optional.empty()));
+        }
+        case RecipientResult.Transient transientFailure -> {
+          Optional<Instant> next =
+              nextAttempt(recipient.attempts() + 1, share.receivedAt(), now);
+          if (next.isEmpty()) {
+            // RFC 5321 §4.5.4.1: give up after the lifetime; RFC 3463 4.4.7 "delivery time expired".
+            String reason = EXPIRED + ": " + transientFailure.reply();
+            outcomes.add(RecipientOutcome.failed(path, reason, attemptedAt));
+            failed.add(new RecipientReport(path, reason, true, attemptedAt, Optional.empty()));
+          } else {
+            outcomes.add(RecipientOutcome.deferred(
+                path, transientFailure.reply(), attemptedAt, next.get()));
+            if (policy.isDelayWarningDue(share.receivedAt(), recipient.lastAttemptAt(), now)) {
+              delayed.add(new RecipientReport(path, transientFailure.reply(), false, attemptedAt,
+                  Optional.of(policy.expiresAt(share.receivedAt()))));
+            }
+          }
+        }
+      }
+    }
+    if (!failed.isEmpty()) {
+      try {
+        reports.failed(share, failed);
+      } catch (StoreException | RuntimeException e) {
+        // Not recorded as failed without its report: keep the recipients, fail them again later.
+        log.error("could not report failed recipients of message {}; keeping them queued: {}",
+            share.id(), e.toString());
+        Instant retry = now.plus(policy.first());
+        outcomes = outcomes.stream()
+            .map(outcome -> outcome.state() == RecipientOutcome.State.FAILED
+                ? RecipientOutcome.deferred(
+                    outcome.forwardPath(), outcome.lastReply(), outcome.attemptedAt(), retry)
+                : outcome)
+            .toList();
+      }
+    }
+    if (!delayed.isEmpty()) {
+      try {
+        reports.delayed(share, delayed);
+      } catch (StoreException | RuntimeException e) {
+        // A delay warning is advice (RFC 3464 leaves it optional); the delivery goes on.
+        log.warn("could not report delayed recipients of message {}: {}", share.id(), e.toString());
+      }
+    }
+    try {
+      queue.record(share.id(), outcomes);
+    } catch (StoreException e) {
+      log.error("could not record outcomes of message {}; its recipients stay due: {}",
+          share.id(), e.getMessage());
+    }
+    return outcomes.size();
+  }
+
+  private Optional<Instant> nextAttempt(int attempts, Instant receivedAt, Instant now) {
+    randomLock.lock();
+    try {
+      return policy.nextAttempt(attempts, receivedAt, now, random);
+    } finally {
+      randomLock.unlock();
+    }
+  }
+
+  /** Starts the background loop on a thread of its own. */
+  public void start() {
+    lock.lock();
+    try {
+      if (loop != null) {
+        throw new IllegalStateException("scheduler already started");
+      }
+      if (isClosing) {
+        throw new IllegalStateException("scheduler is closed");
+      }
+      loop = Thread.ofVirtual().name("hikyaku-scheduler").start(this::runLoop);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** New mail: run a pass now instead of waiting for the next due time. */
+  public void wake() {
+    lock.lock();
+    try {
+      isWoken = true;
+      signalled.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the loop after its current pass (which finishes its deliveries). Idempotent. */
+  @Override
+  public void close() {
+    Thread running;
+    lock.lock();
+    try {
+      isClosing = true;
+      signalled.signalAll();
+      running = loop;
+    } finally {
+      lock.unlock();
+    }
+    if (running == null) {
+      return;
+    }
+    try {
+      if (!running.join(CLOSE_WAIT)) {
+        log.error("scheduler pass still running after {}; not waiting longer", CLOSE_WAIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void runLoop() {
+    while (!isClosing()) {
+      Duration wait;
+      try {
+        runOnce();
+        wait = queue.nextDue()
+            .map(at -> Duration.between(clock.instant(), at))
+            .orElse(LONGEST_WAIT);
+      } catch (StoreException | RuntimeException e) {
+        log.error("scheduler pass failed; trying again in {}: {}", WAIT_AFTER_FAILURE, e.toString());
+        wait = WAIT_AFTER_FAILURE;
+      }
+      awaitSignal(wait.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait);
+    }
+  }
+
+  private boolean isClosing() {
+    lock.lock();
+    try {
+      return isClosing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits up to {@code wait} for a wake or close; a wake that came during the pass counts. */
+  private void awaitSignal(Duration wait) {
+    lock.lock();
+    try {
+      long nanos = wait.toNanos();
+      while (!isWoken && !isClosing && nanos > 0) {
+        nanos = signalled.awaitNanos(nanos);
+      }
+      isWoken = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      isClosing = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.hikyaku.store;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A queued message with the recipients whose delivery is due, as {@link MessageQueue#due} hands it
+ * to the scheduler. The content array is not copied (bodies can be tens of MiB): do not change it.
+ *
+ * @param reversePath "" is the null path {@code <>}
+ * @param mailParameters the MAIL FROM ESMTP parameters as on the wire
+ * @param content header and body octets, CRLF line ends
+ * @param recipients the due recipients in RCPT order; never empty
+ */
+public record DueDelivery(
+    QueueId id,
+    Instant receivedAt,
+    String reversePath,
+    String mailParameters,
+    byte[] content,
+    List<DueRecipient> recipients) {
+
+  public DueDelivery {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(receivedAt, "receivedAt");
+    Objects.requireNonNull(reversePath, "reversePath");
+    Objects.requireNonNull(mailParameters, "mailParameters");
+    Objects.requireNonNull(content, "content");
+    recipients = List.copyOf(recipients);
+    if (recipients.isEmpty()) {
+      throw new IllegalArgumentException("due delivery of " + id + " has no recipients");
+    }
+  }
+
+  /** The same message with only {@code subset} of its recipients (one destination's share). */
+  public DueDelivery withRecipients(List<DueRecipient> subset) {
+    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof DueDelivery that
+        && id.equals(that.id)
+        && receivedAt.equals(that.receivedAt)
+        && reversePath.equals(that.reversePath)
+        && mailParameters.equals(that.mailParameters)
+        && Arrays.equals(content, that.content)
+        && recipients.equals(that.recipients);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients)
+        + 31 * Arrays.hashCode(content);
+  }
+
+  /** Names the delivery without its content, which may be large or private. */
+  @Override
+  public String toString() {
+    return "DueDelivery[id=" + id + ", reversePath=<" + reversePath + ">, recipients="
+        + recipients.stream().map(DueRecipient::forwardPath).toList() + ", size=" + content.length
+        + "]";
+  }
+}

@@ -1,0 +1,316 @@
+package dev.hikyaku.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.store.DueDelivery;
+import dev.hikyaku.store.DueRecipient;
+import dev.hikyaku.store.NewMessage;
+import dev.hikyaku.store.NewRecipient;
+import dev.hikyaku.store.Origin;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.QueuedMessage;
+import dev.hikyaku.store.QueuedRecipient;
+import dev.hikyaku.store.Store;
+import dev.hikyaku.store.StoreException;
+import dev.hikyaku.testing.SettableClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SchedulerTest {
+
+  private static final Instant T0 = Instant.parse("2026-05-01T09:00:00Z");
+  private static final Origin ORIGIN =
+      new Origin("submission", "127.0.0.1", "client.example", null, null, "alice@example.org");
+
+  @TempDir Path dataDirectory;
+
+  private final SettableClock clock = new SettableClock(T0);
+  private final SplittableRandom random = new SplittableRandom(11);
+  private final List<String> failedReports = new CopyOnWriteArrayList<>();
+  private final List<RecipientReport> failedDetails = new CopyOnWriteArrayList<>();
+  private final List<RecipientReport> delayedDetails = new CopyOnWriteArrayList<>();
+  private Store store;
+
+  private final DeliveryReports reports = new DeliveryReports() {
+    @Override
+    public void failed(DueDelivery delivery, List<RecipientReport> recipients) {
+      recipients.forEach(r -> failedReports.add(delivery.id() + " " + r.forwardPath()));
+      failedDetails.addAll(recipients);
+    }
+
+    @Override
+    public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {
+      delayedDetails.addAll(recipients);
+    }
+  };
+
+  @BeforeEach
+  void open() throws Exception {
+    store = Store.openSqlite(dataDirectory, clock);
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private NewMessage accept(String from, String... to) throws StoreException {
+    List<NewRecipient> recipients =
+        Arrays.stream(to).map(path -> new NewRecipient(path, "")).toList();
+    byte[] content = ("From: <" + from + ">\r\nSubject: hi\r\n\r\nHello.\r\n")
+        .getBytes(StandardCharsets.UTF_8);
+    NewMessage message = new NewMessage(QueueId.generate(clock, random), clock.instant(), from, "",
+        recipients, ORIGIN, content);
+    store.queue().accept(message);
+    return message;
+  }
+
+  /** Answers each recipient by its local part: ok… delivered, soft… transient, bad… permanent. */
+  private static List<RecipientResult> byLocalPart(DueDelivery due) {
+    return due.recipients().stream().map(r -> {
+      String path = r.forwardPath();
+      RecipientResult result;
+      if (path.startsWith("ok")) {
+        result = new RecipientResult.Delivered(path, "250 2.0.0 ok");
+      } else if (path.startsWith("soft")) {
+        result = new RecipientResult.Transient(path, "451 4.7.1 greylisted");
+      } else {
+        result = new RecipientResult.Permanent(path, "550 5.1.1 no such user");
+      }
+      return result;
+    }).toList();
+  }
+
+  private Scheduler scheduler(RetryPolicy policy, DeliveryAgent agent, int maxPerDomain) {
+    return new Scheduler(store.queue(), policy, agent, reports, clock, random, maxPerDomain, 100);
+  }
+
+  private QueuedRecipient recipient(QueueId id, String path) throws StoreException {
+    return store.queue().find(id).orElseThrow().recipients().stream()
+        .filter(r -> r.forwardPath().equals(path)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void onePassDeliversDefersAndFailsEachRecipientByItsResult() throws Exception {
+    NewMessage message = accept("alice@example.org",
+        "ok@a.example", "soft@b.example", "bad@c.example");
+    List<DueDelivery> calls = new CopyOnWriteArrayList<>();
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+      calls.add(due);
+      return byLocalPart(due);
+    }, 5);
+
+    assertThat(scheduler.runOnce()).isEqualTo(3);
+
+    // One call per destination domain, each with that domain's recipients only.
+    assertThat(calls).hasSize(3).allSatisfy(due -> assertThat(due.recipients()).hasSize(1));
+    assertThat(recipient(message.id(), "ok@a.example").state()).isEqualTo("delivered");
+    assertThat(recipient(message.id(), "bad@c.example").state()).isEqualTo("failed");
+    assertThat(recipient(message.id(), "bad@c.example").lastReply())
+        .isEqualTo("550 5.1.1 no such user");
+    QueuedRecipient soft = recipient(message.id(), "soft@b.example");
+    assertThat(soft.state()).isEqualTo("deferred");
+    assertThat(soft.attempts()).isEqualTo(1);
+    assertThat(soft.lastReply()).isEqualTo("451 4.7.1 greylisted");
+    // First retry: 5 min ± 10 %.
+    assertThat(soft.nextAttemptAt()).isBetween(T0.plusSeconds(270), T0.plusSeconds(330));
+    assertThat(failedReports).containsExactly(message.id() + " bad@c.example");
+
+    // Nothing is due again until the retry time.
+    assertThat(scheduler.runOnce()).isZero();
+    clock.advance(Duration.ofSeconds(331));
+    Scheduler recovered = scheduler(RetryPolicy.postfixLike(), due -> {
+      calls.add(due);
+      return due.recipients().stream()
+          .<RecipientResult>map(r -> new RecipientResult.Delivered(r.forwardPath(), "250 ok"))
+          .toList();
+    }, 5);
+    assertThat(recovered.runOnce()).isEqualTo(1);
+    assertThat(calls.getLast().recipients()).extracting(DueRecipient::forwardPath)
+        .containsExactly("soft@b.example");
+    assertThat(calls.getLast().recipients().getFirst().attempts()).isEqualTo(1);
+    // The last open recipient is crossed off: the message leaves the queue.
+    assertThat(store.queue().find(message.id())).isEmpty();
+  }
+
+  @Test
+  void transientFailurePastTheLifetimeFailsAsExpired() throws Exception {
+    NewMessage message = accept("alice@example.org", "soft@b.example", "soft2@b.example");
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), SchedulerTest::byLocalPart, 5);
+    assertThat(scheduler.runOnce()).isEqualTo(2);
+    assertThat(recipient(message.id(), "soft@b.example").state()).isEqualTo("deferred");
+
+    clock.advance(Duration.ofDays(5).plusSeconds(1));
+    assertThat(scheduler.runOnce()).isEqualTo(2);
+
+    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(failedDetails).hasSize(2).allSatisfy(report -> {
+      assertThat(report.isExpired()).isTrue();
+      assertThat(report.reply()).startsWith("delivery time expired").contains("451 4.7.1");
+      assertThat(report.lastAttemptAt()).isEqualTo(clock.instant());
+    });
+  }
+
+  @Test
+  void recipientsStayQueuedUntilTheirFailureIsReported() throws Exception {
+    NewMessage message = accept("alice@example.org", "bad@c.example");
+    Scheduler scheduler = new Scheduler(store.queue(), RetryPolicy.postfixLike(),
+        SchedulerTest::byLocalPart, new DeliveryReports() {
+          @Override
+          public void failed(DueDelivery delivery, List<RecipientReport> recipients)
+              throws StoreException {
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "disk trouble");
+          }
+
+          @Override
+          public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
+        }, clock, random, 5, 100);
+
+    scheduler.runOnce();
+
+    QueuedRecipient bad = recipient(message.id(), "bad@c.example");
+    assertThat(bad.state()).isEqualTo("deferred");
+    assertThat(bad.nextAttemptAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void anAgentThatThrowsDefersItsRecipientsRatherThanLoseThem() throws Exception {
+    NewMessage message = accept("alice@example.org", "x@b.example");
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+      throw new IllegalStateException("bug in the agent");
+    }, 5);
+
+    assertThat(scheduler.runOnce()).isEqualTo(1);
+
+    QueuedRecipient x = recipient(message.id(), "x@b.example");
+    assertThat(x.state()).isEqualTo("deferred");
+    assertThat(x.lastReply()).isEqualTo("no result from the delivery agent");
+  }
+
+  @Test
+  void heldMessagesAreLeftAlone() throws Exception {
+    NewMessage message = accept("alice@example.org", "ok@a.example");
+    store.queue().hold(message.id());
+    List<DueDelivery> calls = new CopyOnWriteArrayList<>();
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+      calls.add(due);
+      return byLocalPart(due);
+    }, 5);
+
+    assertThat(scheduler.runOnce()).isZero();
+    assertThat(calls).isEmpty();
+
+    store.queue().release(message.id());
+    assertThat(scheduler.runOnce()).isEqualTo(1);
+    assertThat(store.queue().find(message.id())).isEmpty();
+  }
+
+  @Test
+  void delayWarningGoesOutOnceAtTheFirstAttemptPastItsTime() throws Exception {
+    RetryPolicy policy = new RetryPolicy(Duration.ofMinutes(5), Duration.ofSeconds(4000),
+        Duration.ofDays(5), 0.1, Optional.of(Duration.ofHours(4)));
+    accept("alice@example.org", "soft@b.example");
+    Scheduler scheduler = scheduler(policy, SchedulerTest::byLocalPart, 5);
+
+    scheduler.runOnce();
+    assertThat(delayedDetails).isEmpty();
+
+    clock.advance(Duration.ofHours(4).plusSeconds(1));
+    scheduler.runOnce();
+    assertThat(delayedDetails).singleElement().satisfies(report -> {
+      assertThat(report.forwardPath()).isEqualTo("soft@b.example");
+      assertThat(report.willRetryUntil()).contains(T0.plus(Duration.ofDays(5)));
+    });
+
+    clock.advance(Duration.ofHours(2));
+    scheduler.runOnce();
+    assertThat(delayedDetails).hasSize(1);
+  }
+
+  @Test
+  void perDomainConcurrencyIsCapped() throws Exception {
+    int cap = 3;
+    Map<String, Integer> expected = Map.of("busy.example", 12, "quiet.example", 2);
+    for (int i = 0; i < 12; i++) {
+      accept("alice@example.org", "ok" + i + "@busy.example");
+    }
+    accept("alice@example.org", "ok@quiet.example");
+    accept("alice@example.org", "ok2@quiet.example");
+
+    ReentrantLock lock = new ReentrantLock();
+    Condition changed = lock.newCondition();
+    Map<String, Integer> current = new HashMap<>();
+    Map<String, Integer> entered = new HashMap<>();
+    Map<String, Integer> peak = new HashMap<>();
+    List<String> timedOut = new CopyOnWriteArrayList<>();
+    Function<DueDelivery, List<RecipientResult>> agent = due -> {
+      String domain = due.recipients().getFirst().domain();
+      lock.lock();
+      try {
+        current.merge(domain, 1, Integer::sum);
+        entered.merge(domain, 1, Integer::sum);
+        peak.merge(domain, current.get(domain), Math::max);
+        changed.signalAll();
+        // Hold every delivery until the lane is full (or nothing more can come): if the cap were
+        // not honoured, more than `cap` would be inside here at once.
+        long nanos = TimeUnit.SECONDS.toNanos(10);
+        while (current.get(domain) < Math.min(cap, expected.get(domain))
+            && entered.get(domain) < expected.get(domain) && nanos > 0) {
+          nanos = changed.awaitNanos(nanos);
+        }
+        if (nanos <= 0) {
+          timedOut.add(domain);
+        }
+        current.merge(domain, -1, Integer::sum);
+        changed.signalAll();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        lock.unlock();
+      }
+      return byLocalPart(due);
+    };
+
+    int attempted = scheduler(RetryPolicy.postfixLike(), agent::apply, cap).runOnce();
+
+    assertThat(attempted).isEqualTo(14);
+    assertThat(timedOut).isEmpty();
+    assertThat(peak).containsEntry("busy.example", cap).containsEntry("quiet.example", 2);
+    assertThat(store.queue().count()).isZero();
+  }
+
+  @Test
+  void backgroundLoopRunsWhenWoken() throws Exception {
+    LinkedBlockingQueue<DueDelivery> delivered = new LinkedBlockingQueue<>();
+    try (Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+      delivered.add(due);
+      return byLocalPart(due);
+    }, 5)) {
+      scheduler.start();
+      // The loop found nothing and waits (up to a minute); new mail wakes it.
+      NewMessage message = accept("alice@example.org", "ok@a.example");
+      scheduler.wake();
+      DueDelivery due = delivered.poll(10, TimeUnit.SECONDS);
+      assertThat(due).isNotNull();
+      assertThat(due.id()).isEqualTo(message.id());
+    }
+  }
+}

@@ -1,0 +1,248 @@
+package dev.hikyaku.store;
+
+import static dev.hikyaku.store.TestMessages.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The queue's side of delivery: due, record, hold/release/delete, nextDue (issue 6). */
+class DeliveryStateTest {
+
+  @TempDir Path dataDirectory;
+
+  private final TestMessages messages = new TestMessages();
+  private Store store;
+  private MessageQueue queue;
+
+  @BeforeEach
+  void open() throws Exception {
+    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    queue = store.queue();
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private NewMessage accepted(Instant at, String from, String... to) throws StoreException {
+    NewMessage message = messages.message(at, from, to);
+    queue.accept(message);
+    return message;
+  }
+
+  private static List<String> paths(DueDelivery due) {
+    return due.recipients().stream().map(DueRecipient::forwardPath).toList();
+  }
+
+  @Test
+  void newMessagesAreDueOldestFirstWithTheirContentAndRecipients() throws Exception {
+    NewMessage later = accepted(T0.plusSeconds(5), "b@example.org", "x@example.net");
+    NewMessage earlier = accepted(T0, "a@example.org", "y@example.net", "z@example.com");
+
+    List<DueDelivery> due = queue.due(T0.plusSeconds(10), 10);
+
+    assertThat(due).extracting(DueDelivery::id).containsExactly(earlier.id(), later.id());
+    DueDelivery first = due.getFirst();
+    assertThat(first.reversePath()).isEqualTo("a@example.org");
+    assertThat(first.receivedAt()).isEqualTo(T0);
+    assertThat(first.content()).isEqualTo(earlier.content());
+    assertThat(paths(first)).containsExactly("y@example.net", "z@example.com");
+    DueRecipient recipient = first.recipients().getFirst();
+    assertThat(recipient.attempts()).isZero();
+    assertThat(recipient.lastReply()).isEmpty();
+    assertThat(recipient.lastAttemptAt()).isEmpty();
+    assertThat(recipient.domain()).isEqualTo("example.net");
+    assertThat(queue.due(T0, 1)).extracting(DueDelivery::id).containsExactly(earlier.id());
+  }
+
+  @Test
+  void recordCrossesOffOneRecipientWhileAnotherStaysDeferred() throws Exception {
+    NewMessage message = accepted(T0, "a@example.org", "ok@example.net", "later@example.com");
+    Instant attempt = T0.plusSeconds(1);
+    Instant retry = attempt.plus(Duration.ofMinutes(5));
+
+    boolean isFinished = queue.record(message.id(), List.of(
+        RecipientOutcome.delivered("ok@example.net", "250 2.0.0 ok", attempt),
+        RecipientOutcome.deferred("later@example.com", "451 4.7.1 try later", attempt, retry)));
+
+    assertThat(isFinished).isFalse();
+    QueuedMessage stored = queue.find(message.id()).orElseThrow();
+    assertThat(stored.recipients()).containsExactly(
+        new QueuedRecipient("ok@example.net", "", "delivered", 1, "250 2.0.0 ok", null),
+        new QueuedRecipient("later@example.com", "", "deferred", 1, "451 4.7.1 try later", retry));
+    // Not due before its time, and then with the deferred recipient only.
+    assertThat(queue.due(retry.minusMillis(1), 10)).isEmpty();
+    List<DueDelivery> due = queue.due(retry, 10);
+    assertThat(due).hasSize(1);
+    assertThat(paths(due.getFirst())).containsExactly("later@example.com");
+    DueRecipient later = due.getFirst().recipients().getFirst();
+    assertThat(later.attempts()).isEqualTo(1);
+    assertThat(later.lastReply()).contains("451 4.7.1 try later");
+    assertThat(later.lastAttemptAt()).contains(attempt);
+    assertThat(queue.nextDue()).contains(retry);
+  }
+
+  @Test
+  void messageLeavesTheQueueWithItsLastOpenRecipient() throws Exception {
+    NewMessage message = accepted(T0, "a@example.org", "one@example.net", "two@example.net");
+    NewMessage other = accepted(T0.plusSeconds(1), "a@example.org", "three@example.net");
+
+    assertThat(queue.record(message.id(),
+        List.of(RecipientOutcome.failed("one@example.net", "550 5.1.1 no such user", T0))))
+        .isFalse();
+    assertThat(queue.record(message.id(),
+        List.of(RecipientOutcome.delivered("two@example.net", "250 ok", T0))))
+        .isTrue();
+
+    assertThat(queue.find(message.id())).isEmpty();
+    assertThat(queue.count()).isEqualTo(1);
+    assertThat(tableCount("recipient")).isEqualTo(1); // only the other message's
+    assertThat(tableCount("message_content")).isEqualTo(1);
+    assertThat(queue.find(other.id())).isPresent();
+  }
+
+  @Test
+  void recordingAGoneMessageOrAClosedRecipientIsRefusedNamingIt() throws Exception {
+    NewMessage message = accepted(T0, "a@example.org", "one@example.net", "two@example.net");
+    queue.record(message.id(), List.of(RecipientOutcome.delivered("one@example.net", "250", T0)));
+
+    assertThatThrownBy(() -> queue.record(message.id(), List.of(
+            RecipientOutcome.delivered("two@example.net", "250", T0),
+            RecipientOutcome.delivered("one@example.net", "250", T0))))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("one@example.net")
+        .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+    // The refused call wrote nothing: two@ is still open.
+    assertThat(queue.find(message.id()).orElseThrow().recipients().get(1).state())
+        .isEqualTo("pending");
+
+    QueueId unknown = messages.idAt(T0);
+    assertThatThrownBy(() -> queue.record(unknown,
+            List.of(RecipientOutcome.delivered("x@example.net", "250", T0))))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(unknown.value());
+  }
+
+  @Test
+  void outcomeRejectsANextAttemptOutsideDeferred() {
+    assertThatThrownBy(() -> new RecipientOutcome("a@example.net", RecipientOutcome.State.DEFERRED,
+            "451", T0, java.util.Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("a@example.net");
+    assertThatThrownBy(() -> new RecipientOutcome("a@example.net", RecipientOutcome.State.FAILED,
+            "550", T0, java.util.Optional.of(T0)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void heldMessagesAreNotDueUntilReleased() throws Exception {
+    NewMessage held = accepted(T0, "a@example.org", "x@example.net");
+    NewMessage free = accepted(T0.plusSeconds(1), "b@example.org", "y@example.net");
+
+    queue.hold(held.id());
+
+    assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
+        .containsExactly(free.id());
+    assertThat(queue.find(held.id()).orElseThrow().state()).isEqualTo("held");
+    queue.delete(free.id());
+    assertThat(queue.nextDue()).isEmpty(); // a held message is not waited for
+
+    queue.release(held.id());
+
+    assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
+        .containsExactly(held.id());
+    assertThat(queue.nextDue()).contains(Instant.EPOCH); // never tried: due now
+  }
+
+  @Test
+  void adminChangesOnAnUnknownMessageSayNotFound() {
+    QueueId unknown = messages.idAt(T0);
+    for (var change : List.<QueueChange>of(queue::hold, queue::release, queue::delete)) {
+      assertThatThrownBy(() -> change.apply(unknown))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining(unknown.value())
+          .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+    }
+  }
+
+  @FunctionalInterface
+  private interface QueueChange {
+    void apply(QueueId id) throws StoreException;
+  }
+
+  @Test
+  void deleteRemovesMessageRecipientsAndContent() throws Exception {
+    NewMessage message = accepted(T0, "a@example.org", "x@example.net", "y@example.net");
+    queue.delete(message.id());
+    assertThat(queue.find(message.id())).isEmpty();
+    assertThat(tableCount("recipient")).isZero();
+    assertThat(tableCount("message_content")).isZero();
+    assertThat(queue.due(T0.plusSeconds(1), 10)).isEmpty();
+  }
+
+  @Test
+  void nextDueIsTheEarliestDeferredTime() throws Exception {
+    NewMessage a = accepted(T0, "a@example.org", "x@example.net");
+    NewMessage b = accepted(T0, "a@example.org", "y@example.net");
+    queue.record(a.id(), List.of(RecipientOutcome.deferred("x@example.net", "451", T0,
+        T0.plusSeconds(600))));
+    queue.record(b.id(), List.of(RecipientOutcome.deferred("y@example.net", "451", T0,
+        T0.plusSeconds(300))));
+    assertThat(queue.nextDue()).contains(T0.plusSeconds(300));
+  }
+
+  @Test
+  void changesShareTheWriterAndCountNoMessages() throws Exception {
+    NewMessage message = accepted(T0, "a@example.org", "x@example.net");
+    long before = queue.stats().messages();
+    queue.hold(message.id());
+    queue.release(message.id());
+    assertThat(queue.stats().messages()).isEqualTo(before);
+  }
+
+  @Test
+  void dueSelectionUsesTheRecipientStateIndex() throws Exception {
+    String plan = plan("SELECT m.id FROM message m WHERE m.state = 'queued' AND m.id IN"
+        + " (SELECT r.message_id FROM recipient r WHERE r.state IN ('pending', 'deferred')"
+        + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= 5))"
+        + " ORDER BY m.received_at, m.id LIMIT 10");
+    assertThat(plan).contains("recipient_state_next_attempt_at");
+    assertThat(plan("SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
+        + " WHERE r.state = 'deferred' AND m.state = 'queued' ORDER BY r.next_attempt_at LIMIT 1"))
+        .contains("recipient_state_next_attempt_at");
+  }
+
+  private String plan(String sql) throws Exception {
+    try (var raw = java.sql.DriverManager.getConnection(
+            "jdbc:sqlite:" + dataDirectory.resolve("hikyaku.db"));
+        var statement = raw.createStatement();
+        var rows = statement.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+      StringBuilder plan = new StringBuilder();
+      while (rows.next()) {
+        plan.append(rows.getString("detail")).append('\n');
+      }
+      return plan.toString();
+    }
+  }
+
+  private long tableCount(String table) throws Exception {
+    try (var raw = java.sql.DriverManager.getConnection(
+            "jdbc:sqlite:" + dataDirectory.resolve("hikyaku.db"));
+        var statement = raw.createStatement();
+        var rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+}
