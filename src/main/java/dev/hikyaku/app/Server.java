@@ -28,7 +28,16 @@ import dev.hikyaku.net.SocketTransport;
 import dev.hikyaku.net.TlsContexts;
 import dev.hikyaku.net.TlsSetupException;
 import dev.hikyaku.policy.PolicyChain;
+import dev.hikyaku.delivery.Bouncer;
+import dev.hikyaku.delivery.DeliveryWorker;
+import dev.hikyaku.delivery.MxResolver;
+import dev.hikyaku.delivery.OutboundSession;
+import dev.hikyaku.delivery.SmtpCredentials;
+import dev.hikyaku.delivery.TlsPolicy;
+import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.limits.KeptCounters;
+import dev.hikyaku.schedule.RetryPolicy;
+import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.RateRule;
 import dev.hikyaku.policy.RelayRule;
 import dev.hikyaku.policy.SuspensionRule;
@@ -83,6 +92,7 @@ public final class Server implements AutoCloseable {
   private final Optional<MetricsEndpoint> metricsEndpoint;
   private final AtomicBoolean isAccepting;
   private final AdminChangeRelay adminChanges;
+  private final Optional<Scheduler> scheduler;
   private boolean isClosed;
 
   private Server(
@@ -97,7 +107,8 @@ public final class Server implements AutoCloseable {
       AuditLogSink audit,
       Optional<MetricsEndpoint> metricsEndpoint,
       AtomicBoolean isAccepting,
-      AdminChangeRelay adminChanges) {
+      AdminChangeRelay adminChanges,
+      Optional<Scheduler> scheduler) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -110,6 +121,7 @@ public final class Server implements AutoCloseable {
     this.metricsEndpoint = metricsEndpoint;
     this.isAccepting = isAccepting;
     this.adminChanges = adminChanges;
+    this.scheduler = scheduler;
   }
 
   /** Starts a server on the config. */
@@ -130,6 +142,20 @@ public final class Server implements AutoCloseable {
   /** As above, with the clock every part of the server reads (tests move it by hand). */
   public static Server start(
       HikyakuConfig config, UnaryOperator<SessionSettings> sessionSettings, List<EventSink> extraSinks, Clock clock)
+      throws StartupException {
+    return start(config, sessionSettings, extraSinks, clock, Optional.empty());
+  }
+
+  /**
+   * As above, with the TLS context outbound connections verify certificates against (the JDK's
+   * trust store when empty; tests trust a peer's self-signed certificate this way).
+   */
+  public static Server start(
+      HikyakuConfig config,
+      UnaryOperator<SessionSettings> sessionSettings,
+      List<EventSink> extraSinks,
+      Clock clock,
+      Optional<javax.net.ssl.SSLContext> outboundTls)
       throws StartupException {
     Path data = config.dataDirectory();
     try {
@@ -160,6 +186,13 @@ public final class Server implements AutoCloseable {
         new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), () -> queueDepth(store));
     sinks.add(metrics);
     sinks.addAll(extraSinks);
+    // New mail wakes the scheduler, so a message is on its way at once, not at the next poll.
+    java.util.concurrent.atomic.AtomicReference<Scheduler> scheduler = new java.util.concurrent.atomic.AtomicReference<>();
+    sinks.add(event -> {
+      if (event instanceof Event.MessageAccepted && scheduler.get() != null) {
+        scheduler.get().wake();
+      }
+    });
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
@@ -187,6 +220,9 @@ public final class Server implements AutoCloseable {
                         rates.accountMessagesPerDay()),
                     rateCounters),
                 new RelayRule(new HashSet<>(config.hostedDomains()))));
+    if (config.delivery().isEnabled()) {
+      scheduler.set(delivery(config, store, intake, clock, random, outboundTls));
+    }
     AuthThrottle throttle = throttle(config, store, events, clock);
     Authenticator authenticator = authenticator(config, store, Optional.of(throttle), clock, random);
     SessionServices services =
@@ -228,6 +264,7 @@ public final class Server implements AutoCloseable {
       authenticator.close();
       throttle.close();
       rateCounters.close();
+      Optional.ofNullable(scheduler.get()).ifPresent(Scheduler::close);
       audit.close();
       store.close();
       tls.close();
@@ -245,7 +282,8 @@ public final class Server implements AutoCloseable {
     }
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
-        isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)));
+        isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
+        Optional.ofNullable(scheduler.get()));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
@@ -325,6 +363,68 @@ public final class Server implements AutoCloseable {
     return auth.mechanismsFor(role).stream()
         .map(name -> Mechanism.bySaslName(name).orElseThrow(() -> new IllegalStateException("unknown mechanism " + name)))
         .toList();
+  }
+
+  /** The way out: MX routing or a smarthost, SMTP to the next hop, retries and bounces; started. */
+  static Scheduler delivery(
+      HikyakuConfig config, Store store, MessageIntake intake, Clock clock, SecureRandom random,
+      Optional<javax.net.ssl.SSLContext> outboundTls)
+      throws StartupException {
+    var d = config.delivery();
+    List<java.net.InetSocketAddress> servers = d.dnsServers().stream().map(a -> new java.net.InetSocketAddress(a, 53)).toList();
+    MxResolver mx = new MxResolver(new DnsjavaResolver(servers, d.dnsTimeout(), 2), random);
+    Optional<DeliveryWorker.Smarthost> smarthost = Optional.empty();
+    if (d.smarthost().isPresent()) {
+      var sh = d.smarthost().get();
+      Optional<SmtpCredentials> credentials = Optional.empty();
+      if (sh.user().isPresent()) {
+        try {
+          char[] password = Files.readString(sh.passwordFile().orElseThrow()).strip().toCharArray();
+          credentials = Optional.of(new SmtpCredentials(sh.user().get(), password));
+        } catch (IOException e) {
+          throw new StartupException("delivery.smarthost.password-file: cannot read " + sh.passwordFile().get(), e);
+        }
+      }
+      // Credentials go only to a server whose certificate verifies (RFC 8314 §5.1 / RFC 7817).
+      TlsPolicy policy = sh.tls().equals("implicit") ? TlsPolicy.IMPLICIT : TlsPolicy.VERIFY;
+      smarthost = Optional.of(new DeliveryWorker.Smarthost(sh.host(), sh.port(), policy, credentials));
+    }
+    TlsPolicy tls =
+        switch (d.tls()) {
+          case "require" -> TlsPolicy.REQUIRE;
+          case "verify" -> TlsPolicy.VERIFY;
+          default -> TlsPolicy.OPPORTUNISTIC;
+        };
+    DeliveryWorker worker =
+        new DeliveryWorker(
+            mx,
+            new DeliveryWorker.Settings(config.hostname(), 25, tls, OutboundSession.Timeouts.defaults(), smarthost),
+            outboundTls);
+    // Hosted domains have no mailbox route yet: out by MX they would come straight back here (a loop).
+    java.util.Set<String> hosted = new HashSet<>(config.hostedDomains());
+    dev.hikyaku.schedule.DeliveryAgent agent =
+        due -> {
+          String domain = due.recipients().getFirst().domain();
+          if (hosted.contains(domain)) {
+            return due.recipients().stream()
+                .<dev.hikyaku.schedule.RecipientResult>map(r -> new dev.hikyaku.schedule.RecipientResult.Transient(
+                    r.forwardPath(), "451 4.3.5 No mailbox route for hosted domain " + domain + " yet; kept in the queue"))
+                .toList();
+          }
+          return worker.deliver(due);
+        };
+    Scheduler scheduler =
+        new Scheduler(
+            store.queue(),
+            new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, Optional.empty()),
+            agent,
+            new BounceReports(new Bouncer(clock, random), intake, config.hostname()),
+            clock,
+            random,
+            d.maxPerDomain(),
+            Scheduler.DEFAULT_BATCH_SIZE);
+    scheduler.start();
+    return scheduler;
   }
 
   /** The AUTH throttle over the store's defence tables, with the config's thresholds; started. */
@@ -443,6 +543,7 @@ public final class Server implements AutoCloseable {
     // Served through the drain (health DOWN, metrics still counting); stopped before the store goes.
     metricsEndpoint.ifPresent(MetricsEndpoint::close);
     adminChanges.close();
+    scheduler.ifPresent(Scheduler::close); // a delivery in progress finishes and is recorded first
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open
     rateCounters.close();

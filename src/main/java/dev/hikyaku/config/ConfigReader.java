@@ -107,7 +107,100 @@ final class ConfigReader {
       YamlNode where = httpSection.get(Keys.PORT).orElse(node(top, Keys.HTTP));
       throw error(httpSection.path(Keys.PORT), where, clash.get());
     }
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http);
+    DeliveryConfig delivery =
+        delivery(Section.open(node(top, Keys.DELIVERY), Keys.DELIVERY, Keys.DELIVERY_SECTION, sourceName), top);
+    return new HikyakuConfig(
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery);
+  }
+
+  // ---- delivery ----
+
+  private static final List<String> DELIVERY_TLS = List.of("opportunistic", "require", "verify");
+  private static final List<String> SMARTHOST_TLS = List.of("starttls", "implicit");
+
+  private DeliveryConfig delivery(Section delivery, Section top) throws ConfigException {
+    DeliveryConfig d = Defaults.DELIVERY;
+    boolean isEnabled =
+        delivery.get(Keys.ENABLED).isPresent()
+            ? bool(delivery.get(Keys.ENABLED).get(), delivery.path(Keys.ENABLED))
+            : d.isEnabled();
+    List<InetAddress> dnsServers = d.dnsServers();
+    if (delivery.get(Keys.DNS_SERVERS).isPresent()) {
+      String path = delivery.path(Keys.DNS_SERVERS);
+      List<YamlNode> items = list(delivery.get(Keys.DNS_SERVERS).get(), path, "IP addresses");
+      List<InetAddress> servers = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        String text = text(items.get(i), path + "[" + i + "]");
+        YamlNode item = items.get(i);
+        int index = i;
+        servers.add(
+            HostSyntax.ipLiteral(text)
+                .orElseThrow(() -> error(path + "[" + index + "]", item, ADDRESS_FORMS + ", was '" + text + "'")));
+      }
+      dnsServers = List.copyOf(servers);
+    }
+    String tlsPolicy = choice(delivery, "tls", DELIVERY_TLS, d.tls());
+    Duration retryFirst = timeout(delivery, Keys.RETRY_FIRST, d.retryFirst(), Duration.ofSeconds(1));
+    Duration retryCap = timeout(delivery, Keys.RETRY_CAP, d.retryCap(), Duration.ofSeconds(1));
+    if (retryCap.compareTo(retryFirst) < 0) {
+      throw error(delivery.path(Keys.RETRY_CAP), delivery.get(Keys.RETRY_CAP).orElse(null),
+          "must be at least retry-first (" + DurationSyntax.format(retryFirst) + ")");
+    }
+    Duration maxLifetime = d.maxLifetime();
+    if (delivery.get(Keys.MAX_LIFETIME).isPresent()) {
+      YamlNode node = delivery.get(Keys.MAX_LIFETIME).get();
+      maxLifetime = within(duration(node, delivery.path(Keys.MAX_LIFETIME)), node, delivery.path(Keys.MAX_LIFETIME),
+          Duration.ofMinutes(1), Duration.ofDays(30), "");
+    }
+    Optional<DeliveryConfig.Smarthost> smarthost = Optional.empty();
+    if (delivery.get(Keys.SMARTHOST).isPresent()) {
+      Section relay =
+          Section.open(delivery.get(Keys.SMARTHOST).get(), delivery.path(Keys.SMARTHOST), Keys.SMARTHOST_SECTION, sourceName);
+      if (relay.get(Keys.HOST).isEmpty()) {
+        throw error(relay.path(Keys.HOST), delivery.get(Keys.SMARTHOST).get(), "is required (the smarthost's name)");
+      }
+      String host = text(relay.get(Keys.HOST).get(), relay.path(Keys.HOST));
+      String relayTls = choice(relay, "tls", SMARTHOST_TLS, "starttls");
+      int port =
+          relay.get(Keys.PORT).isPresent()
+              ? integer(relay.get(Keys.PORT).get(), relay.path(Keys.PORT), MIN_PORT, MAX_PORT, "")
+              : relayTls.equals("implicit") ? 465 : 587; // RFC 8314 §3.3, RFC 6409 §3.1
+      Optional<String> user =
+          relay.get(Keys.USER).isPresent() ? Optional.of(text(relay.get(Keys.USER).get(), relay.path(Keys.USER))) : Optional.empty();
+      Optional<Path> passwordFile = Optional.empty();
+      if (relay.get(Keys.PASSWORD_FILE).isPresent()) {
+        Path file = path(relay.get(Keys.PASSWORD_FILE).get(), relay.path(Keys.PASSWORD_FILE));
+        if (!java.nio.file.Files.isReadable(file)) {
+          throw error(relay.path(Keys.PASSWORD_FILE), relay.get(Keys.PASSWORD_FILE).get(), "cannot read " + file);
+        }
+        passwordFile = Optional.of(file);
+      }
+      if (user.isPresent() != passwordFile.isPresent()) {
+        throw error(relay.path(Keys.USER), delivery.get(Keys.SMARTHOST).get(), "user and password-file go together");
+      }
+      smarthost = Optional.of(new DeliveryConfig.Smarthost(host, port, relayTls, user, passwordFile));
+    }
+    return new DeliveryConfig(
+        isEnabled,
+        dnsServers,
+        timeout(delivery, Keys.DNS_TIMEOUT, d.dnsTimeout(), Duration.ofMillis(100)),
+        tlsPolicy,
+        positive(delivery, Keys.MAX_PER_DOMAIN, d.maxPerDomain()),
+        retryFirst,
+        retryCap,
+        maxLifetime,
+        smarthost);
+  }
+
+  private String choice(Section section, String key, List<String> allowed, String fallback) throws ConfigException {
+    if (section.get(key).isEmpty()) {
+      return fallback;
+    }
+    String value = text(section.get(key).get(), section.path(key)).toLowerCase(Locale.ROOT);
+    if (!allowed.contains(value)) {
+      throw error(section.path(key), section.get(key).get(), "must be one of " + String.join(", ", allowed) + ", was '" + value + "'");
+    }
+    return value;
   }
 
   // ---- rates ----

@@ -81,6 +81,26 @@ final class ConfigWriter {
     rates.put(Keys.SUSPEND_VOLUME_MINIMUM, r.suspendVolumeMinimum());
     rates.put(Keys.SUSPEND_NEW_DOMAINS, r.suspendNewDomains());
 
+    DeliveryConfig dl = config.delivery();
+    ObjectNode delivery = root.putObject(Keys.DELIVERY);
+    delivery.put(Keys.ENABLED, dl.isEnabled());
+    ArrayNode dnsServers = delivery.putArray(Keys.DNS_SERVERS);
+    dl.dnsServers().forEach(a -> dnsServers.add(a.getHostAddress()));
+    delivery.put(Keys.DNS_TIMEOUT, DurationSyntax.format(dl.dnsTimeout()));
+    delivery.put("tls", dl.tls());
+    delivery.put(Keys.MAX_PER_DOMAIN, dl.maxPerDomain());
+    delivery.put(Keys.RETRY_FIRST, DurationSyntax.format(dl.retryFirst()));
+    delivery.put(Keys.RETRY_CAP, DurationSyntax.format(dl.retryCap()));
+    delivery.put(Keys.MAX_LIFETIME, DurationSyntax.format(dl.maxLifetime()));
+    dl.smarthost().ifPresent(sh -> {
+      ObjectNode relay = delivery.putObject(Keys.SMARTHOST);
+      relay.put(Keys.HOST, sh.host());
+      relay.put(Keys.PORT, sh.port());
+      relay.put("tls", sh.tls());
+      sh.user().ifPresent(u -> relay.put(Keys.USER, u));
+      sh.passwordFile().ifPresent(f -> relay.put(Keys.PASSWORD_FILE, f.toString()));
+    });
+
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
     ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);

@@ -95,6 +95,24 @@ final class Defaults {
    */
   static final RateConfig RATES = new RateConfig(120, 120, 1000, 60, 600, 1000, 10_000, 10, 200, 100);
 
+  /**
+   * Delivery defaults follow Postfix: first retry after 5 minutes, doubling up to 4000 s, bounce
+   * after 5 days (RFC 5321 §4.5.4.1 suggests 4-5 days); opportunistic TLS towards MX hosts (RFC 3207
+   * §4: a server may not insist without a policy); 5 connections per destination domain. Off by
+   * default until hosted domains have mailbox routes: mail for them must not go out by MX.
+   */
+  static final DeliveryConfig DELIVERY =
+      new DeliveryConfig(
+          false,
+          List.of(),
+          Duration.ofSeconds(5),
+          "opportunistic",
+          5,
+          Duration.ofMinutes(5),
+          Duration.ofSeconds(4000),
+          Duration.ofDays(5),
+          Optional.empty());
+
   static final Duration TLS_RELOAD_CHECK_INTERVAL = Duration.ofSeconds(30);
 
   static final Limits LIMITS =
@@ -237,7 +255,7 @@ final class Defaults {
   static HikyakuConfig config() {
     String hostname = hostname();
     return new HikyakuConfig(
-        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http());
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY);
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.Objects;
  *     OAuth token checks
  * @param abuse the defences of AUTH against guessing: tarpit, blocks, spraying and stuffing detection
  * @param rates per-address and per-account sending rates, quotas, and compromised-account detection
+ * @param delivery outbound delivery: DNS, TLS towards MX hosts, retries, an optional smarthost
  * @param http the monitoring endpoint (metrics and health); never on the address and port of a
  *     listener
  */
@@ -34,7 +35,8 @@ public record HikyakuConfig(
     AuthConfig auth,
     AbuseConfig abuse,
     RateConfig rates,
-    HttpConfig http) {
+    HttpConfig http,
+    DeliveryConfig delivery) {
 
   public HikyakuConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -44,6 +46,7 @@ public record HikyakuConfig(
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(abuse, "abuse");
     Objects.requireNonNull(rates, "rates");
+    Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(http, "http");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
@@ -81,28 +84,32 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.HTTP + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery);
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http);
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery);
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery);
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery);
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery);
+  }
+
+  public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery);
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery);
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

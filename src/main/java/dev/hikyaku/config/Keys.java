@@ -22,8 +22,22 @@ final class Keys {
   static final String ABUSE = "abuse";
   static final String RATES = "rates";
   static final String HTTP = "http";
+  static final String DELIVERY = "delivery";
+  static final String DNS_SERVERS = "dns-servers";
+  static final String DNS_TIMEOUT = "dns-timeout";
+  static final String MAX_PER_DOMAIN = "max-per-domain";
+  static final String RETRY_FIRST = "retry-first";
+  static final String RETRY_CAP = "retry-cap";
+  static final String MAX_LIFETIME = "max-lifetime";
+  static final String SMARTHOST = "smarthost";
+  static final String HOST = "host";
+  static final String USER = "user";
+  static final String PASSWORD_FILE = "password-file";
+  static final List<String> DELIVERY_SECTION =
+      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, "tls", MAX_PER_DOMAIN, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, SMARTHOST);
+  static final List<String> SMARTHOST_SECTION = List.of(HOST, "port", "tls", USER, PASSWORD_FILE);
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -159,6 +173,8 @@ final class Keys {
     OAUTH_SECTION.forEach(k -> paths.add(AUTH + "." + OAUTH + "." + k));
     ABUSE_SECTION.forEach(k -> paths.add(ABUSE + "." + k));
     RATES_SECTION.forEach(k -> paths.add(RATES + "." + k));
+    DELIVERY_SECTION.forEach(k -> paths.add(DELIVERY + "." + k));
+    SMARTHOST_SECTION.forEach(k -> paths.add(DELIVERY + "." + SMARTHOST + "." + k));
     HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
     return List.copyOf(paths);
   }

@@ -37,9 +37,16 @@ public final class DeliveryWorker implements DeliveryAgent {
     this.tlsContext = tlsContext;
   }
 
+  // RFC 5321 §6.3: a message that has passed this many hops is looping.
+  static final int MAX_HOPS = 30;
+
   @Override
   public List<RecipientResult> deliver(DueDelivery due) {
     List<String> recipients = due.recipients().stream().map(DueRecipient::forwardPath).toList();
+    int hops = receivedHeaders(due.content());
+    if (hops > MAX_HOPS) {
+      return all(recipients, r -> new RecipientResult.Permanent(r, "554 5.4.6 Routing loop detected: " + hops + " Received headers"));
+    }
     String parameters = due.mailParameters().toUpperCase(Locale.ROOT);
     Outbound message =
         new Outbound(
@@ -108,6 +115,24 @@ public final class DeliveryWorker implements DeliveryAgent {
 
   private static List<RecipientResult> all(List<String> recipients, Function<String, RecipientResult> outcome) {
     return recipients.stream().map(outcome).toList();
+  }
+
+  /** Counts the Received header fields of a message's header section. */
+  static int receivedHeaders(byte[] content) {
+    int count = 0;
+    int lineStart = 0;
+    for (int i = 0; i < content.length; i++) {
+      if (content[i] == '\n') {
+        if (i - lineStart <= 1) {
+          break; // the empty line: end of the header section
+        }
+        if (i - lineStart >= 9 && new String(content, lineStart, 9, java.nio.charset.StandardCharsets.ISO_8859_1).equalsIgnoreCase("Received:")) {
+          count++;
+        }
+        lineStart = i + 1;
+      }
+    }
+    return count;
   }
 
   static String domainOf(String address) {

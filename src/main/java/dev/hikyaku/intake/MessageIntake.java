@@ -44,8 +44,23 @@ public final class MessageIntake {
    * @throws IntakeException when the message could not be made durable (the client retries)
    */
   public IntakeResult accept(MessageSource.Smtp source, Envelope envelope, byte[] content) throws IntakeException {
-    if (source.principal().isPresent()) {
-      switch (fromHeader.check(source.principal().get().account(), content)) {
+    return acceptFrom(source, envelope, content);
+  }
+
+  /**
+   * Queues a delivery status notification (RFC 3464) for {@code envelope}'s recipient, with the
+   * null reverse-path so that it can never cause a bounce of its own (RFC 5321 §4.5.5).
+   */
+  public IntakeResult acceptBounce(MessageSource.Bounce source, Envelope envelope, byte[] dsn) throws IntakeException {
+    if (!envelope.from().isNull()) {
+      throw new IllegalArgumentException("a bounce has the null reverse-path");
+    }
+    return acceptFrom(source, envelope, dsn);
+  }
+
+  private IntakeResult acceptFrom(MessageSource source, Envelope envelope, byte[] content) throws IntakeException {
+    if (source instanceof MessageSource.Smtp smtp && smtp.principal().isPresent()) {
+      switch (fromHeader.check(smtp.principal().get().account(), content)) {
         case FromHeaderCheck.Outcome.Pass pass -> content = pass.content();
         case FromHeaderCheck.Outcome.Refuse refuse -> {
           return refuse.refusal();
@@ -56,7 +71,11 @@ public final class MessageIntake {
     }
     Instant now = clock.instant();
     QueueId id = QueueId.generate(clock, random);
-    byte[] received = ReceivedHeader.of(source, hostname, id.toString(), envelope, now);
+    byte[] received =
+        switch (source) {
+          case MessageSource.Smtp smtp -> ReceivedHeader.of(smtp, hostname, id.toString(), envelope, now);
+          case MessageSource.Bounce bounce -> ReceivedHeader.local(hostname, id.toString(), now);
+        };
     byte[] stored = new byte[received.length + content.length];
     System.arraycopy(received, 0, stored, 0, received.length);
     System.arraycopy(content, 0, stored, received.length, content.length);
@@ -65,13 +84,17 @@ public final class MessageIntake {
             .map(r -> new NewRecipient(r.to().address(), r.params().toWire()))
             .toList();
     Origin origin =
-        new Origin(
-            source.listener(),
-            source.client().getAddress().getHostAddress(),
-            source.heloName(),
-            source.tls().map(TlsFacts::protocol).orElse(null),
-            source.tls().map(TlsFacts::cipherSuite).orElse(null),
-            source.principal().map(p -> p.account()).orElse(null));
+        switch (source) {
+          case MessageSource.Smtp smtp ->
+              new Origin(
+                  smtp.listener(),
+                  smtp.client().getAddress().getHostAddress(),
+                  smtp.heloName(),
+                  smtp.tls().map(TlsFacts::protocol).orElse(null),
+                  smtp.tls().map(TlsFacts::cipherSuite).orElse(null),
+                  smtp.principal().map(p -> p.account()).orElse(null));
+          case MessageSource.Bounce bounce -> new Origin("bounce", "127.0.0.1", bounce.reportingMta(), null, null, null);
+        };
     NewMessage message =
         new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored);
     try {
@@ -85,7 +108,7 @@ public final class MessageIntake {
     events.publish(
         new Event.MessageAccepted(
             now,
-            source.sessionId(),
+            source instanceof MessageSource.Smtp smtp ? smtp.sessionId() : "-",
             id.toString(),
             source.describe(),
             envelope.from().address(),

@@ -28,4 +28,12 @@ public sealed interface MessageSource {
       return "smtp:" + listener;
     }
   }
+
+  /** A delivery status notification (RFC 3464) this server wrote; queued with the null sender. */
+  record Bounce(String reportingMta) implements MessageSource {
+    @Override
+    public String describe() {
+      return "bounce";
+    }
+  }
 }

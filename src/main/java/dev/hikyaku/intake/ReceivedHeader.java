@@ -38,6 +38,12 @@ final class ReceivedHeader {
     return header.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /** RFC 5321 §4.4: a message made here has no "from" clause, only who stamped it and when. */
+  static byte[] local(String hostname, String queueId, Instant at) {
+    return ("Received: by " + hostname + " (Hikyaku) id " + queueId + "; " + DATE.format(at) + "\r\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   static String protocol(MessageSource.Smtp source, Envelope envelope) {
     String base = envelope.params().isSmtpUtf8() ? "UTF8SMTP" : source.isEsmtp() ? "ESMTP" : "SMTP";
     if (base.equals("SMTP")) {

@@ -9,6 +9,15 @@ package dev.hikyaku.protocol;
  */
 public record ForwardPath(Mailbox mailbox, boolean hasSourceRoute) {
 
+  /** Parses an address (without brackets) by the RFC 5321 §4.1.2 grammar. */
+  public static ForwardPath of(String address) {
+    try {
+      return PathSyntax.forwardPath("<" + address + ">");
+    } catch (PathSyntax.PathException e) {
+      throw new IllegalArgumentException("not an address: " + address + " (" + e.getMessage() + ")");
+    }
+  }
+
   public boolean isBarePostmaster() {
     return mailbox.domain().isEmpty();
   }

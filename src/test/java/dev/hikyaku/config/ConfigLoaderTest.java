@@ -174,6 +174,18 @@ class ConfigLoaderTest {
           enabled: false
           address: "::1"
           port: 9100
+        delivery:
+          enabled: false
+          dns-servers: [192.0.2.53]
+          dns-timeout: 2s
+          tls: VERIFY
+          max-per-domain: 3
+          retry-first: 1m
+          retry-cap: 30m
+          max-lifetime: 2d
+          smarthost:
+            host: smtp.example.net
+            tls: implicit
         """
             .formatted(cert, key, jwks);
 
@@ -233,7 +245,17 @@ class ConfigLoaderTest {
                 100,
                 Duration.ofSeconds(10)),
             new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50),
-            new HttpConfig(false, ip("::1"), 9100));
+            new HttpConfig(false, ip("::1"), 9100),
+            new DeliveryConfig(
+                false,
+                List.of(ip("192.0.2.53")),
+                Duration.ofSeconds(2),
+                "verify",
+                3,
+                Duration.ofMinutes(1),
+                Duration.ofMinutes(30),
+                Duration.ofDays(2),
+                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, "implicit", Optional.empty(), Optional.empty()))));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }

@@ -50,7 +50,15 @@ public final class TestServers {
         defaults.auth(),
         fastAbuse(defaults.abuse()),
         defaults.rates(),
-        new HttpConfig(true, loopback, 0));
+        new HttpConfig(true, loopback, 0),
+        noDelivery(defaults.delivery()));
+  }
+
+  /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */
+  public static dev.hikyaku.config.DeliveryConfig noDelivery(dev.hikyaku.config.DeliveryConfig d) {
+    return new dev.hikyaku.config.DeliveryConfig(
+        false, d.dnsServers(), d.dnsTimeout(), d.tls(), d.maxPerDomain(), d.retryFirst(), d.retryCap(), d.maxLifetime(),
+        d.smarthost());
   }
 
   /**

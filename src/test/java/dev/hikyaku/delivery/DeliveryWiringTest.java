@@ -1,0 +1,97 @@
+package dev.hikyaku.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hikyaku.app.Server;
+import dev.hikyaku.config.DeliveryConfig;
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.store.QueueQuery;
+import dev.hikyaku.store.QueuedRecipient;
+import dev.hikyaku.testing.TestServers;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.apache.commons.net.smtp.SMTPClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server delivers on its own once `delivery.enabled`: an accepted message wakes the scheduler,
+ * which routes it and records the outcome. Nothing here reaches beyond 127.0.0.1.
+ */
+class DeliveryWiringTest {
+
+  @TempDir Path data;
+
+  private static QueuedRecipient onlyRecipient(Server server) throws Exception {
+    var entries = server.store().queue().list(QueueQuery.all());
+    assertThat(entries).hasSize(1);
+    return server.store().queue().find(entries.getFirst().id()).orElseThrow().recipients().getFirst();
+  }
+
+  @Test
+  void acceptedMailIsAttemptedAtOnceAndHostedDomainsAreHeldBack() throws Exception {
+    try (TestDnsServer dns = TestDnsServer.start()) {
+      dns.silent("hikyaku.test"); // would loop back here; must never even be looked up
+      HikyakuConfig base = TestServers.config(data);
+      // A resolver that never answers: 127.0.0.1 port 53 has nobody listening.
+      DeliveryConfig delivery =
+          new DeliveryConfig(true, List.of(InetAddress.getLoopbackAddress()), Duration.ofMillis(200), "opportunistic", 5,
+              Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
+      try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of())) {
+        SMTPClient client = new SMTPClient();
+        client.setDefaultTimeout(10_000);
+        client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+        try {
+          client.login("client.example");
+          assertThat(client.sendSimpleMessage("someone@client.example", "user@hikyaku.test", "Subject: held\r\n\r\nbody\r\n")).isTrue();
+        } finally {
+          client.disconnect();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+          QueuedRecipient held = onlyRecipient(server);
+          assertThat(held.attempts()).isEqualTo(1);
+          assertThat(held.state()).isEqualTo("deferred");
+          assertThat(held.lastReply()).startsWith("451 4.3.5 No mailbox route for hosted domain hikyaku.test");
+        });
+        assertThat(dns.queries()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void aDnsFailureDefersWithTheReason() throws Exception {
+    HikyakuConfig base = TestServers.config(data);
+    DeliveryConfig delivery =
+        new DeliveryConfig(true, List.of(InetAddress.getLoopbackAddress()), Duration.ofMillis(200), "opportunistic", 5,
+            Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
+    try (Server server =
+        TestServers.start(base.withDelivery(delivery), s -> s.role() == ListenerRole.SUBMISSIONS
+            ? s.withAssumedPrincipal(new dev.hikyaku.auth.Principal("alice@hikyaku.test")) : s, List.of())) {
+      TestServers.createAccount(server, "alice@hikyaku.test", "a pass phrase long enough for any policy 7");
+      javax.net.ssl.SSLContext trust = TestServers.clientTrusting(server.tls().currentCertificate());
+      org.apache.commons.net.smtp.SMTPSClient client = new org.apache.commons.net.smtp.SMTPSClient(true, trust);
+      client.setDefaultTimeout(10_000);
+      client.connect("127.0.0.1", server.port(ListenerRole.SUBMISSIONS));
+      try {
+        client.login("client.example");
+        assertThat(client.sendSimpleMessage("alice@hikyaku.test", "bob@elsewhere.test",
+            "From: alice@hikyaku.test\r\nSubject: out\r\n\r\nbody\r\n")).as(client.getReplyString()).isTrue();
+      } finally {
+        client.disconnect();
+      }
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+        QueuedRecipient waiting = onlyRecipient(server);
+        assertThat(waiting.state()).isEqualTo("deferred");
+        assertThat(waiting.lastReply()).startsWith("451 4.4.3 DNS lookup for elsewhere.test failed");
+        assertThat(waiting.nextAttemptAt()).isNotNull();
+      });
+    }
+  }
+}
