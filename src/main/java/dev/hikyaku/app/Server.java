@@ -371,8 +371,7 @@ public final class Server implements AutoCloseable {
       Optional<javax.net.ssl.SSLContext> outboundTls)
       throws StartupException {
     var d = config.delivery();
-    List<java.net.InetSocketAddress> servers = d.dnsServers().stream().map(a -> new java.net.InetSocketAddress(a, 53)).toList();
-    MxResolver mx = new MxResolver(new DnsjavaResolver(servers, d.dnsTimeout(), 2), random);
+    MxResolver mx = new MxResolver(new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), 2), random);
     Optional<DeliveryWorker.Smarthost> smarthost = Optional.empty();
     if (d.smarthost().isPresent()) {
       var sh = d.smarthost().get();
@@ -398,7 +397,7 @@ public final class Server implements AutoCloseable {
     DeliveryWorker worker =
         new DeliveryWorker(
             mx,
-            new DeliveryWorker.Settings(config.hostname(), 25, tls, OutboundSession.Timeouts.defaults(), smarthost),
+            new DeliveryWorker.Settings(config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost),
             outboundTls);
     // Hosted domains have no mailbox route yet: out by MX they would come straight back here (a loop).
     java.util.Set<String> hosted = new HashSet<>(config.hostedDomains());

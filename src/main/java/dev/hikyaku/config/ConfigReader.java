@@ -124,21 +124,21 @@ final class ConfigReader {
         delivery.get(Keys.ENABLED).isPresent()
             ? bool(delivery.get(Keys.ENABLED).get(), delivery.path(Keys.ENABLED))
             : d.isEnabled();
-    List<InetAddress> dnsServers = d.dnsServers();
+    List<java.net.InetSocketAddress> dnsServers = d.dnsServers();
     if (delivery.get(Keys.DNS_SERVERS).isPresent()) {
       String path = delivery.path(Keys.DNS_SERVERS);
       List<YamlNode> items = list(delivery.get(Keys.DNS_SERVERS).get(), path, "IP addresses");
-      List<InetAddress> servers = new ArrayList<>();
+      List<java.net.InetSocketAddress> servers = new ArrayList<>();
       for (int i = 0; i < items.size(); i++) {
-        String text = text(items.get(i), path + "[" + i + "]");
-        YamlNode item = items.get(i);
-        int index = i;
-        servers.add(
-            HostSyntax.ipLiteral(text)
-                .orElseThrow(() -> error(path + "[" + index + "]", item, ADDRESS_FORMS + ", was '" + text + "'")));
+        String itemPath = path + "[" + i + "]";
+        servers.add(dnsServer(text(items.get(i), itemPath), itemPath, items.get(i)));
       }
       dnsServers = List.copyOf(servers);
     }
+    int mxPort =
+        delivery.get(Keys.MX_PORT).isPresent()
+            ? integer(delivery.get(Keys.MX_PORT).get(), delivery.path(Keys.MX_PORT), MIN_PORT, MAX_PORT, "")
+            : d.mxPort();
     String tlsPolicy = choice(delivery, "tls", DELIVERY_TLS, d.tls());
     Duration retryFirst = timeout(delivery, Keys.RETRY_FIRST, d.retryFirst(), Duration.ofSeconds(1));
     Duration retryCap = timeout(delivery, Keys.RETRY_CAP, d.retryCap(), Duration.ofSeconds(1));
@@ -184,12 +184,32 @@ final class ConfigReader {
         isEnabled,
         dnsServers,
         timeout(delivery, Keys.DNS_TIMEOUT, d.dnsTimeout(), Duration.ofMillis(100)),
+        mxPort,
         tlsPolicy,
         positive(delivery, Keys.MAX_PER_DOMAIN, d.maxPerDomain()),
         retryFirst,
         retryCap,
         maxLifetime,
         smarthost);
+  }
+
+  /** "192.0.2.53", "192.0.2.53:5353", "::1" or "[::1]:5353" (port 53 when none is given). */
+  private java.net.InetSocketAddress dnsServer(String text, String path, YamlNode node) throws ConfigException {
+    String host = text;
+    int port = 53;
+    java.util.regex.Matcher withPort = java.util.regex.Pattern.compile("^\\[?([^\\]]+?)\\]?:(\\d{1,5})$").matcher(text);
+    if (withPort.matches() && (text.startsWith("[") || text.chars().filter(c -> c == ':').count() == 1)) {
+      host = withPort.group(1);
+      port = Integer.parseInt(withPort.group(2));
+      if (port < MIN_PORT || port > MAX_PORT) {
+        throw error(path, node, "port must be 1..65535, was " + port);
+      }
+    }
+    String address = host;
+    InetAddress ip =
+        HostSyntax.ipLiteral(address)
+            .orElseThrow(() -> error(path, node, ADDRESS_FORMS + " (with an optional :port), was '" + text + "'"));
+    return new java.net.InetSocketAddress(ip, port);
   }
 
   private String choice(Section section, String key, List<String> allowed, String fallback) throws ConfigException {

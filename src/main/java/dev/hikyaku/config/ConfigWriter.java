@@ -85,8 +85,11 @@ final class ConfigWriter {
     ObjectNode delivery = root.putObject(Keys.DELIVERY);
     delivery.put(Keys.ENABLED, dl.isEnabled());
     ArrayNode dnsServers = delivery.putArray(Keys.DNS_SERVERS);
-    dl.dnsServers().forEach(a -> dnsServers.add(a.getHostAddress()));
+    dl.dnsServers().forEach(a -> dnsServers.add(
+        (a.getAddress() instanceof java.net.Inet6Address ? "[" + a.getAddress().getHostAddress() + "]" : a.getAddress().getHostAddress())
+            + ":" + a.getPort()));
     delivery.put(Keys.DNS_TIMEOUT, DurationSyntax.format(dl.dnsTimeout()));
+    delivery.put(Keys.MX_PORT, dl.mxPort());
     delivery.put("tls", dl.tls());
     delivery.put(Keys.MAX_PER_DOMAIN, dl.maxPerDomain());
     delivery.put(Keys.RETRY_FIRST, DurationSyntax.format(dl.retryFirst()));

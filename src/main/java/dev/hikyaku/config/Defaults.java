@@ -106,6 +106,7 @@ final class Defaults {
           false,
           List.of(),
           Duration.ofSeconds(5),
+          25, // RFC 5321 §4.5.4.2
           "opportunistic",
           5,
           Duration.ofMinutes(5),

@@ -1,6 +1,6 @@
 package dev.hikyaku.config;
 
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,15 +10,17 @@ import java.util.Optional;
  * Outbound delivery (the {@code delivery} section): whether the server delivers, how it finds and
  * talks to the next hop, and how long it keeps trying. Described in docs/configuration.md.
  *
- * @param dnsServers resolvers to ask; empty = the system's (/etc/resolv.conf)
+ * @param dnsServers resolvers to ask (port 53 unless given); empty = the system's (/etc/resolv.conf)
+ * @param mxPort the port MX hosts are reached on: 25 (RFC 5321 §4.5.4.2); others only for tests
  * @param tls towards MX hosts: opportunistic (default), require or verify
  * @param retryFirst the first retry after a temporary failure; later ones double up to {@code retryCap}
  * @param maxLifetime how long a message may wait before its recipients bounce (RFC 5321 §4.5.4.1)
  */
 public record DeliveryConfig(
     boolean isEnabled,
-    List<InetAddress> dnsServers,
+    List<InetSocketAddress> dnsServers,
     Duration dnsTimeout,
+    int mxPort,
     String tls,
     int maxPerDomain,
     Duration retryFirst,

@@ -25,6 +25,7 @@ final class Keys {
   static final String DELIVERY = "delivery";
   static final String DNS_SERVERS = "dns-servers";
   static final String DNS_TIMEOUT = "dns-timeout";
+  static final String MX_PORT = "mx-port";
   static final String MAX_PER_DOMAIN = "max-per-domain";
   static final String RETRY_FIRST = "retry-first";
   static final String RETRY_CAP = "retry-cap";
@@ -34,7 +35,7 @@ final class Keys {
   static final String USER = "user";
   static final String PASSWORD_FILE = "password-file";
   static final List<String> DELIVERY_SECTION =
-      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, "tls", MAX_PER_DOMAIN, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, SMARTHOST);
+      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, MX_PORT, "tls", MAX_PER_DOMAIN, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, SMARTHOST);
   static final List<String> SMARTHOST_SECTION = List.of(HOST, "port", "tls", USER, PASSWORD_FILE);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY);

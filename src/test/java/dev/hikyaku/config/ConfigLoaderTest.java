@@ -176,8 +176,9 @@ class ConfigLoaderTest {
           port: 9100
         delivery:
           enabled: false
-          dns-servers: [192.0.2.53]
+          dns-servers: [192.0.2.53, "[::1]:5353"]
           dns-timeout: 2s
+          mx-port: 2525
           tls: VERIFY
           max-per-domain: 3
           retry-first: 1m
@@ -248,8 +249,9 @@ class ConfigLoaderTest {
             new HttpConfig(false, ip("::1"), 9100),
             new DeliveryConfig(
                 false,
-                List.of(ip("192.0.2.53")),
+                List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)),
                 Duration.ofSeconds(2),
+                2525,
                 "verify",
                 3,
                 Duration.ofMinutes(1),

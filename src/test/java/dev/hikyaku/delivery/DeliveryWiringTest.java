@@ -42,7 +42,7 @@ class DeliveryWiringTest {
       HikyakuConfig base = TestServers.config(data);
       // A resolver that never answers: 127.0.0.1 port 53 has nobody listening.
       DeliveryConfig delivery =
-          new DeliveryConfig(true, List.of(InetAddress.getLoopbackAddress()), Duration.ofMillis(200), "opportunistic", 5,
+          new DeliveryConfig(true, List.of(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 53)), Duration.ofMillis(200), 25, "opportunistic", 5,
               Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
       try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of())) {
         SMTPClient client = new SMTPClient();
@@ -69,7 +69,7 @@ class DeliveryWiringTest {
   void aDnsFailureDefersWithTheReason() throws Exception {
     HikyakuConfig base = TestServers.config(data);
     DeliveryConfig delivery =
-        new DeliveryConfig(true, List.of(InetAddress.getLoopbackAddress()), Duration.ofMillis(200), "opportunistic", 5,
+        new DeliveryConfig(true, List.of(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 53)), Duration.ofMillis(200), 25, "opportunistic", 5,
             Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
     try (Server server =
         TestServers.start(base.withDelivery(delivery), s -> s.role() == ListenerRole.SUBMISSIONS
