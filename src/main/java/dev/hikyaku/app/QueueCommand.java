@@ -24,7 +24,14 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "queue",
     description = "Inspect the message queue.",
-    subcommands = {QueueCommand.ListMessages.class, QueueCommand.Show.class})
+    subcommands = {
+      QueueCommand.ListMessages.class,
+      QueueCommand.Show.class,
+      QueueCommand.Hold.class,
+      QueueCommand.Release.class,
+      QueueCommand.Delete.class,
+      QueueCommand.Flush.class
+    })
 final class QueueCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -51,6 +58,7 @@ final class QueueCommand implements Runnable {
     @Option(names = "--recipient", description = "Only messages with this recipient.") String recipient;
     @Option(names = "--state", description = "Only messages in this state (queued, held).") String state;
     @Option(names = "--limit", defaultValue = "1000", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
+    @Option(names = "--older-than", paramLabel = "DURATION", description = "Only messages received longer ago than this (e.g. 30m, 2h, 3d).") String olderThan;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -66,7 +74,7 @@ final class QueueCommand implements Runnable {
                     Optional.ofNullable(sender),
                     Optional.ofNullable(recipient),
                     Optional.ofNullable(state),
-                    Optional.empty(),
+                    olderThan == null ? Optional.empty() : Optional.of(java.time.Instant.now().minus(duration(olderThan))),
                     limit));
         out.printf("%-16s  %-20s  %9s  %5s  %-7s  %s%n", "ID", "RECEIVED", "SIZE", "RCPTS", "STATE", "SENDER");
         for (QueueEntry e : entries) {
@@ -121,4 +129,93 @@ final class QueueCommand implements Runnable {
     }
   }
 
+
+  static java.time.Duration duration(String text) throws Main.UserError {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(s|m|h|d)").matcher(text.strip());
+    if (!m.matches()) {
+      throw new Main.UserError("not a duration: '" + text + "' (e.g. 90s, 30m, 2h, 3d)");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> java.time.Duration.ofSeconds(n);
+      case "m" -> java.time.Duration.ofMinutes(n);
+      case "h" -> java.time.Duration.ofHours(n);
+      default -> java.time.Duration.ofDays(n);
+    };
+  }
+
+  /** A command on one message of the queue, recorded as an admin change. */
+  abstract static class OnMessage implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE") Path config;
+    @Parameters(paramLabel = "ID") String id;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      QueueId queueId =
+          QueueId.parse(id).orElseThrow(() -> new Main.UserError("not a queue id: '" + id + "' (16 characters, as printed by queue list)"));
+      try (Store store = open(config)) {
+        try {
+          String done = apply(store, queueId);
+          store.adminChanges().record("queue " + spec.name(), queueId.value(), "");
+          spec.commandLine().getOut().println(done);
+        } catch (dev.hikyaku.store.StoreException e) {
+          throw new Main.UserError(e.getMessage());
+        }
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+
+    abstract String apply(Store store, QueueId id) throws Exception;
+  }
+
+  @Command(name = "hold", description = "Keep a message in the queue without delivering it.")
+  static final class Hold extends OnMessage {
+    @Override
+    String apply(Store store, QueueId id) throws Exception {
+      store.queue().hold(id);
+      return "message " + id + " held";
+    }
+  }
+
+  @Command(name = "release", description = "Let a held message be delivered again.")
+  static final class Release extends OnMessage {
+    @Override
+    String apply(Store store, QueueId id) throws Exception {
+      store.queue().release(id);
+      return "message " + id + " released";
+    }
+  }
+
+  @Command(name = "delete", description = "Remove a message without delivering it (no bounce is sent).")
+  static final class Delete extends OnMessage {
+    @Override
+    String apply(Store store, QueueId id) throws Exception {
+      store.queue().delete(id);
+      return "message " + id + " deleted";
+    }
+  }
+
+  @Command(name = "flush", description = "Retry deferred recipients now (a running server picks them up within a minute).")
+  static final class Flush implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE") Path config;
+    @Parameters(paramLabel = "ID", arity = "0..1", description = "One message; all deferred recipients without it.") String id;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Optional<QueueId> queueId = Optional.empty();
+      if (id != null) {
+        queueId = Optional.of(QueueId.parse(id).orElseThrow(() -> new Main.UserError("not a queue id: '" + id + "'")));
+      }
+      try (Store store = open(config)) {
+        int moved = store.queue().flush(queueId);
+        store.adminChanges().record("queue flush", queueId.map(QueueId::value).orElse("all"), moved + " recipient(s)");
+        spec.commandLine().getOut().println(moved + " deferred recipient(s) due now");
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
 }

@@ -306,6 +306,23 @@ public final class MessageQueue {
     });
   }
 
+  /**
+   * Makes deferred recipients due now: of message {@code id}, or of every message when empty
+   * (Postfix's {@code postqueue -f}). Returns how many recipients were moved forward.
+   */
+  public int flush(java.util.Optional<QueueId> id) throws StoreException {
+    return change("flushing " + id.map(QueueId::value).orElse("the queue"), connection -> {
+      String sql = "UPDATE recipient SET next_attempt_at = NULL WHERE state = 'deferred'"
+          + (id.isPresent() ? " AND message_id = ?" : "");
+      try (PreparedStatement update = connection.prepareStatement(sql)) {
+        if (id.isPresent()) {
+          update.setString(1, id.get().value());
+        }
+        return update.executeUpdate();
+      }
+    });
+  }
+
   /** Messages written and commits done since the store opened. */
   public GroupCommitStats stats() {
     return writer.stats();

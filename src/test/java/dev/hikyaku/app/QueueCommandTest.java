@@ -1,0 +1,70 @@
+package dev.hikyaku.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.store.NewMessage;
+import dev.hikyaku.store.NewRecipient;
+import dev.hikyaku.store.Origin;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.RecipientOutcome;
+import dev.hikyaku.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hikyaku queue list|hold|release|flush|delete} on a real queue. */
+class QueueCommandTest {
+
+  @TempDir Path data;
+
+  private QueueId enqueue(Store store, SplittableRandom random) throws Exception {
+    QueueId id = QueueId.generate(Clock.systemUTC(), random);
+    store.queue().accept(new NewMessage(id, Instant.now(), "alice@example.com", "",
+        List.of(new NewRecipient("bob@example.net", "")), new Origin("submission", "127.0.0.1", "client", null, null, "alice@example.com"),
+        "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+    return id;
+  }
+
+  @Test
+  void holdReleaseFlushDeleteAndFilters() throws Exception {
+    QueueId first;
+    QueueId second;
+    SplittableRandom random = new SplittableRandom(11);
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      first = enqueue(store, random);
+      second = enqueue(store, random);
+      // The first one was tried and deferred for an hour.
+      store.queue().record(first, List.of(RecipientOutcome.deferred("bob@example.net", "451 4.4.1 try later", Instant.now(),
+          Instant.now().plus(Duration.ofHours(1)))));
+    }
+    Path config = data.resolve("hikyaku.yaml");
+    Files.writeString(config, "hostname: mx.example.com\ndata-directory: " + data + "\n");
+    String c = config.toString();
+
+    assertThat(AdminCommandLine.run("", "queue", "hold", second.value(), "--config", c).out()).contains("held");
+    assertThat(AdminCommandLine.run("", "queue", "list", "--state", "held", "--config", c).out())
+        .contains(second.value()).doesNotContain(first.value()).contains("1 message(s)");
+    assertThat(AdminCommandLine.run("", "queue", "release", second.value(), "--config", c).out()).contains("released");
+    assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "1h", "--config", c).out()).contains("0 message(s)");
+    assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "soon", "--config", c).err()).contains("not a duration: 'soon'");
+
+    assertThat(AdminCommandLine.run("", "queue", "flush", "--config", c).out()).contains("1 deferred recipient(s) due now");
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.queue().due(Instant.now(), 10)).extracting(d -> d.id()).contains(first, second);
+      assertThat(store.queue().nextDue()).isEqualTo(Optional.of(Instant.EPOCH));
+    }
+
+    assertThat(AdminCommandLine.run("", "queue", "delete", first.value(), "--config", c).out()).contains("deleted");
+    assertThat(AdminCommandLine.run("", "queue", "show", first.value(), "--config", c).err()).contains("no message " + first.value());
+    assertThat(AdminCommandLine.run("", "queue", "delete", first.value(), "--config", c).exitCode()).isEqualTo(2);
+    assertThat(AdminCommandLine.run("", "queue", "hold", "nonsense", "--config", c).err()).contains("not a queue id: 'nonsense'");
+  }
+}
