@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Store;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,27 +22,18 @@ class AccountCommandsTest {
   @TempDir Path data;
   private Path config;
 
-  /** What one run printed and returned. */
-  record Result(int exitCode, String out, String err) {}
-
   @BeforeEach
   void writeConfig() throws Exception {
     config = data.resolve("hikyaku.yaml");
     Files.writeString(config, "hostname: mx.hikyaku.test\ndata-directory: " + data + "\n");
   }
 
-  private Result run(String stdin, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = Main.commandLine(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    String[] withConfig = new String[args.length + 2];
-    System.arraycopy(args, 0, withConfig, 0, args.length);
+  /** Runs the CLI with {@code stdin} and this test's config appended. */
+  private AdminCommandLine.Result run(String stdin, String... args) {
+    String[] withConfig = java.util.Arrays.copyOf(args, args.length + 2);
     withConfig[args.length] = "--config";
     withConfig[args.length + 1] = config.toString();
-    int code = cli.execute(withConfig);
-    return new Result(code, out.toString(), err.toString());
+    return AdminCommandLine.run(stdin, withConfig);
   }
 
   private Account account(String address) throws Exception {
@@ -61,7 +49,7 @@ class AccountCommandsTest {
     assertThat(run("", "domain", "add", "not a domain").err()).contains("not a domain name: 'not a domain'");
     assertThat(run("", "domain", "list").out()).isEqualTo("example.com\n");
 
-    Result added = run(GOOD + "\n", "user", "add", "Alice@Example.com", "--password-stdin");
+    AdminCommandLine.Result added = run(GOOD + "\n", "user", "add", "Alice@Example.com", "--password-stdin");
     assertThat(added.exitCode()).as(added.err()).isZero();
     assertThat(added.out()).contains("account alice@example.com created");
     Account alice = account("alice@example.com");
@@ -98,23 +86,23 @@ class AccountCommandsTest {
   @Test
   void weakPasswordsAreRefusedWithTheReason() {
     run("", "domain", "add", "example.com");
-    Result shortOne = run("short\n", "user", "add", "alice@example.com", "--password-stdin");
+    AdminCommandLine.Result shortOne = run("short\n", "user", "add", "alice@example.com", "--password-stdin");
     assertThat(shortOne.exitCode()).isEqualTo(2);
     assertThat(shortOne.err()).contains("password refused (nist policy)").contains("15").doesNotContain("short\n");
-    Result common = run("password123456789\n", "user", "add", "alice@example.com", "--password-stdin");
+    AdminCommandLine.Result common = run("password123456789\n", "user", "add", "alice@example.com", "--password-stdin");
     assertThat(common.exitCode()).isEqualTo(2);
     assertThat(common.err()).contains("password refused").doesNotContain("password123456789");
-    Result nameInIt = run("alice@example.com is my password\n", "user", "add", "alice@example.com", "--password-stdin");
+    AdminCommandLine.Result nameInIt = run("alice@example.com is my password\n", "user", "add", "alice@example.com", "--password-stdin");
     assertThat(nameInIt.exitCode()).isEqualTo(2);
   }
 
   @Test
   void noPasswordOnTheCommandLineAndNoTerminalMeansAClearError() {
     run("", "domain", "add", "example.com");
-    Result noTerminal = run("", "user", "add", "alice@example.com");
+    AdminCommandLine.Result noTerminal = run("", "user", "add", "alice@example.com");
     assertThat(noTerminal.exitCode()).isEqualTo(2);
     assertThat(noTerminal.err()).contains("no terminal to prompt on; pipe the password in with --password-stdin");
-    Result argv = run("", "user", "add", "alice@example.com", "--password", "secret");
+    AdminCommandLine.Result argv = run("", "user", "add", "alice@example.com", "--password", "secret");
     assertThat(argv.exitCode()).isNotZero();
     assertThat(argv.err()).contains("Unknown options: '--password'").contains("--password-stdin");
   }
@@ -123,11 +111,11 @@ class AccountCommandsTest {
   void appPasswordsAreShownOnceAndRevocable() throws Exception {
     run("", "domain", "add", "example.com");
     run(GOOD + "\n", "user", "add", "alice@example.com", "--password-stdin");
-    Result added = run("", "app-password", "add", "alice@example.com", "laptop");
+    AdminCommandLine.Result added = run("", "app-password", "add", "alice@example.com", "laptop");
     assertThat(added.exitCode()).as(added.err()).isZero();
     Matcher secret = Pattern.compile("(?m)^([0-9a-z]{4}(-[0-9a-z]{4}){6})$").matcher(added.out());
     assertThat(secret.find()).as(added.out()).isTrue();
-    Result listed = run("", "app-password", "list", "alice@example.com");
+    AdminCommandLine.Result listed = run("", "app-password", "list", "alice@example.com");
     assertThat(listed.out()).contains("laptop").contains("active").doesNotContain(secret.group(1));
     assertThat(run("", "app-password", "add", "alice@example.com", "bad name!").err()).contains("app password names are");
     assertThat(run("", "app-password", "add", "nobody@example.com", "laptop").err()).contains("account nobody@example.com not found");
