@@ -10,13 +10,18 @@ import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.protocol.ForwardPath;
 import dev.hikyaku.protocol.MailParams;
+import dev.hikyaku.protocol.Notify;
 import dev.hikyaku.protocol.RcptParams;
+import dev.hikyaku.protocol.Ret;
 import dev.hikyaku.protocol.ReversePath;
 import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.RecipientReport;
 import dev.hikyaku.store.DueDelivery;
+import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.StoreException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,8 +30,15 @@ import java.util.regex.Pattern;
  * Turns failed and delayed recipients into RFC 3464 reports to the original sender, queued through
  * intake with the null sender; none for a message that had the null sender itself (RFC 5321 §4.5.5:
  * never a bounce of a bounce).
+ *
+ * <p>RFC 3461 decides per recipient: NOTIFY=NEVER gets nothing, a failure is reported when NOTIFY
+ * holds FAILURE or is absent (§4.1 default), a delay only when NOTIFY holds DELAY (the default
+ * leaves delays to the MTA, and we keep them quiet). RET=FULL returns the whole message, ENVID comes
+ * back as Original-Envelope-Id and ORCPT as Original-Recipient (§6.3).
  */
 final class BounceReports implements DeliveryReports {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BounceReports.class);
 
   private static final Pattern STATUS = Pattern.compile("^\\d{3}[ -]([245]\\.\\d{1,3}\\.\\d{1,3})");
 
@@ -42,21 +54,28 @@ final class BounceReports implements DeliveryReports {
 
   @Override
   public void failed(DueDelivery delivery, List<RecipientReport> recipients) throws StoreException {
-    report(delivery, recipients, "failed", "5.0.0");
+    report(delivery, recipients, Notify.FAILURE, "failed", "5.0.0");
   }
 
   @Override
   public void delayed(DueDelivery delivery, List<RecipientReport> recipients) throws StoreException {
-    report(delivery, recipients, "delayed", "4.0.0");
+    report(delivery, recipients, Notify.DELAY, "delayed", "4.0.0");
   }
 
-  private void report(DueDelivery delivery, List<RecipientReport> recipients, String action, String fallbackStatus)
+  private void report(
+      DueDelivery delivery, List<RecipientReport> recipients, Notify event, String action, String fallbackStatus)
       throws StoreException {
     if (!Bouncer.shouldBounce(delivery.reversePath())) {
       return;
     }
+    MailParams mailParams = readable(delivery.mailParameters(), MailParams::parse, MailParams.NONE);
+    Map<String, RcptParams> rcptParams = new HashMap<>();
+    for (DueRecipient r : delivery.recipients()) {
+      rcptParams.putIfAbsent(r.forwardPath(), readable(r.parameters(), RcptParams::parse, RcptParams.NONE));
+    }
     List<DsnRecipient> reported =
         recipients.stream()
+            .filter(r -> rcptParams.getOrDefault(r.forwardPath(), RcptParams.NONE).wants(event))
             .map(r -> new DsnRecipient(
                 r.forwardPath(),
                 action,
@@ -64,11 +83,20 @@ final class BounceReports implements DeliveryReports {
                 Optional.empty(),
                 Optional.of("smtp; " + r.reply()),
                 Optional.of(r.lastAttemptAt()),
-                r.willRetryUntil()))
+                r.willRetryUntil(),
+                rcptParams.getOrDefault(r.forwardPath(), RcptParams.NONE).orcpt().map(o -> o.toString())))
             .toList();
+    if (reported.isEmpty()) {
+      return; // RFC 3461 §4.1: nobody asked for this report
+    }
     byte[] dsn =
         bouncer.dsn(
-            new DsnRequest(hostname, Optional.empty(), new DsnOriginal(delivery.reversePath(), delivery.receivedAt(), delivery.content()), reported, false));
+            new DsnRequest(
+                hostname,
+                mailParams.envId(),
+                new DsnOriginal(delivery.reversePath(), delivery.receivedAt(), delivery.content()),
+                reported,
+                mailParams.ret().orElse(Ret.HDRS) == Ret.FULL));
     Envelope envelope =
         new Envelope(ReversePath.NULL, MailParams.NONE, List.of(new Envelope.Recipient(ForwardPath.of(delivery.reversePath()), RcptParams.NONE)));
     try {
@@ -76,6 +104,19 @@ final class BounceReports implements DeliveryReports {
     } catch (IntakeException e) {
       // The scheduler keeps the recipients and reports them again at their next attempt.
       throw new StoreException(StoreException.Kind.UNAVAILABLE, "could not queue the report: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Stored parameters as values. Only our own toWire() writes them; should one be unreadable (a
+   * damaged queue), the report goes out on RFC 3461's defaults rather than not at all.
+   */
+  private static <T> T readable(String wire, java.util.function.Function<String, T> parse, T fallback) {
+    try {
+      return parse.apply(wire);
+    } catch (IllegalArgumentException e) {
+      log.warn("reporting with DSN defaults: {}", e.getMessage());
+      return fallback;
     }
   }
 

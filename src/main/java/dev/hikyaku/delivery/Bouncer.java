@@ -173,6 +173,12 @@ public final class Bouncer {
     field(fields, "Arrival-Date", DATE.format(request.original().receivedAt()));
     for (DsnRecipient recipient : request.recipients()) {
       fields.append(CRLF); // §2.1: a blank line before each per-recipient group
+      // §2.3.1: the ORCPT the sender gave (RFC 3461 §6.3), before Final-Recipient.
+      recipient.originalRecipient().ifPresent(original -> {
+        int semicolon = original.indexOf(';');
+        field(fields, "Original-Recipient", fieldText(original.substring(0, semicolon)) + "; "
+            + fieldText(original.substring(semicolon + 1)));
+      });
       field(fields, "Final-Recipient", "rfc822; " + fieldText(recipient.finalRecipient()));
       field(fields, "Action", recipient.action());
       field(fields, "Status", recipient.status());

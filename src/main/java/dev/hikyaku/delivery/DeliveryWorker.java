@@ -1,5 +1,8 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.Body;
+import dev.hikyaku.protocol.MailParams;
+import dev.hikyaku.protocol.RcptParams;
 import dev.hikyaku.schedule.DeliveryAgent;
 import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
@@ -47,15 +50,27 @@ public final class DeliveryWorker implements DeliveryAgent {
     if (hops > MAX_HOPS) {
       return all(recipients, r -> new RecipientResult.Permanent(r, "554 5.4.6 Routing loop detected: " + hops + " Received headers"));
     }
-    String parameters = due.mailParameters().toUpperCase(Locale.ROOT);
+    // The queue keeps the parameters as received; read them back with the parser MAIL and RCPT use.
+    MailParams parameters;
+    List<RcptParams> recipientParameters;
+    try {
+      parameters = MailParams.parse(due.mailParameters());
+      recipientParameters = due.recipients().stream().map(r -> RcptParams.parse(r.parameters())).toList();
+    } catch (IllegalArgumentException e) {
+      // Only our own toWire() writes them, so this is a bug or a damaged queue: retrying cannot help.
+      String reason = "554 5.3.0 Queued envelope unreadable: " + e.getMessage();
+      return all(recipients, r -> new RecipientResult.Permanent(r, reason));
+    }
     Outbound message =
         new Outbound(
             due.reversePath(),
             recipients,
             due.content(),
-            parameters.contains("BODY=8BITMIME"),
-            parameters.contains("SMTPUTF8"),
-            Optional.empty());
+            parameters.body() == Body.EIGHT_BIT_MIME,
+            parameters.isSmtpUtf8(),
+            parameters.envId(),
+            parameters.ret(),
+            recipientParameters);
     if (settings.smarthost().isPresent()) {
       Smarthost relay = settings.smarthost().get();
       List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));

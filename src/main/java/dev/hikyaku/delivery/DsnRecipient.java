@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * @param diagnosticCode type and text, e.g. {@code smtp; 550 5.1.1 no such user} (§2.3.6)
  * @param lastAttempt when delivery was last tried (§2.3.7 Last-Attempt-Date)
  * @param willRetryUntil for {@code delayed}: when we give up (§2.3.8)
+ * @param originalRecipient the RFC 3461 ORCPT as {@code addr-type; address}, e.g. {@code rfc822;
+ *     alice@example.com}, written as Original-Recipient (§2.3.1) when the sender gave one
  */
 public record DsnRecipient(
     String finalRecipient,
@@ -25,7 +27,20 @@ public record DsnRecipient(
     Optional<String> remoteMta,
     Optional<String> diagnosticCode,
     Optional<Instant> lastAttempt,
-    Optional<Instant> willRetryUntil) {
+    Optional<Instant> willRetryUntil,
+    Optional<String> originalRecipient) {
+
+  /** A recipient for which the sender gave no ORCPT. */
+  public DsnRecipient(
+      String finalRecipient,
+      String action,
+      String status,
+      Optional<String> remoteMta,
+      Optional<String> diagnosticCode,
+      Optional<Instant> lastAttempt,
+      Optional<Instant> willRetryUntil) {
+    this(finalRecipient, action, status, remoteMta, diagnosticCode, lastAttempt, willRetryUntil, Optional.empty());
+  }
 
   /** RFC 3464 §2.3.3 action-value. */
   public static final Set<String> ACTIONS =
@@ -42,6 +57,7 @@ public record DsnRecipient(
     Objects.requireNonNull(diagnosticCode, "diagnosticCode");
     Objects.requireNonNull(lastAttempt, "lastAttempt");
     Objects.requireNonNull(willRetryUntil, "willRetryUntil");
+    Objects.requireNonNull(originalRecipient, "originalRecipient");
     if (finalRecipient.isBlank()) {
       throw new IllegalArgumentException("empty final recipient");
     }
@@ -59,6 +75,13 @@ public record DsnRecipient(
       if (code.indexOf(';') <= 0) {
         throw new IllegalArgumentException("diagnostic code \"" + code + "\" of " + finalRecipient
             + " lacks its type, e.g. \"smtp; 550 5.1.1 no such user\"");
+      }
+    });
+    originalRecipient.ifPresent(original -> {
+      // RFC 3464 §2.3.1: address-type ";" generic-address
+      if (original.indexOf(';') <= 0) {
+        throw new IllegalArgumentException("original recipient \"" + original + "\" of " + finalRecipient
+            + " lacks its address type, e.g. \"rfc822; alice@example.com\"");
       }
     });
   }

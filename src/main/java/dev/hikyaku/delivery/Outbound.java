@@ -1,5 +1,7 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.RcptParams;
+import dev.hikyaku.protocol.Ret;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +18,10 @@ import java.util.Optional;
  * @param isEightBit whether the body has octets above 127 and needs {@code BODY=8BITMIME} (RFC 6152)
  * @param isSmtpUtf8 whether the envelope or header needs {@code SMTPUTF8} (RFC 6531)
  * @param envId the RFC 3461 envelope id, sent as {@code ENVID} when the server offers DSN
+ * @param ret RFC 3461 §4.3 {@code RET}, sent when the server offers DSN
+ * @param recipientParameters the RFC 3461 NOTIFY and ORCPT of each recipient, in the order of
+ *     {@code recipients}, sent with RCPT TO when the server offers DSN (§5.2.1: a DSN-capable next
+ *     hop gets them as received)
  */
 public record Outbound(
     String reversePath,
@@ -23,15 +29,30 @@ public record Outbound(
     byte[] content,
     boolean isEightBit,
     boolean isSmtpUtf8,
-    Optional<String> envId) {
+    Optional<String> envId,
+    Optional<Ret> ret,
+    List<RcptParams> recipientParameters) {
+
+  /** A message without DSN parameters. */
+  public Outbound(
+      String reversePath, List<String> recipients, byte[] content, boolean isEightBit, boolean isSmtpUtf8, Optional<String> envId) {
+    this(reversePath, recipients, content, isEightBit, isSmtpUtf8, envId, Optional.empty(),
+        recipients.stream().map(r -> RcptParams.NONE).toList());
+  }
 
   public Outbound {
     Objects.requireNonNull(reversePath, "reversePath");
     Objects.requireNonNull(content, "content");
     Objects.requireNonNull(envId, "envId");
+    Objects.requireNonNull(ret, "ret");
     recipients = List.copyOf(recipients);
+    recipientParameters = List.copyOf(recipientParameters);
     if (recipients.isEmpty()) {
       throw new IllegalArgumentException("an outbound message needs at least one recipient");
+    }
+    if (recipientParameters.size() != recipients.size()) {
+      throw new IllegalArgumentException(
+          recipients.size() + " recipients but " + recipientParameters.size() + " sets of RCPT parameters");
     }
     // These strings go into command lines: a CR, LF or bracket would let a stored address inject
     // commands or break the path syntax (RFC 5321 §4.1.2).
@@ -64,12 +85,14 @@ public record Outbound(
         && Arrays.equals(content, that.content)
         && isEightBit == that.isEightBit
         && isSmtpUtf8 == that.isSmtpUtf8
-        && envId.equals(that.envId);
+        && envId.equals(that.envId)
+        && ret.equals(that.ret)
+        && recipientParameters.equals(that.recipientParameters);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(reversePath, recipients, isEightBit, isSmtpUtf8, envId) + 31 * Arrays.hashCode(content);
+    return Objects.hash(reversePath, recipients, isEightBit, isSmtpUtf8, envId, ret, recipientParameters) + 31 * Arrays.hashCode(content);
   }
 
   /** The envelope without the content, which may be large or private. */
@@ -77,6 +100,6 @@ public record Outbound(
   public String toString() {
     return "Outbound[reversePath=<" + reversePath + ">, recipients=" + recipients + ", size="
         + content.length + ", isEightBit=" + isEightBit + ", isSmtpUtf8=" + isSmtpUtf8 + ", envId="
-        + envId + "]";
+        + envId + ", ret=" + ret + ", recipientParameters=" + recipientParameters + "]";
   }
 }

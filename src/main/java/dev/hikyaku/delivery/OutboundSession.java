@@ -442,8 +442,8 @@ public final class OutboundSession implements AutoCloseable {
     if (extensions.containsKey("PIPELINING")) {
       // RFC 2920 §3.1: MAIL, the RCPTs and DATA in one group (DATA ends it), then the replies in order.
       writeLine(mail);
-      for (String recipient : recipients) {
-        writeLine("RCPT TO:<" + recipient + ">");
+      for (int i = 0; i < recipients.size(); i++) {
+        writeLine(rcptCommand(message, i));
       }
       writeLine("DATA");
       flush(timeouts.command());
@@ -457,7 +457,7 @@ public final class OutboundSession implements AutoCloseable {
       if (mailReply.isPositive()) {
         boolean isAnyAccepted = false;
         for (int i = 0; i < recipients.size(); i++) {
-          rcptReplies[i] = command("RCPT TO:<" + recipients.get(i) + ">", "RCPT TO");
+          rcptReplies[i] = command(rcptCommand(message, i), "RCPT TO");
           isAnyAccepted |= rcptReplies[i].isPositive();
           if (rcptReplies[i].code() == 421) {
             break;
@@ -534,7 +534,21 @@ public final class OutboundSession implements AutoCloseable {
     if (extensions.containsKey("DSN") && message.envId().isPresent()) {
       mail.append(" ENVID=").append(Xtext.encode(message.envId().get())); // RFC 3461 §4.4
     }
+    if (extensions.containsKey("DSN") && message.ret().isPresent()) {
+      mail.append(" RET=").append(message.ret().get().name()); // RFC 3461 §4.3
+    }
     return mail.toString();
+  }
+
+  /**
+   * RCPT TO for the {@code index}th recipient. RFC 3461 §5.2.1: to a server that offers DSN, NOTIFY
+   * and ORCPT go on as received; to one that does not, they cannot be sent (§5.2.2 then asks for a
+   * "relayed" report on NOTIFY=SUCCESS).
+   */
+  private String rcptCommand(Outbound message, int index) {
+    String rcpt = "RCPT TO:<" + message.recipients().get(index) + ">";
+    String dsn = message.recipientParameters().get(index).toWire();
+    return extensions.containsKey("DSN") && !dsn.isEmpty() ? rcpt + " " + dsn : rcpt;
   }
 
   /** The server's fixed SIZE limit (RFC 1870 §4), or 0 when it announces none. */

@@ -118,17 +118,11 @@ public final class CommandParser {
     } catch (PathException e) {
       return invalid(Verb.RCPT, Replies.badRecipientSyntax(e.getMessage()));
     }
-    String params = argumentParts.get().rest();
-    if (!params.isBlank()) {
-      if (!params.startsWith(" ")) {
-        return invalid(Verb.RCPT, Replies.syntax("RCPT TO:<address> [parameters]"));
-      }
-      // No RCPT parameter is supported until DSN (RFC 3461) arrives.
-      String first = params.strip().split(" +")[0];
-      int eq = first.indexOf('=');
-      return invalid(Verb.RCPT, Replies.unsupportedParameter(eq < 0 ? first : first.substring(0, eq)));
+    ParamsOrReply<RcptParams> params = rcptParams(argumentParts.get().rest(), extensions);
+    if (params.reply != null) {
+      return invalid(Verb.RCPT, params.reply);
     }
-    return valid(new Command.Rcpt(to, RcptParams.NONE));
+    return valid(new Command.Rcpt(to, params.value));
   }
 
   private record ParamsOrReply<T>(T value, Reply reply) {}
@@ -138,6 +132,8 @@ public final class CommandParser {
     Body body = Body.SEVEN_BIT;
     boolean isSmtpUtf8 = false;
     Optional<String> auth = Optional.empty();
+    Optional<Ret> ret = Optional.empty();
+    Optional<String> envId = Optional.empty();
     if (text.isBlank()) {
       return new ParamsOrReply<>(MailParams.NONE, null);
     }
@@ -203,12 +199,162 @@ public final class CommandParser {
           }
           auth = decoded;
         }
+        case "RET" -> {
+          if (!extensions.contains(Extension.DSN)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          // RFC 3461 §4.3: ret-value = "FULL" / "HDRS"
+          Optional<Ret> parsed = value == null ? Optional.empty() : switch (value.toUpperCase(Locale.ROOT)) {
+            case "FULL" -> Optional.of(Ret.FULL);
+            case "HDRS" -> Optional.of(Ret.HDRS);
+            default -> Optional.empty();
+          };
+          if (parsed.isEmpty()) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          ret = parsed;
+        }
+        case "ENVID" -> {
+          if (!extensions.contains(Extension.DSN)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          Optional<String> decoded = envId(value);
+          if (decoded.isEmpty()) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          envId = decoded;
+        }
         default -> {
           return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
         }
       }
     }
-    return new ParamsOrReply<>(new MailParams(size, body, isSmtpUtf8, auth), null);
+    return new ParamsOrReply<>(new MailParams(size, body, isSmtpUtf8, auth, ret, envId), null);
+  }
+
+  /**
+   * RFC 3461 §4.4: the ENVID value is at most 100 characters of xtext, and what it encodes
+   * "printable (graphic and white space) characters from the US-ASCII repertoire".
+   */
+  private static Optional<String> envId(String value) {
+    if (value == null || value.isEmpty() || value.length() > 100) {
+      return Optional.empty();
+    }
+    return Xtext.decode(value).filter(CommandParser::isPrintableAscii);
+  }
+
+  private static boolean isPrintableAscii(String text) {
+    return text.chars().allMatch(c -> c >= 0x20 && c <= 0x7E);
+  }
+
+  private static ParamsOrReply<RcptParams> rcptParams(String text, Set<Extension> extensions) {
+    if (text.isBlank()) {
+      return new ParamsOrReply<>(RcptParams.NONE, null);
+    }
+    if (!text.startsWith(" ")) {
+      return new ParamsOrReply<>(null, Replies.syntax("RCPT TO:<address> [parameters]"));
+    }
+    Optional<Set<Notify>> notify = Optional.empty();
+    Optional<Orcpt> orcpt = Optional.empty();
+    Set<String> seen = new java.util.HashSet<>();
+    for (String token : text.strip().split(" +")) {
+      int eq = token.indexOf('=');
+      String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
+      String value = eq < 0 ? null : token.substring(eq + 1);
+      if (!ESMTP_KEYWORD.matcher(keyword).matches()) {
+        return new ParamsOrReply<>(null, Replies.syntax("RCPT TO:<address> [parameters]"));
+      }
+      if (!seen.add(keyword)) {
+        return new ParamsOrReply<>(null, Replies.duplicateParameter(keyword));
+      }
+      switch (keyword) {
+        case "NOTIFY" -> {
+          if (!extensions.contains(Extension.DSN)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          notify = notify(value);
+          if (notify.isEmpty()) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+        }
+        case "ORCPT" -> {
+          if (!extensions.contains(Extension.DSN)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          orcpt = orcpt(value);
+          if (orcpt.isEmpty()) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+        }
+        default -> {
+          return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+        }
+      }
+    }
+    return new ParamsOrReply<>(new RcptParams(notify, orcpt), null);
+  }
+
+  /**
+   * RFC 3461 §4.1: notify-esmtp-value = "NEVER" / 1#notify-list-element, element = "SUCCESS" /
+   * "FAILURE" / "DELAY"; NEVER may not be combined with the others.
+   */
+  private static Optional<Set<Notify>> notify(String value) {
+    if (value == null || value.isEmpty()) {
+      return Optional.empty();
+    }
+    Set<Notify> keywords = EnumSet.noneOf(Notify.class);
+    for (String element : value.split(",", -1)) {
+      switch (element.toUpperCase(Locale.ROOT)) {
+        case "NEVER" -> keywords.add(Notify.NEVER);
+        case "SUCCESS" -> keywords.add(Notify.SUCCESS);
+        case "FAILURE" -> keywords.add(Notify.FAILURE);
+        case "DELAY" -> keywords.add(Notify.DELAY);
+        default -> {
+          return Optional.empty();
+        }
+      }
+    }
+    if (keywords.contains(Notify.NEVER) && keywords.size() > 1) {
+      return Optional.empty();
+    }
+    return Optional.of(keywords);
+  }
+
+  // RFC 3461 §4.2: addr-type is an atom (RFC 5322 atext).
+  private static final Pattern ADDR_TYPE = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+");
+
+  /** RFC 3461 §4.2: orcpt-value = addr-type ";" xtext, at most 500 characters. */
+  private static Optional<Orcpt> orcpt(String value) {
+    if (value == null || value.length() > 500) {
+      return Optional.empty();
+    }
+    int semicolon = value.indexOf(';');
+    if (semicolon <= 0 || semicolon == value.length() - 1) {
+      return Optional.empty();
+    }
+    String type = value.substring(0, semicolon);
+    if (!ADDR_TYPE.matcher(type).matches()) {
+      return Optional.empty();
+    }
+    return Xtext.decode(value.substring(semicolon + 1)).map(address -> new Orcpt(type, address));
+  }
+
+  /** {@link MailParams#parse}: stored parameters go through the same code as MAIL FROM. */
+  static MailParams storedMailParams(String wire) {
+    ParamsOrReply<MailParams> params = mailParams(wire.isBlank() ? "" : " " + wire, allExtensions());
+    if (params.reply != null) {
+      throw new IllegalArgumentException("stored MAIL parameters \"" + wire + "\" are not valid: " + params.reply);
+    }
+    return params.value;
+  }
+
+  /** {@link RcptParams#parse}: stored parameters go through the same code as RCPT TO. */
+  static RcptParams storedRcptParams(String wire) {
+    ParamsOrReply<RcptParams> params = rcptParams(wire.isBlank() ? "" : " " + wire, allExtensions());
+    if (params.reply != null) {
+      throw new IllegalArgumentException("stored RCPT parameters \"" + wire + "\" are not valid: " + params.reply);
+    }
+    return params.value;
   }
 
   private static Parse bdat(String argument) {

@@ -13,6 +13,8 @@ public enum Extension {
   EIGHT_BIT_MIME("8BITMIME"),
   /** RFC 2034. */
   ENHANCED_STATUS_CODES("ENHANCEDSTATUSCODES"),
+  /** RFC 3461 delivery status notifications: RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT. */
+  DSN("DSN"),
   /** RFC 6531. */
   SMTPUTF8("SMTPUTF8"),
   /** RFC 3030 (BDAT). */

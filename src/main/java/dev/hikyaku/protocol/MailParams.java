@@ -1,5 +1,6 @@
 package dev.hikyaku.protocol;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.StringJoiner;
@@ -11,11 +12,28 @@ import java.util.StringJoiner;
  * @param body RFC 6152 body type; 7BIT when not given
  * @param isSmtpUtf8 RFC 6531 §3.4: the transaction may carry UTF-8 addresses and headers
  * @param auth RFC 4954 §5 {@code AUTH=} mailbox (xtext-decoded), or empty; "<>" means unknown
+ * @param ret RFC 3461 §4.3 {@code RET=}: full message or headers only in a DSN
+ * @param envId RFC 3461 §4.4 {@code ENVID=} (xtext-decoded): the sender's id for the envelope,
+ *     returned in every DSN as Original-Envelope-Id
  */
-public record MailParams(OptionalLong size, Body body, boolean isSmtpUtf8, Optional<String> auth) {
+public record MailParams(
+    OptionalLong size,
+    Body body,
+    boolean isSmtpUtf8,
+    Optional<String> auth,
+    Optional<Ret> ret,
+    Optional<String> envId) {
 
   public static final MailParams NONE =
-      new MailParams(OptionalLong.empty(), Body.SEVEN_BIT, false, Optional.empty());
+      new MailParams(OptionalLong.empty(), Body.SEVEN_BIT, false, Optional.empty(), Optional.empty(), Optional.empty());
+
+  public MailParams {
+    Objects.requireNonNull(size, "size");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(ret, "ret");
+    Objects.requireNonNull(envId, "envId");
+  }
 
   /** The parameters as they would be written after MAIL FROM:&lt;...&gt;, for the queue. */
   public String toWire() {
@@ -28,6 +46,18 @@ public record MailParams(OptionalLong size, Body body, boolean isSmtpUtf8, Optio
       wire.add("SMTPUTF8");
     }
     auth.ifPresent(a -> wire.add("AUTH=" + Xtext.encode(a)));
+    ret.ifPresent(r -> wire.add("RET=" + r.name()));
+    envId.ifPresent(e -> wire.add("ENVID=" + Xtext.encode(e)));
     return wire.toString();
+  }
+
+  /**
+   * Reads back what {@link #toWire} wrote (the queue keeps parameters in wire form), with the same
+   * parser MAIL FROM goes through, every extension allowed.
+   *
+   * @throws IllegalArgumentException naming {@code wire} when it is not valid MAIL parameters
+   */
+  public static MailParams parse(String wire) {
+    return CommandParser.storedMailParams(wire);
   }
 }

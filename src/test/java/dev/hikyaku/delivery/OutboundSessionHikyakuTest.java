@@ -76,6 +76,26 @@ class OutboundSessionHikyakuTest {
   }
 
   @Test
+  void dsnParametersArePassedOnToAServerThatOffersDsn() throws Exception {
+    String subject = unique();
+    try (OutboundSession session = open(ListenerRole.RELAY, TlsPolicy.OPPORTUNISTIC, Optional.empty(), Optional.empty())) {
+      assertThat(session.extensions()).contains("DSN");
+      List<Attempt> attempts = session.send(new Outbound("sender@client.example",
+          List.of("bob@hikyaku.test", "carol@hikyaku.test"),
+          message(subject, "dsn\r\n").getBytes(StandardCharsets.US_ASCII), false, false, Optional.of("ENV 42+x"),
+          Optional.of(dev.hikyaku.protocol.Ret.FULL),
+          List.of(dev.hikyaku.protocol.RcptParams.parse("NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bold@example.com"),
+              dev.hikyaku.protocol.RcptParams.NONE)));
+      assertThat(attempts).allMatch(a -> a instanceof Attempt.Delivered);
+    }
+    // RFC 3461 §5.2.1: the next hop got NOTIFY, ORCPT, RET and ENVID as they were given.
+    QueuedMessage m = queued(subject);
+    assertThat(m.mailParameters()).contains("RET=FULL", "ENVID=ENV+2042+2Bx");
+    assertThat(m.recipients()).extracting(r -> r.parameters())
+        .containsExactly("NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bold@example.com", "");
+  }
+
+  @Test
   void opportunisticRelayUsesTlsPipelinesAndDecidesEachRecipient() throws Exception {
     String subject = unique();
     String body = "First line\r\n.a line that starts with a dot\r\n..two dots\r\n.\r\nlast line\r\n";

@@ -226,6 +226,45 @@ class OutboundSessionTest {
   }
 
   @Test
+  void dsnParametersGoOnlyToAServerThatOffersDsn() throws Exception {
+    for (boolean offersDsn : new boolean[] {true, false}) {
+      try (FakeSmtpServer fake = new FakeSmtpServer(peer -> {
+        peer.reply("220 dsn.example ready");
+        peer.line();
+        if (offersDsn) {
+          peer.reply("250-dsn.example", "250-PIPELINING", "250 DSN");
+        } else {
+          peer.reply("250-dsn.example", "250 PIPELINING");
+        }
+        for (int i = 0; i < 4; i++) {
+          peer.line();
+        }
+        peer.reply("250 ok", "250 ok", "250 ok", "354 go ahead");
+        peer.data();
+        peer.reply("250 2.0.0 queued");
+        peer.line(); // QUIT
+        peer.reply("221 bye");
+      })) {
+        try (OutboundSession session = open(fake.address(), TlsPolicy.OPPORTUNISTIC)) {
+          List<Attempt> attempts = session.send(new Outbound("a@client.example", List.of("b@dsn.example", "c@dsn.example"),
+              "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII), false, false, Optional.of("E1"),
+              Optional.of(dev.hikyaku.protocol.Ret.HDRS),
+              List.of(dev.hikyaku.protocol.RcptParams.parse("NOTIFY=SUCCESS ORCPT=rfc822;b+2Bx@dsn.example"),
+                  dev.hikyaku.protocol.RcptParams.NONE)));
+          assertThat(attempts).allMatch(a -> a instanceof Attempt.Delivered);
+        }
+        // RFC 3461 §5.2.1 / RFC 5321 §4.1.1.11: parameters only for an extension the server offered.
+        assertThat(fake.received()).as("offers DSN: " + offersDsn).startsWith(
+            "EHLO out.client.example",
+            offersDsn ? "MAIL FROM:<a@client.example> ENVID=E1 RET=HDRS" : "MAIL FROM:<a@client.example>",
+            offersDsn ? "RCPT TO:<b@dsn.example> NOTIFY=SUCCESS ORCPT=rfc822;b+2Bx@dsn.example" : "RCPT TO:<b@dsn.example>",
+            "RCPT TO:<c@dsn.example>",
+            "DATA");
+      }
+    }
+  }
+
+  @Test
   void smtpUtf8ToAServerWithoutItFails() throws Exception {
     try (FakeSmtpServer fake = new FakeSmtpServer(peer -> {
       peer.reply("220 ascii.example");

@@ -1,0 +1,147 @@
+package dev.hikyaku.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.delivery.Bouncer;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.schedule.RecipientReport;
+import dev.hikyaku.store.DueDelivery;
+import dev.hikyaku.store.DueRecipient;
+import dev.hikyaku.store.QueueEntry;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.QueueQuery;
+import dev.hikyaku.store.QueuedMessage;
+import dev.hikyaku.store.Store;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RFC 3461 NOTIFY, RET, ENVID and ORCPT, as stored with the message, shape the DSNs queued. */
+class BounceReportsTest {
+
+  private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
+  private static final String ORIGINAL = "From: alice@example.org\r\nSubject: dsn test\r\n\r\nthe body line\r\n";
+
+  @TempDir Path data;
+  private Store store;
+  private BounceReports reports;
+
+  @BeforeEach
+  void open() throws Exception {
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    store = Store.openSqlite(data, clock);
+    MessageIntake intake = new MessageIntake("mx.hikyaku.test", store.queue(), new StoreSenderRegistry(store.accounts()),
+        clock, new SplittableRandom(7), new Events(List.of()));
+    reports = new BounceReports(new Bouncer(clock, new SplittableRandom(8)), intake, "mx.hikyaku.test");
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    store.close();
+  }
+
+  private static DueDelivery delivery(String mailParameters, DueRecipient... recipients) {
+    return new DueDelivery(new QueueId("0123456789ABCDEF"), NOW.minusSeconds(600), "alice@example.org", mailParameters,
+        ORIGINAL.getBytes(StandardCharsets.US_ASCII), List.of(recipients));
+  }
+
+  private static DueRecipient recipient(String address, String parameters) {
+    return new DueRecipient(address, parameters, 1, Optional.empty(), Optional.empty());
+  }
+
+  private static RecipientReport report(String address, String reply) {
+    return new RecipientReport(address, reply, false, NOW, Optional.empty());
+  }
+
+  private List<MimeMessage> queuedReports() throws Exception {
+    List<MimeMessage> found = new ArrayList<>();
+    for (QueueEntry entry : store.queue().list(QueueQuery.all())) {
+      QueuedMessage m = store.queue().find(entry.id()).orElseThrow();
+      assertThat(m.reversePath()).isEmpty();
+      found.add(new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(m.content())));
+    }
+    return found;
+  }
+
+  private static String part(MimeMessage message, int index) throws Exception {
+    BodyPart part = ((MimeMultipart) message.getContent()).getBodyPart(index);
+    return new String(part.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void notifyNeverAndNotifyWithoutFailureSuppressTheFailureReport() throws Exception {
+    reports.failed(
+        delivery("", recipient("bob@example.net", "NOTIFY=NEVER"), recipient("carol@example.net", "NOTIFY=SUCCESS,DELAY")),
+        List.of(report("bob@example.net", "550 5.1.1 no such user"), report("carol@example.net", "550 5.1.1 no such user")));
+    assertThat(queuedReports()).isEmpty();
+  }
+
+  @Test
+  void onlyRecipientsThatAskedAreReported() throws Exception {
+    reports.failed(
+        delivery("", recipient("bob@example.net", "NOTIFY=NEVER"), recipient("dave@example.net", "")),
+        List.of(report("bob@example.net", "550 5.1.1 no such user"), report("dave@example.net", "550 5.1.1 no such user")));
+    List<MimeMessage> dsns = queuedReports();
+    assertThat(dsns).hasSize(1);
+    String status = part(dsns.getFirst(), 1);
+    assertThat(status).contains("Final-Recipient: rfc822; dave@example.net").doesNotContain("bob@example.net");
+  }
+
+  @Test
+  void delaysAreReportedOnlyWhenAskedFor() throws Exception {
+    reports.delayed(
+        delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", "NOTIFY=FAILURE")),
+        List.of(report("bob@example.net", "451 4.7.1 later"), report("carol@example.net", "451 4.7.1 later")));
+    assertThat(queuedReports()).isEmpty();
+    reports.delayed(
+        delivery("", recipient("erin@example.net", "NOTIFY=DELAY,FAILURE")),
+        List.of(report("erin@example.net", "451 4.7.1 later")));
+    List<MimeMessage> dsns = queuedReports();
+    assertThat(dsns).hasSize(1);
+    assertThat(dsns.getFirst().getSubject()).isEqualTo(Bouncer.DELAYED_SUBJECT);
+    assertThat(part(dsns.getFirst(), 1)).contains("Action: delayed", "erin@example.net");
+  }
+
+  @Test
+  void retEnvidAndOrcptShowUpInTheReport() throws Exception {
+    reports.failed(
+        delivery("RET=FULL ENVID=QQ314159+2Bx", recipient("bob@example.net", "NOTIFY=FAILURE ORCPT=rfc822;Bob+2Bold@example.com")),
+        List.of(report("bob@example.net", "550 5.1.1 no such user")));
+    List<MimeMessage> dsns = queuedReports();
+    assertThat(dsns).hasSize(1);
+    MimeMessage dsn = dsns.getFirst();
+    String status = part(dsn, 1);
+    assertThat(status).contains("Original-Envelope-Id: QQ314159+x\r\n");
+    // RFC 3464 §2.3.1: Original-Recipient comes first in the recipient's group.
+    assertThat(status).contains("\r\n\r\nOriginal-Recipient: rfc822; Bob+old@example.com\r\nFinal-Recipient: rfc822; bob@example.net\r\n");
+    BodyPart returned = ((MimeMultipart) dsn.getContent()).getBodyPart(2);
+    assertThat(returned.getContentType()).isEqualTo("message/rfc822");
+    assertThat(part(dsn, 2)).contains("the body line");
+  }
+
+  @Test
+  void withoutRetOnlyTheHeaderIsReturned() throws Exception {
+    reports.failed(delivery("", recipient("bob@example.net", "")), List.of(report("bob@example.net", "550 5.1.1 no such user")));
+    MimeMessage dsn = queuedReports().getFirst();
+    assertThat(((MimeMultipart) dsn.getContent()).getBodyPart(2).getContentType()).isEqualTo("text/rfc822-headers");
+    assertThat(part(dsn, 2)).contains("Subject: dsn test").doesNotContain("the body line");
+    assertThat(part(dsn, 1)).doesNotContain("Original-Envelope-Id", "Original-Recipient");
+  }
+}
