@@ -1,0 +1,133 @@
+package dev.hikyaku.interop;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The far end of delivery for {@link CrashTest}: a minimal SMTP server on 127.0.0.1 that accepts
+ * every transaction and counts, per token found in a message's {@code Subject}, how many times the
+ * message arrived. It offers neither STARTTLS nor PIPELINING, so an opportunistic client sends in
+ * plain text, one command at a time (RFC 3207 §4: STARTTLS only when offered; RFC 2920 §3).
+ *
+ * <p>A message counts once its data is complete (the final dot), where a real MX commits it, just
+ * before the {@code 250} goes out: a sender killed in between never sees that reply and sends the
+ * message again, which shows here as a duplicate, never as a loss.
+ */
+final class CountingSink implements AutoCloseable {
+
+  private static final Pattern SUBJECT_TOKEN = Pattern.compile("(?m)^Subject: crash (\\S+)\r?$");
+
+  private final ServerSocket listener;
+  private final Map<String, AtomicInteger> arrivals = new ConcurrentHashMap<>();
+  private final AtomicInteger transactions = new AtomicInteger();
+
+  private CountingSink(ServerSocket listener) {
+    this.listener = listener;
+    Thread.ofVirtual().name("counting-sink").start(this::acceptLoop);
+  }
+
+  static CountingSink start() throws IOException {
+    ServerSocket socket = new ServerSocket();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return new CountingSink(socket);
+  }
+
+  int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Tokens that arrived at least once. */
+  java.util.Set<String> delivered() {
+    return java.util.Set.copyOf(arrivals.keySet());
+  }
+
+  /** Arrivals beyond the first, over all tokens. */
+  int duplicates() {
+    return arrivals.values().stream().mapToInt(count -> count.get() - 1).sum();
+  }
+
+  /** Transactions completed, tokens or not. */
+  int transactions() {
+    return transactions.get();
+  }
+
+  private void acceptLoop() {
+    while (!listener.isClosed()) {
+      try {
+        Socket connection = listener.accept();
+        Thread.ofVirtual().start(() -> serve(connection));
+      } catch (IOException closed) {
+        return; // close() ended the loop
+      }
+    }
+  }
+
+  private void serve(Socket connection) {
+    try (connection) {
+      connection.setSoTimeout(30_000);
+      var in = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.ISO_8859_1));
+      OutputStream out = connection.getOutputStream();
+      reply(out, "220 mx.sink.test ESMTP counting sink");
+      String line;
+      while ((line = in.readLine()) != null) {
+        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
+        switch (verb) {
+          case "EHLO" -> reply(out, "250 mx.sink.test");
+          case "HELO" -> reply(out, "250 mx.sink.test");
+          case "MAIL", "RCPT", "RSET", "NOOP" -> reply(out, "250 2.0.0 Ok");
+          case "DATA" -> {
+            reply(out, "354 End data with <CR><LF>.<CR><LF>");
+            StringBuilder content = new StringBuilder();
+            String data;
+            while ((data = in.readLine()) != null && !data.equals(".")) {
+              content.append(data).append("\r\n");
+            }
+            if (data == null) {
+              return; // the sender went away mid-message: not delivered
+            }
+            record(content);
+            reply(out, "250 2.0.0 Ok: counted");
+          }
+          case "QUIT" -> {
+            reply(out, "221 2.0.0 Bye");
+            return;
+          }
+          default -> reply(out, "502 5.5.2 Command not recognized");
+        }
+      }
+    } catch (IOException e) {
+      // A sender that drops the connection is the sender's business; what counts is recorded.
+    }
+  }
+
+  private void record(CharSequence content) {
+    transactions.incrementAndGet();
+    Matcher token = SUBJECT_TOKEN.matcher(content);
+    if (token.find()) {
+      arrivals.computeIfAbsent(token.group(1), t -> new AtomicInteger()).incrementAndGet();
+    }
+  }
+
+  private static void reply(OutputStream out, String line) throws IOException {
+    out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+  }
+
+  @Override
+  public void close() throws IOException {
+    listener.close();
+  }
+}
