@@ -46,11 +46,13 @@ public final class LoadTool {
               Thread.currentThread().interrupt();
             }
           });
-      report(plan, outcome, out);
+      report(plan, outcome, 0, out);
       return outcome.established() == plan.connections();
     }
+    long warmAccepted = 0;
     if (plan.warmup() > 0) {
       LoadRun.Outcome warm = run.send(plan.warmup());
+      warmAccepted = warm.tally().accepted.sum();
       out.printf(
           Locale.ROOT,
           "hikyaku-load: warm-up %d messages: accepted %d, failed %d, %.1f msgs/s%n",
@@ -61,7 +63,7 @@ public final class LoadTool {
     }
     out.println("hikyaku-load: " + plan.label() + ": " + plan);
     LoadRun.Outcome outcome = run.send(plan.messages());
-    report(plan, outcome, out);
+    report(plan, outcome, warmAccepted, out);
     return outcome.tally().failed() == 0 && outcome.tally().accepted.sum() == plan.messages();
   }
 
@@ -69,7 +71,8 @@ public final class LoadTool {
     return run.lastEstablished();
   }
 
-  private static void report(LoadPlan plan, LoadRun.Outcome outcome, PrintStream out) {
+  /** @param warmAccepted messages accepted during the warm-up (counted apart, reported for CPU accounting) */
+  private static void report(LoadPlan plan, LoadRun.Outcome outcome, long warmAccepted, PrintStream out) {
     Tally tally = outcome.tally();
     Map<String, Long> failures = tally.failures();
     if (plan.isIdle()) {
@@ -106,6 +109,8 @@ public final class LoadTool {
             .put("recipients", plan.recipients())
             .put("pipelining", plan.isPipelining())
             .put("rate", plan.rate())
+            .put("warmup", plan.warmup())
+            .put("warmupAccepted", warmAccepted)
             .put("accepted", tally.accepted.sum())
             .put("failed", tally.failed())
             .put("failures", failures)
