@@ -125,9 +125,7 @@ final class LoadRun {
           SmtpConnection connection = null;
           boolean isSettled = false;
           try {
-            long began = System.nanoTime();
-            connection = setUp();
-            setup.record(System.nanoTime() - began);
+            connection = setUp(setup);
             established.incrementAndGet();
             settled.countDown();
             isSettled = true;
@@ -194,9 +192,7 @@ final class LoadRun {
     long done = 0;
     SmtpConnection connection = null;
     try {
-      long began = System.nanoTime();
-      connection = setUp();
-      setupTimes.record(System.nanoTime() - began);
+      connection = setUp(setupTimes);
       tally.sessions.increment();
       for (; done < claim; done++) {
         pace(start, paceSequence);
@@ -252,14 +248,19 @@ final class LoadRun {
     }
   }
 
-  /** Connect → ready for MAIL: greeting, EHLO, STARTTLS and EHLO again, AUTH. */
-  private SmtpConnection setUp() throws IOException, Refused {
+  /**
+   * Connect → ready for MAIL: greeting, EHLO, STARTTLS and EHLO again, AUTH. The time recorded
+   * starts once this session may connect (after its {@code --setup-concurrency} permit), so waiting
+   * for a permit is not counted as the server's set-up time.
+   */
+  private SmtpConnection setUp(Latencies setupTimes) throws IOException, Refused {
     try {
       setupPermits.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while waiting to connect", e);
     }
+    long began = System.nanoTime();
     SmtpConnection connection = null;
     try {
       SSLSocketFactory tls = sharedTls == null ? null : plan.isTlsResumed() ? sharedTls : TrustAll.socketFactory();
@@ -280,6 +281,7 @@ final class LoadRun {
         case PLAIN -> authPlain(connection);
         case SCRAM_SHA_256 -> authScram(connection);
       }
+      setupTimes.record(System.nanoTime() - began);
       return connection;
     } catch (IOException | Refused | RuntimeException e) {
       if (connection != null) {
