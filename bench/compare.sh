@@ -138,6 +138,7 @@ if [[ ! -f target/hikyaku.jar ]] || [[ -n "$(find src/main pom.xml -newer target
 fi
 log "building the load tool"
 ./mvnw -q -B -f bench/load/pom.xml package -DskipTests
+# The client's JVM: serial GC and C1 only, the cheapest on CPU for a tool that shares the cores.
 LOAD=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$ROOT/bench/load/target/hikyaku-load.jar")
 # The idle test needs more than 10,000 descriptors in the server and in the client.
 ulimit -Hn 1048576 2>/dev/null || true

@@ -19,8 +19,7 @@ fi
 
 [[ -f target/hikyaku.jar ]] || ./mvnw -q -B -DskipTests package
 ./mvnw -q -B -f bench/load/pom.xml package
-LOAD=(java -jar bench/load/target/hikyaku-load.jar)
-LOAD[0]="$JAVA_HOME/bin/java"
+LOAD=("$JAVA_HOME/bin/java" -jar bench/load/target/hikyaku-load.jar)
 
 dir=$PWD/bench/target/smoke
 rm -rf "$dir"

@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +25,7 @@ class LoadRunTest {
   private ServerSocket listener;
   private final AtomicInteger sessions = new AtomicInteger();
   private final AtomicInteger messages = new AtomicInteger();
-  private final List<String> firstSession = new ArrayList<>();
+  private final List<String> firstSession = new CopyOnWriteArrayList<>();
   private Thread acceptor;
 
   @BeforeEach
@@ -121,9 +122,7 @@ class LoadRunTest {
         // Everything already buffered was sent as one group: record it joined by " +".
         group.append(group.isEmpty() ? "" : " +").append(line);
         if (in.available() == 0 && isRecorded) {
-          synchronized (firstSession) {
-            firstSession.add(group.toString());
-          }
+          firstSession.add(group.toString());
         }
         if (in.available() == 0) {
           group.setLength(0);
