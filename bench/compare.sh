@@ -594,4 +594,9 @@ if $PROFILE; then
 fi
 
 python3 bench/summarize.py "$RESULTS" | tee "$OUT/summary.txt"
-log "results: $RESULTS, summary: $OUT/summary.txt, logs: $OUT/logs"
+# Keep this run's figures beside earlier ones (bench/results is ignored by git).
+kept="$ROOT/bench/results/$(date +%Y-%m-%d-%H%M)"
+mkdir -p "$kept"
+cp "$RESULTS" "$OUT/summary.txt" "$OUT/machine.txt" "$kept/"
+[[ -f $OUT/profile.txt ]] && cp "$OUT/profile.txt" "$kept/"
+log "results: $RESULTS, summary: $OUT/summary.txt, logs: $OUT/logs, kept in $kept"
