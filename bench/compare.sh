@@ -471,7 +471,7 @@ source_run() {
   local start end server0 server1
   server0=$(server_ticks "$server")
   start=$(date +%s.%N)
-  smtp-source -s "$CONNECTIONS" -l 4096 -m "$RELAY_MESSAGES" -f "$ACCOUNT" -t "user@$DOMAIN" "127.0.0.1:$port" \
+  smtp-source -c -s "$CONNECTIONS" -l 4096 -m "$RELAY_MESSAGES" -f "$ACCOUNT" -t "user@$DOMAIN" "127.0.0.1:$port" \
     > "$OUT/logs/r$ROUND-$server-smtp-source.out" 2>&1 || echo "    smtp-source exited $?"
   end=$(date +%s.%N)
   server1=$(server_ticks "$server")
