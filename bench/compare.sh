@@ -1,0 +1,602 @@
+#!/usr/bin/env bash
+# Hikyaku against Postfix (+ Dovecot for SASL) on this machine, same client, same workloads
+# (issue 4). Run as root on Debian; works on a fresh machine:
+#
+#   bench/compare.sh [--rounds N] [--skip-install] [--quick] [--profile] [--postfix-idle N]
+#                    [--dovecot-scheme SHA512-CRYPT|ARGON2ID]
+#
+# 1. apt-get update; installs postfix, dovecot-core (and procps, openssl, python3) with debconf
+#    preseeded to "No configuration", so no system MTA is configured or started on port 25; any
+#    system postfix/dovecot that is running anyway is stopped and disabled.
+# 2. Builds target/hikyaku.jar and the load tool (bench/load).
+# 3. Runs, under bench/target/compare, a private Postfix (postfix -c DIR: own queue and data
+#    directories, loopback ports 12525 relay, 12587 submission STARTTLS + SASL via a private
+#    Dovecot, 12465 submissions) and a private Hikyaku (22525, 22587, 22465), one after the other,
+#    ROUNDS times, alternating which goes first. Every round starts from empty queues.
+# 4. Prints the median of each workload with the spread (min-max over rounds) and Hikyaku/Postfix.
+#
+# Workloads (4 KiB messages unless said otherwise):
+#   relay-in          load tool, plain, 20 connections, 1 message per connection, durable queue
+#   relay-in-source   the same with Postfix's smtp-source as the client (-s 20 -l 4096)
+#   submission-1      STARTTLS + AUTH PLAIN, 20 connections, 1 message per connection
+#   submission-10     STARTTLS + AUTH PLAIN, 20 connections, 10 messages per connection
+#   latency-half      relay-in paced at half the relay-in rate this server reached this round
+#   end-to-end        relay-in until an smtp-sink has every message (Postfix only: Hikyaku has
+#                     no outbound delivery until issue 6)
+#   idle              10,000 implicit-TLS connections held open; resident memory of the server
+#
+# Fairness choices, all printed in the report: full TLS handshakes on every connection (no
+# resumption), Postfix's intake measured with mail put on hold at end of data (so it queues
+# durably, fsync included, but does not deliver, as Hikyaku does not), both with a 60 s cache of
+# successful password checks (Dovecot auth_cache, Hikyaku auth.cache-ttl), no reverse DNS.
+# Dovecot's passwords are SHA512-CRYPT by default: its cache keeps the hash and verifies against it
+# on every login, so its ARGON2ID (m=64 MiB, t=3 from doveadm) would cost Postfix+Dovecot ~100 ms
+# per login where Hikyaku's cache (keyed by an HMAC of the secret) costs nothing.
+#
+# Besides throughput and latency, each workload records the server's CPU time per message (Hikyaku:
+# the JVM; Postfix: master and all its children, plus Dovecot's) and the CPU time other processes
+# on the machine took meanwhile, which says how much a figure was disturbed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+ROUNDS=3
+SKIP_INSTALL=false
+PROFILE=false
+RELAY_MESSAGES=5000
+SUBMISSION1_MESSAGES=1000
+SUBMISSION10_MESSAGES=3000
+E2E_MESSAGES=5000
+IDLE_CONNECTIONS=10000
+# Postfix holds a connection with a process of its own (about 2 MiB PSS each, measured): 10,000
+# would take a third of this shared machine's memory, so by default it holds 2,000 and the
+# report projects its memory linearly to 10,000, saying so. --postfix-idle 10000 on a machine of
+# your own measures the real thing.
+POSTFIX_IDLE=2000
+DOVECOT_SCHEME=SHA512-CRYPT
+HOLD_SECONDS=15
+CONNECTIONS=20
+
+usage() {
+  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --skip-install) SKIP_INSTALL=true; shift ;;
+    --profile) PROFILE=true; shift ;;
+    --postfix-idle) POSTFIX_IDLE=$2; shift 2 ;;
+    --dovecot-scheme) DOVECOT_SCHEME=$2; shift 2 ;;
+    --quick)
+      # A try-out in about a minute per round; the figures are not worth keeping.
+      RELAY_MESSAGES=1000 SUBMISSION1_MESSAGES=200 SUBMISSION10_MESSAGES=500 E2E_MESSAGES=1000
+      IDLE_CONNECTIONS=1000 POSTFIX_IDLE=1000 HOLD_SECONDS=5
+      shift ;;
+    -h|--help) usage ;;
+    *) echo "compare.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+
+[[ $(id -u) -eq 0 ]] || { echo "compare.sh: run as root (it installs packages and runs Postfix)" >&2; exit 1; }
+
+OUT=$ROOT/bench/target/compare
+PF=$OUT/postfix          # config in $PF/etc, queue in $PF/spool, data in $PF/data
+DV=$OUT/dovecot
+HK=$OUT/hikyaku
+RESULTS=$OUT/results.tsv
+DOMAIN=bench.example
+ACCOUNT=load@$DOMAIN
+SINK_PORT=12599
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# ---- 1. packages -------------------------------------------------------------------------------
+
+stop_system_services() {
+  # The packages must not leave a system MTA or IMAP server running; ours are private instances.
+  for service in postfix dovecot; do
+    if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+      systemctl disable --now "$service" >/dev/null 2>&1 || true
+    elif command -v service >/dev/null; then
+      service "$service" stop >/dev/null 2>&1 || true
+    fi
+  done
+  if [[ -f /etc/postfix/main.cf ]] && postfix status >/dev/null 2>&1; then
+    postfix stop >/dev/null 2>&1 || true
+  fi
+}
+
+if ! $SKIP_INSTALL; then
+  log "apt-get update; installing postfix, dovecot-core (debconf: No configuration)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 \
+    postfix dovecot-core procps openssl python3 ca-certificates >/dev/null
+fi
+stop_system_services
+for tool in postfix postsuper smtp-source smtp-sink dovecot doveadm openssl python3; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: $tool missing (run without --skip-install)" >&2; exit 1; }
+done
+
+# ---- 2. builds ---------------------------------------------------------------------------------
+
+# shellcheck source=bin/lib/find-java.sh
+. bin/lib/find-java.sh
+JAVA_HOME=$(hikyaku_find_java_home)
+export JAVA_HOME HIKYAKU_ROOT=$ROOT
+if [[ $(hikyaku_java_major "$JAVA_HOME") -ge 24 ]]; then
+  export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
+fi
+# shellcheck source=bench/lib/hikyaku-instance.sh
+. bench/lib/hikyaku-instance.sh
+if [[ ! -f target/hikyaku.jar ]] || [[ -n "$(find src/main pom.xml -newer target/hikyaku.jar -print -quit)" ]]; then
+  log "building target/hikyaku.jar"
+  ./mvnw -q -B -DskipTests package
+fi
+log "building the load tool"
+./mvnw -q -B -f bench/load/pom.xml package -DskipTests
+# The client's JVM: serial GC and C1 only, the cheapest on CPU for a tool that shares the cores.
+LOAD=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$ROOT/bench/load/target/hikyaku-load.jar")
+# The idle test needs more than 10,000 descriptors in the server and in the client.
+ulimit -Hn 1048576 2>/dev/null || true
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# ---- 3. instances ------------------------------------------------------------------------------
+
+rm -rf "$OUT"
+mkdir -p "$OUT/tls" "$OUT/logs"
+printf 'round\tserver\tworkload\tmetric\tvalue\n' > "$RESULTS"
+PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$PASSWORD" > "$OUT/password"
+chmod 600 "$OUT/password"
+
+# One self-signed certificate (EC P-256) for both servers.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj "/CN=bench.hikyaku.test" -keyout "$OUT/tls/key.pem" -out "$OUT/tls/cert.pem" 2>/dev/null
+chmod 644 "$OUT/tls/cert.pem"
+chmod 600 "$OUT/tls/key.pem"
+
+hikyaku_fresh() {
+  hikyaku_stop
+  rm -rf "$HK"
+  hikyaku_write_config "$HK" "$DOMAIN" 22525 22587 22465 "$OUT/tls/cert.pem" "$OUT/tls/key.pem"
+  hikyaku_add_account "$HK" "$ACCOUNT" "$PASSWORD"
+  hikyaku_start "$HK"
+}
+
+dovecot_write_config() {
+  rm -rf "$DV"
+  mkdir -p "$DV/run" "$DV/state"
+  # Dovecot's auth cache, like Hikyaku's auth.cache-ttl, spares the password hash for clients
+  # that log in for every message; both keep successes for 60 s.
+  local hash
+  hash=$(doveadm pw -s "$DOVECOT_SCHEME" -p "$PASSWORD")
+  printf '%s:%s\n' "$ACCOUNT" "$hash" > "$DV/users"
+  chown root:dovecot "$DV/users"
+  chmod 640 "$DV/users"
+  cat > "$DV/dovecot.conf" <<EOF
+# Private Dovecot for Postfix SASL only (bench/compare.sh): no IMAP/POP, no network listener.
+base_dir = $DV/run
+state_dir = $DV/state
+log_path = $DV/dovecot.log
+protocols =
+ssl = no
+default_internal_user = dovecot
+default_login_user = dovenull
+auth_mechanisms = plain login
+auth_cache_size = 10M
+auth_cache_ttl = 60 s
+auth_cache_negative_ttl = 0
+passdb {
+  driver = passwd-file
+  args = username_format=%u $DV/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  # Every smtpd process keeps a connection to the auth socket: allow one per process.
+  client_limit = $((POSTFIX_IDLE + 1000))
+  unix_listener $PF/spool/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
+}
+
+# $1: "intake" (mail put on hold at end of data: queued durably, never delivered) or "relay"
+#     (delivered to the smtp-sink through relayhost).
+postfix_write_config() {
+  local mode=$1
+  mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
+  chown postfix "$PF/data" # master.lock and the TLS session caches live here
+  cat > "$PF/etc/main.cf" <<EOF
+# Private Postfix instance for bench/compare.sh ($mode mode). Loopback only.
+compatibility_level = 3.6
+queue_directory = $PF/spool
+data_directory = $PF/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+# Log to a file of our own (no syslog here); Postfix accepts only allowed prefixes for it.
+maillog_file_prefixes = $PF
+maillog_file = $PF/maillog
+myhostname = bench-postfix.hikyaku.test
+myorigin = \$myhostname
+mydestination = $DOMAIN
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+local_recipient_maps =
+alias_maps =
+alias_database =
+biff = no
+smtpd_banner = \$myhostname ESMTP
+# Hikyaku does no reverse DNS either.
+smtpd_peername_lookup = no
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+# No per-client limits: every connection of the benchmark comes from 127.0.0.1.
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+# Postfix runs one smtpd process per connection; the default limit of 100 would cap the idle test.
+default_process_limit = $((POSTFIX_IDLE + 200))
+smtpd_tls_cert_file = $OUT/tls/cert.pem
+smtpd_tls_key_file = $OUT/tls/key.pem
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $PF/spool/private/auth
+smtpd_sasl_auth_enable = no
+EOF
+  if [[ $mode == intake ]]; then
+    cat >> "$PF/etc/main.cf" <<'EOF'
+# Intake only: cleanup writes and fsyncs the queue file, then the message waits in the hold queue,
+# as Hikyaku's wait in its store (no outbound delivery there until issue 6).
+smtpd_end_of_data_restrictions = check_client_access static:HOLD
+EOF
+  else
+    cat >> "$PF/etc/main.cf" <<EOF
+relayhost = [127.0.0.1]:$SINK_PORT
+EOF
+  fi
+  local submission="-o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject -o smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+  cat > "$PF/etc/master.cf" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+127.0.0.1:12525 inet n - n - - smtpd
+127.0.0.1:12587 inet n - n - - smtpd -o smtpd_tls_security_level=encrypt $submission
+127.0.0.1:12465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes $submission
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
+postfix_running() { postfix -c "$PF/etc" status >/dev/null 2>&1; }
+
+postfix_stop() {
+  if [[ -f $PF/etc/main.cf ]] && postfix_running; then
+    postfix -c "$PF/etc" stop >/dev/null 2>&1 || true
+    local waited=0
+    while postfix_running && (( waited < 100 )); do sleep 0.2; waited=$((waited + 1)); done
+  fi
+  if [[ -f $DV/run/master.pid ]]; then
+    kill "$(cat "$DV/run/master.pid")" 2>/dev/null || true
+    local waited=0
+    while [[ -f $DV/run/master.pid ]] && kill -0 "$(cat "$DV/run/master.pid" 2>/dev/null)" 2>/dev/null && (( waited < 50 )); do
+      sleep 0.2; waited=$((waited + 1))
+    done
+  fi
+}
+
+# $1: intake | relay. Empty queue, fresh config, then Dovecot and Postfix.
+postfix_fresh() {
+  local mode=$1
+  postfix_stop
+  postfix_write_config "$mode"
+  postfix -c "$PF/etc" check >"$OUT/logs/postfix-check.log" 2>&1 || { cat "$OUT/logs/postfix-check.log" >&2; return 1; }
+  postsuper -c "$PF/etc" -d ALL >/dev/null 2>&1 || true
+  dovecot_write_config
+  dovecot -c "$DV/dovecot.conf"
+  postfix -c "$PF/etc" start >"$OUT/logs/postfix-start.log" 2>&1 || { cat "$OUT/logs/postfix-start.log" "$PF/maillog" >&2; return 1; }
+  local waited=0
+  until (exec 3<>/dev/tcp/127.0.0.1/12525) 2>/dev/null; do
+    sleep 0.2; waited=$((waited + 1))
+    (( waited < 150 )) || { echo "postfix did not open 12525" >&2; tail -20 "$PF/maillog" >&2; return 1; }
+  done
+}
+
+cleanup() {
+  set +e
+  hikyaku_stop
+  postfix_stop
+  [[ -n ${SINK_PID:-} ]] && kill "$SINK_PID" 2>/dev/null
+  [[ -n ${SINK_PID:-} ]] && wait "$SINK_PID" 2>/dev/null
+}
+trap cleanup EXIT
+
+# ---- 4. workloads ------------------------------------------------------------------------------
+
+# CPU ticks (1/100 s) of process $1 and the children it has reaped, plus its live children's.
+tree_ticks() {
+  local pid=$1 sum child
+  sum=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  for child in $(pgrep -P "$pid"); do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
+  echo "${sum:-0}"
+}
+
+server_ticks() {
+  if [[ $1 == hikyaku ]]; then
+    tree_ticks "$HIKYAKU_PID"
+  else
+    local master dovecot
+    master=$(head -n 1 "$PF/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
+    dovecot=$(cat "$DV/run/master.pid" 2>/dev/null)
+    echo $(( $(tree_ticks "${master:-0}") + $(tree_ticks "${dovecot:-0}") ))
+  fi
+}
+
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$ROUND" "$1" "$2" "$3" "$4" >> "$RESULTS"; }
+
+# Runs the load tool; $1 server, $2 workload, the rest its options. Records msgs/s and latencies.
+load() {
+  local server=$1 workload=$2; shift 2
+  local file="$OUT/logs/r$ROUND-$server-$workload.out"
+  local server0 machine0 server1 machine1
+  server0=$(server_ticks "$server"); machine0=$(machine_ticks)
+  "${LOAD[@]}" --label "$server $workload" "$@" > "$file" 2>&1 || true
+  server1=$(server_ticks "$server"); machine1=$(machine_ticks)
+  grep -v '^{' "$file" | sed 's/^/    /'
+  local json
+  json=$(tail -n 1 "$file")
+  [[ $json == '{'* ]] || { echo "    (no report from the load tool)"; return 0; }
+  python3 - "$ROUND" "$server" "$workload" "$json" $((server1 - server0)) $((machine1 - machine0)) >> "$RESULTS" <<'PY'
+import json, sys
+round_, server, workload, line, server_ticks, machine_ticks = sys.argv[1:7]
+r = json.loads(line)
+server_s, machine_s = int(server_ticks) / 100, int(machine_ticks) / 100
+others_s = max(0.0, machine_s - server_s - r["clientCpuSeconds"])
+# The CPU counters ran through the warm-up too: divide by every message the server accepted.
+messages = max(1, r["accepted"] + r.get("warmupAccepted", 0))
+print(f"    server CPU {server_s:.2f} s ({1000 * server_s / messages:.2f} ms/msg over {messages} incl. warm-up), "
+      f"other processes {others_s:.2f} s", file=sys.stderr)
+def out(metric, value):
+    print(f"{round_}\t{server}\t{workload}\t{metric}\t{value}")
+out("server_cpu_ms_per_msg", round(1000 * server_s / messages, 3))
+out("others_cpu_s", round(others_s, 2))
+out("accepted", r["accepted"])
+out("failed", r["failed"])
+if r["mode"] == "send":
+    out("msgs_per_s", r["msgsPerSecond"])
+    out("tx_p50_ms", r["transactionMs"]["p50"])
+    out("tx_p99_ms", r["transactionMs"]["p99"])
+out("setup_p50_ms", r["setupMs"]["p50"])
+out("setup_p99_ms", r["setupMs"]["p99"])
+out("established", r["established"])
+out("client_cpu_s", r["clientCpuSeconds"])
+PY
+} 2>&1
+
+# Sum of VmRSS (kB) of the given PIDs; and of Pss from smaps_rollup, which shares shared pages out.
+rss_kb() { local sum=0 pid v; for pid in "$@"; do v=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0); sum=$((sum + ${v:-0})); done; echo "$sum"; }
+pss_kb() { local sum=0 pid v; for pid in "$@"; do v=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0); sum=$((sum + ${v:-0})); done; echo "$sum"; }
+postfix_pids() {
+  local master
+  master=$(head -n 1 "$PF/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
+  [[ -n $master ]] || return 0
+  echo "$master"
+  pgrep -P "$master" -x smtpd || true
+}
+
+# Idle capacity: $1 server, $2 connections, $3 port; memory sampled while the tool holds them.
+idle() {
+  local server=$1 connections=$2 port=$3
+  local file="$OUT/logs/r$ROUND-$server-idle.out"
+  local pids before_rss before_pss
+  if [[ $server == hikyaku ]]; then pids=$HIKYAKU_PID; else pids=$(postfix_pids | tr '\n' ' '); fi
+  # shellcheck disable=SC2086
+  before_rss=$(rss_kb $pids); before_pss=$(pss_kb $pids)
+  "${LOAD[@]}" --label "$server idle" --port "$port" --tls implicit --no-tls-resume -c "$connections" \
+    --hold "$HOLD_SECONDS" --setup-concurrency 32 --timeout 120 > "$file" 2>&1 &
+  local tool=$! waited=0
+  until grep -q 'holding' "$file" 2>/dev/null; do
+    kill -0 "$tool" 2>/dev/null || break
+    sleep 0.5; waited=$((waited + 1))
+    (( waited < 1200 )) || break
+  done
+  sleep 2 # let the last handshakes settle into idle reads
+  if [[ $server == hikyaku ]]; then pids=$HIKYAKU_PID; else pids=$(postfix_pids | tr '\n' ' '); fi
+  local count rss pss
+  count=$(echo "$pids" | wc -w)
+  # shellcheck disable=SC2086
+  rss=$(rss_kb $pids); pss=$(pss_kb $pids)
+  wait "$tool" || true
+  grep -v '^{' "$file" | sed 's/^/    /'
+  local established
+  established=$(json_field "$file" established)
+  printf '    %s: %s processes, RSS %d MiB (before: %d MiB), PSS %d MiB (before: %d MiB)\n' \
+    "$server" "$count" $((rss / 1024)) $((before_rss / 1024)) $((pss / 1024)) $((before_pss / 1024))
+  record "$server" idle established "${established:-0}"
+  record "$server" idle requested "$connections"
+  record "$server" idle rss_mib $((rss / 1024))
+  record "$server" idle pss_mib $((pss / 1024))
+  record "$server" idle rss_before_mib $((before_rss / 1024))
+  record "$server" idle processes "$count"
+  if (( ${established:-0} > 0 )); then
+    # Per held connection, and memory projected linearly to the 10,000 of the target.
+    local per_conn_kib=$(( (pss - before_pss) / established ))
+    record "$server" idle pss_per_conn_kib "$per_conn_kib"
+    record "$server" idle pss_10k_projected_mib $(( (before_pss + per_conn_kib * 10000) / 1024 ))
+    record "$server" idle rss_per_conn_kib $(( (rss - before_rss) / established ))
+  fi
+}
+
+# smtp-source as the client: $1 server, $2 port.
+source_run() {
+  local server=$1 port=$2
+  local start end server0 server1
+  server0=$(server_ticks "$server")
+  start=$(date +%s.%N)
+  smtp-source -c -s "$CONNECTIONS" -l 4096 -m "$RELAY_MESSAGES" -f "$ACCOUNT" -t "user@$DOMAIN" "127.0.0.1:$port" \
+    > "$OUT/logs/r$ROUND-$server-smtp-source.out" 2>&1 || echo "    smtp-source exited $?"
+  end=$(date +%s.%N)
+  server1=$(server_ticks "$server")
+  record "$server" relay-in-source server_cpu_ms_per_msg "$(python3 -c "print(round(10 * ($server1 - $server0) / $RELAY_MESSAGES, 3))")"
+  local rate
+  rate=$(python3 -c "print(round($RELAY_MESSAGES / ($end - $start), 1))")
+  echo "    smtp-source: $RELAY_MESSAGES messages in $(python3 -c "print(round($end - $start, 2))") s, $rate msgs/s"
+  record "$server" relay-in-source msgs_per_s "$rate"
+}
+
+queue_files() { find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/deferred" "$PF/spool/maildrop" "$PF/spool/hold" -type f 2>/dev/null | wc -l; }
+
+run_hikyaku() {
+  log "round $ROUND: Hikyaku (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  hikyaku_fresh
+  local base=(--timeout 60)
+  echo "  relay-in"
+  load hikyaku relay-in --port 22525 -c "$CONNECTIONS" -k 1 -m "$RELAY_MESSAGES" --warmup 500 --to "user@$DOMAIN" "${base[@]}"
+  echo "  relay-in-source"
+  source_run hikyaku 22525
+  echo "  submission-1"
+  load hikyaku submission-1 --port 22587 --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password" \
+    -c "$CONNECTIONS" -k 1 -m "$SUBMISSION1_MESSAGES" --warmup 100 --to friend@example.net "${base[@]}"
+  echo "  submission-10"
+  load hikyaku submission-10 --port 22587 --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password" \
+    -c "$CONNECTIONS" -k 10 -m "$SUBMISSION10_MESSAGES" --warmup 200 --to friend@example.net "${base[@]}"
+  latency_half hikyaku 22525
+  echo "  end-to-end: n/a until delivery (issue 6)"
+  record hikyaku end-to-end msgs_per_s "n/a"
+  echo "  idle"
+  idle hikyaku "$IDLE_CONNECTIONS" 22465
+  hikyaku_stop
+}
+
+# p99 of the transaction at half the relay-in rate this server reached in this round.
+latency_half() {
+  local server=$1 port=$2
+  local saturated
+  saturated=$(awk -F'\t' -v r="$ROUND" -v s="$server" '$1 == r && $2 == s && $3 == "relay-in" && $4 == "msgs_per_s" { print $5 }' "$RESULTS")
+  [[ -n $saturated ]] || return 0
+  local rate messages
+  rate=$(python3 -c "print(max(1, round($saturated / 2)))")
+  messages=$(python3 -c "print(max(100, round($saturated / 2 * 10)))")
+  echo "  latency-half (paced at $rate msgs/s)"
+  load "$server" latency-half --port "$port" -c "$CONNECTIONS" -k 1 -m "$messages" --rate "$rate" --to "user@$DOMAIN" --timeout 60
+}
+
+run_postfix() {
+  log "round $ROUND: Postfix + Dovecot (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  postfix_fresh intake
+  echo "  relay-in"
+  load postfix relay-in --port 12525 -c "$CONNECTIONS" -k 1 -m "$RELAY_MESSAGES" --warmup 500 --to "user@$DOMAIN" --timeout 60
+  echo "  relay-in-source"
+  source_run postfix 12525
+  echo "  submission-1"
+  load postfix submission-1 --port 12587 --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password" \
+    -c "$CONNECTIONS" -k 1 -m "$SUBMISSION1_MESSAGES" --warmup 100 --to friend@example.net --timeout 60
+  echo "  submission-10"
+  load postfix submission-10 --port 12587 --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password" \
+    -c "$CONNECTIONS" -k 10 -m "$SUBMISSION10_MESSAGES" --warmup 200 --to friend@example.net --timeout 60
+  latency_half postfix 12525
+  echo "  idle"
+  local available_mib wanted=$POSTFIX_IDLE
+  # One smtpd process per connection: refuse to take the shared machine below 4 GiB free.
+  available_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+  if (( wanted * 3 > available_mib - 4096 )); then
+    wanted=$(( (available_mib - 4096) / 3 ))
+    echo "    only $available_mib MiB available: holding $wanted connections instead of $POSTFIX_IDLE (3 MiB per smtpd assumed)"
+  fi
+  idle postfix "$wanted" 12465
+  echo "  end-to-end (relayhost = smtp-sink on $SINK_PORT)"
+  postfix_fresh relay
+  smtp-sink -u nobody -c "127.0.0.1:$SINK_PORT" 1000 > "$OUT/logs/r$ROUND-smtp-sink.out" 2>&1 &
+  SINK_PID=$!
+  sleep 0.5
+  local start end
+  start=$(date +%s.%N)
+  load postfix end-to-end-intake --port 12525 -c "$CONNECTIONS" -k 1 -m "$E2E_MESSAGES" --to "user@sink.example" --timeout 60
+  local waited=0
+  while (( $(queue_files) > 0 )) && (( waited < 6000 )); do sleep 0.1; waited=$((waited + 1)); done
+  end=$(date +%s.%N)
+  local left rate
+  left=$(queue_files)
+  rate=$(python3 -c "print(round($E2E_MESSAGES / ($end - $start), 1))")
+  echo "    end-to-end: $E2E_MESSAGES messages accepted and delivered to smtp-sink in $(python3 -c "print(round($end - $start, 2))") s: $rate msgs/s ($left left in the queue)"
+  record postfix end-to-end msgs_per_s "$rate"
+  kill "$SINK_PID" 2>/dev/null || true
+  wait "$SINK_PID" 2>/dev/null || true
+  SINK_PID=""
+  postfix_stop
+}
+
+{
+  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
+  echo "JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1)"
+  echo "Postfix: $(postconf -c /usr/share/postfix 2>/dev/null -h mail_version || dpkg-query -W -f '${Version}' postfix)"
+  echo "Dovecot: $(dovecot --version), passwords $DOVECOT_SCHEME"
+} | tee "$OUT/machine.txt"
+
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+  if (( ROUND % 2 == 1 )); then run_hikyaku; run_postfix; else run_postfix; run_hikyaku; fi
+done
+
+if $PROFILE; then
+  # One more Hikyaku pass under Java Flight Recorder, not counted: where does the time go?
+  ROUND=profile
+  log "profiling Hikyaku with JFR (relay-in and submission-1)"
+  hikyaku_stop
+  rm -rf "$HK"
+  hikyaku_write_config "$HK" "$DOMAIN" 22525 22587 22465 "$OUT/tls/cert.pem" "$OUT/tls/key.pem"
+  hikyaku_add_account "$HK" "$ACCOUNT" "$PASSWORD"
+  export JDK_JAVA_OPTIONS="-XX:StartFlightRecording=filename=$OUT/hikyaku.jfr,settings=profile,dumponexit=true"
+  hikyaku_start "$HK"
+  unset JDK_JAVA_OPTIONS # the load tool's JVM must not record too
+  load hikyaku relay-in --port 22525 -c "$CONNECTIONS" -k 1 -m "$RELAY_MESSAGES" --warmup 500 --to "user@$DOMAIN"
+  load hikyaku submission-1 --port 22587 --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password" \
+    -c "$CONNECTIONS" -k 1 -m "$SUBMISSION1_MESSAGES" --to friend@example.net
+  hikyaku_stop
+  bash bench/jfr-top.sh "$OUT/hikyaku.jfr" | tee "$OUT/profile.txt"
+fi
+
+python3 bench/summarize.py "$RESULTS" | tee "$OUT/summary.txt"
+# Keep this run's figures beside earlier ones (bench/results is ignored by git).
+kept="$ROOT/bench/results/$(date +%Y-%m-%d-%H%M)"
+mkdir -p "$kept"
+cp "$RESULTS" "$OUT/summary.txt" "$OUT/machine.txt" "$kept/"
+[[ -f $OUT/profile.txt ]] && cp "$OUT/profile.txt" "$kept/"
+log "results: $RESULTS, summary: $OUT/summary.txt, logs: $OUT/logs, kept in $kept"

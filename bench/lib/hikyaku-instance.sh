@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# A private Hikyaku instance for benchmarks and the CI smoke run: its own config, data directory,
+# loopback ports and one account, under a directory the caller names. Sourced by bench/smoke.sh
+# and bench/compare.sh; needs JAVA_HOME (a JDK 21+) and the repository root in HIKYAKU_ROOT.
+#
+#   hikyaku_write_config DIR DOMAIN RELAY_PORT SUBMISSION_PORT SUBMISSIONS_PORT [CERT KEY]
+#   hikyaku_add_account DIR ADDRESS PASSWORD    (domain and user via the CLI)
+#   hikyaku_start DIR                           (sets HIKYAKU_PID; waits for the relay port)
+#   hikyaku_stop                                 (SIGTERM, waits; kills after 60 s)
+
+hikyaku_write_config() {
+  local dir=$1 domain=$2 relay=$3 submission=$4 submissions=$5 cert=${6:-} key=${7:-}
+  mkdir -p "$dir"
+  {
+    echo "# Written by bench/lib/hikyaku-instance.sh: loopback only, no greeting delay (the"
+    echo "# pregreet test would add 1 s to every relay session), connection limits above the"
+    echo "# 10,000 idle connections of the capacity test."
+    echo "hostname: bench.hikyaku.test"
+    echo "data-directory: $dir/data"
+    echo "hosted-domains: [$domain]"
+    echo "listeners:"
+    echo "  - {role: relay, address: 127.0.0.1, port: $relay, greeting-delay: 0s}"
+    echo "  - {role: submission, address: 127.0.0.1, port: $submission}"
+    echo "  - {role: submissions, address: 127.0.0.1, port: $submissions}"
+    if [[ -n $cert ]]; then
+      echo "tls: {certificate: $cert, private-key: $key, reload-check-interval: 0s}"
+    fi
+    echo "limits: {max-connections: 20000, max-connections-per-client: 20000}"
+  } > "$dir/hikyaku.yaml"
+}
+
+hikyaku_cli() {
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$HIKYAKU_ROOT/target/hikyaku.jar" "$@"
+}
+
+hikyaku_add_account() {
+  local dir=$1 address=$2 password=$3
+  hikyaku_cli domain add "${address#*@}" --config "$dir/hikyaku.yaml" >> "$dir/cli.log" 2>&1 \
+    || { cat "$dir/cli.log" >&2; return 1; }
+  printf '%s\n' "$password" | hikyaku_cli user add "$address" --password-stdin --config "$dir/hikyaku.yaml" \
+    >> "$dir/cli.log" 2>&1 || { cat "$dir/cli.log" >&2; return 1; }
+}
+
+# Starts the server in the background with its log in DIR/server.log. Extra JVM options (JFR) come
+# from JDK_JAVA_OPTIONS, which the java launcher reads.
+hikyaku_start() {
+  local dir=$1 port
+  port=$(sed -n 's/.*role: relay, address: 127.0.0.1, port: \([0-9]*\).*/\1/p' "$dir/hikyaku.yaml")
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$HIKYAKU_ROOT/target/hikyaku.jar" \
+    serve --config "$dir/hikyaku.yaml" > "$dir/server.log" 2>&1 &
+  HIKYAKU_PID=$!
+  local waited=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! kill -0 "$HIKYAKU_PID" 2>/dev/null; then
+      echo "hikyaku did not start; its log:" >&2
+      tail -n 40 "$dir/server.log" >&2
+      return 1
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+    if (( waited > 300 )); then
+      echo "hikyaku did not open port $port within 60 s" >&2
+      return 1
+    fi
+  done
+}
+
+hikyaku_stop() {
+  [[ -n ${HIKYAKU_PID:-} ]] || return 0
+  if kill -0 "$HIKYAKU_PID" 2>/dev/null; then
+    kill -TERM "$HIKYAKU_PID" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$HIKYAKU_PID" 2>/dev/null && (( waited < 600 )); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    kill -KILL "$HIKYAKU_PID" 2>/dev/null || true
+  fi
+  wait "$HIKYAKU_PID" 2>/dev/null || true
+  HIKYAKU_PID=""
+}
+
+# The value of a top-level numeric or string field of the JSON line in file $1 (the load tool's last
+# line): enough for the flat fields the scripts read, without jq.
+json_field() {
+  local file=$1 field=$2
+  tail -n 1 "$file" | sed -n "s/.*\"$field\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+}
