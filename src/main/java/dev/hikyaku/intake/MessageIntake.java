@@ -71,6 +71,9 @@ public final class MessageIntake {
     }
     Instant now = clock.instant();
     QueueId id = QueueId.generate(clock, random);
+    if (source instanceof MessageSource.Smtp smtp && smtp.role().requiresAuthentication()) {
+      content = SubmissionFixups.apply(content, hostname, id.toString(), now);
+    }
     byte[] received =
         switch (source) {
           case MessageSource.Smtp smtp -> ReceivedHeader.of(smtp, hostname, id.toString(), envelope, now);
