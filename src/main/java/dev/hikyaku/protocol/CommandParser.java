@@ -2,6 +2,7 @@ package dev.hikyaku.protocol;
 
 import dev.hikyaku.protocol.PathSyntax.PathException;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -127,6 +128,29 @@ public final class CommandParser {
 
   private record ParamsOrReply<T>(T value, Reply reply) {}
 
+  /** One ESMTP parameter (RFC 5321 §4.1.2: esmtp-keyword ["=" esmtp-value]); value null if none. */
+  private record Param(String keyword, String value) {}
+
+  private static final Pattern SPACES = Pattern.compile(" +");
+
+  /** Splits the parameters after a path, checking keyword syntax and refusing repeats. */
+  private static ParamsOrReply<List<Param>> parameters(String text, String usage) {
+    List<Param> params = new java.util.ArrayList<>();
+    Set<String> seen = new java.util.HashSet<>();
+    for (String token : SPACES.split(text.strip())) {
+      int eq = token.indexOf('=');
+      String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
+      if (!ESMTP_KEYWORD.matcher(keyword).matches()) {
+        return new ParamsOrReply<>(null, Replies.syntax(usage));
+      }
+      if (!seen.add(keyword)) {
+        return new ParamsOrReply<>(null, Replies.duplicateParameter(keyword));
+      }
+      params.add(new Param(keyword, eq < 0 ? null : token.substring(eq + 1)));
+    }
+    return new ParamsOrReply<>(params, null);
+  }
+
   private static ParamsOrReply<MailParams> mailParams(String text, Set<Extension> extensions) {
     OptionalLong size = OptionalLong.empty();
     Body body = Body.SEVEN_BIT;
@@ -140,17 +164,13 @@ public final class CommandParser {
     if (!text.startsWith(" ")) {
       return new ParamsOrReply<>(null, Replies.syntax("MAIL FROM:<address> [parameters]"));
     }
-    Set<String> seen = new java.util.HashSet<>();
-    for (String token : text.strip().split(" +")) {
-      int eq = token.indexOf('=');
-      String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
-      String value = eq < 0 ? null : token.substring(eq + 1);
-      if (!ESMTP_KEYWORD.matcher(keyword).matches()) {
-        return new ParamsOrReply<>(null, Replies.syntax("MAIL FROM:<address> [parameters]"));
-      }
-      if (!seen.add(keyword)) {
-        return new ParamsOrReply<>(null, Replies.duplicateParameter(keyword));
-      }
+    ParamsOrReply<List<Param>> tokens = parameters(text, "MAIL FROM:<address> [parameters]");
+    if (tokens.reply != null) {
+      return new ParamsOrReply<>(null, tokens.reply);
+    }
+    for (Param param : tokens.value) {
+      String keyword = param.keyword();
+      String value = param.value();
       switch (keyword) {
         case "SIZE" -> {
           if (!extensions.contains(Extension.SIZE)) {
@@ -256,17 +276,13 @@ public final class CommandParser {
     }
     Optional<Set<Notify>> notify = Optional.empty();
     Optional<Orcpt> orcpt = Optional.empty();
-    Set<String> seen = new java.util.HashSet<>();
-    for (String token : text.strip().split(" +")) {
-      int eq = token.indexOf('=');
-      String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
-      String value = eq < 0 ? null : token.substring(eq + 1);
-      if (!ESMTP_KEYWORD.matcher(keyword).matches()) {
-        return new ParamsOrReply<>(null, Replies.syntax("RCPT TO:<address> [parameters]"));
-      }
-      if (!seen.add(keyword)) {
-        return new ParamsOrReply<>(null, Replies.duplicateParameter(keyword));
-      }
+    ParamsOrReply<List<Param>> tokens = parameters(text, "RCPT TO:<address> [parameters]");
+    if (tokens.reply != null) {
+      return new ParamsOrReply<>(null, tokens.reply);
+    }
+    for (Param param : tokens.value) {
+      String keyword = param.keyword();
+      String value = param.value();
       switch (keyword) {
         case "NOTIFY" -> {
           if (!extensions.contains(Extension.DSN)) {
