@@ -39,7 +39,8 @@ public final class SocketTransport implements Transport {
   private InputStream in;
   private OutputStream out;
   private TlsFacts tls;
-  private byte[] channelBinding;
+  private SSLSession tlsSession;
+  private byte[] channelBinding; // exported on first use: only SCRAM-SHA-256-PLUS needs it
 
   public SocketTransport(Socket socket, TlsContexts tlsContexts) throws IOException {
     this.tcp = socket;
@@ -85,7 +86,7 @@ public final class SocketTransport implements Transport {
     in = ssl.getInputStream();
     out = new BufferedOutputStream(ssl.getOutputStream(), OUTPUT_BUFFER);
     tls = TlsFacts.of(ssl.getSession());
-    channelBinding = exportChannelBinding(ssl.getSession());
+    tlsSession = ssl.getSession();
   }
 
   private static byte[] exportChannelBinding(SSLSession session) {
@@ -114,7 +115,18 @@ public final class SocketTransport implements Transport {
   }
 
   @Override
+  public boolean hasChannelBinding() {
+    // RFC 9266 §3: tls-exporter is defined for TLS 1.3; the JDK must be able to export (25+).
+    return EXPORT_KEYING_MATERIAL != null
+        && tlsSession instanceof ExtendedSSLSession
+        && "TLSv1.3".equals(tlsSession.getProtocol());
+  }
+
+  @Override
   public Optional<byte[]> channelBinding() {
+    if (channelBinding == null && hasChannelBinding()) {
+      channelBinding = exportChannelBinding(tlsSession);
+    }
     return Optional.ofNullable(channelBinding).map(byte[]::clone);
   }
 

@@ -47,6 +47,11 @@ public interface Transport extends Closeable {
    */
   Optional<byte[]> channelBinding();
 
+  /** Whether {@link #channelBinding()} can be had, without computing it (it costs an export). */
+  default boolean hasChannelBinding() {
+    return channelBinding().isPresent();
+  }
+
   /** The negotiated TLS parameters, once a handshake completed. */
   Optional<TlsFacts> tls();
 

@@ -321,7 +321,7 @@ public final class SmtpSession {
   }
 
   private List<Mechanism> availableMechanisms() {
-    return authenticator.available(settings.authMechanisms(), facts.hasTls(), transport.channelBinding().isPresent());
+    return authenticator.available(settings.authMechanisms(), facts.hasTls(), transport.hasChannelBinding());
   }
 
   private Next mail(Command.Mail mail) throws IOException {
@@ -510,7 +510,10 @@ public final class SmtpSession {
       }
       initial = decoded;
     }
-    SaslMechanism exchange = authenticator.begin(mechanism.get(), transport.channelBinding(), facts.client.getAddress());
+    // Only SCRAM uses the binding (-PLUS to bind, plain SCRAM to detect a "y" downgrade).
+    boolean isScram = mechanism.get() == Mechanism.SCRAM_SHA_256 || mechanism.get() == Mechanism.SCRAM_SHA_256_PLUS;
+    SaslMechanism exchange =
+        authenticator.begin(mechanism.get(), isScram ? transport.channelBinding() : Optional.empty(), facts.client.getAddress());
     SaslStep step = exchange.start(initial);
     while (step instanceof SaslStep.Challenge challenge) {
       send(Replies.authChallenge(Base64.getEncoder().encodeToString(challenge.data())));
