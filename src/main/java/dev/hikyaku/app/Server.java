@@ -443,6 +443,7 @@ public final class Server implements AutoCloseable {
                 a.stuffingMinimum(),
                 a.stuffingDelay()),
             store.defences(),
+            new StoreSuspensions(store.defences(), clock),
             events,
             clock)
         .start();

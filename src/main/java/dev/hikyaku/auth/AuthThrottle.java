@@ -5,18 +5,17 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.limits.DistinctCounter;
+import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.limits.Networks;
 import dev.hikyaku.limits.SurgeDetector;
 import dev.hikyaku.limits.WindowCounter;
 import dev.hikyaku.store.Block;
-import dev.hikyaku.store.CounterSnapshot;
 import dev.hikyaku.store.Defences;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -93,7 +92,7 @@ public final class AuthThrottle implements AutoCloseable {
   private final WindowCounter authRate;
   private final DistinctCounter sourceAccounts;
   private final DistinctCounter networkAccounts;
-  private final Map<String, WindowCounter> counters;
+  private final KeptCounters kept;
   private final SurgeDetector stuffing;
   private final Cache<String, Boolean> knownSources =
       Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(Duration.ofMinutes(10)).build();
@@ -102,7 +101,10 @@ public final class AuthThrottle implements AutoCloseable {
   private volatile boolean isSurge;
   private Thread keeper;
 
-  public AuthThrottle(Settings settings, Defences defences, Events events, Clock clock) {
+  /**
+   * @param vault where the failure counters are kept across restarts (the store, wired by the app)
+   */
+  public AuthThrottle(Settings settings, Defences defences, KeptCounters.Vault vault, Events events, Clock clock) {
     this.settings = settings;
     this.defences = defences;
     this.events = events;
@@ -113,28 +115,22 @@ public final class AuthThrottle implements AutoCloseable {
     this.authRate = new WindowCounter(Duration.ofMinutes(1), MAX_KEYS, clock);
     this.sourceAccounts = new DistinctCounter(HOUR, MAX_KEYS, settings.sourceAccounts() + 1, clock);
     this.networkAccounts = new DistinctCounter(HOUR, MAX_KEYS, NETWORK_FACTOR * settings.sourceAccounts() + 1, clock);
-    this.counters =
-        Map.of(
-            "account-source-failures", accountSourceFailures,
-            "account-failures", accountFailures,
-            "source-failures", sourceFailures);
+    this.kept =
+        new KeptCounters(
+            COUNTER_GROUP,
+            Map.of(
+                "account-source-failures", accountSourceFailures,
+                "account-failures", accountFailures,
+                "source-failures", sourceFailures),
+            vault,
+            Duration.ofSeconds(5));
     this.stuffing = new SurgeDetector(settings.stuffingFactor(), settings.stuffingMinimum(), 0.2, clock);
   }
 
   /** Loads blocks and saved counters, then keeps them in step with the store every few seconds. */
   public AuthThrottle start() {
     refreshBlocks();
-    try {
-      for (CounterSnapshot saved : defences.savedCounters(COUNTER_GROUP)) {
-        int bar = saved.name().indexOf('|');
-        WindowCounter counter = bar < 0 ? null : counters.get(saved.name().substring(0, bar));
-        if (counter != null) {
-          counter.restore(List.of(new WindowCounter.Entry(saved.name().substring(bar + 1), saved.windowStart(), saved.count())));
-        }
-      }
-    } catch (StoreException e) {
-      log.warn("could not load saved failure counters: {}", e.getMessage());
-    }
+    kept.start();
     keeper = Thread.ofVirtual().name("auth-throttle").start(this::keep);
     return this;
   }
@@ -143,7 +139,6 @@ public final class AuthThrottle implements AutoCloseable {
     try {
       while (!stopped.await(5, TimeUnit.SECONDS)) {
         refreshBlocks(); // picks up blocks removed by the CLI or added by another node
-        saveCounters();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -332,20 +327,6 @@ public final class AuthThrottle implements AutoCloseable {
     }
   }
 
-  private void saveCounters() {
-    List<CounterSnapshot> all = new ArrayList<>();
-    counters.forEach((name, counter) -> {
-      for (WindowCounter.Entry e : counter.snapshot()) {
-        all.add(new CounterSnapshot(name + "|" + e.key(), e.windowStart(), e.count()));
-      }
-    });
-    try {
-      defences.saveCounters(COUNTER_GROUP, all);
-    } catch (StoreException e) {
-      log.warn("could not save failure counters: {}", e.getMessage());
-    }
-  }
-
   /** Saves the counters one last time; call before the store closes. */
   @Override
   public void close() {
@@ -357,6 +338,6 @@ public final class AuthThrottle implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    saveCounters();
+    kept.close();
   }
 }
