@@ -28,8 +28,12 @@ import dev.hikyaku.net.SocketTransport;
 import dev.hikyaku.net.TlsContexts;
 import dev.hikyaku.net.TlsSetupException;
 import dev.hikyaku.policy.PolicyChain;
+import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.delivery.DeliveryWorker;
+import dev.hikyaku.delivery.MaildirDelivery;
+import dev.hikyaku.delivery.Route;
+import dev.hikyaku.delivery.Routes;
 import dev.hikyaku.delivery.MxResolver;
 import dev.hikyaku.delivery.OutboundSession;
 import dev.hikyaku.delivery.SmtpCredentials;
@@ -365,7 +369,10 @@ public final class Server implements AutoCloseable {
         .toList();
   }
 
-  /** The way out: MX routing or a smarthost, SMTP to the next hop, retries and bounces; started. */
+  /**
+   * The way out: per-domain routes (hosted domains default to a Maildir under the data directory),
+   * then a smarthost, then MX; retries and bounces; started.
+   */
   static Scheduler delivery(
       HikyakuConfig config, Store store, MessageIntake intake, Clock clock, SecureRandom random,
       Optional<javax.net.ssl.SSLContext> outboundTls)
@@ -388,30 +395,22 @@ public final class Server implements AutoCloseable {
       TlsPolicy policy = sh.tls().equals("implicit") ? TlsPolicy.IMPLICIT : TlsPolicy.VERIFY;
       smarthost = Optional.of(new DeliveryWorker.Smarthost(sh.host(), sh.port(), policy, credentials));
     }
-    TlsPolicy tls =
-        switch (d.tls()) {
-          case "require" -> TlsPolicy.REQUIRE;
-          case "verify" -> TlsPolicy.VERIFY;
-          default -> TlsPolicy.OPPORTUNISTIC;
-        };
-    DeliveryWorker worker =
+    TlsPolicy tls = tlsPolicy(d.tls());
+    // Hosted domains always have a route (a Maildir by default): out by MX they would come straight
+    // back here, a loop.
+    java.util.Map<String, Route> routes = new java.util.LinkedHashMap<>();
+    config.deliveryRoutes().forEach((domain, route) -> routes.put(domain, switch (route) {
+      case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), tlsPolicy(smtp.tls()));
+      case DeliveryConfig.Route.Lmtp lmtp -> new Route.Lmtp(lmtp.host(), lmtp.port());
+      case DeliveryConfig.Route.Maildir maildir -> new Route.Maildir(maildir.directory());
+    }));
+    dev.hikyaku.schedule.DeliveryAgent agent =
         new DeliveryWorker(
             mx,
-            new DeliveryWorker.Settings(config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost),
-            outboundTls);
-    // Hosted domains have no mailbox route yet: out by MX they would come straight back here (a loop).
-    java.util.Set<String> hosted = new HashSet<>(config.hostedDomains());
-    dev.hikyaku.schedule.DeliveryAgent agent =
-        due -> {
-          String domain = due.recipients().getFirst().domain();
-          if (hosted.contains(domain)) {
-            return due.recipients().stream()
-                .<dev.hikyaku.schedule.RecipientResult>map(r -> new dev.hikyaku.schedule.RecipientResult.Transient(
-                    r.forwardPath(), "451 4.3.5 No mailbox route for hosted domain " + domain + " yet; kept in the queue"))
-                .toList();
-          }
-          return worker.deliver(due);
-        };
+            new DeliveryWorker.Settings(
+                config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost, new Routes(routes)),
+            outboundTls,
+            new MaildirDelivery(clock, random, config.hostname()));
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
@@ -424,6 +423,15 @@ public final class Server implements AutoCloseable {
             Scheduler.DEFAULT_BATCH_SIZE);
     scheduler.start();
     return scheduler;
+  }
+
+  /** {@code delivery.tls} and a route's {@code tls}: opportunistic, require or verify. */
+  private static TlsPolicy tlsPolicy(String name) {
+    return switch (name) {
+      case "require" -> TlsPolicy.REQUIRE;
+      case "verify" -> TlsPolicy.VERIFY;
+      default -> TlsPolicy.OPPORTUNISTIC;
+    };
   }
 
   /** The AUTH throttle over the store's defence tables, with the config's thresholds; started. */

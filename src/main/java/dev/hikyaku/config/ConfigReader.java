@@ -190,7 +190,99 @@ final class ConfigReader {
         retryFirst,
         retryCap,
         maxLifetime,
-        smarthost);
+        smarthost,
+        routes(delivery));
+  }
+
+  /** {@code delivery.routes}: domain → one of {smtp, tls}, {lmtp} or {maildir}. */
+  private Map<String, DeliveryConfig.Route> routes(Section delivery) throws ConfigException {
+    if (delivery.get(Keys.ROUTES).isEmpty()) {
+      return Map.of();
+    }
+    YamlNode node = delivery.get(Keys.ROUTES).get();
+    String path = delivery.path(Keys.ROUTES);
+    if (!(node instanceof YamlNode.Mapping mapping)) {
+      throw error(path, node, "expected a mapping of domain names to routes, was " + node.describe());
+    }
+    Map<String, DeliveryConfig.Route> routes = new java.util.LinkedHashMap<>();
+    for (var entry : mapping.entries().entrySet()) {
+      String domainPath = path + "." + entry.getKey();
+      YamlNode where = entry.getValue();
+      Optional<String> problem = HostSyntax.domainProblem(entry.getKey());
+      if (problem.isPresent()) {
+        throw error(domainPath, where, problem.get());
+      }
+      // RFC 1035 §2.3.3: domain names compare case-insensitively.
+      String domain = entry.getKey().toLowerCase(Locale.ROOT);
+      if (routes.containsKey(domain)) {
+        throw error(domainPath, where, "a route for " + domain + " is already given (domains ignore case)");
+      }
+      routes.put(domain, route(Section.open(where, domainPath, Keys.ROUTE_SECTION, sourceName), where));
+    }
+    return routes;
+  }
+
+  private DeliveryConfig.Route route(Section route, YamlNode where) throws ConfigException {
+    List<String> types = Keys.ROUTE_SECTION.stream().filter(k -> !k.equals("tls") && route.get(k).isPresent()).toList();
+    if (types.isEmpty()) {
+      throw error(route.path(), where, "expected one of smtp: \"host:port\", lmtp: \"host:port\" or maildir: /path");
+    }
+    if (types.size() > 1) {
+      throw error(route.path(types.get(1)), route.get(types.get(1)).get(),
+          "a route has one type, and " + types.getFirst() + " is already given");
+    }
+    String type = types.getFirst();
+    if (!type.equals(Keys.SMTP) && route.get("tls").isPresent()) {
+      throw error(route.path("tls"), route.get("tls").get(), "applies to smtp routes only (lmtp is plaintext on a trusted network)");
+    }
+    YamlNode value = route.get(type).get();
+    return switch (type) {
+      case Keys.SMTP -> {
+        var hostPort = hostPort(value, route.path(Keys.SMTP), 25); // RFC 5321 §4.5.4.2
+        yield new DeliveryConfig.Route.Smtp(hostPort.getKey(), hostPort.getValue(), choice(route, "tls", DELIVERY_TLS, "opportunistic"));
+      }
+      case Keys.LMTP -> {
+        // RFC 2033 §5: LMTP must not use port 25; there is no standard port, so it must be given.
+        var hostPort = hostPort(value, route.path(Keys.LMTP), 0);
+        yield new DeliveryConfig.Route.Lmtp(hostPort.getKey(), hostPort.getValue());
+      }
+      default -> {
+        Path directory = path(value, route.path(Keys.MAILDIR));
+        if (!directory.isAbsolute()) {
+          throw error(route.path(Keys.MAILDIR), value, "'" + directory + "' must be an absolute path");
+        }
+        yield new DeliveryConfig.Route.Maildir(directory);
+      }
+    };
+  }
+
+  private static final Pattern HOST_PORT = Pattern.compile("^(\\[[^\\]]+\\]|[^:\\[\\]]+)(?::(\\d{1,5}))?$");
+
+  /** "host", "host:port" or "[v6]:port"; {@code defaultPort} 0 means the port is required. */
+  private Map.Entry<String, Integer> hostPort(YamlNode node, String path, int defaultPort) throws ConfigException {
+    String text = text(node, path).strip();
+    java.util.regex.Matcher m = HOST_PORT.matcher(text);
+    String forms = defaultPort == 0 ? "host:port" : "host or host:port";
+    if (!m.matches()) {
+      throw error(path, node, "expected " + forms + " ([v6]:port for an IPv6 address), was '" + text + "'");
+    }
+    String host = m.group(1);
+    String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (host.startsWith("[") ? HostSyntax.ipLiteral(bare).isEmpty()
+        : HostSyntax.ipLiteral(bare).isEmpty() && HostSyntax.domainProblem(bare).isPresent()) {
+      throw error(path, node, "'" + bare + "' is neither a host name nor an IP address");
+    }
+    if (m.group(2) == null) {
+      if (defaultPort == 0) {
+        throw error(path, node, "expected " + forms + ", the port is missing in '" + text + "'");
+      }
+      return Map.entry(bare, defaultPort);
+    }
+    int port = Integer.parseInt(m.group(2));
+    if (port < MIN_PORT || port > MAX_PORT) {
+      throw error(path, node, "port must be 1..65535, was " + port);
+    }
+    return Map.entry(bare, port);
   }
 
   /** "192.0.2.53", "192.0.2.53:5353", "::1" or "[::1]:5353" (port 53 when none is given). */

@@ -103,6 +103,18 @@ final class ConfigWriter {
       sh.user().ifPresent(u -> relay.put(Keys.USER, u));
       sh.passwordFile().ifPresent(f -> relay.put(Keys.PASSWORD_FILE, f.toString()));
     });
+    ObjectNode routes = delivery.putObject(Keys.ROUTES);
+    dl.routes().forEach((domain, route) -> {
+      ObjectNode entry = routes.putObject(domain);
+      switch (route) {
+        case DeliveryConfig.Route.Smtp smtp -> {
+          entry.put(Keys.SMTP, hostPort(smtp.host(), smtp.port()));
+          entry.put("tls", smtp.tls());
+        }
+        case DeliveryConfig.Route.Lmtp lmtp -> entry.put(Keys.LMTP, hostPort(lmtp.host(), lmtp.port()));
+        case DeliveryConfig.Route.Maildir maildir -> entry.put(Keys.MAILDIR, maildir.directory().toString());
+      }
+    });
 
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
@@ -139,5 +151,9 @@ final class ConfigWriter {
     http.put(Keys.ADDRESS, HostSyntax.text(h.address()));
     http.put(Keys.PORT, h.port());
     return MAPPER.writeValueAsString(root);
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 }

@@ -98,12 +98,13 @@ final class Defaults {
   /**
    * Delivery defaults follow Postfix: first retry after 5 minutes, doubling up to 4000 s, bounce
    * after 5 days (RFC 5321 §4.5.4.1 suggests 4-5 days); opportunistic TLS towards MX hosts (RFC 3207
-   * §4: a server may not insist without a policy); 5 connections per destination domain. Off by
-   * default until hosted domains have mailbox routes: mail for them must not go out by MX.
+   * §4: a server may not insist without a policy); 5 connections per destination domain. On by
+   * default: hosted domains without a route get a Maildir under the data directory ({@link
+   * #MAIL_SUBDIRECTORY}), so their mail never goes out by MX and comes back (a loop).
    */
   static final DeliveryConfig DELIVERY =
       new DeliveryConfig(
-          false,
+          true,
           List.of(),
           Duration.ofSeconds(5),
           25, // RFC 5321 §4.5.4.2
@@ -112,7 +113,11 @@ final class Defaults {
           Duration.ofMinutes(5),
           Duration.ofSeconds(4000),
           Duration.ofDays(5),
-          Optional.empty());
+          Optional.empty(),
+          java.util.Map.of());
+
+  /** Hosted domain {@code d} without a route is delivered to {@code <data-directory>/mail/d}. */
+  static final String MAIL_SUBDIRECTORY = "mail";
 
   static final Duration TLS_RELOAD_CHECK_INTERVAL = Duration.ofSeconds(30);
 

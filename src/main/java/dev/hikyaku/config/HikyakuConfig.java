@@ -112,6 +112,20 @@ public record HikyakuConfig(
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery);
   }
 
+  /**
+   * The per-domain delivery routes in force: {@code delivery.routes} as written, plus a Maildir at
+   * {@code <data-directory>/mail/<domain>} for each hosted domain without one (its MX is this
+   * server, so MX routing would loop).
+   */
+  public Map<String, DeliveryConfig.Route> deliveryRoutes() {
+    Map<String, DeliveryConfig.Route> routes = new java.util.LinkedHashMap<>(delivery.routes());
+    for (String domain : hostedDomains) {
+      routes.putIfAbsent(
+          domain, new DeliveryConfig.Route.Maildir(dataDirectory.resolve(Defaults.MAIL_SUBDIRECTORY).resolve(domain)));
+    }
+    return java.util.Collections.unmodifiableMap(routes);
+  }
+
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */
   public Path selfSignedTlsDirectory() {
     return dataDirectory.resolve(Defaults.SELF_SIGNED_TLS_SUBDIRECTORY);

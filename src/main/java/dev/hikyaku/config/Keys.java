@@ -34,8 +34,14 @@ final class Keys {
   static final String HOST = "host";
   static final String USER = "user";
   static final String PASSWORD_FILE = "password-file";
+  static final String ROUTES = "routes";
+  static final String SMTP = "smtp";
+  static final String LMTP = "lmtp";
+  static final String MAILDIR = "maildir";
   static final List<String> DELIVERY_SECTION =
-      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, MX_PORT, "tls", MAX_PER_DOMAIN, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, SMARTHOST);
+      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, MX_PORT, "tls", MAX_PER_DOMAIN, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, SMARTHOST, ROUTES);
+  /** One {@code delivery.routes.<domain>} entry: exactly one of smtp, lmtp, maildir; tls only with smtp. */
+  static final List<String> ROUTE_SECTION = List.of(SMTP, "tls", LMTP, MAILDIR);
   static final List<String> SMARTHOST_SECTION = List.of(HOST, "port", "tls", USER, PASSWORD_FILE);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY);
@@ -176,6 +182,7 @@ final class Keys {
     RATES_SECTION.forEach(k -> paths.add(RATES + "." + k));
     DELIVERY_SECTION.forEach(k -> paths.add(DELIVERY + "." + k));
     SMARTHOST_SECTION.forEach(k -> paths.add(DELIVERY + "." + SMARTHOST + "." + k));
+    ROUTE_SECTION.forEach(k -> paths.add(DELIVERY + "." + ROUTES + ".<domain>." + k));
     HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
     return List.copyOf(paths);
   }

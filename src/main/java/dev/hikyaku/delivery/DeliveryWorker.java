@@ -16,7 +16,10 @@ import java.util.Optional;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
-/** Delivers one message to the recipients of one domain: routes it and speaks SMTP to the next hop. */
+/**
+ * Delivers one message to the recipients of one domain. Routing, in order: the domain's own {@link
+ * Route} (SMTP, LMTP or a Maildir), then the smarthost, then the domain's MX hosts.
+ */
 public final class DeliveryWorker implements DeliveryAgent {
 
   /** An upstream server that takes all outbound mail (the OP25B case: port 25 blocked outbound). */
@@ -26,18 +29,35 @@ public final class DeliveryWorker implements DeliveryAgent {
    * @param ehloName the name this server gives in EHLO (its hostname)
    * @param mxPort the port MX hosts are reached on: 25 (RFC 5321 §4.5.4.2); tests use others
    * @param tls the TLS policy towards MX hosts; opportunistic by default
+   * @param routes per-domain routes, consulted before the smarthost and MX
    */
   public record Settings(
-      String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost) {}
+      String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost, Routes routes) {
+
+    public Settings {
+      java.util.Objects.requireNonNull(routes, "routes");
+    }
+
+    /** Without per-domain routes. */
+    public Settings(String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost) {
+      this(ehloName, mxPort, tls, timeouts, smarthost, Routes.NONE);
+    }
+  }
 
   private final MxResolver mx;
   private final Settings settings;
   private final Optional<SSLContext> tlsContext;
+  private final MaildirDelivery maildir;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
+    this(mx, settings, tlsContext, new MaildirDelivery(java.time.Clock.systemUTC(), new java.security.SecureRandom(), settings.ehloName()));
+  }
+
+  public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir) {
     this.mx = mx;
     this.settings = settings;
     this.tlsContext = tlsContext;
+    this.maildir = java.util.Objects.requireNonNull(maildir, "maildir");
   }
 
   // RFC 5321 §6.3: a message that has passed this many hops is looping.
@@ -71,12 +91,21 @@ public final class DeliveryWorker implements DeliveryAgent {
             parameters.envId(),
             parameters.ret(),
             recipientParameters);
+    String domain = domainOf(recipients.getFirst());
+    Optional<Route> route = settings.routes().forDomain(domain);
+    if (route.isPresent()) {
+      return switch (route.get()) {
+        case Route.Smtp smtp ->
+            attempt(List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())), message, smtp.tls(), Optional.empty());
+        case Route.Lmtp lmtp -> lmtp(lmtp, message);
+        case Route.Maildir box -> maildir.deliver(box.directory(), message).stream().map(DeliveryWorker::result).toList();
+      };
+    }
     if (settings.smarthost().isPresent()) {
       Smarthost relay = settings.smarthost().get();
       List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));
       return attempt(targets, message, relay.tls(), relay.credentials());
     }
-    String domain = domainOf(recipients.getFirst());
     return switch (mx.resolve(domain)) {
       case MxResolver.Route.Hosts hosts -> {
         List<Target> targets = new ArrayList<>();
@@ -100,6 +129,21 @@ public final class DeliveryWorker implements DeliveryAgent {
   /** One address to connect to, and the name to check its certificate against. */
   private record Target(InetSocketAddress address, String serverName) {}
 
+  /** RFC 2033: one LMTP connection to the mailbox server; an outcome per recipient. */
+  private List<RecipientResult> lmtp(Route.Lmtp lmtp, Outbound message) {
+    InetSocketAddress address = new InetSocketAddress(lmtp.host(), lmtp.port());
+    try (OutboundSession session = OutboundSession.openLmtp(address, lmtp.host(), settings.ehloName(), settings.timeouts())) {
+      return session.send(message).stream().map(DeliveryWorker::result).toList();
+    } catch (OutboundException e) {
+      String problem = "LMTP " + lmtp.host() + ":" + lmtp.port() + ": " + e.getMessage();
+      if (!e.isTransient()) {
+        String reply = e.reply().map(SmtpReply::toString).orElse("550 5.0.0 " + problem);
+        return all(message.recipients(), r -> new RecipientResult.Permanent(r, reply));
+      }
+      return all(message.recipients(), r -> new RecipientResult.Transient(r, "451 4.4.1 " + problem));
+    }
+  }
+
   /** RFC 5321 §5.1: try the hosts in order until one takes the message; unreachable ones are skipped. */
   private List<RecipientResult> attempt(
       List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
@@ -109,7 +153,10 @@ public final class DeliveryWorker implements DeliveryAgent {
           OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), policy, credentials, settings.timeouts(), tlsContext)) {
         return session.send(message).stream().map(DeliveryWorker::result).toList();
       } catch (OutboundException e) {
-        lastProblem = target.serverName() + " [" + target.address().getAddress().getHostAddress() + "]: " + e.getMessage();
+        // An unresolved name (a route or smarthost host that DNS does not know) has no address.
+        String where = target.address().getAddress() != null
+            ? target.address().getAddress().getHostAddress() : target.address().getHostString();
+        lastProblem = target.serverName() + " [" + where + "]: " + e.getMessage();
         if (!e.isTransient()) {
           String reply = e.reply().map(SmtpReply::toString).orElse("550 5.0.0 " + lastProblem);
           return all(message.recipients(), r -> new RecipientResult.Permanent(r, reply));

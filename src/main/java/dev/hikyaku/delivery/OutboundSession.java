@@ -112,9 +112,12 @@ public final class OutboundSession implements AutoCloseable {
   /** The connection failed or the server closed it (421): nothing more may be sent. */
   private boolean isBroken;
   private boolean isClosed;
+  /** RFC 2033: LHLO instead of EHLO, and one reply per accepted recipient after the final dot. */
+  private final boolean isLmtp;
 
-  private OutboundSession(Socket socket, String serverName, InetSocketAddress address, Timeouts timeouts)
+  private OutboundSession(Socket socket, String serverName, InetSocketAddress address, Timeouts timeouts, boolean isLmtp)
       throws IOException {
+    this.isLmtp = isLmtp;
     this.serverName = serverName;
     this.port = address.getPort();
     this.server = serverName + "[" + (address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString())
@@ -146,6 +149,30 @@ public final class OutboundSession implements AutoCloseable {
       Timeouts timeouts,
       Optional<SSLContext> tlsContext)
       throws OutboundException {
+    return open(address, serverName, ehloName, policy, credentials, timeouts, tlsContext, false);
+  }
+
+  /**
+   * Connects to an LMTP server (RFC 2033), reads the greeting and sends LHLO. Plaintext and without
+   * AUTH: LMTP is for a mailbox server on a trusted network or loopback (RFC 2033 §1 and §5).
+   *
+   * @throws OutboundException as {@link #open}; permanent only for a 5yz greeting or LHLO reply
+   */
+  public static OutboundSession openLmtp(InetSocketAddress address, String serverName, String lhloName, Timeouts timeouts)
+      throws OutboundException {
+    return open(address, serverName, lhloName, TlsPolicy.OPPORTUNISTIC, Optional.empty(), timeouts, Optional.empty(), true);
+  }
+
+  private static OutboundSession open(
+      InetSocketAddress address,
+      String serverName,
+      String ehloName,
+      TlsPolicy policy,
+      Optional<SmtpCredentials> credentials,
+      Timeouts timeouts,
+      Optional<SSLContext> tlsContext,
+      boolean isLmtp)
+      throws OutboundException {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(serverName, "serverName");
     Objects.requireNonNull(policy, "policy");
@@ -168,7 +195,7 @@ public final class OutboundSession implements AutoCloseable {
     }
     OutboundSession session;
     try {
-      session = new OutboundSession(raw, serverName, address, timeouts);
+      session = new OutboundSession(raw, serverName, address, timeouts, isLmtp);
     } catch (IOException e) {
       closeQuietly(raw);
       throw OutboundException.transientFailure("setting up the connection to " + label + " failed: " + e.getMessage(), e);
@@ -195,6 +222,15 @@ public final class OutboundSession implements AutoCloseable {
     if (greeting.code() != 220) {
       // RFC 5321 §3.1: 554 (or 421) instead of 220 means no service here.
       throw OutboundException.refused(server, "the connection", greeting);
+    }
+    if (isLmtp) {
+      // RFC 2033 §4.1: LHLO, answered as EHLO; there is no HELO fallback, STARTTLS or AUTH here.
+      SmtpReply lhlo = command("LHLO " + ehloName, "LHLO");
+      if (!lhlo.isPositive()) {
+        throw OutboundException.refused(server, "LHLO", lhlo);
+      }
+      extensions = extensionsOf(lhlo);
+      return;
     }
     ehlo(ehloName);
     if (policy != TlsPolicy.IMPLICIT) {
@@ -487,7 +523,12 @@ public final class OutboundSession implements AutoCloseable {
     }
 
     if (dataReply != null && dataReply.code() == 354) {
-      if (accepted.isEmpty()) {
+      if (accepted.isEmpty() && isLmtp) {
+        // RFC 2033 §4.2: DATA must fail when no RCPT succeeded, and after the dot there would be no
+        // reply to read (one per accepted recipient: none). End the data and give up the connection.
+        write(new byte[] {'.', '\r', '\n'}, timeouts.command());
+        isBroken = true;
+      } else if (accepted.isEmpty()) {
         // RFC 2920 §3.1: DATA was accepted though no recipient was; the server must not be left
         // waiting for content, and must not get the message either: send an empty data part.
         write(new byte[] {'.', '\r', '\n'}, timeouts.command());
@@ -498,11 +539,21 @@ public final class OutboundSession implements AutoCloseable {
         DotStuffing.write(message.content(), out);
         out.flush();
         deadline.limit(timeouts.command());
-        SmtpReply end = read("end of data", timeouts.dataEnd());
-        for (int i : accepted) {
-          attempts[i] = end.isPositive()
-              ? new Attempt.Delivered(recipients.get(i), end)
-              : outcome(recipients.get(i), "end of data", end);
+        if (isLmtp) {
+          // RFC 2033 §4.2: one reply per accepted recipient, in the order of the RCPT commands.
+          for (int i : accepted) {
+            SmtpReply end = read("end of data for " + recipients.get(i), timeouts.dataEnd());
+            attempts[i] = end.isPositive()
+                ? new Attempt.Delivered(recipients.get(i), end)
+                : outcome(recipients.get(i), "end of data", end);
+          }
+        } else {
+          SmtpReply end = read("end of data", timeouts.dataEnd());
+          for (int i : accepted) {
+            attempts[i] = end.isPositive()
+                ? new Attempt.Delivered(recipients.get(i), end)
+                : outcome(recipients.get(i), "end of data", end);
+          }
         }
       }
     } else {

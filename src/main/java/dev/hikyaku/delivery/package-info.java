@@ -1,7 +1,9 @@
 /**
  * The way out: {@link dev.hikyaku.delivery.DeliveryWorker} takes a due message from the scheduler,
- * finds where its recipients' domain receives mail ({@link dev.hikyaku.delivery.MxResolver}: RFC
- * 5321 §5.1 MX order, implicit MX, RFC 7505 null MX; or a configured smarthost), and hands it over
+ * finds where its recipients' domain receives mail (in order: the domain's {@link
+ * dev.hikyaku.delivery.Route} — SMTP, LMTP (RFC 2033) or a Maildir ({@link
+ * dev.hikyaku.delivery.MaildirDelivery}); a configured smarthost; {@link
+ * dev.hikyaku.delivery.MxResolver}: RFC 5321 §5.1 MX order, implicit MX, RFC 7505 null MX), and hands it over
  * with {@link dev.hikyaku.delivery.OutboundSession} (EHLO, STARTTLS per {@link
  * dev.hikyaku.delivery.TlsPolicy}, PIPELINING, per-recipient replies as {@link
  * dev.hikyaku.delivery.Attempt}s). {@link dev.hikyaku.delivery.Bouncer} writes RFC 3464 reports.
@@ -11,6 +13,8 @@
  * MX, no such domain) fails a recipient.
  *
  * <p>Must never: import {@code session}; write the store itself (the scheduler records outcomes);
- * send credentials over an unencrypted connection.
+ * send credentials over an unencrypted connection; write a Maildir file outside its root (local
+ * parts with "/", ".." or control characters fail with 5.1.3); report a Maildir delivery before
+ * the file and the new/ directory are synced.
  */
 package dev.hikyaku.delivery;

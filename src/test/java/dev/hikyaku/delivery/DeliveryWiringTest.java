@@ -36,13 +36,12 @@ class DeliveryWiringTest {
   }
 
   @Test
-  void acceptedMailIsAttemptedAtOnceAndHostedDomainsAreHeldBack() throws Exception {
+  void acceptedMailForAHostedDomainLandsInItsDefaultMaildir() throws Exception {
     try (TestDnsServer dns = TestDnsServer.start()) {
       dns.silent("hikyaku.test"); // would loop back here; must never even be looked up
       HikyakuConfig base = TestServers.config(data);
-      // A resolver that never answers: 127.0.0.1 port 53 has nobody listening.
       DeliveryConfig delivery =
-          new DeliveryConfig(true, List.of(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 53)), Duration.ofMillis(200), 25, "opportunistic", 5,
+          new DeliveryConfig(true, List.of(dns.address()), Duration.ofMillis(200), 25, "opportunistic", 5,
               Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
       try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of())) {
         SMTPClient client = new SMTPClient();
@@ -50,16 +49,23 @@ class DeliveryWiringTest {
         client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
         try {
           client.login("client.example");
-          assertThat(client.sendSimpleMessage("someone@client.example", "user@hikyaku.test", "Subject: held\r\n\r\nbody\r\n")).isTrue();
+          assertThat(client.sendSimpleMessage("someone@client.example", "User@hikyaku.test", "Subject: local\r\n\r\nbody\r\n")).isTrue();
         } finally {
           client.disconnect();
         }
+        Path fresh = data.resolve("mail").resolve("hikyaku.test").resolve("user").resolve("new");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-          QueuedRecipient held = onlyRecipient(server);
-          assertThat(held.attempts()).isEqualTo(1);
-          assertThat(held.state()).isEqualTo("deferred");
-          assertThat(held.lastReply()).startsWith("451 4.3.5 No mailbox route for hosted domain hikyaku.test");
+          assertThat(fresh).isDirectory();
+          try (var files = java.nio.file.Files.list(fresh)) {
+            assertThat(files.toList()).singleElement().satisfies(f -> assertThat(java.nio.file.Files.readString(f))
+                .startsWith("Return-Path: <someone@client.example>\r\nReceived: ")
+                .endsWith("Subject: local\r\n\r\nbody\r\n"));
+          }
         });
+        // Delivered recipients leave the queue; nothing went out by MX.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+        assertThat(data.resolve("mail").resolve("hikyaku.test").resolve("user").resolve("tmp")).isEmptyDirectory();
         assertThat(dns.queries()).isZero();
       }
     }

@@ -1,0 +1,181 @@
+package dev.hikyaku.delivery;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Final delivery into Maildirs (https://cr.yp.to/proto/maildir.html): each recipient's copy goes to
+ * {@code <root>/<local-part>/tmp/}, is synced, then renamed into {@code new/}, whose directory entry
+ * is synced too before the recipient counts as delivered. A crash leaves at most a file in {@code
+ * tmp/}, never a half-written message in {@code new/}.
+ *
+ * <p>The local part becomes a directory name, so one that could leave {@code root} ({@code /},
+ * {@code ..}, control characters) fails permanently with 5.1.3. Local parts are folded to lower
+ * case: RFC 5321 §2.4 lets a server treat them case-insensitively, and mailboxes that differ only in
+ * case are a trap.
+ */
+public final class MaildirDelivery {
+
+  private static final Logger log = LoggerFactory.getLogger(MaildirDelivery.class);
+
+  private static final boolean IS_POSIX =
+      java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final String host;
+  private final AtomicLong deliveries = new AtomicLong();
+
+  /**
+   * @param hostname this server's name, the last part of every file name (Maildir spec: "/" and ":"
+   *     in it are written as \057 and \072)
+   */
+  public MaildirDelivery(Clock clock, RandomGenerator random, String hostname) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+    this.host = hostname.replace("/", "\\057").replace(":", "\\072");
+  }
+
+  /**
+   * One copy of {@code message} for each recipient, under {@code root}. A Maildir that does not
+   * exist yet is created. Outcomes in recipient order: delivered, transient (a file system failure:
+   * full disk, permissions) or permanent (a local part that is not a safe directory name).
+   */
+  public List<Attempt> deliver(Path root, Outbound message) {
+    List<Attempt> attempts = new ArrayList<>(message.recipients().size());
+    // RFC 5321 §4.4: the final delivery inserts the reverse-path as Return-Path at the top.
+    byte[] returnPath = ("Return-Path: <" + message.reversePath() + ">\r\n").getBytes(StandardCharsets.UTF_8);
+    for (String recipient : message.recipients()) {
+      Optional<String> problem = localPartProblem(localPart(recipient));
+      if (problem.isPresent()) {
+        String reason = "local part of " + recipient + " " + problem.get();
+        attempts.add(new Attempt.Failed(recipient, reason, Optional.of(SmtpReply.of(550, List.of("5.1.3 " + reason)))));
+        continue;
+      }
+      Path maildir = root.resolve(localPart(recipient).toLowerCase(Locale.ROOT));
+      try {
+        String name = deliverOne(maildir, returnPath, message.content());
+        attempts.add(new Attempt.Delivered(recipient, SmtpReply.of(250, List.of("2.0.0 delivered to Maildir as " + name))));
+      } catch (IOException e) {
+        log.warn("Maildir delivery to {} failed: {}", maildir, e.toString());
+        String reason = "Maildir delivery to " + maildir + " failed: " + e;
+        attempts.add(new Attempt.Deferred(recipient, reason, Optional.of(SmtpReply.of(451, List.of("4.3.0 " + reason)))));
+      }
+    }
+    return List.copyOf(attempts);
+  }
+
+  private String deliverOne(Path maildir, byte[] returnPath, byte[] content) throws IOException {
+    Path tmp = maildir.resolve("tmp");
+    Path fresh = maildir.resolve("new");
+    createDirectories(tmp);
+    createDirectories(fresh);
+    createDirectories(maildir.resolve("cur"));
+    String name = uniqueName();
+    Path temporary = tmp.resolve(name);
+    try {
+      try (FileChannel file = FileChannel.open(temporary, fileOptions(), fileAttributes())) {
+        writeFully(file, ByteBuffer.wrap(returnPath));
+        writeFully(file, ByteBuffer.wrap(content));
+        file.force(true);
+      }
+      // Maildir: a file appears in new/ only when complete; rename is atomic within one file system.
+      Files.move(temporary, fresh.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException e) {
+      throw new IOException("Maildir file name " + name + " is already taken; not overwriting it", e);
+    } catch (IOException e) {
+      Files.deleteIfExists(temporary);
+      throw e;
+    }
+    // The rename is durable only once the directory entry is on disk.
+    try (FileChannel directory = FileChannel.open(fresh, StandardOpenOption.READ)) {
+      directory.force(true);
+    }
+    return name;
+  }
+
+  /** Maildir spec: seconds, then M microseconds, P process id, Q delivery count, R random; then the host. */
+  String uniqueName() {
+    Instant now = clock.instant();
+    long micros = now.getNano() / 1000;
+    String randomPart = HexFormat.of().toHexDigits(random.nextLong());
+    return now.getEpochSecond() + ".M" + micros + "P" + ProcessHandle.current().pid() + "Q" + deliveries.incrementAndGet()
+        + "R" + randomPart + "." + host;
+  }
+
+  /** Why {@code localPart} is not safe as one directory name, or empty when it is. */
+  static Optional<String> localPartProblem(String localPart) {
+    if (localPart.isEmpty()) {
+      return Optional.of("is empty");
+    }
+    if (localPart.equals(".") || localPart.equals("..") || localPart.contains("..")) {
+      return Optional.of("contains \"..\" or is \".\", which would name another directory");
+    }
+    for (int i = 0; i < localPart.length(); i++) {
+      char c = localPart.charAt(i);
+      if (c == '/' || c == '\\') {
+        return Optional.of("contains a path separator");
+      }
+      if (c < 0x20 || c == 0x7f) {
+        return Optional.of("contains a control character");
+      }
+    }
+    if (localPart.startsWith(".")) {
+      return Optional.of("starts with a dot, which would make a hidden directory");
+    }
+    return Optional.empty();
+  }
+
+  static String localPart(String address) {
+    int at = address.lastIndexOf('@');
+    return at < 0 ? address : address.substring(0, at);
+  }
+
+  private static void writeFully(FileChannel file, ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) {
+      file.write(buffer);
+    }
+  }
+
+  private static java.util.Set<StandardOpenOption> fileOptions() {
+    return java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  }
+
+  private static FileAttribute<?>[] fileAttributes() {
+    // Mail is private: owner only.
+    return IS_POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+        : new FileAttribute<?>[0];
+  }
+
+  private static void createDirectories(Path directory) throws IOException {
+    if (Files.isDirectory(directory)) {
+      return;
+    }
+    if (IS_POSIX) {
+      Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } else {
+      Files.createDirectories(directory);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.hikyaku.delivery;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where mail for one domain goes instead of its MX hosts (as Postfix's transport map). Consulted
+ * before the smarthost and MX: a hosted domain's MX is this server, so only a route gets its mail to
+ * a mailbox.
+ */
+public sealed interface Route {
+
+  /** SMTP to a fixed next hop, under {@code tls}; no credentials. */
+  record Smtp(String host, int port, TlsPolicy tls) implements Route {
+    public Smtp {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(tls, "tls");
+      checkPort(port);
+    }
+  }
+
+  /** LMTP (RFC 2033) to a mailbox server on a trusted network or loopback: plaintext, no AUTH. */
+  record Lmtp(String host, int port) implements Route {
+    public Lmtp {
+      Objects.requireNonNull(host, "host");
+      checkPort(port);
+    }
+  }
+
+  /** Final delivery into {@code directory/<local-part>/} as a Maildir ({@link MaildirDelivery}). */
+  record Maildir(Path directory) implements Route {
+    public Maildir {
+      Objects.requireNonNull(directory, "directory");
+    }
+  }
+
+  private static void checkPort(int port) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be 1..65535, was " + port);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.hikyaku.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.testing.SettableClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MaildirDeliveryTest {
+
+  @TempDir Path root;
+
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00.123456Z"));
+  private final MaildirDelivery maildir = new MaildirDelivery(clock, new SplittableRandom(9), "mx.example:1/x");
+  private static final byte[] CONTENT =
+      "From: a@sender.test\r\nSubject: hi\r\n\r\nbody \u00e9 line\r\n.dot\r\n".getBytes(StandardCharsets.UTF_8);
+
+  private static List<Path> files(Path directory) throws Exception {
+    try (Stream<Path> s = Files.list(directory)) {
+      return s.toList();
+    }
+  }
+
+  @Test
+  void deliversByteExactIntoNewThroughTmp() throws Exception {
+    List<Attempt> attempts =
+        maildir.deliver(root, new Outbound("a@sender.test", List.of("Bob@example.com", "carol@example.com"), CONTENT, true, false, Optional.empty()));
+
+    assertThat(attempts).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
+    assertThat(((Attempt.Delivered) attempts.getFirst()).reply().code()).isEqualTo(250);
+    for (String user : List.of("bob", "carol")) {
+      Path box = root.resolve(user);
+      assertThat(box.resolve("cur")).isEmptyDirectory();
+      assertThat(box.resolve("tmp")).isEmptyDirectory();
+      List<Path> fresh = files(box.resolve("new"));
+      assertThat(fresh).hasSize(1);
+      byte[] expected = concat("Return-Path: <a@sender.test>\r\n".getBytes(StandardCharsets.US_ASCII), CONTENT);
+      assertThat(Files.readAllBytes(fresh.getFirst())).isEqualTo(expected);
+      // Maildir name: seconds.M<micros>P<pid>Q<n>R<random>.<host with / and : escaped>
+      assertThat(fresh.getFirst().getFileName().toString())
+          .matches("1795428000\\.M123456P\\d+Q\\d+R[0-9a-f]{16}\\.mx\\.example\\\\0721\\\\057x");
+    }
+  }
+
+  @Test
+  void eachDeliveryGetsAUniqueName() throws Exception {
+    Outbound message = new Outbound("", List.of("bob@example.com"), CONTENT, false, false, Optional.empty());
+    maildir.deliver(root, message);
+    maildir.deliver(root, message); // same clock instant
+    assertThat(files(root.resolve("bob").resolve("new"))).hasSize(2);
+  }
+
+  @Test
+  void localPartsThatLeaveTheRootFailPermanently() throws Exception {
+    List<String> bad = List.of("../escape@example.com", "a/b@example.com", "..@example.com", "a\u0001b@example.com",
+        ".hidden@example.com", "back\\slash@example.com");
+    List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test",
+        bad, CONTENT, false, false, Optional.empty()));
+    assertThat(attempts).hasSize(bad.size()).allSatisfy(a -> {
+      assertThat(a).isInstanceOf(Attempt.Failed.class);
+      assertThat(((Attempt.Failed) a).reply().orElseThrow().toString()).startsWith("550 5.1.3");
+    });
+    assertThat(files(root)).isEmpty();
+    assertThat(root.getParent().resolve("escape")).doesNotExist();
+  }
+
+  @Test
+  void anUnwritableRootDefers() throws Exception {
+    Path blocked = root.resolve("file");
+    Files.writeString(blocked, "not a directory");
+    List<Attempt> attempts = maildir.deliver(blocked, new Outbound("", List.of("bob@example.com"), CONTENT, false, false, Optional.empty()));
+    assertThat(attempts.getFirst()).isInstanceOf(Attempt.Deferred.class);
+    assertThat(((Attempt.Deferred) attempts.getFirst()).reply().orElseThrow().code()).isEqualTo(451);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = new byte[a.length + b.length];
+    System.arraycopy(a, 0, all, 0, a.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+}

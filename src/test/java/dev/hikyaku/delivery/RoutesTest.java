@@ -1,0 +1,130 @@
+package dev.hikyaku.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.app.Server;
+import dev.hikyaku.dns.DnsjavaResolver;
+import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.schedule.RecipientResult;
+import dev.hikyaku.store.DueDelivery;
+import dev.hikyaku.store.DueRecipient;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.QueueQuery;
+import dev.hikyaku.testing.SettableClock;
+import dev.hikyaku.testing.TestServers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A domain's route wins over MX: SMTP to a fixed peer, LMTP with per-recipient replies, a Maildir. */
+class RoutesTest {
+
+  @TempDir Path data;
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private TestDnsServer dns;
+
+  @BeforeEach
+  void startDns() throws Exception {
+    dns = TestDnsServer.start();
+    dns.silent("hikyaku.test"); // a route must be used without asking DNS at all
+  }
+
+  @AfterEach
+  void stopDns() throws Exception {
+    dns.close();
+  }
+
+  private DeliveryWorker worker(Map<String, Route> routes) {
+    return new DeliveryWorker(
+        new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofMillis(300), 1), new SplittableRandom(1)),
+        new DeliveryWorker.Settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(),
+            new Routes(routes)),
+        Optional.empty(),
+        new MaildirDelivery(clock, new SplittableRandom(2), "mx.sender.test"));
+  }
+
+  private DueDelivery due(String... recipients) {
+    return new DueDelivery(QueueId.generate(clock, new SplittableRandom(7)), clock.instant(), "alice@sender.test", "",
+        "From: alice@sender.test\r\nSubject: routed\r\n\r\n.leading dot\r\n".getBytes(StandardCharsets.US_ASCII),
+        java.util.Arrays.stream(recipients).map(r -> new DueRecipient(r, "", 0, Optional.empty(), Optional.empty())).toList());
+  }
+
+  @Test
+  void anSmtpRouteToAHikyakuPeerOverridesMx() throws Exception {
+    try (Server peer = TestServers.start(data.resolve("peer"))) {
+      // Upper case in the route's domain: domains compare case-insensitively.
+      Route route = new Route.Smtp("127.0.0.1", peer.port(ListenerRole.RELAY), TlsPolicy.REQUIRE);
+      List<RecipientResult> results = worker(Map.of("HIKYAKU.test", route)).deliver(due("bob@hikyaku.test"));
+
+      assertThat(results).singleElement().isInstanceOfSatisfying(RecipientResult.Delivered.class,
+          d -> assertThat(d.reply()).startsWith("250"));
+      var arrived = peer.store().queue().list(QueueQuery.all());
+      assertThat(arrived).hasSize(1);
+      String content = new String(peer.store().queue().find(arrived.getFirst().id()).orElseThrow().content(), StandardCharsets.US_ASCII);
+      assertThat(content).contains("with ESMTPS").contains("\r\n.leading dot\r\n");
+    }
+    assertThat(dns.queries()).isZero();
+  }
+
+  @Test
+  void lmtpGivesEachAcceptedRecipientItsOwnReply() throws Exception {
+    try (FakeSmtpServer lmtp = new FakeSmtpServer(peer -> {
+      peer.reply("220 mailbox.test LMTP ready");
+      peer.line(); // LHLO
+      peer.reply("250-mailbox.test", "250-PIPELINING", "250 ENHANCEDSTATUSCODES");
+      peer.line(); // MAIL
+      peer.line(); // RCPT bob
+      peer.line(); // RCPT carol
+      peer.line(); // RCPT nobody
+      peer.line(); // DATA
+      peer.reply("250 2.1.0 ok", "250 2.1.5 ok", "250 2.1.5 ok", "550 5.1.1 no such user", "354 go ahead");
+      peer.data();
+      // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
+      peer.reply("250 2.0.0 bob delivered", "552 5.2.2 carol is over quota");
+      peer.line(); // QUIT
+      peer.reply("221 bye");
+    })) {
+      Route route = new Route.Lmtp("127.0.0.1", lmtp.address().getPort());
+      List<RecipientResult> results =
+          worker(Map.of("hikyaku.test", route)).deliver(due("bob@hikyaku.test", "carol@hikyaku.test", "nobody@hikyaku.test"));
+
+      assertThat(results).hasSize(3);
+      assertThat(results.get(0)).isInstanceOfSatisfying(RecipientResult.Delivered.class,
+          d -> assertThat(d.reply()).startsWith("250 2.0.0 bob delivered"));
+      assertThat(results.get(1)).isInstanceOfSatisfying(RecipientResult.Permanent.class,
+          p -> assertThat(p.reply()).contains("552 5.2.2 carol is over quota"));
+      assertThat(results.get(2)).isInstanceOfSatisfying(RecipientResult.Permanent.class,
+          p -> assertThat(p.reply()).contains("550 5.1.1"));
+      List<String> received = lmtp.received();
+      assertThat(lmtp.failure()).isNull();
+      assertThat(received.getFirst()).isEqualTo("LHLO mx.sender.test");
+      assertThat(received).noneMatch(l -> l.startsWith("EHLO") || l.startsWith("STARTTLS") || l.startsWith("AUTH"));
+      assertThat(received).contains("RCPT TO:<carol@hikyaku.test>", "..leading dot", "QUIT");
+    }
+    assertThat(dns.queries()).isZero();
+  }
+
+  @Test
+  void aMaildirRouteDeliversToTheUsersNewDirectory() throws Exception {
+    Path mail = data.resolve("mail").resolve("hikyaku.test");
+    List<RecipientResult> results =
+        worker(Map.of("hikyaku.test", new Route.Maildir(mail))).deliver(due("bob@hikyaku.test", "../x@hikyaku.test"));
+    assertThat(results.get(0)).isInstanceOf(RecipientResult.Delivered.class);
+    assertThat(results.get(1)).isInstanceOfSatisfying(RecipientResult.Permanent.class, p -> assertThat(p.reply()).startsWith("550 5.1.3"));
+    try (var files = Files.list(mail.resolve("bob").resolve("new"))) {
+      assertThat(files.toList()).singleElement()
+          .satisfies(f -> assertThat(Files.readString(f)).startsWith("Return-Path: <alice@sender.test>\r\nFrom: alice@sender.test\r\n"));
+    }
+  }
+}
