@@ -149,7 +149,7 @@ final class InteropServer implements AutoCloseable {
     HikyakuConfig loaded = ConfigLoader.load(configFile);
     HikyakuConfig test = TestServers.config(loaded.dataDirectory());
     HikyakuConfig config =
-        loaded.withListeners(test.listeners()).withHttp(test.http()).withAbuse(test.abuse());
+        loaded.withListeners(test.listeners()).withHttp(test.http()).withAbuse(test.abuse()).withDelivery(test.delivery());
     List<Event> events = new CopyOnWriteArrayList<>();
     Server server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
     return withCertificates(server, directory, events, issuer);
