@@ -87,7 +87,7 @@ final class AccountCommands {
 
   /** An instant as the listings print it: UTC, to the second. */
   static String time(java.time.Instant at) {
-    return at.toString().replaceFirst("\\.\\d+Z$", "Z");
+    return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   /** A command that sets a password: from --password-stdin, or a prompt on the terminal. */
@@ -304,7 +304,7 @@ final class AccountCommands {
             a.address(),
             a.isDisabled() ? "disabled" : suspended(a.address()) ? "suspended" : "active",
             a.fromHeader().configName(),
-            a.lastLoginAt().map(t -> t.toString().replaceFirst("\\.\\d+Z$", "Z")).orElse("never"),
+            a.lastLoginAt().map(AccountCommands::time).orElse("never"),
             mechanisms);
       }
     }
@@ -467,9 +467,9 @@ final class AccountCommands {
         out.printf(
             "%-24s  %-20s  %-20s  %s%n",
             p.name(),
-            p.createdAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
-            p.lastUsedAt().map(t -> t.toString().replaceFirst("\\.\\d+Z$", "Z")).orElse("never"),
-            p.isActive() ? "active" : "revoked " + p.revokedAt().orElseThrow().toString().replaceFirst("\\.\\d+Z$", "Z"));
+            time(p.createdAt()),
+            p.lastUsedAt().map(AccountCommands::time).orElse("never"),
+            p.isActive() ? "active" : "revoked " + time(p.revokedAt().orElseThrow()));
       }
     }
   }

@@ -80,7 +80,7 @@ final class QueueCommand implements Runnable {
         for (QueueEntry e : entries) {
           out.printf(
               "%-16s  %-20s  %9d  %5d  %-7s  <%s>%n",
-              e.id(), e.receivedAt().toString().replaceFirst("\\.\\d+Z$", "Z"), e.size(), e.recipientCount(), e.state(), e.reversePath());
+              e.id(), AccountCommands.time(e.receivedAt()), e.size(), e.recipientCount(), e.state(), e.reversePath());
         }
         out.printf("%d message(s)%n", entries.size());
       }
