@@ -41,6 +41,9 @@ final class BounceReports implements DeliveryReports {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BounceReports.class);
 
   private static final Pattern STATUS = Pattern.compile("^\\d{3}[ -]([245]\\.\\d{1,3}\\.\\d{1,3})");
+  private static final Pattern REPLY = Pattern.compile("^[2-5]\\d{2}(?:[ -]|$)");
+  // RFC 3463 §3.5: X.4.7 "Delivery time expired"; the message failed, so class 5.
+  private static final String EXPIRED_STATUS = "5.4.7";
 
   private final Bouncer bouncer;
   private final MessageIntake intake;
@@ -79,9 +82,9 @@ final class BounceReports implements DeliveryReports {
             .map(r -> new DsnRecipient(
                 r.forwardPath(),
                 action,
-                status(r.reply(), fallbackStatus),
+                r.isExpired() ? EXPIRED_STATUS : status(r.reply(), fallbackStatus),
                 Optional.empty(),
-                Optional.of("smtp; " + r.reply()),
+                diagnostic(r.reply()),
                 Optional.of(r.lastAttemptAt()),
                 r.willRetryUntil(),
                 rcptParams.getOrDefault(r.forwardPath(), RcptParams.NONE).orcpt().map(o -> o.toString())))
@@ -118,6 +121,15 @@ final class BounceReports implements DeliveryReports {
       log.warn("reporting with DSN defaults: {}", e.getMessage());
       return fallback;
     }
+  }
+
+  /**
+   * RFC 3464 §2.3.6: a remote server's reply is typed "smtp"; our own reason for a failure (an
+   * admin return, "delivery time expired: ...") is no SMTP reply and gets an X- type, as Postfix
+   * writes "X-Postfix;".
+   */
+  static Optional<String> diagnostic(String reply) {
+    return Optional.of((REPLY.matcher(reply).find() ? "smtp; " : "X-Hikyaku; ") + reply);
   }
 
   /** The RFC 3463 status at the start of a reply, or the fallback (RFC 3464 §2.3.4 needs one). */

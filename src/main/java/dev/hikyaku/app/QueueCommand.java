@@ -30,6 +30,7 @@ import picocli.CommandLine.Parameters;
       QueueCommand.Hold.class,
       QueueCommand.Release.class,
       QueueCommand.Delete.class,
+      QueueCommand.Bounce.class,
       QueueCommand.Flush.class
     })
 final class QueueCommand implements Runnable {
@@ -56,7 +57,7 @@ final class QueueCommand implements Runnable {
     @Option(names = "--config", paramLabel = "FILE") Path config;
     @Option(names = "--sender", description = "Only messages from this envelope sender.") String sender;
     @Option(names = "--recipient", description = "Only messages with this recipient.") String recipient;
-    @Option(names = "--state", description = "Only messages in this state (queued, held).") String state;
+    @Option(names = "--state", description = "Only messages in this state (queued, held, returning).") String state;
     @Option(names = "--limit", defaultValue = "1000", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
     @Option(names = "--older-than", paramLabel = "DURATION", description = "Only messages received longer ago than this (e.g. 30m, 2h, 3d).") String olderThan;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -197,21 +198,43 @@ final class QueueCommand implements Runnable {
     }
   }
 
+  @Command(
+      name = "bounce",
+      description = "Return a message to its sender: its undelivered recipients fail with a DSN (RFC 3464) at the server's next pass.")
+  static final class Bounce extends OnMessage {
+    @Override
+    String apply(Store store, QueueId id) throws Exception {
+      store.queue().returnToSender(id);
+      return "message " + id + " returning to its sender";
+    }
+  }
+
   @Command(name = "flush", description = "Retry deferred recipients now (a running server picks them up within a minute).")
   static final class Flush implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE") Path config;
     @Parameters(paramLabel = "ID", arity = "0..1", description = "One message; all deferred recipients without it.") String id;
+    @Option(names = "--domain", description = "Only recipients at this domain, across the queue.") String domain;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      if (id != null && domain != null) {
+        throw new Main.UserError("give a queue id or --domain, not both");
+      }
       Optional<QueueId> queueId = Optional.empty();
       if (id != null) {
         queueId = Optional.of(QueueId.parse(id).orElseThrow(() -> new Main.UserError("not a queue id: '" + id + "'")));
       }
+      if (domain != null) {
+        Optional<String> problem = dev.hikyaku.config.HostSyntax.domainProblem(domain);
+        if (problem.isPresent()) {
+          throw new Main.UserError("--domain " + domain + ": " + problem.get());
+        }
+      }
       try (Store store = open(config)) {
-        int moved = store.queue().flush(queueId);
-        store.adminChanges().record("queue flush", queueId.map(QueueId::value).orElse("all"), moved + " recipient(s)");
+        int moved = domain != null ? store.queue().flushDomain(domain) : store.queue().flush(queueId);
+        String target = domain != null ? "@" + domain : queueId.map(QueueId::value).orElse("all");
+        store.adminChanges().record("queue flush", target, moved + " recipient(s)");
         spec.commandLine().getOut().println(moved + " deferred recipient(s) due now");
       }
       spec.commandLine().getOut().flush();

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Syntax of domain names and IP address literals in the config. Checks only the text: no DNS lookup
  * happens while a config is read (a slow resolver must not delay or break startup).
  */
-final class HostSyntax {
+public final class HostSyntax {
 
   private HostSyntax() {}
 
@@ -26,7 +26,7 @@ final class HostSyntax {
    * What is wrong with {@code name} as a host or domain name, or empty when it is a valid one. A
    * single label such as {@code localhost} is allowed.
    */
-  static Optional<String> domainProblem(String name) {
+  public static Optional<String> domainProblem(String name) {
     if (name.isEmpty()) {
       return Optional.of("must not be empty");
     }

@@ -48,6 +48,8 @@ public final class Scheduler implements AutoCloseable {
   public static final int DEFAULT_BATCH_SIZE = 100;
 
   static final String EXPIRED = "delivery time expired";
+  /** Why the recipients of a message the administrator returned failed (RFC 3463 X.0.0). */
+  static final String RETURNED = "returned to the sender by the queue administrator";
 
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   // Waits are capped so that changes made by another process (admin CLI release) are seen.
@@ -153,7 +155,11 @@ public final class Scheduler implements AutoCloseable {
     Instant attemptedAt = clock.instant();
     List<RecipientResult> results;
     try {
-      results = agent.deliver(share);
+      results = share.isReturning()
+          ? share.recipients().stream()
+              .<RecipientResult>map(r -> new RecipientResult.Permanent(r.forwardPath(), RETURNED))
+              .toList()
+          : agent.deliver(share);
     } catch (RuntimeException bug) {
       log.error("delivery agent failed on message {}; deferring its recipients", share.id(), bug);
       results = List.of();

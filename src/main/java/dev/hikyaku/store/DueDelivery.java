@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param mailParameters the MAIL FROM ESMTP parameters as on the wire
  * @param content header and body octets, CRLF line ends
  * @param recipients the due recipients in RCPT order; never empty
+ * @param isReturning the administrator asked for the message to go back to its sender ({@link
+ *     MessageQueue#returnToSender}): its recipients are to fail with a DSN, not be delivered
  */
 public record DueDelivery(
     QueueId id,
@@ -20,7 +22,14 @@ public record DueDelivery(
     String reversePath,
     String mailParameters,
     byte[] content,
-    List<DueRecipient> recipients) {
+    List<DueRecipient> recipients,
+    boolean isReturning) {
+
+  /** A message to deliver (not one being returned). */
+  public DueDelivery(
+      QueueId id, Instant receivedAt, String reversePath, String mailParameters, byte[] content, List<DueRecipient> recipients) {
+    this(id, receivedAt, reversePath, mailParameters, content, recipients, false);
+  }
 
   public DueDelivery {
     Objects.requireNonNull(id, "id");
@@ -36,7 +45,7 @@ public record DueDelivery(
 
   /** The same message with only {@code subset} of its recipients (one destination's share). */
   public DueDelivery withRecipients(List<DueRecipient> subset) {
-    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset);
+    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset, isReturning);
   }
 
   @Override
@@ -47,12 +56,13 @@ public record DueDelivery(
         && reversePath.equals(that.reversePath)
         && mailParameters.equals(that.mailParameters)
         && Arrays.equals(content, that.content)
-        && recipients.equals(that.recipients);
+        && recipients.equals(that.recipients)
+        && isReturning == that.isReturning;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, isReturning)
         + 31 * Arrays.hashCode(content);
   }
 
@@ -61,6 +71,6 @@ public record DueDelivery(
   public String toString() {
     return "DueDelivery[id=" + id + ", reversePath=<" + reversePath + ">, recipients="
         + recipients.stream().map(DueRecipient::forwardPath).toList() + ", size=" + content.length
-        + "]";
+        + (isReturning ? ", returning" : "") + "]";
   }
 }

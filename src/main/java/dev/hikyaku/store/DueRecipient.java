@@ -31,7 +31,6 @@ public record DueRecipient(
    * RFC 5321 §2.3.5: domain names compare without regard to case.
    */
   public String domain() {
-    int at = forwardPath.lastIndexOf('@');
-    return (at < 0 ? "" : forwardPath.substring(at + 1)).toLowerCase(java.util.Locale.ROOT);
+    return NewRecipient.domainOf(forwardPath);
   }
 }

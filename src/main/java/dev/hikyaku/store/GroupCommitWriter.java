@@ -50,7 +50,7 @@ final class GroupCommitWriter {
   private static final String INSERT_CONTENT =
       "INSERT INTO message_content (message_id, content) VALUES (?, ?)";
   private static final String INSERT_RECIPIENT =
-      "INSERT INTO recipient (message_id, position, forward_path, parameters) VALUES (?, ?, ?, ?)";
+      "INSERT INTO recipient (message_id, position, forward_path, parameters, domain) VALUES (?, ?, ?, ?, ?)";
 
   /** The transaction never started, so no message in the batch is to blame. */
   private static final class BeginFailed extends SQLException {
@@ -367,6 +367,7 @@ final class GroupCommitWriter {
       insertRecipient.setInt(2, position);
       insertRecipient.setString(3, recipient.forwardPath());
       insertRecipient.setString(4, recipient.parameters());
+      insertRecipient.setString(5, recipient.domain());
       insertRecipient.addBatch();
     }
     try {

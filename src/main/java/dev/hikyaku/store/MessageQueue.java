@@ -39,13 +39,15 @@ public final class MessageQueue {
 
   // "Open" recipients still wait for delivery; delivered and failed ones are crossed off.
   private static final String OPEN = "('pending', 'deferred')";
+  // Messages the scheduler takes: to deliver, or to return to the sender (queue bounce).
+  private static final String SCHEDULED = "('queued', 'returning')";
   private static final String IS_DUE =
       "r.state IN " + OPEN + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)";
   // Driven by recipient_state_next_attempt_at (V5): only due recipients are read, however many
   // deferred ones wait for later.
   private static final String SELECT_DUE_MESSAGES =
-      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters FROM message m"
-          + " WHERE m.state = 'queued' AND m.id IN (SELECT r.message_id FROM recipient r WHERE "
+      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state FROM message m"
+          + " WHERE m.state IN " + SCHEDULED + " AND m.id IN (SELECT r.message_id FROM recipient r WHERE "
           + IS_DUE + ") ORDER BY m.received_at, m.id LIMIT ?";
   private static final String SELECT_DUE_RECIPIENTS =
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
@@ -53,7 +55,7 @@ public final class MessageQueue {
   // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
   private static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
-          + " WHERE r.state = ? AND m.state = 'queued' ORDER BY r.next_attempt_at LIMIT 1";
+          + " WHERE r.state = ? AND m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
   private static final String UPDATE_RECIPIENT =
       "UPDATE recipient SET state = ?, attempts = attempts + 1, last_reply = ?,"
           + " last_attempt_at = ?, next_attempt_at = ?"
@@ -169,7 +171,8 @@ public final class MessageQueue {
   }
 
   /**
-   * Up to {@code limit} messages in state {@code queued} (never {@code held}) that have a recipient
+   * Up to {@code limit} messages in state {@code queued} or {@code returning} (never {@code held})
+   * that have a recipient
    * pending, or deferred with its next attempt at or before {@code now}; oldest first, each with
    * only its due recipients and with its content.
    */
@@ -197,7 +200,8 @@ public final class MessageQueue {
                 rows.getString("reverse_path"),
                 rows.getString("mail_parameters"),
                 readContent(content, id),
-                readDueRecipients(recipients)));
+                readDueRecipients(recipients),
+                rows.getString("state").equals("returning")));
           }
         }
       }
@@ -303,6 +307,43 @@ public final class MessageQueue {
       requireMessage(connection, id);
       deleteMessage(connection, id);
       return null;
+    });
+  }
+
+  /**
+   * Sends message {@code id} back to its sender (Exim's {@code -Mg}): its
+   * open recipients become due now, and the scheduler fails them at its next pass with a DSN
+   * instead of delivering them. A held message is returned too.
+   */
+  public void returnToSender(QueueId id) throws StoreException {
+    change("returning message " + id + " to its sender", connection -> {
+      requireMessage(connection, id);
+      try (PreparedStatement message =
+              connection.prepareStatement("UPDATE message SET state = 'returning' WHERE id = ?");
+          PreparedStatement recipients = connection.prepareStatement(
+              "UPDATE recipient SET next_attempt_at = NULL WHERE message_id = ? AND state IN " + OPEN)) {
+        message.setString(1, id.value());
+        message.executeUpdate();
+        recipients.setString(1, id.value());
+        recipients.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Makes the deferred recipients at {@code domain} due now, across the queue (Postfix's {@code
+   * postqueue -s site}). Returns how many recipients were moved forward.
+   */
+  public int flushDomain(String domain) throws StoreException {
+    String key = domain.toLowerCase(java.util.Locale.ROOT);
+    return change("flushing recipients at " + key, connection -> {
+      // recipient_domain_state (V6): only the destination's deferred rows are read.
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE recipient SET next_attempt_at = NULL WHERE domain = ? AND state = 'deferred'")) {
+        update.setString(1, key);
+        return update.executeUpdate();
+      }
     });
   }
 

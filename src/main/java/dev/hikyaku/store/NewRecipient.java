@@ -18,4 +18,18 @@ public record NewRecipient(String forwardPath, String parameters) {
       throw new IllegalArgumentException("empty forward-path");
     }
   }
+
+  /** The lower-case domain of the forward-path, stored for lookups by destination. */
+  public String domain() {
+    return domainOf(forwardPath);
+  }
+
+  /**
+   * The part of {@code forwardPath} after its last '@', lower-case (RFC 5321 §2.3.5: domain names
+   * compare without regard to case); "" when there is none.
+   */
+  static String domainOf(String forwardPath) {
+    int at = forwardPath.lastIndexOf('@');
+    return (at < 0 ? "" : forwardPath.substring(at + 1)).toLowerCase(java.util.Locale.ROOT);
+  }
 }

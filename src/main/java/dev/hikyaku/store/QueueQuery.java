@@ -13,7 +13,7 @@ import java.util.Set;
  *     messages (bounces)
  * @param recipient matches messages with at least one recipient whose forward-path equals this,
  *     ignoring case
- * @param state matches the message state ({@code queued} or {@code held})
+ * @param state matches the message state ({@code queued}, {@code held} or {@code returning})
  * @param receivedBefore matches messages received strictly before this instant
  * @param limit the most entries returned, at least 1
  */
@@ -25,7 +25,7 @@ public record QueueQuery(
     int limit) {
 
   /** States a message can be in. */
-  public static final Set<String> MESSAGE_STATES = Set.of("queued", "held");
+  public static final Set<String> MESSAGE_STATES = Set.of("queued", "held", "returning");
 
   public QueueQuery {
     Objects.requireNonNull(sender, "sender");

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param reversePath "" is the null path {@code <>}
  * @param recipients in RCPT order
  * @param size octets of content
- * @param state {@code queued} or {@code held}
+ * @param state {@code queued}, {@code held} or {@code returning} (being sent back to its sender)
  */
 public record QueuedMessage(
     QueueId id,

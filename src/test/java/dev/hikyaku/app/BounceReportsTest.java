@@ -105,6 +105,25 @@ class BounceReportsTest {
   }
 
   @Test
+  void anExpiredRecipientIsReportedAs547WithOurReasonTypedAsOurs() throws Exception {
+    reports.failed(
+        delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", "")),
+        List.of(
+            new RecipientReport("bob@example.net", "delivery time expired: 451 4.4.1 mx.example.net: connection refused", true, NOW,
+                Optional.empty()),
+            report("carol@example.net", "returned to the sender by the queue administrator")));
+    // Unfolded (RFC 5322 §2.2.3): long fields are folded on the wire.
+    String status = part(queuedReports().getFirst(), 1).replace("\r\n ", " ");
+    // RFC 3463 §3.5 X.4.7 delivery time expired; RFC 3464 §2.3.6 diagnostic types.
+    assertThat(status).contains(
+        "Final-Recipient: rfc822; bob@example.net\r\nAction: failed\r\nStatus: 5.4.7\r\n",
+        "Diagnostic-Code: X-Hikyaku; delivery time expired: 451 4.4.1 mx.example.net: connection refused",
+        "Final-Recipient: rfc822; carol@example.net\r\nAction: failed\r\nStatus: 5.0.0\r\n",
+        "Diagnostic-Code: X-Hikyaku; returned to the sender by the queue administrator");
+    assertThat(part(queuedReports().getFirst(), 0)).contains("<carol@example.net>: failed, returned to the sender");
+  }
+
+  @Test
   void delaysAreReportedOnlyWhenAskedFor() throws Exception {
     reports.delayed(
         delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", "NOTIFY=FAILURE")),

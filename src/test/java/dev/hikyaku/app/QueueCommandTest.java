@@ -26,9 +26,13 @@ class QueueCommandTest {
   @TempDir Path data;
 
   private QueueId enqueue(Store store, SplittableRandom random) throws Exception {
+    return enqueue(store, random, "bob@example.net");
+  }
+
+  private QueueId enqueue(Store store, SplittableRandom random, String recipient) throws Exception {
     QueueId id = QueueId.generate(Clock.systemUTC(), random);
     store.queue().accept(new NewMessage(id, Instant.now(), "alice@example.com", "",
-        List.of(new NewRecipient("bob@example.net", "")), new Origin("submission", "127.0.0.1", "client", null, null, "alice@example.com"),
+        List.of(new NewRecipient(recipient, "")), new Origin("submission", "127.0.0.1", "client", null, null, "alice@example.com"),
         "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
     return id;
   }
@@ -66,5 +70,40 @@ class QueueCommandTest {
     assertThat(AdminCommandLine.run("", "queue", "show", first.value(), "--config", c).err()).contains("no message " + first.value());
     assertThat(AdminCommandLine.run("", "queue", "delete", first.value(), "--config", c).exitCode()).isEqualTo(2);
     assertThat(AdminCommandLine.run("", "queue", "hold", "nonsense", "--config", c).err()).contains("not a queue id: 'nonsense'");
+  }
+
+  @Test
+  void flushByDomainMovesOnlyThatDestinationAndBounceReturnsAMessage() throws Exception {
+    SplittableRandom random = new SplittableRandom(12);
+    QueueId toNet;
+    QueueId toOrg;
+    Instant later = Instant.now().plus(Duration.ofHours(1));
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      toNet = enqueue(store, random, "bob@Example.NET");
+      toOrg = enqueue(store, random, "carol@example.org");
+      store.queue().record(toNet, List.of(RecipientOutcome.deferred("bob@Example.NET", "451 4.4.1 later", Instant.now(), later)));
+      store.queue().record(toOrg, List.of(RecipientOutcome.deferred("carol@example.org", "451 4.4.1 later", Instant.now(), later)));
+    }
+    Path config = data.resolve("hikyaku.yaml");
+    Files.writeString(config, "hostname: mx.example.com\ndata-directory: " + data + "\n");
+    String c = config.toString();
+
+    assertThat(AdminCommandLine.run("", "queue", "flush", "--domain", "example.net", "--config", c).out())
+        .contains("1 deferred recipient(s) due now");
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.queue().due(Instant.now(), 10)).extracting(d -> d.id()).containsExactly(toNet);
+    }
+    assertThat(AdminCommandLine.run("", "queue", "flush", "--domain", "bad..name", "--config", c).err()).contains("--domain bad..name:");
+    assertThat(AdminCommandLine.run("", "queue", "flush", toNet.value(), "--domain", "example.net", "--config", c).err())
+        .contains("not both");
+
+    assertThat(AdminCommandLine.run("", "queue", "bounce", toOrg.value(), "--config", c).out()).contains("returning to its sender");
+    assertThat(AdminCommandLine.run("", "queue", "list", "--state", "returning", "--config", c).out())
+        .contains(toOrg.value()).contains("1 message(s)");
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.queue().due(Instant.now(), 10)).filteredOn(d -> d.isReturning()).extracting(d -> d.id()).containsExactly(toOrg);
+      assertThat(store.adminChanges().takeUnpublished()).extracting(change -> change.command()).contains("queue bounce", "queue flush");
+    }
+    assertThat(AdminCommandLine.run("", "queue", "bounce", "0123456789ABCDEF", "--config", c).exitCode()).isEqualTo(2);
   }
 }

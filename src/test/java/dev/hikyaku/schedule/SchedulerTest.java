@@ -224,6 +224,27 @@ class SchedulerTest {
   }
 
   @Test
+  void aMessageReturnedByTheAdministratorFailsWithAReportWithoutADeliveryAttempt() throws Exception {
+    NewMessage message = accept("alice@example.org", "ok@a.example", "soft@b.example");
+    List<DueDelivery> calls = new CopyOnWriteArrayList<>();
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+      calls.add(due);
+      return byLocalPart(due);
+    }, 5);
+    scheduler.runOnce(); // ok@ delivered, soft@ deferred for 5 minutes
+    calls.clear();
+    store.queue().hold(message.id());
+    store.queue().returnToSender(message.id()); // held or not, it goes back now
+
+    assertThat(store.queue().find(message.id()).orElseThrow().state()).isEqualTo("returning");
+    assertThat(scheduler.runOnce()).isEqualTo(1);
+    assertThat(calls).isEmpty();
+    assertThat(failedReports).containsExactly(message.id() + " soft@b.example");
+    assertThat(failedDetails.getFirst().reply()).isEqualTo(Scheduler.RETURNED);
+    assertThat(store.queue().find(message.id())).isEmpty();
+  }
+
+  @Test
   void delayWarningGoesOutOnceAtTheFirstAttemptPastItsTime() throws Exception {
     RetryPolicy policy = new RetryPolicy(Duration.ofMinutes(5), Duration.ofSeconds(4000),
         Duration.ofDays(5), 0.1, Optional.of(Duration.ofHours(4)));
