@@ -40,6 +40,7 @@ import dev.hikyaku.delivery.SmtpCredentials;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.limits.KeptCounters;
+import dev.hikyaku.schedule.DestinationLimits;
 import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.RateRule;
@@ -382,15 +383,7 @@ public final class Server implements AutoCloseable {
     Optional<DeliveryWorker.Smarthost> smarthost = Optional.empty();
     if (d.smarthost().isPresent()) {
       var sh = d.smarthost().get();
-      Optional<SmtpCredentials> credentials = Optional.empty();
-      if (sh.user().isPresent()) {
-        try {
-          char[] password = Files.readString(sh.passwordFile().orElseThrow()).strip().toCharArray();
-          credentials = Optional.of(new SmtpCredentials(sh.user().get(), password));
-        } catch (IOException e) {
-          throw new StartupException("delivery.smarthost.password-file: cannot read " + sh.passwordFile().get(), e);
-        }
-      }
+      Optional<SmtpCredentials> credentials = credentials(sh.user(), sh.passwordFile(), "delivery.smarthost");
       // Credentials go only to a server whose certificate verifies (RFC 8314 §5.1 / RFC 7817).
       TlsPolicy policy = sh.tls().equals("implicit") ? TlsPolicy.IMPLICIT : TlsPolicy.VERIFY;
       smarthost = Optional.of(new DeliveryWorker.Smarthost(sh.host(), sh.port(), policy, credentials));
@@ -399,37 +392,66 @@ public final class Server implements AutoCloseable {
     // Hosted domains always have a route (a Maildir by default): out by MX they would come straight
     // back here, a loop.
     java.util.Map<String, Route> routes = new java.util.LinkedHashMap<>();
-    config.deliveryRoutes().forEach((domain, route) -> routes.put(domain, switch (route) {
-      case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), tlsPolicy(smtp.tls()));
-      case DeliveryConfig.Route.Lmtp lmtp -> new Route.Lmtp(lmtp.host(), lmtp.port());
-      case DeliveryConfig.Route.Maildir maildir -> new Route.Maildir(maildir.directory());
-    }));
-    dev.hikyaku.schedule.DeliveryAgent agent =
+    for (var entry : config.deliveryRoutes().entrySet()) {
+      String domain = entry.getKey();
+      routes.put(domain, switch (entry.getValue()) {
+        case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), tlsPolicy(smtp.tls()),
+            credentials(smtp.user(), smtp.passwordFile(), "delivery.routes." + domain));
+        case DeliveryConfig.Route.Lmtp lmtp -> new Route.Lmtp(lmtp.host(), lmtp.port());
+        case DeliveryConfig.Route.Maildir maildir -> new Route.Maildir(maildir.directory());
+      });
+    }
+    java.util.Map<String, TlsPolicy> domainTls = new java.util.HashMap<>();
+    java.util.Map<String, DestinationLimits> limits = new java.util.HashMap<>();
+    d.destinations().forEach((domain, destination) -> {
+      destination.tls().ifPresent(policy -> domainTls.put(domain, tlsPolicy(policy)));
+      limits.put(domain, new DestinationLimits(
+          destination.concurrency().orElse(d.maxPerDomain()),
+          destination.messagesPerMinute().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty())));
+    });
+    DeliveryWorker agent =
         new DeliveryWorker(
             mx,
             new DeliveryWorker.Settings(
-                config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost, new Routes(routes)),
+                config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost, new Routes(routes),
+                domainTls, d.maxPerHost()),
             outboundTls,
             new MaildirDelivery(clock, random, config.hostname()));
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
-            new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, Optional.empty()),
+            new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, d.delayWarning()),
             agent,
             new BounceReports(new Bouncer(clock, random), intake, config.hostname()),
             clock,
             random,
             d.maxPerDomain(),
-            Scheduler.DEFAULT_BATCH_SIZE);
+            Scheduler.DEFAULT_BATCH_SIZE,
+            limits);
     scheduler.start();
     return scheduler;
   }
 
-  /** {@code delivery.tls} and a route's {@code tls}: opportunistic, require or verify. */
+  /** A user and the password from its file (read now, kept in memory only), or none. */
+  private static Optional<SmtpCredentials> credentials(Optional<String> user, Optional<Path> passwordFile, String where)
+      throws StartupException {
+    if (user.isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = passwordFile.orElseThrow();
+    try {
+      return Optional.of(new SmtpCredentials(user.get(), Files.readString(file).strip().toCharArray()));
+    } catch (IOException e) {
+      throw new StartupException(where + ".password-file: cannot read " + file, e);
+    }
+  }
+
+  /** {@code delivery.tls} and a route's {@code tls}: opportunistic, require, verify or implicit. */
   private static TlsPolicy tlsPolicy(String name) {
     return switch (name) {
       case "require" -> TlsPolicy.REQUIRE;
       case "verify" -> TlsPolicy.VERIFY;
+      case "implicit" -> TlsPolicy.IMPLICIT;
       default -> TlsPolicy.OPPORTUNISTIC;
     };
   }

@@ -117,6 +117,7 @@ final class ConfigReader {
 
   private static final List<String> DELIVERY_TLS = List.of("opportunistic", "require", "verify");
   private static final List<String> SMARTHOST_TLS = List.of("starttls", "implicit");
+  private static final List<String> ROUTE_TLS = List.of("opportunistic", "require", "verify", "implicit");
 
   private DeliveryConfig delivery(Section delivery, Section top) throws ConfigException {
     DeliveryConfig d = Defaults.DELIVERY;
@@ -165,19 +166,8 @@ final class ConfigReader {
           relay.get(Keys.PORT).isPresent()
               ? integer(relay.get(Keys.PORT).get(), relay.path(Keys.PORT), MIN_PORT, MAX_PORT, "")
               : relayTls.equals("implicit") ? 465 : 587; // RFC 8314 §3.3, RFC 6409 §3.1
-      Optional<String> user =
-          relay.get(Keys.USER).isPresent() ? Optional.of(text(relay.get(Keys.USER).get(), relay.path(Keys.USER))) : Optional.empty();
-      Optional<Path> passwordFile = Optional.empty();
-      if (relay.get(Keys.PASSWORD_FILE).isPresent()) {
-        Path file = path(relay.get(Keys.PASSWORD_FILE).get(), relay.path(Keys.PASSWORD_FILE));
-        if (!java.nio.file.Files.isReadable(file)) {
-          throw error(relay.path(Keys.PASSWORD_FILE), relay.get(Keys.PASSWORD_FILE).get(), "cannot read " + file);
-        }
-        passwordFile = Optional.of(file);
-      }
-      if (user.isPresent() != passwordFile.isPresent()) {
-        throw error(relay.path(Keys.USER), delivery.get(Keys.SMARTHOST).get(), "user and password-file go together");
-      }
+      Optional<String> user = user(relay, delivery.get(Keys.SMARTHOST).get());
+      Optional<Path> passwordFile = passwordFile(relay, delivery.get(Keys.SMARTHOST).get());
       smarthost = Optional.of(new DeliveryConfig.Smarthost(host, port, relayTls, user, passwordFile));
     }
     return new DeliveryConfig(
@@ -191,20 +181,73 @@ final class ConfigReader {
         retryCap,
         maxLifetime,
         smarthost,
-        routes(delivery));
+        routes(delivery),
+        delayWarning(delivery, maxLifetime),
+        positive(delivery, Keys.MAX_PER_HOST, d.maxPerHost()),
+        destinations(delivery));
   }
 
-  /** {@code delivery.routes}: domain → one of {smtp, tls}, {lmtp} or {maildir}. */
-  private Map<String, DeliveryConfig.Route> routes(Section delivery) throws ConfigException {
-    if (delivery.get(Keys.ROUTES).isEmpty()) {
+  /** {@code delivery.delay-warning}: a duration shorter than the lifetime, or "off" (the default). */
+  private Optional<Duration> delayWarning(Section delivery, Duration maxLifetime) throws ConfigException {
+    if (delivery.get(Keys.DELAY_WARNING).isEmpty()) {
+      return Defaults.DELIVERY.delayWarning();
+    }
+    YamlNode node = delivery.get(Keys.DELAY_WARNING).get();
+    String path = delivery.path(Keys.DELAY_WARNING);
+    // "off" is text in YAML 1.2 and a boolean in YAML 1.1; either way it means no warning.
+    if (node instanceof YamlNode.Text text && text.value().equals("off")
+        || node instanceof YamlNode.Bool flag && !flag.value()) {
+      return Optional.empty();
+    }
+    Duration warning = within(duration(node, path), node, path, Duration.ofMinutes(1), maxLifetime.minusSeconds(1),
+        " (or off); shorter than max-lifetime");
+    return Optional.of(warning);
+  }
+
+  /** An SMTP AUTH user name; {@link #passwordFile} checks that the two come together. */
+  private Optional<String> user(Section section, YamlNode where) throws ConfigException {
+    return section.get(Keys.USER).isPresent()
+        ? Optional.of(text(section.get(Keys.USER).get(), section.path(Keys.USER)))
+        : Optional.empty();
+  }
+
+  /** The file holding the password for {@code user}: readable now, and given exactly when a user is. */
+  private Optional<Path> passwordFile(Section section, YamlNode where) throws ConfigException {
+    Optional<Path> passwordFile = Optional.empty();
+    if (section.get(Keys.PASSWORD_FILE).isPresent()) {
+      Path file = path(section.get(Keys.PASSWORD_FILE).get(), section.path(Keys.PASSWORD_FILE));
+      if (!java.nio.file.Files.isReadable(file)) {
+        throw error(section.path(Keys.PASSWORD_FILE), section.get(Keys.PASSWORD_FILE).get(), "cannot read " + file);
+      }
+      passwordFile = Optional.of(file);
+    }
+    if (section.get(Keys.USER).isPresent() != passwordFile.isPresent()) {
+      throw error(section.path(Keys.USER), where, "user and password-file go together");
+    }
+    return passwordFile;
+  }
+
+  /** Reads one entry of a per-domain mapping: its section, and the node for errors. */
+  @FunctionalInterface
+  private interface DomainEntry<T> {
+    T read(Section entry, YamlNode where) throws ConfigException;
+  }
+
+  /**
+   * {@code delivery.<key>}: a mapping from domain names (checked, lower-cased, each once: RFC 1035
+   * §2.3.3, domain names compare case-insensitively) to sections with {@code keys}, in file order.
+   */
+  private <T> Map<String, T> byDomain(Section delivery, String key, List<String> keys, String what, DomainEntry<T> reader)
+      throws ConfigException {
+    if (delivery.get(key).isEmpty()) {
       return Map.of();
     }
-    YamlNode node = delivery.get(Keys.ROUTES).get();
-    String path = delivery.path(Keys.ROUTES);
+    YamlNode node = delivery.get(key).get();
+    String path = delivery.path(key);
     if (!(node instanceof YamlNode.Mapping mapping)) {
-      throw error(path, node, "expected a mapping of domain names to routes, was " + node.describe());
+      throw error(path, node, "expected a mapping of domain names to " + what + ", was " + node.describe());
     }
-    Map<String, DeliveryConfig.Route> routes = new java.util.LinkedHashMap<>();
+    Map<String, T> entries = new java.util.LinkedHashMap<>();
     for (var entry : mapping.entries().entrySet()) {
       String domainPath = path + "." + entry.getKey();
       YamlNode where = entry.getValue();
@@ -212,18 +255,40 @@ final class ConfigReader {
       if (problem.isPresent()) {
         throw error(domainPath, where, problem.get());
       }
-      // RFC 1035 §2.3.3: domain names compare case-insensitively.
       String domain = entry.getKey().toLowerCase(Locale.ROOT);
-      if (routes.containsKey(domain)) {
-        throw error(domainPath, where, "a route for " + domain + " is already given (domains ignore case)");
+      if (entries.containsKey(domain)) {
+        throw error(domainPath, where, what + " for " + domain + " are already given (domains ignore case)");
       }
-      routes.put(domain, route(Section.open(where, domainPath, Keys.ROUTE_SECTION, sourceName), where));
+      entries.put(domain, reader.read(Section.open(where, domainPath, keys, sourceName), where));
     }
-    return routes;
+    return entries;
+  }
+
+  /** {@code delivery.destinations}: domain → {tls, concurrency, messages-per-minute}. */
+  private Map<String, DeliveryConfig.Destination> destinations(Section delivery) throws ConfigException {
+    return byDomain(delivery, Keys.DESTINATIONS, Keys.DESTINATION_SECTION, "settings", (settings, where) -> {
+      Optional<String> tls = settings.get("tls").isPresent()
+          ? Optional.of(choice(settings, "tls", DELIVERY_TLS, "opportunistic")) : Optional.empty();
+      Optional<Integer> concurrency = settings.get(Keys.CONCURRENCY).isPresent()
+          ? Optional.of(positive(settings, Keys.CONCURRENCY, 1)) : Optional.empty();
+      Optional<Integer> rate = settings.get(Keys.DESTINATION_MESSAGES_PER_MINUTE).isPresent()
+          ? Optional.of(positive(settings, Keys.DESTINATION_MESSAGES_PER_MINUTE, 1)) : Optional.empty();
+      if (tls.isEmpty() && concurrency.isEmpty() && rate.isEmpty()) {
+        throw error(settings.path(), where, "expected one or more of tls, concurrency, messages-per-minute");
+      }
+      return new DeliveryConfig.Destination(tls, concurrency, rate);
+    });
+  }
+
+  /** {@code delivery.routes}: domain → one of {smtp, tls, user, password-file}, {lmtp} or {maildir}. */
+  private Map<String, DeliveryConfig.Route> routes(Section delivery) throws ConfigException {
+    return byDomain(delivery, Keys.ROUTES, Keys.ROUTE_SECTION, "routes", this::route);
   }
 
   private DeliveryConfig.Route route(Section route, YamlNode where) throws ConfigException {
-    List<String> types = Keys.ROUTE_SECTION.stream().filter(k -> !k.equals("tls") && route.get(k).isPresent()).toList();
+    List<String> types = Keys.ROUTE_SECTION.stream()
+        .filter(k -> List.of(Keys.SMTP, Keys.LMTP, Keys.MAILDIR).contains(k) && route.get(k).isPresent())
+        .toList();
     if (types.isEmpty()) {
       throw error(route.path(), where, "expected one of smtp: \"host:port\", lmtp: \"host:port\" or maildir: /path");
     }
@@ -232,14 +297,27 @@ final class ConfigReader {
           "a route has one type, and " + types.getFirst() + " is already given");
     }
     String type = types.getFirst();
-    if (!type.equals(Keys.SMTP) && route.get("tls").isPresent()) {
-      throw error(route.path("tls"), route.get("tls").get(), "applies to smtp routes only (lmtp is plaintext on a trusted network)");
+    if (!type.equals(Keys.SMTP)) {
+      for (String key : List.of("tls", Keys.USER, Keys.PASSWORD_FILE)) {
+        if (route.get(key).isPresent()) {
+          throw error(route.path(key), route.get(key).get(), "applies to smtp routes only (lmtp is plaintext on a trusted network)");
+        }
+      }
     }
     YamlNode value = route.get(type).get();
     return switch (type) {
       case Keys.SMTP -> {
-        var hostPort = hostPort(value, route.path(Keys.SMTP), 25); // RFC 5321 §4.5.4.2
-        yield new DeliveryConfig.Route.Smtp(hostPort.getKey(), hostPort.getValue(), choice(route, "tls", DELIVERY_TLS, "opportunistic"));
+        String tls = choice(route, "tls", ROUTE_TLS, "opportunistic");
+        // RFC 5321 §4.5.4.2 port 25; RFC 8314 §3.3 port 465 for implicit TLS.
+        var hostPort = hostPort(value, route.path(Keys.SMTP), tls.equals("implicit") ? 465 : 25);
+        Optional<String> user = user(route, where);
+        Optional<Path> passwordFile = passwordFile(route, where);
+        if (user.isPresent() && !(tls.equals("verify") || tls.equals("implicit"))) {
+          // RFC 8314 §5.1 / RFC 7817: a password goes only to a server whose certificate verifies.
+          throw error(route.path(Keys.USER), route.get(Keys.USER).get(),
+              "credentials need tls: verify or tls: implicit (a password goes only to a verified server), tls is " + tls);
+        }
+        yield new DeliveryConfig.Route.Smtp(hostPort.getKey(), hostPort.getValue(), tls, user, passwordFile);
       }
       case Keys.LMTP -> {
         // RFC 2033 §5: LMTP must not use port 25; there is no standard port, so it must be given.

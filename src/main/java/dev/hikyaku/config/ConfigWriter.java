@@ -94,7 +94,9 @@ final class ConfigWriter {
     delivery.put(Keys.MAX_PER_DOMAIN, dl.maxPerDomain());
     delivery.put(Keys.RETRY_FIRST, DurationSyntax.format(dl.retryFirst()));
     delivery.put(Keys.RETRY_CAP, DurationSyntax.format(dl.retryCap()));
+    delivery.put(Keys.MAX_PER_HOST, dl.maxPerHost());
     delivery.put(Keys.MAX_LIFETIME, DurationSyntax.format(dl.maxLifetime()));
+    delivery.put(Keys.DELAY_WARNING, dl.delayWarning().map(DurationSyntax::format).orElse("off"));
     dl.smarthost().ifPresent(sh -> {
       ObjectNode relay = delivery.putObject(Keys.SMARTHOST);
       relay.put(Keys.HOST, sh.host());
@@ -110,10 +112,19 @@ final class ConfigWriter {
         case DeliveryConfig.Route.Smtp smtp -> {
           entry.put(Keys.SMTP, hostPort(smtp.host(), smtp.port()));
           entry.put("tls", smtp.tls());
+          smtp.user().ifPresent(u -> entry.put(Keys.USER, u));
+          smtp.passwordFile().ifPresent(f -> entry.put(Keys.PASSWORD_FILE, f.toString()));
         }
         case DeliveryConfig.Route.Lmtp lmtp -> entry.put(Keys.LMTP, hostPort(lmtp.host(), lmtp.port()));
         case DeliveryConfig.Route.Maildir maildir -> entry.put(Keys.MAILDIR, maildir.directory().toString());
       }
+    });
+    ObjectNode destinations = delivery.putObject(Keys.DESTINATIONS);
+    dl.destinations().forEach((domain, destination) -> {
+      ObjectNode entry = destinations.putObject(domain);
+      destination.tls().ifPresent(t -> entry.put("tls", t));
+      destination.concurrency().ifPresent(c -> entry.put(Keys.CONCURRENCY, c));
+      destination.messagesPerMinute().ifPresent(m -> entry.put(Keys.DESTINATION_MESSAGES_PER_MINUTE, m));
     });
 
     AuthConfig a = config.auth();

@@ -98,7 +98,8 @@ final class Defaults {
   /**
    * Delivery defaults follow Postfix: first retry after 5 minutes, doubling up to 4000 s, bounce
    * after 5 days (RFC 5321 §4.5.4.1 suggests 4-5 days); opportunistic TLS towards MX hosts (RFC 3207
-   * §4: a server may not insist without a policy); 5 connections per destination domain. On by
+   * §4: a server may not insist without a policy); 5 connections per destination domain and 10 per MX
+   * host address; no delay warning. On by
    * default: hosted domains without a route get a Maildir under the data directory ({@link
    * #MAIL_SUBDIRECTORY}), so their mail never goes out by MX and comes back (a loop).
    */
@@ -114,6 +115,9 @@ final class Defaults {
           Duration.ofSeconds(4000),
           Duration.ofDays(5),
           Optional.empty(),
+          java.util.Map.of(),
+          Optional.empty(), // no delay warning (Postfix: delay_warning_time = 0)
+          10,
           java.util.Map.of());
 
   /** Hosted domain {@code d} without a route is delivered to {@code <data-directory>/mail/d}. */

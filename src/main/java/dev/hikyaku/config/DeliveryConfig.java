@@ -20,6 +20,10 @@ import java.util.Optional;
  * @param maxLifetime how long a message may wait before its recipients bounce (RFC 5321 §4.5.4.1)
  * @param routes per-domain routes as written in the file (lower-case domain → route); hosted domains
  *     without one get a Maildir under the data directory, see {@link HikyakuConfig#deliveryRoutes()}
+ * @param delayWarning when a still-undelivered recipient's sender is told (RFC 3464 "delayed", if
+ *     the recipient's NOTIFY asks for it); empty = never, as Postfix's default
+ * @param maxPerHost connections at once to one MX host address, whatever the domains it serves
+ * @param destinations per-domain TLS policy, concurrency and rate (lower-case domain → settings)
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -32,13 +36,35 @@ public record DeliveryConfig(
     Duration retryCap,
     Duration maxLifetime,
     Optional<Smarthost> smarthost,
-    Map<String, Route> routes) {
+    Map<String, Route> routes,
+    Optional<Duration> delayWarning,
+    int maxPerHost,
+    Map<String, Destination> destinations) {
 
   public DeliveryConfig {
     dnsServers = List.copyOf(dnsServers);
     Objects.requireNonNull(smarthost, "smarthost");
-    // Keep the file's order, so the writer gives the routes back as they were written.
+    Objects.requireNonNull(delayWarning, "delayWarning");
+    // Keep the file's order, so the writer gives the maps back as they were written.
     routes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    destinations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(destinations));
+  }
+
+  /** With routes but no delay warning, host limit 10 and no per-destination settings. */
+  public DeliveryConfig(
+      boolean isEnabled,
+      List<InetSocketAddress> dnsServers,
+      Duration dnsTimeout,
+      int mxPort,
+      String tls,
+      int maxPerDomain,
+      Duration retryFirst,
+      Duration retryCap,
+      Duration maxLifetime,
+      Optional<Smarthost> smarthost,
+      Map<String, Route> routes) {
+    this(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost, routes,
+        Optional.empty(), 10, Map.of());
   }
 
   /** Without per-domain routes (hosted domains still get their default Maildir). */
@@ -58,7 +84,32 @@ public record DeliveryConfig(
 
   /** Same settings with other per-domain routes. */
   public DeliveryConfig withRoutes(Map<String, Route> newRoutes) {
-    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost, newRoutes);
+    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
+        newRoutes, delayWarning, maxPerHost, destinations);
+  }
+
+  /** Same settings with other per-destination settings. */
+  public DeliveryConfig withDestinations(Map<String, Destination> newDestinations) {
+    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
+        routes, delayWarning, maxPerHost, newDestinations);
+  }
+
+  /**
+   * One {@code delivery.destinations.<domain>} entry: how mail to that domain's MX hosts goes. Each
+   * field overrides the section-wide setting; empty keeps it.
+   *
+   * @param tls opportunistic, require or verify (as {@code delivery.tls})
+   * @param concurrency deliveries at once to the domain (as {@code delivery.max-per-domain})
+   * @param messagesPerMinute at most this many deliveries a minute to the domain; the rest wait in
+   *     the queue without an attempt being counted (receivers such as the Japanese mobile carriers
+   *     refuse senders that go faster)
+   */
+  public record Destination(Optional<String> tls, Optional<Integer> concurrency, Optional<Integer> messagesPerMinute) {
+    public Destination {
+      Objects.requireNonNull(tls, "tls");
+      Objects.requireNonNull(concurrency, "concurrency");
+      Objects.requireNonNull(messagesPerMinute, "messagesPerMinute");
+    }
   }
 
   /**
@@ -67,8 +118,22 @@ public record DeliveryConfig(
    */
   public sealed interface Route {
 
-    /** SMTP to a fixed host; {@code tls} is opportunistic, require or verify as {@code delivery.tls}. */
-    record Smtp(String host, int port, String tls) implements Route {}
+    /**
+     * SMTP to a fixed host; {@code tls} is opportunistic, require, verify (as {@code delivery.tls})
+     * or implicit (RFC 8314). With a user, AUTH PLAIN/LOGIN with the password read from {@code
+     * passwordFile} at start; only over verified TLS.
+     */
+    record Smtp(String host, int port, String tls, Optional<String> user, Optional<Path> passwordFile) implements Route {
+      public Smtp {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(passwordFile, "passwordFile");
+      }
+
+      /** Without credentials. */
+      public Smtp(String host, int port, String tls) {
+        this(host, port, tls, Optional.empty(), Optional.empty());
+      }
+    }
 
     /** LMTP (RFC 2033) to a mailbox server on a trusted network or loopback; plaintext. */
     record Lmtp(String host, int port) implements Route {}

@@ -38,10 +38,18 @@ final class Keys {
   static final String SMTP = "smtp";
   static final String LMTP = "lmtp";
   static final String MAILDIR = "maildir";
+  static final String DELAY_WARNING = "delay-warning";
+  static final String MAX_PER_HOST = "max-per-host";
+  static final String DESTINATIONS = "destinations";
+  static final String CONCURRENCY = "concurrency";
+  static final String DESTINATION_MESSAGES_PER_MINUTE = "messages-per-minute";
   static final List<String> DELIVERY_SECTION =
-      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, MX_PORT, "tls", MAX_PER_DOMAIN, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, SMARTHOST, ROUTES);
-  /** One {@code delivery.routes.<domain>} entry: exactly one of smtp, lmtp, maildir; tls only with smtp. */
-  static final List<String> ROUTE_SECTION = List.of(SMTP, "tls", LMTP, MAILDIR);
+      List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, MX_PORT, "tls", MAX_PER_DOMAIN, MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME,
+          DELAY_WARNING, SMARTHOST, ROUTES, DESTINATIONS);
+  /** One {@code delivery.destinations.<domain>} entry. */
+  static final List<String> DESTINATION_SECTION = List.of("tls", CONCURRENCY, DESTINATION_MESSAGES_PER_MINUTE);
+  /** One {@code delivery.routes.<domain>} entry: exactly one of smtp, lmtp, maildir; tls, user, password-file only with smtp. */
+  static final List<String> ROUTE_SECTION = List.of(SMTP, "tls", USER, PASSWORD_FILE, LMTP, MAILDIR);
   static final List<String> SMARTHOST_SECTION = List.of(HOST, "port", "tls", USER, PASSWORD_FILE);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY);
@@ -183,6 +191,7 @@ final class Keys {
     DELIVERY_SECTION.forEach(k -> paths.add(DELIVERY + "." + k));
     SMARTHOST_SECTION.forEach(k -> paths.add(DELIVERY + "." + SMARTHOST + "." + k));
     ROUTE_SECTION.forEach(k -> paths.add(DELIVERY + "." + ROUTES + ".<domain>." + k));
+    DESTINATION_SECTION.forEach(k -> paths.add(DELIVERY + "." + DESTINATIONS + ".<domain>." + k));
     HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
     return List.copyOf(paths);
   }

@@ -20,7 +20,7 @@ import javax.net.ssl.SSLContext;
  * Delivers one message to the recipients of one domain. Routing, in order: the domain's own {@link
  * Route} (SMTP, LMTP or a Maildir), then the smarthost, then the domain's MX hosts.
  */
-public final class DeliveryWorker implements DeliveryAgent {
+public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
 
   /** An upstream server that takes all outbound mail (the OP25B case: port 25 blocked outbound). */
   public record Smarthost(String host, int port, TlsPolicy tls, Optional<SmtpCredentials> credentials) {}
@@ -30,12 +30,34 @@ public final class DeliveryWorker implements DeliveryAgent {
    * @param mxPort the port MX hosts are reached on: 25 (RFC 5321 §4.5.4.2); tests use others
    * @param tls the TLS policy towards MX hosts; opportunistic by default
    * @param routes per-domain routes, consulted before the smarthost and MX
+   * @param domainTls the TLS policy towards the MX hosts of particular domains, over {@code tls}
+   * @param maxPerHost connections at once to one host address ({@link OutboundConnections})
    */
   public record Settings(
-      String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost, Routes routes) {
+      String ehloName,
+      int mxPort,
+      TlsPolicy tls,
+      OutboundSession.Timeouts timeouts,
+      Optional<Smarthost> smarthost,
+      Routes routes,
+      java.util.Map<String, TlsPolicy> domainTls,
+      int maxPerHost) {
 
     public Settings {
       java.util.Objects.requireNonNull(routes, "routes");
+      domainTls = domainTls.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(
+          e -> e.getKey().toLowerCase(Locale.ROOT), java.util.Map.Entry::getValue));
+    }
+
+    /** With routes, without per-domain TLS policies, 10 connections per host. */
+    public Settings(
+        String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost, Routes routes) {
+      this(ehloName, mxPort, tls, timeouts, smarthost, routes, java.util.Map.of(), 10);
+    }
+
+    /** The policy towards {@code domain}'s MX hosts. */
+    TlsPolicy tlsFor(String domain) {
+      return domainTls.getOrDefault(domain, tls);
     }
 
     /** Without per-domain routes. */
@@ -48,6 +70,7 @@ public final class DeliveryWorker implements DeliveryAgent {
   private final Settings settings;
   private final Optional<SSLContext> tlsContext;
   private final MaildirDelivery maildir;
+  private final OutboundConnections connections;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
     this(mx, settings, tlsContext, new MaildirDelivery(java.time.Clock.systemUTC(), new java.security.SecureRandom(), settings.ehloName()));
@@ -58,6 +81,19 @@ public final class DeliveryWorker implements DeliveryAgent {
     this.settings = settings;
     this.tlsContext = tlsContext;
     this.maildir = java.util.Objects.requireNonNull(maildir, "maildir");
+    this.connections = new OutboundConnections(
+        settings.maxPerHost(), OutboundConnections.DEFAULT_IDLE_LIMIT, OutboundConnections.DEFAULT_MAX_TRANSACTIONS);
+  }
+
+  /** Connections opened and reused so far. */
+  public long[] connectionsOpenedAndReused() {
+    return connections.openedAndReused();
+  }
+
+  /** Closes the kept connections (QUIT). */
+  @Override
+  public void close() {
+    connections.close();
   }
 
   // RFC 5321 §6.3: a message that has passed this many hops is looping.
@@ -96,7 +132,7 @@ public final class DeliveryWorker implements DeliveryAgent {
     if (route.isPresent()) {
       return switch (route.get()) {
         case Route.Smtp smtp ->
-            attempt(List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())), message, smtp.tls(), Optional.empty());
+            attempt(List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())), message, smtp.tls(), smtp.credentials());
         case Route.Lmtp lmtp -> lmtp(lmtp, message);
         case Route.Maildir box -> maildir.deliver(box.directory(), message).stream().map(DeliveryWorker::result).toList();
       };
@@ -114,7 +150,7 @@ public final class DeliveryWorker implements DeliveryAgent {
             targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name()));
           }
         }
-        yield attempt(targets, message, settings.tls(), Optional.empty());
+        yield attempt(targets, message, settings.tlsFor(domain), Optional.empty());
       }
       // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
       case MxResolver.Route.NullMx nullMx ->
@@ -149,9 +185,20 @@ public final class DeliveryWorker implements DeliveryAgent {
       List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
     String lastProblem = "no host to deliver to";
     for (Target target : targets) {
-      try (OutboundSession session =
-          OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), policy, credentials, settings.timeouts(), tlsContext)) {
-        return session.send(message).stream().map(DeliveryWorker::result).toList();
+      OutboundConnections.Key key =
+          new OutboundConnections.Key(target.address(), target.serverName(), policy, credentials.map(SmtpCredentials::user));
+      try {
+        OutboundConnections.Connection connection = connections.acquire(key, () ->
+            OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), policy, credentials, settings.timeouts(), tlsContext));
+        List<Attempt> attempts;
+        try {
+          attempts = connection.session().send(message);
+        } catch (OutboundException | RuntimeException e) {
+          connections.discard(connection);
+          throw e;
+        }
+        connections.release(connection);
+        return attempts.stream().map(DeliveryWorker::result).toList();
       } catch (OutboundException e) {
         // An unresolved name (a route or smarthost host that DNS does not know) has no address.
         String where = target.address().getAddress() != null

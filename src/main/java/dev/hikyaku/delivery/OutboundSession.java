@@ -641,6 +641,38 @@ public final class OutboundSession implements AutoCloseable {
     return extensions.keySet();
   }
 
+  /**
+   * Whether another transaction may go over this session: open, not broken, and not LMTP (whose
+   * sessions the worker does not keep).
+   */
+  public boolean isReusable() {
+    return !isClosed && !isBroken && !isLmtp;
+  }
+
+  /**
+   * Readies a kept session for its next transaction with RSET (RFC 5321 §4.1.1.5), and tells
+   * whether it still works: false when the server closed it while it was idle or refused RSET, and
+   * the session is then broken. After a true, {@link #send} starts without another RSET.
+   */
+  public boolean reset() {
+    if (!isReusable()) {
+      return false;
+    }
+    try {
+      SmtpReply reply = command("RSET", "RSET");
+      if (reply.isPositive()) {
+        hasTransaction = false;
+        return true;
+      }
+      log.debug("{} refused RSET on a kept connection: {}", server, reply);
+    } catch (IOException e) {
+      log.debug("{} kept connection is gone: {}", server, e.getMessage());
+    }
+    isBroken = true;
+    abandon();
+    return false;
+  }
+
   /** The TLS protocol in use ({@code TLSv1.3}), or empty for plaintext. */
   public Optional<String> tlsProtocol() {
     return tlsProtocol;

@@ -10,12 +10,21 @@ import java.util.Objects;
  */
 public sealed interface Route {
 
-  /** SMTP to a fixed next hop, under {@code tls}; no credentials. */
-  record Smtp(String host, int port, TlsPolicy tls) implements Route {
+  /**
+   * SMTP to a fixed next hop, under {@code tls}, with AUTH when {@code credentials} are given (sent
+   * only over TLS, see {@link OutboundSession}).
+   */
+  record Smtp(String host, int port, TlsPolicy tls, java.util.Optional<SmtpCredentials> credentials) implements Route {
     public Smtp {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(tls, "tls");
+      Objects.requireNonNull(credentials, "credentials");
       checkPort(port);
+    }
+
+    /** Without credentials. */
+    public Smtp(String host, int port, TlsPolicy tls) {
+      this(host, port, tls, java.util.Optional.empty());
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.List;
  * several at once (up to the per-domain cap for one domain).
  */
 @FunctionalInterface
-public interface DeliveryAgent {
+public interface DeliveryAgent extends AutoCloseable {
 
   /**
    * Attempts delivery of {@code due} to each of its recipients, all of one domain. Must return one
@@ -18,4 +18,11 @@ public interface DeliveryAgent {
    * an exception is taken as a transient failure of every recipient and logged as a bug.
    */
   List<RecipientResult> deliver(DueDelivery due);
+
+  /**
+   * Releases what the agent keeps between deliveries (kept connections). The scheduler calls it
+   * once, from {@link Scheduler#close}, after its last pass; nothing by default.
+   */
+  @Override
+  default void close() {}
 }

@@ -66,6 +66,8 @@ public final class Scheduler implements AutoCloseable {
   private final ReentrantLock randomLock = new ReentrantLock();
   private final int maxPerDomain;
   private final int batchSize;
+  private final java.util.Map<String, DestinationLimits> destinations;
+  private final java.util.Map<String, RateGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signalled = lock.newCondition();
@@ -82,6 +84,24 @@ public final class Scheduler implements AutoCloseable {
       RandomGenerator random,
       int maxPerDomain,
       int batchSize) {
+    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, java.util.Map.of());
+  }
+
+  /**
+   * @param maxPerDomain deliveries at once to a domain without limits of its own
+   * @param destinations limits of particular domains (lower-case), over {@code maxPerDomain}
+   */
+  public Scheduler(
+      MessageQueue queue,
+      RetryPolicy policy,
+      DeliveryAgent agent,
+      DeliveryReports reports,
+      Clock clock,
+      RandomGenerator random,
+      int maxPerDomain,
+      int batchSize,
+      java.util.Map<String, DestinationLimits> destinations) {
+    this.destinations = java.util.Map.copyOf(destinations);
     this.queue = Objects.requireNonNull(queue, "queue");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.agent = Objects.requireNonNull(agent, "agent");
@@ -136,18 +156,39 @@ public final class Scheduler implements AutoCloseable {
     try (ExecutorService threads = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("hikyaku-delivery-", 0).factory())) {
       lanes.forEach((domain, shares) -> {
-        // A lane is up to maxPerDomain workers draining the domain's shares one at a time.
-        int workers = Math.min(maxPerDomain, shares.size());
+        // A lane is up to its concurrency of workers draining the domain's shares one at a time.
+        DestinationLimits limits = destinations.getOrDefault(domain, DestinationLimits.concurrency(maxPerDomain));
+        Optional<RateGate> gate = limits.messagesPerMinute().isPresent()
+            ? Optional.of(gates.computeIfAbsent(domain, d -> new RateGate(limits.messagesPerMinute().getAsInt())))
+            : Optional.empty();
+        int workers = Math.min(limits.concurrency(), shares.size());
         for (int i = 0; i < workers; i++) {
           threads.execute(() -> {
             for (DueDelivery share; (share = shares.poll()) != null; ) {
-              attempted.addAndGet(deliver(share));
+              // A message being returned makes no delivery, so it does not count against the rate.
+              Optional<Instant> later = share.isReturning()
+                  ? Optional.empty() : gate.flatMap(g -> g.admit(clock.instant()));
+              if (later.isPresent()) {
+                postpone(share, later.get());
+              } else {
+                attempted.addAndGet(deliver(share));
+              }
             }
           });
         }
       });
     } // close() waits for every lane to drain
     return attempted.get();
+  }
+
+  /** Over the destination's rate: the share waits in the queue, no attempt counted. */
+  private void postpone(DueDelivery share, Instant until) {
+    try {
+      queue.postpone(share.id(), share.recipients().stream().map(DueRecipient::forwardPath).toList(), until);
+    } catch (StoreException e) {
+      // Left due: the next pass meets the gate again. Nothing is lost.
+      log.warn("could not postpone message {} for its destination's rate: {}", share.id(), e.getMessage());
+    }
   }
 
   /** Delivers one share (one message, one domain) and records the outcomes. */
@@ -275,7 +316,10 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Stops the loop after its current pass (which finishes its deliveries). Idempotent. */
+  /**
+   * Stops the loop after its current pass (which finishes its deliveries), then closes the agent.
+   * Idempotent.
+   */
   @Override
   public void close() {
     Thread running;
@@ -287,16 +331,16 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (running == null) {
-      return;
-    }
-    try {
-      if (!running.join(CLOSE_WAIT)) {
-        log.error("scheduler pass still running after {}; not waiting longer", CLOSE_WAIT);
+    if (running != null) {
+      try {
+        if (!running.join(CLOSE_WAIT)) {
+          log.error("scheduler pass still running after {}; not waiting longer", CLOSE_WAIT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
+    agent.close();
   }
 
   private void runLoop() {

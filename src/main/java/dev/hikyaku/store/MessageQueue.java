@@ -288,6 +288,27 @@ public final class MessageQueue {
     });
   }
 
+  /**
+   * Moves the next attempt of the named open recipients of message {@code id} to {@code until}
+   * without counting an attempt or touching the last reply: a destination's rate limit held them
+   * back. Recipients no longer open (an admin deleted the message meanwhile) are passed over.
+   */
+  public void postpone(QueueId id, List<String> forwardPaths, Instant until) throws StoreException {
+    List<String> paths = List.copyOf(forwardPaths);
+    change("postponing recipients of message " + id, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE recipient SET next_attempt_at = ? WHERE message_id = ? AND forward_path = ? AND state IN " + OPEN)) {
+        for (String path : paths) {
+          update.setLong(1, until.toEpochMilli());
+          update.setString(2, id.value());
+          update.setString(3, path);
+          update.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
   /** Keeps message {@code id} from delivery until {@link #release}d (admin). */
   public void hold(QueueId id) throws StoreException {
     setMessageState(id, "held");

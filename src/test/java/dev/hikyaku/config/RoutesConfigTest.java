@@ -93,4 +93,63 @@ class RoutesConfigTest {
         .isEqualTo("delivery.routes.not a domain");
     assertThat(rejection("delivery: {routes: [example.com]}").keyPath()).isEqualTo("delivery.routes");
   }
+
+  @Test
+  void destinationsDelayWarningHostLimitAndRouteCredentialsAreRead(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path password = java.nio.file.Files.writeString(dir.resolve("partner.password"), "not-in-the-config\n");
+    HikyakuConfig config = ConfigLoader.parse("""
+        delivery:
+          max-per-host: 4
+          delay-warning: 4h
+          destinations:
+            DoCoMo.ne.jp:
+              concurrency: 2
+              messages-per-minute: 60
+            partner.example:
+              tls: verify
+          routes:
+            partner.example:
+              smtp: "smtp.partner.example"
+              tls: implicit
+              user: relay@example.com
+              password-file: %s
+        """.formatted(password), "test.yaml");
+    DeliveryConfig d = config.delivery();
+    assertThat(d.maxPerHost()).isEqualTo(4);
+    assertThat(d.delayWarning()).contains(java.time.Duration.ofHours(4));
+    assertThat(d.destinations()).containsExactly(
+        java.util.Map.entry("docomo.ne.jp", new DeliveryConfig.Destination(java.util.Optional.empty(), java.util.Optional.of(2),
+            java.util.Optional.of(60))),
+        java.util.Map.entry("partner.example", new DeliveryConfig.Destination(java.util.Optional.of("verify"), java.util.Optional.empty(),
+            java.util.Optional.empty())));
+    assertThat(d.routes().get("partner.example")).isEqualTo(new DeliveryConfig.Route.Smtp(
+        "smtp.partner.example", 465, "implicit", java.util.Optional.of("relay@example.com"), java.util.Optional.of(password)));
+    assertThat(ConfigLoader.defaults().delivery().delayWarning()).isEmpty();
+    assertThat(ConfigLoader.defaults().delivery().maxPerHost()).isEqualTo(10);
+    // And back through the writer.
+    HikyakuConfig again = ConfigLoader.parse(ConfigWriter.toYaml(config), "written.yaml");
+    assertThat(again.delivery()).isEqualTo(d);
+  }
+
+  @Test
+  void badDestinationsDelayWarningsAndRouteCredentialsAreRefusedByKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path password = java.nio.file.Files.writeString(dir.resolve("p"), "secret\n");
+    assertThat(rejection("delivery: {delay-warning: 6d}").getMessage())
+        .contains("delivery.delay-warning").contains("shorter than max-lifetime");
+    assertThat(rejection("delivery: {destinations: {example.com: {}}}").getMessage())
+        .contains("delivery.destinations.example.com").contains("one or more of tls, concurrency, messages-per-minute");
+    assertThat(rejection("delivery: {destinations: {example.com: {messages-per-minute: 0}}}").getMessage())
+        .contains("delivery.destinations.example.com.messages-per-minute");
+    assertThat(rejection("delivery: {destinations: {example.com: {tls: always}}}").getMessage())
+        .contains("delivery.destinations.example.com.tls");
+    assertThat(rejection("delivery: {destinations: {'bad..name': {concurrency: 1}}}").getMessage())
+        .contains("delivery.destinations.bad..name");
+    assertThat(rejection("delivery: {routes: {example.com: {smtp: mx.example.com, user: u, password-file: %s}}}".formatted(password))
+        .getMessage()).contains("delivery.routes.example.com.user").contains("credentials need tls: verify or tls: implicit");
+    assertThat(rejection("delivery: {routes: {example.com: {smtp: mx.example.com, tls: verify, user: u}}}").getMessage())
+        .contains("user and password-file go together");
+    assertThat(rejection("delivery: {routes: {example.com: {lmtp: '127.0.0.1:24', user: u}}}").getMessage())
+        .contains("delivery.routes.example.com.user").contains("smtp routes only");
+    assertThat(ConfigLoader.parse("delivery: {delay-warning: \"off\"}", "t.yaml").delivery().delayWarning()).isEmpty();
+  }
 }

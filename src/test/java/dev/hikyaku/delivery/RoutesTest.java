@@ -78,6 +78,36 @@ class RoutesTest {
   }
 
   @Test
+  void anSmtpRouteWithCredentialsAuthenticatesOverVerifiedTls() throws Exception {
+    var base = TestServers.config(data.resolve("submission-peer"));
+    // Named localhost, so that the route's host name is both where to connect and what to verify.
+    var config = new dev.hikyaku.config.HikyakuConfig("localhost", base.dataDirectory(), base.listeners(), base.tls(), base.limits(),
+        base.hostedDomains(), base.auth(), base.abuse(), base.rates(), base.http(), base.delivery());
+    String password = "the route's pass phrase, long enough 31";
+    try (Server peer = TestServers.start(config, s -> s, List.of())) {
+      TestServers.createAccount(peer, "alice@hikyaku.test", password);
+      var trusting = TestServers.clientTrusting(peer.tls().currentCertificate());
+      Route route = new Route.Smtp("localhost", peer.port(ListenerRole.SUBMISSION), TlsPolicy.VERIFY,
+          Optional.of(new SmtpCredentials("alice@hikyaku.test", password.toCharArray())));
+      DueDelivery due = new DueDelivery(QueueId.generate(clock, new SplittableRandom(9)), clock.instant(), "alice@hikyaku.test", "",
+          "From: alice@hikyaku.test\r\nSubject: routed with AUTH\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII),
+          List.of(new DueRecipient("bob@partner.test", "", 0, Optional.empty(), Optional.empty())));
+      try (DeliveryWorker worker = new DeliveryWorker(
+          new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofMillis(300), 1), new SplittableRandom(1)),
+          new DeliveryWorker.Settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(),
+              new Routes(Map.of("partner.test", route))),
+          Optional.of(trusting))) {
+        assertThat(worker.deliver(due)).singleElement().isInstanceOf(RecipientResult.Delivered.class);
+      }
+      var arrived = peer.store().queue().list(QueueQuery.all());
+      assertThat(arrived).hasSize(1);
+      var message = peer.store().queue().find(arrived.getFirst().id()).orElseThrow();
+      assertThat(message.origin().principal()).isEqualTo("alice@hikyaku.test");
+      assertThat(new String(message.content(), StandardCharsets.US_ASCII)).contains("with ESMTPSA");
+    }
+  }
+
+  @Test
   void lmtpGivesEachAcceptedRecipientItsOwnReply() throws Exception {
     try (FakeSmtpServer lmtp = new FakeSmtpServer(peer -> {
       peer.reply("220 mailbox.test LMTP ready");

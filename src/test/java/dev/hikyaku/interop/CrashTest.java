@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.app.AdminCommandLine;
 import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.testing.CountingSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;

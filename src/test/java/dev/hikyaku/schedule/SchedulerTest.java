@@ -245,6 +245,39 @@ class SchedulerTest {
   }
 
   @Test
+  void aDestinationsRateHoldsTheRestBackWithoutCountingAnAttempt() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      accept("alice@example.org", "ok" + i + "@docomo.example");
+    }
+    NewMessage other = accept("alice@example.org", "ok@elsewhere.example");
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    DeliveryAgent agent = due -> {
+      due.recipients().forEach(r -> delivered.add(r.forwardPath()));
+      return byLocalPart(due);
+    };
+    Scheduler scheduler = new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100,
+        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))));
+
+    scheduler.runOnce();
+    assertThat(delivered).filteredOn(p -> p.endsWith("@docomo.example")).hasSize(2);
+    assertThat(delivered).contains("ok@elsewhere.example");
+    assertThat(store.queue().find(other.id())).isEmpty();
+    // The three held back wait a minute from the first start, untried.
+    assertThat(store.queue().nextDue()).contains(T0.plus(Duration.ofMinutes(1)));
+    assertThat(store.queue().due(T0.plusSeconds(59), 100)).isEmpty();
+    assertThat(store.queue().due(T0.plus(Duration.ofMinutes(1)), 100)).hasSize(3)
+        .allSatisfy(d -> assertThat(d.recipients().getFirst().attempts()).isZero());
+
+    clock.advance(Duration.ofMinutes(1));
+    scheduler.runOnce();
+    assertThat(delivered).filteredOn(p -> p.endsWith("@docomo.example")).hasSize(4);
+    clock.advance(Duration.ofMinutes(1));
+    scheduler.runOnce();
+    assertThat(delivered).filteredOn(p -> p.endsWith("@docomo.example")).hasSize(5).doesNotHaveDuplicates();
+    assertThat(store.queue().nextDue()).isEmpty();
+  }
+
+  @Test
   void delayWarningGoesOutOnceAtTheFirstAttemptPastItsTime() throws Exception {
     RetryPolicy policy = new RetryPolicy(Duration.ofMinutes(5), Duration.ofSeconds(4000),
         Duration.ofDays(5), 0.1, Optional.of(Duration.ofHours(4)));

@@ -58,7 +58,7 @@ public final class TestServers {
   public static dev.hikyaku.config.DeliveryConfig noDelivery(dev.hikyaku.config.DeliveryConfig d) {
     return new dev.hikyaku.config.DeliveryConfig(
         false, d.dnsServers(), d.dnsTimeout(), d.mxPort(), d.tls(), d.maxPerDomain(), d.retryFirst(), d.retryCap(), d.maxLifetime(),
-        d.smarthost());
+        d.smarthost(), d.routes(), d.delayWarning(), d.maxPerHost(), d.destinations());
   }
 
   /**

@@ -1,4 +1,4 @@
-package dev.hikyaku.interop;
+package dev.hikyaku.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,50 +17,81 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The far end of delivery for {@link CrashTest}: a minimal SMTP server on 127.0.0.1 that accepts
- * every transaction and counts, per token found in a message's {@code Subject}, how many times the
- * message arrived. It offers neither STARTTLS nor PIPELINING, so an opportunistic client sends in
+ * The far end of delivery for the crash and connection tests: a minimal SMTP server on 127.0.0.1
+ * that accepts every transaction and counts, per token found in a message's {@code Subject} ("crash
+ * TOKEN"), how many times the message arrived, and how many connections it had, at most at once. It offers neither STARTTLS nor PIPELINING, so an opportunistic client sends in
  * plain text, one command at a time (RFC 3207 §4: STARTTLS only when offered; RFC 2920 §3).
  *
  * <p>A message counts once its data is complete (the final dot), where a real MX commits it, just
  * before the {@code 250} goes out: a sender killed in between never sees that reply and sends the
  * message again, which shows here as a duplicate, never as a loss.
  */
-final class CountingSink implements AutoCloseable {
+public final class CountingSink implements AutoCloseable {
 
   private static final Pattern SUBJECT_TOKEN = Pattern.compile("(?m)^Subject: crash (\\S+)\r?$");
 
   private final ServerSocket listener;
   private final Map<String, AtomicInteger> arrivals = new ConcurrentHashMap<>();
   private final AtomicInteger transactions = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger mostOpen = new AtomicInteger();
+  private final boolean isHangingUpAfterEachMessage;
+  private final long dataDelayMillis;
 
-  private CountingSink(ServerSocket listener) {
+  private CountingSink(ServerSocket listener, boolean isHangingUpAfterEachMessage, long dataDelayMillis) {
     this.listener = listener;
+    this.isHangingUpAfterEachMessage = isHangingUpAfterEachMessage;
+    this.dataDelayMillis = dataDelayMillis;
     Thread.ofVirtual().name("counting-sink").start(this::acceptLoop);
   }
 
-  static CountingSink start() throws IOException {
-    ServerSocket socket = new ServerSocket();
-    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    return new CountingSink(socket);
+  public static CountingSink start() throws IOException {
+    return start(false, 0);
   }
 
-  int port() {
+  /**
+   * @param isHangingUpAfterEachMessage close the connection, without a word, once a message's 250
+   *     is out (as a server with a short idle timeout does)
+   * @param dataDelayMillis wait this long before the 250 of each message, so that deliveries overlap
+   */
+  public static CountingSink start(boolean isHangingUpAfterEachMessage, long dataDelayMillis) throws IOException {
+    ServerSocket socket = new ServerSocket();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
+    return new CountingSink(socket, isHangingUpAfterEachMessage, dataDelayMillis);
+  }
+
+  /** Connections accepted so far. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Connections open now. */
+  public int openNow() {
+    return open.get();
+  }
+
+  /** The most connections that were open at once. */
+  public int mostOpenAtOnce() {
+    return mostOpen.get();
+  }
+
+  public int port() {
     return listener.getLocalPort();
   }
 
   /** Tokens that arrived at least once. */
-  java.util.Set<String> delivered() {
+  public java.util.Set<String> delivered() {
     return java.util.Set.copyOf(arrivals.keySet());
   }
 
   /** Arrivals beyond the first, over all tokens. */
-  int duplicates() {
+  public int duplicates() {
     return arrivals.values().stream().mapToInt(count -> count.get() - 1).sum();
   }
 
   /** Transactions completed, tokens or not. */
-  int transactions() {
+  public int transactions() {
     return transactions.get();
   }
 
@@ -76,6 +107,8 @@ final class CountingSink implements AutoCloseable {
   }
 
   private void serve(Socket connection) {
+    connections.incrementAndGet();
+    mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
     try (connection) {
       connection.setSoTimeout(30_000);
       var in = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.ISO_8859_1));
@@ -98,8 +131,14 @@ final class CountingSink implements AutoCloseable {
             if (data == null) {
               return; // the sender went away mid-message: not delivered
             }
+            if (dataDelayMillis > 0) {
+              Thread.sleep(dataDelayMillis);
+            }
             record(content);
             reply(out, "250 2.0.0 Ok: counted");
+            if (isHangingUpAfterEachMessage) {
+              return;
+            }
           }
           case "QUIT" -> {
             reply(out, "221 2.0.0 Bye");
@@ -108,8 +147,10 @@ final class CountingSink implements AutoCloseable {
           default -> reply(out, "502 5.5.2 Command not recognized");
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | InterruptedException e) {
       // A sender that drops the connection is the sender's business; what counts is recorded.
+    } finally {
+      open.decrementAndGet();
     }
   }
 
