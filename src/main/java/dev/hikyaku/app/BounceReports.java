@@ -16,6 +16,7 @@ import dev.hikyaku.protocol.Ret;
 import dev.hikyaku.protocol.ReversePath;
 import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.RecipientReport;
+import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.StoreException;
@@ -65,6 +66,14 @@ final class BounceReports implements DeliveryReports {
     report(delivery, recipients, Notify.DELAY, "delayed", "4.0.0");
   }
 
+  /** RFC 3461 §5.2.2: only recipients with NOTIFY=SUCCESS hear of success; never the content. */
+  @Override
+  public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff)
+      throws StoreException {
+    String action = handoff == RecipientResult.Handoff.RELAYED ? "relayed" : "delivered";
+    report(delivery, recipients, Notify.SUCCESS, action, "2.0.0");
+  }
+
   private void report(
       DueDelivery delivery, List<RecipientReport> recipients, Notify event, String action, String fallbackStatus)
       throws StoreException {
@@ -99,7 +108,8 @@ final class BounceReports implements DeliveryReports {
                 mailParams.envId(),
                 new DsnOriginal(delivery.reversePath(), delivery.receivedAt(), delivery.content()),
                 reported,
-                mailParams.ret().orElse(Ret.HDRS) == Ret.FULL));
+                // RFC 3461 §4.3: RET=FULL asks for the message back in a "failed" report only.
+                event == Notify.FAILURE && mailParams.ret().orElse(Ret.HDRS) == Ret.FULL));
     Envelope envelope =
         new Envelope(ReversePath.NULL, MailParams.NONE, List.of(new Envelope.Recipient(ForwardPath.of(delivery.reversePath()), RcptParams.NONE)));
     try {

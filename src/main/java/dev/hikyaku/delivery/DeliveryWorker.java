@@ -134,7 +134,8 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         case Route.Smtp smtp ->
             attempt(List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())), message, smtp.tls(), smtp.credentials());
         case Route.Lmtp lmtp -> lmtp(lmtp, message);
-        case Route.Maildir box -> maildir.deliver(box.directory(), message).stream().map(DeliveryWorker::result).toList();
+        case Route.Maildir box ->
+            maildir.deliver(box.directory(), message).stream().map(a -> result(a, RecipientResult.Handoff.DELIVERED)).toList();
       };
     }
     if (settings.smarthost().isPresent()) {
@@ -169,7 +170,10 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private List<RecipientResult> lmtp(Route.Lmtp lmtp, Outbound message) {
     InetSocketAddress address = new InetSocketAddress(lmtp.host(), lmtp.port());
     try (OutboundSession session = OutboundSession.openLmtp(address, lmtp.host(), settings.ehloName(), settings.timeouts())) {
-      return session.send(message).stream().map(DeliveryWorker::result).toList();
+      // RFC 2033 §4.2: an LMTP server is the final hop; one that offers DSN reports for itself.
+      RecipientResult.Handoff handoff = session.extensions().contains("DSN")
+          ? RecipientResult.Handoff.PASSED_ON : RecipientResult.Handoff.DELIVERED;
+      return session.send(message).stream().map(a -> result(a, handoff)).toList();
     } catch (OutboundException e) {
       String problem = "LMTP " + lmtp.host() + ":" + lmtp.port() + ": " + e.getMessage();
       if (!e.isTransient()) {
@@ -197,8 +201,11 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
           connections.discard(connection);
           throw e;
         }
+        // RFC 3461 §5.2.2: to a server with DSN the request travels on; to one without, we say "relayed".
+        RecipientResult.Handoff handoff = connection.session().extensions().contains("DSN")
+            ? RecipientResult.Handoff.PASSED_ON : RecipientResult.Handoff.RELAYED;
         connections.release(connection);
-        return attempts.stream().map(DeliveryWorker::result).toList();
+        return attempts.stream().map(a -> result(a, handoff)).toList();
       } catch (OutboundException e) {
         // An unresolved name (a route or smarthost host that DNS does not know) has no address.
         String where = target.address().getAddress() != null
@@ -214,9 +221,9 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     return all(message.recipients(), r -> new RecipientResult.Transient(r, "451 4.4.1 " + problem));
   }
 
-  private static RecipientResult result(Attempt attempt) {
+  private static RecipientResult result(Attempt attempt, RecipientResult.Handoff handoff) {
     return switch (attempt) {
-      case Attempt.Delivered d -> new RecipientResult.Delivered(d.recipient(), d.reply().toString());
+      case Attempt.Delivered d -> new RecipientResult.Delivered(d.recipient(), d.reply().toString(), handoff);
       case Attempt.Deferred d -> new RecipientResult.Transient(d.recipient(), d.reply().map(SmtpReply::toString).orElse(d.reason()));
       case Attempt.Failed f -> new RecipientResult.Permanent(f.recipient(), f.reply().map(SmtpReply::toString).orElse(f.reason()));
     };

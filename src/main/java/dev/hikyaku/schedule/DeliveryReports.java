@@ -18,6 +18,9 @@ public interface DeliveryReports {
 
     @Override
     public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
+
+    @Override
+    public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {}
   };
 
   /**
@@ -29,4 +32,12 @@ public interface DeliveryReports {
 
   /** {@code recipients} are still undelivered past the delay-warning time (RFC 3464: delayed). */
   void delayed(DueDelivery delivery, List<RecipientReport> recipients) throws StoreException;
+
+  /**
+   * {@code recipients} were taken by a next hop that does not carry DSN requests on ({@code
+   * handoff} is {@link RecipientResult.Handoff#RELAYED} or {@link RecipientResult.Handoff#DELIVERED}):
+   * those that asked for NOTIFY=SUCCESS get their report here (RFC 3461 §5.2.2). Called before the
+   * delivery is recorded; a failure to report is logged and the delivery is recorded anyway.
+   */
+  void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) throws StoreException;
 }

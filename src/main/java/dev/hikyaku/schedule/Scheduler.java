@@ -213,6 +213,8 @@ public final class Scheduler implements AutoCloseable {
     List<RecipientOutcome> outcomes = new ArrayList<>();
     List<RecipientReport> failed = new ArrayList<>();
     List<RecipientReport> delayed = new ArrayList<>();
+    List<RecipientReport> succeeded = new ArrayList<>();
+    RecipientResult.Handoff handoff = RecipientResult.Handoff.PASSED_ON;
     for (DueRecipient recipient : share.recipients()) {
       String path = recipient.forwardPath();
       RecipientResult result = byPath.get(path);
@@ -221,8 +223,14 @@ public final class Scheduler implements AutoCloseable {
         result = new RecipientResult.Transient(path, "no result from the delivery agent");
       }
       switch (result) {
-        case RecipientResult.Delivered delivered ->
-            outcomes.add(RecipientOutcome.delivered(path, delivered.reply(), attemptedAt));
+        case RecipientResult.Delivered delivered -> {
+          outcomes.add(RecipientOutcome.delivered(path, delivered.reply(), attemptedAt));
+          if (delivered.handoff() != RecipientResult.Handoff.PASSED_ON) {
+            // One share goes to one next hop, so its recipients share the handoff.
+            handoff = delivered.handoff();
+            succeeded.add(new RecipientReport(path, delivered.reply(), false, attemptedAt, Optional.empty()));
+          }
+        }
         case RecipientResult.Permanent permanent -> {
           outcomes.add(RecipientOutcome.failed(path, permanent.reply(), attemptedAt));
           failed.add(new RecipientReport(
@@ -261,6 +269,14 @@ public final class Scheduler implements AutoCloseable {
                     outcome.forwardPath(), outcome.lastReply(), outcome.attemptedAt(), retry)
                 : outcome)
             .toList();
+      }
+    }
+    if (!succeeded.isEmpty()) {
+      try {
+        reports.succeeded(share, succeeded, handoff);
+      } catch (StoreException | RuntimeException e) {
+        // The message is where it was going; only the sender's receipt is missing.
+        log.warn("could not report delivered recipients of message {}: {}", share.id(), e.toString());
       }
     }
     if (!delayed.isEmpty()) {

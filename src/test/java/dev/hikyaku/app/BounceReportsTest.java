@@ -124,6 +124,30 @@ class BounceReportsTest {
   }
 
   @Test
+  void successIsReportedOnlyToRecipientsThatAskedAsRelayedOrDelivered() throws Exception {
+    reports.succeeded(
+        delivery("RET=FULL", recipient("bob@example.net", "NOTIFY=SUCCESS,FAILURE"), recipient("carol@example.net", "")),
+        List.of(report("bob@example.net", "250 2.0.0 Ok: queued as X"), report("carol@example.net", "250 2.0.0 Ok: queued as X")),
+        dev.hikyaku.schedule.RecipientResult.Handoff.RELAYED);
+    List<MimeMessage> dsns = queuedReports();
+    assertThat(dsns).hasSize(1);
+    MimeMessage dsn = dsns.getFirst();
+    assertThat(dsn.getSubject()).isEqualTo(Bouncer.OTHER_SUBJECT);
+    assertThat(part(dsn, 1)).contains("Final-Recipient: rfc822; bob@example.net\r\nAction: relayed\r\nStatus: 2.0.0\r\n")
+        .doesNotContain("carol@example.net");
+    // RFC 3461 §4.3: RET=FULL is for failures; a success report carries the header section only.
+    BodyPart returned = ((MimeMultipart) dsn.getContent()).getBodyPart(2);
+    assertThat(returned.getContentType()).isEqualTo("text/rfc822-headers");
+
+    reports.succeeded(
+        delivery("", recipient("erin@example.net", "NOTIFY=SUCCESS")),
+        List.of(report("erin@example.net", "250 2.0.0 delivered to the Maildir")),
+        dev.hikyaku.schedule.RecipientResult.Handoff.DELIVERED);
+    assertThat(queuedReports()).hasSize(2)
+        .anySatisfy(m -> assertThat(part(m, 1)).contains("erin@example.net\r\nAction: delivered\r\n"));
+  }
+
+  @Test
   void delaysAreReportedOnlyWhenAskedFor() throws Exception {
     reports.delayed(
         delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", "NOTIFY=FAILURE")),

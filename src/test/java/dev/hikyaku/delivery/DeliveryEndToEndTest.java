@@ -104,6 +104,11 @@ class DeliveryEndToEndTest {
 
       @Override
       public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
+
+      @Override
+      public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, dev.hikyaku.schedule.RecipientResult.Handoff handoff) {
+        // Success reports are BounceReportsTest's subject; this test looks at failures.
+      }
     };
     return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, reports, clock, new SplittableRandom(5));
   }

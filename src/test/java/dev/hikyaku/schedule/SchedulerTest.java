@@ -47,6 +47,7 @@ class SchedulerTest {
   private final List<String> failedReports = new CopyOnWriteArrayList<>();
   private final List<RecipientReport> failedDetails = new CopyOnWriteArrayList<>();
   private final List<RecipientReport> delayedDetails = new CopyOnWriteArrayList<>();
+  private final List<String> succeededReports = new CopyOnWriteArrayList<>();
   private Store store;
 
   private final DeliveryReports reports = new DeliveryReports() {
@@ -59,6 +60,11 @@ class SchedulerTest {
     @Override
     public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {
       delayedDetails.addAll(recipients);
+    }
+
+    @Override
+    public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {
+      recipients.forEach(r -> succeededReports.add(handoff + " " + r.forwardPath()));
     }
   };
 
@@ -182,6 +188,9 @@ class SchedulerTest {
 
           @Override
           public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
+
+          @Override
+          public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {}
         }, clock, random, 5, 100);
 
     scheduler.runOnce();
@@ -242,6 +251,20 @@ class SchedulerTest {
     assertThat(failedReports).containsExactly(message.id() + " soft@b.example");
     assertThat(failedDetails.getFirst().reply()).isEqualTo(Scheduler.RETURNED);
     assertThat(store.queue().find(message.id())).isEmpty();
+  }
+
+  @Test
+  void deliveriesThatEndTheDsnChainAreReportedAndPassedOnOnesAreNot() throws Exception {
+    accept("alice@example.org", "ok-relayed@a.example", "ok-boxed@b.example", "ok-passed@c.example");
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> due.recipients().stream().<RecipientResult>map(r -> {
+      String path = r.forwardPath();
+      RecipientResult.Handoff handoff = path.contains("relayed") ? RecipientResult.Handoff.RELAYED
+          : path.contains("boxed") ? RecipientResult.Handoff.DELIVERED : RecipientResult.Handoff.PASSED_ON;
+      return new RecipientResult.Delivered(path, "250 2.0.0 ok", handoff);
+    }).toList(), 5);
+
+    scheduler.runOnce();
+    assertThat(succeededReports).containsExactlyInAnyOrder("RELAYED ok-relayed@a.example", "DELIVERED ok-boxed@b.example");
   }
 
   @Test
