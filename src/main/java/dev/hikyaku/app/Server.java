@@ -201,7 +201,9 @@ public final class Server implements AutoCloseable {
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
-    MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events);
+    // Postfix's rule: keep room for 1.5 times the largest message (see StorageGuard).
+    MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events,
+        new dev.hikyaku.intake.StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2));
     var rates = config.rates();
     StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
     KeptCounters rateCounters =

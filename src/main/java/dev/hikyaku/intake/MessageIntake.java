@@ -25,15 +25,32 @@ public final class MessageIntake {
   private final RandomGenerator random;
   private final Events events;
   private final FromHeaderCheck fromHeader;
+  private final StorageGuard storage;
 
+  /** Without a storage check ({@link StorageGuard#NONE}). */
   public MessageIntake(
       String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events) {
+    this(hostname, queue, senders, clock, random, events, StorageGuard.NONE);
+  }
+
+  public MessageIntake(
+      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
+      StorageGuard storage) {
+    this.storage = java.util.Objects.requireNonNull(storage, "storage");
     this.hostname = hostname;
     this.queue = queue;
     this.fromHeader = new FromHeaderCheck(senders);
     this.clock = clock;
     this.random = random;
     this.events = events;
+  }
+
+  /**
+   * Whether a message of {@code octets} (0 when not declared) would be taken as far as storage
+   * goes: checked at MAIL FROM with the RFC 1870 SIZE, and again before each commit.
+   */
+  public boolean hasRoomFor(long octets) {
+    return storage.hasRoomFor(octets);
   }
 
   /**
@@ -100,6 +117,12 @@ public final class MessageIntake {
         };
     NewMessage message =
         new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored);
+    if (!storage.hasRoomFor(stored.length)) {
+      throw new IntakeException(
+          "not queueing message from " + source.describe() + ": the queue's file system is below its free-space headroom",
+          true,
+          null);
+    }
     try {
       queue.accept(message);
     } catch (StoreException e) {

@@ -329,6 +329,10 @@ public final class SmtpSession {
     if (mail.params().size().orElse(0) > settings.maxMessageSize()) {
       return answer(Replies.messageTooBig());
     }
+    // RFC 1870 §6.1: 452 when the queue has no room now for a message (of the declared size).
+    if (!intake.hasRoomFor(mail.params().size().orElse(0))) {
+      return answer(Replies.insufficientStorage());
+    }
     SenderCheck check = new SenderCheck(settings.role(), facts.client.getAddress(), facts.principal(), mail.from());
     PolicyChain.Ruling ruling = policy.onSender(check);
     return switch (ruling.verdict()) {

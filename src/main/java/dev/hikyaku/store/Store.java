@@ -75,6 +75,55 @@ public final class Store implements AutoCloseable {
   }
 
   /**
+   * Octets the queue can still grow by: free space for this process on the file system that holds
+   * the database (statvfs), plus the pages free inside the database file (SQLite does not give
+   * pages back to the file system when messages leave; it reuses them). 0 when the file system
+   * cannot be read, so that a broken one refuses mail rather than fills. The in-file part is read
+   * at most once a second.
+   */
+  public long usableSpace() {
+    long onDisk;
+    try {
+      onDisk = java.nio.file.Files.getFileStore(databaseFile).getUsableSpace();
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return onDisk + freeInFile();
+  }
+
+  private static final long FREE_PAGES_MAX_AGE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+  private final java.util.concurrent.atomic.AtomicLong freeInFile = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong freeInFileReadAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+
+  private static long pragma(java.sql.Statement statement, String name) throws java.sql.SQLException {
+    try (java.sql.ResultSet row = statement.executeQuery("PRAGMA " + name)) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  /** Free pages inside the database file, in octets (PRAGMA freelist_count × page_size). */
+  private long freeInFile() {
+    long now = System.nanoTime();
+    long readAt = freeInFileReadAt.get();
+    if (readAt != Long.MIN_VALUE && now - readAt < FREE_PAGES_MAX_AGE_NANOS) {
+      return freeInFile.get();
+    }
+    try {
+      long free = readers.read("counting free pages", connection -> {
+        try (java.sql.Statement statement = connection.createStatement()) {
+          return pragma(statement, "freelist_count") * pragma(statement, "page_size");
+        }
+      });
+      freeInFile.set(free);
+    } catch (StoreException e) {
+      freeInFile.set(0); // unknown: count only the file system
+    }
+    freeInFileReadAt.set(now);
+    return freeInFile.get();
+  }
+
+  /**
    * Creates the directory if missing, opens or creates {@code dataDirectory/hikyaku.db} in WAL mode
    * with {@code synchronous=FULL}, a busy timeout and foreign keys on, and brings the schema up to
    * date with the Flyway migrations in {@code classpath:db/migration/sqlite}.

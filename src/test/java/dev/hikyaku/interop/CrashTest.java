@@ -72,7 +72,7 @@ class CrashTest {
     try (TestDnsServer dns = TestDnsServer.start();
         CountingSink sink = CountingSink.start()) {
       dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
-      int submissionsPort = freePort();
+      int submissionsPort = ServerProcess.freePort();
       Path config = writeConfig(submissionsPort, dns.address().getPort(), sink.port());
       createAccountWithTheCli(config);
       SSLContext trust = trusting(certificate);
@@ -81,10 +81,10 @@ class CrashTest {
       Set<String> accepted = ConcurrentHashMap.newKeySet();
       AtomicInteger cutOff = new AtomicInteger();
       AtomicInteger refused = new AtomicInteger();
-      Process server = startServer(config, serverLog);
+      Process server = ServerProcess.start(config, serverLog);
       Process restarted = null;
       try {
-        awaitListening(server, submissionsPort, serverLog);
+        ServerProcess.awaitListening(server, submissionsPort, serverLog);
 
         // Load: CLIENTS sessions, each sending until its connection breaks or the load stops.
         AtomicBoolean loading = new AtomicBoolean(true);
@@ -117,16 +117,16 @@ class CrashTest {
           assertThat(client.join(Duration.ofSeconds(15))).as("client %s ends after the kill", client.getName()).isTrue();
         }
         LOG.info("crash: killed with {} accepted ({} at the sink); {} accepted in all", acceptedAtKill, atSinkAtKill, accepted.size());
-        assertThat(accepted).as("the load got messages accepted before the kill\n" + tail(serverLog)).isNotEmpty();
+        assertThat(accepted).as("the load got messages accepted before the kill\n" + ServerProcess.tail(serverLog)).isNotEmpty();
 
-        restarted = startServer(config, serverLog);
-        awaitListening(restarted, submissionsPort, serverLog);
+        restarted = ServerProcess.start(config, serverLog);
+        ServerProcess.awaitListening(restarted, submissionsPort, serverLog);
         Process running = restarted;
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
             assertThat(sink.delivered())
                 .as("every accepted message at the sink (accepted %d, delivered %d, duplicates %d, server %s)\n%s",
                     accepted.size(), sink.delivered().size(), sink.duplicates(),
-                    running.isAlive() ? "running" : "exited " + running.exitValue(), tail(serverLog))
+                    running.isAlive() ? "running" : "exited " + running.exitValue(), ServerProcess.tail(serverLog))
                 .containsAll(accepted));
 
         Set<String> delivered = sink.delivered();
@@ -148,8 +148,8 @@ class CrashTest {
 
         // A graceful stop: SIGTERM runs the shutdown hook, which closes the server and exits 0.
         restarted.destroy();
-        assertThat(restarted.waitFor(30, TimeUnit.SECONDS)).as("SIGTERM stops the server\n" + tail(serverLog)).isTrue();
-        assertThat(restarted.exitValue()).as("exit status after SIGTERM\n" + tail(serverLog)).isIn(0, 143);
+        assertThat(restarted.waitFor(30, TimeUnit.SECONDS)).as("SIGTERM stops the server\n" + ServerProcess.tail(serverLog)).isTrue();
+        assertThat(restarted.exitValue()).as("exit status after SIGTERM\n" + ServerProcess.tail(serverLog)).isIn(0, 143);
       } finally {
         for (Process p : new Process[] {server, restarted}) {
           if (p != null && p.isAlive()) {
@@ -265,33 +265,6 @@ class CrashTest {
     assertThat(user.exitCode()).as(user.describe()).isZero();
   }
 
-  /** {@code hikyaku serve} in a JVM of its own: the same JDK and classpath as this test. */
-  private static Process startServer(Path config, Path log) throws IOException {
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    ProcessBuilder builder =
-        new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "dev.hikyaku.app.Main", "serve", "--config", config.toString());
-    builder.environment().put("HIKYAKU_LOG_LEVEL", "INFO");
-    builder.redirectErrorStream(true);
-    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return builder.start();
-  }
-
-  private static void awaitListening(Process server, int port, Path log) {
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class).untilAsserted(() -> {
-      assertThat(server.isAlive()).as("the server process is running\n" + tail(log)).isTrue();
-      try (Socket probe = new Socket()) {
-        probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-      }
-    });
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
-  }
-
   private static SSLContext trusting(Path pem) throws Exception {
     X509Certificate certificate;
     try (InputStream in = Files.newInputStream(pem)) {
@@ -305,15 +278,5 @@ class CrashTest {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, factory.getTrustManagers(), null);
     return context;
-  }
-
-  /** The last lines the server wrote, for assertion messages. */
-  private static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return "--- server log (last 40 lines) ---\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    } catch (IOException e) {
-      return "--- server log unreadable: " + e + " ---";
-    }
   }
 }

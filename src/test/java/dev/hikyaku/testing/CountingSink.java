@@ -56,8 +56,14 @@ public final class CountingSink implements AutoCloseable {
    * @param dataDelayMillis wait this long before the 250 of each message, so that deliveries overlap
    */
   public static CountingSink start(boolean isHangingUpAfterEachMessage, long dataDelayMillis) throws IOException {
+    return start(0, isHangingUpAfterEachMessage, dataDelayMillis);
+  }
+
+  /** On {@code port} of 127.0.0.1 (0: any free one), e.g. one a server was told to deliver to. */
+  public static CountingSink start(int port, boolean isHangingUpAfterEachMessage, long dataDelayMillis) throws IOException {
     ServerSocket socket = new ServerSocket();
-    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
+    socket.setReuseAddress(true);
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
     return new CountingSink(socket, isHangingUpAfterEachMessage, dataDelayMillis);
   }
 

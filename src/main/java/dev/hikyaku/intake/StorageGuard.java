@@ -1,0 +1,36 @@
+package dev.hikyaku.intake;
+
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps the disk under the queue from filling: a message is taken only while the space left after
+ * it stays at or above {@code headroom}. Postfix keeps room for 1.5 times its message size limit
+ * (queue_minfree); so do we. The headroom is what lets the queue go on working when intake stops:
+ * the scheduler records outcomes and deletes delivered messages, SQLite writes its WAL, DSNs get
+ * queued; with the disk truly full, even deleting a delivered message would fail, and it would be
+ * delivered again and again.
+ *
+ * <p>Refusals are temporary (RFC 3463 4.3.1, RFC 1870 §6.1 "452 insufficient system storage"):
+ * the client keeps its message and tries later.
+ *
+ * @param usableSpace octets the queue's file system has for us now (statvfs)
+ */
+public record StorageGuard(LongSupplier usableSpace, long headroom) {
+
+  /** Never refuses; for tests that do not look at storage. */
+  public static final StorageGuard NONE = new StorageGuard(() -> Long.MAX_VALUE, 0);
+
+  public StorageGuard {
+    Objects.requireNonNull(usableSpace, "usableSpace");
+    if (headroom < 0) {
+      throw new IllegalArgumentException("headroom must not be negative, was " + headroom);
+    }
+  }
+
+  /** Whether a message of {@code octets} still leaves the headroom free. */
+  public boolean hasRoomFor(long octets) {
+    long usable = usableSpace.getAsLong();
+    return usable - Math.max(0, octets) >= headroom;
+  }
+}
