@@ -21,13 +21,13 @@
 #   submission-1      STARTTLS + AUTH PLAIN, 20 connections, 1 message per connection
 #   submission-10     STARTTLS + AUTH PLAIN, 20 connections, 10 messages per connection
 #   latency-half      relay-in paced at half the relay-in rate this server reached this round
-#   end-to-end        relay-in until an smtp-sink has every message (Postfix only: Hikyaku has
-#                     no outbound delivery until issue 6)
+#   end-to-end        relay-in until an smtp-sink has every message and the queue is empty
+#                     (Postfix: relayhost; Hikyaku: a route for the hosted domain)
 #   idle              10,000 implicit-TLS connections held open; resident memory of the server
 #
 # Fairness choices, all printed in the report: full TLS handshakes on every connection (no
 # resumption), Postfix's intake measured with mail put on hold at end of data (so it queues
-# durably, fsync included, but does not deliver, as Hikyaku does not), both with a 60 s cache of
+# durably, fsync included, but does not deliver; Hikyaku's with delivery off), both with a 60 s cache of
 # successful password checks (Dovecot auth_cache, Hikyaku auth.cache-ttl), no reverse DNS.
 # Dovecot's passwords are SHA512-CRYPT by default: its cache keeps the hash and verifies against it
 # on every login, so its ARGON2ID (m=64 MiB, t=3 from doveadm) would cost Postfix+Dovecot ~100 ms
@@ -159,12 +159,51 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 chmod 644 "$OUT/tls/cert.pem"
 chmod 600 "$OUT/tls/key.pem"
 
+# $1: "intake" (delivery off: accepted mail stays in the queue, as Postfix's goes on hold) or
+#     "relay" (the hosted domain routed to the smtp-sink: Hikyaku's relay port takes mail for
+#     hosted domains only, where Postfix relays for mynetworks to its relayhost).
 hikyaku_fresh() {
+  local mode=${1:-intake}
   hikyaku_stop
   rm -rf "$HK"
+  if [[ $mode == intake ]]; then
+    HIKYAKU_DELIVERY_YAML="delivery: {enabled: false}"
+  else
+    HIKYAKU_DELIVERY_YAML="delivery: {enabled: true, max-per-domain: 20, max-per-host: 20, routes: {$DOMAIN: {smtp: \"127.0.0.1:$SINK_PORT\"}}}"
+  fi
+  export HIKYAKU_DELIVERY_YAML
   hikyaku_write_config "$HK" "$DOMAIN" 22525 22587 22465 "$OUT/tls/cert.pem" "$OUT/tls/key.pem"
   hikyaku_add_account "$HK" "$ACCOUNT" "$PASSWORD"
   hikyaku_start "$HK"
+}
+
+# Messages in Hikyaku's queue, from its metrics endpoint (http on 127.0.0.1:9025 by default).
+hikyaku_queue_depth() {
+  curl -s --max-time 2 http://127.0.0.1:9025/metrics | awk '/^hikyaku_queue_depth / { print int($2) }'
+}
+
+# Accept $E2E_MESSAGES on the relay port and wait until the smtp-sink has them all (queue empty).
+# $1: server name for the results; $2: relay port; $3: a command printing the queue depth;
+# $4: the recipient.
+end_to_end() {
+  local server=$1 port=$2 depth_command=$3 recipient=$4
+  smtp-sink -u nobody -c "127.0.0.1:$SINK_PORT" 1000 > "$OUT/logs/r$ROUND-$server-smtp-sink.out" 2>&1 &
+  SINK_PID=$!
+  sleep 0.5
+  local start end
+  start=$(date +%s.%N)
+  load "$server" end-to-end-intake --port "$port" -c "$CONNECTIONS" -k 1 -m "$E2E_MESSAGES" --to "$recipient" --timeout 60
+  local waited=0
+  while (( $($depth_command) > 0 )) && (( waited < 6000 )); do sleep 0.1; waited=$((waited + 1)); done
+  end=$(date +%s.%N)
+  local left rate
+  left=$($depth_command)
+  rate=$(python3 -c "print(round($E2E_MESSAGES / ($end - $start), 1))")
+  echo "    end-to-end: $E2E_MESSAGES messages accepted and delivered to smtp-sink in $(python3 -c "print(round($end - $start, 2))") s: $rate msgs/s ($left left in the queue)"
+  record "$server" end-to-end msgs_per_s "$rate"
+  kill "$SINK_PID" 2>/dev/null || true
+  wait "$SINK_PID" 2>/dev/null || true
+  SINK_PID=""
 }
 
 dovecot_write_config() {
@@ -499,10 +538,11 @@ run_hikyaku() {
   load hikyaku submission-10 --port 22587 --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password" \
     -c "$CONNECTIONS" -k 10 -m "$SUBMISSION10_MESSAGES" --warmup 200 --to friend@example.net "${base[@]}"
   latency_half hikyaku 22525
-  echo "  end-to-end: n/a until delivery (issue 6)"
-  record hikyaku end-to-end msgs_per_s "n/a"
   echo "  idle"
   idle hikyaku "$IDLE_CONNECTIONS" 22465
+  echo "  end-to-end (route for $DOMAIN = smtp-sink on $SINK_PORT)"
+  hikyaku_fresh relay
+  end_to_end hikyaku 22525 hikyaku_queue_depth "user@$DOMAIN"
   hikyaku_stop
 }
 
@@ -544,23 +584,7 @@ run_postfix() {
   idle postfix "$wanted" 12465
   echo "  end-to-end (relayhost = smtp-sink on $SINK_PORT)"
   postfix_fresh relay
-  smtp-sink -u nobody -c "127.0.0.1:$SINK_PORT" 1000 > "$OUT/logs/r$ROUND-smtp-sink.out" 2>&1 &
-  SINK_PID=$!
-  sleep 0.5
-  local start end
-  start=$(date +%s.%N)
-  load postfix end-to-end-intake --port 12525 -c "$CONNECTIONS" -k 1 -m "$E2E_MESSAGES" --to "user@sink.example" --timeout 60
-  local waited=0
-  while (( $(queue_files) > 0 )) && (( waited < 6000 )); do sleep 0.1; waited=$((waited + 1)); done
-  end=$(date +%s.%N)
-  local left rate
-  left=$(queue_files)
-  rate=$(python3 -c "print(round($E2E_MESSAGES / ($end - $start), 1))")
-  echo "    end-to-end: $E2E_MESSAGES messages accepted and delivered to smtp-sink in $(python3 -c "print(round($end - $start, 2))") s: $rate msgs/s ($left left in the queue)"
-  record postfix end-to-end msgs_per_s "$rate"
-  kill "$SINK_PID" 2>/dev/null || true
-  wait "$SINK_PID" 2>/dev/null || true
-  SINK_PID=""
+  end_to_end postfix 12525 queue_files "user@sink.example"
   postfix_stop
 }
 

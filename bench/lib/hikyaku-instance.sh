@@ -4,6 +4,8 @@
 # and bench/compare.sh; needs JAVA_HOME (a JDK 21+) and the repository root in HIKYAKU_ROOT.
 #
 #   hikyaku_write_config DIR DOMAIN RELAY_PORT SUBMISSION_PORT SUBMISSIONS_PORT [CERT KEY]
+#                                               (HIKYAKU_DELIVERY_YAML, if set, is the delivery
+#                                                section, e.g. "delivery: {enabled: false}")
 #   hikyaku_add_account DIR ADDRESS PASSWORD    (domain and user via the CLI)
 #   hikyaku_start DIR                           (sets HIKYAKU_PID; waits for the relay port)
 #   hikyaku_stop                                 (SIGTERM, waits; kills after 60 s)
@@ -26,6 +28,9 @@ hikyaku_write_config() {
       echo "tls: {certificate: $cert, private-key: $key, reload-check-interval: 0s}"
     fi
     echo "limits: {max-connections: 20000, max-connections-per-client: 20000}"
+    if [[ -n ${HIKYAKU_DELIVERY_YAML:-} ]]; then
+      printf '%s\n' "$HIKYAKU_DELIVERY_YAML"
+    fi
   } > "$dir/hikyaku.yaml"
 }
 

@@ -115,8 +115,9 @@ final class QueueCommand implements Runnable {
             m.origin().principal() == null ? "" : ", principal " + m.origin().principal());
         out.printf("recipients:  %d%n", m.recipients().size());
         for (QueuedRecipient r : m.recipients()) {
-          out.printf("  <%s>%s  %s, %d attempt(s)%s%s%n",
+          out.printf("  <%s>%s  %s, %d attempt(s)%s%s%s%n",
               r.forwardPath(), r.parameters().isEmpty() ? "" : " " + r.parameters(), r.state(), r.attempts(),
+              r.lastAttemptAt() == null ? "" : ", last " + AccountCommands.time(r.lastAttemptAt()),
               r.lastReply() == null ? "" : ", last reply: " + r.lastReply(),
               r.nextAttemptAt() == null ? "" : ", next attempt " + r.nextAttemptAt());
         }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * without verification. Before reuse the connection answers RSET (RFC 5321 §4.1.1.5); one that does
  * not (the server hung up while it was idle) is closed and a new one opened, so an idle timeout at
  * the server never costs a delivery attempt. An idle connection is closed with QUIT after {@code
- * idleLimit}, and any connection after {@code maxTransactions}.
+ * idleLimit}, and any connection after {@code maxTransactions} or {@link #MAX_AGE}.
  *
  * <p>The limit counts open connections, idle ones included: a host's slots are held from connect to
  * close, which is what the receiving host counts.
@@ -39,6 +39,11 @@ public final class OutboundConnections implements AutoCloseable {
   public static final Duration DEFAULT_IDLE_LIMIT = Duration.ofSeconds(2);
   /** Transactions over one connection before it is closed (keeps one stuck session from lasting). */
   public static final int DEFAULT_MAX_TRANSACTIONS = 100;
+  /**
+   * No reuse of a connection opened longer ago than this (Postfix's
+   * smtp_connection_reuse_time_limit): the far end's configuration changes reach us.
+   */
+  static final Duration MAX_AGE = Duration.ofSeconds(300);
   /** How long a delivery waits for a free slot at a busy host before it tries the next host. */
   static final Duration SLOT_WAIT = Duration.ofMinutes(2);
 
@@ -66,6 +71,7 @@ public final class OutboundConnections implements AutoCloseable {
     private final Key key;
     private final OutboundSession session;
     private final Semaphore slot;
+    private final long openedAt = System.nanoTime();
     private int transactions;
     private long idleSince;
 
@@ -158,7 +164,8 @@ public final class OutboundConnections implements AutoCloseable {
   /** Gives a connection back after a transaction: kept for reuse when it can be, else closed. */
   public void release(Connection connection) {
     connection.transactions++;
-    if (isClosed || !connection.session.isReusable() || connection.transactions >= maxTransactions) {
+    if (isClosed || !connection.session.isReusable() || connection.transactions >= maxTransactions
+        || System.nanoTime() - connection.openedAt >= MAX_AGE.toNanos()) {
       discard(connection);
       return;
     }

@@ -32,7 +32,7 @@ public final class MessageQueue {
       FROM message WHERE id = ?""";
   private static final String SELECT_RECIPIENTS =
       """
-      SELECT forward_path, parameters, state, attempts, last_reply, next_attempt_at
+      SELECT forward_path, parameters, state, attempts, last_reply, next_attempt_at, last_attempt_at
       FROM recipient WHERE message_id = ? ORDER BY position""";
   private static final String SELECT_CONTENT =
       "SELECT content FROM message_content WHERE message_id = ?";
@@ -507,13 +507,16 @@ public final class MessageQueue {
       while (rows.next()) {
         long nextAttemptAt = rows.getLong("next_attempt_at");
         boolean hasNextAttempt = !rows.wasNull();
+        long lastAttemptAt = rows.getLong("last_attempt_at");
+        boolean hasLastAttempt = !rows.wasNull();
         recipients.add(new QueuedRecipient(
             rows.getString("forward_path"),
             rows.getString("parameters"),
             rows.getString("state"),
             rows.getInt("attempts"),
             rows.getString("last_reply"),
-            hasNextAttempt ? Instant.ofEpochMilli(nextAttemptAt) : null));
+            hasNextAttempt ? Instant.ofEpochMilli(nextAttemptAt) : null,
+            hasLastAttempt ? Instant.ofEpochMilli(lastAttemptAt) : null));
       }
     }
     return recipients;

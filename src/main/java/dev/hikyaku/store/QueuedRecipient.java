@@ -9,6 +9,7 @@ import java.time.Instant;
  * @param attempts delivery attempts made so far
  * @param lastReply the last reply of the receiving server, or null before any attempt
  * @param nextAttemptAt when delivery is due again, or null when due now (never attempted)
+ * @param lastAttemptAt when it was last tried, or null before any attempt
  */
 public record QueuedRecipient(
     String forwardPath,
@@ -16,4 +17,11 @@ public record QueuedRecipient(
     String state,
     int attempts,
     String lastReply,
-    Instant nextAttemptAt) {}
+    Instant nextAttemptAt,
+    Instant lastAttemptAt) {
+
+  /** Before any attempt is known. */
+  public QueuedRecipient(String forwardPath, String parameters, String state, int attempts, String lastReply, Instant nextAttemptAt) {
+    this(forwardPath, parameters, state, attempts, lastReply, nextAttemptAt, null);
+  }
+}

@@ -30,6 +30,11 @@ import java.util.stream.Stream;
  * It never touches the system instance (/etc/postfix/main.cf, port 25) and sends nothing anywhere:
  * mail for any other domain goes to the {@code error} transport.
  *
+ * <p>Optionally it refuses some recipients for now with a 4xx ({@link #stopRefusing} lifts it),
+ * and runs a submission port as a smarthost would: STARTTLS required, then AUTH PLAIN/LOGIN against
+ * a private Dovecot (its SASL service only, on a socket in Postfix's queue directory), relaying only
+ * for authenticated clients.
+ *
  * <p>Postfix's daemons run as the {@code postfix} user and deliver as {@code nobody}, so the
  * directory is made traversable (0755) and the Maildir base is given to {@code nobody}. Starting
  * needs root, as the tests have here and in CI.
@@ -41,17 +46,28 @@ final class PostfixPeer implements AutoCloseable {
   private static final String DELIVERY_USER = "nobody";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
+  /** An account of the submission port: its user name and password (Dovecot passwd-file). */
+  record SaslAccount(String user, String password) {
+    @Override
+    public String toString() {
+      return "SaslAccount[user=" + user + ", password=(hidden)]";
+    }
+  }
+
   private final ExternalTool postfix;
   private final Path directory;
   private final Path config;
   private final int port;
+  private final int submissionPort;
+  private Optional<Path> dovecotConfig = Optional.empty();
   private boolean isRunning;
 
-  private PostfixPeer(ExternalTool postfix, Path directory, int port) {
+  private PostfixPeer(ExternalTool postfix, Path directory, int port, int submissionPort) {
     this.postfix = postfix;
     this.directory = directory;
     this.config = directory.resolve("etc");
     this.port = port;
+    this.submissionPort = submissionPort;
   }
 
   /**
@@ -60,16 +76,46 @@ final class PostfixPeer implements AutoCloseable {
    * there with 550 5.1.1.
    */
   static PostfixPeer start(Path directory, List<String> mailboxes) throws IOException {
+    return start(directory, mailboxes, List.of(), Optional.empty());
+  }
+
+  /**
+   * As {@link #start(Path, List)}; recipients in {@code refusedForNow} (local parts) get {@code 450
+   * 4.2.0} until {@link #stopRefusing}, and with {@code sasl} the submission port takes mail from
+   * that account only.
+   */
+  static PostfixPeer start(Path directory, List<String> mailboxes, List<String> refusedForNow, Optional<SaslAccount> sasl)
+      throws IOException {
     ExternalTool postfix = ExternalTool.require("postfix", "postfix");
     ExternalTool openssl = ExternalTool.require("openssl", "openssl");
-    PostfixPeer peer = new PostfixPeer(postfix, directory, freePort());
-    peer.configure(openssl, mailboxes);
+    PostfixPeer peer = new PostfixPeer(postfix, directory, freePort(), freePort());
+    peer.configure(openssl, mailboxes, refusedForNow, sasl.isPresent());
     peer.launch();
+    if (sasl.isPresent()) {
+      peer.launchDovecot(sasl.get());
+    }
     return peer;
   }
 
   int port() {
     return port;
+  }
+
+  /** The submission port (STARTTLS, then AUTH); only with an account. */
+  int submissionPort() {
+    return submissionPort;
+  }
+
+  /** The certificate Postfix presents (for mx.postfix.test and localhost). */
+  Path certificate() {
+    return directory.resolve("tls").resolve("cert.pem");
+  }
+
+  /** From now on every listed recipient is taken (reloads Postfix). */
+  void stopRefusing() throws IOException {
+    Files.writeString(config.resolve("refusals"), "# nobody is refused now\n", StandardCharsets.US_ASCII);
+    ExternalTool.Run reload = postfix.run("-c", config.toString(), "reload");
+    assertThat(reload.exitCode()).as("postfix reload%n%s", reload.describe()).isZero();
   }
 
   /** Postfix's own log, for assertion messages. */
@@ -104,7 +150,8 @@ final class PostfixPeer implements AutoCloseable {
     return delivered(mailbox).stream().filter(m -> m.contains(token)).findFirst();
   }
 
-  private void configure(ExternalTool openssl, List<String> mailboxes) throws IOException {
+  private void configure(ExternalTool openssl, List<String> mailboxes, List<String> refusedForNow, boolean hasSubmission)
+      throws IOException {
     // Postfix's unprivileged daemons must reach the queue under this directory (JUnit makes it 0700).
     Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path tls = Files.createDirectory(directory.resolve("tls"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -126,7 +173,7 @@ final class PostfixPeer implements AutoCloseable {
     ExternalTool.Run made =
         openssl.run(
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-subj", "/CN=" + HOSTNAME, "-addext", "subjectAltName=DNS:" + HOSTNAME, "-days", "2",
+            "-subj", "/CN=" + HOSTNAME, "-addext", "subjectAltName=DNS:" + HOSTNAME + ",DNS:localhost", "-days", "2",
             "-keyout", key.toString(), "-out", certificate.toString());
     assertThat(made.exitCode()).as("openssl req (output not shown: it may name the key)").isZero();
 
@@ -136,6 +183,12 @@ final class PostfixPeer implements AutoCloseable {
       table.append(mailbox).append('@').append(DOMAIN).append(' ').append(mailbox).append("/\n");
     }
     Files.writeString(config.resolve("vmailbox"), table.toString(), StandardCharsets.US_ASCII);
+    StringBuilder refusals = new StringBuilder("# regexp(5): recipients refused for now\n");
+    for (String mailbox : refusedForNow) {
+      // Local parts here are plain words; the dots of the domain are escaped.
+      refusals.append("/^").append((mailbox + "@" + DOMAIN).replace(".", "\\.")).append("$/ 450 4.2.0 Mailbox busy, try again later\n");
+    }
+    Files.writeString(config.resolve("refusals"), refusals.toString(), StandardCharsets.US_ASCII);
 
     long uid = numericId("-u", DELIVERY_USER);
     long gid = numericId("-g", DELIVERY_USER);
@@ -171,7 +224,12 @@ final class PostfixPeer implements AutoCloseable {
         # Explicitly: 550 5.1.1 for a recipient not in virtual_mailbox_maps, for every client.
         smtpd_reject_unlisted_recipient = yes
         smtpd_relay_restrictions = reject_unauth_destination
-        smtpd_recipient_restrictions = reject_unlisted_recipient
+        smtpd_recipient_restrictions = check_recipient_access regexp:%1$s/etc/refusals, reject_unlisted_recipient
+        # The submission port's AUTH (master.cf), answered by the private Dovecot.
+        smtpd_sasl_type = dovecot
+        smtpd_sasl_path = private/auth
+        smtpd_sasl_auth_enable = no
+        smtpd_tls_auth_only = yes
         smtpd_tls_security_level = may
         smtpd_tls_cert_file = %4$s
         smtpd_tls_key_file = %5$s
@@ -194,6 +252,7 @@ final class PostfixPeer implements AutoCloseable {
         """
         # service type  private unpriv  chroot  wakeup  maxproc command + args
         127.0.0.1:%d inet n - n - - smtpd
+        %s
         pickup    unix  n       -       n       60      1       pickup
         cleanup   unix  n       -       n       -       0       cleanup
         qmgr      unix  n       -       n       300     1       qmgr
@@ -215,7 +274,12 @@ final class PostfixPeer implements AutoCloseable {
         scache    unix  -       -       n       -       1       scache
         postlog   unix-dgram n  -       n       -       1       postlogd
         """
-            .formatted(port);
+            .formatted(port, hasSubmission
+                ? "127.0.0.1:" + submissionPort + " inet n - n - - smtpd -o smtpd_tls_security_level=encrypt"
+                    + " -o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject"
+                    + " -o smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+                    + " -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject"
+                : "# no submission port");
     Files.writeString(config.resolve("master.cf"), master, StandardCharsets.US_ASCII);
   }
 
@@ -242,9 +306,63 @@ final class PostfixPeer implements AutoCloseable {
     }
   }
 
+  /**
+   * A Dovecot with no protocols: only its auth service, on the socket Postfix's smtpd_sasl_path
+   * names. The password sits in a 0640 passwd-file ({PLAIN}: a throwaway test account), never on
+   * a command line.
+   */
+  private void launchDovecot(SaslAccount account) throws IOException {
+    ExternalTool dovecot = ExternalTool.require("dovecot", "dovecot-core");
+    Path home = Files.createDirectories(directory.resolve("dovecot"));
+    Files.createDirectories(home.resolve("run"));
+    Files.createDirectories(home.resolve("state"));
+    Path users = home.resolve("users");
+    Files.writeString(users, account.user() + ":{PLAIN}" + account.password() + "\n", StandardCharsets.UTF_8);
+    UserPrincipalLookupService lookup = directory.getFileSystem().getUserPrincipalLookupService();
+    Files.getFileAttributeView(users, PosixFileAttributeView.class).setGroup(lookup.lookupPrincipalByGroupName("dovecot"));
+    Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-r-----"));
+    Path conf = home.resolve("dovecot.conf");
+    Files.writeString(conf, """
+        # Private Dovecot for PostfixPeer: SASL for Postfix only, no IMAP/POP, no network listener.
+        base_dir = %1$s/run
+        state_dir = %1$s/state
+        log_path = %1$s/dovecot.log
+        protocols =
+        ssl = no
+        default_internal_user = dovecot
+        default_login_user = dovenull
+        auth_mechanisms = plain login
+        passdb {
+          driver = passwd-file
+          args = username_format=%%u %1$s/users
+        }
+        userdb {
+          driver = static
+          args = uid=nobody gid=nogroup home=/nonexistent
+        }
+        service auth {
+          unix_listener %2$s/spool/private/auth {
+            mode = 0660
+            user = postfix
+            group = postfix
+          }
+        }
+        """.formatted(home, directory), StandardCharsets.US_ASCII);
+    ExternalTool.Run started = dovecot.run("-c", conf.toString());
+    dovecotConfig = Optional.of(conf);
+    assertThat(started.exitCode()).as("dovecot%n%s", started.describe()).isZero();
+    Path socket = directory.resolve("spool").resolve("private").resolve("auth");
+    await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> Files.exists(socket));
+  }
+
   /** Stops the instance and waits for its master to be gone, so the directory can be removed. */
   @Override
   public void close() {
+    dovecotConfig.ifPresent(conf -> {
+      ExternalTool.Run stopped = ExternalTool.require("doveadm", "dovecot-core").run("-c", conf.toString(), "stop");
+      assertThat(stopped.exitCode()).as("doveadm stop%n%s", stopped.describe()).isZero();
+    });
+    dovecotConfig = Optional.empty();
     if (!isRunning) {
       return;
     }

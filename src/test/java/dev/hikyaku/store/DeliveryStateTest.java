@@ -79,8 +79,8 @@ class DeliveryStateTest {
     assertThat(isFinished).isFalse();
     QueuedMessage stored = queue.find(message.id()).orElseThrow();
     assertThat(stored.recipients()).containsExactly(
-        new QueuedRecipient("ok@example.net", "", "delivered", 1, "250 2.0.0 ok", null),
-        new QueuedRecipient("later@example.com", "", "deferred", 1, "451 4.7.1 try later", retry));
+        new QueuedRecipient("ok@example.net", "", "delivered", 1, "250 2.0.0 ok", null, attempt),
+        new QueuedRecipient("later@example.com", "", "deferred", 1, "451 4.7.1 try later", retry, attempt));
     // Not due before its time, and then with the deferred recipient only.
     assertThat(queue.due(retry.minusMillis(1), 10)).isEmpty();
     List<DueDelivery> due = queue.due(retry, 10);
