@@ -28,6 +28,14 @@ hikyaku_write_config() {
       echo "tls: {certificate: $cert, private-key: $key, reload-check-interval: 0s}"
     fi
     echo "limits: {max-connections: 20000, max-connections-per-client: 20000}"
+    echo "# Every load connection comes from 127.0.0.1: no per-client or per-account rates (Postfix's"
+    echo "# anvil limits are off likewise in compare.sh), no AUTH rate per address, no suspension."
+    echo "abuse: {auth-per-minute: 10000000}"
+    echo "# The Postfix it is compared with checks no SPF/DKIM/DMARC; neither does this instance."
+    echo "mail-auth: {verify: false}"
+    echo "rates: {connections-per-minute: 10000000, messages-per-minute: 10000000, recipients-per-minute: 10000000,"
+    echo "        account-messages-per-minute: 10000000, account-recipients-per-minute: 10000000,"
+    echo "        account-messages-per-hour: 10000000, account-messages-per-day: 10000000, suspend-volume-minimum: 10000000}"
     if [[ -n ${HIKYAKU_DELIVERY_YAML:-} ]]; then
       printf '%s\n' "$HIKYAKU_DELIVERY_YAML"
     fi
