@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
       AccountCommands.User.class,
       AccountCommands.AppPasswords.class,
       BlocksCommand.class,
+      DkimCommand.class,
+      DnsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

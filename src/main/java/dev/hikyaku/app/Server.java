@@ -202,8 +202,19 @@ public final class Server implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
     // Postfix's rule: keep room for 1.5 times the largest message (see StorageGuard).
+    // One resolver for inbound checks (SPF, DKIM keys, DMARC) with the delivery section's servers.
+    var mailAuth = config.mailAuth();
+    dev.hikyaku.intake.InboundAuthentication inbound = mailAuth.isVerifying()
+        ? new dev.hikyaku.intake.InboundAuthentication(
+            Optional.of(new dev.hikyaku.mailauth.InboundChecks(
+                new DnsjavaResolver(config.delivery().dnsServers(), config.delivery().dnsTimeout(), 2, clock, 10_000),
+                clock, config.hostname())),
+            mailAuth.isRejectingOnReject(), mailAuth.isRejectingOnQuarantine())
+        : dev.hikyaku.intake.InboundAuthentication.NONE;
     MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events,
-        new dev.hikyaku.intake.StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2));
+        new dev.hikyaku.intake.StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2),
+        new dev.hikyaku.intake.DkimSigning(new dev.hikyaku.mailauth.DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
+        inbound);
     var rates = config.rates();
     StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
     KeptCounters rateCounters =

@@ -109,8 +109,14 @@ final class ConfigReader {
     }
     DeliveryConfig delivery =
         delivery(Section.open(node(top, Keys.DELIVERY), Keys.DELIVERY, Keys.DELIVERY_SECTION, sourceName), top);
+    Section mailAuth = Section.open(node(top, Keys.MAIL_AUTH), Keys.MAIL_AUTH, Keys.MAIL_AUTH_SECTION, sourceName);
+    MailAuthConfig m = Defaults.MAIL_AUTH;
     return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery);
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
+        new MailAuthConfig(
+            mailAuth.get(Keys.VERIFY).isPresent() ? bool(mailAuth.get(Keys.VERIFY).get(), mailAuth.path(Keys.VERIFY)) : m.isVerifying(),
+            choice(mailAuth, Keys.DMARC_REJECT, MailAuthConfig.ACTIONS, m.dmarcReject()),
+            choice(mailAuth, Keys.DMARC_QUARANTINE, MailAuthConfig.ACTIONS, m.dmarcQuarantine())));
   }
 
   // ---- delivery ----

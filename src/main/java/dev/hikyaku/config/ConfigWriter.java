@@ -127,6 +127,12 @@ final class ConfigWriter {
       destination.messagesPerMinute().ifPresent(m -> entry.put(Keys.DESTINATION_MESSAGES_PER_MINUTE, m));
     });
 
+    MailAuthConfig ma = config.mailAuth();
+    ObjectNode mailAuth = root.putObject(Keys.MAIL_AUTH);
+    mailAuth.put(Keys.VERIFY, ma.isVerifying());
+    mailAuth.put(Keys.DMARC_REJECT, ma.dmarcReject());
+    mailAuth.put(Keys.DMARC_QUARANTINE, ma.dmarcQuarantine());
+
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
     ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);

@@ -120,6 +120,13 @@ final class Defaults {
           10,
           java.util.Map.of());
 
+  /**
+   * Inbound checks on: every message on port 25 gets an Authentication-Results field; DMARC
+   * p=reject is honoured with 550 5.7.1 (RFC 7489 §6.3), p=quarantine is marked only (we hold no
+   * spam folder; the field tells the mailbox server).
+   */
+  static final MailAuthConfig MAIL_AUTH = new MailAuthConfig(true, "reject", "mark");
+
   /** Hosted domain {@code d} without a route is delivered to {@code <data-directory>/mail/d}. */
   static final String MAIL_SUBDIRECTORY = "mail";
 
@@ -265,7 +272,8 @@ final class Defaults {
   static HikyakuConfig config() {
     String hostname = hostname();
     return new HikyakuConfig(
-        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY);
+        hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY,
+        MAIL_AUTH);
   }
 
   /**

@@ -36,9 +36,27 @@ public record HikyakuConfig(
     AbuseConfig abuse,
     RateConfig rates,
     HttpConfig http,
-    DeliveryConfig delivery) {
+    DeliveryConfig delivery,
+    MailAuthConfig mailAuth) {
+
+  /** With the default mail-auth section. */
+  public HikyakuConfig(
+      String hostname,
+      Path dataDirectory,
+      List<ListenerConfig> listeners,
+      TlsConfig tls,
+      Limits limits,
+      List<String> hostedDomains,
+      AuthConfig auth,
+      AbuseConfig abuse,
+      RateConfig rates,
+      HttpConfig http,
+      DeliveryConfig delivery) {
+    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, Defaults.MAIL_AUTH);
+  }
 
   public HikyakuConfig {
+    Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(hostname, "hostname");
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     Objects.requireNonNull(tls, "tls");
@@ -84,32 +102,36 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.HTTP + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth);
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery);
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth);
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth);
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth);
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth);
+  }
+
+  public HikyakuConfig withMailAuth(MailAuthConfig newMailAuth) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth);
   }
 
   public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth);
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth);
   }
 
   /**

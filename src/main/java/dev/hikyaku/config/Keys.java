@@ -51,8 +51,13 @@ final class Keys {
   /** One {@code delivery.routes.<domain>} entry: exactly one of smtp, lmtp, maildir; tls, user, password-file only with smtp. */
   static final List<String> ROUTE_SECTION = List.of(SMTP, "tls", USER, PASSWORD_FILE, LMTP, MAILDIR);
   static final List<String> SMARTHOST_SECTION = List.of(HOST, "port", "tls", USER, PASSWORD_FILE);
+  static final String MAIL_AUTH = "mail-auth";
+  static final String VERIFY = "verify";
+  static final String DMARC_REJECT = "dmarc-reject";
+  static final String DMARC_QUARANTINE = "dmarc-quarantine";
+  static final List<String> MAIL_AUTH_SECTION = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE);
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY, MAIL_AUTH);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -193,6 +198,7 @@ final class Keys {
     ROUTE_SECTION.forEach(k -> paths.add(DELIVERY + "." + ROUTES + ".<domain>." + k));
     DESTINATION_SECTION.forEach(k -> paths.add(DELIVERY + "." + DESTINATIONS + ".<domain>." + k));
     HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
+    MAIL_AUTH_SECTION.forEach(k -> paths.add(MAIL_AUTH + "." + k));
     return List.copyOf(paths);
   }
 }

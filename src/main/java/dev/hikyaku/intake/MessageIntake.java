@@ -14,10 +14,13 @@ import dev.hikyaku.store.StoreException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /** Takes a message with its envelope and makes it durable in the queue. */
 public final class MessageIntake {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MessageIntake.class);
 
   private final String hostname;
   private final MessageQueue queue;
@@ -26,6 +29,8 @@ public final class MessageIntake {
   private final Events events;
   private final FromHeaderCheck fromHeader;
   private final StorageGuard storage;
+  private final DkimSigning dkim;
+  private final InboundAuthentication inbound;
 
   /** Without a storage check ({@link StorageGuard#NONE}). */
   public MessageIntake(
@@ -33,16 +38,58 @@ public final class MessageIntake {
     this(hostname, queue, senders, clock, random, events, StorageGuard.NONE);
   }
 
+  /** Without DKIM signing. */
   public MessageIntake(
       String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
       StorageGuard storage) {
+    this(hostname, queue, senders, clock, random, events, storage, DkimSigning.NONE);
+  }
+
+  /** Without checks of inbound mail. */
+  public MessageIntake(
+      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
+      StorageGuard storage, DkimSigning dkim) {
+    this(hostname, queue, senders, clock, random, events, storage, dkim, InboundAuthentication.NONE);
+  }
+
+  public MessageIntake(
+      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
+      StorageGuard storage, DkimSigning dkim, InboundAuthentication inbound) {
+    this.inbound = java.util.Objects.requireNonNull(inbound, "inbound");
     this.storage = java.util.Objects.requireNonNull(storage, "storage");
+    this.dkim = java.util.Objects.requireNonNull(dkim, "dkim");
     this.hostname = hostname;
     this.queue = queue;
     this.fromHeader = new FromHeaderCheck(senders);
     this.clock = clock;
     this.random = random;
     this.events = events;
+  }
+
+  /**
+   * {@code content} with DKIM-Signature fields in front, one per active key of its author's domain;
+   * unchanged when the domain has none. A key that cannot sign (damaged in the store) or a store that
+   * cannot be read leaves the message unsigned and says so in the log: mail is not held back for it.
+   */
+  private byte[] signed(byte[] content, QueueId id) {
+    Optional<String> domain = DkimSigning.authorDomain(content);
+    if (domain.isEmpty()) {
+      return content;
+    }
+    try {
+      List<dev.hikyaku.mailauth.DkimKey> keys = dkim.keys().activeKeys(domain.get());
+      if (keys.isEmpty()) {
+        return content;
+      }
+      byte[] signatures = dkim.signer().signatureFields(content, keys);
+      byte[] out = new byte[signatures.length + content.length];
+      System.arraycopy(signatures, 0, out, 0, signatures.length);
+      System.arraycopy(content, 0, out, signatures.length, content.length);
+      return out;
+    } catch (StoreException | java.security.GeneralSecurityException e) {
+      log.error("message {} goes out without a DKIM signature for {}: {}", id, domain.get(), e.toString());
+      return content;
+    }
   }
 
   /**
@@ -90,6 +137,25 @@ public final class MessageIntake {
     QueueId id = QueueId.generate(clock, random);
     if (source instanceof MessageSource.Smtp smtp && smtp.role().requiresAuthentication()) {
       content = SubmissionFixups.apply(content, hostname, id.toString(), now);
+      // Signed after the fix-ups (Date and Message-ID are then signed too), before the trace header.
+      content = signed(content, id);
+    }
+    if (source instanceof MessageSource.Smtp smtp && smtp.role() == dev.hikyaku.net.ListenerRole.RELAY
+        && inbound.checks().isPresent()) {
+      // RFC 8601 §5: results others wrote under our name go; ours go on top, under the trace field.
+      var checks = inbound.checks().get();
+      content = checks.withoutForgedResults(content);
+      var report = checks.check(content, smtp.client().getAddress(), smtp.heloName(), envelope.from().address());
+      if (inbound.isRefused(report)) {
+        return new IntakeResult.Refused(dev.hikyaku.protocol.Replies.dmarcRejected(report.dmarc().fromDomain()),
+            "DMARC " + report.dmarc().policy().map(p -> p.keyword()).orElse("") + " policy of " + report.dmarc().fromDomain()
+                + ": " + report.dmarc().reason());
+      }
+      byte[] field = report.field().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      byte[] marked = new byte[field.length + content.length];
+      System.arraycopy(field, 0, marked, 0, field.length);
+      System.arraycopy(content, 0, marked, field.length, content.length);
+      content = marked;
     }
     byte[] received =
         switch (source) {

@@ -194,6 +194,15 @@ public final class Replies {
     return new Reply(550, EnhancedStatus.of(5, 7, 1), "From: header address <" + address + "> not owned by user " + account);
   }
 
+  /**
+   * RFC 7489 §6.6.4 / §10.3: the From domain publishes p=reject and neither SPF nor DKIM passed
+   * for it; 5.7.1 "delivery not authorized" (RFC 7372 lists 5.7.26 for multiple failures, which
+   * fewer clients know).
+   */
+  public static Reply dmarcRejected(String domain) {
+    return new Reply(550, EnhancedStatus.of(5, 7, 1), "Message refused: the DMARC policy of " + domain + " is reject and it did not pass");
+  }
+
   /** RFC 5322 §3.6.2: a submitted message needs exactly one usable From: field. */
   public static Reply fromHeaderMissing() {
     return new Reply(550, EnhancedStatus.of(5, 6, 0), "Message has no valid From: header");

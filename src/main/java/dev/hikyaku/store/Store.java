@@ -50,6 +50,7 @@ public final class Store implements AutoCloseable {
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
+  private final SigningKeys signingKeys;
   private final Defences defences;
   private final AdminChanges adminChanges;
   private final AtomicBoolean isClosed = new AtomicBoolean();
@@ -71,6 +72,7 @@ public final class Store implements AutoCloseable {
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
     this.defences = new Defences(accountWriter, readers);
+    this.signingKeys = new SigningKeys(accountWriter, readers);
     this.adminChanges = new AdminChanges(accountWriter, clock);
   }
 
@@ -173,6 +175,11 @@ public final class Store implements AutoCloseable {
   /** Administrative changes waiting to be published to a running server's audit log. */
   public AdminChanges adminChanges() {
     return adminChanges;
+  }
+
+  /** The DKIM keys of the hosted domains. */
+  public SigningKeys signingKeys() {
+    return signingKeys;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */

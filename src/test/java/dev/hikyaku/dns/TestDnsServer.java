@@ -96,8 +96,16 @@ public final class TestDnsServer implements AutoCloseable {
     return add(new AAAARecord(name(host), DClass.IN, ttl, literal(ipv6)));
   }
 
+  /**
+   * Adds a TXT record; text over 255 octets is split into several character-strings (RFC 1035
+   * §3.3.14), as a DKIM RSA key must be, and readers join them again (RFC 7208 §3.3).
+   */
   public TestDnsServer txt(String name, String text) {
-    return add(new TXTRecord(name(name), DClass.IN, ttl, text));
+    java.util.List<String> strings = new java.util.ArrayList<>();
+    for (int i = 0; i < text.length(); i += 255) {
+      strings.add(text.substring(i, Math.min(text.length(), i + 255)));
+    }
+    return add(new TXTRecord(name(name), DClass.IN, ttl, strings.isEmpty() ? java.util.List.of("") : strings));
   }
 
   /** Makes {@code alias} a CNAME for {@code target}; answers carry the target's records too. */

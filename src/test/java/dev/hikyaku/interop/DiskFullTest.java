@@ -142,6 +142,8 @@ class DiskFullTest {
           connections-per-minute: 100000
           messages-per-minute: 100000
           recipients-per-minute: 100000
+        mail-auth:
+          verify: false
         delivery:
           enabled: true
           retry-first: 1s

@@ -55,6 +55,24 @@ final class ExternalTool {
                     name + " not installed: run .ci/run, or apt-get install -y " + debianPackage));
   }
 
+  /**
+   * The interpreter that runs the script {@code name} on PATH (its #! line): the Python that has
+   * the script's modules, whatever {@code python3} comes first on PATH (pyenv, a venv).
+   */
+  static ExternalTool interpreterOf(String name, String debianPackage) {
+    Path script = require(name, debianPackage).executable;
+    try (var lines = Files.lines(script, StandardCharsets.UTF_8)) {
+      String first = lines.findFirst().orElse("");
+      if (!first.startsWith("#!")) {
+        return fail(script + " has no #! line");
+      }
+      Path interpreter = Path.of(first.substring(2).strip().split("\\s+")[0]);
+      return new ExternalTool(interpreter.getFileName().toString(), interpreter, Map.of());
+    } catch (IOException e) {
+      return fail("cannot read " + script + ": " + e);
+    }
+  }
+
   /** The first regular, executable file called {@code name} in a PATH directory. */
   static Optional<Path> locate(String name) {
     String path = System.getenv("PATH");

@@ -149,7 +149,8 @@ final class InteropServer implements AutoCloseable {
     HikyakuConfig loaded = ConfigLoader.load(configFile);
     HikyakuConfig test = TestServers.config(loaded.dataDirectory());
     HikyakuConfig config =
-        loaded.withListeners(test.listeners()).withHttp(test.http()).withAbuse(test.abuse()).withDelivery(test.delivery());
+        loaded.withListeners(test.listeners()).withHttp(test.http()).withAbuse(test.abuse()).withDelivery(test.delivery())
+            .withMailAuth(test.mailAuth());
     List<Event> events = new CopyOnWriteArrayList<>();
     Server server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
     return withCertificates(server, directory, events, issuer);

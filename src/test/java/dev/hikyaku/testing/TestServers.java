@@ -51,7 +51,10 @@ public final class TestServers {
         fastAbuse(defaults.abuse()),
         defaults.rates(),
         new HttpConfig(true, loopback, 0),
-        noDelivery(defaults.delivery()));
+        noDelivery(defaults.delivery()),
+        // Inbound SPF/DKIM/DMARC would ask the machine's resolver about test domains; tests that
+        // check them turn them on with a TestDnsServer.
+        new dev.hikyaku.config.MailAuthConfig(false, "reject", "mark"));
   }
 
   /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */

@@ -1,0 +1,35 @@
+package dev.hikyaku.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code mail-auth} section: checking SPF, DKIM and DMARC on mail that arrives on port 25, and
+ * what to do when DMARC fails for a domain that asks for reject or quarantine. Described in
+ * docs/configuration.md.
+ *
+ * @param isVerifying whether relay mail is checked and gets an Authentication-Results field
+ * @param dmarcReject for p=reject: {@code reject} (550 5.7.1) or {@code mark} (accept; the field
+ *     says dmarc=fail)
+ * @param dmarcQuarantine for p=quarantine: {@code mark} or {@code reject}
+ */
+public record MailAuthConfig(boolean isVerifying, String dmarcReject, String dmarcQuarantine) {
+
+  static final List<String> ACTIONS = List.of("reject", "mark");
+
+  public MailAuthConfig {
+    Objects.requireNonNull(dmarcReject, "dmarcReject");
+    Objects.requireNonNull(dmarcQuarantine, "dmarcQuarantine");
+    if (!ACTIONS.contains(dmarcReject) || !ACTIONS.contains(dmarcQuarantine)) {
+      throw new IllegalArgumentException("DMARC actions are reject or mark");
+    }
+  }
+
+  public boolean isRejectingOnReject() {
+    return dmarcReject.equals("reject");
+  }
+
+  public boolean isRejectingOnQuarantine() {
+    return dmarcQuarantine.equals("reject");
+  }
+}

@@ -1,0 +1,115 @@
+package dev.hikyaku.mailauth;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Locale;
+
+/** DKIM's "relaxed" canonicalization (RFC 6376 §3.4.2 for header fields, §3.4.4 for the body). */
+final class Canonical {
+
+  private Canonical() {}
+
+  /**
+   * RFC 6376 §3.4.2: name in lower case, unfolded, runs of WSP as one SP, no WSP at the end of the
+   * value or around the colon; ends with CRLF.
+   */
+  static String relaxedHeader(HeaderField field) {
+    String raw = field.raw();
+    int colon = raw.indexOf(':');
+    String name = raw.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+    String value = raw.substring(colon + 1).replace("\r\n", "");
+    StringBuilder out = new StringBuilder(name.length() + value.length() + 3).append(name).append(':');
+    boolean isSpace = false;
+    boolean isValueStarted = false; // WSP before the value's first character goes (after the colon)
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == ' ' || c == '\t') {
+        isSpace = true;
+      } else {
+        if (isSpace && isValueStarted) {
+          out.append(' ');
+        }
+        isSpace = false;
+        isValueStarted = true;
+        out.append(c);
+      }
+    }
+    return out.append("\r\n").toString();
+  }
+
+  /**
+   * RFC 6376 §3.4.4: in each line runs of WSP become one SP and WSP at the line's end goes; empty
+   * lines at the end of the body go; a non-empty body ends with CRLF; an empty one stays empty.
+   */
+  static byte[] relaxedBody(byte[] message, int from) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(16, message.length - from));
+    int pendingEmptyLines = 0;
+    int i = from;
+    while (i < message.length) {
+      int end = i;
+      while (end < message.length && !(message[end] == '\r' && end + 1 < message.length && message[end + 1] == '\n')) {
+        end++;
+      }
+      boolean hasCrlf = end < message.length;
+      // One line [i, end): collapse WSP, drop trailing WSP.
+      ByteArrayOutputStream line = new ByteArrayOutputStream(end - i);
+      boolean isSpace = false;
+      for (int k = i; k < end; k++) {
+        byte b = message[k];
+        if (b == ' ' || b == '\t') {
+          isSpace = true;
+        } else {
+          if (isSpace) {
+            line.write(' ');
+          }
+          isSpace = false;
+          line.write(b);
+        }
+      }
+      if (line.size() == 0) {
+        if (hasCrlf || end > i) {
+          pendingEmptyLines++;
+        }
+      } else {
+        for (; pendingEmptyLines > 0; pendingEmptyLines--) {
+          out.write('\r');
+          out.write('\n');
+        }
+        out.writeBytes(line.toByteArray());
+        out.write('\r');
+        out.write('\n');
+      }
+      i = hasCrlf ? end + 2 : end;
+    }
+    return out.toByteArray();
+  }
+
+  /** RFC 6376 §3.4.1: "simple" header canonicalization is the field exactly as it is. */
+  static String simpleHeader(HeaderField field) {
+    return field.raw();
+  }
+
+  /**
+   * RFC 6376 §3.4.3: "simple" body canonicalization drops the empty lines at the end; the body then
+   * ends with one CRLF (an empty body becomes a lone CRLF).
+   */
+  static byte[] simpleBody(byte[] message, int from) {
+    int end = message.length;
+    // Ensure a final CRLF, then strip the empty lines before it.
+    boolean endsWithCrlf = end - from >= 2 && message[end - 2] == '\r' && message[end - 1] == '\n';
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(2, end - from + 2));
+    out.write(message, from, end - from);
+    if (!endsWithCrlf && end > from) {
+      out.write('\r');
+      out.write('\n');
+    }
+    byte[] body = out.toByteArray();
+    int length = body.length;
+    while (length >= 4 && body[length - 4] == '\r' && body[length - 3] == '\n' && body[length - 2] == '\r' && body[length - 1] == '\n') {
+      length -= 2;
+    }
+    if (length == 0 || (length == 2 && body[0] == '\r' && body[1] == '\n')) {
+      return new byte[] {'\r', '\n'};
+    }
+    return java.util.Arrays.copyOf(body, length);
+  }
+}

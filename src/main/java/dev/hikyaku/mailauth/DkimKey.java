@@ -1,0 +1,37 @@
+package dev.hikyaku.mailauth;
+
+import java.security.PrivateKey;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A signing key of one domain, published under {@code selector._domainkey.domain} (RFC 6376
+ * §3.6.2.1). The private key never appears in {@link #toString()}.
+ *
+ * @param publicKeyData the p= value of its DNS record
+ */
+public record DkimKey(String domain, String selector, DkimAlgorithm algorithm, PrivateKey privateKey, String publicKeyData) {
+
+  public DkimKey {
+    Objects.requireNonNull(privateKey, "privateKey");
+    Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(publicKeyData, "publicKeyData");
+    domain = domain.toLowerCase(Locale.ROOT);
+    selector = selector.toLowerCase(Locale.ROOT);
+  }
+
+  /** Where the key record lives in DNS. */
+  public String recordName() {
+    return selector + "._domainkey." + domain;
+  }
+
+  /** The TXT record to publish (RFC 6376 §3.6.1; RFC 8463 §4 for k=ed25519). */
+  public String record() {
+    return "v=DKIM1; k=" + algorithm.keyType() + "; p=" + publicKeyData;
+  }
+
+  @Override
+  public String toString() {
+    return "DkimKey[" + recordName() + ", " + algorithm.tag() + ", private key (hidden)]";
+  }
+}

@@ -1,0 +1,139 @@
+package dev.hikyaku.mailauth;
+
+import com.google.common.net.InternetDomainName;
+import dev.hikyaku.dns.DnsResolver;
+import dev.hikyaku.dns.Lookup;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * DMARC (RFC 7489): the From domain's policy, found at {@code _dmarc.<domain>} or else at its
+ * organizational domain (§6.6.3, via the Public Suffix List that Guava carries), and whether SPF or
+ * DKIM passed for an aligned domain (§3.1: relaxed alignment compares organizational domains,
+ * strict the exact names).
+ */
+public final class Dmarc {
+
+  /** RFC 8601 §2.7 dmarc results. */
+  public enum Result {
+    NONE, PASS, FAIL, TEMPERROR, PERMERROR;
+
+    public String keyword() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The policy a domain owner asks for (RFC 7489 §6.3 p=). */
+  public enum Policy {
+    NONE, QUARANTINE, REJECT;
+
+    public String keyword() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * The evaluation.
+   *
+   * @param policy the policy that applies to the From domain (sp= for a subdomain), when a record was found
+   */
+  public record Evaluation(Result result, String fromDomain, Optional<Policy> policy, String reason) {}
+
+  private final DnsResolver dns;
+
+  public Dmarc(DnsResolver dns) {
+    this.dns = Objects.requireNonNull(dns, "dns");
+  }
+
+  /**
+   * Evaluates {@code fromDomain} (RFC5322.From, §3.1) against the SPF result for {@code
+   * mailFromDomain} and the DKIM results.
+   */
+  public Evaluation evaluate(
+      String fromDomain, Spf.Result spf, String mailFromDomain, List<DkimVerifier.Signature> dkim) {
+    String from = fromDomain.toLowerCase(Locale.ROOT);
+    String organization = organizationalDomain(from);
+    Optional<Map<String, String>> record;
+    boolean isFromOrganization = false;
+    try {
+      record = record(from);
+      if (record.isEmpty() && !organization.equals(from)) {
+        record = record(organization);
+        isFromOrganization = true;
+      }
+    } catch (TemporaryFailure e) {
+      return new Evaluation(Result.TEMPERROR, from, Optional.empty(), e.getMessage());
+    }
+    if (record.isEmpty()) {
+      return new Evaluation(Result.NONE, from, Optional.empty(), "no DMARC record");
+    }
+    Map<String, String> tags = record.get();
+    Optional<Policy> requested = policy(tags.get("p"));
+    if (requested.isEmpty()) {
+      return new Evaluation(Result.PERMERROR, from, Optional.empty(), "DMARC record without a valid p=");
+    }
+    // §6.3 sp=: the policy for subdomains, found at the organizational domain.
+    Policy applies = isFromOrganization ? policy(tags.get("sp")).orElse(requested.get()) : requested.get();
+    boolean isStrictDkim = "s".equalsIgnoreCase(tags.getOrDefault("adkim", "r"));
+    boolean isStrictSpf = "s".equalsIgnoreCase(tags.getOrDefault("aspf", "r"));
+
+    Optional<DkimVerifier.Signature> dkimPass = DkimVerifier.passFor(dkim, d -> isAligned(d, from, isStrictDkim));
+    if (dkimPass.isPresent()) {
+      return new Evaluation(Result.PASS, from, Optional.of(applies), "DKIM aligned (d=" + dkimPass.get().domain() + ")");
+    }
+    if (spf == Spf.Result.PASS && isAligned(mailFromDomain.toLowerCase(Locale.ROOT), from, isStrictSpf)) {
+      return new Evaluation(Result.PASS, from, Optional.of(applies), "SPF aligned (" + mailFromDomain + ")");
+    }
+    return new Evaluation(Result.FAIL, from, Optional.of(applies), "neither SPF nor DKIM passed for an aligned domain");
+  }
+
+  /** §3.1.1/§3.1.2: strict alignment is the same name; relaxed, the same organizational domain. */
+  static boolean isAligned(String domain, String from, boolean isStrict) {
+    return isStrict ? domain.equals(from) : organizationalDomain(domain).equals(organizationalDomain(from));
+  }
+
+  /** §3.2: the registered domain under the public suffix (example.co.jp for mail.example.co.jp). */
+  static String organizationalDomain(String domain) {
+    try {
+      InternetDomainName name = InternetDomainName.from(domain);
+      return name.isUnderPublicSuffix() ? name.topPrivateDomain().toString() : domain;
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      return domain;
+    }
+  }
+
+  private static Optional<Policy> policy(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "none" -> Optional.of(Policy.NONE);
+      case "quarantine" -> Optional.of(Policy.QUARANTINE);
+      case "reject" -> Optional.of(Policy.REJECT);
+      default -> Optional.empty();
+    };
+  }
+
+  private static final class TemporaryFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TemporaryFailure(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  /** §6.6.3: the one TXT record at _dmarc.domain starting with v=DMARC1; more than one counts as none. */
+  private Optional<Map<String, String>> record(String domain) throws TemporaryFailure {
+    String name = "_dmarc." + domain;
+    List<String> records = switch (dns.txt(name)) {
+      case Lookup.Found<List<String>> found -> found.value().stream()
+          .filter(r -> r.replace(" ", "").toLowerCase(Locale.ROOT).startsWith("v=dmarc1")).toList();
+      case Lookup.TemporaryFailure<List<String>> failure -> throw new TemporaryFailure("DNS lookup of " + name + " failed: " + failure.reason());
+      default -> List.of();
+    };
+    return records.size() == 1 ? Optional.of(DkimVerifier.tags(records.getFirst())) : Optional.empty();
+  }
+}

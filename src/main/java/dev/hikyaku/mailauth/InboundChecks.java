@@ -1,0 +1,133 @@
+package dev.hikyaku.mailauth;
+
+import dev.hikyaku.dns.DnsResolver;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.james.mime4j.dom.address.Mailbox;
+import org.apache.james.mime4j.field.address.DefaultAddressParser;
+import org.apache.james.mime4j.field.address.ParseException;
+
+/**
+ * SPF, DKIM and DMARC for mail arriving on port 25, and the Authentication-Results field that
+ * records them (RFC 8601) under our host name as the authserv-id.
+ */
+public final class InboundChecks {
+
+  /** What the checks found, and the field to add. */
+  public record Report(Spf.Verdict spf, List<DkimVerifier.Signature> dkim, Dmarc.Evaluation dmarc, String field) {
+
+    /** DMARC failed and the domain asks for {@code policy}. */
+    public boolean isDmarcFailureWith(Dmarc.Policy policy) {
+      return dmarc.result() == Dmarc.Result.FAIL && dmarc.policy().equals(Optional.of(policy));
+    }
+  }
+
+  private final Spf spf;
+  private final DkimVerifier dkim;
+  private final Dmarc dmarc;
+  private final String authservId;
+
+  public InboundChecks(DnsResolver dns, Clock clock, String authservId) {
+    this.spf = new Spf(dns);
+    this.dkim = new DkimVerifier(dns, clock);
+    this.dmarc = new Dmarc(dns);
+    this.authservId = Objects.requireNonNull(authservId, "authservId").toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Checks {@code message} from {@code client}, which said {@code helo} and MAIL FROM {@code
+   * mailFrom} ("" for the null reverse-path).
+   */
+  public Report check(byte[] message, InetAddress client, String helo, String mailFrom) {
+    Spf.Verdict spfVerdict = spf.check(client, mailFrom, helo);
+    List<DkimVerifier.Signature> signatures = dkim.verify(message);
+    String spfDomain = mailFrom.isEmpty() ? helo : mailFrom.substring(mailFrom.lastIndexOf('@') + 1);
+    Optional<String> from = fromDomain(message);
+    Dmarc.Evaluation evaluation = from.isPresent()
+        ? dmarc.evaluate(from.get(), spfVerdict.result(), spfDomain, signatures)
+        : new Dmarc.Evaluation(Dmarc.Result.PERMERROR, "", Optional.empty(), "not exactly one From address (RFC 5322 §3.6)");
+
+    StringBuilder field = new StringBuilder("Authentication-Results: ").append(authservId);
+    field.append(";\r\n\tspf=").append(spfVerdict.result().keyword()).append(" (").append(comment(spfVerdict.reason())).append(')')
+        .append(mailFrom.isEmpty() ? " smtp.helo=" + helo : " smtp.mailfrom=" + mailFrom);
+    if (signatures.isEmpty()) {
+      field.append(";\r\n\tdkim=none");
+    }
+    for (DkimVerifier.Signature s : signatures) {
+      field.append(";\r\n\tdkim=").append(s.result().keyword());
+      if (s.result() != DkimVerifier.Result.PASS) {
+        field.append(" (").append(comment(s.reason())).append(')');
+      }
+      field.append(" header.d=").append(s.domain()).append(" header.s=").append(s.selector()).append(" header.a=").append(s.algorithm());
+    }
+    field.append(";\r\n\tdmarc=").append(evaluation.result().keyword());
+    evaluation.policy().ifPresent(p -> field.append(" (p=").append(p.keyword()).append(')'));
+    if (!evaluation.fromDomain().isEmpty()) {
+      field.append(" header.from=").append(evaluation.fromDomain());
+    }
+    field.append("\r\n");
+    return new Report(spfVerdict, signatures, evaluation, field.toString());
+  }
+
+  /**
+   * {@code message} without Authentication-Results fields that claim to be ours: RFC 8601 §5 has a
+   * border MTA remove them, since only we may speak for {@link #authservId}.
+   */
+  public byte[] withoutForgedResults(byte[] message) {
+    List<HeaderField> fields = HeaderField.parse(message);
+    boolean isForged = fields.stream().anyMatch(this::isOurs);
+    if (!isForged) {
+      return message;
+    }
+    StringBuilder header = new StringBuilder();
+    for (HeaderField field : fields) {
+      if (!isOurs(field)) {
+        header.append(field.raw());
+      }
+    }
+    int bodyOffset = HeaderField.bodyOffset(message);
+    byte[] kept = header.toString().getBytes(StandardCharsets.ISO_8859_1);
+    byte[] out = new byte[kept.length + message.length - bodyOffset];
+    System.arraycopy(kept, 0, out, 0, kept.length);
+    System.arraycopy(message, bodyOffset, out, kept.length, message.length - bodyOffset);
+    return out;
+  }
+
+  private boolean isOurs(HeaderField field) {
+    if (!field.key().equals("authentication-results")) {
+      return false;
+    }
+    String value = field.raw().substring(field.raw().indexOf(':') + 1).replace("\r\n", "").strip();
+    String id = value.split("[;\\s(]", 2)[0];
+    return id.equalsIgnoreCase(authservId);
+  }
+
+  /** RFC 7489 §3.1: the domain of the single From address (RFC 5322 §3.6.2). */
+  static Optional<String> fromDomain(byte[] message) {
+    List<HeaderField> froms = HeaderField.parse(message).stream().filter(f -> f.key().equals("from")).toList();
+    if (froms.size() != 1) {
+      return Optional.empty();
+    }
+    String raw = froms.getFirst().raw();
+    String value = new String(raw.substring(raw.indexOf(':') + 1).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    try {
+      List<Mailbox> mailboxes = DefaultAddressParser.DEFAULT.parseAddressList(value.replace("\r\n", "")).flatten();
+      if (mailboxes.size() != 1 || mailboxes.getFirst().getDomain() == null) {
+        return Optional.empty();
+      }
+      return Optional.of(mailboxes.getFirst().getDomain().toLowerCase(Locale.ROOT));
+    } catch (ParseException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** A reason as an RFC 8601 comment: no parentheses, backslashes or line breaks. */
+  private static String comment(String reason) {
+    return reason.replaceAll("[()\\\\\\r\\n]", " ").strip();
+  }
+}

@@ -1,0 +1,86 @@
+package dev.hikyaku.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.mailauth.DkimAlgorithm;
+import dev.hikyaku.mailauth.DkimKey;
+import dev.hikyaku.mailauth.DkimKeys;
+import dev.hikyaku.store.SigningKey;
+import dev.hikyaku.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hikyaku dns check}: each record's state, from a test DNS server, and the exact record to publish. */
+class DnsCheckCommandTest {
+
+  @TempDir Path data;
+
+  private Path config(TestDnsServer dns) throws Exception {
+    return Files.writeString(data.resolve("hikyaku.yaml"), "hostname: mx.sender.example\ndata-directory: " + data + "\n"
+        + "delivery:\n  dns-servers: [\"127.0.0.1:" + dns.address().getPort() + "\"]\n  dns-timeout: 500ms\n");
+  }
+
+  private DkimKey storeKey(String selector, DkimAlgorithm algorithm) throws Exception {
+    KeyPair pair = algorithm.generate();
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      store.signingKeys().add(new SigningKey("sender.example", selector, algorithm.tag(), pair.getPrivate().getEncoded(),
+          pair.getPublic().getEncoded(), "active", Instant.now()));
+    }
+    return DkimKeys.of("sender.example", selector, algorithm, pair);
+  }
+
+  @Test
+  void aDomainWithEverythingInPlaceIsInOrder() throws Exception {
+    try (TestDnsServer dns = TestDnsServer.start()) {
+      DkimKey rsa = storeKey("hk1r", DkimAlgorithm.RSA_SHA256);
+      dns.a("mx.sender.example", "203.0.113.25");
+      dns.mx("sender.example", 10, "mx.sender.example");
+      dns.txt("sender.example", "v=spf1 mx -all");
+      dns.txt(rsa.recordName(), rsa.record());
+      dns.txt("_dmarc.sender.example", "v=DMARC1; p=reject; rua=mailto:d@sender.example");
+      dns.txt("_mta-sts.sender.example", "v=STSv1; id=2026112301");
+      dns.txt("_smtp._tls.sender.example", "v=TLSRPTv1; rua=mailto:tls@sender.example");
+
+      AdminCommandLine.Result run = AdminCommandLine.run("", "dns", "check", "sender.example", "--config", config(dns).toString());
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      assertThat(run.out()).contains("MX       ok       10 mx.sender.example", "SPF      ok       v=spf1 mx -all",
+          "DKIM     ok       hk1r._domainkey.sender.example (rsa-sha256)", "DMARC    ok", "MTA-STS  ok", "TLS-RPT  ok",
+          "all records in order");
+    }
+  }
+
+  @Test
+  void missingAndWrongRecordsComeWithTheRecordToPublish() throws Exception {
+    try (TestDnsServer dns = TestDnsServer.start()) {
+      DkimKey rsa = storeKey("hk1r", DkimAlgorithm.RSA_SHA256);
+      DkimKey ed = storeKey("hk1e", DkimAlgorithm.ED25519_SHA256);
+      DkimKey other = DkimKeys.of("sender.example", "hk1e", DkimAlgorithm.ED25519_SHA256, DkimAlgorithm.ED25519_SHA256.generate());
+      dns.a("mx.sender.example", "203.0.113.25");
+      dns.mx("sender.example", 10, "mx.elsewhere.example");
+      dns.txt("sender.example", "v=spf1 ip4:198.51.100.0/24 -all"); // not this server
+      dns.txt(ed.recordName(), other.record()); // an old key
+      dns.txt("_dmarc.sender.example", "v=DMARC1; p=maybe");
+
+      AdminCommandLine.Result run = AdminCommandLine.run("", "dns", "check", "sender.example", "--config", config(dns).toString());
+      assertThat(run.exitCode()).as(run.describe()).isEqualTo(1);
+      assertThat(run.out())
+          .contains("MX       ok       10 mx.elsewhere.example (mail for the domain is received there, not here)")
+          .contains("SPF      wrong    does not let 203.0.113.25 (mx.sender.example) send: fail")
+          .contains("publish: sender.example. IN TXT \"v=spf1 a:mx.sender.example ip4:198.51.100.0/24 -all\"")
+          .contains("DKIM     missing  hk1r._domainkey.sender.example (rsa-sha256) is not published")
+          .contains("publish: " + rsa.recordName() + ". IN TXT \"" + rsa.record() + "\"")
+          .contains("DKIM     wrong    hk1e._domainkey.sender.example publishes another key")
+          .contains("DMARC    wrong    p= must be none, quarantine or reject")
+          .contains("publish: _dmarc.sender.example. IN TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@sender.example\"")
+          .contains("MTA-STS  missing", "publish: _mta-sts.sender.example. IN TXT \"v=STSv1; id=")
+          .contains("TLS-RPT  missing", "publish: _smtp._tls.sender.example. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@sender.example\"")
+          .contains("some records need attention");
+    }
+  }
+}
