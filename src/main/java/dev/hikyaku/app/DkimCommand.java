@@ -98,26 +98,13 @@ final class DkimCommand implements Runnable {
       }
       out.println();
       out.println("Publish in DNS:");
-      made.forEach(key -> out.println(zoneLine(key)));
+      made.forEach(key -> out.println(key.zoneLine()));
       if (!isActivating) {
         out.println();
         out.println("Once the record is published, sign with it:");
         made.forEach(key -> out.println("  hikyaku dkim activate " + key.domain() + " " + key.selector()));
       }
     }
-  }
-
-  /**
-   * The record as a zone-file line: TXT character-strings hold at most 255 octets (RFC 1035
-   * §3.3.14), so a 2048-bit RSA key is split; verifiers join the strings (RFC 6376 §3.6.2.2).
-   */
-  static String zoneLine(DkimKey key) {
-    String record = key.record();
-    StringBuilder strings = new StringBuilder();
-    for (int i = 0; i < record.length(); i += 250) {
-      strings.append(strings.length() == 0 ? "" : " ").append('"').append(record, i, Math.min(record.length(), i + 250)).append('"');
-    }
-    return key.recordName() + ". IN TXT ( " + strings + " )";
   }
 
   @Command(name = "list", description = "List the DKIM keys, with their DNS records.")
@@ -131,7 +118,7 @@ final class DkimCommand implements Runnable {
         DkimKey key = StoreDkimKeys.toKey(stored);
         out.printf("%-24s %-16s %-15s %-8s %s%n", stored.domain(), stored.selector(), stored.algorithm(), stored.state(),
             AccountCommands.time(stored.createdAt()));
-        out.println("  " + zoneLine(key));
+        out.println("  " + key.zoneLine());
       }
       out.printf("%d key(s)%n", keys.size());
     }

@@ -30,6 +30,19 @@ public record DkimKey(String domain, String selector, DkimAlgorithm algorithm, P
     return "v=DKIM1; k=" + algorithm.keyType() + "; p=" + publicKeyData;
   }
 
+  /**
+   * The record as a zone-file line: TXT character-strings hold at most 255 octets (RFC 1035
+   * §3.3.14), so a 2048-bit RSA key is split; verifiers join the strings (RFC 6376 §3.6.2.2).
+   */
+  public String zoneLine() {
+    String record = record();
+    StringBuilder strings = new StringBuilder();
+    for (int i = 0; i < record.length(); i += 250) {
+      strings.append(strings.length() == 0 ? "" : " ").append('"').append(record, i, Math.min(record.length(), i + 250)).append('"');
+    }
+    return recordName() + ". IN TXT ( " + strings + " )";
+  }
+
   @Override
   public String toString() {
     return "DkimKey[" + recordName() + ", " + algorithm.tag() + ", private key (hidden)]";

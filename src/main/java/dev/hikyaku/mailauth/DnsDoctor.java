@@ -124,7 +124,7 @@ public final class DnsDoctor {
     }
     List<Finding> findings = new ArrayList<>();
     for (DkimKey key : keys) {
-      String fix = key.recordName() + ". IN TXT \"" + key.record() + "\"";
+      String fix = key.zoneLine();
       Finding finding = switch (dns.txt(key.recordName())) {
         case Lookup.Found<List<String>> found -> {
           Map<String, String> tags = DkimVerifier.tags(found.value().getFirst());

@@ -74,7 +74,7 @@ class DnsCheckCommandTest {
           .contains("SPF      wrong    does not let 203.0.113.25 (mx.sender.example) send: fail")
           .contains("publish: sender.example. IN TXT \"v=spf1 a:mx.sender.example ip4:198.51.100.0/24 -all\"")
           .contains("DKIM     missing  hk1r._domainkey.sender.example (rsa-sha256) is not published")
-          .contains("publish: " + rsa.recordName() + ". IN TXT \"" + rsa.record() + "\"")
+          .contains("publish: " + rsa.zoneLine())
           .contains("DKIM     wrong    hk1e._domainkey.sender.example publishes another key")
           .contains("DMARC    wrong    p= must be none, quarantine or reject")
           .contains("publish: _dmarc.sender.example. IN TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@sender.example\"")
