@@ -197,16 +197,22 @@ public final class DkimVerifier {
     }
     try {
       byte[] input = data.toString().getBytes(StandardCharsets.ISO_8859_1);
-      java.security.Signature verifier;
+      boolean isValid;
       if (algorithm == DkimAlgorithm.RSA_SHA256) {
-        verifier = java.security.Signature.getInstance("SHA256withRSA");
+        java.security.Signature verifier = java.security.Signature.getInstance("SHA256withRSA");
+        verifier.initVerify(key);
+        verifier.update(input);
+        isValid = verifier.verify(signature);
       } else {
-        verifier = java.security.Signature.getInstance("Ed25519");
-        input = MessageDigest.getInstance("SHA-256").digest(input); // RFC 8463 §3
+        // RFC 8463 §3: the SHA-256 hash is what was signed. Bouncy Castle's RFC 8032 code, as in
+        // DkimAlgorithm.sign: several times faster than the JDK's provider.
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(input);
+        byte[] spki = key.getEncoded();
+        byte[] publicKey = Arrays.copyOfRange(spki, spki.length - org.bouncycastle.math.ec.rfc8032.Ed25519.PUBLIC_KEY_SIZE, spki.length);
+        isValid = signature.length == org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE
+            && org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, publicKey, 0, hash, 0, hash.length);
       }
-      verifier.initVerify(key);
-      verifier.update(input);
-      if (!verifier.verify(signature)) {
+      if (!isValid) {
         throw new Outcome(Result.FAIL, "signature did not verify");
       }
     } catch (GeneralSecurityException e) {
