@@ -39,13 +39,29 @@ public final class Dmarc {
    * The evaluation.
    *
    * @param policy the policy that applies to the From domain (sp= for a subdomain), when a record was found
+   * @param disposition what to do with a failing message: the policy, or the next milder one for
+   *     the messages outside pct= (RFC 7489 §6.6.4); the policy itself when the message passed
    */
-  public record Evaluation(Result result, String fromDomain, Optional<Policy> policy, String reason) {}
+  public record Evaluation(Result result, String fromDomain, Optional<Policy> policy, Optional<Policy> disposition, String reason) {
+
+    /** Without sampling: the disposition is the policy. */
+    public Evaluation(Result result, String fromDomain, Optional<Policy> policy, String reason) {
+      this(result, fromDomain, policy, policy, reason);
+    }
+  }
 
   private final DnsResolver dns;
+  private final java.util.random.RandomGenerator random; // guarded by lock: generators are not thread-safe
+  private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
   public Dmarc(DnsResolver dns) {
+    this(dns, new java.util.SplittableRandom());
+  }
+
+  /** With the randomness that samples pct= (tests use pct=0 and pct=100, which need none). */
+  public Dmarc(DnsResolver dns, java.util.random.RandomGenerator random) {
     this.dns = Objects.requireNonNull(dns, "dns");
+    this.random = Objects.requireNonNull(random, "random");
   }
 
   /**
@@ -87,7 +103,15 @@ public final class Dmarc {
     if (spf == Spf.Result.PASS && isAligned(mailFromDomain.toLowerCase(Locale.ROOT), from, isStrictSpf)) {
       return new Evaluation(Result.PASS, from, Optional.of(applies), "SPF aligned (" + mailFromDomain + ")");
     }
-    return new Evaluation(Result.FAIL, from, Optional.of(applies), "neither SPF nor DKIM passed for an aligned domain");
+    // RFC 7489 §6.6.4: pct= asks for the policy on that share of failing mail, the next milder one
+    // (reject → quarantine → none) on the rest.
+    int pct = percent(tags.get("pct"));
+    Policy disposition = applies;
+    if (pct < 100 && sample() >= pct) {
+      disposition = applies == Policy.REJECT ? Policy.QUARANTINE : Policy.NONE;
+    }
+    return new Evaluation(Result.FAIL, from, Optional.of(applies), Optional.of(disposition),
+        "neither SPF nor DKIM passed for an aligned domain" + (pct < 100 ? " (pct=" + pct + ")" : ""));
   }
 
   /** §3.1.1/§3.1.2: strict alignment is the same name; relaxed, the same organizational domain. */
@@ -102,6 +126,23 @@ public final class Dmarc {
       return name.isUnderPublicSuffix() ? name.topPrivateDomain().toString() : domain;
     } catch (IllegalArgumentException | IllegalStateException e) {
       return domain;
+    }
+  }
+
+  /** pct= as 0..100; absent or unreadable counts as 100 (RFC 7489 §6.3). */
+  private static int percent(String value) {
+    if (value == null || !value.matches("\\d{1,3}")) {
+      return 100;
+    }
+    return Math.min(100, Integer.parseInt(value));
+  }
+
+  private int sample() {
+    lock.lock();
+    try {
+      return random.nextInt(100);
+    } finally {
+      lock.unlock();
     }
   }
 

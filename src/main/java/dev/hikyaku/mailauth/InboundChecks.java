@@ -21,9 +21,9 @@ public final class InboundChecks {
   /** What the checks found, and the field to add. */
   public record Report(Spf.Verdict spf, List<DkimVerifier.Signature> dkim, Dmarc.Evaluation dmarc, String field) {
 
-    /** DMARC failed and the domain asks for {@code policy}. */
+    /** DMARC failed and the disposition (the policy after pct= sampling) is {@code policy}. */
     public boolean isDmarcFailureWith(Dmarc.Policy policy) {
-      return dmarc.result() == Dmarc.Result.FAIL && dmarc.policy().equals(Optional.of(policy));
+      return dmarc.result() == Dmarc.Result.FAIL && dmarc.disposition().equals(Optional.of(policy));
     }
   }
 
@@ -66,7 +66,12 @@ public final class InboundChecks {
       field.append(" header.d=").append(s.domain()).append(" header.s=").append(s.selector()).append(" header.a=").append(s.algorithm());
     }
     field.append(";\r\n\tdmarc=").append(evaluation.result().keyword());
-    evaluation.policy().ifPresent(p -> field.append(" (p=").append(p.keyword()).append(')'));
+    evaluation.policy().ifPresent(p -> {
+      field.append(" (p=").append(p.keyword());
+      // "dis=" as the large receivers write it, when pct= sampling chose a milder disposition.
+      evaluation.disposition().filter(d -> d != p).ifPresent(d -> field.append(" dis=").append(d.keyword()));
+      field.append(')');
+    });
     if (!evaluation.fromDomain().isEmpty()) {
       field.append(" header.from=").append(evaluation.fromDomain());
     }

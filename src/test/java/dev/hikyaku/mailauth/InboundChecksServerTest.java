@@ -46,6 +46,8 @@ class InboundChecksServerTest {
     dns.txt("_dmarc.forged.example", "v=DMARC1; p=reject");
     dns.txt("quarantine.example", "v=spf1 -all");
     dns.txt("_dmarc.quarantine.example", "v=DMARC1; p=quarantine");
+    dns.txt("trial.example", "v=spf1 -all");
+    dns.txt("_dmarc.trial.example", "v=DMARC1; p=reject; pct=0"); // a domain trying reject on 0 % of its mail
     HikyakuConfig base = TestServers.config(data);
     DeliveryConfig d = base.delivery();
     HikyakuConfig config = base
@@ -123,6 +125,15 @@ class InboundChecksServerTest {
         .contains("spf=fail (")
         .contains("dkim=fail (body hash did not verify) header.d=signed.example header.s=s1")
         .contains("dmarc=fail (p=quarantine) header.from=quarantine.example");
+  }
+
+  @Test
+  void aRejectPolicyOutsideItsPctIsMarkedWithTheMilderDisposition() throws Exception {
+    byte[] message = "From: ops@trial.example\r\nTo: bob@hikyaku.test\r\nSubject: trial\r\n\r\nBody.\r\n"
+        .getBytes(StandardCharsets.US_ASCII);
+    // RFC 7489 §6.6.4: pct=0 means no failing message gets reject; quarantine is the disposition.
+    assertThat(send("ops@trial.example", message)).startsWith("250");
+    assertThat(onlyQueuedHeader()).contains("dmarc=fail (p=reject dis=quarantine) header.from=trial.example");
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
