@@ -208,7 +208,7 @@ public final class Server implements AutoCloseable {
         ? new dev.hikyaku.intake.InboundAuthentication(
             Optional.of(new dev.hikyaku.mailauth.InboundChecks(
                 new DnsjavaResolver(config.delivery().dnsServers(), config.delivery().dnsTimeout(), 2, clock, 10_000),
-                clock, config.hostname())),
+                clock, config.hostname(), mailAuth.timeout())),
             mailAuth.isRejectingOnReject(), mailAuth.isRejectingOnQuarantine())
         : dev.hikyaku.intake.InboundAuthentication.NONE;
     MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events,

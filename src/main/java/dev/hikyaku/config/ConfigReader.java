@@ -116,7 +116,8 @@ final class ConfigReader {
         new MailAuthConfig(
             mailAuth.get(Keys.VERIFY).isPresent() ? bool(mailAuth.get(Keys.VERIFY).get(), mailAuth.path(Keys.VERIFY)) : m.isVerifying(),
             choice(mailAuth, Keys.DMARC_REJECT, MailAuthConfig.ACTIONS, m.dmarcReject()),
-            choice(mailAuth, Keys.DMARC_QUARANTINE, MailAuthConfig.ACTIONS, m.dmarcQuarantine())));
+            choice(mailAuth, Keys.DMARC_QUARANTINE, MailAuthConfig.ACTIONS, m.dmarcQuarantine()),
+            timeout(mailAuth, Keys.MAIL_AUTH_TIMEOUT, m.timeout(), Duration.ofSeconds(1))));
   }
 
   // ---- delivery ----

@@ -132,6 +132,7 @@ final class ConfigWriter {
     mailAuth.put(Keys.VERIFY, ma.isVerifying());
     mailAuth.put(Keys.DMARC_REJECT, ma.dmarcReject());
     mailAuth.put(Keys.DMARC_QUARANTINE, ma.dmarcQuarantine());
+    mailAuth.put(Keys.MAIL_AUTH_TIMEOUT, DurationSyntax.format(ma.timeout()));
 
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);

@@ -55,7 +55,8 @@ final class Keys {
   static final String VERIFY = "verify";
   static final String DMARC_REJECT = "dmarc-reject";
   static final String DMARC_QUARANTINE = "dmarc-quarantine";
-  static final List<String> MAIL_AUTH_SECTION = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE);
+  static final String MAIL_AUTH_TIMEOUT = "timeout";
+  static final List<String> MAIL_AUTH_SECTION = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, MAIL_AUTH_TIMEOUT);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY, MAIL_AUTH);
 

@@ -12,17 +12,25 @@ import java.util.Objects;
  * @param dmarcReject for p=reject: {@code reject} (550 5.7.1) or {@code mark} (accept; the field
  *     says dmarc=fail)
  * @param dmarcQuarantine for p=quarantine: {@code mark} or {@code reject}
+ * @param timeout how long the checks of one message may take together; what is still waiting for
+ *     DNS then is reported as temperror
  */
-public record MailAuthConfig(boolean isVerifying, String dmarcReject, String dmarcQuarantine) {
+public record MailAuthConfig(boolean isVerifying, String dmarcReject, String dmarcQuarantine, java.time.Duration timeout) {
 
   static final List<String> ACTIONS = List.of("reject", "mark");
 
   public MailAuthConfig {
     Objects.requireNonNull(dmarcReject, "dmarcReject");
     Objects.requireNonNull(dmarcQuarantine, "dmarcQuarantine");
+    Objects.requireNonNull(timeout, "timeout");
     if (!ACTIONS.contains(dmarcReject) || !ACTIONS.contains(dmarcQuarantine)) {
       throw new IllegalArgumentException("DMARC actions are reject or mark");
     }
+  }
+
+  /** With the default timeout (15 s). */
+  public MailAuthConfig(boolean isVerifying, String dmarcReject, String dmarcQuarantine) {
+    this(isVerifying, dmarcReject, dmarcQuarantine, java.time.Duration.ofSeconds(15));
   }
 
   public boolean isRejectingOnReject() {

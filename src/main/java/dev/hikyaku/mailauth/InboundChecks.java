@@ -27,16 +27,30 @@ public final class InboundChecks {
     }
   }
 
+  /** The default time all checks of one message may take together. */
+  public static final java.time.Duration DEFAULT_BUDGET = java.time.Duration.ofSeconds(15);
+
   private final Spf spf;
   private final DkimVerifier dkim;
   private final Dmarc dmarc;
   private final String authservId;
+  private final java.time.Duration budget;
 
   public InboundChecks(DnsResolver dns, Clock clock, String authservId) {
+    this(dns, clock, authservId, DEFAULT_BUDGET);
+  }
+
+  /**
+   * @param budget how long the checks of one message may take: SPF and DKIM run side by side,
+   *     DMARC after them; what is still waiting for DNS at the end is reported as temperror
+   *     (RFC 8601 §2.7), so a slow resolver costs a client at most this at the end of DATA
+   */
+  public InboundChecks(DnsResolver dns, Clock clock, String authservId, java.time.Duration budget) {
     this.spf = new Spf(dns);
     this.dkim = new DkimVerifier(dns, clock);
     this.dmarc = new Dmarc(dns);
     this.authservId = Objects.requireNonNull(authservId, "authservId").toLowerCase(Locale.ROOT);
+    this.budget = Objects.requireNonNull(budget, "budget");
   }
 
   /**
@@ -44,13 +58,32 @@ public final class InboundChecks {
    * mailFrom} ("" for the null reverse-path).
    */
   public Report check(byte[] message, InetAddress client, String helo, String mailFrom) {
-    Spf.Verdict spfVerdict = spf.check(client, mailFrom, helo);
-    List<DkimVerifier.Signature> signatures = dkim.verify(message);
-    String spfDomain = mailFrom.isEmpty() ? helo : mailFrom.substring(mailFrom.lastIndexOf('@') + 1);
-    Optional<String> from = fromDomain(message);
-    Dmarc.Evaluation evaluation = from.isPresent()
-        ? dmarc.evaluate(from.get(), spfVerdict.result(), spfDomain, signatures)
-        : new Dmarc.Evaluation(Dmarc.Result.PERMERROR, "", Optional.empty(), "not exactly one From address (RFC 5322 §3.6)");
+    long deadline = System.nanoTime() + budget.toNanos();
+    String late = "no answer within " + budget.toSeconds() + " s";
+    // Not try-with-resources: close() would wait for a lookup that is past the budget.
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    Spf.Verdict spfVerdict;
+    List<DkimVerifier.Signature> signatures;
+    Dmarc.Evaluation evaluation;
+    try {
+      var spfTask = threads.submit(() -> spf.check(client, mailFrom, helo));
+      var dkimTask = threads.submit(() -> dkim.verify(message));
+      spfVerdict = within(spfTask, deadline, new Spf.Verdict(Spf.Result.TEMPERROR, late));
+      signatures = within(dkimTask, deadline,
+          List.of(new DkimVerifier.Signature(DkimVerifier.Result.TEMPERROR, "", "", "", late)));
+      String spfDomain = mailFrom.isEmpty() ? helo : mailFrom.substring(mailFrom.lastIndexOf('@') + 1);
+      Optional<String> from = fromDomain(message);
+      if (from.isPresent()) {
+        Spf.Result spfResult = spfVerdict.result();
+        List<DkimVerifier.Signature> dkimResults = signatures;
+        evaluation = within(threads.submit(() -> dmarc.evaluate(from.get(), spfResult, spfDomain, dkimResults)), deadline,
+            new Dmarc.Evaluation(Dmarc.Result.TEMPERROR, from.get(), Optional.empty(), late));
+      } else {
+        evaluation = new Dmarc.Evaluation(Dmarc.Result.PERMERROR, "", Optional.empty(), "not exactly one From address (RFC 5322 §3.6)");
+      }
+    } finally {
+      threads.shutdownNow();
+    }
 
     StringBuilder field = new StringBuilder("Authentication-Results: ").append(authservId);
     field.append(";\r\n\tspf=").append(spfVerdict.result().keyword()).append(" (").append(comment(spfVerdict.reason())).append(')')
@@ -63,7 +96,9 @@ public final class InboundChecks {
       if (s.result() != DkimVerifier.Result.PASS) {
         field.append(" (").append(comment(s.reason())).append(')');
       }
-      field.append(" header.d=").append(s.domain()).append(" header.s=").append(s.selector()).append(" header.a=").append(s.algorithm());
+      if (!s.domain().isEmpty()) {
+        field.append(" header.d=").append(s.domain()).append(" header.s=").append(s.selector()).append(" header.a=").append(s.algorithm());
+      }
     }
     field.append(";\r\n\tdmarc=").append(evaluation.result().keyword());
     evaluation.policy().ifPresent(p -> {
@@ -77,6 +112,23 @@ public final class InboundChecks {
     }
     field.append("\r\n");
     return new Report(spfVerdict, signatures, evaluation, field.toString());
+  }
+
+  /** The task's result, or {@code late} when it is not done by {@code deadline} (System.nanoTime). */
+  private static <T> T within(java.util.concurrent.Future<T> task, long deadline, T late) {
+    try {
+      return task.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      task.cancel(true);
+      return late;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return late;
+    } catch (java.util.concurrent.ExecutionException e) {
+      // A bug in a check must not cost the client its message: logged, reported as temperror.
+      org.slf4j.LoggerFactory.getLogger(InboundChecks.class).error("an inbound check failed", e.getCause());
+      return late;
+    }
   }
 
   /**
