@@ -83,6 +83,18 @@ class ArchitectureTest {
   }
 
   @Test
+  void mailauthReachesTheNetworkOnlyThroughDns() throws IOException {
+    // docs/ARCHITECTURE.md: mailauth must never do network I/O except through dns.
+    assertThat(importsOf("mailauth")).allMatch(i -> i.contains(" imports dns."));
+    try (Stream<Path> files = Files.walk(MAIN.resolve("mailauth"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        assertThat(Files.readString(file)).as(file.toString())
+            .doesNotContain("java.net.Socket", "java.net.http", "java.net.URL", "openConnection(", "DatagramSocket");
+      }
+    }
+  }
+
+  @Test
   void storeDependsOnNothingAbove() {
     assertThat(importsOf("store")).isEmpty();
   }
