@@ -55,6 +55,7 @@ public final class Main implements Runnable {
           }
         };
     CommandLine commandLine = new CommandLine(new Main(), factory);
+    withHelp(commandLine);
     commandLine.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           // Expected failures (bad config, port in use) get one clear line, not a stack trace.
@@ -68,6 +69,17 @@ public final class Main implements Runnable {
           throw e;
         });
     return commandLine;
+  }
+
+  /** Every command and subcommand answers --help and --version, as the top one does. */
+  private static void withHelp(CommandLine command) {
+    for (CommandLine sub : command.getSubcommands().values()) {
+      if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+        sub.getCommandSpec().mixinStandardHelpOptions(true);
+        sub.getCommandSpec().versionProvider(command.getCommandSpec().versionProvider());
+      }
+      withHelp(sub);
+    }
   }
 
   @Override

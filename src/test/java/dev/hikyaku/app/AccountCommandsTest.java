@@ -43,6 +43,21 @@ class AccountCommandsTest {
   }
 
   @Test
+  void everyCommandAnswersHelpAndVersion() {
+    for (String[] command : java.util.List.of(
+        new String[] {"queue", "flush"}, new String[] {"queue", "bounce"}, new String[] {"user", "add"},
+        new String[] {"dkim", "keygen"}, new String[] {"dns", "check"}, new String[] {"serve"})) {
+      AdminCommandLine.Result help = AdminCommandLine.run("", java.util.stream.Stream.concat(
+          java.util.Arrays.stream(command), java.util.stream.Stream.of("--help")).toArray(String[]::new));
+      assertThat(help.exitCode()).as(help.describe()).isZero();
+      assertThat(help.out()).as(String.join(" ", command)).startsWith("Usage: hikyaku " + String.join(" ", command)).contains("--help");
+    }
+    AdminCommandLine.Result version = AdminCommandLine.run("", "queue", "list", "--version");
+    assertThat(version.exitCode()).isZero();
+    assertThat(version.out()).startsWith("hikyaku ");
+  }
+
+  @Test
   void domainsAndUsersLifecycle() throws Exception {
     assertThat(run("", "domain", "add", "Example.COM").out()).contains("domain example.com added");
     assertThat(run("", "domain", "add", "example.com").err()).contains("example.com");
