@@ -67,8 +67,11 @@ class RoutesTest {
       Route route = new Route.Smtp("127.0.0.1", peer.port(ListenerRole.RELAY), TlsPolicy.REQUIRE);
       List<RecipientResult> results = worker(Map.of("HIKYAKU.test", route)).deliver(due("bob@hikyaku.test"));
 
-      assertThat(results).singleElement().isInstanceOfSatisfying(RecipientResult.Delivered.class,
-          d -> assertThat(d.reply()).startsWith("250"));
+      // Hikyaku offers DSN: a NOTIFY=SUCCESS request travels on, and we owe no report (RFC 3461 §5.2.2).
+      assertThat(results).singleElement().isInstanceOfSatisfying(RecipientResult.Delivered.class, d -> {
+        assertThat(d.reply()).startsWith("250");
+        assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.PASSED_ON);
+      });
       var arrived = peer.store().queue().list(QueueQuery.all());
       assertThat(arrived).hasSize(1);
       String content = new String(peer.store().queue().find(arrived.getFirst().id()).orElseThrow().content(), StandardCharsets.US_ASCII);
@@ -130,8 +133,11 @@ class RoutesTest {
           worker(Map.of("hikyaku.test", route)).deliver(due("bob@hikyaku.test", "carol@hikyaku.test", "nobody@hikyaku.test"));
 
       assertThat(results).hasSize(3);
-      assertThat(results.get(0)).isInstanceOfSatisfying(RecipientResult.Delivered.class,
-          d -> assertThat(d.reply()).startsWith("250 2.0.0 bob delivered"));
+      // The LMTP server offers no DSN and is the last hop: "delivered" is ours to report.
+      assertThat(results.get(0)).isInstanceOfSatisfying(RecipientResult.Delivered.class, d -> {
+        assertThat(d.reply()).startsWith("250 2.0.0 bob delivered");
+        assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.DELIVERED);
+      });
       assertThat(results.get(1)).isInstanceOfSatisfying(RecipientResult.Permanent.class,
           p -> assertThat(p.reply()).contains("552 5.2.2 carol is over quota"));
       assertThat(results.get(2)).isInstanceOfSatisfying(RecipientResult.Permanent.class,
@@ -150,7 +156,8 @@ class RoutesTest {
     Path mail = data.resolve("mail").resolve("hikyaku.test");
     List<RecipientResult> results =
         worker(Map.of("hikyaku.test", new Route.Maildir(mail))).deliver(due("bob@hikyaku.test", "../x@hikyaku.test"));
-    assertThat(results.get(0)).isInstanceOf(RecipientResult.Delivered.class);
+    assertThat(results.get(0)).isInstanceOfSatisfying(RecipientResult.Delivered.class,
+        d -> assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.DELIVERED));
     assertThat(results.get(1)).isInstanceOfSatisfying(RecipientResult.Permanent.class, p -> assertThat(p.reply()).startsWith("550 5.1.3"));
     try (var files = Files.list(mail.resolve("bob").resolve("new"))) {
       assertThat(files.toList()).singleElement()
