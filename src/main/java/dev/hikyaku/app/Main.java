@@ -115,7 +115,7 @@ public final class Main implements Runnable {
     public Integer call() throws Exception {
       HikyakuConfig effective = loadConfig(config);
       if (ports != null) {
-        effective = effective.withPorts(ConfigLoader.parsePorts(ports));
+        effective = ConfigLoader.withPorts(effective, ports);
       }
       Server server = Server.start(effective);
       server.tls().reloadOnHangupSignal();

@@ -24,10 +24,18 @@ public final class Enrolment {
     this.random = random;
   }
 
+  /**
+   * The stored forms of {@code password}. One that SASLprep refuses (RFC 4013: an emoji or other
+   * code point unassigned in Unicode 3.2, mixed text directions) gets no SCRAM credential, as RFC
+   * 5802 §2.2 requires: the account then logs in with PLAIN or LOGIN, whose hash takes it as is
+   * ({@link PasswordHasher}).
+   */
   public Credentials credentials(char[] password) {
+    Optional<char[]> prepared = SaslPrep.prepareStored(password);
+    prepared.ifPresent(p -> java.util.Arrays.fill(p, '\0'));
     return new Credentials(
         Optional.of(hasher.hash(password)),
-        Optional.of(ScramCredential.derive(password, scramIterations, random).encode()),
+        prepared.isPresent() ? Optional.of(ScramCredential.derive(password, scramIterations, random).encode()) : Optional.empty(),
         isCramMd5Enabled ? Optional.of(CramMd5Secret.derive(password).encode()) : Optional.empty());
   }
 }

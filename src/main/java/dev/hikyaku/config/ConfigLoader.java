@@ -124,6 +124,20 @@ public final class ConfigLoader {
   }
 
   /**
+   * {@code config} with the listener ports of the {@code --ports} option; a clash the new ports
+   * make (two listeners, or a listener and the HTTP endpoint, on one address and port) is a
+   * {@code --ports:} error like a bad spec.
+   */
+  public static HikyakuConfig withPorts(HikyakuConfig config, String spec) throws ConfigException {
+    Map<ListenerRole, Integer> ports = parsePorts(spec);
+    try {
+      return config.withPorts(ports);
+    } catch (IllegalArgumentException e) {
+      throw portsError(e.getMessage());
+    }
+  }
+
+  /**
    * The config as YAML with every key spelled out (e.g. for a "show effective config" command);
    * {@link #parse} reads it back to an equal config.
    */

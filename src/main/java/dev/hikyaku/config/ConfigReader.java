@@ -151,8 +151,7 @@ final class ConfigReader {
     Duration retryFirst = timeout(delivery, Keys.RETRY_FIRST, d.retryFirst(), Duration.ofSeconds(1));
     Duration retryCap = timeout(delivery, Keys.RETRY_CAP, d.retryCap(), Duration.ofSeconds(1));
     if (retryCap.compareTo(retryFirst) < 0) {
-      throw error(delivery.path(Keys.RETRY_CAP), delivery.get(Keys.RETRY_CAP).orElse(null),
-          "must be at least retry-first (" + DurationSyntax.format(retryFirst) + ")");
+      throw orderError(delivery, Keys.RETRY_FIRST, retryFirst, Keys.RETRY_CAP, retryCap);
     }
     Duration maxLifetime = d.maxLifetime();
     if (delivery.get(Keys.MAX_LIFETIME).isPresent()) {
@@ -424,10 +423,7 @@ final class ConfigReader {
     Duration tarpit = timeout(abuse, Keys.TARPIT, d.tarpit(), Duration.ZERO);
     Duration tarpitMax = timeout(abuse, Keys.TARPIT_MAX, d.tarpitMax(), Duration.ZERO);
     if (tarpitMax.compareTo(tarpit) < 0) {
-      throw error(
-          abuse.path(Keys.TARPIT_MAX),
-          abuse.get(Keys.TARPIT_MAX).orElse(null),
-          "must be at least tarpit (" + DurationSyntax.format(tarpit) + "), was " + DurationSyntax.format(tarpitMax));
+      throw orderError(abuse, Keys.TARPIT, tarpit, Keys.TARPIT_MAX, tarpitMax);
     }
     int accountFailuresPerHour =
         abuse.get(Keys.ACCOUNT_FAILURES_PER_HOUR).isPresent()
@@ -1167,6 +1163,19 @@ final class ConfigReader {
     } catch (InvalidPathException e) {
       throw error(path, node, "'" + text + "' is not a valid path: " + e.getReason());
     }
+  }
+
+  /**
+   * {@code lowKey} must not exceed {@code highKey}. The error names a key the file gave: the upper
+   * one when it is there, else the lower one against the upper one's default.
+   */
+  private ConfigException orderError(Section section, String lowKey, Duration low, String highKey, Duration high) {
+    if (section.get(highKey).isPresent()) {
+      return error(section.path(highKey), section.get(highKey).get(),
+          "must be at least " + lowKey + " (" + DurationSyntax.format(low) + "), was " + DurationSyntax.format(high));
+    }
+    return error(section.path(lowKey), section.get(lowKey).orElseThrow(),
+        "must be at most " + highKey + " (" + DurationSyntax.format(high) + ", its default), was " + DurationSyntax.format(low));
   }
 
   private ConfigException error(String path, YamlNode node, String problem) {

@@ -50,36 +50,34 @@ public record DeliveryConfig(
     destinations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(destinations));
   }
 
-  /** With routes but no delay warning, host limit 10 and no per-destination settings. */
-  public DeliveryConfig(
-      boolean isEnabled,
-      List<InetSocketAddress> dnsServers,
-      Duration dnsTimeout,
-      int mxPort,
-      String tls,
-      int maxPerDomain,
-      Duration retryFirst,
-      Duration retryCap,
-      Duration maxLifetime,
-      Optional<Smarthost> smarthost,
-      Map<String, Route> routes) {
-    this(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost, routes,
-        Optional.empty(), 10, Map.of());
+  /** Same settings, delivering or not. */
+  public DeliveryConfig withEnabled(boolean enabled) {
+    return new DeliveryConfig(enabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
+        routes, delayWarning, maxPerHost, destinations);
   }
 
-  /** Without per-domain routes (hosted domains still get their default Maildir). */
-  public DeliveryConfig(
-      boolean isEnabled,
-      List<InetSocketAddress> dnsServers,
-      Duration dnsTimeout,
-      int mxPort,
-      String tls,
-      int maxPerDomain,
-      Duration retryFirst,
-      Duration retryCap,
-      Duration maxLifetime,
-      Optional<Smarthost> smarthost) {
-    this(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost, Map.of());
+  /** Same settings with other resolvers and query timeout. */
+  public DeliveryConfig withDns(List<InetSocketAddress> servers, Duration timeout) {
+    return new DeliveryConfig(isEnabled, servers, timeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
+        routes, delayWarning, maxPerHost, destinations);
+  }
+
+  /** Same settings with MX hosts reached on another port (tests). */
+  public DeliveryConfig withMxPort(int port) {
+    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, port, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
+        routes, delayWarning, maxPerHost, destinations);
+  }
+
+  /** Same settings with another retry schedule. */
+  public DeliveryConfig withRetry(Duration first, Duration cap) {
+    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, first, cap, maxLifetime, smarthost,
+        routes, delayWarning, maxPerHost, destinations);
+  }
+
+  /** Same settings with another smarthost, or none. */
+  public DeliveryConfig withSmarthost(Optional<Smarthost> newSmarthost) {
+    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, newSmarthost,
+        routes, delayWarning, maxPerHost, destinations);
   }
 
   /** Same settings with other per-domain routes. */

@@ -32,24 +32,10 @@ public final class MessageIntake {
   private final DkimSigning dkim;
   private final InboundAuthentication inbound;
 
-  /** Without a storage check ({@link StorageGuard#NONE}). */
+  /** Without a storage check, DKIM signing or inbound checks (for tests of intake itself). */
   public MessageIntake(
       String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events) {
-    this(hostname, queue, senders, clock, random, events, StorageGuard.NONE);
-  }
-
-  /** Without DKIM signing. */
-  public MessageIntake(
-      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
-      StorageGuard storage) {
-    this(hostname, queue, senders, clock, random, events, storage, DkimSigning.NONE);
-  }
-
-  /** Without checks of inbound mail. */
-  public MessageIntake(
-      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
-      StorageGuard storage, DkimSigning dkim) {
-    this(hostname, queue, senders, clock, random, events, storage, dkim, InboundAuthentication.NONE);
+    this(hostname, queue, senders, clock, random, events, StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
   }
 
   public MessageIntake(
@@ -165,10 +151,13 @@ public final class MessageIntake {
     byte[] stored = new byte[received.length + content.length];
     System.arraycopy(received, 0, stored, 0, received.length);
     System.arraycopy(content, 0, stored, received.length, content.length);
-    List<NewRecipient> recipients =
-        envelope.recipients().stream()
-            .map(r -> new NewRecipient(r.to().address(), r.params().toWire()))
-            .toList();
+    // A recipient given twice is queued once (as Postfix's duplicate filter does): the queue crosses
+    // recipients off by forward-path, and a second row with the same path would never be final.
+    java.util.Map<String, NewRecipient> unique = new java.util.LinkedHashMap<>();
+    for (Envelope.Recipient r : envelope.recipients()) {
+      unique.putIfAbsent(r.to().address(), new NewRecipient(r.to().address(), r.params().toWire()));
+    }
+    List<NewRecipient> recipients = List.copyOf(unique.values());
     Origin origin =
         switch (source) {
           case MessageSource.Smtp smtp ->

@@ -215,8 +215,12 @@ public final class Scheduler implements AutoCloseable {
     List<RecipientReport> delayed = new ArrayList<>();
     List<RecipientReport> succeeded = new ArrayList<>();
     RecipientResult.Handoff handoff = RecipientResult.Handoff.PASSED_ON;
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (DueRecipient recipient : share.recipients()) {
       String path = recipient.forwardPath();
+      if (!seen.add(path)) {
+        continue; // the same path twice (a queue from before intake dropped duplicates): one outcome
+      }
       RecipientResult result = byPath.get(path);
       if (result == null) {
         log.error("delivery agent gave no result for <{}> of message {}", path, share.id());

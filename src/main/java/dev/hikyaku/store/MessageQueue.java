@@ -249,7 +249,11 @@ public final class MessageQueue {
    *     of the call is then written
    */
   public boolean record(QueueId id, List<RecipientOutcome> outcomes) throws StoreException {
-    List<RecipientOutcome> copied = List.copyOf(outcomes);
+    // One outcome per forward-path: the UPDATE below settles every row with that path (a queue from
+    // before intake dropped duplicate recipients may hold two), so a second would find none.
+    java.util.Map<String, RecipientOutcome> byPath = new java.util.LinkedHashMap<>();
+    outcomes.forEach(o -> byPath.putIfAbsent(o.forwardPath(), o));
+    List<RecipientOutcome> copied = List.copyOf(byPath.values());
     if (copied.isEmpty()) {
       throw new IllegalArgumentException("no outcomes to record for message " + id);
     }

@@ -42,12 +42,13 @@ class BounceReportsTest {
   @TempDir Path data;
   private Store store;
   private BounceReports reports;
+  private MessageIntake intake;
 
   @BeforeEach
   void open() throws Exception {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     store = Store.openSqlite(data, clock);
-    MessageIntake intake = new MessageIntake("mx.hikyaku.test", store.queue(), new StoreSenderRegistry(store.accounts()),
+    intake = new MessageIntake("mx.hikyaku.test", store.queue(), new StoreSenderRegistry(store.accounts()),
         clock, new SplittableRandom(7), new Events(List.of()));
     reports = new BounceReports(new Bouncer(clock, new SplittableRandom(8)), intake, "mx.hikyaku.test");
   }
@@ -83,6 +84,16 @@ class BounceReportsTest {
   private static String part(MimeMessage message, int index) throws Exception {
     BodyPart part = ((MimeMultipart) message.getContent()).getBodyPart(index);
     return new String(part.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void intakeQueuesARecipientGivenTwiceOnce() throws Exception {
+    var to = new dev.hikyaku.protocol.Envelope.Recipient(dev.hikyaku.protocol.ForwardPath.of("alice@example.org"), dev.hikyaku.protocol.RcptParams.NONE);
+    var envelope = new dev.hikyaku.protocol.Envelope(dev.hikyaku.protocol.ReversePath.NULL, dev.hikyaku.protocol.MailParams.NONE, List.of(to, to));
+    intake.acceptBounce(new dev.hikyaku.intake.MessageSource.Bounce("mx.hikyaku.test"), envelope,
+        "Subject: twice\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+    QueueEntry entry = store.queue().list(QueueQuery.all()).getFirst();
+    assertThat(store.queue().find(entry.id()).orElseThrow().recipients()).hasSize(1);
   }
 
   @Test

@@ -124,6 +124,18 @@ class AuthenticatorTest {
   }
 
   @Test
+  void aPasswordSaslPrepRefusesGetsNoScramCredentialAndStillWorksWithPlain() throws Exception {
+    // U+1F600 is unassigned in Unicode 3.2, so SASLprep (RFC 4013) refuses it: RFC 5802 §2.2 gives
+    // such a password no SCRAM credential, and enrolment must not fail over it.
+    String password = "correct horse \uD83D\uDE00 staple";
+    account("emoji@hikyaku.test", password);
+    var stored = store.accounts().find("emoji@hikyaku.test").orElseThrow().credentials();
+    assertThat(stored.scramSha256()).isEmpty();
+    assertThat(stored.argon2id()).isPresent();
+    assertThat(plain("\\0emoji@hikyaku.test\\0" + password)).isInstanceOf(AuthOutcome.Authenticated.class);
+  }
+
+  @Test
   void appPasswordsWorkUntilRevoked() throws Exception {
     account("alice@hikyaku.test", "correct horse battery staple");
     String secret = GeneratedSecrets.newAppPassword(random);

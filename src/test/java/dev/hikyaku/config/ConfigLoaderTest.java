@@ -257,7 +257,11 @@ class ConfigLoaderTest {
                 Duration.ofMinutes(1),
                 Duration.ofMinutes(30),
                 Duration.ofDays(2),
-                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, "implicit", Optional.empty(), Optional.empty()))));
+                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, "implicit", Optional.empty(), Optional.empty())),
+                java.util.Map.of(),
+                Optional.empty(),
+                10,
+                java.util.Map.of()));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }
@@ -467,6 +471,15 @@ class ConfigLoaderTest {
                     "http: {enabled: false}\nlisteners: [{role: relay, port: 9025}]\n", "off")
                 .listeners())
         .hasSize(1);
+  }
+
+  @Test
+  void portsThatClashAreAPortsErrorNotACrash() {
+    // The defaults put submission on 587; submissions=587 puts two listeners on 0.0.0.0:587.
+    ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+        () -> ConfigLoader.withPorts(ConfigLoader.defaults(), "submissions=587"));
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).startsWith("--ports: ").contains("587");
   }
 
   @Test

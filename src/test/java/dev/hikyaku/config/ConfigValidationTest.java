@@ -407,4 +407,13 @@ class ConfigValidationTest {
     rejects("auth: {oauth: {issuer: x, audiences: [a]}}", "auth.oauth.audiences")
         .contains("did you mean audience?");
   }
+
+  @Test
+  void anUpperBoundBelowItsLowerBoundNamesTheKeyTheFileGave() {
+    // The partner key absent: the error names the given key against the other's default.
+    rejects("abuse: {tarpit: 30s}", "abuse.tarpit").isEqualTo("must be at most tarpit-max (20s, its default), was 30s");
+    rejects("delivery: {retry-first: 2h}", "delivery.retry-first").contains("must be at most retry-cap (");
+    rejects("abuse: {tarpit: 5s, tarpit-max: 2s}", "abuse.tarpit-max").isEqualTo("must be at least tarpit (5s), was 2s");
+    rejects("delivery: {retry-first: 10m, retry-cap: 5m}", "delivery.retry-cap").contains("must be at least retry-first (10m)");
+  }
 }

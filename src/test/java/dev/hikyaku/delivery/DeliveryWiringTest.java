@@ -15,7 +15,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.apache.commons.net.smtp.SMTPClient;
 import org.junit.jupiter.api.Test;
@@ -40,9 +39,7 @@ class DeliveryWiringTest {
     try (TestDnsServer dns = TestDnsServer.start()) {
       dns.silent("hikyaku.test"); // would loop back here; must never even be looked up
       HikyakuConfig base = TestServers.config(data);
-      DeliveryConfig delivery =
-          new DeliveryConfig(true, List.of(dns.address()), Duration.ofMillis(200), 25, "opportunistic", 5,
-              Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
+      DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofMillis(200));
       try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of())) {
         SMTPClient client = new SMTPClient();
         client.setDefaultTimeout(10_000);
@@ -74,9 +71,8 @@ class DeliveryWiringTest {
   @Test
   void aDnsFailureDefersWithTheReason() throws Exception {
     HikyakuConfig base = TestServers.config(data);
-    DeliveryConfig delivery =
-        new DeliveryConfig(true, List.of(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 53)), Duration.ofMillis(200), 25, "opportunistic", 5,
-            Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), Optional.empty());
+    DeliveryConfig delivery = base.delivery().withEnabled(true)
+        .withDns(List.of(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 53)), Duration.ofMillis(200));
     try (Server server =
         TestServers.start(base.withDelivery(delivery), s -> s.role() == ListenerRole.SUBMISSIONS
             ? s.withAssumedPrincipal(new dev.hikyaku.auth.Principal("alice@hikyaku.test")) : s, List.of())) {

@@ -20,7 +20,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -82,9 +81,8 @@ class SubmissionToPostfixInteropTest {
    */
   private Server hikyaku(UnaryOperator<DeliveryConfig> delivery) throws Exception {
     HikyakuConfig base = TestServers.config(data);
-    DeliveryConfig d = base.delivery();
-    DeliveryConfig enabled = new DeliveryConfig(true, List.of(dns.address()), Duration.ofSeconds(2), postfix.port(), "opportunistic",
-        d.maxPerDomain(), Duration.ofSeconds(3), Duration.ofSeconds(3), d.maxLifetime(), Optional.empty(), Map.of());
+    DeliveryConfig enabled = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofSeconds(2))
+        .withMxPort(postfix.port()).withRetry(Duration.ofSeconds(3), Duration.ofSeconds(3));
     Server server = Server.start(base.withDelivery(delivery.apply(enabled)), UnaryOperator.identity(), List.of(), Clock.systemUTC(),
         Optional.of(TestServers.clientTrusting(postfixCertificate())));
     TestServers.createAccount(server, ALICE, ALICE_PASSWORD);
@@ -161,12 +159,9 @@ class SubmissionToPostfixInteropTest {
   void submittedMailReachesPostfixThroughASmarthostThatWantsAuth() throws Exception {
     Path password = Files.writeString(data.resolve("smarthost.password"), RELAY_ACCOUNT.password() + "\n");
     int mxQueries = dns.queries(PostfixPeer.DOMAIN);
-    try (Server server = hikyaku(d -> new DeliveryConfig(d.isEnabled(), d.dnsServers(), d.dnsTimeout(), d.mxPort(), d.tls(),
-        d.maxPerDomain(), d.retryFirst(), d.retryCap(), d.maxLifetime(),
-        // localhost: where to connect, and a name Postfix's certificate carries (verified TLS).
-        Optional.of(new DeliveryConfig.Smarthost("localhost", postfix.submissionPort(), "starttls",
-            Optional.of(RELAY_ACCOUNT.user()), Optional.of(password))),
-        d.routes()))) {
+    // localhost: where to connect, and a name Postfix's certificate carries (verified TLS).
+    try (Server server = hikyaku(d -> d.withSmarthost(Optional.of(new DeliveryConfig.Smarthost("localhost", postfix.submissionPort(),
+        "starttls", Optional.of(RELAY_ACCOUNT.user()), Optional.of(password)))))) {
       submit(server, "by smarthost", "carol@postfix.test");
 
       await().atMost(ARRIVAL).until(() -> postfix.deliveredContaining("carol", "by smarthost").isPresent());

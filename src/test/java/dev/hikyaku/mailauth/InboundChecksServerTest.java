@@ -3,7 +3,6 @@ package dev.hikyaku.mailauth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.Server;
-import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.MailAuthConfig;
 import dev.hikyaku.dns.TestDnsServer;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.apache.commons.net.smtp.SMTPClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,10 +47,8 @@ class InboundChecksServerTest {
     dns.txt("trial.example", "v=spf1 -all");
     dns.txt("_dmarc.trial.example", "v=DMARC1; p=reject; pct=0"); // a domain trying reject on 0 % of its mail
     HikyakuConfig base = TestServers.config(data);
-    DeliveryConfig d = base.delivery();
     HikyakuConfig config = base
-        .withDelivery(new DeliveryConfig(false, List.of(dns.address()), Duration.ofMillis(500), d.mxPort(), d.tls(), d.maxPerDomain(),
-            d.retryFirst(), d.retryCap(), d.maxLifetime(), Optional.empty()))
+        .withDelivery(base.delivery().withDns(List.of(dns.address()), Duration.ofMillis(500)))
         .withMailAuth(new MailAuthConfig(true, "reject", "mark"));
     server = TestServers.start(config, s -> s, List.of());
   }

@@ -215,6 +215,23 @@ class SchedulerTest {
   }
 
   @Test
+  void aRecipientQueuedTwiceIsSettledInOnePass() throws Exception {
+    // Written straight to the store, as intake did before it dropped duplicate recipients.
+    NewMessage message = accept("alice@example.org", "bad@c.example", "bad@c.example");
+    List<DueDelivery> calls = new CopyOnWriteArrayList<>();
+    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+      calls.add(due);
+      return byLocalPart(due);
+    }, 5);
+
+    scheduler.runOnce();
+    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(failedReports).containsExactly(message.id() + " bad@c.example");
+    assertThat(scheduler.runOnce()).isZero();
+    assertThat(calls).hasSize(1);
+  }
+
+  @Test
   void heldMessagesAreLeftAlone() throws Exception {
     NewMessage message = accept("alice@example.org", "ok@a.example");
     store.queue().hold(message.id());

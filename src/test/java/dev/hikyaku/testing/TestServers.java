@@ -59,9 +59,7 @@ public final class TestServers {
 
   /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */
   public static dev.hikyaku.config.DeliveryConfig noDelivery(dev.hikyaku.config.DeliveryConfig d) {
-    return new dev.hikyaku.config.DeliveryConfig(
-        false, d.dnsServers(), d.dnsTimeout(), d.mxPort(), d.tls(), d.maxPerDomain(), d.retryFirst(), d.retryCap(), d.maxLifetime(),
-        d.smarthost(), d.routes(), d.delayWarning(), d.maxPerHost(), d.destinations());
+    return d.withEnabled(false);
   }
 
   /**
