@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Listener implements AutoCloseable {
 
+  /** The pause after a failed accept() before the next one. */
+  private static final java.time.Duration ACCEPT_RETRY = java.time.Duration.ofMillis(100);
+
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
   /** What to tell a refused client, given why and who; the caller may also record the refusal. */
@@ -91,10 +94,18 @@ public final class Listener implements AutoCloseable {
       try {
         socket = serverSocket.accept();
       } catch (IOException e) {
-        if (!isClosed) {
-          log.error("listener {} stopped accepting: {}", name, e.toString());
+        if (isClosed || serverSocket.isClosed()) {
+          return;
         }
-        return;
+        // E.g. EMFILE (too many open files): the port must go on accepting once it passes, so
+        // wait a moment rather than spin, and try again.
+        log.error("listener {} could not accept a connection, trying again in {}: {}", name, ACCEPT_RETRY, e.toString());
+        try {
+          Thread.sleep(ACCEPT_RETRY);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        continue;
       }
       ConnectionPermits.Result result = permits.acquire(socket.getInetAddress());
       if (result.refusal().isPresent()) {

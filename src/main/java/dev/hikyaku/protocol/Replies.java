@@ -381,6 +381,14 @@ public final class Replies {
     return new Reply(421, EnhancedStatus.of(4, 4, 2), hostname + " Error: timeout exceeded");
   }
 
+  /**
+   * A fault in the server itself ended the session (RFC 3463 X.3.0): the client keeps what it has
+   * not seen a 250 for and tries again later.
+   */
+  public static Reply internalError(String hostname) {
+    return new Reply(421, EnhancedStatus.of(4, 3, 0), hostname + " Error: internal error, closing connection");
+  }
+
   /** Too many errors in one session. */
   public static Reply tooManyErrors(String hostname) {
     return new Reply(421, EnhancedStatus.of(4, 7, 0), hostname + " Error: too many errors");

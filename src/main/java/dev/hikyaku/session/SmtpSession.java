@@ -53,6 +53,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SmtpSession {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SmtpSession.class);
+
+  /** RCPTs over the recipient limit in one transaction before the session is closed. */
+  static final int MAX_OVERSHOOT = 1000;
+
+
   /** How the loop goes on after a command. */
   private enum Next {
     CONTINUE,
@@ -114,6 +120,12 @@ public final class SmtpSession {
       if (isDrainingNow()) {
         sendQuietly(Replies.shuttingDown(settings.hostname()));
       }
+    } catch (RuntimeException bug) {
+      // A bug must not look like a network drop: the client hears 421 (and retries what it has no
+      // 250 for), the log gets the trace, the close event says so.
+      log.error("session {} ended by a bug", facts.sessionId, bug);
+      closeReason = "bug: " + bug;
+      sendQuietly(Replies.internalError(settings.hostname()));
     } finally {
       try {
         // Whatever was said last (a refusal, 421, 221) must reach the client before the close.
@@ -197,6 +209,13 @@ public final class SmtpSession {
     }
     Parse parse = CommandParser.parse(line.get(), announced);
     Verb verb = parse.verb();
+    if (verb == Verb.BDAT && parse instanceof Parse.Invalid invalid) {
+      // RFC 3030 §2: a chunk follows every BDAT. Without a size we can read, its end cannot be
+      // found, and the chunk would be read as commands: say why and close.
+      send(invalid.reply());
+      closeReason = "unreadable BDAT";
+      return Next.CLOSE;
+    }
     Optional<Reply> refusal = guard(verb);
     if (refusal.isPresent()) {
       if (parse instanceof Parse.Valid(Command.Bdat bdat)) {
@@ -363,9 +382,19 @@ public final class SmtpSession {
   }
 
   private Next rcpt(Command.Rcpt rcpt) throws IOException {
-    // RFC 5321 §4.5.3.1.10: 452 for recipients beyond the limit; the client sends them later.
+    // RFC 5321 §4.5.3.1.10: 452 for recipients beyond the limit; the client sends them later. That
+    // is the protocol working, not a client error: it does not count against the error budget, or
+    // a message to more recipients than the limit plus the budget could never go out. A client that
+    // keeps on (Postfix's smtpd_recipient_overshoot_limit, 1000) is cut off.
     if (transaction.recipientCount() >= settings.maxRecipients()) {
-      return answer(Replies.tooManyRecipients());
+      send(Replies.tooManyRecipients());
+      if (transaction.overshoot() >= MAX_OVERSHOOT) {
+        send(Replies.tooManyErrors(settings.hostname()));
+        violation("too many recipients over the limit");
+        closeReason = "too many recipients";
+        return Next.CLOSE;
+      }
+      return Next.CONTINUE;
     }
     if (rcpt.to().mailbox().isInternationalized() && !transaction.params.isSmtpUtf8()) {
       return answer(Replies.needsSmtpUtf8());

@@ -13,6 +13,8 @@ final class Transaction {
   final ReversePath from;
   final MailParams params;
   private final List<Envelope.Recipient> recipients = new ArrayList<>();
+  /** RCPTs refused for being over the recipient limit (Postfix's "overshoot"). */
+  private int overshoot;
   /** The BDAT chunks read so far (RFC 3030), or null while none has come. */
   private DataReader chunks;
 
@@ -23,6 +25,11 @@ final class Transaction {
 
   void add(Envelope.Recipient recipient) {
     recipients.add(recipient);
+  }
+
+  /** Counts one more RCPT over the limit; returns how many there have been. */
+  int overshoot() {
+    return ++overshoot;
   }
 
   int recipientCount() {
