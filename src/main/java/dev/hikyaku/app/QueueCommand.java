@@ -67,6 +67,18 @@ final class QueueCommand implements Runnable {
       if (limit < 1) {
         throw new Main.UserError("--limit must be at least 1, was " + limit);
       }
+      if (state != null && !QueueQuery.MESSAGE_STATES.contains(state)) {
+        throw new Main.UserError("--state must be one of " + new java.util.TreeSet<>(QueueQuery.MESSAGE_STATES) + ", was '" + state + "'");
+      }
+      java.time.Instant receivedBefore = null;
+      if (olderThan != null) {
+        try {
+          receivedBefore = java.time.Instant.now().minus(duration(olderThan));
+          receivedBefore.toEpochMilli(); // what the store compares: must fit too
+        } catch (java.time.DateTimeException | ArithmeticException e) {
+          throw new Main.UserError("--older-than " + olderThan + " reaches before any time the queue can hold");
+        }
+      }
       PrintWriter out = spec.commandLine().getOut();
       try (Store store = open(config)) {
         List<QueueEntry> entries =
@@ -75,7 +87,7 @@ final class QueueCommand implements Runnable {
                     Optional.ofNullable(sender),
                     Optional.ofNullable(recipient),
                     Optional.ofNullable(state),
-                    olderThan == null ? Optional.empty() : Optional.of(java.time.Instant.now().minus(duration(olderThan))),
+                    Optional.ofNullable(receivedBefore),
                     limit));
         out.printf("%-16s  %-20s  %9s  %5s  %-7s  %s%n", "ID", "RECEIVED", "SIZE", "RCPTS", "STATE", "SENDER");
         for (QueueEntry e : entries) {
@@ -132,19 +144,15 @@ final class QueueCommand implements Runnable {
   }
 
 
+  /** A CLI duration in the config file's syntax (30m, 2h, 3d, PT5M), as a clear error when it is not one. */
   static java.time.Duration duration(String text) throws Main.UserError {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(s|m|h|d)").matcher(text.strip());
-    if (!m.matches()) {
-      throw new Main.UserError("not a duration: '" + text + "' (e.g. 90s, 30m, 2h, 3d)");
+    try {
+      return dev.hikyaku.config.DurationSyntax.parse(text.strip());
+    } catch (IllegalArgumentException e) {
+      throw new Main.UserError("not a duration: '" + text + "' (" + e.getMessage() + ")");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "s" -> java.time.Duration.ofSeconds(n);
-      case "m" -> java.time.Duration.ofMinutes(n);
-      case "h" -> java.time.Duration.ofHours(n);
-      default -> java.time.Duration.ofDays(n);
-    };
   }
+
 
   /** A command on one message of the queue, recorded as an admin change. */
   abstract static class OnMessage implements Callable<Integer> {

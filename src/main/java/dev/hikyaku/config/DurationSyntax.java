@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * {@code 5m}, {@code 1h}, {@code 2d}) or ISO-8601 ({@code PT5M}, {@code P2D}). A bare number is
  * refused: {@code 300} could mean seconds or milliseconds, and guessing wrong is a silent outage.
  */
-final class DurationSyntax {
+public final class DurationSyntax {
 
   private DurationSyntax() {}
 
@@ -21,7 +21,7 @@ final class DurationSyntax {
   /**
    * @throws IllegalArgumentException naming the text and the accepted forms
    */
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     var unit = WITH_UNIT.matcher(text);
     if (unit.matches()) {
       try {

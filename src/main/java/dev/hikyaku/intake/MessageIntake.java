@@ -109,6 +109,14 @@ public final class MessageIntake {
   }
 
   private IntakeResult acceptFrom(MessageSource source, Envelope envelope, byte[] content) throws IntakeException {
+    // First, before any work on the message. Reports (bounces) are exempt: the headroom is kept
+    // for them and the scheduler's bookkeeping, so that failures can still be told to senders.
+    if (source instanceof MessageSource.Smtp && !storage.hasRoomFor(content.length)) {
+      throw new IntakeException(
+          "not queueing message from " + source.describe() + ": the queue's file system is below its free-space headroom",
+          true,
+          null);
+    }
     if (source instanceof MessageSource.Smtp smtp && smtp.principal().isPresent()) {
       switch (fromHeader.check(smtp.principal().get().account(), content)) {
         case FromHeaderCheck.Outcome.Pass pass -> content = pass.content();
@@ -172,12 +180,6 @@ public final class MessageIntake {
         };
     NewMessage message =
         new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored);
-    if (!storage.hasRoomFor(stored.length)) {
-      throw new IntakeException(
-          "not queueing message from " + source.describe() + ": the queue's file system is below its free-space headroom",
-          true,
-          null);
-    }
     try {
       queue.accept(message);
     } catch (StoreException e) {

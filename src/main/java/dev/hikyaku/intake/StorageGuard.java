@@ -11,6 +11,9 @@ import java.util.function.LongSupplier;
  * queued; with the disk truly full, even deleting a delivered message would fail, and it would be
  * delivered again and again.
  *
+ * <p>Only mail from clients is held to the headroom; DSNs are not, since telling senders of
+ * failures is part of what the headroom is for.
+ *
  * <p>Refusals are temporary (RFC 3463 4.3.1, RFC 1870 §6.1 "452 insufficient system storage"):
  * the client keeps its message and tries later.
  *

@@ -315,7 +315,7 @@ public final class MessageQueue {
 
   /** Keeps message {@code id} from delivery until {@link #release}d (admin). */
   public void hold(QueueId id) throws StoreException {
-    setMessageState(id, "held");
+    setMessageState(id, "queued", "held");
   }
 
   /**
@@ -323,7 +323,7 @@ public final class MessageQueue {
    * due at its next attempt time, as if it had never been held.
    */
   public void release(QueueId id) throws StoreException {
-    setMessageState(id, "queued");
+    setMessageState(id, "held", "queued");
   }
 
   /** Removes message {@code id}, its recipients and content without delivering it (admin). */
@@ -394,19 +394,33 @@ public final class MessageQueue {
     return writer.stats();
   }
 
-  private void setMessageState(QueueId id, String state) throws StoreException {
-    change("setting message " + id + " " + state, connection -> {
+  /**
+   * Moves message {@code id} from state {@code from} to {@code to}. A message in another state is
+   * left as it is: releasing or holding one that is being returned must not cancel the return.
+   */
+  private void setMessageState(QueueId id, String from, String to) throws StoreException {
+    change("setting message " + id + " " + to, connection -> {
       try (PreparedStatement update =
-          connection.prepareStatement("UPDATE message SET state = ? WHERE id = ?")) {
-        update.setString(1, state);
+          connection.prepareStatement("UPDATE message SET state = ? WHERE id = ? AND state = ?")) {
+        update.setString(1, to);
         update.setString(2, id.value());
+        update.setString(3, from);
         if (update.executeUpdate() == 0) {
-          throw new StoreException(StoreException.Kind.NOT_FOUND, "no message " + id + " in the queue");
+          requireMessage(connection, id);
+          try (PreparedStatement select = connection.prepareStatement("SELECT state FROM message WHERE id = ?")) {
+            select.setString(1, id.value());
+            try (ResultSet row = select.executeQuery()) {
+              row.next();
+              throw new StoreException(StoreException.Kind.CONFLICT,
+                  "message " + id + " is " + row.getString(1) + ", not " + from);
+            }
+          }
         }
       }
       return null;
     });
   }
+
 
   /** Runs {@code work} on the writer thread and waits for its commit. */
   private <T> T change(String action, GroupCommitWriter.Change<T> work) throws StoreException {

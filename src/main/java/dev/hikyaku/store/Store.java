@@ -86,12 +86,20 @@ public final class Store implements AutoCloseable {
   public long usableSpace() {
     long onDisk;
     try {
-      onDisk = java.nio.file.Files.getFileStore(databaseFile).getUsableSpace();
+      java.nio.file.FileStore store = fileStore;
+      if (store == null) {
+        // Found once: Files.getFileStore reads the mount table, getUsableSpace is one statvfs.
+        store = java.nio.file.Files.getFileStore(databaseFile);
+        fileStore = store;
+      }
+      onDisk = store.getUsableSpace();
     } catch (java.io.IOException e) {
       return 0;
     }
     return onDisk + freeInFile();
   }
+
+  private volatile java.nio.file.FileStore fileStore;
 
   private static final long FREE_PAGES_MAX_AGE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
   private final java.util.concurrent.atomic.AtomicLong freeInFile = new java.util.concurrent.atomic.AtomicLong();

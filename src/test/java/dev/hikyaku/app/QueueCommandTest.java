@@ -59,6 +59,13 @@ class QueueCommandTest {
     assertThat(AdminCommandLine.run("", "queue", "release", second.value(), "--config", c).out()).contains("released");
     assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "1h", "--config", c).out()).contains("0 message(s)");
     assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "soon", "--config", c).err()).contains("not a duration: 'soon'");
+    // Bad values are one-line errors, not stack traces.
+    assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "99999999999999999999d", "--config", c).err())
+        .startsWith("hikyaku: not a duration: '99999999999999999999d'");
+    assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "999999999999d", "--config", c).err())
+        .startsWith("hikyaku: --older-than 999999999999d reaches before");
+    assertThat(AdminCommandLine.run("", "queue", "list", "--state", "lost", "--config", c).err())
+        .startsWith("hikyaku: --state must be one of [held, queued, returning], was 'lost'");
 
     assertThat(AdminCommandLine.run("", "queue", "flush", "--config", c).out()).contains("1 deferred recipient(s) due now");
     try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
@@ -100,6 +107,10 @@ class QueueCommandTest {
     assertThat(AdminCommandLine.run("", "queue", "bounce", toOrg.value(), "--config", c).out()).contains("returning to its sender");
     assertThat(AdminCommandLine.run("", "queue", "list", "--state", "returning", "--config", c).out())
         .contains(toOrg.value()).contains("1 message(s)");
+    // A return is not undone by release or hold.
+    assertThat(AdminCommandLine.run("", "queue", "release", toOrg.value(), "--config", c).err())
+        .contains("message " + toOrg.value() + " is returning, not held");
+    assertThat(AdminCommandLine.run("", "queue", "hold", toOrg.value(), "--config", c).err()).contains("is returning, not queued");
     try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
       assertThat(store.queue().due(Instant.now(), 10)).filteredOn(d -> d.isReturning()).extracting(d -> d.id()).containsExactly(toOrg);
       assertThat(store.adminChanges().takeUnpublished()).extracting(change -> change.command()).contains("queue bounce", "queue flush");
