@@ -268,6 +268,9 @@ public final class AuthThrottle implements AutoCloseable {
 
   // ---- Blocks ----------------------------------------------------------------------------------
 
+  /** Blocks in memory whose store write has not (yet) succeeded: see {@link #refreshBlocks}. */
+  private final java.util.Set<String> unpersisted = ConcurrentHashMap.newKeySet();
+
   private void block(String scope, String subject, String reason) {
     Instant now = clock.instant();
     String key = scope + " " + subject;
@@ -276,11 +279,14 @@ public final class AuthThrottle implements AutoCloseable {
       return;
     }
     Block block = new Block(scope, subject, now.plus(settings.blockDuration()), reason, now);
+    // Marked unpersisted before it is in memory, so that a refresh running now keeps it.
+    unpersisted.add(key);
     blocks.put(key, block);
     try {
       defences.block(block);
+      unpersisted.remove(key);
     } catch (StoreException e) {
-      log.warn("block of {} {} kept in memory only: {}", scope, subject, e.getMessage());
+      log.warn("block of {} {} kept in memory only, until it ends: {}", scope, subject, e.getMessage());
     }
     events.publish(new Event.ClientBlocked(now, scope, subject, block.until(), reason));
   }
@@ -292,18 +298,26 @@ public final class AuthThrottle implements AutoCloseable {
   private void refreshBlocks() {
     try {
       Instant now = clock.instant();
+      // Blocks whose store write may not be in what the read below sees: a block made while the
+      // refresh runs, or one the store refused. They are not the admin's removals.
+      java.util.Set<String> pending = java.util.Set.copyOf(unpersisted);
       Map<String, Block> fresh = new ConcurrentHashMap<>();
       for (Block block : defences.activeBlocks(now)) {
         fresh.put(block.scope() + " " + block.subject(), block);
       }
       // Blocks that ended or were removed by an admin leave memory too.
       for (Map.Entry<String, Block> entry : blocks.entrySet()) {
-        if (!fresh.containsKey(entry.getKey())) {
-          blocks.remove(entry.getKey());
-          Block gone = entry.getValue();
-          events.publish(
-              new Event.ClientUnblocked(now, gone.scope(), gone.subject(), gone.isActiveAt(now) ? "admin" : "expiry"));
+        String key = entry.getKey();
+        Block gone = entry.getValue();
+        // Made after the read began, or not yet (or never) written: the read cannot speak for it.
+        boolean isUnconfirmed = pending.contains(key) || unpersisted.contains(key) || !gone.createdAt().isBefore(now);
+        if (fresh.containsKey(key) || (isUnconfirmed && gone.isActiveAt(now))) {
+          continue;
         }
+        blocks.remove(key);
+        unpersisted.remove(key);
+        events.publish(
+            new Event.ClientUnblocked(now, gone.scope(), gone.subject(), gone.isActiveAt(now) ? "admin" : "expiry"));
       }
       blocks.putAll(fresh);
     } catch (StoreException e) {

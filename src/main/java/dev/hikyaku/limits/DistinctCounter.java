@@ -31,15 +31,17 @@ public final class DistinctCounter {
   public int add(String key, String member) {
     long now = clock.millis();
     long start = now - Math.floorMod(now, window.toMillis());
-    Window updated =
-        windows.asMap().compute(key, (k, w) -> {
-          Window current = w == null || w.start != start ? new Window(start, new HashSet<>()) : w;
-          if (current.members.size() < cap) {
-            current.members.add(member);
-          }
-          return current;
-        });
-    return updated.members.size();
+    // The size is read inside compute: the set may change under another thread once it returns.
+    int[] size = new int[1];
+    windows.asMap().compute(key, (k, w) -> {
+      Window current = w == null || w.start != start ? new Window(start, new HashSet<>()) : w;
+      if (current.members.size() < cap) {
+        current.members.add(member);
+      }
+      size[0] = current.members.size();
+      return current;
+    });
+    return size[0];
   }
 
   public void reset(String key) {

@@ -23,9 +23,17 @@ public final class PolicyChain {
     return decide(rule -> rule.onRecipient(check));
   }
 
+  /**
+   * Tells every rule of a message that is already committed. A rule that fails is logged and the
+   * others still hear of it: the client must get its 250, or it sends the message again.
+   */
   public void onAccepted(AcceptedCheck check) {
     for (Rule rule : rules) {
-      rule.onAccepted(check);
+      try {
+        rule.onAccepted(check);
+      } catch (RuntimeException bug) {
+        org.slf4j.LoggerFactory.getLogger(PolicyChain.class).error("rule {} failed on an accepted message", rule.name(), bug);
+      }
     }
   }
 

@@ -83,13 +83,15 @@ public final class SuspensionRule implements Rule {
       return;
     }
     String account = check.principal().get().account();
-    long count = countThisHour(account);
-    double usual = volumes.asMap().get(account).usual;
+    Hour hour = countThisHour(account);
+    long count = hour.count();
+    double usual = hour.usual();
     int distinctDomains = 0;
     for (Envelope.Recipient recipient : check.envelope().recipients()) {
       distinctDomains = domains.add(account, recipient.to().mailbox().normalizedDomain());
     }
-    boolean isNewNetwork = !suspensions.isKnownNetwork(account, check.client());
+    // The network only matters once the count could reach the lower threshold: no store read below it.
+    boolean isNewNetwork = count >= thresholds.volumeMinimum() / 2 && !suspensions.isKnownNetwork(account, check.client());
     long minimum = isNewNetwork ? thresholds.volumeMinimum() / 2 : thresholds.volumeMinimum();
     String reason = null;
     if (count >= minimum && count > thresholds.volumeFactor() * usual) {
@@ -104,11 +106,14 @@ public final class SuspensionRule implements Rule {
     }
   }
 
-  private long countThisHour(String account) {
+  /** This hour's count and the usual hourly volume, read together inside the map's compute. */
+  private record Hour(long count, double usual) {}
+
+  private Hour countThisHour(String account) {
     long now = clock.millis();
     long hourStart = now - Math.floorMod(now, HOUR);
-    Volume volume =
-        volumes.asMap().compute(account, (k, v) -> {
+    Hour[] seen = new Hour[1];
+    volumes.asMap().compute(account, (k, v) -> {
           Volume current = v == null ? new Volume() : v;
           if (v == null) {
             current.hourStart = hourStart;
@@ -123,8 +128,9 @@ public final class SuspensionRule implements Rule {
             current.count = 0;
           }
           current.count++;
+          seen[0] = new Hour(current.count, current.usual);
           return current;
         });
-    return volume.count;
+    return seen[0];
   }
 }
