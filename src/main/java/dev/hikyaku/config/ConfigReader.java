@@ -166,7 +166,12 @@ final class ConfigReader {
       if (relay.get(Keys.HOST).isEmpty()) {
         throw error(relay.path(Keys.HOST), delivery.get(Keys.SMARTHOST).get(), "is required (the smarthost's name)");
       }
-      String host = text(relay.get(Keys.HOST).get(), relay.path(Keys.HOST));
+      String host = text(relay.get(Keys.HOST).get(), relay.path(Keys.HOST)).strip();
+      if (!isHost(host)) {
+        // The port has its own key: "smtp.example.net:587" here would be looked up as a name.
+        throw error(relay.path(Keys.HOST), relay.get(Keys.HOST).get(),
+            "'" + host + "' is neither a host name nor an IP address" + (host.contains(":") ? " (give the port as port:)" : ""));
+      }
       String relayTls = choice(relay, "tls", SMARTHOST_TLS, "starttls");
       int port =
           relay.get(Keys.PORT).isPresent()
@@ -340,6 +345,11 @@ final class ConfigReader {
     };
   }
 
+  /** A host name or an IP address (RFC 1123 §2.1), as a next hop may be given. */
+  private static boolean isHost(String text) {
+    return HostSyntax.ipLiteral(text).isPresent() || HostSyntax.domainProblem(text).isEmpty();
+  }
+
   private static final Pattern HOST_PORT = Pattern.compile("^(\\[[^\\]]+\\]|[^:\\[\\]]+)(?::(\\d{1,5}))?$");
 
   /** "host", "host:port" or "[v6]:port"; {@code defaultPort} 0 means the port is required. */
@@ -352,8 +362,7 @@ final class ConfigReader {
     }
     String host = m.group(1);
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    if (host.startsWith("[") ? HostSyntax.ipLiteral(bare).isEmpty()
-        : HostSyntax.ipLiteral(bare).isEmpty() && HostSyntax.domainProblem(bare).isPresent()) {
+    if (host.startsWith("[") ? HostSyntax.ipLiteral(bare).isEmpty() : !isHost(bare)) {
       throw error(path, node, "'" + bare + "' is neither a host name nor an IP address");
     }
     if (m.group(2) == null) {

@@ -416,4 +416,11 @@ class ConfigValidationTest {
     rejects("abuse: {tarpit: 5s, tarpit-max: 2s}", "abuse.tarpit-max").isEqualTo("must be at least tarpit (5s), was 2s");
     rejects("delivery: {retry-first: 10m, retry-cap: 5m}", "delivery.retry-cap").contains("must be at least retry-first (10m)");
   }
+
+  @Test
+  void aSmarthostHostMustBeAHost() {
+    rejects("delivery: {smarthost: {host: 'smtp.example.net:587'}}", "delivery.smarthost.host")
+        .isEqualTo("'smtp.example.net:587' is neither a host name nor an IP address (give the port as port:)");
+    rejects("delivery: {smarthost: {host: 'bad host'}}", "delivery.smarthost.host").contains("neither a host name");
+  }
 }
