@@ -177,7 +177,7 @@ final class ConfigReader {
           relay.get(Keys.PORT).isPresent()
               ? integer(relay.get(Keys.PORT).get(), relay.path(Keys.PORT), MIN_PORT, MAX_PORT, "")
               : relayTls.equals("implicit") ? 465 : 587; // RFC 8314 §3.3, RFC 6409 §3.1
-      Optional<String> user = user(relay, delivery.get(Keys.SMARTHOST).get());
+      Optional<String> user = user(relay);
       Optional<Path> passwordFile = passwordFile(relay, delivery.get(Keys.SMARTHOST).get());
       smarthost = Optional.of(new DeliveryConfig.Smarthost(host, port, relayTls, user, passwordFile));
     }
@@ -216,7 +216,7 @@ final class ConfigReader {
   }
 
   /** An SMTP AUTH user name; {@link #passwordFile} checks that the two come together. */
-  private Optional<String> user(Section section, YamlNode where) throws ConfigException {
+  private Optional<String> user(Section section) throws ConfigException {
     return section.get(Keys.USER).isPresent()
         ? Optional.of(text(section.get(Keys.USER).get(), section.path(Keys.USER)))
         : Optional.empty();
@@ -321,7 +321,7 @@ final class ConfigReader {
         String tls = choice(route, "tls", ROUTE_TLS, "opportunistic");
         // RFC 5321 §4.5.4.2 port 25; RFC 8314 §3.3 port 465 for implicit TLS.
         var hostPort = hostPort(value, route.path(Keys.SMTP), tls.equals("implicit") ? 465 : 25);
-        Optional<String> user = user(route, where);
+        Optional<String> user = user(route);
         Optional<Path> passwordFile = passwordFile(route, where);
         if (user.isPresent() && !(tls.equals("verify") || tls.equals("implicit"))) {
           // RFC 8314 §5.1 / RFC 7817: a password goes only to a server whose certificate verifies.

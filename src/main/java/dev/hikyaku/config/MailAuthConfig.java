@@ -28,9 +28,9 @@ public record MailAuthConfig(boolean isVerifying, String dmarcReject, String dma
     }
   }
 
-  /** With the default timeout (15 s). */
-  public MailAuthConfig(boolean isVerifying, String dmarcReject, String dmarcQuarantine) {
-    this(isVerifying, dmarcReject, dmarcQuarantine, java.time.Duration.ofSeconds(15));
+  /** The same settings with checks on or off. */
+  public MailAuthConfig withVerifying(boolean verifying) {
+    return new MailAuthConfig(verifying, dmarcReject, dmarcQuarantine, timeout);
   }
 
   public boolean isRejectingOnReject() {

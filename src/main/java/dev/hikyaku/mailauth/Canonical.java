@@ -42,46 +42,46 @@ final class Canonical {
    */
   static byte[] relaxedBody(byte[] message, int from) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(16, message.length - from));
-    int pendingEmptyLines = 0;
-    int i = from;
-    while (i < message.length) {
-      int end = i;
-      while (end < message.length && !(message[end] == '\r' && end + 1 < message.length && message[end + 1] == '\n')) {
-        end++;
-      }
-      boolean hasCrlf = end < message.length;
-      // One line [i, end): collapse WSP, drop trailing WSP.
-      ByteArrayOutputStream line = new ByteArrayOutputStream(end - i);
-      boolean isSpace = false;
-      for (int k = i; k < end; k++) {
-        byte b = message[k];
-        if (b == ' ' || b == '\t') {
-          isSpace = true;
-        } else {
-          if (isSpace) {
-            line.write(' ');
-          }
-          isSpace = false;
-          line.write(b);
-        }
-      }
-      if (line.size() == 0) {
-        if (hasCrlf || end > i) {
-          pendingEmptyLines++;
-        }
-      } else {
-        for (; pendingEmptyLines > 0; pendingEmptyLines--) {
+    int pendingEmptyLines = 0; // written only when a non-empty line follows them
+    boolean isLineStarted = false; // a non-WSP octet of this line has been written
+    boolean isSpace = false; // WSP seen since the last octet written
+    int n = message.length;
+    for (int i = from; i < n; i++) {
+      byte b = message[i];
+      if (b == '\r' && i + 1 < n && message[i + 1] == '\n') {
+        if (isLineStarted) {
           out.write('\r');
           out.write('\n');
+        } else {
+          pendingEmptyLines++;
         }
-        out.writeBytes(line.toByteArray());
-        out.write('\r');
-        out.write('\n');
+        isLineStarted = false;
+        isSpace = false;
+        i++;
+      } else if (b == ' ' || b == '\t') {
+        isSpace = true;
+      } else {
+        if (!isLineStarted) {
+          for (; pendingEmptyLines > 0; pendingEmptyLines--) {
+            out.write('\r');
+            out.write('\n');
+          }
+          isLineStarted = true;
+        }
+        if (isSpace) {
+          out.write(' '); // a run of WSP, leading ones too, is one SP (RFC 6376 §3.4.4 a)
+        }
+        isSpace = false;
+        out.write(b);
       }
-      i = hasCrlf ? end + 2 : end;
+    }
+    if (isLineStarted) {
+      out.write('\r'); // a last line without its CRLF gets one
+      out.write('\n');
     }
     return out.toByteArray();
   }
+
 
   /** RFC 6376 §3.4.1: "simple" header canonicalization is the field exactly as it is. */
   static String simpleHeader(HeaderField field) {

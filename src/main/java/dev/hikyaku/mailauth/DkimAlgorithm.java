@@ -43,6 +43,16 @@ public enum DkimAlgorithm {
     return keyType;
   }
 
+  /** By its a= tag exactly (RFC 6376 §3.5): rsa-sha1 and anything else is none (RFC 8301 §3.1). */
+  public static Optional<DkimAlgorithm> byTag(String tag) {
+    for (DkimAlgorithm a : values()) {
+      if (a.tag.equalsIgnoreCase(tag)) {
+        return Optional.of(a);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** By its k= or a= name, or "rsa" / "ed25519" as the CLI takes it. */
   public static Optional<DkimAlgorithm> named(String name) {
     String n = name.toLowerCase(Locale.ROOT);
@@ -97,5 +107,20 @@ public enum DkimAlgorithm {
     signature.initSign(key);
     signature.update(data);
     return signature.sign();
+  }
+
+  /** Whether {@code signature} is this algorithm's signature of the canonical data under {@code key}. */
+  boolean verify(PublicKey key, byte[] data, byte[] signature) throws GeneralSecurityException {
+    if (this == ED25519_SHA256) {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(data);
+      byte[] spki = key.getEncoded();
+      byte[] raw = Arrays.copyOfRange(spki, ED25519_SPKI_PREFIX, spki.length);
+      return signature.length == org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE
+          && org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, raw, 0, hash, 0, hash.length);
+    }
+    Signature verifier = Signature.getInstance("SHA256withRSA");
+    verifier.initVerify(key);
+    verifier.update(data);
+    return verifier.verify(signature);
   }
 }

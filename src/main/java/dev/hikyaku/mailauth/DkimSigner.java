@@ -97,13 +97,18 @@ public final class DkimSigner {
    * with no instance left contributes nothing (the over-signed "null" field).
    */
   static String canonicalHeaders(List<HeaderField> fields, List<String> names) {
+    return canonicalHeaders(fields, names, Canonical::relaxedHeader);
+  }
+
+  /** As above, with the header canonicalization a signature names (the verifier's simple or relaxed). */
+  static String canonicalHeaders(List<HeaderField> fields, List<String> names, java.util.function.Function<HeaderField, String> canonical) {
     Map<String, Integer> used = new HashMap<>();
     StringBuilder out = new StringBuilder();
     for (String name : names) {
       int skip = used.merge(name, 1, Integer::sum) - 1;
       for (int i = fields.size() - 1, seen = 0; i >= 0; i--) {
         if (fields.get(i).key().equals(name) && seen++ == skip) {
-          out.append(Canonical.relaxedHeader(fields.get(i)));
+          out.append(canonical.apply(fields.get(i)));
           break;
         }
       }

@@ -146,7 +146,13 @@ public final class Dmarc {
     }
   }
 
-  private static Optional<Policy> policy(String value) {
+  /** RFC 7489 §6.4: a DMARC record starts with v=DMARC1. */
+  static boolean isRecord(String txt) {
+    return txt.replace(" ", "").toLowerCase(Locale.ROOT).startsWith("v=dmarc1");
+  }
+
+  /** A p= or sp= value (RFC 7489 §6.3), empty when it is none of the three. */
+  static Optional<Policy> policy(String value) {
     if (value == null) {
       return Optional.empty();
     }
@@ -170,8 +176,7 @@ public final class Dmarc {
   private Optional<Map<String, String>> record(String domain) throws TemporaryFailure {
     String name = "_dmarc." + domain;
     List<String> records = switch (dns.txt(name)) {
-      case Lookup.Found<List<String>> found -> found.value().stream()
-          .filter(r -> r.replace(" ", "").toLowerCase(Locale.ROOT).startsWith("v=dmarc1")).toList();
+      case Lookup.Found<List<String>> found -> found.value().stream().filter(Dmarc::isRecord).toList();
       case Lookup.TemporaryFailure<List<String>> failure -> throw new TemporaryFailure("DNS lookup of " + name + " failed: " + failure.reason());
       default -> List.of();
     };

@@ -83,7 +83,7 @@ public final class DnsDoctor {
   private Finding spf(String domain, String hostname) {
     List<String> records = switch (dns.txt(domain)) {
       case Lookup.Found<List<String>> found -> found.value().stream()
-          .filter(r -> r.toLowerCase(Locale.ROOT).startsWith("v=spf1")).toList();
+          .filter(Spf::isRecord).toList();
       case Lookup.TemporaryFailure<List<String>> failure -> null;
       default -> List.of();
     };
@@ -146,13 +146,12 @@ public final class DnsDoctor {
     String fix = name + ". IN TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@" + domain + "\"";
     return switch (dns.txt(name)) {
       case Lookup.Found<List<String>> found -> {
-        List<String> records = found.value().stream().filter(r -> r.replace(" ", "").toLowerCase(Locale.ROOT).startsWith("v=dmarc1")).toList();
+        List<String> records = found.value().stream().filter(Dmarc::isRecord).toList();
         if (records.size() != 1) {
           yield new Finding("DMARC", records.isEmpty() ? Status.MISSING : Status.WRONG,
               records.isEmpty() ? "no v=DMARC1 record" : records.size() + " DMARC records (RFC 7489 §6.6.3: then none applies)", Optional.of(fix));
         }
-        String p = DkimVerifier.tags(records.getFirst()).getOrDefault("p", "").toLowerCase(Locale.ROOT);
-        yield List.of("none", "quarantine", "reject").contains(p)
+        yield Dmarc.policy(DkimVerifier.tags(records.getFirst()).get("p")).isPresent()
             ? new Finding("DMARC", Status.OK, records.getFirst(), Optional.empty())
             : new Finding("DMARC", Status.WRONG, "p= must be none, quarantine or reject (RFC 7489 §6.3)", Optional.of(fix));
       }

@@ -27,18 +27,11 @@ public final class InboundChecks {
     }
   }
 
-  /** The default time all checks of one message may take together. */
-  public static final java.time.Duration DEFAULT_BUDGET = java.time.Duration.ofSeconds(15);
-
   private final Spf spf;
   private final DkimVerifier dkim;
   private final Dmarc dmarc;
   private final String authservId;
   private final java.time.Duration budget;
-
-  public InboundChecks(DnsResolver dns, Clock clock, String authservId) {
-    this(dns, clock, authservId, DEFAULT_BUDGET);
-  }
 
   /**
    * @param budget how long the checks of one message may take: SPF and DKIM run side by side,

@@ -64,7 +64,7 @@ public final class Spf {
     String localPart = at <= 0 ? "postmaster" : mailFrom.substring(0, at);
     Evaluation evaluation = new Evaluation(client, localPart, domain, helo);
     try {
-      return evaluation.checkHost(domain, 0);
+      return evaluation.checkHost(domain);
     } catch (Abort abort) {
       return abort.verdict;
     }
@@ -97,13 +97,13 @@ public final class Spf {
       this.helo = helo;
     }
 
-    Verdict checkHost(String domain, int depth) throws Abort {
+    Verdict checkHost(String domain) throws Abort {
       if (domain.isEmpty() || !domain.contains(".") || domain.length() > 253) {
         return new Verdict(Result.NONE, "no valid domain: '" + domain + "'"); // §4.3
       }
       List<String> records = switch (dns.txt(domain)) {
         case Lookup.Found<List<String>> found -> found.value().stream()
-            .filter(r -> r.equalsIgnoreCase("v=spf1") || r.toLowerCase(Locale.ROOT).startsWith("v=spf1 "))
+            .filter(Spf::isRecord)
             .toList();
         case Lookup.NoData<List<String>> none -> List.of();
         case Lookup.NxDomain<List<String>> none -> List.of();
@@ -148,14 +148,14 @@ public final class Spf {
           default -> Result.PASS;
         };
         String mechanism = "+-~?".indexOf(term.charAt(0)) >= 0 ? term.substring(1) : term;
-        if (matches(mechanism, domain, depth)) {
+        if (matches(mechanism, domain)) {
           return new Verdict(qualifier, "matched " + term + " in " + domain + "'s record");
         }
       }
       if (redirect.isPresent()) {
         countDnsTerm();
         String target = expand(redirect.get(), domain);
-        Verdict redirected = checkHost(target, depth + 1);
+        Verdict redirected = checkHost(target);
         if (redirected.result() == Result.NONE) {
           throw new Abort(Result.PERMERROR, "redirect to " + target + ", which has no SPF record"); // §6.1
         }
@@ -164,7 +164,7 @@ public final class Spf {
       return new Verdict(Result.NEUTRAL, "no mechanism of " + domain + "'s record matched"); // §4.7
     }
 
-    private boolean matches(String mechanism, String domain, int depth) throws Abort {
+    private boolean matches(String mechanism, String domain) throws Abort {
       String lower = mechanism.toLowerCase(Locale.ROOT);
       String name = lower.split("[:/]", 2)[0];
       String argument = mechanism.length() > name.length() && mechanism.charAt(name.length()) == ':'
@@ -195,7 +195,7 @@ public final class Spf {
           if (argument.isEmpty()) {
             throw new Abort(Result.PERMERROR, "include without a domain in " + domain + "'s record");
           }
-          Verdict included = checkHost(expand(argument, domain), depth + 1);
+          Verdict included = checkHost(expand(argument, domain));
           // RFC 7208 §5.2: pass matches; fail, softfail, neutral do not; errors and none end the check.
           yield switch (included.result()) {
             case PASS -> true;
@@ -280,8 +280,13 @@ public final class Spf {
       int slash = network.indexOf('/');
       String address = slash < 0 ? network : network.substring(0, slash);
       int prefix = slash < 0 ? bits : prefix(network.substring(slash + 1), bits);
-      InetAddress parsed = Addresses.parseLiteral(address)
-          .orElseThrow(() -> new Abort(Result.PERMERROR, "not an IP address: '" + address + "'"));
+      // Guava parses literals only, never a name (InetAddress.getByName would look one up).
+      InetAddress parsed;
+      try {
+        parsed = com.google.common.net.InetAddresses.forString(address);
+      } catch (IllegalArgumentException e) {
+        throw new Abort(Result.PERMERROR, "not an IP address: '" + address + "'");
+      }
       return parsed.getClass() == client.getClass() && sameNetwork(parsed, client, prefix);
     }
 
@@ -350,7 +355,7 @@ public final class Spf {
         case 'l' -> localPart;
         case 'o' -> senderDomain;
         case 'd' -> domain;
-        case 'i' -> client instanceof Inet6Address ? Addresses.nibbles(client) : client.getHostAddress();
+        case 'i' -> client instanceof Inet6Address ? nibbles(client) : client.getHostAddress();
         case 'p' -> "unknown";
         case 'v' -> client instanceof Inet6Address ? "ip6" : "in-addr";
         case 'h' -> helo;
@@ -376,6 +381,11 @@ public final class Spf {
     }
   }
 
+  /** RFC 7208 §4.5: an SPF record is "v=spf1" alone or followed by a space ("v=spf10" is not one). */
+  static boolean isRecord(String txt) {
+    return txt.equalsIgnoreCase("v=spf1") || txt.toLowerCase(Locale.ROOT).startsWith("v=spf1 ");
+  }
+
   /** Whether the first {@code prefix} bits of two addresses of one family are equal. */
   static boolean sameNetwork(InetAddress a, InetAddress b, int prefix) {
     byte[] x = a.getAddress();
@@ -395,5 +405,14 @@ public final class Spf {
     }
     int mask = 0xFF << (8 - rest) & 0xFF;
     return (x[full] & mask) == (y[full] & mask);
+  }
+
+  /** RFC 7208 §7.3: an IPv6 address as dot-separated nibbles, "2.0.0.1.0.d.b.8...". */
+  static String nibbles(InetAddress address) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : address.getAddress()) {
+      out.append(Character.forDigit((b >> 4) & 0xF, 16)).append('.').append(Character.forDigit(b & 0xF, 16)).append('.');
+    }
+    return out.substring(0, out.length() - 1);
   }
 }

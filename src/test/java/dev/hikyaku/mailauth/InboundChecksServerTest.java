@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.config.HikyakuConfig;
-import dev.hikyaku.config.MailAuthConfig;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.QueueQuery;
@@ -49,7 +48,7 @@ class InboundChecksServerTest {
     HikyakuConfig base = TestServers.config(data);
     HikyakuConfig config = base
         .withDelivery(base.delivery().withDns(List.of(dns.address()), Duration.ofMillis(500)))
-        .withMailAuth(new MailAuthConfig(true, "reject", "mark"));
+        .withMailAuth(base.mailAuth().withVerifying(true));
     server = TestServers.start(config, s -> s, List.of());
   }
 

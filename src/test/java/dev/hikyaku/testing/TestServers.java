@@ -54,7 +54,7 @@ public final class TestServers {
         noDelivery(defaults.delivery()),
         // Inbound SPF/DKIM/DMARC would ask the machine's resolver about test domains; tests that
         // check them turn them on with a TestDnsServer.
-        new dev.hikyaku.config.MailAuthConfig(false, "reject", "mark"));
+        defaults.mailAuth().withVerifying(false));
   }
 
   /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */
