@@ -145,6 +145,8 @@ final class BounceReports implements DeliveryReports {
   /** The RFC 3463 status at the start of a reply, or the fallback (RFC 3464 §2.3.4 needs one). */
   static String status(String reply, String fallback) {
     Matcher m = STATUS.matcher(reply);
-    return m.find() ? m.group(1) : fallback;
+    // RFC 3463 §2: the class repeats the reply's first digit; a "451 5.7.1" (seen in the wild) must
+    // not put a permanent status into a delay report.
+    return m.find() && m.group(1).charAt(0) == reply.charAt(0) ? m.group(1) : fallback;
   }
 }

@@ -125,7 +125,7 @@ public final class VerificationCache {
   }
 
   /** HMAC(key, len(account) ‖ account ‖ generation ‖ secret): lengths keep fields apart. */
-  private String tag(String account, long credentialGeneration, char[] secret) {
+  String tag(String account, long credentialGeneration, char[] secret) {
     byte[] accountBytes = account.getBytes(StandardCharsets.UTF_8);
     byte[] header =
         ByteBuffer.allocate(Integer.BYTES + accountBytes.length + Long.BYTES)

@@ -127,7 +127,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
             parameters.envId(),
             parameters.ret(),
             recipientParameters);
-    String domain = domainOf(recipients.getFirst());
+    String domain = due.recipients().getFirst().domain(); // the scheduler's lane key, the same rule
     Optional<Route> route = settings.routes().forDomain(domain);
     if (route.isPresent()) {
       return switch (route.get()) {
@@ -249,10 +249,5 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       }
     }
     return count;
-  }
-
-  static String domainOf(String address) {
-    int at = address.lastIndexOf('@');
-    return at < 0 ? address : address.substring(at + 1).toLowerCase(Locale.ROOT);
   }
 }

@@ -84,11 +84,6 @@ public final class OutboundConnections implements AutoCloseable {
     public OutboundSession session() {
       return session;
     }
-
-    /** Whether this connection carried an earlier transaction (it came from the cache). */
-    public boolean isReused() {
-      return transactions > 0;
-    }
   }
 
   private final int maxPerHost;

@@ -45,7 +45,7 @@ public final class MessageQueue {
       "r.state IN " + OPEN + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)";
   // Driven by recipient_state_next_attempt_at (V5): only due recipients are read, however many
   // deferred ones wait for later.
-  private static final String SELECT_DUE_MESSAGES =
+  static final String SELECT_DUE_MESSAGES =
       "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state FROM message m"
           + " WHERE m.state IN " + SCHEDULED + " AND m.id IN (SELECT r.message_id FROM recipient r WHERE "
           + IS_DUE + ") ORDER BY m.received_at, m.id LIMIT ?";
@@ -53,7 +53,8 @@ public final class MessageQueue {
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
   // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
-  private static final String SELECT_EARLIEST =
+  static final String FLUSH_DOMAIN = "UPDATE recipient SET next_attempt_at = NULL WHERE domain = ? AND state = 'deferred'";
+  static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
           + " WHERE r.state = ? AND m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
   private static final String UPDATE_RECIPIENT =
@@ -364,8 +365,7 @@ public final class MessageQueue {
     String key = domain.toLowerCase(java.util.Locale.ROOT);
     return change("flushing recipients at " + key, connection -> {
       // recipient_domain_state (V6): only the destination's deferred rows are read.
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE recipient SET next_attempt_at = NULL WHERE domain = ? AND state = 'deferred'")) {
+      try (PreparedStatement update = connection.prepareStatement(FLUSH_DOMAIN)) {
         update.setString(1, key);
         return update.executeUpdate();
       }

@@ -171,6 +171,11 @@ class BounceReportsTest {
     assertThat(dsns).hasSize(1);
     assertThat(dsns.getFirst().getSubject()).isEqualTo(Bouncer.DELAYED_SUBJECT);
     assertThat(part(dsns.getFirst(), 1)).contains("Action: delayed", "erin@example.net");
+    // A 4xx reply that carries a 5.x.x code (RFC 3463 §2: the class must match) reports as 4.0.0.
+    reports.delayed(
+        delivery("", recipient("fay@example.net", "NOTIFY=DELAY")),
+        List.of(report("fay@example.net", "451 5.7.1 try later")));
+    assertThat(queuedReports()).anySatisfy(m -> assertThat(part(m, 1)).contains("fay@example.net\r\nAction: delayed\r\nStatus: 4.0.0"));
   }
 
   @Test

@@ -136,10 +136,11 @@ class CrashTest {
                 + "client sessions cut off by the kill {}, refused {}, took {} ms",
             accepted.size(), delivered.size(), delivered.size() - accepted.size(), sink.duplicates(),
             cutOff.get(), refused.get(), took.toMillis());
-        assertThat(delivered.size())
-            .as("accepted = delivered (or more, never fewer): accepted %d, delivered %d, duplicates %d",
-                accepted.size(), delivered.size(), sink.duplicates())
-            .isGreaterThanOrEqualTo(accepted.size());
+        // Accepted ⊆ delivered is checked above. What may come on top is bounded: a duplicate is a
+        // delivery in flight at the kill (at most delivery.max-per-domain, 5, for the one domain),
+        // and a message delivered but never acknowledged was in flight in a client (one per client).
+        assertThat(sink.duplicates()).as("duplicates: deliveries in flight at the kill").isLessThanOrEqualTo(5);
+        assertThat(delivered.size() - accepted.size()).as("committed but not acknowledged").isLessThanOrEqualTo(CLIENTS);
 
         assertThat(refused.get())
             .as("no client was refused before the kill (a rate limit or login failure would weaken the test); see the WARN lines")

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,7 +87,7 @@ final class PostfixPeer implements AutoCloseable {
       throws IOException {
     ExternalTool postfix = ExternalTool.require("postfix", "postfix");
     ExternalTool openssl = ExternalTool.require("openssl", "openssl");
-    PostfixPeer peer = new PostfixPeer(postfix, directory, freePort(), freePort());
+    PostfixPeer peer = new PostfixPeer(postfix, directory, ServerProcess.freePort(), ServerProcess.freePort());
     peer.configure(openssl, mailboxes, refusedForNow, sasl.isPresent());
     peer.launch();
     if (sasl.isPresent()) {
@@ -373,12 +372,6 @@ final class PostfixPeer implements AutoCloseable {
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> postfix.run("-c", config.toString(), "status").exitCode() != 0);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
   }
 
   private static long numericId(String option, String user) {
