@@ -270,6 +270,9 @@ public final class AuthThrottle implements AutoCloseable {
 
   /** Blocks in memory whose store write has not (yet) succeeded: see {@link #refreshBlocks}. */
   private final java.util.Set<String> unpersisted = ConcurrentHashMap.newKeySet();
+  /** When (in blocks made) each block this process made was made: see {@link #refreshBlocks}. */
+  private final Map<String, Long> madeAt = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong blocksMade = new java.util.concurrent.atomic.AtomicLong();
 
   private void block(String scope, String subject, String reason) {
     Instant now = clock.instant();
@@ -279,8 +282,9 @@ public final class AuthThrottle implements AutoCloseable {
       return;
     }
     Block block = new Block(scope, subject, now.plus(settings.blockDuration()), reason, now);
-    // Marked unpersisted before it is in memory, so that a refresh running now keeps it.
+    // Marked before it is in memory, so that a refresh running now keeps it.
     unpersisted.add(key);
+    madeAt.put(key, blocksMade.incrementAndGet());
     blocks.put(key, block);
     try {
       defences.block(block);
@@ -301,6 +305,7 @@ public final class AuthThrottle implements AutoCloseable {
       // Blocks whose store write may not be in what the read below sees: a block made while the
       // refresh runs, or one the store refused. They are not the admin's removals.
       java.util.Set<String> pending = java.util.Set.copyOf(unpersisted);
+      long madeBeforeRead = blocksMade.get();
       Map<String, Block> fresh = new ConcurrentHashMap<>();
       for (Block block : defences.activeBlocks(now)) {
         fresh.put(block.scope() + " " + block.subject(), block);
@@ -310,12 +315,14 @@ public final class AuthThrottle implements AutoCloseable {
         String key = entry.getKey();
         Block gone = entry.getValue();
         // Made after the read began, or not yet (or never) written: the read cannot speak for it.
-        boolean isUnconfirmed = pending.contains(key) || unpersisted.contains(key) || !gone.createdAt().isBefore(now);
+        boolean isUnconfirmed = pending.contains(key) || unpersisted.contains(key)
+            || madeAt.getOrDefault(key, 0L) > madeBeforeRead;
         if (fresh.containsKey(key) || (isUnconfirmed && gone.isActiveAt(now))) {
           continue;
         }
         blocks.remove(key);
         unpersisted.remove(key);
+        madeAt.remove(key);
         events.publish(
             new Event.ClientUnblocked(now, gone.scope(), gone.subject(), gone.isActiveAt(now) ? "admin" : "expiry"));
       }

@@ -15,10 +15,6 @@ public final class Events {
     this.sinks = List.copyOf(sinks);
   }
 
-  public static Events none() {
-    return new Events(List.of());
-  }
-
   public void publish(Event event) {
     for (EventSink sink : sinks) {
       try {

@@ -72,11 +72,6 @@ public final class WindowCounter {
     }
   }
 
-  /** When the current window ends. */
-  public Instant windowEnd() {
-    return Instant.ofEpochMilli(currentStart() + window.toMillis());
-  }
-
   private long currentStart() {
     long now = clock.millis();
     return now - Math.floorMod(now, window.toMillis());

@@ -90,12 +90,4 @@ public final class ConnectionPermits {
   /** Exactly one of the two is present. */
   public record Result(Optional<Permit> permit, Optional<Refusal> refusal) {}
 
-  public int openConnections() {
-    lock.lock();
-    try {
-      return total;
-    } finally {
-      lock.unlock();
-    }
-  }
 }

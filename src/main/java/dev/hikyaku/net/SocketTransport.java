@@ -33,7 +33,6 @@ public final class SocketTransport implements Transport {
 
   private final TlsContexts tlsContexts;
   private final InetSocketAddress remote;
-  private final InetSocketAddress local;
   private final Socket tcp;
   private Socket socket;
   private InputStream in;
@@ -47,7 +46,6 @@ public final class SocketTransport implements Transport {
     this.socket = socket;
     this.tlsContexts = tlsContexts;
     this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
-    this.local = (InetSocketAddress) socket.getLocalSocketAddress();
     socket.setTcpNoDelay(true);
     this.in = socket.getInputStream();
     this.out = new BufferedOutputStream(socket.getOutputStream(), OUTPUT_BUFFER);
@@ -147,11 +145,6 @@ public final class SocketTransport implements Transport {
   @Override
   public InetSocketAddress remoteAddress() {
     return remote;
-  }
-
-  @Override
-  public InetSocketAddress localAddress() {
-    return local;
   }
 
   @Override

@@ -262,11 +262,6 @@ public final class TlsContexts implements AutoCloseable {
     return current.get().chain().getFirst();
   }
 
-  /** The whole chain new handshakes present, leaf first. */
-  List<X509Certificate> currentChain() {
-    return current.get().chain();
-  }
-
   /** The enabled protocols actually applied (for tests and the 'config check' output). */
   public List<String> enabledProtocols() {
     return current.get().protocols();

@@ -56,6 +56,4 @@ public interface Transport extends Closeable {
   Optional<TlsFacts> tls();
 
   InetSocketAddress remoteAddress();
-
-  InetSocketAddress localAddress();
 }

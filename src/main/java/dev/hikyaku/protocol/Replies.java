@@ -101,11 +101,6 @@ public final class Replies {
     return new Reply(503, EnhancedStatus.of(5, 5, 1), "TLS already active");
   }
 
-  /** RFC 3207 §4. */
-  public static Reply tlsNotAvailable() {
-    return new Reply(454, EnhancedStatus.of(4, 7, 0), "TLS not available due to temporary reason");
-  }
-
   /** RFC 3207 §4 / RFC 8314 §3.3: submission demands TLS before anything else. */
   public static Reply mustStartTlsFirst() {
     return new Reply(530, EnhancedStatus.of(5, 7, 0), "Must issue a STARTTLS command first");

@@ -41,10 +41,6 @@ public record Reply(int code, EnhancedStatus status, List<String> lines) {
     return code >= 400 && code < 500;
   }
 
-  public boolean isPermanentFailure() {
-    return code >= 500;
-  }
-
   /** Whether this reply counts against the session's error budget. */
   public boolean isError() {
     return code >= 400;

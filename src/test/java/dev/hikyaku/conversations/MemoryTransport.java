@@ -68,11 +68,6 @@ final class MemoryTransport implements Transport {
   }
 
   @Override
-  public InetSocketAddress localAddress() {
-    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 25);
-  }
-
-  @Override
   public void close() {
     toServer.close();
     toClient.close();

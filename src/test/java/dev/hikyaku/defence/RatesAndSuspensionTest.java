@@ -43,10 +43,14 @@ class RatesAndSuspensionTest {
   private Server server;
   private SSLContext trust;
   private final List<Event> events = new CopyOnWriteArrayList<>();
+  // The windows are per minute and per hour, aligned to the epoch: a clock that stands at the start
+  // of an hour keeps every count of a test in one window, whenever the test runs.
+  private final dev.hikyaku.testing.SettableClock clock =
+      new dev.hikyaku.testing.SettableClock(java.time.Instant.ofEpochSecond((java.time.Instant.now().getEpochSecond() / 3600) * 3600 + 1));
 
   private void start(RateConfig rates) throws Exception {
     HikyakuConfig config = TestServers.config(data).withRates(rates);
-    server = Server.start(config, UnaryOperator.identity(), List.of(events::add));
+    server = Server.start(config, UnaryOperator.identity(), List.of(events::add), clock);
     trust = TestServers.clientTrusting(server.tls().currentCertificate());
     if (server.store().accounts().find(OWNER).isEmpty()) {
       TestServers.createAccount(server, OWNER, PASSWORD);
