@@ -371,6 +371,8 @@ public final class Server implements AutoCloseable {
         listener.greetingDelay(),
         limits.commandTimeout(),
         limits.dataTimeout(),
+        limits.dataDeadline(),
+        limits.minDataRate(),
         limits.tlsHandshakeTimeout(),
         mechanisms(config.auth(), listener.role()),
         Optional.empty());

@@ -711,6 +711,17 @@ final class ConfigReader {
     Duration commandTimeout =
         timeout(limits, Keys.COMMAND_TIMEOUT, d.commandTimeout(), MIN_TIMEOUT);
     Duration dataTimeout = timeout(limits, Keys.DATA_TIMEOUT, d.dataTimeout(), MIN_TIMEOUT);
+    // Unset, the deadline is never shorter than the per-read timeout a config chose.
+    Duration dataDeadline = timeout(limits, Keys.DATA_DEADLINE, max(d.dataDeadline(), dataTimeout), MIN_TIMEOUT);
+    if (dataDeadline.compareTo(dataTimeout) < 0) {
+      YamlNode node = limits.get(Keys.DATA_DEADLINE).or(() -> limits.get(Keys.DATA_TIMEOUT)).orElseThrow();
+      throw error(limits.path(Keys.DATA_DEADLINE), node,
+          "must be at least data-timeout (" + DurationSyntax.format(dataTimeout) + "), was " + DurationSyntax.format(dataDeadline));
+    }
+    long minDataRate =
+        limits.get(Keys.MIN_DATA_RATE).isPresent()
+            ? integer(limits.get(Keys.MIN_DATA_RATE).get(), limits.path(Keys.MIN_DATA_RATE), 0, 1_000_000_000, " octets per second")
+            : d.minDataRate();
     Duration tlsHandshakeTimeout =
         timeout(limits, Keys.TLS_HANDSHAKE_TIMEOUT, d.tlsHandshakeTimeout(), MIN_TIMEOUT);
     // 0s: close open sessions at once on shutdown.
@@ -723,6 +734,8 @@ final class ConfigReader {
         maxErrors,
         commandTimeout,
         dataTimeout,
+        dataDeadline,
+        minDataRate,
         tlsHandshakeTimeout,
         shutdownGrace);
   }
@@ -1059,6 +1072,10 @@ final class ConfigReader {
     return section.get(key).isPresent()
         ? integer(section.get(key).get(), section.path(key), 1, Integer.MAX_VALUE, "")
         : fallback;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   private Duration timeout(Section section, String key, Duration fallback, Duration min)

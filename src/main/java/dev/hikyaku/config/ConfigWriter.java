@@ -51,6 +51,8 @@ final class ConfigWriter {
     limits.put(Keys.MAX_ERRORS, l.maxErrors());
     limits.put(Keys.COMMAND_TIMEOUT, DurationSyntax.format(l.commandTimeout()));
     limits.put(Keys.DATA_TIMEOUT, DurationSyntax.format(l.dataTimeout()));
+    limits.put(Keys.DATA_DEADLINE, DurationSyntax.format(l.dataDeadline()));
+    limits.put(Keys.MIN_DATA_RATE, l.minDataRate());
     limits.put(Keys.TLS_HANDSHAKE_TIMEOUT, DurationSyntax.format(l.tlsHandshakeTimeout()));
     limits.put(Keys.SHUTDOWN_GRACE, DurationSyntax.format(l.shutdownGrace()));
 

@@ -142,6 +142,8 @@ final class Defaults {
           10,
           Duration.ofMinutes(5), // RFC 5321 §4.5.3.2.7: server timeout, at least 5 minutes
           Duration.ofMinutes(3), // RFC 5321 §4.5.3.2.5: data block
+          Duration.ofMinutes(30), // data deadline: 35 MiB at 20 KB/s still arrives
+          500, // octets per second on average, Postfix's smtpd_min_data_rate
           Duration.ofSeconds(30),
           Duration.ofSeconds(30));
 

@@ -127,6 +127,8 @@ final class Keys {
   static final String MAX_ERRORS = "max-errors";
   static final String COMMAND_TIMEOUT = "command-timeout";
   static final String DATA_TIMEOUT = "data-timeout";
+  static final String DATA_DEADLINE = "data-deadline";
+  static final String MIN_DATA_RATE = "min-data-rate";
   static final String TLS_HANDSHAKE_TIMEOUT = "tls-handshake-timeout";
   static final String SHUTDOWN_GRACE = "shutdown-grace";
   static final List<String> LIMITS_SECTION =
@@ -138,6 +140,8 @@ final class Keys {
           MAX_ERRORS,
           COMMAND_TIMEOUT,
           DATA_TIMEOUT,
+          DATA_DEADLINE,
+          MIN_DATA_RATE,
           TLS_HANDSHAKE_TIMEOUT,
           SHUTDOWN_GRACE);
 

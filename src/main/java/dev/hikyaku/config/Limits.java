@@ -16,6 +16,11 @@ import java.util.Objects;
  *     minutes
  * @param dataTimeout wait for the next block of message data; 3 minutes is the client's own
  *     data-block timeout in RFC 5321 §4.5.3.2.5
+ * @param dataDeadline the most one message's data (DATA, or all its BDAT chunks) may take, however
+ *     steadily it arrives: a cap per message, as a total, not per read
+ * @param minDataRate octets per second a client must keep up on average during message data
+ *     (Postfix's smtpd_min_data_rate): the time allowed so far is {@code dataTimeout} plus one
+ *     second per this many octets received, never more than {@code dataDeadline}; 0 turns it off
  * @param tlsHandshakeTimeout for STARTTLS and implicit TLS handshakes
  * @param shutdownGrace how long open sessions may finish after shutdown begins
  */
@@ -27,12 +32,15 @@ public record Limits(
     int maxErrors,
     Duration commandTimeout,
     Duration dataTimeout,
+    Duration dataDeadline,
+    long minDataRate,
     Duration tlsHandshakeTimeout,
     Duration shutdownGrace) {
 
   public Limits {
     Objects.requireNonNull(commandTimeout, "commandTimeout");
     Objects.requireNonNull(dataTimeout, "dataTimeout");
+    Objects.requireNonNull(dataDeadline, "dataDeadline");
     Objects.requireNonNull(tlsHandshakeTimeout, "tlsHandshakeTimeout");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
   }

@@ -96,14 +96,13 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     connections.close();
   }
 
-  // RFC 5321 §6.3: a message that has passed this many hops is looping.
-  static final int MAX_HOPS = 30;
-
   @Override
   public List<RecipientResult> deliver(DueDelivery due) {
     List<String> recipients = due.recipients().stream().map(DueRecipient::forwardPath).toList();
     int hops = receivedHeaders(due.content());
-    if (hops > MAX_HOPS) {
+    // RFC 5321 §6.3: past this many hops the message is looping. The session refuses such a message
+    // at the end of DATA; this catches what came in another way (a bounce of a bounce, say).
+    if (hops > dev.hikyaku.protocol.HeaderScan.MAX_HOPS) {
       return all(recipients, r -> new RecipientResult.Permanent(r, "554 5.4.6 Routing loop detected: " + hops + " Received headers"));
     }
     // The queue keeps the parameters as received; read them back with the parser MAIL and RCPT use.

@@ -1,14 +1,11 @@
 package dev.hikyaku.intake;
 
+import dev.hikyaku.mailauth.FromField;
 import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Replies;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.james.mime4j.dom.address.Mailbox;
-import org.apache.james.mime4j.field.address.DefaultAddressParser;
-import org.apache.james.mime4j.field.address.ParseException;
 
 /**
  * RFC 6409 §4.2 applied to the header: an authenticated sender's From: addresses must be ones the
@@ -63,15 +60,7 @@ final class FromHeaderCheck {
     if (fields.size() != 1) {
       return Optional.empty();
     }
-    try {
-      List<String> addresses = new ArrayList<>();
-      for (Mailbox mailbox : DefaultAddressParser.DEFAULT.parseAddressList(fields.getFirst()).flatten()) {
-        addresses.add(mailbox.getAddress());
-      }
-      return Optional.of(addresses);
-    } catch (ParseException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return FromField.mailboxes(fields.getFirst()).map(mailboxes -> mailboxes.stream().map(FromField.AddrSpec::address).toList());
   }
 
   private static byte[] withSender(String account, byte[] content) {

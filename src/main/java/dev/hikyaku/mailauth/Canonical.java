@@ -47,6 +47,10 @@ final class Canonical {
     boolean isSpace = false; // WSP seen since the last octet written
     int n = message.length;
     for (int i = from; i < n; i++) {
+      if ((i & 0xFFFFF) == 0 && Thread.currentThread().isInterrupted()) {
+        // Inbound checks abandon what runs past their budget (InboundChecks): stop, don't burn CPU.
+        throw new java.util.concurrent.CancellationException("body canonicalization abandoned");
+      }
       byte b = message[i];
       if (b == '\r' && i + 1 < n && message[i + 1] == '\n') {
         if (isLineStarted) {

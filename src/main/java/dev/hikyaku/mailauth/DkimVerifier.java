@@ -65,6 +65,9 @@ public final class DkimVerifier {
     List<Signature> results = new ArrayList<>();
     Map<Boolean, byte[]> bodies = new java.util.HashMap<>(); // canonical body by "is relaxed"
     for (HeaderField field : fields) {
+      if (Thread.currentThread().isInterrupted()) {
+        break; // abandoned past the checks' budget (InboundChecks): the caller has moved on
+      }
       if (field.key().equals("dkim-signature") && results.size() < MAX_SIGNATURES) {
         results.add(verifyOne(message, fields, field, bodies));
       }

@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import org.apache.james.mime4j.dom.address.Mailbox;
-import org.apache.james.mime4j.field.address.DefaultAddressParser;
-import org.apache.james.mime4j.field.address.ParseException;
 
 /**
  * SPF, DKIM and DMARC for mail arriving on port 25, and the Authentication-Results field that
@@ -61,12 +58,17 @@ public final class InboundChecks {
     try {
       var spfTask = threads.submit(() -> spf.check(client, mailFrom, helo));
       var dkimTask = threads.submit(() -> dkim.verify(message));
+      // Parsing is CPU work, and the budget holds for it too: nothing of a message's checks runs
+      // on the session's thread, and what is late is abandoned (interrupted, it stops; see Canonical).
+      var fromTask = threads.submit(() -> fromDomain(message));
       spfVerdict = within(spfTask, deadline, new Spf.Verdict(Spf.Result.TEMPERROR, late));
       signatures = within(dkimTask, deadline,
           List.of(new DkimVerifier.Signature(DkimVerifier.Result.TEMPERROR, "", "", "", late)));
       String spfDomain = mailFrom.isEmpty() ? helo : mailFrom.substring(mailFrom.lastIndexOf('@') + 1);
-      Optional<String> from = fromDomain(message);
-      if (from.isPresent()) {
+      Optional<String> from = within(fromTask, deadline, Optional.empty());
+      if (fromTask.isCancelled()) { // not parsed within the budget
+        evaluation = new Dmarc.Evaluation(Dmarc.Result.TEMPERROR, "", Optional.empty(), late);
+      } else if (from.isPresent()) {
         Spf.Result spfResult = spfVerdict.result();
         List<DkimVerifier.Signature> dkimResults = signatures;
         evaluation = within(threads.submit(() -> dmarc.evaluate(from.get(), spfResult, spfDomain, dkimResults)), deadline,
@@ -165,15 +167,9 @@ public final class InboundChecks {
     }
     String raw = froms.getFirst().raw();
     String value = new String(raw.substring(raw.indexOf(':') + 1).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
-    try {
-      List<Mailbox> mailboxes = DefaultAddressParser.DEFAULT.parseAddressList(value.replace("\r\n", "")).flatten();
-      if (mailboxes.size() != 1 || mailboxes.getFirst().getDomain() == null) {
-        return Optional.empty();
-      }
-      return Optional.of(mailboxes.getFirst().getDomain().toLowerCase(Locale.ROOT));
-    } catch (ParseException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return FromField.mailboxes(value.replace("\r\n", ""))
+        .filter(mailboxes -> mailboxes.size() == 1 && !mailboxes.getFirst().domain().isEmpty())
+        .map(mailboxes -> mailboxes.getFirst().domainKey());
   }
 
   /** A reason as an RFC 8601 comment: no parentheses, backslashes or line breaks. */

@@ -22,7 +22,9 @@ public final class DataReader {
     TOO_BIG,
     BARE_LINE_ENDING,
     NUL,
-    LINE_TOO_LONG;
+    LINE_TOO_LONG,
+    HEADER_FIELD_TOO_LONG,
+    TOO_MANY_HOPS;
 
     public Reply reply() {
       return switch (this) {
@@ -31,6 +33,8 @@ public final class DataReader {
         case BARE_LINE_ENDING -> Replies.bareLineEnding();
         case NUL -> Replies.nulInData();
         case LINE_TOO_LONG -> Replies.dataLineTooLong();
+        case HEADER_FIELD_TOO_LONG -> Replies.headerFieldTooLong();
+        case TOO_MANY_HOPS -> Replies.tooManyHops();
       };
     }
   }
@@ -58,6 +62,7 @@ public final class DataReader {
   private boolean hasBareLineEnding;
   private boolean hasNul;
   private boolean hasLongLine;
+  private final HeaderScan header = new HeaderScan();
 
   private DataReader(boolean isDotTerminated, long maxSize) {
     this.isDotTerminated = isDotTerminated;
@@ -105,6 +110,7 @@ public final class DataReader {
         case DOT_CR -> {
           if (b == '\n') {
             state = State.DONE;
+            header.finish();
           } else {
             // ".\r" followed by anything but LF: a bare CR, never the end of data.
             hasBareLineEnding = true;
@@ -159,6 +165,7 @@ public final class DataReader {
   }
 
   private void append(byte b) {
+    header.accept(b);
     octetsSeen++;
     if (octetsSeen > maxSize) {
       isTooBig = true;
@@ -177,6 +184,7 @@ public final class DataReader {
       append((byte) '\r');
     }
     state = State.DONE;
+    header.finish();
   }
 
   public boolean isComplete() {
@@ -196,7 +204,18 @@ public final class DataReader {
     if (hasLongLine) {
       return Problem.LINE_TOO_LONG;
     }
+    if (header.overlongField().isPresent()) {
+      return Problem.HEADER_FIELD_TOO_LONG;
+    }
+    if (header.isLooping()) {
+      return Problem.TOO_MANY_HOPS;
+    }
     return Problem.NONE;
+  }
+
+  /** What the header section showed: field sizes, Received fields, UTF-8 (complete once the data is). */
+  public HeaderScan header() {
+    return header;
   }
 
   /** Octets of content seen so far, after un-stuffing, whether kept or not. */

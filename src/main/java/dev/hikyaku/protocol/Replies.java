@@ -329,6 +329,29 @@ public final class Replies {
         554, EnhancedStatus.of(5, 6, 0), "Message rejected: line longer than 1000 octets");
   }
 
+  /**
+   * A header field (folded lines included) over {@link HeaderScan#MAX_FIELD_OCTETS}: a limit of ours,
+   * so RFC 5321 §4.2.2's 552 (exceeded storage allocation) with RFC 3463 X.3.4 (too big for system).
+   */
+  public static Reply headerFieldTooLong() {
+    return new Reply(
+        552, EnhancedStatus.of(5, 3, 4), "Message rejected: a header field is longer than " + HeaderScan.MAX_FIELD_OCTETS + " octets");
+  }
+
+  /** RFC 5321 §6.3: too many Received fields means a loop. RFC 3463: X.4.6 routing loop detected. */
+  public static Reply tooManyHops() {
+    return new Reply(
+        554, EnhancedStatus.of(5, 4, 6), "Message rejected: routing loop detected (more than " + HeaderScan.MAX_HOPS + " hops)");
+  }
+
+  /**
+   * RFC 6532 §3.2: a header section may hold non-ASCII text only as well-formed UTF-8. Refused on
+   * submission, where the sender can fix it (RFC 6409 §8); RFC 3463 X.6.0 other media error.
+   */
+  public static Reply headerNotUtf8() {
+    return new Reply(554, EnhancedStatus.of(5, 6, 0), "Message rejected: header section is not valid UTF-8 (RFC 6532)");
+  }
+
   /** RFC 3463 X.3.0: the store failed. The client keeps the message and retries. */
   public static Reply localError() {
     return new Reply(451, EnhancedStatus.of(4, 3, 0), "Local error in processing, try again later");

@@ -70,10 +70,11 @@ final class ClientInput {
     }
   }
 
-  /** Feeds bytes to the reader until it reports the end of the data. */
-  void readData(DataReader reader) throws IOException {
+  /** Feeds bytes to the reader until it reports the end of the data, within {@code deadline}. */
+  void readData(DataReader reader, DataDeadline deadline) throws IOException {
     while (true) {
       if (start == end) {
+        transport.setReadTimeout(deadline.nextWait(reader.size()));
         fill();
       }
       start += reader.feed(buffer, start, end - start);
@@ -83,11 +84,12 @@ final class ClientInput {
     }
   }
 
-  /** Feeds exactly {@code size} octets (one BDAT chunk) to the reader. */
-  void readChunk(DataReader reader, long size) throws IOException {
+  /** Feeds exactly {@code size} octets (one BDAT chunk) to the reader, within {@code deadline}. */
+  void readChunk(DataReader reader, long size, DataDeadline deadline) throws IOException {
     long remaining = size;
     while (remaining > 0) {
       if (start == end) {
+        transport.setReadTimeout(deadline.nextWait(reader.size()));
         fill();
       }
       int n = (int) Math.min(remaining, end - start);
@@ -97,11 +99,12 @@ final class ClientInput {
     }
   }
 
-  /** Reads and drops exactly {@code size} octets (a refused BDAT chunk, RFC 3030 §2). */
-  void skip(long size) throws IOException {
+  /** Reads and drops exactly {@code size} octets (a refused BDAT chunk, RFC 3030 §2), within {@code deadline}. */
+  void skip(long size, DataDeadline deadline) throws IOException {
     long remaining = size;
     while (remaining > 0) {
       if (start == end) {
+        transport.setReadTimeout(deadline.nextWait(size - remaining));
         fill();
       }
       int n = (int) Math.min(remaining, end - start);

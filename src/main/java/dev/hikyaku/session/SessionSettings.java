@@ -10,6 +10,7 @@ import java.util.Optional;
 /**
  * What a session on one listener is allowed and required to do; built by the app from the config.
  *
+ * @param dataDeadline, minDataRate the total time message data may take: see config's Limits
  * @param authMechanisms the SASL mechanisms this listener offers, in order of preference (RFC 4954);
  *     each is announced only when it may run (TLS, channel binding)
  * @param assumedPrincipal a principal every session on this listener starts with: a test seam for
@@ -25,6 +26,8 @@ public record SessionSettings(
     Duration greetingDelay,
     Duration commandTimeout,
     Duration dataTimeout,
+    Duration dataDeadline,
+    long minDataRate,
     Duration tlsHandshakeTimeout,
     List<Mechanism> authMechanisms,
     Optional<Principal> assumedPrincipal) {
@@ -42,6 +45,6 @@ public record SessionSettings(
   public SessionSettings withAssumedPrincipal(Principal principal) {
     return new SessionSettings(
         hostname, listener, role, maxMessageSize, maxRecipients, maxErrors, greetingDelay,
-        commandTimeout, dataTimeout, tlsHandshakeTimeout, authMechanisms, Optional.of(principal));
+        commandTimeout, dataTimeout, dataDeadline, minDataRate, tlsHandshakeTimeout, authMechanisms, Optional.of(principal));
   }
 }

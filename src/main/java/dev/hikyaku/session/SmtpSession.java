@@ -220,8 +220,7 @@ public final class SmtpSession {
     if (refusal.isPresent()) {
       if (parse instanceof Parse.Valid(Command.Bdat bdat)) {
         // RFC 3030 §2: the chunk follows the command whatever the reply; read past it to stay in step.
-        transport.setReadTimeout(settings.dataTimeout());
-        input.skip(bdat.size());
+        input.skip(bdat.size(), DataDeadline.start(settings));
       }
       return answer(refusal.get());
     }
@@ -436,21 +435,25 @@ public final class SmtpSession {
     send(Replies.startMailInput());
     transport.flush();
     DataReader reader = DataReader.forData(settings.maxMessageSize());
-    transport.setReadTimeout(settings.dataTimeout());
-    input.readData(reader);
+    input.readData(reader, DataDeadline.start(settings));
     return finishMessage(reader);
   }
 
   private Next bdat(Command.Bdat bdat) throws IOException {
-    DataReader reader = transaction.chunks(settings.maxMessageSize());
-    transport.setReadTimeout(settings.dataTimeout());
-    input.readChunk(reader, bdat.size());
+    DataReader reader = transaction.chunks(settings);
+    DataDeadline deadline = transaction.chunksDeadline();
+    if (reader.size() + bdat.size() > settings.maxMessageSize()) {
+      // RFC 1870 §6.3 / RFC 3030 §2: the size is known before the chunk is: refuse now, not after
+      // reading it, and end the transaction. The chunk still follows; it is read and dropped.
+      transaction = null;
+      Reply tooBig = Replies.messageTooBig();
+      send(tooBig);
+      transport.flush();
+      input.skip(bdat.size(), deadline);
+      return afterReply(tooBig);
+    }
+    input.readChunk(reader, bdat.size(), deadline);
     if (!bdat.isLast()) {
-      if (reader.problem() == DataReader.Problem.TOO_BIG) {
-        // RFC 1870 §6.3 / RFC 3030 §2: refuse as soon as the limit is passed; the transaction is over.
-        transaction = null;
-        return answer(Replies.messageTooBig());
-      }
       return answer(Replies.chunkReceived(bdat.size()));
     }
     reader.finishChunks();
@@ -466,8 +469,19 @@ public final class SmtpSession {
         violation("bare CR or LF in message data (SMTP smuggling defence)");
       }
       Reply reply = problem.reply();
-      events.publish(
-          new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), problem.name()));
+      String reason = switch (problem) {
+        case HEADER_FIELD_TOO_LONG -> problem.name() + ": " + reader.header().overlongField().orElse("");
+        case TOO_MANY_HOPS -> problem.name() + ": " + reader.header().receivedFields() + " Received fields";
+        default -> problem.name();
+      };
+      events.publish(new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), reason));
+      return answer(reply);
+    }
+    if (facts.role.requiresAuthentication() && !reader.header().isUtf8()) {
+      // RFC 6532 §3.2 on submission (RFC 6409 §8: the MSA may refuse what its sender can fix). Port
+      // 25 takes such headers as they are, as other MTAs do: refusing would lose legacy mail.
+      Reply reply = Replies.headerNotUtf8();
+      events.publish(new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), "header not UTF-8"));
       return answer(reply);
     }
     MessageSource.Smtp source =
@@ -688,6 +702,11 @@ public final class SmtpSession {
   /** Sends a reply to a command and counts it against the error budget. */
   private Next answer(Reply reply) throws IOException {
     send(reply);
+    return afterReply(reply);
+  }
+
+  /** Counts a reply that was an error against the session's budget (sent already). */
+  private Next afterReply(Reply reply) throws IOException {
     if (reply.isError() && facts.countError() >= settings.maxErrors()) {
       send(Replies.tooManyErrors(settings.hostname()));
       violation("too many errors");

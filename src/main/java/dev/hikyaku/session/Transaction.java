@@ -17,6 +17,8 @@ final class Transaction {
   private int overshoot;
   /** The BDAT chunks read so far (RFC 3030), or null while none has come. */
   private DataReader chunks;
+  /** The time all the chunks together may take, from the first BDAT on. */
+  private DataDeadline chunksDeadline;
 
   Transaction(ReversePath from, MailParams params) {
     this.from = from;
@@ -44,11 +46,17 @@ final class Transaction {
     return chunks != null;
   }
 
-  DataReader chunks(long maxSize) {
+  DataReader chunks(SessionSettings settings) {
     if (chunks == null) {
-      chunks = DataReader.forChunks(maxSize);
+      chunks = DataReader.forChunks(settings.maxMessageSize());
+      chunksDeadline = DataDeadline.start(settings);
     }
     return chunks;
+  }
+
+  /** The deadline of the chunks; call {@link #chunks} first. */
+  DataDeadline chunksDeadline() {
+    return chunksDeadline;
   }
 
   Envelope envelope() {

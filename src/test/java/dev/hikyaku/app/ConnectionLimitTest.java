@@ -32,7 +32,7 @@ class ConnectionLimitTest {
     Limits l = base.limits();
     Limits tight =
         new Limits(l.maxMessageSize(), l.maxRecipients(), 3, 2, l.maxErrors(), l.commandTimeout(),
-            l.dataTimeout(), l.tlsHandshakeTimeout(), l.shutdownGrace());
+            l.dataTimeout(), l.dataDeadline(), l.minDataRate(), l.tlsHandshakeTimeout(), l.shutdownGrace());
     HikyakuConfig config =
         base.withLimits(tight);
     List<Socket> open = new ArrayList<>();

@@ -56,6 +56,8 @@ class ConfigLoaderTest {
                 10,
                 Duration.ofMinutes(5),
                 Duration.ofMinutes(3),
+                Duration.ofMinutes(30),
+                500,
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(30)));
     List<String> submission = List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN");
@@ -125,6 +127,8 @@ class ConfigLoaderTest {
           max-errors: 3
           command-timeout: PT10M
           data-timeout: 1h
+          data-deadline: 2h
+          min-data-rate: 1000
           tls-handshake-timeout: 10s
           shutdown-grace: 0s
         auth:
@@ -211,6 +215,8 @@ class ConfigLoaderTest {
                 3,
                 Duration.ofMinutes(10),
                 Duration.ofHours(1),
+                Duration.ofHours(2),
+                1000,
                 Duration.ofSeconds(10),
                 Duration.ZERO),
             List.of("example.com", "example.org"),

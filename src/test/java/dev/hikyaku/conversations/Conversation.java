@@ -24,13 +24,16 @@ import java.util.Map;
  * S: 220 *                 expect a server line; '*' at the end matches any rest
  * C: EHLO x                send a line; CRLF is appended
  * R: .\r\n                 send raw bytes; nothing is appended
+ * D: 200ms x\r\n           dribble raw bytes one at a time, this far apart (a slow client);
+ *                          stops quietly when the server has hung up
  * &#64;closed                   expect the server to close the connection
  * &#64;shutdown                 begin a graceful server shutdown now
  * &#64;queued 1                 expect this many messages in the queue at the end
  * &#64;stored-line Sender: x    every queued message holds this header line
  * </pre>
  *
- * Escapes in C: and R: lines: {@code \r \n \t \\ \xHH} and {@code %{N*text}} (text repeated N times).
+ * Escapes in C: and R: lines: {@code \r \n \t \\ \xHH} and {@code %{N*text}} (text, escapes and all,
+ * repeated N times; text holds no "}").
  * A run of C:/R: lines is sent in one write, which is how pipelining is exercised.
  */
 record Conversation(String name, String rule, Map<String, String> directives, List<Step> steps) {
@@ -48,6 +51,8 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
   }
 
   record ExpectClosed() implements Step {}
+
+  record Dribble(byte[] bytes, java.time.Duration interval, String shown) implements Step {}
 
   record Shutdown() implements Step {}
 
@@ -79,6 +84,10 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
         String text = line.substring(Math.min(3, line.length()));
         byte[] bytes = concat(unescape(text, where), new byte[] {'\r', '\n'});
         steps.add(new Send(bytes, text, text.equalsIgnoreCase("STARTTLS")));
+      } else if (line.startsWith("D: ")) {
+        String[] spec = line.substring(3).split(" ", 2);
+        java.time.Duration interval = java.time.Duration.ofMillis(Long.parseLong(spec[0].replace("ms", "")));
+        steps.add(new Dribble(unescape(spec[1], where), interval, spec[1]));
       } else if (line.startsWith("R: ")) {
         String text = line.substring(3);
         steps.add(new Send(unescape(text, where), text, false));
@@ -124,7 +133,7 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
       } else if (c == '%' && text.startsWith("%{", i)) {
         int close = text.indexOf('}', i);
         String[] spec = text.substring(i + 2, close).split("\\*", 2);
-        byte[] unit = spec[1].getBytes(StandardCharsets.UTF_8);
+        byte[] unit = unescape(spec[1], where); // escapes work inside: %{3*a\r\n }
         for (int n = Integer.parseInt(spec[0]); n > 0; n--) {
           out.writeBytes(unit);
         }

@@ -138,6 +138,20 @@ class ConversationTest {
                 .isNull();
           }
           case Conversation.Shutdown shutdown -> peer.shutdownServer();
+          case Conversation.Dribble dribble -> {
+            // A slow client, in real time: what is tested is the server's clock against it.
+            int sent = 0;
+            try {
+              for (byte b : dribble.bytes()) {
+                peer.send(new byte[] {b});
+                sent++;
+                Thread.sleep(dribble.interval());
+              }
+            } catch (IOException hungUp) {
+              // the server closed the connection: what comes next in the script says whether it should have
+            }
+            transcript.add("D: " + dribble.shown() + " (" + sent + " of " + dribble.bytes().length + " octets sent)");
+          }
         }
       }
       if (batch.size() > 0) {
@@ -174,6 +188,8 @@ class ConversationTest {
             durationSetting(d, "greeting-delay", base.greetingDelay()),
             durationSetting(d, "command-timeout", base.commandTimeout()),
             durationSetting(d, "data-timeout", base.dataTimeout()),
+            durationSetting(d, "data-deadline", base.dataDeadline()),
+            longSetting(d, "min-data-rate", base.minDataRate()),
             defaults.tlsHandshakeTimeout(),
             mechanismsSetting(d, base.authMechanisms()),
             Optional.empty());
@@ -260,7 +276,7 @@ class ConversationTest {
           new SessionSettings(
               TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
               limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(),
-              limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
+              limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
         enrol(c, store.accounts());
       } catch (StoreException e) {

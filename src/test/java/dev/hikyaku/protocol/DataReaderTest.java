@@ -128,4 +128,102 @@ class DataReaderTest {
     reader.finishChunks();
     assertThat(reader.problem()).isEqualTo(DataReader.Problem.BARE_LINE_ENDING);
   }
+
+  // ---- The header section: limits before any parse (HeaderScan) ------------------------------
+
+  /** A field {@code octets} long in all, folded every 70 octets: "From: " + folded text + CRLF. */
+  private static String foldedField(String name, int octets) {
+    StringBuilder field = new StringBuilder(name).append(": ");
+    while (field.length() + 2 < octets) {
+      int line = Math.min(70, octets - 2 - field.length());
+      field.append("a".repeat(line));
+      if (field.length() + 2 < octets) {
+        field.append("\r\n ");
+      }
+    }
+    field.setLength(octets - 2);
+    return field.append("\r\n").toString();
+  }
+
+  private static DataReader read(String message, int piece) {
+    DataReader reader = DataReader.forData(64L << 20);
+    byte[] input = bytes(message + ".\r\n");
+    feed(reader, input, piece);
+    assertThat(reader.isComplete()).isTrue();
+    return reader;
+  }
+
+  @ParameterizedTest(name = "in pieces of {0}")
+  @MethodSource("pieces")
+  void aFoldedFieldMayTakeTheLimitButNotAnOctetMore(int piece) {
+    String atLimit = foldedField("From", HeaderScan.MAX_FIELD_OCTETS);
+    assertThat(atLimit).hasSize(HeaderScan.MAX_FIELD_OCTETS);
+    assertThat(read(atLimit + "Subject: t\r\n\r\nbody\r\n", piece).problem()).isEqualTo(DataReader.Problem.NONE);
+    DataReader over = read(foldedField("From", HeaderScan.MAX_FIELD_OCTETS + 1) + "Subject: t\r\n\r\nbody\r\n", piece);
+    assertThat(over.problem()).isEqualTo(DataReader.Problem.HEADER_FIELD_TOO_LONG);
+    assertThat(over.header().overlongField()).contains("From");
+    assertThat(over.problem().reply().toString()).startsWith("552 5.3.4 ");
+  }
+
+  @Test
+  void manyFieldsEachUnderTheLimitAreFineAndTheBodyIsNotAHeader() {
+    String header = foldedField("X-A", 60_000) + foldedField("X-B", 60_000) + "\r\n";
+    String body = foldedField("Body-Looks-Like-A-Field", HeaderScan.MAX_FIELD_OCTETS * 2);
+    assertThat(read(header + body, 4096).problem()).isEqualTo(DataReader.Problem.NONE);
+  }
+
+  @Test
+  void theProbesThirtyMebibyteFromIsRefusedWithoutKeepingIt() {
+    // PROBE.md §1: "From: \"" then N octets folded every 70. Refused however large, in one pass.
+    String huge = foldedField("From", 3 << 20);
+    DataReader reader = read(huge + "Subject: t\r\n\r\nbody\r\n", 65536);
+    assertThat(reader.problem()).isEqualTo(DataReader.Problem.HEADER_FIELD_TOO_LONG);
+  }
+
+  @ParameterizedTest(name = "in pieces of {0}")
+  @MethodSource("pieces")
+  void thirtyReceivedFieldsAreALoopTwentyNineAreNot(int piece) {
+    String received = "Received: from a.example by b.example;\r\n\tSat, 5 Dec 2026 10:00:00 +0000\r\n";
+    String rest = "Subject: hops\r\n\r\nReceived: in the body does not count\r\n";
+    DataReader twentyNine = read(received.repeat(29) + rest, piece);
+    assertThat(twentyNine.header().receivedFields()).isEqualTo(29);
+    assertThat(twentyNine.problem()).isEqualTo(DataReader.Problem.NONE);
+    DataReader thirty = read(received.repeat(15) + "RECEIVED : x\r\nreceived:y\r\n" + received.repeat(13) + rest, piece);
+    assertThat(thirty.header().receivedFields()).as("names compare without case; WSP before the colon is obsolete").isEqualTo(29);
+    DataReader loop = read(received.repeat(30) + rest, piece);
+    assertThat(loop.problem()).isEqualTo(DataReader.Problem.TOO_MANY_HOPS);
+    assertThat(loop.problem().reply().toString()).startsWith("554 5.4.6 ");
+  }
+
+  @Test
+  void fieldsThatOnlyStartLikeReceivedAreNotCounted() {
+    String fields = "Received-SPF: pass\r\nReceive: x\r\nX-Received: y\r\n".repeat(40);
+    assertThat(read(fields + "\r\nbody\r\n", 7).header().receivedFields()).isZero();
+  }
+
+  @Test
+  void headerUtf8IsCheckedOctetByOctet() {
+    assertThat(read("Subject: plain text\r\n\r\n", 1).header().isUtf8()).as("pure ASCII").isTrue();
+    DataReader valid = DataReader.forData(1 << 20);
+    byte[] utf8 = "Subject: été 日本 😀\r\n\r\n\u00ff body octets are not looked at\r\n.\r\n"
+        .getBytes(StandardCharsets.UTF_8);
+    feed(valid, utf8, 1);
+    assertThat(valid.header().isUtf8()).isTrue();
+    for (String bad : new String[] {"\u00ff\u00fe", "\u00c3\u0028", "\u00c0\u00af", "\u00ed\u00a0\u0080", "\u00f4\u0090\u0080\u0080", "\u00e6\u0097"}) {
+      DataReader reader = read("Subject: " + bad + "\r\n\r\nbody\r\n", 1);
+      assertThat(reader.header().isUtf8()).as("Subject octets %s", bad.chars().mapToObj(Integer::toHexString).toList()).isFalse();
+      assertThat(reader.problem()).as("not a problem of the data: the session decides per listener").isEqualTo(DataReader.Problem.NONE);
+    }
+  }
+
+  @Test
+  void chunksAreWatchedTheSameWay() {
+    DataReader reader = DataReader.forChunks(64L << 20);
+    byte[] input = bytes(foldedField("From", HeaderScan.MAX_FIELD_OCTETS + 1) + "\r\nbody\r\n");
+    for (int offset = 0; offset < input.length; offset += 1000) {
+      reader.feed(input, offset, Math.min(1000, input.length - offset));
+    }
+    reader.finishChunks();
+    assertThat(reader.problem()).isEqualTo(DataReader.Problem.HEADER_FIELD_TOO_LONG);
+  }
 }
