@@ -90,6 +90,15 @@ public final class DataReader {
     int end = offset + count;
     int i = offset;
     while (i < end && state != State.DONE) {
+      if (state == State.IN_LINE) {
+        // Most of a message is runs of plain text: taken whole, with one copy, not octet by octet.
+        int run = plainRun(buffer, i, end);
+        if (run > 0) {
+          appendRun(buffer, i, run);
+          i += run;
+          continue;
+        }
+      }
       byte b = buffer[i++];
       switch (state) {
         case LINE_START -> {
@@ -164,6 +173,46 @@ public final class DataReader {
     }
   }
 
+  /** How many octets from {@code from} are neither CR, LF nor NUL: text inside a line. */
+  private static int plainRun(byte[] buffer, int from, int end) {
+    int i = from;
+    while (i < end) {
+      byte b = buffer[i];
+      if (b == '\r' || b == '\n' || b == 0) {
+        break;
+      }
+      i++;
+    }
+    return i - from;
+  }
+
+  /** {@link #append} for a run of octets within one line (no CR, LF or NUL among them). */
+  private void appendRun(byte[] buffer, int from, int count) {
+    header.acceptRun(buffer, from, count);
+    lineLength += count;
+    if (lineLength > MAX_LINE) {
+      hasLongLine = true;
+    }
+    long room = maxSize - octetsSeen;
+    octetsSeen += count;
+    if (octetsSeen > maxSize) {
+      isTooBig = true;
+    }
+    int kept = (int) Math.max(0, Math.min(count, room));
+    if (kept > 0) {
+      ensureRoom(kept);
+      System.arraycopy(buffer, from, content, length, kept);
+      length += kept;
+    }
+  }
+
+  private void ensureRoom(int more) {
+    if (length + more > content.length) {
+      long wanted = Math.max((long) length + more, Math.max(16, (long) content.length * 2));
+      content = Arrays.copyOf(content, (int) Math.min(wanted, Integer.MAX_VALUE - 8));
+    }
+  }
+
   private void append(byte b) {
     header.accept(b);
     octetsSeen++;
@@ -171,9 +220,7 @@ public final class DataReader {
       isTooBig = true;
       return; // keep reading to the end, but stop keeping what no one will accept
     }
-    if (length == content.length) {
-      content = Arrays.copyOf(content, (int) Math.min(Math.max(16, (long) length * 2), Integer.MAX_VALUE - 8));
-    }
+    ensureRoom(1);
     content[length++] = b;
   }
 

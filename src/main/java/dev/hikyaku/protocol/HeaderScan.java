@@ -82,6 +82,29 @@ public final class HeaderScan {
     }
   }
 
+  /** {@link #accept} for a run of octets inside one line: no CR, LF or NUL among them. */
+  void acceptRun(byte[] octets, int from, int count) {
+    int i = from;
+    int end = from + count;
+    // Octet by octet while a line's start, a field name or a UTF-8 sequence is being read...
+    while (i < end && !isDone && (isAtLineStart || isEmptyLineCandidate || isInName || utf8Pending > 0)) {
+      accept(octets[i++]);
+    }
+    if (isDone || i == end) {
+      return;
+    }
+    // ...then the rest of the line only counts, and only non-ASCII octets need a closer look.
+    fieldOctets += end - i;
+    if (fieldOctets > MAX_FIELD_OCTETS && overlongField == null) {
+      overlongField = fieldName();
+    }
+    for (; i < end; i++) {
+      if (octets[i] < 0 || utf8Pending > 0) {
+        utf8(octets[i] & 0xFF);
+      }
+    }
+  }
+
   private void startField() {
     fieldOctets = 0;
     nameLength = 0;
