@@ -7,6 +7,7 @@ import dev.hikyaku.auth.PasswordHasher;
 import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.HostSyntax;
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.AppPassword;
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -175,13 +177,63 @@ final class AccountCommands {
     }
   }
 
+  /**
+   * An account address from the command line, lower-cased, refused here when the store would refuse
+   * it (a change throws for malformed input). Names an existing account: an address added under an
+   * older, looser rule can still be disabled or deleted.
+   */
   static String address(String text) throws Main.UserError {
-    String address = text.strip().toLowerCase(Locale.ROOT);
+    String address = text.strip();
+    if (Accounts.addressProblem(address).isPresent()) {
+      throw new Main.UserError(
+          "not an address: '" + text + "' (expected local-part@domain, without spaces or control characters)");
+    }
+    return address.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * An address for a new account or sender: as {@link #address}, its domain a DNS name by the rule
+   * of {@link #newDomain}, and its local part at most 64 octets (RFC 5321 §4.5.3.1.1).
+   */
+  static String newAddress(String text) throws Main.UserError {
+    String address = address(text);
     int at = address.lastIndexOf('@');
-    if (at <= 0 || at == address.length() - 1 || address.indexOf(' ') >= 0) {
-      throw new Main.UserError("not an address: '" + text + "' (expected local-part@domain)");
+    Optional<String> problem = HostSyntax.domainProblem(address.substring(at + 1));
+    if (problem.isPresent()) {
+      throw new Main.UserError("not an address: '" + text + "' (its domain " + problem.get() + ")");
+    }
+    int octets = address.substring(0, at).getBytes(StandardCharsets.UTF_8).length;
+    if (octets > MAX_LOCAL_PART_OCTETS) {
+      throw new Main.UserError(
+          "not an address: '" + text + "' (the local part is " + octets + " octets; at most 64, RFC 5321 §4.5.3.1.1)");
     }
     return address;
+  }
+
+  // RFC 5321 §4.5.3.1.1: the maximum total length of a user name or other local-part is 64 octets.
+  private static final int MAX_LOCAL_PART_OCTETS = 64;
+
+  /**
+   * A domain to add, lower-cased: a DNS name by the rule the config's domains follow (LDH labels of
+   * at most 63 octets, RFC 1123 §2.1; names of at most 253, RFC 1035 §2.3.4).
+   */
+  static String newDomain(String text) throws Main.UserError {
+    Optional<String> problem = HostSyntax.domainProblem(text);
+    if (problem.isPresent()) {
+      throw new Main.UserError("not a domain name: '" + text + "' (" + problem.get() + ")");
+    }
+    return text.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * A domain the store may hold, lower-cased, refused here when the store would refuse it. Names an
+   * existing domain: one added under an older, looser rule can still be removed.
+   */
+  static String domain(String text) throws Main.UserError {
+    if (Accounts.domainProblem(text).isPresent()) {
+      throw new Main.UserError("not a domain name: '" + text + "'");
+    }
+    return text.toLowerCase(Locale.ROOT);
   }
 
   // ---- domain --------------------------------------------------------------------------------
@@ -205,12 +257,10 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      if (!domain.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|localhost")) {
-        throw new Main.UserError("not a domain name: '" + domain + "'");
-      }
-      accounts.addDomain(domain);
-      changed("domain add", domain.toLowerCase(Locale.ROOT), "");
-      out.println("domain " + domain.toLowerCase(Locale.ROOT) + " added");
+      String name = newDomain(domain);
+      accounts.addDomain(name);
+      changed("domain add", name, "");
+      out.println("domain " + name + " added");
     }
   }
 
@@ -228,9 +278,10 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      accounts.removeDomain(domain);
-      changed("domain remove", domain.toLowerCase(Locale.ROOT), "");
-      out.println("domain " + domain.toLowerCase(Locale.ROOT) + " removed");
+      String name = domain(domain);
+      accounts.removeDomain(name);
+      changed("domain remove", name, "");
+      out.println("domain " + name + " removed");
     }
   }
 
@@ -265,7 +316,7 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
+      String login = newAddress(address);
       FromHeaderPolicy policy =
           FromHeaderPolicy.parse(fromHeader)
               .orElseThrow(() -> new Main.UserError("--from-header must be reject or add-sender, was '" + fromHeader + "'"));
@@ -291,7 +342,8 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       out.printf("%-40s  %-8s  %-10s  %-20s  %s%n", "ACCOUNT", "STATE", "FROM", "LAST LOGIN", "MECHANISMS");
-      for (Account a : accounts.list(Optional.ofNullable(domain))) {
+      Optional<String> only = domain == null ? Optional.empty() : Optional.of(domain(domain));
+      for (Account a : accounts.list(only)) {
         Credentials c = a.credentials();
         String mechanisms =
             String.join(
@@ -337,9 +389,10 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      accounts.setDisabled(address(address), true);
-      changed("user disable", address(address), "");
-      out.println("account " + address(address) + " disabled");
+      String login = address(address);
+      accounts.setDisabled(login, true);
+      changed("user disable", login, "");
+      out.println("account " + login + " disabled");
     }
   }
 
@@ -349,9 +402,10 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      accounts.setDisabled(address(address), false);
-      changed("user enable", address(address), "");
-      out.println("account " + address(address) + " enabled");
+      String login = address(address);
+      accounts.setDisabled(login, false);
+      changed("user enable", login, "");
+      out.println("account " + login + " enabled");
     }
   }
 
@@ -378,9 +432,10 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      accounts.delete(address(address));
-      changed("user delete", address(address), "");
-      out.println("account " + address(address) + " deleted");
+      String login = address(address);
+      accounts.delete(login);
+      changed("user delete", login, "");
+      out.println("account " + login + " deleted");
     }
   }
 
@@ -395,27 +450,56 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = address(address);
+      List<String> added = new ArrayList<>();
       for (String sender : add) {
-        accounts.addSender(login, sender(sender));
-        changed("user senders", login, "add " + sender(sender));
-        out.println("added " + sender(sender));
+        added.add(newSender(sender));
       }
+      List<String> removed = new ArrayList<>();
       for (String sender : remove) {
-        accounts.removeSender(login, sender(sender));
-        changed("user senders", login, "remove " + sender(sender));
-        out.println("removed " + sender(sender));
+        removed.add(sender(sender));
+      }
+      for (String sender : added) {
+        accounts.addSender(login, sender);
+        changed("user senders", login, "add " + sender);
+        out.println("added " + sender);
+      }
+      for (String sender : removed) {
+        accounts.removeSender(login, sender);
+        changed("user senders", login, "remove " + sender);
+        out.println("removed " + sender);
       }
       if (add.isEmpty() && remove.isEmpty()) {
         accounts.senders(login).forEach(out::println);
       }
     }
 
+    /** A sender to remove: refused here when the store would refuse it. */
     private static String sender(String text) throws Main.UserError {
-      String sender = text.strip().toLowerCase(Locale.ROOT);
-      if (sender.startsWith("@") ? sender.length() < 4 || sender.indexOf('.') < 0 : sender.indexOf('@') <= 0) {
-        throw new Main.UserError("not a sender: '" + text + "' (expected local@domain or @domain)");
+      String sender = text.strip();
+      if (Accounts.senderProblem(sender).isPresent()) {
+        throw notASender(text);
       }
-      return sender;
+      return sender.toLowerCase(Locale.ROOT);
+    }
+
+    /** A sender to add: {@code @domain} by the rule of {@link #newDomain}, or an address by that of {@link #newAddress}. */
+    private static String newSender(String text) throws Main.UserError {
+      String sender = text.strip();
+      if (!sender.startsWith("@")) {
+        if (sender.indexOf('@') <= 0) {
+          throw notASender(text);
+        }
+        return newAddress(sender);
+      }
+      Optional<String> problem = HostSyntax.domainProblem(sender.substring(1));
+      if (problem.isPresent()) {
+        throw new Main.UserError("not a sender: '" + text + "' (its domain " + problem.get() + ")");
+      }
+      return sender.toLowerCase(Locale.ROOT);
+    }
+
+    private static Main.UserError notASender(String text) {
+      return new Main.UserError("not a sender: '" + text + "' (expected local@domain or @domain)");
     }
   }
 
@@ -463,7 +547,8 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       out.printf("%-24s  %-20s  %-20s  %s%n", "NAME", "CREATED", "LAST USED", "STATE");
-      for (AppPassword p : accounts.appPasswords(address(address))) {
+      String login = address(address);
+      for (AppPassword p : accounts.appPasswords(login)) {
         out.printf(
             "%-24s  %-20s  %-20s  %s%n",
             p.name(),
@@ -481,9 +566,13 @@ final class AccountCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      accounts.revokeAppPassword(address(address), name);
-      changed("app-password revoke", address(address), name);
-      out.println("app password '" + name + "' of " + address(address) + " revoked");
+      String login = address(address);
+      if (Accounts.appPasswordNameProblem(name).isPresent()) {
+        throw new Main.UserError("not an app password name: '" + name + "'");
+      }
+      accounts.revokeAppPassword(login, name);
+      changed("app-password revoke", login, name);
+      out.println("app password '" + name + "' of " + login + " revoked");
     }
   }
 }

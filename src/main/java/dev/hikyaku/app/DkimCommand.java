@@ -1,6 +1,5 @@
 package dev.hikyaku.app;
 
-import dev.hikyaku.config.HostSyntax;
 import dev.hikyaku.mailauth.DkimAlgorithm;
 import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DkimKeys;
@@ -42,12 +41,13 @@ final class DkimCommand implements Runnable {
   // RFC 6376 §3.1: a selector is one or more DNS labels.
   private static final String LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
 
+  /** A sending domain: a DNS name by the rule of the config and {@code domain add}, of two labels or more. */
   static String domainArgument(String domain) throws Main.UserError {
-    Optional<String> problem = HostSyntax.domainProblem(domain);
-    if (problem.isPresent() || !domain.contains(".")) {
-      throw new Main.UserError("not a domain name: '" + domain + "'" + problem.map(p -> " (" + p + ")").orElse(""));
+    String name = AccountCommands.newDomain(domain);
+    if (!name.contains(".")) {
+      throw new Main.UserError("not a domain name: '" + domain + "' (a sending domain has two labels or more)");
     }
-    return domain.toLowerCase(Locale.ROOT);
+    return name;
   }
 
   static String selectorArgument(String selector) throws Main.UserError {
@@ -113,7 +113,8 @@ final class DkimCommand implements Runnable {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      List<SigningKey> keys = store.signingKeys().list(Optional.ofNullable(domain).map(String::toLowerCase));
+      Optional<String> only = domain == null ? Optional.empty() : Optional.of(domainArgument(domain));
+      List<SigningKey> keys = store.signingKeys().list(only);
       for (SigningKey stored : keys) {
         DkimKey key = StoreDkimKeys.toKey(stored);
         out.printf("%-24s %-16s %-15s %-8s %s%n", stored.domain(), stored.selector(), stored.algorithm(), stored.state(),
@@ -131,9 +132,11 @@ final class DkimCommand implements Runnable {
 
     @Override
     final void run(Accounts accounts, PrintWriter out) throws Exception {
-      String done = apply(store.signingKeys(), domain, selector);
-      changed("dkim " + spec.name(), selector.toLowerCase(Locale.ROOT) + "._domainkey." + domain.toLowerCase(Locale.ROOT), "");
-      out.println("key " + selector + " of " + domain + " " + done);
+      String d = domainArgument(domain);
+      String s = selectorArgument(selector);
+      String done = apply(store.signingKeys(), d, s);
+      changed("dkim " + spec.name(), s + "._domainkey." + d, "");
+      out.println("key " + s + " of " + d + " " + done);
     }
 
     /** Does the change; returns the key's new state, for the reply. */

@@ -3,7 +3,11 @@ package dev.hikyaku.app;
 import dev.hikyaku.config.ConfigException;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -56,6 +60,7 @@ public final class Main implements Runnable {
         };
     CommandLine commandLine = new CommandLine(new Main(), factory);
     withHelp(commandLine);
+    // Every error line goes through TerminalText: messages quote arguments and stored text.
     commandLine.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           // Expected failures (bad config, port in use) get one clear line, not a stack trace.
@@ -63,12 +68,38 @@ public final class Main implements Runnable {
               || e instanceof ConfigException
               || e instanceof Server.StartupException
               || e instanceof dev.hikyaku.store.StoreException) {
-            cmd.getErr().println("hikyaku: " + e.getMessage());
+            cmd.getErr().println("hikyaku: " + TerminalText.visible(e.getMessage()));
             return 2;
           }
-          throw e;
+          printBug(e, cmd.getErr());
+          return cmd.getCommandSpec().exitCodeOnExecutionException();
+        });
+    commandLine.setParameterExceptionHandler(
+        (e, args) -> {
+          // As picocli's own handler does: the problem, then suggestions or the usage.
+          CommandLine cmd = e.getCommandLine();
+          cmd.getErr().println("hikyaku: " + TerminalText.visible(e.getMessage()));
+          if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cmd.getErr())) {
+            cmd.usage(cmd.getErr());
+          }
+          return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
     return commandLine;
+  }
+
+  /**
+   * A failure nobody expected, with its stack trace for the bug report; the messages in it are
+   * escaped like every error line (they may quote input).
+   */
+  static void printBug(Throwable bug, PrintWriter err) {
+    Set<Throwable> shown = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Throwable t = bug; t != null && shown.add(t); t = t.getCause()) {
+      err.println((t == bug ? "hikyaku: unexpected error: " : "Caused by: ") + TerminalText.visible(t.toString()));
+      for (StackTraceElement frame : t.getStackTrace()) {
+        err.println("\tat " + frame);
+      }
+    }
+    err.flush();
   }
 
   /** Every command and subcommand answers --help and --version, as the top one does. */

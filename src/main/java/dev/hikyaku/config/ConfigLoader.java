@@ -2,6 +2,8 @@ package dev.hikyaku.config;
 
 import dev.hikyaku.net.ListenerRole;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -28,6 +30,12 @@ public final class ConfigLoader {
   /** Key path used in errors from {@link #parsePorts}: the CLI option it parses. */
   static final String PORTS_OPTION = "--ports";
 
+  /**
+   * The largest config, in bytes of the file and in code points of YAML text: 1 MiB. The complete
+   * example, every key with its comment, is under 16 KiB.
+   */
+  public static final int MAX_BYTES = 1024 * 1024;
+
   /** The embedded defaults, as if an empty file had been read. */
   public static HikyakuConfig defaults() {
     return Defaults.config();
@@ -36,13 +44,25 @@ public final class ConfigLoader {
   /**
    * Reads {@code file} (UTF-8).
    *
-   * @throws ConfigException if the file is missing, unreadable or not UTF-8 (the message names the
-   *     path), or holds an invalid config (the message names the key)
+   * @throws ConfigException if the file is missing, unreadable, larger than {@link #MAX_BYTES} or
+   *     not UTF-8 (the message names the path), or holds an invalid config (the message names the
+   *     key)
    */
   public static HikyakuConfig load(Path file) throws ConfigException {
     String yaml;
-    try {
-      yaml = Files.readString(file, StandardCharsets.UTF_8);
+    try (InputStream in = Files.newInputStream(file)) {
+      // Read at most one byte past the limit, whatever the file's size claims to be (/dev/zero
+      // and pipes claim 0): an endless or huge file costs 1 MiB of memory, not all of it.
+      byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+      if (bytes.length > MAX_BYTES) {
+        throw new ConfigException(
+            file.toString(),
+            "config file is larger than " + MAX_BYTES + " bytes (1 MiB), the most a config may hold",
+            file.toString(),
+            0);
+      }
+      // A new decoder reports malformed input (CharsetDecoder: REPORT is the default action).
+      yaml = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (NoSuchFileException e) {
       throw new ConfigException(file.toString(), "config file does not exist", file.toString(), 0);
     } catch (AccessDeniedException e) {

@@ -7,8 +7,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Syntax of domain names and IP address literals in the config. Checks only the text: no DNS lookup
- * happens while a config is read (a slow resolver must not delay or break startup).
+ * Syntax of domain names and IP address literals in the config, and of the domain names the admin
+ * CLI adds (one rule for both). Checks only the text: no DNS lookup happens while a config is read
+ * (a slow resolver must not delay or break startup).
  */
 public final class HostSyntax {
 

@@ -13,9 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 import tools.jackson.dataformat.yaml.YAMLParser;
 
@@ -24,7 +26,19 @@ final class YamlDocument {
 
   private YamlDocument() {}
 
-  private static final YAMLMapper MAPPER = YAMLMapper.builder().build();
+  // SnakeYAML refuses a document past its code point limit (3 MiB by default): here the limit of a
+  // config file, so text that passes one passes the other. Duplicate keys are left to the reader
+  // below, which names both lines (forbidding them here turns on Jackson's own, vaguer check).
+  private static final YAMLMapper MAPPER =
+      YAMLMapper.builder(
+              YAMLFactory.builder()
+                  .loadSettings(
+                      LoadSettings.builder()
+                          .setCodePointLimit(ConfigLoader.MAX_BYTES)
+                          .setAllowDuplicateKeys(true)
+                          .build())
+                  .build())
+          .build();
 
   /**
    * The document's root value; {@link Null} for an empty document (or one holding only comments).

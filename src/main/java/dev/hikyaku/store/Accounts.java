@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Changes are admin operations, each one short transaction on the store's account connection;
  * another process (the CLI) may make them while the server runs, and the server sees them at its next
- * read. Malformed input to a change is an {@link IllegalArgumentException} naming it; lookups that
+ * read. Malformed input to a change is an {@link IllegalArgumentException} naming it, a caller's
+ * bug: {@link #addressProblem}, {@link #domainProblem}, {@link #senderProblem} and {@link
+ * #appPasswordNameProblem} say beforehand what a change would refuse. Lookups that
  * take client input ({@link #find}, {@link #maySendAs}, {@link #findActiveAppPassword}) never throw
  * for it and simply find nothing.
  */
@@ -713,17 +715,54 @@ public final class Accounts {
     return text.toLowerCase(Locale.ROOT);
   }
 
+  // The rules below are public as values so that a caller holding user input (the admin CLI) can
+  // refuse it with the reason before calling a change, which throws for it.
+
+  /**
+   * What is wrong with {@code address} as an account address, or empty when a change takes it:
+   * {@code local@domain} (the domain after the last {@code @}) without spaces or control characters.
+   */
+  public static Optional<String> addressProblem(String address) {
+    Objects.requireNonNull(address, "address");
+    int at = address.lastIndexOf('@');
+    if (at <= 0 || hasSpaceOrControl(address)) {
+      return Optional.of("account address \"" + address + "\" is not local@domain without spaces");
+    }
+    return domainProblem(address.substring(at + 1), address);
+  }
+
+  /**
+   * What is wrong with {@code domain} as a hosted domain, or empty when a change takes it: no
+   * {@code @}, no dot at either end, no spaces or control characters. (Whether it is a well-formed
+   * DNS name is the caller's rule: the store keeps what it is given.)
+   */
+  public static Optional<String> domainProblem(String domain) {
+    Objects.requireNonNull(domain, "domain");
+    return domainProblem(domain, domain);
+  }
+
+  /** What is wrong with {@code sender} as an address an account may send as, or empty. */
+  public static Optional<String> senderProblem(String sender) {
+    Objects.requireNonNull(sender, "sender");
+    boolean isDomain = sender.startsWith("@");
+    if ((isDomain ? domainProblem(sender.substring(1)) : addressProblem(sender)).isPresent()) {
+      return Optional.of("sender \"" + sender + "\" is neither local@domain nor @domain");
+    }
+    return Optional.empty();
+  }
+
+  /** What is wrong with {@code name} as an app password's name, or empty. */
+  public static Optional<String> appPasswordNameProblem(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank() || name.chars().anyMatch(Character::isISOControl)) {
+      return Optional.of("app password name \"" + name + "\" is blank or has control characters");
+    }
+    return Optional.empty();
+  }
+
   /** A login: {@code local@domain}, lower-cased; the domain is after the last {@code @}. */
   private static String accountAddress(String address) {
-    Objects.requireNonNull(address, "address");
-    String login = lowerCase(address);
-    int at = login.lastIndexOf('@');
-    if (at <= 0 || hasSpaceOrControl(login)) {
-      throw new IllegalArgumentException(
-          "account address \"" + address + "\" is not local@domain without spaces");
-    }
-    requireDomainShape(login.substring(at + 1), address);
-    return login;
+    return valid(addressProblem(address), lowerCase(address));
   }
 
   private static String domainOf(String login) {
@@ -731,37 +770,32 @@ public final class Accounts {
   }
 
   private static String domainName(String domain) {
-    Objects.requireNonNull(domain, "domain");
-    String name = lowerCase(domain);
-    requireDomainShape(name, domain);
-    return name;
+    return valid(domainProblem(domain), lowerCase(domain));
   }
 
-  private static void requireDomainShape(String name, String input) {
+  private static Optional<String> domainProblem(String name, String input) {
     if (name.isEmpty() || name.indexOf('@') >= 0 || name.startsWith(".") || name.endsWith(".")
         || hasSpaceOrControl(name)) {
-      throw new IllegalArgumentException("\"" + input + "\" does not name a domain");
+      return Optional.of("\"" + input + "\" does not name a domain");
     }
+    return Optional.empty();
   }
 
   /** {@code local@domain} or {@code @domain}, lower-cased. */
   private static String senderPattern(String sender) {
-    Objects.requireNonNull(sender, "sender");
-    try {
-      return sender.startsWith("@") ? "@" + domainName(sender.substring(1)) : accountAddress(sender);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "sender \"" + sender + "\" is neither local@domain nor @domain", e);
-    }
+    return valid(senderProblem(sender), lowerCase(sender));
   }
 
   private static String appPasswordName(String name) {
-    Objects.requireNonNull(name, "name");
-    if (name.isBlank() || name.chars().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException(
-          "app password name \"" + name + "\" is blank or has control characters");
+    return valid(appPasswordNameProblem(name), name);
+  }
+
+  /** {@code value} when there is no problem; malformed input to a change is a caller's bug. */
+  private static String valid(Optional<String> problem, String value) {
+    if (problem.isPresent()) {
+      throw new IllegalArgumentException(problem.get());
     }
-    return name;
+    return value;
   }
 
   private static String keyedHash(String keyedHash) {

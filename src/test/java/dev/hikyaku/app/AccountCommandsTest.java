@@ -139,6 +139,119 @@ class AccountCommandsTest {
     assertThat(run("", "app-password", "revoke", "alice@example.com", "laptop").exitCode()).isEqualTo(2);
   }
 
+  /** The refusal is one {@code hikyaku: } line with exit code 2: no stack trace, no raw control character. */
+  private static void assertRefusedOnOneLine(AdminCommandLine.Result result, String command) {
+    assertThat(result.exitCode()).as(command + "\n" + result.describe()).isEqualTo(2);
+    assertThat(result.err()).as(command + "\n" + result.describe())
+        .startsWith("hikyaku: ")
+        .endsWith("\n")
+        .doesNotContain("Exception", "\tat ", "\u001b", "\r", "\u007f", "\t");
+    assertThat(result.err().lines()).as(command).hasSize(1);
+  }
+
+  @Test
+  void domainNamesKeepTheRfc1035Limits() {
+    String label63 = "a".repeat(63);
+    String name253 = (label63 + ".").repeat(3) + "b".repeat(56) + ".test"; // 3 * 64 + 56 + 5
+    assertThat(name253).hasSize(253);
+    assertThat(run("", "domain", "add", label63 + ".test").exitCode()).isZero();
+    assertThat(run("", "domain", "add", name253).exitCode()).isZero();
+
+    // PROBE.md §6: a 300-character label and a 300-character name were both added.
+    String label300 = "a".repeat(300) + ".test";
+    assertRefusedOnOneLine(run("", "domain", "add", label300), "300-character label");
+    String label64 = "a".repeat(64) + ".test";
+    AdminCommandLine.Result longLabel = run("", "domain", "add", label64);
+    assertRefusedOnOneLine(longLabel, "64-character label");
+    assertThat(longLabel.err()).contains("longer than 63");
+    String name300 = (label63 + ".").repeat(4) + "c".repeat(39) + ".test"; // 256 + 39 + 5
+    assertThat(name300).hasSize(300);
+    AdminCommandLine.Result longName = run("", "domain", "add", name300);
+    assertRefusedOnOneLine(longName, "long name");
+    assertThat(longName.err()).contains("at most 253");
+    for (String bad : java.util.List.of("b.-a.test", "a-.test", "a_b.test", "a..test", "a.test.", "ex\u001bample.test")) {
+      assertRefusedOnOneLine(run("", "domain", "add", bad), "domain add " + bad);
+    }
+    assertThat(run("", "domain", "list").out()).doesNotContain(label64, name300, "_", "-.");
+
+    run("", "domain", "add", "example.com");
+    run(GOOD + "\n", "user", "add", "alice@example.com", "--password-stdin");
+    AdminCommandLine.Result sender = run("", "user", "senders", "alice@example.com", "--add", "@" + label64);
+    assertRefusedOnOneLine(sender, "senders --add @domain");
+    assertThat(sender.err()).contains("longer than 63");
+    assertRefusedOnOneLine(run("", "user", "senders", "alice@example.com", "--add", "info@" + name300), "senders --add address");
+    assertThat(run("", "user", "senders", "alice@example.com").out()).doesNotContain(label64, name300);
+    assertRefusedOnOneLine(run("", "dkim", "keygen", label64), "dkim keygen");
+    assertRefusedOnOneLine(run("", "dns", "check", name300), "dns check");
+  }
+
+  @Test
+  void addressesWithControlCharactersAreRefusedOnOneLineByEveryAccountCommand() {
+    run("", "domain", "add", "probe.test");
+    run(GOOD + "\n", "user", "add", "alice@probe.test", "--password-stdin");
+    run("", "app-password", "add", "alice@probe.test", "laptop");
+    for (String bad : java.util.List.of("a\u0001\u001b[31mb\r\nc@probe.test", "x\u007f@probe.test", "u\tv@probe.test", "y\u009b@probe.test")) {
+      for (String[] command : java.util.List.of(
+          new String[] {"user", "add", bad, "--password-stdin"},
+          new String[] {"user", "passwd", bad, "--password-stdin"},
+          new String[] {"user", "disable", bad},
+          new String[] {"user", "enable", bad},
+          new String[] {"user", "unsuspend", bad},
+          new String[] {"user", "delete", bad},
+          new String[] {"user", "senders", bad},
+          new String[] {"user", "senders", "alice@probe.test", "--add", bad},
+          new String[] {"user", "senders", "alice@probe.test", "--remove", bad},
+          new String[] {"user", "list", "--domain", "probe" + bad.charAt(1) + ".test"},
+          new String[] {"app-password", "add", bad, "laptop"},
+          new String[] {"app-password", "list", bad},
+          new String[] {"app-password", "revoke", bad, "laptop"},
+          new String[] {"app-password", "revoke", "alice@probe.test", "lap\u001btop"},
+          new String[] {"domain", "remove", bad.substring(0, bad.indexOf('@'))})) {
+        assertRefusedOnOneLine(run(GOOD + "\n", command), String.join(" ", command));
+      }
+    }
+    assertThat(run("", "user", "list").out()).contains("alice@probe.test").doesNotContain("\u001b", "\u007f");
+  }
+
+  @Test
+  void controlCharactersInErrorsAreShownEscaped() {
+    AdminCommandLine.Result result = run("", "domain", "add", "ex\u001bample.\r\n\u007f\u009btest");
+    assertRefusedOnOneLine(result, "domain add");
+    assertThat(result.err()).contains("'ex\\x1bample.\\x0d\\x0a\\x7f\\x9btest'");
+  }
+
+  @Test
+  void everySubcommandRefusesHostileArgumentsOnOneLine() {
+    String hostile = "a\u0001\u001b[31mb\r\nc\u007f\u009b@probe.test";
+    run("", "domain", "add", "probe.test");
+    java.util.List<picocli.CommandLine> leaves = new java.util.ArrayList<>();
+    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Main.commandLine()));
+    while (!todo.isEmpty()) {
+      picocli.CommandLine command = todo.pop();
+      if (command.getSubcommands().isEmpty()) {
+        leaves.add(command);
+      }
+      todo.addAll(new java.util.LinkedHashSet<>(command.getSubcommands().values()));
+    }
+    int tried = 0;
+    for (picocli.CommandLine leaf : leaves) {
+      var spec = leaf.getCommandSpec();
+      if (spec.positionalParameters().isEmpty() || leaf.getCommand() instanceof picocli.CommandLine.HelpCommand) {
+        continue;
+      }
+      java.util.List<String> args = new java.util.ArrayList<>(java.util.Arrays.asList(spec.qualifiedName(" ").split(" ")));
+      args.remove(0); // "hikyaku"
+      spec.positionalParameters().forEach(p -> args.add(hostile));
+      if (spec.findOption("--password-stdin") != null) {
+        args.add("--password-stdin");
+      }
+      AdminCommandLine.Result result = run(GOOD + "\n", args.toArray(String[]::new));
+      assertRefusedOnOneLine(result, String.join(" ", args));
+      tried++;
+    }
+    assertThat(tried).as("leaf commands with arguments").isGreaterThan(20);
+  }
+
   @Test
   void fromHeaderPolicyIsChosenAtCreation() throws Exception {
     run("", "domain", "add", "example.com");

@@ -117,4 +117,18 @@ class QueueCommandTest {
     }
     assertThat(AdminCommandLine.run("", "queue", "bounce", "0123456789ABCDEF", "--config", c).exitCode()).isEqualTo(2);
   }
+
+  @Test
+  void errorLinesShowControlCharactersEscaped() {
+    // PROBE.md §7: `queue show $'\x1b[2J'` cleared the terminal of whoever read the error.
+    AdminCommandLine.Result show = AdminCommandLine.run("", "queue", "show", "\u001b[2J\r\n\u007f\u009b1m");
+    assertThat(show.exitCode()).isEqualTo(2);
+    assertThat(show.err())
+        .isEqualTo("hikyaku: not a queue id: '\\x1b[2J\\x0d\\x0a\\x7f\\x9b1m' (16 characters, as printed by queue list)\n");
+
+    // picocli's own refusals (unknown option) quote the argument too.
+    AdminCommandLine.Result option = AdminCommandLine.run("", "queue", "list", "--\u001b]0;owned\u0007");
+    assertThat(option.exitCode()).isEqualTo(2);
+    assertThat(option.err()).startsWith("hikyaku: ").contains("--\\x1b]0;owned\\x07").doesNotContain("\u001b", "\u0007");
+  }
 }

@@ -432,6 +432,51 @@ class ConfigLoaderTest {
         .hasMessageStartingWith(file + ": config file is not valid UTF-8");
   }
 
+  /** {@code hostname: mx.example.com} padded with comment lines to exactly {@code bytes}. */
+  private static String configOf(int bytes) {
+    StringBuilder yaml = new StringBuilder("hostname: mx.example.com\n");
+    String comment = "# " + "x".repeat(1021) + "\n";
+    while (yaml.length() + comment.length() <= bytes) {
+      yaml.append(comment);
+    }
+    String last = "#" + "y".repeat(bytes - yaml.length() - 2) + "\n";
+    yaml.append(last);
+    assertThat(yaml.length()).isEqualTo(bytes);
+    return yaml.toString();
+  }
+
+  @Test
+  void aConfigOfOneMebibyteIsReadAndOneByteMoreIsRefusedUnread() throws Exception {
+    Path limit = Files.writeString(dir.resolve("limit.yaml"), configOf(ConfigLoader.MAX_BYTES));
+    assertThat(ConfigLoader.load(limit).hostname()).isEqualTo("mx.example.com");
+
+    // PROBE.md §6: a 50 MB file of comments was read whole and accepted.
+    Path over = Files.writeString(dir.resolve("over.yaml"), configOf(ConfigLoader.MAX_BYTES + 1));
+    assertThatThrownBy(() -> ConfigLoader.load(over))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(over + ": config file is larger than 1048576 bytes (1 MiB), the most a config may hold (in " + over + ")");
+  }
+
+  @Test
+  void aFileWithoutEndIsRefusedAfterTheLimit() {
+    // PROBE.md §6: --config /dev/zero died with OutOfMemoryError; its size claims 0 bytes.
+    Path zero = Path.of("/dev/zero");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero), "no /dev/zero here");
+    assertThatThrownBy(() -> ConfigLoader.load(zero))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("/dev/zero: config file is larger than 1048576 bytes");
+  }
+
+  @Test
+  void yamlTextHasTheFileLimitInCodePoints() throws ConfigException {
+    String atLimit = "hostname: mx.example.com\ndata-directory: " + "d".repeat(ConfigLoader.MAX_BYTES - 100) + "\n";
+    assertThat(ConfigLoader.parse(atLimit, "test").hostname()).isEqualTo("mx.example.com");
+    String over = "hostname: mx.example.com\ndata-directory: " + "d".repeat(ConfigLoader.MAX_BYTES) + "\n";
+    assertThatThrownBy(() -> ConfigLoader.parse(over, "test"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("1048576 code points");
+  }
+
   @Test
   void withPortsReplacesPortsOfTheGivenRolesOnly() {
     HikyakuConfig defaults = ConfigLoader.defaults();
