@@ -44,6 +44,7 @@ import dev.hikyaku.schedule.DestinationLimits;
 import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.RateRule;
+import dev.hikyaku.policy.MaildirMailboxRule;
 import dev.hikyaku.policy.RelayRule;
 import dev.hikyaku.policy.SuspensionRule;
 import dev.hikyaku.policy.SenderOwnershipRule;
@@ -237,7 +238,8 @@ public final class Server implements AutoCloseable {
                         rates.accountMessagesPerHour(),
                         rates.accountMessagesPerDay()),
                     rateCounters),
-                new RelayRule(new HashSet<>(config.hostedDomains()))));
+                new RelayRule(new HashSet<>(config.hostedDomains())),
+                new MaildirMailboxRule(config.maildirDomains())));
     if (config.delivery().isEnabled()) {
       scheduler.set(delivery(config, store, intake, clock, random, outboundTls));
     }

@@ -148,6 +148,17 @@ public record HikyakuConfig(
     return java.util.Collections.unmodifiableMap(routes);
   }
 
+  /**
+   * The domains whose mail {@link #deliveryRoutes()} puts in a Maildir here (lower case): a RCPT to
+   * one of them must have a local part a Maildir can hold.
+   */
+  public java.util.Set<String> maildirDomains() {
+    return deliveryRoutes().entrySet().stream()
+        .filter(route -> route.getValue() instanceof DeliveryConfig.Route.Maildir)
+        .map(route -> route.getKey().toLowerCase(java.util.Locale.ROOT))
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */
   public Path selfSignedTlsDirectory() {
     return dataDirectory.resolve(Defaults.SELF_SIGNED_TLS_SUBDIRECTORY);

@@ -1,5 +1,7 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.ForwardPath;
+import dev.hikyaku.protocol.Mailbox;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,9 +16,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,10 +34,14 @@ import org.slf4j.LoggerFactory;
  * is synced too before the recipient counts as delivered. A crash leaves at most a file in {@code
  * tmp/}, never a half-written message in {@code new/}.
  *
- * <p>The local part becomes a directory name, so one that could leave {@code root} ({@code /},
- * {@code ..}, control characters) fails permanently with 5.1.3. Local parts are folded to lower
- * case: RFC 5321 §2.4 lets a server treat them case-insensitively, and mailboxes that differ only in
- * case are a trap.
+ * <p>The directory is named by the mailbox's canonical local part ({@link Mailbox#localPart}: a
+ * Quoted-string's content, quoted-pairs resolved), so {@code "bob"@d} and {@code bob@d} share one
+ * Maildir (RFC 5321 §4.1.2). Local parts are folded to lower case: RFC 5321 §2.4 lets a server treat
+ * them case-insensitively, and mailboxes that differ only in case are a trap. Spellings of one
+ * mailbox in one message get one copy. The local part becomes a directory name, so one that could
+ * leave {@code root} ({@code /}, {@code ..}, control characters) fails permanently with 5.1.3; the
+ * policy chain refuses such recipients at RCPT with the same {@link #localPartProblem}, so this is
+ * the second line of defence.
  */
 public final class MaildirDelivery {
 
@@ -58,32 +66,56 @@ public final class MaildirDelivery {
   }
 
   /**
-   * One copy of {@code message} for each recipient, under {@code root}. A Maildir that does not
-   * exist yet is created. Outcomes in recipient order: delivered, transient (a file system failure:
-   * full disk, permissions) or permanent (a local part that is not a safe directory name).
+   * One copy of {@code message} for each mailbox among the recipients, under {@code root}. A Maildir
+   * that does not exist yet is created. Outcomes in recipient order: delivered, transient (a file
+   * system failure: full disk, permissions) or permanent (a local part that is not a safe directory
+   * name); recipients that name one Maildir share the outcome of its one delivery.
    */
   public List<Attempt> deliver(Path root, Outbound message) {
     List<Attempt> attempts = new ArrayList<>(message.recipients().size());
     // RFC 5321 §4.4: the final delivery inserts the reverse-path as Return-Path at the top.
     byte[] returnPath = ("Return-Path: <" + message.reversePath() + ">\r\n").getBytes(StandardCharsets.UTF_8);
+    Map<String, Attempt> byMaildir = new HashMap<>();
     for (String recipient : message.recipients()) {
-      Optional<String> problem = localPartProblem(localPart(recipient));
+      Optional<Mailbox> mailbox = mailbox(recipient);
+      Optional<String> problem = mailbox.isEmpty() ? Optional.of(recipient + " is not a mailbox address (RFC 5321 §4.1.2)")
+          : localPartProblem(mailbox.get()).map(p -> "local part of " + recipient + " " + p);
       if (problem.isPresent()) {
-        String reason = "local part of " + recipient + " " + problem.get();
+        String reason = problem.get();
         attempts.add(new Attempt.Failed(recipient, reason, Optional.of(SmtpReply.of(550, List.of("5.1.3 " + reason)))));
         continue;
       }
-      Path maildir = root.resolve(localPart(recipient).toLowerCase(Locale.ROOT));
-      try {
-        String name = deliverOne(maildir, returnPath, message.content());
-        attempts.add(new Attempt.Delivered(recipient, SmtpReply.of(250, List.of("2.0.0 delivered to Maildir as " + name))));
-      } catch (IOException e) {
-        log.warn("Maildir delivery to {} failed: {}", maildir, e.toString());
-        String reason = "Maildir delivery to " + maildir + " failed: " + e;
-        attempts.add(new Attempt.Deferred(recipient, reason, Optional.of(SmtpReply.of(451, List.of("4.3.0 " + reason)))));
+      String directory = directoryName(mailbox.get());
+      Attempt first = byMaildir.get(directory);
+      if (first == null) {
+        first = deliverTo(root.resolve(directory), recipient, returnPath, message.content());
+        byMaildir.put(directory, first);
+        attempts.add(first);
+      } else {
+        attempts.add(sameOutcome(first, recipient));
       }
     }
     return List.copyOf(attempts);
+  }
+
+  private Attempt deliverTo(Path maildir, String recipient, byte[] returnPath, byte[] content) {
+    try {
+      String name = deliverOne(maildir, returnPath, content);
+      return new Attempt.Delivered(recipient, SmtpReply.of(250, List.of("2.0.0 delivered to Maildir as " + name)));
+    } catch (IOException e) {
+      log.warn("Maildir delivery to {} failed: {}", maildir, e.toString());
+      String reason = "Maildir delivery to " + maildir + " failed: " + e;
+      return new Attempt.Deferred(recipient, reason, Optional.of(SmtpReply.of(451, List.of("4.3.0 " + reason))));
+    }
+  }
+
+  /** {@code first}'s outcome for another recipient that names the same Maildir. */
+  private static Attempt sameOutcome(Attempt first, String recipient) {
+    return switch (first) {
+      case Attempt.Delivered delivered -> new Attempt.Delivered(recipient, delivered.reply());
+      case Attempt.Deferred deferred -> new Attempt.Deferred(recipient, deferred.reason(), deferred.reply());
+      case Attempt.Failed failed -> new Attempt.Failed(recipient, failed.reason(), failed.reply());
+    };
   }
 
   private String deliverOne(Path maildir, byte[] returnPath, byte[] content) throws IOException {
@@ -124,16 +156,22 @@ public final class MaildirDelivery {
         + "R" + randomPart + "." + host;
   }
 
-  /** Why {@code localPart} is not safe as one directory name, or empty when it is. */
-  static Optional<String> localPartProblem(String localPart) {
-    if (localPart.isEmpty()) {
+  /**
+   * Why {@code mailbox} can have no Maildir of its own under its domain's root, or empty when it
+   * can: its directory name must be one safe name. The one definition of the rule, for delivery and
+   * for the check at RCPT time ({@code policy.MaildirMailboxRule}); the texts complete "its local
+   * part ...".
+   */
+  public static Optional<String> localPartProblem(Mailbox mailbox) {
+    String name = directoryName(mailbox);
+    if (name.isEmpty()) {
       return Optional.of("is empty");
     }
-    if (localPart.equals(".") || localPart.equals("..") || localPart.contains("..")) {
+    if (name.equals(".") || name.equals("..") || name.contains("..")) {
       return Optional.of("contains \"..\" or is \".\", which would name another directory");
     }
-    for (int i = 0; i < localPart.length(); i++) {
-      char c = localPart.charAt(i);
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
       if (c == '/' || c == '\\') {
         return Optional.of("contains a path separator");
       }
@@ -141,15 +179,24 @@ public final class MaildirDelivery {
         return Optional.of("contains a control character");
       }
     }
-    if (localPart.startsWith(".")) {
+    if (name.startsWith(".")) {
       return Optional.of("starts with a dot, which would make a hidden directory");
     }
     return Optional.empty();
   }
 
-  static String localPart(String address) {
-    int at = address.lastIndexOf('@');
-    return at < 0 ? address : address.substring(0, at);
+  /** The Maildir directory of {@code mailbox}: its canonical local part, in lower case. */
+  private static String directoryName(Mailbox mailbox) {
+    return mailbox.localPart().toLowerCase(Locale.ROOT);
+  }
+
+  /** A queued forward-path read back with the parser RCPT uses, or empty when it is no address. */
+  private static Optional<Mailbox> mailbox(String forwardPath) {
+    try {
+      return Optional.of(ForwardPath.of(forwardPath).mailbox());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   private static void writeFully(FileChannel file, ByteBuffer buffer) throws IOException {

@@ -161,6 +161,7 @@ public final class MessageIntake {
     System.arraycopy(content, 0, stored, received.length, content.length);
     // A recipient given twice is queued once (as Postfix's duplicate filter does): the queue crosses
     // recipients off by forward-path, and a second row with the same path would never be final.
+    // address() is the canonical spelling, so "bob"@d and bob@d are one recipient (RFC 5321 §4.1.2).
     java.util.Map<String, NewRecipient> unique = new java.util.LinkedHashMap<>();
     for (Envelope.Recipient r : envelope.recipients()) {
       unique.putIfAbsent(r.to().address(), new NewRecipient(r.to().address(), r.params().toWire()));

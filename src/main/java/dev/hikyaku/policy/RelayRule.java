@@ -9,9 +9,11 @@ import java.util.stream.Collectors;
 /**
  * Never relay for strangers. An authenticated principal may send anywhere; anyone else may only send
  * to a domain this server hosts, and only with an address that no MTA downstream could reinterpret
- * as a route elsewhere: no percent hack, no bang path, no source route, no routing characters hidden
- * in a quoted local part, no address literal (RFC 5321 §3.6.1, §4.1.1.3; the tricks of open-relay
- * test suites).
+ * as a route elsewhere: no percent hack, no bang path, no routing characters hidden in a quoted local
+ * part, no address literal (RFC 5321 §3.6.1; the tricks of open-relay test suites). A source route
+ * cannot steer anything: the parser drops it (RFC 5321 §4.1.1.3 "SHOULD ignore the routes",
+ * Appendix C), so {@code <@hosted:victim@elsewhere>} is judged, and refused, as {@code
+ * <victim@elsewhere>}, and {@code <@elsewhere:user@hosted>} is accepted as {@code <user@hosted>}.
  */
 public final class RelayRule implements Rule {
 
@@ -36,22 +38,19 @@ public final class RelayRule implements Rule {
       return Verdict.CONTINUE; // RFC 5321 §4.5.1: <Postmaster> is always this server's own.
     }
     Mailbox mailbox = check.recipient().mailbox();
-    String reason = trick(check, mailbox);
+    String reason = trick(mailbox);
     if (reason != null) {
       return new Verdict.Reject(Replies.relayDenied(check.recipient()), reason);
     }
     return Verdict.CONTINUE;
   }
 
-  private String trick(RecipientCheck check, Mailbox mailbox) {
+  private String trick(Mailbox mailbox) {
     if (mailbox.isAddressLiteral()) {
       return "relay denied: address literal " + mailbox.domain();
     }
     if (!hostedDomains.contains(mailbox.normalizedDomain())) {
       return "relay denied: " + mailbox.normalizedDomain() + " is not a hosted domain";
-    }
-    if (check.recipient().hasSourceRoute()) {
-      return "relay denied: source route";
     }
     if (mailbox.hasRoutingInLocalPart()) {
       return "relay denied: routing characters in local part";

@@ -38,19 +38,15 @@ final class PathSyntax {
     if (text.equals("<>")) {
       return ReversePath.NULL;
     }
-    PathSyntax parser = new PathSyntax(text);
-    Route route = parser.path();
-    return new ReversePath(Optional.of(route.mailbox), route.hasSourceRoute);
+    return new ReversePath(Optional.of(new PathSyntax(text).path()));
   }
 
   /** Parses a forward path, including the bare {@code <Postmaster>} of RFC 5321 §4.1.1.3. */
   static ForwardPath forwardPath(String text) throws PathException {
     if (text.equalsIgnoreCase("<postmaster>")) {
-      return new ForwardPath(new Mailbox(text.substring(1, text.length() - 1), "", false, false), false);
+      return new ForwardPath(new Mailbox(text.substring(1, text.length() - 1), "", false));
     }
-    PathSyntax parser = new PathSyntax(text);
-    Route route = parser.path();
-    return new ForwardPath(route.mailbox, route.hasSourceRoute);
+    return new ForwardPath(new PathSyntax(text).path());
   }
 
   /**
@@ -75,17 +71,18 @@ final class PathSyntax {
     return -1;
   }
 
-  private record Route(Mailbox mailbox, boolean hasSourceRoute) {}
-
-  private Route path() throws PathException {
+  /**
+   * The mailbox of a path. A source route ({@code A-d-l}) is read and dropped: RFC 5321 §4.1.1.3
+   * says servers "SHOULD ignore the routes" and Appendix C that the final mailbox is what counts,
+   * so nothing after the parser can be steered by one.
+   */
+  private Mailbox path() throws PathException {
     if (octets(text) > MAX_PATH) {
       throw new PathException("path longer than 256 octets");
     }
     expect('<');
-    boolean hasSourceRoute = false;
     if (peek() == '@') {
       // A-d-l = At-domain *( "," At-domain ) ":"
-      hasSourceRoute = true;
       do {
         expect('@');
         domain();
@@ -97,21 +94,20 @@ final class PathSyntax {
     if (pos != text.length()) {
       throw new PathException("unexpected text after '>'");
     }
-    return new Route(mailbox, hasSourceRoute);
+    return mailbox;
   }
 
   private Mailbox mailbox() throws PathException {
-    boolean isQuoted = peek() == '"';
-    String local = isQuoted ? quotedString() : dotString();
+    // The Quoted-string's content is the local part (RFC 5321 §4.1.2); see Mailbox.
+    String local = peek() == '"' ? quotedString() : dotString();
     if (octets(local) > MAX_LOCAL_PART) {
       throw new PathException("local part longer than 64 octets");
     }
     expect('@');
     if (peek() == '[') {
-      return new Mailbox(local, addressLiteral(), isQuoted, true);
+      return new Mailbox(local, addressLiteral(), true);
     }
-    String domain = domain();
-    return new Mailbox(local, domain, isQuoted, false);
+    return new Mailbox(local, domain(), false);
   }
 
   private String dotString() throws PathException {
@@ -205,7 +201,7 @@ final class PathSyntax {
     return false;
   }
 
-  private static boolean isAtext(char c) {
+  static boolean isAtext(char c) {
     return (c >= 'a' && c <= 'z')
         || (c >= 'A' && c <= 'Z')
         || (c >= '0' && c <= '9')

@@ -369,6 +369,15 @@ public final class Replies {
     return new Reply(554, EnhancedStatus.of(5, 7, 1), recipient + ": Relay access denied");
   }
 
+  /**
+   * RFC 3463 X.1.3: a recipient of a domain delivered here whose local part can never name one of
+   * its mailboxes; {@code problem} completes "its local part ..." (refused at RCPT rather than
+   * accepted and bounced to a sender nobody verified).
+   */
+  public static Reply badMailboxName(ForwardPath recipient, String problem) {
+    return new Reply(550, EnhancedStatus.of(5, 1, 3), recipient + ": Bad destination mailbox address: its local part " + problem);
+  }
+
   /** Over a per-minute transaction rate (RFC 3463 X.7.1: delivery not authorized, for now). */
   public static Reply messageRateExceeded(String who, int limit) {
     return new Reply(450, EnhancedStatus.of(4, 7, 1), "Message rate limit reached for " + who + ": " + limit + " per minute; try again later");

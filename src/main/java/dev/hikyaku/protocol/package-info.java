@@ -9,7 +9,10 @@
  * refuses to let anything but CRLF.CRLF end the data (RFC 5321 §4.1.1.4, the SMTP smuggling class).
  *
  * <p>Invariants: every reply the server sends is built here; every reply but the greeting and the
- * EHLO/HELO answers carries an RFC 3463 enhanced status code (RFC 2034 §3).
+ * EHLO/HELO answers carries an RFC 3463 enhanced status code (RFC 2034 §3). A parsed path is its
+ * final mailbox in one canonical form: the source route is dropped (RFC 5321 §4.1.1.3) and a quoted
+ * local part is kept as its content ({@link dev.hikyaku.protocol.Mailbox}), so every spelling of one
+ * mailbox compares, and is queued, alike.
  *
  * <p>Must never: touch sockets, threads or clocks, or import any other Hikyaku package.
  */

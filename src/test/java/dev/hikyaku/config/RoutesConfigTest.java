@@ -56,6 +56,19 @@ class RoutesConfigTest {
   }
 
   @Test
+  void maildirDomainsAreThoseWhoseRouteIsAMaildir() throws ConfigException {
+    // The RCPT check on Maildir local parts applies exactly where delivery would write a Maildir.
+    HikyakuConfig config = ConfigLoader.parse("""
+        hosted-domains: [Example.COM, example.org]
+        delivery:
+          routes:
+            example.org: {lmtp: "10.0.0.5:24"}
+            archive.example: {maildir: /srv/mail/archive}
+        """, "test.yaml");
+    assertThat(config.maildirDomains()).containsExactlyInAnyOrder("example.com", "archive.example");
+  }
+
+  @Test
   void routesSurviveTheWriter() throws Exception {
     HikyakuConfig config = ConfigLoader.parse("""
         delivery:

@@ -290,7 +290,8 @@ class ConversationTest {
           new PolicyChain(
               List.of(
                   new dev.hikyaku.policy.SenderOwnershipRule(senders, false),
-                  new RelayRule(Set.of(TestServers.HOSTED_DOMAIN))));
+                  new RelayRule(Set.copyOf(config.hostedDomains())),
+                  new dev.hikyaku.policy.MaildirMailboxRule(config.maildirDomains())));
       throttle = Server.throttle(config, store, events, Clock.systemUTC());
       Authenticator authenticator =
           Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());

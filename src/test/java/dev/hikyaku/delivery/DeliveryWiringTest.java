@@ -69,6 +69,43 @@ class DeliveryWiringTest {
   }
 
   @Test
+  void everySpellingOfAHostedMailboxLandsInItsOneMaildir() throws Exception {
+    // RFC 5321 §4.1.2: "bob" and "b\ob" are bob; RFC 5321 §4.1.1.3: a source route is ignored;
+    // the Maildir folds case. One mailbox, one copy, in bob/new, and the queue keeps bob@ unquoted.
+    HikyakuConfig base = TestServers.config(data);
+    DeliveryConfig delivery = base.delivery().withEnabled(true);
+    List<List<String>> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.hikyaku.events.EventSink recipients = event -> {
+      if (event instanceof dev.hikyaku.events.Event.MessageAccepted message) {
+        accepted.add(message.recipients());
+      }
+    };
+    try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(recipients))) {
+      SMTPClient client = new SMTPClient();
+      client.setDefaultTimeout(10_000);
+      client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+      try {
+        client.login("client.example");
+        assertThat(client.setSender("someone@client.example")).isTrue();
+        for (String spelling : List.of("\"bob\"@hikyaku.test", "\"b\\ob\"@hikyaku.test", "@x.test:Bob@hikyaku.test", "bob@hikyaku.test")) {
+          assertThat(client.addRecipient(spelling)).as(spelling + ": " + client.getReplyString()).isTrue();
+        }
+        assertThat(client.sendShortMessageData("Subject: quoted\r\n\r\nbody\r\n")).as(client.getReplyString()).isTrue();
+      } finally {
+        client.disconnect();
+      }
+      Path mail = data.resolve("mail").resolve("hikyaku.test");
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+      assertThat(accepted).containsExactly(List.of("bob@hikyaku.test", "Bob@hikyaku.test"));
+      try (var boxes = java.nio.file.Files.list(mail); var files = java.nio.file.Files.list(mail.resolve("bob").resolve("new"))) {
+        assertThat(boxes.toList()).containsExactly(mail.resolve("bob"));
+        assertThat(files.toList()).singleElement().satisfies(f -> assertThat(java.nio.file.Files.readString(f)).endsWith("body\r\n"));
+      }
+    }
+  }
+
+  @Test
   void aDnsFailureDefersWithTheReason() throws Exception {
     HikyakuConfig base = TestServers.config(data);
     DeliveryConfig delivery = base.delivery().withEnabled(true)

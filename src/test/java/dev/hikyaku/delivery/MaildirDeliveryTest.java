@@ -59,6 +59,40 @@ class MaildirDeliveryTest {
   }
 
   @Test
+  void aQuotedLocalPartLandsInTheMaildirOfItsContent() throws Exception {
+    // RFC 5321 §4.1.2: "bob"@d is the mailbox bob@d; the quotes are syntax, not part of the name.
+    List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test", List.of("\"bob\"@example.com"), CONTENT, false, false, Optional.empty()));
+
+    assertThat(attempts).singleElement().isInstanceOf(Attempt.Delivered.class);
+    assertThat(files(root.resolve("bob").resolve("new"))).hasSize(1);
+    assertThat(files(root)).containsExactly(root.resolve("bob"));
+  }
+
+  @Test
+  void everySpellingOfOneMailboxGetsOneCopyInOneMaildir() throws Exception {
+    // Quoted, quoted with a quoted-pair (\q means q) and upper case all name the Maildir p5q.
+    List<String> spellings = List.of("\"p5q\"@example.com", "p5q@example.com", "\"P5Q\"@example.com", "\"p5\\q\"@example.com");
+    List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test", spellings, CONTENT, false, false, Optional.empty()));
+
+    assertThat(attempts).hasSize(4).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
+    assertThat(attempts.stream().map(Attempt::recipient)).containsExactlyElementsOf(spellings);
+    assertThat(attempts.stream().map(a -> ((Attempt.Delivered) a).reply().toString()).distinct()).hasSize(1);
+    assertThat(files(root)).containsExactly(root.resolve("p5q"));
+    assertThat(files(root.resolve("p5q").resolve("new"))).hasSize(1);
+  }
+
+  @Test
+  void aQuotedLocalPartThatNamesAnotherDirectoryFailsPermanently() throws Exception {
+    List<String> bad = List.of("\".\"@example.com", "\"..\"@example.com", "\"../p2ctrav\"@example.com", "\"p2c\\\\x\"@example.com",
+        "\"\"@example.com");
+    List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test", bad, CONTENT, false, false, Optional.empty()));
+
+    assertThat(attempts).hasSize(bad.size()).allSatisfy(a ->
+        assertThat(((Attempt.Failed) a).reply().orElseThrow().toString()).startsWith("550 5.1.3"));
+    assertThat(files(root)).isEmpty();
+  }
+
+  @Test
   void localPartsThatLeaveTheRootFailPermanently() throws Exception {
     List<String> bad = List.of("../escape@example.com", "a/b@example.com", "..@example.com", "a\u0001b@example.com",
         ".hidden@example.com", "back\\slash@example.com");
