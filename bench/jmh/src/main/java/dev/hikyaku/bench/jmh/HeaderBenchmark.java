@@ -3,7 +3,6 @@ package dev.hikyaku.bench.jmh;
 import dev.hikyaku.dns.DnsResolver;
 import dev.hikyaku.dns.Lookup;
 import dev.hikyaku.dns.MxRecord;
-import dev.hikyaku.mailauth.FromField;
 import dev.hikyaku.mailauth.InboundChecks;
 import dev.hikyaku.protocol.DataReader;
 import dev.hikyaku.protocol.HeaderScan;
@@ -14,8 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.james.mime4j.field.address.DefaultAddressParser;
-import org.apache.james.mime4j.field.address.ParseException;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -38,10 +35,9 @@ import org.openjdk.jmh.annotations.State;
  *       at once, so what is timed is CPU. {@code worstAccepted} is the same with the reading of
  *       the data before it, and {@code plainMaxMessage} the reading alone of a 35 MiB message with
  *       a small header: what any message of the maximum size costs to read.
- *   <li>{@code fromField} against {@code fromFieldMime4j}: the largest From value allowed, parsed
- *       by {@link FromField} and by mime4j's own {@code DefaultAddressParser} (the peer: the same
- *       grammar on its growing buffer, which Hikyaku used before).
  * </ul>
+ *
+ * {@link FromFieldBenchmark} compares the From parsers themselves.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,7 +52,6 @@ public class HeaderBenchmark {
   private byte[] worstAccepted;
   private byte[] worstAcceptedContent;
   private byte[] plainMaxMessage;
-  private String largestFrom;
   private InboundChecks checks;
 
   @Setup
@@ -73,13 +68,11 @@ public class HeaderBenchmark {
     String line = "b".repeat(76) + "\r\n";
     body.append(line.repeat((int) ((MAX_SIZE - 4096) / line.length())));
     plainMaxMessage = wire(body.toString());
-    String from = fromField(HeaderScan.MAX_FIELD_OCTETS - 64);
-    largestFrom = from.substring("From:".length()).replace("\r\n", "");
     checks = new InboundChecks(new SilentDns(), Clock.systemUTC(), "mx.bench.test", Duration.ofSeconds(15));
   }
 
   /** {@code From: "aaa…" <x@example.org>}, folded every 70 octets, about {@code octets} long. */
-  private static String fromField(int octets) {
+  static String fromField(int octets) {
     return "From: \"" + FOLD.repeat(octets / FOLD.length()) + "\" <x@example.org>\r\n";
   }
 
@@ -141,16 +134,6 @@ public class HeaderBenchmark {
       throw new IllegalStateException("From domain not found: " + report.dmarc());
     }
     return report;
-  }
-
-  @Benchmark
-  public List<FromField.AddrSpec> fromField() {
-    return FromField.mailboxes(largestFrom).orElseThrow();
-  }
-
-  @Benchmark
-  public Object fromFieldMime4j() throws ParseException {
-    return DefaultAddressParser.DEFAULT.parseAddressList(largestFrom).flatten();
   }
 
   /** A resolver that has nothing: every lookup is answered at once, so the checks time CPU only. */
