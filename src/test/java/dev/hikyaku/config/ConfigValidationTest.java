@@ -61,7 +61,25 @@ class ConfigValidationTest {
             "limits.max-recipeints: unknown key (did you mean max-recipients?); known keys in"
                 + " limits: max-message-size, max-recipients, max-connections,"
                 + " max-connections-per-client, max-errors, command-timeout, data-timeout,"
-                + " tls-handshake-timeout, shutdown-grace (in test.yaml, line 2)");
+                + " data-deadline, min-data-rate, tls-handshake-timeout, shutdown-grace (in test.yaml, line 2)");
+  }
+
+  @Test
+  void theDataDeadlineIsNeverShorterThanTheDataTimeout() {
+    rejects("limits: {data-timeout: 10m, data-deadline: 5m}", "limits.data-deadline")
+        .isEqualTo("must be at least data-timeout (10m), was 5m");
+  }
+
+  @Test
+  void aLongDataTimeoutRaisesTheDeadlineLeftUnset() throws ConfigException {
+    assertThat(ConfigLoader.parse("limits: {data-timeout: 2h}\n", "test.yaml").limits().dataDeadline())
+        .isEqualTo(java.time.Duration.ofHours(2));
+  }
+
+  @Test
+  void theMinimumDataRateIsAWholeNumberOfOctetsPerSecond() {
+    rejects("limits: {min-data-rate: -1}", "limits.min-data-rate")
+        .isEqualTo("must be 0..1000000000 octets per second, was -1");
   }
 
   @Test
