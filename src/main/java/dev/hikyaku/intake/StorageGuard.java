@@ -1,7 +1,7 @@
 package dev.hikyaku.intake;
 
 import java.util.Objects;
-import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Keeps the disk under the queue from filling: a message is taken only while the space left after
@@ -17,12 +17,14 @@ import java.util.function.LongSupplier;
  * <p>Refusals are temporary (RFC 3463 4.3.1, RFC 1870 §6.1 "452 insufficient system storage"):
  * the client keeps its message and tries later.
  *
- * @param usableSpace octets the queue's file system has for us now (statvfs)
+ * @param usableSpace octets the queue can still grow by, given the octets wanted: the store may
+ *     first make room (it truncates a WAL a burst left large), so a refusal means the room is not
+ *     there, not that a file SQLite would give back holds it
  */
-public record StorageGuard(LongSupplier usableSpace, long headroom) {
+public record StorageGuard(LongUnaryOperator usableSpace, long headroom) {
 
   /** Never refuses; for tests that do not look at storage. */
-  public static final StorageGuard NONE = new StorageGuard(() -> Long.MAX_VALUE, 0);
+  public static final StorageGuard NONE = new StorageGuard(wanted -> Long.MAX_VALUE, 0);
 
   public StorageGuard {
     Objects.requireNonNull(usableSpace, "usableSpace");
@@ -33,7 +35,8 @@ public record StorageGuard(LongSupplier usableSpace, long headroom) {
 
   /** Whether a message of {@code octets} still leaves the headroom free. */
   public boolean hasRoomFor(long octets) {
-    long usable = usableSpace.getAsLong();
-    return usable - Math.max(0, octets) >= headroom;
+    long message = Math.max(0, octets);
+    long wanted = message > Long.MAX_VALUE - headroom ? Long.MAX_VALUE : message + headroom;
+    return usableSpace.applyAsLong(wanted) >= wanted;
   }
 }

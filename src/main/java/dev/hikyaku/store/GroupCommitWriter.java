@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>Changes to queued messages (a delivery outcome crossing a recipient off, hold, release, delete)
  * go through the same thread as {@link Change}s, so the queue keeps one writer and a recorded outcome
  * shares the commit, and its fsync, of whatever else is pending.
+ *
+ * <p>When the disk runs short, the same thread also checkpoints the WAL and truncates it ({@link
+ * #truncateWal}), between two transactions: a checkpoint cannot run inside one, and on this thread it
+ * never races a batch for the connection.
  */
 final class GroupCommitWriter {
 
@@ -41,6 +45,9 @@ final class GroupCommitWriter {
 
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
+  // How long a WAL truncation waits for readers and the other writing connection to let go of the
+  // WAL. Commits wait behind it, so it is short: a truncation that cannot happen now is tried later.
+  static final Duration CHECKPOINT_PATIENCE = Duration.ofMillis(250);
 
   private static final String INSERT_MESSAGE =
       """
@@ -102,10 +109,12 @@ final class GroupCommitWriter {
   private final Condition workArrived = lock.newCondition();
   private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>(); // guarded by lock
   private boolean isClosing; // guarded by lock
+  private CompletableFuture<Boolean> walTruncation; // guarded by lock: asked for, not yet begun
 
   /**
-   * Held by the writer thread while it takes and writes a batch, and by anyone else who touches the
-   * connection. A test holds it to let a known set of messages gather into one batch.
+   * Held by the writer thread while it takes and writes a batch or truncates the WAL, and by anyone
+   * else who touches the connection. A test holds it to let a known set of messages gather into one
+   * batch.
    */
   private final ReentrantLock connectionGate = new ReentrantLock();
 
@@ -199,6 +208,30 @@ final class GroupCommitWriter {
     }
   }
 
+  /**
+   * Asks the writer thread to copy every frame of the WAL back into the database and truncate the
+   * WAL file to zero bytes ({@code PRAGMA wal_checkpoint(TRUNCATE)}), once the batch it is writing,
+   * if any, has committed. Requests made while one waits share it. Completes with true when SQLite
+   * did so; with false when it could not now (a reader still on the WAL or the account connection
+   * writing for longer than {@link #CHECKPOINT_PATIENCE}, an I/O error, the store closing): then the
+   * WAL keeps its octets and nothing is lost, SQLite only goes on appending to it.
+   */
+  CompletableFuture<Boolean> truncateWal() {
+    lock.lock();
+    try {
+      if (isClosing) {
+        return CompletableFuture.completedFuture(false);
+      }
+      if (walTruncation == null) {
+        walTruncation = new CompletableFuture<>();
+        workArrived.signal();
+      }
+      return walTruncation;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Runs {@code PRAGMA statement} on the writing connection and returns the first value, if any. */
   String pragma(String statement) throws SQLException {
     connectionGate.lock();
@@ -232,8 +265,18 @@ final class GroupCommitWriter {
         connectionGate.lock();
         try {
           batch = takeBatch();
-          write(batch);
+          if (!batch.isEmpty()) {
+            write(batch);
+          }
           batch = List.of();
+          CompletableFuture<Boolean> truncation = takeWalTruncation();
+          if (truncation != null) {
+            try {
+              truncation.complete(checkpointAndTruncateWal());
+            } finally {
+              truncation.complete(false); // does nothing once completed; false if the checkpoint threw
+            }
+          }
         } finally {
           connectionGate.unlock();
         }
@@ -246,11 +289,14 @@ final class GroupCommitWriter {
     }
   }
 
-  /** Waits until something is pending; false once closing with nothing left to write. */
+  /**
+   * Waits until something is pending or a WAL truncation is asked for; false once closing with
+   * nothing left to write.
+   */
   private boolean awaitWork() throws InterruptedException {
     lock.lock();
     try {
-      while (pending.isEmpty()) {
+      while (pending.isEmpty() && walTruncation == null) {
         if (isClosing) {
           return false;
         }
@@ -259,6 +305,43 @@ final class GroupCommitWriter {
       return true;
     } finally {
       lock.unlock();
+    }
+  }
+
+  private CompletableFuture<Boolean> takeWalTruncation() {
+    lock.lock();
+    try {
+      CompletableFuture<Boolean> truncation = walTruncation;
+      walTruncation = null;
+      return truncation;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Runs on the writer thread, outside any transaction.
+   * https://sqlite.org/pragma.html#pragma_wal_checkpoint answers one row (busy, log, checkpointed): busy is 0 only when every frame was copied into the
+   * database and, in TRUNCATE mode, the WAL file was truncated to zero bytes; it is 1 when a reader
+   * or writer kept the checkpoint from finishing within the busy timeout, which is lowered for this
+   * call so that pending commits do not wait the full one.
+   */
+  private boolean checkpointAndTruncateWal() {
+    try (Statement statement = connection.createStatement()) {
+      String busyTimeout;
+      try (ResultSet row = statement.executeQuery("PRAGMA busy_timeout")) {
+        busyTimeout = row.next() ? row.getString(1) : "0";
+      }
+      statement.execute("PRAGMA busy_timeout = " + CHECKPOINT_PATIENCE.toMillis());
+      try (ResultSet row = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        return row.next() && row.getInt(1) == 0;
+      } finally {
+        statement.execute("PRAGMA busy_timeout = " + busyTimeout);
+      }
+    } catch (SQLException failure) {
+      // E.g. SQLITE_FULL: copying frames back grows the database file first, which a full disk refuses.
+      log.warn("checkpointing and truncating the WAL failed: {}", failure.toString());
+      return false;
     }
   }
 
@@ -421,13 +504,19 @@ final class GroupCommitWriter {
 
   private void failEverything(Throwable cause, List<PendingWrite> inFlight) {
     List<PendingWrite> stranded = new ArrayList<>(inFlight);
+    CompletableFuture<Boolean> truncation;
     lock.lock();
     try {
       isClosing = true;
       stranded.addAll(pending);
       pending.clear();
+      truncation = walTruncation;
+      walTruncation = null;
     } finally {
       lock.unlock();
+    }
+    if (truncation != null) {
+      truncation.complete(false);
     }
     StoreException error =
         new StoreException(StoreException.Kind.UNAVAILABLE, "store writer stopped: " + cause, cause);

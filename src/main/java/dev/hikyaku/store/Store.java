@@ -39,6 +39,8 @@ public final class Store implements AutoCloseable {
   private static final int BUSY_TIMEOUT_MILLIS = 5_000;
   private static final int READ_CONNECTIONS = 4;
   // After a checkpoint, truncate the WAL back to this size rather than keep its high-water mark.
+  // Up to it the file keeps its octets; QueueSpace has those beyond the WAL's working size back
+  // (a TRUNCATE checkpoint) when the disk runs short.
   private static final int JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
   private final Path databaseFile;
@@ -53,6 +55,7 @@ public final class Store implements AutoCloseable {
   private final SigningKeys signingKeys;
   private final Defences defences;
   private final AdminChanges adminChanges;
+  private final QueueSpace space;
   private final AtomicBoolean isClosed = new AtomicBoolean();
 
   private Store(
@@ -61,7 +64,8 @@ public final class Store implements AutoCloseable {
       Connection writerConnection,
       GroupCommitWriter writer,
       ReadConnections readers,
-      Connection accountConnection) {
+      Connection accountConnection,
+      long walCheckpointPages) {
     this.databaseFile = databaseFile;
     this.clock = clock;
     this.writerConnection = writerConnection;
@@ -74,63 +78,19 @@ public final class Store implements AutoCloseable {
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.adminChanges = new AdminChanges(accountWriter, clock);
+    this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
+        QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
   }
 
   /**
-   * Octets the queue can still grow by: free space for this process on the file system that holds
-   * the database (statvfs), plus the pages free inside the database file (SQLite does not give
-   * pages back to the file system when messages leave; it reuses them). 0 when the file system
-   * cannot be read, so that a broken one refuses mail rather than fills. The in-file part is read
-   * at most once a second.
+   * Octets the queue can still grow by (see {@link QueueSpace}: free space on the file system plus
+   * pages free inside the database, less what the next checkpoint and the WAL's working size will
+   * take). When that is less than {@code wanted}, the WAL is first checkpointed and truncated if what
+   * it holds beyond its working size would make up the difference. 0 when the file system cannot be
+   * read, so that a broken one refuses mail rather than fills.
    */
-  public long usableSpace() {
-    long onDisk;
-    try {
-      java.nio.file.FileStore store = fileStore;
-      if (store == null) {
-        // Found once: Files.getFileStore reads the mount table, getUsableSpace is one statvfs.
-        store = java.nio.file.Files.getFileStore(databaseFile);
-        fileStore = store;
-      }
-      onDisk = store.getUsableSpace();
-    } catch (java.io.IOException e) {
-      return 0;
-    }
-    return onDisk + freeInFile();
-  }
-
-  private volatile java.nio.file.FileStore fileStore;
-
-  private static final long FREE_PAGES_MAX_AGE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-  private final java.util.concurrent.atomic.AtomicLong freeInFile = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong freeInFileReadAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
-
-  private static long pragma(java.sql.Statement statement, String name) throws java.sql.SQLException {
-    try (java.sql.ResultSet row = statement.executeQuery("PRAGMA " + name)) {
-      row.next();
-      return row.getLong(1);
-    }
-  }
-
-  /** Free pages inside the database file, in octets (PRAGMA freelist_count × page_size). */
-  private long freeInFile() {
-    long now = System.nanoTime();
-    long readAt = freeInFileReadAt.get();
-    if (readAt != Long.MIN_VALUE && now - readAt < FREE_PAGES_MAX_AGE_NANOS) {
-      return freeInFile.get();
-    }
-    try {
-      long free = readers.read("counting free pages", connection -> {
-        try (java.sql.Statement statement = connection.createStatement()) {
-          return pragma(statement, "freelist_count") * pragma(statement, "page_size");
-        }
-      });
-      freeInFile.set(free);
-    } catch (StoreException e) {
-      freeInFile.set(0); // unknown: count only the file system
-    }
-    freeInFileReadAt.set(now);
-    return freeInFile.get();
+  public long usableSpace(long wanted) {
+    return space.usable(wanted);
   }
 
   /**
@@ -154,13 +114,17 @@ public final class Store implements AutoCloseable {
     try {
       writerConnection = writerConfig().createConnection(url);
       requireDurableSettings(writerConnection, databaseFile);
+      long walCheckpointPages;
+      try (Statement statement = writerConnection.createStatement()) {
+        walCheckpointPages = Long.parseLong(single(statement, "PRAGMA wal_autocheckpoint"));
+      }
       migrate(url, databaseFile);
       accountConnection = writerConfig().createConnection(url);
       requireDurableSettings(accountConnection, databaseFile);
       GroupCommitWriter writer = GroupCommitWriter.start(writerConnection);
       ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS);
       log.info("store opened: {}", databaseFile);
-      return new Store(databaseFile, clock, writerConnection, writer, readers, accountConnection);
+      return new Store(databaseFile, clock, writerConnection, writer, readers, accountConnection, walCheckpointPages);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);

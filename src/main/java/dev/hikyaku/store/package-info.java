@@ -54,6 +54,10 @@
  *   <li><b>Credential generation.</b> Anything that changes whether a login succeeds (credentials,
  *       disabling, revoking an app password) bumps the account's generation, so a cache of
  *       successful verifications can see it is stale.
+ *   <li><b>Room is what SQLite leaves.</b> The free-space headroom asks {@code Store.usableSpace}:
+ *       statvfs plus free pages, less what the next checkpoint and the WAL's working size still need.
+ *       WAL octets beyond that working size, left by a burst, are given back by a TRUNCATE checkpoint
+ *       on the writer thread, between transactions, before mail is refused.
  *   <li><b>Failures are kinds.</b> Every failure is a {@link dev.hikyaku.store.StoreException} with a
  *       {@link dev.hikyaku.store.StoreException.Kind}; none of them means "stored".
  * </ul>

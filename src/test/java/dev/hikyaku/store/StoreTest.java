@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -276,6 +277,38 @@ class StoreTest {
     }
     threads.close(); // waits for every caller
     return outcomes;
+  }
+
+  @Test
+  void walTruncationRunsOnTheWriterThreadAfterTheBatchItWaitsFor() throws Exception {
+    Store store = open();
+    GroupCommitWriter writer = store.writer();
+    NewMessage message = messages.sized(T0, 100_000);
+    CompletableFuture<Boolean> truncation;
+    Future<?> accepted;
+    ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    writer.connectionGate().lock();
+    try {
+      accepted = threads.submit(() -> {
+        store.queue().accept(message);
+        return null;
+      });
+      await().atMost(PATIENCE).until(() -> writer.pendingCount() == 1);
+      truncation = writer.truncateWal();
+      assertThat(writer.truncateWal()).as("requests while one waits share it").isSameAs(truncation);
+      assertThat(truncation).isNotDone();
+    } finally {
+      writer.connectionGate().unlock();
+    }
+    assertThat(truncation.get()).isTrue();
+    accepted.get();
+    threads.close();
+    // Between transactions, after the batch: the message is committed and the WAL holds nothing.
+    assertThat(Files.size(dataDirectory.resolve(Store.SQLITE_FILE_NAME + "-wal"))).isZero();
+    assertThat(store.queue().find(message.id()).orElseThrow().content()).isEqualTo(message.content());
+
+    store.close();
+    assertThat(writer.truncateWal().get()).as("nothing to do once closing").isFalse();
   }
 
   @Test
