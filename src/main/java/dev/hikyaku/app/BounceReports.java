@@ -24,8 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns failed and delayed recipients into RFC 3464 reports to the original sender, queued through
@@ -41,10 +39,6 @@ final class BounceReports implements DeliveryReports {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BounceReports.class);
 
-  private static final Pattern STATUS = Pattern.compile("^\\d{3}[ -]([245]\\.\\d{1,3}\\.\\d{1,3})");
-  private static final Pattern REPLY = Pattern.compile("^[2-5]\\d{2}(?:[ -]|$)");
-  // RFC 3463 §3.5: X.4.7 "Delivery time expired"; the message failed, so class 5.
-  private static final String EXPIRED_STATUS = "5.4.7";
 
   private final Bouncer bouncer;
   private final MessageIntake intake;
@@ -58,25 +52,24 @@ final class BounceReports implements DeliveryReports {
 
   @Override
   public void failed(DueDelivery delivery, List<RecipientReport> recipients) throws StoreException {
-    report(delivery, recipients, Notify.FAILURE, "failed", "5.0.0");
+    report(delivery, recipients, Notify.FAILURE);
   }
 
   @Override
   public void delayed(DueDelivery delivery, List<RecipientReport> recipients) throws StoreException {
-    report(delivery, recipients, Notify.DELAY, "delayed", "4.0.0");
+    report(delivery, recipients, Notify.DELAY);
   }
 
   /** RFC 3461 §5.2.2: only recipients with NOTIFY=SUCCESS hear of success; never the content. */
   @Override
   public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff)
       throws StoreException {
-    String action = handoff == RecipientResult.Handoff.RELAYED ? "relayed" : "delivered";
-    report(delivery, recipients, Notify.SUCCESS, action, "2.0.0");
+    // The status says "relayed" or "delivered" already (delivery.DeliveryWorker, from the handoff).
+    report(delivery, recipients, Notify.SUCCESS);
   }
 
   private void report(
-      DueDelivery delivery, List<RecipientReport> recipients, Notify event, String action, String fallbackStatus)
-      throws StoreException {
+      DueDelivery delivery, List<RecipientReport> recipients, Notify event) throws StoreException {
     if (!Bouncer.shouldBounce(delivery.reversePath())) {
       return;
     }
@@ -90,10 +83,7 @@ final class BounceReports implements DeliveryReports {
             .filter(r -> rcptParams.getOrDefault(r.forwardPath(), RcptParams.NONE).wants(event))
             .map(r -> new DsnRecipient(
                 r.forwardPath(),
-                action,
-                r.isExpired() ? EXPIRED_STATUS : status(r.reply(), fallbackStatus),
-                Optional.empty(),
-                diagnostic(r.reply()),
+                r.status(),
                 Optional.of(r.lastAttemptAt()),
                 r.willRetryUntil(),
                 rcptParams.getOrDefault(r.forwardPath(), RcptParams.NONE).orcpt().map(o -> o.toString())))
@@ -131,22 +121,5 @@ final class BounceReports implements DeliveryReports {
       log.warn("reporting with DSN defaults: {}", e.getMessage());
       return fallback;
     }
-  }
-
-  /**
-   * RFC 3464 §2.3.6: a remote server's reply is typed "smtp"; our own reason for a failure (an
-   * admin return, "delivery time expired: ...") is no SMTP reply and gets an X- type, as Postfix
-   * writes "X-Postfix;".
-   */
-  static Optional<String> diagnostic(String reply) {
-    return Optional.of((REPLY.matcher(reply).find() ? "smtp; " : "X-Hikyaku; ") + reply);
-  }
-
-  /** The RFC 3463 status at the start of a reply, or the fallback (RFC 3464 §2.3.4 needs one). */
-  static String status(String reply, String fallback) {
-    Matcher m = STATUS.matcher(reply);
-    // RFC 3463 §2: the class repeats the reply's first digit; a "451 5.7.1" (seen in the wild) must
-    // not put a permanent status into a delay report.
-    return m.find() && m.group(1).charAt(0) == reply.charAt(0) ? m.group(1) : fallback;
   }
 }

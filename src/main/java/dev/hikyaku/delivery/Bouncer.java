@@ -1,5 +1,7 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryStatus;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -69,8 +71,8 @@ public final class Bouncer {
     Instant now = clock.instant();
     String boundary = "=_hikyaku_" + hex(16);
     List<DsnRecipient> recipients = request.recipients();
-    boolean hasFailed = recipients.stream().anyMatch(r -> r.action().equals("failed"));
-    boolean isDelayOnly = recipients.stream().allMatch(r -> r.action().equals("delayed"));
+    boolean hasFailed = recipients.stream().anyMatch(r -> r.status().action() == DeliveryStatus.Action.FAILED);
+    boolean isDelayOnly = recipients.stream().allMatch(r -> r.status().action() == DeliveryStatus.Action.DELAYED);
     String subject = hasFailed ? FAILED_SUBJECT : isDelayOnly ? DELAYED_SUBJECT : OTHER_SUBJECT;
     byte[] original = request.original().content();
     byte[] returned = request.returnFullMessage() ? original : headerSection(original);
@@ -153,10 +155,13 @@ public final class Bouncer {
       StringBuilder line = new StringBuilder();
       line.append('<').append(clean(recipient.finalRecipient())).append(">: ")
           .append(recipient.action());
-      recipient.diagnosticCode().ifPresent(code -> {
-        int semicolon = code.indexOf(';');
-        line.append(", ").append(clean(code.substring(semicolon + 1).strip()));
-      });
+      // The human-readable part says who said it, as Postfix's does: "host x said: 550 ...", or our reason.
+      line.append(", ");
+      DeliveryStatus status = recipient.status();
+      if (status.diagnostic() instanceof DeliveryStatus.Diagnostic.RemoteReply && status.remoteMta().isPresent()) {
+        line.append("host ").append(clean(status.remoteMta().get().relay())).append(" said: ");
+      }
+      line.append(clean(status.diagnostic().text()));
       recipient.willRetryUntil().ifPresent(until ->
           line.append(" (will retry until ").append(DATE.format(until)).append(')'));
       text.append(fold(line.toString(), "    ")).append(CRLF);
@@ -181,10 +186,9 @@ public final class Bouncer {
       });
       field(fields, "Final-Recipient", "rfc822; " + fieldText(recipient.finalRecipient()));
       field(fields, "Action", recipient.action());
-      field(fields, "Status", recipient.status());
+      field(fields, "Status", recipient.statusCode());
       recipient.remoteMta().ifPresent(mta -> field(fields, "Remote-MTA", "dns; " + fieldText(mta)));
-      recipient.diagnosticCode().ifPresent(code ->
-          field(fields, "Diagnostic-Code", fieldText(code)));
+      field(fields, "Diagnostic-Code", fieldText(recipient.diagnosticCode()));
       recipient.lastAttempt().ifPresent(at -> field(fields, "Last-Attempt-Date", DATE.format(at)));
       recipient.willRetryUntil().ifPresent(at ->
           field(fields, "Will-Retry-Until", DATE.format(at)));

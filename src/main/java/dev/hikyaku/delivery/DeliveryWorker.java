@@ -1,5 +1,8 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+
 import dev.hikyaku.protocol.Body;
 import dev.hikyaku.protocol.MailParams;
 import dev.hikyaku.protocol.RcptParams;
@@ -13,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -103,7 +105,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     // RFC 5321 §6.3: past this many hops the message is looping. The session refuses such a message
     // at the end of DATA; this catches what came in another way (a bounce of a bounce, say).
     if (hops > dev.hikyaku.protocol.HeaderScan.MAX_HOPS) {
-      return all(recipients, r -> new RecipientResult.Permanent(r, "554 5.4.6 Routing loop detected: " + hops + " Received headers"));
+      return all(recipients, DeliveryReasons.routingLoop(hops));
     }
     // The queue keeps the parameters as received; read them back with the parser MAIL and RCPT use.
     MailParams parameters;
@@ -113,8 +115,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       recipientParameters = due.recipients().stream().map(r -> RcptParams.parse(r.parameters())).toList();
     } catch (IllegalArgumentException e) {
       // Only our own toWire() writes them, so this is a bug or a damaged queue: retrying cannot help.
-      String reason = "554 5.3.0 Queued envelope unreadable: " + e.getMessage();
-      return all(recipients, r -> new RecipientResult.Permanent(r, reason));
+      return all(recipients, DeliveryReasons.envelopeUnreadable(e.getMessage()));
     }
     Outbound message =
         new Outbound(
@@ -153,12 +154,9 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         yield attempt(targets, message, settings.tlsFor(domain), Optional.empty());
       }
       // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
-      case MxResolver.Route.NullMx nullMx ->
-          all(recipients, r -> new RecipientResult.Permanent(r, "550 5.1.10 " + domain + " accepts no mail (null MX, RFC 7505)"));
-      case MxResolver.Route.NoSuchDomain none ->
-          all(recipients, r -> new RecipientResult.Permanent(r, "550 5.1.2 " + domain + " does not exist or has no mail host"));
-      case MxResolver.Route.Temporary temporary ->
-          all(recipients, r -> new RecipientResult.Transient(r, "451 4.4.3 DNS lookup for " + domain + " failed: " + temporary.reason()));
+      case MxResolver.Route.NullMx nullMx -> all(recipients, DeliveryReasons.nullMx(domain));
+      case MxResolver.Route.NoSuchDomain none -> all(recipients, DeliveryReasons.noSuchDomain(domain));
+      case MxResolver.Route.Temporary temporary -> all(recipients, DeliveryReasons.dnsFailure(domain, temporary.reason()));
     };
   }
 
@@ -174,19 +172,14 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
           ? RecipientResult.Handoff.PASSED_ON : RecipientResult.Handoff.DELIVERED;
       return session.send(message).stream().map(a -> result(a, handoff)).toList();
     } catch (OutboundException e) {
-      String problem = "LMTP " + lmtp.host() + ":" + lmtp.port() + ": " + e.getMessage();
-      if (!e.isTransient()) {
-        String reply = e.reply().map(SmtpReply::toString).orElse("550 5.0.0 " + problem);
-        return all(message.recipients(), r -> new RecipientResult.Permanent(r, reply));
-      }
-      return all(message.recipients(), r -> new RecipientResult.Transient(r, "451 4.4.1 " + problem));
+      return all(message.recipients(), e.status());
     }
   }
 
   /** RFC 5321 §5.1: try the hosts in order until one takes the message; unreachable ones are skipped. */
   private List<RecipientResult> attempt(
       List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
-    String lastProblem = "no host to deliver to";
+    DeliveryStatus last = DeliveryReasons.noConnection("no host to deliver to");
     for (Target target : targets) {
       OutboundConnections.Key key =
           new OutboundConnections.Key(target.address(), target.serverName(), policy, credentials.map(SmtpCredentials::user));
@@ -206,30 +199,31 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         connections.release(connection);
         return attempts.stream().map(a -> result(a, handoff)).toList();
       } catch (OutboundException e) {
-        // An unresolved name (a route or smarthost host that DNS does not know) has no address.
-        String where = target.address().getAddress() != null
-            ? target.address().getAddress().getHostAddress() : target.address().getHostString();
-        lastProblem = target.serverName() + " [" + where + "]: " + e.getMessage();
+        // A refusal decides for all the hosts (RFC 5321 §5.1 tries the next only when one cannot be reached).
         if (!e.isTransient()) {
-          String reply = e.reply().map(SmtpReply::toString).orElse("550 5.0.0 " + lastProblem);
-          return all(message.recipients(), r -> new RecipientResult.Permanent(r, reply));
+          return all(message.recipients(), e.status());
         }
+        last = e.status();
       }
     }
-    String problem = lastProblem;
-    return all(message.recipients(), r -> new RecipientResult.Transient(r, "451 4.4.1 " + problem));
+    return all(message.recipients(), last);
   }
 
+  /**
+   * An attempt as the scheduler takes it. RFC 3461 §5.2.2.2: a message taken by a server that does
+   * not carry DSN requests on is "relayed", as far as we can say; a mailbox's own is "delivered".
+   */
   private static RecipientResult result(Attempt attempt, RecipientResult.Handoff handoff) {
-    return switch (attempt) {
-      case Attempt.Delivered d -> new RecipientResult.Delivered(d.recipient(), d.reply().toString(), handoff);
-      case Attempt.Deferred d -> new RecipientResult.Transient(d.recipient(), d.reply().map(SmtpReply::toString).orElse(d.reason()));
-      case Attempt.Failed f -> new RecipientResult.Permanent(f.recipient(), f.reply().map(SmtpReply::toString).orElse(f.reason()));
-    };
+    DeliveryStatus status = attempt.status();
+    if (handoff == RecipientResult.Handoff.RELAYED && status.action() == DeliveryStatus.Action.DELIVERED) {
+      status = status.as(DeliveryStatus.Action.RELAYED, status.status());
+    }
+    return new RecipientResult(attempt.recipient(), status, status.outcome() == DeliveryStatus.Outcome.DELIVERED
+        ? handoff : RecipientResult.Handoff.PASSED_ON);
   }
 
-  private static List<RecipientResult> all(List<String> recipients, Function<String, RecipientResult> outcome) {
-    return recipients.stream().map(outcome).toList();
+  private static List<RecipientResult> all(List<String> recipients, DeliveryStatus status) {
+    return recipients.stream().map(r -> new RecipientResult(r, status)).toList();
   }
 
   /** Counts the Received header fields of a message's header section. */

@@ -1,5 +1,7 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+
 import dev.hikyaku.protocol.ForwardPath;
 import dev.hikyaku.protocol.Mailbox;
 import java.io.IOException;
@@ -82,7 +84,7 @@ public final class MaildirDelivery {
           : localPartProblem(mailbox.get()).map(p -> "local part of " + recipient + " " + p);
       if (problem.isPresent()) {
         String reason = problem.get();
-        attempts.add(new Attempt.Failed(recipient, reason, Optional.of(SmtpReply.of(550, List.of("5.1.3 " + reason)))));
+        attempts.add(new Attempt(recipient, DeliveryReasons.badMailboxName(reason)));
         continue;
       }
       String directory = directoryName(mailbox.get());
@@ -101,21 +103,19 @@ public final class MaildirDelivery {
   private Attempt deliverTo(Path maildir, String recipient, byte[] returnPath, byte[] content) {
     try {
       String name = deliverOne(maildir, returnPath, content);
-      return new Attempt.Delivered(recipient, SmtpReply.of(250, List.of("2.0.0 delivered to Maildir as " + name)));
+      return new Attempt(recipient, DeliveryReasons.deliveredToMaildir("delivered to Maildir as " + name));
     } catch (IOException e) {
       log.warn("Maildir delivery to {} failed: {}", maildir, e.toString());
       String reason = "Maildir delivery to " + maildir + " failed: " + e;
-      return new Attempt.Deferred(recipient, reason, Optional.of(SmtpReply.of(451, List.of("4.3.0 " + reason))));
+      // RFC 3463 X.3.1 when the file system is full, else X.3.0: tried again either way.
+      boolean isFull = e.getMessage() != null && e.getMessage().contains("No space left");
+      return new Attempt(recipient, isFull ? DeliveryReasons.mailboxStorageFull(reason) : DeliveryReasons.localFailure(reason));
     }
   }
 
   /** {@code first}'s outcome for another recipient that names the same Maildir. */
   private static Attempt sameOutcome(Attempt first, String recipient) {
-    return switch (first) {
-      case Attempt.Delivered delivered -> new Attempt.Delivered(recipient, delivered.reply());
-      case Attempt.Deferred deferred -> new Attempt.Deferred(recipient, deferred.reason(), deferred.reply());
-      case Attempt.Failed failed -> new Attempt.Failed(recipient, failed.reason(), failed.reply());
-    };
+    return new Attempt(recipient, first.status());
   }
 
   private String deliverOne(Path maildir, byte[] returnPath, byte[] content) throws IOException {

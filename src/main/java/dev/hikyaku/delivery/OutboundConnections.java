@@ -1,5 +1,7 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -132,7 +134,7 @@ public final class OutboundConnections implements AutoCloseable {
         continue;
       }
       if (isClosed) {
-        throw OutboundException.transientFailure("delivery is shutting down", null);
+        throw new OutboundException(DeliveryReasons.localFailure("delivery is shutting down"), null);
       }
       try {
         if (slot.tryAcquire(SLOT_POLL.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -147,11 +149,11 @@ public final class OutboundConnections implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw OutboundException.transientFailure("interrupted while waiting for a connection slot", null);
+        throw new OutboundException(DeliveryReasons.localFailure("interrupted while waiting for a connection slot"), null);
       }
       if (System.nanoTime() - deadline > 0) {
-        throw OutboundException.transientFailure(
-            maxPerHost + " connections to " + key.address() + " are in use (delivery.max-per-host)", null);
+        throw new OutboundException(DeliveryReasons.congested(
+            maxPerHost + " connections to " + key.address() + " are in use (delivery.max-per-host)"), null);
       }
     }
   }

@@ -1,42 +1,34 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryStatus;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
- * An {@link OutboundSession} could not be opened or used. {@link #isTransient()} says whether the
- * same delivery may succeed later (retry) or not (bounce). Messages name the server and the step,
- * never a credential.
+ * An {@link OutboundSession} could not be opened or used. {@link #status()} says what that means
+ * for the recipients: deferred (retry) or failed (bounce), with the server's reply or our reason.
+ * Messages name the server and the step, never a credential.
  */
 public final class OutboundException extends Exception {
 
-  private final boolean isTransient;
-  private final transient Optional<SmtpReply> reply;
+  private final transient DeliveryStatus status;
 
-  public OutboundException(String message, boolean isTransient, Optional<SmtpReply> reply, Throwable cause) {
-    super(message, cause);
-    this.isTransient = isTransient;
-    this.reply = Objects.requireNonNull(reply, "reply");
+  public OutboundException(DeliveryStatus status, Throwable cause) {
+    super(status.diagnostic().text(), cause);
+    this.status = Objects.requireNonNull(status, "status");
   }
 
-  /** A failure with no reply behind it (connection, TLS, timeout, refusal by our own policy): transient. */
-  static OutboundException transientFailure(String message, Throwable cause) {
-    return new OutboundException(message, true, Optional.empty(), cause);
+  /** The server answered {@code reply} to {@code step}: its reply decides (deferred unless 5yz). */
+  static OutboundException refused(DeliveryStatus.RemoteMta server, String step, SmtpReply reply) {
+    return new OutboundException(reply.status(server), null);
   }
 
-  /** The server answered {@code reply} to {@code step}; transient unless the reply is 5yz. */
-  static OutboundException refused(String server, String step, SmtpReply reply) {
-    return new OutboundException(
-        server + " answered " + step + " with " + reply, !reply.isPermanent(), Optional.of(reply), null);
+  /** What this means for every recipient of the attempt. */
+  public DeliveryStatus status() {
+    return status;
   }
 
   /** Whether the same delivery may succeed later. */
   public boolean isTransient() {
-    return isTransient;
-  }
-
-  /** The server's reply that caused this, if one did. */
-  public Optional<SmtpReply> reply() {
-    return reply;
+    return status.outcome() != DeliveryStatus.Outcome.FAILED;
   }
 }

@@ -1,5 +1,9 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.EnhancedStatus;
+
 import dev.hikyaku.protocol.Xtext;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -94,6 +98,8 @@ public final class OutboundSession implements AutoCloseable {
   }
 
   private final String server;
+  /** RFC 3464 §2.3.5: who this session talks to, as every status it reports names it. */
+  private final DeliveryStatus.RemoteMta remoteMta;
   private final String serverName;
   private final int port;
   private final Timeouts timeouts;
@@ -120,8 +126,9 @@ public final class OutboundSession implements AutoCloseable {
     this.isLmtp = isLmtp;
     this.serverName = serverName;
     this.port = address.getPort();
-    this.server = serverName + "[" + (address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString())
-        + "]:" + address.getPort();
+    String where = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+    this.remoteMta = new DeliveryStatus.RemoteMta(serverName, Optional.of(where), address.getPort());
+    this.server = remoteMta.relay();
     this.timeouts = timeouts;
     attach(socket);
   }
@@ -188,17 +195,17 @@ public final class OutboundSession implements AutoCloseable {
       raw.connect(address, millis(timeouts.connect()));
     } catch (SocketTimeoutException e) {
       closeQuietly(raw);
-      throw OutboundException.transientFailure("connecting to " + label + " timed out after " + timeouts.connect(), e);
+      throw new OutboundException(DeliveryReasons.noConnection("connecting to " + label + " timed out after " + timeouts.connect()), e);
     } catch (IOException e) {
       closeQuietly(raw);
-      throw OutboundException.transientFailure("connecting to " + label + " failed: " + e.getMessage(), e);
+      throw new OutboundException(DeliveryReasons.noConnection("connecting to " + label + " failed: " + e.getMessage()), e);
     }
     OutboundSession session;
     try {
       session = new OutboundSession(raw, serverName, address, timeouts, isLmtp);
     } catch (IOException e) {
       closeQuietly(raw);
-      throw OutboundException.transientFailure("setting up the connection to " + label + " failed: " + e.getMessage(), e);
+      throw new OutboundException(DeliveryReasons.noConnection("setting up the connection to " + label + " failed: " + e.getMessage()), e);
     }
     try {
       session.begin(ehloName, policy, credentials, tlsContext);
@@ -208,7 +215,7 @@ public final class OutboundSession implements AutoCloseable {
       throw e;
     } catch (IOException e) {
       session.abandon();
-      throw OutboundException.transientFailure(e.getMessage(), e);
+      throw new OutboundException(DeliveryReasons.connectionLost(session.server + ": " + e.getMessage()).at(session.remoteMta), e);
     }
   }
 
@@ -221,13 +228,13 @@ public final class OutboundSession implements AutoCloseable {
     SmtpReply greeting = read("the greeting", timeouts.greeting());
     if (greeting.code() != 220) {
       // RFC 5321 §3.1: 554 (or 421) instead of 220 means no service here.
-      throw OutboundException.refused(server, "the connection", greeting);
+      throw OutboundException.refused(remoteMta, "the connection", greeting);
     }
     if (isLmtp) {
       // RFC 2033 §4.1: LHLO, answered as EHLO; there is no HELO fallback, STARTTLS or AUTH here.
       SmtpReply lhlo = command("LHLO " + ehloName, "LHLO");
       if (!lhlo.isPositive()) {
-        throw OutboundException.refused(server, "LHLO", lhlo);
+        throw OutboundException.refused(remoteMta, "LHLO", lhlo);
       }
       extensions = extensionsOf(lhlo);
       return;
@@ -254,9 +261,9 @@ public final class OutboundSession implements AutoCloseable {
         extensions = Map.of();
         return;
       }
-      throw OutboundException.refused(server, "HELO", helo);
+      throw OutboundException.refused(remoteMta, "HELO", helo);
     }
-    throw OutboundException.refused(server, "EHLO", reply);
+    throw OutboundException.refused(remoteMta, "EHLO", reply);
   }
 
   private static Map<String, String> extensionsOf(SmtpReply ehlo) {
@@ -278,8 +285,8 @@ public final class OutboundSession implements AutoCloseable {
     boolean isRequired = policy != TlsPolicy.OPPORTUNISTIC;
     if (!extensions.containsKey("STARTTLS")) {
       if (isRequired) {
-        throw OutboundException.transientFailure(
-            server + " does not offer STARTTLS, which TLS policy " + policy + " requires", null);
+        throw new OutboundException(DeliveryReasons.tlsNotOffered(
+            server + " does not offer STARTTLS, which TLS policy " + policy + " requires").at(remoteMta), null);
       }
       log.debug("{} does not offer STARTTLS; continuing in plaintext (opportunistic)", server);
       return;
@@ -291,14 +298,16 @@ public final class OutboundSession implements AutoCloseable {
         log.debug("{} declined STARTTLS with {}; continuing in plaintext (opportunistic)", server, reply);
         return;
       }
-      throw new OutboundException(
-          server + " answered STARTTLS with " + reply + " under TLS policy " + policy, true, Optional.of(reply), null);
+      // A refusal under a policy that needs TLS defers, whatever its class: TLS may come back.
+      DeliveryStatus refusal = reply.status(remoteMta);
+      throw new OutboundException(refusal.outcome() == DeliveryStatus.Outcome.DEFERRED
+          ? refusal : refusal.as(DeliveryStatus.Action.DELAYED, EnhancedStatus.of(4, 7, 10)), null);
     }
     if (in.available() > 0) {
       // RFC 3207 §5 / CVE-2011-0411 in reverse: octets after the 220 came before TLS, from anyone on
       // the path, and would be read as if they came over TLS.
-      throw OutboundException.transientFailure(
-          server + " sent data after its 220 to STARTTLS, before the TLS handshake; refusing it", null);
+      throw new OutboundException(DeliveryReasons.protocolError(
+          server + " sent data after its 220 to STARTTLS, before the TLS handshake; refusing it").at(remoteMta), null);
     }
     startTls(policy.isVerified() ? verifyingContext(tlsContext) : NonVerifying.CONTEXT, policy.isVerified());
     // RFC 3207 §4.2: discard everything learned before TLS and ask again.
@@ -324,8 +333,8 @@ public final class OutboundSession implements AutoCloseable {
       log.debug("{} TLS {} {}", server, tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
     } catch (IOException e) {
       isBroken = true;
-      throw OutboundException.transientFailure(
-          "TLS handshake with " + server + (isVerified ? " (verified)" : "") + " failed: " + e.getMessage(), e);
+      throw new OutboundException(DeliveryReasons.tlsFailed(
+          "TLS handshake with " + server + (isVerified ? " (verified)" : "") + " failed: " + e.getMessage()).at(remoteMta), e);
     }
   }
 
@@ -350,18 +359,18 @@ public final class OutboundSession implements AutoCloseable {
     try {
       return SSLContext.getDefault();
     } catch (GeneralSecurityException e) {
-      throw OutboundException.transientFailure("the JDK's default TLS context is not available: " + e.getMessage(), e);
+      throw new OutboundException(DeliveryReasons.localFailure("the JDK's default TLS context is not available: " + e.getMessage()), e);
     }
   }
 
   private void authenticate(SmtpCredentials credentials) throws IOException, OutboundException {
     if (tlsProtocol.isEmpty()) {
       // RFC 4954 §4 and RFC 8314 §5: never a password in plaintext.
-      throw OutboundException.transientFailure("refusing to send credentials to " + server + " without TLS", null);
+      throw new OutboundException(DeliveryReasons.tlsNotOffered("refusing to send credentials to " + server + " without TLS").at(remoteMta), null);
     }
     String offered = extensions.get("AUTH");
     if (offered == null) {
-      throw OutboundException.transientFailure(server + " does not offer AUTH, and credentials are configured for it", null);
+      throw new OutboundException(DeliveryReasons.authenticationFailed(server + " does not offer AUTH, and credentials are configured for it").at(remoteMta), null);
     }
     Set<String> mechanisms = Set.of(offered.toUpperCase(Locale.ROOT).split("\\s+"));
     // A refused AUTH is transient, as Postfix's smtp_sasl_auth_soft_bounce: wrong or expired
@@ -390,16 +399,19 @@ public final class OutboundSession implements AutoCloseable {
         }
       }
     } else {
-      throw OutboundException.transientFailure(
-          server + " offers AUTH " + offered + ", none of which we use (PLAIN, LOGIN)", null);
+      throw new OutboundException(DeliveryReasons.authenticationFailed(
+          server + " offers AUTH " + offered + ", none of which we use (PLAIN, LOGIN)").at(remoteMta), null);
     }
     if (reply.code() == 334) {
       // RFC 4954 §4: "*" cancels an exchange the server wants to continue.
       command("*", "AUTH cancel");
-      throw new OutboundException(server + " asked for more AUTH steps than the mechanism has", true, Optional.of(reply), null);
+      throw new OutboundException(DeliveryReasons.authenticationFailed(server + " asked for more AUTH steps than the mechanism has: " + reply).at(remoteMta), null);
     }
     if (reply.code() != 235) {
-      throw new OutboundException(server + " refused AUTH with " + reply, true, Optional.of(reply), null);
+      // Our credentials, not the message: deferred whatever the class, so a fixed password still delivers.
+      DeliveryStatus refusal = reply.status(remoteMta);
+      throw new OutboundException(refusal.outcome() == DeliveryStatus.Outcome.DEFERRED
+          ? refusal : refusal.as(DeliveryStatus.Action.DELAYED, EnhancedStatus.of(4, 7, 8)), null);
     }
   }
 
@@ -414,7 +426,7 @@ public final class OutboundSession implements AutoCloseable {
       return bytes;
     } catch (CharacterCodingException e) {
       // The message names no part of the password.
-      throw OutboundException.transientFailure("the configured SMTP password is not valid UTF-16 text", null);
+      throw new OutboundException(DeliveryReasons.misconfigured("the configured SMTP password is not valid UTF-16 text"), null);
     }
   }
 
@@ -430,19 +442,18 @@ public final class OutboundSession implements AutoCloseable {
   public List<Attempt> send(Outbound message) throws OutboundException {
     Objects.requireNonNull(message, "message");
     if (isClosed || isBroken) {
-      throw OutboundException.transientFailure("the session to " + server + " is " + (isBroken ? "broken by an earlier failure" : "closed"), null);
+      throw new OutboundException(DeliveryReasons.connectionLost("the session to " + server + " is " + (isBroken ? "broken by an earlier failure" : "closed")).at(remoteMta), null);
     }
     List<String> recipients = message.recipients();
     if (message.isEightBit() && !extensions.containsKey("8BITMIME")) {
-      return failAll(recipients, "8-bit message to a server without 8BITMIME (RFC 6152 §3)");
+      return all(recipients, DeliveryReasons.needsEightBitMime().at(remoteMta));
     }
     if (message.isSmtpUtf8() && !extensions.containsKey("SMTPUTF8")) {
-      return failAll(recipients, "message needs SMTPUTF8 and the server does not offer it (RFC 6531 §3.5)");
+      return all(recipients, DeliveryReasons.needsSmtpUtf8().at(remoteMta));
     }
     long limit = sizeLimit();
     if (limit > 0 && message.content().length > limit) {
-      return failAll(recipients, "message of " + message.content().length + " octets exceeds the server's SIZE limit of "
-          + limit + " (RFC 1870 §6)");
+      return all(recipients, DeliveryReasons.tooBigForServer(message.content().length, limit).at(remoteMta));
     }
 
     Attempt[] attempts = new Attempt[recipients.size()];
@@ -462,7 +473,7 @@ public final class OutboundSession implements AutoCloseable {
       abandon();
       for (int i = 0; i < attempts.length; i++) {
         if (attempts[i] == null) {
-          attempts[i] = new Attempt.Deferred(recipients.get(i), e.getMessage(), Optional.empty());
+          attempts[i] = new Attempt(recipients.get(i), DeliveryReasons.connectionLost(server + ": " + e.getMessage()).at(remoteMta));
         }
       }
     }
@@ -513,7 +524,7 @@ public final class OutboundSession implements AutoCloseable {
       for (int i = 0; i < recipients.size(); i++) {
         SmtpReply rcpt = rcptReplies[i];
         if (rcpt == null) {
-          attempts[i] = new Attempt.Deferred(recipients.get(i), server + " closed the connection before RCPT TO", Optional.empty());
+          attempts[i] = new Attempt(recipients.get(i), DeliveryReasons.connectionLost(server + " closed the connection before RCPT TO").at(remoteMta));
         } else if (rcpt.isPositive()) {
           accepted.add(i);
         } else {
@@ -544,14 +555,14 @@ public final class OutboundSession implements AutoCloseable {
           for (int i : accepted) {
             SmtpReply end = read("end of data for " + recipients.get(i), timeouts.dataEnd());
             attempts[i] = end.isPositive()
-                ? new Attempt.Delivered(recipients.get(i), end)
+                ? new Attempt(recipients.get(i), end.status(remoteMta))
                 : outcome(recipients.get(i), "end of data", end);
           }
         } else {
           SmtpReply end = read("end of data", timeouts.dataEnd());
           for (int i : accepted) {
             attempts[i] = end.isPositive()
-                ? new Attempt.Delivered(recipients.get(i), end)
+                ? new Attempt(recipients.get(i), end.status(remoteMta))
                 : outcome(recipients.get(i), "end of data", end);
           }
         }
@@ -559,7 +570,7 @@ public final class OutboundSession implements AutoCloseable {
     } else {
       for (int i : accepted) {
         attempts[i] = dataReply == null
-            ? new Attempt.Deferred(recipients.get(i), server + " gave no reply to DATA", Optional.empty())
+            ? new Attempt(recipients.get(i), DeliveryReasons.connectionLost(server + " gave no reply to DATA").at(remoteMta))
             : outcome(recipients.get(i), "DATA", dataReply);
       }
     }
@@ -616,13 +627,10 @@ public final class OutboundSession implements AutoCloseable {
     }
   }
 
+  /** The reply decides: RFC 3463's class says delivered, deferred or failed (SmtpReply#status). */
   private Attempt outcome(String recipient, String step, SmtpReply reply) {
-    String reason = server + " answered " + step + " with " + reply;
-    if (reply.isPermanent()) {
-      return new Attempt.Failed(recipient, reason, Optional.of(reply));
-    }
-    // 4yz, or a reply that makes no sense at this step: try again later.
-    return new Attempt.Deferred(recipient, reason, Optional.of(reply));
+    log.debug("{} answered {} for <{}> with {}", server, step, recipient, reply);
+    return new Attempt(recipient, reply.status(remoteMta));
   }
 
   private List<Attempt> decideAll(List<String> recipients, Attempt[] attempts, String step, SmtpReply reply) {
@@ -632,8 +640,8 @@ public final class OutboundSession implements AutoCloseable {
     return List.of(attempts);
   }
 
-  private static List<Attempt> failAll(List<String> recipients, String reason) {
-    return recipients.stream().<Attempt>map(r -> new Attempt.Failed(r, reason, Optional.empty())).toList();
+  private static List<Attempt> all(List<String> recipients, DeliveryStatus status) {
+    return recipients.stream().map(r -> new Attempt(r, status)).toList();
   }
 
   /** The EHLO keywords the server announced (upper case); empty after HELO. */

@@ -1,5 +1,7 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.EnhancedStatus;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -88,6 +90,31 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
       }
     }
     return text.toString();
+  }
+
+  /**
+   * What this reply makes of a recipient: delivered on 2yz, failed on 5yz,
+   * deferred otherwise (4yz, or a reply that makes no sense at this step). The status is the
+   * server's own when it gave one of the right class (RFC 3463 §3.1), else the class's X.0.0; a
+   * reply out of place is a protocol error, 4.5.0.
+   */
+  DeliveryStatus status(DeliveryStatus.RemoteMta server) {
+    String rest = toString().length() > 3 ? toString().substring(4) : "";
+    DeliveryStatus.Diagnostic diagnostic = new DeliveryStatus.Diagnostic.RemoteReply(code, rest);
+    Optional<EnhancedStatus> given = enhancedStatus.flatMap(EnhancedStatus::parse);
+    DeliveryStatus.Action action;
+    EnhancedStatus status;
+    if (isPositive()) {
+      action = DeliveryStatus.Action.DELIVERED;
+      status = given.orElse(EnhancedStatus.of(2, 0, 0));
+    } else if (isPermanent()) {
+      action = DeliveryStatus.Action.FAILED;
+      status = given.orElse(EnhancedStatus.of(5, 0, 0));
+    } else {
+      action = DeliveryStatus.Action.DELAYED;
+      status = isTransient() ? given.orElse(EnhancedStatus.of(4, 0, 0)) : EnhancedStatus.of(4, 5, 0);
+    }
+    return new DeliveryStatus(action, status, diagnostic, Optional.of(server));
   }
 
   /** The reply as on the wire, on one line: {@code 550 5.1.1 text of every line}. */

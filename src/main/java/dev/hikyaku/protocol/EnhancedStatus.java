@@ -19,6 +19,24 @@ public record EnhancedStatus(int statusClass, int subject, int detail) {
     return new EnhancedStatus(statusClass, subject, detail);
   }
 
+  /** {@code "5.1.1"} as a status; empty when it is not one (RFC 3463 §2: 1-3 digit subject and detail). */
+  public static java.util.Optional<EnhancedStatus> parse(String text) {
+    String[] parts = text.split("\\.", -1);
+    if (parts.length != 3) {
+      return java.util.Optional.empty();
+    }
+    try {
+      for (String part : parts) {
+        if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+          return java.util.Optional.empty();
+        }
+      }
+      return java.util.Optional.of(of(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2])));
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   @Override
   public String toString() {
     return statusClass + "." + subject + "." + detail;

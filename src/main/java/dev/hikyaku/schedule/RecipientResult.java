@@ -1,23 +1,22 @@
 package dev.hikyaku.schedule;
 
+import dev.hikyaku.protocol.DeliveryStatus;
 import java.util.Objects;
 
 /**
- * What one delivery attempt did for one recipient, as the {@link DeliveryAgent} reports it. The
- * reply is the receiving server's reply line(s) as text ("250 2.0.0 ok", "550 5.1.1 no such user"),
- * or the agent's own account of a failure that had no reply ("connection refused by mx.example.net").
+ * What one delivery attempt did for one recipient, as the {@link DeliveryAgent} reports it: the
+ * typed status (the receiving server's reply, or the agent's own reason) and, for a delivered
+ * recipient, who answers a NOTIFY=SUCCESS request.
+ *
+ * @param handoff meaningful when the status is a delivery; {@link Handoff#PASSED_ON} otherwise
  */
-public sealed interface RecipientResult {
-
-  String forwardPath();
-
-  String reply();
+public record RecipientResult(String forwardPath, DeliveryStatus status, Handoff handoff) {
 
   /**
    * What taking a message means for its DSN (RFC 3461 §5.2 and §6.2): whether a NOTIFY=SUCCESS
    * request is ours to answer, and how.
    */
-  enum Handoff {
+  public enum Handoff {
     /** The next hop took the DSN request on with the message (it offered DSN): nothing to report. */
     PASSED_ON,
     /** An SMTP server without DSN took it: we report "relayed" (RFC 3461 §5.2.2.2). */
@@ -26,33 +25,18 @@ public sealed interface RecipientResult {
     DELIVERED
   }
 
-  /** Accepted by the next hop (RFC 5321 §4.2.1: 2yz): the recipient is crossed off. */
-  record Delivered(String forwardPath, String reply, Handoff handoff) implements RecipientResult {
-    public Delivered {
-      Objects.requireNonNull(forwardPath, "forwardPath");
-      Objects.requireNonNull(reply, "reply");
-      Objects.requireNonNull(handoff, "handoff");
-    }
-
-    /** Taken by a next hop that carries any DSN request on. */
-    public Delivered(String forwardPath, String reply) {
-      this(forwardPath, reply, Handoff.PASSED_ON);
-    }
+  public RecipientResult {
+    Objects.requireNonNull(forwardPath, "forwardPath");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(handoff, "handoff");
   }
 
-  /** Worth trying again (4yz, no answer, connection failure): deferred by the retry policy. */
-  record Transient(String forwardPath, String reply) implements RecipientResult {
-    public Transient {
-      Objects.requireNonNull(forwardPath, "forwardPath");
-      Objects.requireNonNull(reply, "reply");
-    }
+  /** A result with no success report of ours to make (not delivered, or the next hop has DSN). */
+  public RecipientResult(String forwardPath, DeliveryStatus status) {
+    this(forwardPath, status, Handoff.PASSED_ON);
   }
 
-  /** Refused for good (5yz): the recipient fails and the sender gets a DSN. */
-  record Permanent(String forwardPath, String reply) implements RecipientResult {
-    public Permanent {
-      Objects.requireNonNull(forwardPath, "forwardPath");
-      Objects.requireNonNull(reply, "reply");
-    }
+  public DeliveryStatus.Outcome outcome() {
+    return status.outcome();
   }
 }

@@ -1,5 +1,8 @@
 package dev.hikyaku.schedule;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.MessageQueue;
@@ -46,10 +49,6 @@ public final class Scheduler implements AutoCloseable {
   public static final int DEFAULT_MAX_PER_DOMAIN = 5;
   /** Messages taken from the queue per pass. */
   public static final int DEFAULT_BATCH_SIZE = 100;
-
-  static final String EXPIRED = "delivery time expired";
-  /** Why the recipients of a message the administrator returned failed (RFC 3463 X.0.0). */
-  static final String RETURNED = "returned to the sender by the queue administrator";
 
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   // Waits are capped so that changes made by another process (admin CLI release) are seen.
@@ -198,7 +197,7 @@ public final class Scheduler implements AutoCloseable {
     try {
       results = share.isReturning()
           ? share.recipients().stream()
-              .<RecipientResult>map(r -> new RecipientResult.Permanent(r.forwardPath(), RETURNED))
+              .map(r -> new RecipientResult(r.forwardPath(), DeliveryReasons.returnedByAdmin()))
               .toList()
           : agent.deliver(share);
     } catch (RuntimeException bug) {
@@ -224,36 +223,34 @@ public final class Scheduler implements AutoCloseable {
       RecipientResult result = byPath.get(path);
       if (result == null) {
         log.error("delivery agent gave no result for <{}> of message {}", path, share.id());
-        result = new RecipientResult.Transient(path, "no result from the delivery agent");
+        result = new RecipientResult(path, DeliveryReasons.localFailure("no result from the delivery agent"));
       }
-      switch (result) {
-        case RecipientResult.Delivered delivered -> {
-          outcomes.add(RecipientOutcome.delivered(path, delivered.reply(), attemptedAt));
-          if (delivered.handoff() != RecipientResult.Handoff.PASSED_ON) {
+      DeliveryStatus status = result.status();
+      switch (status.outcome()) {
+        case DELIVERED -> {
+          outcomes.add(RecipientOutcome.delivered(path, status.toString(), attemptedAt));
+          if (result.handoff() != RecipientResult.Handoff.PASSED_ON) {
             // One share goes to one next hop, so its recipients share the handoff.
-            handoff = delivered.handoff();
-            succeeded.add(new RecipientReport(path, delivered.reply(), false, attemptedAt, Optional.empty()));
+            handoff = result.handoff();
+            succeeded.add(new RecipientReport(path, status, attemptedAt, Optional.empty()));
           }
         }
-        case RecipientResult.Permanent permanent -> {
-          outcomes.add(RecipientOutcome.failed(path, permanent.reply(), attemptedAt));
-          failed.add(new RecipientReport(
-              path, permanent.reply(), false, attemptedAt, Optional.empty()));
+        case FAILED -> {
+          outcomes.add(RecipientOutcome.failed(path, status.toString(), attemptedAt));
+          failed.add(new RecipientReport(path, status, attemptedAt, Optional.empty()));
         }
-        case RecipientResult.Transient transientFailure -> {
+        case DEFERRED -> {
           Optional<Instant> next =
               nextAttempt(recipient.attempts() + 1, share.receivedAt(), now);
           if (next.isEmpty()) {
-            // RFC 5321 §4.5.4.1: give up after the lifetime; RFC 3463 4.4.7 "delivery time expired".
-            String reason = EXPIRED + ": " + transientFailure.reply();
-            outcomes.add(RecipientOutcome.failed(path, reason, attemptedAt));
-            failed.add(new RecipientReport(path, reason, true, attemptedAt, Optional.empty()));
+            // RFC 5321 §4.5.4.1: give up after the lifetime; RFC 3463 X.4.7 "delivery time expired".
+            DeliveryStatus expired = DeliveryReasons.expired(status);
+            outcomes.add(RecipientOutcome.failed(path, expired.toString(), attemptedAt));
+            failed.add(new RecipientReport(path, expired, attemptedAt, Optional.empty()));
           } else {
-            outcomes.add(RecipientOutcome.deferred(
-                path, transientFailure.reply(), attemptedAt, next.get()));
+            outcomes.add(RecipientOutcome.deferred(path, status.toString(), attemptedAt, next.get()));
             if (policy.isDelayWarningDue(share.receivedAt(), recipient.lastAttemptAt(), now)) {
-              delayed.add(new RecipientReport(path, transientFailure.reply(), false, attemptedAt,
-                  Optional.of(policy.expiresAt(share.receivedAt()))));
+              delayed.add(new RecipientReport(path, status, attemptedAt, Optional.of(policy.expiresAt(share.receivedAt()))));
             }
           }
         }
