@@ -4,7 +4,10 @@ import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.delivery.DsnOriginal;
 import dev.hikyaku.delivery.DsnRecipient;
 import dev.hikyaku.delivery.DsnRequest;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
+import dev.hikyaku.intake.IntakeResult;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.protocol.Envelope;
@@ -44,10 +47,19 @@ final class BounceReports implements DeliveryReports {
   private final MessageIntake intake;
   private final String hostname;
 
+  private final Events events;
+  private final java.time.Clock clock;
+
   BounceReports(Bouncer bouncer, MessageIntake intake, String hostname) {
+    this(bouncer, intake, hostname, new Events(List.of()), java.time.Clock.systemUTC());
+  }
+
+  BounceReports(Bouncer bouncer, MessageIntake intake, String hostname, Events events, java.time.Clock clock) {
     this.bouncer = bouncer;
     this.intake = intake;
     this.hostname = hostname;
+    this.events = events;
+    this.clock = clock;
   }
 
   @Override
@@ -103,7 +115,11 @@ final class BounceReports implements DeliveryReports {
     Envelope envelope =
         new Envelope(ReversePath.NULL, MailParams.NONE, List.of(new Envelope.Recipient(ForwardPath.of(delivery.reversePath()), RcptParams.NONE)));
     try {
-      intake.acceptBounce(new MessageSource.Bounce(hostname), envelope, dsn);
+      IntakeResult queued = intake.acceptBounce(new MessageSource.Bounce(hostname), envelope, dsn);
+      if (queued instanceof IntakeResult.Queued(var reportId)) {
+        events.publish(new Event.DsnQueued(clock.instant(), delivery.id().toString(), reportId.toString(), delivery.reversePath(),
+            reported.getFirst().status().action(), reported.stream().map(DsnRecipient::finalRecipient).toList()));
+      }
     } catch (IntakeException e) {
       // The scheduler keeps the recipients and reports them again at their next attempt.
       throw new StoreException(StoreException.Kind.UNAVAILABLE, "could not queue the report: " + e.getMessage(), e);

@@ -187,9 +187,11 @@ public final class Server implements AutoCloseable {
     }
     List<EventSink> sinks = new ArrayList<>();
     sinks.add(new LogSink());
+    sinks.add(new dev.hikyaku.events.SendLogSink());
     sinks.add(audit);
     MetricsSink metrics =
-        new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), () -> queueDepth(store));
+        new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), () -> queueDepth(store),
+            () -> oldestQueued(store), clock);
     sinks.add(metrics);
     sinks.addAll(extraSinks);
     // New mail wakes the scheduler, so a message is on its way at once, not at the next poll.
@@ -241,7 +243,7 @@ public final class Server implements AutoCloseable {
                 new RelayRule(new HashSet<>(config.hostedDomains())),
                 new MaildirMailboxRule(config.maildirDomains())));
     if (config.delivery().isEnabled()) {
-      scheduler.set(delivery(config, store, intake, clock, random, outboundTls));
+      scheduler.set(delivery(config, store, intake, clock, random, outboundTls, events));
     }
     AuthThrottle throttle = throttle(config, store, events, clock);
     Authenticator authenticator = authenticator(config, store, Optional.of(throttle), clock, random);
@@ -331,6 +333,14 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  private static java.util.Optional<java.time.Instant> oldestQueued(Store store) {
+    try {
+      return store.queue().oldestReceivedAt();
+    } catch (StoreException e) {
+      throw new IllegalStateException("oldest queued message: " + e.getMessage(), e);
+    }
+  }
+
   private static long queueDepth(Store store) {
     try {
       return store.queue().count();
@@ -393,7 +403,7 @@ public final class Server implements AutoCloseable {
    */
   static Scheduler delivery(
       HikyakuConfig config, Store store, MessageIntake intake, Clock clock, SecureRandom random,
-      Optional<javax.net.ssl.SSLContext> outboundTls)
+      Optional<javax.net.ssl.SSLContext> outboundTls, Events events)
       throws StartupException {
     var d = config.delivery();
     MxResolver mx = new MxResolver(new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), 2), random);
@@ -439,12 +449,13 @@ public final class Server implements AutoCloseable {
             store.queue(),
             new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, d.delayWarning()),
             agent,
-            new BounceReports(new Bouncer(clock, random), intake, config.hostname()),
+            new BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
             clock,
             random,
             d.maxPerDomain(),
             Scheduler.DEFAULT_BATCH_SIZE,
-            limits);
+            limits,
+            events);
     scheduler.start();
     return scheduler;
   }

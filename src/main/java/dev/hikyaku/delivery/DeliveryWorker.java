@@ -7,12 +7,14 @@ import dev.hikyaku.protocol.Body;
 import dev.hikyaku.protocol.MailParams;
 import dev.hikyaku.protocol.RcptParams;
 import dev.hikyaku.schedule.DeliveryAgent;
+import dev.hikyaku.events.AttemptFacts;
 import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -132,16 +134,21 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     if (route.isPresent()) {
       return switch (route.get()) {
         case Route.Smtp smtp ->
-            attempt(List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())), message, smtp.tls(), smtp.credentials());
+            attempt(AttemptFacts.Route.SMTP_ROUTE, List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())),
+                message, smtp.tls(), smtp.credentials());
         case Route.Lmtp lmtp -> lmtp(lmtp, message);
-        case Route.Maildir box ->
-            maildir.deliver(box.directory(), message).stream().map(a -> result(a, RecipientResult.Handoff.DELIVERED)).toList();
+        case Route.Maildir box -> {
+          long started = System.nanoTime();
+          List<Attempt> attempts = maildir.deliver(box.directory(), message);
+          AttemptFacts facts = new AttemptFacts(AttemptFacts.Route.MAILDIR, Optional.empty(), Duration.ZERO, since(started));
+          yield attempts.stream().map(a -> result(a, RecipientResult.Handoff.DELIVERED, facts)).toList();
+        }
       };
     }
     if (settings.smarthost().isPresent()) {
       Smarthost relay = settings.smarthost().get();
       List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));
-      return attempt(targets, message, relay.tls(), relay.credentials());
+      return attempt(AttemptFacts.Route.SMARTHOST, targets, message, relay.tls(), relay.credentials());
     }
     return switch (mx.resolve(domain)) {
       case MxResolver.Route.Hosts hosts -> {
@@ -151,7 +158,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
             targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name()));
           }
         }
-        yield attempt(targets, message, settings.tlsFor(domain), Optional.empty());
+        yield attempt(AttemptFacts.Route.MX, targets, message, settings.tlsFor(domain), Optional.empty());
       }
       // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
       case MxResolver.Route.NullMx nullMx -> all(recipients, DeliveryReasons.nullMx(domain));
@@ -166,26 +173,34 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   /** RFC 2033: one LMTP connection to the mailbox server; an outcome per recipient. */
   private List<RecipientResult> lmtp(Route.Lmtp lmtp, Outbound message) {
     InetSocketAddress address = new InetSocketAddress(lmtp.host(), lmtp.port());
+    long started = System.nanoTime();
     try (OutboundSession session = OutboundSession.openLmtp(address, lmtp.host(), settings.ehloName(), settings.timeouts())) {
+      Duration connecting = since(started);
       // RFC 2033 §4.2: an LMTP server is the final hop; one that offers DSN reports for itself.
       RecipientResult.Handoff handoff = session.extensions().contains("DSN")
           ? RecipientResult.Handoff.PASSED_ON : RecipientResult.Handoff.DELIVERED;
-      return session.send(message).stream().map(a -> result(a, handoff)).toList();
+      long sending = System.nanoTime();
+      List<Attempt> attempts = session.send(message);
+      AttemptFacts facts = new AttemptFacts(AttemptFacts.Route.LMTP, session.tls(), connecting, since(sending));
+      return attempts.stream().map(a -> result(a, handoff, facts)).toList();
     } catch (OutboundException e) {
-      return all(message.recipients(), e.status());
+      return all(message.recipients(), e.status(), new AttemptFacts(AttemptFacts.Route.LMTP, Optional.empty(), since(started), Duration.ZERO));
     }
   }
 
   /** RFC 5321 §5.1: try the hosts in order until one takes the message; unreachable ones are skipped. */
   private List<RecipientResult> attempt(
-      List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
+      AttemptFacts.Route route, List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
     DeliveryStatus last = DeliveryReasons.noConnection("no host to deliver to");
+    long started = System.nanoTime();
     for (Target target : targets) {
       OutboundConnections.Key key =
           new OutboundConnections.Key(target.address(), target.serverName(), policy, credentials.map(SmtpCredentials::user));
       try {
         OutboundConnections.Connection connection = connections.acquire(key, () ->
             OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), policy, credentials, settings.timeouts(), tlsContext));
+        Duration connecting = since(started);
+        long sending = System.nanoTime();
         List<Attempt> attempts;
         try {
           attempts = connection.session().send(message);
@@ -196,34 +211,43 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         // RFC 3461 §5.2.2: to a server with DSN the request travels on; to one without, we say "relayed".
         RecipientResult.Handoff handoff = connection.session().extensions().contains("DSN")
             ? RecipientResult.Handoff.PASSED_ON : RecipientResult.Handoff.RELAYED;
+        AttemptFacts facts = new AttemptFacts(route, connection.session().tls(), connecting, since(sending));
         connections.release(connection);
-        return attempts.stream().map(a -> result(a, handoff)).toList();
+        return attempts.stream().map(a -> result(a, handoff, facts)).toList();
       } catch (OutboundException e) {
         // A refusal decides for all the hosts (RFC 5321 §5.1 tries the next only when one cannot be reached).
         if (!e.isTransient()) {
-          return all(message.recipients(), e.status());
+          return all(message.recipients(), e.status(), new AttemptFacts(route, Optional.empty(), since(started), Duration.ZERO));
         }
         last = e.status();
       }
     }
-    return all(message.recipients(), last);
+    return all(message.recipients(), last, new AttemptFacts(route, Optional.empty(), since(started), Duration.ZERO));
+  }
+
+  private static Duration since(long startedNanos) {
+    return Duration.ofNanos(System.nanoTime() - startedNanos);
   }
 
   /**
    * An attempt as the scheduler takes it. RFC 3461 §5.2.2.2: a message taken by a server that does
    * not carry DSN requests on is "relayed", as far as we can say; a mailbox's own is "delivered".
    */
-  private static RecipientResult result(Attempt attempt, RecipientResult.Handoff handoff) {
+  private static RecipientResult result(Attempt attempt, RecipientResult.Handoff handoff, AttemptFacts facts) {
     DeliveryStatus status = attempt.status();
     if (handoff == RecipientResult.Handoff.RELAYED && status.action() == DeliveryStatus.Action.DELIVERED) {
       status = status.as(DeliveryStatus.Action.RELAYED, status.status());
     }
     return new RecipientResult(attempt.recipient(), status, status.outcome() == DeliveryStatus.Outcome.DELIVERED
-        ? handoff : RecipientResult.Handoff.PASSED_ON);
+        ? handoff : RecipientResult.Handoff.PASSED_ON, facts);
   }
 
   private static List<RecipientResult> all(List<String> recipients, DeliveryStatus status) {
-    return recipients.stream().map(r -> new RecipientResult(r, status)).toList();
+    return all(recipients, status, AttemptFacts.NONE);
+  }
+
+  private static List<RecipientResult> all(List<String> recipients, DeliveryStatus status, AttemptFacts facts) {
+    return recipients.stream().map(r -> new RecipientResult(r, status, RecipientResult.Handoff.PASSED_ON, facts)).toList();
   }
 
   /** Counts the Received header fields of a message's header section. */

@@ -113,6 +113,7 @@ public final class OutboundSession implements AutoCloseable {
   /** EHLO keywords (upper case) and their parameters; empty after HELO. */
   private Map<String, String> extensions = Map.of();
   private Optional<String> tlsProtocol = Optional.empty();
+  private Optional<String> tlsCipher = Optional.empty();
   /** A transaction was started on this connection: the next one begins with RSET. */
   private boolean hasTransaction;
   /** The connection failed or the server closed it (421): nothing more may be sent. */
@@ -329,6 +330,7 @@ public final class OutboundSession implements AutoCloseable {
       tls.setSoTimeout(millis(timeouts.command()));
       tls.startHandshake();
       tlsProtocol = Optional.of(tls.getSession().getProtocol());
+      tlsCipher = Optional.of(tls.getSession().getCipherSuite());
       attach(tls);
       log.debug("{} TLS {} {}", server, tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
     } catch (IOException e) {
@@ -684,6 +686,11 @@ public final class OutboundSession implements AutoCloseable {
   /** The TLS protocol in use ({@code TLSv1.3}), or empty for plaintext. */
   public Optional<String> tlsProtocol() {
     return tlsProtocol;
+  }
+
+  /** The TLS version and cipher suite in use, as the send log writes them; empty in plaintext. */
+  public Optional<String> tls() {
+    return tlsProtocol.map(protocol -> protocol + " " + tlsCipher.orElse(""));
   }
 
   /** Sends QUIT (RFC 5321 §4.1.1.10) unless the connection is broken, then closes it. */

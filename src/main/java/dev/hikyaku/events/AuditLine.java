@@ -119,6 +119,13 @@ final class AuditLine {
       case Event.ProtocolViolation e -> Optional.empty();
       case Event.MessageRejected e -> Optional.empty();
       case Event.MessageAccepted e -> Optional.empty();
+      // Delivery is not a security matter: the send log and the message history keep it.
+      case Event.DeliveryAttempted e -> Optional.empty();
+      case Event.DeliveryDeferred e -> Optional.empty();
+      case Event.DeliveryBounced e -> Optional.empty();
+      case Event.DeliveryExpired e -> Optional.empty();
+      case Event.DsnQueued e -> Optional.empty();
+      case Event.MessageRemoved e -> Optional.empty();
     };
   }
 

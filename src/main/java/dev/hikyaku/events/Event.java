@@ -1,5 +1,7 @@
 package dev.hikyaku.events;
 
+import dev.hikyaku.protocol.DeliveryStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -79,6 +81,37 @@ public sealed interface Event {
 
   /** A pattern across clients or accounts: "credential-stuffing", "password-spraying", "brute-force". */
   record AttackSuspected(Instant at, String kind, String detail) implements Event {}
+
+  // ---- Delivery (issue 11): published by the scheduler for every outcome it records ------------
+
+  /**
+   * One attempt for one recipient, as the queue recorded it (the send log's line). {@code attempt}
+   * counts from 1; {@code delay} is the time from the message's arrival to the end of the attempt,
+   * {@code queued} the part of it before the attempt began (Postfix's delay= and delays=a/../..).
+   */
+  record DeliveryAttempted(
+      Instant at, String queueId, String recipient, int attempt, DeliveryStatus status, AttemptFacts facts,
+      Duration delay, Duration queued) implements Event {}
+
+  /** A recipient stays in the queue until {@code nextAttemptAt} (RFC 5321 §4.5.4.1). */
+  record DeliveryDeferred(Instant at, String queueId, String recipient, Instant nextAttemptAt) implements Event {}
+
+  /** A recipient failed for good on its attempt's status: its sender is told (RFC 3464), unless null. */
+  record DeliveryBounced(Instant at, String queueId, String recipient, DeliveryStatus status) implements Event {}
+
+  /** A recipient was still undelivered at the end of the message's lifetime: failed as 5.4.7. */
+  record DeliveryExpired(Instant at, String queueId, String recipient, DeliveryStatus status) implements Event {}
+
+  /**
+   * A delivery status notification (RFC 3464) about message {@code queueId} was queued as {@code
+   * reportId} to {@code to}, reporting {@code action} for {@code recipients}.
+   */
+  record DsnQueued(
+      Instant at, String queueId, String reportId, String to, DeliveryStatus.Action action, List<String> recipients)
+      implements Event {}
+
+  /** A message left the queue: each of its recipients has its final outcome. */
+  record MessageRemoved(Instant at, String queueId) implements Event {}
 
   /** An administrator changed something: {@code command} such as "user add", {@code subject} the account. */
   record AdminChange(Instant at, String command, String subject, String detail) implements Event {}

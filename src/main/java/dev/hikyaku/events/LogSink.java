@@ -20,7 +20,7 @@ public final class LogSink implements EventSink {
       case Event.ConnectionOpened e -> log.debug("{}", e);
       case Event.ConnectionClosed e -> log.debug("{}", e);
       case Event.TlsEstablished e -> log.debug("{}", e);
-      case Event.MessageAccepted e -> log.info("{}", e);
+      case Event.MessageAccepted e -> log.debug("{}", e); // the send log has it
       case Event.AuthAttempt e -> log.info("{}", e);
       // Abuse defence: what an operator must see without asking goes out as a warning.
       case Event.ClientBlocked e -> log.warn("{}", e);
@@ -29,6 +29,13 @@ public final class LogSink implements EventSink {
       case Event.ClientUnblocked e -> log.info("{}", e);
       case Event.AccountUnsuspended e -> log.info("{}", e);
       case Event.AdminChange e -> log.info("{}", e);
+      // Delivery has its own log, the send log (SendLogSink); the full records are here for debugging.
+      case Event.DeliveryAttempted e -> log.debug("{}", e);
+      case Event.DeliveryDeferred e -> log.debug("{}", e);
+      case Event.DeliveryBounced e -> log.debug("{}", e);
+      case Event.DeliveryExpired e -> log.debug("{}", e);
+      case Event.DsnQueued e -> log.debug("{}", e);
+      case Event.MessageRemoved e -> log.debug("{}", e);
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.hikyaku.metrics;
 
+import dev.hikyaku.protocol.DeliveryStatus;
+
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
 import io.micrometer.core.instrument.Counter;
@@ -10,7 +12,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,6 +61,12 @@ public final class MetricsSink implements EventSink {
   private static final Family ATTACKS =
       new Family("hikyaku.attacks.suspected", "Attack patterns noticed by the AUTH throttle, by kind");
   private static final Family ADMIN_CHANGES = new Family("hikyaku.admin.changes", "Administrative changes");
+  private static final Family DELIVERIES =
+      new Family("hikyaku.deliveries", "Delivery attempts per recipient, by outcome (delivered, deferred, failed), route kind and RFC 3463 status class");
+  private static final Family DELIVERY_ENDS =
+      new Family("hikyaku.delivery.ends", "Recipients given up on, by how (bounced on a status, or expired)");
+  private static final Family DSNS_QUEUED =
+      new Family("hikyaku.dsn.queued", "Delivery status notifications queued (RFC 3464), by action");
   private static final Family PROTOCOL_VIOLATIONS =
       new Family("hikyaku.protocol.violations", "Protocol violations a defence noticed, by kind");
 
@@ -66,6 +76,14 @@ public final class MetricsSink implements EventSink {
     Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5),
     Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
     Duration.ofMinutes(15)
+  };
+
+  // Delivery delay, arrival to delivery: a local mailbox in milliseconds, a remote MX in seconds,
+  // and the retries of RFC 5321 §4.5.4.1 over hours to the default 5-day lifetime.
+  private static final Duration[] DELAY_BUCKETS = {
+    Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5),
+    Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2),
+    Duration.ofHours(12), Duration.ofDays(1), Duration.ofDays(5)
   };
 
   // Messages: from a bare notification to the default 35 MiB limit.
@@ -78,6 +96,9 @@ public final class MetricsSink implements EventSink {
   private final Set<String> listeners;
   private final LongSupplier queueDepth;
   private final Timer sessionDuration;
+  private final Timer deliveryDelay;
+  private final java.util.function.Supplier<Optional<Instant>> oldestQueued;
+  private final java.time.Clock clock;
   private final DistributionSummary messageSize;
   private final AtomicBoolean isQueueDepthFailing = new AtomicBoolean();
 
@@ -88,6 +109,17 @@ public final class MetricsSink implements EventSink {
    *     store cannot answer, and the gauge then reads NaN
    */
   public MetricsSink(Collection<String> listeners, LongSupplier queueDepth) {
+    this(listeners, queueDepth, Optional::empty, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * @param oldestQueued when the oldest queued message arrived, for {@code hikyaku_queue_oldest_age_seconds}
+   */
+  public MetricsSink(
+      Collection<String> listeners, LongSupplier queueDepth, java.util.function.Supplier<Optional<Instant>> oldestQueued,
+      java.time.Clock clock) {
+    this.oldestQueued = oldestQueued;
+    this.clock = clock;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // Two registrations of one name with different label keys are a bug here; fail loudly (the
     // event fan-out logs it) rather than drop the meter silently, Micrometer's default.
@@ -105,6 +137,16 @@ public final class MetricsSink implements EventSink {
             .baseUnit("bytes")
             .serviceLevelObjectives(SIZE_BUCKETS)
             .register(registry);
+    this.deliveryDelay =
+        Timer.builder("hikyaku.delivery.delay")
+            .description("Time from a message's arrival to each recipient's delivery")
+            .serviceLevelObjectives(DELAY_BUCKETS)
+            .register(registry);
+    Gauge.builder("hikyaku.queue.oldest.age", this, MetricsSink::readOldestAge)
+        .description("Seconds since the oldest message in the queue arrived (0 when the queue is empty)")
+        .baseUnit("seconds")
+        .strongReference(true)
+        .register(registry);
     Gauge.builder("hikyaku.queue.depth", this, MetricsSink::readQueueDepth)
         .description("Messages in the queue")
         .strongReference(true)
@@ -136,8 +178,18 @@ public final class MetricsSink implements EventSink {
         count(MESSAGES_ACCEPTED, "source", Labels.source(e.source(), listeners));
         messageSize.record(e.size());
       }
-      // Delivery outcomes (attempts by result, deferrals, bounces, delivery latency) arrive with the
-      // delivery issue and are counted here from its events, not from inside delivery.
+      case Event.DeliveryAttempted e -> {
+        count(DELIVERIES, "outcome", e.status().outcome().keyword(), "route_kind", e.facts().route().label(),
+            "status_class", e.status().status().statusClass() + "xx");
+        if (e.status().outcome() == DeliveryStatus.Outcome.DELIVERED) {
+          deliveryDelay.record(e.delay());
+        }
+      }
+      case Event.DeliveryBounced e -> count(DELIVERY_ENDS, "end", "bounced");
+      case Event.DeliveryExpired e -> count(DELIVERY_ENDS, "end", "expired");
+      case Event.DsnQueued e -> count(DSNS_QUEUED, "action", e.action().keyword());
+      case Event.DeliveryDeferred e -> {} // counted as a deferred attempt
+      case Event.MessageRemoved e -> {} // the queue gauges show it
     }
   }
 
@@ -178,10 +230,24 @@ public final class MetricsSink implements EventSink {
     for (Labels.Violation violation : Labels.Violation.values()) {
       touch(PROTOCOL_VIOLATIONS, "kind", violation.value());
     }
+    touch(DELIVERIES, "outcome", "delivered", "route_kind", "mx", "status_class", "2xx");
+    touch(DELIVERIES, "outcome", "deferred", "route_kind", "mx", "status_class", "4xx");
+    touch(DELIVERIES, "outcome", "failed", "route_kind", "mx", "status_class", "5xx");
+    touch(DELIVERY_ENDS, "end", "bounced");
+    touch(DELIVERY_ENDS, "end", "expired");
   }
 
   private void touch(Family family, String... tags) {
     Counter.builder(family.name()).description(family.help()).tags(tags).register(registry);
+  }
+
+  private double readOldestAge() {
+    try {
+      return oldestQueued.get().map(at -> Math.max(0, Duration.between(at, clock.instant()).toMillis() / 1000.0)).orElse(0.0);
+    } catch (RuntimeException e) {
+      log.debug("cannot read the oldest queued message for /metrics: {}", e.toString());
+      return Double.NaN;
+    }
   }
 
   private double readQueueDepth() {

@@ -1,5 +1,6 @@
 package dev.hikyaku.schedule;
 
+import dev.hikyaku.events.AttemptFacts;
 import dev.hikyaku.protocol.DeliveryStatus;
 import java.util.Objects;
 
@@ -9,8 +10,9 @@ import java.util.Objects;
  * recipient, who answers a NOTIFY=SUCCESS request.
  *
  * @param handoff meaningful when the status is a delivery; {@link Handoff#PASSED_ON} otherwise
+ * @param facts the route, TLS and timings of the attempt, for the send log, events and metrics
  */
-public record RecipientResult(String forwardPath, DeliveryStatus status, Handoff handoff) {
+public record RecipientResult(String forwardPath, DeliveryStatus status, Handoff handoff, AttemptFacts facts) {
 
   /**
    * What taking a message means for its DSN (RFC 3461 §5.2 and §6.2): whether a NOTIFY=SUCCESS
@@ -29,11 +31,17 @@ public record RecipientResult(String forwardPath, DeliveryStatus status, Handoff
     Objects.requireNonNull(forwardPath, "forwardPath");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(handoff, "handoff");
+    Objects.requireNonNull(facts, "facts");
+  }
+
+  /** A result without facts of a connection (a local decision, or a test's agent). */
+  public RecipientResult(String forwardPath, DeliveryStatus status, Handoff handoff) {
+    this(forwardPath, status, handoff, AttemptFacts.NONE);
   }
 
   /** A result with no success report of ours to make (not delivered, or the next hop has DSN). */
   public RecipientResult(String forwardPath, DeliveryStatus status) {
-    this(forwardPath, status, Handoff.PASSED_ON);
+    this(forwardPath, status, Handoff.PASSED_ON, AttemptFacts.NONE);
   }
 
   public DeliveryStatus.Outcome outcome() {

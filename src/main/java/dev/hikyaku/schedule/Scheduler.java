@@ -1,5 +1,8 @@
 package dev.hikyaku.schedule;
 
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
+
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 
@@ -57,6 +60,7 @@ public final class Scheduler implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
 
   private final MessageQueue queue;
+  private final Events events;
   private final RetryPolicy policy;
   private final DeliveryAgent agent;
   private final DeliveryReports reports;
@@ -100,6 +104,22 @@ public final class Scheduler implements AutoCloseable {
       int maxPerDomain,
       int batchSize,
       java.util.Map<String, DestinationLimits> destinations) {
+    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, destinations, new Events(List.of()));
+  }
+
+  /** @param events where every recorded outcome is told (send log, metrics, history) */
+  public Scheduler(
+      MessageQueue queue,
+      RetryPolicy policy,
+      DeliveryAgent agent,
+      DeliveryReports reports,
+      Clock clock,
+      RandomGenerator random,
+      int maxPerDomain,
+      int batchSize,
+      java.util.Map<String, DestinationLimits> destinations,
+      Events events) {
+    this.events = Objects.requireNonNull(events, "events");
     this.destinations = java.util.Map.copyOf(destinations);
     this.queue = Objects.requireNonNull(queue, "queue");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -289,12 +309,40 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     try {
-      queue.record(share.id(), outcomes);
+      boolean isRemoved = queue.record(share.id(), outcomes);
+      publish(share, byPath, outcomes, attemptedAt, isRemoved);
     } catch (StoreException e) {
       log.error("could not record outcomes of message {}; its recipients stay due: {}",
           share.id(), e.getMessage());
     }
     return outcomes.size();
+  }
+
+  /** Tells what was recorded: one attempt per recipient, then its deferral or its end. */
+  private void publish(
+      DueDelivery share, Map<String, RecipientResult> results, List<RecipientOutcome> outcomes, Instant attemptedAt,
+      boolean isRemoved) {
+    Instant now = clock.instant();
+    String id = share.id().toString();
+    Map<String, Integer> attempts = new HashMap<>();
+    share.recipients().forEach(r -> attempts.putIfAbsent(r.forwardPath(), r.attempts() + 1));
+    for (RecipientOutcome outcome : outcomes) {
+      String path = outcome.forwardPath();
+      RecipientResult result = results.getOrDefault(path,
+          new RecipientResult(path, DeliveryReasons.localFailure("no result from the delivery agent")));
+      events.publish(new Event.DeliveryAttempted(now, id, path, attempts.getOrDefault(path, 1), result.status(),
+          result.facts(), Duration.between(share.receivedAt(), now), Duration.between(share.receivedAt(), attemptedAt)));
+      switch (outcome.state()) {
+        case DEFERRED -> events.publish(new Event.DeliveryDeferred(now, id, path, outcome.nextAttemptAt().orElseThrow()));
+        case FAILED -> events.publish(result.outcome() == DeliveryStatus.Outcome.FAILED
+            ? new Event.DeliveryBounced(now, id, path, result.status())
+            : new Event.DeliveryExpired(now, id, path, DeliveryReasons.expired(result.status())));
+        case DELIVERED -> {}
+      }
+    }
+    if (isRemoved) {
+      events.publish(new Event.MessageRemoved(now, id));
+    }
   }
 
   private Optional<Instant> nextAttempt(int attempts, Instant receivedAt, Instant now) {

@@ -171,6 +171,19 @@ public final class MessageQueue {
     });
   }
 
+  /** When the oldest message in the queue arrived (for the queue-age gauge); empty when it is empty. */
+  public Optional<Instant> oldestReceivedAt() throws StoreException {
+    return readers.read("finding the oldest message", connection -> {
+      // min() over the message_received_at index: one index probe, not a scan.
+      try (PreparedStatement oldest = connection.prepareStatement("SELECT min(received_at) FROM message");
+          java.sql.ResultSet rows = oldest.executeQuery()) {
+        rows.next();
+        long millis = rows.getLong(1);
+        return rows.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(millis));
+      }
+    });
+  }
+
   /**
    * Up to {@code limit} messages in state {@code queued} or {@code returning} (never {@code held})
    * that have a recipient

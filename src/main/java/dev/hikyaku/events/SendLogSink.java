@@ -1,0 +1,75 @@
+package dev.hikyaku.events;
+
+import dev.hikyaku.protocol.DeliveryStatus;
+import java.time.Duration;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The send log: one INFO line under the logger {@code hikyaku.sendlog} when a message is accepted,
+ * for every attempt per recipient, when a recipient expires, when a report goes to the sender and
+ * when a message leaves the queue, in the form operators grep Postfix's log for:
+ *
+ * <pre>
+ * 06H0C04DC7QEW2FP: from=&lt;a@example.com&gt;, size=1234, nrcpt=2 (smtp submission ...)
+ * 06H0C04DC7QEW2FP: to=&lt;b@example.net&gt;, relay=mx.example.net[192.0.2.1]:25, delay=1.2, delays=0.01/0/0.3/0.9, tls=TLSv1.3 TLS_AES_256_GCM_SHA384, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ABC)
+ * 06H0C04DC7QEW2FP: removed
+ * </pre>
+ *
+ * {@code delays=a/b/c/d} as Postfix: a before this attempt (in the queue), b in the scheduler (0
+ * here: it hands a due message on at once), c setting up the connection (DNS, greeting, EHLO, TLS,
+ * AUTH), d the transaction. Text from outside (a remote reply) has its control characters replaced.
+ */
+public final class SendLogSink implements EventSink {
+
+  private static final Logger log = LoggerFactory.getLogger("hikyaku.sendlog");
+
+  @Override
+  public void accept(Event event) {
+    switch (event) {
+      case Event.MessageAccepted e -> log.info("{}: from=<{}>, size={}, nrcpt={} ({})",
+          e.queueId(), clean(e.reversePath()), e.size(), e.recipients().size(), clean(e.source()));
+      case Event.DeliveryAttempted e -> log.info("{}: to=<{}>, relay={}, delay={}, delays={}/0/{}/{}, tls={}, dsn={}, status={} ({})",
+          e.queueId(), clean(e.recipient()), e.status().remoteMta().map(DeliveryStatus.RemoteMta::relay).map(SendLogSink::clean).orElse("none"),
+          seconds(e.delay()), seconds(e.queued()), seconds(e.facts().connecting()), seconds(e.facts().transmitting()),
+          e.facts().tls().map(SendLogSink::clean).orElse("none"), e.status().status(), word(e.status()), clean(e.status().diagnostic().text()));
+      case Event.DeliveryExpired e -> log.info("{}: to=<{}>, dsn={}, status=expired, returned to sender ({})",
+          e.queueId(), clean(e.recipient()), e.status().status(), clean(e.status().diagnostic().text()));
+      case Event.DsnQueued e -> log.info("{}: sender {} notification: {} to <{}>",
+          e.queueId(), notification(e.action()), e.reportId(), clean(e.to()));
+      case Event.MessageRemoved e -> log.info("{}: removed", e.queueId());
+      default -> {}
+    }
+  }
+
+  /** Postfix's status words: sent, deferred, bounced. */
+  static String word(DeliveryStatus status) {
+    return switch (status.outcome()) {
+      case DELIVERED -> "sent";
+      case DEFERRED -> "deferred";
+      case FAILED -> "bounced";
+    };
+  }
+
+  private static String notification(DeliveryStatus.Action action) {
+    return switch (action) {
+      case FAILED -> "non-delivery";
+      case DELAYED -> "delay";
+      case DELIVERED, RELAYED, EXPANDED -> "delivery status";
+    };
+  }
+
+  /** Seconds as Postfix writes them: two decimals at most, no trailing zeros ("0.31", "0", "12"). */
+  static String seconds(Duration duration) {
+    String text = String.format(Locale.ROOT, "%.2f", duration.toNanos() / 1e9);
+    text = text.replaceAll("0+$", "");
+    return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
+  }
+
+  private static String clean(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    text.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return out.toString();
+  }
+}
