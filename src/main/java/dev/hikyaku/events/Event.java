@@ -41,8 +41,31 @@ public sealed interface Event {
       String reason)
       implements Event {}
 
-  /** A client broke the protocol in a way a defence noticed (smuggling attempt, early talker, ...). */
-  record ProtocolViolation(Instant at, String sessionId, String client, String kind) implements Event {}
+  /**
+   * A client broke the protocol in a way a defence noticed. {@code kind} is one of a fixed set, so
+   * metrics and logs map cases, not text; {@code detail} says more for the log.
+   */
+  record ProtocolViolation(Instant at, String sessionId, String client, Violation kind, String detail) implements Event {
+
+    /** The defences that notice a client breaking the protocol. */
+    public enum Violation {
+      /** RFC 5321 §3.1: spoke before the greeting. */
+      EARLY_TALKER,
+      /** RFC 5321 §2.3.8: a bare CR or LF in the data (SMTP smuggling, CVE-2023-51764 class). */
+      BARE_CR_LF,
+      /** RFC 3207 §4.2 / CVE-2011-0411: plaintext pipelined after STARTTLS. */
+      PLAINTEXT_AFTER_STARTTLS,
+      /** RCPTs beyond the limit and its overshoot (RFC 5321 §4.5.3.1.8). */
+      TOO_MANY_RECIPIENTS,
+      /** The session's error budget ran out. */
+      TOO_MANY_ERRORS;
+
+      /** As a label value and in the log. */
+      public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+  }
 
   /** A sender was refused by policy (sender-ownership refusals and the like). */
   record SenderRejected(
@@ -57,10 +80,21 @@ public sealed interface Event {
   /** A message was refused after its data was read. */
   record MessageRejected(Instant at, String sessionId, String client, String reply, String reason) implements Event {}
 
-  /** A message is committed to the queue. */
+  /**
+   * A message is committed to the queue. {@code client} is {@code helo[address]} (our own name for a
+   * report we wrote), {@code principal} the account that authenticated, if one did.
+   */
   record MessageAccepted(
-      Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size)
-      implements Event {}
+      Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size,
+      String client, java.util.Optional<String> principal)
+      implements Event {
+
+    /** Without client facts (tests of sinks that do not read them). */
+    public MessageAccepted(
+        Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size) {
+      this(at, sessionId, queueId, source, reversePath, recipients, size, "unknown", java.util.Optional.empty());
+    }
+  }
 
   // ---- Abuse defence (issue 5): published by the throttling code and the admin commands ----------
 

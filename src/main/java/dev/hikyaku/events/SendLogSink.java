@@ -28,8 +28,9 @@ public final class SendLogSink implements EventSink {
   @Override
   public void accept(Event event) {
     switch (event) {
-      case Event.MessageAccepted e -> log.info("{}: from=<{}>, size={}, nrcpt={} ({})",
-          e.queueId(), clean(e.reversePath()), e.size(), e.recipients().size(), clean(e.source()));
+      case Event.MessageAccepted e -> log.info("{}: client={}, {}from=<{}>, size={}, nrcpt={} (queued via {})",
+          e.queueId(), clean(e.client()), e.principal().map(p -> "sasl_username=" + clean(p) + ", ").orElse(""),
+          clean(e.reversePath()), e.size(), e.recipients().size(), clean(e.source()));
       case Event.DeliveryAttempted e -> log.info("{}: to=<{}>, relay={}, delay={}, delays={}/0/{}/{}, tls={}, dsn={}, status={} ({})",
           e.queueId(), clean(e.recipient()), e.status().remoteMta().map(DeliveryStatus.RemoteMta::relay).map(SendLogSink::clean).orElse("none"),
           seconds(e.delay()), seconds(e.queued()), seconds(e.facts().connecting()), seconds(e.facts().transmitting()),

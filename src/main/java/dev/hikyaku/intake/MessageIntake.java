@@ -197,7 +197,9 @@ public final class MessageIntake {
             source.describe(),
             envelope.from().address(),
             recipients.stream().map(NewRecipient::forwardPath).toList(),
-            stored.length));
+            stored.length,
+            origin.heloName() + "[" + origin.clientAddress() + "]",
+            java.util.Optional.ofNullable(origin.principal())));
     return new IntakeResult.Queued(id);
   }
 }

@@ -42,25 +42,6 @@ final class Labels {
     }
   }
 
-  /** Defences that noticed a client breaking the protocol (the session's violation texts). */
-  enum Violation {
-    EARLY_TALKER("early talker"),
-    BARE_CR_LF("bare CR or LF"),
-    PLAINTEXT_AFTER_STARTTLS("plaintext pipelined after STARTTLS"),
-    TOO_MANY_ERRORS("too many errors"),
-    OTHER(null);
-
-    private final String prefix;
-
-    Violation(String prefix) {
-      this.prefix = prefix;
-    }
-
-    String value() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
   // "failure 535 5.7.8": SmtpSession writes the refusal as "failure", the reply code and its
   // enhanced status code (RFC 3463).
   private static final Pattern AUTH_FAILURE = Pattern.compile("failure (\\d{3})(?: (\\d\\.\\d{1,3}\\.\\d{1,3}))?(?: .*)?", Pattern.DOTALL);
@@ -88,15 +69,6 @@ final class Labels {
       case "500" -> AuthResult.MALFORMED;
       default -> AuthResult.OTHER;
     };
-  }
-
-  static Violation violation(String kind) {
-    for (Violation violation : Violation.values()) {
-      if (violation.prefix != null && kind.startsWith(violation.prefix)) {
-        return violation;
-      }
-    }
-    return Violation.OTHER;
   }
 
   /**

@@ -164,7 +164,7 @@ public final class MetricsSink implements EventSink {
       case Event.TlsFailed e -> count(TLS_HANDSHAKES, "outcome", "failed", "protocol", Labels.NONE);
       case Event.AuthAttempt e -> count(AUTH_ATTEMPTS, "listener", listener(e.listener()),
           "mechanism", Labels.mechanism(e.mechanism()), "result", Labels.authResult(e.result()).value());
-      case Event.ProtocolViolation e -> count(PROTOCOL_VIOLATIONS, "kind", Labels.violation(e.kind()).value());
+      case Event.ProtocolViolation e -> count(PROTOCOL_VIOLATIONS, "kind", e.kind().label());
       case Event.SenderRejected e -> count(SENDERS_REJECTED);
       case Event.RecipientRejected e -> count(RECIPIENTS_REJECTED, "reason", Labels.recipientRefusal(e.rule()));
       case Event.ClientBlocked e -> count(BLOCKS, "scope", Labels.blockScope(e.scope()), "change", "blocked");
@@ -227,8 +227,8 @@ public final class MetricsSink implements EventSink {
     touch(RECIPIENTS_REJECTED, "reason", "relay");
     touch(RECIPIENTS_REJECTED, "reason", Labels.OTHER);
     touch(SENDERS_REJECTED);
-    for (Labels.Violation violation : Labels.Violation.values()) {
-      touch(PROTOCOL_VIOLATIONS, "kind", violation.value());
+    for (Event.ProtocolViolation.Violation violation : Event.ProtocolViolation.Violation.values()) {
+      touch(PROTOCOL_VIOLATIONS, "kind", violation.label());
     }
     touch(DELIVERIES, "outcome", "delivered", "route_kind", "mx", "status_class", "2xx");
     touch(DELIVERIES, "outcome", "deferred", "route_kind", "mx", "status_class", "4xx");

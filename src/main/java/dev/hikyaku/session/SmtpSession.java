@@ -7,6 +7,7 @@ import dev.hikyaku.auth.Mechanism;
 import dev.hikyaku.auth.SaslMechanism;
 import dev.hikyaku.auth.SaslStep;
 import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
 import dev.hikyaku.intake.IntakeResult;
@@ -165,7 +166,7 @@ public final class SmtpSession {
       return;
     }
     if (!settings.greetingDelay().isZero() && input.sendsWithin(settings.greetingDelay())) {
-      violation("early talker: spoke before the greeting");
+      violation(Violation.EARLY_TALKER, "spoke before the greeting");
       send(Replies.earlyTalker(settings.hostname()));
       closeReason = "early talker";
       return;
@@ -389,7 +390,7 @@ public final class SmtpSession {
       send(Replies.tooManyRecipients());
       if (transaction.overshoot() >= MAX_OVERSHOOT) {
         send(Replies.tooManyErrors(settings.hostname()));
-        violation("too many recipients over the limit");
+        violation(Violation.TOO_MANY_RECIPIENTS, "too many recipients over the limit");
         closeReason = "too many recipients";
         return Next.CLOSE;
       }
@@ -466,7 +467,7 @@ public final class SmtpSession {
     DataReader.Problem problem = reader.problem();
     if (problem != DataReader.Problem.NONE) {
       if (problem == DataReader.Problem.BARE_LINE_ENDING) {
-        violation("bare CR or LF in message data (SMTP smuggling defence)");
+        violation(Violation.BARE_CR_LF, "bare CR or LF in message data (SMTP smuggling defence)");
       }
       Reply reply = problem.reply();
       String reason = switch (problem) {
@@ -675,7 +676,7 @@ public final class SmtpSession {
     if (dropped > 0) {
       // CVE-2011-0411: commands pipelined behind STARTTLS arrived in plaintext; they are dropped,
       // never executed as if they had come over TLS.
-      violation("plaintext pipelined after STARTTLS: " + dropped + " octets discarded");
+      violation(Violation.PLAINTEXT_AFTER_STARTTLS, dropped + " octets discarded");
     }
     send(Replies.readyToStartTls());
     transport.flush();
@@ -709,7 +710,7 @@ public final class SmtpSession {
   private Next afterReply(Reply reply) throws IOException {
     if (reply.isError() && facts.countError() >= settings.maxErrors()) {
       send(Replies.tooManyErrors(settings.hostname()));
-      violation("too many errors");
+      violation(Violation.TOO_MANY_ERRORS, "too many errors");
       closeReason = "too many errors";
       return Next.CLOSE;
     }
@@ -729,8 +730,8 @@ public final class SmtpSession {
     }
   }
 
-  private void violation(String kind) {
-    events.publish(new Event.ProtocolViolation(clock.instant(), facts.sessionId, clientAddress(), kind));
+  private void violation(Violation kind, String detail) {
+    events.publish(new Event.ProtocolViolation(clock.instant(), facts.sessionId, clientAddress(), kind, detail));
   }
 
   private String clientAddress() {

@@ -142,7 +142,7 @@ class AuditLineTest {
             new Event.ConnectionClosed(AT, "s", "quit", 10),
             new Event.TlsEstablished(AT, "s", "TLSv1.3", "TLS_AES_128_GCM_SHA256"),
             new Event.TlsFailed(AT, "s", "no cipher suites in common"),
-            new Event.ProtocolViolation(AT, "s", "192.0.2.1", "early talker"),
+            new Event.ProtocolViolation(AT, "s", "192.0.2.1", Event.ProtocolViolation.Violation.EARLY_TALKER, "spoke first"),
             new Event.MessageRejected(AT, "s", "192.0.2.1", "554 5.6.0 x", "bad header"),
             new Event.MessageAccepted(AT, "s", "q", "smtp", "a@b", List.of("c@d"), 100));
     for (Event event : noise) {

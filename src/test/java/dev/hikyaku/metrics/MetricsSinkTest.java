@@ -50,17 +50,12 @@ class MetricsSinkTest {
   }
 
   @ParameterizedTest
-  @CsvSource({
-    "'early talker: spoke before the greeting', early_talker",
-    "'bare CR or LF in message data (SMTP smuggling defence)', bare_cr_lf",
-    "'plaintext pipelined after STARTTLS: 17 octets discarded', plaintext_after_starttls",
-    "'too many errors', too_many_errors",
-    "'something new', other",
-  })
-  void violationKindsMapByTheirKnownPrefix(String kind, String label) {
-    sink.accept(new Event.ProtocolViolation(AT, "s1", CLIENT, kind));
+  @org.junit.jupiter.params.provider.EnumSource(Event.ProtocolViolation.Violation.class)
+  void everyViolationKindIsItsOwnSeries(Event.ProtocolViolation.Violation kind) {
+    // Typed kinds: a new defence is a new enum constant and its own series, never "other".
+    sink.accept(new Event.ProtocolViolation(AT, "s1", CLIENT, kind, "detail " + CLIENT));
 
-    assertThat(scrape().value("hikyaku_protocol_violations_total", "kind", label)).isEqualTo(1);
+    assertThat(scrape().value("hikyaku_protocol_violations_total", "kind", kind.label())).isEqualTo(1);
   }
 
   @ParameterizedTest
@@ -117,6 +112,42 @@ class MetricsSinkTest {
   }
 
   @Test
+  void deliveriesAreCountedByOutcomeRouteKindAndStatusClass() {
+    var mx = new dev.hikyaku.events.AttemptFacts(dev.hikyaku.events.AttemptFacts.Route.MX, java.util.Optional.empty(),
+        java.time.Duration.ZERO, java.time.Duration.ZERO);
+    var maildir = new dev.hikyaku.events.AttemptFacts(dev.hikyaku.events.AttemptFacts.Route.MAILDIR, java.util.Optional.empty(),
+        java.time.Duration.ZERO, java.time.Duration.ZERO);
+    sink.accept(new Event.DeliveryAttempted(AT, "Q1", "a@example.net", 1, dev.hikyaku.protocol.DeliveryReasons.dnsFailure("example.net", "x"),
+        mx, java.time.Duration.ofSeconds(2), java.time.Duration.ZERO));
+    sink.accept(new Event.DeliveryAttempted(AT, "Q1", "b@hikyaku.test", 1, dev.hikyaku.protocol.DeliveryReasons.deliveredToMaildir("ok"),
+        maildir, java.time.Duration.ofMillis(300), java.time.Duration.ZERO));
+    sink.accept(new Event.DeliveryAttempted(AT, "Q2", "c@example.org", 1, dev.hikyaku.protocol.DeliveryReasons.nullMx("example.org"),
+        dev.hikyaku.events.AttemptFacts.NONE, java.time.Duration.ofSeconds(1), java.time.Duration.ZERO));
+    sink.accept(new Event.DeliveryBounced(AT, "Q2", "c@example.org", dev.hikyaku.protocol.DeliveryReasons.nullMx("example.org")));
+    sink.accept(new Event.DsnQueued(AT, "Q2", "Q3", "s@example.com", dev.hikyaku.protocol.DeliveryStatus.Action.FAILED, List.of("c@example.org")));
+
+    Scrape s = scrape();
+    assertThat(s.value("hikyaku_deliveries_total", "outcome", "deferred", "route_kind", "mx", "status_class", "4xx")).isEqualTo(1);
+    assertThat(s.value("hikyaku_deliveries_total", "outcome", "delivered", "route_kind", "maildir", "status_class", "2xx")).isEqualTo(1);
+    assertThat(s.value("hikyaku_deliveries_total", "outcome", "failed", "route_kind", "none", "status_class", "5xx")).isEqualTo(1);
+    assertThat(s.value("hikyaku_delivery_ends_total", "end", "bounced")).isEqualTo(1);
+    assertThat(s.value("hikyaku_dsn_queued_total", "action", "failed")).isEqualTo(1);
+    assertThat(s.value("hikyaku_delivery_delay_seconds_count")).as("only deliveries have a delay").isEqualTo(1);
+    assertThat(s.value("hikyaku_delivery_delay_seconds_bucket", "le", "0.5")).isEqualTo(1);
+  }
+
+  @Test
+  void theOldestQueuedMessagesAgeIsAGauge() {
+    java.time.Clock clock = java.time.Clock.fixed(AT, java.time.ZoneOffset.UTC);
+    java.util.concurrent.atomic.AtomicReference<java.util.Optional<java.time.Instant>> oldest =
+        new java.util.concurrent.atomic.AtomicReference<>(java.util.Optional.of(AT.minusSeconds(90)));
+    MetricsSink aged = new MetricsSink(LISTENERS, () -> 1, oldest::get, clock);
+    assertThat(Scrape.parse(aged.scrape()).value("hikyaku_queue_oldest_age_seconds")).isEqualTo(90);
+    oldest.set(java.util.Optional.empty());
+    assertThat(Scrape.parse(aged.scrape()).value("hikyaku_queue_oldest_age_seconds")).as("an empty queue").isZero();
+  }
+
+  @Test
   void knownSeriesStartAtZero() {
     Scrape s = scrape();
     for (String listener : LISTENERS) {
@@ -138,7 +169,7 @@ class MetricsSinkTest {
     sink.accept(new Event.TlsFailed(AT, hostile, hostile));
     sink.accept(auth(hostile, hostile, hostile, hostile));
     sink.accept(auth("submission", "PLAIN", hostile, "failure 535 5.7.8 " + hostile));
-    sink.accept(new Event.ProtocolViolation(AT, hostile, hostile, hostile));
+    sink.accept(new Event.ProtocolViolation(AT, hostile, hostile, Event.ProtocolViolation.Violation.EARLY_TALKER, hostile));
     sink.accept(new Event.SenderRejected(AT, hostile, hostile, hostile, hostile, hostile, hostile));
     sink.accept(new Event.RecipientRejected(AT, hostile, hostile, hostile, hostile, hostile, hostile));
     sink.accept(new Event.MessageRejected(AT, hostile, hostile, "550 5.7.1 " + hostile, hostile));

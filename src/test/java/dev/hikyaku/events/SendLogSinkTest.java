@@ -1,0 +1,109 @@
+package dev.hikyaku.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.EnhancedStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** The send log's lines, in the form an operator greps Postfix's log for (issue 11 item 3). */
+class SendLogSinkTest {
+
+  private static final Instant AT = Instant.parse("2026-12-06T10:00:00Z");
+  private static final DeliveryStatus.RemoteMta MX = new DeliveryStatus.RemoteMta("mx.example.net", Optional.of("192.0.2.1"), 25);
+  private static final AttemptFacts OVER_TLS =
+      new AttemptFacts(AttemptFacts.Route.MX, Optional.of("TLSv1.3 TLS_AES_256_GCM_SHA384"), Duration.ofMillis(300), Duration.ofMillis(900));
+
+  private final Logger logger = (Logger) LoggerFactory.getLogger("hikyaku.sendlog");
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final SendLogSink sink = new SendLogSink();
+
+  @BeforeEach
+  void capture() {
+    appender.start();
+    logger.addAppender(appender);
+  }
+
+  @AfterEach
+  void release() {
+    logger.detachAppender(appender);
+  }
+
+  private List<String> lines() {
+    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  private static DeliveryStatus remote(DeliveryStatus.Action action, String status, int code, String rest) {
+    return new DeliveryStatus(action, EnhancedStatus.parse(status).orElseThrow(), new DeliveryStatus.Diagnostic.RemoteReply(code, rest),
+        Optional.of(MX));
+  }
+
+  private static Event.DeliveryAttempted attempt(DeliveryStatus status, AttemptFacts facts) {
+    return new Event.DeliveryAttempted(AT, "06H0C04DC7QEW2FP", "b@example.net", 1, status, facts, Duration.ofMillis(1210), Duration.ofMillis(10));
+  }
+
+  @Test
+  void aDeliveryIsSentWithItsRelayTimingsTlsAndReply() {
+    sink.accept(attempt(remote(DeliveryStatus.Action.RELAYED, "2.0.0", 250, "2.0.0 Ok: queued as ABC"), OVER_TLS));
+
+    assertThat(lines()).containsExactly(
+        "06H0C04DC7QEW2FP: to=<b@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1.21, delays=0.01/0/0.3/0.9,"
+            + " tls=TLSv1.3 TLS_AES_256_GCM_SHA384, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ABC)");
+  }
+
+  @Test
+  void deferredAndBouncedSayWhoSaidIt() {
+    sink.accept(attempt(remote(DeliveryStatus.Action.DELAYED, "4.2.0", 450, "4.2.0 try later"), OVER_TLS));
+    sink.accept(attempt(remote(DeliveryStatus.Action.FAILED, "5.1.1", 550, "5.1.1 no such user"), OVER_TLS));
+    sink.accept(attempt(DeliveryReasons.nullMx("example.net"), AttemptFacts.NONE));
+
+    assertThat(lines()).satisfiesExactly(
+        deferred -> assertThat(deferred).contains("dsn=4.2.0, status=deferred (450 4.2.0 try later)"),
+        bounced -> assertThat(bounced).contains("relay=mx.example.net[192.0.2.1]:25", "dsn=5.1.1, status=bounced (550 5.1.1 no such user)"),
+        nullMx -> assertThat(nullMx).contains("relay=none", "tls=none", "dsn=5.1.10, status=bounced (example.net accepts no mail (null MX, RFC 7505))"));
+  }
+
+  @Test
+  void theMessagesLifeFromAcceptedToRemoved() {
+    sink.accept(new Event.MessageAccepted(AT, "s1", "Q1", "smtp:submission", "alice@example.com", List.of("b@example.net", "c@example.org"),
+        2048, "laptop.example[192.0.2.7]", Optional.of("alice@example.com")));
+    sink.accept(new Event.DeliveryExpired(AT, "Q1", "c@example.org",
+        DeliveryReasons.expired(DeliveryReasons.dnsFailure("example.org", "SERVFAIL"))));
+    sink.accept(new Event.DsnQueued(AT, "Q1", "Q2", "alice@example.com", DeliveryStatus.Action.FAILED, List.of("c@example.org")));
+    sink.accept(new Event.MessageRemoved(AT, "Q1"));
+
+    assertThat(lines()).containsExactly(
+        "Q1: client=laptop.example[192.0.2.7], sasl_username=alice@example.com, from=<alice@example.com>, size=2048, nrcpt=2"
+            + " (queued via smtp:submission)",
+        "Q1: to=<c@example.org>, dsn=5.4.7, status=expired, returned to sender (DNS lookup for example.org failed: SERVFAIL)",
+        "Q1: sender non-delivery notification: Q2 to <alice@example.com>",
+        "Q1: removed");
+  }
+
+  @Test
+  void aRemoteReplyCannotForgeALogLine() {
+    sink.accept(attempt(remote(DeliveryStatus.Action.FAILED, "5.0.0", 550, "evil\r\nQ9: to=<x>, status=sent"), OVER_TLS));
+
+    assertThat(lines()).singleElement().asString().doesNotContain("\r", "\n").contains("evil??Q9");
+  }
+
+  @Test
+  void secondsAreWrittenAsPostfixWritesThem() {
+    assertThat(SendLogSink.seconds(Duration.ZERO)).isEqualTo("0");
+    assertThat(SendLogSink.seconds(Duration.ofMillis(310))).isEqualTo("0.31");
+    assertThat(SendLogSink.seconds(Duration.ofMillis(1200))).isEqualTo("1.2");
+    assertThat(SendLogSink.seconds(Duration.ofSeconds(12))).isEqualTo("12");
+    assertThat(SendLogSink.seconds(Duration.ofMillis(4))).isEqualTo("0");
+  }
+}
