@@ -19,7 +19,8 @@ public final class OutboundException extends Exception {
 
   /** The server answered {@code reply} to {@code step}: its reply decides (deferred unless 5yz). */
   static OutboundException refused(DeliveryStatus.RemoteMta server, String step, SmtpReply reply) {
-    return new OutboundException(reply.status(server), null);
+    // A 2yz greeting other than 220 delivers nothing: refusal(), not status().
+    return new OutboundException(reply.refusal(server), null);
   }
 
   /** What this means for every recipient of the attempt. */

@@ -127,8 +127,7 @@ public final class OutboundSession implements AutoCloseable {
     this.isLmtp = isLmtp;
     this.serverName = serverName;
     this.port = address.getPort();
-    String where = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
-    this.remoteMta = new DeliveryStatus.RemoteMta(serverName, Optional.of(where), address.getPort());
+    this.remoteMta = remoteMta(serverName, address);
     this.server = remoteMta.relay();
     this.timeouts = timeouts;
     attach(socket);
@@ -190,7 +189,8 @@ public final class OutboundSession implements AutoCloseable {
     if (!EHLO_NAME.matcher(ehloName).matches()) {
       throw new IllegalArgumentException("not a host name for EHLO: \"" + ehloName + "\"");
     }
-    String label = serverName + "[" + address.getHostString() + "]:" + address.getPort();
+    // As the session names its server (relay=name[address]:port), before there is a session.
+    String label = remoteMta(serverName, address).relay();
     Socket raw = new Socket();
     try {
       raw.connect(address, millis(timeouts.connect()));
@@ -629,10 +629,22 @@ public final class OutboundSession implements AutoCloseable {
     }
   }
 
-  /** The reply decides: RFC 3463's class says delivered, deferred or failed (SmtpReply#status). */
+  /**
+   * The server as every status names it: the address connected to, not the name it was resolved
+   * from (getHostString() gives that name when there is one); an unresolved name stands for itself.
+   */
+  private static DeliveryStatus.RemoteMta remoteMta(String serverName, InetSocketAddress address) {
+    String where = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+    return new DeliveryStatus.RemoteMta(serverName, Optional.of(where), address.getPort());
+  }
+
+  /**
+   * A step that did not succeed: the reply's class says deferred or failed (SmtpReply#refusal); a
+   * 2yz here (DATA answered 250 instead of 354) delivered nothing and defers.
+   */
   private Attempt outcome(String recipient, String step, SmtpReply reply) {
     log.debug("{} answered {} for <{}> with {}", server, step, recipient, reply);
-    return new Attempt(recipient, reply.status(remoteMta));
+    return new Attempt(recipient, reply.refusal(remoteMta));
   }
 
   private List<Attempt> decideAll(List<String> recipients, Attempt[] attempts, String step, SmtpReply reply) {

@@ -101,7 +101,10 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
   DeliveryStatus status(DeliveryStatus.RemoteMta server) {
     String rest = toString().length() > 3 ? toString().substring(4) : "";
     DeliveryStatus.Diagnostic diagnostic = new DeliveryStatus.Diagnostic.RemoteReply(code, rest);
-    Optional<EnhancedStatus> given = enhancedStatus.flatMap(EnhancedStatus::parse);
+    // RFC 3463 §3.1: a status of another class than the code's is no status (a reply built with the
+    // canonical constructor is not checked the way of() checks it).
+    Optional<EnhancedStatus> given =
+        enhancedStatus.flatMap(EnhancedStatus::parse).filter(s -> s.statusClass() == code / 100);
     DeliveryStatus.Action action;
     EnhancedStatus status;
     if (isPositive()) {
@@ -115,6 +118,17 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
       status = isTransient() ? given.orElse(EnhancedStatus.of(4, 0, 0)) : EnhancedStatus.of(4, 5, 0);
     }
     return new DeliveryStatus(action, status, diagnostic, Optional.of(server));
+  }
+
+  /**
+   * What this reply makes of a recipient where it answers a step that did not succeed (a greeting
+   * other than 220, DATA answered with other than 354, a refused MAIL or RCPT): as {@link #status},
+   * except that a 2yz here says nothing was delivered and is a protocol error too, deferred 4.5.0
+   * (RFC 3463 X.5.0), as a 3yz out of place is.
+   */
+  DeliveryStatus refusal(DeliveryStatus.RemoteMta server) {
+    DeliveryStatus status = status(server);
+    return isPositive() ? status.as(DeliveryStatus.Action.DELAYED, EnhancedStatus.of(4, 5, 0)) : status;
   }
 
   /** The reply as on the wire, on one line: {@code 550 5.1.1 text of every line}. */

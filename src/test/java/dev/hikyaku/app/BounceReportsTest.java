@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.schedule.RecipientReport;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
@@ -67,8 +72,18 @@ class BounceReportsTest {
     return new DueRecipient(address, parameters, 1, Optional.empty(), Optional.empty());
   }
 
-  private static RecipientReport report(String address, String reply) {
-    return new RecipientReport(address, reply, false, NOW, Optional.empty());
+  private static final DeliveryStatus.RemoteMta MX =
+      new DeliveryStatus.RemoteMta("mx.example.net", Optional.of("192.0.2.1"), 25);
+  private static final DeliveryStatus NO_SUCH_USER = said(Action.FAILED, EnhancedStatus.of(5, 1, 1), 550, "5.1.1 no such user");
+  private static final DeliveryStatus LATER = said(Action.DELAYED, EnhancedStatus.of(4, 7, 1), 451, "4.7.1 later");
+
+  /** What mx.example.net said, as delivery types it. */
+  private static DeliveryStatus said(Action action, EnhancedStatus status, int code, String rest) {
+    return new DeliveryStatus(action, status, new Diagnostic.RemoteReply(code, rest), Optional.of(MX));
+  }
+
+  private static RecipientReport report(String address, DeliveryStatus status) {
+    return new RecipientReport(address, status, NOW, Optional.empty());
   }
 
   private List<MimeMessage> queuedReports() throws Exception {
@@ -100,7 +115,7 @@ class BounceReportsTest {
   void notifyNeverAndNotifyWithoutFailureSuppressTheFailureReport() throws Exception {
     reports.failed(
         delivery("", recipient("bob@example.net", "NOTIFY=NEVER"), recipient("carol@example.net", "NOTIFY=SUCCESS,DELAY")),
-        List.of(report("bob@example.net", "550 5.1.1 no such user"), report("carol@example.net", "550 5.1.1 no such user")));
+        List.of(report("bob@example.net", NO_SUCH_USER), report("carol@example.net", NO_SUCH_USER)));
     assertThat(queuedReports()).isEmpty();
   }
 
@@ -108,43 +123,55 @@ class BounceReportsTest {
   void onlyRecipientsThatAskedAreReported() throws Exception {
     reports.failed(
         delivery("", recipient("bob@example.net", "NOTIFY=NEVER"), recipient("dave@example.net", "")),
-        List.of(report("bob@example.net", "550 5.1.1 no such user"), report("dave@example.net", "550 5.1.1 no such user")));
+        List.of(report("bob@example.net", NO_SUCH_USER), report("dave@example.net", NO_SUCH_USER)));
     List<MimeMessage> dsns = queuedReports();
     assertThat(dsns).hasSize(1);
     String status = part(dsns.getFirst(), 1);
     assertThat(status).contains("Final-Recipient: rfc822; dave@example.net").doesNotContain("bob@example.net");
+    // The status as delivery typed it: the server's reply, labelled smtp, and the server that said it.
+    assertThat(status).contains("Final-Recipient: rfc822; dave@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        + "Remote-MTA: dns; mx.example.net\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n");
   }
 
   @Test
-  void anExpiredRecipientIsReportedAs547WithOurReasonTypedAsOurs() throws Exception {
+  void anExpiredRecipientIsReportedAs547WithItsLastDiagnosticTypedByWhoSaidIt() throws Exception {
     reports.failed(
-        delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", "")),
+        delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", ""), recipient("frank@example.net", "")),
         List.of(
-            new RecipientReport("bob@example.net", "delivery time expired: 451 4.4.1 mx.example.net: connection refused", true, NOW,
-                Optional.empty()),
-            report("carol@example.net", "returned to the sender by the queue administrator")));
+            report("bob@example.net", DeliveryReasons.expired(LATER)),
+            report("carol@example.net", DeliveryReasons.returnedByAdmin()),
+            report("frank@example.net", DeliveryReasons.expired(
+                DeliveryReasons.noConnection("connecting to mx.example.net[192.0.2.1]:25 failed: Connection refused")))));
     // Unfolded (RFC 5322 §2.2.3): long fields are folded on the wire.
     String status = part(queuedReports().getFirst(), 1).replace("\r\n ", " ");
-    // RFC 3463 §3.5 X.4.7 delivery time expired; RFC 3464 §2.3.6 diagnostic types.
+    // RFC 3463 §3.5 X.4.7 delivery time expired; RFC 3464 §2.3.6: "smtp" only for what a server said.
     assertThat(status).contains(
-        "Final-Recipient: rfc822; bob@example.net\r\nAction: failed\r\nStatus: 5.4.7\r\n",
-        "Diagnostic-Code: X-Hikyaku; delivery time expired: 451 4.4.1 mx.example.net: connection refused",
-        "Final-Recipient: rfc822; carol@example.net\r\nAction: failed\r\nStatus: 5.0.0\r\n",
-        "Diagnostic-Code: X-Hikyaku; returned to the sender by the queue administrator");
-    assertThat(part(queuedReports().getFirst(), 0)).contains("<carol@example.net>: failed, returned to the sender");
+        "Final-Recipient: rfc822; bob@example.net\r\nAction: failed\r\nStatus: 5.4.7\r\n"
+            + "Remote-MTA: dns; mx.example.net\r\nDiagnostic-Code: smtp; 451 4.7.1 later\r\n",
+        "Final-Recipient: rfc822; carol@example.net\r\nAction: failed\r\nStatus: 5.0.0\r\n"
+            + "Diagnostic-Code: X-Hikyaku; returned to the sender by the administrator\r\n",
+        "Final-Recipient: rfc822; frank@example.net\r\nAction: failed\r\nStatus: 5.4.7\r\n"
+            + "Diagnostic-Code: X-Hikyaku; connecting to mx.example.net[192.0.2.1]:25 failed: Connection refused\r\n");
+    assertThat(status).containsOnlyOnce("Remote-MTA").containsOnlyOnce("smtp;");
+    // The human-readable part, its folded lines joined (Bouncer folds them with four spaces).
+    assertThat(part(queuedReports().getFirst(), 0).replace("\r\n    ", "")).contains("<carol@example.net>: failed, returned to the sender")
+        .contains("<bob@example.net>: failed, host mx.example.net[192.0.2.1]:25 said: 451 4.7.1 later");
   }
 
   @Test
   void successIsReportedOnlyToRecipientsThatAskedAsRelayedOrDelivered() throws Exception {
     reports.succeeded(
         delivery("RET=FULL", recipient("bob@example.net", "NOTIFY=SUCCESS,FAILURE"), recipient("carol@example.net", "")),
-        List.of(report("bob@example.net", "250 2.0.0 Ok: queued as X"), report("carol@example.net", "250 2.0.0 Ok: queued as X")),
+        // delivery.DeliveryWorker makes a success at a server without DSN "relayed" (RFC 3461 §5.2.2.2).
+        List.of(report("bob@example.net", said(Action.RELAYED, EnhancedStatus.of(2, 0, 0), 250, "2.0.0 Ok: queued as X")),
+            report("carol@example.net", said(Action.RELAYED, EnhancedStatus.of(2, 0, 0), 250, "2.0.0 Ok: queued as X"))),
         dev.hikyaku.schedule.RecipientResult.Handoff.RELAYED);
     List<MimeMessage> dsns = queuedReports();
     assertThat(dsns).hasSize(1);
     MimeMessage dsn = dsns.getFirst();
     assertThat(dsn.getSubject()).isEqualTo(Bouncer.OTHER_SUBJECT);
-    assertThat(part(dsn, 1)).contains("Final-Recipient: rfc822; bob@example.net\r\nAction: relayed\r\nStatus: 2.0.0\r\n")
+    assertThat(part(dsn, 1)).contains("Final-Recipient: rfc822; bob@example.net\r\nAction: relayed\r\nStatus: 2.0.0\r\n"
+            + "Remote-MTA: dns; mx.example.net\r\nDiagnostic-Code: smtp; 250 2.0.0 Ok: queued as X\r\n")
         .doesNotContain("carol@example.net");
     // RFC 3461 §4.3: RET=FULL is for failures; a success report carries the header section only.
     BodyPart returned = ((MimeMultipart) dsn.getContent()).getBodyPart(2);
@@ -152,37 +179,44 @@ class BounceReportsTest {
 
     reports.succeeded(
         delivery("", recipient("erin@example.net", "NOTIFY=SUCCESS")),
-        List.of(report("erin@example.net", "250 2.0.0 delivered to the Maildir")),
+        List.of(report("erin@example.net", DeliveryReasons.deliveredToMaildir("delivered to Maildir as 1.M2P3Q4"))),
         dev.hikyaku.schedule.RecipientResult.Handoff.DELIVERED);
+    // Our own Maildir: no server said it, and there is no remote MTA.
     assertThat(queuedReports()).hasSize(2)
-        .anySatisfy(m -> assertThat(part(m, 1)).contains("erin@example.net\r\nAction: delivered\r\n"));
+        .anySatisfy(m -> assertThat(part(m, 1)).contains("erin@example.net\r\nAction: delivered\r\nStatus: 2.0.0\r\n"
+            + "Diagnostic-Code: X-Hikyaku; delivered to Maildir as 1.M2P3Q4\r\n"));
   }
 
   @Test
   void delaysAreReportedOnlyWhenAskedFor() throws Exception {
     reports.delayed(
         delivery("", recipient("bob@example.net", ""), recipient("carol@example.net", "NOTIFY=FAILURE")),
-        List.of(report("bob@example.net", "451 4.7.1 later"), report("carol@example.net", "451 4.7.1 later")));
+        List.of(report("bob@example.net", LATER), report("carol@example.net", LATER)));
     assertThat(queuedReports()).isEmpty();
     reports.delayed(
         delivery("", recipient("erin@example.net", "NOTIFY=DELAY,FAILURE")),
-        List.of(report("erin@example.net", "451 4.7.1 later")));
+        List.of(report("erin@example.net", LATER)));
     List<MimeMessage> dsns = queuedReports();
     assertThat(dsns).hasSize(1);
     assertThat(dsns.getFirst().getSubject()).isEqualTo(Bouncer.DELAYED_SUBJECT);
-    assertThat(part(dsns.getFirst(), 1)).contains("Action: delayed", "erin@example.net");
-    // A 4xx reply that carries a 5.x.x code (RFC 3463 §2: the class must match) reports as 4.0.0.
+    assertThat(part(dsns.getFirst(), 1)).contains("Action: delayed", "erin@example.net")
+        .contains("erin@example.net\r\nAction: delayed\r\nStatus: 4.7.1\r\nRemote-MTA: dns; mx.example.net\r\n"
+            + "Diagnostic-Code: smtp; 451 4.7.1 later\r\n");
+    // A 4xx reply that carries a 5.x.x code (RFC 3463 §2: the class must match) is typed 4.0.0 by
+    // SmtpReply#status (SmtpReplyTest); the report writes that status and the reply as said.
     reports.delayed(
         delivery("", recipient("fay@example.net", "NOTIFY=DELAY")),
-        List.of(report("fay@example.net", "451 5.7.1 try later")));
-    assertThat(queuedReports()).anySatisfy(m -> assertThat(part(m, 1)).contains("fay@example.net\r\nAction: delayed\r\nStatus: 4.0.0"));
+        List.of(report("fay@example.net", said(Action.DELAYED, EnhancedStatus.of(4, 0, 0), 451, "5.7.1 try later"))));
+    assertThat(queuedReports()).anySatisfy(m -> assertThat(part(m, 1))
+        .contains("fay@example.net\r\nAction: delayed\r\nStatus: 4.0.0\r\n")
+        .contains("Diagnostic-Code: smtp; 451 5.7.1 try later"));
   }
 
   @Test
   void retEnvidAndOrcptShowUpInTheReport() throws Exception {
     reports.failed(
         delivery("RET=FULL ENVID=QQ314159+2Bx", recipient("bob@example.net", "NOTIFY=FAILURE ORCPT=rfc822;Bob+2Bold@example.com")),
-        List.of(report("bob@example.net", "550 5.1.1 no such user")));
+        List.of(report("bob@example.net", NO_SUCH_USER)));
     List<MimeMessage> dsns = queuedReports();
     assertThat(dsns).hasSize(1);
     MimeMessage dsn = dsns.getFirst();
@@ -197,7 +231,7 @@ class BounceReportsTest {
 
   @Test
   void withoutRetOnlyTheHeaderIsReturned() throws Exception {
-    reports.failed(delivery("", recipient("bob@example.net", "")), List.of(report("bob@example.net", "550 5.1.1 no such user")));
+    reports.failed(delivery("", recipient("bob@example.net", "")), List.of(report("bob@example.net", NO_SUCH_USER)));
     MimeMessage dsn = queuedReports().getFirst();
     assertThat(((MimeMultipart) dsn.getContent()).getBodyPart(2).getContentType()).isEqualTo("text/rfc822-headers");
     assertThat(part(dsn, 2)).contains("Subject: dsn test").doesNotContain("the body line");

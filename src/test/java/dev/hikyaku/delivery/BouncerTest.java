@@ -3,6 +3,11 @@ package dev.hikyaku.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetHeaders;
@@ -39,9 +44,19 @@ class BouncerTest {
   private final Bouncer bouncer =
       new Bouncer(Clock.fixed(NOW, ZoneOffset.UTC), new SplittableRandom(3));
 
-  private static DsnRecipient failed(String address, String diagnostic) {
-    return new DsnRecipient(address, "failed", "5.1.1", Optional.of("mx.example.net"),
-        Optional.of("smtp; " + diagnostic), Optional.of(NOW.minusSeconds(60)), Optional.empty());
+  private static final DeliveryStatus.RemoteMta MX =
+      new DeliveryStatus.RemoteMta("mx.example.net", Optional.of("192.0.2.1"), 25);
+
+  /** {@code reply} as mx.example.net said it ("550 5.1.1 text"), failing the recipient with 5.1.1. */
+  private static DeliveryStatus saidByMx(Action action, EnhancedStatus status, String reply) {
+    return new DeliveryStatus(action, status,
+        new Diagnostic.RemoteReply(Integer.parseInt(reply.substring(0, 3)), reply.length() > 3 ? reply.substring(4) : ""),
+        Optional.of(MX));
+  }
+
+  private static DsnRecipient failed(String address, String reply) {
+    return new DsnRecipient(address, saidByMx(Action.FAILED, EnhancedStatus.of(5, 1, 1), reply),
+        Optional.of(NOW.minusSeconds(60)), Optional.empty(), Optional.empty());
   }
 
   private static DsnRequest request(List<DsnRecipient> recipients, boolean full) {
@@ -78,9 +93,10 @@ class BouncerTest {
   void failureDsnIsAMultipartReportWithTheRfc3464Fields() throws Exception {
     byte[] dsn = bouncer.dsn(request(List.of(
         failed("bob@example.net", "550 5.1.1 <bob@example.net>: no such user"),
-        new DsnRecipient("carol@example.com", "failed", "4.4.7", Optional.empty(),
-            Optional.of("smtp; delivery time expired: 451 4.7.1 greylisted"),
-            Optional.of(NOW), Optional.empty())), false));
+        // Its lifetime ran out while no host answered: 5.4.7, and our own reason, not a server's.
+        new DsnRecipient("carol@example.com",
+            DeliveryReasons.expired(DeliveryReasons.noConnection("connecting to mx.example.com[192.0.2.9]:25 failed: Connection refused")),
+            Optional.of(NOW), Optional.empty(), Optional.empty())), false));
 
     MimeMessage message = parse(dsn);
     assertThat(message.getHeader("From", null)).contains("MAILER-DAEMON@mail.example.org");
@@ -97,8 +113,12 @@ class BouncerTest {
     assertThat(report.getCount()).isEqualTo(3);
     BodyPart human = report.getBodyPart(0);
     assertThat(human.getContentType()).startsWith("text/plain");
-    assertThat((String) human.getContent())
-        .contains("mail.example.org", "<bob@example.net>: failed", "no such user");
+    // Who said it, as Postfix's text does; our own reason is said as ours.
+    // Its folded lines joined (continuations start with four spaces).
+    assertThat(((String) human.getContent()).replace("\r\n    ", ""))
+        .contains("mail.example.org", "<bob@example.net>: failed", "no such user")
+        .contains("<bob@example.net>: failed, host mx.example.net[192.0.2.1]:25 said: 550 5.1.1 <bob@example.net>: no such user")
+        .contains("<carol@example.com>: failed, connecting to mx.example.com[192.0.2.9]:25 failed: Connection refused");
 
     BodyPart status = report.getBodyPart(1);
     assertThat(status.getContentType()).isEqualTo("message/delivery-status");
@@ -119,8 +139,12 @@ class BouncerTest {
     assertThat(bob.getHeader("Last-Attempt-Date", null)).isEqualTo("Wed, 6 May 2026 08:59:00 +0000");
     InternetHeaders carol = groups.get(2);
     assertThat(carol.getHeader("Final-Recipient", null)).isEqualTo("rfc822; carol@example.com");
-    assertThat(carol.getHeader("Status", null)).isEqualTo("4.4.7");
+    // RFC 3463 X.4.7 delivery time expired is permanent when it fails a recipient: class 5.
+    assertThat(carol.getHeader("Action", null)).isEqualTo("failed");
+    assertThat(carol.getHeader("Status", null)).isEqualTo("5.4.7");
     assertThat(carol.getHeader("Remote-MTA")).isNull();
+    assertThat(jakarta.mail.internet.MimeUtility.unfold(carol.getHeader("Diagnostic-Code", null)))
+        .isEqualTo("X-Hikyaku; connecting to mx.example.com[192.0.2.9]:25 failed: Connection refused");
 
     BodyPart headers = report.getBodyPart(2);
     assertThat(headers.getContentType()).startsWith("text/rfc822-headers");
@@ -132,15 +156,18 @@ class BouncerTest {
   @Test
   void delayDsnSaysWhenWeGiveUp() throws Exception {
     Instant until = RECEIVED.plus(java.time.Duration.ofDays(5));
-    byte[] dsn = bouncer.dsn(request(List.of(new DsnRecipient("bob@example.net", "delayed",
-        "4.7.1", Optional.of("mx.example.net"), Optional.of("smtp; 451 4.7.1 greylisted"),
-        Optional.of(NOW), Optional.of(until))), false));
+    byte[] dsn = bouncer.dsn(request(List.of(new DsnRecipient("bob@example.net",
+        saidByMx(Action.DELAYED, EnhancedStatus.of(4, 7, 1), "451 4.7.1 greylisted"),
+        Optional.of(NOW), Optional.of(until), Optional.empty())), false));
 
     MimeMessage message = parse(dsn);
     assertThat(message.getSubject()).isEqualTo("Delayed Mail (still being retried)");
     MimeMultipart report = (MimeMultipart) message.getContent();
     InternetHeaders bob = statusGroups(report.getBodyPart(1)).get(1);
     assertThat(bob.getHeader("Action", null)).isEqualTo("delayed");
+    assertThat(bob.getHeader("Status", null)).isEqualTo("4.7.1");
+    assertThat(bob.getHeader("Remote-MTA", null)).isEqualTo("dns; mx.example.net");
+    assertThat(bob.getHeader("Diagnostic-Code", null)).isEqualTo("smtp; 451 4.7.1 greylisted");
     assertThat(bob.getHeader("Will-Retry-Until", null)).isEqualTo("Wed, 6 May 2026 08:30:00 +0000");
     assertThat((String) report.getBodyPart(0).getContent()).contains("will retry until");
   }
@@ -196,16 +223,36 @@ class BouncerTest {
   }
 
   @Test
+  void ourOwnReasonIsTypedAsOursAndNamesNoRemoteMta() throws Exception {
+    // RFC 7505 §4.3: a null MX, decided here before any server was talked to.
+    byte[] dsn = bouncer.dsn(request(List.of(new DsnRecipient("dave@nullmx.example",
+        DeliveryReasons.nullMx("nullmx.example"), Optional.of(NOW), Optional.empty(), Optional.empty())), false));
+
+    MimeMultipart report = (MimeMultipart) parse(dsn).getContent();
+    InternetHeaders dave = statusGroups(report.getBodyPart(1)).get(1);
+    assertThat(dave.getHeader("Action", null)).isEqualTo("failed");
+    assertThat(dave.getHeader("Status", null)).isEqualTo("5.1.10");
+    assertThat(dave.getHeader("Remote-MTA")).isNull();
+    assertThat(jakarta.mail.internet.MimeUtility.unfold(dave.getHeader("Diagnostic-Code", null))).isEqualTo("X-Hikyaku; nullmx.example accepts no mail (null MX, RFC 7505)");
+    assertThat(new String(dsn, StandardCharsets.US_ASCII)).doesNotContain("smtp;");
+    assertThat(((String) report.getBodyPart(0).getContent()).replace("\r\n    ", ""))
+        .contains("<dave@nullmx.example>: failed, nullmx.example accepts no mail").doesNotContain(" said: ");
+  }
+
+  @Test
   void recipientFieldsAreCheckedAgainstRfc3464() {
-    assertThatThrownBy(() -> new DsnRecipient("bob@example.net", "bounced", "5.1.1",
-            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bounced");
-    assertThatThrownBy(() -> new DsnRecipient("bob@example.net", "failed", "550",
-            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("550");
-    assertThatThrownBy(() -> new DsnRecipient("bob@example.net", "failed", "5.1.1",
-            Optional.empty(), Optional.of("550 no type"), Optional.empty(), Optional.empty()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("550 no type");
+    // The action, status and diagnostic are typed (DeliveryStatusTest checks them); what is left
+    // as text here is checked here.
+    DeliveryStatus status = saidByMx(Action.FAILED, EnhancedStatus.of(5, 1, 1), "550 5.1.1 no");
+    assertThatThrownBy(() -> new DsnRecipient(" ", status, Optional.empty(), Optional.empty(), Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty final recipient");
+    // RFC 3464 §2.3.1: address-type ";" generic-address.
+    assertThatThrownBy(() -> new DsnRecipient("bob@example.net", status, Optional.empty(), Optional.empty(),
+            Optional.of("bob@example.net")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks its address type");
+    // RFC 3463 §3.1: a status of the wrong class cannot reach the DSN at all.
+    assertThatThrownBy(() -> saidByMx(Action.FAILED, EnhancedStatus.of(4, 4, 7), "451 4.4.7 expired"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4.4.7");
   }
 
   @Test

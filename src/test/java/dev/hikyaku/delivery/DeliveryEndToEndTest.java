@@ -92,9 +92,9 @@ class DeliveryEndToEndTest {
     DeliveryReports reports = new DeliveryReports() {
       @Override
       public void failed(DueDelivery delivery, List<RecipientReport> recipients) {
+        // The status goes to the DSN as delivery typed it: nothing here reads or writes its text.
         List<DsnRecipient> failed = recipients.stream()
-            .map(r -> new DsnRecipient(r.forwardPath(), "failed", status(r.reply()), Optional.empty(),
-                Optional.of("smtp; " + r.reply()), Optional.of(r.lastAttemptAt()), Optional.empty()))
+            .map(r -> new DsnRecipient(r.forwardPath(), r.status(), Optional.of(r.lastAttemptAt()), Optional.empty(), Optional.empty()))
             .toList();
         for (RecipientReport r : recipients) {
           bounces.put(r.forwardPath(), bouncer.dsn(new DsnRequest("mx.sender.test", Optional.empty(),
@@ -113,10 +113,16 @@ class DeliveryEndToEndTest {
     return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, reports, clock, new SplittableRandom(5));
   }
 
-  /** The RFC 3463 code at the start of a reply's text, or 5.0.0. */
-  private static String status(String reply) {
-    var m = java.util.regex.Pattern.compile("^\\d{3}[ -](\\d\\.\\d{1,3}\\.\\d{1,3})").matcher(reply);
-    return m.find() ? m.group(1) : "5.0.0";
+  /** A DSN's delivery-status part (RFC 3464 §2), unfolded (RFC 5322 §2.2.3). */
+  private static String statusPart(byte[] dsn) throws Exception {
+    MimeMultipart parts = (MimeMultipart) new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(dsn)).getContent();
+    return new String(parts.getBodyPart(1).getInputStream().readAllBytes(), StandardCharsets.US_ASCII).replace("\r\n ", " ");
+  }
+
+  /** A DSN's human-readable part, its folded lines joined. */
+  private static String textPart(byte[] dsn) throws Exception {
+    MimeMultipart parts = (MimeMultipart) new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(dsn)).getContent();
+    return ((String) parts.getBodyPart(0).getContent()).replace("\r\n    ", "");
   }
 
   @Test
@@ -140,10 +146,48 @@ class DeliveryEndToEndTest {
     MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounces.get("dave@nullmx.test")));
     assertThat(dsn.getContentType()).contains("multipart/report").contains("report-type=delivery-status");
     assertThat(dsn.getHeader("To", null)).contains("alice@sender.test");
-    MimeMultipart parts = (MimeMultipart) dsn.getContent();
-    String status = new String(parts.getBodyPart(1).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-    assertThat(status).contains("Final-Recipient: rfc822; dave@nullmx.test").contains("Action: failed").contains("Status: 5.1.10");
-    assertThat(new String(bounces.get("carol@elsewhere.test"), StandardCharsets.US_ASCII)).contains("Status: 5.7.1");
+    // RFC 7505: the null MX is our finding, not a server's reply: X-Hikyaku, no smtp, no Remote-MTA.
+    String status = statusPart(bounces.get("dave@nullmx.test"));
+    assertThat(status).contains("Final-Recipient: rfc822; dave@nullmx.test\r\nAction: failed\r\nStatus: 5.1.10\r\n"
+        + "Diagnostic-Code: X-Hikyaku; nullmx.test accepts no mail (null MX, RFC 7505)\r\n");
+    assertThat(status).doesNotContain("smtp;").doesNotContain("Remote-MTA");
+    assertThat(textPart(bounces.get("dave@nullmx.test"))).contains("<dave@nullmx.test>: failed, nullmx.test accepts no mail")
+        .doesNotContain(" said: ");
+    // The peer refused to relay (RFC 3463 X.7.1): its reply, and the MX that said it.
+    assertThat(statusPart(bounces.get("carol@elsewhere.test")))
+        .contains("Final-Recipient: rfc822; carol@elsewhere.test\r\nAction: failed\r\nStatus: 5.7.1\r\n"
+            + "Remote-MTA: dns; mx.elsewhere.test\r\nDiagnostic-Code: smtp; 554 5.7.1 ");
+  }
+
+  @Test
+  void a550FromTheSinkBouncesWithTheSinksNameAndItsReply() throws Exception {
+    dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+    try (FakeSmtpServer sink = new FakeSmtpServer(peer -> {
+      peer.reply("220 mx.sink.test ESMTP");
+      peer.line(); // EHLO
+      peer.reply("250-mx.sink.test", "250 ENHANCEDSTATUSCODES");
+      peer.line(); // MAIL
+      peer.reply("250 2.1.0 ok");
+      peer.line(); // RCPT
+      peer.reply("550-5.1.1 <erin@sink.test>: no such user", "550 5.1.1 try another");
+    })) {
+      QueueId id = enqueue("erin@sink.test");
+
+      assertThat(scheduler(sink.address().getPort()).runOnce()).isEqualTo(1);
+
+      assertThat(sender.queue().find(id)).as("failed, so the message left the queue").isEmpty();
+      assertThat(bounces).containsOnlyKeys("erin@sink.test");
+      // RFC 3464 §2.3.5-6: who said it (by its MX name), and what it said, labelled smtp.
+      assertThat(statusPart(bounces.get("erin@sink.test"))).contains(
+          "Final-Recipient: rfc822; erin@sink.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+              + "Remote-MTA: dns; mx.sink.test\r\n"
+              + "Diagnostic-Code: smtp; 550 5.1.1 <erin@sink.test>: no such user try another\r\n");
+      assertThat(textPart(bounces.get("erin@sink.test"))).contains(
+          "<erin@sink.test>: failed, host mx.sink.test[127.0.0.1]:" + sink.address().getPort()
+              + " said: 550 5.1.1 <erin@sink.test>: no such user try another");
+      assertThat(sink.received()).containsExactly(
+          "EHLO mx.sender.test", "MAIL FROM:<alice@sender.test>", "RCPT TO:<erin@sink.test>");
+    }
   }
 
   @Test
@@ -160,7 +204,10 @@ class DeliveryEndToEndTest {
     assertThat(waiting.recipients()).singleElement().satisfies(r -> {
       assertThat(r.state()).isEqualTo("deferred");
       assertThat(r.attempts()).isEqualTo(1);
-      assertThat(r.lastReply()).startsWith("451 4.4.1 mx.hikyaku.test [127.0.0.1]");
+      // RFC 3463 X.4.1 no answer from host: our reason (no server said a word), as the store keeps it.
+      // The MX by name and the address tried (not the name again), and no Remote-MTA: none answered.
+      assertThat(r.lastReply()).startsWith("delayed 4.4.1 (X-Hikyaku; connecting to mx.hikyaku.test[127.0.0.1]:" + closedPort + " failed: ")
+          .endsWith(")");
       // RetryPolicy.postfixLike(): first retry after 5 minutes, ±10 %.
       assertThat(Duration.between(clock.instant(), r.nextAttemptAt())).isBetween(Duration.ofSeconds(270), Duration.ofSeconds(330));
     });

@@ -2,6 +2,10 @@ package dev.hikyaku.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.testing.SettableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +27,16 @@ class MaildirDeliveryTest {
   private static final byte[] CONTENT =
       "From: a@sender.test\r\nSubject: hi\r\n\r\nbody \u00e9 line\r\n.dot\r\n".getBytes(StandardCharsets.UTF_8);
 
+  /** RFC 3463 X.1.3, our reason, no remote MTA: a Maildir is no server. */
+  private static void assertBadMailboxName(Attempt attempt) {
+    DeliveryStatus status = attempt.status();
+    assertThat(status.action()).as(attempt.toString()).isEqualTo(Action.FAILED);
+    assertThat(status.status()).isEqualTo(EnhancedStatus.of(5, 1, 3));
+    assertThat(status.diagnostic()).isInstanceOfSatisfying(Diagnostic.LocalReason.class,
+        r -> assertThat(r.text()).contains(attempt.recipient()));
+    assertThat(status.remoteMta()).isEmpty();
+  }
+
   private static List<Path> files(Path directory) throws Exception {
     try (Stream<Path> s = Files.list(directory)) {
       return s.toList();
@@ -34,8 +48,14 @@ class MaildirDeliveryTest {
     List<Attempt> attempts =
         maildir.deliver(root, new Outbound("a@sender.test", List.of("Bob@example.com", "carol@example.com"), CONTENT, true, false, Optional.empty()));
 
-    assertThat(attempts).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
-    assertThat(((Attempt.Delivered) attempts.getFirst()).reply().code()).isEqualTo(250);
+    // A copy in the mailbox is delivered (RFC 3464 §2.3.3), X.0.0, in our words: no server said it.
+    assertThat(attempts).hasSize(2).allSatisfy(a -> {
+      assertThat(a.status().action()).isEqualTo(Action.DELIVERED);
+      assertThat(a.status().status()).isEqualTo(EnhancedStatus.of(2, 0, 0));
+      assertThat(a.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.LocalReason.class,
+          r -> assertThat(r.text()).startsWith("delivered to Maildir as 1795428000."));
+      assertThat(a.status().remoteMta()).isEmpty();
+    });
     for (String user : List.of("bob", "carol")) {
       Path box = root.resolve(user);
       assertThat(box.resolve("cur")).isEmptyDirectory();
@@ -63,7 +83,7 @@ class MaildirDeliveryTest {
     // RFC 5321 §4.1.2: "bob"@d is the mailbox bob@d; the quotes are syntax, not part of the name.
     List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test", List.of("\"bob\"@example.com"), CONTENT, false, false, Optional.empty()));
 
-    assertThat(attempts).singleElement().isInstanceOf(Attempt.Delivered.class);
+    assertThat(attempts).singleElement().satisfies(a -> assertThat(a.status().action()).isEqualTo(Action.DELIVERED));
     assertThat(files(root.resolve("bob").resolve("new"))).hasSize(1);
     assertThat(files(root)).containsExactly(root.resolve("bob"));
   }
@@ -74,9 +94,10 @@ class MaildirDeliveryTest {
     List<String> spellings = List.of("\"p5q\"@example.com", "p5q@example.com", "\"P5Q\"@example.com", "\"p5\\q\"@example.com");
     List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test", spellings, CONTENT, false, false, Optional.empty()));
 
-    assertThat(attempts).hasSize(4).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
+    assertThat(attempts).hasSize(4).allSatisfy(a -> assertThat(a.status().action()).isEqualTo(Action.DELIVERED));
     assertThat(attempts.stream().map(Attempt::recipient)).containsExactlyElementsOf(spellings);
-    assertThat(attempts.stream().map(a -> ((Attempt.Delivered) a).reply().toString()).distinct()).hasSize(1);
+    // One file, so one status, its name included.
+    assertThat(attempts.stream().map(Attempt::status).distinct()).hasSize(1);
     assertThat(files(root)).containsExactly(root.resolve("p5q"));
     assertThat(files(root.resolve("p5q").resolve("new"))).hasSize(1);
   }
@@ -87,8 +108,7 @@ class MaildirDeliveryTest {
         "\"\"@example.com");
     List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test", bad, CONTENT, false, false, Optional.empty()));
 
-    assertThat(attempts).hasSize(bad.size()).allSatisfy(a ->
-        assertThat(((Attempt.Failed) a).reply().orElseThrow().toString()).startsWith("550 5.1.3"));
+    assertThat(attempts).hasSize(bad.size()).allSatisfy(MaildirDeliveryTest::assertBadMailboxName);
     assertThat(files(root)).isEmpty();
   }
 
@@ -98,10 +118,7 @@ class MaildirDeliveryTest {
         ".hidden@example.com", "back\\slash@example.com");
     List<Attempt> attempts = maildir.deliver(root, new Outbound("a@sender.test",
         bad, CONTENT, false, false, Optional.empty()));
-    assertThat(attempts).hasSize(bad.size()).allSatisfy(a -> {
-      assertThat(a).isInstanceOf(Attempt.Failed.class);
-      assertThat(((Attempt.Failed) a).reply().orElseThrow().toString()).startsWith("550 5.1.3");
-    });
+    assertThat(attempts).hasSize(bad.size()).allSatisfy(MaildirDeliveryTest::assertBadMailboxName);
     assertThat(files(root)).isEmpty();
     assertThat(root.getParent().resolve("escape")).doesNotExist();
   }
@@ -111,8 +128,12 @@ class MaildirDeliveryTest {
     Path blocked = root.resolve("file");
     Files.writeString(blocked, "not a directory");
     List<Attempt> attempts = maildir.deliver(blocked, new Outbound("", List.of("bob@example.com"), CONTENT, false, false, Optional.empty()));
-    assertThat(attempts.getFirst()).isInstanceOf(Attempt.Deferred.class);
-    assertThat(((Attempt.Deferred) attempts.getFirst()).reply().orElseThrow().code()).isEqualTo(451);
+    // RFC 3463 X.3.0: our own side failed; tried again later.
+    assertThat(attempts.getFirst().status().action()).isEqualTo(Action.DELAYED);
+    assertThat(attempts.getFirst().status().status()).isEqualTo(EnhancedStatus.of(4, 3, 0));
+    assertThat(attempts.getFirst().status().diagnostic()).isInstanceOfSatisfying(Diagnostic.LocalReason.class,
+        r -> assertThat(r.text()).contains("Maildir delivery to " + blocked));
+    assertThat(attempts.getFirst().status().remoteMta()).isEmpty();
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
@@ -58,6 +62,14 @@ class OutboundConnectionsTest {
         Optional.empty());
   }
 
+  /** Taken by the sink; it offers no DSN, so "relayed" is ours to report (RFC 3461 §5.2.2.2). */
+  private static void assertRelayed(RecipientResult result) {
+    assertThat(result.status().action()).as(result.toString()).isEqualTo(Action.RELAYED);
+    assertThat(result.outcome()).isEqualTo(DeliveryStatus.Outcome.DELIVERED);
+    assertThat(result.handoff()).isEqualTo(RecipientResult.Handoff.RELAYED);
+    assertThat(result.status().remoteMta()).hasValueSatisfying(m -> assertThat(m.name()).isEqualTo("mx.shared.test"));
+  }
+
   private DueDelivery message(String token, String recipient) {
     return new DueDelivery(QueueId.generate(Clock.systemUTC(), random), Instant.now(), "alice@sender.test", "",
         ("From: alice@sender.test\r\nSubject: crash " + token + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII),
@@ -69,7 +81,7 @@ class OutboundConnectionsTest {
     try (CountingSink sink = CountingSink.start(); DeliveryWorker worker = worker(sink, Map.of(), 10)) {
       for (int i = 0; i < 3; i++) {
         String domain = i % 2 == 0 ? "one.test" : "two.test";
-        assertThat(worker.deliver(message("m" + i, "bob@" + domain))).singleElement().isInstanceOf(RecipientResult.Delivered.class);
+        assertThat(worker.deliver(message("m" + i, "bob@" + domain))).singleElement().satisfies(OutboundConnectionsTest::assertRelayed);
       }
       assertThat(sink.delivered()).containsExactlyInAnyOrder("m0", "m1", "m2");
       assertThat(sink.connections()).isEqualTo(1);
@@ -83,7 +95,7 @@ class OutboundConnectionsTest {
   void aConnectionTheServerDroppedWhileIdleIsReplacedWithoutFailingTheMessage() throws Exception {
     try (CountingSink sink = CountingSink.start(true, 0); DeliveryWorker worker = worker(sink, Map.of(), 10)) {
       for (int i = 0; i < 3; i++) {
-        assertThat(worker.deliver(message("h" + i, "bob@one.test"))).singleElement().isInstanceOf(RecipientResult.Delivered.class);
+        assertThat(worker.deliver(message("h" + i, "bob@one.test"))).singleElement().satisfies(OutboundConnectionsTest::assertRelayed);
       }
       assertThat(sink.delivered()).containsExactlyInAnyOrder("h0", "h1", "h2");
       assertThat(sink.connections()).isEqualTo(3);
@@ -103,7 +115,7 @@ class OutboundConnectionsTest {
         results.add(threads.submit(() -> worker.deliver(message(token, recipient))));
       }
       for (Future<List<RecipientResult>> result : results) {
-        assertThat(result.get()).singleElement().isInstanceOf(RecipientResult.Delivered.class);
+        assertThat(result.get()).singleElement().satisfies(OutboundConnectionsTest::assertRelayed);
       }
       assertThat(sink.delivered()).hasSize(8);
       assertThat(sink.mostOpenAtOnce()).isEqualTo(2);
@@ -117,11 +129,15 @@ class OutboundConnectionsTest {
         DeliveryWorker worker = worker(sink, Map.of("Strict.TEST", TlsPolicy.REQUIRE), 10)) {
       // The default first: its plaintext connection stays open for reuse. It must not carry the
       // strict domain's mail, which needs another connection that offers STARTTLS, and defers.
-      assertThat(worker.deliver(message("lax", "bob@one.test"))).singleElement().isInstanceOfSatisfying(RecipientResult.Delivered.class,
-          // The sink offers no DSN: the success is ours to report as "relayed" (RFC 3461 §5.2.2.2).
-          d -> assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.RELAYED));
-      assertThat(worker.deliver(message("strict", "bob@strict.test"))).singleElement()
-          .isInstanceOfSatisfying(RecipientResult.Transient.class, t -> assertThat(t.reply()).contains("STARTTLS"));
+      assertThat(worker.deliver(message("lax", "bob@one.test"))).singleElement().satisfies(OutboundConnectionsTest::assertRelayed);
+      // RFC 5248's X.7.10 encryption needed: our policy's reason, at the MX that lacks STARTTLS.
+      assertThat(worker.deliver(message("strict", "bob@strict.test"))).singleElement().satisfies(t -> {
+        assertThat(t.outcome()).isEqualTo(DeliveryStatus.Outcome.DEFERRED);
+        assertThat(t.status().status()).isEqualTo(EnhancedStatus.of(4, 7, 10));
+        assertThat(t.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.LocalReason.class,
+            r -> assertThat(r.text()).contains("STARTTLS"));
+        assertThat(t.status().remoteMta()).hasValueSatisfying(m -> assertThat(m.name()).isEqualTo("mx.shared.test"));
+      });
       assertThat(sink.connections()).isEqualTo(2);
       assertThat(sink.delivered()).containsExactly("lax");
     }

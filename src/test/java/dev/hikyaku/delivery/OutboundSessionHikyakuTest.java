@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
@@ -56,6 +60,15 @@ class OutboundSessionHikyakuTest {
         OutboundSession.Timeouts.defaults(), context);
   }
 
+  /** The remote MTA a session to {@code role}'s listener names in every status. */
+  private static DeliveryStatus.RemoteMta mx(ListenerRole role) {
+    return new DeliveryStatus.RemoteMta(TestServers.HOSTNAME, Optional.of("127.0.0.1"), server.port(role));
+  }
+
+  private static void assertDelivered(Attempt attempt) {
+    assertThat(attempt.status().action()).as(attempt.toString()).isEqualTo(Action.DELIVERED);
+  }
+
   /** A message with a unique subject, so each test finds its own in the shared queue. */
   private static String message(String subject, String body) {
     return "From: sender@client.example\r\nTo: bob@hikyaku.test\r\nSubject: " + subject + "\r\n\r\n" + body;
@@ -86,7 +99,7 @@ class OutboundSessionHikyakuTest {
           Optional.of(dev.hikyaku.protocol.Ret.FULL),
           List.of(dev.hikyaku.protocol.RcptParams.parse("NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bold@example.com"),
               dev.hikyaku.protocol.RcptParams.NONE)));
-      assertThat(attempts).allMatch(a -> a instanceof Attempt.Delivered);
+      assertThat(attempts).allSatisfy(OutboundSessionHikyakuTest::assertDelivered);
     }
     // RFC 3461 §5.2.1: the next hop got NOTIFY, ORCPT, RET and ENVID as they were given.
     QueuedMessage m = queued(subject);
@@ -108,21 +121,26 @@ class OutboundSessionHikyakuTest {
           message(subject, body).getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty()));
 
       assertThat(attempts).hasSize(3);
-      assertThat(attempts.get(0)).isInstanceOfSatisfying(Attempt.Delivered.class, d -> {
+      assertThat(attempts.get(0)).satisfies(d -> {
         assertThat(d.recipient()).isEqualTo("bob@hikyaku.test");
-        assertThat(d.reply().code()).isEqualTo(250);
-        assertThat(d.reply().enhancedStatus()).contains("2.0.0");
-        assertThat(d.reply().text()).startsWith("Ok: queued as ");
-      });
-      assertThat(attempts.get(1)).isInstanceOfSatisfying(Attempt.Failed.class, f -> {
-        assertThat(f.recipient()).isEqualTo("nobody@elsewhere.example");
-        assertThat(f.reply()).hasValueSatisfying(r -> {
-          assertThat(r.code()).isEqualTo(554);
-          assertThat(r.enhancedStatus()).contains("5.7.1");
+        assertThat(d.status().action()).isEqualTo(Action.DELIVERED);
+        assertThat(d.status().status()).isEqualTo(EnhancedStatus.of(2, 0, 0));
+        assertThat(d.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.RemoteReply.class, r -> {
+          assertThat(r.code()).isEqualTo(250);
+          assertThat(r.rest()).startsWith("2.0.0 Ok: queued as ");
         });
-        assertThat(f.reason()).contains("RCPT TO").contains("554 5.7.1");
+        assertThat(d.status().remoteMta()).contains(mx(ListenerRole.RELAY));
       });
-      assertThat(attempts.get(2)).isInstanceOf(Attempt.Delivered.class);
+      assertThat(attempts.get(1)).satisfies(f -> {
+        assertThat(f.recipient()).isEqualTo("nobody@elsewhere.example");
+        assertThat(f.status().action()).isEqualTo(Action.FAILED);
+        assertThat(f.status().status()).isEqualTo(EnhancedStatus.of(5, 7, 1));
+        assertThat(f.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.RemoteReply.class,
+            r -> assertThat(r.code()).isEqualTo(554));
+        assertThat(f.status().diagnostic().field()).startsWith("smtp; 554 5.7.1 ");
+        assertThat(f.status().remoteMta()).contains(mx(ListenerRole.RELAY));
+      });
+      assertDelivered(attempts.get(2));
     }
 
     QueuedMessage m = queued(subject);
@@ -143,7 +161,7 @@ class OutboundSessionHikyakuTest {
         assertThat(session.send(new Outbound("", List.of("bob@hikyaku.test"),
             message(subject, "null sender, " + policy + "\r\n").getBytes(StandardCharsets.US_ASCII), false, false,
             Optional.empty())))
-            .singleElement().isInstanceOf(Attempt.Delivered.class);
+            .singleElement().satisfies(OutboundSessionHikyakuTest::assertDelivered);
       }
       assertThat(queued(subject).reversePath()).isEmpty();
     }
@@ -156,7 +174,11 @@ class OutboundSessionHikyakuTest {
     assertThatThrownBy(() -> open(ListenerRole.RELAY, TlsPolicy.VERIFY, Optional.empty(), Optional.empty()))
         .isInstanceOfSatisfying(OutboundException.class, e -> {
           assertThat(e.isTransient()).isTrue();
-          assertThat(e.reply()).isEmpty();
+          // RFC 3463 X.7.5 cryptographic failure, our own finding, at the server we meant to trust.
+          assertThat(e.status().action()).isEqualTo(Action.DELAYED);
+          assertThat(e.status().status()).isEqualTo(EnhancedStatus.of(4, 7, 5));
+          assertThat(e.status().diagnostic()).isInstanceOf(Diagnostic.LocalReason.class);
+          assertThat(e.status().remoteMta()).contains(mx(ListenerRole.RELAY));
           assertThat(e.getMessage()).contains("TLS handshake with mx.hikyaku.test").contains("(verified)");
         });
   }
@@ -166,7 +188,11 @@ class OutboundSessionHikyakuTest {
     // The certificate is trusted but names mx.hikyaku.test, not the host we meant to reach.
     assertThatThrownBy(() -> OutboundSession.open(address(ListenerRole.RELAY), "other.example", "out.client.example",
         TlsPolicy.VERIFY, Optional.empty(), OutboundSession.Timeouts.defaults(), Optional.of(trusting)))
-        .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.isTransient()).isTrue())
+        .isInstanceOfSatisfying(OutboundException.class, e -> {
+          assertThat(e.isTransient()).isTrue();
+          assertThat(e.status().status()).isEqualTo(EnhancedStatus.of(4, 7, 5));
+          assertThat(e.status().remoteMta()).hasValueSatisfying(m -> assertThat(m.name()).isEqualTo("other.example"));
+        })
         .hasMessageContaining("TLS handshake with other.example");
   }
 
@@ -179,7 +205,8 @@ class OutboundSessionHikyakuTest {
       List<Attempt> attempts = session.send(new Outbound("alice@hikyaku.test", List.of("friend@elsewhere.example"),
           ("From: alice@hikyaku.test\r\nTo: friend@elsewhere.example\r\nSubject: " + subject + "\r\n\r\nhi\r\n")
               .getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty()));
-      assertThat(attempts).singleElement().isInstanceOf(Attempt.Delivered.class);
+      assertThat(attempts).singleElement().satisfies(OutboundSessionHikyakuTest::assertDelivered);
+      assertThat(attempts.getFirst().status().remoteMta()).contains(mx(ListenerRole.SUBMISSION));
     }
     QueuedMessage m = queued(subject);
     assertThat(m.origin().principal()).isEqualTo("alice@hikyaku.test");
@@ -195,7 +222,7 @@ class OutboundSessionHikyakuTest {
       assertThat(session.send(new Outbound("alice@hikyaku.test", List.of("friend@elsewhere.example"),
           ("From: alice@hikyaku.test\r\nSubject: " + subject + "\r\n\r\nhi\r\n").getBytes(StandardCharsets.US_ASCII),
           false, false, Optional.empty())))
-          .singleElement().isInstanceOf(Attempt.Delivered.class);
+          .singleElement().satisfies(OutboundSessionHikyakuTest::assertDelivered);
     }
     assertThat(queued(subject).origin().listener()).isEqualTo("submissions");
   }
@@ -207,8 +234,16 @@ class OutboundSessionHikyakuTest {
     assertThatThrownBy(() -> open(ListenerRole.SUBMISSION, TlsPolicy.REQUIRE, Optional.of(alice), Optional.empty()))
         .isInstanceOfSatisfying(OutboundException.class, e -> {
           assertThat(e.isTransient()).isTrue();
-          assertThat(e.reply()).hasValueSatisfying(r -> assertThat(r.code()).isEqualTo(535));
-          assertThat(e.getMessage()).contains("refused AUTH").doesNotContain(wrong);
+          // The server's 535 5.7.8, deferred as Postfix's smtp_sasl_auth_soft_bounce does: X.7.8 kept, class 4.
+          assertThat(e.status().action()).isEqualTo(Action.DELAYED);
+          assertThat(e.status().status()).isEqualTo(EnhancedStatus.of(4, 7, 8));
+          assertThat(e.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.RemoteReply.class, r -> {
+            assertThat(r.code()).isEqualTo(535);
+            assertThat(r.rest()).startsWith("5.7.8 ");
+          });
+          assertThat(e.status().remoteMta()).contains(mx(ListenerRole.SUBMISSION));
+          assertThat(e.getMessage()).contains("535").doesNotContain(wrong);
+          assertThat(e.status().toString()).doesNotContain(wrong);
         });
   }
 
@@ -220,7 +255,7 @@ class OutboundSessionHikyakuTest {
     try (OutboundSession session = open(ListenerRole.RELAY, TlsPolicy.OPPORTUNISTIC, Optional.empty(), Optional.empty())) {
       assertThat(session.send(new Outbound("sender@client.example", List.of("bob@hikyaku.test"), content, true, true,
           Optional.of("env-1"))))
-          .singleElement().isInstanceOf(Attempt.Delivered.class);
+          .singleElement().satisfies(OutboundSessionHikyakuTest::assertDelivered);
     }
     QueuedMessage m = queued(subject);
     assertThat(m.mailParameters()).contains("BODY=8BITMIME").contains("SMTPUTF8");
@@ -234,13 +269,13 @@ class OutboundSessionHikyakuTest {
     try (OutboundSession session = open(ListenerRole.RELAY, TlsPolicy.REQUIRE, Optional.empty(), Optional.empty())) {
       assertThat(session.send(new Outbound("a@client.example", List.of("nobody@elsewhere.example"),
           message(first, "refused\r\n").getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty())))
-          .singleElement().isInstanceOf(Attempt.Failed.class);
+          .singleElement().satisfies(a -> assertThat(a.status().action()).isEqualTo(Action.FAILED));
       assertThat(session.send(new Outbound("a@client.example", List.of("bob@hikyaku.test"),
           message(first, "one\r\n").getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty())))
-          .singleElement().isInstanceOf(Attempt.Delivered.class);
+          .singleElement().satisfies(OutboundSessionHikyakuTest::assertDelivered);
       assertThat(session.send(new Outbound("b@client.example", List.of("carol@hikyaku.test"),
           message(second, "two\r\n").getBytes(StandardCharsets.US_ASCII), false, false, Optional.empty())))
-          .singleElement().isInstanceOf(Attempt.Delivered.class);
+          .singleElement().satisfies(OutboundSessionHikyakuTest::assertDelivered);
     }
     assertThat(queued(first).reversePath()).isEqualTo("a@client.example");
     assertThat(queued(second).reversePath()).isEqualTo("b@client.example");
@@ -255,7 +290,14 @@ class OutboundSessionHikyakuTest {
       assertThat(session.send(new Outbound("a@client.example", List.of("bob@hikyaku.test"), content, false, false,
           Optional.empty())))
           .singleElement()
-          .isInstanceOfSatisfying(Attempt.Failed.class, f -> assertThat(f.reason()).contains("RFC 1870"));
+          .satisfies(f -> {
+            // RFC 1870 §6 and X.3.4: our reason, before anything was sent.
+            assertThat(f.status().action()).isEqualTo(Action.FAILED);
+            assertThat(f.status().status()).isEqualTo(EnhancedStatus.of(5, 3, 4));
+            assertThat(f.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.LocalReason.class,
+                r -> assertThat(r.text()).contains("RFC 1870"));
+            assertThat(f.status().remoteMta()).contains(mx(ListenerRole.RELAY));
+          });
     }
   }
 }

@@ -6,6 +6,10 @@ import dev.hikyaku.app.Server;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
@@ -68,8 +72,13 @@ class RoutesTest {
       List<RecipientResult> results = worker(Map.of("HIKYAKU.test", route)).deliver(due("bob@hikyaku.test"));
 
       // Hikyaku offers DSN: a NOTIFY=SUCCESS request travels on, and we owe no report (RFC 3461 §5.2.2).
-      assertThat(results).singleElement().isInstanceOfSatisfying(RecipientResult.Delivered.class, d -> {
-        assertThat(d.reply()).startsWith("250");
+      assertThat(results).singleElement().satisfies(d -> {
+        assertThat(d.status().action()).isEqualTo(Action.DELIVERED);
+        assertThat(d.status().diagnostic()).isInstanceOfSatisfying(Diagnostic.RemoteReply.class,
+            r -> assertThat(r.code()).isEqualTo(250));
+        // The route's host is the remote MTA, named as the route names it.
+        assertThat(d.status().remoteMta()).contains(
+            new DeliveryStatus.RemoteMta("127.0.0.1", Optional.of("127.0.0.1"), peer.port(ListenerRole.RELAY)));
         assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.PASSED_ON);
       });
       var arrived = peer.store().queue().list(QueueQuery.all());
@@ -100,7 +109,13 @@ class RoutesTest {
           new DeliveryWorker.Settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(),
               new Routes(Map.of("partner.test", route))),
           Optional.of(trusting))) {
-        assertThat(worker.deliver(due)).singleElement().isInstanceOf(RecipientResult.Delivered.class);
+        assertThat(worker.deliver(due)).singleElement().satisfies(d -> {
+          assertThat(d.status().action()).isEqualTo(Action.DELIVERED);
+          assertThat(d.status().remoteMta()).hasValueSatisfying(m -> {
+            assertThat(m.name()).isEqualTo("localhost");
+            assertThat(m.port()).isEqualTo(peer.port(ListenerRole.SUBMISSION));
+          });
+        });
       }
       var arrived = peer.store().queue().list(QueueQuery.all());
       assertThat(arrived).hasSize(1);
@@ -133,15 +148,22 @@ class RoutesTest {
           worker(Map.of("hikyaku.test", route)).deliver(due("bob@hikyaku.test", "carol@hikyaku.test", "nobody@hikyaku.test"));
 
       assertThat(results).hasSize(3);
+      Optional<DeliveryStatus.RemoteMta> mailbox =
+          Optional.of(new DeliveryStatus.RemoteMta("127.0.0.1", Optional.of("127.0.0.1"), lmtp.address().getPort()));
       // The LMTP server offers no DSN and is the last hop: "delivered" is ours to report.
-      assertThat(results.get(0)).isInstanceOfSatisfying(RecipientResult.Delivered.class, d -> {
-        assertThat(d.reply()).startsWith("250 2.0.0 bob delivered");
+      assertThat(results.get(0)).satisfies(d -> {
+        assertThat(d.status()).isEqualTo(new DeliveryStatus(Action.DELIVERED, EnhancedStatus.of(2, 0, 0),
+            new Diagnostic.RemoteReply(250, "2.0.0 bob delivered"), mailbox));
         assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.DELIVERED);
       });
-      assertThat(results.get(1)).isInstanceOfSatisfying(RecipientResult.Permanent.class,
-          p -> assertThat(p.reply()).contains("552 5.2.2 carol is over quota"));
-      assertThat(results.get(2)).isInstanceOfSatisfying(RecipientResult.Permanent.class,
-          p -> assertThat(p.reply()).contains("550 5.1.1"));
+      // RFC 2033 §4.2: each its own reply, the status the server gave.
+      assertThat(results.get(1)).satisfies(p -> {
+        assertThat(p.status()).isEqualTo(new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 2, 2),
+            new Diagnostic.RemoteReply(552, "5.2.2 carol is over quota"), mailbox));
+        assertThat(p.handoff()).isEqualTo(RecipientResult.Handoff.PASSED_ON);
+      });
+      assertThat(results.get(2).status()).isEqualTo(new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 1, 1),
+          new Diagnostic.RemoteReply(550, "5.1.1 no such user"), mailbox));
       List<String> received = lmtp.received();
       assertThat(lmtp.failure()).isNull();
       assertThat(received.getFirst()).isEqualTo("LHLO mx.sender.test");
@@ -156,9 +178,17 @@ class RoutesTest {
     Path mail = data.resolve("mail").resolve("hikyaku.test");
     List<RecipientResult> results =
         worker(Map.of("hikyaku.test", new Route.Maildir(mail))).deliver(due("bob@hikyaku.test", "../x@hikyaku.test"));
-    assertThat(results.get(0)).isInstanceOfSatisfying(RecipientResult.Delivered.class,
-        d -> assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.DELIVERED));
-    assertThat(results.get(1)).isInstanceOfSatisfying(RecipientResult.Permanent.class, p -> assertThat(p.reply()).startsWith("550 5.1.3"));
+    assertThat(results.get(0)).satisfies(d -> {
+      assertThat(d.status().action()).isEqualTo(Action.DELIVERED);
+      assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.DELIVERED);
+    });
+    // RFC 3463 X.1.3: our reason; no server was talked to.
+    assertThat(results.get(1)).satisfies(p -> {
+      assertThat(p.status().action()).isEqualTo(Action.FAILED);
+      assertThat(p.status().status()).isEqualTo(EnhancedStatus.of(5, 1, 3));
+      assertThat(p.status().diagnostic()).isInstanceOf(Diagnostic.LocalReason.class);
+      assertThat(p.status().remoteMta()).isEmpty();
+    });
     try (var files = Files.list(mail.resolve("bob").resolve("new"))) {
       assertThat(files.toList()).singleElement()
           .satisfies(f -> assertThat(Files.readString(f)).startsWith("Return-Path: <alice@sender.test>\r\nFrom: alice@sender.test\r\n"));

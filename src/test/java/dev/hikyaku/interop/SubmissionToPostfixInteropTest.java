@@ -136,14 +136,16 @@ class SubmissionToPostfixInteropTest {
       String report = Files.readString(files(alicesMail).getFirst(), StandardCharsets.UTF_8).replace("\r\n ", " ");
       assertThat(report).contains("Return-Path: <>", "Subject: Undelivered Mail Returned to Sender",
           "Content-Type: multipart/report; report-type=delivery-status",
-          "Final-Recipient: rfc822; nobody-here@postfix.test\r\nAction: failed\r\nStatus: 5.1.1",
-          "Diagnostic-Code: smtp; 550 5.1.1", "Subject: by MX to nobody-here@postfix.test");
+          "Final-Recipient: rfc822; nobody-here@postfix.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+              + "Remote-MTA: dns; " + PostfixPeer.HOSTNAME + "\r\nDiagnostic-Code: smtp; 550 5.1.1",
+          "Subject: by MX to nobody-here@postfix.test");
 
       // 450 4.2.0: deferred, retried on the schedule (3 s ±10 %), delivered once Postfix takes it.
       await().atMost(ARRIVAL).untilAsserted(() -> {
         QueuedRecipient later = recipient(server, "later@postfix.test");
         assertThat(later.state()).isEqualTo("deferred");
-        assertThat(later.lastReply()).startsWith("450 4.2.0");
+        // The store keeps the typed status as the send log writes it: dsn, Postfix's reply, Postfix.
+        assertThat(later.lastReply()).startsWith("delayed 4.2.0 (smtp; 450 4.2.0").contains(" at " + PostfixPeer.HOSTNAME + "[");
         assertThat(later.attempts()).isPositive();
         Duration wait = Duration.between(later.lastAttemptAt(), later.nextAttemptAt());
         assertThat(wait).isBetween(Duration.ofMillis(2700), Duration.ofMillis(3300));

@@ -2,6 +2,11 @@ package dev.hikyaku.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.protocol.DeliveryReasons;
+import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.DeliveryStatus.Action;
+import dev.hikyaku.protocol.DeliveryStatus.Diagnostic;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.NewMessage;
@@ -39,6 +44,15 @@ class SchedulerTest {
   private static final Instant T0 = Instant.parse("2026-05-01T09:00:00Z");
   private static final Origin ORIGIN =
       new Origin("submission", "127.0.0.1", "client.example", null, null, "alice@example.org");
+
+  private static final Optional<DeliveryStatus.RemoteMta> MX =
+      Optional.of(new DeliveryStatus.RemoteMta("mx.example.net", Optional.of("192.0.2.1"), 25));
+  private static final DeliveryStatus OK =
+      new DeliveryStatus(Action.DELIVERED, EnhancedStatus.of(2, 0, 0), new Diagnostic.RemoteReply(250, "2.0.0 ok"), MX);
+  private static final DeliveryStatus GREYLISTED =
+      new DeliveryStatus(Action.DELAYED, EnhancedStatus.of(4, 7, 1), new Diagnostic.RemoteReply(451, "4.7.1 greylisted"), MX);
+  private static final DeliveryStatus NO_SUCH_USER =
+      new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 1, 1), new Diagnostic.RemoteReply(550, "5.1.1 no such user"), MX);
 
   @TempDir Path dataDirectory;
 
@@ -93,15 +107,8 @@ class SchedulerTest {
   private static List<RecipientResult> byLocalPart(DueDelivery due) {
     return due.recipients().stream().map(r -> {
       String path = r.forwardPath();
-      RecipientResult result;
-      if (path.startsWith("ok")) {
-        result = new RecipientResult.Delivered(path, "250 2.0.0 ok");
-      } else if (path.startsWith("soft")) {
-        result = new RecipientResult.Transient(path, "451 4.7.1 greylisted");
-      } else {
-        result = new RecipientResult.Permanent(path, "550 5.1.1 no such user");
-      }
-      return result;
+      DeliveryStatus status = path.startsWith("ok") ? OK : path.startsWith("soft") ? GREYLISTED : NO_SUCH_USER;
+      return new RecipientResult(path, status);
     }).toList();
   }
 
@@ -130,15 +137,23 @@ class SchedulerTest {
     assertThat(calls).hasSize(3).allSatisfy(due -> assertThat(due.recipients()).hasSize(1));
     assertThat(recipient(message.id(), "ok@a.example").state()).isEqualTo("delivered");
     assertThat(recipient(message.id(), "bad@c.example").state()).isEqualTo("failed");
+    // The store keeps the status as the send log writes it: dsn, diagnostic, remote MTA.
     assertThat(recipient(message.id(), "bad@c.example").lastReply())
-        .isEqualTo("550 5.1.1 no such user");
+        .isEqualTo(NO_SUCH_USER.toString())
+        .isEqualTo("failed 5.1.1 (smtp; 550 5.1.1 no such user) at mx.example.net[192.0.2.1]:25");
     QueuedRecipient soft = recipient(message.id(), "soft@b.example");
     assertThat(soft.state()).isEqualTo("deferred");
     assertThat(soft.attempts()).isEqualTo(1);
-    assertThat(soft.lastReply()).isEqualTo("451 4.7.1 greylisted");
+    assertThat(soft.lastReply()).isEqualTo(GREYLISTED.toString()).contains("smtp; 451 4.7.1 greylisted");
     // First retry: 5 min ± 10 %.
     assertThat(soft.nextAttemptAt()).isBetween(T0.plusSeconds(270), T0.plusSeconds(330));
     assertThat(failedReports).containsExactly(message.id() + " bad@c.example");
+    // The report carries the status as delivery typed it, untouched.
+    assertThat(failedDetails).singleElement().satisfies(report -> {
+      assertThat(report.status()).isSameAs(NO_SUCH_USER);
+      assertThat(report.lastAttemptAt()).isEqualTo(T0);
+      assertThat(report.willRetryUntil()).isEmpty();
+    });
 
     // Nothing is due again until the retry time.
     assertThat(scheduler.runOnce()).isZero();
@@ -146,7 +161,7 @@ class SchedulerTest {
     Scheduler recovered = scheduler(RetryPolicy.postfixLike(), due -> {
       calls.add(due);
       return due.recipients().stream()
-          .<RecipientResult>map(r -> new RecipientResult.Delivered(r.forwardPath(), "250 ok"))
+          .map(r -> new RecipientResult(r.forwardPath(), OK))
           .toList();
     }, 5);
     assertThat(recovered.runOnce()).isEqualTo(1);
@@ -168,9 +183,10 @@ class SchedulerTest {
     assertThat(scheduler.runOnce()).isEqualTo(2);
 
     assertThat(store.queue().find(message.id())).isEmpty();
+    // RFC 3463 X.4.7, failed: the last attempt's diagnostic and remote MTA stay (the server's 451).
     assertThat(failedDetails).hasSize(2).allSatisfy(report -> {
-      assertThat(report.isExpired()).isTrue();
-      assertThat(report.reply()).startsWith("delivery time expired").contains("451 4.7.1");
+      assertThat(report.status()).isEqualTo(new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 4, 7),
+          new Diagnostic.RemoteReply(451, "4.7.1 greylisted"), MX));
       assertThat(report.lastAttemptAt()).isEqualTo(clock.instant());
     });
   }
@@ -211,7 +227,9 @@ class SchedulerTest {
 
     QueuedRecipient x = recipient(message.id(), "x@b.example");
     assertThat(x.state()).isEqualTo("deferred");
-    assertThat(x.lastReply()).isEqualTo("no result from the delivery agent");
+    // RFC 3463 X.3.0, our own side: deferred, in our words.
+    assertThat(x.lastReply()).isEqualTo(DeliveryReasons.localFailure("no result from the delivery agent").toString())
+        .isEqualTo("delayed 4.3.0 (X-Hikyaku; no result from the delivery agent)");
   }
 
   @Test
@@ -266,7 +284,9 @@ class SchedulerTest {
     assertThat(scheduler.runOnce()).isEqualTo(1);
     assertThat(calls).isEmpty();
     assertThat(failedReports).containsExactly(message.id() + " soft@b.example");
-    assertThat(failedDetails.getFirst().reply()).isEqualTo(Scheduler.RETURNED);
+    assertThat(failedDetails.getFirst().status()).isEqualTo(DeliveryReasons.returnedByAdmin());
+    assertThat(failedDetails.getFirst().status().status()).isEqualTo(EnhancedStatus.of(5, 0, 0));
+    assertThat(failedDetails.getFirst().status().diagnostic()).isInstanceOf(Diagnostic.LocalReason.class);
     assertThat(store.queue().find(message.id())).isEmpty();
   }
 
@@ -277,7 +297,7 @@ class SchedulerTest {
       String path = r.forwardPath();
       RecipientResult.Handoff handoff = path.contains("relayed") ? RecipientResult.Handoff.RELAYED
           : path.contains("boxed") ? RecipientResult.Handoff.DELIVERED : RecipientResult.Handoff.PASSED_ON;
-      return new RecipientResult.Delivered(path, "250 2.0.0 ok", handoff);
+      return new RecipientResult(path, OK, handoff);
     }).toList(), 5);
 
     scheduler.runOnce();
@@ -331,6 +351,7 @@ class SchedulerTest {
     scheduler.runOnce();
     assertThat(delayedDetails).singleElement().satisfies(report -> {
       assertThat(report.forwardPath()).isEqualTo("soft@b.example");
+      assertThat(report.status()).isSameAs(GREYLISTED);
       assertThat(report.willRetryUntil()).contains(T0.plus(Duration.ofDays(5)));
     });
 
