@@ -29,8 +29,12 @@ class SendLogSinkTest {
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final SendLogSink sink = new SendLogSink();
 
+  private ch.qos.logback.classic.Level levelBefore;
+
   @BeforeEach
   void capture() {
+    levelBefore = logger.getLevel();
+    logger.setLevel(ch.qos.logback.classic.Level.INFO); // the tests' logback config keeps only warnings
     appender.start();
     logger.addAppender(appender);
   }
@@ -38,6 +42,7 @@ class SendLogSinkTest {
   @AfterEach
   void release() {
     logger.detachAppender(appender);
+    logger.setLevel(levelBefore);
   }
 
   private List<String> lines() {

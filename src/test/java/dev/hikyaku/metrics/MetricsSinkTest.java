@@ -156,7 +156,9 @@ class MetricsSinkTest {
       assertThat(s.value("hikyaku_messages_accepted_total", "source", "smtp:" + listener)).isZero();
     }
     assertThat(s.labelValues("hikyaku_protocol_violations_total", "kind"))
-        .containsExactlyInAnyOrder("early_talker", "bare_cr_lf", "plaintext_after_starttls", "too_many_errors", "other");
+        .containsExactlyInAnyOrder("early_talker", "bare_cr_lf", "plaintext_after_starttls", "too_many_recipients", "too_many_errors");
+    assertThat(s.labelValues("hikyaku_deliveries_total", "outcome")).containsExactlyInAnyOrder("delivered", "deferred", "failed");
+    assertThat(s.value("hikyaku_delivery_ends_total", "end", "expired")).isZero();
   }
 
   @Test
