@@ -42,6 +42,8 @@ final class AdminChangeRelay implements AutoCloseable {
     try {
       for (AdminChange change : changes.takeUnpublished()) {
         events.publish(new Event.AdminChange(change.at(), change.command(), change.subject(), change.detail()));
+        Event.QueueAdministered.Change.ofCommand(change.command())
+            .ifPresent(c -> events.publish(new Event.QueueAdministered(change.at(), change.subject(), c)));
       }
     } catch (StoreException e) {
       log.warn("could not take admin changes to publish: {}", e.getMessage());

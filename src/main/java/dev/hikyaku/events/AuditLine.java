@@ -126,6 +126,7 @@ final class AuditLine {
       case Event.DeliveryExpired e -> Optional.empty();
       case Event.DsnQueued e -> Optional.empty();
       case Event.MessageRemoved e -> Optional.empty();
+      case Event.QueueAdministered e -> Optional.empty(); // its AdminChange is in the audit log
     };
   }
 

@@ -144,6 +144,30 @@ public sealed interface Event {
       Instant at, String queueId, String reportId, String to, DeliveryStatus.Action action, List<String> recipients)
       implements Event {}
 
+  /**
+   * An administrator changed a queued message ({@code hikyaku queue hold|release|delete}):
+   * told by the server when it relays the CLI's change, as the audit log's AdminChange is.
+   */
+  record QueueAdministered(Instant at, String queueId, Change change) implements Event {
+
+    /** What was done to the message. */
+    public enum Change {
+      HELD,
+      RELEASED,
+      DELETED;
+
+      /** The change a CLI command ("queue hold") made, if it is one of these. */
+      public static java.util.Optional<Change> ofCommand(String command) {
+        return switch (command) {
+          case "queue hold" -> java.util.Optional.of(HELD);
+          case "queue release" -> java.util.Optional.of(RELEASED);
+          case "queue delete" -> java.util.Optional.of(DELETED);
+          default -> java.util.Optional.empty();
+        };
+      }
+    }
+  }
+
   /** A message left the queue: each of its recipients has its final outcome. */
   record MessageRemoved(Instant at, String queueId) implements Event {}
 

@@ -36,6 +36,7 @@ public final class LogSink implements EventSink {
       case Event.DeliveryExpired e -> log.debug("{}", e);
       case Event.DsnQueued e -> log.debug("{}", e);
       case Event.MessageRemoved e -> log.debug("{}", e);
+      case Event.QueueAdministered e -> log.debug("{}", e); // the send log has it
     }
   }
 }

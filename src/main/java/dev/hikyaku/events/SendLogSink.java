@@ -40,6 +40,7 @@ public final class SendLogSink implements EventSink {
       case Event.DsnQueued e -> log.info("{}: sender {} notification: {} to <{}>",
           e.queueId(), notification(e.action()), e.reportId(), clean(e.to()));
       case Event.MessageRemoved e -> log.info("{}: removed", e.queueId());
+      case Event.QueueAdministered e -> log.info("{}: {} by the administrator", e.queueId(), e.change().name().toLowerCase(Locale.ROOT));
       default -> {}
     }
   }

@@ -190,6 +190,7 @@ public final class MetricsSink implements EventSink {
       case Event.DsnQueued e -> count(DSNS_QUEUED, "action", e.action().keyword());
       case Event.DeliveryDeferred e -> {} // counted as a deferred attempt
       case Event.MessageRemoved e -> {} // the queue gauges show it
+      case Event.QueueAdministered e -> {} // counted as an admin change
     }
   }
 
