@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       Main.Serve.class,
       QueueCommand.class,
+      HistoryCommand.class,
       AuditCommand.class,
       AccountCommands.Domain.class,
       AccountCommands.User.class,

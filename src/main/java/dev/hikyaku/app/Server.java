@@ -98,6 +98,7 @@ public final class Server implements AutoCloseable {
   private final Optional<MetricsEndpoint> metricsEndpoint;
   private final AtomicBoolean isAccepting;
   private final AdminChangeRelay adminChanges;
+  private final HistoryPruning historyPruning;
   private final Optional<Scheduler> scheduler;
   private boolean isClosed;
 
@@ -114,6 +115,7 @@ public final class Server implements AutoCloseable {
       Optional<MetricsEndpoint> metricsEndpoint,
       AtomicBoolean isAccepting,
       AdminChangeRelay adminChanges,
+      HistoryPruning historyPruning,
       Optional<Scheduler> scheduler) {
     this.config = config;
     this.tls = tls;
@@ -127,6 +129,7 @@ public final class Server implements AutoCloseable {
     this.metricsEndpoint = metricsEndpoint;
     this.isAccepting = isAccepting;
     this.adminChanges = adminChanges;
+    this.historyPruning = historyPruning;
     this.scheduler = scheduler;
   }
 
@@ -305,6 +308,7 @@ public final class Server implements AutoCloseable {
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
         isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
+        new HistoryPruning(store.history(), clock, config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()));
   }
 
@@ -601,6 +605,7 @@ public final class Server implements AutoCloseable {
     // Served through the drain (health DOWN, metrics still counting); stopped before the store goes.
     metricsEndpoint.ifPresent(MetricsEndpoint::close);
     adminChanges.close();
+    historyPruning.close();
     scheduler.ifPresent(Scheduler::close); // a delivery in progress finishes and is recorded first
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open

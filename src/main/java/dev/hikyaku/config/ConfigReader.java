@@ -117,7 +117,24 @@ final class ConfigReader {
             mailAuth.get(Keys.VERIFY).isPresent() ? bool(mailAuth.get(Keys.VERIFY).get(), mailAuth.path(Keys.VERIFY)) : m.isVerifying(),
             choice(mailAuth, Keys.DMARC_REJECT, MailAuthConfig.ACTIONS, m.dmarcReject()),
             choice(mailAuth, Keys.DMARC_QUARANTINE, MailAuthConfig.ACTIONS, m.dmarcQuarantine()),
-            timeout(mailAuth, Keys.MAIL_AUTH_TIMEOUT, m.timeout(), Duration.ofSeconds(1))));
+            timeout(mailAuth, Keys.MAIL_AUTH_TIMEOUT, m.timeout(), Duration.ofSeconds(1))),
+        history(Section.open(node(top, Keys.HISTORY), Keys.HISTORY, Keys.HISTORY_SECTION, sourceName)));
+  }
+
+  // ---- history ----
+
+  // A day at least: the history answers "what became of the mail I sent today?", and pruning runs
+  // in the background, not to the minute. Ten years at most keeps every cutoff a valid instant.
+  private static final Duration MIN_HISTORY_RETENTION = Duration.ofDays(1);
+  private static final Duration MAX_HISTORY_RETENTION = Duration.ofDays(3650);
+
+  private HistoryConfig history(Section history) throws ConfigException {
+    if (history.get(Keys.RETENTION).isEmpty()) {
+      return Defaults.HISTORY;
+    }
+    YamlNode node = history.get(Keys.RETENTION).get();
+    String path = history.path(Keys.RETENTION);
+    return new HistoryConfig(within(duration(node, path), node, path, MIN_HISTORY_RETENTION, MAX_HISTORY_RETENTION, ""));
   }
 
   // ---- delivery ----

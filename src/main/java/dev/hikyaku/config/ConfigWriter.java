@@ -136,6 +136,8 @@ final class ConfigWriter {
     mailAuth.put(Keys.DMARC_QUARANTINE, ma.dmarcQuarantine());
     mailAuth.put(Keys.MAIL_AUTH_TIMEOUT, DurationSyntax.format(ma.timeout()));
 
+    root.putObject(Keys.HISTORY).put(Keys.RETENTION, DurationSyntax.format(config.history().retention()));
+
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
     ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);

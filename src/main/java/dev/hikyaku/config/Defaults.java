@@ -128,6 +128,13 @@ final class Defaults {
    */
   static final MailAuthConfig MAIL_AUTH = new MailAuthConfig(true, "reject", "mark", Duration.ofSeconds(15));
 
+  /**
+   * The message history is kept 30 days, as the send logs of the relay services users compare us
+   * with (SendGrid's activity feed, Postmark's) keep theirs: long enough to answer a sender who
+   * asks about last week's mail, short enough that the history stays a fraction of the disk.
+   */
+  static final HistoryConfig HISTORY = new HistoryConfig(Duration.ofDays(30));
+
   /** Hosted domain {@code d} without a route is delivered to {@code <data-directory>/mail/d}. */
   static final String MAIL_SUBDIRECTORY = "mail";
 
@@ -276,7 +283,7 @@ final class Defaults {
     String hostname = hostname();
     return new HikyakuConfig(
         hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY,
-        MAIL_AUTH);
+        MAIL_AUTH, HISTORY);
   }
 
   /**

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param delivery outbound delivery: DNS, TLS towards MX hosts, retries, an optional smarthost
  * @param http the monitoring endpoint (metrics and health); never on the address and port of a
  *     listener
+ * @param mailAuth SPF, DKIM and DMARC checks of mail arriving on port 25
+ * @param history how long the message history is kept
  */
 public record HikyakuConfig(
     String hostname,
@@ -37,9 +39,27 @@ public record HikyakuConfig(
     RateConfig rates,
     HttpConfig http,
     DeliveryConfig delivery,
-    MailAuthConfig mailAuth) {
+    MailAuthConfig mailAuth,
+    HistoryConfig history) {
 
-  /** With the default mail-auth section. */
+  /** With the default history section. */
+  public HikyakuConfig(
+      String hostname,
+      Path dataDirectory,
+      List<ListenerConfig> listeners,
+      TlsConfig tls,
+      Limits limits,
+      List<String> hostedDomains,
+      AuthConfig auth,
+      AbuseConfig abuse,
+      RateConfig rates,
+      HttpConfig http,
+      DeliveryConfig delivery,
+      MailAuthConfig mailAuth) {
+    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, Defaults.HISTORY);
+  }
+
+  /** With the default mail-auth and history sections. */
   public HikyakuConfig(
       String hostname,
       Path dataDirectory,
@@ -52,11 +72,13 @@ public record HikyakuConfig(
       RateConfig rates,
       HttpConfig http,
       DeliveryConfig delivery) {
-    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, Defaults.MAIL_AUTH);
+    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, Defaults.MAIL_AUTH,
+        Defaults.HISTORY);
   }
 
   public HikyakuConfig {
     Objects.requireNonNull(mailAuth, "mailAuth");
+    Objects.requireNonNull(history, "history");
     Objects.requireNonNull(hostname, "hostname");
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     Objects.requireNonNull(tls, "tls");
@@ -102,36 +124,41 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.HTTP + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history);
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history);
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history);
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history);
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history);
   }
 
   public HikyakuConfig withMailAuth(MailAuthConfig newMailAuth) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history);
   }
 
   public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history);
+  }
+
+  public HikyakuConfig withHistory(HistoryConfig newHistory) {
+    return new HikyakuConfig(
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory);
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history);
   }
 
   /**

@@ -57,8 +57,12 @@ final class Keys {
   static final String DMARC_QUARANTINE = "dmarc-quarantine";
   static final String MAIL_AUTH_TIMEOUT = "timeout";
   static final List<String> MAIL_AUTH_SECTION = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, MAIL_AUTH_TIMEOUT);
+  static final String HISTORY = "history";
+  static final String RETENTION = "retention";
+  static final List<String> HISTORY_SECTION = List.of(RETENTION);
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY, MAIL_AUTH);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY, MAIL_AUTH,
+          HISTORY);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -204,6 +208,7 @@ final class Keys {
     DESTINATION_SECTION.forEach(k -> paths.add(DELIVERY + "." + DESTINATIONS + ".<domain>." + k));
     HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
     MAIL_AUTH_SECTION.forEach(k -> paths.add(MAIL_AUTH + "." + k));
+    HISTORY_SECTION.forEach(k -> paths.add(HISTORY + "." + k));
     return List.copyOf(paths);
   }
 }

@@ -2,8 +2,10 @@ package dev.hikyaku.intake;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Reads header fields of a message (RFC 5322 §2.2), unfolded, without parsing the body. */
 final class HeaderSection {
@@ -36,6 +38,64 @@ final class HeaderSection {
       values.add(field.toString().strip());
     }
     return values;
+  }
+
+  /**
+   * The unfolded value of the first field of each of {@code names} (case-insensitive), as {@link
+   * #values} gives it, keyed by the name as passed; a name without a field is absent. One pass over
+   * the octets that stops once every name is found and decodes only the fields it returns: the
+   * header section of an accepted message may be 35 MiB of 100 KiB fields, and {@link #values}
+   * decodes and splits all of it on every call (about 0.3 s of CPU for such a header).
+   */
+  static Map<String, String> firstValues(byte[] message, List<String> names) {
+    Map<String, String> found = new HashMap<>();
+    int start = 0;
+    while (start < message.length && found.size() < names.size() && !isCrlf(message, start)) {
+      int fieldEnd = lineEnd(message, start);
+      // RFC 5322 §2.2.3: a line that starts with WSP continues the field before it.
+      while (fieldEnd + 2 < message.length && (message[fieldEnd + 2] == ' ' || message[fieldEnd + 2] == '\t')) {
+        fieldEnd = lineEnd(message, fieldEnd + 2);
+      }
+      for (String name : names) {
+        if (!found.containsKey(name) && isNamed(message, start, fieldEnd, name)) {
+          int valueStart = start + name.length() + 1;
+          String field = new String(message, valueStart, fieldEnd - valueStart, StandardCharsets.UTF_8);
+          found.put(name, field.replace("\r\n", "").strip());
+        }
+      }
+      start = fieldEnd + 2;
+    }
+    return found;
+  }
+
+  /** Whether the field at {@code start} (ending before {@code end}) is {@code name:}, ignoring ASCII case. */
+  private static boolean isNamed(byte[] message, int start, int end, String name) {
+    if (end - start < name.length() + 1 || message[start + name.length()] != ':') {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      // RFC 5322 §2.2: field names are printable US-ASCII, so ASCII case folding is the whole story.
+      int octet = message[start + i] & 0xFF;
+      int lower = octet >= 'A' && octet <= 'Z' ? octet + ('a' - 'A') : octet;
+      if (lower != Character.toLowerCase(name.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The offset of the CRLF that ends the line at {@code start}, or the message length. */
+  private static int lineEnd(byte[] message, int start) {
+    for (int i = start; i + 1 < message.length; i++) {
+      if (message[i] == '\r' && message[i + 1] == '\n') {
+        return i;
+      }
+    }
+    return message.length;
+  }
+
+  private static boolean isCrlf(byte[] message, int at) {
+    return at + 1 < message.length && message[at] == '\r' && message[at + 1] == '\n';
   }
 
   /** The offset just past the header section (before the empty line), or the whole message. */

@@ -5,6 +5,7 @@ import dev.hikyaku.events.Events;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Envelope;
+import dev.hikyaku.store.AcceptedHeaders;
 import dev.hikyaku.store.MessageQueue;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
@@ -14,6 +15,7 @@ import dev.hikyaku.store.StoreException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -76,6 +78,19 @@ public final class MessageIntake {
       log.error("message {} goes out without a DKIM signature for {}: {}", id, domain.get(), e.toString());
       return content;
     }
+  }
+
+  /**
+   * The fields the message history keeps, as the message goes into the queue (after the submission
+   * fix-ups, so a Message-ID we added is the one recorded). RFC 5322 §3.6 allows one of each; the
+   * first is taken.
+   */
+  static AcceptedHeaders acceptedHeaders(byte[] content) {
+    Map<String, String> fields = HeaderSection.firstValues(content, List.of("Message-ID", "Subject", "From"));
+    return new AcceptedHeaders(
+        Optional.ofNullable(fields.get("Message-ID")),
+        Optional.ofNullable(fields.get("Subject")),
+        Optional.ofNullable(fields.get("From")));
   }
 
   /**
@@ -179,8 +194,8 @@ public final class MessageIntake {
                   smtp.principal().map(p -> p.account()).orElse(null));
           case MessageSource.Bounce bounce -> new Origin("bounce", "127.0.0.1", bounce.reportingMta(), null, null, null);
         };
-    NewMessage message =
-        new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored);
+    NewMessage message = new NewMessage(
+        id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored, acceptedHeaders(content));
     try {
       queue.accept(message);
     } catch (StoreException e) {

@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -104,6 +105,8 @@ final class GroupCommitWriter {
   private PreparedStatement insertMessage;
   private PreparedStatement insertContent;
   private PreparedStatement insertRecipient;
+  private PreparedStatement insertHistoryMessage;
+  private PreparedStatement insertHistoryRecipient;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition workArrived = lock.newCondition();
@@ -164,6 +167,29 @@ final class GroupCommitWriter {
     PendingWrite write = new PendingWrite(action, false, 0, change);
     enqueue(write, "store is closing; not done: " + action);
     return (CompletableFuture<T>) write.committed();
+  }
+
+  /**
+   * Runs {@code change} on the writer thread and waits for its commit (and WAL fsync); returns its
+   * result. A failure comes back as a {@link StoreException} raised in the caller's thread.
+   */
+  <T> T apply(String action, Change<T> change) throws StoreException {
+    var committed = submit(action, change);
+    try {
+      return committed.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StoreException cause) {
+        // A fresh exception so the stack trace shows this caller, not only the writer thread.
+        throw new StoreException(cause.kind(), cause.reason(), cause);
+      }
+      throw StoreException.from(action, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(
+          StoreException.Kind.UNAVAILABLE,
+          "interrupted while waiting for the commit of: " + action + "; it may or may not be done",
+          e);
+    }
   }
 
   private void enqueue(PendingWrite write, String refusal) throws StoreException {
@@ -458,16 +484,21 @@ final class GroupCommitWriter {
     } finally {
       insertRecipient.clearBatch();
     }
+    // In the same transaction: no accepted message lacks its history, and no extra commit.
+    MessageHistory.insertAccepted(insertHistoryMessage, insertHistoryRecipient, message);
   }
 
   private void prepareStatements() throws SQLException {
     insertMessage = connection.prepareStatement(INSERT_MESSAGE);
     insertContent = connection.prepareStatement(INSERT_CONTENT);
     insertRecipient = connection.prepareStatement(INSERT_RECIPIENT);
+    insertHistoryMessage = connection.prepareStatement(MessageHistory.INSERT_MESSAGE);
+    insertHistoryRecipient = connection.prepareStatement(MessageHistory.INSERT_RECIPIENT);
   }
 
   private void renewStatements(Exception failure) {
-    for (PreparedStatement statement : List.of(insertMessage, insertContent, insertRecipient)) {
+    for (PreparedStatement statement :
+        List.of(insertMessage, insertContent, insertRecipient, insertHistoryMessage, insertHistoryRecipient)) {
       try {
         statement.close();
       } catch (SQLException closeFailure) {

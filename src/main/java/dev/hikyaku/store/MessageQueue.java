@@ -437,22 +437,7 @@ public final class MessageQueue {
 
   /** Runs {@code work} on the writer thread and waits for its commit. */
   private <T> T change(String action, GroupCommitWriter.Change<T> work) throws StoreException {
-    var committed = writer.submit(action, work);
-    try {
-      return committed.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof StoreException cause) {
-        // A fresh exception so the stack trace shows this caller, not only the writer thread.
-        throw new StoreException(cause.kind(), cause.reason(), cause);
-      }
-      throw StoreException.from(action, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException(
-          StoreException.Kind.UNAVAILABLE,
-          "interrupted while waiting for the commit of: " + action + "; it may or may not be done",
-          e);
-    }
+    return writer.apply(action, work);
   }
 
   private static void requireMessage(Connection connection, QueueId id)
@@ -566,7 +551,7 @@ public final class MessageQueue {
     }
   }
 
-  private static QueueId storedId(String text) throws StoreException {
+  static QueueId storedId(String text) throws StoreException {
     return QueueId.parse(text)
         .orElseThrow(() -> new StoreException(
             StoreException.Kind.CORRUPT, "stored queue id is malformed: \"" + text + "\""));

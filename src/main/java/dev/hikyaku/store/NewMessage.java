@@ -21,6 +21,7 @@ import java.util.Objects;
  *     successful RCPT)
  * @param content the message as it will be relayed: header and body octets, CRLF line ends, no
  *     dot-stuffing and no final {@code .CRLF}
+ * @param headers the header fields the message history keeps (Message-ID, Subject, From)
  */
 public record NewMessage(
     QueueId id,
@@ -29,7 +30,20 @@ public record NewMessage(
     String mailParameters,
     List<NewRecipient> recipients,
     Origin origin,
-    byte[] content) {
+    byte[] content,
+    AcceptedHeaders headers) {
+
+  /** Without header fields for the history (tests and tools that do not read the content). */
+  public NewMessage(
+      QueueId id,
+      Instant receivedAt,
+      String reversePath,
+      String mailParameters,
+      List<NewRecipient> recipients,
+      Origin origin,
+      byte[] content) {
+    this(id, receivedAt, reversePath, mailParameters, recipients, origin, content, AcceptedHeaders.NONE);
+  }
 
   public NewMessage {
     Objects.requireNonNull(id, "id");
@@ -42,6 +56,7 @@ public record NewMessage(
     }
     Objects.requireNonNull(origin, "origin");
     Objects.requireNonNull(content, "content");
+    Objects.requireNonNull(headers, "headers");
   }
 
   /** Octets of content. */
@@ -58,12 +73,13 @@ public record NewMessage(
         && mailParameters.equals(that.mailParameters)
         && recipients.equals(that.recipients)
         && origin.equals(that.origin)
-        && Arrays.equals(content, that.content);
+        && Arrays.equals(content, that.content)
+        && headers.equals(that.headers);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers)
         + 31 * Arrays.hashCode(content);
   }
 

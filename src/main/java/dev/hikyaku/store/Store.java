@@ -49,6 +49,7 @@ public final class Store implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
   private final MessageQueue queue;
+  private final MessageHistory history;
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
@@ -72,6 +73,7 @@ public final class Store implements AutoCloseable {
     this.writer = writer;
     this.readers = readers;
     this.queue = new MessageQueue(writer, readers);
+    this.history = new MessageHistory(writer, readers);
     this.accountWriter = new AccountWriter(accountConnection);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
@@ -138,6 +140,11 @@ public final class Store implements AutoCloseable {
 
   public MessageQueue queue() {
     return queue;
+  }
+
+  /** What became of accepted messages, kept after they leave the queue. */
+  public MessageHistory history() {
+    return history;
   }
 
   public Accounts accounts() {

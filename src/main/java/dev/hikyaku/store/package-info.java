@@ -7,6 +7,7 @@
  *
  * <pre>
  * intake.MessageIntake ─▶ {@link dev.hikyaku.store.MessageQueue#accept} ─▶ (commit + fsync) ─▶ 250
+ *                         (the message's history rows in the same transaction)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#list}, {@link dev.hikyaku.store.MessageQueue#find}
  * auth (SMTP AUTH)     ─▶ {@link dev.hikyaku.store.Accounts#find}, {@link dev.hikyaku.store.Accounts#findActiveAppPassword},
  *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background)
@@ -16,6 +17,9 @@
  *                         {@link dev.hikyaku.store.MessageQueue#record} (cross off / defer / fail)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#hold}, {@link dev.hikyaku.store.MessageQueue#release},
  *                         {@link dev.hikyaku.store.MessageQueue#delete}
+ * delivery attempts    ─▶ {@link dev.hikyaku.store.MessageHistory#record} (or inside a queue change)
+ * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search}, {@link dev.hikyaku.store.MessageHistory#show}
+ * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune} (history.retention)
  * </pre>
  *
  * <p>Keys and events will join the queue and accounts. Nothing outside this package writes the queue, and nothing outside it sees SQL.
@@ -37,6 +41,11 @@
  *       run by the same writer thread inside its group commits; {@code record} returns after the
  *       commit, so a recipient counts as delivered only once that is on disk. A message whose last
  *       open recipient is crossed off is deleted with its content in the same transaction.
+ *   <li><b>History outlives the queue.</b> Every accepted message gets its history rows (envelope,
+ *       origin, Message-ID, Subject, From) in the transaction that queues it, and every recorded
+ *       attempt a row of its own; they stay when the queue rows go, until pruned after the
+ *       retention in batches of a few hundred messages per transaction, so no commit waits long
+ *       behind a prune. A message still queued is never pruned.
  *   <li><b>Bodies apart.</b> Content lives in {@code message_content}, not in the {@code message}
  *       row, so listing the queue never reads bodies.
  *   <li><b>Portable schema.</b> Migrations live in {@code db/migration/sqlite} and use types that map

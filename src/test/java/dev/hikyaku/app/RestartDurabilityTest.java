@@ -70,6 +70,14 @@ class RestartDurabilityTest {
         .contains("Subject: Message 1")
         .doesNotContain("Body of message 1");
 
+    // The history has each message from the SMTP session on, with the header fields it came with.
+    assertThat(run("history", "show", ids.getFirst(), "--config", config.toString()))
+        .contains("origin:      relay from 127.0.0.1")
+        .contains("subject:     Message 1")
+        .contains("<user1@hikyaku.test>  pending, 0 attempt(s)");
+    assertThat(run("history", "search", "--recipient", "USER2@hikyaku.test", "--config", config.toString()))
+        .contains(ids.get(1)).contains("1 message(s)");
+
     assertThat(runFailing("queue", "show", "not-an-id", "--config", config.toString()))
         .contains("not a queue id: 'not-an-id'");
     assertThat(runFailing("queue", "show", "0000000000000000", "--config", config.toString()))

@@ -65,6 +65,18 @@ class ConfigValidationTest {
   }
 
   @Test
+  void historyRetentionIsADayToTenYears() throws ConfigException {
+    rejects("history: {retention: 12h}", "history.retention").isEqualTo("must be 1d..3650d, was 12h");
+    rejects("history: {retention: 3651d}", "history.retention").isEqualTo("must be 1d..3650d, was 3651d");
+    rejects("history: {retention: 30}", "history.retention").contains("a duration such as");
+    rejects("history: {keep: 30d}", "history.keep").contains("known keys in history: retention");
+    assertThat(ConfigLoader.parse("history: {retention: 7d}\n", "test.yaml").history().retention())
+        .isEqualTo(java.time.Duration.ofDays(7));
+    assertThat(ConfigLoader.parse("hostname: mx.example.com\n", "test.yaml").history().retention())
+        .isEqualTo(java.time.Duration.ofDays(30));
+  }
+
+  @Test
   void theDataDeadlineIsNeverShorterThanTheDataTimeout() {
     rejects("limits: {data-timeout: 10m, data-deadline: 5m}", "limits.data-deadline")
         .isEqualTo("must be at least data-timeout (10m), was 5m");

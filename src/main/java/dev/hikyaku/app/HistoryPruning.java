@@ -1,0 +1,90 @@
+package dev.hikyaku.app;
+
+import dev.hikyaku.store.MessageHistory;
+import dev.hikyaku.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the message history older than {@code history.retention}, in the background: a pass
+ * every {@link #INTERVAL}, each pass in batches of {@link #BATCH_MESSAGES} messages, each batch its
+ * own transaction of the store's writer. A batch of a few hundred messages (about a thousand rows
+ * with their recipients and attempts) takes milliseconds, so new mail waiting for a commit never
+ * waits long behind one; a large backlog (the first pass after the retention was shortened) goes
+ * out batch by batch between other commits.
+ */
+final class HistoryPruning implements AutoCloseable {
+
+  static final Duration INTERVAL = Duration.ofMinutes(10);
+  static final int BATCH_MESSAGES = 250;
+
+  private static final Logger log = LoggerFactory.getLogger(HistoryPruning.class);
+
+  private final MessageHistory history;
+  private final Clock clock;
+  private final Duration retention;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private Thread pruner;
+
+  HistoryPruning(MessageHistory history, Clock clock, Duration retention) {
+    this.history = history;
+    this.clock = clock;
+    this.retention = retention;
+  }
+
+  /** Starts the passes: the first at once, then one every {@link #INTERVAL}. */
+  HistoryPruning start() {
+    pruner = Thread.ofVirtual().name("history-pruning").start(() -> {
+      try {
+        do {
+          prune();
+        } while (!stopped.await(INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    return this;
+  }
+
+  /**
+   * One pass: removes the history of every message received more than the retention before now,
+   * batch by batch, until a batch comes back short or the pruning is closed. Returns how many
+   * messages went. A store failure ends the pass (the next one tries again) and is logged.
+   */
+  int prune() {
+    Instant cutoff = clock.instant().minus(retention);
+    int removed = 0;
+    try {
+      int batch;
+      do {
+        batch = history.prune(cutoff, BATCH_MESSAGES);
+        removed += batch;
+      } while (batch == BATCH_MESSAGES && stopped.getCount() > 0);
+    } catch (StoreException e) {
+      log.warn("pruning the message history stopped after {} message(s): {}", removed, e.getMessage());
+    }
+    if (removed > 0) {
+      log.info("message history: removed {} message(s) received before {}", removed, cutoff);
+    }
+    return removed;
+  }
+
+  /** Stops the passes; a batch under way finishes first. */
+  @Override
+  public void close() {
+    stopped.countDown();
+    if (pruner == null) {
+      return;
+    }
+    try {
+      pruner.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

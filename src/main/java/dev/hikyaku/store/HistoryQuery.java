@@ -1,0 +1,77 @@
+package dev.hikyaku.store;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A search of the message history (admin CLI, API): every present filter must match. Results are
+ * ordered by {@code receivedAt}, newest first, then by id.
+ *
+ * @param sender matches the reverse-path, ignoring case; {@code Optional.of("")} finds null-path
+ *     messages (bounces)
+ * @param recipient matches messages with a recipient whose forward-path equals this, ignoring case
+ * @param messageId matches the Message-ID field the message was accepted with, exactly, with or
+ *     without its angle brackets
+ * @param status matches messages with a recipient whose latest attempt had this outcome; with
+ *     {@code recipient}, that recipient's
+ * @param since matches messages received at or after this instant
+ * @param until matches messages received strictly before this instant
+ * @param limit the most messages returned, at least 1
+ */
+public record HistoryQuery(
+    Optional<String> sender,
+    Optional<String> recipient,
+    Optional<String> messageId,
+    Optional<AttemptOutcome> status,
+    Optional<Instant> since,
+    Optional<Instant> until,
+    int limit) {
+
+  public HistoryQuery {
+    Objects.requireNonNull(sender, "sender");
+    Objects.requireNonNull(recipient, "recipient");
+    Objects.requireNonNull(messageId, "messageId");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(since, "since");
+    Objects.requireNonNull(until, "until");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+  }
+
+  /** Every message, newest first. Narrow it with the {@code with...} methods. */
+  public static HistoryQuery all() {
+    return new HistoryQuery(
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        Integer.MAX_VALUE);
+  }
+
+  public HistoryQuery withSender(String sender) {
+    return new HistoryQuery(Optional.of(sender), recipient, messageId, status, since, until, limit);
+  }
+
+  public HistoryQuery withRecipient(String recipient) {
+    return new HistoryQuery(sender, Optional.of(recipient), messageId, status, since, until, limit);
+  }
+
+  public HistoryQuery withMessageId(String messageId) {
+    return new HistoryQuery(sender, recipient, Optional.of(messageId), status, since, until, limit);
+  }
+
+  public HistoryQuery withStatus(AttemptOutcome status) {
+    return new HistoryQuery(sender, recipient, messageId, Optional.of(status), since, until, limit);
+  }
+
+  public HistoryQuery withSince(Instant since) {
+    return new HistoryQuery(sender, recipient, messageId, status, Optional.of(since), until, limit);
+  }
+
+  public HistoryQuery withUntil(Instant until) {
+    return new HistoryQuery(sender, recipient, messageId, status, since, Optional.of(until), limit);
+  }
+
+  public HistoryQuery withLimit(int limit) {
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, limit);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.hikyaku.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.store.HistoryMessage;
+import dev.hikyaku.store.HistoryQuery;
+import dev.hikyaku.store.NewMessage;
+import dev.hikyaku.store.NewRecipient;
+import dev.hikyaku.store.Origin;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.Store;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The background pruning of the message history, one pass at a time (no waiting on the clock). */
+class HistoryPruningTest {
+
+  private static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
+
+  @TempDir Path data;
+
+  @Test
+  void aPassRemovesWhatIsOlderThanTheRetentionInBatches() throws Exception {
+    SplittableRandom random = new SplittableRandom(5);
+    int old = HistoryPruning.BATCH_MESSAGES + 10; // more than one batch
+    try (Store store = Store.openSqlite(data, Clock.fixed(NOW, ZoneOffset.UTC))) {
+      for (int i = 0; i < old + 1; i++) {
+        // Received 31 days ago, and one 29 days ago; all have left the queue.
+        Instant at = i < old ? NOW.minus(Duration.ofDays(31)).plusSeconds(i) : NOW.minus(Duration.ofDays(29));
+        QueueId id = QueueId.generate(Clock.fixed(at, ZoneOffset.UTC), random);
+        store.queue().accept(new NewMessage(id, at, "a@example.org", "", List.of(new NewRecipient("b@example.net", "")),
+            new Origin("relay", "192.0.2.7", "mx.example.net", null, null, null), new byte[16]));
+        store.queue().delete(id);
+      }
+      HistoryPruning pruning = new HistoryPruning(store.history(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(30));
+      assertThat(pruning.prune()).isEqualTo(old);
+      List<HistoryMessage> left = store.history().search(HistoryQuery.all());
+      assertThat(left).singleElement().satisfies(m -> assertThat(m.receivedAt()).isEqualTo(NOW.minus(Duration.ofDays(29))));
+      assertThat(pruning.prune()).isZero();
+      pruning.close(); // never started: nothing to stop
+    }
+  }
+}
