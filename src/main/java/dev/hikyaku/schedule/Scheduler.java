@@ -9,6 +9,8 @@ import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.MessageQueue;
+import dev.hikyaku.store.AttemptOutcome;
+import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.RecipientOutcome;
 import dev.hikyaku.store.StoreException;
 import java.time.Clock;
@@ -309,8 +311,9 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     try {
-      boolean isRemoved = queue.record(share.id(), outcomes);
-      publish(share, byPath, outcomes, attemptedAt, isRemoved);
+      List<Recorded> recorded = recorded(share, byPath, outcomes);
+      boolean isRemoved = queue.record(share.id(), outcomes, history(share, recorded));
+      publish(share, recorded, attemptedAt, isRemoved);
     } catch (StoreException e) {
       log.error("could not record outcomes of message {}; its recipients stay due: {}",
           share.id(), e.getMessage());
@@ -318,19 +321,54 @@ public final class Scheduler implements AutoCloseable {
     return outcomes.size();
   }
 
-  /** Tells what was recorded: one attempt per recipient, then its deferral or its end. */
-  private void publish(
-      DueDelivery share, Map<String, RecipientResult> results, List<RecipientOutcome> outcomes, Instant attemptedAt,
-      boolean isRemoved) {
-    Instant now = clock.instant();
-    String id = share.id().toString();
+  /** One recipient's outcome as it is recorded, with the attempt's result and its number (from 1). */
+  private record Recorded(RecipientOutcome outcome, RecipientResult result, int attempt) {}
+
+  private static List<Recorded> recorded(DueDelivery share, Map<String, RecipientResult> results, List<RecipientOutcome> outcomes) {
     Map<String, Integer> attempts = new HashMap<>();
     share.recipients().forEach(r -> attempts.putIfAbsent(r.forwardPath(), r.attempts() + 1));
-    for (RecipientOutcome outcome : outcomes) {
+    return outcomes.stream()
+        .map(o -> new Recorded(o,
+            results.getOrDefault(o.forwardPath(),
+                new RecipientResult(o.forwardPath(), DeliveryReasons.localFailure("no result from the delivery agent"))),
+            attempts.getOrDefault(o.forwardPath(), 1)))
+        .toList();
+  }
+
+  /** The message history's rows for what is recorded: one per recipient and attempt. */
+  private List<AttemptRecord> history(DueDelivery share, List<Recorded> recorded) {
+    Instant now = clock.instant();
+    List<AttemptRecord> rows = new ArrayList<>();
+    for (Recorded r : recorded) {
+      RecipientOutcome outcome = r.outcome();
+      RecipientResult result = r.result();
       String path = outcome.forwardPath();
-      RecipientResult result = results.getOrDefault(path,
-          new RecipientResult(path, DeliveryReasons.localFailure("no result from the delivery agent")));
-      events.publish(new Event.DeliveryAttempted(now, id, path, attempts.getOrDefault(path, 1), result.status(),
+      DeliveryStatus status = result.status();
+      AttemptOutcome kind = switch (outcome.state()) {
+        case DELIVERED -> status.action() == DeliveryStatus.Action.RELAYED ? AttemptOutcome.RELAYED : AttemptOutcome.DELIVERED;
+        case DEFERRED -> AttemptOutcome.DEFERRED;
+        case FAILED -> share.isReturning() ? AttemptOutcome.RETURNED
+            : status.outcome() == DeliveryStatus.Outcome.FAILED ? AttemptOutcome.FAILED : AttemptOutcome.EXPIRED;
+      };
+      DeliveryStatus kept = kind == AttemptOutcome.EXPIRED ? DeliveryReasons.expired(status) : status;
+      Optional<String> tls = result.facts().tls();
+      rows.add(new AttemptRecord(share.id(), path, r.attempt(), now, kind, kept.status().toString(),
+          kept.diagnostic().field(), kept.remoteMta().map(DeliveryStatus.RemoteMta::relay),
+          tls.map(t -> t.split(" ", 2)[0]), tls.filter(t -> t.contains(" ")).map(t -> t.split(" ", 2)[1]),
+          Duration.between(share.receivedAt(), now), outcome.nextAttemptAt()));
+    }
+    return rows;
+  }
+
+  /** Tells what was recorded: one attempt per recipient, then its deferral or its end. */
+  private void publish(DueDelivery share, List<Recorded> recorded, Instant attemptedAt, boolean isRemoved) {
+    Instant now = clock.instant();
+    String id = share.id().toString();
+    for (Recorded r : recorded) {
+      RecipientOutcome outcome = r.outcome();
+      RecipientResult result = r.result();
+      String path = outcome.forwardPath();
+      events.publish(new Event.DeliveryAttempted(now, id, path, r.attempt(), result.status(),
           result.facts(), Duration.between(share.receivedAt(), now), Duration.between(share.receivedAt(), attemptedAt)));
       switch (outcome.state()) {
         case DEFERRED -> events.publish(new Event.DeliveryDeferred(now, id, path, outcome.nextAttemptAt().orElseThrow()));

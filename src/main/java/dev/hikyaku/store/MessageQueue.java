@@ -263,6 +263,15 @@ public final class MessageQueue {
    *     of the call is then written
    */
   public boolean record(QueueId id, List<RecipientOutcome> outcomes) throws StoreException {
+    return record(id, outcomes, List.of());
+  }
+
+  /**
+   * {@link #record(QueueId, List)}, and the attempts' rows of the message history in the same
+   * transaction: the history never says less, or more, than the queue did.
+   */
+  public boolean record(QueueId id, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts) throws StoreException {
+    List<AttemptRecord> history = List.copyOf(attempts);
     // One outcome per forward-path: the UPDATE below settles every row with that path (a queue from
     // before intake dropped duplicate recipients may hold two), so a second would find none.
     java.util.Map<String, RecipientOutcome> byPath = new java.util.LinkedHashMap<>();
@@ -273,6 +282,7 @@ public final class MessageQueue {
     }
     return change("recording delivery outcomes of message " + id, connection -> {
       requireMessage(connection, id);
+      MessageHistory.insertAttempts(connection, history);
       try (PreparedStatement update = connection.prepareStatement(UPDATE_RECIPIENT)) {
         for (RecipientOutcome outcome : copied) {
           update.setString(1, outcome.state().stored());

@@ -162,6 +162,22 @@ class DeliveryOutcomesTest {
           .contains("Status: 5.1.10", "Diagnostic-Code: X-Hikyaku; nullmx.test accepts no mail")
           .doesNotContain("smtp;", "Remote-MTA");
       assertThat(server.store().queue().list(QueueQuery.all())).isEmpty();
+
+      // The message history keeps it all after the queue let it go: `hikyaku history show` prints it.
+      Path config = data.resolve("hikyaku.yaml");
+      Files.writeString(config, "hostname: mx.hikyaku.test\ndata-directory: " + data + "\n");
+      dev.hikyaku.app.AdminCommandLine.Result show =
+          dev.hikyaku.app.AdminCommandLine.run("", "history", "show", id, "--config", config.toString());
+      assertThat(show.exitCode()).as(show.describe()).isZero();
+      assertThat(show.out())
+          .contains("id:          " + id, "sender:      <alice@hikyaku.test>", "subject:     outcomes", "recipients:  4")
+          .contains("<ok@ok.test>  relayed, 1 attempt(s)", "<later@later.test>  relayed, 2 attempt(s)",
+              "<no@no.test>  failed, 1 attempt(s)", "<dave@nullmx.test>  failed, 1 attempt(s)")
+          .contains("smtp; 450 4.2.0 try again later", "smtp; 550 5.1.1 no such user",
+              "X-Hikyaku; nullmx.test accepts no mail (null MX, RFC 7505)", "relay mx.sink.test[127.0.0.1]:" + sink.port());
+      dev.hikyaku.app.AdminCommandLine.Result search =
+          dev.hikyaku.app.AdminCommandLine.run("", "history", "search", "--status", "failed", "--config", config.toString());
+      assertThat(search.out()).as(search.describe()).contains(id);
     }
   }
 
