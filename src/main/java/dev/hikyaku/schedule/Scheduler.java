@@ -312,7 +312,15 @@ public final class Scheduler implements AutoCloseable {
     }
     try {
       List<Recorded> recorded = recorded(share, byPath, outcomes);
-      boolean isRemoved = queue.record(share.id(), outcomes, history(share, recorded));
+      List<AttemptRecord> rows;
+      try {
+        rows = history(share, recorded);
+      } catch (RuntimeException bug) {
+        // The history tells; the queue decides. A row we cannot make must not keep an outcome unrecorded.
+        log.error("message {}: attempts recorded without their history rows", share.id(), bug);
+        rows = List.of();
+      }
+      boolean isRemoved = queue.record(share.id(), outcomes, rows);
       publish(share, recorded, attemptedAt, isRemoved);
     } catch (StoreException e) {
       log.error("could not record outcomes of message {}; its recipients stay due: {}",
@@ -350,7 +358,13 @@ public final class Scheduler implements AutoCloseable {
         case FAILED -> share.isReturning() ? AttemptOutcome.RETURNED
             : status.outcome() == DeliveryStatus.Outcome.FAILED ? AttemptOutcome.FAILED : AttemptOutcome.EXPIRED;
       };
-      DeliveryStatus kept = kind == AttemptOutcome.EXPIRED ? DeliveryReasons.expired(status) : status;
+      DeliveryStatus kept = switch (kind) {
+        case EXPIRED -> DeliveryReasons.expired(status);
+        // Failed, but its report could not be queued: kept for another try (RFC 3463 X.3.0).
+        case DEFERRED -> status.outcome() == DeliveryStatus.Outcome.DEFERRED
+            ? status : status.as(DeliveryStatus.Action.DELAYED, dev.hikyaku.protocol.EnhancedStatus.of(4, 3, 0));
+        default -> status;
+      };
       Optional<String> tls = result.facts().tls();
       rows.add(new AttemptRecord(share.id(), path, r.attempt(), now, kind, kept.status().toString(),
           kept.diagnostic().field(), kept.remoteMta().map(DeliveryStatus.RemoteMta::relay),

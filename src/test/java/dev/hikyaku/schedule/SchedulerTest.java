@@ -214,6 +214,12 @@ class SchedulerTest {
     QueuedRecipient bad = recipient(message.id(), "bad@c.example");
     assertThat(bad.state()).isEqualTo("deferred");
     assertThat(bad.nextAttemptAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+    // The history says the same as the queue, in the same transaction: deferred, the failure kept.
+    assertThat(store.history().show(message.id()).orElseThrow().attemptsOf("bad@c.example")).singleElement().satisfies(a -> {
+      assertThat(a.outcome()).isEqualTo(dev.hikyaku.store.AttemptOutcome.DEFERRED);
+      assertThat(a.enhancedStatus()).isEqualTo("4.3.0");
+      assertThat(a.nextAttemptAt()).contains(T0.plus(Duration.ofMinutes(5)));
+    });
   }
 
   @Test
