@@ -222,29 +222,9 @@ public final class Server implements AutoCloseable {
         new dev.hikyaku.intake.DkimSigning(new dev.hikyaku.mailauth.DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
         inbound);
     var rates = config.rates();
-    StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
-    KeptCounters rateCounters =
-        new KeptCounters("rates", RateRule.counters(clock), suspensions, java.time.Duration.ofSeconds(5)).start();
-    PolicyChain policy =
-        new PolicyChain(
-            List.of(
-                new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
-                new SuspensionRule(
-                    suspensions,
-                    new SuspensionRule.Thresholds(rates.suspendVolumeFactor(), rates.suspendVolumeMinimum(), rates.suspendNewDomains()),
-                    events,
-                    clock),
-                new RateRule(
-                    new RateRule.Limits(
-                        rates.messagesPerMinute(),
-                        rates.recipientsPerMinute(),
-                        rates.accountMessagesPerMinute(),
-                        rates.accountRecipientsPerMinute(),
-                        rates.accountMessagesPerHour(),
-                        rates.accountMessagesPerDay()),
-                    rateCounters),
-                new RelayRule(new HashSet<>(config.hostedDomains())),
-                new MaildirMailboxRule(config.maildirDomains())));
+    Policy policyRules = policy(config, store, senders, events, clock);
+    KeptCounters rateCounters = policyRules.counters();
+    PolicyChain policy = policyRules.chain();
     if (config.delivery().isEnabled()) {
       scheduler.set(delivery(config, store, intake, clock, random, outboundTls, events));
     }
@@ -310,6 +290,46 @@ public final class Server implements AutoCloseable {
         isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
         new HistoryPruning(store.history(), clock, config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()));
+  }
+
+  /**
+   * The policy chain a session asks at MAIL, RCPT and after DATA, with the rate counters behind it
+   * (kept in the store, started; close them with the server). The one wiring of the rules: the
+   * server and the in-memory conversation tests both use it.
+   */
+  public record Policy(PolicyChain chain, KeptCounters counters) implements AutoCloseable {
+    @Override
+    public void close() {
+      counters.close();
+    }
+  }
+
+  public static Policy policy(HikyakuConfig config, Store store, dev.hikyaku.policy.SenderRegistry senders, Events events, Clock clock) {
+    var rates = config.rates();
+    StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
+    KeptCounters rateCounters =
+        new KeptCounters("rates", RateRule.counters(clock), suspensions, java.time.Duration.ofSeconds(5)).start();
+    PolicyChain chain =
+        new PolicyChain(
+            List.of(
+                new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
+                new SuspensionRule(
+                    suspensions,
+                    new SuspensionRule.Thresholds(rates.suspendVolumeFactor(), rates.suspendVolumeMinimum(), rates.suspendNewDomains()),
+                    events,
+                    clock),
+                new RateRule(
+                    new RateRule.Limits(
+                        rates.messagesPerMinute(),
+                        rates.recipientsPerMinute(),
+                        rates.accountMessagesPerMinute(),
+                        rates.accountRecipientsPerMinute(),
+                        rates.accountMessagesPerHour(),
+                        rates.accountMessagesPerDay()),
+                    rateCounters),
+                new RelayRule(new HashSet<>(config.hostedDomains())),
+                new MaildirMailboxRule(config.maildirDomains())));
+    return new Policy(chain, rateCounters);
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */

@@ -17,8 +17,6 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.net.ListenerRole;
-import dev.hikyaku.policy.PolicyChain;
-import dev.hikyaku.policy.RelayRule;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
@@ -45,7 +43,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
@@ -263,6 +260,7 @@ class ConversationTest {
   static final class MemoryPeer implements Peer {
     private final MemoryTransport transport;
     private final dev.hikyaku.auth.AuthThrottle throttle;
+    private final Server.Policy policy;
     private final Sessions sessions = new Sessions();
     private final Accepted accepted = new Accepted();
     private final Thread server;
@@ -286,12 +284,8 @@ class ConversationTest {
       dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
       MessageIntake intake =
           new MessageIntake(TestServers.HOSTNAME, store.queue(), senders, Clock.systemUTC(), new SecureRandom(), events);
-      PolicyChain policy =
-          new PolicyChain(
-              List.of(
-                  new dev.hikyaku.policy.SenderOwnershipRule(senders, false),
-                  new RelayRule(Set.copyOf(config.hostedDomains())),
-                  new dev.hikyaku.policy.MaildirMailboxRule(config.maildirDomains())));
+      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir).
+      policy = Server.policy(config, store, senders, events, Clock.systemUTC());
       throttle = Server.throttle(config, store, events, Clock.systemUTC());
       Authenticator authenticator =
           Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
@@ -301,7 +295,7 @@ class ConversationTest {
               "memory",
               transport,
               settings(c, base),
-              new dev.hikyaku.session.SessionServices(policy, intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
+              new dev.hikyaku.session.SessionServices(policy.chain(), intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
       server = Thread.ofVirtual().name("memory-session").start(session::run);
     }
 
@@ -350,6 +344,7 @@ class ConversationTest {
       transport.toServer.close();
       server.join(REPLY_WAIT);
       throttle.close();
+      policy.close();
       assertThat(server.isAlive()).as("session thread ended").isFalse();
     }
   }
