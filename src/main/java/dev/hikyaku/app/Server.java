@@ -193,8 +193,8 @@ public final class Server implements AutoCloseable {
     sinks.add(new dev.hikyaku.events.SendLogSink());
     sinks.add(audit);
     MetricsSink metrics =
-        new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), () -> queueDepth(store),
-            () -> oldestQueued(store), clock);
+        new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), authMechanisms(config),
+            () -> queueDepth(store), () -> oldestQueued(store), clock);
     sinks.add(metrics);
     sinks.addAll(extraSinks);
     // New mail wakes the scheduler, so a message is on its way at once, not at the next poll.
@@ -412,6 +412,15 @@ public final class Server implements AutoCloseable {
         limits.tlsHandshakeTimeout(),
         mechanisms(config.auth(), listener.role()),
         Optional.empty());
+  }
+
+  /** The SASL names each configured listener offers, by listener name. */
+  static java.util.Map<String, List<String>> authMechanisms(HikyakuConfig config) {
+    java.util.Map<String, List<String>> offered = new java.util.HashMap<>();
+    for (ListenerConfig listener : config.listeners()) {
+      offered.put(listener.name(), mechanisms(config.auth(), listener.role()).stream().map(Mechanism::saslName).toList());
+    }
+    return offered;
   }
 
   public static List<Mechanism> mechanisms(AuthConfig auth, ListenerRole role) {

@@ -55,7 +55,7 @@ final class AuditLine {
                   .put("tls_cipher", e.tlsCipher())
                   .put("mechanism", e.mechanism())
                   .put("account", e.account())
-                  .put("result", e.result())
+                  .put("result", result(e.result()))
                   .put("reason", e.reason())
                   .end());
       case Event.ClientBlocked e ->
@@ -128,6 +128,17 @@ final class AuditLine {
       case Event.MessageRemoved e -> Optional.empty();
       case Event.QueueAdministered e -> Optional.empty(); // its AdminChange is in the audit log
     };
+  }
+
+  /**
+   * {@code success}, or {@code failure} with the reply code and enhanced status code the client got
+   * ({@code failure 535 5.7.8}): the kind is not written, so the text stays what fail2ban's filter
+   * matches ({@code "result":"failure 5}, permanent refusals only) and docs/audit-log.md shows.
+   */
+  static String result(Event.AuthAttempt.Result result) {
+    return result.kind() == Event.AuthAttempt.Kind.SUCCESS
+        ? "success"
+        : "failure " + result.code() + " " + result.status();
   }
 
   static String timestamp(Instant at) {

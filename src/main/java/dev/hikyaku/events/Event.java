@@ -1,6 +1,8 @@
 package dev.hikyaku.events;
 
 import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.EnhancedStatus;
+import dev.hikyaku.protocol.Reply;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +28,8 @@ public sealed interface Event {
 
   /**
    * One SMTP AUTH attempt (RFC 4954). {@code account} is the name the client tried, {@code result}
-   * "success" or the refusal, {@code reason} the operator's explanation. Never a secret.
+   * how it ended and what the client was told, {@code reason} the operator's explanation. Never a
+   * secret.
    */
   record AuthAttempt(
       Instant at,
@@ -37,9 +40,62 @@ public sealed interface Event {
       String tlsCipher,
       String mechanism,
       String account,
-      String result,
+      Result result,
       String reason)
-      implements Event {}
+      implements Event {
+
+    /**
+     * How an attempt ended: its kind, which the session decides where it decides the reply, and the
+     * reply code and enhanced status code (RFC 3463) the client got. Metrics and logs map the kind;
+     * the audit log writes the reply ({@code failure 535 5.7.8}), which fail2ban matches.
+     */
+    public record Result(Kind kind, int code, EnhancedStatus status) {
+
+      public Result {
+        java.util.Objects.requireNonNull(kind, "kind");
+        // RFC 4954 §4 and §6: every reply that ends an AUTH exchange carries an enhanced status code.
+        java.util.Objects.requireNonNull(status, "status");
+        if ((kind == Kind.SUCCESS) != (code / 100 == 2)) {
+          throw new IllegalArgumentException(kind + " with reply code " + code);
+        }
+      }
+
+      /** The result whose client heard {@code reply}. */
+      public static Result of(Kind kind, Reply reply) {
+        return new Result(kind, reply.code(), reply.status());
+      }
+
+      @Override
+      public String toString() {
+        return kind.label() + " " + code + " " + status;
+      }
+    }
+
+    /** The ways an AUTH attempt ends (RFC 4954 §4 and §6), each with the reply the client gets. */
+    public enum Kind {
+      /** 235 2.7.0. */
+      SUCCESS,
+      /** 535 5.7.8: unknown account, wrong secret, disabled account, refused token. */
+      INVALID_CREDENTIALS,
+      /** 534 5.7.9: the account has no credential this mechanism can use. */
+      TOO_WEAK,
+      /** 454 4.7.0: the account store or token issuer could not answer; not the client's doing. */
+      TEMPORARY,
+      /** 501 5.5.2 (bad base64, a response the mechanism cannot parse), 500 5.5.6 (a line too long). */
+      MALFORMED,
+      /** 501 5.7.0: the client sent "*" (RFC 4954 §4). */
+      CANCELLED,
+      /** 421 4.7.0: the client's address or network is blocked; the connection is closed. */
+      BLOCKED,
+      /** 421 4.7.0: over the AUTH rate for the client's address; the connection is closed. */
+      RATE_LIMITED;
+
+      /** As a label value and in the log. */
+      public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+  }
 
   /**
    * A client broke the protocol in a way a defence noticed. {@code kind} is one of a fixed set, so

@@ -1,7 +1,6 @@
 package dev.hikyaku.metrics;
 
 import dev.hikyaku.auth.Mechanism;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,54 +21,11 @@ final class Labels {
   /** The label for "there was none" (a failed TLS handshake has no protocol). */
   static final String NONE = "none";
 
-  /** The outcome of one AUTH attempt (RFC 4954 §6), by the reply the session gave. */
-  enum AuthResult {
-    SUCCESS,
-    /** 535 5.7.8. */
-    INVALID_CREDENTIALS,
-    /** 534 5.7.9. */
-    TOO_WEAK,
-    /** 454 4.7.0: the account store could not answer. */
-    TEMPORARY,
-    /** 500/501 other than a cancellation: bad base64, an over-long line, a malformed response. */
-    MALFORMED,
-    /** 501 5.7.0: the client sent "*" (RFC 4954 §4). */
-    CANCELLED,
-    OTHER;
-
-    String value() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  // "failure 535 5.7.8": SmtpSession writes the refusal as "failure", the reply code and its
-  // enhanced status code (RFC 3463).
-  private static final Pattern AUTH_FAILURE = Pattern.compile("failure (\\d{3})(?: (\\d\\.\\d{1,3}\\.\\d{1,3}))?(?: .*)?", Pattern.DOTALL);
-
   // A reply's wire form: code, SP or "-", then the enhanced status code when it has one (RFC 2034
   // §4). The text after it may quote the client's address, so it never becomes a label.
   private static final Pattern REPLY = Pattern.compile("([45]\\d\\d)[ -](?:([45]\\.\\d{1,3}\\.\\d{1,3})(?= |$))?.*", Pattern.DOTALL);
 
   private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
-
-  /** {@code success}, or the refusal named by its reply code. */
-  static AuthResult authResult(String result) {
-    if (result.equals("success")) {
-      return AuthResult.SUCCESS;
-    }
-    Matcher m = AUTH_FAILURE.matcher(result);
-    if (!m.matches()) {
-      return AuthResult.OTHER;
-    }
-    return switch (m.group(1)) {
-      case "535" -> AuthResult.INVALID_CREDENTIALS;
-      case "534" -> AuthResult.TOO_WEAK;
-      case "454" -> AuthResult.TEMPORARY;
-      case "501" -> "5.7.0".equals(m.group(2)) ? AuthResult.CANCELLED : AuthResult.MALFORMED;
-      case "500" -> AuthResult.MALFORMED;
-      default -> AuthResult.OTHER;
-    };
-  }
 
   /**
    * A refusal reply as "code enhanced-code" ({@code "554 5.6.0"}), or the code alone when the reply

@@ -14,6 +14,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -94,6 +96,7 @@ public final class MetricsSink implements EventSink {
 
   private final PrometheusMeterRegistry registry;
   private final Set<String> listeners;
+  private final Map<String, List<String>> authMechanisms;
   private final LongSupplier queueDepth;
   private final Timer sessionDuration;
   private final Timer deliveryDelay;
@@ -109,15 +112,18 @@ public final class MetricsSink implements EventSink {
    *     store cannot answer, and the gauge then reads NaN
    */
   public MetricsSink(Collection<String> listeners, LongSupplier queueDepth) {
-    this(listeners, queueDepth, Optional::empty, java.time.Clock.systemUTC());
+    this(listeners, Map.of(), queueDepth, Optional::empty, java.time.Clock.systemUTC());
   }
 
   /**
+   * @param authMechanisms the SASL names each listener offers, for the AUTH series that start at 0
    * @param oldestQueued when the oldest queued message arrived, for {@code hikyaku_queue_oldest_age_seconds}
    */
   public MetricsSink(
-      Collection<String> listeners, LongSupplier queueDepth, java.util.function.Supplier<Optional<Instant>> oldestQueued,
-      java.time.Clock clock) {
+      Collection<String> listeners, Map<String, ? extends Collection<String>> authMechanisms, LongSupplier queueDepth,
+      java.util.function.Supplier<Optional<Instant>> oldestQueued, java.time.Clock clock) {
+    this.authMechanisms = authMechanisms.entrySet().stream()
+        .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
     this.oldestQueued = oldestQueued;
     this.clock = clock;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -163,7 +169,7 @@ public final class MetricsSink implements EventSink {
       case Event.TlsEstablished e -> count(TLS_HANDSHAKES, "outcome", "ok", "protocol", Labels.tlsProtocol(e.protocol()));
       case Event.TlsFailed e -> count(TLS_HANDSHAKES, "outcome", "failed", "protocol", Labels.NONE);
       case Event.AuthAttempt e -> count(AUTH_ATTEMPTS, "listener", listener(e.listener()),
-          "mechanism", Labels.mechanism(e.mechanism()), "result", Labels.authResult(e.result()).value());
+          "mechanism", Labels.mechanism(e.mechanism()), "result", e.result().kind().label());
       case Event.ProtocolViolation e -> count(PROTOCOL_VIOLATIONS, "kind", e.kind().label());
       case Event.SenderRejected e -> count(SENDERS_REJECTED);
       case Event.RecipientRejected e -> count(RECIPIENTS_REJECTED, "reason", Labels.recipientRefusal(e.rule()));
@@ -222,6 +228,11 @@ public final class MetricsSink implements EventSink {
         touch(CONNECTIONS, "listener", listener, "outcome", outcome);
       }
       touch(MESSAGES_ACCEPTED, "source", "smtp:" + listener);
+      for (String mechanism : authMechanisms.getOrDefault(listener, List.of())) {
+        for (Event.AuthAttempt.Kind kind : Event.AuthAttempt.Kind.values()) {
+          touch(AUTH_ATTEMPTS, "listener", listener, "mechanism", Labels.mechanism(mechanism), "result", kind.label());
+        }
+      }
     }
     touch(TLS_HANDSHAKES, "outcome", "ok", "protocol", "TLSv1.3");
     touch(TLS_HANDSHAKES, "outcome", "failed", "protocol", Labels.NONE);

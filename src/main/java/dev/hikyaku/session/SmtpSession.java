@@ -7,6 +7,8 @@ import dev.hikyaku.auth.Mechanism;
 import dev.hikyaku.auth.SaslMechanism;
 import dev.hikyaku.auth.SaslStep;
 import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Event.AuthAttempt.Kind;
+import dev.hikyaku.events.Event.AuthAttempt.Result;
 import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
@@ -536,14 +538,16 @@ public final class SmtpSession {
     switch (throttle.admit(facts.client.getAddress())) {
       case AuthThrottle.Admission.Allowed allowed -> {}
       case AuthThrottle.Admission.Blocked blocked -> {
-        send(Replies.sourceBlocked(settings.hostname(), blocked.block().until().toString()));
-        publishAuth(mechanism.get(), "", "failure 421 4.7.0", "source blocked: " + blocked.block().reason());
+        Reply reply = Replies.sourceBlocked(settings.hostname(), blocked.block().until().toString());
+        send(reply);
+        publishAuth(mechanism.get(), "", Result.of(Kind.BLOCKED, reply), "source blocked: " + blocked.block().reason());
         closeReason = "blocked";
         return Next.CLOSE;
       }
       case AuthThrottle.Admission.TooFast tooFast -> {
-        send(Replies.tooManyAuthAttempts(settings.hostname()));
-        publishAuth(mechanism.get(), "", "failure 421 4.7.0", "over the AUTH rate for this address");
+        Reply reply = Replies.tooManyAuthAttempts(settings.hostname());
+        send(reply);
+        publishAuth(mechanism.get(), "", Result.of(Kind.RATE_LIMITED, reply), "over the AUTH rate for this address");
         closeReason = "auth rate";
         return Next.CLOSE;
       }
@@ -554,7 +558,7 @@ public final class SmtpSession {
       // RFC 4954 §4: "=" is an initial response of zero length.
       Optional<byte[]> decoded = text.equals("=") ? Optional.of(new byte[0]) : decodeBase64(text);
       if (decoded.isEmpty()) {
-        return authFinished(mechanism.get(), "", Replies.badBase64(), "bad base64 in initial response");
+        return authFinished(mechanism.get(), "", Kind.MALFORMED, Replies.badBase64(), "bad base64 in initial response");
       }
       initial = decoded;
     }
@@ -575,20 +579,22 @@ public final class SmtpSession {
         // not answer an XOAUTH2 error challenge): it is recorded and counted all the same.
         if (challenge.decided().isPresent()) {
           AuthOutcome.Refused refused = challenge.decided().get();
-          recordFailure(mechanism.get(), refused.account(), Replies.authFailed(), refused.reason() + " (client left)");
+          recordFailure(
+              mechanism.get(), refused.account(), kindOf(refused), replyTo(refused), refused.reason() + " (client left)");
         }
         throw gone;
       }
       if (line instanceof ClientInput.Line.TooLong) {
-        return authFinished(mechanism.get(), "", Replies.authLineTooLong(), "exchange line over 12288 octets");
+        return authFinished(
+            mechanism.get(), "", Kind.MALFORMED, Replies.authLineTooLong(), "exchange line over 12288 octets");
       }
       String text = new String(((ClientInput.Line.Text) line).octets(), StandardCharsets.US_ASCII);
       if (text.equals("*")) {
-        return authFinished(mechanism.get(), "", Replies.authCancelled(), "cancelled by the client");
+        return authFinished(mechanism.get(), "", Kind.CANCELLED, Replies.authCancelled(), "cancelled by the client");
       }
       Optional<byte[]> response = decodeBase64(text);
       if (response.isEmpty()) {
-        return authFinished(mechanism.get(), "", Replies.badBase64(), "bad base64 in response");
+        return authFinished(mechanism.get(), "", Kind.MALFORMED, Replies.badBase64(), "bad base64 in response");
       }
       step = exchange.respond(response.get());
     }
@@ -597,20 +603,32 @@ public final class SmtpSession {
       case AuthOutcome.Authenticated ok -> {
         throttle.succeeded(ok.principal().account(), facts.client.getAddress());
         facts.authenticated(ok.principal());
-        publishAuth(mechanism.get(), ok.principal().account(), "success", "with " + ok.credential());
-        yield answer(Replies.authSucceeded());
+        Reply reply = Replies.authSucceeded();
+        publishAuth(mechanism.get(), ok.principal().account(), Result.of(Kind.SUCCESS, reply), "with " + ok.credential());
+        yield answer(reply);
       }
       case AuthOutcome.Refused refused ->
-          authFinished(
-              mechanism.get(),
-              refused.account(),
-              switch (refused.refusal()) {
-                case INVALID_CREDENTIALS -> Replies.authFailed();
-                case TOO_WEAK -> Replies.mechanismTooWeak();
-                case UNAVAILABLE -> Replies.authTemporaryFailure();
-                case MALFORMED -> Replies.malformedAuthResponse();
-              },
-              refused.reason());
+          authFinished(mechanism.get(), refused.account(), kindOf(refused), replyTo(refused), refused.reason());
+    };
+  }
+
+  /** The kind of an authenticator's refusal, as the events record it. */
+  private static Kind kindOf(AuthOutcome.Refused refused) {
+    return switch (refused.refusal()) {
+      case INVALID_CREDENTIALS -> Kind.INVALID_CREDENTIALS;
+      case TOO_WEAK -> Kind.TOO_WEAK;
+      case UNAVAILABLE -> Kind.TEMPORARY;
+      case MALFORMED -> Kind.MALFORMED;
+    };
+  }
+
+  /** RFC 4954 §6: what the client is told for an authenticator's refusal. */
+  private static Reply replyTo(AuthOutcome.Refused refused) {
+    return switch (refused.refusal()) {
+      case INVALID_CREDENTIALS -> Replies.authFailed();
+      case TOO_WEAK -> Replies.mechanismTooWeak();
+      case UNAVAILABLE -> Replies.authTemporaryFailure();
+      case MALFORMED -> Replies.malformedAuthResponse();
     };
   }
 
@@ -618,8 +636,9 @@ public final class SmtpSession {
    * Ends a failed exchange. Every failure but a temporary one (the store is down) is counted and
    * costs the client the tarpit's delay before it hears the answer.
    */
-  private Next authFinished(Mechanism mechanism, String account, Reply reply, String reason) throws IOException {
-    Duration delay = recordFailure(mechanism, account, reply, reason);
+  private Next authFinished(Mechanism mechanism, String account, Kind kind, Reply reply, String reason)
+      throws IOException {
+    Duration delay = recordFailure(mechanism, account, kind, reply, reason);
     if (!delay.isZero()) {
       transport.flush();
       try {
@@ -633,12 +652,12 @@ public final class SmtpSession {
   }
 
   /** Publishes a failed attempt and counts it; returns the tarpit delay it earned (none if temporary). */
-  private Duration recordFailure(Mechanism mechanism, String account, Reply reply, String reason) {
-    publishAuth(mechanism, account, "failure " + reply.code() + " " + reply.status(), reason);
+  private Duration recordFailure(Mechanism mechanism, String account, Kind kind, Reply reply, String reason) {
+    publishAuth(mechanism, account, Result.of(kind, reply), reason);
     return reply.isTransientFailure() ? Duration.ZERO : throttle.failed(account, facts.client.getAddress());
   }
 
-  private void publishAuth(Mechanism mechanism, String account, String result, String reason) {
+  private void publishAuth(Mechanism mechanism, String account, Result result, String reason) {
     events.publish(
         new Event.AuthAttempt(
             clock.instant(),

@@ -30,6 +30,8 @@ import java.util.Map;
  * &#64;shutdown                 begin a graceful server shutdown now
  * &#64;queued 1                 expect this many messages in the queue at the end
  * &#64;stored-line Sender: x    every queued message holds this header line
+ * &#64;auth-results cancelled malformed   the kinds of the AUTH attempts the session recorded, in
+ *                          order (Event.AuthAttempt.Kind labels; "none" for none)
  * </pre>
  *
  * Escapes in C: and R: lines: {@code \r \n \t \\ \xHH} and {@code %{N*text}} (text, escapes and all,

@@ -158,6 +158,13 @@ class ConversationTest {
       if (queued != null) {
         assertThat(peer.queuedMessages()).as("messages found in the store").hasSize(Integer.parseInt(queued));
       }
+      String authResults = conversation.directives().get("auth-results");
+      if (authResults != null) {
+        // Each attempt is recorded before its reply is sent, so every one read above is here.
+        assertThat(peer.authResults())
+            .as("AUTH attempts recorded")
+            .containsExactlyElementsOf(authResults.equals("none") ? List.of() : List.of(authResults.split(" +")));
+      }
       String stored = conversation.directives().get("stored-line");
       if (stored != null) {
         for (String id : peer.queuedMessages()) {
@@ -243,14 +250,17 @@ class ConversationTest {
     return ListenerRole.valueOf(c.listener().toUpperCase(Locale.ROOT));
   }
 
-  /** Counts accepted messages of one conversation. */
+  /** Counts accepted messages of one conversation, and keeps the kinds of its AUTH attempts. */
   static final class Accepted implements EventSink {
     final List<String> ids = new CopyOnWriteArrayList<>();
+    final List<String> authResults = new CopyOnWriteArrayList<>();
 
     @Override
     public void accept(Event event) {
       if (event instanceof Event.MessageAccepted accepted) {
         ids.add(accepted.queueId());
+      } else if (event instanceof Event.AuthAttempt attempt) {
+        authResults.add(attempt.result().kind().label());
       }
     }
   }
@@ -332,6 +342,11 @@ class ConversationTest {
         assertThat(store.queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
       }
       return accepted.ids;
+    }
+
+    @Override
+    public List<String> authResults() {
+      return accepted.authResults;
     }
 
     @Override
@@ -420,6 +435,11 @@ class ConversationTest {
         assertThat(server.store().queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
       }
       return accepted.ids;
+    }
+
+    @Override
+    public List<String> authResults() {
+      return accepted.authResults;
     }
 
     @Override

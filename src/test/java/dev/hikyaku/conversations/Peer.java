@@ -19,6 +19,9 @@ interface Peer extends AutoCloseable {
   /** The queue ids of the messages the server accepted in this conversation, checked in the store. */
   java.util.List<String> queuedMessages() throws Exception;
 
+  /** The kinds of the AUTH attempts the server recorded in this conversation, in order, as labels. */
+  java.util.List<String> authResults();
+
   /** The stored content of an accepted message. */
   byte[] content(String queueId) throws Exception;
 

@@ -1,12 +1,16 @@
 package dev.hikyaku.defence;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.config.AbuseConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Event.AuthAttempt.Kind;
+import dev.hikyaku.events.Event.AuthAttempt.Result;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
@@ -72,16 +76,30 @@ class AttackTest {
       return client.getReplyString() == null ? refused.getMessage() : client.getReplyString().strip();
     }
     try {
-      client.ehlo("client.example");
-      assertThat(client.execTLS()).isTrue();
-      client.ehlo("client.example");
-      client.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, user, password);
-      return client.getReplyString().strip();
+      startTls(client);
+      return auth(client, user, password);
     } catch (SMTPConnectionClosedException closed) {
       return client.getReplyString().strip();
     } finally {
       disconnect(client);
     }
+  }
+
+  /** STARTTLS and EHLO again: ready for AUTH (RFC 4954 §4: not before TLS on submission). */
+  private static void startTls(AuthenticatingSMTPClient client) throws Exception {
+    client.ehlo("client.example");
+    assertThat(client.execTLS()).isTrue();
+    client.ehlo("client.example");
+  }
+
+  /** AUTH PLAIN on an open connection; returns the reply, also when the server closed after it. */
+  private static String auth(AuthenticatingSMTPClient client, String user, String password) throws Exception {
+    try {
+      client.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, user, password);
+    } catch (SMTPConnectionClosedException closed) {
+      // A 421: the reply is read, then the connection is gone.
+    }
+    return client.getReplyString().strip();
   }
 
   /** The first line the server sends to a connection from {@code from}. */
@@ -102,6 +120,21 @@ class AttackTest {
     } catch (IOException ignored) {
       // Already closed by the server.
     }
+  }
+
+  /** The AUTH attempts recorded since {@code mark}, once there are {@code count} of them. */
+  private List<Event.AuthAttempt> authAttemptsSince(int mark, int count) {
+    // A refusal that closes the connection is published after its reply: the client may be first.
+    await().atMost(Duration.ofSeconds(10)).until(() -> authAttemptsSince(mark).size() >= count);
+    return authAttemptsSince(mark);
+  }
+
+  private List<Event.AuthAttempt> authAttemptsSince(int mark) {
+    List<Event> all = List.copyOf(events); // a snapshot: sessions still publish (ConnectionClosed)
+    return all.subList(mark, all.size()).stream()
+        .filter(Event.AuthAttempt.class::isInstance)
+        .map(Event.AuthAttempt.class::cast)
+        .toList();
   }
 
   private List<Event.ClientBlocked> blocks() {
@@ -233,5 +266,45 @@ class AttackTest {
     assertThat(blocks()).as("the five failures before the restart still counted").singleElement()
         .satisfies(b -> assertThat(b.subject()).isEqualTo(OWNER + " from 127.0.7.0/24"));
     assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+  }
+
+  @Test
+  void authOverTheRateIsRefusedAndRecordedAsRateLimited() throws Exception {
+    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
+        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), 2, a.stuffingFactor(), a.stuffingMinimum(),
+        a.stuffingDelay()));
+    // start() logged the owner in once this minute: the second AUTH is within the rate of 2, the third is not.
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+    int mark = events.size();
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("421 4.7.0 ");
+    assertThat(authAttemptsSince(mark, 1)).singleElement().satisfies(a -> {
+      assertThat(a.result()).isEqualTo(new Result(Kind.RATE_LIMITED, 421, EnhancedStatus.of(4, 7, 0)));
+      assertThat(a.reason()).isEqualTo("over the AUTH rate for this address");
+    });
+  }
+
+  @Test
+  void aConnectionOpenedBeforeItsSourceWasBlockedIsRefusedAtAuthAndRecordedAsBlocked() throws Exception {
+    start(UnaryOperator.identity());
+    AuthenticatingSMTPClient early = new AuthenticatingSMTPClient(false, trust);
+    early.setDefaultTimeout(30_000);
+    early.connect(
+        InetAddress.getByName("127.0.0.1"), server.port(ListenerRole.SUBMISSION), InetAddress.getByName("127.0.3.3"), 0);
+    try {
+      startTls(early);
+      for (int i = 0; i < 10; i++) {
+        assertThat(login("127.0.3.3", "user" + i + "@hikyaku.test", "Summer2026!")).startsWith("535 5.7.8 ");
+      }
+      assertThat(blocks()).anySatisfy(b -> assertThat(b.subject()).isEqualTo("127.0.3.3"));
+      int mark = events.size();
+      assertThat(auth(early, OWNER, PASSWORD)).startsWith("421 4.7.0 ").contains("blocked until");
+      assertThat(authAttemptsSince(mark, 1)).singleElement().satisfies(a -> {
+        assertThat(a.result()).isEqualTo(new Result(Kind.BLOCKED, 421, EnhancedStatus.of(4, 7, 0)));
+        assertThat(a.account()).as("refused before the client named one").isEmpty();
+        assertThat(a.reason()).startsWith("source blocked: ");
+      });
+    } finally {
+      disconnect(early);
+    }
   }
 }

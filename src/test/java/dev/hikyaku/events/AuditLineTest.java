@@ -2,6 +2,10 @@ package dev.hikyaku.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.events.Event.AuthAttempt.Kind;
+import dev.hikyaku.events.Event.AuthAttempt.Result;
+import dev.hikyaku.protocol.Replies;
+import dev.hikyaku.protocol.Reply;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +18,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,7 +45,7 @@ class AuditLineTest {
   void authAttempt() {
     assertThat(line(new Event.AuthAttempt(
             AT, "m3x-1f", "submission", "192.0.2.7", "TLSv1.3", "TLS_AES_256_GCM_SHA384", "PLAIN",
-            "alice@example.com", "failure 535 5.7.8", "wrong password")))
+            "alice@example.com", Result.of(Kind.INVALID_CREDENTIALS, Replies.authFailed()), "wrong password")))
         .isEqualTo("{\"ts\":\"2025-06-01T10:15:30.123Z\",\"event\":\"auth\",\"session_id\":\"m3x-1f\","
             + "\"listener\":\"submission\",\"client\":\"192.0.2.7\",\"tls_protocol\":\"TLSv1.3\","
             + "\"tls_cipher\":\"TLS_AES_256_GCM_SHA384\",\"mechanism\":\"PLAIN\",\"account\":\"alice@example.com\","
@@ -48,11 +56,47 @@ class AuditLineTest {
   void absentValuesAreLeftOut() {
     // No TLS yet, no account named (a cancelled exchange): the session publishes "" for both.
     assertThat(line(new Event.AuthAttempt(
-            AT, "m3x-2", "submission", "2001:db8:0:0:0:0:0:1", "", null, "LOGIN", "", "failure 501 5.7.0",
-            "cancelled by the client")))
+            AT, "m3x-2", "submission", "2001:db8:0:0:0:0:0:1", "", null, "LOGIN", "",
+            Result.of(Kind.CANCELLED, Replies.authCancelled()), "cancelled by the client")))
         .isEqualTo("{\"ts\":\"2025-06-01T10:15:30.123Z\",\"event\":\"auth\",\"session_id\":\"m3x-2\","
             + "\"listener\":\"submission\",\"client\":\"2001:db8:0:0:0:0:0:1\",\"mechanism\":\"LOGIN\","
             + "\"result\":\"failure 501 5.7.0\",\"reason\":\"cancelled by the client\"}\n");
+  }
+
+  /**
+   * Every way an AUTH attempt ends, with each reply the session gives for it, and the audit text
+   * written before results were typed: fail2ban's filter and operators' scripts match these strings.
+   */
+  static Stream<Arguments> authResults() {
+    return Stream.of(
+        Arguments.of(Kind.SUCCESS, Replies.authSucceeded(), "success"),
+        Arguments.of(Kind.INVALID_CREDENTIALS, Replies.authFailed(), "failure 535 5.7.8"),
+        Arguments.of(Kind.TOO_WEAK, Replies.mechanismTooWeak(), "failure 534 5.7.9"),
+        Arguments.of(Kind.TEMPORARY, Replies.authTemporaryFailure(), "failure 454 4.7.0"),
+        Arguments.of(Kind.MALFORMED, Replies.badBase64(), "failure 501 5.5.2"),
+        Arguments.of(Kind.MALFORMED, Replies.malformedAuthResponse(), "failure 501 5.5.2"),
+        Arguments.of(Kind.MALFORMED, Replies.authLineTooLong(), "failure 500 5.5.6"),
+        Arguments.of(Kind.CANCELLED, Replies.authCancelled(), "failure 501 5.7.0"),
+        Arguments.of(Kind.BLOCKED, Replies.sourceBlocked("mx.example", "2025-06-01T11:15:30Z"), "failure 421 4.7.0"),
+        Arguments.of(Kind.RATE_LIMITED, Replies.tooManyAuthAttempts("mx.example"), "failure 421 4.7.0"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("authResults")
+  void authResultIsWrittenAsBeforeItWasTyped(Kind kind, Reply reply, String text) {
+    assertThat(line(new Event.AuthAttempt(
+            AT, "m3x-1f", "submission", "192.0.2.7", "TLSv1.3", "TLS_AES_256_GCM_SHA384", "PLAIN",
+            "alice@example.com", Result.of(kind, reply), "why")))
+        .isEqualTo("{\"ts\":\"2025-06-01T10:15:30.123Z\",\"event\":\"auth\",\"session_id\":\"m3x-1f\","
+            + "\"listener\":\"submission\",\"client\":\"192.0.2.7\",\"tls_protocol\":\"TLSv1.3\","
+            + "\"tls_cipher\":\"TLS_AES_256_GCM_SHA384\",\"mechanism\":\"PLAIN\",\"account\":\"alice@example.com\","
+            + "\"result\":\"" + text + "\",\"reason\":\"why\"}\n");
+  }
+
+  @Test
+  void everyAuthResultKindHasItsAuditText() {
+    // A new way for AUTH to end fails here until its reply and audit text are in the table above.
+    assertThat(authResults().map(row -> (Kind) row.get()[0]).distinct()).containsExactlyInAnyOrder(Kind.values());
   }
 
   @Test
@@ -158,7 +202,9 @@ class AuditLineTest {
         "x\",\"client\":\"203.0.113.9\",\"result\":\"failure 535\"}\n"
             + "{\"ts\":\"2025-06-01T00:00:00.000Z\",\"event\":\"auth\",\"client\":\"203.0.113.9\",\"result\":\"failure\"}\r"
             + "\\\u0000\u001b[2J\u007f\u009b31m\u0085\u2028\u2029\u202e\u2066end";
-    String line = line(new Event.AuthAttempt(AT, "s", "submission", "192.0.2.7", "", "", "PLAIN", hostile, "success", "with password"));
+    String line = line(new Event.AuthAttempt(
+        AT, "s", "submission", "192.0.2.7", "", "", "PLAIN", hostile, Result.of(Kind.SUCCESS, Replies.authSucceeded()),
+        "with password"));
 
     assertThat(line.indexOf('\n')).as("only the final LF ends the line").isEqualTo(line.length() - 1);
     assertThat(line).doesNotContain("\r", "\u0000", "\u001b", "\u007f", "\u009b", "\u0085", "\u2028", "\u2029", "\u202e", "\u2066");
@@ -212,7 +258,8 @@ class AuditLineTest {
     Instant at = Instant.parse(n.get("ts").asString());
     return switch (n.get("event").asString()) {
       case "auth" -> new Event.AuthAttempt(at, f(n, "session_id"), f(n, "listener"), f(n, "client"),
-          f(n, "tls_protocol"), f(n, "tls_cipher"), f(n, "mechanism"), f(n, "account"), f(n, "result"), f(n, "reason"));
+          f(n, "tls_protocol"), f(n, "tls_cipher"), f(n, "mechanism"), f(n, "account"), documentedResult(f(n, "result")),
+          f(n, "reason"));
       case "client_blocked" -> new Event.ClientBlocked(at, f(n, "scope"), f(n, "subject"),
           Instant.parse(f(n, "until")), f(n, "reason"));
       case "client_unblocked" -> new Event.ClientUnblocked(at, f(n, "scope"), f(n, "subject"), f(n, "by"));
@@ -226,6 +273,15 @@ class AuditLineTest {
       case "admin_change" -> new Event.AdminChange(at, f(n, "command"), f(n, "subject"), f(n, "detail"));
       default -> throw new AssertionError("undocumented event in docs/audit-log.md: " + n);
     };
+  }
+
+  /** The result a documented line shows, looked up among the session's replies (nothing parsed). */
+  private static Result documentedResult(String text) {
+    return authResults()
+        .filter(row -> row.get()[2].equals(text))
+        .map(row -> Result.of((Kind) row.get()[0], (Reply) row.get()[1]))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("docs/audit-log.md shows an auth result no reply gives: " + text));
   }
 
   private static String f(JsonNode node, String name) {

@@ -61,7 +61,9 @@ class AuditLogSinkTest {
     try (AuditLogSink sink = AuditLogSink.open(file())) {
       sink.accept(new Event.ConnectionOpened(AT, "s1", "submission", "192.0.2.7"));
       sink.accept(new Event.AuthAttempt(AT, "s1", "submission", "192.0.2.7", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
-          "PLAIN", "alice@example.com", "failure 535 5.7.8", "wrong password"));
+          "PLAIN", "alice@example.com",
+          Event.AuthAttempt.Result.of(Event.AuthAttempt.Kind.INVALID_CREDENTIALS, dev.hikyaku.protocol.Replies.authFailed()),
+          "wrong password"));
       sink.accept(new Event.TlsEstablished(AT, "s1", "TLSv1.3", "TLS_AES_128_GCM_SHA256"));
       sink.accept(new Event.ClientBlocked(AT, "ip", "192.0.2.7", AT.plusSeconds(3600), "5 failures"));
       sink.accept(new Event.ConnectionClosed(AT, "s1", "quit", 12));

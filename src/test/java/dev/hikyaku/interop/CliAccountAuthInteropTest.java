@@ -76,7 +76,7 @@ class CliAccountAuthInteropTest {
     server.submittedBy(ACCOUNT, token);
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly(mechanism, ACCOUNT, "success");
+        .containsExactly(mechanism, ACCOUNT, InteropServer.SUCCEEDED);
     run.assertConceals(ACCOUNT_PASSWORD);
   }
 

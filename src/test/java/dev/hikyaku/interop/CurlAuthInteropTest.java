@@ -85,7 +85,7 @@ class CurlAuthInteropTest {
     queuedAsPrincipal(run, token);
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly(mechanism, PRINCIPAL, "success");
+        .containsExactly(mechanism, PRINCIPAL, InteropServer.SUCCEEDED);
     run.assertConceals(PASSWORD);
   }
 
@@ -104,7 +104,7 @@ class CurlAuthInteropTest {
     Event.AuthAttempt attempt = server.onlyAuthAttemptSince(mark);
     assertThat(attempt)
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result, Event.AuthAttempt::reason)
-        .containsExactly(mechanism, PRINCIPAL, "failure 535 5.7.8", "wrong password");
+        .containsExactly(mechanism, PRINCIPAL, InteropServer.CREDENTIALS_REFUSED, "wrong password");
     run.assertConceals(wrong, PASSWORD);
   }
 
@@ -125,7 +125,7 @@ class CurlAuthInteropTest {
     Event.AuthAttempt attempt = server.onlyAuthAttemptSince(mark);
     assertThat(attempt)
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("OAUTHBEARER", PRINCIPAL, "success");
+        .containsExactly("OAUTHBEARER", PRINCIPAL, InteropServer.SUCCEEDED);
     assertThat(attempt.reason()).startsWith("with token of ");
     run.assertConceals(bearer);
   }
@@ -147,7 +147,7 @@ class CurlAuthInteropTest {
     assertThat(message.origin().listener()).isEqualTo("submissions");
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("XOAUTH2", PRINCIPAL, "success");
+        .containsExactly("XOAUTH2", PRINCIPAL, InteropServer.SUCCEEDED);
     run.assertConceals(bearer);
   }
 
@@ -168,7 +168,7 @@ class CurlAuthInteropTest {
     Event.AuthAttempt attempt = server.onlyAuthAttemptSince(mark);
     assertThat(attempt)
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("OAUTHBEARER", PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly("OAUTHBEARER", PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
     assertThat(attempt.reason()).startsWith("token refused: expired at ");
     run.assertConceals(bearer);
   }
@@ -189,7 +189,7 @@ class CurlAuthInteropTest {
     Event.AuthAttempt attempt = server.onlyAuthAttemptSince(mark);
     assertThat(attempt)
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("OAUTHBEARER", PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly("OAUTHBEARER", PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
     assertThat(attempt.reason())
         .isEqualTo("token refused: audience [some-other-service] not accepted (expected one of [" + TokenIssuer.AUDIENCE + "])");
     run.assertConceals(bearer);
@@ -221,11 +221,12 @@ class CurlAuthInteropTest {
     List<Event.AuthAttempt> attempts = server.authAttemptsSince(mark);
     assertThat(attempts)
         .as("the refused XOAUTH2 token in the events (all events: %s)", server.eventsSince(mark))
-        .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::reason)
+        .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result, Event.AuthAttempt::reason)
         .containsExactly(
             tuple(
                 "XOAUTH2",
                 PRINCIPAL,
+                InteropServer.CREDENTIALS_REFUSED,
                 "token refused: audience [some-other-service] not accepted (expected one of [" + TokenIssuer.AUDIENCE
                     + "]) (client left)"));
     run.assertConceals(bearer);

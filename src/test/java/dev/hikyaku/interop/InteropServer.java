@@ -9,6 +9,7 @@ import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.TestCertificates;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
@@ -237,6 +238,14 @@ final class InteropServer implements AutoCloseable {
   List<Event> eventsSince(int mark) {
     return List.copyOf(events.subList(mark, events.size()));
   }
+
+  /** What a successful AUTH records: its kind and the reply the client got (RFC 4954 §6: 235 2.7.0). */
+  static final Event.AuthAttempt.Result SUCCEEDED =
+      new Event.AuthAttempt.Result(Event.AuthAttempt.Kind.SUCCESS, 235, EnhancedStatus.of(2, 7, 0));
+
+  /** What refused credentials record: 535 5.7.8, the reply the audit log shows and fail2ban bans on. */
+  static final Event.AuthAttempt.Result CREDENTIALS_REFUSED =
+      new Event.AuthAttempt.Result(Event.AuthAttempt.Kind.INVALID_CREDENTIALS, 535, EnhancedStatus.of(5, 7, 8));
 
   /** The AUTH attempts (RFC 4954 exchanges that finished) since {@code mark}, in order. */
   List<Event.AuthAttempt> authAttemptsSince(int mark) {

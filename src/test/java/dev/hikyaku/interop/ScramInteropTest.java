@@ -85,7 +85,7 @@ class ScramInteropTest {
     assertThat(channelBinding).startsWith(header).hasSize(header.length + TLS_EXPORTER_LENGTH);
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result, Event.AuthAttempt::tlsProtocol)
-        .containsExactly("SCRAM-SHA-256-PLUS", PRINCIPAL, "success", "TLSv1.3");
+        .containsExactly("SCRAM-SHA-256-PLUS", PRINCIPAL, InteropServer.SUCCEEDED, "TLSv1.3");
     run.assertConceals(PASSWORD);
   }
 
@@ -101,7 +101,7 @@ class ScramInteropTest {
     Event.AuthAttempt attempt = server.onlyAuthAttemptSince(mark);
     assertThat(attempt)
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("SCRAM-SHA-256-PLUS", PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly("SCRAM-SHA-256-PLUS", PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
     assertThat(attempt.reason()).isEqualTo("SCRAM: client proof does not verify");
     run.assertConceals(WRONG, PASSWORD);
   }
@@ -124,7 +124,7 @@ class ScramInteropTest {
     assertThat(attribute(sent.get(1), "c")).isEqualTo("biws"); // base64("n,,")
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("SCRAM-SHA-256", PRINCIPAL, "success");
+        .containsExactly("SCRAM-SHA-256", PRINCIPAL, InteropServer.SUCCEEDED);
     run.assertConceals(PASSWORD);
   }
 
@@ -138,7 +138,7 @@ class ScramInteropTest {
     assertThat(run.stdout()).contains("535 5.7.8 Authentication credentials invalid").doesNotContain("235 ");
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("SCRAM-SHA-256", PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly("SCRAM-SHA-256", PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
     run.assertConceals(WRONG, PASSWORD);
   }
 
@@ -157,7 +157,7 @@ class ScramInteropTest {
     server.submittedBy(PRINCIPAL, token);
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("SCRAM-SHA-256", PRINCIPAL, "success");
+        .containsExactly("SCRAM-SHA-256", PRINCIPAL, InteropServer.SUCCEEDED);
     run.assertConceals(PASSWORD);
   }
 
@@ -175,7 +175,7 @@ class ScramInteropTest {
     assertThat(server.messagesContaining(token)).isEmpty();
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly("SCRAM-SHA-256", PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly("SCRAM-SHA-256", PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
     run.assertConceals(WRONG, PASSWORD);
   }
 

@@ -73,7 +73,7 @@ class SmtplibAuthInteropTest {
     server.submittedBy(PRINCIPAL, token);
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly(mechanism, PRINCIPAL, "success");
+        .containsExactly(mechanism, PRINCIPAL, InteropServer.SUCCEEDED);
   }
 
   @ParameterizedTest
@@ -89,7 +89,7 @@ class SmtplibAuthInteropTest {
     assertThat(server.messagesContaining(token)).isEmpty();
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly(mechanism, PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly(mechanism, PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
   }
 
   /** Runs the script with its request on stdin; fails with the whole run shown unless Python exits 0. */

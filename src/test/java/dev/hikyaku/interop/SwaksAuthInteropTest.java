@@ -75,7 +75,7 @@ class SwaksAuthInteropTest {
     assertThat(message.id().toString()).isEqualTo(queued.group(1));
     assertThat(server.onlyAuthAttemptSince(mark))
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly(mechanism, PRINCIPAL, "success");
+        .containsExactly(mechanism, PRINCIPAL, InteropServer.SUCCEEDED);
     run.assertConceals(PASSWORD);
   }
 
@@ -95,7 +95,7 @@ class SwaksAuthInteropTest {
     Event.AuthAttempt attempt = server.onlyAuthAttemptSince(mark);
     assertThat(attempt)
         .extracting(Event.AuthAttempt::mechanism, Event.AuthAttempt::account, Event.AuthAttempt::result)
-        .containsExactly(mechanism, PRINCIPAL, "failure 535 5.7.8");
+        .containsExactly(mechanism, PRINCIPAL, InteropServer.CREDENTIALS_REFUSED);
     assertThat(attempt.reason()).isIn("wrong password", "wrong CRAM-MD5 digest");
     run.assertConceals(wrong, PASSWORD);
   }

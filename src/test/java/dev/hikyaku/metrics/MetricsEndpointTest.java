@@ -60,6 +60,11 @@ class MetricsEndpointTest {
       Scrape before = metrics(server);
       assertThat(before.value("hikyaku_connections_total", "listener", "relay", "outcome", "opened")).isZero();
       assertThat(before.value("hikyaku_queue_depth")).isZero();
+      // AUTH series start at 0 for the mechanisms each listener offers (relay offers none).
+      assertThat(before.value(
+              "hikyaku_auth_attempts_total", "listener", "submission", "mechanism", "PLAIN", "result", "rate_limited"))
+          .isZero();
+      assertThat(before.labelValues("hikyaku_auth_attempts_total", "listener")).containsExactlyInAnyOrder("submission", "submissions");
 
       // One relay session: a message for a hosted domain, and a recipient elsewhere (relay denial).
       SMTPClient relay = new SMTPClient();
