@@ -482,7 +482,7 @@ public final class Server implements AutoCloseable {
             store.queue(),
             new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, d.delayWarning()),
             agent,
-            new BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
+            new dev.hikyaku.delivery.BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
             clock,
             random,
             d.maxPerDomain(),

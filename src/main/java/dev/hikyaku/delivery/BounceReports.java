@@ -1,9 +1,5 @@
-package dev.hikyaku.app;
+package dev.hikyaku.delivery;
 
-import dev.hikyaku.delivery.Bouncer;
-import dev.hikyaku.delivery.DsnOriginal;
-import dev.hikyaku.delivery.DsnRecipient;
-import dev.hikyaku.delivery.DsnRequest;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
@@ -38,7 +34,7 @@ import java.util.Optional;
  * leaves delays to the MTA, and we keep them quiet). RET=FULL returns the whole message, ENVID comes
  * back as Original-Envelope-Id and ORCPT as Original-Recipient (§6.3).
  */
-final class BounceReports implements DeliveryReports {
+public final class BounceReports implements DeliveryReports {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BounceReports.class);
 
@@ -54,7 +50,7 @@ final class BounceReports implements DeliveryReports {
     this(bouncer, intake, hostname, new Events(List.of()), java.time.Clock.systemUTC());
   }
 
-  BounceReports(Bouncer bouncer, MessageIntake intake, String hostname, Events events, java.time.Clock clock) {
+  public BounceReports(Bouncer bouncer, MessageIntake intake, String hostname, Events events, java.time.Clock clock) {
     this.bouncer = bouncer;
     this.intake = intake;
     this.hostname = hostname;

@@ -1,8 +1,7 @@
-package dev.hikyaku.app;
+package dev.hikyaku.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.protocol.DeliveryReasons;
@@ -53,7 +52,7 @@ class BounceReportsTest {
   void open() throws Exception {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     store = Store.openSqlite(data, clock);
-    intake = new MessageIntake("mx.hikyaku.test", store.queue(), new StoreSenderRegistry(store.accounts()),
+    intake = new MessageIntake("mx.hikyaku.test", store.queue(), new dev.hikyaku.app.StoreSenderRegistry(store.accounts()),
         clock, new SplittableRandom(7), new Events(List.of()));
     reports = new BounceReports(new Bouncer(clock, new SplittableRandom(8)), intake, "mx.hikyaku.test");
   }
