@@ -166,26 +166,71 @@ public final class Server implements AutoCloseable {
       Clock clock,
       Optional<javax.net.ssl.SSLContext> outboundTls)
       throws StartupException {
+    Opened opened = new Opened();
+    try {
+      Server server = assemble(config, sessionSettings, extraSinks, clock, outboundTls, opened);
+      opened.handOver();
+      return server;
+    } catch (StartupException | RuntimeException e) {
+      opened.close(); // a start that fails leaves nothing open behind it
+      throw e;
+    }
+  }
+
+  /**
+   * What {@link #start} has opened so far: closed in the reverse order if the start cannot finish,
+   * handed over to the server (which closes them in its own order) when it does.
+   */
+  private static final class Opened implements AutoCloseable {
+    private final java.util.Deque<AutoCloseable> stack = new java.util.ArrayDeque<>();
+
+    <T extends AutoCloseable> T push(T resource) {
+      stack.push(resource);
+      return resource;
+    }
+
+    void handOver() {
+      stack.clear();
+    }
+
+    @Override
+    public void close() {
+      while (!stack.isEmpty()) {
+        AutoCloseable resource = stack.pop();
+        try {
+          resource.close();
+        } catch (Exception e) {
+          log.warn("closing {} after a failed start: {}", resource.getClass().getSimpleName(), e.toString());
+        }
+      }
+    }
+  }
+
+  private static Server assemble(
+      HikyakuConfig config,
+      UnaryOperator<SessionSettings> sessionSettings,
+      List<EventSink> extraSinks,
+      Clock clock,
+      Optional<javax.net.ssl.SSLContext> outboundTls,
+      Opened opened)
+      throws StartupException {
     Path data = config.dataDirectory();
     try {
       Files.createDirectories(data);
     } catch (IOException e) {
       throw new StartupException("cannot create data-directory " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
-    TlsContexts tls = openTls(config);
+    TlsContexts tls = opened.push(openTls(config));
     Store store;
     try {
-      store = Store.openSqlite(data, clock);
+      store = opened.push(Store.openSqlite(data, clock));
     } catch (StoreException e) {
-      tls.close();
       throw new StartupException("cannot open the store in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
     AuditLogSink audit;
     try {
-      audit = AuditLogSink.open(data.resolve(AuditLogSink.FILE_NAME));
+      audit = opened.push(AuditLogSink.open(data.resolve(AuditLogSink.FILE_NAME)));
     } catch (IOException e) {
-      store.close();
-      tls.close();
       throw new StartupException("cannot open the audit log in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
     List<EventSink> sinks = new ArrayList<>();
@@ -222,14 +267,14 @@ public final class Server implements AutoCloseable {
         new dev.hikyaku.intake.DkimSigning(new dev.hikyaku.mailauth.DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
         inbound);
     var rates = config.rates();
-    Policy policyRules = policy(config, store, senders, events, clock);
+    Policy policyRules = opened.push(policy(config, store, senders, events, clock));
     KeptCounters rateCounters = policyRules.counters();
     PolicyChain policy = policyRules.chain();
     if (config.delivery().isEnabled()) {
-      scheduler.set(delivery(config, store, intake, clock, random, outboundTls, events));
+      scheduler.set(opened.push(delivery(config, store, intake, clock, random, outboundTls, events)));
     }
-    AuthThrottle throttle = throttle(config, store, events, clock);
-    Authenticator authenticator = authenticator(config, store, Optional.of(throttle), clock, random);
+    AuthThrottle throttle = opened.push(throttle(config, store, events, clock));
+    Authenticator authenticator = opened.push(authenticator(config, store, Optional.of(throttle), clock, random));
     SessionServices services =
         new SessionServices(policy, intake, authenticator, throttle, events, clock, new Sessions());
     ConnectionPermits permits =
@@ -250,7 +295,7 @@ public final class Server implements AutoCloseable {
                 serve(socket, tls, settings, services, sessionId);
               }
             };
-        listeners.add(
+        listeners.add(opened.push(
             Listener.bind(
                 listener.name(),
                 listener.role(),
@@ -261,19 +306,12 @@ public final class Server implements AutoCloseable {
                   events.publish(new Event.ConnectionRefused(clock.instant(), listener.name(), client.getHostAddress(), refusal.name()));
                   return refusalLine(config.hostname(), refusal);
                 },
-                handler));
+                handler)));
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
+      metricsEndpoint.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure e) {
-      listeners.forEach(Listener::close);
-      authenticator.close();
-      throttle.close();
-      rateCounters.close();
-      Optional.ofNullable(scheduler.get()).ifPresent(Scheduler::close);
-      audit.close();
-      store.close();
-      tls.close();
-      throw new StartupException(e.getMessage(), e);
+      throw new StartupException(e.getMessage(), e); // start() closes what was opened
     }
     listeners.forEach(Listener::start);
     isAccepting.set(true);

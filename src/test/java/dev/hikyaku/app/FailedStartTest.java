@@ -1,0 +1,49 @@
+package dev.hikyaku.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.testing.TestServers;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A start that fails part-way closes what it had opened, in reverse order: no port or store is left behind. */
+class FailedStartTest {
+
+  @TempDir Path data;
+
+  @Test
+  void aListenerThatCannotBindClosesTheOnesBoundBeforeIt() throws Exception {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    int free;
+    try (ServerSocket probe = new ServerSocket(0, 1, loopback)) {
+      free = probe.getLocalPort();
+    }
+    try (ServerSocket taken = new ServerSocket(0, 1, loopback)) {
+      HikyakuConfig base = TestServers.config(data);
+      HikyakuConfig config = base.withListeners(List.of(
+          new ListenerConfig("relay", ListenerRole.RELAY, loopback, free, Duration.ZERO),
+          new ListenerConfig("submission", ListenerRole.SUBMISSION, loopback, taken.getLocalPort(), Duration.ZERO)));
+
+      assertThatThrownBy(() -> Server.start(config)).isInstanceOf(Server.StartupException.class)
+          .hasMessageContaining("listener 'submission'");
+
+      try (ServerSocket again = new ServerSocket(free, 1, loopback)) {
+        assertThat(again.getLocalPort()).as("the relay listener bound first was closed").isEqualTo(free);
+      }
+      // The same data directory starts at once, on the same ports.
+      taken.close();
+      try (Server server = Server.start(config)) {
+        assertThat(server.port(ListenerRole.RELAY)).isEqualTo(free);
+      }
+    }
+  }
+}
