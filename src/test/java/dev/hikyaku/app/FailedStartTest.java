@@ -46,4 +46,35 @@ class FailedStartTest {
       }
     }
   }
+
+  /** Files of this process open under {@code directory}, from /proc/self/fd. */
+  private static List<Path> openFilesUnder(Path directory) throws Exception {
+    List<Path> open = new java.util.ArrayList<>();
+    try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          Path target = java.nio.file.Files.readSymbolicLink(fd);
+          if (target.startsWith(directory.toRealPath())) {
+            open.add(target);
+          }
+        } catch (java.io.IOException gone) {
+          // closed meanwhile
+        }
+      }
+    }
+    return open;
+  }
+
+  @Test
+  void aDeliveryThatCannotBeSetUpLeavesTheStoreAndTheAuditLogClosed() throws Exception {
+    HikyakuConfig base = TestServers.config(data);
+    HikyakuConfig config = base.withDelivery(base.delivery().withEnabled(true).withSmarthost(java.util.Optional.of(
+        new dev.hikyaku.config.DeliveryConfig.Smarthost("smtp.example.net", 587, "starttls", java.util.Optional.of("relay-user"),
+            java.util.Optional.of(data.resolve("no-such-password-file"))))));
+
+    assertThatThrownBy(() -> Server.start(config)).isInstanceOf(Server.StartupException.class)
+        .hasMessageContaining("delivery.smarthost.password-file");
+
+    assertThat(openFilesUnder(data)).as("hikyaku.db, its WAL and audit.log are closed").isEmpty();
+  }
 }
