@@ -6,11 +6,8 @@ import dev.hikyaku.app.Server;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.net.ListenerRole;
-import dev.hikyaku.schedule.DeliveryReports;
-import dev.hikyaku.schedule.RecipientReport;
 import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
-import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
@@ -18,6 +15,7 @@ import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.testing.QueuedBounces;
 import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.TestServers;
 import jakarta.mail.Session;
@@ -34,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The way out, end to end: a queued message is routed by MX through a real DNS server on loopback
  * and handed over SMTP with STARTTLS to a second Hikyaku acting as the recipient domain's MX; a 5xx
- * and a null MX fail their recipients with an RFC 3464 report, a dead MX defers on schedule.
+ * and a null MX fail their recipients with an RFC 3464 report, which the server's own
+ * {@link BounceReports} queues back to the sender with the null reverse-path; a dead MX defers on
+ * schedule.
  */
 class DeliveryEndToEndTest {
 
@@ -53,7 +52,8 @@ class DeliveryEndToEndTest {
   private Server peer;
   private Store sender;
   private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
-  private final Map<String, byte[]> bounces = new ConcurrentHashMap<>();
+  /** The server's own bounce path: reports queued in the sending store with the null sender. */
+  private QueuedBounces bounces;
 
   @BeforeEach
   void start() throws Exception {
@@ -63,6 +63,7 @@ class DeliveryEndToEndTest {
     dns.mx("elsewhere.test", 10, "mx.elsewhere.test").a("mx.elsewhere.test", "127.0.0.1"); // the peer refuses to relay
     dns.mx("nullmx.test", 0, ".");
     sender = Store.openSqlite(senderData, clock);
+    bounces = new QueuedBounces(sender, "mx.sender.test", clock);
   }
 
   @AfterEach
@@ -88,29 +89,7 @@ class DeliveryEndToEndTest {
             new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2), new SplittableRandom(1)),
             new DeliveryWorker.Settings("mx.sender.test", mxPort, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty()),
             Optional.empty());
-    Bouncer bouncer = new Bouncer(clock, new SplittableRandom(3));
-    DeliveryReports reports = new DeliveryReports() {
-      @Override
-      public void failed(DueDelivery delivery, List<RecipientReport> recipients) {
-        // The status goes to the DSN as delivery typed it: nothing here reads or writes its text.
-        List<DsnRecipient> failed = recipients.stream()
-            .map(r -> new DsnRecipient(r.forwardPath(), r.status(), Optional.of(r.lastAttemptAt()), Optional.empty(), Optional.empty()))
-            .toList();
-        for (RecipientReport r : recipients) {
-          bounces.put(r.forwardPath(), bouncer.dsn(new DsnRequest("mx.sender.test", Optional.empty(),
-              new DsnOriginal(delivery.reversePath(), delivery.receivedAt(), delivery.content()), failed, false)));
-        }
-      }
-
-      @Override
-      public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
-
-      @Override
-      public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, dev.hikyaku.schedule.RecipientResult.Handoff handoff) {
-        // Success reports are BounceReportsTest's subject; this test looks at failures.
-      }
-    };
-    return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, reports, clock, new SplittableRandom(5));
+    return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
   }
 
   /** A DSN's delivery-status part (RFC 3464 §2), unfolded (RFC 5322 §2.2.3). */
@@ -142,19 +121,21 @@ class DeliveryEndToEndTest {
     });
     assertThat(sender.queue().find(id)).as("every recipient is final, so the message left the queue").isEmpty();
 
-    assertThat(bounces).containsOnlyKeys("carol@elsewhere.test", "dave@nullmx.test");
-    MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounces.get("dave@nullmx.test")));
+    // Each domain is its own share, so each failed recipient has a report of its own, queued to alice.
+    Map<String, byte[]> bounced = bounces.byRecipient();
+    assertThat(bounced).containsOnlyKeys("carol@elsewhere.test", "dave@nullmx.test");
+    MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounced.get("dave@nullmx.test")));
     assertThat(dsn.getContentType()).contains("multipart/report").contains("report-type=delivery-status");
     assertThat(dsn.getHeader("To", null)).contains("alice@sender.test");
     // RFC 7505: the null MX is our finding, not a server's reply: X-Hikyaku, no smtp, no Remote-MTA.
-    String status = statusPart(bounces.get("dave@nullmx.test"));
+    String status = statusPart(bounced.get("dave@nullmx.test"));
     assertThat(status).contains("Final-Recipient: rfc822; dave@nullmx.test\r\nAction: failed\r\nStatus: 5.1.10\r\n"
         + "Diagnostic-Code: X-Hikyaku; nullmx.test accepts no mail (null MX, RFC 7505)\r\n");
     assertThat(status).doesNotContain("smtp;").doesNotContain("Remote-MTA");
-    assertThat(textPart(bounces.get("dave@nullmx.test"))).contains("<dave@nullmx.test>: failed, nullmx.test accepts no mail")
+    assertThat(textPart(bounced.get("dave@nullmx.test"))).contains("<dave@nullmx.test>: failed, nullmx.test accepts no mail")
         .doesNotContain(" said: ");
     // The peer refused to relay (RFC 3463 X.7.1): its reply, and the MX that said it.
-    assertThat(statusPart(bounces.get("carol@elsewhere.test")))
+    assertThat(statusPart(bounced.get("carol@elsewhere.test")))
         .contains("Final-Recipient: rfc822; carol@elsewhere.test\r\nAction: failed\r\nStatus: 5.7.1\r\n"
             + "Remote-MTA: dns; mx.elsewhere.test\r\nDiagnostic-Code: smtp; 554 5.7.1 ");
   }
@@ -176,13 +157,14 @@ class DeliveryEndToEndTest {
       assertThat(scheduler(sink.address().getPort()).runOnce()).isEqualTo(1);
 
       assertThat(sender.queue().find(id)).as("failed, so the message left the queue").isEmpty();
-      assertThat(bounces).containsOnlyKeys("erin@sink.test");
+      Map<String, byte[]> bounced = bounces.byRecipient();
+      assertThat(bounced).containsOnlyKeys("erin@sink.test");
       // RFC 3464 §2.3.5-6: who said it (by its MX name), and what it said, labelled smtp.
-      assertThat(statusPart(bounces.get("erin@sink.test"))).contains(
+      assertThat(statusPart(bounced.get("erin@sink.test"))).contains(
           "Final-Recipient: rfc822; erin@sink.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
               + "Remote-MTA: dns; mx.sink.test\r\n"
               + "Diagnostic-Code: smtp; 550 5.1.1 <erin@sink.test>: no such user try another\r\n");
-      assertThat(textPart(bounces.get("erin@sink.test"))).contains(
+      assertThat(textPart(bounced.get("erin@sink.test"))).contains(
           "<erin@sink.test>: failed, host mx.sink.test[127.0.0.1]:" + sink.address().getPort()
               + " said: 550 5.1.1 <erin@sink.test>: no such user try another");
       assertThat(sink.received()).containsExactly(
@@ -211,7 +193,7 @@ class DeliveryEndToEndTest {
       // RetryPolicy.postfixLike(): first retry after 5 minutes, ±10 %.
       assertThat(Duration.between(clock.instant(), r.nextAttemptAt())).isBetween(Duration.ofSeconds(270), Duration.ofSeconds(330));
     });
-    assertThat(bounces).isEmpty();
+    assertThat(bounces.byRecipient()).isEmpty();
     // Not due before its time: a pass now attempts nothing.
     assertThat(scheduler(closedPort).runOnce()).isZero();
     clock.advance(Duration.ofMinutes(6));

@@ -3,27 +3,21 @@ package dev.hikyaku.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.delivery.DeliveryWorker;
-import dev.hikyaku.delivery.DsnOriginal;
-import dev.hikyaku.delivery.DsnRecipient;
-import dev.hikyaku.delivery.DsnRequest;
 import dev.hikyaku.delivery.MxResolver;
 import dev.hikyaku.delivery.OutboundSession;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
-import dev.hikyaku.schedule.DeliveryReports;
-import dev.hikyaku.schedule.RecipientReport;
 import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
-import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.testing.QueuedBounces;
 import dev.hikyaku.testing.SettableClock;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -40,7 +34,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +66,8 @@ class PostfixPeerInteropTest {
   @TempDir Path senderData;
   private Store sender;
   private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
-  private final Map<String, byte[]> bounces = new ConcurrentHashMap<>();
+  /** The server's own bounce path: reports queued in the sender's store with the null sender. */
+  private QueuedBounces bounces;
 
   @BeforeAll
   static void startPostfix() throws Exception {
@@ -99,6 +93,7 @@ class PostfixPeerInteropTest {
   @BeforeEach
   void openStore() throws Exception {
     sender = Store.openSqlite(senderData, clock);
+    bounces = new QueuedBounces(sender, "mx.sender.test", clock);
   }
 
   @AfterEach
@@ -115,7 +110,7 @@ class PostfixPeerInteropTest {
 
     assertThat(attempted).isEqualTo(1);
     assertThat(sender.queue().find(id)).as("delivered, so the message left the sender's queue").isEmpty();
-    assertThat(bounces).isEmpty();
+    assertThat(bounces.byRecipient()).isEmpty();
     String delivered = awaitArrival(token);
     assertThat(topReceived(delivered))
         .as(delivered)
@@ -138,8 +133,10 @@ class PostfixPeerInteropTest {
 
     assertThat(sender.queue().find(id)).as("both recipients are final").isEmpty();
     assertThat(awaitArrival(token)).contains("for <" + KNOWN + ">");
-    assertThat(bounces).containsOnlyKeys(UNKNOWN);
-    MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounces.get(UNKNOWN)));
+    // One report, queued back to alice with the null sender, for the one recipient that failed.
+    Map<String, byte[]> bounced = bounces.byRecipient();
+    assertThat(bounced).containsOnlyKeys(UNKNOWN);
+    MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounced.get(UNKNOWN)));
     assertThat(dsn.getContentType()).contains("multipart/report").contains("report-type=delivery-status");
     MimeMultipart parts = (MimeMultipart) dsn.getContent();
     String status = new String(parts.getBodyPart(1).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
@@ -182,7 +179,7 @@ class PostfixPeerInteropTest {
       assertThat(r.lastReply()).startsWith("delayed 4.7.5 (X-Hikyaku; TLS handshake with " + PostfixPeer.HOSTNAME + "[127.0.0.1]:")
           .endsWith(" at " + PostfixPeer.HOSTNAME + "[127.0.0.1]:" + postfix.port());
     });
-    assertThat(bounces).isEmpty();
+    assertThat(bounces.byRecipient()).isEmpty();
     // The handshake failed before any MAIL FROM: Postfix saw a TLS failure and queued nothing.
     await().atMost(ARRIVAL).untilAsserted(() -> assertThat(postfix.log()).contains("SSL_accept error from unknown[127.0.0.1]"));
     assertThat(postfix.deliveredContaining(MAILBOX, token)).isEmpty();
@@ -226,28 +223,7 @@ class PostfixPeerInteropTest {
             new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2), new SplittableRandom(1)),
             new DeliveryWorker.Settings("mx.sender.test", postfix.port(), tls, OutboundSession.Timeouts.defaults(), Optional.empty()),
             Optional.empty());
-    Bouncer bouncer = new Bouncer(clock, new SplittableRandom(3));
-    DeliveryReports reports = new DeliveryReports() {
-      @Override
-      public void failed(DueDelivery delivery, List<RecipientReport> recipients) {
-        for (RecipientReport r : recipients) {
-          // The status goes to the DSN as delivery typed it.
-          DsnRecipient failed = new DsnRecipient(r.forwardPath(), r.status(), Optional.of(r.lastAttemptAt()), Optional.empty(),
-              Optional.empty());
-          bounces.put(r.forwardPath(), bouncer.dsn(new DsnRequest("mx.sender.test", Optional.empty(),
-              new DsnOriginal(delivery.reversePath(), delivery.receivedAt(), delivery.content()), List.of(failed), false)));
-        }
-      }
-
-      @Override
-      public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
-
-      @Override
-      public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, dev.hikyaku.schedule.RecipientResult.Handoff handoff) {
-        // Success reports are BounceReportsTest's subject; this test looks at failures.
-      }
-    };
-    return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, reports, clock, new SplittableRandom(5));
+    return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
   }
 
 }
