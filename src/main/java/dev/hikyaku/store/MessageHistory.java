@@ -103,8 +103,10 @@ public final class MessageHistory {
     if (copied.isEmpty()) {
       return 0;
     }
+    QueueId first = copied.getFirst().queueId();
+    boolean isOneMessage = copied.stream().allMatch(a -> a.queueId().equals(first));
     return writer.apply(
-        "recording " + copied.size() + " delivery attempt(s) of message " + copied.getFirst().queueId(),
+        "recording " + copied.size() + " delivery attempt(s)" + (isOneMessage ? " of message " + first : ""),
         connection -> insertAttempts(connection, copied));
   }
 
