@@ -252,20 +252,7 @@ public final class Server implements AutoCloseable {
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
-    // Postfix's rule: keep room for 1.5 times the largest message (see StorageGuard).
-    // One resolver for inbound checks (SPF, DKIM keys, DMARC) with the delivery section's servers.
-    var mailAuth = config.mailAuth();
-    dev.hikyaku.intake.InboundAuthentication inbound = mailAuth.isVerifying()
-        ? new dev.hikyaku.intake.InboundAuthentication(
-            Optional.of(new dev.hikyaku.mailauth.InboundChecks(
-                new DnsjavaResolver(config.delivery().dnsServers(), config.delivery().dnsTimeout(), 2, clock, 10_000),
-                clock, config.hostname(), mailAuth.timeout())),
-            mailAuth.isRejectingOnReject(), mailAuth.isRejectingOnQuarantine())
-        : dev.hikyaku.intake.InboundAuthentication.NONE;
-    MessageIntake intake = new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events,
-        new dev.hikyaku.intake.StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2),
-        new dev.hikyaku.intake.DkimSigning(new dev.hikyaku.mailauth.DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
-        inbound);
+    MessageIntake intake = intake(config, store, senders, events, clock, random);
     var rates = config.rates();
     Policy policyRules = opened.push(policy(config, store, senders, events, clock));
     KeptCounters rateCounters = policyRules.counters();
@@ -328,6 +315,30 @@ public final class Server implements AutoCloseable {
         isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
         new HistoryPruning(store.history(), clock, config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()));
+  }
+
+  /**
+   * The one way in: submission fix-ups, DKIM signing with the store's keys, SPF/DKIM/DMARC on port
+   * 25 when {@code mail-auth.verifying}, the free-space guard, the queue. Used by the server and by
+   * the in-memory conversation tests.
+   */
+  public static MessageIntake intake(
+      HikyakuConfig config, Store store, dev.hikyaku.policy.SenderRegistry senders, Events events, Clock clock,
+      java.util.random.RandomGenerator random) {
+    // One resolver for inbound checks (SPF, DKIM keys, DMARC) with the delivery section's servers.
+    var mailAuth = config.mailAuth();
+    dev.hikyaku.intake.InboundAuthentication inbound = mailAuth.isVerifying()
+        ? new dev.hikyaku.intake.InboundAuthentication(
+            Optional.of(new dev.hikyaku.mailauth.InboundChecks(
+                new DnsjavaResolver(config.delivery().dnsServers(), config.delivery().dnsTimeout(), 2, clock, 10_000),
+                clock, config.hostname(), mailAuth.timeout())),
+            mailAuth.isRejectingOnReject(), mailAuth.isRejectingOnQuarantine())
+        : dev.hikyaku.intake.InboundAuthentication.NONE;
+    return new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events,
+        // Postfix's rule: keep room for 1.5 times the largest message (see StorageGuard).
+        new dev.hikyaku.intake.StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2),
+        new dev.hikyaku.intake.DkimSigning(new dev.hikyaku.mailauth.DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
+        inbound);
   }
 
   /**

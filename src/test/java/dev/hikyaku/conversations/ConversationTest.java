@@ -292,8 +292,8 @@ class ConversationTest {
       }
       Events events = new Events(List.of(accepted));
       dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
-      MessageIntake intake =
-          new MessageIntake(TestServers.HOSTNAME, store.queue(), senders, Clock.systemUTC(), new SecureRandom(), events);
+      // The server's own intake and policy wiring (Server.intake, Server.policy), not a copy of them.
+      MessageIntake intake = Server.intake(config, store, senders, events, Clock.systemUTC(), new SecureRandom());
       // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir).
       policy = Server.policy(config, store, senders, events, Clock.systemUTC());
       throttle = Server.throttle(config, store, events, Clock.systemUTC());
