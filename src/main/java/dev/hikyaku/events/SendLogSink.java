@@ -32,7 +32,7 @@ public final class SendLogSink implements EventSink {
           e.queueId(), clean(e.client()), e.principal().map(p -> "sasl_username=" + clean(p) + ", ").orElse(""),
           clean(e.reversePath()), e.size(), e.recipients().size(), clean(e.source()));
       case Event.DeliveryAttempted e -> log.info("{}: to=<{}>, relay={}, delay={}, delays={}/0/{}/{}, tls={}, dsn={}, status={} ({})",
-          e.queueId(), clean(e.recipient()), e.status().remoteMta().map(DeliveryStatus.RemoteMta::relay).map(SendLogSink::clean).orElse("none"),
+          e.queueId(), clean(e.recipient()), relay(e),
           seconds(e.delay()), seconds(e.queued()), seconds(e.facts().connecting()), seconds(e.facts().transmitting()),
           e.facts().tls().map(SendLogSink::clean).orElse("none"), e.status().status(), word(e.status()), clean(e.status().diagnostic().text()));
       case Event.DeliveryExpired e -> log.info("{}: to=<{}>, dsn={}, status=expired, returned to sender ({})",
@@ -43,6 +43,12 @@ public final class SendLogSink implements EventSink {
       case Event.QueueAdministered e -> log.info("{}: {} by the administrator", e.queueId(), e.change().name().toLowerCase(Locale.ROOT));
       default -> {}
     }
+  }
+
+  /** The server talked to; {@code maildir} for a local mailbox (Postfix writes {@code local}); else none. */
+  private static String relay(Event.DeliveryAttempted e) {
+    return e.status().remoteMta().map(DeliveryStatus.RemoteMta::relay).map(SendLogSink::clean)
+        .orElse(e.facts().route() == AttemptFacts.Route.MAILDIR ? "maildir" : "none");
   }
 
   /** Postfix's status words: sent, deferred, bounced. */

@@ -80,6 +80,15 @@ class SendLogSinkTest {
   }
 
   @Test
+  void aMaildirDeliveryNamesTheMaildirAsItsRelay() {
+    AttemptFacts maildir = new AttemptFacts(AttemptFacts.Route.MAILDIR, Optional.empty(), Duration.ZERO, Duration.ofMillis(10));
+    sink.accept(attempt(DeliveryReasons.deliveredToMaildir("delivered to Maildir as 1.M2P3.host"), maildir));
+
+    assertThat(lines()).singleElement().asString()
+        .contains("relay=maildir,", "tls=none", "dsn=2.0.0, status=sent (delivered to Maildir as 1.M2P3.host)");
+  }
+
+  @Test
   void theMessagesLifeFromAcceptedToRemoved() {
     sink.accept(new Event.MessageAccepted(AT, "s1", "Q1", "smtp:submission", "alice@example.com", List.of("b@example.net", "c@example.org"),
         2048, "laptop.example[192.0.2.7]", Optional.of("alice@example.com")));
