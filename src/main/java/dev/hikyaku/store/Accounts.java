@@ -613,7 +613,7 @@ public final class Accounts {
     return Optional.ofNullable(row.getString(column)).filter(value -> !value.isEmpty());
   }
 
-  private static Optional<Instant> optionalInstant(ResultSet row, String column)
+  static Optional<Instant> optionalInstant(ResultSet row, String column)
       throws SQLException {
     long millis = row.getLong(column);
     return row.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
@@ -791,14 +791,15 @@ public final class Accounts {
   }
 
   /** {@code value} when there is no problem; malformed input to a change is a caller's bug. */
-  private static String valid(Optional<String> problem, String value) {
+  static String valid(Optional<String> problem, String value) {
     if (problem.isPresent()) {
       throw new IllegalArgumentException(problem.get());
     }
     return value;
   }
 
-  private static String keyedHash(String keyedHash) {
+  /** A keyed hash as stored (lower-case); malformed is a caller's bug. Shared with {@link ApiKeys}. */
+  static String keyedHash(String keyedHash) {
     Objects.requireNonNull(keyedHash, "keyedHash");
     // The value is not echoed: it is derived from a secret.
     if (keyedHash.length() != KEYED_HASH_HEX_DIGITS

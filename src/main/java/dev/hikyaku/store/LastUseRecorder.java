@@ -36,6 +36,7 @@ final class LastUseRecorder {
   private final Condition closing = lock.newCondition();
   private Map<String, Long> logins = new HashMap<>(); // guarded by lock
   private Map<Long, Long> appPasswordUses = new HashMap<>(); // guarded by lock
+  private Map<Long, Long> apiKeyUses = new HashMap<>(); // guarded by lock
   private boolean isClosing; // guarded by lock
   private final AtomicLong rowsUpdated = new AtomicLong();
   private final Thread thread;
@@ -81,6 +82,21 @@ final class LastUseRecorder {
     }
   }
 
+  /** Notes a use of API key {@code id} at epoch ms {@code at}. Never blocks on the DB. */
+  void recordApiKeyUse(long id, long at) {
+    lock.lock();
+    try {
+      if (isClosing) {
+        log.debug("store closing; use of API key {} not recorded", id);
+        return;
+      }
+      apiKeyUses.put(id, at);
+      workArrived.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Flushes what is pending, then stops the thread. Later recordings are dropped. */
   void close() {
     lock.lock();
@@ -106,9 +122,9 @@ final class LastUseRecorder {
     return rowsUpdated.get();
   }
 
-  private record Pending(Map<String, Long> logins, Map<Long, Long> appPasswordUses) {
+  private record Pending(Map<String, Long> logins, Map<Long, Long> appPasswordUses, Map<Long, Long> apiKeyUses) {
     int size() {
-      return logins.size() + appPasswordUses.size();
+      return logins.size() + appPasswordUses.size() + apiKeyUses.size();
     }
   }
 
@@ -128,15 +144,16 @@ final class LastUseRecorder {
   private Pending awaitPending() throws InterruptedException {
     lock.lock();
     try {
-      while (logins.isEmpty() && appPasswordUses.isEmpty()) {
+      while (logins.isEmpty() && appPasswordUses.isEmpty() && apiKeyUses.isEmpty()) {
         if (isClosing) {
           return null;
         }
         workArrived.await();
       }
-      Pending taken = new Pending(logins, appPasswordUses);
+      Pending taken = new Pending(logins, appPasswordUses, apiKeyUses);
       logins = new HashMap<>();
       appPasswordUses = new HashMap<>();
+      apiKeyUses = new HashMap<>();
       return taken;
     } finally {
       lock.unlock();
@@ -182,10 +199,14 @@ final class LastUseRecorder {
         update.executeBatch();
       }
     }
-    if (!pending.appPasswordUses().isEmpty()) {
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE app_password SET last_used_at = ? WHERE id = ?")) {
-        for (Map.Entry<Long, Long> use : pending.appPasswordUses().entrySet()) {
+    writeUses(connection, "UPDATE app_password SET last_used_at = ? WHERE id = ?", pending.appPasswordUses());
+    writeUses(connection, "UPDATE api_key SET last_used_at = ? WHERE id = ?", pending.apiKeyUses());
+  }
+
+  private static void writeUses(Connection connection, String sql, Map<Long, Long> uses) throws SQLException {
+    if (!uses.isEmpty()) {
+      try (PreparedStatement update = connection.prepareStatement(sql)) {
+        for (Map.Entry<Long, Long> use : uses.entrySet()) {
           update.setLong(1, use.getValue());
           update.setLong(2, use.getKey());
           update.addBatch();

@@ -53,6 +53,7 @@ public final class Store implements AutoCloseable {
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
+  private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
   private final Defences defences;
   private final AdminChanges adminChanges;
@@ -77,6 +78,7 @@ public final class Store implements AutoCloseable {
     this.accountWriter = new AccountWriter(accountConnection);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
+    this.apiKeys = new ApiKeys(accountWriter, readers, lastUses, clock);
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.adminChanges = new AdminChanges(accountWriter, clock);
@@ -149,6 +151,11 @@ public final class Store implements AutoCloseable {
 
   public Accounts accounts() {
     return accounts;
+  }
+
+  /** The API keys, stored by keyed hash under {@link Accounts#serverSecret()}. */
+  public ApiKeys apiKeys() {
+    return apiKeys;
   }
 
   /** Administrative changes waiting to be published to a running server's audit log. */

@@ -1,0 +1,92 @@
+package dev.hikyaku.store;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A generated key for an application, acting for one account. The store keeps only its keyed hash
+ * (HMAC-SHA-256 with {@link Accounts#serverSecret()}, lower-case hex), as for app passwords.
+ *
+ * @param id stable and never reused after deletion
+ * @param name unique among all keys (revoked ones keep their name)
+ * @param account the address of the account the key acts for
+ * @param keyedHash never printed
+ * @param scopes what the key may do; {@link Scope#SEND} to send over SMTP AUTH or the API
+ * @param senders narrows what the account may send as ({@code local@domain} or {@code @domain});
+ *     empty for no narrowing
+ * @param allowedNetworks where the key may be used from; empty for anywhere
+ */
+public record ApiKey(
+    long id,
+    String name,
+    String account,
+    String keyedHash,
+    Set<Scope> scopes,
+    List<String> senders,
+    List<Cidr> allowedNetworks,
+    Instant createdAt,
+    Optional<Instant> lastUsedAt,
+    Optional<Instant> revokedAt) {
+
+  /** What a key may be used for. */
+  public enum Scope {
+    SEND,
+    READ,
+    ADMIN;
+
+    /** The name in the CLI and the store: {@code send}, {@code read}, {@code admin}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The scope whose {@link #configName()} is {@code text}, ignoring case. */
+    public static Optional<Scope> parse(String text) {
+      for (Scope scope : values()) {
+        if (text != null && scope.configName().equalsIgnoreCase(text.strip())) {
+          return Optional.of(scope);
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  public ApiKey {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(account, "account");
+    Objects.requireNonNull(keyedHash, "keyedHash");
+    scopes = Set.copyOf(scopes);
+    senders = List.copyOf(senders);
+    allowedNetworks = List.copyOf(allowedNetworks);
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(lastUsedAt, "lastUsedAt");
+    Objects.requireNonNull(revokedAt, "revokedAt");
+  }
+
+  /** Whether it still authenticates: not revoked. */
+  public boolean isActive() {
+    return revokedAt.isEmpty();
+  }
+
+  public boolean hasScope(Scope scope) {
+    return scopes.contains(scope);
+  }
+
+  /** Whether the key may be used from {@code client}: no allow-list, or a block holding it. */
+  public boolean isAllowedFrom(InetAddress client) {
+    return allowedNetworks.isEmpty() || allowedNetworks.stream().anyMatch(block -> block.contains(client));
+  }
+
+  /** Everything but the keyed hash: secrets and what is derived from them never reach logs. */
+  @Override
+  public String toString() {
+    return "ApiKey[id=" + id + ", name=" + name + ", account=" + account + ", scopes=" + scopes
+        + ", senders=" + senders + ", allowedNetworks=" + allowedNetworks + ", createdAt=" + createdAt
+        + ", lastUsedAt=" + lastUsedAt.map(Instant::toString).orElse("never")
+        + ", revokedAt=" + revokedAt.map(Instant::toString).orElse("active") + "]";
+  }
+}

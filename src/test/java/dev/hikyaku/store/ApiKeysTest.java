@@ -1,0 +1,155 @@
+package dev.hikyaku.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hikyaku.auth.GeneratedSecrets;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApiKeysTest {
+
+  private static final Instant T0 = Instant.parse("2026-12-06T12:00:00Z");
+
+  @TempDir Path dataDirectory;
+
+  private Store store;
+  private ApiKeys keys;
+  private byte[] secret;
+
+  @BeforeEach
+  void open() throws StoreException {
+    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    keys = store.apiKeys();
+    Accounts accounts = store.accounts();
+    if (accounts.domains().isEmpty()) {
+      accounts.addDomain("a.example");
+      accounts.create("app@a.example", Credentials.none(), FromHeaderPolicy.REJECT);
+      accounts.addSender("app@a.example", "@a.example");
+      accounts.addSender("app@a.example", "news@b.example");
+    }
+    secret = accounts.serverSecret();
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private static void assertKind(ThrowingCallable call, StoreException.Kind kind, String message) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(kind))
+        .hasMessageContaining(message);
+  }
+
+  private ApiKey add(String name, String key, Set<ApiKey.Scope> scopes, List<String> senders, List<Cidr> networks)
+      throws StoreException {
+    return keys.add("App@A.example", name, GeneratedSecrets.keyedHash(secret, key), scopes, senders, networks);
+  }
+
+  @Test
+  void storesTheKeyedHashAndFindsTheKeyByIt() throws Exception {
+    String key = GeneratedSecrets.newApiKey(new Random(1));
+    ApiKey added = add("ci", key, EnumSet.of(ApiKey.Scope.SEND, ApiKey.Scope.READ), List.of("@A.example"),
+        List.of(Cidr.parse("192.0.2.7/24").orElseThrow()));
+
+    assertThat(added.account()).isEqualTo("app@a.example");
+    assertThat(added.scopes()).containsExactlyInAnyOrder(ApiKey.Scope.SEND, ApiKey.Scope.READ);
+    assertThat(added.senders()).containsExactly("@a.example");
+    assertThat(added.allowedNetworks()).extracting(Cidr::toString).containsExactly("192.0.2.0/24");
+    assertThat(added.keyedHash()).isEqualTo(GeneratedSecrets.keyedHash(secret, key)).isNotEqualTo(key);
+    assertThat(added.toString()).doesNotContain(added.keyedHash());
+    assertThat(keys.findActive(GeneratedSecrets.keyedHash(secret, key))).contains(added);
+    assertThat(keys.findActive(GeneratedSecrets.keyedHash(secret, GeneratedSecrets.newApiKey(new Random(2))))).isEmpty();
+
+    store.close();
+    String file = new String(Files.readAllBytes(dataDirectory.resolve("hikyaku.db")), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(file).doesNotContain(key).doesNotContain(key.substring(3));
+    open();
+  }
+
+  @Test
+  void revokedKeysAreNotFoundAndKeepTheirName() throws Exception {
+    String key = GeneratedSecrets.newApiKey(new Random(3));
+    add("deploy", key, EnumSet.of(ApiKey.Scope.SEND), List.of(), List.of());
+
+    ApiKey revoked = keys.revoke("deploy");
+
+    assertThat(revoked.isActive()).isFalse();
+    assertThat(revoked.revokedAt()).contains(T0);
+    assertThat(keys.findActive(GeneratedSecrets.keyedHash(secret, key))).isEmpty();
+    assertKind(() -> keys.revoke("deploy"), StoreException.Kind.NOT_FOUND, "no active API key named \"deploy\"");
+    assertKind(() -> add("deploy", GeneratedSecrets.newApiKey(new Random(4)), EnumSet.of(ApiKey.Scope.READ), List.of(), List.of()),
+        StoreException.Kind.CONFLICT, "already exists (revoked)");
+    assertThat(keys.list(Optional.of("app@a.example"))).extracting(ApiKey::name).containsExactly("deploy");
+  }
+
+  @Test
+  void aKeyNarrowsItsAccountNeverWidensIt() throws Exception {
+    Set<ApiKey.Scope> send = EnumSet.of(ApiKey.Scope.SEND);
+    add("one", GeneratedSecrets.newApiKey(new Random(5)), send, List.of("x@a.example", "news@b.example"), List.of());
+
+    assertKind(() -> add("two", GeneratedSecrets.newApiKey(new Random(6)), send, List.of("@b.example"), List.of()),
+        StoreException.Kind.CONFLICT, "may not send as @b.example");
+    assertKind(() -> add("three", GeneratedSecrets.newApiKey(new Random(7)), send, List.of("other@c.example"), List.of()),
+        StoreException.Kind.CONFLICT, "may not send as other@c.example");
+    assertKind(() -> keys.add("nobody@a.example", "four", "c".repeat(64), send, List.of(), List.of()),
+        StoreException.Kind.NOT_FOUND, "account nobody@a.example not found");
+    assertThatThrownBy(() -> add("five", "k", Set.of(), List.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> add("has space", "k", send, List.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void listsAllKeysOrOneAccountsAndRecordsUse() throws Exception {
+    ApiKey first = add("first", GeneratedSecrets.newApiKey(new Random(8)), EnumSet.of(ApiKey.Scope.ADMIN), List.of(), List.of());
+    add("second", GeneratedSecrets.newApiKey(new Random(9)), EnumSet.of(ApiKey.Scope.READ), List.of(), List.of());
+
+    keys.recordUse(first.id(), T0.plusSeconds(5));
+    store.close();
+    open();
+
+    assertThat(keys.list(Optional.empty())).extracting(ApiKey::name).containsExactly("first", "second");
+    assertThat(keys.list(Optional.of("app@a.example")).getFirst().lastUsedAt()).contains(T0.plusSeconds(5));
+    assertKind(() -> keys.list(Optional.of("nobody@a.example")), StoreException.Kind.NOT_FOUND, "not found");
+  }
+
+  @Test
+  void cidrBlocksParseAndContain() throws Exception {
+    Cidr v4 = Cidr.parse("192.0.2.77/26").orElseThrow();
+    assertThat(v4).hasToString("192.0.2.64/26");
+    assertThat(v4.contains(InetAddress.getByName("192.0.2.100"))).isTrue();
+    assertThat(v4.contains(InetAddress.getByName("192.0.2.130"))).isFalse();
+    assertThat(v4.contains(InetAddress.getByName("2001:db8::1"))).isFalse();
+    Cidr v6 = Cidr.parse("2001:db8::/32").orElseThrow();
+    assertThat(v6.contains(InetAddress.getByName("2001:db8:ffff::1"))).isTrue();
+    assertThat(v6.contains(InetAddress.getByName("2001:db9::1"))).isFalse();
+    assertThat(Cidr.parse("198.51.100.5")).map(Cidr::toString).contains("198.51.100.5/32");
+    for (String bad : List.of("", "example.com", "192.0.2.0/33", "192.0.2.0/", "::ffff:192.0.2.1/24x", "localhost", "1.2.3/8")) {
+      assertThat(Cidr.parse(bad)).as(bad).isEmpty();
+    }
+  }
+
+  @Test
+  void apiKeysHaveAPrefixAndAtLeast128Bits() {
+    String key = GeneratedSecrets.newApiKey(new Random(10));
+    assertThat(key).startsWith("hk_").hasSize(3 + 32);
+    assertThat(GeneratedSecrets.looksLikeApiKey(key)).isTrue();
+    assertThat(GeneratedSecrets.looksLikeApiKey(key.toUpperCase(java.util.Locale.ROOT).replace("HK_", "hk_"))).isTrue();
+    assertThat(GeneratedSecrets.looksLikeApiKey(GeneratedSecrets.newAppPassword(new Random(11)))).isFalse();
+    assertThat(GeneratedSecrets.looksLikeAppPassword(key)).isFalse();
+  }
+}
