@@ -483,7 +483,7 @@ final class AccountCommands {
     }
 
     /** A sender to add: {@code @domain} by the rule of {@link #newDomain}, or an address by that of {@link #newAddress}. */
-    private static String newSender(String text) throws Main.UserError {
+    static String newSender(String text) throws Main.UserError {
       String sender = text.strip();
       if (!sender.startsWith("@")) {
         if (sender.indexOf('@') <= 0) {

@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
       AccountCommands.Domain.class,
       AccountCommands.User.class,
       AccountCommands.AppPasswords.class,
+      ApiKeyCommands.ApiKeys.class,
       BlocksCommand.class,
       DkimCommand.class,
       DnsCommand.class,
