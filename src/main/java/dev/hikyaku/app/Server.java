@@ -600,6 +600,7 @@ public final class Server implements AutoCloseable {
                 new OAuthIssuer(o.issuer(), o.jwksUri(), o.jwksFile(), o.audiences(), o.accountClaim(), o.clockSkew()), clock));
     return new Authenticator(
         store.accounts(),
+        store.apiKeys(),
         new PasswordHasher(new Argon2Parameters(argon2.memoryKiB(), argon2.iterations(), argon2.parallelism())),
         new VerificationCache(auth.cacheTtl(), 10_000, clock),
         bearer,

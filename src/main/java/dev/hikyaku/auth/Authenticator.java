@@ -2,6 +2,8 @@ package dev.hikyaku.auth;
 
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
+import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.store.ApiKeys;
 import dev.hikyaku.store.AppPassword;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
@@ -17,7 +19,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>No user enumeration: an unknown or disabled account costs the same work as a wrong password (a
  * dummy Argon2id verification, a dummy SCRAM credential) and gets the same reply. Generated
- * credentials (app passwords) are checked first with a keyed fast hash; human passwords with
+ * credentials (API keys, app passwords) are checked first with a keyed fast hash; human passwords with
  * Argon2id, whose successful results are cached briefly so a client that opens a connection per
  * message is not throttled by hashing. Failures are never cached.
  */
@@ -27,6 +29,7 @@ public final class Authenticator implements AutoCloseable {
   public record Settings(int scramIterations, boolean isCramMd5Enabled, String hostname) {}
 
   private final Accounts accounts;
+  private final ApiKeys apiKeys;
   private final PasswordHasher hasher;
   private final VerificationCache cache;
   private final Optional<BearerTokenValidator> bearerValidator;
@@ -38,6 +41,7 @@ public final class Authenticator implements AutoCloseable {
 
   public Authenticator(
       Accounts accounts,
+      ApiKeys apiKeys,
       PasswordHasher hasher,
       VerificationCache cache,
       Optional<BearerTokenValidator> bearerValidator,
@@ -46,6 +50,7 @@ public final class Authenticator implements AutoCloseable {
       Clock clock,
       RandomGenerator random) {
     this.accounts = accounts;
+    this.apiKeys = apiKeys;
     this.hasher = hasher;
     this.cache = cache;
     this.bearerValidator = bearerValidator;
@@ -95,7 +100,7 @@ public final class Authenticator implements AutoCloseable {
   record Attempt(Authenticator authenticator, InetAddress client) {
 
     AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism) {
-      return isBlocked(authcid) ? blocked(authcid) : authenticator.verifyPassword(authcid, password, mechanism);
+      return isBlocked(authcid) ? blocked(authcid) : authenticator.verifyPassword(authcid, password, mechanism, client);
     }
 
     AuthOutcome verifyCramMd5(String user, String challenge, String digest) {
@@ -136,7 +141,7 @@ public final class Authenticator implements AutoCloseable {
 
   // ---- Passwords (PLAIN, LOGIN) ----------------------------------------------------------------
 
-  AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism) {
+  AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism, InetAddress client) {
     String name = authcid.toLowerCase(Locale.ROOT);
     Optional<Account> found;
     try {
@@ -149,6 +154,9 @@ public final class Authenticator implements AutoCloseable {
       return refused(name, "unknown account");
     }
     Account account = found.get();
+    if (GeneratedSecrets.looksLikeApiKey(new String(password))) {
+      return verifyApiKey(account, password, mechanism, client);
+    }
     if (GeneratedSecrets.looksLikeAppPassword(new String(password))) {
       try {
         Optional<AppPassword> app =
@@ -178,6 +186,55 @@ public final class Authenticator implements AutoCloseable {
     }
     cache.remember(account.address(), account.credentialGeneration(), password);
     return authenticated(account, mechanism, "password");
+  }
+
+  /**
+   * An API key as the password of PLAIN or LOGIN, the user name being the account it acts for. A
+   * key-shaped password is only ever a key (never tried as the account's password). Every refusal
+   * costs a dummy Argon2id verification, as a wrong password does, and gets the same reply: a
+   * revoked key, a key of another account, a key used from outside its allow-list and a key without
+   * scope {@code send} are all "wrong password" to the client; the audit log says which, naming the
+   * key, never its secret.
+   */
+  private AuthOutcome verifyApiKey(Account account, char[] password, Mechanism mechanism, InetAddress client) {
+    String name = account.address();
+    Optional<ApiKey> found;
+    try {
+      found = apiKeys.find(GeneratedSecrets.keyedHash(serverSecret(), new String(password)));
+    } catch (StoreException e) {
+      return unavailable(name, e);
+    }
+    Optional<String> refusal = found.isEmpty() ? Optional.of("with an unknown api key") : apiKeyRefusal(found.get(), account, client);
+    if (refusal.isPresent()) {
+      hasher.verifyDummy(password);
+      return refused(name, refusal.get());
+    }
+    ApiKey key = found.get();
+    apiKeys.recordUse(key.id(), clock.instant());
+    accounts.recordLogin(account.address(), clock.instant());
+    return new AuthOutcome.Authenticated(
+        new Principal(account.address(), Optional.of(key.name()), key.senders()), mechanism, "api key " + key.name());
+  }
+
+  /** Why {@code key} may not log {@code account} in from {@code client} for sending, if it may not. */
+  private static Optional<String> apiKeyRefusal(ApiKey key, Account account, InetAddress client) {
+    String with = "with api key " + key.name() + ": ";
+    if (!key.isActive()) {
+      return Optional.of(with + "revoked");
+    }
+    if (!key.account().equals(account.address())) {
+      return Optional.of(with + "acts for another account than the user named");
+    }
+    if (account.isDisabled()) {
+      return Optional.of(with + "account disabled");
+    }
+    if (!key.isAllowedFrom(client)) {
+      return Optional.of(with + "not allowed from " + client.getHostAddress());
+    }
+    if (!key.hasScope(ApiKey.Scope.SEND)) {
+      return Optional.of(with + "lacks scope send");
+    }
+    return Optional.empty();
   }
 
   /** Spends the time of one password check, for refusals decided before it (same time profile). */

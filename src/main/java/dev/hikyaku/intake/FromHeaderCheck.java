@@ -1,5 +1,6 @@
 package dev.hikyaku.intake;
 
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.mailauth.FromField;
 import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Replies;
@@ -29,14 +30,23 @@ final class FromHeaderCheck {
     this.registry = registry;
   }
 
-  Outcome check(String account, byte[] content) {
+  Outcome check(Principal principal, byte[] content) {
+    String account = principal.account();
     Optional<List<String>> from = fromAddresses(content);
     if (from.isEmpty() || from.get().isEmpty()) {
       return new Outcome.Refuse(new IntakeResult.Refused(Replies.fromHeaderMissing(), "no parsable From: header"));
     }
     for (String address : from.get()) {
       switch (registry.ownership(account, address)) {
-        case OWNED -> {}
+        // An API key's sender limits are refused outright: Sender: would not make them hold.
+        case OWNED -> {
+          if (!principal.isWithinSenderLimits(address)) {
+            String key = principal.apiKey().orElseThrow();
+            return new Outcome.Refuse(
+                new IntakeResult.Refused(
+                    Replies.fromHeaderOutsideApiKey(address, key), account + " with api key " + key + " may not use From: " + address));
+          }
+        }
         case UNKNOWN -> {
           return new Outcome.Unavailable("sender registry unavailable");
         }

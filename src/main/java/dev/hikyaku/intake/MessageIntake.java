@@ -133,7 +133,7 @@ public final class MessageIntake {
           null);
     }
     if (source instanceof MessageSource.Smtp smtp && smtp.principal().isPresent()) {
-      switch (fromHeader.check(smtp.principal().get().account(), content)) {
+      switch (fromHeader.check(smtp.principal().get(), content)) {
         case FromHeaderCheck.Outcome.Pass pass -> content = pass.content();
         case FromHeaderCheck.Outcome.Refuse refuse -> {
           return refuse.refusal();

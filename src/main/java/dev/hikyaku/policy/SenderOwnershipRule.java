@@ -5,7 +5,7 @@ import dev.hikyaku.protocol.Replies;
 
 /**
  * An authenticated client sends only as an address its account owns (RFC 6409 §4.2; Postfix
- * reject_sender_login_mismatch). The null reverse-path is for bounces, not for users, unless the
+ * reject_sender_login_mismatch), and, with an API key, only as one within the key's sender limits. The null reverse-path is for bounces, not for users, unless the
  * config allows it.
  */
 public final class SenderOwnershipRule implements Rule {
@@ -36,7 +36,13 @@ public final class SenderOwnershipRule implements Rule {
     }
     String address = check.sender().address();
     return switch (registry.ownership(principal.account(), address)) {
-      case OWNED -> Verdict.CONTINUE;
+      // An API key narrows its account's senders, never widens them: both must allow the address.
+      case OWNED ->
+          principal.isWithinSenderLimits(address)
+              ? Verdict.CONTINUE
+              : new Verdict.Reject(
+                  Replies.senderOutsideApiKey(address, principal.apiKey().orElseThrow()),
+                  principal.account() + " with api key " + principal.apiKey().orElseThrow() + " may not send as " + address);
       case NOT_OWNED ->
           new Verdict.Reject(
               Replies.senderNotOwned(address, principal.account()), principal.account() + " may not send as " + address);

@@ -184,6 +184,16 @@ public final class Replies {
     return new Reply(553, EnhancedStatus.of(5, 7, 1), "<>: Null sender is not allowed for authenticated clients");
   }
 
+  /** RFC 6409 §4.2 / RFC 3463 X.7.1: owned by the account, but outside what its API key may use. */
+  public static Reply senderOutsideApiKey(String sender, String apiKey) {
+    return new Reply(553, EnhancedStatus.of(5, 7, 1), "<" + sender + ">: Sender address rejected: not allowed for API key " + apiKey);
+  }
+
+  /** RFC 6409 §8.1 with an API key: a From: address outside the senders the key is limited to. */
+  public static Reply fromHeaderOutsideApiKey(String address, String apiKey) {
+    return new Reply(550, EnhancedStatus.of(5, 7, 1), "From: header address <" + address + "> not allowed for API key " + apiKey);
+  }
+
   /** RFC 6409 §4.2 applied to the From: header (RFC 5322 §3.6.2). */
   public static Reply fromHeaderNotOwned(String address, String account) {
     return new Reply(550, EnhancedStatus.of(5, 7, 1), "From: header address <" + address + "> not owned by user " + account);

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>Changes are admin operations, each one short transaction on the store's account connection, as
  * in {@link Accounts}. Malformed input to a change is an {@link IllegalArgumentException}: {@link
  * #nameProblem} and {@link Accounts#senderProblem} say beforehand what a change would refuse.
- * {@link #findActive} takes client input and never throws for it.
+ * {@link #find} takes client input and never throws for it.
  */
 public final class ApiKeys {
 
@@ -145,22 +145,28 @@ public final class ApiKeys {
   }
 
   /**
-   * The active key with this keyed hash, found through the index rather than by comparing each (a
-   * guesser without the server secret cannot compute the hash of a guess, so timing tells nothing).
+   * The key with this keyed hash, revoked or not (so a refusal can name it), found through the
+   * index rather than by comparing each: a guesser without the server secret cannot compute the
+   * hash of a guess, so timing tells nothing.
    */
-  public Optional<ApiKey> findActive(String keyedHash) throws StoreException {
+  public Optional<ApiKey> find(String keyedHash) throws StoreException {
     if (keyedHash == null) {
       return Optional.empty();
     }
     String hash = lowerCase(keyedHash);
     return readers.read("looking up an API key", connection -> {
       try (PreparedStatement select = connection.prepareStatement(
-          "SELECT " + COLUMNS + FROM + " WHERE k.keyed_hash = ? AND k.revoked_at IS NULL")) {
+          "SELECT " + COLUMNS + FROM + " WHERE k.keyed_hash = ? ORDER BY k.revoked_at IS NULL DESC, k.id DESC")) {
         select.setString(1, hash);
         List<ApiKey> found = keys(select);
         return found.isEmpty() ? Optional.<ApiKey>empty() : Optional.of(found.getFirst());
       }
     });
+  }
+
+  /** The active key with this keyed hash: {@link #find} without revoked keys. */
+  public Optional<ApiKey> findActive(String keyedHash) throws StoreException {
+    return find(keyedHash).filter(ApiKey::isActive);
   }
 
   /** Notes a use of a key, in the background like {@link Accounts#recordLogin}. */

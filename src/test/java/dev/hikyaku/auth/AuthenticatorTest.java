@@ -42,6 +42,7 @@ class AuthenticatorTest {
     authenticator =
         new Authenticator(
             store.accounts(),
+            store.apiKeys(),
             hasher,
             new VerificationCache(Duration.ofSeconds(60), 100, Clock.systemUTC()),
             Optional.empty(),
