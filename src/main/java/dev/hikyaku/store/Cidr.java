@@ -69,9 +69,44 @@ public record Cidr(InetAddress network, int prefixLength) {
         && masked(address, prefixLength).equals(network);
   }
 
+  /** In CIDR notation, an IPv6 network in RFC 5952 §4 form ({@code 2001:db8::/32}). */
   @Override
   public String toString() {
-    return network.getHostAddress() + "/" + prefixLength;
+    return (network instanceof Inet4Address ? network.getHostAddress() : compressed(network.getAddress())) + "/" + prefixLength;
+  }
+
+  /** RFC 5952 §4.2: hex groups without leading zeros, the longest run of two or more zero groups as "::". */
+  private static String compressed(byte[] bytes) {
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = Math.max(j, i + 1);
+    }
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        text.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (!text.isEmpty() && text.charAt(text.length() - 1) != ':') {
+        text.append(':');
+      }
+      text.append(Integer.toHexString(groups[i]));
+    }
+    return text.toString();
   }
 
   private static InetAddress masked(InetAddress address, int prefixLength) {

@@ -66,7 +66,7 @@ class ApiKeyCommandsTest {
       AdminChange change = changes.stream().filter(c -> c.command().equals("api-key add")).findFirst().orElseThrow();
       assertThat(change.subject()).isEqualTo("app@a.example");
       assertThat(change.detail())
-          .isEqualTo("billing scopes=send,read senders=@a.example allow=192.0.2.0/24,2001:db8:0:0:0:0:0:0/32")
+          .isEqualTo("billing scopes=send,read senders=@a.example allow=192.0.2.0/24,2001:db8::/32")
           .doesNotContain(key.group(1)).doesNotContain(stored.keyedHash());
     }
 

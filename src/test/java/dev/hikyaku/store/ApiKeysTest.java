@@ -135,6 +135,12 @@ class ApiKeysTest {
     assertThat(v4.contains(InetAddress.getByName("192.0.2.130"))).isFalse();
     assertThat(v4.contains(InetAddress.getByName("2001:db8::1"))).isFalse();
     Cidr v6 = Cidr.parse("2001:db8::/32").orElseThrow();
+    assertThat(v6).hasToString("2001:db8::/32");
+    assertThat(Cidr.parse("2001:db8:0:1:0:0:0:1")).map(Cidr::toString).contains("2001:db8:0:1::1/128");
+    assertThat(Cidr.parse("::1")).map(Cidr::toString).contains("::1/128");
+    assertThat(Cidr.parse("::/0")).map(Cidr::toString).contains("::/0");
+    assertThat(Cidr.parse("fe80::1:0:0:0/64")).map(Cidr::toString).contains("fe80::/64");
+    assertThat(Cidr.parse("1:0:0:2:0:0:0:3")).map(Cidr::toString).contains("1:0:0:2::3/128");
     assertThat(v6.contains(InetAddress.getByName("2001:db8:ffff::1"))).isTrue();
     assertThat(v6.contains(InetAddress.getByName("2001:db9::1"))).isFalse();
     assertThat(Cidr.parse("198.51.100.5")).map(Cidr::toString).contains("198.51.100.5/32");
