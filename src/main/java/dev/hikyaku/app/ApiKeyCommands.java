@@ -4,9 +4,9 @@ import static dev.hikyaku.app.AccountCommands.time;
 import static dev.hikyaku.app.TerminalText.visible;
 
 import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.config.Cidr;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.ApiKey;
-import dev.hikyaku.store.Cidr;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -79,9 +79,9 @@ final class ApiKeyCommands {
       for (String sender : senders) {
         limits.add(AccountCommands.UserSenders.newSender(sender));
       }
-      List<Cidr> blocks = new ArrayList<>();
+      List<String> blocks = new ArrayList<>();
       for (String network : networks) {
-        blocks.add(Cidr.parse(network).orElseThrow(() -> new Main.UserError(
+        blocks.add(Cidr.parse(network).map(Cidr::toString).orElseThrow(() -> new Main.UserError(
             "not a network: '" + visible(network) + "' (expected an address or CIDR block, e.g. 192.0.2.0/24)")));
       }
       if (accounts.find(login).isEmpty()) {
@@ -118,7 +118,7 @@ final class ApiKeyCommands {
           out.println("  senders: " + visible(String.join(" ", key.senders())));
         }
         if (!key.allowedNetworks().isEmpty()) {
-          out.println("  allow:   " + key.allowedNetworks().stream().map(Cidr::toString).collect(Collectors.joining(" ")));
+          out.println("  allow:   " + visible(String.join(" ", key.allowedNetworks())));
         }
       }
     }
@@ -154,7 +154,7 @@ final class ApiKeyCommands {
       detail.append(" senders=").append(String.join(",", key.senders()));
     }
     if (!key.allowedNetworks().isEmpty()) {
-      detail.append(" allow=").append(key.allowedNetworks().stream().map(Cidr::toString).collect(Collectors.joining(",")));
+      detail.append(" allow=").append(String.join(",", key.allowedNetworks()));
     }
     return detail.toString();
   }

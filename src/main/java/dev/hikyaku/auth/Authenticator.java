@@ -1,5 +1,6 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.config.Cidr;
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.ApiKey;
@@ -228,13 +229,22 @@ public final class Authenticator implements AutoCloseable {
     if (account.isDisabled()) {
       return Optional.of(with + "account disabled");
     }
-    if (!key.isAllowedFrom(client)) {
+    if (!isAllowedFrom(key, client)) {
       return Optional.of(with + "not allowed from " + client.getHostAddress());
     }
     if (!key.hasScope(ApiKey.Scope.SEND)) {
       return Optional.of(with + "lacks scope send");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether {@code key} may be used from {@code client}: no allow-list, or a block holding it. An
+   * entry that does not parse (written by hand into the store) allows nothing.
+   */
+  private static boolean isAllowedFrom(ApiKey key, InetAddress client) {
+    return key.allowedNetworks().isEmpty()
+        || key.allowedNetworks().stream().anyMatch(n -> Cidr.parse(n).map(block -> block.contains(client)).orElse(false));
   }
 
   /** Spends the time of one password check, for refusals decided before it (same time profile). */

@@ -1,6 +1,5 @@
 package dev.hikyaku.store;
 
-import java.net.InetAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +18,8 @@ import java.util.Set;
  * @param scopes what the key may do; {@link Scope#SEND} to send over SMTP AUTH or the API
  * @param senders narrows what the account may send as ({@code local@domain} or {@code @domain});
  *     empty for no narrowing
- * @param allowedNetworks where the key may be used from; empty for anywhere
+ * @param allowedNetworks where the key may be used from, as CIDR blocks ({@code 192.0.2.0/24}) in
+ *     the text the caller gave (the store does not interpret them); empty for anywhere
  */
 public record ApiKey(
     long id,
@@ -28,7 +28,7 @@ public record ApiKey(
     String keyedHash,
     Set<Scope> scopes,
     List<String> senders,
-    List<Cidr> allowedNetworks,
+    List<String> allowedNetworks,
     Instant createdAt,
     Optional<Instant> lastUsedAt,
     Optional<Instant> revokedAt) {
@@ -74,11 +74,6 @@ public record ApiKey(
 
   public boolean hasScope(Scope scope) {
     return scopes.contains(scope);
-  }
-
-  /** Whether the key may be used from {@code client}: no allow-list, or a block holding it. */
-  public boolean isAllowedFrom(InetAddress client) {
-    return allowedNetworks.isEmpty() || allowedNetworks.stream().anyMatch(block -> block.contains(client));
   }
 
   /** Everything but the keyed hash: secrets and what is derived from them never reach logs. */

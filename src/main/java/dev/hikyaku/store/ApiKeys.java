@@ -56,7 +56,7 @@ public final class ApiKeys {
    *
    * @param scopes at least one
    * @param senders {@code local@domain} or {@code @domain}; empty for whatever the account may use
-   * @param allowedNetworks empty for anywhere
+   * @param allowedNetworks CIDR blocks, kept as given (the caller parses them); empty for anywhere
    */
   public ApiKey add(
       String address,
@@ -64,7 +64,7 @@ public final class ApiKeys {
       String keyedHash,
       Set<ApiKey.Scope> scopes,
       List<String> senders,
-      List<Cidr> allowedNetworks)
+      List<String> allowedNetworks)
       throws StoreException {
     String login = lowerCase(Accounts.valid(Accounts.addressProblem(Objects.requireNonNull(address, "address")), address));
     String label = Accounts.valid(nameProblem(name), name);
@@ -74,7 +74,7 @@ public final class ApiKeys {
     }
     List<String> allowed =
         senders.stream().map(s -> lowerCase(Accounts.valid(Accounts.senderProblem(s), s))).distinct().sorted().toList();
-    List<Cidr> networks = List.copyOf(allowedNetworks);
+    List<String> networks = allowedNetworks.stream().map(n -> Accounts.valid(networkProblem(n), n)).toList();
     return writer.write("adding API key \"" + label + "\" for account " + login, connection -> {
       long accountId = accountId(connection, login);
       Optional<ApiKey> existing = selectByName(connection, label);
@@ -98,7 +98,7 @@ public final class ApiKeys {
         insert.setString(3, hash);
         insert.setString(4, scopes.stream().sorted().map(ApiKey.Scope::configName).collect(Collectors.joining(" ")));
         insert.setString(5, String.join(" ", allowed));
-        insert.setString(6, networks.stream().map(Cidr::toString).collect(Collectors.joining(" ")));
+        insert.setString(6, String.join(" ", networks));
         insert.setLong(7, clock.millis());
         insert.executeUpdate();
       }
@@ -192,6 +192,15 @@ public final class ApiKeys {
     return Optional.empty();
   }
 
+  /** What is wrong with {@code network} as a stored allow-list entry, or empty: one word. */
+  public static Optional<String> networkProblem(String network) {
+    Objects.requireNonNull(network, "network");
+    if (network.isEmpty() || network.chars().anyMatch(c -> c <= ' ' || Character.isISOControl(c) || Character.isWhitespace(c))) {
+      return Optional.of("network \"" + network + "\" is empty or has spaces");
+    }
+    return Optional.empty();
+  }
+
   // ---- Rows --------------------------------------------------------------------------------------
 
   private static boolean accountMayUse(Connection connection, long accountId, String sender) throws SQLException {
@@ -244,10 +253,6 @@ public final class ApiKeys {
     for (String word : words(row.getString("scopes"))) {
       scopes.add(ApiKey.Scope.parse(word).orElseThrow(() -> corrupt(name, "scope \"" + word + "\"")));
     }
-    List<Cidr> networks = new ArrayList<>();
-    for (String word : words(row.getString("allowed_networks"))) {
-      networks.add(Cidr.parse(word).orElseThrow(() -> corrupt(name, "network \"" + word + "\"")));
-    }
     return new ApiKey(
         row.getLong("id"),
         name,
@@ -255,7 +260,7 @@ public final class ApiKeys {
         row.getString("keyed_hash"),
         scopes,
         words(row.getString("senders")),
-        networks,
+        words(row.getString("allowed_networks")),
         Instant.ofEpochMilli(row.getLong("created_at")),
         Accounts.optionalInstant(row, "last_used_at"),
         Accounts.optionalInstant(row, "revoked_at"));

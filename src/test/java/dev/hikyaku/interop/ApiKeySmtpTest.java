@@ -8,7 +8,6 @@ import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;
-import dev.hikyaku.store.Cidr;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
 import java.io.Writer;
@@ -71,7 +70,7 @@ class ApiKeySmtpTest {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     secrets.add(key);
     server.store().apiKeys().add(ACCOUNT, name, GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key),
-        scopes, senders, networks.stream().map(n -> Cidr.parse(n).orElseThrow()).toList());
+        scopes, senders, networks);
     return key;
   }
 

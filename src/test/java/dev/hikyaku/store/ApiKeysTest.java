@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.auth.GeneratedSecrets;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -56,7 +55,7 @@ class ApiKeysTest {
         .hasMessageContaining(message);
   }
 
-  private ApiKey add(String name, String key, Set<ApiKey.Scope> scopes, List<String> senders, List<Cidr> networks)
+  private ApiKey add(String name, String key, Set<ApiKey.Scope> scopes, List<String> senders, List<String> networks)
       throws StoreException {
     return keys.add("App@A.example", name, GeneratedSecrets.keyedHash(secret, key), scopes, senders, networks);
   }
@@ -65,12 +64,12 @@ class ApiKeysTest {
   void storesTheKeyedHashAndFindsTheKeyByIt() throws Exception {
     String key = GeneratedSecrets.newApiKey(new Random(1));
     ApiKey added = add("ci", key, EnumSet.of(ApiKey.Scope.SEND, ApiKey.Scope.READ), List.of("@A.example"),
-        List.of(Cidr.parse("192.0.2.7/24").orElseThrow()));
+        List.of("192.0.2.0/24"));
 
     assertThat(added.account()).isEqualTo("app@a.example");
     assertThat(added.scopes()).containsExactlyInAnyOrder(ApiKey.Scope.SEND, ApiKey.Scope.READ);
     assertThat(added.senders()).containsExactly("@a.example");
-    assertThat(added.allowedNetworks()).extracting(Cidr::toString).containsExactly("192.0.2.0/24");
+    assertThat(added.allowedNetworks()).containsExactly("192.0.2.0/24");
     assertThat(added.keyedHash()).isEqualTo(GeneratedSecrets.keyedHash(secret, key)).isNotEqualTo(key);
     assertThat(added.toString()).doesNotContain(added.keyedHash());
     assertThat(keys.findActive(GeneratedSecrets.keyedHash(secret, key))).contains(added);
@@ -125,28 +124,6 @@ class ApiKeysTest {
     assertThat(keys.list(Optional.empty())).extracting(ApiKey::name).containsExactly("first", "second");
     assertThat(keys.list(Optional.of("app@a.example")).getFirst().lastUsedAt()).contains(T0.plusSeconds(5));
     assertKind(() -> keys.list(Optional.of("nobody@a.example")), StoreException.Kind.NOT_FOUND, "not found");
-  }
-
-  @Test
-  void cidrBlocksParseAndContain() throws Exception {
-    Cidr v4 = Cidr.parse("192.0.2.77/26").orElseThrow();
-    assertThat(v4).hasToString("192.0.2.64/26");
-    assertThat(v4.contains(InetAddress.getByName("192.0.2.100"))).isTrue();
-    assertThat(v4.contains(InetAddress.getByName("192.0.2.130"))).isFalse();
-    assertThat(v4.contains(InetAddress.getByName("2001:db8::1"))).isFalse();
-    Cidr v6 = Cidr.parse("2001:db8::/32").orElseThrow();
-    assertThat(v6).hasToString("2001:db8::/32");
-    assertThat(Cidr.parse("2001:db8:0:1:0:0:0:1")).map(Cidr::toString).contains("2001:db8:0:1::1/128");
-    assertThat(Cidr.parse("::1")).map(Cidr::toString).contains("::1/128");
-    assertThat(Cidr.parse("::/0")).map(Cidr::toString).contains("::/0");
-    assertThat(Cidr.parse("fe80::1:0:0:0/64")).map(Cidr::toString).contains("fe80::/64");
-    assertThat(Cidr.parse("1:0:0:2:0:0:0:3")).map(Cidr::toString).contains("1:0:0:2::3/128");
-    assertThat(v6.contains(InetAddress.getByName("2001:db8:ffff::1"))).isTrue();
-    assertThat(v6.contains(InetAddress.getByName("2001:db9::1"))).isFalse();
-    assertThat(Cidr.parse("198.51.100.5")).map(Cidr::toString).contains("198.51.100.5/32");
-    for (String bad : List.of("", "example.com", "192.0.2.0/33", "192.0.2.0/", "::ffff:192.0.2.1/24x", "localhost", "1.2.3/8")) {
-      assertThat(Cidr.parse(bad)).as(bad).isEmpty();
-    }
   }
 
   @Test
