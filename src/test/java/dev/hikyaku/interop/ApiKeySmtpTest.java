@@ -121,7 +121,7 @@ class ApiKeySmtpTest {
   }
 
   @Test
-  void aSendKeyAuthenticatesWithPlainAndLoginAndSends() throws Exception {
+  void aSendKeyAuthenticatesWithPlainAndLoginOnBothSubmissionPortsAndSends() throws Exception {
     String key = newKey("billing", SEND, List.of(), List.of());
 
     AuthenticatingSMTPClient client = connect("127.0.1.1");
@@ -148,6 +148,17 @@ class ApiKeySmtpTest {
           .startsWith("235 2.7.0");
     } finally {
       disconnect(viaLogin);
+    }
+
+    // RFC 8314: the same key on the implicit-TLS port.
+    AuthenticatingSMTPClient implicit = new AuthenticatingSMTPClient(true, trust);
+    implicit.setDefaultTimeout(30_000);
+    implicit.connect(InetAddress.getByName("127.0.0.1"), server.port(ListenerRole.SUBMISSIONS), InetAddress.getByName("127.0.1.1"), 0);
+    try {
+      implicit.ehlo("client.example");
+      assertThat(auth(implicit, AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, ACCOUNT, key)).startsWith("235 2.7.0");
+    } finally {
+      disconnect(implicit);
     }
     await().atMost(Duration.ofSeconds(10)).until(() ->
         server.store().apiKeys().list(java.util.Optional.empty()).getFirst().lastUsedAt().isPresent());
