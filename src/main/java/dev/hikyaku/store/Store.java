@@ -54,6 +54,7 @@ public final class Store implements AutoCloseable {
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
   private final SigningKeys signingKeys;
+  private final Suppressions suppressions;
   private final Defences defences;
   private final AdminChanges adminChanges;
   private final QueueSpace space;
@@ -79,6 +80,7 @@ public final class Store implements AutoCloseable {
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
+    this.suppressions = new Suppressions(accountWriter, readers);
     this.adminChanges = new AdminChanges(accountWriter, clock);
     this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
         QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
@@ -159,6 +161,11 @@ public final class Store implements AutoCloseable {
   /** The DKIM keys of the hosted domains. */
   public SigningKeys signingKeys() {
     return signingKeys;
+  }
+
+  /** The suppression list: recipients mail from a sending domain is no longer taken for. */
+  public Suppressions suppressions() {
+    return suppressions;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */
