@@ -537,7 +537,10 @@ public final class Server implements AutoCloseable {
             d.maxPerDomain(),
             Scheduler.DEFAULT_BATCH_SIZE,
             limits,
-            events);
+            events,
+            d.suppressStatuses().stream()
+                .map(status -> dev.hikyaku.protocol.EnhancedStatus.parse(status).orElseThrow())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet()));
     scheduler.start();
     return scheduler;
   }
