@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       AccountCommands.AppPasswords.class,
       BlocksCommand.class,
       DkimCommand.class,
+      SuppressionCommand.class,
       DnsCommand.class,
       CommandLine.HelpCommand.class
     })
