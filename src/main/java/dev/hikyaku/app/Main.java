@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
       ApiKeyCommands.ApiKeys.class,
       BlocksCommand.class,
       DkimCommand.class,
+      SuppressionCommand.class,
       DnsCommand.class,
       CommandLine.HelpCommand.class
     })

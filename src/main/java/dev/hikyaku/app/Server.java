@@ -46,6 +46,7 @@ import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.RateRule;
 import dev.hikyaku.policy.MaildirMailboxRule;
 import dev.hikyaku.policy.RelayRule;
+import dev.hikyaku.policy.SuppressionRule;
 import dev.hikyaku.policy.SuspensionRule;
 import dev.hikyaku.policy.SenderOwnershipRule;
 import dev.hikyaku.protocol.Replies;
@@ -377,7 +378,8 @@ public final class Server implements AutoCloseable {
                         rates.accountMessagesPerDay()),
                     rateCounters),
                 new RelayRule(new HashSet<>(config.hostedDomains())),
-                new MaildirMailboxRule(config.maildirDomains())));
+                new MaildirMailboxRule(config.maildirDomains()),
+                new SuppressionRule(new StoreSuppressions(store.suppressions()))));
     return new Policy(chain, rateCounters);
   }
 
@@ -537,7 +539,10 @@ public final class Server implements AutoCloseable {
             d.maxPerDomain(),
             Scheduler.DEFAULT_BATCH_SIZE,
             limits,
-            events);
+            events,
+            d.suppressStatuses().stream()
+                .map(status -> dev.hikyaku.protocol.EnhancedStatus.parse(status).orElseThrow())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet()));
     scheduler.start();
     return scheduler;
   }

@@ -212,7 +212,32 @@ final class ConfigReader {
         routes(delivery),
         delayWarning(delivery, maxLifetime),
         positive(delivery, Keys.MAX_PER_HOST, d.maxPerHost()),
-        destinations(delivery));
+        destinations(delivery),
+        suppressStatuses(delivery));
+  }
+
+  /**
+   * {@code delivery.suppress-statuses}: RFC 3463 statuses of class 5 (only a permanent refusal
+   * may suppress a recipient); an empty list turns automatic suppression off.
+   */
+  private List<String> suppressStatuses(Section delivery) throws ConfigException {
+    if (delivery.get(Keys.SUPPRESS_STATUSES).isEmpty()) {
+      return Defaults.DELIVERY.suppressStatuses();
+    }
+    String path = delivery.path(Keys.SUPPRESS_STATUSES);
+    List<YamlNode> items = list(delivery.get(Keys.SUPPRESS_STATUSES).get(), path, "enhanced status codes (5.x.y)");
+    List<String> statuses = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      String text = text(items.get(i), itemPath).strip();
+      var status = dev.hikyaku.protocol.EnhancedStatus.parse(text);
+      if (status.isEmpty() || status.get().statusClass() != 5) {
+        throw error(itemPath, items.get(i),
+            "'" + text + "' is not a permanent enhanced status code (5.x.y, RFC 3463), e.g. 5.1.1");
+      }
+      statuses.add(status.get().toString());
+    }
+    return List.copyOf(statuses);
   }
 
   /** {@code delivery.delay-warning}: a duration shorter than the lifetime, or "off" (the default). */

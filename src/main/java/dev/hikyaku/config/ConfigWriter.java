@@ -99,6 +99,8 @@ final class ConfigWriter {
     delivery.put(Keys.MAX_PER_HOST, dl.maxPerHost());
     delivery.put(Keys.MAX_LIFETIME, DurationSyntax.format(dl.maxLifetime()));
     delivery.put(Keys.DELAY_WARNING, dl.delayWarning().map(DurationSyntax::format).orElse("off"));
+    ArrayNode suppressStatuses = delivery.putArray(Keys.SUPPRESS_STATUSES);
+    dl.suppressStatuses().forEach(suppressStatuses::add);
     dl.smarthost().ifPresent(sh -> {
       ObjectNode relay = delivery.putObject(Keys.SMARTHOST);
       relay.put(Keys.HOST, sh.host());

@@ -103,6 +103,13 @@ final class Defaults {
    * default: hosted domains without a route get a Maildir under the data directory ({@link
    * #MAIL_SUBDIRECTORY}), so their mail never goes out by MX and comes back (a loop).
    */
+  /**
+   * The statuses of a remote refusal that suppress a recipient: RFC 3463 X.1.1 bad destination
+   * mailbox, X.1.2 bad destination system, X.1.10 null MX (RFC 7505). Other 5.1.x details (X.1.3
+   * syntax, X.1.6 moved, X.1.7/8 sender problems) say nothing final about the recipient.
+   */
+  static final List<String> SUPPRESS_STATUSES = List.of("5.1.1", "5.1.2", "5.1.10");
+
   static final DeliveryConfig DELIVERY =
       new DeliveryConfig(
           true,
@@ -118,7 +125,8 @@ final class Defaults {
           java.util.Map.of(),
           Optional.empty(), // no delay warning (Postfix: delay_warning_time = 0)
           10,
-          java.util.Map.of());
+          java.util.Map.of(),
+          SUPPRESS_STATUSES);
 
   /**
    * Inbound checks on: every message on port 25 gets an Authentication-Results field; DMARC

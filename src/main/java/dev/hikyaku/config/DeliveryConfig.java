@@ -24,6 +24,8 @@ import java.util.Optional;
  *     the recipient's NOTIFY asks for it); empty = never, as Postfix's default
  * @param maxPerHost connections at once to one MX host address, whatever the domains it serves
  * @param destinations per-domain TLS policy, concurrency and rate (lower-case domain → settings)
+ * @param suppressStatuses RFC 3463 statuses (5.x.y) that, in a remote server's permanent refusal of a
+ *     recipient, put the recipient on the suppression list for the message's sending domain
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -39,9 +41,11 @@ public record DeliveryConfig(
     Map<String, Route> routes,
     Optional<Duration> delayWarning,
     int maxPerHost,
-    Map<String, Destination> destinations) {
+    Map<String, Destination> destinations,
+    List<String> suppressStatuses) {
 
   public DeliveryConfig {
+    suppressStatuses = List.copyOf(suppressStatuses);
     dnsServers = List.copyOf(dnsServers);
     Objects.requireNonNull(smarthost, "smarthost");
     Objects.requireNonNull(delayWarning, "delayWarning");
@@ -53,43 +57,43 @@ public record DeliveryConfig(
   /** Same settings, delivering or not. */
   public DeliveryConfig withEnabled(boolean enabled) {
     return new DeliveryConfig(enabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations);
+        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
   }
 
   /** Same settings with other resolvers and query timeout. */
   public DeliveryConfig withDns(List<InetSocketAddress> servers, Duration timeout) {
     return new DeliveryConfig(isEnabled, servers, timeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations);
+        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
   }
 
   /** Same settings with MX hosts reached on another port (tests). */
   public DeliveryConfig withMxPort(int port) {
     return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, port, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations);
+        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
   }
 
   /** Same settings with another retry schedule. */
   public DeliveryConfig withRetry(Duration first, Duration cap) {
     return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, first, cap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations);
+        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
   }
 
   /** Same settings with another smarthost, or none. */
   public DeliveryConfig withSmarthost(Optional<Smarthost> newSmarthost) {
     return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, newSmarthost,
-        routes, delayWarning, maxPerHost, destinations);
+        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
   }
 
   /** Same settings with other per-domain routes. */
   public DeliveryConfig withRoutes(Map<String, Route> newRoutes) {
     return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        newRoutes, delayWarning, maxPerHost, destinations);
+        newRoutes, delayWarning, maxPerHost, destinations, suppressStatuses);
   }
 
   /** Same settings with other per-destination settings. */
   public DeliveryConfig withDestinations(Map<String, Destination> newDestinations) {
     return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, newDestinations);
+        routes, delayWarning, maxPerHost, newDestinations, suppressStatuses);
   }
 
   /**

@@ -40,12 +40,13 @@ final class Keys {
   static final String MAILDIR = "maildir";
   static final String DELAY_WARNING = "delay-warning";
   static final String MAX_PER_HOST = "max-per-host";
+  static final String SUPPRESS_STATUSES = "suppress-statuses";
   static final String DESTINATIONS = "destinations";
   static final String CONCURRENCY = "concurrency";
   static final String DESTINATION_MESSAGES_PER_MINUTE = "messages-per-minute";
   static final List<String> DELIVERY_SECTION =
       List.of("enabled", DNS_SERVERS, DNS_TIMEOUT, MX_PORT, "tls", MAX_PER_DOMAIN, MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME,
-          DELAY_WARNING, SMARTHOST, ROUTES, DESTINATIONS);
+          DELAY_WARNING, SUPPRESS_STATUSES, SMARTHOST, ROUTES, DESTINATIONS);
   /** One {@code delivery.destinations.<domain>} entry. */
   static final List<String> DESTINATION_SECTION = List.of("tls", CONCURRENCY, DESTINATION_MESSAGES_PER_MINUTE);
   /** One {@code delivery.routes.<domain>} entry: exactly one of smtp, lmtp, maildir; tls, user, password-file only with smtp. */

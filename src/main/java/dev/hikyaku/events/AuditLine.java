@@ -125,6 +125,8 @@ final class AuditLine {
       case Event.DeliveryBounced e -> Optional.empty();
       case Event.DeliveryExpired e -> Optional.empty();
       case Event.DsnQueued e -> Optional.empty();
+      // A hard bounce's consequence: the send log tells it; hikyaku suppression add/remove are AdminChanges.
+      case Event.RecipientSuppressed e -> Optional.empty();
       case Event.MessageRemoved e -> Optional.empty();
       case Event.QueueAdministered e -> Optional.empty(); // its AdminChange is in the audit log
     };

@@ -193,6 +193,15 @@ public sealed interface Event {
   record DeliveryExpired(Instant at, String queueId, String recipient, DeliveryStatus status) implements Event {}
 
   /**
+   * A recipient was put on the suppression list for {@code senderDomain} (or confirmed there): a
+   * remote server refused it for good with a status of {@code delivery.suppress-statuses}.
+   * {@code reason} is the entry's (hard-bounce), {@code diagnostic} the refusal's Diagnostic-Code.
+   */
+  record RecipientSuppressed(
+      Instant at, String senderDomain, String recipient, String reason, String queueId, String diagnostic)
+      implements Event {}
+
+  /**
    * A delivery status notification (RFC 3464) about message {@code queueId} was queued as {@code
    * reportId} to {@code to}, reporting {@code action} for {@code recipients}.
    */

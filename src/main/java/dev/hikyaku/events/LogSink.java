@@ -35,6 +35,7 @@ public final class LogSink implements EventSink {
       case Event.DeliveryBounced e -> log.debug("{}", e);
       case Event.DeliveryExpired e -> log.debug("{}", e);
       case Event.DsnQueued e -> log.debug("{}", e);
+      case Event.RecipientSuppressed e -> log.info("{}", e);
       case Event.MessageRemoved e -> log.debug("{}", e);
       case Event.QueueAdministered e -> log.debug("{}", e); // the send log has it
     }

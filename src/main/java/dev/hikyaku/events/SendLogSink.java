@@ -39,6 +39,8 @@ public final class SendLogSink implements EventSink {
           e.queueId(), clean(e.recipient()), e.status().status(), clean(e.status().diagnostic().text()));
       case Event.DsnQueued e -> log.info("{}: sender {} notification: {} to <{}>",
           e.queueId(), notification(e.action()), e.reportId(), clean(e.to()));
+      case Event.RecipientSuppressed e -> log.info("{}: to=<{}>, suppressed for {} ({}: {})",
+          e.queueId(), clean(e.recipient()), clean(e.senderDomain()), e.reason(), clean(e.diagnostic()));
       case Event.MessageRemoved e -> log.info("{}: removed", e.queueId());
       case Event.QueueAdministered e -> log.info("{}: {} by the administrator", e.queueId(), e.change().name().toLowerCase(Locale.ROOT));
       default -> {}

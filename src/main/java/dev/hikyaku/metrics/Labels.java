@@ -43,7 +43,7 @@ final class Labels {
   /** {@code relay} for a relay denial (RelayRule's reasons), else {@code other}. */
   /** The policy rule that refused a recipient: relay denials apart from everything else. */
   static String recipientRefusal(String rule) {
-    return rule.equals("relay") ? "relay" : OTHER;
+    return rule.equals("relay") || rule.equals("suppression") ? rule : OTHER;
   }
 
   private static final java.util.Set<String> BLOCK_SCOPES = java.util.Set.of("ip", "net24", "net64", "account-from-source", "account");

@@ -194,6 +194,7 @@ public final class MetricsSink implements EventSink {
       case Event.DeliveryBounced e -> count(DELIVERY_ENDS, "end", "bounced");
       case Event.DeliveryExpired e -> count(DELIVERY_ENDS, "end", "expired");
       case Event.DsnQueued e -> count(DSNS_QUEUED, "action", e.action().keyword());
+      case Event.RecipientSuppressed e -> {} // its bounce is counted; the list itself is in the store
       case Event.DeliveryDeferred e -> {} // counted as a deferred attempt
       case Event.MessageRemoved e -> {} // the queue gauges show it
       case Event.QueueAdministered e -> {} // counted as an admin change
@@ -237,6 +238,7 @@ public final class MetricsSink implements EventSink {
     touch(TLS_HANDSHAKES, "outcome", "ok", "protocol", "TLSv1.3");
     touch(TLS_HANDSHAKES, "outcome", "failed", "protocol", Labels.NONE);
     touch(RECIPIENTS_REJECTED, "reason", "relay");
+    touch(RECIPIENTS_REJECTED, "reason", "suppression");
     touch(RECIPIENTS_REJECTED, "reason", Labels.OTHER);
     touch(SENDERS_REJECTED);
     for (Event.ProtocolViolation.Violation violation : Event.ProtocolViolation.Violation.values()) {

@@ -388,6 +388,17 @@ public final class Replies {
     return new Reply(550, EnhancedStatus.of(5, 1, 3), recipient + ": Bad destination mailbox address: its local part " + problem);
   }
 
+  /**
+   * RFC 3463 X.1.1: bad destination mailbox, as the remote server said (or an operator decided)
+   * when the recipient went on the suppression list; refused at RCPT rather than sent again and
+   * bounced again. {@code since} is shown to the second in UTC, {@code why} is "hard bounce" or
+   * "added by an administrator".
+   */
+  public static Reply suppressed(ForwardPath recipient, java.time.Instant since, String why) {
+    return new Reply(550, EnhancedStatus.of(5, 1, 1), recipient + ": Recipient address is on the suppression list since "
+        + since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (" + why + ")");
+  }
+
   /** Over a per-minute transaction rate (RFC 3463 X.7.1: delivery not authorized, for now). */
   public static Reply messageRateExceeded(String who, int limit) {
     return new Reply(450, EnhancedStatus.of(4, 7, 1), "Message rate limit reached for " + who + ": " + limit + " per minute; try again later");

@@ -5,6 +5,7 @@ import dev.hikyaku.events.Events;
 
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
+import dev.hikyaku.protocol.EnhancedStatus;
 
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
@@ -13,6 +14,7 @@ import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.RecipientOutcome;
 import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.Suppression;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +74,7 @@ public final class Scheduler implements AutoCloseable {
   private final int maxPerDomain;
   private final int batchSize;
   private final java.util.Map<String, DestinationLimits> destinations;
+  private final java.util.Set<EnhancedStatus> suppressStatuses;
   private final java.util.Map<String, RateGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -121,6 +124,27 @@ public final class Scheduler implements AutoCloseable {
       int batchSize,
       java.util.Map<String, DestinationLimits> destinations,
       Events events) {
+    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, destinations, events, java.util.Set.of());
+  }
+
+  /**
+   * @param suppressStatuses the statuses of a remote server's permanent refusal that put the
+   *     recipient on the suppression list for the message's sending domain ({@code
+   *     delivery.suppress-statuses}); empty: nothing is suppressed automatically
+   */
+  public Scheduler(
+      MessageQueue queue,
+      RetryPolicy policy,
+      DeliveryAgent agent,
+      DeliveryReports reports,
+      Clock clock,
+      RandomGenerator random,
+      int maxPerDomain,
+      int batchSize,
+      java.util.Map<String, DestinationLimits> destinations,
+      Events events,
+      java.util.Set<EnhancedStatus> suppressStatuses) {
+    this.suppressStatuses = java.util.Set.copyOf(suppressStatuses);
     this.events = Objects.requireNonNull(events, "events");
     this.destinations = java.util.Map.copyOf(destinations);
     this.queue = Objects.requireNonNull(queue, "queue");
@@ -320,13 +344,48 @@ public final class Scheduler implements AutoCloseable {
         log.error("message {}: attempts recorded without their history rows", share.id(), bug);
         rows = List.of();
       }
-      boolean isRemoved = queue.record(share.id(), outcomes, rows);
+      List<Suppression> suppressed = suppressions(share, recorded);
+      boolean isRemoved = queue.record(share.id(), outcomes, rows, suppressed);
       publish(share, recorded, attemptedAt, isRemoved);
+      suppressed.forEach(s -> events.publish(new Event.RecipientSuppressed(
+          s.createdAt(), s.senderDomain(), s.recipient(), s.reason().keyword(), id(s), s.diagnostic().orElse(""))));
     } catch (StoreException e) {
       log.error("could not record outcomes of message {}; its recipients stay due: {}",
           share.id(), e.getMessage());
     }
     return outcomes.size();
+  }
+
+  /**
+   * The hard bounces among what is recorded, for the suppression list: a recipient failed for good
+   * (not expired, not returned by an admin, not kept for a report that could not be queued) by a
+   * remote server's reply whose status is one of {@code suppressStatuses}. Our own findings (DNS,
+   * connections, local reasons) never suppress: they say something about the path, not the mailbox.
+   * Bounces (the null reverse-path, RFC 5321 §4.5.5) have no sending domain to suppress for.
+   */
+  private List<Suppression> suppressions(DueDelivery share, List<Recorded> recorded) {
+    int at = share.reversePath().lastIndexOf('@');
+    if (suppressStatuses.isEmpty() || share.isReturning() || at < 0) {
+      return List.of();
+    }
+    String senderDomain = share.reversePath().substring(at + 1);
+    Instant now = clock.instant();
+    List<Suppression> entries = new ArrayList<>();
+    for (Recorded r : recorded) {
+      DeliveryStatus status = r.result().status();
+      if (r.outcome().state() == RecipientOutcome.State.FAILED
+          && status.outcome() == DeliveryStatus.Outcome.FAILED
+          && status.diagnostic() instanceof DeliveryStatus.Diagnostic.RemoteReply
+          && suppressStatuses.contains(status.status())) {
+        entries.add(Suppression.hardBounce(senderDomain, r.outcome().forwardPath(), status.status().toString(),
+            status.diagnostic().field(), share.id(), now));
+      }
+    }
+    return entries;
+  }
+
+  private static String id(Suppression suppression) {
+    return suppression.queueId().map(Object::toString).orElse("");
   }
 
   /** One recipient's outcome as it is recorded, with the attempt's result and its number (from 1). */

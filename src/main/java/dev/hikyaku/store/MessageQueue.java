@@ -271,7 +271,18 @@ public final class MessageQueue {
    * transaction: the history never says less, or more, than the queue did.
    */
   public boolean record(QueueId id, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts) throws StoreException {
+    return record(id, outcomes, attempts, List.of());
+  }
+
+  /**
+   * {@link #record(QueueId, List, List)}, and the hard bounces among the outcomes put on the
+   * suppression list in the same transaction: a recipient is suppressed exactly when its failure is
+   * recorded. Entries already listed keep their first reason and time.
+   */
+  public boolean record(QueueId id, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts,
+      List<Suppression> suppressions) throws StoreException {
     List<AttemptRecord> history = List.copyOf(attempts);
+    List<Suppression> suppressed = List.copyOf(suppressions);
     // One outcome per forward-path: the UPDATE below settles every row with that path (a queue from
     // before intake dropped duplicate recipients may hold two), so a second would find none.
     java.util.Map<String, RecipientOutcome> byPath = new java.util.LinkedHashMap<>();
@@ -283,6 +294,7 @@ public final class MessageQueue {
     return change("recording delivery outcomes of message " + id, connection -> {
       requireMessage(connection, id);
       MessageHistory.insertAttempts(connection, history);
+      Suppressions.insert(connection, suppressed);
       try (PreparedStatement update = connection.prepareStatement(UPDATE_RECIPIENT)) {
         for (RecipientOutcome outcome : copied) {
           update.setString(1, outcome.state().stored());

@@ -55,6 +55,7 @@ public final class Store implements AutoCloseable {
   private final Accounts accounts;
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
+  private final Suppressions suppressions;
   private final Defences defences;
   private final AdminChanges adminChanges;
   private final QueueSpace space;
@@ -81,6 +82,7 @@ public final class Store implements AutoCloseable {
     this.apiKeys = new ApiKeys(accountWriter, readers, lastUses, clock);
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
+    this.suppressions = new Suppressions(accountWriter, readers);
     this.adminChanges = new AdminChanges(accountWriter, clock);
     this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
         QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
@@ -166,6 +168,11 @@ public final class Store implements AutoCloseable {
   /** The DKIM keys of the hosted domains. */
   public SigningKeys signingKeys() {
     return signingKeys;
+  }
+
+  /** The suppression list: recipients mail from a sending domain is no longer taken for. */
+  public Suppressions suppressions() {
+    return suppressions;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */

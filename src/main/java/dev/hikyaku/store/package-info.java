@@ -20,6 +20,9 @@
  * delivery attempts    ─▶ {@link dev.hikyaku.store.MessageHistory#record} (or inside a queue change)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search}, {@link dev.hikyaku.store.MessageHistory#show}
  * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune} (history.retention)
+ * schedule.Scheduler   ─▶ hard bounces onto the suppression list inside {@link dev.hikyaku.store.MessageQueue#record}
+ * policy (RCPT)        ─▶ {@link dev.hikyaku.store.Suppressions#find} (through app.StoreSuppressions)
+ * admin CLI            ─▶ {@link dev.hikyaku.store.Suppressions} add, remove, list
  * </pre>
  *
  * <p>Keys and events will join the queue and accounts. Nothing outside this package writes the queue, and nothing outside it sees SQL.

@@ -267,7 +267,8 @@ class ConfigLoaderTest {
                 java.util.Map.of(),
                 Optional.empty(),
                 10,
-                java.util.Map.of()));
+                java.util.Map.of(),
+                List.of("5.1.1", "5.1.2", "5.1.10")));
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }

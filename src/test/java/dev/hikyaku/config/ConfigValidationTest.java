@@ -77,6 +77,19 @@ class ConfigValidationTest {
   }
 
   @Test
+  void suppressStatusesArePermanentEnhancedStatusCodes() throws ConfigException {
+    rejects("delivery: {suppress-statuses: [\"5.1.1\", \"4.2.2\"]}", "delivery.suppress-statuses[1]")
+        .contains("'4.2.2' is not a permanent enhanced status code");
+    rejects("delivery: {suppress-statuses: [\"no such user\"]}", "delivery.suppress-statuses[0]")
+        .contains("5.x.y, RFC 3463");
+    assertThat(ConfigLoader.parse("hostname: mx.example.com\n", "test.yaml").delivery().suppressStatuses())
+        .containsExactly("5.1.1", "5.1.2", "5.1.10");
+    assertThat(ConfigLoader.parse("delivery: {suppress-statuses: [\"5.2.1\"]}\n", "test.yaml").delivery().suppressStatuses())
+        .containsExactly("5.2.1");
+    assertThat(ConfigLoader.parse("delivery: {suppress-statuses: []}\n", "test.yaml").delivery().suppressStatuses()).isEmpty();
+  }
+
+  @Test
   void theDataDeadlineIsNeverShorterThanTheDataTimeout() {
     rejects("limits: {data-timeout: 10m, data-deadline: 5m}", "limits.data-deadline")
         .isEqualTo("must be at least data-timeout (10m), was 5m");

@@ -18,6 +18,9 @@ import java.util.Map;
  * &#64;listener submission     relay (default), submission or submissions
  * &#64;login alice@example.com  the session starts with this principal (for scripts not about AUTH)
  * &#64;account a@b.test secret [add-sender]   an account with this password exists (repeatable)
+ * &#64;suppressed d.test x@y.test [manual]   the suppression list holds x@y.test for mail from d.test:
+ *                          a hard bounce (5.1.1) since 2026-05-01T09:00:00Z, or an operator's entry
+ *                          (repeatable)
  * &#64;set max-recipients=100   a session setting: max-recipients, max-errors, max-message-size,
  *                          command-timeout, data-timeout, greeting-delay
  * &#64;socket                   also run over real sockets with real TLS
@@ -100,8 +103,8 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
       } else if (line.startsWith("@")) {
         String[] parts = line.substring(1).split(" ", 2);
         String value = parts.length > 1 ? parts[1].strip() : "";
-        if (parts[0].equals("account")) {
-          directives.merge("account", value, (a, b) -> a + "\n" + b);
+        if (parts[0].equals("account") || parts[0].equals("suppressed")) {
+          directives.merge(parts[0], value, (a, b) -> a + "\n" + b);
         } else if (parts[0].equals("set")) {
           String[] kv = value.split("=", 2);
           directives.put("set." + kv[0], kv[1]);

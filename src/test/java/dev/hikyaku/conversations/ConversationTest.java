@@ -209,6 +209,25 @@ class ConversationTest {
     return v.isBlank() ? List.of() : Stream.of(v.split(",")).map(n -> Mechanism.bySaslName(n.strip()).orElseThrow()).toList();
   }
 
+  /** Lists what the {@code @suppressed} directives name (idempotent: the memory store is shared). */
+  static void suppress(Conversation c, dev.hikyaku.store.Suppressions suppressions) throws StoreException {
+    String spec = c.directives().get("suppressed");
+    if (spec == null) {
+      return;
+    }
+    java.time.Instant since = java.time.Instant.parse("2026-05-01T09:00:00Z");
+    for (String line : spec.split("\n")) {
+      String[] words = line.strip().split(" ");
+      dev.hikyaku.store.Suppression entry = words.length > 2 && words[2].equals("manual")
+          ? dev.hikyaku.store.Suppression.manual(words[0], words[1], since)
+          : dev.hikyaku.store.Suppression.hardBounce(words[0], words[1], "5.1.1", "smtp; 550 5.1.1 no such user",
+              QueueId.parse("06EY5H1AG2FDX7AG").orElseThrow(), since);
+      if (suppressions.find(words[0], words[1]).isEmpty()) {
+        suppressions.add(entry);
+      }
+    }
+  }
+
   /** Creates the accounts an {@code @account} directive names (idempotent: the memory store is shared). */
   static void enrol(Conversation c, Accounts accounts) throws StoreException {
     String spec = c.directives().get("account");
@@ -287,6 +306,7 @@ class ConversationTest {
               limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
         enrol(c, store.accounts());
+        suppress(c, store.suppressions());
       } catch (StoreException e) {
         throw new IOException(e);
       }
@@ -383,6 +403,7 @@ class ConversationTest {
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
       enrol(c, server.store().accounts());
+      suppress(c, server.store().suppressions());
       clientTls = TestServers.clientTrusting(server.tls().currentCertificate());
       socket = new Socket();
       socket.connect(new InetSocketAddress("127.0.0.1", server.port(role)), 5_000);

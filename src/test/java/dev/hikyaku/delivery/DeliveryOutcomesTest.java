@@ -118,6 +118,9 @@ class DeliveryOutcomesTest {
           deferred -> assertThat(deferred).contains("to=<later@later.test>", relay, "dsn=4.2.0, status=deferred (450 4.2.0 try again later)"),
           later -> assertThat(later).contains("to=<later@later.test>", relay, "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as SINK)"),
           no -> assertThat(no).contains("to=<no@no.test>", relay, "dsn=5.1.1, status=bounced (550 5.1.1 no such user)"),
+          // Issue 12 item 6: the remote 550 5.1.1 puts no@no.test on the suppression list; our own null-MX finding does not.
+          suppressed -> assertThat(suppressed)
+              .isEqualTo(id + ": to=<no@no.test>, suppressed for hikyaku.test (hard-bounce: smtp; 550 5.1.1 no such user)"),
           nullMx -> assertThat(nullMx).contains("to=<dave@nullmx.test>", "relay=none",
               "dsn=5.1.10, status=bounced (nullmx.test accepts no mail (null MX, RFC 7505))"),
           dsn1 -> assertThat(dsn1).contains("sender non-delivery notification: ", "to <alice@hikyaku.test>"),
@@ -162,6 +165,28 @@ class DeliveryOutcomesTest {
           .contains("Status: 5.1.10", "Diagnostic-Code: X-Hikyaku; nullmx.test accepts no mail")
           .doesNotContain("smtp;", "Remote-MTA");
       assertThat(server.store().queue().list(QueueQuery.all())).isEmpty();
+
+      // The next submission from the same domain to the suppressed recipient is refused at RCPT; the others go on.
+      assertThat(events).filteredOn(e -> e instanceof Event.RecipientSuppressed).singleElement()
+          .satisfies(e -> assertThat((Event.RecipientSuppressed) e).extracting(
+                  Event.RecipientSuppressed::senderDomain, Event.RecipientSuppressed::recipient, Event.RecipientSuppressed::queueId)
+              .containsExactly("hikyaku.test", "no@no.test", id));
+      SMTPClient again = new SMTPClient();
+      again.setDefaultTimeout(10_000);
+      again.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+      try {
+        again.login("client.example");
+        assertThat(again.setSender("alice@hikyaku.test")).as(again.getReplyString()).isTrue();
+        assertThat(again.addRecipient("no@no.test")).isFalse();
+        assertThat(again.getReplyString().strip()).matches(
+            "550 5\\.1\\.1 <no@no\\.test>: Recipient address is on the suppression list since \\S+Z \\(hard bounce\\)");
+        assertThat(again.addRecipient("dave@nullmx.test")).as(again.getReplyString()).isTrue();
+      } finally {
+        again.disconnect();
+      }
+      assertThat(events).filteredOn(e -> e instanceof Event.RecipientRejected r && r.rule().equals("suppression"))
+          .singleElement().satisfies(e -> assertThat(((Event.RecipientRejected) e).reason())
+              .startsWith("suppressed for hikyaku.test since ").contains("5.1.1 smtp; 550 5.1.1 no such user", id));
 
       // The message history keeps it all after the queue let it go: `hikyaku history show` prints it.
       Path config = data.resolve("hikyaku.yaml");

@@ -172,6 +172,66 @@ class SchedulerTest {
     assertThat(store.queue().find(message.id())).isEmpty();
   }
 
+  /** Answers by local part: gone… 550 5.1.1, policy… 550 5.7.1, soft… 451, nodomain… our own 5.1.2. */
+  private static List<RecipientResult> hardAndSoft(DueDelivery due) {
+    return due.recipients().stream().map(r -> {
+      String path = r.forwardPath();
+      DeliveryStatus status = path.startsWith("gone") ? NO_SUCH_USER
+          : path.startsWith("policy") ? new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 7, 1),
+              new Diagnostic.RemoteReply(550, "5.7.1 refused by policy"), MX)
+          : path.startsWith("nodomain") ? new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 1, 2),
+              new Diagnostic.LocalReason("Host or domain name not found"), Optional.empty())
+          : GREYLISTED;
+      return new RecipientResult(path, status);
+    }).toList();
+  }
+
+  private Scheduler suppressing(DeliveryAgent agent) {
+    return new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100, Map.of(),
+        new dev.hikyaku.events.Events(List.of()), java.util.Set.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2)));
+  }
+
+  @Test
+  void aRemote550With511SuppressesTheRecipientForTheSendingDomain() throws Exception {
+    NewMessage message = accept("app@Sender.example", "gone@c.example", "policy@c.example", "soft@c.example",
+        "nodomain@d.example");
+    assertThat(suppressing(SchedulerTest::hardAndSoft).runOnce()).isEqualTo(4);
+
+    var found = store.suppressions().find("sender.example", "GONE@c.example");
+    assertThat(found).isPresent();
+    assertThat(found.get().reason()).isEqualTo(dev.hikyaku.store.Suppression.Reason.HARD_BOUNCE);
+    assertThat(found.get().enhancedStatus()).contains("5.1.1");
+    assertThat(found.get().diagnostic()).contains("smtp; 550 5.1.1 no such user");
+    assertThat(found.get().queueId()).contains(message.id());
+    assertThat(found.get().createdAt()).isEqualTo(T0);
+    // 5.7.x is about this message, 4xx about now, a DNS finding of ours about the path: none suppresses.
+    assertThat(store.suppressions().list(Optional.empty(), Optional.empty()))
+        .extracting(dev.hikyaku.store.Suppression::recipient).containsExactly("gone@c.example");
+  }
+
+  @Test
+  void aBounceOrAnExpiryNeverSuppresses() throws Exception {
+    accept("", "gone@c.example");
+    NewMessage soft = accept("app@sender.example", "soft@c.example");
+    Scheduler scheduler = suppressing(SchedulerTest::hardAndSoft);
+    scheduler.runOnce();
+    // The null reverse-path (RFC 5321 §4.5.5) has no sending domain.
+    assertThat(store.suppressions().list(Optional.empty(), Optional.empty())).isEmpty();
+    assertThat(failedReports).hasSize(1);
+
+    clock.advance(Duration.ofDays(5).plusSeconds(1));
+    scheduler.runOnce();
+    assertThat(store.queue().find(soft.id())).isEmpty();
+    assertThat(store.suppressions().list(Optional.empty(), Optional.empty())).isEmpty();
+  }
+
+  @Test
+  void withoutSuppressStatusesNothingIsSuppressed() throws Exception {
+    accept("app@sender.example", "gone@c.example");
+    scheduler(RetryPolicy.postfixLike(), SchedulerTest::hardAndSoft, 5).runOnce();
+    assertThat(store.suppressions().list(Optional.empty(), Optional.empty())).isEmpty();
+  }
+
   @Test
   void transientFailurePastTheLifetimeFailsAsExpired() throws Exception {
     NewMessage message = accept("alice@example.org", "soft@b.example", "soft2@b.example");

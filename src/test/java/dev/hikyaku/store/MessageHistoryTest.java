@@ -326,21 +326,8 @@ class MessageHistoryTest {
     }
   }
 
-  /** EXPLAIN QUERY PLAN of {@code sql} with {@code arguments} bound, one line per step, indentation dropped. */
   private String plan(String sql, List<Object> arguments) throws Exception {
-    try (var raw = DriverManager.getConnection("jdbc:sqlite:" + dataDirectory.resolve("hikyaku.db"));
-        var statement = raw.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-      for (int i = 0; i < arguments.size(); i++) {
-        statement.setObject(i + 1, arguments.get(i));
-      }
-      StringBuilder plan = new StringBuilder();
-      try (var rows = statement.executeQuery()) {
-        while (rows.next()) {
-          plan.append(rows.getString("detail")).append('\n');
-        }
-      }
-      return plan.toString();
-    }
+    return QueryPlans.plan(dataDirectory, sql, arguments);
   }
 
   private long count(String table) throws Exception {

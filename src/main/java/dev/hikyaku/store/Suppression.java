@@ -1,0 +1,74 @@
+package dev.hikyaku.store;
+
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One entry of the suppression list: mail from {@code senderDomain} is no longer taken for {@code
+ * recipient}. A hard bounce carries the status, diagnostic and message that caused it; a manual
+ * entry carries none of them.
+ *
+ * @param senderDomain the reverse-path's domain (compared case-insensitively, as the queue does)
+ * @param recipient the forward-path's address
+ * @param enhancedStatus RFC 3463 status, e.g. {@code 5.1.1}
+ * @param diagnostic the DSN's Diagnostic-Code, e.g. {@code smtp; 550 5.1.1 no such user}
+ * @param queueId the message whose delivery failed
+ */
+public record Suppression(
+    String senderDomain,
+    String recipient,
+    Reason reason,
+    Optional<String> enhancedStatus,
+    Optional<String> diagnostic,
+    Optional<QueueId> queueId,
+    Instant createdAt) {
+
+  /** Why a recipient is on the list. */
+  public enum Reason {
+    /** A remote server refused the recipient permanently (RFC 3463 X.1.x, or a configured status). */
+    HARD_BOUNCE,
+    /** An operator added it ({@code hikyaku suppression add}). */
+    MANUAL;
+
+    /** As stored and shown: {@code hard-bounce}, {@code manual}. */
+    public String keyword() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static Reason fromKeyword(String keyword) {
+      for (Reason reason : values()) {
+        if (reason.keyword().equals(keyword)) {
+          return reason;
+        }
+      }
+      throw new IllegalArgumentException("unknown suppression reason " + keyword);
+    }
+  }
+
+  public Suppression {
+    Objects.requireNonNull(senderDomain, "senderDomain");
+    Objects.requireNonNull(recipient, "recipient");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(enhancedStatus, "enhancedStatus");
+    Objects.requireNonNull(diagnostic, "diagnostic");
+    Objects.requireNonNull(queueId, "queueId");
+    Objects.requireNonNull(createdAt, "createdAt");
+    if (senderDomain.isEmpty() || recipient.isEmpty()) {
+      throw new IllegalArgumentException("a suppression needs a sending domain and a recipient");
+    }
+  }
+
+  /** A hard bounce of {@code recipient} for mail from {@code senderDomain}. */
+  public static Suppression hardBounce(
+      String senderDomain, String recipient, String enhancedStatus, String diagnostic, QueueId queueId, Instant at) {
+    return new Suppression(senderDomain, recipient, Reason.HARD_BOUNCE, Optional.of(enhancedStatus),
+        Optional.of(diagnostic), Optional.of(queueId), at);
+  }
+
+  /** An operator's entry. */
+  public static Suppression manual(String senderDomain, String recipient, Instant at) {
+    return new Suppression(senderDomain, recipient, Reason.MANUAL, Optional.empty(), Optional.empty(), Optional.empty(), at);
+  }
+}
