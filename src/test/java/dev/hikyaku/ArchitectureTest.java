@@ -100,6 +100,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void apiNeverBypassesIntakeOrPolicy() {
+    // docs/ARCHITECTURE.md: the API sends through intake and policy like a session, never around them.
+    assertThat(importsOf("api"))
+        .noneMatch(i -> i.contains(" imports session.") || i.contains(" imports delivery.") || i.contains(" imports protocol."))
+        .filteredOn(i -> i.contains(" imports store."))
+        .allMatch(i -> i.contains(" imports store.ApiKey"));
+  }
+
+  @Test
   void onlyAppWiresTheParts() {
     imports.keySet().stream()
         .filter(pkg -> !pkg.equals("app"))

@@ -17,6 +17,8 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.api.ApiKeyCheck;
+import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.metrics.Health;
 import dev.hikyaku.metrics.HealthCheck;
 import dev.hikyaku.metrics.MetricsEndpoint;
@@ -97,6 +99,7 @@ public final class Server implements AutoCloseable {
   private final KeptCounters rateCounters;
   private final AuditLogSink audit;
   private final Optional<MetricsEndpoint> metricsEndpoint;
+  private final Optional<ApiServer> apiServer;
   private final AtomicBoolean isAccepting;
   private final AdminChangeRelay adminChanges;
   private final HistoryPruning historyPruning;
@@ -114,6 +117,7 @@ public final class Server implements AutoCloseable {
       KeptCounters rateCounters,
       AuditLogSink audit,
       Optional<MetricsEndpoint> metricsEndpoint,
+      Optional<ApiServer> apiServer,
       AtomicBoolean isAccepting,
       AdminChangeRelay adminChanges,
       HistoryPruning historyPruning,
@@ -128,6 +132,7 @@ public final class Server implements AutoCloseable {
     this.rateCounters = rateCounters;
     this.audit = audit;
     this.metricsEndpoint = metricsEndpoint;
+    this.apiServer = apiServer;
     this.isAccepting = isAccepting;
     this.adminChanges = adminChanges;
     this.historyPruning = historyPruning;
@@ -273,6 +278,7 @@ public final class Server implements AutoCloseable {
     List<Listener> listeners = new ArrayList<>();
     AtomicBoolean isAccepting = new AtomicBoolean();
     Optional<MetricsEndpoint> metricsEndpoint;
+    Optional<ApiServer> apiServer;
     try {
       for (ListenerConfig listener : config.listeners()) {
         SessionSettings settings = sessionSettings.apply(settingsFor(config, listener));
@@ -298,7 +304,9 @@ public final class Server implements AutoCloseable {
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
       metricsEndpoint.ifPresent(opened::push);
-    } catch (Listener.BindFailure | MetricsEndpoint.StartFailure e) {
+      apiServer = startApiServer(config, tls);
+      apiServer.ifPresent(opened::push);
+    } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
     }
     listeners.forEach(Listener::start);
@@ -313,7 +321,7 @@ public final class Server implements AutoCloseable {
     }
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
-        isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
+        apiServer, isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
         new HistoryPruning(store.history(), clock, config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()));
   }
@@ -381,6 +389,19 @@ public final class Server implements AutoCloseable {
                 new MaildirMailboxRule(config.maildirDomains()),
                 new SuppressionRule(new StoreSuppressions(store.suppressions()))));
     return new Policy(chain, rateCounters);
+  }
+
+  /**
+   * The HTTP API when {@code api.enabled}, over TLS with the listeners' certificate unless {@code
+   * api.tls: false} (loopback only). No API key is checked yet, so every request is refused.
+   */
+  private static Optional<ApiServer> startApiServer(HikyakuConfig config, TlsContexts tls) throws ApiServer.StartFailure {
+    var api = config.api();
+    if (!api.isEnabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        ApiServer.start(api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(), ApiKeyCheck.NONE_VALID));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
@@ -667,6 +688,17 @@ public final class Server implements AutoCloseable {
   }
 
   /**
+   * The port the API is served on (the real one when the config said 0).
+   *
+   * @throws IllegalStateException if {@code api.enabled} is false
+   */
+  public int apiPort() {
+    return apiServer
+        .orElseThrow(() -> new IllegalStateException("the API is turned off (api.enabled: false)"))
+        .port();
+  }
+
+  /**
    * Graceful shutdown: stop accepting, let sessions finish what they are doing within the grace
    * period (idle ones get 421 4.3.2), then close the store, which completes any pending commit.
    */
@@ -678,6 +710,7 @@ public final class Server implements AutoCloseable {
     isClosed = true;
     isAccepting.set(false);
     listeners.forEach(Listener::close);
+    apiServer.ifPresent(ApiServer::close); // no new API requests either; those in progress finish first
     try {
       boolean isClean = sessions.drain(config.limits().shutdownGrace());
       if (!isClean) {

@@ -107,6 +107,13 @@ final class ConfigReader {
       YamlNode where = httpSection.get(Keys.PORT).orElse(node(top, Keys.HTTP));
       throw error(httpSection.path(Keys.PORT), where, clash.get());
     }
+    Section apiSection = Section.open(node(top, Keys.API), Keys.API, Keys.API_SECTION, sourceName);
+    ApiConfig api = api(apiSection);
+    Optional<String> apiClash = ListenerClash.withApi(listeners, http, api);
+    if (apiClash.isPresent()) {
+      YamlNode where = apiSection.get(Keys.PORT).orElse(node(top, Keys.API));
+      throw error(apiSection.path(Keys.PORT), where, apiClash.get());
+    }
     DeliveryConfig delivery =
         delivery(Section.open(node(top, Keys.DELIVERY), Keys.DELIVERY, Keys.DELIVERY_SECTION, sourceName), top);
     Section mailAuth = Section.open(node(top, Keys.MAIL_AUTH), Keys.MAIL_AUTH, Keys.MAIL_AUTH_SECTION, sourceName);
@@ -118,7 +125,8 @@ final class ConfigReader {
             choice(mailAuth, Keys.DMARC_REJECT, MailAuthConfig.ACTIONS, m.dmarcReject()),
             choice(mailAuth, Keys.DMARC_QUARANTINE, MailAuthConfig.ACTIONS, m.dmarcQuarantine()),
             timeout(mailAuth, Keys.MAIL_AUTH_TIMEOUT, m.timeout(), Duration.ofSeconds(1))),
-        history(Section.open(node(top, Keys.HISTORY), Keys.HISTORY, Keys.HISTORY_SECTION, sourceName)));
+        history(Section.open(node(top, Keys.HISTORY), Keys.HISTORY, Keys.HISTORY_SECTION, sourceName)),
+        api);
   }
 
   // ---- history ----
@@ -590,19 +598,7 @@ final class ConfigReader {
       }
     }
 
-    InetAddress address = HostSyntax.ipLiteral(Defaults.LISTENER_ADDRESS).orElseThrow();
-    if (item.get(Keys.ADDRESS).isPresent()) {
-      YamlNode addressNode = item.get(Keys.ADDRESS).get();
-      String text = text(addressNode, item.path(Keys.ADDRESS));
-      address =
-          HostSyntax.ipLiteral(text)
-              .orElseThrow(
-                  () ->
-                      error(
-                          item.path(Keys.ADDRESS),
-                          addressNode,
-                          ADDRESS_FORMS + ", was '" + text + "'; host names are not resolved"));
-    }
+    InetAddress address = bindAddress(item, Defaults.LISTENER_ADDRESS);
 
     int port = Defaults.port(role);
     if (item.get(Keys.PORT).isPresent()) {
@@ -625,24 +621,43 @@ final class ConfigReader {
     return new ListenerConfig(name, role, address, port, greetingDelay);
   }
 
+  /** The section's {@code address}: an IP literal to bind (host names are not resolved), or the default. */
+  private InetAddress bindAddress(Section section, String defaultAddress) throws ConfigException {
+    if (section.get(Keys.ADDRESS).isEmpty()) {
+      return HostSyntax.ipLiteral(defaultAddress).orElseThrow();
+    }
+    YamlNode node = section.get(Keys.ADDRESS).get();
+    String text = text(node, section.path(Keys.ADDRESS));
+    return HostSyntax.ipLiteral(text)
+        .orElseThrow(
+            () -> error(section.path(Keys.ADDRESS), node, ADDRESS_FORMS + ", was '" + text + "'; host names are not resolved"));
+  }
+
+  private ApiConfig api(Section api) throws ConfigException {
+    boolean isEnabled =
+        api.get(Keys.ENABLED).isPresent() ? bool(api.get(Keys.ENABLED).get(), api.path(Keys.ENABLED)) : Defaults.API_ENABLED;
+    InetAddress address = bindAddress(api, Defaults.API_ADDRESS);
+    int port =
+        api.get(Keys.PORT).isPresent()
+            ? integer(api.get(Keys.PORT).get(), api.path(Keys.PORT), MIN_PORT, MAX_PORT, "")
+            : Defaults.API_PORT;
+    boolean isTls = api.get(Keys.TLS).isPresent() ? bool(api.get(Keys.TLS).get(), api.path(Keys.TLS)) : Defaults.API_TLS;
+    if (!isTls && !address.isLoopbackAddress()) {
+      throw error(
+          api.path(Keys.TLS),
+          api.get(Keys.TLS).get(),
+          "false is allowed only when " + api.path(Keys.ADDRESS) + " is a loopback address (127.0.0.1 or ::1), not "
+              + HostSyntax.text(address) + ": API keys would cross the network in clear text");
+    }
+    return new ApiConfig(isEnabled, address, port, isTls);
+  }
+
   private HttpConfig http(Section http) throws ConfigException {
     boolean isEnabled =
         http.get(Keys.ENABLED).isPresent()
             ? bool(http.get(Keys.ENABLED).get(), http.path(Keys.ENABLED))
             : Defaults.HTTP_ENABLED;
-    InetAddress address = HostSyntax.ipLiteral(Defaults.HTTP_ADDRESS).orElseThrow();
-    if (http.get(Keys.ADDRESS).isPresent()) {
-      YamlNode addressNode = http.get(Keys.ADDRESS).get();
-      String text = text(addressNode, http.path(Keys.ADDRESS));
-      address =
-          HostSyntax.ipLiteral(text)
-              .orElseThrow(
-                  () ->
-                      error(
-                          http.path(Keys.ADDRESS),
-                          addressNode,
-                          ADDRESS_FORMS + ", was '" + text + "'; host names are not resolved"));
-    }
+    InetAddress address = bindAddress(http, Defaults.HTTP_ADDRESS);
     int port =
         http.get(Keys.PORT).isPresent()
             ? integer(http.get(Keys.PORT).get(), http.path(Keys.PORT), MIN_PORT, MAX_PORT, "")

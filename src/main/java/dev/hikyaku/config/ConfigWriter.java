@@ -174,6 +174,13 @@ final class ConfigWriter {
     http.put(Keys.ENABLED, h.isEnabled());
     http.put(Keys.ADDRESS, HostSyntax.text(h.address()));
     http.put(Keys.PORT, h.port());
+
+    ApiConfig ap = config.api();
+    ObjectNode api = root.putObject(Keys.API);
+    api.put(Keys.ENABLED, ap.isEnabled());
+    api.put(Keys.ADDRESS, HostSyntax.text(ap.address()));
+    api.put(Keys.PORT, ap.port());
+    api.put(Keys.TLS, ap.isTls());
     return MAPPER.writeValueAsString(root);
   }
 

@@ -282,6 +282,26 @@ final class Defaults {
     return LISTENER_ROLES.stream().map(Defaults::listener).toList();
   }
 
+  // ---- api ----
+
+  /**
+   * Off for now: the API has no endpoint yet that does anything but refuse (every request is 401
+   * until API keys are checked), so opening a port on every address would only add exposure. When
+   * on, it listens on every address, like the mail ports, and over TLS with the server's certificate.
+   */
+  static final boolean API_ENABLED = false;
+
+  static final String API_ADDRESS = "0.0.0.0";
+
+  /** The usual alternative HTTPS port; 443 needs privileges and is often a web server's. */
+  static final int API_PORT = 8443;
+
+  static final boolean API_TLS = true;
+
+  static ApiConfig api() {
+    return new ApiConfig(API_ENABLED, HostSyntax.ipLiteral(API_ADDRESS).orElseThrow(), API_PORT, API_TLS);
+  }
+
   static TlsConfig tls() {
     return new TlsConfig(Optional.empty(), Optional.empty(), TLS_RELOAD_CHECK_INTERVAL);
   }
@@ -291,7 +311,7 @@ final class Defaults {
     String hostname = hostname();
     return new HikyakuConfig(
         hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY,
-        MAIL_AUTH, HISTORY);
+        MAIL_AUTH, HISTORY, api());
   }
 
   /**

@@ -26,6 +26,7 @@ import java.util.Objects;
  *     listener
  * @param mailAuth SPF, DKIM and DMARC checks of mail arriving on port 25
  * @param history how long the message history is kept
+ * @param api the HTTP JSON API; plain HTTP only on a loopback address
  */
 public record HikyakuConfig(
     String hostname,
@@ -40,9 +41,29 @@ public record HikyakuConfig(
     HttpConfig http,
     DeliveryConfig delivery,
     MailAuthConfig mailAuth,
-    HistoryConfig history) {
+    HistoryConfig history,
+    ApiConfig api) {
 
-  /** With the default history section. */
+  /** With the default api section. */
+  public HikyakuConfig(
+      String hostname,
+      Path dataDirectory,
+      List<ListenerConfig> listeners,
+      TlsConfig tls,
+      Limits limits,
+      List<String> hostedDomains,
+      AuthConfig auth,
+      AbuseConfig abuse,
+      RateConfig rates,
+      HttpConfig http,
+      DeliveryConfig delivery,
+      MailAuthConfig mailAuth,
+      HistoryConfig history) {
+    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history,
+        Defaults.api());
+  }
+
+  /** With the default history and api sections. */
   public HikyakuConfig(
       String hostname,
       Path dataDirectory,
@@ -79,6 +100,7 @@ public record HikyakuConfig(
   public HikyakuConfig {
     Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(history, "history");
+    Objects.requireNonNull(api, "api");
     Objects.requireNonNull(hostname, "hostname");
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     Objects.requireNonNull(tls, "tls");
@@ -97,8 +119,8 @@ public record HikyakuConfig(
    * the map keep theirs. Every listener of a role in the map gets that port.
    *
    * @throws IllegalArgumentException if a port is outside 1..65535, or the new ports would put two
-   *     listeners, or a listener and the HTTP endpoint, on the same address and port (the message
-   *     names both)
+   *     listeners, or a listener and the HTTP endpoint or the API, on the same address and port (the
+   *     message names both)
    */
   public HikyakuConfig withPorts(Map<ListenerRole, Integer> ports) {
     List<ListenerConfig> moved = new ArrayList<>(listeners.size());
@@ -124,41 +146,51 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.HTTP + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history);
+    ListenerClash.withApi(moved, http, api)
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(Keys.API + "." + Keys.PORT + ": " + problem);
+            });
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api);
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api);
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api);
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history, api);
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history, api);
   }
 
   public HikyakuConfig withMailAuth(MailAuthConfig newMailAuth) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history, api);
   }
 
   public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history, api);
   }
 
   public HikyakuConfig withHistory(HistoryConfig newHistory) {
     return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory);
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory, api);
+  }
+
+  public HikyakuConfig withApi(ApiConfig newApi) {
+    return new HikyakuConfig(
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, newApi);
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history, api);
   }
 
   /**

@@ -61,9 +61,12 @@ final class Keys {
   static final String HISTORY = "history";
   static final String RETENTION = "retention";
   static final List<String> HISTORY_SECTION = List.of(RETENTION);
+  /** {@code api}: the HTTP JSON API; address and port spelled as a listener's, {@code tls} a boolean. */
+  static final String API = "api";
+  static final List<String> API_SECTION = List.of("enabled", "address", "port", "tls");
   static final List<String> TOP_LEVEL =
-      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, DELIVERY, MAIL_AUTH,
-          HISTORY);
+      List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, API, DELIVERY,
+          MAIL_AUTH, HISTORY);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -208,6 +211,7 @@ final class Keys {
     ROUTE_SECTION.forEach(k -> paths.add(DELIVERY + "." + ROUTES + ".<domain>." + k));
     DESTINATION_SECTION.forEach(k -> paths.add(DELIVERY + "." + DESTINATIONS + ".<domain>." + k));
     HTTP_SECTION.forEach(k -> paths.add(HTTP + "." + k));
+    API_SECTION.forEach(k -> paths.add(API + "." + k));
     MAIL_AUTH_SECTION.forEach(k -> paths.add(MAIL_AUTH + "." + k));
     HISTORY_SECTION.forEach(k -> paths.add(HISTORY + "." + k));
     return List.copyOf(paths);

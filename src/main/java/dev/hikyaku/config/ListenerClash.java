@@ -52,6 +52,30 @@ record ListenerClash(int first, ListenerConfig earlier, int second, ListenerConf
     return Optional.empty();
   }
 
+  /**
+   * Why the enabled API cannot bind beside {@code listeners} and the monitoring endpoint, naming what
+   * it clashes with; empty when it can (or is turned off).
+   */
+  static Optional<String> withApi(List<ListenerConfig> listeners, HttpConfig http, ApiConfig api) {
+    if (!api.isEnabled() || api.port() == 0) {
+      return Optional.empty();
+    }
+    for (int i = 0; i < listeners.size(); i++) {
+      ListenerConfig listener = listeners.get(i);
+      if (listener.port() == api.port() && overlaps(listener.address(), api.address())) {
+        return Optional.of(
+            "the API on " + api.socketText() + " clashes with listeners[" + i + "] '" + listener.name() + "' on "
+                + listener.socketText() + "; give the API its own port");
+      }
+    }
+    if (http.isEnabled() && http.port() == api.port() && overlaps(http.address(), api.address())) {
+      return Optional.of(
+          "the API on " + api.socketText() + " clashes with the HTTP endpoint on " + http.socketText()
+              + "; give the API its own port");
+    }
+    return Optional.empty();
+  }
+
   String keyPath() {
     return "listeners[" + second + "]";
   }

@@ -1,18 +1,16 @@
 package dev.hikyaku.metrics;
 
+import dev.hikyaku.net.WebServers;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,16 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class MetricsEndpoint implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
-
-  // Helidon logs through java.util.logging, which our Logback setup does not route; its INFO lines
-  // (feature list, "started") would reach stderr in another format. We log start and stop
-  // ourselves; its warnings and errors still show. Held in a field: JUL keeps loggers weakly, and a
-  // collected logger would forget the level.
-  private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
-
-  static {
-    HELIDON_LOG.setLevel(Level.WARNING);
-  }
 
   private final WebServer server;
 
@@ -59,29 +47,18 @@ public final class MetricsEndpoint implements AutoCloseable {
     Map<String, HealthCheck> ordered = new LinkedHashMap<>(checks);
     Map<String, Boolean> lastSeenUp = new ConcurrentHashMap<>();
     WebServer server =
-        WebServer.builder()
-            .address(address)
-            .port(port)
-            // Server owns the lifecycle; a JVM hook of Helidon's own would stop it out of order.
-            .shutdownHook(false)
+        WebServers.builder(address, port)
             .routing(
                 routing ->
                     routing
                         .get("/metrics", (request, response) -> metrics(metrics, response))
                         .get("/health", (request, response) -> health(ordered, lastSeenUp, request, response)))
             .build();
-    String where = hostText(address) + ":" + port;
-    try {
-      server.start();
-    } catch (RuntimeException e) {
-      server.stop();
-      throw new StartFailure("cannot serve HTTP on " + where + ": " + rootMessage(e), e);
+    Optional<WebServers.Failure> failure = WebServers.start(server, address, port, "HTTP", "http");
+    if (failure.isPresent()) {
+      throw new StartFailure(failure.get().message(), failure.get().cause().orElse(null));
     }
-    if (!server.isRunning()) {
-      // Helidon logs a failed bind and returns stopped instead of throwing; ask the OS why.
-      throw new StartFailure("cannot serve HTTP on " + where + ": " + bindProblem(address, port), null);
-    }
-    log.info("metrics and health on http://{}:{}/", hostText(address), server.port());
+    log.info("metrics and health on http://{}:{}/", WebServers.hostText(address), server.port());
     return new MetricsEndpoint(server);
   }
 
@@ -124,34 +101,9 @@ public final class MetricsEndpoint implements AutoCloseable {
   /** Stops serving; requests in progress get a short grace period. Idempotent. */
   @Override
   public void close() {
-    if (server.isRunning()) {
-      server.stop();
+    if (WebServers.stop(server)) {
       log.info("metrics and health endpoint stopped");
     }
-  }
-
-  private static String hostText(InetAddress address) {
-    String host = address.getHostAddress();
-    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-  }
-
-  /** Why {@code address}:{@code port} cannot be bound, found by trying. */
-  private static String bindProblem(InetAddress address, int port) {
-    try (ServerSocket probe = new ServerSocket()) {
-      probe.bind(new InetSocketAddress(address, port));
-      return "the web server did not start (see its log above)";
-    } catch (IOException e) {
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-      return reason + " (set http.port to a free port, or http.enabled: false)";
-    }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.toString() : root.getMessage();
   }
 
   /** The endpoint could not start; the message says where and why. */

@@ -9,24 +9,32 @@ import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +107,7 @@ public final class TlsContexts implements AutoCloseable {
   /** One good context with the facts it was built from. */
   private record Served(
       SSLContext context,
+      X509ExtendedKeyManager keyManager,
       List<X509Certificate> chain,
       List<String> protocols,
       List<String> cipherSuites) {}
@@ -257,6 +266,100 @@ public final class TlsContexts implements AutoCloseable {
     }
   }
 
+  /**
+   * A context for servers that build their own TLS sockets or engines (the HTTP API): its key
+   * manager asks whichever certificate and key are current at each handshake, so a {@link #reload()}
+   * reaches it without rebuilding anything. Apply {@link #enabledProtocols()} and {@link
+   * #enabledCipherSuites()} to it; they do not change on reload.
+   */
+  public SSLContext followingContext() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {new CurrentKeyManager()}, new TrustManager[0], null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK cannot make a TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The current identity's key manager, asked anew at each handshake. The alias it hands out names
+   * the key manager it came from, so the chain and the key of one handshake come from the same
+   * identity even when a reload happens in between.
+   */
+  private final class CurrentKeyManager extends X509ExtendedKeyManager {
+
+    /** The key managers aliases were handed out from, by tag: the newest few (reloads are rare). */
+    private final Map<String, X509ExtendedKeyManager> recent =
+        Collections.synchronizedMap(
+            new LinkedHashMap<>() {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, X509ExtendedKeyManager> eldest) {
+                return size() > 4;
+              }
+            });
+
+    private String tagged(X509ExtendedKeyManager keyManager, String alias) {
+      if (alias == null) {
+        return null;
+      }
+      String tag = Integer.toHexString(System.identityHashCode(keyManager));
+      recent.putIfAbsent(tag, keyManager);
+      return tag + "/" + alias;
+    }
+
+    /** The key manager and its own alias behind a tagged alias; null for an alias not ours (any more). */
+    private Map.Entry<X509ExtendedKeyManager, String> untagged(String alias) {
+      int slash = alias == null ? -1 : alias.indexOf('/');
+      if (slash < 0) {
+        return null;
+      }
+      X509ExtendedKeyManager keyManager = recent.get(alias.substring(0, slash));
+      return keyManager == null ? null : Map.entry(keyManager, alias.substring(slash + 1));
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null; // a server identity only
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      X509ExtendedKeyManager now = current.get().keyManager();
+      String[] aliases = now.getServerAliases(keyType, issuers);
+      return aliases == null ? null : Arrays.stream(aliases).map(alias -> tagged(now, alias)).toArray(String[]::new);
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      X509ExtendedKeyManager now = current.get().keyManager();
+      return tagged(now, now.chooseServerAlias(keyType, issuers, socket));
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      X509ExtendedKeyManager now = current.get().keyManager();
+      return tagged(now, now.chooseEngineServerAlias(keyType, issuers, engine));
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      Map.Entry<X509ExtendedKeyManager, String> entry = untagged(alias);
+      return entry == null ? null : entry.getKey().getCertificateChain(entry.getValue());
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      Map.Entry<X509ExtendedKeyManager, String> entry = untagged(alias);
+      return entry == null ? null : entry.getKey().getPrivateKey(entry.getValue());
+    }
+  }
+
   /** The leaf certificate new handshakes present. */
   public X509Certificate currentCertificate() {
     return current.get().chain().getFirst();
@@ -381,7 +484,13 @@ public final class TlsContexts implements AutoCloseable {
         throw new IllegalStateException(
             "this JDK supports none of " + PROTOCOLS + " or none of " + CIPHER_SUITES);
       }
-      return new Served(context, identity.chain(), protocols, suites);
+      X509ExtendedKeyManager keyManager =
+          Arrays.stream(keyManagers.getKeyManagers())
+              .filter(X509ExtendedKeyManager.class::isInstance)
+              .map(X509ExtendedKeyManager.class::cast)
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException("the JDK's key manager factory gave no X509ExtendedKeyManager"));
+      return new Served(context, keyManager, identity.chain(), protocols, suites);
     } catch (GeneralSecurityException | IOException e) {
       throw new TlsSetupException(
           certificateFile,

@@ -79,6 +79,7 @@ class ConfigLoaderTest {
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(submission);
     assertThat(config.http()).isEqualTo(new HttpConfig(true, ip("127.0.0.1"), 9025));
     assertThat(config.http().address().isLoopbackAddress()).isTrue();
+    assertThat(config.api()).isEqualTo(new ApiConfig(false, ip("0.0.0.0"), 8443, true));
   }
 
   @Test
@@ -510,6 +511,17 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> defaults.withPorts(Map.of(ListenerRole.RELAY, 9025)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("http.port: the HTTP endpoint on 127.0.0.1:9025 clashes with listeners[0]");
+  }
+
+  @Test
+  void apiSectionOverridesKeyByKeyAndSurvivesTheWriter() throws ConfigException {
+    HikyakuConfig config = ConfigLoader.parse("api: {enabled: true, port: 9443}\n", "api");
+    assertThat(config.api()).isEqualTo(new ApiConfig(true, ip("0.0.0.0"), 9443, true));
+    HikyakuConfig plain = ConfigLoader.parse("api: {enabled: true, address: '::1', tls: false}\n", "plain");
+    assertThat(plain.api()).isEqualTo(new ApiConfig(true, ip("::1"), 8443, false));
+    assertThat(ConfigLoader.parse(ConfigWriter.toYaml(plain), "written.yaml").api()).isEqualTo(plain.api());
+    // Turned off (the default), its port may be anyone's.
+    assertThat(ConfigLoader.parse("http: {port: 8443}\n", "off").http().port()).isEqualTo(8443);
   }
 
   @Test

@@ -466,4 +466,21 @@ class ConfigValidationTest {
         .isEqualTo("'smtp.example.net:587' is neither a host name nor an IP address (give the port as port:)");
     rejects("delivery: {smarthost: {host: 'bad host'}}", "delivery.smarthost.host").contains("neither a host name");
   }
+
+  @Test
+  void plainHttpApiOnlyOnLoopback() {
+    rejects("api: {enabled: true, tls: false}", "api.tls")
+        .startsWith("false is allowed only when api.address is a loopback address")
+        .contains("0.0.0.0");
+    rejects("api: {address: 192.0.2.1, tls: false}", "api.tls").contains("192.0.2.1");
+    rejects("api: {tls: maybe}", "api.tls");
+  }
+
+  @Test
+  void apiPortMustNotClash() {
+    rejects("api: {enabled: true, port: 587}", "api.port").contains("listeners[1]").contains("give the API its own port");
+    rejects("api: {enabled: true, address: 127.0.0.1, port: 9025}", "api.port").contains("the HTTP endpoint on 127.0.0.1:9025");
+    rejects("api: {port: 0}", "api.port").isEqualTo("must be 1..65535, was 0");
+    rejects("api: {address: api.example.com}", "api.address").contains("host names are not resolved");
+  }
 }

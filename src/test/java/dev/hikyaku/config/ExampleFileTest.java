@@ -30,6 +30,7 @@ class ExampleFileTest {
     assertThat(example.limits()).isEqualTo(defaults.limits());
     assertThat(example.auth()).isEqualTo(defaults.auth());
     assertThat(example.http()).isEqualTo(defaults.http());
+    assertThat(example.api()).isEqualTo(defaults.api());
     assertThat(example.history()).isEqualTo(defaults.history());
   }
 

@@ -1,0 +1,73 @@
+package dev.hikyaku.api;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The catalogue of API errors and the one place that writes them (as {@code protocol.Replies} is for
+ * SMTP). Each kind has a stable {@code type} URI under {@link #TYPE_BASE}; the URIs identify, they
+ * need not resolve.
+ */
+public final class Problems {
+
+  /** Every problem type URI starts with this. */
+  public static final String TYPE_BASE = "https://hikyaku.dev/problems/";
+
+  /** RFC 9457 §3. */
+  public static final String CONTENT_TYPE = "application/problem+json";
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private Problems() {}
+
+  /** 401: no {@code Authorization: Bearer} header, or one that names no valid API key. */
+  public static Problem unauthorized(String detail) {
+    return new Problem(type("unauthorized"), "Unauthorized", 401, detail);
+  }
+
+  /** 404: no resource at this path. */
+  public static Problem notFound(String path) {
+    return new Problem(type("not-found"), "Not Found", 404, "there is no resource at " + path);
+  }
+
+  /** 405: a method the API never serves. */
+  public static Problem methodNotAllowed(String method, List<String> allowed) {
+    return new Problem(
+        type("method-not-allowed"),
+        "Method Not Allowed",
+        405,
+        "the API does not serve " + method + "; it serves " + String.join(", ", allowed));
+  }
+
+  /**
+   * Sends {@code problem} as the whole response: its status, {@code application/problem+json},
+   * {@code Cache-Control: no-store}. Headers a status requires ({@code WWW-Authenticate}, {@code
+   * Allow}) are the caller's to set before.
+   */
+  public static void send(ServerResponse response, Problem problem) {
+    response.status(Status.create(problem.status()));
+    response.header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE);
+    response.header(HeaderNames.CACHE_CONTROL, "no-store");
+    response.send(toJson(problem).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The body: {@code type}, {@code title}, {@code status}, {@code detail}, in that order. */
+  static String toJson(Problem problem) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("type", problem.type().toString());
+    body.put("title", problem.title());
+    body.put("status", problem.status());
+    body.put("detail", problem.detail());
+    return JSON.writeValueAsString(body);
+  }
+
+  private static URI type(String name) {
+    return URI.create(TYPE_BASE + name);
+  }
+}

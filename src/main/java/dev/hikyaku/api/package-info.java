@@ -1,0 +1,28 @@
+/**
+ * The HTTP JSON API for applications: its own listener (HTTPS with the server's certificate, plain
+ * HTTP only on loopback), bearer API keys, and RFC 9457 problem details for every error.
+ *
+ * <h2>Place in the data flow</h2>
+ *
+ * Beside the SMTP listeners: {@code app.Server} starts {@link dev.hikyaku.api.ApiServer} when {@code
+ * api.enabled}, with the TLS identity of {@code net.TlsContexts} (reloads reach it without a
+ * restart) and the {@link dev.hikyaku.api.ApiKeyCheck} that decides who is calling. For now there is
+ * no endpoint: an unknown method is 405, a request without a valid key 401, any other path 404.
+ *
+ * <h2>Invariants</h2>
+ *
+ * <ul>
+ *   <li>Every error is {@code application/problem+json} with a stable {@code type} URI, written by
+ *       {@link dev.hikyaku.api.Problems} and nowhere else.
+ *   <li>Authentication comes before routing: without a valid key a client learns nothing about which
+ *       paths exist.
+ *   <li>Only TLS 1.3 and 1.2 with the suites of {@code net.TlsContexts}.
+ * </ul>
+ *
+ * <h2>Must never</h2>
+ *
+ * Bypass {@code intake} or {@code policy}: a message sent over the API takes the same path as one
+ * sent over SMTP. Serve plain HTTP on a non-loopback address. Echo a key or token in a response or a
+ * log line.
+ */
+package dev.hikyaku.api;

@@ -1,0 +1,39 @@
+package dev.hikyaku.config;
+
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * The HTTP JSON API listener.
+ *
+ * @param isEnabled whether the API listens at all
+ * @param address local address to bind; every address by default, like the mail ports
+ * @param port TCP port; 1..65535 when read from a file, 0 (ephemeral) allowed for records built in
+ *     tests
+ * @param isTls whether it serves HTTPS with the server's certificate ({@code tls.*}); plain HTTP
+ *     only on a loopback address, where API keys cannot be read off the network
+ */
+public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolean isTls) {
+
+  public ApiConfig {
+    Objects.requireNonNull(address, "address");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, was " + port);
+    }
+    if (!isTls && !address.isLoopbackAddress()) {
+      throw new IllegalArgumentException(
+          "api.tls: false is allowed only on a loopback address, not " + HostSyntax.text(address));
+    }
+  }
+
+  /** Same API on another port. */
+  public ApiConfig withPort(int newPort) {
+    return new ApiConfig(isEnabled, address, newPort, isTls);
+  }
+
+  /** {@code 0.0.0.0:8443}, {@code [::1]:8443}: the socket address as people write it. */
+  public String socketText() {
+    String host = HostSyntax.text(address);
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+}
