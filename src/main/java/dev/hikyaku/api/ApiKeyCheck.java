@@ -1,21 +1,59 @@
 package dev.hikyaku.api;
 
-import java.util.Optional;
+import dev.hikyaku.store.ApiKey;
+import java.net.InetAddress;
+import java.util.Objects;
+import java.util.Set;
 
 /**
- * Decides whether a bearer token is a valid API key. The app passes {@link #NONE_VALID} until API
- * keys ({@code store.ApiKeys}) are checked: then every request is 401, which is the truth.
+ * Decides who a bearer token speaks for. The app backs it with the store's API keys; {@link
+ * #NONE_VALID} (every request 401) is for an API without a store, as in tests.
  */
 @FunctionalInterface
 public interface ApiKeyCheck {
 
   /** No token is a valid key. */
-  ApiKeyCheck NONE_VALID = token -> Optional.empty();
+  ApiKeyCheck NONE_VALID = (token, client) -> new Verdict.Invalid();
 
   /**
-   * The name of the API key {@code token} is, when it is a valid (active) one; empty otherwise.
+   * What {@code token} is worth from {@code client}. Never throws for client input.
    *
-   * @param token the text after {@code Bearer }, never empty
+   * @param token the text after {@code Bearer }, never empty; never to be logged
+   * @param client the address the request came from, for the key's allow-list
    */
-  Optional<String> keyName(String token);
+  Verdict check(String token, InetAddress client);
+
+  /** The caller a valid key speaks for: the key's name, its account and what it may do. */
+  record Caller(String keyName, String account, Set<ApiKey.Scope> scopes) {
+
+    public Caller {
+      Objects.requireNonNull(keyName, "keyName");
+      Objects.requireNonNull(account, "account");
+      scopes = Set.copyOf(scopes);
+    }
+
+    public boolean hasScope(ApiKey.Scope scope) {
+      return scopes.contains(scope);
+    }
+  }
+
+  /** The answer for one token. */
+  sealed interface Verdict {
+
+    /** An active key, used from where it may be: the request goes on as {@code caller}. */
+    record Valid(Caller caller) implements Verdict {
+      public Valid {
+        Objects.requireNonNull(caller, "caller");
+      }
+    }
+
+    /** Unknown, revoked, or its account disabled: 401 {@code invalid_token}. */
+    record Invalid() implements Verdict {}
+
+    /** A valid key whose allow-list excludes the client: 403. */
+    record NotAllowedFrom() implements Verdict {}
+
+    /** The store could not say: 503, the client may retry. */
+    record Unavailable() implements Verdict {}
+  }
 }

@@ -31,6 +31,21 @@ public final class Problems {
     return new Problem(type("unauthorized"), "Unauthorized", 401, detail);
   }
 
+  /** 403: a valid key whose allow-list does not hold the client's address. */
+  public static Problem notAllowedFrom() {
+    return new Problem(type("forbidden"), "Forbidden", 403, "this API key may not be used from this address");
+  }
+
+  /** 403: a valid key without the scope the request needs (RFC 6750 §3.1 {@code insufficient_scope}). */
+  public static Problem insufficientScope(String scope) {
+    return new Problem(type("insufficient-scope"), "Insufficient Scope", 403, "this API key lacks scope " + scope);
+  }
+
+  /** 503: the store could not answer; the client may retry. */
+  public static Problem unavailable() {
+    return new Problem(type("unavailable"), "Service Unavailable", 503, "the server cannot answer now; try again later");
+  }
+
   /** 404: no resource at this path. */
   public static Problem notFound(String path) {
     return new Problem(type("not-found"), "Not Found", 404, "there is no resource at " + path);

@@ -17,7 +17,6 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
 import dev.hikyaku.intake.MessageIntake;
-import dev.hikyaku.api.ApiKeyCheck;
 import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.metrics.Health;
 import dev.hikyaku.metrics.HealthCheck;
@@ -304,7 +303,7 @@ public final class Server implements AutoCloseable {
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
       metricsEndpoint.ifPresent(opened::push);
-      apiServer = startApiServer(config, tls);
+      apiServer = startApiServer(config, tls, new ApiAccess(store, clock));
       apiServer.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
@@ -393,15 +392,16 @@ public final class Server implements AutoCloseable {
 
   /**
    * The HTTP API when {@code api.enabled}, over TLS with the listeners' certificate unless {@code
-   * api.tls: false} (loopback only). No API key is checked yet, so every request is refused.
+   * api.tls: false} (loopback only), checking bearer tokens against the store's API keys.
    */
-  private static Optional<ApiServer> startApiServer(HikyakuConfig config, TlsContexts tls) throws ApiServer.StartFailure {
+  private static Optional<ApiServer> startApiServer(HikyakuConfig config, TlsContexts tls, ApiAccess access)
+      throws ApiServer.StartFailure {
     var api = config.api();
     if (!api.isEnabled()) {
       return Optional.empty();
     }
     return Optional.of(
-        ApiServer.start(api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(), ApiKeyCheck.NONE_VALID));
+        ApiServer.start(api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(), access, access));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */

@@ -242,7 +242,7 @@ public final class Authenticator implements AutoCloseable {
    * Whether {@code key} may be used from {@code client}: no allow-list, or a block holding it. An
    * entry that does not parse (written by hand into the store) allows nothing.
    */
-  private static boolean isAllowedFrom(ApiKey key, InetAddress client) {
+  public static boolean isAllowedFrom(ApiKey key, InetAddress client) {
     return key.allowedNetworks().isEmpty()
         || key.allowedNetworks().stream().anyMatch(n -> Cidr.parse(n).map(block -> block.contains(client)).orElse(false));
   }

@@ -285,9 +285,9 @@ final class Defaults {
   // ---- api ----
 
   /**
-   * Off for now: the API has no endpoint yet that does anything but refuse (every request is 401
-   * until API keys are checked), so opening a port on every address would only add exposure. When
-   * on, it listens on every address, like the mail ports, and over TLS with the server's certificate.
+   * Off for now: the API can only show a message's history (it cannot send yet), so opening a port
+   * on every address by default would add exposure for little. When on, it listens on every
+   * address, like the mail ports, and over TLS with the server's certificate.
    */
   static final boolean API_ENABLED = false;
 

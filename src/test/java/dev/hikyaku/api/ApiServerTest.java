@@ -39,7 +39,9 @@ class ApiServerTest {
   private static final String HOSTNAME = "localhost";
   private static final String VALID_TOKEN = "test-key-that-the-test-check-accepts";
   private static final ApiKeyCheck TEST_KEYS =
-      token -> token.equals(VALID_TOKEN) ? Optional.of("test-key") : Optional.empty();
+      (token, client) -> token.equals(VALID_TOKEN)
+          ? new ApiKeyCheck.Verdict.Valid(new ApiKeyCheck.Caller("test-key", "alice@example.com", java.util.Set.of()))
+          : new ApiKeyCheck.Verdict.Invalid();
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   @TempDir Path dir;
@@ -50,7 +52,7 @@ class ApiServerTest {
   @BeforeEach
   void start() throws Exception {
     tls = TlsContexts.selfSigned(HOSTNAME, dir.resolve("tls"), Duration.ZERO);
-    api = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.of(tls), TEST_KEYS);
+    api = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.of(tls), TEST_KEYS, MessageReader.NONE);
   }
 
   @AfterEach
@@ -132,8 +134,24 @@ class ApiServerTest {
   }
 
   @Test
-  void theProductionCheckAcceptsNoKeyYet() {
-    assertThat(ApiKeyCheck.NONE_VALID.keyName(VALID_TOKEN)).isEmpty();
+  void aMessageNeedsScopeReadAndOnlyGet() throws Exception {
+    // TEST_KEYS' caller has no scope at all.
+    HttpResponse<String> noScope =
+        send(HttpRequest.newBuilder(uri("/v1/messages/anything")).header("Authorization", "Bearer " + VALID_TOKEN).GET());
+    problem(noScope, 403, "insufficient-scope");
+    assertThat(noScope.headers().firstValue("WWW-Authenticate"))
+        .hasValue("Bearer realm=\"hikyaku\", error=\"insufficient_scope\", scope=\"read\"");
+
+    HttpResponse<String> post = send(HttpRequest.newBuilder(uri("/v1/messages/anything"))
+        .header("Authorization", "Bearer " + VALID_TOKEN)
+        .POST(HttpRequest.BodyPublishers.noBody()));
+    problem(post, 405, "method-not-allowed");
+    assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+  }
+
+  @Test
+  void theNoneValidCheckAcceptsNoKey() {
+    assertThat(ApiKeyCheck.NONE_VALID.check(VALID_TOKEN, InetAddress.getLoopbackAddress())).isInstanceOf(ApiKeyCheck.Verdict.Invalid.class);
   }
 
   @Test
@@ -217,7 +235,7 @@ class ApiServerTest {
 
   @Test
   void plainHttpOnLoopbackWhenConfiguredSo() throws Exception {
-    try (ApiServer plain = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.empty(), TEST_KEYS);
+    try (ApiServer plain = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.empty(), TEST_KEYS, MessageReader.NONE);
         HttpClient client = HttpClient.newHttpClient()) {
       HttpResponse<String> response =
           client.send(
@@ -229,7 +247,7 @@ class ApiServerTest {
 
   @Test
   void aTakenPortIsAStartFailureNamingTheAddress() {
-    assertThatThrownBy(() -> ApiServer.start(InetAddress.getLoopbackAddress(), api.port(), Optional.of(tls), TEST_KEYS))
+    assertThatThrownBy(() -> ApiServer.start(InetAddress.getLoopbackAddress(), api.port(), Optional.of(tls), TEST_KEYS, MessageReader.NONE))
         .isInstanceOf(ApiServer.StartFailure.class)
         .hasMessageContaining("127.0.0.1:" + api.port());
   }

@@ -1,0 +1,64 @@
+package dev.hikyaku.api;
+
+import dev.hikyaku.api.MessageReader.AttemptView;
+import dev.hikyaku.api.MessageReader.MessageView;
+import dev.hikyaku.api.MessageReader.RecipientView;
+import java.time.Instant;
+import java.util.Optional;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The JSON of {@code GET /v1/messages/{id}}: snake_case names, times as RFC 3339 UTC text, an absent
+ * value as {@code null} (every field is always there, so clients need not test for it).
+ */
+final class MessageJson {
+
+  /** {@code application/json}: RFC 8259 §11 defines no charset parameter; it is UTF-8. */
+  static final String CONTENT_TYPE = "application/json";
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private MessageJson() {}
+
+  static String of(MessageView message) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("id", message.id());
+    body.put("received_at", message.receivedAt().toString());
+    body.put("sender", message.sender());
+    body.put("listener", message.listener());
+    ObjectNode headers = body.putObject("headers");
+    put(headers, "message_id", message.messageId());
+    put(headers, "subject", message.subject());
+    put(headers, "from", message.from());
+    ArrayNode recipients = body.putArray("recipients");
+    for (RecipientView recipient : message.recipients()) {
+      ObjectNode node = recipients.addObject();
+      node.put("recipient", recipient.recipient());
+      put(node, "latest_outcome", recipient.latestOutcome());
+      ArrayNode attempts = node.putArray("attempts");
+      for (AttemptView attempt : recipient.attempts()) {
+        ObjectNode a = attempts.addObject();
+        a.put("attempt", attempt.attempt());
+        a.put("at", attempt.at().toString());
+        a.put("outcome", attempt.outcome());
+        a.put("status", attempt.status());
+        a.put("diagnostic", attempt.diagnostic());
+        put(a, "remote_mta", attempt.remoteMta());
+        put(a, "tls", attempt.tls());
+        a.put("delay_ms", attempt.delayMs());
+        put(a, "next_attempt_at", attempt.nextAttemptAt().map(Instant::toString));
+      }
+    }
+    return JSON.writeValueAsString(body);
+  }
+
+  private static void put(ObjectNode node, String name, Optional<String> value) {
+    if (value.isPresent()) {
+      node.put(name, value.get());
+    } else {
+      node.putNull(name);
+    }
+  }
+}

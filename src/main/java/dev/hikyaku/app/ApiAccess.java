@@ -1,0 +1,127 @@
+package dev.hikyaku.app;
+
+import dev.hikyaku.api.ApiKeyCheck;
+import dev.hikyaku.api.MessageReader;
+import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.store.AttemptRecord;
+import dev.hikyaku.store.HistoryMessage;
+import dev.hikyaku.store.HistoryRecipient;
+import dev.hikyaku.store.HistoryRecord;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.Store;
+import dev.hikyaku.store.StoreException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API's view of the store: bearer tokens checked against {@code store.ApiKeys} (as SMTP AUTH
+ * checks a key given as a password, see {@link Authenticator}), and the message history shown as
+ * {@link MessageReader.MessageView}s.
+ *
+ * <p>A token is found by its keyed hash (HMAC-SHA-256 under the server secret) through the store's
+ * index, never compared key by key, so timing tells a guesser nothing. Each use is recorded as the
+ * key's last use; each use and refusal is an info line naming the key (never the token).
+ */
+final class ApiAccess implements ApiKeyCheck, MessageReader {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiAccess.class);
+
+  private final Store store;
+  private final Clock clock;
+  private final AtomicReference<byte[]> serverSecret = new AtomicReference<>();
+
+  ApiAccess(Store store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  @Override
+  public Verdict check(String token, InetAddress client) {
+    String from = client.getHostAddress();
+    if (!GeneratedSecrets.looksLikeApiKey(token)) {
+      log.info("API request from {} refused: not an API key", from);
+      return new Verdict.Invalid();
+    }
+    Optional<ApiKey> found;
+    boolean isAccountDisabled;
+    try {
+      found = store.apiKeys().find(GeneratedSecrets.keyedHash(serverSecret(), token));
+      isAccountDisabled = found.isPresent()
+          && store.accounts().find(found.get().account()).map(a -> a.isDisabled()).orElse(true);
+    } catch (StoreException e) {
+      log.warn("API request from {}: cannot check the key: {}", from, e.getMessage());
+      return new Verdict.Unavailable();
+    }
+    if (found.isEmpty()) {
+      log.info("API request from {} refused: unknown api key", from);
+      return new Verdict.Invalid();
+    }
+    ApiKey key = found.get();
+    if (!key.isActive() || isAccountDisabled) {
+      log.info("API request from {} refused: api key {} {}", from, key.name(), key.isActive() ? "of a disabled account" : "revoked");
+      return new Verdict.Invalid();
+    }
+    if (!Authenticator.isAllowedFrom(key, client)) {
+      log.info("API request from {} refused: api key {} not allowed from there", from, key.name());
+      return new Verdict.NotAllowedFrom();
+    }
+    store.apiKeys().recordUse(key.id(), clock.instant());
+    log.debug("API request from {} with api key {} of {}", from, key.name(), key.account());
+    return new Verdict.Valid(new Caller(key.name(), key.account(), key.scopes()));
+  }
+
+  @Override
+  public Optional<MessageView> message(String id) throws Unavailable {
+    Optional<QueueId> queueId = QueueId.parse(id);
+    if (queueId.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return store.history().show(queueId.get()).map(ApiAccess::view);
+    } catch (StoreException e) {
+      throw new Unavailable("reading the history of " + queueId.get().value() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static MessageView view(HistoryRecord record) {
+    HistoryMessage message = record.message();
+    return new MessageView(
+        message.id().value(),
+        message.receivedAt(),
+        message.reversePath(),
+        message.listener(),
+        message.principal(),
+        message.headers().messageId(),
+        message.headers().subject(),
+        message.headers().from(),
+        message.recipients().stream().map(r -> recipient(record, r)).toList());
+  }
+
+  private static RecipientView recipient(HistoryRecord record, HistoryRecipient recipient) {
+    return new RecipientView(
+        recipient.forwardPath(),
+        recipient.latestOutcome().map(o -> o.keyword()),
+        record.attemptsOf(recipient.forwardPath()).stream()
+            .sorted(Comparator.comparingInt(AttemptRecord::attempt))
+            .map(a -> new AttemptView(
+                a.attempt(), a.attemptedAt(), a.outcome().keyword(), a.enhancedStatus(), a.diagnostic(), a.remoteMta(),
+                a.tlsProtocol(), a.delay().toMillis(), a.nextAttemptAt()))
+            .toList());
+  }
+
+  private byte[] serverSecret() throws StoreException {
+    byte[] secret = serverSecret.get();
+    if (secret == null) {
+      secret = store.accounts().serverSecret();
+      serverSecret.set(secret);
+    }
+    return secret;
+  }
+}
