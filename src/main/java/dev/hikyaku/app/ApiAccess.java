@@ -4,6 +4,8 @@ import dev.hikyaku.api.ApiKeyCheck;
 import dev.hikyaku.api.MessageReader;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.HistoryMessage;
@@ -14,6 +16,7 @@ import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,18 +30,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A token is found by its keyed hash (HMAC-SHA-256 under the server secret) through the store's
  * index, never compared key by key, so timing tells a guesser nothing. Each use is recorded as the
- * key's last use; each use and refusal is an info line naming the key (never the token).
+ * key's last use; each use and refusal is an {@link Event.ApiKeyChecked} (the audit log's {@code
+ * api_auth}) naming the key, never the token.
  */
 final class ApiAccess implements ApiKeyCheck, MessageReader {
 
   private static final Logger log = LoggerFactory.getLogger(ApiAccess.class);
 
   private final Store store;
+  private final Events events;
   private final Clock clock;
   private final AtomicReference<byte[]> serverSecret = new AtomicReference<>();
 
-  ApiAccess(Store store, Clock clock) {
+  ApiAccess(Store store, Events events, Clock clock) {
     this.store = store;
+    this.events = events;
     this.clock = clock;
   }
 
@@ -46,8 +52,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader {
   public Verdict check(String token, InetAddress client) {
     String from = client.getHostAddress();
     if (!GeneratedSecrets.looksLikeApiKey(token)) {
-      log.info("API request from {} refused: not an API key", from);
-      return new Verdict.Invalid();
+      return refused(from, "", "", 401, "not an api key", new Verdict.Invalid());
     }
     Optional<ApiKey> found;
     boolean isAccountDisabled;
@@ -57,24 +62,31 @@ final class ApiAccess implements ApiKeyCheck, MessageReader {
           && store.accounts().find(found.get().account()).map(a -> a.isDisabled()).orElse(true);
     } catch (StoreException e) {
       log.warn("API request from {}: cannot check the key: {}", from, e.getMessage());
-      return new Verdict.Unavailable();
+      return refused(from, "", "", 503, "store unavailable", new Verdict.Unavailable());
     }
     if (found.isEmpty()) {
-      log.info("API request from {} refused: unknown api key", from);
-      return new Verdict.Invalid();
+      return refused(from, "", "", 401, "with an unknown api key", new Verdict.Invalid());
     }
     ApiKey key = found.get();
-    if (!key.isActive() || isAccountDisabled) {
-      log.info("API request from {} refused: api key {} {}", from, key.name(), key.isActive() ? "of a disabled account" : "revoked");
-      return new Verdict.Invalid();
+    String with = "with api key " + key.name() + ": ";
+    if (!key.isActive()) {
+      return refused(from, key.name(), key.account(), 401, with + "revoked", new Verdict.Invalid());
+    }
+    if (isAccountDisabled) {
+      return refused(from, key.name(), key.account(), 401, with + "account disabled", new Verdict.Invalid());
     }
     if (!Authenticator.isAllowedFrom(key, client)) {
-      log.info("API request from {} refused: api key {} not allowed from there", from, key.name());
-      return new Verdict.NotAllowedFrom();
+      return refused(from, key.name(), key.account(), 403, with + "not allowed from " + from, new Verdict.NotAllowedFrom());
     }
-    store.apiKeys().recordUse(key.id(), clock.instant());
-    log.debug("API request from {} with api key {} of {}", from, key.name(), key.account());
+    Instant now = clock.instant();
+    store.apiKeys().recordUse(key.id(), now);
+    events.publish(new Event.ApiKeyChecked(now, from, key.name(), key.account(), "success", "with api key " + key.name()));
     return new Verdict.Valid(new Caller(key.name(), key.account(), key.scopes()));
+  }
+
+  private Verdict refused(String client, String key, String account, int status, String reason, Verdict verdict) {
+    events.publish(new Event.ApiKeyChecked(clock.instant(), client, key, account, "failure " + status, reason));
+    return verdict;
   }
 
   @Override

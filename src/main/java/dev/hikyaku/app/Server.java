@@ -303,7 +303,7 @@ public final class Server implements AutoCloseable {
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
       metricsEndpoint.ifPresent(opened::push);
-      apiServer = startApiServer(config, tls, new ApiAccess(store, clock));
+      apiServer = startApiServer(config, tls, new ApiAccess(store, events, clock));
       apiServer.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened

@@ -104,6 +104,15 @@ final class AuditLine {
                   .put("rule", e.rule())
                   .put("reason", e.reason())
                   .end());
+      case Event.ApiKeyChecked e ->
+          Optional.of(
+              new Fields(e.at(), "api_auth")
+                  .put("client", e.client())
+                  .put("key", e.key())
+                  .put("account", e.account())
+                  .put("result", e.result())
+                  .put("reason", e.reason())
+                  .end());
       case Event.AdminChange e ->
           Optional.of(
               new Fields(e.at(), "admin_change")

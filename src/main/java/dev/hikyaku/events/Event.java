@@ -236,6 +236,15 @@ public sealed interface Event {
   /** A message left the queue: each of its recipients has its final outcome. */
   record MessageRemoved(Instant at, String queueId) implements Event {}
 
+  /**
+   * One API request's key check: {@code key} the key's name ("" when the token names none), {@code
+   * account} the account it acts for ("" likewise), {@code result} {@code success} or {@code failure}
+   * with the HTTP status the client got ({@code failure 401}), {@code reason} the operator's
+   * explanation. Never the token.
+   */
+  record ApiKeyChecked(Instant at, String client, String key, String account, String result, String reason)
+      implements Event {}
+
   /** An administrator changed something: {@code command} such as "user add", {@code subject} the account. */
   record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
 }

@@ -22,6 +22,7 @@ public final class LogSink implements EventSink {
       case Event.TlsEstablished e -> log.debug("{}", e);
       case Event.MessageAccepted e -> log.debug("{}", e); // the send log has it
       case Event.AuthAttempt e -> log.info("{}", e);
+      case Event.ApiKeyChecked e -> log.info("{}", e);
       // Abuse defence: what an operator must see without asking goes out as a warning.
       case Event.ClientBlocked e -> log.warn("{}", e);
       case Event.AccountSuspended e -> log.warn("{}", e);

@@ -179,6 +179,7 @@ public final class MetricsSink implements EventSink {
       case Event.AccountUnsuspended e -> count(SUSPENSIONS, "change", "unsuspended");
       case Event.AttackSuspected e -> count(ATTACKS, "kind", Labels.attack(e.kind()));
       case Event.AdminChange e -> count(ADMIN_CHANGES);
+      case Event.ApiKeyChecked e -> {} // the audit log has it; no API metrics yet
       case Event.MessageRejected e -> count(MESSAGES_REJECTED, "reason", Labels.refusal(e.reply()));
       case Event.MessageAccepted e -> {
         count(MESSAGES_ACCEPTED, "source", Labels.source(e.source(), listeners));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.events.Event;
 import dev.hikyaku.store.AcceptedHeaders;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.AttemptOutcome;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -55,6 +57,8 @@ class ApiMessagesTest {
   @TempDir Path data;
   private Server server;
   private SSLContext trust;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+  private final List<String> secrets = new CopyOnWriteArrayList<>();
   private final SplittableRandom random = new SplittableRandom(12);
   private final Instant received = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
 
@@ -62,7 +66,7 @@ class ApiMessagesTest {
   void start() throws Exception {
     HikyakuConfig config =
         TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
-    server = TestServers.start(config, UnaryOperator.identity(), List.of());
+    server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
     trust = TestServers.clientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, ALICE, PASSWORD);
     TestServers.createAccount(server, BOB, PASSWORD);
@@ -71,10 +75,18 @@ class ApiMessagesTest {
   @AfterEach
   void stop() {
     server.close();
+    for (String secret : secrets) {
+      assertThat(events).allSatisfy(e -> assertThat(e.toString()).doesNotContain(secret));
+    }
+  }
+
+  private List<Event.ApiKeyChecked> checks() {
+    return events.stream().filter(e -> e instanceof Event.ApiKeyChecked).map(e -> (Event.ApiKeyChecked) e).toList();
   }
 
   private String newKey(String account, String name, Set<ApiKey.Scope> scopes, List<String> networks) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
+    secrets.add(key);
     server.store().apiKeys().add(account, name,
         GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, List.of(), networks);
     return key;
@@ -234,6 +246,16 @@ class ApiMessagesTest {
       assertThat(body.toString()).doesNotContain(key);
     }
     problem(get("/v1/messages/" + id.value(), Optional.empty()), 401, "unauthorized");
+    assertThat(checks()).extracting(Event.ApiKeyChecked::result, Event.ApiKeyChecked::reason).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("success", "with api key old"),
+        org.assertj.core.groups.Tuple.tuple("failure 401", "with api key old: revoked"),
+        org.assertj.core.groups.Tuple.tuple("failure 401", "with an unknown api key"),
+        org.assertj.core.groups.Tuple.tuple("failure 401", "not an api key"));
+    assertThat(checks().getFirst()).satisfies(c -> {
+      assertThat(c.client()).isEqualTo("127.0.0.1");
+      assertThat(c.key()).isEqualTo("old");
+      assertThat(c.account()).isEqualTo(ALICE);
+    });
   }
 
   @Test
@@ -244,6 +266,10 @@ class ApiMessagesTest {
     problem(response, 403, "forbidden");
     assertThat(response.body()).doesNotContain(id.value());
     assertThat(server.store().apiKeys().list(Optional.of(ALICE)).getFirst().lastUsedAt()).isEmpty();
+    assertThat(checks()).singleElement().satisfies(c -> {
+      assertThat(c.result()).isEqualTo("failure 403");
+      assertThat(c.reason()).isEqualTo("with api key office: not allowed from 127.0.0.1");
+    });
   }
 
   @Test

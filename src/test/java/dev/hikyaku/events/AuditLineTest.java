@@ -250,7 +250,7 @@ class AuditLineTest {
     assertThat(seen)
         .containsExactlyInAnyOrder(
             "auth", "client_blocked", "client_unblocked", "account_suspended", "account_unsuspended", "recipient_rejected",
-            "attack_suspected", "relay_denied", "sender_rejected", "admin_change");
+            "attack_suspected", "relay_denied", "sender_rejected", "api_auth", "admin_change");
   }
 
   /** The event a documented line records, rebuilt from its fields. */
@@ -270,6 +270,8 @@ class AuditLineTest {
           f(n, "recipient"), f(n, "reply"), f(n, "rule"), f(n, "reason"));
       case "sender_rejected" -> new Event.SenderRejected(at, f(n, "session_id"), f(n, "client"), f(n, "sender"),
           f(n, "reply"), f(n, "rule"), f(n, "reason"));
+      case "api_auth" -> new Event.ApiKeyChecked(at, f(n, "client"), f(n, "key"), f(n, "account"), f(n, "result"),
+          f(n, "reason"));
       case "admin_change" -> new Event.AdminChange(at, f(n, "command"), f(n, "subject"), f(n, "detail"));
       default -> throw new AssertionError("undocumented event in docs/audit-log.md: " + n);
     };
