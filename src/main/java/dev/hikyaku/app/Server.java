@@ -575,12 +575,27 @@ public final class Server implements AutoCloseable {
       return Optional.empty();
     }
     Path file = passwordFile.orElseThrow();
-    try {
-      return Optional.of(new SmtpCredentials(user.get(), Files.readString(file).strip().toCharArray()));
+    byte[] octets;
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      // Read no more than a password can be: /dev/zero or a wrong file must not fill the heap.
+      octets = in.readNBytes(MAX_PASSWORD_FILE_OCTETS + 1);
     } catch (IOException e) {
       throw new StartupException(where + ".password-file: cannot read " + file, e);
     }
+    try {
+      if (octets.length > MAX_PASSWORD_FILE_OCTETS) {
+        throw new StartupException(where + ".password-file: " + file + " is longer than " + MAX_PASSWORD_FILE_OCTETS
+            + " octets; it must hold the password alone", null);
+      }
+      return Optional.of(new SmtpCredentials(user.get(),
+          new String(octets, java.nio.charset.StandardCharsets.UTF_8).strip().toCharArray()));
+    } finally {
+      java.util.Arrays.fill(octets, (byte) 0);
+    }
   }
+
+  /** RFC 4954 §4 lets an AUTH line carry 12288 octets of base64: no password is longer than this. */
+  private static final int MAX_PASSWORD_FILE_OCTETS = 9216;
 
   /** {@code delivery.tls} and a route's {@code tls}: opportunistic, require, verify or implicit. */
   private static TlsPolicy tlsPolicy(String name) {

@@ -77,4 +77,18 @@ class FailedStartTest {
 
     assertThat(openFilesUnder(data)).as("hikyaku.db, its WAL and audit.log are closed").isEmpty();
   }
+
+  @Test
+  void aPasswordFileLongerThanAnyPasswordIsRefusedWithoutReadingItWhole() throws Exception {
+    Path huge = data.resolve("not-a-password");
+    java.nio.file.Files.write(huge, new byte[10 << 20]);
+    HikyakuConfig base = TestServers.config(data);
+    HikyakuConfig config = base.withDelivery(base.delivery().withEnabled(true).withSmarthost(java.util.Optional.of(
+        new dev.hikyaku.config.DeliveryConfig.Smarthost("smtp.example.net", 587, "starttls", java.util.Optional.of("relay-user"),
+            java.util.Optional.of(huge)))));
+
+    assertThatThrownBy(() -> Server.start(config)).isInstanceOf(Server.StartupException.class)
+        .hasMessage("delivery.smarthost.password-file: " + huge + " is longer than 9216 octets; it must hold the password alone");
+    assertThat(openFilesUnder(data)).isEmpty();
+  }
 }
