@@ -236,7 +236,10 @@ final class InteropServer implements AutoCloseable {
   }
 
   List<Event> eventsSince(int mark) {
-    return List.copyOf(events.subList(mark, events.size()));
+    // A snapshot first: the session thread may still publish (ConnectionClosed) while this reads,
+    // and a view of the live list fails on any concurrent add.
+    List<Event> all = List.copyOf(events);
+    return all.subList(mark, all.size());
   }
 
   /** What a successful AUTH records: its kind and the reply the client got (RFC 4954 §6: 235 2.7.0). */
