@@ -44,59 +44,6 @@ public record HikyakuConfig(
     HistoryConfig history,
     ApiConfig api) {
 
-  /** With the default api section. */
-  public HikyakuConfig(
-      String hostname,
-      Path dataDirectory,
-      List<ListenerConfig> listeners,
-      TlsConfig tls,
-      Limits limits,
-      List<String> hostedDomains,
-      AuthConfig auth,
-      AbuseConfig abuse,
-      RateConfig rates,
-      HttpConfig http,
-      DeliveryConfig delivery,
-      MailAuthConfig mailAuth,
-      HistoryConfig history) {
-    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history,
-        Defaults.api());
-  }
-
-  /** With the default history and api sections. */
-  public HikyakuConfig(
-      String hostname,
-      Path dataDirectory,
-      List<ListenerConfig> listeners,
-      TlsConfig tls,
-      Limits limits,
-      List<String> hostedDomains,
-      AuthConfig auth,
-      AbuseConfig abuse,
-      RateConfig rates,
-      HttpConfig http,
-      DeliveryConfig delivery,
-      MailAuthConfig mailAuth) {
-    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, Defaults.HISTORY);
-  }
-
-  /** With the default mail-auth and history sections. */
-  public HikyakuConfig(
-      String hostname,
-      Path dataDirectory,
-      List<ListenerConfig> listeners,
-      TlsConfig tls,
-      Limits limits,
-      List<String> hostedDomains,
-      AuthConfig auth,
-      AbuseConfig abuse,
-      RateConfig rates,
-      HttpConfig http,
-      DeliveryConfig delivery) {
-    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, Defaults.MAIL_AUTH,
-        Defaults.HISTORY);
-  }
-
   public HikyakuConfig {
     Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(history, "history");

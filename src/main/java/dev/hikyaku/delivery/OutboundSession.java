@@ -1,5 +1,6 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
@@ -112,8 +113,7 @@ public final class OutboundSession implements AutoCloseable {
 
   /** EHLO keywords (upper case) and their parameters; empty after HELO. */
   private Map<String, String> extensions = Map.of();
-  private Optional<String> tlsProtocol = Optional.empty();
-  private Optional<String> tlsCipher = Optional.empty();
+  private Optional<TlsFacts> tls = Optional.empty();
   /** A transaction was started on this connection: the next one begins with RSET. */
   private boolean hasTransaction;
   /** The connection failed or the server closed it (421): nothing more may be sent. */
@@ -329,8 +329,7 @@ public final class OutboundSession implements AutoCloseable {
       tls.setSSLParameters(parameters);
       tls.setSoTimeout(millis(timeouts.command()));
       tls.startHandshake();
-      tlsProtocol = Optional.of(tls.getSession().getProtocol());
-      tlsCipher = Optional.of(tls.getSession().getCipherSuite());
+      this.tls = Optional.of(TlsFacts.of(tls.getSession()));
       attach(tls);
       log.debug("{} TLS {} {}", server, tls.getSession().getProtocol(), tls.getSession().getCipherSuite());
     } catch (IOException e) {
@@ -366,7 +365,7 @@ public final class OutboundSession implements AutoCloseable {
   }
 
   private void authenticate(SmtpCredentials credentials) throws IOException, OutboundException {
-    if (tlsProtocol.isEmpty()) {
+    if (tls.isEmpty()) {
       // RFC 4954 §4 and RFC 8314 §5: never a password in plaintext.
       throw new OutboundException(DeliveryReasons.tlsNotOffered("refusing to send credentials to " + server + " without TLS").at(remoteMta), null);
     }
@@ -697,12 +696,12 @@ public final class OutboundSession implements AutoCloseable {
 
   /** The TLS protocol in use ({@code TLSv1.3}), or empty for plaintext. */
   public Optional<String> tlsProtocol() {
-    return tlsProtocol;
+    return tls.map(TlsFacts::protocol);
   }
 
-  /** The TLS version and cipher suite in use, as the send log writes them; empty in plaintext. */
-  public Optional<String> tls() {
-    return tlsProtocol.map(protocol -> protocol + " " + tlsCipher.orElse(""));
+  /** The TLS version and cipher suite in use; empty in plaintext. */
+  public Optional<TlsFacts> tls() {
+    return tls;
   }
 
   /** Sends QUIT (RFC 5321 §4.1.1.10) unless the connection is broken, then closes it. */

@@ -1,5 +1,6 @@
 package dev.hikyaku.events;
 
+import dev.hikyaku.net.TlsFacts;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,13 +10,13 @@ import java.util.Optional;
  * (Postfix's {@code delays=a/b/c/d}: the scheduler adds the time in the queue before it).
  *
  * @param route the kind of next hop
- * @param tls the TLS version and cipher suite of the connection ("TLSv1.3 TLS_AES_256_GCM_SHA384"),
- *     empty in plaintext or without a connection
+ * @param tls the TLS version and cipher suite of the connection, empty in plaintext or without a
+ *     connection
  * @param connecting resolving and opening the connection: greeting, EHLO, STARTTLS, AUTH (zero for
  *     a connection used again)
  * @param transmitting the transaction itself: MAIL to the reply after the data
  */
-public record AttemptFacts(Route route, Optional<String> tls, Duration connecting, Duration transmitting) {
+public record AttemptFacts(Route route, Optional<TlsFacts> tls, Duration connecting, Duration transmitting) {
 
   /** The kinds of next hop, for the send log and the delivery metrics. */
   public enum Route {

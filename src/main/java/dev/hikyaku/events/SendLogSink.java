@@ -34,7 +34,7 @@ public final class SendLogSink implements EventSink {
       case Event.DeliveryAttempted e -> log.info("{}: to=<{}>, relay={}, delay={}, delays={}/0/{}/{}, tls={}, dsn={}, status={} ({})",
           e.queueId(), clean(e.recipient()), relay(e),
           seconds(e.delay()), seconds(e.queued()), seconds(e.facts().connecting()), seconds(e.facts().transmitting()),
-          e.facts().tls().map(SendLogSink::clean).orElse("none"), e.status().status(), word(e.status()), clean(e.status().diagnostic().text()));
+          e.facts().tls().map(t -> clean(t.protocol() + " " + t.cipherSuite())).orElse("none"), e.status().status(), word(e.status()), clean(e.status().diagnostic().text()));
       case Event.DeliveryExpired e -> log.info("{}: to=<{}>, dsn={}, status=expired, returned to sender ({})",
           e.queueId(), clean(e.recipient()), e.status().status(), clean(e.status().diagnostic().text()));
       case Event.DsnQueued e -> log.info("{}: sender {} notification: {} to <{}>",

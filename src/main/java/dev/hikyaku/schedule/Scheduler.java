@@ -92,42 +92,14 @@ public final class Scheduler implements AutoCloseable {
       RandomGenerator random,
       int maxPerDomain,
       int batchSize) {
-    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, java.util.Map.of());
+    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, java.util.Map.of(), new Events(List.of()),
+        java.util.Set.of());
   }
 
   /**
    * @param maxPerDomain deliveries at once to a domain without limits of its own
    * @param destinations limits of particular domains (lower-case), over {@code maxPerDomain}
-   */
-  public Scheduler(
-      MessageQueue queue,
-      RetryPolicy policy,
-      DeliveryAgent agent,
-      DeliveryReports reports,
-      Clock clock,
-      RandomGenerator random,
-      int maxPerDomain,
-      int batchSize,
-      java.util.Map<String, DestinationLimits> destinations) {
-    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, destinations, new Events(List.of()));
-  }
-
-  /** @param events where every recorded outcome is told (send log, metrics, history) */
-  public Scheduler(
-      MessageQueue queue,
-      RetryPolicy policy,
-      DeliveryAgent agent,
-      DeliveryReports reports,
-      Clock clock,
-      RandomGenerator random,
-      int maxPerDomain,
-      int batchSize,
-      java.util.Map<String, DestinationLimits> destinations,
-      Events events) {
-    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, destinations, events, java.util.Set.of());
-  }
-
-  /**
+   * @param events where every recorded outcome is told (send log, metrics)
    * @param suppressStatuses the statuses of a remote server's permanent refusal that put the
    *     recipient on the suppression list for the message's sending domain ({@code
    *     delivery.suppress-statuses}); empty: nothing is suppressed automatically
@@ -270,6 +242,7 @@ public final class Scheduler implements AutoCloseable {
       if (result == null) {
         log.error("delivery agent gave no result for <{}> of message {}", path, share.id());
         result = new RecipientResult(path, DeliveryReasons.localFailure("no result from the delivery agent"));
+        byPath.put(path, result); // what is recorded, reported and told below
       }
       DeliveryStatus status = result.status();
       switch (status.outcome()) {
@@ -395,10 +368,7 @@ public final class Scheduler implements AutoCloseable {
     Map<String, Integer> attempts = new HashMap<>();
     share.recipients().forEach(r -> attempts.putIfAbsent(r.forwardPath(), r.attempts() + 1));
     return outcomes.stream()
-        .map(o -> new Recorded(o,
-            results.getOrDefault(o.forwardPath(),
-                new RecipientResult(o.forwardPath(), DeliveryReasons.localFailure("no result from the delivery agent"))),
-            attempts.getOrDefault(o.forwardPath(), 1)))
+        .map(o -> new Recorded(o, results.get(o.forwardPath()), attempts.getOrDefault(o.forwardPath(), 1)))
         .toList();
   }
 
@@ -424,10 +394,10 @@ public final class Scheduler implements AutoCloseable {
             ? status : status.as(DeliveryStatus.Action.DELAYED, dev.hikyaku.protocol.EnhancedStatus.of(4, 3, 0));
         default -> status;
       };
-      Optional<String> tls = result.facts().tls();
+      Optional<dev.hikyaku.net.TlsFacts> tls = result.facts().tls();
       rows.add(new AttemptRecord(share.id(), path, r.attempt(), now, kind, kept.status().toString(),
           kept.diagnostic().field(), kept.remoteMta().map(DeliveryStatus.RemoteMta::relay),
-          tls.map(t -> t.split(" ", 2)[0]), tls.filter(t -> t.contains(" ")).map(t -> t.split(" ", 2)[1]),
+          tls.map(dev.hikyaku.net.TlsFacts::protocol), tls.map(dev.hikyaku.net.TlsFacts::cipherSuite),
           Duration.between(share.receivedAt(), now), outcome.nextAttemptAt()));
     }
     return rows;

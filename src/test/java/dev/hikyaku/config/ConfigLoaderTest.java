@@ -269,7 +269,10 @@ class ConfigLoaderTest {
                 Optional.empty(),
                 10,
                 java.util.Map.of(),
-                List.of("5.1.1", "5.1.2", "5.1.10")));
+                List.of("5.1.1", "5.1.2", "5.1.10")),
+            Defaults.MAIL_AUTH,
+            Defaults.HISTORY,
+            Defaults.api());
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }

@@ -23,7 +23,7 @@ class SendLogSinkTest {
   private static final Instant AT = Instant.parse("2026-12-06T10:00:00Z");
   private static final DeliveryStatus.RemoteMta MX = new DeliveryStatus.RemoteMta("mx.example.net", Optional.of("192.0.2.1"), 25);
   private static final AttemptFacts OVER_TLS =
-      new AttemptFacts(AttemptFacts.Route.MX, Optional.of("TLSv1.3 TLS_AES_256_GCM_SHA384"), Duration.ofMillis(300), Duration.ofMillis(900));
+      new AttemptFacts(AttemptFacts.Route.MX, Optional.of(new dev.hikyaku.net.TlsFacts("TLSv1.3", "TLS_AES_256_GCM_SHA384")), Duration.ofMillis(300), Duration.ofMillis(900));
 
   private final Logger logger = (Logger) LoggerFactory.getLogger("hikyaku.sendlog");
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();

@@ -382,7 +382,8 @@ class SchedulerTest {
       return byLocalPart(due);
     };
     Scheduler scheduler = new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100,
-        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))));
+        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), new dev.hikyaku.events.Events(List.of()),
+        java.util.Set.of());
 
     scheduler.runOnce();
     assertThat(delivered).filteredOn(p -> p.endsWith("@docomo.example")).hasSize(2);

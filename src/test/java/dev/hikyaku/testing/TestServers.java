@@ -54,7 +54,9 @@ public final class TestServers {
         noDelivery(defaults.delivery()),
         // Inbound SPF/DKIM/DMARC would ask the machine's resolver about test domains; tests that
         // check them turn them on with a TestDnsServer.
-        defaults.mailAuth().withVerifying(false));
+        defaults.mailAuth().withVerifying(false),
+        defaults.history(),
+        defaults.api());
   }
 
   /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */
