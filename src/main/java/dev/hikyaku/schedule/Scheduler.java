@@ -361,8 +361,28 @@ public final class Scheduler implements AutoCloseable {
     return suppression.queueId().map(Object::toString).orElse("");
   }
 
-  /** One recipient's outcome as it is recorded, with the attempt's result and its number (from 1). */
-  private record Recorded(RecipientOutcome outcome, RecipientResult result, int attempt) {}
+  /**
+   * One recipient's outcome as it is recorded, with the attempt's result, its number (from 1) and
+   * the status the queue decided on: the attempt's own, or 5.4.7 when the lifetime ran out, or
+   * 4.3.0 for a failure kept because its report could not be queued (RFC 3463).
+   */
+  private record Recorded(RecipientOutcome outcome, RecipientResult result, int attempt) {
+
+    boolean isExpired() {
+      return outcome.state() == RecipientOutcome.State.FAILED && result.outcome() == DeliveryStatus.Outcome.DEFERRED;
+    }
+
+    DeliveryStatus decided() {
+      DeliveryStatus status = result.status();
+      if (isExpired()) {
+        return DeliveryReasons.expired(status);
+      }
+      if (outcome.state() == RecipientOutcome.State.DEFERRED && status.outcome() != DeliveryStatus.Outcome.DEFERRED) {
+        return status.as(DeliveryStatus.Action.DELAYED, EnhancedStatus.of(4, 3, 0));
+      }
+      return status;
+    }
+  }
 
   private static List<Recorded> recorded(DueDelivery share, Map<String, RecipientResult> results, List<RecipientOutcome> outcomes) {
     Map<String, Integer> attempts = new HashMap<>();
@@ -384,16 +404,9 @@ public final class Scheduler implements AutoCloseable {
       AttemptOutcome kind = switch (outcome.state()) {
         case DELIVERED -> status.action() == DeliveryStatus.Action.RELAYED ? AttemptOutcome.RELAYED : AttemptOutcome.DELIVERED;
         case DEFERRED -> AttemptOutcome.DEFERRED;
-        case FAILED -> share.isReturning() ? AttemptOutcome.RETURNED
-            : status.outcome() == DeliveryStatus.Outcome.FAILED ? AttemptOutcome.FAILED : AttemptOutcome.EXPIRED;
+        case FAILED -> share.isReturning() ? AttemptOutcome.RETURNED : r.isExpired() ? AttemptOutcome.EXPIRED : AttemptOutcome.FAILED;
       };
-      DeliveryStatus kept = switch (kind) {
-        case EXPIRED -> DeliveryReasons.expired(status);
-        // Failed, but its report could not be queued: kept for another try (RFC 3463 X.3.0).
-        case DEFERRED -> status.outcome() == DeliveryStatus.Outcome.DEFERRED
-            ? status : status.as(DeliveryStatus.Action.DELAYED, dev.hikyaku.protocol.EnhancedStatus.of(4, 3, 0));
-        default -> status;
-      };
+      DeliveryStatus kept = r.decided();
       Optional<dev.hikyaku.net.TlsFacts> tls = result.facts().tls();
       rows.add(new AttemptRecord(share.id(), path, r.attempt(), now, kind, kept.status().toString(),
           kept.diagnostic().field(), kept.remoteMta().map(DeliveryStatus.RemoteMta::relay),
@@ -415,9 +428,9 @@ public final class Scheduler implements AutoCloseable {
           result.facts(), Duration.between(share.receivedAt(), now), Duration.between(share.receivedAt(), attemptedAt)));
       switch (outcome.state()) {
         case DEFERRED -> events.publish(new Event.DeliveryDeferred(now, id, path, outcome.nextAttemptAt().orElseThrow()));
-        case FAILED -> events.publish(result.outcome() == DeliveryStatus.Outcome.FAILED
-            ? new Event.DeliveryBounced(now, id, path, result.status())
-            : new Event.DeliveryExpired(now, id, path, DeliveryReasons.expired(result.status())));
+        case FAILED -> events.publish(r.isExpired()
+            ? new Event.DeliveryExpired(now, id, path, r.decided())
+            : new Event.DeliveryBounced(now, id, path, result.status()));
         case DELIVERED -> {}
       }
     }
