@@ -8,12 +8,15 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import dev.hikyaku.store.ApiKey;
 import io.helidon.http.Status;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -28,12 +31,13 @@ import org.slf4j.LoggerFactory;
  *   <li>no {@code Authorization: Bearer} header, or a token {@link ApiKeyCheck} does not accept: 401
  *       with {@code WWW-Authenticate: Bearer} (RFC 6750 §3); a key used from outside its allow-list:
  *       403;
- *   <li>{@code GET /v1/messages/{id}}: the history of one message of the key's account (scope {@code
- *       read}, else 403 {@code insufficient_scope}; another account's message or a malformed id: 404);
- *   <li>any other path: 404.
+ *   <li>the route table ({@link #routes}): no route for the path 404; routes for the path but not
+ *       the method 405 with their {@code Allow}; a key without the route's scope 403 {@code
+ *       insufficient_scope}; else the route's handler answers.
  * </ol>
  *
- * Every error is an RFC 9457 problem ({@link Problems}).
+ * Every error is an RFC 9457 problem ({@link Problems}); a fault of a handler is a 500 whose details
+ * go to the log only.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -56,16 +60,16 @@ public final class ApiServer implements AutoCloseable {
    *
    * @param tls the server's TLS identity, followed across reloads; empty only for plain HTTP, which
    *     the config allows on loopback alone
-   * @param keys decides which bearer tokens are valid API keys, and whom they speak for
-   * @param messages the message history, for {@code GET /v1/messages/{id}}
+   * @param backends who keys speak for, and the store, policy and intake behind the routes
    * @throws StartFailure if the port cannot be bound; the message names the socket address
    */
   public static ApiServer start(
-      InetAddress address, int port, Optional<TlsContexts> tls, ApiKeyCheck keys, MessageReader messages)
+      InetAddress address, int port, Optional<TlsContexts> tls, Backends backends)
       throws StartFailure {
+    List<Route> routes = routes(backends);
     WebServerConfig.Builder builder =
         WebServers.builder(address, port)
-            .routing(routing -> routing.any((request, response) -> handle(keys, messages, request, response)));
+            .routing(routing -> routing.any((request, response) -> handle(backends, routes, request, response)));
     tls.ifPresent(contexts -> builder.tls(tlsOf(contexts)));
     WebServer server = builder.build();
     Optional<WebServers.Failure> failure = WebServers.start(server, address, port, "the API", "api");
@@ -90,85 +94,115 @@ public final class ApiServer implements AutoCloseable {
         .build();
   }
 
-  private static void handle(ApiKeyCheck keys, MessageReader messages, ServerRequest request, ServerResponse response) {
+  /** Every route, in no particular order: a path and method select at most one. */
+  static List<Route> routes(Backends backends) {
+    List<Route> routes = new ArrayList<>();
+    routes.addAll(new MessageLookup(backends.messages()).routes());
+    return List.copyOf(routes);
+  }
+
+  private static void handle(Backends backends, List<Route> routes, ServerRequest request, ServerResponse response) {
+    Answer answer;
+    try {
+      answer = answer(backends, routes, request);
+    } catch (RuntimeException bug) {
+      log.error("API: {} {} failed", request.prologue().method().text(), request.path().path(), bug);
+      answer = new Answer.Failure(Problems.internal());
+    }
+    write(answer, response);
+  }
+
+  private static Answer answer(Backends backends, List<Route> routes, ServerRequest request) {
     String method = request.prologue().method().text();
     if (!METHODS.contains(method)) {
-      response.header(HeaderNames.ALLOW, String.join(", ", METHODS));
-      Problems.send(response, Problems.methodNotAllowed(method, METHODS));
-      return;
+      return new Answer.Failure(
+          Problems.methodNotAllowed(method, METHODS), Map.of(HeaderNames.ALLOW.defaultCase(), String.join(", ", METHODS)));
     }
     Optional<String> token = bearerToken(request);
     if (token.isEmpty()) {
-      response.header(HeaderNames.WWW_AUTHENTICATE, CHALLENGE);
-      Problems.send(response, Problems.unauthorized(request.headers().first(HeaderNames.AUTHORIZATION).isEmpty()
-          // RFC 6750 §3.1: no error code when the request carried no credentials at all.
-          ? "send an API key as 'Authorization: Bearer <key>'"
-          : "the Authorization header must be 'Bearer <key>'"));
-      return;
+      return new Answer.Failure(
+          Problems.unauthorized(request.headers().first(HeaderNames.AUTHORIZATION).isEmpty()
+              // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+              ? "send an API key as 'Authorization: Bearer <key>'"
+              : "the Authorization header must be 'Bearer <key>'"),
+          Map.of(WWW_AUTHENTICATE, CHALLENGE));
     }
     ApiKeyCheck.Caller caller;
-    switch (keys.check(token.get(), clientOf(request))) {
+    switch (backends.keys().check(token.get(), clientOf(request))) {
       case ApiKeyCheck.Verdict.Valid valid -> caller = valid.caller();
       case ApiKeyCheck.Verdict.Invalid ignored -> {
-        response.header(HeaderNames.WWW_AUTHENTICATE, CHALLENGE + ", error=\"invalid_token\"");
-        Problems.send(response, Problems.unauthorized("the API key is not valid"));
-        return;
+        return new Answer.Failure(
+            Problems.unauthorized("the API key is not valid"), Map.of(WWW_AUTHENTICATE, CHALLENGE + ", error=\"invalid_token\""));
       }
       case ApiKeyCheck.Verdict.NotAllowedFrom ignored -> {
-        Problems.send(response, Problems.notAllowedFrom());
-        return;
+        return new Answer.Failure(Problems.notAllowedFrom());
       }
       case ApiKeyCheck.Verdict.Unavailable ignored -> {
-        Problems.send(response, Problems.unavailable());
-        return;
+        return new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, "5"));
       }
     }
     String path = request.path().path();
-    if (path.startsWith(MESSAGES) && path.length() > MESSAGES.length() && path.indexOf('/', MESSAGES.length()) < 0) {
-      if (!method.equals("GET")) {
-        response.header(HeaderNames.ALLOW, "GET");
-        Problems.send(response, Problems.methodNotAllowed(method, List.of("GET")));
-        return;
+    // HEAD is GET without the body (RFC 9110 §9.3.2); the web server leaves the body out.
+    String routeMethod = method.equals("HEAD") ? "GET" : method;
+    Set<String> allowed = new LinkedHashSet<>();
+    for (Route route : routes) {
+      Optional<Map<String, String>> parameters = route.match(path);
+      if (parameters.isEmpty()) {
+        continue;
       }
-      showMessage(messages, caller, path.substring(MESSAGES.length()), path, response);
-      return;
+      if (!route.method().equals(routeMethod)) {
+        allowed.add(route.method());
+        continue;
+      }
+      if (!caller.hasScope(route.scope())) {
+        String scope = route.scope().configName();
+        return new Answer.Failure(
+            Problems.insufficientScope(scope),
+            Map.of(WWW_AUTHENTICATE, CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + scope + "\""));
+      }
+      try {
+        return route.handler().handle(new ApiRequest(request, caller, parameters.get()));
+      } catch (Refusal refusal) {
+        return refusal.answer();
+      }
     }
-    Problems.send(response, Problems.notFound(path));
+    if (!allowed.isEmpty()) {
+      if (allowed.contains("GET")) {
+        allowed.add("HEAD");
+      }
+      return new Answer.Failure(
+          Problems.methodNotAllowed(method, List.copyOf(allowed)), Map.of(HeaderNames.ALLOW.defaultCase(), String.join(", ", allowed)));
+    }
+    return new Answer.Failure(Problems.notFound(path));
   }
 
-  private static final String MESSAGES = "/v1/messages/";
-
-  /**
-   * {@code GET /v1/messages/{id}}: needs scope {@code read}; a message of another account is 404 as
-   * one that does not exist, so a key cannot learn which ids are real.
-   */
-  private static void showMessage(
-      MessageReader messages, ApiKeyCheck.Caller caller, String id, String path, ServerResponse response) {
-    if (!caller.hasScope(ApiKey.Scope.READ)) {
-      response.header(
-          HeaderNames.WWW_AUTHENTICATE, CHALLENGE + ", error=\"insufficient_scope\", scope=\"read\"");
-      Problems.send(response, Problems.insufficientScope("read"));
-      return;
-    }
-    Optional<MessageReader.MessageView> message;
-    try {
-      message = messages.message(id);
-    } catch (MessageReader.Unavailable e) {
-      log.warn("API: cannot show a message: {}", e.getMessage());
-      Problems.send(response, Problems.unavailable());
-      return;
-    }
-    Optional<MessageReader.MessageView> own =
-        message.filter(m -> m.principal().map(p -> p.equalsIgnoreCase(caller.account())).orElse(false));
-    if (own.isEmpty()) {
-      Problems.send(response, Problems.notFound(path));
-      return;
-    }
-    response.status(Status.OK_200);
-    response.header(HeaderNames.CONTENT_TYPE, MessageJson.CONTENT_TYPE);
+  /** Writes {@code answer} as the whole response; every response is {@code Cache-Control: no-store}. */
+  private static void write(Answer answer, ServerResponse response) {
     response.header(HeaderNames.CACHE_CONTROL, "no-store");
-    response.send(MessageJson.of(own.get()).getBytes(StandardCharsets.UTF_8));
+    switch (answer) {
+      case Answer.Json json -> {
+        json.headers().forEach(response::header);
+        response.status(Status.create(json.status()));
+        response.header(HeaderNames.CONTENT_TYPE, JSON_TYPE);
+        response.send(json.body().getBytes(StandardCharsets.UTF_8));
+      }
+      case Answer.Document document -> {
+        response.status(Status.OK_200);
+        response.header(HeaderNames.CONTENT_TYPE, document.contentType());
+        response.send(document.body());
+      }
+      case Answer.Failure failure -> {
+        failure.headers().forEach(response::header);
+        Problems.send(response, failure.problem());
+      }
+    }
   }
+
+  /** {@code application/json}: RFC 8259 §11 defines no charset parameter; it is UTF-8. */
+  static final String JSON_TYPE = "application/json";
+
+  private static final String WWW_AUTHENTICATE = HeaderNames.WWW_AUTHENTICATE.defaultCase();
+  private static final String RETRY_AFTER = HeaderNames.RETRY_AFTER.defaultCase();
 
   private static final String CHALLENGE = "Bearer realm=\"hikyaku\"";
 

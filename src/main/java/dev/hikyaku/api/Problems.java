@@ -46,6 +46,11 @@ public final class Problems {
     return new Problem(type("unavailable"), "Service Unavailable", 503, "the server cannot answer now; try again later");
   }
 
+  /** 500: a fault of ours; the log has the details, the client only this. */
+  public static Problem internal() {
+    return new Problem(type("internal"), "Internal Server Error", 500, "the server failed to answer; the fault is logged");
+  }
+
   /** 404: no resource at this path. */
   public static Problem notFound(String path) {
     return new Problem(type("not-found"), "Not Found", 404, "there is no resource at " + path);
@@ -60,6 +65,35 @@ public final class Problems {
         "the API does not serve " + method + "; it serves " + String.join(", ", allowed));
   }
 
+  /** 400: the body is not what any route reads (not JSON, empty, unreadable). */
+  public static Problem badRequest(String detail) {
+    return new Problem(type("bad-request"), "Bad Request", 400, detail);
+  }
+
+  /**
+   * 413: the body is over {@code limit} octets. For a message, the limit is SMTP's SIZE ({@code
+   * limits.max-message-size}): one limit whichever door a message comes in by.
+   */
+  public static Problem tooLarge(long limit) {
+    return new Problem(type("too-large"), "Content Too Large", 413, "the request body is over the limit of " + limit + " octets");
+  }
+
+  /** 415: the body is of a media type the route does not read ({@code Accept-Post} says which). */
+  public static Problem unsupportedMediaType(String detail) {
+    return new Problem(type("unsupported-media-type"), "Unsupported Media Type", 415, detail);
+  }
+
+  /** 422: the body parsed, but members of it are invalid; each one is named by its JSON pointer. */
+  public static Problem invalid(List<Problem.FieldError> errors) {
+    if (errors.isEmpty()) {
+      throw new IllegalArgumentException("an invalid request names at least one invalid member");
+    }
+    String detail = errors.size() == 1
+        ? errors.getFirst().pointer() + ": " + errors.getFirst().detail()
+        : errors.size() + " members of the request are invalid";
+    return new Problem(type("invalid-request"), "Invalid Request", 422, detail, errors);
+  }
+
   /**
    * Sends {@code problem} as the whole response: its status, {@code application/problem+json},
    * {@code Cache-Control: no-store}. Headers a status requires ({@code WWW-Authenticate}, {@code
@@ -72,13 +106,22 @@ public final class Problems {
     response.send(toJson(problem).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The body: {@code type}, {@code title}, {@code status}, {@code detail}, in that order. */
+  /**
+   * The body: {@code type}, {@code title}, {@code status}, {@code detail}, in that order, then {@code
+   * errors} when the problem names invalid members.
+   */
   static String toJson(Problem problem) {
     ObjectNode body = JSON.createObjectNode();
     body.put("type", problem.type().toString());
     body.put("title", problem.title());
     body.put("status", problem.status());
     body.put("detail", problem.detail());
+    if (!problem.errors().isEmpty()) {
+      var errors = body.putArray("errors");
+      for (Problem.FieldError error : problem.errors()) {
+        errors.addObject().put("pointer", error.pointer()).put("detail", error.detail());
+      }
+    }
     return JSON.writeValueAsString(body);
   }
 

@@ -401,7 +401,9 @@ public final class Server implements AutoCloseable {
       return Optional.empty();
     }
     return Optional.of(
-        ApiServer.start(api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(), access, access));
+        ApiServer.start(
+            api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
+            dev.hikyaku.api.Backends.NONE.withKeys(access).withMessages(access)));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */

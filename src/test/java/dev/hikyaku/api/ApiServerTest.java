@@ -52,7 +52,7 @@ class ApiServerTest {
   @BeforeEach
   void start() throws Exception {
     tls = TlsContexts.selfSigned(HOSTNAME, dir.resolve("tls"), Duration.ZERO);
-    api = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.of(tls), TEST_KEYS, MessageReader.NONE);
+    api = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.of(tls), Backends.NONE.withKeys(TEST_KEYS));
   }
 
   @AfterEach
@@ -146,7 +146,7 @@ class ApiServerTest {
         .header("Authorization", "Bearer " + VALID_TOKEN)
         .POST(HttpRequest.BodyPublishers.noBody()));
     problem(post, 405, "method-not-allowed");
-    assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+    assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
   }
 
   @Test
@@ -235,7 +235,7 @@ class ApiServerTest {
 
   @Test
   void plainHttpOnLoopbackWhenConfiguredSo() throws Exception {
-    try (ApiServer plain = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.empty(), TEST_KEYS, MessageReader.NONE);
+    try (ApiServer plain = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.empty(), Backends.NONE.withKeys(TEST_KEYS));
         HttpClient client = HttpClient.newHttpClient()) {
       HttpResponse<String> response =
           client.send(
@@ -247,7 +247,7 @@ class ApiServerTest {
 
   @Test
   void aTakenPortIsAStartFailureNamingTheAddress() {
-    assertThatThrownBy(() -> ApiServer.start(InetAddress.getLoopbackAddress(), api.port(), Optional.of(tls), TEST_KEYS, MessageReader.NONE))
+    assertThatThrownBy(() -> ApiServer.start(InetAddress.getLoopbackAddress(), api.port(), Optional.of(tls), Backends.NONE.withKeys(TEST_KEYS)))
         .isInstanceOf(ApiServer.StartFailure.class)
         .hasMessageContaining("127.0.0.1:" + api.port());
   }

@@ -3,7 +3,7 @@ package dev.hikyaku.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.api.ApiKeyCheck;
-import dev.hikyaku.api.MessageReader;
+import dev.hikyaku.api.Backends;
 import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.net.TlsContexts;
 import java.net.InetAddress;
@@ -24,7 +24,7 @@ class ApiCurlInteropTest {
   void curlGetsA401ProblemOverTls() throws Exception {
     ExternalTool curl = ExternalTool.require("curl", "curl");
     try (TlsContexts tls = TlsContexts.selfSigned("localhost", dir.resolve("tls"), Duration.ZERO);
-        ApiServer api = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.of(tls), ApiKeyCheck.NONE_VALID, MessageReader.NONE)) {
+        ApiServer api = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.of(tls), Backends.NONE)) {
       Path ca = dir.resolve("server.pem");
       Files.writeString(
           ca,
