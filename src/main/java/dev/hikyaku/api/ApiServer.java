@@ -69,7 +69,8 @@ public final class ApiServer implements AutoCloseable {
     List<Route> routes = routes(backends);
     WebServerConfig.Builder builder =
         WebServers.builder(address, port)
-            .routing(routing -> routing.any((request, response) -> handle(backends, routes, request, response)));
+            .routing(routing -> routing.any((request, response) -> handle(backends, routes, request, response)))
+            .directHandlers(ApiServer::transportProblems);
     tls.ifPresent(contexts -> builder.tls(tlsOf(contexts)));
     WebServer server = builder.build();
     Optional<WebServers.Failure> failure = WebServers.start(server, address, port, "the API", "api");
@@ -174,6 +175,35 @@ public final class ApiServer implements AutoCloseable {
           Problems.methodNotAllowed(method, List.copyOf(allowed)), Map.of(HeaderNames.ALLOW.defaultCase(), String.join(", ", allowed)));
     }
     return new Answer.Failure(Problems.notFound(path));
+  }
+
+  /**
+   * Requests the web server refuses before any route sees them (a malformed request line or header,
+   * a header section too large) get a problem body too, not Helidon's plain text: clients parse one
+   * error format. The detail is ours; Helidon's message may quote the request back.
+   */
+  private static void transportProblems(io.helidon.webserver.http.DirectHandlers.Builder handlers) {
+    for (io.helidon.http.DirectHandler.EventType event : io.helidon.http.DirectHandler.EventType.values()) {
+      handlers.addHandler(event, (request, type, status, headers, message) -> {
+        Problem problem = switch (type) {
+          case BAD_REQUEST -> Problems.badRequest("the request is not valid HTTP/1.1 (RFC 9112)");
+          case PAYLOAD_TOO_LARGE -> Problems.badRequest("the request's header section is too large");
+          case HTTP_VERSION_NOT_SUPPORTED -> Problems.badRequest("the request's HTTP version is not supported");
+          case FORBIDDEN, INTERNAL_ERROR, OTHER -> status.code() >= 500
+              ? Problems.internal()
+              : Problems.badRequest("the request was refused: " + status.reasonPhrase());
+        };
+        byte[] body = Problems.toJson(problem).getBytes(StandardCharsets.UTF_8);
+        headers.set(HeaderNames.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        headers.set(HeaderNames.CACHE_CONTROL, "no-store");
+        return io.helidon.http.DirectHandler.TransportResponse.builder()
+            .status(Status.create(problem.status()))
+            .headers(headers)
+            .entity(body)
+            .keepAlive(false)
+            .build();
+      });
+    }
   }
 
   /** Writes {@code answer} as the whole response; every response is {@code Cache-Control: no-store}. */

@@ -234,6 +234,30 @@ class ApiServerTest {
   }
 
   @Test
+  void aRequestTheWebServerCannotParseIsAProblemToo() throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("server", tls.currentCertificate());
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    try (Socket socket = context.getSocketFactory().createSocket(HOSTNAME, api.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      // A header line without a colon (RFC 9112 §5.1: field-name ":" OWS field-value OWS).
+      out.write("GET /v1/messages HTTP/1.1\r\nHost: localhost\r\nthis is not a header\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 400");
+      assertThat(answer).containsIgnoringCase("content-type: application/problem+json");
+      JsonNode body = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+      assertThat(body.get("type").asString()).isEqualTo("https://hikyaku.dev/problems/bad-request");
+      assertThat(body.get("status").asInt()).isEqualTo(400);
+    }
+  }
+
+  @Test
   void plainHttpOnLoopbackWhenConfiguredSo() throws Exception {
     try (ApiServer plain = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.empty(), Backends.NONE.withKeys(TEST_KEYS));
         HttpClient client = HttpClient.newHttpClient()) {
