@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>a method the API never serves: 405 with {@code Allow};
+ *   <li>{@code GET /v1/openapi.yaml}: the contract, to anyone;
  *   <li>no {@code Authorization: Bearer} header, or a token {@link ApiKeyCheck} does not accept: 401
  *       with {@code WWW-Authenticate: Bearer} (RFC 6750 §3); a key used from outside its allow-list:
  *       403;
@@ -119,6 +120,12 @@ public final class ApiServer implements AutoCloseable {
       return new Answer.Failure(
           Problems.methodNotAllowed(method, METHODS), Map.of(HeaderNames.ALLOW.defaultCase(), String.join(", ", METHODS)));
     }
+    String path = request.path().path();
+    if (path.equals(OPENAPI_PATH) && (method.equals("GET") || method.equals("HEAD"))) {
+      // The contract is public (it is in the source tree too): clients and generators fetch it
+      // before they hold a key. It says nothing about this server's accounts or keys.
+      return new Answer.Document(OPENAPI_TYPE, OPENAPI.clone());
+    }
     Optional<String> token = bearerToken(request);
     if (token.isEmpty()) {
       return new Answer.Failure(
@@ -142,7 +149,6 @@ public final class ApiServer implements AutoCloseable {
         return new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, "5"));
       }
     }
-    String path = request.path().path();
     // HEAD is GET without the body (RFC 9110 §9.3.2); the web server leaves the body out.
     String routeMethod = method.equals("HEAD") ? "GET" : method;
     Set<String> allowed = new LinkedHashSet<>();
@@ -225,6 +231,25 @@ public final class ApiServer implements AutoCloseable {
         failure.headers().forEach(response::header);
         Problems.send(response, failure.problem());
       }
+    }
+  }
+
+  /** Where the OpenAPI document ({@code docs/openapi.yaml}) is served, without a key. */
+  static final String OPENAPI_PATH = "/v1/openapi.yaml";
+
+  /** RFC 9512. */
+  static final String OPENAPI_TYPE = "application/yaml";
+
+  private static final byte[] OPENAPI = openApiDocument();
+
+  private static byte[] openApiDocument() {
+    try (java.io.InputStream in = ApiServer.class.getResourceAsStream("openapi.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.yaml is missing from the build (pom.xml copies docs/openapi.yaml)");
+      }
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("reading openapi.yaml from the class path", e);
     }
   }
 
