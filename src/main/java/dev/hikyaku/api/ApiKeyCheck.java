@@ -1,8 +1,11 @@
 package dev.hikyaku.api;
 
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.store.ApiKey;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,17 +26,31 @@ public interface ApiKeyCheck {
    */
   Verdict check(String token, InetAddress client);
 
-  /** The caller a valid key speaks for: the key's name, its account and what it may do. */
-  record Caller(String keyName, String account, Set<ApiKey.Scope> scopes) {
+  /**
+   * The caller a valid key speaks for: the key's name, its account, what it may do, and what it
+   * narrows the account to (as SMTP AUTH with the same key does).
+   *
+   * @param senderLimits {@code local@domain} and {@code @domain}, as {@link Principal#senderLimits()}
+   * @param keyLimits the key's own rate and daily quota, as {@link Principal#keyLimits()}
+   */
+  record Caller(
+      String keyName, String account, Set<ApiKey.Scope> scopes, List<String> senderLimits, ApiKey.Limits keyLimits) {
 
     public Caller {
       Objects.requireNonNull(keyName, "keyName");
       Objects.requireNonNull(account, "account");
       scopes = Set.copyOf(scopes);
+      senderLimits = List.copyOf(senderLimits);
+      Objects.requireNonNull(keyLimits, "keyLimits");
     }
 
     public boolean hasScope(ApiKey.Scope scope) {
       return scopes.contains(scope);
+    }
+
+    /** Who the policy sees: the same principal as an SMTP AUTH with this key, so both doors share limits. */
+    public Principal principal() {
+      return new Principal(account, Optional.of(keyName), senderLimits, keyLimits);
     }
   }
 

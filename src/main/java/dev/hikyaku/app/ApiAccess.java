@@ -81,7 +81,8 @@ final class ApiAccess implements ApiKeyCheck, MessageReader {
     Instant now = clock.instant();
     store.apiKeys().recordUse(key.id(), now);
     events.publish(new Event.ApiKeyChecked(now, from, key.name(), key.account(), "success", "with api key " + key.name()));
-    return new Verdict.Valid(new Caller(key.name(), key.account(), key.scopes()));
+    return new Verdict.Valid(
+        new Caller(key.name(), key.account(), key.scopes(), key.senders(), key.limits()));
   }
 
   private Verdict refused(String client, String key, String account, int status, String reason, Verdict verdict) {

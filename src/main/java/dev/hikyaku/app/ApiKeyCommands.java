@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -34,7 +35,7 @@ final class ApiKeyCommands {
 
   @Command(
       name = "api-key",
-      description = "Keys for applications: scoped (send, read, admin), optionally limited to some senders and networks; shown once, revocable.",
+      description = "Keys for applications: scoped (send, read, admin), optionally limited to some senders, networks and a rate and daily quota; shown once, revocable.",
       subcommands = {Add.class, ListKeys.class, Revoke.class})
   static final class ApiKeys implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -63,6 +64,15 @@ final class ApiKeyCommands {
         description = "Accept the key only from this network (192.0.2.0/24, 2001:db8::/32); repeatable.")
     List<String> networks = List.of();
 
+    // Text, parsed in run: "--daily-quota ten" must be a one-line refusal like the others.
+    @Option(names = "--messages-per-minute", paramLabel = "N",
+        description = "At most N messages (MAIL) per minute with this key, within the account's own rate.")
+    String messagesPerMinute;
+
+    @Option(names = "--daily-quota", paramLabel = "N",
+        description = "At most N messages per day with this key, within the account's own quota.")
+    String dailyQuota;
+
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = AccountCommands.address(account);
@@ -84,12 +94,14 @@ final class ApiKeyCommands {
         blocks.add(Cidr.parse(network).map(Cidr::toString).orElseThrow(() -> new Main.UserError(
             "not a network: '" + visible(network) + "' (expected an address or CIDR block, e.g. 192.0.2.0/24)")));
       }
+      ApiKey.Limits sending = new ApiKey.Limits(
+          atLeastOne("--messages-per-minute", messagesPerMinute), atLeastOne("--daily-quota", dailyQuota));
       if (accounts.find(login).isEmpty()) {
         throw new Main.UserError("account " + login + " not found");
       }
       String key = GeneratedSecrets.newApiKey(new SecureRandom());
       ApiKey added = store.apiKeys().add(
-          login, name, GeneratedSecrets.keyedHash(accounts.serverSecret(), key), wanted, limits, blocks);
+          login, name, GeneratedSecrets.keyedHash(accounts.serverSecret(), key), wanted, limits, blocks, sending);
       changed("api-key add", login, describe(added));
       out.println("API key '" + name + "' for " + login + " (shown once; store it in the application now):");
       out.println(key);
@@ -120,6 +132,9 @@ final class ApiKeyCommands {
         if (!key.allowedNetworks().isEmpty()) {
           out.println("  allow:   " + visible(String.join(" ", key.allowedNetworks())));
         }
+        if (!key.limits().equals(ApiKey.Limits.NONE)) {
+          out.println("  limits:  " + limits(key.limits()));
+        }
       }
     }
   }
@@ -143,6 +158,30 @@ final class ApiKeyCommands {
     }
   }
 
+  /** {@code value} of {@code option} as a whole number of at least 1, or empty when not given. */
+  private static OptionalInt atLeastOne(String option, String value) throws Main.UserError {
+    if (value == null) {
+      return OptionalInt.empty();
+    }
+    try {
+      int n = Integer.parseInt(value.strip());
+      if (n >= 1) {
+        return OptionalInt.of(n);
+      }
+    } catch (NumberFormatException e) {
+      // Refused below with the rest.
+    }
+    throw new Main.UserError(option + " takes a whole number of messages, at least 1, was '" + visible(value) + "'");
+  }
+
+  /** The key's own limits as {@code messages-per-minute=N} and {@code daily-quota=N}, the options' names. */
+  private static String limits(ApiKey.Limits limits) {
+    List<String> parts = new ArrayList<>();
+    limits.messagesPerMinute().ifPresent(n -> parts.add("messages-per-minute=" + n));
+    limits.messagesPerDay().ifPresent(n -> parts.add("daily-quota=" + n));
+    return String.join(" ", parts);
+  }
+
   private static String scopes(ApiKey key) {
     return key.scopes().stream().sorted().map(ApiKey.Scope::configName).collect(Collectors.joining(","));
   }
@@ -155,6 +194,9 @@ final class ApiKeyCommands {
     }
     if (!key.allowedNetworks().isEmpty()) {
       detail.append(" allow=").append(String.join(",", key.allowedNetworks()));
+    }
+    if (!key.limits().equals(ApiKey.Limits.NONE)) {
+      detail.append(' ').append(limits(key.limits()));
     }
     return detail.toString();
   }

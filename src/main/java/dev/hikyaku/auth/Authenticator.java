@@ -214,7 +214,9 @@ public final class Authenticator implements AutoCloseable {
     apiKeys.recordUse(key.id(), clock.instant());
     accounts.recordLogin(account.address(), clock.instant());
     return new AuthOutcome.Authenticated(
-        new Principal(account.address(), Optional.of(key.name()), key.senders()), mechanism, "api key " + key.name());
+        new Principal(account.address(), Optional.of(key.name()), key.senders(), key.limits()),
+        mechanism,
+        "api key " + key.name());
   }
 
   /** Why {@code key} may not log {@code account} in from {@code client} for sending, if it may not. */

@@ -1,5 +1,6 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.store.ApiKey;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -7,14 +8,18 @@ import java.util.Optional;
 
 /**
  * An authenticated identity: the account a client proved it holds, and, when it proved it with an
- * API key, that key's name and the senders it narrows the account to.
+ * API key, that key's name, the senders it narrows the account to and its own sending limits. The
+ * same principal comes from SMTP AUTH with a key and from the HTTP API's bearer token, so both doors
+ * meet the same policy.
  *
  * @param account the account's login name (its address)
  * @param apiKey the name of the API key used, if one was
  * @param senderLimits {@code local@domain} and {@code @domain} values, lower-case; empty for no
  *     narrowing beyond what the account may send as
+ * @param keyLimits the key's own rate and daily quota, counted per key name; {@link
+ *     ApiKey.Limits#NONE} without a key
  */
-public record Principal(String account, Optional<String> apiKey, List<String> senderLimits) {
+public record Principal(String account, Optional<String> apiKey, List<String> senderLimits, ApiKey.Limits keyLimits) {
 
   public Principal {
     if (account == null || account.isBlank()) {
@@ -22,11 +27,16 @@ public record Principal(String account, Optional<String> apiKey, List<String> se
     }
     Objects.requireNonNull(apiKey, "apiKey");
     senderLimits = List.copyOf(senderLimits);
+    Objects.requireNonNull(keyLimits, "keyLimits");
+    // Key limits are counted under the key's name: without a key there is nothing to count them by.
+    if (apiKey.isEmpty() && !keyLimits.equals(ApiKey.Limits.NONE)) {
+      throw new IllegalArgumentException("key limits without an API key");
+    }
   }
 
   /** An account that authenticated with one of its own credentials: no narrowing. */
   public Principal(String account) {
-    this(account, Optional.empty(), List.of());
+    this(account, Optional.empty(), List.of(), ApiKey.Limits.NONE);
   }
 
   /**

@@ -1,16 +1,23 @@
 package dev.hikyaku.policy;
 
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.limits.WindowCounter;
 import dev.hikyaku.protocol.Replies;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Sending rates per client address and per account, and each account's hourly and daily quota
  * (Postfix anvil's message and recipient rates, and a relay service's sending quota). Transactions
  * are counted at MAIL, recipients at RCPT; a refusal is temporary and says which limit was reached.
+ *
+ * <p>A principal that logged in with an API key (SMTP AUTH or the HTTP API's bearer token) may also
+ * carry the key's own message rate and daily quota ({@link Principal#keyLimits()}), counted per key
+ * name. They only narrow: the account's limits are checked as well, whichever door the message came
+ * in by.
  */
 public final class RateRule implements Rule {
 
@@ -34,7 +41,9 @@ public final class RateRule implements Rule {
         "account-messages", new WindowCounter(minute, MAX_KEYS, clock),
         "account-recipients", new WindowCounter(minute, MAX_KEYS, clock),
         "account-hour", new WindowCounter(Duration.ofHours(1), MAX_KEYS, clock),
-        "account-day", new WindowCounter(Duration.ofDays(1), MAX_KEYS, clock));
+        "account-day", new WindowCounter(Duration.ofDays(1), MAX_KEYS, clock),
+        "key-messages", new WindowCounter(minute, MAX_KEYS, clock),
+        "key-day", new WindowCounter(Duration.ofDays(1), MAX_KEYS, clock));
   }
 
   private final Limits limits;
@@ -60,19 +69,37 @@ public final class RateRule implements Rule {
     if (check.principal().isEmpty()) {
       return Verdict.CONTINUE;
     }
-    String account = check.principal().get().account();
+    Principal principal = check.principal().get();
+    String account = principal.account();
+    // Quotas are looked at first and used only once every limit has let the message through, so a
+    // message refused for a rate does not use up a quota.
     if (counters.get("account-hour").count(account) >= limits.accountMessagesPerHour()) {
       return new Verdict.Defer(Replies.quotaExceeded(account, limits.accountMessagesPerHour(), "hour"), "hourly quota of " + account);
     }
     if (counters.get("account-day").count(account) >= limits.accountMessagesPerDay()) {
       return new Verdict.Defer(Replies.quotaExceeded(account, limits.accountMessagesPerDay(), "day"), "daily quota of " + account);
     }
+    // Key limits exist only with a key (Principal says so), and are counted under its name.
+    String key = principal.apiKey().orElse("");
+    OptionalInt keyDay = principal.keyLimits().messagesPerDay();
+    if (keyDay.isPresent() && counters.get("key-day").count(key) >= keyDay.getAsInt()) {
+      return new Verdict.Defer(
+          Replies.apiKeyQuotaExceeded(key, keyDay.getAsInt()), "daily quota of " + account + " with api key " + key);
+    }
     if (counters.get("account-messages").increment(account) > limits.accountMessagesPerMinute()) {
       return new Verdict.Defer(
           Replies.messageRateExceeded(account, limits.accountMessagesPerMinute()), "message rate of " + account);
     }
+    OptionalInt keyMinute = principal.keyLimits().messagesPerMinute();
+    if (keyMinute.isPresent() && counters.get("key-messages").increment(key) > keyMinute.getAsInt()) {
+      return new Verdict.Defer(
+          Replies.apiKeyMessageRateExceeded(key, keyMinute.getAsInt()), "message rate of " + account + " with api key " + key);
+    }
     counters.get("account-hour").increment(account);
     counters.get("account-day").increment(account);
+    if (keyDay.isPresent()) {
+      counters.get("key-day").increment(key);
+    }
     return Verdict.CONTINUE;
   }
 

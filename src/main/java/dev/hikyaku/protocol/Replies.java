@@ -414,6 +414,16 @@ public final class Replies {
     return new Reply(451, EnhancedStatus.of(4, 7, 1), "Sending quota reached for " + account + ": " + limit + " messages per " + period);
   }
 
+  /** Over an API key's own per-minute rate (which only narrows its account's): as {@link #messageRateExceeded}. */
+  public static Reply apiKeyMessageRateExceeded(String apiKey, int limit) {
+    return messageRateExceeded("API key " + apiKey, limit);
+  }
+
+  /** An API key's own daily quota is used up (its account may have more): as {@link #quotaExceeded}. */
+  public static Reply apiKeyQuotaExceeded(String apiKey, int limit) {
+    return quotaExceeded("API key " + apiKey, limit, "day");
+  }
+
   /** Compromised-account detection suspended the account from sending. */
   public static Reply accountSuspended(String account) {
     return new Reply(

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -20,6 +21,7 @@ import java.util.Set;
  *     empty for no narrowing
  * @param allowedNetworks where the key may be used from, as CIDR blocks ({@code 192.0.2.0/24}) in
  *     the text the caller gave (the store does not interpret them); empty for anywhere
+ * @param limits how much the key may send, below its account's own rates and quotas
  */
 public record ApiKey(
     long id,
@@ -29,6 +31,7 @@ public record ApiKey(
     Set<Scope> scopes,
     List<String> senders,
     List<String> allowedNetworks,
+    Limits limits,
     Instant createdAt,
     Optional<Instant> lastUsedAt,
     Optional<Instant> revokedAt) {
@@ -55,6 +58,29 @@ public record ApiKey(
     }
   }
 
+  /**
+   * A key's own sending limits, each empty for none. They only narrow: the account's rates and
+   * quotas apply to the key's messages as well, so a key can never send more than its account.
+   * {@code auth.Principal} carries them from a login with the key to the policy, by either door.
+   *
+   * @param messagesPerMinute transactions (MAIL) per minute, at least 1
+   * @param messagesPerDay messages per day, at least 1
+   */
+  public record Limits(OptionalInt messagesPerMinute, OptionalInt messagesPerDay) {
+
+    /** No limit of the key's own. */
+    public static final Limits NONE = new Limits(OptionalInt.empty(), OptionalInt.empty());
+
+    public Limits {
+      Objects.requireNonNull(messagesPerMinute, "messagesPerMinute");
+      Objects.requireNonNull(messagesPerDay, "messagesPerDay");
+      // 0 would be a revoked key by another name, and the column's CHECK refuses it too.
+      if (messagesPerMinute.orElse(1) < 1 || messagesPerDay.orElse(1) < 1) {
+        throw new IllegalArgumentException("an API key's limits are at least 1 message");
+      }
+    }
+  }
+
   public ApiKey {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(account, "account");
@@ -62,6 +88,7 @@ public record ApiKey(
     scopes = Set.copyOf(scopes);
     senders = List.copyOf(senders);
     allowedNetworks = List.copyOf(allowedNetworks);
+    Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(lastUsedAt, "lastUsedAt");
     Objects.requireNonNull(revokedAt, "revokedAt");
@@ -80,7 +107,8 @@ public record ApiKey(
   @Override
   public String toString() {
     return "ApiKey[id=" + id + ", name=" + name + ", account=" + account + ", scopes=" + scopes
-        + ", senders=" + senders + ", allowedNetworks=" + allowedNetworks + ", createdAt=" + createdAt
+        + ", senders=" + senders + ", allowedNetworks=" + allowedNetworks + ", limits=" + limits
+        + ", createdAt=" + createdAt
         + ", lastUsedAt=" + lastUsedAt.map(Instant::toString).orElse("never")
         + ", revokedAt=" + revokedAt.map(Instant::toString).orElse("active") + "]";
   }

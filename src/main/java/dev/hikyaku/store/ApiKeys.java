@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -32,8 +34,8 @@ public final class ApiKeys {
   private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
   private static final String COLUMNS =
       """
-      k.id, k.name, a.address, k.keyed_hash, k.scopes, k.senders, k.allowed_networks, k.created_at,
-      k.last_used_at, k.revoked_at""";
+      k.id, k.name, a.address, k.keyed_hash, k.scopes, k.senders, k.allowed_networks,
+      k.messages_per_minute, k.messages_per_day, k.created_at, k.last_used_at, k.revoked_at""";
   private static final String FROM = " FROM api_key k JOIN account a ON a.id = k.account_id";
 
   private final AccountWriter writer;
@@ -57,6 +59,7 @@ public final class ApiKeys {
    * @param scopes at least one
    * @param senders {@code local@domain} or {@code @domain}; empty for whatever the account may use
    * @param allowedNetworks CIDR blocks, kept as given (the caller parses them); empty for anywhere
+   * @param limits the key's own sending limits, {@link ApiKey.Limits#NONE} for the account's only
    */
   public ApiKey add(
       String address,
@@ -64,8 +67,10 @@ public final class ApiKeys {
       String keyedHash,
       Set<ApiKey.Scope> scopes,
       List<String> senders,
-      List<String> allowedNetworks)
+      List<String> allowedNetworks,
+      ApiKey.Limits limits)
       throws StoreException {
+    Objects.requireNonNull(limits, "limits");
     String login = lowerCase(Accounts.valid(Accounts.addressProblem(Objects.requireNonNull(address, "address")), address));
     String label = Accounts.valid(nameProblem(name), name);
     String hash = Accounts.keyedHash(keyedHash);
@@ -91,15 +96,18 @@ public final class ApiKeys {
       }
       try (PreparedStatement insert = connection.prepareStatement(
           """
-          INSERT INTO api_key (name, account_id, keyed_hash, scopes, senders, allowed_networks, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+          INSERT INTO api_key (name, account_id, keyed_hash, scopes, senders, allowed_networks,
+                               messages_per_minute, messages_per_day, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
         insert.setString(1, label);
         insert.setLong(2, accountId);
         insert.setString(3, hash);
         insert.setString(4, scopes.stream().sorted().map(ApiKey.Scope::configName).collect(Collectors.joining(" ")));
         insert.setString(5, String.join(" ", allowed));
         insert.setString(6, String.join(" ", networks));
-        insert.setLong(7, clock.millis());
+        setOptionalInt(insert, 7, limits.messagesPerMinute());
+        setOptionalInt(insert, 8, limits.messagesPerDay());
+        insert.setLong(9, clock.millis());
         insert.executeUpdate();
       }
       return selectByName(connection, label).orElseThrow(() -> new StoreException(
@@ -261,9 +269,33 @@ public final class ApiKeys {
         scopes,
         words(row.getString("senders")),
         words(row.getString("allowed_networks")),
+        limits(row, name),
         Instant.ofEpochMilli(row.getLong("created_at")),
         Accounts.optionalInstant(row, "last_used_at"),
         Accounts.optionalInstant(row, "revoked_at"));
+  }
+
+  private static ApiKey.Limits limits(ResultSet row, String name) throws SQLException, StoreException {
+    OptionalInt perMinute = optionalInt(row, "messages_per_minute");
+    OptionalInt perDay = optionalInt(row, "messages_per_day");
+    // The column's CHECK keeps them at least 1; a row written around it is corrupt, not a crash.
+    if (perMinute.orElse(1) < 1 || perDay.orElse(1) < 1) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "API key \"" + name + "\" has a limit below 1 message");
+    }
+    return new ApiKey.Limits(perMinute, perDay);
+  }
+
+  private static OptionalInt optionalInt(ResultSet row, String column) throws SQLException {
+    int value = row.getInt(column);
+    return row.wasNull() ? OptionalInt.empty() : OptionalInt.of(value);
+  }
+
+  private static void setOptionalInt(PreparedStatement statement, int index, OptionalInt value) throws SQLException {
+    if (value.isPresent()) {
+      statement.setInt(index, value.getAsInt());
+    } else {
+      statement.setNull(index, Types.INTEGER);
+    }
   }
 
   private static StoreException corrupt(String name, String what) {

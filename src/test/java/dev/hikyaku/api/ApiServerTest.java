@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.net.TlsContexts;
+import dev.hikyaku.store.ApiKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +21,9 @@ import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -40,7 +43,7 @@ class ApiServerTest {
   private static final String VALID_TOKEN = "test-key-that-the-test-check-accepts";
   private static final ApiKeyCheck TEST_KEYS =
       (token, client) -> token.equals(VALID_TOKEN)
-          ? new ApiKeyCheck.Verdict.Valid(new ApiKeyCheck.Caller("test-key", "alice@example.com", java.util.Set.of()))
+          ? new ApiKeyCheck.Verdict.Valid(new ApiKeyCheck.Caller("test-key", "alice@example.com", Set.of(), List.of(), ApiKey.Limits.NONE))
           : new ApiKeyCheck.Verdict.Invalid();
   private static final JsonMapper JSON = JsonMapper.builder().build();
 

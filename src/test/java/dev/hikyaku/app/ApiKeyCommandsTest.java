@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,6 +82,31 @@ class ApiKeyCommandsTest {
   }
 
   @Test
+  void aKeysRateAndDailyQuotaAreStoredListedAndAudited() throws Exception {
+    AdminCommandLine.Result added = run("", "api-key", "add", "app@a.example", "newsletter", "--scope", "send",
+        "--messages-per-minute", "30", "--daily-quota", "5000");
+    assertThat(added.exitCode()).as(added.describe()).isZero();
+    assertThat(run("", "api-key", "add", "app@a.example", "daily", "--scope", "send", "--daily-quota", " 7 ").exitCode())
+        .isZero();
+    assertThat(run("", "api-key", "add", "app@a.example", "free", "--scope", "send").exitCode()).isZero();
+
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.apiKeys().list(Optional.empty())).extracting(ApiKey::limits).containsExactly(
+          new ApiKey.Limits(OptionalInt.of(30), OptionalInt.of(5000)),
+          new ApiKey.Limits(OptionalInt.empty(), OptionalInt.of(7)),
+          ApiKey.Limits.NONE);
+      assertThat(store.adminChanges().takeUnpublished()).filteredOn(c -> c.command().equals("api-key add"))
+          .extracting(AdminChange::detail)
+          .contains("newsletter scopes=send messages-per-minute=30 daily-quota=5000", "daily scopes=send daily-quota=7",
+              "free scopes=send");
+    }
+
+    String listed = run("", "api-key", "list").out();
+    assertThat(listed).contains("  limits:  messages-per-minute=30 daily-quota=5000", "  limits:  daily-quota=7");
+    assertThat(listed.lines().filter(l -> l.contains("limits:"))).hasSize(2);
+  }
+
+  @Test
   void refusalsAreOneLineWithExitCode2() {
     run("", "api-key", "add", "app@a.example", "taken", "--scope", "send");
     assertRefused(run("", "api-key", "add", "app@a.example", "taken", "--scope", "read"), "already exists");
@@ -94,5 +120,11 @@ class ApiKeyCommandsTest {
     assertRefused(run("", "api-key", "revoke", "never-made"), "no active API key named \"never-made\"");
     assertRefused(run("", "api-key", "list", "nobody@a.example"), "account nobody@a.example not found");
     assertRefused(run("", "api-key", "add", "app@a.example", "k6"), "--scope is required");
+    assertRefused(run("", "api-key", "add", "app@a.example", "k7", "--scope", "send", "--messages-per-minute", "0"),
+        "--messages-per-minute takes a whole number of messages, at least 1, was '0'");
+    assertRefused(run("", "api-key", "add", "app@a.example", "k8", "--scope", "send", "--daily-quota", "ten"),
+        "--daily-quota takes a whole number of messages, at least 1, was 'ten'");
+    assertRefused(run("", "api-key", "add", "app@a.example", "k9", "--scope", "send", "--daily-quota", "99999999999"),
+        "--daily-quota takes a whole number of messages, at least 1, was '99999999999'");
   }
 }

@@ -2,10 +2,13 @@ package dev.hikyaku.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.api.ApiKeyCheck;
 import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
 import dev.hikyaku.store.AcceptedHeaders;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.AttemptOutcome;
@@ -29,6 +32,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,10 +89,15 @@ class ApiMessagesTest {
   }
 
   private String newKey(String account, String name, Set<ApiKey.Scope> scopes, List<String> networks) throws Exception {
+    return newKey(account, name, scopes, List.of(), networks, ApiKey.Limits.NONE);
+  }
+
+  private String newKey(String account, String name, Set<ApiKey.Scope> scopes, List<String> senders, List<String> networks,
+      ApiKey.Limits limits) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     secrets.add(key);
     server.store().apiKeys().add(account, name,
-        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, List.of(), networks);
+        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, senders, networks, limits);
     return key;
   }
 
@@ -270,6 +279,19 @@ class ApiMessagesTest {
       assertThat(c.result()).isEqualTo("failure 403");
       assertThat(c.reason()).isEqualTo("with api key office: not allowed from 127.0.0.1");
     });
+  }
+
+  @Test
+  void aValidKeysCallerIsThePrincipalOfSmtpAuthWithTheSameKey() throws Exception {
+    // What the API will hand to policy when it sends: the key's sender and sending limits, as AUTH gives them.
+    server.store().accounts().addSender(ALICE, "news@hikyaku.test");
+    String key = newKey(ALICE, "newsletter", EnumSet.of(ApiKey.Scope.SEND), List.of("news@hikyaku.test"), List.of(),
+        new ApiKey.Limits(OptionalInt.of(30), OptionalInt.of(5000)));
+    ApiAccess access = new ApiAccess(server.store(), new Events(List.of(events::add)), Clock.systemUTC());
+
+    assertThat(access.check(key, InetAddress.getLoopbackAddress())).isInstanceOfSatisfying(ApiKeyCheck.Verdict.Valid.class,
+        valid -> assertThat(valid.caller().principal()).isEqualTo(new Principal(ALICE, Optional.of("newsletter"),
+            List.of("news@hikyaku.test"), new ApiKey.Limits(OptionalInt.of(30), OptionalInt.of(5000)))));
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
 import java.io.Writer;
@@ -15,8 +16,10 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
@@ -67,10 +70,15 @@ class ApiKeySmtpTest {
   }
 
   private String newKey(String name, Set<ApiKey.Scope> scopes, List<String> senders, List<String> networks) throws Exception {
+    return newKey(name, scopes, senders, networks, ApiKey.Limits.NONE);
+  }
+
+  private String newKey(String name, Set<ApiKey.Scope> scopes, List<String> senders, List<String> networks,
+      ApiKey.Limits limits) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     secrets.add(key);
     server.store().apiKeys().add(ACCOUNT, name, GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key),
-        scopes, senders, networks);
+        scopes, senders, networks, limits);
     return key;
   }
 
@@ -206,6 +214,40 @@ class ApiKeySmtpTest {
       assertThat(SMTPReply.isPositiveCompletion(client.rset())).isTrue();
     } finally {
       disconnect(client);
+    }
+  }
+
+  @Test
+  void aKeysOwnMessageRateDefersItsThirdMailWhileTheAccountsPasswordStillSends() throws Exception {
+    // Rate windows are aligned to the epoch: a clock standing one second into an hour keeps every
+    // MAIL of the test in one minute, whenever it runs. Same store, so the account stays.
+    server.close();
+    SettableClock clock = new SettableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond() / 3600 * 3600 + 1));
+    server = Server.start(TestServers.config(data), UnaryOperator.identity(), List.of(events::add), clock);
+    trust = TestServers.clientTrusting(server.tls().currentCertificate());
+    String key = newKey("two-a-minute", SEND, List.of(), List.of(), new ApiKey.Limits(OptionalInt.of(2), OptionalInt.empty()));
+
+    AuthenticatingSMTPClient client = connect("127.0.1.1");
+    try {
+      assertThat(auth(client, AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, ACCOUNT, key)).startsWith("235 ");
+      for (int i = 0; i < 2; i++) {
+        assertThat(client.setSender("shop@a.example")).as(client.getReplyString()).isTrue();
+        assertThat(SMTPReply.isPositiveCompletion(client.rset())).isTrue();
+      }
+      assertThat(client.mail("<shop@a.example>")).isEqualTo(450);
+      assertThat(client.getReplyString())
+          .startsWith("450 4.7.1 Message rate limit reached for API key two-a-minute: 2 per minute; try again later");
+    } finally {
+      disconnect(client);
+    }
+
+    // The key narrows its account, it does not stop it: the password is another door.
+    AuthenticatingSMTPClient withPassword = connect("127.0.1.1");
+    try {
+      assertThat(auth(withPassword, AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, ACCOUNT, PASSWORD)).startsWith("235 ");
+      assertThat(withPassword.setSender("shop@a.example")).as(withPassword.getReplyString()).isTrue();
+    } finally {
+      disconnect(withPassword);
     }
   }
 

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -57,7 +58,8 @@ class ApiKeysTest {
 
   private ApiKey add(String name, String key, Set<ApiKey.Scope> scopes, List<String> senders, List<String> networks)
       throws StoreException {
-    return keys.add("App@A.example", name, GeneratedSecrets.keyedHash(secret, key), scopes, senders, networks);
+    return keys.add("App@A.example", name, GeneratedSecrets.keyedHash(secret, key), scopes, senders, networks,
+        ApiKey.Limits.NONE);
   }
 
   @Test
@@ -79,6 +81,28 @@ class ApiKeysTest {
     String file = new String(Files.readAllBytes(dataDirectory.resolve("hikyaku.db")), java.nio.charset.StandardCharsets.ISO_8859_1);
     assertThat(file).doesNotContain(key).doesNotContain(key.substring(3));
     open();
+  }
+
+  @Test
+  void aKeysOwnLimitsSurviveTheRoundTripAndNoneIsStoredAsNone() throws Exception {
+    String key = GeneratedSecrets.newApiKey(new Random(12));
+    ApiKey.Limits limits = new ApiKey.Limits(OptionalInt.of(30), OptionalInt.of(5_000));
+    keys.add("App@A.example", "limited", GeneratedSecrets.keyedHash(secret, key), EnumSet.of(ApiKey.Scope.SEND),
+        List.of(), List.of(), limits);
+    keys.add("App@A.example", "daily-only", "d".repeat(64), EnumSet.of(ApiKey.Scope.SEND), List.of(), List.of(),
+        new ApiKey.Limits(OptionalInt.empty(), OptionalInt.of(1)));
+    add("unlimited", GeneratedSecrets.newApiKey(new Random(13)), EnumSet.of(ApiKey.Scope.SEND), List.of(), List.of());
+
+    store.close();
+    open();
+
+    assertThat(keys.findActive(GeneratedSecrets.keyedHash(secret, key)).orElseThrow().limits()).isEqualTo(limits);
+    assertThat(keys.list(Optional.empty())).extracting(ApiKey::limits).containsExactly(
+        limits, new ApiKey.Limits(OptionalInt.empty(), OptionalInt.of(1)), ApiKey.Limits.NONE);
+    ApiKey stored = keys.list(Optional.empty()).getFirst();
+    assertThat(stored.toString()).contains("limits=").doesNotContain(stored.keyedHash());
+    assertThatThrownBy(() -> new ApiKey.Limits(OptionalInt.of(0), OptionalInt.empty()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -106,7 +130,7 @@ class ApiKeysTest {
         StoreException.Kind.CONFLICT, "may not send as @b.example");
     assertKind(() -> add("three", GeneratedSecrets.newApiKey(new Random(7)), send, List.of("other@c.example"), List.of()),
         StoreException.Kind.CONFLICT, "may not send as other@c.example");
-    assertKind(() -> keys.add("nobody@a.example", "four", "c".repeat(64), send, List.of(), List.of()),
+    assertKind(() -> keys.add("nobody@a.example", "four", "c".repeat(64), send, List.of(), List.of(), ApiKey.Limits.NONE),
         StoreException.Kind.NOT_FOUND, "account nobody@a.example not found");
     assertThatThrownBy(() -> add("five", "k", Set.of(), List.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> add("has space", "k", send, List.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
