@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.node.ArrayNode;
 
 /**
  * {@code GET /v1/messages}: the messages of the key's account, newest first, as {@link
@@ -63,13 +62,7 @@ final class MessageListing {
       log.warn("API: cannot list messages: {}", e.getMessage());
       return new Answer.Failure(Problems.unavailable());
     }
-    // One more than a page was asked for: whether it came says whether there is a next page.
-    boolean hasMore = found.size() > limit;
-    List<MessageView> page = hasMore ? found.subList(0, limit) : found;
-    ArrayNode data = Page.data();
-    page.forEach(message -> data.add(MessageJson.summary(message)));
-    Optional<String> next = hasMore ? Optional.of(cursorAfter(page.getLast())) : Optional.empty();
-    return Page.answer(request, query, data, next, hasMore, CURSOR);
+    return Page.answer(request, query, found, limit, MessageJson::summary, MessageListing::cursorAfter, CURSOR);
   }
 
   private static Optional<MessageReader.Position> position(QueryParameters query) throws Refusal {

@@ -2,9 +2,11 @@ package dev.hikyaku.api;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
+import java.util.function.Function;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -23,6 +25,22 @@ final class Page {
   /** An empty {@code data} array to fill. */
   static ArrayNode data() {
     return JSON.createArrayNode();
+  }
+
+  /**
+   * The 200 answer for a keyset list: {@code found} holds what the seam returned for {@code limit +
+   * 1} asked, so one more than a page says there is a next one, which starts after the cursor of
+   * the page's last item.
+   */
+  static <T> Answer.Json answer(
+      ApiRequest request, QueryParameters query, List<T> found, int limit, Function<T, ObjectNode> json,
+      Function<T, String> cursorAfter, String cursorParameter) {
+    boolean hasMore = found.size() > limit;
+    List<T> page = hasMore ? found.subList(0, limit) : found;
+    ArrayNode data = data();
+    page.forEach(item -> data.add(json.apply(item)));
+    Optional<String> next = hasMore ? Optional.of(cursorAfter.apply(page.getLast())) : Optional.empty();
+    return answer(request, query, data, next, hasMore, cursorParameter);
   }
 
   /**

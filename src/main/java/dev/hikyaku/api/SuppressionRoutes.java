@@ -60,14 +60,8 @@ final class SuppressionRoutes {
       log.warn("API: cannot list suppressions: {}", e.getMessage());
       return new Answer.Failure(Problems.unavailable());
     }
-    boolean hasMore = found.size() > limit;
-    List<SuppressionView> page = hasMore ? found.subList(0, limit) : found;
-    ArrayNode data = Page.data();
-    page.forEach(entry -> data.add(json(entry)));
-    Optional<String> next = hasMore
-        ? Optional.of(Cursor.encode(CURSOR_KIND, List.of(page.getLast().senderDomain(), page.getLast().recipient())))
-        : Optional.empty();
-    return Page.answer(request, query, data, next, hasMore, CURSOR);
+    return Page.answer(request, query, found, limit, SuppressionRoutes::json,
+        last -> Cursor.encode(CURSOR_KIND, List.of(last.senderDomain(), last.recipient())), CURSOR);
   }
 
   private Answer remove(ApiRequest request) throws Refusal {

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The API's view of the suppression list ({@code store.Suppressions}): an account's entries are
@@ -47,12 +48,10 @@ final class ApiSuppressions implements SuppressionList {
 
   @Override
   public Removal remove(String account, String address, String keyName) throws Unavailable {
-    String recipient;
-    try {
-      recipient = SuppressionCommand.canonicalAddress(address);
-    } catch (IllegalArgumentException e) {
-      return new InvalidAddress(e.getMessage());
-    }
+    return onAddress(address, invalid -> invalid, recipient -> removeCanonical(account, recipient, keyName));
+  }
+
+  private Removal removeCanonical(String account, String recipient, String keyName) throws Unavailable {
     List<Suppression> removed;
     try {
       removed = store.suppressions().removeEverywhere(sendingDomains(account), recipient);
@@ -68,12 +67,10 @@ final class ApiSuppressions implements SuppressionList {
 
   @Override
   public Addition add(String account, String address, String keyName) throws Unavailable {
-    String recipient;
-    try {
-      recipient = SuppressionCommand.canonicalAddress(address);
-    } catch (IllegalArgumentException e) {
-      return new InvalidAddress(e.getMessage());
-    }
+    return onAddress(address, invalid -> invalid, recipient -> addCanonical(account, recipient, keyName));
+  }
+
+  private Addition addCanonical(String account, String recipient, String keyName) throws Unavailable {
     try {
       List<String> domains = sendingDomains(account);
       if (domains.isEmpty()) {
@@ -94,6 +91,26 @@ final class ApiSuppressions implements SuppressionList {
     } catch (StoreException e) {
       throw new Unavailable("suppressing <" + recipient + "> for " + account + ": " + e.getMessage(), e);
     }
+  }
+
+  /** What is done with an address once it is canonical; may fail as the store does. */
+  @FunctionalInterface
+  private interface OnAddress<T> {
+    T apply(String recipient) throws Unavailable;
+  }
+
+  /**
+   * {@code valid} of {@code address} in the canonical spelling RCPT looks it up with (the CLI's
+   * rule, RFC 5321 §4.1.2), or {@code invalid} of the reason it is not an address.
+   */
+  private static <T> T onAddress(String address, Function<InvalidAddress, T> invalid, OnAddress<T> valid) throws Unavailable {
+    String recipient;
+    try {
+      recipient = SuppressionCommand.canonicalAddress(address);
+    } catch (IllegalArgumentException e) {
+      return invalid.apply(new InvalidAddress(e.getMessage()));
+    }
+    return valid.apply(recipient);
   }
 
   /** As the CLI records it (docs/audit-log.md): the recipient as subject, the domain as detail. */
