@@ -26,6 +26,9 @@ sealed interface Answer {
     }
   }
 
+  /** 204: done, nothing to say (RFC 9110 §15.3.5: no content, so no {@code Content-Type}). */
+  record NoContent() implements Answer {}
+
   /** A body served as is with its own media type ({@code /v1/openapi.yaml}). */
   record Document(String contentType, byte[] body) implements Answer {
     public Document {

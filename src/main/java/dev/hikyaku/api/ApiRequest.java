@@ -65,9 +65,14 @@ final class ApiRequest {
     return request.query().first(name).asOptional();
   }
 
-  /** The query as the client sent it (still encoded), for checking that it names no unknown parameter. */
+  /** The names of the query's parameters, for checking that it names no unknown one. */
   java.util.Set<String> queryNames() {
     return request.query().names();
+  }
+
+  /** Every value of query parameter {@code name}, decoded, in order; none when it is absent. */
+  java.util.List<String> queryValues(String name) {
+    return request.query().all(name, java.util.List::of);
   }
 
   Optional<String> header(String name) {

@@ -100,6 +100,9 @@ public final class ApiServer implements AutoCloseable {
   static List<Route> routes(Backends backends) {
     List<Route> routes = new ArrayList<>();
     routes.addAll(new MessageLookup(backends.messages()).routes());
+    routes.addAll(new MessageListing(backends.messages()).routes());
+    routes.addAll(new EventListing(backends.events()).routes());
+    routes.addAll(new SuppressionRoutes(backends.suppressions()).routes());
     return List.copyOf(routes);
   }
 
@@ -149,11 +152,13 @@ public final class ApiServer implements AutoCloseable {
         return new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, "5"));
       }
     }
+    // Matched as sent: a route decodes each segment itself, so an encoded "/" stays in its segment.
+    String rawPath = request.path().rawPath();
     // HEAD is GET without the body (RFC 9110 §9.3.2); the web server leaves the body out.
     String routeMethod = method.equals("HEAD") ? "GET" : method;
     Set<String> allowed = new LinkedHashSet<>();
     for (Route route : routes) {
-      Optional<Map<String, String>> parameters = route.match(path);
+      Optional<Map<String, String>> parameters = route.match(rawPath);
       if (parameters.isEmpty()) {
         continue;
       }
@@ -221,6 +226,10 @@ public final class ApiServer implements AutoCloseable {
         response.status(Status.create(json.status()));
         response.header(HeaderNames.CONTENT_TYPE, JSON_TYPE);
         response.send(json.body().getBytes(StandardCharsets.UTF_8));
+      }
+      case Answer.NoContent ignored -> {
+        response.status(Status.NO_CONTENT_204);
+        response.send();
       }
       case Answer.Document document -> {
         response.status(Status.OK_200);

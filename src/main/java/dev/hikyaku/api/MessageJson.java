@@ -10,8 +10,10 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The JSON of {@code GET /v1/messages/{id}}: snake_case names, times as RFC 3339 UTC text, an absent
- * value as {@code null} (every field is always there, so clients need not test for it).
+ * The JSON of {@code GET /v1/messages/{id}}, and of each message {@code GET /v1/messages} lists (the
+ * same object without the recipients' {@code attempts}): snake_case names, times as RFC 3339 UTC
+ * text, an absent value as {@code null} (every field is always there, so clients need not test for
+ * it).
  */
 final class MessageJson {
 
@@ -23,6 +25,15 @@ final class MessageJson {
   private MessageJson() {}
 
   static String of(MessageView message) {
+    return JSON.writeValueAsString(node(message, true));
+  }
+
+  /** A message as a list shows it: each recipient with its latest outcome, without its attempts. */
+  static ObjectNode summary(MessageView message) {
+    return node(message, false);
+  }
+
+  private static ObjectNode node(MessageView message, boolean isWithAttempts) {
     ObjectNode body = JSON.createObjectNode();
     body.put("id", message.id());
     body.put("received_at", message.receivedAt().toString());
@@ -37,6 +48,10 @@ final class MessageJson {
       ObjectNode node = recipients.addObject();
       node.put("recipient", recipient.recipient());
       put(node, "latest_outcome", recipient.latestOutcome());
+      put(node, "latest_attempt_at", recipient.latestAttemptAt().map(Instant::toString));
+      if (!isWithAttempts) {
+        continue;
+      }
       ArrayNode attempts = node.putArray("attempts");
       for (AttemptView attempt : recipient.attempts()) {
         ObjectNode a = attempts.addObject();
@@ -51,10 +66,10 @@ final class MessageJson {
         put(a, "next_attempt_at", attempt.nextAttemptAt().map(Instant::toString));
       }
     }
-    return JSON.writeValueAsString(body);
+    return body;
   }
 
-  private static void put(ObjectNode node, String name, Optional<String> value) {
+  static void put(ObjectNode node, String name, Optional<String> value) {
     if (value.isPresent()) {
       node.put(name, value.get());
     } else {

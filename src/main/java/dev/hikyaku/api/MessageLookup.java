@@ -29,7 +29,7 @@ final class MessageLookup {
     Optional<MessageReader.MessageView> message;
     try {
       message = messages.message(request.parameter("id"));
-    } catch (MessageReader.Unavailable e) {
+    } catch (Unavailable e) {
       log.warn("API: cannot show a message: {}", e.getMessage());
       return new Answer.Failure(Problems.unavailable());
     }

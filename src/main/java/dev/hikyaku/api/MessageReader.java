@@ -9,11 +9,20 @@ import java.util.Optional;
  * The message history as the API shows it. The app backs it with {@code store.MessageHistory}; the
  * api package sees only these views (it reads no store table itself).
  */
-@FunctionalInterface
 public interface MessageReader {
 
   /** There are no messages. */
-  MessageReader NONE = id -> Optional.empty();
+  MessageReader NONE = new MessageReader() {
+    @Override
+    public Optional<MessageView> message(String id) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<MessageView> search(Search search) {
+      return List.of();
+    }
+  };
 
   /**
    * The message with queue id {@code id}, whatever account it belongs to (the caller checks); empty
@@ -23,12 +32,87 @@ public interface MessageReader {
    */
   Optional<MessageView> message(String id) throws Unavailable;
 
-  /** The store could not answer; the message is for the log. */
-  final class Unavailable extends Exception {
-    public Unavailable(String message, Throwable cause) {
-      super(message, cause);
+  /**
+   * The messages of {@code search.account()} that match it, newest first (then by id, descending),
+   * at most {@code search.limit()}. Each recipient carries its latest outcome, not its attempts.
+   *
+   * @throws Unavailable if the store cannot answer now
+   */
+  List<MessageView> search(Search search) throws Unavailable;
+
+  /**
+   * A recipient's latest outcome, in the message history's words (its keywords, as {@code hikyaku
+   * history search --status} takes them): {@code delivered} and {@code relayed} (RFC 3464 §2.3.3),
+   * {@code deferred}, {@code failed} (a bounce), {@code expired}, {@code returned} (by an
+   * administrator). A recipient not yet tried has none.
+   */
+  enum Outcome {
+    DELIVERED,
+    RELAYED,
+    DEFERRED,
+    FAILED,
+    EXPIRED,
+    RETURNED;
+
+    /** As the API writes and reads it. */
+    public String keyword() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The outcome named {@code keyword} exactly (lower case), or empty. */
+    static Optional<Outcome> fromKeyword(String keyword) {
+      for (Outcome outcome : values()) {
+        if (outcome.keyword().equals(keyword)) {
+          return Optional.of(outcome);
+        }
+      }
+      return Optional.empty();
     }
   }
+
+  /** Where a message stands in the order of a search: received, then id. */
+  record Position(Instant receivedAt, String id) {
+    public Position {
+      Objects.requireNonNull(receivedAt, "receivedAt");
+      Objects.requireNonNull(id, "id");
+    }
+  }
+
+  /**
+   * One page of {@code GET /v1/messages}: every present filter must match.
+   *
+   * @param account the key's account: only messages submitted under it
+   * @param sender the reverse path, ignoring case
+   * @param recipient a recipient's forward path, ignoring case
+   * @param status a recipient's latest outcome (with {@code recipient}, that recipient's)
+   * @param since received at or after
+   * @param until received before
+   * @param before after this position in the order: where the page before ended
+   */
+  record Search(
+      String account,
+      Optional<String> sender,
+      Optional<String> recipient,
+      Optional<Outcome> status,
+      Optional<Instant> since,
+      Optional<Instant> until,
+      Optional<Position> before,
+      int limit) {
+
+    public Search {
+      Objects.requireNonNull(account, "account");
+      Objects.requireNonNull(sender, "sender");
+      Objects.requireNonNull(recipient, "recipient");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(since, "since");
+      Objects.requireNonNull(until, "until");
+      Objects.requireNonNull(before, "before");
+      if (limit < 1) {
+        throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+      }
+    }
+  }
+
 
   /**
    * One accepted message.
@@ -60,12 +144,17 @@ public interface MessageReader {
     }
   }
 
-  /** One recipient: its latest outcome (empty before the first attempt) and every attempt, oldest first. */
-  record RecipientView(String recipient, Optional<String> latestOutcome, List<AttemptView> attempts) {
+  /**
+   * One recipient: its latest outcome and when that attempt ended (both empty before the first
+   * attempt), and every attempt, oldest first (none in a search's results).
+   */
+  record RecipientView(
+      String recipient, Optional<String> latestOutcome, Optional<Instant> latestAttemptAt, List<AttemptView> attempts) {
 
     public RecipientView {
       Objects.requireNonNull(recipient, "recipient");
       Objects.requireNonNull(latestOutcome, "latestOutcome");
+      Objects.requireNonNull(latestAttemptAt, "latestAttemptAt");
       attempts = List.copyOf(attempts);
     }
   }

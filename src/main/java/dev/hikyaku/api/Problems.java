@@ -95,6 +95,28 @@ public final class Problems {
   }
 
   /**
+   * 422: a query or path parameter is unknown, repeated or invalid. The request has no body, so
+   * there is no JSON pointer to name (RFC 6901 points into a document): {@code detail} names the
+   * parameter instead, always first ({@code query parameter limit: must be ...}).
+   *
+   * @param parameter which one, with where it is: {@code query parameter limit}, {@code path
+   *     parameter address}
+   */
+  public static Problem invalidParameter(String parameter, String detail) {
+    return new Problem(type("invalid-parameter"), "Invalid Parameter", 422, parameter + ": " + detail);
+  }
+
+  /**
+   * 409: the suppression list is kept per sending domain, and the key's account may send as no
+   * address yet, so there is no list to put an address on.
+   */
+  public static Problem noSendingDomain(String account) {
+    return new Problem(
+        type("no-sending-domain"), "No Sending Domain", 409,
+        "account " + account + " may send as no address, so it has no suppression list to add to");
+  }
+
+  /**
    * Sends {@code problem} as the whole response: its status, {@code application/problem+json},
    * {@code Cache-Control: no-store}. Headers a status requires ({@code WWW-Authenticate}, {@code
    * Allow}) are the caller's to set before.

@@ -32,19 +32,25 @@ record Route(String method, String template, ApiKey.Scope scope, Handler handler
   }
 
   /**
-   * The path parameters when {@code path} fits the template (segment by segment, a parameter never
-   * empty and never spanning a {@code /}); empty when it does not fit.
+   * The path parameters when {@code rawPath} (as the client sent it, still percent-encoded) fits the
+   * template: split at each {@code /} first, then each segment percent-decoded (RFC 3986 §2.1), so
+   * that a parameter may hold an encoded {@code /} ({@code %2F}, legal in a mailbox's local part)
+   * and is never empty; empty when it does not fit, or a segment is not valid UTF-8 once decoded.
    */
-  Optional<Map<String, String>> match(String path) {
+  Optional<Map<String, String>> match(String rawPath) {
     List<String> want = segments(template);
-    List<String> have = segments(path);
+    List<String> have = segments(rawPath);
     if (want.size() != have.size()) {
       return Optional.empty();
     }
     Map<String, String> parameters = new LinkedHashMap<>();
     for (int i = 0; i < want.size(); i++) {
       String pattern = want.get(i);
-      String segment = have.get(i);
+      Optional<String> decoded = percentDecoded(have.get(i));
+      if (decoded.isEmpty()) {
+        return Optional.empty();
+      }
+      String segment = decoded.get();
       if (pattern.startsWith("{") && pattern.endsWith("}")) {
         if (segment.isEmpty()) {
           return Optional.empty();
@@ -55,6 +61,46 @@ record Route(String method, String template, ApiKey.Scope scope, Handler handler
       }
     }
     return Optional.of(Map.copyOf(parameters));
+  }
+
+  /**
+   * {@code segment} with each {@code %XX} replaced by its octet, the octets read as UTF-8; empty for
+   * a broken escape or octets that are not UTF-8. A {@code +} stays a plus: only a query's form
+   * encoding makes it a space.
+   */
+  static Optional<String> percentDecoded(String segment) {
+    if (segment.indexOf('%') < 0) {
+      return Optional.of(segment);
+    }
+    java.io.ByteArrayOutputStream octets = new java.io.ByteArrayOutputStream(segment.length());
+    int i = 0;
+    while (i < segment.length()) {
+      int escape = segment.indexOf('%', i);
+      int end = escape < 0 ? segment.length() : escape;
+      octets.writeBytes(segment.substring(i, end).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (escape < 0) {
+        break;
+      }
+      if (escape + 2 >= segment.length()) {
+        return Optional.empty();
+      }
+      int high = Character.digit(segment.charAt(escape + 1), 16);
+      int low = Character.digit(segment.charAt(escape + 2), 16);
+      if (high < 0 || low < 0) {
+        return Optional.empty();
+      }
+      octets.write(high * 16 + low);
+      i = escape + 3;
+    }
+    try {
+      return Optional.of(java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(octets.toByteArray()))
+          .toString());
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return Optional.empty();
+    }
   }
 
   private static List<String> segments(String path) {

@@ -1,16 +1,22 @@
 package dev.hikyaku.app;
 
 import dev.hikyaku.api.ApiKeyCheck;
+import dev.hikyaku.api.EventFeed;
+import dev.hikyaku.api.EventType;
 import dev.hikyaku.api.MessageReader;
+import dev.hikyaku.api.Unavailable;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.HistoryMessage;
+import dev.hikyaku.store.HistoryQuery;
 import dev.hikyaku.store.HistoryRecipient;
 import dev.hikyaku.store.HistoryRecord;
+import dev.hikyaku.store.MessageEvent;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -18,22 +24,25 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The API's view of the store: bearer tokens checked against {@code store.ApiKeys} (as SMTP AUTH
- * checks a key given as a password, see {@link Authenticator}), and the message history shown as
- * {@link MessageReader.MessageView}s.
+ * checks a key given as a password, see {@link Authenticator}), the message history shown as
+ * {@link MessageReader.MessageView}s and searched per account, and the accounts' event feeds
+ * ({@code store.MessageEvents}, filled by {@link EventFeedSink}).
  *
  * <p>A token is found by its keyed hash (HMAC-SHA-256 under the server secret) through the store's
  * index, never compared key by key, so timing tells a guesser nothing. Each use is recorded as the
  * key's last use; each use and refusal is an {@link Event.ApiKeyChecked} (the audit log's {@code
  * api_auth}) naming the key, never the token.
  */
-final class ApiAccess implements ApiKeyCheck, MessageReader {
+final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
 
   private static final Logger log = LoggerFactory.getLogger(ApiAccess.class);
 
@@ -103,8 +112,47 @@ final class ApiAccess implements ApiKeyCheck, MessageReader {
     }
   }
 
+  @Override
+  public List<MessageView> search(Search search) throws Unavailable {
+    HistoryQuery query = HistoryQuery.all().withPrincipal(search.account()).withLimit(search.limit());
+    query = search.sender().map(query::withSender).orElse(query);
+    query = search.recipient().map(query::withRecipient).orElse(query);
+    query = search.status().map(ApiAccess::outcome).map(query::withStatus).orElse(query);
+    query = search.since().map(query::withSince).orElse(query);
+    query = search.until().map(query::withUntil).orElse(query);
+    query = search.before().map(p -> new HistoryQuery.Position(p.receivedAt(), p.id())).map(query::withBefore).orElse(query);
+    try {
+      return store.history().search(query).stream().map(m -> view(m, r -> List.of())).toList();
+    } catch (StoreException e) {
+      throw new Unavailable("searching the history of " + search.account() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The history's outcome of the API's: the same words (ApiReadTest checks that both lists agree). */
+  static AttemptOutcome outcome(Outcome outcome) {
+    return AttemptOutcome.valueOf(outcome.name());
+  }
+
+  @Override
+  public List<EventView> after(String account, long afterSeq, Set<EventType> types, int limit) throws Unavailable {
+    try {
+      return store.messageEvents().after(account, afterSeq, types.stream().map(EventType::typeName).toList(), limit).stream()
+          .map(ApiAccess::eventView)
+          .toList();
+    } catch (StoreException e) {
+      throw new Unavailable("reading the events of " + account + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static EventView eventView(MessageEvent event) {
+    return new EventView(event.seq(), event.type(), event.at(), event.queueId().value(), event.recipient(), event.data());
+  }
+
   private static MessageView view(HistoryRecord record) {
-    HistoryMessage message = record.message();
+    return view(record.message(), r -> attempts(record, r));
+  }
+
+  private static MessageView view(HistoryMessage message, java.util.function.Function<HistoryRecipient, List<AttemptView>> attempts) {
     return new MessageView(
         message.id().value(),
         message.receivedAt(),
@@ -114,19 +162,19 @@ final class ApiAccess implements ApiKeyCheck, MessageReader {
         message.headers().messageId(),
         message.headers().subject(),
         message.headers().from(),
-        message.recipients().stream().map(r -> recipient(record, r)).toList());
+        message.recipients().stream()
+            .map(r -> new RecipientView(r.forwardPath(), r.latestOutcome().map(AttemptOutcome::keyword), r.latestAttemptAt(),
+                attempts.apply(r)))
+            .toList());
   }
 
-  private static RecipientView recipient(HistoryRecord record, HistoryRecipient recipient) {
-    return new RecipientView(
-        recipient.forwardPath(),
-        recipient.latestOutcome().map(o -> o.keyword()),
-        record.attemptsOf(recipient.forwardPath()).stream()
-            .sorted(Comparator.comparingInt(AttemptRecord::attempt))
-            .map(a -> new AttemptView(
-                a.attempt(), a.attemptedAt(), a.outcome().keyword(), a.enhancedStatus(), a.diagnostic(), a.remoteMta(),
-                a.tlsProtocol(), a.delay().toMillis(), a.nextAttemptAt()))
-            .toList());
+  private static List<AttemptView> attempts(HistoryRecord record, HistoryRecipient recipient) {
+    return record.attemptsOf(recipient.forwardPath()).stream()
+        .sorted(Comparator.comparingInt(AttemptRecord::attempt))
+        .map(a -> new AttemptView(
+            a.attempt(), a.attemptedAt(), a.outcome().keyword(), a.enhancedStatus(), a.diagnostic(), a.remoteMta(),
+            a.tlsProtocol(), a.delay().toMillis(), a.nextAttemptAt()))
+        .toList();
   }
 
   private byte[] serverSecret() throws StoreException {

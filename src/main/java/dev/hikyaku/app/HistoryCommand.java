@@ -81,7 +81,7 @@ final class HistoryCommand implements Runnable {
       try (Store store = QueueCommand.open(config)) {
         List<HistoryMessage> found = store.history().search(new HistoryQuery(
             Optional.ofNullable(sender), Optional.ofNullable(recipient), Optional.ofNullable(messageId), outcome, from, to,
-            limit));
+            Optional.empty(), Optional.empty(), limit));
         out.printf("%-16s  %-20s  %9s  %s  %s%n", "ID", "RECEIVED", "SIZE", "SENDER", "RECIPIENTS (LATEST STATUS)");
         for (HistoryMessage m : found) {
           String recipients = m.recipients().stream()

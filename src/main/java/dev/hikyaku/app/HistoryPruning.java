@@ -1,5 +1,6 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.store.MessageEvents;
 import dev.hikyaku.store.MessageHistory;
 import dev.hikyaku.store.StoreException;
 import java.time.Clock;
@@ -11,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes the message history older than {@code history.retention}, in the background: a pass
+ * Deletes the message history and the accounts' event feeds ({@code GET /v1/events}) older than
+ * {@code history.retention}, in the background: a pass
  * every {@link #INTERVAL}, each pass in batches of {@link #BATCH_MESSAGES} messages, each batch its
  * own transaction of the store's writer. A batch of 100 messages (about 700 rows with their
  * recipients and attempts, and the index entries of each) took a median 8 ms, at most 42 ms, with
@@ -27,13 +29,15 @@ final class HistoryPruning implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HistoryPruning.class);
 
   private final MessageHistory history;
+  private final MessageEvents events;
   private final Clock clock;
   private final Duration retention;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private Thread pruner;
 
-  HistoryPruning(MessageHistory history, Clock clock, Duration retention) {
+  HistoryPruning(MessageHistory history, MessageEvents events, Clock clock, Duration retention) {
     this.history = history;
+    this.events = events;
     this.clock = clock;
     this.retention = retention;
   }
@@ -54,23 +58,36 @@ final class HistoryPruning implements AutoCloseable {
 
   /**
    * One pass: removes the history of every message received more than the retention before now,
-   * batch by batch, until a batch comes back short or the pruning is closed. Returns how many
-   * messages went. A store failure ends the pass (the next one tries again) and is logged.
+   * then the feed entries of that age, batch by batch, until a batch comes back short or the
+   * pruning is closed. Returns how many messages went. A store failure ends that part of the pass
+   * (the next one tries again) and is logged.
    */
   int prune() {
     Instant cutoff = clock.instant().minus(retention);
+    int removed = inBatches("message history", "message(s) received", batch -> history.prune(cutoff, batch), cutoff);
+    inBatches("event feed", "event(s)", batch -> events.prune(cutoff, batch), cutoff);
+    return removed;
+  }
+
+  /** A batch of at most the given size pruned, returning how many went. */
+  @FunctionalInterface
+  private interface Batch {
+    int prune(int size) throws StoreException;
+  }
+
+  private int inBatches(String what, String unit, Batch prune, Instant cutoff) {
     int removed = 0;
     try {
       int batch;
       do {
-        batch = history.prune(cutoff, BATCH_MESSAGES);
+        batch = prune.prune(BATCH_MESSAGES);
         removed += batch;
       } while (batch == BATCH_MESSAGES && stopped.getCount() > 0);
     } catch (StoreException e) {
-      log.warn("pruning the message history stopped after {} message(s): {}", removed, e.getMessage());
+      log.warn("pruning the {} stopped after {} {}: {}", what, removed, unit, e.getMessage());
     }
     if (removed > 0) {
-      log.info("message history: removed {} message(s) received before {}", removed, cutoff);
+      log.info("{}: removed {} {} before {}", what, removed, unit, cutoff);
     }
     return removed;
   }

@@ -103,6 +103,7 @@ public final class Server implements AutoCloseable {
   private final AdminChangeRelay adminChanges;
   private final HistoryPruning historyPruning;
   private final Optional<Scheduler> scheduler;
+  private final EventFeedSink feed;
   private boolean isClosed;
 
   private Server(
@@ -120,7 +121,8 @@ public final class Server implements AutoCloseable {
       AtomicBoolean isAccepting,
       AdminChangeRelay adminChanges,
       HistoryPruning historyPruning,
-      Optional<Scheduler> scheduler) {
+      Optional<Scheduler> scheduler,
+      EventFeedSink feed) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -136,6 +138,7 @@ public final class Server implements AutoCloseable {
     this.adminChanges = adminChanges;
     this.historyPruning = historyPruning;
     this.scheduler = scheduler;
+    this.feed = feed;
   }
 
   /** Starts a server on the config. */
@@ -239,6 +242,9 @@ public final class Server implements AutoCloseable {
       throw new StartupException("cannot open the audit log in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
     List<EventSink> sinks = new ArrayList<>();
+    // First, so that a message's message.accepted is queued before the scheduler is woken for it.
+    EventFeedSink feed = opened.push(new EventFeedSink(store.messageEvents()));
+    sinks.add(feed);
     sinks.add(new LogSink());
     sinks.add(new dev.hikyaku.events.SendLogSink());
     sinks.add(audit);
@@ -303,7 +309,7 @@ public final class Server implements AutoCloseable {
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
       metricsEndpoint.ifPresent(opened::push);
-      apiServer = startApiServer(config, tls, new ApiAccess(store, events, clock));
+      apiServer = startApiServer(config, tls, new ApiAccess(store, events, clock), new ApiSuppressions(store, events, clock));
       apiServer.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
@@ -321,8 +327,8 @@ public final class Server implements AutoCloseable {
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
         apiServer, isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
-        new HistoryPruning(store.history(), clock, config.history().retention()).start(),
-        Optional.ofNullable(scheduler.get()));
+        new HistoryPruning(store.history(), store.messageEvents(), clock, config.history().retention()).start(),
+        Optional.ofNullable(scheduler.get()), feed);
   }
 
   /**
@@ -392,9 +398,11 @@ public final class Server implements AutoCloseable {
 
   /**
    * The HTTP API when {@code api.enabled}, over TLS with the listeners' certificate unless {@code
-   * api.tls: false} (loopback only), checking bearer tokens against the store's API keys.
+   * api.tls: false} (loopback only), checking bearer tokens against the store's API keys and reading
+   * the message history, the accounts' event feeds and the suppression list.
    */
-  private static Optional<ApiServer> startApiServer(HikyakuConfig config, TlsContexts tls, ApiAccess access)
+  private static Optional<ApiServer> startApiServer(
+      HikyakuConfig config, TlsContexts tls, ApiAccess access, ApiSuppressions suppressions)
       throws ApiServer.StartFailure {
     var api = config.api();
     if (!api.isEnabled()) {
@@ -403,7 +411,8 @@ public final class Server implements AutoCloseable {
     return Optional.of(
         ApiServer.start(
             api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
-            dev.hikyaku.api.Backends.NONE.withKeys(access).withMessages(access)));
+            dev.hikyaku.api.Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
+                .withSuppressions(suppressions)));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
@@ -741,6 +750,7 @@ public final class Server implements AutoCloseable {
     adminChanges.close();
     historyPruning.close();
     scheduler.ifPresent(Scheduler::close); // a delivery in progress finishes and is recorded first
+    feed.close(); // writes the feed entries of what was recorded, while the store is open
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open
     rateCounters.close();

@@ -37,14 +37,29 @@ final class SuppressionCommand implements Runnable {
   /** An address by the RFC 5321 §4.1.2 grammar, in the canonical spelling RCPT is looked up with. */
   static String addressArgument(String address) throws Main.UserError {
     try {
-      ForwardPath path = ForwardPath.of(address);
-      if (path.isBarePostmaster()) {
-        throw new Main.UserError("not an address: '" + address + "' (a recipient needs a domain)");
-      }
-      return path.address();
+      return canonicalAddress(address);
     } catch (IllegalArgumentException e) {
-      throw new Main.UserError("not an address: '" + address + "'");
+      throw new Main.UserError(e.getMessage());
     }
+  }
+
+  /**
+   * {@code address} in the canonical spelling RCPT is looked up with, by the RFC 5321 §4.1.2
+   * grammar (the one rule for the CLI and the API).
+   *
+   * @throws IllegalArgumentException saying what is wrong, for the user
+   */
+  static String canonicalAddress(String address) {
+    ForwardPath path;
+    try {
+      path = ForwardPath.of(address);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not an address: '" + address + "'", e);
+    }
+    if (path.isBarePostmaster()) {
+      throw new IllegalArgumentException("not an address: '" + address + "' (a recipient needs a domain)");
+    }
+    return path.address();
   }
 
   @Command(name = "list", description = "List the suppressed recipients, by sending domain and recipient.")

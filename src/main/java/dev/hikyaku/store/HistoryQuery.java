@@ -17,6 +17,11 @@ import java.util.Optional;
  *     {@code recipient}, that recipient's
  * @param since matches messages received at or after this instant
  * @param until matches messages received strictly before this instant
+ * @param principal matches messages submitted under this account (RFC 4954 AUTH), ignoring case;
+ *     never those submitted without AUTH
+ * @param before matches messages that come after this position in the order (older, or as old with
+ *     a smaller id): the keyset of the page before, so that paging never skips or repeats a message
+ *     whatever is accepted meanwhile
  * @param limit the most messages returned, at least 1
  */
 public record HistoryQuery(
@@ -26,7 +31,22 @@ public record HistoryQuery(
     Optional<AttemptOutcome> status,
     Optional<Instant> since,
     Optional<Instant> until,
+    Optional<String> principal,
+    Optional<Position> before,
     int limit) {
+
+  /** Where a message stands in the order of a search: its time of receipt, then its id. */
+  public record Position(Instant receivedAt, String queueId) {
+    public Position {
+      Objects.requireNonNull(receivedAt, "receivedAt");
+      Objects.requireNonNull(queueId, "queueId");
+    }
+
+    /** The position of {@code message}: a search {@link #withBefore before} it goes on after it. */
+    public static Position of(HistoryMessage message) {
+      return new Position(message.receivedAt(), message.id().value());
+    }
+  }
 
   public HistoryQuery {
     Objects.requireNonNull(sender, "sender");
@@ -35,6 +55,8 @@ public record HistoryQuery(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(until, "until");
+    Objects.requireNonNull(principal, "principal");
+    Objects.requireNonNull(before, "before");
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
@@ -44,34 +66,42 @@ public record HistoryQuery(
   public static HistoryQuery all() {
     return new HistoryQuery(
         Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Integer.MAX_VALUE);
+        Optional.empty(), Optional.empty(), Integer.MAX_VALUE);
   }
 
   public HistoryQuery withSender(String sender) {
-    return new HistoryQuery(Optional.of(sender), recipient, messageId, status, since, until, limit);
+    return new HistoryQuery(Optional.of(sender), recipient, messageId, status, since, until, principal, before, limit);
   }
 
   public HistoryQuery withRecipient(String recipient) {
-    return new HistoryQuery(sender, Optional.of(recipient), messageId, status, since, until, limit);
+    return new HistoryQuery(sender, Optional.of(recipient), messageId, status, since, until, principal, before, limit);
   }
 
   public HistoryQuery withMessageId(String messageId) {
-    return new HistoryQuery(sender, recipient, Optional.of(messageId), status, since, until, limit);
+    return new HistoryQuery(sender, recipient, Optional.of(messageId), status, since, until, principal, before, limit);
   }
 
   public HistoryQuery withStatus(AttemptOutcome status) {
-    return new HistoryQuery(sender, recipient, messageId, Optional.of(status), since, until, limit);
+    return new HistoryQuery(sender, recipient, messageId, Optional.of(status), since, until, principal, before, limit);
   }
 
   public HistoryQuery withSince(Instant since) {
-    return new HistoryQuery(sender, recipient, messageId, status, Optional.of(since), until, limit);
+    return new HistoryQuery(sender, recipient, messageId, status, Optional.of(since), until, principal, before, limit);
   }
 
   public HistoryQuery withUntil(Instant until) {
-    return new HistoryQuery(sender, recipient, messageId, status, since, Optional.of(until), limit);
+    return new HistoryQuery(sender, recipient, messageId, status, since, Optional.of(until), principal, before, limit);
+  }
+
+  public HistoryQuery withPrincipal(String principal) {
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, Optional.of(principal), before, limit);
+  }
+
+  public HistoryQuery withBefore(Position before) {
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, Optional.of(before), limit);
   }
 
   public HistoryQuery withLimit(int limit) {
-    return new HistoryQuery(sender, recipient, messageId, status, since, until, limit);
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, before, limit);
   }
 }

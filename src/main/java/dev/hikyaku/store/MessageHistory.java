@@ -22,10 +22,13 @@ import java.util.Optional;
  * #insertAttempts} inside another change of the writer (so that a queue change and its history
  * commit together). Reads use the query-only connections.
  *
- * <p>Every search is driven by one index that yields its matches newest first (V8): by Message-ID,
- * else by recipient, else by sender, else by latest outcome, else by time. The other filters are
- * checked on the rows that index yields, so a search costs the rows it reads, not the size of the
- * history.
+ * <p>Every search is driven by one index that yields its matches newest first (V8, V12): by
+ * Message-ID, else by recipient, else by sender, else by account (principal), else by latest
+ * outcome, else by time. The other filters are checked on the rows that index yields, so a search
+ * costs the rows it reads, not the size of the history. A page goes on from the position of the
+ * last message of the page before (keyset paging: {@code (received_at, queue_id) < (?, ?)} on the
+ * driving index), never from an offset, so it costs the same on page 1 and page 1000 and neither
+ * skips nor repeats a message that arrives meanwhile.
  */
 public final class MessageHistory {
 
@@ -290,8 +293,9 @@ public final class MessageHistory {
       List<Object> arguments = new ArrayList<>();
       // The unary + on a column (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_)
       // keeps the planner off that column's index, so the index chosen here is the one it uses.
-      boolean isByRecipient =
-          query.messageId().isEmpty() && (query.recipient().isPresent() || query.sender().isEmpty() && query.status().isPresent());
+      boolean isByRecipient = query.messageId().isEmpty()
+          && (query.recipient().isPresent()
+              || query.sender().isEmpty() && query.principal().isEmpty() && query.status().isPresent());
       String table = isByRecipient ? "r" : "m";
       if (isByRecipient) {
         query.recipient().ifPresent(recipient -> {
@@ -306,6 +310,10 @@ public final class MessageHistory {
           where.add("lower(m.reverse_path) = lower(?)");
           arguments.add(sender);
         });
+        query.principal().ifPresent(principal -> {
+          where.add("lower(+m.principal) = lower(?)");
+          arguments.add(principal);
+        });
       } else {
         query.messageId().ifPresent(messageId -> {
           where.add("m.message_id IN (?, ?)");
@@ -314,6 +322,11 @@ public final class MessageHistory {
         query.sender().ifPresent(sender -> {
           where.add((query.messageId().isPresent() ? "lower(+m.reverse_path)" : "lower(m.reverse_path)") + " = lower(?)");
           arguments.add(sender);
+        });
+        query.principal().ifPresent(principal -> {
+          boolean isDriving = query.messageId().isEmpty() && query.sender().isEmpty();
+          where.add((isDriving ? "lower(m.principal)" : "lower(+m.principal)") + " = lower(?)");
+          arguments.add(principal);
         });
         if (query.recipient().isPresent() || query.status().isPresent()) {
           // Looked up by the message's own recipients (the primary key), not by the other indexes.
@@ -334,10 +347,21 @@ public final class MessageHistory {
         where.add(table + ".received_at >= ?");
         arguments.add(since.toEpochMilli());
       });
-      query.until().ifPresent(until -> {
+      // Of until and a page's position only the tighter bound is written: given both, the planner
+      // bounds the index range by one and filters by the other, and a page far down would read every
+      // row between them. received_at < until <= position.receivedAt implies the position's bound,
+      // and a position before until implies until's.
+      boolean isUntilTighter = query.until().isPresent()
+          && (query.before().isEmpty() || !query.until().get().isAfter(query.before().get().receivedAt()));
+      if (isUntilTighter) {
         where.add(table + ".received_at < ?");
-        arguments.add(until.toEpochMilli());
-      });
+        arguments.add(query.until().get().toEpochMilli());
+      } else if (query.before().isPresent()) {
+        // A row value, so that the driving index's (received_at, queue_id) tail bounds the range.
+        where.add("(" + table + ".received_at, " + table + ".queue_id) < (?, ?)");
+        arguments.add(query.before().get().receivedAt().toEpochMilli());
+        arguments.add(query.before().get().queueId());
+      }
       StringBuilder sql = new StringBuilder("SELECT ").append(MESSAGE_COLUMNS);
       // CROSS JOIN keeps history_recipient the outer loop (https://sqlite.org/optoverview.html#crossjoin).
       sql.append(isByRecipient

@@ -50,6 +50,7 @@ public final class Store implements AutoCloseable {
   private final ReadConnections readers;
   private final MessageQueue queue;
   private final MessageHistory history;
+  private final MessageEvents messageEvents;
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
@@ -76,6 +77,7 @@ public final class Store implements AutoCloseable {
     this.readers = readers;
     this.queue = new MessageQueue(writer, readers);
     this.history = new MessageHistory(writer, readers);
+    this.messageEvents = new MessageEvents(writer, readers);
     this.accountWriter = new AccountWriter(accountConnection);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
@@ -149,6 +151,11 @@ public final class Store implements AutoCloseable {
   /** What became of accepted messages, kept after they leave the queue. */
   public MessageHistory history() {
     return history;
+  }
+
+  /** The accounts' event feeds (V12). */
+  public MessageEvents messageEvents() {
+    return messageEvents;
   }
 
   public Accounts accounts() {

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -28,6 +29,11 @@ public final class Suppressions {
   private static final String INSERT = "INSERT OR IGNORE INTO suppression (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
   private static final String DELETE =
       "DELETE FROM suppression WHERE lower(sender_domain) = lower(?) AND lower(recipient) = lower(?)";
+  // A page of one domain: a range of suppression_key, in its order (SuppressionsTest checks the plans).
+  static final String PAGE =
+      "SELECT " + COLUMNS + " FROM suppression WHERE lower(sender_domain) = ? ORDER BY lower(recipient) LIMIT ?";
+  static final String PAGE_AFTER = "SELECT " + COLUMNS
+      + " FROM suppression WHERE lower(sender_domain) = ? AND lower(recipient) > ? ORDER BY lower(recipient) LIMIT ?";
 
   private final AccountWriter writer;
   private final ReadConnections readers;
@@ -96,6 +102,114 @@ public final class Suppressions {
         return read(select);
       }
     });
+  }
+
+  /**
+   * Where an entry stands in the order of {@link #page}: its sending domain, then its recipient,
+   * each as SQLite's {@code lower()} folds it (ASCII only, as the list compares them).
+   */
+  public record Position(String senderDomain, String recipient) {
+    public Position {
+      senderDomain = fold(senderDomain);
+      recipient = fold(recipient);
+    }
+
+    /** The position of {@code entry}: a page {@link #page after} it goes on with the next one. */
+    public static Position of(Suppression entry) {
+      return new Position(entry.senderDomain(), entry.recipient());
+    }
+  }
+
+  /**
+   * Up to {@code limit} entries of the sending domains {@code senderDomains}, by domain and then by
+   * recipient, after {@code after} (keyset paging: each domain is one range of the {@code
+   * suppression_key} index, read from where the page before stopped, never from an offset).
+   */
+  public List<Suppression> page(Collection<String> senderDomains, Optional<Position> after, int limit)
+      throws StoreException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    // The order of domains is ours (Java's, on the folded names); SQLite orders recipients within one.
+    List<String> domains = senderDomains.stream().map(Suppressions::fold).distinct().sorted().toList();
+    return readers.read("listing suppressions of " + domains.size() + " domain(s)", connection -> {
+      List<Suppression> found = new ArrayList<>();
+      for (String domain : domains) {
+        Optional<String> afterRecipient = Optional.empty();
+        if (after.isPresent()) {
+          int order = domain.compareTo(after.get().senderDomain());
+          if (order < 0) {
+            continue;
+          }
+          if (order == 0) {
+            afterRecipient = Optional.of(after.get().recipient());
+          }
+        }
+        try (PreparedStatement select = connection.prepareStatement(afterRecipient.isPresent() ? PAGE_AFTER : PAGE)) {
+          select.setString(1, domain);
+          int next = 2;
+          if (afterRecipient.isPresent()) {
+            select.setString(next++, afterRecipient.get());
+          }
+          select.setInt(next, limit - found.size());
+          found.addAll(read(select));
+        }
+        if (found.size() == limit) {
+          break;
+        }
+      }
+      return found;
+    });
+  }
+
+  /**
+   * Takes {@code recipient} off the list of every domain of {@code senderDomains}, in one
+   * transaction; returns the entries that were removed (none when it was on no list of them).
+   */
+  public List<Suppression> removeEverywhere(Collection<String> senderDomains, String recipient) throws StoreException {
+    List<String> domains = senderDomains.stream().map(Suppressions::fold).distinct().sorted().toList();
+    return writer.write("removing suppression of <" + recipient + "> for " + domains, connection -> {
+      List<Suppression> removed = new ArrayList<>();
+      try (PreparedStatement delete = connection.prepareStatement(DELETE)) {
+        for (String domain : domains) {
+          Optional<Suppression> entry = find(connection, domain, recipient);
+          if (entry.isPresent()) {
+            delete.setString(1, domain);
+            delete.setString(2, recipient);
+            delete.executeUpdate();
+            removed.add(entry.get());
+          }
+        }
+      }
+      return removed;
+    });
+  }
+
+  /**
+   * Lists each of {@code entries} whose recipient is not yet suppressed for its domain, in one
+   * transaction; returns those that were added (an entry already listed keeps its first reason).
+   */
+  public List<Suppression> addAbsent(List<Suppression> entries) throws StoreException {
+    List<Suppression> copied = List.copyOf(entries);
+    return writer.write("suppressing " + copied.size() + " recipient(s)", connection -> {
+      List<Suppression> added = new ArrayList<>();
+      for (Suppression entry : copied) {
+        if (insert(connection, List.of(entry)) == 1) {
+          added.add(entry);
+        }
+      }
+      return added;
+    });
+  }
+
+  /** As SQLite's {@code lower()}: ASCII letters only, so a position compares as the index does. */
+  static String fold(String text) {
+    StringBuilder folded = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      folded.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return folded.toString();
   }
 
   /** Adds entries not already listed, inside the caller's transaction; returns how many were new. */

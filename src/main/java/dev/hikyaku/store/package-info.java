@@ -18,14 +18,18 @@
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#hold}, {@link dev.hikyaku.store.MessageQueue#release},
  *                         {@link dev.hikyaku.store.MessageQueue#delete}
  * delivery attempts    ─▶ {@link dev.hikyaku.store.MessageHistory#record} (or inside a queue change)
- * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search}, {@link dev.hikyaku.store.MessageHistory#show}
- * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune} (history.retention)
+ * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search} (by account, page by page), {@link dev.hikyaku.store.MessageHistory#show}
+ * app.EventFeedSink    ─▶ {@link dev.hikyaku.store.MessageEvents#append} (batches, after the change has committed)
+ * HTTP API             ─▶ {@link dev.hikyaku.store.MessageEvents#after} (an account's feed from a seq on)
+ * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune}, {@link dev.hikyaku.store.MessageEvents#prune} (history.retention)
  * schedule.Scheduler   ─▶ hard bounces onto the suppression list inside {@link dev.hikyaku.store.MessageQueue#record}
  * policy (RCPT)        ─▶ {@link dev.hikyaku.store.Suppressions#find} (through app.StoreSuppressions)
  * admin CLI            ─▶ {@link dev.hikyaku.store.Suppressions} add, remove, list
+ * HTTP API             ─▶ {@link dev.hikyaku.store.Suppressions#page}, {@link dev.hikyaku.store.Suppressions#removeEverywhere},
+ *                         {@link dev.hikyaku.store.Suppressions#addAbsent} (the sending domains of an account)
  * </pre>
  *
- * <p>Keys and events will join the queue and accounts. Nothing outside this package writes the queue, and nothing outside it sees SQL.
+ * <p>Nothing outside this package writes the queue, and nothing outside it sees SQL.
  *
  * <h2>Invariants</h2>
  *
@@ -49,6 +53,14 @@
  *       attempt a row of its own; they stay when the queue rows go, until pruned after the
  *       retention in batches of a few hundred messages per transaction, so no commit waits long
  *       behind a prune. A message still queued is never pruned.
+ *   <li><b>Pages by keyset.</b> Lists the API pages ({@link dev.hikyaku.store.MessageHistory#search}
+ *       with a {@link dev.hikyaku.store.HistoryQuery.Position}, {@link
+ *       dev.hikyaku.store.Suppressions#page}, {@link dev.hikyaku.store.MessageEvents#after}) go on
+ *       from the sort key of the last row shown, as a range of the driving index: a page costs the
+ *       rows it returns, wherever it is in the list.
+ *   <li><b>Feed order.</b> {@link dev.hikyaku.store.MessageEvents} entries get an AUTOINCREMENT
+ *       {@code seq}, never handed out again after pruning, and are committed by the one writer in
+ *       {@code seq} order, so a reader resuming after a seq misses none.
  *   <li><b>Bodies apart.</b> Content lives in {@code message_content}, not in the {@code message}
  *       row, so listing the queue never reads bodies.
  *   <li><b>Portable schema.</b> Migrations live in {@code db/migration/sqlite} and use types that map

@@ -17,9 +17,9 @@ import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
+import dev.hikyaku.testing.ApiClient;
+import dev.hikyaku.testing.ApiClient.Response;
 import dev.hikyaku.testing.TestServers;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,13 +38,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code GET /v1/messages/{id}} on a running server over real TLS: bearer keys from the store
@@ -56,7 +54,6 @@ class ApiMessagesTest {
   private static final String ALICE = "alice@hikyaku.test";
   private static final String BOB = "bob@hikyaku.test";
   private static final String PASSWORD = "a pass phrase long enough for any policy 7";
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   @TempDir Path data;
   private Server server;
@@ -111,47 +108,8 @@ class ApiMessagesTest {
     return id;
   }
 
-  /** Status line and headers, lower-cased names, then the body. */
-  private record Response(int status, String head, String body) {
-    JsonNode json() {
-      return JSON.readTree(body);
-    }
-  }
-
   private Response get(String path, Optional<String> key) throws Exception {
-    try (SSLSocket socket =
-        (SSLSocket) trust.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), server.apiPort())) {
-      socket.setSoTimeout(10_000);
-      String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-          + key.map(k -> "Authorization: Bearer " + k + "\r\n").orElse("") + "\r\n";
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      InputStream in = socket.getInputStream();
-      ByteArrayOutputStream all = new ByteArrayOutputStream();
-      byte[] buffer = new byte[4096];
-      int headEnd = -1;
-      int length = -1;
-      while (true) {
-        String text = all.toString(StandardCharsets.UTF_8);
-        if (headEnd < 0 && text.contains("\r\n\r\n")) {
-          headEnd = text.indexOf("\r\n\r\n") + 4;
-          var matcher = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(text.substring(0, headEnd));
-          length = matcher.find() ? Integer.parseInt(matcher.group(1)) : -1;
-        }
-        if (headEnd >= 0 && length >= 0 && all.size() >= headEnd + length) {
-          break;
-        }
-        int read = in.read(buffer);
-        if (read < 0) {
-          break;
-        }
-        all.write(buffer, 0, read);
-      }
-      byte[] bytes = all.toByteArray();
-      String head = new String(bytes, 0, headEnd, StandardCharsets.UTF_8);
-      String body = new String(bytes, headEnd, length >= 0 ? length : bytes.length - headEnd, StandardCharsets.UTF_8);
-      return new Response(Integer.parseInt(head.substring(9, 12)), head.toLowerCase(java.util.Locale.ROOT), body);
-    }
+    return new ApiClient(trust, server.apiPort()).get(path, key);
   }
 
   private static JsonNode problem(Response response, int status, String type) {
@@ -194,6 +152,7 @@ class ApiMessagesTest {
     JsonNode carol = recipients.get(0);
     assertThat(carol.get("recipient").asString()).isEqualTo("carol@example.net");
     assertThat(carol.get("latest_outcome").asString()).isEqualTo("relayed");
+    assertThat(carol.get("latest_attempt_at").asString()).isEqualTo(second.toString());
     JsonNode attempts = carol.get("attempts");
     assertThat(attempts.size()).isEqualTo(2);
     JsonNode deferred = attempts.get(0);
@@ -211,6 +170,7 @@ class ApiMessagesTest {
     JsonNode dave = recipients.get(1);
     assertThat(dave.get("recipient").asString()).isEqualTo("dave@example.org");
     assertThat(dave.get("latest_outcome").isNull()).isTrue();
+    assertThat(dave.get("latest_attempt_at").isNull()).isTrue();
     assertThat(dave.get("attempts").size()).isZero();
 
     assertThat(server.store().apiKeys().list(Optional.of(ALICE)))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hikyaku.store.HistoryMessage;
 import dev.hikyaku.store.HistoryQuery;
 import dev.hikyaku.store.NewMessage;
+import dev.hikyaku.store.NewMessageEvent;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,12 +41,32 @@ class HistoryPruningTest {
             new Origin("relay", "192.0.2.7", "mx.example.net", null, null, null), new byte[16]));
         store.queue().delete(id);
       }
-      HistoryPruning pruning = new HistoryPruning(store.history(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(30));
+      HistoryPruning pruning =
+          new HistoryPruning(store.history(), store.messageEvents(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(30));
       assertThat(pruning.prune()).isEqualTo(old);
       List<HistoryMessage> left = store.history().search(HistoryQuery.all());
       assertThat(left).singleElement().satisfies(m -> assertThat(m.receivedAt()).isEqualTo(NOW.minus(Duration.ofDays(29))));
       assertThat(pruning.prune()).isZero();
       pruning.close(); // never started: nothing to stop
+    }
+  }
+
+  @Test
+  void aPassAlsoRemovesFeedEntriesOlderThanTheRetention() throws Exception {
+    try (Store store = Store.openSqlite(data, Clock.fixed(NOW, ZoneOffset.UTC))) {
+      Instant at = NOW.minus(Duration.ofDays(1));
+      QueueId id = QueueId.generate(Clock.fixed(at, ZoneOffset.UTC), new SplittableRandom(6));
+      store.queue().accept(new NewMessage(id, at, "a@example.org", "", List.of(new NewRecipient("b@example.net", "")),
+          new Origin("submission", "127.0.0.1", "client.example", null, null, "a@example.org"), new byte[16]));
+      store.messageEvents().append(List.of(
+          new NewMessageEvent(NOW.minus(Duration.ofDays(31)), "message.accepted", id, Optional.empty(), "{}"),
+          new NewMessageEvent(at, "message.delivered", id, Optional.of("b@example.net"), "{}")));
+
+      new HistoryPruning(store.history(), store.messageEvents(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(30)).prune();
+
+      assertThat(store.messageEvents().after("a@example.org", 0, List.of(), 10)).singleElement()
+          .satisfies(e -> assertThat(e.type()).isEqualTo("message.delivered"));
+      assertThat(store.history().show(id)).as("the message itself is younger than the retention").isPresent();
     }
   }
 }

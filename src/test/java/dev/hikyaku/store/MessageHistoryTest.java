@@ -55,6 +55,16 @@ class MessageHistoryTest {
     return accept(at, sender, AcceptedHeaders.NONE, recipients);
   }
 
+  /** A message submitted under {@code principal} (null: none, as relayed mail). */
+  private NewMessage acceptAs(String principal, Instant at, String sender, String... recipients) throws StoreException {
+    NewMessage plain = messages.message(at, sender, recipients);
+    Origin origin = new Origin("submission", "127.0.0.1", "client.example", "TLSv1.3", "TLS_AES_128_GCM_SHA256", principal);
+    NewMessage message = new NewMessage(plain.id(), plain.receivedAt(), plain.reversePath(), plain.mailParameters(),
+        plain.recipients(), origin, plain.content(), AcceptedHeaders.NONE);
+    store.queue().accept(message);
+    return message;
+  }
+
   private static AttemptRecord attempt(NewMessage message, String recipient, int number, Instant at, AttemptOutcome outcome) {
     String status = switch (outcome) {
       case DELIVERED, RELAYED -> "2.0.0";
@@ -227,6 +237,58 @@ class MessageHistoryTest {
   }
 
   @Test
+  void anAccountsMessagesComePageByPageNewestFirstWithoutSkippingOrRepeating() throws Exception {
+    NewMessage first = acceptAs("alice@example.org", T0, "alice@example.org", "x@example.net");
+    acceptAs(null, T0.plusSeconds(5), "stranger@example.com", "alice@example.org");
+    NewMessage twin1 = acceptAs("alice@example.org", T0.plusSeconds(10), "alice@example.org", "y@example.net");
+    NewMessage twin2 = acceptAs("Alice@Example.ORG", T0.plusSeconds(10), "news@example.org", "x@example.net", "z@example.net");
+    acceptAs("bob@example.org", T0.plusSeconds(15), "bob@example.org", "x@example.net");
+    NewMessage last = acceptAs("alice@example.org", T0.plusSeconds(20), "alice@example.org", "x@example.net");
+    // Two messages received in the same millisecond: the id breaks the tie, newest-first means larger first.
+    List<QueueId> twins = java.util.stream.Stream.of(twin1.id(), twin2.id()).sorted(java.util.Comparator.reverseOrder()).toList();
+    List<QueueId> alices = List.of(last.id(), twins.get(0), twins.get(1), first.id());
+
+    HistoryQuery account = HistoryQuery.all().withPrincipal("ALICE@example.org");
+    assertThat(ids(account)).isEqualTo(alices);
+    for (int limit = 1; limit <= 4; limit++) {
+      List<QueueId> before = ids(account); // with the arrivals of the walks before
+      List<QueueId> walked = new ArrayList<>();
+      HistoryQuery page = account.withLimit(limit);
+      while (true) {
+        List<HistoryMessage> found = history.search(page);
+        walked.addAll(found.stream().map(HistoryMessage::id).toList());
+        if (found.size() < limit) {
+          break;
+        }
+        page = page.withBefore(HistoryQuery.Position.of(found.getLast()));
+        // Mail that arrives between two pages is newer than any position: it never shifts the pages after.
+        acceptAs("alice@example.org", T0.plusSeconds(100 + walked.size() + 10L * limit), "alice@example.org", "x@example.net");
+      }
+      assertThat(walked).as("limit %d", limit).isEqualTo(before).endsWith(alices.toArray(QueueId[]::new));
+    }
+
+    // With the other filters, whichever index drives the search (until leaves the arrivals out).
+    assertThat(ids(account.withRecipient("X@example.net").withUntil(T0.plusSeconds(50))))
+        .containsExactly(last.id(), twin2.id(), first.id());
+    assertThat(ids(account.withRecipient("x@example.net").withUntil(T0.plusSeconds(50))
+        .withBefore(new HistoryQuery.Position(T0.plusSeconds(10), twin2.id().value()))))
+        .containsExactly(first.id());
+    assertThat(ids(account.withRecipient("x@example.net").withUntil(T0.plusSeconds(5))
+        .withBefore(new HistoryQuery.Position(T0.plusSeconds(10), twin2.id().value()))))
+        .as("until tighter than the position").containsExactly(first.id());
+    assertThat(ids(account.withUntil(T0.plusSeconds(10)).withBefore(HistoryQuery.Position.of(history.search(account
+        .withUntil(T0.plusSeconds(50)).withLimit(1)).getFirst())))).as("until at the position's time")
+        .containsExactly(first.id());
+    assertThat(ids(account.withSender("news@example.org"))).containsExactly(twin2.id());
+    assertThat(ids(HistoryQuery.all().withPrincipal("bob@example.org").withSender("alice@example.org"))).isEmpty();
+    history.record(List.of(attempt(twin1, "y@example.net", 1, T0.plusSeconds(30), AttemptOutcome.FAILED),
+        attempt(twin2, "z@example.net", 1, T0.plusSeconds(30), AttemptOutcome.DELIVERED)));
+    assertThat(ids(account.withStatus(AttemptOutcome.FAILED))).containsExactly(twin1.id());
+    assertThat(ids(HistoryQuery.all().withPrincipal("bob@example.org").withStatus(AttemptOutcome.FAILED))).isEmpty();
+    assertThat(ids(account.withMessageId("<none@example.org>"))).isEmpty();
+  }
+
+  @Test
   void pruneRemovesOldHistoryInBatchesButNotWhatIsStillQueued() throws Exception {
     List<NewMessage> old = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -289,7 +351,7 @@ class MessageHistoryTest {
   @Test
   void everySearchIsAnIndexSearchWithoutSorting() throws Exception {
     // Every combination of filters, as MessageHistory.search builds it.
-    for (int mask = 0; mask < 64; mask++) {
+    for (int mask = 0; mask < 256; mask++) {
       HistoryQuery query = HistoryQuery.all().withLimit(100);
       if ((mask & 1) != 0) query = query.withSender("a@example.org");
       if ((mask & 2) != 0) query = query.withRecipient("b@example.net");
@@ -297,6 +359,8 @@ class MessageHistoryTest {
       if ((mask & 8) != 0) query = query.withStatus(AttemptOutcome.FAILED);
       if ((mask & 16) != 0) query = query.withSince(T0);
       if ((mask & 32) != 0) query = query.withUntil(T0.plusSeconds(3600));
+      if ((mask & 64) != 0) query = query.withPrincipal("alice@example.org");
+      if ((mask & 128) != 0) query = query.withBefore(new HistoryQuery.Position(T0.plusSeconds(60), "06EY5H1AG2FDX7AG"));
       MessageHistory.Search search = MessageHistory.Search.of(query);
       String plan = plan(search.sql(), search.arguments());
       assertThat(plan).as("%s%n%s", query, plan).doesNotContainPattern("(?m)^SCAN (?!.*USING (COVERING )?INDEX)");
@@ -308,9 +372,15 @@ class MessageHistoryTest {
       String expected = query.messageId().isPresent() ? "history_message_message_id"
           : query.recipient().isPresent() ? "history_recipient_forward_path"
           : query.sender().isPresent() ? "history_message_reverse_path"
+          : query.principal().isPresent() ? "history_message_principal"
           : query.status().isPresent() ? "history_recipient_latest_outcome"
           : "history_message_received_at";
       assertThat(driving).as("%s%n%s", query, plan).contains(expected);
+      if (query.before().isPresent() && query.messageId().isEmpty()) {
+        // Keyset paging: the position (an hour before until here) bounds the driving index's range;
+        // no row before it is read.
+        assertThat(driving).as("%s%n%s", query, plan).contains("(received_at,queue_id)<(?,?)");
+      }
     }
   }
 

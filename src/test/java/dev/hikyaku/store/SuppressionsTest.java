@@ -134,6 +134,82 @@ class SuppressionsTest {
         .doesNotContainPattern("(?m)^SCAN");
   }
 
+  @Test
+  void pagesWalkTheGivenDomainsInOrderFromWhereThePageBeforeStopped() throws StoreException {
+    for (String recipient : List.of("c@x.example", "A@x.example", "b@x.example")) {
+      suppressions.add(Suppression.manual("Alpha.example", recipient, T0));
+    }
+    suppressions.add(Suppression.manual("beta.example", "z@x.example", T0));
+    suppressions.add(Suppression.manual("beta.example", "y@x.example", T0));
+    suppressions.add(Suppression.manual("gamma.example", "other@x.example", T0)); // not asked for
+    List<String> domains = List.of("beta.example", "alpha.example", "ALPHA.example", "empty.example");
+
+    List<String> all = keys(suppressions.page(domains, Optional.empty(), 100));
+    assertThat(all).containsExactly("Alpha.example A@x.example", "Alpha.example b@x.example", "Alpha.example c@x.example",
+        "beta.example y@x.example", "beta.example z@x.example");
+
+    // Page by page, each from the position of the last entry of the page before: nothing twice, nothing left out.
+    for (int limit = 1; limit <= 5; limit++) {
+      List<String> walked = new java.util.ArrayList<>();
+      Optional<Suppressions.Position> after = Optional.empty();
+      while (true) {
+        List<Suppression> page = suppressions.page(domains, after, limit);
+        assertThat(page.size()).isLessThanOrEqualTo(limit);
+        walked.addAll(keys(page));
+        if (page.size() < limit) {
+          break;
+        }
+        after = Optional.of(Suppressions.Position.of(page.getLast()));
+      }
+      assertThat(walked).as("limit %d", limit).isEqualTo(all);
+    }
+    // A position folds as the index does.
+    assertThat(keys(suppressions.page(domains, Optional.of(new Suppressions.Position("ALPHA.EXAMPLE", "B@X.EXAMPLE")), 2)))
+        .containsExactly("Alpha.example c@x.example", "beta.example y@x.example");
+    assertThat(suppressions.page(List.of(), Optional.empty(), 10)).isEmpty();
+    assertThatThrownBy(() -> suppressions.page(domains, Optional.empty(), 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void removeEverywhereTakesTheAddressOffEachGivenDomainAtOnce() throws StoreException {
+    suppressions.add(Suppression.manual("a.example", "gone@x.example", T0));
+    suppressions.add(Suppression.manual("b.example", "Gone@X.example", T0));
+    suppressions.add(Suppression.manual("c.example", "gone@x.example", T0));
+
+    List<Suppression> removed = suppressions.removeEverywhere(List.of("A.example", "b.example", "none.example"), "gone@x.example");
+
+    assertThat(keys(removed)).containsExactly("a.example gone@x.example", "b.example Gone@X.example");
+    assertThat(suppressions.find("c.example", "gone@x.example")).isPresent();
+    assertThat(suppressions.removeEverywhere(List.of("a.example", "b.example"), "gone@x.example")).isEmpty();
+  }
+
+  @Test
+  void addAbsentListsOnlyWhatIsNotListedAndKeepsTheFirstReason() throws StoreException {
+    suppressions.add(Suppression.manual("a.example", "gone@x.example", T0));
+
+    List<Suppression> added = suppressions.addAbsent(List.of(
+        Suppression.manual("A.example", "gone@x.example", T0.plusSeconds(5)),
+        Suppression.manual("b.example", "gone@x.example", T0.plusSeconds(5))));
+
+    assertThat(keys(added)).containsExactly("b.example gone@x.example");
+    assertThat(suppressions.find("a.example", "gone@x.example").orElseThrow().createdAt()).isEqualTo(T0);
+  }
+
+  @Test
+  void aPageIsARangeOfTheKeyIndexInItsOrder() throws Exception {
+    for (String sql : List.of(Suppressions.PAGE, Suppressions.PAGE_AFTER)) {
+      List<Object> arguments = sql.equals(Suppressions.PAGE) ? List.of("a.example", 10) : List.of("a.example", "b@x", 10);
+      assertThat(plan(sql, arguments)).as(sql)
+          .contains("SEARCH suppression USING INDEX suppression_key")
+          .doesNotContain("TEMP B-TREE")
+          .doesNotContainPattern("(?m)^SCAN");
+    }
+  }
+
+  private static List<String> keys(List<Suppression> entries) {
+    return entries.stream().map(s -> s.senderDomain() + " " + s.recipient()).toList();
+  }
+
   private String plan(String sql, List<Object> arguments) throws Exception {
     return QueryPlans.plan(dataDirectory, sql, arguments);
   }

@@ -1,0 +1,45 @@
+package dev.hikyaku.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The accounts' event feeds as the API shows them. The app backs it with {@code store.MessageEvents},
+ * filled from the server's events; the api package sees only these views.
+ */
+@FunctionalInterface
+public interface EventFeed {
+
+  /** No events. */
+  EventFeed NONE = (account, afterSeq, types, limit) -> List.of();
+
+  /**
+   * The events of {@code account} recorded after {@code afterSeq}, oldest first, at most {@code
+   * limit}; only those of {@code types} when that is not empty.
+   *
+   * @throws Unavailable if the store cannot answer now
+   */
+  List<EventView> after(String account, long afterSeq, Set<EventType> types, int limit) throws Unavailable;
+
+  /**
+   * One event.
+   *
+   * @param seq its place in the feed, increasing, never reused
+   * @param type an {@link EventType#typeName()} (kept as text: a newer server may have written others)
+   * @param messageId the queue id, as {@code GET /v1/messages/{id}} takes it
+   * @param recipient the recipient it concerns; empty for the message as a whole
+   * @param data a JSON object of the type's own facts, served as members of the event
+   */
+  record EventView(long seq, String type, Instant at, String messageId, Optional<String> recipient, String data) {
+    public EventView {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(messageId, "messageId");
+      Objects.requireNonNull(recipient, "recipient");
+      Objects.requireNonNull(data, "data");
+    }
+  }
+}

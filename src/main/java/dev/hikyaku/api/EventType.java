@@ -1,0 +1,49 @@
+package dev.hikyaku.api;
+
+import java.util.Optional;
+
+/**
+ * The types of the event feed ({@code GET /v1/events}), named as API.md §2 names them for webhooks
+ * too, so a client reads one vocabulary: {@code message.*} for what became of a message of the
+ * account and of each of its recipients, {@code suppression.created} when a recipient of one went on
+ * the suppression list.
+ */
+public enum EventType {
+  /** Queued (over SMTP submission or the API); the message as a whole, no recipient. */
+  MESSAGE_ACCEPTED("message.accepted"),
+  /** A recipient's attempt ended with the message handed over (RFC 3464 delivered or relayed). */
+  MESSAGE_DELIVERED("message.delivered"),
+  /** A recipient's attempt failed for now; {@code next_retry_at} says when it is tried again. */
+  MESSAGE_DEFERRED("message.deferred"),
+  /** A recipient failed for good (a 5yz reply, our own finding, or an administrator's return). */
+  MESSAGE_BOUNCED("message.bounced"),
+  /** A recipient was still undelivered at the end of the queue lifetime (RFC 5321 §4.5.4.1). */
+  MESSAGE_EXPIRED("message.expired"),
+  /**
+   * A recipient of the message went on the suppression list of its sending domain after a hard
+   * bounce (API.md's {@code suppression.created}; its {@code message.suppressed} is a send refused
+   * because of such an entry, which comes with the send routes).
+   */
+  SUPPRESSION_CREATED("suppression.created");
+
+  private final String typeName;
+
+  EventType(String typeName) {
+    this.typeName = typeName;
+  }
+
+  /** As the feed writes it in {@code type} and reads it in {@code types}. */
+  public String typeName() {
+    return typeName;
+  }
+
+  /** The type named {@code typeName} exactly, or empty. */
+  public static Optional<EventType> fromTypeName(String typeName) {
+    for (EventType type : values()) {
+      if (type.typeName.equals(typeName)) {
+        return Optional.of(type);
+      }
+    }
+    return Optional.empty();
+  }
+}

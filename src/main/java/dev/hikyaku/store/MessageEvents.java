@@ -1,0 +1,139 @@
+package dev.hikyaku.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The event feed of each account (V12): what happened to the messages it submitted, in the order it
+ * was recorded, for {@code GET /v1/events}. A client resumes after the last {@link MessageEvent#seq}
+ * it saw.
+ *
+ * <p>Appends go through the queue's group-commit writer, a batch per transaction, so they share the
+ * commits (and the fsyncs) of whatever mail is pending; the caller batches them off the session and
+ * delivery threads. Each row takes its account from the message's history in the statement that
+ * writes it (one primary-key lookup), so no caller has to carry the account along a delivery, and
+ * the events of a message without a principal are passed over. Reads use the query-only
+ * connections; pruning follows the history's retention, in batches.
+ */
+public final class MessageEvents {
+
+  // Kept only for a message whose history names an account.
+  static final String INSERT =
+      """
+      INSERT INTO message_event (at, type, account, queue_id, recipient, data)
+      SELECT ?, ?, lower(principal), queue_id, ?, ? FROM history_message WHERE queue_id = ? AND principal IS NOT NULL""";
+  private static final String COLUMNS = "seq, at, type, account, queue_id, recipient, data";
+  // Oldest first through message_event_at; the batch is a subquery so that one DELETE takes it.
+  static final String DELETE_BEFORE =
+      "DELETE FROM message_event WHERE seq IN (SELECT seq FROM message_event WHERE at < ? ORDER BY at LIMIT ?)";
+
+  private final GroupCommitWriter writer;
+  private final ReadConnections readers;
+
+  MessageEvents(GroupCommitWriter writer, ReadConnections readers) {
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  /**
+   * Appends {@code events} in this order in one transaction of the writer and returns after its
+   * commit.
+   *
+   * @return how many were kept: those of messages whose history names an account
+   */
+  public int append(List<NewMessageEvent> events) throws StoreException {
+    List<NewMessageEvent> copied = List.copyOf(events);
+    if (copied.isEmpty()) {
+      return 0;
+    }
+    return writer.apply("recording " + copied.size() + " message event(s)", connection -> insert(connection, copied));
+  }
+
+  private static int insert(Connection connection, List<NewMessageEvent> events) throws SQLException {
+    int kept = 0;
+    try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+      for (NewMessageEvent e : events) {
+        insert.setLong(1, e.at().toEpochMilli());
+        insert.setString(2, e.type());
+        if (e.recipient().isPresent()) {
+          insert.setString(3, e.recipient().get());
+        } else {
+          insert.setNull(3, Types.VARCHAR);
+        }
+        insert.setString(4, e.data());
+        insert.setString(5, e.queueId().value());
+        kept += insert.executeUpdate();
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * The entries of {@code account} (any case) after {@code afterSeq}, oldest first, at most {@code
+   * limit}; only those of {@code types} when that is not empty.
+   */
+  public List<MessageEvent> after(String account, long afterSeq, Collection<String> types, int limit)
+      throws StoreException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    List<String> kinds = List.copyOf(types);
+    String sql = select(kinds.size());
+    return readers.read("reading the events of " + account, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(sql)) {
+        int i = 1;
+        select.setString(i++, account);
+        select.setLong(i++, afterSeq);
+        for (String kind : kinds) {
+          select.setString(i++, kind);
+        }
+        select.setInt(i, limit);
+        List<MessageEvent> found = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            found.add(new MessageEvent(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)), rows.getString(3),
+                rows.getString(4), MessageQueue.storedId(rows.getString(5)), Optional.ofNullable(rows.getString(6)),
+                rows.getString(7)));
+          }
+        }
+        return found;
+      }
+    });
+  }
+
+  /**
+   * The statement of {@link #after} with {@code types} placeholders for the types (none: every type).
+   * Package-private for the test that checks its plan.
+   */
+  static String select(int types) {
+    String byType = types == 0 ? "" : " AND +type IN (" + String.join(", ", java.util.Collections.nCopies(types, "?")) + ")";
+    return "SELECT " + COLUMNS + " FROM message_event WHERE account = lower(?) AND seq > ?" + byType + " ORDER BY seq LIMIT ?";
+  }
+
+  /**
+   * Deletes up to {@code maxEvents} entries that happened before {@code before}, oldest first, in one
+   * transaction of the writer (small batches, as {@link MessageHistory#prune}).
+   *
+   * @return how many were removed; fewer than {@code maxEvents} when no more are due
+   */
+  public int prune(Instant before, int maxEvents) throws StoreException {
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("maxEvents must be at least 1, was " + maxEvents);
+    }
+    return writer.apply("pruning the message events before " + before, connection -> {
+      try (PreparedStatement delete = connection.prepareStatement(DELETE_BEFORE)) {
+        delete.setLong(1, before.toEpochMilli());
+        delete.setInt(2, maxEvents);
+        return delete.executeUpdate();
+      }
+    });
+  }
+}
