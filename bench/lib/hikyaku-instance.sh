@@ -36,6 +36,12 @@ hikyaku_write_config() {
     echo "rates: {connections-per-minute: 10000000, messages-per-minute: 10000000, recipients-per-minute: 10000000,"
     echo "        account-messages-per-minute: 10000000, account-recipients-per-minute: 10000000,"
     echo "        account-messages-per-hour: 10000000, account-messages-per-day: 10000000, suspend-volume-minimum: 10000000}"
+    # The HTTP API only where a benchmark asks for it (HIKYAKU_API_PORT), on loopback.
+    if [[ -n ${HIKYAKU_API_PORT:-} ]]; then
+      echo "api: {enabled: true, address: 127.0.0.1, port: $HIKYAKU_API_PORT}"
+    else
+      echo "api: {enabled: false}"
+    fi
     if [[ -n ${HIKYAKU_DELIVERY_YAML:-} ]]; then
       printf '%s\n' "$HIKYAKU_DELIVERY_YAML"
     fi

@@ -285,11 +285,11 @@ final class Defaults {
   // ---- api ----
 
   /**
-   * Off for now: the API can only show a message's history (it cannot send yet), so opening a port
-   * on every address by default would add exposure for little. When on, it listens on every
-   * address, like the mail ports, and over TLS with the server's certificate.
+   * On, like the mail ports: applications send over it as mail clients do over 587, with the same
+   * keys and rules. It listens on every address, over TLS with the server's certificate; nothing
+   * is served without a valid API key but the OpenAPI document.
    */
-  static final boolean API_ENABLED = false;
+  static final boolean API_ENABLED = true;
 
   static final String API_ADDRESS = "0.0.0.0";
 

@@ -79,7 +79,7 @@ class ConfigLoaderTest {
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(submission);
     assertThat(config.http()).isEqualTo(new HttpConfig(true, ip("127.0.0.1"), 9025));
     assertThat(config.http().address().isLoopbackAddress()).isTrue();
-    assertThat(config.api()).isEqualTo(new ApiConfig(false, ip("0.0.0.0"), 8443, true));
+    assertThat(config.api()).isEqualTo(new ApiConfig(true, ip("0.0.0.0"), 8443, true));
   }
 
   @Test
@@ -523,8 +523,11 @@ class ConfigLoaderTest {
     HikyakuConfig plain = ConfigLoader.parse("api: {enabled: true, address: '::1', tls: false}\n", "plain");
     assertThat(plain.api()).isEqualTo(new ApiConfig(true, ip("::1"), 8443, false));
     assertThat(ConfigLoader.parse(ConfigWriter.toYaml(plain), "written.yaml").api()).isEqualTo(plain.api());
-    // Turned off (the default), its port may be anyone's.
-    assertThat(ConfigLoader.parse("http: {port: 8443}\n", "off").http().port()).isEqualTo(8443);
+    // Turned off, its port may be anyone's; on (the default), it is its own.
+    assertThat(ConfigLoader.parse("http: {port: 8443}\napi: {enabled: false}\n", "off").http().port()).isEqualTo(8443);
+    assertThatThrownBy(() -> ConfigLoader.parse("http: {port: 8443}\n", "on"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("8443");
   }
 
   @Test

@@ -234,6 +234,8 @@ class CrashTest {
           shutdown-grace: 0s
         http:
           enabled: false
+        api:
+          enabled: false
         rates:
           connections-per-minute: 100000
           messages-per-minute: 100000

@@ -294,6 +294,8 @@ class DiskFullTest {
           shutdown-grace: 0s
         http:
           enabled: false
+        api:
+          enabled: false
         rates:
           connections-per-minute: 100000
           messages-per-minute: 100000

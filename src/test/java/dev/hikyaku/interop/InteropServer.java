@@ -151,7 +151,7 @@ final class InteropServer implements AutoCloseable {
     HikyakuConfig test = TestServers.config(loaded.dataDirectory());
     HikyakuConfig config =
         loaded.withListeners(test.listeners()).withHttp(test.http()).withAbuse(test.abuse()).withDelivery(test.delivery())
-            .withMailAuth(test.mailAuth());
+            .withMailAuth(test.mailAuth()).withApi(test.api());
     List<Event> events = new CopyOnWriteArrayList<>();
     Server server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
     return withCertificates(server, directory, events, issuer);

@@ -56,7 +56,9 @@ public final class TestServers {
         // check them turn them on with a TestDnsServer.
         defaults.mailAuth().withVerifying(false),
         defaults.history(),
-        defaults.api());
+        // Off unless a test asks for it (then on loopback, port 0): the default, every address on
+        // 8443, would clash between tests and reach beyond the machine.
+        new dev.hikyaku.config.ApiConfig(false, loopback, 0, true));
   }
 
   /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */
