@@ -107,6 +107,9 @@ final class GroupCommitWriter {
   private PreparedStatement insertRecipient;
   private PreparedStatement insertHistoryMessage;
   private PreparedStatement insertHistoryRecipient;
+  private PreparedStatement insertHistoryTag;
+  private PreparedStatement insertHistoryMetadata;
+  private PreparedStatement insertIdempotency;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition workArrived = lock.newCondition();
@@ -448,7 +451,7 @@ final class GroupCommitWriter {
     commits.incrementAndGet();
   }
 
-  private void insert(NewMessage message) throws SQLException {
+  private void insert(NewMessage message) throws SQLException, StoreException {
     String id = message.id().value();
     Origin origin = message.origin();
     insertMessage.setString(1, id);
@@ -486,6 +489,11 @@ final class GroupCommitWriter {
     }
     // In the same transaction: no accepted message lacks its history, and no extra commit.
     MessageHistory.insertAccepted(insertHistoryMessage, insertHistoryRecipient, message);
+    MessageHistory.insertAnnotations(insertHistoryTag, insertHistoryMetadata, message);
+    // And its idempotency record: a repeated API request finds the answer exactly when the message is queued.
+    if (message.idempotency().isPresent()) {
+      IdempotencyRecords.insert(insertIdempotency, message.idempotency().get());
+    }
   }
 
   private void prepareStatements() throws SQLException {
@@ -494,11 +502,15 @@ final class GroupCommitWriter {
     insertRecipient = connection.prepareStatement(INSERT_RECIPIENT);
     insertHistoryMessage = connection.prepareStatement(MessageHistory.INSERT_MESSAGE);
     insertHistoryRecipient = connection.prepareStatement(MessageHistory.INSERT_RECIPIENT);
+    insertHistoryTag = connection.prepareStatement(MessageHistory.INSERT_TAG);
+    insertHistoryMetadata = connection.prepareStatement(MessageHistory.INSERT_METADATA);
+    insertIdempotency = connection.prepareStatement(IdempotencyRecords.INSERT);
   }
 
   private void renewStatements(Exception failure) {
     for (PreparedStatement statement :
-        List.of(insertMessage, insertContent, insertRecipient, insertHistoryMessage, insertHistoryRecipient)) {
+        List.of(insertMessage, insertContent, insertRecipient, insertHistoryMessage, insertHistoryRecipient, insertHistoryTag,
+            insertHistoryMetadata, insertIdempotency)) {
       try {
         statement.close();
       } catch (SQLException closeFailure) {

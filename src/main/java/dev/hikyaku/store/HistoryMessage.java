@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param listener the listener's config name, or {@code bounce} for our own reports
  * @param principal the authenticated account (RFC 4954), empty without AUTH
  * @param recipients in RCPT order
+ * @param annotations the tags and metadata an application sending over the API attached
  */
 public record HistoryMessage(
     QueueId id,
@@ -25,7 +26,8 @@ public record HistoryMessage(
     String clientAddress,
     Optional<String> principal,
     AcceptedHeaders headers,
-    List<HistoryRecipient> recipients) {
+    List<HistoryRecipient> recipients,
+    Annotations annotations) {
 
   public HistoryMessage {
     Objects.requireNonNull(id, "id");
@@ -36,5 +38,6 @@ public record HistoryMessage(
     Objects.requireNonNull(principal, "principal");
     Objects.requireNonNull(headers, "headers");
     recipients = List.copyOf(recipients);
+    Objects.requireNonNull(annotations, "annotations");
   }
 }

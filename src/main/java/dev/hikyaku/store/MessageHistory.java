@@ -8,7 +8,9 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -41,6 +43,11 @@ public final class MessageHistory {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String INSERT_RECIPIENT =
       "INSERT INTO history_recipient (queue_id, position, forward_path, received_at) VALUES (?, ?, ?, ?)";
+  // V11: what an application sending over the API attached to the message.
+  static final String INSERT_TAG =
+      "INSERT INTO history_tag (queue_id, position, tag, received_at) VALUES (?, ?, ?, ?)";
+  static final String INSERT_METADATA =
+      "INSERT INTO history_metadata (queue_id, position, name, value) VALUES (?, ?, ?, ?)";
 
   // ---- attempts ----
 
@@ -65,6 +72,8 @@ public final class MessageHistory {
   static final String SELECT_MESSAGE = "SELECT " + MESSAGE_COLUMNS + " FROM history_message m WHERE m.queue_id = ?";
   static final String SELECT_RECIPIENTS =
       "SELECT forward_path, latest_outcome, latest_attempt_at FROM history_recipient WHERE queue_id = ? ORDER BY position";
+  static final String SELECT_TAGS = "SELECT tag FROM history_tag WHERE queue_id = ? ORDER BY position";
+  static final String SELECT_METADATA = "SELECT name, value FROM history_metadata WHERE queue_id = ? ORDER BY position";
   static final String SELECT_ATTEMPTS =
       """
       SELECT forward_path, attempt, attempted_at, outcome, enhanced_status, diagnostic, remote_mta, tls_protocol,
@@ -82,6 +91,8 @@ public final class MessageHistory {
       ORDER BY h.received_at, h.queue_id LIMIT ?""";
   static final List<String> DELETE_MESSAGE = List.of(
       "DELETE FROM history_attempt WHERE queue_id = ?",
+      "DELETE FROM history_tag WHERE queue_id = ?",
+      "DELETE FROM history_metadata WHERE queue_id = ?",
       "DELETE FROM history_recipient WHERE queue_id = ?",
       "DELETE FROM history_message WHERE queue_id = ?");
 
@@ -164,7 +175,7 @@ public final class MessageHistory {
     return readers.read("searching the message history", connection -> {
       List<HistoryMessage> found = new ArrayList<>();
       try (PreparedStatement matches = connection.prepareStatement(search.sql());
-          PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS)) {
+          Parts parts = Parts.prepare(connection)) {
         search.bind(matches);
         try (ResultSet rows = matches.executeQuery()) {
           String previous = null;
@@ -176,7 +187,7 @@ public final class MessageHistory {
               continue;
             }
             previous = id;
-            found.add(message(rows, recipients));
+            found.add(message(rows, parts));
           }
         }
       }
@@ -188,7 +199,7 @@ public final class MessageHistory {
   public Optional<HistoryRecord> show(QueueId id) throws StoreException {
     return readers.read("reading the history of message " + id, connection -> {
       try (PreparedStatement message = connection.prepareStatement(SELECT_MESSAGE);
-          PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS);
+          Parts parts = Parts.prepare(connection);
           PreparedStatement attempts = connection.prepareStatement(SELECT_ATTEMPTS)) {
         message.setString(1, id.value());
         HistoryMessage found;
@@ -196,7 +207,7 @@ public final class MessageHistory {
           if (!row.next()) {
             return Optional.empty();
           }
-          found = message(row, recipients);
+          found = message(row, parts);
         }
         attempts.setString(1, id.value());
         List<AttemptRecord> records = new ArrayList<>();
@@ -279,6 +290,39 @@ public final class MessageHistory {
       insertRecipient.executeBatch();
     } finally {
       insertRecipient.clearBatch();
+    }
+  }
+
+  /** Writes the tags and metadata of {@code message} (none for most), inside the transaction that queues it. */
+  static void insertAnnotations(PreparedStatement insertTag, PreparedStatement insertMetadata, NewMessage message)
+      throws SQLException {
+    Annotations annotations = message.annotations();
+    if (annotations.isEmpty()) {
+      return;
+    }
+    String id = message.id().value();
+    List<String> tags = annotations.tags();
+    for (int position = 0; position < tags.size(); position++) {
+      insertTag.setString(1, id);
+      insertTag.setInt(2, position);
+      insertTag.setString(3, tags.get(position));
+      insertTag.setLong(4, message.receivedAt().toEpochMilli());
+      insertTag.addBatch();
+    }
+    int position = 0;
+    for (Map.Entry<String, String> entry : annotations.metadata().entrySet()) {
+      insertMetadata.setString(1, id);
+      insertMetadata.setInt(2, position++);
+      insertMetadata.setString(3, entry.getKey());
+      insertMetadata.setString(4, entry.getValue());
+      insertMetadata.addBatch();
+    }
+    try {
+      insertTag.executeBatch();
+      insertMetadata.executeBatch();
+    } finally {
+      insertTag.clearBatch();
+      insertMetadata.clearBatch();
     }
   }
 
@@ -398,8 +442,31 @@ public final class MessageHistory {
     return List.of(typed, "<" + typed + ">");
   }
 
-  private static HistoryMessage message(ResultSet row, PreparedStatement recipients) throws SQLException, StoreException {
+  /** The statements that read the rows of a message beside its own: recipients, tags, metadata. */
+  private record Parts(PreparedStatement recipients, PreparedStatement tags, PreparedStatement metadata)
+      implements AutoCloseable {
+
+    static Parts prepare(Connection connection) throws SQLException {
+      PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS);
+      try {
+        return new Parts(recipients, connection.prepareStatement(SELECT_TAGS), connection.prepareStatement(SELECT_METADATA));
+      } catch (SQLException e) {
+        recipients.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try (recipients; tags; metadata) {
+        // closed in reverse order by try-with-resources
+      }
+    }
+  }
+
+  private static HistoryMessage message(ResultSet row, Parts parts) throws SQLException, StoreException {
     QueueId id = MessageQueue.storedId(row.getString("queue_id"));
+    PreparedStatement recipients = parts.recipients();
     recipients.setString(1, id.value());
     List<HistoryRecipient> found = new ArrayList<>();
     try (ResultSet rows = recipients.executeQuery()) {
@@ -424,7 +491,26 @@ public final class MessageHistory {
             Optional.ofNullable(row.getString("message_id")),
             Optional.ofNullable(row.getString("subject")),
             Optional.ofNullable(row.getString("from_field"))),
-        found);
+        found,
+        annotations(id, parts));
+  }
+
+  private static Annotations annotations(QueueId id, Parts parts) throws SQLException {
+    List<String> tags = new ArrayList<>();
+    parts.tags().setString(1, id.value());
+    try (ResultSet rows = parts.tags().executeQuery()) {
+      while (rows.next()) {
+        tags.add(rows.getString(1));
+      }
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    parts.metadata().setString(1, id.value());
+    try (ResultSet rows = parts.metadata().executeQuery()) {
+      while (rows.next()) {
+        metadata.put(rows.getString(1), rows.getString(2));
+      }
+    }
+    return new Annotations(tags, metadata);
   }
 
   private static AttemptRecord attempt(QueueId id, ResultSet row) throws SQLException, StoreException {

@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A message that intake has finished with and hands to {@link MessageQueue#accept}.
@@ -22,6 +23,10 @@ import java.util.Objects;
  * @param content the message as it will be relayed: header and body octets, CRLF line ends, no
  *     dot-stuffing and no final {@code .CRLF}
  * @param headers the header fields the message history keeps (Message-ID, Subject, From)
+ * @param annotations the tags and metadata the sending application attached (API only), kept in
+ *     the history
+ * @param idempotency the answer to keep for a repeated API request (Idempotency-Key), committed
+ *     with the message; empty for every other message
  */
 public record NewMessage(
     QueueId id,
@@ -31,7 +36,22 @@ public record NewMessage(
     List<NewRecipient> recipients,
     Origin origin,
     byte[] content,
-    AcceptedHeaders headers) {
+    AcceptedHeaders headers,
+    Annotations annotations,
+    Optional<IdempotencyRecord> idempotency) {
+
+  /** Without annotations or an idempotency record: a message from SMTP or a bounce. */
+  public NewMessage(
+      QueueId id,
+      Instant receivedAt,
+      String reversePath,
+      String mailParameters,
+      List<NewRecipient> recipients,
+      Origin origin,
+      byte[] content,
+      AcceptedHeaders headers) {
+    this(id, receivedAt, reversePath, mailParameters, recipients, origin, content, headers, Annotations.NONE, Optional.empty());
+  }
 
   /** Without header fields for the history (tests and tools that do not read the content). */
   public NewMessage(
@@ -57,6 +77,13 @@ public record NewMessage(
     Objects.requireNonNull(origin, "origin");
     Objects.requireNonNull(content, "content");
     Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(annotations, "annotations");
+    Objects.requireNonNull(idempotency, "idempotency");
+    idempotency.ifPresent(record -> {
+      if (!record.queueId().equals(id)) {
+        throw new IllegalArgumentException("the idempotency record of message " + id + " names " + record.queueId());
+      }
+    });
   }
 
   /** Octets of content. */
@@ -74,12 +101,14 @@ public record NewMessage(
         && recipients.equals(that.recipients)
         && origin.equals(that.origin)
         && Arrays.equals(content, that.content)
-        && headers.equals(that.headers);
+        && headers.equals(that.headers)
+        && annotations.equals(that.annotations)
+        && idempotency.equals(that.idempotency);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers, annotations, idempotency)
         + 31 * Arrays.hashCode(content);
   }
 

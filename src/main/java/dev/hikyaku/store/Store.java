@@ -51,6 +51,7 @@ public final class Store implements AutoCloseable {
   private final MessageQueue queue;
   private final MessageHistory history;
   private final MessageEvents messageEvents;
+  private final IdempotencyRecords idempotency;
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
   private final Accounts accounts;
@@ -78,6 +79,7 @@ public final class Store implements AutoCloseable {
     this.queue = new MessageQueue(writer, readers);
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
+    this.idempotency = new IdempotencyRecords(writer, readers);
     this.accountWriter = new AccountWriter(accountConnection);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
@@ -156,6 +158,11 @@ public final class Store implements AutoCloseable {
   /** The accounts' event feeds (V12). */
   public MessageEvents messageEvents() {
     return messageEvents;
+  }
+
+  /** The answers kept for the API's Idempotency-Key, written with the messages they queued. */
+  public IdempotencyRecords idempotency() {
+    return idempotency;
   }
 
   public Accounts accounts() {

@@ -7,7 +7,9 @@
  *
  * <pre>
  * intake.MessageIntake ─▶ {@link dev.hikyaku.store.MessageQueue#accept} ─▶ (commit + fsync) ─▶ 250
- *                         (the message's history rows in the same transaction)
+ *                         (the message's history rows, an API message's tags, metadata and
+ *                         idempotency record, all in the same transaction)
+ * HTTP API (via app)   ─▶ {@link dev.hikyaku.store.IdempotencyRecords#find} (a repeated request's answer)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#list}, {@link dev.hikyaku.store.MessageQueue#find}
  * auth (SMTP AUTH)     ─▶ {@link dev.hikyaku.store.Accounts#find}, {@link dev.hikyaku.store.Accounts#findActiveAppPassword},
  *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background)
@@ -21,7 +23,8 @@
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search} (by account, page by page), {@link dev.hikyaku.store.MessageHistory#show}
  * app.EventFeedSink    ─▶ {@link dev.hikyaku.store.MessageEvents#append} (batches, after the change has committed)
  * HTTP API             ─▶ {@link dev.hikyaku.store.MessageEvents#after} (an account's feed from a seq on)
- * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune}, {@link dev.hikyaku.store.MessageEvents#prune} (history.retention)
+ * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune}, {@link dev.hikyaku.store.MessageEvents#prune} (history.retention),
+ *                         {@link dev.hikyaku.store.IdempotencyRecords#prune} (24 hours)
  * schedule.Scheduler   ─▶ hard bounces onto the suppression list inside {@link dev.hikyaku.store.MessageQueue#record}
  * policy (RCPT)        ─▶ {@link dev.hikyaku.store.Suppressions#find} (through app.StoreSuppressions)
  * admin CLI            ─▶ {@link dev.hikyaku.store.Suppressions} add, remove, list
@@ -61,6 +64,10 @@
  *   <li><b>Feed order.</b> {@link dev.hikyaku.store.MessageEvents} entries get an AUTOINCREMENT
  *       {@code seq}, never handed out again after pruning, and are committed by the one writer in
  *       {@code seq} order, so a reader resuming after a seq misses none.
+ *   <li><b>An answer exactly when its message.</b> The idempotency record of an API request is
+ *       written in the transaction that queues its message, so a repeated request finds the first
+ *       answer if and only if the message is queued; a current record under the same scope fails
+ *       the second message's transaction rather than queue it twice.
  *   <li><b>Bodies apart.</b> Content lives in {@code message_content}, not in the {@code message}
  *       row, so listing the queue never reads bodies.
  *   <li><b>Portable schema.</b> Migrations live in {@code db/migration/sqlite} and use types that map
