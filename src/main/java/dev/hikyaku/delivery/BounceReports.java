@@ -112,8 +112,8 @@ public final class BounceReports implements DeliveryReports {
         new Envelope(ReversePath.NULL, MailParams.NONE, List.of(new Envelope.Recipient(ForwardPath.of(delivery.reversePath()), RcptParams.NONE)));
     try {
       IntakeResult queued = intake.acceptBounce(new MessageSource.Bounce(hostname), envelope, dsn);
-      if (queued instanceof IntakeResult.Queued(var reportId)) {
-        events.publish(new Event.DsnQueued(clock.instant(), delivery.id().toString(), reportId.toString(), delivery.reversePath(),
+      if (queued instanceof IntakeResult.Queued report) {
+        events.publish(new Event.DsnQueued(clock.instant(), delivery.id().toString(), report.id().toString(), delivery.reversePath(),
             reported.getFirst().status().action(), reported.stream().map(DsnRecipient::finalRecipient).toList()));
       }
     } catch (IntakeException e) {

@@ -6,6 +6,8 @@ import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.store.AcceptedHeaders;
+import dev.hikyaku.store.Annotations;
+import dev.hikyaku.store.IdempotencyRecord;
 import dev.hikyaku.store.MessageQueue;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
@@ -21,6 +23,9 @@ import java.util.random.RandomGenerator;
 
 /** Takes a message with its envelope and makes it durable in the queue. */
 public final class MessageIntake {
+
+  /** The listener name messages from the HTTP API are stored under ({@code store.Origin}). */
+  public static final String API_LISTENER = "api";
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MessageIntake.class);
 
@@ -109,7 +114,32 @@ public final class MessageIntake {
    * @throws IntakeException when the message could not be made durable (the client retries)
    */
   public IntakeResult accept(MessageSource.Smtp source, Envelope envelope, byte[] content) throws IntakeException {
-    return acceptFrom(source, envelope, content);
+    return acceptFrom(source, envelope, content, Annotations.NONE, Optional.empty());
+  }
+
+  /**
+   * What to keep with a message from the API for a repeated request (Idempotency-Key): made from
+   * the id and Message-ID it is queued with, once they are known and before the commit, so the
+   * record commits with the message.
+   */
+  @FunctionalInterface
+  public interface Receipt {
+    IdempotencyRecord record(IntakeResult.Queued queued, Instant at);
+  }
+
+  /**
+   * A message submitted over the HTTP API: the same rules, fix-ups and signing as authenticated
+   * SMTP submission (From: ownership, Date and Message-ID, DKIM), the API's trace header, and the
+   * free-space guard. Returns only once it is durable, or with the refusal.
+   *
+   * @param annotations the tags and metadata the application attached, kept in the history
+   * @param receipt the idempotency record to commit with the message, when the request had a key
+   * @throws IntakeException when the message could not be made durable (the client retries)
+   */
+  public IntakeResult accept(
+      MessageSource.Api source, Envelope envelope, byte[] content, Annotations annotations, Optional<Receipt> receipt)
+      throws IntakeException {
+    return acceptFrom(source, envelope, content, annotations, receipt);
   }
 
   /**
@@ -120,20 +150,27 @@ public final class MessageIntake {
     if (!envelope.from().isNull()) {
       throw new IllegalArgumentException("a bounce has the null reverse-path");
     }
-    return acceptFrom(source, envelope, dsn);
+    return acceptFrom(source, envelope, dsn, Annotations.NONE, Optional.empty());
   }
 
-  private IntakeResult acceptFrom(MessageSource source, Envelope envelope, byte[] content) throws IntakeException {
+  private IntakeResult acceptFrom(
+      MessageSource source, Envelope envelope, byte[] content, Annotations annotations, Optional<Receipt> receipt)
+      throws IntakeException {
     // First, before any work on the message. Reports (bounces) are exempt: the headroom is kept
     // for them and the scheduler's bookkeeping, so that failures can still be told to senders.
-    if (source instanceof MessageSource.Smtp && !storage.hasRoomFor(content.length)) {
+    if (!(source instanceof MessageSource.Bounce) && !storage.hasRoomFor(content.length)) {
       throw new IntakeException(
           "not queueing message from " + source.describe() + ": the queue's file system is below its free-space headroom",
           true,
           null);
     }
-    if (source instanceof MessageSource.Smtp smtp && smtp.principal().isPresent()) {
-      switch (fromHeader.check(smtp.principal().get(), content)) {
+    Optional<dev.hikyaku.auth.Principal> principal = switch (source) {
+      case MessageSource.Smtp smtp -> smtp.principal();
+      case MessageSource.Api api -> Optional.of(api.principal());
+      case MessageSource.Bounce bounce -> Optional.empty();
+    };
+    if (principal.isPresent()) {
+      switch (fromHeader.check(principal.get(), content)) {
         case FromHeaderCheck.Outcome.Pass pass -> content = pass.content();
         case FromHeaderCheck.Outcome.Refuse refuse -> {
           return refuse.refusal();
@@ -144,7 +181,12 @@ public final class MessageIntake {
     }
     Instant now = clock.instant();
     QueueId id = QueueId.generate(clock, random);
-    if (source instanceof MessageSource.Smtp smtp && smtp.role().requiresAuthentication()) {
+    boolean isSubmission = switch (source) {
+      case MessageSource.Smtp smtp -> smtp.role().requiresAuthentication();
+      case MessageSource.Api api -> true; // RFC 6409 submission, as on 465 (implicit TLS, like HTTPS)
+      case MessageSource.Bounce bounce -> false;
+    };
+    if (isSubmission) {
       content = SubmissionFixups.apply(content, hostname, id.toString(), now);
       // Signed after the fix-ups (Date and Message-ID are then signed too), before the trace header.
       content = signed(content, id);
@@ -169,6 +211,7 @@ public final class MessageIntake {
     byte[] received =
         switch (source) {
           case MessageSource.Smtp smtp -> ReceivedHeader.of(smtp, hostname, id.toString(), envelope, now);
+          case MessageSource.Api api -> ReceivedHeader.api(api, hostname, id.toString(), envelope, now);
           case MessageSource.Bounce bounce -> ReceivedHeader.local(hostname, id.toString(), now);
         };
     byte[] stored = new byte[received.length + content.length];
@@ -192,10 +235,16 @@ public final class MessageIntake {
                   smtp.tls().map(TlsFacts::protocol).orElse(null),
                   smtp.tls().map(TlsFacts::cipherSuite).orElse(null),
                   smtp.principal().map(p -> p.account()).orElse(null));
+          // No EHLO over HTTP: the key's name stands where the EHLO name would, for the queue listing.
+          case MessageSource.Api api ->
+              new Origin(API_LISTENER, api.client().getHostAddress(), api.keyName(), null, null, api.principal().account());
           case MessageSource.Bounce bounce -> new Origin("bounce", "127.0.0.1", bounce.reportingMta(), null, null, null);
         };
+    AcceptedHeaders headers = acceptedHeaders(content);
+    IntakeResult.Queued queued = new IntakeResult.Queued(id, headers.messageId());
     NewMessage message = new NewMessage(
-        id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored, acceptedHeaders(content));
+        id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored, headers, annotations,
+        receipt.map(r -> r.record(queued, now)));
     try {
       queue.accept(message);
     } catch (StoreException e) {
@@ -207,7 +256,11 @@ public final class MessageIntake {
     events.publish(
         new Event.MessageAccepted(
             now,
-            source instanceof MessageSource.Smtp smtp ? smtp.sessionId() : "-",
+            switch (source) {
+              case MessageSource.Smtp smtp -> smtp.sessionId();
+              case MessageSource.Api api -> SubmissionAgent.SESSION;
+              case MessageSource.Bounce bounce -> "-";
+            },
             id.toString(),
             source.describe(),
             envelope.from().address(),
@@ -215,6 +268,6 @@ public final class MessageIntake {
             stored.length,
             origin.heloName() + "[" + origin.clientAddress() + "]",
             java.util.Optional.ofNullable(origin.principal())));
-    return new IntakeResult.Queued(id);
+    return queued;
   }
 }

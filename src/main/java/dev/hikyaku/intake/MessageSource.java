@@ -3,7 +3,9 @@ package dev.hikyaku.intake;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsFacts;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Where a message came from; decides the trace header and which fix-ups apply. */
@@ -26,6 +28,35 @@ public sealed interface MessageSource {
     @Override
     public String describe() {
       return "smtp:" + listener;
+    }
+  }
+
+  /**
+   * A request to the HTTP API, authenticated with an API key: submission as over SMTP AUTH (RFC 6409),
+   * with the key's principal.
+   *
+   * @param principal the account the key acts for, with the key's name and limits
+   * @param client the address the request came from
+   * @param isTls whether it came over HTTPS (the protocol and suite are not known to the API)
+   */
+  record Api(Principal principal, InetAddress client, boolean isTls) implements MessageSource {
+
+    public Api {
+      Objects.requireNonNull(principal, "principal");
+      Objects.requireNonNull(client, "client");
+      if (principal.apiKey().isEmpty()) {
+        throw new IllegalArgumentException("a message from the API is sent with an API key");
+      }
+    }
+
+    /** The name of the API key the request was made with. */
+    public String keyName() {
+      return principal.apiKey().orElseThrow();
+    }
+
+    @Override
+    public String describe() {
+      return "api";
     }
   }
 

@@ -21,15 +21,39 @@ final class ReceivedHeader {
 
   static byte[] of(MessageSource.Smtp source, String hostname, String queueId, Envelope envelope, Instant at) {
     StringBuilder header = new StringBuilder(256);
-    String address = source.client().getAddress().getHostAddress();
-    String literal = source.client().getAddress() instanceof java.net.Inet6Address ? "[IPv6:" + address + "]" : "[" + address + "]";
     // From-domain = "FROM" FWS Extended-Domain; TCP-info holds the address we saw.
-    header.append("Received: from ").append(source.heloName()).append(" (").append(literal).append(")\r\n");
+    header.append("Received: from ").append(source.heloName()).append(" (").append(literal(source.client().getAddress())).append(")\r\n");
     header.append("\tby ").append(hostname).append(" (Hikyaku) with ").append(protocol(source, envelope));
     header.append(" id ").append(queueId);
     source
         .tls()
         .ifPresent(tls -> header.append("\r\n\t(using ").append(tls.protocol()).append(" with cipher ").append(tls.cipherSuite()).append(')'));
+    return finish(header, envelope, at);
+  }
+
+  /**
+   * For a message submitted over the HTTP API. There is no EHLO, so the from clause is the
+   * address-literal form of RFC 5321 §4.4 {@code Extended-Domain}: the address we saw, as the name
+   * and as TCP-info. There is no with clause: the IANA Mail Transmission Types registry (RFC 5321
+   * §8, RFC 3848) has no entry for HTTP or HTTPS, and §4.4 says servers SHOULD NOT use unregistered
+   * names; Opt-info makes the clause optional. A comment says how the message came instead.
+   */
+  static byte[] api(MessageSource.Api source, String hostname, String queueId, Envelope envelope, Instant at) {
+    StringBuilder header = new StringBuilder(256);
+    String literal = literal(source.client());
+    header.append("Received: from ").append(literal).append(" (").append(literal).append(")\r\n");
+    header.append("\tby ").append(hostname).append(" (Hikyaku) id ").append(queueId);
+    header.append("\r\n\t(").append(source.isTls() ? "HTTPS" : "HTTP").append(" API submission)");
+    return finish(header, envelope, at);
+  }
+
+  /** RFC 5321 §4.1.3 address-literal. */
+  private static String literal(java.net.InetAddress client) {
+    String address = client.getHostAddress();
+    return client instanceof java.net.Inet6Address ? "[IPv6:" + address + "]" : "[" + address + "]";
+  }
+
+  private static byte[] finish(StringBuilder header, Envelope envelope, Instant at) {
     // RFC 5321 §7.6: naming one recipient is fine; naming several would disclose Bcc recipients.
     if (envelope.recipients().size() == 1) {
       header.append("\r\n\tfor ").append(envelope.recipients().getFirst().to());

@@ -23,6 +23,9 @@ import java.util.Optional;
  */
 public final class SuppressionRule implements Rule {
 
+  /** The rule's name in rulings and events; the HTTP API tells its refusals apart by it. */
+  public static final String NAME = "suppression";
+
   /** The store's side: the entry for a sending domain and recipient, compared as the queue compares. */
   public interface Suppressions {
     /** The entry, or empty when the recipient is not suppressed (or the store cannot say). */
@@ -50,7 +53,7 @@ public final class SuppressionRule implements Rule {
 
   @Override
   public String name() {
-    return "suppression";
+    return NAME;
   }
 
   @Override

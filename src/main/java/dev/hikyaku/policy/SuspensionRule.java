@@ -21,6 +21,9 @@ import java.util.Optional;
  */
 public final class SuspensionRule implements Rule {
 
+  /** The rule's name in rulings and events; the HTTP API tells its refusals apart by it. */
+  public static final String NAME = "suspension";
+
   /** The account store's side: suspension state and known networks. */
   public interface Suspensions {
     /** The reason an account is suspended; empty when it is not (or when the store cannot say). */
@@ -62,7 +65,7 @@ public final class SuspensionRule implements Rule {
 
   @Override
   public String name() {
-    return "suspension";
+    return NAME;
   }
 
   @Override
