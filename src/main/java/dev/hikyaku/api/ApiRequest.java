@@ -80,6 +80,11 @@ final class ApiRequest {
     return request.headers().first(header);
   }
 
+  /** Whether the request came over TLS (HTTPS). */
+  boolean isSecure() {
+    return request.isSecure();
+  }
+
   InetAddress client() {
     return request.remotePeer().address() instanceof InetSocketAddress socket
         ? socket.getAddress()
@@ -129,6 +134,12 @@ final class ApiRequest {
    * charset} other than UTF-8 too: RFC 8259 §8.1), 413 over {@code limit}, 400 when it does not parse.
    */
   JsonNode json(long limit) throws Refusal {
+    requireJson();
+    return parseJson(body(limit));
+  }
+
+  /** 415 unless the body is {@code application/json} in UTF-8 (RFC 8259 §8.1). */
+  void requireJson() throws Refusal {
     requireMediaType("application/json");
     Optional<String> charset = request.headers().contentType().flatMap(type -> type.charset());
     if (charset.isPresent() && !charset.get().equalsIgnoreCase("utf-8")) {
@@ -136,8 +147,6 @@ final class ApiRequest {
           Problems.unsupportedMediaType("a JSON body is UTF-8 (RFC 8259 §8.1), not " + charset.get()),
           Map.of("Accept-Post", "application/json"));
     }
-    byte[] body = body(limit);
-    return parseJson(body);
   }
 
   /** {@code body} as one JSON value, or 400 saying where it stopped making sense. */

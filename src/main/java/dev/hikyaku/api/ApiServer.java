@@ -103,6 +103,7 @@ public final class ApiServer implements AutoCloseable {
     routes.addAll(new MessageListing(backends.messages()).routes());
     routes.addAll(new EventListing(backends.events()).routes());
     routes.addAll(new SuppressionRoutes(backends.suppressions()).routes());
+    routes.addAll(new MessageSend(backends.submissions()).routes());
     return List.copyOf(routes);
   }
 

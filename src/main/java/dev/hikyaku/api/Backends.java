@@ -4,36 +4,43 @@ import java.util.Objects;
 
 /**
  * What the API stands on, each a seam the app backs with the store, policy and intake: who a key
- * speaks for, the message history, the accounts' event feeds and the suppression list. {@link #NONE}
- * answers every request as an API without a store would (no key valid, no message, no event, no
- * suppression); tests and the app replace the parts they have with the {@code with} methods.
+ * speaks for, the message history, the accounts' event feeds, the suppression list and the way
+ * messages are sent. {@link #NONE} answers every request as an API without a store would (no key
+ * valid, no message, no event, no suppression, nothing queued); tests and the app replace the parts
+ * they have with the {@code with} methods.
  */
-public record Backends(ApiKeyCheck keys, MessageReader messages, EventFeed events, SuppressionList suppressions) {
+public record Backends(
+    ApiKeyCheck keys, MessageReader messages, EventFeed events, SuppressionList suppressions, Submissions submissions) {
 
-  /** No key is valid and there are no messages, events or suppressions. */
+  /** No key is valid, there are no messages, events or suppressions, and nothing can be sent. */
   public static final Backends NONE =
-      new Backends(ApiKeyCheck.NONE_VALID, MessageReader.NONE, EventFeed.NONE, SuppressionList.NONE);
+      new Backends(ApiKeyCheck.NONE_VALID, MessageReader.NONE, EventFeed.NONE, SuppressionList.NONE, Submissions.NONE);
 
   public Backends {
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(messages, "messages");
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(suppressions, "suppressions");
+    Objects.requireNonNull(submissions, "submissions");
   }
 
   public Backends withKeys(ApiKeyCheck keys) {
-    return new Backends(keys, messages, events, suppressions);
+    return new Backends(keys, messages, events, suppressions, submissions);
   }
 
   public Backends withMessages(MessageReader messages) {
-    return new Backends(keys, messages, events, suppressions);
+    return new Backends(keys, messages, events, suppressions, submissions);
   }
 
   public Backends withEvents(EventFeed events) {
-    return new Backends(keys, messages, events, suppressions);
+    return new Backends(keys, messages, events, suppressions, submissions);
   }
 
   public Backends withSuppressions(SuppressionList suppressions) {
-    return new Backends(keys, messages, events, suppressions);
+    return new Backends(keys, messages, events, suppressions, submissions);
+  }
+
+  public Backends withSubmissions(Submissions submissions) {
+    return new Backends(keys, messages, events, suppressions, submissions);
   }
 }

@@ -43,6 +43,10 @@ final class MessageJson {
     put(headers, "message_id", message.messageId());
     put(headers, "subject", message.subject());
     put(headers, "from", message.from());
+    ArrayNode tags = body.putArray("tags");
+    message.tags().forEach(tags::add);
+    ObjectNode metadata = body.putObject("metadata");
+    message.metadata().forEach(metadata::put);
     ArrayNode recipients = body.putArray("recipients");
     for (RecipientView recipient : message.recipients()) {
       ObjectNode node = recipients.addObject();

@@ -1,7 +1,10 @@
 package dev.hikyaku.api;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -119,6 +122,8 @@ public interface MessageReader {
    *
    * @param sender the reverse path, "" for the null path
    * @param principal the account it was submitted under, empty without AUTH
+   * @param tags what the sending application tagged it with over the API, in order
+   * @param metadata what the sending application attached over the API, in order
    */
   record MessageView(
       String id,
@@ -129,7 +134,9 @@ public interface MessageReader {
       Optional<String> messageId,
       Optional<String> subject,
       Optional<String> from,
-      List<RecipientView> recipients) {
+      List<RecipientView> recipients,
+      List<String> tags,
+      Map<String, String> metadata) {
 
     public MessageView {
       Objects.requireNonNull(id, "id");
@@ -141,6 +148,9 @@ public interface MessageReader {
       Objects.requireNonNull(subject, "subject");
       Objects.requireNonNull(from, "from");
       recipients = List.copyOf(recipients);
+      tags = List.copyOf(tags);
+      // Map.copyOf would lose the order the application gave.
+      metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
   }
 

@@ -78,6 +78,12 @@ public final class Problems {
     return new Problem(type("too-large"), "Content Too Large", 413, "the request body is over the limit of " + limit + " octets");
   }
 
+  /** 413: the message built from a JSON request is over {@code limit} octets, SMTP's SIZE. */
+  public static Problem messageTooLarge(long size, long limit) {
+    return new Problem(type("too-large"), "Content Too Large", 413, "the message built from the request is " + size
+        + " octets, over the limit of " + limit + " (limits.max-message-size, SMTP's SIZE)");
+  }
+
   /** 415: the body is of a media type the route does not read ({@code Accept-Post} says which). */
   public static Problem unsupportedMediaType(String detail) {
     return new Problem(type("unsupported-media-type"), "Unsupported Media Type", 415, detail);
@@ -117,6 +123,72 @@ public final class Problems {
   }
 
   /**
+   * 403: the sender (MAIL FROM or a From: address) is not one the account owns, or is outside the
+   * senders the API key is limited to: SMTP's 553/550 5.7.1 (RFC 6409 §4.2), whose text {@code
+   * detail} carries.
+   */
+  public static Problem senderNotAllowed(String detail) {
+    return new Problem(type("sender-not-allowed"), "Sender Not Allowed", 403, detail);
+  }
+
+  /** 403: the account is suspended from sending (compromised-account detection); SMTP's 550 5.7.1. */
+  public static Problem accountSuspended(String detail) {
+    return new Problem(type("account-suspended"), "Account Suspended", 403, detail);
+  }
+
+  /** 429: a sending rate or quota is used up for now ({@code Retry-After} says when to try again). */
+  public static Problem rateLimited(String detail) {
+    return new Problem(type("rate-limited"), "Too Many Requests", 429, detail);
+  }
+
+  /**
+   * 422: the policy refused every recipient; each is named by its pointer with the reason (a
+   * suppressed recipient's says since when and why, as SMTP's 550 5.1.1 does). Nothing was queued.
+   */
+  public static Problem recipientsRefused(List<Problem.FieldError> errors) {
+    if (errors.isEmpty()) {
+      throw new IllegalArgumentException("a refusal of every recipient names at least one");
+    }
+    return new Problem(type("recipients-refused"), "Recipients Refused", 422, "every recipient was refused; nothing was queued", errors);
+  }
+
+  /**
+   * 422: the message itself was refused as SMTP would refuse it after DATA (no usable From:, a line
+   * over 998 octets, a header that is not UTF-8); {@code detail} carries the SMTP reply.
+   */
+  public static Problem messageRefused(String detail) {
+    return new Problem(type("message-refused"), "Message Refused", 422, detail);
+  }
+
+  /** 503: the queue's disk is below its free-space headroom (SMTP's 452 4.3.1); nothing was queued. */
+  public static Problem queueFull() {
+    return new Problem(type("queue-full"), "Service Unavailable", 503, "the queue has no room for the message now; try again later");
+  }
+
+  /** 400: an {@code Idempotency-Key} header that is not 1 to 255 characters as an sf-string or a token. */
+  public static Problem invalidIdempotencyKey(String detail) {
+    return new Problem(type("invalid-idempotency-key"), "Invalid Idempotency Key", 400, detail);
+  }
+
+  /**
+   * 409: a request with the same {@code Idempotency-Key} is still being answered
+   * (draft-ietf-httpapi-idempotency-key-header-07 §2.7).
+   */
+  public static Problem idempotencyKeyInFlight() {
+    return new Problem(type("idempotency-key-in-flight"), "Conflict", 409,
+        "a request with this Idempotency-Key is still in progress; retry once it has been answered");
+  }
+
+  /**
+   * 422: the {@code Idempotency-Key} was used within 24 hours for a request with another body
+   * (draft-ietf-httpapi-idempotency-key-header-07 §2.7).
+   */
+  public static Problem idempotencyKeyReused() {
+    return new Problem(type("idempotency-key-reused"), "Idempotency Key Reused", 422,
+        "this Idempotency-Key was used for a request with another body; use a new key for a new request");
+  }
+
+  /**
    * Sends {@code problem} as the whole response: its status, {@code application/problem+json},
    * {@code Cache-Control: no-store}. Headers a status requires ({@code WWW-Authenticate}, {@code
    * Allow}) are the caller's to set before.
@@ -133,6 +205,11 @@ public final class Problems {
    * errors} when the problem names invalid members.
    */
   static String toJson(Problem problem) {
+    return JSON.writeValueAsString(toNode(problem));
+  }
+
+  /** The body as a JSON object, for a problem inside another document (a batch's results). */
+  static ObjectNode toNode(Problem problem) {
     ObjectNode body = JSON.createObjectNode();
     body.put("type", problem.type().toString());
     body.put("title", problem.title());
@@ -144,7 +221,7 @@ public final class Problems {
         errors.addObject().put("pointer", error.pointer()).put("detail", error.detail());
       }
     }
-    return JSON.writeValueAsString(body);
+    return body;
   }
 
   private static URI type(String name) {

@@ -34,13 +34,7 @@ final class QueryParameters {
 
   /** The query of {@code request}, refused unless every name is one of {@code known}, once. */
   static QueryParameters of(ApiRequest request, List<String> known) throws Refusal {
-    Set<String> unknown = new TreeSet<>(request.queryNames());
-    unknown.removeAll(known);
-    if (!unknown.isEmpty()) {
-      throw new Refusal(Problems.invalidParameter(
-          "query parameter " + String.join(", ", unknown),
-          "not known here; " + request.path() + " takes " + String.join(", ", known)));
-    }
+    requireKnown(request, known);
     Map<String, String> given = new LinkedHashMap<>();
     for (String name : known) {
       List<String> values = request.queryValues(name);
@@ -55,6 +49,20 @@ final class QueryParameters {
       }
     }
     return new QueryParameters(given);
+  }
+
+  /**
+   * 422 unless every name in the query of {@code request} is one of {@code known} (a route that
+   * reads its query otherwise, such as one that takes a name more than once, checks this much).
+   */
+  static void requireKnown(ApiRequest request, List<String> known) throws Refusal {
+    Set<String> unknown = new TreeSet<>(request.queryNames());
+    unknown.removeAll(known);
+    if (!unknown.isEmpty()) {
+      throw new Refusal(Problems.invalidParameter(
+          "query parameter " + String.join(", ", unknown),
+          "not known here; " + request.path() + (known.isEmpty() ? " takes none" : " takes " + String.join(", ", known))));
+    }
   }
 
   /** The value of {@code name}, if given (never empty). */

@@ -15,7 +15,17 @@
  * scope 403. The routes: {@code GET /v1/messages/{id}} and {@code GET /v1/messages} (scope {@code
  * read}: the key's account's messages), {@code GET /v1/events} ({@code read}: its event feed, {@link
  * dev.hikyaku.api.EventType}), {@code GET /v1/suppressions} ({@code read}) and {@code DELETE|PUT
- * /v1/suppressions/{address}} ({@code admin}: the list of its sending domains); any other path 404.
+ * /v1/suppressions/{address}} ({@code admin}: the list of its sending domains); {@code POST
+ * /v1/messages}, {@code /v1/messages/raw} and {@code /v1/messages/batch} ({@code send}: through the
+ * {@link dev.hikyaku.api.Submissions} seam, {@code intake.SubmissionAgent}, policy then intake: the
+ * path of SMTP submission; {@code Idempotency-Key} honoured); any other path 404.
+ *
+ * <pre>
+ * request ─▶ ApiServer (405, 401, 403, route, scope) ─▶ MessageSend
+ *   JSON ─▶ SendRequest (422 with every pointer) ─▶ MimeComposer (mime4j) ─┐
+ *   message/rfc822 ─▶ CRLF, envelope from query or header, Bcc: removed ──┴▶ Submissions
+ *   ─▶ intake.SubmissionAgent ─▶ policy ─▶ intake.MessageIntake ─▶ store (with the idempotency record)
+ * </pre>
  *
  * <h2>Invariants</h2>
  *
@@ -40,7 +50,8 @@
  * <h2>Must never</h2>
  *
  * Bypass {@code intake} or {@code policy}: a message sent over the API takes the same path as one
- * sent over SMTP. Serve plain HTTP on a non-loopback address. Echo a key or token in a response or a
+ * sent over SMTP. Build a message by pasting strings (mime4j builds it). Speak SMTP: of {@code
+ * protocol} it names only value types (paths, envelope, reply). Serve plain HTTP on a non-loopback address. Echo a key or token in a response or a
  * log line.
  */
 package dev.hikyaku.api;

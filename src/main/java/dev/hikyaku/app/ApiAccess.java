@@ -165,7 +165,9 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
         message.recipients().stream()
             .map(r -> new RecipientView(r.forwardPath(), r.latestOutcome().map(AttemptOutcome::keyword), r.latestAttemptAt(),
                 attempts.apply(r)))
-            .toList());
+            .toList(),
+        message.annotations().tags(),
+        message.annotations().metadata());
   }
 
   private static List<AttemptView> attempts(HistoryRecord record, HistoryRecipient recipient) {

@@ -157,7 +157,7 @@ class ApiReadRoutesTest {
 
     // A summary: the same object as GET /v1/messages/{id}, without the attempts.
     JsonNode item = body.get("data").get(0);
-    assertThat(item.propertyNames()).containsExactly("id", "received_at", "sender", "listener", "headers", "recipients");
+    assertThat(item.propertyNames()).containsExactly("id", "received_at", "sender", "listener", "headers", "tags", "metadata", "recipients");
     assertThat(item.get("received_at").asString()).isEqualTo(T0.plusSeconds(4).toString());
     JsonNode recipient = item.get("recipients").get(0);
     assertThat(recipient.propertyNames()).containsExactly("recipient", "latest_outcome", "latest_attempt_at");
@@ -372,7 +372,8 @@ class ApiReadRoutesTest {
   private static MessageView message(String id, String account, Instant at) {
     return new MessageView(id, at, "news@example.com", "submission", Optional.of(account), Optional.of("<" + id + "@example.com>"),
         Optional.of("subject " + id), Optional.empty(),
-        List.of(new RecipientView("carol@example.net", Optional.of("delivered"), Optional.of(at.plusSeconds(60)), List.of())));
+        List.of(new RecipientView("carol@example.net", Optional.of("delivered"), Optional.of(at.plusSeconds(60)), List.of())),
+        List.of(), Map.of());
   }
 
   /** Messages in memory, searched as the history would: by account, newest first, after a position. */
@@ -398,7 +399,7 @@ class ApiReadRoutesTest {
           .filter(m -> m.principal().orElse("").equals(search.account()))
           .filter(m -> search.before().isEmpty() || newestFirst.compare(m, new MessageView(search.before().get().id(),
               search.before().get().receivedAt(), "", "", Optional.empty(), Optional.empty(), Optional.empty(),
-              Optional.empty(), List.of())) > 0)
+              Optional.empty(), List.of(), List.of(), Map.of())) > 0)
           .sorted(newestFirst)
           .limit(search.limit())
           .toList();

@@ -113,6 +113,64 @@ public final class TestServers {
     accounts.create(address, enrolment.credentials(password.toCharArray()), dev.hikyaku.store.FromHeaderPolicy.REJECT);
   }
 
+  /**
+   * An HTTP client (java.net.http) that trusts exactly {@code certificate}, whatever host name it was
+   * dialled by: test servers are reached as 127.0.0.1 but their certificate names {@link #HOSTNAME},
+   * and HttpClient checks the name in its trust manager, which this one leaves out (the chain is
+   * still checked against the one certificate).
+   */
+  public static java.net.http.HttpClient httpClientTrusting(X509Certificate certificate) throws Exception {
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("server", certificate);
+    factory.init(trust);
+    javax.net.ssl.X509TrustManager chain = (javax.net.ssl.X509TrustManager) factory.getTrustManagers()[0];
+    javax.net.ssl.X509ExtendedTrustManager withoutName = new javax.net.ssl.X509ExtendedTrustManager() {
+      @Override
+      public void checkServerTrusted(X509Certificate[] certificates, String authType, java.net.Socket socket)
+          throws java.security.cert.CertificateException {
+        chain.checkServerTrusted(certificates, authType);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] certificates, String authType, javax.net.ssl.SSLEngine engine)
+          throws java.security.cert.CertificateException {
+        chain.checkServerTrusted(certificates, authType);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] certificates, String authType) throws java.security.cert.CertificateException {
+        chain.checkServerTrusted(certificates, authType);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] certificates, String authType, java.net.Socket socket)
+          throws java.security.cert.CertificateException {
+        throw new java.security.cert.CertificateException("a client does not check clients");
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] certificates, String authType, javax.net.ssl.SSLEngine engine)
+          throws java.security.cert.CertificateException {
+        throw new java.security.cert.CertificateException("a client does not check clients");
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] certificates, String authType) throws java.security.cert.CertificateException {
+        throw new java.security.cert.CertificateException("a client does not check clients");
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return chain.getAcceptedIssuers();
+      }
+    };
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new javax.net.ssl.TrustManager[] {withoutName}, null);
+    return java.net.http.HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
   /** A client TLS context that trusts exactly the server's current certificate. */
   public static SSLContext clientTrusting(X509Certificate certificate) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
