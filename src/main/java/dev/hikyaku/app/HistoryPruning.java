@@ -1,5 +1,7 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.store.IdempotencyRecord;
+import dev.hikyaku.store.IdempotencyRecords;
 import dev.hikyaku.store.MessageEvents;
 import dev.hikyaku.store.MessageHistory;
 import dev.hikyaku.store.StoreException;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the message history and the accounts' event feeds ({@code GET /v1/events}) older than
- * {@code history.retention}, in the background: a pass
+ * {@code history.retention}, and the API's idempotency records older than {@link
+ * IdempotencyRecord#KEPT_FOR} (they answer no request after that), in the background: a pass
  * every {@link #INTERVAL}, each pass in batches of {@link #BATCH_MESSAGES} messages, each batch its
  * own transaction of the store's writer. A batch of 100 messages (about 700 rows with their
  * recipients and attempts, and the index entries of each) took a median 8 ms, at most 42 ms, with
@@ -30,14 +33,17 @@ final class HistoryPruning implements AutoCloseable {
 
   private final MessageHistory history;
   private final MessageEvents events;
+  private final IdempotencyRecords idempotency;
   private final Clock clock;
   private final Duration retention;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private Thread pruner;
 
-  HistoryPruning(MessageHistory history, MessageEvents events, Clock clock, Duration retention) {
+  HistoryPruning(
+      MessageHistory history, MessageEvents events, IdempotencyRecords idempotency, Clock clock, Duration retention) {
     this.history = history;
     this.events = events;
+    this.idempotency = idempotency;
     this.clock = clock;
     this.retention = retention;
   }
@@ -58,15 +64,22 @@ final class HistoryPruning implements AutoCloseable {
 
   /**
    * One pass: removes the history of every message received more than the retention before now,
-   * then the feed entries of that age, batch by batch, until a batch comes back short or the
-   * pruning is closed. Returns how many messages went. A store failure ends that part of the pass
+   * then the feed entries of that age, then the idempotency records past 24 hours, batch by batch,
+   * until a batch comes back short or the pruning is closed. Returns how many messages went. A store failure ends that part of the pass
    * (the next one tries again) and is logged.
    */
   int prune() {
     Instant cutoff = clock.instant().minus(retention);
     int removed = inBatches("message history", "message(s) received", batch -> history.prune(cutoff, batch), cutoff);
     inBatches("event feed", "event(s)", batch -> events.prune(cutoff, batch), cutoff);
+    pruneIdempotency();
     return removed;
+  }
+
+  /** Removes the idempotency records past {@link IdempotencyRecord#KEPT_FOR}; returns how many. */
+  int pruneIdempotency() {
+    Instant cutoff = clock.instant().minus(IdempotencyRecord.KEPT_FOR);
+    return inBatches("idempotency records", "record(s) created", batch -> idempotency.prune(cutoff, batch), cutoff);
   }
 
   /** A batch of at most the given size pruned, returning how many went. */

@@ -18,6 +18,8 @@ import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.api.ApiServer;
+import dev.hikyaku.api.Submissions;
+import dev.hikyaku.intake.SubmissionAgent;
 import dev.hikyaku.metrics.Health;
 import dev.hikyaku.metrics.HealthCheck;
 import dev.hikyaku.metrics.MetricsEndpoint;
@@ -309,7 +311,11 @@ public final class Server implements AutoCloseable {
       }
       metricsEndpoint = startMetricsEndpoint(config, metrics, store, isAccepting);
       metricsEndpoint.ifPresent(opened::push);
-      apiServer = startApiServer(config, tls, new ApiAccess(store, events, clock), new ApiSuppressions(store, events, clock));
+      StoreSubmissions submissions = new StoreSubmissions(
+          new SubmissionAgent(policy, intake, events, clock, config.limits().maxMessageSize()), store.idempotency(), clock,
+          new Submissions.Limits(config.limits().maxMessageSize(), config.limits().maxRecipients()));
+      apiServer = startApiServer(
+          config, tls, new ApiAccess(store, events, clock), new ApiSuppressions(store, events, clock), submissions);
       apiServer.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
@@ -327,7 +333,7 @@ public final class Server implements AutoCloseable {
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
         apiServer, isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
-        new HistoryPruning(store.history(), store.messageEvents(), clock, config.history().retention()).start(),
+        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), clock, config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()), feed);
   }
 
@@ -398,11 +404,12 @@ public final class Server implements AutoCloseable {
 
   /**
    * The HTTP API when {@code api.enabled}, over TLS with the listeners' certificate unless {@code
-   * api.tls: false} (loopback only), checking bearer tokens against the store's API keys and reading
-   * the message history, the accounts' event feeds and the suppression list.
+   * api.tls: false} (loopback only), checking bearer tokens against the store's API keys, reading
+   * the message history, the accounts' event feeds and the suppression list, and sending through the
+   * same policy and intake as SMTP submission.
    */
   private static Optional<ApiServer> startApiServer(
-      HikyakuConfig config, TlsContexts tls, ApiAccess access, ApiSuppressions suppressions)
+      HikyakuConfig config, TlsContexts tls, ApiAccess access, ApiSuppressions suppressions, Submissions submissions)
       throws ApiServer.StartFailure {
     var api = config.api();
     if (!api.isEnabled()) {
@@ -412,7 +419,7 @@ public final class Server implements AutoCloseable {
         ApiServer.start(
             api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
             dev.hikyaku.api.Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
-                .withSuppressions(suppressions)));
+                .withSuppressions(suppressions).withSubmissions(submissions)));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
