@@ -122,6 +122,8 @@ class MessageSendTest {
 
   private static JsonNode problem(HttpResponse<String> response, int status, String type) {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    OpenApiContract.get().assertConforms("POST", "/v1/messages", status, OpenApiContract.mediaType(response.headers().firstValue("Content-Type")),
+        response.body());
     JsonNode body = JSON.readTree(response.body());
     assertThat(body.get("type").asString()).isEqualTo(Problems.TYPE_BASE + type);
     return body;

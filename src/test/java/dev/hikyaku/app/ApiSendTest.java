@@ -2,6 +2,7 @@ package dev.hikyaku.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
@@ -38,6 +39,7 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.UnaryOperator;
 import org.apache.james.mime4j.dom.BinaryBody;
 import org.apache.james.mime4j.dom.Entity;
@@ -61,6 +63,7 @@ import tools.jackson.databind.node.ObjectNode;
 class ApiSendTest {
 
   private static final String ALICE = "alice@hikyaku.test";
+  private static final String MESSAGES = "/v1/messages";
   private static final String PASSWORD = "a pass phrase long enough for any policy 7";
   private static final long MAX_SIZE = 256 * 1024;
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -98,9 +101,13 @@ class ApiSendTest {
   }
 
   private String newKey(String name, EnumSet<ApiKey.Scope> scopes, List<String> senders) throws Exception {
+    return newKey(name, scopes, senders, ApiKey.Limits.NONE);
+  }
+
+  private String newKey(String name, EnumSet<ApiKey.Scope> scopes, List<String> senders, ApiKey.Limits limits) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     server.store().apiKeys().add(ALICE, name,
-        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, senders, List.of(), ApiKey.Limits.NONE);
+        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, senders, List.of(), limits);
     return key;
   }
 
@@ -126,8 +133,18 @@ class ApiSendTest {
         .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + key).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Fails unless {@code response} is one docs/openapi.yaml documents, with a body that fits its schema. */
+  private static HttpResponse<String> conforms(HttpResponse<String> response) {
+    String path = response.request().uri().getPath();
+    String template = List.of(MESSAGES, MESSAGES + "/raw", MESSAGES + "/batch").contains(path) ? path : MESSAGES + "/{id}";
+    OpenApiContract.get().assertConforms(response.request().method(), template, response.statusCode(),
+        OpenApiContract.mediaType(response.headers().firstValue("Content-Type")), response.body());
+    return response;
+  }
+
   private static JsonNode problem(HttpResponse<String> response, int status, String type) {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    conforms(response);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     JsonNode body = JSON.readTree(response.body());
     assertThat(body.get("type").asString()).isEqualTo("https://hikyaku.dev/problems/" + type);
@@ -203,6 +220,7 @@ class ApiSendTest {
     HttpResponse<String> response = postJson("/v1/messages", request);
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    conforms(response);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     JsonNode body = JSON.readTree(response.body());
     assertThat(body.propertyNames()).containsExactly("id", "status", "message_id", "recipients");
@@ -269,7 +287,7 @@ class ApiSendTest {
 
     // The tags and metadata come back with the message.
     String reader = newKey("reader", EnumSet.of(ApiKey.Scope.READ), List.of());
-    JsonNode shown = JSON.readTree(get("/v1/messages/" + id, reader).body());
+    JsonNode shown = JSON.readTree(conforms(get("/v1/messages/" + id, reader)).body());
     assertThat(shown.get("listener").asString()).isEqualTo("api");
     assertThat(shown.get("tags")).extracting(JsonNode::asString).containsExactly("invoice", "spring");
     assertThat(shown.get("metadata").propertyNames()).containsExactly("order_id", "customer");
@@ -293,6 +311,7 @@ class ApiSendTest {
     HttpResponse<String> response = post("/v1/messages/raw", "message/rfc822", raw.getBytes(StandardCharsets.UTF_8), sendKey);
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    conforms(response);
     JsonNode body = JSON.readTree(response.body());
     QueuedMessage stored = queued(body.get("id").asString());
     assertThat(stored.reversePath()).isEqualTo(ALICE);
@@ -326,6 +345,7 @@ class ApiSendTest {
         postJson("/v1/messages/batch", batch(message("first"), message("second").put("bogus", true), message("third")));
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    conforms(response);
     JsonNode results = JSON.readTree(response.body()).get("results");
     assertThat(results.size()).isEqualTo(3);
     assertThat(results.get(0).get("status").asString()).isEqualTo("queued");
@@ -387,6 +407,18 @@ class ApiSendTest {
   }
 
   @Test
+  void aKeysOwnRateCountsItsApiSendsAsItsSmtpOnes() throws Exception {
+    String slow = newKey("slow", EnumSet.of(ApiKey.Scope.SEND), List.of(), new ApiKey.Limits(OptionalInt.of(1), OptionalInt.empty()));
+    assertThat(post("/v1/messages", "application/json", JSON.writeValueAsBytes(message("1")), slow).statusCode()).isEqualTo(202);
+
+    HttpResponse<String> second = post("/v1/messages", "application/json", JSON.writeValueAsBytes(message("2")), slow);
+
+    assertThat(problem(second, 429, "rate-limited").get("detail").asString()).contains("450 4.7.1", "API key slow");
+    assertThat(postJson("/v1/messages", message("3")).statusCode()).as("another key of the account").isEqualTo(202);
+    assertThat(queued()).hasSize(2);
+  }
+
+  @Test
   void aSuppressedRecipientIsReportedAndAloneRefused() throws Exception {
     server.store().suppressions().add(new Suppression(TestServers.HOSTED_DOMAIN, "gone@example.net", Suppression.Reason.HARD_BOUNCE,
         Optional.of("5.1.1"), Optional.of("smtp; 550 5.1.1 no such user"), Optional.empty(), Instant.parse("2026-11-01T10:00:00Z")));
@@ -396,6 +428,7 @@ class ApiSendTest {
     HttpResponse<String> mixed = postJson("/v1/messages", both);
 
     assertThat(mixed.statusCode()).as(mixed.body()).isEqualTo(202);
+    conforms(mixed);
     JsonNode recipients = JSON.readTree(mixed.body()).get("recipients");
     assertThat(recipients.get(0).get("email").asString()).isEqualTo("gone@example.net");
     assertThat(recipients.get(0).get("status").asString()).isEqualTo("suppressed");
@@ -457,6 +490,7 @@ class ApiSendTest {
     assertThat(again.body()).isEqualTo(first.body());
     assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
     assertThat(again.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"));
+    conforms(again);
     assertThat(queued()).hasSize(1);
 
     problem(post("/v1/messages", "application/json", JSON.writeValueAsBytes(message("other")), sendKey, "Idempotency-Key", "\"order-1042\""),
