@@ -142,7 +142,7 @@ public final class Main implements Runnable {
     @Option(
         names = "--ports",
         paramLabel = "ROLE=PORT,...",
-        description = "Override listener ports, e.g. relay=2525,submission=2587,submissions=2465.")
+        description = "Override listener ports, and the API's, e.g. relay=2525,submission=2587,submissions=2465,api=9443.")
     String ports;
 
     @Override

@@ -144,17 +144,54 @@ public final class ConfigLoader {
   }
 
   /**
-   * {@code config} with the listener ports of the {@code --ports} option; a clash the new ports
+   * {@code config} with the listener ports of the {@code --ports} option, and the API's port when
+   * it names {@code api=PORT}; a clash the new ports
    * make (two listeners, or a listener and the HTTP endpoint, on one address and port) is a
    * {@code --ports:} error like a bad spec.
    */
   public static HikyakuConfig withPorts(HikyakuConfig config, String spec) throws ConfigException {
-    Map<ListenerRole, Integer> ports = parsePorts(spec);
+    // "api=PORT" moves the HTTP API; every other entry names a listener role.
+    java.util.List<String> listenerEntries = new java.util.ArrayList<>();
+    java.util.OptionalInt apiPort = java.util.OptionalInt.empty();
+    for (String entry : spec == null ? new String[0] : spec.split(",", -1)) {
+      int equals = entry.indexOf('=');
+      if (equals > 0 && entry.substring(0, equals).strip().equalsIgnoreCase(Keys.API)) {
+        if (apiPort.isPresent()) {
+          throw portsError("api is given twice in '" + spec + "'");
+        }
+        apiPort = java.util.OptionalInt.of(apiPort(entry.substring(equals + 1).strip()));
+      } else {
+        listenerEntries.add(entry);
+      }
+    }
+    Map<ListenerRole, Integer> ports =
+        listenerEntries.isEmpty() && apiPort.isPresent() ? Map.of() : parsePorts(String.join(",", listenerEntries));
     try {
-      return config.withPorts(ports);
+      HikyakuConfig moved = config.withPorts(ports);
+      if (apiPort.isEmpty()) {
+        return moved;
+      }
+      HikyakuConfig withApi = moved.withApi(moved.api().withPort(apiPort.getAsInt()));
+      java.util.Optional<String> clash = ListenerClash.withApi(withApi.listeners(), withApi.http(), withApi.api());
+      if (clash.isPresent()) {
+        throw portsError(Keys.API + "." + Keys.PORT + ": " + clash.get());
+      }
+      return withApi;
     } catch (IllegalArgumentException e) {
       throw portsError(e.getMessage());
     }
+  }
+
+  private static int apiPort(String number) throws ConfigException {
+    try {
+      int port = Integer.parseInt(number);
+      if (port >= ConfigReader.MIN_PORT && port <= ConfigReader.MAX_PORT) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the one message
+    }
+    throw portsError("port for api must be a number 1..65535, was '" + number + "'");
   }
 
   /**

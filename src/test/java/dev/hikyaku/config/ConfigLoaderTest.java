@@ -553,6 +553,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void portsMayMoveTheApiToo() throws ConfigException {
+    HikyakuConfig moved = ConfigLoader.withPorts(ConfigLoader.defaults(), "submission=2587, api=9443");
+    assertThat(moved.api().port()).isEqualTo(9443);
+    assertThat(moved.listeners()).anySatisfy(l -> assertThat(l.port()).isEqualTo(2587));
+    assertThat(ConfigLoader.withPorts(ConfigLoader.defaults(), "api=9443").api().port()).isEqualTo(9443);
+    assertThatThrownBy(() -> ConfigLoader.withPorts(ConfigLoader.defaults(), "api=587"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("--ports")
+        .hasMessageContaining("587");
+    assertThatThrownBy(() -> ConfigLoader.withPorts(ConfigLoader.defaults(), "api=x"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("port for api must be a number 1..65535, was 'x'");
+    assertThatThrownBy(() -> ConfigLoader.withPorts(ConfigLoader.defaults(), "api=1,api=2"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api is given twice");
+  }
+
+  @Test
   void parsePortsReadsEveryRole() throws ConfigException {
     assertThat(ConfigLoader.parsePorts("relay=2525,submission=2587,submissions=2465"))
         .containsExactlyInAnyOrderEntriesOf(
