@@ -95,7 +95,7 @@ public final class Problems {
       throw new IllegalArgumentException("an invalid request names at least one invalid member");
     }
     String detail = errors.size() == 1
-        ? errors.getFirst().pointer() + ": " + errors.getFirst().detail()
+        ? (errors.getFirst().pointer().isEmpty() ? "" : errors.getFirst().pointer() + ": ") + errors.getFirst().detail()
         : errors.size() + " members of the request are invalid";
     return new Problem(type("invalid-request"), "Invalid Request", 422, detail, errors);
   }
