@@ -41,8 +41,9 @@ final class MessageJson {
     body.put("listener", message.listener());
     ObjectNode headers = body.putObject("headers");
     put(headers, "message_id", message.messageId());
-    put(headers, "subject", message.subject());
-    put(headers, "from", message.from());
+    // RFC 2047 encoded words decoded: a JSON client reads the text, not its mail transport form.
+    put(headers, "subject", message.subject().map(MessageJson::decoded));
+    put(headers, "from", message.from().map(MessageJson::decoded));
     ArrayNode tags = body.putArray("tags");
     message.tags().forEach(tags::add);
     ObjectNode metadata = body.putObject("metadata");
@@ -71,6 +72,13 @@ final class MessageJson {
       }
     }
     return body;
+  }
+
+  /** {@code value} with its RFC 2047 encoded words decoded and folding undone (RFC 5322 §2.2.3). */
+  static String decoded(String value) {
+    String unfolded = value.replaceAll("\r?\n(?=[ \t])", "");
+    return org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(
+        unfolded, org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
   }
 
   static void put(ObjectNode node, String name, Optional<String> value) {
