@@ -90,13 +90,17 @@ class ApiReadRoutesTest {
     tls.close();
   }
 
+  /** Sends the request; every answer, whatever it is, must be one docs/openapi.yaml describes. */
   private HttpResponse<String> send(String method, String pathAndQuery, String key) throws Exception {
     HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + HOSTNAME + ":" + api.port() + pathAndQuery))
         .method(method, HttpRequest.BodyPublishers.noBody())
         .header("Authorization", "Bearer " + key)
         .timeout(Duration.ofSeconds(10))
         .build();
-    return client.send(request, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    OpenApiContract.get().assertAnswer(method, request.uri().getRawPath(), response.statusCode(),
+        response.headers()::firstValue, response.body());
+    return response;
   }
 
   private HttpResponse<String> get(String pathAndQuery) throws Exception {
@@ -265,16 +269,19 @@ class ApiReadRoutesTest {
 
   @Test
   void eventsComeOldestFirstAndACursorResumesOrPollsInPlace() throws Exception {
-    feed.add(new EventView(1, "message.accepted", T0, "Q1", Optional.empty(), "{\"sender\":\"a@example.com\",\"size\":12}"));
+    // Each type's facts as the app writes them (EventFeedSink), so the answers fit the contract.
+    feed.add(new EventView(1, "message.accepted", T0, "Q1", Optional.empty(),
+        "{\"sender\":\"a@example.com\",\"recipients\":[\"x@example.net\"],\"size\":12}"));
     feed.add(new EventView(2, "message.deferred", T0.plusSeconds(2), "Q1", Optional.of("x@example.net"),
-        "{\"attempt\":1,\"status\":\"4.2.0\",\"next_retry_at\":\"2026-12-01T09:05:00Z\",\"id\":\"spoof\"}"));
-    feed.add(new EventView(5, "message.delivered", T0.plusSeconds(300), "Q1", Optional.of("x@example.net"), "{\"attempt\":2}"));
+        delivery(1, "4.2.0", "\"2026-12-01T09:05:00Z\"").replace("}", ",\"id\":\"spoof\"}")));
+    feed.add(new EventView(5, "message.delivered", T0.plusSeconds(300), "Q1", Optional.of("x@example.net"),
+        delivery(2, "2.0.0", "null")));
 
     JsonNode all = ok(get("/v1/events"));
     assertThat(all.get("data").size()).isEqualTo(3);
     JsonNode deferred = all.get("data").get(1);
     assertThat(deferred.propertyNames()).containsExactly(
-        "id", "type", "at", "message_id", "recipient", "attempt", "status", "next_retry_at");
+        "id", "type", "at", "message_id", "recipient", "attempt", "status", "diagnostic", "remote_mta", "tls", "next_retry_at");
     assertThat(deferred.get("id").asString()).isEqualTo("evt_2");
     assertThat(deferred.get("type").asString()).isEqualTo("message.deferred");
     assertThat(deferred.get("at").asString()).isEqualTo(T0.plusSeconds(2).toString());
@@ -290,7 +297,8 @@ class ApiReadRoutesTest {
     JsonNode none = ok(get("/v1/events?since=" + cursor));
     assertThat(none.get("data").size()).isZero();
     assertThat(none.get("next_cursor").asString()).isEqualTo(cursor);
-    feed.add(new EventView(9, "message.bounced", T0.plusSeconds(400), "Q2", Optional.of("y@example.net"), "{}"));
+    feed.add(new EventView(9, "message.bounced", T0.plusSeconds(400), "Q2", Optional.of("y@example.net"),
+        delivery(1, "5.1.1", "null")));
     JsonNode later = ok(get("/v1/events?since=" + cursor));
     assertThat(ids(later)).containsExactly("evt_9");
     assertThat(feed.asked.getLast()).isEqualTo("alice@example.com after 5 types [] limit 50");
@@ -368,6 +376,13 @@ class ApiReadRoutesTest {
   }
 
   // ---- fakes ---------------------------------------------------------------------------------------
+
+  /** The facts of a recipient's {@code message.*} event, as the app writes them. */
+  private static String delivery(int attempt, String status, String nextRetryAt) {
+    return "{\"attempt\":" + attempt + ",\"status\":\"" + status + "\",\"diagnostic\":\"smtp; " + status.charAt(0)
+        + "50 " + status + " from the fake\",\"remote_mta\":\"mx.example.net[192.0.2.1]:25\",\"tls\":\"TLSv1.3\","
+        + "\"next_retry_at\":" + nextRetryAt + "}";
+  }
 
   private static MessageView message(String id, String account, Instant at) {
     return new MessageView(id, at, "news@example.com", "submission", Optional.of(account), Optional.of("<" + id + "@example.com>"),

@@ -12,15 +12,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
@@ -120,10 +124,58 @@ class OpenApiContractTest {
   }
 
   @Test
+  void everyProblemTypeIsInTheDocument() throws Exception {
+    // Read as text: every kind Problems can answer is a type("...") call there, private or not.
+    String source = Files.readString(Path.of("src", "main", "java", "dev", "hikyaku", "api", "Problems.java"));
+    Set<String> types = new TreeSet<>();
+    Matcher matcher = Pattern.compile("type\\(\"([a-z0-9-]+)\"\\)").matcher(source);
+    while (matcher.find()) {
+      types.add(matcher.group(1));
+    }
+    assertThat(types).as("the problem types Problems.java names").hasSizeGreaterThanOrEqualTo(20)
+        .contains("invalid-parameter", "no-sending-domain");
+    for (String type : types) {
+      assertThat(contract.yaml()).as("docs/openapi.yaml lists problem type %s", type).contains("`" + type + "`");
+    }
+  }
+
+  @Test
+  void theDocumentsWordsAreTheServers() {
+    assertThat(enumAt("/components/schemas/EventTypeName"))
+        .isEqualTo(Arrays.stream(EventType.values()).map(EventType::typeName).toList());
+    assertThat(enumAt("/components/schemas/Outcome"))
+        .isEqualTo(Arrays.stream(MessageReader.Outcome.values()).map(MessageReader.Outcome::keyword).toList());
+    assertThat(contract.document().at("/components/parameters/Limit/schema/maximum").asInt()).isEqualTo(QueryParameters.MAX_LIMIT);
+    assertThat(contract.document().at("/components/parameters/Limit/schema/default").asInt())
+        .isEqualTo(QueryParameters.DEFAULT_LIMIT);
+    assertThat(contract.document().at("/components/schemas/CursorText/maxLength").asInt()).isEqualTo(Cursor.MAX_LENGTH);
+  }
+
+  @Test
+  void aTargetFallsUnderItsMostLiteralTemplate() {
+    assertThat(contract.template("/v1/messages/raw")).hasValue("/v1/messages/raw");
+    assertThat(contract.template("/v1/messages/06H4T2Q8ZK3M7D1X")).hasValue("/v1/messages/{id}");
+    assertThat(contract.template("/v1/suppressions/a%2Fb@x.example")).hasValue("/v1/suppressions/{address}");
+    assertThat(contract.template("/v1/suppressions/")).isEmpty();
+    assertThat(contract.template("/v2/messages")).isEmpty();
+  }
+
+  @Test
   void aBodyThatDoesNotFitIsCaught() {
     // The checker itself: a problem without its required members is a violation.
     assertThat(contract.violations("GET", "/v1/messages/{id}", 404, "application/problem+json", "{\"type\":\"x\"}"))
         .isNotEmpty();
+    // ... and so is a problem of a type the response does not name.
+    assertThat(contract.violations("GET", "/v1/events", 422, "application/problem+json",
+        "{\"type\":\"https://hikyaku.dev/problems/invalid-request\",\"title\":\"Invalid Request\",\"status\":422,"
+            + "\"detail\":\"query parameter limit: too many\"}"))
+        .isNotEmpty();
+  }
+
+  private List<String> enumAt(String pointer) {
+    List<String> words = new ArrayList<>();
+    contract.document().at(pointer + "/enum").forEach(word -> words.add(word.asString()));
+    return words;
   }
 
   private interface Visitor {

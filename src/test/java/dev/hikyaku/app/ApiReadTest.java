@@ -3,6 +3,7 @@ package dev.hikyaku.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.DeliveryConfig;
@@ -117,8 +118,15 @@ class ApiReadTest {
     }
   }
 
+  /** {@code method} on {@code path} with {@code key}; every answer must be one docs/openapi.yaml describes. */
+  private ApiClient.Response send(String method, String path, String key) throws Exception {
+    ApiClient.Response response = api.send(method, path, Optional.of(key));
+    OpenApiContract.get().assertAnswer(method, path, response.status(), response::header, response.body());
+    return response;
+  }
+
   private JsonNode ok(String path, String key) throws Exception {
-    ApiClient.Response response = api.get(path, Optional.of(key));
+    ApiClient.Response response = send("GET", path, key);
     assertThat(response.status()).as(path + ": " + response.body()).isEqualTo(200);
     return response.json();
   }
@@ -189,7 +197,7 @@ class ApiReadTest {
     String path = "/v1/events?limit=3";
     String cursor;
     while (true) {
-      ApiClient.Response page = api.get(path, Optional.of(key));
+      ApiClient.Response page = send("GET", path, key);
       assertThat(page.status()).as(path + ": " + page.body()).isEqualTo(200);
       page.json().get("data").forEach(e -> walked.add(e.get("id").asString()));
       cursor = page.json().get("next_cursor").asString();
@@ -222,9 +230,9 @@ class ApiReadTest {
     assertThat(ids("/v1/messages?sender=bob%40hikyaku.test", key)).isEmpty();
     assertThat(ids("/v1/messages?since=2100-01-01T00:00:00Z", key)).isEmpty();
     assertThat(ids("/v1/messages?until=2100-01-01T00:00:00Z&since=2000-01-01T00:00:00Z", key)).containsExactly(second, id);
-    ApiClient.Response first = api.get("/v1/messages?limit=1", Optional.of(key));
+    ApiClient.Response first = send("GET", "/v1/messages?limit=1", key);
     assertThat(first.json().get("data").get(0).get("id").asString()).isEqualTo(second);
-    ApiClient.Response rest = api.get(nextLink(first), Optional.of(key));
+    ApiClient.Response rest = send("GET", nextLink(first), key);
     assertThat(rest.json().get("data").get(0).get("id").asString()).isEqualTo(id);
     assertThat(rest.json().get("next_cursor").isNull()).isTrue();
     assertThat(rest.header("link")).isEmpty();
@@ -235,7 +243,7 @@ class ApiReadTest {
     // ... but the suppression list is per sending domain, and bob sends from hikyaku.test too: the
     // entry refuses his RCPT as well, so he sees it.
     assertThat(ok("/v1/suppressions", bobsKey).get("data").size()).isEqualTo(1);
-    assertThat(api.get("/v1/messages/" + id, Optional.of(bobsKey)).status()).isEqualTo(404);
+    assertThat(send("GET", "/v1/messages/" + id, bobsKey).status()).isEqualTo(404);
 
     // ---- the suppression list: listed, deleted as the CLI would, gone ----
     JsonNode entries = ok("/v1/suppressions", key).get("data");
@@ -245,18 +253,18 @@ class ApiReadTest {
     assertThat(entries.get(0).get("reason").asString()).isEqualTo("hard-bounce");
     assertThat(entries.get(0).get("status").asString()).isEqualTo("5.1.1");
     assertThat(entries.get(0).get("message_id").asString()).isEqualTo(id);
-    ApiClient.Response deleted = api.send("DELETE", "/v1/suppressions/no%40no.test", Optional.of(key));
+    ApiClient.Response deleted = send("DELETE", "/v1/suppressions/no%40no.test", key);
     assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
     assertThat(events).filteredOn(e -> e instanceof Event.AdminChange).extracting(Object::toString).anySatisfy(change ->
         assertThat(change).contains("command=suppression remove", "subject=no@no.test", "detail=for hikyaku.test by api key app"));
     assertThat(server.store().suppressions().find("hikyaku.test", "no@no.test")).isEmpty();
     assertThat(ok("/v1/suppressions", key).get("data").size()).isZero();
-    assertThat(api.send("DELETE", "/v1/suppressions/no@no.test", Optional.of(key)).status()).isEqualTo(404);
-    ApiClient.Response put = api.send("PUT", "/v1/suppressions/no@no.test", Optional.of(key));
+    assertThat(send("DELETE", "/v1/suppressions/no@no.test", key).status()).isEqualTo(404);
+    ApiClient.Response put = send("PUT", "/v1/suppressions/no@no.test", key);
     assertThat(put.status()).as(put.body()).isEqualTo(201);
     assertThat(server.store().suppressions().find("hikyaku.test", "No@no.test")).hasValueSatisfying(
         s -> assertThat(s.reason().keyword()).isEqualTo("manual"));
-    ApiClient.Response invalid = api.send("DELETE", "/v1/suppressions/Postmaster", Optional.of(key));
+    ApiClient.Response invalid = send("DELETE", "/v1/suppressions/Postmaster", key);
     assertThat(invalid.status()).isEqualTo(422);
     assertThat(invalid.json().get("detail").asString())
         .isEqualTo("path parameter address: not an address: 'Postmaster' (a recipient needs a domain)");
