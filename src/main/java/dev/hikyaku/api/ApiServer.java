@@ -239,6 +239,10 @@ public final class ApiServer implements AutoCloseable {
       }
       case Answer.Failure failure -> {
         failure.headers().forEach(response::header);
+        // RFC 9110 §10.2.3: a 503 says when to come back; every route's, not only those that thought of it.
+        if (failure.problem().status() == 503 && !failure.headers().containsKey(RETRY_AFTER)) {
+          response.header(RETRY_AFTER, UNAVAILABLE_RETRY_SECONDS);
+        }
         Problems.send(response, failure.problem());
       }
     }
@@ -268,6 +272,9 @@ public final class ApiServer implements AutoCloseable {
 
   private static final String WWW_AUTHENTICATE = HeaderNames.WWW_AUTHENTICATE.defaultCase();
   private static final String RETRY_AFTER = HeaderNames.RETRY_AFTER.defaultCase();
+
+  /** A store that could not answer is usually back within seconds (a busy writer, a checkpoint). */
+  private static final String UNAVAILABLE_RETRY_SECONDS = "5";
 
   private static final String CHALLENGE = "Bearer realm=\"hikyaku\"";
 

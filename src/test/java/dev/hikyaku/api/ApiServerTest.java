@@ -261,6 +261,25 @@ class ApiServerTest {
   }
 
   @Test
+  void everyUnavailableAnswerSaysWhenToComeBack() throws Exception {
+    EventFeed down = (account, after, types, limit) -> {
+      throw new Unavailable("the store is locked", null);
+    };
+    ApiKeyCheck reader = (token, client) -> new ApiKeyCheck.Verdict.Valid(new ApiKeyCheck.Caller(
+        "reader", "alice@example.com", Set.of(ApiKey.Scope.READ), List.of(), ApiKey.Limits.NONE));
+    try (ApiServer failing = ApiServer.start(
+            InetAddress.getLoopbackAddress(), 0, Optional.of(tls), Backends.NONE.withKeys(reader).withEvents(down));
+        HttpClient client = clientTrusting(tls.currentCertificate())) {
+      HttpResponse<String> response = client.send(
+          HttpRequest.newBuilder(URI.create("https://" + HOSTNAME + ":" + failing.port() + "/v1/events"))
+              .header("Authorization", "Bearer " + VALID_TOKEN).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      problem(response, 503, "unavailable");
+      assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
+    }
+  }
+
+  @Test
   void plainHttpOnLoopbackWhenConfiguredSo() throws Exception {
     try (ApiServer plain = ApiServer.start(InetAddress.getLoopbackAddress(), 0, Optional.empty(), Backends.NONE.withKeys(TEST_KEYS));
         HttpClient client = HttpClient.newHttpClient()) {
