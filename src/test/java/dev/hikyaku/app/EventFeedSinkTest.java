@@ -89,7 +89,7 @@ class EventFeedSinkTest {
       assertThat(feed).extracting(e -> e.type() + " " + e.recipient().orElse("-")).containsExactly(
           "message.accepted -", "message.deferred x@example.net", "message.bounced y@example.net",
           "suppression.created y@example.net", "message.delivered x@example.net", "message.expired z@example.net");
-      assertThat(feed).allSatisfy(e -> assertThat(e.queueId().value()).isEqualTo(id));
+      assertThat(feed).allSatisfy(e -> assertThat(e.queueId().orElseThrow().value()).isEqualTo(id));
 
       JsonNode accepted = JSON.readTree(feed.get(0).data());
       assertThat(accepted.get("sender").asString()).isEqualTo("alice@example.org");
