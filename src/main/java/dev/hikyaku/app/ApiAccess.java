@@ -145,7 +145,8 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
   }
 
   private static EventView eventView(MessageEvent event) {
-    return new EventView(event.seq(), event.type(), event.at(), event.queueId().value(), event.recipient(), event.data());
+    return new EventView(event.seq(), event.type(), event.at(), event.queueId().map(QueueId::value), event.recipient(), event.data(),
+        event.annotations().tags(), event.annotations().metadata());
   }
 
   private static MessageView view(HistoryRecord record) {

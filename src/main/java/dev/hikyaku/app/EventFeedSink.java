@@ -29,15 +29,20 @@ import tools.jackson.databind.node.ObjectNode;
  * Fills the accounts' event feeds ({@code store.MessageEvents}, {@code GET /v1/events}) from the
  * server's events: a message accepted with a principal ({@code message.accepted}), each recipient's
  * delivery, deferral, bounce and expiry ({@code message.*}, with the attempt number, the RFC 3463
- * status, the diagnostic, the remote MTA, the TLS version and the next retry), and a recipient put on
- * the suppression list by one of its bounces ({@code suppression.created}).
+ * status, the diagnostic, the remote MTA, the TLS version and the next retry), a recipient put on
+ * the suppression list by one of its bounces ({@code suppression.created}), and a recipient of the
+ * account's send refused because it is on that list ({@code message.suppressed}, over the API or at
+ * RCPT). The tags and metadata of a message are not written into its entries: the store joins them
+ * in when the feed is read ({@code store.MessageEvents}).
  *
  * <p>The account of a delivery event is not carried on the event: the store takes it from the
  * message's history (its principal) in the statement that writes the row, one primary-key lookup on
  * the writer thread. That is cheaper than carrying the principal through the queue, the scheduler
  * and every delivery event, or than a read per event here; and it is right after a restart, which an
  * in-memory map of queue id to account would not be. Events of messages without a principal
- * (relayed in, our own bounces) find no history row with one and are not written.
+ * (relayed in, our own bounces) find no history row with one and are not written. A refused send
+ * names its account on its event, and may have no message at all: its entry is filed under that
+ * account, and one without a message carries the tags and metadata of the send in its data.
  *
  * <p>Publishers (SMTP sessions, the scheduler's delivery threads) never wait for the disk: {@link
  * #accept} turns an event into an entry and puts it on a bounded queue in memory; one virtual thread
@@ -122,6 +127,20 @@ final class EventFeedSink implements EventSink, AutoCloseable {
         data.put("reason", e.reason());
         data.put("diagnostic", e.diagnostic());
         yield entry(e.at(), EventType.SUPPRESSION_CREATED, e.queueId(), Optional.of(e.recipient()), data);
+      }
+      case Event.SuppressedRecipientRefused e -> {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("sender", e.sender());
+        data.put("reason", e.reply());
+        Optional<QueueId> message = e.queueId().flatMap(QueueId::parse);
+        if (message.isEmpty()) {
+          // No message to read them from later: the send's own, kept with the entry.
+          e.tags().forEach(data.putArray("tags")::add);
+          ObjectNode metadata = data.putObject("metadata");
+          e.metadata().forEach(metadata::put);
+        }
+        yield Optional.of(NewMessageEvent.ofAccount(e.at(), EventType.MESSAGE_SUPPRESSED.typeName(), e.account(), message,
+            Optional.of(e.recipient()), JSON.writeValueAsString(data)));
       }
       default -> Optional.empty();
     };

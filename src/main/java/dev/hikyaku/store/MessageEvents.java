@@ -4,24 +4,34 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The event feed of each account (V12): what happened to the messages it submitted, in the order it
- * was recorded, for {@code GET /v1/events}. A client resumes after the last {@link MessageEvent#seq}
- * it saw.
+ * The event feed of each account (V12, V14): what happened to the messages it submitted, and to its
+ * sends refused for a suppressed recipient, in the order it was recorded, for {@code GET
+ * /v1/events}. A client resumes after the last {@link MessageEvent#seq} it saw.
  *
  * <p>Appends go through the queue's group-commit writer, a batch per transaction, so they share the
  * commits (and the fsyncs) of whatever mail is pending; the caller batches them off the session and
- * delivery threads. Each row takes its account from the message's history in the statement that
- * writes it (one primary-key lookup), so no caller has to carry the account along a delivery, and
- * the events of a message without a principal are passed over. Reads use the query-only
- * connections; pruning follows the history's retention, in batches.
+ * delivery threads. A message's row takes its account from the message's history in the statement
+ * that writes it (one primary-key lookup), so no caller has to carry the account along a delivery,
+ * and the events of a message without a principal are passed over; an event that names its account
+ * (a send refused whole has no message) is written as it is. Reads use the query-only connections;
+ * pruning follows the history's retention, in batches.
+ *
+ * <p>The tags and metadata of each entry's message (V11) are joined in when the feed is read, not
+ * copied into every entry when it is written: a page of at most 100 entries costs two primary-key
+ * lookups per distinct message on a reading connection, where copying would put the same lookups
+ * (one per entry, several entries a message) on the writer thread that every SMTP 250 waits for,
+ * and store the same tags again in every entry. The price: an entry that outlives its message's
+ * history (events are pruned by when they happened, the history by when the message came, so the
+ * last events of a message that stayed in the queue for days can) comes back without them.
  */
 public final class MessageEvents {
 
@@ -30,6 +40,9 @@ public final class MessageEvents {
       """
       INSERT INTO message_event (at, type, account, queue_id, recipient, data)
       SELECT ?, ?, lower(principal), queue_id, ?, ? FROM history_message WHERE queue_id = ? AND principal IS NOT NULL""";
+  // An event that names its account, with or without a message.
+  static final String INSERT_FOR_ACCOUNT =
+      "INSERT INTO message_event (at, type, account, queue_id, recipient, data) VALUES (?, ?, lower(?), ?, ?, ?)";
   private static final String COLUMNS = "seq, at, type, account, queue_id, recipient, data";
   // Oldest first through message_event_at; the batch is a subquery so that one DELETE takes it.
   static final String DELETE_BEFORE =
@@ -59,18 +72,25 @@ public final class MessageEvents {
 
   private static int insert(Connection connection, List<NewMessageEvent> events) throws SQLException {
     int kept = 0;
-    try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+    try (PreparedStatement byHistory = connection.prepareStatement(INSERT);
+        PreparedStatement byAccount = connection.prepareStatement(INSERT_FOR_ACCOUNT)) {
       for (NewMessageEvent e : events) {
-        insert.setLong(1, e.at().toEpochMilli());
-        insert.setString(2, e.type());
-        if (e.recipient().isPresent()) {
-          insert.setString(3, e.recipient().get());
+        if (e.account().isPresent()) {
+          byAccount.setLong(1, e.at().toEpochMilli());
+          byAccount.setString(2, e.type());
+          byAccount.setString(3, e.account().get());
+          MessageHistory.setNullable(byAccount, 4, e.queueId().map(QueueId::value));
+          MessageHistory.setNullable(byAccount, 5, e.recipient());
+          byAccount.setString(6, e.data());
+          kept += byAccount.executeUpdate();
         } else {
-          insert.setNull(3, Types.VARCHAR);
+          byHistory.setLong(1, e.at().toEpochMilli());
+          byHistory.setString(2, e.type());
+          MessageHistory.setNullable(byHistory, 3, e.recipient());
+          byHistory.setString(4, e.data());
+          byHistory.setString(5, e.queueId().orElseThrow().value());
+          kept += byHistory.executeUpdate();
         }
-        insert.setString(4, e.data());
-        insert.setString(5, e.queueId().value());
-        kept += insert.executeUpdate();
       }
     }
     return kept;
@@ -78,7 +98,8 @@ public final class MessageEvents {
 
   /**
    * The entries of {@code account} (any case) after {@code afterSeq}, oldest first, at most {@code
-   * limit}; only those of {@code types} when that is not empty.
+   * limit}; only those of {@code types} when that is not empty. Each comes with the tags and metadata
+   * its message has in the history (see the class comment).
    */
   public List<MessageEvent> after(String account, long afterSeq, Collection<String> types, int limit)
       throws StoreException {
@@ -97,11 +118,22 @@ public final class MessageEvents {
         }
         select.setInt(i, limit);
         List<MessageEvent> found = new ArrayList<>();
-        try (ResultSet rows = select.executeQuery()) {
+        try (ResultSet rows = select.executeQuery(); AnnotationReader annotations = AnnotationReader.prepare(connection)) {
+          // A page holds several entries of one message: each message's are read once.
+          Map<QueueId, Annotations> read = new HashMap<>();
           while (rows.next()) {
+            String stored = rows.getString(5);
+            Optional<QueueId> queueId = stored == null ? Optional.empty() : Optional.of(MessageQueue.storedId(stored));
+            Annotations of = Annotations.NONE;
+            if (queueId.isPresent()) {
+              of = read.get(queueId.get());
+              if (of == null) {
+                of = annotations.read(queueId.get());
+                read.put(queueId.get(), of);
+              }
+            }
             found.add(new MessageEvent(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)), rows.getString(3),
-                rows.getString(4), MessageQueue.storedId(rows.getString(5)), Optional.ofNullable(rows.getString(6)),
-                rows.getString(7)));
+                rows.getString(4), queueId, Optional.ofNullable(rows.getString(6)), rows.getString(7), of));
           }
         }
         return found;
