@@ -222,7 +222,7 @@ class ApiSendTest {
     conforms(response);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     JsonNode body = JSON.readTree(response.body());
-    assertThat(body.propertyNames()).containsExactly("id", "status", "message_id", "recipients");
+    assertThat(body.propertyNames()).containsExactly("id", "status", "headers", "recipients");
     String id = body.get("id").asString();
     assertThat(response.headers().firstValue("Location")).hasValue("/v1/messages/" + id);
     assertThat(body.get("status").asString()).isEqualTo("queued");
@@ -243,7 +243,7 @@ class ApiSendTest {
         .contains("DKIM-Signature: ", "d=" + TestServers.HOSTED_DOMAIN)
         .doesNotContainPattern("(?im)^bcc:")
         .doesNotContain("dave@example.com")
-        .contains("\r\nMessage-ID: " + body.get("message_id").asString() + "\r\n")
+        .contains("\r\nMessage-ID: " + body.get("headers").get("message_id").asString() + "\r\n")
         .contains("\r\nDate: ")
         .contains("\r\nX-Campaign: spring\r\n");
     assertThat(text).doesNotContain("\r\r").doesNotContainPattern("[^\r]\n");
@@ -291,7 +291,7 @@ class ApiSendTest {
     assertThat(shown.get("tags")).extracting(JsonNode::asString).containsExactly("invoice", "spring");
     assertThat(shown.get("metadata").propertyNames()).containsExactly("order_id", "customer");
     assertThat(shown.get("metadata").get("order_id").asString()).isEqualTo("1042");
-    assertThat(shown.get("headers").get("message_id").asString()).isEqualTo(body.get("message_id").asString());
+    assertThat(shown.get("headers").get("message_id").asString()).isEqualTo(body.get("headers").get("message_id").asString());
   }
 
   private static String textOf(Entity entity) throws Exception {
@@ -319,7 +319,7 @@ class ApiSendTest {
     String content = new String(stored.content(), StandardCharsets.UTF_8);
     assertThat(content).doesNotContainPattern("(?im)^bcc:").doesNotContain("dave@", "erin@").doesNotContainPattern("[^\r]\n")
         .contains("\r\nTo: bob@example.net\r\nCc: Carol <carol@example.org>\r\nSubject: raw\r\n\r\nA body with Unix line ends.\r\n")
-        .contains("Message-ID: " + body.get("message_id").asString());
+        .contains("Message-ID: " + body.get("headers").get("message_id").asString());
 
     // Given in the query, the envelope is the query's; the header's Bcc still does not go out.
     HttpResponse<String> explicit = post("/v1/messages/raw?from=" + ALICE + "&to=frank@example.net&to=gina@example.net",
