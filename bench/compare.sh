@@ -90,7 +90,9 @@ DOMAIN=bench.example
 ACCOUNT=load@$DOMAIN
 SINK_PORT=12599
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+# JAVA_HOME, log, bench_build, the instance and the measuring helpers.
+# shellcheck source=bench/lib/setup.sh
+. bench/lib/setup.sh
 
 # ---- 1. packages -------------------------------------------------------------------------------
 
@@ -123,23 +125,7 @@ done
 
 # ---- 2. builds ---------------------------------------------------------------------------------
 
-# shellcheck source=bin/lib/find-java.sh
-. bin/lib/find-java.sh
-JAVA_HOME=$(hikyaku_find_java_home)
-export JAVA_HOME HIKYAKU_ROOT=$ROOT
-if [[ $(hikyaku_java_major "$JAVA_HOME") -ge 24 ]]; then
-  export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
-fi
-# shellcheck source=bench/lib/hikyaku-instance.sh
-. bench/lib/hikyaku-instance.sh
-if [[ ! -f target/hikyaku.jar ]] || [[ -n "$(find src/main pom.xml -newer target/hikyaku.jar -print -quit)" ]]; then
-  log "building target/hikyaku.jar"
-  ./mvnw -q -B -DskipTests package
-fi
-log "building the load tool"
-./mvnw -q -B -f bench/load/pom.xml package -DskipTests
-# The client's JVM: serial GC and C1 only, the cheapest on CPU for a tool that shares the cores.
-LOAD=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$ROOT/bench/load/target/hikyaku-load.jar")
+bench_build
 # The idle test needs more than 10,000 descriptors in the server and in the client.
 ulimit -Hn 1048576 2>/dev/null || true
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -386,16 +372,8 @@ trap cleanup EXIT
 
 # ---- 4. workloads ------------------------------------------------------------------------------
 
-# CPU ticks (1/100 s) of process $1 and the children it has reaped, plus its live children's.
-tree_ticks() {
-  local pid=$1 sum child
-  sum=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-  for child in $(pgrep -P "$pid"); do
-    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
-  done
-  echo "${sum:-0}"
-}
-
+# What Hikyaku's and Postfix's CPU time is: tree_ticks, machine_ticks, record and load come from
+# bench/lib/measure.sh.
 server_ticks() {
   if [[ $1 == hikyaku ]]; then
     tree_ticks "$HIKYAKU_PID"
@@ -407,48 +385,6 @@ server_ticks() {
   fi
 }
 
-machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-
-record() { printf '%s\t%s\t%s\t%s\t%s\n' "$ROUND" "$1" "$2" "$3" "$4" >> "$RESULTS"; }
-
-# Runs the load tool; $1 server, $2 workload, the rest its options. Records msgs/s and latencies.
-load() {
-  local server=$1 workload=$2; shift 2
-  local file="$OUT/logs/r$ROUND-$server-$workload.out"
-  local server0 machine0 server1 machine1
-  server0=$(server_ticks "$server"); machine0=$(machine_ticks)
-  "${LOAD[@]}" --label "$server $workload" "$@" > "$file" 2>&1 || true
-  server1=$(server_ticks "$server"); machine1=$(machine_ticks)
-  grep -v '^{' "$file" | sed 's/^/    /'
-  local json
-  json=$(tail -n 1 "$file")
-  [[ $json == '{'* ]] || { echo "    (no report from the load tool)"; return 0; }
-  python3 - "$ROUND" "$server" "$workload" "$json" $((server1 - server0)) $((machine1 - machine0)) >> "$RESULTS" <<'PY'
-import json, sys
-round_, server, workload, line, server_ticks, machine_ticks = sys.argv[1:7]
-r = json.loads(line)
-server_s, machine_s = int(server_ticks) / 100, int(machine_ticks) / 100
-others_s = max(0.0, machine_s - server_s - r["clientCpuSeconds"])
-# The CPU counters ran through the warm-up too: divide by every message the server accepted.
-messages = max(1, r["accepted"] + r.get("warmupAccepted", 0))
-print(f"    server CPU {server_s:.2f} s ({1000 * server_s / messages:.2f} ms/msg over {messages} incl. warm-up), "
-      f"other processes {others_s:.2f} s", file=sys.stderr)
-def out(metric, value):
-    print(f"{round_}\t{server}\t{workload}\t{metric}\t{value}")
-out("server_cpu_ms_per_msg", round(1000 * server_s / messages, 3))
-out("others_cpu_s", round(others_s, 2))
-out("accepted", r["accepted"])
-out("failed", r["failed"])
-if r["mode"] == "send":
-    out("msgs_per_s", r["msgsPerSecond"])
-    out("tx_p50_ms", r["transactionMs"]["p50"])
-    out("tx_p99_ms", r["transactionMs"]["p99"])
-out("setup_p50_ms", r["setupMs"]["p50"])
-out("setup_p99_ms", r["setupMs"]["p99"])
-out("established", r["established"])
-out("client_cpu_s", r["clientCpuSeconds"])
-PY
-} 2>&1
 
 # Sum of VmRSS (kB) of the given PIDs; and of Pss from smaps_rollup, which shares shared pages out.
 rss_kb() { local sum=0 pid v; for pid in "$@"; do v=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0); sum=$((sum + ${v:-0})); done; echo "$sum"; }

@@ -5,9 +5,14 @@
 #
 #   hikyaku_write_config DIR DOMAIN RELAY_PORT SUBMISSION_PORT SUBMISSIONS_PORT [CERT KEY]
 #                                               (HIKYAKU_DELIVERY_YAML, if set, is the delivery
-#                                                section, e.g. "delivery: {enabled: false}")
+#                                                section, e.g. "delivery: {enabled: false}";
+#                                                HIKYAKU_API_PORT, if set, enables the HTTP API on
+#                                                that loopback port; HIKYAKU_HTTP_PORT, if set, moves
+#                                                the metrics endpoint off its default 9025)
 #   hikyaku_add_account DIR ADDRESS PASSWORD    (domain and user via the CLI)
-#   hikyaku_start DIR                           (sets HIKYAKU_PID; waits for the relay port)
+#   hikyaku_add_api_key DIR ADDRESS NAME FILE   (an API key with scope send, written to FILE, mode 600)
+#   hikyaku_start DIR                           (sets HIKYAKU_PID; waits for the relay port, and
+#                                                the API's with HIKYAKU_API_PORT)
 #   hikyaku_stop                                 (SIGTERM, waits; kills after 60 s)
 
 hikyaku_write_config() {
@@ -42,6 +47,10 @@ hikyaku_write_config() {
     else
       echo "api: {enabled: false}"
     fi
+    # Instances run side by side (CI's smoke, a benchmark) must not both want the default 9025.
+    if [[ -n ${HIKYAKU_HTTP_PORT:-} ]]; then
+      echo "http: {port: $HIKYAKU_HTTP_PORT}"
+    fi
     if [[ -n ${HIKYAKU_DELIVERY_YAML:-} ]]; then
       printf '%s\n' "$HIKYAKU_DELIVERY_YAML"
     fi
@@ -60,6 +69,18 @@ hikyaku_add_account() {
     >> "$dir/cli.log" 2>&1 || { cat "$dir/cli.log" >&2; return 1; }
 }
 
+# A new API key (scope send) for ADDRESS, named NAME, written to FILE with mode 600: the CLI prints
+# it once, on a line of its own (hk_...); it goes from the CLI's output to the file and nowhere else.
+hikyaku_add_api_key() {
+  local dir=$1 address=$2 name=$3 file=$4
+  (
+    umask 077
+    hikyaku_cli api-key add "$address" "$name" --scope send --config "$dir/hikyaku.yaml" 2>> "$dir/cli.log" \
+      | grep '^hk_' > "$file"
+  ) || { echo "hikyaku api-key add failed; its log:" >&2; tail -n 20 "$dir/cli.log" >&2; return 1; }
+  chmod 600 "$file"
+}
+
 # Starts the server in the background with its log in DIR/server.log. Extra JVM options (JFR) come
 # from JDK_JAVA_OPTIONS, which the java launcher reads.
 hikyaku_start() {
@@ -68,7 +89,16 @@ hikyaku_start() {
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$HIKYAKU_ROOT/target/hikyaku.jar" \
     serve --config "$dir/hikyaku.yaml" > "$dir/server.log" 2>&1 &
   HIKYAKU_PID=$!
-  local waited=0
+  hikyaku_wait_port "$dir" "$port"
+  # The relay port's being open says nothing of the API's: wait for that too.
+  if [[ -n ${HIKYAKU_API_PORT:-} ]]; then
+    hikyaku_wait_port "$dir" "$HIKYAKU_API_PORT"
+  fi
+}
+
+# Waits until 127.0.0.1:$2 takes connections, for at most 60 s, while the server is alive.
+hikyaku_wait_port() {
+  local dir=$1 port=$2 waited=0
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
     if ! kill -0 "$HIKYAKU_PID" 2>/dev/null; then
       echo "hikyaku did not start; its log:" >&2

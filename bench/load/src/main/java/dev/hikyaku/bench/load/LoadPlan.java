@@ -1,6 +1,8 @@
 package dev.hikyaku.bench.load;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,10 @@ import java.util.Set;
  * @param setupConcurrency sessions being set up (connect, TLS, EHLO, AUTH) at one time, at most
  * @param isTlsResumed whether TLS sessions may be resumed (the JDK's client session cache); when
  *     false every connection does a full handshake, as a client's first connection of the day does
+ * @param api HTTP mode when not null: the base URL of the HTTP API ({@code https://127.0.0.1:8443});
+ *     every message is a {@code POST /v1/messages} of a JSON body of {@code size} octets, and host and
+ *     port come from this URL
+ * @param apiKey the bearer token of HTTP mode, from {@code --key-file}
  */
 record LoadPlan(
     String label,
@@ -49,7 +55,9 @@ record LoadPlan(
     Duration timeout,
     int holdSeconds,
     int setupConcurrency,
-    boolean isTlsResumed) {
+    boolean isTlsResumed,
+    URI api,
+    String apiKey) {
 
   static final String USAGE =
       """
@@ -77,6 +85,11 @@ record LoadPlan(
         --hold SECONDS         idle mode: open the sessions, hold them, send no mail
         --setup-concurrency N  sessions being set up at one time (default 64)
         --no-tls-resume        full TLS handshake on every connection
+      HTTP mode (issue 12), instead of SMTP:
+        --api URL              POST /v1/messages to this base URL (https://127.0.0.1:8443): one
+                               HTTP/1.1 keep-alive connection per client (-c), JSON bodies of -s
+                               octets, 202 counts as accepted; --host and --port come from URL
+        --key-file FILE        the API key (first line), sent as Authorization: Bearer
       The last line printed is one JSON object for scripts.""";
 
   LoadPlan {
@@ -91,6 +104,12 @@ record LoadPlan(
     require(holdSeconds >= 0, "--hold must not be negative, was " + holdSeconds);
     require(setupConcurrency >= 1, "--setup-concurrency must be at least 1, was " + setupConcurrency);
     require(auth == AuthMechanism.NONE || (user != null && password != null), "--auth " + auth.saslName() + " needs --user and --password or --password-file");
+    require(api == null || apiKey != null, "--api needs --key-file");
+    require(api == null || holdSeconds == 0, "--hold is SMTP only");
+  }
+
+  boolean isApi() {
+    return api != null;
   }
 
   boolean isIdle() {
@@ -107,6 +126,10 @@ record LoadPlan(
   }
 
   private static final Set<String> FLAGS = Set.of("--pipelining", "--no-tls-resume", "--help", "-h");
+
+  /** Options that mean something to SMTP only: refused with --api rather than silently ignored. */
+  private static final List<String> SMTP_ONLY =
+      List.of("--host", "--port", "--per-connection", "--tls", "--auth", "--user", "--password", "--password-file", "--ehlo", "--pipelining", "--hold", "--setup-concurrency", "--no-tls-resume");
 
   /** Parses {@code --name value}, {@code --name=value} and the flags; unknown options are errors. */
   static LoadPlan parse(List<String> args) throws IOException {
@@ -130,6 +153,23 @@ record LoadPlan(
     }
     if (options.containsKey("--help")) {
       throw new IllegalArgumentException("help");
+    }
+    URI api = null;
+    String apiKey = null;
+    String apiText = options.remove("--api");
+    String keyFile = options.remove("--key-file");
+    if (apiText != null) {
+      List<String> smtpOnly = SMTP_ONLY.stream().filter(options::containsKey).toList();
+      require(smtpOnly.isEmpty(), "--api: " + String.join(", ", smtpOnly) + " apply to SMTP only");
+      api = parseApi(apiText);
+      options.put("--host", api.getHost());
+      options.put("--port", Integer.toString(api.getPort()));
+    }
+    if (keyFile != null) {
+      require(apiText != null, "--key-file goes with --api");
+      List<String> lines = Files.readAllLines(Path.of(keyFile), StandardCharsets.UTF_8);
+      require(!lines.isEmpty() && !lines.getFirst().isBlank(), "--key-file " + keyFile + " is empty");
+      apiKey = lines.getFirst().strip();
     }
     String password = options.remove("--password");
     String passwordFile = options.remove("--password-file");
@@ -166,11 +206,32 @@ record LoadPlan(
             Duration.ofSeconds(Long.parseLong(take(options, "--timeout", "60"))),
             Integer.parseInt(take(options, "--hold", "0")),
             Integer.parseInt(take(options, "--setup-concurrency", "64")),
-            options.remove("--no-tls-resume") == null);
+            options.remove("--no-tls-resume") == null,
+            api,
+            apiKey);
     if (!options.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s): " + String.join(", ", options.keySet()));
     }
     return plan;
+  }
+
+  /** {@code http(s)://host[:port]}, no path: the port defaults to the scheme's. */
+  private static URI parseApi(String text) {
+    URI uri;
+    try {
+      uri = new URI(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("--api: not a URL: " + text);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    require(scheme.equals("https") || scheme.equals("http"), "--api: expected https://host:port, was " + text);
+    require(uri.getHost() != null && (uri.getRawPath() == null || uri.getRawPath().isEmpty()) && uri.getRawQuery() == null, "--api: expected https://host:port without a path, was " + text);
+    int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+    try {
+      return new URI(scheme, null, uri.getHost(), port, null, null, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("--api: not a URL: " + text);
+    }
   }
 
   private static String canonical(String name) {
@@ -221,9 +282,21 @@ record LoadPlan(
     return value;
   }
 
-  /** Describes the plan without the password. */
+  /** Describes the plan without the password or the API key. */
   @Override
   public String toString() {
+    if (isApi()) {
+      return String.format(
+          Locale.ROOT,
+          "POST %s/v1/messages over HTTP/1.1 keep-alive, %d clients, %d messages of %d B JSON, %d recipient(s)%s%s",
+          api,
+          connections,
+          messages,
+          size,
+          recipients,
+          rate > 0 ? String.format(Locale.ROOT, ", paced at %.0f msgs/s", rate) : "",
+          warmup > 0 ? ", warm-up " + warmup : "");
+    }
     return String.format(
         Locale.ROOT,
         "%s:%d %s, auth %s, %d connections, %d messages of %d B, %d per connection, %d recipient(s), pipelining %s%s%s",

@@ -1,22 +1,17 @@
 package dev.hikyaku.bench.load;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -77,12 +72,7 @@ final class LoadRun {
 
   /** Sends {@code messages} messages over {@code connections} sessions and waits for the last reply. */
   Outcome send(long messages) throws InterruptedException {
-    Tally tally = new Tally();
-    AtomicLong unclaimed = new AtomicLong(messages);
-    AtomicLong paceSequence = new AtomicLong();
-    ConcurrentLinkedQueue<Latencies[]> recorded = new ConcurrentLinkedQueue<>();
-    long cpuBefore = cpuNanos();
-    long start = System.nanoTime();
+    Phase phase = new Phase(messages, plan.rate());
     try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < plan.connections(); i++) {
         threads.submit(() -> {
@@ -90,17 +80,16 @@ final class LoadRun {
           Latencies transaction = new Latencies();
           try {
             long claim;
-            while ((claim = claim(unclaimed)) > 0) {
-              session(claim, tally, setup, transaction, start, paceSequence);
+            while ((claim = phase.claim(plan.perConnection())) > 0) {
+              session(claim, phase, setup, transaction);
             }
           } finally {
-            recorded.add(new Latencies[] {setup, transaction});
+            phase.recorded(setup, transaction);
           }
         });
       }
     } // close() waits for every session
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    return outcome(tally, recorded, elapsed, cpuNanos() - cpuBefore, tally.sessions.sum());
+    return phase.outcome(phase.elapsedSeconds(), phase.tally.sessions.sum());
   }
 
   /**
@@ -108,20 +97,18 @@ final class LoadRun {
    * either been set up or failed, then ends them all with QUIT.
    */
   Outcome hold(Runnable whileHeld) throws InterruptedException {
-    Tally tally = new Tally();
-    ConcurrentLinkedQueue<Latencies[]> recorded = new ConcurrentLinkedQueue<>();
+    Phase phase = new Phase(0, 0);
+    Tally tally = phase.tally;
     CountDownLatch settled = new CountDownLatch(plan.connections());
     CountDownLatch release = new CountDownLatch(1);
     AtomicLong established = lastEstablished;
     established.set(0);
-    long cpuBefore = cpuNanos();
-    long start = System.nanoTime();
     double[] setupSeconds = new double[1];
     try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < plan.connections(); i++) {
         threads.submit(() -> {
           Latencies setup = new Latencies();
-          recorded.add(new Latencies[] {setup, new Latencies()});
+          phase.recorded(setup, new Latencies());
           SmtpConnection connection = null;
           boolean isSettled = false;
           try {
@@ -138,7 +125,7 @@ final class LoadRun {
           } catch (IOException e) {
             // After release, a failing QUIT costs nothing; before it, the connection never held.
             if (!isSettled) {
-              tally.fail(kind(e), String.valueOf(e), 1);
+              tally.fail(Tally.kind(e), String.valueOf(e), 1);
             }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,11 +140,11 @@ final class LoadRun {
         });
       }
       settled.await();
-      setupSeconds[0] = (System.nanoTime() - start) / 1e9;
+      setupSeconds[0] = phase.elapsedSeconds();
       whileHeld.run();
       release.countDown();
     }
-    return outcome(tally, recorded, setupSeconds[0], cpuNanos() - cpuBefore, established.get());
+    return phase.outcome(setupSeconds[0], established.get());
   }
 
   /** Connections set up by the current or last {@link #hold}. */
@@ -165,37 +152,15 @@ final class LoadRun {
     return lastEstablished.get();
   }
 
-  private Outcome outcome(Tally tally, ConcurrentLinkedQueue<Latencies[]> recorded, double elapsed, long cpuNanos, long established) {
-    Latencies setup = new Latencies();
-    Latencies transaction = new Latencies();
-    for (Latencies[] pair : recorded) {
-      setup.addAll(pair[0]);
-      transaction.addAll(pair[1]);
-    }
-    return new Outcome(tally, setup.summary(), transaction.summary(), elapsed, cpuNanos / 1e9, established);
-  }
-
-  private long claim(AtomicLong unclaimed) {
-    while (true) {
-      long left = unclaimed.get();
-      if (left <= 0) {
-        return 0;
-      }
-      long claim = Math.min(left, plan.perConnection());
-      if (unclaimed.compareAndSet(left, left - claim)) {
-        return claim;
-      }
-    }
-  }
-
-  private void session(long claim, Tally tally, Latencies setupTimes, Latencies transactionTimes, long start, AtomicLong paceSequence) {
+  private void session(long claim, Phase phase, Latencies setupTimes, Latencies transactionTimes) {
+    Tally tally = phase.tally;
     long done = 0;
     SmtpConnection connection = null;
     try {
       connection = setUp(setupTimes);
       tally.sessions.increment();
       for (; done < claim; done++) {
-        pace(start, paceSequence);
+        phase.pace();
         long mailAt = System.nanoTime();
         try {
           transaction(connection);
@@ -217,34 +182,13 @@ final class LoadRun {
       tally.fail(Integer.toString(e.code), e.getMessage(), claim - done);
     } catch (IOException e) {
       if (done < claim) {
-        tally.fail(kind(e), String.valueOf(e), claim - done);
+        tally.fail(Tally.kind(e), String.valueOf(e), claim - done);
       }
       // A failure after the last message (during QUIT) costs no message.
     } finally {
       if (connection != null) {
         connection.close();
       }
-    }
-  }
-
-  private static String kind(IOException e) {
-    return switch (e) {
-      case SocketTimeoutException t -> "timeout";
-      case SSLException t -> "tls";
-      case ConnectException t -> "connect";
-      default -> "io";
-    };
-  }
-
-  /** With --rate, waits for this message's slot on the shared schedule. */
-  private void pace(long start, AtomicLong sequence) {
-    if (plan.rate() <= 0) {
-      return;
-    }
-    long due = start + (long) (sequence.getAndIncrement() * 1e9 / plan.rate());
-    long wait;
-    while ((wait = due - System.nanoTime()) > 0) {
-      LockSupport.parkNanos(wait);
     }
   }
 
@@ -432,7 +376,4 @@ final class LoadRun {
     }
   }
 
-  private static long cpuNanos() {
-    return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos()).orElse(0L);
-  }
 }

@@ -30,8 +30,18 @@ public final class LoadTool {
     System.exit(run(plan, System.out) ? 0 : 1);
   }
 
+  /** A phase of sending: the SMTP engine's or the HTTP one's. */
+  private interface Sender {
+    LoadRun.Outcome send(long messages) throws InterruptedException;
+  }
+
   /** Runs {@code plan}, reports on {@code out}; true when nothing failed. */
   static boolean run(LoadPlan plan, PrintStream out) throws InterruptedException {
+    if (plan.isApi()) {
+      try (ApiRun api = new ApiRun(plan)) {
+        return send(plan, api::send, out);
+      }
+    }
     LoadRun run = new LoadRun(plan);
     if (plan.isIdle()) {
       out.println("hikyaku-load: " + plan.label() + " idle: " + plan);
@@ -49,9 +59,14 @@ public final class LoadTool {
       report(plan, outcome, 0, out);
       return outcome.established() == plan.connections();
     }
+    return send(plan, run::send, out);
+  }
+
+  /** The warm-up, if any, then the measured phase, and the report. */
+  private static boolean send(LoadPlan plan, Sender sender, PrintStream out) throws InterruptedException {
     long warmAccepted = 0;
     if (plan.warmup() > 0) {
-      LoadRun.Outcome warm = run.send(plan.warmup());
+      LoadRun.Outcome warm = sender.send(plan.warmup());
       warmAccepted = warm.tally().accepted.sum();
       out.printf(
           Locale.ROOT,
@@ -62,7 +77,7 @@ public final class LoadTool {
           warm.messagesPerSecond());
     }
     out.println("hikyaku-load: " + plan.label() + ": " + plan);
-    LoadRun.Outcome outcome = run.send(plan.messages());
+    LoadRun.Outcome outcome = sender.send(plan.messages());
     report(plan, outcome, warmAccepted, out);
     return outcome.tally().failed() == 0 && outcome.tally().accepted.sum() == plan.messages();
   }
@@ -89,22 +104,29 @@ public final class LoadTool {
           outcome.clientCpuSeconds());
     }
     failures.forEach((key, count) -> out.printf(Locale.ROOT, "  failed %s: %d (first: %s)%n", key, count, tally.example(key)));
-    line(out, "session set-up (connect to ready for MAIL)", outcome.setup());
-    if (!plan.isIdle()) {
-      line(out, "transaction (MAIL to reply to final dot)  ", outcome.transaction());
+    if (plan.isApi()) {
+      line(out, "first request of a client (connect, TLS, POST to answer)", outcome.setup());
+      line(out, "request on an open connection (POST to answer read)     ", outcome.transaction());
+    } else {
+      line(out, "session set-up (connect to ready for MAIL)", outcome.setup());
+      if (!plan.isIdle()) {
+        line(out, "transaction (MAIL to reply to final dot)  ", outcome.transaction());
+      }
     }
     Json json =
         new Json()
             .put("tool", "hikyaku-load")
             .put("label", plan.label())
             .put("mode", plan.isIdle() ? "idle" : "send")
+            .put("protocol", plan.isApi() ? "http" : "smtp")
             .put("host", plan.host())
             .put("port", plan.port())
-            .put("tls", plan.security().label())
-            .put("auth", plan.auth() == AuthMechanism.NONE ? "none" : plan.auth().saslName())
+            .put("tls", plan.isApi() ? plan.api().getScheme() : plan.security().label())
+            .put("auth", plan.isApi() ? "bearer" : plan.auth() == AuthMechanism.NONE ? "none" : plan.auth().saslName())
             .put("connections", plan.connections())
             .put("messages", plan.isIdle() ? 0 : plan.messages())
-            .put("perConnection", plan.perConnection())
+            // HTTP mode keeps each client's connection for the whole run: no count per connection.
+            .put("perConnection", plan.isApi() ? 0 : plan.perConnection())
             .put("size", plan.size())
             .put("recipients", plan.recipients())
             .put("pipelining", plan.isPipelining())

@@ -1,14 +1,19 @@
 package dev.hikyaku.bench.load;
 
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLException;
 
 /**
  * Outcomes counted over all sessions: accepted messages, and failures keyed by reply code ("451",
- * "550") or by what went wrong below SMTP ("io", "timeout", "tls", "connect"), with the first
- * example of each for the report.
+ * "550"), HTTP status ("429", "503") or by what went wrong below the protocol ("io", "timeout",
+ * "tls", "connect"), with the first example of each for the report.
  */
 final class Tally {
 
@@ -31,6 +36,17 @@ final class Tally {
     Map<String, Long> sorted = new TreeMap<>();
     failures.forEach((key, count) -> sorted.put(key, count.sum()));
     return sorted;
+  }
+
+  /** The failure key of an I/O error: "timeout", "tls", "connect" or "io". */
+  static String kind(IOException e) {
+    return switch (e) {
+      case SocketTimeoutException t -> "timeout";
+      case HttpTimeoutException t -> "timeout"; // HttpConnectTimeoutException too
+      case SSLException t -> "tls";
+      case ConnectException t -> "connect";
+      default -> "io";
+    };
   }
 
   String example(String key) {

@@ -24,10 +24,18 @@ final class TrustAll extends X509ExtendedTrustManager {
    * factory made per connection means a full handshake every time.
    */
   static SSLSocketFactory socketFactory() {
+    return context().getSocketFactory();
+  }
+
+  /**
+   * A fresh context that trusts any server. Being an {@link X509ExtendedTrustManager} that checks
+   * nothing, it also skips the host name check the JDK's HTTP client asks for.
+   */
+  static SSLContext context() {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
-      return context.getSocketFactory();
+      return context;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK's TLS provider is missing", e);
     }
