@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.apache.james.mime4j.codec.EncoderUtil;
 import org.apache.james.mime4j.dom.Message;
 import org.apache.james.mime4j.dom.Multipart;
@@ -42,7 +41,6 @@ import org.apache.james.mime4j.util.MimeUtil;
 final class MimeComposer {
 
   private static final BasicBodyFactory BODIES = BasicBodyFactory.INSTANCE;
-  private static final Pattern LINE_BREAK = Pattern.compile("\r\n|\r|\n");
   /** RFC 2231 §7 attribute-char: US-ASCII but space, controls, "*", "'", "%" and RFC 2045 tspecials. */
   private static final String NOT_ATTRIBUTE_CHARS = "*'%()<>@,;:\\\"/[]?=";
   /** Encoded text per RFC 2231 §3 continuation, so that each parameter fits a folded line. */
@@ -121,7 +119,7 @@ final class MimeComposer {
     switch (node) {
       case Node.Text text -> {
         // RFC 2045 §6.8 / RFC 2046 §4.1.1: text is encoded in its canonical form, lines ending in CRLF.
-        String canonical = LINE_BREAK.matcher(text.text()).replaceAll("\r\n");
+        String canonical = withCrlf(text.text());
         entity.setBody(BODIES.textBody(canonical, StandardCharsets.UTF_8));
         entity.setContentType("text/" + text.subtype(), new NameValuePair("charset", "UTF-8"));
         entity.setContentTransferEncoding(transferEncoding(canonical.getBytes(StandardCharsets.UTF_8)));
@@ -206,5 +204,41 @@ final class MimeComposer {
 
   private static List<Mailbox> mailboxes(List<SendRequest.Address> addresses) {
     return addresses.stream().map(MimeComposer::mailbox).toList();
+  }
+
+  /**
+   * {@code text} with every line break (CRLF, a bare CR or a bare LF) as CRLF. One pass, and none
+   * at all for text that already has only CRLFs or no breaks (a regex replace was a fifth of an API
+   * send's CPU in the benchmark).
+   */
+  static String withCrlf(String text) {
+    int i = 0;
+    int length = text.length();
+    while (i < length) {
+      char c = text.charAt(i);
+      if (c == '\n' || (c == '\r' && (i + 1 == length || text.charAt(i + 1) != '\n'))) {
+        break;
+      }
+      i += c == '\r' ? 2 : 1;
+    }
+    if (i >= length) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(length + length / 32 + 2);
+    out.append(text, 0, i);
+    for (; i < length; i++) {
+      char c = text.charAt(i);
+      if (c == '\r') {
+        out.append("\r\n");
+        if (i + 1 < length && text.charAt(i + 1) == '\n') {
+          i++;
+        }
+      } else if (c == '\n') {
+        out.append("\r\n");
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 }
