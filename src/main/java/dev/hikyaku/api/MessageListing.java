@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /v1/messages}: the messages of the key's account, newest first, as {@link
  * MessageJson#summary summaries}, a page at a time. Filters: {@code sender}, {@code recipient} (whole
- * addresses, any case), {@code status} (a recipient's latest outcome, {@link Outcome}), {@code since}
+ * addresses, any case), {@code status} (a recipient's latest outcome, {@link Outcome}), {@code tag} (one
+ * of the send's {@code tags}, exactly), {@code since}
  * and {@code until} (RFC 3339, at or after / before); {@code limit} 1..100 (50); {@code cursor} the
  * {@code next_cursor} of the page before: the (received_at, id) of its last message, so the next
  * page starts strictly after it (keyset paging: no message is skipped or shown twice when others
@@ -26,7 +27,7 @@ final class MessageListing {
   static final String CURSOR = "cursor";
   private static final String CURSOR_KIND = "m1";
   private static final List<String> PARAMETERS =
-      List.of("sender", "recipient", "status", "since", "until", QueryParameters.LIMIT, CURSOR);
+      List.of("sender", "recipient", "status", "tag", "since", "until", QueryParameters.LIMIT, CURSOR);
 
   private final MessageReader messages;
 
@@ -54,7 +55,7 @@ final class MessageListing {
     int limit = query.limit();
     Optional<MessageReader.Position> before = position(query);
     MessageReader.Search search = new MessageReader.Search(
-        request.caller().account(), query.text("sender"), query.text("recipient"), status, since, until, before, limit + 1);
+        request.caller().account(), query.text("sender"), query.text("recipient"), status, since, until, before, query.text("tag"), limit + 1);
     List<MessageView> found;
     try {
       found = messages.search(search);

@@ -100,6 +100,7 @@ public interface MessageReader {
       Optional<Instant> since,
       Optional<Instant> until,
       Optional<Position> before,
+      Optional<String> tag,
       int limit) {
 
     public Search {
@@ -110,6 +111,7 @@ public interface MessageReader {
       Objects.requireNonNull(since, "since");
       Objects.requireNonNull(until, "until");
       Objects.requireNonNull(before, "before");
+      Objects.requireNonNull(tag, "tag");
       if (limit < 1) {
         throw new IllegalArgumentException("limit must be at least 1, was " + limit);
       }

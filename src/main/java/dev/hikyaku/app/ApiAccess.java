@@ -120,6 +120,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     query = search.status().map(ApiAccess::outcome).map(query::withStatus).orElse(query);
     query = search.since().map(query::withSince).orElse(query);
     query = search.until().map(query::withUntil).orElse(query);
+    query = search.tag().map(query::withTag).orElse(query);
     query = search.before().map(p -> new HistoryQuery.Position(p.receivedAt(), p.id())).map(query::withBefore).orElse(query);
     try {
       return store.history().search(query).stream().map(m -> view(m, r -> List.of())).toList();

@@ -55,6 +55,8 @@ final class HistoryCommand implements Runnable {
     @Option(names = "--sender", paramLabel = "ADDRESS", description = "Only messages from this envelope sender (\"\" for bounces).") String sender;
     @Option(names = "--recipient", paramLabel = "ADDRESS", description = "Only messages to this recipient.") String recipient;
     @Option(names = "--message-id", paramLabel = "ID", description = "Only the message with this Message-ID (angle brackets optional).") String messageId;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "Only messages sent over the API with this tag.") String tag;
     @Option(names = "--status", description = "Only messages with a recipient whose latest attempt was this (delivered, relayed, deferred, failed, expired, returned); with --recipient, that recipient's.") String status;
     @Option(names = "--since", paramLabel = "TIME", description = "Only messages received at or after TIME: an ISO-8601 instant (2026-05-01T09:00:00Z), a date (UTC) or a duration ago (30m, 2h, 3d).") String since;
     @Option(names = "--until", paramLabel = "TIME", description = "Only messages received before TIME (as --since).") String until;
@@ -81,7 +83,7 @@ final class HistoryCommand implements Runnable {
       try (Store store = QueueCommand.open(config)) {
         List<HistoryMessage> found = store.history().search(new HistoryQuery(
             Optional.ofNullable(sender), Optional.ofNullable(recipient), Optional.ofNullable(messageId), outcome, from, to,
-            Optional.empty(), Optional.empty(), limit));
+            Optional.empty(), Optional.empty(), Optional.ofNullable(tag), limit));
         out.printf("%-16s  %-20s  %9s  %s  %s%n", "ID", "RECEIVED", "SIZE", "SENDER", "RECIPIENTS (LATEST STATUS)");
         for (HistoryMessage m : found) {
           String recipients = m.recipients().stream()

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param before matches messages that come after this position in the order (older, or as old with
  *     a smaller id): the keyset of the page before, so that paging never skips or repeats a message
  *     whatever is accepted meanwhile
+ * @param tag matches messages sent with this tag (the API's {@code tags}), exactly
  * @param limit the most messages returned, at least 1
  */
 public record HistoryQuery(
@@ -33,6 +34,7 @@ public record HistoryQuery(
     Optional<Instant> until,
     Optional<String> principal,
     Optional<Position> before,
+    Optional<String> tag,
     int limit) {
 
   /** Where a message stands in the order of a search: its time of receipt, then its id. */
@@ -57,6 +59,7 @@ public record HistoryQuery(
     Objects.requireNonNull(until, "until");
     Objects.requireNonNull(principal, "principal");
     Objects.requireNonNull(before, "before");
+    Objects.requireNonNull(tag, "tag");
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
@@ -66,42 +69,46 @@ public record HistoryQuery(
   public static HistoryQuery all() {
     return new HistoryQuery(
         Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), Integer.MAX_VALUE);
+        Optional.empty(), Optional.empty(), Optional.empty(), Integer.MAX_VALUE);
   }
 
   public HistoryQuery withSender(String sender) {
-    return new HistoryQuery(Optional.of(sender), recipient, messageId, status, since, until, principal, before, limit);
+    return new HistoryQuery(Optional.of(sender), recipient, messageId, status, since, until, principal, before, tag, limit);
   }
 
   public HistoryQuery withRecipient(String recipient) {
-    return new HistoryQuery(sender, Optional.of(recipient), messageId, status, since, until, principal, before, limit);
+    return new HistoryQuery(sender, Optional.of(recipient), messageId, status, since, until, principal, before, tag, limit);
   }
 
   public HistoryQuery withMessageId(String messageId) {
-    return new HistoryQuery(sender, recipient, Optional.of(messageId), status, since, until, principal, before, limit);
+    return new HistoryQuery(sender, recipient, Optional.of(messageId), status, since, until, principal, before, tag, limit);
   }
 
   public HistoryQuery withStatus(AttemptOutcome status) {
-    return new HistoryQuery(sender, recipient, messageId, Optional.of(status), since, until, principal, before, limit);
+    return new HistoryQuery(sender, recipient, messageId, Optional.of(status), since, until, principal, before, tag, limit);
   }
 
   public HistoryQuery withSince(Instant since) {
-    return new HistoryQuery(sender, recipient, messageId, status, Optional.of(since), until, principal, before, limit);
+    return new HistoryQuery(sender, recipient, messageId, status, Optional.of(since), until, principal, before, tag, limit);
   }
 
   public HistoryQuery withUntil(Instant until) {
-    return new HistoryQuery(sender, recipient, messageId, status, since, Optional.of(until), principal, before, limit);
+    return new HistoryQuery(sender, recipient, messageId, status, since, Optional.of(until), principal, before, tag, limit);
   }
 
   public HistoryQuery withPrincipal(String principal) {
-    return new HistoryQuery(sender, recipient, messageId, status, since, until, Optional.of(principal), before, limit);
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, Optional.of(principal), before, tag, limit);
   }
 
   public HistoryQuery withBefore(Position before) {
-    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, Optional.of(before), limit);
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, Optional.of(before), tag, limit);
+  }
+
+  public HistoryQuery withTag(String tag) {
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, before, Optional.of(tag), limit);
   }
 
   public HistoryQuery withLimit(int limit) {
-    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, before, limit);
+    return new HistoryQuery(sender, recipient, messageId, status, since, until, principal, before, tag, limit);
   }
 }

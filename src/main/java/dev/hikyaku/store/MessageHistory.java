@@ -386,6 +386,12 @@ public final class MessageHistory {
           where.add(exists.append(")").toString());
         }
       }
+      query.tag().ifPresent(tag -> {
+        // A condition on the message's own tags (their primary key), never the driving index: the
+        // account, sender or recipient narrows first, and a message has at most ten tags.
+        where.add("EXISTS (SELECT 1 FROM history_tag t WHERE t.queue_id = m.queue_id AND +t.tag = ?)");
+        arguments.add(tag);
+      });
       query.since().ifPresent(since -> {
         where.add(table + ".received_at >= ?");
         arguments.add(since.toEpochMilli());

@@ -483,7 +483,7 @@ class ApiSendTest {
       JSON.readTree(get("/v1/events", reader).body()).get("data").forEach(feed::add);
       return feed.size() == 5;
     });
-    // GET /v1/events is not in docs/openapi.yaml yet (the read routes are being documented apart): no contract check here.
+    conforms(get("/v1/events", reader));
     assertThat(feed).extracting(e -> e.get("type").asString() + " " + e.get("message_id").asString("-")).containsExactly(
         "message.accepted " + taggedId, "message.accepted " + partlyId, "message.suppressed " + partlyId, "message.suppressed -",
         "message.suppressed -");
@@ -505,6 +505,18 @@ class ApiSendTest {
     assertThat(atRcpt.get("tags").isEmpty()).isTrue();
     assertThat(atRcpt.get("metadata").isEmpty()).isTrue();
     assertThat(JSON.readTree(get("/v1/events?types=message.suppressed", reader).body()).get("data").size()).isEqualTo(3);
+
+    // The history finds a send by its tags, exactly, and only the account's.
+    assertThat(ids(conforms(get("/v1/messages?tag=spring", reader)))).containsExactly(taggedId);
+    assertThat(ids(conforms(get("/v1/messages?tag=partly", reader)))).containsExactly(partlyId);
+    assertThat(ids(conforms(get("/v1/messages?tag=Spring", reader)))).isEmpty();
+    assertThat(ids(conforms(get("/v1/messages?tag=whole", reader)))).isEmpty();
+  }
+
+  private static List<String> ids(HttpResponse<String> page) {
+    List<String> ids = new ArrayList<>();
+    JSON.readTree(page.body()).get("data").forEach(m -> ids.add(m.get("id").asString()));
+    return ids;
   }
 
   @Test

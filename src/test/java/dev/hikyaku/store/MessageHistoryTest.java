@@ -351,7 +351,7 @@ class MessageHistoryTest {
   @Test
   void everySearchIsAnIndexSearchWithoutSorting() throws Exception {
     // Every combination of filters, as MessageHistory.search builds it.
-    for (int mask = 0; mask < 256; mask++) {
+    for (int mask = 0; mask < 512; mask++) {
       HistoryQuery query = HistoryQuery.all().withLimit(100);
       if ((mask & 1) != 0) query = query.withSender("a@example.org");
       if ((mask & 2) != 0) query = query.withRecipient("b@example.net");
@@ -361,6 +361,7 @@ class MessageHistoryTest {
       if ((mask & 32) != 0) query = query.withUntil(T0.plusSeconds(3600));
       if ((mask & 64) != 0) query = query.withPrincipal("alice@example.org");
       if ((mask & 128) != 0) query = query.withBefore(new HistoryQuery.Position(T0.plusSeconds(60), "06EY5H1AG2FDX7AG"));
+      if ((mask & 256) != 0) query = query.withTag("invoice");
       MessageHistory.Search search = MessageHistory.Search.of(query);
       String plan = plan(search.sql(), search.arguments());
       assertThat(plan).as("%s%n%s", query, plan).doesNotContainPattern("(?m)^SCAN (?!.*USING (COVERING )?INDEX)");
@@ -376,6 +377,10 @@ class MessageHistoryTest {
           : query.status().isPresent() ? "history_recipient_latest_outcome"
           : "history_message_received_at";
       assertThat(driving).as("%s%n%s", query, plan).contains(expected);
+      if (query.tag().isPresent()) {
+        // A message's own tags, by their primary key: never a scan of every tag.
+        assertThat(plan).as("%s%n%s", query, plan).containsPattern("SEARCH t (EXISTS )?USING (COVERING )?(INDEX sqlite_autoindex_history_tag_1|PRIMARY KEY) \\(queue_id=\\?\\)");
+      }
       if (query.before().isPresent() && query.messageId().isEmpty()) {
         // Keyset paging: the position (an hour before until here) bounds the driving index's range;
         // no row before it is read.
