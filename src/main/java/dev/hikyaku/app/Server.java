@@ -244,7 +244,7 @@ public final class Server implements AutoCloseable {
       throw new StartupException("cannot open the audit log in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
     List<EventSink> sinks = new ArrayList<>();
-    // First, so that a message's message.accepted is queued before the scheduler is woken for it.
+    // Events without a store change of their own; the store writes the rest in its transactions.
     EventFeedSink feed = opened.push(new EventFeedSink(store.messageEvents()));
     sinks.add(feed);
     sinks.add(new LogSink());

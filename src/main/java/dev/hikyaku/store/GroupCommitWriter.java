@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,6 +111,7 @@ final class GroupCommitWriter {
   private PreparedStatement insertHistoryTag;
   private PreparedStatement insertHistoryMetadata;
   private PreparedStatement insertIdempotency;
+  private PreparedStatement insertEvent;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition workArrived = lock.newCondition();
@@ -494,6 +496,11 @@ final class GroupCommitWriter {
     if (message.idempotency().isPresent()) {
       IdempotencyRecords.insert(insertIdempotency, message.idempotency().get());
     }
+    // And its message.accepted in the account's event feed, the webhooks' outbox (FeedEntries).
+    Optional<NewMessageEvent> accepted = FeedEntries.accepted(message);
+    if (accepted.isPresent()) {
+      MessageEvents.insert(insertEvent, accepted.get());
+    }
   }
 
   private void prepareStatements() throws SQLException {
@@ -505,12 +512,13 @@ final class GroupCommitWriter {
     insertHistoryTag = connection.prepareStatement(MessageHistory.INSERT_TAG);
     insertHistoryMetadata = connection.prepareStatement(MessageHistory.INSERT_METADATA);
     insertIdempotency = connection.prepareStatement(IdempotencyRecords.INSERT);
+    insertEvent = connection.prepareStatement(MessageEvents.INSERT);
   }
 
   private void renewStatements(Exception failure) {
     for (PreparedStatement statement :
         List.of(insertMessage, insertContent, insertRecipient, insertHistoryMessage, insertHistoryRecipient, insertHistoryTag,
-            insertHistoryMetadata, insertIdempotency)) {
+            insertHistoryMetadata, insertIdempotency, insertEvent)) {
       try {
         statement.close();
       } catch (SQLException closeFailure) {

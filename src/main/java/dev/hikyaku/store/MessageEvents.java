@@ -16,9 +16,12 @@ import java.util.Optional;
  * was recorded, for {@code GET /v1/events}. A client resumes after the last {@link MessageEvent#seq}
  * it saw.
  *
- * <p>Appends go through the queue's group-commit writer, a batch per transaction, so they share the
- * commits (and the fsyncs) of whatever mail is pending; the caller batches them off the session and
- * delivery threads. Each row takes its account from the message's history in the statement that
+ * <p>The entries of what the store records (a message queued, an attempt's outcome, a recipient
+ * suppressed by its bounce) are written by the store itself in the transaction of that change
+ * ({@link FeedEntries}): the feed is the webhooks' outbox, and holds an entry exactly when its
+ * change committed. {@link #append} is for events without a store change of their own; it goes
+ * through the queue's group-commit writer, a batch per transaction, so appends share the commits
+ * (and the fsyncs) of whatever mail is pending. Each row takes its account from the message's history in the statement that
  * writes it (one primary-key lookup), so no caller has to carry the account along a delivery, and
  * the events of a message without a principal are passed over. Reads use the query-only
  * connections; pruning follows the history's retention, in batches.
@@ -57,23 +60,35 @@ public final class MessageEvents {
     return writer.apply("recording " + copied.size() + " message event(s)", connection -> insert(connection, copied));
   }
 
-  private static int insert(Connection connection, List<NewMessageEvent> events) throws SQLException {
+  /**
+   * Writes {@code events} inside the caller's transaction of the writer (the store's own changes
+   * write their entries this way, {@link FeedEntries}); returns how many were kept.
+   */
+  static int insert(Connection connection, List<NewMessageEvent> events) throws SQLException {
+    if (events.isEmpty()) {
+      return 0;
+    }
     int kept = 0;
     try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
       for (NewMessageEvent e : events) {
-        insert.setLong(1, e.at().toEpochMilli());
-        insert.setString(2, e.type());
-        if (e.recipient().isPresent()) {
-          insert.setString(3, e.recipient().get());
-        } else {
-          insert.setNull(3, Types.VARCHAR);
-        }
-        insert.setString(4, e.data());
-        insert.setString(5, e.queueId().value());
-        kept += insert.executeUpdate();
+        kept += insert(insert, e);
       }
     }
     return kept;
+  }
+
+  /** Writes {@code e} with {@code insert}, a prepared {@link #INSERT}; 1 when kept, 0 when not. */
+  static int insert(PreparedStatement insert, NewMessageEvent e) throws SQLException {
+    insert.setLong(1, e.at().toEpochMilli());
+    insert.setString(2, e.type());
+    if (e.recipient().isPresent()) {
+      insert.setString(3, e.recipient().get());
+    } else {
+      insert.setNull(3, Types.VARCHAR);
+    }
+    insert.setString(4, e.data());
+    insert.setString(5, e.queueId().value());
+    return insert.executeUpdate();
   }
 
   /**
