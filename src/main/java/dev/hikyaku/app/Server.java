@@ -333,7 +333,8 @@ public final class Server implements AutoCloseable {
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
         apiServer, isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
-        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), clock, config.history().retention()).start(),
+        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), Optional.of(store.webhooks()), clock,
+            config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()), feed);
   }
 
