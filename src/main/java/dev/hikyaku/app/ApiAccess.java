@@ -144,7 +144,8 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     }
   }
 
-  private static EventView eventView(MessageEvent event) {
+  /** A feed entry as the API sees it (the webhooks render it too, EventJson). */
+  static EventView eventView(MessageEvent event) {
     return new EventView(event.seq(), event.type(), event.at(), event.queueId().value(), event.recipient(), event.data());
   }
 

@@ -264,31 +264,39 @@ public final class Webhooks {
   private record Cursor(WebhookEndpoint endpoint, long seq) {}
 
   /**
-   * Queues again, as new deliveries due at {@code now}, every event of the endpoint's account that
-   * happened in [{@code since}, {@code until}) and that the endpoint wants, at most {@code
-   * maxEvents}: each goes out with its own id again, so a receiver that has it already can tell.
-   * Returns how many were queued; {@code NOT_FOUND} when there is no such endpoint.
+   * What a replay queued.
+   *
+   * @param isCut whether the range held more than the events looked at (the rest were not queued)
    */
-  public int replay(String endpointId, Instant since, Instant until, Instant now, int maxEvents) throws StoreException {
+  public record Replayed(int queued, boolean isCut) {}
+
+  /**
+   * Queues again, as new deliveries due at {@code now}, the events of the endpoint's account that
+   * happened in [{@code since}, {@code until}) and that the endpoint wants, looking at the first
+   * {@code maxEvents} of the range: each goes out with its own id again, so a receiver that has it
+   * already can tell. {@code NOT_FOUND} when there is no such endpoint.
+   */
+  public Replayed replay(String endpointId, Instant since, Instant until, Instant now, int maxEvents) throws StoreException {
     WebhookEndpoint endpoint =
         find(endpointId).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + endpointId));
     return writer.apply("replaying events to webhook " + endpointId, connection -> {
       int queued = 0;
+      int seen = 0;
       try (PreparedStatement events = connection.prepareStatement(EVENTS_BETWEEN);
           PreparedStatement insert = connection.prepareStatement(INSERT_DELIVERY)) {
         events.setString(1, endpoint.account());
         events.setLong(2, since.toEpochMilli());
         events.setLong(3, until.toEpochMilli());
-        events.setInt(4, maxEvents);
+        events.setInt(4, maxEvents + 1);
         try (ResultSet rows = events.executeQuery()) {
-          while (rows.next()) {
+          while (rows.next() && ++seen <= maxEvents) {
             if (wants(endpoint, rows)) {
               queued += insertDelivery(insert, endpointId, rows.getLong(1), rows.getString(2), "replay", now);
             }
           }
         }
       }
-      return queued;
+      return new Replayed(queued, seen > maxEvents);
     });
   }
 

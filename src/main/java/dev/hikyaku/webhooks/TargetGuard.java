@@ -52,6 +52,28 @@ public final class TargetGuard {
     }
   }
 
+  /**
+   * The system resolver ({@code /etc/hosts}, then DNS, as route and smarthost names are resolved),
+   * each lookup bounded by {@code timeout}: the JDK's lookup takes none, so it runs on a virtual
+   * thread of its own and is given up on (left to finish) after the timeout.
+   */
+  public static HostResolver systemResolver(java.time.Duration timeout) {
+    return host -> {
+      var lookup = new java.util.concurrent.FutureTask<>(() -> List.of(InetAddress.getAllByName(host)));
+      Thread.ofVirtual().name("webhook-resolve").start(lookup);
+      try {
+        return lookup.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof UnknownHostException unknown ? unknown : new UnknownHostException(host + ": " + e.getCause());
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new UnknownHostException(host + ": no answer within " + timeout.toSeconds() + " s");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UnknownHostException(host + ": interrupted");
+      }
+    };
+  }
+
   private final HostResolver resolver;
 
   public TargetGuard(HostResolver resolver) {

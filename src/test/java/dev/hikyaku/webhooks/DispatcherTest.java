@@ -201,7 +201,7 @@ class DispatcherTest {
     assertThat(first).hasSize(2);
 
     clock.advance(Duration.ofHours(1));
-    assertThat(store.webhooks().replay("wh_replay", T0, T0.plusSeconds(1), clock.instant(), 100)).isEqualTo(2);
+    assertThat(store.webhooks().replay("wh_replay", T0, T0.plusSeconds(1), clock.instant(), 100).queued()).isEqualTo(2);
     dispatcher.runOnce();
     List<WebhookReceiver.Request> all = receiver.requests();
     assertThat(all).hasSize(4);
