@@ -144,6 +144,9 @@ class WebhooksTest {
     assertThat(webhooks.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
     assertThat(webhooks.deliveries("wh_a", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .containsExactly("failed", "failed", "failed", "delivered");
+    assertThat(webhooks.prune(T0, 10)).as("queued at T0, not before it").isZero();
+    assertThat(webhooks.prune(T0.plusMillis(1), 10)).as("finished ones only, pending stay owed").isEqualTo(4);
+    assertThat(webhooks.deliveries("wh_a", OptionalLong.empty(), 10)).isEmpty();
     sendAndDeliver(ALICE, "alice@example.org", null);
     assertThat(webhooks.fanOut(T0, 100)).as("a disabled endpoint gets nothing new").isZero();
   }
