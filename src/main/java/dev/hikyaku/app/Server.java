@@ -358,7 +358,7 @@ public final class Server implements AutoCloseable {
    * resolver (as route names are) and checked before every attempt, receivers' certificates checked
    * against {@code outboundTls} (the JDK's trust store when empty), as delivery's are.
    */
-  private static dev.hikyaku.webhooks.Dispatcher webhookDispatcher(
+  static dev.hikyaku.webhooks.Dispatcher webhookDispatcher(
       Store store, Events events, Clock clock, SecureRandom random, Optional<javax.net.ssl.SSLContext> outboundTls)
       throws StartupException {
     javax.net.ssl.SSLContext trust;
