@@ -189,7 +189,8 @@ final class WebhookCommands {
   static final class Replay extends AccountCommands.StoreCommand {
     @Parameters(paramLabel = "ID") String id;
 
-    @Option(names = "--since", required = true, paramLabel = "TIME", description = "RFC 3339, e.g. 2026-12-01T09:00:00Z.")
+    // Checked in run, not by picocli: a missing option must still be a one-line refusal.
+    @Option(names = "--since", paramLabel = "TIME", description = "Required: RFC 3339, e.g. 2026-12-01T09:00:00Z.")
     String since;
 
     @Option(names = "--until", paramLabel = "TIME", description = "RFC 3339, exclusive; now when left out.")
@@ -200,6 +201,9 @@ final class WebhookCommands {
       WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
       if (!endpoint.isEnabled()) {
         throw new Main.UserError("webhook " + id + " is disabled (" + visible(endpoint.disabledReason().orElse("")) + ")");
+      }
+      if (since == null) {
+        throw new Main.UserError("--since is required: an RFC 3339 time such as 2026-12-01T09:00:00Z");
       }
       Instant now = Instant.now();
       Instant from = instant("--since", since);
