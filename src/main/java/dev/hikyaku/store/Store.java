@@ -191,7 +191,7 @@ public final class Store implements AutoCloseable {
     return suppressions;
   }
 
-  /** Webhook endpoints and the delivery of the event feed to them (V14). */
+  /** Webhook endpoints and the delivery of the event feed to them (V15). */
   public Webhooks webhooks() {
     return webhooks;
   }

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A webhook endpoint (V14): where the events of one account's feed are POSTed, which of them, and
+ * A webhook endpoint (V15): where the events of one account's feed are POSTed, which of them, and
  * how. Its signing secrets are not part of it ({@link WebhookSecrets}): an endpoint is listed and
  * logged, a secret never is.
  *

@@ -14,7 +14,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * Webhook endpoints and the delivery of the event feed to them (V14).
+ * Webhook endpoints and the delivery of the event feed to them (V15).
  *
  * <p>The feed ({@code message_event}) is the outbox: each entry is written in the transaction of the
  * change it tells of ({@link FeedEntries}). Each endpoint keeps a cursor into it; {@link #fanOut}

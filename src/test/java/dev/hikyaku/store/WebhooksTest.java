@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Webhook endpoints, the fan-out of the feed into deliveries and their log (V14) on a real store. */
+/** Webhook endpoints, the fan-out of the feed into deliveries and their log (V15) on a real store. */
 class WebhooksTest {
 
   private static final String ALICE = "alice@example.org";

@@ -1,3 +1,6 @@
+-- V15, not V14: main has V14__events_without_a_message (message.suppressed) and the returned-mail
+-- branch takes V16.
+--
 -- Webhooks (issue 13): endpoints an account registers, and the delivery of each event of its feed
 -- (message_event, V12: the outbox, written in the transaction of the change it tells of) to each.
 --
