@@ -37,15 +37,13 @@ class WebhookCommandsTest {
   }
 
   private AdminCommandLine.Result run(String stdin, String... args) {
-    String[] withConfig = java.util.Arrays.copyOf(args, args.length + 2);
-    withConfig[args.length] = "--config";
-    withConfig[args.length + 1] = config.toString();
-    return AdminCommandLine.run(stdin, withConfig);
+    return AdminCommandLine.runWith(config, stdin, args);
   }
 
   private static void assertRefused(AdminCommandLine.Result result, String message) {
     assertThat(result.exitCode()).as(result.describe()).isEqualTo(2);
     assertThat(result.err()).as(result.describe()).startsWith("hikyaku: ").contains(message).doesNotContain("Exception");
+    assertThat(result.err().lines()).as("one line").hasSize(1);
   }
 
   @Test

@@ -10,12 +10,10 @@ import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.events.Event;
-import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.testing.ScriptedMx;
 import dev.hikyaku.testing.TestServers;
 import dev.hikyaku.testing.WebhookReceiver;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -128,22 +126,14 @@ class WebhookFlowTest {
 
   /** Submits as ALICE on the submission port with her key as the password; the queue id. */
   private String submit(String key, String... recipients) throws Exception {
-    AuthenticatingSMTPClient client = new AuthenticatingSMTPClient(false, TestServers.clientTrusting(server.tls().currentCertificate()));
-    client.setDefaultTimeout(30_000);
-    client.connect(InetAddress.getLoopbackAddress(), server.port(ListenerRole.SUBMISSION));
+    AuthenticatingSMTPClient client = TestServers.submissionClient(server, ALICE, key);
     try {
-      client.ehlo("client.example");
-      assertThat(client.execTLS()).as(client.getReplyString()).isTrue();
-      client.ehlo("client.example");
-      client.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, ALICE, key);
       assertThat(client.setSender(ALICE)).as(client.getReplyString()).isTrue();
       for (String to : recipients) {
         assertThat(client.addRecipient(to)).as(to + ": " + client.getReplyString()).isTrue();
       }
-      try (Writer body = client.sendMessageData()) {
-        body.write("From: " + ALICE + "\r\nTo: " + String.join(", ", recipients) + "\r\nSubject: hooks\r\n\r\nHello.\r\n");
-      }
-      assertThat(client.completePendingCommand()).as(client.getReplyString()).isTrue();
+      assertThat(client.sendShortMessageData("From: " + ALICE + "\r\nTo: " + String.join(", ", recipients)
+          + "\r\nSubject: hooks\r\n\r\nHello.\r\n")).as(client.getReplyString()).isTrue();
       return client.getReplyString().strip().replaceAll(".* queued as ", "");
     } finally {
       client.disconnect();

@@ -9,13 +9,7 @@ import dev.hikyaku.testing.CountingSink;
 import dev.hikyaku.testing.WebhookReceiver;
 import dev.hikyaku.webhooks.Signature;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -32,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -57,16 +50,14 @@ class WebhookCrashTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookCrashTest.class);
 
-  private static final String HOSTNAME = "mx.crash.test";
-  private static final String SENDER = "alice@crash.test";
+  private static final String SENDER = CrashServer.SENDER;
   private static final String RECIPIENT = "bob@sink.test";
-  private static final String PASSWORD = "amber quarry whistle 5183 gently";
+  private static final String PASSWORD = CrashServer.PASSWORD;
   private static final Duration LOAD_BEFORE_KILL = Duration.ofMillis(1500);
   private static final Pattern ADDED = Pattern.compile("(?m)^(whsec_\\S+)$");
   private static final Pattern QUEUED = Pattern.compile("queued as (\\S+)");
 
   @TempDir Path directory;
-  private Path certificate;
 
   @Test
   void everyEventReachesTheReceiverAfterASigkillWhileItWasDown() throws Exception {
@@ -76,9 +67,11 @@ class WebhookCrashTest {
       receiver.stop(); // down: connections refused
       dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
       int submissionsPort = ServerProcess.freePort();
-      Path config = writeConfig(submissionsPort, dns.address().getPort(), sink.port());
-      String secret = prepareWithTheCli(config, receiver.url("/hooks"));
-      SSLContext trust = trusting(certificate);
+      CrashServer.Config written = CrashServer.write(directory, submissionsPort, dns.address().getPort(), sink.port());
+      Path config = written.file();
+      CrashServer.createAccount(config);
+      String secret = addWebhookWithTheCli(config, receiver.url("/hooks"));
+      SSLContext trust = CrashServer.trusting(written.certificate());
       Path serverLog = directory.resolve("server-stderr.log");
 
       Set<String> queued = ConcurrentHashMap.newKeySet();
@@ -197,60 +190,8 @@ class WebhookCrashTest {
     }
   }
 
-  private Path writeConfig(int submissionsPort, int dnsPort, int sinkPort) throws IOException {
-    LoopbackCertificate.PemFiles tls = LoopbackCertificate.write(directory, HOSTNAME);
-    certificate = tls.certificate();
-    String yaml =
-        """
-        hostname: %s
-        data-directory: "%s"
-        hosted-domains: [crash.test]
-        listeners:
-          - role: submissions
-            address: 127.0.0.1
-            port: %d
-            greeting-delay: 0s
-        tls:
-          certificate: "%s"
-          private-key: "%s"
-          reload-check-interval: 0s
-        limits:
-          shutdown-grace: 0s
-        http:
-          enabled: false
-        api:
-          enabled: false
-        rates:
-          connections-per-minute: 100000
-          messages-per-minute: 100000
-          recipients-per-minute: 100000
-          account-messages-per-minute: 100000
-          account-recipients-per-minute: 100000
-          account-messages-per-hour: 100000
-          account-messages-per-day: 100000
-          suspend-volume-minimum: 100000
-        delivery:
-          enabled: true
-          dns-servers: ["127.0.0.1:%d"]
-          dns-timeout: 1s
-          mx-port: %d
-          retry-first: 1s
-          retry-cap: 2s
-        """
-            .formatted(HOSTNAME, directory.resolve("data").toAbsolutePath(), submissionsPort,
-                tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(), dnsPort, sinkPort);
-    Path file = directory.resolve("hikyaku.yaml");
-    Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    return file;
-  }
-
-  /** The account and its webhook, as an operator makes them; the webhook's secret. */
-  private static String prepareWithTheCli(Path config, String url) {
-    AdminCommandLine.Result domain = AdminCommandLine.run("", "domain", "add", "crash.test", "--config", config.toString());
-    assertThat(domain.exitCode()).as(domain.describe()).isZero();
-    AdminCommandLine.Result user =
-        AdminCommandLine.run(PASSWORD + "\n", "user", "add", SENDER, "--password-stdin", "--config", config.toString());
-    assertThat(user.exitCode()).as(user.describe()).isZero();
+  /** The account's webhook, as an operator adds it; its secret. */
+  private static String addWebhookWithTheCli(Path config, String url) {
     AdminCommandLine.Result webhook = AdminCommandLine.run("", "webhook", "add", SENDER, url, "--allow-private", "--event",
         String.join(",", List.of("message.accepted", "message.delivered", "message.deferred", "message.bounced",
             "message.expired", "suppression.created")), "--config", config.toString());
@@ -258,20 +199,5 @@ class WebhookCrashTest {
     Matcher secret = ADDED.matcher(webhook.out());
     assertThat(secret.find()).as(webhook.out()).isTrue();
     return secret.group(1);
-  }
-
-  private static SSLContext trusting(Path pem) throws Exception {
-    X509Certificate x509;
-    try (InputStream in = Files.newInputStream(pem)) {
-      x509 = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    store.setCertificateEntry("server", x509);
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    factory.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, factory.getTrustManagers(), null);
-    return context;
   }
 }

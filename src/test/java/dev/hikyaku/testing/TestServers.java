@@ -171,6 +171,29 @@ public final class TestServers {
     return java.net.http.HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
+  /**
+   * A client (Commons Net) of {@code server}'s submission port that has said EHLO, started TLS
+   * trusting exactly the server's certificate, said EHLO again (RFC 3207 §4.2) and authenticated with
+   * AUTH PLAIN as {@code account}: how the tests begin a submission. The caller disconnects it.
+   */
+  public static org.apache.commons.net.smtp.AuthenticatingSMTPClient submissionClient(Server server, String account, String password)
+      throws Exception {
+    var client = new org.apache.commons.net.smtp.AuthenticatingSMTPClient(false, clientTrusting(server.tls().currentCertificate()));
+    client.setDefaultTimeout(30_000);
+    client.connect(InetAddress.getLoopbackAddress(), server.port(ListenerRole.SUBMISSION));
+    try {
+      client.ehlo("client.example");
+      org.assertj.core.api.Assertions.assertThat(client.execTLS()).as(client.getReplyString()).isTrue();
+      client.ehlo("client.example");
+      client.auth(org.apache.commons.net.smtp.AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, account, password);
+      org.assertj.core.api.Assertions.assertThat(client.getReplyString()).startsWith("235 ");
+      return client;
+    } catch (Exception | AssertionError e) {
+      client.disconnect();
+      throw e;
+    }
+  }
+
   /** A client TLS context that trusts exactly the server's current certificate. */
   public static SSLContext clientTrusting(X509Certificate certificate) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
