@@ -152,9 +152,11 @@ final class GroupCommitWriter {
    */
   @SuppressWarnings("unchecked")
   CompletableFuture<Void> submit(NewMessage message) throws StoreException {
+    // Its feed entry is made here, on the caller's thread: the writer thread only writes.
+    Optional<NewMessageEvent> accepted = FeedEntries.accepted(message);
     PendingWrite write = new PendingWrite(
         "storing message " + message.id(), true, message.size(), connection -> {
-          insert(message);
+          insert(message, accepted);
           return null;
         });
     enqueue(write, "store is closing; message " + message.id() + " not stored");
@@ -453,7 +455,7 @@ final class GroupCommitWriter {
     commits.incrementAndGet();
   }
 
-  private void insert(NewMessage message) throws SQLException, StoreException {
+  private void insert(NewMessage message, Optional<NewMessageEvent> accepted) throws SQLException, StoreException {
     String id = message.id().value();
     Origin origin = message.origin();
     insertMessage.setString(1, id);
@@ -497,7 +499,6 @@ final class GroupCommitWriter {
       IdempotencyRecords.insert(insertIdempotency, message.idempotency().get());
     }
     // And its message.accepted in the account's event feed, the webhooks' outbox (FeedEntries).
-    Optional<NewMessageEvent> accepted = FeedEntries.accepted(message);
     if (accepted.isPresent()) {
       MessageEvents.insert(insertEvent, accepted.get());
     }

@@ -294,12 +294,14 @@ public final class MessageQueue {
     if (copied.isEmpty()) {
       throw new IllegalArgumentException("no outcomes to record for message " + id);
     }
+    // The feed's entries (the webhooks' outbox) commit with the outcomes they tell of (FeedEntries);
+    // made here, on the caller's thread, so that the writer thread only writes.
+    List<NewMessageEvent> told = FeedEntries.attempts(history);
     return change("recording delivery outcomes of message " + id, connection -> {
       requireMessage(connection, id);
       MessageHistory.insertAttempts(connection, history);
       List<Suppression> added = Suppressions.insertAbsent(connection, suppressed);
-      // The feed's entries (the webhooks' outbox) commit with the outcomes they tell of: FeedEntries.
-      MessageEvents.insert(connection, FeedEntries.attempts(history));
+      MessageEvents.insert(connection, told);
       MessageEvents.insert(connection, FeedEntries.suppressions(added));
       try (PreparedStatement update = connection.prepareStatement(UPDATE_RECIPIENT)) {
         for (RecipientOutcome outcome : copied) {
