@@ -1,7 +1,10 @@
 package dev.hikyaku.api;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -29,17 +32,30 @@ public interface EventFeed {
    *
    * @param seq its place in the feed, increasing, never reused
    * @param type an {@link EventType#typeName()} (kept as text: a newer server may have written others)
-   * @param messageId the queue id, as {@code GET /v1/messages/{id}} takes it
+   * @param messageId the queue id, as {@code GET /v1/messages/{id}} takes it; empty for a send that
+   *     queued no message ({@code message.suppressed} of a send refused whole)
    * @param recipient the recipient it concerns; empty for the message as a whole
    * @param data a JSON object of the type's own facts, served as members of the event
+   * @param tags the tags of the message, as sent (none for a message sent over SMTP)
+   * @param metadata the metadata of the message, in the order sent
    */
-  record EventView(long seq, String type, Instant at, String messageId, Optional<String> recipient, String data) {
+  record EventView(
+      long seq, String type, Instant at, Optional<String> messageId, Optional<String> recipient, String data,
+      List<String> tags, Map<String, String> metadata) {
     public EventView {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(messageId, "messageId");
       Objects.requireNonNull(recipient, "recipient");
       Objects.requireNonNull(data, "data");
+      tags = List.copyOf(tags);
+      // Map.copyOf would lose the order the sender gave.
+      metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    }
+
+    /** An event of message {@code messageId} without tags or metadata. */
+    public EventView(long seq, String type, Instant at, String messageId, Optional<String> recipient, String data) {
+      this(seq, type, at, Optional.of(messageId), recipient, data, List.of(), Map.of());
     }
   }
 }

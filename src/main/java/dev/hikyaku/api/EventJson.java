@@ -8,7 +8,10 @@ public final class EventJson {
 
   private EventJson() {}
 
-  /** The event's JSON object: {@code id}, {@code type}, {@code at}, {@code message_id}, {@code recipient}, its facts. */
+  /**
+   * The event's JSON object: {@code id}, {@code type}, {@code at}, {@code message_id}, {@code
+   * recipient}, its facts, {@code tags} and {@code metadata}.
+   */
   public static String of(EventFeed.EventView event) {
     return ApiRequest.JSON.writeValueAsString(EventListing.json(event));
   }

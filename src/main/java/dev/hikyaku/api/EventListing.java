@@ -22,8 +22,11 @@ import tools.jackson.databind.node.ObjectNode;
  * client polls with it until something happens; a full page also links to the next one.
  *
  * <p>Each event: {@code id} ({@code evt_} and its place in the feed), {@code type}, {@code at},
- * {@code message_id}, {@code recipient} (null for the message as a whole), then the type's own
- * facts.
+ * {@code message_id} (null for a send that queued no message), {@code recipient} (null for the
+ * message as a whole), the type's own facts, then {@code tags} and {@code metadata}: those the
+ * sending application attached to the message (issue 12: "tags and metadata that come back in
+ * events"), on every event of it, empty for mail sent over SMTP. An event without a message has
+ * those of its send among its facts.
  */
 final class EventListing {
 
@@ -32,6 +35,8 @@ final class EventListing {
   static final String SINCE = "since";
   private static final String CURSOR_KIND = "e1";
   private static final List<String> PARAMETERS = List.of("types", QueryParameters.LIMIT, SINCE);
+  private static final String TAGS = "tags";
+  private static final String METADATA = "metadata";
   /** Members the feed itself writes: a type's facts never replace them. */
   private static final Set<String> OWN_MEMBERS = Set.of("id", "type", "at", "message_id", "recipient");
 
@@ -95,13 +100,27 @@ final class EventListing {
     return Cursor.encode(CURSOR_KIND, List.of(Long.toString(seq)));
   }
 
+  /**
+   * The message's tags and metadata, which the history keeps; an event without a message keeps its
+   * send's in its facts, and those stand.
+   */
+  private static void annotate(ObjectNode node, EventFeed.EventView event) {
+    if (event.messageId().isEmpty() && node.has(TAGS) && node.has(METADATA)) {
+      return;
+    }
+    ArrayNode tags = node.putArray(TAGS);
+    event.tags().forEach(tags::add);
+    ObjectNode metadata = node.putObject(METADATA);
+    event.metadata().forEach(metadata::put);
+  }
+
   /** The event as the feed shows it; webhooks send the same object ({@link EventJson}). */
   static ObjectNode json(EventFeed.EventView event) {
     ObjectNode node = ApiRequest.JSON.createObjectNode();
     node.put("id", "evt_" + event.seq());
     node.put("type", event.type());
     node.put("at", event.at().toString());
-    node.put("message_id", event.messageId());
+    MessageJson.put(node, "message_id", event.messageId());
     MessageJson.put(node, "recipient", event.recipient());
     JsonNode facts;
     try {
@@ -109,6 +128,7 @@ final class EventListing {
     } catch (JacksonException e) {
       // Only the app writes the data; one that does not parse is a bug, not the client's concern.
       log.error("API: event {} has data that is not JSON: {}", event.seq(), e.getOriginalMessage());
+      annotate(node, event);
       return node;
     }
     if (facts instanceof ObjectNode object) {
@@ -118,6 +138,7 @@ final class EventListing {
         }
       }
     }
+    annotate(node, event);
     return node;
   }
 }

@@ -5,8 +5,8 @@ import java.util.Optional;
 /**
  * The types of the event feed ({@code GET /v1/events}), named as API.md §2 names them for webhooks
  * too, so a client reads one vocabulary: {@code message.*} for what became of a message of the
- * account and of each of its recipients, {@code suppression.created} when a recipient of one went on
- * the suppression list.
+ * account and of each of its recipients, {@code message.suppressed} when a recipient of a send was
+ * refused for the suppression list, {@code suppression.created} when a recipient of one went on it.
  */
 public enum EventType {
   /** Queued (over SMTP submission or the API); the message as a whole, no recipient. */
@@ -20,10 +20,13 @@ public enum EventType {
   /** A recipient was still undelivered at the end of the queue lifetime (RFC 5321 §4.5.4.1). */
   MESSAGE_EXPIRED("message.expired"),
   /**
-   * A recipient of the message went on the suppression list of its sending domain after a hard
-   * bounce (API.md's {@code suppression.created}; its {@code message.suppressed} is a send refused
-   * because of such an entry, which comes with the send routes).
+   * A recipient of a send (over the API, or at RCPT over SMTP submission) was refused because it is
+   * on the suppression list of the sending domain; {@code reason} is the refusal as the sender was
+   * given it. The message is the one sent to the other recipients, or none when the send was
+   * refused whole.
    */
+  MESSAGE_SUPPRESSED("message.suppressed"),
+  /** A recipient of the message went on the suppression list of its sending domain after a hard bounce. */
   SUPPRESSION_CREATED("suppression.created");
 
   private final String typeName;

@@ -41,7 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
  * </ul>
  *
  * A queued message is answered {@code 202 Accepted} with {@code Location: /v1/messages/{id}} and
- * {@code {"id", "status": "queued", "message_id", "recipients": [{"email", "status", "reason"?}]}};
+ * {@code {"id", "status": "queued", "headers": {"message_id"}, "recipients": [{"email", "status", "reason"?}]}};
  * each refusal is the problem its SMTP reply stands for (see {@link #answer}). Every route takes an
  * {@code Idempotency-Key} ({@link Idempotency}).
  */
@@ -416,11 +416,9 @@ final class MessageSend {
     ObjectNode body = JSON.createObjectNode();
     body.put("id", queued.id().value());
     body.put("status", "queued");
-    if (queued.messageId().isPresent()) {
-      body.put("message_id", queued.messageId().get());
-    } else {
-      body.putNull("message_id");
-    }
+    // Under headers, as GET /v1/messages/{id} shows it: a top-level message_id is, everywhere
+    // else in the API (events, suppressions), the queue id.
+    MessageJson.put(body.putObject("headers"), "message_id", queued.messageId());
     ArrayNode recipients = body.putArray("recipients");
     for (RecipientResult result : queued.recipients()) {
       ObjectNode recipient = recipients.addObject();

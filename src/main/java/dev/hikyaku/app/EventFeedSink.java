@@ -1,9 +1,11 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.api.EventType;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.store.MessageEvents;
 import dev.hikyaku.store.NewMessageEvent;
+import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.StoreException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,22 +17,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes to the accounts' event feeds ({@code store.MessageEvents}, {@code GET /v1/events}) the
- * events that have no store transaction of their own to be written in.
+ * events that have no store transaction of their own to be written in: today a recipient of the
+ * account's send refused because it is on the suppression list ({@code message.suppressed}, over the
+ * API or at RCPT).
  *
- * <p>Every event type of the feed so far tells of a change the store commits, and the store writes
+ * <p>Every other event type of the feed tells of a change the store commits, and the store writes
  * those entries itself, in the transaction of the change ({@code store.FeedEntries}: a message
  * queued, each recipient's attempt, a recipient suppressed by its bounce), because the feed is the
- * webhooks' outbox (issue 13) and must hold an entry exactly when its change committed. This sink is
- * for the rest, an event that changes nothing durable (a send refused, say): {@link #entry} turns
- * one into an entry (none today), and it is written after the fact, so a crash may lose it.
+ * webhooks' outbox (issue 13) and must hold an entry exactly when its change committed; this sink
+ * passes those events over, or every one would be written twice. A refusal changes nothing durable,
+ * so its entry is written after the fact, and a crash in between, a full queue or a failed write may
+ * lose it (never invent one).
  *
- * <p>The account of an entry is not carried on the event: the store takes it from the message's
- * history (its principal) in the statement that writes the row, one primary-key lookup on the
- * writer thread. Events of messages without a principal (relayed in, our own bounces) find no
- * history row with one and are not written.
+ * <p>A refused send names its account on its event, and may have no message at all (refused
+ * whole): its entry is filed under that account, and one without a message carries the tags and
+ * metadata of the send in its data, having no history to have them joined in from when the feed is
+ * read ({@code store.MessageEvents}).
  *
  * <p>Publishers (SMTP sessions, the scheduler's delivery threads) never wait for the disk: {@link
  * #accept} turns an event into an entry and puts it on a bounded queue in memory; one virtual thread
@@ -46,6 +53,7 @@ final class EventFeedSink implements EventSink, AutoCloseable {
   private static final Duration IDLE_POLL = Duration.ofMillis(200);
 
   private static final Logger log = LoggerFactory.getLogger(EventFeedSink.class);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final MessageEvents feed;
   private final BlockingQueue<NewMessageEvent> pending = new ArrayBlockingQueue<>(CAPACITY);
@@ -72,10 +80,24 @@ final class EventFeedSink implements EventSink, AutoCloseable {
 
   /**
    * The feed's entry for {@code event}, if it is one the feed tells and the store does not write
-   * itself (none yet: see the class comment).
+   * itself (see the class comment).
    */
   Optional<NewMessageEvent> entry(Event event) {
     return switch (event) {
+      case Event.SuppressedRecipientRefused e -> {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("sender", e.sender());
+        data.put("reason", e.reply());
+        Optional<QueueId> message = e.queueId().flatMap(QueueId::parse);
+        if (message.isEmpty()) {
+          // No message to read them from later: the send's own, kept with the entry.
+          e.tags().forEach(data.putArray("tags")::add);
+          ObjectNode metadata = data.putObject("metadata");
+          e.metadata().forEach(metadata::put);
+        }
+        yield Optional.of(NewMessageEvent.ofAccount(e.at(), EventType.MESSAGE_SUPPRESSED.typeName(), e.account(), message,
+            Optional.of(e.recipient()), JSON.writeValueAsString(data)));
+      }
       default -> Optional.empty();
     };
   }

@@ -136,6 +136,7 @@ final class AuditLine {
       case Event.TlsFailed e -> Optional.empty();
       case Event.ProtocolViolation e -> Optional.empty();
       case Event.MessageRejected e -> Optional.empty();
+      case Event.SuppressedRecipientRefused e -> Optional.empty(); // its RecipientRejected is the audit line
       case Event.MessageAccepted e -> Optional.empty();
       // Delivery is not a security matter: the send log and the message history keep it.
       case Event.DeliveryAttempted e -> Optional.empty();

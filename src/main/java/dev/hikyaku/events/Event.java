@@ -133,6 +133,25 @@ public sealed interface Event {
       Instant at, String sessionId, String client, String recipient, String reply, String rule, String reason)
       implements Event {}
 
+  /**
+   * A recipient of {@code account}'s send was refused because it is on the suppression list of the
+   * sending domain (the policy's suppression rule, at RCPT or by the API), published besides the
+   * {@link RecipientRejected} of the same refusal for the account's event feed ({@code
+   * message.suppressed}). {@code queueId} is the message sent to the other recipients, when the send
+   * queued one (the API knows by then; at RCPT there is none yet); {@code tags} and {@code metadata}
+   * are those the send attached (none over SMTP).
+   */
+  record SuppressedRecipientRefused(
+      Instant at, String sessionId, String account, String sender, String recipient, String reply,
+      java.util.Optional<String> queueId, List<String> tags, java.util.Map<String, String> metadata)
+      implements Event {
+
+    public SuppressedRecipientRefused {
+      tags = List.copyOf(tags);
+      metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+    }
+  }
+
   /** A message was refused after its data was read. */
   record MessageRejected(Instant at, String sessionId, String client, String reply, String reason) implements Event {}
 

@@ -15,6 +15,7 @@ public final class LogSink implements EventSink {
       case Event.ProtocolViolation e -> log.warn("{}", e);
       case Event.TlsFailed e -> log.info("{}", e);
       case Event.RecipientRejected e -> log.info("{}", e);
+      case Event.SuppressedRecipientRefused e -> log.debug("{}", e); // its RecipientRejected is logged
       case Event.SenderRejected e -> log.info("{}", e);
       case Event.MessageRejected e -> log.info("{}", e);
       case Event.ConnectionOpened e -> log.debug("{}", e);

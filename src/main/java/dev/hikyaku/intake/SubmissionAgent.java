@@ -227,6 +227,7 @@ public final class SubmissionAgent {
       results.add(new RecipientResult(recipient.to(), disposition(ruling.rule(), refusal.get()), Optional.of(refusal.get().reply())));
     }
     if (accepted.isEmpty()) {
+      publishSuppressed(submission, results, Optional.empty());
       return new Outcome.RecipientsRefused(results);
     }
     Envelope queued = new Envelope(envelope.from(), envelope.params(), accepted);
@@ -239,6 +240,7 @@ public final class SubmissionAgent {
           source, queued, content, new Annotations(submission.tags(), submission.metadata()), receipt)) {
         case IntakeResult.Queued done -> {
           policy.onAccepted(new AcceptedCheck(source.client(), Optional.of(principal), queued));
+          publishSuppressed(submission, results, Optional.of(done.id()));
           yield new Outcome.Queued(done.id(), done.messageId(), results);
         }
         case IntakeResult.Refused refusal -> {
@@ -248,6 +250,23 @@ public final class SubmissionAgent {
       };
     } catch (IntakeException e) {
       return notQueued(e, client);
+    }
+  }
+
+  /**
+   * Tells the account's event feed of each recipient refused for the suppression list, once it is
+   * known whether the others were queued: a refused send queued nothing, and then the event is all
+   * that is left of it. A send refused for anything else (its content, a rate, the store) is not a
+   * suppression and tells none, whatever its recipients.
+   */
+  private void publishSuppressed(Submission submission, List<RecipientResult> results, Optional<QueueId> queued) {
+    for (RecipientResult result : results) {
+      if (result.disposition() == Disposition.SUPPRESSED) {
+        events.publish(new Event.SuppressedRecipientRefused(
+            clock.instant(), SESSION, submission.source().principal().account(), submission.envelope().from().address(),
+            result.recipient().address(), result.reply().orElseThrow().toString(), queued.map(QueueId::value),
+            submission.tags(), submission.metadata()));
+      }
     }
   }
 

@@ -173,6 +173,7 @@ public final class MetricsSink implements EventSink {
       case Event.ProtocolViolation e -> count(PROTOCOL_VIOLATIONS, "kind", e.kind().label());
       case Event.SenderRejected e -> count(SENDERS_REJECTED);
       case Event.RecipientRejected e -> count(RECIPIENTS_REJECTED, "reason", Labels.recipientRefusal(e.rule()));
+      case Event.SuppressedRecipientRefused e -> {} // counted as its RecipientRejected
       case Event.ClientBlocked e -> count(BLOCKS, "scope", Labels.blockScope(e.scope()), "change", "blocked");
       case Event.ClientUnblocked e -> count(BLOCKS, "scope", Labels.blockScope(e.scope()), "change", "unblocked");
       case Event.AccountSuspended e -> count(SUSPENSIONS, "change", "suspended");

@@ -21,6 +21,7 @@ import dev.hikyaku.policy.AcceptedCheck;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientCheck;
 import dev.hikyaku.policy.SenderCheck;
+import dev.hikyaku.policy.SuppressionRule;
 import dev.hikyaku.policy.Verdict;
 import dev.hikyaku.protocol.Command;
 import dev.hikyaku.protocol.CommandParser;
@@ -424,6 +425,12 @@ public final class SmtpSession {
     events.publish(
         new Event.RecipientRejected(
             clock.instant(), facts.sessionId, clientAddress(), rcpt.to().address(), reply.toString(), rule, reason));
+    if (rule.equals(SuppressionRule.NAME) && facts.principal().isPresent()) {
+      // The account's event feed tells it as message.suppressed; no message exists yet at RCPT.
+      events.publish(new Event.SuppressedRecipientRefused(
+          clock.instant(), facts.sessionId, facts.principal().get().account(), transaction.from.address(), rcpt.to().address(),
+          reply.toString(), Optional.empty(), List.of(), java.util.Map.of()));
+    }
     Next afterAnswer = answer(reply);
     if (next == Next.CLOSE) {
       closeReason = reason;

@@ -500,7 +500,7 @@ final class GroupCommitWriter {
     }
     // And its message.accepted in the account's event feed, the webhooks' outbox (FeedEntries).
     if (accepted.isPresent()) {
-      MessageEvents.insert(insertEvent, accepted.get());
+      MessageEvents.insertByHistory(insertEvent, accepted.get());
     }
   }
 

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,19 +11,29 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The event feed of each account (V12): what happened to the messages it submitted, in the order it
- * was recorded, for {@code GET /v1/events}. A client resumes after the last {@link MessageEvent#seq}
- * it saw.
+ * The event feed of each account (V12, V14): what happened to the messages it submitted, and to its
+ * sends refused for a suppressed recipient, in the order it was recorded, for {@code GET
+ * /v1/events}. A client resumes after the last {@link MessageEvent#seq} it saw.
  *
  * <p>The entries of what the store records (a message queued, an attempt's outcome, a recipient
  * suppressed by its bounce) are written by the store itself in the transaction of that change
  * ({@link FeedEntries}): the feed is the webhooks' outbox, and holds an entry exactly when its
- * change committed. {@link #append} is for events without a store change of their own; it goes
- * through the queue's group-commit writer, a batch per transaction, so appends share the commits
- * (and the fsyncs) of whatever mail is pending. Each row takes its account from the message's history in the statement that
- * writes it (one primary-key lookup), so no caller has to carry the account along a delivery, and
- * the events of a message without a principal are passed over. Reads use the query-only
- * connections; pruning follows the history's retention, in batches.
+ * change committed. {@link #append} is for events without a store change of their own (a send
+ * refused for a suppressed recipient); it goes through the queue's group-commit writer, a batch per
+ * transaction, so appends share the commits (and the fsyncs) of whatever mail is pending. A
+ * message's row takes its account from the message's history in the statement that writes it (one
+ * primary-key lookup), so no caller has to carry the account along a delivery, and the events of a
+ * message without a principal are passed over; an event that names its account (a send refused
+ * whole has no message) is written as it is. Reads use the query-only connections; pruning follows
+ * the history's retention, in batches.
+ *
+ * <p>The tags and metadata of each entry's message (V11) are joined in when the feed is read, not
+ * copied into every entry when it is written: a page of at most 100 entries costs two primary-key
+ * lookups per distinct message on a reading connection, where copying would put the same lookups
+ * (one per entry, several entries a message) on the writer thread that every SMTP 250 waits for,
+ * and store the same tags again in every entry. The price: an entry that outlives its message's
+ * history (events are pruned by when they happened, the history by when the message came, so the
+ * last events of a message that stayed in the queue for days can) comes back without them.
  */
 public final class MessageEvents {
 
@@ -33,7 +42,10 @@ public final class MessageEvents {
       """
       INSERT INTO message_event (at, type, account, queue_id, recipient, data)
       SELECT ?, ?, lower(principal), queue_id, ?, ? FROM history_message WHERE queue_id = ? AND principal IS NOT NULL""";
-  private static final String COLUMNS = "seq, at, type, account, queue_id, recipient, data";
+  // An event that names its account, with or without a message.
+  static final String INSERT_FOR_ACCOUNT =
+      "INSERT INTO message_event (at, type, account, queue_id, recipient, data) VALUES (?, ?, lower(?), ?, ?, ?)";
+  static final String COLUMNS = "seq, at, type, account, queue_id, recipient, data";
   // Oldest first through message_event_at; the batch is a subquery so that one DELETE takes it.
   static final String DELETE_BEFORE =
       "DELETE FROM message_event WHERE seq IN (SELECT seq FROM message_event WHERE at < ? ORDER BY at LIMIT ?)";
@@ -69,31 +81,46 @@ public final class MessageEvents {
       return 0;
     }
     int kept = 0;
-    try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+    try (PreparedStatement byHistory = connection.prepareStatement(INSERT);
+        PreparedStatement byAccount = connection.prepareStatement(INSERT_FOR_ACCOUNT)) {
       for (NewMessageEvent e : events) {
-        kept += insert(insert, e);
+        kept += e.account().isPresent() ? insertForAccount(byAccount, e) : insertByHistory(byHistory, e);
       }
     }
     return kept;
   }
 
-  /** Writes {@code e} with {@code insert}, a prepared {@link #INSERT}; 1 when kept, 0 when not. */
-  static int insert(PreparedStatement insert, NewMessageEvent e) throws SQLException {
+  /**
+   * Writes {@code e}, an event of a message filed under its history's principal, with {@code insert},
+   * a prepared {@link #INSERT}; 1 when kept, 0 when its history names no principal.
+   */
+  static int insertByHistory(PreparedStatement insert, NewMessageEvent e) throws SQLException {
+    if (e.account().isPresent()) {
+      throw new IllegalArgumentException("an event that names its account is written with INSERT_FOR_ACCOUNT");
+    }
     insert.setLong(1, e.at().toEpochMilli());
     insert.setString(2, e.type());
-    if (e.recipient().isPresent()) {
-      insert.setString(3, e.recipient().get());
-    } else {
-      insert.setNull(3, Types.VARCHAR);
-    }
+    MessageHistory.setNullable(insert, 3, e.recipient());
     insert.setString(4, e.data());
-    insert.setString(5, e.queueId().value());
+    insert.setString(5, e.queueId().get().value());
+    return insert.executeUpdate();
+  }
+
+  /** Writes {@code e}, which names its account, with {@code insert}, a prepared {@link #INSERT_FOR_ACCOUNT}. */
+  private static int insertForAccount(PreparedStatement insert, NewMessageEvent e) throws SQLException {
+    insert.setLong(1, e.at().toEpochMilli());
+    insert.setString(2, e.type());
+    insert.setString(3, e.account().orElseThrow());
+    MessageHistory.setNullable(insert, 4, e.queueId().map(QueueId::value));
+    MessageHistory.setNullable(insert, 5, e.recipient());
+    insert.setString(6, e.data());
     return insert.executeUpdate();
   }
 
   /**
    * The entries of {@code account} (any case) after {@code afterSeq}, oldest first, at most {@code
-   * limit}; only those of {@code types} when that is not empty.
+   * limit}; only those of {@code types} when that is not empty. Each comes with the tags and metadata
+   * its message has in the history (see the class comment).
    */
   public List<MessageEvent> after(String account, long afterSeq, Collection<String> types, int limit)
       throws StoreException {
@@ -112,16 +139,27 @@ public final class MessageEvents {
         }
         select.setInt(i, limit);
         List<MessageEvent> found = new ArrayList<>();
-        try (ResultSet rows = select.executeQuery()) {
+        try (ResultSet rows = select.executeQuery(); AnnotationReader annotations = AnnotationReader.prepare(connection)) {
           while (rows.next()) {
-            found.add(new MessageEvent(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)), rows.getString(3),
-                rows.getString(4), MessageQueue.storedId(rows.getString(5)), Optional.ofNullable(rows.getString(6)),
-                rows.getString(7)));
+            found.add(event(rows, 1, annotations));
           }
         }
         return found;
       }
     });
+  }
+
+  /**
+   * The entry in the columns of {@link #COLUMNS} from {@code first} on, with its message's tags and
+   * metadata read through {@code annotations} (also for the webhooks' due deliveries, {@link
+   * Webhooks#due}).
+   */
+  static MessageEvent event(ResultSet row, int first, AnnotationReader annotations) throws SQLException, StoreException {
+    String stored = row.getString(first + 4);
+    Optional<QueueId> queueId = stored == null ? Optional.empty() : Optional.of(MessageQueue.storedId(stored));
+    return new MessageEvent(row.getLong(first), Instant.ofEpochMilli(row.getLong(first + 1)), row.getString(first + 2),
+        row.getString(first + 3), queueId, Optional.ofNullable(row.getString(first + 5)), row.getString(first + 6),
+        annotations.readOnce(queueId));
   }
 
   /**

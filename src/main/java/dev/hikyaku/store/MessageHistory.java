@@ -8,7 +8,6 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,8 +71,6 @@ public final class MessageHistory {
   static final String SELECT_MESSAGE = "SELECT " + MESSAGE_COLUMNS + " FROM history_message m WHERE m.queue_id = ?";
   static final String SELECT_RECIPIENTS =
       "SELECT forward_path, latest_outcome, latest_attempt_at FROM history_recipient WHERE queue_id = ? ORDER BY position";
-  static final String SELECT_TAGS = "SELECT tag FROM history_tag WHERE queue_id = ? ORDER BY position";
-  static final String SELECT_METADATA = "SELECT name, value FROM history_metadata WHERE queue_id = ? ORDER BY position";
   static final String SELECT_ATTEMPTS =
       """
       SELECT forward_path, attempt, attempted_at, outcome, enhanced_status, diagnostic, remote_mta, tls_protocol,
@@ -175,7 +172,8 @@ public final class MessageHistory {
     return readers.read("searching the message history", connection -> {
       List<HistoryMessage> found = new ArrayList<>();
       try (PreparedStatement matches = connection.prepareStatement(search.sql());
-          Parts parts = Parts.prepare(connection)) {
+          PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS);
+          AnnotationReader annotations = AnnotationReader.prepare(connection)) {
         search.bind(matches);
         try (ResultSet rows = matches.executeQuery()) {
           String previous = null;
@@ -187,7 +185,7 @@ public final class MessageHistory {
               continue;
             }
             previous = id;
-            found.add(message(rows, parts));
+            found.add(message(rows, recipients, annotations));
           }
         }
       }
@@ -199,7 +197,8 @@ public final class MessageHistory {
   public Optional<HistoryRecord> show(QueueId id) throws StoreException {
     return readers.read("reading the history of message " + id, connection -> {
       try (PreparedStatement message = connection.prepareStatement(SELECT_MESSAGE);
-          Parts parts = Parts.prepare(connection);
+          PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS);
+          AnnotationReader annotations = AnnotationReader.prepare(connection);
           PreparedStatement attempts = connection.prepareStatement(SELECT_ATTEMPTS)) {
         message.setString(1, id.value());
         HistoryMessage found;
@@ -207,7 +206,7 @@ public final class MessageHistory {
           if (!row.next()) {
             return Optional.empty();
           }
-          found = message(row, parts);
+          found = message(row, recipients, annotations);
         }
         attempts.setString(1, id.value());
         List<AttemptRecord> records = new ArrayList<>();
@@ -443,31 +442,10 @@ public final class MessageHistory {
     return List.of(typed, "<" + typed + ">");
   }
 
-  /** The statements that read the rows of a message beside its own: recipients, tags, metadata. */
-  private record Parts(PreparedStatement recipients, PreparedStatement tags, PreparedStatement metadata)
-      implements AutoCloseable {
-
-    static Parts prepare(Connection connection) throws SQLException {
-      PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS);
-      try {
-        return new Parts(recipients, connection.prepareStatement(SELECT_TAGS), connection.prepareStatement(SELECT_METADATA));
-      } catch (SQLException e) {
-        recipients.close();
-        throw e;
-      }
-    }
-
-    @Override
-    public void close() throws SQLException {
-      try (recipients; tags; metadata) {
-        // closed in reverse order by try-with-resources
-      }
-    }
-  }
-
-  private static HistoryMessage message(ResultSet row, Parts parts) throws SQLException, StoreException {
+  /** The message on {@code row}, with its recipients and its tags and metadata read by the statements given. */
+  private static HistoryMessage message(ResultSet row, PreparedStatement recipients, AnnotationReader annotations)
+      throws SQLException, StoreException {
     QueueId id = MessageQueue.storedId(row.getString("queue_id"));
-    PreparedStatement recipients = parts.recipients();
     recipients.setString(1, id.value());
     List<HistoryRecipient> found = new ArrayList<>();
     try (ResultSet rows = recipients.executeQuery()) {
@@ -493,25 +471,7 @@ public final class MessageHistory {
             Optional.ofNullable(row.getString("subject")),
             Optional.ofNullable(row.getString("from_field"))),
         found,
-        annotations(id, parts));
-  }
-
-  private static Annotations annotations(QueueId id, Parts parts) throws SQLException {
-    List<String> tags = new ArrayList<>();
-    parts.tags().setString(1, id.value());
-    try (ResultSet rows = parts.tags().executeQuery()) {
-      while (rows.next()) {
-        tags.add(rows.getString(1));
-      }
-    }
-    Map<String, String> metadata = new LinkedHashMap<>();
-    parts.metadata().setString(1, id.value());
-    try (ResultSet rows = parts.metadata().executeQuery()) {
-      while (rows.next()) {
-        metadata.put(rows.getString(1), rows.getString(2));
-      }
-    }
-    return new Annotations(tags, metadata);
+        annotations.read(id));
   }
 
   private static AttemptRecord attempt(QueueId id, ResultSet row) throws SQLException, StoreException {
@@ -542,7 +502,7 @@ public final class MessageHistory {
         .orElseThrow(() -> new StoreException(StoreException.Kind.CORRUPT, "stored outcome is unknown: \"" + keyword + "\""));
   }
 
-  private static void setNullable(PreparedStatement statement, int index, Optional<String> value) throws SQLException {
+  static void setNullable(PreparedStatement statement, int index, Optional<String> value) throws SQLException {
     if (value.isPresent()) {
       statement.setString(index, value.get());
     } else {

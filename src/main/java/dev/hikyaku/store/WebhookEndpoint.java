@@ -68,6 +68,13 @@ public record WebhookEndpoint(
    * Whether it wants an event of {@code type} of a message sent from {@code reversePath} with
    * {@code apiKey} (empty: without one; the reverse path empty when the history no longer has the
    * message, which then matches no domain or key filter).
+   *
+   * <p>An event without a message ({@code message.suppressed} of a send refused whole, or at RCPT)
+   * has no history: {@code reversePath} is then the refused send's own sender, from the event's data,
+   * so the domain filter holds for it as for any other; its key is not known, so an endpoint with a
+   * key filter does not get it. A filter promises that nothing outside it arrives, which sending it
+   * anyway would break; and the application that used the key was told of the refusal in the answer
+   * to its send.
    */
   public boolean wants(String type, Optional<String> reversePath, Optional<String> messageApiKey) {
     if (!eventTypes.contains(type)) {

@@ -43,17 +43,20 @@ public final class Webhooks {
       "id, endpoint_id, event_seq, event_type, kind, status, attempts, next_attempt_at, last_attempt_at, response_status,"
           + " error, latency_ms, response, delivered_at, created_at";
   // An account's events after a cursor, with what the endpoint filters look at: a range of
-  // message_event_account, and the history row by its primary key.
-  static final String EVENTS_AFTER =
+  // message_event_account, and the history row by its primary key. An entry without a message (a
+  // send refused whole for a suppressed recipient: message.suppressed with no queue_id) has no
+  // history row: its sending address is its own "sender" fact (the reverse path of the refused
+  // send, MessageSuppressedEvent in docs/openapi.yaml), and its API key is not known (NULL). See
+  // WebhookEndpoint#wants for what the filters make of that.
+  private static final String FILTER_COLUMNS =
       """
-      SELECT e.seq, e.type, h.reverse_path, h.api_key FROM message_event e
-      LEFT JOIN history_message h ON h.queue_id = e.queue_id
-      WHERE e.account = ? AND e.seq > ? ORDER BY e.seq LIMIT ?""";
-  static final String EVENTS_BETWEEN =
-      """
-      SELECT e.seq, e.type, h.reverse_path, h.api_key FROM message_event e
-      LEFT JOIN history_message h ON h.queue_id = e.queue_id
-      WHERE e.account = ? AND e.at >= ? AND e.at < ? ORDER BY e.seq LIMIT ?""";
+      SELECT e.seq, e.type,
+             CASE WHEN e.queue_id IS NULL THEN json_extract(e.data, '$.sender') ELSE h.reverse_path END,
+             h.api_key
+      FROM message_event e LEFT JOIN history_message h ON h.queue_id = e.queue_id
+      """;
+  static final String EVENTS_AFTER = FILTER_COLUMNS + "WHERE e.account = ? AND e.seq > ? ORDER BY e.seq LIMIT ?";
+  static final String EVENTS_BETWEEN = FILTER_COLUMNS + "WHERE e.account = ? AND e.at >= ? AND e.at < ? ORDER BY e.seq LIMIT ?";
   // Whether any enabled endpoint has events to fan out: read first, so an idle poll costs no commit.
   static final String HAS_NEW_EVENTS =
       """
@@ -322,14 +325,13 @@ public final class Webhooks {
       try (PreparedStatement select = connection.prepareStatement(DUE)) {
         select.setLong(1, now.toEpochMilli());
         select.setInt(2, limit);
-        try (ResultSet rows = select.executeQuery()) {
+        try (ResultSet rows = select.executeQuery(); AnnotationReader annotations = AnnotationReader.prepare(connection)) {
           while (rows.next()) {
-            long seq = rows.getLong("seq");
-            Optional<MessageEvent> event = rows.wasNull()
-                ? Optional.empty()
-                : Optional.of(new MessageEvent(seq, Instant.ofEpochMilli(rows.getLong("at")), rows.getString("type"),
-                    rows.getString("account"), MessageQueue.storedId(rows.getString("queue_id")),
-                    Optional.ofNullable(rows.getString("recipient")), rows.getString("data")));
+            // The feed's own reading of the entry, tags and metadata joined in, so a webhook's data is what GET /v1/events shows.
+            int eventColumns = rows.findColumn("seq");
+            rows.getLong(eventColumns);
+            Optional<MessageEvent> event =
+                rows.wasNull() ? Optional.empty() : Optional.of(MessageEvents.event(rows, eventColumns, annotations));
             due.add(new DueWebhook(rows.getLong("id"), rows.getString("endpoint_id"), rows.getString("url"),
                 rows.getInt("allow_private") == 1, secrets(rows, rows.findColumn("secret")), rows.getLong("event_seq"),
                 rows.getString("event_type"), rows.getString("kind"), rows.getInt("attempts"),

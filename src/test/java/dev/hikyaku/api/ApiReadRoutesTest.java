@@ -281,7 +281,8 @@ class ApiReadRoutesTest {
     assertThat(all.get("data").size()).isEqualTo(3);
     JsonNode deferred = all.get("data").get(1);
     assertThat(deferred.propertyNames()).containsExactly(
-        "id", "type", "at", "message_id", "recipient", "attempt", "status", "diagnostic", "remote_mta", "tls", "next_retry_at");
+        "id", "type", "at", "message_id", "recipient", "attempt", "status", "diagnostic", "remote_mta", "tls", "next_retry_at",
+        "tags", "metadata");
     assertThat(deferred.get("id").asString()).isEqualTo("evt_2");
     assertThat(deferred.get("type").asString()).isEqualTo("message.deferred");
     assertThat(deferred.get("at").asString()).isEqualTo(T0.plusSeconds(2).toString());

@@ -10,7 +10,6 @@ import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.events.Event;
-import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.testing.ApiClient;
@@ -95,15 +94,8 @@ class ApiReadTest {
 
   /** Submits as {@code ALICE} on the submission port, the key as her password; the queue id. */
   private String submit(String key, String subject, String... recipients) throws Exception {
-    AuthenticatingSMTPClient client = new AuthenticatingSMTPClient(false, TestServers.clientTrusting(server.tls().currentCertificate()));
-    client.setDefaultTimeout(30_000);
-    client.connect(InetAddress.getLoopbackAddress(), server.port(ListenerRole.SUBMISSION));
+    AuthenticatingSMTPClient client = TestServers.submissionClient(server, ALICE, key);
     try {
-      client.ehlo("client.example");
-      assertThat(client.execTLS()).as(client.getReplyString()).isTrue();
-      client.ehlo("client.example");
-      client.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, ALICE, key);
-      assertThat(client.getReplyString()).startsWith("235 ");
       assertThat(client.setSender(ALICE)).as(client.getReplyString()).isTrue();
       for (String to : recipients) {
         assertThat(client.addRecipient(to)).as(to + ": " + client.getReplyString()).isTrue();

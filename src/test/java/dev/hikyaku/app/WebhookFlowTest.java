@@ -11,6 +11,7 @@ import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.store.Suppression;
 import dev.hikyaku.testing.ScriptedMx;
 import dev.hikyaku.testing.TestServers;
 import dev.hikyaku.testing.WebhookReceiver;
@@ -52,7 +53,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Standard Webhooks (checked here with a HMAC of our own, the vector's algorithm), each body the
  * documented envelope around exactly the object GET /v1/events shows under the same id. Then the
  * delivery log, a test ping, a rotation (two signatures), a replay (the same ids again) and the
- * removal.
+ * removal. A recipient refused for the suppression list reaches the endpoints as message.suppressed,
+ * with or without a message, in the same documented shape, through the filters as documented.
  */
 class WebhookFlowTest {
 
@@ -253,6 +255,70 @@ class WebhookFlowTest {
     assertThat(events).filteredOn(e -> e instanceof Event.AdminChange a && a.command().startsWith("webhook "))
         .extracting(e -> ((Event.AdminChange) e).command())
         .containsExactly("webhook add", "webhook rotate-secret", "webhook replay", "webhook remove");
+  }
+
+  @Test
+  void aRecipientRefusedForTheSuppressionListReachesTheEndpointsWhoseFiltersItPassesWithOrWithoutAMessage() throws Exception {
+    String admin = newKey("hooks", EnumSet.allOf(ApiKey.Scope.class));
+    server.store().suppressions().add(new Suppression(TestServers.HOSTED_DOMAIN, "gone@example.net", Suppression.Reason.HARD_BOUNCE,
+        Optional.of("5.1.1"), Optional.of("smtp; 550 5.1.1 no such user"), Optional.empty(), Instant.parse("2026-11-01T10:00:00Z")));
+    Map<String, String> secrets = new HashMap<>();
+    for (Map<String, Object> endpoint : List.of(
+        Map.<String, Object>of("url", receiver.url("/all"), "events", List.of("message.accepted", "message.suppressed")),
+        Map.<String, Object>of("url", receiver.url("/domain"), "events", List.of("message.suppressed"),
+            "sending_domain", TestServers.HOSTED_DOMAIN),
+        Map.<String, Object>of("url", receiver.url("/elsewhere"), "events", List.of("message.suppressed"),
+            "sending_domain", "example.com"),
+        Map.<String, Object>of("url", receiver.url("/key"), "events", List.of("message.accepted", "message.suppressed"),
+            "api_key", "hooks"))) {
+      Map<String, Object> body = new HashMap<>(endpoint);
+      body.put("allow_private", true);
+      Answer created = call("POST", "/v1/webhooks", admin, JSON.writeValueAsString(body));
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+      secrets.put((String) endpoint.get("url"), created.json().get("secret").asString());
+    }
+
+    // Refused whole (no message), then sent on to another recipient (a message), both with the key "hooks".
+    Answer whole = call("POST", "/v1/messages", admin, JSON.writeValueAsString(Map.of("from", ALICE, "to", List.of("gone@example.net"),
+        "subject", "whole", "text", "Hello.\n", "tags", List.of("whole"), "metadata", Map.of("order_id", "1043"))));
+    assertThat(whole.status()).as(whole.body()).isEqualTo(422);
+    Answer partly = call("POST", "/v1/messages", admin, JSON.writeValueAsString(Map.of("from", ALICE,
+        "to", List.of("gone@example.net", "ok@ok.test"), "subject", "partly", "text", "Hello.\n", "tags", List.of("partly"))));
+    assertThat(partly.status()).as(partly.body()).isEqualTo(202);
+    String queued = partly.json().get("id").asString();
+
+    Map<String, List<String>> expected = Map.of(
+        "/all", List.of("message.suppressed -", "message.accepted " + queued, "message.suppressed " + queued),
+        // The domain filter holds for an event without a message by its own sender.
+        "/domain", List.of("message.suppressed -", "message.suppressed " + queued),
+        "/elsewhere", List.of(),
+        // The key of a send that queued no message is not kept: a key filter lets only the message's events through.
+        "/key", List.of("message.accepted " + queued, "message.suppressed " + queued));
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      for (Map.Entry<String, List<String>> endpoint : expected.entrySet()) {
+        assertThat(receiver.requests().stream().filter(r -> r.path().equals(endpoint.getKey()))
+            .map(r -> JSON.readTree(r.text()).get("data")).map(d -> d.get("type").asString() + " " + d.get("message_id").asString("-"))
+            .distinct().toList()).as(endpoint.getKey()).containsExactlyInAnyOrderElementsOf(endpoint.getValue());
+      }
+    });
+
+    Map<String, JsonNode> feed = new HashMap<>();
+    call("GET", "/v1/events", admin, null).json().get("data").forEach(e -> feed.put(e.get("id").asString(), e));
+    for (WebhookReceiver.Request request : receiver.requests()) {
+      assertThat(verifies(request, secrets.get(receiver.url(request.path())))).as("the signature of %s", request.id()).isTrue();
+      JsonNode body = JSON.readTree(request.text());
+      assertThat(OpenApiContract.get().violationsAt("/components/schemas/WebhookBody", body)).as(request.text()).isEmpty();
+      assertThat(body.get("data")).as("the feed's own object").isEqualTo(feed.get(request.id()));
+    }
+    JsonNode refusedWhole = receiver.requests().stream().map(r -> JSON.readTree(r.text()).get("data"))
+        .filter(d -> d.get("message_id").isNull()).findFirst().orElseThrow();
+    assertThat(refusedWhole.get("sender").asString()).isEqualTo(ALICE);
+    assertThat(refusedWhole.get("recipient").asString()).isEqualTo("gone@example.net");
+    assertThat(refusedWhole.get("tags")).extracting(JsonNode::asString).containsExactly("whole");
+    assertThat(refusedWhole.get("metadata").get("order_id").asString()).isEqualTo("1043");
+    JsonNode sentOn = receiver.requests().stream().map(r -> JSON.readTree(r.text()).get("data"))
+        .filter(d -> d.get("type").asString().equals("message.suppressed") && !d.get("message_id").isNull()).findFirst().orElseThrow();
+    assertThat(sentOn.get("tags")).as("the message's, from the history").extracting(JsonNode::asString).containsExactly("partly");
   }
 
   @Test

@@ -12,7 +12,6 @@ import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.testing.TestServers;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,35 +39,20 @@ class DkimInteropTest {
   private static final String PASSWORD = "a pass phrase for the dkim test 77";
 
   @TempDir static Path scripts;
-  private static ExternalTool python;
-  private static Path script;
+  private static Dkimpy dkimpy;
   private static Path signScript;
 
   @TempDir Path directory;
 
   @BeforeAll
   static void findVerifier() throws Exception {
-    // dkimverify is python3-dkim's own script; its interpreter is the Python that has the module.
-    python = ExternalTool.interpreterOf("dkimverify", "python3-dkim");
-    try (InputStream in = DkimInteropTest.class.getResourceAsStream("/interop/dkim_verify.py")) {
-      assertThat(in).as("interop/dkim_verify.py on the test class path").isNotNull();
-      script = Files.write(scripts.resolve("dkim_verify.py"), in.readAllBytes());
-    }
-    try (InputStream in = DkimInteropTest.class.getResourceAsStream("/interop/dkim_sign.py")) {
-      assertThat(in).as("interop/dkim_sign.py on the test class path").isNotNull();
-      signScript = Files.write(scripts.resolve("dkim_sign.py"), in.readAllBytes());
-    }
+    dkimpy = Dkimpy.install(scripts);
+    signScript = Dkimpy.copy("dkim_sign.py", scripts);
   }
 
   /** Runs dkimpy over {@code message} with {@code keys}' records as its DNS. */
   private ExternalTool.Run verify(byte[] message, List<DkimKey> keys) throws Exception {
-    Path file = Files.write(Files.createTempFile(directory, "message", ".eml"), message);
-    StringBuilder records = new StringBuilder();
-    for (DkimKey key : keys) {
-      records.append(key.recordName()).append('\t').append(key.record()).append('\n');
-    }
-    Path dns = Files.writeString(Files.createTempFile(directory, "records", ".tsv"), records.toString());
-    return python.run("-I", script.toString(), file.toString(), dns.toString());
+    return dkimpy.verify(directory, message, keys);
   }
 
   @Test
@@ -107,7 +91,7 @@ class DkimInteropTest {
     Path message = Files.writeString(directory.resolve("py-message.eml"), text, StandardCharsets.US_ASCII);
     Path signed = directory.resolve("py-signed.eml");
     Path records = directory.resolve("py-records.tsv");
-    ExternalTool.Run run = python.run("-I", signScript.toString(), message.toString(), signed.toString(), records.toString(), canonicalization);
+    ExternalTool.Run run = dkimpy.python().run("-I", signScript.toString(), message.toString(), signed.toString(), records.toString(), canonicalization);
     assertThat(run.exitCode()).as(run.describe()).isZero();
 
     try (dev.hikyaku.dns.TestDnsServer dns = dev.hikyaku.dns.TestDnsServer.start()) {

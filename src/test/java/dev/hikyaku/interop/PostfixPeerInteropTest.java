@@ -60,6 +60,7 @@ class PostfixPeerInteropTest {
   private static final Duration ARRIVAL = Duration.ofSeconds(10);
 
   @TempDir static Path postfixDirectory;
+  private static PostfixMx mx;
   private static PostfixPeer postfix;
   private static TestDnsServer dns;
 
@@ -71,22 +72,15 @@ class PostfixPeerInteropTest {
 
   @BeforeAll
   static void startPostfix() throws Exception {
-    dns = TestDnsServer.start();
-    dns.mx(PostfixPeer.DOMAIN, 10, PostfixPeer.HOSTNAME).a(PostfixPeer.HOSTNAME, "127.0.0.1");
-    postfix = PostfixPeer.start(postfixDirectory, List.of(MAILBOX));
+    mx = PostfixMx.start(postfixDirectory, List.of(MAILBOX));
+    postfix = mx.postfix();
+    dns = mx.dns();
   }
 
   @AfterAll
   static void stopPostfix() {
-    // Postfix first: its master must be gone before JUnit removes its queue directory.
-    try {
-      if (postfix != null) {
-        postfix.close();
-      }
-    } finally {
-      if (dns != null) {
-        dns.close();
-      }
+    if (mx != null) {
+      mx.close();
     }
   }
 

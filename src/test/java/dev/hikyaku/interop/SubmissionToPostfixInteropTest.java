@@ -11,12 +11,9 @@ import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedRecipient;
 import dev.hikyaku.testing.TestServers;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +46,7 @@ class SubmissionToPostfixInteropTest {
   private static final Duration ARRIVAL = Duration.ofSeconds(30);
 
   @TempDir static Path postfixDirectory;
+  private static PostfixMx mx;
   private static PostfixPeer postfix;
   private static TestDnsServer dns;
 
@@ -56,21 +54,15 @@ class SubmissionToPostfixInteropTest {
 
   @BeforeAll
   static void startPostfix() throws Exception {
-    dns = TestDnsServer.start();
-    dns.mx(PostfixPeer.DOMAIN, 10, PostfixPeer.HOSTNAME).a(PostfixPeer.HOSTNAME, "127.0.0.1");
-    postfix = PostfixPeer.start(postfixDirectory, List.of("bob", "carol", "later"), List.of("later"), Optional.of(RELAY_ACCOUNT));
+    mx = PostfixMx.start(postfixDirectory, List.of("bob", "carol", "later"), List.of("later"), Optional.of(RELAY_ACCOUNT));
+    postfix = mx.postfix();
+    dns = mx.dns();
   }
 
   @AfterAll
   static void stopPostfix() {
-    try {
-      if (postfix != null) {
-        postfix.close();
-      }
-    } finally {
-      if (dns != null) {
-        dns.close();
-      }
+    if (mx != null) {
+      mx.close();
     }
   }
 
@@ -84,15 +76,9 @@ class SubmissionToPostfixInteropTest {
     DeliveryConfig enabled = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofSeconds(2))
         .withMxPort(postfix.port()).withRetry(Duration.ofSeconds(3), Duration.ofSeconds(3));
     Server server = Server.start(base.withDelivery(delivery.apply(enabled)), UnaryOperator.identity(), List.of(), Clock.systemUTC(),
-        Optional.of(TestServers.clientTrusting(postfixCertificate())));
+        Optional.of(TestServers.clientTrusting(mx.certificate())));
     TestServers.createAccount(server, ALICE, ALICE_PASSWORD);
     return server;
-  }
-
-  private static X509Certificate postfixCertificate() throws Exception {
-    try (InputStream in = Files.newInputStream(postfix.certificate())) {
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
   }
 
   /** Submits one message per recipient on 587: STARTTLS (certificate verified), AUTH PLAIN. */

@@ -129,8 +129,8 @@ class ApiSendRecordsTest {
 
   @Test
   void theNewReadsAndDeletesUseIndexes() throws Exception {
-    assertThat(QueryPlans.plan(dataDirectory, MessageHistory.SELECT_TAGS, List.of("X"))).contains("USING INDEX sqlite_autoindex_history_tag_1");
-    assertThat(QueryPlans.plan(dataDirectory, MessageHistory.SELECT_METADATA, List.of("X")))
+    assertThat(QueryPlans.plan(dataDirectory, AnnotationReader.SELECT_TAGS, List.of("X"))).contains("USING INDEX sqlite_autoindex_history_tag_1");
+    assertThat(QueryPlans.plan(dataDirectory, AnnotationReader.SELECT_METADATA, List.of("X")))
         .contains("USING INDEX sqlite_autoindex_history_metadata_1");
     assertThat(QueryPlans.plan(dataDirectory, IdempotencyRecords.SELECT, List.of("X")))
         .contains("USING INDEX sqlite_autoindex_idempotency_1");

@@ -92,7 +92,7 @@ class FeedEntriesTest {
     assertThat(feed).extracting(e -> e.type() + " " + e.recipient().orElse("-")).containsExactly(
         "message.accepted -", "message.deferred x@example.net", "message.bounced y@example.net",
         "suppression.created y@example.net", "message.delivered x@example.net", "message.expired z@example.net");
-    assertThat(feed).allSatisfy(e -> assertThat(e.queueId()).isEqualTo(id));
+    assertThat(feed).allSatisfy(e -> assertThat(e.queueId()).hasValue(id));
     assertThat(feed).extracting(MessageEvent::type).allMatch(FeedEntries.TYPES::contains);
 
     JsonNode accepted = JSON.readTree(feed.get(0).data());

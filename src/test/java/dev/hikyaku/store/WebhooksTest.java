@@ -80,7 +80,7 @@ class WebhooksTest {
     assertThat(webhooks.fanOut(T0, 100)).as("the cursor moved: nothing twice").isZero();
 
     List<DueWebhook> due = webhooks.due(T0, 100);
-    assertThat(due).extracting(d -> d.endpointId() + " " + d.eventType() + " " + d.event().orElseThrow().queueId().value())
+    assertThat(due).extracting(d -> d.endpointId() + " " + d.eventType() + " " + d.event().orElseThrow().queueId().orElseThrow().value())
         .containsExactlyInAnyOrder(
             "wh_all message.accepted " + first.value(), "wh_all message.delivered " + first.value(),
             "wh_all message.accepted " + second.value(), "wh_all message.delivered " + second.value(),
@@ -95,6 +95,50 @@ class WebhooksTest {
     });
     assertThat(webhooks.due(T0.minusMillis(1), 100)).isEmpty();
     assertThat(webhooks.nextDue()).hasValue(T0);
+  }
+
+  @Test
+  void anEventWithoutAMessageIsFilteredByItsOwnSenderAndNoKeyAndDueWithTheFeedsTagsAndMetadata() throws StoreException {
+    add("wh_all", List.of("message.accepted", "message.suppressed"), Optional.empty(), Optional.empty());
+    add("wh_domain", List.of("message.suppressed"), Optional.of("example.com"), Optional.empty());
+    add("wh_other_domain", List.of("message.suppressed"), Optional.of("example.net"), Optional.empty());
+    add("wh_key", List.of("message.accepted", "message.suppressed"), Optional.empty(), Optional.of("billing"));
+    // An API send with tags and metadata, queued for one recipient and refused for another.
+    QueueId sent = messages.idAt(T0);
+    store.queue().accept(new NewMessage(sent, T0, "shop@example.com", "", List.of(new NewRecipient("x@example.net", "")),
+        new Origin("api", "127.0.0.1", "billing", null, null, ALICE, "billing"), "Subject: x\r\n\r\nbody\r\n".getBytes(
+            StandardCharsets.US_ASCII), AcceptedHeaders.NONE, new Annotations(List.of("invoice"), java.util.Map.of("order", "7")),
+        Optional.empty()));
+    // A send refused whole (no message, so no history row): it carries its own sender, tags and metadata.
+    String refusedWhole = "{\"sender\":\"shop@example.com\",\"reason\":\"550 5.1.1 suppressed\",\"tags\":[\"spring\"],"
+        + "\"metadata\":{}}";
+    assertThat(store.messageEvents().append(List.of(
+        NewMessageEvent.ofAccount(T0.plusSeconds(1), "message.suppressed", ALICE, Optional.of(sent), Optional.of("gone@example.net"),
+            "{\"sender\":\"shop@example.com\",\"reason\":\"550 5.1.1 suppressed\"}"),
+        NewMessageEvent.ofAccount(T0.plusSeconds(2), "message.suppressed", ALICE, Optional.empty(), Optional.of("gone@example.net"),
+            refusedWhole)))).isEqualTo(2);
+
+    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(3 + 2 + 2);
+    List<DueWebhook> due = webhooks.due(T0, 100);
+    assertThat(due).extracting(d -> d.endpointId() + " " + d.eventType() + " " + d.event().orElseThrow().queueId().isPresent())
+        .containsExactlyInAnyOrder(
+            "wh_all message.accepted true", "wh_all message.suppressed true", "wh_all message.suppressed false",
+            // The domain filter reads the message's reverse path from the history, or the refused send's own sender.
+            "wh_domain message.suppressed true", "wh_domain message.suppressed false",
+            // The key is known only of a message: an event without one is not sent where a key filter stands.
+            "wh_key message.accepted true", "wh_key message.suppressed true");
+    // The feed's reading of each entry: the message's tags and metadata from the history; none without a message.
+    MessageEvent withMessage = due.stream().filter(d -> d.endpointId().equals("wh_all") && d.eventType().equals("message.suppressed")
+        && d.event().orElseThrow().queueId().isPresent()).findFirst().orElseThrow().event().orElseThrow();
+    assertThat(withMessage.annotations()).isEqualTo(new Annotations(List.of("invoice"), java.util.Map.of("order", "7")));
+    MessageEvent withoutMessage = due.stream().filter(d -> d.endpointId().equals("wh_all") && d.event().orElseThrow().queueId().isEmpty())
+        .findFirst().orElseThrow().event().orElseThrow();
+    assertThat(withoutMessage.annotations()).isEqualTo(Annotations.NONE);
+    assertThat(withoutMessage.account()).isEqualTo(ALICE);
+    assertThat(withoutMessage.data()).isEqualTo(refusedWhole);
+    assertThat(store.messageEvents().after(ALICE, 0, List.of(), 10)).containsExactlyElementsOf(
+        due.stream().filter(d -> d.endpointId().equals("wh_all")).map(d -> d.event().orElseThrow())
+            .sorted(java.util.Comparator.comparingLong(MessageEvent::seq)).toList());
   }
 
   @Test
@@ -210,5 +254,7 @@ class WebhooksTest {
         .contains("USING INDEX webhook_delivery_due").doesNotContainPattern("(?m)SCAN d\\b");
     assertThat(QueryPlans.plan(dataDirectory, Webhooks.EVENTS_AFTER, List.of("a", 1L, 10)))
         .contains("USING INDEX message_event_account (account=? AND seq>?)");
+    assertThat(QueryPlans.plan(dataDirectory, Webhooks.EVENTS_BETWEEN, List.of("a", 1L, 2L, 10)))
+        .contains("USING INDEX message_event_account (account=?)");
   }
 }
