@@ -122,6 +122,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void webhooksStandOnTheStoreAndTheEventsOnly() {
+    // docs/ARCHITECTURE.md: webhooks read the store's outbox and publish events; the body's shape
+    // comes from the API through a seam, so webhooks never import api (which the app wires to it).
+    assertThat(imports).containsKey("webhooks");
+    assertThat(importsOf("webhooks")).allMatch(i -> i.contains(" imports store.") || i.contains(" imports events."));
+    assertThat(importsOf("api")).noneMatch(i -> i.contains(" imports webhooks."));
+  }
+
+  @Test
   void onlyAppWiresTheParts() {
     imports.keySet().stream()
         .filter(pkg -> !pkg.equals("app"))

@@ -104,6 +104,7 @@ public final class ApiServer implements AutoCloseable {
     routes.addAll(new EventListing(backends.events()).routes());
     routes.addAll(new SuppressionRoutes(backends.suppressions()).routes());
     routes.addAll(new MessageSend(backends.submissions()).routes());
+    routes.addAll(new WebhookRoutes(backends.webhooks()).routes());
     return List.copyOf(routes);
   }
 

@@ -5,16 +5,17 @@ import java.util.Objects;
 /**
  * What the API stands on, each a seam the app backs with the store, policy and intake: who a key
  * speaks for, the message history, the accounts' event feeds, the suppression list and the way
- * messages are sent. {@link #NONE} answers every request as an API without a store would (no key
+ * messages are sent, and the webhook endpoints. {@link #NONE} answers every request as an API without a store would (no key
  * valid, no message, no event, no suppression, nothing queued); tests and the app replace the parts
  * they have with the {@code with} methods.
  */
 public record Backends(
-    ApiKeyCheck keys, MessageReader messages, EventFeed events, SuppressionList suppressions, Submissions submissions) {
+    ApiKeyCheck keys, MessageReader messages, EventFeed events, SuppressionList suppressions, Submissions submissions,
+    WebhookEndpoints webhooks) {
 
-  /** No key is valid, there are no messages, events or suppressions, and nothing can be sent. */
-  public static final Backends NONE =
-      new Backends(ApiKeyCheck.NONE_VALID, MessageReader.NONE, EventFeed.NONE, SuppressionList.NONE, Submissions.NONE);
+  /** No key is valid, there are no messages, events, suppressions or webhooks, and nothing can be sent. */
+  public static final Backends NONE = new Backends(
+      ApiKeyCheck.NONE_VALID, MessageReader.NONE, EventFeed.NONE, SuppressionList.NONE, Submissions.NONE, WebhookEndpoints.NONE);
 
   public Backends {
     Objects.requireNonNull(keys, "keys");
@@ -22,25 +23,30 @@ public record Backends(
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(suppressions, "suppressions");
     Objects.requireNonNull(submissions, "submissions");
+    Objects.requireNonNull(webhooks, "webhooks");
   }
 
   public Backends withKeys(ApiKeyCheck keys) {
-    return new Backends(keys, messages, events, suppressions, submissions);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
   }
 
   public Backends withMessages(MessageReader messages) {
-    return new Backends(keys, messages, events, suppressions, submissions);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
   }
 
   public Backends withEvents(EventFeed events) {
-    return new Backends(keys, messages, events, suppressions, submissions);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
   }
 
   public Backends withSuppressions(SuppressionList suppressions) {
-    return new Backends(keys, messages, events, suppressions, submissions);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
   }
 
   public Backends withSubmissions(Submissions submissions) {
-    return new Backends(keys, messages, events, suppressions, submissions);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+  }
+
+  public Backends withWebhooks(WebhookEndpoints webhooks) {
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
   }
 }

@@ -114,7 +114,8 @@ final class EventListing {
     event.metadata().forEach(metadata::put);
   }
 
-  private static ObjectNode json(EventFeed.EventView event) {
+  /** The event as the feed shows it; webhooks send the same object ({@link EventJson}). */
+  static ObjectNode json(EventFeed.EventView event) {
     ObjectNode node = ApiRequest.JSON.createObjectNode();
     node.put("id", "evt_" + event.seq());
     node.put("type", event.type());

@@ -165,6 +165,21 @@ public final class Problems {
     return new Problem(type("queue-full"), "Service Unavailable", 503, "the queue has no room for the message now; try again later");
   }
 
+  /** 409: the account has as many webhook endpoints as it may; remove one first. */
+  public static Problem tooManyWebhooks(int limit) {
+    return new Problem(type("too-many-webhooks"), "Too Many Webhooks", 409,
+        "an account has at most " + limit + " webhook endpoints; remove one before adding another");
+  }
+
+  /**
+   * 409: the webhook endpoint is disabled (it answered 410 Gone, or failed for the whole retry
+   * schedule), so nothing is sent to it; remove it and add it again once the receiver is back.
+   */
+  public static Problem webhookDisabled() {
+    return new Problem(type("webhook-disabled"), "Webhook Disabled", 409,
+        "the webhook endpoint is disabled, so nothing is sent to it; remove it and add it again once the receiver is back");
+  }
+
   /** 400: an {@code Idempotency-Key} header that is not 1 to 255 characters as an sf-string or a token. */
   public static Problem invalidIdempotencyKey(String detail) {
     return new Problem(type("invalid-idempotency-key"), "Invalid Idempotency Key", 400, detail);

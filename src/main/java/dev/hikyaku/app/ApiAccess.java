@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * The API's view of the store: bearer tokens checked against {@code store.ApiKeys} (as SMTP AUTH
  * checks a key given as a password, see {@link Authenticator}), the message history shown as
  * {@link MessageReader.MessageView}s and searched per account, and the accounts' event feeds
- * ({@code store.MessageEvents}, filled by {@link EventFeedSink}).
+ * ({@code store.MessageEvents}, written by the store with each change and by {@link EventFeedSink}).
  *
  * <p>A token is found by its keyed hash (HMAC-SHA-256 under the server secret) through the store's
  * index, never compared key by key, so timing tells a guesser nothing. Each use is recorded as the
@@ -145,7 +145,8 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     }
   }
 
-  private static EventView eventView(MessageEvent event) {
+  /** A feed entry as the API sees it (the webhooks render it too, EventJson). */
+  static EventView eventView(MessageEvent event) {
     return new EventView(event.seq(), event.type(), event.at(), event.queueId().map(QueueId::value), event.recipient(), event.data(),
         event.annotations().tags(), event.annotations().metadata());
   }

@@ -5,6 +5,7 @@ import dev.hikyaku.store.IdempotencyRecords;
 import dev.hikyaku.store.MessageEvents;
 import dev.hikyaku.store.MessageHistory;
 import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.Webhooks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,7 @@ final class HistoryPruning implements AutoCloseable {
   private final MessageHistory history;
   private final MessageEvents events;
   private final IdempotencyRecords idempotency;
+  private final java.util.Optional<Webhooks> webhooks;
   private final Clock clock;
   private final Duration retention;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -41,9 +43,16 @@ final class HistoryPruning implements AutoCloseable {
 
   HistoryPruning(
       MessageHistory history, MessageEvents events, IdempotencyRecords idempotency, Clock clock, Duration retention) {
+    this(history, events, idempotency, java.util.Optional.empty(), clock, retention);
+  }
+
+  /** With the webhooks' delivery log, pruned with the same retention as the feed it delivers. */
+  HistoryPruning(MessageHistory history, MessageEvents events, IdempotencyRecords idempotency,
+      java.util.Optional<Webhooks> webhooks, Clock clock, Duration retention) {
     this.history = history;
     this.events = events;
     this.idempotency = idempotency;
+    this.webhooks = webhooks;
     this.clock = clock;
     this.retention = retention;
   }
@@ -72,6 +81,7 @@ final class HistoryPruning implements AutoCloseable {
     Instant cutoff = clock.instant().minus(retention);
     int removed = inBatches("message history", "message(s) received", batch -> history.prune(cutoff, batch), cutoff);
     inBatches("event feed", "event(s)", batch -> events.prune(cutoff, batch), cutoff);
+    webhooks.ifPresent(w -> inBatches("webhook delivery log", "deliveries", batch -> w.prune(cutoff, batch), cutoff));
     pruneIdempotency();
     return removed;
   }

@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       BlocksCommand.class,
       DkimCommand.class,
       SuppressionCommand.class,
+      WebhookCommands.Webhook.class,
       DnsCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -106,6 +106,7 @@ public final class Server implements AutoCloseable {
   private final HistoryPruning historyPruning;
   private final Optional<Scheduler> scheduler;
   private final EventFeedSink feed;
+  private final dev.hikyaku.webhooks.Dispatcher webhooks;
   private boolean isClosed;
 
   private Server(
@@ -124,7 +125,8 @@ public final class Server implements AutoCloseable {
       AdminChangeRelay adminChanges,
       HistoryPruning historyPruning,
       Optional<Scheduler> scheduler,
-      EventFeedSink feed) {
+      EventFeedSink feed,
+      dev.hikyaku.webhooks.Dispatcher webhooks) {
     this.config = config;
     this.tls = tls;
     this.store = store;
@@ -141,6 +143,7 @@ public final class Server implements AutoCloseable {
     this.historyPruning = historyPruning;
     this.scheduler = scheduler;
     this.feed = feed;
+    this.webhooks = webhooks;
   }
 
   /** Starts a server on the config. */
@@ -244,7 +247,7 @@ public final class Server implements AutoCloseable {
       throw new StartupException("cannot open the audit log in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
     }
     List<EventSink> sinks = new ArrayList<>();
-    // First, so that a message's message.accepted is queued before the scheduler is woken for it.
+    // Events without a store change of their own; the store writes the rest in its transactions.
     EventFeedSink feed = opened.push(new EventFeedSink(store.messageEvents()));
     sinks.add(feed);
     sinks.add(new LogSink());
@@ -262,8 +265,18 @@ public final class Server implements AutoCloseable {
         scheduler.get().wake();
       }
     });
+    // An event the store has written to the feed wakes the webhook dispatcher (the feed is its outbox).
+    java.util.concurrent.atomic.AtomicReference<dev.hikyaku.webhooks.Dispatcher> dispatcher =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    sinks.add(event -> {
+      if ((event instanceof Event.MessageAccepted || event instanceof Event.DeliveryAttempted
+          || event instanceof Event.RecipientSuppressed) && dispatcher.get() != null) {
+        dispatcher.get().wake();
+      }
+    });
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
+    dispatcher.set(opened.push(webhookDispatcher(store, events, clock, random, outboundTls)));
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
     MessageIntake intake = intake(config, store, senders, events, clock, random);
     var rates = config.rates();
@@ -315,13 +328,15 @@ public final class Server implements AutoCloseable {
           new SubmissionAgent(policy, intake, events, clock, config.limits().maxMessageSize()), store.idempotency(), clock,
           new Submissions.Limits(config.limits().maxMessageSize(), config.limits().maxRecipients()));
       apiServer = startApiServer(
-          config, tls, new ApiAccess(store, events, clock), new ApiSuppressions(store, events, clock), submissions);
+          config, tls, new ApiAccess(store, events, clock), new ApiSuppressions(store, events, clock), submissions,
+          new ApiWebhooks(store, dispatcher.get(), events, clock, random, config.api().isWebhookPrivateTargetAllowed()));
       apiServer.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
     }
     listeners.forEach(Listener::start);
     isAccepting.set(true);
+    dispatcher.get().start();
     for (Listener listener : listeners) {
       log.info(
           "listening on {}:{} as {} ({})",
@@ -333,8 +348,29 @@ public final class Server implements AutoCloseable {
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
         apiServer, isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
-        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), clock, config.history().retention()).start(),
-        Optional.ofNullable(scheduler.get()), feed);
+        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), Optional.of(store.webhooks()), clock,
+            config.history().retention()).start(),
+        Optional.ofNullable(scheduler.get()), feed, dispatcher.get());
+  }
+
+  /**
+   * The webhook dispatcher: the store's outbox sent to the endpoints, hosts resolved by the system
+   * resolver (as route names are) and checked before every attempt, receivers' certificates checked
+   * against {@code outboundTls} (the JDK's trust store when empty), as delivery's are.
+   */
+  static dev.hikyaku.webhooks.Dispatcher webhookDispatcher(
+      Store store, Events events, Clock clock, SecureRandom random, Optional<javax.net.ssl.SSLContext> outboundTls)
+      throws StartupException {
+    javax.net.ssl.SSLContext trust;
+    try {
+      trust = outboundTls.isPresent() ? outboundTls.get() : javax.net.ssl.SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new StartupException("no TLS for webhooks: " + e.getMessage(), e);
+    }
+    return new dev.hikyaku.webhooks.Dispatcher(store.webhooks(),
+        event -> dev.hikyaku.api.EventJson.of(ApiAccess.eventView(event)),
+        new dev.hikyaku.webhooks.TargetGuard(dev.hikyaku.webhooks.TargetGuard.systemResolver(java.time.Duration.ofSeconds(10))),
+        new dev.hikyaku.webhooks.PinnedHttpClient(trust, dev.hikyaku.webhooks.PinnedHttpClient.TIMEOUT), events, clock, random);
   }
 
   /**
@@ -409,7 +445,8 @@ public final class Server implements AutoCloseable {
    * same policy and intake as SMTP submission.
    */
   private static Optional<ApiServer> startApiServer(
-      HikyakuConfig config, TlsContexts tls, ApiAccess access, ApiSuppressions suppressions, Submissions submissions)
+      HikyakuConfig config, TlsContexts tls, ApiAccess access, ApiSuppressions suppressions, Submissions submissions,
+      ApiWebhooks webhooks)
       throws ApiServer.StartFailure {
     var api = config.api();
     if (!api.isEnabled()) {
@@ -419,7 +456,7 @@ public final class Server implements AutoCloseable {
         ApiServer.start(
             api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
             dev.hikyaku.api.Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
-                .withSuppressions(suppressions).withSubmissions(submissions)));
+                .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(webhooks)));
   }
 
   /** {@code /metrics} and {@code /health} when {@code http.enabled}; health asks the store and the listeners. */
@@ -757,6 +794,7 @@ public final class Server implements AutoCloseable {
     adminChanges.close();
     historyPruning.close();
     scheduler.ifPresent(Scheduler::close); // a delivery in progress finishes and is recorded first
+    webhooks.close(); // sends under way finish and are recorded; the rest go out after a restart
     feed.close(); // writes the feed entries of what was recorded, while the store is open
     authenticator.close();
     throttle.close(); // saves its counters while the store is still open

@@ -12,8 +12,16 @@ import java.util.Objects;
  *     tests
  * @param isTls whether it serves HTTPS with the server's certificate ({@code tls.*}); plain HTTP
  *     only on a loopback address, where API keys cannot be read off the network
+ * @param isWebhookPrivateTargetAllowed whether an API key may create a webhook endpoint with {@code
+ *     allow_private} (loopback, private and link-local addresses, plain {@code http://}); without
+ *     it only the CLI may, so an API client cannot turn the server's webhooks on its own networks
  */
-public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolean isTls) {
+public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolean isTls, boolean isWebhookPrivateTargetAllowed) {
+
+  /** With webhooks to public addresses only. */
+  public ApiConfig(boolean isEnabled, InetAddress address, int port, boolean isTls) {
+    this(isEnabled, address, port, isTls, false);
+  }
 
   public ApiConfig {
     Objects.requireNonNull(address, "address");
@@ -28,7 +36,12 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
 
   /** Same API on another port. */
   public ApiConfig withPort(int newPort) {
-    return new ApiConfig(isEnabled, address, newPort, isTls);
+    return new ApiConfig(isEnabled, address, newPort, isTls, isWebhookPrivateTargetAllowed);
+  }
+
+  /** Same API, with API keys allowed, or not, to create webhooks for private targets. */
+  public ApiConfig withWebhookPrivateTargets(boolean isAllowed) {
+    return new ApiConfig(isEnabled, address, port, isTls, isAllowed);
   }
 
   /** {@code 0.0.0.0:8443}, {@code [::1]:8443}: the socket address as people write it. */

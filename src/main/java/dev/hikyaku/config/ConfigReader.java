@@ -649,7 +649,10 @@ final class ConfigReader {
           "false is allowed only when " + api.path(Keys.ADDRESS) + " is a loopback address (127.0.0.1 or ::1), not "
               + HostSyntax.text(address) + ": API keys would cross the network in clear text");
     }
-    return new ApiConfig(isEnabled, address, port, isTls);
+    boolean isWebhookPrivateTargetAllowed = api.get(Keys.WEBHOOK_PRIVATE_TARGETS).isPresent()
+        ? bool(api.get(Keys.WEBHOOK_PRIVATE_TARGETS).get(), api.path(Keys.WEBHOOK_PRIVATE_TARGETS))
+        : Defaults.API_WEBHOOK_PRIVATE_TARGETS;
+    return new ApiConfig(isEnabled, address, port, isTls, isWebhookPrivateTargetAllowed);
   }
 
   private HttpConfig http(Section http) throws ConfigException {

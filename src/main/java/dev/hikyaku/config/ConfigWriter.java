@@ -181,6 +181,7 @@ final class ConfigWriter {
     api.put(Keys.ADDRESS, HostSyntax.text(ap.address()));
     api.put(Keys.PORT, ap.port());
     api.put(Keys.TLS, ap.isTls());
+    api.put(Keys.WEBHOOK_PRIVATE_TARGETS, ap.isWebhookPrivateTargetAllowed());
     return MAPPER.writeValueAsString(root);
   }
 

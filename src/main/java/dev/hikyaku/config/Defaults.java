@@ -298,8 +298,15 @@ final class Defaults {
 
   static final boolean API_TLS = true;
 
+  /**
+   * Webhooks go to public addresses only unless an operator allows otherwise per endpoint with the
+   * CLI: an API key must not be a way into the server's own networks (SSRF).
+   */
+  static final boolean API_WEBHOOK_PRIVATE_TARGETS = false;
+
   static ApiConfig api() {
-    return new ApiConfig(API_ENABLED, HostSyntax.ipLiteral(API_ADDRESS).orElseThrow(), API_PORT, API_TLS);
+    return new ApiConfig(API_ENABLED, HostSyntax.ipLiteral(API_ADDRESS).orElseThrow(), API_PORT, API_TLS,
+        API_WEBHOOK_PRIVATE_TARGETS);
   }
 
   static TlsConfig tls() {

@@ -63,7 +63,8 @@ final class Keys {
   static final List<String> HISTORY_SECTION = List.of(RETENTION);
   /** {@code api}: the HTTP JSON API; address and port spelled as a listener's, {@code tls} a boolean. */
   static final String API = "api";
-  static final List<String> API_SECTION = List.of("enabled", "address", "port", "tls");
+  static final String WEBHOOK_PRIVATE_TARGETS = "webhook-private-targets";
+  static final List<String> API_SECTION = List.of("enabled", "address", "port", "tls", WEBHOOK_PRIVATE_TARGETS);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, API, DELIVERY,
           MAIL_AUTH, HISTORY);

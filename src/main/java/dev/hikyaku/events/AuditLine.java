@@ -120,6 +120,15 @@ final class AuditLine {
                   .put("subject", e.subject())
                   .put("detail", e.detail())
                   .end());
+      // The server's own decision about something an account configured: the operator should see it.
+      case Event.WebhookDisabled e ->
+          Optional.of(
+              new Fields(e.at(), "webhook_disabled")
+                  .put("webhook", e.endpointId())
+                  .put("account", e.account())
+                  .put("url", e.url())
+                  .put("reason", e.reason())
+                  .end());
       case Event.ConnectionOpened e -> Optional.empty();
       case Event.ConnectionRefused e -> Optional.empty();
       case Event.ConnectionClosed e -> Optional.empty();

@@ -266,4 +266,11 @@ public sealed interface Event {
 
   /** An administrator changed something: {@code command} such as "user add", {@code subject} the account. */
   record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
+
+  /**
+   * The server stopped sending to webhook endpoint {@code endpointId} of {@code account}: it
+   * answered 410 Gone, or no delivery to it succeeded over the whole retry schedule. {@code reason}
+   * says which; the URL is the account's, never a secret (webhooks carry theirs in headers).
+   */
+  record WebhookDisabled(Instant at, String endpointId, String account, String url, String reason) implements Event {}
 }

@@ -31,6 +31,7 @@ public final class LogSink implements EventSink {
       case Event.ClientUnblocked e -> log.info("{}", e);
       case Event.AccountUnsuspended e -> log.info("{}", e);
       case Event.AdminChange e -> log.info("{}", e);
+      case Event.WebhookDisabled e -> log.warn("{}", e);
       // Delivery has its own log, the send log (SendLogSink); the full records are here for debugging.
       case Event.DeliveryAttempted e -> log.debug("{}", e);
       case Event.DeliveryDeferred e -> log.debug("{}", e);

@@ -234,10 +234,12 @@ public final class MessageIntake {
                   smtp.heloName(),
                   smtp.tls().map(TlsFacts::protocol).orElse(null),
                   smtp.tls().map(TlsFacts::cipherSuite).orElse(null),
-                  smtp.principal().map(p -> p.account()).orElse(null));
+                  smtp.principal().map(p -> p.account()).orElse(null),
+                  smtp.principal().flatMap(p -> p.apiKey()).orElse(null));
           // No EHLO over HTTP: the key's name stands where the EHLO name would, for the queue listing.
           case MessageSource.Api api ->
-              new Origin(API_LISTENER, api.client().getHostAddress(), api.keyName(), null, null, api.principal().account());
+              new Origin(API_LISTENER, api.client().getHostAddress(), api.keyName(), null, null, api.principal().account(),
+                  api.keyName());
           case MessageSource.Bounce bounce -> new Origin("bounce", "127.0.0.1", bounce.reportingMta(), null, null, null);
         };
     AcceptedHeaders headers = acceptedHeaders(content);

@@ -181,6 +181,7 @@ public final class MetricsSink implements EventSink {
       case Event.AttackSuspected e -> count(ATTACKS, "kind", Labels.attack(e.kind()));
       case Event.AdminChange e -> count(ADMIN_CHANGES);
       case Event.ApiKeyChecked e -> {} // the audit log has it; no API metrics yet
+      case Event.WebhookDisabled e -> {} // the audit log has it; no webhook metrics yet
       case Event.MessageRejected e -> count(MESSAGES_REJECTED, "reason", Labels.refusal(e.reply()));
       case Event.MessageAccepted e -> {
         count(MESSAGES_ACCEPTED, "source", Labels.source(e.source(), listeners));

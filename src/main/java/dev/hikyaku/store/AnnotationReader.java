@@ -5,9 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads the tags and metadata of messages (V11: history_tag, history_metadata) on one connection,
@@ -21,6 +23,7 @@ final class AnnotationReader implements AutoCloseable {
 
   private final PreparedStatement tags;
   private final PreparedStatement metadata;
+  private final Map<QueueId, Annotations> seen = new HashMap<>();
 
   private AnnotationReader(PreparedStatement tags, PreparedStatement metadata) {
     this.tags = tags;
@@ -54,6 +57,22 @@ final class AnnotationReader implements AutoCloseable {
       }
     }
     return found.isEmpty() && pairs.isEmpty() ? Annotations.NONE : new Annotations(found, pairs);
+  }
+
+  /**
+   * As {@link #read}, each message read once by this reader (a page of the feed holds several
+   * entries of one message); none without a message.
+   */
+  Annotations readOnce(Optional<QueueId> id) throws SQLException {
+    if (id.isEmpty()) {
+      return Annotations.NONE;
+    }
+    Annotations known = seen.get(id.get());
+    if (known == null) {
+      known = read(id.get());
+      seen.put(id.get(), known);
+    }
+    return known;
   }
 
   @Override

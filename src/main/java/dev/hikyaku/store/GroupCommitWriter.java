@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,6 +111,7 @@ final class GroupCommitWriter {
   private PreparedStatement insertHistoryTag;
   private PreparedStatement insertHistoryMetadata;
   private PreparedStatement insertIdempotency;
+  private PreparedStatement insertEvent;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition workArrived = lock.newCondition();
@@ -150,9 +152,11 @@ final class GroupCommitWriter {
    */
   @SuppressWarnings("unchecked")
   CompletableFuture<Void> submit(NewMessage message) throws StoreException {
+    // Its feed entry is made here, on the caller's thread: the writer thread only writes.
+    Optional<NewMessageEvent> accepted = FeedEntries.accepted(message);
     PendingWrite write = new PendingWrite(
         "storing message " + message.id(), true, message.size(), connection -> {
-          insert(message);
+          insert(message, accepted);
           return null;
         });
     enqueue(write, "store is closing; message " + message.id() + " not stored");
@@ -451,7 +455,7 @@ final class GroupCommitWriter {
     commits.incrementAndGet();
   }
 
-  private void insert(NewMessage message) throws SQLException, StoreException {
+  private void insert(NewMessage message, Optional<NewMessageEvent> accepted) throws SQLException, StoreException {
     String id = message.id().value();
     Origin origin = message.origin();
     insertMessage.setString(1, id);
@@ -494,6 +498,10 @@ final class GroupCommitWriter {
     if (message.idempotency().isPresent()) {
       IdempotencyRecords.insert(insertIdempotency, message.idempotency().get());
     }
+    // And its message.accepted in the account's event feed, the webhooks' outbox (FeedEntries).
+    if (accepted.isPresent()) {
+      MessageEvents.insertByHistory(insertEvent, accepted.get());
+    }
   }
 
   private void prepareStatements() throws SQLException {
@@ -505,12 +513,13 @@ final class GroupCommitWriter {
     insertHistoryTag = connection.prepareStatement(MessageHistory.INSERT_TAG);
     insertHistoryMetadata = connection.prepareStatement(MessageHistory.INSERT_METADATA);
     insertIdempotency = connection.prepareStatement(IdempotencyRecords.INSERT);
+    insertEvent = connection.prepareStatement(MessageEvents.INSERT);
   }
 
   private void renewStatements(Exception failure) {
     for (PreparedStatement statement :
         List.of(insertMessage, insertContent, insertRecipient, insertHistoryMessage, insertHistoryRecipient, insertHistoryTag,
-            insertHistoryMetadata, insertIdempotency)) {
+            insertHistoryMetadata, insertIdempotency, insertEvent)) {
       try {
         statement.close();
       } catch (SQLException closeFailure) {

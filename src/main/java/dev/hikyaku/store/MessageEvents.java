@@ -7,9 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,13 +15,17 @@ import java.util.Optional;
  * sends refused for a suppressed recipient, in the order it was recorded, for {@code GET
  * /v1/events}. A client resumes after the last {@link MessageEvent#seq} it saw.
  *
- * <p>Appends go through the queue's group-commit writer, a batch per transaction, so they share the
- * commits (and the fsyncs) of whatever mail is pending; the caller batches them off the session and
- * delivery threads. A message's row takes its account from the message's history in the statement
- * that writes it (one primary-key lookup), so no caller has to carry the account along a delivery,
- * and the events of a message without a principal are passed over; an event that names its account
- * (a send refused whole has no message) is written as it is. Reads use the query-only connections;
- * pruning follows the history's retention, in batches.
+ * <p>The entries of what the store records (a message queued, an attempt's outcome, a recipient
+ * suppressed by its bounce) are written by the store itself in the transaction of that change
+ * ({@link FeedEntries}): the feed is the webhooks' outbox, and holds an entry exactly when its
+ * change committed. {@link #append} is for events without a store change of their own (a send
+ * refused for a suppressed recipient); it goes through the queue's group-commit writer, a batch per
+ * transaction, so appends share the commits (and the fsyncs) of whatever mail is pending. A
+ * message's row takes its account from the message's history in the statement that writes it (one
+ * primary-key lookup), so no caller has to carry the account along a delivery, and the events of a
+ * message without a principal are passed over; an event that names its account (a send refused
+ * whole has no message) is written as it is. Reads use the query-only connections; pruning follows
+ * the history's retention, in batches.
  *
  * <p>The tags and metadata of each entry's message (V11) are joined in when the feed is read, not
  * copied into every entry when it is written: a page of at most 100 entries costs two primary-key
@@ -43,7 +45,7 @@ public final class MessageEvents {
   // An event that names its account, with or without a message.
   static final String INSERT_FOR_ACCOUNT =
       "INSERT INTO message_event (at, type, account, queue_id, recipient, data) VALUES (?, ?, lower(?), ?, ?, ?)";
-  private static final String COLUMNS = "seq, at, type, account, queue_id, recipient, data";
+  static final String COLUMNS = "seq, at, type, account, queue_id, recipient, data";
   // Oldest first through message_event_at; the batch is a subquery so that one DELETE takes it.
   static final String DELETE_BEFORE =
       "DELETE FROM message_event WHERE seq IN (SELECT seq FROM message_event WHERE at < ? ORDER BY at LIMIT ?)";
@@ -70,30 +72,49 @@ public final class MessageEvents {
     return writer.apply("recording " + copied.size() + " message event(s)", connection -> insert(connection, copied));
   }
 
-  private static int insert(Connection connection, List<NewMessageEvent> events) throws SQLException {
+  /**
+   * Writes {@code events} inside the caller's transaction of the writer (the store's own changes
+   * write their entries this way, {@link FeedEntries}); returns how many were kept.
+   */
+  static int insert(Connection connection, List<NewMessageEvent> events) throws SQLException {
+    if (events.isEmpty()) {
+      return 0;
+    }
     int kept = 0;
     try (PreparedStatement byHistory = connection.prepareStatement(INSERT);
         PreparedStatement byAccount = connection.prepareStatement(INSERT_FOR_ACCOUNT)) {
       for (NewMessageEvent e : events) {
-        if (e.account().isPresent()) {
-          byAccount.setLong(1, e.at().toEpochMilli());
-          byAccount.setString(2, e.type());
-          byAccount.setString(3, e.account().get());
-          MessageHistory.setNullable(byAccount, 4, e.queueId().map(QueueId::value));
-          MessageHistory.setNullable(byAccount, 5, e.recipient());
-          byAccount.setString(6, e.data());
-          kept += byAccount.executeUpdate();
-        } else {
-          byHistory.setLong(1, e.at().toEpochMilli());
-          byHistory.setString(2, e.type());
-          MessageHistory.setNullable(byHistory, 3, e.recipient());
-          byHistory.setString(4, e.data());
-          byHistory.setString(5, e.queueId().orElseThrow().value());
-          kept += byHistory.executeUpdate();
-        }
+        kept += e.account().isPresent() ? insertForAccount(byAccount, e) : insertByHistory(byHistory, e);
       }
     }
     return kept;
+  }
+
+  /**
+   * Writes {@code e}, an event of a message filed under its history's principal, with {@code insert},
+   * a prepared {@link #INSERT}; 1 when kept, 0 when its history names no principal.
+   */
+  static int insertByHistory(PreparedStatement insert, NewMessageEvent e) throws SQLException {
+    if (e.account().isPresent()) {
+      throw new IllegalArgumentException("an event that names its account is written with INSERT_FOR_ACCOUNT");
+    }
+    insert.setLong(1, e.at().toEpochMilli());
+    insert.setString(2, e.type());
+    MessageHistory.setNullable(insert, 3, e.recipient());
+    insert.setString(4, e.data());
+    insert.setString(5, e.queueId().get().value());
+    return insert.executeUpdate();
+  }
+
+  /** Writes {@code e}, which names its account, with {@code insert}, a prepared {@link #INSERT_FOR_ACCOUNT}. */
+  private static int insertForAccount(PreparedStatement insert, NewMessageEvent e) throws SQLException {
+    insert.setLong(1, e.at().toEpochMilli());
+    insert.setString(2, e.type());
+    insert.setString(3, e.account().orElseThrow());
+    MessageHistory.setNullable(insert, 4, e.queueId().map(QueueId::value));
+    MessageHistory.setNullable(insert, 5, e.recipient());
+    insert.setString(6, e.data());
+    return insert.executeUpdate();
   }
 
   /**
@@ -119,26 +140,26 @@ public final class MessageEvents {
         select.setInt(i, limit);
         List<MessageEvent> found = new ArrayList<>();
         try (ResultSet rows = select.executeQuery(); AnnotationReader annotations = AnnotationReader.prepare(connection)) {
-          // A page holds several entries of one message: each message's are read once.
-          Map<QueueId, Annotations> read = new HashMap<>();
           while (rows.next()) {
-            String stored = rows.getString(5);
-            Optional<QueueId> queueId = stored == null ? Optional.empty() : Optional.of(MessageQueue.storedId(stored));
-            Annotations of = Annotations.NONE;
-            if (queueId.isPresent()) {
-              of = read.get(queueId.get());
-              if (of == null) {
-                of = annotations.read(queueId.get());
-                read.put(queueId.get(), of);
-              }
-            }
-            found.add(new MessageEvent(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)), rows.getString(3),
-                rows.getString(4), queueId, Optional.ofNullable(rows.getString(6)), rows.getString(7), of));
+            found.add(event(rows, 1, annotations));
           }
         }
         return found;
       }
     });
+  }
+
+  /**
+   * The entry in the columns of {@link #COLUMNS} from {@code first} on, with its message's tags and
+   * metadata read through {@code annotations} (also for the webhooks' due deliveries, {@link
+   * Webhooks#due}).
+   */
+  static MessageEvent event(ResultSet row, int first, AnnotationReader annotations) throws SQLException, StoreException {
+    String stored = row.getString(first + 4);
+    Optional<QueueId> queueId = stored == null ? Optional.empty() : Optional.of(MessageQueue.storedId(stored));
+    return new MessageEvent(row.getLong(first), Instant.ofEpochMilli(row.getLong(first + 1)), row.getString(first + 2),
+        row.getString(first + 3), queueId, Optional.ofNullable(row.getString(first + 5)), row.getString(first + 6),
+        annotations.readOnce(queueId));
   }
 
   /**

@@ -38,8 +38,8 @@ public final class MessageHistory {
   static final String INSERT_MESSAGE =
       """
       INSERT INTO history_message (queue_id, received_at, reverse_path, size, listener, client_address,
-                                   principal, message_id, subject, from_field)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                                   principal, message_id, subject, from_field, api_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String INSERT_RECIPIENT =
       "INSERT INTO history_recipient (queue_id, position, forward_path, received_at) VALUES (?, ?, ?, ?)";
   // V11: what an application sending over the API attached to the message.
@@ -275,6 +275,7 @@ public final class MessageHistory {
     setNullable(insertMessage, 8, headers.messageId());
     setNullable(insertMessage, 9, headers.subject());
     setNullable(insertMessage, 10, headers.from());
+    setNullable(insertMessage, 11, Optional.ofNullable(origin.apiKey()));
     insertMessage.executeUpdate();
 
     List<NewRecipient> recipients = message.recipients();

@@ -277,7 +277,10 @@ public final class MessageQueue {
   /**
    * {@link #record(QueueId, List, List)}, and the hard bounces among the outcomes put on the
    * suppression list in the same transaction: a recipient is suppressed exactly when its failure is
-   * recorded. Entries already listed keep their first reason and time.
+   * recorded. Entries already listed keep their first reason and time. The event feed's entries
+   * for the attempts and the new suppressions ({@link FeedEntries}) are written in the same
+   * transaction too: the feed is the webhooks' outbox, and an outcome is never committed without
+   * them.
    */
   public boolean record(QueueId id, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts,
       List<Suppression> suppressions) throws StoreException {
@@ -291,10 +294,15 @@ public final class MessageQueue {
     if (copied.isEmpty()) {
       throw new IllegalArgumentException("no outcomes to record for message " + id);
     }
+    // The feed's entries (the webhooks' outbox) commit with the outcomes they tell of (FeedEntries);
+    // made here, on the caller's thread, so that the writer thread only writes.
+    List<NewMessageEvent> told = FeedEntries.attempts(history);
     return change("recording delivery outcomes of message " + id, connection -> {
       requireMessage(connection, id);
       MessageHistory.insertAttempts(connection, history);
-      Suppressions.insert(connection, suppressed);
+      List<Suppression> added = Suppressions.insertAbsent(connection, suppressed);
+      MessageEvents.insert(connection, told);
+      MessageEvents.insert(connection, FeedEntries.suppressions(added));
       try (PreparedStatement update = connection.prepareStatement(UPDATE_RECIPIENT)) {
         for (RecipientOutcome outcome : copied) {
           update.setString(1, outcome.state().stored());

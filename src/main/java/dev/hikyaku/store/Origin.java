@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param tlsProtocol the negotiated TLS protocol, or null on a plain connection
  * @param tlsCipher the negotiated cipher suite, or null on a plain connection
  * @param principal the authenticated identity (RFC 4954), or null without AUTH
+ * @param apiKey the name of the API key it was sent with (over the API, or as the SMTP AUTH
+ *     password), or null without one; kept in the history only, for webhooks filtered by key
  */
 public record Origin(
     String listener,
@@ -19,7 +21,14 @@ public record Origin(
     String heloName,
     String tlsProtocol,
     String tlsCipher,
-    String principal) {
+    String principal,
+    String apiKey) {
+
+  /** Without an API key. */
+  public Origin(
+      String listener, String clientAddress, String heloName, String tlsProtocol, String tlsCipher, String principal) {
+    this(listener, clientAddress, heloName, tlsProtocol, tlsCipher, principal, null);
+  }
 
   public Origin {
     Objects.requireNonNull(listener, "listener");

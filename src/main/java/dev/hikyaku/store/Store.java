@@ -58,6 +58,7 @@ public final class Store implements AutoCloseable {
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
   private final Suppressions suppressions;
+  private final Webhooks webhooks;
   private final Defences defences;
   private final AdminChanges adminChanges;
   private final QueueSpace space;
@@ -87,6 +88,7 @@ public final class Store implements AutoCloseable {
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.suppressions = new Suppressions(accountWriter, readers);
+    this.webhooks = new Webhooks(writer, accountWriter, readers);
     this.adminChanges = new AdminChanges(accountWriter, clock);
     this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
         QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
@@ -187,6 +189,11 @@ public final class Store implements AutoCloseable {
   /** The suppression list: recipients mail from a sending domain is no longer taken for. */
   public Suppressions suppressions() {
     return suppressions;
+  }
+
+  /** Webhook endpoints and the delivery of the event feed to them (V15). */
+  public Webhooks webhooks() {
+    return webhooks;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */

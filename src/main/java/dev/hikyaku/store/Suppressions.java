@@ -192,13 +192,7 @@ public final class Suppressions {
   public List<Suppression> addAbsent(List<Suppression> entries) throws StoreException {
     List<Suppression> copied = List.copyOf(entries);
     return writer.write("suppressing " + copied.size() + " recipient(s)", connection -> {
-      List<Suppression> added = new ArrayList<>();
-      for (Suppression entry : copied) {
-        if (insert(connection, List.of(entry)) == 1) {
-          added.add(entry);
-        }
-      }
-      return added;
+      return insertAbsent(connection, copied);
     });
   }
 
@@ -225,6 +219,20 @@ public final class Suppressions {
         setNullable(insert, 6, s.queueId().map(QueueId::value));
         insert.setLong(7, s.createdAt().toEpochMilli());
         added += insert.executeUpdate();
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Adds the entries not already listed, inside the caller's transaction; returns those added (an
+   * entry already listed keeps its first reason and time, and is not told again).
+   */
+  static List<Suppression> insertAbsent(Connection connection, List<Suppression> entries) throws SQLException {
+    List<Suppression> added = new ArrayList<>();
+    for (Suppression entry : entries) {
+      if (insert(connection, List.of(entry)) == 1) {
+        added.add(entry);
       }
     }
     return added;

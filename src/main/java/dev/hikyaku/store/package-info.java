@@ -21,7 +21,8 @@
  *                         {@link dev.hikyaku.store.MessageQueue#delete}
  * delivery attempts    ─▶ {@link dev.hikyaku.store.MessageHistory#record} (or inside a queue change)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search} (by account, page by page), {@link dev.hikyaku.store.MessageHistory#show}
- * app.EventFeedSink    ─▶ {@link dev.hikyaku.store.MessageEvents#append} (batches, after the change has committed)
+ * (queue changes)      ─▶ the event feed's entries of each change, in its transaction ({@link dev.hikyaku.store.FeedEntries})
+ * app.EventFeedSink    ─▶ {@link dev.hikyaku.store.MessageEvents#append} (events without a store change, batched)
  * HTTP API             ─▶ {@link dev.hikyaku.store.MessageEvents#after} (an account's feed from a seq on)
  * app (background)     ─▶ {@link dev.hikyaku.store.MessageHistory#prune}, {@link dev.hikyaku.store.MessageEvents#prune} (history.retention),
  *                         {@link dev.hikyaku.store.IdempotencyRecords#prune} (24 hours)
@@ -61,6 +62,9 @@
  *       dev.hikyaku.store.Suppressions#page}, {@link dev.hikyaku.store.MessageEvents#after}) go on
  *       from the sort key of the last row shown, as a range of the driving index: a page costs the
  *       rows it returns, wherever it is in the list.
+ *   <li><b>The feed is an outbox.</b> A message queued, an attempt's outcome and a suppression made
+ *       by a bounce write their feed entries in the transaction of the change, so the webhooks that
+ *       read the feed miss no committed change and tell of none that rolled back.
  *   <li><b>Feed order.</b> {@link dev.hikyaku.store.MessageEvents} entries get an AUTOINCREMENT
  *       {@code seq}, never handed out again after pruning, and are committed by the one writer in
  *       {@code seq} order, so a reader resuming after a seq misses none.

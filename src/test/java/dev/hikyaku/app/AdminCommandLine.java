@@ -24,6 +24,14 @@ public final class AdminCommandLine {
     }
   }
 
+  /** Runs {@code hikyaku ARGUMENTS --config CONFIG} with {@code stdin} as its standard input. */
+  public static Result runWith(java.nio.file.Path config, String stdin, String... arguments) {
+    String[] withConfig = java.util.Arrays.copyOf(arguments, arguments.length + 2);
+    withConfig[arguments.length] = "--config";
+    withConfig[arguments.length + 1] = config.toString();
+    return run(stdin, withConfig);
+  }
+
   /** Runs {@code hikyaku ARGUMENTS} with {@code stdin} as its standard input. */
   public static Result run(String stdin, String... arguments) {
     StringWriter out = new StringWriter();

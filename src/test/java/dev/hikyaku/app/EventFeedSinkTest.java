@@ -30,8 +30,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The event feed's sink on a real store: which events become entries, what each carries, that an
- * attempt and what it led to become one entry, and that closing writes what is still queued.
+ * The event feed's sink on a real store: the events whose entries the store writes itself, in the
+ * transaction of their change (store.FeedEntriesTest), are not written again by the sink; a
+ * recipient refused for the suppression list, which changes nothing in the store, is written by the
+ * sink under the sender's account, with or without a message; closing it with nothing queued ends
+ * its writer.
  */
 class EventFeedSinkTest {
 
@@ -63,67 +66,26 @@ class EventFeedSinkTest {
   }
 
   @Test
-  void eventsOfAnAccountsMessagesBecomeEntriesWrittenByCloseAtTheLatest() throws Exception {
+  void theEventsTheStoreWritesItselfAreNotWrittenAgain() throws Exception {
     try (Store store = Store.openSqlite(data, Clock.fixed(T0, ZoneOffset.UTC))) {
       String id = accept(store, "alice@example.org");
-      String relayed = accept(store, null);
-      DeliveryStatus deferral = status(DeliveryStatus.Action.DELAYED, 4, 2, 0, "450 4.2.0 later");
       DeliveryStatus bounce = status(DeliveryStatus.Action.FAILED, 5, 1, 1, "550 5.1.1 no such user");
       EventFeedSink sink = new EventFeedSink(store.messageEvents());
       List<Event> published = List.of(
-          new Event.MessageAccepted(T0, "s1", id, "smtp", "alice@example.org", List.of("x@example.net", "y@example.net"), 16,
+          new Event.MessageAccepted(T0, "s1", id, "smtp", "alice@example.org", List.of("x@example.net"), 16,
               "client.example[127.0.0.1]", Optional.of("alice@example.org")),
-          new Event.MessageAccepted(T0, "s2", relayed, "smtp", "a@example.com", List.of("x@example.net"), 16),
           new Event.ConnectionOpened(T0, "s3", "relay", "192.0.2.9"),
-          attempted(id, "x@example.net", 1, deferral),
-          new Event.DeliveryDeferred(T0.plusSeconds(1), id, "x@example.net", T0.plusSeconds(301)),
-          attempted(id, "y@example.net", 1, bounce),
-          new Event.DeliveryBounced(T0.plusSeconds(1), id, "y@example.net", bounce),
-          new Event.RecipientSuppressed(T0.plusSeconds(1), "example.org", "y@example.net", "hard-bounce", id, "smtp; 550 5.1.1 no such user"),
-          attempted(relayed, "x@example.net", 1, status(DeliveryStatus.Action.RELAYED, 2, 0, 0, "250 2.0.0 Ok")),
-          attempted(id, "x@example.net", 2, status(DeliveryStatus.Action.RELAYED, 2, 0, 0, "250 2.0.0 Ok")),
-          new Event.DeliveryExpired(T0.plusSeconds(9), id, "z@example.net",
-              new DeliveryStatus(DeliveryStatus.Action.FAILED, EnhancedStatus.of(5, 4, 7),
-                  new DeliveryStatus.Diagnostic.LocalReason("delivery time expired"), Optional.empty())));
+          attempted(id, "x@example.net", 1, bounce),
+          new Event.DeliveryBounced(T0.plusSeconds(1), id, "x@example.net", bounce),
+          new Event.RecipientSuppressed(T0.plusSeconds(1), "example.org", "x@example.net", "hard-bounce", id,
+              "smtp; 550 5.1.1 no such user"));
+      published.forEach(event -> assertThat(sink.entry(event)).as(event.toString()).isEmpty());
       published.forEach(sink::accept);
       sink.close();
 
+      // Only what the store wrote when it queued the message.
       List<MessageEvent> feed = store.messageEvents().after("alice@example.org", 0, List.of(), 100);
-      assertThat(feed).extracting(e -> e.type() + " " + e.recipient().orElse("-")).containsExactly(
-          "message.accepted -", "message.deferred x@example.net", "message.bounced y@example.net",
-          "suppression.created y@example.net", "message.delivered x@example.net", "message.expired z@example.net");
-      assertThat(feed).allSatisfy(e -> assertThat(e.queueId().orElseThrow().value()).isEqualTo(id));
-
-      JsonNode accepted = JSON.readTree(feed.get(0).data());
-      assertThat(accepted.get("sender").asString()).isEqualTo("alice@example.org");
-      assertThat(accepted.get("recipients").toString()).isEqualTo("[\"x@example.net\",\"y@example.net\"]");
-      assertThat(accepted.get("size").asLong()).isEqualTo(16);
-      JsonNode deferred = JSON.readTree(feed.get(1).data());
-      assertThat(deferred.propertyNames())
-          .containsExactly("attempt", "status", "diagnostic", "remote_mta", "tls", "next_retry_at");
-      assertThat(deferred.get("attempt").asInt()).isEqualTo(1);
-      assertThat(deferred.get("status").asString()).isEqualTo("4.2.0");
-      assertThat(deferred.get("diagnostic").asString()).isEqualTo("smtp; 450 4.2.0 later");
-      assertThat(deferred.get("remote_mta").asString()).isEqualTo("mx.example.net[192.0.2.1]:25");
-      assertThat(deferred.get("tls").asString()).isEqualTo("TLSv1.3");
-      assertThat(deferred.get("next_retry_at").asString()).isEqualTo(T0.plusSeconds(301).toString());
-      JsonNode bounced = JSON.readTree(feed.get(2).data());
-      assertThat(bounced.get("status").asString()).isEqualTo("5.1.1");
-      assertThat(bounced.get("next_retry_at").isNull()).isTrue();
-      JsonNode suppressed = JSON.readTree(feed.get(3).data());
-      assertThat(suppressed.get("sender_domain").asString()).isEqualTo("example.org");
-      assertThat(suppressed.get("reason").asString()).isEqualTo("hard-bounce");
-      assertThat(JSON.readTree(feed.get(4).data()).get("attempt").asInt()).isEqualTo(2);
-      JsonNode expired = JSON.readTree(feed.get(5).data());
-      assertThat(expired.get("attempt").isNull()).as("no attempt event came before it").isTrue();
-      assertThat(expired.get("status").asString()).isEqualTo("5.4.7");
-      assertThat(expired.get("diagnostic").asString()).isEqualTo("X-Hikyaku; delivery time expired");
-      assertThat(expired.get("remote_mta").isNull()).isTrue();
-
-      // Closed, its writer gone: later events are not written (the server closes the store after the sink).
-      sink.accept(new Event.MessageAccepted(T0, "s4", id, "smtp", "alice@example.org", List.of("x@example.net"), 16,
-          "client.example[127.0.0.1]", Optional.of("alice@example.org")));
-      assertThat(store.messageEvents().after("alice@example.org", 0, List.of(), 100)).hasSize(6);
+      assertThat(feed).extracting(MessageEvent::type).containsExactly("message.accepted");
     }
   }
 
@@ -145,7 +107,10 @@ class EventFeedSinkTest {
           "gone@example.net", reply, Optional.empty(), List.of(), Map.of()));
       sink.close();
 
+      // After the message.accepted the store wrote when it queued the message.
       List<MessageEvent> feed = store.messageEvents().after("alice@example.org", 0, List.of(), 100);
+      assertThat(feed).extracting(MessageEvent::type).first().isEqualTo("message.accepted");
+      feed = feed.subList(1, feed.size());
       assertThat(feed).extracting(MessageEvent::type, MessageEvent::recipient, MessageEvent::queueId).containsExactly(
           tuple("message.suppressed", Optional.of("gone@example.net"), QueueId.parse(id)),
           tuple("message.suppressed", Optional.of("gone@example.net"), Optional.empty()),

@@ -250,7 +250,7 @@ class AuditLineTest {
     assertThat(seen)
         .containsExactlyInAnyOrder(
             "auth", "client_blocked", "client_unblocked", "account_suspended", "account_unsuspended", "recipient_rejected",
-            "attack_suspected", "relay_denied", "sender_rejected", "api_auth", "admin_change");
+            "attack_suspected", "relay_denied", "sender_rejected", "api_auth", "admin_change", "webhook_disabled");
   }
 
   /** The event a documented line records, rebuilt from its fields. */
@@ -273,6 +273,7 @@ class AuditLineTest {
       case "api_auth" -> new Event.ApiKeyChecked(at, f(n, "client"), f(n, "key"), f(n, "account"), f(n, "result"),
           f(n, "reason"));
       case "admin_change" -> new Event.AdminChange(at, f(n, "command"), f(n, "subject"), f(n, "detail"));
+      case "webhook_disabled" -> new Event.WebhookDisabled(at, f(n, "webhook"), f(n, "account"), f(n, "url"), f(n, "reason"));
       default -> throw new AssertionError("undocumented event in docs/audit-log.md: " + n);
     };
   }

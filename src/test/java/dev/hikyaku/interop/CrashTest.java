@@ -3,20 +3,12 @@ package dev.hikyaku.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.hikyaku.app.AdminCommandLine;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.testing.CountingSink;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
 import org.apache.commons.net.smtp.SMTPReply;
 import org.junit.jupiter.api.Tag;
@@ -53,18 +44,15 @@ class CrashTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(CrashTest.class);
 
-  private static final String HOSTNAME = "mx.crash.test";
-  private static final String SENDER = "alice@crash.test";
+  private static final String SENDER = CrashServer.SENDER;
   private static final String RECIPIENT = "bob@sink.test";
-  // Meets the default (nist) policy; used only through this JVM and the CLI's standard input.
-  private static final String PASSWORD = "amber quarry whistle 5183 gently";
+  private static final String PASSWORD = CrashServer.PASSWORD;
 
   private static final int CLIENTS = 4;
   private static final int KILL_AFTER_ACCEPTED = 150;
   private static final Duration MAX_LOAD_BEFORE_KILL = Duration.ofSeconds(3);
 
   @TempDir Path directory;
-  private Path certificate;
 
   @Test
   void everyAcceptedMessageReachesTheSinkAfterASigkillMidLoad() throws Exception {
@@ -73,9 +61,10 @@ class CrashTest {
         CountingSink sink = CountingSink.start()) {
       dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
       int submissionsPort = ServerProcess.freePort();
-      Path config = writeConfig(submissionsPort, dns.address().getPort(), sink.port());
-      createAccountWithTheCli(config);
-      SSLContext trust = trusting(certificate);
+      CrashServer.Config written = CrashServer.write(directory, submissionsPort, dns.address().getPort(), sink.port());
+      Path config = written.file();
+      CrashServer.createAccount(config);
+      SSLContext trust = CrashServer.trusting(written.certificate());
       Path serverLog = directory.resolve("server-stderr.log");
 
       Set<String> accepted = ConcurrentHashMap.newKeySet();
@@ -211,75 +200,5 @@ class CrashTest {
         // the connection is gone either way
       }
     }
-  }
-
-  private Path writeConfig(int submissionsPort, int dnsPort, int sinkPort) throws IOException {
-    LoopbackCertificate.PemFiles tls = LoopbackCertificate.write(directory, HOSTNAME);
-    certificate = tls.certificate();
-    String yaml =
-        """
-        hostname: %s
-        data-directory: "%s"
-        hosted-domains: [crash.test]
-        listeners:
-          - role: submissions
-            address: 127.0.0.1
-            port: %d
-            greeting-delay: 0s
-        tls:
-          certificate: "%s"
-          private-key: "%s"
-          reload-check-interval: 0s
-        limits:
-          shutdown-grace: 0s
-        http:
-          enabled: false
-        api:
-          enabled: false
-        rates:
-          connections-per-minute: 100000
-          messages-per-minute: 100000
-          recipients-per-minute: 100000
-          account-messages-per-minute: 100000
-          account-recipients-per-minute: 100000
-          account-messages-per-hour: 100000
-          account-messages-per-day: 100000
-          suspend-volume-minimum: 100000
-        delivery:
-          enabled: true
-          dns-servers: ["127.0.0.1:%d"]
-          dns-timeout: 1s
-          mx-port: %d
-          retry-first: 1s
-          retry-cap: 2s
-        """
-            .formatted(HOSTNAME, directory.resolve("data").toAbsolutePath(), submissionsPort,
-                tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(), dnsPort, sinkPort);
-    Path file = directory.resolve("hikyaku.yaml");
-    Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    return file;
-  }
-
-  private static void createAccountWithTheCli(Path config) {
-    AdminCommandLine.Result domain = AdminCommandLine.run("", "domain", "add", "crash.test", "--config", config.toString());
-    assertThat(domain.exitCode()).as(domain.describe()).isZero();
-    AdminCommandLine.Result user =
-        AdminCommandLine.run(PASSWORD + "\n", "user", "add", SENDER, "--password-stdin", "--config", config.toString());
-    assertThat(user.exitCode()).as(user.describe()).isZero();
-  }
-
-  private static SSLContext trusting(Path pem) throws Exception {
-    X509Certificate certificate;
-    try (InputStream in = Files.newInputStream(pem)) {
-      certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    store.setCertificateEntry("server", certificate);
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    factory.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, factory.getTrustManagers(), null);
-    return context;
   }
 }

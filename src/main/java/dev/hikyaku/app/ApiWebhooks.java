@@ -1,0 +1,231 @@
+package dev.hikyaku.app;
+
+import dev.hikyaku.api.Problem;
+import dev.hikyaku.api.Unavailable;
+import dev.hikyaku.api.WebhookEndpoints;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.store.Store;
+import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.WebhookDelivery;
+import dev.hikyaku.store.WebhookEndpoint;
+import dev.hikyaku.store.Webhooks;
+import dev.hikyaku.webhooks.Dispatcher;
+import dev.hikyaku.webhooks.Signature;
+import dev.hikyaku.webhooks.TargetGuard;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.random.RandomGenerator;
+
+/**
+ * The API's view of the webhook endpoints ({@code store.Webhooks}): an account sees and changes its
+ * own. New endpoints get an id and a secret here (the CLI makes them the same way, {@link
+ * #newEndpoint}); their URL is checked by {@link TargetGuard#problemWith} when it is given, and its
+ * host again before every attempt. {@code allow_private} needs {@code api.webhook-private-targets}.
+ * Changes are published as the CLI's {@code webhook ...} commands record them ({@link
+ * Event.AdminChange}), naming the key; the secret never is.
+ */
+final class ApiWebhooks implements WebhookEndpoints {
+
+  /** How long the secret a rotation replaces keeps signing (API.md: both sign during the overlap). */
+  static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+
+  private final Store store;
+  private final Dispatcher dispatcher;
+  private final Events events;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final boolean isPrivateAllowed;
+
+  ApiWebhooks(Store store, Dispatcher dispatcher, Events events, Clock clock, RandomGenerator random, boolean isPrivateAllowed) {
+    this.store = store;
+    this.dispatcher = dispatcher;
+    this.events = events;
+    this.clock = clock;
+    this.random = random;
+    this.isPrivateAllowed = isPrivateAllowed;
+  }
+
+  /** A store call, its failure the API's 503. */
+  @FunctionalInterface
+  private interface StoreCall<T> {
+    T apply() throws StoreException;
+  }
+
+  private static <T> T store(String what, StoreCall<T> call) throws Unavailable {
+    try {
+      return call.apply();
+    } catch (StoreException e) {
+      throw new Unavailable(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Creation create(String account, String keyName, NewEndpoint wanted) throws Unavailable {
+    List<Problem.FieldError> errors = new ArrayList<>();
+    if (wanted.isPrivateAllowed() && !isPrivateAllowed) {
+      errors.add(new Problem.FieldError("/allow_private", "not over the API on this server (api.webhook-private-targets is off);"
+          + " an operator may add such an endpoint with hikyaku webhook add --allow-private"));
+    }
+    urlProblem(wanted.url(), wanted.isPrivateAllowed()).ifPresent(p -> errors.add(new Problem.FieldError("/url", p)));
+    if (wanted.apiKey().isPresent()) {
+      List<ApiKey> keys = store("listing the keys of " + account, () -> store.apiKeys().list(Optional.of(account)));
+      if (keys.stream().noneMatch(k -> k.name().equals(wanted.apiKey().get()))) {
+        errors.add(new Problem.FieldError("/api_key", "the account has no API key of that name"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      return new Creation.Invalid(errors);
+    }
+    WebhookEndpoint endpoint = newEndpoint(account, wanted.url(), wanted.events(), wanted.sendingDomain(), wanted.apiKey(),
+        wanted.isPrivateAllowed(), clock.instant(), random);
+    String secret = Signature.newSecret(random);
+    try {
+      store.webhooks().add(endpoint, secret);
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.CONFLICT) {
+        return new Creation.TooMany(Webhooks.MAX_ENDPOINTS_PER_ACCOUNT);
+      }
+      throw new Unavailable("adding a webhook for " + account + ": " + e.getMessage(), e);
+    }
+    told("webhook add", account, describe(endpoint) + " by api key " + keyName);
+    return new Creation.Created(view(endpoint), secret);
+  }
+
+  /** Why {@code url} cannot be an endpoint's, if it cannot (the CLI asks the same). */
+  static Optional<String> urlProblem(String url, boolean isPrivateAllowed) {
+    try {
+      return TargetGuard.problemWith(new URI(url), isPrivateAllowed);
+    } catch (URISyntaxException e) {
+      return Optional.of("not a URL: " + e.getReason());
+    }
+  }
+
+  /** A new endpoint: {@code wh_} and 16 random hex digits as its id. */
+  static WebhookEndpoint newEndpoint(String account, String url, List<String> events, Optional<String> sendingDomain,
+      Optional<String> apiKey, boolean isPrivateAllowed, Instant now, RandomGenerator random) {
+    byte[] id = new byte[8];
+    random.nextBytes(id);
+    return WebhookEndpoint.created("wh_" + HexFormat.of().formatHex(id), account, url, events, sendingDomain, apiKey,
+        isPrivateAllowed, now);
+  }
+
+  /** What the audit log says of an endpoint: its id, URL, events and filters; never its secret. */
+  static String describe(WebhookEndpoint endpoint) {
+    StringBuilder detail = new StringBuilder(endpoint.id()).append(' ').append(endpoint.url())
+        .append(" events=").append(String.join(",", endpoint.eventTypes()));
+    endpoint.sendingDomain().ifPresent(d -> detail.append(" sending-domain=").append(d));
+    endpoint.apiKey().ifPresent(k -> detail.append(" api-key=").append(k));
+    if (endpoint.isPrivateAllowed()) {
+      detail.append(" allow-private");
+    }
+    return detail.toString();
+  }
+
+  @Override
+  public List<EndpointView> list(String account) throws Unavailable {
+    return store("listing the webhooks of " + account, () -> store.webhooks().list(Optional.of(account))).stream()
+        .map(ApiWebhooks::view)
+        .toList();
+  }
+
+  @Override
+  public Optional<EndpointView> find(String account, String id) throws Unavailable {
+    return own(account, id).map(ApiWebhooks::view);
+  }
+
+  /** The endpoint {@code id} when it is {@code account}'s. */
+  private Optional<WebhookEndpoint> own(String account, String id) throws Unavailable {
+    return store("reading webhook " + id, () -> store.webhooks().find(id))
+        .filter(endpoint -> endpoint.account().equalsIgnoreCase(account));
+  }
+
+  @Override
+  public boolean remove(String account, String id, String keyName) throws Unavailable {
+    Optional<WebhookEndpoint> endpoint = own(account, id);
+    if (endpoint.isEmpty()) {
+      return false;
+    }
+    try {
+      store.webhooks().remove(id);
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.NOT_FOUND) {
+        return false;
+      }
+      throw new Unavailable("removing webhook " + id + ": " + e.getMessage(), e);
+    }
+    told("webhook remove", account, describe(endpoint.get()) + " by api key " + keyName);
+    return true;
+  }
+
+  @Override
+  public Optional<Rotated> rotate(String account, String id, String keyName) throws Unavailable {
+    if (own(account, id).isEmpty()) {
+      return Optional.empty();
+    }
+    String secret = Signature.newSecret(random);
+    WebhookEndpoint rotated =
+        store("rotating the secret of " + id, () -> store.webhooks().rotate(id, secret, clock.instant().plus(ROTATION_OVERLAP)));
+    told("webhook rotate-secret", account, id + " by api key " + keyName);
+    return Optional.of(new Rotated(view(rotated), secret));
+  }
+
+  @Override
+  public Optional<List<DeliveryView>> deliveries(String account, String id, OptionalLong before, int limit) throws Unavailable {
+    if (own(account, id).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(store("reading the deliveries of " + id, () -> store.webhooks().deliveries(id, before, limit)).stream()
+        .map(ApiWebhooks::view)
+        .toList());
+  }
+
+  @Override
+  public Optional<Replay> replay(String account, String id, Instant since, Instant until, String keyName) throws Unavailable {
+    Optional<WebhookEndpoint> endpoint = own(account, id);
+    if (endpoint.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!endpoint.get().isEnabled()) {
+      return Optional.of(new Replay(0, false, true));
+    }
+    Webhooks.Replayed replayed = store("replaying to " + id,
+        () -> store.webhooks().replay(id, since, until, clock.instant(), MAX_REPLAY));
+    told("webhook replay", account, id + " " + since + ".." + until + " queued=" + replayed.queued() + " by api key " + keyName);
+    dispatcher.wake();
+    return Optional.of(new Replay(replayed.queued(), replayed.isCut(), false));
+  }
+
+  @Override
+  public Optional<DeliveryView> test(String account, String id, String keyName) throws Unavailable {
+    Optional<WebhookEndpoint> endpoint = own(account, id);
+    if (endpoint.isEmpty()) {
+      return Optional.empty();
+    }
+    WebhookDelivery ping = store("testing " + id, () -> dispatcher.test(endpoint.get(), store.webhooks().secrets(id)));
+    return Optional.of(view(ping));
+  }
+
+  private void told(String command, String account, String detail) {
+    events.publish(new Event.AdminChange(clock.instant(), command, account, detail));
+  }
+
+  static EndpointView view(WebhookEndpoint e) {
+    return new EndpointView(e.id(), e.url(), e.eventTypes(), e.sendingDomain(), e.apiKey(), e.isPrivateAllowed(), e.createdAt(),
+        e.disabledAt(), e.disabledReason(), e.previousSecretExpiresAt());
+  }
+
+  private static DeliveryView view(WebhookDelivery d) {
+    return new DeliveryView(d.id(), d.eventSeq(), d.eventType(), d.kind(), d.status(), d.attempts(), d.nextAttemptAt(),
+        d.lastAttemptAt(), d.responseStatus(), d.latencyMillis(), d.response(), d.error(), d.deliveredAt(), d.createdAt());
+  }
+}

@@ -1,0 +1,228 @@
+package dev.hikyaku.app;
+
+import static dev.hikyaku.app.AccountCommands.time;
+import static dev.hikyaku.app.TerminalText.visible;
+
+import dev.hikyaku.api.EventType;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.store.Accounts;
+import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.WebhookDelivery;
+import dev.hikyaku.store.WebhookEndpoint;
+import dev.hikyaku.store.Webhooks;
+import dev.hikyaku.webhooks.Dispatcher;
+import dev.hikyaku.webhooks.Signature;
+import java.io.PrintWriter;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code hikyaku webhook add|list|remove|test|replay}: an account's webhook endpoints, as the API's
+ * {@code /v1/webhooks} keeps them (the same store, the same checks, the same audit lines). The
+ * signing secret is made here and printed once by {@code add}; it is never taken on the command
+ * line. Only here may an endpoint be allowed private targets without {@code
+ * api.webhook-private-targets}: the operator decides. {@code test} sends its ping from this
+ * process; a {@code replay} is queued in the store, and the running server sends it at its next poll
+ * (within seconds).
+ */
+final class WebhookCommands {
+
+  private WebhookCommands() {}
+
+  @Command(
+      name = "webhook",
+      description = "Webhook endpoints: the events of an account's messages POSTed to a URL, signed (Standard Webhooks); "
+          + "the secret shown once.",
+      subcommands = {Add.class, ListEndpoints.class, Remove.class, Test.class, Replay.class})
+  static final class Webhook implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+  }
+
+  @Command(name = "add", description = "Add an endpoint for ACCOUNT's events; its signing secret is printed once and never again.")
+  static final class Add extends AccountCommands.StoreCommand {
+    @Parameters(index = "0", paramLabel = "ACCOUNT", description = "The account whose events it receives (its address).")
+    String account;
+
+    @Parameters(index = "1", paramLabel = "URL", description = "https://... (http:// only with --allow-private).")
+    String url;
+
+    // Checked in run, not by picocli: a missing option must still be a one-line refusal.
+    @Option(names = "--event", split = ",", paramLabel = "TYPE",
+        description = "Required: event types (message.accepted, message.delivered, ...); comma-separated or repeated.")
+    List<String> types = List.of();
+
+    @Option(names = "--sending-domain", paramLabel = "DOMAIN", description = "Only events of messages sent from DOMAIN.")
+    String sendingDomain;
+
+    @Option(names = "--api-key", paramLabel = "NAME", description = "Only events of messages sent with the account's API key NAME.")
+    String apiKey;
+
+    @Option(names = "--allow-private",
+        description = "Allow loopback, private and link-local addresses and http:// (an internal receiver).")
+    boolean isPrivateAllowed;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      String login = AccountCommands.address(account);
+      if (accounts.find(login).isEmpty()) {
+        throw new Main.UserError("account " + login + " not found");
+      }
+      List<String> known = Arrays.stream(EventType.values()).map(EventType::typeName).toList();
+      if (types.isEmpty()) {
+        throw new Main.UserError("--event is required: one or more of " + String.join(", ", known));
+      }
+      Set<String> wanted = new LinkedHashSet<>();
+      for (String type : types) {
+        String name = type.strip();
+        if (!known.contains(name)) {
+          throw new Main.UserError("not an event type: '" + visible(name) + "' (expected one of " + String.join(", ", known) + ")");
+        }
+        wanted.add(name);
+      }
+      Optional<String> problem = ApiWebhooks.urlProblem(url, isPrivateAllowed);
+      if (problem.isPresent()) {
+        throw new Main.UserError("URL '" + visible(url) + "' " + problem.get());
+      }
+      Optional<String> domain = Optional.ofNullable(sendingDomain).map(d -> d.strip().toLowerCase(Locale.ROOT));
+      if (domain.isPresent() && !domain.get().matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+")) {
+        throw new Main.UserError("not a domain name: '" + visible(sendingDomain) + "'");
+      }
+      Optional<String> key = Optional.ofNullable(apiKey).map(String::strip);
+      if (key.isPresent() && store.apiKeys().list(Optional.of(login)).stream().noneMatch(k -> k.name().equals(key.get()))) {
+        throw new Main.UserError(login + " has no API key '" + visible(key.get()) + "'");
+      }
+      SecureRandom random = new SecureRandom();
+      WebhookEndpoint endpoint = ApiWebhooks.newEndpoint(login, url, List.copyOf(wanted), domain, key, isPrivateAllowed,
+          Instant.now(), random);
+      String secret = Signature.newSecret(random);
+      try {
+        store.webhooks().add(endpoint, secret);
+      } catch (StoreException e) {
+        throw new Main.UserError(e.getMessage());
+      }
+      changed("webhook add", login, ApiWebhooks.describe(endpoint));
+      out.println("webhook " + endpoint.id() + " for " + login + " added; its signing secret (shown once; store it in the receiver now):");
+      out.println(secret);
+    }
+  }
+
+  @Command(name = "list", description = "List webhook endpoints, all or one account's (never their secrets).")
+  static final class ListEndpoints extends AccountCommands.StoreCommand {
+    @Parameters(paramLabel = "ACCOUNT", arity = "0..1") String account;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      Optional<String> login = account == null ? Optional.empty() : Optional.of(AccountCommands.address(account));
+      out.printf("%-19s  %-28s  %-20s  %-8s  %s%n", "ID", "ACCOUNT", "CREATED", "STATE", "URL");
+      for (WebhookEndpoint e : store.webhooks().list(login)) {
+        out.printf("%-19s  %-28s  %-20s  %-8s  %s%n", e.id(), visible(e.account()), time(e.createdAt()),
+            e.isEnabled() ? "enabled" : "disabled", visible(e.url()));
+        out.println("  events:  " + String.join(",", e.eventTypes()));
+        List<String> filters = new ArrayList<>();
+        e.sendingDomain().ifPresent(d -> filters.add("sending-domain=" + d));
+        e.apiKey().ifPresent(k -> filters.add("api-key=" + k));
+        if (e.isPrivateAllowed()) {
+          filters.add("allow-private");
+        }
+        if (!filters.isEmpty()) {
+          out.println("  only:    " + visible(String.join(" ", filters)));
+        }
+        e.disabledAt().ifPresent(at -> out.println("  disabled " + time(at) + ": " + visible(e.disabledReason().orElse(""))));
+      }
+    }
+  }
+
+  @Command(name = "remove", description = "Remove a webhook endpoint and its delivery log.")
+  static final class Remove extends AccountCommands.StoreCommand {
+    @Parameters(paramLabel = "ID") String id;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      WebhookEndpoint removed = store.webhooks().remove(id);
+      changed("webhook remove", removed.account(), ApiWebhooks.describe(removed));
+      out.println("webhook " + removed.id() + " of " + removed.account() + " removed");
+    }
+  }
+
+  @Command(name = "test", description = "Send a webhook.test ping to the endpoint now, from here, and show what came back.")
+  static final class Test extends AccountCommands.StoreCommand {
+    @Parameters(paramLabel = "ID") String id;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
+      Dispatcher dispatcher = Server.webhookDispatcher(store, new Events(List.of()), Clock.systemUTC(), new SecureRandom(),
+          Optional.empty());
+      WebhookDelivery ping;
+      try (dispatcher) {
+        ping = dispatcher.test(endpoint, store.webhooks().secrets(id));
+      }
+      out.println("ping to " + visible(endpoint.url()) + ": " + ping.status()
+          + ping.responseStatus().stream().mapToObj(s -> ", HTTP " + s).findFirst().orElse("")
+          + ping.latencyMillis().stream().mapToObj(ms -> ", " + ms + " ms").findFirst().orElse(""));
+      ping.error().ifPresent(error -> out.println("  " + visible(error)));
+      ping.response().filter(r -> !r.isEmpty()).ifPresent(r -> out.println("  answered: " + visible(r)));
+    }
+  }
+
+  @Command(name = "replay", description = "Send the endpoint the events of a time range again, with their ids (the running server sends them).")
+  static final class Replay extends AccountCommands.StoreCommand {
+    @Parameters(paramLabel = "ID") String id;
+
+    // Checked in run, not by picocli: a missing option must still be a one-line refusal.
+    @Option(names = "--since", paramLabel = "TIME", description = "Required: RFC 3339, e.g. 2026-12-01T09:00:00Z.")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "RFC 3339, exclusive; now when left out.")
+    String until;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
+      if (!endpoint.isEnabled()) {
+        throw new Main.UserError("webhook " + id + " is disabled (" + visible(endpoint.disabledReason().orElse("")) + ")");
+      }
+      if (since == null) {
+        throw new Main.UserError("--since is required: an RFC 3339 time such as 2026-12-01T09:00:00Z");
+      }
+      Instant now = Instant.now();
+      Instant from = instant("--since", since);
+      Instant to = until == null ? now : instant("--until", until);
+      if (!from.isBefore(to)) {
+        throw new Main.UserError("--since must be before --until");
+      }
+      Webhooks.Replayed replayed = store.webhooks().replay(id, from, to, now, dev.hikyaku.api.WebhookEndpoints.MAX_REPLAY);
+      changed("webhook replay", endpoint.account(), id + " " + from + ".." + to + " queued=" + replayed.queued());
+      out.println(replayed.queued() + " event(s) queued for webhook " + id
+          + (replayed.isCut() ? " (the range holds more; replay from the last one's time on)" : ""));
+    }
+  }
+
+  private static Instant instant(String option, String text) throws Main.UserError {
+    try {
+      return OffsetDateTime.parse(text.strip().toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new Main.UserError(option + " takes an RFC 3339 time such as 2026-12-01T09:00:00Z, was '" + visible(text) + "'");
+    }
+  }
+}

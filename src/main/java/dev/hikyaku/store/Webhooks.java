@@ -1,0 +1,571 @@
+package dev.hikyaku.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * Webhook endpoints and the delivery of the event feed to them (V15).
+ *
+ * <p>The feed ({@code message_event}) is the outbox: each entry is written in the transaction of the
+ * change it tells of ({@link FeedEntries}). Each endpoint keeps a cursor into it; {@link #fanOut}
+ * takes the entries after an endpoint's cursor, turns those it wants into pending {@code
+ * webhook_delivery} rows and moves the cursor, in one transaction of the writer, so an event is
+ * queued for an endpoint exactly once, across crashes. A delivery stays pending until an attempt
+ * succeeds or the sender gives up ({@link #record}); a crash between sending and recording sends it
+ * again, with the same event and so the same {@code webhook-id}. So every committed event is
+ * delivered, or recorded as failed, for every endpoint that wanted it when it happened.
+ *
+ * <p>Endpoints are added, rotated and removed through the account writer (short transactions, safe
+ * from the CLI beside a running server); fan-out, attempts and replays go through the queue's
+ * group-commit writer, sharing its commits.
+ */
+public final class Webhooks {
+
+  /** Endpoints one account may have. */
+  public static final int MAX_ENDPOINTS_PER_ACCOUNT = 20;
+  /** The type of a test ping in the delivery log. */
+  public static final String TEST_TYPE = "webhook.test";
+
+  private static final String ENDPOINT_COLUMNS =
+      "id, account, url, event_types, sending_domain, api_key, allow_private, created_at, disabled_at, disabled_reason,"
+          + " previous_secret_expires_at, last_success_at";
+  private static final String DELIVERY_COLUMNS =
+      "id, endpoint_id, event_seq, event_type, kind, status, attempts, next_attempt_at, last_attempt_at, response_status,"
+          + " error, latency_ms, response, delivered_at, created_at";
+  // An account's events after a cursor, with what the endpoint filters look at: a range of
+  // message_event_account, and the history row by its primary key. An entry without a message (a
+  // send refused whole for a suppressed recipient: message.suppressed with no queue_id) has no
+  // history row: its sending address is its own "sender" fact (the reverse path of the refused
+  // send, MessageSuppressedEvent in docs/openapi.yaml), and its API key is not known (NULL). See
+  // WebhookEndpoint#wants for what the filters make of that.
+  private static final String FILTER_COLUMNS =
+      """
+      SELECT e.seq, e.type,
+             CASE WHEN e.queue_id IS NULL THEN json_extract(e.data, '$.sender') ELSE h.reverse_path END,
+             h.api_key
+      FROM message_event e LEFT JOIN history_message h ON h.queue_id = e.queue_id
+      """;
+  static final String EVENTS_AFTER = FILTER_COLUMNS + "WHERE e.account = ? AND e.seq > ? ORDER BY e.seq LIMIT ?";
+  static final String EVENTS_BETWEEN = FILTER_COLUMNS + "WHERE e.account = ? AND e.at >= ? AND e.at < ? ORDER BY e.seq LIMIT ?";
+  // Whether any enabled endpoint has events to fan out: read first, so an idle poll costs no commit.
+  static final String HAS_NEW_EVENTS =
+      """
+      SELECT 1 FROM webhook_endpoint w WHERE w.disabled_at IS NULL
+        AND EXISTS (SELECT 1 FROM message_event e WHERE e.account = w.account AND e.seq > w.cursor_seq) LIMIT 1""";
+  private static final String INSERT_DELIVERY =
+      """
+      INSERT INTO webhook_delivery (endpoint_id, event_seq, event_type, kind, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)""";
+  // Driven by the partial index webhook_delivery_due (WebhooksTest checks the plan).
+  static final String DUE =
+      """
+      SELECT d.id, d.endpoint_id, d.event_seq, d.event_type, d.kind, d.attempts, d.created_at,
+             w.url, w.allow_private, w.secret, w.previous_secret, w.previous_secret_expires_at,
+             e.seq, e.at, e.type, e.account, e.queue_id, e.recipient, e.data
+      FROM webhook_delivery d
+      JOIN webhook_endpoint w ON w.id = d.endpoint_id
+      LEFT JOIN message_event e ON e.seq = d.event_seq
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.disabled_at IS NULL
+      ORDER BY d.next_attempt_at LIMIT ?""";
+  static final String NEXT_DUE =
+      """
+      SELECT min(d.next_attempt_at) FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint_id
+      WHERE d.status = 'pending' AND w.disabled_at IS NULL""";
+
+  private final GroupCommitWriter writer;
+  private final AccountWriter accounts;
+  private final ReadConnections readers;
+
+  Webhooks(GroupCommitWriter writer, AccountWriter accounts, ReadConnections readers) {
+    this.writer = writer;
+    this.accounts = accounts;
+    this.readers = readers;
+  }
+
+  // ---- endpoints ----
+
+  /**
+   * Adds {@code endpoint} signed with {@code secret}; its cursor starts after the feed's newest
+   * event, so it receives what happens from now on (a replay fetches the past). {@code CONFLICT}
+   * when the account has {@link #MAX_ENDPOINTS_PER_ACCOUNT} already.
+   */
+  public WebhookEndpoint add(WebhookEndpoint endpoint, String secret) throws StoreException {
+    return accounts.write("adding webhook " + endpoint.id() + " of " + endpoint.account(), connection -> {
+      try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM webhook_endpoint WHERE account = ?")) {
+        count.setString(1, endpoint.account());
+        try (ResultSet row = count.executeQuery()) {
+          row.next();
+          if (row.getInt(1) >= MAX_ENDPOINTS_PER_ACCOUNT) {
+            throw new StoreException(StoreException.Kind.CONFLICT,
+                endpoint.account() + " has " + MAX_ENDPOINTS_PER_ACCOUNT + " webhook endpoints already");
+          }
+        }
+      }
+      try (PreparedStatement insert = connection.prepareStatement(
+          """
+          INSERT INTO webhook_endpoint (id, account, url, event_types, sending_domain, api_key, secret, allow_private,
+                                        cursor_seq, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM message_event), ?)""")) {
+        insert.setString(1, endpoint.id());
+        insert.setString(2, endpoint.account());
+        insert.setString(3, endpoint.url());
+        insert.setString(4, String.join(" ", endpoint.eventTypes()));
+        setNullable(insert, 5, endpoint.sendingDomain());
+        setNullable(insert, 6, endpoint.apiKey());
+        insert.setString(7, secret);
+        insert.setInt(8, endpoint.isPrivateAllowed() ? 1 : 0);
+        insert.setLong(9, endpoint.createdAt().toEpochMilli());
+        insert.executeUpdate();
+      }
+      return endpoint;
+    });
+  }
+
+  /** The endpoint named {@code id}, if there is one. */
+  public Optional<WebhookEndpoint> find(String id) throws StoreException {
+    return readers.read("reading webhook " + id, connection -> {
+      try (PreparedStatement select = connection.prepareStatement("SELECT " + ENDPOINT_COLUMNS + " FROM webhook_endpoint WHERE id = ?")) {
+        select.setString(1, id);
+        return endpoints(select).stream().findFirst();
+      }
+    });
+  }
+
+  /** The endpoints of {@code account} (any case), or of every account when empty, oldest first. */
+  public List<WebhookEndpoint> list(Optional<String> account) throws StoreException {
+    return readers.read("listing webhooks", connection -> {
+      String sql = "SELECT " + ENDPOINT_COLUMNS + " FROM webhook_endpoint"
+          + (account.isPresent() ? " WHERE account = lower(?)" : "") + " ORDER BY created_at, id";
+      try (PreparedStatement select = connection.prepareStatement(sql)) {
+        if (account.isPresent()) {
+          select.setString(1, account.get());
+        }
+        return endpoints(select);
+      }
+    });
+  }
+
+  /** The secrets endpoint {@code id} signs with; {@code NOT_FOUND} when there is no such endpoint. */
+  public WebhookSecrets secrets(String id) throws StoreException {
+    return readers.read("reading the secrets of webhook " + id, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT secret, previous_secret, previous_secret_expires_at FROM webhook_endpoint WHERE id = ?")) {
+        select.setString(1, id);
+        try (ResultSet row = select.executeQuery()) {
+          if (!row.next()) {
+            throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id);
+          }
+          return secrets(row, 1);
+        }
+      }
+    });
+  }
+
+  /**
+   * Makes {@code secret} the endpoint's signing secret; the one it replaces keeps signing until
+   * {@code previousUntil} (both signatures go out meanwhile). Returns the endpoint as it now is.
+   */
+  public WebhookEndpoint rotate(String id, String secret, Instant previousUntil) throws StoreException {
+    accounts.write("rotating the secret of webhook " + id, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE webhook_endpoint SET previous_secret = secret, previous_secret_expires_at = ?, secret = ? WHERE id = ?")) {
+        update.setLong(1, previousUntil.toEpochMilli());
+        update.setString(2, secret);
+        update.setString(3, id);
+        if (update.executeUpdate() == 0) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id);
+        }
+      }
+      return null;
+    });
+    return find(id).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id));
+  }
+
+  /** Removes the endpoint and its delivery log; {@code NOT_FOUND} when there is no such endpoint. */
+  public WebhookEndpoint remove(String id) throws StoreException {
+    WebhookEndpoint endpoint = find(id).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id));
+    accounts.write("removing webhook " + id, connection -> {
+      try (PreparedStatement deliveries = connection.prepareStatement("DELETE FROM webhook_delivery WHERE endpoint_id = ?");
+          PreparedStatement delete = connection.prepareStatement("DELETE FROM webhook_endpoint WHERE id = ?")) {
+        deliveries.setString(1, id);
+        deliveries.executeUpdate();
+        delete.setString(1, id);
+        if (delete.executeUpdate() == 0) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id);
+        }
+      }
+      return null;
+    });
+    return endpoint;
+  }
+
+  // ---- fan-out and delivery ----
+
+  /**
+   * Queues a delivery of every feed entry each enabled endpoint wants, up to {@code maxEvents} looked
+   * at per endpoint, and moves each endpoint's cursor past the entries looked at, in one transaction
+   * of the writer; returns how many deliveries were queued, due at {@code now}. Reads first, so that
+   * a call with nothing new costs no commit.
+   */
+  public int fanOut(Instant now, int maxEvents) throws StoreException {
+    boolean hasNew = readers.read("looking for events to send to webhooks", connection -> {
+      try (PreparedStatement select = connection.prepareStatement(HAS_NEW_EVENTS);
+          ResultSet row = select.executeQuery()) {
+        return row.next();
+      }
+    });
+    if (!hasNew) {
+      return 0;
+    }
+    return writer.apply("queuing webhook deliveries", connection -> {
+      List<Cursor> cursors = new ArrayList<>();
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT " + ENDPOINT_COLUMNS + ", cursor_seq FROM webhook_endpoint WHERE disabled_at IS NULL");
+          ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          cursors.add(new Cursor(endpoint(rows), rows.getLong("cursor_seq")));
+        }
+      }
+      int queued = 0;
+      try (PreparedStatement events = connection.prepareStatement(EVENTS_AFTER);
+          PreparedStatement insert = connection.prepareStatement(INSERT_DELIVERY);
+          PreparedStatement move = connection.prepareStatement("UPDATE webhook_endpoint SET cursor_seq = ? WHERE id = ?")) {
+        for (Cursor cursor : cursors) {
+          events.setString(1, cursor.endpoint().account());
+          events.setLong(2, cursor.seq());
+          events.setInt(3, maxEvents);
+          long last = cursor.seq();
+          try (ResultSet rows = events.executeQuery()) {
+            while (rows.next()) {
+              last = rows.getLong(1);
+              if (wants(cursor.endpoint(), rows)) {
+                queued += insertDelivery(insert, cursor.endpoint().id(), last, rows.getString(2), "event", now);
+              }
+            }
+          }
+          if (last != cursor.seq()) {
+            move.setLong(1, last);
+            move.setString(2, cursor.endpoint().id());
+            move.executeUpdate();
+          }
+        }
+      }
+      return queued;
+    });
+  }
+
+  private record Cursor(WebhookEndpoint endpoint, long seq) {}
+
+  /**
+   * What a replay queued.
+   *
+   * @param isCut whether the range held more than the events looked at (the rest were not queued)
+   */
+  public record Replayed(int queued, boolean isCut) {}
+
+  /**
+   * Queues again, as new deliveries due at {@code now}, the events of the endpoint's account that
+   * happened in [{@code since}, {@code until}) and that the endpoint wants, looking at the first
+   * {@code maxEvents} of the range: each goes out with its own id again, so a receiver that has it
+   * already can tell. {@code NOT_FOUND} when there is no such endpoint.
+   */
+  public Replayed replay(String endpointId, Instant since, Instant until, Instant now, int maxEvents) throws StoreException {
+    WebhookEndpoint endpoint =
+        find(endpointId).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + endpointId));
+    return writer.apply("replaying events to webhook " + endpointId, connection -> {
+      int queued = 0;
+      int seen = 0;
+      try (PreparedStatement events = connection.prepareStatement(EVENTS_BETWEEN);
+          PreparedStatement insert = connection.prepareStatement(INSERT_DELIVERY)) {
+        events.setString(1, endpoint.account());
+        events.setLong(2, since.toEpochMilli());
+        events.setLong(3, until.toEpochMilli());
+        events.setInt(4, maxEvents + 1);
+        try (ResultSet rows = events.executeQuery()) {
+          while (rows.next() && ++seen <= maxEvents) {
+            if (wants(endpoint, rows)) {
+              queued += insertDelivery(insert, endpointId, rows.getLong(1), rows.getString(2), "replay", now);
+            }
+          }
+        }
+      }
+      return new Replayed(queued, seen > maxEvents);
+    });
+  }
+
+  private static boolean wants(WebhookEndpoint endpoint, ResultSet row) throws SQLException {
+    return endpoint.wants(row.getString(2), Optional.ofNullable(row.getString(3)), Optional.ofNullable(row.getString(4)));
+  }
+
+  private static int insertDelivery(PreparedStatement insert, String endpointId, long seq, String type, String kind, Instant now)
+      throws SQLException {
+    insert.setString(1, endpointId);
+    insert.setLong(2, seq);
+    insert.setString(3, type);
+    insert.setString(4, kind);
+    insert.setLong(5, now.toEpochMilli());
+    insert.setLong(6, now.toEpochMilli());
+    return insert.executeUpdate();
+  }
+
+  /** Up to {@code limit} pending deliveries of enabled endpoints due at or before {@code now}, earliest first. */
+  public List<DueWebhook> due(Instant now, int limit) throws StoreException {
+    return readers.read("finding due webhooks", connection -> {
+      List<DueWebhook> due = new ArrayList<>();
+      try (PreparedStatement select = connection.prepareStatement(DUE)) {
+        select.setLong(1, now.toEpochMilli());
+        select.setInt(2, limit);
+        try (ResultSet rows = select.executeQuery(); AnnotationReader annotations = AnnotationReader.prepare(connection)) {
+          while (rows.next()) {
+            // The feed's own reading of the entry, tags and metadata joined in, so a webhook's data is what GET /v1/events shows.
+            int eventColumns = rows.findColumn("seq");
+            rows.getLong(eventColumns);
+            Optional<MessageEvent> event =
+                rows.wasNull() ? Optional.empty() : Optional.of(MessageEvents.event(rows, eventColumns, annotations));
+            due.add(new DueWebhook(rows.getLong("id"), rows.getString("endpoint_id"), rows.getString("url"),
+                rows.getInt("allow_private") == 1, secrets(rows, rows.findColumn("secret")), rows.getLong("event_seq"),
+                rows.getString("event_type"), rows.getString("kind"), rows.getInt("attempts"),
+                Instant.ofEpochMilli(rows.getLong("created_at")), event));
+          }
+        }
+      }
+      return due;
+    });
+  }
+
+  /** When the earliest pending delivery of an enabled endpoint is due; empty when none is pending. */
+  public Optional<Instant> nextDue() throws StoreException {
+    return readers.read("finding the next due webhook", connection -> {
+      try (PreparedStatement select = connection.prepareStatement(NEXT_DUE);
+          ResultSet row = select.executeQuery()) {
+        row.next();
+        long at = row.getLong(1);
+        return row.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(at));
+      }
+    });
+  }
+
+  /**
+   * Writes {@code attempt} into its delivery's row and, as it says, into its endpoint (the time of a
+   * success; disabled, with its pending deliveries failed); one transaction of the writer. Returns
+   * whether the endpoint was disabled by it. A delivery removed meanwhile (its endpoint deleted) is
+   * passed over.
+   */
+  public boolean record(WebhookAttempt attempt) throws StoreException {
+    return writer.apply("recording webhook delivery " + attempt.deliveryId(), connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          """
+          UPDATE webhook_delivery SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_attempt_at = ?,
+                 response_status = ?, error = ?, latency_ms = ?, response = ?, delivered_at = ?
+          WHERE id = ? AND status = 'pending'""")) {
+        bindOutcome(update, attempt);
+        update.setLong(9, attempt.deliveryId());
+        if (update.executeUpdate() == 0) {
+          return false;
+        }
+      }
+      if (attempt.next() == WebhookAttempt.Next.DELIVERED) {
+        try (PreparedStatement success = connection.prepareStatement("UPDATE webhook_endpoint SET last_success_at = ? WHERE id = ?")) {
+          success.setLong(1, attempt.at().toEpochMilli());
+          success.setString(2, attempt.endpointId());
+          success.executeUpdate();
+        }
+      }
+      return switch (attempt.endpoint()) {
+        case KEEP -> false;
+        case DISABLE -> disable(connection, attempt.endpointId(), attempt.disableReason().orElseThrow(), attempt.at(),
+            Optional.empty());
+        case DISABLE_IF_FAILING -> disable(connection, attempt.endpointId(), attempt.disableReason().orElseThrow(), attempt.at(),
+            Optional.of(attempt.deliveryId()));
+      };
+    });
+  }
+
+  /**
+   * Disables endpoint {@code id} (if enabled) and fails its pending deliveries; with {@code
+   * unlessSucceededSince}, only when no attempt has succeeded since that delivery was queued.
+   */
+  private static boolean disable(Connection connection, String id, String reason, Instant at, Optional<Long> unlessSucceededSince)
+      throws SQLException {
+    String condition = unlessSucceededSince.isEmpty() ? ""
+        : " AND (last_success_at IS NULL OR last_success_at < (SELECT created_at FROM webhook_delivery WHERE id = ?))";
+    try (PreparedStatement update = connection.prepareStatement(
+        "UPDATE webhook_endpoint SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL" + condition)) {
+      update.setLong(1, at.toEpochMilli());
+      update.setString(2, reason);
+      update.setString(3, id);
+      if (unlessSucceededSince.isPresent()) {
+        update.setLong(4, unlessSucceededSince.get());
+      }
+      if (update.executeUpdate() == 0) {
+        return false;
+      }
+    }
+    try (PreparedStatement fail = connection.prepareStatement(
+        "UPDATE webhook_delivery SET status = 'failed', next_attempt_at = NULL, error = ? WHERE endpoint_id = ? AND status = 'pending'")) {
+      fail.setString(1, "endpoint disabled: " + reason);
+      fail.setString(2, id);
+      fail.executeUpdate();
+    }
+    return true;
+  }
+
+  /** Records a test ping's one attempt as a finished delivery of its own (kind {@code test}); returns its log entry. */
+  public WebhookDelivery recordTest(WebhookAttempt attempt) throws StoreException {
+    if (attempt.next() == WebhookAttempt.Next.RETRY) {
+      throw new IllegalArgumentException("a test ping is not retried");
+    }
+    long id = writer.apply("recording a test ping of webhook " + attempt.endpointId(), connection -> {
+      try (PreparedStatement insert = connection.prepareStatement(
+          """
+          INSERT INTO webhook_delivery (status, attempts, next_attempt_at, last_attempt_at, response_status, error, latency_ms,
+                                        response, delivered_at, endpoint_id, event_type, kind, created_at)
+          VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'test', ?)""", java.sql.Statement.RETURN_GENERATED_KEYS)) {
+        bindOutcome(insert, attempt);
+        insert.setString(9, attempt.endpointId());
+        insert.setString(10, TEST_TYPE);
+        insert.setLong(11, attempt.at().toEpochMilli());
+        insert.executeUpdate();
+        try (ResultSet key = insert.getGeneratedKeys()) {
+          key.next();
+          return key.getLong(1);
+        }
+      }
+    });
+    return deliveries(attempt.endpointId(), OptionalLong.of(id + 1), 1).getFirst();
+  }
+
+  /** Binds status, next attempt, last attempt, response status, error, latency, response, delivered at as 1 to 8. */
+  private static void bindOutcome(PreparedStatement statement, WebhookAttempt attempt) throws SQLException {
+    statement.setString(1, switch (attempt.next()) {
+      case DELIVERED -> "delivered";
+      case RETRY -> "pending";
+      case FAILED -> "failed";
+    });
+    setNullableTime(statement, 2, attempt.nextAttemptAt());
+    statement.setLong(3, attempt.at().toEpochMilli());
+    if (attempt.responseStatus().isPresent()) {
+      statement.setInt(4, attempt.responseStatus().getAsInt());
+    } else {
+      statement.setNull(4, Types.INTEGER);
+    }
+    setNullable(statement, 5, attempt.error());
+    statement.setLong(6, attempt.latency().toMillis());
+    setNullable(statement, 7, attempt.response());
+    setNullableTime(statement, 8, attempt.next() == WebhookAttempt.Next.DELIVERED ? Optional.of(attempt.at()) : Optional.empty());
+  }
+
+  /**
+   * The delivery log of endpoint {@code endpointId}, newest first, at most {@code limit}; with
+   * {@code beforeId}, only the entries before it (keyset paging on webhook_delivery_endpoint).
+   */
+  public List<WebhookDelivery> deliveries(String endpointId, OptionalLong beforeId, int limit) throws StoreException {
+    return readers.read("reading the deliveries of webhook " + endpointId, connection -> {
+      String sql = "SELECT " + DELIVERY_COLUMNS + " FROM webhook_delivery WHERE endpoint_id = ?"
+          + (beforeId.isPresent() ? " AND id < ?" : "") + " ORDER BY id DESC LIMIT ?";
+      try (PreparedStatement select = connection.prepareStatement(sql)) {
+        int i = 1;
+        select.setString(i++, endpointId);
+        if (beforeId.isPresent()) {
+          select.setLong(i++, beforeId.getAsLong());
+        }
+        select.setInt(i, limit);
+        List<WebhookDelivery> found = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            found.add(delivery(rows));
+          }
+        }
+        return found;
+      }
+    });
+  }
+
+  /**
+   * Deletes up to {@code maxDeliveries} finished deliveries (delivered or failed) queued before
+   * {@code before}, oldest first, in one transaction of the writer; returns how many went. Pending
+   * ones stay whatever their age: they are still owed.
+   */
+  public int prune(Instant before, int maxDeliveries) throws StoreException {
+    return writer.apply("pruning the webhook delivery log before " + before, connection -> {
+      try (PreparedStatement delete = connection.prepareStatement(
+          "DELETE FROM webhook_delivery WHERE id IN (SELECT id FROM webhook_delivery"
+              + " WHERE status <> 'pending' AND created_at < ? ORDER BY id LIMIT ?)")) {
+        delete.setLong(1, before.toEpochMilli());
+        delete.setInt(2, maxDeliveries);
+        return delete.executeUpdate();
+      }
+    });
+  }
+
+  private static WebhookDelivery delivery(ResultSet row) throws SQLException {
+    long seq = row.getLong("event_seq");
+    OptionalLong eventSeq = row.wasNull() ? OptionalLong.empty() : OptionalLong.of(seq);
+    int status = row.getInt("response_status");
+    OptionalInt responseStatus = row.wasNull() ? OptionalInt.empty() : OptionalInt.of(status);
+    long latency = row.getLong("latency_ms");
+    OptionalLong latencyMillis = row.wasNull() ? OptionalLong.empty() : OptionalLong.of(latency);
+    return new WebhookDelivery(row.getLong("id"), row.getString("endpoint_id"), eventSeq, row.getString("event_type"),
+        row.getString("kind"), row.getString("status"), row.getInt("attempts"), time(row, "next_attempt_at"),
+        time(row, "last_attempt_at"), responseStatus, Optional.ofNullable(row.getString("error")), latencyMillis,
+        Optional.ofNullable(row.getString("response")), time(row, "delivered_at"),
+        Instant.ofEpochMilli(row.getLong("created_at")));
+  }
+
+  private static List<WebhookEndpoint> endpoints(PreparedStatement select) throws SQLException {
+    List<WebhookEndpoint> found = new ArrayList<>();
+    try (ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        found.add(endpoint(rows));
+      }
+    }
+    return found;
+  }
+
+  private static WebhookEndpoint endpoint(ResultSet row) throws SQLException {
+    return new WebhookEndpoint(row.getString("id"), row.getString("account"), row.getString("url"),
+        Arrays.asList(row.getString("event_types").split(" ")), Optional.ofNullable(row.getString("sending_domain")),
+        Optional.ofNullable(row.getString("api_key")), row.getInt("allow_private") == 1,
+        Instant.ofEpochMilli(row.getLong("created_at")), time(row, "disabled_at"),
+        Optional.ofNullable(row.getString("disabled_reason")), time(row, "previous_secret_expires_at"),
+        time(row, "last_success_at"));
+  }
+
+  /** The secret, previous secret and its expiry in three columns from {@code first}. */
+  private static WebhookSecrets secrets(ResultSet row, int first) throws SQLException {
+    long expires = row.getLong(first + 2);
+    Optional<Instant> expiresAt = row.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(expires));
+    return new WebhookSecrets(row.getString(first), Optional.ofNullable(row.getString(first + 1)), expiresAt);
+  }
+
+  private static Optional<Instant> time(ResultSet row, String column) throws SQLException {
+    long millis = row.getLong(column);
+    return row.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
+  }
+
+  private static void setNullable(PreparedStatement statement, int index, Optional<String> value) throws SQLException {
+    if (value.isPresent()) {
+      statement.setString(index, value.get());
+    } else {
+      statement.setNull(index, Types.VARCHAR);
+    }
+  }
+
+  private static void setNullableTime(PreparedStatement statement, int index, Optional<Instant> value) throws SQLException {
+    if (value.isPresent()) {
+      statement.setLong(index, value.get().toEpochMilli());
+    } else {
+      statement.setNull(index, Types.BIGINT);
+    }
+  }
+}

@@ -1,0 +1,411 @@
+package dev.hikyaku.webhooks;
+
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Events;
+import dev.hikyaku.store.DueWebhook;
+import dev.hikyaku.store.MessageEvent;
+import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.WebhookAttempt;
+import dev.hikyaku.store.WebhookDelivery;
+import dev.hikyaku.store.WebhookEndpoint;
+import dev.hikyaku.store.WebhookSecrets;
+import dev.hikyaku.store.Webhooks;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Sends the event feed to the webhook endpoints (Standard Webhooks 1.0), from the store's outbox.
+ *
+ * <p>A pass ({@link #runOnce}, or the background loop's) fans the feed's new entries out into
+ * deliveries ({@link Webhooks#fanOut}), takes what is due and sends each on a virtual thread, at
+ * most {@link #CONCURRENCY_PER_ENDPOINT} at once to one endpoint: so events to one endpoint may
+ * arrive out of order (a receiver orders by the event's {@code id} or {@code timestamp}, and dedupes
+ * by {@code webhook-id}). Each attempt: the {@link TargetGuard} resolves and checks the host, the
+ * {@link PinnedHttpClient} POSTs one event to the checked address, signed with every secret the
+ * endpoint signs with now; then the outcome is recorded in the store: a 2xx delivers; 410 Gone
+ * fails the delivery and disables the endpoint; anything else (3xx, 4xx, 5xx, a timeout, a refused
+ * address) is tried again on the {@link RetrySchedule}, a 429 or 503 after its {@code Retry-After},
+ * and after the last attempt the delivery fails, and the endpoint is disabled when nothing sent to
+ * it succeeded since that delivery was queued. A disabled endpoint is published as {@link
+ * Event.WebhookDisabled} (audit log {@code webhook_disabled}).
+ *
+ * <p>The loop wakes when the server publishes an event the feed records ({@link #wake}), when a
+ * send ends, at the next due retry, and otherwise every {@link #POLL} give or take a fifth (for
+ * replays queued by the CLI in another process). Times come from the injected {@link Clock}: tests
+ * move it and call {@link #runOnce}, and never wait for a retry.
+ */
+public final class Dispatcher implements AutoCloseable {
+
+  /** Deliveries to one endpoint at once. */
+  public static final int CONCURRENCY_PER_ENDPOINT = 4;
+  /** Due deliveries taken per pass. */
+  static final int BATCH = 256;
+  /** Feed entries looked at per endpoint per pass. */
+  static final int FAN_OUT_EVENTS = 1000;
+  static final Duration POLL = Duration.ofSeconds(5);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** The event as {@code GET /v1/events} shows it: a JSON object, the webhook body's {@code data}. */
+  @FunctionalInterface
+  public interface EventBodies {
+    String data(MessageEvent event);
+  }
+
+  private final Webhooks webhooks;
+  private final EventBodies bodies;
+  private final TargetGuard guard;
+  private final PinnedHttpClient client;
+  private final Events events;
+  private final Clock clock;
+  private final RandomGenerator random; // guarded by randomLock
+  private final ReentrantLock randomLock = new ReentrantLock();
+  private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+  private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+  private final Map<String, Semaphore> lanes = new ConcurrentHashMap<>();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition signalled = lock.newCondition();
+  private boolean isWoken; // guarded by lock
+  private boolean isClosing; // guarded by lock
+  private Thread loop; // guarded by lock
+
+  public Dispatcher(Webhooks webhooks, EventBodies bodies, TargetGuard guard, PinnedHttpClient client, Events events,
+      Clock clock, RandomGenerator random) {
+    this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
+    this.bodies = Objects.requireNonNull(bodies, "bodies");
+    this.guard = Objects.requireNonNull(guard, "guard");
+    this.client = Objects.requireNonNull(client, "client");
+    this.events = Objects.requireNonNull(events, "events");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+  }
+
+  /**
+   * One pass: fans new events out, sends every delivery due now that is not already being sent, and
+   * returns once those sends are recorded; how many attempts it made.
+   */
+  public int runOnce() throws StoreException {
+    List<Future<?>> started = pass();
+    for (Future<?> send : started) {
+      try {
+        send.get();
+      } catch (ExecutionException e) {
+        log.error("webhook send failed unexpectedly", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return started.size();
+  }
+
+  /** Fans out and starts the due sends; does not wait for them. */
+  private List<Future<?>> pass() throws StoreException {
+    Instant now = clock.instant();
+    webhooks.fanOut(now, FAN_OUT_EVENTS);
+    List<Future<?>> started = new ArrayList<>();
+    for (DueWebhook due : webhooks.due(now, BATCH)) {
+      if (inFlight.add(due.deliveryId())) {
+        try {
+          started.add(senders.submit(() -> deliver(due)));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          inFlight.remove(due.deliveryId());
+          break;
+        }
+      }
+    }
+    return started;
+  }
+
+  private void deliver(DueWebhook due) {
+    Semaphore lane = lanes.computeIfAbsent(due.endpointId(), id -> new Semaphore(CONCURRENCY_PER_ENDPOINT));
+    try {
+      lane.acquire();
+    } catch (InterruptedException e) {
+      inFlight.remove(due.deliveryId());
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      WebhookAttempt attempt = attempt(due);
+      if (webhooks.record(attempt)) {
+        published(due.endpointId(), due.url(), attempt);
+      }
+    } catch (StoreException | RuntimeException e) {
+      // Not recorded: the delivery stays pending and is sent again, with the same webhook-id.
+      log.warn("webhook delivery {} to {}: outcome not recorded, it is sent again: {}", due.deliveryId(), due.endpointId(),
+          e.toString());
+    } finally {
+      lane.release();
+      inFlight.remove(due.deliveryId());
+      wake();
+    }
+  }
+
+  /** Sends {@code due} once and says what that leads to. */
+  private WebhookAttempt attempt(DueWebhook due) {
+    Instant now = clock.instant();
+    if (due.event().isEmpty()) {
+      return new WebhookAttempt(due.deliveryId(), due.endpointId(), now, OptionalInt.empty(),
+          Optional.of("event evt_" + due.eventSeq() + " is no longer kept (history.retention)"), Duration.ZERO,
+          Optional.empty(), WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP, Optional.empty());
+    }
+    MessageEvent event = due.event().get();
+    Sent sent = send(due.url(), due.isPrivateAllowed(), due.secrets().signingAt(now), "evt_" + event.seq(), now,
+        envelope(event.type(), event.at(), JSON.readTree(bodies.data(event))));
+    int attempts = due.attempts() + 1;
+    if (sent.isSuccess()) {
+      return sent.attempt(due, now, WebhookAttempt.Next.DELIVERED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP,
+          Optional.empty());
+    }
+    if (sent.status().equals(OptionalInt.of(410))) {
+      // Spec ("Disabling endpoints"): 410 says the receiver wants no more; stop at once.
+      return sent.attempt(due, now, WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.DISABLE,
+          Optional.of("410 Gone from " + due.url()));
+    }
+    Optional<String> retryAfter = sent.status().isPresent()
+        && (sent.status().getAsInt() == 429 || sent.status().getAsInt() == 503) ? sent.retryAfter() : Optional.empty();
+    Optional<Instant> next;
+    randomLock.lock();
+    try {
+      next = RetrySchedule.next(attempts, now, retryAfter, random);
+    } finally {
+      randomLock.unlock();
+    }
+    if (next.isPresent()) {
+      return sent.attempt(due, now, WebhookAttempt.Next.RETRY, next, WebhookAttempt.EndpointChange.KEEP, Optional.empty());
+    }
+    return sent.attempt(due, now, WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.DISABLE_IF_FAILING,
+        Optional.of("no delivery succeeded since " + due.createdAt() + " (" + attempts + " attempts of evt_" + due.eventSeq()
+            + " failed, the last: " + sent.describe() + ")"));
+  }
+
+  /**
+   * Sends a {@code webhook.test} ping to {@code endpoint} now, once (whether or not it is enabled),
+   * signed as events are; records it in the endpoint's delivery log and returns that entry.
+   */
+  public WebhookDelivery test(WebhookEndpoint endpoint, WebhookSecrets secrets) throws StoreException {
+    Instant now = clock.instant();
+    byte[] id = new byte[8];
+    randomLock.lock();
+    try {
+      random.nextBytes(id);
+    } finally {
+      randomLock.unlock();
+    }
+    ObjectNode data = JSON.createObjectNode();
+    data.put("webhook_id", endpoint.id());
+    data.put("account", endpoint.account());
+    data.put("note", "a test ping from hikyaku; it tells of no event");
+    Sent sent = send(endpoint.url(), endpoint.isPrivateAllowed(), secrets.signingAt(now), "whtest_" + HexFormat.of().formatHex(id),
+        now, envelope(Webhooks.TEST_TYPE, now, data));
+    return webhooks.recordTest(new WebhookAttempt(0, endpoint.id(), now, sent.status(), sent.error(), sent.latency(),
+        sent.snippet(), sent.isSuccess() ? WebhookAttempt.Next.DELIVERED : WebhookAttempt.Next.FAILED, Optional.empty(),
+        WebhookAttempt.EndpointChange.KEEP, Optional.empty()));
+  }
+
+  /** The body: one event, {@code {"type", "timestamp", "data"}} (spec: "Payload structure"), compact. */
+  static byte[] envelope(String type, Instant at, tools.jackson.databind.JsonNode data) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("type", type);
+    body.put("timestamp", at.toString());
+    body.set("data", data);
+    return JSON.writeValueAsBytes(body);
+  }
+
+  /** What one POST came to. */
+  private record Sent(OptionalInt status, Optional<String> retryAfter, Optional<String> error, Optional<String> snippet,
+      Duration latency) {
+
+    boolean isSuccess() {
+      return status.isPresent() && status.getAsInt() >= 200 && status.getAsInt() <= 299;
+    }
+
+    String describe() {
+      return status.isPresent() ? "HTTP " + status.getAsInt() : error.orElse("no answer");
+    }
+
+    WebhookAttempt attempt(DueWebhook due, Instant at, WebhookAttempt.Next next, Optional<Instant> nextAttemptAt,
+        WebhookAttempt.EndpointChange change, Optional<String> reason) {
+      return new WebhookAttempt(due.deliveryId(), due.endpointId(), at, status, error, latency, snippet, next, nextAttemptAt,
+          change, reason);
+    }
+  }
+
+  private Sent send(String url, boolean isPrivateAllowed, List<String> secrets, String id, Instant now, byte[] body) {
+    long started = System.nanoTime();
+    URI target;
+    try {
+      target = new URI(url);
+    } catch (java.net.URISyntaxException e) {
+      return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("not a URL: " + e.getMessage()), Optional.empty(),
+          Duration.ZERO);
+    }
+    TargetGuard.Verdict verdict = guard.check(target, isPrivateAllowed);
+    if (verdict instanceof TargetGuard.Verdict.Refused refused) {
+      return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("refused: " + refused.reason()), Optional.empty(),
+          Duration.ofNanos(System.nanoTime() - started));
+    }
+    long timestamp = now.getEpochSecond();
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("webhook-id", id);
+    headers.put("webhook-timestamp", Long.toString(timestamp));
+    headers.put("webhook-signature", Signature.header(secrets, id, timestamp, body));
+    try {
+      PinnedHttpClient.Response response = client.post((TargetGuard.Verdict.Allowed) verdict, headers, body);
+      return new Sent(OptionalInt.of(response.status()), response.retryAfter(), Optional.empty(),
+          Optional.of(response.snippet()), Duration.ofNanos(System.nanoTime() - started));
+    } catch (IOException | RuntimeException e) {
+      log.debug("webhook {} to {}: {}", id, url, e.toString());
+      return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage()),
+          Optional.empty(), Duration.ofNanos(System.nanoTime() - started));
+    }
+  }
+
+  private void published(String endpointId, String url, WebhookAttempt attempt) {
+    String account;
+    try {
+      account = webhooks.find(endpointId).map(WebhookEndpoint::account).orElse("");
+    } catch (StoreException e) {
+      account = "";
+    }
+    events.publish(new Event.WebhookDisabled(attempt.at(), endpointId, account, url, attempt.disableReason().orElse("")));
+  }
+
+  /** Starts the background loop on a thread of its own. */
+  public void start() {
+    lock.lock();
+    try {
+      if (loop != null || isClosing) {
+        throw new IllegalStateException("dispatcher already started or closed");
+      }
+      loop = Thread.ofVirtual().name("webhook-dispatcher").start(this::runLoop);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Something was recorded, or a send ended: run a pass now rather than at the next poll. */
+  public void wake() {
+    lock.lock();
+    try {
+      isWoken = true;
+      signalled.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void runLoop() {
+    while (!isClosing()) {
+      Duration wait = poll();
+      try {
+        pass();
+        Optional<Instant> next = webhooks.nextDue();
+        if (next.isPresent()) {
+          Duration until = Duration.between(clock.instant(), next.get());
+          // Due now and still not started: in flight, and its end wakes the loop.
+          if (!until.isNegative() && !until.isZero() && until.compareTo(wait) < 0) {
+            wait = until;
+          }
+        }
+      } catch (StoreException | RuntimeException e) {
+        log.warn("webhook pass failed; trying again in {}: {}", wait, e.toString());
+      }
+      awaitSignal(wait);
+    }
+  }
+
+  /** {@link #POLL}, give or take a fifth, so that servers sharing receivers do not poll in step. */
+  private Duration poll() {
+    randomLock.lock();
+    try {
+      return Duration.ofMillis(Math.round(POLL.toMillis() * (0.8 + 0.4 * random.nextDouble())));
+    } finally {
+      randomLock.unlock();
+    }
+  }
+
+  private boolean isClosing() {
+    lock.lock();
+    try {
+      return isClosing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void awaitSignal(Duration wait) {
+    lock.lock();
+    try {
+      long nanos = wait.toNanos();
+      while (!isWoken && !isClosing && nanos > 0) {
+        nanos = signalled.awaitNanos(nanos);
+      }
+      isWoken = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      isClosing = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops the loop and lets the sends under way finish and be recorded (each is bounded by the
+   * client's timeout); one still running after that is cut off, and sent again after a restart.
+   */
+  @Override
+  public void close() {
+    Thread running;
+    lock.lock();
+    try {
+      isClosing = true;
+      signalled.signalAll();
+      running = loop;
+    } finally {
+      lock.unlock();
+    }
+    try {
+      if (running != null) {
+        running.join(CLOSE_WAIT);
+      }
+      senders.shutdown();
+      if (!senders.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        senders.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      senders.shutdownNow();
+    }
+  }
+}
