@@ -69,6 +69,7 @@ final class MessageJson {
         put(a, "tls", attempt.tls());
         a.put("delay_ms", attempt.delayMs());
         put(a, "next_attempt_at", attempt.nextAttemptAt().map(Instant::toString));
+        a.put("source", attempt.source());
       }
     }
     return body;

@@ -46,8 +46,9 @@ public interface MessageReader {
   /**
    * A recipient's latest outcome, in the message history's words (its keywords, as {@code hikyaku
    * history search --status} takes them): {@code delivered} and {@code relayed} (RFC 3464 §2.3.3),
-   * {@code deferred}, {@code failed} (a bounce), {@code expired}, {@code returned} (by an
-   * administrator). A recipient not yet tried has none.
+   * {@code deferred}, {@code failed} (a bounce, ours or one that came back as a DSN), {@code
+   * expired}, {@code returned} (by an administrator), {@code complained} (a feedback report came
+   * back about it, RFC 5965). A recipient not yet tried has none.
    */
   enum Outcome {
     DELIVERED,
@@ -55,7 +56,8 @@ public interface MessageReader {
     DEFERRED,
     FAILED,
     EXPIRED,
-    RETURNED;
+    RETURNED,
+    COMPLAINED;
 
     /** As the API writes and reads it. */
     public String keyword() {
@@ -177,6 +179,8 @@ public interface MessageReader {
    * @param outcome the outcome's keyword ({@code delivered}, {@code deferred}, ...)
    * @param status the enhanced status code (RFC 3463)
    * @param tls the protocol, empty when the attempt did not use TLS
+   * @param source where it was learned: {@code smtp} (our own attempt), {@code dsn} (a delivery
+   *     status notification that came back), {@code arf} (a feedback report)
    */
   record AttemptView(
       int attempt,
@@ -187,9 +191,11 @@ public interface MessageReader {
       Optional<String> remoteMta,
       Optional<String> tls,
       long delayMs,
-      Optional<Instant> nextAttemptAt) {
+      Optional<Instant> nextAttemptAt,
+      String source) {
 
     public AttemptView {
+      Objects.requireNonNull(source, "source");
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(outcome, "outcome");
       Objects.requireNonNull(status, "status");

@@ -178,7 +178,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
         .sorted(Comparator.comparingInt(AttemptRecord::attempt))
         .map(a -> new AttemptView(
             a.attempt(), a.attemptedAt(), a.outcome().keyword(), a.enhancedStatus(), a.diagnostic(), a.remoteMta(),
-            a.tlsProtocol(), a.delay().toMillis(), a.nextAttemptAt()))
+            a.tlsProtocol(), a.delay().toMillis(), a.nextAttemptAt(), a.source().keyword()))
         .toList();
   }
 

@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * @param tlsCipher the cipher suite of the connection, empty without TLS
  * @param delay from the message's receipt to the end of this attempt
  * @param nextAttemptAt when the recipient is due again: present exactly for {@link
- *     AttemptOutcome#DEFERRED}
+ *     AttemptOutcome#DEFERRED} of an attempt of ours (a delayed DSN's remote MTA retries on its own
+ *     schedule, which it does not tell)
+ * @param source where the outcome was learned: our own attempt, or a report that came back later
  */
 public record AttemptRecord(
     QueueId queueId,
@@ -42,7 +44,50 @@ public record AttemptRecord(
     Optional<String> tlsProtocol,
     Optional<String> tlsCipher,
     Duration delay,
-    Optional<Instant> nextAttemptAt) {
+    Optional<Instant> nextAttemptAt,
+    Source source) {
+
+  /**
+   * Where an outcome was learned, as the history's {@code source} column and the API write it
+   * (V16). A report that came back names the attempt of ours it is about: its {@code attempt} is
+   * that attempt's number.
+   */
+  public enum Source {
+    /** Our own delivery attempt: the next hop's reply (SMTP, LMTP), or our own finding. */
+    SMTP,
+    /**
+     * A delivery status notification returned to the message's return path (RFC 3464, or a
+     * non-standard bounce read by its text): a remote MTA failed (or delayed) the recipient after
+     * it had accepted the message.
+     */
+    DSN,
+    /** A feedback report (ARF, RFC 5965): the recipient complained about the message. */
+    ARF;
+
+    /** As stored and shown: {@code smtp}, {@code dsn}, {@code arf}. */
+    public String keyword() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The source named {@code keyword}, or empty. */
+    public static Optional<Source> fromKeyword(String keyword) {
+      for (Source source : values()) {
+        if (source.keyword().equals(keyword)) {
+          return Optional.of(source);
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** An attempt of ours ({@link Source#SMTP}). */
+  public AttemptRecord(
+      QueueId queueId, String forwardPath, int attempt, Instant attemptedAt, AttemptOutcome outcome, String enhancedStatus,
+      String diagnostic, Optional<String> remoteMta, Optional<String> tlsProtocol, Optional<String> tlsCipher, Duration delay,
+      Optional<Instant> nextAttemptAt) {
+    this(queueId, forwardPath, attempt, attemptedAt, outcome, enhancedStatus, diagnostic, remoteMta, tlsProtocol, tlsCipher,
+        delay, nextAttemptAt, Source.SMTP);
+  }
 
   // RFC 3463 §2: status-code = class "." subject "." detail; class 2, 4 or 5; 1*3 digits each after.
   private static final Pattern ENHANCED_STATUS = Pattern.compile("[245]\\.[0-9]{1,3}\\.[0-9]{1,3}");
@@ -57,6 +102,7 @@ public record AttemptRecord(
     Objects.requireNonNull(remoteMta, "remoteMta");
     Objects.requireNonNull(tlsProtocol, "tlsProtocol");
     Objects.requireNonNull(tlsCipher, "tlsCipher");
+    Objects.requireNonNull(source, "source");
     delay = Duration.ofMillis(Objects.requireNonNull(delay, "delay").toMillis());
     nextAttemptAt = Objects.requireNonNull(nextAttemptAt, "nextAttemptAt").map(at -> at.truncatedTo(ChronoUnit.MILLIS));
     if (attempt < 1) {
@@ -71,15 +117,37 @@ public record AttemptRecord(
       case DEFERRED -> statusClass == '4';
       // A failure may carry a persistent transient code: expiry is 4.4.7 (RFC 3463 §3.5).
       case FAILED, EXPIRED, RETURNED -> statusClass != '2';
+      // The message was delivered; the complaint came after (RFC 5965 §1).
+      case COMPLAINED -> statusClass == '2';
     };
     if (!isFitting) {
       throw new IllegalArgumentException(
           "recipient " + forwardPath + ": status " + enhancedStatus + " does not go with " + outcome.keyword());
     }
-    if ((outcome == AttemptOutcome.DEFERRED) != nextAttemptAt.isPresent()) {
+    if ((outcome == AttemptOutcome.DEFERRED && source == Source.SMTP) != nextAttemptAt.isPresent()) {
       throw new IllegalArgumentException(
-          "recipient " + forwardPath + ": a next attempt time belongs to deferred only, got "
-              + outcome.keyword() + " with " + nextAttemptAt);
+          "recipient " + forwardPath + ": a next attempt time belongs to our own deferrals only, got "
+              + outcome.keyword() + " from " + source.keyword() + " with " + nextAttemptAt);
     }
+    boolean isFromItsSource = switch (source) {
+      case SMTP -> outcome != AttemptOutcome.COMPLAINED;
+      // RFC 3464 §2.3.3: a returned DSN tells of a failure or a delay (we ask for no other).
+      case DSN -> outcome == AttemptOutcome.FAILED || outcome == AttemptOutcome.DEFERRED;
+      case ARF -> outcome == AttemptOutcome.COMPLAINED;
+    };
+    if (!isFromItsSource) {
+      throw new IllegalArgumentException(
+          "recipient " + forwardPath + ": a " + source.keyword() + " row cannot say " + outcome.keyword());
+    }
+  }
+
+  /**
+   * Whether this row moves its recipient's latest outcome: every row but a delayed DSN's. A remote
+   * MTA that reports a delay goes on trying, and tells nothing when it then delivers (RFC 3461
+   * §4.1: NOTIFY=SUCCESS is not asked for), so "deferred" would stay the recipient's outcome for
+   * good; the row is kept among the attempts instead.
+   */
+  public boolean movesLatestOutcome() {
+    return !(source == Source.DSN && outcome == AttemptOutcome.DEFERRED);
   }
 }

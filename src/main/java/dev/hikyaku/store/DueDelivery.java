@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param recipients the due recipients in RCPT order; never empty
  * @param isReturning the administrator asked for the message to go back to its sender ({@link
  *     MessageQueue#returnToSender}): its recipients are to fail with a DSN, not be delivered
+ * @param isSubmitted an authenticated client sent it (SMTP AUTH or an API key: the queue row has a
+ *     principal), so it is our sender's mail going out, whose returns a VERP return path can bring
+ *     back ({@code returns}); mail relayed in and our own bounces are not
  */
 public record DueDelivery(
     QueueId id,
@@ -23,12 +26,20 @@ public record DueDelivery(
     String mailParameters,
     byte[] content,
     List<DueRecipient> recipients,
-    boolean isReturning) {
+    boolean isReturning,
+    boolean isSubmitted) {
 
-  /** A message to deliver (not one being returned). */
+  /** A message to deliver (not one being returned), not submitted by an authenticated client. */
   public DueDelivery(
       QueueId id, Instant receivedAt, String reversePath, String mailParameters, byte[] content, List<DueRecipient> recipients) {
-    this(id, receivedAt, reversePath, mailParameters, content, recipients, false);
+    this(id, receivedAt, reversePath, mailParameters, content, recipients, false, false);
+  }
+
+  /** Not submitted by an authenticated client. */
+  public DueDelivery(
+      QueueId id, Instant receivedAt, String reversePath, String mailParameters, byte[] content, List<DueRecipient> recipients,
+      boolean isReturning) {
+    this(id, receivedAt, reversePath, mailParameters, content, recipients, isReturning, false);
   }
 
   public DueDelivery {
@@ -45,7 +56,7 @@ public record DueDelivery(
 
   /** The same message with only {@code subset} of its recipients (one destination's share). */
   public DueDelivery withRecipients(List<DueRecipient> subset) {
-    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset, isReturning);
+    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset, isReturning, isSubmitted);
   }
 
   @Override
@@ -57,12 +68,13 @@ public record DueDelivery(
         && mailParameters.equals(that.mailParameters)
         && Arrays.equals(content, that.content)
         && recipients.equals(that.recipients)
-        && isReturning == that.isReturning;
+        && isReturning == that.isReturning
+        && isSubmitted == that.isSubmitted;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, isReturning)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, isReturning, isSubmitted)
         + 31 * Arrays.hashCode(content);
   }
 
@@ -71,6 +83,6 @@ public record DueDelivery(
   public String toString() {
     return "DueDelivery[id=" + id + ", reversePath=<" + reversePath + ">, recipients="
         + recipients.stream().map(DueRecipient::forwardPath).toList() + ", size=" + content.length
-        + (isReturning ? ", returning" : "") + "]";
+        + (isReturning ? ", returning" : "") + (isSubmitted ? ", submitted" : "") + "]";
   }
 }

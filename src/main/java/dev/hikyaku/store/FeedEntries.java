@@ -33,10 +33,11 @@ final class FeedEntries {
   static final String DEFERRED = "message.deferred";
   static final String BOUNCED = "message.bounced";
   static final String EXPIRED = "message.expired";
+  static final String COMPLAINED = "message.complained";
   static final String SUPPRESSION_CREATED = "suppression.created";
 
   /** Every type the store writes. */
-  static final Set<String> TYPES = Set.of(ACCEPTED, DELIVERED, DEFERRED, BOUNCED, EXPIRED, SUPPRESSION_CREATED);
+  static final Set<String> TYPES = Set.of(ACCEPTED, DELIVERED, DEFERRED, BOUNCED, EXPIRED, COMPLAINED, SUPPRESSION_CREATED);
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -73,6 +74,7 @@ final class FeedEntries {
         // An administrator's return is a bounce to the sender as much as a 5yz is.
         case FAILED, RETURNED -> BOUNCED;
         case EXPIRED -> EXPIRED;
+        case COMPLAINED -> COMPLAINED;
       };
       ObjectNode data = JSON.createObjectNode();
       data.put("attempt", a.attempt());

@@ -55,8 +55,8 @@ public final class MessageHistory {
   private static final String INSERT_ATTEMPT =
       """
       INSERT INTO history_attempt (queue_id, forward_path, attempt, attempted_at, outcome, enhanced_status,
-                                   diagnostic, remote_mta, tls_protocol, tls_cipher, delay_ms, next_attempt_at)
-      SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM history_message WHERE queue_id = ?)""";
+                                   diagnostic, remote_mta, tls_protocol, tls_cipher, delay_ms, next_attempt_at, source)
+      SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM history_message WHERE queue_id = ?)""";
   // The latest attempt by time wins, whatever order attempts are recorded in.
   private static final String UPDATE_LATEST =
       """
@@ -74,7 +74,7 @@ public final class MessageHistory {
   static final String SELECT_ATTEMPTS =
       """
       SELECT forward_path, attempt, attempted_at, outcome, enhanced_status, diagnostic, remote_mta, tls_protocol,
-             tls_cipher, delay_ms, next_attempt_at
+             tls_cipher, delay_ms, next_attempt_at, source
       FROM history_attempt WHERE queue_id = ? ORDER BY attempted_at, attempt, rowid""";
 
   // ---- pruning ----
@@ -150,11 +150,15 @@ public final class MessageHistory {
         } else {
           insert.setNull(12, Types.BIGINT);
         }
-        insert.setString(13, queueId);
+        insert.setString(13, a.source().keyword());
+        insert.setString(14, queueId);
         if (insert.executeUpdate() == 0) {
           continue;
         }
         kept++;
+        if (!a.movesLatestOutcome()) {
+          continue;
+        }
         latest.setString(1, a.outcome().keyword());
         latest.setLong(2, attemptedAt);
         latest.setString(3, queueId);
@@ -164,6 +168,33 @@ public final class MessageHistory {
       }
     }
     return kept;
+  }
+
+  /**
+   * Writes what reports that came back later say of recipients ({@code attempts} of source {@link
+   * AttemptRecord.Source#DSN} or {@link AttemptRecord.Source#ARF}), and puts those of {@code
+   * suppressions} not yet listed on the suppression list, in one transaction of the group-commit
+   * writer: a report is recorded together with the suppression it causes, or not at all.
+   *
+   * @return the suppressions that were added (an entry already listed keeps its first reason)
+   */
+  public List<Suppression> recordReports(List<AttemptRecord> attempts, List<Suppression> suppressions)
+      throws StoreException {
+    List<AttemptRecord> copied = List.copyOf(attempts);
+    List<Suppression> entries = List.copyOf(suppressions);
+    if (copied.stream().anyMatch(a -> a.source() == AttemptRecord.Source.SMTP)) {
+      throw new IllegalArgumentException("our own attempts are recorded by the queue, not as reports");
+    }
+    return writer.apply("recording " + copied.size() + " returned report(s)", connection -> {
+      insertAttempts(connection, copied);
+      List<Suppression> added = new ArrayList<>();
+      for (Suppression entry : entries) {
+        if (Suppressions.insert(connection, List.of(entry)) == 1) {
+          added.add(entry);
+        }
+      }
+      return added;
+    });
   }
 
   /** Messages matching {@code query}, newest first, each with its recipients' latest outcomes. */
@@ -483,6 +514,7 @@ public final class MessageHistory {
   private static AttemptRecord attempt(QueueId id, ResultSet row) throws SQLException, StoreException {
     long next = row.getLong("next_attempt_at");
     Optional<Instant> nextAttemptAt = row.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
+    String source = row.getString("source");
     try {
       return new AttemptRecord(
           id,
@@ -496,7 +528,9 @@ public final class MessageHistory {
           Optional.ofNullable(row.getString("tls_protocol")),
           Optional.ofNullable(row.getString("tls_cipher")),
           Duration.ofMillis(row.getLong("delay_ms")),
-          nextAttemptAt);
+          nextAttemptAt,
+          AttemptRecord.Source.fromKeyword(source).orElseThrow(
+              () -> new IllegalArgumentException("unknown source \"" + source + "\"")));
     } catch (IllegalArgumentException e) {
       // Only this class writes the table, through the same record: a row it refuses was damaged.
       throw new StoreException(StoreException.Kind.CORRUPT, "stored attempt of message " + id + ": " + e.getMessage(), e);

@@ -46,7 +46,7 @@ public final class MessageQueue {
   // Driven by recipient_state_next_attempt_at (V5): only due recipients are read, however many
   // deferred ones wait for later.
   static final String SELECT_DUE_MESSAGES =
-      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state FROM message m"
+      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal FROM message m"
           + " WHERE m.state IN " + SCHEDULED + " AND m.id IN (SELECT r.message_id FROM recipient r WHERE "
           + IS_DUE + ") ORDER BY m.received_at, m.id LIMIT ?";
   private static final String SELECT_DUE_RECIPIENTS =
@@ -215,7 +215,8 @@ public final class MessageQueue {
                 rows.getString("mail_parameters"),
                 readContent(content, id),
                 readDueRecipients(recipients),
-                rows.getString("state").equals("returning")));
+                rows.getString("state").equals("returning"),
+                rows.getString("principal") != null));
           }
         }
       }

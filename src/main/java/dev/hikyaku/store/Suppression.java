@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * One entry of the suppression list: mail from {@code senderDomain} is no longer taken for {@code
- * recipient}. A hard bounce carries the status, diagnostic and message that caused it; a manual
- * entry carries none of them.
+ * recipient}. A hard bounce carries the status, diagnostic and message that caused it, a complaint
+ * the message and the feedback type (as its diagnostic); a manual entry carries none of them.
  *
  * @param senderDomain the reverse-path's domain (compared case-insensitively, as the queue does)
  * @param recipient the forward-path's address
@@ -30,9 +30,15 @@ public record Suppression(
     /** A remote server refused the recipient permanently (RFC 3463 X.1.x, or a configured status). */
     HARD_BOUNCE,
     /** An operator added it ({@code hikyaku suppression add}). */
-    MANUAL;
+    MANUAL,
+    /**
+     * Its recipient reported mail from the domain as unwanted: a feedback report (ARF, RFC 5965)
+     * came back about a message of the domain. Mail providers judge a sender that keeps mailing
+     * complainers as a spammer.
+     */
+    COMPLAINT;
 
-    /** As stored and shown: {@code hard-bounce}, {@code manual}. */
+    /** As stored and shown: {@code hard-bounce}, {@code manual}, {@code complaint}. */
     public String keyword() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -65,6 +71,15 @@ public record Suppression(
       String senderDomain, String recipient, String enhancedStatus, String diagnostic, QueueId queueId, Instant at) {
     return new Suppression(senderDomain, recipient, Reason.HARD_BOUNCE, Optional.of(enhancedStatus),
         Optional.of(diagnostic), Optional.of(queueId), at);
+  }
+
+  /**
+   * A complaint about message {@code queueId} by {@code recipient}: {@code diagnostic} names the
+   * feedback report's type ({@code arf; abuse}, RFC 5965 §3.1).
+   */
+  public static Suppression complaint(String senderDomain, String recipient, String diagnostic, QueueId queueId, Instant at) {
+    return new Suppression(senderDomain, recipient, Reason.COMPLAINT, Optional.empty(), Optional.of(diagnostic),
+        Optional.of(queueId), at);
   }
 
   /** An operator's entry. */

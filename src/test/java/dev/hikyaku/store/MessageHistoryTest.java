@@ -67,7 +67,7 @@ class MessageHistoryTest {
 
   private static AttemptRecord attempt(NewMessage message, String recipient, int number, Instant at, AttemptOutcome outcome) {
     String status = switch (outcome) {
-      case DELIVERED, RELAYED -> "2.0.0";
+      case DELIVERED, RELAYED, COMPLAINED -> "2.0.0";
       case DEFERRED -> "4.4.1";
       case FAILED, EXPIRED, RETURNED -> "5.1.1";
     };
