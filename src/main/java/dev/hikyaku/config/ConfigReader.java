@@ -126,8 +126,71 @@ final class ConfigReader {
             choice(mailAuth, Keys.DMARC_QUARANTINE, MailAuthConfig.ACTIONS, m.dmarcQuarantine()),
             timeout(mailAuth, Keys.MAIL_AUTH_TIMEOUT, m.timeout(), Duration.ofSeconds(1))),
         history(Section.open(node(top, Keys.HISTORY), Keys.HISTORY, Keys.HISTORY_SECTION, sourceName)),
-        api);
+        api,
+        returns(Section.open(node(top, Keys.RETURNS), Keys.RETURNS, Keys.RETURNS_SECTION, sourceName), hostedDomains,
+            delivery));
   }
+
+  // ---- returns ----
+
+  /**
+   * {@code returns}: {@code domain} is required when {@code enabled}, and is a domain of its own:
+   * every address at it is a return path (or the feedback address, or postmaster), so it can be
+   * neither a hosted domain (whose mailboxes it would swallow) nor one with a delivery route (whose
+   * mail would leave instead of being read). {@code feedback-address} is an address at it.
+   */
+  private ReturnsConfig returns(Section returns, List<String> hostedDomains, DeliveryConfig delivery)
+      throws ConfigException {
+    ReturnsConfig d = Defaults.RETURNS;
+    boolean isEnabled = returns.get(Keys.ENABLED).isPresent()
+        ? bool(returns.get(Keys.ENABLED).get(), returns.path(Keys.ENABLED)) : d.isEnabled();
+    Optional<String> domain = d.domain();
+    if (returns.get(Keys.DOMAIN).isPresent()) {
+      YamlNode node = returns.get(Keys.DOMAIN).get();
+      String name = text(node, returns.path(Keys.DOMAIN));
+      Optional<String> problem = HostSyntax.domainProblem(name);
+      if (problem.isPresent()) {
+        throw error(returns.path(Keys.DOMAIN), node, problem.get());
+      }
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (hostedDomains.contains(lower)) {
+        throw error(returns.path(Keys.DOMAIN), node, "'" + name + "' is a hosted domain (" + Keys.HOSTED_DOMAINS
+            + "); every address at the returns domain is a return path, so give it a domain of its own, such as bounce."
+            + name);
+      }
+      if (delivery.routes().keySet().stream().anyMatch(lower::equalsIgnoreCase)) {
+        throw error(returns.path(Keys.DOMAIN), node, "'" + name + "' has a route in " + Keys.DELIVERY + "." + Keys.ROUTES
+            + "; the returns domain's mail is read here, not delivered elsewhere");
+      }
+      domain = Optional.of(lower);
+    }
+    if (isEnabled && domain.isEmpty()) {
+      throw error(returns.path(Keys.DOMAIN), returns.get(Keys.ENABLED).orElseThrow(),
+          "required when " + returns.path(Keys.ENABLED) + " is true: the domain of the VERP return paths,"
+              + " such as bounce.example.com, whose MX is this server");
+    }
+    Optional<String> feedback = d.feedbackAddress();
+    if (returns.get(Keys.FEEDBACK_ADDRESS).isPresent()) {
+      YamlNode node = returns.get(Keys.FEEDBACK_ADDRESS).get();
+      String address = text(node, returns.path(Keys.FEEDBACK_ADDRESS));
+      int at = address.lastIndexOf('@');
+      String local = at < 0 ? "" : address.substring(0, at);
+      if (domain.isEmpty() || at < 0 || !address.substring(at + 1).equalsIgnoreCase(domain.get())) {
+        throw error(returns.path(Keys.FEEDBACK_ADDRESS), node, "expected an address at " + returns.path(Keys.DOMAIN)
+            + domain.map(n -> " (" + n + ")").orElse(", which is not set") + ", such as fbl@" + domain.orElse("bounce.example.com")
+            + "; was '" + address + "'");
+      }
+      // RFC 5321 §4.1.2: a Dot-string local part; the VERP prefix belongs to the return paths.
+      if (!FEEDBACK_LOCAL_PART.matcher(local).matches() || local.toLowerCase(Locale.ROOT).startsWith("bounces+")) {
+        throw error(returns.path(Keys.FEEDBACK_ADDRESS), node, "expected a plain local part such as fbl"
+            + " (letters, digits, '.', '_', '-'; not starting with bounces+, which the return paths use), was '" + local + "'");
+      }
+      feedback = Optional.of(local.toLowerCase(Locale.ROOT) + "@" + domain.get());
+    }
+    return new ReturnsConfig(isEnabled, domain, feedback);
+  }
+
+  private static final Pattern FEEDBACK_LOCAL_PART = Pattern.compile("[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)*");
 
   // ---- history ----
 

@@ -139,6 +139,10 @@ final class ConfigWriter {
     mailAuth.put(Keys.MAIL_AUTH_TIMEOUT, DurationSyntax.format(ma.timeout()));
 
     root.putObject(Keys.HISTORY).put(Keys.RETENTION, DurationSyntax.format(config.history().retention()));
+    ObjectNode returns = root.putObject(Keys.RETURNS);
+    returns.put(Keys.ENABLED, config.returns().isEnabled());
+    config.returns().domain().ifPresent(domain -> returns.put(Keys.DOMAIN, domain));
+    config.returns().feedbackAddress().ifPresent(address -> returns.put(Keys.FEEDBACK_ADDRESS, address));
 
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);

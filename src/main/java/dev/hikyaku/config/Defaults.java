@@ -143,6 +143,12 @@ final class Defaults {
    */
   static final HistoryConfig HISTORY = new HistoryConfig(Duration.ofDays(30));
 
+  /**
+   * Returned-mail processing is off: turning it on needs a domain of its own whose MX is this
+   * server (and an SPF record naming it), which only the operator can publish.
+   */
+  static final ReturnsConfig RETURNS = ReturnsConfig.OFF;
+
   /** Hosted domain {@code d} without a route is delivered to {@code <data-directory>/mail/d}. */
   static final String MAIL_SUBDIRECTORY = "mail";
 
@@ -318,7 +324,7 @@ final class Defaults {
     String hostname = hostname();
     return new HikyakuConfig(
         hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY,
-        MAIL_AUTH, HISTORY, api());
+        MAIL_AUTH, HISTORY, api(), RETURNS);
   }
 
   /**

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param mailAuth SPF, DKIM and DMARC checks of mail arriving on port 25
  * @param history how long the message history is kept
  * @param api the HTTP JSON API; plain HTTP only on a loopback address
+ * @param returns the VERP return path of outgoing mail and the reading of what comes back to it
+ *     (DSNs, feedback reports); its domain is never a hosted domain nor has a delivery route
  */
 public record HikyakuConfig(
     String hostname,
@@ -42,9 +44,20 @@ public record HikyakuConfig(
     DeliveryConfig delivery,
     MailAuthConfig mailAuth,
     HistoryConfig history,
-    ApiConfig api) {
+    ApiConfig api,
+    ReturnsConfig returns) {
+
+  /** Without returned-mail processing ({@link ReturnsConfig#OFF}). */
+  public HikyakuConfig(
+      String hostname, Path dataDirectory, List<ListenerConfig> listeners, TlsConfig tls, Limits limits,
+      List<String> hostedDomains, AuthConfig auth, AbuseConfig abuse, RateConfig rates, HttpConfig http,
+      DeliveryConfig delivery, MailAuthConfig mailAuth, HistoryConfig history, ApiConfig api) {
+    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth,
+        history, api, ReturnsConfig.OFF);
+  }
 
   public HikyakuConfig {
+    Objects.requireNonNull(returns, "returns");
     Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(history, "history");
     Objects.requireNonNull(api, "api");
@@ -59,6 +72,26 @@ public record HikyakuConfig(
     Objects.requireNonNull(http, "http");
     listeners = List.copyOf(listeners);
     hostedDomains = List.copyOf(hostedDomains);
+    if (returns.activeDomain().isPresent()) {
+      String domain = returns.activeDomain().get();
+      // Every address at the returns domain is a return path: no mailbox could live there.
+      if (hostedDomains.stream().anyMatch(domain::equalsIgnoreCase)) {
+        throw new IllegalArgumentException("returns.domain " + domain + " is a hosted domain");
+      }
+      if (delivery.routes().keySet().stream().anyMatch(domain::equalsIgnoreCase)) {
+        throw new IllegalArgumentException("returns.domain " + domain + " has a delivery route");
+      }
+    }
+  }
+
+  /**
+   * The domains whose mail the relay port takes from anyone (RFC 5321 §2.3.5): the hosted domains
+   * and, when {@code returns} is enabled, the returns domain (lower case).
+   */
+  public List<String> relayDomains() {
+    List<String> domains = new ArrayList<>(hostedDomains);
+    returns.activeDomain().ifPresent(domains::add);
+    return List.copyOf(domains);
   }
 
   /**
@@ -98,46 +131,51 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.API + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns);
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns);
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns);
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history, api, returns);
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history, api, returns);
   }
 
   public HikyakuConfig withMailAuth(MailAuthConfig newMailAuth) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history, api, returns);
   }
 
   public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history, api, returns);
   }
 
   public HikyakuConfig withHistory(HistoryConfig newHistory) {
     return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory, api);
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory, api, returns);
   }
 
   public HikyakuConfig withApi(ApiConfig newApi) {
     return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, newApi);
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, newApi, returns);
+  }
+
+  public HikyakuConfig withReturns(ReturnsConfig newReturns) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
+        mailAuth, history, api, newReturns);
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history, api);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history, api, returns);
   }
 
   /**

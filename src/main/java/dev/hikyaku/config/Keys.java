@@ -61,13 +61,18 @@ final class Keys {
   static final String HISTORY = "history";
   static final String RETENTION = "retention";
   static final List<String> HISTORY_SECTION = List.of(RETENTION);
+  /** {@code returns}: the VERP return path and the reading of returned mail and complaints. */
+  static final String RETURNS = "returns";
+  static final String DOMAIN = "domain";
+  static final String FEEDBACK_ADDRESS = "feedback-address";
+  static final List<String> RETURNS_SECTION = List.of("enabled", DOMAIN, FEEDBACK_ADDRESS);
   /** {@code api}: the HTTP JSON API; address and port spelled as a listener's, {@code tls} a boolean. */
   static final String API = "api";
   static final String WEBHOOK_PRIVATE_TARGETS = "webhook-private-targets";
   static final List<String> API_SECTION = List.of("enabled", "address", "port", "tls", WEBHOOK_PRIVATE_TARGETS);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, API, DELIVERY,
-          MAIL_AUTH, HISTORY);
+          MAIL_AUTH, HISTORY, RETURNS);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -215,6 +220,7 @@ final class Keys {
     API_SECTION.forEach(k -> paths.add(API + "." + k));
     MAIL_AUTH_SECTION.forEach(k -> paths.add(MAIL_AUTH + "." + k));
     HISTORY_SECTION.forEach(k -> paths.add(HISTORY + "." + k));
+    RETURNS_SECTION.forEach(k -> paths.add(RETURNS + "." + k));
     return List.copyOf(paths);
   }
 }
