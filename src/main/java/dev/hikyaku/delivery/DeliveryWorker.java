@@ -74,6 +74,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private final Settings settings;
   private final Optional<SSLContext> tlsContext;
   private final MaildirDelivery maildir;
+  private final ReversePaths reversePaths;
   private final OutboundConnections connections;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
@@ -81,10 +82,17 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   }
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir) {
+    this(mx, settings, tlsContext, maildir, ReversePaths.OWN);
+  }
+
+  /** With the reverse-paths submitted mail goes out with by SMTP ({@code returns}' VERP return paths). */
+  public DeliveryWorker(
+      MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir, ReversePaths reversePaths) {
     this.mx = mx;
     this.settings = settings;
     this.tlsContext = tlsContext;
     this.maildir = java.util.Objects.requireNonNull(maildir, "maildir");
+    this.reversePaths = java.util.Objects.requireNonNull(reversePaths, "reversePaths");
     this.connections = new OutboundConnections(
         settings.maxPerHost(), OutboundConnections.DEFAULT_IDLE_LIMIT, OutboundConnections.DEFAULT_MAX_TRANSACTIONS);
   }
@@ -130,12 +138,14 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
             parameters.ret(),
             recipientParameters);
     String domain = due.recipients().getFirst().domain(); // the scheduler's lane key, the same rule
+    // What goes on by SMTP, and may come back later: our senders' mail under its VERP return path.
+    Outbound relayed = outgoing(due, message);
     Optional<Route> route = settings.routes().forDomain(domain);
     if (route.isPresent()) {
       return switch (route.get()) {
         case Route.Smtp smtp ->
             attempt(AttemptFacts.Route.SMTP_ROUTE, List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())),
-                message, smtp.tls(), smtp.credentials());
+                relayed, smtp.tls(), smtp.credentials());
         case Route.Lmtp lmtp -> lmtp(lmtp, message);
         case Route.Maildir box -> {
           long started = System.nanoTime();
@@ -143,12 +153,18 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
           AttemptFacts facts = new AttemptFacts(AttemptFacts.Route.MAILDIR, Optional.empty(), Duration.ZERO, since(started));
           yield attempts.stream().map(a -> result(a, RecipientResult.Handoff.DELIVERED, facts)).toList();
         }
+        case Route.Returns returns -> {
+          long started = System.nanoTime();
+          List<Attempt> attempts = returns.mailbox().deliver(due.id(), message);
+          AttemptFacts facts = new AttemptFacts(AttemptFacts.Route.RETURNS, Optional.empty(), Duration.ZERO, since(started));
+          yield attempts.stream().map(a -> result(a, RecipientResult.Handoff.DELIVERED, facts)).toList();
+        }
       };
     }
     if (settings.smarthost().isPresent()) {
       Smarthost relay = settings.smarthost().get();
       List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));
-      return attempt(AttemptFacts.Route.SMARTHOST, targets, message, relay.tls(), relay.credentials());
+      return attempt(AttemptFacts.Route.SMARTHOST, targets, relayed, relay.tls(), relay.credentials());
     }
     return switch (mx.resolve(domain)) {
       case MxResolver.Route.Hosts hosts -> {
@@ -158,13 +174,40 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
             targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name()));
           }
         }
-        yield attempt(AttemptFacts.Route.MX, targets, message, settings.tlsFor(domain), Optional.empty());
+        yield attempt(AttemptFacts.Route.MX, targets, relayed, settings.tlsFor(domain), Optional.empty());
       }
       // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
       case MxResolver.Route.NullMx nullMx -> all(recipients, DeliveryReasons.nullMx(domain));
       case MxResolver.Route.NoSuchDomain none -> all(recipients, DeliveryReasons.noSuchDomain(domain));
       case MxResolver.Route.Temporary temporary -> all(recipients, DeliveryReasons.dnsFailure(domain, temporary.reason()));
     };
+  }
+
+  /**
+   * {@code message} as it goes on by SMTP: a message an authenticated client sent, with a non-null
+   * reverse-path, under the return path {@link ReversePaths} gives it, each recipient with an ORCPT
+   * (RFC 3461 §4.2) unless it has one, so that a DSN-capable server's report names the recipient as
+   * we sent it (RFC 3464 §2.3.1 Original-Recipient) even after forwarding; ORCPT travels only to a
+   * server that offers DSN (§5.2.1). Anything else goes as it is.
+   */
+  private Outbound outgoing(DueDelivery due, Outbound message) {
+    if (!due.isSubmitted() || due.reversePath().isEmpty()) {
+      return message;
+    }
+    Optional<String> returnPath = reversePaths.outgoing(due.id());
+    if (returnPath.isEmpty()) {
+      return message;
+    }
+    List<RcptParams> parameters = new ArrayList<>(message.recipients().size());
+    for (int i = 0; i < message.recipients().size(); i++) {
+      RcptParams given = message.recipientParameters().get(i);
+      String recipient = message.recipients().get(i);
+      boolean isAscii = recipient.chars().allMatch(c -> c < 0x80);
+      parameters.add(given.orcpt().isPresent() || !isAscii ? given
+          : new RcptParams(given.notifyOn(), Optional.of(new dev.hikyaku.protocol.Orcpt("rfc822", recipient))));
+    }
+    return new Outbound(returnPath.get(), message.recipients(), message.content(), message.isEightBit(),
+        message.isSmtpUtf8(), message.envId(), message.ret(), parameters);
   }
 
   /** One address to connect to, and the name to check its certificate against. */

@@ -43,6 +43,16 @@ public sealed interface Route {
     }
   }
 
+  /**
+   * The returns domain: its mail is read as reports about mail we sent ({@link ReturnsMailbox}), not
+   * filed in a mailbox nor sent on.
+   */
+  record Returns(ReturnsMailbox mailbox) implements Route {
+    public Returns {
+      Objects.requireNonNull(mailbox, "mailbox");
+    }
+  }
+
   private static void checkPort(int port) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port must be 1..65535, was " + port);

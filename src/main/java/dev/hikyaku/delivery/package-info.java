@@ -7,6 +7,10 @@
  * with {@link dev.hikyaku.delivery.OutboundSession} (EHLO, STARTTLS per {@link
  * dev.hikyaku.delivery.TlsPolicy}, PIPELINING, per-recipient replies as {@link
  * dev.hikyaku.delivery.Attempt}s). {@link dev.hikyaku.delivery.Bouncer} writes RFC 3464 reports.
+ * Mail our senders submitted goes out by SMTP under the reverse-path {@link
+ * dev.hikyaku.delivery.ReversePaths} gives it (the VERP return path of {@code returns}), with ORCPT
+ * on each recipient; the returns domain's route ({@link dev.hikyaku.delivery.Route.Returns}) hands
+ * its mail to {@link dev.hikyaku.delivery.ReturnsMailbox} to be read, not filed.
  *
  * <p>Invariants: an outcome is reported per recipient; a failure to reach a host is transient and
  * the next host is tried; only a permanent reply (5yz) or a permanent fact about the domain (null

@@ -30,6 +30,8 @@ public record AttemptFacts(Route route, Optional<TlsFacts> tls, Duration connect
     LMTP,
     /** A Maildir here. */
     MAILDIR,
+    /** Read here as a report about mail we sent (the returns domain). */
+    RETURNS,
     /** Decided without a next hop (null MX, a loop, an administrator's return). */
     NONE;
 

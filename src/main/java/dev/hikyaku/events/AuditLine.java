@@ -146,6 +146,10 @@ final class AuditLine {
       case Event.DsnQueued e -> Optional.empty();
       // A hard bounce's consequence: the send log tells it; hikyaku suppression add/remove are AdminChanges.
       case Event.RecipientSuppressed e -> Optional.empty();
+      // Returned mail is delivery's business too: the send log and the message history keep it.
+      case Event.DsnReceived e -> Optional.empty();
+      case Event.ComplaintReceived e -> Optional.empty();
+      case Event.ReturnedMailUnparsed e -> Optional.empty();
       case Event.MessageRemoved e -> Optional.empty();
       case Event.QueueAdministered e -> Optional.empty(); // its AdminChange is in the audit log
     };

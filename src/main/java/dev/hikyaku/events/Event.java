@@ -228,6 +228,38 @@ public sealed interface Event {
       Instant at, String queueId, String reportId, String to, DeliveryStatus.Action action, List<String> recipients)
       implements Event {}
 
+  // ---- Returned mail (issue 13): reports that came back to a message's VERP return path ---------
+
+  /**
+   * A delivery status notification about recipient {@code recipient} of message {@code queueId}
+   * came back to its return path in message {@code reportId}: a remote MTA that had taken the
+   * message failed the recipient ({@code action} FAILED) or is still trying ({@code DELAYED}).
+   * {@code attempt} is the number of our attempt that handed the message over; {@code diagnostic}
+   * the report's Diagnostic-Code as written (RFC 3464 §2.3.6), {@code remoteMta} its Remote-MTA;
+   * {@code isStandard} false for a bounce read by its text rather than from RFC 3464 fields.
+   */
+  record DsnReceived(
+      Instant at, String queueId, String recipient, int attempt, DeliveryStatus.Action action, EnhancedStatus status,
+      String diagnostic, java.util.Optional<String> remoteMta, String reportId, boolean isStandard)
+      implements Event {}
+
+  /**
+   * A feedback report (ARF, RFC 5965) about recipient {@code recipient} of message {@code queueId}
+   * came back in message {@code reportId}: the recipient reported the message, as {@code
+   * feedbackType} (abuse, fraud, virus, other; §3.1), through {@code userAgent} at {@code
+   * reportingMta}.
+   */
+  record ComplaintReceived(
+      Instant at, String queueId, String recipient, String feedbackType, java.util.Optional<String> userAgent,
+      java.util.Optional<String> reportingMta, String reportId)
+      implements Event {}
+
+  /**
+   * Message {@code reportId}, for the returns domain, could not be read as a report about one of our
+   * messages ({@code reason}) and was kept in the Maildir {@code file} names, never dropped.
+   */
+  record ReturnedMailUnparsed(Instant at, String reportId, String reason, String file) implements Event {}
+
   /**
    * An administrator changed a queued message ({@code hikyaku queue hold|release|delete}):
    * told by the server when it relays the CLI's change, as the audit log's AdminChange is.

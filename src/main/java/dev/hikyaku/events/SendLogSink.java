@@ -41,16 +41,30 @@ public final class SendLogSink implements EventSink {
           e.queueId(), notification(e.action()), e.reportId(), clean(e.to()));
       case Event.RecipientSuppressed e -> log.info("{}: to=<{}>, suppressed for {} ({}: {})",
           e.queueId(), clean(e.recipient()), clean(e.senderDomain()), e.reason(), clean(e.diagnostic()));
+      case Event.DsnReceived e -> log.info("{}: to=<{}>, dsn={}, status={}, reported after delivery by {} in {} ({})",
+          e.queueId(), clean(e.recipient()), e.status(), e.action() == DeliveryStatus.Action.FAILED ? "bounced" : "deferred",
+          e.remoteMta().map(SendLogSink::clean).orElse(e.isStandard() ? "a DSN" : "a non-standard bounce"), e.reportId(),
+          clean(e.diagnostic()));
+      case Event.ComplaintReceived e -> log.info("{}: to=<{}>, status=complained, feedback-type={} by {} in {}",
+          e.queueId(), clean(e.recipient()), clean(e.feedbackType()),
+          clean(e.userAgent().or(e::reportingMta).orElse("an unnamed reporter")), e.reportId());
       case Event.MessageRemoved e -> log.info("{}: removed", e.queueId());
       case Event.QueueAdministered e -> log.info("{}: {} by the administrator", e.queueId(), e.change().name().toLowerCase(Locale.ROOT));
       default -> {}
     }
   }
 
-  /** The server talked to; {@code maildir} for a local mailbox (Postfix writes {@code local}); else none. */
+  /**
+   * The server talked to; {@code maildir} for a local mailbox (Postfix writes {@code local}), {@code
+   * returns} for the returns domain's reader; else none.
+   */
   private static String relay(Event.DeliveryAttempted e) {
     return e.status().remoteMta().map(DeliveryStatus.RemoteMta::relay).map(SendLogSink::clean)
-        .orElse(e.facts().route() == AttemptFacts.Route.MAILDIR ? "maildir" : "none");
+        .orElse(switch (e.facts().route()) {
+          case MAILDIR -> "maildir";
+          case RETURNS -> "returns";
+          default -> "none";
+        });
   }
 
   /** Postfix's status words: sent, deferred, bounced. */

@@ -69,6 +69,9 @@ public final class MetricsSink implements EventSink {
       new Family("hikyaku.delivery.ends", "Recipients given up on, by how (bounced on a status, or expired)");
   private static final Family DSNS_QUEUED =
       new Family("hikyaku.dsn.queued", "Delivery status notifications queued (RFC 3464), by action");
+  private static final Family RETURNED_MAIL =
+      new Family("hikyaku.returned.mail",
+          "Reports read from mail to the returns domain, by kind (bounced, delayed, complained) and unparsed messages kept");
   private static final Family PROTOCOL_VIOLATIONS =
       new Family("hikyaku.protocol.violations", "Protocol violations a defence noticed, by kind");
 
@@ -198,6 +201,10 @@ public final class MetricsSink implements EventSink {
       case Event.DeliveryExpired e -> count(DELIVERY_ENDS, "end", "expired");
       case Event.DsnQueued e -> count(DSNS_QUEUED, "action", e.action().keyword());
       case Event.RecipientSuppressed e -> {} // its bounce is counted; the list itself is in the store
+      case Event.DsnReceived e ->
+          count(RETURNED_MAIL, "kind", e.action() == dev.hikyaku.protocol.DeliveryStatus.Action.FAILED ? "bounced" : "delayed");
+      case Event.ComplaintReceived e -> count(RETURNED_MAIL, "kind", "complained");
+      case Event.ReturnedMailUnparsed e -> count(RETURNED_MAIL, "kind", "unparsed");
       case Event.DeliveryDeferred e -> {} // counted as a deferred attempt
       case Event.MessageRemoved e -> {} // the queue gauges show it
       case Event.QueueAdministered e -> {} // counted as an admin change
@@ -252,6 +259,9 @@ public final class MetricsSink implements EventSink {
     touch(DELIVERIES, "outcome", "failed", "route_kind", "mx", "status_class", "5xx");
     touch(DELIVERY_ENDS, "end", "bounced");
     touch(DELIVERY_ENDS, "end", "expired");
+    for (String kind : new String[] {"bounced", "delayed", "complained", "unparsed"}) {
+      touch(RETURNED_MAIL, "kind", kind);
+    }
   }
 
   private void touch(Family family, String... tags) {

@@ -132,6 +132,14 @@ public final class DeliveryReasons {
     return new DeliveryStatus(Action.DELIVERED, EnhancedStatus.of(2, 0, 0), new Diagnostic.LocalReason(detail), Optional.empty());
   }
 
+  /**
+   * Mail for the returns domain was read as a report about mail we sent (or kept unread in its
+   * Maildir): RFC 3463 X.0.0 success, the returns domain's final delivery.
+   */
+  public static DeliveryStatus readAsReport(String detail) {
+    return new DeliveryStatus(Action.DELIVERED, EnhancedStatus.of(2, 0, 0), new Diagnostic.LocalReason(detail), Optional.empty());
+  }
+
   /** RFC 5321 §4.5.4.1 and RFC 3463 X.4.7: delivery time expired; the last attempt's diagnostic stays. */
   public static DeliveryStatus expired(DeliveryStatus last) {
     return last.as(Action.FAILED, EnhancedStatus.of(5, 4, 7));
