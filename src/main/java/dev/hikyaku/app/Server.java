@@ -39,6 +39,7 @@ import dev.hikyaku.delivery.Route;
 import dev.hikyaku.delivery.Routes;
 import dev.hikyaku.delivery.MxResolver;
 import dev.hikyaku.delivery.OutboundSession;
+import dev.hikyaku.delivery.ReversePaths;
 import dev.hikyaku.delivery.SmtpCredentials;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
@@ -49,6 +50,9 @@ import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.RateRule;
 import dev.hikyaku.policy.MaildirMailboxRule;
 import dev.hikyaku.policy.RelayRule;
+import dev.hikyaku.policy.ReturnPathRule;
+import dev.hikyaku.returns.ReturnPaths;
+import dev.hikyaku.returns.ReturnedMail;
 import dev.hikyaku.policy.SuppressionRule;
 import dev.hikyaku.policy.SuspensionRule;
 import dev.hikyaku.policy.SenderOwnershipRule;
@@ -432,10 +436,45 @@ public final class Server implements AutoCloseable {
                         rates.accountMessagesPerHour(),
                         rates.accountMessagesPerDay()),
                     rateCounters),
-                new RelayRule(new HashSet<>(config.hostedDomains())),
+                new RelayRule(new HashSet<>(config.relayDomains())),
+                returnPathRule(config, store),
                 new MaildirMailboxRule(config.maildirDomains()),
                 new SuppressionRule(new StoreSuppressions(store.suppressions()))));
     return new Policy(chain, rateCounters);
+  }
+
+  /**
+   * The VERP return paths of {@code returns}, keyed with the store's server secret, when the section
+   * is enabled.
+   */
+  static Optional<ReturnPaths> returnPaths(HikyakuConfig config, Store store) {
+    if (config.returns().activeDomain().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new ReturnPaths(config.returns().activeDomain().get(), store.accounts().serverSecret()));
+    } catch (StoreException e) {
+      throw new IllegalStateException("cannot read the server secret for the return paths: " + e.getMessage(), e);
+    }
+  }
+
+  /** RCPT to the returns domain: its return paths (verified), feedback address and postmaster only. */
+  private static dev.hikyaku.policy.Rule returnPathRule(HikyakuConfig config, Store store) {
+    Optional<ReturnPaths> paths = returnPaths(config, store);
+    if (paths.isEmpty()) {
+      return new dev.hikyaku.policy.Rule() {
+        @Override
+        public String name() {
+          return "returns";
+        }
+      };
+    }
+    ReturnPaths returnPaths = paths.get();
+    return new ReturnPathRule(returnPaths.domain(), config.returns().feedbackAddress(), local -> switch (returnPaths.recognize(local)) {
+      case ReturnPaths.Recognition.Ours ours -> Optional.empty();
+      case ReturnPaths.Recognition.Forged forged -> Optional.of("forged return path: " + forged.reason());
+      case ReturnPaths.Recognition.NotAReturnPath none -> Optional.of("not a return path, the feedback address or postmaster");
+    });
   }
 
   /**
@@ -596,6 +635,20 @@ public final class Server implements AutoCloseable {
           destination.concurrency().orElse(d.maxPerDomain()),
           destination.messagesPerMinute().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty())));
     });
+    MaildirDelivery maildir = new MaildirDelivery(clock, random, config.hostname());
+    java.util.Set<dev.hikyaku.protocol.EnhancedStatus> suppressStatuses = d.suppressStatuses().stream()
+        .map(status -> dev.hikyaku.protocol.EnhancedStatus.parse(status).orElseThrow())
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    // The returns domain's mail is read as reports (returns.ReturnedMail); our senders' mail goes
+    // out by SMTP under a VERP return path on it.
+    Optional<ReturnPaths> returnPaths = returnPaths(config, store);
+    ReversePaths reversePaths = ReversePaths.OWN;
+    if (returnPaths.isPresent()) {
+      ReturnPaths paths = returnPaths.get();
+      routes.put(paths.domain(), new Route.Returns(new ReturnedMail(paths, config.returns().feedbackAddress(), suppressStatuses,
+          store.history(), maildir, config.returnsDirectory().orElseThrow(), events, clock)));
+      reversePaths = id -> Optional.of(paths.returnPath(id));
+    }
     DeliveryWorker agent =
         new DeliveryWorker(
             mx,
@@ -603,7 +656,8 @@ public final class Server implements AutoCloseable {
                 config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost, new Routes(routes),
                 domainTls, d.maxPerHost()),
             outboundTls,
-            new MaildirDelivery(clock, random, config.hostname()));
+            maildir,
+            reversePaths);
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
@@ -616,9 +670,7 @@ public final class Server implements AutoCloseable {
             Scheduler.DEFAULT_BATCH_SIZE,
             limits,
             events,
-            d.suppressStatuses().stream()
-                .map(status -> dev.hikyaku.protocol.EnhancedStatus.parse(status).orElseThrow())
-                .collect(java.util.stream.Collectors.toUnmodifiableSet()));
+            suppressStatuses);
     scheduler.start();
     return scheduler;
   }

@@ -5,8 +5,11 @@ import java.security.NoSuchAlgorithmException;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-/** HMAC-SHA-256 (RFC 2104, FIPS 180-4) over the JDK's {@link Mac}. */
-final class HmacSha256 {
+/**
+ * HMAC-SHA-256 (RFC 2104, FIPS 180-4) over the JDK's {@link Mac}. Public for the other keyed uses
+ * of the server secret (the VERP return paths of {@code returns}).
+ */
+public final class HmacSha256 {
 
   /**
    * RFC 2104 §3: keys shorter than the output (32 bytes for SHA-256) are "strongly discouraged".
@@ -16,7 +19,7 @@ final class HmacSha256 {
   private HmacSha256() {}
 
   /** HMAC(key, part₀ ‖ part₁ ‖ …). */
-  static byte[] mac(byte[] key, byte[]... parts) {
+  public static byte[] mac(byte[] key, byte[]... parts) {
     Mac mac = newMac(key);
     for (byte[] part : parts) {
       mac.update(part);
@@ -36,7 +39,7 @@ final class HmacSha256 {
   }
 
   /** Rejects a server secret too short to key HMAC-SHA-256 (RFC 2104 §3), naming the role. */
-  static byte[] requireKey(byte[] key, String role) {
+  public static byte[] requireKey(byte[] key, String role) {
     if (key == null || key.length < MIN_KEY_BYTES) {
       throw new IllegalArgumentException(
           role

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The whole server configuration, as read by {@link ConfigLoader}. Immutable; lists are copies.
@@ -201,6 +202,15 @@ public record HikyakuConfig(
         .filter(route -> route.getValue() instanceof DeliveryConfig.Route.Maildir)
         .map(route -> route.getKey().toLowerCase(java.util.Locale.ROOT))
         .collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
+  /**
+   * The directory of the returns domain when {@code returns} is enabled, {@code
+   * <data-directory>/mail/<returns domain>}: what comes to it and cannot be read is kept in the
+   * Maildir {@code unparsed/} under it.
+   */
+  public Optional<Path> returnsDirectory() {
+    return returns.activeDomain().map(domain -> dataDirectory.resolve(Defaults.MAIL_SUBDIRECTORY).resolve(domain));
   }
 
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */

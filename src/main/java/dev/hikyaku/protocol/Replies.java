@@ -389,6 +389,14 @@ public final class Replies {
   }
 
   /**
+   * RFC 3463 X.1.1: an address at the returns domain that is no return path of ours (a forged,
+   * altered or truncated token, or a made-up name): refused at RCPT, so nothing forged is queued.
+   */
+  public static Reply noSuchReturnPath(ForwardPath recipient) {
+    return new Reply(550, EnhancedStatus.of(5, 1, 1), recipient + ": Bad destination mailbox address: no such return path");
+  }
+
+  /**
    * RFC 3463 X.1.1: bad destination mailbox, as the remote server said (or an operator decided)
    * when the recipient went on the suppression list; refused at RCPT rather than sent again and
    * bounced again. {@code since} is shown to the second in UTC, {@code why} is "hard bounce" or

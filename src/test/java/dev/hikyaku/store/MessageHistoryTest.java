@@ -151,6 +151,63 @@ class MessageHistoryTest {
     assertThat(history.show(message.id()).orElseThrow().attempts()).extracting(AttemptRecord::attempt).containsExactly(1, 2);
   }
 
+  /** What a report that came back says of {@code recipient}: of {@code source}, after our attempt 1. */
+  private static AttemptRecord reported(NewMessage message, String recipient, Instant at, AttemptOutcome outcome,
+      String status, AttemptRecord.Source source) {
+    return new AttemptRecord(message.id(), recipient, 1, at, outcome, status, source.keyword() + "; reported",
+        Optional.of("mailstore.example.net"), Optional.empty(), Optional.empty(), Duration.between(message.receivedAt(), at),
+        Optional.empty(), source);
+  }
+
+  @Test
+  void reportsAreRecordedWithTheirSuppressionsInOneTransactionAndReadBackWithTheirSource() throws Exception {
+    NewMessage message = accept(T0, "a@example.org", "x@example.net", "y@example.net", "z@example.net");
+    AttemptRecord relayed = attempt(message, "x@example.net", 1, T0.plusSeconds(1), AttemptOutcome.RELAYED);
+    history.record(List.of(relayed, attempt(message, "y@example.net", 1, T0.plusSeconds(1), AttemptOutcome.RELAYED),
+        attempt(message, "z@example.net", 1, T0.plusSeconds(1), AttemptOutcome.RELAYED)));
+    AttemptRecord bounced = reported(message, "x@example.net", T0.plusSeconds(60), AttemptOutcome.FAILED, "5.1.1",
+        AttemptRecord.Source.DSN);
+    AttemptRecord delayed = reported(message, "y@example.net", T0.plusSeconds(60), AttemptOutcome.DEFERRED, "4.4.1",
+        AttemptRecord.Source.DSN);
+    AttemptRecord complained = reported(message, "z@example.net", T0.plusSeconds(90), AttemptOutcome.COMPLAINED, "2.0.0",
+        AttemptRecord.Source.ARF);
+    Suppression bounce = Suppression.hardBounce("example.org", "x@example.net", "5.1.1", "dsn; reported", message.id(),
+        T0.plusSeconds(60));
+    Suppression complaint = Suppression.complaint("example.org", "z@example.net", "arf; abuse", message.id(), T0.plusSeconds(90));
+
+    assertThat(history.recordReports(List.of(bounced, delayed, complained), List.of(bounce, complaint)))
+        .containsExactly(bounce, complaint);
+    // Again (a report read twice): the rows twice, the suppressions once.
+    assertThat(history.recordReports(List.of(bounced), List.of(bounce))).isEmpty();
+
+    HistoryRecord record = history.show(message.id()).orElseThrow();
+    assertThat(record.attemptsOf("x@example.net")).containsExactly(relayed, bounced, bounced);
+    assertThat(record.attemptsOf("z@example.net").getLast().source()).isEqualTo(AttemptRecord.Source.ARF);
+    // A bounce and a complaint move the latest outcome; a delay reported by a remote MTA does not.
+    assertThat(record.message().recipients()).extracting(HistoryRecipient::latestOutcome).containsExactly(
+        Optional.of(AttemptOutcome.FAILED), Optional.of(AttemptOutcome.RELAYED), Optional.of(AttemptOutcome.COMPLAINED));
+    assertThat(store.suppressions().find("example.org", "z@example.net").orElseThrow().reason())
+        .isEqualTo(Suppression.Reason.COMPLAINT);
+    assertThat(history.search(HistoryQuery.all().withStatus(AttemptOutcome.COMPLAINED))).extracting(HistoryMessage::id)
+        .containsExactly(message.id());
+    // Our own attempts are the queue's to record.
+    assertThatThrownBy(() -> history.recordReports(List.of(relayed), List.of())).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aReportRowSaysOnlyWhatItsSourceCan() {
+    NewMessage message = messages.message(T0, "a@example.org", "x@example.net");
+    assertThatThrownBy(() -> reported(message, "x@example.net", T0, AttemptOutcome.DELIVERED, "2.0.0", AttemptRecord.Source.DSN))
+        .hasMessageContaining("a dsn row cannot say delivered");
+    assertThatThrownBy(() -> reported(message, "x@example.net", T0, AttemptOutcome.FAILED, "5.1.1", AttemptRecord.Source.ARF))
+        .hasMessageContaining("an arf row".substring(3));
+    assertThatThrownBy(() -> new AttemptRecord(message.id(), "x@example.net", 1, T0, AttemptOutcome.COMPLAINED, "2.0.0", "x",
+        Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO, Optional.empty()))
+        .hasMessageContaining("a smtp row cannot say complained");
+    assertThatThrownBy(() -> reported(message, "x@example.net", T0, AttemptOutcome.COMPLAINED, "5.7.1", AttemptRecord.Source.ARF))
+        .hasMessageContaining("does not go with complained");
+  }
+
   @Test
   void attemptsOfAMessageWithoutHistoryAreNotKept() throws Exception {
     NewMessage unknown = messages.message(T0, "a@example.org", "x@example.net"); // never accepted
