@@ -13,16 +13,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An MX on loopback that answers per recipient: ok@ 250, no@ 550 5.1.1, later@ 450 4.2.0 the first
  * time and 250 after; no STARTTLS (opportunistic TLS goes on in plaintext), no DSN extension.
+ * Keeps the MAIL FROM reverse-path of every transaction, for tests of what goes out.
  */
 public final class ScriptedMx implements AutoCloseable {
   private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
   private final AtomicInteger laterAsked = new AtomicInteger();
+  private final java.util.List<String> reversePaths = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Thread thread = Thread.ofVirtual().start(this::serve);
 
   public ScriptedMx() throws IOException {}
 
   public int port() {
     return listener.getLocalPort();
+  }
+
+  /** The reverse-path of every MAIL FROM so far, without angle brackets, in order. */
+  public java.util.List<String> reversePaths() {
+    return java.util.List.copyOf(reversePaths);
   }
 
   private void serve() {
@@ -47,6 +54,7 @@ public final class ScriptedMx implements AutoCloseable {
           reply(out, "250-mx.sink.test\r\n250-PIPELINING\r\n250 8BITMIME");
         } else if (command.startsWith("MAIL")) {
           accepted = 0;
+          reversePaths.add(line.substring(line.indexOf('<') + 1, line.indexOf('>')));
           reply(out, "250 2.1.0 Ok");
         } else if (command.startsWith("RCPT")) {
           String to = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
