@@ -31,9 +31,11 @@ final class StoreSuppressions implements SuppressionRule.Suppressions {
   }
 
   private static SuppressionRule.Entry entry(Suppression s) {
-    String detail = s.reason() == Suppression.Reason.HARD_BOUNCE
-        ? s.enhancedStatus().orElse("") + " " + s.diagnostic().orElse("") + s.queueId().map(id -> " (message " + id + ")").orElse("")
-        : "added by an administrator";
-    return new SuppressionRule.Entry(s.createdAt(), s.reason() == Suppression.Reason.HARD_BOUNCE, detail);
+    String why = switch (s.reason()) {
+      case HARD_BOUNCE -> "hard bounce";
+      case COMPLAINT -> "complaint";
+      case MANUAL -> "added by an administrator";
+    };
+    return new SuppressionRule.Entry(s.createdAt(), why, s.cause().orElse(why));
   }
 }

@@ -76,9 +76,7 @@ final class SuppressionCommand implements Runnable {
         out.printf("%-24s  %-32s  %-11s  %-20s  %s%n", "DOMAIN", "RECIPIENT", "REASON", "SINCE", "CAUSE");
       }
       for (Suppression s : entries) {
-        String cause = s.reason() == Suppression.Reason.HARD_BOUNCE
-            ? s.enhancedStatus().orElse("") + " " + s.diagnostic().orElse("") + s.queueId().map(id -> " (message " + id + ")").orElse("")
-            : "-";
+        String cause = s.cause().orElse("-");
         // Stored text may come from a remote server's reply: shown escaped, as every listing does.
         out.printf("%-24s  %-32s  %-11s  %-20s  %s%n", visible(s.senderDomain()), "<" + visible(s.recipient()) + ">",
             s.reason().keyword(), AccountCommands.time(s.createdAt()), visible(cause));

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The suppression list at RCPT: an authenticated client's recipient that a remote server refused for
- * good (RFC 3463 X.1.1, bad destination mailbox) for mail from the same sending domain — or that an
- * operator listed — gets {@code 550 5.1.1 ... is on the suppression list since ...} instead of being
+ * good (RFC 3463 X.1.1, bad destination mailbox) for mail from the same sending domain — or that
+ * complained about such mail (a feedback report, RFC 5965), or that an operator listed — gets {@code 550 5.1.1 ... is on the suppression list since ...} instead of being
  * queued, delivered to a server that refuses it again, and bounced to the sender again. Sending to
  * addresses known not to exist is what mailbox providers judge a sender's reputation by; refusing at
  * RCPT also tells the submitting application now rather than by a later DSN.
@@ -35,12 +35,14 @@ public final class SuppressionRule implements Rule {
   /**
    * One suppression as the rule needs it.
    *
-   * @param isHardBounce listed by a remote refusal rather than by an operator
+   * @param why what listed it, in the refusal's words: "hard bounce", "complaint" or "added by an
+   *     administrator"
    * @param detail the status and diagnostic that caused it, or who listed it, for the operator
    */
-  public record Entry(Instant since, boolean isHardBounce, String detail) {
+  public record Entry(Instant since, String why, String detail) {
     public Entry {
       Objects.requireNonNull(since, "since");
+      Objects.requireNonNull(why, "why");
       Objects.requireNonNull(detail, "detail");
     }
   }
@@ -66,7 +68,7 @@ public final class SuppressionRule implements Rule {
     String recipient = check.recipient().address();
     return suppressions.find(senderDomain, recipient)
         .<Verdict>map(entry -> new Verdict.Reject(
-            Replies.suppressed(check.recipient(), entry.since(), entry.isHardBounce() ? "hard bounce" : "added by an administrator"),
+            Replies.suppressed(check.recipient(), entry.since(), entry.why()),
             "suppressed for " + senderDomain + " since " + entry.since() + ": " + entry.detail()))
         .orElse(Verdict.CONTINUE);
   }

@@ -399,8 +399,8 @@ public final class Replies {
   /**
    * RFC 3463 X.1.1: bad destination mailbox, as the remote server said (or an operator decided)
    * when the recipient went on the suppression list; refused at RCPT rather than sent again and
-   * bounced again. {@code since} is shown to the second in UTC, {@code why} is "hard bounce" or
-   * "added by an administrator".
+   * bounced again. {@code since} is shown to the second in UTC, {@code why} is "hard bounce",
+   * "complaint" or "added by an administrator".
    */
   public static Reply suppressed(ForwardPath recipient, java.time.Instant since, String why) {
     return new Reply(550, EnhancedStatus.of(5, 1, 1), recipient + ": Recipient address is on the suppression list since "

@@ -82,6 +82,18 @@ public record Suppression(
         Optional.of(queueId), at);
   }
 
+  /**
+   * What caused the entry, for a listing: the status, the diagnostic and the message of a hard
+   * bounce, the feedback type and the message of a complaint; empty for an operator's entry.
+   */
+  public Optional<String> cause() {
+    if (reason == Reason.MANUAL) {
+      return Optional.empty();
+    }
+    String message = queueId.map(id -> " (message " + id + ")").orElse("");
+    return Optional.of((enhancedStatus.map(status -> status + " ").orElse("") + diagnostic.orElse("")).strip() + message);
+  }
+
   /** An operator's entry. */
   public static Suppression manual(String senderDomain, String recipient, Instant at) {
     return new Suppression(senderDomain, recipient, Reason.MANUAL, Optional.empty(), Optional.empty(), Optional.empty(), at);

@@ -300,6 +300,15 @@ class ReturnedMailTest {
     assertThat(entries.get(0).get("recipient").asString()).isEqualTo("dave@example.net");
     assertThat(entries.get(0).get("reason").asString()).isEqualTo("complaint");
     assertThat(get("/v1/messages?status=complained").get("data").get(0).get("id").asString()).isEqualTo(id);
+    // Alice's next RCPT to Dave is refused, and says why.
+    var submission = TestServers.submissionClient(server, ALICE, PASSWORD);
+    try {
+      assertThat(submission.setSender(ALICE)).isTrue();
+      assertThat(submission.addRecipient("dave@example.net")).isFalse();
+      assertThat(submission.getReplyString()).startsWith("550 5.1.1 ").contains("on the suppression list since", "(complaint)");
+    } finally {
+      submission.disconnect();
+    }
 
     // A redacting reporter (no return path, no recipient) is matched by the Message-ID of the one recipient's message.
     JsonNode second = send("erin@example.net");

@@ -65,6 +65,42 @@ class ConfigValidationTest {
   }
 
   @Test
+  void theReturnsDomainIsADomainOfItsOwnAndTheFeedbackAddressIsAtIt() throws ConfigException {
+    HikyakuConfig on = ConfigLoader.parse("""
+        hosted-domains: [example.com]
+        returns: {enabled: true, domain: Bounce.Example.com, feedback-address: FBL@bounce.example.com}
+        """, "test.yaml");
+    assertThat(on.returns()).isEqualTo(ReturnsConfig.on("bounce.example.com").withFeedbackAddress("fbl@bounce.example.com"));
+    assertThat(on.relayDomains()).containsExactly("example.com", "bounce.example.com");
+    assertThat(on.returnsDirectory()).hasValue(Path.of("data", "mail", "bounce.example.com"));
+    // Kept but inactive when off; off by default.
+    HikyakuConfig off = ConfigLoader.parse("returns: {domain: bounce.example.com}\n", "test.yaml");
+    assertThat(off.returns().activeDomain()).isEmpty();
+    assertThat(off.relayDomains()).doesNotContain("bounce.example.com");
+    assertThat(ConfigLoader.defaults().returns()).isEqualTo(ReturnsConfig.OFF);
+    // A round trip through the writer keeps it.
+    assertThat(ConfigLoader.parse(ConfigWriter.toYaml(on), "test.yaml").returns()).isEqualTo(on.returns());
+
+    rejects("returns: {enabled: true}", "returns.domain").startsWith("required when returns.enabled is true");
+    rejects("hosted-domains: [example.com]\nreturns: {enabled: true, domain: EXAMPLE.com}", "returns.domain")
+        .startsWith("'EXAMPLE.com' is a hosted domain (hosted-domains)").contains("bounce.EXAMPLE.com");
+    rejects("""
+        delivery: {routes: {bounce.example.com: {lmtp: "127.0.0.1:24"}}}
+        returns: {enabled: true, domain: bounce.example.com}
+        """, "returns.domain").contains("has a route in delivery.routes");
+    rejects("returns: {domain: bounce..example.com}", "returns.domain").isNotEmpty();
+    rejects("returns: {enabled: true, domain: bounce.example.com, feedback-address: fbl@example.com}", "returns.feedback-address")
+        .startsWith("expected an address at returns.domain (bounce.example.com)");
+    rejects("returns: {feedback-address: fbl@bounce.example.com}", "returns.feedback-address").contains("which is not set");
+    rejects("returns: {enabled: true, domain: bounce.example.com, feedback-address: bounces+x@bounce.example.com}",
+        "returns.feedback-address").contains("not starting with bounces+");
+    rejects("returns: {enabled: true, domain: bounce.example.com, feedback-address: 'a b@bounce.example.com'}",
+        "returns.feedback-address").contains("plain local part");
+    rejects("returns: {enabled: yes}", "returns.enabled").isNotEmpty();
+    rejects("returns: {domian: bounce.example.com}", "returns.domian").contains("known keys in returns");
+  }
+
+  @Test
   void historyRetentionIsADayToTenYears() throws ConfigException {
     rejects("history: {retention: 12h}", "history.retention").isEqualTo("must be 1d..3650d, was 12h");
     rejects("history: {retention: 3651d}", "history.retention").isEqualTo("must be 1d..3650d, was 3651d");

@@ -32,6 +32,7 @@ class ExampleFileTest {
     assertThat(example.http()).isEqualTo(defaults.http());
     assertThat(example.api()).isEqualTo(defaults.api());
     assertThat(example.history()).isEqualTo(defaults.history());
+    assertThat(example.returns()).isEqualTo(defaults.returns());
   }
 
   @Test

@@ -24,7 +24,7 @@ class SuppressionRuleTest {
   private final SuppressionRule rule = new SuppressionRule((domain, recipient) -> {
     asked.add(domain + " " + recipient);
     return recipient.equals("gone@elsewhere.example")
-        ? Optional.of(new SuppressionRule.Entry(SINCE, true, "5.1.1 smtp; 550 5.1.1 no such user"))
+        ? Optional.of(new SuppressionRule.Entry(SINCE, "hard bounce", "5.1.1 smtp; 550 5.1.1 no such user"))
         : Optional.empty();
   });
 
