@@ -95,6 +95,18 @@ class ArchitectureTest {
   }
 
   @Test
+  void returnedMailIsReadAfterTheQueueAndNeverSent() {
+    // docs/ARCHITECTURE.md: returns reads what came back (after intake queued it) and records it in
+    // the store; it never speaks SMTP to a client, decides a RCPT, or sends mail itself.
+    assertThat(importsOf("returns")).noneMatch(i -> i.contains(" imports session.") || i.contains(" imports policy.")
+        || i.contains(" imports api.") || i.contains(" imports intake.") || i.contains(" imports schedule.")
+        || i.contains(" imports delivery.OutboundSession") || i.contains(" imports delivery.Bouncer"));
+    // The RCPT check asks returns through its own interface (policy.ReturnPathRule.ReturnPathCheck).
+    assertThat(importsOf("policy")).noneMatch(i -> i.contains(" imports returns."));
+    assertThat(importsOf("delivery")).noneMatch(i -> i.contains(" imports returns."));
+  }
+
+  @Test
   void storeDependsOnNothingAbove() {
     assertThat(importsOf("store")).isEmpty();
   }

@@ -53,7 +53,7 @@ import tools.jackson.databind.node.ObjectNode;
  * same for complained; a delayed DSN is recorded without a suppression, and what is no report is
  * kept and counted. Every API answer is checked against docs/openapi.yaml.
  */
-class ReturnedMailTest {
+class ReturnedMailEndToEndTest {
 
   private static final String ALICE = "alice@hikyaku.test";
   private static final String PASSWORD = "a pass phrase long enough for any policy 7";
