@@ -15,6 +15,7 @@ import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueueQuery;
+import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -26,12 +27,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A domain's route wins over MX: SMTP to a fixed peer, LMTP with per-recipient replies, a Maildir. */
+/**
+ * A domain's route wins over MX: SMTP to a fixed peer, LMTP with per-recipient replies, a Maildir;
+ * and the VERP return path ({@link ReversePaths}) is the MAIL FROM of submitted mail going out by
+ * SMTP, with ORCPT for each recipient to a DSN-capable server, and of nothing else.
+ */
 class RoutesTest {
 
   @TempDir Path data;
@@ -50,12 +56,17 @@ class RoutesTest {
   }
 
   private DeliveryWorker worker(Map<String, Route> routes) {
+    return worker(routes, ReversePaths.OWN);
+  }
+
+  private DeliveryWorker worker(Map<String, Route> routes, ReversePaths reversePaths) {
     return new DeliveryWorker(
         new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofMillis(300), 1), new SplittableRandom(1)),
         new DeliveryWorker.Settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(),
             new Routes(routes)),
         Optional.empty(),
-        new MaildirDelivery(clock, new SplittableRandom(2), "mx.sender.test"));
+        new MaildirDelivery(clock, new SplittableRandom(2), "mx.sender.test"),
+        reversePaths);
   }
 
   private DueDelivery due(String... recipients) {
@@ -192,6 +203,65 @@ class RoutesTest {
     try (var files = Files.list(mail.resolve("bob").resolve("new"))) {
       assertThat(files.toList()).singleElement()
           .satisfies(f -> assertThat(Files.readString(f)).startsWith("Return-Path: <alice@sender.test>\r\nFrom: alice@sender.test\r\n"));
+    }
+  }
+
+  private static final String VERP = "bounces+0123456789abcdefghijklmnopqrstuv@bounce.sender.test";
+
+  private DueDelivery submitted(String reversePath, boolean isSubmitted, String rcptParameters, String... recipients) {
+    return new DueDelivery(QueueId.generate(clock, new SplittableRandom(recipients.length + reversePath.length())), clock.instant(),
+        reversePath, "", "From: alice@sender.test\r\nSubject: verp\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII),
+        java.util.Arrays.stream(recipients).map(r -> new DueRecipient(r, rcptParameters, 0, Optional.empty(), Optional.empty())).toList(),
+        false, isSubmitted);
+  }
+
+  /** The messages {@code peer} holds that match {@code query}, whole. */
+  private static List<QueuedMessage> arrived(Server peer, QueueQuery query) throws Exception {
+    List<QueuedMessage> messages = new java.util.ArrayList<>();
+    for (var entry : peer.store().queue().list(query)) {
+      messages.add(peer.store().queue().find(entry.id()).orElseThrow());
+    }
+    return messages;
+  }
+
+  @Test
+  void submittedMailGoesOutUnderItsReturnPathWithOrcptAndOtherMailUnderItsOwn() throws Exception {
+    try (Server peer = TestServers.start(data.resolve("peer"))) {
+      Route route = new Route.Smtp("127.0.0.1", peer.port(ListenerRole.RELAY), TlsPolicy.OPPORTUNISTIC);
+      try (DeliveryWorker worker = worker(Map.of("hikyaku.test", route), id -> Optional.of(VERP))) {
+        // Two recipients, one transaction; a recipient with its own ORCPT keeps it.
+        assertThat(worker.deliver(submitted("alice@sender.test", true, "", "bob@hikyaku.test", "carol@hikyaku.test")))
+            .allSatisfy(r -> assertThat(r.status().action()).isEqualTo(Action.DELIVERED));
+        assertThat(worker.deliver(submitted("alice@sender.test", true, "ORCPT=rfc822;dave@alias.test", "dave@hikyaku.test")))
+            .allSatisfy(r -> assertThat(r.status().action()).isEqualTo(Action.DELIVERED));
+        // Relayed in (no principal), and a bounce: their own reverse-paths.
+        assertThat(worker.deliver(submitted("stranger@elsewhere.test", false, "", "erin@hikyaku.test")))
+            .allSatisfy(r -> assertThat(r.status().action()).isEqualTo(Action.DELIVERED));
+        assertThat(worker.deliver(submitted("", true, "", "frank@hikyaku.test")))
+            .allSatisfy(r -> assertThat(r.status().action()).isEqualTo(Action.DELIVERED));
+      }
+      List<QueuedMessage> underVerp = arrived(peer, QueueQuery.all().withSender(VERP));
+      assertThat(underVerp).hasSize(2);
+      assertThat(underVerp.stream().flatMap(m -> m.recipients().stream()).map(r -> r.forwardPath() + " " + r.parameters()))
+          .containsExactlyInAnyOrder("bob@hikyaku.test ORCPT=rfc822;bob@hikyaku.test",
+              "carol@hikyaku.test ORCPT=rfc822;carol@hikyaku.test", "dave@hikyaku.test ORCPT=rfc822;dave@alias.test");
+      assertThat(arrived(peer, QueueQuery.all().withSender("stranger@elsewhere.test"))).singleElement()
+          .satisfies(m -> assertThat(m.recipients().getFirst().parameters()).isEmpty());
+      assertThat(arrived(peer, QueueQuery.all().withRecipient("frank@hikyaku.test"))).singleElement()
+          .satisfies(m -> assertThat(m.reversePath()).isEmpty());
+      assertThat(peer.store().queue().list(QueueQuery.all().withSender("alice@sender.test"))).isEmpty();
+    }
+  }
+
+  @Test
+  void aMaildirDeliveryOfSubmittedMailKeepsTheSendersReturnPath() throws Exception {
+    Path root = data.resolve("mail");
+    try (DeliveryWorker worker = worker(Map.of("hikyaku.test", new Route.Maildir(root)), id -> Optional.of(VERP))) {
+      assertThat(worker.deliver(submitted("alice@sender.test", true, "", "bob@hikyaku.test")))
+          .allSatisfy(r -> assertThat(r.status().action()).isEqualTo(Action.DELIVERED));
+    }
+    try (Stream<Path> files = Files.list(root.resolve("bob").resolve("new"))) {
+      assertThat(Files.readString(files.findFirst().orElseThrow())).startsWith("Return-Path: <alice@sender.test>\r\n");
     }
   }
 }
