@@ -57,7 +57,7 @@ final class HistoryCommand implements Runnable {
     @Option(names = "--message-id", paramLabel = "ID", description = "Only the message with this Message-ID (angle brackets optional).") String messageId;
 
     @Option(names = "--tag", paramLabel = "TAG", description = "Only messages sent over the API with this tag.") String tag;
-    @Option(names = "--status", description = "Only messages with a recipient whose latest attempt was this (delivered, relayed, deferred, failed, expired, returned); with --recipient, that recipient's.") String status;
+    @Option(names = "--status", description = "Only messages with a recipient whose latest attempt was this (delivered, relayed, deferred, failed, expired, returned, complained); with --recipient, that recipient's.") String status;
     @Option(names = "--since", paramLabel = "TIME", description = "Only messages received at or after TIME: an ISO-8601 instant (2026-05-01T09:00:00Z), a date (UTC) or a duration ago (30m, 2h, 3d).") String since;
     @Option(names = "--until", paramLabel = "TIME", description = "Only messages received before TIME (as --since).") String until;
     @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
@@ -129,9 +129,11 @@ final class HistoryCommand implements Runnable {
           List<AttemptRecord> attempts = record.attemptsOf(r.forwardPath());
           out.printf("  <%s>  %s, %d attempt(s)%n", visible(r.forwardPath()), status(r), attempts.size());
           for (AttemptRecord a : attempts) {
-            out.printf("    #%d %s  %s  %s  delay %s%s%n", a.attempt(), AccountCommands.time(a.attemptedAt()),
+            out.printf("    #%d %s  %s  %s  delay %s%s%s%n", a.attempt(), AccountCommands.time(a.attemptedAt()),
                 a.outcome().keyword(), a.enhancedStatus(), seconds(a.delay()),
-                a.nextAttemptAt().map(at -> "  next " + AccountCommands.time(at)).orElse(""));
+                a.nextAttemptAt().map(at -> "  next " + AccountCommands.time(at)).orElse(""),
+                // What came back later says where it came from: a DSN, a feedback report.
+                a.source() == AttemptRecord.Source.SMTP ? "" : "  reported by " + a.source().keyword());
             if (a.remoteMta().isPresent() || a.tlsProtocol().isPresent()) {
               out.printf("       relay %s%s%n", a.remoteMta().map(HistoryCommand::visible).orElse("none"),
                   a.tlsProtocol().map(p -> ", " + visible(p) + a.tlsCipher().map(c -> " " + visible(c)).orElse("")).orElse(""));

@@ -123,6 +123,22 @@ class HistoryCommandTest {
   }
 
   @Test
+  void showSaysWhatAReportBroughtBackAndSearchFindsComplaints() throws Exception {
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      store.history().recordReports(List.of(new AttemptRecord(delivered, "carol@example.org", 1, now.minus(Duration.ofHours(1)),
+          AttemptOutcome.COMPLAINED, "2.0.0", "arf; Feedback-Type: abuse", Optional.of("mail.example.org"), Optional.empty(),
+          Optional.empty(), Duration.ofHours(2), Optional.empty(), AttemptRecord.Source.ARF)), List.of());
+    }
+    AdminCommandLine.Result show = run("history", "show", delivered.value());
+    assertThat(show.out())
+        .contains("  <carol@example.org>  complained, 2 attempt(s)\n")
+        .contains("complained  2.0.0  delay 7200.0s  reported by arf\n")
+        .contains("       relay mail.example.org\n")
+        .contains("       arf; Feedback-Type: abuse\n");
+    assertThat(run("history", "search", "--status", "complained").out()).contains(delivered.value()).contains("1 message(s)");
+  }
+
+  @Test
   void showPrintsEnvelopeHeadersAndEveryAttemptPerRecipient() {
     AdminCommandLine.Result show = run("history", "show", delivered.value());
     assertThat(show.exitCode()).as(show.describe()).isZero();
@@ -158,7 +174,7 @@ class HistoryCommandTest {
   @Test
   void refusalsAreOneLineAndExitTwo() {
     assertRefused(run("history", "search", "--status", "bounced"),
-        "hikyaku: --status must be one of [delivered, relayed, deferred, failed, expired, returned], was 'bounced'");
+        "hikyaku: --status must be one of [delivered, relayed, deferred, failed, expired, returned, complained], was 'bounced'");
     assertRefused(run("history", "search", "--since", "yesterday"), "hikyaku: --since 'yesterday' is not a time (expected");
     assertRefused(run("history", "search", "--until", "2026-13-01"), "hikyaku: --until '2026-13-01' is not a time");
     assertRefused(run("history", "search", "--since", "1h", "--until", "2h"), "hikyaku: --since 1h is not before --until 2h");
