@@ -418,8 +418,8 @@ public final class Server implements AutoCloseable {
     StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
     KeptCounters rateCounters =
         new KeptCounters("rates", RateRule.counters(clock), suspensions, java.time.Duration.ofSeconds(5)).start();
-    PolicyChain chain =
-        new PolicyChain(
+    List<dev.hikyaku.policy.Rule> rules =
+        new ArrayList<>(
             List.of(
                 new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
                 new SuspensionRule(
@@ -436,10 +436,11 @@ public final class Server implements AutoCloseable {
                         rates.accountMessagesPerHour(),
                         rates.accountMessagesPerDay()),
                     rateCounters),
-                new RelayRule(new HashSet<>(config.relayDomains())),
-                returnPathRule(config, store),
-                new MaildirMailboxRule(config.maildirDomains()),
-                new SuppressionRule(new StoreSuppressions(store.suppressions()))));
+                new RelayRule(new HashSet<>(config.relayDomains()))));
+    returnPathRule(config, store).ifPresent(rules::add);
+    rules.add(new MaildirMailboxRule(config.maildirDomains()));
+    rules.add(new SuppressionRule(new StoreSuppressions(store.suppressions())));
+    PolicyChain chain = new PolicyChain(rules);
     return new Policy(chain, rateCounters);
   }
 
@@ -458,23 +459,17 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  /** RCPT to the returns domain: its return paths (verified), feedback address and postmaster only. */
-  private static dev.hikyaku.policy.Rule returnPathRule(HikyakuConfig config, Store store) {
-    Optional<ReturnPaths> paths = returnPaths(config, store);
-    if (paths.isEmpty()) {
-      return new dev.hikyaku.policy.Rule() {
-        @Override
-        public String name() {
-          return "returns";
-        }
-      };
-    }
-    ReturnPaths returnPaths = paths.get();
-    return new ReturnPathRule(returnPaths.domain(), config.returns().feedbackAddress(), local -> switch (returnPaths.recognize(local)) {
-      case ReturnPaths.Recognition.Ours ours -> Optional.empty();
-      case ReturnPaths.Recognition.Forged forged -> Optional.of("forged return path: " + forged.reason());
-      case ReturnPaths.Recognition.NotAReturnPath none -> Optional.of("not a return path, the feedback address or postmaster");
-    });
+  /**
+   * RCPT to the returns domain, when {@code returns} is enabled: its return paths (verified), the
+   * feedback address and postmaster only.
+   */
+  private static Optional<ReturnPathRule> returnPathRule(HikyakuConfig config, Store store) {
+    return returnPaths(config, store).map(paths -> new ReturnPathRule(paths.domain(), config.returns().feedbackAddress(),
+        local -> switch (paths.recognize(local)) {
+          case ReturnPaths.Recognition.Ours ours -> Optional.empty();
+          case ReturnPaths.Recognition.Forged forged -> Optional.of("forged return path: " + forged.reason());
+          case ReturnPaths.Recognition.NotAReturnPath none -> Optional.of("not a return path, the feedback address or postmaster");
+        }));
   }
 
   /**

@@ -39,10 +39,10 @@ public final class LogSink implements EventSink {
       case Event.DeliveryExpired e -> log.debug("{}", e);
       case Event.DsnQueued e -> log.debug("{}", e);
       case Event.RecipientSuppressed e -> log.info("{}", e);
-      // Returned mail: the send log tells the reports; one that could not be read is kept, and said.
+      // Returned mail: the send log tells the reports; returns.ReturnedMail warns of one kept unread.
       case Event.DsnReceived e -> log.debug("{}", e);
       case Event.ComplaintReceived e -> log.info("{}", e);
-      case Event.ReturnedMailUnparsed e -> log.warn("{}", e);
+      case Event.ReturnedMailUnparsed e -> log.debug("{}", e);
       case Event.MessageRemoved e -> log.debug("{}", e);
       case Event.QueueAdministered e -> log.debug("{}", e); // the send log has it
     }
