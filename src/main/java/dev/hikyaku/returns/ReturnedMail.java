@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * says about the mail we sent: each failed or delayed recipient of a DSN, each complaint of a
  * feedback report, as a row of the message's history ({@link AttemptRecord.Source#DSN}, {@link
  * AttemptRecord.Source#ARF}), the suppression it causes (a failure whose status is one of {@code
- * delivery.suppress-statuses}; every complaint), and an event for the account's feed.
+ * delivery.suppress-statuses}; every complaint) and the account's feed entries, all in one
+ * transaction of the store ({@code MessageHistory#recordReports}; the feed is the webhooks'
+ * outbox), then events for the send log, the log and the metrics.
  *
  * <p>Which message: the VERP return path the report came to ({@link ReturnPaths}), else one named
  * inside it (Original-Mail-From, the returned message's Return-Path), both verified by their MAC;
@@ -227,7 +229,7 @@ public final class ReturnedMail implements ReturnsMailbox {
           + recipients.size() + " recipients");
     }
     Instant now = clock.instant();
-    String diagnostic = cut("arf; Feedback-Type: " + report.feedbackType() + report.userAgent().map(a -> "; User-Agent: " + a).orElse(""));
+    String diagnostic = cut(AttemptRecord.complaintDiagnostic(report.feedbackType(), report.userAgent()));
     List<AttemptRecord> rows = new ArrayList<>();
     List<Suppression> suppressions = new ArrayList<>();
     for (String path : complainers) {

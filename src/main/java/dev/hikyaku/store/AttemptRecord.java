@@ -142,6 +142,26 @@ public record AttemptRecord(
   }
 
   /**
+   * The diagnostic of a complaint's row ({@link Source#ARF}): {@code arf; Feedback-Type: abuse} and
+   * {@code ; User-Agent: ...} when the report names its software (RFC 5965 §3.1's field names), so
+   * that {@link #feedbackType} reads it back.
+   */
+  public static String complaintDiagnostic(String feedbackType, Optional<String> userAgent) {
+    return "arf; Feedback-Type: " + feedbackType + userAgent.map(agent -> "; User-Agent: " + agent).orElse("");
+  }
+
+  /** The Feedback-Type of a complaint's row (see {@link #complaintDiagnostic}); empty for other rows. */
+  public Optional<String> feedbackType() {
+    String prefix = "arf; Feedback-Type: ";
+    if (source != Source.ARF || !diagnostic.startsWith(prefix)) {
+      return Optional.empty();
+    }
+    String rest = diagnostic.substring(prefix.length());
+    int end = rest.indexOf(';');
+    return Optional.of((end < 0 ? rest : rest.substring(0, end)).strip());
+  }
+
+  /**
    * Whether this row moves its recipient's latest outcome: every row but a delayed DSN's. A remote
    * MTA that reports a delay goes on trying, and tells nothing when it then delivers (RFC 3461
    * §4.1: NOTIFY=SUCCESS is not asked for), so "deferred" would stay the recipient's outcome for

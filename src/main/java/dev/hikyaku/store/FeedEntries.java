@@ -14,8 +14,10 @@ import tools.jackson.databind.node.ObjectNode;
  * the change they tell of: a message queued ({@code message.accepted}, in {@link
  * GroupCommitWriter}'s insert of the message), each recipient's attempt ({@code message.delivered},
  * {@code .deferred}, {@code .bounced}, {@code .expired}, from the {@link AttemptRecord}s that {@link
- * MessageQueue#record} writes to the history) and a recipient put on the suppression list by its
- * bounce ({@code suppression.created}, for the entries that call adds).
+ * MessageQueue#record} writes to the history; and what a DSN or a feedback report that came back
+ * says, {@code message.bounced}, {@code .deferred} or {@code .complained}, from those {@link
+ * MessageHistory#recordReports} writes) and a recipient put on the suppression list by its bounce
+ * or complaint ({@code suppression.created}, for the entries that call adds).
  *
  * <p>So the feed never says less, or more, than the queue did: a crash either keeps the change and
  * its entries or neither, which the webhooks need (an outbox: every committed event is delivered or
@@ -62,8 +64,11 @@ final class FeedEntries {
 
   /**
    * One entry per attempt: what it came to, with the attempt number, the RFC 3463 status, the
-   * diagnostic, the remote MTA, the TLS version and (for a deferral) the next retry. Every {@code
-   * message.*} entry of a recipient has the same members, null where the type has nothing to say.
+   * diagnostic, the remote MTA, the TLS version, (for a deferral of ours) the next retry, and where
+   * it was learned ({@code source}: {@code smtp} for our own attempt, {@code dsn} and {@code arf} for
+   * what a report that came back says, {@link MessageHistory#recordReports}). Every {@code
+   * message.*} entry of a recipient has the same members, null where the type has nothing to say; a
+   * complaint adds its {@code feedback_type}.
    */
   static List<NewMessageEvent> attempts(List<AttemptRecord> attempts) {
     List<NewMessageEvent> entries = new ArrayList<>(attempts.size());
@@ -83,6 +88,8 @@ final class FeedEntries {
       put(data, "remote_mta", a.remoteMta());
       put(data, "tls", a.tlsProtocol());
       put(data, "next_retry_at", a.nextAttemptAt().map(Instant::toString));
+      data.put("source", a.source().keyword());
+      a.feedbackType().ifPresent(feedbackType -> data.put("feedback_type", feedbackType));
       entries.add(new NewMessageEvent(a.attemptedAt(), type, a.queueId(), Optional.of(a.forwardPath()),
           JSON.writeValueAsString(data)));
     }

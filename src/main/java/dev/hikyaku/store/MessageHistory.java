@@ -172,9 +172,11 @@ public final class MessageHistory {
 
   /**
    * Writes what reports that came back later say of recipients ({@code attempts} of source {@link
-   * AttemptRecord.Source#DSN} or {@link AttemptRecord.Source#ARF}), and puts those of {@code
-   * suppressions} not yet listed on the suppression list, in one transaction of the group-commit
-   * writer: a report is recorded together with the suppression it causes, or not at all.
+   * AttemptRecord.Source#DSN} or {@link AttemptRecord.Source#ARF}), puts those of {@code
+   * suppressions} not yet listed on the suppression list, and writes the feed's entries for both
+   * ({@link FeedEntries}: the webhooks' outbox), in one transaction of the group-commit writer: a
+   * report is recorded together with the suppression it causes and the entries that tell of them,
+   * or not at all.
    *
    * @return the suppressions that were added (an entry already listed keeps its first reason)
    */
@@ -185,14 +187,13 @@ public final class MessageHistory {
     if (copied.stream().anyMatch(a -> a.source() == AttemptRecord.Source.SMTP)) {
       throw new IllegalArgumentException("our own attempts are recorded by the queue, not as reports");
     }
+    // Made here, on the caller's thread, so that the writer thread only writes (as MessageQueue.record).
+    List<NewMessageEvent> told = FeedEntries.attempts(copied);
     return writer.apply("recording " + copied.size() + " returned report(s)", connection -> {
       insertAttempts(connection, copied);
-      List<Suppression> added = new ArrayList<>();
-      for (Suppression entry : entries) {
-        if (Suppressions.insert(connection, List.of(entry)) == 1) {
-          added.add(entry);
-        }
-      }
+      List<Suppression> added = Suppressions.insertAbsent(connection, entries);
+      MessageEvents.insert(connection, told);
+      MessageEvents.insert(connection, FeedEntries.suppressions(added));
       return added;
     });
   }

@@ -19,6 +19,7 @@ import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.Suppression;
 import dev.hikyaku.testing.ScriptedMx;
 import dev.hikyaku.testing.TestServers;
+import dev.hikyaku.testing.WebhookReceiver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -48,7 +49,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Issue 13's done-when for returned mail and complaints, on a running server: a message sent
  * through the API goes out with its VERP return path (the MX sees MAIL FROM bounces+...), a DSN
  * for it sent later to port 25 at that return path (Commons Net) marks the recipient bounced in
- * {@code GET /v1/messages/{id}} (source dsn), tells {@code GET /v1/events} and suppresses the
+ * {@code GET /v1/messages/{id}} (source dsn), tells {@code GET /v1/events}, fires the webhook (a
+ * real receiver on loopback, the signature checked as a receiver would) and suppresses the
  * address; a forged return path is refused at RCPT; an ARF report to the feedback address does the
  * same for complained; a delayed DSN is recorded without a suppression, and what is no report is
  * kept and counted. Every API answer is checked against docs/openapi.yaml.
@@ -67,6 +69,8 @@ class ReturnedMailEndToEndTest {
   private Server server;
   private HttpClient client;
   private String key;
+  private WebhookReceiver receiver;
+  private String webhookSecret;
   private final List<Event> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
@@ -75,7 +79,9 @@ class ReturnedMailEndToEndTest {
     dns = TestDnsServer.start();
     dns.mx("example.net", 10, "mx.sink.test");
     dns.a("mx.sink.test", "127.0.0.1");
-    HikyakuConfig base = TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
+    receiver = WebhookReceiver.start(0);
+    HikyakuConfig base = TestServers.config(data)
+        .withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true).withWebhookPrivateTargets(true));
     DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofSeconds(2))
         .withMxPort(mx.port()).withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1));
     HikyakuConfig config = base.withDelivery(delivery).withReturns(ReturnsConfig.on(RETURNS).withFeedbackAddress(FEEDBACK));
@@ -84,7 +90,19 @@ class ReturnedMailEndToEndTest {
     TestServers.createAccount(server, ALICE, PASSWORD);
     key = GeneratedSecrets.newApiKey(new SecureRandom());
     server.store().apiKeys().add(ALICE, "app", GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key),
-        EnumSet.of(ApiKey.Scope.SEND, ApiKey.Scope.READ), List.of(), List.of(), ApiKey.Limits.NONE);
+        EnumSet.allOf(ApiKey.Scope.class), List.of(), List.of(), ApiKey.Limits.NONE);
+    // The account's webhook for what comes back (the receiver on loopback, allowed explicitly).
+    ObjectNode webhook = JSON.createObjectNode();
+    webhook.put("url", receiver.url("/returns"));
+    webhook.putArray("events").add("message.bounced").add("message.deferred").add("message.complained").add("suppression.created");
+    webhook.put("allow_private", true);
+    HttpResponse<String> created = conforms(client.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.apiPort() + "/v1/webhooks")).timeout(Duration.ofSeconds(20))
+            .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(webhook))).build(),
+        HttpResponse.BodyHandlers.ofString()));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    webhookSecret = JSON.readTree(created.body()).get("secret").asString();
   }
 
   @AfterEach
@@ -95,6 +113,7 @@ class ReturnedMailEndToEndTest {
     if (server != null) {
       server.close();
     }
+    receiver.close();
     dns.close();
     mx.close();
   }
@@ -159,6 +178,31 @@ class ReturnedMailEndToEndTest {
       }
     });
     return found;
+  }
+
+  /**
+   * The webhook request for the event of {@code type} about {@code recipient} of message {@code id},
+   * once it came: signed as Standard Webhooks says (checked with WebhookFlowTest's receiver-side
+   * HMAC), its body the documented envelope around the feed's own object.
+   */
+  private JsonNode hooked(String id, String type, String recipient) throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests().stream().anyMatch(r -> {
+      JsonNode data = JSON.readTree(r.text()).get("data");
+      return data.get("message_id").asString().equals(id) && data.get("type").asString().equals(type)
+          && data.get("recipient").asString().equals(recipient);
+    }));
+    WebhookReceiver.Request request = receiver.requests().stream()
+        .filter(r -> {
+          JsonNode data = JSON.readTree(r.text()).get("data");
+          return data.get("message_id").asString().equals(id) && data.get("type").asString().equals(type);
+        })
+        .findFirst().orElseThrow();
+    assertThat(WebhookFlowTest.verifies(request, webhookSecret)).as("the signature of %s", request.id()).isTrue();
+    JsonNode body = JSON.readTree(request.text());
+    assertThat(OpenApiContract.get().violationsAt("/components/schemas/WebhookBody", body)).as(request.text()).isEmpty();
+    JsonNode same = feed(id, type).stream().filter(e -> e.get("id").asString().equals(request.id())).findFirst().orElseThrow();
+    assertThat(body.get("data")).as("the feed's own object").isEqualTo(same);
+    return body.get("data");
   }
 
   // ---- port 25, as a remote MTA (Commons Net) ----
@@ -228,6 +272,9 @@ class ReturnedMailEndToEndTest {
     JsonNode suppressed = feed(id, "suppression.created").getFirst();
     assertThat(suppressed.get("reason").asString()).isEqualTo("hard-bounce");
     assertThat(suppressed.get("sender_domain").asString()).isEqualTo("hikyaku.test");
+    // ... and so do the webhooks, from the same outbox.
+    assertThat(hooked(id, "message.bounced", "bob@example.net").get("source").asString()).isEqualTo("dsn");
+    assertThat(hooked(id, "suppression.created", "bob@example.net").get("reason").asString()).isEqualTo("hard-bounce");
 
     // The address is suppressed for Alice's domain.
     JsonNode entries = get("/v1/suppressions").get("data");
@@ -292,9 +339,12 @@ class ReturnedMailEndToEndTest {
     JsonNode complained = feed(id, "message.complained").getFirst();
     assertThat(complained.get("recipient").asString()).isEqualTo("dave@example.net");
     assertThat(complained.get("feedback_type").asString()).isEqualTo("abuse");
-    assertThat(complained.get("user_agent").asString()).isEqualTo("SomeGenerator/1.0");
-    assertThat(complained.get("reporting_mta").asString()).isEqualTo("mail.mailbox.example");
+    assertThat(complained.get("source").asString()).isEqualTo("arf");
+    assertThat(complained.get("diagnostic").asString()).isEqualTo("arf; Feedback-Type: abuse; User-Agent: SomeGenerator/1.0");
+    assertThat(complained.get("remote_mta").asString()).isEqualTo("mail.mailbox.example");
     assertThat(feed(id, "suppression.created").getFirst().get("reason").asString()).isEqualTo("complaint");
+    assertThat(hooked(id, "message.complained", "dave@example.net").get("feedback_type").asString()).isEqualTo("abuse");
+    assertThat(hooked(id, "suppression.created", "dave@example.net").get("reason").asString()).isEqualTo("complaint");
     JsonNode entries = get("/v1/suppressions").get("data");
     assertThat(entries.size()).isEqualTo(1);
     assertThat(entries.get(0).get("recipient").asString()).isEqualTo("dave@example.net");
@@ -332,6 +382,7 @@ class ReturnedMailEndToEndTest {
     assertThat(delayed.get("source").asString()).isEqualTo("dsn");
     assertThat(delayed.get("status").asString()).isEqualTo("4.4.1");
     assertThat(delayed.get("next_retry_at").isNull()).isTrue();
+    assertThat(hooked(id, "message.deferred", "frank@example.net").get("source").asString()).isEqualTo("dsn");
     // Recorded among the attempts; the remote MTA goes on trying, so the latest outcome stays.
     JsonNode frank = get("/v1/messages/" + id).get("recipients").get(0);
     assertThat(frank.get("latest_outcome").asString()).isEqualTo("relayed");

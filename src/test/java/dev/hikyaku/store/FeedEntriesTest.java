@@ -102,7 +102,7 @@ class FeedEntriesTest {
     assertThat(feed.get(0).at()).isEqualTo(T0);
     JsonNode deferred = JSON.readTree(feed.get(1).data());
     assertThat(deferred.propertyNames())
-        .containsExactly("attempt", "status", "diagnostic", "remote_mta", "tls", "next_retry_at");
+        .containsExactly("attempt", "status", "diagnostic", "remote_mta", "tls", "next_retry_at", "source");
     assertThat(deferred.get("attempt").asInt()).isEqualTo(1);
     assertThat(deferred.get("status").asString()).isEqualTo("4.2.0");
     assertThat(deferred.get("diagnostic").asString()).isEqualTo("smtp; 450 4.2.0 later");
