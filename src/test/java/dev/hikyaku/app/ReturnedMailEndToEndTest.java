@@ -96,11 +96,7 @@ class ReturnedMailEndToEndTest {
     webhook.put("url", receiver.url("/returns"));
     webhook.putArray("events").add("message.bounced").add("message.deferred").add("message.complained").add("suppression.created");
     webhook.put("allow_private", true);
-    HttpResponse<String> created = conforms(client.send(
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.apiPort() + "/v1/webhooks")).timeout(Duration.ofSeconds(20))
-            .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(webhook))).build(),
-        HttpResponse.BodyHandlers.ofString()));
+    HttpResponse<String> created = post("/v1/webhooks", webhook);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     webhookSecret = JSON.readTree(created.body()).get("secret").asString();
   }
@@ -135,6 +131,23 @@ class ReturnedMailEndToEndTest {
     return JSON.readTree(response.body());
   }
 
+  private HttpResponse<String> post(String path, ObjectNode body) throws Exception {
+    return conforms(client.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.apiPort() + path)).timeout(Duration.ofSeconds(20))
+            .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(),
+        HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /** Asserts that {@code recipient} is the one entry of the account's suppression list, for {@code reason} by message {@code id}. */
+  private void suppressedAlone(String recipient, String reason, String id) throws Exception {
+    JsonNode entries = get("/v1/suppressions").get("data");
+    assertThat(entries.size()).isEqualTo(1);
+    assertThat(entries.get(0).get("recipient").asString()).isEqualTo(recipient);
+    assertThat(entries.get(0).get("reason").asString()).isEqualTo(reason);
+    assertThat(entries.get(0).get("message_id").asString()).isEqualTo(id);
+  }
+
   /** Sends a message from Alice to {@code recipients} through the API; its 202 answer. */
   private JsonNode send(String... recipients) throws Exception {
     ObjectNode message = JSON.createObjectNode();
@@ -145,11 +158,7 @@ class ReturnedMailEndToEndTest {
     }
     message.put("subject", "Invoice 1042");
     message.put("text", "Hello.\n");
-    HttpResponse<String> response = conforms(client.send(
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.apiPort() + "/v1/messages")).timeout(Duration.ofSeconds(20))
-            .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(message))).build(),
-        HttpResponse.BodyHandlers.ofString()));
+    HttpResponse<String> response = post("/v1/messages", message);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     return JSON.readTree(response.body());
   }
@@ -277,11 +286,7 @@ class ReturnedMailEndToEndTest {
     assertThat(hooked(id, "suppression.created", "bob@example.net").get("reason").asString()).isEqualTo("hard-bounce");
 
     // The address is suppressed for Alice's domain.
-    JsonNode entries = get("/v1/suppressions").get("data");
-    assertThat(entries.size()).isEqualTo(1);
-    assertThat(entries.get(0).get("recipient").asString()).isEqualTo("bob@example.net");
-    assertThat(entries.get(0).get("reason").asString()).isEqualTo("hard-bounce");
-    assertThat(entries.get(0).get("message_id").asString()).isEqualTo(id);
+    suppressedAlone("bob@example.net", "hard-bounce", id);
     assertThat(events).filteredOn(e -> e instanceof Event.DsnReceived).hasSize(1);
   }
 
@@ -345,10 +350,7 @@ class ReturnedMailEndToEndTest {
     assertThat(feed(id, "suppression.created").getFirst().get("reason").asString()).isEqualTo("complaint");
     assertThat(hooked(id, "message.complained", "dave@example.net").get("feedback_type").asString()).isEqualTo("abuse");
     assertThat(hooked(id, "suppression.created", "dave@example.net").get("reason").asString()).isEqualTo("complaint");
-    JsonNode entries = get("/v1/suppressions").get("data");
-    assertThat(entries.size()).isEqualTo(1);
-    assertThat(entries.get(0).get("recipient").asString()).isEqualTo("dave@example.net");
-    assertThat(entries.get(0).get("reason").asString()).isEqualTo("complaint");
+    suppressedAlone("dave@example.net", "complaint", id);
     assertThat(get("/v1/messages?status=complained").get("data").get(0).get("id").asString()).isEqualTo(id);
     // Alice's next RCPT to Dave is refused, and says why.
     var submission = TestServers.submissionClient(server, ALICE, PASSWORD);
