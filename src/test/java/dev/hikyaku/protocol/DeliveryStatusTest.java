@@ -161,6 +161,7 @@ class DeliveryStatusTest {
         Arguments.of("mailboxStorageFull", DeliveryReasons.mailboxStorageFull("No space left"), Action.DELAYED, "4.3.1"),
         Arguments.of("badMailboxName", DeliveryReasons.badMailboxName("../x"), Action.FAILED, "5.1.3"),
         Arguments.of("deliveredToMaildir", DeliveryReasons.deliveredToMaildir("as 1.M2"), Action.DELIVERED, "2.0.0"),
+        Arguments.of("readAsReport", DeliveryReasons.readAsReport("a DSN about 06H4V73D4NQ8EMZQ"), Action.DELIVERED, "2.0.0"),
         Arguments.of("expired", DeliveryReasons.expired(DeliveryReasons.noConnection("connection refused")), Action.FAILED, "5.4.7"),
         Arguments.of("returnedByAdmin", DeliveryReasons.returnedByAdmin(), Action.FAILED, "5.0.0"));
   }
