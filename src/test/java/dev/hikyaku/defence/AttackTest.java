@@ -165,7 +165,8 @@ class AttackTest {
   @Test
   void manyNetworksHitTheHourlyCapAndTheOwnerStillGetsIn() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), 20, a.sourceAccounts(),
-        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), 1000, a.stuffingDelay()));
+        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), 1000, a.stuffingDelay(),
+        a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
     int guesses = 0;
     // Seven guesses from each of several networks: under the per-network threshold of 10.
     for (int network = 20; blocks().stream().noneMatch(b -> b.scope().equals("account")) && network < 40; network++) {
@@ -222,7 +223,8 @@ class AttackTest {
   @Test
   void credentialStuffingFromManySourcesRaisesTheAlarmAndSlowsFailures() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
-        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay()));
+        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay(),
+        a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
     // 40 sources, one leaked pair each: no address, network or account reaches its own threshold.
     List<Future<String>> attempts = new ArrayList<>();
     try (var pool = Executors.newFixedThreadPool(4)) {
@@ -272,7 +274,7 @@ class AttackTest {
   void authOverTheRateIsRefusedAndRecordedAsRateLimited() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
         a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), 2, a.stuffingFactor(), a.stuffingMinimum(),
-        a.stuffingDelay()));
+        a.stuffingDelay(), a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
     // start() logged the owner in once this minute: the second AUTH is within the rate of 2, the third is not.
     assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
     int mark = events.size();
