@@ -101,11 +101,10 @@ public final class AuthThrottle implements AutoCloseable {
   private final WindowCounter accountFailures;
   private final WindowCounter sourceFailures;
   private final WindowCounter authRate;
-  // Failures of an account from networks it never logged in from (the account tarpit), and the
-  // attempts from such networks let through to the credential check, which see a burst before its
-  // failures are counted.
+  // Failures of an account from networks it never logged in from (the account tarpit), and attempts
+  // from such networks counted before the credential check, which see a burst before its failures.
   private final WindowCounter accountUnknownFailures;
-  private final WindowCounter accountUnknownChecks;
+  private final WindowCounter accountUnknownAttempts;
   private final DistinctCounter sourceAccounts;
   private final DistinctCounter networkAccounts;
   private final KeptCounters kept;
@@ -132,8 +131,13 @@ public final class AuthThrottle implements AutoCloseable {
     this.sourceFailures = new WindowCounter(HOUR, MAX_KEYS, clock);
     this.authRate = new WindowCounter(Duration.ofMinutes(1), MAX_KEYS, clock);
     this.accountUnknownFailures = new WindowCounter(settings.accountTarpitWindow(), MAX_KEYS, clock);
-    this.accountUnknownChecks = new WindowCounter(settings.accountTarpitWindow(), MAX_KEYS, clock);
-    this.accountTurns = Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(settings.accountTarpitMax()).build();
+    this.accountUnknownAttempts = new WindowCounter(settings.accountTarpitWindow(), MAX_KEYS, clock);
+    // A turn matters until the clock passes it; the expiry (in the cache's own time) only bounds memory.
+    this.accountTurns =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_KEYS)
+            .expireAfterWrite(settings.accountTarpitMax().plus(settings.accountTarpitWindow()))
+            .build();
     this.sourceAccounts = new DistinctCounter(HOUR, MAX_KEYS, settings.sourceAccounts() + 1, clock);
     this.networkAccounts = new DistinctCounter(HOUR, MAX_KEYS, NETWORK_FACTOR * settings.sourceAccounts() + 1, clock);
     this.kept =
@@ -215,12 +219,13 @@ public final class AuthThrottle implements AutoCloseable {
     if (everywhere != null && everywhere.isActiveAt(now)) {
       return Optional.of(BLOCKED);
     }
-    // Counted before the check, so a burst of parallel attempts is seen before its failures are.
-    long seen = Math.max(accountUnknownFailures.count(login), accountUnknownChecks.count(login));
+    // Counted before the check (one increment, so parallel attempts each see a different number): a
+    // burst of attempts is seen before its failures are, and gets no more than the threshold and one.
+    long earlier = accountUnknownAttempts.increment(login) - 1;
+    long seen = Math.max(accountUnknownFailures.count(login), earlier);
     if (seen >= settings.accountAttackFailures() && !tookTurn(login, doubling(seen, settings.accountTarpitMax()), now)) {
       return Optional.of(HELD_BACK);
     }
-    accountUnknownChecks.increment(login);
     return Optional.empty();
   }
 
@@ -312,6 +317,11 @@ public final class AuthThrottle implements AutoCloseable {
     String network = Networks.of(client);
     accountSourceFailures.reset(login + " " + network);
     if (knownSources.getIfPresent(login + " " + network) == null) {
+      if (!isKnownSource(login, network) && accountUnknownAttempts.count(login) > 0) {
+        // The owner's first login from here was counted as an attempt from a network she never
+        // used; it was hers, not the attacker's.
+        accountUnknownAttempts.add(login, -1);
+      }
       try {
         defences.rememberSource(login, network, clock.instant());
         knownSources.put(login + " " + network, true);
