@@ -32,6 +32,14 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Every failed AUTH costs the client time: a tarpit that doubles with each failure of the same
  *       account from the same network, and grows further during a credential-stuffing surge.
+ *   <li>Distributed guessing (one account, many networks, a few tries each): a failure from a
+ *       network the account never logged in from also costs a tarpit that doubles with the
+ *       account's failures from all such networks within {@code accountTarpitWindow}, up to {@code
+ *       accountTarpitMax}. From {@code accountAttackFailures} of them on, an event is raised and such
+ *       networks get one checked attempt per account tarpit between them: an attempt that arrives
+ *       while another's tarpit runs is refused unchecked, so opening many connections at once buys
+ *       nothing. Failures from the owner's known networks keep their own tarpit per network and are
+ *       never held back by the account's.
  *   <li>Brute force and dictionary attacks on one account: after {@code accountSourceFailures}
  *       failures from one /24 or /64 within the block window, that account is blocked from that
  *       network. After {@code accountFailuresPerHour} failures in an hour from anywhere (NIST SP
@@ -70,7 +78,10 @@ public final class AuthThrottle implements AutoCloseable {
       int authPerMinute,
       double stuffingFactor,
       int stuffingMinimum,
-      Duration stuffingDelay) {}
+      Duration stuffingDelay,
+      Duration accountTarpitMax,
+      Duration accountTarpitWindow,
+      int accountAttackFailures) {}
 
   /** Whether an AUTH may start from this address. */
   public sealed interface Admission {
@@ -90,6 +101,10 @@ public final class AuthThrottle implements AutoCloseable {
   private final WindowCounter accountFailures;
   private final WindowCounter sourceFailures;
   private final WindowCounter authRate;
+  // Failures of an account from networks it never logged in from (the account tarpit), and attempts
+  // from such networks counted before the credential check, which see a burst before its failures.
+  private final WindowCounter accountUnknownFailures;
+  private final WindowCounter accountUnknownAttempts;
   private final DistinctCounter sourceAccounts;
   private final DistinctCounter networkAccounts;
   private final KeptCounters kept;
@@ -97,6 +112,8 @@ public final class AuthThrottle implements AutoCloseable {
   private final Cache<String, Boolean> knownSources =
       Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(Duration.ofMinutes(10)).build();
   private final Map<String, Block> blocks = new ConcurrentHashMap<>();
+  // An account under distributed guessing: when the next attempt from a network it never used may be checked.
+  private final Cache<String, Instant> accountTurns;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean isSurge;
   private Thread keeper;
@@ -113,6 +130,14 @@ public final class AuthThrottle implements AutoCloseable {
     this.accountFailures = new WindowCounter(HOUR, MAX_KEYS, clock);
     this.sourceFailures = new WindowCounter(HOUR, MAX_KEYS, clock);
     this.authRate = new WindowCounter(Duration.ofMinutes(1), MAX_KEYS, clock);
+    this.accountUnknownFailures = new WindowCounter(settings.accountTarpitWindow(), MAX_KEYS, clock);
+    this.accountUnknownAttempts = new WindowCounter(settings.accountTarpitWindow(), MAX_KEYS, clock);
+    // A turn matters until the clock passes it; the expiry (in the cache's own time) only bounds memory.
+    this.accountTurns =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_KEYS)
+            .expireAfterWrite(settings.accountTarpitMax().plus(settings.accountTarpitWindow()))
+            .build();
     this.sourceAccounts = new DistinctCounter(HOUR, MAX_KEYS, settings.sourceAccounts() + 1, clock);
     this.networkAccounts = new DistinctCounter(HOUR, MAX_KEYS, NETWORK_FACTOR * settings.sourceAccounts() + 1, clock);
     this.kept =
@@ -121,6 +146,7 @@ public final class AuthThrottle implements AutoCloseable {
             Map.of(
                 "account-source-failures", accountSourceFailures,
                 "account-failures", accountFailures,
+                "account-unknown-failures", accountUnknownFailures,
                 "source-failures", sourceFailures),
             vault,
             Duration.ofSeconds(5));
@@ -172,19 +198,52 @@ public final class AuthThrottle implements AutoCloseable {
   }
 
   /**
-   * Whether {@code account} is blocked for attempts from {@code client}'s network: blocked there
-   * specifically, or blocked everywhere it has never logged in from.
+   * Before the credentials of {@code account} are checked for {@code client}: why the attempt is
+   * refused unchecked, if it is. It is when the account is blocked for that network, or blocked
+   * everywhere it never logged in from, or under distributed guessing while the tarpit of the last
+   * checked attempt from such a network runs. An attempt let through from such a network takes the
+   * account's turn: call this once per exchange.
    */
-  public boolean isAccountBlockedFrom(String account, InetAddress client) {
+  public Optional<String> refusalBeforeCheck(String account, InetAddress client) {
     String login = account.toLowerCase(Locale.ROOT);
     String network = Networks.of(client);
     Instant now = clock.instant();
     Block here = blocks.get("account-from-source " + login + " from " + network);
     if (here != null && here.isActiveAt(now)) {
-      return true;
+      return Optional.of(BLOCKED);
+    }
+    if (login.isEmpty() || isKnownSource(login, network)) {
+      return Optional.empty(); // the owner's networks: never blocked, never held back for the account
     }
     Block everywhere = blocks.get("account " + login);
-    return everywhere != null && everywhere.isActiveAt(now) && !isKnownSource(login, network);
+    if (everywhere != null && everywhere.isActiveAt(now)) {
+      return Optional.of(BLOCKED);
+    }
+    // Counted before the check (one increment, so parallel attempts each see a different number): a
+    // burst of attempts is seen before its failures are, and gets no more than the threshold and one.
+    long earlier = accountUnknownAttempts.increment(login) - 1;
+    long seen = Math.max(accountUnknownFailures.count(login), earlier);
+    if (seen >= settings.accountAttackFailures() && !tookTurn(login, doubling(seen, settings.accountTarpitMax()), now)) {
+      return Optional.of(HELD_BACK);
+    }
+    return Optional.empty();
+  }
+
+  private static final String BLOCKED = "account blocked from this network after repeated failures";
+  private static final String HELD_BACK =
+      "account under distributed guessing: another attempt from a network it never used is in its tarpit";
+
+  /** Takes the account's turn if it is free: the next waits {@code wait} from now. */
+  private boolean tookTurn(String login, Duration wait, Instant now) {
+    boolean[] isTaken = {false};
+    accountTurns.asMap().compute(login, (key, next) -> {
+      if (next != null && now.isBefore(next)) {
+        return next;
+      }
+      isTaken[0] = true;
+      return now.plus(wait);
+    });
+    return isTaken[0];
   }
 
   // ---- What happened ---------------------------------------------------------------------------
@@ -199,6 +258,7 @@ public final class AuthThrottle implements AutoCloseable {
     String address = client.getHostAddress();
     String network = Networks.of(client);
     boolean isKnown = !login.isEmpty() && isKnownSource(login, network);
+    long unknownFailures = 0;
 
     long pairFailures = login.isEmpty() ? sourceFailures.count(address) + 1 : accountSourceFailures.increment(login + " " + network);
     long bySource = sourceFailures.increment(address);
@@ -230,6 +290,16 @@ public final class AuthThrottle implements AutoCloseable {
         block("account", login, byAccount + " failed logins within an hour from networks it never used");
         attack("brute-force", login + " failed " + byAccount + " times within an hour");
       }
+      // Distributed guessing: the account's tarpit grows with its failures from every such network.
+      unknownFailures = accountUnknownFailures.increment(login);
+      if (unknownFailures == settings.accountAttackFailures()) {
+        attack(
+            "distributed-guessing",
+            login + " failed " + unknownFailures + " times within " + settings.accountTarpitWindow().toSeconds()
+                + " s from networks it never logged in from, the last " + network
+                + "; such networks now get one checked attempt per account tarpit (up to "
+                + settings.accountTarpitMax().toSeconds() + " s)");
+      }
     }
     boolean wasSurge = isSurge;
     isSurge = stuffing.record();
@@ -238,7 +308,7 @@ public final class AuthThrottle implements AutoCloseable {
           "credential-stuffing",
           "failed logins this minute far above the baseline of " + String.format(Locale.ROOT, "%.1f", stuffing.baseline()) + " per minute");
     }
-    return tarpit(pairFailures);
+    return tarpit(pairFailures, unknownFailures);
   }
 
   /** Records a success: the network becomes known for the account, its failure counts reset. */
@@ -247,6 +317,11 @@ public final class AuthThrottle implements AutoCloseable {
     String network = Networks.of(client);
     accountSourceFailures.reset(login + " " + network);
     if (knownSources.getIfPresent(login + " " + network) == null) {
+      if (!isKnownSource(login, network) && accountUnknownAttempts.count(login) > 0) {
+        // The owner's first login from here was counted as an attempt from a network she never
+        // used; it was hers, not the attacker's.
+        accountUnknownAttempts.add(login, -1);
+      }
       try {
         defences.rememberSource(login, network, clock.instant());
         knownSources.put(login + " " + network, true);
@@ -256,14 +331,24 @@ public final class AuthThrottle implements AutoCloseable {
     }
   }
 
-  /** The delay before a failed attempt's reply: doubling per failure, plus the surge penalty. */
-  Duration tarpit(long failures) {
-    long doublings = Math.min(Math.max(failures - 1, 0), 30);
-    Duration delay = settings.tarpit().multipliedBy(1L << doublings);
-    if (delay.compareTo(settings.tarpitMax()) > 0) {
-      delay = settings.tarpitMax();
-    }
+  /**
+   * The delay before a failed attempt's reply: the longer of the doubling per (account, network)
+   * and the doubling per account over networks it never used, plus the surge penalty.
+   */
+  Duration tarpit(long pairFailures, long unknownFailures) {
+    Duration pair = doubling(Math.max(pairFailures, 1), settings.tarpitMax());
+    Duration account = doubling(unknownFailures, settings.accountTarpitMax());
+    Duration delay = account.compareTo(pair) > 0 ? account : pair;
     return isSurge ? delay.plus(settings.stuffingDelay()) : delay;
+  }
+
+  /** {@code tarpit} × 2^(failures − 1), at most {@code max}; none before the first failure. */
+  private Duration doubling(long failures, Duration max) {
+    if (failures <= 0) {
+      return Duration.ZERO;
+    }
+    Duration delay = settings.tarpit().multipliedBy(1L << Math.min(failures - 1, 30));
+    return delay.compareTo(max) > 0 ? max : delay;
   }
 
   // ---- Blocks ----------------------------------------------------------------------------------

@@ -101,18 +101,21 @@ public final class Authenticator implements AutoCloseable {
   record Attempt(Authenticator authenticator, InetAddress client) {
 
     AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism) {
-      return isBlocked(authcid) ? blocked(authcid) : authenticator.verifyPassword(authcid, password, mechanism, client);
+      Optional<AuthOutcome> refused = refusalBeforeCheck(authcid);
+      return refused.isPresent() ? refused.get() : authenticator.verifyPassword(authcid, password, mechanism, client);
     }
 
     AuthOutcome verifyCramMd5(String user, String challenge, String digest) {
-      return isBlocked(user) ? blocked(user) : authenticator.verifyCramMd5(user, challenge, digest);
+      Optional<AuthOutcome> refused = refusalBeforeCheck(user);
+      return refused.isPresent() ? refused.get() : authenticator.verifyCramMd5(user, challenge, digest);
     }
 
     Optional<ScramAccount> scramAccount(String authcid) {
       Optional<ScramAccount> account = authenticator.scramAccount(authcid);
       // A blocked account runs SCRAM against a dummy credential, so the exchange looks the same.
-      return isBlocked(authcid)
-          ? account.map(a -> new ScramAccount(a.name(), a.credential(), Optional.of((AuthOutcome.Refused) blocked(authcid))))
+      Optional<AuthOutcome> refused = refusalBeforeCheck(authcid);
+      return refused.isPresent()
+          ? account.map(a -> new ScramAccount(a.name(), a.credential(), Optional.of((AuthOutcome.Refused) refused.get())))
           : account;
     }
 
@@ -122,8 +125,9 @@ public final class Authenticator implements AutoCloseable {
 
     BearerResult verifyBearer(OAuthMessages.BearerRequest request, Mechanism mechanism) {
       String claimed = request.user().orElse("");
-      return !claimed.isEmpty() && isBlocked(claimed)
-          ? new BearerResult(blocked(claimed), Optional.empty())
+      Optional<AuthOutcome> refused = claimed.isEmpty() ? Optional.empty() : refusalBeforeCheck(claimed);
+      return refused.isPresent()
+          ? new BearerResult(refused.get(), Optional.empty())
           : authenticator.verifyBearer(request, mechanism);
     }
 
@@ -131,12 +135,11 @@ public final class Authenticator implements AutoCloseable {
       authenticator.burnPasswordTime(password);
     }
 
-    private boolean isBlocked(String account) {
-      return authenticator.throttle.map(t -> t.isAccountBlockedFrom(account, client)).orElse(false);
-    }
-
-    private static AuthOutcome blocked(String account) {
-      return refused(account.toLowerCase(Locale.ROOT), "account blocked from this network after repeated failures");
+    /** The throttle's refusal before any check (a block, or the account's turn taken): once per exchange. */
+    private Optional<AuthOutcome> refusalBeforeCheck(String account) {
+      return authenticator.throttle
+          .flatMap(t -> t.refusalBeforeCheck(account, client))
+          .map(reason -> refused(account.toLowerCase(Locale.ROOT), reason));
     }
   }
 

@@ -20,6 +20,13 @@ import java.time.Duration;
  *     credential stuffing
  * @param stuffingMinimum failures per minute below which no surge is declared
  * @param stuffingDelay the extra tarpit for every failed AUTH during a surge
+ * @param accountTarpitMax the most the account tarpit reaches: the delay for a failure from a
+ *     network the account never logged in from, which doubles with the account's failures from all
+ *     such networks within {@code accountTarpitWindow} (distributed guessing)
+ * @param accountTarpitWindow the window, aligned to the epoch, over which those failures count
+ * @param accountAttackFailures failures within the window from such networks at which the account
+ *     counts as under distributed guessing: an event is raised, and such networks get one checked
+ *     attempt per account tarpit between them
  */
 public record AbuseConfig(
     Duration tarpit,
@@ -32,4 +39,7 @@ public record AbuseConfig(
     int authPerMinute,
     int stuffingFactor,
     int stuffingMinimum,
-    Duration stuffingDelay) {}
+    Duration stuffingDelay,
+    Duration accountTarpitMax,
+    Duration accountTarpitWindow,
+    int accountAttackFailures) {}

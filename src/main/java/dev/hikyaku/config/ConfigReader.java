@@ -547,6 +547,10 @@ final class ConfigReader {
     if (tarpitMax.compareTo(tarpit) < 0) {
       throw orderError(abuse, Keys.TARPIT, tarpit, Keys.TARPIT_MAX, tarpitMax);
     }
+    Duration accountTarpitMax = timeout(abuse, Keys.ACCOUNT_TARPIT_MAX, d.accountTarpitMax(), Duration.ZERO);
+    if (accountTarpitMax.compareTo(tarpit) < 0) {
+      throw orderError(abuse, Keys.TARPIT, tarpit, Keys.ACCOUNT_TARPIT_MAX, accountTarpitMax);
+    }
     int accountFailuresPerHour =
         abuse.get(Keys.ACCOUNT_FAILURES_PER_HOUR).isPresent()
             ? integer(
@@ -567,7 +571,10 @@ final class ConfigReader {
         positive(abuse, Keys.AUTH_PER_MINUTE, d.authPerMinute()),
         positive(abuse, Keys.STUFFING_FACTOR, d.stuffingFactor()),
         positive(abuse, Keys.STUFFING_MINIMUM, d.stuffingMinimum()),
-        timeout(abuse, Keys.STUFFING_DELAY, d.stuffingDelay(), Duration.ZERO));
+        timeout(abuse, Keys.STUFFING_DELAY, d.stuffingDelay(), Duration.ZERO),
+        accountTarpitMax,
+        timeout(abuse, Keys.ACCOUNT_TARPIT_WINDOW, d.accountTarpitWindow(), Duration.ofMinutes(1)),
+        positive(abuse, Keys.ACCOUNT_ATTACK_FAILURES, d.accountAttackFailures()));
   }
 
   private static YamlNode node(Section section, String key) {

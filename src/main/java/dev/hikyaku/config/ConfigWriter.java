@@ -69,6 +69,9 @@ final class ConfigWriter {
     abuse.put(Keys.STUFFING_FACTOR, b.stuffingFactor());
     abuse.put(Keys.STUFFING_MINIMUM, b.stuffingMinimum());
     abuse.put(Keys.STUFFING_DELAY, DurationSyntax.format(b.stuffingDelay()));
+    abuse.put(Keys.ACCOUNT_TARPIT_MAX, DurationSyntax.format(b.accountTarpitMax()));
+    abuse.put(Keys.ACCOUNT_TARPIT_WINDOW, DurationSyntax.format(b.accountTarpitWindow()));
+    abuse.put(Keys.ACCOUNT_ATTACK_FAILURES, b.accountAttackFailures());
 
     RateConfig r = config.rates();
     ObjectNode rates = root.putObject(Keys.RATES);

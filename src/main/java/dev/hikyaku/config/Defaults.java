@@ -72,7 +72,10 @@ final class Defaults {
   /**
    * Defaults of the abuse defences. A human gets 10 tries per network per block window with a
    * doubling wait (1+2+4+8+16+20+20+20+20 s); an attacker gets no more than the NIST cap of 100
-   * failures per account per hour across every network the owner never used.
+   * failures per account per hour across every network the owner never used, and, however many
+   * networks it has, at most 22 checked guesses per hour (528 a day): the account tarpit doubles
+   * with the account's failures from those networks (1, 2, 4 … 256 s, then 5 min each), and from
+   * the tenth on they get one checked attempt per tarpit between them.
    */
   static final AbuseConfig ABUSE =
       new AbuseConfig(
@@ -86,7 +89,10 @@ final class Defaults {
           20,
           10,
           60,
-          Duration.ofSeconds(5));
+          Duration.ofSeconds(5),
+          Duration.ofMinutes(5),
+          Duration.ofHours(1),
+          10);
 
   /**
    * Rates generous enough for an office behind one address and a SaaS account sending

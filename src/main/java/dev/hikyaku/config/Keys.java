@@ -108,6 +108,9 @@ final class Keys {
   static final String STUFFING_FACTOR = "stuffing-factor";
   static final String STUFFING_MINIMUM = "stuffing-minimum";
   static final String STUFFING_DELAY = "stuffing-delay";
+  static final String ACCOUNT_TARPIT_MAX = "account-tarpit-max";
+  static final String ACCOUNT_TARPIT_WINDOW = "account-tarpit-window";
+  static final String ACCOUNT_ATTACK_FAILURES = "account-attack-failures";
   static final List<String> ABUSE_SECTION =
       List.of(
           TARPIT,
@@ -120,7 +123,10 @@ final class Keys {
           AUTH_PER_MINUTE,
           STUFFING_FACTOR,
           STUFFING_MINIMUM,
-          STUFFING_DELAY);
+          STUFFING_DELAY,
+          ACCOUNT_TARPIT_MAX,
+          ACCOUNT_TARPIT_WINDOW,
+          ACCOUNT_ATTACK_FAILURES);
 
   static final String NAME = "name";
   static final String ROLE = "role";

@@ -188,7 +188,10 @@ public sealed interface Event {
   /** A suspension ended; {@code by} says what ended it ("admin", "expiry"). */
   record AccountUnsuspended(Instant at, String account, String by) implements Event {}
 
-  /** A pattern across clients or accounts: "credential-stuffing", "password-spraying", "brute-force". */
+  /**
+   * A pattern across clients or accounts: "credential-stuffing", "password-spraying", "brute-force",
+   * "distributed-guessing".
+   */
   record AttackSuspected(Instant at, String kind, String detail) implements Event {}
 
   // ---- Delivery (issue 11): published by the scheduler for every outcome it records ------------

@@ -48,7 +48,7 @@ final class Labels {
 
   private static final java.util.Set<String> BLOCK_SCOPES = java.util.Set.of("ip", "net24", "net64", "account-from-source", "account");
   private static final java.util.Set<String> ATTACKS =
-      java.util.Set.of("brute-force", "password-spraying", "credential-stuffing");
+      java.util.Set.of("brute-force", "password-spraying", "credential-stuffing", "distributed-guessing");
 
   static String blockScope(String scope) {
     return BLOCK_SCOPES.contains(scope) ? scope : OTHER;

@@ -164,6 +164,9 @@ class ConfigLoaderTest {
           stuffing-factor: 8
           stuffing-minimum: 100
           stuffing-delay: 10s
+          account-tarpit-max: 10m
+          account-tarpit-window: 2h
+          account-attack-failures: 5
         rates:
           connections-per-minute: 60
           messages-per-minute: 50
@@ -251,7 +254,10 @@ class ConfigLoaderTest {
                 10,
                 8,
                 100,
-                Duration.ofSeconds(10)),
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(10),
+                Duration.ofHours(2),
+                5),
             new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50),
             new HttpConfig(false, ip("::1"), 9100),
             new DeliveryConfig(

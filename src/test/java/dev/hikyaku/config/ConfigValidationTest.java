@@ -494,6 +494,16 @@ class ConfigValidationTest {
     rejects("delivery: {retry-first: 2h}", "delivery.retry-first").contains("must be at most retry-cap (");
     rejects("abuse: {tarpit: 5s, tarpit-max: 2s}", "abuse.tarpit-max").isEqualTo("must be at least tarpit (5s), was 2s");
     rejects("delivery: {retry-first: 10m, retry-cap: 5m}", "delivery.retry-cap").contains("must be at least retry-first (10m)");
+    rejects("abuse: {tarpit: 10s, account-tarpit-max: 5s}", "abuse.account-tarpit-max")
+        .isEqualTo("must be at least tarpit (10s), was 5s");
+    rejects("abuse: {tarpit: 10m, tarpit-max: 15m}", "abuse.tarpit")
+        .isEqualTo("must be at most account-tarpit-max (5m, its default), was 10m");
+  }
+
+  @Test
+  void theAccountTarpitWindowIsOneMinuteToOneDayAndTheAttackThresholdPositive() {
+    rejects("abuse: {account-tarpit-window: 30s}", "abuse.account-tarpit-window").isEqualTo("must be 1m..1d, was 30s");
+    rejects("abuse: {account-attack-failures: 0}", "abuse.account-attack-failures").isNotEmpty();
   }
 
   @Test

@@ -165,7 +165,8 @@ class AttackTest {
   @Test
   void manyNetworksHitTheHourlyCapAndTheOwnerStillGetsIn() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), 20, a.sourceAccounts(),
-        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), 1000, a.stuffingDelay()));
+        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), 1000, a.stuffingDelay(),
+        a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
     int guesses = 0;
     // Seven guesses from each of several networks: under the per-network threshold of 10.
     for (int network = 20; blocks().stream().noneMatch(b -> b.scope().equals("account")) && network < 40; network++) {
@@ -181,6 +182,45 @@ class AttackTest {
         a -> assertThat(a.kind()).isEqualTo("brute-force")));
     // Budget with the defaults: at most 100 failures per account per hour across all networks the
     // owner never used = 2400 guesses per day, each costing the attacker a growing tarpit.
+  }
+
+  @Test
+  void distributedGuessingIsHeldBackWhileTheOwnerGetsInAtOnce() throws Exception {
+    Duration accountTarpit = Duration.ofSeconds(5);
+    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
+        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(),
+        a.stuffingMinimum(), a.stuffingDelay(), accountTarpit, a.accountTarpitWindow(), a.accountAttackFailures()));
+    int mark = events.size();
+    // A botnet's burst: forty connections at once, each from a /24 of its own, one guess each. No
+    // network, and not the account (100 an hour), reaches a threshold of its own.
+    List<Future<String>> attempts = new ArrayList<>();
+    try (var pool = Executors.newFixedThreadPool(40)) {
+      for (int i = 1; i <= 40; i++) {
+        String from = "127.0." + (100 + i) + ".1";
+        attempts.add(pool.submit(() -> login(from, OWNER, "guess from " + from)));
+      }
+      for (Future<String> attempt : attempts) {
+        assertThat(attempt.get()).startsWith("535 5.7.8 ");
+      }
+    }
+    assertThat(authAttemptsSince(mark, 40))
+        .as("ten checked, then the eleventh's turn; the rest refused unchecked, with the same reply")
+        .filteredOn(a -> a.reason().startsWith("account under distributed guessing"))
+        .hasSize(29);
+    assertThat(events).filteredOn(e -> e instanceof Event.AttackSuspected a && a.kind().equals("distributed-guessing"))
+        .as("one event, not one per failure").hasSize(1);
+    assertThat(blocks()).isEmpty();
+
+    // The owner at home is checked at once: 235, without waiting for the account's tarpit.
+    long started = System.nanoTime();
+    assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(accountTarpit);
+    // From a network the account never used, even the password waits its turn (the clock stands
+    // still here, so the turn never comes): refused unchecked, after the account's tarpit.
+    started = System.nanoTime();
+    assertThat(login("127.0.99.1", OWNER, PASSWORD)).startsWith("535 5.7.8 ");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(accountTarpit);
+    // Budget: see DistributedGuessingTest; 22 checked guesses an hour whatever the number of networks.
   }
 
   @Test
@@ -222,7 +262,8 @@ class AttackTest {
   @Test
   void credentialStuffingFromManySourcesRaisesTheAlarmAndSlowsFailures() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
-        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay()));
+        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay(),
+        a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
     // 40 sources, one leaked pair each: no address, network or account reaches its own threshold.
     List<Future<String>> attempts = new ArrayList<>();
     try (var pool = Executors.newFixedThreadPool(4)) {
@@ -272,7 +313,7 @@ class AttackTest {
   void authOverTheRateIsRefusedAndRecordedAsRateLimited() throws Exception {
     start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
         a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), 2, a.stuffingFactor(), a.stuffingMinimum(),
-        a.stuffingDelay()));
+        a.stuffingDelay(), a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
     // start() logged the owner in once this minute: the second AUTH is within the rate of 2, the third is not.
     assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
     int mark = events.size();

@@ -68,7 +68,8 @@ public final class TestServers {
 
   /**
    * The default abuse thresholds with the waits shrunk to milliseconds, so tests that fail AUTH on
-   * purpose still see the tarpit grow but do not spend seconds in it.
+   * purpose still see the tarpit grow but do not spend seconds in it (the account tarpit, which
+   * grows over every network the account never used, stops at the per-network tarpit's 200 ms).
    */
   public static dev.hikyaku.config.AbuseConfig fastAbuse(dev.hikyaku.config.AbuseConfig d) {
     return new dev.hikyaku.config.AbuseConfig(
@@ -82,7 +83,10 @@ public final class TestServers {
         d.authPerMinute(),
         d.stuffingFactor(),
         d.stuffingMinimum(),
-        Duration.ofMillis(50));
+        Duration.ofMillis(50),
+        Duration.ofMillis(200),
+        d.accountTarpitWindow(),
+        d.accountAttackFailures());
   }
 
   public static Server start(Path dataDirectory) throws Exception {
