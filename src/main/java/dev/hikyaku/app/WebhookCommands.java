@@ -172,7 +172,7 @@ final class WebhookCommands {
     void run(Accounts accounts, PrintWriter out) throws Exception {
       WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
       Dispatcher dispatcher = Server.webhookDispatcher(store, new Events(List.of()), Clock.systemUTC(), new SecureRandom(),
-          Optional.empty());
+          Optional.empty(), effective.api().webhookConcurrency());
       WebhookDelivery ping;
       try (dispatcher) {
         ping = dispatcher.test(endpoint, store.webhooks().secrets(id));

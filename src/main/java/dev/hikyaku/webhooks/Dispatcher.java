@@ -44,7 +44,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A pass ({@link #runOnce}, or the background loop's) fans the feed's new entries out into
  * deliveries ({@link Webhooks#fanOut}), takes what is due and sends each on a virtual thread, at
- * most {@link #CONCURRENCY_PER_ENDPOINT} at once to one endpoint: so events to one endpoint may
+ * most {@code concurrency} at once to one endpoint ({@code api.webhook-concurrency}): so events to one endpoint may
  * arrive out of order (a receiver orders by the event's {@code id} or {@code timestamp}, and dedupes
  * by {@code webhook-id}). Each attempt: the {@link TargetGuard} resolves and checks the host, the
  * {@link PinnedHttpClient} POSTs one event to the checked address, signed with every secret the
@@ -62,8 +62,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Dispatcher implements AutoCloseable {
 
-  /** Deliveries to one endpoint at once. */
-  public static final int CONCURRENCY_PER_ENDPOINT = 4;
   /** Due deliveries taken per pass. */
   static final int BATCH = 256;
   /** Feed entries looked at per endpoint per pass. */
@@ -91,6 +89,7 @@ public final class Dispatcher implements AutoCloseable {
   private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
   private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, Semaphore> lanes = new ConcurrentHashMap<>();
+  private final int concurrency;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signalled = lock.newCondition();
@@ -98,8 +97,13 @@ public final class Dispatcher implements AutoCloseable {
   private boolean isClosing; // guarded by lock
   private Thread loop; // guarded by lock
 
+  /** @param concurrency deliveries to one endpoint under way at once, at least 1 */
   public Dispatcher(Webhooks webhooks, EventBodies bodies, TargetGuard guard, PinnedHttpClient client, Events events,
-      Clock clock, RandomGenerator random) {
+      Clock clock, RandomGenerator random, int concurrency) {
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+    }
+    this.concurrency = concurrency;
     this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
     this.bodies = Objects.requireNonNull(bodies, "bodies");
     this.guard = Objects.requireNonNull(guard, "guard");
@@ -147,7 +151,7 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private void deliver(DueWebhook due) {
-    Semaphore lane = lanes.computeIfAbsent(due.endpointId(), id -> new Semaphore(CONCURRENCY_PER_ENDPOINT));
+    Semaphore lane = lanes.computeIfAbsent(due.endpointId(), id -> new Semaphore(concurrency));
     try {
       lane.acquire();
     } catch (InterruptedException e) {

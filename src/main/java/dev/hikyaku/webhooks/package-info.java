@@ -30,8 +30,8 @@
  *       attempt, and the connection goes to the address checked; https only, unless the endpoint
  *       allows private targets. No redirect is followed; at most 1 KiB of a response is read;
  *       connecting and the response are bounded by 15 s each.
- *   <li><b>No order.</b> Up to four deliveries to one endpoint run at once, so events may arrive out
- *       of order; the body's {@code timestamp} and the id's seq order them.
+ *   <li><b>No order.</b> Up to {@code api.webhook-concurrency} deliveries (4) to one endpoint run at
+ *       once, so events may arrive out of order; the body's {@code timestamp} and the id's seq order them.
  *   <li><b>Times are injected.</b> The retry schedule reads the injected clock; tests move it.
  * </ul>
  *

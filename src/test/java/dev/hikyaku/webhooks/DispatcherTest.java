@@ -6,6 +6,8 @@ import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.store.AttemptRecord;
+import dev.hikyaku.store.Credentials;
+import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
@@ -61,11 +63,18 @@ class DispatcherTest {
   @BeforeEach
   void start() throws Exception {
     store = Store.openSqlite(data, Clock.fixed(T0, ZoneOffset.UTC));
+    store.accounts().addDomain("example.org");
+    store.accounts().create(ACCOUNT, Credentials.none(), FromHeaderPolicy.REJECT);
     receiver = WebhookReceiver.start(0);
+    dispatcher = dispatcher(4);
+  }
+
+  /** A dispatcher over the store, at most {@code concurrency} requests under way to one endpoint. */
+  private Dispatcher dispatcher(int concurrency) throws Exception {
     TargetGuard guard = new TargetGuard(host -> List.of(InetAddress.getAllByName(host)));
-    dispatcher = new Dispatcher(store.webhooks(), event -> "{\"id\":\"evt_" + event.seq() + "\",\"type\":\"" + event.type() + "\"}",
+    return new Dispatcher(store.webhooks(), event -> "{\"id\":\"evt_" + event.seq() + "\",\"type\":\"" + event.type() + "\"}",
         guard, new PinnedHttpClient(SSLContext.getDefault(), Duration.ofSeconds(5)), new Events(List.of(published::add)), clock,
-        random);
+        random, concurrency);
   }
 
   @AfterEach
@@ -237,6 +246,34 @@ class DispatcherTest {
     WebhookReceiver.Request later = receiver.requests().get(1);
     assertThat(later.signature().split(" ")).hasSize(1);
     assertSigned(later, current);
+  }
+
+  @Test
+  void noMoreRequestsToOneEndpointAreUnderWayAtOnceThanTheConcurrencyAllows() throws Exception {
+    endpoint("wh_lane", receiver.url("/lane"), true);
+    for (int concurrency : new int[] {1, 3}) {
+      for (int i = 0; i < 5; i++) {
+        delivered(concurrency + "-" + i + "@example.net");
+      }
+      receiver.hold();
+      try (Dispatcher limited = dispatcher(concurrency)) {
+        Thread pass = Thread.ofVirtual().start(() -> {
+          try {
+            limited.runOnce();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+        assertThat(receiver.awaitUnderWay(concurrency, 10)).as("%d under way at once", concurrency).isTrue();
+        receiver.release();
+        pass.join(Duration.ofSeconds(20));
+        assertThat(pass.isAlive()).isFalse();
+      }
+      // Held answers keep the ones under way from ending: had a lane let one more through, it would show here.
+      assertThat(receiver.mostUnderWay()).isEqualTo(concurrency);
+    }
+    assertThat(store.webhooks().deliveries("wh_lane", OptionalLong.empty(), 20)).hasSize(10)
+        .extracting(WebhookDelivery::status).containsOnly("delivered");
   }
 
   @Test
