@@ -5,6 +5,7 @@ import static dev.hikyaku.app.TerminalText.visible;
 
 import dev.hikyaku.api.EventType;
 import dev.hikyaku.events.Events;
+import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.WebhookDelivery;
@@ -135,8 +136,15 @@ final class WebhookCommands {
       Optional<String> login = account == null ? Optional.empty() : Optional.of(AccountCommands.address(account));
       out.printf("%-19s  %-28s  %-20s  %-8s  %s%n", "ID", "ACCOUNT", "CREATED", "STATE", "URL");
       for (WebhookEndpoint e : store.webhooks().list(login)) {
+        // An enabled endpoint of a disabled (or missing) account is held: nothing goes out until the account is enabled.
+        Optional<Account> owner = accounts.find(e.account());
+        boolean isHeld = e.isEnabled() && owner.map(Account::isDisabled).orElse(true);
         out.printf("%-19s  %-28s  %-20s  %-8s  %s%n", e.id(), visible(e.account()), time(e.createdAt()),
-            e.isEnabled() ? "enabled" : "disabled", visible(e.url()));
+            !e.isEnabled() ? "disabled" : isHeld ? "held" : "enabled", visible(e.url()));
+        if (isHeld) {
+          out.println("  held:    " + (owner.isPresent() ? "the account is disabled; its events go out when it is enabled"
+              : "the account is gone; nothing is sent (hikyaku webhook remove " + e.id() + ")"));
+        }
         out.println("  events:  " + String.join(",", e.eventTypes()));
         List<String> filters = new ArrayList<>();
         e.sendingDomain().ifPresent(d -> filters.add("sending-domain=" + d));

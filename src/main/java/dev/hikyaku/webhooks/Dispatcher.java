@@ -162,7 +162,8 @@ public final class Dispatcher implements AutoCloseable {
     try {
       WebhookAttempt attempt = attempt(due);
       if (webhooks.record(attempt)) {
-        published(due.endpointId(), due.url(), attempt);
+        events.publish(new Event.WebhookDisabled(attempt.at(), due.endpointId(), due.account(), due.url(),
+            attempt.disableReason().orElse("")));
       }
     } catch (StoreException | RuntimeException e) {
       // Not recorded: the delivery stays pending and is sent again, with the same webhook-id.
@@ -293,16 +294,6 @@ public final class Dispatcher implements AutoCloseable {
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage()),
           Optional.empty(), Duration.ofNanos(System.nanoTime() - started));
     }
-  }
-
-  private void published(String endpointId, String url, WebhookAttempt attempt) {
-    String account;
-    try {
-      account = webhooks.find(endpointId).map(WebhookEndpoint::account).orElse("");
-    } catch (StoreException e) {
-      account = "";
-    }
-    events.publish(new Event.WebhookDisabled(attempt.at(), endpointId, account, url, attempt.disableReason().orElse("")));
   }
 
   /** Starts the background loop on a thread of its own. */

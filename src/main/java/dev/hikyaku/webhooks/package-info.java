@@ -21,6 +21,10 @@
  *       fan-out moves an endpoint's cursor and queues its deliveries in one transaction; a delivery
  *       is pending until an attempt is recorded, so a crash sends it again. Every committed event is
  *       delivered to every endpoint that wanted it, or recorded as failed after the schedule.
+ *   <li><b>Held while the account is disabled.</b> The store neither fans out to nor hands out the
+ *       deliveries of a disabled account's endpoints, so nothing of theirs is sent, retried to the
+ *       end of the schedule or failed meanwhile; enabled again, the account gets what it is owed.
+ *       A deleted account's endpoints are deleted with it.
  *   <li><b>One id per event.</b> {@code webhook-id} is {@code evt_} and the feed's seq, the event's
  *       {@code id} in {@code GET /v1/events}: the same on every retry, after a crash and on a
  *       replay, so receivers dedupe by it. The body's {@code data} is the object the feed shows.

@@ -96,6 +96,11 @@ class WebhookCommandsTest {
       assertThat(replay.out()).as(replay.describe()).contains("0 event(s) queued for webhook " + id);
       assertRefused(run("", "webhook", "replay", id, "--since", "yesterday"), "--since takes an RFC 3339 time");
 
+      assertThat(run("", "user", "disable", "app@a.example").exitCode()).isZero();
+      assertThat(run("", "webhook", "list").out()).contains(id, "held", "the account is disabled");
+      assertThat(run("", "user", "enable", "app@a.example").exitCode()).isZero();
+      assertThat(run("", "webhook", "list").out()).doesNotContain("held");
+
       assertThat(run("", "webhook", "remove", id).out()).contains("webhook " + id + " of app@a.example removed");
       assertRefused(run("", "webhook", "remove", id), "no webhook " + id);
       assertRefused(run("", "webhook", "test", id), "no webhook " + id);
@@ -103,6 +108,19 @@ class WebhookCommandsTest {
       try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
         assertThat(store.webhooks().list(Optional.empty())).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void deletingAnAccountRemovesItsEndpointsAndSaysSo() throws Exception {
+    run("", "webhook", "add", "app@a.example", "https://hooks.example.com/a", "--event", "message.bounced");
+    run("", "webhook", "add", "app@a.example", "https://hooks.example.com/b", "--event", "message.bounced");
+    AdminCommandLine.Result deleted = run("", "user", "delete", "app@a.example");
+    assertThat(deleted.out()).as(deleted.describe()).contains("account app@a.example deleted; 2 webhook endpoint(s) removed with it");
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.webhooks().list(Optional.empty())).isEmpty();
+      assertThat(store.adminChanges().takeUnpublished()).filteredOn(c -> c.command().equals("user delete")).singleElement()
+          .extracting(AdminChange::detail).isEqualTo("2 webhook endpoint(s) removed with it");
     }
   }
 }

@@ -277,6 +277,33 @@ class DispatcherTest {
   }
 
   @Test
+  void aDisabledAccountsEventsAreHeldThroughTheScheduleAndGoOutWhenItIsEnabledAgain() throws Exception {
+    endpoint("wh_hold", receiver.url("/hold"), true);
+    receiver.script(WebhookReceiver.Answer.of(500));
+    delivered("x@example.net");
+    dispatcher.runOnce();
+    assertThat(onlyDelivery("wh_hold").attempts()).isEqualTo(1);
+
+    store.accounts().setDisabled(ACCOUNT, true);
+    delivered("y@example.net");
+    for (int day = 0; day < 5; day++) {
+      clock.advance(Duration.ofDays(1));
+      assertThat(dispatcher.runOnce()).as("held: neither sent nor failed").isZero();
+    }
+    assertThat(receiver.requests()).hasSize(1);
+    assertThat(store.webhooks().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactly("pending");
+    assertThat(store.webhooks().find("wh_hold").orElseThrow().isEnabled()).isTrue();
+
+    store.accounts().setDisabled(ACCOUNT, false);
+    assertThat(dispatcher.runOnce()).as("the retry owed and the event of the disabled time").isEqualTo(2);
+    assertThat(receiver.requests()).hasSize(3);
+    assertThat(store.webhooks().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactly("delivered", "delivered");
+    assertThat(published).filteredOn(e -> e instanceof Event.WebhookDisabled).isEmpty();
+  }
+
+  @Test
   void aPrivateTargetIsRefusedUnlessTheEndpointAllowsIt() throws Exception {
     endpoint("wh_private", receiver.url("/p"), false);
     delivered("x@example.net");
