@@ -198,6 +198,66 @@ public final class Webhooks {
     return find(id).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id));
   }
 
+  /**
+   * Gives endpoint {@code id} the URL, event types, filters and private-target allowance of {@code
+   * changed}; its account, secrets, state, cursor and delivery log stay. The fan-out reads the
+   * types and filters afresh for every event after the cursor, and every attempt the URL, so the
+   * change holds from the next pass on, for deliveries already queued too (they go to the new URL).
+   * Returns the endpoint as it now is; {@code NOT_FOUND} when there is no such endpoint.
+   */
+  public WebhookEndpoint change(WebhookEndpoint changed) throws StoreException {
+    accounts.write("changing webhook " + changed.id(), connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          """
+          UPDATE webhook_endpoint SET url = ?, event_types = ?, sending_domain = ?, api_key = ?, allow_private = ?
+          WHERE id = ?""")) {
+        update.setString(1, changed.url());
+        update.setString(2, String.join(" ", changed.eventTypes()));
+        setNullable(update, 3, changed.sendingDomain());
+        setNullable(update, 4, changed.apiKey());
+        update.setInt(5, changed.isPrivateAllowed() ? 1 : 0);
+        update.setString(6, changed.id());
+        if (update.executeUpdate() == 0) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + changed.id());
+        }
+      }
+      return null;
+    });
+    return find(changed.id()).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + changed.id()));
+  }
+
+  /**
+   * Enables endpoint {@code id} again if it is disabled (after a 410 Gone or a run of failures), and
+   * moves its cursor to the feed's newest event: from now on it gets what happens, as a new endpoint
+   * does. The deliveries that failed when it was disabled stay failed, and the events of the time it
+   * was disabled were never queued for it: {@link #replay} sends either. Returns whether it was
+   * disabled (enabling an enabled endpoint changes nothing); {@code NOT_FOUND} when there is no such
+   * endpoint.
+   */
+  public boolean enable(String id) throws StoreException {
+    return accounts.write("enabling webhook " + id, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          """
+          UPDATE webhook_endpoint SET disabled_at = NULL, disabled_reason = NULL,
+                 cursor_seq = (SELECT coalesce(max(seq), 0) FROM message_event)
+          WHERE id = ? AND disabled_at IS NOT NULL""")) {
+        update.setString(1, id);
+        if (update.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM webhook_endpoint WHERE id = ?")) {
+        select.setString(1, id);
+        try (ResultSet row = select.executeQuery()) {
+          if (!row.next()) {
+            throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id);
+          }
+        }
+      }
+      return false;
+    });
+  }
+
   /** Removes the endpoint and its delivery log; {@code NOT_FOUND} when there is no such endpoint. */
   public WebhookEndpoint remove(String id) throws StoreException {
     WebhookEndpoint endpoint = find(id).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id));

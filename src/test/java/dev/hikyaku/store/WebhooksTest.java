@@ -243,6 +243,54 @@ class WebhooksTest {
   }
 
   @Test
+  void aDisabledEndpointEnabledAgainGetsTheEventsFromThenOnAndWhatFailedStaysFailed() throws StoreException {
+    add("wh_e", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
+    sendAndDeliver(ALICE, ALICE, null);
+    webhooks.fanOut(T0, 100);
+    List<DueWebhook> due = webhooks.due(T0, 100);
+    assertThat(webhooks.record(attempt(due.getFirst(), 410, WebhookAttempt.Next.FAILED, Optional.empty(),
+        WebhookAttempt.EndpointChange.DISABLE))).isTrue();
+    sendAndDeliver(ALICE, ALICE, null); // while disabled: never queued for it
+
+    assertThat(webhooks.enable("wh_e")).isTrue();
+    WebhookEndpoint enabled = webhooks.find("wh_e").orElseThrow();
+    assertThat(enabled.isEnabled()).isTrue();
+    assertThat(enabled.disabledReason()).isEmpty();
+    assertThat(webhooks.enable("wh_e")).as("enabled already: nothing changes").isFalse();
+    assertThat(webhooks.fanOut(T0, 100)).as("the cursor moved to the newest event").isZero();
+    assertThat(webhooks.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
+    assertThat(webhooks.deliveries("wh_e", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactly("failed", "failed");
+
+    sendAndDeliver(ALICE, ALICE, null);
+    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
+    assertThat(webhooks.replay("wh_e", T0, T0.plusSeconds(2), T0, 100).queued()).as("a replay sends what it missed").isEqualTo(6);
+    assertThatThrownBy(() -> webhooks.enable("wh_none")).isInstanceOf(StoreException.class)
+        .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+  }
+
+  @Test
+  void aChangeTakesTheUrlTypesAndFiltersAndKeepsTheRest() throws StoreException {
+    WebhookEndpoint before = add("wh_c", List.of("message.accepted"), Optional.of("example.com"), Optional.of("billing"));
+    WebhookEndpoint changed = webhooks.change(before.changedTo("https://hooks2.example.com/c", List.of("message.delivered"),
+        Optional.empty(), Optional.empty(), true));
+    assertThat(changed).isEqualTo(new WebhookEndpoint("wh_c", ALICE, "https://hooks2.example.com/c", List.of("message.delivered"),
+        Optional.empty(), Optional.empty(), true, T0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
+    assertThat(webhooks.secrets("wh_c").current()).isEqualTo("whsec_wh_c");
+
+    sendAndDeliver(ALICE, "news@example.net", null);
+    assertThat(webhooks.fanOut(T0, 100)).as("the new types and no filters").isEqualTo(1);
+    assertThat(webhooks.due(T0, 10)).singleElement().satisfies(d -> {
+      assertThat(d.eventType()).isEqualTo("message.delivered");
+      assertThat(d.url()).isEqualTo("https://hooks2.example.com/c");
+      assertThat(d.isPrivateAllowed()).isTrue();
+    });
+    assertThatThrownBy(() -> webhooks.change(WebhookEndpoint.created("wh_none", ALICE, "https://x.example/", List.of("message.accepted"),
+        Optional.empty(), Optional.empty(), false, T0))).isInstanceOf(StoreException.class)
+        .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+  }
+
+  @Test
   void aDisabledAccountsEndpointsAreHeldNotFailedAndGetWhatTheyAreOwedWhenItIsEnabledAgain() throws StoreException {
     add("wh_held", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
     sendAndDeliver(ALICE, ALICE, null);

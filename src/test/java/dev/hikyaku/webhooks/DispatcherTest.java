@@ -174,6 +174,33 @@ class DispatcherTest {
   }
 
   @Test
+  void anEndpointEnabledAgainAfter410GetsWhatHappensFromThenOnAndAReplayWhatItMissed() throws Exception {
+    endpoint("wh_back", receiver.url("/back"), true);
+    receiver.script(WebhookReceiver.Answer.of(410));
+    delivered("x@example.net");
+    dispatcher.runOnce();
+    assertThat(store.webhooks().find("wh_back").orElseThrow().isEnabled()).isFalse();
+    delivered("y@example.net"); // while disabled
+
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(store.webhooks().enable("wh_back")).isTrue();
+    assertThat(dispatcher.runOnce()).as("nothing again by itself").isZero();
+    delivered("z@example.net");
+    assertThat(dispatcher.runOnce()).isEqualTo(1);
+    List<WebhookReceiver.Request> got = receiver.requests();
+    assertThat(got).hasSize(2);
+    assertThat(JSON.readTree(got.get(1).text()).get("timestamp").asString()).isEqualTo(clock.instant().toString());
+
+    // The replay of the time before: the event the 410 answered and the one of the disabled time.
+    assertThat(store.webhooks().replay("wh_back", T0, clock.instant(), clock.instant(), 100).queued()).isEqualTo(2);
+    assertThat(dispatcher.runOnce()).isEqualTo(2);
+    // Each message has two events in the feed (accepted, delivered): x's delivered is evt_2, y's evt_4, z's evt_6.
+    List<String> ids = receiver.requests().stream().map(WebhookReceiver.Request::id).toList();
+    assertThat(ids.subList(0, 2)).containsExactly("evt_2", "evt_6");
+    assertThat(ids.subList(2, 4)).containsExactlyInAnyOrder("evt_2", "evt_4");
+  }
+
+  @Test
   void retryAfterIsHonouredAndTheScheduleEndsInAFailureThatDisablesAFailingEndpoint() throws Exception {
     endpoint("wh_down", receiver.url("/down"), true);
     receiver.script(new WebhookReceiver.Answer(503, Optional.of("120"))).otherwise(WebhookReceiver.Answer.of(500));
