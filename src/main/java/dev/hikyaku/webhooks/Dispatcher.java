@@ -52,8 +52,9 @@ import tools.jackson.databind.node.ObjectNode;
  * fails the delivery and disables the endpoint; anything else (3xx, 4xx, 5xx, a timeout, a refused
  * address) is tried again on the {@link RetrySchedule}, a 429 or 503 after its {@code Retry-After},
  * and after the last attempt the delivery fails, and the endpoint is disabled when nothing sent to
- * it succeeded since that delivery was queued. A disabled endpoint is published as {@link
- * Event.WebhookDisabled} (audit log {@code webhook_disabled}).
+ * it succeeded since that delivery was queued. Each recorded attempt is published as {@link
+ * Event.WebhookAttempted} (the metrics count it by result and time its request), a disabled
+ * endpoint as {@link Event.WebhookDisabled} (audit log {@code webhook_disabled}).
  *
  * <p>The loop wakes when the server publishes an event the feed records ({@link #wake}), when a
  * send ends, at the next due retry, and otherwise every {@link #POLL} give or take a fifth (for
@@ -160,8 +161,14 @@ public final class Dispatcher implements AutoCloseable {
       return;
     }
     try {
-      WebhookAttempt attempt = attempt(due);
-      if (webhooks.record(attempt)) {
+      Attempted attempted = attempt(due);
+      WebhookAttempt attempt = attempted.attempt();
+      boolean isDisabled = webhooks.record(attempt);
+      // Told once the store has it (or passed over it: its endpoint was disabled or removed meanwhile);
+      // an outcome the store could not take is sent again, and told then.
+      events.publish(new Event.WebhookAttempted(attempt.at(), due.endpointId(), due.account(), "evt_" + due.eventSeq(),
+          due.eventType(), due.attempts() + 1, result(attempt), attempt.responseStatus(), attempted.latency(), attempted.detail()));
+      if (isDisabled) {
         events.publish(new Event.WebhookDisabled(attempt.at(), due.endpointId(), due.account(), due.url(),
             attempt.disableReason().orElse("")));
       }
@@ -176,13 +183,30 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * An attempt as the store records it, and for the events: how long its request took, if one was
+   * made, and what came of it in words.
+   */
+  private record Attempted(WebhookAttempt attempt, Optional<Duration> latency, String detail) {}
+
+  private static Event.WebhookAttempted.Result result(WebhookAttempt attempt) {
+    return switch (attempt.next()) {
+      case DELIVERED -> Event.WebhookAttempted.Result.DELIVERED;
+      case RETRY -> Event.WebhookAttempted.Result.RETRY;
+      // DISABLE is 410's alone (see attempt); a schedule run out may disable too, but is a failure.
+      case FAILED -> attempt.endpoint() == WebhookAttempt.EndpointChange.DISABLE
+          ? Event.WebhookAttempted.Result.GONE : Event.WebhookAttempted.Result.FAILED;
+    };
+  }
+
   /** Sends {@code due} once and says what that leads to. */
-  private WebhookAttempt attempt(DueWebhook due) {
+  private Attempted attempt(DueWebhook due) {
     Instant now = clock.instant();
     if (due.event().isEmpty()) {
-      return new WebhookAttempt(due.deliveryId(), due.endpointId(), now, OptionalInt.empty(),
-          Optional.of("event evt_" + due.eventSeq() + " is no longer kept (history.retention)"), Duration.ZERO,
-          Optional.empty(), WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP, Optional.empty());
+      String gone = "event evt_" + due.eventSeq() + " is no longer kept (history.retention)";
+      return new Attempted(new WebhookAttempt(due.deliveryId(), due.endpointId(), now, OptionalInt.empty(), Optional.of(gone),
+          Duration.ZERO, Optional.empty(), WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP,
+          Optional.empty()), Optional.empty(), gone);
     }
     MessageEvent event = due.event().get();
     Sent sent = send(due.url(), due.isPrivateAllowed(), due.secrets().signingAt(now), "evt_" + event.seq(), now,
@@ -247,9 +271,13 @@ public final class Dispatcher implements AutoCloseable {
     return JSON.writeValueAsBytes(body);
   }
 
-  /** What one POST came to. */
+  /**
+   * What one POST came to.
+   *
+   * @param isPosted whether a request went out, or was tried (not when the URL or its address was refused)
+   */
   private record Sent(OptionalInt status, Optional<String> retryAfter, Optional<String> error, Optional<String> snippet,
-      Duration latency) {
+      Duration latency, boolean isPosted) {
 
     boolean isSuccess() {
       return status.isPresent() && status.getAsInt() >= 200 && status.getAsInt() <= 299;
@@ -259,10 +287,10 @@ public final class Dispatcher implements AutoCloseable {
       return status.isPresent() ? "HTTP " + status.getAsInt() : error.orElse("no answer");
     }
 
-    WebhookAttempt attempt(DueWebhook due, Instant at, WebhookAttempt.Next next, Optional<Instant> nextAttemptAt,
+    Attempted attempt(DueWebhook due, Instant at, WebhookAttempt.Next next, Optional<Instant> nextAttemptAt,
         WebhookAttempt.EndpointChange change, Optional<String> reason) {
-      return new WebhookAttempt(due.deliveryId(), due.endpointId(), at, status, error, latency, snippet, next, nextAttemptAt,
-          change, reason);
+      return new Attempted(new WebhookAttempt(due.deliveryId(), due.endpointId(), at, status, error, latency, snippet, next,
+          nextAttemptAt, change, reason), isPosted ? Optional.of(latency) : Optional.empty(), describe());
     }
   }
 
@@ -273,26 +301,28 @@ public final class Dispatcher implements AutoCloseable {
       target = new URI(url);
     } catch (java.net.URISyntaxException e) {
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("not a URL: " + e.getMessage()), Optional.empty(),
-          Duration.ZERO);
+          Duration.ZERO, false);
     }
     TargetGuard.Verdict verdict = guard.check(target, isPrivateAllowed);
     if (verdict instanceof TargetGuard.Verdict.Refused refused) {
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("refused: " + refused.reason()), Optional.empty(),
-          Duration.ofNanos(System.nanoTime() - started));
+          Duration.ofNanos(System.nanoTime() - started), false);
     }
     long timestamp = now.getEpochSecond();
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("webhook-id", id);
     headers.put("webhook-timestamp", Long.toString(timestamp));
     headers.put("webhook-signature", Signature.header(secrets, id, timestamp, body));
+    // The latency of a request is the receiver's: connect to the end of the answer, the lookup before it not counted.
+    long posted = System.nanoTime();
     try {
       PinnedHttpClient.Response response = client.post((TargetGuard.Verdict.Allowed) verdict, headers, body);
       return new Sent(OptionalInt.of(response.status()), response.retryAfter(), Optional.empty(),
-          Optional.of(response.snippet()), Duration.ofNanos(System.nanoTime() - started));
+          Optional.of(response.snippet()), Duration.ofNanos(System.nanoTime() - posted), true);
     } catch (IOException | RuntimeException e) {
       log.debug("webhook {} to {}: {}", id, url, e.toString());
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage()),
-          Optional.empty(), Duration.ofNanos(System.nanoTime() - started));
+          Optional.empty(), Duration.ofNanos(System.nanoTime() - posted), true);
     }
   }
 

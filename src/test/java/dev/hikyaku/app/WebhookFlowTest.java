@@ -208,6 +208,10 @@ class WebhookFlowTest {
       assertThat(body.get("data")).as("the feed's own object").isEqualTo(feed.get(request.id()));
     }
     assertThat(receiver.requests().stream().map(WebhookReceiver.Request::id).distinct().count()).isEqualTo(expected.size());
+    // Each attempt is counted by what it led to, and timed (the metrics derive from the dispatcher's events).
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(TestServers.metrics(server)).contains(
+        "hikyaku_webhook_deliveries_total{result=\"delivered\"} " + expected.size() + ".0",
+        "hikyaku_webhook_deliveries_total{result=\"gone\"} 0.0", "hikyaku_webhook_latency_seconds_count " + expected.size()));
 
     // ---- the delivery log ----
     Answer log = call("GET", "/v1/webhooks/" + id + "/deliveries?limit=2", admin, null);

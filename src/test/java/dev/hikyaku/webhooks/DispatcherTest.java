@@ -1,6 +1,7 @@
 package dev.hikyaku.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
@@ -109,6 +110,10 @@ class DispatcherTest {
         .as("the signature of %s verifies", request.id()).isTrue();
   }
 
+  private List<Event.WebhookAttempted> attempts() {
+    return published.stream().filter(e -> e instanceof Event.WebhookAttempted).map(e -> (Event.WebhookAttempted) e).toList();
+  }
+
   private WebhookDelivery onlyDelivery(String endpoint) throws Exception {
     return store.webhooks().deliveries(endpoint, OptionalLong.empty(), 10).getFirst();
   }
@@ -148,6 +153,17 @@ class DispatcherTest {
     assertThat(done.responseStatus()).hasValue(200);
     assertThat(done.latencyMillis()).isPresent();
     assertThat(store.webhooks().find("wh_retry").orElseThrow().lastSuccessAt()).isPresent();
+    // Each recorded attempt is told, for the metrics and the log.
+    assertThat(attempts()).extracting(Event.WebhookAttempted::result, Event.WebhookAttempted::attempt, e -> e.status().getAsInt())
+        .containsExactly(tuple(Event.WebhookAttempted.Result.RETRY, 1, 500), tuple(Event.WebhookAttempted.Result.DELIVERED, 2, 200));
+    assertThat(attempts()).allSatisfy(e -> {
+      assertThat(e.endpointId()).isEqualTo("wh_retry");
+      assertThat(e.account()).isEqualTo(ACCOUNT);
+      assertThat(e.webhookId()).isEqualTo(got.get(0).id());
+      assertThat(e.type()).isEqualTo("message.delivered");
+      assertThat(e.latency()).isPresent();
+    });
+    assertThat(attempts().getFirst().detail()).isEqualTo("HTTP 500");
   }
 
   @Test
@@ -166,6 +182,9 @@ class DispatcherTest {
         .isEqualTo(new Event.WebhookDisabled(T0, "wh_gone", ACCOUNT, receiver.url("/gone"), "410 Gone from " + receiver.url("/gone")));
     assertThat(store.webhooks().deliveries("wh_gone", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .doesNotContain("pending");
+    assertThat(attempts()).extracting(Event.WebhookAttempted::result).contains(Event.WebhookAttempted.Result.GONE);
+    assertThat(published.indexOf(attempts().getFirst())).as("the attempt, then what it did to the endpoint")
+        .isLessThan(published.indexOf(published.stream().filter(e -> e instanceof Event.WebhookDisabled).findFirst().orElseThrow()));
     delivered("z@example.net");
     clock.advance(Duration.ofDays(1));
     int before = receiver.requests().size();
@@ -218,6 +237,8 @@ class DispatcherTest {
       dispatcher.runOnce();
     }
     assertThat(receiver.requests()).hasSize(RetrySchedule.ATTEMPTS);
+    assertThat(attempts()).extracting(Event.WebhookAttempted::result).endsWith(Event.WebhookAttempted.Result.FAILED)
+        .containsOnlyOnce(Event.WebhookAttempted.Result.FAILED).hasSize(RetrySchedule.ATTEMPTS);
     WebhookDelivery failed = onlyDelivery("wh_down");
     assertThat(failed.status()).isEqualTo("failed");
     assertThat(failed.attempts()).isEqualTo(RetrySchedule.ATTEMPTS);
@@ -340,6 +361,12 @@ class DispatcherTest {
     assertThat(refused.status()).as("a refused target is retried: DNS may change").isEqualTo("pending");
     assertThat(refused.responseStatus()).isEmpty();
     assertThat(refused.error()).get().asString().startsWith("refused: the URL must be https://");
+    assertThat(attempts()).singleElement().satisfies(e -> {
+      assertThat(e.result()).isEqualTo(Event.WebhookAttempted.Result.RETRY);
+      assertThat(e.status()).isEmpty();
+      assertThat(e.latency()).as("no request went out").isEmpty();
+      assertThat(e.detail()).startsWith("refused: ");
+    });
 
     String https = "https://127.0.0.1:" + receiver.port() + "/p";
     endpoint("wh_private2", https, false);
