@@ -7,6 +7,7 @@ import dev.hikyaku.api.EventType;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
+import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.WebhookDelivery;
 import dev.hikyaku.store.WebhookEndpoint;
@@ -110,9 +111,20 @@ final class WebhookCommands {
     }
   }
 
+  /** A command about one endpoint, named by its id; a one-line refusal when there is none such. */
+  abstract static class EndpointCommand extends AccountCommands.StoreCommand {
+    @Parameters(index = "0", paramLabel = "ID") String id;
+
+    @Override
+    final void run(Accounts accounts, PrintWriter out) throws Exception {
+      run(store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id))), out);
+    }
+
+    abstract void run(WebhookEndpoint endpoint, PrintWriter out) throws Exception;
+  }
+
   @Command(name = "change", description = "Change an endpoint's URL, event types or filters; what is not given stays.")
-  static final class Change extends AccountCommands.StoreCommand {
-    @Parameters(paramLabel = "ID") String id;
+  static final class Change extends EndpointCommand {
 
     @Option(names = "--url", paramLabel = "URL", description = "https://... (http:// only with private targets allowed).")
     String url;
@@ -137,8 +149,7 @@ final class WebhookCommands {
     Boolean isPrivateAllowed;
 
     @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      WebhookEndpoint current = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
+    void run(WebhookEndpoint current, PrintWriter out) throws Exception {
       if ((sendingDomain != null && isAnySendingDomain) || (apiKey != null && isAnyApiKey)) {
         throw new Main.UserError("--sending-domain and --no-sending-domain, or --api-key and --no-api-key, exclude each other");
       }
@@ -161,12 +172,10 @@ final class WebhookCommands {
   }
 
   @Command(name = "enable", description = "Enable an endpoint disabled after 410 Gone or a run of failures; it gets the events from now on.")
-  static final class Enable extends AccountCommands.StoreCommand {
-    @Parameters(paramLabel = "ID") String id;
+  static final class Enable extends EndpointCommand {
 
     @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
+    void run(WebhookEndpoint endpoint, PrintWriter out) throws Exception {
       if (!store.webhooks().enable(id)) {
         out.println("webhook " + endpoint.id() + " of " + endpoint.account() + " is enabled already");
         return;
@@ -227,12 +236,10 @@ final class WebhookCommands {
   }
 
   @Command(name = "test", description = "Send a webhook.test ping to the endpoint now, from here, and show what came back.")
-  static final class Test extends AccountCommands.StoreCommand {
-    @Parameters(paramLabel = "ID") String id;
+  static final class Test extends EndpointCommand {
 
     @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
+    void run(WebhookEndpoint endpoint, PrintWriter out) throws Exception {
       Dispatcher dispatcher = Server.webhookDispatcher(store, new Events(List.of()), Clock.systemUTC(), new SecureRandom(),
           Optional.empty(), effective.api().webhookConcurrency());
       WebhookDelivery ping;
@@ -248,8 +255,7 @@ final class WebhookCommands {
   }
 
   @Command(name = "replay", description = "Send the endpoint the events of a time range again, with their ids (the running server sends them).")
-  static final class Replay extends AccountCommands.StoreCommand {
-    @Parameters(paramLabel = "ID") String id;
+  static final class Replay extends EndpointCommand {
 
     // Checked in run, not by picocli: a missing option must still be a one-line refusal.
     @Option(names = "--since", paramLabel = "TIME", description = "Required: RFC 3339, e.g. 2026-12-01T09:00:00Z.")
@@ -259,8 +265,7 @@ final class WebhookCommands {
     String until;
 
     @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      WebhookEndpoint endpoint = store.webhooks().find(id).orElseThrow(() -> new Main.UserError("no webhook " + visible(id)));
+    void run(WebhookEndpoint endpoint, PrintWriter out) throws Exception {
       if (!endpoint.isEnabled()) {
         throw new Main.UserError("webhook " + id + " is disabled (" + visible(endpoint.disabledReason().orElse(""))
             + "); hikyaku webhook enable " + id + " first");
@@ -316,7 +321,7 @@ final class WebhookCommands {
   }
 
   /** {@code --api-key}'s value, a key of {@code login}'s; empty when not given. */
-  private static Optional<String> apiKey(dev.hikyaku.store.Store store, String login, String given) throws Exception {
+  private static Optional<String> apiKey(Store store, String login, String given) throws Exception {
     Optional<String> key = Optional.ofNullable(given).map(String::strip);
     if (key.isPresent() && store.apiKeys().list(Optional.of(login)).stream().noneMatch(k -> k.name().equals(key.get()))) {
       throw new Main.UserError(login + " has no API key '" + visible(key.get()) + "'");

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A webhook receiver on loopback (the JDK's HTTP server, plain HTTP): keeps every request it gets
@@ -84,24 +85,18 @@ public final class WebhookReceiver implements AutoCloseable {
 
   /** The next requests get these answers, in order; then {@link #otherwise}'s. */
   public WebhookReceiver script(Answer... answers) {
-    lock.lock();
-    try {
+    return locked(() -> {
       scripted.addAll(List.of(answers));
-    } finally {
-      lock.unlock();
-    }
-    return this;
+      return this;
+    });
   }
 
   /** What every request gets once the script is used up. */
   public WebhookReceiver otherwise(Answer answer) {
-    lock.lock();
-    try {
+    return locked(() -> {
       otherwise = answer;
-    } finally {
-      lock.unlock();
-    }
-    return this;
+      return this;
+    });
   }
 
   public List<Request> requests() {
@@ -109,21 +104,26 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   /** Requests that come from now on wait for their answer until {@link #release}. */
-  public void hold() {
-    lock.lock();
-    try {
+  public WebhookReceiver hold() {
+    return locked(() -> {
       isHolding = true;
-    } finally {
-      lock.unlock();
-    }
+      return this;
+    });
   }
 
   /** Answers the requests held, and the next ones at once. */
-  public void release() {
-    lock.lock();
-    try {
+  public WebhookReceiver release() {
+    return locked(() -> {
       isHolding = false;
       changed.signalAll();
+      return this;
+    });
+  }
+
+  private <T> T locked(Supplier<T> work) {
+    lock.lock();
+    try {
+      return work.get();
     } finally {
       lock.unlock();
     }
@@ -145,12 +145,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
   /** The most requests that were under way at once. */
   public int mostUnderWay() {
-    lock.lock();
-    try {
-      return mostUnderWay;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> mostUnderWay);
   }
 
   /** Stops listening: connections are refused until {@link #restart}. */

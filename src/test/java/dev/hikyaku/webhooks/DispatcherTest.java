@@ -110,6 +110,14 @@ class DispatcherTest {
         .as("the signature of %s verifies", request.id()).isTrue();
   }
 
+  /** Endpoint {@code id} at the receiver, and one event sent to it once, which the receiver answers {@code status}. */
+  private void firstEventAnswered(String id, int status) throws Exception {
+    endpoint(id, receiver.url("/" + id), true);
+    receiver.script(WebhookReceiver.Answer.of(status));
+    delivered("x@example.net");
+    dispatcher.runOnce();
+  }
+
   private List<Event.WebhookAttempted> attempts() {
     return published.stream().filter(e -> e instanceof Event.WebhookAttempted).map(e -> (Event.WebhookAttempted) e).toList();
   }
@@ -194,10 +202,7 @@ class DispatcherTest {
 
   @Test
   void anEndpointEnabledAgainAfter410GetsWhatHappensFromThenOnAndAReplayWhatItMissed() throws Exception {
-    endpoint("wh_back", receiver.url("/back"), true);
-    receiver.script(WebhookReceiver.Answer.of(410));
-    delivered("x@example.net");
-    dispatcher.runOnce();
+    firstEventAnswered("wh_back", 410);
     assertThat(store.webhooks().find("wh_back").orElseThrow().isEnabled()).isFalse();
     delivered("y@example.net"); // while disabled
 
@@ -326,10 +331,7 @@ class DispatcherTest {
 
   @Test
   void aDisabledAccountsEventsAreHeldThroughTheScheduleAndGoOutWhenItIsEnabledAgain() throws Exception {
-    endpoint("wh_hold", receiver.url("/hold"), true);
-    receiver.script(WebhookReceiver.Answer.of(500));
-    delivered("x@example.net");
-    dispatcher.runOnce();
+    firstEventAnswered("wh_hold", 500);
     assertThat(onlyDelivery("wh_hold").attempts()).isEqualTo(1);
 
     store.accounts().setDisabled(ACCOUNT, true);
