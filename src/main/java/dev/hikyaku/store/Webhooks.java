@@ -84,6 +84,11 @@ public final class Webhooks {
       LEFT JOIN message_event e ON e.seq = d.event_seq
       WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.disabled_at IS NULL AND %s
       ORDER BY d.next_attempt_at LIMIT ?""".formatted(ACCOUNT_ENABLED);
+  static final String STILL_DUE =
+      """
+      SELECT 1 FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint_id
+      WHERE d.id = ? AND d.status = 'pending' AND d.attempts = ? AND w.disabled_at IS NULL AND %s"""
+          .formatted(ACCOUNT_ENABLED);
   static final String NEXT_DUE =
       """
       SELECT min(d.next_attempt_at) FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint_id
@@ -439,6 +444,24 @@ public final class Webhooks {
         row.next();
         long at = row.getLong(1);
         return row.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(at));
+      }
+    });
+  }
+
+  /**
+   * Whether delivery {@code deliveryId} is still owed as {@link #due} handed it out: pending after
+   * {@code attempts} attempts, its endpoint and the endpoint's account enabled. The sender asks just
+   * before an attempt, on a read of its own: {@link #due}'s may predate the recording of a send of
+   * the same delivery that ended since, or the disabling of its endpoint or account.
+   */
+  public boolean isStillDue(long deliveryId, int attempts) throws StoreException {
+    return readers.read("checking webhook delivery " + deliveryId, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(STILL_DUE)) {
+        select.setLong(1, deliveryId);
+        select.setInt(2, attempts);
+        try (ResultSet row = select.executeQuery()) {
+          return row.next();
+        }
       }
     });
   }

@@ -46,7 +46,9 @@ import tools.jackson.databind.node.ObjectNode;
  * deliveries ({@link Webhooks#fanOut}), takes what is due and sends each on a virtual thread, at
  * most {@code concurrency} at once to one endpoint ({@code api.webhook-concurrency}): so events to one endpoint may
  * arrive out of order (a receiver orders by the event's {@code id} or {@code timestamp}, and dedupes
- * by {@code webhook-id}). Each attempt: the {@link TargetGuard} resolves and checks the host, the
+ * by {@code webhook-id}). Each attempt: the store is asked whether the delivery is still owed (the
+ * pass's read may predate the end of another send of it, or its endpoint or account being
+ * disabled, {@link Webhooks#isStillDue}), the {@link TargetGuard} resolves and checks the host, the
  * {@link PinnedHttpClient} POSTs one event to the checked address, signed with every secret the
  * endpoint signs with now; then the outcome is recorded in the store: a 2xx delivers; 410 Gone
  * fails the delivery and disables the endpoint; anything else (3xx, 4xx, 5xx, a timeout, a refused
@@ -119,10 +121,10 @@ public final class Dispatcher implements AutoCloseable {
    * returns once those sends are recorded; how many attempts it made.
    */
   public int runOnce() throws StoreException {
-    List<Future<?>> started = pass();
-    for (Future<?> send : started) {
+    int attempts = 0;
+    for (Future<Boolean> send : pass()) {
       try {
-        send.get();
+        attempts += send.get() ? 1 : 0;
       } catch (ExecutionException e) {
         log.error("webhook send failed unexpectedly", e.getCause());
       } catch (InterruptedException e) {
@@ -130,14 +132,14 @@ public final class Dispatcher implements AutoCloseable {
         break;
       }
     }
-    return started.size();
+    return attempts;
   }
 
   /** Fans out and starts the due sends; does not wait for them. */
-  private List<Future<?>> pass() throws StoreException {
+  private List<Future<Boolean>> pass() throws StoreException {
     Instant now = clock.instant();
     webhooks.fanOut(now, FAN_OUT_EVENTS);
-    List<Future<?>> started = new ArrayList<>();
+    List<Future<Boolean>> started = new ArrayList<>();
     for (DueWebhook due : webhooks.due(now, BATCH)) {
       if (inFlight.add(due.deliveryId())) {
         try {
@@ -151,16 +153,23 @@ public final class Dispatcher implements AutoCloseable {
     return started;
   }
 
-  private void deliver(DueWebhook due) {
+  /** Sends {@code due} once, in its endpoint's lane, and records what came of it; whether it was sent. */
+  private boolean deliver(DueWebhook due) {
     Semaphore lane = lanes.computeIfAbsent(due.endpointId(), id -> new Semaphore(concurrency));
     try {
       lane.acquire();
     } catch (InterruptedException e) {
       inFlight.remove(due.deliveryId());
       Thread.currentThread().interrupt();
-      return;
+      return false;
     }
     try {
+      // The pass read it before taking it in flight: a send of it that ended in between (recorded, then
+      // out of flight) would be repeated, and a wait for the lane may outlast its endpoint or account
+      // being disabled. Asked afresh now, by its key.
+      if (!isStillDue(due)) {
+        return false;
+      }
       Attempted attempted = attempt(due);
       WebhookAttempt attempt = attempted.attempt();
       boolean isDisabled = webhooks.record(attempt);
@@ -172,10 +181,12 @@ public final class Dispatcher implements AutoCloseable {
         events.publish(new Event.WebhookDisabled(attempt.at(), due.endpointId(), due.account(), due.url(),
             attempt.disableReason().orElse("")));
       }
+      return true;
     } catch (StoreException | RuntimeException e) {
       // Not recorded: the delivery stays pending and is sent again, with the same webhook-id.
       log.warn("webhook delivery {} to {}: outcome not recorded, it is sent again: {}", due.deliveryId(), due.endpointId(),
           e.toString());
+      return true;
     } finally {
       lane.release();
       inFlight.remove(due.deliveryId());
@@ -197,6 +208,17 @@ public final class Dispatcher implements AutoCloseable {
       case FAILED -> attempt.endpoint() == WebhookAttempt.EndpointChange.DISABLE
           ? Event.WebhookAttempted.Result.GONE : Event.WebhookAttempted.Result.FAILED;
     };
+  }
+
+  /** Whether {@code due} is owed still; not when the store cannot say now (a later pass asks again). */
+  private boolean isStillDue(DueWebhook due) {
+    try {
+      return webhooks.isStillDue(due.deliveryId(), due.attempts());
+    } catch (StoreException e) {
+      log.warn("webhook delivery {} to {}: cannot tell whether it is still due, left for a later pass: {}", due.deliveryId(),
+          due.endpointId(), e.toString());
+      return false;
+    }
   }
 
   /** Sends {@code due} once and says what that leads to. */

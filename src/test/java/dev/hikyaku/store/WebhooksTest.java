@@ -270,6 +270,22 @@ class WebhooksTest {
   }
 
   @Test
+  void aDeliveryIsStillDueWhileItIsPendingAfterAsManyAttemptsAndItsEndpointAndAccountAreEnabled() throws StoreException {
+    add("wh_s", List.of("message.delivered"), Optional.empty(), Optional.empty());
+    sendAndDeliver(ALICE, ALICE, null);
+    webhooks.fanOut(T0, 100);
+    DueWebhook due = webhooks.due(T0, 10).getFirst();
+    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).isTrue();
+    assertThat(webhooks.isStillDue(due.deliveryId(), 1)).as("another attempt since").isFalse();
+    store.accounts().setDisabled(ALICE, true);
+    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).as("its account disabled").isFalse();
+    store.accounts().setDisabled(ALICE, false);
+    webhooks.record(attempt(due, 200, WebhookAttempt.Next.DELIVERED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP));
+    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).as("delivered meanwhile").isFalse();
+    assertThat(webhooks.isStillDue(due.deliveryId() + 100, 0)).isFalse();
+  }
+
+  @Test
   void aChangeTakesTheUrlTypesAndFiltersAndKeepsTheRest() throws StoreException {
     WebhookEndpoint before = add("wh_c", List.of("message.accepted"), Optional.of("example.com"), Optional.of("billing"));
     WebhookEndpoint changed = webhooks.change(before.changedTo("https://hooks2.example.com/c", List.of("message.delivered"),
@@ -351,6 +367,7 @@ class WebhooksTest {
   void theDeliveryQueriesUseTheirIndexes() throws Exception {
     assertThat(QueryPlans.plan(dataDirectory, Webhooks.DUE, List.of(1L, 10)))
         .contains("USING INDEX webhook_delivery_due").doesNotContainPattern("(?m)SCAN d\\b");
+    assertThat(QueryPlans.plan(dataDirectory, Webhooks.STILL_DUE, List.of(1L, 0))).contains("SEARCH d USING INTEGER PRIMARY KEY");
     // Whether the endpoint's account is enabled: one lookup by its unique address.
     for (String sql : List.of(Webhooks.DUE, Webhooks.NEXT_DUE, Webhooks.HAS_NEW_EVENTS)) {
       List<Object> arguments = sql.equals(Webhooks.DUE) ? List.of(1L, 10) : List.of();

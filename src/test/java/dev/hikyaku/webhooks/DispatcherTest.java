@@ -330,6 +330,32 @@ class DispatcherTest {
   }
 
   @Test
+  void aDeliveryWaitingForItsLaneIsAskedAfreshAndNotSentOnceItsAccountIsDisabled() throws Exception {
+    endpoint("wh_wait", receiver.url("/wait"), true);
+    delivered("x@example.net");
+    delivered("y@example.net");
+    receiver.hold();
+    try (Dispatcher oneAtATime = dispatcher(1)) {
+      java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+      Thread pass = Thread.ofVirtual().start(() -> {
+        try {
+          attempts.set(oneAtATime.runOnce());
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      });
+      assertThat(receiver.awaitUnderWay(1, 10)).isTrue();
+      store.accounts().setDisabled(ACCOUNT, true);
+      receiver.release();
+      pass.join(Duration.ofSeconds(20));
+      assertThat(attempts.get()).as("the one under way; the other found its account disabled").isEqualTo(1);
+    }
+    assertThat(receiver.requests()).hasSize(1);
+    assertThat(store.webhooks().deliveries("wh_wait", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactlyInAnyOrder("delivered", "pending");
+  }
+
+  @Test
   void aDisabledAccountsEventsAreHeldThroughTheScheduleAndGoOutWhenItIsEnabledAgain() throws Exception {
     firstEventAnswered("wh_hold", 500);
     assertThat(onlyDelivery("wh_hold").attempts()).isEqualTo(1);
