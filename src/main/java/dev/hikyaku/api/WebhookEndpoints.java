@@ -34,6 +34,16 @@ public interface WebhookEndpoints {
     }
 
     @Override
+    public Optional<Change> change(String account, String id, NewEndpoint wanted, String keyName) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<EndpointView> enable(String account, String id, String keyName) {
+      return Optional.empty();
+    }
+
+    @Override
     public boolean remove(String account, String id, String keyName) {
       return false;
     }
@@ -75,6 +85,19 @@ public interface WebhookEndpoints {
 
   /** The account's endpoint {@code id}. */
   Optional<EndpointView> find(String account, String id) throws Unavailable;
+
+  /**
+   * Gives the account's endpoint {@code id} the URL, events and filters of {@code wanted} (the
+   * route laid the request's members over the endpoint's own), checked as {@link #create} checks
+   * them; its secrets, state and delivery log stay. Empty when the account has no such endpoint.
+   */
+  Optional<Change> change(String account, String id, NewEndpoint wanted, String keyName) throws Unavailable;
+
+  /**
+   * Enables the account's endpoint {@code id} again, if it is disabled: it gets the events from now
+   * on; those that failed with it, or came while it was disabled, only by a {@link #replay}.
+   */
+  Optional<EndpointView> enable(String account, String id, String keyName) throws Unavailable;
 
   /** Removes the account's endpoint {@code id} and its delivery log; false when it has none such. */
   boolean remove(String account, String id, String keyName) throws Unavailable;
@@ -143,6 +166,23 @@ public interface WebhookEndpoints {
 
     /** The account has as many endpoints as it may. */
     record TooMany(int limit) implements Creation {}
+  }
+
+  /** What {@link #change} did. */
+  sealed interface Change {
+    /** Changed; the endpoint as it now is. */
+    record Changed(EndpointView endpoint) implements Change {
+      public Changed {
+        Objects.requireNonNull(endpoint, "endpoint");
+      }
+    }
+
+    /** Members of the request that cannot be, each by its pointer; nothing was changed. */
+    record Invalid(List<Problem.FieldError> errors) implements Change {
+      public Invalid {
+        errors = List.copyOf(errors);
+      }
+    }
   }
 
   /** The endpoint after a rotation, and its new secret, shown this once. */

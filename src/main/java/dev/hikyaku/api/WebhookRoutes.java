@@ -31,6 +31,10 @@ import tools.jackson.databind.node.ObjectNode;
  *       201 with {@code Location} and the endpoint, its {@code secret} ({@code whsec_...}) shown this
  *       once;
  *   <li>{@code GET /v1/webhooks}, {@code GET|DELETE /v1/webhooks/{id}};
+ *   <li>{@code PATCH /v1/webhooks/{id}} with any of the members {@code POST} takes: those given
+ *       replace the endpoint's ({@code null} drops a filter), checked as at creation; 200 with the
+ *       endpoint;
+ *   <li>{@code POST /v1/webhooks/{id}/enable}: a disabled endpoint enabled again; 200 with it;
  *   <li>{@code POST /v1/webhooks/{id}/rotate-secret}: a new secret, shown once; the old one signs too
  *       for 24 hours;
  *   <li>{@code GET /v1/webhooks/{id}/deliveries}: the delivery log, newest first, a page at a time;
@@ -65,7 +69,9 @@ final class WebhookRoutes {
         new Route("POST", "/v1/webhooks", ApiKey.Scope.ADMIN, this::create),
         new Route("GET", "/v1/webhooks", ApiKey.Scope.ADMIN, this::list),
         new Route("GET", ENDPOINT, ApiKey.Scope.ADMIN, this::show),
+        new Route("PATCH", ENDPOINT, ApiKey.Scope.ADMIN, this::change),
         new Route("DELETE", ENDPOINT, ApiKey.Scope.ADMIN, this::remove),
+        new Route("POST", ENDPOINT + "/enable", ApiKey.Scope.ADMIN, this::enable),
         new Route("POST", ENDPOINT + "/rotate-secret", ApiKey.Scope.ADMIN, this::rotate),
         new Route("GET", ENDPOINT + "/deliveries", ApiKey.Scope.ADMIN, this::deliveries),
         new Route("POST", ENDPOINT + "/replay", ApiKey.Scope.ADMIN, this::replay),
@@ -90,7 +96,7 @@ final class WebhookRoutes {
   private Answer create(ApiRequest request) throws Refusal {
     QueryParameters.of(request, List.of());
     JsonNode body = request.json(BODY_LIMIT);
-    WebhookEndpoints.NewEndpoint wanted = newEndpoint(body);
+    WebhookEndpoints.NewEndpoint wanted = endpoint(body, Optional.empty());
     String account = request.caller().account();
     WebhookEndpoints.Creation creation = call("add a webhook", () -> webhooks.create(account, request.caller().keyName(), wanted));
     return switch (creation) {
@@ -105,50 +111,63 @@ final class WebhookRoutes {
     };
   }
 
-  /** The request's members, each checked for its shape; 422 naming every one that is wrong. */
-  private static WebhookEndpoints.NewEndpoint newEndpoint(JsonNode body) throws Refusal {
+  /**
+   * The endpoint the request asks for, each member checked for its shape; 422 naming every one that
+   * is wrong. Creating ({@code current} empty), {@code url} and {@code events} are required;
+   * changing, a member left out keeps {@code current}'s value, and at least one must be given.
+   */
+  private static WebhookEndpoints.NewEndpoint endpoint(JsonNode body, Optional<EndpointView> current) throws Refusal {
     if (!(body instanceof ObjectNode object)) {
       throw new Refusal(Problems.invalid(List.of(new Problem.FieldError("", "the body must be a JSON object"))));
     }
     List<Problem.FieldError> errors = new ArrayList<>();
+    String members = String.join(", ", CREATE_MEMBERS.stream().sorted().toList());
     for (String name : object.propertyNames()) {
       if (!CREATE_MEMBERS.contains(name)) {
-        errors.add(new Problem.FieldError("/" + pointerEscape(name), "not a member of a webhook; it takes "
-            + String.join(", ", CREATE_MEMBERS.stream().sorted().toList())));
+        errors.add(new Problem.FieldError("/" + pointerEscape(name), "not a member of a webhook; it takes " + members));
       }
     }
-    String url = "";
-    JsonNode urlNode = object.get("url");
-    if (urlNode == null || !urlNode.isString() || urlNode.asString().isBlank()) {
-      errors.add(new Problem.FieldError("/url", "required: the https:// URL to POST the events to"));
-    } else if (urlNode.asString().length() > MAX_URL_LENGTH) {
-      errors.add(new Problem.FieldError("/url", "at most " + MAX_URL_LENGTH + " characters"));
-    } else {
-      url = urlNode.asString().strip();
+    if (current.isPresent() && object.isEmpty()) {
+      errors.add(new Problem.FieldError("", "give at least one of " + members + " to change"));
     }
-    List<String> events = new ArrayList<>();
+    String url = current.map(EndpointView::url).orElse("");
+    JsonNode urlNode = object.get("url");
+    if (urlNode != null || current.isEmpty()) {
+      if (urlNode == null || !urlNode.isString() || urlNode.asString().isBlank()) {
+        errors.add(new Problem.FieldError("/url", "required: the https:// URL to POST the events to"));
+      } else if (urlNode.asString().length() > MAX_URL_LENGTH) {
+        errors.add(new Problem.FieldError("/url", "at most " + MAX_URL_LENGTH + " characters"));
+      } else {
+        url = urlNode.asString().strip();
+      }
+    }
+    List<String> events = new ArrayList<>(current.map(EndpointView::events).orElse(List.of()));
     JsonNode eventsNode = object.get("events");
     List<String> known = Arrays.stream(EventType.values()).map(EventType::typeName).toList();
-    if (eventsNode == null || !eventsNode.isArray() || eventsNode.isEmpty()) {
-      errors.add(new Problem.FieldError("/events", "required: a non-empty array of event types, of " + String.join(", ", known)));
-    } else {
-      Set<String> seen = new LinkedHashSet<>();
-      for (int i = 0; i < eventsNode.size(); i++) {
-        JsonNode type = eventsNode.get(i);
-        if (!type.isString() || EventType.fromTypeName(type.asString()).isEmpty()) {
-          errors.add(new Problem.FieldError("/events/" + i, "not an event type; one of " + String.join(", ", known)));
-        } else if (!seen.add(type.asString())) {
-          errors.add(new Problem.FieldError("/events/" + i, "given twice"));
+    if (eventsNode != null || current.isEmpty()) {
+      if (eventsNode == null || !eventsNode.isArray() || eventsNode.isEmpty()) {
+        errors.add(new Problem.FieldError("/events", "required: a non-empty array of event types, of " + String.join(", ", known)));
+      } else {
+        Set<String> seen = new LinkedHashSet<>();
+        for (int i = 0; i < eventsNode.size(); i++) {
+          JsonNode type = eventsNode.get(i);
+          if (!type.isString() || EventType.fromTypeName(type.asString()).isEmpty()) {
+            errors.add(new Problem.FieldError("/events/" + i, "not an event type; one of " + String.join(", ", known)));
+          } else if (!seen.add(type.asString())) {
+            errors.add(new Problem.FieldError("/events/" + i, "given twice"));
+          }
         }
+        events = List.copyOf(seen);
       }
-      events.addAll(seen);
     }
-    Optional<String> domain = optionalText(object, "sending_domain", errors);
+    Optional<String> domain = object.has("sending_domain") || current.isEmpty()
+        ? optionalText(object, "sending_domain", errors) : current.get().sendingDomain();
     if (domain.isPresent() && !domain.get().matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+")) {
       errors.add(new Problem.FieldError("/sending_domain", "not a domain name (in ASCII, A-labels)"));
     }
-    Optional<String> key = optionalText(object, "api_key", errors);
-    boolean isPrivateAllowed = false;
+    Optional<String> key = object.has("api_key") || current.isEmpty() ? optionalText(object, "api_key", errors)
+        : current.get().apiKey();
+    boolean isPrivateAllowed = current.map(EndpointView::isPrivateAllowed).orElse(false);
     JsonNode privateNode = object.get("allow_private");
     if (privateNode != null && !privateNode.isNull()) {
       if (!privateNode.isBoolean()) {
@@ -194,6 +213,36 @@ final class WebhookRoutes {
     QueryParameters.of(request, List.of());
     Optional<EndpointView> found = call("read a webhook", () -> webhooks.find(request.caller().account(), request.parameter("id")));
     return found.<Answer>map(endpoint -> new Answer.Json(200, ApiRequest.JSON.writeValueAsString(json(endpoint))))
+        .orElseGet(() -> new Answer.Failure(Problems.notFound(request.path())));
+  }
+
+  private Answer change(ApiRequest request) throws Refusal {
+    QueryParameters.of(request, List.of());
+    JsonNode body = request.json(BODY_LIMIT);
+    String account = request.caller().account();
+    String id = request.parameter("id");
+    Optional<EndpointView> current = call("read a webhook", () -> webhooks.find(account, id));
+    if (current.isEmpty()) {
+      return new Answer.Failure(Problems.notFound(request.path()));
+    }
+    WebhookEndpoints.NewEndpoint wanted = endpoint(body, current);
+    Optional<WebhookEndpoints.Change> change =
+        call("change a webhook", () -> webhooks.change(account, id, wanted, request.caller().keyName()));
+    if (change.isEmpty()) {
+      return new Answer.Failure(Problems.notFound(request.path()));
+    }
+    return switch (change.get()) {
+      case WebhookEndpoints.Change.Changed changed ->
+          new Answer.Json(200, ApiRequest.JSON.writeValueAsString(json(changed.endpoint())));
+      case WebhookEndpoints.Change.Invalid invalid -> new Answer.Failure(Problems.invalid(invalid.errors()));
+    };
+  }
+
+  private Answer enable(ApiRequest request) throws Refusal {
+    QueryParameters.of(request, List.of());
+    Optional<EndpointView> enabled = call("enable a webhook",
+        () -> webhooks.enable(request.caller().account(), request.parameter("id"), request.caller().keyName()));
+    return enabled.<Answer>map(endpoint -> new Answer.Json(200, ApiRequest.JSON.writeValueAsString(json(endpoint))))
         .orElseGet(() -> new Answer.Failure(Problems.notFound(request.path())));
   }
 

@@ -426,16 +426,17 @@ final class AccountCommands {
     }
   }
 
-  @Command(name = "delete", description = "Delete an account, its senders and app passwords.")
+  @Command(name = "delete", description = "Delete an account, its senders, app passwords, API keys and webhook endpoints.")
   static final class UserDelete extends StoreCommand {
     @Parameters(paramLabel = "ADDRESS") String address;
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = address(address);
-      accounts.delete(login);
-      changed("user delete", login, "");
-      out.println("account " + login + " deleted");
+      int webhooks = accounts.delete(login);
+      String removed = webhooks == 0 ? "" : webhooks + " webhook endpoint(s) removed with it";
+      changed("user delete", login, removed);
+      out.println("account " + login + " deleted" + (removed.isEmpty() ? "" : "; " + removed));
     }
   }
 

@@ -71,18 +71,7 @@ final class ApiWebhooks implements WebhookEndpoints {
 
   @Override
   public Creation create(String account, String keyName, NewEndpoint wanted) throws Unavailable {
-    List<Problem.FieldError> errors = new ArrayList<>();
-    if (wanted.isPrivateAllowed() && !isPrivateAllowed) {
-      errors.add(new Problem.FieldError("/allow_private", "not over the API on this server (api.webhook-private-targets is off);"
-          + " an operator may add such an endpoint with hikyaku webhook add --allow-private"));
-    }
-    urlProblem(wanted.url(), wanted.isPrivateAllowed()).ifPresent(p -> errors.add(new Problem.FieldError("/url", p)));
-    if (wanted.apiKey().isPresent()) {
-      List<ApiKey> keys = store("listing the keys of " + account, () -> store.apiKeys().list(Optional.of(account)));
-      if (keys.stream().noneMatch(k -> k.name().equals(wanted.apiKey().get()))) {
-        errors.add(new Problem.FieldError("/api_key", "the account has no API key of that name"));
-      }
-    }
+    List<Problem.FieldError> errors = problems(account, wanted, Optional.empty());
     if (!errors.isEmpty()) {
       return new Creation.Invalid(errors);
     }
@@ -99,6 +88,37 @@ final class ApiWebhooks implements WebhookEndpoints {
     }
     told("webhook add", account, describe(endpoint) + " by api key " + keyName);
     return new Creation.Created(view(endpoint), secret);
+  }
+
+  /**
+   * What is wrong with {@code wanted} as the account's endpoint, new or changed from {@code current}.
+   * Private targets need the operator's consent ({@code api.webhook-private-targets}) to be asked
+   * for, and so to aim an endpoint that has them (the CLI may have allowed it) at another URL:
+   * otherwise an API key could move an operator's exception anywhere inside.
+   */
+  private List<Problem.FieldError> problems(String account, NewEndpoint wanted, Optional<WebhookEndpoint> current)
+      throws Unavailable {
+    List<Problem.FieldError> errors = new ArrayList<>();
+    boolean isPrivateKept = current.isPresent() && current.get().isPrivateAllowed() && current.get().url().equals(wanted.url());
+    if (wanted.isPrivateAllowed() && !isPrivateKept && !isPrivateAllowed) {
+      if (current.isPresent() && current.get().isPrivateAllowed()) {
+        errors.add(new Problem.FieldError("/url", "this endpoint may reach private targets, which only an operator may aim"
+            + " elsewhere on this server (api.webhook-private-targets is off): give \"allow_private\": false with the URL,"
+            + " or ask for hikyaku webhook change --url"));
+      } else {
+        errors.add(new Problem.FieldError("/allow_private", "not over the API on this server (api.webhook-private-targets is off);"
+            + " an operator may add such an endpoint with hikyaku webhook add --allow-private"));
+      }
+    }
+    urlProblem(wanted.url(), wanted.isPrivateAllowed()).ifPresent(p -> errors.add(new Problem.FieldError("/url", p)));
+    // A key filter names one of the account's keys; one kept from before may have been revoked since, and may stay.
+    if (wanted.apiKey().isPresent() && !wanted.apiKey().equals(current.flatMap(WebhookEndpoint::apiKey))) {
+      List<ApiKey> keys = store("listing the keys of " + account, () -> store.apiKeys().list(Optional.of(account)));
+      if (keys.stream().noneMatch(k -> k.name().equals(wanted.apiKey().get()))) {
+        errors.add(new Problem.FieldError("/api_key", "the account has no API key of that name"));
+      }
+    }
+    return errors;
   }
 
   /** Why {@code url} cannot be an endpoint's, if it cannot (the CLI asks the same). */
@@ -147,6 +167,58 @@ final class ApiWebhooks implements WebhookEndpoints {
   private Optional<WebhookEndpoint> own(String account, String id) throws Unavailable {
     return store("reading webhook " + id, () -> store.webhooks().find(id))
         .filter(endpoint -> endpoint.account().equalsIgnoreCase(account));
+  }
+
+  @Override
+  public Optional<Change> change(String account, String id, NewEndpoint wanted, String keyName) throws Unavailable {
+    Optional<WebhookEndpoint> current = own(account, id);
+    if (current.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Problem.FieldError> errors = problems(account, wanted, current);
+    if (!errors.isEmpty()) {
+      return Optional.of(new Change.Invalid(errors));
+    }
+    WebhookEndpoint changed;
+    try {
+      changed = store.webhooks().change(current.get().changedTo(wanted.url(), wanted.events(), wanted.sendingDomain(),
+          wanted.apiKey(), wanted.isPrivateAllowed()));
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw new Unavailable("changing webhook " + id + ": " + e.getMessage(), e);
+    }
+    told("webhook change", account, describe(changed) + " by api key " + keyName);
+    return Optional.of(new Change.Changed(view(changed)));
+  }
+
+  @Override
+  public Optional<EndpointView> enable(String account, String id, String keyName) throws Unavailable {
+    Optional<WebhookEndpoint> endpoint = own(account, id);
+    if (endpoint.isEmpty()) {
+      return Optional.empty();
+    }
+    boolean wasDisabled;
+    try {
+      wasDisabled = store.webhooks().enable(id);
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw new Unavailable("enabling webhook " + id + ": " + e.getMessage(), e);
+    }
+    if (wasDisabled) {
+      told("webhook enable", account, describeEnabled(endpoint.get()) + " by api key " + keyName);
+      dispatcher.wake();
+    }
+    return own(account, id).map(ApiWebhooks::view);
+  }
+
+  /** What the audit log says of an endpoint enabled again: its id and why it had been disabled. */
+  static String describeEnabled(WebhookEndpoint before) {
+    return before.id() + before.disabledAt().map(at -> " (disabled since " + at + ": " + before.disabledReason().orElse("") + ")")
+        .orElse("");
   }
 
   @Override

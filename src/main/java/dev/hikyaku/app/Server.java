@@ -280,7 +280,7 @@ public final class Server implements AutoCloseable {
     });
     Events events = new Events(sinks);
     SecureRandom random = new SecureRandom();
-    dispatcher.set(opened.push(webhookDispatcher(store, events, clock, random, outboundTls)));
+    dispatcher.set(opened.push(webhookDispatcher(store, events, clock, random, outboundTls, config.api().webhookConcurrency())));
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
     MessageIntake intake = intake(config, store, senders, events, clock, random);
     var rates = config.rates();
@@ -360,10 +360,12 @@ public final class Server implements AutoCloseable {
   /**
    * The webhook dispatcher: the store's outbox sent to the endpoints, hosts resolved by the system
    * resolver (as route names are) and checked before every attempt, receivers' certificates checked
-   * against {@code outboundTls} (the JDK's trust store when empty), as delivery's are.
+   * against {@code outboundTls} (the JDK's trust store when empty), as delivery's are; at most
+   * {@code concurrency} requests under way to one endpoint ({@code api.webhook-concurrency}).
    */
   static dev.hikyaku.webhooks.Dispatcher webhookDispatcher(
-      Store store, Events events, Clock clock, SecureRandom random, Optional<javax.net.ssl.SSLContext> outboundTls)
+      Store store, Events events, Clock clock, SecureRandom random, Optional<javax.net.ssl.SSLContext> outboundTls,
+      int concurrency)
       throws StartupException {
     javax.net.ssl.SSLContext trust;
     try {
@@ -374,7 +376,8 @@ public final class Server implements AutoCloseable {
     return new dev.hikyaku.webhooks.Dispatcher(store.webhooks(),
         event -> dev.hikyaku.api.EventJson.of(ApiAccess.eventView(event)),
         new dev.hikyaku.webhooks.TargetGuard(dev.hikyaku.webhooks.TargetGuard.systemResolver(java.time.Duration.ofSeconds(10))),
-        new dev.hikyaku.webhooks.PinnedHttpClient(trust, dev.hikyaku.webhooks.PinnedHttpClient.TIMEOUT), events, clock, random);
+        new dev.hikyaku.webhooks.PinnedHttpClient(trust, dev.hikyaku.webhooks.PinnedHttpClient.TIMEOUT), events, clock, random,
+        concurrency);
   }
 
   /**

@@ -722,7 +722,11 @@ final class ConfigReader {
     boolean isWebhookPrivateTargetAllowed = api.get(Keys.WEBHOOK_PRIVATE_TARGETS).isPresent()
         ? bool(api.get(Keys.WEBHOOK_PRIVATE_TARGETS).get(), api.path(Keys.WEBHOOK_PRIVATE_TARGETS))
         : Defaults.API_WEBHOOK_PRIVATE_TARGETS;
-    return new ApiConfig(isEnabled, address, port, isTls, isWebhookPrivateTargetAllowed);
+    int webhookConcurrency = api.get(Keys.WEBHOOK_CONCURRENCY).isPresent()
+        ? integer(api.get(Keys.WEBHOOK_CONCURRENCY).get(), api.path(Keys.WEBHOOK_CONCURRENCY), ApiConfig.MIN_WEBHOOK_CONCURRENCY,
+            ApiConfig.MAX_WEBHOOK_CONCURRENCY, " requests at once to one webhook endpoint")
+        : Defaults.API_WEBHOOK_CONCURRENCY;
+    return new ApiConfig(isEnabled, address, port, isTls, isWebhookPrivateTargetAllowed, webhookConcurrency);
   }
 
   private HttpConfig http(Section http) throws ConfigException {

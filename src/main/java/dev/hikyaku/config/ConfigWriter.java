@@ -189,6 +189,7 @@ final class ConfigWriter {
     api.put(Keys.PORT, ap.port());
     api.put(Keys.TLS, ap.isTls());
     api.put(Keys.WEBHOOK_PRIVATE_TARGETS, ap.isWebhookPrivateTargetAllowed());
+    api.put(Keys.WEBHOOK_CONCURRENCY, ap.webhookConcurrency());
     return MAPPER.writeValueAsString(root);
   }
 

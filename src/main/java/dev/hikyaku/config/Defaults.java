@@ -316,9 +316,16 @@ final class Defaults {
    */
   static final boolean API_WEBHOOK_PRIVATE_TARGETS = false;
 
+  /**
+   * Four requests at once to one webhook endpoint: a burst (a batch send's message.accepted) drains
+   * four times as fast as one at a time, and a receiver behind one small worker pool is not
+   * swamped. Events may then arrive out of order; a receiver orders them by id or timestamp.
+   */
+  static final int API_WEBHOOK_CONCURRENCY = 4;
+
   static ApiConfig api() {
     return new ApiConfig(API_ENABLED, HostSyntax.ipLiteral(API_ADDRESS).orElseThrow(), API_PORT, API_TLS,
-        API_WEBHOOK_PRIVATE_TARGETS);
+        API_WEBHOOK_PRIVATE_TARGETS, API_WEBHOOK_CONCURRENCY);
   }
 
   static TlsConfig tls() {

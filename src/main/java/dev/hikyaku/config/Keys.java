@@ -69,7 +69,9 @@ final class Keys {
   /** {@code api}: the HTTP JSON API; address and port spelled as a listener's, {@code tls} a boolean. */
   static final String API = "api";
   static final String WEBHOOK_PRIVATE_TARGETS = "webhook-private-targets";
-  static final List<String> API_SECTION = List.of("enabled", "address", "port", "tls", WEBHOOK_PRIVATE_TARGETS);
+  static final String WEBHOOK_CONCURRENCY = "webhook-concurrency";
+  static final List<String> API_SECTION =
+      List.of("enabled", "address", "port", "tls", WEBHOOK_PRIVATE_TARGETS, WEBHOOK_CONCURRENCY);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, API, DELIVERY,
           MAIL_AUTH, HISTORY, RETURNS);

@@ -129,6 +129,8 @@ final class AuditLine {
                   .put("url", e.url())
                   .put("reason", e.reason())
                   .end());
+      // Not a security matter: the endpoint's delivery log (GET /v1/webhooks/{id}/deliveries) and the metrics have it.
+      case Event.WebhookAttempted e -> Optional.empty();
       case Event.ConnectionOpened e -> Optional.empty();
       case Event.ConnectionRefused e -> Optional.empty();
       case Event.ConnectionClosed e -> Optional.empty();

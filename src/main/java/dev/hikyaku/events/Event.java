@@ -303,6 +303,38 @@ public sealed interface Event {
   record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
 
   /**
+   * One attempt to deliver event {@code webhookId} ({@code evt_<n>}, of {@code type}) to webhook
+   * endpoint {@code endpointId} of {@code account}, as its delivery log recorded it. {@code attempt}
+   * counts from 1; {@code status} is the HTTP status the endpoint answered, if one came; {@code
+   * latency} how long the request took, connect to the end of the answer, when one was made (not
+   * when the target was refused before connecting, nor for an event no longer kept); {@code detail}
+   * what came of it in words ({@code HTTP 503}, a connection failure), never a secret. A test ping
+   * is no delivery's attempt and is not told here.
+   */
+  record WebhookAttempted(
+      Instant at, String endpointId, String account, String webhookId, String type, int attempt, Result result,
+      java.util.OptionalInt status, java.util.Optional<Duration> latency, String detail)
+      implements Event {
+
+    /** What an attempt led to. */
+    public enum Result {
+      /** A 2xx: delivered. */
+      DELIVERED,
+      /** Anything else before the schedule's end: tried again later. */
+      RETRY,
+      /** Given up: the schedule ran out, or the event is no longer kept. */
+      FAILED,
+      /** 410 Gone: given up, and the endpoint disabled. */
+      GONE;
+
+      /** As a label value and in the log. */
+      public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+  }
+
+  /**
    * The server stopped sending to webhook endpoint {@code endpointId} of {@code account}: it
    * answered 410 Gone, or no delivery to it succeeded over the whole retry schedule. {@code reason}
    * says which; the URL is the account's, never a secret (webhooks carry theirs in headers).

@@ -32,6 +32,14 @@ public final class LogSink implements EventSink {
       case Event.AccountUnsuspended e -> log.info("{}", e);
       case Event.AdminChange e -> log.info("{}", e);
       case Event.WebhookDisabled e -> log.warn("{}", e);
+      // The endpoint's delivery log keeps every attempt; the server's log, what did not go through.
+      case Event.WebhookAttempted e -> {
+        if (e.result() == Event.WebhookAttempted.Result.DELIVERED) {
+          log.debug("{}", e);
+        } else {
+          log.info("{}", e);
+        }
+      }
       // Delivery has its own log, the send log (SendLogSink); the full records are here for debugging.
       case Event.DeliveryAttempted e -> log.debug("{}", e);
       case Event.DeliveryDeferred e -> log.debug("{}", e);

@@ -72,6 +72,9 @@ public final class MetricsSink implements EventSink {
   private static final Family RETURNED_MAIL =
       new Family("hikyaku.returned.mail",
           "Reports read from mail to the returns domain, by kind (bounced, delayed, complained) and unparsed messages kept");
+  private static final Family WEBHOOK_DELIVERIES =
+      new Family("hikyaku.webhook.deliveries", "Webhook delivery attempts, by what each led to: delivered (2xx), retry (tried again"
+          + " later), failed (the schedule ran out, or the event is no longer kept), gone (410: the endpoint is disabled)");
   private static final Family PROTOCOL_VIOLATIONS =
       new Family("hikyaku.protocol.violations", "Protocol violations a defence noticed, by kind");
 
@@ -91,6 +94,13 @@ public final class MetricsSink implements EventSink {
     Duration.ofHours(12), Duration.ofDays(1), Duration.ofDays(5)
   };
 
+  // Webhook requests: a receiver on the same network in milliseconds, one far away or busy in
+  // seconds, up to the client's bounds (15 s to connect, 15 s for the answer).
+  private static final Duration[] WEBHOOK_LATENCY_BUCKETS = {
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+    Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofSeconds(30)
+  };
+
   // Messages: from a bare notification to the default 35 MiB limit.
   private static final double[] SIZE_BUCKETS = {
     4 * 1024, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024,
@@ -103,6 +113,7 @@ public final class MetricsSink implements EventSink {
   private final LongSupplier queueDepth;
   private final Timer sessionDuration;
   private final Timer deliveryDelay;
+  private final Timer webhookLatency;
   private final java.util.function.Supplier<Optional<Instant>> oldestQueued;
   private final java.time.Clock clock;
   private final DistributionSummary messageSize;
@@ -151,6 +162,11 @@ public final class MetricsSink implements EventSink {
             .description("Time from a message's arrival to each recipient's delivery")
             .serviceLevelObjectives(DELAY_BUCKETS)
             .register(registry);
+    this.webhookLatency =
+        Timer.builder("hikyaku.webhook.latency")
+            .description("How long webhook requests took, connect to the end of the answer (the attempts that made one)")
+            .serviceLevelObjectives(WEBHOOK_LATENCY_BUCKETS)
+            .register(registry);
     Gauge.builder("hikyaku.queue.oldest.age", this, MetricsSink::readOldestAge)
         .description("Seconds since the oldest message in the queue arrived (0 when the queue is empty)")
         .baseUnit("seconds")
@@ -184,7 +200,11 @@ public final class MetricsSink implements EventSink {
       case Event.AttackSuspected e -> count(ATTACKS, "kind", Labels.attack(e.kind()));
       case Event.AdminChange e -> count(ADMIN_CHANGES);
       case Event.ApiKeyChecked e -> {} // the audit log has it; no API metrics yet
-      case Event.WebhookDisabled e -> {} // the audit log has it; no webhook metrics yet
+      case Event.WebhookDisabled e -> {} // the audit log has it; counted as its attempt (gone or failed)
+      case Event.WebhookAttempted e -> {
+        count(WEBHOOK_DELIVERIES, "result", e.result().label());
+        e.latency().ifPresent(webhookLatency::record);
+      }
       case Event.MessageRejected e -> count(MESSAGES_REJECTED, "reason", Labels.refusal(e.reply()));
       case Event.MessageAccepted e -> {
         count(MESSAGES_ACCEPTED, "source", Labels.source(e.source(), listeners));
@@ -259,6 +279,9 @@ public final class MetricsSink implements EventSink {
     touch(DELIVERIES, "outcome", "failed", "route_kind", "mx", "status_class", "5xx");
     touch(DELIVERY_ENDS, "end", "bounced");
     touch(DELIVERY_ENDS, "end", "expired");
+    for (Event.WebhookAttempted.Result result : Event.WebhookAttempted.Result.values()) {
+      touch(WEBHOOK_DELIVERIES, "result", result.label());
+    }
     for (String kind : new String[] {"bounced", "delayed", "complained", "unparsed"}) {
       touch(RETURNED_MAIL, "kind", kind);
     }

@@ -257,16 +257,20 @@ public final class Accounts {
     });
   }
 
-  /** Deletes the account with its senders and app passwords (ON DELETE CASCADE in V2). */
-  public void delete(String address) throws StoreException {
+  /**
+   * Deletes the account with its senders, app passwords and API keys (ON DELETE CASCADE in V2, V9)
+   * and its webhook endpoints with their delivery logs ({@link Webhooks#removeAll}), in one
+   * transaction; returns how many webhook endpoints went.
+   */
+  public int delete(String address) throws StoreException {
     String login = accountAddress(address);
-    writer.write("deleting account " + login, connection -> {
+    return writer.write("deleting account " + login, connection -> {
       try (PreparedStatement delete =
           connection.prepareStatement("DELETE FROM account WHERE address = ?")) {
         delete.setString(1, login);
         requireOneAccount(delete.executeUpdate(), login);
       }
-      return null;
+      return Webhooks.removeAll(connection, login);
     });
   }
 

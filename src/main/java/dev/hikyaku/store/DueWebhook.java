@@ -9,6 +9,7 @@ import java.util.Optional;
  * the endpoint's address and secrets, and the event (read from the feed when the attempt is made,
  * so every attempt and a replay send the same event).
  *
+ * @param account the endpoint's account, whose events it gets
  * @param attempts attempts made so far (0 before the first)
  * @param kind {@code event} (fanned out from the feed) or {@code replay}
  * @param event the feed's entry; empty when the feed no longer keeps it (pruned after the history's
@@ -18,6 +19,7 @@ import java.util.Optional;
 public record DueWebhook(
     long deliveryId,
     String endpointId,
+    String account,
     String url,
     boolean isPrivateAllowed,
     WebhookSecrets secrets,
@@ -30,6 +32,7 @@ public record DueWebhook(
 
   public DueWebhook {
     Objects.requireNonNull(endpointId, "endpointId");
+    Objects.requireNonNull(account, "account");
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(secrets, "secrets");
     Objects.requireNonNull(eventType, "eventType");

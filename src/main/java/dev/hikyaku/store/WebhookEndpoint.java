@@ -60,6 +60,13 @@ public record WebhookEndpoint(
         Optional.empty(), Optional.empty(), Optional.empty());
   }
 
+  /** This endpoint aimed at {@code url} for these event types and filters; the rest as it is. */
+  public WebhookEndpoint changedTo(String url, List<String> eventTypes, Optional<String> sendingDomain, Optional<String> apiKey,
+      boolean isPrivateAllowed) {
+    return new WebhookEndpoint(id, account, url, eventTypes, sendingDomain, apiKey, isPrivateAllowed, createdAt, disabledAt,
+        disabledReason, previousSecretExpiresAt, lastSuccessAt);
+  }
+
   public boolean isEnabled() {
     return disabledAt.isEmpty();
   }

@@ -57,11 +57,18 @@ public final class Webhooks {
       """;
   static final String EVENTS_AFTER = FILTER_COLUMNS + "WHERE e.account = ? AND e.seq > ? ORDER BY e.seq LIMIT ?";
   static final String EVENTS_BETWEEN = FILTER_COLUMNS + "WHERE e.account = ? AND e.at >= ? AND e.at < ? ORDER BY e.seq LIMIT ?";
+  // The endpoint w's account is there and enabled. The endpoints of a disabled account are held:
+  // nothing is fanned out to them (their cursors stay, the feed keeps the events) and nothing of
+  // theirs is due, so what they are owed goes out when the account is enabled again, as long as the
+  // feed keeps it (history.retention). A deleted account's endpoints went with it (Accounts#delete);
+  // any left from before that are held the same way, for good.
+  static final String ACCOUNT_ENABLED = "EXISTS (SELECT 1 FROM account a WHERE a.address = w.account AND a.disabled = 0)";
   // Whether any enabled endpoint has events to fan out: read first, so an idle poll costs no commit.
   static final String HAS_NEW_EVENTS =
       """
-      SELECT 1 FROM webhook_endpoint w WHERE w.disabled_at IS NULL
-        AND EXISTS (SELECT 1 FROM message_event e WHERE e.account = w.account AND e.seq > w.cursor_seq) LIMIT 1""";
+      SELECT 1 FROM webhook_endpoint w WHERE w.disabled_at IS NULL AND %s
+        AND EXISTS (SELECT 1 FROM message_event e WHERE e.account = w.account AND e.seq > w.cursor_seq) LIMIT 1"""
+          .formatted(ACCOUNT_ENABLED);
   private static final String INSERT_DELIVERY =
       """
       INSERT INTO webhook_delivery (endpoint_id, event_seq, event_type, kind, status, attempts, next_attempt_at, created_at)
@@ -70,17 +77,22 @@ public final class Webhooks {
   static final String DUE =
       """
       SELECT d.id, d.endpoint_id, d.event_seq, d.event_type, d.kind, d.attempts, d.created_at,
-             w.url, w.allow_private, w.secret, w.previous_secret, w.previous_secret_expires_at,
+             w.account AS endpoint_account, w.url, w.allow_private, w.secret, w.previous_secret, w.previous_secret_expires_at,
              e.seq, e.at, e.type, e.account, e.queue_id, e.recipient, e.data
       FROM webhook_delivery d
       JOIN webhook_endpoint w ON w.id = d.endpoint_id
       LEFT JOIN message_event e ON e.seq = d.event_seq
-      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.disabled_at IS NULL
-      ORDER BY d.next_attempt_at LIMIT ?""";
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.disabled_at IS NULL AND %s
+      ORDER BY d.next_attempt_at LIMIT ?""".formatted(ACCOUNT_ENABLED);
+  static final String STILL_DUE =
+      """
+      SELECT 1 FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint_id
+      WHERE d.id = ? AND d.status = 'pending' AND d.attempts = ? AND w.disabled_at IS NULL AND %s"""
+          .formatted(ACCOUNT_ENABLED);
   static final String NEXT_DUE =
       """
       SELECT min(d.next_attempt_at) FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint_id
-      WHERE d.status = 'pending' AND w.disabled_at IS NULL""";
+      WHERE d.status = 'pending' AND w.disabled_at IS NULL AND %s""".formatted(ACCOUNT_ENABLED);
 
   private final GroupCommitWriter writer;
   private final AccountWriter accounts;
@@ -191,6 +203,66 @@ public final class Webhooks {
     return find(id).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id));
   }
 
+  /**
+   * Gives endpoint {@code id} the URL, event types, filters and private-target allowance of {@code
+   * changed}; its account, secrets, state, cursor and delivery log stay. The fan-out reads the
+   * types and filters afresh for every event after the cursor, and every attempt the URL, so the
+   * change holds from the next pass on, for deliveries already queued too (they go to the new URL).
+   * Returns the endpoint as it now is; {@code NOT_FOUND} when there is no such endpoint.
+   */
+  public WebhookEndpoint change(WebhookEndpoint changed) throws StoreException {
+    accounts.write("changing webhook " + changed.id(), connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          """
+          UPDATE webhook_endpoint SET url = ?, event_types = ?, sending_domain = ?, api_key = ?, allow_private = ?
+          WHERE id = ?""")) {
+        update.setString(1, changed.url());
+        update.setString(2, String.join(" ", changed.eventTypes()));
+        setNullable(update, 3, changed.sendingDomain());
+        setNullable(update, 4, changed.apiKey());
+        update.setInt(5, changed.isPrivateAllowed() ? 1 : 0);
+        update.setString(6, changed.id());
+        if (update.executeUpdate() == 0) {
+          throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + changed.id());
+        }
+      }
+      return null;
+    });
+    return find(changed.id()).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + changed.id()));
+  }
+
+  /**
+   * Enables endpoint {@code id} again if it is disabled (after a 410 Gone or a run of failures), and
+   * moves its cursor to the feed's newest event: from now on it gets what happens, as a new endpoint
+   * does. The deliveries that failed when it was disabled stay failed, and the events of the time it
+   * was disabled were never queued for it: {@link #replay} sends either. Returns whether it was
+   * disabled (enabling an enabled endpoint changes nothing); {@code NOT_FOUND} when there is no such
+   * endpoint.
+   */
+  public boolean enable(String id) throws StoreException {
+    return accounts.write("enabling webhook " + id, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          """
+          UPDATE webhook_endpoint SET disabled_at = NULL, disabled_reason = NULL,
+                 cursor_seq = (SELECT coalesce(max(seq), 0) FROM message_event)
+          WHERE id = ? AND disabled_at IS NOT NULL""")) {
+        update.setString(1, id);
+        if (update.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM webhook_endpoint WHERE id = ?")) {
+        select.setString(1, id);
+        try (ResultSet row = select.executeQuery()) {
+          if (!row.next()) {
+            throw new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id);
+          }
+        }
+      }
+      return false;
+    });
+  }
+
   /** Removes the endpoint and its delivery log; {@code NOT_FOUND} when there is no such endpoint. */
   public WebhookEndpoint remove(String id) throws StoreException {
     WebhookEndpoint endpoint = find(id).orElseThrow(() -> new StoreException(StoreException.Kind.NOT_FOUND, "no webhook " + id));
@@ -209,10 +281,27 @@ public final class Webhooks {
     return endpoint;
   }
 
+  /**
+   * Removes every endpoint of {@code account} and their delivery logs, in the caller's transaction:
+   * {@link Accounts#delete}'s, so a deleted account's endpoints go with it, as its API keys do (ON
+   * DELETE CASCADE), and an account made again under the address does not inherit where its
+   * predecessor's events went. Returns how many endpoints went.
+   */
+  static int removeAll(Connection connection, String account) throws SQLException {
+    try (PreparedStatement deliveries = connection.prepareStatement(
+        "DELETE FROM webhook_delivery WHERE endpoint_id IN (SELECT id FROM webhook_endpoint WHERE account = ?)");
+        PreparedStatement endpoints = connection.prepareStatement("DELETE FROM webhook_endpoint WHERE account = ?")) {
+      deliveries.setString(1, account);
+      deliveries.executeUpdate();
+      endpoints.setString(1, account);
+      return endpoints.executeUpdate();
+    }
+  }
+
   // ---- fan-out and delivery ----
 
   /**
-   * Queues a delivery of every feed entry each enabled endpoint wants, up to {@code maxEvents} looked
+   * Queues a delivery of every feed entry each enabled endpoint of an enabled account wants, up to {@code maxEvents} looked
    * at per endpoint, and moves each endpoint's cursor past the entries looked at, in one transaction
    * of the writer; returns how many deliveries were queued, due at {@code now}. Reads first, so that
    * a call with nothing new costs no commit.
@@ -230,7 +319,7 @@ public final class Webhooks {
     return writer.apply("queuing webhook deliveries", connection -> {
       List<Cursor> cursors = new ArrayList<>();
       try (PreparedStatement select = connection.prepareStatement(
-          "SELECT " + ENDPOINT_COLUMNS + ", cursor_seq FROM webhook_endpoint WHERE disabled_at IS NULL");
+          "SELECT " + ENDPOINT_COLUMNS + ", cursor_seq FROM webhook_endpoint w WHERE disabled_at IS NULL AND " + ACCOUNT_ENABLED);
           ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
           cursors.add(new Cursor(endpoint(rows), rows.getLong("cursor_seq")));
@@ -318,7 +407,10 @@ public final class Webhooks {
     return insert.executeUpdate();
   }
 
-  /** Up to {@code limit} pending deliveries of enabled endpoints due at or before {@code now}, earliest first. */
+  /**
+   * Up to {@code limit} pending deliveries of enabled endpoints of enabled accounts due at or before
+   * {@code now}, earliest first.
+   */
   public List<DueWebhook> due(Instant now, int limit) throws StoreException {
     return readers.read("finding due webhooks", connection -> {
       List<DueWebhook> due = new ArrayList<>();
@@ -332,7 +424,8 @@ public final class Webhooks {
             rows.getLong(eventColumns);
             Optional<MessageEvent> event =
                 rows.wasNull() ? Optional.empty() : Optional.of(MessageEvents.event(rows, eventColumns, annotations));
-            due.add(new DueWebhook(rows.getLong("id"), rows.getString("endpoint_id"), rows.getString("url"),
+            due.add(new DueWebhook(rows.getLong("id"), rows.getString("endpoint_id"), rows.getString("endpoint_account"),
+                rows.getString("url"),
                 rows.getInt("allow_private") == 1, secrets(rows, rows.findColumn("secret")), rows.getLong("event_seq"),
                 rows.getString("event_type"), rows.getString("kind"), rows.getInt("attempts"),
                 Instant.ofEpochMilli(rows.getLong("created_at")), event));
@@ -343,7 +436,7 @@ public final class Webhooks {
     });
   }
 
-  /** When the earliest pending delivery of an enabled endpoint is due; empty when none is pending. */
+  /** When the earliest pending delivery {@link #due} would take is due; empty when none is pending. */
   public Optional<Instant> nextDue() throws StoreException {
     return readers.read("finding the next due webhook", connection -> {
       try (PreparedStatement select = connection.prepareStatement(NEXT_DUE);
@@ -351,6 +444,24 @@ public final class Webhooks {
         row.next();
         long at = row.getLong(1);
         return row.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(at));
+      }
+    });
+  }
+
+  /**
+   * Whether delivery {@code deliveryId} is still owed as {@link #due} handed it out: pending after
+   * {@code attempts} attempts, its endpoint and the endpoint's account enabled. The sender asks just
+   * before an attempt, on a read of its own: {@link #due}'s may predate the recording of a send of
+   * the same delivery that ended since, or the disabling of its endpoint or account.
+   */
+  public boolean isStillDue(long deliveryId, int attempts) throws StoreException {
+    return readers.read("checking webhook delivery " + deliveryId, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(STILL_DUE)) {
+        select.setLong(1, deliveryId);
+        select.setInt(2, attempts);
+        try (ResultSet row = select.executeQuery()) {
+          return row.next();
+        }
       }
     });
   }

@@ -44,16 +44,19 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A pass ({@link #runOnce}, or the background loop's) fans the feed's new entries out into
  * deliveries ({@link Webhooks#fanOut}), takes what is due and sends each on a virtual thread, at
- * most {@link #CONCURRENCY_PER_ENDPOINT} at once to one endpoint: so events to one endpoint may
+ * most {@code concurrency} at once to one endpoint ({@code api.webhook-concurrency}): so events to one endpoint may
  * arrive out of order (a receiver orders by the event's {@code id} or {@code timestamp}, and dedupes
- * by {@code webhook-id}). Each attempt: the {@link TargetGuard} resolves and checks the host, the
+ * by {@code webhook-id}). Each attempt: the store is asked whether the delivery is still owed (the
+ * pass's read may predate the end of another send of it, or its endpoint or account being
+ * disabled, {@link Webhooks#isStillDue}), the {@link TargetGuard} resolves and checks the host, the
  * {@link PinnedHttpClient} POSTs one event to the checked address, signed with every secret the
  * endpoint signs with now; then the outcome is recorded in the store: a 2xx delivers; 410 Gone
  * fails the delivery and disables the endpoint; anything else (3xx, 4xx, 5xx, a timeout, a refused
  * address) is tried again on the {@link RetrySchedule}, a 429 or 503 after its {@code Retry-After},
  * and after the last attempt the delivery fails, and the endpoint is disabled when nothing sent to
- * it succeeded since that delivery was queued. A disabled endpoint is published as {@link
- * Event.WebhookDisabled} (audit log {@code webhook_disabled}).
+ * it succeeded since that delivery was queued. Each recorded attempt is published as {@link
+ * Event.WebhookAttempted} (the metrics count it by result and time its request), a disabled
+ * endpoint as {@link Event.WebhookDisabled} (audit log {@code webhook_disabled}).
  *
  * <p>The loop wakes when the server publishes an event the feed records ({@link #wake}), when a
  * send ends, at the next due retry, and otherwise every {@link #POLL} give or take a fifth (for
@@ -62,8 +65,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Dispatcher implements AutoCloseable {
 
-  /** Deliveries to one endpoint at once. */
-  public static final int CONCURRENCY_PER_ENDPOINT = 4;
   /** Due deliveries taken per pass. */
   static final int BATCH = 256;
   /** Feed entries looked at per endpoint per pass. */
@@ -91,6 +92,7 @@ public final class Dispatcher implements AutoCloseable {
   private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
   private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, Semaphore> lanes = new ConcurrentHashMap<>();
+  private final int concurrency;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signalled = lock.newCondition();
@@ -98,8 +100,13 @@ public final class Dispatcher implements AutoCloseable {
   private boolean isClosing; // guarded by lock
   private Thread loop; // guarded by lock
 
+  /** @param concurrency deliveries to one endpoint under way at once, at least 1 */
   public Dispatcher(Webhooks webhooks, EventBodies bodies, TargetGuard guard, PinnedHttpClient client, Events events,
-      Clock clock, RandomGenerator random) {
+      Clock clock, RandomGenerator random, int concurrency) {
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+    }
+    this.concurrency = concurrency;
     this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
     this.bodies = Objects.requireNonNull(bodies, "bodies");
     this.guard = Objects.requireNonNull(guard, "guard");
@@ -114,10 +121,10 @@ public final class Dispatcher implements AutoCloseable {
    * returns once those sends are recorded; how many attempts it made.
    */
   public int runOnce() throws StoreException {
-    List<Future<?>> started = pass();
-    for (Future<?> send : started) {
+    int attempts = 0;
+    for (Future<Boolean> send : pass()) {
       try {
-        send.get();
+        attempts += send.get() ? 1 : 0;
       } catch (ExecutionException e) {
         log.error("webhook send failed unexpectedly", e.getCause());
       } catch (InterruptedException e) {
@@ -125,14 +132,14 @@ public final class Dispatcher implements AutoCloseable {
         break;
       }
     }
-    return started.size();
+    return attempts;
   }
 
   /** Fans out and starts the due sends; does not wait for them. */
-  private List<Future<?>> pass() throws StoreException {
+  private List<Future<Boolean>> pass() throws StoreException {
     Instant now = clock.instant();
     webhooks.fanOut(now, FAN_OUT_EVENTS);
-    List<Future<?>> started = new ArrayList<>();
+    List<Future<Boolean>> started = new ArrayList<>();
     for (DueWebhook due : webhooks.due(now, BATCH)) {
       if (inFlight.add(due.deliveryId())) {
         try {
@@ -146,24 +153,40 @@ public final class Dispatcher implements AutoCloseable {
     return started;
   }
 
-  private void deliver(DueWebhook due) {
-    Semaphore lane = lanes.computeIfAbsent(due.endpointId(), id -> new Semaphore(CONCURRENCY_PER_ENDPOINT));
+  /** Sends {@code due} once, in its endpoint's lane, and records what came of it; whether it was sent. */
+  private boolean deliver(DueWebhook due) {
+    Semaphore lane = lanes.computeIfAbsent(due.endpointId(), id -> new Semaphore(concurrency));
     try {
       lane.acquire();
     } catch (InterruptedException e) {
       inFlight.remove(due.deliveryId());
       Thread.currentThread().interrupt();
-      return;
+      return false;
     }
     try {
-      WebhookAttempt attempt = attempt(due);
-      if (webhooks.record(attempt)) {
-        published(due.endpointId(), due.url(), attempt);
+      // The pass read it before taking it in flight: a send of it that ended in between (recorded, then
+      // out of flight) would be repeated, and a wait for the lane may outlast its endpoint or account
+      // being disabled. Asked afresh now, by its key.
+      if (!isStillDue(due)) {
+        return false;
       }
+      Attempted attempted = attempt(due);
+      WebhookAttempt attempt = attempted.attempt();
+      boolean isDisabled = webhooks.record(attempt);
+      // Told once the store has it (or passed over it: its endpoint was disabled or removed meanwhile);
+      // an outcome the store could not take is sent again, and told then.
+      events.publish(new Event.WebhookAttempted(attempt.at(), due.endpointId(), due.account(), "evt_" + due.eventSeq(),
+          due.eventType(), due.attempts() + 1, result(attempt), attempt.responseStatus(), attempted.latency(), attempted.detail()));
+      if (isDisabled) {
+        events.publish(new Event.WebhookDisabled(attempt.at(), due.endpointId(), due.account(), due.url(),
+            attempt.disableReason().orElse("")));
+      }
+      return true;
     } catch (StoreException | RuntimeException e) {
       // Not recorded: the delivery stays pending and is sent again, with the same webhook-id.
       log.warn("webhook delivery {} to {}: outcome not recorded, it is sent again: {}", due.deliveryId(), due.endpointId(),
           e.toString());
+      return true;
     } finally {
       lane.release();
       inFlight.remove(due.deliveryId());
@@ -171,13 +194,41 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * An attempt as the store records it, and for the events: how long its request took, if one was
+   * made, and what came of it in words.
+   */
+  private record Attempted(WebhookAttempt attempt, Optional<Duration> latency, String detail) {}
+
+  private static Event.WebhookAttempted.Result result(WebhookAttempt attempt) {
+    return switch (attempt.next()) {
+      case DELIVERED -> Event.WebhookAttempted.Result.DELIVERED;
+      case RETRY -> Event.WebhookAttempted.Result.RETRY;
+      // DISABLE is 410's alone (see attempt); a schedule run out may disable too, but is a failure.
+      case FAILED -> attempt.endpoint() == WebhookAttempt.EndpointChange.DISABLE
+          ? Event.WebhookAttempted.Result.GONE : Event.WebhookAttempted.Result.FAILED;
+    };
+  }
+
+  /** Whether {@code due} is owed still; not when the store cannot say now (a later pass asks again). */
+  private boolean isStillDue(DueWebhook due) {
+    try {
+      return webhooks.isStillDue(due.deliveryId(), due.attempts());
+    } catch (StoreException e) {
+      log.warn("webhook delivery {} to {}: cannot tell whether it is still due, left for a later pass: {}", due.deliveryId(),
+          due.endpointId(), e.toString());
+      return false;
+    }
+  }
+
   /** Sends {@code due} once and says what that leads to. */
-  private WebhookAttempt attempt(DueWebhook due) {
+  private Attempted attempt(DueWebhook due) {
     Instant now = clock.instant();
     if (due.event().isEmpty()) {
-      return new WebhookAttempt(due.deliveryId(), due.endpointId(), now, OptionalInt.empty(),
-          Optional.of("event evt_" + due.eventSeq() + " is no longer kept (history.retention)"), Duration.ZERO,
-          Optional.empty(), WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP, Optional.empty());
+      String gone = "event evt_" + due.eventSeq() + " is no longer kept (history.retention)";
+      return new Attempted(new WebhookAttempt(due.deliveryId(), due.endpointId(), now, OptionalInt.empty(), Optional.of(gone),
+          Duration.ZERO, Optional.empty(), WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP,
+          Optional.empty()), Optional.empty(), gone);
     }
     MessageEvent event = due.event().get();
     Sent sent = send(due.url(), due.isPrivateAllowed(), due.secrets().signingAt(now), "evt_" + event.seq(), now,
@@ -242,9 +293,13 @@ public final class Dispatcher implements AutoCloseable {
     return JSON.writeValueAsBytes(body);
   }
 
-  /** What one POST came to. */
+  /**
+   * What one POST came to.
+   *
+   * @param isPosted whether a request went out, or was tried (not when the URL or its address was refused)
+   */
   private record Sent(OptionalInt status, Optional<String> retryAfter, Optional<String> error, Optional<String> snippet,
-      Duration latency) {
+      Duration latency, boolean isPosted) {
 
     boolean isSuccess() {
       return status.isPresent() && status.getAsInt() >= 200 && status.getAsInt() <= 299;
@@ -254,10 +309,10 @@ public final class Dispatcher implements AutoCloseable {
       return status.isPresent() ? "HTTP " + status.getAsInt() : error.orElse("no answer");
     }
 
-    WebhookAttempt attempt(DueWebhook due, Instant at, WebhookAttempt.Next next, Optional<Instant> nextAttemptAt,
+    Attempted attempt(DueWebhook due, Instant at, WebhookAttempt.Next next, Optional<Instant> nextAttemptAt,
         WebhookAttempt.EndpointChange change, Optional<String> reason) {
-      return new WebhookAttempt(due.deliveryId(), due.endpointId(), at, status, error, latency, snippet, next, nextAttemptAt,
-          change, reason);
+      return new Attempted(new WebhookAttempt(due.deliveryId(), due.endpointId(), at, status, error, latency, snippet, next,
+          nextAttemptAt, change, reason), isPosted ? Optional.of(latency) : Optional.empty(), describe());
     }
   }
 
@@ -268,37 +323,29 @@ public final class Dispatcher implements AutoCloseable {
       target = new URI(url);
     } catch (java.net.URISyntaxException e) {
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("not a URL: " + e.getMessage()), Optional.empty(),
-          Duration.ZERO);
+          Duration.ZERO, false);
     }
     TargetGuard.Verdict verdict = guard.check(target, isPrivateAllowed);
     if (verdict instanceof TargetGuard.Verdict.Refused refused) {
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("refused: " + refused.reason()), Optional.empty(),
-          Duration.ofNanos(System.nanoTime() - started));
+          Duration.ofNanos(System.nanoTime() - started), false);
     }
     long timestamp = now.getEpochSecond();
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("webhook-id", id);
     headers.put("webhook-timestamp", Long.toString(timestamp));
     headers.put("webhook-signature", Signature.header(secrets, id, timestamp, body));
+    // The latency of a request is the receiver's: connect to the end of the answer, the lookup before it not counted.
+    long posted = System.nanoTime();
     try {
       PinnedHttpClient.Response response = client.post((TargetGuard.Verdict.Allowed) verdict, headers, body);
       return new Sent(OptionalInt.of(response.status()), response.retryAfter(), Optional.empty(),
-          Optional.of(response.snippet()), Duration.ofNanos(System.nanoTime() - started));
+          Optional.of(response.snippet()), Duration.ofNanos(System.nanoTime() - posted), true);
     } catch (IOException | RuntimeException e) {
       log.debug("webhook {} to {}: {}", id, url, e.toString());
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage()),
-          Optional.empty(), Duration.ofNanos(System.nanoTime() - started));
+          Optional.empty(), Duration.ofNanos(System.nanoTime() - posted), true);
     }
-  }
-
-  private void published(String endpointId, String url, WebhookAttempt attempt) {
-    String account;
-    try {
-      account = webhooks.find(endpointId).map(WebhookEndpoint::account).orElse("");
-    } catch (StoreException e) {
-      account = "";
-    }
-    events.publish(new Event.WebhookDisabled(attempt.at(), endpointId, account, url, attempt.disableReason().orElse("")));
   }
 
   /** Starts the background loop on a thread of its own. */

@@ -411,9 +411,6 @@ class ReturnedMailEndToEndTest {
   }
 
   private String metrics() throws Exception {
-    try (HttpClient plain = HttpClient.newHttpClient()) {
-      return plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics")).GET().build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    }
+    return TestServers.metrics(server);
   }
 }

@@ -208,6 +208,10 @@ class WebhookFlowTest {
       assertThat(body.get("data")).as("the feed's own object").isEqualTo(feed.get(request.id()));
     }
     assertThat(receiver.requests().stream().map(WebhookReceiver.Request::id).distinct().count()).isEqualTo(expected.size());
+    // Each attempt is counted by what it led to, and timed (the metrics derive from the dispatcher's events).
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(TestServers.metrics(server)).contains(
+        "hikyaku_webhook_deliveries_total{result=\"delivered\"} " + expected.size() + ".0",
+        "hikyaku_webhook_deliveries_total{result=\"gone\"} 0.0", "hikyaku_webhook_latency_seconds_count " + expected.size()));
 
     // ---- the delivery log ----
     Answer log = call("GET", "/v1/webhooks/" + id + "/deliveries?limit=2", admin, null);
@@ -322,6 +326,70 @@ class WebhookFlowTest {
   }
 
   @Test
+  void anEndpointIsChangedDisabledByA410AndEnabledAgainOverTheApiAsTheContractSays() throws Exception {
+    String admin = newKey("hooks", EnumSet.allOf(ApiKey.Scope.class));
+    Answer created = call("POST", "/v1/webhooks", admin, JSON.writeValueAsString(Map.of("url", receiver.url("/first"),
+        "events", List.of("message.accepted"), "sending_domain", "example.com", "allow_private", true)));
+    String id = created.json().get("id").asString();
+    String secret = created.json().get("secret").asString();
+
+    // ---- PATCH /v1/webhooks/{id} ----
+    Answer empty = call("PATCH", "/v1/webhooks/" + id, admin, "{}");
+    assertThat(empty.status()).isEqualTo(422);
+    assertThat(empty.json().get("errors").findValuesAsString("detail")).anySatisfy(d -> assertThat(d).startsWith("give at least one of"));
+    Answer invalid = call("PATCH", "/v1/webhooks/" + id, admin, "{\"events\":[],\"url\":null,\"colour\":1,\"api_key\":\"none\"}");
+    assertThat(invalid.status()).isEqualTo(422);
+    assertThat(invalid.json().get("errors").findValuesAsString("pointer")).containsExactlyInAnyOrder("/events", "/url", "/colour");
+    Answer noKey = call("PATCH", "/v1/webhooks/" + id, admin, "{\"api_key\":\"none\"}");
+    assertThat(noKey.json().get("errors").findValuesAsString("pointer")).containsExactly("/api_key");
+    assertThat(call("PATCH", "/v1/webhooks/wh_0123456789abcdef", admin, "{\"events\":[\"message.accepted\"]}").status())
+        .isEqualTo(404);
+    Answer changed = call("PATCH", "/v1/webhooks/" + id, admin,
+        "{\"sending_domain\":null,\"events\":[\"message.accepted\",\"message.delivered\"]}");
+    assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+    assertThat(changed.json().get("url").asString()).as("left out, kept").isEqualTo(receiver.url("/first"));
+    assertThat(changed.json().get("sending_domain").isNull()).isTrue();
+    assertThat(changed.json().get("events")).extracting(JsonNode::asString).containsExactly("message.accepted", "message.delivered");
+    assertThat(changed.json().get("allow_private").asBoolean()).isTrue();
+    assertThat(changed.json().has("secret")).isFalse();
+
+    // ---- 410 Gone disables it; enabled again, it gets what happens from then on ----
+    receiver.script(WebhookReceiver.Answer.of(410));
+    submit(admin, "ok@ok.test");
+    await().atMost(Duration.ofSeconds(20)).until(() -> call("GET", "/v1/webhooks/" + id, admin, null).json().get("status")
+        .asString().equals("disabled"));
+    assertThat(call("POST", "/v1/webhooks/" + id + "/replay", admin, JSON.writeValueAsString(Map.of(
+        "since", Instant.now().minus(Duration.ofHours(1)).toString(), "until", Instant.now().plusSeconds(1).toString())))
+        .status()).isEqualTo(409);
+    assertThat(call("POST", "/v1/webhooks/wh_0123456789abcdef/enable", admin, null).status()).isEqualTo(404);
+    assertThat(call("POST", "/v1/webhooks/" + id + "/enable?now=1", admin, null).status()).isEqualTo(422);
+    Answer enabled = call("POST", "/v1/webhooks/" + id + "/enable", admin, null);
+    assertThat(enabled.status()).as(enabled.body()).isEqualTo(200);
+    assertThat(enabled.json().get("status").asString()).isEqualTo("enabled");
+    assertThat(enabled.json().get("disabled_at").isNull()).isTrue();
+    assertThat(enabled.json().get("disabled_reason").isNull()).isTrue();
+    assertThat(call("POST", "/v1/webhooks/" + id + "/enable", admin, null).status()).as("enabled already: the same").isEqualTo(200);
+    assertThat(call("PATCH", "/v1/webhooks/" + id, admin, JSON.writeValueAsString(Map.of("url", receiver.url("/back"))))
+        .status()).isEqualTo(200);
+
+    String later = submit(admin, "ok@ok.test");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(receiver.requests().stream()
+        .filter(r -> r.path().equals("/back")).map(r -> JSON.readTree(r.text()).get("data")).map(d -> summary(d) + " " + d.get("message_id").asString())
+        .distinct().toList()).containsExactlyInAnyOrder("message.accepted - " + later, "message.delivered ok@ok.test " + later));
+    receiver.requests().stream().filter(r -> r.path().equals("/back"))
+        .forEach(r -> assertThat(OpenApiContract.get().violationsAt("/components/schemas/WebhookBody", JSON.readTree(r.text()))).isEmpty());
+    for (WebhookReceiver.Request request : receiver.requests()) {
+      assertThat(verifies(request, secret)).isTrue();
+    }
+    assertThat(events).filteredOn(e -> e instanceof Event.AdminChange a && a.command().startsWith("webhook "))
+        .extracting(e -> ((Event.AdminChange) e).command())
+        .containsExactly("webhook add", "webhook change", "webhook enable", "webhook change");
+    assertThat(events).filteredOn(e -> e instanceof Event.AdminChange a && a.command().equals("webhook enable")).singleElement()
+        .satisfies(e -> assertThat(((Event.AdminChange) e).detail()).contains(id, "410 Gone from " + receiver.url("/first"),
+            "by api key hooks"));
+  }
+
+  @Test
   void withoutTheOperatorsConsentAnApiKeyCannotAimAWebhookAtPrivateAddresses() throws Exception {
     server.close();
     server = TestServers.start(TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true)),
@@ -341,5 +409,23 @@ class WebhookFlowTest {
     assertThat(ok.status()).as(ok.body()).isEqualTo(201);
     assertThat(ok.json().get("api_key").asString()).isEqualTo("hooks2");
     assertThat(Optional.ofNullable(ok.json().get("allow_private")).map(JsonNode::asBoolean)).hasValue(false);
+    String id = ok.json().get("id").asString();
+    for (String body : List.of("{\"allow_private\":true}", "{\"url\":\"https://10.1.2.3/x\"}")) {
+      Answer refused = call("PATCH", "/v1/webhooks/" + id, admin, body);
+      assertThat(refused.status()).as(body + " -> " + refused.body()).isEqualTo(422);
+    }
+
+    // An endpoint the operator allowed private targets: an API key may change its events, not aim it elsewhere inside.
+    server.store().webhooks().add(dev.hikyaku.store.WebhookEndpoint.created("wh_00000000000000aa", ALICE, receiver.url("/inside"),
+        List.of("message.bounced"), Optional.empty(), Optional.empty(), true, Instant.now()), "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0");
+    Answer moved = call("PATCH", "/v1/webhooks/wh_00000000000000aa", admin, "{\"url\":\"" + receiver.url("/elsewhere") + "\"}");
+    assertThat(moved.status()).isEqualTo(422);
+    assertThat(moved.json().get("errors").findValuesAsString("detail")).anySatisfy(d -> assertThat(d).contains("only an operator"));
+    Answer kept = call("PATCH", "/v1/webhooks/wh_00000000000000aa", admin, "{\"events\":[\"message.delivered\"]}");
+    assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+    assertThat(kept.json().get("allow_private").asBoolean()).isTrue();
+    Answer outside = call("PATCH", "/v1/webhooks/wh_00000000000000aa", admin,
+        "{\"url\":\"https://hooks.example.com/y\",\"allow_private\":false}");
+    assertThat(outside.status()).as(outside.body()).isEqualTo(200);
   }
 }

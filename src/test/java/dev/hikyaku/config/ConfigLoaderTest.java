@@ -529,6 +529,11 @@ class ConfigLoaderTest {
     HikyakuConfig plain = ConfigLoader.parse("api: {enabled: true, address: '::1', tls: false}\n", "plain");
     assertThat(plain.api()).isEqualTo(new ApiConfig(true, ip("::1"), 8443, false));
     assertThat(ConfigLoader.parse(ConfigWriter.toYaml(plain), "written.yaml").api()).isEqualTo(plain.api());
+    HikyakuConfig hooks = ConfigLoader.parse("api: {webhook-concurrency: 16, webhook-private-targets: true}\n", "hooks");
+    assertThat(hooks.api()).isEqualTo(
+        new ApiConfig(true, ip("0.0.0.0"), 8443, true).withWebhookPrivateTargets(true).withWebhookConcurrency(16));
+    assertThat(ConfigLoader.parse(ConfigWriter.toYaml(hooks), "written.yaml").api()).isEqualTo(hooks.api());
+    assertThat(ConfigLoader.defaults().api().webhookConcurrency()).isEqualTo(4);
     // Turned off, its port may be anyone's; on (the default), it is its own.
     assertThat(ConfigLoader.parse("http: {port: 8443}\napi: {enabled: false}\n", "off").http().port()).isEqualTo(8443);
     assertThatThrownBy(() -> ConfigLoader.parse("http: {port: 8443}\n", "on"))

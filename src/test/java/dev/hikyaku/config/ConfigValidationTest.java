@@ -523,6 +523,14 @@ class ConfigValidationTest {
   }
 
   @Test
+  void webhookConcurrencyIsOneToSixteen() {
+    rejects("api: {webhook-concurrency: 0}", "api.webhook-concurrency")
+        .isEqualTo("must be 1..16 requests at once to one webhook endpoint, was 0");
+    rejects("api: {webhook-concurrency: 17}", "api.webhook-concurrency").contains("was 17");
+    rejects("api: {webhook-concurrency: four}", "api.webhook-concurrency").startsWith("expected a whole number");
+  }
+
+  @Test
   void apiPortMustNotClash() {
     rejects("api: {enabled: true, port: 587}", "api.port").contains("listeners[1]").contains("give the API its own port");
     rejects("api: {enabled: true, address: 127.0.0.1, port: 9025}", "api.port").contains("the HTTP endpoint on 127.0.0.1:9025");

@@ -176,6 +176,40 @@ class MetricsSinkTest {
   }
 
   @Test
+  void webhookAttemptsAreCountedByResultAndTheRequestsTimed() {
+    for (Event.WebhookAttempted.Result result : Event.WebhookAttempted.Result.values()) {
+      assertThat(scrape().value("hikyaku_webhook_deliveries_total", "result", result.label())).as("starts at 0").isZero();
+    }
+    sink.accept(webhook(1, Event.WebhookAttempted.Result.RETRY, java.util.OptionalInt.of(503), 40));
+    sink.accept(webhook(2, Event.WebhookAttempted.Result.DELIVERED, java.util.OptionalInt.of(200), 80));
+    sink.accept(webhook(1, Event.WebhookAttempted.Result.DELIVERED, java.util.OptionalInt.of(204), 3000));
+    sink.accept(webhook(1, Event.WebhookAttempted.Result.GONE, java.util.OptionalInt.of(410), 20));
+    // Refused before connecting, or an event no longer kept: counted, not timed.
+    sink.accept(new Event.WebhookAttempted(AT, "wh_1", "a@example.com", "evt_9", "message.bounced", 10,
+        Event.WebhookAttempted.Result.FAILED, java.util.OptionalInt.empty(), java.util.Optional.empty(), "refused: loopback"));
+
+    Scrape s = scrape();
+    assertThat(s.value("hikyaku_webhook_deliveries_total", "result", "delivered")).isEqualTo(2);
+    assertThat(s.value("hikyaku_webhook_deliveries_total", "result", "retry")).isEqualTo(1);
+    assertThat(s.value("hikyaku_webhook_deliveries_total", "result", "gone")).isEqualTo(1);
+    assertThat(s.value("hikyaku_webhook_deliveries_total", "result", "failed")).isEqualTo(1);
+    assertThat(s.labelValues("hikyaku_webhook_deliveries_total", "result"))
+        .containsExactlyInAnyOrder("delivered", "retry", "failed", "gone");
+    assertThat(s.value("hikyaku_webhook_latency_seconds_count")).isEqualTo(4);
+    assertThat(s.value("hikyaku_webhook_latency_seconds_sum")).isEqualTo(3.14);
+    assertThat(s.value("hikyaku_webhook_latency_seconds_bucket", "le", "0.05")).isEqualTo(2);
+    assertThat(s.value("hikyaku_webhook_latency_seconds_bucket", "le", "0.1")).isEqualTo(3);
+    assertThat(s.value("hikyaku_webhook_latency_seconds_bucket", "le", "5.0")).isEqualTo(4);
+    assertThat(sink.scrape()).as("no endpoint, account or event becomes a label").doesNotContain("wh_1", "example.com", "evt_");
+  }
+
+  private static Event.WebhookAttempted webhook(int attempt, Event.WebhookAttempted.Result result, java.util.OptionalInt status,
+      long millis) {
+    return new Event.WebhookAttempted(AT, "wh_1", "a@example.com", "evt_" + attempt, "message.delivered", attempt, result, status,
+        java.util.Optional.of(java.time.Duration.ofMillis(millis)), "HTTP " + status.getAsInt());
+  }
+
+  @Test
   void theOldestQueuedMessagesAgeIsAGauge() {
     java.time.Clock clock = java.time.Clock.fixed(AT, java.time.ZoneOffset.UTC);
     java.util.concurrent.atomic.AtomicReference<java.util.Optional<java.time.Instant>> oldest =
@@ -223,7 +257,7 @@ class MetricsSinkTest {
     Scrape s = Scrape.parse(text);
     assertThat(s.labelValues("hikyaku_", "listener")).containsExactlyInAnyOrder("relay", "submission", "submissions", "other");
     assertThat(s.labelValues("hikyaku_", "mechanism")).containsExactlyInAnyOrder("PLAIN", "other");
-    assertThat(s.labelValues("hikyaku_", "result")).containsExactlyInAnyOrder("invalid_credentials", "success");
+    assertThat(s.labelValues("hikyaku_auth_", "result")).containsExactlyInAnyOrder("invalid_credentials", "success");
     assertThat(s.labelValues("hikyaku_", "protocol")).containsExactlyInAnyOrder("TLSv1.3", "none", "other");
     assertThat(s.labelValues("hikyaku_messages_rejected", "reason")).containsExactlyInAnyOrder("550 5.7.1", "other");
     assertThat(s.labelValues("hikyaku_messages_accepted", "source"))

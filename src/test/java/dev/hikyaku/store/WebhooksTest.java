@@ -34,6 +34,9 @@ class WebhooksTest {
   void open() throws StoreException {
     store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     webhooks = store.webhooks();
+    // Endpoints send only while their account is there and enabled.
+    store.accounts().addDomain("example.org");
+    store.accounts().create(ALICE, Credentials.none(), FromHeaderPolicy.REJECT);
   }
 
   @AfterEach
@@ -240,6 +243,118 @@ class WebhooksTest {
   }
 
   @Test
+  void aDisabledEndpointEnabledAgainGetsTheEventsFromThenOnAndWhatFailedStaysFailed() throws StoreException {
+    add("wh_e", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
+    sendAndDeliver(ALICE, ALICE, null);
+    webhooks.fanOut(T0, 100);
+    List<DueWebhook> due = webhooks.due(T0, 100);
+    assertThat(webhooks.record(attempt(due.getFirst(), 410, WebhookAttempt.Next.FAILED, Optional.empty(),
+        WebhookAttempt.EndpointChange.DISABLE))).isTrue();
+    sendAndDeliver(ALICE, ALICE, null); // while disabled: never queued for it
+
+    assertThat(webhooks.enable("wh_e")).isTrue();
+    WebhookEndpoint enabled = webhooks.find("wh_e").orElseThrow();
+    assertThat(enabled.isEnabled()).isTrue();
+    assertThat(enabled.disabledReason()).isEmpty();
+    assertThat(webhooks.enable("wh_e")).as("enabled already: nothing changes").isFalse();
+    assertThat(webhooks.fanOut(T0, 100)).as("the cursor moved to the newest event").isZero();
+    assertThat(webhooks.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
+    assertThat(webhooks.deliveries("wh_e", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactly("failed", "failed");
+
+    sendAndDeliver(ALICE, ALICE, null);
+    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
+    assertThat(webhooks.replay("wh_e", T0, T0.plusSeconds(2), T0, 100).queued()).as("a replay sends what it missed").isEqualTo(6);
+    assertThatThrownBy(() -> webhooks.enable("wh_none")).isInstanceOf(StoreException.class)
+        .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+  }
+
+  @Test
+  void aDeliveryIsStillDueWhileItIsPendingAfterAsManyAttemptsAndItsEndpointAndAccountAreEnabled() throws StoreException {
+    add("wh_s", List.of("message.delivered"), Optional.empty(), Optional.empty());
+    sendAndDeliver(ALICE, ALICE, null);
+    webhooks.fanOut(T0, 100);
+    DueWebhook due = webhooks.due(T0, 10).getFirst();
+    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).isTrue();
+    assertThat(webhooks.isStillDue(due.deliveryId(), 1)).as("another attempt since").isFalse();
+    store.accounts().setDisabled(ALICE, true);
+    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).as("its account disabled").isFalse();
+    store.accounts().setDisabled(ALICE, false);
+    webhooks.record(attempt(due, 200, WebhookAttempt.Next.DELIVERED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP));
+    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).as("delivered meanwhile").isFalse();
+    assertThat(webhooks.isStillDue(due.deliveryId() + 100, 0)).isFalse();
+  }
+
+  @Test
+  void aChangeTakesTheUrlTypesAndFiltersAndKeepsTheRest() throws StoreException {
+    WebhookEndpoint before = add("wh_c", List.of("message.accepted"), Optional.of("example.com"), Optional.of("billing"));
+    WebhookEndpoint changed = webhooks.change(before.changedTo("https://hooks2.example.com/c", List.of("message.delivered"),
+        Optional.empty(), Optional.empty(), true));
+    assertThat(changed).isEqualTo(new WebhookEndpoint("wh_c", ALICE, "https://hooks2.example.com/c", List.of("message.delivered"),
+        Optional.empty(), Optional.empty(), true, T0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
+    assertThat(webhooks.secrets("wh_c").current()).isEqualTo("whsec_wh_c");
+
+    sendAndDeliver(ALICE, "news@example.net", null);
+    assertThat(webhooks.fanOut(T0, 100)).as("the new types and no filters").isEqualTo(1);
+    assertThat(webhooks.due(T0, 10)).singleElement().satisfies(d -> {
+      assertThat(d.eventType()).isEqualTo("message.delivered");
+      assertThat(d.url()).isEqualTo("https://hooks2.example.com/c");
+      assertThat(d.isPrivateAllowed()).isTrue();
+    });
+    assertThatThrownBy(() -> webhooks.change(WebhookEndpoint.created("wh_none", ALICE, "https://x.example/", List.of("message.accepted"),
+        Optional.empty(), Optional.empty(), false, T0))).isInstanceOf(StoreException.class)
+        .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+  }
+
+  @Test
+  void aDisabledAccountsEndpointsAreHeldNotFailedAndGetWhatTheyAreOwedWhenItIsEnabledAgain() throws StoreException {
+    add("wh_held", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
+    sendAndDeliver(ALICE, ALICE, null);
+    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
+
+    store.accounts().setDisabled(ALICE, true);
+    sendAndDeliver(ALICE, ALICE, null);
+    assertThat(webhooks.fanOut(T0, 100)).as("nothing fanned out: the feed keeps it").isZero();
+    assertThat(webhooks.due(T0.plus(Duration.ofDays(30)), 100)).as("nothing due").isEmpty();
+    assertThat(webhooks.nextDue()).isEmpty();
+    assertThat(webhooks.deliveries("wh_held", OptionalLong.empty(), 10)).as("held, not failed")
+        .extracting(WebhookDelivery::status).containsExactly("pending", "pending");
+    assertThat(webhooks.find("wh_held").orElseThrow().isEnabled()).isTrue();
+
+    store.accounts().setDisabled(ALICE, false);
+    assertThat(webhooks.nextDue()).hasValue(T0);
+    assertThat(webhooks.due(T0, 100)).hasSize(2);
+    assertThat(webhooks.fanOut(T0, 100)).as("the events of the disabled time, from the cursor on").isEqualTo(2);
+    assertThat(webhooks.due(T0, 100)).hasSize(4).extracting(DueWebhook::account).containsOnly(ALICE);
+  }
+
+  @Test
+  void aDeletedAccountTakesItsEndpointsAndTheirLogsAndAnEndpointWithoutAnAccountSendsNothing() throws StoreException {
+    store.accounts().create("bob@example.org", Credentials.none(), FromHeaderPolicy.REJECT);
+    add("wh_alice", List.of("message.accepted"), Optional.empty(), Optional.empty());
+    webhooks.add(WebhookEndpoint.created("wh_bob", "bob@example.org", "https://hooks.example.com/bob", List.of("message.accepted"),
+        Optional.empty(), Optional.empty(), false, T0), "whsec_bob");
+    sendAndDeliver(ALICE, ALICE, null);
+    sendAndDeliver("bob@example.org", "bob@example.org", null);
+    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
+
+    assertThat(store.accounts().delete(ALICE)).isEqualTo(1);
+    assertThat(webhooks.list(Optional.empty())).extracting(WebhookEndpoint::id).containsExactly("wh_bob");
+    assertThat(webhooks.deliveries("wh_alice", OptionalLong.empty(), 10)).isEmpty();
+    assertThat(webhooks.due(T0, 100)).extracting(DueWebhook::endpointId).containsExactly("wh_bob");
+    store.accounts().create(ALICE, Credentials.none(), FromHeaderPolicy.REJECT);
+    assertThat(webhooks.list(Optional.of(ALICE))).as("made again, it inherits no endpoint").isEmpty();
+
+    // An endpoint whose account is not there (left from before deletions took them) is held for good.
+    webhooks.add(WebhookEndpoint.created("wh_ghost", "ghost@example.org", "https://hooks.example.com/ghost",
+        List.of("message.suppressed"), Optional.empty(), Optional.empty(), false, T0), "whsec_ghost");
+    store.messageEvents().append(List.of(NewMessageEvent.ofAccount(T0, "message.suppressed", "ghost@example.org",
+        Optional.empty(), Optional.of("x@example.net"), "{\"sender\":\"ghost@example.org\",\"reason\":\"550\"}")));
+    assertThat(webhooks.fanOut(T0, 100)).isZero();
+    assertThat(webhooks.due(T0, 100)).extracting(DueWebhook::endpointId).containsExactly("wh_bob");
+  }
+
+  @Test
   void anAccountHasAtMostSoManyEndpoints() throws StoreException {
     for (int i = 0; i < Webhooks.MAX_ENDPOINTS_PER_ACCOUNT; i++) {
       add("wh_" + i, List.of("message.delivered"), Optional.empty(), Optional.empty());
@@ -252,6 +367,13 @@ class WebhooksTest {
   void theDeliveryQueriesUseTheirIndexes() throws Exception {
     assertThat(QueryPlans.plan(dataDirectory, Webhooks.DUE, List.of(1L, 10)))
         .contains("USING INDEX webhook_delivery_due").doesNotContainPattern("(?m)SCAN d\\b");
+    assertThat(QueryPlans.plan(dataDirectory, Webhooks.STILL_DUE, List.of(1L, 0))).contains("SEARCH d USING INTEGER PRIMARY KEY");
+    // Whether the endpoint's account is enabled: one lookup by its unique address.
+    for (String sql : List.of(Webhooks.DUE, Webhooks.NEXT_DUE, Webhooks.HAS_NEW_EVENTS)) {
+      List<Object> arguments = sql.equals(Webhooks.DUE) ? List.of(1L, 10) : List.of();
+      assertThat(QueryPlans.plan(dataDirectory, sql, arguments))
+          .containsPattern("SEARCH a EXISTS USING (COVERING )?INDEX \\S+ \\(address=\\?\\)");
+    }
     assertThat(QueryPlans.plan(dataDirectory, Webhooks.EVENTS_AFTER, List.of("a", 1L, 10)))
         .contains("USING INDEX message_event_account (account=? AND seq>?)");
     assertThat(QueryPlans.plan(dataDirectory, Webhooks.EVENTS_BETWEEN, List.of("a", 1L, 2L, 10)))

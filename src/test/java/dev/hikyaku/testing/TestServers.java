@@ -123,6 +123,14 @@ public final class TestServers {
    * and HttpClient checks the name in its trust manager, which this one leaves out (the chain is
    * still checked against the one certificate).
    */
+  /** What the server's HTTP endpoint shows at {@code /metrics} now (Prometheus text). */
+  public static String metrics(Server server) throws Exception {
+    try (java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient()) {
+      return plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics"))
+          .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+  }
+
   public static java.net.http.HttpClient httpClientTrusting(X509Certificate certificate) throws Exception {
     TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     KeyStore trust = KeyStore.getInstance("PKCS12");

@@ -13,12 +13,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A webhook receiver on loopback (the JDK's HTTP server, plain HTTP): keeps every request it gets
  * and answers 200, or what the test scripted for the next requests. It can be stopped and started
- * again on the same port, to play a receiver that is down.
+ * again on the same port, to play a receiver that is down, and can hold its answers back, to see
+ * how many requests a sender keeps under way at once.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -41,6 +45,10 @@ public final class WebhookReceiver implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Deque<Answer> scripted = new ArrayDeque<>(); // guarded by lock
   private Answer otherwise = Answer.of(200); // guarded by lock
+  private final Condition changed = lock.newCondition();
+  private boolean isHolding; // guarded by lock
+  private int underWay; // guarded by lock
+  private int mostUnderWay; // guarded by lock
   private HttpServer server;
 
   private WebhookReceiver(int port) {
@@ -77,28 +85,67 @@ public final class WebhookReceiver implements AutoCloseable {
 
   /** The next requests get these answers, in order; then {@link #otherwise}'s. */
   public WebhookReceiver script(Answer... answers) {
-    lock.lock();
-    try {
+    return locked(() -> {
       scripted.addAll(List.of(answers));
-    } finally {
-      lock.unlock();
-    }
-    return this;
+      return this;
+    });
   }
 
   /** What every request gets once the script is used up. */
   public WebhookReceiver otherwise(Answer answer) {
-    lock.lock();
-    try {
+    return locked(() -> {
       otherwise = answer;
-    } finally {
-      lock.unlock();
-    }
-    return this;
+      return this;
+    });
   }
 
   public List<Request> requests() {
     return List.copyOf(requests);
+  }
+
+  /** Requests that come from now on wait for their answer until {@link #release}. */
+  public WebhookReceiver hold() {
+    return locked(() -> {
+      isHolding = true;
+      return this;
+    });
+  }
+
+  /** Answers the requests held, and the next ones at once. */
+  public WebhookReceiver release() {
+    return locked(() -> {
+      isHolding = false;
+      changed.signalAll();
+      return this;
+    });
+  }
+
+  private <T> T locked(Supplier<T> work) {
+    lock.lock();
+    try {
+      return work.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits up to {@code seconds} until {@code count} requests are under way at once; whether they were. */
+  public boolean awaitUnderWay(int count, long seconds) throws InterruptedException {
+    long nanos = TimeUnit.SECONDS.toNanos(seconds);
+    lock.lock();
+    try {
+      while (underWay < count && nanos > 0) {
+        nanos = changed.awaitNanos(nanos);
+      }
+      return underWay >= count;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The most requests that were under way at once. */
+  public int mostUnderWay() {
+    return locked(() -> mostUnderWay);
   }
 
   /** Stops listening: connections are refused until {@link #restart}. */
@@ -122,6 +169,13 @@ public final class WebhookReceiver implements AutoCloseable {
     Answer answer;
     lock.lock();
     try {
+      underWay++;
+      mostUnderWay = Math.max(mostUnderWay, underWay);
+      changed.signalAll();
+      while (isHolding) {
+        changed.awaitUninterruptibly();
+      }
+      underWay--;
       answer = scripted.isEmpty() ? otherwise : scripted.poll();
     } finally {
       lock.unlock();

@@ -1,11 +1,14 @@
 package dev.hikyaku.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.store.AttemptRecord;
+import dev.hikyaku.store.Credentials;
+import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
@@ -61,11 +64,18 @@ class DispatcherTest {
   @BeforeEach
   void start() throws Exception {
     store = Store.openSqlite(data, Clock.fixed(T0, ZoneOffset.UTC));
+    store.accounts().addDomain("example.org");
+    store.accounts().create(ACCOUNT, Credentials.none(), FromHeaderPolicy.REJECT);
     receiver = WebhookReceiver.start(0);
+    dispatcher = dispatcher(4);
+  }
+
+  /** A dispatcher over the store, at most {@code concurrency} requests under way to one endpoint. */
+  private Dispatcher dispatcher(int concurrency) throws Exception {
     TargetGuard guard = new TargetGuard(host -> List.of(InetAddress.getAllByName(host)));
-    dispatcher = new Dispatcher(store.webhooks(), event -> "{\"id\":\"evt_" + event.seq() + "\",\"type\":\"" + event.type() + "\"}",
+    return new Dispatcher(store.webhooks(), event -> "{\"id\":\"evt_" + event.seq() + "\",\"type\":\"" + event.type() + "\"}",
         guard, new PinnedHttpClient(SSLContext.getDefault(), Duration.ofSeconds(5)), new Events(List.of(published::add)), clock,
-        random);
+        random, concurrency);
   }
 
   @AfterEach
@@ -98,6 +108,18 @@ class DispatcherTest {
   private static void assertSigned(WebhookReceiver.Request request, String secret) {
     assertThat(Signature.verifies(request.signature(), secret, request.id(), Long.parseLong(request.timestamp()), request.body()))
         .as("the signature of %s verifies", request.id()).isTrue();
+  }
+
+  /** Endpoint {@code id} at the receiver, and one event sent to it once, which the receiver answers {@code status}. */
+  private void firstEventAnswered(String id, int status) throws Exception {
+    endpoint(id, receiver.url("/" + id), true);
+    receiver.script(WebhookReceiver.Answer.of(status));
+    delivered("x@example.net");
+    dispatcher.runOnce();
+  }
+
+  private List<Event.WebhookAttempted> attempts() {
+    return published.stream().filter(e -> e instanceof Event.WebhookAttempted).map(e -> (Event.WebhookAttempted) e).toList();
   }
 
   private WebhookDelivery onlyDelivery(String endpoint) throws Exception {
@@ -139,6 +161,17 @@ class DispatcherTest {
     assertThat(done.responseStatus()).hasValue(200);
     assertThat(done.latencyMillis()).isPresent();
     assertThat(store.webhooks().find("wh_retry").orElseThrow().lastSuccessAt()).isPresent();
+    // Each recorded attempt is told, for the metrics and the log.
+    assertThat(attempts()).extracting(Event.WebhookAttempted::result, Event.WebhookAttempted::attempt, e -> e.status().getAsInt())
+        .containsExactly(tuple(Event.WebhookAttempted.Result.RETRY, 1, 500), tuple(Event.WebhookAttempted.Result.DELIVERED, 2, 200));
+    assertThat(attempts()).allSatisfy(e -> {
+      assertThat(e.endpointId()).isEqualTo("wh_retry");
+      assertThat(e.account()).isEqualTo(ACCOUNT);
+      assertThat(e.webhookId()).isEqualTo(got.get(0).id());
+      assertThat(e.type()).isEqualTo("message.delivered");
+      assertThat(e.latency()).isPresent();
+    });
+    assertThat(attempts().getFirst().detail()).isEqualTo("HTTP 500");
   }
 
   @Test
@@ -157,11 +190,38 @@ class DispatcherTest {
         .isEqualTo(new Event.WebhookDisabled(T0, "wh_gone", ACCOUNT, receiver.url("/gone"), "410 Gone from " + receiver.url("/gone")));
     assertThat(store.webhooks().deliveries("wh_gone", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .doesNotContain("pending");
+    assertThat(attempts()).extracting(Event.WebhookAttempted::result).contains(Event.WebhookAttempted.Result.GONE);
+    assertThat(published.indexOf(attempts().getFirst())).as("the attempt, then what it did to the endpoint")
+        .isLessThan(published.indexOf(published.stream().filter(e -> e instanceof Event.WebhookDisabled).findFirst().orElseThrow()));
     delivered("z@example.net");
     clock.advance(Duration.ofDays(1));
     int before = receiver.requests().size();
     assertThat(dispatcher.runOnce()).isZero();
     assertThat(receiver.requests()).hasSize(before);
+  }
+
+  @Test
+  void anEndpointEnabledAgainAfter410GetsWhatHappensFromThenOnAndAReplayWhatItMissed() throws Exception {
+    firstEventAnswered("wh_back", 410);
+    assertThat(store.webhooks().find("wh_back").orElseThrow().isEnabled()).isFalse();
+    delivered("y@example.net"); // while disabled
+
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(store.webhooks().enable("wh_back")).isTrue();
+    assertThat(dispatcher.runOnce()).as("nothing again by itself").isZero();
+    delivered("z@example.net");
+    assertThat(dispatcher.runOnce()).isEqualTo(1);
+    List<WebhookReceiver.Request> got = receiver.requests();
+    assertThat(got).hasSize(2);
+    assertThat(JSON.readTree(got.get(1).text()).get("timestamp").asString()).isEqualTo(clock.instant().toString());
+
+    // The replay of the time before: the event the 410 answered and the one of the disabled time.
+    assertThat(store.webhooks().replay("wh_back", T0, clock.instant(), clock.instant(), 100).queued()).isEqualTo(2);
+    assertThat(dispatcher.runOnce()).isEqualTo(2);
+    // Each message has two events in the feed (accepted, delivered): x's delivered is evt_2, y's evt_4, z's evt_6.
+    List<String> ids = receiver.requests().stream().map(WebhookReceiver.Request::id).toList();
+    assertThat(ids.subList(0, 2)).containsExactly("evt_2", "evt_6");
+    assertThat(ids.subList(2, 4)).containsExactlyInAnyOrder("evt_2", "evt_4");
   }
 
   @Test
@@ -182,6 +242,8 @@ class DispatcherTest {
       dispatcher.runOnce();
     }
     assertThat(receiver.requests()).hasSize(RetrySchedule.ATTEMPTS);
+    assertThat(attempts()).extracting(Event.WebhookAttempted::result).endsWith(Event.WebhookAttempted.Result.FAILED)
+        .containsOnlyOnce(Event.WebhookAttempted.Result.FAILED).hasSize(RetrySchedule.ATTEMPTS);
     WebhookDelivery failed = onlyDelivery("wh_down");
     assertThat(failed.status()).isEqualTo("failed");
     assertThat(failed.attempts()).isEqualTo(RetrySchedule.ATTEMPTS);
@@ -240,6 +302,84 @@ class DispatcherTest {
   }
 
   @Test
+  void noMoreRequestsToOneEndpointAreUnderWayAtOnceThanTheConcurrencyAllows() throws Exception {
+    endpoint("wh_lane", receiver.url("/lane"), true);
+    for (int concurrency : new int[] {1, 3}) {
+      for (int i = 0; i < 5; i++) {
+        delivered(concurrency + "-" + i + "@example.net");
+      }
+      receiver.hold();
+      try (Dispatcher limited = dispatcher(concurrency)) {
+        Thread pass = Thread.ofVirtual().start(() -> {
+          try {
+            limited.runOnce();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+        assertThat(receiver.awaitUnderWay(concurrency, 10)).as("%d under way at once", concurrency).isTrue();
+        receiver.release();
+        pass.join(Duration.ofSeconds(20));
+        assertThat(pass.isAlive()).isFalse();
+      }
+      // Held answers keep the ones under way from ending: had a lane let one more through, it would show here.
+      assertThat(receiver.mostUnderWay()).isEqualTo(concurrency);
+    }
+    assertThat(store.webhooks().deliveries("wh_lane", OptionalLong.empty(), 20)).hasSize(10)
+        .extracting(WebhookDelivery::status).containsOnly("delivered");
+  }
+
+  @Test
+  void aDeliveryWaitingForItsLaneIsAskedAfreshAndNotSentOnceItsAccountIsDisabled() throws Exception {
+    endpoint("wh_wait", receiver.url("/wait"), true);
+    delivered("x@example.net");
+    delivered("y@example.net");
+    receiver.hold();
+    try (Dispatcher oneAtATime = dispatcher(1)) {
+      java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+      Thread pass = Thread.ofVirtual().start(() -> {
+        try {
+          attempts.set(oneAtATime.runOnce());
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      });
+      assertThat(receiver.awaitUnderWay(1, 10)).isTrue();
+      store.accounts().setDisabled(ACCOUNT, true);
+      receiver.release();
+      pass.join(Duration.ofSeconds(20));
+      assertThat(attempts.get()).as("the one under way; the other found its account disabled").isEqualTo(1);
+    }
+    assertThat(receiver.requests()).hasSize(1);
+    assertThat(store.webhooks().deliveries("wh_wait", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactlyInAnyOrder("delivered", "pending");
+  }
+
+  @Test
+  void aDisabledAccountsEventsAreHeldThroughTheScheduleAndGoOutWhenItIsEnabledAgain() throws Exception {
+    firstEventAnswered("wh_hold", 500);
+    assertThat(onlyDelivery("wh_hold").attempts()).isEqualTo(1);
+
+    store.accounts().setDisabled(ACCOUNT, true);
+    delivered("y@example.net");
+    for (int day = 0; day < 5; day++) {
+      clock.advance(Duration.ofDays(1));
+      assertThat(dispatcher.runOnce()).as("held: neither sent nor failed").isZero();
+    }
+    assertThat(receiver.requests()).hasSize(1);
+    assertThat(store.webhooks().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactly("pending");
+    assertThat(store.webhooks().find("wh_hold").orElseThrow().isEnabled()).isTrue();
+
+    store.accounts().setDisabled(ACCOUNT, false);
+    assertThat(dispatcher.runOnce()).as("the retry owed and the event of the disabled time").isEqualTo(2);
+    assertThat(receiver.requests()).hasSize(3);
+    assertThat(store.webhooks().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+        .containsExactly("delivered", "delivered");
+    assertThat(published).filteredOn(e -> e instanceof Event.WebhookDisabled).isEmpty();
+  }
+
+  @Test
   void aPrivateTargetIsRefusedUnlessTheEndpointAllowsIt() throws Exception {
     endpoint("wh_private", receiver.url("/p"), false);
     delivered("x@example.net");
@@ -249,6 +389,12 @@ class DispatcherTest {
     assertThat(refused.status()).as("a refused target is retried: DNS may change").isEqualTo("pending");
     assertThat(refused.responseStatus()).isEmpty();
     assertThat(refused.error()).get().asString().startsWith("refused: the URL must be https://");
+    assertThat(attempts()).singleElement().satisfies(e -> {
+      assertThat(e.result()).isEqualTo(Event.WebhookAttempted.Result.RETRY);
+      assertThat(e.status()).isEmpty();
+      assertThat(e.latency()).as("no request went out").isEmpty();
+      assertThat(e.detail()).startsWith("refused: ");
+    });
 
     String https = "https://127.0.0.1:" + receiver.port() + "/p";
     endpoint("wh_private2", https, false);
