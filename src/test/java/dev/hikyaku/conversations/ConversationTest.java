@@ -228,6 +228,33 @@ class ConversationTest {
     }
   }
 
+  /** The test config with the domains of {@code @catch-all} directives taking every local part. */
+  static HikyakuConfig configFor(Conversation c, HikyakuConfig config) {
+    String spec = c.directives().get("catch-all");
+    if (spec == null) {
+      return config;
+    }
+    Map<String, dev.hikyaku.config.RecipientsConfig.Domain> domains = new java.util.LinkedHashMap<>();
+    for (String domain : spec.split("\\s+")) {
+      domains.put(domain, new dev.hikyaku.config.RecipientsConfig.Domain(true, List.of()));
+    }
+    return config.withRecipients(config.recipients().withDomains(domains));
+  }
+
+  /**
+   * Creates the accounts {@code @mailbox} directives name, with a password nobody uses: the known
+   * recipients of a script about something else (idempotent: the memory store is shared).
+   */
+  static void mailboxes(Conversation c, Accounts accounts) throws StoreException {
+    String spec = c.directives().get("mailbox");
+    if (spec == null) {
+      return;
+    }
+    for (String address : spec.split("\\s+")) {
+      TestServers.createMailbox(accounts, address);
+    }
+  }
+
   /** Creates the accounts an {@code @account} directive names (idempotent: the memory store is shared). */
   static void enrol(Conversation c, Accounts accounts) throws StoreException {
     String spec = c.directives().get("account");
@@ -298,7 +325,7 @@ class ConversationTest {
     MemoryPeer(Conversation c) throws IOException {
       ListenerRole role = role(c);
       Limits limits = ConfigLoader.defaults().limits();
-      HikyakuConfig config = TestServers.config(storeDirectory);
+      HikyakuConfig config = configFor(c, TestServers.config(storeDirectory));
       SessionSettings base =
           new SessionSettings(
               TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
@@ -306,6 +333,7 @@ class ConversationTest {
               limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
         enrol(c, store.accounts());
+        mailboxes(c, store.accounts());
         suppress(c, store.suppressions());
       } catch (StoreException e) {
         throw new IOException(e);
@@ -314,9 +342,15 @@ class ConversationTest {
       dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
       // The server's own intake and policy wiring (Server.intake, Server.policy), not a copy of them.
       MessageIntake intake = Server.intake(config, store, senders, events, Clock.systemUTC(), new SecureRandom());
-      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir).
-      policy = Server.policy(config, store, senders, events, Clock.systemUTC());
+      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir,
+      // recipients), asking the server's own recipient directory.
       throttle = Server.throttle(config, store, events, Clock.systemUTC());
+      try {
+        policy = Server.policy(config, store, senders, events, Clock.systemUTC(), throttle,
+            Server.recipients(config, store, Server.routes(config), Clock.systemUTC(), Optional.empty()));
+      } catch (Server.StartupException e) {
+        throw new IOException(e);
+      }
       Authenticator authenticator =
           Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
@@ -397,12 +431,13 @@ class ConversationTest {
 
     SocketPeer(Conversation c) throws Exception {
       dataDirectory = Files.createTempDirectory("hikyaku-conversation");
-      HikyakuConfig config = TestServers.config(dataDirectory);
+      HikyakuConfig config = configFor(c, TestServers.config(dataDirectory));
       ListenerRole role = role(c);
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
       enrol(c, server.store().accounts());
+      mailboxes(c, server.store().accounts());
       suppress(c, server.store().suppressions());
       clientTls = TestServers.clientTrusting(server.tls().currentCertificate());
       socket = new Socket();
