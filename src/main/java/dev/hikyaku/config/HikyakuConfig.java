@@ -193,6 +193,12 @@ public record HikyakuConfig(
         mailAuth, history, api, newReturns, recipients);
   }
 
+  /** Same config with other hosted domains (tests add one routed elsewhere). */
+  public HikyakuConfig withHostedDomains(List<String> newHostedDomains) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, newHostedDomains, auth, abuse, rates, http, delivery,
+        mailAuth, history, api, returns, recipients);
+  }
+
   public HikyakuConfig withRecipients(RecipientsConfig newRecipients) {
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
         mailAuth, history, api, returns, newRecipients);

@@ -25,6 +25,7 @@ import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.testing.ScriptedLmtp;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -228,30 +229,62 @@ class ConversationTest {
     }
   }
 
-  /** The test config with the domains of {@code @catch-all} directives taking every local part. */
-  static HikyakuConfig configFor(Conversation c, HikyakuConfig config) {
-    String spec = c.directives().get("catch-all");
-    if (spec == null) {
-      return config;
-    }
-    Map<String, dev.hikyaku.config.RecipientsConfig.Domain> domains = new java.util.LinkedHashMap<>();
-    for (String domain : spec.split("\\s+")) {
-      domains.put(domain, new dev.hikyaku.config.RecipientsConfig.Domain(true, List.of()));
-    }
-    return config.withRecipients(config.recipients().withDomains(domains));
+  /** The mailbox server of an {@code @lmtp-route} directive, started; none without one. */
+  static Optional<ScriptedLmtp> lmtpFor(Conversation c) throws IOException {
+    return c.directives().containsKey("lmtp-route") ? Optional.of(new ScriptedLmtp()) : Optional.empty();
   }
 
   /**
-   * Creates the accounts {@code @mailbox} directives name, with a password nobody uses: the known
-   * recipients of a script about something else (idempotent: the memory store is shared).
+   * The test config with the domains of {@code @catch-all} directives taking every local part, and
+   * the domain of an {@code @lmtp-route} directive hosted and routed by LMTP to {@code lmtp}, whose
+   * answers are awaited {@link #LMTP_VERIFY_TIMEOUT}.
+   */
+  static HikyakuConfig configFor(Conversation c, HikyakuConfig config, Optional<ScriptedLmtp> lmtp) {
+    String spec = c.directives().get("catch-all");
+    if (spec != null) {
+      Map<String, dev.hikyaku.config.RecipientsConfig.Domain> domains = new java.util.LinkedHashMap<>();
+      for (String domain : spec.split("\\s+")) {
+        domains.put(domain, new dev.hikyaku.config.RecipientsConfig.Domain(true, List.of()));
+      }
+      config = config.withRecipients(config.recipients().withDomains(domains));
+    }
+    if (lmtp.isPresent()) {
+      String domain = c.directives().get("lmtp-route").toLowerCase(Locale.ROOT);
+      List<String> hosted = new ArrayList<>(config.hostedDomains());
+      hosted.add(domain);
+      config = config.withHostedDomains(hosted)
+          .withDelivery(config.delivery().withRoutes(
+              Map.of(domain, new dev.hikyaku.config.DeliveryConfig.Route.Lmtp("127.0.0.1", lmtp.get().port()))))
+          .withRecipients(config.recipients().withVerifyTimeout(LMTP_VERIFY_TIMEOUT));
+    }
+    return config;
+  }
+
+  /** How long an {@code @lmtp-route} script's mailbox server has to answer a RCPT. */
+  static final Duration LMTP_VERIFY_TIMEOUT = Duration.ofMillis(500);
+
+  /**
+   * Creates the accounts {@code @mailbox} directives name, with a password nobody uses (the known
+   * recipients of a script about something else), and the aliases {@code @sender} directives give
+   * (idempotent: the memory store is shared).
    */
   static void mailboxes(Conversation c, Accounts accounts) throws StoreException {
     String spec = c.directives().get("mailbox");
-    if (spec == null) {
-      return;
+    if (spec != null) {
+      for (String address : spec.split("\\s+")) {
+        TestServers.createMailbox(accounts, address);
+      }
     }
-    for (String address : spec.split("\\s+")) {
-      TestServers.createMailbox(accounts, address);
+    // "@sender account alias": the account (a mailbox, created if need be) may send as the alias.
+    String senders = c.directives().get("sender");
+    if (senders != null) {
+      for (String line : senders.split("\n")) {
+        String[] words = line.strip().split("\\s+");
+        TestServers.createMailbox(accounts, words[0]);
+        if (!accounts.senders(words[0]).contains(words[1].toLowerCase(Locale.ROOT))) {
+          accounts.addSender(words[0], words[1]);
+        }
+      }
     }
   }
 
@@ -320,12 +353,14 @@ class ConversationTest {
     private final Sessions sessions = new Sessions();
     private final Accepted accepted = new Accepted();
     private final Thread server;
+    private final Optional<ScriptedLmtp> lmtp;
     private final byte[] one = new byte[1];
 
     MemoryPeer(Conversation c) throws IOException {
       ListenerRole role = role(c);
       Limits limits = ConfigLoader.defaults().limits();
-      HikyakuConfig config = configFor(c, TestServers.config(storeDirectory));
+      lmtp = lmtpFor(c);
+      HikyakuConfig config = configFor(c, TestServers.config(storeDirectory), lmtp);
       SessionSettings base =
           new SessionSettings(
               TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
@@ -414,6 +449,9 @@ class ConversationTest {
       server.join(REPLY_WAIT);
       throttle.close();
       policy.close();
+      if (lmtp.isPresent()) {
+        lmtp.get().close();
+      }
       assertThat(server.isAlive()).as("session thread ended").isFalse();
     }
   }
@@ -425,13 +463,15 @@ class ConversationTest {
     private final Server server;
     private final Accepted accepted = new Accepted();
     private final SSLContext clientTls;
+    private final Optional<ScriptedLmtp> lmtp;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
 
     SocketPeer(Conversation c) throws Exception {
       dataDirectory = Files.createTempDirectory("hikyaku-conversation");
-      HikyakuConfig config = configFor(c, TestServers.config(dataDirectory));
+      lmtp = lmtpFor(c);
+      HikyakuConfig config = configFor(c, TestServers.config(dataDirectory), lmtp);
       ListenerRole role = role(c);
       server =
           TestServers.start(
@@ -507,6 +547,9 @@ class ConversationTest {
     public void close() throws Exception {
       socket.close();
       server.close();
+      if (lmtp.isPresent()) {
+        lmtp.get().close();
+      }
     }
   }
 }
