@@ -52,7 +52,7 @@ final class HostedRecipients implements RecipientDirectory {
         case RecipientCallout.Verification.Exists exists -> KNOWN;
         case RecipientCallout.Verification.NoSuchRecipient no -> new Answer.Unknown("next hop answered " + no.reply());
         case RecipientCallout.Verification.Undecided undecided ->
-            new Answer.Unavailable("next hop could not verify: " + undecided.reason());
+            new Answer.Unverified("next hop could not verify: " + undecided.reason());
       };
     }
     return new Answer.Unknown("no account, alias or recipients.domains entry for " + mailbox.address());

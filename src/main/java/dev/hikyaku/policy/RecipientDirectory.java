@@ -19,8 +19,11 @@ public interface RecipientDirectory {
     /** No such mailbox; {@code reason} is for the operator's log. */
     record Unknown(String reason) implements Answer {}
 
-    /** The directory cannot say now (store down, next hop silent); the client should try later. */
+    /** The directory's own lookup failed (the account store is down); the client should try later. */
     record Unavailable(String reason) implements Answer {}
+
+    /** The next hop that holds the domain's mailboxes could not say in time; the client should try later. */
+    record Unverified(String reason) implements Answer {}
   }
 
   Answer KNOWN = new Answer.Known();

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
  * A hosted domain takes mail only for its known recipients ({@link RecipientDirectory}): an unknown
  * one gets {@code 550 5.1.1} at RCPT, not a 250 and then a bounce to a sender nobody verified
  * (backscatter), nor a Maildir of its own. {@code postmaster} is always known (RFC 5321 §4.5.1); the
- * returns domain is {@link ReturnPathRule}'s. A directory that cannot answer (store down, next hop
- * silent) defers with {@code 450 4.4.3}: never a blind 250.
+ * returns domain is {@link ReturnPathRule}'s. A directory that cannot answer defers, never a blind
+ * 250: {@code 451 4.3.0} when our own store failed, {@code 450 4.4.3} when the next hop was silent.
  *
  * <p>The same answer for every client: an authenticated user who mistypes a colleague's address
  * learns it now rather than from a bounce, and an account cannot create mailboxes by sending to
@@ -58,7 +58,9 @@ public final class RecipientRule implements Rule {
     return switch (directory.lookUp(mailbox)) {
       case RecipientDirectory.Answer.Known known -> Verdict.CONTINUE;
       case RecipientDirectory.Answer.Unavailable unavailable ->
-          new Verdict.Defer(Replies.recipientVerificationUnavailable(check.recipient()), unavailable.reason());
+          new Verdict.Defer(Replies.recipientLookupFailed(check.recipient()), unavailable.reason());
+      case RecipientDirectory.Answer.Unverified unverified ->
+          new Verdict.Defer(Replies.recipientVerificationUnavailable(check.recipient()), unverified.reason());
       case RecipientDirectory.Answer.Unknown unknown -> {
         Duration delay = check.principal().isPresent()
             ? Duration.ZERO

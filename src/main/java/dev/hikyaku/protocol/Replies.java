@@ -406,6 +406,14 @@ public final class Replies {
   }
 
   /**
+   * RFC 3463 X.3.0: the recipient could not be looked up in our own store (it is unavailable);
+   * Postfix's "Temporary lookup failure". The client tries again later.
+   */
+  public static Reply recipientLookupFailed(ForwardPath recipient) {
+    return new Reply(451, EnhancedStatus.of(4, 3, 0), recipient + ": Temporary lookup failure; try again later");
+  }
+
+  /**
    * RFC 3463 X.4.3, directory server failure ("useful only as a persistent transient error"): the
    * next hop that holds a hosted domain's mailboxes could not say in time whether the recipient
    * exists. A temporary refusal rather than a blind 250: the client tries again later.

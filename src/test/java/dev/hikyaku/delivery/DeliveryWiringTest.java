@@ -41,6 +41,7 @@ class DeliveryWiringTest {
       HikyakuConfig base = TestServers.config(data);
       DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofMillis(200));
       try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of())) {
+        TestServers.createMailboxes(server, "user@hikyaku.test");
         SMTPClient client = new SMTPClient();
         client.setDefaultTimeout(10_000);
         client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
@@ -81,6 +82,7 @@ class DeliveryWiringTest {
       }
     };
     try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(recipients))) {
+      TestServers.createMailboxes(server, "bob@hikyaku.test");
       SMTPClient client = new SMTPClient();
       client.setDefaultTimeout(10_000);
       client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
@@ -101,6 +103,35 @@ class DeliveryWiringTest {
       try (var boxes = java.nio.file.Files.list(mail); var files = java.nio.file.Files.list(mail.resolve("bob").resolve("new"))) {
         assertThat(boxes.toList()).containsExactly(mail.resolve("bob"));
         assertThat(files.toList()).singleElement().satisfies(f -> assertThat(java.nio.file.Files.readString(f)).endsWith("body\r\n"));
+      }
+    }
+  }
+
+  @Test
+  void anUnknownRecipientIsRefusedAtRcptAndGetsNoMaildir() throws Exception {
+    // Issue 14: every made-up local part used to be accepted and given a Maildir of its own.
+    HikyakuConfig base = TestServers.config(data);
+    try (Server server = Server.start(base.withDelivery(base.delivery().withEnabled(true)), UnaryOperator.identity(), List.of())) {
+      TestServers.createMailboxes(server, "carol@hikyaku.test");
+      SMTPClient client = new SMTPClient();
+      client.setDefaultTimeout(10_000);
+      client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+      try {
+        client.login("client.example");
+        assertThat(client.setSender("someone@client.example")).isTrue();
+        assertThat(client.addRecipient("no-such-user@hikyaku.test")).isFalse();
+        assertThat(client.getReplyString())
+            .startsWith("550 5.1.1 <no-such-user@hikyaku.test>: Recipient address rejected: User unknown");
+        assertThat(client.addRecipient("carol@hikyaku.test")).as(client.getReplyString()).isTrue();
+        assertThat(client.sendShortMessageData("Subject: one known\r\n\r\nbody\r\n")).as(client.getReplyString()).isTrue();
+      } finally {
+        client.disconnect();
+      }
+      Path mail = data.resolve("mail").resolve("hikyaku.test");
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+      try (var boxes = java.nio.file.Files.list(mail)) {
+        assertThat(boxes.toList()).containsExactly(mail.resolve("carol"));
       }
     }
   }

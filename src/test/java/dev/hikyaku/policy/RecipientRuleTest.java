@@ -27,7 +27,8 @@ class RecipientRuleTest {
         asked.add(mailbox.address());
         return switch (mailbox.localPart()) {
           case "alice" -> RecipientDirectory.KNOWN;
-          case "slow" -> new RecipientDirectory.Answer.Unavailable("next hop silent");
+          case "slow" -> new RecipientDirectory.Answer.Unverified("next hop silent");
+          case "down" -> new RecipientDirectory.Answer.Unavailable("account store unavailable");
           default -> new RecipientDirectory.Answer.Unknown("no account " + mailbox.address());
         };
       },
@@ -90,11 +91,13 @@ class RecipientRuleTest {
   }
 
   @Test
-  void aDirectoryThatCannotAnswerDefersWith450() throws Exception {
+  void aDirectoryThatCannotAnswerDefers() throws Exception {
     assertThat(unauthenticated("slow@routed.example")).isInstanceOfSatisfying(Verdict.Defer.class, defer -> {
       assertThat(defer.reply().toString())
           .isEqualTo("450 4.4.3 <slow@routed.example>: Recipient address verification unavailable; try again later");
       assertThat(defer.reason()).isEqualTo("next hop silent");
     });
+    assertThat(unauthenticated("down@hosted.example")).isInstanceOfSatisfying(Verdict.Defer.class, defer ->
+        assertThat(defer.reply().toString()).isEqualTo("451 4.3.0 <down@hosted.example>: Temporary lookup failure; try again later"));
   }
 }
