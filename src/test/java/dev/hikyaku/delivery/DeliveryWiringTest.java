@@ -34,6 +34,16 @@ class DeliveryWiringTest {
     return server.store().queue().find(entries.getFirst().id()).orElseThrow().recipients().getFirst();
   }
 
+  /** A client of the relay port that has said EHLO and MAIL FROM:<someone@client.example>. */
+  private static SMTPClient relayWithSender(Server server) throws Exception {
+    SMTPClient client = new SMTPClient();
+    client.setDefaultTimeout(10_000);
+    client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+    client.login("client.example");
+    assertThat(client.setSender("someone@client.example")).isTrue();
+    return client;
+  }
+
   @Test
   void acceptedMailForAHostedDomainLandsInItsDefaultMaildir() throws Exception {
     try (TestDnsServer dns = TestDnsServer.start()) {
@@ -83,12 +93,8 @@ class DeliveryWiringTest {
     };
     try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(recipients))) {
       TestServers.createMailboxes(server, "bob@hikyaku.test");
-      SMTPClient client = new SMTPClient();
-      client.setDefaultTimeout(10_000);
-      client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+      SMTPClient client = relayWithSender(server);
       try {
-        client.login("client.example");
-        assertThat(client.setSender("someone@client.example")).isTrue();
         for (String spelling : List.of("\"bob\"@hikyaku.test", "\"b\\ob\"@hikyaku.test", "@x.test:Bob@hikyaku.test", "bob@hikyaku.test")) {
           assertThat(client.addRecipient(spelling)).as(spelling + ": " + client.getReplyString()).isTrue();
         }
@@ -113,12 +119,8 @@ class DeliveryWiringTest {
     HikyakuConfig base = TestServers.config(data);
     try (Server server = Server.start(base.withDelivery(base.delivery().withEnabled(true)), UnaryOperator.identity(), List.of())) {
       TestServers.createMailboxes(server, "carol@hikyaku.test");
-      SMTPClient client = new SMTPClient();
-      client.setDefaultTimeout(10_000);
-      client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+      SMTPClient client = relayWithSender(server);
       try {
-        client.login("client.example");
-        assertThat(client.setSender("someone@client.example")).isTrue();
         assertThat(client.addRecipient("no-such-user@hikyaku.test")).isFalse();
         assertThat(client.getReplyString())
             .startsWith("550 5.1.1 <no-such-user@hikyaku.test>: Recipient address rejected: User unknown");

@@ -1,13 +1,6 @@
 package dev.hikyaku.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A mailbox server on loopback speaking LMTP (RFC 2033), as far as a recipient check needs: LHLO,
- * MAIL, RCPT, RSET, QUIT. Its RCPT answer depends on the local part:
+ * MAIL, RCPT, RSET, QUIT (no DATA). Its RCPT answer depends on the local part:
  *
  * <ul>
  *   <li>{@code no...} (nobody, no-such-user): 550 5.1.1, always
@@ -30,68 +23,43 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * Records every RCPT address, in order, for tests that count what was asked.
  */
-public final class ScriptedLmtp implements AutoCloseable {
+public final class ScriptedLmtp extends ScriptedServer {
 
-  private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
   private final List<String> asked = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> times = new ConcurrentHashMap<>();
-  private final List<Socket> open = new CopyOnWriteArrayList<>();
 
-  public ScriptedLmtp() throws IOException {
-    Thread.ofVirtual().name("scripted-lmtp").start(this::serve);
-  }
-
-  public int port() {
-    return listener.getLocalPort();
-  }
+  public ScriptedLmtp() throws IOException {}
 
   /** Every address asked for with RCPT so far, in order. */
   public List<String> asked() {
     return List.copyOf(asked);
   }
 
-  private void serve() {
-    while (!listener.isClosed()) {
-      try {
-        Socket socket = listener.accept();
-        open.add(socket);
-        Thread.ofVirtual().start(() -> converse(socket));
-      } catch (IOException closed) {
-        return;
-      }
-    }
+  @Override
+  protected String greeting() {
+    return "220 lmtp.sink.test LMTP ready";
   }
 
-  private void converse(Socket socket) {
-    try (socket; BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
-      OutputStream out = socket.getOutputStream();
-      reply(out, "220 lmtp.sink.test LMTP ready");
-      for (String line; (line = in.readLine()) != null; ) {
-        String command = line.toUpperCase(Locale.ROOT);
-        if (command.startsWith("LHLO")) {
-          reply(out, "250-lmtp.sink.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME");
-        } else if (command.startsWith("MAIL")) {
-          reply(out, "250 2.1.0 Ok");
-        } else if (command.startsWith("RCPT")) {
-          String to = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
-          asked.add(to);
-          String answer = answer(to.substring(0, to.lastIndexOf('@')).toLowerCase(Locale.ROOT),
-              times.computeIfAbsent(to.toLowerCase(Locale.ROOT), k -> new AtomicInteger()).incrementAndGet());
-          if (answer != null) {
-            reply(out, answer);
-          }
-        } else if (command.equals("RSET") || command.equals("NOOP")) {
-          reply(out, "250 2.0.0 Ok");
-        } else if (command.equals("QUIT")) {
-          reply(out, "221 2.0.0 Bye");
-          return;
-        } else {
-          reply(out, "502 5.5.2 not here");
+  @Override
+  protected Commands commands() {
+    return (line, command, in, out) -> {
+      if (command.startsWith("LHLO")) {
+        reply(out, "250-lmtp.sink.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME");
+      } else if (command.startsWith("MAIL")) {
+        reply(out, "250 2.1.0 Ok");
+      } else if (command.startsWith("RCPT")) {
+        String to = path(line);
+        asked.add(to);
+        String answer = answer(to.substring(0, to.lastIndexOf('@')).toLowerCase(Locale.ROOT),
+            times.computeIfAbsent(to.toLowerCase(Locale.ROOT), k -> new AtomicInteger()).incrementAndGet());
+        if (answer != null) {
+          reply(out, answer);
         }
+      } else {
+        return false;
       }
-    } catch (IOException gone) {
-      // the client went away
-    }
+      return true;
+    };
   }
 
   /** The RCPT reply for {@code local} asked for the {@code time}th time, or null for none. */
@@ -103,18 +71,5 @@ public final class ScriptedLmtp implements AutoCloseable {
       case "busy" -> time == 1 ? "451 4.3.0 Temporary lookup failure" : "250 2.1.5 Ok";
       default -> local.startsWith("no") ? "550 5.1.1 User unknown in virtual mailbox table" : "250 2.1.5 Ok";
     };
-  }
-
-  private static void reply(OutputStream out, String text) throws IOException {
-    out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-  }
-
-  @Override
-  public void close() throws IOException {
-    listener.close();
-    for (Socket socket : open) {
-      socket.close();
-    }
   }
 }
