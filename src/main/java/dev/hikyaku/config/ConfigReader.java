@@ -62,6 +62,10 @@ final class ConfigReader {
   // Tokens live minutes; a larger allowance would keep expired tokens usable.
   private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
 
+  private static final Duration MAX_VERIFY_TIMEOUT = Duration.ofMinutes(4);
+  // Postfix keeps a verified address 31 days; longer would outlive most mailbox changes unseen.
+  private static final Duration MAX_VERIFY_TTL = Duration.ofDays(31);
+
   // Listener names appear in logs and as metric labels.
   private static final Pattern LISTENER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -154,9 +158,11 @@ final class ConfigReader {
       }
     }
     return new RecipientsConfig(
-        timeout(recipients, Keys.VERIFY_TIMEOUT, d.verifyTimeout(), MIN_TIMEOUT),
-        timeout(recipients, Keys.VERIFY_POSITIVE_TTL, d.verifyPositiveTtl(), MIN_TIMEOUT),
-        timeout(recipients, Keys.VERIFY_NEGATIVE_TTL, d.verifyNegativeTtl(), MIN_TIMEOUT),
+        // RFC 5321 §4.5.3.2.3: the client waits 5 minutes for the RCPT reply; the check must end first.
+        timeout(recipients, Keys.VERIFY_TIMEOUT, d.verifyTimeout(), MIN_TIMEOUT, MAX_VERIFY_TIMEOUT,
+            " (a client waits 5 minutes for its RCPT reply, RFC 5321 §4.5.3.2.3)"),
+        timeout(recipients, Keys.VERIFY_POSITIVE_TTL, d.verifyPositiveTtl(), MIN_TIMEOUT, MAX_VERIFY_TTL, ""),
+        timeout(recipients, Keys.VERIFY_NEGATIVE_TTL, d.verifyNegativeTtl(), MIN_TIMEOUT, MAX_VERIFY_TTL, ""),
         positive(recipients, Keys.HARVEST_THRESHOLD, d.harvestThreshold()),
         domains);
   }
@@ -1265,11 +1271,16 @@ final class ConfigReader {
 
   private Duration timeout(Section section, String key, Duration fallback, Duration min)
       throws ConfigException {
+    return timeout(section, key, fallback, min, MAX_TIMEOUT, "");
+  }
+
+  private Duration timeout(Section section, String key, Duration fallback, Duration min, Duration max, String note)
+      throws ConfigException {
     if (section.get(key).isEmpty()) {
       return fallback;
     }
     YamlNode node = section.get(key).get();
-    return within(duration(node, section.path(key)), node, section.path(key), min, MAX_TIMEOUT, "");
+    return within(duration(node, section.path(key)), node, section.path(key), min, max, note);
   }
 
   private Duration within(

@@ -74,6 +74,7 @@ class RecipientsConfigTest {
         recipients: {domains: {example.com: {local-parts: [info@example.com]}}}
         """).keyPath()).isEqualTo("recipients.domains.example.com.local-parts");
     assertThat(rejection("recipients: {verify-timeout: 10}").keyPath()).isEqualTo("recipients.verify-timeout");
+    assertThat(rejection("recipients: {verify-timeout: 5m}").problem()).contains("RFC 5321 §4.5.3.2.3");
     assertThat(rejection("recipients: {harvest-threshold: 0}").keyPath()).isEqualTo("recipients.harvest-threshold");
     assertThat(rejection("recipients: {catch-all: true}").keyPath()).isEqualTo("recipients.catch-all");
   }
