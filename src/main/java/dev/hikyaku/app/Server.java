@@ -39,6 +39,7 @@ import dev.hikyaku.delivery.Route;
 import dev.hikyaku.delivery.Routes;
 import dev.hikyaku.delivery.MxResolver;
 import dev.hikyaku.delivery.OutboundSession;
+import dev.hikyaku.delivery.RecipientCallout;
 import dev.hikyaku.delivery.ReversePaths;
 import dev.hikyaku.delivery.SmtpCredentials;
 import dev.hikyaku.delivery.TlsPolicy;
@@ -47,7 +48,10 @@ import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.schedule.DestinationLimits;
 import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
+import dev.hikyaku.policy.DirectoryHarvest;
 import dev.hikyaku.policy.RateRule;
+import dev.hikyaku.policy.RecipientDirectory;
+import dev.hikyaku.policy.RecipientRule;
 import dev.hikyaku.policy.MaildirMailboxRule;
 import dev.hikyaku.policy.RelayRule;
 import dev.hikyaku.policy.ReturnPathRule;
@@ -284,13 +288,16 @@ public final class Server implements AutoCloseable {
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
     MessageIntake intake = intake(config, store, senders, events, clock, random);
     var rates = config.rates();
-    Policy policyRules = opened.push(policy(config, store, senders, events, clock));
+    Routes routes = routes(config);
+    // The throttle holds the blocks the policy's harvest defence adds to.
+    AuthThrottle throttle = opened.push(throttle(config, store, events, clock));
+    Policy policyRules = opened.push(policy(config, store, senders, events, clock, throttle,
+        recipients(config, store, routes, clock, outboundTls)));
     KeptCounters rateCounters = policyRules.counters();
     PolicyChain policy = policyRules.chain();
     if (config.delivery().isEnabled()) {
-      scheduler.set(opened.push(delivery(config, store, intake, clock, random, outboundTls, events)));
+      scheduler.set(opened.push(delivery(config, store, intake, clock, random, outboundTls, events, routes)));
     }
-    AuthThrottle throttle = opened.push(throttle(config, store, events, clock));
     Authenticator authenticator = opened.push(authenticator(config, store, Optional.of(throttle), clock, random));
     SessionServices services =
         new SessionServices(policy, intake, authenticator, throttle, events, clock, new Sessions());
@@ -416,7 +423,9 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  public static Policy policy(HikyakuConfig config, Store store, dev.hikyaku.policy.SenderRegistry senders, Events events, Clock clock) {
+  public static Policy policy(
+      HikyakuConfig config, Store store, dev.hikyaku.policy.SenderRegistry senders, Events events, Clock clock,
+      AuthThrottle throttle, RecipientDirectory recipients) {
     var rates = config.rates();
     StoreSuspensions suspensions = new StoreSuspensions(store.defences(), clock);
     KeptCounters rateCounters =
@@ -442,9 +451,45 @@ public final class Server implements AutoCloseable {
                 new RelayRule(new HashSet<>(config.relayDomains()))));
     returnPathRule(config, store).ifPresent(rules::add);
     rules.add(new MaildirMailboxRule(config.maildirDomains()));
+    var abuse = config.abuse();
+    rules.add(new RecipientRule(new HashSet<>(config.hostedDomains()), recipients,
+        new DirectoryHarvest(new DirectoryHarvest.Settings(abuse.tarpit(), abuse.tarpitMax(), config.recipients().harvestThreshold()),
+            throttle::blockNetwork, events, clock)));
     rules.add(new SuppressionRule(new StoreSuppressions(store.suppressions())));
     PolicyChain chain = new PolicyChain(rules);
     return new Policy(chain, rateCounters);
+  }
+
+  /**
+   * Who the hosted domains take mail for ({@link HostedRecipients}): the config's lists, the account
+   * store, and the next hop of each domain routed by LMTP or SMTP, asked within {@code
+   * recipients.verify-timeout} over TLS checked against {@code outboundTls} as delivery's is.
+   */
+  public static RecipientDirectory recipients(
+      HikyakuConfig config, Store store, Routes routes, Clock clock, Optional<javax.net.ssl.SSLContext> outboundTls) {
+    var r = config.recipients();
+    return new HostedRecipients(r, store.accounts(), routes,
+        new RecipientCallout(new RecipientCallout.Settings(config.hostname(), r.verifyTimeout(), r.verifyPositiveTtl(),
+            r.verifyNegativeTtl()), outboundTls, clock));
+  }
+
+  /**
+   * The per-domain routes of {@code delivery.routes} (hosted domains without one get a Maildir
+   * under the data directory), with the SMTP routes' passwords read from their files now. Delivery
+   * sends by them; the recipient check asks their next hops.
+   */
+  public static Routes routes(HikyakuConfig config) throws StartupException {
+    java.util.Map<String, Route> routes = new java.util.LinkedHashMap<>();
+    for (var entry : config.deliveryRoutes().entrySet()) {
+      String domain = entry.getKey();
+      routes.put(domain, switch (entry.getValue()) {
+        case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), tlsPolicy(smtp.tls()),
+            credentials(smtp.user(), smtp.passwordFile(), "delivery.routes." + domain));
+        case DeliveryConfig.Route.Lmtp lmtp -> new Route.Lmtp(lmtp.host(), lmtp.port());
+        case DeliveryConfig.Route.Maildir maildir -> new Route.Maildir(maildir.directory());
+      });
+    }
+    return new Routes(routes);
   }
 
   /**
@@ -600,7 +645,7 @@ public final class Server implements AutoCloseable {
    */
   static Scheduler delivery(
       HikyakuConfig config, Store store, MessageIntake intake, Clock clock, SecureRandom random,
-      Optional<javax.net.ssl.SSLContext> outboundTls, Events events)
+      Optional<javax.net.ssl.SSLContext> outboundTls, Events events, Routes configured)
       throws StartupException {
     var d = config.delivery();
     MxResolver mx = new MxResolver(new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), 2), random);
@@ -615,16 +660,7 @@ public final class Server implements AutoCloseable {
     TlsPolicy tls = tlsPolicy(d.tls());
     // Hosted domains always have a route (a Maildir by default): out by MX they would come straight
     // back here, a loop.
-    java.util.Map<String, Route> routes = new java.util.LinkedHashMap<>();
-    for (var entry : config.deliveryRoutes().entrySet()) {
-      String domain = entry.getKey();
-      routes.put(domain, switch (entry.getValue()) {
-        case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), tlsPolicy(smtp.tls()),
-            credentials(smtp.user(), smtp.passwordFile(), "delivery.routes." + domain));
-        case DeliveryConfig.Route.Lmtp lmtp -> new Route.Lmtp(lmtp.host(), lmtp.port());
-        case DeliveryConfig.Route.Maildir maildir -> new Route.Maildir(maildir.directory());
-      });
-    }
+    java.util.Map<String, Route> routes = new java.util.LinkedHashMap<>(configured.byDomain());
     java.util.Map<String, TlsPolicy> domainTls = new java.util.HashMap<>();
     java.util.Map<String, DestinationLimits> limits = new java.util.HashMap<>();
     d.destinations().forEach((domain, destination) -> {

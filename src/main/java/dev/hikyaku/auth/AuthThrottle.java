@@ -353,6 +353,15 @@ public final class AuthThrottle implements AutoCloseable {
 
   // ---- Blocks ----------------------------------------------------------------------------------
 
+  /**
+   * Blocks {@code client}'s network (its /24 or /64) for the block duration, for abuse seen outside
+   * AUTH (a directory harvest at RCPT, {@code policy.DirectoryHarvest}): the same blocks as AUTH's,
+   * in force at once for new connections, durable, and listed and lifted by {@code hikyaku blocks}.
+   */
+  public void blockNetwork(InetAddress client, String reason) {
+    block(Networks.scope(client), Networks.of(client), reason);
+  }
+
   /** Blocks in memory whose store write has not (yet) succeeded: see {@link #refreshBlocks}. */
   private final java.util.Set<String> unpersisted = ConcurrentHashMap.newKeySet();
   /** When (in blocks made) each block this process made was made: see {@link #refreshBlocks}. */

@@ -62,6 +62,10 @@ final class ConfigReader {
   // Tokens live minutes; a larger allowance would keep expired tokens usable.
   private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
 
+  private static final Duration MAX_VERIFY_TIMEOUT = Duration.ofMinutes(4);
+  // Postfix keeps a verified address 31 days; longer would outlive most mailbox changes unseen.
+  private static final Duration MAX_VERIFY_TTL = Duration.ofDays(31);
+
   // Listener names appear in logs and as metric labels.
   private static final Pattern LISTENER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -128,7 +132,64 @@ final class ConfigReader {
         history(Section.open(node(top, Keys.HISTORY), Keys.HISTORY, Keys.HISTORY_SECTION, sourceName)),
         api,
         returns(Section.open(node(top, Keys.RETURNS), Keys.RETURNS, Keys.RETURNS_SECTION, sourceName), hostedDomains,
-            delivery));
+            delivery),
+        recipients(Section.open(node(top, Keys.RECIPIENTS), Keys.RECIPIENTS, Keys.RECIPIENTS_SECTION, sourceName),
+            hostedDomains));
+  }
+
+  // ---- recipients ----
+
+  /**
+   * {@code recipients}: verification timeouts and the harvest threshold, and per hosted domain a
+   * catch-all or a list of local parts. Only hosted domains: any other domain's recipients are not
+   * ours to list.
+   */
+  private RecipientsConfig recipients(Section recipients, List<String> hostedDomains) throws ConfigException {
+    RecipientsConfig d = Defaults.RECIPIENTS;
+    Map<String, RecipientsConfig.Domain> domains =
+        byDomain(recipients, Keys.DOMAINS, Keys.RECIPIENT_DOMAIN_SECTION, "recipient settings", this::recipientDomain);
+    YamlNode given = recipients.get(Keys.DOMAINS).orElse(null);
+    for (String domain : domains.keySet()) {
+      if (hostedDomains.stream().noneMatch(domain::equalsIgnoreCase)) {
+        YamlNode where = given instanceof YamlNode.Mapping mapping ? mapping.entries().entrySet().stream()
+            .filter(e -> e.getKey().equalsIgnoreCase(domain)).findFirst().map(Map.Entry::getValue).orElse(given) : given;
+        throw error(recipients.path(Keys.DOMAINS) + "." + domain, where,
+            "'" + domain + "' is not one of " + Keys.HOSTED_DOMAINS + "; only a hosted domain's recipients are listed here");
+      }
+    }
+    return new RecipientsConfig(
+        // RFC 5321 §4.5.3.2.3: the client waits 5 minutes for the RCPT reply; the check must end first.
+        timeout(recipients, Keys.VERIFY_TIMEOUT, d.verifyTimeout(), MIN_TIMEOUT, MAX_VERIFY_TIMEOUT,
+            " (a client waits 5 minutes for its RCPT reply, RFC 5321 §4.5.3.2.3)"),
+        timeout(recipients, Keys.VERIFY_POSITIVE_TTL, d.verifyPositiveTtl(), MIN_TIMEOUT, MAX_VERIFY_TTL, ""),
+        timeout(recipients, Keys.VERIFY_NEGATIVE_TTL, d.verifyNegativeTtl(), MIN_TIMEOUT, MAX_VERIFY_TTL, ""),
+        positive(recipients, Keys.HARVEST_THRESHOLD, d.harvestThreshold()),
+        domains);
+  }
+
+  /** One {@code recipients.domains.<domain>} entry: {@code catch-all: true}, or {@code local-parts}. */
+  private RecipientsConfig.Domain recipientDomain(Section entry, YamlNode where) throws ConfigException {
+    boolean isCatchAll = entry.get(Keys.CATCH_ALL).isPresent()
+        && bool(entry.get(Keys.CATCH_ALL).get(), entry.path(Keys.CATCH_ALL));
+    List<String> localParts = new ArrayList<>();
+    if (entry.get(Keys.LOCAL_PARTS).isPresent()) {
+      String path = entry.path(Keys.LOCAL_PARTS);
+      for (YamlNode item : list(entry.get(Keys.LOCAL_PARTS).get(), path, "local parts")) {
+        String local = text(item, path);
+        if (local.indexOf('@') >= 0 || local.chars().anyMatch(Character::isISOControl)) {
+          throw error(path, item, "'" + local + "' is not a local part: write it without @domain, such as info");
+        }
+        localParts.add(local.toLowerCase(Locale.ROOT));
+      }
+    }
+    if (isCatchAll && !localParts.isEmpty()) {
+      throw error(entry.path(Keys.LOCAL_PARTS), entry.get(Keys.LOCAL_PARTS).get(),
+          "a catch-all domain takes every local part already; give catch-all: true or local-parts, not both");
+    }
+    if (!isCatchAll && localParts.isEmpty()) {
+      throw error(entry.path(), where, "expected catch-all: true or a list of local-parts");
+    }
+    return new RecipientsConfig.Domain(isCatchAll, localParts);
   }
 
   // ---- returns ----
@@ -1214,11 +1275,16 @@ final class ConfigReader {
 
   private Duration timeout(Section section, String key, Duration fallback, Duration min)
       throws ConfigException {
+    return timeout(section, key, fallback, min, MAX_TIMEOUT, "");
+  }
+
+  private Duration timeout(Section section, String key, Duration fallback, Duration min, Duration max, String note)
+      throws ConfigException {
     if (section.get(key).isEmpty()) {
       return fallback;
     }
     YamlNode node = section.get(key).get();
-    return within(duration(node, section.path(key)), node, section.path(key), min, MAX_TIMEOUT, "");
+    return within(duration(node, section.path(key)), node, section.path(key), min, max, note);
   }
 
   private Duration within(

@@ -147,6 +147,23 @@ final class ConfigWriter {
     config.returns().domain().ifPresent(domain -> returns.put(Keys.DOMAIN, domain));
     config.returns().feedbackAddress().ifPresent(address -> returns.put(Keys.FEEDBACK_ADDRESS, address));
 
+    RecipientsConfig rc = config.recipients();
+    ObjectNode recipients = root.putObject(Keys.RECIPIENTS);
+    recipients.put(Keys.VERIFY_TIMEOUT, DurationSyntax.format(rc.verifyTimeout()));
+    recipients.put(Keys.VERIFY_POSITIVE_TTL, DurationSyntax.format(rc.verifyPositiveTtl()));
+    recipients.put(Keys.VERIFY_NEGATIVE_TTL, DurationSyntax.format(rc.verifyNegativeTtl()));
+    recipients.put(Keys.HARVEST_THRESHOLD, rc.harvestThreshold());
+    ObjectNode recipientDomains = recipients.putObject(Keys.DOMAINS);
+    rc.domains().forEach((domain, entry) -> {
+      ObjectNode item = recipientDomains.putObject(domain);
+      if (entry.isCatchAll()) {
+        item.put(Keys.CATCH_ALL, true);
+      } else {
+        ArrayNode localParts = item.putArray(Keys.LOCAL_PARTS);
+        entry.localParts().forEach(localParts::add);
+      }
+    });
+
     AuthConfig a = config.auth();
     ObjectNode auth = root.putObject(Keys.AUTH);
     ObjectNode mechanisms = auth.putObject(Keys.MECHANISMS);

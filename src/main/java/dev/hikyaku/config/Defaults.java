@@ -155,6 +155,17 @@ final class Defaults {
    */
   static final ReturnsConfig RETURNS = ReturnsConfig.OFF;
 
+  /**
+   * Hosted domains take mail for their accounts, the addresses those may send as and postmaster,
+   * with no catch-all (an opt-in). A next hop has 10 s to say whether a recipient exists: the
+   * client waits at RCPT, and RFC 5321 §4.5.3.2.3 gives it 5 minutes, but a mailbox server that
+   * needs longer is not well. An existing mailbox is remembered an hour, a missing one ten minutes,
+   * so that one created at the next hop is reachable soon. Twenty distinct unknown recipients from
+   * one address in an hour is no mailing list's stale entries but a dictionary.
+   */
+  static final RecipientsConfig RECIPIENTS =
+      new RecipientsConfig(Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofMinutes(10), 20, java.util.Map.of());
+
   /** Hosted domain {@code d} without a route is delivered to {@code <data-directory>/mail/d}. */
   static final String MAIL_SUBDIRECTORY = "mail";
 
@@ -337,7 +348,7 @@ final class Defaults {
     String hostname = hostname();
     return new HikyakuConfig(
         hostname, DATA_DIRECTORY, listeners(), tls(), LIMITS, hostedDomains(hostname), auth(), ABUSE, RATES, http(), DELIVERY,
-        MAIL_AUTH, HISTORY, api(), RETURNS);
+        MAIL_AUTH, HISTORY, api(), RETURNS, RECIPIENTS);
   }
 
   /**

@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param api the HTTP JSON API; plain HTTP only on a loopback address
  * @param returns the VERP return path of outgoing mail and the reading of what comes back to it
  *     (DSNs, feedback reports); its domain is never a hosted domain nor has a delivery route
+ * @param recipients who the hosted domains take mail for besides accounts, and how unknown
+ *     recipients are verified and counted; its domains are hosted domains
  */
 public record HikyakuConfig(
     String hostname,
@@ -46,7 +48,8 @@ public record HikyakuConfig(
     MailAuthConfig mailAuth,
     HistoryConfig history,
     ApiConfig api,
-    ReturnsConfig returns) {
+    ReturnsConfig returns,
+    RecipientsConfig recipients) {
 
   /** Without returned-mail processing ({@link ReturnsConfig#OFF}). */
   public HikyakuConfig(
@@ -57,8 +60,18 @@ public record HikyakuConfig(
         history, api, ReturnsConfig.OFF);
   }
 
+  /** With the default {@code recipients} section (accounts and postmaster only, no catch-all). */
+  public HikyakuConfig(
+      String hostname, Path dataDirectory, List<ListenerConfig> listeners, TlsConfig tls, Limits limits,
+      List<String> hostedDomains, AuthConfig auth, AbuseConfig abuse, RateConfig rates, HttpConfig http,
+      DeliveryConfig delivery, MailAuthConfig mailAuth, HistoryConfig history, ApiConfig api, ReturnsConfig returns) {
+    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth,
+        history, api, returns, Defaults.RECIPIENTS);
+  }
+
   public HikyakuConfig {
     Objects.requireNonNull(returns, "returns");
+    Objects.requireNonNull(recipients, "recipients");
     Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(history, "history");
     Objects.requireNonNull(api, "api");
@@ -81,6 +94,11 @@ public record HikyakuConfig(
       }
       if (delivery.routes().keySet().stream().anyMatch(domain::equalsIgnoreCase)) {
         throw new IllegalArgumentException("returns.domain " + domain + " has a delivery route");
+      }
+    }
+    for (String domain : recipients.domains().keySet()) {
+      if (hostedDomains.stream().noneMatch(domain::equalsIgnoreCase)) {
+        throw new IllegalArgumentException("recipients.domains." + domain + " is not a hosted domain");
       }
     }
   }
@@ -132,51 +150,62 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.API + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history, api, returns, recipients);
   }
 
   public HikyakuConfig withMailAuth(MailAuthConfig newMailAuth) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history, api, returns, recipients);
   }
 
   public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history, api, returns, recipients);
   }
 
   public HikyakuConfig withHistory(HistoryConfig newHistory) {
     return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory, api, returns);
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory, api, returns, recipients);
   }
 
   public HikyakuConfig withApi(ApiConfig newApi) {
     return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, newApi, returns);
+        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, newApi, returns, recipients);
   }
 
   public HikyakuConfig withReturns(ReturnsConfig newReturns) {
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
-        mailAuth, history, api, newReturns);
+        mailAuth, history, api, newReturns, recipients);
+  }
+
+  /** Same config with other hosted domains (tests add one routed elsewhere). */
+  public HikyakuConfig withHostedDomains(List<String> newHostedDomains) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, newHostedDomains, auth, abuse, rates, http, delivery,
+        mailAuth, history, api, returns, recipients);
+  }
+
+  public HikyakuConfig withRecipients(RecipientsConfig newRecipients) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
+        mailAuth, history, api, returns, newRecipients);
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history, api, returns);
+    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history, api, returns, recipients);
   }
 
   /**

@@ -66,6 +66,19 @@ final class Keys {
   static final String DOMAIN = "domain";
   static final String FEEDBACK_ADDRESS = "feedback-address";
   static final List<String> RETURNS_SECTION = List.of("enabled", DOMAIN, FEEDBACK_ADDRESS);
+  /** {@code recipients}: who the hosted domains take mail for, and next-hop verification. */
+  static final String RECIPIENTS = "recipients";
+  static final String VERIFY_TIMEOUT = "verify-timeout";
+  static final String VERIFY_POSITIVE_TTL = "verify-positive-ttl";
+  static final String VERIFY_NEGATIVE_TTL = "verify-negative-ttl";
+  static final String HARVEST_THRESHOLD = "harvest-threshold";
+  static final String DOMAINS = "domains";
+  static final List<String> RECIPIENTS_SECTION =
+      List.of(VERIFY_TIMEOUT, VERIFY_POSITIVE_TTL, VERIFY_NEGATIVE_TTL, HARVEST_THRESHOLD, DOMAINS);
+  static final String CATCH_ALL = "catch-all";
+  static final String LOCAL_PARTS = "local-parts";
+  /** One {@code recipients.domains.<domain>} entry. */
+  static final List<String> RECIPIENT_DOMAIN_SECTION = List.of(CATCH_ALL, LOCAL_PARTS);
   /** {@code api}: the HTTP JSON API; address and port spelled as a listener's, {@code tls} a boolean. */
   static final String API = "api";
   static final String WEBHOOK_PRIVATE_TARGETS = "webhook-private-targets";
@@ -74,7 +87,7 @@ final class Keys {
       List.of("enabled", "address", "port", "tls", WEBHOOK_PRIVATE_TARGETS, WEBHOOK_CONCURRENCY);
   static final List<String> TOP_LEVEL =
       List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, LISTENERS, TLS, LIMITS, AUTH, ABUSE, RATES, HTTP, API, DELIVERY,
-          MAIL_AUTH, HISTORY, RETURNS);
+          MAIL_AUTH, HISTORY, RETURNS, RECIPIENTS);
 
   static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";
   static final String MESSAGES_PER_MINUTE = "messages-per-minute";
@@ -229,6 +242,8 @@ final class Keys {
     MAIL_AUTH_SECTION.forEach(k -> paths.add(MAIL_AUTH + "." + k));
     HISTORY_SECTION.forEach(k -> paths.add(HISTORY + "." + k));
     RETURNS_SECTION.forEach(k -> paths.add(RETURNS + "." + k));
+    RECIPIENTS_SECTION.forEach(k -> paths.add(RECIPIENTS + "." + k));
+    RECIPIENT_DOMAIN_SECTION.forEach(k -> paths.add(RECIPIENTS + "." + DOMAINS + ".<domain>." + k));
     return List.copyOf(paths);
   }
 }

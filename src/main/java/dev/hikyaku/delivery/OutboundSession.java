@@ -481,6 +481,49 @@ public final class OutboundSession implements AutoCloseable {
     return List.of(attempts);
   }
 
+  /**
+   * An address verification probe (Postfix's "SMTP interruptus", Exim's callout): {@code MAIL
+   * FROM:<>} (RFC 5321 §4.5.5: the null reverse-path, so that nothing can ever bounce to anyone),
+   * {@code RCPT TO:<recipient>}, then {@code RSET} (RFC 5321 §4.1.1.5); no message is sent. Returns
+   * the server's reply to RCPT.
+   *
+   * @throws OutboundException when the session is closed or broken, the server refused MAIL (its
+   *     reply says nothing about the recipient), or the connection failed
+   */
+  public SmtpReply probe(String recipient) throws OutboundException {
+    Objects.requireNonNull(recipient, "recipient");
+    if (isClosed || isBroken) {
+      throw new OutboundException(DeliveryReasons.connectionLost("the session to " + server + " is " + (isBroken ? "broken by an earlier failure" : "closed")).at(remoteMta), null);
+    }
+    try {
+      if (hasTransaction) {
+        SmtpReply reset = command("RSET", "RSET");
+        if (!reset.isPositive()) {
+          isBroken = true;
+          throw OutboundException.refused(remoteMta, "RSET", reset);
+        }
+      }
+      hasTransaction = true;
+      // RFC 6531 §3.4: a UTF-8 address needs SMTPUTF8 on MAIL, where the server offers it.
+      boolean isUtf8 = !StandardCharsets.US_ASCII.newEncoder().canEncode(recipient) && extensions.containsKey("SMTPUTF8");
+      SmtpReply mail = command("MAIL FROM:<>" + (isUtf8 ? " SMTPUTF8" : ""), "MAIL FROM");
+      if (!mail.isPositive()) {
+        throw OutboundException.refused(remoteMta, "MAIL FROM", mail);
+      }
+      SmtpReply rcpt = command("RCPT TO:<" + recipient + ">", "RCPT TO");
+      if (rcpt.code() == 421) {
+        isBroken = true; // RFC 5321 §3.8: the server is closing the connection
+        return rcpt;
+      }
+      SmtpReply reset = command("RSET", "RSET");
+      hasTransaction = !reset.isPositive();
+      return rcpt;
+    } catch (IOException e) {
+      abandon();
+      throw new OutboundException(DeliveryReasons.connectionLost(server + ": " + e.getMessage()).at(remoteMta), e);
+    }
+  }
+
   private void transaction(Outbound message, Attempt[] attempts) throws IOException {
     List<String> recipients = message.recipients();
     String mail = mailCommand(message);

@@ -10,7 +10,9 @@
  * Mail our senders submitted goes out by SMTP under the reverse-path {@link
  * dev.hikyaku.delivery.ReversePaths} gives it (the VERP return path of {@code returns}), with ORCPT
  * on each recipient; the returns domain's route ({@link dev.hikyaku.delivery.Route.Returns}) hands
- * its mail to {@link dev.hikyaku.delivery.ReturnsMailbox} to be read, not filed.
+ * its mail to {@link dev.hikyaku.delivery.ReturnsMailbox} to be read, not filed. {@link
+ * dev.hikyaku.delivery.RecipientCallout} asks an LMTP or SMTP route's next hop at RCPT time whether
+ * a recipient exists (MAIL FROM:&lt;&gt;, RCPT, RSET; no message), for the policy's recipient check.
  *
  * <p>Invariants: an outcome is reported per recipient; a failure to reach a host is transient and
  * the next host is tried; only a permanent reply (5yz) or a permanent fact about the domain (null

@@ -80,9 +80,8 @@ final class AuditLine {
           Optional.of(new Fields(e.at(), "account_unsuspended").put("account", e.account()).put("by", e.by()).end());
       case Event.AttackSuspected e ->
           Optional.of(new Fields(e.at(), "attack_suspected").put("kind", e.kind()).put("detail", e.detail()).end());
-      // Every recipient refusal the policy chain makes today is the relay rule's (RFC 5321 §3.6.1).
-      // Only the relay rule's refusals are relay denials (fail2ban's hikyaku-relay filter bans on
-      // them); a rate limit is not an attack.
+      // Only the relay rule's refusals are relay denials (RFC 5321 §3.6.1; fail2ban's hikyaku-relay
+      // filter bans on them); a rate limit or an unknown recipient is not an attack in itself.
       case Event.RecipientRejected e ->
           Optional.of(
               new Fields(e.at(), e.rule().equals("relay") ? "relay_denied" : "recipient_rejected")

@@ -40,15 +40,18 @@ final class Labels {
     return m.group(2) == null ? m.group(1) : m.group(1) + " " + m.group(2);
   }
 
-  /** {@code relay} for a relay denial (RelayRule's reasons), else {@code other}. */
-  /** The policy rule that refused a recipient: relay denials apart from everything else. */
+  /**
+   * The policy rule that refused a recipient: {@code relay} (relay denials), {@code suppression},
+   * {@code recipients} (unknown recipients of hosted domains), else {@code other}.
+   */
   static String recipientRefusal(String rule) {
-    return rule.equals("relay") || rule.equals("suppression") ? rule : OTHER;
+    return rule.equals("relay") || rule.equals("suppression") || rule.equals("recipients") ? rule : OTHER;
   }
 
   private static final java.util.Set<String> BLOCK_SCOPES = java.util.Set.of("ip", "net24", "net64", "account-from-source", "account");
   private static final java.util.Set<String> ATTACKS =
-      java.util.Set.of("brute-force", "password-spraying", "credential-stuffing", "distributed-guessing");
+      java.util.Set.of(
+          "brute-force", "password-spraying", "credential-stuffing", "distributed-guessing", "directory-harvest");
 
   static String blockScope(String scope) {
     return BLOCK_SCOPES.contains(scope) ? scope : OTHER;

@@ -397,6 +397,32 @@ public final class Replies {
   }
 
   /**
+   * RFC 3463 X.1.1: a hosted domain has no such mailbox (no account, alias or recipient list entry
+   * here, or its next hop refused it): refused at RCPT, so no mail for it is queued and bounced to
+   * a sender nobody verified (backscatter). Postfix's wording, which log readers know.
+   */
+  public static Reply userUnknown(ForwardPath recipient) {
+    return new Reply(550, EnhancedStatus.of(5, 1, 1), recipient + ": Recipient address rejected: User unknown");
+  }
+
+  /**
+   * RFC 3463 X.3.0: the recipient could not be looked up in our own store (it is unavailable);
+   * Postfix's "Temporary lookup failure". The client tries again later.
+   */
+  public static Reply recipientLookupFailed(ForwardPath recipient) {
+    return new Reply(451, EnhancedStatus.of(4, 3, 0), recipient + ": Temporary lookup failure; try again later");
+  }
+
+  /**
+   * RFC 3463 X.4.3, directory server failure ("useful only as a persistent transient error"): the
+   * next hop that holds a hosted domain's mailboxes could not say in time whether the recipient
+   * exists. A temporary refusal rather than a blind 250: the client tries again later.
+   */
+  public static Reply recipientVerificationUnavailable(ForwardPath recipient) {
+    return new Reply(450, EnhancedStatus.of(4, 4, 3), recipient + ": Recipient address verification unavailable; try again later");
+  }
+
+  /**
    * RFC 3463 X.1.1: bad destination mailbox, as the remote server said (or an operator decided)
    * when the recipient went on the suppression list; refused at RCPT rather than sent again and
    * bounced again. {@code since} is shown to the second in UTC, {@code why} is "hard bounce",

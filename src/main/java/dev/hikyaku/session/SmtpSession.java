@@ -409,10 +409,12 @@ public final class SmtpSession {
     return switch (ruling.verdict()) {
       case Verdict.Accept accept -> acceptRecipient(rcpt);
       case Verdict.Continue proceed -> acceptRecipient(rcpt);
-      case Verdict.Reject reject -> refuseRecipient(rcpt, reject.reply(), ruling.rule(), reject.reason(), Next.CONTINUE);
-      case Verdict.Defer defer -> refuseRecipient(rcpt, defer.reply(), ruling.rule(), defer.reason(), Next.CONTINUE);
+      case Verdict.Reject reject ->
+          refuseRecipient(rcpt, reject.reply(), ruling.rule(), reject.reason(), reject.delay(), Next.CONTINUE);
+      case Verdict.Defer defer ->
+          refuseRecipient(rcpt, defer.reply(), ruling.rule(), defer.reason(), Duration.ZERO, Next.CONTINUE);
       case Verdict.Disconnect disconnect ->
-          refuseRecipient(rcpt, disconnect.reply(), ruling.rule(), disconnect.reason(), Next.CLOSE);
+          refuseRecipient(rcpt, disconnect.reply(), ruling.rule(), disconnect.reason(), Duration.ZERO, Next.CLOSE);
     };
   }
 
@@ -421,7 +423,9 @@ public final class SmtpSession {
     return answer(Replies.recipientOk());
   }
 
-  private Next refuseRecipient(Command.Rcpt rcpt, Reply reply, String rule, String reason, Next next) throws IOException {
+  /** Refuses a recipient, after {@code delay} when the verdict carries a tarpit (the event goes out first). */
+  private Next refuseRecipient(Command.Rcpt rcpt, Reply reply, String rule, String reason, Duration delay, Next next)
+      throws IOException {
     events.publish(
         new Event.RecipientRejected(
             clock.instant(), facts.sessionId, clientAddress(), rcpt.to().address(), reply.toString(), rule, reason));
@@ -431,6 +435,7 @@ public final class SmtpSession {
           clock.instant(), facts.sessionId, facts.principal().get().account(), transaction.from.address(), rcpt.to().address(),
           reply.toString(), Optional.empty(), List.of(), java.util.Map.of()));
     }
+    tarpit(delay);
     Next afterAnswer = answer(reply);
     if (next == Next.CLOSE) {
       closeReason = reason;
@@ -645,17 +650,25 @@ public final class SmtpSession {
    */
   private Next authFinished(Mechanism mechanism, String account, Kind kind, Reply reply, String reason)
       throws IOException {
-    Duration delay = recordFailure(mechanism, account, kind, reply, reason);
-    if (!delay.isZero()) {
-      transport.flush();
-      try {
-        Thread.sleep(delay);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted in the tarpit", e);
-      }
-    }
+    tarpit(recordFailure(mechanism, account, kind, reply, reason));
     return answer(reply);
+  }
+
+  /**
+   * Makes the client wait {@code delay} before its next reply (nothing when zero). What was answered
+   * before goes out first, so the wait holds back this reply only.
+   */
+  private void tarpit(Duration delay) throws IOException {
+    if (delay.isZero()) {
+      return;
+    }
+    transport.flush();
+    try {
+      Thread.sleep(delay);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted in the tarpit", e);
+    }
   }
 
   /** Publishes a failed attempt and counts it; returns the tarpit delay it earned (none if temporary). */

@@ -375,6 +375,42 @@ public final class Accounts {
         });
   }
 
+  /** Asked at every RCPT to a hosted domain, strangers' included: two index lookups, no scan. */
+  static final String SELECT_RECIPIENT = """
+      SELECT 1 FROM account WHERE address = ?
+      UNION ALL
+      SELECT 1 FROM account_sender WHERE sender IN (?, ?)
+      LIMIT 1""";
+
+  /**
+   * Whether mail to {@code address} has an owner here: an account with that address, or an account
+   * that may send as it, exactly or by its {@code @domain} (the same table as {@link #maySendAs}:
+   * an address an account sends as is one its replies come back to). Compared lower-case; a
+   * disabled account still receives (disabling stops logins, not mail). False for anything that is
+   * not {@code local@domain}.
+   */
+  public boolean isRecipient(String address) throws StoreException {
+    if (address == null) {
+      return false;
+    }
+    String wanted = lowerCase(address);
+    int at = wanted.lastIndexOf('@');
+    if (at <= 0 || at == wanted.length() - 1) {
+      return false;
+    }
+    String wholeDomain = wanted.substring(at);
+    return readers.read("checking whether " + wanted + " is a recipient", connection -> {
+      try (PreparedStatement select = connection.prepareStatement(SELECT_RECIPIENT)) {
+        select.setString(1, wanted);
+        select.setString(2, wanted);
+        select.setString(3, wholeDomain);
+        try (ResultSet rows = select.executeQuery()) {
+          return rows.next();
+        }
+      }
+    });
+  }
+
   // ---- App passwords -----------------------------------------------------------------------------
 
   /**

@@ -35,6 +35,7 @@ class RestartDurabilityTest {
   void acceptedMessagesSurviveARestartAndShowInTheQueueCommands() throws Exception {
     List<String> ids = new ArrayList<>();
     try (Server server = TestServers.start(data)) {
+      TestServers.createMailboxes(server, "user1@hikyaku.test", "user2@hikyaku.test", "user3@hikyaku.test");
       for (int i = 1; i <= 3; i++) {
         ids.add(send(server.port(ListenerRole.RELAY), "user" + i + "@hikyaku.test", "Message " + i));
       }

@@ -49,7 +49,11 @@ class StoreDownTest {
       try {
         relay.login("client.example");
         assertThat(relay.setSender("someone@client.example")).isTrue();
-        assertThat(relay.addRecipient("user@hikyaku.test")).isTrue();
+        // The recipient cannot be looked up: a temporary refusal, not a blind 250 nor a 550.
+        assertThat(relay.addRecipient("user@hikyaku.test")).isFalse();
+        assertThat(relay.getReplyString()).startsWith("451 4.3.0 <user@hikyaku.test>: Temporary lookup failure");
+        // postmaster needs no lookup (RFC 5321 §4.5.1); the message itself cannot be stored.
+        assertThat(relay.addRecipient("postmaster@hikyaku.test")).isTrue();
         assertThat(relay.sendShortMessageData("Subject: x\r\n\r\nbody\r\n")).isFalse();
         assertThat(relay.getReplyString()).startsWith("451 4.3.0 ");
       } finally {

@@ -33,6 +33,7 @@ class ExampleFileTest {
     assertThat(example.api()).isEqualTo(defaults.api());
     assertThat(example.history()).isEqualTo(defaults.history());
     assertThat(example.returns()).isEqualTo(defaults.returns());
+    assertThat(example.recipients()).isEqualTo(defaults.recipients());
   }
 
   @Test

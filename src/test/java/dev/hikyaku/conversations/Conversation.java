@@ -18,6 +18,14 @@ import java.util.Map;
  * &#64;listener submission     relay (default), submission or submissions
  * &#64;login alice@example.com  the session starts with this principal (for scripts not about AUTH)
  * &#64;account a@b.test secret [add-sender]   an account with this password exists (repeatable)
+ * &#64;mailbox u@hikyaku.test v@hikyaku.test   these recipients are known: accounts nobody logs in
+ *                          with (repeatable; a hosted domain takes mail for known recipients only)
+ * &#64;catch-all hikyaku.test  the domain takes every local part (config recipients.domains; for
+ *                          scripts about something else that need made-up recipients)
+ * &#64;lmtp-route lmtp.hikyaku.test   this domain is hosted too, routed by LMTP to a {@code
+ *                          ScriptedLmtp} whose RCPT answers depend on the local part
+ * &#64;sender a@b.test alias@b.test   the account a@b.test may send as (so receives for) alias@b.test
+ *                          or @domain (repeatable)
  * &#64;suppressed d.test x@y.test [manual]   the suppression list holds x@y.test for mail from d.test:
  *                          a hard bounce (5.1.1) since 2026-05-01T09:00:00Z, or an operator's entry
  *                          (repeatable)
@@ -103,8 +111,10 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
       } else if (line.startsWith("@")) {
         String[] parts = line.substring(1).split(" ", 2);
         String value = parts.length > 1 ? parts[1].strip() : "";
-        if (parts[0].equals("account") || parts[0].equals("suppressed")) {
+        if (parts[0].equals("account") || parts[0].equals("suppressed") || parts[0].equals("sender")) {
           directives.merge(parts[0], value, (a, b) -> a + "\n" + b);
+        } else if (parts[0].equals("mailbox") || parts[0].equals("catch-all")) {
+          directives.merge(parts[0], value, (a, b) -> a + " " + b);
         } else if (parts[0].equals("set")) {
           String[] kv = value.split("=", 2);
           directives.put("set." + kv[0], kv[1]);

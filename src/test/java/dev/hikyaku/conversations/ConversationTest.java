@@ -25,6 +25,7 @@ import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.testing.ScriptedLmtp;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -228,6 +229,65 @@ class ConversationTest {
     }
   }
 
+  /** The mailbox server of an {@code @lmtp-route} directive, started; none without one. */
+  static Optional<ScriptedLmtp> lmtpFor(Conversation c) throws IOException {
+    return c.directives().containsKey("lmtp-route") ? Optional.of(new ScriptedLmtp()) : Optional.empty();
+  }
+
+  /**
+   * The test config with the domains of {@code @catch-all} directives taking every local part, and
+   * the domain of an {@code @lmtp-route} directive hosted and routed by LMTP to {@code lmtp}, whose
+   * answers are awaited {@link #LMTP_VERIFY_TIMEOUT}.
+   */
+  static HikyakuConfig configFor(Conversation c, HikyakuConfig config, Optional<ScriptedLmtp> lmtp) {
+    String spec = c.directives().get("catch-all");
+    if (spec != null) {
+      Map<String, dev.hikyaku.config.RecipientsConfig.Domain> domains = new java.util.LinkedHashMap<>();
+      for (String domain : spec.split("\\s+")) {
+        domains.put(domain, new dev.hikyaku.config.RecipientsConfig.Domain(true, List.of()));
+      }
+      config = config.withRecipients(config.recipients().withDomains(domains));
+    }
+    if (lmtp.isPresent()) {
+      String domain = c.directives().get("lmtp-route").toLowerCase(Locale.ROOT);
+      List<String> hosted = new ArrayList<>(config.hostedDomains());
+      hosted.add(domain);
+      config = config.withHostedDomains(hosted)
+          .withDelivery(config.delivery().withRoutes(
+              Map.of(domain, new dev.hikyaku.config.DeliveryConfig.Route.Lmtp("127.0.0.1", lmtp.get().port()))))
+          .withRecipients(config.recipients().withVerifyTimeout(LMTP_VERIFY_TIMEOUT));
+    }
+    return config;
+  }
+
+  /** How long an {@code @lmtp-route} script's mailbox server has to answer a RCPT. */
+  static final Duration LMTP_VERIFY_TIMEOUT = Duration.ofMillis(500);
+
+  /**
+   * Creates the accounts {@code @mailbox} directives name, with a password nobody uses (the known
+   * recipients of a script about something else), and the aliases {@code @sender} directives give
+   * (idempotent: the memory store is shared).
+   */
+  static void mailboxes(Conversation c, Accounts accounts) throws StoreException {
+    String spec = c.directives().get("mailbox");
+    if (spec != null) {
+      for (String address : spec.split("\\s+")) {
+        TestServers.createMailbox(accounts, address);
+      }
+    }
+    // "@sender account alias": the account (a mailbox, created if need be) may send as the alias.
+    String senders = c.directives().get("sender");
+    if (senders != null) {
+      for (String line : senders.split("\n")) {
+        String[] words = line.strip().split("\\s+");
+        TestServers.createMailbox(accounts, words[0]);
+        if (!accounts.senders(words[0]).contains(words[1].toLowerCase(Locale.ROOT))) {
+          accounts.addSender(words[0], words[1]);
+        }
+      }
+    }
+  }
+
   /** Creates the accounts an {@code @account} directive names (idempotent: the memory store is shared). */
   static void enrol(Conversation c, Accounts accounts) throws StoreException {
     String spec = c.directives().get("account");
@@ -293,12 +353,14 @@ class ConversationTest {
     private final Sessions sessions = new Sessions();
     private final Accepted accepted = new Accepted();
     private final Thread server;
+    private final Optional<ScriptedLmtp> lmtp;
     private final byte[] one = new byte[1];
 
     MemoryPeer(Conversation c) throws IOException {
       ListenerRole role = role(c);
       Limits limits = ConfigLoader.defaults().limits();
-      HikyakuConfig config = TestServers.config(storeDirectory);
+      lmtp = lmtpFor(c);
+      HikyakuConfig config = configFor(c, TestServers.config(storeDirectory), lmtp);
       SessionSettings base =
           new SessionSettings(
               TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
@@ -306,6 +368,7 @@ class ConversationTest {
               limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
         enrol(c, store.accounts());
+        mailboxes(c, store.accounts());
         suppress(c, store.suppressions());
       } catch (StoreException e) {
         throw new IOException(e);
@@ -314,9 +377,15 @@ class ConversationTest {
       dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
       // The server's own intake and policy wiring (Server.intake, Server.policy), not a copy of them.
       MessageIntake intake = Server.intake(config, store, senders, events, Clock.systemUTC(), new SecureRandom());
-      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir).
-      policy = Server.policy(config, store, senders, events, Clock.systemUTC());
+      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir,
+      // recipients), asking the server's own recipient directory.
       throttle = Server.throttle(config, store, events, Clock.systemUTC());
+      try {
+        policy = Server.policy(config, store, senders, events, Clock.systemUTC(), throttle,
+            Server.recipients(config, store, Server.routes(config), Clock.systemUTC(), Optional.empty()));
+      } catch (Server.StartupException e) {
+        throw new IOException(e);
+      }
       Authenticator authenticator =
           Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
@@ -380,6 +449,9 @@ class ConversationTest {
       server.join(REPLY_WAIT);
       throttle.close();
       policy.close();
+      if (lmtp.isPresent()) {
+        lmtp.get().close();
+      }
       assertThat(server.isAlive()).as("session thread ended").isFalse();
     }
   }
@@ -391,18 +463,21 @@ class ConversationTest {
     private final Server server;
     private final Accepted accepted = new Accepted();
     private final SSLContext clientTls;
+    private final Optional<ScriptedLmtp> lmtp;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
 
     SocketPeer(Conversation c) throws Exception {
       dataDirectory = Files.createTempDirectory("hikyaku-conversation");
-      HikyakuConfig config = TestServers.config(dataDirectory);
+      lmtp = lmtpFor(c);
+      HikyakuConfig config = configFor(c, TestServers.config(dataDirectory), lmtp);
       ListenerRole role = role(c);
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
       enrol(c, server.store().accounts());
+      mailboxes(c, server.store().accounts());
       suppress(c, server.store().suppressions());
       clientTls = TestServers.clientTrusting(server.tls().currentCertificate());
       socket = new Socket();
@@ -472,6 +547,9 @@ class ConversationTest {
     public void close() throws Exception {
       socket.close();
       server.close();
+      if (lmtp.isPresent()) {
+        lmtp.get().close();
+      }
     }
   }
 }

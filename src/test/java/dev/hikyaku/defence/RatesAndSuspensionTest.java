@@ -102,6 +102,7 @@ class RatesAndSuspensionTest {
       client.disconnect();
     }
 
+    TestServers.createMailboxes(server, "user0@hikyaku.test", "user1@hikyaku.test", "user2@hikyaku.test", "user3@hikyaku.test");
     client.connect(InetAddress.getByName("127.0.0.1"), server.port(ListenerRole.RELAY), InetAddress.getByName("127.0.0.23"), 0);
     try {
       client.login("client.example");

@@ -58,6 +58,7 @@ class DeliveryEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     peer = TestServers.start(peerData);
+    TestServers.createMailboxes(peer, "bob@hikyaku.test");
     dns = TestDnsServer.start();
     dns.mx("hikyaku.test", 10, "mx.hikyaku.test").a("mx.hikyaku.test", "127.0.0.1");
     dns.mx("elsewhere.test", 10, "mx.elsewhere.test").a("mx.elsewhere.test", "127.0.0.1"); // the peer refuses to relay

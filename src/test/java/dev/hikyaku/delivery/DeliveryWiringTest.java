@@ -34,6 +34,16 @@ class DeliveryWiringTest {
     return server.store().queue().find(entries.getFirst().id()).orElseThrow().recipients().getFirst();
   }
 
+  /** A client of the relay port that has said EHLO and MAIL FROM:<someone@client.example>. */
+  private static SMTPClient relayWithSender(Server server) throws Exception {
+    SMTPClient client = new SMTPClient();
+    client.setDefaultTimeout(10_000);
+    client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+    client.login("client.example");
+    assertThat(client.setSender("someone@client.example")).isTrue();
+    return client;
+  }
+
   @Test
   void acceptedMailForAHostedDomainLandsInItsDefaultMaildir() throws Exception {
     try (TestDnsServer dns = TestDnsServer.start()) {
@@ -41,6 +51,7 @@ class DeliveryWiringTest {
       HikyakuConfig base = TestServers.config(data);
       DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofMillis(200));
       try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of())) {
+        TestServers.createMailboxes(server, "user@hikyaku.test");
         SMTPClient client = new SMTPClient();
         client.setDefaultTimeout(10_000);
         client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
@@ -81,12 +92,9 @@ class DeliveryWiringTest {
       }
     };
     try (Server server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(recipients))) {
-      SMTPClient client = new SMTPClient();
-      client.setDefaultTimeout(10_000);
-      client.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+      TestServers.createMailboxes(server, "bob@hikyaku.test");
+      SMTPClient client = relayWithSender(server);
       try {
-        client.login("client.example");
-        assertThat(client.setSender("someone@client.example")).isTrue();
         for (String spelling : List.of("\"bob\"@hikyaku.test", "\"b\\ob\"@hikyaku.test", "@x.test:Bob@hikyaku.test", "bob@hikyaku.test")) {
           assertThat(client.addRecipient(spelling)).as(spelling + ": " + client.getReplyString()).isTrue();
         }
@@ -101,6 +109,31 @@ class DeliveryWiringTest {
       try (var boxes = java.nio.file.Files.list(mail); var files = java.nio.file.Files.list(mail.resolve("bob").resolve("new"))) {
         assertThat(boxes.toList()).containsExactly(mail.resolve("bob"));
         assertThat(files.toList()).singleElement().satisfies(f -> assertThat(java.nio.file.Files.readString(f)).endsWith("body\r\n"));
+      }
+    }
+  }
+
+  @Test
+  void anUnknownRecipientIsRefusedAtRcptAndGetsNoMaildir() throws Exception {
+    // Issue 14: every made-up local part used to be accepted and given a Maildir of its own.
+    HikyakuConfig base = TestServers.config(data);
+    try (Server server = Server.start(base.withDelivery(base.delivery().withEnabled(true)), UnaryOperator.identity(), List.of())) {
+      TestServers.createMailboxes(server, "carol@hikyaku.test");
+      SMTPClient client = relayWithSender(server);
+      try {
+        assertThat(client.addRecipient("no-such-user@hikyaku.test")).isFalse();
+        assertThat(client.getReplyString())
+            .startsWith("550 5.1.1 <no-such-user@hikyaku.test>: Recipient address rejected: User unknown");
+        assertThat(client.addRecipient("carol@hikyaku.test")).as(client.getReplyString()).isTrue();
+        assertThat(client.sendShortMessageData("Subject: one known\r\n\r\nbody\r\n")).as(client.getReplyString()).isTrue();
+      } finally {
+        client.disconnect();
+      }
+      Path mail = data.resolve("mail").resolve("hikyaku.test");
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+      try (var boxes = java.nio.file.Files.list(mail)) {
+        assertThat(boxes.toList()).containsExactly(mail.resolve("carol"));
       }
     }
   }

@@ -42,6 +42,7 @@ class OutboundSessionHikyakuTest {
   static void start() throws Exception {
     server = TestServers.start(data);
     TestServers.createAccount(server, "alice@hikyaku.test", PASSWORD);
+    TestServers.createMailboxes(server, "bob@hikyaku.test", "carol@hikyaku.test");
     trusting = TestServers.clientTrusting(server.tls().currentCertificate());
   }
 

@@ -78,6 +78,7 @@ class RoutesTest {
   @Test
   void anSmtpRouteToAHikyakuPeerOverridesMx() throws Exception {
     try (Server peer = TestServers.start(data.resolve("peer"))) {
+      TestServers.createMailboxes(peer, "bob@hikyaku.test");
       // Upper case in the route's domain: domains compare case-insensitively.
       Route route = new Route.Smtp("127.0.0.1", peer.port(ListenerRole.RELAY), TlsPolicy.REQUIRE);
       List<RecipientResult> results = worker(Map.of("HIKYAKU.test", route)).deliver(due("bob@hikyaku.test"));
@@ -227,6 +228,8 @@ class RoutesTest {
   @Test
   void submittedMailGoesOutUnderItsReturnPathWithOrcptAndOtherMailUnderItsOwn() throws Exception {
     try (Server peer = TestServers.start(data.resolve("peer"))) {
+      TestServers.createMailboxes(peer, "bob@hikyaku.test", "carol@hikyaku.test", "dave@hikyaku.test", "erin@hikyaku.test",
+          "frank@hikyaku.test");
       Route route = new Route.Smtp("127.0.0.1", peer.port(ListenerRole.RELAY), TlsPolicy.OPPORTUNISTIC);
       try (DeliveryWorker worker = worker(Map.of("hikyaku.test", route), id -> Optional.of(VERP))) {
         // Two recipients, one transaction; a recipient with its own ORCPT keeps it.

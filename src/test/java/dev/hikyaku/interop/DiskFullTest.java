@@ -302,6 +302,11 @@ class DiskFullTest {
           recipients-per-minute: 100000
         mail-auth:
           verify: false
+        # The sink is not always there to be asked at RCPT, and this test is about the disk.
+        recipients:
+          domains:
+            sink.test:
+              catch-all: true
         delivery:
           enabled: true
           retry-first: 1s

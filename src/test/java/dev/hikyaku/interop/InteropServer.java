@@ -40,6 +40,12 @@ final class InteropServer implements AutoCloseable {
   /** The password of {@link #PRINCIPAL}'s account, for the AUTH interop tests. */
   static final String PASSWORD = "a pass phrase long enough for any policy 7";
 
+  /**
+   * The hosted addresses the external clients send to on port 25: accounts here, since a hosted
+   * domain takes mail only for its known recipients (unknown ones get 550 5.1.1).
+   */
+  static final List<String> MAILBOXES = List.of("user@" + TestServers.HOSTED_DOMAIN, "\u03b4\u03bf\u03ba\u03b9\u03bc\u03ae@" + TestServers.HOSTED_DOMAIN);
+
   /** The mechanisms of the real-AUTH server's submission listener (port 587's role). */
   static final List<String> SUBMISSION_MECHANISMS =
       List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER");
@@ -80,6 +86,7 @@ final class InteropServer implements AutoCloseable {
             List.of(events::add));
     // The assumed principal owns its address only if its account exists (RFC 6409 §4.2 check).
     TestServers.createAccount(server, PRINCIPAL, PASSWORD);
+    TestServers.createMailboxes(server, MAILBOXES.toArray(String[]::new));
     return withCertificates(server, directory, events, null);
   }
 
@@ -154,6 +161,7 @@ final class InteropServer implements AutoCloseable {
             .withMailAuth(test.mailAuth()).withApi(test.api());
     List<Event> events = new CopyOnWriteArrayList<>();
     Server server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
+    TestServers.createMailboxes(server, MAILBOXES.toArray(String[]::new));
     return withCertificates(server, directory, events, issuer);
   }
 

@@ -50,6 +50,7 @@ class InboundChecksServerTest {
         .withDelivery(base.delivery().withDns(List.of(dns.address()), Duration.ofMillis(500)))
         .withMailAuth(base.mailAuth().withVerifying(true));
     server = TestServers.start(config, s -> s, List.of());
+    TestServers.createMailboxes(server, "bob@" + TestServers.HOSTED_DOMAIN);
   }
 
   @AfterEach

@@ -57,6 +57,7 @@ class MetricsEndpointTest {
   @Test
   void countersFollowRealSessionsAndHealthFollowsTheStore() throws Exception {
     try (Server server = TestServers.start(TestServers.config(data), UnaryOperator.identity(), List.of())) {
+      TestServers.createMailboxes(server, "bob@hikyaku.test");
       Scrape before = metrics(server);
       assertThat(before.value("hikyaku_connections_total", "listener", "relay", "outcome", "opened")).isZero();
       assertThat(before.value("hikyaku_queue_depth")).isZero();

@@ -342,6 +342,35 @@ class AccountsTest {
   }
 
   @Test
+  void recipientsAreTheAccountsAndWhatTheyMaySendAs() throws Exception {
+    accounts.addDomain("example.com");
+    accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
+    accounts.addSender("alice@example.com", "sales@example.com");
+    accounts.addSender("alice@example.com", "@example.org");
+    accounts.setDisabled("alice@example.com", true);
+
+    // The account, its alias and every address of its @domain, in any case; disabled or not.
+    assertThat(accounts.isRecipient("alice@example.com")).isTrue();
+    assertThat(accounts.isRecipient("ALICE@Example.com")).isTrue();
+    assertThat(accounts.isRecipient("Sales@example.com")).isTrue();
+    assertThat(accounts.isRecipient("anyone@EXAMPLE.org")).isTrue();
+    // Nothing else: another local part, a subdomain, a bare domain, no address at all.
+    assertThat(accounts.isRecipient("bob@example.com")).isFalse();
+    assertThat(accounts.isRecipient("anyone@mail.example.org")).isFalse();
+    assertThat(accounts.isRecipient("@example.org")).isFalse();
+    assertThat(accounts.isRecipient("example.org")).isFalse();
+    assertThat(accounts.isRecipient("")).isFalse();
+    assertThat(accounts.isRecipient(null)).isFalse();
+    // An account without its own address among its senders is still a recipient.
+    accounts.removeSender("alice@example.com", "alice@example.com");
+    assertThat(accounts.isRecipient("alice@example.com")).isTrue();
+
+    // Both halves are index lookups: a stranger's RCPT never scans a table.
+    assertThat(QueryPlans.plan(dataDirectory, Accounts.SELECT_RECIPIENT, List.of("x@example.com", "x@example.com", "@example.com")))
+        .doesNotContainPattern("(?m)^SCAN ").contains("USING").contains("account_sender_sender");
+  }
+
+  @Test
   void malformedSendersAreRefusedByName() throws Exception {
     accounts.addDomain("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);

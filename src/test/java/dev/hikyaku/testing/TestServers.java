@@ -108,13 +108,41 @@ public final class TestServers {
     if (!accounts.domains().contains(domain)) {
       accounts.addDomain(domain);
     }
-    var enrolment =
-        new dev.hikyaku.auth.Enrolment(
-            new dev.hikyaku.auth.PasswordHasher(dev.hikyaku.auth.Argon2Parameters.owaspMinimum()),
-            4096,
-            true,
-            new java.security.SecureRandom());
-    accounts.create(address, enrolment.credentials(password.toCharArray()), dev.hikyaku.store.FromHeaderPolicy.REJECT);
+    accounts.create(address, enrolment().credentials(password.toCharArray()), dev.hikyaku.store.FromHeaderPolicy.REJECT);
+  }
+
+  /**
+   * Makes {@code address} a known recipient of its hosted domain, as most tests need their
+   * recipients to be (unknown ones get 550 5.1.1): an account, with a password nobody uses, created
+   * with its domain unless it exists already.
+   */
+  public static void createMailbox(dev.hikyaku.store.Accounts accounts, String address) throws dev.hikyaku.store.StoreException {
+    String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT);
+    if (!accounts.domains().contains(domain)) {
+      accounts.addDomain(domain);
+    }
+    if (accounts.find(address).isEmpty()) {
+      byte[] random = new byte[16];
+      new java.security.SecureRandom().nextBytes(random);
+      char[] unused = java.util.HexFormat.of().formatHex(random).toCharArray();
+      accounts.create(address, enrolment().credentials(unused), dev.hikyaku.store.FromHeaderPolicy.REJECT);
+    }
+  }
+
+  /** {@link #createMailbox} in a running server's store, for each address. */
+  public static void createMailboxes(Server server, String... addresses) throws dev.hikyaku.store.StoreException {
+    for (String address : addresses) {
+      createMailbox(server.store().accounts(), address);
+    }
+  }
+
+  /** The enrolment the admin CLI uses, with the cheapest Argon2id parameters OWASP allows: fast tests. */
+  private static dev.hikyaku.auth.Enrolment enrolment() {
+    return new dev.hikyaku.auth.Enrolment(
+        new dev.hikyaku.auth.PasswordHasher(dev.hikyaku.auth.Argon2Parameters.owaspMinimum()),
+        4096,
+        true,
+        new java.security.SecureRandom());
   }
 
   /**
