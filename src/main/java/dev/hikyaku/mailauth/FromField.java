@@ -27,7 +27,12 @@ import org.apache.james.mime4j.field.address.TokenMgrError;
  */
 public final class FromField {
 
-  /** One mailbox's addr-spec (RFC 5322 §3.4.1), as written (a quoted local part keeps its quotes). */
+  /**
+   * One mailbox's addr-spec (RFC 5322 §3.4.1). A quoted local part is given by its content, without
+   * the quotes (mime4j's token image), so {@link #address} of {@code "a b"@example.org} is
+   * {@code a b@example.org}: fit for comparing and for the domain, not for writing back into a
+   * header (found by MailAuthFuzzTest; the ownership check takes the domain after the last '@').
+   */
   public record AddrSpec(String localPart, String domain) {
 
     /** {@code local-part@domain}, or the local part alone when there is no domain. */
