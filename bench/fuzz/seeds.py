@@ -69,6 +69,15 @@ for extra in [b"MAIL FROM:<\"quoted\\\"local\"@[IPv6:2001:db8::1]> SIZE=100 BODY
               b"MAIL FROM:<\xc3\xbcser@b\xc3\xbccher.example> SMTPUTF8", b"EHLO [IPv6:::1]", b"HELO [192.0.2.1]"]:
     seed("dev/hikyaku/fuzz/CommandParserFuzzTest", "parse", bytes([ALL_EXTENSIONS]) + extra)
 
+# --- PathSyntax: the <path> of every MAIL FROM / RCPT TO in the scripts, and RFC 5321 examples.
+for command in sorted(commands):
+    m = re.match(rb"(?i)(?:MAIL FROM:|RCPT TO:) ?(<.*)", command)
+    if m:
+        seed("dev/hikyaku/protocol/PathFuzzTest", "path", m.group(1))
+for path in [b"<@hosta.int,@jkl.org:userc@d.bar.org>", b"<Postmaster>", b'<"a\\\"b"@[IPv6:2001:db8::1]>', b"<user@[192.0.2.1]>",
+             "<üser@bücher.example>".encode(), b"<" + b"a" * 64 + b"@" + b"b" * 63 + b".example>"]:
+    seed("dev/hikyaku/protocol/PathFuzzTest", "path", path)
+
 # --- DataReader: flags (bit 0: BDAT), 2 octets of size limit / 4, a split seed, then the data.
 for path, lines in conversations():
     body = None
