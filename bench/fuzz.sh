@@ -10,6 +10,7 @@
 # Kept under bench/target/fuzz (ignored by git): <harness>.log, corpus/ (what the fuzzer found
 # interesting; reused by the next run), findings/<harness>/ (crash-*, timeout-*: each input that
 # broke an invariant; copy it next to the seeds once fixed, so CI replays it), summary.tsv.
+# Do not build in this working tree while it runs: the harnesses load the classes under target/.
 # CI does not run this: `mvn test` replays the seeds of every harness in regression mode (seconds).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -65,10 +66,11 @@ for harness in "${harnesses[@]}"; do
   JAZZER_FUZZ=1 ./mvnw -B -o surefire:test -Dtest="$harness" -Dsurefire.failIfNoSpecifiedTests=false \
     -Djazzer.max_duration="${minutes}m" > "$log" 2>&1 || result=FINDING
   # libFuzzer's last words: "Done 4326443 runs in 61 second(s)"; after a finding, the last "#N" line.
-  runs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2}')
-  seconds=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $5}')
+  done_line=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)
+  runs=$(awk '{print $2}' <<< "$done_line")
+  seconds=$(awk '{print $5}' <<< "$done_line")
   if [[ -z "$runs" ]]; then
-    runs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+    runs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
     seconds=""
   fi
   rate=""
@@ -81,6 +83,10 @@ for harness in "${harnesses[@]}"; do
   while IFS= read -r -d '' inputs; do
     for found in "$inputs/$method"/crash-* "$inputs/$method"/timeout-* "$inputs/$method"/slow-unit-*; do
       [[ -e "$found" ]] || continue
+      # A committed one is a regression input kept on purpose (the bug is fixed): leave it.
+      if git ls-files --error-unmatch "$found" > /dev/null 2>&1; then
+        continue
+      fi
       mkdir -p "$out/findings/${harness/\#/.}"
       mv "$found" "$out/findings/${harness/\#/.}/"
       result=FINDING
