@@ -444,7 +444,9 @@ record SendRequest(
       return Optional.empty();
     }
     String written = node.stringValue();
-    if (hasControl(written) || written.length() > MAX_HEADER_VALUE) {
+    // RFC 2045 §5.1: type, subtype and parameters are US-ASCII. mime4j parses a non-ASCII type
+    // leniently here but refuses it when composing, which answered 500 (found by SendRequestFuzzTest).
+    if (hasControl(written) || written.length() > MAX_HEADER_VALUE || !written.chars().allMatch(c -> c < 0x80)) {
       errors.add(at, "not a media type: " + written);
       return Optional.empty();
     }

@@ -59,10 +59,22 @@ public final class FromField {
     try {
       List<AddrSpec> out = new ArrayList<>();
       collect(parser.parseAddressList(), out);
+      // RFC 5322 §3.2.4: qtext and quoted-pair exclude CR and LF (folding is gone after unfolding),
+      // but mime4j lets a bare CR through a quoted local part; such an address would reach reply
+      // text (fromHeaderNotOwned) and break it (found by MailAuthFuzzTest).
+      for (AddrSpec spec : out) {
+        if (hasLineBreak(spec.localPart()) || hasLineBreak(spec.domain())) {
+          return Optional.empty();
+        }
+      }
       return Optional.of(out);
     } catch (ParseException | TokenMgrError | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  private static boolean hasLineBreak(String text) {
+    return text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\0') >= 0;
   }
 
   /** Depth-first over the tree; the address-list grammar nests a handful of levels at most. */

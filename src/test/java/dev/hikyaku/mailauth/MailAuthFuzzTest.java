@@ -44,7 +44,7 @@ class MailAuthFuzzTest {
     }
     StringJoiner written = new StringJoiner(", ");
     for (FromField.AddrSpec spec : mailboxes.get()) {
-      assertThat(spec.address()).doesNotContain("\r", "\n");
+      assertThat(spec.address()).doesNotContain("\r").doesNotContain("\n");
       // FromField keeps a quoted local part's content without its quotes (mime4j's token image),
       // so written back it is quoted again unless it is a dot-atom.
       written.add(addrSpec(spec));
