@@ -437,6 +437,14 @@ record SendRequest(
     return Optional.of(new Attachment(filename.get(), type.get(), content.get(), contentId));
   }
 
+  /**
+   * RFC 2045 §5.1 {@code type "/" subtype}, each a token (no tspecials). mime4j's parser is lenient
+   * about both and its writer strict, so "applicat=ion/pdf" was read and then failed to compose: 500
+   * (found by SendRequestFuzzTest).
+   */
+  private static final java.util.regex.Pattern MEDIA_TYPE =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`{|}~0-9A-Za-z-]+/[!#$%&'*+.^_`{|}~0-9A-Za-z-]+");
+
   /** A media type with parameters (RFC 2045 §5.1); not multipart, whose structure the API builds. */
   private static Optional<ContentTypeField> contentType(JsonNode node, String at, Errors errors) {
     if (node == null || !node.isString()) {
@@ -444,13 +452,15 @@ record SendRequest(
       return Optional.empty();
     }
     String written = node.stringValue();
-    if (hasControl(written) || written.length() > MAX_HEADER_VALUE) {
+    // RFC 2045 §5.1: type, subtype and parameters are US-ASCII. mime4j parses a non-ASCII type
+    // leniently here but refuses it when composing, which answered 500 (found by SendRequestFuzzTest).
+    if (hasControl(written) || written.length() > MAX_HEADER_VALUE || !written.chars().allMatch(c -> c < 0x80)) {
       errors.add(at, "not a media type: " + written);
       return Optional.empty();
     }
     ContentTypeField field = Fields.contentType(written);
     if (field.getParseException() != null || field.getMimeType() == null || !written.strip().toLowerCase(Locale.ROOT)
-        .startsWith(field.getMimeType())) {
+        .startsWith(field.getMimeType()) || !MEDIA_TYPE.matcher(field.getMimeType()).matches()) {
       errors.add(at, "not a media type (RFC 2045 §5.1): " + written);
       return Optional.empty();
     }

@@ -147,6 +147,10 @@ public final class DkimVerifier {
         : Canonical.simpleBody(message, HeaderField.bodyStart(message)));
     if (tags.containsKey("l")) {
       try {
+        // RFC 6376 §3.5: l= is 1*76DIGIT. "l=-1" parsed as a long made Arrays.copyOf throw.
+        if (!tags.get("l").matches("[0-9]{1,76}")) {
+          throw new NumberFormatException("l= is not digits");
+        }
         long length = Long.parseLong(tags.get("l"));
         if (length > body.length) {
           throw new Outcome(Result.PERMERROR, "l= longer than the body");

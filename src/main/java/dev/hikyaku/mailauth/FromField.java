@@ -27,7 +27,12 @@ import org.apache.james.mime4j.field.address.TokenMgrError;
  */
 public final class FromField {
 
-  /** One mailbox's addr-spec (RFC 5322 §3.4.1), as written (a quoted local part keeps its quotes). */
+  /**
+   * One mailbox's addr-spec (RFC 5322 §3.4.1). A quoted local part is given by its content, without
+   * the quotes (mime4j's token image), so {@link #address} of {@code "a b"@example.org} is
+   * {@code a b@example.org}: fit for comparing and for the domain, not for writing back into a
+   * header (found by MailAuthFuzzTest; the ownership check takes the domain after the last '@').
+   */
   public record AddrSpec(String localPart, String domain) {
 
     /** {@code local-part@domain}, or the local part alone when there is no domain. */
@@ -54,10 +59,22 @@ public final class FromField {
     try {
       List<AddrSpec> out = new ArrayList<>();
       collect(parser.parseAddressList(), out);
+      // RFC 5322 §3.2.4: qtext and quoted-pair exclude CR and LF (folding is gone after unfolding),
+      // but mime4j lets a bare CR through a quoted local part; such an address would reach reply
+      // text (fromHeaderNotOwned) and break it (found by MailAuthFuzzTest).
+      for (AddrSpec spec : out) {
+        if (hasLineBreak(spec.localPart()) || hasLineBreak(spec.domain())) {
+          return Optional.empty();
+        }
+      }
       return Optional.of(out);
     } catch (ParseException | TokenMgrError | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  private static boolean hasLineBreak(String text) {
+    return text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\0') >= 0;
   }
 
   /** Depth-first over the tree; the address-list grammar nests a handful of levels at most. */

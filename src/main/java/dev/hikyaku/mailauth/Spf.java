@@ -371,10 +371,13 @@ public final class Spf {
         java.util.Collections.reverse(parts);
       }
       if (!m.group(1).isEmpty()) {
-        int keep = Integer.parseInt(m.group(1));
-        if (keep == 0) {
+        // RFC 7208 §7.1: more parts than there are means all of them; the digits may be any
+        // number of them, so no parseInt overflow (found by MailAuthFuzzTest: "%{v222222222222}").
+        String digits = m.group(1).replaceFirst("^0+", "");
+        if (digits.isEmpty()) {
           throw new Abort(Result.PERMERROR, "macro keeps zero labels");
         }
+        int keep = digits.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(digits);
         parts = parts.subList(Math.max(0, parts.size() - keep), parts.size());
       }
       return String.join(".", parts);

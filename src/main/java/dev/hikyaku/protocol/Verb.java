@@ -102,6 +102,14 @@ public enum Verb {
     if (word.length() < 4 || word.length() > 8) {
       return UNKNOWN;
     }
+    // RFC 5321 §2.4: verbs are ASCII, folded in ASCII only. toUpperCase alone would also map
+    // "maıl" (dotless i) to MAIL and "ſtarttls" (long s) to STARTTLS: a UTF-8 line must not
+    // reach a verb another MTA would read as unknown (found by CommandParserFuzzTest).
+    for (int i = 0; i < word.length(); i++) {
+      if (word.charAt(i) >= 0x80) {
+        return UNKNOWN;
+      }
+    }
     try {
       Verb verb = valueOf(word.toUpperCase(Locale.ROOT));
       return verb;

@@ -1,5 +1,8 @@
 package dev.hikyaku.protocol;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -30,7 +33,21 @@ public final class Xtext {
         return Optional.empty();
       }
     }
-    return Optional.of(new String(out, 0, n, StandardCharsets.UTF_8));
+    // RFC 6533 §3: what xtext carries is UTF-8. Octets that are not are refused rather than
+    // replaced by U+FFFD: the replacement re-encodes as "+EF+BF+BD", so the stored wire form of an
+    // accepted ORCPT/ENVID could outgrow its limit and no longer parse when the queue read it back,
+    // failing the whole message for every recipient (found by CommandParserFuzzTest).
+    try {
+      return Optional.of(
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(out, 0, n))
+              .toString());
+    } catch (CharacterCodingException notUtf8) {
+      return Optional.empty();
+    }
   }
 
   public static String encode(String text) {
