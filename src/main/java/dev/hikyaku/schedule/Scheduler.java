@@ -3,6 +3,7 @@ package dev.hikyaku.schedule;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 
+import dev.hikyaku.limits.WakeSignal;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
@@ -29,7 +30,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -77,10 +77,8 @@ public final class Scheduler implements AutoCloseable {
   private final java.util.Set<EnhancedStatus> suppressStatuses;
   private final java.util.Map<String, RateGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition signalled = lock.newCondition();
-  private boolean isWoken; // guarded by lock
-  private boolean isClosing; // guarded by lock
+  private final ReentrantLock lock = new ReentrantLock(); // guards loop
+  private final WakeSignal signal = new WakeSignal();
   private Thread loop; // guarded by lock
 
   public Scheduler(
@@ -455,7 +453,7 @@ public final class Scheduler implements AutoCloseable {
       if (loop != null) {
         throw new IllegalStateException("scheduler already started");
       }
-      if (isClosing) {
+      if (signal.isClosed()) {
         throw new IllegalStateException("scheduler is closed");
       }
       loop = Thread.ofVirtual().name("hikyaku-scheduler").start(this::runLoop);
@@ -466,13 +464,7 @@ public final class Scheduler implements AutoCloseable {
 
   /** New mail: run a pass now instead of waiting for the next due time. */
   public void wake() {
-    lock.lock();
-    try {
-      isWoken = true;
-      signalled.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    signal.wake();
   }
 
   /**
@@ -482,10 +474,9 @@ public final class Scheduler implements AutoCloseable {
   @Override
   public void close() {
     Thread running;
+    signal.close();
     lock.lock();
     try {
-      isClosing = true;
-      signalled.signalAll();
       running = loop;
     } finally {
       lock.unlock();
@@ -503,7 +494,7 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void runLoop() {
-    while (!isClosing()) {
+    while (!signal.isClosed()) {
       Duration wait;
       try {
         runOnce();
@@ -514,33 +505,9 @@ public final class Scheduler implements AutoCloseable {
         log.error("scheduler pass failed; trying again in {}: {}", WAIT_AFTER_FAILURE, e.toString());
         wait = WAIT_AFTER_FAILURE;
       }
-      awaitSignal(wait.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait);
+      signal.await(wait.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait);
     }
   }
 
-  private boolean isClosing() {
-    lock.lock();
-    try {
-      return isClosing;
-    } finally {
-      lock.unlock();
-    }
-  }
 
-  /** Waits up to {@code wait} for a wake or close; a wake that came during the pass counts. */
-  private void awaitSignal(Duration wait) {
-    lock.lock();
-    try {
-      long nanos = wait.toNanos();
-      while (!isWoken && !isClosing && nanos > 0) {
-        nanos = signalled.awaitNanos(nanos);
-      }
-      isWoken = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      isClosing = true;
-    } finally {
-      lock.unlock();
-    }
-  }
 }

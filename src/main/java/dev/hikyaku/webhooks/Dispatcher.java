@@ -2,6 +2,7 @@ package dev.hikyaku.webhooks;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
+import dev.hikyaku.limits.WakeSignal;
 import dev.hikyaku.store.DueWebhook;
 import dev.hikyaku.store.MessageEvent;
 import dev.hikyaku.store.StoreException;
@@ -31,7 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -94,10 +94,8 @@ public final class Dispatcher implements AutoCloseable {
   private final Map<String, Semaphore> lanes = new ConcurrentHashMap<>();
   private final int concurrency;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition signalled = lock.newCondition();
-  private boolean isWoken; // guarded by lock
-  private boolean isClosing; // guarded by lock
+  private final ReentrantLock lock = new ReentrantLock(); // guards loop
+  private final WakeSignal signal = new WakeSignal();
   private Thread loop; // guarded by lock
 
   /** @param concurrency deliveries to one endpoint under way at once, at least 1 */
@@ -352,7 +350,7 @@ public final class Dispatcher implements AutoCloseable {
   public void start() {
     lock.lock();
     try {
-      if (loop != null || isClosing) {
+      if (loop != null || signal.isClosed()) {
         throw new IllegalStateException("dispatcher already started or closed");
       }
       loop = Thread.ofVirtual().name("webhook-dispatcher").start(this::runLoop);
@@ -363,17 +361,11 @@ public final class Dispatcher implements AutoCloseable {
 
   /** Something was recorded, or a send ended: run a pass now rather than at the next poll. */
   public void wake() {
-    lock.lock();
-    try {
-      isWoken = true;
-      signalled.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    signal.wake();
   }
 
   private void runLoop() {
-    while (!isClosing()) {
+    while (!signal.isClosed()) {
       Duration wait = poll();
       try {
         pass();
@@ -388,7 +380,7 @@ public final class Dispatcher implements AutoCloseable {
       } catch (StoreException | RuntimeException e) {
         log.warn("webhook pass failed; trying again in {}: {}", wait, e.toString());
       }
-      awaitSignal(wait);
+      signal.await(wait);
     }
   }
 
@@ -402,30 +394,7 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
-  private boolean isClosing() {
-    lock.lock();
-    try {
-      return isClosing;
-    } finally {
-      lock.unlock();
-    }
-  }
 
-  private void awaitSignal(Duration wait) {
-    lock.lock();
-    try {
-      long nanos = wait.toNanos();
-      while (!isWoken && !isClosing && nanos > 0) {
-        nanos = signalled.awaitNanos(nanos);
-      }
-      isWoken = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      isClosing = true;
-    } finally {
-      lock.unlock();
-    }
-  }
 
   /**
    * Stops the loop and lets the sends under way finish and be recorded (each is bounded by the
@@ -434,10 +403,9 @@ public final class Dispatcher implements AutoCloseable {
   @Override
   public void close() {
     Thread running;
+    signal.close();
     lock.lock();
     try {
-      isClosing = true;
-      signalled.signalAll();
       running = loop;
     } finally {
       lock.unlock();
