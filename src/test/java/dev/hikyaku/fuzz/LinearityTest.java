@@ -43,8 +43,13 @@ class LinearityTest {
 
   @Test
   void fromFieldParsingIsLinear() {
+    // mime4j's JJTree nodes grow their child array by one per child, so an address list costs
+    // quadratic copying in its number of addresses: bounded here because a header field never
+    // exceeds protocol.HeaderScan's 100 KiB (552 5.3.4 before any parse). Measured at that bound
+    // (about 4,600 addresses), not at millions the server never parses.
     assertLinear(n -> ("\"A B\" <a@b.example>, ".repeat(n) + "c@d.example").getBytes(StandardCharsets.US_ASCII),
-        bytes -> assertThat(FromField.mailboxes(new String(bytes, StandardCharsets.US_ASCII))).isPresent());
+        bytes -> assertThat(FromField.mailboxes(new String(bytes, StandardCharsets.US_ASCII))).isPresent(),
+        FIELD_LIMIT_ADDRESSES / 4);
     assertLinear(n -> ("(" .repeat(n) + ")".repeat(n) + " a@b.example").getBytes(StandardCharsets.US_ASCII),
         bytes -> FromField.mailboxes(new String(bytes, StandardCharsets.US_ASCII)));
   }
@@ -62,9 +67,16 @@ class LinearityTest {
     void run(byte[] input);
   }
 
+  /** Addresses of {@code "A B" <a@b.example>, } (22 octets) in a field of 100 KiB. */
+  private static final int FIELD_LIMIT_ADDRESSES = dev.hikyaku.protocol.HeaderScan.MAX_FIELD_OCTETS / 22;
+
   private static void assertLinear(IntFunction<byte[]> input, Work work) {
-    byte[] small = input.apply(SMALL);
-    byte[] large = input.apply(4 * SMALL);
+    assertLinear(input, work, SMALL);
+  }
+
+  private static void assertLinear(IntFunction<byte[]> input, Work work, int smallSize) {
+    byte[] small = input.apply(smallSize);
+    byte[] large = input.apply(4 * smallSize);
     best(small, work); // warm-up
     best(large, work);
     long smallNanos = best(small, work);
