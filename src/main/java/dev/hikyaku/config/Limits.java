@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param maxConnections simultaneous connections over all listeners
  * @param maxConnectionsPerClient simultaneous connections from one client IP address
  * @param maxErrors failed commands in one session before the server closes it
- * @param commandTimeout wait for the next command; RFC 5321 §4.5.3.2.7 recommends at least 5
- *     minutes
+ * @param commandTimeout wait for the next command, its whole line however slowly it comes; RFC
+ *     5321 §4.5.3.2.7 recommends at least 5 minutes
  * @param dataTimeout wait for the next block of message data; 3 minutes is the client's own
  *     data-block timeout in RFC 5321 §4.5.3.2.5
  * @param dataDeadline the most one message's data (DATA, or all its BDAT chunks) may take, however

@@ -42,13 +42,20 @@ final class ClientInput {
   }
 
   /**
-   * Reads a line ending in LF (a CR before it is removed).
+   * Reads a line ending in LF (a CR before it is removed), all of it within {@code timeout}.
+   *
+   * <p>The timeout bounds the whole line, not each read: RFC 5321 §4.5.3.2.7 has the server wait
+   * for a command, and a client that sends one octet just inside every read timeout would hold the
+   * session for ever (a 12,288-octet AUTH line at one octet per 5 minutes takes 42 days). As
+   * Postfix's {@code smtpd_per_record_deadline}, the time is for the complete line.
    *
    * @param maxOctets the most octets allowed including the line ending
    * @return the line, or {@link Line.TooLong} after skipping the whole overlong line
    * @throws EOFException when the client closed the connection
+   * @throws SocketTimeoutException when the line is not complete within {@code timeout}
    */
-  Line readLine(int maxOctets) throws IOException {
+  Line readLine(int maxOctets, Duration timeout) throws IOException {
+    long until = System.nanoTime() + timeout.toNanos();
     boolean isTooLong = false;
     while (true) {
       for (int i = start; i < end; i++) {
@@ -66,6 +73,12 @@ final class ClientInput {
         isTooLong = true;
         start = end = 0;
       }
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        throw new SocketTimeoutException("no complete command line within " + timeout);
+      }
+      // At least a millisecond: a socket timeout of 0 would mean none at all.
+      transport.setReadTimeout(Duration.ofNanos(Math.max(1_000_000, left)));
       fill();
     }
   }

@@ -184,10 +184,10 @@ public final class SmtpSession {
       }
       ClientInput.Line line;
       try {
-        transport.setReadTimeout(settings.commandTimeout());
         // RFC 4954 §4 lets AUTH lines (with an initial response) reach 12288 octets; every other
-        // command stays within RFC 5321's 512, checked once the verb is known.
-        line = input.readLine(SessionSettings.MAX_AUTH_LINE);
+        // command stays within RFC 5321's 512, checked once the verb is known. The command timeout
+        // is for the whole line, however it is dribbled.
+        line = input.readLine(SessionSettings.MAX_AUTH_LINE, settings.commandTimeout());
       } finally {
         commandArrived();
       }
@@ -582,10 +582,9 @@ public final class SmtpSession {
     while (step instanceof SaslStep.Challenge challenge) {
       send(Replies.authChallenge(Base64.getEncoder().encodeToString(challenge.data())));
       transport.flush();
-      transport.setReadTimeout(settings.commandTimeout());
       ClientInput.Line line;
       try {
-        line = input.readLine(SessionSettings.MAX_AUTH_LINE);
+        line = input.readLine(SessionSettings.MAX_AUTH_LINE, settings.commandTimeout());
       } catch (IOException gone) {
         // A refusal already decided stands though the client left without answering (curl does
         // not answer an XOAUTH2 error challenge): it is recorded and counted all the same.
