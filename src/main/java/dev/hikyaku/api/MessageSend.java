@@ -148,6 +148,13 @@ final class MessageSend {
     if (content.length > max) {
       throw new Refusal(Problems.tooLarge(max));
     }
+    // The envelope may come from the header: no field is parsed before all are known to be within
+    // HeaderScan's limit, as in SMTP. A 30 MB To: of 1.4 million addresses was parsed whole first
+    // (11 s on 2 cores; mime4j's address tree grows faster than the field) only to be refused.
+    Optional<Reply> overlong = HeaderEnvelope.overlongField(content);
+    if (overlong.isPresent()) {
+      throw new Refusal(Problems.messageRefused(overlong.get().toString()));
+    }
     ReversePath from = rawSender(request, content);
     List<Envelope.Recipient> recipients = rawRecipients(request, content);
     // RFC 5322 §3.6.3: whoever the envelope names, a Bcc: field does not go out (sendmail -t's way).

@@ -1,6 +1,9 @@
 package dev.hikyaku.intake;
 
 import dev.hikyaku.mailauth.FromField;
+import dev.hikyaku.protocol.HeaderScan;
+import dev.hikyaku.protocol.Replies;
+import dev.hikyaku.protocol.Reply;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,16 @@ public final class HeaderEnvelope {
   private static final List<String> DESTINATIONS = List.of("To", "Cc", "Bcc");
 
   private HeaderEnvelope() {}
+
+  /**
+   * The refusal for a header with a field over {@link HeaderScan#MAX_FIELD_OCTETS}, as SMTP gives it
+   * (552 5.3.4); empty when every field is within it. Call it before {@link #sender} and {@link
+   * #recipients}: the address parser's work grows faster than the field, and the limit is what keeps
+   * it bounded, as {@code DataReader} does for a session before anything parses.
+   */
+  public static Optional<Reply> overlongField(byte[] message) {
+    return HeaderScan.overlongField(message).map(name -> Replies.headerFieldTooLong());
+  }
 
   /** The first mailbox of the one From: field; empty when there is none, or several From: fields. */
   public static Optional<String> sender(byte[] message) {

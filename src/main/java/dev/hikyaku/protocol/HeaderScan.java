@@ -186,6 +186,19 @@ public final class HeaderScan {
     }
   }
 
+  /**
+   * The name of the first field of {@code content}'s header section over {@link #MAX_FIELD_OCTETS},
+   * if any: for content that arrives whole (the API's raw messages), to be checked before anything
+   * parses a field. Reads the header section only, and stops at the first overlong field.
+   */
+  public static java.util.Optional<String> overlongField(byte[] content) {
+    HeaderScan scan = new HeaderScan();
+    for (int i = 0; i < content.length && !scan.isDone && scan.overlongField == null; i++) {
+      scan.accept(content[i]);
+    }
+    return scan.overlongField();
+  }
+
   /** The name of the first field over {@link #MAX_FIELD_OCTETS}, if any. */
   public java.util.Optional<String> overlongField() {
     return java.util.Optional.ofNullable(overlongField);
