@@ -586,7 +586,9 @@ public final class Server implements AutoCloseable {
       Socket socket, TlsContexts tls, SessionSettings settings, SessionServices services, String sessionId) {
     SocketTransport transport;
     try {
-      transport = new SocketTransport(socket, tls);
+      // RFC 5321 §4.5.3.2.7: the server's own timeout bounds its writes too; a client that never
+      // reads its replies is cut off, not waited for.
+      transport = new SocketTransport(socket, tls, settings.commandTimeout());
     } catch (IOException e) {
       closeQuietly(socket);
       return;

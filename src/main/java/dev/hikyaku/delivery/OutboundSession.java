@@ -1,5 +1,6 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.net.DeadlineOutputStream;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;

@@ -34,6 +34,7 @@ public final class SocketTransport implements Transport {
   private final TlsContexts tlsContexts;
   private final InetSocketAddress remote;
   private final Socket tcp;
+  private final Duration writeTimeout;
   private Socket socket;
   private InputStream in;
   private OutputStream out;
@@ -41,14 +42,25 @@ public final class SocketTransport implements Transport {
   private SSLSession tlsSession;
   private byte[] channelBinding; // exported on first use: only SCRAM-SHA-256-PLUS needs it
 
-  public SocketTransport(Socket socket, TlsContexts tlsContexts) throws IOException {
+  /**
+   * @param writeTimeout the longest one write to the client may block (a client that sends and never
+   *     reads fills the socket buffers); then the connection is closed and the write fails with
+   *     {@link java.net.SocketTimeoutException}
+   */
+  public SocketTransport(Socket socket, TlsContexts tlsContexts, Duration writeTimeout) throws IOException {
     this.tcp = socket;
     this.socket = socket;
     this.tlsContexts = tlsContexts;
+    this.writeTimeout = writeTimeout;
     this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
     socket.setTcpNoDelay(true);
     this.in = socket.getInputStream();
-    this.out = new BufferedOutputStream(socket.getOutputStream(), OUTPUT_BUFFER);
+    this.out = output(socket);
+  }
+
+  /** Buffered output over {@code stream}'s socket, each write within the write timeout (on the TCP socket, which closing unblocks). */
+  private OutputStream output(Socket stream) throws IOException {
+    return new BufferedOutputStream(new DeadlineOutputStream(stream.getOutputStream(), tcp, writeTimeout), OUTPUT_BUFFER);
   }
 
   @Override
@@ -82,7 +94,7 @@ public final class SocketTransport implements Transport {
     ssl.startHandshake();
     socket = ssl;
     in = ssl.getInputStream();
-    out = new BufferedOutputStream(ssl.getOutputStream(), OUTPUT_BUFFER);
+    out = output(ssl);
     tls = TlsFacts.of(ssl.getSession());
     tlsSession = ssl.getSession();
   }

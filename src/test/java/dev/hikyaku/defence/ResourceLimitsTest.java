@@ -124,10 +124,10 @@ class ResourceLimitsTest {
 
   /**
    * Dribbles {@code text} one octet per 300 ms (each well inside any read timeout here) and checks
-   * that the server answers 421 4.4.2 and closes, no sooner than {@code limit} and soon after it.
+   * that the server answers 421 4.4.2 and closes, no sooner than {@code limit} after {@code started}
+   * (taken before the reply that started the server's clock was asked for) and soon after it.
    */
-  private static void assertCutOffWhileDribbling(SmtpWire wire, String text, Duration limit) throws Exception {
-    long started = System.nanoTime();
+  private static void assertCutOffWhileDribbling(SmtpWire wire, String text, Duration limit, long started) throws Exception {
     Thread dribbler = dribble(wire, text, Duration.ofMillis(300));
     try {
       assertThat(wire.line()).isEqualTo(TIMEOUT);
@@ -189,10 +189,11 @@ class ResourceLimitsTest {
   void aCommandLineDribbledAByteAtATimeIsCutOffAtTheCommandTimeout_limitsCommandTimeout() throws Exception {
     Duration commandTimeout = Duration.ofSeconds(1);
     start(l -> timeouts(l, commandTimeout, l.dataTimeout(), l.dataDeadline(), l.minDataRate()));
+    long started = System.nanoTime();
     try (Probe probe = Probe.during(relay(), MAILBOX); SmtpWire wire = SmtpWire.connect("127.0.21.1", relay())) {
       assertThat(wire.reply()).startsWith("220 ");
       // Each octet well inside the timeout: a per-read timeout would never fire (510 octets = 2.5 min).
-      assertCutOffWhileDribbling(wire, "EHLO " + "a".repeat(505), commandTimeout);
+      assertCutOffWhileDribbling(wire, "EHLO " + "a".repeat(505), commandTimeout, started);
       probe.served();
     }
   }
@@ -215,8 +216,9 @@ class ResourceLimitsTest {
   /** A message dribbled after DATA from {@code from} meets 421 4.4.2 after {@code limit}; the probe is served meanwhile. */
   private void assertDribbledDataIsCutOff(String from, Duration limit) throws Exception {
     try (Probe probe = Probe.during(relay(), MAILBOX); SmtpWire wire = inTransaction(from)) {
+      long started = System.nanoTime();
       assertThat(wire.ask("DATA")).startsWith("354 ");
-      assertCutOffWhileDribbling(wire, SLOW_MESSAGE, limit);
+      assertCutOffWhileDribbling(wire, SLOW_MESSAGE, limit, started);
       probe.served();
     }
   }
@@ -397,6 +399,39 @@ class ResourceLimitsTest {
       }
       assertThat(wire.reply()).isEqualTo("221 2.0.0 Bye");
       assertThat(since(started)).isLessThan(ANSWER_BOUND);
+      probe.served();
+    }
+  }
+
+  @Test
+  void aClientThatNeverReadsItsRepliesIsCutOffAtTheCommandTimeout_limitsCommandTimeout() throws Exception {
+    Duration commandTimeout = Duration.ofSeconds(2);
+    start(l -> timeouts(l, commandTimeout, l.dataTimeout(), l.dataDeadline(), l.minDataRate()));
+    // Pipelined commands whose replies are never read: once the socket buffers are full the
+    // server's write blocks. Java sockets time out reads only; without a deadline on each write the
+    // session would wait there for ever, its thread and connection permit held.
+    try (Probe probe = Probe.during(relay(), MAILBOX); java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.27.2"), 0));
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", relay()), 10_000);
+      byte[] flood = "NOOP\r\n".repeat(100_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      long started = System.nanoTime();
+      var writes = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          while (since(started).compareTo(commandTimeout.plus(ANSWER_BOUND).multipliedBy(2)) < 0) {
+            socket.getOutputStream().write(flood);
+          }
+        } catch (IOException closed) {
+          // The server gave up on us and closed: the write fails (reset or broken pipe).
+        }
+      });
+      try {
+        writes.get(commandTimeout.plus(ANSWER_BOUND).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException stillBlocked) {
+        socket.close(); // ends the blocked write, so the assertion below reports it
+      }
+      assertThat(since(started)).as("the server closed a connection that never read its replies")
+          .isGreaterThanOrEqualTo(commandTimeout).isLessThan(commandTimeout.plus(ANSWER_BOUND));
       probe.served();
     }
   }

@@ -1,4 +1,4 @@
-package dev.hikyaku.delivery;
+package dev.hikyaku.net;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,12 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A socket's output with a deadline on each write. Java sockets time out reads only; a server that
- * stops reading would block a write forever. RFC 5321 §4.5.3.2.5 gives each data block 3 minutes:
- * here each write to the socket (one buffer-full from the {@code BufferedOutputStream} above) must
- * finish within the current limit, or the socket is closed and the write fails.
+ * A socket's output with a deadline on each write. Java sockets time out reads only; a peer that
+ * stops reading would block a write forever. Each write to the socket (one buffer-full from the
+ * {@code BufferedOutputStream} above) must finish within the current limit, or the socket is closed
+ * and the write fails with {@link SocketTimeoutException}. Outbound, RFC 5321 §4.5.3.2.5 gives each
+ * data block 3 minutes; inbound, a client that pipelines commands and never reads the replies is
+ * cut off at the command timeout (RFC 5321 §4.5.3.2.7), as Postfix's smtpd_timeout bounds writes.
  */
-final class DeadlineOutputStream extends OutputStream {
+public final class DeadlineOutputStream extends OutputStream {
 
   /** One daemon thread for every session's deadlines; it only closes sockets. */
   private static final ScheduledThreadPoolExecutor TIMER = timer();
@@ -26,7 +28,7 @@ final class DeadlineOutputStream extends OutputStream {
   private final AtomicBoolean hasExpired = new AtomicBoolean();
   private volatile Duration limit;
 
-  DeadlineOutputStream(OutputStream out, Socket socket, Duration limit) {
+  public DeadlineOutputStream(OutputStream out, Socket socket, Duration limit) {
     this.out = out;
     this.socket = socket;
     this.limit = limit;
@@ -34,7 +36,7 @@ final class DeadlineOutputStream extends OutputStream {
 
   private static ScheduledThreadPoolExecutor timer() {
     var timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, "outbound-write-deadline");
+      Thread thread = new Thread(runnable, "write-deadline");
       thread.setDaemon(true);
       return thread;
     });
@@ -43,7 +45,7 @@ final class DeadlineOutputStream extends OutputStream {
   }
 
   /** The time each following write may take. */
-  void limit(Duration limit) {
+  public void limit(Duration limit) {
     this.limit = limit;
   }
 
