@@ -90,8 +90,10 @@ public final class SocketTransport implements Transport {
     }
     out.flush();
     SSLSocket ssl = tlsContexts.wrapServer(socket, true);
-    ssl.setSoTimeout((int) handshakeTimeout.toMillis());
-    ssl.startHandshake();
+    ssl.setSoTimeout((int) Math.max(1, handshakeTimeout.toMillis()));
+    // The read timeout bounds each read only: a client dribbling its ClientHello one octet just
+    // inside it would hold the handshake for ever. The whole handshake has the timeout.
+    SocketDeadline.bound(tcp, handshakeTimeout, "TLS handshake", ssl::startHandshake);
     socket = ssl;
     in = ssl.getInputStream();
     out = output(ssl);

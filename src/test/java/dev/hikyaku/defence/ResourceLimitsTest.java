@@ -199,6 +199,27 @@ class ResourceLimitsTest {
   }
 
   @Test
+  void aTlsHandshakeDribbledAByteAtATimeIsCutOffAtTheHandshakeTimeout_limitsTlsHandshakeTimeout() throws Exception {
+    Duration handshakeTimeout = Duration.ofSeconds(1);
+    start(l -> new Limits(l.maxMessageSize(), l.maxRecipients(), l.maxConnections(), l.maxConnectionsPerClient(),
+        l.maxErrors(), l.commandTimeout(), l.dataTimeout(), l.dataDeadline(), l.minDataRate(), handshakeTimeout, l.shutdownGrace()));
+    long started = System.nanoTime();
+    try (Probe probe = Probe.during(relay(), MAILBOX); SmtpWire wire = SmtpWire.connect("127.0.21.2", server.port(ListenerRole.SUBMISSIONS))) {
+      // RFC 8446 §5.1: a handshake record of 512 octets announced, then its octets one at a time.
+      // The handshake's timeout is per read in JSSE; a per-read timeout would wait 2.5 minutes here.
+      wire.write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00});
+      Thread dribbler = dribble(wire, "\0".repeat(512), Duration.ofMillis(300));
+      try {
+        assertThat(wire.isClosedWithin(handshakeTimeout.plus(ANSWER_BOUND))).as("closed by the server").isTrue();
+        assertThat(since(started)).isGreaterThanOrEqualTo(handshakeTimeout).isLessThan(handshakeTimeout.plus(ANSWER_BOUND));
+      } finally {
+        dribbler.interrupt();
+      }
+      probe.served();
+    }
+  }
+
+  @Test
   void messageDataDribbledWithinEveryReadTimeoutIsCutOffAtTheDataDeadline_limitsDataDeadline() throws Exception {
     Duration deadline = Duration.ofSeconds(2);
     start(l -> timeouts(l, Duration.ofSeconds(5), Duration.ofSeconds(1), deadline, 0));
