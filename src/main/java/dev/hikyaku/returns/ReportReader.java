@@ -57,6 +57,20 @@ public final class ReportReader {
 
   /** What {@code content} (a whole message, header and body) reports. */
   public static Report read(byte[] content) {
+    try {
+      return parse(content);
+    } catch (StackOverflowError e) {
+      // mime4j reads each multipart level through a boundary stream nested in the one above, and
+      // reads through them recursively, with no depth limit of its own (MimeConfig has none): 10,000
+      // nested multiparts, 600 KB that anyone may send to the returns domain, overflowed the stack,
+      // and the error escaped this reader, which must never throw, into delivery and the scheduler,
+      // which catch RuntimeException only. It is thrown by this message's parse alone and unwinds to
+      // here; nothing outlives the parse.
+      return new Report.Unreadable("multiparts nested too deeply to read");
+    }
+  }
+
+  private static Report parse(byte[] content) {
     Message message;
     try {
       DefaultMessageBuilder builder = new DefaultMessageBuilder();

@@ -7,6 +7,7 @@ import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;
+import dev.hikyaku.testing.NestedMime;
 import dev.hikyaku.testing.Probe;
 import dev.hikyaku.testing.TestServers;
 import java.net.InetAddress;
@@ -92,22 +93,9 @@ class ApiResourceLimitsTest {
     return server.port(ListenerRole.RELAY);
   }
 
-  /** A multipart/mixed nested {@code depth} deep, each level one part holding the next. */
-  private static String nestedMultipart(int depth) {
-    StringBuilder open = new StringBuilder();
-    StringBuilder close = new StringBuilder();
-    for (int level = 0; level < depth; level++) {
-      open.append("--b").append(level).append("\r\nContent-Type: multipart/mixed; boundary=b").append(level + 1).append("\r\n\r\n");
-      close.insert(0, "\r\n--b" + level + "--\r\n");
-    }
-    return "From: <" + ALICE + ">\r\nTo: <bob@example.net>\r\nSubject: nested\r\nMIME-Version: 1.0\r\n"
-        + "Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
-        + open + "--b" + depth + "\r\nContent-Type: text/plain\r\n\r\ndeep\r\n--b" + depth + "--\r\n" + close;
-  }
-
   @Test
   void tenThousandNestedMultipartsAreTakenAsAMessageOfItsSize_limitsMaxMessageSize() throws Exception {
-    String message = nestedMultipart(10_000);
+    String message = NestedMime.multipart("From: <" + ALICE + ">\r\nTo: <bob@example.net>\r\nSubject: nested\r\n", 10_000);
     try (Probe probe = Probe.during(relay(), ALICE)) {
       // The API reads the header only (envelope, From: ownership); DKIM and the store take the body
       // as octets. Nothing walks the MIME tree, so depth costs what size costs: 202, as SMTP's 250.

@@ -120,6 +120,21 @@ class ReportReaderTest {
     assertThat(dsn.original()).isEqualTo(Report.Original.NONE);
   }
 
+  private static byte[] nestedMultipart(int depth) {
+    return dev.hikyaku.testing.NestedMime.multipart("From: <mailer-daemon@example.net>\r\nSubject: nested\r\n", depth)
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void multipartsNestedAHundredThousandDeepAreUnreadableNotAStackOverflow() {
+    // mime4j has no nesting limit and recurses once per level (10,000 levels overflowed a test
+    // thread's stack; 100,000, 6 MB, overflow any); what it cannot read is Unreadable, as the reader
+    // promises for anything a remote server wrote.
+    assertThat(ReportReader.read(nestedMultipart(100_000))).isEqualTo(new Report.Unreadable("multiparts nested too deeply to read"));
+    assertThat(ReportReader.read(nestedMultipart(100))).as("a depth mime4j reads: no report in it")
+        .isInstanceOf(Report.Unreadable.class).isNotEqualTo(new Report.Unreadable("multiparts nested too deeply to read"));
+  }
+
   @Test
   void whatIsNoReportIsUnreadableWithItsReason() {
     assertThat(ReportReader.read(new byte[0])).isInstanceOf(Report.Unreadable.class);
