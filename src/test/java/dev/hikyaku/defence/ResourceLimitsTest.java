@@ -41,6 +41,9 @@ class ResourceLimitsTest {
   /** How long one hostile message may take to be answered: generous for CI on 2 cores. */
   private static final Duration ANSWER_BOUND = Duration.ofSeconds(10);
 
+  /** Message data for a dribble: 200 octets of body, ended. */
+  private static final String SLOW_MESSAGE = "Subject: slow\r\n\r\n" + "x".repeat(200) + "\r\n.\r\n";
+
   @TempDir Path data;
   private Server server;
 
@@ -137,9 +140,6 @@ class ResourceLimitsTest {
       dribbler.interrupt();
     }
   }
-
-  /** Message data for a dribble: 200 octets of body, ended. */
-  private static final String SLOW_MESSAGE = "Subject: slow\r\n\r\n" + "x".repeat(200) + "\r\n.\r\n";
 
   // ---- connections ---------------------------------------------------------------------------
 
