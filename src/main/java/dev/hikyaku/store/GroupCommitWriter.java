@@ -70,6 +70,19 @@ final class GroupCommitWriter {
     }
   }
 
+  /**
+   * Where a fault test makes the store fail as only a broken disk would: asked inside every
+   * transaction, after its writes and before COMMIT, with the number of writes it holds. A failure
+   * thrown here takes the path a failed COMMIT takes (rollback, each write alone, the callers told).
+   * Production has {@link #NONE}; there is no setting that changes it.
+   */
+  @FunctionalInterface
+  interface CommitFault {
+    CommitFault NONE = writes -> {};
+
+    void beforeCommit(int writes) throws SQLException;
+  }
+
   /** Work on the queue tables done by the writer thread inside a batch's transaction. */
   @FunctionalInterface
   interface Change<T> {
@@ -125,6 +138,8 @@ final class GroupCommitWriter {
    * batch.
    */
   private final ReentrantLock connectionGate = new ReentrantLock();
+
+  private volatile CommitFault commitFault = CommitFault.NONE;
 
   private final AtomicLong messagesCommitted = new AtomicLong();
   private final AtomicLong commits = new AtomicLong();
@@ -279,6 +294,11 @@ final class GroupCommitWriter {
   /** For tests: hold this to keep the writer from taking a batch. */
   ReentrantLock connectionGate() {
     return connectionGate;
+  }
+
+  /** For fault tests: every transaction from now on passes through {@code fault} before COMMIT. */
+  void commitFault(CommitFault fault) {
+    this.commitFault = fault;
   }
 
   /** For tests: how many messages wait for the writer. */
@@ -444,6 +464,7 @@ final class GroupCommitWriter {
         for (PendingWrite write : writes) {
           write.result = write.change.apply(connection);
         }
+        commitFault.beforeCommit(writes.size());
         control.execute("COMMIT");
       } catch (SQLException | StoreException | RuntimeException failure) {
         rollback(control, failure);

@@ -1,0 +1,31 @@
+package dev.hikyaku.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import org.apache.commons.net.smtp.SMTPClient;
+
+/** One message sent the way a peer MTA sends it (Commons Net, plain SMTP), for tests that care about the end. */
+public final class RelayClient {
+
+  private RelayClient() {}
+
+  /**
+   * Sends {@code message} from {@code from} to {@code to} on 127.0.0.1:{@code port}; MAIL and RCPT
+   * must be accepted. Returns the reply to the end of the data, stripped.
+   */
+  public static String send(int port, String from, String to, String message) throws IOException {
+    SMTPClient smtp = new SMTPClient();
+    smtp.setDefaultTimeout(30_000);
+    smtp.connect("127.0.0.1", port);
+    try {
+      smtp.login("client.example");
+      assertThat(smtp.setSender(from)).as(smtp.getReplyString()).isTrue();
+      assertThat(smtp.addRecipient(to)).as(smtp.getReplyString()).isTrue();
+      smtp.sendShortMessageData(message);
+      return smtp.getReplyString().strip();
+    } finally {
+      smtp.disconnect();
+    }
+  }
+}
