@@ -61,17 +61,6 @@ class GroupCommitFaultTest {
         "Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n");
   }
 
-  private static String queueIdOf(String reply) {
-    assertThat(reply).startsWith("250 2.0.0 Ok: queued as ");
-    return reply.substring("250 2.0.0 Ok: queued as ".length());
-  }
-
-  private static Set<String> queued(Store store) throws StoreException {
-    Set<String> ids = new TreeSet<>();
-    store.queue().list(QueueQuery.all()).forEach(entry -> ids.add(entry.id().toString()));
-    return ids;
-  }
-
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void diskFailingMidGroupCommitFailsEveryWaiterWith451AndLosesNoAcknowledgedMessage() throws Exception {
@@ -80,7 +69,7 @@ class GroupCommitFaultTest {
     try (Server server = TestServers.start(data)) {
       TestServers.createMailboxes(server, RECIPIENT);
       for (int i = 0; i < 4; i++) {
-        acknowledged.add(queueIdOf(send(server, "before the fault " + i)));
+        acknowledged.add(RelayClient.queueIdOf(send(server, "before the fault " + i)));
       }
       GroupCommitWriter writer = server.store().writer();
       writer.commitFault(disk);
@@ -105,15 +94,15 @@ class GroupCommitFaultTest {
         }
       }
       assertThat(disk.largestRefusedBatch.get()).as("one batch held every waiter").isGreaterThanOrEqualTo(WAITERS);
-      assertThat(queued(server.store())).isEqualTo(acknowledged);
+      assertThat(RelayClient.queuedIds(server.store())).isEqualTo(acknowledged);
 
       disk.isBroken.set(false);
-      acknowledged.add(queueIdOf(send(server, "after the fault")));
-      assertThat(queued(server.store())).isEqualTo(acknowledged);
+      acknowledged.add(RelayClient.queueIdOf(send(server, "after the fault")));
+      assertThat(RelayClient.queuedIds(server.store())).isEqualTo(acknowledged);
     }
 
     try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
-      assertThat(queued(reopened)).isEqualTo(acknowledged);
+      assertThat(RelayClient.queuedIds(reopened)).isEqualTo(acknowledged);
       for (String id : acknowledged) {
         String content = new String(reopened.queue().find(new QueueId(id)).orElseThrow().content(),
             java.nio.charset.StandardCharsets.US_ASCII);

@@ -8,6 +8,8 @@ import org.apache.commons.net.smtp.SMTPClient;
 /** One message sent the way a peer MTA sends it (Commons Net, plain SMTP), for tests that care about the end. */
 public final class RelayClient {
 
+  private static final String QUEUED = "250 2.0.0 Ok: queued as ";
+
   private RelayClient() {}
 
   /**
@@ -27,5 +29,18 @@ public final class RelayClient {
     } finally {
       smtp.disconnect();
     }
+  }
+
+  /** The queue id a {@code 250 2.0.0 Ok: queued as ID} reply names; fails the test on any other reply. */
+  public static String queueIdOf(String reply) {
+    assertThat(reply).startsWith(QUEUED);
+    return reply.substring(QUEUED.length());
+  }
+
+  /** The ids of every message in {@code store}'s queue, in order. */
+  public static java.util.SortedSet<String> queuedIds(dev.hikyaku.store.Store store) throws dev.hikyaku.store.StoreException {
+    java.util.SortedSet<String> ids = new java.util.TreeSet<>();
+    store.queue().list(dev.hikyaku.store.QueueQuery.all()).forEach(entry -> ids.add(entry.id().toString()));
+    return ids;
   }
 }
