@@ -140,6 +140,7 @@ final class GroupCommitWriter {
   private final ReentrantLock connectionGate = new ReentrantLock();
 
   private volatile CommitFault commitFault = CommitFault.NONE;
+  private volatile Throwable stoppedBy; // what ended the writer thread, if anything did
 
   private final AtomicLong messagesCommitted = new AtomicLong();
   private final AtomicLong commits = new AtomicLong();
@@ -294,6 +295,12 @@ final class GroupCommitWriter {
   /** For tests: hold this to keep the writer from taking a batch. */
   ReentrantLock connectionGate() {
     return connectionGate;
+  }
+
+  /** What stopped the writer thread, when something other than close() did: no message is stored until a restart. */
+  Optional<String> failure() {
+    Throwable cause = stoppedBy;
+    return cause == null ? Optional.empty() : Optional.of("store writer stopped: " + cause);
   }
 
   /** For fault tests: every transaction from now on passes through {@code fault} before COMMIT. */
@@ -470,6 +477,12 @@ final class GroupCommitWriter {
         rollback(control, failure);
         renewStatements(failure);
         throw failure;
+      } catch (Error error) {
+        // The writer stops on an Error (see run()), but not inside its transaction: left open, it
+        // would hold the database's write lock, and every other writer (accounts, counters, the
+        // admin CLI) would wait out busy_timeout and fail until a restart.
+        rollback(control, error);
+        throw error;
       }
     }
     messagesCommitted.addAndGet(writes.stream().filter(write -> write.isMessage).count());
@@ -556,7 +569,7 @@ final class GroupCommitWriter {
     }
   }
 
-  private void rollback(Statement control, Exception failure) {
+  private void rollback(Statement control, Throwable failure) {
     try {
       control.execute("ROLLBACK");
     } catch (SQLException rollbackFailure) {
@@ -576,6 +589,7 @@ final class GroupCommitWriter {
   }
 
   private void failEverything(Throwable cause, List<PendingWrite> inFlight) {
+    stoppedBy = cause;
     List<PendingWrite> stranded = new ArrayList<>(inFlight);
     CompletableFuture<Boolean> truncation;
     lock.lock();

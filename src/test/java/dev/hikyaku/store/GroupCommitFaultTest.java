@@ -110,4 +110,42 @@ class GroupCommitFaultTest {
       }
     }
   }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void anErrorMidGroupCommitFailsItsWaitersReleasesTheWriteLockAndShowsInHealth() throws Exception {
+    try (Server server = TestServers.start(data)) {
+      TestServers.createMailboxes(server, RECIPIENT);
+      String before = RelayClient.queueIdOf(send(server, "before the error"));
+      GroupCommitWriter writer = server.store().writer();
+      AtomicBoolean isThrown = new AtomicBoolean();
+      writer.commitFault(writes -> {
+        if (isThrown.compareAndSet(false, true)) {
+          throw new OutOfMemoryError("injected: Java heap space");
+        }
+      });
+
+      assertThat(send(server, "when the error strikes")).startsWith("451 4.3.0 ");
+
+      // The transaction the error cut short is rolled back: the accounts' own writing connection is
+      // not left waiting for a write lock nobody will release (busy_timeout is 5 s).
+      long started = System.nanoTime();
+      TestServers.createMailboxes(server, "carol@" + TestServers.HOSTED_DOMAIN);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+      // The writer is gone: every message is refused 451 until a restart, and health says so.
+      assertThat(send(server, "after the error")).startsWith("451 4.3.0 ");
+      assertThat(server.store().writerFailure()).hasValueSatisfying(reason -> assertThat(reason).contains("OutOfMemoryError"));
+      try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+        var health = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.httpPort() + "/health")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(503);
+        assertThat(health.body()).contains("\"store\":\"DOWN\"");
+      }
+      assertThat(RelayClient.queuedIds(server.store())).containsExactly(before);
+    }
+    try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(RelayClient.queuedIds(reopened)).hasSize(1);
+    }
+  }
 }
