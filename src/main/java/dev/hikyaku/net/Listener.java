@@ -151,15 +151,45 @@ public final class Listener implements AutoCloseable {
             name, failures, Duration.ofNanos(System.nanoTime() - burstStarted).toMillis());
         failures = 0;
       }
-      ConnectionPermits.Result result = permits.acquire(socket.getInetAddress());
-      if (result.refusal().isPresent()) {
-        refuse(socket, result.refusal().get());
-        continue;
+      try {
+        admit(socket);
+      } catch (RuntimeException bug) {
+        // Nothing restarts this loop: a bug admitting one connection must not leave the port bound
+        // and taking no one. That client is dropped; the next one is taken.
+        log.error("listener {} dropped a connection from {}: admitting it failed", name, socket.getInetAddress(), bug);
+        closeQuietly(socket);
       }
-      ConnectionPermits.Permit permit = result.permit().orElseThrow();
-      Thread.ofVirtual()
-          .name("smtp-" + name + "-" + connectionCounter.incrementAndGet())
-          .start(() -> handler.handle(socket, permit));
+    }
+  }
+
+  /** Takes a permit for {@code socket} and runs the handler on a thread of its own, or refuses it. */
+  private void admit(Socket socket) {
+    ConnectionPermits.Result result = permits.acquire(socket.getInetAddress());
+    if (result.refusal().isPresent()) {
+      refuse(socket, result.refusal().get());
+      return;
+    }
+    ConnectionPermits.Permit permit = result.permit().orElseThrow();
+    Thread.ofVirtual()
+        .name("smtp-" + name + "-" + connectionCounter.incrementAndGet())
+        .start(() -> {
+          try {
+            handler.handle(socket, permit);
+          } catch (RuntimeException bug) {
+            // The handler owns the socket and the permit, but one that fails must not keep either:
+            // a leaked socket is a descriptor gone, a leaked permit a client locked out.
+            log.error("listener {}: the handler of a connection from {} failed", name, socket.getInetAddress(), bug);
+            permit.close();
+            closeQuietly(socket);
+          }
+        });
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Already gone.
     }
   }
 

@@ -45,16 +45,22 @@ class ListenerAcceptFaultTest {
     }
   }
 
+  /** Greets every connection, then closes it. */
+  private static final Listener.ConnectionHandler GREETER = (connection, permit) -> {
+    try (permit; connection) {
+      connection.getOutputStream().write(GREETING);
+    } catch (IOException ignored) {
+      // The client went away; nothing to greet.
+    }
+  };
+
   private static Listener listener(ServerSocket socket, Listener.Acceptor acceptor, Listener.AcceptBackoff backoff) {
-    return new Listener("relay", ListenerRole.RELAY, socket, acceptor, backoff, new ConnectionPermits(10, 10),
-        (refusal, client) -> new byte[0],
-        (connection, permit) -> {
-          try (permit; connection) {
-            connection.getOutputStream().write(GREETING);
-          } catch (IOException ignored) {
-            // The client went away; nothing to greet.
-          }
-        });
+    return listener(socket, acceptor, backoff, new ConnectionPermits(10, 10), GREETER);
+  }
+
+  private static Listener listener(ServerSocket socket, Listener.Acceptor acceptor, Listener.AcceptBackoff backoff,
+      ConnectionPermits permits, Listener.ConnectionHandler handler) {
+    return new Listener("relay", ListenerRole.RELAY, socket, acceptor, backoff, permits, (refusal, client) -> new byte[0], handler);
   }
 
   private static String greetingOf(int port) throws IOException {
@@ -102,6 +108,72 @@ class ListenerAcceptFaultTest {
       assertThat(logs.at(Level.ERROR)).hasSize(1);
       assertThat(Listener.AcceptBackoff.DEFAULT.after(1)).isEqualTo(Duration.ofMillis(50));
       assertThat(Listener.AcceptBackoff.DEFAULT.after(40)).isEqualTo(Duration.ofSeconds(1));
+    }
+  }
+
+  /** The clock the per-minute connection counter reads; throws once when armed, as a bug there would. */
+  private static final class FaultyClock extends java.time.Clock {
+    final java.util.concurrent.atomic.AtomicBoolean isArmed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Override
+    public java.time.Instant instant() {
+      if (isArmed.compareAndSet(true, false)) {
+        throw new IllegalStateException("injected bug in admitting a connection");
+      }
+      return java.time.Instant.now();
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aBugAdmittingOneConnectionDropsThatClientAndTheNextIsGreeted() throws Exception {
+    FaultyClock clock = new FaultyClock();
+    ConnectionPermits permits = new ConnectionPermits(10, 10, 100, clock);
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        CapturedLogs logs = CapturedLogs.of(Listener.class);
+        Listener listener = listener(socket, socket::accept, Listener.AcceptBackoff.DEFAULT, permits, GREETER)) {
+      listener.start();
+      clock.isArmed.set(true);
+
+      assertThat(greetingOf(listener.port())).as("dropped: closed without a word").isNull();
+      assertThat(greetingOf(listener.port())).isEqualTo("220 listener.test ready");
+      assertThat(logs.at(Level.ERROR)).singleElement().satisfies(line -> {
+        assertThat(line.message()).startsWith("listener relay dropped a connection from /127.0.0.1");
+        assertThat(line.throwable()).contains("injected bug in admitting a connection");
+      });
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aHandlerThatFailsGivesBackItsSocketAndItsPermit() throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    Listener.ConnectionHandler failsFirst = (connection, permit) -> {
+      if (handled.incrementAndGet() == 1) {
+        throw new IllegalStateException("injected bug in a handler");
+      }
+      GREETER.handle(connection, permit);
+    };
+    // One connection per client at a time: a permit kept by the failed handler would refuse the next.
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        CapturedLogs logs = CapturedLogs.of(Listener.class);
+        Listener listener = listener(socket, socket::accept, Listener.AcceptBackoff.DEFAULT, new ConnectionPermits(10, 1), failsFirst)) {
+      listener.start();
+
+      assertThat(greetingOf(listener.port())).as("closed, not left open").isNull();
+      assertThat(greetingOf(listener.port())).isEqualTo("220 listener.test ready");
+      assertThat(logs.at(Level.ERROR)).singleElement()
+          .satisfies(line -> assertThat(line.throwable()).contains("injected bug in a handler"));
     }
   }
 }
