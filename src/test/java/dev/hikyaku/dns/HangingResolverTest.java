@@ -52,7 +52,7 @@ class HangingResolverTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void mailAuthChecksAgainstAHangingResolverEndAtTheirTimeoutWithTemperror() throws Exception {
-    Duration budget = Duration.ofSeconds(2);
+    Duration budget = Duration.ofSeconds(3);
     HikyakuConfig base = TestServers.config(data);
     MailAuthConfig mailAuth = base.mailAuth();
     // Each DNS attempt alone may wait 30 s: only the mail-auth budget can bound the message.
