@@ -56,6 +56,7 @@ class SessionBugTest {
 
   private static final String BUG_RECIPIENT = "bug@" + TestServers.HOSTED_DOMAIN;
   private static final String RECIPIENT = "bob@" + TestServers.HOSTED_DOMAIN;
+  private static final String DEEP_RECIPIENT = "deep@" + TestServers.HOSTED_DOMAIN;
   private static final String BUG_TEXT = "injected bug at RCPT, internal detail 7f3a";
 
   /** The fault: a rule with a bug that fires on one recipient; every other address it lets through. */
@@ -70,7 +71,16 @@ class SessionBugTest {
       if (check.recipient().toString().contains(BUG_RECIPIENT)) {
         throw new IllegalStateException(BUG_TEXT);
       }
+      if (check.recipient().toString().contains(DEEP_RECIPIENT)) {
+        return recurse(check);
+      }
       return Verdict.CONTINUE;
+    }
+
+    /** A recursion without a base case, as a parser on hostile nesting could have. */
+    private Verdict recurse(RecipientCheck check) {
+      Verdict verdict = recurse(check);
+      return verdict == null ? Verdict.CONTINUE : verdict;
     }
   };
 
@@ -173,6 +183,8 @@ class SessionBugTest {
     assertThat(RelayClient.queuedIds(store)).containsExactly(firstId);
 
     // The bug is in the log with its trace, and in the close event; the client was told nothing of it.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> events.stream().anyMatch(event -> event instanceof Event.ConnectionClosed));
     assertThat(log.list).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement().satisfies(line -> {
       assertThat(line.getFormattedMessage()).isEqualTo("session bug-1 ended by a bug");
       assertThat(line.getThrowableProxy().getMessage()).isEqualTo(BUG_TEXT);
@@ -182,5 +194,28 @@ class SessionBugTest {
 
     String next = RelayClient.send(listener.port(), "c@client.example", RECIPIENT, "Subject: next\r\n\r\nafter the bug\r\n");
     assertThat(RelayClient.queuedIds(store)).containsExactly(firstId, RelayClient.queueIdOf(next));
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aStackOverflowInASessionAnswers421AndTheNextClientIsServed() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), listener.port())) {
+      socket.setSoTimeout(10_000);
+      Dialogue client = new Dialogue(
+          new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)), socket.getOutputStream());
+      assertThat(client.reply()).startsWith("220 ");
+      assertThat(client.say("EHLO client.example")).startsWith("250 ");
+      assertThat(client.say("MAIL FROM:<a@client.example>")).startsWith("250 ");
+      assertThat(client.say("RCPT TO:<" + DEEP_RECIPIENT + ">"))
+          .isEqualTo("421 4.3.0 " + TestServers.HOSTNAME + " Error: internal error, closing connection");
+      assertThat(client.in().readLine()).as("the server closed the connection").isNull();
+    }
+    // The close event follows the close of the socket the client saw.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> events.stream().anyMatch(event -> event instanceof Event.ConnectionClosed));
+    assertThat(events).filteredOn(event -> event instanceof Event.ConnectionClosed).singleElement()
+        .satisfies(event -> assertThat(((Event.ConnectionClosed) event).reason()).startsWith("bug: java.lang.StackOverflowError"));
+    String next = RelayClient.send(listener.port(), "c@client.example", RECIPIENT, "Subject: next\r\n\r\nafter the bug\r\n");
+    assertThat(RelayClient.queuedIds(store)).containsExactly(RelayClient.queueIdOf(next));
   }
 }
