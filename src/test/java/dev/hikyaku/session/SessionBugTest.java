@@ -160,11 +160,7 @@ class SessionBugTest {
   void aBugInASessionAnswers421AndClosesAndTheNextClientIsServed() throws Exception {
     String acknowledged;
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), listener.port())) {
-      socket.setSoTimeout(10_000);
-      Dialogue client = new Dialogue(
-          new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)), socket.getOutputStream());
-      assertThat(client.reply()).startsWith("220 ");
-      assertThat(client.say("EHLO client.example")).startsWith("250 ");
+      Dialogue client = greeted(socket);
       // A first transaction gets its 250 before the bug.
       assertThat(client.say("MAIL FROM:<a@client.example>")).startsWith("250 ");
       assertThat(client.say("RCPT TO:<" + RECIPIENT + ">")).startsWith("250 ");
@@ -200,11 +196,7 @@ class SessionBugTest {
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aStackOverflowInASessionAnswers421AndTheNextClientIsServed() throws Exception {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), listener.port())) {
-      socket.setSoTimeout(10_000);
-      Dialogue client = new Dialogue(
-          new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)), socket.getOutputStream());
-      assertThat(client.reply()).startsWith("220 ");
-      assertThat(client.say("EHLO client.example")).startsWith("250 ");
+      Dialogue client = greeted(socket);
       assertThat(client.say("MAIL FROM:<a@client.example>")).startsWith("250 ");
       assertThat(client.say("RCPT TO:<" + DEEP_RECIPIENT + ">"))
           .isEqualTo("421 4.3.0 " + TestServers.HOSTNAME + " Error: internal error, closing connection");
@@ -217,5 +209,14 @@ class SessionBugTest {
         .satisfies(event -> assertThat(((Event.ConnectionClosed) event).reason()).startsWith("bug: java.lang.StackOverflowError"));
     String next = RelayClient.send(listener.port(), "c@client.example", RECIPIENT, "Subject: next\r\n\r\nafter the bug\r\n");
     assertThat(RelayClient.queuedIds(store)).containsExactly(RelayClient.queueIdOf(next));
+  }
+
+  private static Dialogue greeted(Socket socket) throws Exception {
+    socket.setSoTimeout(10_000);
+    Dialogue client = new Dialogue(
+        new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)), socket.getOutputStream());
+    assertThat(client.reply()).startsWith("220 ");
+    assertThat(client.say("EHLO client.example")).startsWith("250 ");
+    return client;
   }
 }
