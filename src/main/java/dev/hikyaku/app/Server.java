@@ -556,8 +556,15 @@ public final class Server implements AutoCloseable {
     return Optional.of(MetricsEndpoint.start(config.http().address(), config.http().port(), metrics, checks));
   }
 
-  /** Reachable when the cheapest query there is, the oldest queue entry (an index seek), answers. */
+  /**
+   * Up when the queue's writer runs and the cheapest query there is, the oldest queue entry (an
+   * index seek), answers.
+   */
   private static Health storeHealth(Store store) {
+    Optional<String> stopped = store.writerFailure();
+    if (stopped.isPresent()) {
+      return Health.down(stopped.get());
+    }
     try {
       store.queue().list(QueueQuery.all().withLimit(1));
       return Health.up();

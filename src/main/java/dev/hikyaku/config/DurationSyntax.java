@@ -2,7 +2,6 @@ package dev.hikyaku.config;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -63,18 +62,22 @@ public final class DurationSyntax {
     if (duration.getNano() % 1_000_000 != 0 || duration.isNegative()) {
       return duration.toString();
     }
-    record Unit(String suffix, Duration length) {}
-    for (Unit unit :
-        new Unit[] {
-          new Unit("d", ChronoUnit.DAYS.getDuration()),
-          new Unit("h", ChronoUnit.HOURS.getDuration()),
-          new Unit("m", ChronoUnit.MINUTES.getDuration()),
-          new Unit("s", ChronoUnit.SECONDS.getDuration()),
-        }) {
-      if (duration.toMillis() % unit.length().toMillis() == 0) {
-        return duration.toMillis() / unit.length().toMillis() + unit.suffix();
+    if (duration.getNano() == 0) {
+      // Whole seconds, read in seconds: a duration of more than 292 million years (which parse
+      // accepts as days) has no count of milliseconds in a long.
+      long seconds = duration.getSeconds();
+      record Unit(String suffix, long seconds) {}
+      for (Unit unit : new Unit[] {new Unit("d", 86_400), new Unit("h", 3_600), new Unit("m", 60)}) {
+        if (seconds % unit.seconds() == 0) {
+          return seconds / unit.seconds() + unit.suffix();
+        }
       }
+      return seconds + "s";
     }
-    return duration.toMillis() + "ms";
+    try {
+      return duration.toMillis() + "ms";
+    } catch (ArithmeticException tooLong) {
+      return duration.toString();
+    }
   }
 }

@@ -158,6 +158,11 @@ public record HikyakuConfig(
     return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
   }
 
+  /** Same config with other TLS files (tests serve a certificate of their own and replace it). */
+  public HikyakuConfig withTls(TlsConfig newTls) {
+    return new HikyakuConfig(hostname, dataDirectory, listeners, newTls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
+  }
+
   public HikyakuConfig withLimits(Limits newLimits) {
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
   }

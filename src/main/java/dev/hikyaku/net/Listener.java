@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +18,6 @@ import org.slf4j.LoggerFactory;
  * supplied by the caller.
  */
 public final class Listener implements AutoCloseable {
-
-  /** The pause after a failed accept() before the next one. */
-  private static final java.time.Duration ACCEPT_RETRY = java.time.Duration.ofMillis(100);
 
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
@@ -35,26 +33,60 @@ public final class Listener implements AutoCloseable {
     void handle(Socket socket, ConnectionPermits.Permit permit);
   }
 
+  /** The call that takes the next connection: the bound socket's accept(), or a test's that fails. */
+  @FunctionalInterface
+  interface Acceptor {
+    Socket accept() throws IOException;
+  }
+
+  /**
+   * The pauses after accept() fails in a row: {@code first}, doubling up to {@code cap}. A failure
+   * such as EMFILE lasts until some descriptor is closed, so retrying at once would only spin the
+   * CPU and fill the log while the connections that could free one wait.
+   */
+  record AcceptBackoff(Duration first, Duration cap) {
+    /** What the server uses: from 50 ms to 1 s, so a burst costs a few wake-ups a second at most. */
+    static final AcceptBackoff DEFAULT = new AcceptBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+
+    /** The pause after the {@code failures}-th failure in a row (1 for the first). */
+    Duration after(int failures) {
+      int doublings = Math.min(failures - 1, 30);
+      Duration pause = first.multipliedBy(1L << doublings);
+      return pause.compareTo(cap) > 0 ? cap : pause;
+    }
+  }
+
   private final String name;
   private final ListenerRole role;
   private final ServerSocket serverSocket;
+  private final Acceptor acceptor;
+  private final AcceptBackoff backoff;
   private final ConnectionPermits permits;
   private final Refusals refusalLine;
   private final ConnectionHandler handler;
   private final AtomicLong connectionCounter = new AtomicLong();
   private volatile boolean isClosed;
-  private Thread acceptor;
+  private Thread acceptThread;
 
-  private Listener(
+  /**
+   * A listener on a bound {@code serverSocket} that takes connections through {@code acceptor}
+   * (production: {@code serverSocket::accept}; a fault test's fails first) and waits by {@code
+   * backoff} after failures.
+   */
+  Listener(
       String name,
       ListenerRole role,
       ServerSocket serverSocket,
+      Acceptor acceptor,
+      AcceptBackoff backoff,
       ConnectionPermits permits,
       Refusals refusalLine,
       ConnectionHandler handler) {
     this.name = name;
     this.role = role;
     this.serverSocket = serverSocket;
+    this.acceptor = acceptor;
+    this.backoff = backoff;
     this.permits = permits;
     this.refusalLine = refusalLine;
     this.handler = handler;
@@ -81,41 +113,83 @@ public final class Listener implements AutoCloseable {
     } catch (IOException e) {
       throw BindFailure.of(name, role, address, port, e);
     }
-    return new Listener(name, role, serverSocket, permits, refusalLine, handler);
+    return new Listener(name, role, serverSocket, serverSocket::accept, AcceptBackoff.DEFAULT, permits, refusalLine, handler);
   }
 
   public void start() {
-    acceptor = Thread.ofVirtual().name("accept-" + name).start(this::acceptLoop);
+    acceptThread = Thread.ofVirtual().name("accept-" + name).start(this::acceptLoop);
   }
 
   private void acceptLoop() {
+    int failures = 0; // accept() failures in a row: one burst
+    long burstStarted = 0;
     while (!isClosed) {
       Socket socket;
       try {
-        socket = serverSocket.accept();
+        socket = acceptor.accept();
       } catch (IOException e) {
         if (isClosed || serverSocket.isClosed()) {
           return;
         }
-        // E.g. EMFILE (too many open files): the port must go on accepting once it passes, so
-        // wait a moment rather than spin, and try again.
-        log.error("listener {} could not accept a connection, trying again in {}: {}", name, ACCEPT_RETRY, e.toString());
+        // E.g. EMFILE (too many open files): the port must go on accepting once it passes. Said
+        // once per burst, not once per try: a log flood would only add to the trouble.
+        failures++;
+        if (failures == 1) {
+          burstStarted = System.nanoTime();
+          log.error("listener {} cannot accept connections ({}); retrying, waiting up to {} between tries",
+              name, e.toString(), backoff.cap());
+        }
         try {
-          Thread.sleep(ACCEPT_RETRY);
+          Thread.sleep(backoff.after(failures));
         } catch (InterruptedException interrupted) {
           return;
         }
         continue;
       }
-      ConnectionPermits.Result result = permits.acquire(socket.getInetAddress());
-      if (result.refusal().isPresent()) {
-        refuse(socket, result.refusal().get());
-        continue;
+      if (failures > 0) {
+        log.warn("listener {} accepting again after {} failed accept() calls over {} ms",
+            name, failures, Duration.ofNanos(System.nanoTime() - burstStarted).toMillis());
+        failures = 0;
       }
-      ConnectionPermits.Permit permit = result.permit().orElseThrow();
-      Thread.ofVirtual()
-          .name("smtp-" + name + "-" + connectionCounter.incrementAndGet())
-          .start(() -> handler.handle(socket, permit));
+      try {
+        admit(socket);
+      } catch (RuntimeException bug) {
+        // Nothing restarts this loop: a bug admitting one connection must not leave the port bound
+        // and taking no one. That client is dropped; the next one is taken.
+        log.error("listener {} dropped a connection from {}: admitting it failed", name, socket.getInetAddress(), bug);
+        closeQuietly(socket);
+      }
+    }
+  }
+
+  /** Takes a permit for {@code socket} and runs the handler on a thread of its own, or refuses it. */
+  private void admit(Socket socket) {
+    ConnectionPermits.Result result = permits.acquire(socket.getInetAddress());
+    if (result.refusal().isPresent()) {
+      refuse(socket, result.refusal().get());
+      return;
+    }
+    ConnectionPermits.Permit permit = result.permit().orElseThrow();
+    Thread.ofVirtual()
+        .name("smtp-" + name + "-" + connectionCounter.incrementAndGet())
+        .start(() -> {
+          try {
+            handler.handle(socket, permit);
+          } catch (RuntimeException bug) {
+            // The handler owns the socket and the permit, but one that fails must not keep either:
+            // a leaked socket is a descriptor gone, a leaked permit a client locked out.
+            log.error("listener {}: the handler of a connection from {} failed", name, socket.getInetAddress(), bug);
+            permit.close();
+            closeQuietly(socket);
+          }
+        });
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Already gone.
     }
   }
 
@@ -161,9 +235,10 @@ public final class Listener implements AutoCloseable {
     } catch (IOException e) {
       log.warn("closing listener {}: {}", name, e.toString());
     }
-    if (acceptor != null) {
+    if (acceptThread != null) {
+      acceptThread.interrupt(); // a pause after failed accept()s must not hold up the close
       try {
-        acceptor.join(5_000);
+        acceptThread.join(5_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

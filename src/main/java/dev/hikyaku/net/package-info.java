@@ -34,6 +34,10 @@
  *   <li>TLS is never offered below 1.2, nor with CBC, static-RSA, DHE, 3DES, RC4, NULL or anonymous
  *       suites (RFC 8996, RFC 9325 §4.2).
  *   <li>Private keys never appear in a log line, an exception message or a {@code toString()}.
+ *   <li>A listener's accept loop never ends before {@code close()}: accept() failing (EMFILE) is
+ *       logged once per burst and retried after a pause that doubles from 50 ms to 1 s, and a bug in
+ *       admitting or handling one connection drops that connection only, its socket and permit
+ *       released. Fault tests reach accept() through the package-private {@code Listener.Acceptor}.
  *   <li>Anything that may block a virtual thread uses {@code ReentrantLock}, not {@code synchronized}.
  *   <li>BouncyCastle parses PEM and issues certificates but is never registered as a JCE provider;
  *       TLS runs on the JDK's default providers (SunJSSE).

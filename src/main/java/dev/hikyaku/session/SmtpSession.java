@@ -124,9 +124,11 @@ public final class SmtpSession {
       if (isDrainingNow()) {
         sendQuietly(Replies.shuttingDown(settings.hostname()));
       }
-    } catch (RuntimeException bug) {
+    } catch (RuntimeException | StackOverflowError bug) {
       // A bug must not look like a network drop: the client hears 421 (and retries what it has no
-      // 250 for), the log gets the trace, the close event says so.
+      // 250 for), the log gets the trace, the close event says so. A StackOverflowError is a bug of
+      // the same kind (a recursion on hostile nesting), and the stack has unwound by here; other
+      // Errors (out of memory) are not the session's to answer.
       log.error("session {} ended by a bug", facts.sessionId, bug);
       closeReason = "bug: " + bug;
       sendQuietly(Replies.internalError(settings.hostname()));

@@ -70,6 +70,19 @@ final class GroupCommitWriter {
     }
   }
 
+  /**
+   * Where a fault test makes the store fail as only a broken disk would: asked inside every
+   * transaction, after its writes and before COMMIT, with the number of writes it holds. A failure
+   * thrown here takes the path a failed COMMIT takes (rollback, each write alone, the callers told).
+   * Production has {@link #NONE}; there is no setting that changes it.
+   */
+  @FunctionalInterface
+  interface CommitFault {
+    CommitFault NONE = writes -> {};
+
+    void beforeCommit(int writes) throws SQLException;
+  }
+
   /** Work on the queue tables done by the writer thread inside a batch's transaction. */
   @FunctionalInterface
   interface Change<T> {
@@ -125,6 +138,9 @@ final class GroupCommitWriter {
    * batch.
    */
   private final ReentrantLock connectionGate = new ReentrantLock();
+
+  private volatile CommitFault commitFault = CommitFault.NONE;
+  private volatile Throwable stoppedBy; // what ended the writer thread, if anything did
 
   private final AtomicLong messagesCommitted = new AtomicLong();
   private final AtomicLong commits = new AtomicLong();
@@ -279,6 +295,17 @@ final class GroupCommitWriter {
   /** For tests: hold this to keep the writer from taking a batch. */
   ReentrantLock connectionGate() {
     return connectionGate;
+  }
+
+  /** What stopped the writer thread, when something other than close() did: no message is stored until a restart. */
+  Optional<String> failure() {
+    Throwable cause = stoppedBy;
+    return cause == null ? Optional.empty() : Optional.of("store writer stopped: " + cause);
+  }
+
+  /** For fault tests: every transaction from now on passes through {@code fault} before COMMIT. */
+  void commitFault(CommitFault fault) {
+    this.commitFault = fault;
   }
 
   /** For tests: how many messages wait for the writer. */
@@ -444,11 +471,18 @@ final class GroupCommitWriter {
         for (PendingWrite write : writes) {
           write.result = write.change.apply(connection);
         }
+        commitFault.beforeCommit(writes.size());
         control.execute("COMMIT");
       } catch (SQLException | StoreException | RuntimeException failure) {
         rollback(control, failure);
         renewStatements(failure);
         throw failure;
+      } catch (Error error) {
+        // The writer stops on an Error (see run()), but not inside its transaction: left open, it
+        // would hold the database's write lock, and every other writer (accounts, counters, the
+        // admin CLI) would wait out busy_timeout and fail until a restart.
+        rollback(control, error);
+        throw error;
       }
     }
     messagesCommitted.addAndGet(writes.stream().filter(write -> write.isMessage).count());
@@ -535,7 +569,7 @@ final class GroupCommitWriter {
     }
   }
 
-  private void rollback(Statement control, Exception failure) {
+  private void rollback(Statement control, Throwable failure) {
     try {
       control.execute("ROLLBACK");
     } catch (SQLException rollbackFailure) {
@@ -555,6 +589,7 @@ final class GroupCommitWriter {
   }
 
   private void failEverything(Throwable cause, List<PendingWrite> inFlight) {
+    stoppedBy = cause;
     List<PendingWrite> stranded = new ArrayList<>(inFlight);
     CompletableFuture<Boolean> truncation;
     lock.lock();

@@ -244,6 +244,15 @@ public final class Store implements AutoCloseable {
     return Integer.parseInt(writer.pragma("synchronous"));
   }
 
+  /**
+   * Why the queue's writer has stopped, when it stopped by itself (an Error such as running out of
+   * memory mid-commit): until a restart every message is refused with a temporary failure, so the
+   * health check reports it.
+   */
+  public java.util.Optional<String> writerFailure() {
+    return writer.failure();
+  }
+
   GroupCommitWriter writer() {
     return writer;
   }

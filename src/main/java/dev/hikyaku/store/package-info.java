@@ -45,7 +45,12 @@
  *   <li><b>Group commit.</b> One writer thread owns the queue's writing connection. It takes everything
  *       pending (up to 256 messages or 64 MiB), writes it in one transaction and commits once, then
  *       releases all its callers: the fsync rate is not the message rate. A failed batch is retried
- *       one message at a time, so one bad message fails only itself.
+ *       one message at a time, so one bad message fails only itself. A store that fails every
+ *       commit fails every waiter (the session answers 451 4.3.0) and the writer takes the next
+ *       message once it works again; an Error stops the writer, but only after rolling back, so it
+ *       never holds the write lock, and the health check reports it ({@code Store.writerFailure}).
+ *       Fault tests reach this through {@code GroupCommitWriter.CommitFault}, package-private, which
+ *       no setting touches.
  *   <li><b>Readers never write.</b> Reads use separate, query-only connections and one read
  *       transaction per call: WAL lets them run beside the writer and see only committed messages.
  *   <li><b>Crossed off when durable.</b> Delivery outcomes, hold, release and delete are changes

@@ -106,9 +106,21 @@ class SyntaxTest {
             Duration.ofNanos(1),
             Duration.ofMillis(1),
             Duration.ofHours(25),
-            Duration.ofSeconds(3600))) {
+            Duration.ofSeconds(3600),
+            Duration.ofMillis(90_061_001))) {
       assertThat(DurationSyntax.parse(DurationSyntax.format(d))).isEqualTo(d);
     }
+  }
+
+  @Test
+  void aDurationBeyondALongOfMillisecondsIsRefusedWithItsValue() throws Exception {
+    // ConfigFuzzTest: "dns-timeout: 8000124759993d" parsed (days fit in a Duration) but naming it
+    // in the out-of-range message counted its milliseconds, an ArithmeticException out of the reader.
+    assertThat(DurationSyntax.format(Duration.ofDays(8_000_124_759_993L))).isEqualTo("8000124759993d");
+    assertThat(DurationSyntax.format(Duration.ofSeconds(Long.MAX_VALUE / 1000 + 1, 1_000_000))).startsWith("PT");
+    assertThatThrownBy(() -> ConfigLoader.parse("delivery:\n  dns-timeout: 8000124759993d\n", "fuzz.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("was 8000124759993d");
   }
 
   @Test

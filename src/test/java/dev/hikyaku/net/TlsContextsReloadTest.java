@@ -110,7 +110,13 @@ class TlsContextsReloadTest {
     /** The new certificate file, cut off in the middle. */
     HALF_WRITTEN_CERTIFICATE,
     /** The key file is gone. */
-    KEY_DELETED
+    KEY_DELETED,
+    /** The certificate file is there but empty (truncated by a copy that failed at once). */
+    EMPTY_CERTIFICATE,
+    /** A directory where the certificate file was (an unpacked archive, a mistaken rename). */
+    CERTIFICATE_IS_A_DIRECTORY,
+    /** The certificate file holds a key instead: the two files swapped. */
+    FILES_SWAPPED
   }
 
   private Path breakFiles(Breakage breakage) throws Exception {
@@ -141,6 +147,20 @@ class TlsContextsReloadTest {
       case KEY_DELETED -> {
         Files.delete(files.privateKey());
         yield files.privateKey();
+      }
+      case EMPTY_CERTIFICATE -> {
+        Files.write(files.certificateChain(), new byte[0]);
+        yield files.certificateChain();
+      }
+      case CERTIFICATE_IS_A_DIRECTORY -> {
+        Files.delete(files.certificateChain());
+        Files.createDirectory(files.certificateChain());
+        yield files.certificateChain();
+      }
+      case FILES_SWAPPED -> {
+        Files.writeString(files.certificateChain(), newKey);
+        Files.writeString(files.privateKey(), newChain);
+        yield files.certificateChain();
       }
     };
   }
