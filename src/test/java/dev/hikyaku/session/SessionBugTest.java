@@ -112,7 +112,8 @@ class SessionBugTest {
         (refusal, client) -> new byte[0],
         (socket, permit) -> {
           try (permit) {
-            new SmtpSession("bug-" + sessions.incrementAndGet(), new SocketTransport(socket, tls), settings, services).run();
+            new SmtpSession("bug-" + sessions.incrementAndGet(), new SocketTransport(socket, tls, settings.commandTimeout()), settings, services)
+                .run();
           } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
           }
