@@ -97,6 +97,36 @@ public enum Verb {
     return this == STARTTLS;
   }
 
+  /** RFC 5321 §4.5.3.1.4: a command line is at most 512 octets, CRLF included. */
+  public static final int COMMAND_LINE_OCTETS = 512;
+
+  /** RFC 4954 §4: an AUTH line (with an initial response) may reach 12,288 octets. */
+  public static final int AUTH_LINE_OCTETS = 12_288;
+
+  /**
+   * The longest command line this verb may have, CRLF included: RFC 5321's 512 plus what each
+   * extension this server offers adds to it (RFC 5321 §4.5.3.1.4 lets extensions raise it).
+   */
+  public int maxLineOctets() {
+    return switch (this) {
+      // RFC 1870 §3 (SIZE=) 26, RFC 3461 §4 (RET=, ENVID=) 100, RFC 4954 §5 (AUTH=) 500.
+      case MAIL -> COMMAND_LINE_OCTETS + 26 + 100 + 500;
+      // RFC 3461 §4 (NOTIFY=, ORCPT=) 500.
+      case RCPT -> COMMAND_LINE_OCTETS + 500;
+      case AUTH -> AUTH_LINE_OCTETS;
+      default -> COMMAND_LINE_OCTETS;
+    };
+  }
+
+  /** The verb a command line starts with (its first word), without decoding the rest of it. */
+  public static Verb ofLine(byte[] line) {
+    int end = 0;
+    while (end < line.length && end < 9 && line[end] != ' ') {
+      end++;
+    }
+    return of(new String(line, 0, end, java.nio.charset.StandardCharsets.ISO_8859_1));
+  }
+
   /** The verb a command word names, case-insensitively (RFC 5321 §2.4); UNKNOWN otherwise. */
   public static Verb of(String word) {
     if (word.length() < 4 || word.length() > 8) {

@@ -32,12 +32,6 @@ public record SessionSettings(
     List<Mechanism> authMechanisms,
     Optional<Principal> assumedPrincipal) {
 
-  // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
-  public static final int MAX_COMMAND_LINE = 512;
-
-  // RFC 4954 §4: AUTH command lines and responses may be up to 12288 octets.
-  public static final int MAX_AUTH_LINE = 12288;
-
   public SessionSettings {
     authMechanisms = List.copyOf(authMechanisms);
   }

@@ -187,9 +187,9 @@ public final class SmtpSession {
       ClientInput.Line line;
       try {
         // RFC 4954 §4 lets AUTH lines (with an initial response) reach 12288 octets; every other
-        // command stays within RFC 5321's 512, checked once the verb is known. The command timeout
-        // is for the whole line, however it is dribbled.
-        line = input.readLine(SessionSettings.MAX_AUTH_LINE, settings.commandTimeout());
+        // command stays within its verb's limit (Verb.maxLineOctets), checked once the verb is
+        // known. The command timeout is for the whole line, however it is dribbled.
+        line = input.readLine(Verb.AUTH_LINE_OCTETS, settings.commandTimeout());
       } finally {
         commandArrived();
       }
@@ -197,7 +197,7 @@ public final class SmtpSession {
           switch (line) {
             case ClientInput.Line.TooLong tooLong -> answer(Replies.lineTooLong());
             case ClientInput.Line.Text text ->
-                text.octets().length + 2 > SessionSettings.MAX_COMMAND_LINE && !isAuthLine(text.octets())
+                text.octets().length + 2 > Verb.ofLine(text.octets()).maxLineOctets()
                     ? answer(Replies.lineTooLong())
                     : command(text.octets());
           };
@@ -586,7 +586,7 @@ public final class SmtpSession {
       transport.flush();
       ClientInput.Line line;
       try {
-        line = input.readLine(SessionSettings.MAX_AUTH_LINE, settings.commandTimeout());
+        line = input.readLine(Verb.AUTH_LINE_OCTETS, settings.commandTimeout());
       } catch (IOException gone) {
         // A refusal already decided stands though the client left without answering (curl does
         // not answer an XOAUTH2 error challenge): it is recorded and counted all the same.
@@ -699,16 +699,6 @@ public final class SmtpSession {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-  }
-
-  /** Whether a command line is an AUTH command, which may be longer than 512 octets. */
-  private static boolean isAuthLine(byte[] octets) {
-    return octets.length >= 5
-        && (octets[0] | 0x20) == 'a'
-        && (octets[1] | 0x20) == 'u'
-        && (octets[2] | 0x20) == 't'
-        && (octets[3] | 0x20) == 'h'
-        && octets[4] == ' ';
   }
 
   private Next startTls() throws IOException {
