@@ -7,11 +7,13 @@
 #   bench/handshake.sh --only 'ECDSA.*1.3.*full'     # some variants, and the baseline
 #   bench/handshake.sh threading                     # virtual thread per connection against a pool of
 #                                                    # platform threads (--clients, --handshakes, --rounds)
+#   bench/handshake.sh refusals                      # openssl s_client offers old protocols and weak suites
+#                                                    # to each stack: TLS 1.2/1.3 and AEAD only?
 # Each prints a Markdown table at the end (medians over interleaved rounds, ratios).
 set -euo pipefail
 harness=dev.hikyaku.bench.tls.HandshakeBench
-if [[ ${1:-} == threading ]]; then
-  harness=dev.hikyaku.bench.tls.ThreadingBench
-  shift
-fi
+case ${1:-} in
+  threading) harness=dev.hikyaku.bench.tls.ThreadingBench; shift ;;
+  refusals) harness=dev.hikyaku.bench.tls.RefusalCheck; shift ;;
+esac
 exec "$(dirname "${BASH_SOURCE[0]}")/jmh/run.sh" --main "$harness" "$@"

@@ -45,6 +45,21 @@ final class EngineSocket implements AutoCloseable {
   }
 
   void handshake() throws IOException {
+    try {
+      handshakeSteps();
+    } catch (SSLException e) {
+      // The engine has the alert that says why (RFC 8446 §6.2); send it before giving up.
+      try {
+        engine.closeOutbound();
+        wrap(EMPTY);
+      } catch (IOException | RuntimeException alertNotSent) {
+        e.addSuppressed(alertNotSent);
+      }
+      throw e;
+    }
+  }
+
+  private void handshakeSteps() throws IOException {
     engine.beginHandshake();
     SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
     while (true) {
@@ -101,7 +116,16 @@ final class EngineSocket implements AutoCloseable {
 
   private SSLEngineResult wrap(ByteBuffer source) throws IOException {
     netOut.clear();
-    SSLEngineResult result = engine.wrap(source, netOut);
+    SSLEngineResult result;
+    try {
+      result = engine.wrap(source, netOut);
+    } catch (SSLException e) {
+      // Netty's engine produces the alert and throws in the same call: the alert still goes out.
+      netOut.flip();
+      out.write(netOut.array(), netOut.arrayOffset() + netOut.position(), netOut.remaining());
+      out.flush();
+      throw e;
+    }
     if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
       throw new SSLException("wrap overflow with a packet-sized buffer: " + result);
     }
