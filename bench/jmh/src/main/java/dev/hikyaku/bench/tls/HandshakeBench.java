@@ -51,7 +51,12 @@ public final class HandshakeBench {
   private static final List<String> P256_FIRST = List.of("secp256r1", "x25519");
 
   /** One server stack with one client behaviour. */
-  record Variant(String name, TlsServer server, String protocol, List<String> groups, boolean isResumed) {}
+  record Variant(String name, TlsServer server, String protocol, List<String> groups, boolean isResumed,
+      boolean isAccp) {
+    Variant(String name, TlsServer server, String protocol, List<String> groups, boolean isResumed) {
+      this(name, server, protocol, groups, isResumed, false);
+    }
+  }
 
   /** One measured run of a variant. */
   record Run(double serverMicros, double clientMicros, double bytesReceived, double perSecond) {}
@@ -100,7 +105,11 @@ public final class HandshakeBench {
         new Variant("BoringSSL RSA-2048, 1.3, X25519, resumed", bsslRsa, "TLSv1.3", X25519_FIRST, true),
         new Variant("BoringSSL ECDSA P-256, 1.3, X25519, resumed", bsslEcdsa, "TLSv1.3", X25519_FIRST, true),
         new Variant("JDK SSLSocket ECDSA P-256, 1.2, X25519, resumed", jdkEcdsa, "TLSv1.2", X25519_FIRST, true),
-        new Variant("BoringSSL ECDSA P-256, 1.2, X25519, resumed", bsslEcdsa, "TLSv1.2", X25519_FIRST, true));
+        new Variant("BoringSSL ECDSA P-256, 1.2, X25519, resumed", bsslEcdsa, "TLSv1.2", X25519_FIRST, true),
+        new Variant("JDK SSLSocket + ACCP, RSA-2048, 1.3, X25519, full", jdkRsa, "TLSv1.3", X25519_FIRST, false, true),
+        new Variant("JDK SSLSocket + ACCP, ECDSA P-256, 1.3, X25519, full", jdkEcdsa, "TLSv1.3", X25519_FIRST, false, true),
+        new Variant("JDK SSLSocket + ACCP, ECDSA P-256, 1.3, P-256 ECDHE, full", jdkEcdsaP256, "TLSv1.3", P256_FIRST, false, true),
+        new Variant("JDK SSLSocket + ACCP, ECDSA P-256, 1.3, P-256 ECDHE, resumed", jdkEcdsaP256, "TLSv1.3", P256_FIRST, true, true));
     List<Variant> variants = new ArrayList<>();
     for (int i = 0; i < all.size(); i++) {
       if (i == 0 || only == null || only.matcher(all.get(i).name()).find()) {
@@ -111,6 +120,14 @@ public final class HandshakeBench {
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), BenchOptions.load());
     System.out.printf(Locale.ROOT, "# jdk.tls.server.enableSessionTicketExtension=%s, io.netty OpenSsl: %s%n",
         System.getProperty("jdk.tls.server.enableSessionTicketExtension", "(default)"), openSslVersion());
+    try (var provider = Accp.whileRunning(true)) {
+      System.out.printf("# with ACCP: SHA256withECDSA from %s, RSASSA-PSS from %s, ECDH from %s, XDH from %s, AES/GCM from %s%n",
+          java.security.Signature.getInstance("SHA256withECDSA").getProvider().getName(),
+          java.security.Signature.getInstance("RSASSA-PSS").getProvider().getName(),
+          javax.crypto.KeyAgreement.getInstance("ECDH").getProvider().getName(),
+          javax.crypto.KeyAgreement.getInstance("XDH").getProvider().getName(),
+          javax.crypto.Cipher.getInstance("AES/GCM/NoPadding").getProvider().getName());
+    }
     System.out.println("# check: one exchange per stack; the server's session, and the client's tls-exporter");
     List<Endpoint> endpoints = new ArrayList<>();
     for (Variant variant : variants) {
@@ -180,6 +197,18 @@ public final class HandshakeBench {
     }
 
     String check() throws Exception {
+      try (var provider = Accp.whileRunning(variant.isAccp())) {
+        return checkOnce();
+      }
+    }
+
+    Run run(int count) throws Exception {
+      try (var provider = Accp.whileRunning(variant.isAccp())) {
+        return runOnce(count);
+      }
+    }
+
+    private String checkOnce() throws Exception {
       AtomicReference<String> server = new AtomicReference<>();
       AtomicReference<Throwable> failure = new AtomicReference<>();
       Thread thread = Thread.ofPlatform().start(() -> {
@@ -197,7 +226,7 @@ public final class HandshakeBench {
       return server.get();
     }
 
-    Run run(int count) throws Exception {
+    private Run runOnce(int count) throws Exception {
       long[] serverNanos = new long[1];
       AtomicReference<Throwable> failure = new AtomicReference<>();
       Thread thread = Thread.ofPlatform().name("tls-server").start(() -> {
@@ -253,6 +282,30 @@ public final class HandshakeBench {
         }
       }
       return plain.received;
+    }
+  }
+
+  /**
+   * Amazon Corretto Crypto Provider (native AWS-LC) as the first JCA provider while a variant runs,
+   * removed after it: JSSE looks its primitives up per handshake, so the other variants of the same
+   * run keep the JDK's own. It has ECDH, ECDSA, RSA(-PSS), AES-GCM and HMAC, but no X25519 (XDH).
+   */
+  private record Accp(boolean isInstalled) implements AutoCloseable {
+    static Accp whileRunning(boolean isWanted) {
+      if (isWanted) {
+        var provider = com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider.INSTANCE;
+        provider.assertHealthy();
+        java.security.Security.insertProviderAt(provider, 1);
+      }
+      return new Accp(isWanted);
+    }
+
+    @Override
+    public void close() {
+      if (isInstalled) {
+        java.security.Security.removeProvider(
+            com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider.INSTANCE.getName());
+      }
     }
   }
 
