@@ -22,10 +22,15 @@ final class CapturedLogs implements AutoCloseable {
   }
 
   private final Logger logger;
+  private final Level levelBefore;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-  private CapturedLogs(Class<?> source) {
+  private CapturedLogs(Class<?> source, Level level) {
     this.logger = (Logger) LoggerFactory.getLogger(source);
+    this.levelBefore = logger.getLevel();
+    if (level != null) {
+      logger.setLevel(level);
+    }
     // The watcher thread logs while the test thread reads.
     appender.list = new CopyOnWriteArrayList<>();
     appender.start();
@@ -33,7 +38,12 @@ final class CapturedLogs implements AutoCloseable {
   }
 
   static CapturedLogs of(Class<?> source) {
-    return new CapturedLogs(source);
+    return new CapturedLogs(source, null);
+  }
+
+  /** Also the events below the tests' configured level (WARN), down to {@code level}, until closed. */
+  static CapturedLogs of(Class<?> source, Level level) {
+    return new CapturedLogs(source, level);
   }
 
   List<Line> lines() {
@@ -58,6 +68,7 @@ final class CapturedLogs implements AutoCloseable {
 
   @Override
   public void close() {
+    logger.setLevel(levelBefore);
     logger.detachAppender(appender);
     appender.stop();
   }

@@ -89,10 +89,36 @@ final class TlsLoopback implements AutoCloseable {
     }
   }
 
+  /** One whole client exchange: the certificate the client saw, and every octet the server sent it. */
+  record Exchange(X509Certificate leaf, long octetsReceived) {}
+
+  /**
+   * Connects with the JDK's defaults, handshakes, closes its side (close_notify) and reads until the
+   * server's close_notify, so that a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1), which arrives after
+   * the handshake, reaches the client's session cache: the next exchange with the same context can
+   * resume. Counts what the server sent; a resumed handshake has no Certificate message.
+   */
+  Exchange exchange(SSLContext client) throws IOException {
+    var plain = new CountingSocket();
+    try (SSLSocket socket = connect(client, null, null, plain)) {
+      socket.startHandshake();
+      var leaf = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+      socket.shutdownOutput();
+      while (socket.getInputStream().read() >= 0) {
+        // the server sends nothing but its close_notify
+      }
+      return new Exchange(leaf, plain.received);
+    }
+  }
+
   /** A connected client socket, not yet handshaken. */
   SSLSocket connect(SSLContext client, List<String> protocols, List<String> suites)
       throws IOException {
-    var plain = new Socket();
+    return connect(client, protocols, suites, new Socket());
+  }
+
+  private SSLSocket connect(SSLContext client, List<String> protocols, List<String> suites, Socket plain)
+      throws IOException {
     plain.connect(address(), TIMEOUT_MILLIS);
     plain.setSoTimeout(TIMEOUT_MILLIS);
     var socket =
@@ -108,6 +134,35 @@ final class TlsLoopback implements AutoCloseable {
     }
     socket.setSSLParameters(parameters);
     return socket;
+  }
+
+  /** Counts the octets read from the server, below TLS. */
+  private static final class CountingSocket extends Socket {
+    private long received;
+    private InputStream counting;
+
+    @Override
+    public InputStream getInputStream() throws IOException {
+      if (counting == null) {
+        counting =
+            new java.io.FilterInputStream(super.getInputStream()) {
+              @Override
+              public int read() throws IOException {
+                int b = super.read();
+                received += b < 0 ? 0 : 1;
+                return b;
+              }
+
+              @Override
+              public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                received += Math.max(n, 0);
+                return n;
+              }
+            };
+      }
+      return counting;
+    }
   }
 
   private void acceptLoop() {
