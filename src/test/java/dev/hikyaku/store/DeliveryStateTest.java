@@ -221,7 +221,7 @@ class DeliveryStateTest {
   @Test
   void dueSelectionReadsOnlyDueRecipientsAndLooksTheirMessagesUpById() throws Exception {
     // Issue 15 point 5: with 100,000 messages deferred for later, a pass read every open recipient
-    // (the index bounded by state alone) and checked every queued message: 140 ms a pass.
+    // (the index bounded by the state alone) and checked every queued message against them.
     String plan = plan(MessageQueue.SELECT_DUE_MESSAGES);
     assertThat(plan)
         .contains("recipient_state_next_attempt_at (state=? AND next_attempt_at=?)")
