@@ -67,10 +67,14 @@ public final class MessageQueue {
   // Each batch takes the next deferred recipients not yet due now; those it makes due (NULL) drop
   // out of the range, so the batches make progress and each reads only what it changes:
   // recipient_domain_state_next_attempt_at (V17) and recipient_state_next_attempt_at (V5).
-  static final String FLUSH_DOMAIN = "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN"
-      + " (SELECT rowid FROM recipient WHERE domain = ? AND state = 'deferred' AND next_attempt_at IS NOT NULL LIMIT ?)";
-  static final String FLUSH_ALL = "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN"
-      + " (SELECT rowid FROM recipient WHERE state = 'deferred' AND next_attempt_at IS NOT NULL LIMIT ?)";
+  private static final String DOMAIN_NOT_DUE = "domain = ? AND state = 'deferred' AND next_attempt_at IS NOT NULL";
+  private static final String NOT_DUE = "state = 'deferred' AND next_attempt_at IS NOT NULL";
+  static final String FLUSH_DOMAIN =
+      "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + DOMAIN_NOT_DUE + " LIMIT ?)";
+  static final String FLUSH_ALL =
+      "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + NOT_DUE + " LIMIT ?)";
+  static final String COUNT_DOMAIN_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + DOMAIN_NOT_DUE;
+  static final String COUNT_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + NOT_DUE;
   // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
   static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
@@ -397,7 +401,7 @@ public final class MessageQueue {
    */
   public int flushDomain(String domain) throws StoreException {
     String key = domain.toLowerCase(java.util.Locale.ROOT);
-    return inBatches("flushing recipients at " + key, FLUSH_DOMAIN, key);
+    return inBatches("flushing recipients at " + key, COUNT_DOMAIN_NOT_DUE, FLUSH_DOMAIN, key);
   }
 
   /**
@@ -406,7 +410,7 @@ public final class MessageQueue {
    */
   public int flush(java.util.Optional<QueueId> id) throws StoreException {
     if (id.isEmpty()) {
-      return inBatches("flushing the queue", FLUSH_ALL, null);
+      return inBatches("flushing the queue", COUNT_NOT_DUE, FLUSH_ALL, null);
     }
     return change("flushing " + id.get(), connection -> {
       try (PreparedStatement update = connection.prepareStatement(
@@ -420,11 +424,24 @@ public final class MessageQueue {
   /**
    * Runs {@code batchUpdate} (a flush statement whose last parameter is the batch size, and whose
    * first is {@code key} when that is not null) in transactions of {@link #FLUSH_BATCH} rows until
-   * a batch finds fewer: sessions' commits go in between. Returns the rows changed in all.
+   * a batch finds fewer: sessions' commits go in between. Returns the rows changed in all. The
+   * batches are as many as {@code count} (the same rows, counted first) makes needed, and one more:
+   * recipients the scheduler defers again meanwhile may be moved too, but cannot keep the flush going.
    */
-  private int inBatches(String action, String batchUpdate, String key) throws StoreException {
+  private int inBatches(String action, String count, String batchUpdate, String key) throws StoreException {
+    long candidates = readers.read(action, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(count)) {
+        if (key != null) {
+          select.setString(1, key);
+        }
+        try (ResultSet rows = select.executeQuery()) {
+          rows.next();
+          return rows.getLong(1);
+        }
+      }
+    });
     int total = 0;
-    while (true) {
+    for (long batches = candidates / FLUSH_BATCH + 1; batches > 0; batches--) {
       int changed = change(action, connection -> {
         try (PreparedStatement update = connection.prepareStatement(batchUpdate)) {
           int parameter = 1;
@@ -437,9 +454,10 @@ public final class MessageQueue {
       });
       total += changed;
       if (changed < FLUSH_BATCH) {
-        return total;
+        break;
       }
     }
+    return total;
   }
 
   /** Messages written and commits done since the store opened. */

@@ -253,6 +253,10 @@ class DeliveryStateTest {
     assertThat(plan(MessageQueue.FLUSH_ALL))
         .contains("USING COVERING INDEX recipient_state_next_attempt_at (state=? AND next_attempt_at>?)")
         .doesNotContain("SCAN recipient");
+    assertThat(plan(MessageQueue.COUNT_DOMAIN_NOT_DUE))
+        .contains("USING COVERING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)");
+    assertThat(plan(MessageQueue.COUNT_NOT_DUE))
+        .contains("USING COVERING INDEX recipient_state_next_attempt_at (state=? AND next_attempt_at>?)");
     NewMessage message = accepted(T0, "a@example.org", "x@Example.NET", "y@example.com");
     queue.record(message.id(), List.of(
         RecipientOutcome.deferred("x@Example.NET", "451", T0, T0.plusSeconds(600)),
