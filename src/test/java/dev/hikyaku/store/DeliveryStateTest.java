@@ -219,10 +219,44 @@ class DeliveryStateTest {
   }
 
   @Test
+  void dueSelectionReadsOnlyDueRecipientsAndLooksTheirMessagesUpById() throws Exception {
+    // Issue 15 point 5: with 100,000 messages deferred for later, a pass read every open recipient
+    // (the index bounded by the state alone) and checked every queued message against them.
+    String plan = plan(MessageQueue.SELECT_DUE_MESSAGES);
+    assertThat(plan)
+        .contains("recipient_state_next_attempt_at (state=? AND next_attempt_at=?)")
+        .contains("recipient_state_next_attempt_at (state=? AND next_attempt_at<?)")
+        .contains("SEARCH m USING INDEX sqlite_autoindex_message_1 (id=?)")
+        .doesNotContain("(state=?)\n")
+        .doesNotContainPattern("(?m)^SCAN ");
+    // A postponed pending recipient (a destination's rate limit) waits like a deferred one.
+    NewMessage postponed = accepted(T0, "a@example.org", "x@example.net");
+    NewMessage deferred = accepted(T0.plusSeconds(1), "a@example.org", "y@example.net");
+    NewMessage fresh = accepted(T0.plusSeconds(2), "a@example.org", "z@example.net");
+    queue.postpone(postponed.id(), List.of("x@example.net"), T0.plusSeconds(60));
+    queue.record(deferred.id(), List.of(RecipientOutcome.deferred("y@example.net", "451", T0, T0.plusSeconds(30))));
+    assertThat(queue.due(T0.plusSeconds(10), 10)).extracting(DueDelivery::id).containsExactly(fresh.id());
+    assertThat(queue.due(T0.plusSeconds(30), 10)).extracting(DueDelivery::id).containsExactly(deferred.id(), fresh.id());
+    assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
+        .containsExactly(postponed.id(), deferred.id(), fresh.id());
+    queue.hold(deferred.id());
+    assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id).containsExactly(postponed.id(), fresh.id());
+  }
+
+  @Test
   void flushByDomainReadsOnlyThatDestinationsRows() throws Exception {
-    // queue flush --domain on a large queue: through recipient_domain_state (V6), no scan.
+    // queue flush --domain on a large queue: each batch one range of
+    // recipient_domain_state_next_attempt_at (V17), the rows not yet due; no scan.
     assertThat(plan(MessageQueue.FLUSH_DOMAIN))
-        .contains("USING INDEX recipient_domain_state").doesNotContain("SCAN recipient");
+        .contains("USING COVERING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)")
+        .doesNotContain("SCAN recipient");
+    assertThat(plan(MessageQueue.FLUSH_ALL))
+        .contains("USING COVERING INDEX recipient_state_next_attempt_at (state=? AND next_attempt_at>?)")
+        .doesNotContain("SCAN recipient");
+    assertThat(plan(MessageQueue.COUNT_DOMAIN_NOT_DUE))
+        .contains("USING COVERING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)");
+    assertThat(plan(MessageQueue.COUNT_NOT_DUE))
+        .contains("USING COVERING INDEX recipient_state_next_attempt_at (state=? AND next_attempt_at>?)");
     NewMessage message = accepted(T0, "a@example.org", "x@Example.NET", "y@example.com");
     queue.record(message.id(), List.of(
         RecipientOutcome.deferred("x@Example.NET", "451", T0, T0.plusSeconds(600)),
@@ -230,6 +264,35 @@ class DeliveryStateTest {
     assertThat(queue.flushDomain("EXAMPLE.net")).isEqualTo(1);
     assertThat(queue.due(T0.plusSeconds(1), 10)).singleElement()
         .satisfies(d -> assertThat(d.recipients()).extracting(r -> r.forwardPath()).containsExactly("x@Example.NET"));
+  }
+
+  @Test
+  void flushesMoreThanOneBatchInTransactionsOfTheirOwn() throws Exception {
+    // A flush of a big destination commits every FLUSH_BATCH recipients, so sessions' commits are
+    // not held behind it; together the batches move every deferred recipient, each once.
+    int many = MessageQueue.FLUSH_BATCH * 2 + 7;
+    String[] net = new String[many];
+    for (int i = 0; i < many; i++) {
+      net[i] = "r" + i + "@example.net";
+    }
+    NewMessage big = accepted(T0, "a@example.org", net);
+    NewMessage other = accepted(T0, "a@example.org", "x@example.com", "y@example.net");
+    queue.record(big.id(), java.util.Arrays.stream(net)
+        .map(r -> RecipientOutcome.deferred(r, "451", T0, T0.plusSeconds(600))).toList());
+    queue.record(other.id(), List.of(
+        RecipientOutcome.deferred("x@example.com", "451", T0, T0.plusSeconds(600)),
+        RecipientOutcome.deferred("y@example.net", "451", T0, T0.plusSeconds(600))));
+    long commits = queue.stats().commits();
+
+    assertThat(queue.flushDomain("example.net")).isEqualTo(many + 1);
+    assertThat(queue.stats().commits() - commits).isEqualTo(3);
+    List<DueDelivery> due = queue.due(T0.plusSeconds(1), 10);
+    assertThat(due).extracting(DueDelivery::id).containsExactlyInAnyOrder(big.id(), other.id());
+    assertThat(due).extracting(d -> d.recipients().size()).containsExactlyInAnyOrder(many, 1);
+    // Already due: nothing left to move. The whole queue then has only x@example.com.
+    assertThat(queue.flushDomain("example.net")).isZero();
+    assertThat(queue.flush(java.util.Optional.empty())).isEqualTo(1);
+    assertThat(queue.due(T0.plusSeconds(1), 10)).extracting(d -> d.recipients().size()).containsExactlyInAnyOrder(many, 2);
   }
 
   private String plan(String sql) throws Exception {

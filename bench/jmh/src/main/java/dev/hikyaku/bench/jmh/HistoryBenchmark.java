@@ -12,7 +12,6 @@ import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -31,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -101,12 +98,11 @@ public class HistoryBenchmark {
    */
   @Setup(Level.Trial)
   public void open() throws Exception {
-    Path parent = Path.of(System.getProperty("hikyaku.bench.dir", "bench/target/jmh-store"));
-    Path directory = parent.toAbsolutePath().resolve("history-" + MESSAGES);
+    Path directory = StoreFiles.directory("history-" + MESSAGES);
     Path filled = directory.resolve("filled.txt");
     if (!Files.exists(filled)) {
       if (Files.exists(directory)) {
-        delete(directory); // an interrupted fill
+        StoreFiles.delete(directory); // an interrupted fill
       }
       Files.createDirectories(directory);
       store = Store.openSqlite(directory, Clock.systemUTC());
@@ -286,14 +282,6 @@ public class HistoryBenchmark {
   @TearDown(Level.Trial)
   public void close() {
     store.close(); // the file stays for the next benchmark
-  }
-
-  private static void delete(Path directory) throws IOException {
-    try (Stream<Path> paths = Files.walk(directory)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
   }
 
   private static int any(int bound) {
