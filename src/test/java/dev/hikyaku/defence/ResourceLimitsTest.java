@@ -374,7 +374,7 @@ class ResourceLimitsTest {
       assertThat(wire.reply()).startsWith("220 ");
       assertThat(wire.ask("EHLO attacker.example")).startsWith("250 ");
       long started = System.nanoTime();
-      wire.write("MAIL FROM:<a@attacker.example>\r\n" + recipients(10_000));
+      wire.pipeline("MAIL FROM:<a@attacker.example>\r\n" + recipients(10_000));
       assertThat(wire.reply()).isEqualTo("250 2.1.0 Ok");
       assertThat(wire.replies(max)).as("limits.max-recipients").containsOnly("250 2.1.5 Ok");
       // RFC 5321 §4.5.3.1.10: 452 beyond the limit, not counted as errors (max-errors is 10) ...
@@ -394,7 +394,7 @@ class ResourceLimitsTest {
     try (SmtpWire wire = SmtpWire.connect("127.0.26.2", relay())) {
       assertThat(wire.reply()).startsWith("220 ");
       assertThat(wire.ask("EHLO attacker.example")).startsWith("250 ");
-      wire.write("MAIL FROM:<a@attacker.example>\r\n" + recipients(max + 500) + "DATA\r\n");
+      wire.pipeline("MAIL FROM:<a@attacker.example>\r\n" + recipients(max + 500) + "DATA\r\n");
       assertThat(wire.reply()).isEqualTo("250 2.1.0 Ok");
       assertThat(wire.replies(max)).containsOnly("250 2.1.5 Ok");
       assertThat(wire.replies(500)).containsOnly("452 4.5.3 Too many recipients");
@@ -413,7 +413,7 @@ class ResourceLimitsTest {
       long started = System.nanoTime();
       // RFC 2920: the server reads a group as it comes, with a fixed buffer; replies are written back
       // as it goes, so the client that sends 5,000 commands gets 5,000 replies, in order.
-      wire.write("NOOP\r\n".repeat(5_000));
+      wire.pipeline("NOOP\r\n".repeat(5_000));
       assertThat(wire.replies(5_000)).containsOnly("250 2.0.0 Ok");
       StringBuilder pairs = new StringBuilder();
       for (int i = 0; i < 2_500; i++) {
@@ -519,7 +519,7 @@ class ResourceLimitsTest {
       }
       try (SmtpWire wire = SmtpWire.connect("127.0.30.2", relay())) {
         assertThat(wire.reply()).startsWith("220 ");
-        wire.write("EHLO attacker.example\r\n" + "NOOP\r\n".repeat(5_000) + "MAIL FROM:<a@attacker.example>\r\n" + recipients(10_000));
+        wire.pipeline("EHLO attacker.example\r\n" + "NOOP\r\n".repeat(5_000) + "MAIL FROM:<a@attacker.example>\r\n" + recipients(10_000));
         assertThat(wire.reply()).startsWith("250 ");
         assertThat(wire.replies(5_001)).hasSize(5_001);
         assertThat(wire.replies(1_100)).hasSize(1_100);

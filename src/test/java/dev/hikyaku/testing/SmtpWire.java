@@ -65,6 +65,25 @@ public final class SmtpWire implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Sends {@code text} (many pipelined commands) from a virtual thread while the caller reads the
+   * replies, as RFC 2920 §3.1 asks of a pipelining client: one that writes everything before reading
+   * can stall against a server whose replies fill the window, and on a loaded machine the write may
+   * still be going when the server has answered enough to close the connection (the overshoot
+   * limit). A write cut short by that close is expected and not an error here; the replies say
+   * what happened.
+   */
+  public void pipeline(String text) {
+    byte[] octets = text.getBytes(StandardCharsets.UTF_8);
+    Thread.ofVirtual().name("smtp-wire-pipeline").start(() -> {
+      try {
+        write(octets);
+      } catch (IOException closedByTheServer) {
+        // The server stopped reading: its replies, read by the caller, tell why.
+      }
+    });
+  }
+
   /** Sends one command line: {@code line} and CRLF. */
   public void command(String line) throws IOException {
     write(line + "\r\n");
