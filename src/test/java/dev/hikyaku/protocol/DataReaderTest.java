@@ -226,4 +226,29 @@ class DataReaderTest {
     reader.finishChunks();
     assertThat(reader.problem()).isEqualTo(DataReader.Problem.HEADER_FIELD_TOO_LONG);
   }
+
+  /**
+   * What is kept goes into blocks that are joined once (issue 15): a message of 1 MiB and a bit,
+   * with stuffed dots, comes out octet for octet whatever its declared SIZE (none, too small,
+   * exact, too large) and however it is fed.
+   */
+  @ParameterizedTest(name = "declared {0} (-1: exactly its size)")
+  @org.junit.jupiter.params.provider.ValueSource(longs = {0, 1000, -1, 50_000_000})
+  void aLargeMessageComesOutWholeWhateverItsDeclaredSize(long declared) {
+    StringBuilder text = new StringBuilder("Subject: x\r\n\r\n");
+    java.util.SplittableRandom random = new java.util.SplittableRandom(15);
+    while (text.length() < 1_100_000) {
+      text.append(random.nextInt(5) == 0 ? "." : "").append("line ").append(random.nextInt()).append("\r\n");
+    }
+    String content = text.toString();
+    byte[] expected = bytes(content);
+    for (int piece : java.util.List.of(7, 4096, 65536)) {
+      DataReader reader = DataReader.forData(64 << 20, declared == -1 ? expected.length : declared);
+      byte[] wire = bytes(content.replace("\r\n.", "\r\n..") + ".\r\n");
+      assertThat(feed(reader, wire, piece)).isEqualTo(wire.length);
+      assertThat(reader.isComplete()).isTrue();
+      assertThat(reader.problem()).isEqualTo(DataReader.Problem.NONE);
+      assertThat(reader.content()).isEqualTo(expected);
+    }
+  }
 }
