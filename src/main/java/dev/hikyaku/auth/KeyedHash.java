@@ -26,12 +26,7 @@ public final class KeyedHash {
   /** Lower-case hex HMAC-SHA-256 of {@code secret} normalised, as {@link GeneratedSecrets#keyedHash}. */
   public String of(String secret) {
     Objects.requireNonNull(secret, "secret");
-    Mac mac;
-    try {
-      mac = (Mac) prototype.clone();
-    } catch (CloneNotSupportedException e) {
-      mac = HmacSha256.newMac(serverSecret); // a provider whose HMAC cannot be cloned: only slower
-    }
-    return HexFormat.of().formatHex(mac.doFinal(GeneratedSecrets.normalize(secret).getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of().formatHex(
+        HmacSha256.mac(prototype, serverSecret, GeneratedSecrets.normalize(secret).getBytes(StandardCharsets.UTF_8)));
   }
 }
