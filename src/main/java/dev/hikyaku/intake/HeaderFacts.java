@@ -31,6 +31,21 @@ record HeaderFacts(List<String> from, List<String> dates, List<String> messageId
     return new HeaderFacts(values.get("From"), values.get("Date"), values.get("Message-ID"), values.get("Subject"));
   }
 
+  /**
+   * Only the first field of each name, read as far as they are found ({@link
+   * HeaderSection#firstValues}): enough for the history's fields of a message that no submission rule
+   * reads (relayed mail, bounces), whose header may be 35 MiB of fields (issue 22).
+   */
+  static HeaderFacts firstOf(byte[] content) {
+    Map<String, String> first = HeaderSection.firstValues(content, NAMES);
+    return new HeaderFacts(listOf(first.get("From")), listOf(first.get("Date")), listOf(first.get("Message-ID")),
+        listOf(first.get("Subject")));
+  }
+
+  private static List<String> listOf(String value) {
+    return value == null ? List.of() : List.of(value);
+  }
+
   /** The From: mailboxes' addresses, when there is exactly one From: field that parses. */
   Optional<List<String>> fromAddresses() {
     return FromHeaderCheck.fromAddresses(from);

@@ -232,9 +232,15 @@ public final class MessageIntake {
       case MessageSource.Api api -> Optional.of(api.principal());
       case MessageSource.Bounce bounce -> Optional.empty();
     };
+    boolean isSubmission = switch (source) {
+      case MessageSource.Smtp smtp -> smtp.role().requiresAuthentication();
+      case MessageSource.Api api -> true; // RFC 6409 submission, as on 465 (implicit TLS, like HTTPS)
+      case MessageSource.Bounce bounce -> false;
+    };
     // One read of the fields intake decides by, one message whose added fields go on top of the
     // content as received and are joined to it once, for the store (issue 15 point 2).
-    HeaderFacts facts = HeaderFacts.of(content);
+    boolean isReadByRules = principal.isPresent() || isSubmission;
+    HeaderFacts facts = isReadByRules ? HeaderFacts.of(content) : HeaderFacts.firstOf(content);
     MessageBytes message = MessageBytes.of(content);
     if (principal.isPresent()) {
       switch (fromHeader.check(principal.get(), facts)) {
@@ -248,11 +254,6 @@ public final class MessageIntake {
     }
     Instant now = clock.instant();
     QueueId id = QueueId.generate(clock, random);
-    boolean isSubmission = switch (source) {
-      case MessageSource.Smtp smtp -> smtp.role().requiresAuthentication();
-      case MessageSource.Api api -> true; // RFC 6409 submission, as on 465 (implicit TLS, like HTTPS)
-      case MessageSource.Bounce bounce -> false;
-    };
     if (isSubmission) {
       message = message.withFieldsOnTop(SubmissionFixups.missingFields(facts, hostname, id.toString(), now));
       // Signed after the fix-ups (Date and Message-ID are then signed too), before the trace header.
@@ -266,7 +267,7 @@ public final class MessageIntake {
       byte[] cleaned = checks.withoutForgedResults(whole);
       if (cleaned != whole) {
         message = MessageBytes.of(cleaned);
-        facts = HeaderFacts.of(cleaned);
+        facts = isReadByRules ? HeaderFacts.of(cleaned) : HeaderFacts.firstOf(cleaned);
       }
       var report = checks.check(cleaned, smtp.client().getAddress(), smtp.heloName(), envelope.from().address());
       if (inbound.isRefused(report)) {
