@@ -251,4 +251,22 @@ class DataReaderTest {
       assertThat(reader.content()).isEqualTo(expected);
     }
   }
+
+  /**
+   * A declared SIZE is only the client's word (RFC 1870 §4): declaring the largest size and
+   * sending a few KiB makes the reader hold a few KiB, not the size declared. Measured as the bytes
+   * this thread allocated (HotSpot's count), which a doubling buffer would also have kept small.
+   */
+  @Test
+  void aDeclaredSizeIsNotAllocatedBeforeAQuarterOfItHasCome() {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    byte[] wire = bytes("Subject: x\r\n\r\n" + "a line of text\r\n".repeat(600) + ".\r\n");
+    long before = threads.getCurrentThreadAllocatedBytes();
+    DataReader reader = DataReader.forData(35 << 20, 35 << 20);
+    feed(reader, wire, 4096);
+    byte[] content = reader.content();
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertThat(content).hasSize(wire.length - 3);
+    assertThat(allocated).isLessThan(1 << 20);
+  }
 }
