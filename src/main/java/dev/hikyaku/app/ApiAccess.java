@@ -7,6 +7,7 @@ import dev.hikyaku.api.MessageReader;
 import dev.hikyaku.api.Unavailable;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.KeyedHash;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.ApiKey;
@@ -49,12 +50,18 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
   private final Store store;
   private final Events events;
   private final Clock clock;
-  private final AtomicReference<byte[]> serverSecret = new AtomicReference<>();
+  private final AtomicReference<KeyedHash> keyedHash = new AtomicReference<>();
+  private final ApiKeyCache cache;
 
-  ApiAccess(Store store, Events events, Clock clock) {
+  /**
+   * @param cacheTtl how long a key found active is trusted without the store (issue 15): {@code
+   *     auth.cache-ttl}, as SMTP's verification cache; zero looks every request up
+   */
+  ApiAccess(Store store, Events events, Clock clock, java.time.Duration cacheTtl) {
     this.store = store;
     this.events = events;
     this.clock = clock;
+    this.cache = new ApiKeyCache(cacheTtl, 10_000, clock);
   }
 
   @Override
@@ -66,9 +73,19 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     Optional<ApiKey> found;
     boolean isAccountDisabled;
     try {
-      found = store.apiKeys().find(GeneratedSecrets.keyedHash(serverSecret(), token));
-      isAccountDisabled = found.isPresent()
-          && store.accounts().find(found.get().account()).map(a -> a.isDisabled()).orElse(true);
+      String keyedHash = keyedHash().of(token);
+      // Read before the rows: an entry made from rows older than a write is then never trusted.
+      long writes = store.administrativeWrites();
+      found = cache.find(keyedHash, writes);
+      isAccountDisabled = false; // only keys of enabled accounts are remembered
+      if (found.isEmpty()) {
+        found = store.apiKeys().find(keyedHash);
+        isAccountDisabled = found.isPresent()
+            && store.accounts().find(found.get().account()).map(a -> a.isDisabled()).orElse(true);
+        if (found.isPresent() && found.get().isActive() && !isAccountDisabled) {
+          cache.remember(keyedHash, found.get(), writes);
+        }
+      }
     } catch (StoreException e) {
       log.warn("API request from {}: cannot check the key: {}", from, e.getMessage());
       return refused(from, "", "", 503, "store unavailable", new Verdict.Unavailable());
@@ -182,12 +199,12 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
         .toList();
   }
 
-  private byte[] serverSecret() throws StoreException {
-    byte[] secret = serverSecret.get();
-    if (secret == null) {
-      secret = store.accounts().serverSecret();
-      serverSecret.set(secret);
+  private KeyedHash keyedHash() throws StoreException {
+    KeyedHash hash = keyedHash.get();
+    if (hash == null) {
+      hash = new KeyedHash(store.accounts().serverSecret());
+      keyedHash.set(hash);
     }
-    return secret;
+    return hash;
   }
 }

@@ -339,7 +339,7 @@ public final class Server implements AutoCloseable {
           new SubmissionAgent(policy, intake, events, clock, config.limits().maxMessageSize()), store.idempotency(), clock,
           new Submissions.Limits(config.limits().maxMessageSize(), config.limits().maxRecipients()));
       apiServer = startApiServer(
-          config, tls, new ApiAccess(store, events, clock), new ApiSuppressions(store, events, clock), submissions,
+          config, tls, new ApiAccess(store, events, clock, config.auth().cacheTtl()), new ApiSuppressions(store, events, clock), submissions,
           new ApiWebhooks(store, dispatcher.get(), events, clock, random, config.api().isWebhookPrivateTargetAllowed()));
       apiServer.ifPresent(opened::push);
     } catch (Listener.BindFailure | MetricsEndpoint.StartFailure | ApiServer.StartFailure e) {

@@ -39,6 +39,7 @@ public final class Authenticator implements AutoCloseable {
   private final Clock clock;
   private final RandomGenerator random;
   private final AtomicReference<byte[]> serverSecret = new AtomicReference<>();
+  private final AtomicReference<KeyedHash> keyedHash = new AtomicReference<>();
 
   public Authenticator(
       Accounts accounts,
@@ -164,7 +165,7 @@ public final class Authenticator implements AutoCloseable {
     if (GeneratedSecrets.looksLikeAppPassword(new String(password))) {
       try {
         Optional<AppPassword> app =
-            accounts.findActiveAppPassword(account.address(), GeneratedSecrets.keyedHash(serverSecret(), new String(password)));
+            accounts.findActiveAppPassword(account.address(), keyedHash().of(new String(password)));
         if (app.isPresent() && !account.isDisabled()) {
           accounts.recordAppPasswordUse(app.get().id(), clock.instant());
           return authenticated(account, mechanism, "app password '" + app.get().name() + "'");
@@ -204,7 +205,7 @@ public final class Authenticator implements AutoCloseable {
     String name = account.address();
     Optional<ApiKey> found;
     try {
-      found = apiKeys.find(GeneratedSecrets.keyedHash(serverSecret(), new String(password)));
+      found = apiKeys.find(keyedHash().of(new String(password)));
     } catch (StoreException e) {
       return unavailable(name, e);
     }
@@ -386,6 +387,16 @@ public final class Authenticator implements AutoCloseable {
       serverSecret.set(secret);
     }
     return secret;
+  }
+
+  /** The keyed hash of generated credentials, its HMAC key set up once (issue 15 point 3). */
+  private KeyedHash keyedHash() throws StoreException {
+    KeyedHash hash = keyedHash.get();
+    if (hash == null) {
+      hash = new KeyedHash(serverSecret());
+      keyedHash.set(hash);
+    }
+    return hash;
   }
 
   private AuthOutcome authenticated(Account account, Mechanism mechanism, String credential) {

@@ -114,7 +114,7 @@ public final class GeneratedSecrets {
     return candidate != null && APP_PASSWORD_SHAPE.matcher(normalize(candidate)).matches();
   }
 
-  private static String normalize(String secret) {
+  static String normalize(String secret) {
     StringBuilder normalized = new StringBuilder(secret.length());
     for (int i = 0; i < secret.length(); i++) {
       char c = secret.charAt(i);

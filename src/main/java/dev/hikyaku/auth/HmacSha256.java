@@ -27,6 +27,24 @@ public final class HmacSha256 {
     return mac.doFinal();
   }
 
+  /**
+   * HMAC(key, part₀ ‖ part₁ ‖ …) with a {@code prepared} Mac ({@link #newMac}) cloned rather than
+   * looked up and keyed again: what callers that hash under one key per request use (issue 15).
+   * The prepared Mac is only cloned, never used, so it may be shared between threads.
+   */
+  static byte[] mac(Mac prepared, byte[] key, byte[]... parts) {
+    Mac mac;
+    try {
+      mac = (Mac) prepared.clone();
+    } catch (CloneNotSupportedException e) {
+      mac = newMac(key); // a provider whose HMAC cannot be cloned: only slower
+    }
+    for (byte[] part : parts) {
+      mac.update(part);
+    }
+    return mac.doFinal();
+  }
+
   static Mac newMac(byte[] key) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");

@@ -34,6 +34,7 @@ public final class VerificationCache {
   private final int maxEntries;
   private final Clock clock;
   private final byte[] key = new byte[32];
+  private final javax.crypto.Mac prepared; // keyed once, cloned per tag
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Tag (hex) → success, in access order for LRU eviction. */
@@ -58,6 +59,7 @@ public final class VerificationCache {
     this.maxEntries = maxEntries;
     this.clock = clock;
     new SecureRandom().nextBytes(key);
+    this.prepared = HmacSha256.newMac(key);
     this.entries =
         new LinkedHashMap<>(16, 0.75f, true) {
           @Override
@@ -135,7 +137,7 @@ public final class VerificationCache {
             .array();
     byte[] secretBytes = Utf8.encode(secret);
     try {
-      return HexFormat.of().formatHex(HmacSha256.mac(key, header, secretBytes));
+      return HexFormat.of().formatHex(HmacSha256.mac(prepared, key, header, secretBytes));
     } finally {
       Arrays.fill(secretBytes, (byte) 0);
     }

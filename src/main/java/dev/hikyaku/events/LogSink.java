@@ -22,8 +22,23 @@ public final class LogSink implements EventSink {
       case Event.ConnectionClosed e -> log.debug("{}", e);
       case Event.TlsEstablished e -> log.debug("{}", e);
       case Event.MessageAccepted e -> log.debug("{}", e); // the send log has it
-      case Event.AuthAttempt e -> log.info("{}", e);
-      case Event.ApiKeyChecked e -> log.info("{}", e);
+      // Every check, success or not, is a line of the audit log (AuditLogSink). Here a success is
+      // debug: one formatted record per connection or API request was log formatting on the
+      // session's thread that told nothing new (issue 15 point 3).
+      case Event.AuthAttempt e -> {
+        if (e.result().kind() == Event.AuthAttempt.Kind.SUCCESS) {
+          log.debug("{}", e);
+        } else {
+          log.info("{}", e);
+        }
+      }
+      case Event.ApiKeyChecked e -> {
+        if (e.result().equals("success")) {
+          log.debug("{}", e);
+        } else {
+          log.info("{}", e);
+        }
+      }
       // Abuse defence: what an operator must see without asking goes out as a warning.
       case Event.ClientBlocked e -> log.warn("{}", e);
       case Event.AccountSuspended e -> log.warn("{}", e);

@@ -29,8 +29,8 @@ public record DkimSigning(DkimSigner signer, KeySource keys) {
   }
 
   /** The domain DKIM signs for: that of the first author in From (RFC 5322 §3.6.2). */
-  static Optional<String> authorDomain(byte[] content) {
-    return FromHeaderCheck.fromAddresses(content)
+  static Optional<String> authorDomain(HeaderFacts facts) {
+    return facts.fromAddresses()
         .filter(addresses -> !addresses.isEmpty())
         .map(addresses -> addresses.getFirst())
         .filter(address -> address.lastIndexOf('@') > 0)

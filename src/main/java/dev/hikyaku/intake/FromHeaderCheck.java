@@ -15,9 +15,9 @@ import java.util.Optional;
  */
 final class FromHeaderCheck {
 
-  /** The message to queue (possibly with a Sender: header added), or the refusal. */
+  /** The fields to put on top of the message (a Sender: field, or none), or the refusal. */
   sealed interface Outcome {
-    record Pass(byte[] content) implements Outcome {}
+    record Pass(byte[] fieldsOnTop) implements Outcome {}
 
     record Refuse(IntakeResult.Refused refusal) implements Outcome {}
 
@@ -30,9 +30,10 @@ final class FromHeaderCheck {
     this.registry = registry;
   }
 
-  Outcome check(Principal principal, byte[] content) {
+  /** Judges the From: field of a message whose header {@code facts} were read once by intake. */
+  Outcome check(Principal principal, HeaderFacts facts) {
     String account = principal.account();
-    Optional<List<String>> from = fromAddresses(content);
+    Optional<List<String>> from = facts.fromAddresses();
     if (from.isEmpty() || from.get().isEmpty()) {
       return new Outcome.Refuse(new IntakeResult.Refused(Replies.fromHeaderMissing(), "no parsable From: header"));
     }
@@ -56,28 +57,28 @@ final class FromHeaderCheck {
                 new Outcome.Refuse(
                     new IntakeResult.Refused(
                         Replies.fromHeaderNotOwned(address, account), account + " may not use From: " + address));
-            case ADD_SENDER -> new Outcome.Pass(withSender(account, content));
+            case ADD_SENDER -> new Outcome.Pass(senderField(account));
           };
         }
       }
     }
-    return new Outcome.Pass(content);
+    return new Outcome.Pass(new byte[0]);
   }
 
   /** RFC 5322 §3.6.2: exactly one From: field with at least one mailbox. */
   static Optional<List<String>> fromAddresses(byte[] content) {
-    List<String> fields = HeaderSection.values(content, "From");
+    return fromAddresses(HeaderSection.values(content, "From"));
+  }
+
+  /** As above, of the values of every From field. */
+  static Optional<List<String>> fromAddresses(List<String> fields) {
     if (fields.size() != 1) {
       return Optional.empty();
     }
     return FromField.mailboxes(fields.getFirst()).map(mailboxes -> mailboxes.stream().map(FromField.AddrSpec::address).toList());
   }
 
-  private static byte[] withSender(String account, byte[] content) {
-    byte[] sender = ("Sender: <" + account + ">\r\n").getBytes(StandardCharsets.UTF_8);
-    byte[] out = new byte[sender.length + content.length];
-    System.arraycopy(sender, 0, out, 0, sender.length);
-    System.arraycopy(content, 0, out, sender.length, content.length);
-    return out;
+  private static byte[] senderField(String account) {
+    return ("Sender: <" + account + ">\r\n").getBytes(StandardCharsets.UTF_8);
   }
 }

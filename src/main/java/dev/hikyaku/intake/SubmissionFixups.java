@@ -19,22 +19,30 @@ final class SubmissionFixups {
   private SubmissionFixups() {}
 
   static byte[] apply(byte[] content, String hostname, String queueId, Instant at) {
-    StringBuilder added = new StringBuilder();
-    if (HeaderSection.values(content, "Date").isEmpty()) {
-      added.append("Date: ").append(DATE.format(at)).append("\r\n");
-    }
-    if (HeaderSection.values(content, "Message-ID").isEmpty()) {
-      // RFC 5322 §3.6.4: unique on the left, this host on the right.
-      added.append("Message-ID: <").append(queueId.toLowerCase(Locale.ROOT)).append('.').append(at.toEpochMilli())
-          .append('@').append(hostname).append(">\r\n");
-    }
-    if (added.isEmpty()) {
+    byte[] fields = missingFields(HeaderFacts.of(content), hostname, queueId, at);
+    if (fields.length == 0) {
       return content;
     }
-    byte[] fields = added.toString().getBytes(StandardCharsets.US_ASCII);
     byte[] out = new byte[fields.length + content.length];
     System.arraycopy(fields, 0, out, 0, fields.length);
     System.arraycopy(content, 0, out, fields.length, content.length);
     return out;
+  }
+
+  /** The fields to put on top of a message with these header {@code facts}; empty when none is missing. */
+  static byte[] missingFields(HeaderFacts facts, String hostname, String queueId, Instant at) {
+    StringBuilder added = new StringBuilder();
+    if (facts.dates().isEmpty()) {
+      added.append("Date: ").append(DATE.format(at)).append("\r\n");
+    }
+    if (facts.messageIds().isEmpty()) {
+      added.append(messageIdField(hostname, queueId, at));
+    }
+    return added.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** RFC 5322 §3.6.4: unique on the left, this host on the right. */
+  private static String messageIdField(String hostname, String queueId, Instant at) {
+    return "Message-ID: <" + queueId.toLowerCase(Locale.ROOT) + '.' + at.toEpochMilli() + '@' + hostname + ">\r\n";
   }
 }

@@ -49,13 +49,33 @@ public final class DkimSigner {
    * @throws GeneralSecurityException when a key cannot sign (a damaged key in the store)
    */
   public byte[] signatureFields(byte[] message, List<DkimKey> keys) throws GeneralSecurityException {
+    return signatureFields(new byte[0], message, keys);
+  }
+
+  /**
+   * The DKIM-Signature fields for the message {@code prepended} then {@code message}, as if they
+   * were one array, without joining them: {@code prepended} is whole header fields (each ending in
+   * CRLF, no empty line) that will be stored in front of {@code message}, as intake adds Date,
+   * Message-ID and Sender (issue 15 point 2: the message is not copied to be signed).
+   *
+   * @throws GeneralSecurityException when a key cannot sign (a damaged key in the store)
+   */
+  public byte[] signatureFields(byte[] prepended, byte[] message, List<DkimKey> keys) throws GeneralSecurityException {
     if (keys.isEmpty()) {
       return new byte[0];
     }
-    List<HeaderField> fields = HeaderField.parse(message);
+    if (prepended.length > 0 && message.length > 0 && (message[0] == ' ' || message[0] == '\t')) {
+      // RFC 5322 §2.2.3: a message that opens with WSP continues the last field put in front of
+      // it. Not a message a client sends; signed as the one array it will be stored as.
+      byte[] joined = java.util.Arrays.copyOf(prepended, prepended.length + message.length);
+      System.arraycopy(message, 0, joined, prepended.length, message.length);
+      return signatureFields(new byte[0], joined, keys);
+    }
+    List<HeaderField> fields = new ArrayList<>(HeaderField.parse(prepended));
+    fields.addAll(HeaderField.parse(message));
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     String bodyHash = Base64.getEncoder().encodeToString(
-        sha256.digest(Canonical.relaxedBody(message, HeaderField.bodyStart(message))));
+        Canonical.relaxedBodyDigest(message, HeaderField.bodyStart(message), sha256));
     List<String> names = signedNames(fields);
     byte[] headers = canonicalHeaders(fields, names).getBytes(StandardCharsets.ISO_8859_1);
     long now = clock.instant().getEpochSecond();

@@ -451,7 +451,9 @@ public final class SmtpSession {
     }
     send(Replies.startMailInput());
     transport.flush();
-    DataReader reader = DataReader.forData(settings.maxMessageSize());
+    // RFC 1870: with a declared SIZE the reader keeps the message in one array of that size once a
+    // quarter has come, so a message of that size reaches intake without a copy (issue 15 point 3).
+    DataReader reader = DataReader.forData(settings.maxMessageSize(), transaction.params.size().orElse(0));
     input.readData(reader, DataDeadline.start(settings));
     return finishMessage(reader);
   }

@@ -31,6 +31,7 @@ final class AccountWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private boolean isClosing; // guarded by lock: admin writes refused
   private boolean isClosed; // guarded by lock: everything refused, connection closed
+  private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
 
   AccountWriter(Connection connection) {
     this.connection = connection;
@@ -45,8 +46,16 @@ final class AccountWriter {
       }
       return transaction(action, work);
     } finally {
+      // After the commit (or the failure): a reader that saw the count before it read the rows
+      // holds rows no newer than the count says.
+      writes.incrementAndGet();
       lock.unlock();
     }
+  }
+
+  /** How many {@link #write}s (accounts, credentials, keys, blocks...) this process has made. */
+  long writes() {
+    return writes.get();
   }
 
   /**

@@ -171,6 +171,16 @@ public final class Store implements AutoCloseable {
     return accounts;
   }
 
+  /**
+   * How many changes this process has written to accounts, credentials, API keys and the other
+   * administrative tables: a cache of what they decide (the API's verified keys) read this before
+   * reading the rows, and treats an entry as stale once the count has moved. Changes another
+   * process makes (the admin CLI) do not move it; such a cache must also expire.
+   */
+  public long administrativeWrites() {
+    return accountWriter.writes();
+  }
+
   /** The API keys, stored by keyed hash under {@link Accounts#serverSecret()}. */
   public ApiKeys apiKeys() {
     return apiKeys;

@@ -17,6 +17,7 @@ import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.ApiClient;
 import dev.hikyaku.testing.ApiClient.Response;
 import dev.hikyaku.testing.TestServers;
@@ -247,7 +248,7 @@ class ApiMessagesTest {
     server.store().accounts().addSender(ALICE, "news@hikyaku.test");
     String key = newKey(ALICE, "newsletter", EnumSet.of(ApiKey.Scope.SEND), List.of("news@hikyaku.test"), List.of(),
         new ApiKey.Limits(OptionalInt.of(30), OptionalInt.of(5000)));
-    ApiAccess access = new ApiAccess(server.store(), new Events(List.of(events::add)), Clock.systemUTC());
+    ApiAccess access = new ApiAccess(server.store(), new Events(List.of(events::add)), Clock.systemUTC(), java.time.Duration.ofSeconds(60));
 
     assertThat(access.check(key, InetAddress.getLoopbackAddress())).isInstanceOfSatisfying(ApiKeyCheck.Verdict.Valid.class,
         valid -> assertThat(valid.caller().principal()).isEqualTo(new Principal(ALICE, Optional.of("newsletter"),
@@ -264,5 +265,52 @@ class ApiMessagesTest {
       Thread.sleep(50);
     }
     assertThat(server.store().apiKeys().list(Optional.of(ALICE)).getFirst().lastUsedAt()).isPresent();
+  }
+
+  /**
+   * A key found active is remembered for the TTL (issue 15), but what the request is allowed is
+   * judged each time from it: the allow-list per client, and a key revoked or an account disabled
+   * through this process (the running server's store) is refused at once, not after the TTL.
+   */
+  @Test
+  void aRememberedKeyIsStillJudgedEachTimeAndAChangeHereEndsItAtOnce() throws Exception {
+    String key = newKey(ALICE, "office", EnumSet.of(ApiKey.Scope.READ), List.of("192.0.2.0/24"));
+    String other = newKey(BOB, "other", EnumSet.of(ApiKey.Scope.READ), List.of());
+    ApiAccess access = new ApiAccess(server.store(), new Events(List.of(events::add)), Clock.systemUTC(), Duration.ofMinutes(10));
+    InetAddress office = InetAddress.getByName("192.0.2.5");
+    assertThat(access.check(key, office)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    assertThat(access.check(key, office)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    assertThat(access.check(key, InetAddress.getByName("198.51.100.1"))).isInstanceOf(ApiKeyCheck.Verdict.NotAllowedFrom.class);
+    server.store().accounts().setDisabled(ALICE, true);
+    assertThat(access.check(key, office)).isInstanceOf(ApiKeyCheck.Verdict.Invalid.class);
+    server.store().accounts().setDisabled(ALICE, false);
+    assertThat(access.check(key, office)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    assertThat(access.check(other, office)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    server.store().apiKeys().revoke("other");
+    assertThat(access.check(other, office)).isInstanceOf(ApiKeyCheck.Verdict.Invalid.class);
+    assertThat(access.check(key, office)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    assertThat(checks().stream().map(Event.ApiKeyChecked::reason)).contains(
+        "with api key office: not allowed from 198.51.100.1", "with api key office: account disabled",
+        "with api key other: revoked");
+  }
+
+  /**
+   * A key revoked by another process on the same database (the admin CLI) is not seen by the
+   * server's memory of keys until the TTL runs out, and then it is: the bound docs/api.md states.
+   */
+  @Test
+  void aKeyRevokedByAnotherProcessStopsWorkingWithinTheTtl() throws Exception {
+    String key = newKey(ALICE, "ci", EnumSet.of(ApiKey.Scope.READ), List.of());
+    dev.hikyaku.testing.SettableClock clock = new dev.hikyaku.testing.SettableClock(Instant.now());
+    ApiAccess access = new ApiAccess(server.store(), new Events(List.of(events::add)), clock, Duration.ofSeconds(60));
+    InetAddress client = InetAddress.getLoopbackAddress();
+    assertThat(access.check(key, client)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    try (Store cli = Store.openSqlite(data, Clock.systemUTC())) {
+      cli.apiKeys().revoke("ci");
+    }
+    clock.advance(Duration.ofSeconds(59));
+    assertThat(access.check(key, client)).isInstanceOf(ApiKeyCheck.Verdict.Valid.class);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(access.check(key, client)).isInstanceOf(ApiKeyCheck.Verdict.Invalid.class);
   }
 }

@@ -104,6 +104,8 @@ class GeneratedSecretsTest {
       assertThat(GeneratedSecrets.keyedHash(SERVER_SECRET, spelling))
           .as(spelling)
           .isEqualTo(expected);
+      // The same with the key set up once and the Mac cloned per use (issue 15).
+      assertThat(new KeyedHash(SERVER_SECRET).of(spelling)).as(spelling).isEqualTo(expected);
     }
     assertThat(expected).matches("[0-9a-f]{64}");
   }

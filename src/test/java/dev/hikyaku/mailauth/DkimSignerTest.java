@@ -98,4 +98,24 @@ class DkimSignerTest {
         .doesNotContain(Base64.getEncoder().encodeToString(rsa.privateKey().getEncoded()).substring(0, 40));
     assertThat(signer.signatureFields(MESSAGE.getBytes(StandardCharsets.US_ASCII), List.of())).isEmpty();
   }
+
+  /**
+   * Fields put in front are signed as if joined to the message (issue 15 point 2: intake does not
+   * copy the message to sign it), also when the message opens with WSP and so continues the last
+   * of them (RFC 5322 §2.2.3). Ed25519 signatures are deterministic (RFC 8032), so equal fields mean
+   * equal inputs.
+   */
+  @Test
+  void fieldsInFrontAreSignedAsIfJoined() throws Exception {
+    DkimKey key = DkimKeys.of("example.com", "e", DkimAlgorithm.ED25519_SHA256, DkimAlgorithm.ED25519_SHA256.generate());
+    byte[] prepended = "Sender: <alice@example.com>\r\nDate: Mon, 23 Nov 2026 04:00:00 +0000\r\n".getBytes(StandardCharsets.US_ASCII);
+    for (String message : List.of(MESSAGE, " continued\r\n" + MESSAGE, "\r\nOnly a body.\r\n", "")) {
+      byte[] content = message.getBytes(StandardCharsets.US_ASCII);
+      byte[] joined = java.util.Arrays.copyOf(prepended, prepended.length + content.length);
+      System.arraycopy(content, 0, joined, prepended.length, content.length);
+      assertThat(new String(signer.signatureFields(prepended, content, List.of(key)), StandardCharsets.US_ASCII))
+          .as("%s", message)
+          .isEqualTo(new String(signer.signatureFields(joined, List.of(key)), StandardCharsets.US_ASCII));
+    }
+  }
 }

@@ -7,14 +7,11 @@ import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -48,20 +45,14 @@ public class StoreBenchmark {
 
   @Setup(Level.Trial)
   public void open() throws IOException, StoreException {
-    Path parent = Path.of(System.getProperty("hikyaku.bench.dir", "bench/target/jmh-store"));
-    Files.createDirectories(parent);
-    directory = Files.createTempDirectory(parent.toAbsolutePath(), "store-");
+    directory = BenchDirectory.create("store-");
     store = Store.openSqlite(directory, clock);
   }
 
   @TearDown(Level.Trial)
   public void close() throws IOException {
     store.close();
-    try (Stream<Path> paths = Files.walk(directory)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
+    BenchDirectory.delete(directory);
   }
 
   @Benchmark
