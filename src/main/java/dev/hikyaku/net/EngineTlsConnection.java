@@ -250,6 +250,14 @@ final class EngineTlsConnection implements TlsConnection {
       }
       switch (result.getStatus()) {
         case BUFFER_UNDERFLOW -> {
+          // Netty's engine finishes a handshake only when called again after the client's
+          // Finished, and says so beside an underflow: waiting for more input here would hang a
+          // server that speaks first (implicit TLS, RFC 8314 §3.3).
+          HandshakeStatus status = result.getHandshakeStatus();
+          if (status == HandshakeStatus.FINISHED || status == HandshakeStatus.NEED_WRAP
+              || status == HandshakeStatus.NEED_TASK) {
+            return result;
+          }
           if (!fill()) {
             return null;
           }
