@@ -175,7 +175,18 @@ final class EngineTlsConnection implements TlsConnection {
       if (isInboundDone) {
         return -1;
       }
-      SSLEngineResult result = unwrap();
+      SSLEngineResult result;
+      try {
+        result = unwrap();
+      } catch (SSLException e) {
+        // A bad record, or a renegotiation BoringSSL refuses: the engine holds the alert; send it.
+        try {
+          wrap(EMPTY);
+        } catch (IOException | RuntimeException alertNotSent) {
+          e.addSuppressed(alertNotSent);
+        }
+        throw e;
+      }
       if (result == null) {
         // End of stream without close_notify: an end all the same, as JSSE's SSLSocket reports it
         // (and what stopReading's shutdownInput produces).

@@ -1,5 +1,6 @@
 package dev.hikyaku.interop;
 
+import dev.hikyaku.net.TlsEngineKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,18 +32,26 @@ class OpensslInteropTest {
 
   @TempDir static Path directory;
   private static ExternalTool openssl;
-  private static InteropServer server;
+  static InteropServer server;
 
   @BeforeAll
   static void start() throws Exception {
+    startWith(TlsEngineKind.JDK);
+  }
+
+  /** The fixture with the SMTP listeners' TLS from {@code engine}; a subclass's start() calls it instead. */
+  static void startWith(TlsEngineKind engine) throws Exception {
+    // JUnit runs this class's start() before a subclass's: the subclass's engine replaces it.
+    stop();
     openssl = ExternalTool.require("openssl", "openssl");
-    server = InteropServer.start(directory);
+    server = InteropServer.start(java.nio.file.Files.createDirectories(directory.resolve(engine.configName())), engine);
   }
 
   @AfterAll
   static void stop() {
     if (server != null) {
       server.close();
+      server = null;
     }
   }
 
