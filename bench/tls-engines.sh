@@ -7,7 +7,7 @@
 # per message (utime + stime of the JVM from /proc, over the measured part only), per round and as
 # medians, and the ratio boringssl / jdk. Rounds alternate which engine goes first.
 #
-#   bench/tls-engines.sh [--rounds N] [--messages M] [--connections C]
+#   bench/tls-engines.sh [--rounds N] [--messages M] [--warmup W] [--connections C]
 # Needs target/hikyaku.jar and bench/load/target/hikyaku-load.jar (built if missing). No root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,13 +22,14 @@ if [[ $(hikyaku_java_major "$JAVA_HOME") -ge 24 ]]; then
   export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
 fi
 
-ROUNDS=3 MESSAGES=1000 CONNECTIONS=20
+ROUNDS=3 MESSAGES=1000 WARMUP=1000 CONNECTIONS=20
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
     --messages) MESSAGES=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
-    *) echo "usage: $0 [--rounds N] [--messages M] [--connections C]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--rounds N] [--messages M] [--warmup W] [--connections C]" >&2; exit 2 ;;
   esac
 done
 
@@ -62,9 +63,10 @@ run() {
   local workload port tls t0 t1 file
   for workload in submission-1 submissions-1; do
     if [[ $workload == submission-1 ]]; then port=$((base + 1)) tls=starttls; else port=$((base + 2)) tls=implicit; fi
-    # Warm-up (JIT, pools), not counted.
+    # Warm-up (JIT, pools), not counted: with 300 the first workload of a fresh JVM still paid for
+    # compilation (about twice the server CPU per message of the second in a first run).
     "${LOAD[@]}" --port "$port" --tls "$tls" --no-tls-resume --auth plain --user load@bench.example \
-      --password-file "$out/password" -c "$CONNECTIONS" -k 1 -m 300 --to friend@example.net --timeout 60 > "$dir/$workload-warmup.out" || true
+      --password-file "$out/password" -c "$CONNECTIONS" -k 1 -m "$WARMUP" --to friend@example.net --timeout 60 > "$dir/$workload-warmup.out" || true
     file=$dir/$workload.out
     t0=$(ticks)
     "${LOAD[@]}" --label "$engine $workload r$round" --port "$port" --tls "$tls" --no-tls-resume --auth plain \
@@ -82,7 +84,7 @@ run() {
   hikyaku_stop
 }
 
-echo "tls-engines: $ROUNDS rounds, $MESSAGES messages a workload, $CONNECTIONS connections, $(nproc) cores"
+echo "tls-engines: $ROUNDS rounds, $MESSAGES messages a workload after $WARMUP warm-up, $CONNECTIONS connections, $(nproc) cores"
 for ((round = 1; round <= ROUNDS; round++)); do
   if ((round % 2)); then order=(jdk boringssl); else order=(boringssl jdk); fi
   for engine in "${order[@]}"; do

@@ -63,8 +63,8 @@ final class BoringSslEngine implements TlsEngine {
         return Optional.empty();
       }
       Throwable cause = OpenSsl.unavailabilityCause();
-      return Optional.of("netty-tcnative's BoringSSL did not load on " + System.getProperty("os.name") + " "
-          + System.getProperty("os.arch") + " (only linux-x86_64 is shipped)"
+      return Optional.of("netty-tcnative's BoringSSL did not load on " + System.getProperty("os.name") + "/"
+          + System.getProperty("os.arch") + " (its native library is shipped for linux-x86_64 only)"
           + (cause == null ? "" : ": " + cause));
     } catch (LinkageError e) {
       return Optional.of("netty-tcnative's BoringSSL is missing: " + e);
