@@ -1,6 +1,5 @@
 package dev.hikyaku.interop;
 
-import dev.hikyaku.net.TlsEngineKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.Server;
@@ -10,6 +9,7 @@ import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.TestCertificates;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueQuery;

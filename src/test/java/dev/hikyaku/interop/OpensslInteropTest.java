@@ -1,11 +1,11 @@
 package dev.hikyaku.interop;
 
-import dev.hikyaku.net.TlsEngineKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

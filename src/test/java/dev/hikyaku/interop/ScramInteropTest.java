@@ -1,12 +1,12 @@
 package dev.hikyaku.interop;
 
-import dev.hikyaku.net.TlsEngineKind;
 import static dev.hikyaku.interop.InteropServer.PASSWORD;
 import static dev.hikyaku.interop.InteropServer.PRINCIPAL;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.hikyaku.interop;
 
-import dev.hikyaku.net.TlsEngineKind;
 import static dev.hikyaku.interop.InteropServer.content;
 import static dev.hikyaku.interop.InteropServer.receivedWith;
 import static dev.hikyaku.interop.InteropServer.topReceived;
@@ -8,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.QueuedRecipient;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package dev.hikyaku.interop;
 
-import dev.hikyaku.net.TlsEngineKind;
 import static dev.hikyaku.interop.InteropServer.content;
 import static dev.hikyaku.interop.InteropServer.receivedWith;
 import static dev.hikyaku.interop.InteropServer.topReceived;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.QueuedRecipient;
 import java.nio.file.Path;
