@@ -8,7 +8,8 @@
 #                                                section, e.g. "delivery: {enabled: false}";
 #                                                HIKYAKU_API_PORT, if set, enables the HTTP API on
 #                                                that loopback port; HIKYAKU_HTTP_PORT, if set, moves
-#                                                the metrics endpoint off its default 9025)
+#                                                the metrics endpoint off its default 9025;
+#                                                HIKYAKU_TLS_ENGINE, if set, is tls.engine)
 #   hikyaku_add_account DIR ADDRESS PASSWORD    (domain and user via the CLI)
 #   hikyaku_add_api_key DIR ADDRESS NAME FILE   (an API key with scope send, written to FILE, mode 600)
 #   hikyaku_start DIR                           (sets HIKYAKU_PID; waits for the relay port, and
@@ -29,8 +30,12 @@ hikyaku_write_config() {
     echo "  - {role: relay, address: 127.0.0.1, port: $relay, greeting-delay: 0s}"
     echo "  - {role: submission, address: 127.0.0.1, port: $submission}"
     echo "  - {role: submissions, address: 127.0.0.1, port: $submissions}"
+    # HIKYAKU_TLS_ENGINE, if set, is tls.engine (jdk or boringssl).
+    local engine=${HIKYAKU_TLS_ENGINE:+, engine: $HIKYAKU_TLS_ENGINE}
     if [[ -n $cert ]]; then
-      echo "tls: {certificate: $cert, private-key: $key, reload-check-interval: 0s}"
+      echo "tls: {certificate: $cert, private-key: $key, reload-check-interval: 0s$engine}"
+    elif [[ -n $engine ]]; then
+      echo "tls: {engine: $HIKYAKU_TLS_ENGINE}"
     fi
     echo "limits: {max-connections: 20000, max-connections-per-client: 20000}"
     echo "# The load tool sends to any local part of the hosted domain (as Postfix's relay-in takes"

@@ -809,10 +809,11 @@ public final class Server implements AutoCloseable {
     try {
       if (tlsConfig.certificate().isPresent()) {
         return TlsContexts.fromPem(
-            tlsConfig.certificate().get(), tlsConfig.privateKey().orElseThrow(), tlsConfig.reloadCheckInterval());
+            tlsConfig.certificate().get(), tlsConfig.privateKey().orElseThrow(), tlsConfig.reloadCheckInterval(),
+            tlsConfig.engine());
       }
       return TlsContexts.selfSigned(
-          config.hostname(), config.dataDirectory().resolve("tls"), tlsConfig.reloadCheckInterval());
+          config.hostname(), config.dataDirectory().resolve("tls"), tlsConfig.reloadCheckInterval(), tlsConfig.engine());
     } catch (TlsSetupException e) {
       throw new StartupException("TLS: " + e.getMessage(), e);
     }

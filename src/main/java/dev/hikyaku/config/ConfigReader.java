@@ -5,6 +5,7 @@ import dev.hikyaku.config.YamlNode.Sequence;
 import dev.hikyaku.config.YamlNode.Text;
 import dev.hikyaku.config.YamlNode.WholeNumber;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.URI;
@@ -854,7 +855,27 @@ final class ConfigReader {
             " (or 0s to turn checking off)");
       }
     }
-    return new TlsConfig(certificate, privateKey, reloadCheckInterval);
+    return new TlsConfig(certificate, privateKey, reloadCheckInterval, tlsEngine(tls));
+  }
+
+  private static final List<String> TLS_ENGINES =
+      Arrays.stream(TlsEngineKind.values()).map(TlsEngineKind::configName).toList();
+
+  /**
+   * {@code tls.engine}. BoringSSL is native code shipped for linux-x86_64 only: where it cannot load,
+   * the server refuses to start here rather than fall back to the JDK behind the operator's back.
+   */
+  private TlsEngineKind tlsEngine(Section tls) throws ConfigException {
+    String name = choice(tls, Keys.ENGINE, TLS_ENGINES, Defaults.TLS_ENGINE.configName());
+    TlsEngineKind engine = TlsEngineKind.valueOf(name.toUpperCase(Locale.ROOT));
+    if (engine == TlsEngineKind.BORINGSSL) {
+      Optional<String> unavailable = engine.unavailability();
+      if (unavailable.isPresent()) {
+        throw error(tls.path(Keys.ENGINE), tls.get(Keys.ENGINE).orElseThrow(),
+            "boringssl cannot run here: " + unavailable.get() + "; use jdk (the default)");
+      }
+    }
+    return engine;
   }
 
   /** A path that must name an existing, readable regular file. The file is not opened here. */

@@ -41,6 +41,7 @@ final class ConfigWriter {
     config.tls().certificate().ifPresent(p -> tls.put(Keys.CERTIFICATE, p.toString()));
     config.tls().privateKey().ifPresent(p -> tls.put(Keys.PRIVATE_KEY, p.toString()));
     tls.put(Keys.RELOAD_CHECK_INTERVAL, DurationSyntax.format(config.tls().reloadCheckInterval()));
+    tls.put(Keys.ENGINE, config.tls().engine().configName());
 
     Limits l = config.limits();
     ObjectNode limits = root.putObject(Keys.LIMITS);

@@ -2,6 +2,7 @@ package dev.hikyaku.config;
 
 import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -170,6 +171,11 @@ final class Defaults {
   static final String MAIL_SUBDIRECTORY = "mail";
 
   static final Duration TLS_RELOAD_CHECK_INTERVAL = Duration.ofSeconds(30);
+  /**
+   * {@code tls.engine}: JSSE until CI has run everything with BoringSSL too (issue 15; BoringSSL is
+   * opt-in, bench/README.md "TLS handshakes").
+   */
+  public static final TlsEngineKind TLS_ENGINE = TlsEngineKind.JDK;
 
   static final Limits LIMITS =
       new Limits(
@@ -340,7 +346,7 @@ final class Defaults {
   }
 
   static TlsConfig tls() {
-    return new TlsConfig(Optional.empty(), Optional.empty(), TLS_RELOAD_CHECK_INTERVAL);
+    return new TlsConfig(Optional.empty(), Optional.empty(), TLS_RELOAD_CHECK_INTERVAL, TLS_ENGINE);
   }
 
   /** The configuration used when there is no file, or the file is empty. */

@@ -153,7 +153,9 @@ final class Keys {
   static final String CERTIFICATE = "certificate";
   static final String PRIVATE_KEY = "private-key";
   static final String RELOAD_CHECK_INTERVAL = "reload-check-interval";
-  static final List<String> TLS_SECTION = List.of(CERTIFICATE, PRIVATE_KEY, RELOAD_CHECK_INTERVAL);
+  /** {@code tls.engine}: jdk or boringssl, for the SMTP listeners. */
+  static final String ENGINE = "engine";
+  static final List<String> TLS_SECTION = List.of(CERTIFICATE, PRIVATE_KEY, RELOAD_CHECK_INTERVAL, ENGINE);
 
   static final String MAX_MESSAGE_SIZE = "max-message-size";
   static final String MAX_RECIPIENTS = "max-recipients";

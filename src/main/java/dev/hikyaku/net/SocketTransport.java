@@ -8,25 +8,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Optional;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SSLSession;
-import javax.net.ssl.SSLSocket;
 
-/** A {@link Transport} over a TCP socket, upgraded in place by JSSE. */
+/**
+ * A {@link Transport} over a TCP socket, upgraded in place by the TLS engine of {@code tls.engine}
+ * (JSSE or BoringSSL, see {@link TlsEngine}); which one is not this class's concern.
+ */
 public final class SocketTransport implements Transport {
-
-  /**
-   * {@code ExtendedSSLSession.exportKeyingMaterialData(String, byte[], int)}, added in JDK 25 (RFC
-   * 5705 exporters); looked up at run time because the code is compiled for Java 21.
-   */
-  private static final MethodHandle EXPORT_KEYING_MATERIAL = exporter();
-
-  // RFC 9266 §2: label and length of the tls-exporter channel binding.
-  private static final String CHANNEL_BINDING_LABEL = "EXPORTER-Channel-Binding";
-  private static final int CHANNEL_BINDING_LENGTH = 32;
 
   // Large enough for a full EHLO reply or a pipelined batch of replies in one TLS record.
   private static final int OUTPUT_BUFFER = 8192;
@@ -35,11 +22,10 @@ public final class SocketTransport implements Transport {
   private final InetSocketAddress remote;
   private final Socket tcp;
   private final Duration writeTimeout;
-  private Socket socket;
   private InputStream in;
   private OutputStream out;
+  private TlsConnection connection;
   private TlsFacts tls;
-  private SSLSession tlsSession;
   private byte[] channelBinding; // exported on first use: only SCRAM-SHA-256-PLUS needs it
 
   /**
@@ -49,18 +35,17 @@ public final class SocketTransport implements Transport {
    */
   public SocketTransport(Socket socket, TlsContexts tlsContexts, Duration writeTimeout) throws IOException {
     this.tcp = socket;
-    this.socket = socket;
     this.tlsContexts = tlsContexts;
     this.writeTimeout = writeTimeout;
     this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
     socket.setTcpNoDelay(true);
     this.in = socket.getInputStream();
-    this.out = output(socket);
+    this.out = output(socket.getOutputStream());
   }
 
-  /** Buffered output over {@code stream}'s socket, each write within the write timeout (on the TCP socket, which closing unblocks). */
-  private OutputStream output(Socket stream) throws IOException {
-    return new BufferedOutputStream(new DeadlineOutputStream(stream.getOutputStream(), tcp, writeTimeout), OUTPUT_BUFFER);
+  /** Buffered output over {@code stream}, each write within the write timeout (on the TCP socket, which closing unblocks). */
+  private OutputStream output(OutputStream stream) {
+    return new BufferedOutputStream(new DeadlineOutputStream(stream, tcp, writeTimeout), OUTPUT_BUFFER);
   }
 
   @Override
@@ -80,7 +65,9 @@ public final class SocketTransport implements Transport {
 
   @Override
   public void setReadTimeout(Duration timeout) throws IOException {
-    socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    // On the TCP socket under TLS too: both engines read the ciphertext from it (JSSE's layered
+    // SSLSocket passes its own timeout down to it as well).
+    tcp.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
   }
 
   @Override
@@ -89,55 +76,26 @@ public final class SocketTransport implements Transport {
       throw new IllegalStateException("TLS is already active");
     }
     out.flush();
-    SSLSocket ssl = tlsContexts.wrapServer(socket, true);
-    ssl.setSoTimeout((int) Math.max(1, handshakeTimeout.toMillis()));
+    TlsConnection upgraded = tlsContexts.open(tcp);
+    tcp.setSoTimeout((int) Math.max(1, handshakeTimeout.toMillis()));
     // The read timeout bounds each read only: a client dribbling its ClientHello one octet just
     // inside it would hold the handshake for ever. The whole handshake has the timeout.
-    SocketDeadline.bound(tcp, handshakeTimeout, "TLS handshake", ssl::startHandshake);
-    socket = ssl;
-    in = ssl.getInputStream();
-    out = output(ssl);
-    tls = TlsFacts.of(ssl.getSession());
-    tlsSession = ssl.getSession();
-  }
-
-  private static byte[] exportChannelBinding(SSLSession session) {
-    // RFC 9266 §3: tls-exporter is defined for TLS 1.3 (1.2 would need extended master secret).
-    if (EXPORT_KEYING_MATERIAL == null || !"TLSv1.3".equals(session.getProtocol())
-        || !(session instanceof ExtendedSSLSession extended)) {
-      return null;
-    }
-    try {
-      return (byte[]) EXPORT_KEYING_MATERIAL.invoke(extended, CHANNEL_BINDING_LABEL, new byte[0], CHANNEL_BINDING_LENGTH);
-    } catch (Throwable e) {
-      return null; // no binding: SCRAM-SHA-256-PLUS is simply not offered on this connection
-    }
-  }
-
-  private static MethodHandle exporter() {
-    try {
-      return MethodHandles.publicLookup()
-          .findVirtual(
-              ExtendedSSLSession.class,
-              "exportKeyingMaterialData",
-              MethodType.methodType(byte[].class, String.class, byte[].class, int.class));
-    } catch (ReflectiveOperationException e) {
-      return null; // JDK 21-24
-    }
+    SocketDeadline.bound(tcp, handshakeTimeout, "TLS handshake", upgraded::handshake);
+    connection = upgraded;
+    in = upgraded.input();
+    out = output(upgraded.output());
+    tls = upgraded.facts();
   }
 
   @Override
   public boolean hasChannelBinding() {
-    // RFC 9266 §3: tls-exporter is defined for TLS 1.3; the JDK must be able to export (25+).
-    return EXPORT_KEYING_MATERIAL != null
-        && tlsSession instanceof ExtendedSSLSession
-        && "TLSv1.3".equals(tlsSession.getProtocol());
+    return connection != null && connection.hasChannelBinding();
   }
 
   @Override
   public Optional<byte[]> channelBinding() {
-    if (channelBinding == null && hasChannelBinding()) {
-      channelBinding = exportChannelBinding(tlsSession);
+    if (channelBinding == null && connection != null) {
+      channelBinding = connection.channelBinding().orElse(null);
     }
     return Optional.ofNullable(channelBinding).map(byte[]::clone);
   }
@@ -145,7 +103,7 @@ public final class SocketTransport implements Transport {
   @Override
   public void stopReading() throws IOException {
     // On the TCP socket even under TLS: SSLSocket does not support half-close, and a TLS read that
-    // meets end of stream fails, which is what we want.
+    // meets end of stream ends, which is what we want.
     if (!tcp.isInputShutdown() && !tcp.isClosed()) {
       tcp.shutdownInput();
     }
@@ -163,15 +121,15 @@ public final class SocketTransport implements Transport {
 
   @Override
   public void close() throws IOException {
-    if (socket instanceof SSLSocket ssl && !ssl.isClosed() && !ssl.isOutputShutdown()) {
-      try {
-        // RFC 8446 §6.1: end with close_notify. Closing the socket outright makes JSSE send a
-        // user_canceled alert first, which GnuTLS clients (gsasl, msmtp) report as a fatal error.
-        ssl.shutdownOutput();
-      } catch (IOException | UnsupportedOperationException alreadyGone) {
-        // The peer closed first, or the handshake never finished; close below regardless.
-      }
+    if (connection == null) {
+      tcp.close();
+      return;
     }
-    socket.close();
+    try {
+      // close_notify is a write like any other: a client that stopped reading cannot hold it.
+      SocketDeadline.bound(tcp, writeTimeout, "TLS close", connection::close);
+    } finally {
+      tcp.close();
+    }
   }
 }

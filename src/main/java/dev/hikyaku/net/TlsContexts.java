@@ -104,24 +104,48 @@ public final class TlsContexts implements AutoCloseable {
   private volatile boolean isClosed;
   private final Thread watcher;
 
-  /** One good context with the facts it was built from. */
+  private final TlsEngineKind engineKind;
+
+  /**
+   * One good context with the facts it was built from. {@code inbound} serves the SMTP listeners:
+   * {@code jdk} itself, or a BoringSSL engine made from the same identity ({@code tls.engine}).
+   */
   private record Served(
-      SSLContext context,
+      JdkTlsEngine jdk,
+      TlsEngine inbound,
       X509ExtendedKeyManager keyManager,
-      List<X509Certificate> chain,
-      List<String> protocols,
-      List<String> cipherSuites) {}
+      List<X509Certificate> chain) {
+    SSLContext context() {
+      return jdk.context();
+    }
+
+    List<String> protocols() {
+      return jdk.protocols();
+    }
+
+    List<String> cipherSuites() {
+      return jdk.cipherSuites();
+    }
+  }
 
   private TlsContexts(
-      Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock)
+      Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock, TlsEngineKind engineKind)
       throws TlsSetupException {
     this.certificateChain = certificateChain;
     this.privateKey = privateKey;
     this.clock = clock;
+    this.engineKind = engineKind;
+    if (engineKind == TlsEngineKind.BORINGSSL) {
+      // The config reader refuses this first, naming tls.engine; here for callers that skip it.
+      Optional<String> unavailable = BoringSslEngine.unavailability();
+      if (unavailable.isPresent()) {
+        throw new IllegalStateException("tls.engine: boringssl cannot run here: " + unavailable.get());
+      }
+    }
     this.lastRead = FilesSeen.of(certificateChain, privateKey);
-    Served first = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain);
+    Served first = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
     this.current = new AtomicReference<>(first);
-    LOG.info("TLS serving {}", describe(first, certificateChain));
+    LOG.info("TLS serving {} ({} engine for SMTP)", describe(first, certificateChain), engineKind.configName());
     adviseOnKeyType(first);
     if (reloadCheckInterval.isZero()) {
       this.watcher = null;
@@ -146,11 +170,24 @@ public final class TlsContexts implements AutoCloseable {
   public static TlsContexts fromPem(
       Path certificateChain, Path privateKey, Duration reloadCheckInterval)
       throws TlsSetupException {
-    return fromPem(certificateChain, privateKey, reloadCheckInterval, Clock.systemUTC());
+    return fromPem(certificateChain, privateKey, reloadCheckInterval, TlsEngineKind.JDK);
+  }
+
+  /** As {@link #fromPem(Path, Path, Duration)}, with the given engine for the SMTP listeners. */
+  public static TlsContexts fromPem(
+      Path certificateChain, Path privateKey, Duration reloadCheckInterval, TlsEngineKind engine)
+      throws TlsSetupException {
+    return fromPem(certificateChain, privateKey, reloadCheckInterval, Clock.systemUTC(), engine);
   }
 
   static TlsContexts fromPem(
       Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock)
+      throws TlsSetupException {
+    return fromPem(certificateChain, privateKey, reloadCheckInterval, clock, TlsEngineKind.JDK);
+  }
+
+  static TlsContexts fromPem(
+      Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock, TlsEngineKind engine)
       throws TlsSetupException {
     Objects.requireNonNull(certificateChain, "certificateChain");
     Objects.requireNonNull(privateKey, "privateKey");
@@ -159,7 +196,8 @@ public final class TlsContexts implements AutoCloseable {
       throw new IllegalArgumentException(
           "reloadCheckInterval must be zero (no watcher) or positive, not " + reloadCheckInterval);
     }
-    return new TlsContexts(certificateChain, privateKey, reloadCheckInterval, clock);
+    Objects.requireNonNull(engine, "engine");
+    return new TlsContexts(certificateChain, privateKey, reloadCheckInterval, clock, engine);
   }
 
   /**
@@ -171,12 +209,26 @@ public final class TlsContexts implements AutoCloseable {
    */
   public static TlsContexts selfSigned(
       String hostname, Path directory, Duration reloadCheckInterval) throws TlsSetupException {
+    return selfSigned(hostname, directory, reloadCheckInterval, TlsEngineKind.JDK);
+  }
+
+  /** As {@link #selfSigned(String, Path, Duration)}, with the given engine for the SMTP listeners. */
+  public static TlsContexts selfSigned(
+      String hostname, Path directory, Duration reloadCheckInterval, TlsEngineKind engine)
+      throws TlsSetupException {
     return selfSigned(
-        hostname, directory, reloadCheckInterval, Clock.systemUTC(), new SecureRandom());
+        hostname, directory, reloadCheckInterval, Clock.systemUTC(), new SecureRandom(), engine);
   }
 
   static TlsContexts selfSigned(
       String hostname, Path directory, Duration reloadCheckInterval, Clock clock, SecureRandom random)
+      throws TlsSetupException {
+    return selfSigned(hostname, directory, reloadCheckInterval, clock, random, TlsEngineKind.JDK);
+  }
+
+  static TlsContexts selfSigned(
+      String hostname, Path directory, Duration reloadCheckInterval, Clock clock, SecureRandom random,
+      TlsEngineKind engine)
       throws TlsSetupException {
     String host = normalizeHostname(hostname);
     Path certificate = directory.resolve(SELF_SIGNED_CERTIFICATE);
@@ -187,7 +239,7 @@ public final class TlsContexts implements AutoCloseable {
           reason.get());
       SelfSignedCertificate.generate(host, certificate, key, clock, random);
     }
-    TlsContexts contexts = fromPem(certificate, key, reloadCheckInterval, clock);
+    TlsContexts contexts = fromPem(certificate, key, reloadCheckInterval, clock, engine);
     LOG.warn(
         """
 
@@ -218,26 +270,39 @@ public final class TlsContexts implements AutoCloseable {
     if (!connected.isConnected() || connected.isClosed()) {
       throw new java.net.SocketException("cannot start TLS on a socket that is not connected");
     }
-    Served served = current.get();
-    var socket =
-        (SSLSocket)
-            served
-                .context()
-                .getSocketFactory()
-                .createSocket(
-                    connected,
-                    connected.getInetAddress().getHostAddress(),
-                    connected.getPort(),
-                    autoClose);
-    socket.setUseClientMode(false);
-    SSLParameters parameters = socket.getSSLParameters();
-    parameters.setProtocols(served.protocols().toArray(String[]::new));
-    parameters.setCipherSuites(served.cipherSuites().toArray(String[]::new));
-    // Our order, not the client's: a client listing CHACHA20 or AES-256 first still gets our choice.
-    parameters.setUseCipherSuitesOrder(true);
-    parameters.setNeedClientAuth(false);
-    socket.setSSLParameters(parameters);
-    return socket;
+    return current.get().jdk().wrap(connected, autoClose);
+  }
+
+  /**
+   * A server TLS connection over {@code connected} from the engine of {@code tls.engine} with the
+   * current certificate; handshake not begun. The SMTP listeners' way in (STARTTLS and port 465).
+   */
+  TlsConnection open(Socket connected) throws IOException {
+    if (!connected.isConnected() || connected.isClosed()) {
+      throw new java.net.SocketException("cannot start TLS on a socket that is not connected");
+    }
+    while (true) {
+      Served served = current.get();
+      Optional<TlsConnection> connection = served.inbound().open(connected);
+      if (connection.isPresent()) {
+        return connection.get();
+      }
+      if (current.get() == served) {
+        // Retired and not replaced: only close() does that.
+        throw new java.net.SocketException("TLS is shut down");
+      }
+      // A reload retired that engine between the read and the open: take the new one.
+    }
+  }
+
+  /** The engine new SMTP connections get; for tests. */
+  TlsEngine inboundEngine() {
+    return current.get().inbound();
+  }
+
+  /** Which engine serves the SMTP listeners ({@code tls.engine}). */
+  public TlsEngineKind engine() {
+    return engineKind;
   }
 
   /**
@@ -251,7 +316,7 @@ public final class TlsContexts implements AutoCloseable {
       lastRead = FilesSeen.of(certificateChain, privateKey);
       Served next;
       try {
-        next = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain);
+        next = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
       } catch (TlsSetupException e) {
         LOG.error(
             "TLS reload failed: {}; still serving the previous certificate, {}",
@@ -259,7 +324,9 @@ public final class TlsContexts implements AutoCloseable {
             describe(current.get(), certificateChain));
         return false;
       }
-      current.set(next);
+      Served previous = current.getAndSet(next);
+      // Connections already open keep the engine they started with; it is freed after the last.
+      previous.inbound().retire();
       LOG.info("TLS reloaded, now serving {}", describe(next, certificateChain));
       adviseOnKeyType(next);
       return true;
@@ -393,6 +460,7 @@ public final class TlsContexts implements AutoCloseable {
   public void close() {
     isClosed = true;
     HangupSignal.forget(reloadAction);
+    current.get().inbound().retire();
     if (watcher == null) {
       return;
     }
@@ -465,7 +533,7 @@ public final class TlsContexts implements AutoCloseable {
     }
   }
 
-  private static Served build(ServerIdentity identity, Path certificateFile)
+  private static Served build(ServerIdentity identity, Path certificateFile, TlsEngineKind engineKind)
       throws TlsSetupException {
     X509Certificate[] chain = identity.chain().toArray(X509Certificate[]::new);
     try {
@@ -492,11 +560,28 @@ public final class TlsContexts implements AutoCloseable {
               .map(X509ExtendedKeyManager.class::cast)
               .findFirst()
               .orElseThrow(() -> new IllegalStateException("the JDK's key manager factory gave no X509ExtendedKeyManager"));
-      return new Served(context, keyManager, identity.chain(), protocols, suites);
+      JdkTlsEngine jdk = new JdkTlsEngine(context, protocols, suites);
+      TlsEngine inbound = switch (engineKind) {
+        case JDK -> jdk;
+        case BORINGSSL -> boringSsl(identity, certificateFile, protocols, suites);
+      };
+      return new Served(jdk, inbound, keyManager, identity.chain());
     } catch (GeneralSecurityException | IOException e) {
       throw new TlsSetupException(
           certificateFile,
           "holds a certificate that JSSE cannot serve with its key (" + PemReader.describe(e) + ")");
+    }
+  }
+
+  private static BoringSslEngine boringSsl(
+      ServerIdentity identity, Path certificateFile, List<String> protocols, List<String> suites)
+      throws TlsSetupException {
+    try {
+      return BoringSslEngine.of(identity, protocols, suites);
+    } catch (javax.net.ssl.SSLException | RuntimeException e) {
+      // Netty's messages name the problem, not the key's content.
+      throw new TlsSetupException(certificateFile, "holds a certificate that BoringSSL (tls.engine: boringssl)"
+          + " cannot serve with its key (" + e.getMessage() + ")");
     }
   }
 

@@ -8,7 +8,10 @@
  * Listener (role RELAY | SUBMISSION | SUBMISSIONS) ── accept ── ConnectionPermits.acquire
  *    ▶ one virtual thread per connection ▶ Transport (plain TCP, switched to TLS in place)
  *    ▶ session.SmtpSession reads and writes through the Transport, never a socket
- * TlsContexts ── wrapServer ──▶ SSLSocket for STARTTLS (RFC 3207) or implicit TLS (RFC 8314 §3.3)
+ * TlsContexts ── open ──▶ TlsEngine (tls.engine) ──▶ TlsConnection for STARTTLS (RFC 3207) or
+ *    implicit TLS (RFC 8314 §3.3): JdkTlsEngine (an SSLSocket) | BoringSslEngine (Netty's engine
+ *    over the socket, EngineTlsConnection)
+ * TlsContexts ── wrapServer / followingContext ──▶ JSSE for everything else (the HTTP API)
  * </pre>
  *
  * <ul>
@@ -20,7 +23,10 @@
  *       done. It lets the same session run over TCP, TLS or in memory.
  *   <li>{@link dev.hikyaku.net.TlsContexts} turns PEM files (or a generated self-signed pair on first
  *       start) into JSSE contexts, offers only TLS 1.3 and 1.2 with ECDHE and AEAD suites, and swaps
- *       in new files atomically on {@code reload()}, a file change or SIGHUP.
+ *       in new files atomically on {@code reload()}, a file change or SIGHUP. With {@code tls.engine:
+ *       boringssl} each load also builds a Netty/BoringSSL context from the same key and chain
+ *       ({@code BoringSslEngine}); the SMTP listeners get their connections from the current
+ *       {@code TlsEngine}, a sealed seam {@code SocketTransport} does not look behind.
  *   <li>{@code ConnectionPermits} counts open connections in total and per client address across all
  *       listeners, as Postfix's anvil does; a permit is released exactly once.
  * </ul>
@@ -39,8 +45,16 @@
  *       admitting or handling one connection drops that connection only, its socket and permit
  *       released. Fault tests reach accept() through the package-private {@code Listener.Acceptor}.
  *   <li>Anything that may block a virtual thread uses {@code ReentrantLock}, not {@code synchronized}.
+ *       (Netty's engine methods are {@code synchronized} and run native code, but do no I/O: the
+ *       driver reads and writes the socket outside them; since JDK 24, JEP 491, they do not pin.)
+ *   <li>BoringSSL's native memory is reference-counted: a context lives while it is current or a
+ *       connection made from it is open; a connection's engine is released exactly once. The
+ *       key-log callback (the only way to the TLS 1.3 exporter secret in tcnative 2.0.84) keeps the
+ *       exporter secret of a handshake in progress only, never any other line, and nothing of it is
+ *       ever logged.
  *   <li>BouncyCastle parses PEM and issues certificates but is never registered as a JCE provider;
- *       TLS runs on the JDK's default providers (SunJSSE).
+ *       TLS runs on the JDK's default providers (SunJSSE), or on BoringSSL where configured (its
+ *       own crypto, no JCA provider installed).
  * </ul>
  *
  * <h2>Must never</h2>

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -120,6 +121,7 @@ class ConfigLoaderTest {
           certificate: %s
           private-key: %s
           reload-check-interval: 0s
+          engine: BoringSSL
         limits:
           max-message-size: 10MB
           max-recipients: 500
@@ -210,7 +212,7 @@ class ConfigLoaderTest {
                 new ListenerConfig("sub", ListenerRole.SUBMISSION, ip("::1"), 2587, Duration.ZERO),
                 new ListenerConfig(
                     "submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
-            new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO),
+            new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO, TlsEngineKind.BORINGSSL),
             new Limits(
                 10_000_000,
                 500,
@@ -404,6 +406,20 @@ class ConfigLoaderTest {
   void loadReadsAFile() throws Exception {
     Path file = Files.writeString(dir.resolve("hikyaku.yaml"), "limits:\n  max-recipients: 250\n");
     assertThat(ConfigLoader.load(file).limits().maxRecipients()).isEqualTo(250);
+  }
+
+  @Test
+  void anUnknownTlsEngineIsRefusedNamingTheKey() {
+    assertThatThrownBy(() -> ConfigLoader.parse("tls:\n  engine: openssl\n", "engine"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("tls.engine: must be one of jdk, boringssl, was 'openssl' (in engine, line 2)");
+  }
+
+  @Test
+  void theTlsEngineIsTheJdksUnlessChosen() throws Exception {
+    assertThat(ConfigLoader.defaults().tls().engine()).isEqualTo(TlsEngineKind.JDK);
+    assertThat(ConfigLoader.parse("tls:\n  engine: jdk\n", "jdk").tls().engine()).isEqualTo(TlsEngineKind.JDK);
+    assertThat(ConfigLoader.parse("tls:\n  engine: boringssl\n", "b").tls().engine()).isEqualTo(TlsEngineKind.BORINGSSL);
   }
 
   @Test

@@ -17,6 +17,7 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
@@ -85,7 +86,15 @@ class ConversationTest {
   Stream<DynamicTest> overSockets() throws Exception {
     return conversations().stream()
         .filter(Conversation::runsOverSockets)
-        .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new SocketPeer(c))));
+        .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new SocketPeer(c, TlsEngineKind.JDK))));
+  }
+
+  /** The same subset with the SMTP listeners' TLS from BoringSSL ({@code tls.engine: boringssl}). */
+  @TestFactory
+  Stream<DynamicTest> overSocketsWithBoringSsl() throws Exception {
+    return conversations().stream()
+        .filter(Conversation::runsOverSockets)
+        .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new SocketPeer(c, TlsEngineKind.BORINGSSL))));
   }
 
   static List<Conversation> conversations() throws IOException, URISyntaxException {
@@ -468,10 +477,11 @@ class ConversationTest {
     private InputStream in;
     private OutputStream out;
 
-    SocketPeer(Conversation c) throws Exception {
+    SocketPeer(Conversation c, TlsEngineKind engine) throws Exception {
       dataDirectory = Files.createTempDirectory("hikyaku-conversation");
       lmtp = lmtpFor(c);
-      HikyakuConfig config = configFor(c, TestServers.config(dataDirectory), lmtp);
+      HikyakuConfig base = TestServers.config(dataDirectory);
+      HikyakuConfig config = configFor(c, base.withTls(base.tls().withEngine(engine)), lmtp);
       ListenerRole role = role(c);
       server =
           TestServers.start(

@@ -9,6 +9,7 @@ import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.TestCertificates;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueQuery;
@@ -78,10 +79,16 @@ final class InteropServer implements AutoCloseable {
   }
 
   static InteropServer start(Path directory) throws Exception {
+    return start(directory, TlsEngineKind.JDK);
+  }
+
+  /** As {@link #start(Path)}, the SMTP listeners' TLS from {@code engine} ({@code tls.engine}). */
+  static InteropServer start(Path directory, TlsEngineKind engine) throws Exception {
     List<Event> events = new CopyOnWriteArrayList<>();
+    HikyakuConfig base = TestServers.config(directory.resolve("data"));
     Server server =
         TestServers.start(
-            TestServers.config(directory.resolve("data")),
+            base.withTls(base.tls().withEngine(engine)),
             s -> s.role() == ListenerRole.RELAY ? s : s.withAssumedPrincipal(new Principal(PRINCIPAL)),
             List.of(events::add));
     // The assumed principal owns its address only if its account exists (RFC 6409 §4.2 check).
@@ -98,8 +105,13 @@ final class InteropServer implements AutoCloseable {
    * 127.0.0.1 ({@link LoopbackCertificate}).
    */
   static InteropServer startWithRealAuth(Path directory) throws Exception {
+    return startWithRealAuth(directory, TlsEngineKind.JDK);
+  }
+
+  /** As {@link #startWithRealAuth(Path)}, with {@code tls.engine} set to {@code engine} in the config file. */
+  static InteropServer startWithRealAuth(Path directory, TlsEngineKind engine) throws Exception {
     TokenIssuer issuer = TokenIssuer.create(directory);
-    InteropServer server = startFromConfigFile(writeRealAuthConfig(directory, issuer), directory, issuer);
+    InteropServer server = startFromConfigFile(writeRealAuthConfig(directory, issuer, engine), directory, issuer);
     TestServers.createAccount(server.server, PRINCIPAL, PASSWORD);
     return server;
   }
@@ -110,6 +122,10 @@ final class InteropServer implements AutoCloseable {
    * The admin CLI reads the same file, so accounts it creates land in the store the server opens.
    */
   static Path writeRealAuthConfig(Path directory, TokenIssuer issuer) throws Exception {
+    return writeRealAuthConfig(directory, issuer, TlsEngineKind.JDK);
+  }
+
+  static Path writeRealAuthConfig(Path directory, TokenIssuer issuer, TlsEngineKind engine) throws Exception {
     LoopbackCertificate.PemFiles tls = LoopbackCertificate.write(directory, HOSTNAME);
     String yaml =
         """
@@ -120,6 +136,7 @@ final class InteropServer implements AutoCloseable {
           certificate: "%s"
           private-key: "%s"
           reload-check-interval: 0s
+          engine: %s
         auth:
           cram-md5: true
           mechanisms:
@@ -138,6 +155,7 @@ final class InteropServer implements AutoCloseable {
                 TestServers.HOSTED_DOMAIN,
                 tls.certificate().toAbsolutePath(),
                 tls.privateKey().toAbsolutePath(),
+                engine.configName(),
                 String.join(", ", SUBMISSION_MECHANISMS),
                 String.join(", ", SUBMISSIONS_MECHANISMS),
                 TokenIssuer.ISSUER,

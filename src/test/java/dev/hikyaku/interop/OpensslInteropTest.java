@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,18 +32,26 @@ class OpensslInteropTest {
 
   @TempDir static Path directory;
   private static ExternalTool openssl;
-  private static InteropServer server;
+  static InteropServer server;
 
   @BeforeAll
   static void start() throws Exception {
+    startWith(TlsEngineKind.JDK);
+  }
+
+  /** The fixture with the SMTP listeners' TLS from {@code engine}; a subclass's start() calls it instead. */
+  static void startWith(TlsEngineKind engine) throws Exception {
+    // JUnit runs this class's start() before a subclass's: the subclass's engine replaces it.
+    stop();
     openssl = ExternalTool.require("openssl", "openssl");
-    server = InteropServer.start(directory);
+    server = InteropServer.start(java.nio.file.Files.createDirectories(directory.resolve(engine.configName())), engine);
   }
 
   @AfterAll
   static void stop() {
     if (server != null) {
       server.close();
+      server = null;
     }
   }
 

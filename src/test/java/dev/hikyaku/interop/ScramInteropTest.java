@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,20 +51,28 @@ class ScramInteropTest {
   private static ExternalTool setsid;
   private static Path gsasl;
   private static ExternalTool msmtp;
-  private static InteropServer server;
+  static InteropServer server;
 
   @BeforeAll
   static void start() throws Exception {
+    startWith(TlsEngineKind.JDK);
+  }
+
+  /** The fixture with the SMTP listeners' TLS from {@code engine}; a subclass's start() calls it instead. */
+  static void startWith(TlsEngineKind engine) throws Exception {
+    // JUnit runs this class's start() before a subclass's: the subclass's engine replaces it.
+    stop();
     setsid = ExternalTool.require("setsid", "util-linux");
     gsasl = ExternalTool.require("gsasl", "gsasl").executable();
     msmtp = ExternalTool.require("msmtp", "msmtp");
-    server = InteropServer.startWithRealAuth(directory);
+    server = InteropServer.startWithRealAuth(java.nio.file.Files.createDirectories(directory.resolve(engine.configName())), engine);
   }
 
   @AfterAll
   static void stop() {
     if (server != null) {
       server.close();
+      server = null;
     }
   }
 

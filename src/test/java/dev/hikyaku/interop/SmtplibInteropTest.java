@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.QueuedRecipient;
 import java.io.IOException;
@@ -35,22 +36,30 @@ class SmtplibInteropTest {
   @TempDir static Path directory;
   private static ExternalTool python;
   private static byte[] script;
-  private static InteropServer server;
+  static InteropServer server;
 
   @BeforeAll
   static void start() throws Exception {
+    startWith(TlsEngineKind.JDK);
+  }
+
+  /** The fixture with the SMTP listeners' TLS from {@code engine}; a subclass's start() calls it instead. */
+  static void startWith(TlsEngineKind engine) throws Exception {
+    // JUnit runs this class's start() before a subclass's: the subclass's engine replaces it.
+    stop();
     python = ExternalTool.require("python3", "python3");
     try (InputStream in = SmtplibInteropTest.class.getResourceAsStream("/interop/smtplib_client.py")) {
       assertThat(in).as("interop/smtplib_client.py on the test class path").isNotNull();
       script = in.readAllBytes();
     }
-    server = InteropServer.start(directory);
+    server = InteropServer.start(java.nio.file.Files.createDirectories(directory.resolve(engine.configName())), engine);
   }
 
   @AfterAll
   static void stop() {
     if (server != null) {
       server.close();
+      server = null;
     }
   }
 

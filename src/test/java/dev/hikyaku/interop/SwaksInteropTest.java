@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.QueuedRecipient;
 import java.nio.file.Path;
@@ -38,23 +39,31 @@ class SwaksInteropTest {
 
   @TempDir static Path directory;
   private static ExternalTool swaks;
-  private static InteropServer server;
+  static InteropServer server;
 
   @BeforeAll
   static void start() throws Exception {
+    startWith(TlsEngineKind.JDK);
+  }
+
+  /** The fixture with the SMTP listeners' TLS from {@code engine}; a subclass's start() calls it instead. */
+  static void startWith(TlsEngineKind engine) throws Exception {
+    // JUnit runs this class's start() before a subclass's: the subclass's engine replaces it.
+    stop();
     swaks = ExternalTool.require("swaks", "swaks");
     ExternalTool.Run support = swaks.run("--support");
     if (!support.output().contains("=== TLS supported")) {
       fail("swaks cannot do TLS (Net::SSLeay missing): run .ci/run, or apt-get install -y libnet-ssleay-perl"
           + " libio-socket-ssl-perl\n" + support.describe());
     }
-    server = InteropServer.start(directory);
+    server = InteropServer.start(java.nio.file.Files.createDirectories(directory.resolve(engine.configName())), engine);
   }
 
   @AfterAll
   static void stop() {
     if (server != null) {
       server.close();
+      server = null;
     }
   }
 

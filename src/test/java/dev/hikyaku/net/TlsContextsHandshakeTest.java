@@ -15,14 +15,22 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Real handshakes on 127.0.0.1 against {@link TlsContexts#wrapServer}: what is offered and refused. */
+/**
+ * Real handshakes on 127.0.0.1 through the engine the SMTP listeners use ({@link TlsContexts#open}),
+ * here JSSE ({@code tls.engine: jdk}); {@link BoringSslHandshakeTest} runs the same with BoringSSL.
+ */
 class TlsContextsHandshakeTest {
 
   @TempDir Path dir;
 
-  private TlsContexts serve(TestCertificates certificates) throws TlsSetupException {
+  /** The engine under test. */
+  TlsEngineKind engine() {
+    return TlsEngineKind.JDK;
+  }
+
+  TlsContexts serve(TestCertificates certificates) throws TlsSetupException {
     TestCertificates.PemFiles files = certificates.writeTo(dir);
-    return TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO);
+    return TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO, engine());
   }
 
   @Test
@@ -249,6 +257,33 @@ class TlsContextsHandshakeTest {
       assertThat(client.peerChain()).containsExactlyElementsOf(server.chain());
       assertThat(client.peerChain()).hasSize(2);
       assertThat(tls.currentCertificate()).isEqualTo(server.certificate());
+    }
+  }
+
+  @ParameterizedTest(name = "TLS 1.3 with {0}")
+  @CsvSource({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
+  void theServersTlsExporterEqualsTheClients(String suite) throws Exception {
+    // RFC 9266 tls-exporter, what SCRAM-SHA-256-PLUS binds to; SHA-384 for the AES-256 suite.
+    TestCertificates server = TestCertificates.ecdsa(HOSTNAME);
+    try (TlsContexts tls = serve(server);
+        var loopback = new TlsLoopback(tls)) {
+      ClientView client = loopback.handshake(server.clientContext(), List.of("TLSv1.3"), List.of(suite));
+
+      assertThat(client.cipherSuite()).isEqualTo(suite);
+      assertThat(client.exporter()).hasSize(32);
+      assertThat(loopback.nextChannelBinding()).hasValueSatisfying(binding -> assertThat(binding).isEqualTo(client.exporter()));
+    }
+  }
+
+  @Test
+  void noTlsExporterOverTls12() throws Exception {
+    // RFC 9266 §3: without TLS 1.3 (or extended master secret, which we do not rely on) no binding.
+    TestCertificates server = TestCertificates.ecdsa(HOSTNAME);
+    try (TlsContexts tls = serve(server);
+        var loopback = new TlsLoopback(tls)) {
+      loopback.handshake(server.clientContext(), List.of("TLSv1.2"), null);
+
+      assertThat(loopback.nextChannelBinding()).isEmpty();
     }
   }
 }

@@ -37,6 +37,15 @@ class TlsContextsReloadTest {
   /** A client that trusts both the old and the new certificate, to see which one is served. */
   private SSLContext client;
 
+  /** The engine of the SMTP listeners under test; {@link BoringSslReloadTest} runs all of this with BoringSSL. */
+  TlsEngineKind engine() {
+    return TlsEngineKind.JDK;
+  }
+
+  private TlsContexts serve(Duration reloadCheckInterval) throws TlsSetupException {
+    return TlsContexts.fromPem(files.certificateChain(), files.privateKey(), reloadCheckInterval, engine());
+  }
+
   @BeforeEach
   void writeFirstCertificate() {
     before = TestCertificates.ecdsa(HOSTNAME);
@@ -48,7 +57,7 @@ class TlsContextsReloadTest {
   @Test
   void reloadAfterReplacingTheFilesServesTheNewCertificate() throws Exception {
     try (TlsContexts tls =
-            TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO);
+            serve(Duration.ZERO);
         var loopback = new TlsLoopback(tls)) {
       assertThat(loopback.handshake(client).leaf()).isEqualTo(before.certificate());
 
@@ -63,7 +72,7 @@ class TlsContextsReloadTest {
   @Test
   void aClientResumesWithItsTicketUntilAReloadThenGetsTheNewCertificateInFull() throws Exception {
     try (TlsContexts tls =
-            TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO);
+            serve(Duration.ZERO);
         var loopback = new TlsLoopback(tls)) {
       TlsLoopback.Exchange full = loopback.exchange(client);
       TlsLoopback.Exchange resumed = loopback.exchange(client);
@@ -91,7 +100,7 @@ class TlsContextsReloadTest {
   @Test
   void aSocketWrappedBeforeTheReloadKeepsTheContextItStartedWith() throws Exception {
     try (TlsContexts tls =
-            TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO);
+            serve(Duration.ZERO);
         var listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         var plainClient = new Socket()) {
       plainClient.connect(listener.getLocalSocketAddress());
@@ -203,7 +212,7 @@ class TlsContextsReloadTest {
   @EnumSource(Breakage.class)
   void aBrokenReplacementKeepsServingTheOldCertificate(Breakage breakage) throws Exception {
     try (TlsContexts tls =
-            TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO);
+            serve(Duration.ZERO);
         var loopback = new TlsLoopback(tls);
         var logs = CapturedLogs.of(TlsContexts.class)) {
       Path culprit = breakFiles(breakage);
@@ -229,7 +238,7 @@ class TlsContextsReloadTest {
   @Test
   void theWatcherPicksUpReplacedFilesByItself() throws Exception {
     try (TlsContexts tls =
-            TlsContexts.fromPem(files.certificateChain(), files.privateKey(), WATCH_INTERVAL);
+            serve(WATCH_INTERVAL);
         var loopback = new TlsLoopback(tls)) {
       assertThat(tls.isWatching()).isTrue();
 
@@ -246,7 +255,7 @@ class TlsContextsReloadTest {
   @Test
   void theWatcherSkipsABrokenChangeAndTakesTheFixedOne() throws Exception {
     try (TlsContexts tls =
-            TlsContexts.fromPem(files.certificateChain(), files.privateKey(), WATCH_INTERVAL);
+            serve(WATCH_INTERVAL);
         var logs = CapturedLogs.of(TlsContexts.class)) {
       breakFiles(Breakage.KEY_NOT_MATCHING);
 
@@ -271,7 +280,7 @@ class TlsContextsReloadTest {
   @Test
   void closeStopsTheWatcher() throws Exception {
     TlsContexts tls =
-        TlsContexts.fromPem(files.certificateChain(), files.privateKey(), WATCH_INTERVAL);
+        serve(WATCH_INTERVAL);
     assertThat(tls.isWatching()).isTrue();
 
     tls.close();
@@ -282,7 +291,7 @@ class TlsContextsReloadTest {
   @Test
   void noWatcherForAZeroInterval() throws Exception {
     try (TlsContexts tls =
-        TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO)) {
+        serve(Duration.ZERO)) {
       assertThat(tls.isWatching()).isFalse();
     }
   }
@@ -290,7 +299,7 @@ class TlsContextsReloadTest {
   @Test
   void sighupReloads() throws Exception {
     try (TlsContexts tls =
-        TlsContexts.fromPem(files.certificateChain(), files.privateKey(), Duration.ZERO)) {
+        serve(Duration.ZERO)) {
       tls.reloadOnHangupSignal();
       // Without our handler the JVM's own would start a shutdown: check before raising.
       assertThat(HangupSignal.isHandlerInstalled()).isTrue();

@@ -32,8 +32,11 @@ final class TlsLoopback implements AutoCloseable {
     record Failed(IOException exception) implements ServerOutcome {}
   }
 
-  /** What the client saw after a successful handshake. */
-  record ClientView(String protocol, String cipherSuite, List<X509Certificate> peerChain) {
+  /**
+   * What the client saw after a successful handshake; {@code exporter} is the JDK client's own RFC
+   * 9266 tls-exporter value (TLS 1.3), null otherwise.
+   */
+  record ClientView(String protocol, String cipherSuite, List<X509Certificate> peerChain, byte[] exporter) {
     X509Certificate leaf() {
       return peerChain.getFirst();
     }
@@ -46,6 +49,7 @@ final class TlsLoopback implements AutoCloseable {
   private final TlsContexts contexts;
   private final ServerSocket server;
   private final BlockingQueue<ServerOutcome> outcomes = new LinkedBlockingQueue<>();
+  private final BlockingQueue<java.util.Optional<byte[]>> bindings = new LinkedBlockingQueue<>();
   private final Thread acceptor;
 
   TlsLoopback(TlsContexts contexts) throws IOException {
@@ -67,6 +71,15 @@ final class TlsLoopback implements AutoCloseable {
     return outcome;
   }
 
+  /** The server's tls-exporter of the next completed handshake (empty without one), waiting at most the test timeout. */
+  java.util.Optional<byte[]> nextChannelBinding() throws InterruptedException {
+    java.util.Optional<byte[]> binding = bindings.poll(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    if (binding == null) {
+      throw new AssertionError("the server completed no handshake within " + TIMEOUT_MILLIS + " ms");
+    }
+    return binding;
+  }
+
   /** Handshakes with the JDK's defaults for protocols and suites, verifying the hostname. */
   ClientView handshake(SSLContext client) throws IOException {
     return handshake(client, null, null);
@@ -85,7 +98,8 @@ final class TlsLoopback implements AutoCloseable {
       return new ClientView(
           session.getProtocol(),
           session.getCipherSuite(),
-          Arrays.stream(peer).map(X509Certificate.class::cast).toList());
+          Arrays.stream(peer).map(X509Certificate.class::cast).toList(),
+          "TLSv1.3".equals(session.getProtocol()) ? clientExporter(session) : null);
     }
   }
 
@@ -177,19 +191,55 @@ final class TlsLoopback implements AutoCloseable {
     }
   }
 
+  /** JDK 25's ExtendedSSLSession.exportKeyingMaterialData, by reflection (the code is compiled for 21). */
+  private static byte[] clientExporter(SSLSession session) {
+    try {
+      return (byte[]) javax.net.ssl.ExtendedSSLSession.class
+          .getMethod("exportKeyingMaterialData", String.class, byte[].class, int.class)
+          .invoke(session, "EXPORTER-Channel-Binding", new byte[0], 32);
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+  }
+
+  /** Through the engine of {@code tls.engine}, as the SMTP listeners do ({@link TlsContexts#open}). */
   private void serve(Socket accepted) {
-    try (SSLSocket tls = contexts.wrapServer(accepted, true)) {
-      tls.setSoTimeout(TIMEOUT_MILLIS);
+    TlsConnection tls;
+    try {
+      accepted.setSoTimeout(TIMEOUT_MILLIS);
+      tls = contexts.open(accepted);
+    } catch (IOException e) {
+      outcomes.add(new ServerOutcome.Failed(e));
+      closeQuietly(accepted);
+      return;
+    }
+    try {
       try {
-        tls.startHandshake();
+        tls.handshake();
       } catch (IOException e) {
         outcomes.add(new ServerOutcome.Failed(e));
         return;
       }
-      outcomes.add(new ServerOutcome.Completed(TlsFacts.of(tls.getSession())));
-      drain(tls.getInputStream());
+      bindings.add(tls.channelBinding());
+      outcomes.add(new ServerOutcome.Completed(tls.facts()));
+      drain(tls.input());
     } catch (IOException e) {
       outcomes.add(new ServerOutcome.Failed(e));
+    } finally {
+      try {
+        tls.close();
+      } catch (IOException e) {
+        // the client went first
+      }
+      closeQuietly(accepted);
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing to do
     }
   }
 
