@@ -77,10 +77,13 @@ final class JdkTlsConnection implements TlsConnection {
         // user_canceled alert first, which GnuTLS clients (gsasl, msmtp) report as a fatal error.
         socket.shutdownOutput();
       } catch (IOException | UnsupportedOperationException alreadyGone) {
-        // The peer closed first, or the handshake never finished; close below regardless.
+        // The peer closed first, or the handshake never finished; the TCP socket closes regardless.
       }
     }
-    socket.close();
+    // Not socket.close(): after our close_notify, JSSE's close of a TLS 1.3 socket waits to read the
+    // peer's close_notify, which a client that has what it wanted may never send; the session then
+    // held its thread and permit until the write deadline (10 s in SocketTransportEnginesTest).
+    // The transport closes the TCP socket under this one, which is all that is left to release.
   }
 
   private static MethodHandle exporter() {
