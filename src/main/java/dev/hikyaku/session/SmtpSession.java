@@ -197,7 +197,7 @@ public final class SmtpSession {
           switch (line) {
             case ClientInput.Line.TooLong tooLong -> answer(Replies.lineTooLong());
             case ClientInput.Line.Text text ->
-                text.octets().length + 2 > Verb.ofLine(text.octets()).maxLineOctets()
+                isTooLong(text.octets())
                     ? answer(Replies.lineTooLong())
                     : command(text.octets());
           };
@@ -701,6 +701,15 @@ public final class SmtpSession {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether a command line is over its verb's limit (CRLF included). Almost every line is within
+   * RFC 5321's 512, the smallest limit, so only a longer one has its verb looked at.
+   */
+  private static boolean isTooLong(byte[] line) {
+    int octets = line.length + 2;
+    return octets > Verb.COMMAND_LINE_OCTETS && octets > Verb.ofLine(line).maxLineOctets();
   }
 
   private Next startTls() throws IOException {

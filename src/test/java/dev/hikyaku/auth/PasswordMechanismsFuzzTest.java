@@ -111,40 +111,36 @@ class PasswordMechanismsFuzzTest {
 
   /** Whether the responses, read independently of the mechanisms' code, carry the right secret. */
   private static boolean isRight(Mechanism mechanism, List<byte[]> sent, String challenge) {
-    List<String> texts = sent.stream().map(PasswordMechanismsFuzzTest::strictUtf8).toList();
-    if (texts.isEmpty() || texts.contains(null)) {
-      return false;
-    }
-    String first = texts.getFirst();
-    return switch (mechanism) {
-      case PLAIN -> {
-        String[] fields = first.split("\0", -1);
-        yield fields.length == 3
-            && (fields[0].isEmpty() || fields[0].equalsIgnoreCase(fields[1]))
-            && isAccount(fields[1])
-            && fields[2].equals(PASSWORD);
-      }
-      case LOGIN -> texts.size() == 2 && isAccount(first) && texts.get(1).equals(PASSWORD);
-      case CRAM_MD5 -> {
-        int space = first.lastIndexOf(' ');
-        yield space > 0
-            && isAccount(first.substring(0, space))
-            && first.substring(space + 1).equalsIgnoreCase(cramDigest(challenge));
-      }
-      default -> throw new IllegalStateException(mechanism.name());
-    };
+    return claim(mechanism, sent)
+        .filter(claim -> isAccount(claim.name()))
+        // RFC 4616 §2: an authorization identity other than the authentication identity is refused.
+        .filter(claim -> claim.authzid().map(a -> a.isEmpty() || a.equalsIgnoreCase(claim.name())).orElse(true))
+        .flatMap(Claim::secret)
+        .map(secret -> mechanism == Mechanism.CRAM_MD5 ? secret.equalsIgnoreCase(cramDigest(challenge)) : secret.equals(PASSWORD))
+        .orElse(false);
   }
 
   /** The user name the client sent, as an independent reading of the responses finds it. */
   private static Optional<String> claimedName(Mechanism mechanism, List<byte[]> sent) {
+    return claim(mechanism, sent).map(Claim::name);
+  }
+
+  /** What a client claimed: a user name, PLAIN's authorization identity, and the secret once sent. */
+  private record Claim(String name, Optional<String> authzid, Optional<String> secret) {}
+
+  private static Optional<Claim> claim(Mechanism mechanism, List<byte[]> sent) {
     Optional<String> first = sent.isEmpty() ? Optional.empty() : Optional.ofNullable(strictUtf8(sent.getFirst()));
     return first.flatMap(text -> switch (mechanism) {
       case PLAIN -> {
         String[] fields = text.split("\0", -1);
-        yield fields.length == 3 ? Optional.of(fields[1]) : Optional.empty();
+        yield fields.length == 3 ? Optional.of(new Claim(fields[1], Optional.of(fields[0]), Optional.of(fields[2]))) : Optional.empty();
       }
-      case LOGIN -> Optional.of(text);
-      case CRAM_MD5 -> text.lastIndexOf(' ') > 0 ? Optional.of(text.substring(0, text.lastIndexOf(' '))) : Optional.empty();
+      case LOGIN -> Optional.of(new Claim(
+          text, Optional.empty(), sent.size() == 2 ? Optional.ofNullable(strictUtf8(sent.get(1))) : Optional.empty()));
+      case CRAM_MD5 -> {
+        int space = text.lastIndexOf(' ');
+        yield space > 0 ? Optional.of(new Claim(text.substring(0, space), Optional.empty(), Optional.of(text.substring(space + 1)))) : Optional.empty();
+      }
       default -> throw new IllegalStateException(mechanism.name());
     });
   }
