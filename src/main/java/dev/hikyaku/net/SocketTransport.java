@@ -22,6 +22,7 @@ public final class SocketTransport implements Transport {
   private final InetSocketAddress remote;
   private final Socket tcp;
   private final Duration writeTimeout;
+  private final SocketDeadline deadline; // the session thread's calls: writes, the handshake
   private InputStream in;
   private OutputStream out;
   private TlsConnection connection;
@@ -38,6 +39,7 @@ public final class SocketTransport implements Transport {
     this.tlsContexts = tlsContexts;
     this.writeTimeout = writeTimeout;
     this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+    this.deadline = SocketDeadline.watch(socket);
     socket.setTcpNoDelay(true);
     this.in = socket.getInputStream();
     this.out = output(socket.getOutputStream());
@@ -45,7 +47,7 @@ public final class SocketTransport implements Transport {
 
   /** Buffered output over {@code stream}, each write within the write timeout (on the TCP socket, which closing unblocks). */
   private OutputStream output(OutputStream stream) {
-    return new BufferedOutputStream(new DeadlineOutputStream(stream, tcp, writeTimeout), OUTPUT_BUFFER);
+    return new BufferedOutputStream(new DeadlineOutputStream(stream, deadline, writeTimeout), OUTPUT_BUFFER);
   }
 
   @Override
@@ -80,7 +82,7 @@ public final class SocketTransport implements Transport {
     tcp.setSoTimeout((int) Math.max(1, handshakeTimeout.toMillis()));
     // The read timeout bounds each read only: a client dribbling its ClientHello one octet just
     // inside it would hold the handshake for ever. The whole handshake has the timeout.
-    SocketDeadline.bound(tcp, handshakeTimeout, "TLS handshake", upgraded::handshake);
+    deadline.run(handshakeTimeout, "TLS handshake", upgraded::handshake);
     connection = upgraded;
     in = upgraded.input();
     out = output(upgraded.output());
@@ -121,14 +123,14 @@ public final class SocketTransport implements Transport {
 
   @Override
   public void close() throws IOException {
-    if (connection == null) {
-      tcp.close();
-      return;
-    }
     try {
-      // close_notify is a write like any other: a client that stopped reading cannot hold it.
-      SocketDeadline.bound(tcp, writeTimeout, "TLS close", connection::close);
+      if (connection != null) {
+        // close_notify is a write like any other: a client that stopped reading cannot hold it.
+        // A guard of its own: close may come from another thread while a write is blocked.
+        SocketDeadline.bound(tcp, writeTimeout, "TLS close", connection::close);
+      }
     } finally {
+      deadline.close();
       tcp.close();
     }
   }

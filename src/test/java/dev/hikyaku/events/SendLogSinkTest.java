@@ -15,6 +15,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
 
 /** The send log's lines, in the form an operator greps Postfix's log for (issue 11 item 3). */
@@ -112,12 +114,23 @@ class SendLogSinkTest {
     assertThat(lines()).singleElement().asString().doesNotContain("\r", "\n").contains("evil??Q9");
   }
 
+  // Two decimals at most, no trailing zeros, half up as String.format("%.2f") rounded before the
+  // integer arithmetic.
+  @ParameterizedTest
+  @CsvSource({
+    "0, 0", "310000000, 0.31", "1200000000, 1.2", "12000000000, 12", "4000000, 0",
+    "5000000, 0.01", "1005000000, 1.01", "1994999999, 1.99", "1995000000, 2", "100000000, 0.1",
+    "90000000, 0.09", "108000000000000, 108000"
+  })
+  void secondsAreWrittenAsPostfixWritesThem(long nanos, String written) {
+    assertThat(SendLogSink.seconds(Duration.ofNanos(nanos))).isEqualTo(written);
+  }
+
   @Test
-  void secondsAreWrittenAsPostfixWritesThem() {
-    assertThat(SendLogSink.seconds(Duration.ZERO)).isEqualTo("0");
-    assertThat(SendLogSink.seconds(Duration.ofMillis(310))).isEqualTo("0.31");
-    assertThat(SendLogSink.seconds(Duration.ofMillis(1200))).isEqualTo("1.2");
-    assertThat(SendLogSink.seconds(Duration.ofSeconds(12))).isEqualTo("12");
-    assertThat(SendLogSink.seconds(Duration.ofMillis(4))).isEqualTo("0");
+  void cleanKeepsTheSameStringWithoutControlsAndReplacesEachControl() {
+    String plain = "250 2.0.0 Ok: queued \u00e9\ud83d\udce8";
+    assertThat(SendLogSink.clean(plain)).isSameAs(plain);
+    assertThat(SendLogSink.clean("a\r\nb\u0085c\u007f\ud83d\udce8\t")).isEqualTo("a??b?c?\ud83d\udce8?");
+    assertThat(SendLogSink.clean("")).isEmpty();
   }
 }

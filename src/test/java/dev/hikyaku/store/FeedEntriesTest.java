@@ -146,4 +146,28 @@ class FeedEntriesTest {
         .isInstanceOf(StoreException.class);
     assertThat(feed("alice@example.org")).extracting(MessageEvent::type).containsExactly("message.accepted");
   }
+
+  // The entries are streamed (issue 15); their text is what the ObjectNode tree wrote before: the
+  // same members in the same order, null where there is nothing to say, JSON's escapes.
+  @Test
+  void theDataOfEachEntryIsExactlyTheTextTheWebhooksGet() {
+    QueueId id = messages.idAt(T0);
+    Instant next = T0.plusSeconds(300);
+    AttemptRecord deferred = new AttemptRecord(id, "bob@example.net", 2, T0, AttemptOutcome.DEFERRED, "4.2.0",
+        "smtp; 450 4.2.0 \"later\"\u0001 back\\slash", Optional.of("mx.example.net[192.0.2.1]:25"), Optional.empty(),
+        Optional.empty(), Duration.ofMillis(310), Optional.of(next), AttemptRecord.Source.SMTP);
+    AttemptRecord complained = new AttemptRecord(id, "bob@example.net", 1, T0, AttemptOutcome.COMPLAINED, "2.0.0",
+        AttemptRecord.complaintDiagnostic("abuse", Optional.empty()), Optional.empty(), Optional.empty(), Optional.empty(),
+        Duration.ZERO, Optional.empty(), AttemptRecord.Source.ARF);
+
+    assertThat(FeedEntries.attempts(List.of(deferred, complained))).extracting(NewMessageEvent::data).containsExactly(
+        "{\"attempt\":2,\"status\":\"4.2.0\",\"diagnostic\":\"smtp; 450 4.2.0 \\\"later\\\"\\u0001 back\\\\slash\","
+            + "\"remote_mta\":\"mx.example.net[192.0.2.1]:25\",\"tls\":null,\"next_retry_at\":\"" + next + "\",\"source\":\"smtp\"}",
+        "{\"attempt\":1,\"status\":\"2.0.0\",\"diagnostic\":\"arf; Feedback-Type: abuse\",\"remote_mta\":null,\"tls\":null,"
+            + "\"next_retry_at\":null,\"source\":\"arf\",\"feedback_type\":\"abuse\"}");
+    NewMessage message = message("alice@example.org", "x@example.net", "y@example.net");
+    assertThat(FeedEntries.accepted(message).orElseThrow().data())
+        .isEqualTo("{\"sender\":\"alice@example.org\",\"recipients\":[\"x@example.net\",\"y@example.net\"],\"size\":"
+            + message.size() + "}");
+  }
 }
