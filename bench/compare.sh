@@ -5,14 +5,16 @@
 #   bench/compare.sh [--rounds N] [--skip-install] [--quick] [--profile] [--postfix-idle N]
 #                    [--dovecot-scheme SHA512-CRYPT|ARGON2ID]
 #
-# 1. apt-get update; installs postfix, dovecot-core (and procps, openssl, python3) with debconf
-#    preseeded to "No configuration", so no system MTA is configured or started on port 25; any
-#    system postfix/dovecot that is running anyway is stopped and disabled.
+# 1. apt-get update; installs postfix, dovecot-core, opendkim, opendkim-tools (and procps, openssl,
+#    python3, python3-dkim) with debconf preseeded to "No configuration", so no system MTA is
+#    configured or started on port 25; any system postfix/dovecot/opendkim that is running anyway
+#    is stopped and disabled.
 # 2. Builds target/hikyaku.jar and the load tool (bench/load).
 # 3. Runs, under bench/target/compare, a private Postfix (postfix -c DIR: own queue and data
 #    directories, loopback ports 12525 relay, 12587 submission STARTTLS + SASL via a private
-#    Dovecot, 12465 submissions) and a private Hikyaku (22525, 22587, 22465), one after the other,
-#    ROUNDS times, alternating which goes first. Every round starts from empty queues.
+#    Dovecot, 12465 submissions; for the DKIM rows a private OpenDKIM as the submission services'
+#    milter) and a private Hikyaku (22525, 22587, 22465), one after the other, ROUNDS times,
+#    alternating which goes first. Every round starts from empty queues.
 # 4. Prints the median of each workload with the spread (min-max over rounds) and Hikyaku/Postfix.
 #
 # Workloads (4 KiB messages unless said otherwise):
@@ -20,6 +22,12 @@
 #   relay-in-source   the same with Postfix's smtp-source as the client (-s 20 -l 4096)
 #   submission-1      STARTTLS + AUTH PLAIN, 20 connections, 1 message per connection
 #   submission-10     STARTTLS + AUTH PLAIN, 20 connections, 10 messages per connection
+#   submission-1-dkim, submission-10-dkim
+#                     the same, both servers DKIM-signing what they accept (RSA-2048, rsa-sha256,
+#                     relaxed/relaxed, for bench.example): Postfix through OpenDKIM as a milter on
+#                     its submission services, Hikyaku with an active key (hikyaku dkim keygen);
+#                     one queued message per server is verified against its key; the run
+#                     fails if a server did not sign
 #   latency-half      relay-in paced at half the relay-in rate this server reached this round
 #   end-to-end        relay-in until an smtp-sink has every message and the queue is empty
 #                     (Postfix: relayhost; Hikyaku: a route for the hosted domain)
@@ -32,10 +40,15 @@
 # Dovecot's passwords are SHA512-CRYPT by default: its cache keeps the hash and verifies against it
 # on every login, so its ARGON2ID (m=64 MiB, t=3 from doveadm) would cost Postfix+Dovecot ~100 ms
 # per login where Hikyaku's cache (keyed by an HMAC of the secret) costs nothing.
+# The DKIM rows: both servers start afresh (a key is signed with from the start), sign the same
+# fields the same way (OpenDKIM's SignHeaders set to Hikyaku's list), and get the same unmeasured
+# warm-up of DKIM_WARMUP_MESSAGES submissions first, so that the JVM is not measured cold.
 #
 # Besides throughput and latency, each workload records the server's CPU time per message (Hikyaku:
-# the JVM; Postfix: master and all its children, plus Dovecot's) and the CPU time other processes
-# on the machine took meanwhile, which says how much a figure was disturbed.
+# the JVM; Postfix: master and all its children, plus Dovecot's and, in the DKIM rows, OpenDKIM's,
+# which is also recorded on its own) and the CPU time other processes on the machine took
+# meanwhile, which says how much a figure was disturbed. HIKYAKU_JAVA_OPTS, if set, goes to the
+# Hikyaku server's JVM only (e.g. -Xlog:gc:file=/tmp/gc-%p.log, one log per server process).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -46,6 +59,9 @@ PROFILE=false
 RELAY_MESSAGES=5000
 SUBMISSION1_MESSAGES=1000
 SUBMISSION10_MESSAGES=3000
+# The DKIM rows start both servers afresh (a new key is signed with only by a server started with
+# it): messages sent first, not measured, so that the JVM is warm as in the rows without DKIM.
+DKIM_WARMUP_MESSAGES=1000
 E2E_MESSAGES=5000
 IDLE_CONNECTIONS=10000
 # Postfix holds a connection with a process of its own (about 2 MiB PSS each, measured): 10,000
@@ -58,7 +74,7 @@ HOLD_SECONDS=15
 CONNECTIONS=20
 
 usage() {
-  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,51p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -72,7 +88,7 @@ while [[ $# -gt 0 ]]; do
     --quick)
       # A try-out in about a minute per round; the figures are not worth keeping.
       RELAY_MESSAGES=1000 SUBMISSION1_MESSAGES=200 SUBMISSION10_MESSAGES=500 E2E_MESSAGES=1000
-      IDLE_CONNECTIONS=1000 POSTFIX_IDLE=1000 HOLD_SECONDS=5
+      IDLE_CONNECTIONS=1000 POSTFIX_IDLE=1000 HOLD_SECONDS=5 DKIM_WARMUP_MESSAGES=200
       shift ;;
     -h|--help) usage ;;
     *) echo "compare.sh: unknown option $1" >&2; usage ;;
@@ -84,9 +100,11 @@ done
 OUT=$ROOT/bench/target/compare
 PF=$OUT/postfix          # config in $PF/etc, queue in $PF/spool, data in $PF/data
 DV=$OUT/dovecot
+OD=$OUT/opendkim         # config, key (keys/bench.private, record keys/bench.txt), socket in run/
 HK=$OUT/hikyaku
 RESULTS=$OUT/results.tsv
 DOMAIN=bench.example
+DKIM_SELECTOR=bench
 ACCOUNT=load@$DOMAIN
 SINK_PORT=12599
 
@@ -98,7 +116,7 @@ SINK_PORT=12599
 
 stop_system_services() {
   # The packages must not leave a system MTA or IMAP server running; ours are private instances.
-  for service in postfix dovecot; do
+  for service in postfix dovecot opendkim; do
     if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
       systemctl disable --now "$service" >/dev/null 2>&1 || true
     elif command -v service >/dev/null; then
@@ -111,17 +129,19 @@ stop_system_services() {
 }
 
 if ! $SKIP_INSTALL; then
-  log "apt-get update; installing postfix, dovecot-core (debconf: No configuration)"
+  log "apt-get update; installing postfix, dovecot-core, opendkim (debconf: No configuration)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 \
-    postfix dovecot-core procps openssl python3 ca-certificates >/dev/null
+    postfix dovecot-core opendkim opendkim-tools procps openssl python3 python3-dkim ca-certificates >/dev/null
 fi
 stop_system_services
-for tool in postfix postsuper smtp-source smtp-sink dovecot doveadm openssl python3; do
+for tool in postfix postsuper postcat smtp-source smtp-sink dovecot doveadm opendkim opendkim-genkey openssl python3; do
   command -v "$tool" >/dev/null || { echo "compare.sh: $tool missing (run without --skip-install)" >&2; exit 1; }
 done
+# bench/lib/dkim-check.py verifies the signatures with Debian's dkimpy.
+/usr/bin/python3 -c 'import dkim' 2>/dev/null || { echo "compare.sh: python3-dkim missing (run without --skip-install)" >&2; exit 1; }
 
 # ---- 2. builds ---------------------------------------------------------------------------------
 
@@ -145,21 +165,32 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 chmod 644 "$OUT/tls/cert.pem"
 chmod 600 "$OUT/tls/key.pem"
 
-# $1: "intake" (delivery off: accepted mail stays in the queue, as Postfix's goes on hold) or
-#     "relay" (the hosted domain routed to the smtp-sink: Hikyaku's relay port takes mail for
-#     hosted domains only, where Postfix relays for mynetworks to its relayhost).
+# $1: "intake" (delivery off: accepted mail stays in the queue, as Postfix's goes on hold),
+#     "dkim" (intake, and an active RSA-2048 DKIM key for the hosted domain, so that submitted mail
+#     is signed; its DNS record in $HK/dkim-record.txt) or "relay" (the hosted domain routed to the
+#     smtp-sink: Hikyaku's relay port takes mail for hosted domains only, where Postfix relays for
+#     mynetworks to its relayhost).
 hikyaku_fresh() {
   local mode=${1:-intake}
   hikyaku_stop
   rm -rf "$HK"
-  if [[ $mode == intake ]]; then
+  if [[ $mode == intake || $mode == dkim ]]; then
     HIKYAKU_DELIVERY_YAML="delivery: {enabled: false}"
   else
+    # The quotes are YAML's, for hikyaku.yaml, not the shell's.
+    # shellcheck disable=SC2089
     HIKYAKU_DELIVERY_YAML="delivery: {enabled: true, max-per-domain: 20, max-per-host: 20, routes: {$DOMAIN: {smtp: \"127.0.0.1:$SINK_PORT\"}}}"
   fi
+  # shellcheck disable=SC2090
   export HIKYAKU_DELIVERY_YAML
   hikyaku_write_config "$HK" "$DOMAIN" 22525 22587 22465 "$OUT/tls/cert.pem" "$OUT/tls/key.pem"
   hikyaku_add_account "$HK" "$ACCOUNT" "$PASSWORD"
+  if [[ $mode == dkim ]]; then
+    # Active at once: the key cache of a running server would take up to a minute to see it.
+    hikyaku_cli dkim keygen "$DOMAIN" --algorithm rsa --selector "$DKIM_SELECTOR" --activate --config "$HK/hikyaku.yaml" \
+      2>> "$HK/cli.log" | grep '_domainkey' > "$HK/dkim-record.txt" \
+      || { echo "hikyaku dkim keygen failed; its log:" >&2; tail -n 20 "$HK/cli.log" >&2; return 1; }
+  fi
   hikyaku_start "$HK"
 }
 
@@ -235,7 +266,8 @@ service auth {
 EOF
 }
 
-# $1: "intake" (mail put on hold at end of data: queued durably, never delivered) or "relay"
+# $1: "intake" (mail put on hold at end of data: queued durably, never delivered), "dkim" (intake,
+#     and the submission services hand every message to OpenDKIM, which signs it) or "relay"
 #     (delivered to the smtp-sink through relayhost).
 postfix_write_config() {
   local mode=$1
@@ -284,7 +316,7 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = $PF/spool/private/auth
 smtpd_sasl_auth_enable = no
 EOF
-  if [[ $mode == intake ]]; then
+  if [[ $mode == intake || $mode == dkim ]]; then
     cat >> "$PF/etc/main.cf" <<'EOF'
 # Intake only: cleanup writes and fsyncs the queue file, then the message waits in the hold queue,
 # as Hikyaku's wait in its store (no outbound delivery there until issue 6).
@@ -296,6 +328,12 @@ relayhost = [127.0.0.1]:$SINK_PORT
 EOF
   fi
   local submission="-o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject -o smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+  if [[ $mode == dkim ]]; then
+    # OpenDKIM on the submission services only, as operators run it; a milter that does not answer
+    # makes Postfix refuse the message (tempfail, the default, said here), never pass it unsigned.
+    submission+=" -o smtpd_milters=unix:$OD/run/opendkim.sock"
+    echo "milter_default_action = tempfail" >> "$PF/etc/main.cf"
+  fi
   cat > "$PF/etc/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 127.0.0.1:12525 inet n - n - - smtpd
@@ -327,6 +365,58 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 }
 
+# A private OpenDKIM, signing only (Mode s), for the DKIM rows: its config, key and socket under
+# $OD, started and stopped with Postfix in "dkim" mode. The key (RSA-2048, as opendkim-genkey
+# makes it and most operators publish) is made once per run; relaxed/relaxed, From over-signed and
+# the fields Hikyaku signs (RFC 6376 §5.4.1's list, those the message has: OpenDKIM 2.11's own
+# default signed only From, To, Subject and Date of the test message), so both sign the same.
+opendkim_write_config() {
+  rm -rf "$OD"
+  mkdir -p "$OD/keys" "$OD/run"
+  opendkim-genkey -b 2048 -h sha256 -d "$DOMAIN" -s "$DKIM_SELECTOR" -D "$OD/keys"
+  chown -R opendkim:opendkim "$OD/keys"
+  chmod 700 "$OD/keys"
+  chmod 600 "$OD/keys/$DKIM_SELECTOR.private"
+  # The socket is made mode 777 (UMask 000) in a directory only opendkim and Postfix's group enter.
+  chown opendkim:postfix "$OD/run"
+  chmod 750 "$OD/run"
+  cat > "$OD/opendkim.conf" <<EOF
+# Private OpenDKIM for bench/compare.sh: signs submitted mail of $DOMAIN, verifies nothing.
+Syslog                  no
+Mode                    s
+Domain                  $DOMAIN
+Selector                $DKIM_SELECTOR
+KeyFile                 $OD/keys/$DKIM_SELECTOR.private
+SignatureAlgorithm      rsa-sha256
+Canonicalization        relaxed/relaxed
+OversignHeaders         From
+SignHeaders             from,sender,reply-to,subject,date,message-id,to,cc,mime-version,content-type,content-transfer-encoding,content-id,content-description,in-reply-to,references,resent-date,resent-from,resent-sender,resent-to,resent-cc,resent-message-id,list-id,list-help,list-unsubscribe,list-unsubscribe-post,list-subscribe,list-post,list-owner,list-archive
+UserID                  opendkim:opendkim
+UMask                   000
+Socket                  local:$OD/run/opendkim.sock
+PidFile                 $OD/run/opendkim.pid
+EOF
+}
+
+opendkim_start() {
+  opendkim -f -x "$OD/opendkim.conf" > "$OUT/logs/opendkim.log" 2>&1 &
+  OPENDKIM_PID=$!
+  local waited=0
+  until [[ -S $OD/run/opendkim.sock ]]; do
+    kill -0 "$OPENDKIM_PID" 2>/dev/null || { echo "opendkim did not start:" >&2; cat "$OUT/logs/opendkim.log" >&2; return 1; }
+    sleep 0.1; waited=$((waited + 1))
+    (( waited < 100 )) || { echo "opendkim did not open its socket in 10 s" >&2; return 1; }
+  done
+}
+
+opendkim_stop() {
+  [[ -n ${OPENDKIM_PID:-} ]] || return 0
+  kill "$OPENDKIM_PID" 2>/dev/null || true
+  wait "$OPENDKIM_PID" 2>/dev/null || true
+  OPENDKIM_PID=""
+  rm -f "$OD/run/opendkim.sock"
+}
+
 postfix_running() { postfix -c "$PF/etc" status >/dev/null 2>&1; }
 
 postfix_stop() {
@@ -342,9 +432,10 @@ postfix_stop() {
       sleep 0.2; waited=$((waited + 1))
     done
   fi
+  opendkim_stop
 }
 
-# $1: intake | relay. Empty queue, fresh config, then Dovecot and Postfix.
+# $1: intake | dkim | relay. Empty queue, fresh config, then Dovecot (and OpenDKIM) and Postfix.
 postfix_fresh() {
   local mode=$1
   postfix_stop
@@ -353,6 +444,7 @@ postfix_fresh() {
   postsuper -c "$PF/etc" -d ALL >/dev/null 2>&1 || true
   dovecot_write_config
   dovecot -c "$DV/dovecot.conf"
+  if [[ $mode == dkim ]]; then opendkim_start; fi
   postfix -c "$PF/etc" start >"$OUT/logs/postfix-start.log" 2>&1 || { cat "$OUT/logs/postfix-start.log" "$PF/maillog" >&2; return 1; }
   local waited=0
   until (exec 3<>/dev/tcp/127.0.0.1/12525) 2>/dev/null; do
@@ -381,8 +473,13 @@ server_ticks() {
     local master dovecot
     master=$(head -n 1 "$PF/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
     dovecot=$(cat "$DV/run/master.pid" 2>/dev/null)
-    echo $(( $(tree_ticks "${master:-0}") + $(tree_ticks "${dovecot:-0}") ))
+    echo $(( $(tree_ticks "${master:-0}") + $(tree_ticks "${dovecot:-0}") + $(opendkim_ticks) ))
   fi
+}
+
+# OpenDKIM's CPU ticks (all its threads), 0 when it does not run.
+opendkim_ticks() {
+  if [[ -n ${OPENDKIM_PID:-} ]]; then tree_ticks "$OPENDKIM_PID"; else echo 0; fi
 }
 
 
@@ -404,7 +501,9 @@ idle() {
   local pids before_rss before_pss
   if [[ $server == hikyaku ]]; then pids=$HIKYAKU_PID; else pids=$(postfix_pids | tr '\n' ' '); fi
   # shellcheck disable=SC2086
-  before_rss=$(rss_kb $pids); before_pss=$(pss_kb $pids)
+  before_rss=$(rss_kb $pids)
+  # shellcheck disable=SC2086
+  before_pss=$(pss_kb $pids)
   "${LOAD[@]}" --label "$server idle" --port "$port" --tls implicit --no-tls-resume -c "$connections" \
     --hold "$HOLD_SECONDS" --setup-concurrency 32 --timeout 120 > "$file" 2>&1 &
   local tool=$! waited=0
@@ -418,7 +517,9 @@ idle() {
   local count rss pss
   count=$(echo "$pids" | wc -w)
   # shellcheck disable=SC2086
-  rss=$(rss_kb $pids); pss=$(pss_kb $pids)
+  rss=$(rss_kb $pids)
+  # shellcheck disable=SC2086
+  pss=$(pss_kb $pids)
   wait "$tool" || true
   grep -v '^{' "$file" | sed 's/^/    /'
   local established
@@ -457,6 +558,69 @@ source_run() {
   record "$server" relay-in-source msgs_per_s "$rate"
 }
 
+# The DKIM rows: a fresh server that signs ($1 hikyaku or postfix, $2 its submission port), an
+# unmeasured warm-up, submission 1 and 10 per connection as without DKIM, then the check that the
+# server really signed. For Postfix, OpenDKIM's share of the server CPU is recorded on its own.
+dkim_workloads() {
+  local server=$1 port=$2
+  local submit=(--port "$port" --tls starttls --no-tls-resume --auth plain --user "$ACCOUNT" --password-file "$OUT/password"
+    -c "$CONNECTIONS" --to friend@example.net --timeout 60)
+  "${LOAD[@]}" --label "$server dkim warm-up" "${submit[@]}" -k 1 -m "$DKIM_WARMUP_MESSAGES" \
+    > "$OUT/logs/r$ROUND-$server-dkim-warmup.out" 2>&1 || true
+  local workload per messages warmup opendkim0 opendkim1 file accepted warmed
+  for workload in submission-1-dkim submission-10-dkim; do
+    if [[ $workload == submission-1-dkim ]]; then
+      per=1 messages=$SUBMISSION1_MESSAGES warmup=100
+    else
+      per=10 messages=$SUBMISSION10_MESSAGES warmup=200
+    fi
+    echo "  $workload"
+    opendkim0=$(opendkim_ticks)
+    load "$server" "$workload" "${submit[@]}" -k "$per" -m "$messages" --warmup "$warmup"
+    opendkim1=$(opendkim_ticks)
+    if [[ $server == postfix ]]; then
+      file="$OUT/logs/r$ROUND-$server-$workload.out"
+      accepted=$(json_field "$file" accepted)
+      warmed=$(json_field "$file" warmupAccepted)
+      accepted=$(( ${accepted:-0} + ${warmed:-0} ))
+      if (( accepted > 0 )); then
+        record postfix "$workload" opendkim_cpu_ms_per_msg "$(python3 -c "print(round(10 * ($opendkim1 - $opendkim0) / $accepted, 3))")"
+      fi
+    fi
+  done
+  dkim_check "$server"
+}
+
+# One message of the DKIM rows, as the server queued it, must carry a DKIM-Signature of $DOMAIN
+# that verifies against the server's key (bench/lib/dkim-check.py): a server that did not sign
+# fails the run here rather than looking fast in the report.
+dkim_check() {
+  local server=$1 message="$OUT/logs/r$ROUND-$1-dkim-sample.eml" dns_record
+  if [[ $server == hikyaku ]]; then
+    local id
+    id=$(hikyaku_cli queue list --state queued --limit 1 --config "$HK/hikyaku.yaml" 2>/dev/null | awk 'NR == 2 { print $1 }') || true
+    if [[ -n $id ]]; then
+      hikyaku_cli queue show "$id" --content --config "$HK/hikyaku.yaml" 2>/dev/null | sed '1,/^$/d' > "$message" || true
+    fi
+    dns_record=$HK/dkim-record.txt
+  else
+    local file
+    file=$(find "$PF/spool/hold" -type f -print -quit)
+    if [[ -n $file ]]; then
+      postcat -c "$PF/etc" -hb "$file" > "$message" 2>/dev/null || true
+    fi
+    dns_record=$OD/keys/$DKIM_SELECTOR.txt
+  fi
+  if [[ ! -s $message ]]; then
+    echo "compare.sh: FAILED: $server queued no message in the DKIM rows (logs in $OUT/logs)" >&2
+    exit 1
+  fi
+  if ! /usr/bin/python3 bench/lib/dkim-check.py "$message" "$dns_record" "$DOMAIN" "$DKIM_SELECTOR" 2>&1 | sed 's/^/    /'; then
+    echo "compare.sh: FAILED: $server did not DKIM-sign the submitted mail as configured (message: $message)" >&2
+    exit 1
+  fi
+}
+
 queue_files() { find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/deferred" "$PF/spool/maildrop" "$PF/spool/hold" -type f 2>/dev/null | wc -l; }
 
 run_hikyaku() {
@@ -476,6 +640,9 @@ run_hikyaku() {
   latency_half hikyaku 22525
   echo "  idle"
   idle hikyaku "$IDLE_CONNECTIONS" 22465
+  echo "  DKIM (Hikyaku afresh, an active RSA-2048 key for $DOMAIN)"
+  hikyaku_fresh dkim
+  dkim_workloads hikyaku 22587
   echo "  end-to-end (route for $DOMAIN = smtp-sink on $SINK_PORT)"
   hikyaku_fresh relay
   end_to_end hikyaku 22525 hikyaku_queue_depth "user@$DOMAIN"
@@ -518,11 +685,16 @@ run_postfix() {
     echo "    only $available_mib MiB available: holding $wanted connections instead of $POSTFIX_IDLE (3 MiB per smtpd assumed)"
   fi
   idle postfix "$wanted" 12465
+  echo "  DKIM (Postfix afresh, OpenDKIM as the submission services' milter)"
+  postfix_fresh dkim
+  dkim_workloads postfix 12587
   echo "  end-to-end (relayhost = smtp-sink on $SINK_PORT)"
   postfix_fresh relay
   end_to_end postfix 12525 queue_files "user@sink.example"
   postfix_stop
 }
+
+opendkim_write_config
 
 {
   echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r)"

@@ -89,12 +89,15 @@ hikyaku_add_api_key() {
   chmod 600 "$file"
 }
 
-# Starts the server in the background with its log in DIR/server.log. Extra JVM options (JFR) come
-# from JDK_JAVA_OPTIONS, which the java launcher reads.
+# Starts the server in the background with its log in DIR/server.log. Extra JVM options come from
+# HIKYAKU_JAVA_OPTS (split on blanks, as bin/hikyaku reads it; for the server only, not the CLI
+# calls or the load tool: e.g. -Xlog:gc:file=gc-%p.log) or JDK_JAVA_OPTIONS, which the java
+# launcher reads (JFR).
 hikyaku_start() {
-  local dir=$1 port
+  local dir=$1 port java_opts=()
   port=$(sed -n 's/.*role: relay, address: 127.0.0.1, port: \([0-9]*\).*/\1/p' "$dir/hikyaku.yaml")
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$HIKYAKU_ROOT/target/hikyaku.jar" \
+  read -r -a java_opts <<< "${HIKYAKU_JAVA_OPTS:-}"
+  "$JAVA_HOME/bin/java" "${java_opts[@]}" --enable-native-access=ALL-UNNAMED -jar "$HIKYAKU_ROOT/target/hikyaku.jar" \
     serve --config "$dir/hikyaku.yaml" > "$dir/server.log" 2>&1 &
   HIKYAKU_PID=$!
   hikyaku_wait_port "$dir" "$port"
