@@ -62,6 +62,8 @@ public final class AuthThrottle implements AutoCloseable {
   private static final Duration HOUR = Duration.ofHours(1);
   private static final long MAX_KEYS = 100_000;
   private static final String COUNTER_GROUP = "auth";
+  /** Ended blocks are deleted once a minute (every twelfth five-second refresh) and at start. */
+  private static final int PURGE_EVERY_ROUNDS = 12;
   // A network is blocked for spraying at this many times the per-address number of accounts: one
   // /24 may hold an office's NAT, so it gets more room than a single address.
   private static final int NETWORK_FACTOR = 3;
@@ -156,6 +158,7 @@ public final class AuthThrottle implements AutoCloseable {
   /** Loads blocks and saved counters, then keeps them in step with the store every few seconds. */
   public AuthThrottle start() {
     refreshBlocks();
+    purgeExpiredBlocks();
     kept.start();
     keeper = Thread.ofVirtual().name("auth-throttle").start(this::keep);
     return this;
@@ -163,11 +166,30 @@ public final class AuthThrottle implements AutoCloseable {
 
   private void keep() {
     try {
-      while (!stopped.await(5, TimeUnit.SECONDS)) {
+      for (long round = 1; !stopped.await(5, TimeUnit.SECONDS); round++) {
         refreshBlocks(); // picks up blocks removed by the CLI or added by another node
+        if (round % PURGE_EVERY_ROUNDS == 0) {
+          purgeExpiredBlocks();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Deletes the rows of blocks that have ended, so the table holds what is in force (the audit log
+   * keeps the history: {@code ClientBlocked}, then {@code ClientUnblocked} with reason "expiry").
+   * Every node may run it; deleting an ended block twice is harmless.
+   */
+  private void purgeExpiredBlocks() {
+    try {
+      int purged = defences.purgeExpiredBlocks(clock.instant());
+      if (purged > 0) {
+        log.debug("purged {} expired block(s)", purged);
+      }
+    } catch (StoreException e) {
+      log.warn("could not purge expired blocks: {}", e.getMessage());
     }
   }
 

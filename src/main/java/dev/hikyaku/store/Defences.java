@@ -71,7 +71,7 @@ public final class Defences {
     });
   }
 
-  /** Removes a block; false when there was none. Expired blocks are removed too (housekeeping). */
+  /** Removes a block; false when there was none. Ended blocks are deleted by {@link #purgeExpiredBlocks}. */
   public boolean unblock(String scope, String subject) throws StoreException {
     return writer.write("unblocking " + scope + " " + subject, connection -> {
       try (PreparedStatement delete = connection.prepareStatement("DELETE FROM block WHERE scope = ? AND subject = ?")) {
@@ -82,7 +82,7 @@ public final class Defences {
     });
   }
 
-  /** Deletes blocks that ended before {@code now}; returns how many. */
+  /** Deletes blocks that ended at or before {@code now}; returns how many. The throttle's keeper calls it. */
   public int purgeExpiredBlocks(Instant now) throws StoreException {
     return writer.write("purging expired blocks", connection -> {
       try (PreparedStatement delete = connection.prepareStatement("DELETE FROM block WHERE until_at <= ?")) {
