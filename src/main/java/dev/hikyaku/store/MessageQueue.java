@@ -58,12 +58,12 @@ public final class MessageQueue {
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
   /**
-   * Recipients made due per transaction by {@link #flushDomain} and {@link #flush}: a flush of a big
-   * destination moves tens of thousands, and in one transaction it held the write lock (and the
-   * group commit of every session waiting for its 250) for a second or more. A batch of 1,000 takes
-   * milliseconds (bench/README.md "Queue at scale").
+   * Recipients made due per transaction by {@link #applyFlush}: a flush of a big destination moves
+   * tens of thousands, and in one transaction it held the write lock (and the group commit of every
+   * session waiting for its 250) for a second or more; batches of 1,000 still held it ~200 ms each
+   * under load. 250 keeps a batch to tens of milliseconds (bench/README.md "Queue at scale").
    */
-  static final int FLUSH_BATCH = 1_000;
+  static final int FLUSH_BATCH = 250;
   // Each batch takes the next deferred recipients not yet due now; those it makes due (NULL) drop
   // out of the range, so the batches make progress and each reads only what it changes:
   // recipient_domain_state_next_attempt_at (V17) and recipient_state_next_attempt_at (V5).
@@ -75,6 +75,9 @@ public final class MessageQueue {
       "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + NOT_DUE + " LIMIT ?)";
   static final String COUNT_DOMAIN_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + DOMAIN_NOT_DUE;
   static final String COUNT_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + NOT_DUE;
+  // The oldest request first: requests are applied in the order they were made.
+  static final String SELECT_FLUSH_REQUEST =
+      "SELECT id, domain, remaining FROM flush_request ORDER BY id LIMIT 1";
   // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
   static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
@@ -88,10 +91,12 @@ public final class MessageQueue {
 
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
+  private final java.time.Clock clock;
 
-  MessageQueue(GroupCommitWriter writer, ReadConnections readers) {
+  MessageQueue(GroupCommitWriter writer, ReadConnections readers, java.time.Clock clock) {
     this.writer = writer;
     this.readers = readers;
+    this.clock = clock;
   }
 
   /**
@@ -396,43 +401,22 @@ public final class MessageQueue {
   }
 
   /**
-   * Makes the deferred recipients at {@code domain} due now, across the queue (Postfix's {@code
-   * postqueue -s site}). Returns how many recipients were moved forward.
+   * Asks for the deferred recipients at {@code domain}, or of the whole queue when empty, to be made
+   * due now (Postfix's {@code postqueue -s site} and {@code postqueue -f}). Like postqueue, this only
+   * records the request: the scheduler moves the recipients in batches between its passes ({@link
+   * #applyFlush}), so neither the caller nor the sessions' commits wait for tens of thousands of rows
+   * to be rewritten. A request made while the server is stopped is applied when it starts.
+   *
+   * @return how many deferred recipients are not yet due now, and so will be moved (counted through
+   *     the index the batches walk); nothing is recorded when none
    */
-  public int flushDomain(String domain) throws StoreException {
-    String key = domain.toLowerCase(java.util.Locale.ROOT);
-    return inBatches("flushing recipients at " + key, COUNT_DOMAIN_NOT_DUE, FLUSH_DOMAIN, key);
-  }
-
-  /**
-   * Makes deferred recipients due now: of message {@code id}, or of every message when empty
-   * (Postfix's {@code postqueue -f}). Returns how many recipients were moved forward.
-   */
-  public int flush(java.util.Optional<QueueId> id) throws StoreException {
-    if (id.isEmpty()) {
-      return inBatches("flushing the queue", COUNT_NOT_DUE, FLUSH_ALL, null);
-    }
-    return change("flushing " + id.get(), connection -> {
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE recipient SET next_attempt_at = NULL WHERE state = 'deferred' AND message_id = ?")) {
-        update.setString(1, id.get().value());
-        return update.executeUpdate();
-      }
-    });
-  }
-
-  /**
-   * Runs {@code batchUpdate} (a flush statement whose last parameter is the batch size, and whose
-   * first is {@code key} when that is not null) in transactions of {@link #FLUSH_BATCH} rows until
-   * a batch finds fewer: sessions' commits go in between. Returns the rows changed in all. The
-   * batches are as many as {@code count} (the same rows, counted first) makes needed, and one more:
-   * recipients the scheduler defers again meanwhile may be moved too, but cannot keep the flush going.
-   */
-  private int inBatches(String action, String count, String batchUpdate, String key) throws StoreException {
+  public long requestFlush(Optional<String> domain) throws StoreException {
+    Optional<String> key = domain.map(d -> d.toLowerCase(java.util.Locale.ROOT));
+    String action = key.map(d -> "requesting a flush of recipients at " + d).orElse("requesting a flush of the queue");
     long candidates = readers.read(action, connection -> {
-      try (PreparedStatement select = connection.prepareStatement(count)) {
-        if (key != null) {
-          select.setString(1, key);
+      try (PreparedStatement select = connection.prepareStatement(key.isPresent() ? COUNT_DOMAIN_NOT_DUE : COUNT_NOT_DUE)) {
+        if (key.isPresent()) {
+          select.setString(1, key.get());
         }
         try (ResultSet rows = select.executeQuery()) {
           rows.next();
@@ -440,24 +424,88 @@ public final class MessageQueue {
         }
       }
     });
-    int total = 0;
-    for (long batches = candidates / FLUSH_BATCH + 1; batches > 0; batches--) {
-      int changed = change(action, connection -> {
-        try (PreparedStatement update = connection.prepareStatement(batchUpdate)) {
-          int parameter = 1;
-          if (key != null) {
-            update.setString(parameter++, key);
-          }
-          update.setInt(parameter, FLUSH_BATCH);
-          return update.executeUpdate();
-        }
-      });
-      total += changed;
-      if (changed < FLUSH_BATCH) {
-        break;
-      }
+    if (candidates == 0) {
+      return 0;
     }
-    return total;
+    long requestedAt = clock.millis();
+    change(action, connection -> {
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT INTO flush_request (domain, requested_at, remaining) VALUES (?, ?, ?)")) {
+        insert.setString(1, key.orElse(null));
+        insert.setLong(2, requestedAt);
+        // One batch more than counted: recipients deferred meanwhile may be moved too, but cannot
+        // keep the flush going for ever.
+        insert.setLong(3, candidates + FLUSH_BATCH);
+        insert.executeUpdate();
+      }
+      return null;
+    });
+    return candidates;
+  }
+
+  /**
+   * Applies one batch (at most {@link #FLUSH_BATCH} recipients, one short transaction) of the oldest
+   * {@link #requestFlush flush request}, and removes the request once a batch finds fewer than it
+   * could take or its budget is spent. The scheduler calls this between passes; the recipients made
+   * due are then taken by its due passes like any other, under their destination's limits.
+   *
+   * @return true when a request was open (call again: there may be more to do), false when none was
+   */
+  public boolean applyFlush() throws StoreException {
+    // Read first: every pass calls this, and a write transaction (with its fsync) for nothing would
+    // cost each pass a commit.
+    boolean isRequested = readers.read("looking for a queue flush", connection -> {
+      try (PreparedStatement select = connection.prepareStatement(SELECT_FLUSH_REQUEST);
+          ResultSet row = select.executeQuery()) {
+        return row.next();
+      }
+    });
+    if (!isRequested) {
+      return false;
+    }
+    return change("applying a queue flush", connection -> {
+      long id;
+      String domain;
+      long remaining;
+      try (PreparedStatement select = connection.prepareStatement(SELECT_FLUSH_REQUEST);
+          ResultSet row = select.executeQuery()) {
+        if (!row.next()) {
+          return false;
+        }
+        id = row.getLong("id");
+        domain = row.getString("domain");
+        remaining = row.getLong("remaining");
+      }
+      int limit = (int) Math.min(FLUSH_BATCH, remaining);
+      int changed;
+      try (PreparedStatement update = connection.prepareStatement(domain == null ? FLUSH_ALL : FLUSH_DOMAIN)) {
+        int parameter = 1;
+        if (domain != null) {
+          update.setString(parameter++, domain);
+        }
+        update.setInt(parameter, limit);
+        changed = update.executeUpdate();
+      }
+      boolean isDone = changed < limit || changed >= remaining;
+      try (PreparedStatement end = connection.prepareStatement(isDone
+          ? "DELETE FROM flush_request WHERE id = ?"
+          : "UPDATE flush_request SET remaining = remaining - " + changed + " WHERE id = ?")) {
+        end.setLong(1, id);
+        end.executeUpdate();
+      }
+      return true;
+    });
+  }
+
+  /** Makes the deferred recipients of message {@code id} due now; returns how many were moved. */
+  public int flush(QueueId id) throws StoreException {
+    return change("flushing " + id, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE recipient SET next_attempt_at = NULL WHERE state = 'deferred' AND message_id = ?")) {
+        update.setString(1, id.value());
+        return update.executeUpdate();
+      }
+    });
   }
 
   /** Messages written and commits done since the store opened. */
