@@ -43,17 +43,21 @@ public final class MessageQueue {
   private static final String SCHEDULED = "('queued', 'returning')";
   private static final String IS_DUE =
       "r.state IN " + OPEN + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)";
-  // Driven by recipient_state_next_attempt_at (V5): only due recipients are read, however many
-  // deferred ones wait for later. IS_DUE is spelt out as two ranges of that index (never tried, and
-  // due by now): written as one condition, "IS NULL OR <= ?" bounds only the state, and every open
-  // recipient of the queue was read. The unary + keeps the planner off the message state index: the
-  // due messages are looked up by id, not every queued message checked against them. What a pass
-  // still costs is sorting all due messages to take the oldest (bench/README.md "Queue at scale").
-  static final String SELECT_DUE_MESSAGES =
-      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal FROM message m"
-          + " WHERE +m.state IN " + SCHEDULED + " AND m.id IN (SELECT r.message_id FROM recipient r WHERE"
-          + " (r.state IN " + OPEN + " AND r.next_attempt_at IS NULL)"
-          + " OR (r.state IN " + OPEN + " AND r.next_attempt_at <= ?)) ORDER BY m.received_at, m.id LIMIT ?";
+  // The two ranges of recipient_open_next_attempt_at (V19) a due pass reads, each in the index's
+  // order and only as far as the pass needs (MessageQueue.due stops reading): recipients never tried
+  // or flushed (NULL, by message id, so in arrival order), and recipients due by now, longest due
+  // first. Written as one condition, "IS NULL OR <= ?" is not a range, and the walk would not stop
+  // at the end of the due ones. The state condition is the index's own WHERE, so the partial index
+  // applies. The unary + keeps the planner off the message state index: each due recipient's message
+  // is looked up by id, and held ones are passed over.
+  private static final String DUE_MESSAGE_COLUMNS =
+      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal"
+          + " FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.state IN " + OPEN
+          + " AND +m.state IN " + SCHEDULED;
+  static final String SELECT_NEVER_TRIED =
+      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at, r.message_id";
+  static final String SELECT_DUE_BY_NOW =
+      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at, r.message_id";
   private static final String SELECT_DUE_RECIPIENTS =
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
@@ -66,9 +70,11 @@ public final class MessageQueue {
   static final int FLUSH_BATCH = 250;
   // Each batch takes the next deferred recipients not yet due now; those it makes due (NULL) drop
   // out of the range, so the batches make progress and each reads only what it changes:
-  // recipient_domain_state_next_attempt_at (V17) and recipient_state_next_attempt_at (V5).
+  // recipient_domain_state_next_attempt_at (V17) and recipient_open_next_attempt_at (V19).
   private static final String DOMAIN_NOT_DUE = "domain = ? AND state = 'deferred' AND next_attempt_at IS NOT NULL";
-  private static final String NOT_DUE = "state = 'deferred' AND next_attempt_at IS NOT NULL";
+  // "state IN OPEN" too: it is what lets the planner use the partial recipient_open_next_attempt_at.
+  private static final String NOT_DUE =
+      "state IN " + OPEN + " AND state = 'deferred' AND next_attempt_at IS NOT NULL";
   static final String FLUSH_DOMAIN =
       "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + DOMAIN_NOT_DUE + " LIMIT ?)";
   static final String FLUSH_ALL =
@@ -78,10 +84,11 @@ public final class MessageQueue {
   // The oldest request first: requests are applied in the order they were made.
   static final String SELECT_FLUSH_REQUEST =
       "SELECT id, domain, remaining FROM flush_request ORDER BY id LIMIT 1";
-  // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
+  // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time. One walk of
+  // recipient_open_next_attempt_at (V19) from its start, passing over recipients of held messages.
   static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
-          + " WHERE r.state = ? AND m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
+          + " WHERE r.state IN " + OPEN + " AND +m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
   private static final String UPDATE_RECIPIENT =
       "UPDATE recipient SET state = ?, attempts = attempts + 1, last_reply = ?,"
           + " last_attempt_at = ?, next_attempt_at = ?"
@@ -185,9 +192,15 @@ public final class MessageQueue {
 
   /**
    * Up to {@code limit} messages in state {@code queued} or {@code returning} (never {@code held})
-   * that have a recipient
-   * pending, or deferred with its next attempt at or before {@code now}; oldest first, each with
-   * only its due recipients and with its content.
+   * that have a recipient pending, or deferred with its next attempt at or before {@code now}; each
+   * with only its due recipients and with its content, oldest first.
+   *
+   * <p>Which ones, when more are due: the first {@code limit} messages with a recipient never tried
+   * (or flushed), in arrival order, and the first {@code limit} with a recipient longest past its
+   * due time; of those, the oldest {@code limit}. Both are read in index order and no further
+   * ({@link #SELECT_NEVER_TRIED}, {@link #SELECT_DUE_BY_NOW}), so a pass costs what it takes, not
+   * the size of the backlog. (Before, the oldest {@code limit} of all due messages, sorted from all
+   * of them; the same whenever no more than {@code limit} are due in either range.)
    */
   public List<DueDelivery> due(Instant now, int limit) throws StoreException {
     if (limit < 1) {
@@ -195,32 +208,67 @@ public final class MessageQueue {
     }
     long nowMillis = now.toEpochMilli();
     return readers.read("finding due deliveries", connection -> {
+      java.util.Map<QueueId, DueMessage> candidates = new java.util.LinkedHashMap<>();
+      try (PreparedStatement neverTried = connection.prepareStatement(SELECT_NEVER_TRIED);
+          PreparedStatement dueByNow = connection.prepareStatement(SELECT_DUE_BY_NOW)) {
+        dueByNow.setLong(1, nowMillis);
+        for (PreparedStatement range : List.of(neverTried, dueByNow)) {
+          readDueMessages(range, limit, candidates);
+        }
+      }
+      List<DueMessage> oldest = candidates.values().stream()
+          .sorted(java.util.Comparator.comparingLong(DueMessage::receivedAt).thenComparing(m -> m.id().value()))
+          .limit(limit)
+          .toList();
       List<DueDelivery> deliveries = new ArrayList<>();
-      try (PreparedStatement messages = connection.prepareStatement(SELECT_DUE_MESSAGES);
-          PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
+      try (PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
           PreparedStatement content = connection.prepareStatement(SELECT_CONTENT)) {
-        messages.setLong(1, nowMillis);
-        messages.setInt(2, limit);
-        try (ResultSet rows = messages.executeQuery()) {
-          while (rows.next()) {
-            QueueId id = storedId(rows.getString("id"));
-            recipients.setString(1, id.value());
-            recipients.setLong(2, nowMillis);
-            content.setString(1, id.value());
-            deliveries.add(new DueDelivery(
-                id,
-                Instant.ofEpochMilli(rows.getLong("received_at")),
-                rows.getString("reverse_path"),
-                rows.getString("mail_parameters"),
-                readContent(content, id),
-                readDueRecipients(recipients),
-                rows.getString("state").equals("returning"),
-                rows.getString("principal") != null));
-          }
+        for (DueMessage message : oldest) {
+          recipients.setString(1, message.id().value());
+          recipients.setLong(2, nowMillis);
+          content.setString(1, message.id().value());
+          deliveries.add(new DueDelivery(
+              message.id(),
+              Instant.ofEpochMilli(message.receivedAt()),
+              message.reversePath(),
+              message.mailParameters(),
+              readContent(content, message.id()),
+              readDueRecipients(recipients),
+              message.isReturning(),
+              message.isSubmitted()));
         }
       }
       return deliveries;
     });
+  }
+
+  /** A message {@link #due} found, before its recipients and content are read. */
+  private record DueMessage(
+      QueueId id, long receivedAt, String reversePath, String mailParameters, boolean isReturning, boolean isSubmitted) {}
+
+  /**
+   * Adds the messages of the recipients {@code range} yields to {@code into}, stopping once it has
+   * found {@code limit} messages it did not hold before: a message with several due recipients comes
+   * once per recipient, so the statement cannot say LIMIT itself, and SQLite reads a row per step.
+   */
+  private static void readDueMessages(PreparedStatement range, int limit, java.util.Map<QueueId, DueMessage> into)
+      throws SQLException, StoreException {
+    int found = 0;
+    try (ResultSet rows = range.executeQuery()) {
+      while (found < limit && rows.next()) {
+        QueueId id = storedId(rows.getString("id"));
+        if (!into.containsKey(id)) {
+          into.put(id, new DueMessage(
+              id,
+              rows.getLong("received_at"),
+              rows.getString("reverse_path"),
+              rows.getString("mail_parameters"),
+              rows.getString("state").equals("returning"),
+              rows.getString("principal") != null));
+          found++;
+        }
+      }
+    }
   }
 
   /**
@@ -231,19 +279,11 @@ public final class MessageQueue {
   public Optional<Instant> nextDue() throws StoreException {
     return readers.read("finding the next due time", connection -> {
       Optional<Instant> earliest = Optional.empty();
-      try (PreparedStatement statement = connection.prepareStatement(SELECT_EARLIEST)) {
-        // One index walk per state (each ordered by next_attempt_at) beats sorting an IN list.
-        for (String state : List.of("pending", "deferred")) {
-          statement.setString(1, state);
-          try (ResultSet rows = statement.executeQuery()) {
-            if (rows.next()) {
-              long millis = rows.getLong(1);
-              Instant at = rows.wasNull() ? Instant.EPOCH : Instant.ofEpochMilli(millis);
-              if (earliest.isEmpty() || at.isBefore(earliest.get())) {
-                earliest = Optional.of(at);
-              }
-            }
-          }
+      try (PreparedStatement statement = connection.prepareStatement(SELECT_EARLIEST);
+          ResultSet rows = statement.executeQuery()) {
+        if (rows.next()) {
+          long millis = rows.getLong(1);
+          earliest = Optional.of(rows.wasNull() ? Instant.EPOCH : Instant.ofEpochMilli(millis));
         }
       }
       return earliest;
