@@ -218,7 +218,7 @@ final class QueueCommand implements Runnable {
     }
   }
 
-  @Command(name = "flush", description = "Retry deferred recipients now (a running server picks them up within a minute).")
+  @Command(name = "flush", description = "Retry deferred recipients now: one message at once; all, or --domain, through the server's scheduler, which applies the request in batches.")
   static final class Flush implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE") Path config;
     @Parameters(paramLabel = "ID", arity = "0..1", description = "One message; all deferred recipients without it.") String id;
@@ -241,10 +241,21 @@ final class QueueCommand implements Runnable {
         }
       }
       try (Store store = open(config)) {
-        int moved = domain != null ? store.queue().flushDomain(domain) : store.queue().flush(queueId);
-        String target = domain != null ? "@" + domain : queueId.map(QueueId::value).orElse("all");
-        store.adminChanges().record("queue flush", target, moved + " recipient(s)");
-        spec.commandLine().getOut().println(moved + " deferred recipient(s) due now");
+        if (queueId.isPresent()) {
+          int moved = store.queue().flush(queueId.get());
+          store.adminChanges().record("queue flush", queueId.get().value(), moved + " recipient(s)");
+          spec.commandLine().getOut().println(moved + " deferred recipient(s) due now");
+        } else {
+          // Like postqueue -f / -s: a request the server's scheduler applies in short batches, so that
+          // neither this command nor the sessions' commits wait for every recipient to be rewritten.
+          long toMove = store.queue().requestFlush(Optional.ofNullable(domain));
+          String at = domain != null ? " at " + domain : "";
+          store.adminChanges().record("queue flush", domain != null ? "@" + domain : "all", toMove + " recipient(s) requested");
+          spec.commandLine().getOut().println(toMove == 0
+              ? "no deferred recipient" + at + " waiting: nothing to flush"
+              : toMove + " deferred recipient(s)" + at + " to be made due: flush requested; the server's scheduler"
+                  + " moves them in batches (when it starts, if it is not running)");
+        }
       }
       spec.commandLine().getOut().flush();
       return 0;

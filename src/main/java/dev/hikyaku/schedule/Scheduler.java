@@ -79,6 +79,8 @@ public final class Scheduler implements AutoCloseable {
 
   private final ReentrantLock lock = new ReentrantLock(); // guards loop
   private final WakeSignal signal = new WakeSignal();
+  /** Whether the last pass found a flush request open: the loop goes on without waiting. */
+  private volatile boolean isFlushing;
   private Thread loop; // guarded by lock
 
   public Scheduler(
@@ -152,6 +154,9 @@ public final class Scheduler implements AutoCloseable {
    *     outcomes are logged and leave those recipients due (delivered again at worst, never lost)
    */
   public int runOnce() throws StoreException {
+    // A queue flush is a request (MessageQueue.requestFlush); one short batch of it per pass keeps
+    // the write lock free for the sessions' commits in between.
+    isFlushing = queue.applyFlush();
     List<DueDelivery> due = queue.due(clock.instant(), batchSize);
     if (due.isEmpty()) {
       return 0;
@@ -498,7 +503,7 @@ public final class Scheduler implements AutoCloseable {
       Duration wait;
       try {
         runOnce();
-        wait = queue.nextDue()
+        wait = isFlushing ? Duration.ZERO : queue.nextDue()
             .map(at -> Duration.between(clock.instant(), at))
             .orElse(LONGEST_WAIT);
       } catch (StoreException | RuntimeException e) {

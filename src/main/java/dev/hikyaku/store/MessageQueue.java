@@ -43,42 +43,52 @@ public final class MessageQueue {
   private static final String SCHEDULED = "('queued', 'returning')";
   private static final String IS_DUE =
       "r.state IN " + OPEN + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)";
-  // Driven by recipient_state_next_attempt_at (V5): only due recipients are read, however many
-  // deferred ones wait for later. IS_DUE is spelt out as two ranges of that index (never tried, and
-  // due by now): written as one condition, "IS NULL OR <= ?" bounds only the state, and every open
-  // recipient of the queue was read. The unary + keeps the planner off the message state index: the
-  // due messages are looked up by id, not every queued message checked against them. What a pass
-  // still costs is sorting all due messages to take the oldest (bench/README.md "Queue at scale").
-  static final String SELECT_DUE_MESSAGES =
-      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal FROM message m"
-          + " WHERE +m.state IN " + SCHEDULED + " AND m.id IN (SELECT r.message_id FROM recipient r WHERE"
-          + " (r.state IN " + OPEN + " AND r.next_attempt_at IS NULL)"
-          + " OR (r.state IN " + OPEN + " AND r.next_attempt_at <= ?)) ORDER BY m.received_at, m.id LIMIT ?";
+  // The two ranges of recipient_open_next_attempt_at (V19) a due pass reads, each in the index's
+  // order and only as far as the pass needs (MessageQueue.due stops reading): recipients never tried
+  // or flushed (NULL, by message id, so in arrival order), and recipients due by now, longest due
+  // first. Written as one condition, "IS NULL OR <= ?" is not a range, and the walk would not stop
+  // at the end of the due ones. The state condition is the index's own WHERE, so the partial index
+  // applies. The unary + keeps the planner off the message state index: each due recipient's message
+  // is looked up by id, and held ones are passed over.
+  private static final String DUE_MESSAGE_COLUMNS =
+      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal"
+          + " FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.state IN " + OPEN
+          + " AND +m.state IN " + SCHEDULED;
+  static final String SELECT_NEVER_TRIED =
+      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at, r.message_id";
+  static final String SELECT_DUE_BY_NOW =
+      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at, r.message_id";
   private static final String SELECT_DUE_RECIPIENTS =
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
   /**
-   * Recipients made due per transaction by {@link #flushDomain} and {@link #flush}: a flush of a big
-   * destination moves tens of thousands, and in one transaction it held the write lock (and the
-   * group commit of every session waiting for its 250) for a second or more. A batch of 1,000 takes
-   * milliseconds (bench/README.md "Queue at scale").
+   * Recipients made due per transaction by {@link #applyFlush}: a flush of a big destination moves
+   * tens of thousands, and in one transaction it held the write lock (and the group commit of every
+   * session waiting for its 250) for a second or more; batches of 1,000 still held it ~200 ms each
+   * under load. 250 keeps a batch to tens of milliseconds (bench/README.md "Queue at scale").
    */
-  static final int FLUSH_BATCH = 1_000;
+  static final int FLUSH_BATCH = 250;
   // Each batch takes the next deferred recipients not yet due now; those it makes due (NULL) drop
   // out of the range, so the batches make progress and each reads only what it changes:
-  // recipient_domain_state_next_attempt_at (V17) and recipient_state_next_attempt_at (V5).
+  // recipient_domain_state_next_attempt_at (V17) and recipient_open_next_attempt_at (V19).
   private static final String DOMAIN_NOT_DUE = "domain = ? AND state = 'deferred' AND next_attempt_at IS NOT NULL";
-  private static final String NOT_DUE = "state = 'deferred' AND next_attempt_at IS NOT NULL";
+  // "state IN OPEN" too: it is what lets the planner use the partial recipient_open_next_attempt_at.
+  private static final String NOT_DUE =
+      "state IN " + OPEN + " AND state = 'deferred' AND next_attempt_at IS NOT NULL";
   static final String FLUSH_DOMAIN =
       "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + DOMAIN_NOT_DUE + " LIMIT ?)";
   static final String FLUSH_ALL =
       "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + NOT_DUE + " LIMIT ?)";
   static final String COUNT_DOMAIN_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + DOMAIN_NOT_DUE;
   static final String COUNT_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + NOT_DUE;
-  // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time.
+  // The oldest request first: requests are applied in the order they were made.
+  static final String SELECT_FLUSH_REQUEST =
+      "SELECT id, domain, remaining FROM flush_request ORDER BY id LIMIT 1";
+  // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time. One walk of
+  // recipient_open_next_attempt_at (V19) from its start, passing over recipients of held messages.
   static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
-          + " WHERE r.state = ? AND m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
+          + " WHERE r.state IN " + OPEN + " AND +m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
   private static final String UPDATE_RECIPIENT =
       "UPDATE recipient SET state = ?, attempts = attempts + 1, last_reply = ?,"
           + " last_attempt_at = ?, next_attempt_at = ?"
@@ -88,10 +98,12 @@ public final class MessageQueue {
 
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
+  private final java.time.Clock clock;
 
-  MessageQueue(GroupCommitWriter writer, ReadConnections readers) {
+  MessageQueue(GroupCommitWriter writer, ReadConnections readers, java.time.Clock clock) {
     this.writer = writer;
     this.readers = readers;
+    this.clock = clock;
   }
 
   /**
@@ -180,9 +192,15 @@ public final class MessageQueue {
 
   /**
    * Up to {@code limit} messages in state {@code queued} or {@code returning} (never {@code held})
-   * that have a recipient
-   * pending, or deferred with its next attempt at or before {@code now}; oldest first, each with
-   * only its due recipients and with its content.
+   * that have a recipient pending, or deferred with its next attempt at or before {@code now}; each
+   * with only its due recipients and with its content, oldest first.
+   *
+   * <p>Which ones, when more are due: the first {@code limit} messages with a recipient never tried
+   * (or flushed), in arrival order, and the first {@code limit} with a recipient longest past its
+   * due time; of those, the oldest {@code limit}. Both are read in index order and no further
+   * ({@link #SELECT_NEVER_TRIED}, {@link #SELECT_DUE_BY_NOW}), so a pass costs what it takes, not
+   * the size of the backlog. (Before, the oldest {@code limit} of all due messages, sorted from all
+   * of them; the same whenever no more than {@code limit} are due in either range.)
    */
   public List<DueDelivery> due(Instant now, int limit) throws StoreException {
     if (limit < 1) {
@@ -190,32 +208,67 @@ public final class MessageQueue {
     }
     long nowMillis = now.toEpochMilli();
     return readers.read("finding due deliveries", connection -> {
+      java.util.Map<QueueId, DueMessage> candidates = new java.util.LinkedHashMap<>();
+      try (PreparedStatement neverTried = connection.prepareStatement(SELECT_NEVER_TRIED);
+          PreparedStatement dueByNow = connection.prepareStatement(SELECT_DUE_BY_NOW)) {
+        dueByNow.setLong(1, nowMillis);
+        for (PreparedStatement range : List.of(neverTried, dueByNow)) {
+          readDueMessages(range, limit, candidates);
+        }
+      }
+      List<DueMessage> oldest = candidates.values().stream()
+          .sorted(java.util.Comparator.comparingLong(DueMessage::receivedAt).thenComparing(m -> m.id().value()))
+          .limit(limit)
+          .toList();
       List<DueDelivery> deliveries = new ArrayList<>();
-      try (PreparedStatement messages = connection.prepareStatement(SELECT_DUE_MESSAGES);
-          PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
+      try (PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
           PreparedStatement content = connection.prepareStatement(SELECT_CONTENT)) {
-        messages.setLong(1, nowMillis);
-        messages.setInt(2, limit);
-        try (ResultSet rows = messages.executeQuery()) {
-          while (rows.next()) {
-            QueueId id = storedId(rows.getString("id"));
-            recipients.setString(1, id.value());
-            recipients.setLong(2, nowMillis);
-            content.setString(1, id.value());
-            deliveries.add(new DueDelivery(
-                id,
-                Instant.ofEpochMilli(rows.getLong("received_at")),
-                rows.getString("reverse_path"),
-                rows.getString("mail_parameters"),
-                readContent(content, id),
-                readDueRecipients(recipients),
-                rows.getString("state").equals("returning"),
-                rows.getString("principal") != null));
-          }
+        for (DueMessage message : oldest) {
+          recipients.setString(1, message.id().value());
+          recipients.setLong(2, nowMillis);
+          content.setString(1, message.id().value());
+          deliveries.add(new DueDelivery(
+              message.id(),
+              Instant.ofEpochMilli(message.receivedAt()),
+              message.reversePath(),
+              message.mailParameters(),
+              readContent(content, message.id()),
+              readDueRecipients(recipients),
+              message.isReturning(),
+              message.isSubmitted()));
         }
       }
       return deliveries;
     });
+  }
+
+  /** A message {@link #due} found, before its recipients and content are read. */
+  private record DueMessage(
+      QueueId id, long receivedAt, String reversePath, String mailParameters, boolean isReturning, boolean isSubmitted) {}
+
+  /**
+   * Adds the messages of the recipients {@code range} yields to {@code into}, stopping once it has
+   * found {@code limit} messages it did not hold before: a message with several due recipients comes
+   * once per recipient, so the statement cannot say LIMIT itself, and SQLite reads a row per step.
+   */
+  private static void readDueMessages(PreparedStatement range, int limit, java.util.Map<QueueId, DueMessage> into)
+      throws SQLException, StoreException {
+    int found = 0;
+    try (ResultSet rows = range.executeQuery()) {
+      while (found < limit && rows.next()) {
+        QueueId id = storedId(rows.getString("id"));
+        if (!into.containsKey(id)) {
+          into.put(id, new DueMessage(
+              id,
+              rows.getLong("received_at"),
+              rows.getString("reverse_path"),
+              rows.getString("mail_parameters"),
+              rows.getString("state").equals("returning"),
+              rows.getString("principal") != null));
+          found++;
+        }
+      }
+    }
   }
 
   /**
@@ -226,19 +279,11 @@ public final class MessageQueue {
   public Optional<Instant> nextDue() throws StoreException {
     return readers.read("finding the next due time", connection -> {
       Optional<Instant> earliest = Optional.empty();
-      try (PreparedStatement statement = connection.prepareStatement(SELECT_EARLIEST)) {
-        // One index walk per state (each ordered by next_attempt_at) beats sorting an IN list.
-        for (String state : List.of("pending", "deferred")) {
-          statement.setString(1, state);
-          try (ResultSet rows = statement.executeQuery()) {
-            if (rows.next()) {
-              long millis = rows.getLong(1);
-              Instant at = rows.wasNull() ? Instant.EPOCH : Instant.ofEpochMilli(millis);
-              if (earliest.isEmpty() || at.isBefore(earliest.get())) {
-                earliest = Optional.of(at);
-              }
-            }
-          }
+      try (PreparedStatement statement = connection.prepareStatement(SELECT_EARLIEST);
+          ResultSet rows = statement.executeQuery()) {
+        if (rows.next()) {
+          long millis = rows.getLong(1);
+          earliest = Optional.of(rows.wasNull() ? Instant.EPOCH : Instant.ofEpochMilli(millis));
         }
       }
       return earliest;
@@ -396,43 +441,22 @@ public final class MessageQueue {
   }
 
   /**
-   * Makes the deferred recipients at {@code domain} due now, across the queue (Postfix's {@code
-   * postqueue -s site}). Returns how many recipients were moved forward.
+   * Asks for the deferred recipients at {@code domain}, or of the whole queue when empty, to be made
+   * due now (Postfix's {@code postqueue -s site} and {@code postqueue -f}). Like postqueue, this only
+   * records the request: the scheduler moves the recipients in batches between its passes ({@link
+   * #applyFlush}), so neither the caller nor the sessions' commits wait for tens of thousands of rows
+   * to be rewritten. A request made while the server is stopped is applied when it starts.
+   *
+   * @return how many deferred recipients are not yet due now, and so will be moved (counted through
+   *     the index the batches walk); nothing is recorded when none
    */
-  public int flushDomain(String domain) throws StoreException {
-    String key = domain.toLowerCase(java.util.Locale.ROOT);
-    return inBatches("flushing recipients at " + key, COUNT_DOMAIN_NOT_DUE, FLUSH_DOMAIN, key);
-  }
-
-  /**
-   * Makes deferred recipients due now: of message {@code id}, or of every message when empty
-   * (Postfix's {@code postqueue -f}). Returns how many recipients were moved forward.
-   */
-  public int flush(java.util.Optional<QueueId> id) throws StoreException {
-    if (id.isEmpty()) {
-      return inBatches("flushing the queue", COUNT_NOT_DUE, FLUSH_ALL, null);
-    }
-    return change("flushing " + id.get(), connection -> {
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE recipient SET next_attempt_at = NULL WHERE state = 'deferred' AND message_id = ?")) {
-        update.setString(1, id.get().value());
-        return update.executeUpdate();
-      }
-    });
-  }
-
-  /**
-   * Runs {@code batchUpdate} (a flush statement whose last parameter is the batch size, and whose
-   * first is {@code key} when that is not null) in transactions of {@link #FLUSH_BATCH} rows until
-   * a batch finds fewer: sessions' commits go in between. Returns the rows changed in all. The
-   * batches are as many as {@code count} (the same rows, counted first) makes needed, and one more:
-   * recipients the scheduler defers again meanwhile may be moved too, but cannot keep the flush going.
-   */
-  private int inBatches(String action, String count, String batchUpdate, String key) throws StoreException {
+  public long requestFlush(Optional<String> domain) throws StoreException {
+    Optional<String> key = domain.map(d -> d.toLowerCase(java.util.Locale.ROOT));
+    String action = key.map(d -> "requesting a flush of recipients at " + d).orElse("requesting a flush of the queue");
     long candidates = readers.read(action, connection -> {
-      try (PreparedStatement select = connection.prepareStatement(count)) {
-        if (key != null) {
-          select.setString(1, key);
+      try (PreparedStatement select = connection.prepareStatement(key.isPresent() ? COUNT_DOMAIN_NOT_DUE : COUNT_NOT_DUE)) {
+        if (key.isPresent()) {
+          select.setString(1, key.get());
         }
         try (ResultSet rows = select.executeQuery()) {
           rows.next();
@@ -440,24 +464,88 @@ public final class MessageQueue {
         }
       }
     });
-    int total = 0;
-    for (long batches = candidates / FLUSH_BATCH + 1; batches > 0; batches--) {
-      int changed = change(action, connection -> {
-        try (PreparedStatement update = connection.prepareStatement(batchUpdate)) {
-          int parameter = 1;
-          if (key != null) {
-            update.setString(parameter++, key);
-          }
-          update.setInt(parameter, FLUSH_BATCH);
-          return update.executeUpdate();
-        }
-      });
-      total += changed;
-      if (changed < FLUSH_BATCH) {
-        break;
-      }
+    if (candidates == 0) {
+      return 0;
     }
-    return total;
+    long requestedAt = clock.millis();
+    change(action, connection -> {
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT INTO flush_request (domain, requested_at, remaining) VALUES (?, ?, ?)")) {
+        insert.setString(1, key.orElse(null));
+        insert.setLong(2, requestedAt);
+        // One batch more than counted: recipients deferred meanwhile may be moved too, but cannot
+        // keep the flush going for ever.
+        insert.setLong(3, candidates + FLUSH_BATCH);
+        insert.executeUpdate();
+      }
+      return null;
+    });
+    return candidates;
+  }
+
+  /**
+   * Applies one batch (at most {@link #FLUSH_BATCH} recipients, one short transaction) of the oldest
+   * {@link #requestFlush flush request}, and removes the request once a batch finds fewer than it
+   * could take or its budget is spent. The scheduler calls this between passes; the recipients made
+   * due are then taken by its due passes like any other, under their destination's limits.
+   *
+   * @return true when a request was open (call again: there may be more to do), false when none was
+   */
+  public boolean applyFlush() throws StoreException {
+    // Read first: every pass calls this, and a write transaction (with its fsync) for nothing would
+    // cost each pass a commit.
+    boolean isRequested = readers.read("looking for a queue flush", connection -> {
+      try (PreparedStatement select = connection.prepareStatement(SELECT_FLUSH_REQUEST);
+          ResultSet row = select.executeQuery()) {
+        return row.next();
+      }
+    });
+    if (!isRequested) {
+      return false;
+    }
+    return change("applying a queue flush", connection -> {
+      long id;
+      String domain;
+      long remaining;
+      try (PreparedStatement select = connection.prepareStatement(SELECT_FLUSH_REQUEST);
+          ResultSet row = select.executeQuery()) {
+        if (!row.next()) {
+          return false;
+        }
+        id = row.getLong("id");
+        domain = row.getString("domain");
+        remaining = row.getLong("remaining");
+      }
+      int limit = (int) Math.min(FLUSH_BATCH, remaining);
+      int changed;
+      try (PreparedStatement update = connection.prepareStatement(domain == null ? FLUSH_ALL : FLUSH_DOMAIN)) {
+        int parameter = 1;
+        if (domain != null) {
+          update.setString(parameter++, domain);
+        }
+        update.setInt(parameter, limit);
+        changed = update.executeUpdate();
+      }
+      boolean isDone = changed < limit || changed >= remaining;
+      try (PreparedStatement end = connection.prepareStatement(isDone
+          ? "DELETE FROM flush_request WHERE id = ?"
+          : "UPDATE flush_request SET remaining = remaining - " + changed + " WHERE id = ?")) {
+        end.setLong(1, id);
+        end.executeUpdate();
+      }
+      return true;
+    });
+  }
+
+  /** Makes the deferred recipients of message {@code id} due now; returns how many were moved. */
+  public int flush(QueueId id) throws StoreException {
+    return change("flushing " + id, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE recipient SET next_attempt_at = NULL WHERE state = 'deferred' AND message_id = ?")) {
+        update.setString(1, id.value());
+        return update.executeUpdate();
+      }
+    });
   }
 
   /** Messages written and commits done since the store opened. */

@@ -77,7 +77,7 @@ public final class Store implements AutoCloseable {
     this.writerConnection = writerConnection;
     this.writer = writer;
     this.readers = readers;
-    this.queue = new MessageQueue(writer, readers);
+    this.queue = new MessageQueue(writer, readers, clock);
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
     this.idempotency = new IdempotencyRecords(writer, readers);

@@ -67,8 +67,12 @@ class QueueCommandTest {
     assertThat(AdminCommandLine.run("", "queue", "list", "--state", "lost", "--config", c).err())
         .startsWith("hikyaku: --state must be one of [held, queued, returning], was 'lost'");
 
-    assertThat(AdminCommandLine.run("", "queue", "flush", "--config", c).out()).contains("1 deferred recipient(s) due now");
+    // With the server stopped, the flush is a request that its scheduler applies when it starts.
+    assertThat(AdminCommandLine.run("", "queue", "flush", "--config", c).out())
+        .contains("1 deferred recipient(s) to be made due: flush requested");
     try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.queue().due(Instant.now(), 10)).extracting(d -> d.id()).containsExactly(second);
+      assertThat(store.queue().applyFlush()).isTrue();
       assertThat(store.queue().due(Instant.now(), 10)).extracting(d -> d.id()).contains(first, second);
       assertThat(store.queue().nextDue()).isEqualTo(Optional.of(Instant.EPOCH));
     }
@@ -96,10 +100,16 @@ class QueueCommandTest {
     String c = config.toString();
 
     assertThat(AdminCommandLine.run("", "queue", "flush", "--domain", "example.net", "--config", c).out())
-        .contains("1 deferred recipient(s) due now");
+        .contains("1 deferred recipient(s) at example.net to be made due: flush requested");
     try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.queue().due(Instant.now(), 10)).isEmpty();
+      assertThat(store.queue().applyFlush()).isTrue();
       assertThat(store.queue().due(Instant.now(), 10)).extracting(d -> d.id()).containsExactly(toNet);
     }
+    assertThat(AdminCommandLine.run("", "queue", "flush", "--domain", "example.net", "--config", c).out())
+        .contains("no deferred recipient at example.net waiting: nothing to flush");
+    assertThat(AdminCommandLine.run("", "queue", "flush", toNet.value(), "--config", c).out())
+        .contains("1 deferred recipient(s) due now");
     assertThat(AdminCommandLine.run("", "queue", "flush", "--domain", "bad..name", "--config", c).err()).contains("--domain bad..name:");
     assertThat(AdminCommandLine.run("", "queue", "flush", toNet.value(), "--domain", "example.net", "--config", c).err())
         .contains("not both");

@@ -370,6 +370,40 @@ class SchedulerTest {
     assertThat(succeededReports).containsExactlyInAnyOrder("RELAYED ok-relayed@a.example", "DELIVERED ok-boxed@b.example");
   }
 
+  /** A scheduler whose agent notes each recipient it is given; docomo.example: one at a time, two a minute. */
+  private Scheduler twoPerMinuteToDocomo(List<String> delivered) {
+    DeliveryAgent agent = due -> {
+      due.recipients().forEach(r -> delivered.add(r.forwardPath()));
+      return byLocalPart(due);
+    };
+    return new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100,
+        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), new dev.hikyaku.events.Events(List.of()),
+        java.util.Set.of());
+  }
+
+  @Test
+  void aFlushRequestIsAppliedByAPassAndItsRecipientsStillMeetTheirDestinationsRate() throws Exception {
+    // queue flush --domain only records a request; the pass applies it, and the recipients it made
+    // due go through the destination's rate gate like any others.
+    for (int i = 0; i < 5; i++) {
+      NewMessage message = accept("alice@example.org", "ok" + i + "@docomo.example");
+      store.queue().record(message.id(), List.of(dev.hikyaku.store.RecipientOutcome.deferred(
+          "ok" + i + "@docomo.example", "451 4.7.1 later", T0, T0.plus(Duration.ofHours(1)))));
+    }
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    Scheduler scheduler = twoPerMinuteToDocomo(delivered);
+    assertThat(scheduler.runOnce()).isZero();
+
+    assertThat(store.queue().requestFlush(java.util.Optional.of("docomo.example"))).isEqualTo(5);
+    scheduler.runOnce();
+    assertThat(delivered).hasSize(2);
+    // The other three wait for the gate (a minute), not for their deferral (an hour), untried again.
+    assertThat(store.queue().nextDue()).contains(T0.plus(Duration.ofMinutes(1)));
+    assertThat(store.queue().due(T0.plus(Duration.ofMinutes(1)), 100)).hasSize(3)
+        .allSatisfy(d -> assertThat(d.recipients().getFirst().attempts()).isEqualTo(1));
+    assertThat(store.queue().applyFlush()).as("the request is done").isFalse();
+  }
+
   @Test
   void aDestinationsRateHoldsTheRestBackWithoutCountingAnAttempt() throws Exception {
     for (int i = 0; i < 5; i++) {
@@ -377,13 +411,7 @@ class SchedulerTest {
     }
     NewMessage other = accept("alice@example.org", "ok@elsewhere.example");
     List<String> delivered = new CopyOnWriteArrayList<>();
-    DeliveryAgent agent = due -> {
-      due.recipients().forEach(r -> delivered.add(r.forwardPath()));
-      return byLocalPart(due);
-    };
-    Scheduler scheduler = new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100,
-        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), new dev.hikyaku.events.Events(List.of()),
-        java.util.Set.of());
+    Scheduler scheduler = twoPerMinuteToDocomo(delivered);
 
     scheduler.runOnce();
     assertThat(delivered).filteredOn(p -> p.endsWith("@docomo.example")).hasSize(2);

@@ -214,21 +214,26 @@ class DeliveryStateTest {
   @Test
   void dueSelectionUsesTheRecipientStateIndex() throws Exception {
     // The statements the queue runs, not copies of them: a change there is checked here.
-    assertThat(plan(MessageQueue.SELECT_DUE_MESSAGES)).contains("recipient_state_next_attempt_at");
-    assertThat(plan(MessageQueue.SELECT_EARLIEST)).contains("recipient_state_next_attempt_at");
+    assertThat(plan(MessageQueue.SELECT_NEVER_TRIED)).contains("recipient_open_next_attempt_at");
+    assertThat(plan(MessageQueue.SELECT_DUE_BY_NOW)).contains("recipient_open_next_attempt_at");
+    assertThat(plan(MessageQueue.SELECT_EARLIEST)).contains("recipient_open_next_attempt_at").doesNotContain("TEMP B-TREE");
   }
 
   @Test
   void dueSelectionReadsOnlyDueRecipientsAndLooksTheirMessagesUpById() throws Exception {
     // Issue 15 point 5: with 100,000 messages deferred for later, a pass read every open recipient
-    // (the index bounded by the state alone) and checked every queued message against them.
-    String plan = plan(MessageQueue.SELECT_DUE_MESSAGES);
-    assertThat(plan)
-        .contains("recipient_state_next_attempt_at (state=? AND next_attempt_at=?)")
-        .contains("recipient_state_next_attempt_at (state=? AND next_attempt_at<?)")
-        .contains("SEARCH m USING INDEX sqlite_autoindex_message_1 (id=?)")
-        .doesNotContain("(state=?)\n")
-        .doesNotContainPattern("(?m)^SCAN ");
+    // (the index bounded by the state alone) and checked every queued message against them; then it
+    // read every due one and sorted ~12,400 messages to take 100. Now each of its two ranges comes
+    // in the index's order (no sort, so the read stops when the pass has enough) and the messages
+    // are looked up by id.
+    for (String range : List.of(MessageQueue.SELECT_NEVER_TRIED, MessageQueue.SELECT_DUE_BY_NOW)) {
+      String plan = plan(range);
+      assertThat(plan).as(plan)
+          .containsPattern("(?m)^SEARCH r USING COVERING INDEX recipient_open_next_attempt_at \\(next_attempt_at(=|<)\\?\\)$")
+          .contains("SEARCH m USING INDEX sqlite_autoindex_message_1 (id=?)")
+          .doesNotContain("TEMP B-TREE")
+          .doesNotContainPattern("(?m)^SCAN ");
+    }
     // A postponed pending recipient (a destination's rate limit) waits like a deferred one.
     NewMessage postponed = accepted(T0, "a@example.org", "x@example.net");
     NewMessage deferred = accepted(T0.plusSeconds(1), "a@example.org", "y@example.net");
@@ -245,31 +250,39 @@ class DeliveryStateTest {
 
   @Test
   void flushByDomainReadsOnlyThatDestinationsRows() throws Exception {
-    // queue flush --domain on a large queue: each batch one range of
+    // queue flush --domain on a large queue: the count and each batch one range of
     // recipient_domain_state_next_attempt_at (V17), the rows not yet due; no scan.
     assertThat(plan(MessageQueue.FLUSH_DOMAIN))
         .contains("USING COVERING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)")
         .doesNotContain("SCAN recipient");
     assertThat(plan(MessageQueue.FLUSH_ALL))
-        .contains("USING COVERING INDEX recipient_state_next_attempt_at (state=? AND next_attempt_at>?)")
+        .contains("USING COVERING INDEX recipient_open_next_attempt_at (next_attempt_at>?)")
         .doesNotContain("SCAN recipient");
     assertThat(plan(MessageQueue.COUNT_DOMAIN_NOT_DUE))
         .contains("USING COVERING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)");
     assertThat(plan(MessageQueue.COUNT_NOT_DUE))
-        .contains("USING COVERING INDEX recipient_state_next_attempt_at (state=? AND next_attempt_at>?)");
+        .contains("USING COVERING INDEX recipient_open_next_attempt_at (next_attempt_at>?)");
+    assertThat(plan(MessageQueue.SELECT_FLUSH_REQUEST)).doesNotContain("TEMP B-TREE");
     NewMessage message = accepted(T0, "a@example.org", "x@Example.NET", "y@example.com");
     queue.record(message.id(), List.of(
         RecipientOutcome.deferred("x@Example.NET", "451", T0, T0.plusSeconds(600)),
         RecipientOutcome.deferred("y@example.com", "451", T0, T0.plusSeconds(600))));
-    assertThat(queue.flushDomain("EXAMPLE.net")).isEqualTo(1);
+    // The CLI only records the request and says how many recipients it will move.
+    assertThat(queue.requestFlush(java.util.Optional.of("EXAMPLE.net"))).isEqualTo(1);
+    assertThat(queue.due(T0.plusSeconds(1), 10)).isEmpty();
+    // The scheduler applies it: one batch, then finding it done; then there is none.
+    assertThat(queue.applyFlush()).isTrue();
+    assertThat(queue.applyFlush()).isFalse();
     assertThat(queue.due(T0.plusSeconds(1), 10)).singleElement()
         .satisfies(d -> assertThat(d.recipients()).extracting(r -> r.forwardPath()).containsExactly("x@Example.NET"));
+    assertThat(tableCount("flush_request")).isZero();
   }
 
   @Test
-  void flushesMoreThanOneBatchInTransactionsOfTheirOwn() throws Exception {
-    // A flush of a big destination commits every FLUSH_BATCH recipients, so sessions' commits are
-    // not held behind it; together the batches move every deferred recipient, each once.
+  void appliesAFlushRequestInBatchesOfTheirOwnAndEachRecipientOnce() throws Exception {
+    // A flush of a big destination commits every FLUSH_BATCH recipients, each batch applied by the
+    // scheduler between passes, so sessions' commits are not held behind it; together the batches
+    // move every deferred recipient, each once.
     int many = MessageQueue.FLUSH_BATCH * 2 + 7;
     String[] net = new String[many];
     for (int i = 0; i < many; i++) {
@@ -282,17 +295,50 @@ class DeliveryStateTest {
     queue.record(other.id(), List.of(
         RecipientOutcome.deferred("x@example.com", "451", T0, T0.plusSeconds(600)),
         RecipientOutcome.deferred("y@example.net", "451", T0, T0.plusSeconds(600))));
-    long commits = queue.stats().commits();
 
-    assertThat(queue.flushDomain("example.net")).isEqualTo(many + 1);
-    assertThat(queue.stats().commits() - commits).isEqualTo(3);
+    long commits = queue.stats().commits();
+    assertThat(queue.requestFlush(java.util.Optional.of("example.net"))).isEqualTo(many + 1);
+    assertThat(queue.stats().commits() - commits).as("the request is one small commit").isEqualTo(1);
+    int batches = 0;
+    while (queue.applyFlush()) {
+      batches++;
+    }
+    assertThat(batches).isEqualTo(3);
+    assertThat(queue.stats().commits() - commits).isEqualTo(1 + 3);
     List<DueDelivery> due = queue.due(T0.plusSeconds(1), 10);
     assertThat(due).extracting(DueDelivery::id).containsExactlyInAnyOrder(big.id(), other.id());
     assertThat(due).extracting(d -> d.recipients().size()).containsExactlyInAnyOrder(many, 1);
-    // Already due: nothing left to move. The whole queue then has only x@example.com.
-    assertThat(queue.flushDomain("example.net")).isZero();
-    assertThat(queue.flush(java.util.Optional.empty())).isEqualTo(1);
+    // Already due: nothing left to move, and no request is recorded for nothing.
+    assertThat(queue.requestFlush(java.util.Optional.of("example.net"))).isZero();
+    assertThat(queue.applyFlush()).isFalse();
+    // The whole queue then has only x@example.com.
+    assertThat(queue.requestFlush(java.util.Optional.empty())).isEqualTo(1);
+    assertThat(queue.applyFlush()).isTrue();
     assertThat(queue.due(T0.plusSeconds(1), 10)).extracting(d -> d.recipients().size()).containsExactlyInAnyOrder(many, 2);
+  }
+
+  @Test
+  void aFlushRequestMovesAtMostWhatItCountedAndOneBatchMore() throws Exception {
+    // Recipients the scheduler defers again while a flush is applied are not yet due either, and a
+    // full batch of them would keep the request going: its budget (what the CLI counted and one
+    // batch more) ends it all the same.
+    String[] net = new String[MessageQueue.FLUSH_BATCH];
+    for (int i = 0; i < net.length; i++) {
+      net[i] = "r" + i + "@example.net";
+    }
+    NewMessage message = accepted(T0, "a@example.org", net);
+    List<RecipientOutcome> deferrals = java.util.Arrays.stream(net)
+        .map(r -> RecipientOutcome.deferred(r, "451", T0, T0.plusSeconds(600))).toList();
+    queue.record(message.id(), deferrals);
+    assertThat(queue.requestFlush(java.util.Optional.of("example.net"))).isEqualTo(net.length);
+    int batches = 0;
+    while (queue.applyFlush() && batches < 10) {
+      batches++;
+      // Tried at once and deferred again, every one: a full batch for the next round.
+      queue.record(message.id(), deferrals);
+    }
+    assertThat(batches).isEqualTo(2);
+    assertThat(tableCount("flush_request")).isZero();
   }
 
   private String plan(String sql) throws Exception {
