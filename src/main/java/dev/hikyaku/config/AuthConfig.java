@@ -1,13 +1,20 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.net.ListenerRole;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * SMTP AUTH (RFC 4954) and the credentials behind it.
@@ -65,5 +72,157 @@ public record AuthConfig(
   /** The mechanisms offered on listeners of {@code role}; empty when AUTH is off there. */
   public List<String> mechanismsFor(ListenerRole role) {
     return mechanisms.getOrDefault(role, List.of());
+  }
+
+  static final String SECTION = "auth";
+  private static final String MECHANISMS = "mechanisms";
+  private static final String CRAM_MD5_KEY = "cram-md5";
+  private static final String ARGON2 = "argon2";
+  private static final String SCRAM_ITERATIONS = "scram-iterations";
+  private static final String PASSWORD_POLICY = "password-policy";
+  private static final String CACHE_TTL = "cache-ttl";
+  private static final String NULL_SENDER = "null-sender";
+  static final String OAUTH = "oauth";
+  static final List<String> KEYS =
+      List.of(MECHANISMS, CRAM_MD5_KEY, ARGON2, SCRAM_ITERATIONS, PASSWORD_POLICY, CACHE_TTL, NULL_SENDER, OAUTH);
+  /** {@code auth.mechanisms} is keyed by listener role: relay, submission, submissions. */
+  static final List<String> MECHANISMS_KEYS = Arrays.stream(ListenerRole.values()).map(ListenerRole::configName).toList();
+
+  /**
+   * What submission listeners offer when the file does not say: channel-bound SCRAM first (RFC 5802
+   * §6, RFC 7677), then SCRAM, then PLAIN (RFC 4616) and LOGIN for the many clients that know
+   * nothing else; all of them only after TLS.
+   */
+  private static final List<String> SUBMISSION_MECHANISMS = List.of(SCRAM_SHA_256_PLUS, SCRAM_SHA_256, PLAIN, LOGIN);
+
+  // RFC 7677 §4: the SCRAM-SHA-256 iteration count SHOULD be at least 4096.
+  private static final int MIN_SCRAM_ITERATIONS = 4096;
+  // A cached verification outlives a password change on another node by up to this long.
+  private static final Duration MAX_CACHE_TTL = Duration.ofHours(1);
+
+  /**
+   * CRAM-MD5 (RFC 2195) is off: it needs a plaintext-equivalent secret on the server. SCRAM uses
+   * the RFC 7677 §4 minimum of 4096 iterations; NIST's password rules; a successful verification is
+   * remembered 60 s, long enough to spare Argon2id for a client that connects once per message.
+   * Bounces come from the server itself; a user sending them ({@code MAIL FROM:<>}) is rare enough
+   * to ask for. No OAuth.
+   */
+  static final AuthConfig DEFAULTS = new AuthConfig(defaultMechanisms(false, false), false, Argon2Settings.DEFAULTS,
+      MIN_SCRAM_ITERATIONS, PasswordPolicy.NIST.configName(), Duration.ofSeconds(60), false, Optional.empty());
+
+  /**
+   * The mechanisms of {@code role} when the file lists none: none on the relay port (servers
+   * relaying to us do not authenticate, RFC 5321), else {@link #SUBMISSION_MECHANISMS}, plus
+   * XOAUTH2 and OAUTHBEARER when tokens can be checked, plus CRAM-MD5 when it is turned on.
+   */
+  static List<String> defaultMechanisms(ListenerRole role, boolean hasOAuth, boolean isCramMd5Enabled) {
+    return switch (role) {
+      case RELAY -> List.of();
+      case SUBMISSION, SUBMISSIONS -> {
+        List<String> names = new ArrayList<>(SUBMISSION_MECHANISMS);
+        if (hasOAuth) {
+          names.addAll(TOKEN_MECHANISMS);
+        }
+        if (isCramMd5Enabled) {
+          names.add(CRAM_MD5);
+        }
+        yield List.copyOf(names);
+      }
+    };
+  }
+
+  private static Map<ListenerRole, List<String>> defaultMechanisms(boolean hasOAuth, boolean isCramMd5Enabled) {
+    Map<ListenerRole, List<String>> mechanisms = new EnumMap<>(ListenerRole.class);
+    for (ListenerRole role : ListenerRole.values()) {
+      mechanisms.put(role, defaultMechanisms(role, hasOAuth, isCramMd5Enabled));
+    }
+    return mechanisms;
+  }
+
+  /** The {@code auth} section; the mechanisms of each role default to what CRAM-MD5 and OAuth allow. */
+  static AuthConfig read(Section auth) throws ConfigException {
+    AuthConfig d = DEFAULTS;
+    boolean isCramMd5Enabled = auth.bool(CRAM_MD5_KEY, d.isCramMd5Enabled());
+    Argon2Settings argon2 = Argon2Settings.read(auth.section(ARGON2, Argon2Settings.KEYS));
+    int scramIterations =
+        auth.integer(SCRAM_ITERATIONS, d.scramIterations(), MIN_SCRAM_ITERATIONS, Integer.MAX_VALUE, " (RFC 7677 §4)");
+    String passwordPolicy = d.passwordPolicy();
+    if (auth.has(PASSWORD_POLICY)) {
+      String name = auth.text(PASSWORD_POLICY).orElseThrow();
+      passwordPolicy = PasswordPolicy.parse(name).map(PasswordPolicy::configName).orElseThrow(
+          () -> auth.error(PASSWORD_POLICY, "unknown password policy '" + name + "'; known policies: "
+              + Arrays.stream(PasswordPolicy.values()).map(PasswordPolicy::configName).collect(Collectors.joining(", "))));
+    }
+    // 0s turns the cache off.
+    Duration cacheTtl = auth.duration(CACHE_TTL, d.cacheTtl(), Duration.ZERO, MAX_CACHE_TTL, "");
+    boolean isNullSenderAllowed = auth.bool(NULL_SENDER, d.isNullSenderAllowed());
+    Optional<OAuthConfig> oauth = auth.has(OAUTH)
+        ? Optional.of(OAuthConfig.read(auth.section(OAUTH, OAuthConfig.KEYS), auth.node(OAUTH)))
+        : Optional.empty();
+    Section mechanismsSection = auth.section(MECHANISMS, MECHANISMS_KEYS);
+    Map<ListenerRole, List<String>> mechanisms = new EnumMap<>(ListenerRole.class);
+    for (ListenerRole role : ListenerRole.values()) {
+      String key = role.configName();
+      mechanisms.put(role, mechanismsSection.has(key)
+          ? mechanisms(mechanismsSection, key, role, isCramMd5Enabled, oauth.isPresent(), auth)
+          : defaultMechanisms(role, oauth.isPresent(), isCramMd5Enabled));
+    }
+    return new AuthConfig(
+        mechanisms, isCramMd5Enabled, argon2, scramIterations, passwordPolicy, cacheTtl, isNullSenderAllowed, oauth);
+  }
+
+  private static List<String> mechanisms(
+      Section section, String key, ListenerRole role, boolean isCramMd5Enabled, boolean hasOAuth, Section auth)
+      throws ConfigException {
+    String path = section.path(key);
+    YamlNode node = section.node(key);
+    List<YamlNode> items = section.list(node, path, "SASL mechanism names");
+    if (items.isEmpty() && role.requiresAuthentication()) {
+      // RFC 6409 §4.1 (and RFC 8314 for implicit TLS): submission requires AUTH before MAIL, so a
+      // submission listener without mechanisms would refuse every message.
+      throw section.error(path, node, "must list at least one mechanism: a " + role.configName()
+          + " listener requires AUTH before MAIL (RFC 6409 §4.1); to accept no mail there, remove the listener");
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      YamlNode item = items.get(i);
+      // RFC 4422 §3.1: mechanism names are upper-case; accept any case, keep the registered one.
+      String written = section.text(item, itemPath);
+      String name = written.strip().toUpperCase(Locale.ROOT);
+      if (!MECHANISM_NAMES.contains(name)) {
+        throw section.error(itemPath, item,
+            "unknown SASL mechanism '" + written + "'; known mechanisms: " + String.join(", ", MECHANISM_NAMES));
+      }
+      int earlier = names.indexOf(name);
+      if (earlier >= 0) {
+        throw section.error(itemPath, item, "'" + name + "' is already listed as " + path + "[" + earlier + "]");
+      }
+      if (TOKEN_MECHANISMS.contains(name) && !hasOAuth) {
+        throw section.error(itemPath, item, name + " carries an OAuth 2.0 token, which needs " + auth.path(OAUTH)
+            + " (the issuer and its keys); set it or remove " + name);
+      }
+      if (name.equals(CRAM_MD5) && !isCramMd5Enabled) {
+        throw section.error(itemPath, item, "CRAM-MD5 is turned off: it needs a plaintext-equivalent secret on the server"
+            + " (RFC 2195); set " + auth.path(CRAM_MD5_KEY) + ": true to allow it, or remove it");
+      }
+      names.add(name);
+    }
+    return List.copyOf(names);
+  }
+
+  void write(ObjectNode auth) {
+    ObjectNode byRole = auth.putObject(MECHANISMS);
+    for (ListenerRole role : ListenerRole.values()) {
+      ArrayNode names = byRole.putArray(role.configName());
+      mechanismsFor(role).forEach(names::add);
+    }
+    auth.put(CRAM_MD5_KEY, isCramMd5Enabled);
+    argon2.write(auth.putObject(ARGON2));
+    auth.put(SCRAM_ITERATIONS, scramIterations);
+    auth.put(PASSWORD_POLICY, passwordPolicy);
+    auth.put(CACHE_TTL, DurationSyntax.format(cacheTtl));
+    auth.put(NULL_SENDER, isNullSenderAllowed);
+    oauth.ifPresent(o -> o.write(auth.putObject(OAUTH)));
   }
 }

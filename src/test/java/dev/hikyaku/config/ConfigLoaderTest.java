@@ -3,6 +3,7 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsEngineKind;
 import java.io.IOException;
@@ -267,20 +268,20 @@ class ConfigLoaderTest {
                 List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)),
                 Duration.ofSeconds(2),
                 2525,
-                "verify",
+                TlsPolicy.VERIFY,
                 3,
                 Duration.ofMinutes(1),
                 Duration.ofMinutes(30),
                 Duration.ofDays(2),
-                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, "implicit", Optional.empty(), Optional.empty())),
+                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, TlsPolicy.IMPLICIT, Optional.empty(), Optional.empty())),
                 java.util.Map.of(),
                 Optional.empty(),
                 10,
                 java.util.Map.of(),
                 List.of("5.1.1", "5.1.2", "5.1.10")),
-            Defaults.MAIL_AUTH,
-            Defaults.HISTORY,
-            Defaults.api());
+            MailAuthConfig.DEFAULTS,
+            HistoryConfig.DEFAULTS,
+            ApiConfig.DEFAULTS);
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }

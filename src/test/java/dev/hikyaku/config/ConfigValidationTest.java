@@ -47,6 +47,21 @@ class ConfigValidationTest {
   }
 
   @Test
+  void modesAreEnumsRefusedAtLoadWithTheAllowedValues() {
+    // An unknown mode is an error when the file is read, never a silent fallback when it is used.
+    rejects("delivery: {tls: implicit}", "delivery.tls")
+        .isEqualTo("must be one of opportunistic, require, verify, was 'implicit'");
+    rejects("delivery: {smarthost: {host: smtp.example.net, tls: opportunistic}}", "delivery.smarthost.tls")
+        .isEqualTo("must be one of starttls, implicit, was 'opportunistic'");
+    rejects("delivery: {destinations: {example.com: {tls: implicit}}}", "delivery.destinations.example.com.tls")
+        .isEqualTo("must be one of opportunistic, require, verify, was 'implicit'");
+    rejects("delivery: {routes: {example.net: {smtp: mx.example.net, tls: starttls}}}", "delivery.routes.example.net.tls")
+        .isEqualTo("must be one of opportunistic, require, verify, implicit, was 'starttls'");
+    rejects("mail-auth: {dmarc-reject: quarantine}", "mail-auth.dmarc-reject")
+        .isEqualTo("must be one of reject, mark, was 'quarantine'");
+  }
+
+  @Test
   void tooFewRecipients() {
     rejects("limits: {max-recipients: 99}", "limits.max-recipients")
         .isEqualTo("must be at least 100 (RFC 5321 §4.5.3.1.8), was 99");
