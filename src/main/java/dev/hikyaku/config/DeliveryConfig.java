@@ -130,22 +130,23 @@ public record DeliveryConfig(
       throw delivery.orderError(RETRY_FIRST, retryFirst, RETRY_CAP, retryCap);
     }
     Duration maxLifetime = delivery.duration(MAX_LIFETIME, d.maxLifetime(), Duration.ofMinutes(1), Duration.ofDays(30), "");
-    return new DeliveryConfig(
-        delivery.bool(Keys.ENABLED, d.isEnabled()),
-        dnsServers,
-        delivery.timeout(DNS_TIMEOUT, d.dnsTimeout(), Duration.ofMillis(100)),
-        delivery.port(MX_PORT, d.mxPort()),
-        delivery.choice(Keys.TLS, d.tls(), MX_TLS),
-        delivery.positive(MAX_PER_DOMAIN, d.maxPerDomain()),
-        retryFirst,
-        retryCap,
-        maxLifetime,
-        NextHops.smarthost(delivery, SMARTHOST),
-        delivery.byDomain(ROUTES, NextHops.ROUTE_KEYS, "routes", NextHops::route),
-        delayWarning(delivery, maxLifetime),
-        delivery.positive(MAX_PER_HOST, d.maxPerHost()),
-        delivery.byDomain(DESTINATIONS, NextHops.DESTINATION_KEYS, "settings", NextHops::destination),
-        suppressStatuses(delivery));
+    return d.toBuilder()
+        .enabled(delivery.bool(Keys.ENABLED, d.isEnabled()))
+        .dnsServers(dnsServers)
+        .dnsTimeout(delivery.timeout(DNS_TIMEOUT, d.dnsTimeout(), Duration.ofMillis(100)))
+        .mxPort(delivery.port(MX_PORT, d.mxPort()))
+        .tls(delivery.choice(Keys.TLS, d.tls(), MX_TLS))
+        .maxPerDomain(delivery.positive(MAX_PER_DOMAIN, d.maxPerDomain()))
+        .retryFirst(retryFirst)
+        .retryCap(retryCap)
+        .maxLifetime(maxLifetime)
+        .smarthost(NextHops.smarthost(delivery, SMARTHOST))
+        .routes(delivery.byDomain(ROUTES, NextHops.ROUTE_KEYS, "routes", NextHops::route))
+        .delayWarning(delayWarning(delivery, maxLifetime))
+        .maxPerHost(delivery.positive(MAX_PER_HOST, d.maxPerHost()))
+        .destinations(delivery.byDomain(DESTINATIONS, NextHops.DESTINATION_KEYS, "settings", NextHops::destination))
+        .suppressStatuses(suppressStatuses(delivery))
+        .build();
   }
 
   /**
@@ -211,44 +212,159 @@ public record DeliveryConfig(
 
   /** Same settings, delivering or not. */
   public DeliveryConfig withEnabled(boolean enabled) {
-    return new DeliveryConfig(enabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    return toBuilder().enabled(enabled).build();
   }
 
   /** Same settings with other resolvers and query timeout. */
   public DeliveryConfig withDns(List<InetSocketAddress> servers, Duration timeout) {
-    return new DeliveryConfig(isEnabled, servers, timeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    return toBuilder().dnsServers(servers).dnsTimeout(timeout).build();
   }
 
   /** Same settings with MX hosts reached on another port (tests). */
   public DeliveryConfig withMxPort(int port) {
-    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, port, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    return toBuilder().mxPort(port).build();
   }
 
   /** Same settings with another retry schedule. */
   public DeliveryConfig withRetry(Duration first, Duration cap) {
-    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, first, cap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    return toBuilder().retryFirst(first).retryCap(cap).build();
   }
 
   /** Same settings with another smarthost, or none. */
   public DeliveryConfig withSmarthost(Optional<Smarthost> newSmarthost) {
-    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, newSmarthost,
-        routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    return toBuilder().smarthost(newSmarthost).build();
   }
 
   /** Same settings with other per-domain routes. */
   public DeliveryConfig withRoutes(Map<String, Route> newRoutes) {
-    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        newRoutes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    return toBuilder().routes(newRoutes).build();
   }
 
   /** Same settings with other per-destination settings. */
   public DeliveryConfig withDestinations(Map<String, Destination> newDestinations) {
-    return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap, maxLifetime, smarthost,
-        routes, delayWarning, maxPerHost, newDestinations, suppressStatuses);
+    return toBuilder().destinations(newDestinations).build();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Settings by name, so that a new key is a new method here rather than one more positional argument everywhere. */
+  public static final class Builder {
+    private boolean isEnabled;
+    private List<InetSocketAddress> dnsServers;
+    private Duration dnsTimeout;
+    private int mxPort;
+    private TlsPolicy tls;
+    private int maxPerDomain;
+    private Duration retryFirst;
+    private Duration retryCap;
+    private Duration maxLifetime;
+    private Optional<Smarthost> smarthost;
+    private Map<String, Route> routes;
+    private Optional<Duration> delayWarning;
+    private int maxPerHost;
+    private Map<String, Destination> destinations;
+    private List<String> suppressStatuses;
+
+    private Builder(DeliveryConfig from) {
+      isEnabled = from.isEnabled;
+      dnsServers = from.dnsServers;
+      dnsTimeout = from.dnsTimeout;
+      mxPort = from.mxPort;
+      tls = from.tls;
+      maxPerDomain = from.maxPerDomain;
+      retryFirst = from.retryFirst;
+      retryCap = from.retryCap;
+      maxLifetime = from.maxLifetime;
+      smarthost = from.smarthost;
+      routes = from.routes;
+      delayWarning = from.delayWarning;
+      maxPerHost = from.maxPerHost;
+      destinations = from.destinations;
+      suppressStatuses = from.suppressStatuses;
+    }
+
+    public Builder enabled(boolean value) {
+      isEnabled = value;
+      return this;
+    }
+
+    public Builder dnsServers(List<InetSocketAddress> value) {
+      dnsServers = value;
+      return this;
+    }
+
+    public Builder dnsTimeout(Duration value) {
+      dnsTimeout = value;
+      return this;
+    }
+
+    public Builder mxPort(int value) {
+      mxPort = value;
+      return this;
+    }
+
+    public Builder tls(TlsPolicy value) {
+      tls = value;
+      return this;
+    }
+
+    public Builder maxPerDomain(int value) {
+      maxPerDomain = value;
+      return this;
+    }
+
+    public Builder retryFirst(Duration value) {
+      retryFirst = value;
+      return this;
+    }
+
+    public Builder retryCap(Duration value) {
+      retryCap = value;
+      return this;
+    }
+
+    public Builder maxLifetime(Duration value) {
+      maxLifetime = value;
+      return this;
+    }
+
+    public Builder smarthost(Optional<Smarthost> value) {
+      smarthost = value;
+      return this;
+    }
+
+    public Builder routes(Map<String, Route> value) {
+      routes = value;
+      return this;
+    }
+
+    public Builder delayWarning(Optional<Duration> value) {
+      delayWarning = value;
+      return this;
+    }
+
+    public Builder maxPerHost(int value) {
+      maxPerHost = value;
+      return this;
+    }
+
+    public Builder destinations(Map<String, Destination> value) {
+      destinations = value;
+      return this;
+    }
+
+    public Builder suppressStatuses(List<String> value) {
+      suppressStatuses = value;
+      return this;
+    }
+
+    public DeliveryConfig build() {
+      return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap,
+          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+    }
   }
 
   /**

@@ -263,22 +263,23 @@ class ConfigLoaderTest {
                 5),
             new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50),
             new HttpConfig(false, ip("::1"), 9100),
-            new DeliveryConfig(
-                false,
-                List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)),
-                Duration.ofSeconds(2),
-                2525,
-                TlsPolicy.VERIFY,
-                3,
-                Duration.ofMinutes(1),
-                Duration.ofMinutes(30),
-                Duration.ofDays(2),
-                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, TlsPolicy.IMPLICIT, Optional.empty(), Optional.empty())),
-                java.util.Map.of(),
-                Optional.empty(),
-                10,
-                java.util.Map.of(),
-                List.of("5.1.1", "5.1.2", "5.1.10")),
+            DeliveryConfig.DEFAULTS.toBuilder()
+                .enabled(false)
+                .dnsServers(List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)))
+                .dnsTimeout(Duration.ofSeconds(2))
+                .mxPort(2525)
+                .tls(TlsPolicy.VERIFY)
+                .maxPerDomain(3)
+                .retryFirst(Duration.ofMinutes(1))
+                .retryCap(Duration.ofMinutes(30))
+                .maxLifetime(Duration.ofDays(2))
+                .smarthost(Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, TlsPolicy.IMPLICIT, Optional.empty(), Optional.empty())))
+                .routes(java.util.Map.of())
+                .delayWarning(Optional.empty())
+                .maxPerHost(10)
+                .destinations(java.util.Map.of())
+                .suppressStatuses(List.of("5.1.1", "5.1.2", "5.1.10"))
+                .build(),
             MailAuthConfig.DEFAULTS,
             HistoryConfig.DEFAULTS,
             ApiConfig.DEFAULTS);
