@@ -46,7 +46,6 @@ import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.schedule.DestinationLimits;
-import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.DirectoryHarvest;
 import dev.hikyaku.policy.RateRule;
@@ -704,7 +703,7 @@ public final class Server implements AutoCloseable {
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
-            new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, d.delayWarning()),
+            d.retryPolicy(),
             agent,
             new dev.hikyaku.delivery.BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
             clock,

@@ -1,6 +1,7 @@
 package dev.hikyaku.config;
 
 import dev.hikyaku.delivery.TlsPolicy;
+import dev.hikyaku.schedule.RetryPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,6 +209,17 @@ public record DeliveryConfig(
     routes.forEach((domain, route) -> NextHops.write(route, byDomain.putObject(domain)));
     ObjectNode settings = delivery.putObject(DESTINATIONS);
     destinations.forEach((domain, destination) -> NextHops.write(destination, settings.putObject(domain)));
+  }
+
+  /**
+   * Each retry's wait is spread by ±10 %, so that messages deferred together by one failing
+   * destination do not all come back in the same second.
+   */
+  private static final double RETRY_JITTER = 0.1;
+
+  /** The retry schedule these settings give: first retry, cap, lifetime and delay warning. */
+  public RetryPolicy retryPolicy() {
+    return new RetryPolicy(retryFirst, retryCap, maxLifetime, RETRY_JITTER, delayWarning);
   }
 
   /** Same settings, delivering or not. */
