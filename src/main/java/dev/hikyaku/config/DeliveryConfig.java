@@ -30,8 +30,6 @@ import tools.jackson.databind.node.ObjectNode;
  * @param destinations per-domain TLS policy, concurrency and rate (lower-case domain → settings)
  * @param suppressStatuses RFC 3463 statuses (5.x.y) that, in a remote server's permanent refusal of a
  *     recipient, put the recipient on the suppression list for the message's sending domain
- * @param retryJitterPercent how far each retry's wait is spread, ± this many percent, so that
- *     messages deferred together by one failing destination do not all come back in the same second
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -48,8 +46,7 @@ public record DeliveryConfig(
     Optional<Duration> delayWarning,
     int maxPerHost,
     Map<String, Destination> destinations,
-    List<String> suppressStatuses,
-    int retryJitterPercent) {
+    List<String> suppressStatuses) {
 
   public DeliveryConfig {
     suppressStatuses = List.copyOf(suppressStatuses);
@@ -72,12 +69,11 @@ public record DeliveryConfig(
   private static final String MAX_LIFETIME = "max-lifetime";
   private static final String DELAY_WARNING = "delay-warning";
   private static final String SUPPRESS_STATUSES = "suppress-statuses";
-  private static final String RETRY_JITTER = "retry-jitter";
   static final String SMARTHOST = "smarthost";
   static final String ROUTES = "routes";
   static final String DESTINATIONS = "destinations";
   static final List<String> KEYS = List.of(Keys.ENABLED, DNS_SERVERS, DNS_TIMEOUT, MX_PORT, Keys.TLS, MAX_PER_DOMAIN,
-      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, RETRY_JITTER, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, SMARTHOST, ROUTES, DESTINATIONS);
+      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, SMARTHOST, ROUTES, DESTINATIONS);
 
   /** {@code delivery.tls} and a destination's {@code tls}: towards MX hosts, never implicit TLS. */
   static final List<TlsPolicy> MX_TLS = List.of(TlsPolicy.OPPORTUNISTIC, TlsPolicy.REQUIRE, TlsPolicy.VERIFY);
@@ -113,8 +109,7 @@ public record DeliveryConfig(
           Optional.empty(), // no delay warning (Postfix: delay_warning_time = 0)
           10,
           Map.of(),
-          SUPPRESS_STATUS_DEFAULTS,
-          10); // ±10 % per retry
+          SUPPRESS_STATUS_DEFAULTS);
 
   /** The {@code delivery} section; its next hops (smarthost, routes, destinations) in {@link NextHops}. */
   static DeliveryConfig read(Section delivery) throws ConfigException {
@@ -152,7 +147,6 @@ public record DeliveryConfig(
         .maxPerHost(delivery.positive(MAX_PER_HOST, d.maxPerHost()))
         .destinations(delivery.byDomain(DESTINATIONS, NextHops.DESTINATION_KEYS, "settings", NextHops::destination))
         .suppressStatuses(suppressStatuses(delivery))
-        .retryJitterPercent(delivery.integer(RETRY_JITTER, d.retryJitterPercent(), 0, 99, " percent"))
         .build();
   }
 
@@ -205,7 +199,6 @@ public record DeliveryConfig(
     delivery.put(MAX_PER_DOMAIN, maxPerDomain);
     delivery.put(RETRY_FIRST, DurationSyntax.format(retryFirst));
     delivery.put(RETRY_CAP, DurationSyntax.format(retryCap));
-    delivery.put(RETRY_JITTER, retryJitterPercent);
     delivery.put(MAX_PER_HOST, maxPerHost);
     delivery.put(MAX_LIFETIME, DurationSyntax.format(maxLifetime));
     delivery.put(DELAY_WARNING, delayWarning.map(DurationSyntax::format).orElse("off"));
@@ -218,9 +211,15 @@ public record DeliveryConfig(
     destinations.forEach((domain, destination) -> NextHops.write(destination, settings.putObject(domain)));
   }
 
+  /**
+   * Each retry's wait is spread by ±10 %, so that messages deferred together by one failing
+   * destination do not all come back in the same second.
+   */
+  private static final double RETRY_JITTER = 0.1;
+
   /** The retry schedule these settings give: first retry, cap, lifetime and delay warning. */
   public RetryPolicy retryPolicy() {
-    return new RetryPolicy(retryFirst, retryCap, maxLifetime, retryJitterPercent / 100.0, delayWarning);
+    return new RetryPolicy(retryFirst, retryCap, maxLifetime, RETRY_JITTER, delayWarning);
   }
 
   /** Same settings, delivering or not. */
@@ -280,7 +279,6 @@ public record DeliveryConfig(
     private int maxPerHost;
     private Map<String, Destination> destinations;
     private List<String> suppressStatuses;
-    private int retryJitterPercent;
 
     private Builder(DeliveryConfig from) {
       isEnabled = from.isEnabled;
@@ -298,7 +296,6 @@ public record DeliveryConfig(
       maxPerHost = from.maxPerHost;
       destinations = from.destinations;
       suppressStatuses = from.suppressStatuses;
-      retryJitterPercent = from.retryJitterPercent;
     }
 
     public Builder enabled(boolean value) {
@@ -376,14 +373,9 @@ public record DeliveryConfig(
       return this;
     }
 
-    public Builder retryJitterPercent(int value) {
-      retryJitterPercent = value;
-      return this;
-    }
-
     public DeliveryConfig build() {
       return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap,
-          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses, retryJitterPercent);
+          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses);
     }
   }
 
