@@ -27,8 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param argon2 cost of hashing human passwords
  * @param scramIterations PBKDF2 iteration count for new SCRAM-SHA-256 credentials (RFC 7677 §4: at
  *     least 4096)
- * @param passwordPolicy the config name of the policy new passwords must meet ({@code nist} or
- *     {@code nisc}; see {@code dev.hikyaku.auth.PasswordPolicy})
+ * @param passwordPolicy the policy new passwords must meet ({@code nist} or {@code nisc} in the file)
  * @param cacheTtl how long a successful verification is remembered; {@link Duration#ZERO} turns the
  *     cache off
  * @param isNullSenderAllowed whether an authenticated client may send with {@code MAIL FROM:<>}
@@ -39,7 +38,7 @@ public record AuthConfig(
     boolean isCramMd5Enabled,
     Argon2Settings argon2,
     int scramIterations,
-    String passwordPolicy,
+    PasswordPolicy passwordPolicy,
     Duration cacheTtl,
     boolean isNullSenderAllowed,
     Optional<OAuthConfig> oauth) {
@@ -108,7 +107,7 @@ public record AuthConfig(
    * to ask for. No OAuth.
    */
   static final AuthConfig DEFAULTS = new AuthConfig(defaultMechanisms(false, false), false, Argon2Settings.DEFAULTS,
-      MIN_SCRAM_ITERATIONS, PasswordPolicy.NIST.configName(), Duration.ofSeconds(60), false, Optional.empty());
+      MIN_SCRAM_ITERATIONS, PasswordPolicy.NIST, Duration.ofSeconds(60), false, Optional.empty());
 
   /**
    * The mechanisms of {@code role} when the file lists none: none on the relay port (servers
@@ -146,10 +145,10 @@ public record AuthConfig(
     Argon2Settings argon2 = Argon2Settings.read(auth.section(ARGON2, Argon2Settings.KEYS));
     int scramIterations =
         auth.integer(SCRAM_ITERATIONS, d.scramIterations(), MIN_SCRAM_ITERATIONS, Integer.MAX_VALUE, " (RFC 7677 §4)");
-    String passwordPolicy = d.passwordPolicy();
+    PasswordPolicy passwordPolicy = d.passwordPolicy();
     if (auth.has(PASSWORD_POLICY)) {
       String name = auth.text(PASSWORD_POLICY).orElseThrow();
-      passwordPolicy = PasswordPolicy.parse(name).map(PasswordPolicy::configName).orElseThrow(
+      passwordPolicy = PasswordPolicy.parse(name).orElseThrow(
           () -> auth.error(PASSWORD_POLICY, "unknown password policy '" + name + "'; known policies: "
               + Arrays.stream(PasswordPolicy.values()).map(PasswordPolicy::configName).collect(Collectors.joining(", "))));
     }
@@ -220,7 +219,7 @@ public record AuthConfig(
     auth.put(CRAM_MD5_KEY, isCramMd5Enabled);
     argon2.write(auth.putObject(ARGON2));
     auth.put(SCRAM_ITERATIONS, scramIterations);
-    auth.put(PASSWORD_POLICY, passwordPolicy);
+    auth.put(PASSWORD_POLICY, passwordPolicy.configName());
     auth.put(CACHE_TTL, DurationSyntax.format(cacheTtl));
     auth.put(NULL_SENDER, isNullSenderAllowed);
     oauth.ifPresent(o -> o.write(auth.putObject(OAUTH)));

@@ -3,6 +3,7 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsEngineKind;
@@ -73,7 +74,7 @@ class ConfigLoaderTest {
                 false,
                 new Argon2Settings(19 * 1024, 2, 1),
                 4096,
-                "nist",
+                PasswordPolicy.NIST,
                 Duration.ofSeconds(60),
                 false,
                 Optional.empty()));
@@ -235,7 +236,7 @@ class ConfigLoaderTest {
                 true,
                 new Argon2Settings(64 * 1024, 3, 4),
                 10_000,
-                "nisc",
+                PasswordPolicy.NISC,
                 Duration.ZERO,
                 true,
                 Optional.of(
