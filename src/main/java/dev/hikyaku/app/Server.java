@@ -748,23 +748,8 @@ public final class Server implements AutoCloseable {
 
   /** The AUTH throttle over the store's defence tables, with the config's thresholds; started. */
   public static AuthThrottle throttle(HikyakuConfig config, Store store, Events events, Clock clock) {
-    var a = config.abuse();
     return new AuthThrottle(
-            new AuthThrottle.Settings(
-                a.tarpit(),
-                a.tarpitMax(),
-                a.accountSourceFailures(),
-                a.accountFailuresPerHour(),
-                a.sourceAccounts(),
-                a.sourceFailuresPerHour(),
-                a.blockDuration(),
-                a.authPerMinute(),
-                a.stuffingFactor(),
-                a.stuffingMinimum(),
-                a.stuffingDelay(),
-                a.accountTarpitMax(),
-                a.accountTarpitWindow(),
-                a.accountAttackFailures()),
+            config.abuse(),
             store.defences(),
             new StoreSuspensions(store.defences(), clock),
             events,
