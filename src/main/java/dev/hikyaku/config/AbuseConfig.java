@@ -46,6 +46,120 @@ public record AbuseConfig(
     Duration accountTarpitWindow,
     int accountAttackFailures) {
 
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The thresholds by name: a test changes the one it is about. */
+  public static final class Builder {
+    private Duration tarpit;
+    private Duration tarpitMax;
+    private int accountSourceFailures;
+    private int accountFailuresPerHour;
+    private int sourceAccounts;
+    private int sourceFailuresPerHour;
+    private Duration blockDuration;
+    private int authPerMinute;
+    private int stuffingFactor;
+    private int stuffingMinimum;
+    private Duration stuffingDelay;
+    private Duration accountTarpitMax;
+    private Duration accountTarpitWindow;
+    private int accountAttackFailures;
+
+    private Builder(AbuseConfig from) {
+      tarpit = from.tarpit;
+      tarpitMax = from.tarpitMax;
+      accountSourceFailures = from.accountSourceFailures;
+      accountFailuresPerHour = from.accountFailuresPerHour;
+      sourceAccounts = from.sourceAccounts;
+      sourceFailuresPerHour = from.sourceFailuresPerHour;
+      blockDuration = from.blockDuration;
+      authPerMinute = from.authPerMinute;
+      stuffingFactor = from.stuffingFactor;
+      stuffingMinimum = from.stuffingMinimum;
+      stuffingDelay = from.stuffingDelay;
+      accountTarpitMax = from.accountTarpitMax;
+      accountTarpitWindow = from.accountTarpitWindow;
+      accountAttackFailures = from.accountAttackFailures;
+    }
+
+    public Builder tarpit(Duration value) {
+      tarpit = value;
+      return this;
+    }
+
+    public Builder tarpitMax(Duration value) {
+      tarpitMax = value;
+      return this;
+    }
+
+    public Builder accountSourceFailures(int value) {
+      accountSourceFailures = value;
+      return this;
+    }
+
+    public Builder accountFailuresPerHour(int value) {
+      accountFailuresPerHour = value;
+      return this;
+    }
+
+    public Builder sourceAccounts(int value) {
+      sourceAccounts = value;
+      return this;
+    }
+
+    public Builder sourceFailuresPerHour(int value) {
+      sourceFailuresPerHour = value;
+      return this;
+    }
+
+    public Builder blockDuration(Duration value) {
+      blockDuration = value;
+      return this;
+    }
+
+    public Builder authPerMinute(int value) {
+      authPerMinute = value;
+      return this;
+    }
+
+    public Builder stuffingFactor(int value) {
+      stuffingFactor = value;
+      return this;
+    }
+
+    public Builder stuffingMinimum(int value) {
+      stuffingMinimum = value;
+      return this;
+    }
+
+    public Builder stuffingDelay(Duration value) {
+      stuffingDelay = value;
+      return this;
+    }
+
+    public Builder accountTarpitMax(Duration value) {
+      accountTarpitMax = value;
+      return this;
+    }
+
+    public Builder accountTarpitWindow(Duration value) {
+      accountTarpitWindow = value;
+      return this;
+    }
+
+    public Builder accountAttackFailures(int value) {
+      accountAttackFailures = value;
+      return this;
+    }
+
+    public AbuseConfig build() {
+      return new AbuseConfig(tarpit, tarpitMax, accountSourceFailures, accountFailuresPerHour, sourceAccounts, sourceFailuresPerHour, blockDuration, authPerMinute, stuffingFactor, stuffingMinimum, stuffingDelay, accountTarpitMax, accountTarpitWindow, accountAttackFailures);
+    }
+  }
+
   static final String SECTION = "abuse";
 
   private static final String TARPIT = "tarpit";

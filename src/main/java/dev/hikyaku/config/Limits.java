@@ -47,6 +47,99 @@ public record Limits(
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
   }
 
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The limits by name: a test changes the one it is about. */
+  public static final class Builder {
+    private long maxMessageSize;
+    private int maxRecipients;
+    private int maxConnections;
+    private int maxConnectionsPerClient;
+    private int maxErrors;
+    private Duration commandTimeout;
+    private Duration dataTimeout;
+    private Duration dataDeadline;
+    private long minDataRate;
+    private Duration tlsHandshakeTimeout;
+    private Duration shutdownGrace;
+
+    private Builder(Limits from) {
+      maxMessageSize = from.maxMessageSize;
+      maxRecipients = from.maxRecipients;
+      maxConnections = from.maxConnections;
+      maxConnectionsPerClient = from.maxConnectionsPerClient;
+      maxErrors = from.maxErrors;
+      commandTimeout = from.commandTimeout;
+      dataTimeout = from.dataTimeout;
+      dataDeadline = from.dataDeadline;
+      minDataRate = from.minDataRate;
+      tlsHandshakeTimeout = from.tlsHandshakeTimeout;
+      shutdownGrace = from.shutdownGrace;
+    }
+
+    public Builder maxMessageSize(long value) {
+      maxMessageSize = value;
+      return this;
+    }
+
+    public Builder maxRecipients(int value) {
+      maxRecipients = value;
+      return this;
+    }
+
+    public Builder maxConnections(int value) {
+      maxConnections = value;
+      return this;
+    }
+
+    public Builder maxConnectionsPerClient(int value) {
+      maxConnectionsPerClient = value;
+      return this;
+    }
+
+    public Builder maxErrors(int value) {
+      maxErrors = value;
+      return this;
+    }
+
+    public Builder commandTimeout(Duration value) {
+      commandTimeout = value;
+      return this;
+    }
+
+    public Builder dataTimeout(Duration value) {
+      dataTimeout = value;
+      return this;
+    }
+
+    public Builder dataDeadline(Duration value) {
+      dataDeadline = value;
+      return this;
+    }
+
+    public Builder minDataRate(long value) {
+      minDataRate = value;
+      return this;
+    }
+
+    public Builder tlsHandshakeTimeout(Duration value) {
+      tlsHandshakeTimeout = value;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration value) {
+      shutdownGrace = value;
+      return this;
+    }
+
+    public Limits build() {
+      return new Limits(maxMessageSize, maxRecipients, maxConnections, maxConnectionsPerClient, maxErrors, commandTimeout, dataTimeout, dataDeadline, minDataRate, tlsHandshakeTimeout, shutdownGrace);
+    }
+  }
+
   static final String SECTION = "limits";
 
   private static final String MAX_MESSAGE_SIZE = "max-message-size";

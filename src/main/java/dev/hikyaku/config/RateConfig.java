@@ -32,6 +32,92 @@ public record RateConfig(
     int suspendVolumeMinimum,
     int suspendNewDomains) {
 
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The rates by name: a test changes the one it is about. */
+  public static final class Builder {
+    private int connectionsPerMinute;
+    private int messagesPerMinute;
+    private int recipientsPerMinute;
+    private int accountMessagesPerMinute;
+    private int accountRecipientsPerMinute;
+    private int accountMessagesPerHour;
+    private int accountMessagesPerDay;
+    private int suspendVolumeFactor;
+    private int suspendVolumeMinimum;
+    private int suspendNewDomains;
+
+    private Builder(RateConfig from) {
+      connectionsPerMinute = from.connectionsPerMinute;
+      messagesPerMinute = from.messagesPerMinute;
+      recipientsPerMinute = from.recipientsPerMinute;
+      accountMessagesPerMinute = from.accountMessagesPerMinute;
+      accountRecipientsPerMinute = from.accountRecipientsPerMinute;
+      accountMessagesPerHour = from.accountMessagesPerHour;
+      accountMessagesPerDay = from.accountMessagesPerDay;
+      suspendVolumeFactor = from.suspendVolumeFactor;
+      suspendVolumeMinimum = from.suspendVolumeMinimum;
+      suspendNewDomains = from.suspendNewDomains;
+    }
+
+    public Builder connectionsPerMinute(int value) {
+      connectionsPerMinute = value;
+      return this;
+    }
+
+    public Builder messagesPerMinute(int value) {
+      messagesPerMinute = value;
+      return this;
+    }
+
+    public Builder recipientsPerMinute(int value) {
+      recipientsPerMinute = value;
+      return this;
+    }
+
+    public Builder accountMessagesPerMinute(int value) {
+      accountMessagesPerMinute = value;
+      return this;
+    }
+
+    public Builder accountRecipientsPerMinute(int value) {
+      accountRecipientsPerMinute = value;
+      return this;
+    }
+
+    public Builder accountMessagesPerHour(int value) {
+      accountMessagesPerHour = value;
+      return this;
+    }
+
+    public Builder accountMessagesPerDay(int value) {
+      accountMessagesPerDay = value;
+      return this;
+    }
+
+    public Builder suspendVolumeFactor(int value) {
+      suspendVolumeFactor = value;
+      return this;
+    }
+
+    public Builder suspendVolumeMinimum(int value) {
+      suspendVolumeMinimum = value;
+      return this;
+    }
+
+    public Builder suspendNewDomains(int value) {
+      suspendNewDomains = value;
+      return this;
+    }
+
+    public RateConfig build() {
+      return new RateConfig(connectionsPerMinute, messagesPerMinute, recipientsPerMinute, accountMessagesPerMinute, accountRecipientsPerMinute, accountMessagesPerHour, accountMessagesPerDay, suspendVolumeFactor, suspendVolumeMinimum, suspendNewDomains);
+    }
+  }
+
   static final String SECTION = "rates";
 
   private static final String CONNECTIONS_PER_MINUTE = "connections-per-minute";

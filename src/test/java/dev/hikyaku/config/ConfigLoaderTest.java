@@ -51,18 +51,19 @@ class ConfigLoaderTest {
     assertThat(config.tls().hasCertificateFiles()).isFalse();
     assertThat(config.limits())
         .isEqualTo(
-            new Limits(
-                35L * 1024 * 1024,
-                100,
-                10_000,
-                50,
-                10,
-                Duration.ofMinutes(5),
-                Duration.ofMinutes(3),
-                Duration.ofMinutes(30),
-                500,
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(30)));
+            Limits.DEFAULTS.toBuilder()
+                .maxMessageSize(35L * 1024 * 1024)
+                .maxRecipients(100)
+                .maxConnections(10_000)
+                .maxConnectionsPerClient(50)
+                .maxErrors(10)
+                .commandTimeout(Duration.ofMinutes(5))
+                .dataTimeout(Duration.ofMinutes(3))
+                .dataDeadline(Duration.ofMinutes(30))
+                .minDataRate(500)
+                .tlsHandshakeTimeout(Duration.ofSeconds(30))
+                .shutdownGrace(Duration.ofSeconds(30))
+                .build());
     List<String> submission = List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN");
     assertThat(config.auth())
         .isEqualTo(
@@ -215,18 +216,19 @@ class ConfigLoaderTest {
                 new ListenerConfig(
                     "submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
             new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO, TlsEngineKind.BORINGSSL),
-            new Limits(
-                10_000_000,
-                500,
-                200,
-                5,
-                3,
-                Duration.ofMinutes(10),
-                Duration.ofHours(1),
-                Duration.ofHours(2),
-                1000,
-                Duration.ofSeconds(10),
-                Duration.ZERO),
+            Limits.DEFAULTS.toBuilder()
+                .maxMessageSize(10_000_000)
+                .maxRecipients(500)
+                .maxConnections(200)
+                .maxConnectionsPerClient(5)
+                .maxErrors(3)
+                .commandTimeout(Duration.ofMinutes(10))
+                .dataTimeout(Duration.ofHours(1))
+                .dataDeadline(Duration.ofHours(2))
+                .minDataRate(1000)
+                .tlsHandshakeTimeout(Duration.ofSeconds(10))
+                .shutdownGrace(Duration.ZERO)
+                .build(),
             List.of("example.com", "example.org"),
             new AuthConfig(
                 Map.of(
@@ -247,22 +249,34 @@ class ConfigLoaderTest {
                         List.of("hikyaku", "smtp.example.com"),
                         "preferred_username",
                         Duration.ofMinutes(2)))),
-            new AbuseConfig(
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(30),
-                5,
-                50,
-                4,
-                20,
-                Duration.ofHours(2),
-                10,
-                8,
-                100,
-                Duration.ofSeconds(10),
-                Duration.ofMinutes(10),
-                Duration.ofHours(2),
-                5),
-            new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50),
+            AbuseConfig.DEFAULTS.toBuilder()
+                .tarpit(Duration.ofSeconds(2))
+                .tarpitMax(Duration.ofSeconds(30))
+                .accountSourceFailures(5)
+                .accountFailuresPerHour(50)
+                .sourceAccounts(4)
+                .sourceFailuresPerHour(20)
+                .blockDuration(Duration.ofHours(2))
+                .authPerMinute(10)
+                .stuffingFactor(8)
+                .stuffingMinimum(100)
+                .stuffingDelay(Duration.ofSeconds(10))
+                .accountTarpitMax(Duration.ofMinutes(10))
+                .accountTarpitWindow(Duration.ofHours(2))
+                .accountAttackFailures(5)
+                .build(),
+            RateConfig.DEFAULTS.toBuilder()
+                .connectionsPerMinute(60)
+                .messagesPerMinute(50)
+                .recipientsPerMinute(500)
+                .accountMessagesPerMinute(30)
+                .accountRecipientsPerMinute(300)
+                .accountMessagesPerHour(400)
+                .accountMessagesPerDay(4000)
+                .suspendVolumeFactor(5)
+                .suspendVolumeMinimum(100)
+                .suspendNewDomains(50)
+                .build(),
             new HttpConfig(false, ip("::1"), 9100),
             DeliveryConfig.DEFAULTS.toBuilder()
                 .enabled(false)
