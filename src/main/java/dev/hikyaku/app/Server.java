@@ -678,9 +678,7 @@ public final class Server implements AutoCloseable {
           destination.messagesPerMinute().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty())));
     });
     MaildirDelivery maildir = new MaildirDelivery(clock, random, config.hostname());
-    java.util.Set<dev.hikyaku.protocol.EnhancedStatus> suppressStatuses = d.suppressStatuses().stream()
-        .map(status -> dev.hikyaku.protocol.EnhancedStatus.parse(status).orElseThrow())
-        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    java.util.Set<dev.hikyaku.protocol.EnhancedStatus> suppressStatuses = java.util.Set.copyOf(d.suppressStatuses());
     // The returns domain's mail is read as reports (returns.ReturnedMail); our senders' mail goes
     // out by SMTP under a VERP return path on it.
     Optional<ReturnPaths> returnPaths = returnPaths(config, store);

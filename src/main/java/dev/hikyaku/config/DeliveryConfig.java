@@ -1,6 +1,7 @@
 package dev.hikyaku.config;
 
 import dev.hikyaku.delivery.TlsPolicy;
+import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.schedule.RetryPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ public record DeliveryConfig(
     Optional<Duration> delayWarning,
     int maxPerHost,
     Map<String, Destination> destinations,
-    List<String> suppressStatuses) {
+    List<EnhancedStatus> suppressStatuses) {
 
   public DeliveryConfig {
     suppressStatuses = List.copyOf(suppressStatuses);
@@ -83,7 +84,8 @@ public record DeliveryConfig(
    * mailbox, X.1.2 bad destination system, X.1.10 null MX (RFC 7505). Other 5.1.x details (X.1.3
    * syntax, X.1.6 moved, X.1.7/8 sender problems) say nothing final about the recipient.
    */
-  private static final List<String> SUPPRESS_STATUS_DEFAULTS = List.of("5.1.1", "5.1.2", "5.1.10");
+  private static final List<EnhancedStatus> SUPPRESS_STATUS_DEFAULTS =
+      List.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2), EnhancedStatus.of(5, 1, 10));
 
   /**
    * Delivery defaults follow Postfix: first retry after 5 minutes, doubling up to 4000 s, bounce
@@ -154,22 +156,22 @@ public record DeliveryConfig(
    * {@code delivery.suppress-statuses}: RFC 3463 statuses of class 5 (only a permanent refusal
    * may suppress a recipient); an empty list turns automatic suppression off.
    */
-  private static List<String> suppressStatuses(Section delivery) throws ConfigException {
+  private static List<EnhancedStatus> suppressStatuses(Section delivery) throws ConfigException {
     if (!delivery.has(SUPPRESS_STATUSES)) {
       return DEFAULTS.suppressStatuses();
     }
     String path = delivery.path(SUPPRESS_STATUSES);
     List<YamlNode> items = delivery.list(delivery.node(SUPPRESS_STATUSES), path, "enhanced status codes (5.x.y)");
-    List<String> statuses = new java.util.ArrayList<>();
+    List<EnhancedStatus> statuses = new java.util.ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       String itemPath = path + "[" + i + "]";
       String text = delivery.text(items.get(i), itemPath).strip();
-      var status = dev.hikyaku.protocol.EnhancedStatus.parse(text);
+      var status = EnhancedStatus.parse(text);
       if (status.isEmpty() || status.get().statusClass() != 5) {
         throw delivery.error(itemPath, items.get(i),
             "'" + text + "' is not a permanent enhanced status code (5.x.y, RFC 3463), e.g. 5.1.1");
       }
-      statuses.add(status.get().toString());
+      statuses.add(status.get());
     }
     return List.copyOf(statuses);
   }
@@ -203,7 +205,7 @@ public record DeliveryConfig(
     delivery.put(MAX_LIFETIME, DurationSyntax.format(maxLifetime));
     delivery.put(DELAY_WARNING, delayWarning.map(DurationSyntax::format).orElse("off"));
     ArrayNode statuses = delivery.putArray(SUPPRESS_STATUSES);
-    suppressStatuses.forEach(statuses::add);
+    suppressStatuses.forEach(status -> statuses.add(status.toString()));
     smarthost.ifPresent(relay -> NextHops.write(relay, delivery.putObject(SMARTHOST)));
     ObjectNode byDomain = delivery.putObject(ROUTES);
     routes.forEach((domain, route) -> NextHops.write(route, byDomain.putObject(domain)));
@@ -278,7 +280,7 @@ public record DeliveryConfig(
     private Optional<Duration> delayWarning;
     private int maxPerHost;
     private Map<String, Destination> destinations;
-    private List<String> suppressStatuses;
+    private List<EnhancedStatus> suppressStatuses;
 
     private Builder(DeliveryConfig from) {
       isEnabled = from.isEnabled;
@@ -368,7 +370,7 @@ public record DeliveryConfig(
       return this;
     }
 
-    public Builder suppressStatuses(List<String> value) {
+    public Builder suppressStatuses(List<EnhancedStatus> value) {
       suppressStatuses = value;
       return this;
     }

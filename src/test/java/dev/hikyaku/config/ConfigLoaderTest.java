@@ -7,6 +7,7 @@ import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsEngineKind;
+import dev.hikyaku.protocol.EnhancedStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -293,7 +294,7 @@ class ConfigLoaderTest {
                 .delayWarning(Optional.empty())
                 .maxPerHost(10)
                 .destinations(java.util.Map.of())
-                .suppressStatuses(List.of("5.1.1", "5.1.2", "5.1.10"))
+                .suppressStatuses(List.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2), EnhancedStatus.of(5, 1, 10)))
                 .build(),
             MailAuthConfig.DEFAULTS,
             HistoryConfig.DEFAULTS,

@@ -3,6 +3,7 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.hikyaku.protocol.EnhancedStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,9 +135,9 @@ class ConfigValidationTest {
     rejects("delivery: {suppress-statuses: [\"no such user\"]}", "delivery.suppress-statuses[0]")
         .contains("5.x.y, RFC 3463");
     assertThat(ConfigLoader.parse("hostname: mx.example.com\n", "test.yaml").delivery().suppressStatuses())
-        .containsExactly("5.1.1", "5.1.2", "5.1.10");
+        .containsExactly(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2), EnhancedStatus.of(5, 1, 10));
     assertThat(ConfigLoader.parse("delivery: {suppress-statuses: [\"5.2.1\"]}\n", "test.yaml").delivery().suppressStatuses())
-        .containsExactly("5.2.1");
+        .containsExactly(EnhancedStatus.of(5, 2, 1));
     assertThat(ConfigLoader.parse("delivery: {suppress-statuses: []}\n", "test.yaml").delivery().suppressStatuses()).isEmpty();
   }
 
