@@ -1,5 +1,6 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.auth.Mechanism;
 import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.net.ListenerRole;
 import java.time.Duration;
@@ -8,7 +9,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,8 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
  * SMTP AUTH (RFC 4954) and the credentials behind it.
  *
  * @param mechanisms the SASL mechanisms offered on each listener role, in the order the EHLO reply
- *     lists them; names upper-case, from {@link #MECHANISM_NAMES}, no duplicates. A role with an
- *     empty list (or none) offers no AUTH.
+ *     lists them, no duplicates. A role with an empty list (or none) offers no AUTH.
  * @param isCramMd5Enabled whether CRAM-MD5 (RFC 2195) may be offered: it needs a secret equivalent
  *     to the plaintext password on the server, so it is off unless asked for
  * @param argon2 cost of hashing human passwords
@@ -34,7 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param oauth token validation for XOAUTH2 and OAUTHBEARER; absent means neither is offered
  */
 public record AuthConfig(
-    Map<ListenerRole, List<String>> mechanisms,
+    Map<ListenerRole, List<Mechanism>> mechanisms,
     boolean isCramMd5Enabled,
     Argon2Settings argon2,
     int scramIterations,
@@ -43,33 +42,18 @@ public record AuthConfig(
     boolean isNullSenderAllowed,
     Optional<OAuthConfig> oauth) {
 
-  public static final String PLAIN = "PLAIN";
-  public static final String LOGIN = "LOGIN";
-  public static final String CRAM_MD5 = "CRAM-MD5";
-  public static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
-  public static final String SCRAM_SHA_256_PLUS = "SCRAM-SHA-256-PLUS";
-  public static final String XOAUTH2 = "XOAUTH2";
-  public static final String OAUTHBEARER = "OAUTHBEARER";
-
-  /** Every mechanism name the config accepts. */
-  public static final List<String> MECHANISM_NAMES =
-      List.of(PLAIN, LOGIN, CRAM_MD5, SCRAM_SHA_256, SCRAM_SHA_256_PLUS, XOAUTH2, OAUTHBEARER);
-
-  /** The mechanisms that carry an OAuth 2.0 bearer token and so need {@link #oauth()}. */
-  public static final List<String> TOKEN_MECHANISMS = List.of(XOAUTH2, OAUTHBEARER);
-
   public AuthConfig {
     Objects.requireNonNull(argon2, "argon2");
     Objects.requireNonNull(passwordPolicy, "passwordPolicy");
     Objects.requireNonNull(cacheTtl, "cacheTtl");
     Objects.requireNonNull(oauth, "oauth");
-    Map<ListenerRole, List<String>> copy = new EnumMap<>(ListenerRole.class);
+    Map<ListenerRole, List<Mechanism>> copy = new EnumMap<>(ListenerRole.class);
     mechanisms.forEach((role, names) -> copy.put(role, List.copyOf(names)));
     mechanisms = Collections.unmodifiableMap(copy);
   }
 
   /** The mechanisms offered on listeners of {@code role}; empty when AUTH is off there. */
-  public List<String> mechanismsFor(ListenerRole role) {
+  public List<Mechanism> mechanismsFor(ListenerRole role) {
     return mechanisms.getOrDefault(role, List.of());
   }
 
@@ -92,7 +76,8 @@ public record AuthConfig(
    * §6, RFC 7677), then SCRAM, then PLAIN (RFC 4616) and LOGIN for the many clients that know
    * nothing else; all of them only after TLS.
    */
-  private static final List<String> SUBMISSION_MECHANISMS = List.of(SCRAM_SHA_256_PLUS, SCRAM_SHA_256, PLAIN, LOGIN);
+  private static final List<Mechanism> SUBMISSION_MECHANISMS =
+      List.of(Mechanism.SCRAM_SHA_256_PLUS, Mechanism.SCRAM_SHA_256, Mechanism.PLAIN, Mechanism.LOGIN);
 
   // RFC 7677 §4: the SCRAM-SHA-256 iteration count SHOULD be at least 4096.
   private static final int MIN_SCRAM_ITERATIONS = 4096;
@@ -114,24 +99,24 @@ public record AuthConfig(
    * relaying to us do not authenticate, RFC 5321), else {@link #SUBMISSION_MECHANISMS}, plus
    * XOAUTH2 and OAUTHBEARER when tokens can be checked, plus CRAM-MD5 when it is turned on.
    */
-  static List<String> defaultMechanisms(ListenerRole role, boolean hasOAuth, boolean isCramMd5Enabled) {
+  static List<Mechanism> defaultMechanisms(ListenerRole role, boolean hasOAuth, boolean isCramMd5Enabled) {
     return switch (role) {
       case RELAY -> List.of();
       case SUBMISSION, SUBMISSIONS -> {
-        List<String> names = new ArrayList<>(SUBMISSION_MECHANISMS);
+        List<Mechanism> names = new ArrayList<>(SUBMISSION_MECHANISMS);
         if (hasOAuth) {
-          names.addAll(TOKEN_MECHANISMS);
+          Arrays.stream(Mechanism.values()).filter(Mechanism::isBearer).forEach(names::add);
         }
         if (isCramMd5Enabled) {
-          names.add(CRAM_MD5);
+          names.add(Mechanism.CRAM_MD5);
         }
         yield List.copyOf(names);
       }
     };
   }
 
-  private static Map<ListenerRole, List<String>> defaultMechanisms(boolean hasOAuth, boolean isCramMd5Enabled) {
-    Map<ListenerRole, List<String>> mechanisms = new EnumMap<>(ListenerRole.class);
+  private static Map<ListenerRole, List<Mechanism>> defaultMechanisms(boolean hasOAuth, boolean isCramMd5Enabled) {
+    Map<ListenerRole, List<Mechanism>> mechanisms = new EnumMap<>(ListenerRole.class);
     for (ListenerRole role : ListenerRole.values()) {
       mechanisms.put(role, defaultMechanisms(role, hasOAuth, isCramMd5Enabled));
     }
@@ -159,7 +144,7 @@ public record AuthConfig(
         ? Optional.of(OAuthConfig.read(auth.section(OAUTH, OAuthConfig.KEYS), auth.node(OAUTH)))
         : Optional.empty();
     Section mechanismsSection = auth.section(MECHANISMS, MECHANISMS_KEYS);
-    Map<ListenerRole, List<String>> mechanisms = new EnumMap<>(ListenerRole.class);
+    Map<ListenerRole, List<Mechanism>> mechanisms = new EnumMap<>(ListenerRole.class);
     for (ListenerRole role : ListenerRole.values()) {
       String key = role.configName();
       mechanisms.put(role, mechanismsSection.has(key)
@@ -170,7 +155,7 @@ public record AuthConfig(
         mechanisms, isCramMd5Enabled, argon2, scramIterations, passwordPolicy, cacheTtl, isNullSenderAllowed, oauth);
   }
 
-  private static List<String> mechanisms(
+  private static List<Mechanism> mechanisms(
       Section section, String key, ListenerRole role, boolean isCramMd5Enabled, boolean hasOAuth, Section auth)
       throws ConfigException {
     String path = section.path(key);
@@ -182,39 +167,38 @@ public record AuthConfig(
       throw section.error(path, node, "must list at least one mechanism: a " + role.configName()
           + " listener requires AUTH before MAIL (RFC 6409 §4.1); to accept no mail there, remove the listener");
     }
-    List<String> names = new ArrayList<>();
+    List<Mechanism> mechanisms = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       String itemPath = path + "[" + i + "]";
       YamlNode item = items.get(i);
       // RFC 4422 §3.1: mechanism names are upper-case; accept any case, keep the registered one.
       String written = section.text(item, itemPath);
-      String name = written.strip().toUpperCase(Locale.ROOT);
-      if (!MECHANISM_NAMES.contains(name)) {
-        throw section.error(itemPath, item,
-            "unknown SASL mechanism '" + written + "'; known mechanisms: " + String.join(", ", MECHANISM_NAMES));
-      }
-      int earlier = names.indexOf(name);
+      Mechanism mechanism = Mechanism.bySaslName(written.strip()).orElseThrow(() -> section.error(itemPath, item,
+          "unknown SASL mechanism '" + written + "'; known mechanisms: "
+              + Arrays.stream(Mechanism.values()).map(Mechanism::saslName).collect(Collectors.joining(", "))));
+      String name = mechanism.saslName();
+      int earlier = mechanisms.indexOf(mechanism);
       if (earlier >= 0) {
         throw section.error(itemPath, item, "'" + name + "' is already listed as " + path + "[" + earlier + "]");
       }
-      if (TOKEN_MECHANISMS.contains(name) && !hasOAuth) {
+      if (mechanism.isBearer() && !hasOAuth) {
         throw section.error(itemPath, item, name + " carries an OAuth 2.0 token, which needs " + auth.path(OAUTH)
             + " (the issuer and its keys); set it or remove " + name);
       }
-      if (name.equals(CRAM_MD5) && !isCramMd5Enabled) {
+      if (mechanism == Mechanism.CRAM_MD5 && !isCramMd5Enabled) {
         throw section.error(itemPath, item, "CRAM-MD5 is turned off: it needs a plaintext-equivalent secret on the server"
             + " (RFC 2195); set " + auth.path(CRAM_MD5_KEY) + ": true to allow it, or remove it");
       }
-      names.add(name);
+      mechanisms.add(mechanism);
     }
-    return List.copyOf(names);
+    return List.copyOf(mechanisms);
   }
 
   void write(ObjectNode auth) {
     ObjectNode byRole = auth.putObject(MECHANISMS);
     for (ListenerRole role : ListenerRole.values()) {
       ArrayNode names = byRole.putArray(role.configName());
-      mechanismsFor(role).forEach(names::add);
+      mechanismsFor(role).forEach(mechanism -> names.add(mechanism.saslName()));
     }
     auth.put(CRAM_MD5_KEY, isCramMd5Enabled);
     argon2.write(auth.putObject(ARGON2));

@@ -3,6 +3,7 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.auth.Mechanism;
 import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.net.ListenerRole;
@@ -65,7 +66,8 @@ class ConfigLoaderTest {
                 .tlsHandshakeTimeout(Duration.ofSeconds(30))
                 .shutdownGrace(Duration.ofSeconds(30))
                 .build());
-    List<String> submission = List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN");
+    List<Mechanism> submission =
+        List.of(Mechanism.SCRAM_SHA_256_PLUS, Mechanism.SCRAM_SHA_256, Mechanism.PLAIN, Mechanism.LOGIN);
     assertThat(config.auth())
         .isEqualTo(
             new AuthConfig(
@@ -233,9 +235,9 @@ class ConfigLoaderTest {
             List.of("example.com", "example.org"),
             new AuthConfig(
                 Map.of(
-                    ListenerRole.RELAY, List.of("PLAIN"),
-                    ListenerRole.SUBMISSION, List.of("SCRAM-SHA-256", "OAUTHBEARER", "CRAM-MD5"),
-                    ListenerRole.SUBMISSIONS, List.of("PLAIN", "LOGIN")),
+                    ListenerRole.RELAY, List.of(Mechanism.PLAIN),
+                    ListenerRole.SUBMISSION, List.of(Mechanism.SCRAM_SHA_256, Mechanism.OAUTHBEARER, Mechanism.CRAM_MD5),
+                    ListenerRole.SUBMISSIONS, List.of(Mechanism.PLAIN, Mechanism.LOGIN)),
                 true,
                 new Argon2Settings(64 * 1024, 3, 4),
                 10_000,
@@ -342,15 +344,15 @@ class ConfigLoaderTest {
                 audience: hikyaku
             """,
             "oauth");
-    List<String> expected =
+    List<Mechanism> expected =
         List.of(
-            "SCRAM-SHA-256-PLUS",
-            "SCRAM-SHA-256",
-            "PLAIN",
-            "LOGIN",
-            "XOAUTH2",
-            "OAUTHBEARER",
-            "CRAM-MD5");
+            Mechanism.SCRAM_SHA_256_PLUS,
+            Mechanism.SCRAM_SHA_256,
+            Mechanism.PLAIN,
+            Mechanism.LOGIN,
+            Mechanism.XOAUTH2,
+            Mechanism.OAUTHBEARER,
+            Mechanism.CRAM_MD5);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).isEqualTo(expected);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(expected);
     // Port 25 stays without AUTH unless listed.
@@ -373,7 +375,7 @@ class ConfigLoaderTest {
             "auth:\n  argon2: {memory: 32MiB}\n  mechanisms: {submission: [plain]}\n", "partial");
     AuthConfig defaults = ConfigLoader.defaults().auth();
     assertThat(config.auth().argon2()).isEqualTo(new Argon2Settings(32 * 1024, 2, 1));
-    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).containsExactly("PLAIN");
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).containsExactly(Mechanism.PLAIN);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS))
         .isEqualTo(defaults.mechanismsFor(ListenerRole.SUBMISSIONS));
     assertThat(config.auth())
