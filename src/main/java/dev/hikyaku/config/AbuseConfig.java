@@ -218,12 +218,13 @@ public record AbuseConfig(
     if (accountTarpitMax.compareTo(tarpit) < 0) {
       throw abuse.orderError(TARPIT, tarpit, ACCOUNT_TARPIT_MAX, accountTarpitMax);
     }
+    int accountFailuresPerHour = abuse.integer(ACCOUNT_FAILURES_PER_HOUR, d.accountFailuresPerHour(), 1, 100,
+        " (NIST SP 800-63B rev. 4 §3.2.2: at most 100 consecutive failures)");
     return new AbuseConfig(
         tarpit,
         tarpitMax,
         abuse.positive(ACCOUNT_SOURCE_FAILURES, d.accountSourceFailures()),
-        abuse.integer(ACCOUNT_FAILURES_PER_HOUR, d.accountFailuresPerHour(), 1, 100,
-            " (NIST SP 800-63B rev. 4 §3.2.2: at most 100 consecutive failures)"),
+        accountFailuresPerHour,
         abuse.positive(SOURCE_ACCOUNTS, d.sourceAccounts()),
         abuse.positive(SOURCE_FAILURES_PER_HOUR, d.sourceFailuresPerHour()),
         abuse.timeout(BLOCK_DURATION, d.blockDuration(), Duration.ofMinutes(1)),

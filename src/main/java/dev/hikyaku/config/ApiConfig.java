@@ -54,7 +54,9 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
 
   /** The {@code api} section: plain HTTP only on a loopback address. */
   static ApiConfig read(Section api) throws ConfigException {
+    boolean isEnabled = api.bool(Keys.ENABLED, DEFAULTS.isEnabled());
     InetAddress address = api.address(Keys.ADDRESS, DEFAULTS.address());
+    int port = api.port(Keys.PORT, DEFAULTS.port());
     boolean isTls = api.bool(Keys.TLS, DEFAULTS.isTls());
     if (!isTls && !address.isLoopbackAddress()) {
       throw api.error(Keys.TLS, "false is allowed only when " + api.path(Keys.ADDRESS)
@@ -62,9 +64,9 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
           + ": API keys would cross the network in clear text");
     }
     return new ApiConfig(
-        api.bool(Keys.ENABLED, DEFAULTS.isEnabled()),
+        isEnabled,
         address,
-        api.port(Keys.PORT, DEFAULTS.port()),
+        port,
         isTls,
         api.bool(WEBHOOK_PRIVATE_TARGETS, DEFAULTS.isWebhookPrivateTargetAllowed()),
         api.integer(WEBHOOK_CONCURRENCY, DEFAULTS.webhookConcurrency(), MIN_WEBHOOK_CONCURRENCY, MAX_WEBHOOK_CONCURRENCY,

@@ -116,7 +116,7 @@ public record DeliveryConfig(
   /** The {@code delivery} section; its next hops (smarthost, routes, destinations) in {@link NextHops}. */
   static DeliveryConfig read(Section delivery) throws ConfigException {
     DeliveryConfig d = DEFAULTS;
-    List<InetSocketAddress> dnsServers = d.dnsServers();
+    Builder read = d.toBuilder().enabled(delivery.bool(Keys.ENABLED, d.isEnabled()));
     if (delivery.has(DNS_SERVERS)) {
       String path = delivery.path(DNS_SERVERS);
       List<YamlNode> items = delivery.list(delivery.node(DNS_SERVERS), path, "IP addresses");
@@ -125,25 +125,22 @@ public record DeliveryConfig(
         String itemPath = path + "[" + i + "]";
         servers.add(NextHops.dnsServer(delivery, delivery.text(items.get(i), itemPath), itemPath, items.get(i)));
       }
-      dnsServers = List.copyOf(servers);
+      read.dnsServers(servers);
     }
+    read.mxPort(delivery.port(MX_PORT, d.mxPort())).tls(delivery.choice(Keys.TLS, d.tls(), MX_TLS));
     Duration retryFirst = delivery.timeout(RETRY_FIRST, d.retryFirst(), Duration.ofSeconds(1));
     Duration retryCap = delivery.timeout(RETRY_CAP, d.retryCap(), Duration.ofSeconds(1));
     if (retryCap.compareTo(retryFirst) < 0) {
       throw delivery.orderError(RETRY_FIRST, retryFirst, RETRY_CAP, retryCap);
     }
     Duration maxLifetime = delivery.duration(MAX_LIFETIME, d.maxLifetime(), Duration.ofMinutes(1), Duration.ofDays(30), "");
-    return d.toBuilder()
-        .enabled(delivery.bool(Keys.ENABLED, d.isEnabled()))
-        .dnsServers(dnsServers)
-        .dnsTimeout(delivery.timeout(DNS_TIMEOUT, d.dnsTimeout(), Duration.ofMillis(100)))
-        .mxPort(delivery.port(MX_PORT, d.mxPort()))
-        .tls(delivery.choice(Keys.TLS, d.tls(), MX_TLS))
-        .maxPerDomain(delivery.positive(MAX_PER_DOMAIN, d.maxPerDomain()))
+    return read
         .retryFirst(retryFirst)
         .retryCap(retryCap)
         .maxLifetime(maxLifetime)
         .smarthost(NextHops.smarthost(delivery, SMARTHOST))
+        .dnsTimeout(delivery.timeout(DNS_TIMEOUT, d.dnsTimeout(), Duration.ofMillis(100)))
+        .maxPerDomain(delivery.positive(MAX_PER_DOMAIN, d.maxPerDomain()))
         .routes(delivery.byDomain(ROUTES, NextHops.ROUTE_KEYS, "routes", NextHops::route))
         .delayWarning(delayWarning(delivery, maxLifetime))
         .maxPerHost(delivery.positive(MAX_PER_HOST, d.maxPerHost()))

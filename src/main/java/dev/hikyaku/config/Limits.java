@@ -186,6 +186,12 @@ public record Limits(
         throw limits.error(MAX_MESSAGE_SIZE, "must be at least 64KiB (RFC 5321 §4.5.3.1.7), was " + maxMessageSize + " bytes");
       }
     }
+    int maxRecipients =
+        limits.integer(MAX_RECIPIENTS, d.maxRecipients(), MIN_RECIPIENTS, Integer.MAX_VALUE, " (RFC 5321 §4.5.3.1.8)");
+    int maxConnections = limits.positive(MAX_CONNECTIONS, d.maxConnections());
+    int maxConnectionsPerClient = limits.positive(MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient());
+    int maxErrors = limits.positive(MAX_ERRORS, d.maxErrors());
+    Duration commandTimeout = limits.timeout(COMMAND_TIMEOUT, d.commandTimeout(), Section.MIN_TIMEOUT);
     Duration dataTimeout = limits.timeout(DATA_TIMEOUT, d.dataTimeout(), Section.MIN_TIMEOUT);
     // Unset, the deadline is never shorter than the per-read timeout a config chose.
     Duration dataDeadline = limits.timeout(DATA_DEADLINE, max(d.dataDeadline(), dataTimeout), Section.MIN_TIMEOUT);
@@ -196,11 +202,11 @@ public record Limits(
     }
     return new Limits(
         maxMessageSize,
-        limits.integer(MAX_RECIPIENTS, d.maxRecipients(), MIN_RECIPIENTS, Integer.MAX_VALUE, " (RFC 5321 §4.5.3.1.8)"),
-        limits.positive(MAX_CONNECTIONS, d.maxConnections()),
-        limits.positive(MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient()),
-        limits.positive(MAX_ERRORS, d.maxErrors()),
-        limits.timeout(COMMAND_TIMEOUT, d.commandTimeout(), Section.MIN_TIMEOUT),
+        maxRecipients,
+        maxConnections,
+        maxConnectionsPerClient,
+        maxErrors,
+        commandTimeout,
         dataTimeout,
         dataDeadline,
         limits.integer(MIN_DATA_RATE, (int) d.minDataRate(), 0, 1_000_000_000, " octets per second"),
