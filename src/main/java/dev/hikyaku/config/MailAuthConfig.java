@@ -43,6 +43,11 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     return new MailAuthConfig(verifying, dmarcReject, dmarcQuarantine, timeout);
   }
 
+  /** The same settings with another time budget for the checks of one message. */
+  public MailAuthConfig withTimeout(Duration budget) {
+    return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, budget);
+  }
+
   public boolean isRejectingOnReject() {
     return dmarcReject == DmarcAction.REJECT;
   }
