@@ -128,9 +128,7 @@ final class AccountCommands {
     /** Checks the password against the configured policy and derives what the store keeps. */
     Credentials credentials(String address, char[] password) throws Main.UserError {
       AuthConfig auth = effective.auth();
-      PasswordPolicy policy =
-          PasswordPolicy.parse(auth.passwordPolicy())
-              .orElseThrow(() -> new IllegalStateException("config validated password-policy"));
+      PasswordPolicy policy = auth.passwordPolicy();
       List<String> problems = policy.problems(password, address);
       if (!problems.isEmpty()) {
         throw new Main.UserError("password refused (" + policy.configName() + " policy): " + String.join(" ", problems));

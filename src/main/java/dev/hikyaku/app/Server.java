@@ -46,7 +46,6 @@ import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.schedule.DestinationLimits;
-import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.policy.DirectoryHarvest;
 import dev.hikyaku.policy.RateRule;
@@ -483,7 +482,7 @@ public final class Server implements AutoCloseable {
     for (var entry : config.deliveryRoutes().entrySet()) {
       String domain = entry.getKey();
       routes.put(domain, switch (entry.getValue()) {
-        case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), tlsPolicy(smtp.tls()),
+        case DeliveryConfig.Route.Smtp smtp -> new Route.Smtp(smtp.host(), smtp.port(), smtp.tls(),
             credentials(smtp.user(), smtp.passwordFile(), "delivery.routes." + domain));
         case DeliveryConfig.Route.Lmtp lmtp -> new Route.Lmtp(lmtp.host(), lmtp.port());
         case DeliveryConfig.Route.Maildir maildir -> new Route.Maildir(maildir.directory());
@@ -642,10 +641,7 @@ public final class Server implements AutoCloseable {
   }
 
   public static List<Mechanism> mechanisms(AuthConfig auth, ListenerRole role) {
-    // The config validated the names; an unknown one here would be a bug, so fail loudly.
-    return auth.mechanismsFor(role).stream()
-        .map(name -> Mechanism.bySaslName(name).orElseThrow(() -> new IllegalStateException("unknown mechanism " + name)))
-        .toList();
+    return auth.mechanismsFor(role);
   }
 
   /**
@@ -662,26 +658,24 @@ public final class Server implements AutoCloseable {
     if (d.smarthost().isPresent()) {
       var sh = d.smarthost().get();
       Optional<SmtpCredentials> credentials = credentials(sh.user(), sh.passwordFile(), "delivery.smarthost");
-      // Credentials go only to a server whose certificate verifies (RFC 8314 §5.1 / RFC 7817).
-      TlsPolicy policy = sh.tls().equals("implicit") ? TlsPolicy.IMPLICIT : TlsPolicy.VERIFY;
-      smarthost = Optional.of(new DeliveryWorker.Smarthost(sh.host(), sh.port(), policy, credentials));
+      // The config holds VERIFY or IMPLICIT: credentials go only to a server whose certificate
+      // verifies (RFC 8314 §5.1 / RFC 7817).
+      smarthost = Optional.of(new DeliveryWorker.Smarthost(sh.host(), sh.port(), sh.tls(), credentials));
     }
-    TlsPolicy tls = tlsPolicy(d.tls());
+    TlsPolicy tls = d.tls();
     // Hosted domains always have a route (a Maildir by default): out by MX they would come straight
     // back here, a loop.
     java.util.Map<String, Route> routes = new java.util.LinkedHashMap<>(configured.byDomain());
     java.util.Map<String, TlsPolicy> domainTls = new java.util.HashMap<>();
     java.util.Map<String, DestinationLimits> limits = new java.util.HashMap<>();
     d.destinations().forEach((domain, destination) -> {
-      destination.tls().ifPresent(policy -> domainTls.put(domain, tlsPolicy(policy)));
+      destination.tls().ifPresent(policy -> domainTls.put(domain, policy));
       limits.put(domain, new DestinationLimits(
           destination.concurrency().orElse(d.maxPerDomain()),
           destination.messagesPerMinute().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty())));
     });
     MaildirDelivery maildir = new MaildirDelivery(clock, random, config.hostname());
-    java.util.Set<dev.hikyaku.protocol.EnhancedStatus> suppressStatuses = d.suppressStatuses().stream()
-        .map(status -> dev.hikyaku.protocol.EnhancedStatus.parse(status).orElseThrow())
-        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    java.util.Set<dev.hikyaku.protocol.EnhancedStatus> suppressStatuses = java.util.Set.copyOf(d.suppressStatuses());
     // The returns domain's mail is read as reports (returns.ReturnedMail); our senders' mail goes
     // out by SMTP under a VERP return path on it.
     Optional<ReturnPaths> returnPaths = returnPaths(config, store);
@@ -704,7 +698,7 @@ public final class Server implements AutoCloseable {
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
-            new RetryPolicy(d.retryFirst(), d.retryCap(), d.maxLifetime(), 0.1, d.delayWarning()),
+            d.retryPolicy(),
             agent,
             new dev.hikyaku.delivery.BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
             clock,
@@ -747,35 +741,10 @@ public final class Server implements AutoCloseable {
   /** RFC 4954 §4 lets an AUTH line carry 12288 octets of base64: no password is longer than this. */
   private static final int MAX_PASSWORD_FILE_OCTETS = 9216;
 
-  /** {@code delivery.tls} and a route's {@code tls}: opportunistic, require, verify or implicit. */
-  private static TlsPolicy tlsPolicy(String name) {
-    return switch (name) {
-      case "require" -> TlsPolicy.REQUIRE;
-      case "verify" -> TlsPolicy.VERIFY;
-      case "implicit" -> TlsPolicy.IMPLICIT;
-      default -> TlsPolicy.OPPORTUNISTIC;
-    };
-  }
-
   /** The AUTH throttle over the store's defence tables, with the config's thresholds; started. */
   public static AuthThrottle throttle(HikyakuConfig config, Store store, Events events, Clock clock) {
-    var a = config.abuse();
     return new AuthThrottle(
-            new AuthThrottle.Settings(
-                a.tarpit(),
-                a.tarpitMax(),
-                a.accountSourceFailures(),
-                a.accountFailuresPerHour(),
-                a.sourceAccounts(),
-                a.sourceFailuresPerHour(),
-                a.blockDuration(),
-                a.authPerMinute(),
-                a.stuffingFactor(),
-                a.stuffingMinimum(),
-                a.stuffingDelay(),
-                a.accountTarpitMax(),
-                a.accountTarpitWindow(),
-                a.accountAttackFailures()),
+            config.abuse(),
             store.defences(),
             new StoreSuspensions(store.defences(), clock),
             events,
@@ -813,7 +782,7 @@ public final class Server implements AutoCloseable {
             tlsConfig.engine());
       }
       return TlsContexts.selfSigned(
-          config.hostname(), config.dataDirectory().resolve("tls"), tlsConfig.reloadCheckInterval(), tlsConfig.engine());
+          config.hostname(), config.selfSignedTlsDirectory(), tlsConfig.reloadCheckInterval(), tlsConfig.engine());
     } catch (TlsSetupException e) {
       throw new StartupException("TLS: " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package dev.hikyaku.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.hikyaku.config.AbuseConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.limits.DistinctCounter;
@@ -68,23 +69,6 @@ public final class AuthThrottle implements AutoCloseable {
   // /24 may hold an office's NAT, so it gets more room than a single address.
   private static final int NETWORK_FACTOR = 3;
 
-  /** The thresholds, from the {@code abuse} section of the config. */
-  public record Settings(
-      Duration tarpit,
-      Duration tarpitMax,
-      int accountSourceFailures,
-      int accountFailuresPerHour,
-      int sourceAccounts,
-      int sourceFailuresPerHour,
-      Duration blockDuration,
-      int authPerMinute,
-      double stuffingFactor,
-      int stuffingMinimum,
-      Duration stuffingDelay,
-      Duration accountTarpitMax,
-      Duration accountTarpitWindow,
-      int accountAttackFailures) {}
-
   /** Whether an AUTH may start from this address. */
   public sealed interface Admission {
     record Allowed() implements Admission {}
@@ -94,7 +78,7 @@ public final class AuthThrottle implements AutoCloseable {
     record TooFast() implements Admission {}
   }
 
-  private final Settings settings;
+  private final AbuseConfig settings;
   private final Defences defences;
   private final Events events;
   private final Clock clock;
@@ -121,9 +105,10 @@ public final class AuthThrottle implements AutoCloseable {
   private Thread keeper;
 
   /**
+   * @param settings the thresholds: the {@code abuse} section of the config
    * @param vault where the failure counters are kept across restarts (the store, wired by the app)
    */
-  public AuthThrottle(Settings settings, Defences defences, KeptCounters.Vault vault, Events events, Clock clock) {
+  public AuthThrottle(AbuseConfig settings, Defences defences, KeptCounters.Vault vault, Events events, Clock clock) {
     this.settings = settings;
     this.defences = defences;
     this.events = events;

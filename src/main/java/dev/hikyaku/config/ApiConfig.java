@@ -1,7 +1,9 @@
 package dev.hikyaku.config;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The HTTP JSON API listener.
@@ -27,7 +29,57 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
 
   /** With webhooks to public addresses only, at the default concurrency. */
   public ApiConfig(boolean isEnabled, InetAddress address, int port, boolean isTls) {
-    this(isEnabled, address, port, isTls, Defaults.API_WEBHOOK_PRIVATE_TARGETS, Defaults.API_WEBHOOK_CONCURRENCY);
+    this(isEnabled, address, port, isTls, DEFAULTS.isWebhookPrivateTargetAllowed(), DEFAULTS.webhookConcurrency());
+  }
+
+  static final String SECTION = "api";
+  private static final String WEBHOOK_PRIVATE_TARGETS = "webhook-private-targets";
+  private static final String WEBHOOK_CONCURRENCY = "webhook-concurrency";
+  static final List<String> KEYS =
+      List.of(Keys.ENABLED, Keys.ADDRESS, Keys.PORT, Keys.TLS, WEBHOOK_PRIVATE_TARGETS, WEBHOOK_CONCURRENCY);
+
+  /**
+   * On, like the mail ports: applications send over it as mail clients do over 587, with the same
+   * keys and rules. It listens on every address, over TLS with the server's certificate, on 8443 (the
+   * usual alternative HTTPS port; 443 needs privileges and is often a web server's); nothing is
+   * served without a valid API key but the OpenAPI document. Webhooks go to public addresses only
+   * unless an operator allows otherwise per endpoint with the CLI: an API key must not be a way into
+   * the server's own networks (SSRF). Four requests at once to one webhook endpoint: a burst (a
+   * batch send's message.accepted) drains four times as fast as one at a time, and a receiver behind
+   * one small worker pool is not swamped. Events may then arrive out of order; a receiver orders
+   * them by id or timestamp.
+   */
+  static final ApiConfig DEFAULTS =
+      new ApiConfig(true, HostSyntax.ipLiteral("0.0.0.0").orElseThrow(), 8443, true, false, 4);
+
+  /** The {@code api} section: plain HTTP only on a loopback address. */
+  static ApiConfig read(Section api) throws ConfigException {
+    boolean isEnabled = api.bool(Keys.ENABLED, DEFAULTS.isEnabled());
+    InetAddress address = api.address(Keys.ADDRESS, DEFAULTS.address());
+    int port = api.port(Keys.PORT, DEFAULTS.port());
+    boolean isTls = api.bool(Keys.TLS, DEFAULTS.isTls());
+    if (!isTls && !address.isLoopbackAddress()) {
+      throw api.error(Keys.TLS, "false is allowed only when " + api.path(Keys.ADDRESS)
+          + " is a loopback address (127.0.0.1 or ::1), not " + HostSyntax.text(address)
+          + ": API keys would cross the network in clear text");
+    }
+    return new ApiConfig(
+        isEnabled,
+        address,
+        port,
+        isTls,
+        api.bool(WEBHOOK_PRIVATE_TARGETS, DEFAULTS.isWebhookPrivateTargetAllowed()),
+        api.integer(WEBHOOK_CONCURRENCY, DEFAULTS.webhookConcurrency(), MIN_WEBHOOK_CONCURRENCY, MAX_WEBHOOK_CONCURRENCY,
+            " requests at once to one webhook endpoint"));
+  }
+
+  void write(ObjectNode api) {
+    api.put(Keys.ENABLED, isEnabled);
+    api.put(Keys.ADDRESS, HostSyntax.text(address));
+    api.put(Keys.PORT, port);
+    api.put(Keys.TLS, isTls);
+    api.put(WEBHOOK_PRIVATE_TARGETS, isWebhookPrivateTargetAllowed);
+    api.put(WEBHOOK_CONCURRENCY, webhookConcurrency);
   }
 
   public ApiConfig {

@@ -124,7 +124,7 @@ public final class ConfigLoader {
                 + "' in '"
                 + trimmed
                 + "'; known roles: "
-                + ConfigReader.roleNames());
+                + ListenerConfig.roleNames());
       }
       int port;
       try {

@@ -66,7 +66,7 @@ public record HikyakuConfig(
       List<String> hostedDomains, AuthConfig auth, AbuseConfig abuse, RateConfig rates, HttpConfig http,
       DeliveryConfig delivery, MailAuthConfig mailAuth, HistoryConfig history, ApiConfig api, ReturnsConfig returns) {
     this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth,
-        history, api, returns, Defaults.RECIPIENTS);
+        history, api, returns, RecipientsConfig.DEFAULTS);
   }
 
   public HikyakuConfig {

@@ -1,7 +1,9 @@
 package dev.hikyaku.config;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The monitoring endpoint: Prometheus metrics ({@code GET /metrics}) and a health check ({@code GET
@@ -20,6 +22,30 @@ public record HttpConfig(boolean isEnabled, InetAddress address, int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, was " + port);
     }
+  }
+
+  static final String SECTION = "http";
+  static final List<String> KEYS = List.of(Keys.ENABLED, Keys.ADDRESS, Keys.PORT);
+
+  /**
+   * On, on loopback only: the endpoint has no authentication, and metrics and health are for the
+   * operator (and a Prometheus on the same host or reached through a tunnel), not for the world.
+   * Port 9025 is beside the mail ports, clear of the ports Prometheus exporters usually take (9100
+   * and up).
+   */
+  static final HttpConfig DEFAULTS = new HttpConfig(true, HostSyntax.ipLiteral("127.0.0.1").orElseThrow(), 9025);
+
+  static HttpConfig read(Section http) throws ConfigException {
+    return new HttpConfig(
+        http.bool(Keys.ENABLED, DEFAULTS.isEnabled()),
+        http.address(Keys.ADDRESS, DEFAULTS.address()),
+        http.port(Keys.PORT, DEFAULTS.port()));
+  }
+
+  void write(ObjectNode http) {
+    http.put(Keys.ENABLED, isEnabled);
+    http.put(Keys.ADDRESS, HostSyntax.text(address));
+    http.put(Keys.PORT, port);
   }
 
   /** Same endpoint on another port. */

@@ -1,7 +1,10 @@
 package dev.hikyaku.config;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code mail-auth} section: checking SPF, DKIM and DMARC on mail that arrives on port 25, and
@@ -15,17 +18,24 @@ import java.util.Objects;
  * @param timeout how long the checks of one message may take together; what is still waiting for
  *     DNS then is reported as temperror
  */
-public record MailAuthConfig(boolean isVerifying, String dmarcReject, String dmarcQuarantine, java.time.Duration timeout) {
+public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, DmarcAction dmarcQuarantine, Duration timeout) {
 
-  static final List<String> ACTIONS = List.of("reject", "mark");
+  /** What a DMARC failure of a domain's policy leads to. */
+  public enum DmarcAction {
+    /** 550 5.7.1 (RFC 7489 §6.3). */
+    REJECT,
+    /** Accept; the Authentication-Results field says dmarc=fail. */
+    MARK;
+
+    String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   public MailAuthConfig {
     Objects.requireNonNull(dmarcReject, "dmarcReject");
     Objects.requireNonNull(dmarcQuarantine, "dmarcQuarantine");
     Objects.requireNonNull(timeout, "timeout");
-    if (!ACTIONS.contains(dmarcReject) || !ACTIONS.contains(dmarcQuarantine)) {
-      throw new IllegalArgumentException("DMARC actions are reject or mark");
-    }
   }
 
   /** The same settings with checks on or off. */
@@ -33,11 +43,49 @@ public record MailAuthConfig(boolean isVerifying, String dmarcReject, String dma
     return new MailAuthConfig(verifying, dmarcReject, dmarcQuarantine, timeout);
   }
 
+  /** The same settings with another time budget for the checks of one message. */
+  public MailAuthConfig withTimeout(Duration budget) {
+    return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, budget);
+  }
+
   public boolean isRejectingOnReject() {
-    return dmarcReject.equals("reject");
+    return dmarcReject == DmarcAction.REJECT;
   }
 
   public boolean isRejectingOnQuarantine() {
-    return dmarcQuarantine.equals("reject");
+    return dmarcQuarantine == DmarcAction.REJECT;
+  }
+
+  static final String SECTION = "mail-auth";
+  private static final String VERIFY = "verify";
+  private static final String DMARC_REJECT = "dmarc-reject";
+  private static final String DMARC_QUARANTINE = "dmarc-quarantine";
+  private static final String TIMEOUT = "timeout";
+  static final List<String> KEYS = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, TIMEOUT);
+
+  private static final List<DmarcAction> ACTIONS = List.of(DmarcAction.REJECT, DmarcAction.MARK);
+
+  /**
+   * Inbound checks on: every message on port 25 gets an Authentication-Results field; DMARC
+   * p=reject is honoured with 550 5.7.1 (RFC 7489 §6.3), p=quarantine is marked only (we hold no
+   * spam folder; the field tells the mailbox server). The checks of one message get 15 s together:
+   * three times the DNS timeout, ample for a working resolver, short of what a client waits.
+   */
+  static final MailAuthConfig DEFAULTS =
+      new MailAuthConfig(true, DmarcAction.REJECT, DmarcAction.MARK, Duration.ofSeconds(15));
+
+  static MailAuthConfig read(Section mailAuth) throws ConfigException {
+    return new MailAuthConfig(
+        mailAuth.bool(VERIFY, DEFAULTS.isVerifying()),
+        mailAuth.choice(DMARC_REJECT, DEFAULTS.dmarcReject(), ACTIONS),
+        mailAuth.choice(DMARC_QUARANTINE, DEFAULTS.dmarcQuarantine(), ACTIONS),
+        mailAuth.timeout(TIMEOUT, DEFAULTS.timeout(), Duration.ofSeconds(1)));
+  }
+
+  void write(ObjectNode mailAuth) {
+    mailAuth.put(VERIFY, isVerifying);
+    mailAuth.put(DMARC_REJECT, dmarcReject.configName());
+    mailAuth.put(DMARC_QUARANTINE, dmarcQuarantine.configName());
+    mailAuth.put(TIMEOUT, DurationSyntax.format(timeout));
   }
 }

@@ -1,8 +1,12 @@
 package dev.hikyaku.config;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code returns} section: returned mail and complaints (issue 13). When enabled, mail that an
@@ -53,5 +57,77 @@ public record ReturnsConfig(boolean isEnabled, Optional<String> domain, Optional
   /** The returns domain when the section is enabled; empty when it is off. */
   public Optional<String> activeDomain() {
     return isEnabled ? domain : Optional.empty();
+  }
+
+  static final String SECTION = "returns";
+  private static final String DOMAIN = "domain";
+  private static final String FEEDBACK_ADDRESS = "feedback-address";
+  static final List<String> KEYS = List.of(Keys.ENABLED, DOMAIN, FEEDBACK_ADDRESS);
+
+  /**
+   * Returned-mail processing is off: turning it on needs a domain of its own whose MX is this
+   * server (and an SPF record naming it), which only the operator can publish.
+   */
+  static final ReturnsConfig DEFAULTS = OFF;
+
+  private static final Pattern FEEDBACK_LOCAL_PART = Pattern.compile("[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)*");
+
+  /**
+   * {@code returns}: {@code domain} is required when {@code enabled}, and is a domain of its own:
+   * every address at it is a return path (or the feedback address, or postmaster), so it can be
+   * neither a hosted domain (whose mailboxes it would swallow) nor one with a delivery route (whose
+   * mail would leave instead of being read). {@code feedback-address} is an address at it.
+   */
+  static ReturnsConfig read(Section returns, List<String> hostedDomains, Collection<String> routedDomains)
+      throws ConfigException {
+    boolean isEnabled = returns.bool(Keys.ENABLED, DEFAULTS.isEnabled());
+    Optional<String> domain = DEFAULTS.domain();
+    if (returns.has(DOMAIN)) {
+      String name = returns.text(DOMAIN).orElseThrow();
+      Optional<String> problem = HostSyntax.domainProblem(name);
+      if (problem.isPresent()) {
+        throw returns.error(DOMAIN, problem.get());
+      }
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (hostedDomains.contains(lower)) {
+        throw returns.error(DOMAIN, "'" + name + "' is a hosted domain (" + Keys.HOSTED_DOMAINS
+            + "); every address at the returns domain is a return path, so give it a domain of its own, such as bounce."
+            + name);
+      }
+      if (routedDomains.stream().anyMatch(lower::equalsIgnoreCase)) {
+        throw returns.error(DOMAIN, "'" + name + "' has a route in " + Keys.DELIVERY + "." + DeliveryConfig.ROUTES
+            + "; the returns domain's mail is read here, not delivered elsewhere");
+      }
+      domain = Optional.of(lower);
+    }
+    if (isEnabled && domain.isEmpty()) {
+      throw returns.error(returns.path(DOMAIN), returns.node(Keys.ENABLED),
+          "required when " + returns.path(Keys.ENABLED) + " is true: the domain of the VERP return paths,"
+              + " such as bounce.example.com, whose MX is this server");
+    }
+    Optional<String> feedback = DEFAULTS.feedbackAddress();
+    if (returns.has(FEEDBACK_ADDRESS)) {
+      String address = returns.text(FEEDBACK_ADDRESS).orElseThrow();
+      int at = address.lastIndexOf('@');
+      String local = at < 0 ? "" : address.substring(0, at);
+      if (domain.isEmpty() || at < 0 || !address.substring(at + 1).equalsIgnoreCase(domain.get())) {
+        throw returns.error(FEEDBACK_ADDRESS, "expected an address at " + returns.path(DOMAIN)
+            + domain.map(n -> " (" + n + ")").orElse(", which is not set") + ", such as fbl@" + domain.orElse("bounce.example.com")
+            + "; was '" + address + "'");
+      }
+      // RFC 5321 §4.1.2: a Dot-string local part; the VERP prefix belongs to the return paths.
+      if (!FEEDBACK_LOCAL_PART.matcher(local).matches() || local.toLowerCase(Locale.ROOT).startsWith("bounces+")) {
+        throw returns.error(FEEDBACK_ADDRESS, "expected a plain local part such as fbl"
+            + " (letters, digits, '.', '_', '-'; not starting with bounces+, which the return paths use), was '" + local + "'");
+      }
+      feedback = Optional.of(local.toLowerCase(Locale.ROOT) + "@" + domain.get());
+    }
+    return new ReturnsConfig(isEnabled, domain, feedback);
+  }
+
+  void write(ObjectNode returns) {
+    returns.put(Keys.ENABLED, isEnabled);
+    domain.ifPresent(d -> returns.put(DOMAIN, d));
+    feedbackAddress.ifPresent(address -> returns.put(FEEDBACK_ADDRESS, address));
   }
 }

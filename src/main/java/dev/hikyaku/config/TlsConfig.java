@@ -1,10 +1,13 @@
 package dev.hikyaku.config;
 
 import dev.hikyaku.net.TlsEngineKind;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Where the server certificate comes from.
@@ -31,9 +34,83 @@ public record TlsConfig(
     }
   }
 
-  /** With the default engine, {@link Defaults#TLS_ENGINE}. */
+  /** With the default engine. */
   public TlsConfig(Optional<Path> certificate, Optional<Path> privateKey, Duration reloadCheckInterval) {
-    this(certificate, privateKey, reloadCheckInterval, Defaults.TLS_ENGINE);
+    this(certificate, privateKey, reloadCheckInterval, DEFAULTS.engine());
+  }
+
+  static final String SECTION = "tls";
+  private static final String CERTIFICATE = "certificate";
+  private static final String PRIVATE_KEY = "private-key";
+  private static final String RELOAD_CHECK_INTERVAL = "reload-check-interval";
+  /** jdk or boringssl, for the SMTP listeners. */
+  private static final String ENGINE = "engine";
+  static final List<String> KEYS = List.of(CERTIFICATE, PRIVATE_KEY, RELOAD_CHECK_INTERVAL, ENGINE);
+
+  /**
+   * A self-signed certificate, checked for renewal every 30 s; JSSE until CI has run everything
+   * with BoringSSL too (issue 15; BoringSSL is opt-in, bench/README.md "TLS handshakes").
+   */
+  static final TlsConfig DEFAULTS =
+      new TlsConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(30), TlsEngineKind.JDK);
+
+  /** The {@code tls} section: both files or neither, each existing and readable (not opened). */
+  static TlsConfig read(Section tls) throws ConfigException {
+    Optional<Path> certificate = readableFile(tls, CERTIFICATE);
+    Optional<Path> privateKey = readableFile(tls, PRIVATE_KEY);
+    // A certificate is useless without its key and the other way round; refusing half a pair
+    // beats silently serving a self-signed certificate the operator did not want.
+    if (certificate.isPresent() && privateKey.isEmpty()) {
+      throw tls.error(tls.path(PRIVATE_KEY), tls.node(CERTIFICATE), "required when " + tls.path(CERTIFICATE)
+          + " is set (give both, or neither for a self-signed certificate)");
+    }
+    if (privateKey.isPresent() && certificate.isEmpty()) {
+      throw tls.error(tls.path(CERTIFICATE), tls.node(PRIVATE_KEY), "required when " + tls.path(PRIVATE_KEY)
+          + " is set (give both, or neither for a self-signed certificate)");
+    }
+    Duration reloadCheckInterval = DEFAULTS.reloadCheckInterval();
+    if (tls.has(RELOAD_CHECK_INTERVAL)) {
+      reloadCheckInterval = tls.duration(tls.node(RELOAD_CHECK_INTERVAL), tls.path(RELOAD_CHECK_INTERVAL));
+      // 0s turns the watcher off; otherwise a sub-second poll would only burn CPU.
+      if (!reloadCheckInterval.isZero()) {
+        tls.within(reloadCheckInterval, tls.node(RELOAD_CHECK_INTERVAL), tls.path(RELOAD_CHECK_INTERVAL),
+            Section.MIN_TIMEOUT, Section.MAX_TIMEOUT, " (or 0s to turn checking off)");
+      }
+    }
+    TlsEngineKind engine =
+        tls.choice(ENGINE, DEFAULTS.engine(), List.of(TlsEngineKind.values()), TlsEngineKind::configName);
+    // BoringSSL is native code shipped for linux-x86_64 only: where it cannot load, the server
+    // refuses to start here rather than fall back to the JDK behind the operator's back.
+    Optional<String> unavailable = engine.unavailability();
+    if (unavailable.isPresent()) {
+      throw tls.error(ENGINE, engine.configName() + " cannot run here: " + unavailable.get() + "; use jdk (the default)");
+    }
+    return new TlsConfig(certificate, privateKey, reloadCheckInterval, engine);
+  }
+
+  /** A path that must name an existing, readable regular file. The file is not opened here. */
+  static Optional<Path> readableFile(Section section, String key) throws ConfigException {
+    Optional<Path> file = section.file(key);
+    if (file.isEmpty()) {
+      return file;
+    }
+    if (!Files.exists(file.get())) {
+      throw section.error(key, "file " + file.get() + " does not exist");
+    }
+    if (!Files.isRegularFile(file.get())) {
+      throw section.error(key, file.get() + " is not a regular file");
+    }
+    if (!Files.isReadable(file.get())) {
+      throw section.error(key, "file " + file.get() + " is not readable by this process");
+    }
+    return file;
+  }
+
+  void write(ObjectNode tls) {
+    certificate.ifPresent(p -> tls.put(CERTIFICATE, p.toString()));
+    privateKey.ifPresent(p -> tls.put(PRIVATE_KEY, p.toString()));
+    tls.put(RELOAD_CHECK_INTERVAL, DurationSyntax.format(reloadCheckInterval));
+    tls.put(ENGINE, engine.configName());
   }
 
   /** The same with {@code engine} serving the SMTP listeners. */

@@ -10,15 +10,26 @@
  * monitoring endpoint ({@code http}). Nothing else reads the file; the rest of the server sees only
  * the records.
  *
- * <h2>Where the defaults are</h2>
+ * <h2>One place per key</h2>
  *
- * Every default value lives in one class, {@code Defaults} (package-private). The reader starts
- * from it and lets the file override it key by key; no other class, here or in another package,
- * writes a default literal. Derived defaults are computed there too: the hostname (this machine's
- * canonical name, else {@code localhost}), the hosted domains (the hostname and {@code localhost}),
- * the per-role port and greeting delay of a listener, the SASL mechanisms of each listener role
- * (which follow {@code auth.oauth} and {@code auth.cram-md5}), and the self-signed certificate
- * directory ({@link dev.hikyaku.config.HikyakuConfig#selfSignedTlsDirectory()}).
+ * Each section of the file is read, defaulted and written back by its record: {@code Limits}
+ * holds the {@code limits} keys ({@code Limits.KEYS}), their defaults ({@code Limits.DEFAULTS}),
+ * the reader that checks each value ({@code Limits.read}) and the writer ({@code write}); nested
+ * sections by theirs ({@code OAuthConfig}, {@code Argon2Settings}; the next hops of {@code delivery}
+ * in {@code NextHops}). The reader line of a key names its default and bounds through the typed
+ * accessors of {@code Section} ({@code positive}, {@code timeout}, {@code choice} ...), which put the
+ * key path in every error. {@code ConfigReader} reads the top-level keys, dispatches the sections
+ * and checks the rules between them. A new key is: the record component with its reader and
+ * writer line and its default, in one file, and its row in {@code docs/configuration.md} (and its
+ * line in {@code docs/hikyaku.example.yaml}).
+ *
+ * <p>{@code Defaults} holds the top-level defaults and those derived from the machine: the hostname
+ * (this machine's canonical name, else {@code localhost}), the hosted domains (the hostname and
+ * {@code localhost}), and the self-signed certificate directory ({@link
+ * dev.hikyaku.config.HikyakuConfig#selfSignedTlsDirectory()}). Defaults derived from other keys sit
+ * with their readers: the per-role port and greeting delay of a listener ({@code ListenerConfig}),
+ * the SASL mechanisms of each listener role, which follow {@code auth.oauth} and {@code
+ * auth.cram-md5} ({@code AuthConfig}).
  *
  * <h2>Invariants</h2>
  *
@@ -37,7 +48,7 @@
  *
  * <h2>Must never</h2>
  *
- * Hold a default anywhere but {@code Defaults}; quote a secret in an error (no key holds one: TLS
+ * Hold a default anywhere but next to its reader; quote a secret in an error (no key holds one: TLS
  * material and OAuth keys are given as paths or URLs); resolve host names or fetch URLs; know what
  * the values are used for beyond the rule that checks them.
  */

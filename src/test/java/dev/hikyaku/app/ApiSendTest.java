@@ -83,8 +83,7 @@ class ApiSendTest {
     Limits l = defaults.limits();
     config = defaults
         .withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true))
-        .withLimits(new Limits(MAX_SIZE, l.maxRecipients(), l.maxConnections(), l.maxConnectionsPerClient(), l.maxErrors(),
-            l.commandTimeout(), l.dataTimeout(), l.dataDeadline(), l.minDataRate(), l.tlsHandshakeTimeout(), l.shutdownGrace()));
+        .withLimits(l.toBuilder().maxMessageSize(MAX_SIZE).build());
     startServer();
     TestServers.createAccount(server, ALICE, PASSWORD);
     sendKey = newKey("sender", EnumSet.of(ApiKey.Scope.SEND), List.of());
@@ -390,9 +389,7 @@ class ApiSendTest {
   @Test
   void anAccountOverItsRateIs429WithRetryAfterAsSmtpWouldDefer() throws Exception {
     RateConfig r = config.rates();
-    config = config.withRates(new RateConfig(r.connectionsPerMinute(), r.messagesPerMinute(), r.recipientsPerMinute(), 2,
-        r.accountRecipientsPerMinute(), r.accountMessagesPerHour(), r.accountMessagesPerDay(), r.suspendVolumeFactor(),
-        r.suspendVolumeMinimum(), r.suspendNewDomains()));
+    config = config.withRates(r.toBuilder().accountMessagesPerMinute(2).build());
     server.close();
     startServer();
     assertThat(postJson("/v1/messages", message("1")).statusCode()).isEqualTo(202);

@@ -30,9 +30,7 @@ class ConnectionLimitTest {
   void perClientAndTotalLimitsRefuseWith421() throws Exception {
     HikyakuConfig base = TestServers.config(data);
     Limits l = base.limits();
-    Limits tight =
-        new Limits(l.maxMessageSize(), l.maxRecipients(), 3, 2, l.maxErrors(), l.commandTimeout(),
-            l.dataTimeout(), l.dataDeadline(), l.minDataRate(), l.tlsHandshakeTimeout(), l.shutdownGrace());
+    Limits tight = l.toBuilder().maxConnections(3).maxConnectionsPerClient(2).build();
     HikyakuConfig config =
         base.withLimits(tight);
     List<Socket> open = new ArrayList<>();

@@ -69,7 +69,7 @@ class FailedStartTest {
   void aDeliveryThatCannotBeSetUpLeavesTheStoreAndTheAuditLogClosed() throws Exception {
     HikyakuConfig base = TestServers.config(data);
     HikyakuConfig config = base.withDelivery(base.delivery().withEnabled(true).withSmarthost(java.util.Optional.of(
-        new dev.hikyaku.config.DeliveryConfig.Smarthost("smtp.example.net", 587, "starttls", java.util.Optional.of("relay-user"),
+        new dev.hikyaku.config.DeliveryConfig.Smarthost("smtp.example.net", 587, dev.hikyaku.delivery.TlsPolicy.VERIFY, java.util.Optional.of("relay-user"),
             java.util.Optional.of(data.resolve("no-such-password-file"))))));
 
     assertThatThrownBy(() -> Server.start(config)).isInstanceOf(Server.StartupException.class)
@@ -84,7 +84,7 @@ class FailedStartTest {
     java.nio.file.Files.write(huge, new byte[10 << 20]);
     HikyakuConfig base = TestServers.config(data);
     HikyakuConfig config = base.withDelivery(base.delivery().withEnabled(true).withSmarthost(java.util.Optional.of(
-        new dev.hikyaku.config.DeliveryConfig.Smarthost("smtp.example.net", 587, "starttls", java.util.Optional.of("relay-user"),
+        new dev.hikyaku.config.DeliveryConfig.Smarthost("smtp.example.net", 587, dev.hikyaku.delivery.TlsPolicy.VERIFY, java.util.Optional.of("relay-user"),
             java.util.Optional.of(huge)))));
 
     assertThatThrownBy(() -> Server.start(config)).isInstanceOf(Server.StartupException.class)

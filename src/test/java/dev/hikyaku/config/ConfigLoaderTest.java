@@ -3,8 +3,12 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.PasswordPolicy;
+import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsEngineKind;
+import dev.hikyaku.protocol.EnhancedStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -49,19 +53,21 @@ class ConfigLoaderTest {
     assertThat(config.tls().hasCertificateFiles()).isFalse();
     assertThat(config.limits())
         .isEqualTo(
-            new Limits(
-                35L * 1024 * 1024,
-                100,
-                10_000,
-                50,
-                10,
-                Duration.ofMinutes(5),
-                Duration.ofMinutes(3),
-                Duration.ofMinutes(30),
-                500,
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(30)));
-    List<String> submission = List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN", "LOGIN");
+            Limits.DEFAULTS.toBuilder()
+                .maxMessageSize(35L * 1024 * 1024)
+                .maxRecipients(100)
+                .maxConnections(10_000)
+                .maxConnectionsPerClient(50)
+                .maxErrors(10)
+                .commandTimeout(Duration.ofMinutes(5))
+                .dataTimeout(Duration.ofMinutes(3))
+                .dataDeadline(Duration.ofMinutes(30))
+                .minDataRate(500)
+                .tlsHandshakeTimeout(Duration.ofSeconds(30))
+                .shutdownGrace(Duration.ofSeconds(30))
+                .build());
+    List<Mechanism> submission =
+        List.of(Mechanism.SCRAM_SHA_256_PLUS, Mechanism.SCRAM_SHA_256, Mechanism.PLAIN, Mechanism.LOGIN);
     assertThat(config.auth())
         .isEqualTo(
             new AuthConfig(
@@ -72,7 +78,7 @@ class ConfigLoaderTest {
                 false,
                 new Argon2Settings(19 * 1024, 2, 1),
                 4096,
-                "nist",
+                PasswordPolicy.NIST,
                 Duration.ofSeconds(60),
                 false,
                 Optional.empty()));
@@ -213,28 +219,29 @@ class ConfigLoaderTest {
                 new ListenerConfig(
                     "submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
             new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO, TlsEngineKind.BORINGSSL),
-            new Limits(
-                10_000_000,
-                500,
-                200,
-                5,
-                3,
-                Duration.ofMinutes(10),
-                Duration.ofHours(1),
-                Duration.ofHours(2),
-                1000,
-                Duration.ofSeconds(10),
-                Duration.ZERO),
+            Limits.DEFAULTS.toBuilder()
+                .maxMessageSize(10_000_000)
+                .maxRecipients(500)
+                .maxConnections(200)
+                .maxConnectionsPerClient(5)
+                .maxErrors(3)
+                .commandTimeout(Duration.ofMinutes(10))
+                .dataTimeout(Duration.ofHours(1))
+                .dataDeadline(Duration.ofHours(2))
+                .minDataRate(1000)
+                .tlsHandshakeTimeout(Duration.ofSeconds(10))
+                .shutdownGrace(Duration.ZERO)
+                .build(),
             List.of("example.com", "example.org"),
             new AuthConfig(
                 Map.of(
-                    ListenerRole.RELAY, List.of("PLAIN"),
-                    ListenerRole.SUBMISSION, List.of("SCRAM-SHA-256", "OAUTHBEARER", "CRAM-MD5"),
-                    ListenerRole.SUBMISSIONS, List.of("PLAIN", "LOGIN")),
+                    ListenerRole.RELAY, List.of(Mechanism.PLAIN),
+                    ListenerRole.SUBMISSION, List.of(Mechanism.SCRAM_SHA_256, Mechanism.OAUTHBEARER, Mechanism.CRAM_MD5),
+                    ListenerRole.SUBMISSIONS, List.of(Mechanism.PLAIN, Mechanism.LOGIN)),
                 true,
                 new Argon2Settings(64 * 1024, 3, 4),
                 10_000,
-                "nisc",
+                PasswordPolicy.NISC,
                 Duration.ZERO,
                 true,
                 Optional.of(
@@ -245,42 +252,55 @@ class ConfigLoaderTest {
                         List.of("hikyaku", "smtp.example.com"),
                         "preferred_username",
                         Duration.ofMinutes(2)))),
-            new AbuseConfig(
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(30),
-                5,
-                50,
-                4,
-                20,
-                Duration.ofHours(2),
-                10,
-                8,
-                100,
-                Duration.ofSeconds(10),
-                Duration.ofMinutes(10),
-                Duration.ofHours(2),
-                5),
-            new RateConfig(60, 50, 500, 30, 300, 400, 4000, 5, 100, 50),
+            AbuseConfig.DEFAULTS.toBuilder()
+                .tarpit(Duration.ofSeconds(2))
+                .tarpitMax(Duration.ofSeconds(30))
+                .accountSourceFailures(5)
+                .accountFailuresPerHour(50)
+                .sourceAccounts(4)
+                .sourceFailuresPerHour(20)
+                .blockDuration(Duration.ofHours(2))
+                .authPerMinute(10)
+                .stuffingFactor(8)
+                .stuffingMinimum(100)
+                .stuffingDelay(Duration.ofSeconds(10))
+                .accountTarpitMax(Duration.ofMinutes(10))
+                .accountTarpitWindow(Duration.ofHours(2))
+                .accountAttackFailures(5)
+                .build(),
+            RateConfig.DEFAULTS.toBuilder()
+                .connectionsPerMinute(60)
+                .messagesPerMinute(50)
+                .recipientsPerMinute(500)
+                .accountMessagesPerMinute(30)
+                .accountRecipientsPerMinute(300)
+                .accountMessagesPerHour(400)
+                .accountMessagesPerDay(4000)
+                .suspendVolumeFactor(5)
+                .suspendVolumeMinimum(100)
+                .suspendNewDomains(50)
+                .build(),
             new HttpConfig(false, ip("::1"), 9100),
-            new DeliveryConfig(
-                false,
-                List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)),
-                Duration.ofSeconds(2),
-                2525,
-                "verify",
-                3,
-                Duration.ofMinutes(1),
-                Duration.ofMinutes(30),
-                Duration.ofDays(2),
-                Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, "implicit", Optional.empty(), Optional.empty())),
-                java.util.Map.of(),
-                Optional.empty(),
-                10,
-                java.util.Map.of(),
-                List.of("5.1.1", "5.1.2", "5.1.10")),
-            Defaults.MAIL_AUTH,
-            Defaults.HISTORY,
-            Defaults.api());
+            DeliveryConfig.DEFAULTS.toBuilder()
+                .enabled(false)
+                .dnsServers(List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)))
+                .dnsTimeout(Duration.ofSeconds(2))
+                .mxPort(2525)
+                .tls(TlsPolicy.VERIFY)
+                .maxPerDomain(3)
+                .retryFirst(Duration.ofMinutes(1))
+                .retryCap(Duration.ofMinutes(30))
+                .maxLifetime(Duration.ofDays(2))
+                .smarthost(Optional.of(new DeliveryConfig.Smarthost("smtp.example.net", 465, TlsPolicy.IMPLICIT, Optional.empty(), Optional.empty())))
+                .routes(java.util.Map.of())
+                .delayWarning(Optional.empty())
+                .maxPerHost(10)
+                .destinations(java.util.Map.of())
+                .suppressStatuses(List.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2), EnhancedStatus.of(5, 1, 10)))
+                .build(),
+            MailAuthConfig.DEFAULTS,
+            HistoryConfig.DEFAULTS,
+            ApiConfig.DEFAULTS);
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }
@@ -324,15 +344,15 @@ class ConfigLoaderTest {
                 audience: hikyaku
             """,
             "oauth");
-    List<String> expected =
+    List<Mechanism> expected =
         List.of(
-            "SCRAM-SHA-256-PLUS",
-            "SCRAM-SHA-256",
-            "PLAIN",
-            "LOGIN",
-            "XOAUTH2",
-            "OAUTHBEARER",
-            "CRAM-MD5");
+            Mechanism.SCRAM_SHA_256_PLUS,
+            Mechanism.SCRAM_SHA_256,
+            Mechanism.PLAIN,
+            Mechanism.LOGIN,
+            Mechanism.XOAUTH2,
+            Mechanism.OAUTHBEARER,
+            Mechanism.CRAM_MD5);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).isEqualTo(expected);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(expected);
     // Port 25 stays without AUTH unless listed.
@@ -355,7 +375,7 @@ class ConfigLoaderTest {
             "auth:\n  argon2: {memory: 32MiB}\n  mechanisms: {submission: [plain]}\n", "partial");
     AuthConfig defaults = ConfigLoader.defaults().auth();
     assertThat(config.auth().argon2()).isEqualTo(new Argon2Settings(32 * 1024, 2, 1));
-    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).containsExactly("PLAIN");
+    assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).containsExactly(Mechanism.PLAIN);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS))
         .isEqualTo(defaults.mechanismsFor(ListenerRole.SUBMISSIONS));
     assertThat(config.auth())

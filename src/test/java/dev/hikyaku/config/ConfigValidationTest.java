@@ -3,6 +3,7 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.hikyaku.protocol.EnhancedStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,21 @@ class ConfigValidationTest {
         .hasMessage("listeners[1].port: must be 1..65535, was 70000 (in test.yaml, line 4)");
     rejects("listeners: [{role: relay, port: 0}]", "listeners[0].port")
         .isEqualTo("must be 1..65535, was 0");
+  }
+
+  @Test
+  void modesAreEnumsRefusedAtLoadWithTheAllowedValues() {
+    // An unknown mode is an error when the file is read, never a silent fallback when it is used.
+    rejects("delivery: {tls: implicit}", "delivery.tls")
+        .isEqualTo("must be one of opportunistic, require, verify, was 'implicit'");
+    rejects("delivery: {smarthost: {host: smtp.example.net, tls: opportunistic}}", "delivery.smarthost.tls")
+        .isEqualTo("must be one of starttls, implicit, was 'opportunistic'");
+    rejects("delivery: {destinations: {example.com: {tls: implicit}}}", "delivery.destinations.example.com.tls")
+        .isEqualTo("must be one of opportunistic, require, verify, was 'implicit'");
+    rejects("delivery: {routes: {example.net: {smtp: mx.example.net, tls: starttls}}}", "delivery.routes.example.net.tls")
+        .isEqualTo("must be one of opportunistic, require, verify, implicit, was 'starttls'");
+    rejects("mail-auth: {dmarc-reject: quarantine}", "mail-auth.dmarc-reject")
+        .isEqualTo("must be one of reject, mark, was 'quarantine'");
   }
 
   @Test
@@ -119,9 +135,9 @@ class ConfigValidationTest {
     rejects("delivery: {suppress-statuses: [\"no such user\"]}", "delivery.suppress-statuses[0]")
         .contains("5.x.y, RFC 3463");
     assertThat(ConfigLoader.parse("hostname: mx.example.com\n", "test.yaml").delivery().suppressStatuses())
-        .containsExactly("5.1.1", "5.1.2", "5.1.10");
+        .containsExactly(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2), EnhancedStatus.of(5, 1, 10));
     assertThat(ConfigLoader.parse("delivery: {suppress-statuses: [\"5.2.1\"]}\n", "test.yaml").delivery().suppressStatuses())
-        .containsExactly("5.2.1");
+        .containsExactly(EnhancedStatus.of(5, 2, 1));
     assertThat(ConfigLoader.parse("delivery: {suppress-statuses: []}\n", "test.yaml").delivery().suppressStatuses()).isEmpty();
   }
 

@@ -3,6 +3,7 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.hikyaku.delivery.TlsPolicy;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +34,8 @@ class RoutesConfigTest {
     assertThat(config.delivery().routes()).containsExactly(
         java.util.Map.entry("example.com", new DeliveryConfig.Route.Lmtp("127.0.0.1", 24)),
         java.util.Map.entry("example.org", new DeliveryConfig.Route.Maildir(Path.of("/srv/mail/example.org"))),
-        java.util.Map.entry("partner.example", new DeliveryConfig.Route.Smtp("mx.partner.example", 2525, "verify")),
-        java.util.Map.entry("v6.example", new DeliveryConfig.Route.Smtp("::1", 25, "opportunistic")));
+        java.util.Map.entry("partner.example", new DeliveryConfig.Route.Smtp("mx.partner.example", 2525, TlsPolicy.VERIFY)),
+        java.util.Map.entry("v6.example", new DeliveryConfig.Route.Smtp("::1", 25, TlsPolicy.OPPORTUNISTIC)));
   }
 
   @Test
@@ -133,10 +134,10 @@ class RoutesConfigTest {
     assertThat(d.destinations()).containsExactly(
         java.util.Map.entry("docomo.ne.jp", new DeliveryConfig.Destination(java.util.Optional.empty(), java.util.Optional.of(2),
             java.util.Optional.of(60))),
-        java.util.Map.entry("partner.example", new DeliveryConfig.Destination(java.util.Optional.of("verify"), java.util.Optional.empty(),
+        java.util.Map.entry("partner.example", new DeliveryConfig.Destination(java.util.Optional.of(TlsPolicy.VERIFY), java.util.Optional.empty(),
             java.util.Optional.empty())));
     assertThat(d.routes().get("partner.example")).isEqualTo(new DeliveryConfig.Route.Smtp(
-        "smtp.partner.example", 465, "implicit", java.util.Optional.of("relay@example.com"), java.util.Optional.of(password)));
+        "smtp.partner.example", 465, TlsPolicy.IMPLICIT, java.util.Optional.of("relay@example.com"), java.util.Optional.of(password)));
     assertThat(ConfigLoader.defaults().delivery().delayWarning()).isEmpty();
     assertThat(ConfigLoader.defaults().delivery().maxPerHost()).isEqualTo(10);
     // And back through the writer.

@@ -164,9 +164,7 @@ class AttackTest {
 
   @Test
   void manyNetworksHitTheHourlyCapAndTheOwnerStillGetsIn() throws Exception {
-    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), 20, a.sourceAccounts(),
-        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), 1000, a.stuffingDelay(),
-        a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
+    start(a -> a.toBuilder().accountFailuresPerHour(20).stuffingMinimum(1000).build());
     int guesses = 0;
     // Seven guesses from each of several networks: under the per-network threshold of 10.
     for (int network = 20; blocks().stream().noneMatch(b -> b.scope().equals("account")) && network < 40; network++) {
@@ -187,9 +185,7 @@ class AttackTest {
   @Test
   void distributedGuessingIsHeldBackWhileTheOwnerGetsInAtOnce() throws Exception {
     Duration accountTarpit = Duration.ofSeconds(5);
-    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
-        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(),
-        a.stuffingMinimum(), a.stuffingDelay(), accountTarpit, a.accountTarpitWindow(), a.accountAttackFailures()));
+    start(a -> a.toBuilder().accountTarpitMax(accountTarpit).build());
     int mark = events.size();
     // A botnet's burst: forty connections at once, each from a /24 of its own, one guess each. No
     // network, and not the account (100 an hour), reaches a threshold of its own.
@@ -261,9 +257,7 @@ class AttackTest {
 
   @Test
   void credentialStuffingFromManySourcesRaisesTheAlarmAndSlowsFailures() throws Exception {
-    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
-        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), 10, 30, a.stuffingDelay(),
-        a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
+    start(a -> a.toBuilder().stuffingFactor(10).stuffingMinimum(30).build());
     // 40 sources, one leaked pair each: no address, network or account reaches its own threshold.
     List<Future<String>> attempts = new ArrayList<>();
     try (var pool = Executors.newFixedThreadPool(4)) {
@@ -311,9 +305,7 @@ class AttackTest {
 
   @Test
   void authOverTheRateIsRefusedAndRecordedAsRateLimited() throws Exception {
-    start(a -> new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(),
-        a.sourceAccounts(), a.sourceFailuresPerHour(), a.blockDuration(), 2, a.stuffingFactor(), a.stuffingMinimum(),
-        a.stuffingDelay(), a.accountTarpitMax(), a.accountTarpitWindow(), a.accountAttackFailures()));
+    start(a -> a.toBuilder().authPerMinute(2).build());
     // start() logged the owner in once this minute: the second AUTH is within the rate of 2, the third is not.
     assertThat(login(OWNER_HOME, OWNER, PASSWORD)).startsWith("235 2.7.0 ");
     int mark = events.size();

@@ -67,9 +67,7 @@ class DistributedGuessingTest {
 
   /** Today's behaviour: the account tarpit never exceeds the first step, and no account is held back. */
   private static AbuseConfig today(AbuseConfig a) {
-    return new AbuseConfig(a.tarpit(), a.tarpitMax(), a.accountSourceFailures(), a.accountFailuresPerHour(), a.sourceAccounts(),
-        a.sourceFailuresPerHour(), a.blockDuration(), a.authPerMinute(), a.stuffingFactor(), a.stuffingMinimum(),
-        a.stuffingDelay(), a.tarpit(), a.accountTarpitWindow(), Integer.MAX_VALUE);
+    return a.toBuilder().accountTarpitMax(a.tarpit()).accountAttackFailures(Integer.MAX_VALUE).build();
   }
 
   private static InetAddress network(int n) {

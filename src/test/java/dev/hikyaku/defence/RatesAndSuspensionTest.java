@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.app.AdminCommandLine;
 import dev.hikyaku.app.Server;
+import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.RateConfig;
 import dev.hikyaku.events.Event;
@@ -58,7 +59,18 @@ class RatesAndSuspensionTest {
   }
 
   private static RateConfig rates(int connections, int messages, int recipients, int accountHour, int volumeMinimum) {
-    return new RateConfig(connections, messages, recipients, 1000, 1000, accountHour, 10_000, 10, volumeMinimum, 100);
+    return ConfigLoader.defaults().rates().toBuilder()
+        .connectionsPerMinute(connections)
+        .messagesPerMinute(messages)
+        .recipientsPerMinute(recipients)
+        .accountMessagesPerMinute(1000)
+        .accountRecipientsPerMinute(1000)
+        .accountMessagesPerHour(accountHour)
+        .accountMessagesPerDay(10_000)
+        .suspendVolumeFactor(10)
+        .suspendVolumeMinimum(volumeMinimum)
+        .suspendNewDomains(100)
+        .build();
   }
 
   @AfterEach

@@ -66,8 +66,16 @@ class ResourceLimitsTest {
   private void start(UnaryOperator<Limits> limits) throws Exception {
     HikyakuConfig base = TestServers.config(data);
     RateConfig r = base.rates();
-    RateConfig generous = new RateConfig(100_000, 100_000, 1_000_000, 100_000, 1_000_000, 1_000_000, 1_000_000,
-        r.suspendVolumeFactor(), 1_000_000, r.suspendNewDomains());
+    RateConfig generous = r.toBuilder()
+        .connectionsPerMinute(100_000)
+        .messagesPerMinute(100_000)
+        .recipientsPerMinute(1_000_000)
+        .accountMessagesPerMinute(100_000)
+        .accountRecipientsPerMinute(1_000_000)
+        .accountMessagesPerHour(1_000_000)
+        .accountMessagesPerDay(1_000_000)
+        .suspendVolumeMinimum(1_000_000)
+        .build();
     // hikyaku.test takes every local part: floods of RCPTs name made-up mailboxes.
     var catchAll = base.recipients().withDomains(java.util.Map.of("hikyaku.test", new RecipientsConfig.Domain(true, List.of())));
     server = TestServers.start(base.withLimits(limits.apply(base.limits())).withRates(generous).withRecipients(catchAll),
@@ -76,13 +84,11 @@ class ResourceLimitsTest {
   }
 
   private static Limits timeouts(Limits l, Duration command, Duration data, Duration deadline, long minRate) {
-    return new Limits(l.maxMessageSize(), l.maxRecipients(), l.maxConnections(), l.maxConnectionsPerClient(), l.maxErrors(),
-        command, data, deadline, minRate, l.tlsHandshakeTimeout(), l.shutdownGrace());
+    return l.toBuilder().commandTimeout(command).dataTimeout(data).dataDeadline(deadline).minDataRate(minRate).build();
   }
 
   private static Limits maxMessageSize(Limits l, long size) {
-    return new Limits(size, l.maxRecipients(), l.maxConnections(), l.maxConnectionsPerClient(), l.maxErrors(),
-        l.commandTimeout(), l.dataTimeout(), l.dataDeadline(), l.minDataRate(), l.tlsHandshakeTimeout(), l.shutdownGrace());
+    return l.toBuilder().maxMessageSize(size).build();
   }
 
   private int relay() {
@@ -206,8 +212,7 @@ class ResourceLimitsTest {
   @Test
   void aTlsHandshakeDribbledAByteAtATimeIsCutOffAtTheHandshakeTimeout_limitsTlsHandshakeTimeout() throws Exception {
     Duration handshakeTimeout = Duration.ofSeconds(1);
-    start(l -> new Limits(l.maxMessageSize(), l.maxRecipients(), l.maxConnections(), l.maxConnectionsPerClient(),
-        l.maxErrors(), l.commandTimeout(), l.dataTimeout(), l.dataDeadline(), l.minDataRate(), handshakeTimeout, l.shutdownGrace()));
+    start(l -> l.toBuilder().tlsHandshakeTimeout(handshakeTimeout).build());
     long started = System.nanoTime();
     try (Probe probe = Probe.during(relay(), MAILBOX); SmtpWire wire = SmtpWire.connect("127.0.21.2", server.port(ListenerRole.SUBMISSIONS))) {
       // RFC 8446 §5.1: a handshake record of 512 octets announced, then its octets one at a time.

@@ -58,7 +58,7 @@ class HangingResolverTest {
     // Each DNS attempt alone may wait 30 s: only the mail-auth budget can bound the message.
     HikyakuConfig config = base
         .withDelivery(base.delivery().withDns(List.of(dns.address()), Duration.ofSeconds(30)))
-        .withMailAuth(new MailAuthConfig(true, mailAuth.dmarcReject(), mailAuth.dmarcQuarantine(), budget));
+        .withMailAuth(mailAuth.withVerifying(true).withTimeout(budget));
     try (Server server = TestServers.start(config, UnaryOperator.identity(), List.of())) {
       TestServers.createMailboxes(server, RECIPIENT);
       int port = server.port(ListenerRole.RELAY);

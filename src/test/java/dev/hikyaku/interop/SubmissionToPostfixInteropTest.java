@@ -149,7 +149,7 @@ class SubmissionToPostfixInteropTest {
     int mxQueries = dns.queries(PostfixPeer.DOMAIN);
     // localhost: where to connect, and a name Postfix's certificate carries (verified TLS).
     try (Server server = hikyaku(d -> d.withSmarthost(Optional.of(new DeliveryConfig.Smarthost("localhost", postfix.submissionPort(),
-        "starttls", Optional.of(RELAY_ACCOUNT.user()), Optional.of(password)))))) {
+        dev.hikyaku.delivery.TlsPolicy.VERIFY, Optional.of(RELAY_ACCOUNT.user()), Optional.of(password)))))) {
       submit(server, "by smarthost", "carol@postfix.test");
 
       await().atMost(ARRIVAL).until(() -> postfix.deliveredContaining("carol", "by smarthost").isPresent());
