@@ -2,7 +2,10 @@ package dev.hikyaku.delivery;
 
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -20,6 +23,9 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
 
   /** RFC 3463 §2: class 2, 4 or 5; subject and detail 1–3 digits; followed by a space or the end. */
   private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?= |$)");
+
+  /** RFC 5321 §4.1.1.1: ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"). */
+  private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
 
   public SmtpReply {
     Objects.requireNonNull(enhancedStatus, "enhancedStatus");
@@ -46,6 +52,24 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
       return Optional.of(m.group(1) + "." + Integer.parseInt(m.group(2)) + "." + Integer.parseInt(m.group(3)));
     }
     return Optional.empty();
+  }
+
+  /**
+   * The keywords of a reply to EHLO (or LHLO), upper case, each with its parameters (empty when it
+   * has none); lines that are no ehlo-keyword are left out.
+   */
+  Map<String, String> ehloKeywords() {
+    Map<String, String> keywords = new LinkedHashMap<>();
+    // RFC 5321 §4.1.1.1: the first line is the greeting domain; each further line one ehlo-line.
+    for (String line : lines.subList(1, lines.size())) {
+      String trimmed = line.strip();
+      int space = trimmed.indexOf(' ');
+      String keyword = space < 0 ? trimmed : trimmed.substring(0, space);
+      if (KEYWORD.matcher(keyword).matches()) {
+        keywords.put(keyword.toUpperCase(Locale.ROOT), space < 0 ? "" : trimmed.substring(space + 1).strip());
+      }
+    }
+    return Map.copyOf(keywords);
   }
 
   /** RFC 5321 §4.2.1: 2yz, positive completion. */
@@ -129,6 +153,16 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
   DeliveryStatus refusal(DeliveryStatus.RemoteMta server) {
     DeliveryStatus status = status(server);
     return isPositive() ? status.as(DeliveryStatus.Action.DELAYED, EnhancedStatus.of(4, 5, 0)) : status;
+  }
+
+  /**
+   * What this reply makes of every recipient where it refuses a step that is ours to fix (STARTTLS
+   * under a policy that needs it, AUTH with our credentials): as {@link #status} when that defers,
+   * else deferred with {@code status}, so that the mail waits for the fix rather than bouncing.
+   */
+  DeliveryStatus deferral(DeliveryStatus.RemoteMta server, EnhancedStatus status) {
+    DeliveryStatus refusal = status(server);
+    return refusal.outcome() == DeliveryStatus.Outcome.DEFERRED ? refusal : refusal.as(DeliveryStatus.Action.DELAYED, status);
   }
 
   /** The reply as on the wire, on one line: {@code 550 5.1.1 text of every line}. */

@@ -5,8 +5,10 @@
  * dev.hikyaku.delivery.MaildirDelivery}); a configured smarthost; {@link
  * dev.hikyaku.delivery.MxResolver}: RFC 5321 §5.1 MX order, implicit MX, RFC 7505 null MX), and hands it over
  * with {@link dev.hikyaku.delivery.OutboundSession} (EHLO, STARTTLS per {@link
- * dev.hikyaku.delivery.TlsPolicy}, PIPELINING, per-recipient replies as {@link
- * dev.hikyaku.delivery.Attempt}s). {@link dev.hikyaku.delivery.Bouncer} writes RFC 3464 reports.
+ * dev.hikyaku.delivery.TlsPolicy} in {@link dev.hikyaku.delivery.ClientTls}, AUTH at a smarthost in
+ * {@link dev.hikyaku.delivery.ClientAuth}, PIPELINING, per-recipient replies as {@link
+ * dev.hikyaku.delivery.Attempt}s, decided without a socket by {@link
+ * dev.hikyaku.delivery.ClientTransaction}). {@link dev.hikyaku.delivery.Bouncer} writes RFC 3464 reports.
  * Mail our senders submitted goes out by SMTP under the reverse-path {@link
  * dev.hikyaku.delivery.ReversePaths} gives it (the VERP return path of {@code returns}), with ORCPT
  * on each recipient; the returns domain's route ({@link dev.hikyaku.delivery.Route.Returns}) hands

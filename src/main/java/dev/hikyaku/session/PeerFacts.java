@@ -1,6 +1,7 @@
 package dev.hikyaku.session;
 
 import dev.hikyaku.auth.Principal;
+import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsFacts;
 import java.net.InetSocketAddress;
@@ -74,6 +75,12 @@ final class PeerFacts {
 
   Optional<Principal> principal() {
     return principal;
+  }
+
+  /** The client as intake records a message's source (its trace header, its checks). */
+  MessageSource.Smtp asSource() {
+    return new MessageSource.Smtp(
+        sessionId, listener, role, client, heloName.orElse("unknown"), isEsmtp, tls, principal);
   }
 
   /** Counts one error reply; returns the new total. */

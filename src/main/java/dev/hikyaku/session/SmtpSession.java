@@ -1,20 +1,13 @@
 package dev.hikyaku.session;
 
-import dev.hikyaku.auth.AuthOutcome;
 import dev.hikyaku.auth.AuthThrottle;
-import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.Mechanism;
-import dev.hikyaku.auth.SaslMechanism;
-import dev.hikyaku.auth.SaslStep;
 import dev.hikyaku.events.Event;
-import dev.hikyaku.events.Event.AuthAttempt.Kind;
-import dev.hikyaku.events.Event.AuthAttempt.Result;
 import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
 import dev.hikyaku.intake.IntakeResult;
 import dev.hikyaku.intake.MessageIntake;
-import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.net.Transport;
 import dev.hikyaku.policy.AcceptedCheck;
@@ -24,6 +17,7 @@ import dev.hikyaku.policy.SenderCheck;
 import dev.hikyaku.policy.SuppressionRule;
 import dev.hikyaku.policy.Verdict;
 import dev.hikyaku.protocol.Command;
+import dev.hikyaku.protocol.CommandLine;
 import dev.hikyaku.protocol.CommandParser;
 import dev.hikyaku.protocol.DataReader;
 import dev.hikyaku.protocol.Envelope;
@@ -36,19 +30,12 @@ import dev.hikyaku.protocol.Verb;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One SMTP conversation (RFC 5321), straight-line on its own virtual thread: read a line, parse it,
@@ -62,7 +49,6 @@ public final class SmtpSession {
   /** RCPTs over the recipient limit in one transaction before the session is closed. */
   static final int MAX_OVERSHOOT = 1000;
 
-
   /** How the loop goes on after a command. */
   private enum Next {
     CONTINUE,
@@ -73,16 +59,15 @@ public final class SmtpSession {
   private final SessionSettings settings;
   private final PolicyChain policy;
   private final MessageIntake intake;
-  private final Authenticator authenticator;
   private final AuthThrottle throttle;
   private final Events events;
   private final Clock clock;
   private final Sessions sessions;
   private final PeerFacts facts;
   private final ClientInput input;
-  private final ReentrantLock drainLock = new ReentrantLock();
-  private boolean isDraining;
-  private boolean isAwaitingCommand;
+  private final AuthDialogue.Client client;
+  private final AuthDialogue auth;
+  private final DrainLatch drainLatch;
   private Set<Extension> announced;
   private Transaction transaction;
   private String closeReason = "io";
@@ -92,7 +77,6 @@ public final class SmtpSession {
     this.settings = settings;
     this.policy = services.policy();
     this.intake = services.intake();
-    this.authenticator = services.authenticator();
     this.throttle = services.throttle();
     this.events = services.events();
     this.clock = services.clock();
@@ -100,6 +84,9 @@ public final class SmtpSession {
     this.facts =
         new PeerFacts(sessionId, settings.listener(), settings.role(), transport.remoteAddress(), clock.instant());
     this.input = new ClientInput(transport, transport::flush);
+    this.client = new TransportClient(transport, input, settings.commandTimeout());
+    this.auth = new AuthDialogue(facts, settings, services, client);
+    this.drainLatch = new DrainLatch(transport);
     settings.assumedPrincipal().ifPresent(facts::authenticated);
     this.announced = offeredExtensions();
   }
@@ -114,14 +101,11 @@ public final class SmtpSession {
       // RFC 5321 §4.5.3.2: the server may close after its timeout, saying so with 421.
       closeReason = "timeout";
       sendQuietly(Replies.timeout(settings.hostname()));
-    } catch (EOFException e) {
-      closeReason = isDrainingNow() ? "shutdown" : "client closed";
-      if (isDrainingNow()) {
-        sendQuietly(Replies.shuttingDown(settings.hostname()));
-      }
     } catch (IOException e) {
-      closeReason = isDrainingNow() ? "shutdown" : "io: " + e.getMessage();
-      if (isDrainingNow()) {
+      // The client closed (EOFException) or the connection broke; under shutdown, we stopped the read.
+      boolean isShutdown = drainLatch.isDraining();
+      closeReason = isShutdown ? "shutdown" : e instanceof EOFException ? "client closed" : "io: " + e.getMessage();
+      if (isShutdown) {
         sendQuietly(Replies.shuttingDown(settings.hostname()));
       }
     } catch (RuntimeException | StackOverflowError bug) {
@@ -139,11 +123,7 @@ public final class SmtpSession {
       } catch (IOException ignored) {
         // The client is gone; nothing to deliver.
       }
-      try {
-        transport.close();
-      } catch (IOException ignored) {
-        // Already gone.
-      }
+      abort();
       sessions.remove(this);
       events.publish(
           new Event.ConnectionClosed(
@@ -155,13 +135,9 @@ public final class SmtpSession {
   }
 
   private void converse() throws IOException {
-    // A blocked address is told so before anything else, even a TLS handshake, costs us CPU.
+    // A blocked address is told so before anything else costs us CPU; on implicit TLS it can only
+    // be told inside TLS, so there the handshake comes first.
     Optional<dev.hikyaku.store.Block> block = throttle.blockOf(facts.client.getAddress());
-    if (block.isPresent() && !settings.role().isImplicitTls()) {
-      send(Replies.sourceBlocked(settings.hostname(), block.get().until().toString()));
-      closeReason = "blocked: " + block.get().reason();
-      return;
-    }
     if (settings.role().isImplicitTls() && !handshake()) {
       return;
     }
@@ -179,7 +155,7 @@ public final class SmtpSession {
     send(Replies.greeting(settings.hostname()));
     transport.flush();
     while (true) {
-      if (!awaitCommand()) {
+      if (!drainLatch.awaitCommand()) {
         send(Replies.shuttingDown(settings.hostname()));
         closeReason = "shutdown";
         return;
@@ -191,13 +167,13 @@ public final class SmtpSession {
         // known. The command timeout is for the whole line, however it is dribbled.
         line = input.readLine(Verb.AUTH_LINE_OCTETS, settings.commandTimeout());
       } finally {
-        commandArrived();
+        drainLatch.commandArrived();
       }
       Next next =
           switch (line) {
             case ClientInput.Line.TooLong tooLong -> answer(Replies.lineTooLong());
             case ClientInput.Line.Text text ->
-                isTooLong(text.octets())
+                CommandLine.isTooLong(text.octets())
                     ? answer(Replies.lineTooLong())
                     : command(text.octets());
           };
@@ -209,7 +185,7 @@ public final class SmtpSession {
   }
 
   private Next command(byte[] octets) throws IOException {
-    Optional<String> line = decode(octets);
+    Optional<String> line = CommandLine.decode(octets);
     if (line.isEmpty()) {
       return answer(Replies.badCommandSyntax());
     }
@@ -327,7 +303,7 @@ public final class SmtpSession {
     announced = offeredExtensions();
     List<String> keywords =
         Extensions.ehloKeywords(
-            announced, settings.maxMessageSize(), availableMechanisms().stream().map(Mechanism::saslName).toList());
+            announced, settings.maxMessageSize(), auth.availableMechanisms().stream().map(Mechanism::saslName).toList());
     return answer(Replies.ehlo(settings.hostname(), name, keywords));
   }
 
@@ -338,14 +314,10 @@ public final class SmtpSession {
       offered.remove(Extension.STARTTLS);
     }
     // RFC 4954 §3 / RFC 8314: AUTH is announced only where a mechanism may run now.
-    if (availableMechanisms().isEmpty()) {
+    if (auth.availableMechanisms().isEmpty()) {
       offered.remove(Extension.AUTH);
     }
     return offered;
-  }
-
-  private List<Mechanism> availableMechanisms() {
-    return authenticator.available(settings.authMechanisms(), facts.hasTls(), transport.hasChannelBinding());
   }
 
   private Next mail(Command.Mail mail) throws IOException {
@@ -378,6 +350,11 @@ public final class SmtpSession {
     events.publish(
         new Event.SenderRejected(
             clock.instant(), facts.sessionId, clientAddress(), mail.from().address(), reply.toString(), rule, reason));
+    return answerRefusal(reply, reason, next);
+  }
+
+  /** Answers a policy's refusal; after a {@link Verdict.Disconnect} the session ends, for its reason. */
+  private Next answerRefusal(Reply reply, String reason, Next next) throws IOException {
     Next afterAnswer = answer(reply);
     if (next == Next.CLOSE) {
       closeReason = reason;
@@ -437,12 +414,8 @@ public final class SmtpSession {
           clock.instant(), facts.sessionId, facts.principal().get().account(), transaction.from.address(), rcpt.to().address(),
           reply.toString(), Optional.empty(), List.of(), java.util.Map.of()));
     }
-    tarpit(delay);
-    Next afterAnswer = answer(reply);
-    if (next == Next.CLOSE) {
-      closeReason = reason;
-    }
-    return next == Next.CLOSE ? Next.CLOSE : afterAnswer;
+    client.tarpit(delay);
+    return answerRefusal(reply, reason, next);
   }
 
   private Next data() throws IOException {
@@ -493,223 +466,40 @@ public final class SmtpSession {
         case TOO_MANY_HOPS -> problem.name() + ": " + reader.header().receivedFields() + " Received fields";
         default -> problem.name();
       };
-      events.publish(new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), reason));
-      return answer(reply);
+      return refuseMessage(reply, reason);
     }
     if (facts.role.requiresAuthentication() && !reader.header().isUtf8()) {
       // RFC 6532 §3.2 on submission (RFC 6409 §8: the MSA may refuse what its sender can fix). Port
       // 25 takes such headers as they are, as other MTAs do: refusing would lose legacy mail.
-      Reply reply = Replies.headerNotUtf8();
-      events.publish(new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), "header not UTF-8"));
-      return answer(reply);
+      return refuseMessage(Replies.headerNotUtf8(), "header not UTF-8");
     }
-    MessageSource.Smtp source =
-        new MessageSource.Smtp(
-            facts.sessionId,
-            facts.listener,
-            facts.role,
-            facts.client,
-            facts.heloName().orElse("unknown"),
-            facts.isEsmtp(),
-            facts.tls(),
-            facts.principal());
     try {
-      return switch (intake.accept(source, finished.envelope(), reader.content())) {
+      return switch (intake.accept(facts.asSource(), finished.envelope(), reader.content())) {
         case IntakeResult.Queued queued -> {
           policy.onAccepted(new AcceptedCheck(facts.client.getAddress(), facts.principal(), finished.envelope()));
           yield answer(Replies.queued(queued.id().toString()));
         }
-        case IntakeResult.Refused refused -> {
-          events.publish(
-              new Event.MessageRejected(
-                  clock.instant(), facts.sessionId, clientAddress(), refused.reply().toString(), refused.reason()));
-          yield answer(refused.reply());
-        }
+        case IntakeResult.Refused refused -> refuseMessage(refused.reply(), refused.reason());
       };
     } catch (IntakeException e) {
-      Reply reply = e.isStorageFull() ? Replies.insufficientStorage() : Replies.localError();
-      events.publish(
-          new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), e.getMessage()));
-      return answer(reply);
+      return refuseMessage(e.isStorageFull() ? Replies.insufficientStorage() : Replies.localError(), e.getMessage());
     }
   }
 
-  /** RFC 4954 §4: the AUTH exchange, relayed between the client and the mechanism. */
-  private Next authenticate(Command.Auth auth) throws IOException {
-    if (facts.principal().isPresent()) {
-      return answer(Replies.alreadyAuthenticated());
-    }
-    if (settings.authMechanisms().isEmpty()) {
-      return answer(Replies.commandNotImplemented()); // AUTH is off on this listener
-    }
-    Optional<Mechanism> mechanism =
-        Mechanism.bySaslName(auth.mechanism()).filter(settings.authMechanisms()::contains);
-    if (mechanism.isEmpty()) {
-      return answer(Replies.unknownMechanism());
-    }
-    if (!availableMechanisms().contains(mechanism.get())) {
-      // Offered on this listener, but not here and now: no TLS yet, or no channel binding for -PLUS.
-      return answer(facts.hasTls() ? Replies.unknownMechanism() : Replies.encryptionRequired());
-    }
-    switch (throttle.admit(facts.client.getAddress())) {
-      case AuthThrottle.Admission.Allowed allowed -> {}
-      case AuthThrottle.Admission.Blocked blocked -> {
-        Reply reply = Replies.sourceBlocked(settings.hostname(), blocked.block().until().toString());
-        send(reply);
-        publishAuth(mechanism.get(), "", Result.of(Kind.BLOCKED, reply), "source blocked: " + blocked.block().reason());
-        closeReason = "blocked";
-        return Next.CLOSE;
-      }
-      case AuthThrottle.Admission.TooFast tooFast -> {
-        Reply reply = Replies.tooManyAuthAttempts(settings.hostname());
-        send(reply);
-        publishAuth(mechanism.get(), "", Result.of(Kind.RATE_LIMITED, reply), "over the AUTH rate for this address");
-        closeReason = "auth rate";
-        return Next.CLOSE;
-      }
-    }
-    Optional<byte[]> initial = Optional.empty();
-    if (auth.initialResponse().isPresent()) {
-      String text = auth.initialResponse().get();
-      // RFC 4954 §4: "=" is an initial response of zero length.
-      Optional<byte[]> decoded = text.equals("=") ? Optional.of(new byte[0]) : decodeBase64(text);
-      if (decoded.isEmpty()) {
-        return authFinished(mechanism.get(), "", Kind.MALFORMED, Replies.badBase64(), "bad base64 in initial response");
-      }
-      initial = decoded;
-    }
-    // Only SCRAM uses the binding (-PLUS to bind, plain SCRAM to detect a "y" downgrade).
-    boolean isScram = mechanism.get() == Mechanism.SCRAM_SHA_256 || mechanism.get() == Mechanism.SCRAM_SHA_256_PLUS;
-    SaslMechanism exchange =
-        authenticator.begin(mechanism.get(), isScram ? transport.channelBinding() : Optional.empty(), facts.client.getAddress());
-    SaslStep step = exchange.start(initial);
-    while (step instanceof SaslStep.Challenge challenge) {
-      send(Replies.authChallenge(Base64.getEncoder().encodeToString(challenge.data())));
-      transport.flush();
-      ClientInput.Line line;
-      try {
-        line = input.readLine(Verb.AUTH_LINE_OCTETS, settings.commandTimeout());
-      } catch (IOException gone) {
-        // A refusal already decided stands though the client left without answering (curl does
-        // not answer an XOAUTH2 error challenge): it is recorded and counted all the same.
-        if (challenge.decided().isPresent()) {
-          AuthOutcome.Refused refused = challenge.decided().get();
-          recordFailure(
-              mechanism.get(), refused.account(), kindOf(refused), replyTo(refused), refused.reason() + " (client left)");
-        }
-        throw gone;
-      }
-      if (line instanceof ClientInput.Line.TooLong) {
-        return authFinished(
-            mechanism.get(), "", Kind.MALFORMED, Replies.authLineTooLong(), "exchange line over 12288 octets");
-      }
-      String text = new String(((ClientInput.Line.Text) line).octets(), StandardCharsets.US_ASCII);
-      if (text.equals("*")) {
-        return authFinished(mechanism.get(), "", Kind.CANCELLED, Replies.authCancelled(), "cancelled by the client");
-      }
-      Optional<byte[]> response = decodeBase64(text);
-      if (response.isEmpty()) {
-        return authFinished(mechanism.get(), "", Kind.MALFORMED, Replies.badBase64(), "bad base64 in response");
-      }
-      step = exchange.respond(response.get());
-    }
-    AuthOutcome outcome = ((SaslStep.Done) step).outcome();
-    return switch (outcome) {
-      case AuthOutcome.Authenticated ok -> {
-        throttle.succeeded(ok.principal().account(), facts.client.getAddress());
-        facts.authenticated(ok.principal());
-        Reply reply = Replies.authSucceeded();
-        publishAuth(mechanism.get(), ok.principal().account(), Result.of(Kind.SUCCESS, reply), "with " + ok.credential());
-        yield answer(reply);
-      }
-      case AuthOutcome.Refused refused ->
-          authFinished(mechanism.get(), refused.account(), kindOf(refused), replyTo(refused), refused.reason());
-    };
-  }
-
-  /** The kind of an authenticator's refusal, as the events record it. */
-  private static Kind kindOf(AuthOutcome.Refused refused) {
-    return switch (refused.refusal()) {
-      case INVALID_CREDENTIALS -> Kind.INVALID_CREDENTIALS;
-      case TOO_WEAK -> Kind.TOO_WEAK;
-      case UNAVAILABLE -> Kind.TEMPORARY;
-      case MALFORMED -> Kind.MALFORMED;
-    };
-  }
-
-  /** RFC 4954 §6: what the client is told for an authenticator's refusal. */
-  private static Reply replyTo(AuthOutcome.Refused refused) {
-    return switch (refused.refusal()) {
-      case INVALID_CREDENTIALS -> Replies.authFailed();
-      case TOO_WEAK -> Replies.mechanismTooWeak();
-      case UNAVAILABLE -> Replies.authTemporaryFailure();
-      case MALFORMED -> Replies.malformedAuthResponse();
-    };
-  }
-
-  /**
-   * Ends a failed exchange. Every failure but a temporary one (the store is down) is counted and
-   * costs the client the tarpit's delay before it hears the answer.
-   */
-  private Next authFinished(Mechanism mechanism, String account, Kind kind, Reply reply, String reason)
-      throws IOException {
-    tarpit(recordFailure(mechanism, account, kind, reply, reason));
+  private Next refuseMessage(Reply reply, String reason) throws IOException {
+    events.publish(new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), reason));
     return answer(reply);
   }
 
-  /**
-   * Makes the client wait {@code delay} before its next reply (nothing when zero). What was answered
-   * before goes out first, so the wait holds back this reply only.
-   */
-  private void tarpit(Duration delay) throws IOException {
-    if (delay.isZero()) {
-      return;
-    }
-    transport.flush();
-    try {
-      Thread.sleep(delay);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted in the tarpit", e);
-    }
-  }
-
-  /** Publishes a failed attempt and counts it; returns the tarpit delay it earned (none if temporary). */
-  private Duration recordFailure(Mechanism mechanism, String account, Kind kind, Reply reply, String reason) {
-    publishAuth(mechanism, account, Result.of(kind, reply), reason);
-    return reply.isTransientFailure() ? Duration.ZERO : throttle.failed(account, facts.client.getAddress());
-  }
-
-  private void publishAuth(Mechanism mechanism, String account, Result result, String reason) {
-    events.publish(
-        new Event.AuthAttempt(
-            clock.instant(),
-            facts.sessionId,
-            facts.listener,
-            clientAddress(),
-            facts.tls().map(TlsFacts::protocol).orElse(""),
-            facts.tls().map(TlsFacts::cipherSuite).orElse(""),
-            mechanism.saslName(),
-            account,
-            result,
-            reason));
-  }
-
-  private static Optional<byte[]> decodeBase64(String text) {
-    try {
-      return Optional.of(Base64.getDecoder().decode(text));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * Whether a command line is over its verb's limit (CRLF included). Almost every line is within
-   * RFC 5321's 512, the smallest limit, so only a longer one has its verb looked at.
-   */
-  private static boolean isTooLong(byte[] line) {
-    int octets = line.length + 2;
-    return octets > Verb.COMMAND_LINE_OCTETS && octets > Verb.ofLine(line).maxLineOctets();
+  /** RFC 4954 §4: the exchange is {@link AuthDialogue}'s; its ending is answered here. */
+  private Next authenticate(Command.Auth command) throws IOException {
+    return switch (auth.run(command)) {
+      case AuthDialogue.Ending.Answer ending -> answer(ending.reply());
+      case AuthDialogue.Ending.Close close -> {
+        closeReason = close.reason();
+        yield Next.CLOSE;
+      }
+    };
   }
 
   private Next startTls() throws IOException {
@@ -759,7 +549,7 @@ public final class SmtpSession {
   }
 
   private void send(Reply reply) throws IOException {
-    transport.write(reply.toBytes());
+    client.send(reply);
   }
 
   private void sendQuietly(Reply reply) {
@@ -779,84 +569,17 @@ public final class SmtpSession {
     return facts.client.getAddress().getHostAddress();
   }
 
-  /**
-   * RFC 5321 §2.3.8 / RFC 6531: command lines are ASCII, or UTF-8 under SMTPUTF8; control characters
-   * other than TAB have no place in them.
-   */
-  private static Optional<String> decode(byte[] octets) {
-    boolean isAscii = true;
-    for (byte b : octets) {
-      if (b < 0) {
-        isAscii = false;
-      } else if (b < 0x20 && b != '\t' || b == 0x7f) {
-        return Optional.empty();
-      }
-    }
-    if (isAscii) {
-      return Optional.of(new String(octets, StandardCharsets.US_ASCII));
-    }
-    try {
-      CharBuffer chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(octets));
-      return Optional.of(chars.toString());
-    } catch (CharacterCodingException e) {
-      return Optional.empty();
-    }
-  }
-
   // ---- Graceful shutdown ---------------------------------------------------------------------
-
-  /** Before waiting for a command: false if shutdown has begun and the session should say 421. */
-  private boolean awaitCommand() {
-    drainLock.lock();
-    try {
-      if (isDraining) {
-        return false;
-      }
-      isAwaitingCommand = true;
-      return true;
-    } finally {
-      drainLock.unlock();
-    }
-  }
-
-  private void commandArrived() {
-    drainLock.lock();
-    try {
-      isAwaitingCommand = false;
-    } finally {
-      drainLock.unlock();
-    }
-  }
-
-  private boolean isDrainingNow() {
-    drainLock.lock();
-    try {
-      return isDraining;
-    } finally {
-      drainLock.unlock();
-    }
-  }
 
   /**
    * Asks the session to end: at once if it is waiting for a command (its read ends and it answers 421
    * 4.3.2), or after the command or message in progress.
    */
   void drain() {
-    drainLock.lock();
     try {
-      isDraining = true;
-      if (isAwaitingCommand) {
-        transport.stopReading();
-      }
+      drainLatch.drain();
     } catch (IOException e) {
       abort();
-    } finally {
-      drainLock.unlock();
     }
   }
 
@@ -868,4 +591,5 @@ public final class SmtpSession {
       // Already closed.
     }
   }
+
 }

@@ -2,7 +2,8 @@
  * One SMTP conversation: {@link dev.hikyaku.session.SmtpSession} reads commands from a {@link
  * dev.hikyaku.net.Transport}, checks each verb's rules once, and answers from {@link
  * dev.hikyaku.protocol.Replies}. It runs straight-line on its own virtual thread; every blocking read
- * has a timeout.
+ * has a timeout. The AUTH exchange is {@link dev.hikyaku.session.AuthDialogue}'s (RFC 4954 §4), which
+ * the session hands the command and whose ending it answers.
  *
  * <p>{@link dev.hikyaku.session.PeerFacts} lives as long as the connection; {@link
  * dev.hikyaku.session.Transaction} from MAIL to the end of data or RSET. STARTTLS throws away
