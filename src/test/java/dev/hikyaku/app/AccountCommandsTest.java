@@ -185,6 +185,31 @@ class AccountCommandsTest {
     assertRefusedOnOneLine(run("", "dns", "check", name300), "dns check");
   }
 
+  /**
+   * The CLI takes names by the store's rules (store.Names), and new ones also by the config's
+   * domain syntax: a single-label domain such as localhost passes both, as a domain, in an account's
+   * address and as an {@code @domain} sender (the review found {@code @localhost} refused by an
+   * older CLI rule that wanted a dot). What the store refuses, the CLI refuses on one line first.
+   */
+  @Test
+  void theCliTakesNamesByTheStoresRules() throws Exception {
+    assertThat(run("", "domain", "add", "localhost").out()).contains("domain localhost added");
+    AdminCommandLine.Result added = run(GOOD + "\n", "user", "add", "postmaster@localhost", "--password-stdin");
+    assertThat(added.exitCode()).as(added.describe()).isZero();
+    AdminCommandLine.Result sender = run("", "user", "senders", "postmaster@localhost", "--add", "@LOCALHOST");
+    assertThat(sender.exitCode()).as(sender.describe()).isZero();
+    assertThat(sender.out()).contains("added @localhost");
+    assertThat(run("", "user", "senders", "postmaster@localhost").out()).contains("@localhost");
+    assertThat(run("", "user", "senders", "postmaster@localhost", "--remove", "@localhost").out()).contains("removed @localhost");
+
+    for (String bad : java.util.List.of("@", "@.localhost", "@localhost.", "@local host", "nobody", "@x@localhost")) {
+      assertThat(dev.hikyaku.store.Names.senderProblem(bad)).as(bad).isPresent();
+      assertRefusedOnOneLine(run("", "user", "senders", "postmaster@localhost", "--add", bad), "senders --add " + bad);
+      assertRefusedOnOneLine(run("", "user", "senders", "postmaster@localhost", "--remove", bad), "senders --remove " + bad);
+    }
+    assertThat(run("", "user", "senders", "postmaster@localhost").out()).isEqualTo("postmaster@localhost\n");
+  }
+
   @Test
   void addressesWithControlCharactersAreRefusedOnOneLineByEveryAccountCommand() {
     run("", "domain", "add", "probe.test");
