@@ -327,7 +327,7 @@ final class AccountCommands {
       description = "Accounts that may authenticate and submit mail.",
       subcommands = {
         UserAdd.class, UserList.class, UserPasswd.class, UserDisable.class, UserEnable.class,
-        UserDelete.class, UserSenders.class, UserUnsuspend.class
+        UserDelete.class, UserSenders.class, UserFromHeader.class, UserUnsuspend.class
       })
   static final class User implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -352,9 +352,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = newAddress(address);
-      FromHeaderPolicy policy =
-          FromHeaderPolicy.parse(fromHeader)
-              .orElseThrow(() -> new Main.UserError("--from-header must be reject or add-sender, was '" + fromHeader + "'"));
+      FromHeaderPolicy policy = fromHeaderPolicy("--from-header", fromHeader);
       char[] password = readPassword();
       try {
         Account account = accounts.create(login, credentials(login, password), policy);
@@ -364,6 +362,12 @@ final class AccountCommands {
         wipe(password);
       }
     }
+  }
+
+  /** A From: header policy by its config name; {@code what} names the argument in a refusal. */
+  static FromHeaderPolicy fromHeaderPolicy(String what, String text) throws Main.UserError {
+    return FromHeaderPolicy.parse(text)
+        .orElseThrow(() -> new Main.UserError(what + " must be reject or add-sender, was '" + text + "'"));
   }
 
   @Command(name = "list", description = "List accounts.")
@@ -441,6 +445,23 @@ final class AccountCommands {
       accounts.setDisabled(login, false);
       changed("user enable", login, "");
       out.println("account " + login + " enabled");
+    }
+  }
+
+  @Command(
+      name = "from-header",
+      description = "Choose what happens when the From: header names an address the account does not own: reject the message, or accept it and add a Sender: header.")
+  static final class UserFromHeader extends StoreCommand {
+    @Parameters(index = "0", paramLabel = "ADDRESS") String address;
+    @Parameters(index = "1", paramLabel = "reject|add-sender") String fromHeader;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      String login = address(address);
+      FromHeaderPolicy policy = fromHeaderPolicy("the From: header policy", fromHeader);
+      accounts.setFromHeaderPolicy(login, policy);
+      changed("user from-header", login, policy.configName());
+      out.println("account " + login + ": From: header " + policy.configName());
     }
   }
 

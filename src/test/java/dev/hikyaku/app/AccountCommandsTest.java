@@ -285,4 +285,33 @@ class AccountCommandsTest {
     assertThat(run(GOOD + "\n", "user", "add", "bob@example.com", "--password-stdin", "--from-header", "maybe").err())
         .contains("--from-header must be reject or add-sender, was 'maybe'");
   }
+
+  @Test
+  void fromHeaderPolicyCanBeChangedLaterAndTheChangeIsAudited() throws Exception {
+    run("", "domain", "add", "example.com");
+    run(GOOD + "\n", "user", "add", "alice@example.com", "--password-stdin");
+    long generation = account("alice@example.com").credentialGeneration();
+
+    AdminCommandLine.Result changed = run("", "user", "from-header", "Alice@Example.com", "add-sender");
+    assertThat(changed.exitCode()).as(changed.describe()).isZero();
+    assertThat(changed.out()).isEqualTo("account alice@example.com: From: header add-sender\n");
+    assertThat(account("alice@example.com").fromHeader().configName()).isEqualTo("add-sender");
+    assertThat(run("", "user", "list").out()).contains("add-sender");
+    assertThat(account("alice@example.com").credentialGeneration()).as("not a credential change").isEqualTo(generation);
+    assertThat(run("", "user", "from-header", "alice@example.com", "REJECT").out()).contains("From: header reject");
+    assertThat(account("alice@example.com").fromHeader().configName()).isEqualTo("reject");
+
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.adminChanges().takeUnpublished()).extracting(c -> c.command() + " " + c.subject() + " " + c.detail())
+          .contains("user from-header alice@example.com add-sender", "user from-header alice@example.com reject");
+    }
+
+    AdminCommandLine.Result maybe = run("", "user", "from-header", "alice@example.com", "maybe");
+    assertRefusedOnOneLine(maybe, "from-header maybe");
+    assertThat(maybe.err()).contains("the From: header policy must be reject or add-sender, was 'maybe'");
+    AdminCommandLine.Result nobody = run("", "user", "from-header", "nobody@example.com", "reject");
+    assertRefusedOnOneLine(nobody, "from-header of nobody");
+    assertThat(nobody.err()).contains("account nobody@example.com not found");
+    assertThat(run("", "user", "from-header", "alice@example.com").exitCode()).as("the policy is required").isNotZero();
+  }
 }
