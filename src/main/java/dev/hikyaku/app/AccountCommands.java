@@ -13,6 +13,7 @@ import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.AppPassword;
 import dev.hikyaku.store.Credentials;
 import dev.hikyaku.store.FromHeaderPolicy;
+import dev.hikyaku.store.Names;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.io.ByteArrayOutputStream;
@@ -175,14 +176,19 @@ final class AccountCommands {
     }
   }
 
+  // The names on the command line follow the store's rules (store.Names), so that the CLI refuses
+  // with one line what a change would throw for. Names the CLI creates (a domain, an account, a
+  // sender) must also be DNS names by the rule the config's domains follow (HostSyntax), which the
+  // store cannot check (it depends on nothing above it): stricter for new names, never different.
+
   /**
-   * An account address from the command line, lower-cased, refused here when the store would refuse
-   * it (a change throws for malformed input). Names an existing account: an address added under an
-   * older, looser rule can still be disabled or deleted.
+   * An account address from the command line, lower-cased, by the store's rule ({@link
+   * Names#addressProblem}). Names an existing account: an address added under an older, looser rule
+   * can still be disabled or deleted.
    */
   static String address(String text) throws Main.UserError {
     String address = text.strip();
-    if (Accounts.addressProblem(address).isPresent()) {
+    if (Names.addressProblem(address).isPresent()) {
       throw new Main.UserError(
           "not an address: '" + text + "' (expected local-part@domain, without spaces or control characters)");
     }
@@ -213,25 +219,54 @@ final class AccountCommands {
 
   /**
    * A domain to add, lower-cased: a DNS name by the rule the config's domains follow (LDH labels of
-   * at most 63 octets, RFC 1123 §2.1; names of at most 253, RFC 1035 §2.3.4).
+   * at most 63 octets, RFC 1123 §2.1; names of at most 253, RFC 1035 §2.3.4), and so one the store
+   * takes ({@link #domain}).
    */
   static String newDomain(String text) throws Main.UserError {
     Optional<String> problem = HostSyntax.domainProblem(text);
     if (problem.isPresent()) {
       throw new Main.UserError("not a domain name: '" + text + "' (" + problem.get() + ")");
     }
+    return domain(text);
+  }
+
+  /**
+   * A domain the store may hold, lower-cased, by the store's rule ({@link Names#domainProblem}).
+   * Names an existing domain: one added under an older, looser rule can still be removed.
+   */
+  static String domain(String text) throws Main.UserError {
+    if (Names.domainProblem(text).isPresent()) {
+      throw new Main.UserError("not a domain name: '" + text + "'");
+    }
     return text.toLowerCase(Locale.ROOT);
   }
 
   /**
-   * A domain the store may hold, lower-cased, refused here when the store would refuse it. Names an
-   * existing domain: one added under an older, looser rule can still be removed.
+   * A sender ({@code local@domain} or {@code @domain}) from the command line, lower-cased, by the
+   * store's rule ({@link Names#senderProblem}). Names an existing sender.
    */
-  static String domain(String text) throws Main.UserError {
-    if (Accounts.domainProblem(text).isPresent()) {
-      throw new Main.UserError("not a domain name: '" + text + "'");
+  static String sender(String text) throws Main.UserError {
+    String sender = text.strip();
+    if (Names.senderProblem(sender).isPresent()) {
+      throw new Main.UserError("not a sender: '" + text + "' (expected local@domain or @domain)");
     }
-    return text.toLowerCase(Locale.ROOT);
+    return sender.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * A sender to add: as {@link #sender}, and then an address by the rule of {@link #newAddress} or
+   * {@code @domain} by that of {@link #newDomain}.
+   */
+  static String newSender(String text) throws Main.UserError {
+    String sender = sender(text);
+    if (!sender.startsWith("@")) {
+      return newAddress(text);
+    }
+    Optional<String> problem = HostSyntax.domainProblem(sender.substring(1));
+    if (problem.isPresent()) {
+      throw new Main.UserError("not a sender: '" + text + "' (its domain " + problem.get() + ")");
+    }
+    return sender;
   }
 
   // ---- domain --------------------------------------------------------------------------------
@@ -256,7 +291,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String name = newDomain(domain);
-      accounts.addDomain(name);
+      store.domains().add(name);
       changed("domain add", name, "");
       out.println("domain " + name + " added");
     }
@@ -266,7 +301,7 @@ final class AccountCommands {
   static final class DomainList extends StoreCommand {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      accounts.domains().forEach(out::println);
+      store.domains().list().forEach(out::println);
     }
   }
 
@@ -277,7 +312,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String name = domain(domain);
-      accounts.removeDomain(name);
+      store.domains().remove(name);
       changed("domain remove", name, "");
       out.println("domain " + name + " removed");
     }
@@ -290,7 +325,7 @@ final class AccountCommands {
       description = "Accounts that may authenticate and submit mail.",
       subcommands = {
         UserAdd.class, UserList.class, UserPasswd.class, UserDisable.class, UserEnable.class,
-        UserDelete.class, UserSenders.class, UserUnsuspend.class
+        UserDelete.class, UserSenders.class, UserFromHeader.class, UserUnsuspend.class
       })
   static final class User implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -315,9 +350,7 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = newAddress(address);
-      FromHeaderPolicy policy =
-          FromHeaderPolicy.parse(fromHeader)
-              .orElseThrow(() -> new Main.UserError("--from-header must be reject or add-sender, was '" + fromHeader + "'"));
+      FromHeaderPolicy policy = fromHeaderPolicy("--from-header", fromHeader);
       char[] password = readPassword();
       try {
         Account account = accounts.create(login, credentials(login, password), policy);
@@ -327,6 +360,12 @@ final class AccountCommands {
         wipe(password);
       }
     }
+  }
+
+  /** A From: header policy by its config name; {@code what} names the argument in a refusal. */
+  static FromHeaderPolicy fromHeaderPolicy(String what, String text) throws Main.UserError {
+    return FromHeaderPolicy.parse(text)
+        .orElseThrow(() -> new Main.UserError(what + " must be reject or add-sender, was '" + text + "'"));
   }
 
   @Command(name = "list", description = "List accounts.")
@@ -407,6 +446,23 @@ final class AccountCommands {
     }
   }
 
+  @Command(
+      name = "from-header",
+      description = "Choose what happens when the From: header names an address the account does not own: reject the message, or accept it and add a Sender: header.")
+  static final class UserFromHeader extends StoreCommand {
+    @Parameters(index = "0", paramLabel = "ADDRESS") String address;
+    @Parameters(index = "1", paramLabel = "reject|add-sender") String fromHeader;
+
+    @Override
+    void run(Accounts accounts, PrintWriter out) throws Exception {
+      String login = address(address);
+      FromHeaderPolicy policy = fromHeaderPolicy("the From: header policy", fromHeader);
+      accounts.setFromHeaderPolicy(login, policy);
+      changed("user from-header", login, policy.configName());
+      out.println("account " + login + ": From: header " + policy.configName());
+    }
+  }
+
   @Command(name = "unsuspend", description = "Let an account suspended for unusual sending send again.")
   static final class UserUnsuspend extends StoreCommand {
     @Parameters(paramLabel = "ADDRESS") String address;
@@ -471,35 +527,6 @@ final class AccountCommands {
         accounts.senders(login).forEach(out::println);
       }
     }
-
-    /** A sender to remove: refused here when the store would refuse it. */
-    private static String sender(String text) throws Main.UserError {
-      String sender = text.strip();
-      if (Accounts.senderProblem(sender).isPresent()) {
-        throw notASender(text);
-      }
-      return sender.toLowerCase(Locale.ROOT);
-    }
-
-    /** A sender to add: {@code @domain} by the rule of {@link #newDomain}, or an address by that of {@link #newAddress}. */
-    static String newSender(String text) throws Main.UserError {
-      String sender = text.strip();
-      if (!sender.startsWith("@")) {
-        if (sender.indexOf('@') <= 0) {
-          throw notASender(text);
-        }
-        return newAddress(sender);
-      }
-      Optional<String> problem = HostSyntax.domainProblem(sender.substring(1));
-      if (problem.isPresent()) {
-        throw new Main.UserError("not a sender: '" + text + "' (its domain " + problem.get() + ")");
-      }
-      return sender.toLowerCase(Locale.ROOT);
-    }
-
-    private static Main.UserError notASender(String text) {
-      return new Main.UserError("not a sender: '" + text + "' (expected local@domain or @domain)");
-    }
   }
 
   // ---- app-password --------------------------------------------------------------------------
@@ -532,7 +559,7 @@ final class AccountCommands {
         throw new Main.UserError("account " + login + " not found");
       }
       String secret = GeneratedSecrets.newAppPassword(new SecureRandom());
-      accounts.addAppPassword(login, name, GeneratedSecrets.keyedHash(accounts.serverSecret(), secret));
+      store.appPasswords().add(login, name, GeneratedSecrets.keyedHash(store.serverSecret().value(), secret));
       changed("app-password add", login, name);
       out.println("app password '" + name + "' for " + login + " (shown once; store it in the mail client now):");
       out.println(secret);
@@ -547,7 +574,7 @@ final class AccountCommands {
     void run(Accounts accounts, PrintWriter out) throws Exception {
       out.printf("%-24s  %-20s  %-20s  %s%n", "NAME", "CREATED", "LAST USED", "STATE");
       String login = address(address);
-      for (AppPassword p : accounts.appPasswords(login)) {
+      for (AppPassword p : store.appPasswords().list(login)) {
         out.printf(
             "%-24s  %-20s  %-20s  %s%n",
             p.name(),
@@ -566,10 +593,10 @@ final class AccountCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = address(address);
-      if (Accounts.appPasswordNameProblem(name).isPresent()) {
+      if (Names.appPasswordNameProblem(name).isPresent()) {
         throw new Main.UserError("not an app password name: '" + name + "'");
       }
-      accounts.revokeAppPassword(login, name);
+      store.appPasswords().revoke(login, name);
       changed("app-password revoke", login, name);
       out.println("app password '" + name + "' of " + login + " revoked");
     }

@@ -202,7 +202,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
   private KeyedHash keyedHash() throws StoreException {
     KeyedHash hash = keyedHash.get();
     if (hash == null) {
-      hash = new KeyedHash(store.accounts().serverSecret());
+      hash = new KeyedHash(store.serverSecret().value());
       keyedHash.set(hash);
     }
     return hash;

@@ -87,7 +87,7 @@ final class ApiKeyCommands {
       }
       List<String> limits = new ArrayList<>();
       for (String sender : senders) {
-        limits.add(AccountCommands.UserSenders.newSender(sender));
+        limits.add(AccountCommands.newSender(sender));
       }
       List<String> blocks = new ArrayList<>();
       for (String network : networks) {
@@ -101,7 +101,7 @@ final class ApiKeyCommands {
       }
       String key = GeneratedSecrets.newApiKey(new SecureRandom());
       ApiKey added = store.apiKeys().add(
-          login, name, GeneratedSecrets.keyedHash(accounts.serverSecret(), key), wanted, limits, blocks, sending);
+          login, name, GeneratedSecrets.keyedHash(store.serverSecret().value(), key), wanted, limits, blocks, sending);
       changed("api-key add", login, describe(added));
       out.println("API key '" + name + "' for " + login + " (shown once; store it in the application now):");
       out.println(key);

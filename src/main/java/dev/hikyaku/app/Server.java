@@ -500,7 +500,7 @@ public final class Server implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return Optional.of(new ReturnPaths(config.returns().activeDomain().get(), store.accounts().serverSecret()));
+      return Optional.of(new ReturnPaths(config.returns().activeDomain().get(), store.serverSecret().value()));
     } catch (StoreException e) {
       throw new IllegalStateException("cannot read the server secret for the return paths: " + e.getMessage(), e);
     }
@@ -763,6 +763,8 @@ public final class Server implements AutoCloseable {
                 new OAuthIssuer(o.issuer(), o.jwksUri(), o.jwksFile(), o.audiences(), o.accountClaim(), o.clockSkew()), clock));
     return new Authenticator(
         store.accounts(),
+        store.appPasswords(),
+        store.serverSecret(),
         store.apiKeys(),
         new PasswordHasher(new Argon2Parameters(argon2.memoryKiB(), argon2.iterations(), argon2.parallelism())),
         new VerificationCache(auth.cacheTtl(), 10_000, clock),

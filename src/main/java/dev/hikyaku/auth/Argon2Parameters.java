@@ -40,6 +40,8 @@ public record Argon2Parameters(int memoryKiB, int iterations, int parallelism) {
 
   /**
    * The OWASP Password Storage Cheat Sheet's minimum for Argon2id: 19 MiB, two passes, one lane.
+   * The config's default ({@code config.Defaults.ARGON2}) is this floor; tests and the password
+   * benchmark ({@code bench/jmh}) hash at it.
    */
   public static Argon2Parameters owaspMinimum() {
     return new Argon2Parameters(19 * 1024, 2, 1);

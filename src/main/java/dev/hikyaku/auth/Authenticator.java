@@ -6,6 +6,8 @@ import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.ApiKeys;
 import dev.hikyaku.store.AppPassword;
+import dev.hikyaku.store.AppPasswords;
+import dev.hikyaku.store.ServerSecret;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -30,6 +32,8 @@ public final class Authenticator implements AutoCloseable {
   public record Settings(int scramIterations, boolean isCramMd5Enabled, String hostname) {}
 
   private final Accounts accounts;
+  private final AppPasswords appPasswords;
+  private final ServerSecret storedSecret;
   private final ApiKeys apiKeys;
   private final PasswordHasher hasher;
   private final VerificationCache cache;
@@ -43,6 +47,8 @@ public final class Authenticator implements AutoCloseable {
 
   public Authenticator(
       Accounts accounts,
+      AppPasswords appPasswords,
+      ServerSecret storedSecret,
       ApiKeys apiKeys,
       PasswordHasher hasher,
       VerificationCache cache,
@@ -52,6 +58,8 @@ public final class Authenticator implements AutoCloseable {
       Clock clock,
       RandomGenerator random) {
     this.accounts = accounts;
+    this.appPasswords = appPasswords;
+    this.storedSecret = storedSecret;
     this.apiKeys = apiKeys;
     this.hasher = hasher;
     this.cache = cache;
@@ -165,9 +173,9 @@ public final class Authenticator implements AutoCloseable {
     if (GeneratedSecrets.looksLikeAppPassword(new String(password))) {
       try {
         Optional<AppPassword> app =
-            accounts.findActiveAppPassword(account.address(), keyedHash().of(new String(password)));
+            appPasswords.findActive(account.address(), keyedHash().of(new String(password)));
         if (app.isPresent() && !account.isDisabled()) {
-          accounts.recordAppPasswordUse(app.get().id(), clock.instant());
+          appPasswords.recordUse(app.get().id(), clock.instant());
           return authenticated(account, mechanism, "app password '" + app.get().name() + "'");
         }
       } catch (StoreException e) {
@@ -383,7 +391,7 @@ public final class Authenticator implements AutoCloseable {
   private byte[] serverSecret() throws StoreException {
     byte[] secret = serverSecret.get();
     if (secret == null) {
-      secret = accounts.serverSecret();
+      secret = storedSecret.value();
       serverSecret.set(secret);
     }
     return secret;

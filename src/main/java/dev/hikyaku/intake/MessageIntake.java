@@ -39,12 +39,6 @@ public final class MessageIntake {
   private final DkimSigning dkim;
   private final InboundAuthentication inbound;
 
-  /** Without a storage check, DKIM signing or inbound checks (for tests of intake itself). */
-  public MessageIntake(
-      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events) {
-    this(hostname, queue, senders, clock, random, events, StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
-  }
-
   public MessageIntake(
       String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
       StorageGuard storage, DkimSigning dkim, InboundAuthentication inbound) {

@@ -11,18 +11,6 @@ import java.util.List;
  */
 public interface DeliveryReports {
 
-  /** Reports nothing; for tests and for a server without bounces wired yet. */
-  DeliveryReports NONE = new DeliveryReports() {
-    @Override
-    public void failed(DueDelivery delivery, List<RecipientReport> recipients) {}
-
-    @Override
-    public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
-
-    @Override
-    public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {}
-  };
-
   /**
    * {@code recipients} of {@code delivery} failed for good. Called before the failure is recorded,
    * so a crash in between repeats the report (a duplicate bounce) rather than lose it. Throwing

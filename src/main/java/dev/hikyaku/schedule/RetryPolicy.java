@@ -14,7 +14,7 @@ import java.util.random.RandomGenerator;
  * that messages deferred together by one failing destination do not all come back in the same
  * second. RFC 5321 §4.5.4.1: retries at least 30 minutes apart are recommended for a destination
  * that keeps failing, and giving up after 4–5 days; the Postfix-like defaults (5 min doubling to a
- * 4000 s cap) reach that spacing after the third attempt.
+ * 4000 s cap, {@code config.Defaults}) reach that spacing after the third attempt.
  *
  * @param first the wait after the first failed attempt
  * @param cap the longest wait between attempts
@@ -55,18 +55,6 @@ public record RetryPolicy(
                 + warning);
       }
     });
-  }
-
-  /**
-   * Postfix's defaults: minimal_backoff_time 300 s, maximal_backoff_time 4000 s,
-   * maximal_queue_lifetime 5 d, delay_warning_time 0 (no delay warning), with ±10 % jitter.
-   *
-   * <p>These belong in {@code config.Defaults} (the one home of defaults, ARCHITECTURE) once the
-   * config grows a delivery section; they live here until then, and config will own them.
-   */
-  public static RetryPolicy postfixLike() {
-    return new RetryPolicy(
-        Duration.ofMinutes(5), Duration.ofSeconds(4000), Duration.ofDays(5), 0.1, Optional.empty());
   }
 
   /** When the message must have left the queue: {@code receivedAt + maxLifetime}. */

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * A generated key for an application, acting for one account. The store keeps only its keyed hash
- * (HMAC-SHA-256 with {@link Accounts#serverSecret()}, lower-case hex), as for app passwords.
+ * (HMAC-SHA-256 with {@link ServerSecret#value()}, lower-case hex), as for app passwords.
  *
  * @param id stable and never reused after deletion
  * @param name unique among all keys (revoked ones keep their name)

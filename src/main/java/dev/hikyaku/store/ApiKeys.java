@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Changes are admin operations, each one short transaction on the store's account connection, as
  * in {@link Accounts}. Malformed input to a change is an {@link IllegalArgumentException}: {@link
- * #nameProblem} and {@link Accounts#senderProblem} say beforehand what a change would refuse.
+ * #nameProblem} and {@link Names#senderProblem} say beforehand what a change would refuse.
  * {@link #find} takes client input and never throws for it.
  */
 public final class ApiKeys {
@@ -71,17 +71,17 @@ public final class ApiKeys {
       ApiKey.Limits limits)
       throws StoreException {
     Objects.requireNonNull(limits, "limits");
-    String login = lowerCase(Accounts.valid(Accounts.addressProblem(Objects.requireNonNull(address, "address")), address));
-    String label = Accounts.valid(nameProblem(name), name);
-    String hash = Accounts.keyedHash(keyedHash);
+    String login = lowerCase(Names.valid(Names.addressProblem(Objects.requireNonNull(address, "address")), address));
+    String label = Names.valid(nameProblem(name), name);
+    String hash = Names.keyedHash(keyedHash);
     if (scopes.isEmpty()) {
       throw new IllegalArgumentException("an API key needs at least one scope");
     }
     List<String> allowed =
-        senders.stream().map(s -> lowerCase(Accounts.valid(Accounts.senderProblem(s), s))).distinct().sorted().toList();
-    List<String> networks = allowedNetworks.stream().map(n -> Accounts.valid(networkProblem(n), n)).toList();
+        senders.stream().map(s -> lowerCase(Names.valid(Names.senderProblem(s), s))).distinct().sorted().toList();
+    List<String> networks = allowedNetworks.stream().map(n -> Names.valid(networkProblem(n), n)).toList();
     return writer.write("adding API key \"" + label + "\" for account " + login, connection -> {
-      long accountId = accountId(connection, login);
+      long accountId = Rows.requireAccountId(connection, login);
       Optional<ApiKey> existing = selectByName(connection, label);
       if (existing.isPresent()) {
         throw new StoreException(StoreException.Kind.CONFLICT,
@@ -124,7 +124,7 @@ public final class ApiKeys {
     String action = login.map(l -> "listing API keys of account " + l).orElse("listing API keys");
     return readers.read(action, connection -> {
       if (login.isPresent()) {
-        accountId(connection, login.get());
+        Rows.requireAccountId(connection, login.get());
       }
       String sql = "SELECT " + COLUMNS + FROM + (login.isPresent() ? " WHERE a.address = ?" : "") + " ORDER BY k.id";
       try (PreparedStatement select = connection.prepareStatement(sql)) {
@@ -138,7 +138,7 @@ public final class ApiKeys {
 
   /** Revokes the active key {@code name}; {@code NOT_FOUND} if there is none. */
   public ApiKey revoke(String name) throws StoreException {
-    String label = Accounts.valid(nameProblem(name), name);
+    String label = Names.valid(nameProblem(name), name);
     return writer.write("revoking API key \"" + label + "\"", connection -> {
       try (PreparedStatement revoke = connection.prepareStatement(
           "UPDATE api_key SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")) {
@@ -225,18 +225,6 @@ public final class ApiKeys {
     }
   }
 
-  private static long accountId(Connection connection, String login) throws SQLException, StoreException {
-    try (PreparedStatement select = connection.prepareStatement("SELECT id FROM account WHERE address = ?")) {
-      select.setString(1, login);
-      try (ResultSet rows = select.executeQuery()) {
-        if (!rows.next()) {
-          throw new StoreException(StoreException.Kind.NOT_FOUND, "account " + login + " not found");
-        }
-        return rows.getLong(1);
-      }
-    }
-  }
-
   private static Optional<ApiKey> selectByName(Connection connection, String name) throws SQLException, StoreException {
     try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + FROM + " WHERE k.name = ?")) {
       select.setString(1, name);
@@ -271,8 +259,8 @@ public final class ApiKeys {
         words(row.getString("allowed_networks")),
         limits(row, name),
         Instant.ofEpochMilli(row.getLong("created_at")),
-        Accounts.optionalInstant(row, "last_used_at"),
-        Accounts.optionalInstant(row, "revoked_at"));
+        Rows.optionalInstant(row, "last_used_at"),
+        Rows.optionalInstant(row, "revoked_at"));
   }
 
   private static ApiKey.Limits limits(ResultSet row, String name) throws SQLException, StoreException {

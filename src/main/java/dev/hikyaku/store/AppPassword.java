@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * A generated password for one application of one account. The store keeps only its keyed hash
- * (HMAC-SHA-256 with {@link Accounts#serverSecret()}, lower-case hex): a generated password carries
+ * (HMAC-SHA-256 with {@link ServerSecret#value()}, lower-case hex): a generated password carries
  * enough entropy that a fast keyed hash is as safe as Argon2id, and lets clients that connect per
  * message log in cheaply.
  *

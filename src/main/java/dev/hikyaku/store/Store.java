@@ -54,7 +54,10 @@ public final class Store implements AutoCloseable {
   private final IdempotencyRecords idempotency;
   private final AccountWriter accountWriter;
   private final LastUseRecorder lastUses;
+  private final Domains domains;
   private final Accounts accounts;
+  private final AppPasswords appPasswords;
+  private final ServerSecret serverSecret;
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
   private final Suppressions suppressions;
@@ -83,7 +86,10 @@ public final class Store implements AutoCloseable {
     this.idempotency = new IdempotencyRecords(writer, readers);
     this.accountWriter = new AccountWriter(accountConnection);
     this.lastUses = LastUseRecorder.start(accountWriter);
-    this.accounts = new Accounts(accountWriter, readers, lastUses, clock, new SecureRandom());
+    this.domains = new Domains(accountWriter, readers, clock);
+    this.accounts = new Accounts(accountWriter, readers, lastUses, clock);
+    this.appPasswords = new AppPasswords(accountWriter, readers, lastUses, clock);
+    this.serverSecret = new ServerSecret(accountWriter, readers, new SecureRandom());
     this.apiKeys = new ApiKeys(accountWriter, readers, lastUses, clock);
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
@@ -167,8 +173,24 @@ public final class Store implements AutoCloseable {
     return idempotency;
   }
 
+  /** The hosted domains accounts live in. */
+  public Domains domains() {
+    return domains;
+  }
+
+  /** The accounts that log in on the submission ports, and the addresses each may send as. */
   public Accounts accounts() {
     return accounts;
+  }
+
+  /** The accounts' app passwords, stored by keyed hash under {@link #serverSecret()}. */
+  public AppPasswords appPasswords() {
+    return appPasswords;
+  }
+
+  /** The key for keyed hashes of generated credentials. */
+  public ServerSecret serverSecret() {
+    return serverSecret;
   }
 
   /**
@@ -181,7 +203,7 @@ public final class Store implements AutoCloseable {
     return accountWriter.writes();
   }
 
-  /** The API keys, stored by keyed hash under {@link Accounts#serverSecret()}. */
+  /** The API keys, stored by keyed hash under {@link ServerSecret#value()}. */
   public ApiKeys apiKeys() {
     return apiKeys;
   }

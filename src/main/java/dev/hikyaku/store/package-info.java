@@ -11,10 +11,11 @@
  *                         idempotency record, all in the same transaction)
  * HTTP API (via app)   ─▶ {@link dev.hikyaku.store.IdempotencyRecords#find} (a repeated request's answer)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#list}, {@link dev.hikyaku.store.MessageQueue#find}
- * auth (SMTP AUTH)     ─▶ {@link dev.hikyaku.store.Accounts#find}, {@link dev.hikyaku.store.Accounts#findActiveAppPassword},
- *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background)
+ * auth (SMTP AUTH)     ─▶ {@link dev.hikyaku.store.Accounts#find}, {@link dev.hikyaku.store.AppPasswords#findActive},
+ *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background), {@link dev.hikyaku.store.ServerSecret#value}
  * policy (sender)      ─▶ {@link dev.hikyaku.store.Accounts#maySendAs}
- * admin CLI            ─▶ {@link dev.hikyaku.store.Accounts} changes (possibly from another process)
+ * admin CLI            ─▶ {@link dev.hikyaku.store.Domains}, {@link dev.hikyaku.store.Accounts}, {@link dev.hikyaku.store.AppPasswords}
+ *                         changes (possibly from another process), checked first by {@link dev.hikyaku.store.Names}
  * schedule.Scheduler   ─▶ {@link dev.hikyaku.store.MessageQueue#due}, {@link dev.hikyaku.store.MessageQueue#nextDue},
  *                         {@link dev.hikyaku.store.MessageQueue#record} (cross off / defer / fail)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#hold}, {@link dev.hikyaku.store.MessageQueue#release},

@@ -185,6 +185,31 @@ class AccountCommandsTest {
     assertRefusedOnOneLine(run("", "dns", "check", name300), "dns check");
   }
 
+  /**
+   * The CLI takes names by the store's rules (store.Names), and new ones also by the config's
+   * domain syntax: a single-label domain such as localhost passes both, as a domain, in an account's
+   * address and as an {@code @domain} sender (the review found {@code @localhost} refused by an
+   * older CLI rule that wanted a dot). What the store refuses, the CLI refuses on one line first.
+   */
+  @Test
+  void theCliTakesNamesByTheStoresRules() throws Exception {
+    assertThat(run("", "domain", "add", "localhost").out()).contains("domain localhost added");
+    AdminCommandLine.Result added = run(GOOD + "\n", "user", "add", "postmaster@localhost", "--password-stdin");
+    assertThat(added.exitCode()).as(added.describe()).isZero();
+    AdminCommandLine.Result sender = run("", "user", "senders", "postmaster@localhost", "--add", "@LOCALHOST");
+    assertThat(sender.exitCode()).as(sender.describe()).isZero();
+    assertThat(sender.out()).contains("added @localhost");
+    assertThat(run("", "user", "senders", "postmaster@localhost").out()).contains("@localhost");
+    assertThat(run("", "user", "senders", "postmaster@localhost", "--remove", "@localhost").out()).contains("removed @localhost");
+
+    for (String bad : java.util.List.of("@", "@.localhost", "@localhost.", "@local host", "nobody", "@x@localhost")) {
+      assertThat(dev.hikyaku.store.Names.senderProblem(bad)).as(bad).isPresent();
+      assertRefusedOnOneLine(run("", "user", "senders", "postmaster@localhost", "--add", bad), "senders --add " + bad);
+      assertRefusedOnOneLine(run("", "user", "senders", "postmaster@localhost", "--remove", bad), "senders --remove " + bad);
+    }
+    assertThat(run("", "user", "senders", "postmaster@localhost").out()).isEqualTo("postmaster@localhost\n");
+  }
+
   @Test
   void addressesWithControlCharactersAreRefusedOnOneLineByEveryAccountCommand() {
     run("", "domain", "add", "probe.test");
@@ -259,5 +284,34 @@ class AccountCommandsTest {
     assertThat(account("alice@example.com").fromHeader().configName()).isEqualTo("add-sender");
     assertThat(run(GOOD + "\n", "user", "add", "bob@example.com", "--password-stdin", "--from-header", "maybe").err())
         .contains("--from-header must be reject or add-sender, was 'maybe'");
+  }
+
+  @Test
+  void fromHeaderPolicyCanBeChangedLaterAndTheChangeIsAudited() throws Exception {
+    run("", "domain", "add", "example.com");
+    run(GOOD + "\n", "user", "add", "alice@example.com", "--password-stdin");
+    long generation = account("alice@example.com").credentialGeneration();
+
+    AdminCommandLine.Result changed = run("", "user", "from-header", "Alice@Example.com", "add-sender");
+    assertThat(changed.exitCode()).as(changed.describe()).isZero();
+    assertThat(changed.out()).isEqualTo("account alice@example.com: From: header add-sender\n");
+    assertThat(account("alice@example.com").fromHeader().configName()).isEqualTo("add-sender");
+    assertThat(run("", "user", "list").out()).contains("add-sender");
+    assertThat(account("alice@example.com").credentialGeneration()).as("not a credential change").isEqualTo(generation);
+    assertThat(run("", "user", "from-header", "alice@example.com", "REJECT").out()).contains("From: header reject");
+    assertThat(account("alice@example.com").fromHeader().configName()).isEqualTo("reject");
+
+    try (Store store = Store.openSqlite(data, Clock.systemUTC())) {
+      assertThat(store.adminChanges().takeUnpublished()).extracting(c -> c.command() + " " + c.subject() + " " + c.detail())
+          .contains("user from-header alice@example.com add-sender", "user from-header alice@example.com reject");
+    }
+
+    AdminCommandLine.Result maybe = run("", "user", "from-header", "alice@example.com", "maybe");
+    assertRefusedOnOneLine(maybe, "from-header maybe");
+    assertThat(maybe.err()).contains("the From: header policy must be reject or add-sender, was 'maybe'");
+    AdminCommandLine.Result nobody = run("", "user", "from-header", "nobody@example.com", "reject");
+    assertRefusedOnOneLine(nobody, "from-header of nobody");
+    assertThat(nobody.err()).contains("account nobody@example.com not found");
+    assertThat(run("", "user", "from-header", "alice@example.com").exitCode()).as("the policy is required").isNotZero();
   }
 }

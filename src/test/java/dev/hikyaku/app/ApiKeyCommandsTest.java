@@ -61,7 +61,7 @@ class ApiKeyCommandsTest {
       ApiKey stored = store.apiKeys().list(Optional.empty()).getFirst();
       assertThat(stored.account()).isEqualTo("app@a.example");
       assertThat(stored.scopes()).containsExactlyInAnyOrder(ApiKey.Scope.SEND, ApiKey.Scope.READ);
-      assertThat(stored.keyedHash()).isEqualTo(GeneratedSecrets.keyedHash(store.accounts().serverSecret(), key.group(1)));
+      assertThat(stored.keyedHash()).isEqualTo(GeneratedSecrets.keyedHash(store.serverSecret().value(), key.group(1)));
       List<AdminChange> changes = store.adminChanges().takeUnpublished();
       assertThat(changes).extracting(AdminChange::command).contains("api-key add");
       AdminChange change = changes.stream().filter(c -> c.command().equals("api-key add")).findFirst().orElseThrow();

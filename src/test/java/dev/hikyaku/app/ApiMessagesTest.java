@@ -95,7 +95,7 @@ class ApiMessagesTest {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     secrets.add(key);
     server.store().apiKeys().add(account, name,
-        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, senders, networks, limits);
+        GeneratedSecrets.keyedHash(server.store().serverSecret().value(), key), scopes, senders, networks, limits);
     return key;
   }
 

@@ -88,7 +88,7 @@ class ApiReadTest {
   private String newKey(String account, String name, Set<ApiKey.Scope> scopes) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     server.store().apiKeys().add(account, name,
-        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, List.of(), List.of(), ApiKey.Limits.NONE);
+        GeneratedSecrets.keyedHash(server.store().serverSecret().value(), key), scopes, List.of(), List.of(), ApiKey.Limits.NONE);
     return key;
   }
 

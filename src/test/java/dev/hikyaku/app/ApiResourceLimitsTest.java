@@ -55,7 +55,7 @@ class ApiResourceLimitsTest {
     client = TestServers.httpClientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, ALICE, PASSWORD);
     sendKey = GeneratedSecrets.newApiKey(new SecureRandom());
-    server.store().apiKeys().add(ALICE, "sender", GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), sendKey),
+    server.store().apiKeys().add(ALICE, "sender", GeneratedSecrets.keyedHash(server.store().serverSecret().value(), sendKey),
         EnumSet.of(ApiKey.Scope.SEND), List.of(), List.of(), ApiKey.Limits.NONE);
   }
 

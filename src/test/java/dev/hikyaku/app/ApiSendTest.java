@@ -107,7 +107,7 @@ class ApiSendTest {
   private String newKey(String name, EnumSet<ApiKey.Scope> scopes, List<String> senders, ApiKey.Limits limits) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     server.store().apiKeys().add(ALICE, name,
-        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, senders, List.of(), limits);
+        GeneratedSecrets.keyedHash(server.store().serverSecret().value(), key), scopes, senders, List.of(), limits);
     return key;
   }
 

@@ -41,8 +41,8 @@ class HostedRecipientsTest {
     RecipientsConfig config = TestServers.config(data).recipients().withDomains(Map.of(
         "catch.example", new RecipientsConfig.Domain(true, List.of()),
         "listed.example", new RecipientsConfig.Domain(false, List.of("info", "john smith"))));
-    TestServers.createMailbox(store.accounts(), "alice@listed.example");
-    TestServers.createMailbox(store.accounts(), "carol@lmtp.example");
+    TestServers.createMailbox(store, "alice@listed.example");
+    TestServers.createMailbox(store, "carol@lmtp.example");
     store.accounts().addSender("alice@listed.example", "@owned.example");
     directory = new HostedRecipients(config, store.accounts(),
         new Routes(Map.of("lmtp.example", new Route.Lmtp("127.0.0.1", lmtp.port()),

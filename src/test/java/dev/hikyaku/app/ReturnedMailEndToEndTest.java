@@ -89,7 +89,7 @@ class ReturnedMailEndToEndTest {
     client = TestServers.httpClientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, ALICE, PASSWORD);
     key = GeneratedSecrets.newApiKey(new SecureRandom());
-    server.store().apiKeys().add(ALICE, "app", GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key),
+    server.store().apiKeys().add(ALICE, "app", GeneratedSecrets.keyedHash(server.store().serverSecret().value(), key),
         EnumSet.allOf(ApiKey.Scope.class), List.of(), List.of(), ApiKey.Limits.NONE);
     // The account's webhook for what comes back (the receiver on loopback, allowed explicitly).
     ObjectNode webhook = JSON.createObjectNode();

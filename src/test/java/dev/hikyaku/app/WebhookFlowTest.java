@@ -101,7 +101,7 @@ class WebhookFlowTest {
   private String newKey(String name, Set<ApiKey.Scope> scopes) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     server.store().apiKeys().add(ALICE, name,
-        GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key), scopes, List.of(), List.of(), ApiKey.Limits.NONE);
+        GeneratedSecrets.keyedHash(server.store().serverSecret().value(), key), scopes, List.of(), List.of(), ApiKey.Limits.NONE);
     return key;
   }
 

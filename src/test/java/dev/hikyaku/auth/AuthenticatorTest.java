@@ -42,6 +42,8 @@ class AuthenticatorTest {
     authenticator =
         new Authenticator(
             store.accounts(),
+            store.appPasswords(),
+            store.serverSecret(),
             store.apiKeys(),
             hasher,
             new VerificationCache(Duration.ofSeconds(60), 100, Clock.systemUTC()),
@@ -50,7 +52,7 @@ class AuthenticatorTest {
             new Authenticator.Settings(4096, true, "mx.hikyaku.test"),
             Clock.systemUTC(),
             random);
-    store.accounts().addDomain("hikyaku.test");
+    store.domains().add("hikyaku.test");
   }
 
   @AfterEach
@@ -60,8 +62,8 @@ class AuthenticatorTest {
 
   private void account(String address, String password) throws Exception {
     String domain = address.contains("@") ? address.substring(address.indexOf('@') + 1) : null;
-    if (domain != null && !store.accounts().domains().contains(domain)) {
-      store.accounts().addDomain(domain);
+    if (domain != null && !store.domains().list().contains(domain)) {
+      store.domains().add(domain);
     }
     store.accounts().create(address, enrolment.credentials(password.toCharArray()), FromHeaderPolicy.REJECT);
   }
@@ -140,10 +142,10 @@ class AuthenticatorTest {
   void appPasswordsWorkUntilRevoked() throws Exception {
     account("alice@hikyaku.test", "correct horse battery staple");
     String secret = GeneratedSecrets.newAppPassword(random);
-    store.accounts().addAppPassword("alice@hikyaku.test", "laptop", GeneratedSecrets.keyedHash(store.accounts().serverSecret(), secret));
+    store.appPasswords().add("alice@hikyaku.test", "laptop", GeneratedSecrets.keyedHash(store.serverSecret().value(), secret));
     AuthOutcome ok = plain("\\0alice@hikyaku.test\\0" + secret);
     assertThat(ok).isInstanceOfSatisfying(AuthOutcome.Authenticated.class, a -> assertThat(a.credential()).contains("laptop"));
-    store.accounts().revokeAppPassword("alice@hikyaku.test", "laptop");
+    store.appPasswords().revoke("alice@hikyaku.test", "laptop");
     assertThat(plain("\\0alice@hikyaku.test\\0" + secret)).isInstanceOf(AuthOutcome.Refused.class);
   }
 
@@ -158,7 +160,7 @@ class AuthenticatorTest {
   @Test
   void cramMd5VerifiesAndIsTooWeakWithoutItsSecret() throws Exception {
     account("alice@hikyaku.test", "correct horse battery staple");
-    store.accounts().addDomain("legacy.test");
+    store.domains().add("legacy.test");
     // An account enrolled while CRAM-MD5 was off has no CRAM-MD5 secret.
     store.accounts().create(
         "old@legacy.test",

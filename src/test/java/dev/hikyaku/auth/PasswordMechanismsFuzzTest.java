@@ -203,11 +203,13 @@ class PasswordMechanismsFuzzTest {
       Store store = Store.openSqlite(data, Clock.systemUTC());
       PasswordHasher hasher = new PasswordHasher(new Argon2Parameters(8, 1, 1));
       SecureRandom random = new SecureRandom();
-      store.accounts().addDomain("hikyaku.test");
+      store.domains().add("hikyaku.test");
       store.accounts()
           .create(ACCOUNT, new Enrolment(hasher, ScramCredential.MIN_ITERATIONS, true, random).credentials(PASSWORD.toCharArray()), FromHeaderPolicy.REJECT);
       return new Authenticator(
           store.accounts(),
+          store.appPasswords(),
+          store.serverSecret(),
           store.apiKeys(),
           hasher,
           new VerificationCache(Duration.ofSeconds(60), 100, Clock.systemUTC()),

@@ -277,11 +277,12 @@ class ConversationTest {
    * recipients of a script about something else), and the aliases {@code @sender} directives give
    * (idempotent: the memory store is shared).
    */
-  static void mailboxes(Conversation c, Accounts accounts) throws StoreException {
+  static void mailboxes(Conversation c, Store store) throws StoreException {
+    Accounts accounts = store.accounts();
     String spec = c.directives().get("mailbox");
     if (spec != null) {
       for (String address : spec.split("\\s+")) {
-        TestServers.createMailbox(accounts, address);
+        TestServers.createMailbox(store, address);
       }
     }
     // "@sender account alias": the account (a mailbox, created if need be) may send as the alias.
@@ -289,7 +290,7 @@ class ConversationTest {
     if (senders != null) {
       for (String line : senders.split("\n")) {
         String[] words = line.strip().split("\\s+");
-        TestServers.createMailbox(accounts, words[0]);
+        TestServers.createMailbox(store, words[0]);
         if (!accounts.senders(words[0]).contains(words[1].toLowerCase(Locale.ROOT))) {
           accounts.addSender(words[0], words[1]);
         }
@@ -298,7 +299,8 @@ class ConversationTest {
   }
 
   /** Creates the accounts an {@code @account} directive names (idempotent: the memory store is shared). */
-  static void enrol(Conversation c, Accounts accounts) throws StoreException {
+  static void enrol(Conversation c, Store store) throws StoreException {
+    Accounts accounts = store.accounts();
     String spec = c.directives().get("account");
     if (spec == null) {
       return;
@@ -314,8 +316,8 @@ class ConversationTest {
         password = password.substring(0, password.length() - " add-sender".length());
       }
       String domain = address.substring(address.indexOf('@') + 1);
-      if (!accounts.domains().contains(domain)) {
-        accounts.addDomain(domain);
+      if (!store.domains().list().contains(domain)) {
+        store.domains().add(domain);
       }
       if (accounts.find(address).isEmpty()) {
         FromHeaderPolicy policy = isAddSender ? FromHeaderPolicy.ADD_SENDER : FromHeaderPolicy.REJECT;
@@ -376,8 +378,8 @@ class ConversationTest {
               limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(),
               limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
-        enrol(c, store.accounts());
-        mailboxes(c, store.accounts());
+        enrol(c, store);
+        mailboxes(c, store);
         suppress(c, store.suppressions());
       } catch (StoreException e) {
         throw new IOException(e);
@@ -486,8 +488,8 @@ class ConversationTest {
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
-      enrol(c, server.store().accounts());
-      mailboxes(c, server.store().accounts());
+      enrol(c, server.store());
+      mailboxes(c, server.store());
       suppress(c, server.store().suppressions());
       clientTls = TestServers.clientTrusting(server.tls().currentCertificate());
       socket = new Socket();

@@ -3,7 +3,10 @@ package dev.hikyaku.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.events.Events;
+import dev.hikyaku.intake.DkimSigning;
+import dev.hikyaku.intake.InboundAuthentication;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.intake.StorageGuard;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.DeliveryStatus.Action;
@@ -53,7 +56,7 @@ class BounceReportsTest {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     store = Store.openSqlite(data, clock);
     intake = new MessageIntake("mx.hikyaku.test", store.queue(), new dev.hikyaku.app.StoreSenderRegistry(store.accounts()),
-        clock, new SplittableRandom(7), new Events(List.of()));
+        clock, new SplittableRandom(7), new Events(List.of()), StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
     reports = new BounceReports(new Bouncer(clock, new SplittableRandom(8)), intake, "mx.hikyaku.test");
   }
 

@@ -6,7 +6,6 @@ import dev.hikyaku.app.Server;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.net.ListenerRole;
-import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
@@ -16,6 +15,7 @@ import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.QueuedBounces;
+import dev.hikyaku.testing.RetryPolicies;
 import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.TestServers;
 import jakarta.mail.Session;
@@ -90,7 +90,7 @@ class DeliveryEndToEndTest {
             new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2), new SplittableRandom(1)),
             new DeliveryWorker.Settings("mx.sender.test", mxPort, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty()),
             Optional.empty());
-    return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
+    return new Scheduler(sender.queue(), RetryPolicies.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
   }
 
   /** A DSN's delivery-status part (RFC 3464 §2), unfolded (RFC 5322 §2.2.3). */
@@ -191,7 +191,7 @@ class DeliveryEndToEndTest {
       // The MX by name and the address tried (not the name again), and no Remote-MTA: none answered.
       assertThat(r.lastReply()).startsWith("delayed 4.4.1 (X-Hikyaku; connecting to mx.hikyaku.test[127.0.0.1]:" + closedPort + " failed: ")
           .endsWith(")");
-      // RetryPolicy.postfixLike(): first retry after 5 minutes, ±10 %.
+      // RetryPolicies.postfixLike(): first retry after 5 minutes, ±10 %.
       assertThat(Duration.between(clock.instant(), r.nextAttemptAt())).isBetween(Duration.ofSeconds(270), Duration.ofSeconds(330));
     });
     assertThat(bounces.byRecipient()).isEmpty();

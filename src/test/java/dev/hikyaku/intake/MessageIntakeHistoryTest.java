@@ -60,7 +60,7 @@ class MessageIntakeHistoryTest {
 
   private static HistoryMessage accepted(Store store, MessageSource.Smtp source, String content) throws Exception {
     MessageIntake intake = new MessageIntake("mx.hikyaku.test", store.queue(), OWNS_EVERYTHING, CLOCK,
-        new SplittableRandom(3), new Events(List.of()));
+        new SplittableRandom(3), new Events(List.of()), StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
     IntakeResult result = intake.accept(source, envelope("alice@example.org", "bob@example.net"),
         content.getBytes(StandardCharsets.UTF_8));
     var id = ((IntakeResult.Queued) result).id();

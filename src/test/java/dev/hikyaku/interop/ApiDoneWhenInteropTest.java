@@ -132,7 +132,7 @@ class ApiDoneWhenInteropTest {
   private Key newKey(String name, Set<ApiKey.Scope> scopes, List<String> senders) throws Exception {
     String secret = GeneratedSecrets.newApiKey(new SecureRandom());
     secrets.add(secret);
-    server.store().apiKeys().add(ALICE, name, GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), secret),
+    server.store().apiKeys().add(ALICE, name, GeneratedSecrets.keyedHash(server.store().serverSecret().value(), secret),
         scopes, senders, List.of(), ApiKey.Limits.NONE);
     return new Key(secret, ExternalTool.secretFile(directory.resolve("key-" + name + ".header"), "Authorization: Bearer " + secret + "\n"));
   }

@@ -77,7 +77,7 @@ class ApiKeySmtpTest {
       ApiKey.Limits limits) throws Exception {
     String key = GeneratedSecrets.newApiKey(new SecureRandom());
     secrets.add(key);
-    server.store().apiKeys().add(ACCOUNT, name, GeneratedSecrets.keyedHash(server.store().accounts().serverSecret(), key),
+    server.store().apiKeys().add(ACCOUNT, name, GeneratedSecrets.keyedHash(server.store().serverSecret().value(), key),
         scopes, senders, networks, limits);
     return key;
   }

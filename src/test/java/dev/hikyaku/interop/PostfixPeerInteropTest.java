@@ -9,7 +9,6 @@ import dev.hikyaku.delivery.OutboundSession;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
-import dev.hikyaku.schedule.RetryPolicy;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
@@ -18,6 +17,7 @@ import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.QueuedBounces;
+import dev.hikyaku.testing.RetryPolicies;
 import dev.hikyaku.testing.SettableClock;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -217,7 +217,7 @@ class PostfixPeerInteropTest {
             new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2), new SplittableRandom(1)),
             new DeliveryWorker.Settings("mx.sender.test", postfix.port(), tls, OutboundSession.Timeouts.defaults(), Optional.empty()),
             Optional.empty());
-    return new Scheduler(sender.queue(), RetryPolicy.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
+    return new Scheduler(sender.queue(), RetryPolicies.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
   }
 
 }

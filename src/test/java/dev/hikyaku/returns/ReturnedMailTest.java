@@ -61,7 +61,7 @@ class ReturnedMailTest {
   @BeforeEach
   void open() throws Exception {
     store = Store.openSqlite(data, clock);
-    paths = new ReturnPaths(DOMAIN, store.accounts().serverSecret());
+    paths = new ReturnPaths(DOMAIN, store.serverSecret().value());
     returned = new ReturnedMail(paths, Optional.of(FEEDBACK),
         Set.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 10)), store.history(),
         new MaildirDelivery(clock, random, "mx.hikyaku.test"), data.resolve("mail").resolve(DOMAIN), new Events(List.of(events::add)),

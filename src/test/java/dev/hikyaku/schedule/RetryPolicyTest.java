@@ -3,6 +3,7 @@ package dev.hikyaku.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.testing.RetryPolicies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -35,12 +36,16 @@ class RetryPolicyTest {
 
   @Test
   void postfixLikeDefaults() {
-    RetryPolicy policy = RetryPolicy.postfixLike();
+    RetryPolicy policy = RetryPolicies.postfixLike();
     assertThat(policy.first()).isEqualTo(Duration.ofSeconds(300));
     assertThat(policy.cap()).isEqualTo(Duration.ofSeconds(4000));
     assertThat(policy.maxLifetime()).isEqualTo(Duration.ofDays(5));
     assertThat(policy.jitter()).isEqualTo(0.1);
     assertThat(policy.delayWarning()).isEmpty();
+    // The server's policy comes from the config, whose defaults are the same.
+    var delivery = dev.hikyaku.config.ConfigLoader.defaults().delivery();
+    assertThat(new RetryPolicy(delivery.retryFirst(), delivery.retryCap(), delivery.maxLifetime(), 0.1,
+        delivery.delayWarning())).isEqualTo(policy);
   }
 
   @Test
@@ -60,7 +65,7 @@ class RetryPolicyTest {
 
   @Test
   void jitterStaysWithinItsBoundsAndUnderTheCap() {
-    RetryPolicy policy = RetryPolicy.postfixLike();
+    RetryPolicy policy = RetryPolicies.postfixLike();
     assertThat(policy.delay(1, fixed(0.0))).isEqualTo(Duration.ofSeconds(270)); // -10 %
     assertThat(policy.delay(1, fixed(0.999_999))).isBetween(
         Duration.ofMillis(329_999), Duration.ofSeconds(330)); // +10 %

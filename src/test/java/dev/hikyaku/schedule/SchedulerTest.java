@@ -17,6 +17,7 @@ import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.QueuedRecipient;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
+import dev.hikyaku.testing.RetryPolicies;
 import dev.hikyaku.testing.SettableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -126,7 +127,7 @@ class SchedulerTest {
     NewMessage message = accept("alice@example.org",
         "ok@a.example", "soft@b.example", "bad@c.example");
     List<DueDelivery> calls = new CopyOnWriteArrayList<>();
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       calls.add(due);
       return byLocalPart(due);
     }, 5);
@@ -158,7 +159,7 @@ class SchedulerTest {
     // Nothing is due again until the retry time.
     assertThat(scheduler.runOnce()).isZero();
     clock.advance(Duration.ofSeconds(331));
-    Scheduler recovered = scheduler(RetryPolicy.postfixLike(), due -> {
+    Scheduler recovered = scheduler(RetryPolicies.postfixLike(), due -> {
       calls.add(due);
       return due.recipients().stream()
           .map(r -> new RecipientResult(r.forwardPath(), OK))
@@ -187,7 +188,7 @@ class SchedulerTest {
   }
 
   private Scheduler suppressing(DeliveryAgent agent) {
-    return new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100, Map.of(),
+    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5, 100, Map.of(),
         new dev.hikyaku.events.Events(List.of()), java.util.Set.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2)));
   }
 
@@ -228,14 +229,14 @@ class SchedulerTest {
   @Test
   void withoutSuppressStatusesNothingIsSuppressed() throws Exception {
     accept("app@sender.example", "gone@c.example");
-    scheduler(RetryPolicy.postfixLike(), SchedulerTest::hardAndSoft, 5).runOnce();
+    scheduler(RetryPolicies.postfixLike(), SchedulerTest::hardAndSoft, 5).runOnce();
     assertThat(store.suppressions().list(Optional.empty(), Optional.empty())).isEmpty();
   }
 
   @Test
   void transientFailurePastTheLifetimeFailsAsExpired() throws Exception {
     NewMessage message = accept("alice@example.org", "soft@b.example", "soft2@b.example");
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), SchedulerTest::byLocalPart, 5);
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), SchedulerTest::byLocalPart, 5);
     assertThat(scheduler.runOnce()).isEqualTo(2);
     assertThat(recipient(message.id(), "soft@b.example").state()).isEqualTo("deferred");
 
@@ -254,7 +255,7 @@ class SchedulerTest {
   @Test
   void recipientsStayQueuedUntilTheirFailureIsReported() throws Exception {
     NewMessage message = accept("alice@example.org", "bad@c.example");
-    Scheduler scheduler = new Scheduler(store.queue(), RetryPolicy.postfixLike(),
+    Scheduler scheduler = new Scheduler(store.queue(), RetryPolicies.postfixLike(),
         SchedulerTest::byLocalPart, new DeliveryReports() {
           @Override
           public void failed(DueDelivery delivery, List<RecipientReport> recipients)
@@ -285,7 +286,7 @@ class SchedulerTest {
   @Test
   void anAgentThatThrowsDefersItsRecipientsRatherThanLoseThem() throws Exception {
     NewMessage message = accept("alice@example.org", "x@b.example");
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       throw new IllegalStateException("bug in the agent");
     }, 5);
 
@@ -303,7 +304,7 @@ class SchedulerTest {
     // Written straight to the store, as intake did before it dropped duplicate recipients.
     NewMessage message = accept("alice@example.org", "bad@c.example", "bad@c.example");
     List<DueDelivery> calls = new CopyOnWriteArrayList<>();
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       calls.add(due);
       return byLocalPart(due);
     }, 5);
@@ -320,7 +321,7 @@ class SchedulerTest {
     NewMessage message = accept("alice@example.org", "ok@a.example");
     store.queue().hold(message.id());
     List<DueDelivery> calls = new CopyOnWriteArrayList<>();
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       calls.add(due);
       return byLocalPart(due);
     }, 5);
@@ -337,7 +338,7 @@ class SchedulerTest {
   void aMessageReturnedByTheAdministratorFailsWithAReportWithoutADeliveryAttempt() throws Exception {
     NewMessage message = accept("alice@example.org", "ok@a.example", "soft@b.example");
     List<DueDelivery> calls = new CopyOnWriteArrayList<>();
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       calls.add(due);
       return byLocalPart(due);
     }, 5);
@@ -359,7 +360,7 @@ class SchedulerTest {
   @Test
   void deliveriesThatEndTheDsnChainAreReportedAndPassedOnOnesAreNot() throws Exception {
     accept("alice@example.org", "ok-relayed@a.example", "ok-boxed@b.example", "ok-passed@c.example");
-    Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> due.recipients().stream().<RecipientResult>map(r -> {
+    Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> due.recipients().stream().<RecipientResult>map(r -> {
       String path = r.forwardPath();
       RecipientResult.Handoff handoff = path.contains("relayed") ? RecipientResult.Handoff.RELAYED
           : path.contains("boxed") ? RecipientResult.Handoff.DELIVERED : RecipientResult.Handoff.PASSED_ON;
@@ -376,7 +377,7 @@ class SchedulerTest {
       due.recipients().forEach(r -> delivered.add(r.forwardPath()));
       return byLocalPart(due);
     };
-    return new Scheduler(store.queue(), RetryPolicy.postfixLike(), agent, reports, clock, random, 5, 100,
+    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5, 100,
         Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), new dev.hikyaku.events.Events(List.of()),
         java.util.Set.of());
   }
@@ -499,7 +500,7 @@ class SchedulerTest {
       return byLocalPart(due);
     };
 
-    int attempted = scheduler(RetryPolicy.postfixLike(), agent::apply, cap).runOnce();
+    int attempted = scheduler(RetryPolicies.postfixLike(), agent::apply, cap).runOnce();
 
     assertThat(attempted).isEqualTo(14);
     assertThat(timedOut).isEmpty();
@@ -510,7 +511,7 @@ class SchedulerTest {
   @Test
   void backgroundLoopRunsWhenWoken() throws Exception {
     LinkedBlockingQueue<DueDelivery> delivered = new LinkedBlockingQueue<>();
-    try (Scheduler scheduler = scheduler(RetryPolicy.postfixLike(), due -> {
+    try (Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       delivered.add(due);
       return byLocalPart(due);
     }, 5)) {

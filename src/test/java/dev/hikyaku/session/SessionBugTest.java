@@ -96,7 +96,7 @@ class SessionBugTest {
   void start() throws Exception {
     HikyakuConfig config = TestServers.config(data);
     store = Store.openSqlite(data, Clock.systemUTC());
-    TestServers.createMailbox(store.accounts(), RECIPIENT);
+    TestServers.createMailbox(store, RECIPIENT);
     tls = TlsContexts.selfSigned(TestServers.HOSTNAME, data.resolve("tls"), Duration.ZERO);
     Events published = new Events(List.of(events::add));
     var throttle = Server.throttle(config, store, published, Clock.systemUTC());

@@ -70,12 +70,18 @@ class AccountsTest {
 
   private final HandClock clock = new HandClock();
   private Store store;
+  private Domains domains;
   private Accounts accounts;
+  private AppPasswords appPasswords;
+  private ServerSecret serverSecret;
 
   @BeforeEach
   void open() throws StoreException {
     store = Store.openSqlite(dataDirectory, clock);
+    domains = store.domains();
     accounts = store.accounts();
+    appPasswords = store.appPasswords();
+    serverSecret = store.serverSecret();
   }
 
   @AfterEach
@@ -108,41 +114,41 @@ class AccountsTest {
 
   @Test
   void domainsAreAddedLowerCaseAndListedSorted() throws Exception {
-    accounts.addDomain("Example.ORG");
-    accounts.addDomain("example.com");
-    accounts.addDomain("b.example.net");
+    domains.add("Example.ORG");
+    domains.add("example.com");
+    domains.add("b.example.net");
 
-    assertThat(accounts.domains()).containsExactly("b.example.net", "example.com", "example.org");
-    assertKind(() -> accounts.addDomain("EXAMPLE.org"), StoreException.Kind.CONFLICT,
+    assertThat(domains.list()).containsExactly("b.example.net", "example.com", "example.org");
+    assertKind(() -> domains.add("EXAMPLE.org"), StoreException.Kind.CONFLICT,
         "domain example.org already exists");
   }
 
   @Test
   void removingADomainNeedsItToExistAndBeEmpty() throws Exception {
-    assertKind(() -> accounts.removeDomain("nowhere.example"), StoreException.Kind.NOT_FOUND,
+    assertKind(() -> domains.remove("nowhere.example"), StoreException.Kind.NOT_FOUND,
         "domain nowhere.example not found");
 
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", Credentials.none(), FromHeaderPolicy.REJECT);
     accounts.create("bob@example.com", Credentials.none(), FromHeaderPolicy.REJECT);
     accounts.create("carol@example.com", Credentials.none(), FromHeaderPolicy.REJECT);
-    assertKind(() -> accounts.removeDomain("Example.com"), StoreException.Kind.CONFLICT,
+    assertKind(() -> domains.remove("Example.com"), StoreException.Kind.CONFLICT,
         "domain example.com has 3 accounts; delete them first");
 
     accounts.delete("alice@example.com");
     accounts.delete("bob@example.com");
-    assertKind(() -> accounts.removeDomain("example.com"), StoreException.Kind.CONFLICT,
+    assertKind(() -> domains.remove("example.com"), StoreException.Kind.CONFLICT,
         "domain example.com has 1 account; delete them first");
 
     accounts.delete("carol@example.com");
-    accounts.removeDomain("EXAMPLE.COM");
-    assertThat(accounts.domains()).isEmpty();
+    domains.remove("EXAMPLE.COM");
+    assertThat(domains.list()).isEmpty();
   }
 
   @Test
   void malformedDomainsAreRefusedByName() {
     for (String bad : List.of("", "a@b.example", "with space.example", ".example.com", "example.com.")) {
-      assertThatThrownBy(() -> accounts.addDomain(bad))
+      assertThatThrownBy(() -> domains.add(bad))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("\"" + bad + "\"");
     }
@@ -152,7 +158,7 @@ class AccountsTest {
 
   @Test
   void accountsAreCreatedAndFoundCaseInsensitively() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     Account created = accounts.create("Alice@Example.COM", ALL, FromHeaderPolicy.ADD_SENDER);
 
     assertThat(created.address()).isEqualTo("alice@example.com");
@@ -180,14 +186,14 @@ class AccountsTest {
     assertThat(accounts.find("alice@example.com")).isEmpty();
 
     // A subdomain of a hosted domain is not hosted.
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     assertKind(() -> accounts.create("alice@mail.example.com", ALL, FromHeaderPolicy.REJECT),
         StoreException.Kind.NOT_FOUND, "domain mail.example.com not found");
   }
 
   @Test
   void malformedAddressesAreRefusedByName() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     for (String bad : List.of("alice", "@example.com", "alice@", "al ice@example.com", "alice@example.com\r\n")) {
       assertThatThrownBy(() -> accounts.create(bad, Credentials.none(), FromHeaderPolicy.REJECT))
           .isInstanceOf(IllegalArgumentException.class)
@@ -198,8 +204,8 @@ class AccountsTest {
 
   @Test
   void listingIsSortedAndFiltersByDomain() throws Exception {
-    accounts.addDomain("example.com");
-    accounts.addDomain("example.org");
+    domains.add("example.com");
+    domains.add("example.org");
     accounts.create("zoe@example.com", Credentials.none(), FromHeaderPolicy.REJECT);
     accounts.create("adam@example.org", Credentials.none(), FromHeaderPolicy.REJECT);
     accounts.create("bob@example.com", Credentials.none(), FromHeaderPolicy.REJECT);
@@ -214,7 +220,7 @@ class AccountsTest {
 
   @Test
   void credentialsRoundTripAndEveryCredentialChangeBumpsTheGeneration() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
 
     Credentials argonOnly = new Credentials(Optional.of(ARGON2ID + "v2"), Optional.empty(), Optional.empty());
@@ -243,7 +249,7 @@ class AccountsTest {
 
   @Test
   void disablingAndEnablingBumpTheGeneration() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
 
     accounts.setDisabled("alice@example.com", true);
@@ -263,19 +269,19 @@ class AccountsTest {
 
   @Test
   void deleteCascadesToSendersAndAppPasswords() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.create("bob@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.addSender("alice@example.com", "@example.org");
-    accounts.addAppPassword("alice@example.com", "phone", HASH_A);
-    accounts.addAppPassword("bob@example.com", "phone", HASH_B);
+    appPasswords.add("alice@example.com", "phone", HASH_A);
+    appPasswords.add("bob@example.com", "phone", HASH_B);
 
     accounts.delete("Alice@Example.com");
 
     assertThat(accounts.find("alice@example.com")).isEmpty();
     assertThat(count("SELECT count(*) FROM account_sender")).isEqualTo(1); // bob's own address
     assertThat(count("SELECT count(*) FROM app_password")).isEqualTo(1);
-    assertThat(accounts.findActiveAppPassword("bob@example.com", HASH_B)).isPresent();
+    assertThat(appPasswords.findActive("bob@example.com", HASH_B)).isPresent();
     assertKind(() -> accounts.delete("alice@example.com"), StoreException.Kind.NOT_FOUND,
         "account alice@example.com not found");
     assertKind(() -> accounts.senders("alice@example.com"), StoreException.Kind.NOT_FOUND,
@@ -284,13 +290,13 @@ class AccountsTest {
 
   @Test
   void idsAreNeverReusedAfterDelete() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     Account first = accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
-    AppPassword firstPassword = accounts.addAppPassword("alice@example.com", "phone", HASH_A);
+    AppPassword firstPassword = appPasswords.add("alice@example.com", "phone", HASH_A);
     accounts.delete("alice@example.com");
 
     Account second = reopen().create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
-    AppPassword secondPassword = accounts.addAppPassword("alice@example.com", "phone", HASH_A);
+    AppPassword secondPassword = appPasswords.add("alice@example.com", "phone", HASH_A);
 
     // A pending "last used" recording or a cache entry for the old ids must not hit the new rows.
     assertThat(second.id()).isGreaterThan(first.id());
@@ -301,7 +307,7 @@ class AccountsTest {
 
   @Test
   void sendersIncludeWholeDomainsAndDecideMaySendAs() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.create("bob@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.addSender("alice@example.com", "Sales@Example.COM");
@@ -343,7 +349,7 @@ class AccountsTest {
 
   @Test
   void recipientsAreTheAccountsAndWhatTheyMaySendAs() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.addSender("alice@example.com", "sales@example.com");
     accounts.addSender("alice@example.com", "@example.org");
@@ -372,7 +378,7 @@ class AccountsTest {
 
   @Test
   void malformedSendersAreRefusedByName() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     for (String bad : List.of("", "sales", "@", "sales@", "@exa mple.org")) {
       assertThatThrownBy(() -> accounts.addSender("alice@example.com", bad))
@@ -386,13 +392,13 @@ class AccountsTest {
 
   @Test
   void appPasswordsAreAddedFoundByHashAndRevoked() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.create("bob@example.com", ALL, FromHeaderPolicy.REJECT);
 
-    AppPassword phone = accounts.addAppPassword("alice@example.com", "phone", HASH_A.toUpperCase());
+    AppPassword phone = appPasswords.add("alice@example.com", "phone", HASH_A.toUpperCase());
     clock.advance(Duration.ofMinutes(1));
-    AppPassword laptop = accounts.addAppPassword("alice@example.com", "laptop", HASH_B);
+    AppPassword laptop = appPasswords.add("alice@example.com", "laptop", HASH_B);
     assertThat(phone.name()).isEqualTo("phone");
     assertThat(phone.keyedHash()).isEqualTo(HASH_A); // stored lower-case
     assertThat(phone.createdAt()).isEqualTo(T0);
@@ -401,90 +407,91 @@ class AccountsTest {
     // Adding an app password invalidates nothing.
     assertThat(accounts.find("alice@example.com").orElseThrow().credentialGeneration()).isZero();
 
-    assertThat(accounts.findActiveAppPassword("ALICE@example.com", HASH_A)).contains(phone);
-    assertThat(accounts.findActiveAppPassword("alice@example.com", HASH_A.toUpperCase())).contains(phone);
+    assertThat(appPasswords.findActive("ALICE@example.com", HASH_A)).contains(phone);
+    assertThat(appPasswords.findActive("alice@example.com", HASH_A.toUpperCase())).contains(phone);
     // A hash is looked up only among the account's own app passwords.
-    assertThat(accounts.findActiveAppPassword("bob@example.com", HASH_A)).isEmpty();
-    assertThat(accounts.findActiveAppPassword("alice@example.com", "c".repeat(64))).isEmpty();
-    assertThat(accounts.findActiveAppPassword("nobody@example.com", HASH_A)).isEmpty();
+    assertThat(appPasswords.findActive("bob@example.com", HASH_A)).isEmpty();
+    assertThat(appPasswords.findActive("alice@example.com", "c".repeat(64))).isEmpty();
+    assertThat(appPasswords.findActive("nobody@example.com", HASH_A)).isEmpty();
 
-    assertKind(() -> accounts.addAppPassword("alice@example.com", "phone", "d".repeat(64)),
+    assertKind(() -> appPasswords.add("alice@example.com", "phone", "d".repeat(64)),
         StoreException.Kind.CONFLICT, "account alice@example.com already has an app password named \"phone\"");
     // The same name under another account is fine.
-    accounts.addAppPassword("bob@example.com", "phone", "e".repeat(64));
+    appPasswords.add("bob@example.com", "phone", "e".repeat(64));
 
     clock.advance(Duration.ofMinutes(1));
-    accounts.revokeAppPassword("alice@example.com", "phone");
-    assertThat(accounts.findActiveAppPassword("alice@example.com", HASH_A)).isEmpty();
-    assertThat(accounts.findActiveAppPassword("alice@example.com", HASH_B)).contains(laptop);
+    appPasswords.revoke("alice@example.com", "phone");
+    assertThat(appPasswords.findActive("alice@example.com", HASH_A)).isEmpty();
+    assertThat(appPasswords.findActive("alice@example.com", HASH_B)).contains(laptop);
     assertThat(accounts.find("alice@example.com").orElseThrow().credentialGeneration()).isEqualTo(1);
     assertThat(accounts.find("bob@example.com").orElseThrow().credentialGeneration()).isZero();
 
-    List<AppPassword> listed = reopen().appPasswords("alice@example.com");
+    reopen();
+    List<AppPassword> listed = appPasswords.list("alice@example.com");
     assertThat(listed).extracting(AppPassword::name).containsExactly("phone", "laptop");
     assertThat(listed.get(0).isActive()).isFalse();
     assertThat(listed.get(0).revokedAt()).contains(T0.plus(Duration.ofMinutes(2)));
     assertThat(listed.get(1)).isEqualTo(laptop);
 
-    assertKind(() -> accounts.revokeAppPassword("alice@example.com", "phone"),
+    assertKind(() -> appPasswords.revoke("alice@example.com", "phone"),
         StoreException.Kind.NOT_FOUND, "account alice@example.com has no active app password named \"phone\"");
-    assertKind(() -> accounts.revokeAppPassword("alice@example.com", "tablet"),
+    assertKind(() -> appPasswords.revoke("alice@example.com", "tablet"),
         StoreException.Kind.NOT_FOUND, "no active app password named \"tablet\"");
     // A revoked name stays taken, so it keeps meaning one password in the history.
-    assertKind(() -> accounts.addAppPassword("alice@example.com", "phone", "f".repeat(64)),
+    assertKind(() -> appPasswords.add("alice@example.com", "phone", "f".repeat(64)),
         StoreException.Kind.CONFLICT, "already has an app password named \"phone\" (revoked)");
-    assertKind(() -> accounts.appPasswords("carol@example.com"), StoreException.Kind.NOT_FOUND,
+    assertKind(() -> appPasswords.list("carol@example.com"), StoreException.Kind.NOT_FOUND,
         "account carol@example.com not found");
-    assertKind(() -> accounts.addAppPassword("carol@example.com", "x", HASH_A),
+    assertKind(() -> appPasswords.add("carol@example.com", "x", HASH_A),
         StoreException.Kind.NOT_FOUND, "account carol@example.com not found");
   }
 
   @Test
   void malformedKeyedHashIsRefusedWithoutEchoingIt() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     String tooShort = "SECRETSECRET0123";
     String notHex = "g".repeat(64);
     String otherDigits = "٣".repeat(64); // ARABIC-INDIC DIGIT THREE: a digit, but not hex
     for (String bad : List.of(tooShort, notHex, otherDigits)) {
-      assertThatThrownBy(() -> accounts.addAppPassword("alice@example.com", "phone", bad))
+      assertThatThrownBy(() -> appPasswords.add("alice@example.com", "phone", bad))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("64 hex digits")
           .hasMessageNotContaining(bad);
     }
-    assertThatThrownBy(() -> accounts.addAppPassword("alice@example.com", " ", HASH_A))
+    assertThatThrownBy(() -> appPasswords.add("alice@example.com", " ", HASH_A))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(accounts.appPasswords("alice@example.com")).isEmpty();
+    assertThat(appPasswords.list("alice@example.com")).isEmpty();
   }
 
   // ---- Last-use recordings -----------------------------------------------------------------------
 
   @Test
   void recordingsAreFlushedOnCloseAndTheLastOneWins() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     accounts.create("bob@example.com", ALL, FromHeaderPolicy.REJECT);
-    AppPassword phone = accounts.addAppPassword("alice@example.com", "phone", HASH_A);
+    AppPassword phone = appPasswords.add("alice@example.com", "phone", HASH_A);
     Instant t1 = T0.plusSeconds(10);
     Instant t2 = T0.plusSeconds(20);
 
     accounts.recordLogin("alice@example.com", t1);
     accounts.recordLogin("ALICE@example.com", t2);
-    accounts.recordAppPasswordUse(phone.id(), t1);
-    accounts.recordAppPasswordUse(phone.id(), t2);
+    appPasswords.recordUse(phone.id(), t1);
+    appPasswords.recordUse(phone.id(), t2);
     // Unknown names are nobody's business but the log's; they never throw.
     accounts.recordLogin("nobody@example.com", t2);
-    accounts.recordAppPasswordUse(Long.MAX_VALUE, t2);
+    appPasswords.recordUse(Long.MAX_VALUE, t2);
 
     Accounts reopened = reopen();
     assertThat(reopened.find("alice@example.com").orElseThrow().lastLoginAt()).contains(t2);
     assertThat(reopened.find("bob@example.com").orElseThrow().lastLoginAt()).isEmpty();
-    assertThat(reopened.appPasswords("alice@example.com").getFirst().lastUsedAt()).contains(t2);
+    assertThat(appPasswords.list("alice@example.com").getFirst().lastUsedAt()).contains(t2);
   }
 
   @Test
   void aBurstOfLoginsFromManyThreadsEndsAsOneValue() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     Instant last = T0.plusSeconds(1000);
     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -498,9 +505,9 @@ class AccountsTest {
 
   @Test
   void recordingsBecomeVisibleWhileOpenWithoutBlockingTheCaller() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
-    AppPassword phone = accounts.addAppPassword("alice@example.com", "phone", HASH_A);
+    AppPassword phone = appPasswords.add("alice@example.com", "phone", HASH_A);
     Instant at = T0.plusSeconds(42);
 
     // Another process holds the write lock: the recorder has to wait, the caller must not.
@@ -510,7 +517,7 @@ class AccountsTest {
       assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
         for (int i = 0; i < 1000; i++) {
           accounts.recordLogin("alice@example.com", at);
-          accounts.recordAppPasswordUse(phone.id(), at);
+          appPasswords.recordUse(phone.id(), at);
         }
       });
       statement.execute("COMMIT");
@@ -518,7 +525,7 @@ class AccountsTest {
 
     await().atMost(PATIENCE).untilAsserted(() -> {
       assertThat(accounts.find("alice@example.com").orElseThrow().lastLoginAt()).contains(at);
-      assertThat(accounts.appPasswords("alice@example.com").getFirst().lastUsedAt()).contains(at);
+      assertThat(appPasswords.list("alice@example.com").getFirst().lastUsedAt()).contains(at);
     });
     // 2000 recordings, coalesced: at most the first of each (taken before the lock was seen) and
     // then one for all the rest.
@@ -529,37 +536,38 @@ class AccountsTest {
 
   @Test
   void serverSecretIs32BytesAndStableAcrossCallsReopenAndProcesses() throws Exception {
-    byte[] first = accounts.serverSecret();
+    byte[] first = serverSecret.value();
     assertThat(first).hasSize(32);
     assertThat(first).isNotEqualTo(new byte[32]);
-    assertThat(accounts.serverSecret()).isEqualTo(first);
+    assertThat(serverSecret.value()).isEqualTo(first);
 
     // A copy: a caller scribbling on it changes nothing.
     first[0] ^= 1;
-    byte[] again = accounts.serverSecret();
+    byte[] again = serverSecret.value();
     assertThat(again).isNotEqualTo(first);
     first[0] ^= 1;
     assertThat(again).isEqualTo(first);
 
     try (Store other = Store.openSqlite(dataDirectory, clock)) {
-      assertThat(other.accounts().serverSecret()).isEqualTo(first);
+      assertThat(other.serverSecret().value()).isEqualTo(first);
     }
-    assertThat(reopen().serverSecret()).isEqualTo(first);
+    reopen();
+    assertThat(serverSecret.value()).isEqualTo(first);
     assertThat(count("SELECT count(*) FROM server_secret")).isEqualTo(1);
   }
 
   @Test
   void serverSecretsDifferBetweenStores(@TempDir Path elsewhere) throws Exception {
     try (Store other = Store.openSqlite(elsewhere, clock)) {
-      assertThat(other.accounts().serverSecret()).isNotEqualTo(accounts.serverSecret());
+      assertThat(other.serverSecret().value()).isNotEqualTo(serverSecret.value());
     }
   }
 
   @Test
   void aSecondStoreCreatingTheSecretFirstIsTheOneKept() throws Exception {
     try (Store other = Store.openSqlite(dataDirectory, clock)) {
-      byte[] theirs = other.accounts().serverSecret();
-      assertThat(accounts.serverSecret()).isEqualTo(theirs);
+      byte[] theirs = other.serverSecret().value();
+      assertThat(serverSecret.value()).isEqualTo(theirs);
     }
   }
 
@@ -567,17 +575,17 @@ class AccountsTest {
 
   @Test
   void toStringNamesWhichCredentialsArePresentButNeverTheirValues() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     Account account = accounts.create("alice@example.com",
         new Credentials(Optional.of(ARGON2ID), Optional.empty(), Optional.of(CRAM)),
         FromHeaderPolicy.ADD_SENDER);
-    AppPassword phone = accounts.addAppPassword("alice@example.com", "phone", HASH_A);
-    accounts.revokeAppPassword("alice@example.com", "phone");
-    AppPassword revoked = accounts.appPasswords("alice@example.com").getFirst();
+    AppPassword phone = appPasswords.add("alice@example.com", "phone", HASH_A);
+    appPasswords.revoke("alice@example.com", "phone");
+    AppPassword revoked = appPasswords.list("alice@example.com").getFirst();
 
     String printed = String.join("\n", ALL.toString(), account.toString(),
         account.credentials().toString(), phone.toString(), revoked.toString(),
-        accounts.list(Optional.empty()).toString(), accounts.appPasswords("alice@example.com").toString());
+        accounts.list(Optional.empty()).toString(), appPasswords.list("alice@example.com").toString());
 
     for (String secret : List.of(ARGON2ID, SCRAM, CRAM, HASH_A, "SECRET", "argon2id$", "0123456789abcdef")) {
       assertThat(printed).doesNotContain(secret);
@@ -614,16 +622,16 @@ class AccountsTest {
     try (Store other = Store.openSqlite(dataDirectory, clock)) {
       Accounts cli = other.accounts();
       // The CLI (another process) adds a domain and an account while the server runs...
-      cli.addDomain("example.com");
+      other.domains().add("example.com");
       cli.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
       cli.addSender("alice@example.com", "@example.org");
-      cli.addAppPassword("alice@example.com", "phone", HASH_A);
+      other.appPasswords().add("alice@example.com", "phone", HASH_A);
 
       // ...and the server sees them at its next read.
-      assertThat(accounts.domains()).containsExactly("example.com");
+      assertThat(domains.list()).containsExactly("example.com");
       assertThat(accounts.find("alice@example.com").orElseThrow().credentials()).isEqualTo(ALL);
       assertThat(accounts.maySendAs("alice@example.com", "x@example.org")).isTrue();
-      assertThat(accounts.findActiveAppPassword("alice@example.com", HASH_A)).isPresent();
+      assertThat(appPasswords.findActive("alice@example.com", HASH_A)).isPresent();
 
       // Both ways, and conflicts are seen across processes.
       accounts.setDisabled("alice@example.com", true);
@@ -631,8 +639,8 @@ class AccountsTest {
       assertKind(() -> accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT),
           StoreException.Kind.CONFLICT, "account alice@example.com already exists");
 
-      cli.revokeAppPassword("alice@example.com", "phone");
-      assertThat(accounts.findActiveAppPassword("alice@example.com", HASH_A)).isEmpty();
+      other.appPasswords().revoke("alice@example.com", "phone");
+      assertThat(appPasswords.findActive("alice@example.com", HASH_A)).isEmpty();
       assertThat(accounts.find("alice@example.com").orElseThrow().credentialGeneration()).isEqualTo(2);
     }
   }
@@ -641,16 +649,16 @@ class AccountsTest {
 
   @Test
   void afterCloseChangesAndReadsFailAsClosedAndRecordingsAreDropped() throws Exception {
-    accounts.addDomain("example.com");
+    domains.add("example.com");
     accounts.create("alice@example.com", ALL, FromHeaderPolicy.REJECT);
     store.close();
 
     assertKind(() -> accounts.create("bob@example.com", ALL, FromHeaderPolicy.REJECT),
         StoreException.Kind.CLOSED, "creating account bob@example.com");
     assertKind(() -> accounts.find("alice@example.com"), StoreException.Kind.CLOSED, "alice@example.com");
-    assertKind(() -> accounts.domains(), StoreException.Kind.CLOSED, "store is closed");
+    assertKind(() -> domains.list(), StoreException.Kind.CLOSED, "store is closed");
     accounts.recordLogin("alice@example.com", T0); // no exception
-    accounts.recordAppPasswordUse(1, T0);
+    appPasswords.recordUse(1, T0);
 
     assertThat(reopen().find("alice@example.com").orElseThrow().lastLoginAt()).isEmpty();
   }

@@ -36,13 +36,13 @@ class ApiKeysTest {
     store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     keys = store.apiKeys();
     Accounts accounts = store.accounts();
-    if (accounts.domains().isEmpty()) {
-      accounts.addDomain("a.example");
+    if (store.domains().list().isEmpty()) {
+      store.domains().add("a.example");
       accounts.create("app@a.example", Credentials.none(), FromHeaderPolicy.REJECT);
       accounts.addSender("app@a.example", "@a.example");
       accounts.addSender("app@a.example", "news@b.example");
     }
-    secret = accounts.serverSecret();
+    secret = store.serverSecret().value();
   }
 
   @AfterEach

@@ -35,7 +35,7 @@ class WebhooksTest {
     store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     webhooks = store.webhooks();
     // Endpoints send only while their account is there and enabled.
-    store.accounts().addDomain("example.org");
+    store.domains().add("example.org");
     store.accounts().create(ALICE, Credentials.none(), FromHeaderPolicy.REJECT);
   }
 

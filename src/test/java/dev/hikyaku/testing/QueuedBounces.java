@@ -7,7 +7,10 @@ import dev.hikyaku.delivery.BounceReports;
 import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
+import dev.hikyaku.intake.DkimSigning;
+import dev.hikyaku.intake.InboundAuthentication;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.intake.StorageGuard;
 import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueQuery;
@@ -43,7 +46,8 @@ public final class QueuedBounces {
       }
     }));
     MessageIntake intake = new MessageIntake(
-        hostname, store.queue(), new StoreSenderRegistry(store.accounts()), clock, new SplittableRandom(11), events);
+        hostname, store.queue(), new StoreSenderRegistry(store.accounts()), clock, new SplittableRandom(11), events,
+        StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
     reports = new BounceReports(new Bouncer(clock, new SplittableRandom(3)), intake, hostname, events, clock);
   }
 

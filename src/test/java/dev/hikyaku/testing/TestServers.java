@@ -105,8 +105,8 @@ public final class TestServers {
   public static void createAccount(Server server, String address, String password) throws Exception {
     var accounts = server.store().accounts();
     String domain = address.substring(address.indexOf('@') + 1);
-    if (!accounts.domains().contains(domain)) {
-      accounts.addDomain(domain);
+    if (!server.store().domains().list().contains(domain)) {
+      server.store().domains().add(domain);
     }
     accounts.create(address, enrolment().credentials(password.toCharArray()), dev.hikyaku.store.FromHeaderPolicy.REJECT);
   }
@@ -116,10 +116,11 @@ public final class TestServers {
    * recipients to be (unknown ones get 550 5.1.1): an account, with a password nobody uses, created
    * with its domain unless it exists already.
    */
-  public static void createMailbox(dev.hikyaku.store.Accounts accounts, String address) throws dev.hikyaku.store.StoreException {
+  public static void createMailbox(dev.hikyaku.store.Store store, String address) throws dev.hikyaku.store.StoreException {
+    var accounts = store.accounts();
     String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT);
-    if (!accounts.domains().contains(domain)) {
-      accounts.addDomain(domain);
+    if (!store.domains().list().contains(domain)) {
+      store.domains().add(domain);
     }
     if (accounts.find(address).isEmpty()) {
       byte[] random = new byte[16];
@@ -132,7 +133,7 @@ public final class TestServers {
   /** {@link #createMailbox} in a running server's store, for each address. */
   public static void createMailboxes(Server server, String... addresses) throws dev.hikyaku.store.StoreException {
     for (String address : addresses) {
-      createMailbox(server.store().accounts(), address);
+      createMailbox(server.store(), address);
     }
   }
 

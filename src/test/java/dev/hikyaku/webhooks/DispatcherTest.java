@@ -64,7 +64,7 @@ class DispatcherTest {
   @BeforeEach
   void start() throws Exception {
     store = Store.openSqlite(data, Clock.fixed(T0, ZoneOffset.UTC));
-    store.accounts().addDomain("example.org");
+    store.domains().add("example.org");
     store.accounts().create(ACCOUNT, Credentials.none(), FromHeaderPolicy.REJECT);
     receiver = WebhookReceiver.start(0);
     dispatcher = dispatcher(4);

@@ -50,9 +50,9 @@ public class ApiKeyCheckBenchmark {
   public void open() throws IOException, StoreException {
     directory = BenchDirectory.create("keys-");
     store = Store.openSqlite(directory, clock);
-    store.accounts().addDomain("example.com");
+    store.domains().add("example.com");
     store.accounts().create("alice@example.com", Credentials.none(), FromHeaderPolicy.REJECT);
-    serverSecret = store.accounts().serverSecret();
+    serverSecret = store.serverSecret().value();
     keyedHash = new KeyedHash(serverSecret);
     token = GeneratedSecrets.newApiKey(new SecureRandom());
     hash = GeneratedSecrets.keyedHash(serverSecret, token);
