@@ -63,6 +63,10 @@ public final class Main implements Runnable {
           }
         };
     CommandLine commandLine = new CommandLine(new Main(), factory);
+    // "@example.org" is a sender (a whole domain), not picocli's "read more arguments from the file
+    // example.org": with expansion on, that argument would be replaced by the contents of any file
+    // of that name in the current directory.
+    commandLine.setExpandAtFiles(false);
     withHelp(commandLine);
     // Every error line goes through TerminalText: messages quote arguments and stored text.
     commandLine.setExecutionExceptionHandler(

@@ -92,6 +92,12 @@ class AccountCommandsTest {
         .contains("alice@example.com").contains("info@example.com").contains("@example.org");
     assertThat(run("", "user", "senders", "alice@example.com", "--remove", "info@example.com").out()).contains("removed");
     assertThat(run("", "user", "senders", "alice@example.com", "--add", "nonsense").err()).contains("not a sender: 'nonsense'");
+    // An argument starting with "@" is the argument itself, never the name of a file to read
+    // arguments from (picocli's default), even when such a file exists.
+    Path atFile = Files.writeString(data.resolve("example.net"), "--remove\nalice@example.com\n");
+    assertThat(run("", "user", "senders", "alice@example.com", "--add", "@" + atFile).err())
+        .contains("not a sender: '@" + atFile + "'");
+    assertThat(run("", "user", "senders", "alice@example.com").out()).contains("alice@example.com");
 
     assertThat(run("", "domain", "remove", "example.com").err()).contains("example.com");
     assertThat(run("", "user", "delete", "alice@example.com").out()).contains("deleted");
