@@ -1,6 +1,7 @@
 package dev.hikyaku.conversations;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Authenticator;
@@ -46,12 +47,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +100,55 @@ class ConversationTest {
         .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new SocketPeer(c, TlsEngineKind.BORINGSSL))));
   }
 
+  // ---- The harness's own checks: deliberately wrong scripts and servers must fail -------------
+
+  @Test
+  void aReplyTheServerNeverFlushesFailsTheScript(@TempDir Path scripts) throws Exception {
+    Conversation quit = script(scripts, "S: 220 *", "C: QUIT", "S: 221 *", "@closed");
+    run(quit, new MemoryPeer(quit)); // the script is right for a server that flushes
+    assertThatThrownBy(() -> run(quit, new MemoryPeer(quit, Duration.ofMillis(300), ConversationTest::forgettingFlushes)))
+        .isInstanceOf(java.net.SocketTimeoutException.class);
+  }
+
+  @Test
+  void theMemoryTransportDeliversOnlyWhatIsFlushed() throws Exception {
+    MemoryTransport transport = new MemoryTransport("192.0.2.10");
+    transport.write("250 OK\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] into = new byte[16];
+    assertThatThrownBy(() -> transport.toClient.read(into, 0, into.length, Duration.ofMillis(50)))
+        .isInstanceOf(java.net.SocketTimeoutException.class);
+    transport.flush();
+    assertThat(transport.toClient.read(into, 0, into.length, Duration.ofMillis(50))).isEqualTo(8);
+    transport.write("221 Bye\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    transport.close(); // never flushed: lost, as in a socket's buffer
+    assertThat(transport.toClient.read(into, 0, into.length, Duration.ofMillis(50))).isEqualTo(-1);
+  }
+
+  private static Conversation script(Path directory, String... steps) throws IOException {
+    Path file = directory.resolve("wrong.smtp");
+    List<String> lines = new ArrayList<>(List.of("# A deliberately wrong script: the harness must fail it"));
+    lines.addAll(List.of(steps));
+    Files.write(file, lines);
+    return Conversation.parse(file, file.getFileName().toString());
+  }
+
+  /** The session's transport as a server that forgets every flush would use it. */
+  private static dev.hikyaku.net.Transport forgettingFlushes(dev.hikyaku.net.Transport transport) {
+    return (dev.hikyaku.net.Transport) java.lang.reflect.Proxy.newProxyInstance(
+        ConversationTest.class.getClassLoader(),
+        new Class<?>[] {dev.hikyaku.net.Transport.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("flush")) {
+            return null;
+          }
+          try {
+            return method.invoke(transport, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
   static List<Conversation> conversations() throws IOException, URISyntaxException {
     Path root = Paths.get(ConversationTest.class.getResource("/conversations").toURI());
     List<Conversation> all = new ArrayList<>();
@@ -109,7 +161,8 @@ class ConversationTest {
     return all;
   }
 
-  private static void run(Conversation conversation, Peer peer) throws Exception {
+  /** Plays the script against {@code peer}; an {@link AssertionError} says where they parted. */
+  static void run(Conversation conversation, Peer peer) throws Exception {
     try (peer) {
       List<String> transcript = new ArrayList<>();
       boolean isStartTlsPending = false;
@@ -364,8 +417,19 @@ class ConversationTest {
     private final Thread server;
     private final Optional<ScriptedLmtp> lmtp;
     private final byte[] one = new byte[1];
+    private final Duration replyWait;
 
     MemoryPeer(Conversation c) throws IOException {
+      this(c, REPLY_WAIT, UnaryOperator.identity());
+    }
+
+    /**
+     * @param replyWait how long a reply line is awaited before the script fails
+     * @param sessionSide the transport the session is given, around the in-memory one (the harness's
+     *     own tests give it a faulty server this way)
+     */
+    MemoryPeer(Conversation c, Duration replyWait, UnaryOperator<dev.hikyaku.net.Transport> sessionSide) throws IOException {
+      this.replyWait = replyWait;
       ListenerRole role = role(c);
       Limits limits = ConfigLoader.defaults().limits();
       lmtp = lmtpFor(c);
@@ -401,7 +465,7 @@ class ConversationTest {
       SmtpSession session =
           new SmtpSession(
               "memory",
-              transport,
+              sessionSide.apply(transport),
               settings(c, base),
               new dev.hikyaku.session.SessionServices(policy.chain(), intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
       server = Thread.ofVirtual().name("memory-session").start(session::run);
@@ -415,7 +479,7 @@ class ConversationTest {
     @Override
     public String readLine() throws IOException {
       return LineReading.readLine(
-          () -> transport.toClient.read(one, 0, 1, REPLY_WAIT) < 0 ? -1 : one[0] & 0xff);
+          () -> transport.toClient.read(one, 0, 1, replyWait) < 0 ? -1 : one[0] & 0xff);
     }
 
     @Override
