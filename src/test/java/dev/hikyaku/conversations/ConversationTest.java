@@ -103,6 +103,16 @@ class ConversationTest {
   // ---- The harness's own checks: deliberately wrong scripts and servers must fail -------------
 
   @Test
+  void aScriptThatStopsReadingBeforeTheServerStopsSendingFails(@TempDir Path scripts) throws Exception {
+    // The EHLO reply has several lines; this script reads the first and stops.
+    Conversation early = script(scripts, "S: 220 *", "C: EHLO client.example", "S: 250-*");
+    assertThatThrownBy(() -> run(early, new MemoryPeer(early)))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("the server sent more than the script expects")
+        .hasMessageContaining("250 ");
+  }
+
+  @Test
   void aReplyTheServerNeverFlushesFailsTheScript(@TempDir Path scripts) throws Exception {
     Conversation quit = script(scripts, "S: 220 *", "C: QUIT", "S: 221 *", "@closed");
     run(quit, new MemoryPeer(quit)); // the script is right for a server that flushes
@@ -217,6 +227,13 @@ class ConversationTest {
       if (batch.size() > 0) {
         peer.send(batch.toByteArray());
       }
+      // Nothing after the last reply goes unchecked: a script that stops reading early says less
+      // than the server did, and would pass whatever the server said next.
+      List<String> rest = peer.rest();
+      assertThat(rest)
+          .as("%s: the server sent more than the script expects%ntranscript:%n%s%nthen:%n%s", conversation.name(),
+              String.join("\n", transcript), String.join("\n", rest))
+          .isEmpty();
       String queued = conversation.directives().get("queued");
       if (queued != null) {
         assertThat(peer.queuedMessages()).as("messages found in the store").hasSize(Integer.parseInt(queued));
@@ -482,6 +499,23 @@ class ConversationTest {
           () -> transport.toClient.read(one, 0, 1, replyWait) < 0 ? -1 : one[0] & 0xff);
     }
 
+    /** The client hangs up; once the session has ended, everything it flushed is here to read. */
+    @Override
+    public List<String> rest() throws IOException {
+      transport.toServer.close();
+      try {
+        server.join(replyWait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      List<String> rest = new ArrayList<>();
+      for (String line = readLine(); line != null; line = readLine()) {
+        rest.add(line);
+      }
+      return rest;
+    }
+
     @Override
     public void startTls() {
       // In memory the server transport records TLS itself; the client has nothing to do.
@@ -586,6 +620,29 @@ class ConversationTest {
         return null; // reset by the server after it closed: the same as end of stream here
       }
     }
+
+    /**
+     * Lines that arrive within {@link #QUIET} (a TLS socket cannot half-close to make the server end
+     * the session): this catches what the server sends at once, as the in-memory run of the same
+     * script catches everything, deterministically.
+     */
+    @Override
+    public List<String> rest() throws IOException {
+      List<String> rest = new ArrayList<>();
+      socket.setSoTimeout((int) QUIET.toMillis());
+      try {
+        for (String line = readLine(); line != null; line = readLine()) {
+          rest.add(line);
+        }
+      } catch (java.net.SocketTimeoutException quiet) {
+        // the server has nothing more to say
+      } finally {
+        socket.setSoTimeout((int) REPLY_WAIT.toMillis());
+      }
+      return rest;
+    }
+
+    private static final Duration QUIET = Duration.ofMillis(100);
 
     @Override
     public void startTls() throws IOException {
