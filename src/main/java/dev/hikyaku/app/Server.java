@@ -613,7 +613,8 @@ public final class Server implements AutoCloseable {
     return reply.toBytes();
   }
 
-  static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig listener) {
+  /** The settings of every session on {@code listener}: the server's, and the conversation tests'. */
+  public static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig listener) {
     var limits = config.limits();
     return new SessionSettings(
         config.hostname(),

@@ -18,6 +18,10 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.Extension;
+import dev.hikyaku.protocol.Extensions;
+import dev.hikyaku.protocol.Replies;
+import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
@@ -134,6 +138,19 @@ class ConversationTest {
     assertThat(transport.toClient.read(into, 0, into.length, Duration.ofMillis(50))).isEqualTo(-1);
   }
 
+  @Test
+  void atEhloIsTheWholeReplyLineForLine(@TempDir Path scripts) throws Exception {
+    Conversation c = script(scripts, "S: 220 *", "C: EHLO client.example", "@ehlo", "C: QUIT", "S: 221 *", "@closed");
+    MemoryPeer peer = new MemoryPeer(c);
+    // What basics/ehlo-announces-extensions.smtp spells out for the relay listener before TLS.
+    assertThat(peer.ehloReply("client.example", false))
+        .containsExactly(
+            "250-mx.hikyaku.test greets client.example", "250-PIPELINING",
+            "250-SIZE " + ConfigLoader.defaults().limits().maxMessageSize(), "250-8BITMIME",
+            "250-ENHANCEDSTATUSCODES", "250-DSN", "250-SMTPUTF8", "250-CHUNKING", "250 STARTTLS");
+    run(c, peer);
+  }
+
   private static Conversation script(Path directory, String... steps) throws IOException {
     Path file = directory.resolve("wrong.smtp");
     List<String> lines = new ArrayList<>(List.of("# A deliberately wrong script: the harness must fail it"));
@@ -176,6 +193,7 @@ class ConversationTest {
     try (peer) {
       List<String> transcript = new ArrayList<>();
       boolean isStartTlsPending = false;
+      boolean hasTls = role(conversation).isImplicitTls();
       java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
       for (Conversation.Step step : conversation.steps()) {
         if (!(step instanceof Conversation.Send) && batch.size() > 0) {
@@ -190,15 +208,16 @@ class ConversationTest {
             isStartTlsPending = send.isStartTls() || isStartTlsPending;
           }
           case Conversation.Expect expect -> {
-            String line = peer.readLine();
-            transcript.add("S: " + line);
-            assertThat(line)
-                .as("%s: expected '%s'%ntranscript:%n%s", conversation.name(), expect.pattern(), String.join("\n", transcript))
-                .isNotNull()
-                .matches(expect::matches, "matches '" + expect.pattern() + "'");
+            String line = expect(conversation, peer, transcript, expect);
             if (isStartTlsPending && line.startsWith("220 ")) {
               peer.startTls();
               isStartTlsPending = false;
+              hasTls = true;
+            }
+          }
+          case Conversation.ExpectEhlo ehlo -> {
+            for (String line : peer.ehloReply(ehlo.clientName(), hasTls)) {
+              expect(conversation, peer, transcript, new Conversation.Expect(line));
             }
           }
           case Conversation.ExpectClosed closed -> {
@@ -254,6 +273,42 @@ class ConversationTest {
         }
       }
     }
+  }
+
+  /** Reads the next server line, which must match {@code expect}. */
+  private static String expect(Conversation conversation, Peer peer, List<String> transcript, Conversation.Expect expect)
+      throws IOException {
+    String line = peer.readLine();
+    transcript.add("S: " + line);
+    assertThat(line)
+        .as("%s: expected '%s'%ntranscript:%n%s", conversation.name(), expect.pattern(), String.join("\n", transcript))
+        .isNotNull()
+        .matches(expect::matches, "matches '" + expect.pattern() + "'");
+    return line;
+  }
+
+  /**
+   * What {@code @ehlo} expects: the catalogue's EHLO reply ({@link Replies#ehlo}, {@link
+   * Extensions#ehloKeywords}) for a session with {@code settings}, stating the two rules that change
+   * it on a connection: RFC 3207 §4.2, no STARTTLS once TLS is on; RFC 4954 §3 / RFC 8314 §3.3, AUTH
+   * only with mechanisms that may run now (the authenticator's answer: none before TLS, -PLUS only
+   * with a channel binding).
+   */
+  static List<String> ehloReply(
+      SessionSettings settings, Authenticator authenticator, String clientName, boolean hasTls, boolean hasChannelBinding) {
+    List<String> mechanisms = authenticator.available(settings.authMechanisms(), hasTls, hasChannelBinding).stream()
+        .map(Mechanism::saslName)
+        .toList();
+    java.util.Set<Extension> offered = java.util.EnumSet.allOf(Extension.class);
+    if (hasTls) {
+      offered.remove(Extension.STARTTLS);
+    }
+    if (mechanisms.isEmpty()) {
+      offered.remove(Extension.AUTH);
+    }
+    Reply reply = Replies.ehlo(
+        settings.hostname(), clientName, Extensions.ehloKeywords(offered, settings.maxMessageSize(), mechanisms));
+    return List.of(new String(reply.toBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\r\n"));
   }
 
   // ---- Settings from directives --------------------------------------------------------------
@@ -435,6 +490,8 @@ class ConversationTest {
     private final Optional<ScriptedLmtp> lmtp;
     private final byte[] one = new byte[1];
     private final Duration replyWait;
+    private final SessionSettings settings;
+    private final Authenticator authenticator;
 
     MemoryPeer(Conversation c) throws IOException {
       this(c, REPLY_WAIT, UnaryOperator.identity());
@@ -476,14 +533,14 @@ class ConversationTest {
       } catch (Server.StartupException e) {
         throw new IOException(e);
       }
-      Authenticator authenticator =
-          Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
+      authenticator = Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
+      settings = settings(c, base);
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
       SmtpSession session =
           new SmtpSession(
               "memory",
               sessionSide.apply(transport),
-              settings(c, base),
+              settings,
               new dev.hikyaku.session.SessionServices(policy.chain(), intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
       server = Thread.ofVirtual().name("memory-session").start(session::run);
     }
@@ -497,6 +554,12 @@ class ConversationTest {
     public String readLine() throws IOException {
       return LineReading.readLine(
           () -> transport.toClient.read(one, 0, 1, replyWait) < 0 ? -1 : one[0] & 0xff);
+    }
+
+    /** No channel binding in memory (no real TLS), so never SCRAM-SHA-256-PLUS. */
+    @Override
+    public List<String> ehloReply(String clientName, boolean hasTls) {
+      return ConversationTest.ehloReply(settings, authenticator, clientName, hasTls, false);
     }
 
     /** The client hangs up; once the session has ended, everything it flushed is here to read. */
@@ -556,6 +619,7 @@ class ConversationTest {
       server.join(REPLY_WAIT);
       throttle.close();
       policy.close();
+      authenticator.close();
       if (lmtp.isPresent()) {
         lmtp.get().close();
       }
@@ -571,6 +635,9 @@ class ConversationTest {
     private final Accepted accepted = new Accepted();
     private final SSLContext clientTls;
     private final Optional<ScriptedLmtp> lmtp;
+    private final SessionSettings settings;
+    private final Authenticator authenticator;
+    private final TlsEngineKind engine;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -581,9 +648,14 @@ class ConversationTest {
       HikyakuConfig base = TestServers.config(dataDirectory);
       HikyakuConfig config = configFor(c, base.withTls(base.tls().withEngine(engine)), lmtp);
       ListenerRole role = role(c);
+      this.engine = engine;
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
+      settings = settings(c, Server.settingsFor(config,
+          config.listeners().stream().filter(l -> l.role() == role).findFirst().orElseThrow()));
+      // The server's factory again, for what it offers (its mechanisms depend on the config only).
+      authenticator = Server.authenticator(config, server.store(), Optional.empty(), Clock.systemUTC(), new SecureRandom());
       enrol(c, server.store().accounts());
       mailboxes(c, server.store().accounts());
       suppress(c, server.store().suppressions());
@@ -618,6 +690,27 @@ class ConversationTest {
         return LineReading.readLine(in::read);
       } catch (java.net.SocketException closed) {
         return null; // reset by the server after it closed: the same as end of stream here
+      }
+    }
+
+    /**
+     * With a channel binding under TLS 1.3 when the server's engine can export one: BoringSSL always,
+     * the JDK's from 25 (this JVM is the server's, so its client side can tell).
+     */
+    @Override
+    public List<String> ehloReply(String clientName, boolean hasTls) {
+      boolean hasChannelBinding = socket instanceof SSLSocket ssl
+          && "TLSv1.3".equals(ssl.getSession().getProtocol())
+          && (engine == TlsEngineKind.BORINGSSL || canExport());
+      return ConversationTest.ehloReply(settings, authenticator, clientName, hasTls, hasChannelBinding);
+    }
+
+    private static boolean canExport() {
+      try {
+        javax.net.ssl.ExtendedSSLSession.class.getMethod("exportKeyingMaterialData", String.class, byte[].class, int.class);
+        return true;
+      } catch (NoSuchMethodException e) {
+        return false; // JDK 21-24
       }
     }
 
@@ -677,6 +770,7 @@ class ConversationTest {
     @Override
     public void close() throws Exception {
       socket.close();
+      authenticator.close();
       server.close();
       if (lmtp.isPresent()) {
         lmtp.get().close();

@@ -17,6 +17,13 @@ interface Peer extends AutoCloseable {
    */
   java.util.List<String> rest() throws IOException;
 
+  /**
+   * The server's EHLO reply to {@code clientName} on this connection, line by line without CRLF, as
+   * the catalogue builds it for the script's listener and settings, with or without TLS (the
+   * {@code @ehlo} directive).
+   */
+  java.util.List<String> ehloReply(String clientName, boolean hasTls);
+
   /** Switches the client side to TLS after the server's 220 to STARTTLS. */
   void startTls() throws IOException;
 
