@@ -7,12 +7,9 @@ import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.Enrolment;
 import dev.hikyaku.auth.Mechanism;
-import dev.hikyaku.auth.PasswordHasher;
-import dev.hikyaku.auth.Argon2Parameters;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
-import dev.hikyaku.config.Limits;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
@@ -24,7 +21,6 @@ import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.session.SessionSettings;
-import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.FromHeaderPolicy;
@@ -315,7 +311,6 @@ class ConversationTest {
 
   static SessionSettings settings(Conversation c, SessionSettings base) {
     Map<String, String> d = c.directives();
-    Limits defaults = ConfigLoader.defaults().limits();
     SessionSettings s =
         new SessionSettings(
             base.hostname(),
@@ -329,7 +324,7 @@ class ConversationTest {
             durationSetting(d, "data-timeout", base.dataTimeout()),
             durationSetting(d, "data-deadline", base.dataDeadline()),
             longSetting(d, "min-data-rate", base.minDataRate()),
-            defaults.tlsHandshakeTimeout(),
+            base.tlsHandshakeTimeout(),
             mechanismsSetting(d, base.authMechanisms()),
             Optional.empty());
     String login = d.get("login");
@@ -428,8 +423,7 @@ class ConversationTest {
     if (spec == null) {
       return;
     }
-    Enrolment enrolment =
-        new Enrolment(new PasswordHasher(Argon2Parameters.owaspMinimum()), 4096, true, new SecureRandom());
+    Enrolment enrolment = TestServers.enrolment();
     for (String line : spec.split("\n")) {
       // "address password words... [add-sender]": the password may contain spaces.
       String address = line.strip().substring(0, line.strip().indexOf(' '));
@@ -459,6 +453,11 @@ class ConversationTest {
     return v == null ? fallback : Duration.ofMillis(Long.parseLong(v.replace("ms", "")));
   }
 
+  /** The test config's listener a script's {@code @listener} names. */
+  static dev.hikyaku.config.ListenerConfig listener(HikyakuConfig config, Conversation c) {
+    return config.listeners().stream().filter(l -> l.name().equals(c.listener())).findFirst().orElseThrow();
+  }
+
   static ListenerRole role(Conversation c) {
     return ListenerRole.valueOf(c.listener().toUpperCase(Locale.ROOT));
   }
@@ -482,16 +481,13 @@ class ConversationTest {
 
   static final class MemoryPeer implements Peer {
     private final MemoryTransport transport;
-    private final dev.hikyaku.auth.AuthThrottle throttle;
-    private final Server.Policy policy;
-    private final Sessions sessions = new Sessions();
+    private final Server.SessionWiring wiring;
     private final Accepted accepted = new Accepted();
     private final Thread server;
     private final Optional<ScriptedLmtp> lmtp;
     private final byte[] one = new byte[1];
     private final Duration replyWait;
     private final SessionSettings settings;
-    private final Authenticator authenticator;
 
     MemoryPeer(Conversation c) throws IOException {
       this(c, REPLY_WAIT, UnaryOperator.identity());
@@ -504,15 +500,8 @@ class ConversationTest {
      */
     MemoryPeer(Conversation c, Duration replyWait, UnaryOperator<dev.hikyaku.net.Transport> sessionSide) throws IOException {
       this.replyWait = replyWait;
-      ListenerRole role = role(c);
-      Limits limits = ConfigLoader.defaults().limits();
       lmtp = lmtpFor(c);
       HikyakuConfig config = configFor(c, TestServers.config(storeDirectory), lmtp);
-      SessionSettings base =
-          new SessionSettings(
-              TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
-              limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(),
-              limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
         enrol(c, store.accounts());
         mailboxes(c, store.accounts());
@@ -522,26 +511,19 @@ class ConversationTest {
       }
       Events events = new Events(List.of(accepted));
       dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
-      // The server's own intake and policy wiring (Server.intake, Server.policy), not a copy of them.
+      // The server's own wiring, not a copy of it: its intake, and its session services (throttle,
+      // every rule of its policy chain asking its recipient directory, authenticator), and the
+      // settings it gives a session on the script's listener.
       MessageIntake intake = Server.intake(config, store, senders, events, Clock.systemUTC(), new SecureRandom());
-      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir,
-      // recipients), asking the server's own recipient directory.
-      throttle = Server.throttle(config, store, events, Clock.systemUTC());
       try {
-        policy = Server.policy(config, store, senders, events, Clock.systemUTC(), throttle,
+        wiring = Server.sessionWiring(config, store, senders, intake, events, Clock.systemUTC(), new SecureRandom(),
             Server.recipients(config, store, Server.routes(config), Clock.systemUTC(), Optional.empty()));
       } catch (Server.StartupException e) {
         throw new IOException(e);
       }
-      authenticator = Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
-      settings = settings(c, base);
+      settings = settings(c, Server.settingsFor(config, listener(config, c)));
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
-      SmtpSession session =
-          new SmtpSession(
-              "memory",
-              sessionSide.apply(transport),
-              settings,
-              new dev.hikyaku.session.SessionServices(policy.chain(), intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
+      SmtpSession session = new SmtpSession("memory", sessionSide.apply(transport), settings, wiring.services());
       server = Thread.ofVirtual().name("memory-session").start(session::run);
     }
 
@@ -559,7 +541,7 @@ class ConversationTest {
     /** No channel binding in memory (no real TLS), so never SCRAM-SHA-256-PLUS. */
     @Override
     public List<String> ehloReply(String clientName, boolean hasTls) {
-      return ConversationTest.ehloReply(settings, authenticator, clientName, hasTls, false);
+      return ConversationTest.ehloReply(settings, wiring.authenticator(), clientName, hasTls, false);
     }
 
     /** The client hangs up; once the session has ended, everything it flushed is here to read. */
@@ -588,7 +570,7 @@ class ConversationTest {
     public void shutdownServer() {
       Thread.ofVirtual().start(() -> {
         try {
-          sessions.drain(Duration.ofSeconds(5));
+          wiring.services().sessions().drain(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -617,9 +599,7 @@ class ConversationTest {
     public void close() throws Exception {
       transport.toServer.close();
       server.join(REPLY_WAIT);
-      throttle.close();
-      policy.close();
-      authenticator.close();
+      wiring.close();
       if (lmtp.isPresent()) {
         lmtp.get().close();
       }
@@ -652,8 +632,7 @@ class ConversationTest {
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
-      settings = settings(c, Server.settingsFor(config,
-          config.listeners().stream().filter(l -> l.role() == role).findFirst().orElseThrow()));
+      settings = settings(c, Server.settingsFor(config, listener(config, c)));
       // The server's factory again, for what it offers (its mechanisms depend on the config only).
       authenticator = Server.authenticator(config, server.store(), Optional.empty(), Clock.systemUTC(), new SecureRandom());
       enrol(c, server.store().accounts());
