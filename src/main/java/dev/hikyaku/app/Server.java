@@ -288,18 +288,16 @@ public final class Server implements AutoCloseable {
     MessageIntake intake = intake(config, store, senders, events, clock, random);
     var rates = config.rates();
     Routes routes = routes(config);
-    // The throttle holds the blocks the policy's harvest defence adds to.
-    AuthThrottle throttle = opened.push(throttle(config, store, events, clock));
-    Policy policyRules = opened.push(policy(config, store, senders, events, clock, throttle,
-        recipients(config, store, routes, clock, outboundTls)));
-    KeptCounters rateCounters = policyRules.counters();
-    PolicyChain policy = policyRules.chain();
+    SessionWiring wiring = opened.push(
+        sessionWiring(config, store, senders, intake, events, clock, random, recipients(config, store, routes, clock, outboundTls)));
+    AuthThrottle throttle = wiring.throttle();
+    KeptCounters rateCounters = wiring.policy().counters();
+    PolicyChain policy = wiring.policy().chain();
     if (config.delivery().isEnabled()) {
       scheduler.set(opened.push(delivery(config, store, intake, clock, random, outboundTls, events, routes)));
     }
-    Authenticator authenticator = opened.push(authenticator(config, store, Optional.of(throttle), clock, random));
-    SessionServices services =
-        new SessionServices(policy, intake, authenticator, throttle, events, clock, new Sessions());
+    Authenticator authenticator = wiring.authenticator();
+    SessionServices services = wiring.services();
     ConnectionPermits permits =
         new ConnectionPermits(
             config.limits().maxConnections(), config.limits().maxConnectionsPerClient(), rates.connectionsPerMinute(), clock);
@@ -408,6 +406,42 @@ public final class Server implements AutoCloseable {
         new dev.hikyaku.intake.StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2),
         new dev.hikyaku.intake.DkimSigning(new dev.hikyaku.mailauth.DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
         inbound);
+  }
+
+  /**
+   * What every SMTP session shares, wired once: the AUTH throttle, the policy chain over it, the
+   * authenticator, and {@code intake}. The server's sessions and the in-memory conversation tests
+   * both run on this. Closing it closes the authenticator, the rate counters and the throttle.
+   */
+  public record SessionWiring(SessionServices services, AuthThrottle throttle, Policy policy, Authenticator authenticator)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      authenticator.close();
+      throttle.close(); // saves its counters while the store is still open
+      policy.close();
+    }
+  }
+
+  public static SessionWiring sessionWiring(
+      HikyakuConfig config, Store store, dev.hikyaku.policy.SenderRegistry senders, MessageIntake intake, Events events,
+      Clock clock, SecureRandom random, RecipientDirectory recipients) {
+    // The throttle holds the blocks the policy's harvest defence adds to.
+    AuthThrottle throttle = throttle(config, store, events, clock);
+    Policy policy = null;
+    try {
+      policy = policy(config, store, senders, events, clock, throttle, recipients);
+      Authenticator authenticator = authenticator(config, store, Optional.of(throttle), clock, random);
+      return new SessionWiring(
+          new SessionServices(policy.chain(), intake, authenticator, throttle, events, clock, new Sessions()),
+          throttle, policy, authenticator);
+    } catch (RuntimeException e) {
+      if (policy != null) {
+        policy.close();
+      }
+      throttle.close();
+      throw e;
+    }
   }
 
   /**
@@ -612,7 +646,8 @@ public final class Server implements AutoCloseable {
     return reply.toBytes();
   }
 
-  static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig listener) {
+  /** The settings of every session on {@code listener}: the server's, and the conversation tests'. */
+  public static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig listener) {
     var limits = config.limits();
     return new SessionSettings(
         config.hostname(),

@@ -33,6 +33,12 @@ import java.util.Map;
  *                          command-timeout, data-timeout, greeting-delay
  * &#64;socket                   also run over real sockets with real TLS
  * S: 220 *                 expect a server line; '*' at the end matches any rest
+ * &#64;ehlo                     expect the server's whole reply to the last EHLO sent, line for line
+ *                          and exactly, as the catalogue builds it for this connection now: the
+ *                          greeting line, every extension, STARTTLS until TLS is on, AUTH with the
+ *                          mechanisms that may run here (none before TLS) and SIZE with the
+ *                          session's limit. For an EHLO that is a preamble; scripts about what EHLO
+ *                          announces spell its lines out
  * C: EHLO x                send a line; CRLF is appended
  * R: .\r\n                 send raw bytes; nothing is appended
  * D: 200ms x\r\n           dribble raw bytes one at a time, this far apart (a slow client);
@@ -65,6 +71,9 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
 
   record ExpectClosed() implements Step {}
 
+  /** The server's whole EHLO reply to {@code clientName}, as {@link Peer#ehloReply} builds it. */
+  record ExpectEhlo(String clientName) implements Step {}
+
   record Dribble(byte[] bytes, java.time.Duration interval, String shown) implements Step {}
 
   record Shutdown() implements Step {}
@@ -85,6 +94,7 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
     String rule = lines.getFirst().substring(2);
     Map<String, String> directives = new LinkedHashMap<>();
     List<Step> steps = new ArrayList<>();
+    String ehloName = null;
     for (int i = 1; i < lines.size(); i++) {
       String line = lines.get(i);
       String where = name + ":" + (i + 1);
@@ -97,6 +107,9 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
         String text = line.substring(Math.min(3, line.length()));
         byte[] bytes = concat(unescape(text, where), new byte[] {'\r', '\n'});
         steps.add(new Send(bytes, text, text.equalsIgnoreCase("STARTTLS")));
+        if (text.regionMatches(true, 0, "EHLO ", 0, 5)) {
+          ehloName = text.substring(5);
+        }
       } else if (line.startsWith("D: ")) {
         String[] spec = line.substring(3).split(" ", 2);
         java.time.Duration interval = java.time.Duration.ofMillis(Long.parseLong(spec[0].replace("ms", "")));
@@ -104,6 +117,11 @@ record Conversation(String name, String rule, Map<String, String> directives, Li
       } else if (line.startsWith("R: ")) {
         String text = line.substring(3);
         steps.add(new Send(unescape(text, where), text, false));
+      } else if (line.equals("@ehlo")) {
+        if (ehloName == null) {
+          throw new IllegalArgumentException(where + ": @ehlo with no 'C: EHLO name' before it");
+        }
+        steps.add(new ExpectEhlo(ehloName));
       } else if (line.equals("@closed")) {
         steps.add(new ExpectClosed());
       } else if (line.equals("@shutdown")) {

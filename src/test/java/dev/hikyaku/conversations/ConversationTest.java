@@ -1,25 +1,26 @@
 package dev.hikyaku.conversations;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Authenticator;
 import dev.hikyaku.auth.Enrolment;
 import dev.hikyaku.auth.Mechanism;
-import dev.hikyaku.auth.PasswordHasher;
-import dev.hikyaku.auth.Argon2Parameters;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
-import dev.hikyaku.config.Limits;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.protocol.Extension;
+import dev.hikyaku.protocol.Extensions;
+import dev.hikyaku.protocol.Replies;
+import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.session.SessionSettings;
-import dev.hikyaku.session.Sessions;
 import dev.hikyaku.session.SmtpSession;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.FromHeaderPolicy;
@@ -46,12 +47,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +100,78 @@ class ConversationTest {
         .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new SocketPeer(c, TlsEngineKind.BORINGSSL))));
   }
 
+  // ---- The harness's own checks: deliberately wrong scripts and servers must fail -------------
+
+  @Test
+  void aScriptThatStopsReadingBeforeTheServerStopsSendingFails(@TempDir Path scripts) throws Exception {
+    // The EHLO reply has several lines; this script reads the first and stops.
+    Conversation early = script(scripts, "S: 220 *", "C: EHLO client.example", "S: 250-*");
+    assertThatThrownBy(() -> run(early, new MemoryPeer(early)))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("the server sent more than the script expects")
+        .hasMessageContaining("250 ");
+  }
+
+  @Test
+  void aReplyTheServerNeverFlushesFailsTheScript(@TempDir Path scripts) throws Exception {
+    Conversation quit = script(scripts, "S: 220 *", "C: QUIT", "S: 221 *", "@closed");
+    run(quit, new MemoryPeer(quit)); // the script is right for a server that flushes
+    assertThatThrownBy(() -> run(quit, new MemoryPeer(quit, Duration.ofMillis(300), ConversationTest::forgettingFlushes)))
+        .isInstanceOf(java.net.SocketTimeoutException.class);
+  }
+
+  @Test
+  void theMemoryTransportDeliversOnlyWhatIsFlushed() throws Exception {
+    MemoryTransport transport = new MemoryTransport("192.0.2.10");
+    transport.write("250 OK\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] into = new byte[16];
+    assertThatThrownBy(() -> transport.toClient.read(into, 0, into.length, Duration.ofMillis(50)))
+        .isInstanceOf(java.net.SocketTimeoutException.class);
+    transport.flush();
+    assertThat(transport.toClient.read(into, 0, into.length, Duration.ofMillis(50))).isEqualTo(8);
+    transport.write("221 Bye\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    transport.close(); // never flushed: lost, as in a socket's buffer
+    assertThat(transport.toClient.read(into, 0, into.length, Duration.ofMillis(50))).isEqualTo(-1);
+  }
+
+  @Test
+  void atEhloIsTheWholeReplyLineForLine(@TempDir Path scripts) throws Exception {
+    Conversation c = script(scripts, "S: 220 *", "C: EHLO client.example", "@ehlo", "C: QUIT", "S: 221 *", "@closed");
+    MemoryPeer peer = new MemoryPeer(c);
+    // What basics/ehlo-announces-extensions.smtp spells out for the relay listener before TLS.
+    assertThat(peer.ehloReply("client.example", false))
+        .containsExactly(
+            "250-mx.hikyaku.test greets client.example", "250-PIPELINING",
+            "250-SIZE " + ConfigLoader.defaults().limits().maxMessageSize(), "250-8BITMIME",
+            "250-ENHANCEDSTATUSCODES", "250-DSN", "250-SMTPUTF8", "250-CHUNKING", "250 STARTTLS");
+    run(c, peer);
+  }
+
+  private static Conversation script(Path directory, String... steps) throws IOException {
+    Path file = directory.resolve("wrong.smtp");
+    List<String> lines = new ArrayList<>(List.of("# A deliberately wrong script: the harness must fail it"));
+    lines.addAll(List.of(steps));
+    Files.write(file, lines);
+    return Conversation.parse(file, file.getFileName().toString());
+  }
+
+  /** The session's transport as a server that forgets every flush would use it. */
+  private static dev.hikyaku.net.Transport forgettingFlushes(dev.hikyaku.net.Transport transport) {
+    return (dev.hikyaku.net.Transport) java.lang.reflect.Proxy.newProxyInstance(
+        ConversationTest.class.getClassLoader(),
+        new Class<?>[] {dev.hikyaku.net.Transport.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("flush")) {
+            return null;
+          }
+          try {
+            return method.invoke(transport, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
   static List<Conversation> conversations() throws IOException, URISyntaxException {
     Path root = Paths.get(ConversationTest.class.getResource("/conversations").toURI());
     List<Conversation> all = new ArrayList<>();
@@ -109,10 +184,12 @@ class ConversationTest {
     return all;
   }
 
-  private static void run(Conversation conversation, Peer peer) throws Exception {
+  /** Plays the script against {@code peer}; an {@link AssertionError} says where they parted. */
+  static void run(Conversation conversation, Peer peer) throws Exception {
     try (peer) {
       List<String> transcript = new ArrayList<>();
       boolean isStartTlsPending = false;
+      boolean hasTls = role(conversation).isImplicitTls();
       java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
       for (Conversation.Step step : conversation.steps()) {
         if (!(step instanceof Conversation.Send) && batch.size() > 0) {
@@ -127,15 +204,16 @@ class ConversationTest {
             isStartTlsPending = send.isStartTls() || isStartTlsPending;
           }
           case Conversation.Expect expect -> {
-            String line = peer.readLine();
-            transcript.add("S: " + line);
-            assertThat(line)
-                .as("%s: expected '%s'%ntranscript:%n%s", conversation.name(), expect.pattern(), String.join("\n", transcript))
-                .isNotNull()
-                .matches(expect::matches, "matches '" + expect.pattern() + "'");
+            String line = expect(conversation, peer, transcript, expect);
             if (isStartTlsPending && line.startsWith("220 ")) {
               peer.startTls();
               isStartTlsPending = false;
+              hasTls = true;
+            }
+          }
+          case Conversation.ExpectEhlo ehlo -> {
+            for (String line : peer.ehloReply(ehlo.clientName(), hasTls)) {
+              expect(conversation, peer, transcript, new Conversation.Expect(line));
             }
           }
           case Conversation.ExpectClosed closed -> {
@@ -164,6 +242,13 @@ class ConversationTest {
       if (batch.size() > 0) {
         peer.send(batch.toByteArray());
       }
+      // Nothing after the last reply goes unchecked: a script that stops reading early says less
+      // than the server did, and would pass whatever the server said next.
+      List<String> rest = peer.rest();
+      assertThat(rest)
+          .as("%s: the server sent more than the script expects%ntranscript:%n%s%nthen:%n%s", conversation.name(),
+              String.join("\n", transcript), String.join("\n", rest))
+          .isEmpty();
       String queued = conversation.directives().get("queued");
       if (queued != null) {
         assertThat(peer.queuedMessages()).as("messages found in the store").hasSize(Integer.parseInt(queued));
@@ -186,11 +271,46 @@ class ConversationTest {
     }
   }
 
+  /** Reads the next server line, which must match {@code expect}. */
+  private static String expect(Conversation conversation, Peer peer, List<String> transcript, Conversation.Expect expect)
+      throws IOException {
+    String line = peer.readLine();
+    transcript.add("S: " + line);
+    assertThat(line)
+        .as("%s: expected '%s'%ntranscript:%n%s", conversation.name(), expect.pattern(), String.join("\n", transcript))
+        .isNotNull()
+        .matches(expect::matches, "matches '" + expect.pattern() + "'");
+    return line;
+  }
+
+  /**
+   * What {@code @ehlo} expects: the catalogue's EHLO reply ({@link Replies#ehlo}, {@link
+   * Extensions#ehloKeywords}) for a session with {@code settings}, stating the two rules that change
+   * it on a connection: RFC 3207 §4.2, no STARTTLS once TLS is on; RFC 4954 §3 / RFC 8314 §3.3, AUTH
+   * only with mechanisms that may run now (the authenticator's answer: none before TLS, -PLUS only
+   * with a channel binding).
+   */
+  static List<String> ehloReply(
+      SessionSettings settings, Authenticator authenticator, String clientName, boolean hasTls, boolean hasChannelBinding) {
+    List<String> mechanisms = authenticator.available(settings.authMechanisms(), hasTls, hasChannelBinding).stream()
+        .map(Mechanism::saslName)
+        .toList();
+    java.util.Set<Extension> offered = java.util.EnumSet.allOf(Extension.class);
+    if (hasTls) {
+      offered.remove(Extension.STARTTLS);
+    }
+    if (mechanisms.isEmpty()) {
+      offered.remove(Extension.AUTH);
+    }
+    Reply reply = Replies.ehlo(
+        settings.hostname(), clientName, Extensions.ehloKeywords(offered, settings.maxMessageSize(), mechanisms));
+    return List.of(new String(reply.toBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\r\n"));
+  }
+
   // ---- Settings from directives --------------------------------------------------------------
 
   static SessionSettings settings(Conversation c, SessionSettings base) {
     Map<String, String> d = c.directives();
-    Limits defaults = ConfigLoader.defaults().limits();
     SessionSettings s =
         new SessionSettings(
             base.hostname(),
@@ -204,7 +324,7 @@ class ConversationTest {
             durationSetting(d, "data-timeout", base.dataTimeout()),
             durationSetting(d, "data-deadline", base.dataDeadline()),
             longSetting(d, "min-data-rate", base.minDataRate()),
-            defaults.tlsHandshakeTimeout(),
+            base.tlsHandshakeTimeout(),
             mechanismsSetting(d, base.authMechanisms()),
             Optional.empty());
     String login = d.get("login");
@@ -305,8 +425,7 @@ class ConversationTest {
     if (spec == null) {
       return;
     }
-    Enrolment enrolment =
-        new Enrolment(new PasswordHasher(Argon2Parameters.owaspMinimum()), 4096, true, new SecureRandom());
+    Enrolment enrolment = TestServers.enrolment();
     for (String line : spec.split("\n")) {
       // "address password words... [add-sender]": the password may contain spaces.
       String address = line.strip().substring(0, line.strip().indexOf(' '));
@@ -336,6 +455,11 @@ class ConversationTest {
     return v == null ? fallback : Duration.ofMillis(Long.parseLong(v.replace("ms", "")));
   }
 
+  /** The test config's listener a script's {@code @listener} names. */
+  static dev.hikyaku.config.ListenerConfig listener(HikyakuConfig config, Conversation c) {
+    return config.listeners().stream().filter(l -> l.name().equals(c.listener())).findFirst().orElseThrow();
+  }
+
   static ListenerRole role(Conversation c) {
     return ListenerRole.valueOf(c.listener().toUpperCase(Locale.ROOT));
   }
@@ -359,24 +483,27 @@ class ConversationTest {
 
   static final class MemoryPeer implements Peer {
     private final MemoryTransport transport;
-    private final dev.hikyaku.auth.AuthThrottle throttle;
-    private final Server.Policy policy;
-    private final Sessions sessions = new Sessions();
+    private final Server.SessionWiring wiring;
     private final Accepted accepted = new Accepted();
     private final Thread server;
     private final Optional<ScriptedLmtp> lmtp;
     private final byte[] one = new byte[1];
+    private final Duration replyWait;
+    private final SessionSettings settings;
 
     MemoryPeer(Conversation c) throws IOException {
-      ListenerRole role = role(c);
-      Limits limits = ConfigLoader.defaults().limits();
+      this(c, REPLY_WAIT, UnaryOperator.identity());
+    }
+
+    /**
+     * @param replyWait how long a reply line is awaited before the script fails
+     * @param sessionSide the transport the session is given, around the in-memory one (the harness's
+     *     own tests give it a faulty server this way)
+     */
+    MemoryPeer(Conversation c, Duration replyWait, UnaryOperator<dev.hikyaku.net.Transport> sessionSide) throws IOException {
+      this.replyWait = replyWait;
       lmtp = lmtpFor(c);
       HikyakuConfig config = configFor(c, TestServers.config(storeDirectory), lmtp);
-      SessionSettings base =
-          new SessionSettings(
-              TestServers.HOSTNAME, c.listener(), role, limits.maxMessageSize(), limits.maxRecipients(),
-              limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(),
-              limits.dataDeadline(), limits.minDataRate(), limits.tlsHandshakeTimeout(), Server.mechanisms(config.auth(), role), Optional.empty());
       try {
         enrol(c, store);
         mailboxes(c, store);
@@ -386,26 +513,19 @@ class ConversationTest {
       }
       Events events = new Events(List.of(accepted));
       dev.hikyaku.app.StoreSenderRegistry senders = new dev.hikyaku.app.StoreSenderRegistry(store.accounts());
-      // The server's own intake and policy wiring (Server.intake, Server.policy), not a copy of them.
+      // The server's own wiring, not a copy of it: its intake, and its session services (throttle,
+      // every rule of its policy chain asking its recipient directory, authenticator), and the
+      // settings it gives a session on the script's listener.
       MessageIntake intake = Server.intake(config, store, senders, events, Clock.systemUTC(), new SecureRandom());
-      // The server's own chain, every rule of it (sender ownership, suspension, rates, relay, Maildir,
-      // recipients), asking the server's own recipient directory.
-      throttle = Server.throttle(config, store, events, Clock.systemUTC());
       try {
-        policy = Server.policy(config, store, senders, events, Clock.systemUTC(), throttle,
+        wiring = Server.sessionWiring(config, store, senders, intake, events, Clock.systemUTC(), new SecureRandom(),
             Server.recipients(config, store, Server.routes(config), Clock.systemUTC(), Optional.empty()));
       } catch (Server.StartupException e) {
         throw new IOException(e);
       }
-      Authenticator authenticator =
-          Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom());
+      settings = settings(c, Server.settingsFor(config, listener(config, c)));
       transport = new MemoryTransport(c.directives().getOrDefault("client", "192.0.2.10"));
-      SmtpSession session =
-          new SmtpSession(
-              "memory",
-              transport,
-              settings(c, base),
-              new dev.hikyaku.session.SessionServices(policy.chain(), intake, authenticator, throttle, events, Clock.systemUTC(), sessions));
+      SmtpSession session = new SmtpSession("memory", sessionSide.apply(transport), settings, wiring.services());
       server = Thread.ofVirtual().name("memory-session").start(session::run);
     }
 
@@ -417,7 +537,30 @@ class ConversationTest {
     @Override
     public String readLine() throws IOException {
       return LineReading.readLine(
-          () -> transport.toClient.read(one, 0, 1, REPLY_WAIT) < 0 ? -1 : one[0] & 0xff);
+          () -> transport.toClient.read(one, 0, 1, replyWait) < 0 ? -1 : one[0] & 0xff);
+    }
+
+    /** No channel binding in memory (no real TLS), so never SCRAM-SHA-256-PLUS. */
+    @Override
+    public List<String> ehloReply(String clientName, boolean hasTls) {
+      return ConversationTest.ehloReply(settings, wiring.authenticator(), clientName, hasTls, false);
+    }
+
+    /** The client hangs up; once the session has ended, everything it flushed is here to read. */
+    @Override
+    public List<String> rest() throws IOException {
+      transport.toServer.close();
+      try {
+        server.join(replyWait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      List<String> rest = new ArrayList<>();
+      for (String line = readLine(); line != null; line = readLine()) {
+        rest.add(line);
+      }
+      return rest;
     }
 
     @Override
@@ -429,7 +572,7 @@ class ConversationTest {
     public void shutdownServer() {
       Thread.ofVirtual().start(() -> {
         try {
-          sessions.drain(Duration.ofSeconds(5));
+          wiring.services().sessions().drain(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -458,8 +601,7 @@ class ConversationTest {
     public void close() throws Exception {
       transport.toServer.close();
       server.join(REPLY_WAIT);
-      throttle.close();
-      policy.close();
+      wiring.close();
       if (lmtp.isPresent()) {
         lmtp.get().close();
       }
@@ -475,6 +617,9 @@ class ConversationTest {
     private final Accepted accepted = new Accepted();
     private final SSLContext clientTls;
     private final Optional<ScriptedLmtp> lmtp;
+    private final SessionSettings settings;
+    private final Authenticator authenticator;
+    private final TlsEngineKind engine;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -485,9 +630,13 @@ class ConversationTest {
       HikyakuConfig base = TestServers.config(dataDirectory);
       HikyakuConfig config = configFor(c, base.withTls(base.tls().withEngine(engine)), lmtp);
       ListenerRole role = role(c);
+      this.engine = engine;
       server =
           TestServers.start(
               config, s -> s.role() == role ? settings(c, s) : s, List.of(accepted));
+      settings = settings(c, Server.settingsFor(config, listener(config, c)));
+      // The server's factory again, for what it offers (its mechanisms depend on the config only).
+      authenticator = Server.authenticator(config, server.store(), Optional.empty(), Clock.systemUTC(), new SecureRandom());
       enrol(c, server.store());
       mailboxes(c, server.store());
       suppress(c, server.store().suppressions());
@@ -525,6 +674,50 @@ class ConversationTest {
       }
     }
 
+    /**
+     * With a channel binding under TLS 1.3 when the server's engine can export one: BoringSSL always,
+     * the JDK's from 25 (this JVM is the server's, so its client side can tell).
+     */
+    @Override
+    public List<String> ehloReply(String clientName, boolean hasTls) {
+      boolean hasChannelBinding = socket instanceof SSLSocket ssl
+          && "TLSv1.3".equals(ssl.getSession().getProtocol())
+          && (engine == TlsEngineKind.BORINGSSL || canExport());
+      return ConversationTest.ehloReply(settings, authenticator, clientName, hasTls, hasChannelBinding);
+    }
+
+    private static boolean canExport() {
+      try {
+        javax.net.ssl.ExtendedSSLSession.class.getMethod("exportKeyingMaterialData", String.class, byte[].class, int.class);
+        return true;
+      } catch (NoSuchMethodException e) {
+        return false; // JDK 21-24
+      }
+    }
+
+    /**
+     * Lines that arrive within {@link #QUIET} (a TLS socket cannot half-close to make the server end
+     * the session): this catches what the server sends at once, as the in-memory run of the same
+     * script catches everything, deterministically.
+     */
+    @Override
+    public List<String> rest() throws IOException {
+      List<String> rest = new ArrayList<>();
+      socket.setSoTimeout((int) QUIET.toMillis());
+      try {
+        for (String line = readLine(); line != null; line = readLine()) {
+          rest.add(line);
+        }
+      } catch (java.net.SocketTimeoutException quiet) {
+        // the server has nothing more to say
+      } finally {
+        socket.setSoTimeout((int) REPLY_WAIT.toMillis());
+      }
+      return rest;
+    }
+
+    private static final Duration QUIET = Duration.ofMillis(100);
+
     @Override
     public void startTls() throws IOException {
       upgrade();
@@ -558,6 +751,7 @@ class ConversationTest {
     @Override
     public void close() throws Exception {
       socket.close();
+      authenticator.close();
       server.close();
       if (lmtp.isPresent()) {
         lmtp.get().close();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.net.ListenerRole;
-import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.protocol.ForwardPath;
 import dev.hikyaku.protocol.MailParams;
@@ -31,17 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MessageIntakeHistoryTest {
 
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-05-01T09:00:00Z"), ZoneOffset.UTC);
-  private static final SenderRegistry OWNS_EVERYTHING = new SenderRegistry() {
-    @Override
-    public Ownership ownership(String account, String address) {
-      return Ownership.OWNED;
-    }
-
-    @Override
-    public FromHeaderAction fromHeaderAction(String account) {
-      return FromHeaderAction.REJECT;
-    }
-  };
 
   @TempDir Path data;
 
@@ -59,7 +47,7 @@ class MessageIntakeHistoryTest {
   }
 
   private static HistoryMessage accepted(Store store, MessageSource.Smtp source, String content) throws Exception {
-    MessageIntake intake = new MessageIntake("mx.hikyaku.test", store.queue(), OWNS_EVERYTHING, CLOCK,
+    MessageIntake intake = new MessageIntake("mx.hikyaku.test", store.queue(), OwnsEverything.SENDERS, CLOCK,
         new SplittableRandom(3), new Events(List.of()), StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
     IntakeResult result = intake.accept(source, envelope("alice@example.org", "bob@example.net"),
         content.getBytes(StandardCharsets.UTF_8));

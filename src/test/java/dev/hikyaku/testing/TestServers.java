@@ -138,7 +138,7 @@ public final class TestServers {
   }
 
   /** The enrolment the admin CLI uses, with the cheapest Argon2id parameters OWASP allows: fast tests. */
-  private static dev.hikyaku.auth.Enrolment enrolment() {
+  public static dev.hikyaku.auth.Enrolment enrolment() {
     return new dev.hikyaku.auth.Enrolment(
         new dev.hikyaku.auth.PasswordHasher(dev.hikyaku.auth.Argon2Parameters.owaspMinimum()),
         4096,
