@@ -2,17 +2,13 @@ package dev.hikyaku.app;
 
 import dev.hikyaku.auth.Argon2Parameters;
 import dev.hikyaku.auth.Enrolment;
-import dev.hikyaku.auth.GeneratedSecrets;
 import dev.hikyaku.auth.PasswordHasher;
 import dev.hikyaku.auth.PasswordPolicy;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.HostSyntax;
-import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
-import dev.hikyaku.store.AppPassword;
 import dev.hikyaku.store.Credentials;
-import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.Names;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -29,19 +25,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
- * {@code hikyaku domain|user|app-password}: manage who may submit mail. Passwords are read from a
+ * What the admin commands that manage who may submit mail share ({@link DomainCommands}, {@link
+ * UserCommands}, {@link AppPasswordCommands}, and the store-reading commands elsewhere): the store
+ * they open, how a password is read, and the name rules for arguments. Passwords are read from a
  * prompt or from standard input, never from the command line (argv is visible to every user of the
  * machine in {@code ps}). App passwords are generated and shown exactly once.
  */
@@ -267,338 +262,5 @@ final class AccountCommands {
       throw new Main.UserError("not a sender: '" + text + "' (its domain " + problem.get() + ")");
     }
     return sender;
-  }
-
-  // ---- domain --------------------------------------------------------------------------------
-
-  @Command(
-      name = "domain",
-      description = "Domains accounts live in.",
-      subcommands = {DomainAdd.class, DomainList.class, DomainRemove.class})
-  static final class Domain implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-      spec.commandLine().usage(spec.commandLine().getOut());
-    }
-  }
-
-  @Command(name = "add", description = "Add a domain.")
-  static final class DomainAdd extends StoreCommand {
-    @Parameters(paramLabel = "DOMAIN") String domain;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String name = newDomain(domain);
-      store.domains().add(name);
-      changed("domain add", name, "");
-      out.println("domain " + name + " added");
-    }
-  }
-
-  @Command(name = "list", description = "List domains.")
-  static final class DomainList extends StoreCommand {
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      store.domains().list().forEach(out::println);
-    }
-  }
-
-  @Command(name = "remove", description = "Remove a domain that has no accounts left.")
-  static final class DomainRemove extends StoreCommand {
-    @Parameters(paramLabel = "DOMAIN") String domain;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String name = domain(domain);
-      store.domains().remove(name);
-      changed("domain remove", name, "");
-      out.println("domain " + name + " removed");
-    }
-  }
-
-  // ---- user ----------------------------------------------------------------------------------
-
-  @Command(
-      name = "user",
-      description = "Accounts that may authenticate and submit mail.",
-      subcommands = {
-        UserAdd.class, UserList.class, UserPasswd.class, UserDisable.class, UserEnable.class,
-        UserDelete.class, UserSenders.class, UserFromHeader.class, UserUnsuspend.class
-      })
-  static final class User implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-      spec.commandLine().usage(spec.commandLine().getOut());
-    }
-  }
-
-  @Command(name = "add", description = "Create an account (login = its address) with a password.")
-  static final class UserAdd extends PasswordCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Option(
-        names = "--from-header",
-        paramLabel = "reject|add-sender",
-        defaultValue = "reject",
-        description = "When the From: header names an address the account does not own: reject the message, or accept it and add a Sender: header (default ${DEFAULT-VALUE}).")
-    String fromHeader;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = newAddress(address);
-      FromHeaderPolicy policy = fromHeaderPolicy("--from-header", fromHeader);
-      char[] password = readPassword();
-      try {
-        Account account = accounts.create(login, credentials(login, password), policy);
-        changed("user add", account.address(), "from-header " + policy.configName());
-        out.println("account " + account.address() + " created");
-      } finally {
-        wipe(password);
-      }
-    }
-  }
-
-  /** A From: header policy by its config name; {@code what} names the argument in a refusal. */
-  static FromHeaderPolicy fromHeaderPolicy(String what, String text) throws Main.UserError {
-    return FromHeaderPolicy.parse(text)
-        .orElseThrow(() -> new Main.UserError(what + " must be reject or add-sender, was '" + text + "'"));
-  }
-
-  @Command(name = "list", description = "List accounts.")
-  static final class UserList extends StoreCommand {
-    @Option(names = "--domain", description = "Only accounts in this domain.") String domain;
-
-    private boolean suspended(String address) throws StoreException {
-      return store.defences().suspension(address).isPresent();
-    }
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      out.printf("%-40s  %-8s  %-10s  %-20s  %s%n", "ACCOUNT", "STATE", "FROM", "LAST LOGIN", "MECHANISMS");
-      Optional<String> only = domain == null ? Optional.empty() : Optional.of(domain(domain));
-      for (Account a : accounts.list(only)) {
-        Credentials c = a.credentials();
-        String mechanisms =
-            String.join(
-                " ",
-                c.argon2id().isPresent() ? "PLAIN/LOGIN" : "",
-                c.scramSha256().isPresent() ? "SCRAM" : "",
-                c.cramMd5().isPresent() ? "CRAM-MD5" : "").strip();
-        out.printf(
-            "%-40s  %-8s  %-10s  %-20s  %s%n",
-            a.address(),
-            a.isDisabled() ? "disabled" : suspended(a.address()) ? "suspended" : "active",
-            a.fromHeader().configName(),
-            a.lastLoginAt().map(AccountCommands::time).orElse("never"),
-            mechanisms);
-      }
-    }
-  }
-
-  @Command(name = "passwd", description = "Set a new password (ends cached logins at once).")
-  static final class UserPasswd extends PasswordCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      if (accounts.find(login).isEmpty()) {
-        throw new Main.UserError("account " + login + " not found");
-      }
-      char[] password = readPassword();
-      try {
-        accounts.setCredentials(login, credentials(login, password));
-        changed("user passwd", login, "");
-        out.println("password of " + login + " changed");
-      } finally {
-        wipe(password);
-      }
-    }
-  }
-
-  @Command(name = "disable", description = "Refuse all logins of an account (keeps it).")
-  static final class UserDisable extends StoreCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      accounts.setDisabled(login, true);
-      changed("user disable", login, "");
-      out.println("account " + login + " disabled");
-    }
-  }
-
-  @Command(name = "enable", description = "Allow logins of a disabled account again.")
-  static final class UserEnable extends StoreCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      accounts.setDisabled(login, false);
-      changed("user enable", login, "");
-      out.println("account " + login + " enabled");
-    }
-  }
-
-  @Command(
-      name = "from-header",
-      description = "Choose what happens when the From: header names an address the account does not own: reject the message, or accept it and add a Sender: header.")
-  static final class UserFromHeader extends StoreCommand {
-    @Parameters(index = "0", paramLabel = "ADDRESS") String address;
-    @Parameters(index = "1", paramLabel = "reject|add-sender") String fromHeader;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      FromHeaderPolicy policy = fromHeaderPolicy("the From: header policy", fromHeader);
-      accounts.setFromHeaderPolicy(login, policy);
-      changed("user from-header", login, policy.configName());
-      out.println("account " + login + ": From: header " + policy.configName());
-    }
-  }
-
-  @Command(name = "unsuspend", description = "Let an account suspended for unusual sending send again.")
-  static final class UserUnsuspend extends StoreCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      java.util.Optional<String> reason = store.defences().suspension(login);
-      if (reason.isEmpty()) {
-        throw new Main.UserError("account " + login + " is not suspended");
-      }
-      store.defences().unsuspend(login);
-      changed("user unsuspend", login, "was: " + reason.get());
-      out.println("account " + login + " may send again (it was suspended: " + reason.get() + ")");
-    }
-  }
-
-  @Command(name = "delete", description = "Delete an account, its senders, app passwords, API keys and webhook endpoints.")
-  static final class UserDelete extends StoreCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      int webhooks = accounts.delete(login);
-      String removed = webhooks == 0 ? "" : webhooks + " webhook endpoint(s) removed with it";
-      changed("user delete", login, removed);
-      out.println("account " + login + " deleted" + (removed.isEmpty() ? "" : "; " + removed));
-    }
-  }
-
-  @Command(
-      name = "senders",
-      description = "List, add or remove the addresses an account may send as (local@domain, or @domain for a whole domain).")
-  static final class UserSenders extends StoreCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-    @Option(names = "--add", paramLabel = "SENDER") List<String> add = List.of();
-    @Option(names = "--remove", paramLabel = "SENDER") List<String> remove = List.of();
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      List<String> added = new ArrayList<>();
-      for (String sender : add) {
-        added.add(newSender(sender));
-      }
-      List<String> removed = new ArrayList<>();
-      for (String sender : remove) {
-        removed.add(sender(sender));
-      }
-      for (String sender : added) {
-        accounts.addSender(login, sender);
-        changed("user senders", login, "add " + sender);
-        out.println("added " + sender);
-      }
-      for (String sender : removed) {
-        accounts.removeSender(login, sender);
-        changed("user senders", login, "remove " + sender);
-        out.println("removed " + sender);
-      }
-      if (add.isEmpty() && remove.isEmpty()) {
-        accounts.senders(login).forEach(out::println);
-      }
-    }
-  }
-
-  // ---- app-password --------------------------------------------------------------------------
-
-  @Command(
-      name = "app-password",
-      description = "Generated passwords for mail clients that cannot do OAuth (shown once, revocable).",
-      subcommands = {AppPasswordAdd.class, AppPasswordList.class, AppPasswordRevoke.class})
-  static final class AppPasswords implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-      spec.commandLine().usage(spec.commandLine().getOut());
-    }
-  }
-
-  @Command(name = "add", description = "Generate a new app password; it is printed once and never again.")
-  static final class AppPasswordAdd extends StoreCommand {
-    @Parameters(index = "0", paramLabel = "ADDRESS") String address;
-    @Parameters(index = "1", paramLabel = "NAME", description = "What it is for, e.g. laptop-thunderbird.") String name;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new Main.UserError("app password names are 1-64 of A-Z a-z 0-9 . _ -, was '" + name + "'");
-      }
-      if (accounts.find(login).isEmpty()) {
-        throw new Main.UserError("account " + login + " not found");
-      }
-      String secret = GeneratedSecrets.newAppPassword(new SecureRandom());
-      store.appPasswords().add(login, name, GeneratedSecrets.keyedHash(store.serverSecret().value(), secret));
-      changed("app-password add", login, name);
-      out.println("app password '" + name + "' for " + login + " (shown once; store it in the mail client now):");
-      out.println(secret);
-    }
-  }
-
-  @Command(name = "list", description = "List an account's app passwords (never the secrets).")
-  static final class AppPasswordList extends StoreCommand {
-    @Parameters(paramLabel = "ADDRESS") String address;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      out.printf("%-24s  %-20s  %-20s  %s%n", "NAME", "CREATED", "LAST USED", "STATE");
-      String login = address(address);
-      for (AppPassword p : store.appPasswords().list(login)) {
-        out.printf(
-            "%-24s  %-20s  %-20s  %s%n",
-            p.name(),
-            time(p.createdAt()),
-            p.lastUsedAt().map(AccountCommands::time).orElse("never"),
-            p.isActive() ? "active" : "revoked " + time(p.revokedAt().orElseThrow()));
-      }
-    }
-  }
-
-  @Command(name = "revoke", description = "Revoke an app password at once.")
-  static final class AppPasswordRevoke extends StoreCommand {
-    @Parameters(index = "0", paramLabel = "ADDRESS") String address;
-    @Parameters(index = "1", paramLabel = "NAME") String name;
-
-    @Override
-    void run(Accounts accounts, PrintWriter out) throws Exception {
-      String login = address(address);
-      if (Names.appPasswordNameProblem(name).isPresent()) {
-        throw new Main.UserError("not an app password name: '" + name + "'");
-      }
-      store.appPasswords().revoke(login, name);
-      changed("app-password revoke", login, name);
-      out.println("app password '" + name + "' of " + login + " revoked");
-    }
   }
 }
