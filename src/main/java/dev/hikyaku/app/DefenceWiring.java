@@ -64,25 +64,12 @@ final class DefenceWiring {
   static PolicyChain chain(
       HikyakuConfig config, Store store, SenderRegistry senders, Events events, Clock clock,
       AuthThrottle throttle, RecipientDirectory recipients, KeptCounters rateCounters) {
-    var rates = config.rates();
     List<Rule> rules =
         new ArrayList<>(
             List.of(
                 new SenderOwnershipRule(senders, config.auth().isNullSenderAllowed()),
-                new SuspensionRule(
-                    new StoreSuspensions(store.defences(), clock),
-                    new SuspensionRule.Thresholds(rates.suspendVolumeFactor(), rates.suspendVolumeMinimum(), rates.suspendNewDomains()),
-                    events,
-                    clock),
-                new RateRule(
-                    new RateRule.Limits(
-                        rates.messagesPerMinute(),
-                        rates.recipientsPerMinute(),
-                        rates.accountMessagesPerMinute(),
-                        rates.accountRecipientsPerMinute(),
-                        rates.accountMessagesPerHour(),
-                        rates.accountMessagesPerDay()),
-                    rateCounters),
+                new SuspensionRule(new StoreSuspensions(store.defences(), clock), config.rates(), events, clock),
+                new RateRule(config.rates(), rateCounters),
                 new RelayRule(new HashSet<>(config.relayDomains()))));
     returnPathRule(config, store).ifPresent(rules::add);
     rules.add(new MaildirMailboxRule(config.maildirDomains()));
