@@ -20,7 +20,6 @@ import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.returns.ReturnPaths;
 import dev.hikyaku.returns.ReturnedMail;
-import dev.hikyaku.schedule.DestinationLimits;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -32,11 +31,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 
@@ -80,14 +77,6 @@ final class DeliveryWiring {
     // Hosted domains always have a route (a Maildir by default): out by MX they would come straight
     // back here, a loop.
     Map<String, Route> routes = new LinkedHashMap<>(configured.byDomain());
-    Map<String, TlsPolicy> domainTls = new HashMap<>();
-    Map<String, DestinationLimits> limits = new HashMap<>();
-    d.destinations().forEach((domain, destination) -> {
-      destination.tls().ifPresent(policy -> domainTls.put(domain, policy));
-      limits.put(domain, new DestinationLimits(
-          destination.concurrency().orElse(d.maxPerDomain()),
-          destination.messagesPerMinute().map(OptionalInt::of).orElse(OptionalInt.empty())));
-    });
     MaildirDelivery maildir = new MaildirDelivery(clock, random, config.hostname());
     Set<EnhancedStatus> suppressStatuses = Set.copyOf(d.suppressStatuses());
     // The returns domain's mail is read as reports (returns.ReturnedMail); our senders' mail goes
@@ -105,7 +94,7 @@ final class DeliveryWiring {
             mx,
             new DeliveryWorker.Settings(
                 config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost, new Routes(routes),
-                domainTls, d.maxPerHost()),
+                d.destinationTls(), d.maxPerHost()),
             outboundTls,
             maildir,
             reversePaths);
@@ -118,8 +107,7 @@ final class DeliveryWiring {
             clock,
             random,
             d.maxPerDomain(),
-            Scheduler.DEFAULT_BATCH_SIZE,
-            limits,
+            d.destinationLimits(),
             events,
             suppressStatuses);
     scheduler.start();
