@@ -240,7 +240,7 @@ final class WebhookCommands {
 
     @Override
     void run(WebhookEndpoint endpoint, PrintWriter out) throws Exception {
-      Dispatcher dispatcher = Server.webhookDispatcher(store, new Events(List.of()), Clock.systemUTC(), new SecureRandom(),
+      Dispatcher dispatcher = HttpWiring.webhookDispatcher(store, new Events(List.of()), Clock.systemUTC(), new SecureRandom(),
           Optional.empty(), effective.api().webhookConcurrency());
       WebhookDelivery ping;
       try (dispatcher) {

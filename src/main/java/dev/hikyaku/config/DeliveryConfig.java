@@ -2,15 +2,18 @@ package dev.hikyaku.config;
 
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.protocol.EnhancedStatus;
+import dev.hikyaku.schedule.DestinationLimits;
 import dev.hikyaku.schedule.RetryPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -219,6 +222,25 @@ public record DeliveryConfig(
   /** The retry schedule these settings give: first retry, cap, lifetime and delay warning. */
   public RetryPolicy retryPolicy() {
     return new RetryPolicy(retryFirst, retryCap, maxLifetime, RETRY_JITTER, delayWarning);
+  }
+
+  /**
+   * The scheduler's limits of the domains in {@code destinations}: a destination's own concurrency,
+   * else {@code max-per-domain}, and its rate if it has one.
+   */
+  public Map<String, DestinationLimits> destinationLimits() {
+    Map<String, DestinationLimits> limits = new HashMap<>();
+    destinations.forEach((domain, destination) -> limits.put(domain, new DestinationLimits(
+        destination.concurrency().orElse(maxPerDomain),
+        destination.messagesPerMinute().map(OptionalInt::of).orElse(OptionalInt.empty()))));
+    return limits;
+  }
+
+  /** The TLS policy towards the MX hosts of the domains in {@code destinations} that set one. */
+  public Map<String, TlsPolicy> destinationTls() {
+    Map<String, TlsPolicy> domainTls = new HashMap<>();
+    destinations.forEach((domain, destination) -> destination.tls().ifPresent(policy -> domainTls.put(domain, policy)));
+    return domainTls;
   }
 
   /** Same settings, delivering or not. */

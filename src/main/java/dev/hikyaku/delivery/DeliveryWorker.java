@@ -35,7 +35,8 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
    * @param tls the TLS policy towards MX hosts; opportunistic by default
    * @param routes per-domain routes, consulted before the smarthost and MX
    * @param domainTls the TLS policy towards the MX hosts of particular domains, over {@code tls}
-   * @param maxPerHost connections at once to one host address ({@link OutboundConnections})
+   * @param maxPerHost connections at once to one host address ({@link OutboundConnections}; {@code
+   *     delivery.max-per-host})
    */
   public record Settings(
       String ehloName,
@@ -53,20 +54,9 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
           e -> e.getKey().toLowerCase(Locale.ROOT), java.util.Map.Entry::getValue));
     }
 
-    /** With routes, without per-domain TLS policies, 10 connections per host. */
-    public Settings(
-        String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost, Routes routes) {
-      this(ehloName, mxPort, tls, timeouts, smarthost, routes, java.util.Map.of(), 10);
-    }
-
     /** The policy towards {@code domain}'s MX hosts. */
     TlsPolicy tlsFor(String domain) {
       return domainTls.getOrDefault(domain, tls);
-    }
-
-    /** Without per-domain routes. */
-    public Settings(String ehloName, int mxPort, TlsPolicy tls, OutboundSession.Timeouts timeouts, Optional<Smarthost> smarthost) {
-      this(ehloName, mxPort, tls, timeouts, smarthost, Routes.NONE);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.hikyaku.policy;
 
 import dev.hikyaku.auth.Principal;
+import dev.hikyaku.config.RateConfig;
 import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.limits.WindowCounter;
 import dev.hikyaku.protocol.Replies;
@@ -21,15 +22,6 @@ import java.util.OptionalInt;
  */
 public final class RateRule implements Rule {
 
-  /** The limits, from the {@code rates} section of the config. */
-  public record Limits(
-      int messagesPerMinute,
-      int recipientsPerMinute,
-      int accountMessagesPerMinute,
-      int accountRecipientsPerMinute,
-      int accountMessagesPerHour,
-      int accountMessagesPerDay) {}
-
   private static final long MAX_KEYS = 100_000;
 
   /** The counters this rule needs, by name, for {@link KeptCounters}. */
@@ -46,10 +38,11 @@ public final class RateRule implements Rule {
         "key-day", new WindowCounter(Duration.ofDays(1), MAX_KEYS, clock));
   }
 
-  private final Limits limits;
+  private final RateConfig limits;
   private final KeptCounters counters;
 
-  public RateRule(Limits limits, KeptCounters counters) {
+  /** With the limits of the {@code rates} section of the config. */
+  public RateRule(RateConfig limits, KeptCounters counters) {
     this.limits = limits;
     this.counters = counters;
   }

@@ -2,6 +2,7 @@ package dev.hikyaku.policy;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.hikyaku.config.RateConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.limits.DistinctCounter;
@@ -34,9 +35,6 @@ public final class SuspensionRule implements Rule {
     boolean isKnownNetwork(String account, InetAddress client);
   }
 
-  /** The thresholds, from the {@code rates} section of the config. */
-  public record Thresholds(int volumeFactor, int volumeMinimum, int newDomains) {}
-
   /** One account's sending per hour: this hour's count and the moving average of past hours. */
   private static final class Volume {
     long hourStart;
@@ -49,18 +47,19 @@ public final class SuspensionRule implements Rule {
   private static final double ALPHA = 0.3;
 
   private final Suspensions suspensions;
-  private final Thresholds thresholds;
+  private final RateConfig thresholds;
   private final Events events;
   private final Clock clock;
   private final Cache<String, Volume> volumes = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofDays(7)).build();
   private final DistinctCounter domains;
 
-  public SuspensionRule(Suspensions suspensions, Thresholds thresholds, Events events, Clock clock) {
+  /** With the thresholds of the {@code rates} section of the config ({@code suspend-*}). */
+  public SuspensionRule(Suspensions suspensions, RateConfig thresholds, Events events, Clock clock) {
     this.suspensions = suspensions;
     this.thresholds = thresholds;
     this.events = events;
     this.clock = clock;
-    this.domains = new DistinctCounter(Duration.ofHours(1), 100_000, thresholds.newDomains() + 1, clock);
+    this.domains = new DistinctCounter(Duration.ofHours(1), 100_000, thresholds.suspendNewDomains() + 1, clock);
   }
 
   @Override
@@ -94,13 +93,13 @@ public final class SuspensionRule implements Rule {
       distinctDomains = domains.add(account, recipient.to().mailbox().normalizedDomain());
     }
     // The network only matters once the count could reach the lower threshold: no store read below it.
-    boolean isNewNetwork = count >= thresholds.volumeMinimum() / 2 && !suspensions.isKnownNetwork(account, check.client());
-    long minimum = isNewNetwork ? thresholds.volumeMinimum() / 2 : thresholds.volumeMinimum();
+    boolean isNewNetwork = count >= thresholds.suspendVolumeMinimum() / 2 && !suspensions.isKnownNetwork(account, check.client());
+    long minimum = isNewNetwork ? thresholds.suspendVolumeMinimum() / 2 : thresholds.suspendVolumeMinimum();
     String reason = null;
-    if (count >= minimum && count > thresholds.volumeFactor() * usual) {
+    if (count >= minimum && count > thresholds.suspendVolumeFactor() * usual) {
       reason = count + " messages this hour against a usual " + String.format(Locale.ROOT, "%.1f", usual)
           + (isNewNetwork ? ", from a network it never logged in from" : "");
-    } else if (distinctDomains >= thresholds.newDomains()) {
+    } else if (distinctDomains >= thresholds.suspendNewDomains()) {
       reason = "recipients in " + distinctDomains + " domains within an hour";
     }
     if (reason != null && suspensions.reason(account).isEmpty()) {

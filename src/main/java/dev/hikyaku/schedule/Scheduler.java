@@ -52,10 +52,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scheduler implements AutoCloseable {
 
-  /** Deliveries at once to one domain. Config will own this default (see RetryPolicy). */
-  public static final int DEFAULT_MAX_PER_DOMAIN = 5;
-  /** Messages taken from the queue per pass. */
-  public static final int DEFAULT_BATCH_SIZE = 100;
+  /**
+   * Messages taken from the queue per pass. A pass returns only when all of them are recorded, so
+   * the bound keeps a pass short and the next one (with the mail that came in meanwhile) near.
+   */
+  private static final int BATCH_SIZE = 100;
 
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   // Waits are capped so that changes made by another process (admin CLI release) are seen.
@@ -72,7 +73,6 @@ public final class Scheduler implements AutoCloseable {
   private final RandomGenerator random; // guarded by randomLock: generators are not thread-safe
   private final ReentrantLock randomLock = new ReentrantLock();
   private final int maxPerDomain;
-  private final int batchSize;
   private final java.util.Map<String, DestinationLimits> destinations;
   private final java.util.Set<EnhancedStatus> suppressStatuses;
   private final java.util.Map<String, RateGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
@@ -83,21 +83,10 @@ public final class Scheduler implements AutoCloseable {
   private volatile boolean isFlushing;
   private Thread loop; // guarded by lock
 
-  public Scheduler(
-      MessageQueue queue,
-      RetryPolicy policy,
-      DeliveryAgent agent,
-      DeliveryReports reports,
-      Clock clock,
-      RandomGenerator random,
-      int maxPerDomain,
-      int batchSize) {
-    this(queue, policy, agent, reports, clock, random, maxPerDomain, batchSize, java.util.Map.of(), new Events(List.of()),
-        java.util.Set.of());
-  }
-
   /**
-   * @param maxPerDomain deliveries at once to a domain without limits of its own
+   * @param policy when a failed recipient is tried again ({@code DeliveryConfig.retryPolicy})
+   * @param maxPerDomain deliveries at once to a domain without limits of its own ({@code
+   *     delivery.max-per-domain})
    * @param destinations limits of particular domains (lower-case), over {@code maxPerDomain}
    * @param events where every recorded outcome is told (send log, metrics)
    * @param suppressStatuses the statuses of a remote server's permanent refusal that put the
@@ -112,7 +101,6 @@ public final class Scheduler implements AutoCloseable {
       Clock clock,
       RandomGenerator random,
       int maxPerDomain,
-      int batchSize,
       java.util.Map<String, DestinationLimits> destinations,
       Events events,
       java.util.Set<EnhancedStatus> suppressStatuses) {
@@ -128,22 +116,7 @@ public final class Scheduler implements AutoCloseable {
     if (maxPerDomain < 1) {
       throw new IllegalArgumentException("maxPerDomain must be at least 1, was " + maxPerDomain);
     }
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
-    }
     this.maxPerDomain = maxPerDomain;
-    this.batchSize = batchSize;
-  }
-
-  /** With {@link #DEFAULT_MAX_PER_DOMAIN} and {@link #DEFAULT_BATCH_SIZE}. */
-  public Scheduler(
-      MessageQueue queue,
-      RetryPolicy policy,
-      DeliveryAgent agent,
-      DeliveryReports reports,
-      Clock clock,
-      RandomGenerator random) {
-    this(queue, policy, agent, reports, clock, random, DEFAULT_MAX_PER_DOMAIN, DEFAULT_BATCH_SIZE);
   }
 
   /**
@@ -157,7 +130,7 @@ public final class Scheduler implements AutoCloseable {
     // A queue flush is a request (MessageQueue.requestFlush); one short batch of it per pass keeps
     // the write lock free for the sessions' commits in between.
     isFlushing = queue.applyFlush();
-    List<DueDelivery> due = queue.due(clock.instant(), batchSize);
+    List<DueDelivery> due = queue.due(clock.instant(), BATCH_SIZE);
     if (due.isEmpty()) {
       return 0;
     }

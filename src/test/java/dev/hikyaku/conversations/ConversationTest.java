@@ -483,7 +483,7 @@ class ConversationTest {
 
   static final class MemoryPeer implements Peer {
     private final MemoryTransport transport;
-    private final Server.SessionWiring wiring;
+    private final Server.SessionShared wiring;
     private final Accepted accepted = new Accepted();
     private final Thread server;
     private final Optional<ScriptedLmtp> lmtp;
@@ -518,7 +518,7 @@ class ConversationTest {
       // settings it gives a session on the script's listener.
       MessageIntake intake = Server.intake(config, store, senders, events, Clock.systemUTC(), new SecureRandom());
       try {
-        wiring = Server.sessionWiring(config, store, senders, intake, events, Clock.systemUTC(), new SecureRandom(),
+        wiring = Server.sessionShared(config, store, senders, intake, events, Clock.systemUTC(), new SecureRandom(),
             Server.recipients(config, store, Server.routes(config), Clock.systemUTC(), Optional.empty()));
       } catch (Server.StartupException e) {
         throw new IOException(e);

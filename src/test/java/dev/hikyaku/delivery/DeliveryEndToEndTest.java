@@ -17,6 +17,7 @@ import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.QueuedBounces;
 import dev.hikyaku.testing.RetryPolicies;
 import dev.hikyaku.testing.SettableClock;
+import dev.hikyaku.testing.TestDelivery;
 import dev.hikyaku.testing.TestServers;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -88,9 +89,9 @@ class DeliveryEndToEndTest {
     DeliveryWorker worker =
         new DeliveryWorker(
             new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2), new SplittableRandom(1)),
-            new DeliveryWorker.Settings("mx.sender.test", mxPort, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty()),
+            TestDelivery.settings("mx.sender.test", mxPort, TlsPolicy.OPPORTUNISTIC, Routes.NONE),
             Optional.empty());
-    return new Scheduler(sender.queue(), RetryPolicies.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
+    return TestDelivery.scheduler(sender.queue(), RetryPolicies.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
   }
 
   /** A DSN's delivery-status part (RFC 3464 §2), unfolded (RFC 5322 §2.2.3). */

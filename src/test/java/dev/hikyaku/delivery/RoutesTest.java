@@ -18,6 +18,7 @@ import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.TestServers;
+import dev.hikyaku.testing.TestDelivery;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,8 +63,7 @@ class RoutesTest {
   private DeliveryWorker worker(Map<String, Route> routes, ReversePaths reversePaths) {
     return new DeliveryWorker(
         new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofMillis(300), 1), new SplittableRandom(1)),
-        new DeliveryWorker.Settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(),
-            new Routes(routes)),
+        TestDelivery.settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, new Routes(routes)),
         Optional.empty(),
         new MaildirDelivery(clock, new SplittableRandom(2), "mx.sender.test"),
         reversePaths);
@@ -118,8 +118,7 @@ class RoutesTest {
           List.of(new DueRecipient("bob@partner.test", "", 0, Optional.empty(), Optional.empty())));
       try (DeliveryWorker worker = new DeliveryWorker(
           new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofMillis(300), 1), new SplittableRandom(1)),
-          new DeliveryWorker.Settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(),
-              new Routes(Map.of("partner.test", route))),
+          TestDelivery.settings("mx.sender.test", 25, TlsPolicy.OPPORTUNISTIC, new Routes(Map.of("partner.test", route))),
           Optional.of(trusting))) {
         assertThat(worker.deliver(due)).singleElement().satisfies(d -> {
           assertThat(d.status().action()).isEqualTo(Action.DELIVERED);

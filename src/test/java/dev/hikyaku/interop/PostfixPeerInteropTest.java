@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.delivery.DeliveryWorker;
+import dev.hikyaku.delivery.Routes;
 import dev.hikyaku.delivery.MxResolver;
-import dev.hikyaku.delivery.OutboundSession;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
@@ -19,6 +19,7 @@ import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.QueuedBounces;
 import dev.hikyaku.testing.RetryPolicies;
 import dev.hikyaku.testing.SettableClock;
+import dev.hikyaku.testing.TestDelivery;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -215,9 +216,9 @@ class PostfixPeerInteropTest {
     DeliveryWorker worker =
         new DeliveryWorker(
             new MxResolver(new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2), new SplittableRandom(1)),
-            new DeliveryWorker.Settings("mx.sender.test", postfix.port(), tls, OutboundSession.Timeouts.defaults(), Optional.empty()),
+            TestDelivery.settings("mx.sender.test", postfix.port(), tls, Routes.NONE),
             Optional.empty());
-    return new Scheduler(sender.queue(), RetryPolicies.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
+    return TestDelivery.scheduler(sender.queue(), RetryPolicies.postfixLike(), worker, bounces.reports(), clock, new SplittableRandom(5));
   }
 
 }

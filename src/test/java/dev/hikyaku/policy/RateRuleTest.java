@@ -3,6 +3,7 @@ package dev.hikyaku.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.auth.Principal;
+import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.limits.WindowCounter;
 import dev.hikyaku.net.ListenerRole;
@@ -42,7 +43,11 @@ class RateRuleTest {
 
   private RateRule rule(int accountMessagesPerMinute, int accountMessagesPerDay) {
     return new RateRule(
-        new RateRule.Limits(PLENTY, PLENTY, accountMessagesPerMinute, PLENTY, PLENTY, accountMessagesPerDay), counters);
+        ConfigLoader.defaults().rates().toBuilder()
+            .messagesPerMinute(PLENTY).recipientsPerMinute(PLENTY).accountMessagesPerMinute(accountMessagesPerMinute)
+            .accountRecipientsPerMinute(PLENTY).accountMessagesPerHour(PLENTY).accountMessagesPerDay(accountMessagesPerDay)
+            .build(),
+        counters);
   }
 
   private static Principal withKey(String key, OptionalInt perMinute, OptionalInt perDay) {

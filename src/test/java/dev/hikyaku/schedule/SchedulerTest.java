@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulerTest {
 
   private static final Instant T0 = Instant.parse("2026-05-01T09:00:00Z");
+  private static final dev.hikyaku.events.Events NO_EVENTS = new dev.hikyaku.events.Events(List.of());
   private static final Origin ORIGIN =
       new Origin("submission", "127.0.0.1", "client.example", null, null, "alice@example.org");
 
@@ -114,7 +115,7 @@ class SchedulerTest {
   }
 
   private Scheduler scheduler(RetryPolicy policy, DeliveryAgent agent, int maxPerDomain) {
-    return new Scheduler(store.queue(), policy, agent, reports, clock, random, maxPerDomain, 100);
+    return new Scheduler(store.queue(), policy, agent, reports, clock, random, maxPerDomain, Map.of(), NO_EVENTS, java.util.Set.of());
   }
 
   private QueuedRecipient recipient(QueueId id, String path) throws StoreException {
@@ -188,8 +189,8 @@ class SchedulerTest {
   }
 
   private Scheduler suppressing(DeliveryAgent agent) {
-    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5, 100, Map.of(),
-        new dev.hikyaku.events.Events(List.of()), java.util.Set.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2)));
+    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5, Map.of(),
+        NO_EVENTS, java.util.Set.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2)));
   }
 
   @Test
@@ -268,7 +269,7 @@ class SchedulerTest {
 
           @Override
           public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {}
-        }, clock, random, 5, 100);
+        }, clock, random, 5, Map.of(), NO_EVENTS, java.util.Set.of());
 
     scheduler.runOnce();
 
@@ -377,8 +378,8 @@ class SchedulerTest {
       due.recipients().forEach(r -> delivered.add(r.forwardPath()));
       return byLocalPart(due);
     };
-    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5, 100,
-        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), new dev.hikyaku.events.Events(List.of()),
+    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5,
+        Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), NO_EVENTS,
         java.util.Set.of());
   }
 
