@@ -1,10 +1,10 @@
 package dev.hikyaku.app;
 
-import dev.hikyaku.auth.Argon2Parameters;
-import dev.hikyaku.auth.Enrolment;
-import dev.hikyaku.auth.GeneratedSecrets;
-import dev.hikyaku.auth.PasswordHasher;
-import dev.hikyaku.auth.PasswordPolicy;
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.Enrolment;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.credential.PasswordPolicy;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.HostSyntax;
@@ -34,10 +34,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code hikyaku domain|user|app-password}: manage who may submit mail. Passwords are read from a

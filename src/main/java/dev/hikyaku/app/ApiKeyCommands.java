@@ -3,7 +3,7 @@ package dev.hikyaku.app;
 import static dev.hikyaku.app.AccountCommands.time;
 import static dev.hikyaku.app.TerminalText.visible;
 
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.config.Cidr;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.ApiKey;
@@ -16,10 +16,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code hikyaku api-key add|list|revoke}: generated keys for applications, each acting for one

@@ -1,5 +1,7 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.auth.credential.HmacSha256;
+import dev.hikyaku.auth.credential.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

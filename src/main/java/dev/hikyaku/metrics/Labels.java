@@ -1,6 +1,6 @@
 package dev.hikyaku.metrics;
 
-import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.sasl.Mechanism;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

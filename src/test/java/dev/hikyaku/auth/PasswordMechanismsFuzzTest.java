@@ -3,6 +3,14 @@ package dev.hikyaku.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.Enrolment;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.credential.ScramCredential;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.sasl.Plain;
+import dev.hikyaku.auth.sasl.SaslMechanism;
+import dev.hikyaku.auth.sasl.SaslStep;
 import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.Store;
 import java.io.IOException;
