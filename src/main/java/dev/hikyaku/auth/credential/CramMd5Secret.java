@@ -1,5 +1,6 @@
 package dev.hikyaku.auth.credential;
 
+import dev.hikyaku.protocol.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ public record CramMd5Secret(byte[] innerState, byte[] outerState) {
     if (password.length == 0) {
       throw new IllegalArgumentException("an empty password cannot be set");
     }
-    byte[] key = Utf8.encode(password);
+    byte[] key = Utf8.encodeSecret(password);
     if (key.length > BLOCK_BYTES) {
       byte[] hashed = MD5.digest(key);
       Arrays.fill(key, (byte) 0);

@@ -2,6 +2,7 @@ package dev.hikyaku.auth.credential;
 
 import com.password4j.Argon2Function;
 import com.password4j.types.Argon2;
+import dev.hikyaku.protocol.Utf8;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -160,10 +161,10 @@ public final class PasswordHasher {
   static byte[] prepared(char[] password) {
     Optional<char[]> normalized = SaslPrep.prepareStored(password);
     if (normalized.isEmpty()) {
-      return Utf8.encode(password);
+      return Utf8.encodeSecret(password);
     }
     try {
-      return Utf8.encode(normalized.get());
+      return Utf8.encodeSecret(normalized.get());
     } finally {
       Arrays.fill(normalized.get(), '\0');
     }

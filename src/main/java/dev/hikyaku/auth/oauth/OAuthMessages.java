@@ -1,8 +1,7 @@
 package dev.hikyaku.auth.oauth;
 
+import dev.hikyaku.protocol.Utf8;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -267,23 +266,9 @@ public final class OAuthMessages {
 
   /** Strict UTF-8 (no replacement characters), non-empty, no control characters (log lines, CR/LF). */
   private static Optional<String> utf8WithoutControls(byte[] bytes) {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
-    } catch (CharacterCodingException e) {
-      return Optional.empty();
-    }
-    if (text.isEmpty() || text.chars().anyMatch(Character::isISOControl)) {
-      return Optional.empty();
-    }
-    return Optional.of(text);
+    return Utf8.decode(bytes).filter(text -> !text.isEmpty() && text.chars().noneMatch(Character::isISOControl));
   }
+
 
   private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
     return bytes.length - at >= prefix.length && Arrays.equals(bytes, at, at + prefix.length, prefix, 0, prefix.length);

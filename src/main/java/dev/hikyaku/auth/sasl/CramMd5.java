@@ -1,6 +1,7 @@
 package dev.hikyaku.auth.sasl;
 
 import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.protocol.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -31,7 +32,7 @@ public final class CramMd5 implements SaslMechanism {
 
   @Override
   public SaslStep respond(byte[] response) {
-    Optional<String> text = Plain.utf8(response, 0, response.length);
+    Optional<String> text = Utf8.decode(response, 0, response.length);
     int space = text.map(t -> t.lastIndexOf(' ')).orElse(-1);
     if (space <= 0 || !text.get().substring(space + 1).matches("[0-9a-fA-F]{32}")) {
       return Authenticator.malformed("CRAM-MD5 response is not 'user digest'");

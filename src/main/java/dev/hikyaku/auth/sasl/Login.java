@@ -1,6 +1,7 @@
 package dev.hikyaku.auth.sasl;
 
 import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.protocol.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
@@ -34,14 +35,14 @@ public final class Login implements SaslMechanism {
   @Override
   public SaslStep respond(byte[] response) {
     if (username == null) {
-      Optional<String> name = Plain.utf8(response, 0, response.length);
+      Optional<String> name = Utf8.decode(response, 0, response.length);
       if (name.isEmpty() || name.get().isEmpty() || name.get().indexOf('\0') >= 0) {
         return Authenticator.malformed("LOGIN user name is empty or not UTF-8");
       }
       username = name.get();
       return new SaslStep.Challenge(PASSWORD.clone());
     }
-    char[] password = Plain.utf8Chars(response, 0, response.length);
+    char[] password = Utf8.decodeSecret(response, 0, response.length).orElse(null);
     try {
       if (password == null || password.length == 0) {
         return Authenticator.malformed("LOGIN password is empty or not UTF-8");

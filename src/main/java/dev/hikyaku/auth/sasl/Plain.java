@@ -2,11 +2,7 @@ package dev.hikyaku.auth.sasl;
 
 import dev.hikyaku.auth.AuthOutcome;
 import dev.hikyaku.auth.Authenticator;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.hikyaku.protocol.Utf8;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -37,9 +33,9 @@ public final class Plain implements SaslMechanism {
     if (first < 0 || second < 0 || indexOf(response, second + 1) >= 0) {
       return Authenticator.malformed("PLAIN message needs exactly two NUL separators");
     }
-    Optional<String> authzid = utf8(response, 0, first);
-    Optional<String> authcid = utf8(response, first + 1, second);
-    char[] password = utf8Chars(response, second + 1, response.length);
+    Optional<String> authzid = Utf8.decode(response, 0, first);
+    Optional<String> authcid = Utf8.decode(response, first + 1, second);
+    char[] password = Utf8.decodeSecret(response, second + 1, response.length).orElse(null);
     try {
       if (authzid.isEmpty() || authcid.isEmpty() || password == null || authcid.get().isEmpty() || password.length == 0) {
         return Authenticator.malformed("PLAIN message has an empty or non-UTF-8 field");
@@ -67,30 +63,5 @@ public final class Plain implements SaslMechanism {
       }
     }
     return -1;
-  }
-
-  static Optional<String> utf8(byte[] bytes, int from, int to) {
-    char[] chars = utf8Chars(bytes, from, to);
-    return chars == null ? Optional.empty() : Optional.of(new String(chars));
-  }
-
-  /** Strict UTF-8 decoding into a char array the caller can wipe; null when not UTF-8. */
-  public static char[] utf8Chars(byte[] bytes, int from, int to) {
-    try {
-      CharBuffer chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes, from, to - from));
-      char[] out = new char[chars.remaining()];
-      chars.get(out);
-      if (chars.hasArray()) {
-        Arrays.fill(chars.array(), '\0');
-      }
-      return out;
-    } catch (CharacterCodingException e) {
-      return null;
-    }
   }
 }

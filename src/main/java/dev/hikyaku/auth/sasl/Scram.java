@@ -2,6 +2,7 @@ package dev.hikyaku.auth.sasl;
 
 import dev.hikyaku.auth.AuthOutcome;
 import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.protocol.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -42,7 +43,7 @@ public final class Scram implements SaslMechanism {
 
   @Override
   public SaslStep respond(byte[] response) {
-    Optional<String> text = Plain.utf8(response, 0, response.length);
+    Optional<String> text = Utf8.decode(response, 0, response.length);
     if (text.isEmpty() && phase != Phase.ACKNOWLEDGE) {
       return Authenticator.malformed("SCRAM message is not UTF-8");
     }
