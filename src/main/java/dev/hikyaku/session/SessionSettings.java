@@ -1,7 +1,7 @@
 package dev.hikyaku.session;
 
-import dev.hikyaku.auth.Principal;
 import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.net.ListenerRole;
 import java.time.Duration;
 import java.util.List;

@@ -2,8 +2,8 @@ package dev.hikyaku.session;
 
 import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.auth.sasl.Mechanism;
-import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.IntakeException;
 import dev.hikyaku.intake.IntakeResult;
