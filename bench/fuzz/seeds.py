@@ -102,7 +102,7 @@ for eml in sorted((TEST / "returns").glob("*.eml")):
     seed("dev/hikyaku/fuzz/DataReaderFuzzTest", "feed", bytes([1, 0xFF, 0xFF, 2]) + raw)
 
 # --- SASL: SCRAM client-first NUL client-final (%N nonce, %C channel binding, %P proof), bearer.
-SCRAM = "dev/hikyaku/auth/SaslFuzzTest"
+SCRAM = "dev/hikyaku/auth/sasl/SaslFuzzTest"
 for flags, first, last in [
         (0, "n,,n=user,r=rOprNGfwEbeRWgbNEkqO", "c=%C,r=%N,p=%P"),  # RFC 7677 §3 shape
         (0, "n,,n=user,r=rOprNGfwEbeRWgbNEkqO", "c=biws,r=%N,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="),

@@ -1,9 +1,9 @@
 package dev.hikyaku.app;
 
-import dev.hikyaku.auth.Argon2Parameters;
-import dev.hikyaku.auth.Enrolment;
-import dev.hikyaku.auth.PasswordHasher;
-import dev.hikyaku.auth.PasswordPolicy;
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.Enrolment;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.credential.PasswordPolicy;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.HostSyntax;

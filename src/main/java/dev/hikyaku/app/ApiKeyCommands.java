@@ -3,7 +3,7 @@ package dev.hikyaku.app;
 import static dev.hikyaku.app.AccountCommands.time;
 import static dev.hikyaku.app.TerminalText.visible;
 
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.config.Cidr;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.ApiKey;

@@ -4,7 +4,7 @@ import static dev.hikyaku.app.AccountCommands.address;
 import static dev.hikyaku.app.AccountCommands.time;
 
 import dev.hikyaku.app.AccountCommands.StoreCommand;
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.AppPassword;
 import dev.hikyaku.store.Names;

@@ -3,7 +3,7 @@ package dev.hikyaku.app;
 import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.auth.Authenticator;
-import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;

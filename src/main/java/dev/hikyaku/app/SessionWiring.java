@@ -1,13 +1,13 @@
 package dev.hikyaku.app;
 
 import dev.hikyaku.app.Server.StartupException;
-import dev.hikyaku.auth.Argon2Parameters;
+import dev.hikyaku.auth.credential.Argon2Parameters;
 import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.auth.Authenticator;
-import dev.hikyaku.auth.BearerTokenValidator;
-import dev.hikyaku.auth.Mechanism;
-import dev.hikyaku.auth.OAuthIssuer;
-import dev.hikyaku.auth.PasswordHasher;
+import dev.hikyaku.auth.oauth.BearerTokenValidator;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.oauth.OAuthIssuer;
+import dev.hikyaku.auth.credential.PasswordHasher;
 import dev.hikyaku.auth.VerificationCache;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;

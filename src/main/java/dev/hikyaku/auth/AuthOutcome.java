@@ -1,5 +1,7 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.auth.sasl.Mechanism;
+
 /**
  * How an authentication exchange ended. Refusals keep the reason for the operator (audit log) apart
  * from what the client is told, which is the same for every credential failure (no enumeration).

@@ -1,5 +1,22 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.auth.credential.CramMd5Secret;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.auth.credential.KeyedHash;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.credential.ScramCredential;
+import dev.hikyaku.auth.oauth.BearerTokenValidator;
+import dev.hikyaku.auth.oauth.OAuthMessages;
+import dev.hikyaku.auth.oauth.TokenVerdict;
+import dev.hikyaku.auth.sasl.Bearer;
+import dev.hikyaku.auth.sasl.CramMd5;
+import dev.hikyaku.auth.sasl.Login;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.sasl.Plain;
+import dev.hikyaku.auth.sasl.SaslMechanism;
+import dev.hikyaku.auth.sasl.SaslStep;
+import dev.hikyaku.auth.sasl.Scram;
+import dev.hikyaku.auth.sasl.ScramServer;
 import dev.hikyaku.config.Cidr;
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
@@ -107,19 +124,19 @@ public final class Authenticator implements AutoCloseable {
    * the account is blocked from the client's network, and answers such attempts without looking at
    * the secret at all.
    */
-  record Attempt(Authenticator authenticator, InetAddress client) {
+  public record Attempt(Authenticator authenticator, InetAddress client) {
 
-    AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism) {
+    public AuthOutcome verifyPassword(String authcid, char[] password, Mechanism mechanism) {
       Optional<AuthOutcome> refused = refusalBeforeCheck(authcid);
       return refused.isPresent() ? refused.get() : authenticator.verifyPassword(authcid, password, mechanism, client);
     }
 
-    AuthOutcome verifyCramMd5(String user, String challenge, String digest) {
+    public AuthOutcome verifyCramMd5(String user, String challenge, String digest) {
       Optional<AuthOutcome> refused = refusalBeforeCheck(user);
       return refused.isPresent() ? refused.get() : authenticator.verifyCramMd5(user, challenge, digest);
     }
 
-    Optional<ScramAccount> scramAccount(String authcid) {
+    public Optional<ScramAccount> scramAccount(String authcid) {
       Optional<ScramAccount> account = authenticator.scramAccount(authcid);
       // A blocked account runs SCRAM against a dummy credential, so the exchange looks the same.
       Optional<AuthOutcome> refused = refusalBeforeCheck(authcid);
@@ -128,11 +145,11 @@ public final class Authenticator implements AutoCloseable {
           : account;
     }
 
-    AuthOutcome scramSucceeded(String name, Mechanism mechanism) {
+    public AuthOutcome scramSucceeded(String name, Mechanism mechanism) {
       return authenticator.scramSucceeded(name, mechanism);
     }
 
-    BearerResult verifyBearer(OAuthMessages.BearerRequest request, Mechanism mechanism) {
+    public BearerResult verifyBearer(OAuthMessages.BearerRequest request, Mechanism mechanism) {
       String claimed = request.user().orElse("");
       Optional<AuthOutcome> refused = claimed.isEmpty() ? Optional.empty() : refusalBeforeCheck(claimed);
       return refused.isPresent()
@@ -140,7 +157,7 @@ public final class Authenticator implements AutoCloseable {
           : authenticator.verifyBearer(request, mechanism);
     }
 
-    void burnPasswordTime(char[] password) {
+    public void burnPasswordTime(char[] password) {
       authenticator.burnPasswordTime(password);
     }
 
@@ -299,7 +316,7 @@ public final class Authenticator implements AutoCloseable {
    * The credential to run SCRAM with: the account's, or a dummy (per-user, stable) that no password
    * matches, so that unknown accounts look like known ones. Empty only when the store is down.
    */
-  record ScramAccount(String name, ScramCredential credential, Optional<AuthOutcome.Refused> refusal) {}
+  public record ScramAccount(String name, ScramCredential credential, Optional<AuthOutcome.Refused> refusal) {}
 
   Optional<ScramAccount> scramAccount(String authcid) {
     String name = authcid.toLowerCase(Locale.ROOT);
@@ -338,7 +355,7 @@ public final class Authenticator implements AutoCloseable {
   // ---- Bearer tokens (XOAUTH2, OAUTHBEARER) ----------------------------------------------------
 
   /** The outcome, and the JSON error challenge to send first when the token was refused. */
-  record BearerResult(AuthOutcome outcome, Optional<String> errorChallenge) {}
+  public record BearerResult(AuthOutcome outcome, Optional<String> errorChallenge) {}
 
   BearerResult verifyBearer(OAuthMessages.BearerRequest request, Mechanism mechanism) {
     String claimed = request.user().orElse("").toLowerCase(Locale.ROOT);
@@ -420,7 +437,7 @@ public final class Authenticator implements AutoCloseable {
     return new AuthOutcome.Refused(AuthOutcome.Refusal.UNAVAILABLE, name, "account store unavailable: " + e.getMessage());
   }
 
-  static SaslStep malformed(String reason) {
+  public static SaslStep malformed(String reason) {
     return new SaslStep.Done(new AuthOutcome.Refused(AuthOutcome.Refusal.MALFORMED, "", reason));
   }
 }

@@ -1,5 +1,7 @@
 package dev.hikyaku.auth;
 
+import dev.hikyaku.auth.credential.HmacSha256;
+import dev.hikyaku.protocol.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -135,7 +137,7 @@ public final class VerificationCache {
             .put(accountBytes)
             .putLong(credentialGeneration)
             .array();
-    byte[] secretBytes = Utf8.encode(secret);
+    byte[] secretBytes = Utf8.encodeSecret(secret);
     try {
       return HexFormat.of().formatHex(HmacSha256.mac(prepared, key, header, secretBytes));
     } finally {

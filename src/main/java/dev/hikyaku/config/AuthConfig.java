@@ -1,7 +1,7 @@
 package dev.hikyaku.config;
 
-import dev.hikyaku.auth.Mechanism;
-import dev.hikyaku.auth.PasswordPolicy;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.credential.PasswordPolicy;
 import dev.hikyaku.net.ListenerRole;
 import java.time.Duration;
 import java.util.ArrayList;

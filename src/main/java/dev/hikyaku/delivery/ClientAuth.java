@@ -3,10 +3,8 @@ package dev.hikyaku.delivery;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
+import dev.hikyaku.protocol.Utf8;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -87,17 +85,8 @@ final class ClientAuth {
   }
 
   private static byte[] utf8(char[] chars) throws OutboundException {
-    try {
-      ByteBuffer buffer = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(chars));
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      if (buffer.hasArray()) {
-        Arrays.fill(buffer.array(), (byte) 0);
-      }
-      return bytes;
-    } catch (CharacterCodingException e) {
-      // The message names no part of the password.
-      throw new OutboundException(DeliveryReasons.misconfigured("the configured SMTP password is not valid UTF-16 text"), null);
-    }
+    // The message names no part of the password.
+    return Utf8.encodeSecretStrictly(chars).orElseThrow(
+        () -> new OutboundException(DeliveryReasons.misconfigured("the configured SMTP password is not valid UTF-16 text"), null));
   }
 }

@@ -21,9 +21,6 @@ import java.util.regex.Pattern;
  */
 public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> lines) {
 
-  /** RFC 3463 §2: class 2, 4 or 5; subject and detail 1–3 digits; followed by a space or the end. */
-  private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?= |$)");
-
   /** RFC 5321 §4.1.1.1: ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"). */
   private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
 
@@ -45,13 +42,12 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
   }
 
   static Optional<String> enhancedStatusOf(int code, String text) {
-    var m = ENHANCED.matcher(text);
     // RFC 3463 §3.1: the class must agree with the reply code's first digit; "2.0.0" on a 550 is a
     // misreading of text, not a status.
-    if (m.find() && Integer.parseInt(m.group(1)) == code / 100) {
-      return Optional.of(m.group(1) + "." + Integer.parseInt(m.group(2)) + "." + Integer.parseInt(m.group(3)));
-    }
-    return Optional.empty();
+    return EnhancedStatus.atStartOf(text, 0)
+        .map(EnhancedStatus.Found::status)
+        .filter(status -> status.statusClass() == code / 100)
+        .map(EnhancedStatus::toString);
   }
 
   /**
@@ -101,9 +97,9 @@ public record SmtpReply(int code, Optional<String> enhancedStatus, List<String> 
     for (String line : lines) {
       String rest = line;
       if (enhancedStatus.isPresent()) {
-        var m = ENHANCED.matcher(line);
-        if (m.find()) {
-          rest = line.substring(m.end()).stripLeading();
+        Optional<EnhancedStatus.Found> status = EnhancedStatus.atStartOf(line, 0);
+        if (status.isPresent()) {
+          rest = line.substring(status.get().end()).stripLeading();
         }
       }
       if (!rest.isEmpty()) {

@@ -1,8 +1,8 @@
 package dev.hikyaku.metrics;
 
-import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.protocol.EnhancedStatus;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +23,7 @@ final class Labels {
 
   // A reply's wire form: code, SP or "-", then the enhanced status code when it has one (RFC 2034
   // §4). The text after it may quote the client's address, so it never becomes a label.
-  private static final Pattern REPLY = Pattern.compile("([45]\\d\\d)[ -](?:([45]\\.\\d{1,3}\\.\\d{1,3})(?= |$))?.*", Pattern.DOTALL);
+  private static final Pattern REFUSAL_CODE = Pattern.compile("[45]\\d\\d[ -].*", Pattern.DOTALL);
 
   private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
 
@@ -33,11 +33,14 @@ final class Labels {
    * the server's one catalogue, so the set is small.
    */
   static String refusal(String reply) {
-    Matcher m = REPLY.matcher(reply);
-    if (!m.matches()) {
+    if (!REFUSAL_CODE.matcher(reply).matches()) {
       return OTHER;
     }
-    return m.group(2) == null ? m.group(1) : m.group(1) + " " + m.group(2);
+    String code = reply.substring(0, 3);
+    return EnhancedStatus.atStartOf(reply, 4)
+        .filter(found -> found.status().statusClass() != 2)
+        .map(found -> code + " " + reply.substring(4, found.end()))
+        .orElse(code);
   }
 
   /**

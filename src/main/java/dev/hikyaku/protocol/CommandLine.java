@@ -1,9 +1,5 @@
 package dev.hikyaku.protocol;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -39,16 +35,6 @@ public final class CommandLine {
     if (isAscii) {
       return Optional.of(new String(octets, StandardCharsets.US_ASCII));
     }
-    try {
-      CharBuffer chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(octets));
-      return Optional.of(chars.toString());
-    } catch (CharacterCodingException e) {
-      return Optional.empty();
-    }
+    return Utf8.decode(octets);
   }
 }

@@ -1,6 +1,6 @@
 package dev.hikyaku.returns;
 
-import dev.hikyaku.auth.HmacSha256;
+import dev.hikyaku.auth.credential.HmacSha256;
 import dev.hikyaku.store.QueueId;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

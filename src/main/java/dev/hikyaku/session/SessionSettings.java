@@ -1,6 +1,6 @@
 package dev.hikyaku.session;
 
-import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.net.ListenerRole;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.hikyaku.session;
 
 import dev.hikyaku.auth.AuthThrottle;
-import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;

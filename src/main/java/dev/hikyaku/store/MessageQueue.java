@@ -40,7 +40,8 @@ public final class MessageQueue {
   // "Open" recipients still wait for delivery; delivered and failed ones are crossed off.
   private static final String OPEN = "('pending', 'deferred')";
   // Messages the scheduler takes: to deliver, or to return to the sender (queue bounce).
-  private static final String SCHEDULED = "('queued', 'returning')";
+  private static final String SCHEDULED =
+      "('" + MessageState.QUEUED.stored() + "', '" + MessageState.RETURNING.stored() + "')";
   private static final String IS_DUE =
       "r.state IN " + OPEN + " AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)";
   // The two ranges of recipient_open_next_attempt_at (V19) a due pass reads, each in the index's
@@ -263,7 +264,7 @@ public final class MessageQueue {
               rows.getLong("received_at"),
               rows.getString("reverse_path"),
               rows.getString("mail_parameters"),
-              rows.getString("state").equals("returning"),
+              rows.getString("state").equals(MessageState.RETURNING.stored()),
               rows.getString("principal") != null));
           found++;
         }
@@ -399,7 +400,7 @@ public final class MessageQueue {
 
   /** Keeps message {@code id} from delivery until {@link #release}d (admin). */
   public void hold(QueueId id) throws StoreException {
-    setMessageState(id, "queued", "held");
+    setMessageState(id, MessageState.QUEUED, MessageState.HELD);
   }
 
   /**
@@ -407,7 +408,7 @@ public final class MessageQueue {
    * due at its next attempt time, as if it had never been held.
    */
   public void release(QueueId id) throws StoreException {
-    setMessageState(id, "held", "queued");
+    setMessageState(id, MessageState.HELD, MessageState.QUEUED);
   }
 
   /** Removes message {@code id}, its recipients and content without delivering it (admin). */
@@ -428,10 +429,11 @@ public final class MessageQueue {
     change("returning message " + id + " to its sender", connection -> {
       requireMessage(connection, id);
       try (PreparedStatement message =
-              connection.prepareStatement("UPDATE message SET state = 'returning' WHERE id = ?");
+              connection.prepareStatement("UPDATE message SET state = ? WHERE id = ?");
           PreparedStatement recipients = connection.prepareStatement(
               "UPDATE recipient SET next_attempt_at = NULL WHERE message_id = ? AND state IN " + OPEN)) {
-        message.setString(1, id.value());
+        message.setString(1, MessageState.RETURNING.stored());
+        message.setString(2, id.value());
         message.executeUpdate();
         recipients.setString(1, id.value());
         recipients.executeUpdate();
@@ -557,13 +559,13 @@ public final class MessageQueue {
    * Moves message {@code id} from state {@code from} to {@code to}. A message in another state is
    * left as it is: releasing or holding one that is being returned must not cancel the return.
    */
-  private void setMessageState(QueueId id, String from, String to) throws StoreException {
-    change("setting message " + id + " " + to, connection -> {
+  private void setMessageState(QueueId id, MessageState from, MessageState to) throws StoreException {
+    change("setting message " + id + " " + to.stored(), connection -> {
       try (PreparedStatement update =
           connection.prepareStatement("UPDATE message SET state = ? WHERE id = ? AND state = ?")) {
-        update.setString(1, to);
+        update.setString(1, to.stored());
         update.setString(2, id.value());
-        update.setString(3, from);
+        update.setString(3, from.stored());
         if (update.executeUpdate() == 0) {
           requireMessage(connection, id);
           try (PreparedStatement select = connection.prepareStatement("SELECT state FROM message WHERE id = ?")) {
@@ -571,7 +573,7 @@ public final class MessageQueue {
             try (ResultSet row = select.executeQuery()) {
               row.next();
               throw new StoreException(StoreException.Kind.CONFLICT,
-                  "message " + id + " is " + row.getString(1) + ", not " + from);
+                  "message " + id + " is " + row.getString(1) + ", not " + from.stored());
             }
           }
         }

@@ -25,7 +25,7 @@ public record QueueQuery(
     int limit) {
 
   /** States a message can be in. */
-  public static final Set<String> MESSAGE_STATES = Set.of("queued", "held", "returning");
+  public static final Set<String> MESSAGE_STATES = MessageState.STORED;
 
   public QueueQuery {
     Objects.requireNonNull(sender, "sender");

@@ -2,7 +2,7 @@ package dev.hikyaku.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.store.AdminChange;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.Store;

@@ -2,7 +2,7 @@ package dev.hikyaku.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.net.ListenerRole;

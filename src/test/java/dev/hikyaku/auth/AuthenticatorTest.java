@@ -2,6 +2,13 @@ package dev.hikyaku.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.Enrolment;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.sasl.SaslMechanism;
+import dev.hikyaku.auth.sasl.SaslStep;
 import dev.hikyaku.store.Credentials;
 import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.Store;

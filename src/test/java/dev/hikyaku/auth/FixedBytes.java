@@ -6,7 +6,7 @@ import java.util.random.RandomGenerator;
  * A "random" source that hands out one fixed byte string, to replay published vectors whose salt or
  * nonce is given. Anything but a {@code nextBytes} of exactly that length is a test bug.
  */
-record FixedBytes(byte[] bytes) implements RandomGenerator {
+public record FixedBytes(byte[] bytes) implements RandomGenerator {
 
   @Override
   public void nextBytes(byte[] out) {

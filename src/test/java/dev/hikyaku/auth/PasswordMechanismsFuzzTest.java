@@ -3,6 +3,14 @@ package dev.hikyaku.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.Enrolment;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.credential.ScramCredential;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.sasl.SaslMechanism;
+import dev.hikyaku.auth.sasl.SaslStep;
+import dev.hikyaku.protocol.Utf8;
 import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.Store;
 import java.io.IOException;
@@ -188,8 +196,7 @@ class PasswordMechanismsFuzzTest {
   }
 
   private static String strictUtf8(byte[] bytes) {
-    char[] chars = Plain.utf8Chars(bytes, 0, bytes.length);
-    return chars == null ? null : new String(chars);
+    return Utf8.decode(bytes).orElse(null);
   }
 
   private static String printable(List<byte[]> sent) {

@@ -12,9 +12,9 @@ import java.util.Map;
  * {@code #} comments citing where the values come from. Values run to the end of the line,
  * verbatim.
  */
-record TestVector(String name, Map<String, String> values) {
+public record TestVector(String name, Map<String, String> values) {
 
-  static TestVector load(String file) {
+  public static TestVector load(String file) {
     try (InputStream in = TestVector.class.getResourceAsStream("/vectors/" + file)) {
       if (in == null) {
         throw new IllegalArgumentException("no test vector " + file + " under /vectors/");
@@ -36,7 +36,7 @@ record TestVector(String name, Map<String, String> values) {
     }
   }
 
-  String get(String key) {
+  public String get(String key) {
     String value = values.get(key);
     if (value == null) {
       throw new IllegalArgumentException(name + " has no '" + key + "'");

@@ -3,8 +3,8 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hikyaku.auth.Mechanism;
-import dev.hikyaku.auth.PasswordPolicy;
+import dev.hikyaku.auth.sasl.Mechanism;
+import dev.hikyaku.auth.credential.PasswordPolicy;
 import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsEngineKind;

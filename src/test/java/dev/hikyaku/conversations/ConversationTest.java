@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Authenticator;
-import dev.hikyaku.auth.Enrolment;
-import dev.hikyaku.auth.Mechanism;
+import dev.hikyaku.auth.credential.Enrolment;
+import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.auth.Principal;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.app.Server;
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;

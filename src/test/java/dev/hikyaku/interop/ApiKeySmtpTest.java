@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.app.Server;
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;

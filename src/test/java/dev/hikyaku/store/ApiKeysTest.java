@@ -3,7 +3,7 @@ package dev.hikyaku.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hikyaku.auth.GeneratedSecrets;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -138,9 +138,9 @@ public final class TestServers {
   }
 
   /** The enrolment the admin CLI uses, with the cheapest Argon2id parameters OWASP allows: fast tests. */
-  public static dev.hikyaku.auth.Enrolment enrolment() {
-    return new dev.hikyaku.auth.Enrolment(
-        new dev.hikyaku.auth.PasswordHasher(dev.hikyaku.auth.Argon2Parameters.owaspMinimum()),
+  public static dev.hikyaku.auth.credential.Enrolment enrolment() {
+    return new dev.hikyaku.auth.credential.Enrolment(
+        new dev.hikyaku.auth.credential.PasswordHasher(dev.hikyaku.auth.credential.Argon2Parameters.owaspMinimum()),
         4096,
         true,
         new java.security.SecureRandom());

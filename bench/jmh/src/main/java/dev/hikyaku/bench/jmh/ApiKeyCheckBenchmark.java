@@ -1,7 +1,7 @@
 package dev.hikyaku.bench.jmh;
 
-import dev.hikyaku.auth.GeneratedSecrets;
-import dev.hikyaku.auth.KeyedHash;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.auth.credential.KeyedHash;
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.Credentials;

@@ -1,7 +1,7 @@
 package dev.hikyaku.bench.jmh;
 
-import dev.hikyaku.auth.Argon2Parameters;
-import dev.hikyaku.auth.PasswordHasher;
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.PasswordHasher;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,7 +1,7 @@
 package dev.hikyaku.bench.jmh;
 
-import dev.hikyaku.auth.ScramCredential;
-import dev.hikyaku.auth.ScramServer;
+import dev.hikyaku.auth.credential.ScramCredential;
+import dev.hikyaku.auth.sasl.ScramServer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
