@@ -565,7 +565,7 @@ public final class Server implements AutoCloseable {
       return Health.down(stopped.get());
     }
     try {
-      store.queue().list(QueueQuery.all().withLimit(1));
+      store.queueAdmin().list(QueueQuery.all().withLimit(1));
       return Health.up();
     } catch (StoreException e) {
       return Health.down(e.getMessage());

@@ -197,7 +197,20 @@ final class GroupCommitWriter {
    * result. A failure comes back as a {@link StoreException} raised in the caller's thread.
    */
   <T> T apply(String action, Change<T> change) throws StoreException {
-    var committed = submit(action, change);
+    return await(submit(action, change), action,
+        "interrupted while waiting for the commit of: " + action + "; it may or may not be done");
+  }
+
+  /**
+   * Stores {@code message} and waits for its commit (and WAL fsync). A failure comes back as a
+   * {@link StoreException} raised in the caller's thread.
+   */
+  void accept(NewMessage message) throws StoreException {
+    await(submit(message), "accepting message " + message.id(),
+        "interrupted while waiting for the commit of message " + message.id() + "; it may or may not be stored");
+  }
+
+  private static <T> T await(CompletableFuture<T> committed, String action, String uncertain) throws StoreException {
     try {
       return committed.get();
     } catch (ExecutionException e) {
@@ -208,10 +221,7 @@ final class GroupCommitWriter {
       throw StoreException.from(action, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StoreException(
-          StoreException.Kind.UNAVAILABLE,
-          "interrupted while waiting for the commit of: " + action + "; it may or may not be done",
-          e);
+      throw new StoreException(StoreException.Kind.UNAVAILABLE, uncertain, e);
     }
   }
 

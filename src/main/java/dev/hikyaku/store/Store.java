@@ -49,6 +49,7 @@ public final class Store implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
   private final MessageQueue queue;
+  private final QueueAdmin queueAdmin;
   private final MessageHistory history;
   private final MessageEvents messageEvents;
   private final IdempotencyRecords idempotency;
@@ -80,7 +81,8 @@ public final class Store implements AutoCloseable {
     this.writerConnection = writerConnection;
     this.writer = writer;
     this.readers = readers;
-    this.queue = new MessageQueue(writer, readers, clock);
+    this.queue = new MessageQueue(writer, readers);
+    this.queueAdmin = new QueueAdmin(writer, readers, clock);
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
     this.idempotency = new IdempotencyRecords(writer, readers);
@@ -154,8 +156,14 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  /** The queue as delivery sees it: accept, due, record. */
   public MessageQueue queue() {
     return queue;
+  }
+
+  /** The queue as an operator sees it: list, find, hold, release, delete, return, flush. */
+  public QueueAdmin queueAdmin() {
+    return queueAdmin;
   }
 
   /** What became of accepted messages, kept after they leave the queue. */

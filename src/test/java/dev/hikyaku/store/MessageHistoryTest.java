@@ -131,7 +131,7 @@ class MessageHistoryTest {
     store.queue().record(message.id(), List.of(
         RecipientOutcome.failed("y@example.net", "550 5.1.1 no such user", T0.plusSeconds(2)),
         RecipientOutcome.delivered("x@example.net", "250 2.0.0 Ok", T0.plusSeconds(302))));
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
 
     HistoryRecord record = history.show(message.id()).orElseThrow();
     assertThat(record.attempts()).containsExactly(deferred, failed, delivered);
