@@ -358,7 +358,7 @@ public final class Server implements AutoCloseable {
     return new Server(
         config, tls, store, services.sessions(), listeners, authenticator, throttle, rateCounters, audit, metricsEndpoint,
         apiServer, isAccepting, new AdminChangeRelay(store.adminChanges(), events, java.time.Duration.ofSeconds(2)),
-        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), Optional.of(store.webhooks()), clock,
+        new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), Optional.of(store.webhookDeliveries()), clock,
             config.history().retention()).start(),
         Optional.ofNullable(scheduler.get()), feed, dispatcher.get());
   }
@@ -379,7 +379,7 @@ public final class Server implements AutoCloseable {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new StartupException("no TLS for webhooks: " + e.getMessage(), e);
     }
-    return new dev.hikyaku.webhooks.Dispatcher(store.webhooks(),
+    return new dev.hikyaku.webhooks.Dispatcher(store.webhookDeliveries(),
         event -> dev.hikyaku.api.EventJson.of(ApiAccess.eventView(event)),
         new dev.hikyaku.webhooks.TargetGuard(dev.hikyaku.webhooks.TargetGuard.systemResolver(java.time.Duration.ofSeconds(10))),
         new dev.hikyaku.webhooks.PinnedHttpClient(trust, dev.hikyaku.webhooks.PinnedHttpClient.TIMEOUT), events, clock, random,

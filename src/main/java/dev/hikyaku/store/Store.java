@@ -63,6 +63,7 @@ public final class Store implements AutoCloseable {
   private final SigningKeys signingKeys;
   private final Suppressions suppressions;
   private final Webhooks webhooks;
+  private final WebhookDeliveries webhookDeliveries;
   private final Defences defences;
   private final AdminChanges adminChanges;
   private final QueueSpace space;
@@ -96,7 +97,8 @@ public final class Store implements AutoCloseable {
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.suppressions = new Suppressions(accountWriter, readers);
-    this.webhooks = new Webhooks(writer, accountWriter, readers);
+    this.webhooks = new Webhooks(accountWriter, readers);
+    this.webhookDeliveries = new WebhookDeliveries(writer, readers, webhooks);
     this.adminChanges = new AdminChanges(accountWriter, clock);
     this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
         QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
@@ -231,9 +233,14 @@ public final class Store implements AutoCloseable {
     return suppressions;
   }
 
-  /** Webhook endpoints and the delivery of the event feed to them (V15). */
+  /** Webhook endpoints (V15). */
   public Webhooks webhooks() {
     return webhooks;
+  }
+
+  /** The delivery of the event feed to the webhook endpoints, and its log (V15). */
+  public WebhookDeliveries webhookDeliveries() {
+    return webhookDeliveries;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */
