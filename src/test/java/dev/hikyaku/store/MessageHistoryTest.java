@@ -419,7 +419,7 @@ class MessageHistoryTest {
       if ((mask & 64) != 0) query = query.withPrincipal("alice@example.org");
       if ((mask & 128) != 0) query = query.withBefore(new HistoryQuery.Position(T0.plusSeconds(60), "06EY5H1AG2FDX7AG"));
       if ((mask & 256) != 0) query = query.withTag("invoice");
-      MessageHistory.Search search = MessageHistory.Search.of(query);
+      HistorySearch search = HistorySearch.of(query);
       String plan = plan(search.sql(), search.arguments());
       assertThat(plan).as("%s%n%s", query, plan).doesNotContainPattern("(?m)^SCAN (?!.*USING (COVERING )?INDEX)");
       if (query.messageId().isEmpty()) {
