@@ -8,6 +8,7 @@ import dev.hikyaku.events.Events;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.WebhookDeliveries;
 import dev.hikyaku.store.WebhookDelivery;
 import dev.hikyaku.store.WebhookEndpoint;
 import dev.hikyaku.store.Webhooks;
@@ -256,7 +257,7 @@ final class ApiWebhooks implements WebhookEndpoints {
     if (own(account, id).isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(store("reading the deliveries of " + id, () -> store.webhooks().deliveries(id, before, limit)).stream()
+    return Optional.of(store("reading the deliveries of " + id, () -> store.webhookDeliveries().deliveries(id, before, limit)).stream()
         .map(ApiWebhooks::view)
         .toList());
   }
@@ -270,8 +271,8 @@ final class ApiWebhooks implements WebhookEndpoints {
     if (!endpoint.get().isEnabled()) {
       return Optional.of(new Replay(0, false, true));
     }
-    Webhooks.Replayed replayed = store("replaying to " + id,
-        () -> store.webhooks().replay(id, since, until, clock.instant(), MAX_REPLAY));
+    WebhookDeliveries.Replayed replayed = store("replaying to " + id,
+        () -> store.webhookDeliveries().replay(id, since, until, clock.instant(), MAX_REPLAY));
     told("webhook replay", account, id + " " + since + ".." + until + " queued=" + replayed.queued() + " by api key " + keyName);
     dispatcher.wake();
     return Optional.of(new Replay(replayed.queued(), replayed.isCut(), false));

@@ -5,7 +5,7 @@ import dev.hikyaku.store.IdempotencyRecords;
 import dev.hikyaku.store.MessageEvents;
 import dev.hikyaku.store.MessageHistory;
 import dev.hikyaku.store.StoreException;
-import dev.hikyaku.store.Webhooks;
+import dev.hikyaku.store.WebhookDeliveries;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +35,7 @@ final class HistoryPruning implements AutoCloseable {
   private final MessageHistory history;
   private final MessageEvents events;
   private final IdempotencyRecords idempotency;
-  private final java.util.Optional<Webhooks> webhooks;
+  private final java.util.Optional<WebhookDeliveries> webhooks;
   private final Clock clock;
   private final Duration retention;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -48,7 +48,7 @@ final class HistoryPruning implements AutoCloseable {
 
   /** With the webhooks' delivery log, pruned with the same retention as the feed it delivers. */
   HistoryPruning(MessageHistory history, MessageEvents events, IdempotencyRecords idempotency,
-      java.util.Optional<Webhooks> webhooks, Clock clock, Duration retention) {
+      java.util.Optional<WebhookDeliveries> webhooks, Clock clock, Duration retention) {
     this.history = history;
     this.events = events;
     this.idempotency = idempotency;

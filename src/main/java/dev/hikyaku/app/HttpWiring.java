@@ -57,7 +57,7 @@ final class HttpWiring {
     } catch (NoSuchAlgorithmException e) {
       throw new StartupException("no TLS for webhooks: " + e.getMessage(), e);
     }
-    return new Dispatcher(store.webhooks(),
+    return new Dispatcher(store.webhookDeliveries(),
         event -> EventJson.of(ApiAccess.eventView(event)),
         new TargetGuard(TargetGuard.systemResolver(WEBHOOK_HOST_LOOKUP_TIMEOUT)),
         new PinnedHttpClient(trust, PinnedHttpClient.TIMEOUT), events, clock, random,
@@ -128,7 +128,7 @@ final class HttpWiring {
       return Health.down(stopped.get());
     }
     try {
-      store.queue().list(QueueQuery.all().withLimit(1));
+      store.queueAdmin().list(QueueQuery.all().withLimit(1));
       return Health.up();
     } catch (StoreException e) {
       return Health.down(e.getMessage());

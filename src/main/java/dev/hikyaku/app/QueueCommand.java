@@ -82,7 +82,7 @@ final class QueueCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (Store store = open(config)) {
         List<QueueEntry> entries =
-            store.queue().list(
+            store.queueAdmin().list(
                 new QueueQuery(
                     Optional.ofNullable(sender),
                     Optional.ofNullable(recipient),
@@ -115,7 +115,7 @@ final class QueueCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (Store store = open(config)) {
         QueuedMessage m =
-            store.queue().find(queueId).orElseThrow(() -> new Main.UserError("no message " + queueId + " in the queue"));
+            store.queueAdmin().find(queueId).orElseThrow(() -> new Main.UserError("no message " + queueId + " in the queue"));
         out.printf("id:          %s%n", m.id());
         out.printf("received:    %s%n", m.receivedAt());
         out.printf("state:       %s%n", m.state());
@@ -184,7 +184,7 @@ final class QueueCommand implements Runnable {
   static final class Hold extends OnMessage {
     @Override
     String apply(Store store, QueueId id) throws Exception {
-      store.queue().hold(id);
+      store.queueAdmin().hold(id);
       return "message " + id + " held";
     }
   }
@@ -193,7 +193,7 @@ final class QueueCommand implements Runnable {
   static final class Release extends OnMessage {
     @Override
     String apply(Store store, QueueId id) throws Exception {
-      store.queue().release(id);
+      store.queueAdmin().release(id);
       return "message " + id + " released";
     }
   }
@@ -202,7 +202,7 @@ final class QueueCommand implements Runnable {
   static final class Delete extends OnMessage {
     @Override
     String apply(Store store, QueueId id) throws Exception {
-      store.queue().delete(id);
+      store.queueAdmin().delete(id);
       return "message " + id + " deleted";
     }
   }
@@ -213,7 +213,7 @@ final class QueueCommand implements Runnable {
   static final class Bounce extends OnMessage {
     @Override
     String apply(Store store, QueueId id) throws Exception {
-      store.queue().returnToSender(id);
+      store.queueAdmin().returnToSender(id);
       return "message " + id + " returning to its sender";
     }
   }
@@ -242,13 +242,13 @@ final class QueueCommand implements Runnable {
       }
       try (Store store = open(config)) {
         if (queueId.isPresent()) {
-          int moved = store.queue().flush(queueId.get());
+          int moved = store.queueAdmin().flush(queueId.get());
           store.adminChanges().record("queue flush", queueId.get().value(), moved + " recipient(s)");
           spec.commandLine().getOut().println(moved + " deferred recipient(s) due now");
         } else {
           // Like postqueue -f / -s: a request the server's scheduler applies in short batches, so that
           // neither this command nor the sessions' commits wait for every recipient to be rewritten.
-          long toMove = store.queue().requestFlush(Optional.ofNullable(domain));
+          long toMove = store.queueAdmin().requestFlush(Optional.ofNullable(domain));
           String at = domain != null ? " at " + domain : "";
           store.adminChanges().record("queue flush", domain != null ? "@" + domain : "all", toMove + " recipient(s) requested");
           spec.commandLine().getOut().println(toMove == 0

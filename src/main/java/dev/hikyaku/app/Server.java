@@ -163,7 +163,7 @@ public final class Server implements AutoCloseable {
         DefenceWiring.recipients(config, store, routes, clock, outboundTls)));
     PolicyChain policy = shared.policy().chain();
     SessionServices services = shared.services();
-    opened.push(new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), Optional.of(store.webhooks()),
+    opened.push(new HistoryPruning(store.history(), store.messageEvents(), store.idempotency(), Optional.of(store.webhookDeliveries()),
         clock, config.history().retention()).start());
     opened.push(new AdminChangeRelay(store.adminChanges(), events, ADMIN_CHANGES_POLLED_EVERY));
     AtomicBoolean isAccepting = new AtomicBoolean();

@@ -9,9 +9,9 @@ import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
+import dev.hikyaku.store.WebhookDeliveries;
 import dev.hikyaku.store.WebhookDelivery;
 import dev.hikyaku.store.WebhookEndpoint;
-import dev.hikyaku.store.Webhooks;
 import dev.hikyaku.webhooks.Dispatcher;
 import dev.hikyaku.webhooks.Signature;
 import java.io.PrintWriter;
@@ -279,7 +279,7 @@ final class WebhookCommands {
       if (!from.isBefore(to)) {
         throw new Main.UserError("--since must be before --until");
       }
-      Webhooks.Replayed replayed = store.webhooks().replay(id, from, to, now, dev.hikyaku.api.WebhookEndpoints.MAX_REPLAY);
+      WebhookDeliveries.Replayed replayed = store.webhookDeliveries().replay(id, from, to, now, dev.hikyaku.api.WebhookEndpoints.MAX_REPLAY);
       changed("webhook replay", endpoint.account(), id + " " + from + ".." + to + " queued=" + replayed.queued());
       out.println(replayed.queued() + " event(s) queued for webhook " + id
           + (replayed.isCut() ? " (the range holds more; replay from the last one's time on)" : ""));

@@ -7,20 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -28,13 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,13 +73,10 @@ public final class TlsContexts implements AutoCloseable {
           "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-  /** Protects nothing: the PKCS#12 store exists only in memory to hand the key to JSSE. */
-  private static final char[] IN_MEMORY_STORE_PASSWORD = "in-memory".toCharArray();
-
   private final Path certificateChain;
   private final Path privateKey;
   private final Clock clock;
-  private final AtomicReference<Served> current;
+  private final AtomicReference<ServedContext> current;
   private final ReentrantLock reloadLock = new ReentrantLock();
   private final ReentrantLock watchLock = new ReentrantLock();
   private final Condition isClosing = watchLock.newCondition();
@@ -105,28 +89,6 @@ public final class TlsContexts implements AutoCloseable {
   private final Thread watcher;
 
   private final TlsEngineKind engineKind;
-
-  /**
-   * One good context with the facts it was built from. {@code inbound} serves the SMTP listeners:
-   * {@code jdk} itself, or a BoringSSL engine made from the same identity ({@code tls.engine}).
-   */
-  private record Served(
-      JdkTlsEngine jdk,
-      TlsEngine inbound,
-      X509ExtendedKeyManager keyManager,
-      List<X509Certificate> chain) {
-    SSLContext context() {
-      return jdk.context();
-    }
-
-    List<String> protocols() {
-      return jdk.protocols();
-    }
-
-    List<String> cipherSuites() {
-      return jdk.cipherSuites();
-    }
-  }
 
   private TlsContexts(
       Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock, TlsEngineKind engineKind)
@@ -143,10 +105,10 @@ public final class TlsContexts implements AutoCloseable {
       }
     }
     this.lastRead = FilesSeen.of(certificateChain, privateKey);
-    Served first = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
+    ServedContext first = ServedContext.build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
     this.current = new AtomicReference<>(first);
-    LOG.info("TLS serving {} ({} engine for SMTP)", describe(first, certificateChain), engineKind.configName());
-    adviseOnKeyType(first);
+    LOG.info("TLS serving {} ({} engine for SMTP)", ServedContext.describe(first, certificateChain), engineKind.configName());
+    ServedContext.adviseOnKeyType(first);
     if (reloadCheckInterval.isZero()) {
       this.watcher = null;
     } else {
@@ -282,7 +244,7 @@ public final class TlsContexts implements AutoCloseable {
       throw new java.net.SocketException("cannot start TLS on a socket that is not connected");
     }
     while (true) {
-      Served served = current.get();
+      ServedContext served = current.get();
       Optional<TlsConnection> connection = served.inbound().open(connected);
       if (connection.isPresent()) {
         return connection.get();
@@ -314,21 +276,21 @@ public final class TlsContexts implements AutoCloseable {
     try {
       // Seen before reading: a change during the read shows up as a difference on the next check.
       lastRead = FilesSeen.of(certificateChain, privateKey);
-      Served next;
+      ServedContext next;
       try {
-        next = build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
+        next = ServedContext.build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
       } catch (TlsSetupException e) {
         LOG.error(
             "TLS reload failed: {}; still serving the previous certificate, {}",
             e.getMessage(),
-            describe(current.get(), certificateChain));
+            ServedContext.describe(current.get(), certificateChain));
         return false;
       }
-      Served previous = current.getAndSet(next);
+      ServedContext previous = current.getAndSet(next);
       // Connections already open keep the engine they started with; it is freed after the last.
       previous.inbound().retire();
-      LOG.info("TLS reloaded, now serving {}", describe(next, certificateChain));
-      adviseOnKeyType(next);
+      LOG.info("TLS reloaded, now serving {}", ServedContext.describe(next, certificateChain));
+      ServedContext.adviseOnKeyType(next);
       return true;
     } finally {
       reloadLock.unlock();
@@ -344,88 +306,10 @@ public final class TlsContexts implements AutoCloseable {
   public SSLContext followingContext() {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(new KeyManager[] {new CurrentKeyManager()}, new TrustManager[0], null);
+      context.init(new KeyManager[] {new CurrentKeyManager(() -> current.get().keyManager())}, new TrustManager[0], null);
       return context;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK cannot make a TLS context: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The current identity's key manager, asked anew at each handshake. The alias it hands out names
-   * the key manager it came from, so the chain and the key of one handshake come from the same
-   * identity even when a reload happens in between.
-   */
-  private final class CurrentKeyManager extends X509ExtendedKeyManager {
-
-    /** The key managers aliases were handed out from, by tag: the newest few (reloads are rare). */
-    private final Map<String, X509ExtendedKeyManager> recent =
-        Collections.synchronizedMap(
-            new LinkedHashMap<>() {
-              @Override
-              protected boolean removeEldestEntry(Map.Entry<String, X509ExtendedKeyManager> eldest) {
-                return size() > 4;
-              }
-            });
-
-    private String tagged(X509ExtendedKeyManager keyManager, String alias) {
-      if (alias == null) {
-        return null;
-      }
-      String tag = Integer.toHexString(System.identityHashCode(keyManager));
-      recent.putIfAbsent(tag, keyManager);
-      return tag + "/" + alias;
-    }
-
-    /** The key manager and its own alias behind a tagged alias; null for an alias not ours (any more). */
-    private Map.Entry<X509ExtendedKeyManager, String> untagged(String alias) {
-      int slash = alias == null ? -1 : alias.indexOf('/');
-      if (slash < 0) {
-        return null;
-      }
-      X509ExtendedKeyManager keyManager = recent.get(alias.substring(0, slash));
-      return keyManager == null ? null : Map.entry(keyManager, alias.substring(slash + 1));
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return null; // a server identity only
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return null;
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      X509ExtendedKeyManager now = current.get().keyManager();
-      String[] aliases = now.getServerAliases(keyType, issuers);
-      return aliases == null ? null : Arrays.stream(aliases).map(alias -> tagged(now, alias)).toArray(String[]::new);
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      X509ExtendedKeyManager now = current.get().keyManager();
-      return tagged(now, now.chooseServerAlias(keyType, issuers, socket));
-    }
-
-    @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      X509ExtendedKeyManager now = current.get().keyManager();
-      return tagged(now, now.chooseEngineServerAlias(keyType, issuers, engine));
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      Map.Entry<X509ExtendedKeyManager, String> entry = untagged(alias);
-      return entry == null ? null : entry.getKey().getCertificateChain(entry.getValue());
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      Map.Entry<X509ExtendedKeyManager, String> entry = untagged(alias);
-      return entry == null ? null : entry.getKey().getPrivateKey(entry.getValue());
     }
   }
 
@@ -530,98 +414,6 @@ public final class TlsContexts implements AutoCloseable {
       return false;
     } finally {
       watchLock.unlock();
-    }
-  }
-
-  private static Served build(ServerIdentity identity, Path certificateFile, TlsEngineKind engineKind)
-      throws TlsSetupException {
-    X509Certificate[] chain = identity.chain().toArray(X509Certificate[]::new);
-    try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      store.setKeyEntry("server", identity.key(), IN_MEMORY_STORE_PASSWORD, chain);
-      KeyManagerFactory keyManagers =
-          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      keyManagers.init(store, IN_MEMORY_STORE_PASSWORD);
-      SSLContext context = SSLContext.getInstance("TLS");
-      // No trust managers: the server never asks for client certificates, so the JDK's CA store is
-      // not loaded for nothing on every reload.
-      context.init(keyManagers.getKeyManagers(), new TrustManager[0], null);
-      SSLParameters supported = context.getSupportedSSLParameters();
-      List<String> protocols = intersect(PROTOCOLS, supported.getProtocols());
-      List<String> suites = intersect(CIPHER_SUITES, supported.getCipherSuites());
-      if (protocols.isEmpty() || suites.isEmpty()) {
-        throw new IllegalStateException(
-            "this JDK supports none of " + PROTOCOLS + " or none of " + CIPHER_SUITES);
-      }
-      X509ExtendedKeyManager keyManager =
-          Arrays.stream(keyManagers.getKeyManagers())
-              .filter(X509ExtendedKeyManager.class::isInstance)
-              .map(X509ExtendedKeyManager.class::cast)
-              .findFirst()
-              .orElseThrow(() -> new IllegalStateException("the JDK's key manager factory gave no X509ExtendedKeyManager"));
-      JdkTlsEngine jdk = new JdkTlsEngine(context, protocols, suites);
-      TlsEngine inbound = switch (engineKind) {
-        case JDK -> jdk;
-        case BORINGSSL -> boringSsl(identity, certificateFile, protocols, suites);
-      };
-      return new Served(jdk, inbound, keyManager, identity.chain());
-    } catch (GeneralSecurityException | IOException e) {
-      throw new TlsSetupException(
-          certificateFile,
-          "holds a certificate that JSSE cannot serve with its key (" + PemReader.describe(e) + ")");
-    }
-  }
-
-  private static BoringSslEngine boringSsl(
-      ServerIdentity identity, Path certificateFile, List<String> protocols, List<String> suites)
-      throws TlsSetupException {
-    try {
-      return BoringSslEngine.of(identity, protocols, suites);
-    } catch (javax.net.ssl.SSLException | RuntimeException e) {
-      // Netty's messages name the problem, not the key's content.
-      throw new TlsSetupException(certificateFile, "holds a certificate that BoringSSL (tls.engine: boringssl)"
-          + " cannot serve with its key (" + e.getMessage() + ")");
-    }
-  }
-
-  private static List<String> intersect(List<String> wanted, String[] available) {
-    List<String> have = Arrays.asList(available);
-    return wanted.stream().filter(have::contains).toList();
-  }
-
-  private static String describe(Served served, Path file) {
-    X509Certificate leaf = served.chain().getFirst();
-    return "%s from %s (%d certificate(s), %s key, valid until %s, SHA-256 %s)"
-        .formatted(
-            leaf.getSubjectX500Principal().getName(),
-            file,
-            served.chain().size(),
-            leaf.getPublicKey().getAlgorithm(),
-            leaf.getNotAfter().toInstant(),
-            fingerprint(leaf));
-  }
-
-  /**
-   * An RSA key is served as given, but the operator hears what it costs: JSSE signs with RSA-2048 in
-   * about twice the server CPU per full handshake of ECDSA P-256 (issue 15, bench/README.md "TLS
-   * handshakes": 1.00 against 0.46, TLS 1.3 with X25519), and every STARTTLS or port-465 connection
-   * without resumption pays it.
-   */
-  private static void adviseOnKeyType(Served served) {
-    if ("RSA".equals(served.chain().getFirst().getPublicKey().getAlgorithm())) {
-      LOG.info(
-          "TLS key is RSA: an ECDSA P-256 certificate (e.g. certbot's default key type) needs about"
-              + " half the server CPU per full TLS handshake");
-    }
-  }
-
-  private static String fingerprint(X509Certificate certificate) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
-      return HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
-    } catch (GeneralSecurityException e) {
-      return "unavailable";
     }
   }
 

@@ -127,7 +127,7 @@ public final class Scheduler implements AutoCloseable {
    *     outcomes are logged and leave those recipients due (delivered again at worst, never lost)
    */
   public int runOnce() throws StoreException {
-    // A queue flush is a request (MessageQueue.requestFlush); one short batch of it per pass keeps
+    // A queue flush is a request (QueueAdmin.requestFlush); one short batch of it per pass keeps
     // the write lock free for the sessions' commits in between.
     isFlushing = queue.applyFlush();
     List<DueDelivery> due = queue.due(clock.instant(), BATCH_SIZE);

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param content header and body octets, CRLF line ends
  * @param recipients the due recipients in RCPT order; never empty
  * @param isReturning the administrator asked for the message to go back to its sender ({@link
- *     MessageQueue#returnToSender}): its recipients are to fail with a DSN, not be delivered
+ *     QueueAdmin#returnToSender}): its recipients are to fail with a DSN, not be delivered
  * @param isSubmitted an authenticated client sent it (SMTP AUTH or an API key: the queue row has a
  *     principal), so it is our sender's mail going out, whose returns a VERP return path can bring
  *     back ({@code returns}); mail relayed in and our own bounces are not

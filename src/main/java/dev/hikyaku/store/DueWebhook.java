@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A webhook delivery whose next attempt is due ({@link Webhooks#due}), with what sending it needs:
+ * A webhook delivery whose next attempt is due ({@link WebhookDeliveries#due}), with what sending it needs:
  * the endpoint's address and secrets, and the event (read from the feed when the attempt is made,
  * so every attempt and a replay send the same event).
  *

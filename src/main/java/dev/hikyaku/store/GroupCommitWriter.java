@@ -1,11 +1,9 @@
 package dev.hikyaku.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -50,16 +48,6 @@ final class GroupCommitWriter {
   // How long a WAL truncation waits for readers and the other writing connection to let go of the
   // WAL. Commits wait behind it, so it is short: a truncation that cannot happen now is tried later.
   static final Duration CHECKPOINT_PATIENCE = Duration.ofMillis(250);
-
-  private static final String INSERT_MESSAGE =
-      """
-      INSERT INTO message (id, received_at, reverse_path, mail_parameters, listener, client_address,
-                           helo_name, tls_protocol, tls_cipher, principal, size)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
-  private static final String INSERT_CONTENT =
-      "INSERT INTO message_content (message_id, content) VALUES (?, ?)";
-  private static final String INSERT_RECIPIENT =
-      "INSERT INTO recipient (message_id, position, forward_path, parameters, domain) VALUES (?, ?, ?, ?, ?)";
 
   /** The transaction never started, so no message in the batch is to blame. */
   private static final class BeginFailed extends SQLException {
@@ -114,17 +102,7 @@ final class GroupCommitWriter {
   }
 
   private final Connection connection;
-  // Prepared once, and again after any failure: sqlite-jdbc can leave a statement that failed
-  // mid-step (SQLITE_FULL) unusable ("statement is not executing").
-  private PreparedStatement insertMessage;
-  private PreparedStatement insertContent;
-  private PreparedStatement insertRecipient;
-  private PreparedStatement insertHistoryMessage;
-  private PreparedStatement insertHistoryRecipient;
-  private PreparedStatement insertHistoryTag;
-  private PreparedStatement insertHistoryMetadata;
-  private PreparedStatement insertIdempotency;
-  private PreparedStatement insertEvent;
+  private final AcceptStatements statements;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition workArrived = lock.newCondition();
@@ -148,7 +126,7 @@ final class GroupCommitWriter {
 
   private GroupCommitWriter(Connection connection) throws SQLException {
     this.connection = connection;
-    prepareStatements();
+    this.statements = new AcceptStatements(connection);
     // A platform thread: it lives as long as the store and spends its time in JNI calls, which would
     // pin a virtual thread's carrier anyway. Daemon, because a caller not yet released has not been
     // promised anything: an exit without close() loses no acknowledged message.
@@ -172,7 +150,7 @@ final class GroupCommitWriter {
     Optional<NewMessageEvent> accepted = FeedEntries.accepted(message);
     PendingWrite write = new PendingWrite(
         "storing message " + message.id(), true, message.size(), connection -> {
-          insert(message, accepted);
+          statements.insert(message, accepted);
           return null;
         });
     enqueue(write, "store is closing; message " + message.id() + " not stored");
@@ -197,7 +175,20 @@ final class GroupCommitWriter {
    * result. A failure comes back as a {@link StoreException} raised in the caller's thread.
    */
   <T> T apply(String action, Change<T> change) throws StoreException {
-    var committed = submit(action, change);
+    return await(submit(action, change), action,
+        "interrupted while waiting for the commit of: " + action + "; it may or may not be done");
+  }
+
+  /**
+   * Stores {@code message} and waits for its commit (and WAL fsync). A failure comes back as a
+   * {@link StoreException} raised in the caller's thread.
+   */
+  void accept(NewMessage message) throws StoreException {
+    await(submit(message), "accepting message " + message.id(),
+        "interrupted while waiting for the commit of message " + message.id() + "; it may or may not be stored");
+  }
+
+  private static <T> T await(CompletableFuture<T> committed, String action, String uncertain) throws StoreException {
     try {
       return committed.get();
     } catch (ExecutionException e) {
@@ -208,10 +199,7 @@ final class GroupCommitWriter {
       throw StoreException.from(action, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StoreException(
-          StoreException.Kind.UNAVAILABLE,
-          "interrupted while waiting for the commit of: " + action + "; it may or may not be done",
-          e);
+      throw new StoreException(StoreException.Kind.UNAVAILABLE, uncertain, e);
     }
   }
 
@@ -475,7 +463,7 @@ final class GroupCommitWriter {
         control.execute("COMMIT");
       } catch (SQLException | StoreException | RuntimeException failure) {
         rollback(control, failure);
-        renewStatements(failure);
+        statements.renew(failure);
         throw failure;
       } catch (Error error) {
         // The writer stops on an Error (see run()), but not inside its transaction: left open, it
@@ -489,86 +477,6 @@ final class GroupCommitWriter {
     commits.incrementAndGet();
   }
 
-  private void insert(NewMessage message, Optional<NewMessageEvent> accepted) throws SQLException, StoreException {
-    String id = message.id().value();
-    Origin origin = message.origin();
-    insertMessage.setString(1, id);
-    insertMessage.setLong(2, message.receivedAt().toEpochMilli());
-    insertMessage.setString(3, message.reversePath());
-    insertMessage.setString(4, message.mailParameters());
-    insertMessage.setString(5, origin.listener());
-    insertMessage.setString(6, origin.clientAddress());
-    insertMessage.setString(7, origin.heloName());
-    setNullableString(insertMessage, 8, origin.tlsProtocol());
-    setNullableString(insertMessage, 9, origin.tlsCipher());
-    setNullableString(insertMessage, 10, origin.principal());
-    insertMessage.setLong(11, message.size());
-    insertMessage.executeUpdate();
-
-    insertContent.setString(1, id);
-    insertContent.setBytes(2, message.content());
-    insertContent.executeUpdate();
-    insertContent.clearParameters(); // let the body be collected once written
-
-    List<NewRecipient> recipients = message.recipients();
-    for (int position = 0; position < recipients.size(); position++) {
-      NewRecipient recipient = recipients.get(position);
-      insertRecipient.setString(1, id);
-      insertRecipient.setInt(2, position);
-      insertRecipient.setString(3, recipient.forwardPath());
-      insertRecipient.setString(4, recipient.parameters());
-      insertRecipient.setString(5, recipient.domain());
-      insertRecipient.addBatch();
-    }
-    try {
-      insertRecipient.executeBatch();
-    } finally {
-      insertRecipient.clearBatch();
-    }
-    // In the same transaction: no accepted message lacks its history, and no extra commit.
-    MessageHistory.insertAccepted(insertHistoryMessage, insertHistoryRecipient, message);
-    MessageHistory.insertAnnotations(insertHistoryTag, insertHistoryMetadata, message);
-    // And its idempotency record: a repeated API request finds the answer exactly when the message is queued.
-    if (message.idempotency().isPresent()) {
-      IdempotencyRecords.insert(insertIdempotency, message.idempotency().get());
-    }
-    // And its message.accepted in the account's event feed, the webhooks' outbox (FeedEntries).
-    if (accepted.isPresent()) {
-      MessageEvents.insertByHistory(insertEvent, accepted.get());
-    }
-  }
-
-  private void prepareStatements() throws SQLException {
-    insertMessage = connection.prepareStatement(INSERT_MESSAGE);
-    insertContent = connection.prepareStatement(INSERT_CONTENT);
-    insertRecipient = connection.prepareStatement(INSERT_RECIPIENT);
-    insertHistoryMessage = connection.prepareStatement(MessageHistory.INSERT_MESSAGE);
-    insertHistoryRecipient = connection.prepareStatement(MessageHistory.INSERT_RECIPIENT);
-    insertHistoryTag = connection.prepareStatement(MessageHistory.INSERT_TAG);
-    insertHistoryMetadata = connection.prepareStatement(MessageHistory.INSERT_METADATA);
-    insertIdempotency = connection.prepareStatement(IdempotencyRecords.INSERT);
-    insertEvent = connection.prepareStatement(MessageEvents.INSERT);
-  }
-
-  private void renewStatements(Exception failure) {
-    for (PreparedStatement statement :
-        List.of(insertMessage, insertContent, insertRecipient, insertHistoryMessage, insertHistoryRecipient, insertHistoryTag,
-            insertHistoryMetadata, insertIdempotency, insertEvent)) {
-      try {
-        statement.close();
-      } catch (SQLException closeFailure) {
-        failure.addSuppressed(closeFailure);
-      }
-    }
-    try {
-      prepareStatements();
-    } catch (SQLException prepareFailure) {
-      // The next commit() would use closed statements and fail with its own clear error; keep this
-      // one with the failure that caused it.
-      failure.addSuppressed(prepareFailure);
-    }
-  }
-
   private void rollback(Statement control, Throwable failure) {
     try {
       control.execute("ROLLBACK");
@@ -576,15 +484,6 @@ final class GroupCommitWriter {
       // SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR during COMMIT);
       // keep the second failure with the first rather than hide it.
       failure.addSuppressed(rollbackFailure);
-    }
-  }
-
-  private static void setNullableString(PreparedStatement statement, int index, String value)
-      throws SQLException {
-    if (value == null) {
-      statement.setNull(index, Types.VARCHAR);
-    } else {
-      statement.setString(index, value);
     }
   }
 

@@ -152,7 +152,7 @@ public final class MessageEvents {
   /**
    * The entry in the columns of {@link #COLUMNS} from {@code first} on, with its message's tags and
    * metadata read through {@code annotations} (also for the webhooks' due deliveries, {@link
-   * Webhooks#due}).
+   * WebhookDeliveries#due}).
    */
   static MessageEvent event(ResultSet row, int first, AnnotationReader annotations) throws SQLException, StoreException {
     String stored = row.getString(first + 4);

@@ -11,7 +11,7 @@ import java.util.Optional;
  * A message that intake has finished with and hands to {@link MessageQueue#accept}.
  *
  * <p>{@code receivedAt} is truncated to the millisecond here, because the store keeps times in
- * epoch milliseconds: what this record holds is exactly what {@link MessageQueue#find} returns. The
+ * epoch milliseconds: what this record holds is exactly what {@link QueueAdmin#find} returns. The
  * content array is not copied (bodies can be tens of MiB): the caller must not change it after
  * handing it over.
  *

@@ -1,9 +1,11 @@
 package dev.hikyaku.store;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A search of the queue (admin CLI, API): every present filter must match. Results are ordered by
@@ -24,8 +26,9 @@ public record QueueQuery(
     Optional<Instant> receivedBefore,
     int limit) {
 
-  /** States a message can be in. */
-  public static final Set<String> MESSAGE_STATES = MessageState.STORED;
+  /** States a message can be in, as stored ({@link MessageState}). */
+  public static final Set<String> MESSAGE_STATES =
+      Arrays.stream(MessageState.values()).map(MessageState::stored).collect(Collectors.toUnmodifiableSet());
 
   public QueueQuery {
     Objects.requireNonNull(sender, "sender");

@@ -49,6 +49,7 @@ public final class Store implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
   private final MessageQueue queue;
+  private final QueueAdmin queueAdmin;
   private final MessageHistory history;
   private final MessageEvents messageEvents;
   private final IdempotencyRecords idempotency;
@@ -62,6 +63,7 @@ public final class Store implements AutoCloseable {
   private final SigningKeys signingKeys;
   private final Suppressions suppressions;
   private final Webhooks webhooks;
+  private final WebhookDeliveries webhookDeliveries;
   private final Defences defences;
   private final AdminChanges adminChanges;
   private final QueueSpace space;
@@ -80,7 +82,8 @@ public final class Store implements AutoCloseable {
     this.writerConnection = writerConnection;
     this.writer = writer;
     this.readers = readers;
-    this.queue = new MessageQueue(writer, readers, clock);
+    this.queue = new MessageQueue(writer, readers);
+    this.queueAdmin = new QueueAdmin(writer, readers, clock);
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
     this.idempotency = new IdempotencyRecords(writer, readers);
@@ -94,7 +97,8 @@ public final class Store implements AutoCloseable {
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.suppressions = new Suppressions(accountWriter, readers);
-    this.webhooks = new Webhooks(writer, accountWriter, readers);
+    this.webhooks = new Webhooks(accountWriter, readers);
+    this.webhookDeliveries = new WebhookDeliveries(writer, readers, webhooks);
     this.adminChanges = new AdminChanges(accountWriter, clock);
     this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
         QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
@@ -154,8 +158,14 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  /** The queue as delivery sees it: accept, due, record. */
   public MessageQueue queue() {
     return queue;
+  }
+
+  /** The queue as an operator sees it: list, find, hold, release, delete, return, flush. */
+  public QueueAdmin queueAdmin() {
+    return queueAdmin;
   }
 
   /** What became of accepted messages, kept after they leave the queue. */
@@ -223,9 +233,14 @@ public final class Store implements AutoCloseable {
     return suppressions;
   }
 
-  /** Webhook endpoints and the delivery of the event feed to them (V15). */
+  /** Webhook endpoints (V15). */
   public Webhooks webhooks() {
     return webhooks;
+  }
+
+  /** The delivery of the event feed to the webhook endpoints, and its log (V15). */
+  public WebhookDeliveries webhookDeliveries() {
+    return webhookDeliveries;
   }
 
   /** Blocks, known sources, counter snapshots and suspensions of the abuse defences. */

@@ -16,7 +16,7 @@ import java.util.Optional;
  * Hard bounces are added by {@link MessageQueue#record} in the transaction that records the failure;
  * operators add and remove entries here, through the account writer (short transactions, safe
  * alongside a running server). Domains and addresses are compared with SQLite's {@code lower()},
- * as {@link MessageQueue#list} compares them.
+ * as {@link QueueAdmin#list} compares them.
  */
 public final class Suppressions {
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * One attempt to deliver a webhook and what it leads to, as {@link Webhooks#record} writes it into
+ * One attempt to deliver a webhook and what it leads to, as {@link WebhookDeliveries#record} writes it into
  * the delivery's row (the delivery log keeps the latest attempt's response).
  *
  * @param responseStatus the HTTP status the endpoint answered; empty when none came (refused

@@ -10,7 +10,7 @@
  *                         (the message's history rows, an API message's tags, metadata and
  *                         idempotency record, all in the same transaction)
  * HTTP API (via app)   ─▶ {@link dev.hikyaku.store.IdempotencyRecords#find} (a repeated request's answer)
- * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#list}, {@link dev.hikyaku.store.MessageQueue#find}
+ * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.QueueAdmin#list}, {@link dev.hikyaku.store.QueueAdmin#find}
  * auth (SMTP AUTH)     ─▶ {@link dev.hikyaku.store.Accounts#find}, {@link dev.hikyaku.store.AppPasswords#findActive},
  *                         {@link dev.hikyaku.store.Accounts#recordLogin} (background), {@link dev.hikyaku.store.ServerSecret#value}
  * policy (sender)      ─▶ {@link dev.hikyaku.store.Accounts#maySendAs}
@@ -18,8 +18,8 @@
  *                         changes (possibly from another process), checked first by {@link dev.hikyaku.store.Names}
  * schedule.Scheduler   ─▶ {@link dev.hikyaku.store.MessageQueue#due}, {@link dev.hikyaku.store.MessageQueue#nextDue},
  *                         {@link dev.hikyaku.store.MessageQueue#record} (cross off / defer / fail)
- * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageQueue#hold}, {@link dev.hikyaku.store.MessageQueue#release},
- *                         {@link dev.hikyaku.store.MessageQueue#delete}
+ * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.QueueAdmin#hold}, {@link dev.hikyaku.store.QueueAdmin#release},
+ *                         {@link dev.hikyaku.store.QueueAdmin#delete}
  * delivery attempts    ─▶ {@link dev.hikyaku.store.MessageHistory#record} (or inside a queue change)
  * admin CLI, HTTP API  ─▶ {@link dev.hikyaku.store.MessageHistory#search} (by account, page by page), {@link dev.hikyaku.store.MessageHistory#show}
  * (queue changes)      ─▶ the event feed's entries of each change, in its transaction ({@link dev.hikyaku.store.FeedEntries})

@@ -7,10 +7,10 @@ import dev.hikyaku.store.DueWebhook;
 import dev.hikyaku.store.MessageEvent;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.WebhookAttempt;
+import dev.hikyaku.store.WebhookDeliveries;
 import dev.hikyaku.store.WebhookDelivery;
 import dev.hikyaku.store.WebhookEndpoint;
 import dev.hikyaku.store.WebhookSecrets;
-import dev.hikyaku.store.Webhooks;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -43,12 +43,12 @@ import tools.jackson.databind.node.ObjectNode;
  * Sends the event feed to the webhook endpoints (Standard Webhooks 1.0), from the store's outbox.
  *
  * <p>A pass ({@link #runOnce}, or the background loop's) fans the feed's new entries out into
- * deliveries ({@link Webhooks#fanOut}), takes what is due and sends each on a virtual thread, at
+ * deliveries ({@link WebhookDeliveries#fanOut}), takes what is due and sends each on a virtual thread, at
  * most {@code concurrency} at once to one endpoint ({@code api.webhook-concurrency}): so events to one endpoint may
  * arrive out of order (a receiver orders by the event's {@code id} or {@code timestamp}, and dedupes
  * by {@code webhook-id}). Each attempt: the store is asked whether the delivery is still owed (the
  * pass's read may predate the end of another send of it, or its endpoint or account being
- * disabled, {@link Webhooks#isStillDue}), the {@link TargetGuard} resolves and checks the host, the
+ * disabled, {@link WebhookDeliveries#isStillDue}), the {@link TargetGuard} resolves and checks the host, the
  * {@link PinnedHttpClient} POSTs one event to the checked address, signed with every secret the
  * endpoint signs with now; then the outcome is recorded in the store: a 2xx delivers; 410 Gone
  * fails the delivery and disables the endpoint; anything else (3xx, 4xx, 5xx, a timeout, a refused
@@ -81,7 +81,7 @@ public final class Dispatcher implements AutoCloseable {
     String data(MessageEvent event);
   }
 
-  private final Webhooks webhooks;
+  private final WebhookDeliveries webhooks;
   private final EventBodies bodies;
   private final TargetGuard guard;
   private final PinnedHttpClient client;
@@ -99,7 +99,7 @@ public final class Dispatcher implements AutoCloseable {
   private Thread loop; // guarded by lock
 
   /** @param concurrency deliveries to one endpoint under way at once, at least 1 */
-  public Dispatcher(Webhooks webhooks, EventBodies bodies, TargetGuard guard, PinnedHttpClient client, Events events,
+  public Dispatcher(WebhookDeliveries webhooks, EventBodies bodies, TargetGuard guard, PinnedHttpClient client, Events events,
       Clock clock, RandomGenerator random, int concurrency) {
     if (concurrency < 1) {
       throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
@@ -276,7 +276,7 @@ public final class Dispatcher implements AutoCloseable {
     data.put("account", endpoint.account());
     data.put("note", "a test ping from hikyaku; it tells of no event");
     Sent sent = send(endpoint.url(), endpoint.isPrivateAllowed(), secrets.signingAt(now), "whtest_" + HexFormat.of().formatHex(id),
-        now, envelope(Webhooks.TEST_TYPE, now, data));
+        now, envelope(WebhookDeliveries.TEST_TYPE, now, data));
     return webhooks.recordTest(new WebhookAttempt(0, endpoint.id(), now, sent.status(), sent.error(), sent.latency(),
         sent.snippet(), sent.isSuccess() ? WebhookAttempt.Next.DELIVERED : WebhookAttempt.Next.FAILED, Optional.empty(),
         WebhookAttempt.EndpointChange.KEEP, Optional.empty()));

@@ -6,10 +6,10 @@
  *
  * <pre>
  * store (the change and its feed entry, one transaction: store.FeedEntries)
- *   ▶ {@link dev.hikyaku.webhooks.Dispatcher}: store.Webhooks#fanOut (per-endpoint cursor → pending deliveries)
+ *   ▶ {@link dev.hikyaku.webhooks.Dispatcher}: store.WebhookDeliveries#fanOut (per-endpoint cursor → pending deliveries)
  *       ▶ {@link dev.hikyaku.webhooks.TargetGuard} (resolve, refuse private targets) ▶ {@link dev.hikyaku.webhooks.Signature}
  *       ▶ {@link dev.hikyaku.webhooks.PinnedHttpClient} (POST to the checked address)
- *       ▶ store.Webhooks#record (delivered | retry at {@link dev.hikyaku.webhooks.RetrySchedule} | failed; endpoint disabled)
+ *       ▶ store.WebhookDeliveries#record (delivered | retry at {@link dev.hikyaku.webhooks.RetrySchedule} | failed; endpoint disabled)
  *       ▶ events.Event.WebhookAttempted (metrics, log), events.Event.WebhookDisabled (audit log)
  * api (POST /v1/webhooks/{id}/test), admin CLI (webhook test) ▶ {@link dev.hikyaku.webhooks.Dispatcher#test}
  * </pre>

@@ -158,14 +158,14 @@ class ApiSendTest {
 
   private List<QueuedMessage> queued() throws Exception {
     List<QueuedMessage> messages = new ArrayList<>();
-    for (var entry : server.store().queue().list(QueueQuery.all())) {
-      messages.add(server.store().queue().find(entry.id()).orElseThrow());
+    for (var entry : server.store().queueAdmin().list(QueueQuery.all())) {
+      messages.add(server.store().queueAdmin().find(entry.id()).orElseThrow());
     }
     return messages;
   }
 
   private QueuedMessage queued(String id) throws Exception {
-    return server.store().queue().find(QueueId.parse(id).orElseThrow()).orElseThrow();
+    return server.store().queueAdmin().find(QueueId.parse(id).orElseThrow()).orElseThrow();
   }
 
   private static Message parse(byte[] content) throws Exception {

@@ -42,7 +42,7 @@ class HistoryPruningTest {
         QueueId id = QueueId.generate(Clock.fixed(at, ZoneOffset.UTC), random);
         store.queue().accept(new NewMessage(id, at, "a@example.org", "", List.of(new NewRecipient("b@example.net", "")),
             new Origin("relay", "192.0.2.7", "mx.example.net", null, null, null), new byte[16]));
-        store.queue().delete(id);
+        store.queueAdmin().delete(id);
       }
       HistoryPruning pruning = new HistoryPruning(
           store.history(), store.messageEvents(), store.idempotency(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(30));

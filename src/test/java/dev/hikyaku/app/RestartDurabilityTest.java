@@ -43,7 +43,7 @@ class RestartDurabilityTest {
 
     try (Server restarted = TestServers.start(data)) {
       for (int i = 0; i < ids.size(); i++) {
-        QueuedMessage m = restarted.store().queue().find(QueueId.parse(ids.get(i)).orElseThrow()).orElseThrow();
+        QueuedMessage m = restarted.store().queueAdmin().find(QueueId.parse(ids.get(i)).orElseThrow()).orElseThrow();
         String content = new String(m.content(), StandardCharsets.UTF_8);
         assertThat(m.reversePath()).isEqualTo("sender@client.example");
         assertThat(m.recipients()).singleElement().satisfies(r -> assertThat(r.state()).isEqualTo("pending"));

@@ -401,7 +401,7 @@ class ReturnedMailEndToEndTest {
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> metrics().contains("hikyaku_returned_mail_total{kind=\"unparsed\"} 1.0"));
     assertThat(metrics()).contains("hikyaku_returned_mail_total{kind=\"delayed\"} 1.0");
-    await().atMost(Duration.ofSeconds(10)).until(() -> server.store().queue().list(QueueQuery.all()).isEmpty());
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.store().queueAdmin().list(QueueQuery.all()).isEmpty());
   }
 
   private static long count(Path directory) throws IOException {

@@ -146,9 +146,9 @@ class WebhookCommandsTest {
       // A 410 Gone disables it.
       store.messageEvents().append(List.of(NewMessageEvent.ofAccount(Instant.now(), "message.bounced", "app@a.example",
           Optional.empty(), Optional.of("x@example.net"), "{}")));
-      store.webhooks().fanOut(Instant.now(), 10);
-      DueWebhook due = store.webhooks().due(Instant.now(), 10).getFirst();
-      store.webhooks().record(new WebhookAttempt(due.deliveryId(), id, Instant.now(), OptionalInt.of(410), Optional.empty(),
+      store.webhookDeliveries().fanOut(Instant.now(), 10);
+      DueWebhook due = store.webhookDeliveries().due(Instant.now(), 10).getFirst();
+      store.webhookDeliveries().record(new WebhookAttempt(due.deliveryId(), id, Instant.now(), OptionalInt.of(410), Optional.empty(),
           Duration.ofMillis(5), Optional.empty(), WebhookAttempt.Next.FAILED, Optional.empty(), WebhookAttempt.EndpointChange.DISABLE,
           Optional.of("410 Gone from https://hooks.example.com/new")));
     }

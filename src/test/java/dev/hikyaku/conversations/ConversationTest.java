@@ -582,7 +582,7 @@ class ConversationTest {
     @Override
     public List<String> queuedMessages() throws Exception {
       for (String id : accepted.ids) {
-        assertThat(store.queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
+        assertThat(store.queueAdmin().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
       }
       return accepted.ids;
     }
@@ -594,7 +594,7 @@ class ConversationTest {
 
     @Override
     public byte[] content(String queueId) throws Exception {
-      return store.queue().find(QueueId.parse(queueId).orElseThrow()).orElseThrow().content();
+      return store.queueAdmin().find(QueueId.parse(queueId).orElseThrow()).orElseThrow().content();
     }
 
     @Override
@@ -733,7 +733,7 @@ class ConversationTest {
     @Override
     public List<String> queuedMessages() throws Exception {
       for (String id : accepted.ids) {
-        assertThat(server.store().queue().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
+        assertThat(server.store().queueAdmin().find(QueueId.parse(id).orElseThrow())).as("queued " + id).isPresent();
       }
       return accepted.ids;
     }
@@ -745,7 +745,7 @@ class ConversationTest {
 
     @Override
     public byte[] content(String queueId) throws Exception {
-      return server.store().queue().find(QueueId.parse(queueId).orElseThrow()).orElseThrow().content();
+      return server.store().queueAdmin().find(QueueId.parse(queueId).orElseThrow()).orElseThrow().content();
     }
 
     @Override

@@ -90,8 +90,8 @@ class BounceReportsTest {
 
   private List<MimeMessage> queuedReports() throws Exception {
     List<MimeMessage> found = new ArrayList<>();
-    for (QueueEntry entry : store.queue().list(QueueQuery.all())) {
-      QueuedMessage m = store.queue().find(entry.id()).orElseThrow();
+    for (QueueEntry entry : store.queueAdmin().list(QueueQuery.all())) {
+      QueuedMessage m = store.queueAdmin().find(entry.id()).orElseThrow();
       assertThat(m.reversePath()).isEmpty();
       found.add(new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(m.content())));
     }
@@ -109,8 +109,8 @@ class BounceReportsTest {
     var envelope = new dev.hikyaku.protocol.Envelope(dev.hikyaku.protocol.ReversePath.NULL, dev.hikyaku.protocol.MailParams.NONE, List.of(to, to));
     intake.acceptBounce(new dev.hikyaku.intake.MessageSource.Bounce("mx.hikyaku.test"), envelope,
         "Subject: twice\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
-    QueueEntry entry = store.queue().list(QueueQuery.all()).getFirst();
-    assertThat(store.queue().find(entry.id()).orElseThrow().recipients()).hasSize(1);
+    QueueEntry entry = store.queueAdmin().list(QueueQuery.all()).getFirst();
+    assertThat(store.queueAdmin().find(entry.id()).orElseThrow().recipients()).hasSize(1);
   }
 
   @Test

@@ -113,7 +113,7 @@ class DeliveryEndToEndTest {
     int attempted = scheduler(peer.port(ListenerRole.RELAY)).runOnce();
 
     assertThat(attempted).isEqualTo(3);
-    List<QueuedMessage> arrived = peer.store().queue().list(QueueQuery.all()).stream()
+    List<QueuedMessage> arrived = peer.store().queueAdmin().list(QueueQuery.all()).stream()
         .map(e -> uncheckedFind(e.id())).toList();
     assertThat(arrived).singleElement().satisfies(m -> {
       assertThat(m.reversePath()).isEqualTo("alice@sender.test");
@@ -121,7 +121,7 @@ class DeliveryEndToEndTest {
       String content = new String(m.content(), StandardCharsets.US_ASCII);
       assertThat(content).contains("by mx.hikyaku.test (Hikyaku) with ESMTPS").contains("\r\n.a line with a leading dot\r\n");
     });
-    assertThat(sender.queue().find(id)).as("every recipient is final, so the message left the queue").isEmpty();
+    assertThat(sender.queueAdmin().find(id)).as("every recipient is final, so the message left the queue").isEmpty();
 
     // Each domain is its own share, so each failed recipient has a report of its own, queued to alice.
     Map<String, byte[]> bounced = bounces.byRecipient();
@@ -158,7 +158,7 @@ class DeliveryEndToEndTest {
 
       assertThat(scheduler(sink.address().getPort()).runOnce()).isEqualTo(1);
 
-      assertThat(sender.queue().find(id)).as("failed, so the message left the queue").isEmpty();
+      assertThat(sender.queueAdmin().find(id)).as("failed, so the message left the queue").isEmpty();
       Map<String, byte[]> bounced = bounces.byRecipient();
       assertThat(bounced).containsOnlyKeys("erin@sink.test");
       // RFC 3464 §2.3.5-6: who said it (by its MX name), and what it said, labelled smtp.
@@ -184,7 +184,7 @@ class DeliveryEndToEndTest {
 
     scheduler(closedPort).runOnce();
 
-    QueuedMessage waiting = sender.queue().find(id).orElseThrow();
+    QueuedMessage waiting = sender.queueAdmin().find(id).orElseThrow();
     assertThat(waiting.recipients()).singleElement().satisfies(r -> {
       assertThat(r.state()).isEqualTo("deferred");
       assertThat(r.attempts()).isEqualTo(1);
@@ -200,13 +200,13 @@ class DeliveryEndToEndTest {
     assertThat(scheduler(closedPort).runOnce()).isZero();
     clock.advance(Duration.ofMinutes(6));
     assertThat(scheduler(peer.port(ListenerRole.RELAY)).runOnce()).isEqualTo(1);
-    assertThat(sender.queue().find(id)).isEmpty();
-    assertThat(peer.store().queue().list(QueueQuery.all())).hasSize(1);
+    assertThat(sender.queueAdmin().find(id)).isEmpty();
+    assertThat(peer.store().queueAdmin().list(QueueQuery.all())).hasSize(1);
   }
 
   private QueuedMessage uncheckedFind(QueueId id) {
     try {
-      return peer.store().queue().find(id).orElseThrow();
+      return peer.store().queueAdmin().find(id).orElseThrow();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

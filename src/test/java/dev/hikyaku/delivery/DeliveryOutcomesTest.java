@@ -157,7 +157,7 @@ class DeliveryOutcomesTest {
       assertThat(dsns).filteredOn(d -> d.contains("Final-Recipient: rfc822; dave@nullmx.test")).singleElement().asString()
           .contains("Status: 5.1.10", "Diagnostic-Code: X-Hikyaku; nullmx.test accepts no mail")
           .doesNotContain("smtp;", "Remote-MTA");
-      assertThat(server.store().queue().list(QueueQuery.all())).isEmpty();
+      assertThat(server.store().queueAdmin().list(QueueQuery.all())).isEmpty();
 
       // The next submission from the same domain to the suppressed recipient is refused at RCPT; the others go on.
       assertThat(events).filteredOn(e -> e instanceof Event.RecipientSuppressed).singleElement()

@@ -29,9 +29,9 @@ class DeliveryWiringTest {
   @TempDir Path data;
 
   private static QueuedRecipient onlyRecipient(Server server) throws Exception {
-    var entries = server.store().queue().list(QueueQuery.all());
+    var entries = server.store().queueAdmin().list(QueueQuery.all());
     assertThat(entries).hasSize(1);
-    return server.store().queue().find(entries.getFirst().id()).orElseThrow().recipients().getFirst();
+    return server.store().queueAdmin().find(entries.getFirst().id()).orElseThrow().recipients().getFirst();
   }
 
   /** A client of the relay port that has said EHLO and MAIL FROM:<someone@client.example>. */
@@ -72,7 +72,7 @@ class DeliveryWiringTest {
         });
         // Delivered recipients leave the queue; nothing went out by MX.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-            assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+            assertThat(server.store().queueAdmin().list(QueueQuery.all())).isEmpty());
         assertThat(data.resolve("mail").resolve("hikyaku.test").resolve("user").resolve("tmp")).isEmptyDirectory();
         assertThat(dns.queries()).isZero();
       }
@@ -104,7 +104,7 @@ class DeliveryWiringTest {
       }
       Path mail = data.resolve("mail").resolve("hikyaku.test");
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+          assertThat(server.store().queueAdmin().list(QueueQuery.all())).isEmpty());
       assertThat(accepted).containsExactly(List.of("bob@hikyaku.test", "Bob@hikyaku.test"));
       try (var boxes = java.nio.file.Files.list(mail); var files = java.nio.file.Files.list(mail.resolve("bob").resolve("new"))) {
         assertThat(boxes.toList()).containsExactly(mail.resolve("bob"));
@@ -131,7 +131,7 @@ class DeliveryWiringTest {
       }
       Path mail = data.resolve("mail").resolve("hikyaku.test");
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(server.store().queue().list(QueueQuery.all())).isEmpty());
+          assertThat(server.store().queueAdmin().list(QueueQuery.all())).isEmpty());
       try (var boxes = java.nio.file.Files.list(mail)) {
         assertThat(boxes.toList()).containsExactly(mail.resolve("carol"));
       }

@@ -76,8 +76,8 @@ class OutboundSessionHikyakuTest {
   }
 
   private static QueuedMessage queued(String subject) throws Exception {
-    for (QueueEntry entry : server.store().queue().list(QueueQuery.all())) {
-      QueuedMessage m = server.store().queue().find(entry.id()).orElseThrow();
+    for (QueueEntry entry : server.store().queueAdmin().list(QueueQuery.all())) {
+      QueuedMessage m = server.store().queueAdmin().find(entry.id()).orElseThrow();
       if (new String(m.content(), StandardCharsets.UTF_8).contains("Subject: " + subject + "\r\n")) {
         return m;
       }

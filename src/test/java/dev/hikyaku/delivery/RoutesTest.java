@@ -93,9 +93,9 @@ class RoutesTest {
             new DeliveryStatus.RemoteMta("127.0.0.1", Optional.of("127.0.0.1"), peer.port(ListenerRole.RELAY)));
         assertThat(d.handoff()).isEqualTo(RecipientResult.Handoff.PASSED_ON);
       });
-      var arrived = peer.store().queue().list(QueueQuery.all());
+      var arrived = peer.store().queueAdmin().list(QueueQuery.all());
       assertThat(arrived).hasSize(1);
-      String content = new String(peer.store().queue().find(arrived.getFirst().id()).orElseThrow().content(), StandardCharsets.US_ASCII);
+      String content = new String(peer.store().queueAdmin().find(arrived.getFirst().id()).orElseThrow().content(), StandardCharsets.US_ASCII);
       assertThat(content).contains("with ESMTPS").contains("\r\n.leading dot\r\n");
     }
     assertThat(dns.queries()).isZero();
@@ -128,9 +128,9 @@ class RoutesTest {
           });
         });
       }
-      var arrived = peer.store().queue().list(QueueQuery.all());
+      var arrived = peer.store().queueAdmin().list(QueueQuery.all());
       assertThat(arrived).hasSize(1);
-      var message = peer.store().queue().find(arrived.getFirst().id()).orElseThrow();
+      var message = peer.store().queueAdmin().find(arrived.getFirst().id()).orElseThrow();
       assertThat(message.origin().principal()).isEqualTo("alice@hikyaku.test");
       assertThat(new String(message.content(), StandardCharsets.US_ASCII)).contains("with ESMTPSA");
     }
@@ -218,8 +218,8 @@ class RoutesTest {
   /** The messages {@code peer} holds that match {@code query}, whole. */
   private static List<QueuedMessage> arrived(Server peer, QueueQuery query) throws Exception {
     List<QueuedMessage> messages = new java.util.ArrayList<>();
-    for (var entry : peer.store().queue().list(query)) {
-      messages.add(peer.store().queue().find(entry.id()).orElseThrow());
+    for (var entry : peer.store().queueAdmin().list(query)) {
+      messages.add(peer.store().queueAdmin().find(entry.id()).orElseThrow());
     }
     return messages;
   }
@@ -251,7 +251,7 @@ class RoutesTest {
           .satisfies(m -> assertThat(m.recipients().getFirst().parameters()).isEmpty());
       assertThat(arrived(peer, QueueQuery.all().withRecipient("frank@hikyaku.test"))).singleElement()
           .satisfies(m -> assertThat(m.reversePath()).isEmpty());
-      assertThat(peer.store().queue().list(QueueQuery.all().withSender("alice@sender.test"))).isEmpty();
+      assertThat(peer.store().queueAdmin().list(QueueQuery.all().withSender("alice@sender.test"))).isEmpty();
     }
   }
 

@@ -87,7 +87,7 @@ class HangingResolverTest {
       String queued = reply.get(budget.toSeconds() + 10, TimeUnit.SECONDS);
       Duration took = Duration.ofNanos(System.nanoTime() - started);
       assertThat(took).isGreaterThanOrEqualTo(budget).isLessThan(budget.plusSeconds(5));
-      String content = new String(server.store().queue().find(new QueueId(RelayClient.queueIdOf(queued))).orElseThrow().content(),
+      String content = new String(server.store().queueAdmin().find(new QueueId(RelayClient.queueIdOf(queued))).orElseThrow().content(),
           StandardCharsets.US_ASCII).replace("\r\n\t", " ");
       assertThat(content).contains("spf=temperror", "smtp.mailfrom=alice@slow.example", "dkim=none", "dmarc=temperror header.from=slow.example");
     }
@@ -108,7 +108,7 @@ class HangingResolverTest {
           RelayClient.send(port, "alice@hikyaku.test", "carol@remote.test", "From: alice@hikyaku.test\r\nSubject: out\r\n\r\nbody\r\n")));
 
       await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-        QueuedRecipient carol = server.store().queue().find(outbound).orElseThrow().recipients().getFirst();
+        QueuedRecipient carol = server.store().queueAdmin().find(outbound).orElseThrow().recipients().getFirst();
         assertThat(carol.state()).isEqualTo("deferred");
         assertThat(carol.attempts()).isEqualTo(1);
         assertThat(carol.lastReply()).startsWith("delayed 4.4.3 ").contains("DNS lookup for remote.test failed", "no answer from");

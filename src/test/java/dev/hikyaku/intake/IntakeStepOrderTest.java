@@ -113,7 +113,7 @@ class IntakeStepOrderTest {
     IntakeResult result = intake.accept(source("relay", ListenerRole.RELAY, Optional.empty()),
         envelope("bob@example.net", "carol@example.net", "bob@example.net", "\"bob\"@example.net"),
         bytes("From: carol@example.com\r\n\r\nbody\r\n"));
-    assertThat(store.queue().find(((IntakeResult.Queued) result).id()).orElseThrow().recipients())
+    assertThat(store.queueAdmin().find(((IntakeResult.Queued) result).id()).orElseThrow().recipients())
         .extracting(QueuedRecipient::forwardPath)
         .containsExactly("bob@example.net", "carol@example.net");
   }
@@ -134,7 +134,7 @@ class IntakeStepOrderTest {
 
   private String queuedContent(IntakeResult result) throws Exception {
     assertThat(result).isInstanceOf(IntakeResult.Queued.class);
-    byte[] content = store.queue().find(((IntakeResult.Queued) result).id()).orElseThrow().content();
+    byte[] content = store.queueAdmin().find(((IntakeResult.Queued) result).id()).orElseThrow().content();
     return new String(content, StandardCharsets.UTF_8);
   }
 

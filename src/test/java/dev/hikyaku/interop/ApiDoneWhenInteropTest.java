@@ -342,7 +342,7 @@ class ApiDoneWhenInteropTest {
     assertThat(smtp.exitCode()).as(smtp.describe()).isNotZero();
     assertThat(smtp.output()).contains("<~  235 2.7.0")
         .contains("<~* 553 5.7.1 <news@b.example>: Sender address rejected: not allowed for API key a-only");
-    assertThat(server.store().queue().list(QueueQuery.all())).isEmpty();
+    assertThat(server.store().queueAdmin().list(QueueQuery.all())).isEmpty();
   }
 
   @Test
@@ -362,7 +362,7 @@ class ApiDoneWhenInteropTest {
     assertThat(replayed.header("Idempotent-Replayed")).hasValue("true");
     assertThat(replayed.json()).isEqualTo(first.json());
     assertThat(server.store().history().search(HistoryQuery.all())).hasSize(sent);
-    assertThat(server.store().queue().list(QueueQuery.all())).allSatisfy(entry ->
+    assertThat(server.store().queueAdmin().list(QueueQuery.all())).allSatisfy(entry ->
         assertThat(entry.id().value()).isEqualTo(first.json().get("id").asString()));
   }
 

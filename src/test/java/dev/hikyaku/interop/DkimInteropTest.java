@@ -146,9 +146,9 @@ class DkimInteropTest {
         smtp.disconnect();
       }
 
-      var queued = server.store().queue().list(QueueQuery.all());
+      var queued = server.store().queueAdmin().list(QueueQuery.all());
       assertThat(queued).hasSize(1);
-      byte[] content = server.store().queue().find(queued.getFirst().id()).orElseThrow().content();
+      byte[] content = server.store().queueAdmin().find(queued.getFirst().id()).orElseThrow().content();
       String header = new String(content, StandardCharsets.UTF_8);
       assertThat(header).contains("a=rsa-sha256", "a=ed25519-sha256");
       assertThat(header.indexOf("Received: ")).isLessThan(header.indexOf("DKIM-Signature: "));

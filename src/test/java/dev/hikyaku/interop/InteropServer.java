@@ -247,8 +247,8 @@ final class InteropServer implements AutoCloseable {
   List<QueuedMessage> messagesContaining(String token) throws Exception {
     byte[] needle = token.getBytes(StandardCharsets.UTF_8);
     List<QueuedMessage> found = new ArrayList<>();
-    for (QueueEntry entry : server.store().queue().list(QueueQuery.all())) {
-      QueuedMessage message = server.store().queue().find(entry.id()).orElseThrow();
+    for (QueueEntry entry : server.store().queueAdmin().list(QueueQuery.all())) {
+      QueuedMessage message = server.store().queueAdmin().find(entry.id()).orElseThrow();
       if (indexOf(message.content(), needle) >= 0) {
         found.add(message);
       }

@@ -104,7 +104,7 @@ class PostfixPeerInteropTest {
     int attempted = scheduler(TlsPolicy.OPPORTUNISTIC).runOnce();
 
     assertThat(attempted).isEqualTo(1);
-    assertThat(sender.queue().find(id)).as("delivered, so the message left the sender's queue").isEmpty();
+    assertThat(sender.queueAdmin().find(id)).as("delivered, so the message left the sender's queue").isEmpty();
     assertThat(bounces.byRecipient()).isEmpty();
     String delivered = awaitArrival(token);
     assertThat(topReceived(delivered))
@@ -126,7 +126,7 @@ class PostfixPeerInteropTest {
 
     scheduler(TlsPolicy.OPPORTUNISTIC).runOnce();
 
-    assertThat(sender.queue().find(id)).as("both recipients are final").isEmpty();
+    assertThat(sender.queueAdmin().find(id)).as("both recipients are final").isEmpty();
     assertThat(awaitArrival(token)).contains("for <" + KNOWN + ">");
     // One report, queued back to alice with the null sender, for the one recipient that failed.
     Map<String, byte[]> bounced = bounces.byRecipient();
@@ -154,7 +154,7 @@ class PostfixPeerInteropTest {
 
     scheduler(TlsPolicy.REQUIRE).runOnce();
 
-    assertThat(sender.queue().find(id)).isEmpty();
+    assertThat(sender.queueAdmin().find(id)).isEmpty();
     assertThat(topReceived(awaitArrival(token))).contains("(using TLSv1.3 with cipher ").contains(" with ESMTPS id ");
   }
 
@@ -166,7 +166,7 @@ class PostfixPeerInteropTest {
     scheduler(TlsPolicy.VERIFY).runOnce();
 
     // The JDK trust store does not know the self-signed certificate: transient, never plaintext.
-    QueuedMessage waiting = sender.queue().find(id).orElseThrow();
+    QueuedMessage waiting = sender.queueAdmin().find(id).orElseThrow();
     assertThat(waiting.recipients()).singleElement().satisfies(r -> {
       assertThat(r.state()).isEqualTo("deferred");
       assertThat(r.attempts()).isEqualTo(1);

@@ -139,7 +139,7 @@ class SubmissionToPostfixInteropTest {
       assertThat(postfix.deliveredContaining("later", "by MX")).isEmpty();
       postfix.stopRefusing();
       await().atMost(ARRIVAL).until(() -> postfix.deliveredContaining("later", "by MX").isPresent());
-      await().atMost(ARRIVAL).until(() -> server.store().queue().list(QueueQuery.all()).isEmpty());
+      await().atMost(ARRIVAL).until(() -> server.store().queueAdmin().list(QueueQuery.all()).isEmpty());
     }
   }
 
@@ -159,13 +159,13 @@ class SubmissionToPostfixInteropTest {
       assertThat(postfix.log()).contains("sasl_method=PLAIN, sasl_username=" + RELAY_ACCOUNT.user())
           .doesNotContain(RELAY_ACCOUNT.password());
       assertThat(dns.queries(PostfixPeer.DOMAIN)).as("no MX lookup: the smarthost takes everything").isEqualTo(mxQueries);
-      await().atMost(ARRIVAL).until(() -> server.store().queue().list(QueueQuery.all()).isEmpty());
+      await().atMost(ARRIVAL).until(() -> server.store().queueAdmin().list(QueueQuery.all()).isEmpty());
     }
   }
 
   private static QueuedRecipient recipient(Server server, String address) throws Exception {
-    for (var entry : server.store().queue().list(QueueQuery.all().withRecipient(address))) {
-      var message = server.store().queue().find(entry.id()).orElseThrow();
+    for (var entry : server.store().queueAdmin().list(QueueQuery.all().withRecipient(address))) {
+      var message = server.store().queueAdmin().find(entry.id()).orElseThrow();
       for (QueuedRecipient r : message.recipients()) {
         if (r.forwardPath().equals(address)) {
           return r;

@@ -76,9 +76,9 @@ class InboundChecksServerTest {
   }
 
   private String onlyQueuedHeader() throws Exception {
-    var entries = server.store().queue().list(QueueQuery.all());
+    var entries = server.store().queueAdmin().list(QueueQuery.all());
     assertThat(entries).hasSize(1);
-    String content = new String(server.store().queue().find(entries.getFirst().id()).orElseThrow().content(), StandardCharsets.UTF_8);
+    String content = new String(server.store().queueAdmin().find(entries.getFirst().id()).orElseThrow().content(), StandardCharsets.UTF_8);
     return content.substring(0, content.indexOf("\r\n\r\n")).replace("\r\n\t", " ");
   }
 
@@ -106,7 +106,7 @@ class InboundChecksServerTest {
     byte[] message = "From: ceo@forged.example\r\nTo: bob@hikyaku.test\r\nSubject: wire money\r\n\r\nNow.\r\n"
         .getBytes(StandardCharsets.US_ASCII);
     assertThat(send("ceo@forged.example", message)).startsWith("550 5.7.1").contains("DMARC policy of forged.example");
-    assertThat(server.store().queue().list(QueueQuery.all())).isEmpty();
+    assertThat(server.store().queueAdmin().list(QueueQuery.all())).isEmpty();
   }
 
   @Test

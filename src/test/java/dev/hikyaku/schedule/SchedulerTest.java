@@ -119,7 +119,7 @@ class SchedulerTest {
   }
 
   private QueuedRecipient recipient(QueueId id, String path) throws StoreException {
-    return store.queue().find(id).orElseThrow().recipients().stream()
+    return store.queueAdmin().find(id).orElseThrow().recipients().stream()
         .filter(r -> r.forwardPath().equals(path)).findFirst().orElseThrow();
   }
 
@@ -171,7 +171,7 @@ class SchedulerTest {
         .containsExactly("soft@b.example");
     assertThat(calls.getLast().recipients().getFirst().attempts()).isEqualTo(1);
     // The last open recipient is crossed off: the message leaves the queue.
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
   }
 
   /** Answers by local part: gone… 550 5.1.1, policy… 550 5.7.1, soft… 451, nodomain… our own 5.1.2. */
@@ -223,7 +223,7 @@ class SchedulerTest {
 
     clock.advance(Duration.ofDays(5).plusSeconds(1));
     scheduler.runOnce();
-    assertThat(store.queue().find(soft.id())).isEmpty();
+    assertThat(store.queueAdmin().find(soft.id())).isEmpty();
     assertThat(store.suppressions().list(Optional.empty(), Optional.empty())).isEmpty();
   }
 
@@ -244,7 +244,7 @@ class SchedulerTest {
     clock.advance(Duration.ofDays(5).plusSeconds(1));
     assertThat(scheduler.runOnce()).isEqualTo(2);
 
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
     // RFC 3463 X.4.7, failed: the last attempt's diagnostic and remote MTA stay (the server's 451).
     assertThat(failedDetails).hasSize(2).allSatisfy(report -> {
       assertThat(report.status()).isEqualTo(new DeliveryStatus(Action.FAILED, EnhancedStatus.of(5, 4, 7),
@@ -311,7 +311,7 @@ class SchedulerTest {
     }, 5);
 
     scheduler.runOnce();
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
     assertThat(failedReports).containsExactly(message.id() + " bad@c.example");
     assertThat(scheduler.runOnce()).isZero();
     assertThat(calls).hasSize(1);
@@ -320,7 +320,7 @@ class SchedulerTest {
   @Test
   void heldMessagesAreLeftAlone() throws Exception {
     NewMessage message = accept("alice@example.org", "ok@a.example");
-    store.queue().hold(message.id());
+    store.queueAdmin().hold(message.id());
     List<DueDelivery> calls = new CopyOnWriteArrayList<>();
     Scheduler scheduler = scheduler(RetryPolicies.postfixLike(), due -> {
       calls.add(due);
@@ -330,9 +330,9 @@ class SchedulerTest {
     assertThat(scheduler.runOnce()).isZero();
     assertThat(calls).isEmpty();
 
-    store.queue().release(message.id());
+    store.queueAdmin().release(message.id());
     assertThat(scheduler.runOnce()).isEqualTo(1);
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
   }
 
   @Test
@@ -345,17 +345,17 @@ class SchedulerTest {
     }, 5);
     scheduler.runOnce(); // ok@ delivered, soft@ deferred for 5 minutes
     calls.clear();
-    store.queue().hold(message.id());
-    store.queue().returnToSender(message.id()); // held or not, it goes back now
+    store.queueAdmin().hold(message.id());
+    store.queueAdmin().returnToSender(message.id()); // held or not, it goes back now
 
-    assertThat(store.queue().find(message.id()).orElseThrow().state()).isEqualTo("returning");
+    assertThat(store.queueAdmin().find(message.id()).orElseThrow().state()).isEqualTo("returning");
     assertThat(scheduler.runOnce()).isEqualTo(1);
     assertThat(calls).isEmpty();
     assertThat(failedReports).containsExactly(message.id() + " soft@b.example");
     assertThat(failedDetails.getFirst().status()).isEqualTo(DeliveryReasons.returnedByAdmin());
     assertThat(failedDetails.getFirst().status().status()).isEqualTo(EnhancedStatus.of(5, 0, 0));
     assertThat(failedDetails.getFirst().status().diagnostic()).isInstanceOf(Diagnostic.LocalReason.class);
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
   }
 
   @Test
@@ -396,7 +396,7 @@ class SchedulerTest {
     Scheduler scheduler = twoPerMinuteToDocomo(delivered);
     assertThat(scheduler.runOnce()).isZero();
 
-    assertThat(store.queue().requestFlush(java.util.Optional.of("docomo.example"))).isEqualTo(5);
+    assertThat(store.queueAdmin().requestFlush(java.util.Optional.of("docomo.example"))).isEqualTo(5);
     scheduler.runOnce();
     assertThat(delivered).hasSize(2);
     // The other three wait for the gate (a minute), not for their deferral (an hour), untried again.
@@ -418,7 +418,7 @@ class SchedulerTest {
     scheduler.runOnce();
     assertThat(delivered).filteredOn(p -> p.endsWith("@docomo.example")).hasSize(2);
     assertThat(delivered).contains("ok@elsewhere.example");
-    assertThat(store.queue().find(other.id())).isEmpty();
+    assertThat(store.queueAdmin().find(other.id())).isEmpty();
     // The three held back wait a minute from the first start, untried.
     assertThat(store.queue().nextDue()).contains(T0.plus(Duration.ofMinutes(1)));
     assertThat(store.queue().due(T0.plusSeconds(59), 100)).isEmpty();

@@ -103,7 +103,7 @@ class ApiSendRecordsTest {
     NewMessage twin = message(T0.plusSeconds(60), Annotations.NONE, Optional.of(scope));
     assertThatThrownBy(() -> store.queue().accept(twin))
         .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.CONFLICT));
-    assertThat(store.queue().find(twin.id())).as("nothing of the refused message is kept").isEmpty();
+    assertThat(store.queueAdmin().find(twin.id())).as("nothing of the refused message is kept").isEmpty();
     assertThat(store.history().show(twin.id())).isEmpty();
     assertThat(store.idempotency().find(scope).orElseThrow().queueId()).isEqualTo(first.id());
 

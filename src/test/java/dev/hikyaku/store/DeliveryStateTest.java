@@ -23,11 +23,13 @@ class DeliveryStateTest {
   private final TestMessages messages = new TestMessages();
   private Store store;
   private MessageQueue queue;
+  private QueueAdmin admin;
 
   @BeforeEach
   void open() throws Exception {
     store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     queue = store.queue();
+    admin = store.queueAdmin();
   }
 
   @AfterEach
@@ -77,7 +79,7 @@ class DeliveryStateTest {
         RecipientOutcome.deferred("later@example.com", "451 4.7.1 try later", attempt, retry)));
 
     assertThat(isFinished).isFalse();
-    QueuedMessage stored = queue.find(message.id()).orElseThrow();
+    QueuedMessage stored = admin.find(message.id()).orElseThrow();
     assertThat(stored.recipients()).containsExactly(
         new QueuedRecipient("ok@example.net", "", "delivered", 1, "250 2.0.0 ok", null, attempt),
         new QueuedRecipient("later@example.com", "", "deferred", 1, "451 4.7.1 try later", retry, attempt));
@@ -105,11 +107,11 @@ class DeliveryStateTest {
         List.of(RecipientOutcome.delivered("two@example.net", "250 ok", T0))))
         .isTrue();
 
-    assertThat(queue.find(message.id())).isEmpty();
+    assertThat(admin.find(message.id())).isEmpty();
     assertThat(queue.count()).isEqualTo(1);
     assertThat(tableCount("recipient")).isEqualTo(1); // only the other message's
     assertThat(tableCount("message_content")).isEqualTo(1);
-    assertThat(queue.find(other.id())).isPresent();
+    assertThat(admin.find(other.id())).isPresent();
   }
 
   @Test
@@ -124,7 +126,7 @@ class DeliveryStateTest {
         .hasMessageContaining("one@example.net")
         .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
     // The refused call wrote nothing: two@ is still open.
-    assertThat(queue.find(message.id()).orElseThrow().recipients().get(1).state())
+    assertThat(admin.find(message.id()).orElseThrow().recipients().get(1).state())
         .isEqualTo("pending");
 
     QueueId unknown = messages.idAt(T0);
@@ -150,15 +152,15 @@ class DeliveryStateTest {
     NewMessage held = accepted(T0, "a@example.org", "x@example.net");
     NewMessage free = accepted(T0.plusSeconds(1), "b@example.org", "y@example.net");
 
-    queue.hold(held.id());
+    admin.hold(held.id());
 
     assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
         .containsExactly(free.id());
-    assertThat(queue.find(held.id()).orElseThrow().state()).isEqualTo("held");
-    queue.delete(free.id());
+    assertThat(admin.find(held.id()).orElseThrow().state()).isEqualTo("held");
+    admin.delete(free.id());
     assertThat(queue.nextDue()).isEmpty(); // a held message is not waited for
 
-    queue.release(held.id());
+    admin.release(held.id());
 
     assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
         .containsExactly(held.id());
@@ -168,7 +170,7 @@ class DeliveryStateTest {
   @Test
   void adminChangesOnAnUnknownMessageSayNotFound() {
     QueueId unknown = messages.idAt(T0);
-    for (var change : List.<QueueChange>of(queue::hold, queue::release, queue::delete)) {
+    for (var change : List.<QueueChange>of(admin::hold, admin::release, admin::delete)) {
       assertThatThrownBy(() -> change.apply(unknown))
           .isInstanceOf(StoreException.class)
           .hasMessageContaining(unknown.value())
@@ -184,8 +186,8 @@ class DeliveryStateTest {
   @Test
   void deleteRemovesMessageRecipientsAndContent() throws Exception {
     NewMessage message = accepted(T0, "a@example.org", "x@example.net", "y@example.net");
-    queue.delete(message.id());
-    assertThat(queue.find(message.id())).isEmpty();
+    admin.delete(message.id());
+    assertThat(admin.find(message.id())).isEmpty();
     assertThat(tableCount("recipient")).isZero();
     assertThat(tableCount("message_content")).isZero();
     assertThat(queue.due(T0.plusSeconds(1), 10)).isEmpty();
@@ -206,8 +208,8 @@ class DeliveryStateTest {
   void changesShareTheWriterAndCountNoMessages() throws Exception {
     NewMessage message = accepted(T0, "a@example.org", "x@example.net");
     long before = queue.stats().messages();
-    queue.hold(message.id());
-    queue.release(message.id());
+    admin.hold(message.id());
+    admin.release(message.id());
     assertThat(queue.stats().messages()).isEqualTo(before);
   }
 
@@ -244,7 +246,7 @@ class DeliveryStateTest {
     assertThat(queue.due(T0.plusSeconds(30), 10)).extracting(DueDelivery::id).containsExactly(deferred.id(), fresh.id());
     assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
         .containsExactly(postponed.id(), deferred.id(), fresh.id());
-    queue.hold(deferred.id());
+    admin.hold(deferred.id());
     assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id).containsExactly(postponed.id(), fresh.id());
   }
 
@@ -268,7 +270,7 @@ class DeliveryStateTest {
         RecipientOutcome.deferred("x@Example.NET", "451", T0, T0.plusSeconds(600)),
         RecipientOutcome.deferred("y@example.com", "451", T0, T0.plusSeconds(600))));
     // The CLI only records the request and says how many recipients it will move.
-    assertThat(queue.requestFlush(java.util.Optional.of("EXAMPLE.net"))).isEqualTo(1);
+    assertThat(admin.requestFlush(java.util.Optional.of("EXAMPLE.net"))).isEqualTo(1);
     assertThat(queue.due(T0.plusSeconds(1), 10)).isEmpty();
     // The scheduler applies it: one batch, then finding it done; then there is none.
     assertThat(queue.applyFlush()).isTrue();
@@ -297,7 +299,7 @@ class DeliveryStateTest {
         RecipientOutcome.deferred("y@example.net", "451", T0, T0.plusSeconds(600))));
 
     long commits = queue.stats().commits();
-    assertThat(queue.requestFlush(java.util.Optional.of("example.net"))).isEqualTo(many + 1);
+    assertThat(admin.requestFlush(java.util.Optional.of("example.net"))).isEqualTo(many + 1);
     assertThat(queue.stats().commits() - commits).as("the request is one small commit").isEqualTo(1);
     int batches = 0;
     while (queue.applyFlush()) {
@@ -309,10 +311,10 @@ class DeliveryStateTest {
     assertThat(due).extracting(DueDelivery::id).containsExactlyInAnyOrder(big.id(), other.id());
     assertThat(due).extracting(d -> d.recipients().size()).containsExactlyInAnyOrder(many, 1);
     // Already due: nothing left to move, and no request is recorded for nothing.
-    assertThat(queue.requestFlush(java.util.Optional.of("example.net"))).isZero();
+    assertThat(admin.requestFlush(java.util.Optional.of("example.net"))).isZero();
     assertThat(queue.applyFlush()).isFalse();
     // The whole queue then has only x@example.com.
-    assertThat(queue.requestFlush(java.util.Optional.empty())).isEqualTo(1);
+    assertThat(admin.requestFlush(java.util.Optional.empty())).isEqualTo(1);
     assertThat(queue.applyFlush()).isTrue();
     assertThat(queue.due(T0.plusSeconds(1), 10)).extracting(d -> d.recipients().size()).containsExactlyInAnyOrder(many, 2);
   }
@@ -330,7 +332,7 @@ class DeliveryStateTest {
     List<RecipientOutcome> deferrals = java.util.Arrays.stream(net)
         .map(r -> RecipientOutcome.deferred(r, "451", T0, T0.plusSeconds(600))).toList();
     queue.record(message.id(), deferrals);
-    assertThat(queue.requestFlush(java.util.Optional.of("example.net"))).isEqualTo(net.length);
+    assertThat(admin.requestFlush(java.util.Optional.of("example.net"))).isEqualTo(net.length);
     int batches = 0;
     while (queue.applyFlush() && batches < 10) {
       batches++;

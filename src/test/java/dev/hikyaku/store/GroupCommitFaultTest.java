@@ -104,7 +104,7 @@ class GroupCommitFaultTest {
     try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
       assertThat(RelayClient.queuedIds(reopened)).isEqualTo(acknowledged);
       for (String id : acknowledged) {
-        String content = new String(reopened.queue().find(new QueueId(id)).orElseThrow().content(),
+        String content = new String(reopened.queueAdmin().find(new QueueId(id)).orElseThrow().content(),
             java.nio.charset.StandardCharsets.US_ASCII);
         assertThat(content).contains("body of ").doesNotContain("during the fault");
       }

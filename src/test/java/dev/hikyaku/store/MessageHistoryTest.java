@@ -131,7 +131,7 @@ class MessageHistoryTest {
     store.queue().record(message.id(), List.of(
         RecipientOutcome.failed("y@example.net", "550 5.1.1 no such user", T0.plusSeconds(2)),
         RecipientOutcome.delivered("x@example.net", "250 2.0.0 Ok", T0.plusSeconds(302))));
-    assertThat(store.queue().find(message.id())).isEmpty();
+    assertThat(store.queueAdmin().find(message.id())).isEmpty();
 
     HistoryRecord record = history.show(message.id()).orElseThrow();
     assertThat(record.attempts()).containsExactly(deferred, failed, delivered);
@@ -419,7 +419,7 @@ class MessageHistoryTest {
       if ((mask & 64) != 0) query = query.withPrincipal("alice@example.org");
       if ((mask & 128) != 0) query = query.withBefore(new HistoryQuery.Position(T0.plusSeconds(60), "06EY5H1AG2FDX7AG"));
       if ((mask & 256) != 0) query = query.withTag("invoice");
-      MessageHistory.Search search = MessageHistory.Search.of(query);
+      HistorySearch search = HistorySearch.of(query);
       String plan = plan(search.sql(), search.arguments());
       assertThat(plan).as("%s%n%s", query, plan).doesNotContainPattern("(?m)^SCAN (?!.*USING (COVERING )?INDEX)");
       if (query.messageId().isEmpty()) {

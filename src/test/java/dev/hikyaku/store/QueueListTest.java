@@ -45,12 +45,12 @@ class QueueListTest {
   }
 
   private List<QueueId> ids(QueueQuery query) throws StoreException {
-    return store.queue().list(query).stream().map(QueueEntry::id).toList();
+    return store.queueAdmin().list(query).stream().map(QueueEntry::id).toList();
   }
 
   @Test
   void listsEverythingOldestFirstWithSummaries() throws Exception {
-    List<QueueEntry> entries = store.queue().list(QueueQuery.all());
+    List<QueueEntry> entries = store.queueAdmin().list(QueueQuery.all());
     assertThat(entries).extracting(QueueEntry::id)
         .containsExactly(first.id(), second.id(), bounce.id(), third.id());
     QueueEntry entry = entries.getFirst();
@@ -125,7 +125,7 @@ class QueueListTest {
 
   @Test
   void everyListingIsDrivenByOneIndexAndReadsNoMoreThanItShows() throws Exception {
-    // Every combination of filters, as MessageQueue.list builds it (issue 15 point 5: 100,000
+    // Every combination of filters, as QueueAdmin.list builds it (issue 15 point 5: 100,000
     // messages; bench/README.md "Queue at scale").
     for (int mask = 0; mask < 16; mask++) {
       QueueQuery query = QueueQuery.all().withLimit(1000);
@@ -133,7 +133,7 @@ class QueueListTest {
       if ((mask & 2) != 0) query = query.withRecipient("b@example.net");
       if ((mask & 4) != 0) query = query.withState("held");
       if ((mask & 8) != 0) query = query.withReceivedBefore(T0);
-      MessageQueue.Listing listing = MessageQueue.Listing.of(query);
+      QueueAdmin.Listing listing = QueueAdmin.Listing.of(query);
       String plan = QueryPlans.plan(dataDirectory, listing.sql(), listing.arguments());
       assertThat(plan).as("%s%n%s", query, plan).doesNotContainPattern("(?m)^SCAN (?!m USING INDEX message_received_at)");
       String driving = plan.lines().findFirst().orElseThrow();

@@ -77,7 +77,7 @@ class QueueSpaceTest {
     for (int n = 0; n < count; n++) {
       NewMessage message = messages.sized(T0.plusMillis(n), octets);
       store.queue().accept(message);
-      store.queue().delete(message.id());
+      store.queueAdmin().delete(message.id());
     }
   }
 
@@ -125,7 +125,7 @@ class QueueSpaceTest {
       // The room is real: the next messages are stored.
       NewMessage next = messages.sized(T0.plusSeconds(1), MESSAGE_OCTETS);
       store.queue().accept(next);
-      assertThat(store.queue().find(next.id()).orElseThrow().content()).isEqualTo(next.content());
+      assertThat(store.queueAdmin().find(next.id()).orElseThrow().content()).isEqualTo(next.content());
     }
   }
 
@@ -198,7 +198,7 @@ class QueueSpaceTest {
         store.queue().accept(burst.getLast());
       }
       for (NewMessage message : burst) {
-        store.queue().delete(message.id());
+        store.queueAdmin().delete(message.id());
       }
       long freeInFile = freeInFile(store);
       long growth = pendingGrowth(store);

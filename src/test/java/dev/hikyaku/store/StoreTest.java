@@ -72,7 +72,7 @@ class StoreTest {
     }
 
     try (Store reopened = open()) {
-      QueuedMessage found = reopened.queue().find(accepted.id()).orElseThrow();
+      QueuedMessage found = reopened.queueAdmin().find(accepted.id()).orElseThrow();
       assertThat(found.id()).isEqualTo(accepted.id());
       assertThat(found.receivedAt()).isEqualTo(receivedAt);
       assertThat(found.reversePath()).isEqualTo("alice@example.org");
@@ -100,7 +100,7 @@ class StoreTest {
       store.queue().accept(bounce);
     }
     try (Store store = open()) {
-      QueuedMessage found = store.queue().find(bounce.id()).orElseThrow();
+      QueuedMessage found = store.queueAdmin().find(bounce.id()).orElseThrow();
       assertThat(found.reversePath()).isEmpty();
       assertThat(found.origin()).isEqualTo(RELAY_ORIGIN);
       assertThat(found.origin().hasTls()).isFalse();
@@ -114,7 +114,7 @@ class StoreTest {
         List.of(new NewRecipient("b@example.org", "")), RELAY_ORIGIN, new byte[0]);
     try (Store store = open()) {
       store.queue().accept(empty);
-      QueuedMessage found = store.queue().find(empty.id()).orElseThrow();
+      QueuedMessage found = store.queueAdmin().find(empty.id()).orElseThrow();
       assertThat(found.content()).isEmpty();
       assertThat(found.size()).isZero();
     }
@@ -123,7 +123,7 @@ class StoreTest {
   @Test
   void findOfAnUnknownIdIsEmpty() throws Exception {
     try (Store store = open()) {
-      assertThat(store.queue().find(messages.idAt(T0))).isEmpty();
+      assertThat(store.queueAdmin().find(messages.idAt(T0))).isEmpty();
     }
   }
 
@@ -148,7 +148,7 @@ class StoreTest {
           return statement.executeUpdate("DELETE FROM message");
         }
       })).isInstanceOf(StoreException.class).hasMessageContaining("readonly");
-      assertThat(store.queue().find(message.id())).isPresent();
+      assertThat(store.queueAdmin().find(message.id())).isPresent();
     }
   }
 
@@ -185,9 +185,9 @@ class StoreTest {
         }
       }
       for (NewMessage message : sent) {
-        assertThat(store.queue().find(message.id())).isPresent();
+        assertThat(store.queueAdmin().find(message.id())).isPresent();
       }
-      assertThat(store.queue().list(QueueQuery.all())).hasSize(callers);
+      assertThat(store.queueAdmin().list(QueueQuery.all())).hasSize(callers);
       GroupCommitStats stats = store.queue().stats();
       assertThat(stats.messages()).isEqualTo(callers);
       assertThat(stats.commits()).as("group commit %s", stats).isPositive().isLessThan(stats.messages());
@@ -211,8 +211,8 @@ class StoreTest {
         assertThat(e.getMessage()).contains(first.id().value());
       });
       assertThat(outcomes.get(2).get()).isEmpty();
-      assertThat(store.queue().find(first.id()).orElseThrow().reversePath()).isEqualTo("a@example.org");
-      assertThat(store.queue().find(third.id())).isPresent();
+      assertThat(store.queueAdmin().find(first.id()).orElseThrow().reversePath()).isEqualTo("a@example.org");
+      assertThat(store.queueAdmin().find(third.id())).isPresent();
       // The batch of three failed as a whole; then each message went alone: two commits.
       assertThat(store.queue().stats()).isEqualTo(new GroupCommitStats(2, 2));
     }
@@ -238,13 +238,13 @@ class StoreTest {
         assertThat(e.getMessage()).contains(huge.id().value());
       });
       assertThat(outcomes.get(2).get()).isEmpty();
-      assertThat(store.queue().find(huge.id())).isEmpty();
-      assertThat(store.queue().find(alsoSmall.id()).orElseThrow().content()).isEqualTo(alsoSmall.content());
+      assertThat(store.queueAdmin().find(huge.id())).isEmpty();
+      assertThat(store.queueAdmin().find(alsoSmall.id()).orElseThrow().content()).isEqualTo(alsoSmall.content());
 
       // Once there is room again, the same writer takes the big message.
       store.writer().pragma("max_page_count = 1073741823");
       store.queue().accept(huge);
-      assertThat(store.queue().find(huge.id()).orElseThrow().content()).isEqualTo(huge.content());
+      assertThat(store.queueAdmin().find(huge.id()).orElseThrow().content()).isEqualTo(huge.content());
     }
   }
 
@@ -305,7 +305,7 @@ class StoreTest {
     threads.close();
     // Between transactions, after the batch: the message is committed and the WAL holds nothing.
     assertThat(Files.size(dataDirectory.resolve(Store.SQLITE_FILE_NAME + "-wal"))).isZero();
-    assertThat(store.queue().find(message.id()).orElseThrow().content()).isEqualTo(message.content());
+    assertThat(store.queueAdmin().find(message.id()).orElseThrow().content()).isEqualTo(message.content());
 
     store.close();
     assertThat(writer.truncateWal().get()).as("nothing to do once closing").isFalse();
@@ -347,7 +347,7 @@ class StoreTest {
       }
     }
     try (Store reopened = open()) {
-      assertThat(reopened.queue().list(QueueQuery.all()))
+      assertThat(reopened.queueAdmin().list(QueueQuery.all()))
           .extracting(QueueEntry::id)
           .containsExactly(queued.get(0).id(), queued.get(1).id());
     }
@@ -364,10 +364,10 @@ class StoreTest {
         .isInstanceOfSatisfying(StoreException.class,
             e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.CLOSED))
         .hasMessageContaining(message.id().value());
-    assertThatThrownBy(() -> store.queue().find(message.id()))
+    assertThatThrownBy(() -> store.queueAdmin().find(message.id()))
         .isInstanceOfSatisfying(StoreException.class,
             e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.CLOSED));
-    assertThatThrownBy(() -> store.queue().list(QueueQuery.all()))
+    assertThatThrownBy(() -> store.queueAdmin().list(QueueQuery.all()))
         .isInstanceOfSatisfying(StoreException.class,
             e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.CLOSED));
   }
@@ -385,13 +385,13 @@ class StoreTest {
       store.queue().accept(message);
     }
     try (Store store = open()) {
-      QueuedMessage found = store.queue().find(message.id()).orElseThrow();
+      QueuedMessage found = store.queueAdmin().find(message.id()).orElseThrow();
       assertThat(found.recipients())
           .extracting(QueuedRecipient::forwardPath, QueuedRecipient::parameters)
           .containsExactlyElementsOf(recipients.stream()
               .map(r -> org.assertj.core.groups.Tuple.tuple(r.forwardPath(), r.parameters()))
               .toList());
-      assertThat(store.queue().list(QueueQuery.all()).getFirst().recipientCount()).isEqualTo(100);
+      assertThat(store.queueAdmin().list(QueueQuery.all()).getFirst().recipientCount()).isEqualTo(100);
     }
   }
 
@@ -413,7 +413,7 @@ class StoreTest {
     }
     for (int i = 0; i < 2; i++) {
       try (Store store = open()) {
-        assertThat(store.queue().find(message.id())).isPresent();
+        assertThat(store.queueAdmin().find(message.id())).isPresent();
       }
     }
     try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + dataDirectory.resolve("hikyaku.db"));

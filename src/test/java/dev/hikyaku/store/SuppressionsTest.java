@@ -62,7 +62,7 @@ class SuppressionsTest {
   void domainAndAddressAreFoldedAsTheQueueFoldsThem() throws StoreException {
     suppressions.add(Suppression.manual("Example.COM", "Gone@Example.NET", T0));
     assertThat(suppressions.find("example.com", "gone@example.net")).isPresent();
-    // SQLite's lower() folds ASCII only, as MessageQueue.list does: É and é stay apart.
+    // SQLite's lower() folds ASCII only, as QueueAdmin.list does: É and é stay apart.
     suppressions.add(Suppression.manual("example.com", "É@example.net", T0));
     assertThat(suppressions.find("example.com", "é@example.net")).isEmpty();
   }

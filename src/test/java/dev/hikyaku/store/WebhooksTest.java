@@ -29,11 +29,13 @@ class WebhooksTest {
   private final TestMessages messages = new TestMessages();
   private Store store;
   private Webhooks webhooks;
+  private WebhookDeliveries deliveries;
 
   @BeforeEach
   void open() throws StoreException {
     store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     webhooks = store.webhooks();
+    deliveries = store.webhookDeliveries();
     // Endpoints send only while their account is there and enabled.
     store.domains().add("example.org");
     store.accounts().create(ALICE, Credentials.none(), FromHeaderPolicy.REJECT);
@@ -79,10 +81,10 @@ class WebhooksTest {
     QueueId second = sendAndDeliver(ALICE, "news@example.com", null);
     sendAndDeliver("bob@example.org", "bob@example.org", "billing"); // another account
 
-    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(4 + 2 + 1 + 1);
-    assertThat(webhooks.fanOut(T0, 100)).as("the cursor moved: nothing twice").isZero();
+    assertThat(deliveries.fanOut(T0, 100)).isEqualTo(4 + 2 + 1 + 1);
+    assertThat(deliveries.fanOut(T0, 100)).as("the cursor moved: nothing twice").isZero();
 
-    List<DueWebhook> due = webhooks.due(T0, 100);
+    List<DueWebhook> due = deliveries.due(T0, 100);
     assertThat(due).extracting(d -> d.endpointId() + " " + d.eventType() + " " + d.event().orElseThrow().queueId().orElseThrow().value())
         .containsExactlyInAnyOrder(
             "wh_all message.accepted " + first.value(), "wh_all message.delivered " + first.value(),
@@ -96,8 +98,8 @@ class WebhooksTest {
       assertThat(d.kind()).isEqualTo("event");
       assertThat(d.secrets().signingAt(T0)).containsExactly("whsec_" + d.endpointId());
     });
-    assertThat(webhooks.due(T0.minusMillis(1), 100)).isEmpty();
-    assertThat(webhooks.nextDue()).hasValue(T0);
+    assertThat(deliveries.due(T0.minusMillis(1), 100)).isEmpty();
+    assertThat(deliveries.nextDue()).hasValue(T0);
   }
 
   @Test
@@ -121,8 +123,8 @@ class WebhooksTest {
         NewMessageEvent.ofAccount(T0.plusSeconds(2), "message.suppressed", ALICE, Optional.empty(), Optional.of("gone@example.net"),
             refusedWhole)))).isEqualTo(2);
 
-    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(3 + 2 + 2);
-    List<DueWebhook> due = webhooks.due(T0, 100);
+    assertThat(deliveries.fanOut(T0, 100)).isEqualTo(3 + 2 + 2);
+    List<DueWebhook> due = deliveries.due(T0, 100);
     assertThat(due).extracting(d -> d.endpointId() + " " + d.eventType() + " " + d.event().orElseThrow().queueId().isPresent())
         .containsExactlyInAnyOrder(
             "wh_all message.accepted true", "wh_all message.suppressed true", "wh_all message.suppressed false",
@@ -148,20 +150,20 @@ class WebhooksTest {
   void attemptsAreLoggedAndA410DisablesTheEndpointAndFailsWhatItOwes() throws StoreException {
     add("wh_a", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
     sendAndDeliver(ALICE, "alice@example.org", null);
-    webhooks.fanOut(T0, 100);
-    List<DueWebhook> due = webhooks.due(T0, 100);
+    deliveries.fanOut(T0, 100);
+    List<DueWebhook> due = deliveries.due(T0, 100);
     assertThat(due).hasSize(2);
 
     Instant retry = T0.plusSeconds(15);
-    assertThat(webhooks.record(attempt(due.get(0), 500, WebhookAttempt.Next.RETRY, Optional.of(retry),
+    assertThat(deliveries.record(attempt(due.get(0), 500, WebhookAttempt.Next.RETRY, Optional.of(retry),
         WebhookAttempt.EndpointChange.KEEP))).isFalse();
-    assertThat(webhooks.due(T0.plusSeconds(14), 100)).hasSize(1);
-    assertThat(webhooks.due(retry, 100)).hasSize(2).anySatisfy(d -> assertThat(d.attempts()).isEqualTo(1));
-    assertThat(webhooks.record(attempt(due.get(0), 204, WebhookAttempt.Next.DELIVERED, Optional.empty(),
+    assertThat(deliveries.due(T0.plusSeconds(14), 100)).hasSize(1);
+    assertThat(deliveries.due(retry, 100)).hasSize(2).anySatisfy(d -> assertThat(d.attempts()).isEqualTo(1));
+    assertThat(deliveries.record(attempt(due.get(0), 204, WebhookAttempt.Next.DELIVERED, Optional.empty(),
         WebhookAttempt.EndpointChange.KEEP))).isFalse();
     assertThat(webhooks.find("wh_a").orElseThrow().lastSuccessAt()).hasValue(T0.plusSeconds(10));
 
-    List<WebhookDelivery> log = webhooks.deliveries("wh_a", OptionalLong.empty(), 10);
+    List<WebhookDelivery> log = deliveries.deliveries("wh_a", OptionalLong.empty(), 10);
     assertThat(log).hasSize(2);
     WebhookDelivery delivered = log.stream().filter(d -> d.id() == due.get(0).deliveryId()).findFirst().orElseThrow();
     assertThat(delivered.status()).isEqualTo("delivered");
@@ -171,48 +173,48 @@ class WebhooksTest {
     assertThat(delivered.response()).hasValue("body 204");
     assertThat(delivered.deliveredAt()).hasValue(T0.plusSeconds(10));
     assertThat(delivered.nextAttemptAt()).isEmpty();
-    assertThat(webhooks.deliveries("wh_a", OptionalLong.of(log.getFirst().id()), 10)).containsExactly(log.get(1));
+    assertThat(deliveries.deliveries("wh_a", OptionalLong.of(log.getFirst().id()), 10)).containsExactly(log.get(1));
 
     // A retry run out while the endpoint has succeeded since the delivery was queued: it stays enabled.
-    assertThat(webhooks.record(attempt(due.get(1), 500, WebhookAttempt.Next.FAILED, Optional.empty(),
+    assertThat(deliveries.record(attempt(due.get(1), 500, WebhookAttempt.Next.FAILED, Optional.empty(),
         WebhookAttempt.EndpointChange.DISABLE_IF_FAILING))).isFalse();
     assertThat(webhooks.find("wh_a").orElseThrow().isEnabled()).isTrue();
 
     // 410: disabled, and what it still owes fails with it.
     sendAndDeliver(ALICE, "alice@example.org", null);
-    webhooks.fanOut(T0, 100);
-    List<DueWebhook> more = webhooks.due(T0.plusSeconds(20), 100);
+    deliveries.fanOut(T0, 100);
+    List<DueWebhook> more = deliveries.due(T0.plusSeconds(20), 100);
     assertThat(more).hasSize(2);
-    assertThat(webhooks.record(attempt(more.get(0), 410, WebhookAttempt.Next.FAILED, Optional.empty(),
+    assertThat(deliveries.record(attempt(more.get(0), 410, WebhookAttempt.Next.FAILED, Optional.empty(),
         WebhookAttempt.EndpointChange.DISABLE))).isTrue();
     WebhookEndpoint disabled = webhooks.find("wh_a").orElseThrow();
     assertThat(disabled.disabledAt()).hasValue(T0.plusSeconds(10));
     assertThat(disabled.disabledReason()).hasValue("gone");
-    assertThat(webhooks.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
-    assertThat(webhooks.deliveries("wh_a", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+    assertThat(deliveries.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
+    assertThat(deliveries.deliveries("wh_a", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .containsExactly("failed", "failed", "failed", "delivered");
-    assertThat(webhooks.prune(T0, 10)).as("queued at T0, not before it").isZero();
-    assertThat(webhooks.prune(T0.plusMillis(1), 10)).as("finished ones only, pending stay owed").isEqualTo(4);
-    assertThat(webhooks.deliveries("wh_a", OptionalLong.empty(), 10)).isEmpty();
+    assertThat(deliveries.prune(T0, 10)).as("queued at T0, not before it").isZero();
+    assertThat(deliveries.prune(T0.plusMillis(1), 10)).as("finished ones only, pending stay owed").isEqualTo(4);
+    assertThat(deliveries.deliveries("wh_a", OptionalLong.empty(), 10)).isEmpty();
     sendAndDeliver(ALICE, "alice@example.org", null);
-    assertThat(webhooks.fanOut(T0, 100)).as("a disabled endpoint gets nothing new").isZero();
+    assertThat(deliveries.fanOut(T0, 100)).as("a disabled endpoint gets nothing new").isZero();
   }
 
   @Test
   void aReplayQueuesTheEventsOfATimeRangeAgainWithTheirOwnIds() throws StoreException {
     add("wh_r", List.of("message.delivered"), Optional.empty(), Optional.empty());
     sendAndDeliver(ALICE, "alice@example.org", null);
-    webhooks.fanOut(T0, 100);
-    DueWebhook original = webhooks.due(T0, 10).getFirst();
+    deliveries.fanOut(T0, 100);
+    DueWebhook original = deliveries.due(T0, 10).getFirst();
 
-    assertThat(webhooks.replay("wh_r", T0, T0.plusSeconds(1), T0.plusSeconds(60), 100).queued()).as("until is exclusive").isZero();
+    assertThat(deliveries.replay("wh_r", T0, T0.plusSeconds(1), T0.plusSeconds(60), 100).queued()).as("until is exclusive").isZero();
     // The range holds the message.accepted too (not wanted); looking at one event only is a cut replay.
-    assertThat(webhooks.replay("wh_r", T0, T0.plusSeconds(2), T0.plusSeconds(60), 1)).isEqualTo(new Webhooks.Replayed(0, true));
-    assertThat(webhooks.replay("wh_r", T0, T0.plusSeconds(2), T0.plusSeconds(60), 100)).isEqualTo(new Webhooks.Replayed(1, false));
-    List<DueWebhook> due = webhooks.due(T0.plusSeconds(60), 10);
+    assertThat(deliveries.replay("wh_r", T0, T0.plusSeconds(2), T0.plusSeconds(60), 1)).isEqualTo(new WebhookDeliveries.Replayed(0, true));
+    assertThat(deliveries.replay("wh_r", T0, T0.plusSeconds(2), T0.plusSeconds(60), 100)).isEqualTo(new WebhookDeliveries.Replayed(1, false));
+    List<DueWebhook> due = deliveries.due(T0.plusSeconds(60), 10);
     assertThat(due).hasSize(2).extracting(DueWebhook::eventSeq).containsOnly(original.eventSeq());
     assertThat(due).extracting(DueWebhook::kind).containsExactlyInAnyOrder("event", "replay");
-    assertThatThrownBy(() -> webhooks.replay("wh_none", T0, T0, T0, 1))
+    assertThatThrownBy(() -> deliveries.replay("wh_none", T0, T0, T0, 1))
         .isInstanceOf(StoreException.class).extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
   }
 
@@ -226,18 +228,18 @@ class WebhooksTest {
     assertThat(webhooks.secrets("wh_s").signingAt(T0.plus(Duration.ofHours(24)))).containsExactly("whsec_new");
     assertThat(webhooks.secrets("wh_s").toString()).doesNotContain("whsec");
 
-    WebhookDelivery ping = webhooks.recordTest(new WebhookAttempt(0, "wh_s", T0, OptionalInt.of(200), Optional.empty(),
+    WebhookDelivery ping = deliveries.recordTest(new WebhookAttempt(0, "wh_s", T0, OptionalInt.of(200), Optional.empty(),
         Duration.ofMillis(3), Optional.of("ok"), WebhookAttempt.Next.DELIVERED, Optional.empty(),
         WebhookAttempt.EndpointChange.KEEP, Optional.empty()));
     assertThat(ping.kind()).isEqualTo("test");
-    assertThat(ping.eventType()).isEqualTo(Webhooks.TEST_TYPE);
+    assertThat(ping.eventType()).isEqualTo(WebhookDeliveries.TEST_TYPE);
     assertThat(ping.eventSeq()).isEmpty();
     assertThat(ping.status()).isEqualTo("delivered");
 
     assertThat(webhooks.list(Optional.of("ALICE@example.org"))).extracting(WebhookEndpoint::id).containsExactly("wh_s");
     assertThat(webhooks.remove("wh_s").id()).isEqualTo("wh_s");
     assertThat(webhooks.list(Optional.empty())).isEmpty();
-    assertThat(webhooks.deliveries("wh_s", OptionalLong.empty(), 10)).isEmpty();
+    assertThat(deliveries.deliveries("wh_s", OptionalLong.empty(), 10)).isEmpty();
     assertThatThrownBy(() -> webhooks.remove("wh_s")).isInstanceOf(StoreException.class);
     assertThatThrownBy(() -> webhooks.secrets("wh_s")).isInstanceOf(StoreException.class);
   }
@@ -246,9 +248,9 @@ class WebhooksTest {
   void aDisabledEndpointEnabledAgainGetsTheEventsFromThenOnAndWhatFailedStaysFailed() throws StoreException {
     add("wh_e", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
     sendAndDeliver(ALICE, ALICE, null);
-    webhooks.fanOut(T0, 100);
-    List<DueWebhook> due = webhooks.due(T0, 100);
-    assertThat(webhooks.record(attempt(due.getFirst(), 410, WebhookAttempt.Next.FAILED, Optional.empty(),
+    deliveries.fanOut(T0, 100);
+    List<DueWebhook> due = deliveries.due(T0, 100);
+    assertThat(deliveries.record(attempt(due.getFirst(), 410, WebhookAttempt.Next.FAILED, Optional.empty(),
         WebhookAttempt.EndpointChange.DISABLE))).isTrue();
     sendAndDeliver(ALICE, ALICE, null); // while disabled: never queued for it
 
@@ -257,14 +259,14 @@ class WebhooksTest {
     assertThat(enabled.isEnabled()).isTrue();
     assertThat(enabled.disabledReason()).isEmpty();
     assertThat(webhooks.enable("wh_e")).as("enabled already: nothing changes").isFalse();
-    assertThat(webhooks.fanOut(T0, 100)).as("the cursor moved to the newest event").isZero();
-    assertThat(webhooks.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
-    assertThat(webhooks.deliveries("wh_e", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+    assertThat(deliveries.fanOut(T0, 100)).as("the cursor moved to the newest event").isZero();
+    assertThat(deliveries.due(T0.plus(Duration.ofDays(1)), 100)).isEmpty();
+    assertThat(deliveries.deliveries("wh_e", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .containsExactly("failed", "failed");
 
     sendAndDeliver(ALICE, ALICE, null);
-    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
-    assertThat(webhooks.replay("wh_e", T0, T0.plusSeconds(2), T0, 100).queued()).as("a replay sends what it missed").isEqualTo(6);
+    assertThat(deliveries.fanOut(T0, 100)).isEqualTo(2);
+    assertThat(deliveries.replay("wh_e", T0, T0.plusSeconds(2), T0, 100).queued()).as("a replay sends what it missed").isEqualTo(6);
     assertThatThrownBy(() -> webhooks.enable("wh_none")).isInstanceOf(StoreException.class)
         .extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
   }
@@ -273,16 +275,16 @@ class WebhooksTest {
   void aDeliveryIsStillDueWhileItIsPendingAfterAsManyAttemptsAndItsEndpointAndAccountAreEnabled() throws StoreException {
     add("wh_s", List.of("message.delivered"), Optional.empty(), Optional.empty());
     sendAndDeliver(ALICE, ALICE, null);
-    webhooks.fanOut(T0, 100);
-    DueWebhook due = webhooks.due(T0, 10).getFirst();
-    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).isTrue();
-    assertThat(webhooks.isStillDue(due.deliveryId(), 1)).as("another attempt since").isFalse();
+    deliveries.fanOut(T0, 100);
+    DueWebhook due = deliveries.due(T0, 10).getFirst();
+    assertThat(deliveries.isStillDue(due.deliveryId(), 0)).isTrue();
+    assertThat(deliveries.isStillDue(due.deliveryId(), 1)).as("another attempt since").isFalse();
     store.accounts().setDisabled(ALICE, true);
-    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).as("its account disabled").isFalse();
+    assertThat(deliveries.isStillDue(due.deliveryId(), 0)).as("its account disabled").isFalse();
     store.accounts().setDisabled(ALICE, false);
-    webhooks.record(attempt(due, 200, WebhookAttempt.Next.DELIVERED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP));
-    assertThat(webhooks.isStillDue(due.deliveryId(), 0)).as("delivered meanwhile").isFalse();
-    assertThat(webhooks.isStillDue(due.deliveryId() + 100, 0)).isFalse();
+    deliveries.record(attempt(due, 200, WebhookAttempt.Next.DELIVERED, Optional.empty(), WebhookAttempt.EndpointChange.KEEP));
+    assertThat(deliveries.isStillDue(due.deliveryId(), 0)).as("delivered meanwhile").isFalse();
+    assertThat(deliveries.isStillDue(due.deliveryId() + 100, 0)).isFalse();
   }
 
   @Test
@@ -295,8 +297,8 @@ class WebhooksTest {
     assertThat(webhooks.secrets("wh_c").current()).isEqualTo("whsec_wh_c");
 
     sendAndDeliver(ALICE, "news@example.net", null);
-    assertThat(webhooks.fanOut(T0, 100)).as("the new types and no filters").isEqualTo(1);
-    assertThat(webhooks.due(T0, 10)).singleElement().satisfies(d -> {
+    assertThat(deliveries.fanOut(T0, 100)).as("the new types and no filters").isEqualTo(1);
+    assertThat(deliveries.due(T0, 10)).singleElement().satisfies(d -> {
       assertThat(d.eventType()).isEqualTo("message.delivered");
       assertThat(d.url()).isEqualTo("https://hooks2.example.com/c");
       assertThat(d.isPrivateAllowed()).isTrue();
@@ -310,22 +312,22 @@ class WebhooksTest {
   void aDisabledAccountsEndpointsAreHeldNotFailedAndGetWhatTheyAreOwedWhenItIsEnabledAgain() throws StoreException {
     add("wh_held", List.of("message.accepted", "message.delivered"), Optional.empty(), Optional.empty());
     sendAndDeliver(ALICE, ALICE, null);
-    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
+    assertThat(deliveries.fanOut(T0, 100)).isEqualTo(2);
 
     store.accounts().setDisabled(ALICE, true);
     sendAndDeliver(ALICE, ALICE, null);
-    assertThat(webhooks.fanOut(T0, 100)).as("nothing fanned out: the feed keeps it").isZero();
-    assertThat(webhooks.due(T0.plus(Duration.ofDays(30)), 100)).as("nothing due").isEmpty();
-    assertThat(webhooks.nextDue()).isEmpty();
-    assertThat(webhooks.deliveries("wh_held", OptionalLong.empty(), 10)).as("held, not failed")
+    assertThat(deliveries.fanOut(T0, 100)).as("nothing fanned out: the feed keeps it").isZero();
+    assertThat(deliveries.due(T0.plus(Duration.ofDays(30)), 100)).as("nothing due").isEmpty();
+    assertThat(deliveries.nextDue()).isEmpty();
+    assertThat(deliveries.deliveries("wh_held", OptionalLong.empty(), 10)).as("held, not failed")
         .extracting(WebhookDelivery::status).containsExactly("pending", "pending");
     assertThat(webhooks.find("wh_held").orElseThrow().isEnabled()).isTrue();
 
     store.accounts().setDisabled(ALICE, false);
-    assertThat(webhooks.nextDue()).hasValue(T0);
-    assertThat(webhooks.due(T0, 100)).hasSize(2);
-    assertThat(webhooks.fanOut(T0, 100)).as("the events of the disabled time, from the cursor on").isEqualTo(2);
-    assertThat(webhooks.due(T0, 100)).hasSize(4).extracting(DueWebhook::account).containsOnly(ALICE);
+    assertThat(deliveries.nextDue()).hasValue(T0);
+    assertThat(deliveries.due(T0, 100)).hasSize(2);
+    assertThat(deliveries.fanOut(T0, 100)).as("the events of the disabled time, from the cursor on").isEqualTo(2);
+    assertThat(deliveries.due(T0, 100)).hasSize(4).extracting(DueWebhook::account).containsOnly(ALICE);
   }
 
   @Test
@@ -336,12 +338,12 @@ class WebhooksTest {
         Optional.empty(), Optional.empty(), false, T0), "whsec_bob");
     sendAndDeliver(ALICE, ALICE, null);
     sendAndDeliver("bob@example.org", "bob@example.org", null);
-    assertThat(webhooks.fanOut(T0, 100)).isEqualTo(2);
+    assertThat(deliveries.fanOut(T0, 100)).isEqualTo(2);
 
     assertThat(store.accounts().delete(ALICE)).isEqualTo(1);
     assertThat(webhooks.list(Optional.empty())).extracting(WebhookEndpoint::id).containsExactly("wh_bob");
-    assertThat(webhooks.deliveries("wh_alice", OptionalLong.empty(), 10)).isEmpty();
-    assertThat(webhooks.due(T0, 100)).extracting(DueWebhook::endpointId).containsExactly("wh_bob");
+    assertThat(deliveries.deliveries("wh_alice", OptionalLong.empty(), 10)).isEmpty();
+    assertThat(deliveries.due(T0, 100)).extracting(DueWebhook::endpointId).containsExactly("wh_bob");
     store.accounts().create(ALICE, Credentials.none(), FromHeaderPolicy.REJECT);
     assertThat(webhooks.list(Optional.of(ALICE))).as("made again, it inherits no endpoint").isEmpty();
 
@@ -350,8 +352,8 @@ class WebhooksTest {
         List.of("message.suppressed"), Optional.empty(), Optional.empty(), false, T0), "whsec_ghost");
     store.messageEvents().append(List.of(NewMessageEvent.ofAccount(T0, "message.suppressed", "ghost@example.org",
         Optional.empty(), Optional.of("x@example.net"), "{\"sender\":\"ghost@example.org\",\"reason\":\"550\"}")));
-    assertThat(webhooks.fanOut(T0, 100)).isZero();
-    assertThat(webhooks.due(T0, 100)).extracting(DueWebhook::endpointId).containsExactly("wh_bob");
+    assertThat(deliveries.fanOut(T0, 100)).isZero();
+    assertThat(deliveries.due(T0, 100)).extracting(DueWebhook::endpointId).containsExactly("wh_bob");
   }
 
   @Test
@@ -365,18 +367,18 @@ class WebhooksTest {
 
   @Test
   void theDeliveryQueriesUseTheirIndexes() throws Exception {
-    assertThat(QueryPlans.plan(dataDirectory, Webhooks.DUE, List.of(1L, 10)))
+    assertThat(QueryPlans.plan(dataDirectory, WebhookDeliveries.DUE, List.of(1L, 10)))
         .contains("USING INDEX webhook_delivery_due").doesNotContainPattern("(?m)SCAN d\\b");
-    assertThat(QueryPlans.plan(dataDirectory, Webhooks.STILL_DUE, List.of(1L, 0))).contains("SEARCH d USING INTEGER PRIMARY KEY");
+    assertThat(QueryPlans.plan(dataDirectory, WebhookDeliveries.STILL_DUE, List.of(1L, 0))).contains("SEARCH d USING INTEGER PRIMARY KEY");
     // Whether the endpoint's account is enabled: one lookup by its unique address.
-    for (String sql : List.of(Webhooks.DUE, Webhooks.NEXT_DUE, Webhooks.HAS_NEW_EVENTS)) {
-      List<Object> arguments = sql.equals(Webhooks.DUE) ? List.of(1L, 10) : List.of();
+    for (String sql : List.of(WebhookDeliveries.DUE, WebhookDeliveries.NEXT_DUE, WebhookDeliveries.HAS_NEW_EVENTS)) {
+      List<Object> arguments = sql.equals(WebhookDeliveries.DUE) ? List.of(1L, 10) : List.of();
       assertThat(QueryPlans.plan(dataDirectory, sql, arguments))
           .containsPattern("SEARCH a EXISTS USING (COVERING )?INDEX \\S+ \\(address=\\?\\)");
     }
-    assertThat(QueryPlans.plan(dataDirectory, Webhooks.EVENTS_AFTER, List.of("a", 1L, 10)))
+    assertThat(QueryPlans.plan(dataDirectory, WebhookDeliveries.EVENTS_AFTER, List.of("a", 1L, 10)))
         .contains("USING INDEX message_event_account (account=? AND seq>?)");
-    assertThat(QueryPlans.plan(dataDirectory, Webhooks.EVENTS_BETWEEN, List.of("a", 1L, 2L, 10)))
+    assertThat(QueryPlans.plan(dataDirectory, WebhookDeliveries.EVENTS_BETWEEN, List.of("a", 1L, 2L, 10)))
         .contains("USING INDEX message_event_account (account=?)");
   }
 }

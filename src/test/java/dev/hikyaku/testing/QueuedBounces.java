@@ -63,8 +63,8 @@ public final class QueuedBounces {
    */
   public Map<String, byte[]> byRecipient() throws StoreException {
     Map<String, QueuedMessage> queued = new HashMap<>();
-    for (QueueEntry entry : store.queue().list(QueueQuery.all())) {
-      QueuedMessage message = store.queue().find(entry.id()).orElseThrow();
+    for (QueueEntry entry : store.queueAdmin().list(QueueQuery.all())) {
+      QueuedMessage message = store.queueAdmin().find(entry.id()).orElseThrow();
       if (message.reversePath().isEmpty()) {
         queued.put(message.id().toString(), message);
       }

@@ -40,7 +40,7 @@ public final class RelayClient {
   /** The ids of every message in {@code store}'s queue, in order. */
   public static java.util.SortedSet<String> queuedIds(dev.hikyaku.store.Store store) throws dev.hikyaku.store.StoreException {
     java.util.SortedSet<String> ids = new java.util.TreeSet<>();
-    store.queue().list(dev.hikyaku.store.QueueQuery.all()).forEach(entry -> ids.add(entry.id().toString()));
+    store.queueAdmin().list(dev.hikyaku.store.QueueQuery.all()).forEach(entry -> ids.add(entry.id().toString()));
     return ids;
   }
 }

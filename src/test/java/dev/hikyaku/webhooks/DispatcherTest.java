@@ -15,9 +15,9 @@ import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.RecipientOutcome;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.store.WebhookDeliveries;
 import dev.hikyaku.store.WebhookDelivery;
 import dev.hikyaku.store.WebhookEndpoint;
-import dev.hikyaku.store.Webhooks;
 import dev.hikyaku.testing.SettableClock;
 import dev.hikyaku.testing.WebhookReceiver;
 import java.net.InetAddress;
@@ -73,7 +73,7 @@ class DispatcherTest {
   /** A dispatcher over the store, at most {@code concurrency} requests under way to one endpoint. */
   private Dispatcher dispatcher(int concurrency) throws Exception {
     TargetGuard guard = new TargetGuard(host -> List.of(InetAddress.getAllByName(host)));
-    return new Dispatcher(store.webhooks(), event -> "{\"id\":\"evt_" + event.seq() + "\",\"type\":\"" + event.type() + "\"}",
+    return new Dispatcher(store.webhookDeliveries(), event -> "{\"id\":\"evt_" + event.seq() + "\",\"type\":\"" + event.type() + "\"}",
         guard, new PinnedHttpClient(SSLContext.getDefault(), Duration.ofSeconds(5)), new Events(List.of(published::add)), clock,
         random, concurrency);
   }
@@ -123,7 +123,7 @@ class DispatcherTest {
   }
 
   private WebhookDelivery onlyDelivery(String endpoint) throws Exception {
-    return store.webhooks().deliveries(endpoint, OptionalLong.empty(), 10).getFirst();
+    return store.webhookDeliveries().deliveries(endpoint, OptionalLong.empty(), 10).getFirst();
   }
 
   @Test
@@ -188,7 +188,7 @@ class DispatcherTest {
     assertThat(endpoint.disabledReason()).hasValue("410 Gone from " + receiver.url("/gone"));
     assertThat(published).filteredOn(e -> e instanceof Event.WebhookDisabled).singleElement()
         .isEqualTo(new Event.WebhookDisabled(T0, "wh_gone", ACCOUNT, receiver.url("/gone"), "410 Gone from " + receiver.url("/gone")));
-    assertThat(store.webhooks().deliveries("wh_gone", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+    assertThat(store.webhookDeliveries().deliveries("wh_gone", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .doesNotContain("pending");
     assertThat(attempts()).extracting(Event.WebhookAttempted::result).contains(Event.WebhookAttempted.Result.GONE);
     assertThat(published.indexOf(attempts().getFirst())).as("the attempt, then what it did to the endpoint")
@@ -216,7 +216,7 @@ class DispatcherTest {
     assertThat(JSON.readTree(got.get(1).text()).get("timestamp").asString()).isEqualTo(clock.instant().toString());
 
     // The replay of the time before: the event the 410 answered and the one of the disabled time.
-    assertThat(store.webhooks().replay("wh_back", T0, clock.instant(), clock.instant(), 100).queued()).isEqualTo(2);
+    assertThat(store.webhookDeliveries().replay("wh_back", T0, clock.instant(), clock.instant(), 100).queued()).isEqualTo(2);
     assertThat(dispatcher.runOnce()).isEqualTo(2);
     // Each message has two events in the feed (accepted, delivered): x's delivered is evt_2, y's evt_4, z's evt_6.
     List<String> ids = receiver.requests().stream().map(WebhookReceiver.Request::id).toList();
@@ -263,14 +263,14 @@ class DispatcherTest {
     assertThat(first).hasSize(2);
 
     clock.advance(Duration.ofHours(1));
-    assertThat(store.webhooks().replay("wh_replay", T0, T0.plusSeconds(1), clock.instant(), 100).queued()).isEqualTo(2);
+    assertThat(store.webhookDeliveries().replay("wh_replay", T0, T0.plusSeconds(1), clock.instant(), 100).queued()).isEqualTo(2);
     dispatcher.runOnce();
     List<WebhookReceiver.Request> all = receiver.requests();
     assertThat(all).hasSize(4);
     assertThat(all.subList(2, 4)).extracting(WebhookReceiver.Request::id)
         .containsExactlyInAnyOrderElementsOf(first.stream().map(WebhookReceiver.Request::id).toList());
     all.forEach(request -> assertSigned(request, secret));
-    assertThat(store.webhooks().deliveries("wh_replay", OptionalLong.empty(), 10)).extracting(WebhookDelivery::kind)
+    assertThat(store.webhookDeliveries().deliveries("wh_replay", OptionalLong.empty(), 10)).extracting(WebhookDelivery::kind)
         .containsExactly("replay", "replay", "event", "event");
   }
 
@@ -290,7 +290,7 @@ class DispatcherTest {
     assertSigned(request, current);
     assertSigned(request, old);
     JsonNode body = JSON.readTree(request.text());
-    assertThat(body.get("type").asString()).isEqualTo(Webhooks.TEST_TYPE);
+    assertThat(body.get("type").asString()).isEqualTo(WebhookDeliveries.TEST_TYPE);
     assertThat(body.get("data").get("webhook_id").asString()).isEqualTo("wh_ping");
 
     // A day later the old secret no longer signs.
@@ -325,7 +325,7 @@ class DispatcherTest {
       // Held answers keep the ones under way from ending: had a lane let one more through, it would show here.
       assertThat(receiver.mostUnderWay()).isEqualTo(concurrency);
     }
-    assertThat(store.webhooks().deliveries("wh_lane", OptionalLong.empty(), 20)).hasSize(10)
+    assertThat(store.webhookDeliveries().deliveries("wh_lane", OptionalLong.empty(), 20)).hasSize(10)
         .extracting(WebhookDelivery::status).containsOnly("delivered");
   }
 
@@ -351,7 +351,7 @@ class DispatcherTest {
       assertThat(attempts.get()).as("the one under way; the other found its account disabled").isEqualTo(1);
     }
     assertThat(receiver.requests()).hasSize(1);
-    assertThat(store.webhooks().deliveries("wh_wait", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+    assertThat(store.webhookDeliveries().deliveries("wh_wait", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .containsExactlyInAnyOrder("delivered", "pending");
   }
 
@@ -367,14 +367,14 @@ class DispatcherTest {
       assertThat(dispatcher.runOnce()).as("held: neither sent nor failed").isZero();
     }
     assertThat(receiver.requests()).hasSize(1);
-    assertThat(store.webhooks().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+    assertThat(store.webhookDeliveries().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .containsExactly("pending");
     assertThat(store.webhooks().find("wh_hold").orElseThrow().isEnabled()).isTrue();
 
     store.accounts().setDisabled(ACCOUNT, false);
     assertThat(dispatcher.runOnce()).as("the retry owed and the event of the disabled time").isEqualTo(2);
     assertThat(receiver.requests()).hasSize(3);
-    assertThat(store.webhooks().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
+    assertThat(store.webhookDeliveries().deliveries("wh_hold", OptionalLong.empty(), 10)).extracting(WebhookDelivery::status)
         .containsExactly("delivered", "delivered");
     assertThat(published).filteredOn(e -> e instanceof Event.WebhookDisabled).isEmpty();
   }

@@ -235,7 +235,7 @@ public class HistoryBenchmark {
       for (int i = 0; i < PRUNED; i++) {
         QueueId id = accepted[i];
         deletions.add(executor.submit(() -> {
-          store.queue().delete(id);
+          store.queueAdmin().delete(id);
           return null;
         }));
       }

@@ -76,7 +76,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * </ul>
  *
  * The fill goes through the same API as the server: {@code queue().accept} from 64 virtual threads
- * (group commit), then {@code queue().record} of each deferral and {@code queue().hold}. It is done
+ * (group commit), then {@code queue().record} of each deferral and {@code queueAdmin().hold}. It is done
  * once and the file kept in {@code bench/target/jmh-store/queue-100000} for later runs.
  */
 @State(Scope.Benchmark)
@@ -109,7 +109,7 @@ public class QueueBenchmark {
   public void open() throws Exception {
     Path directory = filledDirectory();
     store = Store.openSqlite(directory, Clock.systemUTC());
-    ids = store.queue().list(QueueQuery.all()).stream().map(QueueEntry::id).toArray(QueueId[]::new);
+    ids = store.queueAdmin().list(QueueQuery.all()).stream().map(QueueEntry::id).toArray(QueueId[]::new);
     System.out.printf("%n%s", Files.readString(directory.resolve("filled.txt")));
   }
 
@@ -165,7 +165,7 @@ public class QueueBenchmark {
               store.queue().record(id, outcomes);
               deferred.addAndGet(to.size());
               if (random.nextInt(20) == 0) {
-                store.queue().hold(id);
+                store.queueAdmin().hold(id);
                 held.incrementAndGet();
               }
             }
@@ -197,7 +197,7 @@ public class QueueBenchmark {
         return id;
       } catch (StoreException e) {
         // Two ids alike in the same millisecond (32 random bits): draw another.
-        if (store.queue().find(id).isEmpty()) {
+        if (store.queueAdmin().find(id).isEmpty()) {
           throw e;
         }
       }
@@ -261,7 +261,7 @@ public class QueueBenchmark {
   }
 
   private List<QueueEntry> list(QueueQuery query) throws StoreException {
-    return store.queue().list(query.withLimit(LIMIT));
+    return store.queueAdmin().list(query.withLimit(LIMIT));
   }
 
   @Benchmark
@@ -306,7 +306,7 @@ public class QueueBenchmark {
 
   @Benchmark
   public QueuedMessage show() throws StoreException {
-    return store.queue().find(ids[any(ids.length)]).orElseThrow();
+    return store.queueAdmin().find(ids[any(ids.length)]).orElseThrow();
   }
 
   @Benchmark
@@ -375,7 +375,7 @@ public class QueueBenchmark {
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public long flushDomain() throws StoreException {
-      return copy.queue().requestFlush(Optional.of(BIG_DOMAIN));
+      return copy.queueAdmin().requestFlush(Optional.of(BIG_DOMAIN));
     }
 
     /** {@code queue flush} without an id, as the CLI runs it (~190,000 deferred recipients). */
@@ -383,7 +383,7 @@ public class QueueBenchmark {
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public long flushAll() throws StoreException {
-      return copy.queue().requestFlush(Optional.empty());
+      return copy.queueAdmin().requestFlush(Optional.empty());
     }
 
     /**
@@ -395,7 +395,7 @@ public class QueueBenchmark {
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public int flushDomainApplied() throws StoreException {
-      copy.queue().requestFlush(Optional.of(BIG_DOMAIN));
+      copy.queueAdmin().requestFlush(Optional.of(BIG_DOMAIN));
       return applyAll();
     }
 
@@ -404,7 +404,7 @@ public class QueueBenchmark {
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public int flushAllApplied() throws StoreException {
-      copy.queue().requestFlush(Optional.empty());
+      copy.queueAdmin().requestFlush(Optional.empty());
       return applyAll();
     }
   }
