@@ -8,10 +8,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -66,13 +68,13 @@ final class ApiRequest {
   }
 
   /** The names of the query's parameters, for checking that it names no unknown one. */
-  java.util.Set<String> queryNames() {
+  Set<String> queryNames() {
     return request.query().names();
   }
 
   /** Every value of query parameter {@code name}, decoded, in order; none when it is absent. */
-  java.util.List<String> queryValues(String name) {
-    return request.query().all(name, java.util.List::of);
+  List<String> queryValues(String name) {
+    return request.query().all(name, List::of);
   }
 
   Optional<String> header(String name) {

@@ -4,21 +4,24 @@ import dev.hikyaku.net.TlsContexts;
 import dev.hikyaku.net.WebServers;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.http.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -258,13 +261,13 @@ public final class ApiServer implements AutoCloseable {
   private static final byte[] OPENAPI = openApiDocument();
 
   private static byte[] openApiDocument() {
-    try (java.io.InputStream in = ApiServer.class.getResourceAsStream("openapi.yaml")) {
+    try (InputStream in = ApiServer.class.getResourceAsStream("openapi.yaml")) {
       if (in == null) {
         throw new IllegalStateException("openapi.yaml is missing from the build (pom.xml copies docs/openapi.yaml)");
       }
       return in.readAllBytes();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("reading openapi.yaml from the class path", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading openapi.yaml from the class path", e);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.hikyaku.api;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,7 @@ final class Cursor {
       decoded = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(octets))
+          .decode(ByteBuffer.wrap(octets))
           .toString();
     } catch (IllegalArgumentException | CharacterCodingException e) {
       return Optional.empty();

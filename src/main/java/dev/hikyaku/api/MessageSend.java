@@ -14,6 +14,7 @@ import dev.hikyaku.protocol.ReversePath;
 import dev.hikyaku.store.ApiKey;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -260,7 +261,7 @@ final class MessageSend {
     if (isEnded || canonical.length == 0) {
       return canonical;
     }
-    byte[] ended = java.util.Arrays.copyOf(canonical, canonical.length + 2);
+    byte[] ended = Arrays.copyOf(canonical, canonical.length + 2);
     ended[canonical.length] = '\r';
     ended[canonical.length + 1] = '\n';
     return ended;

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -126,7 +127,7 @@ final class QueryParameters {
 
   /** Every parameter given, in the route's order, for the link to the next page. */
   Map<String, String> given() {
-    return java.util.Collections.unmodifiableMap(given);
+    return Collections.unmodifiableMap(given);
   }
 
   static Problem invalid(String name, String detail) {

@@ -1,6 +1,11 @@
 package dev.hikyaku.api;
 
 import dev.hikyaku.store.ApiKey;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,12 +77,12 @@ record Route(String method, String template, ApiKey.Scope scope, Handler handler
     if (segment.indexOf('%') < 0) {
       return Optional.of(segment);
     }
-    java.io.ByteArrayOutputStream octets = new java.io.ByteArrayOutputStream(segment.length());
+    ByteArrayOutputStream octets = new ByteArrayOutputStream(segment.length());
     int i = 0;
     while (i < segment.length()) {
       int escape = segment.indexOf('%', i);
       int end = escape < 0 ? segment.length() : escape;
-      octets.writeBytes(segment.substring(i, end).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      octets.writeBytes(segment.substring(i, end).getBytes(StandardCharsets.UTF_8));
       if (escape < 0) {
         break;
       }
@@ -93,12 +98,12 @@ record Route(String method, String template, ApiKey.Scope scope, Handler handler
       i = escape + 3;
     }
     try {
-      return Optional.of(java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(octets.toByteArray()))
+      return Optional.of(StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(octets.toByteArray()))
           .toString());
-    } catch (java.nio.charset.CharacterCodingException e) {
+    } catch (CharacterCodingException e) {
       return Optional.empty();
     }
   }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.james.mime4j.dom.field.ContentTypeField;
 import org.apache.james.mime4j.field.Fields;
 import org.apache.james.mime4j.field.address.DefaultAddressParser;
@@ -442,8 +443,8 @@ record SendRequest(
    * about both and its writer strict, so "applicat=ion/pdf" was read and then failed to compose: 500
    * (found by SendRequestFuzzTest).
    */
-  private static final java.util.regex.Pattern MEDIA_TYPE =
-      java.util.regex.Pattern.compile("[!#$%&'*+.^_`{|}~0-9A-Za-z-]+/[!#$%&'*+.^_`{|}~0-9A-Za-z-]+");
+  private static final Pattern MEDIA_TYPE =
+      Pattern.compile("[!#$%&'*+.^_`{|}~0-9A-Za-z-]+/[!#$%&'*+.^_`{|}~0-9A-Za-z-]+");
 
   /** A media type with parameters (RFC 2045 §5.1); not multipart, whose structure the API builds. */
   private static Optional<ContentTypeField> contentType(JsonNode node, String at, Errors errors) {

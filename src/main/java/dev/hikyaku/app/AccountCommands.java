@@ -25,6 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -84,8 +86,8 @@ final class AccountCommands {
   }
 
   /** An instant as the listings print it: UTC, to the second. */
-  static String time(java.time.Instant at) {
-    return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  static String time(Instant at) {
+    return at.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   /** A command that sets a password: from --password-stdin, or a prompt on the terminal. */

@@ -23,12 +23,14 @@ import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +59,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
    * @param cacheTtl how long a key found active is trusted without the store (issue 15): {@code
    *     auth.cache-ttl}, as SMTP's verification cache; zero looks every request up
    */
-  ApiAccess(Store store, Events events, Clock clock, java.time.Duration cacheTtl) {
+  ApiAccess(Store store, Events events, Clock clock, Duration cacheTtl) {
     this.store = store;
     this.events = events;
     this.clock = clock;
@@ -172,7 +174,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     return view(record.message(), r -> attempts(record, r));
   }
 
-  private static MessageView view(HistoryMessage message, java.util.function.Function<HistoryRecipient, List<AttemptView>> attempts) {
+  private static MessageView view(HistoryMessage message, Function<HistoryRecipient, List<AttemptView>> attempts) {
     return new MessageView(
         message.id().value(),
         message.receivedAt(),

@@ -10,6 +10,7 @@ import dev.hikyaku.store.Suppression;
 import dev.hikyaku.store.Suppressions;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -80,7 +81,7 @@ final class ApiSuppressions implements SuppressionList {
       List<Suppression> added =
           store.suppressions().addAbsent(domains.stream().map(d -> Suppression.manual(d, recipient, now)).toList());
       told("suppression add", added, keyName);
-      List<Suppression> kept = new java.util.ArrayList<>();
+      List<Suppression> kept = new ArrayList<>();
       for (String domain : domains) {
         if (added.stream().noneMatch(s -> s.senderDomain().equals(domain))) {
           store.suppressions().find(domain, recipient).ifPresent(kept::add);

@@ -2,6 +2,7 @@ package dev.hikyaku.app;
 
 import dev.hikyaku.events.AuditLogSink;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -228,7 +229,7 @@ final class AuditCommand implements Runnable {
     static Optional<Followed> tryOpen(Path file) throws IOException {
       try {
         return Optional.of(open(file, 0));
-      } catch (java.io.FileNotFoundException e) {
+      } catch (FileNotFoundException e) {
         return Optional.empty();
       }
     }

@@ -1,5 +1,6 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.Block;
 import dev.hikyaku.store.Defences;
 import java.io.PrintWriter;
@@ -26,7 +27,7 @@ final class BlocksCommand implements Runnable {
   @Command(name = "list", description = "List the blocks in force, soonest to end first.")
   static final class ListBlocks extends AccountCommands.StoreCommand {
     @Override
-    void run(dev.hikyaku.store.Accounts accounts, PrintWriter out) throws Exception {
+    void run(Accounts accounts, PrintWriter out) throws Exception {
       List<Block> blocks = store.defences().activeBlocks(Instant.now());
       out.printf("%-20s  %-50s  %-20s  %s%n", "SCOPE", "SUBJECT", "UNTIL", "REASON");
       for (Block b : blocks) {
@@ -44,7 +45,7 @@ final class BlocksCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "SUBJECT") String subject;
 
     @Override
-    void run(dev.hikyaku.store.Accounts accounts, PrintWriter out) throws Exception {
+    void run(Accounts accounts, PrintWriter out) throws Exception {
       Defences defences = store.defences();
       if (!defences.unblock(scope, subject)) {
         throw new Main.UserError("no block " + scope + " " + subject + " (see: hikyaku blocks list)");

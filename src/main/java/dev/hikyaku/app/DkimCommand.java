@@ -5,6 +5,7 @@ import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DkimKeys;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.SigningKey;
+import dev.hikyaku.store.SigningKeys;
 import java.io.PrintWriter;
 import java.security.KeyPair;
 import java.time.Clock;
@@ -140,13 +141,13 @@ final class DkimCommand implements Runnable {
     }
 
     /** Does the change; returns the key's new state, for the reply. */
-    abstract String apply(dev.hikyaku.store.SigningKeys keys, String domain, String selector) throws Exception;
+    abstract String apply(SigningKeys keys, String domain, String selector) throws Exception;
   }
 
   @Command(name = "activate", description = "Sign with this key from now on (within a minute on a running server); retires the key it replaces.")
   static final class Activate extends OnKey {
     @Override
-    String apply(dev.hikyaku.store.SigningKeys keys, String domain, String selector) throws Exception {
+    String apply(SigningKeys keys, String domain, String selector) throws Exception {
       keys.activate(domain, selector);
       return "active";
     }
@@ -155,7 +156,7 @@ final class DkimCommand implements Runnable {
   @Command(name = "retire", description = "Stop signing with this key; keep it listed (its DNS record may still be needed).")
   static final class Retire extends OnKey {
     @Override
-    String apply(dev.hikyaku.store.SigningKeys keys, String domain, String selector) throws Exception {
+    String apply(SigningKeys keys, String domain, String selector) throws Exception {
       keys.retire(domain, selector);
       return "retired";
     }
@@ -164,7 +165,7 @@ final class DkimCommand implements Runnable {
   @Command(name = "remove", description = "Delete this key for good.")
   static final class Remove extends OnKey {
     @Override
-    String apply(dev.hikyaku.store.SigningKeys keys, String domain, String selector) throws Exception {
+    String apply(SigningKeys keys, String domain, String selector) throws Exception {
       keys.remove(domain, selector);
       return "removed";
     }

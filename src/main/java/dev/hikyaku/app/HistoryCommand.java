@@ -1,5 +1,6 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.config.DurationSyntax;
 import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.HistoryMessage;
@@ -18,8 +19,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -154,14 +157,14 @@ final class HistoryCommand implements Runnable {
 
   /** Seconds with a tenth, as Postfix's {@code delay=}. */
   private static String seconds(Duration delay) {
-    return String.format(java.util.Locale.ROOT, "%.1fs", delay.toMillis() / 1000.0);
+    return String.format(Locale.ROOT, "%.1fs", delay.toMillis() / 1000.0);
   }
 
   private static String visible(String stored) {
     return TerminalText.visible(stored);
   }
 
-  private static final java.util.regex.Pattern YEAR_FIRST = java.util.regex.Pattern.compile("[0-9]{4}-.*");
+  private static final Pattern YEAR_FIRST = Pattern.compile("[0-9]{4}-.*");
 
   /**
    * A time given to {@code option}: an ISO-8601 date-time with its offset ({@code
@@ -184,7 +187,7 @@ final class HistoryCommand implements Runnable {
     } else {
       Duration ago;
       try {
-        ago = dev.hikyaku.config.DurationSyntax.parse(given);
+        ago = DurationSyntax.parse(given);
       } catch (IllegalArgumentException e) {
         throw new Main.UserError(option + " '" + text + "' is not a time" + forms);
       }

@@ -9,6 +9,7 @@ import dev.hikyaku.store.WebhookDeliveries;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ final class HistoryPruning implements AutoCloseable {
   private final MessageHistory history;
   private final MessageEvents events;
   private final IdempotencyRecords idempotency;
-  private final java.util.Optional<WebhookDeliveries> webhooks;
+  private final Optional<WebhookDeliveries> webhooks;
   private final Clock clock;
   private final Duration retention;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -43,12 +44,12 @@ final class HistoryPruning implements AutoCloseable {
 
   HistoryPruning(
       MessageHistory history, MessageEvents events, IdempotencyRecords idempotency, Clock clock, Duration retention) {
-    this(history, events, idempotency, java.util.Optional.empty(), clock, retention);
+    this(history, events, idempotency, Optional.empty(), clock, retention);
   }
 
   /** With the webhooks' delivery log, pruned with the same retention as the feed it delivers. */
   HistoryPruning(MessageHistory history, MessageEvents events, IdempotencyRecords idempotency,
-      java.util.Optional<WebhookDeliveries> webhooks, Clock clock, Duration retention) {
+      Optional<WebhookDeliveries> webhooks, Clock clock, Duration retention) {
     this.history = history;
     this.events = events;
     this.idempotency = idempotency;

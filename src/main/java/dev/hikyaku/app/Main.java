@@ -3,6 +3,8 @@ package dev.hikyaku.app;
 import dev.hikyaku.config.ConfigException;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.store.StoreException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -49,7 +51,7 @@ public final class Main implements Runnable {
   }
 
   /** The command line, with commands that read a password reading it from {@code stdin}. */
-  static CommandLine commandLine(java.io.InputStream stdin) {
+  static CommandLine commandLine(InputStream stdin) {
     CommandLine.IFactory defaults = CommandLine.defaultFactory();
     CommandLine.IFactory factory =
         new CommandLine.IFactory() {
@@ -75,7 +77,7 @@ public final class Main implements Runnable {
           if (e instanceof UserError
               || e instanceof ConfigException
               || e instanceof Server.StartupException
-              || e instanceof dev.hikyaku.store.StoreException) {
+              || e instanceof StoreException) {
             cmd.getErr().println("hikyaku: " + TerminalText.visible(e.getMessage()));
             return 2;
           }

@@ -1,19 +1,25 @@
 package dev.hikyaku.app;
 
+import dev.hikyaku.config.DurationSyntax;
 import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.config.HostSyntax;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
 import dev.hikyaku.store.QueuedRecipient;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.store.StoreException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
-
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -68,14 +74,14 @@ final class QueueCommand implements Runnable {
         throw new Main.UserError("--limit must be at least 1, was " + limit);
       }
       if (state != null && !QueueQuery.MESSAGE_STATES.contains(state)) {
-        throw new Main.UserError("--state must be one of " + new java.util.TreeSet<>(QueueQuery.MESSAGE_STATES) + ", was '" + state + "'");
+        throw new Main.UserError("--state must be one of " + new TreeSet<>(QueueQuery.MESSAGE_STATES) + ", was '" + state + "'");
       }
-      java.time.Instant receivedBefore = null;
+      Instant receivedBefore = null;
       if (olderThan != null) {
         try {
-          receivedBefore = java.time.Instant.now().minus(duration(olderThan));
+          receivedBefore = Instant.now().minus(duration(olderThan));
           receivedBefore.toEpochMilli(); // what the store compares: must fit too
-        } catch (java.time.DateTimeException | ArithmeticException e) {
+        } catch (DateTimeException | ArithmeticException e) {
           throw new Main.UserError("--older-than " + olderThan + " reaches before any time the queue can hold");
         }
       }
@@ -145,9 +151,9 @@ final class QueueCommand implements Runnable {
 
 
   /** A CLI duration in the config file's syntax (30m, 2h, 3d, PT5M), as a clear error when it is not one. */
-  static java.time.Duration duration(String text) throws Main.UserError {
+  static Duration duration(String text) throws Main.UserError {
     try {
-      return dev.hikyaku.config.DurationSyntax.parse(text.strip());
+      return DurationSyntax.parse(text.strip());
     } catch (IllegalArgumentException e) {
       throw new Main.UserError("not a duration: '" + text + "' (" + e.getMessage() + ")");
     }
@@ -169,7 +175,7 @@ final class QueueCommand implements Runnable {
           String done = apply(store, queueId);
           store.adminChanges().record("queue " + spec.name(), queueId.value(), "");
           spec.commandLine().getOut().println(done);
-        } catch (dev.hikyaku.store.StoreException e) {
+        } catch (StoreException e) {
           throw new Main.UserError(e.getMessage());
         }
       }
@@ -235,7 +241,7 @@ final class QueueCommand implements Runnable {
         queueId = Optional.of(QueueId.parse(id).orElseThrow(() -> new Main.UserError("not a queue id: '" + id + "'")));
       }
       if (domain != null) {
-        Optional<String> problem = dev.hikyaku.config.HostSyntax.domainProblem(domain);
+        Optional<String> problem = HostSyntax.domainProblem(domain);
         if (problem.isPresent()) {
           throw new Main.UserError("--domain " + domain + ": " + problem.get());
         }

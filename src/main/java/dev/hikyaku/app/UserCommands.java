@@ -179,7 +179,7 @@ final class UserCommands {
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       String login = address(address);
-      java.util.Optional<String> reason = store.defences().suspension(login);
+      Optional<String> reason = store.defences().suspension(login);
       if (reason.isEmpty()) {
         throw new Main.UserError("account " + login + " is not suspended");
       }

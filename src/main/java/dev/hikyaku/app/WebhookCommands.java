@@ -4,6 +4,7 @@ import static dev.hikyaku.app.AccountCommands.time;
 import static dev.hikyaku.app.TerminalText.visible;
 
 import dev.hikyaku.api.EventType;
+import dev.hikyaku.api.WebhookEndpoints;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.Account;
 import dev.hikyaku.store.Accounts;
@@ -279,7 +280,7 @@ final class WebhookCommands {
       if (!from.isBefore(to)) {
         throw new Main.UserError("--since must be before --until");
       }
-      WebhookDeliveries.Replayed replayed = store.webhookDeliveries().replay(id, from, to, now, dev.hikyaku.api.WebhookEndpoints.MAX_REPLAY);
+      WebhookDeliveries.Replayed replayed = store.webhookDeliveries().replay(id, from, to, now, WebhookEndpoints.MAX_REPLAY);
       changed("webhook replay", endpoint.account(), id + " " + from + ".." + to + " queued=" + replayed.queued());
       out.println(replayed.queued() + " event(s) queued for webhook " + id
           + (replayed.isCut() ? " (the range holds more; replay from the last one's time on)" : ""));

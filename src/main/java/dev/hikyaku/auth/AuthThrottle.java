@@ -21,9 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -370,10 +372,10 @@ public final class AuthThrottle implements AutoCloseable {
   }
 
   /** Blocks in memory whose store write has not (yet) succeeded: see {@link #refreshBlocks}. */
-  private final java.util.Set<String> unpersisted = ConcurrentHashMap.newKeySet();
+  private final Set<String> unpersisted = ConcurrentHashMap.newKeySet();
   /** When (in blocks made) each block this process made was made: see {@link #refreshBlocks}. */
   private final Map<String, Long> madeAt = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong blocksMade = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong blocksMade = new AtomicLong();
 
   private void block(String scope, String subject, String reason) {
     Instant now = clock.instant();
@@ -405,7 +407,7 @@ public final class AuthThrottle implements AutoCloseable {
       Instant now = clock.instant();
       // Blocks whose store write may not be in what the read below sees: a block made while the
       // refresh runs, or one the store refused. They are not the admin's removals.
-      java.util.Set<String> pending = java.util.Set.copyOf(unpersisted);
+      Set<String> pending = Set.copyOf(unpersisted);
       long madeBeforeRead = blocksMade.get();
       Map<String, Block> fresh = new ConcurrentHashMap<>();
       for (Block block : defences.activeBlocks(now)) {

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.crypto.Mac;
 
 /**
  * A short-lived memory of successful verifications (as Dovecot's auth cache), so that a client that
@@ -36,7 +37,7 @@ public final class VerificationCache {
   private final int maxEntries;
   private final Clock clock;
   private final byte[] key = new byte[32];
-  private final javax.crypto.Mac prepared; // keyed once, cloned per tag
+  private final Mac prepared; // keyed once, cloned per tag
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Tag (hex) → success, in access order for LRU eviction. */

@@ -10,9 +10,13 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Reads the YAML config file. Every key the file gives overrides the default of that key alone
@@ -151,15 +155,15 @@ public final class ConfigLoader {
    */
   public static HikyakuConfig withPorts(HikyakuConfig config, String spec) throws ConfigException {
     // "api=PORT" moves the HTTP API; every other entry names a listener role.
-    java.util.List<String> listenerEntries = new java.util.ArrayList<>();
-    java.util.OptionalInt apiPort = java.util.OptionalInt.empty();
+    List<String> listenerEntries = new ArrayList<>();
+    OptionalInt apiPort = OptionalInt.empty();
     for (String entry : spec == null ? new String[0] : spec.split(",", -1)) {
       int equals = entry.indexOf('=');
       if (equals > 0 && entry.substring(0, equals).strip().equalsIgnoreCase(Keys.API)) {
         if (apiPort.isPresent()) {
           throw portsError("api is given twice in '" + spec + "'");
         }
-        apiPort = java.util.OptionalInt.of(apiPort(entry.substring(equals + 1).strip()));
+        apiPort = OptionalInt.of(apiPort(entry.substring(equals + 1).strip()));
       } else {
         listenerEntries.add(entry);
       }
@@ -172,7 +176,7 @@ public final class ConfigLoader {
         return moved;
       }
       HikyakuConfig withApi = moved.withApi(moved.api().withPort(apiPort.getAsInt()));
-      java.util.Optional<String> clash = ListenerClash.withApi(withApi.listeners(), withApi.http(), withApi.api());
+      Optional<String> clash = ListenerClash.withApi(withApi.listeners(), withApi.http(), withApi.api());
       if (clash.isPresent()) {
         throw portsError(Keys.API + "." + Keys.PORT + ": " + clash.get());
       }

@@ -7,6 +7,8 @@ import dev.hikyaku.schedule.RetryPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,8 +60,8 @@ public record DeliveryConfig(
     Objects.requireNonNull(smarthost, "smarthost");
     Objects.requireNonNull(delayWarning, "delayWarning");
     // Keep the file's order, so the writer gives the maps back as they were written.
-    routes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
-    destinations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(destinations));
+    routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    destinations = Collections.unmodifiableMap(new LinkedHashMap<>(destinations));
   }
 
   static final String SECTION = "delivery";
@@ -123,7 +125,7 @@ public record DeliveryConfig(
     if (delivery.has(DNS_SERVERS)) {
       String path = delivery.path(DNS_SERVERS);
       List<YamlNode> items = delivery.list(delivery.node(DNS_SERVERS), path, "IP addresses");
-      List<InetSocketAddress> servers = new java.util.ArrayList<>();
+      List<InetSocketAddress> servers = new ArrayList<>();
       for (int i = 0; i < items.size(); i++) {
         String itemPath = path + "[" + i + "]";
         servers.add(NextHops.dnsServer(delivery, delivery.text(items.get(i), itemPath), itemPath, items.get(i)));
@@ -162,7 +164,7 @@ public record DeliveryConfig(
     }
     String path = delivery.path(SUPPRESS_STATUSES);
     List<YamlNode> items = delivery.list(delivery.node(SUPPRESS_STATUSES), path, "enhanced status codes (5.x.y)");
-    List<EnhancedStatus> statuses = new java.util.ArrayList<>();
+    List<EnhancedStatus> statuses = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       String itemPath = path + "[" + i + "]";
       String text = delivery.text(items.get(i), itemPath).strip();

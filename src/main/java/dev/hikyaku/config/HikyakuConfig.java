@@ -3,10 +3,15 @@ package dev.hikyaku.config;
 import dev.hikyaku.net.ListenerRole;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The whole server configuration, as read by {@link ConfigLoader}. Immutable; lists are copies.
@@ -219,23 +224,23 @@ public record HikyakuConfig(
    * server, so MX routing would loop).
    */
   public Map<String, DeliveryConfig.Route> deliveryRoutes() {
-    Map<String, DeliveryConfig.Route> routes = new java.util.LinkedHashMap<>(delivery.routes());
+    Map<String, DeliveryConfig.Route> routes = new LinkedHashMap<>(delivery.routes());
     for (String domain : hostedDomains) {
       routes.putIfAbsent(
           domain, new DeliveryConfig.Route.Maildir(dataDirectory.resolve(Defaults.MAIL_SUBDIRECTORY).resolve(domain)));
     }
-    return java.util.Collections.unmodifiableMap(routes);
+    return Collections.unmodifiableMap(routes);
   }
 
   /**
    * The domains whose mail {@link #deliveryRoutes()} puts in a Maildir here (lower case): a RCPT to
    * one of them must have a local part a Maildir can hold.
    */
-  public java.util.Set<String> maildirDomains() {
+  public Set<String> maildirDomains() {
     return deliveryRoutes().entrySet().stream()
         .filter(route -> route.getValue() instanceof DeliveryConfig.Route.Maildir)
-        .map(route -> route.getKey().toLowerCase(java.util.Locale.ROOT))
-        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        .map(route -> route.getKey().toLowerCase(Locale.ROOT))
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.hikyaku.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +36,7 @@ public record RecipientsConfig(
     Objects.requireNonNull(verifyPositiveTtl, "verifyPositiveTtl");
     Objects.requireNonNull(verifyNegativeTtl, "verifyNegativeTtl");
     // Keep the file's order, so the writer gives the map back as it was written.
-    domains = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(domains));
+    domains = Collections.unmodifiableMap(new LinkedHashMap<>(domains));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.hikyaku.config;
 
 import java.math.BigInteger;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ sealed interface YamlNode {
   record Mapping(Map<String, YamlNode> entries, Map<String, Integer> keyLines, int line)
       implements YamlNode {
     public Mapping {
-      entries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+      entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
       keyLines = Map.copyOf(keyLines);
     }
 

@@ -19,10 +19,12 @@ import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.StoreException;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Turns failed and delayed recipients into RFC 3464 reports to the original sender, queued through
@@ -44,13 +46,13 @@ public final class BounceReports implements DeliveryReports {
   private final String hostname;
 
   private final Events events;
-  private final java.time.Clock clock;
+  private final Clock clock;
 
   BounceReports(Bouncer bouncer, MessageIntake intake, String hostname) {
-    this(bouncer, intake, hostname, new Events(List.of()), java.time.Clock.systemUTC());
+    this(bouncer, intake, hostname, new Events(List.of()), Clock.systemUTC());
   }
 
-  public BounceReports(Bouncer bouncer, MessageIntake intake, String hostname, Events events, java.time.Clock clock) {
+  public BounceReports(Bouncer bouncer, MessageIntake intake, String hostname, Events events, Clock clock) {
     this.bouncer = bouncer;
     this.intake = intake;
     this.hostname = hostname;
@@ -126,7 +128,7 @@ public final class BounceReports implements DeliveryReports {
    * Stored parameters as values. Only our own toWire() writes them; should one be unreadable (a
    * damaged queue), the report goes out on RFC 3461's defaults rather than not at all.
    */
-  private static <T> T readable(String wire, java.util.function.Function<String, T> parse, T fallback) {
+  private static <T> T readable(String wire, Function<String, T> parse, T fallback) {
     try {
       return parse.apply(wire);
     } catch (IllegalArgumentException e) {

@@ -1,13 +1,13 @@
 package dev.hikyaku.delivery;
 
 import dev.hikyaku.protocol.DeliveryStatus;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -257,7 +257,7 @@ public final class Bouncer {
     for (int i = 0; i + 3 < content.length; i++) {
       if (content[i] == '\r' && content[i + 1] == '\n' && content[i + 2] == '\r'
           && content[i + 3] == '\n') {
-        return java.util.Arrays.copyOf(content, i + 2);
+        return Arrays.copyOf(content, i + 2);
       }
     }
     return content; // no body: all of it is header

@@ -1,23 +1,30 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.events.AttemptFacts;
+import dev.hikyaku.protocol.Body;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
-
-import dev.hikyaku.protocol.Body;
+import dev.hikyaku.protocol.HeaderScan;
 import dev.hikyaku.protocol.MailParams;
+import dev.hikyaku.protocol.Orcpt;
 import dev.hikyaku.protocol.RcptParams;
 import dev.hikyaku.schedule.DeliveryAgent;
-import dev.hikyaku.events.AttemptFacts;
 import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -45,13 +52,13 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       OutboundSession.Timeouts timeouts,
       Optional<Smarthost> smarthost,
       Routes routes,
-      java.util.Map<String, TlsPolicy> domainTls,
+      Map<String, TlsPolicy> domainTls,
       int maxPerHost) {
 
     public Settings {
-      java.util.Objects.requireNonNull(routes, "routes");
-      domainTls = domainTls.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(
-          e -> e.getKey().toLowerCase(Locale.ROOT), java.util.Map.Entry::getValue));
+      Objects.requireNonNull(routes, "routes");
+      domainTls = domainTls.entrySet().stream().collect(Collectors.toUnmodifiableMap(
+          e -> e.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue));
     }
 
     /** The policy towards {@code domain}'s MX hosts. */
@@ -68,7 +75,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private final OutboundConnections connections;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
-    this(mx, settings, tlsContext, new MaildirDelivery(java.time.Clock.systemUTC(), new java.security.SecureRandom(), settings.ehloName()));
+    this(mx, settings, tlsContext, new MaildirDelivery(Clock.systemUTC(), new SecureRandom(), settings.ehloName()));
   }
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir) {
@@ -81,8 +88,8 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     this.mx = mx;
     this.settings = settings;
     this.tlsContext = tlsContext;
-    this.maildir = java.util.Objects.requireNonNull(maildir, "maildir");
-    this.reversePaths = java.util.Objects.requireNonNull(reversePaths, "reversePaths");
+    this.maildir = Objects.requireNonNull(maildir, "maildir");
+    this.reversePaths = Objects.requireNonNull(reversePaths, "reversePaths");
     this.connections = new OutboundConnections(
         settings.maxPerHost(), OutboundConnections.DEFAULT_IDLE_LIMIT, OutboundConnections.DEFAULT_MAX_TRANSACTIONS);
   }
@@ -104,7 +111,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     int hops = receivedHeaders(due.content());
     // RFC 5321 §6.3: past this many hops the message is looping. The session refuses such a message
     // at the end of DATA; this catches what came in another way (a bounce of a bounce, say).
-    if (hops > dev.hikyaku.protocol.HeaderScan.MAX_HOPS) {
+    if (hops > HeaderScan.MAX_HOPS) {
       return all(recipients, DeliveryReasons.routingLoop(hops));
     }
     // The queue keeps the parameters as received; read them back with the parser MAIL and RCPT use.
@@ -194,7 +201,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       String recipient = message.recipients().get(i);
       boolean isAscii = recipient.chars().allMatch(c -> c < 0x80);
       parameters.add(given.orcpt().isPresent() || !isAscii ? given
-          : new RcptParams(given.notifyOn(), Optional.of(new dev.hikyaku.protocol.Orcpt("rfc822", recipient))));
+          : new RcptParams(given.notifyOn(), Optional.of(new Orcpt("rfc822", recipient))));
     }
     return new Outbound(returnPath.get(), message.recipients(), message.content(), message.isEightBit(),
         message.isSmtpUtf8(), message.envId(), message.ret(), parameters);
@@ -292,7 +299,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         if (i - lineStart <= 1) {
           break; // the empty line: end of the header section
         }
-        if (i - lineStart >= 9 && new String(content, lineStart, 9, java.nio.charset.StandardCharsets.ISO_8859_1).equalsIgnoreCase("Received:")) {
+        if (i - lineStart >= 9 && new String(content, lineStart, 9, StandardCharsets.ISO_8859_1).equalsIgnoreCase("Received:")) {
           count++;
         }
         lineStart = i + 1;

@@ -1,7 +1,6 @@
 package dev.hikyaku.delivery;
 
 import dev.hikyaku.protocol.DeliveryReasons;
-
 import dev.hikyaku.protocol.ForwardPath;
 import dev.hikyaku.protocol.Mailbox;
 import java.io.IOException;
@@ -9,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -50,7 +51,7 @@ public final class MaildirDelivery {
   private static final Logger log = LoggerFactory.getLogger(MaildirDelivery.class);
 
   private static final boolean IS_POSIX =
-      java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
   private final Clock clock;
   private final RandomGenerator random;
@@ -205,8 +206,8 @@ public final class MaildirDelivery {
     }
   }
 
-  private static java.util.Set<StandardOpenOption> fileOptions() {
-    return java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  private static Set<StandardOpenOption> fileOptions() {
+    return Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
   }
 
   private static FileAttribute<?>[] fileAttributes() {

@@ -2,6 +2,7 @@ package dev.hikyaku.delivery;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where mail for one domain goes instead of its MX hosts (as Postfix's transport map). Consulted
@@ -14,7 +15,7 @@ public sealed interface Route {
    * SMTP to a fixed next hop, under {@code tls}, with AUTH when {@code credentials} are given (sent
    * only over TLS, see {@link OutboundSession}).
    */
-  record Smtp(String host, int port, TlsPolicy tls, java.util.Optional<SmtpCredentials> credentials) implements Route {
+  record Smtp(String host, int port, TlsPolicy tls, Optional<SmtpCredentials> credentials) implements Route {
     public Smtp {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(tls, "tls");
@@ -24,7 +25,7 @@ public sealed interface Route {
 
     /** Without credentials. */
     public Smtp(String host, int port, TlsPolicy tls) {
-      this(host, port, tls, java.util.Optional.empty());
+      this(host, port, tls, Optional.empty());
     }
   }
 

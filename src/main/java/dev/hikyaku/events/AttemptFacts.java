@@ -2,6 +2,7 @@ package dev.hikyaku.events;
 
 import dev.hikyaku.net.TlsFacts;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -37,7 +38,7 @@ public record AttemptFacts(Route route, Optional<TlsFacts> tls, Duration connect
 
     /** As a label value: lower case, with a hyphen. */
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }
 

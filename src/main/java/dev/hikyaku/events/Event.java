@@ -5,7 +5,14 @@ import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.protocol.Reply;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The catalogue of things that happen. Each record carries its time and its own facts. */
 public sealed interface Event {
@@ -52,9 +59,9 @@ public sealed interface Event {
     public record Result(Kind kind, int code, EnhancedStatus status) {
 
       public Result {
-        java.util.Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(kind, "kind");
         // RFC 4954 §4 and §6: every reply that ends an AUTH exchange carries an enhanced status code.
-        java.util.Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(status, "status");
         if ((kind == Kind.SUCCESS) != (code / 100 == 2)) {
           throw new IllegalArgumentException(kind + " with reply code " + code);
         }
@@ -92,7 +99,7 @@ public sealed interface Event {
 
       /** As a label value and in the log. */
       public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
       }
     }
   }
@@ -118,7 +125,7 @@ public sealed interface Event {
 
       /** As a label value and in the log. */
       public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
       }
     }
   }
@@ -143,12 +150,12 @@ public sealed interface Event {
    */
   record SuppressedRecipientRefused(
       Instant at, String sessionId, String account, String sender, String recipient, String reply,
-      java.util.Optional<String> queueId, List<String> tags, java.util.Map<String, String> metadata)
+      Optional<String> queueId, List<String> tags, Map<String, String> metadata)
       implements Event {
 
     public SuppressedRecipientRefused {
       tags = List.copyOf(tags);
-      metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+      metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
   }
 
@@ -161,13 +168,13 @@ public sealed interface Event {
    */
   record MessageAccepted(
       Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size,
-      String client, java.util.Optional<String> principal)
+      String client, Optional<String> principal)
       implements Event {
 
     /** Without client facts (tests of sinks that do not read them). */
     public MessageAccepted(
         Instant at, String sessionId, String queueId, String source, String reversePath, List<String> recipients, long size) {
-      this(at, sessionId, queueId, source, reversePath, recipients, size, "unknown", java.util.Optional.empty());
+      this(at, sessionId, queueId, source, reversePath, recipients, size, "unknown", Optional.empty());
     }
   }
 
@@ -243,7 +250,7 @@ public sealed interface Event {
    */
   record DsnReceived(
       Instant at, String queueId, String recipient, int attempt, DeliveryStatus.Action action, EnhancedStatus status,
-      String diagnostic, java.util.Optional<String> remoteMta, String reportId, boolean isStandard)
+      String diagnostic, Optional<String> remoteMta, String reportId, boolean isStandard)
       implements Event {}
 
   /**
@@ -253,8 +260,8 @@ public sealed interface Event {
    * reportingMta}.
    */
   record ComplaintReceived(
-      Instant at, String queueId, String recipient, String feedbackType, java.util.Optional<String> userAgent,
-      java.util.Optional<String> reportingMta, String reportId)
+      Instant at, String queueId, String recipient, String feedbackType, Optional<String> userAgent,
+      Optional<String> reportingMta, String reportId)
       implements Event {}
 
   /**
@@ -276,12 +283,12 @@ public sealed interface Event {
       DELETED;
 
       /** The change a CLI command ("queue hold") made, if it is one of these. */
-      public static java.util.Optional<Change> ofCommand(String command) {
+      public static Optional<Change> ofCommand(String command) {
         return switch (command) {
-          case "queue hold" -> java.util.Optional.of(HELD);
-          case "queue release" -> java.util.Optional.of(RELEASED);
-          case "queue delete" -> java.util.Optional.of(DELETED);
-          default -> java.util.Optional.empty();
+          case "queue hold" -> Optional.of(HELD);
+          case "queue release" -> Optional.of(RELEASED);
+          case "queue delete" -> Optional.of(DELETED);
+          default -> Optional.empty();
         };
       }
     }
@@ -313,7 +320,7 @@ public sealed interface Event {
    */
   record WebhookAttempted(
       Instant at, String endpointId, String account, String webhookId, String type, int attempt, Result result,
-      java.util.OptionalInt status, java.util.Optional<Duration> latency, String detail)
+      OptionalInt status, Optional<Duration> latency, String detail)
       implements Event {
 
     /** What an attempt led to. */
@@ -329,7 +336,7 @@ public sealed interface Event {
 
       /** As a label value and in the log. */
       public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
       }
     }
   }

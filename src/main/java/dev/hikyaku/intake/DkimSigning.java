@@ -2,6 +2,8 @@ package dev.hikyaku.intake;
 
 import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DkimSigner;
+import dev.hikyaku.store.StoreException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -17,11 +19,11 @@ public record DkimSigning(DkimSigner signer, KeySource keys) {
   /** The keys that sign for a domain now (from the store, cached by the wiring). */
   @FunctionalInterface
   public interface KeySource {
-    List<DkimKey> activeKeys(String domain) throws dev.hikyaku.store.StoreException;
+    List<DkimKey> activeKeys(String domain) throws StoreException;
   }
 
   /** Signs nothing. */
-  public static final DkimSigning NONE = new DkimSigning(new DkimSigner(java.time.Clock.systemUTC()), domain -> List.of());
+  public static final DkimSigning NONE = new DkimSigning(new DkimSigner(Clock.systemUTC()), domain -> List.of());
 
   public DkimSigning {
     Objects.requireNonNull(signer, "signer");

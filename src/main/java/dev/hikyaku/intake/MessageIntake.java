@@ -1,10 +1,14 @@
 package dev.hikyaku.intake;
 
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
+import dev.hikyaku.mailauth.DkimKey;
+import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.policy.SenderRegistry;
 import dev.hikyaku.protocol.Envelope;
+import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.store.AcceptedHeaders;
 import dev.hikyaku.store.Annotations;
 import dev.hikyaku.store.IdempotencyRecord;
@@ -14,10 +18,14 @@ import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -42,9 +50,9 @@ public final class MessageIntake {
   public MessageIntake(
       String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
       StorageGuard storage, DkimSigning dkim, InboundAuthentication inbound) {
-    this.inbound = java.util.Objects.requireNonNull(inbound, "inbound");
-    this.storage = java.util.Objects.requireNonNull(storage, "storage");
-    this.dkim = java.util.Objects.requireNonNull(dkim, "dkim");
+    this.inbound = Objects.requireNonNull(inbound, "inbound");
+    this.storage = Objects.requireNonNull(storage, "storage");
+    this.dkim = Objects.requireNonNull(dkim, "dkim");
     this.hostname = hostname;
     this.queue = queue;
     this.fromHeader = new FromHeaderCheck(senders);
@@ -65,12 +73,12 @@ public final class MessageIntake {
       return new byte[0];
     }
     try {
-      List<dev.hikyaku.mailauth.DkimKey> keys = dkim.keys().activeKeys(domain.get());
+      List<DkimKey> keys = dkim.keys().activeKeys(domain.get());
       if (keys.isEmpty()) {
         return new byte[0];
       }
       return dkim.signer().signatureFields(message.prependedFields(), message.content(), keys);
-    } catch (StoreException | java.security.GeneralSecurityException e) {
+    } catch (StoreException | GeneralSecurityException e) {
       log.error("message {} goes out without a DKIM signature for {}: {}", id, domain.get(), e.toString());
       return new byte[0];
     }
@@ -206,7 +214,7 @@ public final class MessageIntake {
             message.recipients().stream().map(NewRecipient::forwardPath).toList(),
             message.size(),
             origin.heloName() + "[" + origin.clientAddress() + "]",
-            java.util.Optional.ofNullable(origin.principal())));
+            Optional.ofNullable(origin.principal())));
     return queued;
   }
 
@@ -221,7 +229,7 @@ public final class MessageIntake {
           true,
           null);
     }
-    Optional<dev.hikyaku.auth.Principal> principal = switch (source) {
+    Optional<Principal> principal = switch (source) {
       case MessageSource.Smtp smtp -> smtp.principal();
       case MessageSource.Api api -> Optional.of(api.principal());
       case MessageSource.Bounce bounce -> Optional.empty();
@@ -253,7 +261,7 @@ public final class MessageIntake {
       // Signed after the fix-ups (Date and Message-ID are then signed too), before the trace header.
       message = message.withFieldsOnTop(signatureFields(message, facts, id));
     }
-    if (source instanceof MessageSource.Smtp smtp && smtp.role() == dev.hikyaku.net.ListenerRole.RELAY
+    if (source instanceof MessageSource.Smtp smtp && smtp.role() == ListenerRole.RELAY
         && inbound.checks().isPresent()) {
       // RFC 8601 §5: results others wrote under our name go; ours go on top, under the trace field.
       var checks = inbound.checks().get();
@@ -265,11 +273,11 @@ public final class MessageIntake {
       }
       var report = checks.check(cleaned, smtp.client().getAddress(), smtp.heloName(), envelope.from().address());
       if (inbound.isRefused(report)) {
-        return new Prepared.Refused(new IntakeResult.Refused(dev.hikyaku.protocol.Replies.dmarcRejected(report.dmarc().fromDomain()),
+        return new Prepared.Refused(new IntakeResult.Refused(Replies.dmarcRejected(report.dmarc().fromDomain()),
             "DMARC " + report.dmarc().policy().map(p -> p.keyword()).orElse("") + " policy of " + report.dmarc().fromDomain()
                 + ": " + report.dmarc().reason()));
       }
-      message = message.withFieldsOnTop(report.field().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      message = message.withFieldsOnTop(report.field().getBytes(StandardCharsets.ISO_8859_1));
     }
     byte[] received =
         switch (source) {
@@ -284,7 +292,7 @@ public final class MessageIntake {
     // A recipient given twice is queued once (as Postfix's duplicate filter does): the queue crosses
     // recipients off by forward-path, and a second row with the same path would never be final.
     // address() is the canonical spelling, so "bob"@d and bob@d are one recipient (RFC 5321 §4.1.2).
-    java.util.Map<String, NewRecipient> unique = new java.util.LinkedHashMap<>();
+    Map<String, NewRecipient> unique = new LinkedHashMap<>();
     for (Envelope.Recipient r : envelope.recipients()) {
       unique.putIfAbsent(r.to().address(), new NewRecipient(r.to().address(), r.params().toWire()));
     }

@@ -1,6 +1,8 @@
 package dev.hikyaku.intake;
 
 import dev.hikyaku.protocol.Envelope;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -48,9 +50,9 @@ final class ReceivedHeader {
   }
 
   /** RFC 5321 §4.1.3 address-literal. */
-  private static String literal(java.net.InetAddress client) {
+  private static String literal(InetAddress client) {
     String address = client.getHostAddress();
-    return client instanceof java.net.Inet6Address ? "[IPv6:" + address + "]" : "[" + address + "]";
+    return client instanceof Inet6Address ? "[IPv6:" + address + "]" : "[" + address + "]";
   }
 
   private static byte[] finish(StringBuilder header, Envelope envelope, Instant at) {

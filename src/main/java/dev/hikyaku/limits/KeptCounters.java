@@ -1,6 +1,7 @@
 package dev.hikyaku.limits;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -71,7 +72,7 @@ public final class KeptCounters implements AutoCloseable {
   }
 
   private void save() {
-    List<WindowCounter.Entry> all = new java.util.ArrayList<>();
+    List<WindowCounter.Entry> all = new ArrayList<>();
     counters.forEach((name, counter) ->
         counter.snapshot().forEach(e -> all.add(new WindowCounter.Entry(name + "|" + e.key(), e.windowStart(), e.count()))));
     try {

@@ -1,7 +1,10 @@
 package dev.hikyaku.mailauth;
 
 import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 
 /** DKIM's "relaxed" canonicalization (RFC 6376 §3.4.2 for header fields, §3.4.4 for the body). */
 final class Canonical {
@@ -51,7 +54,7 @@ final class Canonical {
    * without holding the canonical body: the signer hashes a 1 MiB body through an 8 KiB block
    * instead of two whole copies (issue 15 point 2).
    */
-  static byte[] relaxedBodyDigest(byte[] message, int from, java.security.MessageDigest digest) {
+  static byte[] relaxedBodyDigest(byte[] message, int from, MessageDigest digest) {
     relaxedBody(message, from, digest::update);
     return digest.digest();
   }
@@ -72,7 +75,7 @@ final class Canonical {
     for (int i = from; i < n; i++) {
       if ((i & 0xFFFFF) == 0 && Thread.currentThread().isInterrupted()) {
         // Inbound checks abandon what runs past their budget (InboundChecks): stop, don't burn CPU.
-        throw new java.util.concurrent.CancellationException("body canonicalization abandoned");
+        throw new CancellationException("body canonicalization abandoned");
       }
       // Room for the most one octet of input can write: an SP, or CRLF, before the octet itself.
       if (filled + 3 > block.length) {
@@ -153,6 +156,6 @@ final class Canonical {
     if (length == 0 || (length == 2 && body[0] == '\r' && body[1] == '\n')) {
       return new byte[] {'\r', '\n'};
     }
-    return java.util.Arrays.copyOf(body, length);
+    return Arrays.copyOf(body, length);
   }
 }

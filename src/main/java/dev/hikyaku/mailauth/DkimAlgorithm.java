@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.interfaces.EdECPrivateKey;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
@@ -96,11 +97,11 @@ public enum DkimAlgorithm {
   byte[] sign(PrivateKey key, byte[] data) throws GeneralSecurityException {
     if (this == ED25519_SHA256) {
       byte[] hash = MessageDigest.getInstance("SHA-256").digest(data);
-      byte[] seed = ((java.security.interfaces.EdECPrivateKey) key).getBytes()
+      byte[] seed = ((EdECPrivateKey) key).getBytes()
           .orElseThrow(() -> new GeneralSecurityException("Ed25519 private key without its seed"));
       byte[] signature = new byte[org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE];
       org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, hash, 0, hash.length, signature, 0);
-      java.util.Arrays.fill(seed, (byte) 0);
+      Arrays.fill(seed, (byte) 0);
       return signature;
     }
     Signature signature = Signature.getInstance("SHA256withRSA");

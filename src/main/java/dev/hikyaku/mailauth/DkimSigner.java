@@ -6,12 +6,14 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Signs a message with DKIM (RFC 6376): relaxed/relaxed canonicalization, the SHA-256 body hash,
@@ -67,7 +69,7 @@ public final class DkimSigner {
     if (prepended.length > 0 && message.length > 0 && (message[0] == ' ' || message[0] == '\t')) {
       // RFC 5322 §2.2.3: a message that opens with WSP continues the last field put in front of
       // it. Not a message a client sends; signed as the one array it will be stored as.
-      byte[] joined = java.util.Arrays.copyOf(prepended, prepended.length + message.length);
+      byte[] joined = Arrays.copyOf(prepended, prepended.length + message.length);
       System.arraycopy(message, 0, joined, prepended.length, message.length);
       return signatureFields(new byte[0], joined, keys);
     }
@@ -121,7 +123,7 @@ public final class DkimSigner {
   }
 
   /** As above, with the header canonicalization a signature names (the verifier's simple or relaxed). */
-  static String canonicalHeaders(List<HeaderField> fields, List<String> names, java.util.function.Function<HeaderField, String> canonical) {
+  static String canonicalHeaders(List<HeaderField> fields, List<String> names, Function<HeaderField, String> canonical) {
     Map<String, Integer> used = new HashMap<>();
     StringBuilder out = new StringBuilder();
     for (String name : names) {

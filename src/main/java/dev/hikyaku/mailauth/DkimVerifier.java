@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,7 +66,7 @@ public final class DkimVerifier {
   public List<Signature> verify(byte[] message) {
     List<HeaderField> fields = HeaderField.parse(message);
     List<Signature> results = new ArrayList<>();
-    Map<Boolean, byte[]> bodies = new java.util.HashMap<>(); // canonical body by "is relaxed"
+    Map<Boolean, byte[]> bodies = new HashMap<>(); // canonical body by "is relaxed"
     for (HeaderField field : fields) {
       if (Thread.currentThread().isInterrupted()) {
         break; // abandoned past the checks' budget (InboundChecks): the caller has moved on
@@ -173,7 +176,7 @@ public final class DkimVerifier {
     }
 
     PublicKey key = key(domain, selector, algorithm);
-    java.util.function.Function<HeaderField, String> canonicalHeader =
+    Function<HeaderField, String> canonicalHeader =
         isRelaxedHeader ? Canonical::relaxedHeader : Canonical::simpleHeader;
     StringBuilder data = new StringBuilder(DkimSigner.canonicalHeaders(fields, signed, canonicalHeader));
     // §3.7: the signature field itself with b= emptied, without its final CRLF.
@@ -263,7 +266,7 @@ public final class DkimVerifier {
   }
 
   /** The first pass for {@code domain} (DMARC uses it), if any. */
-  public static Optional<Signature> passFor(List<Signature> signatures, java.util.function.Predicate<String> domain) {
+  public static Optional<Signature> passFor(List<Signature> signatures, Predicate<String> domain) {
     return signatures.stream().filter(s -> s.result() == Result.PASS && domain.test(s.domain())).findFirst();
   }
 }

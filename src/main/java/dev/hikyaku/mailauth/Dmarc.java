@@ -8,6 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
 
 /**
  * DMARC (RFC 7489): the From domain's policy, found at {@code _dmarc.<domain>} or else at its
@@ -51,15 +54,15 @@ public final class Dmarc {
   }
 
   private final DnsResolver dns;
-  private final java.util.random.RandomGenerator random; // guarded by lock: generators are not thread-safe
-  private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+  private final RandomGenerator random; // guarded by lock: generators are not thread-safe
+  private final ReentrantLock lock = new ReentrantLock();
 
   public Dmarc(DnsResolver dns) {
-    this(dns, new java.util.SplittableRandom());
+    this(dns, new SplittableRandom());
   }
 
   /** With the randomness that samples pct= (tests use pct=0 and pct=100, which need none). */
-  public Dmarc(DnsResolver dns, java.util.random.RandomGenerator random) {
+  public Dmarc(DnsResolver dns, RandomGenerator random) {
     this.dns = Objects.requireNonNull(dns, "dns");
     this.random = Objects.requireNonNull(random, "random");
   }

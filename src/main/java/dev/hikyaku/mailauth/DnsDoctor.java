@@ -4,6 +4,8 @@ import dev.hikyaku.dns.DnsResolver;
 import dev.hikyaku.dns.Lookup;
 import dev.hikyaku.dns.MxRecord;
 import java.net.InetAddress;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +57,7 @@ public final class DnsDoctor {
     findings.addAll(dkim(d, keys));
     findings.add(dmarc(d));
     findings.add(simpleTxt("MTA-STS", "_mta-sts." + d, "v=stsv1",
-        "\"v=STSv1; id=" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString().replace("-", "") + "01\"",
+        "\"v=STSv1; id=" + LocalDate.now(ZoneOffset.UTC).toString().replace("-", "") + "01\"",
         " (and serve the policy at https://mta-sts." + d + "/.well-known/mta-sts.txt, RFC 8461 §3.2)"));
     findings.add(simpleTxt("TLS-RPT", "_smtp._tls." + d, "v=tlsrptv1", "\"v=TLSRPTv1; rua=mailto:tls-reports@" + d + "\"", ""));
     return findings;

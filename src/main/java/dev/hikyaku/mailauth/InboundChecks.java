@@ -4,10 +4,17 @@ import dev.hikyaku.dns.DnsResolver;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * SPF, DKIM and DMARC for mail arriving on port 25, and the Authentication-Results field that
@@ -28,14 +35,14 @@ public final class InboundChecks {
   private final DkimVerifier dkim;
   private final Dmarc dmarc;
   private final String authservId;
-  private final java.time.Duration budget;
+  private final Duration budget;
 
   /**
    * @param budget how long the checks of one message may take: SPF and DKIM run side by side,
    *     DMARC after them; what is still waiting for DNS at the end is reported as temperror
    *     (RFC 8601 §2.7), so a slow resolver costs a client at most this at the end of DATA
    */
-  public InboundChecks(DnsResolver dns, Clock clock, String authservId, java.time.Duration budget) {
+  public InboundChecks(DnsResolver dns, Clock clock, String authservId, Duration budget) {
     this.spf = new Spf(dns);
     this.dkim = new DkimVerifier(dns, clock);
     this.dmarc = new Dmarc(dns);
@@ -51,7 +58,7 @@ public final class InboundChecks {
     long deadline = System.nanoTime() + budget.toNanos();
     String late = "no answer within " + budget.toSeconds() + " s";
     // Not try-with-resources: close() would wait for a lookup that is past the budget.
-    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     Spf.Verdict spfVerdict;
     List<DkimVerifier.Signature> signatures;
     Dmarc.Evaluation evaluation;
@@ -110,16 +117,16 @@ public final class InboundChecks {
   }
 
   /** The task's result, or {@code late} when it is not done by {@code deadline} (System.nanoTime). */
-  private static <T> T within(java.util.concurrent.Future<T> task, long deadline, T late) {
+  private static <T> T within(Future<T> task, long deadline, T late) {
     try {
-      return task.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      return task.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
       task.cancel(true);
       return late;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return late;
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       // A bug in a check must not cost the client its message: logged, reported as temperror.
       org.slf4j.LoggerFactory.getLogger(InboundChecks.class).error("an inbound check failed", e.getCause());
       return late;

@@ -6,10 +6,14 @@ import dev.hikyaku.dns.MxRecord;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * SPF (RFC 7208): whether a client address may send mail for a domain, by the domain's
@@ -38,7 +42,7 @@ public final class Spf {
   public record Verdict(Result result, String reason) {}
 
   // RFC 7208 §4.6.1 and §12: a directive (qualifier, known mechanism, its argument) or a modifier.
-  private static final java.util.regex.Pattern TERM = java.util.regex.Pattern.compile(
+  private static final Pattern TERM = Pattern.compile(
       "(?i)[+?~-]?(all|include:\\S+|a(:[^/\\s]+)?(/\\d{1,3})?(//\\d{1,3})?|mx(:[^/\\s]+)?(/\\d{1,3})?(//\\d{1,3})?"
           + "|ptr(:\\S+)?|ip4:[0-9./]+|ip6:[0-9a-f:./]+|exists:\\S+)"
           + "|[a-z][a-z0-9_.-]*=\\S*");
@@ -361,14 +365,14 @@ public final class Spf {
         case 'h' -> helo;
         default -> throw new Abort(Result.PERMERROR, "unknown macro letter '" + body.charAt(0) + "'");
       };
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d*)(r?)([-.+,/_=]*)").matcher(body.substring(1).toLowerCase(Locale.ROOT));
+      Matcher m = Pattern.compile("(\\d*)(r?)([-.+,/_=]*)").matcher(body.substring(1).toLowerCase(Locale.ROOT));
       if (!m.matches()) {
         throw new Abort(Result.PERMERROR, "bad macro transformers '" + body + "'");
       }
       String delimiters = m.group(3).isEmpty() ? "." : m.group(3);
-      List<String> parts = new java.util.ArrayList<>(List.of(value.split("[" + java.util.regex.Pattern.quote(delimiters) + "]", -1)));
+      List<String> parts = new ArrayList<>(List.of(value.split("[" + Pattern.quote(delimiters) + "]", -1)));
       if (!m.group(2).isEmpty()) {
-        java.util.Collections.reverse(parts);
+        Collections.reverse(parts);
       }
       if (!m.group(1).isEmpty()) {
         // RFC 7208 §7.1: more parts than there are means all of them; the digits may be any

@@ -51,9 +51,9 @@ final class Labels {
     return rule.equals("relay") || rule.equals("suppression") || rule.equals("recipients") ? rule : OTHER;
   }
 
-  private static final java.util.Set<String> BLOCK_SCOPES = java.util.Set.of("ip", "net24", "net64", "account-from-source", "account");
-  private static final java.util.Set<String> ATTACKS =
-      java.util.Set.of(
+  private static final Set<String> BLOCK_SCOPES = Set.of("ip", "net24", "net64", "account-from-source", "account");
+  private static final Set<String> ATTACKS =
+      Set.of(
           "brute-force", "password-spraying", "credential-stuffing", "distributed-guessing", "directory-harvest");
 
   static String blockScope(String scope) {

@@ -1,9 +1,8 @@
 package dev.hikyaku.metrics;
 
-import dev.hikyaku.protocol.DeliveryStatus;
-
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
+import dev.hikyaku.protocol.DeliveryStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -11,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -21,6 +21,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,8 +116,8 @@ public final class MetricsSink implements EventSink {
   private final Timer sessionDuration;
   private final Timer deliveryDelay;
   private final Timer webhookLatency;
-  private final java.util.function.Supplier<Optional<Instant>> oldestQueued;
-  private final java.time.Clock clock;
+  private final Supplier<Optional<Instant>> oldestQueued;
+  private final Clock clock;
   private final DistributionSummary messageSize;
   private final AtomicBoolean isQueueDepthFailing = new AtomicBoolean();
 
@@ -126,7 +128,7 @@ public final class MetricsSink implements EventSink {
    *     store cannot answer, and the gauge then reads NaN
    */
   public MetricsSink(Collection<String> listeners, LongSupplier queueDepth) {
-    this(listeners, Map.of(), queueDepth, Optional::empty, java.time.Clock.systemUTC());
+    this(listeners, Map.of(), queueDepth, Optional::empty, Clock.systemUTC());
   }
 
   /**
@@ -135,9 +137,9 @@ public final class MetricsSink implements EventSink {
    */
   public MetricsSink(
       Collection<String> listeners, Map<String, ? extends Collection<String>> authMechanisms, LongSupplier queueDepth,
-      java.util.function.Supplier<Optional<Instant>> oldestQueued, java.time.Clock clock) {
+      Supplier<Optional<Instant>> oldestQueued, Clock clock) {
     this.authMechanisms = authMechanisms.entrySet().stream()
-        .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
+        .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
     this.oldestQueued = oldestQueued;
     this.clock = clock;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -222,7 +224,7 @@ public final class MetricsSink implements EventSink {
       case Event.DsnQueued e -> count(DSNS_QUEUED, "action", e.action().keyword());
       case Event.RecipientSuppressed e -> {} // its bounce is counted; the list itself is in the store
       case Event.DsnReceived e ->
-          count(RETURNED_MAIL, "kind", e.action() == dev.hikyaku.protocol.DeliveryStatus.Action.FAILED ? "bounced" : "delayed");
+          count(RETURNED_MAIL, "kind", e.action() == DeliveryStatus.Action.FAILED ? "bounced" : "delayed");
       case Event.ComplaintReceived e -> count(RETURNED_MAIL, "kind", "complained");
       case Event.ReturnedMailUnparsed e -> count(RETURNED_MAIL, "kind", "unparsed");
       case Event.DeliveryDeferred e -> {} // counted as a deferred attempt

@@ -2,6 +2,8 @@ package dev.hikyaku.net;
 
 import dev.hikyaku.limits.WindowCounter;
 import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,15 +31,15 @@ public final class ConnectionPermits {
   private int total;
 
   public ConnectionPermits(int maxTotal, int maxPerClient) {
-    this(maxTotal, maxPerClient, Integer.MAX_VALUE, java.time.Clock.systemUTC());
+    this(maxTotal, maxPerClient, Integer.MAX_VALUE, Clock.systemUTC());
   }
 
   /** With a rate as well: at most {@code maxPerClientPerMinute} new connections per address per minute. */
-  public ConnectionPermits(int maxTotal, int maxPerClient, int maxPerClientPerMinute, java.time.Clock clock) {
+  public ConnectionPermits(int maxTotal, int maxPerClient, int maxPerClientPerMinute, Clock clock) {
     this.maxTotal = maxTotal;
     this.maxPerClient = maxPerClient;
     this.maxPerClientPerMinute = maxPerClientPerMinute;
-    this.perMinute = new WindowCounter(java.time.Duration.ofMinutes(1), 100_000, clock);
+    this.perMinute = new WindowCounter(Duration.ofMinutes(1), 100_000, clock);
   }
 
   /** A held permit; closing it releases the count exactly once. */

@@ -1,5 +1,7 @@
 package dev.hikyaku.net;
 
+import java.util.Locale;
+
 /**
  * What a listening port is for. The role decides what the session demands of the client, not the port
  * number: a relay may listen on 2525 in tests and still behave as port 25.
@@ -14,7 +16,7 @@ public enum ListenerRole {
 
   /** The name used in config files and logs. */
   public String configName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /** Whether the client must hold an authenticated principal before MAIL (RFC 6409 §4.1). */

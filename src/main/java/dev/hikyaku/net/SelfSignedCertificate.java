@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -165,8 +166,8 @@ final class SelfSignedCertificate {
         new JcaX509v3CertificateBuilder(
             subject,
             serial,
-            java.util.Date.from(notBefore),
-            java.util.Date.from(notAfter),
+            Date.from(notBefore),
+            Date.from(notAfter),
             subject,
             keyPair.getPublic());
     GeneralName san =

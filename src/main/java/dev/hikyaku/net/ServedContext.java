@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -92,7 +93,7 @@ record ServedContext(
       throws TlsSetupException {
     try {
       return BoringSslEngine.of(identity, protocols, suites);
-    } catch (javax.net.ssl.SSLException | RuntimeException e) {
+    } catch (SSLException | RuntimeException e) {
       // Netty's messages name the problem, not the key's content.
       throw new TlsSetupException(certificateFile, "holds a certificate that BoringSSL (tls.engine: boringssl)"
           + " cannot serve with its key (" + e.getMessage() + ")");

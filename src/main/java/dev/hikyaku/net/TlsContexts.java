@@ -2,6 +2,7 @@ package dev.hikyaku.net;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -12,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -230,7 +232,7 @@ public final class TlsContexts implements AutoCloseable {
    */
   public SSLSocket wrapServer(Socket connected, boolean autoClose) throws IOException {
     if (!connected.isConnected() || connected.isClosed()) {
-      throw new java.net.SocketException("cannot start TLS on a socket that is not connected");
+      throw new SocketException("cannot start TLS on a socket that is not connected");
     }
     return current.get().jdk().wrap(connected, autoClose);
   }
@@ -241,7 +243,7 @@ public final class TlsContexts implements AutoCloseable {
    */
   TlsConnection open(Socket connected) throws IOException {
     if (!connected.isConnected() || connected.isClosed()) {
-      throw new java.net.SocketException("cannot start TLS on a socket that is not connected");
+      throw new SocketException("cannot start TLS on a socket that is not connected");
     }
     while (true) {
       ServedContext served = current.get();
@@ -251,7 +253,7 @@ public final class TlsContexts implements AutoCloseable {
       }
       if (current.get() == served) {
         // Retired and not replaced: only close() does that.
-        throw new java.net.SocketException("TLS is shut down");
+        throw new SocketException("TLS is shut down");
       }
       // A reload retired that engine between the read and the open: take the new one.
     }
@@ -426,7 +428,7 @@ public final class TlsContexts implements AutoCloseable {
     if (host.isEmpty() || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
       throw new IllegalArgumentException("not a hostname for a certificate: '" + hostname + "'");
     }
-    return SelfSignedCertificate.isIpLiteral(host) ? host : host.toLowerCase(java.util.Locale.ROOT);
+    return SelfSignedCertificate.isIpLiteral(host) ? host : host.toLowerCase(Locale.ROOT);
   }
 
   /**

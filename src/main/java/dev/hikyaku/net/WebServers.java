@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.Optional;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Starting a Helidon SE web server the way every HTTP socket of this server starts (the monitoring
@@ -20,7 +21,7 @@ public final class WebServers {
   // (feature list, "started") would reach stderr in another format. The callers log start and stop
   // themselves; its warnings and errors still show. Held in a field: JUL keeps loggers weakly, and a
   // collected logger would forget the level.
-  private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+  private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
 
   static {
     HELIDON_LOG.setLevel(Level.WARNING);

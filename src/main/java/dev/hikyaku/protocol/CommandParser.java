@@ -1,7 +1,9 @@
 package dev.hikyaku.protocol;
 
 import dev.hikyaku.protocol.PathSyntax.PathException;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -135,8 +137,8 @@ public final class CommandParser {
 
   /** Splits the parameters after a path, checking keyword syntax and refusing repeats. */
   private static ParamsOrReply<List<Param>> parameters(String text, String usage) {
-    List<Param> params = new java.util.ArrayList<>();
-    Set<String> seen = new java.util.HashSet<>();
+    List<Param> params = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (String token : SPACES.split(text.strip())) {
       int eq = token.indexOf('=');
       String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);

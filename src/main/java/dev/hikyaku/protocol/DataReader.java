@@ -1,6 +1,8 @@
 package dev.hikyaku.protocol;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Reads mail data: the text after DATA up to CRLF.CRLF (RFC 5321 §4.1.1.4), removing dot-stuffing
@@ -56,7 +58,7 @@ public final class DataReader {
   // What is kept, in blocks: full ones in order, then the one being filled. A block is never
   // copied to grow (doubling one array allocated twice the message and copied it log n times), and
   // content() joins them once, or hands the only block over when it is exactly full (issue 15).
-  private final java.util.List<byte[]> fullBlocks = new java.util.ArrayList<>();
+  private final List<byte[]> fullBlocks = new ArrayList<>();
   private byte[] block;
   private int filled; // octets of block in use
   private int length; // octets kept in all

@@ -3,6 +3,7 @@ package dev.hikyaku.protocol;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Watches the header section (RFC 5322 §2.2) of message content as it is read, octet by octet, so
@@ -191,7 +192,7 @@ public final class HeaderScan {
    * if any: for content that arrives whole (the API's raw messages), to be checked before anything
    * parses a field. Reads the header section only, and stops at the first overlong field.
    */
-  public static java.util.Optional<String> overlongField(byte[] content) {
+  public static Optional<String> overlongField(byte[] content) {
     HeaderScan scan = new HeaderScan();
     for (int i = 0; i < content.length && !scan.isDone && scan.overlongField == null; i++) {
       scan.accept(content[i]);
@@ -200,8 +201,8 @@ public final class HeaderScan {
   }
 
   /** The name of the first field over {@link #MAX_FIELD_OCTETS}, if any. */
-  public java.util.Optional<String> overlongField() {
-    return java.util.Optional.ofNullable(overlongField);
+  public Optional<String> overlongField() {
+    return Optional.ofNullable(overlongField);
   }
 
   /** How many {@code Received:} fields the header section holds (RFC 5321 §6.3). */

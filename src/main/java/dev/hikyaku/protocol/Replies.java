@@ -1,5 +1,7 @@
 package dev.hikyaku.protocol;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -428,9 +430,9 @@ public final class Replies {
    * bounced again. {@code since} is shown to the second in UTC, {@code why} is "hard bounce",
    * "complaint" or "added by an administrator".
    */
-  public static Reply suppressed(ForwardPath recipient, java.time.Instant since, String why) {
+  public static Reply suppressed(ForwardPath recipient, Instant since, String why) {
     return new Reply(550, EnhancedStatus.of(5, 1, 1), recipient + ": Recipient address is on the suppression list since "
-        + since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (" + why + ")");
+        + since.truncatedTo(ChronoUnit.SECONDS) + " (" + why + ")");
   }
 
   /** Over a per-minute transaction rate (RFC 3463 X.7.1: delivery not authorized, for now). */

@@ -1,5 +1,6 @@
 package dev.hikyaku.protocol;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -124,7 +125,7 @@ public enum Verb {
     while (end < line.length && end < 9 && line[end] != ' ') {
       end++;
     }
-    return of(new String(line, 0, end, java.nio.charset.StandardCharsets.ISO_8859_1));
+    return of(new String(line, 0, end, StandardCharsets.ISO_8859_1));
   }
 
   /** The verb a command word names, case-insensitively (RFC 5321 §2.4); UNKNOWN otherwise. */

@@ -5,6 +5,7 @@ import dev.hikyaku.protocol.EnhancedStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -392,12 +393,12 @@ public final class ReportReader {
     return "";
   }
 
-  private static java.nio.charset.Charset charset(Entity part) {
+  private static Charset charset(Entity part) {
     if (part.getHeader() != null && part.getHeader().getField("Content-Type") instanceof ContentTypeField type) {
       String name = type.getCharset();
       if (name != null) {
         try {
-          return java.nio.charset.Charset.forName(name);
+          return Charset.forName(name);
         } catch (IllegalArgumentException unknown) {
           return StandardCharsets.UTF_8;
         }

@@ -2,17 +2,16 @@ package dev.hikyaku.schedule;
 
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
-
 import dev.hikyaku.limits.WakeSignal;
+import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
-
+import dev.hikyaku.store.AttemptOutcome;
+import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.MessageQueue;
-import dev.hikyaku.store.AttemptOutcome;
-import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.RecipientOutcome;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Suppression;
@@ -21,11 +20,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,9 +75,9 @@ public final class Scheduler implements AutoCloseable {
   private final RandomGenerator random; // guarded by randomLock: generators are not thread-safe
   private final ReentrantLock randomLock = new ReentrantLock();
   private final int maxPerDomain;
-  private final java.util.Map<String, DestinationLimits> destinations;
-  private final java.util.Set<EnhancedStatus> suppressStatuses;
-  private final java.util.Map<String, RateGate> gates = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, DestinationLimits> destinations;
+  private final Set<EnhancedStatus> suppressStatuses;
+  private final Map<String, RateGate> gates = new ConcurrentHashMap<>();
 
   private final ReentrantLock lock = new ReentrantLock(); // guards loop
   private final WakeSignal signal = new WakeSignal();
@@ -101,12 +103,12 @@ public final class Scheduler implements AutoCloseable {
       Clock clock,
       RandomGenerator random,
       int maxPerDomain,
-      java.util.Map<String, DestinationLimits> destinations,
+      Map<String, DestinationLimits> destinations,
       Events events,
-      java.util.Set<EnhancedStatus> suppressStatuses) {
-    this.suppressStatuses = java.util.Set.copyOf(suppressStatuses);
+      Set<EnhancedStatus> suppressStatuses) {
+    this.suppressStatuses = Set.copyOf(suppressStatuses);
     this.events = Objects.requireNonNull(events, "events");
-    this.destinations = java.util.Map.copyOf(destinations);
+    this.destinations = Map.copyOf(destinations);
     this.queue = Objects.requireNonNull(queue, "queue");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.agent = Objects.requireNonNull(agent, "agent");
@@ -208,7 +210,7 @@ public final class Scheduler implements AutoCloseable {
     List<RecipientReport> delayed = new ArrayList<>();
     List<RecipientReport> succeeded = new ArrayList<>();
     RecipientResult.Handoff handoff = RecipientResult.Handoff.PASSED_ON;
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (DueRecipient recipient : share.recipients()) {
       String path = recipient.forwardPath();
       if (!seen.add(path)) {
@@ -383,10 +385,10 @@ public final class Scheduler implements AutoCloseable {
         case FAILED -> share.isReturning() ? AttemptOutcome.RETURNED : r.isExpired() ? AttemptOutcome.EXPIRED : AttemptOutcome.FAILED;
       };
       DeliveryStatus kept = r.decided();
-      Optional<dev.hikyaku.net.TlsFacts> tls = result.facts().tls();
+      Optional<TlsFacts> tls = result.facts().tls();
       rows.add(new AttemptRecord(share.id(), path, r.attempt(), now, kind, kept.status().toString(),
           kept.diagnostic().field(), kept.remoteMta().map(DeliveryStatus.RemoteMta::relay),
-          tls.map(dev.hikyaku.net.TlsFacts::protocol), tls.map(dev.hikyaku.net.TlsFacts::cipherSuite),
+          tls.map(TlsFacts::protocol), tls.map(TlsFacts::cipherSuite),
           Duration.between(share.receivedAt(), now), outcome.nextAttemptAt()));
     }
     return rows;

@@ -27,6 +27,7 @@ import dev.hikyaku.protocol.Parse;
 import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.protocol.Verb;
+import dev.hikyaku.store.Block;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -34,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -137,7 +139,7 @@ public final class SmtpSession {
   private void converse() throws IOException {
     // A blocked address is told so before anything else costs us CPU; on implicit TLS it can only
     // be told inside TLS, so there the handshake comes first.
-    Optional<dev.hikyaku.store.Block> block = throttle.blockOf(facts.client.getAddress());
+    Optional<Block> block = throttle.blockOf(facts.client.getAddress());
     if (settings.role().isImplicitTls() && !handshake()) {
       return;
     }
@@ -412,7 +414,7 @@ public final class SmtpSession {
       // The account's event feed tells it as message.suppressed; no message exists yet at RCPT.
       events.publish(new Event.SuppressedRecipientRefused(
           clock.instant(), facts.sessionId, facts.principal().get().account(), transaction.from.address(), rcpt.to().address(),
-          reply.toString(), Optional.empty(), List.of(), java.util.Map.of()));
+          reply.toString(), Optional.empty(), List.of(), Map.of()));
     }
     client.tarpit(delay);
     return answerRefusal(reply, reason, next);

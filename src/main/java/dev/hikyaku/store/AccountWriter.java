@@ -3,6 +3,7 @@ package dev.hikyaku.store;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,7 @@ final class AccountWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private boolean isClosing; // guarded by lock: admin writes refused
   private boolean isClosed; // guarded by lock: everything refused, connection closed
-  private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong writes = new AtomicLong();
 
   AccountWriter(Connection connection) {
     this.connection = connection;

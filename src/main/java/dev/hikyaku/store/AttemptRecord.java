@@ -3,6 +3,7 @@ package dev.hikyaku.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -66,7 +67,7 @@ public record AttemptRecord(
 
     /** As stored and shown: {@code smtp}, {@code dsn}, {@code arf}. */
     public String keyword() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
 
     /** The source named {@code keyword}, or empty. */

@@ -3,7 +3,7 @@ package dev.hikyaku.store;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -205,8 +205,8 @@ public final class Defences {
           update.setLong(1, at.toEpochMilli());
           update.setString(2, reason.get());
         } else {
-          update.setNull(1, java.sql.Types.BIGINT);
-          update.setNull(2, java.sql.Types.VARCHAR);
+          update.setNull(1, Types.BIGINT);
+          update.setNull(2, Types.VARCHAR);
         }
         update.setString(3, login);
         if (update.executeUpdate() == 0) {

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -167,7 +168,7 @@ public final class MessageEvents {
    * Package-private for the test that checks its plan.
    */
   static String select(int types) {
-    String byType = types == 0 ? "" : " AND +type IN (" + String.join(", ", java.util.Collections.nCopies(types, "?")) + ")";
+    String byType = types == 0 ? "" : " AND +type IN (" + String.join(", ", Collections.nCopies(types, "?")) + ")";
     return "SELECT " + COLUMNS + " FROM message_event WHERE account = lower(?) AND seq > ?" + byType + " ORDER BY seq LIMIT ?";
   }
 

@@ -4,9 +4,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -112,7 +116,7 @@ public final class MessageQueue {
   public long count() throws StoreException {
     return readers.read("counting the queue", connection -> {
       try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM message");
-          java.sql.ResultSet rows = count.executeQuery()) {
+          ResultSet rows = count.executeQuery()) {
         rows.next();
         return rows.getLong(1);
       }
@@ -124,7 +128,7 @@ public final class MessageQueue {
     return readers.read("finding the oldest message", connection -> {
       // min() over the message_received_at index: one index probe, not a scan.
       try (PreparedStatement oldest = connection.prepareStatement("SELECT min(received_at) FROM message");
-          java.sql.ResultSet rows = oldest.executeQuery()) {
+          ResultSet rows = oldest.executeQuery()) {
         rows.next();
         long millis = rows.getLong(1);
         return rows.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(millis));
@@ -150,7 +154,7 @@ public final class MessageQueue {
     }
     long nowMillis = now.toEpochMilli();
     return readers.read("finding due deliveries", connection -> {
-      java.util.Map<QueueId, DueMessage> candidates = new java.util.LinkedHashMap<>();
+      Map<QueueId, DueMessage> candidates = new LinkedHashMap<>();
       try (PreparedStatement neverTried = connection.prepareStatement(SELECT_NEVER_TRIED);
           PreparedStatement dueByNow = connection.prepareStatement(SELECT_DUE_BY_NOW)) {
         dueByNow.setLong(1, nowMillis);
@@ -159,7 +163,7 @@ public final class MessageQueue {
         }
       }
       List<DueMessage> oldest = candidates.values().stream()
-          .sorted(java.util.Comparator.comparingLong(DueMessage::receivedAt).thenComparing(m -> m.id().value()))
+          .sorted(Comparator.comparingLong(DueMessage::receivedAt).thenComparing(m -> m.id().value()))
           .limit(limit)
           .toList();
       List<DueDelivery> deliveries = new ArrayList<>();
@@ -193,7 +197,7 @@ public final class MessageQueue {
    * found {@code limit} messages it did not hold before: a message with several due recipients comes
    * once per recipient, so the statement cannot say LIMIT itself, and SQLite reads a row per step.
    */
-  private static void readDueMessages(PreparedStatement range, int limit, java.util.Map<QueueId, DueMessage> into)
+  private static void readDueMessages(PreparedStatement range, int limit, Map<QueueId, DueMessage> into)
       throws SQLException, StoreException {
     int found = 0;
     try (ResultSet rows = range.executeQuery()) {
@@ -270,7 +274,7 @@ public final class MessageQueue {
     List<Suppression> suppressed = List.copyOf(suppressions);
     // One outcome per forward-path: the UPDATE below settles every row with that path (a queue from
     // before intake dropped duplicate recipients may hold two), so a second would find none.
-    java.util.Map<String, RecipientOutcome> byPath = new java.util.LinkedHashMap<>();
+    Map<String, RecipientOutcome> byPath = new LinkedHashMap<>();
     outcomes.forEach(o -> byPath.putIfAbsent(o.forwardPath(), o));
     List<RecipientOutcome> copied = List.copyOf(byPath.values());
     if (copied.isEmpty()) {
@@ -293,7 +297,7 @@ public final class MessageQueue {
           if (outcome.nextAttemptAt().isPresent()) {
             update.setLong(4, outcome.nextAttemptAt().get().toEpochMilli());
           } else {
-            update.setNull(4, java.sql.Types.BIGINT);
+            update.setNull(4, Types.BIGINT);
           }
           update.setString(5, id.value());
           update.setString(6, outcome.forwardPath());

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -30,6 +31,6 @@ public record NewRecipient(String forwardPath, String parameters) {
    */
   static String domainOf(String forwardPath) {
     int at = forwardPath.lastIndexOf('@');
-    return (at < 0 ? "" : forwardPath.substring(at + 1)).toLowerCase(java.util.Locale.ROOT);
+    return (at < 0 ? "" : forwardPath.substring(at + 1)).toLowerCase(Locale.ROOT);
   }
 }

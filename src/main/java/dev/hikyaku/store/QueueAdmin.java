@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -125,7 +126,7 @@ public final class QueueAdmin {
    *     the index the batches walk); nothing is recorded when none
    */
   public long requestFlush(Optional<String> domain) throws StoreException {
-    Optional<String> key = domain.map(d -> d.toLowerCase(java.util.Locale.ROOT));
+    Optional<String> key = domain.map(d -> d.toLowerCase(Locale.ROOT));
     String action = key.map(d -> "requesting a flush of recipients at " + d).orElse("requesting a flush of the queue");
     long candidates = readers.read(action, connection -> {
       try (PreparedStatement select = connection.prepareStatement(key.isPresent() ? MessageQueue.COUNT_DOMAIN_NOT_DUE : MessageQueue.COUNT_NOT_DUE)) {

@@ -1,6 +1,7 @@
 package dev.hikyaku.store;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -32,8 +33,8 @@ public record SigningKey(
   @Override
   public boolean equals(Object other) {
     return other instanceof SigningKey that && domain.equals(that.domain) && selector.equals(that.selector)
-        && algorithm.equals(that.algorithm) && java.util.Arrays.equals(privateKey, that.privateKey)
-        && java.util.Arrays.equals(publicKey, that.publicKey) && state.equals(that.state) && createdAt.equals(that.createdAt);
+        && algorithm.equals(that.algorithm) && Arrays.equals(privateKey, that.privateKey)
+        && Arrays.equals(publicKey, that.publicKey) && state.equals(that.state) && createdAt.equals(that.createdAt);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -130,7 +131,7 @@ public final class SigningKeys {
     });
   }
 
-  private static Optional<SigningKey> find(java.sql.Connection connection, String domain, String selector) throws SQLException {
+  private static Optional<SigningKey> find(Connection connection, String domain, String selector) throws SQLException {
     try (PreparedStatement select = connection.prepareStatement(
         "SELECT " + COLUMNS + " FROM dkim_key WHERE domain = ? AND selector = ?")) {
       select.setString(1, lower(domain));

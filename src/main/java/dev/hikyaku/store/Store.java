@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -296,7 +297,7 @@ public final class Store implements AutoCloseable {
    * memory mid-commit): until a restart every message is refused with a temporary failure, so the
    * health check reports it.
    */
-  public java.util.Optional<String> writerFailure() {
+  public Optional<String> writerFailure() {
     return writer.failure();
   }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -340,7 +341,7 @@ public final class WebhookDeliveries {
           """
           INSERT INTO webhook_delivery (status, attempts, next_attempt_at, last_attempt_at, response_status, error, latency_ms,
                                         response, delivered_at, endpoint_id, event_type, kind, created_at)
-          VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'test', ?)""", java.sql.Statement.RETURN_GENERATED_KEYS)) {
+          VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'test', ?)""", Statement.RETURN_GENERATED_KEYS)) {
         bindOutcome(insert, attempt);
         insert.setString(9, attempt.endpointId());
         insert.setString(10, TEST_TYPE);

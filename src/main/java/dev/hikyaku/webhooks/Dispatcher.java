@@ -13,6 +13,7 @@ import dev.hikyaku.store.WebhookEndpoint;
 import dev.hikyaku.store.WebhookSecrets;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -142,7 +144,7 @@ public final class Dispatcher implements AutoCloseable {
       if (inFlight.add(due.deliveryId())) {
         try {
           started.add(senders.submit(() -> deliver(due)));
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
           inFlight.remove(due.deliveryId());
           break;
         }
@@ -319,7 +321,7 @@ public final class Dispatcher implements AutoCloseable {
     URI target;
     try {
       target = new URI(url);
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       return new Sent(OptionalInt.empty(), Optional.empty(), Optional.of("not a URL: " + e.getMessage()), Optional.empty(),
           Duration.ZERO, false);
     }

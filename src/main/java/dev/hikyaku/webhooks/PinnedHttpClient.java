@@ -1,5 +1,6 @@
 package dev.hikyaku.webhooks;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -211,7 +212,7 @@ public final class PinnedHttpClient {
 
     DeadlineInput(Socket socket, long deadline) throws IOException {
       this.socket = socket;
-      this.in = new java.io.BufferedInputStream(socket.getInputStream());
+      this.in = new BufferedInputStream(socket.getInputStream());
       this.deadline = deadline;
     }
 

@@ -4,10 +4,15 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The guard against server-side request forgery (spec/standard-webhooks.md, "Server side request
@@ -57,15 +62,15 @@ public final class TargetGuard {
    * each lookup bounded by {@code timeout}: the JDK's lookup takes none, so it runs on a virtual
    * thread of its own and is given up on (left to finish) after the timeout.
    */
-  public static HostResolver systemResolver(java.time.Duration timeout) {
+  public static HostResolver systemResolver(Duration timeout) {
     return host -> {
-      var lookup = new java.util.concurrent.FutureTask<>(() -> List.of(InetAddress.getAllByName(host)));
+      var lookup = new FutureTask<>(() -> List.of(InetAddress.getAllByName(host)));
       Thread.ofVirtual().name("webhook-resolve").start(lookup);
       try {
-        return lookup.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
+        return lookup.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof UnknownHostException unknown ? unknown : new UnknownHostException(host + ": " + e.getCause());
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         throw new UnknownHostException(host + ": no answer within " + timeout.toSeconds() + " s");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -1,6 +1,7 @@
 package dev.hikyaku.auth.credential;
 
 import dev.hikyaku.store.Credentials;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -32,7 +33,7 @@ public final class Enrolment {
    */
   public Credentials credentials(char[] password) {
     Optional<char[]> prepared = SaslPrep.prepareStored(password);
-    prepared.ifPresent(p -> java.util.Arrays.fill(p, '\0'));
+    prepared.ifPresent(p -> Arrays.fill(p, '\0'));
     return new Credentials(
         Optional.of(hasher.hash(password)),
         prepared.isPresent() ? Optional.of(ScramCredential.derive(password, scramIterations, random).encode()) : Optional.empty(),

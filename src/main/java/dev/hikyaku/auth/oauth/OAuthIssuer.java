@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -60,7 +61,7 @@ public record OAuthIssuer(
   }
 
   private static void checkJwksUri(String issuer, URI uri) {
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     // User info would be a credential in every log line naming the URI; an issuer's JWKS is public.
     if (uri.getRawUserInfo() != null) {
       throw new IllegalArgumentException("OAuthIssuer " + issuer + ": jwksUri must not carry user info (credentials)");

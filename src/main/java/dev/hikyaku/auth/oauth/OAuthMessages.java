@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -251,7 +252,7 @@ public final class OAuthMessages {
         return Optional.empty();
       }
       // ABNF string literals are case-insensitive (RFC 5234 §2.3), so "=2c" is "=2C".
-      String escape = new String(escaped, i + 1, 2, StandardCharsets.US_ASCII).toUpperCase(java.util.Locale.ROOT);
+      String escape = new String(escaped, i + 1, 2, StandardCharsets.US_ASCII).toUpperCase(Locale.ROOT);
       switch (escape) {
         case "2C" -> out.put((byte) ',');
         case "3D" -> out.put((byte) '=');

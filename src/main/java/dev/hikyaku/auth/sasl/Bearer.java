@@ -48,7 +48,7 @@ public final class Bearer implements SaslMechanism {
       pending = result.outcome();
       return new SaslStep.Challenge(
           result.errorChallenge().get().getBytes(StandardCharsets.UTF_8),
-          pending instanceof AuthOutcome.Refused refused ? java.util.Optional.of(refused) : java.util.Optional.empty());
+          pending instanceof AuthOutcome.Refused refused ? Optional.of(refused) : Optional.empty());
     }
     return new SaslStep.Done(result.outcome());
   }

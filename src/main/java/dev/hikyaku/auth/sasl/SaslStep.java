@@ -1,6 +1,7 @@
 package dev.hikyaku.auth.sasl;
 
 import dev.hikyaku.auth.AuthOutcome;
+import java.util.Optional;
 
 /** What a mechanism wants next: send a challenge (334) and wait, or finish. */
 public sealed interface SaslStep {
@@ -11,9 +12,9 @@ public sealed interface SaslStep {
    * @param decided a refusal already made, when the challenge only carries its details (RFC 7628
    *     §3.2.2 error JSON): it stands even if the client hangs up instead of answering
    */
-  record Challenge(byte[] data, java.util.Optional<AuthOutcome.Refused> decided) implements SaslStep {
+  record Challenge(byte[] data, Optional<AuthOutcome.Refused> decided) implements SaslStep {
     public Challenge(byte[] data) {
-      this(data, java.util.Optional.empty());
+      this(data, Optional.empty());
     }
   }
 
