@@ -7,6 +7,7 @@ import dev.hikyaku.auth.credential.PasswordPolicy;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.HostSyntax;
+import dev.hikyaku.protocol.Utf8;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.Credentials;
 import dev.hikyaku.store.Names;
@@ -17,10 +18,6 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -150,17 +147,8 @@ final class AccountCommands {
       byte[] raw = bytes.toByteArray();
       int length = raw.length > 0 && raw[raw.length - 1] == '\r' ? raw.length - 1 : raw.length;
       try {
-        CharBuffer chars =
-            StandardCharsets.UTF_8
-                .newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(raw, 0, length));
-        char[] password = new char[chars.remaining()];
-        chars.get(password);
-        return password;
-      } catch (CharacterCodingException e) {
-        throw new Main.UserError("the password on standard input is not UTF-8");
+        return Utf8.decodeSecret(raw, 0, length)
+            .orElseThrow(() -> new Main.UserError("the password on standard input is not UTF-8"));
       } finally {
         Arrays.fill(raw, (byte) 0);
       }
