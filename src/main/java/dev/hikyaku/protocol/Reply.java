@@ -33,10 +33,6 @@ public record Reply(int code, EnhancedStatus status, List<String> lines) {
     this(code, status, List.of(text));
   }
 
-  public boolean isPositive() {
-    return code < 400;
-  }
-
   public boolean isTransientFailure() {
     return code >= 400 && code < 500;
   }
