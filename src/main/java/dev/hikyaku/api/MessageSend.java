@@ -3,18 +3,13 @@ package dev.hikyaku.api;
 import dev.hikyaku.intake.HeaderEnvelope;
 import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.intake.SubmissionAgent;
-import dev.hikyaku.intake.SubmissionAgent.Disposition;
 import dev.hikyaku.intake.SubmissionAgent.Outcome;
-import dev.hikyaku.intake.SubmissionAgent.RecipientResult;
 import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.protocol.MailParams;
-import dev.hikyaku.protocol.RcptParams;
 import dev.hikyaku.protocol.Reply;
 import dev.hikyaku.protocol.ReversePath;
 import dev.hikyaku.store.ApiKey;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * A queued message is answered {@code 202 Accepted} with {@code Location: /v1/messages/{id}} and
  * {@code {"id", "status": "queued", "headers": {"message_id"}, "recipients": [{"email", "status", "reason"?}]}};
- * each refusal is the problem its SMTP reply stands for (see {@link #answer}). Every route takes an
+ * each refusal is the problem its SMTP reply stands for (see {@link SendAnswers#answer}). Every route takes an
  * {@code Idempotency-Key} ({@link Idempotency}).
  */
 final class MessageSend {
@@ -62,14 +57,6 @@ final class MessageSend {
    * message built from it must still fit {@code limits.max-message-size}, or the request is 413.
    */
   static final long JSON_SLACK = 1024 * 1024;
-
-  /** The rate windows are a minute long ({@code policy.RateRule}). */
-  private static final String RATE_RETRY_AFTER = "60";
-  private static final String UNAVAILABLE_RETRY_AFTER = "5";
-  /** Space comes back as the queue delivers and the WAL is checkpointed: not at once. */
-  private static final String QUEUE_FULL_RETRY_AFTER = "60";
-  private static final String IN_FLIGHT_RETRY_AFTER = "1";
-  private static final String RETRY_AFTER = "Retry-After";
 
   private final Submissions submissions;
   private final Idempotency idempotency = new Idempotency();
@@ -145,7 +132,7 @@ final class MessageSend {
     QueryParameters.requireKnown(request, List.of("from", "to"));
     long max = submissions.limits().maxMessageSize();
     byte[] body = request.body(max);
-    byte[] content = canonicalLineEnds(body);
+    byte[] content = RawEnvelope.canonicalLineEnds(body);
     if (content.length > max) {
       throw new Refusal(Problems.tooLarge(max));
     }
@@ -156,8 +143,9 @@ final class MessageSend {
     if (overlong.isPresent()) {
       throw new Refusal(Problems.messageRefused(overlong.get().toString()));
     }
-    ReversePath from = rawSender(request, content);
-    List<Envelope.Recipient> recipients = rawRecipients(request, content);
+    ReversePath from = RawEnvelope.sender(request, content);
+    List<Envelope.Recipient> recipients =
+        RawEnvelope.recipients(request, content, submissions.limits().maxRecipients());
     // RFC 5322 §3.6.3: whoever the envelope names, a Bcc: field does not go out (sendmail -t's way).
     byte[] queued = HeaderEnvelope.withoutBcc(content);
     Envelope envelope = new Envelope(from, MailParams.NONE, recipients);
@@ -169,102 +157,6 @@ final class MessageSend {
       // No JSON to point into: a refused recipient is named in the detail.
       return submit(request, envelope, queued, List.of(), Map.of(), scoped, Map.of());
     });
-  }
-
-  private static ReversePath rawSender(ApiRequest request, byte[] content) throws Refusal {
-    List<String> given = request.queryValues("from");
-    if (given.size() > 1) {
-      throw new Refusal(QueryParameters.invalid("from", "given " + given.size() + " times; a message has one sender"));
-    }
-    Optional<String> address = given.stream().findFirst().or(() -> HeaderEnvelope.sender(content));
-    if (address.isEmpty()) {
-      throw new Refusal(Problems.invalid(List.of(new Problem.FieldError(
-          "", "no sender: give ?from= or a From: field with one mailbox (RFC 5322 §3.6.2)"))));
-    }
-    try {
-      return new ReversePath(Optional.of(SendRequest.mailbox(address.get()).mailbox()));
-    } catch (IllegalArgumentException e) {
-      throw given.isEmpty()
-          ? new Refusal(Problems.invalid(List.of(new Problem.FieldError("", "From: " + e.getMessage()))))
-          : new Refusal(QueryParameters.invalid("from", e.getMessage()));
-    }
-  }
-
-  private List<Envelope.Recipient> rawRecipients(ApiRequest request, byte[] content) throws Refusal {
-    List<String> given = request.queryValues("to");
-    boolean isFromQuery = !given.isEmpty();
-    List<String> addresses;
-    if (isFromQuery) {
-      addresses = given;
-    } else {
-      Optional<List<String>> header = HeaderEnvelope.recipients(content);
-      if (header.isEmpty()) {
-        throw new Refusal(Problems.invalid(List.of(new Problem.FieldError(
-            "", "a To:, Cc: or Bcc: field is not an address list (RFC 5322 §3.4); give the recipients as ?to="))));
-      }
-      addresses = header.get();
-    }
-    if (addresses.isEmpty()) {
-      throw new Refusal(Problems.invalid(List.of(new Problem.FieldError(
-          "", "no recipients: give ?to= (repeated) or To:, Cc: or Bcc: fields"))));
-    }
-    int max = submissions.limits().maxRecipients();
-    if (addresses.size() > max) {
-      throw new Refusal(Problems.invalid(List.of(new Problem.FieldError(
-          "", addresses.size() + " recipients; at most " + max))));
-    }
-    List<Envelope.Recipient> recipients = new ArrayList<>();
-    List<Problem.FieldError> errors = new ArrayList<>();
-    for (int i = 0; i < addresses.size(); i++) {
-      try {
-        recipients.add(new Envelope.Recipient(SendRequest.mailbox(addresses.get(i)), RcptParams.NONE));
-      } catch (IllegalArgumentException e) {
-        if (isFromQuery) {
-          throw new Refusal(QueryParameters.invalid("to", "value " + (i + 1) + ": " + e.getMessage()));
-        }
-        errors.add(new Problem.FieldError("", "recipient from the header: " + e.getMessage()));
-      }
-    }
-    if (!errors.isEmpty()) {
-      throw new Refusal(Problems.invalid(errors));
-    }
-    return recipients;
-  }
-
-  /**
-   * {@code body} with CRLF line ends, as intake and the SMTP data checks require (RFC 5322 §2.1):
-   * a file saved on Unix ends lines with LF alone, and that is no smuggling risk over HTTP, so a
-   * bare LF or CR becomes CRLF (as sendmail does for local submission) instead of being refused.
-   * A last line without its end gets one.
-   */
-  static byte[] canonicalLineEnds(byte[] body) {
-    ByteArrayOutputStream out = null;
-    for (int i = 0; i < body.length; i++) {
-      byte b = body[i];
-      boolean isCrlf = b == '\r' && i + 1 < body.length && body[i + 1] == '\n';
-      boolean isBare = !isCrlf && (b == '\n' && (i == 0 || body[i - 1] != '\r') || b == '\r');
-      if (isBare && out == null) {
-        out = new ByteArrayOutputStream(body.length + body.length / 16);
-        out.write(body, 0, i);
-      }
-      if (out != null) {
-        if (isBare) {
-          out.write('\r');
-          out.write('\n');
-        } else {
-          out.write(b);
-        }
-      }
-    }
-    byte[] canonical = out == null ? body : out.toByteArray();
-    boolean isEnded = canonical.length >= 2 && canonical[canonical.length - 2] == '\r' && canonical[canonical.length - 1] == '\n';
-    if (isEnded || canonical.length == 0) {
-      return canonical;
-    }
-    byte[] ended = Arrays.copyOf(canonical, canonical.length + 2);
-    ended[canonical.length] = '\r';
-    ended[canonical.length + 1] = '\n';
-    return ended;
   }
 
   // ---- POST /v1/messages/batch ----------------------------------------------------------------
@@ -279,7 +171,7 @@ final class MessageSend {
     } else {
       for (String name : json.propertyNames()) {
         if (!name.equals("messages")) {
-          shape.add(new Problem.FieldError("/" + SendRequest.escape(name), "unknown member; a batch has only messages"));
+          shape.add(new Problem.FieldError("/" + JsonMembers.escape(name), "unknown member; a batch has only messages"));
         }
       }
       if (messages == null || !messages.isArray() || messages.isEmpty()) {
@@ -345,105 +237,9 @@ final class MessageSend {
       Optional<Scoped> scoped, Map<String, String> pointers) {
     MessageSource.Api source = new MessageSource.Api(request.caller().principal(), request.client(), request.isSecure());
     Optional<SubmissionAgent.Idempotency> record = scoped.map(s ->
-        new SubmissionAgent.Idempotency(s.scope(), s.fingerprint(), 202, MessageSend::queuedJson));
+        new SubmissionAgent.Idempotency(s.scope(), s.fingerprint(), 202, SendAnswers::queuedJson));
     Outcome outcome = submissions.submit(new SubmissionAgent.Submission(source, envelope, content, tags, metadata, record));
-    return answer(outcome, pointers);
-  }
-
-  /**
-   * The HTTP answer to an outcome: SMTP's reply says why, the problem type says what kind of
-   * refusal it is (API.md §2 status map).
-   *
-   * <table>
-   *   <tr><th>outcome</th><th>answer</th></tr>
-   *   <tr><td>queued</td><td>202, {@code Location}</td></tr>
-   *   <tr><td>sender not owned, outside the key's senders; From: likewise (5.7.1)</td><td>403 sender-not-allowed</td></tr>
-   *   <tr><td>account suspended</td><td>403 account-suspended</td></tr>
-   *   <tr><td>rate or quota (4.7.1; 4.5.3 for every recipient)</td><td>429 rate-limited, {@code Retry-After}</td></tr>
-   *   <tr><td>every recipient refused</td><td>422 recipients-refused, a pointer each</td></tr>
-   *   <tr><td>content refused (no From:, line too long, ...)</td><td>422 message-refused</td></tr>
-   *   <tr><td>queue disk below its headroom</td><td>503 queue-full, {@code Retry-After}</td></tr>
-   *   <tr><td>not made durable, or the policy could not decide</td><td>503 unavailable, {@code Retry-After}</td></tr>
-   * </table>
-   */
-  private static Answer answer(Outcome outcome, Map<String, String> pointers) {
-    return switch (outcome) {
-      case Outcome.Queued queued ->
-          new Answer.Json(202, queuedJson(queued), Map.of("Location", location(queued.id().value())));
-      case Outcome.SenderRefused refused -> switch (refused.cause()) {
-        case NOT_ALLOWED -> new Answer.Failure(Problems.senderNotAllowed(refused.reply().toString()));
-        case SUSPENDED -> new Answer.Failure(Problems.accountSuspended(refused.reply().toString()));
-        case RATE_LIMITED ->
-            new Answer.Failure(Problems.rateLimited(refused.reply().toString()), Map.of(RETRY_AFTER, RATE_RETRY_AFTER));
-        case UNAVAILABLE -> new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
-      };
-      case Outcome.RecipientsRefused refused -> recipientsRefused(refused.recipients(), pointers);
-      case Outcome.ContentRefused refused -> isNotAllowed(refused.reply())
-          ? new Answer.Failure(Problems.senderNotAllowed(refused.reply().toString()))
-          : new Answer.Failure(Problems.messageRefused(refused.reply().toString()));
-      case Outcome.NotQueued notQueued -> {
-        if (!notQueued.isStorageFull()) {
-          log.warn("API: a message was not queued: {}", notQueued.reason());
-        }
-        yield notQueued.isStorageFull()
-            ? new Answer.Failure(Problems.queueFull(), Map.of(RETRY_AFTER, QUEUE_FULL_RETRY_AFTER))
-            : new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
-      }
-    };
-  }
-
-  /** Intake's From: refusals are 5.7.1 (RFC 6409 §4.2, as at MAIL): the sender is not allowed. */
-  private static boolean isNotAllowed(Reply reply) {
-    return reply.status() != null && reply.status().subject() == 7 && reply.status().detail() == 1;
-  }
-
-  private static Answer recipientsRefused(List<RecipientResult> recipients, Map<String, String> pointers) {
-    boolean isRateLimited = recipients.stream().allMatch(r -> r.disposition() == Disposition.RATE_LIMITED);
-    boolean isTemporary = recipients.stream()
-        .allMatch(r -> r.disposition() == Disposition.RATE_LIMITED || r.disposition() == Disposition.DEFERRED);
-    if (isRateLimited) {
-      return new Answer.Failure(
-          Problems.rateLimited(recipients.getFirst().reply().map(Reply::toString).orElse("recipient rate reached")),
-          Map.of(RETRY_AFTER, RATE_RETRY_AFTER));
-    }
-    if (isTemporary) {
-      return new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
-    }
-    List<Problem.FieldError> errors = new ArrayList<>();
-    for (RecipientResult recipient : recipients) {
-      String address = recipient.recipient().address();
-      String pointer = pointers.getOrDefault(address, "");
-      String reason = recipient.reply().map(Reply::toString).orElse("refused");
-      errors.add(new Problem.FieldError(pointer, pointer.isEmpty() ? address + ": " + reason : reason));
-    }
-    return new Answer.Failure(Problems.recipientsRefused(errors));
-  }
-
-  /** The 202 body; also what an idempotency record keeps, so a replay answers the same octets. */
-  static String queuedJson(Outcome.Queued queued) {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("id", queued.id().value());
-    body.put("status", "queued");
-    // Under headers, as GET /v1/messages/{id} shows it: a top-level message_id is, everywhere
-    // else in the API (events, suppressions), the queue id.
-    MessageJson.put(body.putObject("headers"), "message_id", queued.messageId());
-    ArrayNode recipients = body.putArray("recipients");
-    for (RecipientResult result : queued.recipients()) {
-      ObjectNode recipient = recipients.addObject();
-      recipient.put("email", result.recipient().address());
-      recipient.put("status", switch (result.disposition()) {
-        case QUEUED -> "queued";
-        case SUPPRESSED -> "suppressed";
-        // Refused for now or for good: either way this message does not go to it.
-        case REJECTED, RATE_LIMITED, DEFERRED -> "rejected";
-      });
-      result.reply().ifPresent(reply -> recipient.put("reason", reply.toString()));
-    }
-    return JSON.writeValueAsString(body);
-  }
-
-  private static String location(String id) {
-    return MESSAGES + "/" + id;
+    return SendAnswers.answer(outcome, pointers);
   }
 
   // ---- idempotency ---------------------------------------------------------------------------
@@ -475,7 +271,8 @@ final class MessageSend {
       case Idempotency.Key.Given given -> {
         String scope = Idempotency.scope(request.caller().keyName(), "POST", request.path(), given.value());
         if (!idempotency.begin(scope)) {
-          yield new Answer.Failure(Problems.idempotencyKeyInFlight(), Map.of(RETRY_AFTER, IN_FLIGHT_RETRY_AFTER));
+          yield new Answer.Failure(Problems.idempotencyKeyInFlight(),
+              Map.of(SendAnswers.RETRY_AFTER, SendAnswers.IN_FLIGHT_RETRY_AFTER));
         }
         try {
           yield work.run(Optional.of(new Scoped(scope, Idempotency.fingerprint(body))));
@@ -491,7 +288,8 @@ final class MessageSend {
       return submissions.recorded(scope);
     } catch (Unavailable e) {
       log.warn("API: cannot read an idempotency record: {}", e.getMessage());
-      throw new Refusal(Problems.unavailable(), Map.of(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+      throw new Refusal(
+          Problems.unavailable(), Map.of(SendAnswers.RETRY_AFTER, SendAnswers.UNAVAILABLE_RETRY_AFTER));
     }
   }
 
@@ -509,7 +307,7 @@ final class MessageSend {
       return new Answer.Failure(Problems.idempotencyKeyReused());
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Location", location(recorded.queueId()));
+    headers.put("Location", SendAnswers.location(recorded.queueId()));
     headers.put("Idempotent-Replayed", "true");
     return new Answer.Json(recorded.status(), recorded.body(), headers);
   }
