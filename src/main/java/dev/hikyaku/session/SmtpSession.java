@@ -5,12 +5,9 @@ import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
-import dev.hikyaku.intake.IntakeException;
-import dev.hikyaku.intake.IntakeResult;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.net.Transport;
-import dev.hikyaku.policy.AcceptedCheck;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientCheck;
 import dev.hikyaku.policy.SenderCheck;
@@ -19,7 +16,6 @@ import dev.hikyaku.policy.Verdict;
 import dev.hikyaku.protocol.Command;
 import dev.hikyaku.protocol.CommandLine;
 import dev.hikyaku.protocol.CommandParser;
-import dev.hikyaku.protocol.DataReader;
 import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.protocol.Extension;
 import dev.hikyaku.protocol.Extensions;
@@ -69,6 +65,7 @@ public final class SmtpSession {
   private final ClientInput input;
   private final AuthDialogue.Client client;
   private final AuthDialogue auth;
+  private final MessageReceipt receipt;
   private final DrainLatch drainLatch;
   private Set<Extension> announced;
   private Transaction transaction;
@@ -88,6 +85,22 @@ public final class SmtpSession {
     this.input = new ClientInput(transport, transport::flush);
     this.client = new TransportClient(transport, input, settings.commandTimeout());
     this.auth = new AuthDialogue(facts, settings, services, client);
+    this.receipt = new MessageReceipt(facts, settings, services, client, input, new MessageReceipt.Session() {
+      @Override
+      public Transaction transaction() {
+        return transaction;
+      }
+
+      @Override
+      public void endTransaction() {
+        transaction = null;
+      }
+
+      @Override
+      public void violation(Violation kind, String detail) {
+        SmtpSession.this.violation(kind, detail);
+      }
+    });
     this.drainLatch = new DrainLatch(transport);
     settings.assumedPrincipal().ifPresent(facts::authenticated);
     this.announced = offeredExtensions();
@@ -271,8 +284,8 @@ public final class SmtpSession {
       case Command.Helo helo -> greet(helo.domain(), false);
       case Command.Mail mail -> mail(mail);
       case Command.Rcpt rcpt -> rcpt(rcpt);
-      case Command.Data data -> data();
-      case Command.Bdat bdat -> bdat(bdat);
+      case Command.Data data -> received(receipt.data());
+      case Command.Bdat bdat -> received(receipt.bdat(bdat));
       case Command.Rset rset -> {
         transaction = null;
         yield answer(Replies.ok());
@@ -420,77 +433,12 @@ public final class SmtpSession {
     return answerRefusal(reply, reason, next);
   }
 
-  private Next data() throws IOException {
-    if (transaction.isChunking()) {
-      return answer(Replies.mixedDataAndBdat());
-    }
-    send(Replies.startMailInput());
-    transport.flush();
-    // RFC 1870: with a declared SIZE the reader keeps the message in one array of that size once a
-    // quarter has come, so a message of that size reaches intake without a copy (issue 15 point 3).
-    DataReader reader = DataReader.forData(settings.maxMessageSize(), transaction.params.size().orElse(0));
-    input.readData(reader, DataDeadline.start(settings));
-    return finishMessage(reader);
-  }
-
-  private Next bdat(Command.Bdat bdat) throws IOException {
-    DataReader reader = transaction.chunks(settings);
-    DataDeadline deadline = transaction.chunksDeadline();
-    if (reader.size() + bdat.size() > settings.maxMessageSize()) {
-      // RFC 1870 §6.3 / RFC 3030 §2: the size is known before the chunk is: refuse now, not after
-      // reading it, and end the transaction. The chunk still follows; it is read and dropped.
-      transaction = null;
-      Reply tooBig = Replies.messageTooBig();
-      send(tooBig);
-      transport.flush();
-      input.skip(bdat.size(), deadline);
-      return afterReply(tooBig);
-    }
-    input.readChunk(reader, bdat.size(), deadline);
-    if (!bdat.isLast()) {
-      return answer(Replies.chunkReceived(bdat.size()));
-    }
-    reader.finishChunks();
-    return finishMessage(reader);
-  }
-
-  private Next finishMessage(DataReader reader) throws IOException {
-    Transaction finished = transaction;
-    transaction = null;
-    DataReader.Problem problem = reader.problem();
-    if (problem != DataReader.Problem.NONE) {
-      if (problem == DataReader.Problem.BARE_LINE_ENDING) {
-        violation(Violation.BARE_CR_LF, "bare CR or LF in message data (SMTP smuggling defence)");
-      }
-      Reply reply = problem.reply();
-      String reason = switch (problem) {
-        case HEADER_FIELD_TOO_LONG -> problem.name() + ": " + reader.header().overlongField().orElse("");
-        case TOO_MANY_HOPS -> problem.name() + ": " + reader.header().receivedFields() + " Received fields";
-        default -> problem.name();
-      };
-      return refuseMessage(reply, reason);
-    }
-    if (facts.role.requiresAuthentication() && !reader.header().isUtf8()) {
-      // RFC 6532 §3.2 on submission (RFC 6409 §8: the MSA may refuse what its sender can fix). Port
-      // 25 takes such headers as they are, as other MTAs do: refusing would lose legacy mail.
-      return refuseMessage(Replies.headerNotUtf8(), "header not UTF-8");
-    }
-    try {
-      return switch (intake.accept(facts.asSource(), finished.envelope(), reader.content())) {
-        case IntakeResult.Queued queued -> {
-          policy.onAccepted(new AcceptedCheck(facts.client.getAddress(), facts.principal(), finished.envelope()));
-          yield answer(Replies.queued(queued.id().toString()));
-        }
-        case IntakeResult.Refused refused -> refuseMessage(refused.reply(), refused.reason());
-      };
-    } catch (IntakeException e) {
-      return refuseMessage(e.isStorageFull() ? Replies.insufficientStorage() : Replies.localError(), e.getMessage());
-    }
-  }
-
-  private Next refuseMessage(Reply reply, String reason) throws IOException {
-    events.publish(new Event.MessageRejected(clock.instant(), facts.sessionId, clientAddress(), reply.toString(), reason));
-    return answer(reply);
+  /** RFC 5321 §4.1.1.4 / RFC 3030: the message is {@link MessageReceipt}'s; its ending is answered here. */
+  private Next received(MessageReceipt.Ending ending) throws IOException {
+    return switch (ending) {
+      case MessageReceipt.Ending.Answer answer -> answer(answer.reply());
+      case MessageReceipt.Ending.Answered answered -> afterReply(answered.reply());
+    };
   }
 
   /** RFC 4954 §4: the exchange is {@link AuthDialogue}'s; its ending is answered here. */
