@@ -131,7 +131,48 @@ public final class SocketTransport implements Transport {
       }
     } finally {
       deadline.close();
-      tcp.close();
+      try {
+        lingerOverUnreadInput();
+      } finally {
+        tcp.close();
+      }
+    }
+  }
+
+  /** How long, and how many octets, a close waits out a client still sending. */
+  private static final Duration LINGER = Duration.ofSeconds(1);
+  private static final int LINGER_OCTETS = 1 << 20;
+
+  /**
+   * A close with input the server never read makes the kernel answer with a reset, and a reset
+   * throws away what the client has received but not yet read: a client that pipelined past a
+   * limit would lose the very replies (and the final 421) that say why. As a web server's lingering
+   * close: only when unread input is waiting, send FIN after the last reply, then read and discard
+   * what still arrives, for at most {@link #LINGER} and {@link #LINGER_OCTETS}, before closing.
+   */
+  private void lingerOverUnreadInput() {
+    try {
+      InputStream in = tcp.getInputStream();
+      if (tcp.isClosed() || in.available() == 0) {
+        return;
+      }
+      tcp.shutdownOutput();
+      long end = System.nanoTime() + LINGER.toNanos();
+      byte[] discard = new byte[16 * 1024];
+      for (int total = 0; total < LINGER_OCTETS; ) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        tcp.setSoTimeout((int) Math.max(1, left / 1_000_000));
+        int n = in.read(discard);
+        if (n < 0) {
+          return;
+        }
+        total += n;
+      }
+    } catch (IOException endedAnyway) {
+      // A timeout, a reset or a closed socket: the close below is all that is left to do.
     }
   }
 }
