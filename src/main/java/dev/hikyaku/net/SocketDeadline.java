@@ -8,6 +8,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Closes a socket when a deadline passes, for the blocking calls a socket timeout does not bound:
@@ -24,6 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * guard whose socket it finds closed, so a closed socket is never kept reachable.
  */
 final class SocketDeadline implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(SocketDeadline.class);
 
   /** No call in progress. */
   private static final long IDLE = 0;
@@ -126,7 +130,7 @@ final class SocketDeadline implements AutoCloseable {
       socket.close();
     } catch (IOException e) {
       // The call blocked on this socket fails either way; nothing else to do with a close error.
-      org.slf4j.LoggerFactory.getLogger(SocketDeadline.class).debug("closing a timed-out socket failed", e);
+      log.debug("closing a timed-out socket failed", e);
     }
   }
 
@@ -162,7 +166,7 @@ final class SocketDeadline implements AutoCloseable {
           LockSupport.parkNanos(scan());
         } catch (RuntimeException e) {
           // This thread must outlive any one socket's failure, or no deadline would hold again.
-          org.slf4j.LoggerFactory.getLogger(SocketDeadline.class).warn("socket deadline scan failed", e);
+          log.warn("socket deadline scan failed", e);
         }
       }
     }

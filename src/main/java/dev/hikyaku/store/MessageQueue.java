@@ -387,11 +387,17 @@ public final class MessageQueue {
         changed = update.executeUpdate();
       }
       boolean isDone = changed < limit || changed >= remaining;
-      try (PreparedStatement end = connection.prepareStatement(isDone
-          ? "DELETE FROM flush_request WHERE id = ?"
-          : "UPDATE flush_request SET remaining = remaining - " + changed + " WHERE id = ?")) {
-        end.setLong(1, id);
-        end.executeUpdate();
+      if (isDone) {
+        try (PreparedStatement end = connection.prepareStatement("DELETE FROM flush_request WHERE id = ?")) {
+          end.setLong(1, id);
+          end.executeUpdate();
+        }
+      } else {
+        try (PreparedStatement step = connection.prepareStatement("UPDATE flush_request SET remaining = remaining - ? WHERE id = ?")) {
+          step.setInt(1, changed);
+          step.setLong(2, id);
+          step.executeUpdate();
+        }
       }
       return true;
     });
