@@ -29,12 +29,14 @@ final class AccountWriter {
   private static final Logger log = LoggerFactory.getLogger(AccountWriter.class);
 
   private final Connection connection;
+  private final Dialect dialect;
   private final ReentrantLock lock = new ReentrantLock();
   private boolean isClosing; // guarded by lock: admin writes refused
   private boolean isClosed; // guarded by lock: everything refused, connection closed
   private final AtomicLong writes = new AtomicLong();
 
-  AccountWriter(Connection connection) {
+  AccountWriter(Connection connection, Dialect dialect) {
+    this.dialect = dialect;
     this.connection = connection;
   }
 
@@ -104,7 +106,7 @@ final class AccountWriter {
 
   private <T> T transaction(String action, WriteWork<T> work) throws StoreException {
     try (Statement control = connection.createStatement()) {
-      control.execute("BEGIN IMMEDIATE");
+      control.execute(dialect.beginWrite());
       try {
         T result = work.apply(connection);
         control.execute("COMMIT");

@@ -34,7 +34,9 @@ public final class Defences {
       try (PreparedStatement insert =
           connection.prepareStatement(
               "INSERT INTO block (scope, subject, until_at, reason, created_at) VALUES (?, ?, ?, ?, ?) "
-                  + "ON CONFLICT (scope, subject) DO UPDATE SET until_at = max(until_at, excluded.until_at), "
+                  + "ON CONFLICT (scope, subject) DO UPDATE SET until_at = "
+                  // the later end: SQLite's scalar max(a, b) is an aggregate in PostgreSQL
+                  + "CASE WHEN excluded.until_at > block.until_at THEN excluded.until_at ELSE block.until_at END, "
                   + "reason = excluded.reason")) {
         insert.setString(1, block.scope());
         insert.setString(2, block.subject());

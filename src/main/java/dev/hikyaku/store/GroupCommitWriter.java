@@ -102,6 +102,7 @@ final class GroupCommitWriter {
   }
 
   private final Connection connection;
+  private final Dialect dialect;
   private final AcceptStatements statements;
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -124,8 +125,9 @@ final class GroupCommitWriter {
   private final AtomicLong commits = new AtomicLong();
   private final Thread thread;
 
-  private GroupCommitWriter(Connection connection) throws SQLException {
+  private GroupCommitWriter(Connection connection, Dialect dialect) throws SQLException {
     this.connection = connection;
+    this.dialect = dialect;
     this.statements = new AcceptStatements(connection);
     // A platform thread: it lives as long as the store and spends its time in JNI calls, which would
     // pin a virtual thread's carrier anyway. Daemon, because a caller not yet released has not been
@@ -134,8 +136,8 @@ final class GroupCommitWriter {
   }
 
   /** Starts the writer thread on {@code connection}, which it owns from now on (but does not close). */
-  static GroupCommitWriter start(Connection connection) throws SQLException {
-    GroupCommitWriter writer = new GroupCommitWriter(connection);
+  static GroupCommitWriter start(Connection connection, Dialect dialect) throws SQLException {
+    GroupCommitWriter writer = new GroupCommitWriter(connection, dialect);
     writer.thread.start();
     return writer;
   }
@@ -451,7 +453,7 @@ final class GroupCommitWriter {
       // IMMEDIATE takes the write lock now, so a second process on the same file (admin CLI) makes
       // us wait here under busy_timeout instead of failing at COMMIT.
       try {
-        control.execute("BEGIN IMMEDIATE");
+        control.execute(dialect.beginWrite());
       } catch (SQLException failure) {
         throw new BeginFailed(failure);
       }

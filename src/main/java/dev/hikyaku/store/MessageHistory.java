@@ -75,7 +75,9 @@ public final class MessageHistory {
       """
       SELECT forward_path, attempt, attempted_at, outcome, enhanced_status, diagnostic, remote_mta, tls_protocol,
              tls_cipher, delay_ms, next_attempt_at, source
-      FROM history_attempt WHERE queue_id = ? ORDER BY attempted_at, attempt, rowid""";
+      FROM history_attempt a WHERE queue_id = ?
+      ORDER BY attempted_at, attempt,
+               (SELECT min(position) FROM history_recipient r WHERE r.queue_id = a.queue_id AND r.forward_path = a.forward_path)""";
 
   // ---- pruning ----
 

@@ -72,9 +72,9 @@ public final class MessageQueue {
   private static final String NOT_DUE =
       "state IN " + OPEN + " AND state = 'deferred' AND next_attempt_at IS NOT NULL";
   static final String FLUSH_DOMAIN =
-      "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + DOMAIN_NOT_DUE + " LIMIT ?)";
+      "UPDATE recipient SET next_attempt_at = NULL WHERE (message_id, position) IN (SELECT message_id, position FROM recipient WHERE " + DOMAIN_NOT_DUE + " LIMIT ?)";
   static final String FLUSH_ALL =
-      "UPDATE recipient SET next_attempt_at = NULL WHERE rowid IN (SELECT rowid FROM recipient WHERE " + NOT_DUE + " LIMIT ?)";
+      "UPDATE recipient SET next_attempt_at = NULL WHERE (message_id, position) IN (SELECT message_id, position FROM recipient WHERE " + NOT_DUE + " LIMIT ?)";
   static final String COUNT_DOMAIN_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + DOMAIN_NOT_DUE;
   static final String COUNT_NOT_DUE = "SELECT count(*) FROM recipient WHERE " + NOT_DUE;
   // The oldest request first: requests are applied in the order they were made.

@@ -35,15 +35,17 @@ final class ReadConnections {
 
   private final Opener opener;
   private final int capacity;
+  private final Dialect dialect;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Connection> idle = new ArrayDeque<>(); // guarded by lock
   private int open; // guarded by lock: idle + lent
   private boolean isClosed; // guarded by lock
 
-  ReadConnections(Opener opener, int capacity) {
+  ReadConnections(Opener opener, int capacity, Dialect dialect) {
     this.opener = opener;
     this.capacity = capacity;
+    this.dialect = dialect;
   }
 
   /** Runs {@code work} in a read transaction on a borrowed connection. */
@@ -51,7 +53,7 @@ final class ReadConnections {
     Connection connection = borrow(action);
     boolean isReusable = false;
     try (Statement control = connection.createStatement()) {
-      control.execute("BEGIN");
+      control.execute(dialect.beginRead());
       try {
         T result = work.apply(connection);
         control.execute("COMMIT");

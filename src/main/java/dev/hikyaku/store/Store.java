@@ -15,13 +15,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.core.api.output.ValidateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The server's one durable state: the message queue and the accounts, in an embedded SQLite file.
+ * The server's one durable state: the message queue and the accounts, in an embedded SQLite file
+ * (one node, the default) or in a PostgreSQL database several nodes share ({@link Dialect}).
  *
  * <p>Opening sets, on the writing connection, the settings the 250-after-DATA promise rests on:
  * WAL journal and {@code synchronous=FULL}, because in WAL mode only FULL fsyncs the WAL at every
@@ -37,6 +39,8 @@ public final class Store implements AutoCloseable {
   public static final String SQLITE_FILE_NAME = "hikyaku.db";
 
   private static final Logger log = LoggerFactory.getLogger(Store.class);
+  private static final Dialect SQLITE = new Dialect.Sqlite();
+  private static final Dialect POSTGRES = new Dialect.Postgres();
   private static final int BUSY_TIMEOUT_MILLIS = 5_000;
   private static final int READ_CONNECTIONS = 4;
   // After a checkpoint, truncate the WAL back to this size rather than keep its high-water mark.
@@ -44,7 +48,8 @@ public final class Store implements AutoCloseable {
   // (a TRUNCATE checkpoint) when the disk runs short.
   private static final int JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-  private final Path databaseFile;
+  private final String name;
+  private final Path databaseFile; // null on PostgreSQL
   private final Clock clock;
   private final Connection writerConnection;
   private final GroupCommitWriter writer;
@@ -71,13 +76,16 @@ public final class Store implements AutoCloseable {
   private final AtomicBoolean isClosed = new AtomicBoolean();
 
   private Store(
+      String name,
       Path databaseFile,
       Clock clock,
       Connection writerConnection,
       GroupCommitWriter writer,
       ReadConnections readers,
       Connection accountConnection,
+      Dialect dialect,
       long walCheckpointPages) {
+    this.name = name;
     this.databaseFile = databaseFile;
     this.clock = clock;
     this.writerConnection = writerConnection;
@@ -88,7 +96,7 @@ public final class Store implements AutoCloseable {
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
     this.idempotency = new IdempotencyRecords(writer, readers);
-    this.accountWriter = new AccountWriter(accountConnection);
+    this.accountWriter = new AccountWriter(accountConnection, dialect);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.domains = new Domains(accountWriter, readers, clock);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock);
@@ -101,8 +109,12 @@ public final class Store implements AutoCloseable {
     this.webhooks = new Webhooks(accountWriter, readers);
     this.webhookDeliveries = new WebhookDeliveries(writer, readers, webhooks);
     this.adminChanges = new AdminChanges(accountWriter, clock);
-    this.space = new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
-        QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
+    // The queue's room is measured where the store owns the disk. A PostgreSQL server's disk is its
+    // operator's: when it fills, the commit fails with disk_full and the message gets a 452/451.
+    this.space = databaseFile == null
+        ? null
+        : new QueueSpace(databaseFile, readers, writer, walCheckpointPages,
+            QueueSpace.fileSystemOf(databaseFile), System::nanoTime);
   }
 
   /**
@@ -113,7 +125,7 @@ public final class Store implements AutoCloseable {
    * read, so that a broken one refuses mail rather than fills.
    */
   public long usableSpace(long wanted) {
-    return space.usable(wanted);
+    return space == null ? Long.MAX_VALUE : space.usable(wanted);
   }
 
   /**
@@ -144,10 +156,11 @@ public final class Store implements AutoCloseable {
       migrate(url, databaseFile);
       accountConnection = writerConfig().createConnection(url);
       requireDurableSettings(accountConnection, databaseFile);
-      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection);
-      ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS);
+      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, SQLITE);
+      ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS, SQLITE);
       log.info("store opened: {}", databaseFile);
-      return new Store(databaseFile, clock, writerConnection, writer, readers, accountConnection, walCheckpointPages);
+      return new Store(databaseFile.toString(), databaseFile, clock, writerConnection, writer, readers,
+          accountConnection, SQLITE, walCheckpointPages);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
@@ -156,6 +169,74 @@ public final class Store implements AutoCloseable {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
       throw e;
+    }
+  }
+
+  /**
+   * Opens the store on a PostgreSQL database shared by several nodes (SCALE.md). Each connection
+   * is checked for the settings a 250 rests on: {@code synchronous_commit} not off or local and
+   * {@code fsync} on, so that COMMIT returns only once the WAL record is on disk (and on the
+   * synchronous standbys, if any). The schema is only checked, never changed, unless {@code
+   * migrate} is set: {@code hikyaku migrate} brings it up to date once before the nodes start.
+   */
+  public static Store openPostgres(PostgresSettings settings, boolean migrate, Clock clock)
+      throws StoreException {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(clock, "clock");
+    String name = settings.safeName();
+    Connection writerConnection = null;
+    Connection accountConnection = null;
+    try {
+      prepareSchema(settings, migrate);
+      writerConnection = PostgresConnections.openWriter(settings);
+      accountConnection = PostgresConnections.openWriter(settings);
+      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, POSTGRES);
+      ReadConnections readers =
+          new ReadConnections(() -> PostgresConnections.openReader(settings), settings.pool(), POSTGRES);
+      log.info("store opened: {}", name);
+      return new Store(name, null, clock, writerConnection, writer, readers, accountConnection, POSTGRES, 0);
+    } catch (SQLException | FlywayException e) {
+      closeAfterFailedOpen(accountConnection, e);
+      closeAfterFailedOpen(writerConnection, e);
+      throw StoreException.from("opening " + name, e);
+    } catch (StoreException e) {
+      closeAfterFailedOpen(accountConnection, e);
+      closeAfterFailedOpen(writerConnection, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Brings the PostgreSQL schema up to date ({@code hikyaku migrate}): Flyway takes an advisory
+   * lock, so two nodes running it at once apply each migration once.
+   */
+  public static void migratePostgres(PostgresSettings settings) throws StoreException {
+    try {
+      prepareSchema(settings, true);
+    } catch (FlywayException e) {
+      throw StoreException.from("migrating " + settings.safeName(), e);
+    }
+  }
+
+  private static void prepareSchema(PostgresSettings settings, boolean migrate) {
+    Flyway flyway = Flyway.configure(Store.class.getClassLoader())
+        .dataSource(settings.url(), settings.user(), settings.password())
+        .locations(POSTGRES.migrations())
+        .failOnMissingLocations(true)
+        .load();
+    if (migrate) {
+      MigrateResult result = flyway.migrate();
+      if (result.migrationsExecuted > 0) {
+        log.info("{}: applied {} migration(s), schema now at version {}",
+            settings.safeName(), result.migrationsExecuted, result.targetSchemaVersion);
+      }
+    } else {
+      // Nodes only check: a missing migration stops the start with what to run.
+      ValidateResult validation = flyway.validateWithResult();
+      if (!validation.validationSuccessful) {
+        throw new FlywayException("the schema of " + settings.safeName() + " is not up to date ("
+            + validation.getAllErrorMessages() + "): run `hikyaku migrate` first");
+      }
     }
   }
 
@@ -270,7 +351,7 @@ public final class Store implements AutoCloseable {
     } catch (SQLException e) {
       log.warn("closing the store's writing connection failed: {}", e.toString());
     }
-    log.info("store closed: {}", databaseFile);
+    log.info("store closed: {}", name);
   }
 
   /** The clock the store stamps queue changes with. */
@@ -368,7 +449,7 @@ public final class Store implements AutoCloseable {
     dataSource.setUrl(url);
     MigrateResult result = Flyway.configure(Store.class.getClassLoader())
         .dataSource(dataSource)
-        .locations("classpath:db/migration/sqlite")
+        .locations(SQLITE.migrations())
         .failOnMissingLocations(true)
         .load()
         .migrate();

@@ -2,6 +2,7 @@ package dev.hikyaku.store;
 
 import java.sql.SQLException;
 import java.util.Objects;
+import org.postgresql.util.PSQLException;
 import org.sqlite.SQLiteException;
 
 /**
@@ -30,6 +31,9 @@ public final class StoreException extends Exception {
     CONFLICT
   }
 
+  private static final Dialect SQLITE = new Dialect.Sqlite();
+  private static final Dialect POSTGRES = new Dialect.Postgres();
+
   private final Kind kind;
 
   public StoreException(Kind kind, String message) {
@@ -57,9 +61,8 @@ public final class StoreException extends Exception {
   }
 
   /**
-   * Maps a failure from JDBC or Flyway to a kind by the SQLite primary result code of the first
-   * {@link SQLException} in the cause chain (https://sqlite.org/rescode.html: the low 8 bits of an
-   * extended code are its primary code).
+   * Maps a failure from JDBC or Flyway to a kind by the first {@link SQLException} in the cause
+   * chain, read by the rules of the engine that threw it ({@link Dialect#kindOf}).
    */
   static StoreException from(String action, Throwable failure) {
     return new StoreException(kindOf(failure), action + ": " + describe(failure), failure);
@@ -71,24 +74,19 @@ public final class StoreException extends Exception {
         return store.kind();
       }
       if (t instanceof SQLiteException sqlite) {
-        return kindOfSqliteCode(sqlite.getResultCode().code);
+        return SQLITE.kindOf(sqlite);
+      }
+      if (t instanceof PSQLException postgres) {
+        return POSTGRES.kindOf(postgres);
       }
       if (t instanceof SQLException sql && sql.getErrorCode() != 0) {
-        return kindOfSqliteCode(sql.getErrorCode());
+        return SQLITE.kindOf(sql);
       }
       if (t.getCause() == t) {
         break;
       }
     }
     return Kind.UNAVAILABLE;
-  }
-
-  private static Kind kindOfSqliteCode(int code) {
-    return switch (code & 0xFF) {
-      case 13 -> Kind.DISK_FULL; // SQLITE_FULL
-      case 11, 26 -> Kind.CORRUPT; // SQLITE_CORRUPT, SQLITE_NOTADB
-      default -> Kind.UNAVAILABLE; // SQLITE_IOERR (10), SQLITE_BUSY (5), SQLITE_CANTOPEN (14), ...
-    };
   }
 
   private static String describe(Throwable failure) {

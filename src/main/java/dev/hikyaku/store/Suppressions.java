@@ -26,7 +26,7 @@ public final class Suppressions {
   static final String FIND =
       "SELECT " + COLUMNS + " FROM suppression WHERE lower(sender_domain) = lower(?) AND lower(recipient) = lower(?)";
   // OR IGNORE: an address already listed keeps its first reason and time.
-  private static final String INSERT = "INSERT OR IGNORE INTO suppression (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT = "INSERT INTO suppression (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
   private static final String DELETE =
       "DELETE FROM suppression WHERE lower(sender_domain) = lower(?) AND lower(recipient) = lower(?)";
   // A page of one domain: a range of suppression_key, in its order (SuppressionsTest checks the plans).

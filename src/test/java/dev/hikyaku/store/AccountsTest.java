@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,6 +27,7 @@ import java.util.stream.IntStream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +79,7 @@ class AccountsTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, clock);
+    store = TestStores.open(dataDirectory, clock);
     domains = store.domains();
     accounts = store.accounts();
     appPasswords = store.appPasswords();
@@ -102,7 +104,7 @@ class AccountsTest {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
+    try (Connection raw = TestStores.raw(dataDirectory);
         Statement statement = raw.createStatement();
         ResultSet rows = statement.executeQuery(sql)) {
       rows.next();
@@ -347,6 +349,7 @@ class AccountsTest {
         .containsExactly("alice@example.com", "sales@example.com");
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void recipientsAreTheAccountsAndWhatTheyMaySendAs() throws Exception {
     domains.add("example.com");
@@ -503,6 +506,7 @@ class AccountsTest {
     assertThat(reopen().find("alice@example.com").orElseThrow().lastLoginAt()).contains(last);
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void recordingsBecomeVisibleWhileOpenWithoutBlockingTheCaller() throws Exception {
     domains.add("example.com");
@@ -511,7 +515,7 @@ class AccountsTest {
     Instant at = T0.plusSeconds(42);
 
     // Another process holds the write lock: the recorder has to wait, the caller must not.
-    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
+    try (Connection other = TestStores.raw(dataDirectory);
         Statement statement = other.createStatement()) {
       statement.execute("BEGIN IMMEDIATE");
       assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
@@ -548,7 +552,7 @@ class AccountsTest {
     first[0] ^= 1;
     assertThat(again).isEqualTo(first);
 
-    try (Store other = Store.openSqlite(dataDirectory, clock)) {
+    try (Store other = TestStores.open(dataDirectory, clock)) {
       assertThat(other.serverSecret().value()).isEqualTo(first);
     }
     reopen();
@@ -558,14 +562,14 @@ class AccountsTest {
 
   @Test
   void serverSecretsDifferBetweenStores(@TempDir Path elsewhere) throws Exception {
-    try (Store other = Store.openSqlite(elsewhere, clock)) {
+    try (Store other = TestStores.open(elsewhere, clock)) {
       assertThat(other.serverSecret().value()).isNotEqualTo(serverSecret.value());
     }
   }
 
   @Test
   void aSecondStoreCreatingTheSecretFirstIsTheOneKept() throws Exception {
-    try (Store other = Store.openSqlite(dataDirectory, clock)) {
+    try (Store other = TestStores.open(dataDirectory, clock)) {
       byte[] theirs = other.serverSecret().value();
       assertThat(serverSecret.value()).isEqualTo(theirs);
     }
@@ -619,7 +623,7 @@ class AccountsTest {
 
   @Test
   void aSecondStoreOnTheSameDirectorySeesTheFirstsChanges() throws Exception {
-    try (Store other = Store.openSqlite(dataDirectory, clock)) {
+    try (Store other = TestStores.open(dataDirectory, clock)) {
       Accounts cli = other.accounts();
       // The CLI (another process) adds a domain and an account while the server runs...
       other.domains().add("example.com");
@@ -665,7 +669,7 @@ class AccountsTest {
 
   @Test
   void migrationV2IsRecorded() throws Exception {
-    try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
+    try (Connection raw = TestStores.raw(dataDirectory);
         PreparedStatement history = raw.prepareStatement(
             "SELECT description FROM flyway_schema_history WHERE success = 1 AND version = '2'");
         ResultSet rows = history.executeQuery()) {

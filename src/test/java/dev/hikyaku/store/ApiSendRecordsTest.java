@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.SUBMISSION_ORIGIN;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +35,7 @@ class ApiSendRecordsTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
   }
 
   @AfterEach
@@ -49,8 +51,9 @@ class ApiSendRecordsTest {
   }
 
   private long count(String table) throws Exception {
-    try (var raw = DriverManager.getConnection("jdbc:sqlite:" + dataDirectory.resolve(Store.SQLITE_FILE_NAME));
+    try (var raw = TestStores.raw(dataDirectory);
         var rows = raw.createStatement().executeQuery("SELECT count(*) FROM " + table)) {
+      rows.next();
       return rows.getLong(1);
     }
   }
@@ -90,7 +93,7 @@ class ApiSendRecordsTest {
     assertThat(store.idempotency().find("app POST /v1/messages k2")).isEmpty();
 
     store.close();
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     assertThat(store.idempotency().find("app POST /v1/messages k1")).contains(found);
   }
 
@@ -127,6 +130,7 @@ class ApiSendRecordsTest {
     assertThat(store.idempotency().find("app POST /v1/messages new")).isPresent();
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void theNewReadsAndDeletesUseIndexes() throws Exception {
     assertThat(QueryPlans.plan(dataDirectory, AnnotationReader.SELECT_TAGS, List.of("X"))).contains("USING INDEX sqlite_autoindex_history_tag_1");

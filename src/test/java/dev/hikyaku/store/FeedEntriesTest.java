@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,7 +36,7 @@ class FeedEntriesTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
   }
 
   @AfterEach

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -101,7 +102,7 @@ class GroupCommitFaultTest {
       assertThat(RelayClient.queuedIds(server.store())).isEqualTo(acknowledged);
     }
 
-    try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
+    try (Store reopened = TestStores.open(data, Clock.systemUTC())) {
       assertThat(RelayClient.queuedIds(reopened)).isEqualTo(acknowledged);
       for (String id : acknowledged) {
         String content = new String(reopened.queueAdmin().find(new QueueId(id)).orElseThrow().content(),
@@ -144,7 +145,7 @@ class GroupCommitFaultTest {
       }
       assertThat(RelayClient.queuedIds(server.store())).containsExactly(before);
     }
-    try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
+    try (Store reopened = TestStores.open(data, Clock.systemUTC())) {
       assertThat(RelayClient.queuedIds(reopened)).hasSize(1);
     }
   }

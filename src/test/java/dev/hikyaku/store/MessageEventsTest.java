@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +32,7 @@ class MessageEventsTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     feed = store.messageEvents();
   }
 
@@ -148,6 +150,7 @@ class MessageEventsTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void v14KeepsTheFeedAndItsHighWaterMarkSoNoSeqIsHandedOutAgain() throws Exception {
     store.close();
@@ -166,7 +169,7 @@ class MessageEventsTest {
       sql.executeUpdate("DELETE FROM message_event WHERE seq > 1");
     }
 
-    store = Store.openSqlite(old, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(old, Clock.fixed(T0, ZoneOffset.UTC));
     feed = store.messageEvents();
 
     assertThat(feed.after("alice@example.org", 0, List.of(), 10)).singleElement().satisfies(e -> {
@@ -210,6 +213,7 @@ class MessageEventsTest {
     assertThat(feed.append(List.of())).isZero();
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void readsWritesAndPrunesUseTheIndexes() throws Exception {
     for (int types : List.of(0, 2)) {

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.SUBMISSION_ORIGIN;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +32,7 @@ class MessageHistoryTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     history = store.history();
   }
 
@@ -405,6 +407,7 @@ class MessageHistoryTest {
         Optional.empty()).outcome()).isEqualTo(AttemptOutcome.EXPIRED);
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void everySearchIsAnIndexSearchWithoutSorting() throws Exception {
     // Every combination of filters, as MessageHistory.search builds it.
@@ -446,6 +449,7 @@ class MessageHistoryTest {
     }
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void showPruneAndAttemptStatementsUseTheIndexes() throws Exception {
     assertThat(plan(MessageHistory.SELECT_MESSAGE, List.of("X"))).contains("USING INDEX sqlite_autoindex_history_message_1");
@@ -463,7 +467,7 @@ class MessageHistoryTest {
   }
 
   private long count(String table) throws Exception {
-    try (var raw = DriverManager.getConnection("jdbc:sqlite:" + dataDirectory.resolve("hikyaku.db"));
+    try (var raw = TestStores.raw(dataDirectory);
         var statement = raw.createStatement();
         var rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
       rows.next();

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +30,7 @@ class QueueListTest {
 
   @BeforeEach
   void fillQueue() throws Exception {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     third = messages.message(T0.plusSeconds(30), "Alice@Example.ORG", "carol@example.com");
     first = messages.message(T0, "alice@example.org", "Bob@Example.NET", "dave@example.com");
     second = messages.message(T0.plusSeconds(10), "eve@example.org", "bob@example.net");
@@ -123,6 +125,7 @@ class QueueListTest {
         .hasMessageContaining("0");
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void everyListingIsDrivenByOneIndexAndReadsNoMoreThanItShows() throws Exception {
     // Every combination of filters, as QueueAdmin.list builds it (issue 15 point 5: 100,000

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * working size is 32 + 1000 × (24 + 4096) octets; a single transaction larger than that leaves the
  * file larger, as a burst's large batch does on a server.
  */
+@Tag(TestStores.SQLITE_ONLY)
 class QueueSpaceTest {
 
   private static final int MESSAGE_OCTETS = 48_000;

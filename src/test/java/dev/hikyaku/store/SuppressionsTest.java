@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +28,7 @@ class SuppressionsTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     suppressions = store.suppressions();
   }
 
@@ -119,6 +121,7 @@ class SuppressionsTest {
     assertThat(suppressions.find("example.com", "stranger@example.net")).isEmpty();
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void theRcptLookupSearchesTheKeyIndex() throws Exception {
     suppressions.add(Suppression.manual("example.com", "gone@example.net", T0));
@@ -127,6 +130,7 @@ class SuppressionsTest {
         .doesNotContainPattern("(?m)^SCAN");
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void listingByRecipientSearchesAnIndex() throws Exception {
     assertThat(plan("SELECT * FROM suppression WHERE lower(recipient) = lower(?)", List.of("gone@example.net")))
@@ -195,6 +199,7 @@ class SuppressionsTest {
     assertThat(suppressions.find("a.example", "gone@x.example").orElseThrow().createdAt()).isEqualTo(T0);
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void aPageIsARangeOfTheKeyIndexInItsOrder() throws Exception {
     for (String sql : List.of(Suppressions.PAGE, Suppressions.PAGE_AFTER)) {

@@ -1,5 +1,6 @@
 package dev.hikyaku.store;
 
+import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +35,7 @@ class WebhooksTest {
 
   @BeforeEach
   void open() throws StoreException {
-    store = Store.openSqlite(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
+    store = TestStores.open(dataDirectory, Clock.fixed(T0, ZoneOffset.UTC));
     webhooks = store.webhooks();
     deliveries = store.webhookDeliveries();
     // Endpoints send only while their account is there and enabled.
@@ -365,6 +367,7 @@ class WebhooksTest {
         .isInstanceOf(StoreException.class).extracting(e -> ((StoreException) e).kind()).isEqualTo(StoreException.Kind.CONFLICT);
   }
 
+  @Tag(TestStores.SQLITE_ONLY)
   @Test
   void theDeliveryQueriesUseTheirIndexes() throws Exception {
     assertThat(QueryPlans.plan(dataDirectory, WebhookDeliveries.DUE, List.of(1L, 10)))

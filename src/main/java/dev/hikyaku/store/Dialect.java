@@ -1,0 +1,110 @@
+package dev.hikyaku.store;
+
+import dev.hikyaku.store.StoreException.Kind;
+import java.sql.SQLException;
+import org.sqlite.SQLiteException;
+
+/**
+ * What differs between the two database engines the one store runs on: SQLite, embedded, for one
+ * node (the default), and PostgreSQL, shared by several nodes. Everything else, the statements
+ * included, is the same code: the differences are few enough to name here (SCALE.md §2.8), and a
+ * second store implementation would drift from the first.
+ */
+sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
+
+  /** The folder of this engine's migrations, with the same version numbers in both. */
+  String migrations();
+
+  /**
+   * Begins a transaction that writes. SQLite's IMMEDIATE takes the database's one write lock at
+   * once, so a second process on the file waits under busy_timeout rather than failing at COMMIT;
+   * PostgreSQL locks rows as they are written.
+   */
+  String beginWrite();
+
+  /** Begins a read of one consistent snapshot. */
+  String beginRead();
+
+  /** How a caller should answer for this failure of the engine. */
+  Kind kindOf(SQLException failure);
+
+  /** Whether {@code failure} means the connection itself is gone and a new one is needed. */
+  boolean isConnectionLost(SQLException failure);
+
+  /** The embedded engine: one file, one writer at a time, result codes in the exception. */
+  record Sqlite() implements Dialect {
+
+    @Override
+    public String migrations() {
+      return "classpath:db/migration/sqlite";
+    }
+
+    @Override
+    public String beginWrite() {
+      return "BEGIN IMMEDIATE";
+    }
+
+    @Override
+    public String beginRead() {
+      // In WAL mode a read transaction sees the snapshot of its first read until it ends.
+      return "BEGIN";
+    }
+
+    /** By the primary result code (https://sqlite.org/rescode.html: the low 8 bits of an extended code). */
+    @Override
+    public Kind kindOf(SQLException failure) {
+      int code = failure instanceof SQLiteException sqlite ? sqlite.getResultCode().code : failure.getErrorCode();
+      return switch (code & 0xFF) {
+        case 13 -> Kind.DISK_FULL; // SQLITE_FULL
+        case 11, 26 -> Kind.CORRUPT; // SQLITE_CORRUPT, SQLITE_NOTADB
+        default -> Kind.UNAVAILABLE; // SQLITE_IOERR (10), SQLITE_BUSY (5), SQLITE_CANTOPEN (14), ...
+      };
+    }
+
+    @Override
+    public boolean isConnectionLost(SQLException failure) {
+      return false; // a file does not hang up
+    }
+  }
+
+  /** The shared engine: a server reached over the network, SQLSTATE in the exception. */
+  record Postgres() implements Dialect {
+
+    @Override
+    public String migrations() {
+      return "classpath:db/migration/postgres";
+    }
+
+    @Override
+    public String beginWrite() {
+      return "BEGIN";
+    }
+
+    @Override
+    public String beginRead() {
+      // READ COMMITTED would let each statement of a read see a different snapshot.
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    }
+
+    /** By SQLSTATE class (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+    @Override
+    public Kind kindOf(SQLException failure) {
+      String state = failure.getSQLState();
+      if (state == null) {
+        return Kind.UNAVAILABLE;
+      }
+      return switch (state) {
+        case "53100", "54000" -> Kind.DISK_FULL; // disk_full, program_limit_exceeded
+        case "XX001", "XX002" -> Kind.CORRUPT; // data_corrupted, index_corrupted
+        default -> Kind.UNAVAILABLE; // connection (08), serialization (40), lock (55P03), ...
+      };
+    }
+
+    @Override
+    public boolean isConnectionLost(SQLException failure) {
+      String state = failure.getSQLState();
+      // 08: connection exception; 57P01..57P03: the server is shutting down or cannot connect now.
+      return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+  }
+}
