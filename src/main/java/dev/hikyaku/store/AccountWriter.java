@@ -28,16 +28,18 @@ final class AccountWriter {
 
   private static final Logger log = LoggerFactory.getLogger(AccountWriter.class);
 
-  private final Connection connection;
   private final Dialect dialect;
+  private final Reconnect reconnect;
+  private Connection connection; // guarded by lock: null after it was lost, until the next write
   private final ReentrantLock lock = new ReentrantLock();
   private boolean isClosing; // guarded by lock: admin writes refused
   private boolean isClosed; // guarded by lock: everything refused, connection closed
   private final AtomicLong writes = new AtomicLong();
 
-  AccountWriter(Connection connection, Dialect dialect) {
+  AccountWriter(Connection connection, Dialect dialect, Reconnect reconnect) {
     this.dialect = dialect;
     this.connection = connection;
+    this.reconnect = reconnect;
   }
 
   /** Runs {@code work} in one write transaction; refused once the store has begun to close. */
@@ -96,7 +98,9 @@ final class AccountWriter {
         return;
       }
       isClosed = true;
-      connection.close();
+      if (connection != null) {
+        connection.close();
+      }
     } catch (SQLException e) {
       log.warn("closing the store's account connection failed: {}", e.toString());
     } finally {
@@ -105,6 +109,7 @@ final class AccountWriter {
   }
 
   private <T> T transaction(String action, WriteWork<T> work) throws StoreException {
+    Connection connection = connected(action);
     try (Statement control = connection.createStatement()) {
       control.execute(dialect.beginWrite());
       try {
@@ -121,7 +126,33 @@ final class AccountWriter {
         throw failure;
       }
     } catch (SQLException failure) {
+      if (dialect.isConnectionLost(failure)) {
+        // The next write opens a new connection rather than fail on a dead socket for ever.
+        log.warn("the store's account connection was lost: {}", failure.toString());
+        closeQuietly(connection);
+        this.connection = null;
+      }
       throw StoreException.from(action, failure);
+    }
+  }
+
+  private Connection connected(String action) throws StoreException {
+    if (connection == null) {
+      try {
+        connection = reconnect.open();
+        log.info("the store's account connection is open again");
+      } catch (SQLException failure) {
+        throw StoreException.from(action + ": connecting to the store", failure);
+      }
+    }
+    return connection;
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // it is gone already
     }
   }
 }

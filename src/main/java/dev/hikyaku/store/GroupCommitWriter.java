@@ -56,6 +56,10 @@ final class GroupCommitWriter {
     BeginFailed(SQLException cause) {
       super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
     }
+
+    BeginFailed(StoreException cause) {
+      super(cause.getMessage(), null, 0, cause);
+    }
   }
 
   /**
@@ -101,9 +105,12 @@ final class GroupCommitWriter {
     }
   }
 
-  private final Connection connection;
   private final Dialect dialect;
-  private final AcceptStatements statements;
+  private final Reconnect reconnect;
+  // The writer thread's (and whoever holds connectionGate): null after the connection was lost,
+  // until the next batch opens a new one.
+  private Connection connection;
+  private AcceptStatements statements;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition workArrived = lock.newCondition();
@@ -125,9 +132,10 @@ final class GroupCommitWriter {
   private final AtomicLong commits = new AtomicLong();
   private final Thread thread;
 
-  private GroupCommitWriter(Connection connection, Dialect dialect) throws SQLException {
+  private GroupCommitWriter(Connection connection, Dialect dialect, Reconnect reconnect) throws SQLException {
     this.connection = connection;
     this.dialect = dialect;
+    this.reconnect = reconnect;
     this.statements = new AcceptStatements(connection);
     // A platform thread: it lives as long as the store and spends its time in JNI calls, which would
     // pin a virtual thread's carrier anyway. Daemon, because a caller not yet released has not been
@@ -136,8 +144,8 @@ final class GroupCommitWriter {
   }
 
   /** Starts the writer thread on {@code connection}, which it owns from now on (but does not close). */
-  static GroupCommitWriter start(Connection connection, Dialect dialect) throws SQLException {
-    GroupCommitWriter writer = new GroupCommitWriter(connection, dialect);
+  static GroupCommitWriter start(Connection connection, Dialect dialect, Reconnect reconnect) throws SQLException {
+    GroupCommitWriter writer = new GroupCommitWriter(connection, dialect, reconnect);
     writer.thread.start();
     return writer;
   }
@@ -277,6 +285,19 @@ final class GroupCommitWriter {
     try (Statement s = connection.createStatement();
         ResultSet rows = s.executeQuery("PRAGMA " + statement)) {
       return rows.next() ? rows.getString(1) : null;
+    } finally {
+      connectionGate.unlock();
+    }
+  }
+
+  /** Closes the writing connection; after {@link #close()}, when the writer thread has stopped. */
+  void closeConnection() throws SQLException {
+    connectionGate.lock();
+    try {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
     } finally {
       connectionGate.unlock();
     }
@@ -449,12 +470,14 @@ final class GroupCommitWriter {
 
   /** One transaction for {@code writes}; returns only after COMMIT (and so the WAL fsync) is done. */
   private void commit(List<PendingWrite> writes) throws SQLException, StoreException {
+    Connection connection = connected();
     try (Statement control = connection.createStatement()) {
       // IMMEDIATE takes the write lock now, so a second process on the same file (admin CLI) makes
       // us wait here under busy_timeout instead of failing at COMMIT.
       try {
         control.execute(dialect.beginWrite());
       } catch (SQLException failure) {
+        dropIfLost(failure);
         throw new BeginFailed(failure);
       }
       try {
@@ -465,7 +488,9 @@ final class GroupCommitWriter {
         control.execute("COMMIT");
       } catch (SQLException | StoreException | RuntimeException failure) {
         rollback(control, failure);
-        statements.renew(failure);
+        if (!dropIfLost(failure)) {
+          statements.renew(failure);
+        }
         throw failure;
       } catch (Error error) {
         // The writer stops on an Error (see run()), but not inside its transaction: left open, it
@@ -477,6 +502,50 @@ final class GroupCommitWriter {
     }
     messagesCommitted.addAndGet(writes.stream().filter(write -> write.isMessage).count());
     commits.incrementAndGet();
+  }
+
+  /**
+   * The writing connection, opened again if the last one was lost. Failing to open it fails the
+   * batch as a BEGIN that failed would: no message is to blame, each caller gets a 451.
+   */
+  private Connection connected() throws BeginFailed {
+    if (connection == null) {
+      try {
+        Connection fresh = reconnect.open();
+        statements = new AcceptStatements(fresh);
+        connection = fresh;
+        log.info("store writer connected again");
+      } catch (SQLException failure) {
+        throw new BeginFailed(failure);
+      } catch (StoreException failure) {
+        throw new BeginFailed(failure);
+      }
+    }
+    return connection;
+  }
+
+  /**
+   * Forgets the connection when {@code failure} says it is gone (by the dialect's rules), so the
+   * next batch opens a new one instead of failing on a dead socket for ever. Whether a COMMIT that
+   * failed so had reached the server is unknown: its callers are told 451, and a client that sends
+   * again may make a duplicate, never a loss (RFC 5321 §6.1 prefers the first).
+   */
+  private boolean dropIfLost(Throwable failure) {
+    boolean isLost = false;
+    for (Throwable t = failure; t != null && !isLost; t = t.getCause() == t ? null : t.getCause()) {
+      isLost = t instanceof SQLException sql && dialect.isConnectionLost(sql);
+    }
+    if (!isLost) {
+      return false;
+    }
+    log.warn("store writer lost its connection: {}", failure.toString());
+    try {
+      connection.close();
+    } catch (SQLException closeFailure) {
+      failure.addSuppressed(closeFailure);
+    }
+    connection = null;
+    return true;
   }
 
   private void rollback(Statement control, Throwable failure) {

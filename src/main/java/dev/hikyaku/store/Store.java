@@ -51,7 +51,6 @@ public final class Store implements AutoCloseable {
   private final String name;
   private final Path databaseFile; // null on PostgreSQL
   private final Clock clock;
-  private final Connection writerConnection;
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
   private final MessageQueue queue;
@@ -79,16 +78,15 @@ public final class Store implements AutoCloseable {
       String name,
       Path databaseFile,
       Clock clock,
-      Connection writerConnection,
       GroupCommitWriter writer,
       ReadConnections readers,
       Connection accountConnection,
       Dialect dialect,
+      Reconnect reconnect,
       long walCheckpointPages) {
     this.name = name;
     this.databaseFile = databaseFile;
     this.clock = clock;
-    this.writerConnection = writerConnection;
     this.writer = writer;
     this.readers = readers;
     this.queue = new MessageQueue(writer, readers);
@@ -96,7 +94,7 @@ public final class Store implements AutoCloseable {
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
     this.idempotency = new IdempotencyRecords(writer, readers);
-    this.accountWriter = new AccountWriter(accountConnection, dialect);
+    this.accountWriter = new AccountWriter(accountConnection, dialect, reconnect);
     this.lastUses = LastUseRecorder.start(accountWriter);
     this.domains = new Domains(accountWriter, readers, clock);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock);
@@ -156,11 +154,11 @@ public final class Store implements AutoCloseable {
       migrate(url, databaseFile);
       accountConnection = writerConfig().createConnection(url);
       requireDurableSettings(accountConnection, databaseFile);
-      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, SQLITE);
+      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, SQLITE, Reconnect.NEVER);
       ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS, SQLITE);
       log.info("store opened: {}", databaseFile);
-      return new Store(databaseFile.toString(), databaseFile, clock, writerConnection, writer, readers,
-          accountConnection, SQLITE, walCheckpointPages);
+      return new Store(databaseFile.toString(), databaseFile, clock, writer, readers,
+          accountConnection, SQLITE, Reconnect.NEVER, walCheckpointPages);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
@@ -190,11 +188,13 @@ public final class Store implements AutoCloseable {
       prepareSchema(settings, migrate);
       writerConnection = PostgresConnections.openWriter(settings);
       accountConnection = PostgresConnections.openWriter(settings);
-      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, POSTGRES);
+      GroupCommitWriter writer = GroupCommitWriter.start(
+          writerConnection, POSTGRES, () -> PostgresConnections.openWriter(settings));
       ReadConnections readers =
           new ReadConnections(() -> PostgresConnections.openReader(settings), settings.pool(), POSTGRES);
       log.info("store opened: {}", name);
-      return new Store(name, null, clock, writerConnection, writer, readers, accountConnection, POSTGRES, 0);
+      return new Store(name, null, clock, writer, readers, accountConnection, POSTGRES,
+          () -> PostgresConnections.openWriter(settings), 0);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
@@ -347,7 +347,7 @@ public final class Store implements AutoCloseable {
     readers.close();
     try {
       // The last connection to close checkpoints the WAL into the database file.
-      writerConnection.close();
+      writer.closeConnection();
     } catch (SQLException e) {
       log.warn("closing the store's writing connection failed: {}", e.toString());
     }
