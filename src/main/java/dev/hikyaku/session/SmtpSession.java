@@ -6,7 +6,6 @@ import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
-import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.net.Transport;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientCheck;
@@ -66,6 +65,7 @@ public final class SmtpSession {
   private final AuthDialogue.Client client;
   private final AuthDialogue auth;
   private final MessageReceipt receipt;
+  private final StartTls startTls;
   private final DrainLatch drainLatch;
   private Set<Extension> announced;
   private Transaction transaction;
@@ -101,6 +101,7 @@ public final class SmtpSession {
         SmtpSession.this.violation(kind, detail);
       }
     });
+    this.startTls = new StartTls(facts, settings, services, transport, input, client);
     this.drainLatch = new DrainLatch(transport);
     settings.assumedPrincipal().ifPresent(facts::authenticated);
     this.announced = offeredExtensions();
@@ -153,7 +154,7 @@ public final class SmtpSession {
     // A blocked address is told so before anything else costs us CPU; on implicit TLS it can only
     // be told inside TLS, so there the handshake comes first.
     Optional<Block> block = throttle.blockOf(facts.client.getAddress());
-    if (settings.role().isImplicitTls() && !handshake()) {
+    if (settings.role().isImplicitTls() && secured(startTls.handshake()) == Next.CLOSE) {
       return;
     }
     if (block.isPresent()) {
@@ -301,7 +302,7 @@ public final class SmtpSession {
       // RFC 5321 §3.5.2 allows EXPN to be disabled; lists are not for strangers to read.
       case Command.Expn expn -> answer(Replies.commandNotImplemented());
       case Command.Help help -> answer(Replies.help());
-      case Command.StartTls startTls -> startTls();
+      case Command.StartTls starttls -> secured(startTls.run());
       case Command.Auth auth -> authenticate(auth);
       case Command.Unknown unknown -> answer(Replies.commandUnrecognized());
     };
@@ -452,33 +453,22 @@ public final class SmtpSession {
     };
   }
 
-  private Next startTls() throws IOException {
-    int dropped = input.discardBuffered();
-    if (dropped > 0) {
-      // CVE-2011-0411: commands pipelined behind STARTTLS arrived in plaintext; they are dropped,
-      // never executed as if they had come over TLS.
-      violation(Violation.PLAINTEXT_AFTER_STARTTLS, dropped + " octets discarded");
-    }
-    send(Replies.readyToStartTls());
-    transport.flush();
-    return handshake() ? Next.CONTINUE : Next.CLOSE;
-  }
-
-  private boolean handshake() throws IOException {
-    try {
-      transport.startTls(settings.tlsHandshakeTimeout());
-    } catch (IOException e) {
-      events.publish(new Event.TlsFailed(clock.instant(), facts.sessionId, String.valueOf(e.getMessage())));
-      closeReason = "tls handshake failed";
-      return false;
-    }
-    TlsFacts tls = transport.tls().orElseThrow();
-    facts.startedTls(tls);
-    settings.assumedPrincipal().ifPresent(facts::authenticated);
-    transaction = null;
-    announced = offeredExtensions();
-    events.publish(new Event.TlsEstablished(clock.instant(), facts.sessionId, tls.protocol(), tls.cipherSuite()));
-    return true;
+  /**
+   * RFC 3207: the negotiation is {@link StartTls}'s, and {@link PeerFacts} forget there what came
+   * before TLS; the session forgets its own here (§4.2): the transaction, what EHLO announced.
+   */
+  private Next secured(StartTls.Ending ending) {
+    return switch (ending) {
+      case StartTls.Ending.Secured secured -> {
+        transaction = null;
+        announced = offeredExtensions();
+        yield Next.CONTINUE;
+      }
+      case StartTls.Ending.Close close -> {
+        closeReason = close.reason();
+        yield Next.CLOSE;
+      }
+    };
   }
 
   /** Sends a reply to a command and counts it against the error budget. */
@@ -512,7 +502,7 @@ public final class SmtpSession {
   }
 
   private void violation(Violation kind, String detail) {
-    events.publish(new Event.ProtocolViolation(clock.instant(), facts.sessionId, clientAddress(), kind, detail));
+    events.publish(facts.violation(clock.instant(), kind, detail));
   }
 
   private String clientAddress() {

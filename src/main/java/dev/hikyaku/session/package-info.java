@@ -4,7 +4,8 @@
  * dev.hikyaku.protocol.Replies}. It runs straight-line on its own virtual thread; every blocking read
  * has a timeout. The AUTH exchange is {@link dev.hikyaku.session.AuthDialogue}'s (RFC 4954 §4), which
  * the session hands the command and whose ending it answers; so is receiving a message (DATA, BDAT) {@link
- * dev.hikyaku.session.MessageReceipt}'s.
+ * dev.hikyaku.session.MessageReceipt}'s, and STARTTLS with the TLS negotiation (RFC 3207) {@link
+ * dev.hikyaku.session.StartTls}'s.
  *
  * <p>{@link dev.hikyaku.session.PeerFacts} lives as long as the connection; {@link
  * dev.hikyaku.session.Transaction} from MAIL to the end of data or RSET. STARTTLS throws away
