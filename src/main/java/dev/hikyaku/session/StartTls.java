@@ -56,7 +56,8 @@ final class StartTls {
     if (dropped > 0) {
       // CVE-2011-0411: commands pipelined behind STARTTLS arrived in plaintext; they are dropped,
       // never executed as if they had come over TLS.
-      events.publish(facts.violation(clock.instant(), Violation.PLAINTEXT_AFTER_STARTTLS, dropped + " octets discarded"));
+      String detail = dropped + " octets discarded";
+      events.publish(facts.violation(clock.instant(), Violation.PLAINTEXT_AFTER_STARTTLS, detail));
     }
     client.send(Replies.readyToStartTls());
     client.flush();
