@@ -1,6 +1,8 @@
 package dev.hikyaku.session;
 
 import dev.hikyaku.auth.Principal;
+import dev.hikyaku.events.Event;
+import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.intake.MessageSource;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsFacts;
@@ -81,6 +83,11 @@ final class PeerFacts {
   MessageSource.Smtp asSource() {
     return new MessageSource.Smtp(
         sessionId, listener, role, client, heloName.orElse("unknown"), isEsmtp, tls, principal);
+  }
+
+  /** A protocol violation by this client, as the events record it. */
+  Event.ProtocolViolation violation(Instant at, Violation kind, String detail) {
+    return new Event.ProtocolViolation(at, sessionId, client.getAddress().getHostAddress(), kind, detail);
   }
 
   /** Counts one error reply; returns the new total. */

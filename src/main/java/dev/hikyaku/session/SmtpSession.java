@@ -5,18 +5,10 @@ import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Event.ProtocolViolation.Violation;
 import dev.hikyaku.events.Events;
-import dev.hikyaku.intake.MessageIntake;
-import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.net.Transport;
-import dev.hikyaku.policy.PolicyChain;
-import dev.hikyaku.policy.RecipientCheck;
-import dev.hikyaku.policy.SenderCheck;
-import dev.hikyaku.policy.SuppressionRule;
-import dev.hikyaku.policy.Verdict;
 import dev.hikyaku.protocol.Command;
 import dev.hikyaku.protocol.CommandLine;
 import dev.hikyaku.protocol.CommandParser;
-import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.protocol.Extension;
 import dev.hikyaku.protocol.Extensions;
 import dev.hikyaku.protocol.Parse;
@@ -31,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,9 +35,6 @@ public final class SmtpSession {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SmtpSession.class);
 
-  /** RCPTs over the recipient limit in one transaction before the session is closed. */
-  static final int MAX_OVERSHOOT = 1000;
-
   /** How the loop goes on after a command. */
   private enum Next {
     CONTINUE,
@@ -55,8 +43,6 @@ public final class SmtpSession {
 
   private final Transport transport;
   private final SessionSettings settings;
-  private final PolicyChain policy;
-  private final MessageIntake intake;
   private final AuthThrottle throttle;
   private final Events events;
   private final Clock clock;
@@ -65,7 +51,9 @@ public final class SmtpSession {
   private final ClientInput input;
   private final AuthDialogue.Client client;
   private final AuthDialogue auth;
+  private final EnvelopeReceipt envelope;
   private final MessageReceipt receipt;
+  private final StartTls startTls;
   private final DrainLatch drainLatch;
   private Set<Extension> announced;
   private Transaction transaction;
@@ -74,8 +62,6 @@ public final class SmtpSession {
   public SmtpSession(String sessionId, Transport transport, SessionSettings settings, SessionServices services) {
     this.transport = transport;
     this.settings = settings;
-    this.policy = services.policy();
-    this.intake = services.intake();
     this.throttle = services.throttle();
     this.events = services.events();
     this.clock = services.clock();
@@ -85,6 +71,7 @@ public final class SmtpSession {
     this.input = new ClientInput(transport, transport::flush);
     this.client = new TransportClient(transport, input, settings.commandTimeout());
     this.auth = new AuthDialogue(facts, settings, services, client);
+    this.envelope = new EnvelopeReceipt(facts, settings, services, client);
     this.receipt = new MessageReceipt(facts, settings, services, client, input, new MessageReceipt.Session() {
       @Override
       public Transaction transaction() {
@@ -101,6 +88,7 @@ public final class SmtpSession {
         SmtpSession.this.violation(kind, detail);
       }
     });
+    this.startTls = new StartTls(facts, settings, services, transport, input, client);
     this.drainLatch = new DrainLatch(transport);
     settings.assumedPrincipal().ifPresent(facts::authenticated);
     this.announced = offeredExtensions();
@@ -109,7 +97,9 @@ public final class SmtpSession {
   /** Runs the conversation to its end and closes the transport. */
   public void run() {
     sessions.add(this);
-    events.publish(new Event.ConnectionOpened(clock.instant(), facts.sessionId, facts.listener, clientAddress()));
+    events.publish(
+        new Event.ConnectionOpened(
+            clock.instant(), facts.sessionId, facts.listener, facts.client.getAddress().getHostAddress()));
     try {
       converse();
     } catch (SocketTimeoutException e) {
@@ -153,7 +143,7 @@ public final class SmtpSession {
     // A blocked address is told so before anything else costs us CPU; on implicit TLS it can only
     // be told inside TLS, so there the handshake comes first.
     Optional<Block> block = throttle.blockOf(facts.client.getAddress());
-    if (settings.role().isImplicitTls() && !handshake()) {
+    if (settings.role().isImplicitTls() && secured(startTls.handshake()) == Next.CLOSE) {
       return;
     }
     if (block.isPresent()) {
@@ -282,8 +272,8 @@ public final class SmtpSession {
     return switch (command) {
       case Command.Ehlo ehlo -> greet(ehlo.domain(), true);
       case Command.Helo helo -> greet(helo.domain(), false);
-      case Command.Mail mail -> mail(mail);
-      case Command.Rcpt rcpt -> rcpt(rcpt);
+      case Command.Mail mail -> enveloped(envelope.mail(mail));
+      case Command.Rcpt rcpt -> enveloped(envelope.rcpt(rcpt, transaction));
       case Command.Data data -> received(receipt.data());
       case Command.Bdat bdat -> received(receipt.bdat(bdat));
       case Command.Rset rset -> {
@@ -301,7 +291,7 @@ public final class SmtpSession {
       // RFC 5321 §3.5.2 allows EXPN to be disabled; lists are not for strangers to read.
       case Command.Expn expn -> answer(Replies.commandNotImplemented());
       case Command.Help help -> answer(Replies.help());
-      case Command.StartTls startTls -> startTls();
+      case Command.StartTls starttls -> secured(startTls.run());
       case Command.Auth auth -> authenticate(auth);
       case Command.Unknown unknown -> answer(Replies.commandUnrecognized());
     };
@@ -335,102 +325,25 @@ public final class SmtpSession {
     return offered;
   }
 
-  private Next mail(Command.Mail mail) throws IOException {
-    // RFC 1870 §6.2: a declared size over the limit is refused at once.
-    if (mail.params().size().orElse(0) > settings.maxMessageSize()) {
-      return answer(Replies.messageTooBig());
-    }
-    // RFC 1870 §6.1: 452 when the queue has no room now for a message (of the declared size).
-    if (!intake.hasRoomFor(mail.params().size().orElse(0))) {
-      return answer(Replies.insufficientStorage());
-    }
-    SenderCheck check = new SenderCheck(settings.role(), facts.client.getAddress(), facts.principal(), mail.from());
-    PolicyChain.Ruling ruling = policy.onSender(check);
-    return switch (ruling.verdict()) {
-      case Verdict.Accept accept -> acceptSender(mail);
-      case Verdict.Continue proceed -> acceptSender(mail);
-      case Verdict.Reject reject -> refuseSender(mail, reject.reply(), ruling.rule(), reject.reason(), Next.CONTINUE);
-      case Verdict.Defer defer -> refuseSender(mail, defer.reply(), ruling.rule(), defer.reason(), Next.CONTINUE);
-      case Verdict.Disconnect disconnect ->
-          refuseSender(mail, disconnect.reply(), ruling.rule(), disconnect.reason(), Next.CLOSE);
-    };
-  }
-
-  private Next acceptSender(Command.Mail mail) throws IOException {
-    transaction = new Transaction(mail.from(), mail.params());
-    return answer(Replies.senderOk());
-  }
-
-  private Next refuseSender(Command.Mail mail, Reply reply, String rule, String reason, Next next) throws IOException {
-    events.publish(
-        new Event.SenderRejected(
-            clock.instant(), facts.sessionId, clientAddress(), mail.from().address(), reply.toString(), rule, reason));
-    return answerRefusal(reply, reason, next);
-  }
-
-  /** Answers a policy's refusal; after a {@link Verdict.Disconnect} the session ends, for its reason. */
-  private Next answerRefusal(Reply reply, String reason, Next next) throws IOException {
-    Next afterAnswer = answer(reply);
-    if (next == Next.CLOSE) {
-      closeReason = reason;
-      return Next.CLOSE;
-    }
-    return afterAnswer;
-  }
-
-  private Next rcpt(Command.Rcpt rcpt) throws IOException {
-    // RFC 5321 §4.5.3.1.10: 452 for recipients beyond the limit; the client sends them later. That
-    // is the protocol working, not a client error: it does not count against the error budget, or
-    // a message to more recipients than the limit plus the budget could never go out. A client that
-    // keeps on (Postfix's smtpd_recipient_overshoot_limit, 1000) is cut off.
-    if (transaction.recipientCount() >= settings.maxRecipients()) {
-      send(Replies.tooManyRecipients());
-      if (transaction.overshoot() >= MAX_OVERSHOOT) {
-        send(Replies.tooManyErrors(settings.hostname()));
-        violation(Violation.TOO_MANY_RECIPIENTS, "too many recipients over the limit");
-        closeReason = "too many recipients";
-        return Next.CLOSE;
+  /** RFC 5321 §3.3: the envelope is {@link EnvelopeReceipt}'s; its ending is answered here. */
+  private Next enveloped(EnvelopeReceipt.Ending ending) throws IOException {
+    return switch (ending) {
+      case EnvelopeReceipt.Ending.Answer answer -> answer(answer.reply());
+      case EnvelopeReceipt.Ending.Begin begin -> {
+        transaction = begin.transaction();
+        yield answer(begin.reply());
       }
-      return Next.CONTINUE;
-    }
-    if (rcpt.to().mailbox().isInternationalized() && !transaction.params.isSmtpUtf8()) {
-      return answer(Replies.needsSmtpUtf8());
-    }
-    RecipientCheck check =
-        new RecipientCheck(
-            settings.role(), facts.client.getAddress(), facts.principal(), transaction.from, rcpt.to());
-    PolicyChain.Ruling ruling = policy.onRecipient(check);
-    return switch (ruling.verdict()) {
-      case Verdict.Accept accept -> acceptRecipient(rcpt);
-      case Verdict.Continue proceed -> acceptRecipient(rcpt);
-      case Verdict.Reject reject ->
-          refuseRecipient(rcpt, reject.reply(), ruling.rule(), reject.reason(), reject.delay(), Next.CONTINUE);
-      case Verdict.Defer defer ->
-          refuseRecipient(rcpt, defer.reply(), ruling.rule(), defer.reason(), Duration.ZERO, Next.CONTINUE);
-      case Verdict.Disconnect disconnect ->
-          refuseRecipient(rcpt, disconnect.reply(), ruling.rule(), disconnect.reason(), Duration.ZERO, Next.CLOSE);
+      case EnvelopeReceipt.Ending.Disconnect disconnect -> {
+        answer(disconnect.reply());
+        closeReason = disconnect.reason();
+        yield Next.CLOSE;
+      }
+      case EnvelopeReceipt.Ending.OverLimit overLimit -> Next.CONTINUE;
+      case EnvelopeReceipt.Ending.Close close -> {
+        closeReason = close.reason();
+        yield Next.CLOSE;
+      }
     };
-  }
-
-  private Next acceptRecipient(Command.Rcpt rcpt) throws IOException {
-    transaction.add(new Envelope.Recipient(rcpt.to(), rcpt.params()));
-    return answer(Replies.recipientOk());
-  }
-
-  /** Refuses a recipient, after {@code delay} when the verdict carries a tarpit (the event goes out first). */
-  private Next refuseRecipient(Command.Rcpt rcpt, Reply reply, String rule, String reason, Duration delay, Next next)
-      throws IOException {
-    events.publish(
-        new Event.RecipientRejected(
-            clock.instant(), facts.sessionId, clientAddress(), rcpt.to().address(), reply.toString(), rule, reason));
-    if (rule.equals(SuppressionRule.NAME) && facts.principal().isPresent()) {
-      // The account's event feed tells it as message.suppressed; no message exists yet at RCPT.
-      events.publish(new Event.SuppressedRecipientRefused(
-          clock.instant(), facts.sessionId, facts.principal().get().account(), transaction.from.address(), rcpt.to().address(),
-          reply.toString(), Optional.empty(), List.of(), Map.of()));
-    }
-    client.tarpit(delay);
-    return answerRefusal(reply, reason, next);
   }
 
   /** RFC 5321 §4.1.1.4 / RFC 3030: the message is {@link MessageReceipt}'s; its ending is answered here. */
@@ -452,33 +365,22 @@ public final class SmtpSession {
     };
   }
 
-  private Next startTls() throws IOException {
-    int dropped = input.discardBuffered();
-    if (dropped > 0) {
-      // CVE-2011-0411: commands pipelined behind STARTTLS arrived in plaintext; they are dropped,
-      // never executed as if they had come over TLS.
-      violation(Violation.PLAINTEXT_AFTER_STARTTLS, dropped + " octets discarded");
-    }
-    send(Replies.readyToStartTls());
-    transport.flush();
-    return handshake() ? Next.CONTINUE : Next.CLOSE;
-  }
-
-  private boolean handshake() throws IOException {
-    try {
-      transport.startTls(settings.tlsHandshakeTimeout());
-    } catch (IOException e) {
-      events.publish(new Event.TlsFailed(clock.instant(), facts.sessionId, String.valueOf(e.getMessage())));
-      closeReason = "tls handshake failed";
-      return false;
-    }
-    TlsFacts tls = transport.tls().orElseThrow();
-    facts.startedTls(tls);
-    settings.assumedPrincipal().ifPresent(facts::authenticated);
-    transaction = null;
-    announced = offeredExtensions();
-    events.publish(new Event.TlsEstablished(clock.instant(), facts.sessionId, tls.protocol(), tls.cipherSuite()));
-    return true;
+  /**
+   * RFC 3207: the negotiation is {@link StartTls}'s, and {@link PeerFacts} forget there what came
+   * before TLS; the session forgets its own here (§4.2): the transaction, what EHLO announced.
+   */
+  private Next secured(StartTls.Ending ending) {
+    return switch (ending) {
+      case StartTls.Ending.Secured secured -> {
+        transaction = null;
+        announced = offeredExtensions();
+        yield Next.CONTINUE;
+      }
+      case StartTls.Ending.Close close -> {
+        closeReason = close.reason();
+        yield Next.CLOSE;
+      }
+    };
   }
 
   /** Sends a reply to a command and counts it against the error budget. */
@@ -512,11 +414,7 @@ public final class SmtpSession {
   }
 
   private void violation(Violation kind, String detail) {
-    events.publish(new Event.ProtocolViolation(clock.instant(), facts.sessionId, clientAddress(), kind, detail));
-  }
-
-  private String clientAddress() {
-    return facts.client.getAddress().getHostAddress();
+    events.publish(facts.violation(clock.instant(), kind, detail));
   }
 
   // ---- Graceful shutdown ---------------------------------------------------------------------
