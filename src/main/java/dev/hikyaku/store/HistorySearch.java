@@ -15,8 +15,10 @@ record HistorySearch(String sql, List<Object> arguments) {
   static HistorySearch of(HistoryQuery query) {
     List<String> where = new ArrayList<>();
     List<Object> arguments = new ArrayList<>();
-    // The unary + on a column (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_)
-    // keeps the planner off that column's index, so the index chosen here is the one it uses.
+    // An expression on a column ("x || ''" on text, a unary + on a number: SQLite's unary + on text,
+    // https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_, is no
+    // operator in PostgreSQL) keeps the planner off that column's index, so the index chosen here is
+    // the one it uses.
     boolean isByRecipient = query.messageId().isEmpty()
         && (query.recipient().isPresent()
             || query.sender().isEmpty() && query.principal().isEmpty() && query.status().isPresent());
@@ -35,7 +37,7 @@ record HistorySearch(String sql, List<Object> arguments) {
         arguments.add(sender);
       });
       query.principal().ifPresent(principal -> {
-        where.add("lower(+m.principal) = lower(?)");
+        where.add("lower(m.principal || '') = lower(?)");
         arguments.add(principal);
       });
     } else {
@@ -44,12 +46,12 @@ record HistorySearch(String sql, List<Object> arguments) {
         arguments.addAll(spellings(messageId));
       });
       query.sender().ifPresent(sender -> {
-        where.add((query.messageId().isPresent() ? "lower(+m.reverse_path)" : "lower(m.reverse_path)") + " = lower(?)");
+        where.add((query.messageId().isPresent() ? "lower(m.reverse_path || '')" : "lower(m.reverse_path)") + " = lower(?)");
         arguments.add(sender);
       });
       query.principal().ifPresent(principal -> {
         boolean isDriving = query.messageId().isEmpty() && query.sender().isEmpty();
-        where.add((isDriving ? "lower(m.principal)" : "lower(+m.principal)") + " = lower(?)");
+        where.add((isDriving ? "lower(m.principal)" : "lower(m.principal || '')") + " = lower(?)");
         arguments.add(principal);
       });
       if (query.recipient().isPresent() || query.status().isPresent()) {
@@ -57,11 +59,11 @@ record HistorySearch(String sql, List<Object> arguments) {
         StringBuilder exists =
             new StringBuilder("EXISTS (SELECT 1 FROM history_recipient r WHERE r.queue_id = m.queue_id");
         query.recipient().ifPresent(recipient -> {
-          exists.append(" AND lower(+r.forward_path) = lower(?)");
+          exists.append(" AND lower(r.forward_path || '') = lower(?)");
           arguments.add(recipient);
         });
         query.status().ifPresent(status -> {
-          exists.append(" AND +r.latest_outcome = ?");
+          exists.append(" AND r.latest_outcome || '' = ?");
           arguments.add(status.keyword());
         });
         where.add(exists.append(")").toString());
@@ -70,7 +72,7 @@ record HistorySearch(String sql, List<Object> arguments) {
     query.tag().ifPresent(tag -> {
       // A condition on the message's own tags (their primary key), never the driving index: the
       // account, sender or recipient narrows first, and a message has at most ten tags.
-      where.add("EXISTS (SELECT 1 FROM history_tag t WHERE t.queue_id = m.queue_id AND +t.tag = ?)");
+      where.add("EXISTS (SELECT 1 FROM history_tag t WHERE t.queue_id = m.queue_id AND t.tag || '' = ?)");
       arguments.add(tag);
     });
     query.since().ifPresent(since -> {

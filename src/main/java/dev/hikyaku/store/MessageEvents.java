@@ -168,7 +168,7 @@ public final class MessageEvents {
    * Package-private for the test that checks its plan.
    */
   static String select(int types) {
-    String byType = types == 0 ? "" : " AND +type IN (" + String.join(", ", Collections.nCopies(types, "?")) + ")";
+    String byType = types == 0 ? "" : " AND type || '' IN (" + String.join(", ", Collections.nCopies(types, "?")) + ")";
     return "SELECT " + COLUMNS + " FROM message_event WHERE account = lower(?) AND seq > ?" + byType + " ORDER BY seq LIMIT ?";
   }
 

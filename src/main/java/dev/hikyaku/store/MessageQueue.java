@@ -44,16 +44,17 @@ public final class MessageQueue {
   // or flushed (NULL, by message id, so in arrival order), and recipients due by now, longest due
   // first. Written as one condition, "IS NULL OR <= ?" is not a range, and the walk would not stop
   // at the end of the due ones. The state condition is the index's own WHERE, so the partial index
-  // applies. The unary + keeps the planner off the message state index: each due recipient's message
-  // is looked up by id, and held ones are passed over.
+  // applies. "|| ''" keeps the planner off the message state index (SQLite's unary + does that
+  // too, but PostgreSQL has no unary + on text): each due recipient's message is looked up by id,
+  // and held ones are passed over.
   private static final String DUE_MESSAGE_COLUMNS =
       "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal"
           + " FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.state IN " + OPEN
-          + " AND +m.state IN " + SCHEDULED;
+          + " AND m.state || '' IN " + SCHEDULED;
   static final String SELECT_NEVER_TRIED =
-      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at, r.message_id";
+      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
   static final String SELECT_DUE_BY_NOW =
-      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at, r.message_id";
+      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
   private static final String SELECT_DUE_RECIPIENTS =
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
@@ -80,11 +81,12 @@ public final class MessageQueue {
   // The oldest request first: requests are applied in the order they were made.
   static final String SELECT_FLUSH_REQUEST =
       "SELECT id, domain, remaining FROM flush_request ORDER BY id LIMIT 1";
-  // NULLs sort first in SQLite: a never-tried recipient comes out ahead of any time. One walk of
+  // NULLS FIRST (SQLite's default, not PostgreSQL's): a never-tried recipient comes out ahead of any
+  // time. One walk of
   // recipient_open_next_attempt_at (V19) from its start, passing over recipients of held messages.
   static final String SELECT_EARLIEST =
       "SELECT r.next_attempt_at FROM recipient r JOIN message m ON m.id = r.message_id"
-          + " WHERE r.state IN " + OPEN + " AND +m.state IN " + SCHEDULED + " ORDER BY r.next_attempt_at LIMIT 1";
+          + " WHERE r.state IN " + OPEN + " AND m.state || '' IN " + SCHEDULED + " ORDER BY r.next_attempt_at NULLS FIRST LIMIT 1";
   private static final String UPDATE_RECIPIENT =
       "UPDATE recipient SET state = ?, attempts = attempts + 1, last_reply = ?,"
           + " last_attempt_at = ?, next_attempt_at = ?"
