@@ -101,6 +101,7 @@ final class DeliveryWiring {
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
+            store.queue()::applyFlush,
             d.retryPolicy(),
             agent,
             new BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
