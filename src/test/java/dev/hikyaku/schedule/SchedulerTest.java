@@ -348,7 +348,7 @@ class SchedulerTest {
     store.queueAdmin().hold(message.id());
     store.queueAdmin().returnToSender(message.id()); // held or not, it goes back now
 
-    assertThat(store.queueAdmin().find(message.id()).orElseThrow().state()).isEqualTo("returning");
+    assertThat(store.queueAdmin().find(message.id()).orElseThrow().state()).isEqualTo(dev.hikyaku.store.MessageState.RETURNING);
     assertThat(scheduler.runOnce()).isEqualTo(1);
     assertThat(calls).isEmpty();
     assertThat(failedReports).containsExactly(message.id() + " soft@b.example");
