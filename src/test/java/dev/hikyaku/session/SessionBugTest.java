@@ -108,7 +108,7 @@ class SessionBugTest {
         Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom()),
         throttle, published, Clock.systemUTC(), new Sessions());
     ListenerConfig relay = config.listeners().getFirst();
-    SessionSettings settings = settingsFor(config, relay);
+    SessionSettings settings = Server.settingsFor(config, relay);
     AtomicLong sessions = new AtomicLong();
     listener = Listener.bind(relay.name(), relay.role(), InetAddress.getLoopbackAddress(), 0, new ConnectionPermits(10, 10),
         (refusal, client) -> new byte[0],
@@ -133,13 +133,6 @@ class SessionBugTest {
     tls.close();
     throttle.close(); // before the store: its keeper would go on reading and saving to a closed one
     store.close();
-  }
-
-  private static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig relay) {
-    var limits = config.limits();
-    return new SessionSettings(TestServers.HOSTNAME, relay.name(), relay.role(), limits.maxMessageSize(), limits.maxRecipients(),
-        limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(), limits.dataDeadline(),
-        limits.minDataRate(), limits.tlsHandshakeTimeout(), List.of(), Optional.empty());
   }
 
   /** A client that writes command lines and reads whole replies (the last line of multi-line ones). */
