@@ -20,6 +20,7 @@ import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.returns.ReturnPaths;
 import dev.hikyaku.returns.ReturnedMail;
+import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -101,9 +103,10 @@ final class DeliveryWiring {
     Scheduler scheduler =
         new Scheduler(
             store.queue(),
+            store.queue()::applyFlush,
             d.retryPolicy(),
             agent,
-            new BounceReports(new Bouncer(clock, random), intake, config.hostname(), events, clock),
+            reports(config.hostname(), intake, events, clock, random),
             clock,
             random,
             d.maxPerDomain(),
@@ -112,6 +115,14 @@ final class DeliveryWiring {
             suppressStatuses);
     scheduler.start();
     return scheduler;
+  }
+
+  /**
+   * Where the scheduler tells delivery outcomes: failures, delays and (when NOTIFY asks) successes
+   * become RFC 3464 reports, queued through intake with the null reverse-path (RFC 5321 §4.5.5).
+   */
+  static DeliveryReports reports(String hostname, MessageIntake intake, Events events, Clock clock, RandomGenerator random) {
+    return new BounceReports(new Bouncer(clock, random), intake, hostname, events, clock);
   }
 
   /**

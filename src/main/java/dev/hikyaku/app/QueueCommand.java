@@ -99,7 +99,7 @@ final class QueueCommand implements Runnable {
         for (QueueEntry e : entries) {
           out.printf(
               "%-16s  %-20s  %9d  %5d  %-7s  <%s>%n",
-              e.id(), AccountCommands.time(e.receivedAt()), e.size(), e.recipientCount(), e.state(), e.reversePath());
+              e.id(), AccountCommands.time(e.receivedAt()), e.size(), e.recipientCount(), e.state().stored(), e.reversePath());
         }
         out.printf("%d message(s)%n", entries.size());
       }
@@ -124,7 +124,7 @@ final class QueueCommand implements Runnable {
             store.queueAdmin().find(queueId).orElseThrow(() -> new Main.UserError("no message " + queueId + " in the queue"));
         out.printf("id:          %s%n", m.id());
         out.printf("received:    %s%n", m.receivedAt());
-        out.printf("state:       %s%n", m.state());
+        out.printf("state:       %s%n", m.state().stored());
         out.printf("size:        %d octets%n", m.size());
         out.printf("sender:      <%s>%s%n", m.reversePath(), m.mailParameters().isEmpty() ? "" : " " + m.mailParameters());
         out.printf("origin:      %s from %s (helo %s)%s%s%n",

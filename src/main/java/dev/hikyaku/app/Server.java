@@ -20,6 +20,7 @@ import dev.hikyaku.net.TlsSetupException;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientDirectory;
 import dev.hikyaku.policy.SenderRegistry;
+import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.session.SessionServices;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.Sessions;
@@ -322,6 +323,12 @@ public final class Server implements AutoCloseable {
   public static RecipientDirectory recipients(
       HikyakuConfig config, Store store, Routes routes, Clock clock, Optional<SSLContext> outboundTls) {
     return DefenceWiring.recipients(config, store, routes, clock, outboundTls);
+  }
+
+  /** Where delivery outcomes go: bounces and other DSNs queued through {@code intake} ({@link DeliveryWiring#reports}). */
+  public static DeliveryReports deliveryReports(
+      String hostname, MessageIntake intake, Events events, Clock clock, RandomGenerator random) {
+    return DeliveryWiring.reports(hostname, intake, events, clock, random);
   }
 
   /** The routes of {@code delivery.routes} ({@link DeliveryWiring#routes}). */

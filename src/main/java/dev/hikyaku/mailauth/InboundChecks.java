@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SPF, DKIM and DMARC for mail arriving on port 25, and the Authentication-Results field that
@@ -30,6 +32,8 @@ public final class InboundChecks {
       return dmarc.result() == Dmarc.Result.FAIL && dmarc.disposition().equals(Optional.of(policy));
     }
   }
+
+  private static final Logger log = LoggerFactory.getLogger(InboundChecks.class);
 
   private final Spf spf;
   private final DkimVerifier dkim;
@@ -128,7 +132,7 @@ public final class InboundChecks {
       return late;
     } catch (ExecutionException e) {
       // A bug in a check must not cost the client its message: logged, reported as temperror.
-      org.slf4j.LoggerFactory.getLogger(InboundChecks.class).error("an inbound check failed", e.getCause());
+      log.error("an inbound check failed", e.getCause());
       return late;
     }
   }

@@ -2,9 +2,13 @@ package dev.hikyaku.policy;
 
 import java.util.List;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The rules in order; the first verdict other than Continue decides, and none at all accepts. */
 public final class PolicyChain {
+
+  private static final Logger log = LoggerFactory.getLogger(PolicyChain.class);
 
   private final List<Rule> rules;
 
@@ -32,7 +36,7 @@ public final class PolicyChain {
       try {
         rule.onAccepted(check);
       } catch (RuntimeException bug) {
-        org.slf4j.LoggerFactory.getLogger(PolicyChain.class).error("rule {} failed on an accepted message", rule.name(), bug);
+        log.error("rule {} failed on an accepted message", rule.name(), bug);
       }
     }
   }

@@ -67,6 +67,7 @@ public final class Scheduler implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
 
   private final MessageQueue queue;
+  private final FlushStep flush;
   private final Events events;
   private final RetryPolicy policy;
   private final DeliveryAgent agent;
@@ -83,9 +84,12 @@ public final class Scheduler implements AutoCloseable {
   private final WakeSignal signal = new WakeSignal();
   /** Whether the last pass found a flush request open: the loop goes on without waiting. */
   private volatile boolean isFlushing;
+  /** Whether the last pass failed to apply the flush: its warning is logged once per streak. */
+  private volatile boolean isFlushFailing;
   private Thread loop; // guarded by lock
 
   /**
+   * @param flush the pass's step of an open flush request: {@code queue::applyFlush}
    * @param policy when a failed recipient is tried again ({@code DeliveryConfig.retryPolicy})
    * @param maxPerDomain deliveries at once to a domain without limits of its own ({@code
    *     delivery.max-per-domain})
@@ -97,6 +101,7 @@ public final class Scheduler implements AutoCloseable {
    */
   public Scheduler(
       MessageQueue queue,
+      FlushStep flush,
       RetryPolicy policy,
       DeliveryAgent agent,
       DeliveryReports reports,
@@ -106,6 +111,7 @@ public final class Scheduler implements AutoCloseable {
       Map<String, DestinationLimits> destinations,
       Events events,
       Set<EnhancedStatus> suppressStatuses) {
+    this.flush = Objects.requireNonNull(flush, "flush");
     this.suppressStatuses = Set.copyOf(suppressStatuses);
     this.events = Objects.requireNonNull(events, "events");
     this.destinations = Map.copyOf(destinations);
@@ -126,12 +132,11 @@ public final class Scheduler implements AutoCloseable {
    * how many recipients were attempted. Returns after every delivery of the pass has finished.
    *
    * @throws StoreException when the due deliveries cannot be read; failures to record single
-   *     outcomes are logged and leave those recipients due (delivered again at worst, never lost)
+   *     outcomes are logged and leave those recipients due (delivered again at worst, never lost);
+   *     so is a failure to apply a flush request
    */
   public int runOnce() throws StoreException {
-    // A queue flush is a request (QueueAdmin.requestFlush); one short batch of it per pass keeps
-    // the write lock free for the sessions' commits in between.
-    isFlushing = queue.applyFlush();
+    applyFlush();
     List<DueDelivery> due = queue.due(clock.instant(), BATCH_SIZE);
     if (due.isEmpty()) {
       return 0;
@@ -174,6 +179,33 @@ public final class Scheduler implements AutoCloseable {
       });
     } // close() waits for every lane to drain
     return attempted.get();
+  }
+
+  /**
+   * A queue flush is a request (QueueAdmin.requestFlush); one short batch of it per pass keeps the
+   * write lock free for the sessions' commits in between. It is advisory: when it cannot be applied
+   * the request stays open for the next pass, and this pass still delivers what is due.
+   */
+  private void applyFlush() {
+    try {
+      isFlushing = flush.apply();
+      if (isFlushFailing) {
+        isFlushFailing = false;
+        log.info("queue flush applied again");
+      }
+    } catch (StoreException | RuntimeException e) {
+      isFlushing = false; // the loop waits as usual rather than spinning on a failing flush
+      if (!isFlushFailing) {
+        isFlushFailing = true;
+        log.warn("could not apply the queue flush request; delivering what is due without it: {}", e.toString());
+      }
+    }
+  }
+
+  /** One batch of an open flush request: whether the request is still open after it. */
+  @FunctionalInterface
+  public interface FlushStep {
+    boolean apply() throws StoreException;
   }
 
   /** Over the destination's rate: the share waits in the queue, no attempt counted. */

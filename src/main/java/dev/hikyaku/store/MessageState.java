@@ -18,8 +18,18 @@ public enum MessageState {
     this.stored = stored;
   }
 
-  /** The value in {@code message.state}. */
-  String stored() {
+  /** The value in {@code message.state}, which is also how listings and the admin CLI show it. */
+  public String stored() {
     return stored;
+  }
+
+  /** The state whose {@link #stored} value is {@code value}, as read from {@code message.state}. */
+  static MessageState fromStored(String value) throws StoreException {
+    for (MessageState state : values()) {
+      if (state.stored.equals(value)) {
+        return state;
+      }
+    }
+    throw new StoreException(StoreException.Kind.CORRUPT, "stored message state is unknown: \"" + value + "\"");
   }
 }

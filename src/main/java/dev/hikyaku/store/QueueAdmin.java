@@ -59,7 +59,7 @@ public final class QueueAdmin {
                 rows.getString("reverse_path"),
                 rows.getInt("recipient_count"),
                 rows.getLong("size"),
-                rows.getString("state")));
+                MessageState.fromStored(rows.getString("state"))));
           }
         }
         return entries;
@@ -223,7 +223,7 @@ public final class QueueAdmin {
             readRecipients(recipients),
             origin,
             row.getLong("size"),
-            row.getString("state"),
+            MessageState.fromStored(row.getString("state")),
             MessageQueue.readContent(content, id)));
       }
     }

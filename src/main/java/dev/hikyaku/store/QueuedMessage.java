@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param reversePath "" is the null path {@code <>}
  * @param recipients in RCPT order
  * @param size octets of content
- * @param state {@code queued}, {@code held} or {@code returning} (being sent back to its sender)
+ * @param state queued, held or returning (being sent back to its sender)
  */
 public record QueuedMessage(
     QueueId id,
@@ -21,7 +21,7 @@ public record QueuedMessage(
     List<QueuedRecipient> recipients,
     Origin origin,
     long size,
-    String state,
+    MessageState state,
     byte[] content) {
 
   public QueuedMessage {
@@ -38,7 +38,7 @@ public record QueuedMessage(
         && recipients.equals(that.recipients)
         && origin.equals(that.origin)
         && size == that.size
-        && state.equals(that.state)
+        && state == that.state
         && Arrays.equals(content, that.content);
   }
 
@@ -52,6 +52,6 @@ public record QueuedMessage(
   @Override
   public String toString() {
     return "QueuedMessage[id=" + id + ", receivedAt=" + receivedAt + ", reversePath=<" + reversePath
-        + ">, recipients=" + recipients.size() + ", size=" + size + ", state=" + state + "]";
+        + ">, recipients=" + recipients.size() + ", size=" + size + ", state=" + state.stored() + "]";
   }
 }

@@ -55,7 +55,9 @@ class QueueCommandTest {
 
     assertThat(AdminCommandLine.run("", "queue", "hold", second.value(), "--config", c).out()).contains("held");
     assertThat(AdminCommandLine.run("", "queue", "list", "--state", "held", "--config", c).out())
-        .contains(second.value()).doesNotContain(first.value()).contains("1 message(s)");
+        .contains(second.value()).doesNotContain(first.value()).contains("1 message(s)")
+        .containsPattern("  held     <alice@example\\.com>");
+    assertThat(AdminCommandLine.run("", "queue", "show", second.value(), "--config", c).out()).contains("state:       held\n");
     assertThat(AdminCommandLine.run("", "queue", "release", second.value(), "--config", c).out()).contains("released");
     assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "1h", "--config", c).out()).contains("0 message(s)");
     assertThat(AdminCommandLine.run("", "queue", "list", "--older-than", "soon", "--config", c).err()).contains("not a duration: 'soon'");

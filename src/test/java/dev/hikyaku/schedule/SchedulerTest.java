@@ -115,7 +115,7 @@ class SchedulerTest {
   }
 
   private Scheduler scheduler(RetryPolicy policy, DeliveryAgent agent, int maxPerDomain) {
-    return new Scheduler(store.queue(), policy, agent, reports, clock, random, maxPerDomain, Map.of(), NO_EVENTS, java.util.Set.of());
+    return new Scheduler(store.queue(), store.queue()::applyFlush, policy, agent, reports, clock, random, maxPerDomain, Map.of(), NO_EVENTS, java.util.Set.of());
   }
 
   private QueuedRecipient recipient(QueueId id, String path) throws StoreException {
@@ -189,7 +189,7 @@ class SchedulerTest {
   }
 
   private Scheduler suppressing(DeliveryAgent agent) {
-    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5, Map.of(),
+    return new Scheduler(store.queue(), store.queue()::applyFlush, RetryPolicies.postfixLike(), agent, reports, clock, random, 5, Map.of(),
         NO_EVENTS, java.util.Set.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2)));
   }
 
@@ -256,7 +256,7 @@ class SchedulerTest {
   @Test
   void recipientsStayQueuedUntilTheirFailureIsReported() throws Exception {
     NewMessage message = accept("alice@example.org", "bad@c.example");
-    Scheduler scheduler = new Scheduler(store.queue(), RetryPolicies.postfixLike(),
+    Scheduler scheduler = new Scheduler(store.queue(), store.queue()::applyFlush, RetryPolicies.postfixLike(),
         SchedulerTest::byLocalPart, new DeliveryReports() {
           @Override
           public void failed(DueDelivery delivery, List<RecipientReport> recipients)
@@ -348,7 +348,7 @@ class SchedulerTest {
     store.queueAdmin().hold(message.id());
     store.queueAdmin().returnToSender(message.id()); // held or not, it goes back now
 
-    assertThat(store.queueAdmin().find(message.id()).orElseThrow().state()).isEqualTo("returning");
+    assertThat(store.queueAdmin().find(message.id()).orElseThrow().state()).isEqualTo(dev.hikyaku.store.MessageState.RETURNING);
     assertThat(scheduler.runOnce()).isEqualTo(1);
     assertThat(calls).isEmpty();
     assertThat(failedReports).containsExactly(message.id() + " soft@b.example");
@@ -378,7 +378,7 @@ class SchedulerTest {
       due.recipients().forEach(r -> delivered.add(r.forwardPath()));
       return byLocalPart(due);
     };
-    return new Scheduler(store.queue(), RetryPolicies.postfixLike(), agent, reports, clock, random, 5,
+    return new Scheduler(store.queue(), store.queue()::applyFlush, RetryPolicies.postfixLike(), agent, reports, clock, random, 5,
         Map.of("docomo.example", new DestinationLimits(1, java.util.OptionalInt.of(2))), NO_EVENTS,
         java.util.Set.of());
   }
@@ -404,6 +404,36 @@ class SchedulerTest {
     assertThat(store.queue().due(T0.plus(Duration.ofMinutes(1)), 100)).hasSize(3)
         .allSatisfy(d -> assertThat(d.recipients().getFirst().attempts()).isEqualTo(1));
     assertThat(store.queue().applyFlush()).as("the request is done").isFalse();
+  }
+
+  @Test
+  void aFlushThatCannotBeAppliedDoesNotHoldBackWhatIsDue() throws Exception {
+    // The flush is advisory: a store failure applying it is logged, the pass delivers what is due,
+    // and the request stays open for the next pass.
+    NewMessage waiting = accept("alice@example.org", "ok@later.example");
+    store.queue().record(waiting.id(), List.of(dev.hikyaku.store.RecipientOutcome.deferred(
+        "ok@later.example", "451 4.7.1 later", T0, T0.plus(Duration.ofHours(1)))));
+    NewMessage due = accept("alice@example.org", "ok@now.example");
+    assertThat(store.queueAdmin().requestFlush(Optional.empty())).isEqualTo(1);
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
+    Scheduler scheduler = new Scheduler(store.queue(), () -> {
+      if (flushes.incrementAndGet() == 1) {
+        throw new StoreException(StoreException.Kind.UNAVAILABLE, "database is locked");
+      }
+      return store.queue().applyFlush();
+    }, RetryPolicies.postfixLike(), d -> {
+      d.recipients().forEach(r -> delivered.add(r.forwardPath()));
+      return byLocalPart(d);
+    }, reports, clock, random, 5, Map.of(), NO_EVENTS, java.util.Set.of());
+
+    assertThat(scheduler.runOnce()).isEqualTo(1);
+    assertThat(delivered).containsExactly("ok@now.example");
+    assertThat(store.queueAdmin().find(due.id())).isEmpty();
+
+    assertThat(scheduler.runOnce()).as("the next pass applies the flush").isEqualTo(1);
+    assertThat(delivered).containsExactly("ok@now.example", "ok@later.example");
+    assertThat(store.queueAdmin().find(waiting.id())).isEmpty();
   }
 
   @Test

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.hikyaku.app.Server;
+import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.app.StoreSenderRegistry;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
@@ -89,6 +90,7 @@ class SessionBugTest {
   @TempDir Path data;
   private Store store;
   private TlsContexts tls;
+  private AuthThrottle throttle;
   private Listener listener;
 
   /** The server's own intake and session over a real listener; the policy is the buggy rule alone. */
@@ -99,14 +101,14 @@ class SessionBugTest {
     TestServers.createMailbox(store, RECIPIENT);
     tls = TlsContexts.selfSigned(TestServers.HOSTNAME, data.resolve("tls"), Duration.ZERO);
     Events published = new Events(List.of(events::add));
-    var throttle = Server.throttle(config, store, published, Clock.systemUTC());
+    throttle = Server.throttle(config, store, published, Clock.systemUTC());
     SessionServices services = new SessionServices(
         new PolicyChain(List.of(BUGGY_RULE)),
         Server.intake(config, store, new StoreSenderRegistry(store.accounts()), published, Clock.systemUTC(), new SecureRandom()),
         Server.authenticator(config, store, Optional.of(throttle), Clock.systemUTC(), new SecureRandom()),
         throttle, published, Clock.systemUTC(), new Sessions());
     ListenerConfig relay = config.listeners().getFirst();
-    SessionSettings settings = settingsFor(config, relay);
+    SessionSettings settings = Server.settingsFor(config, relay);
     AtomicLong sessions = new AtomicLong();
     listener = Listener.bind(relay.name(), relay.role(), InetAddress.getLoopbackAddress(), 0, new ConnectionPermits(10, 10),
         (refusal, client) -> new byte[0],
@@ -129,14 +131,8 @@ class SessionBugTest {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(SmtpSession.class)).detachAppender(log);
     listener.close();
     tls.close();
+    throttle.close(); // before the store: its keeper would go on reading and saving to a closed one
     store.close();
-  }
-
-  private static SessionSettings settingsFor(HikyakuConfig config, ListenerConfig relay) {
-    var limits = config.limits();
-    return new SessionSettings(TestServers.HOSTNAME, relay.name(), relay.role(), limits.maxMessageSize(), limits.maxRecipients(),
-        limits.maxErrors(), Duration.ZERO, limits.commandTimeout(), limits.dataTimeout(), limits.dataDeadline(),
-        limits.minDataRate(), limits.tlsHandshakeTimeout(), List.of(), Optional.empty());
   }
 
   /** A client that writes command lines and reads whole replies (the last line of multi-line ones). */

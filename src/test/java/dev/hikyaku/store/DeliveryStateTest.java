@@ -158,7 +158,7 @@ class DeliveryStateTest {
 
     assertThat(queue.due(T0.plusSeconds(60), 10)).extracting(DueDelivery::id)
         .containsExactly(free.id());
-    assertThat(admin.find(held.id()).orElseThrow().state()).isEqualTo("held");
+    assertThat(admin.find(held.id()).orElseThrow().state()).isEqualTo(MessageState.HELD);
     admin.delete(free.id());
     assertThat(queue.nextDue()).isEmpty(); // a held message is not waited for
 

@@ -60,8 +60,8 @@ class QueueListTest {
     assertThat(entry.reversePath()).isEqualTo("alice@example.org");
     assertThat(entry.recipientCount()).isEqualTo(2);
     assertThat(entry.size()).isEqualTo(first.content().length);
-    assertThat(entry.state()).isEqualTo("queued");
-    assertThat(entries.get(1).state()).isEqualTo("held");
+    assertThat(entry.state()).isEqualTo(MessageState.QUEUED);
+    assertThat(entries.get(1).state()).isEqualTo(MessageState.HELD);
   }
 
   @Test

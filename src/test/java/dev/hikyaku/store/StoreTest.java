@@ -84,7 +84,7 @@ class StoreTest {
           new QueuedRecipient("bob@example.net", "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.net",
               "pending", 0, null, null),
           new QueuedRecipient("carol@example.com", "", "pending", 0, null, null));
-      assertThat(found.state()).isEqualTo("queued");
+      assertThat(found.state()).isEqualTo(MessageState.QUEUED);
       assertThat(found.size()).isEqualTo(content.length);
       assertThat(found.content()).isEqualTo(content);
     }

@@ -2,9 +2,9 @@ package dev.hikyaku.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.app.Server;
 import dev.hikyaku.app.StoreSenderRegistry;
 import dev.hikyaku.delivery.BounceReports;
-import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.DkimSigning;
@@ -26,9 +26,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The server's own bounce path on a sending store, as {@code Server.start} wires it: the real
- * {@link BounceReports} (RFC 3461 NOTIFY rules) queueing each report through a real
- * {@link MessageIntake} with the null sender. The reports are read back where they end up: as
+ * The server's own bounce path on a sending store, as {@code Server.start} wires it: the
+ * production delivery reports ({@link Server#deliveryReports}, the real {@link BounceReports} with
+ * RFC 3461 NOTIFY rules) queueing each report through a real {@link MessageIntake} with the null
+ * sender. The reports are read back where they end up: as
  * messages in the store's queue with the null reverse-path, each announced by an
  * {@link Event.DsnQueued}.
  */
@@ -36,7 +37,7 @@ public final class QueuedBounces {
 
   private final Store store;
   private final List<Event.DsnQueued> announced = new CopyOnWriteArrayList<>();
-  private final BounceReports reports;
+  private final DeliveryReports reports;
 
   public QueuedBounces(Store store, String hostname, Clock clock) {
     this.store = store;
@@ -48,7 +49,7 @@ public final class QueuedBounces {
     MessageIntake intake = new MessageIntake(
         hostname, store.queue(), new StoreSenderRegistry(store.accounts()), clock, new SplittableRandom(11), events,
         StorageGuard.NONE, DkimSigning.NONE, InboundAuthentication.NONE);
-    reports = new BounceReports(new Bouncer(clock, new SplittableRandom(3)), intake, hostname, events, clock);
+    reports = Server.deliveryReports(hostname, intake, events, clock, new SplittableRandom(3));
   }
 
   /** What the scheduler reports to. */

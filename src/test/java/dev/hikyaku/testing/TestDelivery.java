@@ -38,7 +38,7 @@ public final class TestDelivery {
   public static Scheduler scheduler(
       MessageQueue queue, RetryPolicy policy, DeliveryAgent agent, DeliveryReports reports, Clock clock,
       RandomGenerator random) {
-    return new Scheduler(queue, policy, agent, reports, clock, random, defaults().maxPerDomain(), Map.of(),
+    return new Scheduler(queue, queue::applyFlush, policy, agent, reports, clock, random, defaults().maxPerDomain(), Map.of(),
         new Events(List.of()), Set.of());
   }
 
