@@ -46,6 +46,11 @@ public record AbuseConfig(
     Duration accountTarpitWindow,
     int accountAttackFailures) {
 
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
   /** A builder holding these settings, to change some by name. */
   public Builder toBuilder() {
     return new Builder(this);

@@ -27,11 +27,6 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
   /** More than this many requests at once to one receiver is a load test, not a feed. */
   public static final int MAX_WEBHOOK_CONCURRENCY = 16;
 
-  /** With webhooks to public addresses only, at the default concurrency. */
-  public ApiConfig(boolean isEnabled, InetAddress address, int port, boolean isTls) {
-    this(isEnabled, address, port, isTls, DEFAULTS.isWebhookPrivateTargetAllowed(), DEFAULTS.webhookConcurrency());
-  }
-
   static final String SECTION = "api";
   private static final String WEBHOOK_PRIVATE_TARGETS = "webhook-private-targets";
   private static final String WEBHOOK_CONCURRENCY = "webhook-concurrency";
@@ -63,14 +58,15 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
           + " is a loopback address (127.0.0.1 or ::1), not " + HostSyntax.text(address)
           + ": API keys would cross the network in clear text");
     }
-    return new ApiConfig(
-        isEnabled,
-        address,
-        port,
-        isTls,
-        api.bool(WEBHOOK_PRIVATE_TARGETS, DEFAULTS.isWebhookPrivateTargetAllowed()),
-        api.integer(WEBHOOK_CONCURRENCY, DEFAULTS.webhookConcurrency(), MIN_WEBHOOK_CONCURRENCY, MAX_WEBHOOK_CONCURRENCY,
-            " requests at once to one webhook endpoint"));
+    return builder()
+        .enabled(isEnabled)
+        .address(address)
+        .port(port)
+        .tls(isTls)
+        .webhookPrivateTargetAllowed(api.bool(WEBHOOK_PRIVATE_TARGETS, DEFAULTS.isWebhookPrivateTargetAllowed()))
+        .webhookConcurrency(api.integer(WEBHOOK_CONCURRENCY, DEFAULTS.webhookConcurrency(), MIN_WEBHOOK_CONCURRENCY,
+            MAX_WEBHOOK_CONCURRENCY, " requests at once to one webhook endpoint"))
+        .build();
   }
 
   void write(ObjectNode api) {
@@ -99,22 +95,85 @@ public record ApiConfig(boolean isEnabled, InetAddress address, int port, boolea
 
   /** Same API on another port. */
   public ApiConfig withPort(int newPort) {
-    return new ApiConfig(isEnabled, address, newPort, isTls, isWebhookPrivateTargetAllowed, webhookConcurrency);
+    return toBuilder().port(newPort).build();
   }
 
   /** Same API, with API keys allowed, or not, to create webhooks for private targets. */
   public ApiConfig withWebhookPrivateTargets(boolean isAllowed) {
-    return new ApiConfig(isEnabled, address, port, isTls, isAllowed, webhookConcurrency);
+    return toBuilder().webhookPrivateTargetAllowed(isAllowed).build();
   }
 
   /** Same API, with {@code concurrency} requests at most under way to one webhook endpoint. */
   public ApiConfig withWebhookConcurrency(int concurrency) {
-    return new ApiConfig(isEnabled, address, port, isTls, isWebhookPrivateTargetAllowed, concurrency);
+    return toBuilder().webhookConcurrency(concurrency).build();
   }
 
   /** {@code 0.0.0.0:8443}, {@code [::1]:8443}: the socket address as people write it. */
   public String socketText() {
     String host = HostSyntax.text(address);
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The API's settings by name: a new key is a new method here, not one more positional argument everywhere. */
+  public static final class Builder {
+    private boolean isEnabled;
+    private InetAddress address;
+    private int port;
+    private boolean isTls;
+    private boolean isWebhookPrivateTargetAllowed;
+    private int webhookConcurrency;
+
+    private Builder(ApiConfig from) {
+      isEnabled = from.isEnabled;
+      address = from.address;
+      port = from.port;
+      isTls = from.isTls;
+      isWebhookPrivateTargetAllowed = from.isWebhookPrivateTargetAllowed;
+      webhookConcurrency = from.webhookConcurrency;
+    }
+
+    public Builder enabled(boolean value) {
+      isEnabled = value;
+      return this;
+    }
+
+    public Builder address(InetAddress value) {
+      address = value;
+      return this;
+    }
+
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
+
+    public Builder tls(boolean value) {
+      isTls = value;
+      return this;
+    }
+
+    public Builder webhookPrivateTargetAllowed(boolean value) {
+      isWebhookPrivateTargetAllowed = value;
+      return this;
+    }
+
+    public Builder webhookConcurrency(int value) {
+      webhookConcurrency = value;
+      return this;
+    }
+
+    public ApiConfig build() {
+      return new ApiConfig(isEnabled, address, port, isTls, isWebhookPrivateTargetAllowed, webhookConcurrency);
+    }
   }
 }

@@ -56,15 +56,58 @@ public record Argon2Settings(int memoryKiB, int iterations, int parallelism) {
       }
       memoryKiB = (int) (bytes / 1024);
     }
-    return new Argon2Settings(
-        memoryKiB,
-        argon2.positive(ITERATIONS, DEFAULTS.iterations()),
-        argon2.integer(PARALLELISM, DEFAULTS.parallelism(), 1, MAX_PARALLELISM, ""));
+    return builder()
+        .memoryKiB(memoryKiB)
+        .iterations(argon2.positive(ITERATIONS, DEFAULTS.iterations()))
+        .parallelism(argon2.integer(PARALLELISM, DEFAULTS.parallelism(), 1, MAX_PARALLELISM, ""))
+        .build();
   }
 
   void write(ObjectNode argon2) {
     argon2.put(MEMORY, SizeSyntax.format(memoryKiB * 1024L));
     argon2.put(ITERATIONS, iterations);
     argon2.put(PARALLELISM, parallelism);
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The Argon2id cost by name. */
+  public static final class Builder {
+    private int memoryKiB;
+    private int iterations;
+    private int parallelism;
+
+    private Builder(Argon2Settings from) {
+      memoryKiB = from.memoryKiB;
+      iterations = from.iterations;
+      parallelism = from.parallelism;
+    }
+
+    public Builder memoryKiB(int value) {
+      memoryKiB = value;
+      return this;
+    }
+
+    public Builder iterations(int value) {
+      iterations = value;
+      return this;
+    }
+
+    public Builder parallelism(int value) {
+      parallelism = value;
+      return this;
+    }
+
+    public Argon2Settings build() {
+      return new Argon2Settings(memoryKiB, iterations, parallelism);
+    }
   }
 }

@@ -151,8 +151,16 @@ public record AuthConfig(
           ? mechanisms(mechanismsSection, key, role, isCramMd5Enabled, oauth.isPresent(), auth)
           : defaultMechanisms(role, oauth.isPresent(), isCramMd5Enabled));
     }
-    return new AuthConfig(
-        mechanisms, isCramMd5Enabled, argon2, scramIterations, passwordPolicy, cacheTtl, isNullSenderAllowed, oauth);
+    return builder()
+        .mechanisms(mechanisms)
+        .cramMd5Enabled(isCramMd5Enabled)
+        .argon2(argon2)
+        .scramIterations(scramIterations)
+        .passwordPolicy(passwordPolicy)
+        .cacheTtl(cacheTtl)
+        .nullSenderAllowed(isNullSenderAllowed)
+        .oauth(oauth)
+        .build();
   }
 
   private static List<Mechanism> mechanisms(
@@ -207,5 +215,86 @@ public record AuthConfig(
     auth.put(CACHE_TTL, DurationSyntax.format(cacheTtl));
     auth.put(NULL_SENDER, isNullSenderAllowed);
     oauth.ifPresent(o -> o.write(auth.putObject(OAUTH)));
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The AUTH settings by name. The mechanisms are set as a whole: unlike the reader, the builder
+   * does not derive them from CRAM-MD5 and OAuth.
+   */
+  public static final class Builder {
+    private Map<ListenerRole, List<Mechanism>> mechanisms;
+    private boolean isCramMd5Enabled;
+    private Argon2Settings argon2;
+    private int scramIterations;
+    private PasswordPolicy passwordPolicy;
+    private Duration cacheTtl;
+    private boolean isNullSenderAllowed;
+    private Optional<OAuthConfig> oauth;
+
+    private Builder(AuthConfig from) {
+      mechanisms = from.mechanisms;
+      isCramMd5Enabled = from.isCramMd5Enabled;
+      argon2 = from.argon2;
+      scramIterations = from.scramIterations;
+      passwordPolicy = from.passwordPolicy;
+      cacheTtl = from.cacheTtl;
+      isNullSenderAllowed = from.isNullSenderAllowed;
+      oauth = from.oauth;
+    }
+
+    public Builder mechanisms(Map<ListenerRole, List<Mechanism>> value) {
+      mechanisms = value;
+      return this;
+    }
+
+    public Builder cramMd5Enabled(boolean value) {
+      isCramMd5Enabled = value;
+      return this;
+    }
+
+    public Builder argon2(Argon2Settings value) {
+      argon2 = value;
+      return this;
+    }
+
+    public Builder scramIterations(int value) {
+      scramIterations = value;
+      return this;
+    }
+
+    public Builder passwordPolicy(PasswordPolicy value) {
+      passwordPolicy = value;
+      return this;
+    }
+
+    public Builder cacheTtl(Duration value) {
+      cacheTtl = value;
+      return this;
+    }
+
+    public Builder nullSenderAllowed(boolean value) {
+      isNullSenderAllowed = value;
+      return this;
+    }
+
+    public Builder oauth(Optional<OAuthConfig> value) {
+      oauth = value;
+      return this;
+    }
+
+    public AuthConfig build() {
+      return new AuthConfig(mechanisms, isCramMd5Enabled, argon2, scramIterations, passwordPolicy, cacheTtl,
+          isNullSenderAllowed, oauth);
+    }
   }
 }

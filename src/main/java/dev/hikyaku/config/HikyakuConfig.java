@@ -56,24 +56,6 @@ public record HikyakuConfig(
     ReturnsConfig returns,
     RecipientsConfig recipients) {
 
-  /** Without returned-mail processing ({@link ReturnsConfig#OFF}). */
-  public HikyakuConfig(
-      String hostname, Path dataDirectory, List<ListenerConfig> listeners, TlsConfig tls, Limits limits,
-      List<String> hostedDomains, AuthConfig auth, AbuseConfig abuse, RateConfig rates, HttpConfig http,
-      DeliveryConfig delivery, MailAuthConfig mailAuth, HistoryConfig history, ApiConfig api) {
-    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth,
-        history, api, ReturnsConfig.OFF);
-  }
-
-  /** With the default {@code recipients} section (accounts and postmaster only, no catch-all). */
-  public HikyakuConfig(
-      String hostname, Path dataDirectory, List<ListenerConfig> listeners, TlsConfig tls, Limits limits,
-      List<String> hostedDomains, AuthConfig auth, AbuseConfig abuse, RateConfig rates, HttpConfig http,
-      DeliveryConfig delivery, MailAuthConfig mailAuth, HistoryConfig history, ApiConfig api, ReturnsConfig returns) {
-    this(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth,
-        history, api, returns, RecipientsConfig.DEFAULTS);
-  }
-
   public HikyakuConfig {
     Objects.requireNonNull(returns, "returns");
     Objects.requireNonNull(recipients, "recipients");
@@ -155,67 +137,62 @@ public record HikyakuConfig(
             problem -> {
               throw new IllegalArgumentException(Keys.API + "." + Keys.PORT + ": " + problem);
             });
-    return new HikyakuConfig(hostname, dataDirectory, moved, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().listeners(moved).build();
   }
 
   /** Same config with other listeners (tests move them to loopback and ephemeral ports). */
   public HikyakuConfig withListeners(List<ListenerConfig> newListeners) {
-    return new HikyakuConfig(hostname, dataDirectory, newListeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().listeners(newListeners).build();
   }
 
   /** Same config with other TLS files (tests serve a certificate of their own and replace it). */
   public HikyakuConfig withTls(TlsConfig newTls) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, newTls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().tls(newTls).build();
   }
 
   public HikyakuConfig withLimits(Limits newLimits) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, newLimits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().limits(newLimits).build();
   }
 
   public HikyakuConfig withAbuse(AbuseConfig newAbuse) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, newAbuse, rates, http, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().abuse(newAbuse).build();
   }
 
   public HikyakuConfig withRates(RateConfig newRates) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, newRates, http, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().rates(newRates).build();
   }
 
   public HikyakuConfig withMailAuth(MailAuthConfig newMailAuth) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, newMailAuth, history, api, returns, recipients);
+    return toBuilder().mailAuth(newMailAuth).build();
   }
 
   public HikyakuConfig withDelivery(DeliveryConfig newDelivery) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, newDelivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().delivery(newDelivery).build();
   }
 
   public HikyakuConfig withHistory(HistoryConfig newHistory) {
-    return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, newHistory, api, returns, recipients);
+    return toBuilder().history(newHistory).build();
   }
 
   public HikyakuConfig withApi(ApiConfig newApi) {
-    return new HikyakuConfig(
-        hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery, mailAuth, history, newApi, returns, recipients);
+    return toBuilder().api(newApi).build();
   }
 
   public HikyakuConfig withReturns(ReturnsConfig newReturns) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
-        mailAuth, history, api, newReturns, recipients);
+    return toBuilder().returns(newReturns).build();
   }
 
   /** Same config with other hosted domains (tests add one routed elsewhere). */
   public HikyakuConfig withHostedDomains(List<String> newHostedDomains) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, newHostedDomains, auth, abuse, rates, http, delivery,
-        mailAuth, history, api, returns, recipients);
+    return toBuilder().hostedDomains(newHostedDomains).build();
   }
 
   public HikyakuConfig withRecipients(RecipientsConfig newRecipients) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http, delivery,
-        mailAuth, history, api, returns, newRecipients);
+    return toBuilder().recipients(newRecipients).build();
   }
 
   public HikyakuConfig withHttp(HttpConfig newHttp) {
-    return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, newHttp, delivery, mailAuth, history, api, returns, recipients);
+    return toBuilder().http(newHttp).build();
   }
 
   /**
@@ -255,5 +232,145 @@ public record HikyakuConfig(
   /** Where the TLS code keeps a generated self-signed certificate when none is configured. */
   public Path selfSignedTlsDirectory() {
     return dataDirectory.resolve(Defaults.SELF_SIGNED_TLS_SUBDIRECTORY);
+  }
+
+  /**
+   * The embedded defaults ({@link ConfigLoader#defaults()}: what an empty file reads as), to change
+   * some by name. The hosted domains stay the default hostname's when the hostname is changed.
+   */
+  public static Builder builder() {
+    return Defaults.config().toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The sections by name: a new section is a new method here, not one more positional argument
+   * everywhere. {@link #build()} checks the rules that span sections.
+   */
+  public static final class Builder {
+    private String hostname;
+    private Path dataDirectory;
+    private List<ListenerConfig> listeners;
+    private TlsConfig tls;
+    private Limits limits;
+    private List<String> hostedDomains;
+    private AuthConfig auth;
+    private AbuseConfig abuse;
+    private RateConfig rates;
+    private HttpConfig http;
+    private DeliveryConfig delivery;
+    private MailAuthConfig mailAuth;
+    private HistoryConfig history;
+    private ApiConfig api;
+    private ReturnsConfig returns;
+    private RecipientsConfig recipients;
+
+    private Builder(HikyakuConfig from) {
+      hostname = from.hostname;
+      dataDirectory = from.dataDirectory;
+      listeners = from.listeners;
+      tls = from.tls;
+      limits = from.limits;
+      hostedDomains = from.hostedDomains;
+      auth = from.auth;
+      abuse = from.abuse;
+      rates = from.rates;
+      http = from.http;
+      delivery = from.delivery;
+      mailAuth = from.mailAuth;
+      history = from.history;
+      api = from.api;
+      returns = from.returns;
+      recipients = from.recipients;
+    }
+
+    public Builder hostname(String value) {
+      hostname = value;
+      return this;
+    }
+
+    public Builder dataDirectory(Path value) {
+      dataDirectory = value;
+      return this;
+    }
+
+    public Builder listeners(List<ListenerConfig> value) {
+      listeners = value;
+      return this;
+    }
+
+    public Builder tls(TlsConfig value) {
+      tls = value;
+      return this;
+    }
+
+    public Builder limits(Limits value) {
+      limits = value;
+      return this;
+    }
+
+    public Builder hostedDomains(List<String> value) {
+      hostedDomains = value;
+      return this;
+    }
+
+    public Builder auth(AuthConfig value) {
+      auth = value;
+      return this;
+    }
+
+    public Builder abuse(AbuseConfig value) {
+      abuse = value;
+      return this;
+    }
+
+    public Builder rates(RateConfig value) {
+      rates = value;
+      return this;
+    }
+
+    public Builder http(HttpConfig value) {
+      http = value;
+      return this;
+    }
+
+    public Builder delivery(DeliveryConfig value) {
+      delivery = value;
+      return this;
+    }
+
+    public Builder mailAuth(MailAuthConfig value) {
+      mailAuth = value;
+      return this;
+    }
+
+    public Builder history(HistoryConfig value) {
+      history = value;
+      return this;
+    }
+
+    public Builder api(ApiConfig value) {
+      api = value;
+      return this;
+    }
+
+    public Builder returns(ReturnsConfig value) {
+      returns = value;
+      return this;
+    }
+
+    public Builder recipients(RecipientsConfig value) {
+      recipients = value;
+      return this;
+    }
+
+    public HikyakuConfig build() {
+      return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates,
+          http, delivery, mailAuth, history, api, returns, recipients);
+    }
   }
 }

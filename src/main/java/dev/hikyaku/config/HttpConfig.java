@@ -36,10 +36,11 @@ public record HttpConfig(boolean isEnabled, InetAddress address, int port) {
   static final HttpConfig DEFAULTS = new HttpConfig(true, HostSyntax.ipLiteral("127.0.0.1").orElseThrow(), 9025);
 
   static HttpConfig read(Section http) throws ConfigException {
-    return new HttpConfig(
-        http.bool(Keys.ENABLED, DEFAULTS.isEnabled()),
-        http.address(Keys.ADDRESS, DEFAULTS.address()),
-        http.port(Keys.PORT, DEFAULTS.port()));
+    return builder()
+        .enabled(http.bool(Keys.ENABLED, DEFAULTS.isEnabled()))
+        .address(http.address(Keys.ADDRESS, DEFAULTS.address()))
+        .port(http.port(Keys.PORT, DEFAULTS.port()))
+        .build();
   }
 
   void write(ObjectNode http) {
@@ -50,12 +51,54 @@ public record HttpConfig(boolean isEnabled, InetAddress address, int port) {
 
   /** Same endpoint on another port. */
   public HttpConfig withPort(int newPort) {
-    return new HttpConfig(isEnabled, address, newPort);
+    return toBuilder().port(newPort).build();
   }
 
   /** {@code 127.0.0.1:9025}, {@code [::1]:9025}: the socket address as people write it. */
   public String socketText() {
     String host = HostSyntax.text(address);
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The endpoint's settings by name: a new key is a new method here, not one more positional argument everywhere. */
+  public static final class Builder {
+    private boolean isEnabled;
+    private InetAddress address;
+    private int port;
+
+    private Builder(HttpConfig from) {
+      isEnabled = from.isEnabled;
+      address = from.address;
+      port = from.port;
+    }
+
+    public Builder enabled(boolean value) {
+      isEnabled = value;
+      return this;
+    }
+
+    public Builder address(InetAddress value) {
+      address = value;
+      return this;
+    }
+
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
+
+    public HttpConfig build() {
+      return new HttpConfig(isEnabled, address, port);
+    }
   }
 }

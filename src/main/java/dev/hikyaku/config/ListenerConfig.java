@@ -41,7 +41,7 @@ public record ListenerConfig(
 
   /** Same listener on another port. */
   public ListenerConfig withPort(int newPort) {
-    return new ListenerConfig(name, role, address, newPort, greetingDelay);
+    return toBuilder().port(newPort).build();
   }
 
   /** {@code 0.0.0.0:25}, {@code [::1]:587}: the socket address as people write it. */
@@ -92,9 +92,7 @@ public record ListenerConfig(
   }
 
   /** One listener of each role, named after it, on every IPv4 address and the role's port. */
-  static final List<ListenerConfig> DEFAULTS = DEFAULT_ROLES.stream()
-      .map(role -> new ListenerConfig(role.configName(), role, DEFAULT_ADDRESS, defaultPort(role), defaultGreetingDelay(role)))
-      .toList();
+  static final List<ListenerConfig> DEFAULTS = DEFAULT_ROLES.stream().map(role -> builder(role).build()).toList();
 
   /** {@code listeners}: at least one, names unique, no two on one address and port. */
   static List<ListenerConfig> readAll(Section top, String key) throws ConfigException {
@@ -140,13 +138,14 @@ public record ListenerConfig(
         .filter(r -> r.configName().equalsIgnoreCase(written))
         .findFirst()
         .orElseThrow(() -> item.error(ROLE, "unknown role '" + written + "'; known roles: " + roleNames()));
-    String name = item.text(NAME).orElse(role.configName());
+    ListenerConfig d = builder(role).build();
+    String name = item.text(NAME).orElse(d.name());
     if (!LISTENER_NAME.matcher(name).matches()) {
       throw item.error(NAME, "expected 1 to 64 letters, digits, '.', '_' or '-', was '" + name + "'");
     }
-    InetAddress address = item.address(Keys.ADDRESS, DEFAULT_ADDRESS);
-    int port = item.port(Keys.PORT, defaultPort(role));
-    Duration greetingDelay = defaultGreetingDelay(role);
+    InetAddress address = item.address(Keys.ADDRESS, d.address());
+    int port = item.port(Keys.PORT, d.port());
+    Duration greetingDelay = d.greetingDelay();
     if (item.has(GREETING_DELAY)) {
       greetingDelay = item.duration(item.node(GREETING_DELAY), item.path(GREETING_DELAY));
       if (greetingDelay.compareTo(MAX_GREETING_DELAY) >= 0) {
@@ -154,7 +153,7 @@ public record ListenerConfig(
             + " minutes, RFC 5321 §4.5.3.2.1), was " + DurationSyntax.format(greetingDelay));
       }
     }
-    return new ListenerConfig(name, role, address, port, greetingDelay);
+    return d.toBuilder().name(name).address(address).port(port).greetingDelay(greetingDelay).build();
   }
 
   static String roleNames() {
@@ -169,6 +168,61 @@ public record ListenerConfig(
       item.put(Keys.ADDRESS, HostSyntax.text(listener.address()));
       item.put(Keys.PORT, listener.port());
       item.put(GREETING_DELAY, DurationSyntax.format(listener.greetingDelay()));
+    }
+  }
+
+  /**
+   * A listener of {@code role} as the file gives it when it names only the role: named after the
+   * role, on every IPv4 address, on the role's IANA port, with the role's greeting delay.
+   */
+  public static Builder builder(ListenerRole role) {
+    return new ListenerConfig(role.configName(), role, DEFAULT_ADDRESS, defaultPort(role), defaultGreetingDelay(role))
+        .toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** A listener's settings by name; its role is fixed when the builder is made. */
+  public static final class Builder {
+    private String name;
+    private final ListenerRole role;
+    private InetAddress address;
+    private int port;
+    private Duration greetingDelay;
+
+    private Builder(ListenerConfig from) {
+      name = from.name;
+      role = from.role;
+      address = from.address;
+      port = from.port;
+      greetingDelay = from.greetingDelay;
+    }
+
+    public Builder name(String value) {
+      name = value;
+      return this;
+    }
+
+    public Builder address(InetAddress value) {
+      address = value;
+      return this;
+    }
+
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
+
+    public Builder greetingDelay(Duration value) {
+      greetingDelay = value;
+      return this;
+    }
+
+    public ListenerConfig build() {
+      return new ListenerConfig(name, role, address, port, greetingDelay);
     }
   }
 }

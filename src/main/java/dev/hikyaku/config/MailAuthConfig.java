@@ -40,12 +40,12 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
 
   /** The same settings with checks on or off. */
   public MailAuthConfig withVerifying(boolean verifying) {
-    return new MailAuthConfig(verifying, dmarcReject, dmarcQuarantine, timeout);
+    return toBuilder().verifying(verifying).build();
   }
 
   /** The same settings with another time budget for the checks of one message. */
   public MailAuthConfig withTimeout(Duration budget) {
-    return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, budget);
+    return toBuilder().timeout(budget).build();
   }
 
   public boolean isRejectingOnReject() {
@@ -75,11 +75,12 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
       new MailAuthConfig(true, DmarcAction.REJECT, DmarcAction.MARK, Duration.ofSeconds(15));
 
   static MailAuthConfig read(Section mailAuth) throws ConfigException {
-    return new MailAuthConfig(
-        mailAuth.bool(VERIFY, DEFAULTS.isVerifying()),
-        mailAuth.choice(DMARC_REJECT, DEFAULTS.dmarcReject(), ACTIONS),
-        mailAuth.choice(DMARC_QUARANTINE, DEFAULTS.dmarcQuarantine(), ACTIONS),
-        mailAuth.timeout(TIMEOUT, DEFAULTS.timeout(), Duration.ofSeconds(1)));
+    return builder()
+        .verifying(mailAuth.bool(VERIFY, DEFAULTS.isVerifying()))
+        .dmarcReject(mailAuth.choice(DMARC_REJECT, DEFAULTS.dmarcReject(), ACTIONS))
+        .dmarcQuarantine(mailAuth.choice(DMARC_QUARANTINE, DEFAULTS.dmarcQuarantine(), ACTIONS))
+        .timeout(mailAuth.timeout(TIMEOUT, DEFAULTS.timeout(), Duration.ofSeconds(1)))
+        .build();
   }
 
   void write(ObjectNode mailAuth) {
@@ -87,5 +88,54 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     mailAuth.put(DMARC_REJECT, dmarcReject.configName());
     mailAuth.put(DMARC_QUARANTINE, dmarcQuarantine.configName());
     mailAuth.put(TIMEOUT, DurationSyntax.format(timeout));
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The checks' settings by name. */
+  public static final class Builder {
+    private boolean isVerifying;
+    private DmarcAction dmarcReject;
+    private DmarcAction dmarcQuarantine;
+    private Duration timeout;
+
+    private Builder(MailAuthConfig from) {
+      isVerifying = from.isVerifying;
+      dmarcReject = from.dmarcReject;
+      dmarcQuarantine = from.dmarcQuarantine;
+      timeout = from.timeout;
+    }
+
+    public Builder verifying(boolean value) {
+      isVerifying = value;
+      return this;
+    }
+
+    public Builder dmarcReject(DmarcAction value) {
+      dmarcReject = value;
+      return this;
+    }
+
+    public Builder dmarcQuarantine(DmarcAction value) {
+      dmarcQuarantine = value;
+      return this;
+    }
+
+    public Builder timeout(Duration value) {
+      timeout = value;
+      return this;
+    }
+
+    public MailAuthConfig build() {
+      return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, timeout);
+    }
   }
 }

@@ -83,13 +83,14 @@ public record OAuthConfig(
       throw oauth.error(oauth.path(AUDIENCE), node,
           "required: the 'aud' value (or list of values) tokens must carry for this server");
     }
-    return new OAuthConfig(
-        issuer,
-        jwksUri,
-        jwksFile,
-        audiences(oauth, oauth.node(AUDIENCE), oauth.path(AUDIENCE)),
-        oauth.text(ACCOUNT_CLAIM).map(String::strip).orElse(DEFAULT_ACCOUNT_CLAIM),
-        oauth.duration(CLOCK_SKEW, DEFAULT_CLOCK_SKEW, Duration.ZERO, MAX_CLOCK_SKEW, ""));
+    return builder()
+        .issuer(issuer)
+        .jwksUri(jwksUri)
+        .jwksFile(jwksFile)
+        .audiences(audiences(oauth, oauth.node(AUDIENCE), oauth.path(AUDIENCE)))
+        .accountClaim(oauth.text(ACCOUNT_CLAIM).map(String::strip).orElse(DEFAULT_ACCOUNT_CLAIM))
+        .clockSkew(oauth.duration(CLOCK_SKEW, DEFAULT_CLOCK_SKEW, Duration.ZERO, MAX_CLOCK_SKEW, ""))
+        .build();
   }
 
   /** One audience as a string, or several as a list; at least one, no duplicates. */
@@ -153,5 +154,79 @@ public record OAuthConfig(
     audiences.forEach(list::add);
     oauth.put(ACCOUNT_CLAIM, accountClaim);
     oauth.put(CLOCK_SKEW, DurationSyntax.format(clockSkew));
+  }
+
+  /**
+   * The defaults of the optional keys ({@code account-claim}, {@code clock-skew}); the issuer, one
+   * key source and the audiences have none and must be set.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The token settings by name; {@link #build()} checks that there is an issuer, one key source and an audience. */
+  public static final class Builder {
+    private String issuer;
+    private Optional<URI> jwksUri;
+    private Optional<Path> jwksFile;
+    private List<String> audiences;
+    private String accountClaim;
+    private Duration clockSkew;
+
+    private Builder() {
+      jwksUri = Optional.empty();
+      jwksFile = Optional.empty();
+      audiences = List.of();
+      accountClaim = DEFAULT_ACCOUNT_CLAIM;
+      clockSkew = DEFAULT_CLOCK_SKEW;
+    }
+
+    private Builder(OAuthConfig from) {
+      issuer = from.issuer;
+      jwksUri = from.jwksUri;
+      jwksFile = from.jwksFile;
+      audiences = from.audiences;
+      accountClaim = from.accountClaim;
+      clockSkew = from.clockSkew;
+    }
+
+    public Builder issuer(String value) {
+      issuer = value;
+      return this;
+    }
+
+    public Builder jwksUri(Optional<URI> value) {
+      jwksUri = value;
+      return this;
+    }
+
+    public Builder jwksFile(Optional<Path> value) {
+      jwksFile = value;
+      return this;
+    }
+
+    public Builder audiences(List<String> value) {
+      audiences = value;
+      return this;
+    }
+
+    public Builder accountClaim(String value) {
+      accountClaim = value;
+      return this;
+    }
+
+    public Builder clockSkew(Duration value) {
+      clockSkew = value;
+      return this;
+    }
+
+    public OAuthConfig build() {
+      return new OAuthConfig(issuer, jwksUri, jwksFile, audiences, accountClaim, clockSkew);
+    }
   }
 }

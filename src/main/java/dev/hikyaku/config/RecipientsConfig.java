@@ -55,17 +55,17 @@ public record RecipientsConfig(
 
   /** Same settings with other per-domain entries (tests make a domain a catch-all this way). */
   public RecipientsConfig withDomains(Map<String, Domain> newDomains) {
-    return new RecipientsConfig(verifyTimeout, verifyPositiveTtl, verifyNegativeTtl, harvestThreshold, newDomains);
+    return toBuilder().domains(newDomains).build();
   }
 
   /** Same settings with another verification timeout (tests wait milliseconds, not seconds). */
   public RecipientsConfig withVerifyTimeout(Duration timeout) {
-    return new RecipientsConfig(timeout, verifyPositiveTtl, verifyNegativeTtl, harvestThreshold, domains);
+    return toBuilder().verifyTimeout(timeout).build();
   }
 
   /** Same settings with another harvest threshold. */
   public RecipientsConfig withHarvestThreshold(int threshold) {
-    return new RecipientsConfig(verifyTimeout, verifyPositiveTtl, verifyNegativeTtl, threshold, domains);
+    return toBuilder().harvestThreshold(threshold).build();
   }
 
   static final String SECTION = "recipients";
@@ -114,14 +114,17 @@ public record RecipientsConfig(
             "'" + domain + "' is not one of " + Keys.HOSTED_DOMAINS + "; only a hosted domain's recipients are listed here");
       }
     }
-    return new RecipientsConfig(
+    return d.toBuilder()
         // RFC 5321 §4.5.3.2.3: the client waits 5 minutes for the RCPT reply; the check must end first.
-        recipients.duration(VERIFY_TIMEOUT, d.verifyTimeout(), Section.MIN_TIMEOUT, MAX_VERIFY_TIMEOUT,
-            " (a client waits 5 minutes for its RCPT reply, RFC 5321 §4.5.3.2.3)"),
-        recipients.duration(VERIFY_POSITIVE_TTL, d.verifyPositiveTtl(), Section.MIN_TIMEOUT, MAX_VERIFY_TTL, ""),
-        recipients.duration(VERIFY_NEGATIVE_TTL, d.verifyNegativeTtl(), Section.MIN_TIMEOUT, MAX_VERIFY_TTL, ""),
-        recipients.positive(HARVEST_THRESHOLD, d.harvestThreshold()),
-        domains);
+        .verifyTimeout(recipients.duration(VERIFY_TIMEOUT, d.verifyTimeout(), Section.MIN_TIMEOUT, MAX_VERIFY_TIMEOUT,
+            " (a client waits 5 minutes for its RCPT reply, RFC 5321 §4.5.3.2.3)"))
+        .verifyPositiveTtl(
+            recipients.duration(VERIFY_POSITIVE_TTL, d.verifyPositiveTtl(), Section.MIN_TIMEOUT, MAX_VERIFY_TTL, ""))
+        .verifyNegativeTtl(
+            recipients.duration(VERIFY_NEGATIVE_TTL, d.verifyNegativeTtl(), Section.MIN_TIMEOUT, MAX_VERIFY_TTL, ""))
+        .harvestThreshold(recipients.positive(HARVEST_THRESHOLD, d.harvestThreshold()))
+        .domains(domains)
+        .build();
   }
 
   /** One {@code recipients.domains.<domain>} entry: {@code catch-all: true}, or {@code local-parts}. */
@@ -163,5 +166,61 @@ public record RecipientsConfig(
         entry.localParts().forEach(localParts::add);
       }
     });
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The recipient settings by name. */
+  public static final class Builder {
+    private Duration verifyTimeout;
+    private Duration verifyPositiveTtl;
+    private Duration verifyNegativeTtl;
+    private int harvestThreshold;
+    private Map<String, Domain> domains;
+
+    private Builder(RecipientsConfig from) {
+      verifyTimeout = from.verifyTimeout;
+      verifyPositiveTtl = from.verifyPositiveTtl;
+      verifyNegativeTtl = from.verifyNegativeTtl;
+      harvestThreshold = from.harvestThreshold;
+      domains = from.domains;
+    }
+
+    public Builder verifyTimeout(Duration value) {
+      verifyTimeout = value;
+      return this;
+    }
+
+    public Builder verifyPositiveTtl(Duration value) {
+      verifyPositiveTtl = value;
+      return this;
+    }
+
+    public Builder verifyNegativeTtl(Duration value) {
+      verifyNegativeTtl = value;
+      return this;
+    }
+
+    public Builder harvestThreshold(int value) {
+      harvestThreshold = value;
+      return this;
+    }
+
+    public Builder domains(Map<String, Domain> value) {
+      domains = value;
+      return this;
+    }
+
+    public RecipientsConfig build() {
+      return new RecipientsConfig(verifyTimeout, verifyPositiveTtl, verifyNegativeTtl, harvestThreshold, domains);
+    }
   }
 }

@@ -46,12 +46,12 @@ public record ReturnsConfig(boolean isEnabled, Optional<String> domain, Optional
 
   /** On for {@code domain}, without a feedback address. */
   public static ReturnsConfig on(String domain) {
-    return new ReturnsConfig(true, Optional.of(domain), Optional.empty());
+    return builder().enabled(true).domain(Optional.of(domain)).build();
   }
 
   /** The same with {@code address} as the feedback address. */
   public ReturnsConfig withFeedbackAddress(String address) {
-    return new ReturnsConfig(isEnabled, domain, Optional.of(address));
+    return toBuilder().feedbackAddress(Optional.of(address)).build();
   }
 
   /** The returns domain when the section is enabled; empty when it is off. */
@@ -122,12 +122,57 @@ public record ReturnsConfig(boolean isEnabled, Optional<String> domain, Optional
       }
       feedback = Optional.of(local.toLowerCase(Locale.ROOT) + "@" + domain.get());
     }
-    return new ReturnsConfig(isEnabled, domain, feedback);
+    return builder().enabled(isEnabled).domain(domain).feedbackAddress(feedback).build();
   }
 
   void write(ObjectNode returns) {
     returns.put(Keys.ENABLED, isEnabled);
     domain.ifPresent(d -> returns.put(DOMAIN, d));
     feedbackAddress.ifPresent(address -> returns.put(FEEDBACK_ADDRESS, address));
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The returns settings by name; {@link #build()} checks that an enabled section has a domain and
+   * that the feedback address is at it.
+   */
+  public static final class Builder {
+    private boolean isEnabled;
+    private Optional<String> domain;
+    private Optional<String> feedbackAddress;
+
+    private Builder(ReturnsConfig from) {
+      isEnabled = from.isEnabled;
+      domain = from.domain;
+      feedbackAddress = from.feedbackAddress;
+    }
+
+    public Builder enabled(boolean value) {
+      isEnabled = value;
+      return this;
+    }
+
+    public Builder domain(Optional<String> value) {
+      domain = value;
+      return this;
+    }
+
+    public Builder feedbackAddress(Optional<String> value) {
+      feedbackAddress = value;
+      return this;
+    }
+
+    public ReturnsConfig build() {
+      return new ReturnsConfig(isEnabled, domain, feedbackAddress);
+    }
   }
 }

@@ -34,11 +34,6 @@ public record TlsConfig(
     }
   }
 
-  /** With the default engine. */
-  public TlsConfig(Optional<Path> certificate, Optional<Path> privateKey, Duration reloadCheckInterval) {
-    this(certificate, privateKey, reloadCheckInterval, DEFAULTS.engine());
-  }
-
   static final String SECTION = "tls";
   private static final String CERTIFICATE = "certificate";
   private static final String PRIVATE_KEY = "private-key";
@@ -85,7 +80,12 @@ public record TlsConfig(
     if (unavailable.isPresent()) {
       throw tls.error(ENGINE, engine.configName() + " cannot run here: " + unavailable.get() + "; use jdk (the default)");
     }
-    return new TlsConfig(certificate, privateKey, reloadCheckInterval, engine);
+    return builder()
+        .certificate(certificate)
+        .privateKey(privateKey)
+        .reloadCheckInterval(reloadCheckInterval)
+        .engine(engine)
+        .build();
   }
 
   /** A path that must name an existing, readable regular file. The file is not opened here. */
@@ -114,12 +114,61 @@ public record TlsConfig(
   }
 
   /** The same with {@code engine} serving the SMTP listeners. */
-  public TlsConfig withEngine(TlsEngineKind engine) {
-    return new TlsConfig(certificate, privateKey, reloadCheckInterval, engine);
+  public TlsConfig withEngine(TlsEngineKind newEngine) {
+    return toBuilder().engine(newEngine).build();
   }
 
   /** Whether the operator supplied certificate files (otherwise a self-signed one is generated). */
   public boolean hasCertificateFiles() {
     return certificate.isPresent();
+  }
+
+  /** The defaults (what an empty section reads as), to change some by name. */
+  public static Builder builder() {
+    return DEFAULTS.toBuilder();
+  }
+
+  /** A builder holding these settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The TLS settings by name; {@link #build()} checks that the certificate and key come together. */
+  public static final class Builder {
+    private Optional<Path> certificate;
+    private Optional<Path> privateKey;
+    private Duration reloadCheckInterval;
+    private TlsEngineKind engine;
+
+    private Builder(TlsConfig from) {
+      certificate = from.certificate;
+      privateKey = from.privateKey;
+      reloadCheckInterval = from.reloadCheckInterval;
+      engine = from.engine;
+    }
+
+    public Builder certificate(Optional<Path> value) {
+      certificate = value;
+      return this;
+    }
+
+    public Builder privateKey(Optional<Path> value) {
+      privateKey = value;
+      return this;
+    }
+
+    public Builder reloadCheckInterval(Duration value) {
+      reloadCheckInterval = value;
+      return this;
+    }
+
+    public Builder engine(TlsEngineKind value) {
+      engine = value;
+      return this;
+    }
+
+    public TlsConfig build() {
+      return new TlsConfig(certificate, privateKey, reloadCheckInterval, engine);
+    }
   }
 }

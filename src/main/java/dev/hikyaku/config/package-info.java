@@ -23,6 +23,12 @@
  * writer line and its default, in one file, and its row in {@code docs/configuration.md} (and its
  * line in {@code docs/hikyaku.example.yaml}).
  *
+ * <p>Code outside a record builds it by name, never positionally: {@code HttpConfig.builder()}
+ * starts from the section's defaults (what an empty section reads as; {@code ConfigLoaderTest}
+ * checks each builder against the loader), {@code toBuilder()} and the {@code withX} methods from a
+ * record in hand; a listener's builder takes its role, whose defaults it gets. So a new key breaks
+ * no caller: the value it does not set is the default.
+ *
  * <p>{@code Defaults} holds the top-level defaults and those derived from the machine: the hostname
  * (this machine's canonical name, else {@code localhost}), the hosted domains (the hostname and
  * {@code localhost}), and the self-signed certificate directory ({@link

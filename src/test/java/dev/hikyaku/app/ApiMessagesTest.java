@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hikyaku.api.ApiKeyCheck;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.auth.Principal;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
@@ -67,7 +66,7 @@ class ApiMessagesTest {
   @BeforeEach
   void start() throws Exception {
     HikyakuConfig config =
-        TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
+        TestServers.config(data).withApi(TestServers.loopbackApi());
     server = TestServers.start(config, UnaryOperator.identity(), List.of(events::add));
     trust = TestServers.clientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, ALICE, PASSWORD);

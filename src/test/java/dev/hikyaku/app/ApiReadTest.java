@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.dns.TestDnsServer;
@@ -17,7 +16,6 @@ import dev.hikyaku.testing.ScriptedMx;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
 import java.io.Writer;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -67,7 +65,7 @@ class ApiReadTest {
       dns.mx(domain, 10, "mx.sink.test");
     }
     dns.a("mx.sink.test", "127.0.0.1");
-    HikyakuConfig base = TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
+    HikyakuConfig base = TestServers.config(data).withApi(TestServers.loopbackApi());
     DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofSeconds(2))
         .withMxPort(mx.port()).withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1));
     server = TestServers.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(events::add));

@@ -3,14 +3,12 @@ package dev.hikyaku.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.auth.credential.GeneratedSecrets;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.testing.NestedMime;
 import dev.hikyaku.testing.Probe;
 import dev.hikyaku.testing.TestServers;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +48,7 @@ class ApiResourceLimitsTest {
 
   @BeforeEach
   void start() throws Exception {
-    HikyakuConfig config = TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
+    HikyakuConfig config = TestServers.config(data).withApi(TestServers.loopbackApi());
     server = TestServers.start(config, UnaryOperator.identity(), List.of());
     client = TestServers.httpClientTrusting(server.tls().currentCertificate());
     TestServers.createAccount(server, ALICE, PASSWORD);

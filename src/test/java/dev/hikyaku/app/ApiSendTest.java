@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.Limits;
 import dev.hikyaku.config.RateConfig;
@@ -23,7 +22,6 @@ import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.store.Suppression;
 import dev.hikyaku.testing.TestServers;
 import java.io.ByteArrayInputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -82,7 +80,7 @@ class ApiSendTest {
     HikyakuConfig defaults = TestServers.config(data);
     Limits l = defaults.limits();
     config = defaults
-        .withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true))
+        .withApi(TestServers.loopbackApi())
         .withLimits(l.toBuilder().maxMessageSize(MAX_SIZE).build());
     startServer();
     TestServers.createAccount(server, ALICE, PASSWORD);

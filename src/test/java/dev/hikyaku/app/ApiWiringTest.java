@@ -3,7 +3,6 @@ package dev.hikyaku.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
@@ -50,7 +49,7 @@ class ApiWiringTest {
   @Test
   void enabledItServesTheMailCertificateAndRefusesWithoutAKey() throws Exception {
     HikyakuConfig config =
-        TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
+        TestServers.config(data).withApi(TestServers.loopbackApi());
     int port;
     try (Server server = TestServers.start(config, UnaryOperator.identity(), List.of())) {
       port = server.apiPort();

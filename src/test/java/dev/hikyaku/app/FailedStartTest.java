@@ -30,8 +30,9 @@ class FailedStartTest {
     try (ServerSocket taken = new ServerSocket(0, 1, loopback)) {
       HikyakuConfig base = TestServers.config(data);
       HikyakuConfig config = base.withListeners(List.of(
-          new ListenerConfig("relay", ListenerRole.RELAY, loopback, free, Duration.ZERO),
-          new ListenerConfig("submission", ListenerRole.SUBMISSION, loopback, taken.getLocalPort(), Duration.ZERO)));
+          ListenerConfig.builder(ListenerRole.RELAY).address(loopback).port(free).greetingDelay(Duration.ZERO).build(),
+          ListenerConfig.builder(ListenerRole.SUBMISSION).address(loopback).port(taken.getLocalPort())
+              .greetingDelay(Duration.ZERO).build()));
 
       assertThatThrownBy(() -> Server.start(config)).isInstanceOf(Server.StartupException.class)
           .hasMessageContaining("listener 'submission'");

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ReturnsConfig;
@@ -81,7 +80,7 @@ class ReturnedMailEndToEndTest {
     dns.a("mx.sink.test", "127.0.0.1");
     receiver = WebhookReceiver.start(0);
     HikyakuConfig base = TestServers.config(data)
-        .withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true).withWebhookPrivateTargets(true));
+        .withApi(TestServers.loopbackApi().withWebhookPrivateTargets(true));
     DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofSeconds(2))
         .withMxPort(mx.port()).withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1));
     HikyakuConfig config = base.withDelivery(delivery).withReturns(ReturnsConfig.on(RETURNS).withFeedbackAddress(FEEDBACK));

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.dns.TestDnsServer;
@@ -15,7 +14,6 @@ import dev.hikyaku.store.Suppression;
 import dev.hikyaku.testing.ScriptedMx;
 import dev.hikyaku.testing.TestServers;
 import dev.hikyaku.testing.WebhookReceiver;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,7 +78,7 @@ class WebhookFlowTest {
     }
     dns.a("mx.sink.test", "127.0.0.1");
     HikyakuConfig base = TestServers.config(data)
-        .withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true).withWebhookPrivateTargets(true));
+        .withApi(TestServers.loopbackApi().withWebhookPrivateTargets(true));
     DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(dns.address()), Duration.ofSeconds(2))
         .withMxPort(mx.port()).withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1));
     server = TestServers.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(events::add));
@@ -392,7 +390,7 @@ class WebhookFlowTest {
   @Test
   void withoutTheOperatorsConsentAnApiKeyCannotAimAWebhookAtPrivateAddresses() throws Exception {
     server.close();
-    server = TestServers.start(TestServers.config(data).withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true)),
+    server = TestServers.start(TestServers.config(data).withApi(TestServers.loopbackApi()),
         UnaryOperator.identity(), List.of(events::add));
     http = TestServers.httpClientTrusting(server.tls().currentCertificate());
     String admin = newKey("hooks2", EnumSet.of(ApiKey.Scope.ADMIN));

@@ -42,14 +42,18 @@ class ConfigLoaderTest {
                 : List.of(config.hostname(), "localhost"));
     assertThat(config.listeners())
         .containsExactly(
-            new ListenerConfig(
-                "relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
-            new ListenerConfig(
-                "submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO),
-            new ListenerConfig(
-                "submissions", ListenerRole.SUBMISSIONS, ip("0.0.0.0"), 465, Duration.ZERO));
+            ListenerConfig.builder(ListenerRole.RELAY).name("relay").address(ip("0.0.0.0"))
+                .port(25).greetingDelay(Duration.ofSeconds(1)).build(),
+            ListenerConfig.builder(ListenerRole.SUBMISSION).name("submission").address(ip("0.0.0.0"))
+                .port(587).greetingDelay(Duration.ZERO).build(),
+            ListenerConfig.builder(ListenerRole.SUBMISSIONS).name("submissions").address(ip("0.0.0.0"))
+                .port(465).greetingDelay(Duration.ZERO).build());
     assertThat(config.tls())
-        .isEqualTo(new TlsConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(30)));
+        .isEqualTo(TlsConfig.builder()
+            .certificate(Optional.empty())
+            .privateKey(Optional.empty())
+            .reloadCheckInterval(Duration.ofSeconds(30))
+            .build());
     assertThat(config.tls().hasCertificateFiles()).isFalse();
     assertThat(config.limits())
         .isEqualTo(
@@ -70,23 +74,25 @@ class ConfigLoaderTest {
         List.of(Mechanism.SCRAM_SHA_256_PLUS, Mechanism.SCRAM_SHA_256, Mechanism.PLAIN, Mechanism.LOGIN);
     assertThat(config.auth())
         .isEqualTo(
-            new AuthConfig(
-                Map.of(
+            AuthConfig.builder()
+                .mechanisms(Map.of(
                     ListenerRole.RELAY, List.of(),
                     ListenerRole.SUBMISSION, submission,
-                    ListenerRole.SUBMISSIONS, submission),
-                false,
-                new Argon2Settings(19 * 1024, 2, 1),
-                4096,
-                PasswordPolicy.NIST,
-                Duration.ofSeconds(60),
-                false,
-                Optional.empty()));
+                    ListenerRole.SUBMISSIONS, submission))
+                .cramMd5Enabled(false)
+                .argon2(Argon2Settings.builder().memoryKiB(19 * 1024).iterations(2).parallelism(1).build())
+                .scramIterations(4096)
+                .passwordPolicy(PasswordPolicy.NIST)
+                .cacheTtl(Duration.ofSeconds(60))
+                .nullSenderAllowed(false)
+                .oauth(Optional.empty())
+                .build());
     assertThat(config.auth().mechanismsFor(ListenerRole.RELAY)).isEmpty();
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS)).isEqualTo(submission);
-    assertThat(config.http()).isEqualTo(new HttpConfig(true, ip("127.0.0.1"), 9025));
+    assertThat(config.http()).isEqualTo(HttpConfig.builder().enabled(true).address(ip("127.0.0.1")).port(9025).build());
     assertThat(config.http().address().isLoopbackAddress()).isTrue();
-    assertThat(config.api()).isEqualTo(new ApiConfig(true, ip("0.0.0.0"), 8443, true));
+    assertThat(config.api()).isEqualTo(
+        ApiConfig.builder().enabled(true).address(ip("0.0.0.0")).port(8443).tls(true).build());
   }
 
   @Test
@@ -103,6 +109,36 @@ class ConfigLoaderTest {
         .isEqualTo(ConfigLoader.defaults());
     assertThat(ConfigLoader.parse("limits:\ntls: ~\n", "empty sections"))
         .isEqualTo(ConfigLoader.defaults());
+  }
+
+  @Test
+  void buildersStartFromWhatAnEmptySectionReads() throws Exception {
+    // A builder with nothing set must be the loader's reading of an empty section: tests build these
+    // records by name from the builders, so a default that drifted here would go unnoticed there.
+    HikyakuConfig empty = ConfigLoader.parse("", "empty");
+    assertThat(HikyakuConfig.builder().build()).isEqualTo(empty);
+    assertThat(TlsConfig.builder().build()).isEqualTo(empty.tls());
+    assertThat(Limits.builder().build()).isEqualTo(empty.limits());
+    assertThat(AuthConfig.builder().build()).isEqualTo(empty.auth());
+    assertThat(Argon2Settings.builder().build()).isEqualTo(empty.auth().argon2());
+    assertThat(AbuseConfig.builder().build()).isEqualTo(empty.abuse());
+    assertThat(RateConfig.builder().build()).isEqualTo(empty.rates());
+    assertThat(HttpConfig.builder().build()).isEqualTo(empty.http());
+    assertThat(DeliveryConfig.builder().build()).isEqualTo(empty.delivery());
+    assertThat(MailAuthConfig.builder().build()).isEqualTo(empty.mailAuth());
+    assertThat(ApiConfig.builder().build()).isEqualTo(empty.api());
+    assertThat(ReturnsConfig.builder().build()).isEqualTo(empty.returns());
+    assertThat(RecipientsConfig.builder().build()).isEqualTo(empty.recipients());
+    // A listener's defaults depend on its role: the default three, and a listener given only its role.
+    List<ListenerRole> roles = List.of(ListenerRole.RELAY, ListenerRole.SUBMISSION, ListenerRole.SUBMISSIONS);
+    assertThat(empty.listeners()).isEqualTo(roles.stream().map(role -> ListenerConfig.builder(role).build()).toList());
+    assertThat(ConfigLoader.parse("listeners: [{role: submissions}]\n", "one role").listeners())
+        .containsExactly(ListenerConfig.builder(ListenerRole.SUBMISSIONS).build());
+    // OAuth has no section default: the issuer, a key source and the audiences are required.
+    Path jwks = Files.writeString(dir.resolve("jwks.json"), "not parsed here");
+    assertThat(ConfigLoader.parse("auth: {oauth: {issuer: i, jwks-file: '%s', audience: a}}\n".formatted(jwks), "oauth")
+            .auth().oauth())
+        .contains(OAuthConfig.builder().issuer("i").jwksFile(Optional.of(jwks)).audiences(List.of("a")).build());
   }
 
   @Test
@@ -209,17 +245,23 @@ class ConfigLoaderTest {
     HikyakuConfig config = ConfigLoader.parse(yaml, "full.yaml");
 
     HikyakuConfig expected =
-        new HikyakuConfig(
-            "Mail.Example.com",
-            Path.of("/var/lib/hikyaku"),
-            List.of(
-                new ListenerConfig(
-                    "mx", ListenerRole.RELAY, ip("127.0.0.1"), 2525, Duration.ofMillis(500)),
-                new ListenerConfig("sub", ListenerRole.SUBMISSION, ip("::1"), 2587, Duration.ZERO),
-                new ListenerConfig(
-                    "submissions", ListenerRole.SUBMISSIONS, ip("::"), 2465, Duration.ZERO)),
-            new TlsConfig(Optional.of(cert), Optional.of(key), Duration.ZERO, TlsEngineKind.BORINGSSL),
-            Limits.DEFAULTS.toBuilder()
+        HikyakuConfig.builder()
+            .hostname("Mail.Example.com")
+            .dataDirectory(Path.of("/var/lib/hikyaku"))
+            .listeners(List.of(
+                ListenerConfig.builder(ListenerRole.RELAY).name("mx").address(ip("127.0.0.1"))
+                    .port(2525).greetingDelay(Duration.ofMillis(500)).build(),
+                ListenerConfig.builder(ListenerRole.SUBMISSION).name("sub").address(ip("::1"))
+                    .port(2587).greetingDelay(Duration.ZERO).build(),
+                ListenerConfig.builder(ListenerRole.SUBMISSIONS).name("submissions").address(ip("::"))
+                    .port(2465).greetingDelay(Duration.ZERO).build()))
+            .tls(TlsConfig.builder()
+                .certificate(Optional.of(cert))
+                .privateKey(Optional.of(key))
+                .reloadCheckInterval(Duration.ZERO)
+                .engine(TlsEngineKind.BORINGSSL)
+                .build())
+            .limits(Limits.DEFAULTS.toBuilder()
                 .maxMessageSize(10_000_000)
                 .maxRecipients(500)
                 .maxConnections(200)
@@ -231,28 +273,29 @@ class ConfigLoaderTest {
                 .minDataRate(1000)
                 .tlsHandshakeTimeout(Duration.ofSeconds(10))
                 .shutdownGrace(Duration.ZERO)
-                .build(),
-            List.of("example.com", "example.org"),
-            new AuthConfig(
-                Map.of(
+                .build())
+            .hostedDomains(List.of("example.com", "example.org"))
+            .auth(AuthConfig.builder()
+                .mechanisms(Map.of(
                     ListenerRole.RELAY, List.of(Mechanism.PLAIN),
                     ListenerRole.SUBMISSION, List.of(Mechanism.SCRAM_SHA_256, Mechanism.OAUTHBEARER, Mechanism.CRAM_MD5),
-                    ListenerRole.SUBMISSIONS, List.of(Mechanism.PLAIN, Mechanism.LOGIN)),
-                true,
-                new Argon2Settings(64 * 1024, 3, 4),
-                10_000,
-                PasswordPolicy.NISC,
-                Duration.ZERO,
-                true,
-                Optional.of(
-                    new OAuthConfig(
-                        "https://idp.example.com",
-                        Optional.empty(),
-                        Optional.of(jwks),
-                        List.of("hikyaku", "smtp.example.com"),
-                        "preferred_username",
-                        Duration.ofMinutes(2)))),
-            AbuseConfig.DEFAULTS.toBuilder()
+                    ListenerRole.SUBMISSIONS, List.of(Mechanism.PLAIN, Mechanism.LOGIN)))
+                .cramMd5Enabled(true)
+                .argon2(Argon2Settings.builder().memoryKiB(64 * 1024).iterations(3).parallelism(4).build())
+                .scramIterations(10_000)
+                .passwordPolicy(PasswordPolicy.NISC)
+                .cacheTtl(Duration.ZERO)
+                .nullSenderAllowed(true)
+                .oauth(Optional.of(OAuthConfig.builder()
+                    .issuer("https://idp.example.com")
+                    .jwksUri(Optional.empty())
+                    .jwksFile(Optional.of(jwks))
+                    .audiences(List.of("hikyaku", "smtp.example.com"))
+                    .accountClaim("preferred_username")
+                    .clockSkew(Duration.ofMinutes(2))
+                    .build()))
+                .build())
+            .abuse(AbuseConfig.DEFAULTS.toBuilder()
                 .tarpit(Duration.ofSeconds(2))
                 .tarpitMax(Duration.ofSeconds(30))
                 .accountSourceFailures(5)
@@ -267,8 +310,8 @@ class ConfigLoaderTest {
                 .accountTarpitMax(Duration.ofMinutes(10))
                 .accountTarpitWindow(Duration.ofHours(2))
                 .accountAttackFailures(5)
-                .build(),
-            RateConfig.DEFAULTS.toBuilder()
+                .build())
+            .rates(RateConfig.DEFAULTS.toBuilder()
                 .connectionsPerMinute(60)
                 .messagesPerMinute(50)
                 .recipientsPerMinute(500)
@@ -279,9 +322,9 @@ class ConfigLoaderTest {
                 .suspendVolumeFactor(5)
                 .suspendVolumeMinimum(100)
                 .suspendNewDomains(50)
-                .build(),
-            new HttpConfig(false, ip("::1"), 9100),
-            DeliveryConfig.DEFAULTS.toBuilder()
+                .build())
+            .http(HttpConfig.builder().enabled(false).address(ip("::1")).port(9100).build())
+            .delivery(DeliveryConfig.DEFAULTS.toBuilder()
                 .enabled(false)
                 .dnsServers(List.of(new java.net.InetSocketAddress(ip("192.0.2.53"), 53), new java.net.InetSocketAddress(ip("::1"), 5353)))
                 .dnsTimeout(Duration.ofSeconds(2))
@@ -297,10 +340,13 @@ class ConfigLoaderTest {
                 .maxPerHost(10)
                 .destinations(java.util.Map.of())
                 .suppressStatuses(List.of(EnhancedStatus.of(5, 1, 1), EnhancedStatus.of(5, 1, 2), EnhancedStatus.of(5, 1, 10)))
-                .build(),
-            MailAuthConfig.DEFAULTS,
-            HistoryConfig.DEFAULTS,
-            ApiConfig.DEFAULTS);
+                .build())
+            .mailAuth(MailAuthConfig.DEFAULTS)
+            .history(HistoryConfig.DEFAULTS)
+            .api(ApiConfig.DEFAULTS)
+            .returns(ReturnsConfig.OFF)
+            .recipients(RecipientsConfig.DEFAULTS)
+            .build();
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
   }
@@ -374,7 +420,8 @@ class ConfigLoaderTest {
         ConfigLoader.parse(
             "auth:\n  argon2: {memory: 32MiB}\n  mechanisms: {submission: [plain]}\n", "partial");
     AuthConfig defaults = ConfigLoader.defaults().auth();
-    assertThat(config.auth().argon2()).isEqualTo(new Argon2Settings(32 * 1024, 2, 1));
+    assertThat(config.auth().argon2())
+        .isEqualTo(Argon2Settings.builder().memoryKiB(32 * 1024).iterations(2).parallelism(1).build());
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSION)).containsExactly(Mechanism.PLAIN);
     assertThat(config.auth().mechanismsFor(ListenerRole.SUBMISSIONS))
         .isEqualTo(defaults.mechanismsFor(ListenerRole.SUBMISSIONS));
@@ -401,10 +448,10 @@ class ConfigLoaderTest {
         ConfigLoader.parse("listeners:\n  - role: relay\n  - role: submission\n", "roles");
     assertThat(config.listeners())
         .containsExactly(
-            new ListenerConfig(
-                "relay", ListenerRole.RELAY, ip("0.0.0.0"), 25, Duration.ofSeconds(1)),
-            new ListenerConfig(
-                "submission", ListenerRole.SUBMISSION, ip("0.0.0.0"), 587, Duration.ZERO));
+            ListenerConfig.builder(ListenerRole.RELAY).name("relay").address(ip("0.0.0.0"))
+                .port(25).greetingDelay(Duration.ofSeconds(1)).build(),
+            ListenerConfig.builder(ListenerRole.SUBMISSION).name("submission").address(ip("0.0.0.0"))
+                .port(587).greetingDelay(Duration.ZERO).build());
   }
 
   @Test
@@ -561,13 +608,16 @@ class ConfigLoaderTest {
   @Test
   void apiSectionOverridesKeyByKeyAndSurvivesTheWriter() throws ConfigException {
     HikyakuConfig config = ConfigLoader.parse("api: {enabled: true, port: 9443}\n", "api");
-    assertThat(config.api()).isEqualTo(new ApiConfig(true, ip("0.0.0.0"), 9443, true));
+    assertThat(config.api()).isEqualTo(
+        ApiConfig.builder().enabled(true).address(ip("0.0.0.0")).port(9443).tls(true).build());
     HikyakuConfig plain = ConfigLoader.parse("api: {enabled: true, address: '::1', tls: false}\n", "plain");
-    assertThat(plain.api()).isEqualTo(new ApiConfig(true, ip("::1"), 8443, false));
+    assertThat(plain.api()).isEqualTo(
+        ApiConfig.builder().enabled(true).address(ip("::1")).port(8443).tls(false).build());
     assertThat(ConfigLoader.parse(ConfigWriter.toYaml(plain), "written.yaml").api()).isEqualTo(plain.api());
     HikyakuConfig hooks = ConfigLoader.parse("api: {webhook-concurrency: 16, webhook-private-targets: true}\n", "hooks");
     assertThat(hooks.api()).isEqualTo(
-        new ApiConfig(true, ip("0.0.0.0"), 8443, true).withWebhookPrivateTargets(true).withWebhookConcurrency(16));
+        ApiConfig.builder().enabled(true).address(ip("0.0.0.0")).port(8443).tls(true)
+            .webhookPrivateTargetAllowed(true).webhookConcurrency(16).build());
     assertThat(ConfigLoader.parse(ConfigWriter.toYaml(hooks), "written.yaml").api()).isEqualTo(hooks.api());
     assertThat(ConfigLoader.defaults().api().webhookConcurrency()).isEqualTo(4);
     // Turned off, its port may be anyone's; on (the default), it is its own.
@@ -580,7 +630,7 @@ class ConfigLoaderTest {
   @Test
   void httpSectionOverridesKeyByKey() throws ConfigException {
     HikyakuConfig config = ConfigLoader.parse("http: {port: 9100}\n", "http");
-    assertThat(config.http()).isEqualTo(new HttpConfig(true, ip("127.0.0.1"), 9100));
+    assertThat(config.http()).isEqualTo(HttpConfig.builder().enabled(true).address(ip("127.0.0.1")).port(9100).build());
     assertThat(ConfigLoader.parse("http: {enabled: false}\n", "off").http().isEnabled()).isFalse();
     // Turned off, it cannot clash with anything.
     assertThat(

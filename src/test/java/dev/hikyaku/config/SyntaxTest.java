@@ -200,12 +200,7 @@ class SyntaxTest {
     var listener = ConfigLoader.defaults().listeners().get(0);
     assertThat(listener.socketText()).isEqualTo("0.0.0.0:25");
     assertThat(
-            new ListenerConfig(
-                    "x",
-                    listener.role(),
-                    HostSyntax.ipLiteral("::1").orElseThrow(),
-                    2525,
-                    Duration.ZERO)
+            listener.toBuilder().name("x").address(HostSyntax.ipLiteral("::1").orElseThrow()).port(2525).build()
                 .socketText())
         .isEqualTo("[::1]:2525");
   }

@@ -105,8 +105,7 @@ class RoutesTest {
   void anSmtpRouteWithCredentialsAuthenticatesOverVerifiedTls() throws Exception {
     var base = TestServers.config(data.resolve("submission-peer"));
     // Named localhost, so that the route's host name is both where to connect and what to verify.
-    var config = new dev.hikyaku.config.HikyakuConfig("localhost", base.dataDirectory(), base.listeners(), base.tls(), base.limits(),
-        base.hostedDomains(), base.auth(), base.abuse(), base.rates(), base.http(), base.delivery(), base.mailAuth(), base.history(), base.api());
+    var config = base.toBuilder().hostname("localhost").build();
     String password = "the route's pass phrase, long enough 31";
     try (Server peer = TestServers.start(config, s -> s, List.of())) {
       TestServers.createAccount(peer, "alice@hikyaku.test", password);

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.hikyaku.api.OpenApiContract;
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
-import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.mailauth.DkimAlgorithm;
@@ -18,7 +17,6 @@ import dev.hikyaku.store.HistoryQuery;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.testing.TestServers;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,7 +113,7 @@ class ApiDoneWhenInteropTest {
    */
   private void start() throws Exception {
     HikyakuConfig base = TestServers.config(directory.resolve("data"))
-        .withApi(new ApiConfig(true, InetAddress.getLoopbackAddress(), 0, true));
+        .withApi(TestServers.loopbackApi());
     DeliveryConfig delivery = base.delivery().withEnabled(true).withDns(List.of(mx.dns().address()), Duration.ofSeconds(2))
         .withMxPort(mx.postfix().port()).withRetry(Duration.ofSeconds(3), Duration.ofSeconds(3));
     server = Server.start(base.withDelivery(delivery), UnaryOperator.identity(), List.of(), Clock.systemUTC(),

@@ -163,7 +163,7 @@ class MetricsEndpointTest {
   @Test
   void turnedOffThereIsNoEndpoint() throws Exception {
     HikyakuConfig base = TestServers.config(data);
-    HikyakuConfig off = withHttp(base, new HttpConfig(false, InetAddress.getLoopbackAddress(), 0));
+    HikyakuConfig off = withHttp(base, base.http().toBuilder().enabled(false).build());
     try (Server server = TestServers.start(off, UnaryOperator.identity(), List.of())) {
       assertThatThrownBy(server::httpPort)
           .isInstanceOf(IllegalStateException.class)
@@ -174,8 +174,8 @@ class MetricsEndpointTest {
   @Test
   void aTakenPortFailsStartupAndSaysWhere() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      HikyakuConfig config =
-          withHttp(TestServers.config(data), new HttpConfig(true, InetAddress.getLoopbackAddress(), taken.getLocalPort()));
+      HikyakuConfig base = TestServers.config(data);
+      HikyakuConfig config = withHttp(base, base.http().withPort(taken.getLocalPort()));
       assertThatThrownBy(() -> TestServers.start(config, UnaryOperator.identity(), List.of()))
           .isInstanceOf(Server.StartupException.class)
           .hasMessage("cannot serve HTTP on 127.0.0.1:" + taken.getLocalPort()

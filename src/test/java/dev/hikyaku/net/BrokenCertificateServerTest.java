@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import dev.hikyaku.app.Server;
-import dev.hikyaku.config.TlsConfig;
 import dev.hikyaku.testing.TestServers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -68,8 +67,12 @@ class BrokenCertificateServerTest {
     TestCertificates after = TestCertificates.ecdsa(TestServers.HOSTNAME);
     TestCertificates.PemFiles files = before.writeTo(certificates);
     SSLContext client = TestCertificates.clientContextTrusting(before.trustAnchor(), after.trustAnchor());
-    var config = TestServers.config(data)
-        .withTls(new TlsConfig(Optional.of(files.certificateChain()), Optional.of(files.privateKey()), WATCH_INTERVAL));
+    var base = TestServers.config(data);
+    var config = base.withTls(base.tls().toBuilder()
+        .certificate(Optional.of(files.certificateChain()))
+        .privateKey(Optional.of(files.privateKey()))
+        .reloadCheckInterval(WATCH_INTERVAL)
+        .build());
     try (CapturedLogs logs = CapturedLogs.of(TlsContexts.class);
         Server server = TestServers.start(config, UnaryOperator.identity(), List.of())) {
       int port = server.port(ListenerRole.RELAY);

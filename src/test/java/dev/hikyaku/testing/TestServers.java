@@ -1,11 +1,11 @@
 package dev.hikyaku.testing;
 
 import dev.hikyaku.app.Server;
+import dev.hikyaku.config.ApiConfig;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
-import dev.hikyaku.config.HttpConfig;
 import dev.hikyaku.config.ListenerConfig;
-import dev.hikyaku.config.TlsConfig;
+import dev.hikyaku.config.ReturnsConfig;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.session.SessionSettings;
@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -35,30 +36,33 @@ public final class TestServers {
   public static HikyakuConfig config(Path dataDirectory) {
     HikyakuConfig defaults = ConfigLoader.defaults();
     InetAddress loopback = InetAddress.getLoopbackAddress();
-    List<ListenerConfig> listeners =
-        List.of(
-            new ListenerConfig("relay", ListenerRole.RELAY, loopback, 0, Duration.ZERO),
-            new ListenerConfig("submission", ListenerRole.SUBMISSION, loopback, 0, Duration.ZERO),
-            new ListenerConfig("submissions", ListenerRole.SUBMISSIONS, loopback, 0, Duration.ZERO));
-    return new HikyakuConfig(
-        HOSTNAME,
-        dataDirectory,
-        listeners,
-        new TlsConfig(Optional.empty(), Optional.empty(), Duration.ZERO),
-        defaults.limits(),
-        List.of(HOSTED_DOMAIN, "localhost"),
-        defaults.auth(),
-        fastAbuse(defaults.abuse()),
-        defaults.rates(),
-        new HttpConfig(true, loopback, 0),
-        noDelivery(defaults.delivery()),
+    List<ListenerConfig> listeners = Stream.of(ListenerRole.RELAY, ListenerRole.SUBMISSION, ListenerRole.SUBMISSIONS)
+        .map(role -> ListenerConfig.builder(role).address(loopback).port(0).greetingDelay(Duration.ZERO).build())
+        .toList();
+    return defaults.toBuilder()
+        .hostname(HOSTNAME)
+        .dataDirectory(dataDirectory)
+        .listeners(listeners)
+        // A self-signed certificate, not watched for renewal.
+        .tls(defaults.tls().toBuilder().certificate(Optional.empty()).privateKey(Optional.empty())
+            .reloadCheckInterval(Duration.ZERO).build())
+        .hostedDomains(List.of(HOSTED_DOMAIN, "localhost"))
+        .abuse(fastAbuse(defaults.abuse()))
+        .http(defaults.http().toBuilder().enabled(true).address(loopback).port(0).build())
+        .delivery(noDelivery(defaults.delivery()))
         // Inbound SPF/DKIM/DMARC would ask the machine's resolver about test domains; tests that
         // check them turn them on with a TestDnsServer.
-        defaults.mailAuth().withVerifying(false),
-        defaults.history(),
+        .mailAuth(defaults.mailAuth().withVerifying(false))
         // Off unless a test asks for it (then on loopback, port 0): the default, every address on
         // 8443, would clash between tests and reach beyond the machine.
-        new dev.hikyaku.config.ApiConfig(false, loopback, 0, true));
+        .api(loopbackApi().toBuilder().enabled(false).build())
+        .returns(ReturnsConfig.OFF)
+        .build();
+  }
+
+  /** The HTTP JSON API turned on, on loopback and an ephemeral port, over TLS with the server's certificate. */
+  public static ApiConfig loopbackApi() {
+    return ApiConfig.builder().enabled(true).address(InetAddress.getLoopbackAddress()).port(0).tls(true).build();
   }
 
   /** Tests deliver only when they set it up (DNS and peers on loopback); never to the world. */
@@ -72,21 +76,12 @@ public final class TestServers {
    * grows over every network the account never used, stops at the per-network tarpit's 200 ms).
    */
   public static dev.hikyaku.config.AbuseConfig fastAbuse(dev.hikyaku.config.AbuseConfig d) {
-    return new dev.hikyaku.config.AbuseConfig(
-        Duration.ofMillis(10),
-        Duration.ofMillis(200),
-        d.accountSourceFailures(),
-        d.accountFailuresPerHour(),
-        d.sourceAccounts(),
-        d.sourceFailuresPerHour(),
-        d.blockDuration(),
-        d.authPerMinute(),
-        d.stuffingFactor(),
-        d.stuffingMinimum(),
-        Duration.ofMillis(50),
-        Duration.ofMillis(200),
-        d.accountTarpitWindow(),
-        d.accountAttackFailures());
+    return d.toBuilder()
+        .tarpit(Duration.ofMillis(10))
+        .tarpitMax(Duration.ofMillis(200))
+        .stuffingDelay(Duration.ofMillis(50))
+        .accountTarpitMax(Duration.ofMillis(200))
+        .build();
   }
 
   public static Server start(Path dataDirectory) throws Exception {
