@@ -31,6 +31,13 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
   /** Whether {@code failure} means the connection itself is gone and a new one is needed. */
   boolean isConnectionLost(SQLException failure);
 
+  /**
+   * The join whose left table stays the outer loop, where the store has chosen the driving index:
+   * SQLite's CROSS JOIN (https://sqlite.org/optoverview.html#crossjoin); PostgreSQL's planner
+   * chooses the order by its statistics and takes no such hint.
+   */
+  String outerLoopJoin();
+
   /** The embedded engine: one file, one writer at a time, result codes in the exception. */
   record Sqlite() implements Dialect {
 
@@ -64,6 +71,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
     @Override
     public boolean isConnectionLost(SQLException failure) {
       return false; // a file does not hang up
+    }
+
+    @Override
+    public String outerLoopJoin() {
+      return "CROSS JOIN";
     }
   }
 
@@ -105,6 +117,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
       String state = failure.getSQLState();
       // 08: connection exception; 57P01..57P03: the server is shutting down or cannot connect now.
       return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+
+    @Override
+    public String outerLoopJoin() {
+      return "JOIN";
     }
   }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  */
 record HistorySearch(String sql, List<Object> arguments) {
 
-  static HistorySearch of(HistoryQuery query) {
+  static HistorySearch of(HistoryQuery query, Dialect dialect) {
     List<String> where = new ArrayList<>();
     List<Object> arguments = new ArrayList<>();
     // An expression on a column ("x || ''" on text, a unary + on a number: SQLite's unary + on text,
@@ -29,7 +29,7 @@ record HistorySearch(String sql, List<Object> arguments) {
         arguments.add(recipient);
       });
       query.status().ifPresent(status -> {
-        where.add((query.recipient().isPresent() ? "+" : "") + "r.latest_outcome = ?");
+        where.add((query.recipient().isPresent() ? "r.latest_outcome || ''" : "r.latest_outcome") + " = ?");
         arguments.add(status.keyword());
       });
       query.sender().ifPresent(sender -> {
@@ -95,9 +95,8 @@ record HistorySearch(String sql, List<Object> arguments) {
       arguments.add(query.before().get().queueId());
     }
     StringBuilder sql = new StringBuilder("SELECT ").append(MessageHistory.MESSAGE_COLUMNS);
-    // CROSS JOIN keeps history_recipient the outer loop (https://sqlite.org/optoverview.html#crossjoin).
     sql.append(isByRecipient
-        ? " FROM history_recipient r CROSS JOIN history_message m ON m.queue_id = r.queue_id"
+        ? " FROM history_recipient r " + dialect.outerLoopJoin() + " history_message m ON m.queue_id = r.queue_id"
         : " FROM history_message m");
     if (!where.isEmpty()) {
       sql.append(" WHERE ").append(String.join(" AND ", where));

@@ -202,7 +202,7 @@ public final class MessageHistory {
 
   /** Messages matching {@code query}, newest first, each with its recipients' latest outcomes. */
   public List<HistoryMessage> search(HistoryQuery query) throws StoreException {
-    HistorySearch search = HistorySearch.of(query);
+    HistorySearch search = HistorySearch.of(query, readers.dialect());
     return readers.read("searching the message history", connection -> {
       List<HistoryMessage> found = new ArrayList<>();
       try (PreparedStatement matches = connection.prepareStatement(search.sql());

@@ -38,6 +38,7 @@ final class PostgresConnections {
             + ": need fsync=on and synchronous_commit=on, got fsync=" + fsync
             + " synchronous_commit=" + synchronousCommit);
       }
+      requireBytewiseText(statement, settings);
       return connection;
     } catch (SQLException | StoreException | RuntimeException e) {
       connection.close();
@@ -69,6 +70,23 @@ final class PostgresConnections {
     // One round trip for a batch of inserts (a message's recipients) instead of one per row.
     properties.setProperty("reWriteBatchedInserts", "true");
     return DriverManager.getConnection(settings.url(), properties);
+  }
+
+  /**
+   * Text must compare and fold as on SQLite: by code point, and lower() on ASCII letters only. The
+   * store's unique keys (a suppression per lower-cased address) and its orders rest on that, and a
+   * database created with a language's locale (en_US.UTF-8 folds 'É' to 'é' and sorts 'a' before
+   * 'B') would make a node on PostgreSQL decide differently from one on SQLite.
+   */
+  private static void requireBytewiseText(Statement statement, PostgresSettings settings)
+      throws SQLException, StoreException {
+    try (ResultSet row = statement.executeQuery("SELECT lower('\u00c9') = '\u00c9' AND 'B' < 'a'")) {
+      if (!row.next() || !row.getBoolean(1)) {
+        throw new StoreException(StoreException.Kind.UNAVAILABLE, settings.safeName()
+            + ": the database must use the C locale (text compared and lower-cased by code point);"
+            + " create it with CREATE DATABASE ... TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
+      }
+    }
   }
 
   private static String single(Statement statement, String sql) throws SQLException {

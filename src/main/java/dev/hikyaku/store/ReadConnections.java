@@ -48,6 +48,11 @@ final class ReadConnections {
     this.dialect = dialect;
   }
 
+  /** The engine the connections are to. */
+  Dialect dialect() {
+    return dialect;
+  }
+
   /** Runs {@code work} in a read transaction on a borrowed connection. */
   <T> T read(String action, ReadWork<T> work) throws StoreException {
     Connection connection = borrow(action);

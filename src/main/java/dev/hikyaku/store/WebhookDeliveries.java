@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The delivery of the event feed to the webhook endpoints ({@link Webhooks}), and its log (V15).
@@ -33,20 +36,22 @@ public final class WebhookDeliveries {
   /** The type of a test ping in the delivery log. */
   public static final String TEST_TYPE = "webhook.test";
 
+  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String DELIVERY_COLUMNS =
       "id, endpoint_id, event_seq, event_type, kind, status, attempts, next_attempt_at, last_attempt_at, response_status,"
           + " error, latency_ms, response, delivered_at, created_at";
   // An account's events after a cursor, with what the endpoint filters look at: a range of
   // message_event_account, and the history row by its primary key. An entry without a message (a
   // send refused whole for a suppressed recipient: message.suppressed with no queue_id) has no
-  // history row: its sending address is its own "sender" fact (the reverse path of the refused
+  // history row: its sending address is its own "sender" fact, read from its data here (JSON
+  // functions differ between the engines; the data of such an entry is a few members) (the reverse path of the refused
   // send, MessageSuppressedEvent in docs/openapi.yaml), and its API key is not known (NULL). See
   // WebhookEndpoint#wants for what the filters make of that.
   private static final String FILTER_COLUMNS =
       """
       SELECT e.seq, e.type,
-             CASE WHEN e.queue_id IS NULL THEN json_extract(e.data, '$.sender') ELSE h.reverse_path END,
-             h.api_key
+             CASE WHEN e.queue_id IS NULL THEN e.data ELSE h.reverse_path END,
+             h.api_key, e.queue_id
       FROM message_event e LEFT JOIN history_message h ON h.queue_id = e.queue_id
       """;
   static final String EVENTS_AFTER = FILTER_COLUMNS + "WHERE e.account = ? AND e.seq > ? ORDER BY e.seq LIMIT ?";
@@ -193,7 +198,22 @@ public final class WebhookDeliveries {
   }
 
   private static boolean wants(WebhookEndpoint endpoint, ResultSet row) throws SQLException {
-    return endpoint.wants(row.getString(2), Optional.ofNullable(row.getString(3)), Optional.ofNullable(row.getString(4)));
+    boolean hasMessage = row.getString(5) != null;
+    String sender = hasMessage ? row.getString(3) : senderOf(row.getString(3));
+    return endpoint.wants(row.getString(2), Optional.ofNullable(sender), Optional.ofNullable(row.getString(4)));
+  }
+
+  /** The "sender" member of an entry's data, if it is a string. */
+  private static String senderOf(String data) {
+    if (data == null) {
+      return null;
+    }
+    try {
+      JsonNode sender = JSON.readTree(data).path("sender");
+      return sender.isString() ? sender.asString() : null;
+    } catch (JacksonException e) {
+      return null; // data the store wrote itself; unreadable means no sender fact
+    }
   }
 
   private static int insertDelivery(PreparedStatement insert, String endpointId, long seq, String type, String kind, Instant now)

@@ -1,12 +1,12 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.hikyaku.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -671,7 +671,7 @@ class AccountsTest {
   void migrationV2IsRecorded() throws Exception {
     try (Connection raw = TestStores.raw(dataDirectory);
         PreparedStatement history = raw.prepareStatement(
-            "SELECT description FROM flyway_schema_history WHERE success = 1 AND version = '2'");
+            "SELECT description FROM flyway_schema_history WHERE success AND version = '2'");
         ResultSet rows = history.executeQuery()) {
       assertThat(rows.next()).isTrue();
       assertThat(rows.getString(1)).isEqualTo("accounts");

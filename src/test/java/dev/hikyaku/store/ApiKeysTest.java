@@ -1,15 +1,20 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.testing.TestStores;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -79,8 +84,8 @@ class ApiKeysTest {
     assertThat(keys.findActive(GeneratedSecrets.keyedHash(secret, GeneratedSecrets.newApiKey(new Random(2))))).isEmpty();
 
     store.close();
-    String file = new String(Files.readAllBytes(dataDirectory.resolve("hikyaku.db")), java.nio.charset.StandardCharsets.ISO_8859_1);
-    assertThat(file).doesNotContain(key).doesNotContain(key.substring(3));
+    String stored = storedText();
+    assertThat(stored).contains(added.keyedHash()).doesNotContain(key).doesNotContain(key.substring(3));
     open();
   }
 
@@ -159,5 +164,30 @@ class ApiKeysTest {
     assertThat(GeneratedSecrets.looksLikeApiKey(key.toUpperCase(java.util.Locale.ROOT).replace("HK_", "hk_"))).isTrue();
     assertThat(GeneratedSecrets.looksLikeApiKey(GeneratedSecrets.newAppPassword(new Random(11)))).isFalse();
     assertThat(GeneratedSecrets.looksLikeAppPassword(key)).isFalse();
+  }
+
+  /** Everything the store holds as text: the database file on SQLite, every row of every table on PostgreSQL. */
+  private String storedText() throws Exception {
+    if (!TestStores.onPostgres()) {
+      return new String(Files.readAllBytes(dataDirectory.resolve(Store.SQLITE_FILE_NAME)), StandardCharsets.ISO_8859_1);
+    }
+    StringBuilder text = new StringBuilder();
+    try (Connection raw = TestStores.raw(dataDirectory);
+        Statement statement = raw.createStatement();
+        ResultSet tables = statement.executeQuery(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")) {
+      List<String> names = new ArrayList<>();
+      while (tables.next()) {
+        names.add(tables.getString(1));
+      }
+      for (String table : names) {
+        try (Statement each = raw.createStatement(); ResultSet rows = each.executeQuery("SELECT t::text FROM " + table + " t")) {
+          while (rows.next()) {
+            text.append(rows.getString(1)).append('\n');
+          }
+        }
+      }
+    }
+    return text.toString();
   }
 }

@@ -1,11 +1,11 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.SUBMISSION_ORIGIN;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Clock;

@@ -1,6 +1,5 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,6 +7,7 @@ import dev.hikyaku.app.Server;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.testing.RelayClient;
 import dev.hikyaku.testing.TestServers;
+import dev.hikyaku.testing.TestStores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,7 +102,7 @@ class GroupCommitFaultTest {
       assertThat(RelayClient.queuedIds(server.store())).isEqualTo(acknowledged);
     }
 
-    try (Store reopened = TestStores.open(data, Clock.systemUTC())) {
+    try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
       assertThat(RelayClient.queuedIds(reopened)).isEqualTo(acknowledged);
       for (String id : acknowledged) {
         String content = new String(reopened.queueAdmin().find(new QueueId(id)).orElseThrow().content(),
@@ -145,7 +145,7 @@ class GroupCommitFaultTest {
       }
       assertThat(RelayClient.queuedIds(server.store())).containsExactly(before);
     }
-    try (Store reopened = TestStores.open(data, Clock.systemUTC())) {
+    try (Store reopened = Store.openSqlite(data, Clock.systemUTC())) {
       assertThat(RelayClient.queuedIds(reopened)).hasSize(1);
     }
   }

@@ -1,11 +1,11 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.SUBMISSION_ORIGIN;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hikyaku.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Clock;
@@ -422,7 +422,7 @@ class MessageHistoryTest {
       if ((mask & 64) != 0) query = query.withPrincipal("alice@example.org");
       if ((mask & 128) != 0) query = query.withBefore(new HistoryQuery.Position(T0.plusSeconds(60), "06EY5H1AG2FDX7AG"));
       if ((mask & 256) != 0) query = query.withTag("invoice");
-      HistorySearch search = HistorySearch.of(query);
+      HistorySearch search = HistorySearch.of(query, new Dialect.Sqlite());
       String plan = plan(search.sql(), search.arguments());
       assertThat(plan).as("%s%n%s", query, plan).doesNotContainPattern("(?m)^SCAN (?!.*USING (COVERING )?INDEX)");
       if (query.messageId().isEmpty()) {

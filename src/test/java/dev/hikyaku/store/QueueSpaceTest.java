@@ -1,9 +1,9 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.testing.TestStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,5 @@
 package dev.hikyaku.store;
 
-import dev.hikyaku.testing.TestStores;
 import static dev.hikyaku.store.TestMessages.RELAY_ORIGIN;
 import static dev.hikyaku.store.TestMessages.SUBMISSION_ORIGIN;
 import static dev.hikyaku.store.TestMessages.T0;
@@ -8,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.hikyaku.testing.TestStores;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

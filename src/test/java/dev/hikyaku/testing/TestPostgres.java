@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * embedded binaries: no Docker, no system package). Every caller gets a database of its own, so
  * tests on PostgreSQL are as isolated as tests on a fresh SQLite file.
  *
- * <p>{@code synchronous_commit} is set back to {@code on}: zonky's default is off, under which a
- * commit returns before its WAL is flushed, and a test of the 250-after-DATA promise would prove
- * nothing.
+ * <p>{@code synchronous_commit} and {@code fsync} are set back to {@code on}: zonky turns both
+ * off, under which a commit returns before its WAL is on disk, a test of the 250-after-DATA promise
+ * would prove nothing, and the store refuses to open (it checks both).
  */
 public final class TestPostgres {
 
@@ -32,7 +32,8 @@ public final class TestPostgres {
     String name = "hikyaku_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
     try (Connection admin = server().getPostgresDatabase().getConnection();
         Statement statement = admin.createStatement()) {
-      statement.execute("CREATE DATABASE " + name);
+      // The C locale, as the store requires (see the README's "Running several nodes").
+      statement.execute("CREATE DATABASE " + name + " TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create test database " + name, e);
     }
@@ -54,6 +55,7 @@ public final class TestPostgres {
       try {
         server = EmbeddedPostgres.builder()
             .setServerConfig("synchronous_commit", "on")
+            .setServerConfig("fsync", "on")
             .setServerConfig("listen_addresses", "127.0.0.1")
             .setServerConfig("max_connections", "300")
             .start();
