@@ -61,7 +61,7 @@ final class AccountCommands {
     @Override
     public final Integer call() throws Exception {
       effective = Main.loadConfig(config);
-      try (Store opened = Store.openSqlite(effective.dataDirectory(), Clock.systemUTC())) {
+      try (Store opened = StoreOpening.open(effective, Clock.systemUTC())) {
         store = opened;
         run(opened.accounts(), spec.commandLine().getOut());
       } catch (StoreException e) {

@@ -24,14 +24,9 @@ import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +48,6 @@ final class DeliveryWiring {
   static final int DNS_TRIES = 2;
 
   /** RFC 4954 §4 lets an AUTH line carry 12288 octets of base64: no password is longer than this. */
-  private static final int MAX_PASSWORD_FILE_OCTETS = 9216;
 
   private DeliveryWiring() {}
 
@@ -165,22 +159,6 @@ final class DeliveryWiring {
     if (user.isEmpty()) {
       return Optional.empty();
     }
-    Path file = passwordFile.orElseThrow();
-    byte[] octets;
-    try (InputStream in = Files.newInputStream(file)) {
-      // Read no more than a password can be: /dev/zero or a wrong file must not fill the heap.
-      octets = in.readNBytes(MAX_PASSWORD_FILE_OCTETS + 1);
-    } catch (IOException e) {
-      throw new StartupException(where + ".password-file: cannot read " + file, e);
-    }
-    try {
-      if (octets.length > MAX_PASSWORD_FILE_OCTETS) {
-        throw new StartupException(where + ".password-file: " + file + " is longer than " + MAX_PASSWORD_FILE_OCTETS
-            + " octets; it must hold the password alone", null);
-      }
-      return Optional.of(new SmtpCredentials(user.get(), new String(octets, StandardCharsets.UTF_8).strip().toCharArray()));
-    } finally {
-      Arrays.fill(octets, (byte) 0);
-    }
+    return Optional.of(new SmtpCredentials(user.get(), PasswordFile.read(passwordFile.orElseThrow(), where + ".password-file")));
   }
 }

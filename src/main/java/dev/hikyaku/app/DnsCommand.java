@@ -7,7 +7,6 @@ import dev.hikyaku.mailauth.DnsDoctor;
 import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.store.Store;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -45,8 +44,8 @@ final class DnsCommand implements Runnable {
       String d = DkimCommand.domainArgument(domain);
       HikyakuConfig effective = Main.loadConfig(config);
       List<DkimKey> keys = new ArrayList<>();
-      if (Files.exists(effective.dataDirectory().resolve("hikyaku.db"))) {
-        try (Store store = Store.openSqlite(effective.dataDirectory(), Clock.systemUTC())) {
+      if (StoreOpening.exists(effective)) {
+        try (Store store = StoreOpening.open(effective, Clock.systemUTC())) {
           for (SigningKey stored : store.signingKeys().list(Optional.of(d))) {
             if (!stored.state().equals("retired")) {
               keys.add(StoreDkimKeys.toKey(stored));

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
     description = "Mail submission and relay server.",
     subcommands = {
       Main.Serve.class,
+      Main.Migrate.class,
       QueueCommand.class,
       HistoryCommand.class,
       AuditCommand.class,
@@ -170,6 +171,30 @@ public final class Main implements Runnable {
                   },
                   "shutdown"));
       stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "migrate",
+      description = "Bring the store's schema up to date and exit. With a shared PostgreSQL store (store.url), run it"
+          + " once before starting (or upgrading) the nodes: nodes only check the schema. Concurrent runs are safe.")
+  static final class Migrate implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file; without it, the embedded defaults.")
+    Path config;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      HikyakuConfig effective = loadConfig(config);
+      try {
+        spec.commandLine().getOut().println(StoreOpening.migrate(effective));
+      } catch (StoreException | Server.StartupException e) {
+        throw new UserError(e.getMessage());
+      }
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }

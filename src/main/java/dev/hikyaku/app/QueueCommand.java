@@ -50,12 +50,12 @@ final class QueueCommand implements Runnable {
 
   static Store open(Path config) throws Exception {
     HikyakuConfig effective = Main.loadConfig(config);
-    if (!effective.dataDirectory().resolve("hikyaku.db").toFile().exists()) {
+    if (!StoreOpening.exists(effective)) {
       throw new Main.UserError(
           "no queue in " + effective.dataDirectory().toAbsolutePath()
               + " (start the server once, or pass the --config the server uses)");
     }
-    return Store.openSqlite(effective.dataDirectory(), Clock.systemUTC());
+    return StoreOpening.open(effective, Clock.systemUTC());
   }
 
   @Command(name = "list", description = "List queued messages, oldest first.")

@@ -146,9 +146,9 @@ public final class Server implements AutoCloseable {
       Optional<SSLContext> outboundTls,
       Resources opened)
       throws StartupException {
-    Path data = createDataDirectory(config);
+    createDataDirectory(config); // TLS material, logs and the SQLite file live there
     TlsContexts tls = opened.push(openTls(config));
-    Store store = opened.push(openStore(data, clock));
+    Store store = opened.push(openStore(config, clock));
     EventWiring sinks = EventWiring.open(config, store, extraSinks, clock, opened);
     Events events = sinks.events();
     SecureRandom random = new SecureRandom();
@@ -202,11 +202,12 @@ public final class Server implements AutoCloseable {
     return data;
   }
 
-  private static Store openStore(Path data, Clock clock) throws StartupException {
+  private static Store openStore(HikyakuConfig config, Clock clock) throws StartupException {
     try {
-      return Store.openSqlite(data, clock);
+      return StoreOpening.open(config, clock);
     } catch (StoreException e) {
-      throw new StartupException("cannot open the store in " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+      String where = config.store().isShared() ? "" : " in " + config.dataDirectory().toAbsolutePath();
+      throw new StartupException("cannot open the store" + where + ": " + e.getMessage(), e);
     }
   }
 

@@ -53,7 +53,8 @@ final class ConfigReader {
     RecipientsConfig recipients =
         RecipientsConfig.read(top.section(RecipientsConfig.SECTION, RecipientsConfig.KEYS), hostedDomains);
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http,
-        delivery, mailAuth, history, api, returns, recipients);
+        delivery, mailAuth, history, api, returns, recipients,
+        StoreConfig.read(top.section(StoreConfig.SECTION, StoreConfig.KEYS), hostname));
   }
 
   private static String hostname(Section top) throws ConfigException {

@@ -36,6 +36,7 @@ final class ConfigWriter {
     config.history().write(root.putObject(HistoryConfig.SECTION));
     config.returns().write(root.putObject(ReturnsConfig.SECTION));
     config.recipients().write(root.putObject(RecipientsConfig.SECTION));
+    config.store().write(root.putObject(StoreConfig.SECTION));
     config.auth().write(root.putObject(AuthConfig.SECTION));
     config.http().write(root.putObject(HttpConfig.SECTION));
     config.api().write(root.putObject(ApiConfig.SECTION));

@@ -37,6 +37,8 @@ import java.util.stream.Collectors;
  *     (DSNs, feedback reports); its domain is never a hosted domain nor has a delivery route
  * @param recipients who the hosted domains take mail for besides accounts, and how unknown
  *     recipients are verified and counted; its domains are hosted domains
+ * @param store where the queue and the accounts live: SQLite in the data directory, or a
+ *     PostgreSQL database several nodes share
  */
 public record HikyakuConfig(
     String hostname,
@@ -54,11 +56,13 @@ public record HikyakuConfig(
     HistoryConfig history,
     ApiConfig api,
     ReturnsConfig returns,
-    RecipientsConfig recipients) {
+    RecipientsConfig recipients,
+    StoreConfig store) {
 
   public HikyakuConfig {
     Objects.requireNonNull(returns, "returns");
     Objects.requireNonNull(recipients, "recipients");
+    Objects.requireNonNull(store, "store");
     Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(history, "history");
     Objects.requireNonNull(api, "api");
@@ -268,6 +272,7 @@ public record HikyakuConfig(
     private ApiConfig api;
     private ReturnsConfig returns;
     private RecipientsConfig recipients;
+    private StoreConfig store;
 
     private Builder(HikyakuConfig from) {
       hostname = from.hostname;
@@ -286,6 +291,7 @@ public record HikyakuConfig(
       api = from.api;
       returns = from.returns;
       recipients = from.recipients;
+      store = from.store;
     }
 
     public Builder hostname(String value) {
@@ -363,6 +369,11 @@ public record HikyakuConfig(
       return this;
     }
 
+    public Builder store(StoreConfig value) {
+      store = value;
+      return this;
+    }
+
     public Builder recipients(RecipientsConfig value) {
       recipients = value;
       return this;
@@ -370,7 +381,7 @@ public record HikyakuConfig(
 
     public HikyakuConfig build() {
       return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates,
-          http, delivery, mailAuth, history, api, returns, recipients);
+          http, delivery, mailAuth, history, api, returns, recipients, store);
     }
   }
 }

@@ -239,6 +239,14 @@ class ConfigLoaderTest {
           smarthost:
             host: smtp.example.net
             tls: implicit
+        store:
+          url: postgresql://db.example.net:5433/hikyaku
+          user: hikyaku
+          password-file: /etc/hikyaku/store-password
+          pool: 4
+          node-id: mx-1
+          lease: 30s
+          poll: 500ms
         """
             .formatted(cert, key, jwks);
 
@@ -346,6 +354,8 @@ class ConfigLoaderTest {
             .api(ApiConfig.DEFAULTS)
             .returns(ReturnsConfig.OFF)
             .recipients(RecipientsConfig.DEFAULTS)
+            .store(new StoreConfig(Optional.of("postgresql://db.example.net:5433/hikyaku"), Optional.of("hikyaku"),
+                Optional.of(Path.of("/etc/hikyaku/store-password")), 4, "mx-1", Duration.ofSeconds(30), Duration.ofMillis(500)))
             .build();
     assertThat(config).isEqualTo(expected);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config), "rendered")).isEqualTo(expected);
@@ -473,6 +483,34 @@ class ConfigLoaderTest {
   void loadReadsAFile() throws Exception {
     Path file = Files.writeString(dir.resolve("hikyaku.yaml"), "limits:\n  max-recipients: 250\n");
     assertThat(ConfigLoader.load(file).limits().maxRecipients()).isEqualTo(250);
+  }
+
+  @Test
+  void aSharedStoreIsNamedByUrlUserAndPasswordFileNeverByAPasswordInTheUrl() throws Exception {
+    assertThat(ConfigLoader.defaults().store().isShared()).isFalse();
+    StoreConfig shared = ConfigLoader.parse(
+        "store:\n  url: postgresql://db:5432/mail\n  user: hikyaku\n", "s").store();
+    assertThat(shared.jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/mail");
+    assertThat(shared.lease()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(shared.poll()).isEqualTo(Duration.ofSeconds(1));
+    java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
+    refused.put("store:\n  url: postgresql://hikyaku:secret@db/mail\n  user: hikyaku\n",
+        "store.url: must not hold a user or password: use store.user and store.password-file (in bad, line 2)");
+    refused.put("store:\n  url: postgresql://db/mail?password=secret\n  user: hikyaku\n",
+        "store.url: must not hold a user or password: use store.user and store.password-file (in bad, line 2)");
+    refused.put("store:\n  url: mysql://db/mail\n  user: hikyaku\n",
+        "store.url: must be postgresql://host[:port]/database (in bad, line 2)");
+    refused.put("store:\n  url: postgresql://db\n  user: hikyaku\n",
+        "store.url: names no database: postgresql://host[:port]/database (in bad, line 2)");
+    refused.put("store:\n  url: postgresql://db/mail\n", "store.user: is required with store.url (in bad)");
+    refused.put("store:\n  user: hikyaku\n",
+        "store.user: belongs to a PostgreSQL store; set store.url too (without it the store is SQLite) (in bad, line 2)");
+    refused.put("store:\n  node-id: \"two words\"\n",
+        "store.node-id: must be 1-63 letters, digits, '.', '-' or '_', was 'two words' (in bad, line 2)");
+    refused.forEach((yaml, message) -> assertThatThrownBy(() -> ConfigLoader.parse(yaml, "bad"))
+        .as(yaml).isInstanceOf(ConfigException.class).hasMessage(message));
+    assertThatThrownBy(() -> ConfigLoader.parse("store:\n  lease: 5s\n  poll: 5s\n", "bad"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("store.poll");
   }
 
   @Test
