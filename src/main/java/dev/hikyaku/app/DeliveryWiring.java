@@ -107,7 +107,7 @@ final class DeliveryWiring {
             d.destinationLimits(),
             events,
             suppressStatuses);
-    scheduler.start();
+    scheduler.start(config.store().poll());
     return scheduler;
   }
 

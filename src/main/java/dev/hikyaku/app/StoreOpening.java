@@ -3,6 +3,7 @@ package dev.hikyaku.app;
 import dev.hikyaku.app.Server.StartupException;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.StoreConfig;
+import dev.hikyaku.store.NodeIdentity;
 import dev.hikyaku.store.PostgresSettings;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -25,10 +26,11 @@ final class StoreOpening {
    */
   static Store open(HikyakuConfig config, Clock clock) throws StartupException, StoreException {
     StoreConfig store = config.store();
+    NodeIdentity node = new NodeIdentity(store.nodeId(), store.lease());
     if (!store.isShared()) {
-      return Store.openSqlite(config.dataDirectory(), clock);
+      return Store.openSqlite(config.dataDirectory(), clock, node);
     }
-    return Store.openPostgres(postgres(store), false, clock);
+    return Store.openPostgres(postgres(store), node, false, clock);
   }
 
   /** Whether there is a store to open: false for an SQLite file not yet created (no server started). */

@@ -12,6 +12,7 @@ import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.MessageQueue;
+import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.RecipientOutcome;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Suppression;
@@ -87,6 +88,7 @@ public final class Scheduler implements AutoCloseable {
   /** Whether the last pass failed to apply the flush: its warning is logged once per streak. */
   private volatile boolean isFlushFailing;
   private Thread loop; // guarded by lock
+  private volatile Duration poll = Duration.ofSeconds(1);
 
   /**
    * @param flush the pass's step of an open flush request: {@code queue::applyFlush}
@@ -137,10 +139,30 @@ public final class Scheduler implements AutoCloseable {
    */
   public int runOnce() throws StoreException {
     applyFlush();
-    List<DueDelivery> due = queue.due(clock.instant(), BATCH_SIZE);
+    List<DueDelivery> due = queue.claim(clock.instant(), BATCH_SIZE);
     if (due.isEmpty()) {
       return 0;
     }
+    try {
+      return deliverAll(due);
+    } finally {
+      release(due);
+    }
+  }
+
+  /** What this pass claimed and is done with goes back, so another node may take what is still due. */
+  private void release(List<DueDelivery> due) {
+    Map<QueueId, Long> claimed = new LinkedHashMap<>();
+    due.forEach(delivery -> claimed.put(delivery.id(), delivery.leaseToken()));
+    try {
+      queue.leases().release(claimed);
+    } catch (StoreException e) {
+      // The leases lapse by themselves; until then only this node delivers those messages.
+      log.warn("could not release the leases of this pass: {}", e.getMessage());
+    }
+  }
+
+  private int deliverAll(List<DueDelivery> due) {
     // Lanes: each domain's shares, in queue order (oldest message first).
     Map<String, ConcurrentLinkedQueue<DueDelivery>> lanes = new LinkedHashMap<>();
     for (DueDelivery delivery : due) {
@@ -328,13 +350,19 @@ public final class Scheduler implements AutoCloseable {
         rows = List.of();
       }
       List<Suppression> suppressed = suppressions(share, recorded);
-      boolean isRemoved = queue.record(share.id(), outcomes, rows, suppressed);
+      boolean isRemoved = queue.record(share.id(), share.leaseToken(), outcomes, rows, suppressed);
       publish(share, recorded, attemptedAt, isRemoved);
       suppressed.forEach(s -> events.publish(new Event.RecipientSuppressed(
           s.createdAt(), s.senderDomain(), s.recipient(), s.reason().keyword(), id(s), s.diagnostic().orElse(""))));
     } catch (StoreException e) {
-      log.error("could not record outcomes of message {}; its recipients stay due: {}",
-          share.id(), e.getMessage());
+      if (e.kind() == StoreException.Kind.CONFLICT) {
+        // Fenced (DeliveryLeases): this node was paused or cut off past its lease and another node
+        // has the message now. It may have delivered it too: a duplicate, never a loss.
+        log.warn("message {}: {}", share.id(), e.getMessage());
+      } else {
+        log.error("could not record outcomes of message {}; its recipients stay due: {}",
+            share.id(), e.getMessage());
+      }
     }
     return outcomes.size();
   }
@@ -458,8 +486,18 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Starts the background loop on a thread of its own. */
+  /** Starts the background loop, looking for work at least every second ({@code store.poll}). */
   public void start() {
+    start(Duration.ofSeconds(1));
+  }
+
+  /**
+   * Starts the background loop on a thread of its own. Besides the next due time and {@link #wake},
+   * it looks for work every {@code poll} (±25 %, so that nodes do not poll in step): work other nodes
+   * sharing the store accepted, or left behind when they died, is not announced to this one.
+   */
+  public void start(Duration poll) {
+    this.poll = Objects.requireNonNull(poll, "poll");
     lock.lock();
     try {
       if (loop != null) {
@@ -505,14 +543,29 @@ public final class Scheduler implements AutoCloseable {
     agent.close();
   }
 
+  private Duration jittered(Duration base) {
+    randomLock.lock();
+    try {
+      return Duration.ofNanos((long) (base.toNanos() * (0.75 + 0.5 * random.nextDouble())));
+    } finally {
+      randomLock.unlock();
+    }
+  }
+
   private void runLoop() {
     while (!signal.isClosed()) {
       Duration wait;
       try {
-        runOnce();
+        int attempted = runOnce();
         wait = isFlushing ? Duration.ZERO : queue.nextDue()
             .map(at -> Duration.between(clock.instant(), at))
             .orElse(LONGEST_WAIT);
+        Duration idle = jittered(poll);
+        // Something due that this pass could not claim is another node's, in flight: look again at
+        // the poll, not at once, or the loop would spin until that node is done with it.
+        if ((attempted == 0 && !wait.isPositive()) || wait.compareTo(idle) > 0) {
+          wait = idle;
+        }
       } catch (StoreException | RuntimeException e) {
         log.error("scheduler pass failed; trying again in {}: {}", WAIT_AFTER_FAILURE, e.toString());
         wait = WAIT_AFTER_FAILURE;

@@ -17,14 +17,16 @@ final class AcceptStatements {
   private static final String INSERT_MESSAGE =
       """
       INSERT INTO message (id, received_at, reverse_path, mail_parameters, listener, client_address,
-                           helo_name, tls_protocol, tls_cipher, principal, size)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                           helo_name, tls_protocol, tls_cipher, principal, size,
+                           lease_owner, lease_until, lease_token)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""";
   private static final String INSERT_CONTENT =
       "INSERT INTO message_content (message_id, content) VALUES (?, ?)";
   private static final String INSERT_RECIPIENT =
       "INSERT INTO recipient (message_id, position, forward_path, parameters, domain) VALUES (?, ?, ?, ?, ?)";
 
   private final Connection connection;
+  private final NodeIdentity node;
   // Prepared once, and again after any failure: sqlite-jdbc can leave a statement that failed
   // mid-step (SQLITE_FULL) unusable ("statement is not executing").
   private PreparedStatement insertMessage;
@@ -37,8 +39,9 @@ final class AcceptStatements {
   private PreparedStatement insertIdempotency;
   private PreparedStatement insertEvent;
 
-  AcceptStatements(Connection connection) throws SQLException {
+  AcceptStatements(Connection connection, NodeIdentity node) throws SQLException {
     this.connection = connection;
+    this.node = node;
     prepare();
   }
 
@@ -56,6 +59,11 @@ final class AcceptStatements {
     setNullableString(insertMessage, 9, origin.tlsCipher());
     setNullableString(insertMessage, 10, origin.principal());
     insertMessage.setLong(11, message.size());
+    // The accepting node holds the new message's lease from the start (V20): it delivers it without
+    // a poll, and no other node takes it unless this one dies. By the receipt time (this node's
+    // clock); the first renewal moves it onto the database's clock.
+    insertMessage.setString(12, node.id());
+    insertMessage.setLong(13, message.receivedAt().toEpochMilli() + node.leaseMillis());
     insertMessage.executeUpdate();
 
     insertContent.setString(1, id);

@@ -2,6 +2,7 @@ package dev.hikyaku.store;
 
 import dev.hikyaku.store.StoreException.Kind;
 import java.sql.SQLException;
+import java.util.Optional;
 import org.sqlite.SQLiteException;
 
 /**
@@ -37,6 +38,13 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
    * chooses the order by its statistics and takes no such hint.
    */
   String outerLoopJoin();
+
+  /**
+   * The statement that reads the database's clock in epoch milliseconds, where leases are timed by
+   * it (several nodes, whose clocks may differ); empty where the one process's clock is the store's
+   * (SQLite: the caller's clock, settable in tests).
+   */
+  Optional<String> clockQuery();
 
   /** The embedded engine: one file, one writer at a time, result codes in the exception. */
   record Sqlite() implements Dialect {
@@ -76,6 +84,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
     @Override
     public String outerLoopJoin() {
       return "CROSS JOIN";
+    }
+
+    @Override
+    public Optional<String> clockQuery() {
+      return Optional.empty();
     }
   }
 
@@ -122,6 +135,13 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
     @Override
     public String outerLoopJoin() {
       return "JOIN";
+    }
+
+    @Override
+    public Optional<String> clockQuery() {
+      // clock_timestamp(), not now(): now() is the transaction's start, and a lease is timed by the
+      // moment the statement runs.
+      return Optional.of("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
     }
   }
 }

@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param isSubmitted an authenticated client sent it (SMTP AUTH or an API key: the queue row has a
  *     principal), so it is our sender's mail going out, whose returns a VERP return path can bring
  *     back ({@code returns}); mail relayed in and our own bounces are not
+ * @param leaseToken the token of this node's lease on the message when it was claimed ({@link
+ *     MessageQueue#claim}); its outcomes are written only while it is still the message's. 0: not
+ *     claimed ({@link MessageQueue#due}), not fenced
  */
 public record DueDelivery(
     QueueId id,
@@ -27,7 +30,15 @@ public record DueDelivery(
     byte[] content,
     List<DueRecipient> recipients,
     boolean isReturning,
-    boolean isSubmitted) {
+    boolean isSubmitted,
+    long leaseToken) {
+
+  /** Not claimed. */
+  public DueDelivery(
+      QueueId id, Instant receivedAt, String reversePath, String mailParameters, byte[] content, List<DueRecipient> recipients,
+      boolean isReturning, boolean isSubmitted) {
+    this(id, receivedAt, reversePath, mailParameters, content, recipients, isReturning, isSubmitted, 0);
+  }
 
   /** A message to deliver (not one being returned), not submitted by an authenticated client. */
   public DueDelivery(
@@ -56,7 +67,12 @@ public record DueDelivery(
 
   /** The same message with only {@code subset} of its recipients (one destination's share). */
   public DueDelivery withRecipients(List<DueRecipient> subset) {
-    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset, isReturning, isSubmitted);
+    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, subset, isReturning, isSubmitted, leaseToken);
+  }
+
+  /** The same message as claimed with {@code token}. */
+  public DueDelivery withLease(long token) {
+    return new DueDelivery(id, receivedAt, reversePath, mailParameters, content, recipients, isReturning, isSubmitted, token);
   }
 
   @Override
@@ -69,6 +85,7 @@ public record DueDelivery(
         && Arrays.equals(content, that.content)
         && recipients.equals(that.recipients)
         && isReturning == that.isReturning
+        && leaseToken == that.leaseToken
         && isSubmitted == that.isSubmitted;
   }
 

@@ -107,6 +107,7 @@ final class GroupCommitWriter {
 
   private final Dialect dialect;
   private final Reconnect reconnect;
+  private final NodeIdentity node;
   // The writer thread's (and whoever holds connectionGate): null after the connection was lost,
   // until the next batch opens a new one.
   private Connection connection;
@@ -132,11 +133,13 @@ final class GroupCommitWriter {
   private final AtomicLong commits = new AtomicLong();
   private final Thread thread;
 
-  private GroupCommitWriter(Connection connection, Dialect dialect, Reconnect reconnect) throws SQLException {
+  private GroupCommitWriter(Connection connection, Dialect dialect, Reconnect reconnect, NodeIdentity node)
+      throws SQLException {
     this.connection = connection;
     this.dialect = dialect;
     this.reconnect = reconnect;
-    this.statements = new AcceptStatements(connection);
+    this.statements = new AcceptStatements(connection, node);
+    this.node = node;
     // A platform thread: it lives as long as the store and spends its time in JNI calls, which would
     // pin a virtual thread's carrier anyway. Daemon, because a caller not yet released has not been
     // promised anything: an exit without close() loses no acknowledged message.
@@ -144,8 +147,9 @@ final class GroupCommitWriter {
   }
 
   /** Starts the writer thread on {@code connection}, which it owns from now on (but does not close). */
-  static GroupCommitWriter start(Connection connection, Dialect dialect, Reconnect reconnect) throws SQLException {
-    GroupCommitWriter writer = new GroupCommitWriter(connection, dialect, reconnect);
+  static GroupCommitWriter start(Connection connection, Dialect dialect, Reconnect reconnect, NodeIdentity node)
+      throws SQLException {
+    GroupCommitWriter writer = new GroupCommitWriter(connection, dialect, reconnect, node);
     writer.thread.start();
     return writer;
   }
@@ -512,7 +516,7 @@ final class GroupCommitWriter {
     if (connection == null) {
       try {
         Connection fresh = reconnect.open();
-        statements = new AcceptStatements(fresh);
+        statements = new AcceptStatements(fresh, node);
         connection = fresh;
         log.info("store writer connected again");
       } catch (SQLException failure) {

@@ -50,7 +50,9 @@ public final class MessageQueue {
   private static final String DUE_MESSAGE_COLUMNS =
       "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal"
           + " FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.state IN " + OPEN
-          + " AND m.state || '' IN " + SCHEDULED;
+          + " AND m.state || '' IN " + SCHEDULED
+          // V20: passes over messages another node holds (free, lapsed or this node's own).
+          + " AND (m.lease_owner = ? OR m.lease_until <= ?)";
   static final String SELECT_NEVER_TRIED =
       DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
   static final String SELECT_DUE_BY_NOW =
@@ -96,10 +98,12 @@ public final class MessageQueue {
 
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
+  private final DeliveryLeases leases;
 
-  MessageQueue(GroupCommitWriter writer, ReadConnections readers) {
+  MessageQueue(GroupCommitWriter writer, ReadConnections readers, DeliveryLeases leases) {
     this.writer = writer;
     this.readers = readers;
+    this.leases = leases;
   }
 
   /**
@@ -154,20 +158,65 @@ public final class MessageQueue {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
-    long nowMillis = now.toEpochMilli();
-    return readers.read("finding due deliveries", connection -> {
-      Map<QueueId, DueMessage> candidates = new LinkedHashMap<>();
-      try (PreparedStatement neverTried = connection.prepareStatement(SELECT_NEVER_TRIED);
-          PreparedStatement dueByNow = connection.prepareStatement(SELECT_DUE_BY_NOW)) {
-        dueByNow.setLong(1, nowMillis);
-        for (PreparedStatement range : List.of(neverTried, dueByNow)) {
-          readDueMessages(range, limit, candidates);
-        }
+    return readers.read("finding due deliveries", connection ->
+        deliveries(connection, dueMessages(connection, now, limit, Long.MAX_VALUE), now, Map.of()));
+  }
+
+  /**
+   * {@link #due}, claimed for this node ({@link DeliveryLeases}): only messages whose lease is free,
+   * lapsed or this node's are taken, and each comes with the token its outcomes are fenced by. What
+   * another node claimed between the read and the claim is passed over.
+   */
+  public List<DueDelivery> claim(Instant now, int limit) throws StoreException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    List<DueMessage> candidates = readers.read("finding due deliveries", connection ->
+        dueMessages(connection, now, limit, leases.clock(connection, now)));
+    Map<QueueId, Long> claimed = leases.claim(candidates.stream().map(DueMessage::id).toList(), now);
+    if (claimed.isEmpty()) {
+      return List.of();
+    }
+    List<DueMessage> taken = candidates.stream().filter(m -> claimed.containsKey(m.id())).toList();
+    return readers.read("reading claimed deliveries", connection -> deliveries(connection, taken, now, claimed));
+  }
+
+  /** The leases this queue's deliveries are held by (V20). */
+  public DeliveryLeases leases() {
+    return leases;
+  }
+
+  /**
+   * The oldest {@code limit} due messages: never tried (or flushed) in arrival order, and due by
+   * now, longest due first; of those, the oldest. Messages another node holds at {@code leaseNow}
+   * are passed over (Long.MAX_VALUE: none).
+   */
+  private List<DueMessage> dueMessages(Connection connection, Instant now, int limit, long leaseNow)
+      throws SQLException, StoreException {
+    Map<QueueId, DueMessage> candidates = new LinkedHashMap<>();
+    try (PreparedStatement neverTried = connection.prepareStatement(SELECT_NEVER_TRIED);
+        PreparedStatement dueByNow = connection.prepareStatement(SELECT_DUE_BY_NOW)) {
+      for (PreparedStatement range : List.of(neverTried, dueByNow)) {
+        range.setString(1, leases.node().id());
+        range.setLong(2, leaseNow);
       }
-      List<DueMessage> oldest = candidates.values().stream()
-          .sorted(Comparator.comparingLong(DueMessage::receivedAt).thenComparing(m -> m.id().value()))
-          .limit(limit)
-          .toList();
+      dueByNow.setLong(3, now.toEpochMilli());
+      for (PreparedStatement range : List.of(neverTried, dueByNow)) {
+        readDueMessages(range, limit, candidates);
+      }
+    }
+    return candidates.values().stream()
+        .sorted(Comparator.comparingLong(DueMessage::receivedAt).thenComparing(m -> m.id().value()))
+        .limit(limit)
+        .toList();
+  }
+
+  /** {@code oldest} with their due recipients and content; tokens of claimed ones (else 0). */
+  private static List<DueDelivery> deliveries(
+      Connection connection, List<DueMessage> oldest, Instant now, Map<QueueId, Long> tokens)
+      throws SQLException, StoreException {
+    long nowMillis = now.toEpochMilli();
+    {
       List<DueDelivery> deliveries = new ArrayList<>();
       try (PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
           PreparedStatement content = connection.prepareStatement(SELECT_CONTENT)) {
@@ -183,11 +232,11 @@ public final class MessageQueue {
               readContent(content, message.id()),
               readDueRecipients(recipients),
               message.isReturning(),
-              message.isSubmitted()));
+              message.isSubmitted()).withLease(tokens.getOrDefault(message.id(), 0L)));
         }
       }
       return deliveries;
-    });
+    }
   }
 
   /** A message {@link #due} found, before its recipients and content are read. */
@@ -272,6 +321,16 @@ public final class MessageQueue {
    */
   public boolean record(QueueId id, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts,
       List<Suppression> suppressions) throws StoreException {
+    return record(id, 0, outcomes, attempts, suppressions);
+  }
+
+  /**
+   * {@link #record(QueueId, List, List, List)} of a claimed delivery ({@link #claim}): written only
+   * while {@code leaseToken} is still the message's (0: not claimed, not fenced); else nothing is
+   * written and {@code CONFLICT} says the lease was lost to another node ({@link DeliveryLeases}).
+   */
+  public boolean record(QueueId id, long leaseToken, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts,
+      List<Suppression> suppressions) throws StoreException {
     List<AttemptRecord> history = List.copyOf(attempts);
     List<Suppression> suppressed = List.copyOf(suppressions);
     // One outcome per forward-path: the UPDATE below settles every row with that path (a queue from
@@ -287,6 +346,9 @@ public final class MessageQueue {
     List<NewMessageEvent> told = FeedEntries.attempts(history);
     return change("recording delivery outcomes of message " + id, connection -> {
       requireMessage(connection, id);
+      if (leaseToken != 0) {
+        leases.requireToken(connection, id, leaseToken);
+      }
       MessageHistory.insertAttempts(connection, history);
       List<Suppression> added = Suppressions.insertAbsent(connection, suppressed);
       MessageEvents.insert(connection, told);

@@ -54,6 +54,8 @@ public final class Store implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final ReadConnections readers;
   private final MessageQueue queue;
+  private final DeliveryLeases leases;
+  private final Nodes nodes;
   private final QueueAdmin queueAdmin;
   private final MessageHistory history;
   private final MessageEvents messageEvents;
@@ -83,13 +85,16 @@ public final class Store implements AutoCloseable {
       Connection accountConnection,
       Dialect dialect,
       Reconnect reconnect,
+      NodeIdentity node,
       long walCheckpointPages) {
     this.name = name;
     this.databaseFile = databaseFile;
     this.clock = clock;
     this.writer = writer;
     this.readers = readers;
-    this.queue = new MessageQueue(writer, readers);
+    this.leases = new DeliveryLeases(writer, readers, node);
+    this.nodes = new Nodes(writer, readers, leases);
+    this.queue = new MessageQueue(writer, readers, leases);
     this.queueAdmin = new QueueAdmin(writer, readers, clock);
     this.history = new MessageHistory(writer, readers);
     this.messageEvents = new MessageEvents(writer, readers);
@@ -132,6 +137,11 @@ public final class Store implements AutoCloseable {
    * date with the Flyway migrations in {@code classpath:db/migration/sqlite}.
    */
   public static Store openSqlite(Path dataDirectory, Clock clock) throws StoreException {
+    return openSqlite(dataDirectory, clock, NodeIdentity.LOCAL);
+  }
+
+  /** {@link #openSqlite(Path, Clock)}, the leases held as {@code node}. */
+  public static Store openSqlite(Path dataDirectory, Clock clock, NodeIdentity node) throws StoreException {
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     Objects.requireNonNull(clock, "clock");
     Path databaseFile = dataDirectory.toAbsolutePath().resolve(SQLITE_FILE_NAME);
@@ -154,11 +164,11 @@ public final class Store implements AutoCloseable {
       migrate(url, databaseFile);
       accountConnection = writerConfig().createConnection(url);
       requireDurableSettings(accountConnection, databaseFile);
-      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, SQLITE, Reconnect.NEVER);
+      GroupCommitWriter writer = GroupCommitWriter.start(writerConnection, SQLITE, Reconnect.NEVER, node);
       ReadConnections readers = new ReadConnections(() -> openReader(url), READ_CONNECTIONS, SQLITE);
       log.info("store opened: {}", databaseFile);
       return new Store(databaseFile.toString(), databaseFile, clock, writer, readers,
-          accountConnection, SQLITE, Reconnect.NEVER, walCheckpointPages);
+          accountConnection, SQLITE, Reconnect.NEVER, node, walCheckpointPages);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
@@ -177,7 +187,7 @@ public final class Store implements AutoCloseable {
    * synchronous standbys, if any). The schema is only checked, never changed, unless {@code
    * migrate} is set: {@code hikyaku migrate} brings it up to date once before the nodes start.
    */
-  public static Store openPostgres(PostgresSettings settings, boolean migrate, Clock clock)
+  public static Store openPostgres(PostgresSettings settings, NodeIdentity node, boolean migrate, Clock clock)
       throws StoreException {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(clock, "clock");
@@ -189,12 +199,12 @@ public final class Store implements AutoCloseable {
       writerConnection = PostgresConnections.openWriter(settings);
       accountConnection = PostgresConnections.openWriter(settings);
       GroupCommitWriter writer = GroupCommitWriter.start(
-          writerConnection, POSTGRES, () -> PostgresConnections.openWriter(settings));
+          writerConnection, POSTGRES, () -> PostgresConnections.openWriter(settings), node);
       ReadConnections readers =
           new ReadConnections(() -> PostgresConnections.openReader(settings), settings.pool(), POSTGRES);
       log.info("store opened: {}", name);
       return new Store(name, null, clock, writer, readers, accountConnection, POSTGRES,
-          () -> PostgresConnections.openWriter(settings), 0);
+          () -> PostgresConnections.openWriter(settings), node, 0);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);
@@ -243,6 +253,11 @@ public final class Store implements AutoCloseable {
   /** The queue as delivery sees it: accept, due, record. */
   public MessageQueue queue() {
     return queue;
+  }
+
+  /** The nodes sharing this store (V20). */
+  public Nodes nodes() {
+    return nodes;
   }
 
   /** The queue as an operator sees it: list, find, hold, release, delete, return, flush. */

@@ -1,5 +1,6 @@
 package dev.hikyaku.testing;
 
+import dev.hikyaku.store.NodeIdentity;
 import dev.hikyaku.store.PostgresSettings;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -44,7 +45,7 @@ public final class TestStores {
       return Store.openSqlite(directory, clock);
     }
     String url = DATABASES.computeIfAbsent(directory.toAbsolutePath(), ignored -> TestPostgres.freshDatabase());
-    return Store.openPostgres(settings(url), true, clock);
+    return Store.openPostgres(settings(url), NodeIdentity.LOCAL, true, clock);
   }
 
   /**
