@@ -41,11 +41,16 @@ public final class TestStores {
 
   /** The store of {@code directory} on this run's engine, migrated. */
   public static Store open(Path directory, Clock clock) throws StoreException {
+    return open(directory, clock, NodeIdentity.LOCAL);
+  }
+
+  /** {@link #open(Path, Clock)} as node {@code node}: several of them on one directory share its store. */
+  public static Store open(Path directory, Clock clock, NodeIdentity node) throws StoreException {
     if (!onPostgres()) {
-      return Store.openSqlite(directory, clock);
+      return Store.openSqlite(directory, clock, node);
     }
     String url = DATABASES.computeIfAbsent(directory.toAbsolutePath(), ignored -> TestPostgres.freshDatabase());
-    return Store.openPostgres(settings(url), NodeIdentity.LOCAL, true, clock);
+    return Store.openPostgres(settings(url), node, true, clock);
   }
 
   /**
