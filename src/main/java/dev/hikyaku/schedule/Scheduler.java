@@ -1,13 +1,10 @@
 package dev.hikyaku.schedule;
 
-import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.limits.WakeSignal;
-import dev.hikyaku.net.TlsFacts;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
-import dev.hikyaku.store.AttemptOutcome;
 import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
@@ -340,20 +337,18 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     try {
-      List<Recorded> recorded = recorded(share, byPath, outcomes);
+      RecordedShare recorded = RecordedShare.of(share, byPath, outcomes);
       List<AttemptRecord> rows;
       try {
-        rows = history(share, recorded);
+        rows = recorded.history(clock.instant());
       } catch (RuntimeException bug) {
         // The history tells; the queue decides. A row we cannot make must not keep an outcome unrecorded.
         log.error("message {}: attempts recorded without their history rows", share.id(), bug);
         rows = List.of();
       }
-      List<Suppression> suppressed = suppressions(share, recorded);
+      List<Suppression> suppressed = recorded.suppressions(suppressStatuses, clock.instant());
       boolean isRemoved = queue.record(share.id(), share.leaseToken(), outcomes, rows, suppressed);
-      publish(share, recorded, attemptedAt, isRemoved);
-      suppressed.forEach(s -> events.publish(new Event.RecipientSuppressed(
-          s.createdAt(), s.senderDomain(), s.recipient(), s.reason().keyword(), id(s), s.diagnostic().orElse(""))));
+      recorded.publish(events, attemptedAt, isRemoved, suppressed, clock.instant());
     } catch (StoreException e) {
       if (e.kind() == StoreException.Kind.CONFLICT) {
         // Fenced (DeliveryLeases): this node was paused or cut off past its lease and another node
@@ -365,116 +360,6 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     return outcomes.size();
-  }
-
-  /**
-   * The hard bounces among what is recorded, for the suppression list: a recipient failed for good
-   * (not expired, not returned by an admin, not kept for a report that could not be queued) by a
-   * remote server's reply whose status is one of {@code suppressStatuses}. Our own findings (DNS,
-   * connections, local reasons) never suppress: they say something about the path, not the mailbox.
-   * Bounces (the null reverse-path, RFC 5321 §4.5.5) have no sending domain to suppress for.
-   */
-  private List<Suppression> suppressions(DueDelivery share, List<Recorded> recorded) {
-    int at = share.reversePath().lastIndexOf('@');
-    if (suppressStatuses.isEmpty() || share.isReturning() || at < 0) {
-      return List.of();
-    }
-    String senderDomain = share.reversePath().substring(at + 1);
-    Instant now = clock.instant();
-    List<Suppression> entries = new ArrayList<>();
-    for (Recorded r : recorded) {
-      DeliveryStatus status = r.result().status();
-      if (r.outcome().state() == RecipientOutcome.State.FAILED
-          && status.outcome() == DeliveryStatus.Outcome.FAILED
-          && status.diagnostic() instanceof DeliveryStatus.Diagnostic.RemoteReply
-          && suppressStatuses.contains(status.status())) {
-        entries.add(Suppression.hardBounce(senderDomain, r.outcome().forwardPath(), status.status().toString(),
-            status.diagnostic().field(), share.id(), now));
-      }
-    }
-    return entries;
-  }
-
-  private static String id(Suppression suppression) {
-    return suppression.queueId().map(Object::toString).orElse("");
-  }
-
-  /**
-   * One recipient's outcome as it is recorded, with the attempt's result, its number (from 1) and
-   * the status the queue decided on: the attempt's own, or 5.4.7 when the lifetime ran out, or
-   * 4.3.0 for a failure kept because its report could not be queued (RFC 3463).
-   */
-  private record Recorded(RecipientOutcome outcome, RecipientResult result, int attempt) {
-
-    boolean isExpired() {
-      return outcome.state() == RecipientOutcome.State.FAILED && result.outcome() == DeliveryStatus.Outcome.DEFERRED;
-    }
-
-    DeliveryStatus decided() {
-      DeliveryStatus status = result.status();
-      if (isExpired()) {
-        return DeliveryReasons.expired(status);
-      }
-      if (outcome.state() == RecipientOutcome.State.DEFERRED && status.outcome() != DeliveryStatus.Outcome.DEFERRED) {
-        return status.as(DeliveryStatus.Action.DELAYED, EnhancedStatus.of(4, 3, 0));
-      }
-      return status;
-    }
-  }
-
-  private static List<Recorded> recorded(DueDelivery share, Map<String, RecipientResult> results, List<RecipientOutcome> outcomes) {
-    Map<String, Integer> attempts = new HashMap<>();
-    share.recipients().forEach(r -> attempts.putIfAbsent(r.forwardPath(), r.attempts() + 1));
-    return outcomes.stream()
-        .map(o -> new Recorded(o, results.get(o.forwardPath()), attempts.getOrDefault(o.forwardPath(), 1)))
-        .toList();
-  }
-
-  /** The message history's rows for what is recorded: one per recipient and attempt. */
-  private List<AttemptRecord> history(DueDelivery share, List<Recorded> recorded) {
-    Instant now = clock.instant();
-    List<AttemptRecord> rows = new ArrayList<>();
-    for (Recorded r : recorded) {
-      RecipientOutcome outcome = r.outcome();
-      RecipientResult result = r.result();
-      String path = outcome.forwardPath();
-      DeliveryStatus status = result.status();
-      AttemptOutcome kind = switch (outcome.state()) {
-        case DELIVERED -> status.action() == DeliveryStatus.Action.RELAYED ? AttemptOutcome.RELAYED : AttemptOutcome.DELIVERED;
-        case DEFERRED -> AttemptOutcome.DEFERRED;
-        case FAILED -> share.isReturning() ? AttemptOutcome.RETURNED : r.isExpired() ? AttemptOutcome.EXPIRED : AttemptOutcome.FAILED;
-      };
-      DeliveryStatus kept = r.decided();
-      Optional<TlsFacts> tls = result.facts().tls();
-      rows.add(new AttemptRecord(share.id(), path, r.attempt(), now, kind, kept.status().toString(),
-          kept.diagnostic().field(), kept.remoteMta().map(DeliveryStatus.RemoteMta::relay),
-          tls.map(TlsFacts::protocol), tls.map(TlsFacts::cipherSuite),
-          Duration.between(share.receivedAt(), now), outcome.nextAttemptAt()));
-    }
-    return rows;
-  }
-
-  /** Tells what was recorded: one attempt per recipient, then its deferral or its end. */
-  private void publish(DueDelivery share, List<Recorded> recorded, Instant attemptedAt, boolean isRemoved) {
-    Instant now = clock.instant();
-    String id = share.id().toString();
-    for (Recorded r : recorded) {
-      RecipientOutcome outcome = r.outcome();
-      RecipientResult result = r.result();
-      String path = outcome.forwardPath();
-      events.publish(new Event.DeliveryAttempted(now, id, path, r.attempt(), result.status(),
-          result.facts(), Duration.between(share.receivedAt(), now), Duration.between(share.receivedAt(), attemptedAt)));
-      switch (outcome.state()) {
-        case DEFERRED -> events.publish(new Event.DeliveryDeferred(now, id, path, outcome.nextAttemptAt().orElseThrow()));
-        case FAILED -> events.publish(r.isExpired()
-            ? new Event.DeliveryExpired(now, id, path, r.decided())
-            : new Event.DeliveryBounced(now, id, path, result.status()));
-        case DELIVERED -> {}
-      }
-    }
-    if (isRemoved) {
-      events.publish(new Event.MessageRemoved(now, id));
-    }
   }
 
   private Optional<Instant> nextAttempt(int attempts, Instant receivedAt, Instant now) {

@@ -129,7 +129,7 @@ public final class QueueAdmin {
     Optional<String> key = domain.map(d -> d.toLowerCase(Locale.ROOT));
     String action = key.map(d -> "requesting a flush of recipients at " + d).orElse("requesting a flush of the queue");
     long candidates = readers.read(action, connection -> {
-      try (PreparedStatement select = connection.prepareStatement(key.isPresent() ? MessageQueue.COUNT_DOMAIN_NOT_DUE : MessageQueue.COUNT_NOT_DUE)) {
+      try (PreparedStatement select = connection.prepareStatement(key.isPresent() ? QueueFlush.COUNT_DOMAIN_NOT_DUE : QueueFlush.COUNT_NOT_DUE)) {
         if (key.isPresent()) {
           select.setString(1, key.get());
         }
@@ -150,7 +150,7 @@ public final class QueueAdmin {
         insert.setLong(2, requestedAt);
         // One batch more than counted: recipients deferred meanwhile may be moved too, but cannot
         // keep the flush going for ever.
-        insert.setLong(3, candidates + MessageQueue.FLUSH_BATCH);
+        insert.setLong(3, candidates + QueueFlush.FLUSH_BATCH);
         insert.executeUpdate();
       }
       return null;

@@ -261,19 +261,19 @@ class DeliveryStateTest {
     // recipient_domain_state_next_attempt_at (V17), the rows not yet due; no scan.
     // The batch names its rows by primary key (row values, which both engines take; SQLite's rowid
     // is not PostgreSQL's), each found by one probe of the key's index.
-    assertThat(plan(MessageQueue.FLUSH_DOMAIN))
+    assertThat(plan(QueueFlush.FLUSH_DOMAIN))
         .contains("USING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)")
         .contains("SEARCH recipient USING COVERING INDEX sqlite_autoindex_recipient_1 (message_id=? AND position=?)")
         .doesNotContain("SCAN recipient");
-    assertThat(plan(MessageQueue.FLUSH_ALL))
+    assertThat(plan(QueueFlush.FLUSH_ALL))
         .contains("INDEX recipient_open_next_attempt_at (next_attempt_at>?)")
         .contains("SEARCH recipient USING COVERING INDEX sqlite_autoindex_recipient_1 (message_id=? AND position=?)")
         .doesNotContain("SCAN recipient");
-    assertThat(plan(MessageQueue.COUNT_DOMAIN_NOT_DUE))
+    assertThat(plan(QueueFlush.COUNT_DOMAIN_NOT_DUE))
         .contains("USING COVERING INDEX recipient_domain_state_next_attempt_at (domain=? AND state=? AND next_attempt_at>?)");
-    assertThat(plan(MessageQueue.COUNT_NOT_DUE))
+    assertThat(plan(QueueFlush.COUNT_NOT_DUE))
         .contains("USING COVERING INDEX recipient_open_next_attempt_at (next_attempt_at>?)");
-    assertThat(plan(MessageQueue.SELECT_FLUSH_REQUEST)).doesNotContain("TEMP B-TREE");
+    assertThat(plan(QueueFlush.SELECT_FLUSH_REQUEST)).doesNotContain("TEMP B-TREE");
     NewMessage message = accepted(T0, "a@example.org", "x@Example.NET", "y@example.com");
     queue.record(message.id(), List.of(
         RecipientOutcome.deferred("x@Example.NET", "451", T0, T0.plusSeconds(600)),
@@ -294,7 +294,7 @@ class DeliveryStateTest {
     // A flush of a big destination commits every FLUSH_BATCH recipients, each batch applied by the
     // scheduler between passes, so sessions' commits are not held behind it; together the batches
     // move every deferred recipient, each once.
-    int many = MessageQueue.FLUSH_BATCH * 2 + 7;
+    int many = QueueFlush.FLUSH_BATCH * 2 + 7;
     String[] net = new String[many];
     for (int i = 0; i < many; i++) {
       net[i] = "r" + i + "@example.net";
@@ -333,7 +333,7 @@ class DeliveryStateTest {
     // Recipients the scheduler defers again while a flush is applied are not yet due either, and a
     // full batch of them would keep the request going: its budget (what the CLI counted and one
     // batch more) ends it all the same.
-    String[] net = new String[MessageQueue.FLUSH_BATCH];
+    String[] net = new String[QueueFlush.FLUSH_BATCH];
     for (int i = 0; i < net.length; i++) {
       net[i] = "r" + i + "@example.net";
     }
