@@ -61,7 +61,8 @@ final class EventWiring {
     sinks.add(audit);
     MetricsSink metrics =
         new MetricsSink(config.listeners().stream().map(ListenerConfig::name).toList(), SessionWiring.authMechanisms(config),
-            () -> queueDepth(store), () -> oldestQueued(store), clock);
+            () -> queueDepth(store), () -> oldestQueued(store), clock)
+            .node(store.queue().leases().node().id(), store.queue().leases()::lost);
     sinks.add(metrics);
     sinks.addAll(extraSinks);
     // New mail wakes the scheduler, so a message is on its way at once, not at the next poll.

@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
       SuppressionCommand.class,
       WebhookCommands.Webhook.class,
       DnsCommand.class,
+      ClusterCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,5 +1,6 @@
 package dev.hikyaku.app;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.hikyaku.app.Server.StartupException;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -34,12 +35,18 @@ final class NodeMembership implements AutoCloseable {
     this.heartbeat = Thread.ofVirtual().name("hikyaku-node-heartbeat").unstarted(() -> beat(every));
   }
 
-  /** Joins as the store's node and starts the heartbeat; refused when the id is another live node's. */
-  static NodeMembership join(Store store, Clock clock) throws StartupException {
+  /**
+   * Joins as the store's node and starts the heartbeat; refused when the id is another live node's.
+   * On a store {@code isShared} by several nodes, every log line from now on names this node.
+   */
+  static NodeMembership join(Store store, boolean isShared, Clock clock) throws StartupException {
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
     String instance = HexFormat.of().formatHex(random);
     String id = store.queue().leases().node().id();
+    if (isShared && LoggerFactory.getILoggerFactory() instanceof LoggerContext logs) {
+      logs.putProperty("node", "[" + id + "] "); // logback.xml's %property{node}
+    }
     try {
       store.nodes().join(address(), instance, clock.instant());
       int freed = store.queue().leases().releaseAll();

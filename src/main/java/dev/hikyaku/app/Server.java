@@ -149,7 +149,7 @@ public final class Server implements AutoCloseable {
     createDataDirectory(config); // TLS material, logs and the SQLite file live there
     TlsContexts tls = opened.push(openTls(config));
     Store store = opened.push(openStore(config, clock));
-    opened.push(NodeMembership.join(store, clock));
+    opened.push(NodeMembership.join(store, config.store().url().isPresent(), clock));
     EventWiring sinks = EventWiring.open(config, store, extraSinks, clock, opened);
     Events events = sinks.events();
     SecureRandom random = new SecureRandom();

@@ -9,6 +9,7 @@ import dev.hikyaku.store.Defences;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -64,7 +65,11 @@ final class StoreSuspensions implements SuspensionRule.Suspensions, KeptCounters
   }
 
   @Override
-  public void save(String group, List<WindowCounter.Entry> entries) throws StoreException {
-    defences.saveCounters(group, entries.stream().map(e -> new CounterSnapshot(e.key(), e.windowStart(), e.count())).toList());
+  public List<WindowCounter.Entry> exchange(String group, KeptCounters.Exchange unsent, Instant staleBefore)
+      throws StoreException {
+    defences.addCounters(group,
+        unsent.added().stream().map(e -> new CounterSnapshot(e.key(), e.windowStart(), e.count())).toList(),
+        unsent.reset(), staleBefore);
+    return load(group);
   }
 }

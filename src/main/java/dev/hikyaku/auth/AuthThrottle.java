@@ -56,8 +56,11 @@ import org.slf4j.LoggerFactory;
  *       its own baseline; in a surge every failing attempt is slowed further and an event is raised.
  * </ul>
  *
- * Counters live in memory (bounded) and are saved to the store every few seconds and at shutdown;
- * blocks and known networks are durable at once. So the state survives a restart.
+ * Counters live in memory (bounded) and are exchanged with the store every few seconds and at
+ * shutdown ({@link KeptCounters}): on several nodes sharing a store they are the cluster's counts, so
+ * an attacker gets no more tries from N nodes than from one. Blocks and known networks are durable
+ * at once, and every node reads the blocks in force every five seconds: a block made on one node
+ * holds on all within that. So the state survives a restart and is the same on every node.
  */
 public final class AuthThrottle implements AutoCloseable {
 
@@ -136,7 +139,10 @@ public final class AuthThrottle implements AutoCloseable {
                 "account-source-failures", accountSourceFailures,
                 "account-failures", accountFailures,
                 "account-unknown-failures", accountUnknownFailures,
-                "source-failures", sourceFailures),
+                "account-unknown-attempts", accountUnknownAttempts,
+                "source-failures", sourceFailures,
+                "source-accounts", sourceAccounts,
+                "network-accounts", networkAccounts),
             vault,
             Duration.ofSeconds(5));
     this.stuffing = new SurgeDetector(settings.stuffingFactor(), settings.stuffingMinimum(), 0.2, clock);
@@ -149,6 +155,12 @@ public final class AuthThrottle implements AutoCloseable {
     kept.start();
     keeper = Thread.ofVirtual().name("auth-throttle").start(this::keep);
     return this;
+  }
+
+  /** Exchanges counters and reads blocks now, as the keeper does every five seconds (for tests of several nodes). */
+  public void syncWithStore() {
+    kept.exchange();
+    refreshBlocks();
   }
 
   private void keep() {

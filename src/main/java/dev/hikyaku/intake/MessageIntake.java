@@ -189,9 +189,6 @@ public final class MessageIntake {
         queued = ready.queued();
       }
     }
-    Origin origin = message.origin();
-    QueueId id = message.id();
-    Instant now = message.receivedAt();
     try {
       queue.accept(message);
     } catch (StoreException e) {
@@ -200,6 +197,26 @@ public final class MessageIntake {
           e.kind() == StoreException.Kind.DISK_FULL,
           e);
     }
+    announce(source, envelope, message);
+    return queued;
+  }
+
+  /**
+   * A bounce made ready for the queue, not queued: the scheduler queues it in the transaction that
+   * records the failure it reports ({@code schedule.PendingReport}), then calls {@link #announce}.
+   */
+  public Prepared prepareBounce(MessageSource.Bounce source, Envelope envelope, byte[] dsn) throws IntakeException {
+    if (!envelope.from().isNull()) {
+      throw new IllegalArgumentException("a bounce has the null reverse-path");
+    }
+    return prepare(source, envelope, dsn, Annotations.NONE, Optional.empty());
+  }
+
+  /** Tells that {@code message}, prepared here from {@code source} and {@code envelope}, is queued now. */
+  public void announce(MessageSource source, Envelope envelope, NewMessage message) {
+    Origin origin = message.origin();
+    QueueId id = message.id();
+    Instant now = message.receivedAt();
     events.publish(
         new Event.MessageAccepted(
             now,
@@ -215,7 +232,6 @@ public final class MessageIntake {
             message.size(),
             origin.heloName() + "[" + origin.clientAddress() + "]",
             Optional.ofNullable(origin.principal())));
-    return queued;
   }
 
   private Prepared prepare(

@@ -1,38 +1,76 @@
 package dev.hikyaku.limits;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Named window counters that outlive a restart: loaded from a {@link Vault} at start, saved every
- * few seconds and at close. A crash loses at most the last few seconds of counts.
+ * Named counters kept in the store and shared by every node on it: loaded at start, and every few
+ * seconds (and at close) what this node counted since the last time is added to the shared totals,
+ * and the totals, with every other node's counts in them, come back. So on several nodes an
+ * attacker's failures and a sender's quota are counted once for the cluster, not once per node
+ * (each node lags the others by at most one interval); on one node it is what survives a restart.
+ * A crash loses at most the last interval's counts.
  */
 public final class KeptCounters implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(KeptCounters.class);
 
+  /** A counter whose counts are shared through the store. */
+  public interface Shared {
+    /** What was counted here since the last exchange, and the keys reset here; taken, so not sent twice. */
+    Exchange takeUnsent();
+
+    /** Puts back what {@link #takeUnsent} took when the exchange failed, to be sent with the next. */
+    void giveBack(Exchange unsent);
+
+    /** The shared totals (every node's counts, this node's sent ones among them) as this node's counts. */
+    void absorb(List<WindowCounter.Entry> totals);
+
+    /** When the current window began: a total from before every counter's current window is stale. */
+    Instant windowStart();
+  }
+
+  /** Counts to add to the shared totals, and keys whose totals start again from zero (first). */
+  public record Exchange(List<WindowCounter.Entry> added, Set<String> reset) {
+    public Exchange {
+      added = List.copyOf(added);
+      reset = Set.copyOf(reset);
+    }
+  }
+
   /** Where counters are kept (the store, wired by the app). */
   public interface Vault {
+    /** The totals {@code group} holds; keys are "counter-name|key". */
     List<WindowCounter.Entry> load(String group) throws Exception;
 
-    void save(String group, List<WindowCounter.Entry> entries) throws Exception;
+    /**
+     * In one transaction: deletes the totals of {@code unsent}'s reset keys, adds its counts to the
+     * totals (a count for a later window than the total's replaces it), and deletes totals of windows
+     * that began before {@code staleBefore}; then returns the group's totals, as {@link #load}.
+     */
+    List<WindowCounter.Entry> exchange(String group, Exchange unsent, Instant staleBefore) throws Exception;
   }
 
   private final String group;
-  private final Map<String, WindowCounter> counters;
+  private final Map<String, Shared> counters;
   private final Vault vault;
   private final Duration interval;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private Thread keeper;
 
-  /** Keys of the saved entries are "counter-name|key". */
-  public KeptCounters(String group, Map<String, WindowCounter> counters, Vault vault, Duration interval) {
+  /** Keys of the kept entries are "counter-name|key". */
+  public KeptCounters(String group, Map<String, ? extends Shared> counters, Vault vault, Duration interval) {
     this.group = group;
     this.counters = Map.copyOf(counters);
     this.vault = vault;
@@ -41,20 +79,14 @@ public final class KeptCounters implements AutoCloseable {
 
   public KeptCounters start() {
     try {
-      for (WindowCounter.Entry saved : vault.load(group)) {
-        int bar = saved.key().indexOf('|');
-        WindowCounter counter = bar < 0 ? null : counters.get(saved.key().substring(0, bar));
-        if (counter != null) {
-          counter.restore(List.of(new WindowCounter.Entry(saved.key().substring(bar + 1), saved.windowStart(), saved.count())));
-        }
-      }
+      absorb(vault.load(group));
     } catch (Exception e) {
-      log.warn("could not load the saved {} counters: {}", group, e.getMessage());
+      log.warn("could not load the kept {} counters: {}", group, e.getMessage());
     }
     keeper = Thread.ofVirtual().name("counters-" + group).start(() -> {
       try {
         while (!stopped.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
-          save();
+          exchange();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -64,25 +96,48 @@ public final class KeptCounters implements AutoCloseable {
   }
 
   public WindowCounter get(String name) {
-    WindowCounter counter = counters.get(name);
-    if (counter == null) {
-      throw new IllegalArgumentException("no counter " + name + " in " + group);
+    if (counters.get(name) instanceof WindowCounter counter) {
+      return counter;
     }
-    return counter;
+    throw new IllegalArgumentException("no window counter " + name + " in " + group);
   }
 
-  private void save() {
-    List<WindowCounter.Entry> all = new ArrayList<>();
-    counters.forEach((name, counter) ->
-        counter.snapshot().forEach(e -> all.add(new WindowCounter.Entry(name + "|" + e.key(), e.windowStart(), e.count()))));
+  /**
+   * Sends what was counted here and takes the shared totals back. Called every interval; public so
+   * that a test of several nodes need not wait for it.
+   */
+  public void exchange() {
+    Map<String, Exchange> taken = new HashMap<>();
+    List<WindowCounter.Entry> added = new ArrayList<>();
+    Set<String> reset = new HashSet<>();
+    counters.forEach((name, counter) -> {
+      Exchange unsent = counter.takeUnsent();
+      taken.put(name, unsent);
+      unsent.added().forEach(e -> added.add(new WindowCounter.Entry(name + "|" + e.key(), e.windowStart(), e.count())));
+      unsent.reset().forEach(key -> reset.add(name + "|" + key));
+    });
+    Instant staleBefore = counters.values().stream().map(Shared::windowStart).min(Comparator.naturalOrder()).orElse(Instant.EPOCH);
     try {
-      vault.save(group, all);
+      absorb(vault.exchange(group, new Exchange(added, reset), staleBefore));
     } catch (Exception e) {
-      log.warn("could not save the {} counters: {}", group, e.getMessage());
+      taken.forEach((name, unsent) -> counters.get(name).giveBack(unsent));
+      log.warn("could not exchange the {} counters with the store: {}", group, e.getMessage());
     }
   }
 
-  /** Saves one last time; call before the vault's store closes. */
+  private void absorb(List<WindowCounter.Entry> totals) {
+    Map<String, List<WindowCounter.Entry>> byCounter = new HashMap<>();
+    for (WindowCounter.Entry kept : totals) {
+      int bar = kept.key().indexOf('|');
+      if (bar > 0 && counters.containsKey(kept.key().substring(0, bar))) {
+        byCounter.computeIfAbsent(kept.key().substring(0, bar), name -> new ArrayList<>())
+            .add(new WindowCounter.Entry(kept.key().substring(bar + 1), kept.windowStart(), kept.count()));
+      }
+    }
+    counters.forEach((name, counter) -> counter.absorb(byCounter.getOrDefault(name, List.of())));
+  }
+
+  /** Sends what is left one last time; call before the vault's store closes. */
   @Override
   public void close() {
     stopped.countDown();
@@ -93,6 +148,6 @@ public final class KeptCounters implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    save();
+    exchange();
   }
 }

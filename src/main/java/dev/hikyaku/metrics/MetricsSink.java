@@ -5,6 +5,7 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.protocol.DeliveryStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -179,6 +180,26 @@ public final class MetricsSink implements EventSink {
         .strongReference(true)
         .register(registry);
     registerKnownSeries();
+  }
+
+  /**
+   * This process as one node of several sharing a store: {@code hikyaku_node_info{node="..."} 1}
+   * (the Prometheus way to attach a name to a target: join on it rather than label every series),
+   * and {@code hikyaku_delivery_leases_lost_total}, deliveries whose outcomes were not written
+   * because this node's lease had lapsed and another node had taken the message over. A rising
+   * count means nodes that stall past {@code store.lease} (long GC pauses, a VM frozen, a network cut
+   * to the database): each such delivery may have gone out twice.
+   */
+  public MetricsSink node(String id, LongSupplier lostLeases) {
+    Gauge.builder("hikyaku.node.info", () -> 1)
+        .description("This node's id among the nodes sharing the store (store.node-id); always 1")
+        .tag("node", id)
+        .strongReference(true)
+        .register(registry);
+    FunctionCounter.builder("hikyaku.delivery.leases.lost", lostLeases, supplier -> supplier.getAsLong())
+        .description("Deliveries whose outcomes were not written because another node had taken the message's lease")
+        .register(registry);
+    return this;
   }
 
   @Override

@@ -58,7 +58,7 @@ final class HangupSignal {
   }
 
   private static void installHandler() {
-    sun.misc.Signal.handle(
+    sun.misc.SignalHandler before = sun.misc.Signal.handle(
         new sun.misc.Signal("HUP"),
         signal -> {
           Runnable current = action.get();
@@ -67,5 +67,11 @@ final class HangupSignal {
             current.run();
           }
         });
+    if (before == sun.misc.SignalHandler.SIG_IGN) {
+      // HotSpot leaves HUP, INT and TERM alone when the process started with them ignored, and says
+      // so only by handing back SIG_IGN: our handler is not in place, and a kill -HUP does nothing.
+      throw new UnsupportedOperationException(
+          "SIGHUP is ignored in this process: it was started with SIGHUP ignored (nohup?)");
+    }
   }
 }

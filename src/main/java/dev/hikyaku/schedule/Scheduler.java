@@ -304,9 +304,10 @@ public final class Scheduler implements AutoCloseable {
         }
       }
     }
+    List<PendingReport> made = new ArrayList<>();
     if (!failed.isEmpty()) {
       try {
-        reports.failed(share, failed);
+        reports.failed(share, failed).ifPresent(made::add);
       } catch (StoreException | RuntimeException e) {
         // Not recorded as failed without its report: keep the recipients, fail them again later.
         log.error("could not report failed recipients of message {}; keeping them queued: {}",
@@ -322,7 +323,7 @@ public final class Scheduler implements AutoCloseable {
     }
     if (!succeeded.isEmpty()) {
       try {
-        reports.succeeded(share, succeeded, handoff);
+        reports.succeeded(share, succeeded, handoff).ifPresent(made::add);
       } catch (StoreException | RuntimeException e) {
         // The message is where it was going; only the sender's receipt is missing.
         log.warn("could not report delivered recipients of message {}: {}", share.id(), e.toString());
@@ -330,7 +331,7 @@ public final class Scheduler implements AutoCloseable {
     }
     if (!delayed.isEmpty()) {
       try {
-        reports.delayed(share, delayed);
+        reports.delayed(share, delayed).ifPresent(made::add);
       } catch (StoreException | RuntimeException e) {
         // A delay warning is advice (RFC 3464 leaves it optional); the delivery goes on.
         log.warn("could not report delayed recipients of message {}: {}", share.id(), e.toString());
@@ -347,12 +348,16 @@ public final class Scheduler implements AutoCloseable {
         rows = List.of();
       }
       List<Suppression> suppressed = recorded.suppressions(suppressStatuses, clock.instant());
-      boolean isRemoved = queue.record(share.id(), share.leaseToken(), outcomes, rows, suppressed);
+      // The reports commit with the outcomes they tell of, under the lease: each exactly once.
+      boolean isRemoved = queue.record(share.id(), share.leaseToken(), outcomes, rows, suppressed,
+          made.stream().map(PendingReport::message).toList());
+      made.forEach(report -> report.queued().run());
       recorded.publish(events, attemptedAt, isRemoved, suppressed, clock.instant());
     } catch (StoreException e) {
       if (e.kind() == StoreException.Kind.CONFLICT) {
         // Fenced (DeliveryLeases): this node was paused or cut off past its lease and another node
-        // has the message now. It may have delivered it too: a duplicate, never a loss.
+        // has the message now. It may have delivered it too (a duplicate, never a loss); its reports
+        // were not queued, the other node's are. (Counted by DeliveryLeases#lost.)
         log.warn("message {}: {}", share.id(), e.getMessage());
       } else {
         log.error("could not record outcomes of message {}; its recipients stay due: {}",

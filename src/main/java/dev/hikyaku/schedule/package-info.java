@@ -7,7 +7,8 @@
  * <pre>
  * store.MessageQueue#due ─▶ Scheduler (split by domain, lanes of ≤ maxPerDomain) ─▶ DeliveryAgent
  *   ─▶ RecipientResult (delivered | transient | permanent) ─▶ RetryPolicy (next attempt or expiry)
- *   ─▶ DeliveryReports (failed, delayed: DSNs) ─▶ store.MessageQueue#record (cross off / defer / fail)
+ *   ─▶ DeliveryReports (failed, delayed, relayed: DSNs made) ─▶ store.MessageQueue#record (cross off /
+ *      defer / fail, and queue the DSNs, in one transaction fenced by the delivery's lease)
  * intake ─▶ Scheduler#wake (new mail)
  * </pre>
  *
@@ -17,9 +18,10 @@
  *   <li><b>Crossed off only when durable.</b> A recipient's outcome counts once {@code record}
  *       returned (committed with fsync). Anything lost before that is delivered again: at worst
  *       twice, never not at all.
- *   <li><b>Reported before recorded.</b> Failed recipients go to {@link
- *       dev.hikyaku.schedule.DeliveryReports} before their failure is recorded, so a bounce may be
- *       duplicated by a crash but is never lost.
+ *   <li><b>Reported with what is recorded.</b> The DSNs {@link dev.hikyaku.schedule.DeliveryReports}
+ *       makes for failed, delayed and relayed recipients are queued in the transaction that
+ *       records those outcomes: a report is never lost, never made twice by a crash, and never made
+ *       by a node whose lease was taken over (its record writes nothing).
  *   <li><b>Bounded life.</b> A recipient still failing transiently after the policy's lifetime
  *       fails with "delivery time expired" (RFC 5321 §4.5.4.1).
  *   <li><b>Lanes.</b> At most {@code maxPerDomain} deliveries to one domain at once; passes never

@@ -7,6 +7,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -132,29 +133,56 @@ public final class Defences {
   // ---- Counter snapshots -----------------------------------------------------------------------
 
   /**
-   * Replaces the counters saved by {@code group} (one component's counters) with these, in one
-   * transaction; other groups' counters are left alone.
+   * Adds this node's counts to the totals {@code group} (one component's counters) keeps, in one
+   * transaction: first the totals of {@code reset} start again (deleted), then each of {@code added}
+   * is added to its total, or replaces it when the total is of an earlier window; totals of windows
+   * that began before {@code staleBefore} are deleted. Every node adds only what it counted since
+   * its last exchange, so the totals are the cluster's. Other groups' counters are left alone.
+   * Rows are written in name order, so that two nodes exchanging at once lock them in the same order.
    */
-  public void saveCounters(String group, Collection<CounterSnapshot> counters) throws StoreException {
+  public void addCounters(String group, Collection<CounterSnapshot> added, Collection<String> reset, Instant staleBefore)
+      throws StoreException {
+    List<CounterSnapshot> sorted = added.stream().sorted(Comparator.comparing(CounterSnapshot::name)).toList();
+    List<String> cleared = reset.stream().sorted().toList();
     writer.writeDuringClose("saving " + group + " counters", connection -> {
-      try (PreparedStatement clear = connection.prepareStatement("DELETE FROM counter WHERE substr(name, 1, ?) = ?");
-          PreparedStatement insert = connection.prepareStatement("INSERT INTO counter (name, window_start, count) VALUES (?, ?, ?)")) {
-        clear.setInt(1, group.length() + 1);
-        clear.setString(2, group + "/");
-        clear.executeUpdate();
-        for (CounterSnapshot c : counters) {
-          insert.setString(1, group + "/" + c.name());
-          insert.setLong(2, c.windowStart().toEpochMilli());
-          insert.setLong(3, c.count());
-          insert.addBatch();
+      try (PreparedStatement clear = connection.prepareStatement("DELETE FROM counter WHERE name = ?");
+          PreparedStatement add = connection.prepareStatement(ADD_COUNT);
+          PreparedStatement purge = connection.prepareStatement(
+              "DELETE FROM counter WHERE substr(name, 1, ?) = ? AND window_start < ?")) {
+        for (String name : cleared) {
+          clear.setString(1, group + "/" + name);
+          clear.addBatch();
         }
-        insert.executeBatch();
+        clear.executeBatch();
+        for (CounterSnapshot c : sorted) {
+          add.setString(1, group + "/" + c.name());
+          add.setLong(2, c.windowStart().toEpochMilli());
+          add.setLong(3, c.count());
+          add.addBatch();
+        }
+        add.executeBatch();
+        purge.setInt(1, group.length() + 1);
+        purge.setString(2, group + "/");
+        purge.setLong(3, staleBefore.toEpochMilli());
+        purge.executeUpdate();
       }
       return null;
     });
   }
 
-  /** The counters {@code group} saved, with their names as given to {@link #saveCounters}. */
+  // The same upsert on both engines: a count for the total's window adds to it, a later window's
+  // replaces it, an earlier window's (a node whose clock lags) is dropped.
+  private static final String ADD_COUNT =
+      """
+      INSERT INTO counter (name, window_start, count) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET
+        count = CASE WHEN counter.window_start = excluded.window_start THEN counter.count + excluded.count
+                     WHEN counter.window_start < excluded.window_start THEN excluded.count
+                     ELSE counter.count END,
+        window_start = CASE WHEN counter.window_start < excluded.window_start THEN excluded.window_start
+                            ELSE counter.window_start END""";
+
+  /** The totals {@code group} keeps, with their names as given to {@link #addCounters}. */
   public List<CounterSnapshot> savedCounters(String group) throws StoreException {
     return readers.read("reading " + group + " counters", connection -> {
       try (PreparedStatement select =

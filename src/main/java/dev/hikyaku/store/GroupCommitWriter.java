@@ -173,6 +173,14 @@ final class GroupCommitWriter {
   }
 
   /**
+   * Inside a {@link Change}, on the writer thread: stores {@code message} in that change's
+   * transaction, with everything {@link #accept} stores with it.
+   */
+  void insertWithin(NewMessage message) throws SQLException, StoreException {
+    statements.insert(message, FeedEntries.accepted(message));
+  }
+
+  /**
    * Queues {@code change}; the future completes with its result once its transaction has committed
    * (and the WAL has been fsync'd), or fails with a {@link StoreException}. A change that throws
    * rolls back alone: it is retried in a transaction of its own like a bad message.

@@ -310,6 +310,18 @@ public final class MessageQueue {
    */
   public boolean record(QueueId id, long leaseToken, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts,
       List<Suppression> suppressions) throws StoreException {
+    return record(id, leaseToken, outcomes, attempts, suppressions, List.of());
+  }
+
+  /**
+   * {@link #record(QueueId, long, List, List, List)}, and {@code reports} (the DSNs that tell the
+   * sender of these outcomes) queued in the same transaction, as {@link #accept} would queue them:
+   * a report exists exactly when the outcomes it tells of are recorded, so none is lost, none is
+   * made twice by a retry after a crash, and a node fenced off by a stale token makes none.
+   */
+  public boolean record(QueueId id, long leaseToken, List<RecipientOutcome> outcomes, List<AttemptRecord> attempts,
+      List<Suppression> suppressions, List<NewMessage> reports) throws StoreException {
+    List<NewMessage> queued = List.copyOf(reports);
     List<AttemptRecord> history = List.copyOf(attempts);
     List<Suppression> suppressed = List.copyOf(suppressions);
     // One outcome per forward-path: the UPDATE below settles every row with that path (a queue from
@@ -332,6 +344,9 @@ public final class MessageQueue {
       List<Suppression> added = Suppressions.insertAbsent(connection, suppressed);
       MessageEvents.insert(connection, told);
       MessageEvents.insert(connection, FeedEntries.suppressions(added));
+      for (NewMessage report : queued) {
+        writer.insertWithin(report);
+      }
       try (PreparedStatement update = connection.prepareStatement(UPDATE_RECIPIENT)) {
         for (RecipientOutcome outcome : copied) {
           update.setString(1, outcome.state().stored());

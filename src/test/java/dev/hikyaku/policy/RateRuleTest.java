@@ -38,7 +38,9 @@ class RateRuleTest {
     }
 
     @Override
-    public void save(String group, List<WindowCounter.Entry> entries) {}
+    public List<WindowCounter.Entry> exchange(String group, KeptCounters.Exchange unsent, Instant staleBefore) {
+      return List.of();
+    }
   }, Duration.ofSeconds(5));
 
   private RateRule rule(int accountMessagesPerMinute, int accountMessagesPerDay) {

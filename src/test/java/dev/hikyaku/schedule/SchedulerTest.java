@@ -68,19 +68,22 @@ class SchedulerTest {
 
   private final DeliveryReports reports = new DeliveryReports() {
     @Override
-    public void failed(DueDelivery delivery, List<RecipientReport> recipients) {
+    public Optional<PendingReport> failed(DueDelivery delivery, List<RecipientReport> recipients) {
       recipients.forEach(r -> failedReports.add(delivery.id() + " " + r.forwardPath()));
       failedDetails.addAll(recipients);
+      return Optional.empty();
     }
 
     @Override
-    public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {
+    public Optional<PendingReport> delayed(DueDelivery delivery, List<RecipientReport> recipients) {
       delayedDetails.addAll(recipients);
+      return Optional.empty();
     }
 
     @Override
-    public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {
+    public Optional<PendingReport> succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {
       recipients.forEach(r -> succeededReports.add(handoff + " " + r.forwardPath()));
+      return Optional.empty();
     }
   };
 
@@ -259,16 +262,21 @@ class SchedulerTest {
     Scheduler scheduler = new Scheduler(store.queue(), store.queue()::applyFlush, RetryPolicies.postfixLike(),
         SchedulerTest::byLocalPart, new DeliveryReports() {
           @Override
-          public void failed(DueDelivery delivery, List<RecipientReport> recipients)
+          public Optional<PendingReport> failed(DueDelivery delivery, List<RecipientReport> recipients)
               throws StoreException {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "disk trouble");
           }
 
           @Override
-          public void delayed(DueDelivery delivery, List<RecipientReport> recipients) {}
+          public Optional<PendingReport> delayed(DueDelivery delivery, List<RecipientReport> recipients) {
+            return Optional.empty();
+          }
 
           @Override
-          public void succeeded(DueDelivery delivery, List<RecipientReport> recipients, RecipientResult.Handoff handoff) {}
+          public Optional<PendingReport> succeeded(DueDelivery delivery, List<RecipientReport> recipients,
+              RecipientResult.Handoff handoff) {
+            return Optional.empty();
+          }
         }, clock, random, 5, Map.of(), NO_EVENTS, java.util.Set.of());
 
     scheduler.runOnce();

@@ -88,6 +88,30 @@ class DeliveryLeasesTest {
   }
 
   @Test
+  void theReportOfAFailureIsQueuedOnceByTheNodeThatHoldsTheLease() throws Exception {
+    NewMessage message = messages.message(now(), "s@example.org", "r@example.net");
+    a.queue().accept(message);
+    DueDelivery stale = a.queue().claim(now(), 10).getFirst();
+    Thread.sleep(LEASE.plusMillis(200)); // a is paused past its lease; b takes the message over
+    DueDelivery current = b.queue().claim(now(), 10).getFirst();
+    List<RecipientOutcome> failed = List.of(RecipientOutcome.failed("r@example.net", "550 5.1.1 no such user", now()));
+
+    // Both nodes failed the recipient and made a DSN for the sender; only b's outcome, and b's DSN, count.
+    NewMessage dsnOfA = messages.message(now(), "", "s@example.org");
+    assertThatThrownBy(() -> a.queue().record(message.id(), stale.leaseToken(), failed, List.of(), List.of(), List.of(dsnOfA)))
+        .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.CONFLICT));
+    NewMessage dsnOfB = messages.message(now(), "", "s@example.org");
+    assertThat(b.queue().record(message.id(), current.leaseToken(), failed, List.of(), List.of(), List.of(dsnOfB))).isTrue();
+
+    assertThat(b.queueAdmin().find(dsnOfA.id())).as("the fenced node's report").isEmpty();
+    assertThat(b.queueAdmin().find(dsnOfB.id())).hasValueSatisfying(dsn -> {
+      assertThat(dsn.reversePath()).isEmpty();
+      assertThat(dsn.recipients()).extracting(QueuedRecipient::forwardPath).containsExactly("s@example.org");
+    });
+    assertThat(b.history().show(dsnOfB.id())).as("queued as any message is, with its history").isPresent();
+  }
+
+  @Test
   void aRenewedLeaseHoldsPastItsFirstEndAndALapsedOneIsNotRevived() throws Exception {
     NewMessage held = messages.message(now(), "s@example.org", "r@example.net");
     a.queue().accept(held);
