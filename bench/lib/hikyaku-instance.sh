@@ -9,7 +9,8 @@
 #                                                HIKYAKU_API_PORT, if set, enables the HTTP API on
 #                                                that loopback port; HIKYAKU_HTTP_PORT, if set, moves
 #                                                the metrics endpoint off its default 9025;
-#                                                HIKYAKU_TLS_ENGINE, if set, is tls.engine)
+#                                                HIKYAKU_TLS_ENGINE, if set, is tls.engine;
+#                                                HIKYAKU_STORE_YAML, if set, the store section)
 #   hikyaku_add_account DIR ADDRESS PASSWORD    (domain and user via the CLI)
 #   hikyaku_add_api_key DIR ADDRESS NAME FILE   (an API key with scope send, written to FILE, mode 600)
 #   hikyaku_start DIR                           (sets HIKYAKU_PID; waits for the relay port, and
@@ -61,6 +62,10 @@ hikyaku_write_config() {
     fi
     if [[ -n ${HIKYAKU_DELIVERY_YAML:-} ]]; then
       printf '%s\n' "$HIKYAKU_DELIVERY_YAML"
+    fi
+    # The store section (bench/cluster.sh: a PostgreSQL url and node-id); unset, the SQLite file.
+    if [[ -n ${HIKYAKU_STORE_YAML:-} ]]; then
+      printf '%s\n' "$HIKYAKU_STORE_YAML"
     fi
   } > "$dir/hikyaku.yaml"
 }

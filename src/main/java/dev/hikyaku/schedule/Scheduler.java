@@ -140,8 +140,9 @@ public final class Scheduler implements AutoCloseable {
     if (due.isEmpty()) {
       return 0;
     }
+    long claimedAt = System.nanoTime();
     try {
-      return deliverAll(due);
+      return deliverAll(due, claimedAt);
     } finally {
       release(due);
     }
@@ -159,7 +160,7 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  private int deliverAll(List<DueDelivery> due) {
+  private int deliverAll(List<DueDelivery> due, long claimedAt) {
     // Lanes: each domain's shares, in queue order (oldest message first).
     Map<String, ConcurrentLinkedQueue<DueDelivery>> lanes = new LinkedHashMap<>();
     for (DueDelivery delivery : due) {
@@ -189,7 +190,7 @@ public final class Scheduler implements AutoCloseable {
                   ? Optional.empty() : gate.flatMap(g -> g.admit(clock.instant()));
               if (later.isPresent()) {
                 postpone(share, later.get());
-              } else {
+              } else if (isStillHeld(share, claimedAt)) {
                 attempted.addAndGet(deliver(share));
               }
             }
@@ -225,6 +226,30 @@ public final class Scheduler implements AutoCloseable {
   @FunctionalInterface
   public interface FlushStep {
     boolean apply() throws StoreException;
+  }
+
+  /**
+   * Whether this node may still deliver {@code share}, claimed at {@code claimedAt} (System.nanoTime):
+   * within half a lease of the claim it certainly may; later in a long pass, or after this process
+   * was paused (SIGSTOP, a long GC, a frozen VM), the store is asked, since another node may have
+   * taken the message over meanwhile. Its outcome would be fenced off anyway; not delivering it
+   * spares the recipient a second copy.
+   */
+  private boolean isStillHeld(DueDelivery share, long claimedAt) {
+    long leaseNanos = queue.leases().node().lease().toNanos();
+    if (share.leaseToken() == 0 || System.nanoTime() - claimedAt < leaseNanos / 2) {
+      return true;
+    }
+    try {
+      if (queue.leases().isHeld(share.id(), share.leaseToken(), clock.instant())) {
+        return true;
+      }
+      log.warn("message {}: not delivered: its delivery lease lapsed before its turn in this pass (this node was"
+          + " slow or paused) and it is another node's or free again", share.id());
+    } catch (StoreException e) {
+      log.warn("message {}: not delivered now: its delivery lease cannot be checked: {}", share.id(), e.getMessage());
+    }
+    return false;
   }
 
   /** Over the destination's rate: the share waits in the queue, no attempt counted. */

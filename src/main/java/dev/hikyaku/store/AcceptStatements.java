@@ -20,8 +20,6 @@ final class AcceptStatements {
                            helo_name, tls_protocol, tls_cipher, principal, size,
                            lease_owner, lease_until, lease_token)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""";
-  private static final String INSERT_CONTENT =
-      "INSERT INTO message_content (message_id, content) VALUES (?, ?)";
   private static final String INSERT_RECIPIENT =
       "INSERT INTO recipient (message_id, position, forward_path, parameters, domain) VALUES (?, ?, ?, ?, ?)";
 
@@ -101,7 +99,7 @@ final class AcceptStatements {
 
   private void prepare() throws SQLException {
     insertMessage = connection.prepareStatement(INSERT_MESSAGE);
-    insertContent = connection.prepareStatement(INSERT_CONTENT);
+    insertContent = connection.prepareStatement(MessageBodies.INSERT);
     insertRecipient = connection.prepareStatement(INSERT_RECIPIENT);
     insertHistoryMessage = connection.prepareStatement(MessageHistory.INSERT_MESSAGE);
     insertHistoryRecipient = connection.prepareStatement(MessageHistory.INSERT_RECIPIENT);

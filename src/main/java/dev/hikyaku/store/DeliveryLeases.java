@@ -37,6 +37,7 @@ public final class DeliveryLeases {
       "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1"
           + " WHERE id = ? AND (lease_owner = ? OR lease_until <= ?)";
   private static final String TOKEN = "SELECT lease_token FROM message WHERE id = ?";
+  private static final String HOLDER = "SELECT lease_token, lease_owner, lease_until FROM message WHERE id = ?";
   private static final String RENEW =
       "UPDATE message SET lease_until = ? WHERE lease_owner = ? AND lease_until > ?";
   private static final String RELEASE =
@@ -161,6 +162,25 @@ public final class DeliveryLeases {
         }
       }
       return claimed;
+    });
+  }
+
+  /**
+   * Whether this node still holds message {@code id} under {@code token}: the token is still the
+   * message's and its lease has not lapsed. Asked before a delivery begins late in a pass (after a
+   * pause, the message may be another node's by now), so that a node that stalled does not deliver
+   * what it no longer holds; the outcome would be fenced anyway, but the mail would have gone twice.
+   * A message gone from the queue is not held.
+   */
+  public boolean isHeld(QueueId id, long token, Instant now) throws StoreException {
+    return readers.read("checking the delivery lease of message " + id, connection -> {
+      long at = clock(connection, now);
+      try (PreparedStatement select = connection.prepareStatement(HOLDER)) {
+        select.setString(1, id.value());
+        try (ResultSet rows = select.executeQuery()) {
+          return rows.next() && rows.getLong(1) == token && node.id().equals(rows.getString(2)) && rows.getLong(3) > at;
+        }
+      }
     });
   }
 

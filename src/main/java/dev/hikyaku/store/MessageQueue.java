@@ -29,9 +29,6 @@ import java.util.Optional;
  */
 public final class MessageQueue {
 
-  static final String SELECT_CONTENT =
-      "SELECT content FROM message_content WHERE message_id = ?";
-
   // "Open" recipients still wait for delivery; delivered and failed ones are crossed off.
   static final String OPEN = "('pending', 'deferred')";
   // Messages the scheduler takes: to deliver, or to return to the sender (queue bounce).
@@ -198,7 +195,7 @@ public final class MessageQueue {
     {
       List<DueDelivery> deliveries = new ArrayList<>();
       try (PreparedStatement recipients = connection.prepareStatement(SELECT_DUE_RECIPIENTS);
-          PreparedStatement content = connection.prepareStatement(SELECT_CONTENT)) {
+          PreparedStatement content = connection.prepareStatement(MessageBodies.SELECT)) {
         for (DueMessage message : oldest) {
           recipients.setString(1, message.id().value());
           recipients.setLong(2, nowMillis);
@@ -208,7 +205,7 @@ public final class MessageQueue {
               Instant.ofEpochMilli(message.receivedAt()),
               message.reversePath(),
               message.mailParameters(),
-              readContent(content, message.id()),
+              MessageBodies.read(content, message.id()),
               readDueRecipients(recipients),
               message.isReturning(),
               message.isSubmitted()).withLease(tokens.getOrDefault(message.id(), 0L)));
@@ -439,7 +436,7 @@ public final class MessageQueue {
   static void deleteMessage(Connection connection, QueueId id) throws SQLException {
     for (String sql : List.of(
         "DELETE FROM recipient WHERE message_id = ?",
-        "DELETE FROM message_content WHERE message_id = ?",
+        MessageBodies.DELETE,
         "DELETE FROM message WHERE id = ?")) {
       try (PreparedStatement delete = connection.prepareStatement(sql)) {
         delete.setString(1, id.value());
@@ -464,19 +461,6 @@ public final class MessageQueue {
       }
     }
     return recipients;
-  }
-
-  static byte[] readContent(PreparedStatement statement, QueueId id)
-      throws SQLException, StoreException {
-    try (ResultSet rows = statement.executeQuery()) {
-      if (!rows.next()) {
-        // The writer inserts row and content in one transaction; a row without one was damaged.
-        throw new StoreException(StoreException.Kind.CORRUPT, "message " + id + " has no content");
-      }
-      byte[] bytes = rows.getBytes(1);
-      // SQLite hands back NULL for a zero-length BLOB through getBytes.
-      return bytes == null ? new byte[0] : bytes;
-    }
   }
 
   static QueueId storedId(String text) throws StoreException {

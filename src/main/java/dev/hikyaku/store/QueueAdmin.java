@@ -200,7 +200,7 @@ public final class QueueAdmin {
       throws SQLException, StoreException {
     try (PreparedStatement message = connection.prepareStatement(SELECT_MESSAGE);
         PreparedStatement recipients = connection.prepareStatement(SELECT_RECIPIENTS);
-        PreparedStatement content = connection.prepareStatement(MessageQueue.SELECT_CONTENT)) {
+        PreparedStatement content = connection.prepareStatement(MessageBodies.SELECT)) {
       message.setString(1, id.value());
       recipients.setString(1, id.value());
       content.setString(1, id.value());
@@ -224,7 +224,7 @@ public final class QueueAdmin {
             origin,
             row.getLong("size"),
             MessageState.fromStored(row.getString("state")),
-            MessageQueue.readContent(content, id)));
+            MessageBodies.read(content, id)));
       }
     }
   }

@@ -79,7 +79,8 @@
  *       answer if and only if the message is queued; a current record under the same scope fails
  *       the second message's transaction rather than queue it twice.
  *   <li><b>Bodies apart.</b> Content lives in {@code message_content}, not in the {@code message}
- *       row, so listing the queue never reads bodies.
+ *       row, so listing the queue never reads bodies; {@code MessageBodies} is
+ *       the one place that knows it (the seam for an object store).
  *   <li><b>Portable schema.</b> Migrations live in {@code db/migration/sqlite} and use types that map
  *       one to one onto PostgreSQL (TEXT, BIGINT, INTEGER, BLOB→BYTEA); times are epoch milliseconds
  *       (UTC), so {@code Instant}s round-trip to the millisecond.

@@ -34,6 +34,11 @@ final class CrashServer {
 
   /** Writes {@code directory/hikyaku.yaml} (data in {@code directory/data}) and the certificate beside it. */
   static Config write(Path directory, int submissionsPort, int dnsPort, int sinkPort) throws IOException {
+    return write(directory, submissionsPort, dnsPort, sinkPort, "");
+  }
+
+  /** As {@link #write(Path, int, int, int)}, with {@code moreYaml} (top-level sections) at the end. */
+  static Config write(Path directory, int submissionsPort, int dnsPort, int sinkPort, String moreYaml) throws IOException {
     LoopbackCertificate.PemFiles tls = LoopbackCertificate.write(directory, HOSTNAME);
     String yaml =
         """
@@ -73,7 +78,8 @@ final class CrashServer {
           retry-cap: 2s
         """
             .formatted(HOSTNAME, directory.resolve("data").toAbsolutePath(), DOMAIN, submissionsPort,
-                tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(), dnsPort, sinkPort);
+                tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(), dnsPort, sinkPort)
+            + moreYaml;
     Path file = directory.resolve("hikyaku.yaml");
     Files.writeString(file, yaml, StandardCharsets.UTF_8);
     return new Config(file, tls.certificate());

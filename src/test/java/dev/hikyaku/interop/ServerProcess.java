@@ -33,9 +33,16 @@ final class ServerProcess {
    * unshare ... sh -c '... exec "$@"'}).
    */
   static Process start(Path config, Path log, List<String> wrapper) throws IOException {
+    return start(config, log, wrapper, List.of());
+  }
+
+  /** As {@link #start(Path, Path, List)}, with {@code jvmOptions} for the server's JVM (heap, GC). */
+  static Process start(Path config, Path log, List<String> wrapper, List<String> jvmOptions) throws IOException {
     String java = ProcessHandle.current().info().command().orElseThrow();
     List<String> command = new ArrayList<>(wrapper);
-    command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+    command.add(java);
+    command.addAll(jvmOptions);
+    command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
         "dev.hikyaku.app.Main", "serve", "--config", config.toString()));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("HIKYAKU_LOG_LEVEL", "INFO");

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * The far end of delivery for the crash and connection tests: a minimal SMTP server on 127.0.0.1
- * that accepts every transaction and counts, per token found in a message's {@code Subject} ("crash
+ * that accepts every transaction (but refuses recipients whose local part starts with "nobody",
+ * {@code 550 5.1.1}) and counts, per token found in a message's {@code Subject} ("crash
  * TOKEN"), how many times the message arrived, and how many connections it had, at most at once. It offers neither STARTTLS nor PIPELINING, so an opportunistic client sends in
  * plain text, one command at a time (RFC 3207 §4: STARTTLS only when offered; RFC 2920 §3).
  *
@@ -29,6 +30,9 @@ import java.util.regex.Pattern;
 public final class CountingSink implements AutoCloseable {
 
   private static final Pattern SUBJECT_TOKEN = Pattern.compile("(?m)^Subject: crash (\\S+)\r?$");
+  // A recipient whose local part starts with "nobody" does not exist here: a permanent failure (and
+  // a DSN to the sender), for the tests that count reports.
+  private static final Pattern NO_SUCH_USER = Pattern.compile("(?i)^RCPT TO:\\s*<nobody");
 
   private final ServerSocket listener;
   private final Map<String, AtomicInteger> arrivals = new ConcurrentHashMap<>();
@@ -126,7 +130,8 @@ public final class CountingSink implements AutoCloseable {
         switch (verb) {
           case "EHLO" -> reply(out, "250 mx.sink.test");
           case "HELO" -> reply(out, "250 mx.sink.test");
-          case "MAIL", "RCPT", "RSET", "NOOP" -> reply(out, "250 2.0.0 Ok");
+          case "RCPT" -> reply(out, NO_SUCH_USER.matcher(line).find() ? "550 5.1.1 No such user here" : "250 2.0.0 Ok");
+          case "MAIL", "RSET", "NOOP" -> reply(out, "250 2.0.0 Ok");
           case "DATA" -> {
             reply(out, "354 End data with <CR><LF>.<CR><LF>");
             StringBuilder content = new StringBuilder();
