@@ -107,15 +107,17 @@ cleanup() {
   for pid in "${NODE_PIDS[@]}"; do HIKYAKU_PID=$pid hikyaku_stop; done
   if [[ -n $SINK_PID ]]; then kill "$SINK_PID" 2>/dev/null || true; fi
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA/db" -m fast -w stop > /dev/null 2>&1 || true
+  cp "$PG_DATA/postgresql.log" "$OUT/logs/" 2>/dev/null || true
   rm -rf "$PG_DATA"
 }
 trap cleanup EXIT
 
 log "starting a private PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT"
-runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DATA/db" --locale=C -E UTF8 -A trust -U hikyaku > "$OUT/logs/initdb.log"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DATA/db" --locale=C -E UTF8 -A trust -U hikyaku > "$OUT/logs/initdb.log" 2>&1
 # fsync and synchronous_commit on (the server refuses to write otherwise); enough connections for
 # three nodes (pool 8 + 2 each) and the CLI.
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA/db" -l "$OUT/logs/postgresql.log" -w \
+# Its log beside its data (user postgres cannot write under $ROOT); copied to $OUT/logs at the end.
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA/db" -l "$PG_DATA/postgresql.log" -w \
   -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=on -c synchronous_commit=on -c shared_buffers=256MB" \
   start > /dev/null
 PG_PID=$(head -n 1 "$PG_DATA/db/postmaster.pid")

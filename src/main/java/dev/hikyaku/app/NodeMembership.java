@@ -2,6 +2,7 @@ package dev.hikyaku.app;
 
 import ch.qos.logback.classic.LoggerContext;
 import dev.hikyaku.app.Server.StartupException;
+import dev.hikyaku.store.Nodes;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.net.InetAddress;
@@ -27,6 +28,7 @@ final class NodeMembership implements AutoCloseable {
   private final String instance;
   private final Thread heartbeat;
   private volatile boolean isClosed;
+  private volatile int liveNodes = 1;
 
   private NodeMembership(Store store, Clock clock, String instance, Duration every) {
     this.store = store;
@@ -58,6 +60,7 @@ final class NodeMembership implements AutoCloseable {
     }
     NodeMembership membership =
         new NodeMembership(store, clock, instance, store.queue().leases().node().lease().dividedBy(3));
+    membership.countLiveNodes();
     membership.heartbeat.start();
     log.info("joined as node {}", id);
     return membership;
@@ -69,6 +72,7 @@ final class NodeMembership implements AutoCloseable {
       try {
         Thread.sleep(every);
         store.queue().leases().renew(clock.instant());
+        countLiveNodes();
         if (!store.nodes().beat(instance, clock.instant())) {
           log.error("node {}: another process has joined with this node id; its leases and ours are now one: "
               + "give each node its own store.node-id", store.queue().leases().node().id());
@@ -86,6 +90,33 @@ final class NodeMembership implements AutoCloseable {
           log.warn("node heartbeat failed: {}", e.getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * How many nodes share the store now, this one included: those seen within two leases (as {@code
+   * hikyaku cluster status} counts them), refreshed at every beat. The scheduler divides the
+   * per-destination limits by it.
+   */
+  int liveNodes() {
+    return liveNodes;
+  }
+
+  private void countLiveNodes() {
+    try {
+      Nodes.Listing listing = store.nodes().list(clock.instant());
+      Duration gone = store.queue().leases().node().lease().multipliedBy(2);
+      long alive = listing.nodes().stream()
+          .filter(node -> Duration.between(node.seenAt(), listing.at()).compareTo(gone) < 0)
+          .count();
+      int counted = (int) Math.max(1, alive);
+      if (counted != liveNodes) {
+        log.info("{} node(s) share the store now; each takes its share of every destination's limits", counted);
+      }
+      liveNodes = counted;
+    } catch (StoreException e) {
+      // Keep the last count: a node that cannot read the store delivers nothing meanwhile anyway.
+      log.debug("could not count the nodes: {}", e.getMessage());
     }
   }
 

@@ -149,7 +149,7 @@ public final class Server implements AutoCloseable {
     createDataDirectory(config); // TLS material, logs and the SQLite file live there
     TlsContexts tls = opened.push(openTls(config));
     Store store = opened.push(openStore(config, clock));
-    opened.push(NodeMembership.join(store, config.store().url().isPresent(), clock));
+    NodeMembership membership = opened.push(NodeMembership.join(store, config.store().url().isPresent(), clock));
     EventWiring sinks = EventWiring.open(config, store, extraSinks, clock, opened);
     Events events = sinks.events();
     SecureRandom random = new SecureRandom();
@@ -159,7 +159,8 @@ public final class Server implements AutoCloseable {
     MessageIntake intake = SessionWiring.intake(config, store, senders, events, clock, random);
     Routes routes = DeliveryWiring.routes(config);
     if (config.delivery().isEnabled()) {
-      sinks.wake(opened.push(DeliveryWiring.scheduler(config, store, intake, clock, random, outboundTls, events, routes)));
+      sinks.wake(opened.push(DeliveryWiring.scheduler(config, store, intake, clock, random, outboundTls, events, routes)
+          .sharedBy(membership::liveNodes)));
     }
     SessionShared shared = opened.push(sessionShared(config, store, senders, intake, events, clock, random,
         DefenceWiring.recipients(config, store, routes, clock, outboundTls)));

@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,8 @@ public final class Scheduler implements AutoCloseable {
   private final Map<String, DestinationLimits> destinations;
   private final Set<EnhancedStatus> suppressStatuses;
   private final Map<String, RateGate> gates = new ConcurrentHashMap<>();
+  /** How many nodes share the store, and so every per-destination limit ({@link #sharedBy}). */
+  private volatile IntSupplier liveNodes = () -> 1;
 
   private final ReentrantLock lock = new ReentrantLock(); // guards loop
   private final WakeSignal signal = new WakeSignal();
@@ -127,6 +130,19 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
+   * On a store shared by several nodes, each node keeps to its share of every per-destination limit,
+   * so that the cluster as a whole keeps to about the limit: {@code ceil(limit / nodes)} deliveries
+   * at once and {@code limit / nodes} (at least one) started per minute, with {@code liveNodes} the
+   * nodes alive now (the heartbeat counts them). A static split, not a shared semaphore: it costs no
+   * round trip to the database per delivery, and may leave a node's share idle while another node
+   * has more mail for the destination than its share.
+   */
+  public Scheduler sharedBy(IntSupplier liveNodes) {
+    this.liveNodes = Objects.requireNonNull(liveNodes, "liveNodes");
+    return this;
+  }
+
+  /**
    * One pass: delivers what is due now (up to the batch size), records every outcome and returns
    * how many recipients were attempted. Returns after every delivery of the pass has finished.
    *
@@ -173,15 +189,18 @@ public final class Scheduler implements AutoCloseable {
           .add(delivery.withRecipients(recipients)));
     }
     AtomicInteger attempted = new AtomicInteger();
+    int nodes = Math.max(1, liveNodes.getAsInt());
     try (ExecutorService threads = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("hikyaku-delivery-", 0).factory())) {
       lanes.forEach((domain, shares) -> {
         // A lane is up to its concurrency of workers draining the domain's shares one at a time.
         DestinationLimits limits = destinations.getOrDefault(domain, DestinationLimits.concurrency(maxPerDomain));
+        // This node's share of the destination's limits (sharedBy); all of them on a node alone.
+        int perMinute = Math.max(1, limits.messagesPerMinute().orElse(0) / nodes);
         Optional<RateGate> gate = limits.messagesPerMinute().isPresent()
-            ? Optional.of(gates.computeIfAbsent(domain, d -> new RateGate(limits.messagesPerMinute().getAsInt())))
+            ? Optional.of(gates.computeIfAbsent(domain + " " + perMinute, d -> new RateGate(perMinute)))
             : Optional.empty();
-        int workers = Math.min(limits.concurrency(), shares.size());
+        int workers = Math.min(Math.ceilDiv(limits.concurrency(), nodes), shares.size());
         for (int i = 0; i < workers; i++) {
           threads.execute(() -> {
             for (DueDelivery share; (share = shares.poll()) != null; ) {

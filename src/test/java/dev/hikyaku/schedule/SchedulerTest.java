@@ -497,7 +497,37 @@ class SchedulerTest {
 
   @Test
   void perDomainConcurrencyIsCapped() throws Exception {
-    int cap = 3;
+    assertPeakConcurrency(3, 1, 3);
+  }
+
+  @Test
+  void onSeveralNodesEachTakesItsShareOfADestinationsConcurrency() throws Exception {
+    assertPeakConcurrency(5, 2, 3); // ceil(5 / 2): the two nodes together keep to about 5
+  }
+
+  @Test
+  void onSeveralNodesEachTakesItsShareOfADestinationsRate() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      accept("alice@example.org", "ok" + i + "@docomo.example");
+    }
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    Scheduler scheduler = new Scheduler(store.queue(), store.queue()::applyFlush, RetryPolicies.postfixLike(), due -> {
+      due.recipients().forEach(r -> delivered.add(r.forwardPath()));
+      return byLocalPart(due);
+    }, reports, clock, random, 5, Map.of("docomo.example", new DestinationLimits(5, java.util.OptionalInt.of(4))), NO_EVENTS,
+        java.util.Set.of()).sharedBy(() -> 2);
+
+    scheduler.runOnce();
+
+    assertThat(delivered).as("4 a minute for the cluster: 2 for each of the two nodes").hasSize(2);
+  }
+
+  /**
+   * Holds every delivery until its domain's lane is full: the most at once to busy.example must be
+   * {@code expectedPeak} for {@code cap} shared by {@code nodes}, and quiet.example's two go at once.
+   */
+  private void assertPeakConcurrency(int cap, int nodes, int expectedPeak) throws Exception {
+    int lane = expectedPeak;
     Map<String, Integer> expected = Map.of("busy.example", 12, "quiet.example", 2);
     for (int i = 0; i < 12; i++) {
       accept("alice@example.org", "ok" + i + "@busy.example");
@@ -522,7 +552,7 @@ class SchedulerTest {
         // Hold every delivery until the lane is full (or nothing more can come): if the cap were
         // not honoured, more than `cap` would be inside here at once.
         long nanos = TimeUnit.SECONDS.toNanos(10);
-        while (current.get(domain) < Math.min(cap, expected.get(domain))
+        while (current.get(domain) < Math.min(lane, expected.get(domain))
             && entered.get(domain) < expected.get(domain) && nanos > 0) {
           nanos = changed.awaitNanos(nanos);
         }
@@ -539,11 +569,11 @@ class SchedulerTest {
       return byLocalPart(due);
     };
 
-    int attempted = scheduler(RetryPolicies.postfixLike(), agent::apply, cap).runOnce();
+    int attempted = scheduler(RetryPolicies.postfixLike(), agent::apply, cap).sharedBy(() -> nodes).runOnce();
 
     assertThat(attempted).isEqualTo(14);
     assertThat(timedOut).isEmpty();
-    assertThat(peak).containsEntry("busy.example", cap).containsEntry("quiet.example", 2);
+    assertThat(peak).containsEntry("busy.example", expectedPeak).containsEntry("quiet.example", 2);
     assertThat(store.queue().count()).isZero();
   }
 
