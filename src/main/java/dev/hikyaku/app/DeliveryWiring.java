@@ -7,6 +7,7 @@ import dev.hikyaku.delivery.BounceReports;
 import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.delivery.DeliveryWorker;
 import dev.hikyaku.delivery.MaildirDelivery;
+import dev.hikyaku.delivery.MtaStsPolicies;
 import dev.hikyaku.delivery.MxResolver;
 import dev.hikyaku.delivery.OutboundSession;
 import dev.hikyaku.delivery.ReversePaths;
@@ -60,7 +61,11 @@ final class DeliveryWiring {
       Optional<SSLContext> outboundTls, Events events, Routes configured)
       throws StartupException {
     var d = config.delivery();
-    MxResolver mx = new MxResolver(new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), DNS_TRIES), random);
+    DnsjavaResolver dns = new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), DNS_TRIES);
+    MxResolver mx = new MxResolver(dns, random);
+    MtaStsPolicies mtaSts = d.isMtaSts()
+        ? new MtaStsPolicies(dns, MtaStsPolicies.fetcher(dns, d.mtaStsPort(), outboundTls), clock)
+        : MtaStsPolicies.OFF;
     Optional<DeliveryWorker.Smarthost> smarthost = Optional.empty();
     if (d.smarthost().isPresent()) {
       var sh = d.smarthost().get();
@@ -93,7 +98,8 @@ final class DeliveryWiring {
                 d.destinationTls(), d.maxPerHost()),
             outboundTls,
             maildir,
-            reversePaths);
+            reversePaths,
+            mtaSts);
     Scheduler scheduler =
         new Scheduler(
             store.queue(),

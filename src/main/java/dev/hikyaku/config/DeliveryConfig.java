@@ -36,6 +36,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param destinations per-domain TLS policy, concurrency and rate (lower-case domain → settings)
  * @param suppressStatuses RFC 3463 statuses (5.x.y) that, in a remote server's permanent refusal of a
  *     recipient, put the recipient on the suppression list for the message's sending domain
+ * @param isMtaSts whether recipient domains' MTA-STS policies (RFC 8461) are looked up and enforced
+ * @param mtaStsPort the port policy hosts are reached on: 443 (RFC 8461 §3.3); others only for tests
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -52,7 +54,9 @@ public record DeliveryConfig(
     Optional<Duration> delayWarning,
     int maxPerHost,
     Map<String, Destination> destinations,
-    List<EnhancedStatus> suppressStatuses) {
+    List<EnhancedStatus> suppressStatuses,
+    boolean isMtaSts,
+    int mtaStsPort) {
 
   public DeliveryConfig {
     suppressStatuses = List.copyOf(suppressStatuses);
@@ -75,11 +79,13 @@ public record DeliveryConfig(
   private static final String MAX_LIFETIME = "max-lifetime";
   private static final String DELAY_WARNING = "delay-warning";
   private static final String SUPPRESS_STATUSES = "suppress-statuses";
+  private static final String MTA_STS = "mta-sts";
+  private static final String MTA_STS_PORT = "mta-sts-port";
   static final String SMARTHOST = "smarthost";
   static final String ROUTES = "routes";
   static final String DESTINATIONS = "destinations";
   static final List<String> KEYS = List.of(Keys.ENABLED, DNS_SERVERS, DNS_TIMEOUT, MX_PORT, Keys.TLS, MAX_PER_DOMAIN,
-      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, SMARTHOST, ROUTES, DESTINATIONS);
+      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, SMARTHOST, ROUTES, DESTINATIONS);
 
   /** {@code delivery.tls} and a destination's {@code tls}: towards MX hosts, never implicit TLS. */
   static final List<TlsPolicy> MX_TLS = List.of(TlsPolicy.OPPORTUNISTIC, TlsPolicy.REQUIRE, TlsPolicy.VERIFY);
@@ -116,7 +122,9 @@ public record DeliveryConfig(
           Optional.empty(), // no delay warning (Postfix: delay_warning_time = 0)
           10,
           Map.of(),
-          SUPPRESS_STATUS_DEFAULTS);
+          SUPPRESS_STATUS_DEFAULTS,
+          true, // RFC 8461: a sender honours the policies domains publish
+          443); // RFC 8461 §3.3
 
   /** The {@code delivery} section; its next hops (smarthost, routes, destinations) in {@link NextHops}. */
   static DeliveryConfig read(Section delivery) throws ConfigException {
@@ -151,6 +159,8 @@ public record DeliveryConfig(
         .maxPerHost(delivery.positive(MAX_PER_HOST, d.maxPerHost()))
         .destinations(delivery.byDomain(DESTINATIONS, NextHops.DESTINATION_KEYS, "settings", NextHops::destination))
         .suppressStatuses(suppressStatuses(delivery))
+        .mtaSts(delivery.bool(MTA_STS, d.isMtaSts()))
+        .mtaStsPort(delivery.port(MTA_STS_PORT, d.mtaStsPort()))
         .build();
   }
 
@@ -208,6 +218,8 @@ public record DeliveryConfig(
     delivery.put(DELAY_WARNING, delayWarning.map(DurationSyntax::format).orElse("off"));
     ArrayNode statuses = delivery.putArray(SUPPRESS_STATUSES);
     suppressStatuses.forEach(status -> statuses.add(status.toString()));
+    delivery.put(MTA_STS, isMtaSts);
+    delivery.put(MTA_STS_PORT, mtaStsPort);
     smarthost.ifPresent(relay -> NextHops.write(relay, delivery.putObject(SMARTHOST)));
     ObjectNode byDomain = delivery.putObject(ROUTES);
     routes.forEach((domain, route) -> NextHops.write(route, byDomain.putObject(domain)));
@@ -307,6 +319,8 @@ public record DeliveryConfig(
     private int maxPerHost;
     private Map<String, Destination> destinations;
     private List<EnhancedStatus> suppressStatuses;
+    private boolean isMtaSts;
+    private int mtaStsPort;
 
     private Builder(DeliveryConfig from) {
       isEnabled = from.isEnabled;
@@ -324,6 +338,18 @@ public record DeliveryConfig(
       maxPerHost = from.maxPerHost;
       destinations = from.destinations;
       suppressStatuses = from.suppressStatuses;
+      isMtaSts = from.isMtaSts;
+      mtaStsPort = from.mtaStsPort;
+    }
+
+    public Builder mtaSts(boolean value) {
+      isMtaSts = value;
+      return this;
+    }
+
+    public Builder mtaStsPort(int value) {
+      mtaStsPort = value;
+      return this;
     }
 
     public Builder enabled(boolean value) {
@@ -403,7 +429,7 @@ public record DeliveryConfig(
 
     public DeliveryConfig build() {
       return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap,
-          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses);
+          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses, isMtaSts, mtaStsPort);
     }
   }
 

@@ -73,6 +73,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private final MaildirDelivery maildir;
   private final ReversePaths reversePaths;
   private final OutboundConnections connections;
+  private final MtaStsPolicies mtaSts;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
     this(mx, settings, tlsContext, new MaildirDelivery(Clock.systemUTC(), new SecureRandom(), settings.ehloName()));
@@ -85,6 +86,13 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   /** With the reverse-paths submitted mail goes out with by SMTP ({@code returns}' VERP return paths). */
   public DeliveryWorker(
       MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir, ReversePaths reversePaths) {
+    this(mx, settings, tlsContext, maildir, reversePaths, MtaStsPolicies.OFF);
+  }
+
+  /** With the recipient domains' MTA-STS policies ({@code delivery.mta-sts}, RFC 8461) enforced on MX delivery. */
+  public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir,
+      ReversePaths reversePaths, MtaStsPolicies mtaSts) {
+    this.mtaSts = Objects.requireNonNull(mtaSts, "mtaSts");
     this.mx = mx;
     this.settings = settings;
     this.tlsContext = tlsContext;
@@ -165,13 +173,27 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     }
     return switch (mx.resolve(domain)) {
       case MxResolver.Route.Hosts hosts -> {
+        List<MxResolver.Host> usable = hosts.hosts();
+        TlsPolicy tls = settings.tlsFor(domain);
+        // RFC 8461 §5: an enforced policy sends only to the MX hosts it names, over verified TLS. A
+        // domain's own TLS setting (destinations) is the admin's word and comes first.
+        Optional<MtaStsPolicy> policy = settings.domainTls().containsKey(domain) ? Optional.empty() : mtaSts.policyOf(domain);
+        if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
+          usable = usable.stream().filter(host -> policy.get().matches(host.name())).toList();
+          if (usable.isEmpty()) {
+            yield all(recipients, DeliveryReasons.tlsFailed("no MX host of " + domain + " ("
+                + hosts.hosts().stream().map(MxResolver.Host::name).collect(Collectors.joining(", "))
+                + ") is named by its enforced MTA-STS policy " + policy.get().mx() + " (RFC 8461 §4.1)"));
+          }
+          tls = TlsPolicy.VERIFY;
+        }
         List<Target> targets = new ArrayList<>();
-        for (MxResolver.Host host : hosts.hosts()) {
+        for (MxResolver.Host host : usable) {
           for (InetAddress address : host.addresses()) {
             targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name()));
           }
         }
-        yield attempt(AttemptFacts.Route.MX, targets, relayed, settings.tlsFor(domain), Optional.empty());
+        yield attempt(AttemptFacts.Route.MX, targets, relayed, tls, Optional.empty());
       }
       // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
       case MxResolver.Route.NullMx nullMx -> all(recipients, DeliveryReasons.nullMx(domain));
