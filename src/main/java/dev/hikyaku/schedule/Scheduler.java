@@ -1,7 +1,6 @@
 package dev.hikyaku.schedule;
 
 import dev.hikyaku.events.Events;
-import dev.hikyaku.limits.WakeSignal;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
@@ -9,7 +8,6 @@ import dev.hikyaku.store.AttemptRecord;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.MessageQueue;
-import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.RecipientOutcome;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Suppression;
@@ -29,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
@@ -44,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * per destination) and runs each domain's share in a lane: at most {@code maxPerDomain} deliveries
  * to one domain at once, on virtual threads, so one slow or throttling destination cannot take every
  * connection and a receiver is not flooded (RFC 5321 §4.5.4.1 asks senders to limit simultaneous
- * connections to one host). The pass returns when all its deliveries are recorded, so passes never
- * overlap and a message is never handed out twice at once.
+ * connections to one host). The pass returns when all its deliveries are recorded. On a store that
+ * several nodes share, a take-over pass ({@link #takeOverOnce}) may run beside a busy one, on other
+ * messages ({@link Claims}) and under the same per-destination limits: a message is never handed
+ * out twice at once.
  *
  * <p>The background loop ({@link #start}) runs a pass, then waits on a condition until the queue's
  * {@link MessageQueue#nextDue} time, a {@link #wake} (new mail accepted) or {@link #close}. Tests
@@ -60,10 +61,6 @@ public final class Scheduler implements AutoCloseable {
   private static final int BATCH_SIZE = 100;
 
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
-  // Waits are capped so that changes made by another process (admin CLI release) are seen.
-  private static final Duration LONGEST_WAIT = Duration.ofMinutes(1);
-  private static final Duration WAIT_AFTER_FAILURE = Duration.ofSeconds(5);
-  private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
 
   private final MessageQueue queue;
   private final FlushStep flush;
@@ -81,14 +78,36 @@ public final class Scheduler implements AutoCloseable {
   /** How many nodes share the store, and so every per-destination limit ({@link #sharedBy}). */
   private volatile IntSupplier liveNodes = () -> 1;
 
-  private final ReentrantLock lock = new ReentrantLock(); // guards loop
-  private final WakeSignal signal = new WakeSignal();
+  // Deliveries at once per destination over both passes: "domain limit" -> permits.
+  private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
+  private volatile boolean isPassRunning;
+  private final Claims claims;
+  private final PassLoops loops = new PassLoops(new PassLoops.Passes() {
+    @Override
+    public int runOnce() throws StoreException {
+      return Scheduler.this.runOnce();
+    }
+
+    @Override
+    public int takeOverOnce() throws StoreException {
+      return Scheduler.this.takeOverOnce();
+    }
+
+    @Override
+    public Duration untilNextDue() throws StoreException {
+      // A flush request still open: go on at once.
+      return isFlushing ? Duration.ZERO : queue.nextDue().map(at -> Duration.between(clock.instant(), at)).orElse(PassLoops.LONGEST_WAIT);
+    }
+
+    @Override
+    public Duration jittered(Duration base) {
+      return Scheduler.this.jittered(base);
+    }
+  });
   /** Whether the last pass found a flush request open: the loop goes on without waiting. */
   private volatile boolean isFlushing;
   /** Whether the last pass failed to apply the flush: its warning is logged once per streak. */
   private volatile boolean isFlushFailing;
-  private Thread loop; // guarded by lock
-  private volatile Duration poll = Duration.ofSeconds(1);
 
   /**
    * @param flush the pass's step of an open flush request: {@code queue::applyFlush}
@@ -127,6 +146,7 @@ public final class Scheduler implements AutoCloseable {
       throw new IllegalArgumentException("maxPerDomain must be at least 1, was " + maxPerDomain);
     }
     this.maxPerDomain = maxPerDomain;
+    this.claims = new Claims(queue, clock);
   }
 
   /**
@@ -152,27 +172,39 @@ public final class Scheduler implements AutoCloseable {
    */
   public int runOnce() throws StoreException {
     applyFlush();
-    List<DueDelivery> due = queue.claim(clock.instant(), BATCH_SIZE);
+    List<DueDelivery> due = claims.claim(BATCH_SIZE);
     if (due.isEmpty()) {
       return 0;
     }
     long claimedAt = System.nanoTime();
+    isPassRunning = true;
     try {
       return deliverAll(due, claimedAt);
     } finally {
-      release(due);
+      isPassRunning = false;
+      claims.release(due);
     }
   }
 
-  /** What this pass claimed and is done with goes back, so another node may take what is still due. */
-  private void release(List<DueDelivery> due) {
-    Map<QueueId, Long> claimed = new LinkedHashMap<>();
-    due.forEach(delivery -> claimed.put(delivery.id(), delivery.leaseToken()));
+  /**
+   * While a pass is busy (a slow destination can keep one busy for many seconds): takes over what
+   * other nodes held and let lapse (a node died or stalled), so that their mail waits a lease and a
+   * poll, not a lease, a poll and the rest of this node's pass. Returns how many recipients it
+   * attempted; none when no pass runs (the next pass takes such mail anyway).
+   */
+  int takeOverOnce() throws StoreException {
+    if (!isPassRunning) {
+      return 0;
+    }
+    List<DueDelivery> left = claims.takeOver(BATCH_SIZE);
+    if (left.isEmpty()) {
+      return 0;
+    }
+    log.info("taking over {} message(s) whose node let its lease lapse", left.size());
     try {
-      queue.leases().release(claimed);
-    } catch (StoreException e) {
-      // The leases lapse by themselves; until then only this node delivers those messages.
-      log.warn("could not release the leases of this pass: {}", e.getMessage());
+      return deliverAll(left, System.nanoTime());
+    } finally {
+      claims.release(left);
     }
   }
 
@@ -200,7 +232,11 @@ public final class Scheduler implements AutoCloseable {
         Optional<RateGate> gate = limits.messagesPerMinute().isPresent()
             ? Optional.of(gates.computeIfAbsent(domain + " " + perMinute, d -> new RateGate(perMinute)))
             : Optional.empty();
-        int workers = Math.min(Math.ceilDiv(limits.concurrency(), nodes), shares.size());
+        int concurrency = Math.ceilDiv(limits.concurrency(), nodes);
+        int workers = Math.min(concurrency, shares.size());
+        // Shared with a take-over pass running beside this one: the limit holds over both. Fair, so
+        // that a take-over's delivery waits for one delivery to end, not for the busy pass to drain.
+        Semaphore lane = permits.computeIfAbsent(domain + " " + concurrency, key -> new Semaphore(concurrency, true));
         for (int i = 0; i < workers; i++) {
           threads.execute(() -> {
             for (DueDelivery share; (share = shares.poll()) != null; ) {
@@ -209,8 +245,13 @@ public final class Scheduler implements AutoCloseable {
                   ? Optional.empty() : gate.flatMap(g -> g.admit(clock.instant()));
               if (later.isPresent()) {
                 postpone(share, later.get());
-              } else if (isStillHeld(share, claimedAt)) {
-                attempted.addAndGet(deliver(share));
+              } else if (claims.isStillHeld(share, claimedAt)) {
+                lane.acquireUninterruptibly();
+                try {
+                  attempted.addAndGet(deliver(share));
+                } finally {
+                  lane.release();
+                }
               }
             }
           });
@@ -245,30 +286,6 @@ public final class Scheduler implements AutoCloseable {
   @FunctionalInterface
   public interface FlushStep {
     boolean apply() throws StoreException;
-  }
-
-  /**
-   * Whether this node may still deliver {@code share}, claimed at {@code claimedAt} (System.nanoTime):
-   * within half a lease of the claim it certainly may; later in a long pass, or after this process
-   * was paused (SIGSTOP, a long GC, a frozen VM), the store is asked, since another node may have
-   * taken the message over meanwhile. Its outcome would be fenced off anyway; not delivering it
-   * spares the recipient a second copy.
-   */
-  private boolean isStillHeld(DueDelivery share, long claimedAt) {
-    long leaseNanos = queue.leases().node().lease().toNanos();
-    if (share.leaseToken() == 0 || System.nanoTime() - claimedAt < leaseNanos / 2) {
-      return true;
-    }
-    try {
-      if (queue.leases().isHeld(share.id(), share.leaseToken(), clock.instant())) {
-        return true;
-      }
-      log.warn("message {}: not delivered: its delivery lease lapsed before its turn in this pass (this node was"
-          + " slow or paused) and it is another node's or free again", share.id());
-    } catch (StoreException e) {
-      log.warn("message {}: not delivered now: its delivery lease cannot be checked: {}", share.id(), e.getMessage());
-    }
-    return false;
   }
 
   /** Over the destination's rate: the share waits in the queue, no attempt counted. */
@@ -426,29 +443,18 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
-   * Starts the background loop on a thread of its own. Besides the next due time and {@link #wake},
-   * it looks for work every {@code poll} (±25 %, so that nodes do not poll in step): work other nodes
-   * sharing the store accepted, or left behind when they died, is not announced to this one.
+   * Starts the background loop on a thread of its own ({@link PassLoops}). Besides the next due
+   * time and {@link #wake}, it looks for work every {@code poll} (±25 %, so that nodes do not poll in
+   * step): work other nodes sharing the store accepted, or left behind when they died, is not
+   * announced to this one.
    */
   public void start(Duration poll) {
-    this.poll = Objects.requireNonNull(poll, "poll");
-    lock.lock();
-    try {
-      if (loop != null) {
-        throw new IllegalStateException("scheduler already started");
-      }
-      if (signal.isClosed()) {
-        throw new IllegalStateException("scheduler is closed");
-      }
-      loop = Thread.ofVirtual().name("hikyaku-scheduler").start(this::runLoop);
-    } finally {
-      lock.unlock();
-    }
+    loops.start(poll);
   }
 
   /** New mail: run a pass now instead of waiting for the next due time. */
   public void wake() {
-    signal.wake();
+    loops.wake();
   }
 
   /**
@@ -457,23 +463,7 @@ public final class Scheduler implements AutoCloseable {
    */
   @Override
   public void close() {
-    Thread running;
-    signal.close();
-    lock.lock();
-    try {
-      running = loop;
-    } finally {
-      lock.unlock();
-    }
-    if (running != null) {
-      try {
-        if (!running.join(CLOSE_WAIT)) {
-          log.error("scheduler pass still running after {}; not waiting longer", CLOSE_WAIT);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    loops.close();
     agent.close();
   }
 
@@ -485,28 +475,4 @@ public final class Scheduler implements AutoCloseable {
       randomLock.unlock();
     }
   }
-
-  private void runLoop() {
-    while (!signal.isClosed()) {
-      Duration wait;
-      try {
-        int attempted = runOnce();
-        wait = isFlushing ? Duration.ZERO : queue.nextDue()
-            .map(at -> Duration.between(clock.instant(), at))
-            .orElse(LONGEST_WAIT);
-        Duration idle = jittered(poll);
-        // Something due that this pass could not claim is another node's, in flight: look again at
-        // the poll, not at once, or the loop would spin until that node is done with it.
-        if ((attempted == 0 && !wait.isPositive()) || wait.compareTo(idle) > 0) {
-          wait = idle;
-        }
-      } catch (StoreException | RuntimeException e) {
-        log.error("scheduler pass failed; trying again in {}: {}", WAIT_AFTER_FAILURE, e.toString());
-        wait = WAIT_AFTER_FAILURE;
-      }
-      signal.await(wait.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait);
-    }
-  }
-
-
 }

@@ -36,6 +36,10 @@ public final class DeliveryLeases {
   private static final String CLAIM =
       "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1"
           + " WHERE id = ? AND (lease_owner = ? OR lease_until <= ?)";
+  // A take-over: only what another node held and let lapse, never what this node holds (in flight).
+  private static final String TAKE_OVER =
+      "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1"
+          + " WHERE id = ? AND lease_owner <> ? AND lease_until <= ?";
   private static final String TOKEN = "SELECT lease_token FROM message WHERE id = ?";
   private static final String HOLDER = "SELECT lease_token, lease_owner, lease_until FROM message WHERE id = ?";
   private static final String RENEW =
@@ -134,17 +138,18 @@ public final class DeliveryLeases {
   }
 
   /**
-   * Claims those of {@code candidates} that are free, lapsed or this node's, in the writer's
-   * transaction; returns the claimed ones with their new tokens, in the candidates' order.
+   * Claims those of {@code candidates} that are free, lapsed or this node's ({@code isTakeOver}:
+   * only those another node held and let lapse), in the writer's transaction; returns the claimed
+   * ones with their new tokens, in the candidates' order.
    */
-  Map<QueueId, Long> claim(List<QueueId> candidates, Instant now) throws StoreException {
+  Map<QueueId, Long> claim(List<QueueId> candidates, Instant now, boolean isTakeOver) throws StoreException {
     if (candidates.isEmpty()) {
       return Map.of();
     }
     return writer.apply("claiming " + candidates.size() + " due message(s)", connection -> {
       long at = clock(connection, now);
       Map<QueueId, Long> claimed = new LinkedHashMap<>();
-      try (PreparedStatement claim = connection.prepareStatement(CLAIM);
+      try (PreparedStatement claim = connection.prepareStatement(isTakeOver ? TAKE_OVER : CLAIM);
           PreparedStatement token = connection.prepareStatement(TOKEN)) {
         for (QueueId id : candidates) {
           claim.setString(1, node.id());

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The queue of accepted messages as delivery sees it: accepting, finding what is due, recording
@@ -44,16 +45,22 @@ public final class MessageQueue {
   // applies. "|| ''" keeps the planner off the message state index (SQLite's unary + does that
   // too, but PostgreSQL has no unary + on text): each due recipient's message is looked up by id,
   // and held ones are passed over.
-  private static final String DUE_MESSAGE_COLUMNS =
-      "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal"
-          + " FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.state IN " + OPEN
-          + " AND m.state || '' IN " + SCHEDULED
-          // V20: passes over messages another node holds (free, lapsed or this node's own).
-          + " AND (m.lease_owner = ? OR m.lease_until <= ?)";
-  static final String SELECT_NEVER_TRIED =
-      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
-  static final String SELECT_DUE_BY_NOW =
-      DUE_MESSAGE_COLUMNS + " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
+  private static String dueMessageColumns(String leases) {
+    return "SELECT m.id, m.received_at, m.reverse_path, m.mail_parameters, m.state, m.principal"
+        + " FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.state IN " + OPEN
+        + " AND m.state || '' IN " + SCHEDULED + " AND " + leases;
+  }
+
+  // V20: a pass takes what is free, lapsed or this node's own, passing over what another node holds;
+  // a take-over only what another node held and let lapse (DeliveryLeases).
+  private static final String FREE_OR_MINE = "(m.lease_owner = ? OR m.lease_until <= ?)";
+  private static final String LEFT_BY_ANOTHER = "(m.lease_owner <> ? AND m.lease_until <= ?)";
+  private static final String NEVER_TRIED = " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
+  private static final String BY_NOW = " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
+  static final String SELECT_NEVER_TRIED = dueMessageColumns(FREE_OR_MINE) + NEVER_TRIED;
+  static final String SELECT_DUE_BY_NOW = dueMessageColumns(FREE_OR_MINE) + BY_NOW;
+  private static final List<String> LEFT_NEVER_TRIED_AND_BY_NOW =
+      List.of(dueMessageColumns(LEFT_BY_ANOTHER) + NEVER_TRIED, dueMessageColumns(LEFT_BY_ANOTHER) + BY_NOW);
   private static final String SELECT_DUE_RECIPIENTS =
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
@@ -135,7 +142,8 @@ public final class MessageQueue {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
     return readers.read("finding due deliveries", connection ->
-        deliveries(connection, dueMessages(connection, now, limit, Long.MAX_VALUE), now, Map.of()));
+        deliveries(connection, dueMessages(connection, List.of(SELECT_NEVER_TRIED, SELECT_DUE_BY_NOW), now, limit, Long.MAX_VALUE),
+            now, Map.of()));
   }
 
   /**
@@ -144,12 +152,33 @@ public final class MessageQueue {
    * another node claimed between the read and the claim is passed over.
    */
   public List<DueDelivery> claim(Instant now, int limit) throws StoreException {
+    return claim(now, limit, id -> false);
+  }
+
+  /** {@link #claim(Instant, int)}, passing over the messages {@code skip} names (those in flight here). */
+  public List<DueDelivery> claim(Instant now, int limit, Predicate<QueueId> skip) throws StoreException {
+    return claim(now, limit, skip, List.of(SELECT_NEVER_TRIED, SELECT_DUE_BY_NOW), false);
+  }
+
+  /**
+   * {@link #claim}, but only messages whose lease another node held and let lapse: what a node that
+   * died or stalled left behind, taken over while this node's own pass is still busy, so that a
+   * busy node takes over within a lease and a poll, not after its pass.
+   */
+  public List<DueDelivery> takeOver(Instant now, int limit, Predicate<QueueId> skip) throws StoreException {
+    return claim(now, limit, skip, LEFT_NEVER_TRIED_AND_BY_NOW, true);
+  }
+
+  private List<DueDelivery> claim(Instant now, int limit, Predicate<QueueId> skip, List<String> ranges, boolean isTakeOver)
+      throws StoreException {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
     List<DueMessage> candidates = readers.read("finding due deliveries", connection ->
-        dueMessages(connection, now, limit, leases.clock(connection, now)));
-    Map<QueueId, Long> claimed = leases.claim(candidates.stream().map(DueMessage::id).toList(), now);
+        dueMessages(connection, ranges, now, limit, leases.clock(connection, now))).stream()
+        .filter(m -> !skip.test(m.id()))
+        .toList();
+    Map<QueueId, Long> claimed = leases.claim(candidates.stream().map(DueMessage::id).toList(), now, isTakeOver);
     if (claimed.isEmpty()) {
       return List.of();
     }
@@ -167,11 +196,11 @@ public final class MessageQueue {
    * now, longest due first; of those, the oldest. Messages another node holds at {@code leaseNow}
    * are passed over (Long.MAX_VALUE: none).
    */
-  private List<DueMessage> dueMessages(Connection connection, Instant now, int limit, long leaseNow)
+  private List<DueMessage> dueMessages(Connection connection, List<String> ranges, Instant now, int limit, long leaseNow)
       throws SQLException, StoreException {
     Map<QueueId, DueMessage> candidates = new LinkedHashMap<>();
-    try (PreparedStatement neverTried = connection.prepareStatement(SELECT_NEVER_TRIED);
-        PreparedStatement dueByNow = connection.prepareStatement(SELECT_DUE_BY_NOW)) {
+    try (PreparedStatement neverTried = connection.prepareStatement(ranges.get(0));
+        PreparedStatement dueByNow = connection.prepareStatement(ranges.get(1))) {
       for (PreparedStatement range : List.of(neverTried, dueByNow)) {
         range.setString(1, leases.node().id());
         range.setLong(2, leaseNow);
