@@ -33,13 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DeliveryLeases {
 
-  private static final String CLAIM =
-      "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1"
-          + " WHERE id = ? AND (lease_owner = ? OR lease_until <= ?)";
+  private static final String CLAIM = "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1 WHERE ";
+  private static final String FREE_LAPSED_OR_MINE = "(lease_owner = ? OR lease_until <= ?)";
   // A take-over: only what another node held and let lapse, never what this node holds (in flight).
-  private static final String TAKE_OVER =
-      "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1"
-          + " WHERE id = ? AND lease_owner <> ? AND lease_until <= ?";
+  private static final String LEFT_BY_ANOTHER = "lease_owner <> ? AND lease_until <= ?";
   private static final String TOKEN = "SELECT lease_token FROM message WHERE id = ?";
   private static final String HOLDER = "SELECT lease_token, lease_owner, lease_until FROM message WHERE id = ?";
   private static final String RENEW =
@@ -149,7 +146,9 @@ public final class DeliveryLeases {
     return writer.apply("claiming " + candidates.size() + " due message(s)", connection -> {
       long at = clock(connection, now);
       Map<QueueId, Long> claimed = new LinkedHashMap<>();
-      try (PreparedStatement claim = connection.prepareStatement(isTakeOver ? TAKE_OVER : CLAIM);
+      // A row another node's open transaction has locked is passed over, not waited for.
+      String sql = CLAIM + readers.dialect().unlessLocked("message", isTakeOver ? LEFT_BY_ANOTHER : FREE_LAPSED_OR_MINE);
+      try (PreparedStatement claim = connection.prepareStatement(sql);
           PreparedStatement token = connection.prepareStatement(TOKEN)) {
         for (QueueId id : candidates) {
           claim.setString(1, node.id());

@@ -46,6 +46,15 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
    */
   Optional<String> clockQuery();
 
+  /**
+   * The WHERE clause of an UPDATE of one row of {@code table} by {@code id = ?} that meets {@code
+   * condition}, passing over the row when another transaction has it locked (PostgreSQL's {@code
+   * FOR UPDATE SKIP LOCKED}): a node that stalls inside a transaction (SIGSTOP, a long pause) then
+   * holds up nobody's claims. SQLite has one writer at a time and nothing to skip. Parameters: the
+   * id, then the condition's.
+   */
+  String unlessLocked(String table, String condition);
+
   /** The embedded engine: one file, one writer at a time, result codes in the exception. */
   record Sqlite() implements Dialect {
 
@@ -89,6 +98,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
     @Override
     public Optional<String> clockQuery() {
       return Optional.empty();
+    }
+
+    @Override
+    public String unlessLocked(String table, String condition) {
+      return "id = ? AND " + condition;
     }
   }
 
@@ -142,6 +156,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
       // clock_timestamp(), not now(): now() is the transaction's start, and a lease is timed by the
       // moment the statement runs.
       return Optional.of("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+    }
+
+    @Override
+    public String unlessLocked(String table, String condition) {
+      return "id = (SELECT id FROM " + table + " WHERE id = ? AND " + condition + " FOR UPDATE SKIP LOCKED)";
     }
   }
 }

@@ -29,6 +29,10 @@ final class PostgresConnections {
     try (Statement statement = connection.createStatement()) {
       statement.execute("SET synchronous_commit = on");
       statement.execute("SET idle_in_transaction_session_timeout = '60s'");
+      // A node stopped inside a transaction keeps its row locks until it runs again: a writer that
+      // meets one gives up after this rather than stall every write behind it (the batch is then
+      // retried write by write, and only the write that needs the row fails).
+      statement.execute("SET lock_timeout = '2s'");
       String synchronousCommit = single(statement, "SHOW synchronous_commit");
       String fsync = single(statement, "SHOW fsync");
       // "local" waits for the local flush only, which is what one server without standbys gives
