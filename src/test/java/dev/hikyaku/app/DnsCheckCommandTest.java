@@ -8,6 +8,7 @@ import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DkimKeys;
 import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.testing.PolicyHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -22,8 +23,14 @@ class DnsCheckCommandTest {
   @TempDir Path data;
 
   private Path config(TestDnsServer dns) throws Exception {
+    return config(dns, 443);
+  }
+
+  /** With MTA-STS policy hosts reached on {@code policyPort} (a test's {@link PolicyHost}). */
+  private Path config(TestDnsServer dns, int policyPort) throws Exception {
     return Files.writeString(data.resolve("hikyaku.yaml"), "hostname: mx.sender.example\ndata-directory: " + data + "\n"
-        + "delivery:\n  dns-servers: [\"127.0.0.1:" + dns.address().getPort() + "\"]\n  dns-timeout: 500ms\n");
+        + "delivery:\n  dns-servers: [\"127.0.0.1:" + dns.address().getPort() + "\"]\n  dns-timeout: 500ms\n"
+        + "  mta-sts-port: " + policyPort + "\n");
   }
 
   private DkimKey storeKey(String selector, DkimAlgorithm algorithm) throws Exception {
@@ -37,7 +44,10 @@ class DnsCheckCommandTest {
 
   @Test
   void aDomainWithEverythingInPlaceIsInOrder() throws Exception {
-    try (TestDnsServer dns = TestDnsServer.start()) {
+    try (TestDnsServer dns = TestDnsServer.start();
+        PolicyHost policyHost = PolicyHost.start("sender.example")) {
+      policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: mx.sender.example\r\nmax_age: 604800\r\n");
+      dns.a("mta-sts.sender.example", "127.0.0.1");
       DkimKey rsa = storeKey("hk1r", DkimAlgorithm.RSA_SHA256);
       dns.a("mx.sender.example", "203.0.113.25");
       dns.mx("sender.example", 10, "mx.sender.example");
@@ -47,11 +57,37 @@ class DnsCheckCommandTest {
       dns.txt("_mta-sts.sender.example", "v=STSv1; id=2026112301");
       dns.txt("_smtp._tls.sender.example", "v=TLSRPTv1; rua=mailto:tls@sender.example");
 
-      AdminCommandLine.Result run = AdminCommandLine.run("", "dns", "check", "sender.example", "--config", config(dns).toString());
+      Path trust = Files.writeString(data.resolve("policy-ca.pem"), policyHost.trustAnchorPem());
+      AdminCommandLine.Result run = AdminCommandLine.run("", "dns", "check", "sender.example", "--config",
+          config(dns, policyHost.port()).toString(), "--trust", trust.toString());
       assertThat(run.exitCode()).as(run.describe()).isZero();
       assertThat(run.out()).contains("MX       ok       10 mx.sender.example", "SPF      ok       v=spf1 mx -all",
           "DKIM     ok       hk1r._domainkey.sender.example (rsa-sha256)", "DMARC    ok", "MTA-STS  ok", "TLS-RPT  ok",
-          "all records in order");
+          "POLICY   ok       mode enforce, mx [mx.sender.example], max_age 604800 s", "all records in order");
+    }
+  }
+
+  @Test
+  void anMtaStsPolicyThatDoesNotNameAnMxOrCannotBeFetchedIsWrong() throws Exception {
+    try (TestDnsServer dns = TestDnsServer.start();
+        PolicyHost policyHost = PolicyHost.start("sender.example")) {
+      policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: mx1.sender.example\r\nmax_age: 604800\r\n");
+      dns.a("mta-sts.sender.example", "127.0.0.1");
+      dns.mx("sender.example", 10, "mx.sender.example");
+      dns.txt("_mta-sts.sender.example", "v=STSv1; id=2026112301");
+      Path trust = Files.writeString(data.resolve("policy-ca.pem"), policyHost.trustAnchorPem());
+
+      AdminCommandLine.Result run = AdminCommandLine.run("", "dns", "check", "sender.example", "--config",
+          config(dns, policyHost.port()).toString(), "--trust", trust.toString());
+      assertThat(run.exitCode()).as(run.describe()).isEqualTo(1);
+      assertThat(run.out()).contains("POLICY   wrong    mode enforce, mx [mx1.sender.example], max_age 604800 s;"
+          + " MX host(s) [mx.sender.example] not named by it: senders will not deliver there")
+          .contains("add to the policy: mx: mx.sender.example");
+
+      // Without the private CA the policy host's certificate is not trusted, as by any sender.
+      AdminCommandLine.Result untrusted = AdminCommandLine.run("", "dns", "check", "sender.example", "--config",
+          config(dns, policyHost.port()).toString());
+      assertThat(untrusted.out()).containsPattern("POLICY   wrong    https://mta-sts.sender.example/.well-known/mta-sts.txt: TLS with .* failed");
     }
   }
 

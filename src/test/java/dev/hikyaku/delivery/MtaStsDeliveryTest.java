@@ -2,19 +2,17 @@ package dev.hikyaku.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.hikyaku.app.Server;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.net.ListenerRole;
-import dev.hikyaku.net.TestCertificates;
 import dev.hikyaku.protocol.DeliveryStatus.Action;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.schedule.RecipientResult;
 import dev.hikyaku.store.DueDelivery;
 import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.QueueId;
+import dev.hikyaku.testing.PolicyHost;
 import dev.hikyaku.testing.TestServers;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -53,39 +48,19 @@ class MtaStsDeliveryTest {
 
   @TempDir static Path data;
   private static Server mx;
-  private static HttpsServer policyHost;
+  private static PolicyHost policyHost;
   private static SSLContext trust;
-  private static volatile String policy = "";
-  private static final AtomicInteger fetches = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
     mx = TestServers.start(data);
     TestServers.createMailboxes(mx, "bob@" + DOMAIN);
-    TestCertificates policyCertificate = TestCertificates.ecdsa("mta-sts." + DOMAIN);
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("policy", policyCertificate.privateKey(), new char[0], policyCertificate.chain().toArray(Certificate[]::new));
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keyManagers.init(keys, new char[0]);
-    SSLContext serving = SSLContext.getInstance("TLS");
-    serving.init(keyManagers.getKeyManagers(), null, new SecureRandom());
-    policyHost = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    policyHost.setHttpsConfigurator(new HttpsConfigurator(serving));
-    policyHost.createContext(PolicyHostFetch.PATH, exchange -> {
-      fetches.incrementAndGet();
-      byte[] body = policy.getBytes(StandardCharsets.US_ASCII);
-      exchange.getResponseHeaders().add("Content-Type", "text/plain");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    policyHost.start();
+    policyHost = PolicyHost.start(DOMAIN);
     // The delivery's trust: the MX's certificate and the policy host's, nothing else.
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     trusted.setCertificateEntry("mx", mx.tls().currentCertificate());
-    trusted.setCertificateEntry("policy", policyCertificate.trustAnchor());
+    trusted.setCertificateEntry("policy", policyHost.trustAnchor());
     TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trustManagers.init(trusted);
     trust = SSLContext.getInstance("TLS");
@@ -94,13 +69,13 @@ class MtaStsDeliveryTest {
 
   @AfterAll
   static void stop() {
-    policyHost.stop(0);
+    policyHost.close();
     mx.close();
   }
 
   @Test
   void anEnforcedPolicyDeliversToANamedMxWithAVerifiedCertificate() throws Exception {
-    policy = "version: STSv1\r\nmode: enforce\r\nmx: " + GOOD_MX + "\r\nmax_age: 86400\r\n";
+    policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: " + GOOD_MX + "\r\nmax_age: 86400\r\n");
     try (TestDnsServer dns = dns(GOOD_MX, true)) {
       RecipientResult result = deliver(dns);
       assertThat(result.status().action()).as(result.toString()).isIn(Action.DELIVERED, Action.RELAYED);
@@ -110,7 +85,7 @@ class MtaStsDeliveryTest {
 
   @Test
   void anEnforcedPolicyDefersRatherThanTrustAnMxWhoseCertificateDoesNotNameIt() throws Exception {
-    policy = "version: STSv1\r\nmode: enforce\r\nmx: *." + DOMAIN + "\r\nmax_age: 86400\r\n";
+    policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: *." + DOMAIN + "\r\nmax_age: 86400\r\n");
     try (TestDnsServer dns = dns(WRONG_MX, true)) {
       RecipientResult result = deliver(dns);
       assertThat(result.status().action()).as(result.toString()).isEqualTo(Action.DELAYED);
@@ -120,7 +95,7 @@ class MtaStsDeliveryTest {
 
   @Test
   void anEnforcedPolicyDefersWhenItNamesNoneOfTheMxHosts() throws Exception {
-    policy = "version: STSv1\r\nmode: enforce\r\nmx: mail.elsewhere.example\r\nmax_age: 86400\r\n";
+    policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: mail.elsewhere.example\r\nmax_age: 86400\r\n");
     try (TestDnsServer dns = dns(GOOD_MX, true)) {
       RecipientResult result = deliver(dns);
       assertThat(result.status().status()).as(result.toString()).isEqualTo(EnhancedStatus.of(4, 7, 5));
@@ -130,7 +105,7 @@ class MtaStsDeliveryTest {
 
   @Test
   void aTestingPolicyAndNoPolicyDeliverAsBefore() throws Exception {
-    policy = "version: STSv1\r\nmode: testing\r\nmx: *." + DOMAIN + "\r\nmax_age: 86400\r\n";
+    policyHost.serve("version: STSv1\r\nmode: testing\r\nmx: *." + DOMAIN + "\r\nmax_age: 86400\r\n");
     try (TestDnsServer dns = dns(WRONG_MX, true)) {
       assertThat(deliver(dns).status().action()).isIn(Action.DELIVERED, Action.RELAYED);
     }
@@ -141,15 +116,15 @@ class MtaStsDeliveryTest {
 
   @Test
   void aPolicyIsFetchedOnceWhileItsRecordIdStaysTheSame() throws Exception {
-    policy = "version: STSv1\r\nmode: enforce\r\nmx: " + GOOD_MX + "\r\nmax_age: 86400\r\n";
+    policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: " + GOOD_MX + "\r\nmax_age: 86400\r\n");
     try (TestDnsServer dns = dns(GOOD_MX, true)) {
       DnsjavaResolver resolver = resolver(dns);
-      MtaStsPolicies policies = new MtaStsPolicies(resolver, MtaStsPolicies.fetcher(resolver, policyHost.getAddress().getPort(),
+      MtaStsPolicies policies = new MtaStsPolicies(resolver, MtaStsPolicies.fetcher(resolver, policyHost.port(),
           Optional.of(trust)), Clock.systemUTC());
-      int before = fetches.get();
+      int before = policyHost.fetches();
       assertThat(policies.policyOf(DOMAIN)).hasValueSatisfying(p -> assertThat(p.mode()).isEqualTo(MtaStsPolicy.Mode.ENFORCE));
       assertThat(policies.policyOf(DOMAIN)).isPresent();
-      assertThat(fetches.get() - before).isEqualTo(1);
+      assertThat(policyHost.fetches() - before).isEqualTo(1);
     }
   }
 
@@ -170,7 +145,7 @@ class MtaStsDeliveryTest {
   /** One message to bob@ the domain by MX, opportunistic TLS by default, MTA-STS on. */
   private static RecipientResult deliver(TestDnsServer dns) {
     DnsjavaResolver resolver = resolver(dns);
-    MtaStsPolicies policies = new MtaStsPolicies(resolver, MtaStsPolicies.fetcher(resolver, policyHost.getAddress().getPort(),
+    MtaStsPolicies policies = new MtaStsPolicies(resolver, MtaStsPolicies.fetcher(resolver, policyHost.port(),
         Optional.of(trust)), Clock.systemUTC());
     DeliveryWorker.Settings settings = new DeliveryWorker.Settings("out.client.example", mx.port(ListenerRole.RELAY),
         TlsPolicy.OPPORTUNISTIC, OutboundSession.Timeouts.defaults(), Optional.empty(), new Routes(Map.of()), Map.of(), 10);
