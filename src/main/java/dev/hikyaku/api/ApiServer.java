@@ -70,10 +70,17 @@ public final class ApiServer implements AutoCloseable {
   public static ApiServer start(
       InetAddress address, int port, Optional<TlsContexts> tls, Backends backends)
       throws StartFailure {
+    return start(address, port, tls, backends, PolicyFile.NONE);
+  }
+
+  /** As {@link #start(InetAddress, int, Optional, Backends)}, publishing {@code policy} for the hosted domains. */
+  public static ApiServer start(
+      InetAddress address, int port, Optional<TlsContexts> tls, Backends backends, PolicyFile policy)
+      throws StartFailure {
     List<Route> routes = routes(backends);
     WebServerConfig.Builder builder =
         WebServers.builder(address, port)
-            .routing(routing -> routing.any((request, response) -> handle(backends, routes, request, response)))
+            .routing(routing -> routing.any((request, response) -> handle(backends, routes, policy, request, response)))
             .directHandlers(ApiServer::transportProblems);
     tls.ifPresent(contexts -> builder.tls(tlsOf(contexts)));
     WebServer server = builder.build();
@@ -111,10 +118,11 @@ public final class ApiServer implements AutoCloseable {
     return List.copyOf(routes);
   }
 
-  private static void handle(Backends backends, List<Route> routes, ServerRequest request, ServerResponse response) {
+  private static void handle(
+      Backends backends, List<Route> routes, PolicyFile policy, ServerRequest request, ServerResponse response) {
     Answer answer;
     try {
-      answer = answer(backends, routes, request);
+      answer = answer(backends, routes, policy, request);
     } catch (RuntimeException bug) {
       log.error("API: {} {} failed", request.prologue().method().text(), request.path().path(), bug);
       answer = new Answer.Failure(Problems.internal());
@@ -122,13 +130,19 @@ public final class ApiServer implements AutoCloseable {
     write(answer, response);
   }
 
-  private static Answer answer(Backends backends, List<Route> routes, ServerRequest request) {
+  private static Answer answer(Backends backends, List<Route> routes, PolicyFile policy, ServerRequest request) {
     String method = request.prologue().method().text();
     if (!METHODS.contains(method)) {
       return new Answer.Failure(
           Problems.methodNotAllowed(method, METHODS), Map.of(HeaderNames.ALLOW.defaultCase(), String.join(", ", METHODS)));
     }
     String path = request.path().path();
+    if (path.equals(PolicyFile.PATH) && (method.equals("GET") || method.equals("HEAD"))) {
+      // RFC 8461 §3.3: senders fetch the policy without credentials, from mta-sts.<domain>.
+      return policy.isFor(request.authority())
+          ? new Answer.Document(PolicyFile.TYPE, policy.text())
+          : new Answer.Failure(Problems.notFound(path));
+    }
     if (path.equals(OPENAPI_PATH) && (method.equals("GET") || method.equals("HEAD"))) {
       // The contract is public (it is in the source tree too): clients and generators fetch it
       // before they hold a key. It says nothing about this server's accounts or keys.

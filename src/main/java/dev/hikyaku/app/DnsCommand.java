@@ -12,6 +12,7 @@ import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -94,7 +95,7 @@ final class DnsCommand implements Runnable {
       if (pem == null) {
         return Optional.empty();
       }
-      try (var in = java.nio.file.Files.newInputStream(pem)) {
+      try (var in = Files.newInputStream(pem)) {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         int n = 0;

@@ -3,6 +3,7 @@ package dev.hikyaku.app;
 import dev.hikyaku.app.Server.StartupException;
 import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.api.Backends;
+import dev.hikyaku.api.PolicyFile;
 import dev.hikyaku.api.EventJson;
 import dev.hikyaku.api.Submissions;
 import dev.hikyaku.config.HikyakuConfig;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 
@@ -90,7 +92,8 @@ final class HttpWiring {
           ApiServer.start(
               api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
               Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
-                  .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)));
+                  .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks),
+              PolicyFile.of(Set.copyOf(config.hostedDomains()), config.mtaSts().policyText(config.hostname()))));
     } catch (ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
     }

@@ -54,7 +54,8 @@ final class ConfigReader {
         RecipientsConfig.read(top.section(RecipientsConfig.SECTION, RecipientsConfig.KEYS), hostedDomains);
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http,
         delivery, mailAuth, history, api, returns, recipients,
-        StoreConfig.read(top.section(StoreConfig.SECTION, StoreConfig.KEYS), hostname));
+        StoreConfig.read(top.section(StoreConfig.SECTION, StoreConfig.KEYS), hostname),
+        MtaStsConfig.read(top.section(MtaStsConfig.SECTION, MtaStsConfig.KEYS)));
   }
 
   private static String hostname(Section top) throws ConfigException {

@@ -34,6 +34,7 @@ final class ConfigWriter {
     config.delivery().write(root.putObject(DeliveryConfig.SECTION));
     config.mailAuth().write(root.putObject(MailAuthConfig.SECTION));
     config.history().write(root.putObject(HistoryConfig.SECTION));
+    config.mtaSts().write(root.putObject(MtaStsConfig.SECTION));
     config.returns().write(root.putObject(ReturnsConfig.SECTION));
     config.recipients().write(root.putObject(RecipientsConfig.SECTION));
     config.store().write(root.putObject(StoreConfig.SECTION));

@@ -39,6 +39,7 @@ import java.util.stream.Collectors;
  *     recipients are verified and counted; its domains are hosted domains
  * @param store where the queue and the accounts live: SQLite in the data directory, or a
  *     PostgreSQL database several nodes share
+ * @param mtaSts the MTA-STS policy published for the hosted domains (RFC 8461), if any
  */
 public record HikyakuConfig(
     String hostname,
@@ -57,12 +58,14 @@ public record HikyakuConfig(
     ApiConfig api,
     ReturnsConfig returns,
     RecipientsConfig recipients,
-    StoreConfig store) {
+    StoreConfig store,
+    MtaStsConfig mtaSts) {
 
   public HikyakuConfig {
     Objects.requireNonNull(returns, "returns");
     Objects.requireNonNull(recipients, "recipients");
     Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(mtaSts, "mtaSts");
     Objects.requireNonNull(mailAuth, "mailAuth");
     Objects.requireNonNull(history, "history");
     Objects.requireNonNull(api, "api");
@@ -273,6 +276,7 @@ public record HikyakuConfig(
     private ReturnsConfig returns;
     private RecipientsConfig recipients;
     private StoreConfig store;
+    private MtaStsConfig mtaSts;
 
     private Builder(HikyakuConfig from) {
       hostname = from.hostname;
@@ -292,6 +296,12 @@ public record HikyakuConfig(
       returns = from.returns;
       recipients = from.recipients;
       store = from.store;
+      mtaSts = from.mtaSts;
+    }
+
+    public Builder mtaSts(MtaStsConfig value) {
+      mtaSts = value;
+      return this;
     }
 
     public Builder hostname(String value) {
@@ -381,7 +391,7 @@ public record HikyakuConfig(
 
     public HikyakuConfig build() {
       return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates,
-          http, delivery, mailAuth, history, api, returns, recipients, store);
+          http, delivery, mailAuth, history, api, returns, recipients, store, mtaSts);
     }
   }
 }
