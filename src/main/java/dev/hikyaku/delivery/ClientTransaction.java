@@ -58,6 +58,10 @@ final class ClientTransaction {
     if (message.isSmtpUtf8() && !extensions.containsKey("SMTPUTF8")) {
       return Optional.of(DeliveryReasons.needsSmtpUtf8().at(remoteMta));
     }
+    if (message.isRequireTls() && !extensions.containsKey("REQUIRETLS")) {
+      return Optional.of(DeliveryReasons.requireTlsNotPossible(
+          "the server does not offer REQUIRETLS, and the sender asked for it (RFC 8689 §4.2.1)").at(remoteMta));
+    }
     long limit = sizeLimit(extensions, remoteMta);
     if (limit > 0 && message.content().length > limit) {
       return Optional.of(DeliveryReasons.tooBigForServer(message.content().length, limit).at(remoteMta));
@@ -91,6 +95,9 @@ final class ClientTransaction {
     }
     if (message.isSmtpUtf8()) {
       mail.append(" SMTPUTF8"); // RFC 6531 §3.4
+    }
+    if (message.isRequireTls()) {
+      mail.append(" REQUIRETLS"); // RFC 8689 §4.2.1; offered, or localRefusal failed it already
     }
     if (extensions.containsKey("DSN") && message.envId().isPresent()) {
       mail.append(" ENVID=").append(Xtext.encode(message.envId().get())); // RFC 3461 §4.4

@@ -141,15 +141,17 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
             parameters.isSmtpUtf8(),
             parameters.envId(),
             parameters.ret(),
-            recipientParameters);
+            recipientParameters,
+            parameters.isRequireTls());
     String domain = due.recipients().getFirst().domain(); // the scheduler's lane key, the same rule
     // What goes on by SMTP, and may come back later: our senders' mail under its VERP return path.
     Outbound relayed = outgoing(due, message);
     Optional<Route> route = settings.routes().forDomain(domain);
     if (route.isPresent()) {
       return switch (route.get()) {
-        case Route.Smtp smtp ->
-            attempt(AttemptFacts.Route.SMTP_ROUTE, List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())),
+        case Route.Smtp smtp -> relayed.isRequireTls() && !smtp.tls().isVerified()
+            ? all(recipients, DeliveryReasons.requireTlsNotPossible("the route for " + domain + " does not verify TLS"))
+            : attempt(AttemptFacts.Route.SMTP_ROUTE, List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())),
                 relayed, smtp.tls(), smtp.credentials());
         case Route.Lmtp lmtp -> lmtp(lmtp, message);
         case Route.Maildir box -> {
@@ -168,6 +170,9 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     }
     if (settings.smarthost().isPresent()) {
       Smarthost relay = settings.smarthost().get();
+      if (relayed.isRequireTls() && !relay.tls().isVerified()) {
+        return all(recipients, DeliveryReasons.requireTlsNotPossible("the smarthost's TLS is not verified"));
+      }
       List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));
       return attempt(AttemptFacts.Route.SMARTHOST, targets, relayed, relay.tls(), relay.credentials());
     }
@@ -176,8 +181,21 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         List<MxResolver.Host> usable = hosts.hosts();
         TlsPolicy tls = settings.tlsFor(domain);
         // RFC 8461 §5: an enforced policy sends only to the MX hosts it names, over verified TLS. A
-        // domain's own TLS setting (destinations) is the admin's word and comes first.
-        Optional<MtaStsPolicy> policy = settings.domainTls().containsKey(domain) ? Optional.empty() : mtaSts.policyOf(domain);
+        // domain's own TLS setting (destinations) is the admin's word and comes first; so is the
+        // sender's "TLS-Required: No" (RFC 8689 §5), unless it also asked for REQUIRETLS.
+        boolean isPolicyWaived = !relayed.isRequireTls() && isTlsRequiredNo(relayed.content());
+        Optional<MtaStsPolicy> published = settings.domainTls().containsKey(domain) && !relayed.isRequireTls() || isPolicyWaived
+            ? Optional.empty() : mtaSts.policyOf(domain);
+        if (relayed.isRequireTls()
+            && (published.isEmpty() || published.get().mode() == MtaStsPolicy.Mode.NONE)) {
+          // RFC 8689 §4.2.1: the MX hosts must be vouched for (DNSSEC, not checked here, or MTA-STS in
+          // any mode but none), and the TLS to them verified.
+          yield all(recipients, DeliveryReasons.requireTlsNotPossible(
+              "no MTA-STS policy vouches for the MX hosts of " + domain + " (RFC 8689 §4.2.1)"));
+        }
+        // REQUIRETLS holds the policy to its MX hosts and verified TLS whatever its mode.
+        Optional<MtaStsPolicy> policy = relayed.isRequireTls()
+            ? published.map(p -> new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, p.mx(), p.maxAge())) : published;
         if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
           usable = usable.stream().filter(host -> policy.get().matches(host.name())).toList();
           if (usable.isEmpty()) {
@@ -226,7 +244,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
           : new RcptParams(given.notifyOn(), Optional.of(new Orcpt("rfc822", recipient))));
     }
     return new Outbound(returnPath.get(), message.recipients(), message.content(), message.isEightBit(),
-        message.isSmtpUtf8(), message.envId(), message.ret(), parameters);
+        message.isSmtpUtf8(), message.envId(), message.ret(), parameters, message.isRequireTls());
   }
 
   /** One address to connect to, and the name to check its certificate against. */
@@ -310,6 +328,30 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
 
   private static List<RecipientResult> all(List<String> recipients, DeliveryStatus status, AttemptFacts facts) {
     return recipients.stream().map(r -> new RecipientResult(r, status, RecipientResult.Handoff.PASSED_ON, facts)).toList();
+  }
+
+  /**
+   * Whether the header section holds {@code TLS-Required: No} (RFC 8689 §5): the sender asks that
+   * the recipient domain's TLS policies (MTA-STS) be passed over for this message, to reach it at
+   * all; TLS is still used when offered.
+   */
+  static boolean isTlsRequiredNo(byte[] content) {
+    int lineStart = 0;
+    for (int i = 0; i < content.length; i++) {
+      if (content[i] == '\n') {
+        String line = new String(content, lineStart, i - lineStart, StandardCharsets.ISO_8859_1).strip();
+        if (line.isEmpty()) {
+          return false; // the end of the header section
+        }
+        int colon = line.indexOf(':');
+        if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("TLS-Required")
+            && line.substring(colon + 1).strip().equalsIgnoreCase("No")) {
+          return true;
+        }
+        lineStart = i + 1;
+      }
+    }
+    return false;
   }
 
   /** Counts the Received header fields of a message's header section. */

@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param recipientParameters the RFC 3461 NOTIFY and ORCPT of each recipient, in the order of
  *     {@code recipients}, sent with RCPT TO when the server offers DSN (§5.2.1: a DSN-capable next
  *     hop gets them as received)
+ * @param isRequireTls RFC 8689 {@code REQUIRETLS}: sent on MAIL FROM; only to a server that offers
+ *     it, over TLS whose certificate was verified
  */
 public record Outbound(
     String reversePath,
@@ -31,7 +33,14 @@ public record Outbound(
     boolean isSmtpUtf8,
     Optional<String> envId,
     Optional<Ret> ret,
-    List<RcptParams> recipientParameters) {
+    List<RcptParams> recipientParameters,
+    boolean isRequireTls) {
+
+  /** A message without REQUIRETLS. */
+  public Outbound(String reversePath, List<String> recipients, byte[] content, boolean isEightBit, boolean isSmtpUtf8,
+      Optional<String> envId, Optional<Ret> ret, List<RcptParams> recipientParameters) {
+    this(reversePath, recipients, content, isEightBit, isSmtpUtf8, envId, ret, recipientParameters, false);
+  }
 
   /** A message without DSN parameters. */
   public Outbound(

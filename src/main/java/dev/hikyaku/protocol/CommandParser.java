@@ -157,6 +157,7 @@ public final class CommandParser {
     OptionalLong size = OptionalLong.empty();
     Body body = Body.SEVEN_BIT;
     boolean isSmtpUtf8 = false;
+    boolean isRequireTls = false;
     Optional<String> auth = Optional.empty();
     Optional<Ret> ret = Optional.empty();
     Optional<String> envId = Optional.empty();
@@ -246,12 +247,22 @@ public final class CommandParser {
           }
           envId = decoded;
         }
+        case "REQUIRETLS" -> {
+          // RFC 8689 §4.1: offered (and so accepted) only over TLS; it takes no value.
+          if (!extensions.contains(Extension.REQUIRETLS)) {
+            return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
+          }
+          if (value != null) {
+            return new ParamsOrReply<>(null, Replies.badParameterValue(keyword));
+          }
+          isRequireTls = true;
+        }
         default -> {
           return new ParamsOrReply<>(null, Replies.unsupportedParameter(keyword));
         }
       }
     }
-    return new ParamsOrReply<>(new MailParams(size, body, isSmtpUtf8, auth, ret, envId), null);
+    return new ParamsOrReply<>(new MailParams(size, body, isSmtpUtf8, auth, ret, envId, isRequireTls), null);
   }
 
   /**

@@ -95,6 +95,15 @@ public final class DeliveryReasons {
     return failed(6, 3, "message has 8-bit content and the server does not offer 8BITMIME (RFC 6152)");
   }
 
+  /**
+   * RFC 8689 §5 and its X.7.10 (REQUIRETLS support required): the sender asked for verified TLS to
+   * servers that offer REQUIRETLS all the way, and this hop cannot give it. Permanent: the message
+   * goes back to the sender rather than over a path it refused.
+   */
+  public static DeliveryStatus requireTlsNotPossible(String detail) {
+    return failed(7, 10, "REQUIRETLS: " + detail);
+  }
+
   /** RFC 6531 §3.5 and its X.6.7: the message needs SMTPUTF8 and the server lacks it. */
   public static DeliveryStatus needsSmtpUtf8() {
     return failed(6, 7, "message needs SMTPUTF8 and the server does not offer it (RFC 6531 §3.5)");

@@ -19,6 +19,11 @@ public enum Extension {
   SMTPUTF8("SMTPUTF8"),
   /** RFC 3030 (BDAT). */
   CHUNKING("CHUNKING"),
+  /**
+   * RFC 8689: the sender may ask that the message travel only over verified TLS all the way;
+   * announced only once TLS is active (§4.1), as the parameter may only be given then.
+   */
+  REQUIRETLS("REQUIRETLS"),
   /** RFC 3207; announced only before TLS. */
   STARTTLS("STARTTLS"),
   /** RFC 4954; announced only where a mechanism may run. */

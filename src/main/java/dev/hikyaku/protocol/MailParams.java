@@ -15,6 +15,8 @@ import java.util.StringJoiner;
  * @param ret RFC 3461 §4.3 {@code RET=}: full message or headers only in a DSN
  * @param envId RFC 3461 §4.4 {@code ENVID=} (xtext-decoded): the sender's id for the envelope,
  *     returned in every DSN as Original-Envelope-Id
+ * @param isRequireTls RFC 8689 {@code REQUIRETLS}: every hop must be verified TLS to a server that
+ *     offers REQUIRETLS too, else the message is returned (5.7.10)
  */
 public record MailParams(
     OptionalLong size,
@@ -22,10 +24,11 @@ public record MailParams(
     boolean isSmtpUtf8,
     Optional<String> auth,
     Optional<Ret> ret,
-    Optional<String> envId) {
+    Optional<String> envId,
+    boolean isRequireTls) {
 
   public static final MailParams NONE =
-      new MailParams(OptionalLong.empty(), Body.SEVEN_BIT, false, Optional.empty(), Optional.empty(), Optional.empty());
+      new MailParams(OptionalLong.empty(), Body.SEVEN_BIT, false, Optional.empty(), Optional.empty(), Optional.empty(), false);
 
   public MailParams {
     Objects.requireNonNull(size, "size");
@@ -48,6 +51,9 @@ public record MailParams(
     auth.ifPresent(a -> wire.add("AUTH=" + Xtext.encode(a)));
     ret.ifPresent(r -> wire.add("RET=" + r.name()));
     envId.ifPresent(e -> wire.add("ENVID=" + Xtext.encode(e)));
+    if (isRequireTls) {
+      wire.add("REQUIRETLS");
+    }
     return wire.toString();
   }
 

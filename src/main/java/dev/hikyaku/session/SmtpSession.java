@@ -314,9 +314,11 @@ public final class SmtpSession {
 
   private Set<Extension> offeredExtensions() {
     Set<Extension> offered = EnumSet.allOf(Extension.class);
-    // RFC 3207 §4.2: STARTTLS is not announced once TLS is active.
+    // RFC 3207 §4.2: STARTTLS is not announced once TLS is active; RFC 8689 §4.1: REQUIRETLS only then.
     if (facts.hasTls()) {
       offered.remove(Extension.STARTTLS);
+    } else {
+      offered.remove(Extension.REQUIRETLS);
     }
     // RFC 4954 §3 / RFC 8314: AUTH is announced only where a mechanism may run now.
     if (auth.availableMechanisms().isEmpty()) {

@@ -298,6 +298,8 @@ class ConversationTest {
     java.util.Set<Extension> offered = java.util.EnumSet.allOf(Extension.class);
     if (hasTls) {
       offered.remove(Extension.STARTTLS);
+    } else {
+      offered.remove(Extension.REQUIRETLS);
     }
     if (mechanisms.isEmpty()) {
       offered.remove(Extension.AUTH);

@@ -142,8 +142,61 @@ class MtaStsDeliveryTest {
     return new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2);
   }
 
+  @Test
+  void requireTlsGoesOnlyToAVouchedForMxThatOffersItOverVerifiedTls() throws Exception {
+    policyHost.serve("version: STSv1\r\nmode: testing\r\nmx: " + GOOD_MX + "\r\nmax_age: 86400\r\n");
+    try (TestDnsServer dns = dns(GOOD_MX, true)) {
+      RecipientResult result = deliver(dns, "REQUIRETLS", "Subject: requiretls-ok\r\n");
+      assertThat(result.status().action()).as(result.toString()).isIn(Action.DELIVERED, Action.RELAYED);
+      // The next hop got the request on (RFC 8689 §4.2.1): it is in the MAIL parameters it queued.
+      assertThat(queuedWithSubject("requiretls-ok").mailParameters()).contains("REQUIRETLS");
+    }
+  }
+
+  @Test
+  void requireTlsIsReturned5710WhenNoPolicyVouchesForTheMx() throws Exception {
+    try (TestDnsServer dns = dns(GOOD_MX, false)) {
+      RecipientResult result = deliver(dns, "REQUIRETLS", "Subject: requiretls-no-policy\r\n");
+      assertThat(result.status().action()).as(result.toString()).isEqualTo(Action.FAILED);
+      assertThat(result.status().status()).isEqualTo(EnhancedStatus.of(5, 7, 10));
+    }
+  }
+
+  @Test
+  void requireTlsHoldsATestingPolicyToVerifiedTls() throws Exception {
+    policyHost.serve("version: STSv1\r\nmode: testing\r\nmx: *." + DOMAIN + "\r\nmax_age: 86400\r\n");
+    try (TestDnsServer dns = dns(WRONG_MX, true)) {
+      RecipientResult result = deliver(dns, "REQUIRETLS", "Subject: requiretls-wrong-mx\r\n");
+      assertThat(result.status().status()).as(result.toString()).isEqualTo(EnhancedStatus.of(4, 7, 5));
+    }
+  }
+
+  @Test
+  void tlsRequiredNoPassesAnEnforcedPolicyOver() throws Exception {
+    policyHost.serve("version: STSv1\r\nmode: enforce\r\nmx: *." + DOMAIN + "\r\nmax_age: 86400\r\n");
+    try (TestDnsServer dns = dns(WRONG_MX, true)) {
+      RecipientResult result = deliver(dns, "", "TLS-Required: No\r\nSubject: tls-required-no\r\n");
+      assertThat(result.status().action()).as(result.toString()).isIn(Action.DELIVERED, Action.RELAYED);
+    }
+  }
+
+  private static dev.hikyaku.store.QueuedMessage queuedWithSubject(String subject) throws Exception {
+    for (var entry : mx.store().queueAdmin().list(dev.hikyaku.store.QueueQuery.all())) {
+      var message = mx.store().queueAdmin().find(entry.id()).orElseThrow();
+      if (new String(message.content(), StandardCharsets.US_ASCII).contains("Subject: " + subject + "\r\n")) {
+        return message;
+      }
+    }
+    throw new AssertionError("no message with subject " + subject + " at the MX");
+  }
+
   /** One message to bob@ the domain by MX, opportunistic TLS by default, MTA-STS on. */
   private static RecipientResult deliver(TestDnsServer dns) {
+    return deliver(dns, "", "Subject: mta-sts\r\n");
+  }
+
+  /** With these MAIL parameters (as queued) and these header fields. */
+  private static RecipientResult deliver(TestDnsServer dns, String mailParameters, String fields) {
     DnsjavaResolver resolver = resolver(dns);
     MtaStsPolicies policies = new MtaStsPolicies(resolver, MtaStsPolicies.fetcher(resolver, policyHost.port(),
         Optional.of(trust)), Clock.systemUTC());
@@ -152,7 +205,7 @@ class MtaStsDeliveryTest {
     try (DeliveryWorker worker = new DeliveryWorker(new MxResolver(resolver, new SplittableRandom(1)), settings, Optional.of(trust),
         new MaildirDelivery(Clock.systemUTC(), new SplittableRandom(2), "out.client.example"), ReversePaths.OWN, policies)) {
       DueDelivery due = new DueDelivery(QueueId.generate(Clock.systemUTC(), new SplittableRandom()), Instant.now(),
-          "sender@client.example", "", ("From: sender@client.example\r\nTo: bob@" + DOMAIN + "\r\nSubject: mta-sts\r\n\r\nhi\r\n")
+          "sender@client.example", mailParameters, ("From: sender@client.example\r\nTo: bob@" + DOMAIN + "\r\n" + fields + "\r\nhi\r\n")
               .getBytes(StandardCharsets.US_ASCII),
           List.of(new DueRecipient("bob@" + DOMAIN, "", 0, Optional.empty(), Optional.empty())));
       return worker.deliver(due).getFirst();
