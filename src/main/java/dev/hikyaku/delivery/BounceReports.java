@@ -108,8 +108,10 @@ public final class BounceReports implements DeliveryReports {
                 mailParams.envId(),
                 new DsnOriginal(delivery.reversePath(), delivery.receivedAt(), delivery.content()),
                 reported,
-                // RFC 3461 §4.3: RET=FULL asks for the message back in a "failed" report only.
-                event == Notify.FAILURE && mailParams.ret().orElse(Ret.HDRS) == Ret.FULL));
+                // RFC 3461 §4.3: RET=FULL asks for the message back in a "failed" report only. Never
+                // for a REQUIRETLS message (RFC 8689 §5): its content went only over verified TLS, and
+                // the report's path is not held to that.
+                event == Notify.FAILURE && mailParams.ret().orElse(Ret.HDRS) == Ret.FULL && !mailParams.isRequireTls()));
     Envelope envelope =
         new Envelope(ReversePath.NULL, MailParams.NONE, List.of(new Envelope.Recipient(ForwardPath.of(delivery.reversePath()), RcptParams.NONE)));
     MessageSource.Bounce source = new MessageSource.Bounce(hostname);

@@ -241,6 +241,15 @@ class BounceReportsTest {
   }
 
   @Test
+  void aRequireTlsMessageComesBackWithItsHeaderOnlyEvenWithRetFull() throws Exception {
+    // RFC 8689 §5: the content went only over verified TLS; the report's path is not held to that.
+    queue(reports.failed(delivery("RET=FULL REQUIRETLS", recipient("bob@example.net", "")), List.of(report("bob@example.net", NO_SUCH_USER))));
+    MimeMessage dsn = queuedReports().getFirst();
+    assertThat(((MimeMultipart) dsn.getContent()).getBodyPart(2).getContentType()).isEqualTo("text/rfc822-headers");
+    assertThat(part(dsn, 2)).contains("Subject: dsn test").doesNotContain("the body line");
+  }
+
+  @Test
   void withoutRetOnlyTheHeaderIsReturned() throws Exception {
     queue(reports.failed(delivery("", recipient("bob@example.net", "")), List.of(report("bob@example.net", NO_SUCH_USER))));
     MimeMessage dsn = queuedReports().getFirst();
