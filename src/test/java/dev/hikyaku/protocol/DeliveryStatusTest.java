@@ -155,6 +155,7 @@ class DeliveryStatusTest {
         Arguments.of("tooBigForServer", DeliveryReasons.tooBigForServer(2000, 1000), Action.FAILED, "5.3.4"),
         Arguments.of("needsEightBitMime", DeliveryReasons.needsEightBitMime(), Action.FAILED, "5.6.3"),
         Arguments.of("needsSmtpUtf8", DeliveryReasons.needsSmtpUtf8(), Action.FAILED, "5.6.7"),
+        Arguments.of("requireTlsNotPossible", DeliveryReasons.requireTlsNotPossible("no REQUIRETLS"), Action.FAILED, "5.7.10"),
         Arguments.of("envelopeUnreadable", DeliveryReasons.envelopeUnreadable("bad xtext"), Action.FAILED, "5.3.0"),
         Arguments.of("localFailure", DeliveryReasons.localFailure("shutting down"), Action.DELAYED, "4.3.0"),
         Arguments.of("misconfigured", DeliveryReasons.misconfigured("bad password encoding"), Action.DELAYED, "4.3.5"),
