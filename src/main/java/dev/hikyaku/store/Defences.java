@@ -148,7 +148,7 @@ public final class Defences {
       try (PreparedStatement clear = connection.prepareStatement("DELETE FROM counter WHERE name = ?");
           PreparedStatement add = connection.prepareStatement(ADD_COUNT);
           PreparedStatement purge = connection.prepareStatement(
-              "DELETE FROM counter WHERE substr(name, 1, ?) = ? AND window_start < ?")) {
+              "DELETE FROM counter WHERE " + IN_GROUP + " AND window_start < ?")) {
         for (String name : cleared) {
           clear.setString(1, group + "/" + name);
           clear.addBatch();
@@ -161,14 +161,20 @@ public final class Defences {
           add.addBatch();
         }
         add.executeBatch();
-        purge.setInt(1, group.length() + 1);
-        purge.setString(2, group + "/");
+        purge.setString(1, group + "/");
+        purge.setString(2, group + GROUP_END);
         purge.setLong(3, staleBefore.toEpochMilli());
         purge.executeUpdate();
       }
       return null;
     });
   }
+
+  // A group's rows, "group/..." as a range of the primary key: every node reads its group every few
+  // seconds, and a range is an index walk where substr() was a scan of every group's rows. '0' is
+  // the character after '/', and both engines compare text by code point (the store's C locale).
+  private static final String IN_GROUP = "name >= ? AND name < ?";
+  private static final String GROUP_END = "0";
 
   // The same upsert on both engines: a count for the total's window adds to it, a later window's
   // replaces it, an earlier window's (a node whose clock lags) is dropped.
@@ -186,9 +192,9 @@ public final class Defences {
   public List<CounterSnapshot> savedCounters(String group) throws StoreException {
     return readers.read("reading " + group + " counters", connection -> {
       try (PreparedStatement select =
-          connection.prepareStatement("SELECT name, window_start, count FROM counter WHERE substr(name, 1, ?) = ?")) {
-        select.setInt(1, group.length() + 1);
-        select.setString(2, group + "/");
+          connection.prepareStatement("SELECT name, window_start, count FROM counter WHERE " + IN_GROUP)) {
+        select.setString(1, group + "/");
+        select.setString(2, group + GROUP_END);
         try (ResultSet rows = select.executeQuery()) {
           List<CounterSnapshot> counters = new ArrayList<>();
           while (rows.next()) {
