@@ -8,6 +8,7 @@ import dev.hikyaku.dns.Lookup;
 import dev.hikyaku.dns.MxRecord;
 import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DnsDoctor;
+import dev.hikyaku.net.TlsContexts;
 import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.store.Store;
 import java.io.IOException;
@@ -16,10 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -44,7 +48,7 @@ final class DnsCommand implements Runnable {
 
   @Command(
       name = "check",
-      description = "List MX, SPF (for this server), DKIM selectors, DMARC, MTA-STS and TLS-RPT: published and correct, or the record to add."
+      description = "List MX, SPF (for this server), DKIM selectors, DMARC, MTA-STS, TLS-RPT and this server's TLSA (DANE): published and correct, or the record to add."
           + " With an MTA-STS record, the policy is fetched over HTTPS and held against the MX hosts."
           + " Exit status 0 when all are in order, 1 otherwise.")
   static final class Check implements Callable<Integer> {
@@ -77,6 +81,7 @@ final class DnsCommand implements Runnable {
       if (findings.stream().anyMatch(f -> f.kind().equals("MTA-STS") && f.status() == DnsDoctor.Status.OK)) {
         findings.add(mtaStsPolicy(d, resolver, delivery.mtaStsPort(), trusting(trust)));
       }
+      serverCertificate(effective).ifPresent(certificate -> findings.add(tlsa(effective.hostname(), certificate, resolver)));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("DNS of %s for sending through %s%n", d, effective.hostname());
       boolean isAllOk = true;
@@ -88,6 +93,45 @@ final class DnsCommand implements Runnable {
       out.println(isAllOk ? "all records in order" : "some records need attention (see above)");
       out.flush();
       return isAllOk ? 0 : 1;
+    }
+
+    /** The certificate this server presents: the configured one, else the self-signed one it made. */
+    private static Optional<X509Certificate> serverCertificate(HikyakuConfig config) throws Main.UserError {
+      Path file = config.tls().certificate().orElse(config.selfSignedTlsDirectory().resolve(TlsContexts.SELF_SIGNED_CERTIFICATE));
+      if (!Files.isReadable(file)) {
+        return Optional.empty(); // no certificate yet: the server makes one at its first start
+      }
+      try (var in = Files.newInputStream(file)) {
+        return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
+      } catch (IOException | GeneralSecurityException e) {
+        throw new Main.UserError(file + ": not a readable certificate: " + e.getMessage());
+      }
+    }
+
+    /**
+     * The DANE record for this server as an MX (RFC 7672 §3.1, RFC 6698): {@code _25._tcp.<hostname>}
+     * TLSA 3 1 1, the SHA-256 of the certificate's public key, which survives renewals that keep the
+     * key. Senders use it only when the zone is DNSSEC-signed, which this check does not see.
+     */
+    private static DnsDoctor.Finding tlsa(String hostname, X509Certificate certificate, DnsjavaResolver resolver) {
+      String name = "_25._tcp." + hostname.toLowerCase(Locale.ROOT);
+      String wanted;
+      try {
+        wanted = "3 1 1 " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded()));
+      } catch (GeneralSecurityException e) {
+        return new DnsDoctor.Finding("TLSA", DnsDoctor.Status.UNKNOWN, "SHA-256 unavailable: " + e.getMessage(), Optional.empty());
+      }
+      Optional<String> fix = Optional.of(name + ". IN TLSA " + wanted + " (in a DNSSEC-signed zone; RFC 7672)");
+      return switch (resolver.tlsa(name)) {
+        case Lookup.Found<List<String>> found -> found.value().contains(wanted)
+            ? new DnsDoctor.Finding("TLSA", DnsDoctor.Status.OK, name + " " + wanted, Optional.empty())
+            : new DnsDoctor.Finding("TLSA", DnsDoctor.Status.WRONG, name + " has " + found.value()
+                + ", none for the certificate this server presents: DANE senders will not deliver here", fix);
+        case Lookup.TemporaryFailure<List<String>> failure ->
+            new DnsDoctor.Finding("TLSA", DnsDoctor.Status.UNKNOWN, failure.reason(), Optional.empty());
+        default -> new DnsDoctor.Finding("TLSA", DnsDoctor.Status.MISSING,
+            name + ": none (DANE, RFC 7672: lets DNSSEC-validating senders insist on TLS to this server)", fix);
+      };
     }
 
     /** {@code --trust}: a context that trusts exactly the certificates in the PEM file. */

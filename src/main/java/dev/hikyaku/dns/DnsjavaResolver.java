@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -32,6 +33,7 @@ import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -148,6 +150,19 @@ public final class DnsjavaResolver implements DnsResolver {
   @Override
   public Lookup<List<String>> txt(String name) {
     return lookup(name, Type.TXT, record -> String.join("", ((TXTRecord) record).getStrings()));
+  }
+
+  /**
+   * The TLSA records at {@code name} (RFC 6698 §2), each in presentation form: usage, selector,
+   * matching type and the data in hex, lower case. Not DNSSEC-validated: for {@code dns check},
+   * which compares what is published with what should be; delivery does not use them.
+   */
+  public Lookup<List<String>> tlsa(String name) {
+    return lookup(name, Type.TLSA, record -> {
+      TLSARecord tlsa = (TLSARecord) record;
+      return tlsa.getCertificateUsage() + " " + tlsa.getSelector() + " " + tlsa.getMatchingType() + " "
+          + HexFormat.of().formatHex(tlsa.getCertificateAssociationData());
+    });
   }
 
   /** IPv6 first (RFC 6724 default policy); an address from either type makes the host usable. */

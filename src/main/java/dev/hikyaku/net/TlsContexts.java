@@ -50,7 +50,7 @@ public final class TlsContexts implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
 
   /** File names used by {@link #selfSigned}. */
-  static final String SELF_SIGNED_CERTIFICATE = "selfsigned-cert.pem";
+  public static final String SELF_SIGNED_CERTIFICATE = "selfsigned-cert.pem";
 
   static final String SELF_SIGNED_KEY = "selfsigned-key.pem";
 

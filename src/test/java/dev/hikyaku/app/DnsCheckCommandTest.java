@@ -6,14 +6,17 @@ import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.mailauth.DkimAlgorithm;
 import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DkimKeys;
+import dev.hikyaku.net.TestCertificates;
 import dev.hikyaku.store.SigningKey;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.testing.PolicyHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +67,30 @@ class DnsCheckCommandTest {
       assertThat(run.out()).contains("MX       ok       10 mx.sender.example", "SPF      ok       v=spf1 mx -all",
           "DKIM     ok       hk1r._domainkey.sender.example (rsa-sha256)", "DMARC    ok", "MTA-STS  ok", "TLS-RPT  ok",
           "POLICY   ok       mode enforce, mx [mx.sender.example], max_age 604800 s", "all records in order");
+    }
+  }
+
+  @Test
+  void theTlsaRecordForThisServersCertificateIsNamedAndChecked() throws Exception {
+    TestCertificates certificate = TestCertificates.ecdsa("mx.sender.example");
+    TestCertificates.PemFiles pem = certificate.writeTo(Files.createDirectories(data.resolve("tls-configured")));
+    byte[] keyHash = MessageDigest.getInstance("SHA-256").digest(certificate.certificate().getPublicKey().getEncoded());
+    String wanted = "3 1 1 " + HexFormat.of().formatHex(keyHash);
+    try (TestDnsServer dns = TestDnsServer.start()) {
+      Path config = Files.writeString(config(dns), "tls:\n  certificate: " + pem.certificateChain() + "\n  private-key: "
+          + pem.privateKey() + "\n", java.nio.file.StandardOpenOption.APPEND);
+
+      AdminCommandLine.Result missing = AdminCommandLine.run("", "dns", "check", "sender.example", "--config", config.toString());
+      assertThat(missing.out()).contains("TLSA     missing  _25._tcp.mx.sender.example: none")
+          .contains("publish: _25._tcp.mx.sender.example. IN TLSA " + wanted);
+
+      dns.tlsa("_25._tcp.mx.sender.example", 3, 1, 1, new byte[32]); // another key's
+      AdminCommandLine.Result wrong = AdminCommandLine.run("", "dns", "check", "sender.example", "--config", config.toString());
+      assertThat(wrong.out()).contains("TLSA     wrong    _25._tcp.mx.sender.example has [3 1 1 0000");
+
+      dns.tlsa("_25._tcp.mx.sender.example", 3, 1, 1, keyHash);
+      AdminCommandLine.Result ok = AdminCommandLine.run("", "dns", "check", "sender.example", "--config", config.toString());
+      assertThat(ok.out()).contains("TLSA     ok       _25._tcp.mx.sender.example " + wanted);
     }
   }
 

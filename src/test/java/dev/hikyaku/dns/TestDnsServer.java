@@ -108,6 +108,11 @@ public final class TestDnsServer implements AutoCloseable {
     return add(new TXTRecord(name(name), DClass.IN, ttl, strings.isEmpty() ? java.util.List.of("") : strings));
   }
 
+  /** Adds a TLSA record (RFC 6698 §2): usage, selector, matching type and the association data. */
+  public TestDnsServer tlsa(String name, int usage, int selector, int matchingType, byte[] data) {
+    return add(new org.xbill.DNS.TLSARecord(name(name), DClass.IN, ttl, usage, selector, matchingType, data));
+  }
+
   /** Makes {@code alias} a CNAME for {@code target}; answers carry the target's records too. */
   public TestDnsServer cname(String alias, String target) {
     return add(new CNAMERecord(name(alias), DClass.IN, ttl, name(target)));
