@@ -136,10 +136,10 @@ public final class DeliveryLeases {
 
   /**
    * Claims those of {@code candidates} that are free, lapsed or this node's ({@code isTakeOver}:
-   * only those another node held and let lapse), in the writer's transaction; returns the claimed
-   * ones with their new tokens, in the candidates' order.
+   * only those another node held and let lapse), at most {@code limit}, in the writer's transaction;
+   * returns the claimed ones with their new tokens, in the candidates' order.
    */
-  Map<QueueId, Long> claim(List<QueueId> candidates, Instant now, boolean isTakeOver) throws StoreException {
+  Map<QueueId, Long> claim(List<QueueId> candidates, Instant now, boolean isTakeOver, int limit) throws StoreException {
     if (candidates.isEmpty()) {
       return Map.of();
     }
@@ -151,6 +151,9 @@ public final class DeliveryLeases {
       try (PreparedStatement claim = connection.prepareStatement(sql);
           PreparedStatement token = connection.prepareStatement(TOKEN)) {
         for (QueueId id : candidates) {
+          if (claimed.size() >= limit) {
+            break;
+          }
           claim.setString(1, node.id());
           claim.setLong(2, at + node.leaseMillis());
           claim.setString(3, id.value());
