@@ -1,5 +1,6 @@
 package dev.hikyaku.delivery;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hikyaku.dns.DnsResolver;
 import dev.hikyaku.dns.Lookup;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -35,6 +35,8 @@ public final class MtaStsPolicies {
 
   /** How often a domain's TXT record is looked at again while its answer is cached. */
   static final Duration RECHECK = Duration.ofMinutes(1);
+
+  private static final long MAX_DOMAINS = 100_000;
 
   // §3.1: sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim];
   // sts-version = %s"v=STSv1", sts-id = %s"id=" 1*32(ALPHA / DIGIT).
@@ -71,7 +73,9 @@ public final class MtaStsPolicies {
   private final DnsResolver dns;
   private final Fetcher fetcher;
   private final Clock clock;
-  private final Map<String, Known> known = new ConcurrentHashMap<>();
+  // One entry per recipient domain delivered to, policy or not: bounded, the least recently used
+  // forgotten first (such a domain's policy is then fetched again at its next delivery).
+  private final Map<String, Known> known = Caffeine.newBuilder().maximumSize(MAX_DOMAINS).<String, Known>build().asMap();
 
   /** {@code dns} null: {@link #OFF}. */
   public MtaStsPolicies(DnsResolver dns, Fetcher fetcher, Clock clock) {

@@ -245,10 +245,14 @@ public final class Scheduler implements AutoCloseable {
                   ? Optional.empty() : gate.flatMap(g -> g.admit(clock.instant()));
               if (later.isPresent()) {
                 postpone(share, later.get());
-              } else if (claims.isStillHeld(share, claimedAt)) {
+              } else {
                 lane.acquireUninterruptibly();
                 try {
-                  attempted.addAndGet(deliver(share));
+                  // Asked once the permit is ours, right before the delivery: a wait for the permit
+                  // may be long (a take-over pass shares it), and a pause may fall inside it.
+                  if (claims.isStillHeld(share, claimedAt)) {
+                    attempted.addAndGet(deliver(share));
+                  }
                 } finally {
                   lane.release();
                 }

@@ -55,6 +55,14 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
    */
   String unlessLocked(String table, String condition);
 
+  /**
+   * How many due messages a claim of {@code limit} reads as candidates. SQLite: the limit, as a
+   * pass always read (one writer, nothing is locked by another node). PostgreSQL: four times as
+   * many, at most a thousand, since the claim passes over rows another node's open transaction has
+   * locked ({@link #unlessLocked}), and those must not fill the window and starve the pass.
+   */
+  int claimWindow(int limit);
+
   /** The embedded engine: one file, one writer at a time, result codes in the exception. */
   record Sqlite() implements Dialect {
 
@@ -103,6 +111,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
     @Override
     public String unlessLocked(String table, String condition) {
       return "id = ? AND " + condition;
+    }
+
+    @Override
+    public int claimWindow(int limit) {
+      return limit;
     }
   }
 
@@ -161,6 +174,11 @@ sealed interface Dialect permits Dialect.Sqlite, Dialect.Postgres {
     @Override
     public String unlessLocked(String table, String condition) {
       return "id = (SELECT id FROM " + table + " WHERE id = ? AND " + condition + " FOR UPDATE SKIP LOCKED)";
+    }
+
+    @Override
+    public int claimWindow(int limit) {
+      return Math.max(limit, Math.min(1000, limit * 4));
     }
   }
 }

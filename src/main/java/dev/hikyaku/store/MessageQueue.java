@@ -175,22 +175,17 @@ public final class MessageQueue {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
     List<DueMessage> candidates = readers.read("finding due deliveries", connection ->
-        dueMessages(connection, ranges, now, candidatesFor(limit), leases.clock(connection, now))).stream()
+        dueMessages(connection, ranges, now, readers.dialect().claimWindow(limit), leases.clock(connection, now))).stream()
         .filter(m -> !skip.test(m.id()))
         .toList();
-    // More candidates than the limit: some are in flight here, and on PostgreSQL some may be locked
-    // by a node stopped inside a transaction (claims skip those); the rest must still fill the pass.
+    // On PostgreSQL more candidates than the limit (Dialect.claimWindow): rows a node stopped inside
+    // a transaction has locked are skipped by the claim, and must not fill the window.
     Map<QueueId, Long> claimed = leases.claim(candidates.stream().map(DueMessage::id).toList(), now, isTakeOver, limit);
     if (claimed.isEmpty()) {
       return List.of();
     }
     List<DueMessage> taken = candidates.stream().filter(m -> claimed.containsKey(m.id())).toList();
     return readers.read("reading claimed deliveries", connection -> deliveries(connection, taken, now, claimed));
-  }
-
-  /** Candidates read for a claim of {@code limit}: four times as many, at most a thousand. */
-  private static int candidatesFor(int limit) {
-    return Math.max(limit, Math.min(1000, limit * 4));
   }
 
   /** The leases this queue's deliveries are held by (V20). */
