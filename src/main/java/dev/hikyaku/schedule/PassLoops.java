@@ -7,16 +7,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Scheduler}'s two threads. The main loop runs a pass, then waits until the queue's next
- * due time, a {@link #wake} (new mail accepted), the poll (±25 %) or {@link #close}; the take-over
- * loop looks every poll, while a pass is busy, for what other nodes let lapse. Tests call the
- * scheduler's passes directly and never start these.
+ * The {@link Scheduler}'s loops. The main loop runs a pass, then waits until the queue's next due
+ * time, a {@link #wake} (new mail accepted), the poll (±25 %) or {@link #close}; the take-over loop
+ * looks every poll, while a pass is busy, for what other nodes let lapse, and runs each take-over
+ * pass on a thread of its own, {@link #TAKE_OVERS_AT_ONCE} at most. Tests call the scheduler's
+ * passes directly and never start these.
  */
 final class PassLoops {
 
@@ -26,6 +30,14 @@ final class PassLoops {
   static final Duration LONGEST_WAIT = Duration.ofMinutes(1);
   private static final Duration WAIT_AFTER_FAILURE = Duration.ofSeconds(5);
   private static final Duration CLOSE_WAIT = Duration.ofMinutes(1);
+  /**
+   * Take-over passes running at once. A take-over pass returns only once it has delivered what it
+   * took, and a slow destination can hold it for long; meanwhile a second node's leases may lapse
+   * (two nodes lost one after the other, or one stopped and one dead). A second pass may then take
+   * that mail over at the next poll rather than after the first pass, so every dead node's mail is
+   * taken within a lease and a poll. Bounded, so what is read into memory stays a few batches.
+   */
+  static final int TAKE_OVERS_AT_ONCE = 2;
 
   /** What the loops run. */
   interface Passes {
@@ -117,14 +129,25 @@ final class PassLoops {
     }
   }
 
-  /** Every poll (jittered): the scheduler's take-over pass, which does nothing unless a pass is busy. */
+  /**
+   * Every poll (jittered), unless {@link #TAKE_OVERS_AT_ONCE} are still delivering: a take-over
+   * pass, which does nothing unless a pass is busy. Returns once the running ones have finished.
+   */
   private void runTakeOverLoop() {
-    try {
+    Semaphore free = new Semaphore(TAKE_OVERS_AT_ONCE);
+    try (ExecutorService takeOvers = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("hikyaku-scheduler-takeover-", 0).factory())) {
       while (!closed.await(passes.jittered(poll).toNanos(), TimeUnit.NANOSECONDS)) {
-        try {
-          passes.takeOverOnce();
-        } catch (StoreException | RuntimeException e) {
-          log.warn("take-over pass failed: {}", e.toString());
+        if (free.tryAcquire()) {
+          takeOvers.execute(() -> {
+            try {
+              passes.takeOverOnce();
+            } catch (StoreException | RuntimeException e) {
+              log.warn("take-over pass failed: {}", e.toString());
+            } finally {
+              free.release();
+            }
+          });
         }
       }
     } catch (InterruptedException e) {

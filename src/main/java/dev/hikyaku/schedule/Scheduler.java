@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * to one domain at once, on virtual threads, so one slow or throttling destination cannot take every
  * connection and a receiver is not flooded (RFC 5321 §4.5.4.1 asks senders to limit simultaneous
  * connections to one host). The pass returns when all its deliveries are recorded. On a store that
- * several nodes share, a take-over pass ({@link #takeOverOnce}) may run beside a busy one, on other
- * messages ({@link Claims}) and under the same per-destination limits: a message is never handed
- * out twice at once.
+ * several nodes share, take-over passes ({@link #takeOverOnce}, two at most) may run beside a busy
+ * one, on other messages ({@link Claims}) and under the same per-destination limits: a message is
+ * never handed out twice at once.
  *
  * <p>The background loop ({@link #start}) runs a pass, then waits on a condition until the queue's
  * {@link MessageQueue#nextDue} time, a {@link #wake} (new mail accepted) or {@link #close}. Tests

@@ -24,8 +24,8 @@ final class PostgresConnections {
   private PostgresConnections() {}
 
   /** A connection that writes; refused when the server would acknowledge a commit before it is durable. */
-  static Connection openWriter(PostgresSettings settings) throws SQLException, StoreException {
-    Connection connection = open(settings);
+  static Connection openWriter(PostgresSettings settings, NodeIdentity node) throws SQLException, StoreException {
+    Connection connection = open(settings, node);
     try (Statement statement = connection.createStatement()) {
       statement.execute("SET synchronous_commit = on");
       statement.execute("SET idle_in_transaction_session_timeout = '60s'");
@@ -51,8 +51,8 @@ final class PostgresConnections {
   }
 
   /** A connection that only reads: nothing but the writers' commits changes the store. */
-  static Connection openReader(PostgresSettings settings) throws SQLException {
-    Connection connection = open(settings);
+  static Connection openReader(PostgresSettings settings, NodeIdentity node) throws SQLException {
+    Connection connection = open(settings, node);
     try (Statement statement = connection.createStatement()) {
       statement.execute("SET default_transaction_read_only = on");
       statement.execute("SET idle_in_transaction_session_timeout = '60s'");
@@ -63,11 +63,12 @@ final class PostgresConnections {
     }
   }
 
-  private static Connection open(PostgresSettings settings) throws SQLException {
+  private static Connection open(PostgresSettings settings, NodeIdentity node) throws SQLException {
     Properties properties = new Properties();
     properties.setProperty("user", settings.user());
     properties.setProperty("password", settings.password());
-    properties.setProperty("ApplicationName", "hikyaku");
+    // pg_stat_activity and the server's log say which node a session belongs to.
+    properties.setProperty("ApplicationName", "hikyaku " + node.id());
     properties.setProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS));
     properties.setProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT_SECONDS));
     properties.setProperty("tcpKeepAlive", "true");

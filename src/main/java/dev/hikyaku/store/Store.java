@@ -196,15 +196,15 @@ public final class Store implements AutoCloseable {
     Connection accountConnection = null;
     try {
       prepareSchema(settings, migrate);
-      writerConnection = PostgresConnections.openWriter(settings);
-      accountConnection = PostgresConnections.openWriter(settings);
+      writerConnection = PostgresConnections.openWriter(settings, node);
+      accountConnection = PostgresConnections.openWriter(settings, node);
       GroupCommitWriter writer = GroupCommitWriter.start(
-          writerConnection, POSTGRES, () -> PostgresConnections.openWriter(settings), node);
+          writerConnection, POSTGRES, () -> PostgresConnections.openWriter(settings, node), node);
       ReadConnections readers =
-          new ReadConnections(() -> PostgresConnections.openReader(settings), settings.pool(), POSTGRES);
+          new ReadConnections(() -> PostgresConnections.openReader(settings, node), settings.pool(), POSTGRES);
       log.info("store opened: {}", name);
       return new Store(name, null, clock, writer, readers, accountConnection, POSTGRES,
-          () -> PostgresConnections.openWriter(settings), node, 0);
+          () -> PostgresConnections.openWriter(settings, node), node, 0);
     } catch (SQLException | FlywayException e) {
       closeAfterFailedOpen(accountConnection, e);
       closeAfterFailedOpen(writerConnection, e);

@@ -168,7 +168,9 @@ class ClusterTest {
     long heldAtKill = count(jdbc, "SELECT count(*) FROM message WHERE lease_owner = 'n" + killed.number() + "'");
     long pauseEnds = killedAt + PAUSE.toNanos();
     boolean isPaused = true;
-    String waitsDuringThePause = "";
+    // What the lost nodes held meanwhile, and any lock waits: each change, with its time since the kill.
+    List<String> timeline = new ArrayList<>();
+    String lastLost = "";
     while (takeOver == null || firstArrival == null || isPaused) {
       long now = System.nanoTime();
       if (takeOver == null
@@ -178,9 +180,10 @@ class ClusterTest {
       if (firstArrival == null && sink.delivered().stream().anyMatch(orphans::contains)) {
         firstArrival = Duration.ofNanos(now - killedAt);
       }
-      if (waitsDuringThePause.isEmpty() && now >= killedAt + LEASE.plusSeconds(1).toNanos()) {
-        // For the record: who waits for a lock the stopped node holds (nobody should).
-        waitsDuringThePause = lockWaits(jdbc);
+      String lost = lostNodes(jdbc, killed, paused);
+      if (!lost.equals(lastLost)) {
+        timeline.add(Duration.ofNanos(now - killedAt).toMillis() + " ms: " + lost);
+        lastLost = lost;
       }
       if (isPaused && now >= pauseEnds) {
         signal("CONT", processes.get(paused.number()).pid());
@@ -217,10 +220,12 @@ class ClusterTest {
 
     LOG.info("cluster: accepted {} over {} nodes, delivered {} distinct, duplicates {}, take-over {} ms after the kill"
             + " (first of its mail at the sink after {} ms), DSNs made {} for {} refused recipients ({} delivered twice),"
-            + " leases lost (fenced) {}, lock waits during the pause: {}",
+            + " leases lost (fenced) {}",
         accepted.size(), NODES, sink.delivered().size(), sink.duplicates(), takeOver.toMillis(), firstArrival.toMillis(), reportsMade,
-        refusedByTheSink.size(), twice, fencedOutcomes(nodes), waitsDuringThePause);
-    assertThat(takeOver).as("take-over within lease + poll + 1 s; lock waits during the pause: %s", waitsDuringThePause)
+        refusedByTheSink.size(), twice, fencedOutcomes(nodes));
+    LOG.info("cluster: after the kill:\n{}", String.join("\n", timeline));
+    assertThat(takeOver).as("take-over within lease + poll + 1 s; meanwhile:\n%s\n%s",
+            String.join("\n", timeline), ServerProcess.tail(nodes.get(2).log()))
         .isLessThanOrEqualTo(LEASE.plus(POLL).plusSeconds(1));
     assertThat(reportsMade).as("each DSN made once").isEqualTo(refusedByTheSink.size());
     // In flight when the node died or stopped: at most max-per-domain deliveries on each of the two.
@@ -262,24 +267,30 @@ class ClusterTest {
     return fenced;
   }
 
-  /** Sessions of the test database waiting for a lock, with the statement they wait in and who blocks them. */
-  private static String lockWaits(String jdbc) {
+  /**
+   * For the record of a take-over: how many messages the lost nodes still hold (their rows leave
+   * their names as other nodes take them over), and which sessions wait for a lock and whose
+   * session blocks them (each named by its node: the {@code ApplicationName} a node connects with).
+   */
+  private static String lostNodes(String jdbc, Node killed, Node paused) {
     try (Connection connection = DriverManager.getConnection(jdbc, TestPostgres.USER, "");
         Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT pid, pg_blocking_pids(pid), left(query, 160) FROM pg_stat_activity"
-            + " WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        Statement open = connection.createStatement();
-        ResultSet inTransaction = open.executeQuery("SELECT pid, left(query, 160) FROM pg_stat_activity"
-            + " WHERE datname = current_database() AND state LIKE 'idle in transaction%'")) {
-      List<String> waits = new ArrayList<>();
-      while (rows.next()) {
-        waits.add(rows.getInt(1) + " blocked by " + rows.getString(2) + ": " + rows.getString(3));
+        ResultSet held = statement.executeQuery("SELECT lease_owner, count(*) FROM message WHERE lease_owner IN ('n"
+            + killed.number() + "', 'n" + paused.number() + "') GROUP BY lease_owner ORDER BY lease_owner");
+        Statement locks = connection.createStatement();
+        ResultSet waits = locks.executeQuery("""
+            SELECT a.application_name, (SELECT string_agg(b.application_name, ',') FROM pg_stat_activity b
+                                         WHERE b.pid = ANY (pg_blocking_pids(a.pid))),
+                   left(regexp_replace(a.query, '\s+', ' ', 'g'), 90)
+              FROM pg_stat_activity a WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'""")) {
+      List<String> seen = new ArrayList<>();
+      while (held.next()) {
+        seen.add(held.getString(1) + " holds " + held.getLong(2));
       }
-      // A stopped node's open transaction holds its row locks; claims skip those rows.
-      while (inTransaction.next()) {
-        waits.add(inTransaction.getInt(1) + " idle in a transaction after: " + inTransaction.getString(2));
+      while (waits.next()) {
+        seen.add(waits.getString(1) + " waits for a lock of " + waits.getString(2) + " in: " + waits.getString(3));
       }
-      return waits.isEmpty() ? "none" : String.join("; ", waits);
+      return seen.isEmpty() ? "none held" : String.join("; ", seen);
     } catch (java.sql.SQLException e) {
       return "unknown (" + e.getMessage() + ")";
     }
