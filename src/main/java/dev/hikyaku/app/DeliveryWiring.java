@@ -5,6 +5,7 @@ import dev.hikyaku.config.DeliveryConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.delivery.BounceReports;
 import dev.hikyaku.delivery.Bouncer;
+import dev.hikyaku.delivery.Dane;
 import dev.hikyaku.delivery.DeliveryWorker;
 import dev.hikyaku.delivery.MaildirDelivery;
 import dev.hikyaku.delivery.MtaStsPolicies;
@@ -25,6 +26,9 @@ import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -53,6 +57,21 @@ final class DeliveryWiring {
   private DeliveryWiring() {}
 
   /**
+   * {@code delivery.dnssec-trust-anchors}, or the IANA root's. Read once at start; an operator who
+   * rolls a private root's key restarts (the root's own roll is a new release).
+   */
+  private static String trustAnchors(Optional<Path> file) throws StartupException {
+    if (file.isEmpty()) {
+      return DnsjavaResolver.ROOT_TRUST_ANCHORS;
+    }
+    try {
+      return Files.readString(file.get(), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new StartupException("cannot read delivery.dnssec-trust-anchors " + file.get() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The way out: per-domain routes (hosted domains default to a Maildir under the data directory),
    * then a smarthost, then MX; retries and bounces; started.
    */
@@ -66,6 +85,14 @@ final class DeliveryWiring {
     MtaStsPolicies mtaSts = d.isMtaSts()
         ? new MtaStsPolicies(dns, MtaStsPolicies.fetcher(dns, d.mtaStsPort(), outboundTls), clock)
         : MtaStsPolicies.OFF;
+    Dane dane = Dane.OFF;
+    if (d.isDane()) {
+      try {
+        dane = Dane.over(DnsjavaResolver.validating(d.dnsServers(), d.dnsTimeout(), DNS_TRIES, clock, trustAnchors(d.trustAnchors())));
+      } catch (IllegalArgumentException e) {
+        throw new StartupException("delivery.dnssec-trust-anchors: " + e.getMessage(), e);
+      }
+    }
     Optional<DeliveryWorker.Smarthost> smarthost = Optional.empty();
     if (d.smarthost().isPresent()) {
       var sh = d.smarthost().get();
@@ -99,7 +126,8 @@ final class DeliveryWiring {
             outboundTls,
             maildir,
             reversePaths,
-            mtaSts);
+            mtaSts,
+            dane);
     Scheduler scheduler =
         new Scheduler(
             store.queue(),

@@ -6,6 +6,7 @@ import dev.hikyaku.delivery.MtaStsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.Lookup;
 import dev.hikyaku.dns.MxRecord;
+import dev.hikyaku.dns.Tlsa;
 import dev.hikyaku.mailauth.DkimKey;
 import dev.hikyaku.mailauth.DnsDoctor;
 import dev.hikyaku.net.TlsContexts;
@@ -122,12 +123,13 @@ final class DnsCommand implements Runnable {
         return new DnsDoctor.Finding("TLSA", DnsDoctor.Status.UNKNOWN, "SHA-256 unavailable: " + e.getMessage(), Optional.empty());
       }
       Optional<String> fix = Optional.of(name + ". IN TLSA " + wanted + " (in a DNSSEC-signed zone; RFC 7672)");
-      return switch (resolver.tlsa(name)) {
-        case Lookup.Found<List<String>> found -> found.value().contains(wanted)
+      return switch (resolver.tlsa(name).lookup()) {
+        case Lookup.Found<List<Tlsa>> found -> found.value().stream().map(Tlsa::presentation).toList().contains(wanted)
             ? new DnsDoctor.Finding("TLSA", DnsDoctor.Status.OK, name + " " + wanted, Optional.empty())
-            : new DnsDoctor.Finding("TLSA", DnsDoctor.Status.WRONG, name + " has " + found.value()
+            : new DnsDoctor.Finding("TLSA", DnsDoctor.Status.WRONG, name + " has "
+                + found.value().stream().map(Tlsa::presentation).toList()
                 + ", none for the certificate this server presents: DANE senders will not deliver here", fix);
-        case Lookup.TemporaryFailure<List<String>> failure ->
+        case Lookup.TemporaryFailure<List<Tlsa>> failure ->
             new DnsDoctor.Finding("TLSA", DnsDoctor.Status.UNKNOWN, failure.reason(), Optional.empty());
         default -> new DnsDoctor.Finding("TLSA", DnsDoctor.Status.MISSING,
             name + ": none (DANE, RFC 7672: lets DNSSEC-validating senders insist on TLS to this server)", fix);

@@ -38,6 +38,9 @@ import tools.jackson.databind.node.ObjectNode;
  *     recipient, put the recipient on the suppression list for the message's sending domain
  * @param isMtaSts whether recipient domains' MTA-STS policies (RFC 8461) are looked up and enforced
  * @param mtaStsPort the port policy hosts are reached on: 443 (RFC 8461 §3.3); others only for tests
+ * @param isDane whether MX hosts with DNSSEC-validated TLSA records are authenticated by them (RFC 7672)
+ * @param trustAnchors a file of DNSSEC trust anchors (DS or DNSKEY records, zone-file form); empty =
+ *     the IANA root's, built in
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -56,13 +59,16 @@ public record DeliveryConfig(
     Map<String, Destination> destinations,
     List<EnhancedStatus> suppressStatuses,
     boolean isMtaSts,
-    int mtaStsPort) {
+    int mtaStsPort,
+    boolean isDane,
+    Optional<Path> trustAnchors) {
 
   public DeliveryConfig {
     suppressStatuses = List.copyOf(suppressStatuses);
     dnsServers = List.copyOf(dnsServers);
     Objects.requireNonNull(smarthost, "smarthost");
     Objects.requireNonNull(delayWarning, "delayWarning");
+    Objects.requireNonNull(trustAnchors, "trustAnchors");
     // Keep the file's order, so the writer gives the maps back as they were written.
     routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
     destinations = Collections.unmodifiableMap(new LinkedHashMap<>(destinations));
@@ -81,11 +87,14 @@ public record DeliveryConfig(
   private static final String SUPPRESS_STATUSES = "suppress-statuses";
   private static final String MTA_STS = "mta-sts";
   private static final String MTA_STS_PORT = "mta-sts-port";
+  private static final String DANE = "dane";
+  private static final String TRUST_ANCHORS = "dnssec-trust-anchors";
   static final String SMARTHOST = "smarthost";
   static final String ROUTES = "routes";
   static final String DESTINATIONS = "destinations";
   static final List<String> KEYS = List.of(Keys.ENABLED, DNS_SERVERS, DNS_TIMEOUT, MX_PORT, Keys.TLS, MAX_PER_DOMAIN,
-      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, SMARTHOST, ROUTES, DESTINATIONS);
+      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, DANE, TRUST_ANCHORS, SMARTHOST, ROUTES,
+      DESTINATIONS);
 
   /** {@code delivery.tls} and a destination's {@code tls}: towards MX hosts, never implicit TLS. */
   static final List<TlsPolicy> MX_TLS = List.of(TlsPolicy.OPPORTUNISTIC, TlsPolicy.REQUIRE, TlsPolicy.VERIFY);
@@ -124,7 +133,9 @@ public record DeliveryConfig(
           Map.of(),
           SUPPRESS_STATUS_DEFAULTS,
           true, // RFC 8461: a sender honours the policies domains publish
-          443); // RFC 8461 §3.3
+          443, // RFC 8461 §3.3
+          true, // RFC 7672: so does a DANE one, where DNSSEC validates (DnsjavaResolver.isValidating)
+          Optional.empty()); // the root's anchors (DnsjavaResolver.ROOT_TRUST_ANCHORS)
 
   /** The {@code delivery} section; its next hops (smarthost, routes, destinations) in {@link NextHops}. */
   static DeliveryConfig read(Section delivery) throws ConfigException {
@@ -161,6 +172,8 @@ public record DeliveryConfig(
         .suppressStatuses(suppressStatuses(delivery))
         .mtaSts(delivery.bool(MTA_STS, d.isMtaSts()))
         .mtaStsPort(delivery.port(MTA_STS_PORT, d.mtaStsPort()))
+        .dane(delivery.bool(DANE, d.isDane()))
+        .trustAnchors(delivery.file(TRUST_ANCHORS))
         .build();
   }
 
@@ -220,6 +233,8 @@ public record DeliveryConfig(
     suppressStatuses.forEach(status -> statuses.add(status.toString()));
     delivery.put(MTA_STS, isMtaSts);
     delivery.put(MTA_STS_PORT, mtaStsPort);
+    delivery.put(DANE, isDane);
+    trustAnchors.ifPresent(file -> delivery.put(TRUST_ANCHORS, file.toString()));
     smarthost.ifPresent(relay -> NextHops.write(relay, delivery.putObject(SMARTHOST)));
     ObjectNode byDomain = delivery.putObject(ROUTES);
     routes.forEach((domain, route) -> NextHops.write(route, byDomain.putObject(domain)));
@@ -321,6 +336,8 @@ public record DeliveryConfig(
     private List<EnhancedStatus> suppressStatuses;
     private boolean isMtaSts;
     private int mtaStsPort;
+    private boolean isDane;
+    private Optional<Path> trustAnchors;
 
     private Builder(DeliveryConfig from) {
       isEnabled = from.isEnabled;
@@ -340,6 +357,18 @@ public record DeliveryConfig(
       suppressStatuses = from.suppressStatuses;
       isMtaSts = from.isMtaSts;
       mtaStsPort = from.mtaStsPort;
+      isDane = from.isDane;
+      trustAnchors = from.trustAnchors;
+    }
+
+    public Builder dane(boolean value) {
+      isDane = value;
+      return this;
+    }
+
+    public Builder trustAnchors(Optional<Path> value) {
+      trustAnchors = value;
+      return this;
     }
 
     public Builder mtaSts(boolean value) {
@@ -429,7 +458,8 @@ public record DeliveryConfig(
 
     public DeliveryConfig build() {
       return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap,
-          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses, isMtaSts, mtaStsPort);
+          maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses, isMtaSts, mtaStsPort,
+          isDane, trustAnchors);
     }
   }
 

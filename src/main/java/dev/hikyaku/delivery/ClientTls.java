@@ -5,7 +5,6 @@ import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
 import java.io.IOException;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -14,11 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +100,7 @@ final class ClientTls {
       SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(connection.socket(), serverName, port, true);
       tls.setUseClientMode(true);
       SSLParameters parameters = tls.getSSLParameters();
-      if (isVerified) {
+      if (policy.checksNameAsHttps()) {
         // RFC 6125 as HTTPS applies it (RFC 2818 §3.1): the certificate must name the MX host.
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
       }
@@ -119,7 +115,8 @@ final class ClientTls {
     } catch (IOException e) {
       connection.markBroken();
       throw new OutboundException(DeliveryReasons.tlsFailed(
-          "TLS handshake with " + connection.server() + (isVerified ? " (verified)" : "") + " failed: " + e.getMessage())
+          "TLS handshake with " + connection.server() + (policy == TlsPolicy.DANE ? " (DANE)" : isVerified ? " (verified)" : "")
+              + " failed: " + e.getMessage())
           .at(remoteMta), e);
     }
   }
@@ -154,47 +151,11 @@ final class ClientTls {
    * authentication (RFC 7435 §1.3: protection against passive attackers). Most MX certificates do
    * not verify, and refusing them would only push the mail to plaintext.
    */
-  private static final class NonVerifying extends X509ExtendedTrustManager {
+  private static final class NonVerifying extends ServerTrust {
 
-    static final SSLContext CONTEXT = context();
-
-    private static SSLContext context() {
-      try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new NonVerifying()}, null);
-        return context;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JDK offers no TLS context", e);
-      }
-    }
+    static final SSLContext CONTEXT = new NonVerifying().context();
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-      throw new UnsupportedOperationException("an outbound session is never a TLS server");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-      throw new UnsupportedOperationException("an outbound session is never a TLS server");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-      throw new UnsupportedOperationException("an outbound session is never a TLS server");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.hikyaku.delivery;
 
+import dev.hikyaku.dns.Tlsa;
 import dev.hikyaku.events.AttemptFacts;
 import dev.hikyaku.protocol.Body;
 import dev.hikyaku.protocol.DeliveryReasons;
@@ -19,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,6 +76,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private final ReversePaths reversePaths;
   private final OutboundConnections connections;
   private final MtaStsPolicies mtaSts;
+  private final Dane dane;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
     this(mx, settings, tlsContext, new MaildirDelivery(Clock.systemUTC(), new SecureRandom(), settings.ehloName()));
@@ -92,7 +95,14 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   /** With the recipient domains' MTA-STS policies ({@code delivery.mta-sts}, RFC 8461) enforced on MX delivery. */
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir,
       ReversePaths reversePaths, MtaStsPolicies mtaSts) {
+    this(mx, settings, tlsContext, maildir, reversePaths, mtaSts, Dane.OFF);
+  }
+
+  /** And DANE ({@code delivery.dane}, RFC 7672) for MX hosts with DNSSEC-validated TLSA records. */
+  public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext, MaildirDelivery maildir,
+      ReversePaths reversePaths, MtaStsPolicies mtaSts, Dane dane) {
     this.mtaSts = Objects.requireNonNull(mtaSts, "mtaSts");
+    this.dane = Objects.requireNonNull(dane, "dane");
     this.mx = mx;
     this.settings = settings;
     this.tlsContext = tlsContext;
@@ -151,8 +161,9 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       return switch (route.get()) {
         case Route.Smtp smtp -> relayed.isRequireTls() && !smtp.tls().isVerified()
             ? all(recipients, DeliveryReasons.requireTlsNotPossible("the route for " + domain + " does not verify TLS"))
-            : attempt(AttemptFacts.Route.SMTP_ROUTE, List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host())),
-                relayed, smtp.tls(), smtp.credentials());
+            : attempt(AttemptFacts.Route.SMTP_ROUTE,
+                List.of(new Target(new InetSocketAddress(smtp.host(), smtp.port()), smtp.host(), smtp.tls())),
+                relayed, smtp.credentials());
         case Route.Lmtp lmtp -> lmtp(lmtp, message);
         case Route.Maildir box -> {
           long started = System.nanoTime();
@@ -173,46 +184,11 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       if (relayed.isRequireTls() && !relay.tls().isVerified()) {
         return all(recipients, DeliveryReasons.requireTlsNotPossible("the smarthost's TLS is not verified"));
       }
-      List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host()));
-      return attempt(AttemptFacts.Route.SMARTHOST, targets, relayed, relay.tls(), relay.credentials());
+      List<Target> targets = List.of(new Target(new InetSocketAddress(relay.host(), relay.port()), relay.host(), relay.tls()));
+      return attempt(AttemptFacts.Route.SMARTHOST, targets, relayed, relay.credentials());
     }
     return switch (mx.resolve(domain)) {
-      case MxResolver.Route.Hosts hosts -> {
-        List<MxResolver.Host> usable = hosts.hosts();
-        TlsPolicy tls = settings.tlsFor(domain);
-        // RFC 8461 §5: an enforced policy sends only to the MX hosts it names, over verified TLS. A
-        // domain's own TLS setting (destinations) is the admin's word and comes first; so is the
-        // sender's "TLS-Required: No" (RFC 8689 §5), unless it also asked for REQUIRETLS.
-        boolean isPolicyWaived = !relayed.isRequireTls() && isTlsRequiredNo(relayed.content());
-        Optional<MtaStsPolicy> published = settings.domainTls().containsKey(domain) && !relayed.isRequireTls() || isPolicyWaived
-            ? Optional.empty() : mtaSts.policyOf(domain);
-        if (relayed.isRequireTls()
-            && (published.isEmpty() || published.get().mode() == MtaStsPolicy.Mode.NONE)) {
-          // RFC 8689 §4.2.1: the MX hosts must be vouched for (DNSSEC, not checked here, or MTA-STS in
-          // any mode but none), and the TLS to them verified.
-          yield all(recipients, DeliveryReasons.requireTlsNotPossible(
-              "no MTA-STS policy vouches for the MX hosts of " + domain + " (RFC 8689 §4.2.1)"));
-        }
-        // REQUIRETLS holds the policy to its MX hosts and verified TLS whatever its mode.
-        Optional<MtaStsPolicy> policy = relayed.isRequireTls()
-            ? published.map(p -> new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, p.mx(), p.maxAge())) : published;
-        if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
-          usable = usable.stream().filter(host -> policy.get().matches(host.name())).toList();
-          if (usable.isEmpty()) {
-            yield all(recipients, DeliveryReasons.tlsFailed("no MX host of " + domain + " ("
-                + hosts.hosts().stream().map(MxResolver.Host::name).collect(Collectors.joining(", "))
-                + ") is named by its enforced MTA-STS policy " + policy.get().mx() + " (RFC 8461 §4.1)"));
-          }
-          tls = TlsPolicy.VERIFY;
-        }
-        List<Target> targets = new ArrayList<>();
-        for (MxResolver.Host host : usable) {
-          for (InetAddress address : host.addresses()) {
-            targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name()));
-          }
-        }
-        yield attempt(AttemptFacts.Route.MX, targets, relayed, tls, Optional.empty());
-      }
+      case MxResolver.Route.Hosts hosts -> byMx(domain, hosts.hosts(), relayed, recipients);
       // RFC 7505 §4.3: a null MX means the domain accepts no mail; 5.1.10 per RFC 7505 §4.2.
       case MxResolver.Route.NullMx nullMx -> all(recipients, DeliveryReasons.nullMx(domain));
       case MxResolver.Route.NoSuchDomain none -> all(recipients, DeliveryReasons.noSuchDomain(domain));
@@ -247,8 +223,112 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
         message.isSmtpUtf8(), message.envId(), message.ret(), parameters, message.isRequireTls());
   }
 
-  /** One address to connect to, and the name to check its certificate against. */
-  private record Target(InetSocketAddress address, String serverName) {}
+  /**
+   * RFC 5321 §5.1 to the domain's MX hosts, each under its transport security: a host with
+   * DNSSEC-validated TLSA records by DANE (RFC 7672), else by the domain's MTA-STS policy (RFC
+   * 8461), else by the configured TLS policy. Where DANE applies, MTA-STS does not (RFC 8461 §2).
+   * A domain's own TLS setting (destinations) is the admin's word and comes before both; so does the
+   * sender's "TLS-Required: No" (RFC 8689 §5), unless it also asked for REQUIRETLS.
+   */
+  private List<RecipientResult> byMx(String domain, List<MxResolver.Host> hosts, Outbound relayed, List<String> recipients) {
+    TlsPolicy tls = settings.tlsFor(domain);
+    boolean isRequireTls = relayed.isRequireTls();
+    boolean isPolicyWaived = !isRequireTls && isTlsRequiredNo(relayed.content());
+    boolean isConfigured = settings.domainTls().containsKey(domain) && !isRequireTls;
+    Map<MxResolver.Host, Dane.Host> daneHosts = new LinkedHashMap<>();
+    if (!isPolicyWaived && !isConfigured) {
+      Dane.Destination destination = dane.destination(domain);
+      if (destination instanceof Dane.Destination.Failed(String reason)) {
+        // RFC 7672 §2.2.1: a bogus or unanswered validated MX lookup; nothing is sent meanwhile.
+        return all(recipients, DeliveryReasons.dnsFailure(domain, reason + " (DNSSEC, RFC 7672 §2.2.1)"));
+      }
+      if (destination instanceof Dane.Destination.Secure) {
+        for (MxResolver.Host host : hosts) {
+          daneHosts.put(host, dane.host(host.name(), settings.mxPort()));
+        }
+      }
+    }
+    List<String> unusable = new ArrayList<>();
+    List<MxResolver.Host> usable = new ArrayList<>();
+    daneHosts.forEach((host, security) -> {
+      if (security instanceof Dane.Host.Unusable(String reason)) {
+        unusable.add(host.name() + ": " + reason);
+      }
+    });
+    for (MxResolver.Host host : hosts) {
+      if (!(daneHosts.get(host) instanceof Dane.Host.Unusable)) {
+        usable.add(host);
+      }
+    }
+    if (usable.isEmpty()) {
+      // RFC 7672 §2.2: a host whose TLSA records cannot be had is not used, lest it go unauthenticated.
+      return all(recipients, DeliveryReasons.dnsFailure(domain, String.join("; ", unusable) + " (DANE, RFC 7672 §2.2)"));
+    }
+    boolean isDane = daneHosts.values().stream()
+        .anyMatch(h -> h instanceof Dane.Host.Authenticated || h instanceof Dane.Host.TlsRequired);
+    if (isDane) {
+      List<Target> targets = new ArrayList<>();
+      for (MxResolver.Host host : usable) {
+        Dane.Host security = daneHosts.get(host);
+        if (isRequireTls && !(security instanceof Dane.Host.Authenticated)) {
+          continue; // RFC 8689 §4.2.1: REQUIRETLS goes only where TLS is authenticated
+        }
+        TlsPolicy policy = switch (security) {
+          case Dane.Host.Authenticated authenticated -> TlsPolicy.DANE;
+          case Dane.Host.TlsRequired required -> TlsPolicy.REQUIRE;
+          default -> tls;
+        };
+        Optional<SSLContext> context = security instanceof Dane.Host.Authenticated(List<Tlsa> records)
+            ? Optional.of(DaneTrust.context(records, host.name(), Clock.systemUTC())) : Optional.empty();
+        for (InetAddress address : host.addresses()) {
+          targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name(), policy, context));
+        }
+      }
+      if (targets.isEmpty()) {
+        return all(recipients, DeliveryReasons.requireTlsNotPossible(
+            "no MX host of " + domain + " has usable TLSA records (RFC 8689 §4.2.1)"));
+      }
+      return attempt(AttemptFacts.Route.MX, targets, relayed, Optional.empty());
+    }
+    Optional<MtaStsPolicy> published = isConfigured || isPolicyWaived ? Optional.empty() : mtaSts.policyOf(domain);
+    if (isRequireTls && (published.isEmpty() || published.get().mode() == MtaStsPolicy.Mode.NONE)) {
+      // RFC 8689 §4.2.1: the MX hosts must be vouched for (DNSSEC with DANE, or MTA-STS in any
+      // mode but none), and the TLS to them authenticated.
+      return all(recipients, DeliveryReasons.requireTlsNotPossible(
+          "neither DANE nor an MTA-STS policy vouches for the MX hosts of " + domain + " (RFC 8689 §4.2.1)"));
+    }
+    // REQUIRETLS holds the policy to its MX hosts and verified TLS whatever its mode.
+    Optional<MtaStsPolicy> policy = isRequireTls
+        ? published.map(p -> new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, p.mx(), p.maxAge())) : published;
+    if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
+      // RFC 8461 §5: an enforced policy sends only to the MX hosts it names, over verified TLS.
+      List<MxResolver.Host> named = usable.stream().filter(host -> policy.get().matches(host.name())).toList();
+      if (named.isEmpty()) {
+        return all(recipients, DeliveryReasons.tlsFailed("no MX host of " + domain + " ("
+            + hosts.stream().map(MxResolver.Host::name).collect(Collectors.joining(", "))
+            + ") is named by its enforced MTA-STS policy " + policy.get().mx() + " (RFC 8461 §4.1)"));
+      }
+      usable = named;
+      tls = TlsPolicy.VERIFY;
+    }
+    List<Target> targets = new ArrayList<>();
+    for (MxResolver.Host host : usable) {
+      for (InetAddress address : host.addresses()) {
+        targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name(), tls, Optional.empty()));
+      }
+    }
+    return attempt(AttemptFacts.Route.MX, targets, relayed, Optional.empty());
+  }
+
+  /**
+   * One address to connect to, the name to check its certificate against, and the TLS policy there
+   * (with the context that authenticates it, when not the worker's own).
+   */
+  private record Target(InetSocketAddress address, String serverName, TlsPolicy tls, Optional<SSLContext> context) {
+    Target(InetSocketAddress address, String serverName, TlsPolicy tls) {
+      this(address, serverName, tls, Optional.empty());
+    }
+  }
 
   /** RFC 2033: one LMTP connection to the mailbox server; an outcome per recipient. */
   private List<RecipientResult> lmtp(Route.Lmtp lmtp, Outbound message) {
@@ -270,15 +350,16 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
 
   /** RFC 5321 §5.1: try the hosts in order until one takes the message; unreachable ones are skipped. */
   private List<RecipientResult> attempt(
-      AttemptFacts.Route route, List<Target> targets, Outbound message, TlsPolicy policy, Optional<SmtpCredentials> credentials) {
+      AttemptFacts.Route route, List<Target> targets, Outbound message, Optional<SmtpCredentials> credentials) {
     DeliveryStatus last = DeliveryReasons.noConnection("no host to deliver to");
     long started = System.nanoTime();
     for (Target target : targets) {
       OutboundConnections.Key key =
-          new OutboundConnections.Key(target.address(), target.serverName(), policy, credentials.map(SmtpCredentials::user));
+          new OutboundConnections.Key(target.address(), target.serverName(), target.tls(), credentials.map(SmtpCredentials::user));
       try {
         OutboundConnections.Connection connection = connections.acquire(key, () ->
-            OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), policy, credentials, settings.timeouts(), tlsContext));
+            OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), target.tls(), credentials,
+                settings.timeouts(), target.context().or(() -> tlsContext)));
         Duration connecting = since(started);
         long sending = System.nanoTime();
         List<Attempt> attempts;

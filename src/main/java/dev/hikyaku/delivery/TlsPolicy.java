@@ -24,10 +24,21 @@ public enum TlsPolicy {
    */
   VERIFY,
   /** TLS from the first byte (RFC 8314 §3.3, port 465 smarthosts), verified as {@link #VERIFY}. */
-  IMPLICIT;
+  IMPLICIT,
+  /**
+   * RFC 7672: STARTTLS must succeed and the certificate must match the MX host's DNSSEC-validated
+   * TLSA records (the context given is {@link DaneTrust}'s). Chosen per host by {@link Dane}, never
+   * configured.
+   */
+  DANE;
 
-  /** Whether the peer's certificate chain and name are checked. */
+  /** Whether the peer's certificate is authenticated (WebPKI or DANE). */
   boolean isVerified() {
+    return this == VERIFY || this == IMPLICIT || this == DANE;
+  }
+
+  /** Whether the certificate must name the host as HTTPS checks it (RFC 6125); DANE checks its own way. */
+  boolean checksNameAsHttps() {
     return this == VERIFY || this == IMPLICIT;
   }
 }

@@ -3,15 +3,19 @@ package dev.hikyaku.dns;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -24,11 +28,14 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Master;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
@@ -37,16 +44,31 @@ import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.dnssec.ValidatingResolver;
 
 /**
  * {@link DnsResolver} over dnsjava: plain queries with the RD bit to recursive resolvers (the
- * given ones, or those of the system's resolv.conf), each attempt bounded by the timeout.
+ * given ones, or those of the system's resolv.conf), each attempt bounded by the timeout. Made
+ * {@link #validating}, it is a {@link DnssecResolver} too: it validates every answer itself from
+ * trust anchors (dnsjava's validating resolver, RFC 4035 §5), and says which answers are secure.
  *
  * <p>Answers are cached for their TTL (RFC 2181 §8: the smallest TTL of the RRset; negative
  * answers for min(SOA TTL, SOA MINIMUM), RFC 2308 §5), capped at {@link #MAX_TTL}, in a cache
  * bounded in entries. Temporary failures are never cached: the next lookup asks again.
  */
-public final class DnsjavaResolver implements DnsResolver {
+public final class DnsjavaResolver implements DnsResolver, DnssecResolver {
+
+  /**
+   * The IANA root zone's trust anchors (https://data.iana.org/root-anchors/root-anchors.xml): the
+   * KSK-2017 (20326) and the KSK-2024 (38696) that signs the root's keys from 2026-10-11.
+   */
+  public static final String ROOT_TRUST_ANCHORS = """
+      . IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D
+      . IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16
+      """;
+
+  /** How long {@link #isValidating}'s finding is kept before the anchors' keys are asked again. */
+  private static final Duration VALIDATION_CHECK_EVERY = Duration.ofMinutes(10);
 
   /** The longest an answer is kept, whatever its TTL says (a bad TTL must not pin a stale MX). */
   public static final Duration MAX_TTL = Duration.ofHours(1);
@@ -59,8 +81,14 @@ public final class DnsjavaResolver implements DnsResolver {
 
   private static final Logger log = LoggerFactory.getLogger(DnsjavaResolver.class);
 
-  private final List<SimpleResolver> servers;
+  private final List<Resolver> servers;
+  private final List<InetSocketAddress> serverAddresses; // servers' addresses, for messages
+  private final List<Name> anchors; // the trust anchors' names; empty when not validating
   private final Duration timeout;
+  private final Duration answerWait; // a validated answer may take several queries
+  private final Clock clock;
+  private volatile Instant validationCheckedAt = Instant.MIN;
+  private volatile boolean isValidating;
   private final int tries;
   private final Cache<Question, Answer> cache;
 
@@ -80,6 +108,23 @@ public final class DnsjavaResolver implements DnsResolver {
    */
   public DnsjavaResolver(
       List<InetSocketAddress> servers, Duration timeout, int retries, Clock clock, int cacheSize) {
+    this(servers, timeout, retries, clock, cacheSize, Optional.empty());
+  }
+
+  /**
+   * A resolver that validates what it is told (DNSSEC, RFC 4035 §5) from {@code trustAnchors}: DS
+   * or DNSKEY records in zone-file form, such as {@link #ROOT_TRUST_ANCHORS}. Its plain lookups
+   * ({@link DnsResolver}) validate too: a bogus answer is a temporary failure.
+   *
+   * @throws IllegalArgumentException when the anchors cannot be read
+   */
+  public static DnsjavaResolver validating(
+      List<InetSocketAddress> servers, Duration timeout, int retries, Clock clock, String trustAnchors) {
+    return new DnsjavaResolver(servers, timeout, retries, clock, DEFAULT_CACHE_SIZE, Optional.of(trustAnchors));
+  }
+
+  private DnsjavaResolver(List<InetSocketAddress> servers, Duration timeout, int retries, Clock clock, int cacheSize,
+      Optional<String> trustAnchors) {
     Objects.requireNonNull(servers, "servers");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(clock, "clock");
@@ -97,16 +142,21 @@ public final class DnsjavaResolver implements DnsResolver {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("no DNS servers given and none found in the system configuration");
     }
+    this.serverAddresses = List.copyOf(addresses);
     this.servers =
         addresses.stream()
             .map(
                 address -> {
                   SimpleResolver resolver = new SimpleResolver(address);
                   resolver.setTimeout(timeout);
-                  return resolver;
+                  return trustAnchors.isPresent() ? validatingOver(resolver, clock, trustAnchors.get()) : resolver;
                 })
             .toList();
+    this.anchors = trustAnchors.map(DnsjavaResolver::anchorNames).orElse(List.of());
     this.timeout = timeout;
+    // A validating resolver asks for the keys and delegations above an answer too (cached after).
+    this.answerWait = trustAnchors.isPresent() ? timeout.multipliedBy(4) : timeout;
+    this.clock = clock;
     this.tries = retries;
     this.cache =
         Caffeine.newBuilder()
@@ -121,30 +171,12 @@ public final class DnsjavaResolver implements DnsResolver {
     return lookup(
         domain,
         Type.MX,
-        record -> {
-          MXRecord mx = (MXRecord) record;
-          return new MxRecord(mx.getPriority(), hostName(mx.getTarget()));
-        });
+        DnsjavaResolver::mxRecord);
   }
 
   @Override
   public Lookup<List<InetAddress>> addresses(String host) {
-    // Both types at once, so that the pair is still bounded by one timeout × retries.
-    FutureTask<Lookup<List<InetAddress>>> ipv6 =
-        new FutureTask<>(() -> lookup(host, Type.AAAA, record -> ((AAAARecord) record).getAddress()));
-    Thread.ofVirtual().name("dns-aaaa").start(ipv6);
-    Lookup<List<InetAddress>> ipv4 = lookup(host, Type.A, record -> ((ARecord) record).getAddress());
-    Lookup<List<InetAddress>> v6;
-    try {
-      v6 = ipv6.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      ipv6.cancel(true);
-      return new Lookup.TemporaryFailure<>("interrupted while resolving " + host);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("AAAA lookup for " + host + " failed", e.getCause());
-    }
-    return combine(v6, ipv4);
+    return secureAddresses(host).lookup();
   }
 
   @Override
@@ -152,17 +184,64 @@ public final class DnsjavaResolver implements DnsResolver {
     return lookup(name, Type.TXT, record -> String.join("", ((TXTRecord) record).getStrings()));
   }
 
+  @Override
+  public Validated<List<MxRecord>> secureMx(String domain) {
+    return validated(domain, Type.MX, DnsjavaResolver::mxRecord);
+  }
+
+  @Override
+  public Validated<List<InetAddress>> secureAddresses(String host) {
+    // Both types at once, so that the pair is still bounded by one timeout × retries.
+    FutureTask<Validated<List<InetAddress>>> ipv6 =
+        new FutureTask<>(() -> validated(host, Type.AAAA, record -> ((AAAARecord) record).getAddress()));
+    Thread.ofVirtual().name("dns-aaaa").start(ipv6);
+    Validated<List<InetAddress>> ipv4 = validated(host, Type.A, record -> ((ARecord) record).getAddress());
+    try {
+      Validated<List<InetAddress>> v6 = ipv6.get();
+      return new Validated<>(combine(v6.lookup(), ipv4.lookup()), v6.isSecure() && ipv4.isSecure());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ipv6.cancel(true);
+      return new Validated<>(new Lookup.TemporaryFailure<>("interrupted while resolving " + host), false);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("AAAA lookup for " + host + " failed", e.getCause());
+    }
+  }
+
   /**
-   * The TLSA records at {@code name} (RFC 6698 §2), each in presentation form: usage, selector,
-   * matching type and the data in hex, lower case. Not DNSSEC-validated: for {@code dns check},
-   * which compares what is published with what should be; delivery does not use them.
+   * The TLSA records at {@code name} (RFC 6698 §2); secure only on a {@link #validating} resolver.
+   * {@code dns check} reads them from a plain one, to compare what is published with what should be.
    */
-  public Lookup<List<String>> tlsa(String name) {
-    return lookup(name, Type.TLSA, record -> {
+  @Override
+  public Validated<List<Tlsa>> tlsa(String name) {
+    return validated(name, Type.TLSA, record -> {
       TLSARecord tlsa = (TLSARecord) record;
-      return tlsa.getCertificateUsage() + " " + tlsa.getSelector() + " " + tlsa.getMatchingType() + " "
-          + HexFormat.of().formatHex(tlsa.getCertificateAssociationData());
+      return new Tlsa(tlsa.getCertificateUsage(), tlsa.getSelector(), tlsa.getMatchingType(),
+          tlsa.getCertificateAssociationData());
     });
+  }
+
+  @Override
+  public boolean isValidating() {
+    if (anchors.isEmpty()) {
+      return false;
+    }
+    Instant now = clock.instant();
+    if (Duration.between(validationCheckedAt, now).compareTo(VALIDATION_CHECK_EVERY) < 0) {
+      return isValidating;
+    }
+    boolean validates = anchors.stream().allMatch(anchor -> validated(anchor.toString(), Type.DNSKEY, r -> r).isSecure());
+    if (validates != isValidating || validationCheckedAt.equals(Instant.MIN)) {
+      if (validates) {
+        log.info("DNSSEC: answers validate from the trust anchors ({})", anchors);
+      } else {
+        log.warn("DNSSEC: the keys of the trust anchors ({}) do not validate through the DNS servers {}: DANE is"
+            + " left aside until they do (do the servers return DNSSEC records? is the clock right?)", anchors, serverAddresses);
+      }
+    }
+    isValidating = validates;
+    validationCheckedAt = now;
+    return validates;
   }
 
   /** IPv6 first (RFC 6724 default policy); an address from either type makes the host usable. */
@@ -191,9 +270,13 @@ public final class DnsjavaResolver implements DnsResolver {
   }
 
   private <T> Lookup<List<T>> lookup(String name, int type, Function<Record, T> convert) {
+    return validated(name, type, convert).lookup();
+  }
+
+  private <T> Validated<List<T>> validated(String name, int type, Function<Record, T> convert) {
     Name query = absoluteName(name);
-    Lookup<List<Record>> records = cachedOrAsk(query, type, MAX_CNAME_HOPS);
-    return switch (records) {
+    Validated<List<Record>> records = cachedOrAsk(query, type, MAX_CNAME_HOPS);
+    Lookup<List<T>> converted = switch (records.lookup()) {
       case Lookup.Found<List<Record>>(List<Record> found) ->
           new Lookup.Found<>(found.stream().map(convert).toList());
       case Lookup.NoData<List<Record>> noData -> new Lookup.NoData<>();
@@ -201,39 +284,41 @@ public final class DnsjavaResolver implements DnsResolver {
       case Lookup.TemporaryFailure<List<Record>>(String reason) ->
           new Lookup.TemporaryFailure<>(reason);
     };
+    return new Validated<>(converted, records.isSecure());
   }
 
-  private Lookup<List<Record>> cachedOrAsk(Name name, int type, int hopsLeft) {
+  private Validated<List<Record>> cachedOrAsk(Name name, int type, int hopsLeft) {
     Question question = new Question(name.toString().toLowerCase(Locale.ROOT), type);
     Answer cached = cache.getIfPresent(question);
     if (cached != null) {
-      return cached.lookup();
+      return cached.validated();
     }
     Answer answer = ask(name, type, hopsLeft);
     // RFC 2181 §8: a TTL of 0 means "use once, do not cache".
     if (!(answer.lookup() instanceof Lookup.TemporaryFailure) && answer.ttl().isPositive()) {
       cache.put(question, answer);
     }
-    return answer.lookup();
+    return answer.validated();
   }
 
   private Answer ask(Name name, int type, int hopsLeft) {
     String what = name + " " + Type.string(type);
     String reason = "no DNS server asked for " + what;
     for (int attempt = 0; attempt < tries; attempt++) {
-      SimpleResolver server = servers.get(attempt % servers.size());
+      Resolver server = servers.get(attempt % servers.size());
+      InetSocketAddress address = serverAddresses.get(attempt % servers.size());
       Message response;
       CompletableFuture<Message> pending =
           server.sendAsync(Message.newQuery(Record.newRecord(name, type, DClass.IN))).toCompletableFuture();
       try {
         // Our own bound as well as dnsjava's: this is the line that keeps the package's promise.
-        response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        response = pending.get(answerWait.toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         pending.cancel(true);
-        reason = "no answer from " + server.getAddress() + " within " + timeout + " for " + what;
+        reason = "no answer from " + address + " within " + answerWait + " for " + what;
         continue;
       } catch (ExecutionException e) {
-        reason = "query to " + server.getAddress() + " for " + what + " failed: " + e.getCause();
+        reason = "query to " + address + " for " + what + " failed: " + e.getCause();
         continue;
       } catch (InterruptedException e) {
         pending.cancel(true);
@@ -241,14 +326,22 @@ public final class DnsjavaResolver implements DnsResolver {
         return Answer.temporary("interrupted while asking for " + what);
       }
       int rcode = response.getRcode();
+      // RFC 4035 §3.2.3: the AD bit, here set by our own validating resolver, never by the server.
+      boolean isSecure = !anchors.isEmpty() && response.getHeader().getFlag(Flags.AD);
       if (rcode == Rcode.NOERROR) {
-        return answered(name, type, response, hopsLeft);
+        return answered(name, type, response, hopsLeft).secure(isSecure);
       }
       if (rcode == Rcode.NXDOMAIN) {
-        return new Answer(new Lookup.NxDomain<>(), negativeTtl(response));
+        return new Answer(new Lookup.NxDomain<>(), negativeTtl(response), isSecure);
+      }
+      Optional<String> bogus = validationFailure(response);
+      if (bogus.isPresent()) {
+        // Signed, and it does not validate: no other server's copy would be believed either.
+        reason = "DNSSEC validation failed for " + what + ": " + bogus.get();
+        break;
       }
       // SERVFAIL, REFUSED, FORMERR...: this server has no answer; another one might.
-      reason = Rcode.string(rcode) + " from " + server.getAddress() + " for " + what;
+      reason = Rcode.string(rcode) + " from " + address + " for " + what;
       if (servers.size() == 1) {
         break;
       }
@@ -285,7 +378,8 @@ public final class DnsjavaResolver implements DnsResolver {
       if (hopsLeft <= 0) {
         return Answer.temporary("CNAME chain too long at " + current + " for " + name);
       }
-      return new Answer(cachedOrAsk(current, type, hopsLeft - 1), Duration.ZERO);
+      Validated<List<Record>> target = cachedOrAsk(current, type, hopsLeft - 1);
+      return new Answer(target.lookup(), Duration.ZERO, target.isSecure());
     }
     return new Answer(new Lookup.NoData<>(), negativeTtl(response));
   }
@@ -309,19 +403,76 @@ public final class DnsjavaResolver implements DnsResolver {
     }
   }
 
+  private static MxRecord mxRecord(Record record) {
+    MXRecord mx = (MXRecord) record;
+    return new MxRecord(mx.getPriority(), hostName(mx.getTarget()));
+  }
+
   private static String hostName(Name name) {
     return name.equals(Name.root) ? MxRecord.ROOT : name.toString(true);
   }
 
   private record Question(String name, int type) {}
 
-  private record Answer(Lookup<List<Record>> lookup, Duration ttl) {
+  /** An answer as cached: secure when the validating resolver said so of every response it took. */
+  private record Answer(Lookup<List<Record>> lookup, Duration ttl, boolean isSecure) {
     Answer {
       ttl = ttl.compareTo(MAX_TTL) > 0 ? MAX_TTL : ttl;
     }
 
-    static Answer temporary(String reason) {
-      return new Answer(new Lookup.TemporaryFailure<>(reason), Duration.ZERO);
+    Answer(Lookup<List<Record>> lookup, Duration ttl) {
+      this(lookup, ttl, true);
     }
+
+    static Answer temporary(String reason) {
+      return new Answer(new Lookup.TemporaryFailure<>(reason), Duration.ZERO, false);
+    }
+
+    /** Secure only if this part of the answer and {@code response} both are. */
+    Answer secure(boolean response) {
+      return new Answer(lookup, ttl, isSecure && response);
+    }
+
+    Validated<List<Record>> validated() {
+      return new Validated<>(lookup, isSecure);
+    }
+  }
+
+  /** dnsjava's validating resolver over {@code head}, from {@code trustAnchors}. */
+  private static Resolver validatingOver(SimpleResolver head, Clock clock, String trustAnchors) {
+    ValidatingResolver validating = new ValidatingResolver(head, clock);
+    try {
+      validating.loadTrustAnchors(new ByteArrayInputStream(trustAnchors.getBytes(StandardCharsets.US_ASCII)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the DNSSEC trust anchors: " + e.getMessage(), e);
+    }
+    if (validating.getTrustAnchors().items().isEmpty()) {
+      throw new IllegalArgumentException("no DNSSEC trust anchor (DS or DNSKEY record) in the given text");
+    }
+    validating.setAddReasonToAdditional(true);
+    return validating;
+  }
+
+  /** The owners of the DS and DNSKEY records in {@code trustAnchors} (zone-file text). */
+  private static List<Name> anchorNames(String trustAnchors) {
+    List<Name> names = new ArrayList<>();
+    try (Master zone = new Master(new ByteArrayInputStream(trustAnchors.getBytes(StandardCharsets.US_ASCII)), Name.root)) {
+      for (Record record = zone.nextRecord(); record != null; record = zone.nextRecord()) {
+        if ((record.getType() == Type.DS || record.getType() == Type.DNSKEY) && !names.contains(record.getName())) {
+          names.add(record.getName());
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the DNSSEC trust anchors: " + e.getMessage(), e);
+    }
+    return List.copyOf(names);
+  }
+
+  /** Why the validating resolver refused a response (it answers SERVFAIL with its reason), if it did. */
+  private static Optional<String> validationFailure(Message response) {
+    return response.getSection(Section.ADDITIONAL).stream()
+        .filter(r -> r.getDClass() == ValidatingResolver.VALIDATION_REASON_QCLASS && r instanceof TXTRecord)
+        .map(r -> String.join("", ((TXTRecord) r).getStrings()))
+        .findFirst();
   }
 }

@@ -7,9 +7,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,10 +27,17 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.DNSKEYRecord;
+import org.xbill.DNS.DNSSEC;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.RRset;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
@@ -44,6 +60,11 @@ import org.xbill.DNS.Type;
  * <p>A name with no records answers NXDOMAIN; a name with records but none of the asked type
  * answers NOERROR with no answers (NODATA). Both negative answers carry an SOA whose TTL and
  * MINIMUM are {@link #ttl(long) the TTL}, so resolvers may cache them. Names are case-insensitive.
+ *
+ * <p>A zone made with {@link #sign} is DNSSEC-signed (RFC 4034, RFC 4035): to a query with the DO
+ * bit, its answers come with their RRSIG records, and its negative answers with the NSEC records
+ * that prove them, all made at the time of the answer with one ECDSA P-256 key (algorithm 13) that
+ * is the zone's KSK and ZSK at once; a validating resolver starts from the trust anchor it returns.
  */
 public final class TestDnsServer implements AutoCloseable {
 
@@ -57,6 +78,11 @@ public final class TestDnsServer implements AutoCloseable {
   private final Map<Name, AtomicInteger> queriesByName = new ConcurrentHashMap<>();
   private final AtomicInteger queries = new AtomicInteger();
   private volatile long ttl = 300;
+  private final Map<Name, ZoneKey> signedZones = new ConcurrentHashMap<>();
+  private final Set<Name> forged = ConcurrentHashMap.newKeySet();
+
+  /** A signed zone's key. */
+  private record ZoneKey(DNSKEYRecord dnskey, PrivateKey key) {}
 
   private TestDnsServer(DatagramSocket socket) {
     this.socket = socket;
@@ -118,6 +144,37 @@ public final class TestDnsServer implements AutoCloseable {
     return add(new CNAMERecord(name(alias), DClass.IN, ttl, name(target)));
   }
 
+  /**
+   * Signs the zone at {@code apex} (see the class comment); returns its trust anchor, the zone's
+   * DNSKEY record in zone-file form, for {@code DnsjavaResolver.validating}. Names under {@code apex}
+   * are in the zone (there are no delegations below it).
+   */
+  public String sign(String apex) {
+    Name zone = name(apex);
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+      generator.initialize(new ECGenParameterSpec("secp256r1"));
+      KeyPair pair = generator.generateKeyPair();
+      DNSKEYRecord dnskey = new DNSKEYRecord(zone, DClass.IN, ttl, DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY,
+          DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, pair.getPublic());
+      signedZones.put(zone, new ZoneKey(dnskey, pair.getPrivate()));
+      add(dnskey);
+      add(new SOARecord(zone, DClass.IN, ttl, name("ns." + apex), name("hostmaster." + apex), 1, 3600, 600, 86400, ttl));
+      return dnskey.toString();
+    } catch (GeneralSecurityException | DNSSEC.DNSSECException e) {
+      throw new IllegalStateException("cannot make a DNSSEC key", e);
+    }
+  }
+
+  /**
+   * Answers for {@code name} in a signed zone carry signatures that do not verify: bogus answers. The
+   * zone's own keys keep good signatures (else nothing in the zone would validate).
+   */
+  public TestDnsServer forgeSignatures(String name) {
+    forged.add(name(name));
+    return this;
+  }
+
   /** Every query for {@code name} (any type) is answered SERVFAIL. */
   public TestDnsServer servfail(String name) {
     servfail.add(name(name));
@@ -171,7 +228,9 @@ public final class TestDnsServer implements AutoCloseable {
         if (response == null) {
           continue;
         }
-        byte[] wire = response.toWire(512);
+        OPTRecord edns = query.getOPT();
+        // RFC 6891 §6.2.3: a requester's EDNS payload size, or 512 octets without EDNS.
+        byte[] wire = response.toWire(edns == null ? 512 : Math.max(512, edns.getPayloadSize()));
         socket.send(new DatagramPacket(wire, wire.length, packet.getSocketAddress()));
       } catch (IOException e) {
         // A malformed query or a send failure: a real server drops it too; the test will see a timeout.
@@ -203,6 +262,15 @@ public final class TestDnsServer implements AutoCloseable {
     }
     response.getHeader().setFlag(Flags.AA);
     int type = question.getType();
+    OPTRecord opt = query.getOPT();
+    Optional<Map.Entry<Name, ZoneKey>> signed = (opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0)
+        ? zoneOf(name) : Optional.empty();
+    if (opt != null) {
+      response.addRecord(new OPTRecord(4096, 0, 0, opt.getFlags() & ExtendedFlags.DO), Section.ADDITIONAL);
+    }
+    if (signed.isPresent()) {
+      return signedAnswer(response, name, type, signed.get().getKey(), signed.get().getValue());
+    }
     Name current = name;
     for (int hop = 0; hop < 8; hop++) {
       List<Record> records = zone.get(current);
@@ -229,6 +297,99 @@ public final class TestDnsServer implements AutoCloseable {
       current = lowerCase(((CNAMERecord) alias).getTarget());
     }
     return response;
+  }
+
+  /** The signed zone {@code name} is in, if any: the one with the longest apex. */
+  private Optional<Map.Entry<Name, ZoneKey>> zoneOf(Name name) {
+    return signedZones.entrySet().stream()
+        .filter(zone -> name.subdomain(zone.getKey()))
+        .max(Comparator.comparingInt(zone -> zone.getKey().labels()));
+  }
+
+  /** RFC 4035 §3.1: the answer with its RRSIGs, or the negative answer with its SOA, NSECs and their RRSIGs. */
+  private Message signedAnswer(Message response, Name name, int type, Name apex, ZoneKey key) {
+    List<Record> records = zone.get(name);
+    if (records == null) {
+      response.getHeader().setRcode(Rcode.NXDOMAIN);
+      addSigned(response, Section.AUTHORITY, List.of(zone.get(apex).stream().filter(r -> r.getType() == Type.SOA).findFirst().orElseThrow()), key);
+      // RFC 4035 §3.1.3.2: an NSEC that covers the name, and one that covers the wildcard at its closest encloser.
+      Name encloser = name;
+      while (!zone.containsKey(encloser) && encloser.labels() > apex.labels()) {
+        encloser = new Name(encloser, 1);
+      }
+      NSECRecord covering = covering(name, apex);
+      addSigned(response, Section.AUTHORITY, List.of(covering), key);
+      NSECRecord wildcard = covering(wildcard(encloser), apex);
+      if (!wildcard.getName().equals(covering.getName())) {
+        addSigned(response, Section.AUTHORITY, List.of(wildcard), key);
+      }
+      return response;
+    }
+    List<Record> matching = records.stream().filter(r -> r.getType() == type).toList();
+    if (!matching.isEmpty()) {
+      addSigned(response, Section.ANSWER, matching, key);
+      return response;
+    }
+    // RFC 4035 §3.1.3.1: NODATA, proven by the name's own NSEC.
+    addSigned(response, Section.AUTHORITY, List.of(zone.get(apex).stream().filter(r -> r.getType() == Type.SOA).findFirst().orElseThrow()), key);
+    addSigned(response, Section.AUTHORITY, List.of(nsec(name, apex)), key);
+    return response;
+  }
+
+  /** Adds {@code rrset} to {@code section} with its RRSIG (one that does not verify for a forged name). */
+  private void addSigned(Message response, int section, List<Record> rrset, ZoneKey key) {
+    rrset.forEach(r -> response.addRecord(r, section));
+    try {
+      Instant now = Instant.now();
+      RRSIGRecord signature = DNSSEC.sign(new RRset(rrset.toArray(Record[]::new)), key.dnskey(), key.key(),
+          now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)));
+      if (forged.contains(rrset.getFirst().getName()) && rrset.getFirst().getType() != Type.DNSKEY) {
+        byte[] bad = signature.getSignature();
+        bad[bad.length / 2] ^= 0x5a;
+        signature = new RRSIGRecord(signature.getName(), signature.getDClass(), signature.getTTL(), signature.getTypeCovered(),
+            signature.getAlgorithm(), signature.getOrigTTL(), signature.getExpire(), signature.getTimeSigned(),
+            signature.getFootprint(), signature.getSigner(), bad);
+      }
+      response.addRecord(signature, section);
+    } catch (DNSSEC.DNSSECException e) {
+      throw new IllegalStateException("cannot sign " + rrset, e);
+    }
+  }
+
+  /** The zone's names in canonical order (RFC 4034 §6.1), the apex first. */
+  private List<Name> namesOf(Name apex) {
+    return zone.keySet().stream().filter(n -> n.subdomain(apex)).sorted().toList();
+  }
+
+  /** The NSEC record at {@code owner}: the next name in the zone (the apex after the last), and the types at it. */
+  private NSECRecord nsec(Name owner, Name apex) {
+    List<Name> names = namesOf(apex);
+    int at = names.indexOf(owner);
+    Name next = names.get((at + 1) % names.size());
+    int[] types = java.util.stream.IntStream.concat(
+        zone.get(owner).stream().mapToInt(Record::getType), java.util.stream.IntStream.of(Type.RRSIG, Type.NSEC))
+        .distinct().sorted().toArray();
+    return new NSECRecord(owner, DClass.IN, ttl, next, types);
+  }
+
+  /** The NSEC record whose span covers {@code missing}, a name not in the zone: the one at the name before it. */
+  private NSECRecord covering(Name missing, Name apex) {
+    List<Name> names = namesOf(apex);
+    Name before = names.getFirst();
+    for (Name candidate : names) {
+      if (candidate.compareTo(missing) < 0) {
+        before = candidate;
+      }
+    }
+    return nsec(before, apex);
+  }
+
+  private static Name wildcard(Name encloser) {
+    try {
+      return Name.concatenate(Name.fromString("*"), encloser);
+    } catch (TextParseException | org.xbill.DNS.NameTooLongException e) {
+      throw new IllegalArgumentException("no wildcard under " + encloser, e);
+    }
   }
 
   private SOARecord soa() {
