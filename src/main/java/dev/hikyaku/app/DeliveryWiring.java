@@ -26,6 +26,8 @@ import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
+import dev.hikyaku.tlsrpt.TlsReportSender;
+import dev.hikyaku.tlsrpt.TlsSessionCounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,7 +79,7 @@ final class DeliveryWiring {
    */
   static Scheduler scheduler(
       HikyakuConfig config, Store store, MessageIntake intake, Clock clock, SecureRandom random,
-      Optional<SSLContext> outboundTls, Events events, Routes configured)
+      Optional<SSLContext> outboundTls, Events events, Routes configured, Resources opened)
       throws StartupException {
     var d = config.delivery();
     DnsjavaResolver dns = new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), DNS_TRIES);
@@ -128,6 +130,11 @@ final class DeliveryWiring {
             reversePaths,
             mtaSts,
             dane);
+    if (d.isTlsReports()) {
+      // RFC 8460: the sessions counted here, the reports sent from here after each UTC day.
+      agent.reportingTo(opened.push(new TlsSessionCounts(store.tlsReports(), clock).start()));
+      opened.push(new TlsReportSender(store.tlsReports(), dns, intake, config.hostname(), outboundTls, clock).start());
+    }
     Scheduler scheduler =
         new Scheduler(
             store.queue(),

@@ -159,7 +159,7 @@ public final class Server implements AutoCloseable {
     MessageIntake intake = SessionWiring.intake(config, store, senders, events, clock, random);
     Routes routes = DeliveryWiring.routes(config);
     if (config.delivery().isEnabled()) {
-      sinks.wake(opened.push(DeliveryWiring.scheduler(config, store, intake, clock, random, outboundTls, events, routes)
+      sinks.wake(opened.push(DeliveryWiring.scheduler(config, store, intake, clock, random, outboundTls, events, routes, opened)
           .sharedBy(membership::liveNodes)));
     }
     SessionShared shared = opened.push(sessionShared(config, store, senders, intake, events, clock, random,

@@ -41,6 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param isDane whether MX hosts with DNSSEC-validated TLSA records are authenticated by them (RFC 7672)
  * @param trustAnchors a file of DNSSEC trust anchors (DS or DNSKEY records, zone-file form); empty =
  *     the IANA root's, built in
+ * @param isTlsReports whether daily SMTP TLS reports (RFC 8460) go to the recipient domains that ask
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -61,7 +62,8 @@ public record DeliveryConfig(
     boolean isMtaSts,
     int mtaStsPort,
     boolean isDane,
-    Optional<Path> trustAnchors) {
+    Optional<Path> trustAnchors,
+    boolean isTlsReports) {
 
   public DeliveryConfig {
     suppressStatuses = List.copyOf(suppressStatuses);
@@ -89,11 +91,12 @@ public record DeliveryConfig(
   private static final String MTA_STS_PORT = "mta-sts-port";
   private static final String DANE = "dane";
   private static final String TRUST_ANCHORS = "dnssec-trust-anchors";
+  private static final String TLS_REPORTS = "tls-reports";
   static final String SMARTHOST = "smarthost";
   static final String ROUTES = "routes";
   static final String DESTINATIONS = "destinations";
   static final List<String> KEYS = List.of(Keys.ENABLED, DNS_SERVERS, DNS_TIMEOUT, MX_PORT, Keys.TLS, MAX_PER_DOMAIN,
-      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, DANE, TRUST_ANCHORS, SMARTHOST, ROUTES,
+      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, DANE, TRUST_ANCHORS, TLS_REPORTS, SMARTHOST, ROUTES,
       DESTINATIONS);
 
   /** {@code delivery.tls} and a destination's {@code tls}: towards MX hosts, never implicit TLS. */
@@ -135,7 +138,8 @@ public record DeliveryConfig(
           true, // RFC 8461: a sender honours the policies domains publish
           443, // RFC 8461 §3.3
           true, // RFC 7672: so does a DANE one, where DNSSEC validates (DnsjavaResolver.isValidating)
-          Optional.empty()); // the root's anchors (DnsjavaResolver.ROOT_TRUST_ANCHORS)
+          Optional.empty(), // the root's anchors (DnsjavaResolver.ROOT_TRUST_ANCHORS)
+          true); // RFC 8460: a domain that publishes _smtp._tls asks its senders for reports
 
   /** The {@code delivery} section; its next hops (smarthost, routes, destinations) in {@link NextHops}. */
   static DeliveryConfig read(Section delivery) throws ConfigException {
@@ -174,6 +178,7 @@ public record DeliveryConfig(
         .mtaStsPort(delivery.port(MTA_STS_PORT, d.mtaStsPort()))
         .dane(delivery.bool(DANE, d.isDane()))
         .trustAnchors(delivery.file(TRUST_ANCHORS))
+        .tlsReports(delivery.bool(TLS_REPORTS, d.isTlsReports()))
         .build();
   }
 
@@ -235,6 +240,7 @@ public record DeliveryConfig(
     delivery.put(MTA_STS_PORT, mtaStsPort);
     delivery.put(DANE, isDane);
     trustAnchors.ifPresent(file -> delivery.put(TRUST_ANCHORS, file.toString()));
+    delivery.put(TLS_REPORTS, isTlsReports);
     smarthost.ifPresent(relay -> NextHops.write(relay, delivery.putObject(SMARTHOST)));
     ObjectNode byDomain = delivery.putObject(ROUTES);
     routes.forEach((domain, route) -> NextHops.write(route, byDomain.putObject(domain)));
@@ -338,6 +344,7 @@ public record DeliveryConfig(
     private int mtaStsPort;
     private boolean isDane;
     private Optional<Path> trustAnchors;
+    private boolean isTlsReports;
 
     private Builder(DeliveryConfig from) {
       isEnabled = from.isEnabled;
@@ -359,6 +366,12 @@ public record DeliveryConfig(
       mtaStsPort = from.mtaStsPort;
       isDane = from.isDane;
       trustAnchors = from.trustAnchors;
+      isTlsReports = from.isTlsReports;
+    }
+
+    public Builder tlsReports(boolean value) {
+      isTlsReports = value;
+      return this;
     }
 
     public Builder dane(boolean value) {
@@ -459,7 +472,7 @@ public record DeliveryConfig(
     public DeliveryConfig build() {
       return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap,
           maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses, isMtaSts, mtaStsPort,
-          isDane, trustAnchors);
+          isDane, trustAnchors, isTlsReports);
     }
   }
 

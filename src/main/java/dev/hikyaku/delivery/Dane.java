@@ -52,7 +52,11 @@ public final class Dane {
     record NotDane() implements Host {}
 
     /** Secure TLSA records, none usable: TLS is required, not authenticated (§2.2, §3.1.3). */
-    record TlsRequired() implements Host {}
+    record TlsRequired(List<Tlsa> records) implements Host {
+      public TlsRequired {
+        records = List.copyOf(records);
+      }
+    }
 
     /** Secure, usable TLSA records: TLS is required, and the certificate must match one of them. */
     record Authenticated(List<Tlsa> records) implements Host {
@@ -97,7 +101,7 @@ public final class Dane {
     return switch (tlsa.lookup()) {
       case Lookup.TemporaryFailure<List<Tlsa>>(String reason) -> new Host.Unusable("TLSA lookup for " + name + ": " + reason);
       case Lookup.Found<List<Tlsa>>(List<Tlsa> records) when tlsa.isSecure() ->
-          records.stream().anyMatch(Tlsa::isUsableForSmtp) ? new Host.Authenticated(records) : new Host.TlsRequired();
+          records.stream().anyMatch(Tlsa::isUsableForSmtp) ? new Host.Authenticated(records) : new Host.TlsRequired(records);
       default -> new Host.NotDane(); // NXDOMAIN or NODATA, or an insecure RRset
     };
   }

@@ -1,18 +1,14 @@
 package dev.hikyaku.delivery;
 
 import dev.hikyaku.dns.Tlsa;
-import java.net.IDN;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.Date;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
 
@@ -42,7 +38,7 @@ final class DaneTrust extends ServerTrust {
     if (this.records.isEmpty()) {
       throw new IllegalArgumentException("no TLSA record usable for SMTP among " + records);
     }
-    this.host = hostName(Objects.requireNonNull(host, "host"));
+    this.host = CertificateNames.hostName(Objects.requireNonNull(host, "host"));
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -96,38 +92,7 @@ final class DaneTrust extends ServerTrust {
         return "certificate " + i + " of the chain does not verify: " + e.getMessage();
       }
     }
-    return namesHost(chain[0]) ? "" : "the server's certificate does not name " + host;
-  }
-
-  /** RFC 6125 §6.4: a DNS-ID equal to the host, or a wildcard in its left-most label only; CN only without DNS-IDs. */
-  private boolean namesHost(X509Certificate certificate) {
-    List<String> dnsIds;
-    try {
-      Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
-      dnsIds = alternatives == null ? List.of() : alternatives.stream()
-          .filter(entry -> Integer.valueOf(2).equals(entry.get(0)))
-          .map(entry -> hostName((String) entry.get(1)))
-          .toList();
-    } catch (CertificateParsingException e) {
-      return false;
-    }
-    if (dnsIds.isEmpty()) {
-      String subject = certificate.getSubjectX500Principal().getName();
-      dnsIds = java.util.Arrays.stream(subject.split(","))
-          .filter(part -> part.startsWith("CN="))
-          .map(part -> hostName(part.substring(3)))
-          .toList();
-    }
-    for (String id : dnsIds) {
-      if (id.equals(host)) {
-        return true;
-      }
-      int dot = host.indexOf('.');
-      if (id.startsWith("*.") && dot > 0 && id.substring(1).equals(host.substring(dot)) && id.indexOf('.', 2) > 0) {
-        return true;
-      }
-    }
-    return false;
+    return CertificateNames.names(chain[0], host) ? "" : "the server's certificate does not name " + host;
   }
 
   /** RFC 6698 §2.1: the selected part of {@code certificate}, as the matching type compares it. */
@@ -146,8 +111,4 @@ final class DaneTrust extends ServerTrust {
     }
   }
 
-  private static String hostName(String name) {
-    String lower = IDN.toASCII(name, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-    return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
-  }
 }

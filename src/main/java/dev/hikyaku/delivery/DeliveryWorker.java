@@ -28,12 +28,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one message to the recipients of one domain. Routing, in order: the domain's own {@link
  * Route} (SMTP, LMTP or a Maildir), then the smarthost, then the domain's MX hosts.
  */
 public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
 
   /** An upstream server that takes all outbound mail (the OP25B case: port 25 blocked outbound). */
   public record Smarthost(String host, int port, TlsPolicy tls, Optional<SmtpCredentials> credentials) {}
@@ -77,6 +81,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private final OutboundConnections connections;
   private final MtaStsPolicies mtaSts;
   private final Dane dane;
+  private volatile TlsSession.Sink tlsSessions = TlsSession.Sink.NONE;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
     this(mx, settings, tlsContext, new MaildirDelivery(Clock.systemUTC(), new SecureRandom(), settings.ehloName()));
@@ -110,6 +115,12 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     this.reversePaths = Objects.requireNonNull(reversePaths, "reversePaths");
     this.connections = new OutboundConnections(
         settings.maxPerHost(), OutboundConnections.DEFAULT_IDLE_LIMIT, OutboundConnections.DEFAULT_MAX_TRANSACTIONS);
+  }
+
+  /** Tells {@code sink} of every TLS session towards MX hosts (SMTP TLS Reporting, RFC 8460). */
+  public DeliveryWorker reportingTo(TlsSession.Sink sink) {
+    this.tlsSessions = Objects.requireNonNull(sink, "sink");
+    return this;
   }
 
   /** Connections opened and reused so far. */
@@ -240,6 +251,9 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       Dane.Destination destination = dane.destination(domain);
       if (destination instanceof Dane.Destination.Failed(String reason)) {
         // RFC 7672 §2.2.1: a bogus or unanswered validated MX lookup; nothing is sent meanwhile.
+        TlsSession.Policy unknown = new TlsSession.Policy(TlsSession.Policy.Type.TLSA, domain, List.of(), List.of());
+        hosts.forEach(host -> tlsSessions.record(
+            new TlsSession(unknown, host.name(), "", Optional.of(TlsSession.Failure.DNSSEC_INVALID))));
         return all(recipients, DeliveryReasons.dnsFailure(domain, reason + " (DNSSEC, RFC 7672 §2.2.1)"));
       }
       if (destination instanceof Dane.Destination.Secure) {
@@ -250,13 +264,12 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     }
     List<String> unusable = new ArrayList<>();
     List<MxResolver.Host> usable = new ArrayList<>();
-    daneHosts.forEach((host, security) -> {
-      if (security instanceof Dane.Host.Unusable(String reason)) {
-        unusable.add(host.name() + ": " + reason);
-      }
-    });
     for (MxResolver.Host host : hosts) {
-      if (!(daneHosts.get(host) instanceof Dane.Host.Unusable)) {
+      if (daneHosts.get(host) instanceof Dane.Host.Unusable(String reason)) {
+        unusable.add(host.name() + ": " + reason);
+        tlsSessions.record(new TlsSession(new TlsSession.Policy(TlsSession.Policy.Type.TLSA, domain, List.of(), List.of()),
+            host.name(), "", Optional.of(TlsSession.Failure.DNSSEC_INVALID)));
+      } else {
         usable.add(host);
       }
     }
@@ -267,28 +280,10 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
     boolean isDane = daneHosts.values().stream()
         .anyMatch(h -> h instanceof Dane.Host.Authenticated || h instanceof Dane.Host.TlsRequired);
     if (isDane) {
-      List<Target> targets = new ArrayList<>();
-      for (MxResolver.Host host : usable) {
-        Dane.Host security = daneHosts.get(host);
-        if (isRequireTls && !(security instanceof Dane.Host.Authenticated)) {
-          continue; // RFC 8689 §4.2.1: REQUIRETLS goes only where TLS is authenticated
-        }
-        TlsPolicy policy = switch (security) {
-          case Dane.Host.Authenticated authenticated -> TlsPolicy.DANE;
-          case Dane.Host.TlsRequired required -> TlsPolicy.REQUIRE;
-          default -> tls;
-        };
-        Optional<SSLContext> context = security instanceof Dane.Host.Authenticated(List<Tlsa> records)
-            ? Optional.of(DaneTrust.context(records, host.name(), Clock.systemUTC())) : Optional.empty();
-        for (InetAddress address : host.addresses()) {
-          targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name(), policy, context));
-        }
-      }
-      if (targets.isEmpty()) {
-        return all(recipients, DeliveryReasons.requireTlsNotPossible(
-            "no MX host of " + domain + " has usable TLSA records (RFC 8689 §4.2.1)"));
-      }
-      return attempt(AttemptFacts.Route.MX, targets, relayed, Optional.empty());
+      return daneTargets(domain, usable, daneHosts, tls, isRequireTls)
+          .map(targets -> attempt(AttemptFacts.Route.MX, targets, relayed, Optional.empty()))
+          .orElseGet(() -> all(recipients, DeliveryReasons.requireTlsNotPossible(
+              "no MX host of " + domain + " has usable TLSA records (RFC 8689 §4.2.1)")));
     }
     Optional<MtaStsPolicy> published = isConfigured || isPolicyWaived ? Optional.empty() : mtaSts.policyOf(domain);
     if (isRequireTls && (published.isEmpty() || published.get().mode() == MtaStsPolicy.Mode.NONE)) {
@@ -297,36 +292,86 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       return all(recipients, DeliveryReasons.requireTlsNotPossible(
           "neither DANE nor an MTA-STS policy vouches for the MX hosts of " + domain + " (RFC 8689 §4.2.1)"));
     }
+    // What the TLS report counts these sessions under: the policy as published (RFC 8460 §4.4).
+    Optional<TlsSession.Policy> reported = isConfigured || isPolicyWaived ? Optional.empty() : Optional.of(published
+        .filter(p -> p.mode() != MtaStsPolicy.Mode.NONE)
+        .map(p -> new TlsSession.Policy(TlsSession.Policy.Type.STS, domain, p.lines(), p.mx()))
+        .orElse(new TlsSession.Policy(TlsSession.Policy.Type.NO_POLICY_FOUND, domain, List.of(), List.of())));
     // REQUIRETLS holds the policy to its MX hosts and verified TLS whatever its mode.
     Optional<MtaStsPolicy> policy = isRequireTls
         ? published.map(p -> new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, p.mx(), p.maxAge())) : published;
+    Optional<TlsPolicy> fallback = Optional.empty();
     if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.ENFORCE) {
       // RFC 8461 §5: an enforced policy sends only to the MX hosts it names, over verified TLS.
       List<MxResolver.Host> named = usable.stream().filter(host -> policy.get().matches(host.name())).toList();
       if (named.isEmpty()) {
+        usable.forEach(host -> tlsSessions.record(new TlsSession(reported.orElseThrow(), host.name(), "",
+            Optional.of(TlsSession.Failure.VALIDATION_FAILURE))));
         return all(recipients, DeliveryReasons.tlsFailed("no MX host of " + domain + " ("
             + hosts.stream().map(MxResolver.Host::name).collect(Collectors.joining(", "))
             + ") is named by its enforced MTA-STS policy " + policy.get().mx() + " (RFC 8461 §4.1)"));
       }
       usable = named;
       tls = TlsPolicy.VERIFY;
+    } else if (policy.isPresent() && policy.get().mode() == MtaStsPolicy.Mode.TESTING && tls == TlsPolicy.OPPORTUNISTIC) {
+      // RFC 8461 §5 mode testing: verify as enforce would, report what fails (RFC 8460), deliver anyway.
+      tls = TlsPolicy.VERIFY;
+      fallback = Optional.of(TlsPolicy.OPPORTUNISTIC);
     }
     List<Target> targets = new ArrayList<>();
     for (MxResolver.Host host : usable) {
       for (InetAddress address : host.addresses()) {
-        targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name(), tls, Optional.empty()));
+        targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name(), tls, Optional.empty(),
+            reported, fallback));
       }
     }
     return attempt(AttemptFacts.Route.MX, targets, relayed, Optional.empty());
   }
 
   /**
-   * One address to connect to, the name to check its certificate against, and the TLS policy there
-   * (with the context that authenticates it, when not the worker's own).
+   * The targets of a DANE destination (RFC 7672 §2.2): a host with usable TLSA records under DANE
+   * (certificate matched), one with only unusable records under mandatory TLS, the others as any
+   * host; with REQUIRETLS only the first kind (RFC 8689 §4.2.1). Empty when that leaves none.
    */
-  private record Target(InetSocketAddress address, String serverName, TlsPolicy tls, Optional<SSLContext> context) {
+  private Optional<List<Target>> daneTargets(
+      String domain, List<MxResolver.Host> usable, Map<MxResolver.Host, Dane.Host> daneHosts, TlsPolicy tls, boolean isRequireTls) {
+    List<Target> targets = new ArrayList<>();
+    for (MxResolver.Host host : usable) {
+      Dane.Host security = daneHosts.get(host);
+      if (isRequireTls && !(security instanceof Dane.Host.Authenticated)) {
+        continue;
+      }
+      TlsPolicy policy = tls;
+      Optional<SSLContext> context = Optional.empty();
+      TlsSession.Policy reported = new TlsSession.Policy(TlsSession.Policy.Type.NO_POLICY_FOUND, domain, List.of(), List.of());
+      if (security instanceof Dane.Host.Authenticated(List<Tlsa> records)) {
+        policy = TlsPolicy.DANE;
+        context = Optional.of(DaneTrust.context(records, host.name(), Clock.systemUTC()));
+        reported = new TlsSession.Policy(TlsSession.Policy.Type.TLSA, domain, records.stream().map(Tlsa::presentation).toList(),
+            List.of());
+      } else if (security instanceof Dane.Host.TlsRequired(List<Tlsa> records)) {
+        policy = TlsPolicy.REQUIRE;
+        reported = new TlsSession.Policy(TlsSession.Policy.Type.TLSA, domain, records.stream().map(Tlsa::presentation).toList(),
+            List.of());
+      }
+      for (InetAddress address : host.addresses()) {
+        targets.add(new Target(new InetSocketAddress(address, settings.mxPort()), host.name(), policy, context,
+            Optional.of(reported), Optional.empty()));
+      }
+    }
+    return targets.isEmpty() ? Optional.empty() : Optional.of(targets);
+  }
+
+  /**
+   * One address to connect to, the name to check its certificate against, and the TLS policy there
+   * (with the context that authenticates it, when not the worker's own); the policy a TLS report
+   * counts its sessions under (MX delivery only), and the TLS policy to connect with again when the
+   * first fails on TLS (an MTA-STS policy in mode testing).
+   */
+  private record Target(InetSocketAddress address, String serverName, TlsPolicy tls, Optional<SSLContext> context,
+      Optional<TlsSession.Policy> reported, Optional<TlsPolicy> fallback) {
     Target(InetSocketAddress address, String serverName, TlsPolicy tls) {
-      this(address, serverName, tls, Optional.empty());
+      this(address, serverName, tls, Optional.empty(), Optional.empty(), Optional.empty());
     }
   }
 
@@ -357,9 +402,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       OutboundConnections.Key key =
           new OutboundConnections.Key(target.address(), target.serverName(), target.tls(), credentials.map(SmtpCredentials::user));
       try {
-        OutboundConnections.Connection connection = connections.acquire(key, () ->
-            OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), target.tls(), credentials,
-                settings.timeouts(), target.context().or(() -> tlsContext)));
+        OutboundConnections.Connection connection = connect(target, key, credentials);
         Duration connecting = since(started);
         long sending = System.nanoTime();
         List<Attempt> attempts;
@@ -384,6 +427,51 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       }
     }
     return all(message.recipients(), last, new AttemptFacts(route, Optional.empty(), since(started), Duration.ZERO));
+  }
+
+  /**
+   * A connection to {@code target}, kept or new. A new one's TLS is told to the TLS report when the
+   * target is under a policy (RFC 8460): a session with TLS as a success, one that failed on TLS
+   * with its result type. Under an MTA-STS policy in mode testing, a session that fails the
+   * verification is reported and the host is connected to again without it (RFC 8461 §5: deliver
+   * as without a policy).
+   */
+  private OutboundConnections.Connection connect(Target target, OutboundConnections.Key key, Optional<SmtpCredentials> credentials)
+      throws OutboundException {
+    try {
+      return connections.acquire(key, () -> {
+        OutboundSession session = OutboundSession.open(target.address(), target.serverName(), settings.ehloName(), target.tls(),
+            credentials, settings.timeouts(), target.context().or(() -> tlsContext));
+        target.reported().ifPresent(policy -> {
+          if (session.tls().isPresent()) {
+            tlsSessions.record(new TlsSession(policy, target.serverName(), hostAddress(target), Optional.empty()));
+          } else if (policy.type() != TlsSession.Policy.Type.NO_POLICY_FOUND) {
+            tlsSessions.record(new TlsSession(policy, target.serverName(), hostAddress(target),
+                Optional.of(TlsSession.Failure.STARTTLS_NOT_SUPPORTED)));
+          }
+        });
+        return session;
+      });
+    } catch (OutboundException e) {
+      Optional<TlsSession.Failure> failure = TlsFailures.of(e);
+      if (failure.isEmpty() || target.reported().isEmpty()) {
+        throw e;
+      }
+      tlsSessions.record(new TlsSession(target.reported().get(), target.serverName(), hostAddress(target), failure));
+      if (target.fallback().isEmpty()) {
+        throw e;
+      }
+      log.info("{}: {} under an MTA-STS policy in mode testing ({}); delivering without it", target.serverName(),
+          failure.get().resultType(), e.status().diagnostic().field());
+      Target without = new Target(target.address(), target.serverName(), target.fallback().get(), Optional.empty(),
+          Optional.empty(), Optional.empty());
+      return connect(without, new OutboundConnections.Key(target.address(), target.serverName(), without.tls(),
+          credentials.map(SmtpCredentials::user)), credentials);
+    }
+  }
+
+  private static String hostAddress(Target target) {
+    return target.address().getAddress() == null ? "" : target.address().getAddress().getHostAddress();
   }
 
   private static Duration since(long startedNanos) {

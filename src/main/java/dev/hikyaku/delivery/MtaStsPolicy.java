@@ -119,6 +119,16 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
     return false;
   }
 
+  /** The policy as a TLS report names it (RFC 8460 §4.4 "policy-string"): its fields, one a line. */
+  public List<String> lines() {
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add("version: STSv1");
+    lines.add("mode: " + mode.name().toLowerCase(Locale.ROOT));
+    mx.forEach(pattern -> lines.add("mx: " + pattern));
+    lines.add("max_age: " + maxAge.toSeconds());
+    return List.copyOf(lines);
+  }
+
   private static String stripDot(String name) {
     return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
   }

@@ -68,6 +68,7 @@ public final class Store implements AutoCloseable {
   private final ServerSecret serverSecret;
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
+  private final TlsReports tlsReports;
   private final Suppressions suppressions;
   private final Webhooks webhooks;
   private final WebhookDeliveries webhookDeliveries;
@@ -109,6 +110,7 @@ public final class Store implements AutoCloseable {
     this.defences = new Defences(accountWriter, readers);
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.suppressions = new Suppressions(accountWriter, readers);
+    this.tlsReports = new TlsReports(accountWriter, readers);
     this.webhooks = new Webhooks(accountWriter, readers);
     this.webhookDeliveries = new WebhookDeliveries(writer, readers, webhooks);
     this.adminChanges = new AdminChanges(accountWriter, clock);
@@ -328,6 +330,11 @@ public final class Store implements AutoCloseable {
   /** The suppression list: recipients mail from a sending domain is no longer taken for. */
   public Suppressions suppressions() {
     return suppressions;
+  }
+
+  /** The TLS session counts and daily reports of SMTP TLS Reporting (V21, RFC 8460). */
+  public TlsReports tlsReports() {
+    return tlsReports;
   }
 
   /** Webhook endpoints (V15). */

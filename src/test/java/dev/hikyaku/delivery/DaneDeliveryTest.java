@@ -149,6 +149,19 @@ class DaneDeliveryTest {
     }
   }
 
+  @Test
+  void theBuiltInRootAnchorsAreReadAndAskedFor() {
+    try (TestDnsServer dns = zone()) {
+      DnsjavaResolver root = DnsjavaResolver.validating(
+          List.of(dns.address()), Duration.ofSeconds(2), 2, Clock.systemUTC(), DnsjavaResolver.ROOT_TRUST_ANCHORS);
+      // This DNS server has no root zone: the root's keys do not validate, so DANE is left aside.
+      assertThat(root.isValidating()).isFalse();
+      assertThat(dns.queries(".")).as("the root's DNSKEY asked for").isPositive();
+      RecipientResult result = deliver(dns, DnsjavaResolver.ROOT_TRUST_ANCHORS, "");
+      assertThat(result.status().action()).as(result.toString()).isIn(Action.DELIVERED, Action.RELAYED);
+    }
+  }
+
   /** The domain's MX on loopback; unsigned until the test signs it. */
   private static TestDnsServer zone() {
     TestDnsServer dns = TestDnsServer.start();

@@ -12,6 +12,8 @@ import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
@@ -20,7 +22,9 @@ import javax.net.ssl.SSLContext;
 /**
  * An MTA-STS policy host on loopback (RFC 8461 §3.3): HTTPS with a certificate of its own for
  * {@code mta-sts.DOMAIN}, serving whatever policy the test sets at {@code /.well-known/mta-sts.txt}
- * as {@code text/plain}, and counting the fetches.
+ * as {@code text/plain}, and counting the fetches. It also takes TLS reports (RFC 8460 §5.4) POSTed
+ * to {@code /tlsrpt}, and keeps them ({@link #reports}); {@link #reportReceiver} is one whose
+ * certificate names {@code localhost}, for an {@code https://localhost:<port>/tlsrpt} rua.
  */
 public final class PolicyHost implements AutoCloseable {
 
@@ -28,6 +32,10 @@ public final class PolicyHost implements AutoCloseable {
   private final TestCertificates certificate;
   private final AtomicReference<String> policy = new AtomicReference<>("");
   private final AtomicInteger fetches = new AtomicInteger();
+  private final List<Report> reports = new CopyOnWriteArrayList<>();
+
+  /** A report POSTed to {@code /tlsrpt}: its Content-Type and body. */
+  public record Report(String contentType, byte[] body) {}
 
   private PolicyHost(HttpsServer server, TestCertificates certificate) {
     this.server = server;
@@ -36,7 +44,16 @@ public final class PolicyHost implements AutoCloseable {
 
   /** Serves for {@code mta-sts.<domain>} on an ephemeral port of 127.0.0.1. */
   public static PolicyHost start(String domain) throws IOException, GeneralSecurityException {
-    TestCertificates certificate = TestCertificates.ecdsa("mta-sts." + domain);
+    return startFor("mta-sts." + domain);
+  }
+
+  /** A host whose certificate names {@code localhost}: a TLS report receiver the JDK's HTTP client can reach by name. */
+  public static PolicyHost reportReceiver() throws IOException, GeneralSecurityException {
+    return startFor("localhost");
+  }
+
+  private static PolicyHost startFor(String hostName) throws IOException, GeneralSecurityException {
+    TestCertificates certificate = TestCertificates.ecdsa(hostName);
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     keys.setKeyEntry("policy", certificate.privateKey(), new char[0], certificate.chain().toArray(Certificate[]::new));
@@ -55,6 +72,11 @@ public final class PolicyHost implements AutoCloseable {
       exchange.getResponseBody().write(body);
       exchange.close();
     });
+    server.createContext("/tlsrpt", exchange -> {
+      host.reports.add(new Report(exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestBody().readAllBytes()));
+      exchange.sendResponseHeaders(201, -1);
+      exchange.close();
+    });
     server.start();
     return host;
   }
@@ -70,6 +92,11 @@ public final class PolicyHost implements AutoCloseable {
 
   public int fetches() {
     return fetches.get();
+  }
+
+  /** The TLS reports POSTed so far. */
+  public List<Report> reports() {
+    return List.copyOf(reports);
   }
 
   /** The certificate a client must trust to fetch from this host. */

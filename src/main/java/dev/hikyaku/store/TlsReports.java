@@ -1,0 +1,199 @@
+package dev.hikyaku.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The counts SMTP TLS Reporting (RFC 8460) is made from (V21): TLS sessions towards recipient
+ * policy domains, per UTC day, applied policy and result; and which daily reports have been taken
+ * on, by one node of those sharing the store. Written through the account writer in short
+ * transactions: a node adds its counts once a minute, not once a session.
+ */
+public final class TlsReports {
+
+  /** The result type of the sessions that went well (RFC 8460 §4.4: the summary's successes). */
+  public static final String SUCCESS = "success";
+
+  /**
+   * A count of TLS sessions.
+   *
+   * @param policyType {@code sts}, {@code tlsa} or {@code no-policy-found} (RFC 8460 §4.4)
+   * @param policyStrings the applied policy, line by line (its text for sts, its records for tlsa)
+   * @param mxHosts the policy's MX patterns (sts); empty otherwise
+   * @param resultType {@link #SUCCESS} or an RFC 8460 §4.3 result type
+   * @param mxHost the MX host of a failed session; empty for successes
+   * @param receivingIp its address; empty for successes
+   */
+  public record Count(LocalDate day, String policyDomain, String policyType, List<String> policyStrings, List<String> mxHosts,
+      String resultType, String mxHost, String receivingIp, long sessions) {
+    public Count {
+      Objects.requireNonNull(day, "day");
+      policyStrings = List.copyOf(policyStrings);
+      mxHosts = List.copyOf(mxHosts);
+      if (policyStrings.stream().anyMatch(s -> s.indexOf('\n') >= 0) || mxHosts.stream().anyMatch(s -> s.indexOf('\n') >= 0)) {
+        throw new IllegalArgumentException("a policy line holds a line feed");
+      }
+    }
+
+    /** The same count with {@code sessions} sessions. */
+    public Count withSessions(long sessions) {
+      return new Count(day, policyDomain, policyType, policyStrings, mxHosts, resultType, mxHost, receivingIp, sessions);
+    }
+  }
+
+  private static final String COLUMNS =
+      "day, policy_domain, policy_type, policy_strings, mx_hosts, result_type, mx_host, receiving_ip, sessions";
+  private static final String ADD = "INSERT INTO tls_session_count (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      + " ON CONFLICT (day, policy_domain, policy_type, policy_strings, mx_hosts, result_type, mx_host, receiving_ip)"
+      + " DO UPDATE SET sessions = tls_session_count.sessions + excluded.sessions";
+
+  private final AccountWriter writer;
+  private final ReadConnections readers;
+
+  TlsReports(AccountWriter writer, ReadConnections readers) {
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  /** Adds {@code counts} to the day's totals, in one transaction (in key order, as every node does). */
+  public void add(Collection<Count> counts) throws StoreException {
+    if (counts.isEmpty()) {
+      return;
+    }
+    List<Count> ordered = counts.stream()
+        .sorted(Comparator.comparing((Count c) -> c.day().toString()).thenComparing(Count::policyDomain)
+            .thenComparing(Count::policyType).thenComparing(c -> String.join("\n", c.policyStrings()))
+            .thenComparing(c -> String.join("\n", c.mxHosts())).thenComparing(Count::resultType)
+            .thenComparing(Count::mxHost).thenComparing(Count::receivingIp))
+        .toList();
+    writer.writeDuringClose("adding " + counts.size() + " TLS session count(s)", connection -> {
+      try (PreparedStatement add = connection.prepareStatement(ADD)) {
+        for (Count c : ordered) {
+          add.setString(1, c.day().toString());
+          add.setString(2, c.policyDomain());
+          add.setString(3, c.policyType());
+          add.setString(4, String.join("\n", c.policyStrings()));
+          add.setString(5, String.join("\n", c.mxHosts()));
+          add.setString(6, c.resultType());
+          add.setString(7, c.mxHost());
+          add.setString(8, c.receivingIp());
+          add.setLong(9, c.sessions());
+          add.addBatch();
+        }
+        add.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  /** The counts of {@code policyDomain} on {@code day}. */
+  public List<Count> counts(LocalDate day, String policyDomain) throws StoreException {
+    return readers.read("reading the TLS session counts of " + policyDomain, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT " + COLUMNS + " FROM tls_session_count WHERE day = ? AND policy_domain = ?")) {
+        select.setString(1, day.toString());
+        select.setString(2, policyDomain);
+        try (ResultSet rows = select.executeQuery()) {
+          List<Count> counts = new ArrayList<>();
+          while (rows.next()) {
+            counts.add(new Count(LocalDate.parse(rows.getString(1)), rows.getString(2), rows.getString(3),
+                lines(rows.getString(4)), lines(rows.getString(5)), rows.getString(6), rows.getString(7), rows.getString(8),
+                rows.getLong(9)));
+          }
+          return counts;
+        }
+      }
+    });
+  }
+
+  /** The policy domains with counts on {@code day} whose report no node has taken on yet. */
+  public List<String> unreported(LocalDate day) throws StoreException {
+    return readers.read("finding the TLS reports still to make", connection -> {
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT DISTINCT c.policy_domain FROM tls_session_count c WHERE c.day = ? AND NOT EXISTS"
+              + " (SELECT 1 FROM tls_report_sent s WHERE s.day = c.day AND s.policy_domain = c.policy_domain)"
+              + " ORDER BY c.policy_domain")) {
+        select.setString(1, day.toString());
+        try (ResultSet rows = select.executeQuery()) {
+          List<String> domains = new ArrayList<>();
+          while (rows.next()) {
+            domains.add(rows.getString(1));
+          }
+          return domains;
+        }
+      }
+    });
+  }
+
+  /**
+   * Takes on the report of {@code policyDomain} for {@code day} as {@code reportId}: true for the one
+   * node whose row this is, false when another node (or an earlier run) already has it.
+   */
+  public boolean take(LocalDate day, String policyDomain, String reportId, Instant at) throws StoreException {
+    return writer.write("taking on the TLS report of " + policyDomain + " for " + day, connection -> {
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT INTO tls_report_sent (day, policy_domain, report_id, taken_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        insert.setString(1, day.toString());
+        insert.setString(2, policyDomain);
+        insert.setString(3, reportId);
+        insert.setLong(4, at.toEpochMilli());
+        return insert.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /** Records where the report went, or why it did not. */
+  public void outcome(LocalDate day, String policyDomain, String outcome) throws StoreException {
+    writer.write("recording the TLS report of " + policyDomain + " for " + day, connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE tls_report_sent SET outcome = ? WHERE day = ? AND policy_domain = ?")) {
+        update.setString(1, outcome);
+        update.setString(2, day.toString());
+        update.setString(3, policyDomain);
+        update.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /** What came of the report of {@code policyDomain} for {@code day}: empty until one is taken on. */
+  public java.util.Optional<String> outcome(LocalDate day, String policyDomain) throws StoreException {
+    return readers.read("reading the TLS report of " + policyDomain, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT outcome FROM tls_report_sent WHERE day = ? AND policy_domain = ?")) {
+        select.setString(1, day.toString());
+        select.setString(2, policyDomain);
+        try (ResultSet rows = select.executeQuery()) {
+          return rows.next() ? java.util.Optional.of(rows.getString(1)) : java.util.Optional.<String>empty();
+        }
+      }
+    });
+  }
+
+  /** Deletes the counts and report records of days before {@code day}; returns how many rows went. */
+  public int prune(LocalDate day) throws StoreException {
+    return writer.write("pruning TLS report counts", connection -> delete(connection, "tls_session_count", day)
+        + delete(connection, "tls_report_sent", day));
+  }
+
+  private static int delete(Connection connection, String table, LocalDate before) throws SQLException {
+    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE day < ?")) {
+      delete.setString(1, before.toString());
+      return delete.executeUpdate();
+    }
+  }
+
+  private static List<String> lines(String joined) {
+    return joined.isEmpty() ? List.of() : Arrays.asList(joined.split("\n", -1));
+  }
+}
