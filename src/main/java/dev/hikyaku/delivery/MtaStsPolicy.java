@@ -121,7 +121,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
 
   /** The policy as a TLS report names it (RFC 8460 §4.4 "policy-string"): its fields, one a line. */
   public List<String> lines() {
-    List<String> lines = new java.util.ArrayList<>();
+    List<String> lines = new ArrayList<>();
     lines.add("version: STSv1");
     lines.add("mode: " + mode.name().toLowerCase(Locale.ROOT));
     mx.forEach(pattern -> lines.add("mx: " + pattern));

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The counts SMTP TLS Reporting (RFC 8460) is made from (V21): TLS sessions towards recipient
@@ -167,14 +168,14 @@ public final class TlsReports {
   }
 
   /** What came of the report of {@code policyDomain} for {@code day}: empty until one is taken on. */
-  public java.util.Optional<String> outcome(LocalDate day, String policyDomain) throws StoreException {
+  public Optional<String> outcome(LocalDate day, String policyDomain) throws StoreException {
     return readers.read("reading the TLS report of " + policyDomain, connection -> {
       try (PreparedStatement select = connection.prepareStatement(
           "SELECT outcome FROM tls_report_sent WHERE day = ? AND policy_domain = ?")) {
         select.setString(1, day.toString());
         select.setString(2, policyDomain);
         try (ResultSet rows = select.executeQuery()) {
-          return rows.next() ? java.util.Optional.of(rows.getString(1)) : java.util.Optional.<String>empty();
+          return rows.next() ? Optional.of(rows.getString(1)) : Optional.<String>empty();
         }
       }
     });

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ public record TlsReport(String organization, String submitter, String contact, S
     ArrayNode policies = report.putArray("policies");
     Map<List<Object>, List<TlsReports.Count>> byPolicy = new LinkedHashMap<>();
     for (TlsReports.Count count : counts) {
-      byPolicy.computeIfAbsent(List.of(count.policyType(), count.policyStrings(), count.mxHosts()), k -> new java.util.ArrayList<>())
+      byPolicy.computeIfAbsent(List.of(count.policyType(), count.policyStrings(), count.mxHosts()), k -> new ArrayList<>())
           .add(count);
     }
     byPolicy.forEach((key, ofPolicy) -> {
