@@ -31,12 +31,13 @@ hikyaku_write_config() {
     echo "  - {role: relay, address: 127.0.0.1, port: $relay, greeting-delay: 0s}"
     echo "  - {role: submission, address: 127.0.0.1, port: $submission}"
     echo "  - {role: submissions, address: 127.0.0.1, port: $submissions}"
-    # HIKYAKU_TLS_ENGINE, if set, is tls.engine (jdk or boringssl).
-    local engine=${HIKYAKU_TLS_ENGINE:+, engine: $HIKYAKU_TLS_ENGINE}
+    # HIKYAKU_TLS_ENGINE, if set, is tls.engine (jdk or boringssl); HIKYAKU_TLS_KEY_EXCHANGE is
+    # tls.key-exchange (classic or hybrid).
+    local engine=${HIKYAKU_TLS_ENGINE:+, engine: $HIKYAKU_TLS_ENGINE}${HIKYAKU_TLS_KEY_EXCHANGE:+, key-exchange: $HIKYAKU_TLS_KEY_EXCHANGE}
     if [[ -n $cert ]]; then
       echo "tls: {certificate: $cert, private-key: $key, reload-check-interval: 0s$engine}"
     elif [[ -n $engine ]]; then
-      echo "tls: {engine: $HIKYAKU_TLS_ENGINE}"
+      echo "tls: {${engine#, }}"
     fi
     echo "limits: {max-connections: 20000, max-connections-per-client: 20000}"
     echo "# The load tool sends to any local part of the hosted domain (as Postfix's relay-in takes"

@@ -219,10 +219,11 @@ public final class Server implements AutoCloseable {
       if (tlsConfig.certificate().isPresent()) {
         return TlsContexts.fromPem(
             tlsConfig.certificate().get(), tlsConfig.privateKey().orElseThrow(), tlsConfig.reloadCheckInterval(),
-            tlsConfig.engine());
+            tlsConfig.engine(), tlsConfig.keyExchange());
       }
       return TlsContexts.selfSigned(
-          config.hostname(), config.selfSignedTlsDirectory(), tlsConfig.reloadCheckInterval(), tlsConfig.engine());
+          config.hostname(), config.selfSignedTlsDirectory(), tlsConfig.reloadCheckInterval(), tlsConfig.engine(),
+          tlsConfig.keyExchange());
     } catch (TlsSetupException e) {
       throw new StartupException("TLS: " + e.getMessage(), e);
     }

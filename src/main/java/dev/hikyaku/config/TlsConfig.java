@@ -1,5 +1,6 @@
 package dev.hikyaku.config;
 
+import dev.hikyaku.net.KeyExchange;
 import dev.hikyaku.net.TlsEngineKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +21,19 @@ import tools.jackson.databind.node.ObjectNode;
  *     Duration#ZERO} disables the watcher
  * @param engine the TLS implementation of the SMTP listeners ({@code tls.engine}); the HTTP API
  *     always uses the JDK's
+ * @param keyExchange the key exchange groups the SMTP listeners offer ({@code tls.key-exchange}):
+ *     classic, or hybrid (X25519MLKEM768 first; BoringSSL only)
  */
 public record TlsConfig(
-    Optional<Path> certificate, Optional<Path> privateKey, Duration reloadCheckInterval, TlsEngineKind engine) {
+    Optional<Path> certificate, Optional<Path> privateKey, Duration reloadCheckInterval, TlsEngineKind engine,
+    KeyExchange keyExchange) {
 
   public TlsConfig {
     Objects.requireNonNull(certificate, "certificate");
     Objects.requireNonNull(privateKey, "privateKey");
     Objects.requireNonNull(reloadCheckInterval, "reloadCheckInterval");
     Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(keyExchange, "keyExchange");
     if (certificate.isPresent() != privateKey.isPresent()) {
       throw new IllegalArgumentException("certificate and privateKey must be given together");
     }
@@ -40,14 +45,16 @@ public record TlsConfig(
   private static final String RELOAD_CHECK_INTERVAL = "reload-check-interval";
   /** jdk or boringssl, for the SMTP listeners. */
   private static final String ENGINE = "engine";
-  static final List<String> KEYS = List.of(CERTIFICATE, PRIVATE_KEY, RELOAD_CHECK_INTERVAL, ENGINE);
+  /** classic or hybrid (post-quantum), for the SMTP listeners. */
+  private static final String KEY_EXCHANGE = "key-exchange";
+  static final List<String> KEYS = List.of(CERTIFICATE, PRIVATE_KEY, RELOAD_CHECK_INTERVAL, ENGINE, KEY_EXCHANGE);
 
   /**
    * A self-signed certificate, checked for renewal every 30 s; JSSE until CI has run everything
    * with BoringSSL too (issue 15; BoringSSL is opt-in, bench/README.md "TLS handshakes").
    */
   static final TlsConfig DEFAULTS =
-      new TlsConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(30), TlsEngineKind.JDK);
+      new TlsConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(30), TlsEngineKind.JDK, KeyExchange.CLASSIC);
 
   /** The {@code tls} section: both files or neither, each existing and readable (not opened). */
   static TlsConfig read(Section tls) throws ConfigException {
@@ -80,11 +87,18 @@ public record TlsConfig(
     if (unavailable.isPresent()) {
       throw tls.error(ENGINE, engine.configName() + " cannot run here: " + unavailable.get() + "; use jdk (the default)");
     }
+    KeyExchange keyExchange =
+        tls.choice(KEY_EXCHANGE, DEFAULTS.keyExchange(), List.of(KeyExchange.values()), KeyExchange::configName);
+    if (keyExchange == KeyExchange.HYBRID && engine != TlsEngineKind.BORINGSSL) {
+      // The JDK's TLS (25) has no X25519MLKEM768: refused rather than quietly classic.
+      throw tls.error(KEY_EXCHANGE, "hybrid (X25519MLKEM768) needs tls.engine: boringssl; the JDK's TLS has no hybrid group");
+    }
     return builder()
         .certificate(certificate)
         .privateKey(privateKey)
         .reloadCheckInterval(reloadCheckInterval)
         .engine(engine)
+        .keyExchange(keyExchange)
         .build();
   }
 
@@ -111,6 +125,7 @@ public record TlsConfig(
     privateKey.ifPresent(p -> tls.put(PRIVATE_KEY, p.toString()));
     tls.put(RELOAD_CHECK_INTERVAL, DurationSyntax.format(reloadCheckInterval));
     tls.put(ENGINE, engine.configName());
+    tls.put(KEY_EXCHANGE, keyExchange.configName());
   }
 
   /** The same with {@code engine} serving the SMTP listeners. */
@@ -139,12 +154,19 @@ public record TlsConfig(
     private Optional<Path> privateKey;
     private Duration reloadCheckInterval;
     private TlsEngineKind engine;
+    private KeyExchange keyExchange;
 
     private Builder(TlsConfig from) {
       certificate = from.certificate;
       privateKey = from.privateKey;
       reloadCheckInterval = from.reloadCheckInterval;
       engine = from.engine;
+      keyExchange = from.keyExchange;
+    }
+
+    public Builder keyExchange(KeyExchange value) {
+      keyExchange = value;
+      return this;
     }
 
     public Builder certificate(Optional<Path> value) {
@@ -168,7 +190,7 @@ public record TlsConfig(
     }
 
     public TlsConfig build() {
-      return new TlsConfig(certificate, privateKey, reloadCheckInterval, engine);
+      return new TlsConfig(certificate, privateKey, reloadCheckInterval, engine, keyExchange);
     }
   }
 }

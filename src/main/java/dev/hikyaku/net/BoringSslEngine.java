@@ -41,9 +41,6 @@ import javax.net.ssl.SSLException;
  */
 final class BoringSslEngine implements TlsEngine {
 
-  /** Named groups, in order: X25519 first (what mail clients send a key share for), then the NIST curves. */
-  private static final String[] GROUPS = {"X25519", "P-256", "P-384"};
-
   private final ReferenceCountedOpenSslContext context;
   private final ExporterKeyLog keyLog;
   private final AtomicBoolean isRetired = new AtomicBoolean();
@@ -71,15 +68,18 @@ final class BoringSslEngine implements TlsEngine {
     }
   }
 
-  /** A context for {@code identity}; fails as a {@link SSLException} with what BoringSSL said. */
-  static BoringSslEngine of(ServerIdentity identity, List<String> protocols, List<String> cipherSuites)
+  /**
+   * A context for {@code identity}, offering the groups of {@code keyExchange}; fails as a {@link
+   * SSLException} with what BoringSSL said.
+   */
+  static BoringSslEngine of(ServerIdentity identity, List<String> protocols, List<String> cipherSuites, KeyExchange keyExchange)
       throws SSLException {
     SslContext context =
         SslContextBuilder.forServer(identity.key(), identity.chain())
             .sslProvider(SslProvider.OPENSSL_REFCNT)
             .protocols(protocols)
             .ciphers(cipherSuites, SupportedCipherSuiteFilter.INSTANCE)
-            .option(OpenSslContextOption.GROUPS, GROUPS)
+            .option(OpenSslContextOption.GROUPS, keyExchange.groups().toArray(String[]::new))
             .build();
     try {
       // Netty turns tickets off until keys are set (SSL_OP_NO_TICKET); RFC 5077 §4: name, HMAC key, AES key.

@@ -48,7 +48,7 @@ record ServedContext(
     return jdk.cipherSuites();
   }
 
-  static ServedContext build(ServerIdentity identity, Path certificateFile, TlsEngineKind engineKind)
+  static ServedContext build(ServerIdentity identity, Path certificateFile, TlsEngineKind engineKind, KeyExchange keyExchange)
       throws TlsSetupException {
     X509Certificate[] chain = identity.chain().toArray(X509Certificate[]::new);
     try {
@@ -78,7 +78,7 @@ record ServedContext(
       JdkTlsEngine jdk = new JdkTlsEngine(context, protocols, suites);
       TlsEngine inbound = switch (engineKind) {
         case JDK -> jdk;
-        case BORINGSSL -> boringSsl(identity, certificateFile, protocols, suites);
+        case BORINGSSL -> boringSsl(identity, certificateFile, protocols, suites, keyExchange);
       };
       return new ServedContext(jdk, inbound, keyManager, identity.chain());
     } catch (GeneralSecurityException | IOException e) {
@@ -89,10 +89,10 @@ record ServedContext(
   }
 
   private static BoringSslEngine boringSsl(
-      ServerIdentity identity, Path certificateFile, List<String> protocols, List<String> suites)
+      ServerIdentity identity, Path certificateFile, List<String> protocols, List<String> suites, KeyExchange keyExchange)
       throws TlsSetupException {
     try {
-      return BoringSslEngine.of(identity, protocols, suites);
+      return BoringSslEngine.of(identity, protocols, suites, keyExchange);
     } catch (SSLException | RuntimeException e) {
       // Netty's messages name the problem, not the key's content.
       throw new TlsSetupException(certificateFile, "holds a certificate that BoringSSL (tls.engine: boringssl)"

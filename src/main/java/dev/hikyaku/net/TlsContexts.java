@@ -91,14 +91,21 @@ public final class TlsContexts implements AutoCloseable {
   private final Thread watcher;
 
   private final TlsEngineKind engineKind;
+  private final KeyExchange keyExchange;
 
   private TlsContexts(
-      Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock, TlsEngineKind engineKind)
+      Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock, TlsEngineKind engineKind,
+      KeyExchange keyExchange)
       throws TlsSetupException {
     this.certificateChain = certificateChain;
     this.privateKey = privateKey;
     this.clock = clock;
     this.engineKind = engineKind;
+    this.keyExchange = Objects.requireNonNull(keyExchange, "keyExchange");
+    if (keyExchange != KeyExchange.CLASSIC && engineKind != TlsEngineKind.BORINGSSL) {
+      // The config reader refuses this first, naming tls.key-exchange; here for callers that skip it.
+      throw new IllegalStateException("tls.key-exchange: " + keyExchange.configName() + " needs tls.engine: boringssl");
+    }
     if (engineKind == TlsEngineKind.BORINGSSL) {
       // The config reader refuses this first, naming tls.engine; here for callers that skip it.
       Optional<String> unavailable = BoringSslEngine.unavailability();
@@ -107,9 +114,10 @@ public final class TlsContexts implements AutoCloseable {
       }
     }
     this.lastRead = FilesSeen.of(certificateChain, privateKey);
-    ServedContext first = ServedContext.build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
+    ServedContext first = ServedContext.build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind, keyExchange);
     this.current = new AtomicReference<>(first);
-    LOG.info("TLS serving {} ({} engine for SMTP)", ServedContext.describe(first, certificateChain), engineKind.configName());
+    LOG.info("TLS serving {} ({} engine for SMTP, key exchange {})", ServedContext.describe(first, certificateChain),
+        engineKind.configName(), String.join(", ", keyExchange.groups()));
     ServedContext.adviseOnKeyType(first);
     if (reloadCheckInterval.isZero()) {
       this.watcher = null;
@@ -141,7 +149,14 @@ public final class TlsContexts implements AutoCloseable {
   public static TlsContexts fromPem(
       Path certificateChain, Path privateKey, Duration reloadCheckInterval, TlsEngineKind engine)
       throws TlsSetupException {
-    return fromPem(certificateChain, privateKey, reloadCheckInterval, Clock.systemUTC(), engine);
+    return fromPem(certificateChain, privateKey, reloadCheckInterval, engine, KeyExchange.CLASSIC);
+  }
+
+  /** And the key exchange groups they offer. */
+  public static TlsContexts fromPem(
+      Path certificateChain, Path privateKey, Duration reloadCheckInterval, TlsEngineKind engine, KeyExchange keyExchange)
+      throws TlsSetupException {
+    return fromPem(certificateChain, privateKey, reloadCheckInterval, Clock.systemUTC(), engine, keyExchange);
   }
 
   static TlsContexts fromPem(
@@ -153,6 +168,12 @@ public final class TlsContexts implements AutoCloseable {
   static TlsContexts fromPem(
       Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock, TlsEngineKind engine)
       throws TlsSetupException {
+    return fromPem(certificateChain, privateKey, reloadCheckInterval, clock, engine, KeyExchange.CLASSIC);
+  }
+
+  static TlsContexts fromPem(Path certificateChain, Path privateKey, Duration reloadCheckInterval, Clock clock,
+      TlsEngineKind engine, KeyExchange keyExchange)
+      throws TlsSetupException {
     Objects.requireNonNull(certificateChain, "certificateChain");
     Objects.requireNonNull(privateKey, "privateKey");
     Objects.requireNonNull(clock, "clock");
@@ -161,7 +182,7 @@ public final class TlsContexts implements AutoCloseable {
           "reloadCheckInterval must be zero (no watcher) or positive, not " + reloadCheckInterval);
     }
     Objects.requireNonNull(engine, "engine");
-    return new TlsContexts(certificateChain, privateKey, reloadCheckInterval, clock, engine);
+    return new TlsContexts(certificateChain, privateKey, reloadCheckInterval, clock, engine, keyExchange);
   }
 
   /**
@@ -180,8 +201,15 @@ public final class TlsContexts implements AutoCloseable {
   public static TlsContexts selfSigned(
       String hostname, Path directory, Duration reloadCheckInterval, TlsEngineKind engine)
       throws TlsSetupException {
+    return selfSigned(hostname, directory, reloadCheckInterval, engine, KeyExchange.CLASSIC);
+  }
+
+  /** And the key exchange groups they offer. */
+  public static TlsContexts selfSigned(
+      String hostname, Path directory, Duration reloadCheckInterval, TlsEngineKind engine, KeyExchange keyExchange)
+      throws TlsSetupException {
     return selfSigned(
-        hostname, directory, reloadCheckInterval, Clock.systemUTC(), new SecureRandom(), engine);
+        hostname, directory, reloadCheckInterval, Clock.systemUTC(), new SecureRandom(), engine, keyExchange);
   }
 
   static TlsContexts selfSigned(
@@ -194,6 +222,12 @@ public final class TlsContexts implements AutoCloseable {
       String hostname, Path directory, Duration reloadCheckInterval, Clock clock, SecureRandom random,
       TlsEngineKind engine)
       throws TlsSetupException {
+    return selfSigned(hostname, directory, reloadCheckInterval, clock, random, engine, KeyExchange.CLASSIC);
+  }
+
+  static TlsContexts selfSigned(String hostname, Path directory, Duration reloadCheckInterval, Clock clock,
+      SecureRandom random, TlsEngineKind engine, KeyExchange keyExchange)
+      throws TlsSetupException {
     String host = normalizeHostname(hostname);
     Path certificate = directory.resolve(SELF_SIGNED_CERTIFICATE);
     Path key = directory.resolve(SELF_SIGNED_KEY);
@@ -203,7 +237,7 @@ public final class TlsContexts implements AutoCloseable {
           reason.get());
       SelfSignedCertificate.generate(host, certificate, key, clock, random);
     }
-    TlsContexts contexts = fromPem(certificate, key, reloadCheckInterval, clock, engine);
+    TlsContexts contexts = fromPem(certificate, key, reloadCheckInterval, clock, engine, keyExchange);
     LOG.warn(
         """
 
@@ -280,7 +314,7 @@ public final class TlsContexts implements AutoCloseable {
       lastRead = FilesSeen.of(certificateChain, privateKey);
       ServedContext next;
       try {
-        next = ServedContext.build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind);
+        next = ServedContext.build(ServerIdentity.load(certificateChain, privateKey, clock), certificateChain, engineKind, keyExchange);
       } catch (TlsSetupException e) {
         LOG.error(
             "TLS reload failed: {}; still serving the previous certificate, {}",

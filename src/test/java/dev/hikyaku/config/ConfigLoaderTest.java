@@ -3,9 +3,10 @@ package dev.hikyaku.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.auth.credential.PasswordPolicy;
+import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.delivery.TlsPolicy;
+import dev.hikyaku.net.KeyExchange;
 import dev.hikyaku.net.ListenerRole;
 import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.protocol.EnhancedStatus;
@@ -518,6 +519,16 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.parse("tls:\n  engine: openssl\n", "engine"))
         .isInstanceOf(ConfigException.class)
         .hasMessage("tls.engine: must be one of jdk, boringssl, was 'openssl' (in engine, line 2)");
+  }
+
+  @Test
+  void theHybridKeyExchangeNeedsBoringSsl() throws Exception {
+    assertThat(ConfigLoader.defaults().tls().keyExchange()).isEqualTo(KeyExchange.CLASSIC);
+    assertThat(ConfigLoader.parse("tls:\n  engine: boringssl\n  key-exchange: hybrid\n", "h").tls().keyExchange())
+        .isEqualTo(KeyExchange.HYBRID);
+    assertThatThrownBy(() -> ConfigLoader.parse("tls:\n  key-exchange: hybrid\n", "jdk"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tls.key-exchange: hybrid (X25519MLKEM768) needs tls.engine: boringssl");
   }
 
   @Test

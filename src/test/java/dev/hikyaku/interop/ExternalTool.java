@@ -56,6 +56,17 @@ final class ExternalTool {
   }
 
   /**
+   * The program at {@code executable}, put there by {@code .ci/run} rather than by a Debian package;
+   * fails the calling test when it is missing, naming what installs it.
+   */
+  static ExternalTool at(Path executable, String installedBy) {
+    if (!Files.isRegularFile(executable) || !Files.isExecutable(executable)) {
+      return fail(executable + " not installed: " + installedBy);
+    }
+    return new ExternalTool(executable.getFileName().toString(), executable, Map.of());
+  }
+
+  /**
    * The interpreter that runs the script {@code name} on PATH (its #! line): the Python that has
    * the script's modules, whatever {@code python3} comes first on PATH (pyenv, a venv).
    */
