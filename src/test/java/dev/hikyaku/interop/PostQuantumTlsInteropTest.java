@@ -48,11 +48,13 @@ class PostQuantumTlsInteropTest {
     try (Server server = start("hybrid", KeyExchange.HYBRID)) {
       ExternalTool.Run hybrid = connect(server, HYBRID);
       assertThat(hybrid.exitCode()).as(hybrid.output()).isZero();
-      assertThat(hybrid.stdout()).contains("\"ok\":true").contains("\"protocol\":\"TLSv1.3\"").contains("220 " + TestServers.HOSTNAME);
+      assertThat(hybrid.stdout()).contains("\"ok\":true").contains("\"protocol\":\"TLSv1.3\"").contains("220 " + TestServers.HOSTNAME)
+          .as("the client's own word on the group (OpenSSL's SSL_get_negotiated_group)")
+          .contains("\"name\":\"X25519MLKEM768\"");
       // A classic client still gets in: the hybrid group comes first, not alone.
       ExternalTool.Run classic = connect(server, "X25519");
       assertThat(classic.exitCode()).as(classic.output()).isZero();
-      assertThat(classic.stdout()).contains("\"ok\":true");
+      assertThat(classic.stdout()).contains("\"ok\":true").contains("\"name\":\"X25519\"");
     }
   }
 
