@@ -44,7 +44,21 @@ final class ApiRequest {
     this.parameters = Map.copyOf(parameters);
   }
 
+  /** A request to a path served without a key ({@code POST /tlsrpt}): it has no {@link #caller}. */
+  static ApiRequest withoutKey(ServerRequest request) {
+    return new ApiRequest(request);
+  }
+
+  private ApiRequest(ServerRequest request) {
+    this.request = Objects.requireNonNull(request, "request");
+    this.caller = null;
+    this.parameters = Map.of();
+  }
+
   ApiKeyCheck.Caller caller() {
+    if (caller == null) {
+      throw new IllegalStateException("a request served without a key has no caller");
+    }
     return caller;
   }
 

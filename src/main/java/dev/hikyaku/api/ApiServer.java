@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>a method the API never serves: 405 with {@code Allow};
  *   <li>{@code GET /v1/openapi.yaml}: the contract, to anyone;
+ *   <li>{@code POST /tlsrpt}: a TLS report (RFC 8460 §5.4) about one of our domains, from anyone
+ *       ({@link TlsReportPost}); {@code GET /.well-known/mta-sts.txt}: our MTA-STS policy
+ *       ({@link PolicyFile});
  *   <li>no {@code Authorization: Bearer} header, or a token {@link ApiKeyCheck} does not accept: 401
  *       with {@code WWW-Authenticate: Bearer} (RFC 6750 §3); a key used from outside its allow-list:
  *       403;
@@ -142,6 +145,17 @@ public final class ApiServer implements AutoCloseable {
       return policy.isFor(request.authority())
           ? new Answer.Document(PolicyFile.TYPE, policy.text())
           : new Answer.Failure(Problems.notFound(path));
+    }
+    if (path.equals(TlsReportPost.PATH)) {
+      // RFC 8460 §5.4: reporters POST without credentials; what they may do is add a report.
+      if (!method.equals("POST")) {
+        return new Answer.Failure(Problems.methodNotAllowed(method, List.of("POST")), Map.of(HeaderNames.ALLOW.defaultCase(), "POST"));
+      }
+      try {
+        return TlsReportPost.answer(ApiRequest.withoutKey(request), backends.tlsReports());
+      } catch (Refusal refusal) {
+        return refusal.answer();
+      }
     }
     if (path.equals(OPENAPI_PATH) && (method.equals("GET") || method.equals("HEAD"))) {
       // The contract is public (it is in the source tree too): clients and generators fetch it

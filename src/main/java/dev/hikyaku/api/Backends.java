@@ -5,17 +5,18 @@ import java.util.Objects;
 /**
  * What the API stands on, each a seam the app backs with the store, policy and intake: who a key
  * speaks for, the message history, the accounts' event feeds, the suppression list and the way
- * messages are sent, and the webhook endpoints. {@link #NONE} answers every request as an API without a store would (no key
+ * messages are sent, the webhook endpoints, and where TLS reports about our domains are kept. {@link #NONE} answers every request as an API without a store would (no key
  * valid, no message, no event, no suppression, nothing queued); tests and the app replace the parts
  * they have with the {@code with} methods.
  */
 public record Backends(
     ApiKeyCheck keys, MessageReader messages, EventFeed events, SuppressionList suppressions, Submissions submissions,
-    WebhookEndpoints webhooks) {
+    WebhookEndpoints webhooks, TlsReportInbox tlsReports) {
 
   /** No key is valid, there are no messages, events, suppressions or webhooks, and nothing can be sent. */
   public static final Backends NONE = new Backends(
-      ApiKeyCheck.NONE_VALID, MessageReader.NONE, EventFeed.NONE, SuppressionList.NONE, Submissions.NONE, WebhookEndpoints.NONE);
+      ApiKeyCheck.NONE_VALID, MessageReader.NONE, EventFeed.NONE, SuppressionList.NONE, Submissions.NONE, WebhookEndpoints.NONE,
+      TlsReportInbox.NONE);
 
   public Backends {
     Objects.requireNonNull(keys, "keys");
@@ -24,29 +25,34 @@ public record Backends(
     Objects.requireNonNull(suppressions, "suppressions");
     Objects.requireNonNull(submissions, "submissions");
     Objects.requireNonNull(webhooks, "webhooks");
+    Objects.requireNonNull(tlsReports, "tlsReports");
   }
 
   public Backends withKeys(ApiKeyCheck keys) {
-    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
   }
 
   public Backends withMessages(MessageReader messages) {
-    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
   }
 
   public Backends withEvents(EventFeed events) {
-    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
   }
 
   public Backends withSuppressions(SuppressionList suppressions) {
-    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
   }
 
   public Backends withSubmissions(Submissions submissions) {
-    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
+  }
+
+  public Backends withTlsReports(TlsReportInbox tlsReports) {
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
   }
 
   public Backends withWebhooks(WebhookEndpoints webhooks) {
-    return new Backends(keys, messages, events, suppressions, submissions, webhooks);
+    return new Backends(keys, messages, events, suppressions, submissions, webhooks, tlsReports);
   }
 }

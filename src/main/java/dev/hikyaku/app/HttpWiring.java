@@ -92,7 +92,8 @@ final class HttpWiring {
           ApiServer.start(
               api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
               Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
-                  .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks),
+                  .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
+                  .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock)),
               PolicyFile.of(Set.copyOf(config.hostedDomains()), config.mtaSts().policyText(config.hostname()))));
     } catch (ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened

@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
       BlocksCommand.class,
       DkimCommand.class,
       SuppressionCommand.class,
+      TlsReportsCommand.class,
       WebhookCommands.Webhook.class,
       DnsCommand.class,
       ClusterCommand.class,

@@ -16,8 +16,8 @@ import java.util.Optional;
 
 /**
  * The counts SMTP TLS Reporting (RFC 8460) is made from (V21): TLS sessions towards recipient
- * policy domains, per UTC day, applied policy and result; and which daily reports have been taken
- * on, by one node of those sharing the store. Written through the account writer in short
+ * policy domains, per UTC day, applied policy and result; which daily reports have been taken
+ * on, by one node of those sharing the store; and the reports other senders sent us (V22). Written through the account writer in short
  * transactions: a node adds its counts once a minute, not once a session.
  */
 public final class TlsReports {
@@ -185,6 +185,66 @@ public final class TlsReports {
   public int prune(LocalDate day) throws StoreException {
     return writer.write("pruning TLS report counts", connection -> delete(connection, "tls_session_count", day)
         + delete(connection, "tls_report_sent", day));
+  }
+
+  /**
+   * A report another sender sent about mail to one of our domains (V22).
+   *
+   * @param report the JSON as received
+   */
+  public record Received(String organization, String reportId, String policyDomain, Instant start, Instant end,
+      long successes, long failures, String report, Instant receivedAt) {
+    public Received {
+      Objects.requireNonNull(organization, "organization");
+      Objects.requireNonNull(reportId, "reportId");
+      Objects.requireNonNull(policyDomain, "policyDomain");
+      Objects.requireNonNull(report, "report");
+    }
+  }
+
+  /** Keeps {@code report}; false when a report with its organization and id is kept already. */
+  public boolean keep(Received report) throws StoreException {
+    return writer.write("keeping the TLS report " + report.reportId() + " of " + report.organization(), connection -> {
+      try (PreparedStatement insert = connection.prepareStatement("INSERT INTO tls_report_received"
+          + " (organization, report_id, policy_domain, start_at, end_at, successes, failures, report, received_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        insert.setString(1, report.organization());
+        insert.setString(2, report.reportId());
+        insert.setString(3, report.policyDomain());
+        insert.setLong(4, report.start().toEpochMilli());
+        insert.setLong(5, report.end().toEpochMilli());
+        insert.setLong(6, report.successes());
+        insert.setLong(7, report.failures());
+        insert.setString(8, report.report());
+        insert.setLong(9, report.receivedAt().toEpochMilli());
+        return insert.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /** The reports kept about {@code policyDomain} (every domain when empty) whose range ends after {@code since}, newest first. */
+  public List<Received> received(Optional<String> policyDomain, Instant since, int limit) throws StoreException {
+    return readers.read("listing the TLS reports received", connection -> {
+      try (PreparedStatement select = connection.prepareStatement("SELECT organization, report_id, policy_domain, start_at, end_at,"
+          + " successes, failures, report, received_at FROM tls_report_received WHERE end_at > ?"
+          + (policyDomain.isPresent() ? " AND policy_domain = ?" : "") + " ORDER BY start_at DESC, id DESC LIMIT ?")) {
+        int at = 1;
+        select.setLong(at++, since.toEpochMilli());
+        if (policyDomain.isPresent()) {
+          select.setString(at++, policyDomain.get());
+        }
+        select.setInt(at, limit);
+        try (ResultSet rows = select.executeQuery()) {
+          List<Received> found = new ArrayList<>();
+          while (rows.next()) {
+            found.add(new Received(rows.getString(1), rows.getString(2), rows.getString(3), Instant.ofEpochMilli(rows.getLong(4)),
+                Instant.ofEpochMilli(rows.getLong(5)), rows.getLong(6), rows.getLong(7), rows.getString(8),
+                Instant.ofEpochMilli(rows.getLong(9))));
+          }
+          return found;
+        }
+      }
+    });
   }
 
   private static int delete(Connection connection, String table, LocalDate before) throws SQLException {

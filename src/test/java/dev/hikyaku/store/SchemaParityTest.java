@@ -632,6 +632,8 @@ class SchemaParityTest {
     inserts.put("webhook_delivery", "INSERT INTO webhook_delivery (endpoint_id, event_type, kind, status, created_at)"
         + " VALUES ('wh_%d', 'webhook.test', 'test', 'pending', 0)");
     inserts.put("flush_request", "INSERT INTO flush_request (requested_at, remaining) VALUES (%d, 1)");
+    inserts.put("tls_report_received", "INSERT INTO tls_report_received (organization, report_id, policy_domain, start_at,"
+        + " end_at, successes, failures, report, received_at) VALUES ('o', 'r%d', 'example.org', 0, 0, 0, 0, '{}', 0)");
     return inserts;
   }
 }
