@@ -8,10 +8,12 @@ import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
 import dev.hikyaku.delivery.Routes;
+import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.limits.KeptCounters;
+import dev.hikyaku.mailauth.DmarcObservation;
 import dev.hikyaku.metrics.MetricsEndpoint;
 import dev.hikyaku.net.Listener;
 import dev.hikyaku.net.ListenerRole;
@@ -20,6 +22,8 @@ import dev.hikyaku.net.TlsSetupException;
 import dev.hikyaku.policy.PolicyChain;
 import dev.hikyaku.policy.RecipientDirectory;
 import dev.hikyaku.policy.SenderRegistry;
+import dev.hikyaku.reporting.DmarcRecordCounts;
+import dev.hikyaku.reporting.DmarcReportSender;
 import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.session.SessionServices;
 import dev.hikyaku.session.SessionSettings;
@@ -156,7 +160,17 @@ public final class Server implements AutoCloseable {
     Dispatcher webhooks = sinks.wake(opened.push(
         HttpWiring.webhookDispatcher(store, events, clock, random, outboundTls, config.api().webhookConcurrency())));
     StoreSenderRegistry senders = new StoreSenderRegistry(store.accounts());
-    MessageIntake intake = SessionWiring.intake(config, store, senders, events, clock, random);
+    // RFC 7489 §7.2: the checks of domains that ask for aggregate reports are counted for them.
+    boolean isDmarcReporting = config.mailAuth().isVerifying() && config.mailAuth().isAggregateReports();
+    DmarcObservation.Sink observations = isDmarcReporting
+        ? opened.push(new DmarcRecordCounts(store.dmarcReports(), clock).start()) : DmarcObservation.Sink.NONE;
+    MessageIntake intake = SessionWiring.intake(config, store, senders, events, clock, random, observations);
+    if (isDmarcReporting && config.delivery().isEnabled()) {
+      // The reports go out as mail: only from a server that delivers.
+      opened.push(new DmarcReportSender(store.dmarcReports(),
+          new DnsjavaResolver(config.delivery().dnsServers(), config.delivery().dnsTimeout(), DeliveryWiring.DNS_TRIES),
+          intake, config.hostname(), clock).start());
+    }
     Routes routes = DeliveryWiring.routes(config);
     if (config.delivery().isEnabled()) {
       sinks.wake(opened.push(DeliveryWiring.scheduler(config, store, intake, clock, random, outboundTls, events, routes, opened)

@@ -1,14 +1,14 @@
 package dev.hikyaku.app;
 
 import dev.hikyaku.app.Server.StartupException;
-import dev.hikyaku.auth.credential.Argon2Parameters;
 import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.auth.Authenticator;
-import dev.hikyaku.auth.oauth.BearerTokenValidator;
-import dev.hikyaku.auth.sasl.Mechanism;
-import dev.hikyaku.auth.oauth.OAuthIssuer;
-import dev.hikyaku.auth.credential.PasswordHasher;
 import dev.hikyaku.auth.VerificationCache;
+import dev.hikyaku.auth.credential.Argon2Parameters;
+import dev.hikyaku.auth.credential.PasswordHasher;
+import dev.hikyaku.auth.oauth.BearerTokenValidator;
+import dev.hikyaku.auth.oauth.OAuthIssuer;
+import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
@@ -20,6 +20,7 @@ import dev.hikyaku.intake.InboundAuthentication;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.intake.StorageGuard;
 import dev.hikyaku.mailauth.DkimSigner;
+import dev.hikyaku.mailauth.DmarcObservation;
 import dev.hikyaku.mailauth.InboundChecks;
 import dev.hikyaku.net.ConnectionPermits;
 import dev.hikyaku.net.Listener;
@@ -68,6 +69,12 @@ final class SessionWiring {
    */
   static MessageIntake intake(
       HikyakuConfig config, Store store, SenderRegistry senders, Events events, Clock clock, RandomGenerator random) {
+    return intake(config, store, senders, events, clock, random, DmarcObservation.Sink.NONE);
+  }
+
+  /** And the DMARC evaluations of domains that ask for aggregate reports told to {@code observations}. */
+  static MessageIntake intake(HikyakuConfig config, Store store, SenderRegistry senders, Events events, Clock clock,
+      RandomGenerator random, DmarcObservation.Sink observations) {
     // One resolver for inbound checks (SPF, DKIM keys, DMARC) with the delivery section's servers.
     var mailAuth = config.mailAuth();
     InboundAuthentication inbound = mailAuth.isVerifying()
@@ -76,7 +83,7 @@ final class SessionWiring {
                 new DnsjavaResolver(config.delivery().dnsServers(), config.delivery().dnsTimeout(), DeliveryWiring.DNS_TRIES, clock,
                     DnsjavaResolver.DEFAULT_CACHE_SIZE),
                 clock, config.hostname(), mailAuth.timeout())),
-            mailAuth.isRejectingOnReject(), mailAuth.isRejectingOnQuarantine())
+            mailAuth.isRejectingOnReject(), mailAuth.isRejectingOnQuarantine(), observations)
         : InboundAuthentication.NONE;
     return new MessageIntake(config.hostname(), store.queue(), senders, clock, random, events,
         // Postfix's rule: keep room for 1.5 times the largest message (see StorageGuard).

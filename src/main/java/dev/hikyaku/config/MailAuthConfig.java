@@ -17,8 +17,11 @@ import tools.jackson.databind.node.ObjectNode;
  * @param dmarcQuarantine for p=quarantine: {@code mark} or {@code reject}
  * @param timeout how long the checks of one message may take together; what is still waiting for
  *     DNS then is reported as temperror
+ * @param isAggregateReports whether the domains that ask ({@code rua=}) get daily DMARC aggregate
+ *     reports of the checks (RFC 7489 §7.2)
  */
-public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, DmarcAction dmarcQuarantine, Duration timeout) {
+public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, DmarcAction dmarcQuarantine, Duration timeout,
+    boolean isAggregateReports) {
 
   /** What a DMARC failure of a domain's policy leads to. */
   public enum DmarcAction {
@@ -61,7 +64,8 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
   private static final String DMARC_REJECT = "dmarc-reject";
   private static final String DMARC_QUARANTINE = "dmarc-quarantine";
   private static final String TIMEOUT = "timeout";
-  static final List<String> KEYS = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, TIMEOUT);
+  private static final String AGGREGATE_REPORTS = "aggregate-reports";
+  static final List<String> KEYS = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, TIMEOUT, AGGREGATE_REPORTS);
 
   private static final List<DmarcAction> ACTIONS = List.of(DmarcAction.REJECT, DmarcAction.MARK);
 
@@ -72,7 +76,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
    * three times the DNS timeout, ample for a working resolver, short of what a client waits.
    */
   static final MailAuthConfig DEFAULTS =
-      new MailAuthConfig(true, DmarcAction.REJECT, DmarcAction.MARK, Duration.ofSeconds(15));
+      new MailAuthConfig(true, DmarcAction.REJECT, DmarcAction.MARK, Duration.ofSeconds(15), true);
 
   static MailAuthConfig read(Section mailAuth) throws ConfigException {
     return builder()
@@ -80,6 +84,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
         .dmarcReject(mailAuth.choice(DMARC_REJECT, DEFAULTS.dmarcReject(), ACTIONS))
         .dmarcQuarantine(mailAuth.choice(DMARC_QUARANTINE, DEFAULTS.dmarcQuarantine(), ACTIONS))
         .timeout(mailAuth.timeout(TIMEOUT, DEFAULTS.timeout(), Duration.ofSeconds(1)))
+        .aggregateReports(mailAuth.bool(AGGREGATE_REPORTS, DEFAULTS.isAggregateReports()))
         .build();
   }
 
@@ -88,6 +93,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     mailAuth.put(DMARC_REJECT, dmarcReject.configName());
     mailAuth.put(DMARC_QUARANTINE, dmarcQuarantine.configName());
     mailAuth.put(TIMEOUT, DurationSyntax.format(timeout));
+    mailAuth.put(AGGREGATE_REPORTS, isAggregateReports);
   }
 
   /** The defaults (what an empty section reads as), to change some by name. */
@@ -106,12 +112,19 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     private DmarcAction dmarcReject;
     private DmarcAction dmarcQuarantine;
     private Duration timeout;
+    private boolean isAggregateReports;
 
     private Builder(MailAuthConfig from) {
       isVerifying = from.isVerifying;
       dmarcReject = from.dmarcReject;
       dmarcQuarantine = from.dmarcQuarantine;
       timeout = from.timeout;
+      isAggregateReports = from.isAggregateReports;
+    }
+
+    public Builder aggregateReports(boolean value) {
+      isAggregateReports = value;
+      return this;
     }
 
     public Builder verifying(boolean value) {
@@ -135,7 +148,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     }
 
     public MailAuthConfig build() {
-      return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, timeout);
+      return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, timeout, isAggregateReports);
     }
   }
 }

@@ -288,6 +288,8 @@ public final class MessageIntake {
         facts = isReadByRules ? HeaderFacts.of(cleaned) : HeaderFacts.firstOf(cleaned);
       }
       var report = checks.check(cleaned, smtp.client().getAddress(), smtp.heloName(), envelope.from().address());
+      inbound.observe(report, smtp.client().getAddress().getHostAddress(), envelope.from().address(), smtp.heloName(),
+          inbound.isRefused(report));
       if (inbound.isRefused(report)) {
         return new Prepared.Refused(new IntakeResult.Refused(Replies.dmarcRejected(report.dmarc().fromDomain()),
             "DMARC " + report.dmarc().policy().map(p -> p.keyword()).orElse("") + " policy of " + report.dmarc().fromDomain()

@@ -45,11 +45,30 @@ public final class Dmarc {
    * @param disposition what to do with a failing message: the policy, or the next milder one for
    *     the messages outside pct= (RFC 7489 §6.6.4); the policy itself when the message passed
    */
-  public record Evaluation(Result result, String fromDomain, Optional<Policy> policy, Optional<Policy> disposition, String reason) {
+  public record Evaluation(Result result, String fromDomain, Optional<Policy> policy, Optional<Policy> disposition, String reason,
+      Optional<Published> published, boolean isDkimAligned, boolean isSpfAligned) {
 
     /** Without sampling: the disposition is the policy. */
     public Evaluation(Result result, String fromDomain, Optional<Policy> policy, String reason) {
       this(result, fromDomain, policy, policy, reason);
+    }
+
+    /** Without the record (none was found, or it could not be read). */
+    public Evaluation(Result result, String fromDomain, Optional<Policy> policy, Optional<Policy> disposition, String reason) {
+      this(result, fromDomain, policy, disposition, reason, Optional.empty(), false, false);
+    }
+  }
+
+  /**
+   * The record a policy came from, as an aggregate report names it (RFC 7489 §7.2, Appendix C
+   * "policy_published") and where reports go.
+   *
+   * @param domain where the record was found (the From domain, or its organizational domain)
+   * @param rua the aggregate report destinations (§6.3 rua=), as written
+   */
+  public record Published(String domain, String adkim, String aspf, Policy p, Optional<Policy> sp, int pct, List<String> rua) {
+    public Published {
+      rua = List.copyOf(rua);
     }
   }
 
@@ -98,23 +117,31 @@ public final class Dmarc {
     Policy applies = isFromOrganization ? policy(tags.get("sp")).orElse(requested.get()) : requested.get();
     boolean isStrictDkim = "s".equalsIgnoreCase(tags.getOrDefault("adkim", "r"));
     boolean isStrictSpf = "s".equalsIgnoreCase(tags.getOrDefault("aspf", "r"));
+    int pct = percent(tags.get("pct"));
+    Optional<Published> published = Optional.of(new Published(isFromOrganization ? organization : from,
+        isStrictDkim ? "s" : "r", isStrictSpf ? "s" : "r", requested.get(), policy(tags.get("sp")), pct,
+        tags.containsKey("rua") ? List.of(tags.get("rua").split(",")).stream().map(String::strip).filter(u -> !u.isEmpty()).toList()
+            : List.of()));
 
+    // Both alignments, for the aggregate report's policy_evaluated (§7.2); either passes DMARC.
     Optional<DkimVerifier.Signature> dkimPass = DkimVerifier.passFor(dkim, d -> isAligned(d, from, isStrictDkim));
+    boolean isSpfAligned = spf == Spf.Result.PASS && isAligned(mailFromDomain.toLowerCase(Locale.ROOT), from, isStrictSpf);
     if (dkimPass.isPresent()) {
-      return new Evaluation(Result.PASS, from, Optional.of(applies), "DKIM aligned (d=" + dkimPass.get().domain() + ")");
+      return new Evaluation(Result.PASS, from, Optional.of(applies), Optional.of(applies),
+          "DKIM aligned (d=" + dkimPass.get().domain() + ")", published, true, isSpfAligned);
     }
-    if (spf == Spf.Result.PASS && isAligned(mailFromDomain.toLowerCase(Locale.ROOT), from, isStrictSpf)) {
-      return new Evaluation(Result.PASS, from, Optional.of(applies), "SPF aligned (" + mailFromDomain + ")");
+    if (isSpfAligned) {
+      return new Evaluation(Result.PASS, from, Optional.of(applies), Optional.of(applies), "SPF aligned (" + mailFromDomain + ")",
+          published, false, true);
     }
     // RFC 7489 §6.6.4: pct= asks for the policy on that share of failing mail, the next milder one
     // (reject → quarantine → none) on the rest.
-    int pct = percent(tags.get("pct"));
     Policy disposition = applies;
     if (pct < 100 && sample() >= pct) {
       disposition = applies == Policy.REJECT ? Policy.QUARANTINE : Policy.NONE;
     }
     return new Evaluation(Result.FAIL, from, Optional.of(applies), Optional.of(disposition),
-        "neither SPF nor DKIM passed for an aligned domain" + (pct < 100 ? " (pct=" + pct + ")" : ""));
+        "neither SPF nor DKIM passed for an aligned domain" + (pct < 100 ? " (pct=" + pct + ")" : ""), published, false, false);
   }
 
   /** §3.1.1/§3.1.2: strict alignment is the same name; relaxed, the same organizational domain. */
@@ -123,7 +150,7 @@ public final class Dmarc {
   }
 
   /** §3.2: the registered domain under the public suffix (example.co.jp for mail.example.co.jp). */
-  static String organizationalDomain(String domain) {
+  public static String organizationalDomain(String domain) {
     try {
       InternetDomainName name = InternetDomainName.from(domain);
       return name.isUnderPublicSuffix() ? name.topPrivateDomain().toString() : domain;

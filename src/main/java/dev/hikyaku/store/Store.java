@@ -69,6 +69,7 @@ public final class Store implements AutoCloseable {
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
   private final TlsReports tlsReports;
+  private final DmarcReports dmarcReports;
   private final Suppressions suppressions;
   private final Webhooks webhooks;
   private final WebhookDeliveries webhookDeliveries;
@@ -111,6 +112,7 @@ public final class Store implements AutoCloseable {
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.suppressions = new Suppressions(accountWriter, readers);
     this.tlsReports = new TlsReports(accountWriter, readers);
+    this.dmarcReports = new DmarcReports(accountWriter, readers);
     this.webhooks = new Webhooks(accountWriter, readers);
     this.webhookDeliveries = new WebhookDeliveries(writer, readers, webhooks);
     this.adminChanges = new AdminChanges(accountWriter, clock);
@@ -335,6 +337,11 @@ public final class Store implements AutoCloseable {
   /** The TLS session counts and daily reports of SMTP TLS Reporting (V21, RFC 8460). */
   public TlsReports tlsReports() {
     return tlsReports;
+  }
+
+  /** The message counts and daily reports of DMARC aggregate reporting (V23, RFC 7489 §7.2). */
+  public DmarcReports dmarcReports() {
+    return dmarcReports;
   }
 
   /** Webhook endpoints (V15). */

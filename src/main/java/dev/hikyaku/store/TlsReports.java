@@ -1,9 +1,7 @@
 package dev.hikyaku.store;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -60,10 +58,12 @@ public final class TlsReports {
 
   private final AccountWriter writer;
   private final ReadConnections readers;
+  private final ReportLedger ledger;
 
   TlsReports(AccountWriter writer, ReadConnections readers) {
     this.writer = writer;
     this.readers = readers;
+    this.ledger = new ReportLedger(writer, readers, "tls_session_count", "tls_report_sent", "TLS");
   }
 
   /** Adds {@code counts} to the day's totals, in one transaction (in key order, as every node does). */
@@ -117,74 +117,9 @@ public final class TlsReports {
     });
   }
 
-  /** The policy domains with counts on {@code day} whose report no node has taken on yet. */
-  public List<String> unreported(LocalDate day) throws StoreException {
-    return readers.read("finding the TLS reports still to make", connection -> {
-      try (PreparedStatement select = connection.prepareStatement(
-          "SELECT DISTINCT c.policy_domain FROM tls_session_count c WHERE c.day = ? AND NOT EXISTS"
-              + " (SELECT 1 FROM tls_report_sent s WHERE s.day = c.day AND s.policy_domain = c.policy_domain)"
-              + " ORDER BY c.policy_domain")) {
-        select.setString(1, day.toString());
-        try (ResultSet rows = select.executeQuery()) {
-          List<String> domains = new ArrayList<>();
-          while (rows.next()) {
-            domains.add(rows.getString(1));
-          }
-          return domains;
-        }
-      }
-    });
-  }
-
-  /**
-   * Takes on the report of {@code policyDomain} for {@code day} as {@code reportId}: true for the one
-   * node whose row this is, false when another node (or an earlier run) already has it.
-   */
-  public boolean take(LocalDate day, String policyDomain, String reportId, Instant at) throws StoreException {
-    return writer.write("taking on the TLS report of " + policyDomain + " for " + day, connection -> {
-      try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT INTO tls_report_sent (day, policy_domain, report_id, taken_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        insert.setString(1, day.toString());
-        insert.setString(2, policyDomain);
-        insert.setString(3, reportId);
-        insert.setLong(4, at.toEpochMilli());
-        return insert.executeUpdate() == 1;
-      }
-    });
-  }
-
-  /** Records where the report went, or why it did not. */
-  public void outcome(LocalDate day, String policyDomain, String outcome) throws StoreException {
-    writer.write("recording the TLS report of " + policyDomain + " for " + day, connection -> {
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE tls_report_sent SET outcome = ? WHERE day = ? AND policy_domain = ?")) {
-        update.setString(1, outcome);
-        update.setString(2, day.toString());
-        update.setString(3, policyDomain);
-        update.executeUpdate();
-      }
-      return null;
-    });
-  }
-
-  /** What came of the report of {@code policyDomain} for {@code day}: empty until one is taken on. */
-  public Optional<String> outcome(LocalDate day, String policyDomain) throws StoreException {
-    return readers.read("reading the TLS report of " + policyDomain, connection -> {
-      try (PreparedStatement select = connection.prepareStatement(
-          "SELECT outcome FROM tls_report_sent WHERE day = ? AND policy_domain = ?")) {
-        select.setString(1, day.toString());
-        select.setString(2, policyDomain);
-        try (ResultSet rows = select.executeQuery()) {
-          return rows.next() ? Optional.of(rows.getString(1)) : Optional.<String>empty();
-        }
-      }
-    });
-  }
-
-  /** Deletes the counts and report records of days before {@code day}; returns how many rows went. */
-  public int prune(LocalDate day) throws StoreException {
-    return writer.write("pruning TLS report counts", connection -> delete(connection, "tls_session_count", day)
-        + delete(connection, "tls_report_sent", day));
+  /** Which daily reports are still to make, taking one on, what came of it, and pruning old days. */
+  public ReportLedger ledger() {
+    return ledger;
   }
 
   /**
@@ -245,13 +180,6 @@ public final class TlsReports {
         }
       }
     });
-  }
-
-  private static int delete(Connection connection, String table, LocalDate before) throws SQLException {
-    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE day < ?")) {
-      delete.setString(1, before.toString());
-      return delete.executeUpdate();
-    }
   }
 
   private static List<String> lines(String joined) {

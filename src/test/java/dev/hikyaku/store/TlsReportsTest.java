@@ -37,14 +37,14 @@ class TlsReportsTest {
       });
       assertThat(counts).anySatisfy(c -> assertThat(c.sessions()).isEqualTo(3));
 
-      assertThat(a.tlsReports().unreported(DAY)).containsExactly("example.net");
-      assertThat(a.tlsReports().take(DAY, "example.net", "r1", Instant.now())).isTrue();
-      assertThat(b.tlsReports().take(DAY, "example.net", "r2", Instant.now())).as("one node takes a report on").isFalse();
-      assertThat(b.tlsReports().unreported(DAY)).isEmpty();
-      a.tlsReports().outcome(DAY, "example.net", "mailto:x@example.net: queued as Q1");
-      assertThat(b.tlsReports().outcome(DAY, "example.net")).contains("mailto:x@example.net: queued as Q1");
+      assertThat(a.tlsReports().ledger().unreported(DAY)).containsExactly("example.net");
+      assertThat(a.tlsReports().ledger().take(DAY, "example.net", "r1", Instant.now())).isTrue();
+      assertThat(b.tlsReports().ledger().take(DAY, "example.net", "r2", Instant.now())).as("one node takes a report on").isFalse();
+      assertThat(b.tlsReports().ledger().unreported(DAY)).isEmpty();
+      a.tlsReports().ledger().outcome(DAY, "example.net", "mailto:x@example.net: queued as Q1");
+      assertThat(b.tlsReports().ledger().outcome(DAY, "example.net")).contains("mailto:x@example.net: queued as Q1");
 
-      assertThat(a.tlsReports().prune(DAY.plusDays(1))).isEqualTo(3);
+      assertThat(a.tlsReports().ledger().prune(DAY.plusDays(1))).isEqualTo(3);
       assertThat(a.tlsReports().counts(DAY, "example.net")).isEmpty();
     }
   }

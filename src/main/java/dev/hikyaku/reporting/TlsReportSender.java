@@ -1,4 +1,4 @@
-package dev.hikyaku.tlsrpt;
+package dev.hikyaku.reporting;
 
 import dev.hikyaku.dns.DnsResolver;
 import dev.hikyaku.dns.Lookup;
@@ -18,20 +18,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,11 +42,8 @@ import org.slf4j.LoggerFactory;
  * that was down at midnight. A domain whose record cannot be looked up now is tried at the next
  * look; a domain without one gets no report.
  */
-public final class TlsReportSender implements AutoCloseable {
+public final class TlsReportSender extends DailyReportSender {
 
-  static final Duration EVERY = Duration.ofHours(1);
-  /** How long the counts are kept after their day: a week, for an operator to look at. */
-  static final int KEPT_DAYS = 7;
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(TlsReportSender.class);
@@ -60,9 +53,6 @@ public final class TlsReportSender implements AutoCloseable {
   private final MessageIntake intake;
   private final HttpClient http;
   private final String hostname;
-  private final Clock clock;
-  private final CountDownLatch closed = new CountDownLatch(1);
-  private Thread sender;
 
   /**
    * @param hostname this server's name: the report's submitter and organization, and the domain of
@@ -71,11 +61,11 @@ public final class TlsReportSender implements AutoCloseable {
    */
   public TlsReportSender(TlsReports store, DnsResolver dns, MessageIntake intake, String hostname, Optional<SSLContext> tls,
       Clock clock) {
+    super("TLS", store.ledger(), clock);
     this.store = store;
     this.dns = dns;
     this.intake = intake;
     this.hostname = hostname;
-    this.clock = clock;
     HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
     tls.ifPresent(builder::sslContext);
     this.http = builder.build();
@@ -83,40 +73,11 @@ public final class TlsReportSender implements AutoCloseable {
 
   /** Starts the looks: the first at once. */
   public TlsReportSender start() {
-    sender = Thread.ofVirtual().name("tls-reports").start(() -> {
-      try {
-        do {
-          sendDue();
-        } while (!closed.await(EVERY.toMillis(), TimeUnit.MILLISECONDS));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    startLoop();
     return this;
   }
 
-  /** One look: the reports of yesterday and the day before that no node has sent; returns how many went. */
-  public int sendDue() {
-    LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-    int sent = 0;
-    for (LocalDate day : List.of(today.minusDays(2), today.minusDays(1))) {
-      try {
-        for (String domain : store.unreported(day)) {
-          sent += send(day, domain) ? 1 : 0;
-        }
-      } catch (StoreException e) {
-        log.warn("TLS reports for {}: {}", day, e.getMessage());
-      }
-    }
-    try {
-      store.prune(today.minusDays(KEPT_DAYS));
-    } catch (StoreException e) {
-      log.warn("could not prune TLS report counts: {}", e.getMessage());
-    }
-    return sent;
-  }
-
-  /** The report of {@code domain} for {@code day}, to where its record says; whether it went anywhere. */
+  @Override
   boolean send(LocalDate day, String domain) throws StoreException {
     Optional<TlsRptRecord> record;
     switch (dns.txt("_smtp._tls." + domain)) {
@@ -128,11 +89,11 @@ public final class TlsReportSender implements AutoCloseable {
       default -> record = Optional.empty();
     }
     String reportId = day + "." + domain + "." + UUID.randomUUID() + "@" + hostname;
-    if (!store.take(day, domain, reportId, clock.instant())) {
+    if (!ledger.take(day, domain, reportId, clock.instant())) {
       return false; // another node has it
     }
     if (record.isEmpty()) {
-      store.outcome(day, domain, "no TLSRPT record");
+      ledger.outcome(day, domain, "no TLSRPT record");
       return false;
     }
     TlsReport report = new TlsReport(hostname, hostname, "postmaster@" + hostname, reportId, day, domain, store.counts(day, domain));
@@ -140,7 +101,7 @@ public final class TlsReportSender implements AutoCloseable {
     for (URI rua : record.get().rua()) {
       outcomes.add(rua + ": " + (rua.getScheme().equalsIgnoreCase("mailto") ? mail(report, rua) : post(report, rua)));
     }
-    store.outcome(day, domain, String.join("; ", outcomes));
+    ledger.outcome(day, domain, String.join("; ", outcomes));
     log.info("TLS report of {} for {}: {}", domain, day, String.join("; ", outcomes));
     return true;
   }
@@ -180,45 +141,13 @@ public final class TlsReportSender implements AutoCloseable {
 
   /** The report as a message (RFC 8460 §5.3, RFC 6522 multipart/report). */
   byte[] message(TlsReport report, String to) {
-    String boundary = "tlsrpt-" + UUID.randomUUID();
-    String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atZone(ZoneOffset.UTC));
-    String attachment = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(report.gzipped());
-    String text = "From: TLS reports <postmaster@" + hostname + ">\r\n"
-        + "To: <" + to + ">\r\n"
-        + "Date: " + date + "\r\n"
-        + "Subject: Report Domain: " + report.policyDomain() + " Submitter: " + report.submitter()
-        + " Report-ID: <" + report.reportId() + ">\r\n"
-        + "Message-ID: <" + UUID.randomUUID() + "@" + hostname + ">\r\n"
-        + "TLS-Report-Domain: " + report.policyDomain() + "\r\n"
-        + "TLS-Report-Submitter: " + report.submitter() + "\r\n"
-        + "MIME-Version: 1.0\r\n"
-        + "Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"" + boundary + "\"\r\n"
-        + "\r\n"
-        + "--" + boundary + "\r\n"
-        + "Content-Type: text/plain; charset=us-ascii\r\n"
-        + "\r\n"
-        + "The SMTP TLS report (RFC 8460) of " + report.submitter() + " for " + report.policyDomain().toLowerCase(Locale.ROOT)
-        + ", " + report.day() + " (UTC).\r\n"
-        + "\r\n"
-        + "--" + boundary + "\r\n"
-        + "Content-Type: application/tlsrpt+gzip\r\n"
-        + "Content-Transfer-Encoding: base64\r\n"
-        + "Content-Disposition: attachment; filename=\"" + report.fileName() + "\"\r\n"
-        + "\r\n"
-        + attachment + "\r\n"
-        + "--" + boundary + "--\r\n";
-    return text.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  @Override
-  public void close() {
-    closed.countDown();
-    if (sender != null) {
-      try {
-        sender.join(Duration.ofSeconds(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("TLS-Report-Domain", report.policyDomain());
+    fields.put("TLS-Report-Submitter", report.submitter());
+    return ReportMail.of(hostname, to, "Report Domain: " + report.policyDomain() + " Submitter: " + report.submitter()
+            + " Report-ID: <" + report.reportId() + ">", fields, "multipart/report; report-type=\"tlsrpt\"",
+        "The SMTP TLS report (RFC 8460) of " + report.submitter() + " for " + report.policyDomain().toLowerCase(Locale.ROOT)
+            + ", " + report.day() + " (UTC).",
+        "application/tlsrpt+gzip", report.fileName(), report.gzipped(), clock);
   }
 }

@@ -1,4 +1,4 @@
-package dev.hikyaku.tlsrpt;
+package dev.hikyaku.reporting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

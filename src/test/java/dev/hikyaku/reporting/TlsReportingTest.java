@@ -1,4 +1,4 @@
-package dev.hikyaku.tlsrpt;
+package dev.hikyaku.reporting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -163,9 +163,12 @@ class TlsReportingTest {
         PolicyHost.Report posted = receiver.reports().getFirst();
         assertThat(posted.contentType()).isEqualTo("application/tlsrpt+gzip");
         assertThat(TlsReportTest.gunzipped(posted.body())).isEqualTo(json);
-        assertThat(server.store().tlsReports().outcome(yesterday, reported))
+        // The outcome is written once both destinations have answered.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+            server.store().tlsReports().ledger().outcome(yesterday, reported).filter(o -> !o.isEmpty()).isPresent());
+        assertThat(server.store().tlsReports().ledger().outcome(yesterday, reported))
             .hasValueSatisfying(o -> assertThat(o).contains("queued as").contains("posted"));
-        assertThat(server.store().tlsReports().unreported(yesterday)).as("sent once").isEmpty();
+        assertThat(server.store().tlsReports().ledger().unreported(yesterday)).as("sent once").isEmpty();
       }
     }
   }

@@ -1,4 +1,4 @@
-package dev.hikyaku.tlsrpt;
+package dev.hikyaku.reporting;
 
 import java.net.URI;
 import java.net.URISyntaxException;

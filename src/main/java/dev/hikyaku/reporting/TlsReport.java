@@ -1,4 +1,4 @@
-package dev.hikyaku.tlsrpt;
+package dev.hikyaku.reporting;
 
 import dev.hikyaku.store.TlsReports;
 import java.io.ByteArrayOutputStream;
