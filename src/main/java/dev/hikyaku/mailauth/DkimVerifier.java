@@ -79,19 +79,33 @@ public final class DkimVerifier {
   }
 
   private Signature verifyOne(byte[] message, List<HeaderField> fields, HeaderField signatureField, Map<Boolean, byte[]> bodies) {
+    return verifyField(message, fields, signatureField, bodies, false);
+  }
+
+  /**
+   * An ARC-Message-Signature (RFC 8617 §4.1.2), verified as a DKIM signature is (§5.2: same tags,
+   * canonicalization, hashing and key records) but for its own differences: no {@code v=}, and
+   * {@code i=} is the ARC instance, not an identity.
+   */
+  Signature verifyArcMessageSignature(byte[] message, List<HeaderField> fields, HeaderField ams) {
+    return verifyField(message, fields, ams, new HashMap<>(), true);
+  }
+
+  private Signature verifyField(
+      byte[] message, List<HeaderField> fields, HeaderField signatureField, Map<Boolean, byte[]> bodies, boolean isArc) {
     Map<String, String> tags = tags(signatureField.raw().substring(signatureField.raw().indexOf(':') + 1));
     String domain = tags.getOrDefault("d", "").toLowerCase(Locale.ROOT);
     String selector = tags.getOrDefault("s", "").toLowerCase(Locale.ROOT);
     String algorithm = tags.getOrDefault("a", "").toLowerCase(Locale.ROOT);
     try {
-      return check(message, fields, signatureField, tags, domain, selector, algorithm, bodies);
+      return check(message, fields, signatureField, tags, domain, selector, algorithm, bodies, isArc);
     } catch (Outcome outcome) {
       return new Signature(outcome.result, domain, selector, algorithm, outcome.getMessage());
     }
   }
 
   /** Ends one signature's check with a result other than pass. */
-  private static final class Outcome extends Exception {
+  static final class Outcome extends Exception {
     private static final long serialVersionUID = 1L;
     private final Result result;
 
@@ -99,17 +113,21 @@ public final class DkimVerifier {
       super(reason, null, false, false);
       this.result = result;
     }
+
+    Result result() {
+      return result;
+    }
   }
 
   private Signature check(
       byte[] message, List<HeaderField> fields, HeaderField signatureField, Map<String, String> tags, String domain,
-      String selector, String algorithmTag, Map<Boolean, byte[]> bodies) throws Outcome {
-    for (String required : List.of("v", "a", "b", "bh", "d", "h", "s")) {
+      String selector, String algorithmTag, Map<Boolean, byte[]> bodies, boolean isArc) throws Outcome {
+    for (String required : isArc ? List.of("i", "a", "b", "bh", "d", "h", "s") : List.of("v", "a", "b", "bh", "d", "h", "s")) {
       if (!tags.containsKey(required)) {
-        throw new Outcome(Result.PERMERROR, "no " + required + "= tag"); // RFC 6376 §6.1.1
+        throw new Outcome(Result.PERMERROR, "no " + required + "= tag"); // RFC 6376 §6.1.1, RFC 8617 §4.1.2
       }
     }
-    if (!tags.get("v").equals("1")) {
+    if (!isArc && !tags.get("v").equals("1")) {
       throw new Outcome(Result.PERMERROR, "v=" + tags.get("v") + " is not 1");
     }
     // RFC 8301 §3.1: rsa-sha1 must not be accepted any more.
@@ -119,7 +137,7 @@ public final class DkimVerifier {
     if (!signed.contains("from")) {
       throw new Outcome(Result.PERMERROR, "From is not signed (RFC 6376 §5.4)");
     }
-    if (tags.containsKey("i")) {
+    if (!isArc && tags.containsKey("i")) {
       String identity = tags.get("i").toLowerCase(Locale.ROOT);
       String iDomain = identity.substring(identity.lastIndexOf('@') + 1);
       if (!iDomain.equals(domain) && !iDomain.endsWith("." + domain)) {
@@ -209,7 +227,7 @@ public final class DkimVerifier {
   }
 
   /** The key record at selector._domainkey.domain (RFC 6376 §3.6.2), as a JCA key. */
-  private PublicKey key(String domain, String selector, DkimAlgorithm algorithm) throws Outcome {
+  PublicKey key(String domain, String selector, DkimAlgorithm algorithm) throws Outcome {
     String name = selector + "._domainkey." + domain;
     List<String> records = switch (dns.txt(name)) {
       case Lookup.Found<List<String>> found -> found.value();

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class InboundChecks {
 
   /** What the checks found, and the field to add. */
-  public record Report(Spf.Verdict spf, List<DkimVerifier.Signature> dkim, Dmarc.Evaluation dmarc, String field) {
+  public record Report(Spf.Verdict spf, List<DkimVerifier.Signature> dkim, Dmarc.Evaluation dmarc, ArcVerifier.Chain arc, String field) {
 
     /** DMARC failed and the disposition (the policy after pct= sampling) is {@code policy}. */
     public boolean isDmarcFailureWith(Dmarc.Policy policy) {
@@ -37,6 +37,7 @@ public final class InboundChecks {
 
   private final Spf spf;
   private final DkimVerifier dkim;
+  private final ArcVerifier arc;
   private final Dmarc dmarc;
   private final String authservId;
   private final Duration budget;
@@ -49,6 +50,7 @@ public final class InboundChecks {
   public InboundChecks(DnsResolver dns, Clock clock, String authservId, Duration budget) {
     this.spf = new Spf(dns);
     this.dkim = new DkimVerifier(dns, clock);
+    this.arc = new ArcVerifier(dkim);
     this.dmarc = new Dmarc(dns);
     this.authservId = Objects.requireNonNull(authservId, "authservId").toLowerCase(Locale.ROOT);
     this.budget = Objects.requireNonNull(budget, "budget");
@@ -66,15 +68,19 @@ public final class InboundChecks {
     Spf.Verdict spfVerdict;
     List<DkimVerifier.Signature> signatures;
     Dmarc.Evaluation evaluation;
+    ArcVerifier.Chain chain;
     try {
       var spfTask = threads.submit(() -> spf.check(client, mailFrom, helo));
       var dkimTask = threads.submit(() -> dkim.verify(message));
+      // RFC 8617 §5.2: the chain intermediaries sealed, beside the DKIM signatures (its keys are DKIM's).
+      var arcTask = threads.submit(() -> arc.verify(message));
       // Parsing is CPU work, and the budget holds for it too: nothing of a message's checks runs
       // on the session's thread, and what is late is abandoned (interrupted, it stops; see Canonical).
       var fromTask = threads.submit(() -> fromDomain(message));
       spfVerdict = within(spfTask, deadline, new Spf.Verdict(Spf.Result.TEMPERROR, late));
       signatures = within(dkimTask, deadline,
           List.of(new DkimVerifier.Signature(DkimVerifier.Result.TEMPERROR, "", "", "", late)));
+      chain = within(arcTask, deadline, new ArcVerifier.Chain(ArcVerifier.Result.FAIL, 0, late));
       String spfDomain = mailFrom.isEmpty() ? helo : mailFrom.substring(mailFrom.lastIndexOf('@') + 1);
       Optional<String> from = within(fromTask, deadline, Optional.empty());
       if (fromTask.isCancelled()) { // not parsed within the budget
@@ -106,6 +112,11 @@ public final class InboundChecks {
         field.append(" header.d=").append(s.domain()).append(" header.s=").append(s.selector()).append(" header.a=").append(s.algorithm());
       }
     }
+    if (chain.result() != ArcVerifier.Result.NONE) {
+      // RFC 8617 §10.1 registers "arc" for Authentication-Results; the comment says how far it went.
+      field.append(";\r\n\tarc=").append(chain.result().keyword()).append(" (")
+          .append(chain.result() == ArcVerifier.Result.PASS ? "i=" + chain.instances() : comment(chain.reason())).append(')');
+    }
     field.append(";\r\n\tdmarc=").append(evaluation.result().keyword());
     evaluation.policy().ifPresent(p -> {
       field.append(" (p=").append(p.keyword());
@@ -117,7 +128,7 @@ public final class InboundChecks {
       field.append(" header.from=").append(evaluation.fromDomain());
     }
     field.append("\r\n");
-    return new Report(spfVerdict, signatures, evaluation, field.toString());
+    return new Report(spfVerdict, signatures, evaluation, chain, field.toString());
   }
 
   /** The task's result, or {@code late} when it is not done by {@code deadline} (System.nanoTime). */
