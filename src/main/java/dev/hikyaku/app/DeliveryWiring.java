@@ -19,15 +19,18 @@ import dev.hikyaku.delivery.TlsPolicy;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.mailauth.ArcSealer;
+import dev.hikyaku.mailauth.ArcVerifier;
+import dev.hikyaku.mailauth.DkimVerifier;
 import dev.hikyaku.protocol.EnhancedStatus;
+import dev.hikyaku.reporting.TlsReportSender;
+import dev.hikyaku.reporting.TlsSessionCounts;
 import dev.hikyaku.returns.ReturnPaths;
 import dev.hikyaku.returns.ReturnedMail;
 import dev.hikyaku.schedule.DeliveryReports;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
-import dev.hikyaku.reporting.TlsReportSender;
-import dev.hikyaku.reporting.TlsSessionCounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,6 +133,11 @@ final class DeliveryWiring {
             reversePaths,
             mtaSts,
             dane);
+    if (config.mailAuth().isArcSealing()) {
+      // RFC 8617 §5.1: mail checked here on port 25 that goes on by SMTP gets our ARC set.
+      agent.sealingWith(new StoreArcSeal(new StoreDkimKeys(store.signingKeys(), clock),
+          new ArcSealer(clock, new ArcVerifier(new DkimVerifier(dns, clock))), config.hostname(), config.hostedDomains()));
+    }
     if (d.isTlsReports()) {
       // RFC 8460: the sessions counted here, the reports sent from here after each UTC day.
       agent.reportingTo(opened.push(new TlsSessionCounts(store.tlsReports(), clock).start()));

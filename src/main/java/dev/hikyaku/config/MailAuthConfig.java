@@ -19,9 +19,11 @@ import tools.jackson.databind.node.ObjectNode;
  *     DNS then is reported as temperror
  * @param isAggregateReports whether the domains that ask ({@code rua=}) get daily DMARC aggregate
  *     reports of the checks (RFC 7489 §7.2)
+ * @param isArcSealing whether mail checked here and passed on by SMTP gets this server's ARC set
+ *     (RFC 8617), signed with an active RSA DKIM key of the host name's domain or a hosted domain
  */
 public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, DmarcAction dmarcQuarantine, Duration timeout,
-    boolean isAggregateReports) {
+    boolean isAggregateReports, boolean isArcSealing) {
 
   /** What a DMARC failure of a domain's policy leads to. */
   public enum DmarcAction {
@@ -65,7 +67,8 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
   private static final String DMARC_QUARANTINE = "dmarc-quarantine";
   private static final String TIMEOUT = "timeout";
   private static final String AGGREGATE_REPORTS = "aggregate-reports";
-  static final List<String> KEYS = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, TIMEOUT, AGGREGATE_REPORTS);
+  private static final String ARC_SEAL = "arc-seal";
+  static final List<String> KEYS = List.of(VERIFY, DMARC_REJECT, DMARC_QUARANTINE, TIMEOUT, AGGREGATE_REPORTS, ARC_SEAL);
 
   private static final List<DmarcAction> ACTIONS = List.of(DmarcAction.REJECT, DmarcAction.MARK);
 
@@ -76,7 +79,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
    * three times the DNS timeout, ample for a working resolver, short of what a client waits.
    */
   static final MailAuthConfig DEFAULTS =
-      new MailAuthConfig(true, DmarcAction.REJECT, DmarcAction.MARK, Duration.ofSeconds(15), true);
+      new MailAuthConfig(true, DmarcAction.REJECT, DmarcAction.MARK, Duration.ofSeconds(15), true, true);
 
   static MailAuthConfig read(Section mailAuth) throws ConfigException {
     return builder()
@@ -85,6 +88,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
         .dmarcQuarantine(mailAuth.choice(DMARC_QUARANTINE, DEFAULTS.dmarcQuarantine(), ACTIONS))
         .timeout(mailAuth.timeout(TIMEOUT, DEFAULTS.timeout(), Duration.ofSeconds(1)))
         .aggregateReports(mailAuth.bool(AGGREGATE_REPORTS, DEFAULTS.isAggregateReports()))
+        .arcSealing(mailAuth.bool(ARC_SEAL, DEFAULTS.isArcSealing()))
         .build();
   }
 
@@ -94,6 +98,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     mailAuth.put(DMARC_QUARANTINE, dmarcQuarantine.configName());
     mailAuth.put(TIMEOUT, DurationSyntax.format(timeout));
     mailAuth.put(AGGREGATE_REPORTS, isAggregateReports);
+    mailAuth.put(ARC_SEAL, isArcSealing);
   }
 
   /** The defaults (what an empty section reads as), to change some by name. */
@@ -113,6 +118,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     private DmarcAction dmarcQuarantine;
     private Duration timeout;
     private boolean isAggregateReports;
+    private boolean isArcSealing;
 
     private Builder(MailAuthConfig from) {
       isVerifying = from.isVerifying;
@@ -120,6 +126,12 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
       dmarcQuarantine = from.dmarcQuarantine;
       timeout = from.timeout;
       isAggregateReports = from.isAggregateReports;
+      isArcSealing = from.isArcSealing;
+    }
+
+    public Builder arcSealing(boolean value) {
+      isArcSealing = value;
+      return this;
     }
 
     public Builder aggregateReports(boolean value) {
@@ -148,7 +160,7 @@ public record MailAuthConfig(boolean isVerifying, DmarcAction dmarcReject, Dmarc
     }
 
     public MailAuthConfig build() {
-      return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, timeout, isAggregateReports);
+      return new MailAuthConfig(isVerifying, dmarcReject, dmarcQuarantine, timeout, isAggregateReports, isArcSealing);
     }
   }
 }

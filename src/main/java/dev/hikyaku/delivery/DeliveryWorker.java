@@ -20,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -82,6 +83,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   private final MtaStsPolicies mtaSts;
   private final Dane dane;
   private volatile TlsSession.Sink tlsSessions = TlsSession.Sink.NONE;
+  private volatile ArcSeal arcSeal = ArcSeal.NONE;
 
   public DeliveryWorker(MxResolver mx, Settings settings, Optional<SSLContext> tlsContext) {
     this(mx, settings, tlsContext, new MaildirDelivery(Clock.systemUTC(), new SecureRandom(), settings.ehloName()));
@@ -120,6 +122,12 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
   /** Tells {@code sink} of every TLS session towards MX hosts (SMTP TLS Reporting, RFC 8460). */
   public DeliveryWorker reportingTo(TlsSession.Sink sink) {
     this.tlsSessions = Objects.requireNonNull(sink, "sink");
+    return this;
+  }
+
+  /** Adds {@code seal}'s ARC set to mail received on port 25 that goes on by SMTP (RFC 8617 §5.1). */
+  public DeliveryWorker sealingWith(ArcSeal seal) {
+    this.arcSeal = Objects.requireNonNull(seal, "seal");
     return this;
   }
 
@@ -166,7 +174,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
             parameters.isRequireTls());
     String domain = due.recipients().getFirst().domain(); // the scheduler's lane key, the same rule
     // What goes on by SMTP, and may come back later: our senders' mail under its VERP return path.
-    Outbound relayed = outgoing(due, message);
+    Outbound relayed = sealed(due, outgoing(due, message));
     Optional<Route> route = settings.routes().forDomain(domain);
     if (route.isPresent()) {
       return switch (route.get()) {
@@ -360,6 +368,24 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       }
     }
     return targets.isEmpty() ? Optional.empty() : Optional.of(targets);
+  }
+
+  /**
+   * RFC 8617 §5.1: a message received from another server (not submitted here, not one of our own
+   * reports) goes on with our ARC set on top, when the seal makes one.
+   */
+  private Outbound sealed(DueDelivery due, Outbound message) {
+    if (due.isSubmitted() || due.reversePath().isEmpty()) {
+      return message;
+    }
+    Optional<byte[]> set = arcSeal.setFor(message.content());
+    if (set.isEmpty()) {
+      return message;
+    }
+    byte[] content = Arrays.copyOf(set.get(), set.get().length + message.content().length);
+    System.arraycopy(message.content(), 0, content, set.get().length, message.content().length);
+    return new Outbound(message.reversePath(), message.recipients(), content, message.isEightBit(), message.isSmtpUtf8(),
+        message.envId(), message.ret(), message.recipientParameters(), message.isRequireTls());
   }
 
   /**

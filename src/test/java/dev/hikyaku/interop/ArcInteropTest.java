@@ -4,15 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.mailauth.ArcSealer;
 import dev.hikyaku.mailauth.ArcVerifier;
+import dev.hikyaku.mailauth.DkimAlgorithm;
+import dev.hikyaku.mailauth.DkimKey;
+import dev.hikyaku.mailauth.DkimKeys;
 import dev.hikyaku.mailauth.DkimVerifier;
 import dev.hikyaku.mailauth.InboundChecks;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +90,45 @@ class ArcInteropTest {
       assertThat(report.arc().result()).isEqualTo(ArcVerifier.Result.PASS);
       assertThat(report.field()).contains("arc=pass (i=1)");
     }
+  }
+
+  @Test
+  void ourSealOnADkimpySetIsValidatedByDkimpy() throws Exception {
+    ExternalTool python = ExternalTool.interpreterOf("dkimverify", "python3-dkim");
+    Path script = Dkimpy.copy("arc_verify.py", directory);
+    DkimKey ours = DkimKeys.of("hikyaku.test", "arc", DkimAlgorithm.RSA_SHA256, rsaPair());
+    try (TestDnsServer dns = keysPublished()) {
+      dns.txt(ours.recordName(), ours.record());
+      byte[] first = seal(MESSAGE.getBytes(StandardCharsets.US_ASCII), "first", "forwarder.example", firstKey, "forwarder.example");
+      // As it arrives here: our checks' field on top (our authserv-id), the chain of one set under it.
+      byte[] checked = ("Authentication-Results: mx.hikyaku.test;\r\n\tarc=pass (i=1);\r\n\tdmarc=none\r\n"
+          + new String(first, StandardCharsets.ISO_8859_1)).getBytes(StandardCharsets.ISO_8859_1);
+      DnsjavaResolver resolver = new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(2), 2);
+      ArcVerifier verifier = new ArcVerifier(new DkimVerifier(resolver, Clock.systemUTC()));
+      byte[] set = new ArcSealer(Clock.systemUTC(), verifier).seal(checked, "mx.hikyaku.test", ours).orElseThrow();
+      byte[] sealed = concat(set, checked);
+      assertThat(new String(set, StandardCharsets.US_ASCII)).contains("ARC-Seal: i=2; a=rsa-sha256;").contains("cv=pass");
+      assertThat(verifier.verify(sealed)).as("our own verifier").extracting(ArcVerifier.Chain::result).isEqualTo(ArcVerifier.Result.PASS);
+
+      Path file = Files.write(directory.resolve("sealed.eml"), sealed);
+      Path records = Files.writeString(directory.resolve("records.tsv"), "first._domainkey.forwarder.example\tv=DKIM1; k=rsa; p="
+          + firstPublic + "\n" + ours.recordName() + "\t" + ours.record() + "\n");
+      ExternalTool.Run run = python.run("-I", script.toString(), file.toString(), records.toString());
+      assertThat(run.exitCode()).as(run.output()).isZero();
+      assertThat(run.stdout()).contains("cv=pass");
+    }
+  }
+
+  private static KeyPair rsaPair() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    return generator.generateKeyPair();
+  }
+
+  private static byte[] concat(byte[] first, byte[] second) {
+    byte[] joined = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, joined, first.length, second.length);
+    return joined;
   }
 
   @Test
