@@ -89,12 +89,7 @@ public final class ArcSealer {
     for (int i = 1; i <= count; i++) {
       HeaderField[] set = new HeaderField[3];
       for (HeaderField field : fields) {
-        int slot = switch (field.key()) {
-          case "arc-authentication-results" -> 0;
-          case "arc-message-signature" -> 1;
-          case "arc-seal" -> 2;
-          default -> -1;
-        };
+        int slot = ArcVerifier.slot(field);
         if (slot >= 0 && instanceOf(field) == i) {
           set[slot] = field;
         }

@@ -52,12 +52,7 @@ public final class ArcVerifier {
     List<HeaderField> fields = HeaderField.parse(message);
     Map<Integer, HeaderField[]> sets = new TreeMap<>(); // i -> {AAR, AMS, AS}
     for (HeaderField field : fields) {
-      int slot = switch (field.key()) {
-        case "arc-authentication-results" -> 0;
-        case "arc-message-signature" -> 1;
-        case "arc-seal" -> 2;
-        default -> -1;
-      };
+      int slot = slot(field);
       if (slot < 0) {
         continue;
       }
@@ -151,6 +146,16 @@ public final class ArcVerifier {
     } catch (GeneralSecurityException e) {
       return Optional.of("signature did not verify: " + e.getMessage());
     }
+  }
+
+  /** Where an ARC field goes in its set: 0 ARC-Authentication-Results, 1 ARC-Message-Signature, 2 ARC-Seal; -1 other fields. */
+  static int slot(HeaderField field) {
+    return switch (field.key()) {
+      case "arc-authentication-results" -> 0;
+      case "arc-message-signature" -> 1;
+      case "arc-seal" -> 2;
+      default -> -1;
+    };
   }
 
   private static Optional<Integer> instance(HeaderField field) {
