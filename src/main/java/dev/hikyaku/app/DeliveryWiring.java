@@ -7,6 +7,7 @@ import dev.hikyaku.delivery.BounceReports;
 import dev.hikyaku.delivery.Bouncer;
 import dev.hikyaku.delivery.Dane;
 import dev.hikyaku.delivery.DeliveryWorker;
+import dev.hikyaku.delivery.HybridTls;
 import dev.hikyaku.delivery.MaildirDelivery;
 import dev.hikyaku.delivery.MtaStsPolicies;
 import dev.hikyaku.delivery.MxResolver;
@@ -22,6 +23,7 @@ import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.mailauth.ArcSealer;
 import dev.hikyaku.mailauth.ArcVerifier;
 import dev.hikyaku.mailauth.DkimVerifier;
+import dev.hikyaku.net.KeyExchange;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.reporting.TlsReportSender;
 import dev.hikyaku.reporting.TlsSessionCounts;
@@ -85,6 +87,10 @@ final class DeliveryWiring {
       Optional<SSLContext> outboundTls, Events events, Routes configured, Resources opened)
       throws StartupException {
     var d = config.delivery();
+    // delivery.key-exchange: hybrid: X25519MLKEM768 first towards every next hop (Bouncy Castle's
+    // TLS with the JDK's trust store); policy fetches and report POSTs keep the JDK's TLS.
+    Optional<SSLContext> deliveryTls = d.keyExchange() == KeyExchange.HYBRID && outboundTls.isEmpty()
+        ? Optional.of(HybridTls.verifyingContext()) : outboundTls;
     DnsjavaResolver dns = new DnsjavaResolver(d.dnsServers(), d.dnsTimeout(), DNS_TRIES);
     MxResolver mx = new MxResolver(dns, random);
     MtaStsPolicies mtaSts = d.isMtaSts()
@@ -128,7 +134,7 @@ final class DeliveryWiring {
             new DeliveryWorker.Settings(
                 config.hostname(), d.mxPort(), tls, OutboundSession.Timeouts.defaults(), smarthost, new Routes(routes),
                 d.destinationTls(), d.maxPerHost()),
-            outboundTls,
+            deliveryTls,
             maildir,
             reversePaths,
             mtaSts,

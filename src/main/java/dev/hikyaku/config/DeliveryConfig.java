@@ -1,6 +1,7 @@
 package dev.hikyaku.config;
 
 import dev.hikyaku.delivery.TlsPolicy;
+import dev.hikyaku.net.KeyExchange;
 import dev.hikyaku.protocol.EnhancedStatus;
 import dev.hikyaku.schedule.DestinationLimits;
 import dev.hikyaku.schedule.RetryPolicy;
@@ -42,6 +43,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param trustAnchors a file of DNSSEC trust anchors (DS or DNSKEY records, zone-file form); empty =
  *     the IANA root's, built in
  * @param isTlsReports whether daily SMTP TLS reports (RFC 8460) go to the recipient domains that ask
+ * @param keyExchange towards MX hosts, routes and the smarthost: classic (the JDK's TLS) or hybrid
+ *     (X25519MLKEM768 first, Bouncy Castle's TLS)
  */
 public record DeliveryConfig(
     boolean isEnabled,
@@ -63,7 +66,8 @@ public record DeliveryConfig(
     int mtaStsPort,
     boolean isDane,
     Optional<Path> trustAnchors,
-    boolean isTlsReports) {
+    boolean isTlsReports,
+    KeyExchange keyExchange) {
 
   public DeliveryConfig {
     suppressStatuses = List.copyOf(suppressStatuses);
@@ -71,6 +75,7 @@ public record DeliveryConfig(
     Objects.requireNonNull(smarthost, "smarthost");
     Objects.requireNonNull(delayWarning, "delayWarning");
     Objects.requireNonNull(trustAnchors, "trustAnchors");
+    Objects.requireNonNull(keyExchange, "keyExchange");
     // Keep the file's order, so the writer gives the maps back as they were written.
     routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
     destinations = Collections.unmodifiableMap(new LinkedHashMap<>(destinations));
@@ -92,11 +97,13 @@ public record DeliveryConfig(
   private static final String DANE = "dane";
   private static final String TRUST_ANCHORS = "dnssec-trust-anchors";
   private static final String TLS_REPORTS = "tls-reports";
+  private static final String KEY_EXCHANGE = "key-exchange";
   static final String SMARTHOST = "smarthost";
   static final String ROUTES = "routes";
   static final String DESTINATIONS = "destinations";
   static final List<String> KEYS = List.of(Keys.ENABLED, DNS_SERVERS, DNS_TIMEOUT, MX_PORT, Keys.TLS, MAX_PER_DOMAIN,
-      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, DANE, TRUST_ANCHORS, TLS_REPORTS, SMARTHOST, ROUTES,
+      MAX_PER_HOST, RETRY_FIRST, RETRY_CAP, MAX_LIFETIME, DELAY_WARNING, SUPPRESS_STATUSES, MTA_STS, MTA_STS_PORT, DANE, TRUST_ANCHORS, TLS_REPORTS, KEY_EXCHANGE, SMARTHOST,
+      ROUTES,
       DESTINATIONS);
 
   /** {@code delivery.tls} and a destination's {@code tls}: towards MX hosts, never implicit TLS. */
@@ -139,7 +146,8 @@ public record DeliveryConfig(
           443, // RFC 8461 §3.3
           true, // RFC 7672: so does a DANE one, where DNSSEC validates (DnsjavaResolver.isValidating)
           Optional.empty(), // the root's anchors (DnsjavaResolver.ROOT_TRUST_ANCHORS)
-          true); // RFC 8460: a domain that publishes _smtp._tls asks its senders for reports
+          true, // RFC 8460: a domain that publishes _smtp._tls asks its senders for reports
+          KeyExchange.CLASSIC); // hybrid is opt-in
 
   /** The {@code delivery} section; its next hops (smarthost, routes, destinations) in {@link NextHops}. */
   static DeliveryConfig read(Section delivery) throws ConfigException {
@@ -179,6 +187,7 @@ public record DeliveryConfig(
         .dane(delivery.bool(DANE, d.isDane()))
         .trustAnchors(delivery.file(TRUST_ANCHORS))
         .tlsReports(delivery.bool(TLS_REPORTS, d.isTlsReports()))
+        .keyExchange(delivery.choice(KEY_EXCHANGE, d.keyExchange(), List.of(KeyExchange.values()), KeyExchange::configName))
         .build();
   }
 
@@ -241,6 +250,7 @@ public record DeliveryConfig(
     delivery.put(DANE, isDane);
     trustAnchors.ifPresent(file -> delivery.put(TRUST_ANCHORS, file.toString()));
     delivery.put(TLS_REPORTS, isTlsReports);
+    delivery.put(KEY_EXCHANGE, keyExchange.configName());
     smarthost.ifPresent(relay -> NextHops.write(relay, delivery.putObject(SMARTHOST)));
     ObjectNode byDomain = delivery.putObject(ROUTES);
     routes.forEach((domain, route) -> NextHops.write(route, byDomain.putObject(domain)));
@@ -345,6 +355,7 @@ public record DeliveryConfig(
     private boolean isDane;
     private Optional<Path> trustAnchors;
     private boolean isTlsReports;
+    private KeyExchange keyExchange;
 
     private Builder(DeliveryConfig from) {
       isEnabled = from.isEnabled;
@@ -367,6 +378,12 @@ public record DeliveryConfig(
       isDane = from.isDane;
       trustAnchors = from.trustAnchors;
       isTlsReports = from.isTlsReports;
+      keyExchange = from.keyExchange;
+    }
+
+    public Builder keyExchange(KeyExchange value) {
+      keyExchange = value;
+      return this;
     }
 
     public Builder tlsReports(boolean value) {
@@ -472,7 +489,7 @@ public record DeliveryConfig(
     public DeliveryConfig build() {
       return new DeliveryConfig(isEnabled, dnsServers, dnsTimeout, mxPort, tls, maxPerDomain, retryFirst, retryCap,
           maxLifetime, smarthost, routes, delayWarning, maxPerHost, destinations, suppressStatuses, isMtaSts, mtaStsPort,
-          isDane, trustAnchors, isTlsReports);
+          isDane, trustAnchors, isTlsReports, keyExchange);
     }
   }
 

@@ -90,8 +90,9 @@ final class ClientTls {
       throw new OutboundException(DeliveryReasons.protocolError(
           server + " sent data after its 220 to STARTTLS, before the TLS handshake; refusing it").at(remoteMta), null);
     }
-    return Optional.of(
-        handshake(connection, policy.isVerified() ? verifyingContext(tlsContext) : NonVerifying.CONTEXT, policy.isVerified()));
+    // An unverified handshake keeps to the hybrid key exchange when the worker's context is hybrid.
+    SSLContext unverified = tlsContext.filter(HybridTls::isHybrid).isPresent() ? NonVerifying.HYBRID_CONTEXT : NonVerifying.CONTEXT;
+    return Optional.of(handshake(connection, policy.isVerified() ? verifyingContext(tlsContext) : unverified, policy.isVerified()));
   }
 
   private TlsFacts handshake(ClientConnection connection, SSLContext context, boolean isVerified)
@@ -99,6 +100,7 @@ final class ClientTls {
     try {
       SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(connection.socket(), serverName, port, true);
       tls.setUseClientMode(true);
+      HybridTls.offerGroups(tls);
       SSLParameters parameters = tls.getSSLParameters();
       if (policy.checksNameAsHttps()) {
         // RFC 6125 as HTTPS applies it (RFC 2818 §3.1): the certificate must name the MX host.
@@ -154,6 +156,7 @@ final class ClientTls {
   private static final class NonVerifying extends ServerTrust {
 
     static final SSLContext CONTEXT = new NonVerifying().context();
+    static final SSLContext HYBRID_CONTEXT = HybridTls.context(new NonVerifying());
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {}

@@ -44,7 +44,13 @@ final class DaneTrust extends ServerTrust {
 
   /** A TLS context that trusts only what {@code records} name, for a handshake with {@code host}. */
   static SSLContext context(List<Tlsa> records, String host, Clock clock) {
-    return new DaneTrust(records, host, clock).context();
+    return context(records, host, clock, false);
+  }
+
+  /** As above; with {@code isHybrid}, a context of {@link HybridTls} (X25519MLKEM768 offered first). */
+  static SSLContext context(List<Tlsa> records, String host, Clock clock, boolean isHybrid) {
+    DaneTrust trust = new DaneTrust(records, host, clock);
+    return isHybrid ? HybridTls.context(trust) : trust.context();
   }
 
   @Override

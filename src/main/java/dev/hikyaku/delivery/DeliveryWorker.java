@@ -354,7 +354,7 @@ public final class DeliveryWorker implements DeliveryAgent, AutoCloseable {
       TlsSession.Policy reported = new TlsSession.Policy(TlsSession.Policy.Type.NO_POLICY_FOUND, domain, List.of(), List.of());
       if (security instanceof Dane.Host.Authenticated(List<Tlsa> records)) {
         policy = TlsPolicy.DANE;
-        context = Optional.of(DaneTrust.context(records, host.name(), Clock.systemUTC()));
+        context = Optional.of(DaneTrust.context(records, host.name(), Clock.systemUTC(), tlsContext.filter(HybridTls::isHybrid).isPresent()));
         reported = new TlsSession.Policy(TlsSession.Policy.Type.TLSA, domain, records.stream().map(Tlsa::presentation).toList(),
             List.of());
       } else if (security instanceof Dane.Host.TlsRequired(List<Tlsa> records)) {

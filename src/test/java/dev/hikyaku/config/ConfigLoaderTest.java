@@ -529,6 +529,8 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.parse("tls:\n  key-exchange: hybrid\n", "jdk"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("tls.key-exchange: hybrid (X25519MLKEM768) needs tls.engine: boringssl");
+    assertThat(ConfigLoader.defaults().delivery().keyExchange()).isEqualTo(KeyExchange.CLASSIC);
+    assertThat(ConfigLoader.parse("delivery:\n  key-exchange: hybrid\n", "d").delivery().keyExchange()).isEqualTo(KeyExchange.HYBRID);
   }
 
   @Test
