@@ -1,5 +1,7 @@
 package dev.hikyaku.app;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import dev.hikyaku.config.ConfigException;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
@@ -7,11 +9,13 @@ import dev.hikyaku.store.StoreException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,8 +49,29 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Read in {@link #main} before picocli parses (the level must be set before the first log line). */
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "Log the server's INFO lines on stderr too (admin commands print only their result otherwise).")
+  boolean isVerbose;
+
   public static void main(String[] args) {
+    quietUnlessServing(args);
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * An admin command prints its result and nothing else: the store's and the TLS code's INFO lines
+   * are the server's ({@code serve}); they go to stderr only at WARN and above, unless {@code
+   * --verbose} is given or the operator set {@code HIKYAKU_LOG_LEVEL}.
+   */
+  static void quietUnlessServing(String[] args) {
+    if (System.getenv("HIKYAKU_LOG_LEVEL") != null || Arrays.asList(args).contains("--verbose")) {
+      return;
+    }
+    boolean isServe = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().map("serve"::equals).orElse(false);
+    if (!isServe && LoggerFactory.getILoggerFactory() instanceof LoggerContext logs) {
+      logs.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+    }
   }
 
   static CommandLine commandLine() {
