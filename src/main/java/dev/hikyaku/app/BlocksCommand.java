@@ -5,9 +5,13 @@ import dev.hikyaku.store.Block;
 import dev.hikyaku.store.Defences;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code hikyaku blocks}: the abuse defence's blocks, and lifting one early. */
@@ -26,9 +30,24 @@ final class BlocksCommand implements Runnable {
 
   @Command(name = "list", description = "List the blocks in force, soonest to end first.")
   static final class ListBlocks extends AccountCommands.StoreCommand {
+    @Option(names = "--json", description = "One JSON array of the blocks, for scripts.") boolean isJson;
+
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
       List<Block> blocks = store.defences().activeBlocks(Instant.now());
+      if (isJson) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Block b : blocks) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("scope", b.scope());
+          row.put("subject", b.subject());
+          row.put("until", b.until());
+          row.put("reason", b.reason());
+          rows.add(row);
+        }
+        CliJson.print(out, rows);
+        return;
+      }
       out.printf("%-20s  %-50s  %-20s  %s%n", "SCOPE", "SUBJECT", "UNTIL", "REASON");
       for (Block b : blocks) {
         out.printf("%-20s  %-50s  %-20s  %s%n", b.scope(), b.subject(), AccountCommands.time(b.until()), b.reason());

@@ -17,7 +17,10 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -66,6 +69,7 @@ final class QueueCommand implements Runnable {
     @Option(names = "--state", description = "Only messages in this state (queued, held, returning).") String state;
     @Option(names = "--limit", defaultValue = "1000", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
     @Option(names = "--older-than", paramLabel = "DURATION", description = "Only messages received longer ago than this (e.g. 30m, 2h, 3d).") String olderThan;
+    @Option(names = "--json", description = "One JSON array of the messages, for scripts.") boolean isJson;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -95,6 +99,21 @@ final class QueueCommand implements Runnable {
                     Optional.ofNullable(state),
                     Optional.ofNullable(receivedBefore),
                     limit));
+        if (isJson) {
+          List<Map<String, Object>> rows = new ArrayList<>();
+          for (QueueEntry e : entries) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", e.id().toString());
+            row.put("received_at", e.receivedAt());
+            row.put("size", e.size());
+            row.put("recipients", e.recipientCount());
+            row.put("state", e.state().stored());
+            row.put("sender", e.reversePath());
+            rows.add(row);
+          }
+          CliJson.print(out, rows);
+          return 0;
+        }
         out.printf("%-16s  %-20s  %9s  %5s  %-7s  %s%n", "ID", "RECEIVED", "SIZE", "RCPTS", "STATE", "SENDER");
         for (QueueEntry e : entries) {
           out.printf(

@@ -16,7 +16,9 @@ import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.StoreException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,6 +82,7 @@ final class UserCommands {
   @Command(name = "list", description = "List accounts.")
   static final class UserList extends StoreCommand {
     @Option(names = "--domain", description = "Only accounts in this domain.") String domain;
+    @Option(names = "--json", description = "One JSON array of the accounts, for scripts.") boolean isJson;
 
     private boolean suspended(String address) throws StoreException {
       return store.defences().suspension(address).isPresent();
@@ -87,8 +90,33 @@ final class UserCommands {
 
     @Override
     void run(Accounts accounts, PrintWriter out) throws Exception {
-      out.printf("%-40s  %-8s  %-10s  %-20s  %s%n", "ACCOUNT", "STATE", "FROM", "LAST LOGIN", "MECHANISMS");
       Optional<String> only = domain == null ? Optional.empty() : Optional.of(domain(domain));
+      if (isJson) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Account a : accounts.list(only)) {
+          Credentials c = a.credentials();
+          List<String> mechanisms = new ArrayList<>();
+          if (c.argon2id().isPresent()) {
+            mechanisms.addAll(List.of("PLAIN", "LOGIN"));
+          }
+          if (c.scramSha256().isPresent()) {
+            mechanisms.add("SCRAM-SHA-256");
+          }
+          if (c.cramMd5().isPresent()) {
+            mechanisms.add("CRAM-MD5");
+          }
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("account", a.address());
+          row.put("state", a.isDisabled() ? "disabled" : suspended(a.address()) ? "suspended" : "active");
+          row.put("from_header", a.fromHeader().configName());
+          row.put("last_login_at", a.lastLoginAt().orElse(null));
+          row.put("mechanisms", mechanisms);
+          rows.add(row);
+        }
+        CliJson.print(out, rows);
+        return;
+      }
+      out.printf("%-40s  %-8s  %-10s  %-20s  %s%n", "ACCOUNT", "STATE", "FROM", "LAST LOGIN", "MECHANISMS");
       for (Account a : accounts.list(only)) {
         Credentials c = a.credentials();
         String mechanisms =

@@ -2,6 +2,7 @@ package dev.hikyaku.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hikyaku.app.AdminCommandLine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 19 point 3: an admin command prints its result and nothing else on stderr — the store's
- * INFO lines are the server's — unless {@code --verbose} asks for them. Run as an operator runs it:
+ * INFO lines are the server's — unless {@code --verbose} asks for them; listings print JSON with
+ * {@code --json} that {@code jq} reads. Run as an operator runs it:
  * a JVM of its own with the production logging configuration (logback.xml, INFO by default).
  */
 class CliQuietInteropTest {
@@ -34,6 +36,30 @@ class CliQuietInteropTest {
     assertThat(verbose.exitCode()).as(verbose.stderr()).isZero();
     assertThat(verbose.stderr()).as("the INFO lines, asked for").contains(" INFO ");
     assertThat(verbose.stdout()).isEqualTo(quiet.stdout());
+  }
+
+  @Test
+  void listingsPrintJsonThatJqReads() throws Exception {
+    ExternalTool jq = ExternalTool.require("jq", "jq");
+    Path config = Files.writeString(directory.resolve("hikyaku.yaml"),
+        "hostname: mx.quiet.test\ndata-directory: " + directory.resolve("data") + "\n");
+    assertThat(AdminCommandLine.run("", "domain", "add", "quiet.test", "--config", config.toString()).exitCode()).isZero();
+    AdminCommandLine.Result added = AdminCommandLine.run("a long enough pass phrase 42\n", "user", "add", "alice@quiet.test",
+        "--password-stdin", "--config", config.toString());
+    assertThat(added.exitCode()).as(added.describe()).isZero();
+
+    Run users = hikyaku("user", "list", "--json", "--config", config.toString());
+    assertThat(users.stderr()).isEmpty();
+    ExternalTool.Run account = jq.runWithInput(users.stdout().getBytes(StandardCharsets.UTF_8), "-e", "-r",
+        ".[0].account + \" \" + .[0].state + \" \" + (.[0].mechanisms | join(\",\"))");
+    assertThat(account.exitCode()).as(account.output()).isZero();
+    assertThat(account.stdout().strip()).isEqualTo("alice@quiet.test active PLAIN,LOGIN,SCRAM-SHA-256");
+
+    for (String[] listing : List.of(new String[] {"queue", "list"}, new String[] {"blocks", "list"})) {
+      Run run = hikyaku(listing[0], listing[1], "--json", "--config", config.toString());
+      ExternalTool.Run empty = jq.runWithInput(run.stdout().getBytes(StandardCharsets.UTF_8), "-e", "type == \"array\" and length == 0");
+      assertThat(empty.exitCode()).as(String.join(" ", listing) + ": " + run.stdout() + empty.output()).isZero();
+    }
   }
 
   private static Run hikyaku(String... arguments) throws Exception {
