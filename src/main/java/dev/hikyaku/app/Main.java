@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       Main.Serve.class,
       Main.Migrate.class,
+      ConfigCommand.class,
       QueueCommand.class,
       HistoryCommand.class,
       AuditCommand.class,

@@ -62,6 +62,26 @@ class CliQuietInteropTest {
     }
   }
 
+  @Test
+  void configCheckPrintsTheConfigurationInEffectOrTheKeyAtFault() throws Exception {
+    Path config = Files.writeString(directory.resolve("hikyaku.yaml"),
+        "hostname: mx.quiet.test\ndata-directory: " + directory.resolve("data") + "\ndelivery:\n  max-per-domain: 7\n");
+    Run valid = hikyaku("config", "check", "--config", config.toString());
+    assertThat(valid.exitCode()).as(valid.stderr()).isZero();
+    assertThat(valid.stderr()).isEmpty();
+    assertThat(valid.stdout()).contains("hostname: mx.quiet.test").contains("max-per-domain: 7")
+        .as("the defaults filled in").contains("retry-first: 5m");
+    // What it prints is a config file that reads back to the same configuration.
+    Path printed = Files.writeString(directory.resolve("printed.yaml"), valid.stdout());
+    assertThat(hikyaku("config", "check", "--config", printed.toString()).stdout()).isEqualTo(valid.stdout());
+
+    Path wrong = Files.writeString(directory.resolve("wrong.yaml"), "hostname: mx.quiet.test\ndelivery:\n  max-per-domian: 7\n");
+    Run invalid = hikyaku("config", "check", "--config", wrong.toString());
+    assertThat(invalid.exitCode()).isEqualTo(2);
+    assertThat(invalid.stdout()).isEmpty();
+    assertThat(invalid.stderr().strip()).startsWith("hikyaku: ").contains("max-per-domian").doesNotContain("\n");
+  }
+
   private static Run hikyaku(String... arguments) throws Exception {
     Path logback = Path.of(System.getProperty("user.dir"), "src", "main", "resources", "logback.xml");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
