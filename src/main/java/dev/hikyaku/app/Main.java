@@ -2,6 +2,9 @@ package dev.hikyaku.app;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
 import dev.hikyaku.config.ConfigException;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
@@ -56,8 +59,35 @@ public final class Main implements Runnable {
   boolean isVerbose;
 
   public static void main(String[] args) {
+    jsonLinesIfAsked(System.getenv("HIKYAKU_LOG_FORMAT"));
     quietUnlessServing(args);
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * {@code HIKYAKU_LOG_FORMAT=json}: one JSON object per line on stderr (logback's JsonEncoder:
+   * timestamp, level, logger, the formatted message, and the send log's fields as "kvpList"), for
+   * journald and log shippers, in place of the text lines. Any other value keeps the text.
+   */
+  static void jsonLinesIfAsked(String format) {
+    if (!"json".equalsIgnoreCase(format) || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext logs)) {
+      return;
+    }
+    var root = logs.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    if (root.getAppender("STDERR") instanceof ConsoleAppender<ILoggingEvent> console) {
+      JsonEncoder json = new JsonEncoder();
+      json.setContext(logs);
+      json.setWithSequenceNumber(false);
+      json.setWithNanoseconds(false);
+      json.setWithContext(false);
+      json.setWithMessage(false);
+      json.setWithArguments(false);
+      json.setWithFormattedMessage(true);
+      json.start();
+      console.stop();
+      console.setEncoder(json);
+      console.start();
+    }
   }
 
   /**

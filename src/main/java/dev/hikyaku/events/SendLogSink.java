@@ -28,15 +28,32 @@ public final class SendLogSink implements EventSink {
   @Override
   public void accept(Event event) {
     switch (event) {
-      case Event.MessageAccepted e -> log.info("{}: client={}, {}from=<{}>, size={}, nrcpt={} (queued via {})",
-          e.queueId(), clean(e.client()), e.principal().map(p -> "sasl_username=" + clean(p) + ", ").orElse(""),
-          clean(e.reversePath()), e.size(), e.recipients().size(), clean(e.source()));
-      case Event.DeliveryAttempted e -> log.info("{}: to=<{}>, relay={}, delay={}, delays={}/0/{}/{}, tls={}, dsn={}, status={} ({})",
-          e.queueId(), clean(e.recipient()), relay(e),
-          seconds(e.delay()), seconds(e.queued()), seconds(e.facts().connecting()), seconds(e.facts().transmitting()),
-          e.facts().tls().map(t -> clean(t.protocol() + " " + t.cipherSuite())).orElse("none"), e.status().status(), word(e.status()), clean(e.status().diagnostic().text()));
-      case Event.DeliveryExpired e -> log.info("{}: to=<{}>, dsn={}, status=expired, returned to sender ({})",
-          e.queueId(), clean(e.recipient()), e.status().status(), clean(e.status().diagnostic().text()));
+      // The fields again as key-value pairs: the JSON log format (HIKYAKU_LOG_FORMAT=json) writes them
+      // as members, so a log shipper needs no parsing of the line; the text format shows the line.
+      case Event.MessageAccepted e -> log.atInfo()
+          .addKeyValue("queue_id", e.queueId()).addKeyValue("client", e.client())
+          .addKeyValue("sasl_username", e.principal().orElse(null)).addKeyValue("from", e.reversePath())
+          .addKeyValue("size", e.size()).addKeyValue("nrcpt", e.recipients().size()).addKeyValue("source", e.source())
+          .log("{}: client={}, {}from=<{}>, size={}, nrcpt={} (queued via {})",
+              e.queueId(), clean(e.client()), e.principal().map(p -> "sasl_username=" + clean(p) + ", ").orElse(""),
+              clean(e.reversePath()), e.size(), e.recipients().size(), clean(e.source()));
+      case Event.DeliveryAttempted e -> log.atInfo()
+          .addKeyValue("queue_id", e.queueId()).addKeyValue("to", e.recipient()).addKeyValue("relay", relay(e))
+          .addKeyValue("delay", seconds(e.delay()))
+          .addKeyValue("tls", e.facts().tls().map(t -> t.protocol() + " " + t.cipherSuite()).orElse("none"))
+          .addKeyValue("dsn", e.status().status().toString()).addKeyValue("status", word(e.status()))
+          .addKeyValue("reply", e.status().diagnostic().text())
+          .log("{}: to=<{}>, relay={}, delay={}, delays={}/0/{}/{}, tls={}, dsn={}, status={} ({})",
+              e.queueId(), clean(e.recipient()), relay(e),
+              seconds(e.delay()), seconds(e.queued()), seconds(e.facts().connecting()), seconds(e.facts().transmitting()),
+              e.facts().tls().map(t -> clean(t.protocol() + " " + t.cipherSuite())).orElse("none"), e.status().status(), word(e.status()),
+              clean(e.status().diagnostic().text()));
+      case Event.DeliveryExpired e -> log.atInfo()
+          .addKeyValue("queue_id", e.queueId()).addKeyValue("to", e.recipient())
+          .addKeyValue("dsn", e.status().status().toString()).addKeyValue("status", "expired")
+          .addKeyValue("reply", e.status().diagnostic().text())
+          .log("{}: to=<{}>, dsn={}, status=expired, returned to sender ({})",
+              e.queueId(), clean(e.recipient()), e.status().status(), clean(e.status().diagnostic().text()));
       case Event.DsnQueued e -> log.info("{}: sender {} notification: {} to <{}>",
           e.queueId(), notification(e.action()), e.reportId(), clean(e.to()));
       case Event.RecipientSuppressed e -> log.info("{}: to=<{}>, suppressed for {} ({}: {})",

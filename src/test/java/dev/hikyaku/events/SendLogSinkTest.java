@@ -10,7 +10,9 @@ import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +69,18 @@ class SendLogSinkTest {
     assertThat(lines()).containsExactly(
         "06H0C04DC7QEW2FP: to=<b@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1.21, delays=0.01/0/0.3/0.9,"
             + " tls=TLSv1.3 TLS_AES_256_GCM_SHA384, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ABC)");
+  }
+
+  @Test
+  void theFieldsAreKeyValuePairsTooForTheJsonFormat() {
+    sink.accept(attempt(remote(DeliveryStatus.Action.RELAYED, "2.0.0", 250, "2.0.0 Ok: queued as ABC"), OVER_TLS));
+
+    Map<String, Object> fields = new LinkedHashMap<>();
+    appender.list.getFirst().getKeyValuePairs().forEach(pair -> fields.put(pair.key, pair.value));
+    assertThat(fields).containsEntry("queue_id", "06H0C04DC7QEW2FP").containsEntry("to", "b@example.net")
+        .containsEntry("relay", "mx.example.net[192.0.2.1]:25").containsEntry("delay", "1.21")
+        .containsEntry("tls", "TLSv1.3 TLS_AES_256_GCM_SHA384").containsEntry("dsn", "2.0.0").containsEntry("status", "sent")
+        .containsEntry("reply", "250 2.0.0 Ok: queued as ABC");
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,20 @@ class CliQuietInteropTest {
     assertThat(verbose.exitCode()).as(verbose.stderr()).isZero();
     assertThat(verbose.stderr()).as("the INFO lines, asked for").contains(" INFO ");
     assertThat(verbose.stdout()).isEqualTo(quiet.stdout());
+  }
+
+  @Test
+  void theJsonLogFormatWritesAnObjectPerLine() throws Exception {
+    ExternalTool jq = ExternalTool.require("jq", "jq");
+    Path config = Files.writeString(directory.resolve("hikyaku.yaml"),
+        "hostname: mx.quiet.test\ndata-directory: " + directory.resolve("data") + "\n");
+    Run verbose = hikyaku(Map.of("HIKYAKU_LOG_FORMAT", "json"), "domain", "list", "--verbose", "--config", config.toString());
+    assertThat(verbose.exitCode()).as(verbose.stderr()).isZero();
+    assertThat(verbose.stderr()).as("some INFO lines").isNotBlank();
+    // jq -e fails unless every line is an object with a level and a formatted message.
+    ExternalTool.Run lines = jq.runWithInput(verbose.stderr().getBytes(StandardCharsets.UTF_8), "-e", "-s",
+        "length > 0 and all(.[]; type == \"object\" and (.level | type == \"string\") and (.formattedMessage | type == \"string\"))");
+    assertThat(lines.exitCode()).as(verbose.stderr() + lines.output()).isZero();
   }
 
   @Test
@@ -83,12 +98,18 @@ class CliQuietInteropTest {
   }
 
   private static Run hikyaku(String... arguments) throws Exception {
+    return hikyaku(Map.of(), arguments);
+  }
+
+  private static Run hikyaku(Map<String, String> environment, String... arguments) throws Exception {
     Path logback = Path.of(System.getProperty("user.dir"), "src", "main", "resources", "logback.xml");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-Dlogback.configurationFile=" + logback, "-cp", System.getProperty("java.class.path"), "dev.hikyaku.app.Main"));
     command.addAll(List.of(arguments));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove("HIKYAKU_LOG_LEVEL");
+    builder.environment().remove("HIKYAKU_LOG_FORMAT");
+    builder.environment().putAll(environment);
     Process process = builder.start();
     process.getOutputStream().close();
     byte[] out = process.getInputStream().readAllBytes();
