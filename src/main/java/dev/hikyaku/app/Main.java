@@ -33,6 +33,8 @@ import picocli.CommandLine.Option;
       Main.Serve.class,
       Main.Migrate.class,
       ConfigCommand.class,
+      BackupCommands.Backup.class,
+      BackupCommands.Restore.class,
       QueueCommand.class,
       HistoryCommand.class,
       AuditCommand.class,
