@@ -16,6 +16,15 @@ final class BackupCommands {
 
   private BackupCommands() {}
 
+  /** A path as given, refused when it holds a character a terminal would act on (a file nobody could name again). */
+  static Path plainPath(Path given) throws Main.UserError {
+    String text = given.toString();
+    if (!TerminalText.visible(text).equals(text)) {
+      throw new Main.UserError("refused: the file name holds control characters: " + text);
+    }
+    return given;
+  }
+
   /** What to use on a store shared by several nodes: PostgreSQL's own tools. */
   static final String POSTGRES_ADVICE = "the store is PostgreSQL (store.url): back it up with pg_dump -Fc (or a base backup with"
       + " WAL archiving) and restore with pg_restore; see the README's \"Running several nodes\"";
@@ -31,6 +40,7 @@ final class BackupCommands {
 
     @Override
     public Integer call() throws Exception {
+      plainPath(target);
       HikyakuConfig effective = Main.loadConfig(config);
       if (effective.store().isShared()) {
         throw new Main.UserError("not backed up: " + POSTGRES_ADVICE);
@@ -56,6 +66,7 @@ final class BackupCommands {
 
     @Override
     public Integer call() throws Exception {
+      plainPath(backup);
       HikyakuConfig effective = Main.loadConfig(config);
       if (effective.store().isShared()) {
         throw new Main.UserError("not restored: " + POSTGRES_ADVICE);
