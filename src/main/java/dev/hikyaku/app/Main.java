@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
       ConfigCommand.class,
       BackupCommands.Backup.class,
       BackupCommands.Restore.class,
+      SendmailCommand.class,
       QueueCommand.class,
       HistoryCommand.class,
       AuditCommand.class,
@@ -149,6 +150,11 @@ public final class Main implements Runnable {
         (e, args) -> {
           // As picocli's own handler does: the problem, then suggestions or the usage.
           CommandLine cmd = e.getCommandLine();
+          if (cmd.getCommand() instanceof SendmailCommand) {
+            // sendmail's callers (cron, PHP) log what it says: one line, as sendmail(1) gives.
+            cmd.getErr().println("sendmail: " + TerminalText.visible(e.getMessage()) + " (see hikyaku sendmail --help)");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+          }
           cmd.getErr().println("hikyaku: " + TerminalText.visible(e.getMessage()));
           if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cmd.getErr())) {
             cmd.usage(cmd.getErr());

@@ -12,6 +12,7 @@ import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
+import dev.hikyaku.intake.Pickup;
 import dev.hikyaku.limits.KeptCounters;
 import dev.hikyaku.mailauth.DmarcObservation;
 import dev.hikyaku.metrics.MetricsEndpoint;
@@ -192,6 +193,9 @@ public final class Server implements AutoCloseable {
     Optional<ApiServer> apiServer =
         HttpWiring.api(config, tls, store, policy, intake, webhooks, events, clock, random);
     apiServer.ifPresent(opened::push);
+    if (config.sendmail().isEnabled()) {
+      opened.push(openPickup(config, intake)).start();
+    }
     List<Listener> listeners = SessionWiring.bind(config, tls, services, sessionSettings, clock, opened);
     listeners.forEach(Listener::start);
     isAccepting.set(true);
@@ -206,6 +210,17 @@ public final class Server implements AutoCloseable {
           listener.role().configName());
     }
     return new Server(config, tls, store, listeners, metricsEndpoint, apiServer, opened);
+  }
+
+  /** The socket {@code hikyaku sendmail} hands messages to (config {@code sendmail}). */
+  private static Pickup openPickup(HikyakuConfig config, MessageIntake intake) throws StartupException {
+    Path socket = config.sendmail().socketIn(config.dataDirectory());
+    try {
+      return Pickup.open(socket, config.sendmail(), intake, config.limits().maxRecipients(), config.limits().maxMessageSize());
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new StartupException("sendmail.socket: cannot listen on " + socket + ": " + e.getMessage()
+          + " (set sendmail.enabled: false to run without it)", e);
+    }
   }
 
   private static Path createDataDirectory(HikyakuConfig config) throws StartupException {

@@ -55,7 +55,8 @@ final class ConfigReader {
     return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates, http,
         delivery, mailAuth, history, api, returns, recipients,
         StoreConfig.read(top.section(StoreConfig.SECTION, StoreConfig.KEYS), hostname),
-        MtaStsConfig.read(top.section(MtaStsConfig.SECTION, MtaStsConfig.KEYS)));
+        MtaStsConfig.read(top.section(MtaStsConfig.SECTION, MtaStsConfig.KEYS)),
+        SendmailConfig.read(top.section(SendmailConfig.SECTION, SendmailConfig.KEYS)));
   }
 
   private static String hostname(Section top) throws ConfigException {

@@ -35,6 +35,7 @@ final class ConfigWriter {
     config.mailAuth().write(root.putObject(MailAuthConfig.SECTION));
     config.history().write(root.putObject(HistoryConfig.SECTION));
     config.mtaSts().write(root.putObject(MtaStsConfig.SECTION));
+    config.sendmail().write(root.putObject(SendmailConfig.SECTION));
     config.returns().write(root.putObject(ReturnsConfig.SECTION));
     config.recipients().write(root.putObject(RecipientsConfig.SECTION));
     config.store().write(root.putObject(StoreConfig.SECTION));

@@ -58,7 +58,8 @@ final class Defaults {
     return new HikyakuConfig(hostname, DATA_DIRECTORY, ListenerConfig.DEFAULTS, TlsConfig.DEFAULTS, Limits.DEFAULTS,
         hostedDomains(hostname), AuthConfig.DEFAULTS, AbuseConfig.DEFAULTS, RateConfig.DEFAULTS, HttpConfig.DEFAULTS,
         DeliveryConfig.DEFAULTS, MailAuthConfig.DEFAULTS, HistoryConfig.DEFAULTS, ApiConfig.DEFAULTS, ReturnsConfig.DEFAULTS,
-        RecipientsConfig.DEFAULTS, StoreConfig.defaults(hostname), MtaStsConfig.DEFAULTS);
+        RecipientsConfig.DEFAULTS, StoreConfig.defaults(hostname), MtaStsConfig.DEFAULTS,
+        SendmailConfig.DEFAULTS);
   }
 
   /**

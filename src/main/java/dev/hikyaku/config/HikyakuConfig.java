@@ -40,6 +40,7 @@ import java.util.stream.Collectors;
  * @param store where the queue and the accounts live: SQLite in the data directory, or a
  *     PostgreSQL database several nodes share
  * @param mtaSts the MTA-STS policy published for the hosted domains (RFC 8461), if any
+ * @param sendmail the local pickup socket of {@code hikyaku sendmail}
  */
 public record HikyakuConfig(
     String hostname,
@@ -59,9 +60,11 @@ public record HikyakuConfig(
     ReturnsConfig returns,
     RecipientsConfig recipients,
     StoreConfig store,
-    MtaStsConfig mtaSts) {
+    MtaStsConfig mtaSts,
+    SendmailConfig sendmail) {
 
   public HikyakuConfig {
+    Objects.requireNonNull(sendmail, "sendmail");
     Objects.requireNonNull(returns, "returns");
     Objects.requireNonNull(recipients, "recipients");
     Objects.requireNonNull(store, "store");
@@ -277,6 +280,7 @@ public record HikyakuConfig(
     private RecipientsConfig recipients;
     private StoreConfig store;
     private MtaStsConfig mtaSts;
+    private SendmailConfig sendmail;
 
     private Builder(HikyakuConfig from) {
       hostname = from.hostname;
@@ -297,6 +301,12 @@ public record HikyakuConfig(
       recipients = from.recipients;
       store = from.store;
       mtaSts = from.mtaSts;
+      sendmail = from.sendmail;
+    }
+
+    public Builder sendmail(SendmailConfig value) {
+      sendmail = value;
+      return this;
     }
 
     public Builder mtaSts(MtaStsConfig value) {
@@ -391,7 +401,7 @@ public record HikyakuConfig(
 
     public HikyakuConfig build() {
       return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates,
-          http, delivery, mailAuth, history, api, returns, recipients, store, mtaSts);
+          http, delivery, mailAuth, history, api, returns, recipients, store, mtaSts, sendmail);
     }
   }
 }

@@ -28,7 +28,7 @@ final class Keys {
   static final List<String> TOP_LEVEL = List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, ListenerConfig.SECTION,
       TlsConfig.SECTION, Limits.SECTION, AuthConfig.SECTION, AbuseConfig.SECTION, RateConfig.SECTION, HttpConfig.SECTION,
       ApiConfig.SECTION, DeliveryConfig.SECTION, MailAuthConfig.SECTION, HistoryConfig.SECTION, ReturnsConfig.SECTION,
-      RecipientsConfig.SECTION, StoreConfig.SECTION, MtaStsConfig.SECTION);
+      RecipientsConfig.SECTION, StoreConfig.SECTION, MtaStsConfig.SECTION, SendmailConfig.SECTION);
 
   /** Every key path a complete file can hold, for the documentation test. */
   static List<String> allPaths() {
@@ -54,6 +54,7 @@ final class Keys {
     add(paths, RecipientsConfig.SECTION, RecipientsConfig.KEYS);
     add(paths, StoreConfig.SECTION, StoreConfig.KEYS);
     add(paths, MtaStsConfig.SECTION, MtaStsConfig.KEYS);
+    add(paths, SendmailConfig.SECTION, SendmailConfig.KEYS);
     add(paths, RecipientsConfig.SECTION + "." + RecipientsConfig.DOMAINS + ".<domain>", RecipientsConfig.DOMAIN_KEYS);
     return List.copyOf(paths);
   }

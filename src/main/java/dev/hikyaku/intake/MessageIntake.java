@@ -148,6 +148,14 @@ public final class MessageIntake {
   }
 
   /**
+   * Queues a message a local user handed to {@code hikyaku sendmail} ({@link Pickup}): trusted as
+   * such (see {@link MessageSource.Local}); {@code content} has CRLF line ends.
+   */
+  public IntakeResult acceptLocal(MessageSource.Local source, Envelope envelope, byte[] content) throws IntakeException {
+    return acceptFrom(source, envelope, content, Annotations.NONE, Optional.empty());
+  }
+
+  /**
    * Queues a delivery status notification (RFC 3464) for {@code envelope}'s recipient, with the
    * null reverse-path so that it can never cause a bounce of its own (RFC 5321 §4.5.5).
    */
@@ -224,6 +232,7 @@ public final class MessageIntake {
               case MessageSource.Smtp smtp -> smtp.sessionId();
               case MessageSource.Api api -> SubmissionAgent.SESSION;
               case MessageSource.Bounce bounce -> "-";
+              case MessageSource.Local local -> "-";
             },
             id.toString(),
             source.describe(),
@@ -249,11 +258,13 @@ public final class MessageIntake {
       case MessageSource.Smtp smtp -> smtp.principal();
       case MessageSource.Api api -> Optional.of(api.principal());
       case MessageSource.Bounce bounce -> Optional.empty();
+      case MessageSource.Local local -> Optional.empty();
     };
     boolean isSubmission = switch (source) {
       case MessageSource.Smtp smtp -> smtp.role().requiresAuthentication();
       case MessageSource.Api api -> true; // RFC 6409 submission, as on 465 (implicit TLS, like HTTPS)
       case MessageSource.Bounce bounce -> false;
+      case MessageSource.Local local -> true; // RFC 6409 §8 fix-ups, and our signature
     };
     // One read of the fields intake decides by, one message whose added fields go on top of the
     // content as received and are joined to it once, for the store (issue 15 point 2).
@@ -302,6 +313,7 @@ public final class MessageIntake {
           case MessageSource.Smtp smtp -> ReceivedHeader.of(smtp, hostname, id.toString(), envelope, now);
           case MessageSource.Api api -> ReceivedHeader.api(api, hostname, id.toString(), envelope, now);
           case MessageSource.Bounce bounce -> ReceivedHeader.local(hostname, id.toString(), now);
+          case MessageSource.Local local -> ReceivedHeader.localUser(local.user(), hostname, id.toString(), now);
         };
     AcceptedHeaders headers = acceptedHeaders(message, facts);
     message = message.withFieldsOnTop(received);
@@ -331,6 +343,7 @@ public final class MessageIntake {
               new Origin(API_LISTENER, api.client().getHostAddress(), api.keyName(), null, null, api.principal().account(),
                   api.keyName());
           case MessageSource.Bounce bounce -> new Origin("bounce", "127.0.0.1", bounce.reportingMta(), null, null, null);
+          case MessageSource.Local local -> new Origin("sendmail", "127.0.0.1", local.user(), null, null, null);
         };
     IntakeResult.Queued queued = new IntakeResult.Queued(id, headers.messageId());
     return new Prepared.Ready(

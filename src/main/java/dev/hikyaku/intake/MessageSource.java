@@ -60,6 +60,24 @@ public sealed interface MessageSource {
     }
   }
 
+  /**
+   * A message a program on this machine handed to {@code hikyaku sendmail} (cron, PHP's mail(),
+   * monitoring tools): submission as by a local user, who is trusted as Postfix's sendmail trusts
+   * one: no account, no From ownership; the fix-ups and DKIM signing of submission apply.
+   *
+   * @param user the invoking Unix user's name
+   */
+  record Local(String user) implements MessageSource {
+    public Local {
+      Objects.requireNonNull(user, "user");
+    }
+
+    @Override
+    public String describe() {
+      return "sendmail";
+    }
+  }
+
   /** A delivery status notification (RFC 3464) this server wrote; queued with the null sender. */
   record Bounce(String reportingMta) implements MessageSource {
     @Override

@@ -70,6 +70,13 @@ final class ReceivedHeader {
         .getBytes(StandardCharsets.UTF_8);
   }
 
+  /** A local user's submission (hikyaku sendmail), as Postfix's pickup writes it: the user id, no client. */
+  static byte[] localUser(String user, String hostname, String queueId, Instant at) {
+    String shown = user.replaceAll("[^A-Za-z0-9._-]", "?");
+    return ("Received: by " + hostname + " (Hikyaku, from userid " + shown + ") id " + queueId + "; " + DATE.format(at) + "\r\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   static String protocol(MessageSource.Smtp source, Envelope envelope) {
     String base = envelope.params().isSmtpUtf8() ? "UTF8SMTP" : source.isEsmtp() ? "ESMTP" : "SMTP";
     if (base.equals("SMTP")) {

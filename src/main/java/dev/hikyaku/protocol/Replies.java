@@ -315,6 +315,24 @@ public final class Replies {
     return new Reply(452, EnhancedStatus.of(4, 5, 3), "Too many recipients");
   }
 
+  /**
+   * A local pickup request ({@code hikyaku sendmail}) naming more recipients than one message may
+   * have: permanent, as the same request would fail again. RFC 3463 X.5.3.
+   */
+  public static Reply tooManyRecipientsForOneMessage(int max) {
+    return new Reply(552, EnhancedStatus.of(5, 5, 3), "Too many recipients (at most " + max + ")");
+  }
+
+  /** A local pickup request the client sent wrong: the pickup protocol's own syntax. RFC 3463 X.5.2. */
+  public static Reply badPickupRequest(String problem) {
+    return new Reply(501, EnhancedStatus.of(5, 5, 2), "Bad request: " + problem);
+  }
+
+  /** A Unix user not among {@code sendmail.users}. RFC 3463 X.7.1: delivery not authorized. */
+  public static Reply localUserNotAllowed(String user) {
+    return new Reply(550, EnhancedStatus.of(5, 7, 1), "Local user " + user + " may not submit mail here");
+  }
+
   /** RFC 1870 §6.2 / RFC 3463 X.3.4. */
   public static Reply messageTooBig() {
     return new Reply(
