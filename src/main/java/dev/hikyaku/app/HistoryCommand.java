@@ -17,9 +17,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -64,6 +67,7 @@ final class HistoryCommand implements Runnable {
     @Option(names = "--since", paramLabel = "TIME", description = "Only messages received at or after TIME: an ISO-8601 instant (2026-05-01T09:00:00Z), a date (UTC) or a duration ago (30m, 2h, 3d).") String since;
     @Option(names = "--until", paramLabel = "TIME", description = "Only messages received before TIME (as --since).") String until;
     @Option(names = "--limit", defaultValue = "100", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
+    @Option(names = "--json", description = "One JSON array of the messages, for scripts.") boolean isJson;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -87,6 +91,26 @@ final class HistoryCommand implements Runnable {
         List<HistoryMessage> found = store.history().search(new HistoryQuery(
             Optional.ofNullable(sender), Optional.ofNullable(recipient), Optional.ofNullable(messageId), outcome, from, to,
             Optional.empty(), Optional.empty(), Optional.ofNullable(tag), limit));
+        if (isJson) {
+          List<Map<String, Object>> rows = new ArrayList<>();
+          for (HistoryMessage m : found) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", m.id().toString());
+            row.put("received_at", m.receivedAt());
+            row.put("size", m.size());
+            row.put("sender", m.reversePath());
+            row.put("recipients", m.recipients().stream().map(r -> {
+              Map<String, Object> recipient = new LinkedHashMap<>();
+              recipient.put("recipient", r.forwardPath());
+              recipient.put("status", status(r));
+              return recipient;
+            }).toList());
+            rows.add(row);
+          }
+          CliJson.print(out, rows);
+          out.flush();
+          return 0;
+        }
         out.printf("%-16s  %-20s  %9s  %s  %s%n", "ID", "RECEIVED", "SIZE", "SENDER", "RECIPIENTS (LATEST STATUS)");
         for (HistoryMessage m : found) {
           String recipients = m.recipients().stream()
@@ -106,6 +130,7 @@ final class HistoryCommand implements Runnable {
   @Command(name = "show", description = "Show one message: envelope, origin, header fields, and every attempt per recipient.")
   static final class Show implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE") Path config;
+    @Option(names = "--json", description = "One JSON object, every attempt per recipient, for scripts.") boolean isJson;
     @Parameters(paramLabel = "ID") String id;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -118,6 +143,11 @@ final class HistoryCommand implements Runnable {
         HistoryRecord record = store.history().show(queueId)
             .orElseThrow(() -> new Main.UserError("no message " + queueId + " in the history"));
         HistoryMessage m = record.message();
+        if (isJson) {
+          CliJson.printObject(out, json(record));
+          out.flush();
+          return 0;
+        }
         out.printf("id:          %s%n", m.id());
         out.printf("received:    %s%n", m.receivedAt());
         out.printf("size:        %d octets%n", m.size());
@@ -148,6 +178,47 @@ final class HistoryCommand implements Runnable {
       out.flush();
       return 0;
     }
+  }
+
+  private static Map<String, Object> json(HistoryRecord record) {
+    HistoryMessage m = record.message();
+    Map<String, Object> message = new LinkedHashMap<>();
+    message.put("id", m.id().toString());
+    message.put("received_at", m.receivedAt());
+    message.put("size", m.size());
+    message.put("sender", m.reversePath());
+    message.put("listener", m.listener());
+    message.put("client_address", m.clientAddress());
+    message.put("principal", m.principal());
+    message.put("message_id", m.headers().messageId());
+    message.put("subject", m.headers().subject());
+    message.put("from", m.headers().from());
+    List<Map<String, Object>> recipients = new ArrayList<>();
+    for (HistoryRecipient r : m.recipients()) {
+      List<Map<String, Object>> attempts = new ArrayList<>();
+      for (AttemptRecord a : record.attemptsOf(r.forwardPath())) {
+        Map<String, Object> attempt = new LinkedHashMap<>();
+        attempt.put("attempt", a.attempt());
+        attempt.put("at", a.attemptedAt());
+        attempt.put("outcome", a.outcome().keyword());
+        attempt.put("status", a.enhancedStatus());
+        attempt.put("delay_seconds", a.delay().toMillis() / 1000.0);
+        attempt.put("next_attempt_at", a.nextAttemptAt());
+        attempt.put("source", a.source().keyword());
+        attempt.put("relay", a.remoteMta());
+        attempt.put("tls_protocol", a.tlsProtocol());
+        attempt.put("tls_cipher", a.tlsCipher());
+        attempt.put("diagnostic", a.diagnostic());
+        attempts.add(attempt);
+      }
+      Map<String, Object> recipient = new LinkedHashMap<>();
+      recipient.put("recipient", r.forwardPath());
+      recipient.put("status", status(r));
+      recipient.put("attempts", attempts);
+      recipients.add(recipient);
+    }
+    message.put("recipients", recipients);
+    return message;
   }
 
   /** A recipient's latest outcome, or {@code pending} before its first attempt (the queue's word). */

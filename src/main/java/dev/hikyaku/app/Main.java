@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -197,8 +198,24 @@ public final class Main implements Runnable {
 
   /** The config from --config, or the embedded defaults. */
   static HikyakuConfig loadConfig(Path file) throws ConfigException {
-    return file == null ? ConfigLoader.defaults() : ConfigLoader.load(file);
+    return loadConfig(file, System.getenv());
   }
+
+  /**
+   * The config of {@code --config FILE}; without it, the file {@code HIKYAKU_CONFIG} names (the
+   * Debian package's {@code /usr/bin/hikyaku} sets it to {@code /etc/hikyaku/hikyaku.yaml}, so the
+   * installed commands find the system's config), else the embedded defaults.
+   */
+  static HikyakuConfig loadConfig(Path file, Map<String, String> environment) throws ConfigException {
+    if (file != null) {
+      return ConfigLoader.load(file);
+    }
+    String named = environment.getOrDefault(CONFIG_VARIABLE, "");
+    return named.isEmpty() ? ConfigLoader.defaults() : ConfigLoader.load(Path.of(named));
+  }
+
+  /** The environment variable naming the config file when a command has no {@code --config}. */
+  static final String CONFIG_VARIABLE = "HIKYAKU_CONFIG";
 
   /** A failure the user can fix, reported as one line. */
   static final class UserError extends Exception {

@@ -130,6 +130,7 @@ final class QueueCommand implements Runnable {
   static final class Show implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE") Path config;
     @Option(names = "--content", description = "Print the whole message, not just its header.") boolean isWholeContent;
+    @Option(names = "--json", description = "One JSON object, for scripts (the header or, with --content, the message as text).") boolean isJson;
     @Parameters(paramLabel = "ID") String id;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -141,6 +142,14 @@ final class QueueCommand implements Runnable {
       try (Store store = open(config)) {
         QueuedMessage m =
             store.queueAdmin().find(queueId).orElseThrow(() -> new Main.UserError("no message " + queueId + " in the queue"));
+        String content = new String(m.content(), StandardCharsets.UTF_8);
+        int headerEnd = content.indexOf("\r\n\r\n");
+        String shown = isWholeContent || headerEnd < 0 ? content : content.substring(0, headerEnd + 2);
+        if (isJson) {
+          CliJson.printObject(out, json(m, isWholeContent ? "content" : "header", shown));
+          out.flush();
+          return 0;
+        }
         out.printf("id:          %s%n", m.id());
         out.printf("received:    %s%n", m.receivedAt());
         out.printf("state:       %s%n", m.state().stored());
@@ -159,12 +168,43 @@ final class QueueCommand implements Runnable {
               r.nextAttemptAt() == null ? "" : ", next attempt " + r.nextAttemptAt());
         }
         out.println();
-        String content = new String(m.content(), StandardCharsets.UTF_8);
-        int headerEnd = content.indexOf("\r\n\r\n");
-        out.print(isWholeContent || headerEnd < 0 ? content : content.substring(0, headerEnd + 2));
+        out.print(shown);
         out.flush();
       }
       return 0;
+    }
+
+    private static Map<String, Object> json(QueuedMessage m, String textName, String text) {
+      Map<String, Object> origin = new LinkedHashMap<>();
+      origin.put("listener", m.origin().listener());
+      origin.put("client_address", m.origin().clientAddress());
+      origin.put("helo", m.origin().heloName());
+      origin.put("tls_protocol", m.origin().tlsProtocol());
+      origin.put("tls_cipher", m.origin().tlsCipher());
+      origin.put("principal", m.origin().principal());
+      List<Map<String, Object>> recipients = new ArrayList<>();
+      for (QueuedRecipient r : m.recipients()) {
+        Map<String, Object> recipient = new LinkedHashMap<>();
+        recipient.put("recipient", r.forwardPath());
+        recipient.put("parameters", r.parameters());
+        recipient.put("state", r.state());
+        recipient.put("attempts", r.attempts());
+        recipient.put("last_attempt_at", r.lastAttemptAt());
+        recipient.put("last_reply", r.lastReply());
+        recipient.put("next_attempt_at", r.nextAttemptAt());
+        recipients.add(recipient);
+      }
+      Map<String, Object> message = new LinkedHashMap<>();
+      message.put("id", m.id().toString());
+      message.put("received_at", m.receivedAt());
+      message.put("state", m.state().stored());
+      message.put("size", m.size());
+      message.put("sender", m.reversePath());
+      message.put("mail_parameters", m.mailParameters());
+      message.put("origin", origin);
+      message.put("recipients", recipients);
+      message.put(textName, text);
+      return message;
     }
   }
 

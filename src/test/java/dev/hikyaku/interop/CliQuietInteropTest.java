@@ -3,6 +3,12 @@ package dev.hikyaku.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.AdminCommandLine;
+import dev.hikyaku.app.Server;
+import dev.hikyaku.intake.PickupRequest;
+import dev.hikyaku.testing.TestServers;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +80,49 @@ class CliQuietInteropTest {
       Run run = hikyaku(listing[0], listing[1], "--json", "--config", config.toString());
       ExternalTool.Run empty = jq.runWithInput(run.stdout().getBytes(StandardCharsets.UTF_8), "-e", "type == \"array\" and length == 0");
       assertThat(empty.exitCode()).as(String.join(" ", listing) + ": " + run.stdout() + empty.output()).isZero();
+    }
+  }
+
+  @Test
+  void aMessageShowsAsJsonInTheQueueAndTheHistory() throws Exception {
+    ExternalTool jq = ExternalTool.require("jq", "jq");
+    Path data = directory.resolve("data");
+    Path config = Files.writeString(directory.resolve("hikyaku.yaml"), "hostname: " + TestServers.HOSTNAME + "\ndata-directory: " + data + "\n");
+    String id;
+    try (Server server = Server.start(TestServers.config(data))) {
+      id = queuedThroughPickup(data.resolve("sendmail.sock"));
+    }
+    // Without --config: the file HIKYAKU_CONFIG names, as the Debian package's /usr/bin/hikyaku sets it.
+    Map<String, String> packaged = Map.of("HIKYAKU_CONFIG", config.toString());
+    Run shown = hikyaku(packaged, "queue", "show", id, "--json");
+    assertThat(shown.stderr()).isEmpty();
+    ExternalTool.Run queued = jq.runWithInput(shown.stdout().getBytes(StandardCharsets.UTF_8), "-e", "-r",
+        ".id + \" \" + .state + \" \" + .origin.listener + \" \" + .recipients[0].recipient + \" \" + .recipients[0].state"
+            + " + \" \" + (.header | test(\"Subject: json\") | tostring)");
+    assertThat(queued.exitCode()).as(shown.stdout() + queued.output()).isZero();
+    assertThat(queued.stdout().strip()).isEqualTo(id + " queued sendmail bob@" + TestServers.HOSTED_DOMAIN + " pending true");
+
+    Run found = hikyaku(packaged, "history", "search", "--json");
+    ExternalTool.Run listed = jq.runWithInput(found.stdout().getBytes(StandardCharsets.UTF_8), "-e", "-r",
+        "length == 1 and .[0].id == \"" + id + "\" and .[0].recipients[0].status == \"pending\"");
+    assertThat(listed.exitCode()).as(found.stdout() + listed.output()).isZero();
+    Run history = hikyaku(packaged, "history", "show", id, "--json");
+    ExternalTool.Run record = jq.runWithInput(history.stdout().getBytes(StandardCharsets.UTF_8), "-e", "-r",
+        ".subject + \" \" + .listener + \" \" + (.recipients[0].attempts | length | tostring)");
+    assertThat(record.exitCode()).as(history.stdout() + record.output()).isZero();
+    assertThat(record.stdout().strip()).isEqualTo("json sendmail 0");
+  }
+
+  /** Queues a message as {@code hikyaku sendmail} would, returning its queue id. */
+  private static String queuedThroughPickup(Path socket) throws Exception {
+    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      new PickupRequest("cron@" + TestServers.HOSTED_DOMAIN, List.of("bob@" + TestServers.HOSTED_DOMAIN),
+          "From: cron@hikyaku.test\r\nSubject: json\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))
+          .writeTo(Channels.newOutputStream(channel));
+      channel.shutdownOutput();
+      String reply = new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(reply).startsWith("250 ");
+      return reply.strip().substring(reply.strip().lastIndexOf(' ') + 1);
     }
   }
 
