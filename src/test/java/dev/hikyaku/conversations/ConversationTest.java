@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.auth.Principal;
 import dev.hikyaku.auth.credential.Enrolment;
 import dev.hikyaku.auth.sasl.Mechanism;
-import dev.hikyaku.auth.Principal;
 import dev.hikyaku.config.ConfigLoader;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.events.Event;
@@ -15,18 +15,18 @@ import dev.hikyaku.events.EventSink;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.protocol.Extension;
 import dev.hikyaku.protocol.Extensions;
 import dev.hikyaku.protocol.Replies;
 import dev.hikyaku.protocol.Reply;
-import dev.hikyaku.net.TlsEngineKind;
 import dev.hikyaku.session.SessionSettings;
 import dev.hikyaku.session.SmtpSession;
 import dev.hikyaku.store.Accounts;
 import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.QueueId;
-import dev.hikyaku.store.StoreException;
 import dev.hikyaku.store.Store;
+import dev.hikyaku.store.StoreException;
 import dev.hikyaku.testing.ScriptedLmtp;
 import dev.hikyaku.testing.TestServers;
 import java.io.IOException;
@@ -57,6 +57,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Runs every {@code conversations/**.smtp} script against a session in memory, and the ones marked
@@ -85,7 +87,10 @@ class ConversationTest {
         .map(c -> DynamicTest.dynamicTest(c.name() + " — " + c.rule(), () -> run(c, new MemoryPeer(c))));
   }
 
+  // Each socket conversation has a server and a data directory of its own: with JUnit's parallel
+  // execution on (bin/test --fast), they run side by side. The in-memory ones share one store.
   @TestFactory
+  @Execution(ExecutionMode.CONCURRENT)
   Stream<DynamicTest> overSockets() throws Exception {
     return conversations().stream()
         .filter(Conversation::runsOverSockets)
@@ -94,6 +99,7 @@ class ConversationTest {
 
   /** The same subset with the SMTP listeners' TLS from BoringSSL ({@code tls.engine: boringssl}). */
   @TestFactory
+  @Execution(ExecutionMode.CONCURRENT)
   Stream<DynamicTest> overSocketsWithBoringSsl() throws Exception {
     return conversations().stream()
         .filter(Conversation::runsOverSockets)

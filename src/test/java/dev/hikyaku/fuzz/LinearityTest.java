@@ -8,6 +8,7 @@ import dev.hikyaku.protocol.DataReader;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The fuzz harnesses cap their inputs, so they cannot see quadratic time; these check the known
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * (linear is four, quadratic sixteen). Each size is timed as the best of several runs after a
  * warm-up, which keeps the ratio steady on a busy machine.
  */
+@Isolated // it times parsers: nothing else may run beside it (bin/test --fast runs classes concurrently)
 class LinearityTest {
 
   private static final int SMALL = 100_000;

@@ -25,6 +25,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Fault injection at the certificate files of a running server (issue 14): the served certificate
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * serving the old certificate to STARTTLS clients over real sockets, and it takes the new one when
  * the file is whole. The kinds of breakage are in {@link TlsContextsReloadTest}.
  */
+@ResourceLock(TestServers.CAPTURED_LOGS)
 class BrokenCertificateServerTest {
 
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(25);

@@ -3,6 +3,7 @@ package dev.hikyaku.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import dev.hikyaku.testing.TestServers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,12 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Fault injection at the accept() of a listening port (issue 14): accept() failing with EMFILE
  * ("Too many open files") is said once per burst, waited out with a growing pause instead of a
  * spin, and the port takes connections again as soon as accept() works.
  */
+@ResourceLock(TestServers.CAPTURED_LOGS)
 class ListenerAcceptFaultTest {
 
   private static final byte[] GREETING = "220 listener.test ready\r\n".getBytes(StandardCharsets.US_ASCII);

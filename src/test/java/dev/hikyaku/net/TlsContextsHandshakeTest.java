@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.net.TlsLoopback.ClientView;
 import dev.hikyaku.net.TlsLoopback.ServerOutcome;
+import dev.hikyaku.testing.TestServers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -19,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Real handshakes on 127.0.0.1 through the engine the SMTP listeners use ({@link TlsContexts#open}),
  * here JSSE ({@code tls.engine: jdk}); {@link BoringSslHandshakeTest} runs the same with BoringSSL.
  */
+@ResourceLock(TestServers.CAPTURED_LOGS)
 class TlsContextsHandshakeTest {
 
   @TempDir Path dir;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import dev.hikyaku.net.TestCertificates.PemFiles;
+import dev.hikyaku.testing.TestServers;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -21,10 +22,12 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Replacing certificate files while serving: explicit reload, the watcher and SIGHUP. */
+@ResourceLock(TestServers.CAPTURED_LOGS)
 class TlsContextsReloadTest {
 
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(25);

@@ -6,8 +6,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.hikyaku.app.Server;
-import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.app.StoreSenderRegistry;
+import dev.hikyaku.auth.AuthThrottle;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
 import dev.hikyaku.events.Event;
@@ -44,6 +44,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -53,6 +54,7 @@ import org.slf4j.LoggerFactory;
  * client; the transaction that was under way leaves nothing in the queue; the listener goes on
  * serving the next client.
  */
+@ResourceLock(TestServers.CAPTURED_LOGS)
 class SessionBugTest {
 
   private static final String BUG_RECIPIENT = "bug@" + TestServers.HOSTED_DOMAIN;

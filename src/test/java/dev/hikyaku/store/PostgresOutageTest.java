@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the default execution only (it is about PostgreSQL whatever the engine the other tests use).
  */
 @Tag(TestStores.SQLITE_ONLY)
+@Tag(TestStores.STARTS_POSTGRES)
 class PostgresOutageTest {
 
   @TempDir Path data;

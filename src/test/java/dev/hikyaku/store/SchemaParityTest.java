@@ -3,6 +3,7 @@ package dev.hikyaku.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.testing.TestPostgres;
+import dev.hikyaku.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -24,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * say it: ascending puts NULLs first; PostgreSQL's default puts them last, and V19 spells out NULLS
  * FIRST where the due pass orders by a nullable column).
  */
+@Tag(TestStores.STARTS_POSTGRES)
 class SchemaParityTest {
 
   private static final String HISTORY_TABLE = "flyway_schema_history";

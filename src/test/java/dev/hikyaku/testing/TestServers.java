@@ -24,6 +24,13 @@ import javax.net.ssl.TrustManagerFactory;
 /** Real servers for tests: 127.0.0.1, ephemeral ports, a fresh data directory, a generated certificate. */
 public final class TestServers {
 
+  /**
+   * The JUnit resource lock of the tests that capture log lines (logback is one per JVM): with
+   * classes run concurrently (bin/test --fast), they take turns.
+   */
+  public static final String CAPTURED_LOGS = "captured-logs";
+
+
   public static final String HOSTNAME = "mx.hikyaku.test";
   public static final String HOSTED_DOMAIN = "hikyaku.test";
 

@@ -30,6 +30,12 @@ public final class TestStores {
    */
   public static final String SQLITE_ONLY = "sqlite-only";
 
+  /**
+   * The tag of the tests that start an embedded PostgreSQL themselves (its initdb costs seconds of
+   * CPU): left out of bin/test --fast, run by the full bin/test.
+   */
+  public static final String STARTS_POSTGRES = "postgres";
+
   private static final Map<Path, String> DATABASES = new ConcurrentHashMap<>();
 
   private TestStores() {}
