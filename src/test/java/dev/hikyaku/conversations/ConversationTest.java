@@ -29,6 +29,7 @@ import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import dev.hikyaku.testing.ScriptedLmtp;
 import dev.hikyaku.testing.TestServers;
+import dev.hikyaku.testing.TestStores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,6 +55,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +102,7 @@ class ConversationTest {
   /** The same subset with the SMTP listeners' TLS from BoringSSL ({@code tls.engine: boringssl}). */
   @TestFactory
   @Execution(ExecutionMode.CONCURRENT)
+  @Tag(TestStores.BORINGSSL)
   Stream<DynamicTest> overSocketsWithBoringSsl() throws Exception {
     return conversations().stream()
         .filter(Conversation::runsOverSockets)

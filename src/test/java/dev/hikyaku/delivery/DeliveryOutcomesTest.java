@@ -30,7 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Issue 11, seen from outside: one submitted message to four recipients — at a null-MX domain, and
@@ -38,7 +38,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * right dsn= and status=, the matching delivery events, and bounces whose DSN says who said what:
  * {@code Remote-MTA} and {@code smtp;} for the sink's 550, our own {@code X-Hikyaku;} for the null MX.
  */
-@ResourceLock(TestServers.CAPTURED_LOGS)
+// Its logger is one every running server writes to: nothing may run beside it (bin/test --fast).
+@Isolated
 class DeliveryOutcomesTest {
 
   @TempDir Path data;

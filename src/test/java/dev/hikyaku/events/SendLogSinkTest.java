@@ -8,7 +8,6 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
-import dev.hikyaku.testing.TestServers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -18,13 +17,14 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
 
 /** The send log's lines, in the form an operator greps Postfix's log for (issue 11 item 3). */
-@ResourceLock(TestServers.CAPTURED_LOGS)
+// Its logger is one every running server writes to: nothing may run beside it (bin/test --fast).
+@Isolated
 class SendLogSinkTest {
 
   private static final Instant AT = Instant.parse("2026-12-06T10:00:00Z");

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hikyaku.net.TlsLoopback.ClientView;
 import dev.hikyaku.net.TlsLoopback.ServerOutcome;
+import dev.hikyaku.testing.TestStores;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * BoringSSL differs only in what it is allowed to: its TLS 1.3 suite follows the client's order, and
  * its words for a refusal are its own.
  */
+@Tag(TestStores.BORINGSSL)
 class BoringSslHandshakeTest extends TlsContextsHandshakeTest {
 
   @Override

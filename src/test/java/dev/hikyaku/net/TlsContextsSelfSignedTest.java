@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import dev.hikyaku.testing.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,10 +18,11 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** The first-start certificate: generated once, reused, replaced only when it no longer fits. */
-@ResourceLock(TestServers.CAPTURED_LOGS)
+// Its logger is one every running server writes to: nothing may run beside it (bin/test --fast).
+@Isolated
 class TlsContextsSelfSignedTest {
 
   private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");

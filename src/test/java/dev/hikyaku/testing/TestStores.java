@@ -36,6 +36,12 @@ public final class TestStores {
    */
   public static final String STARTS_POSTGRES = "postgres";
 
+  /**
+   * The tag of the tests of the opt-in BoringSSL TLS engine (tls.engine: boringssl), the default
+   * engine's tests again with it: left out of bin/test --fast, run by the full bin/test.
+   */
+  public static final String BORINGSSL = "boringssl";
+
   private static final Map<Path, String> DATABASES = new ConcurrentHashMap<>();
 
   private TestStores() {}
