@@ -216,7 +216,9 @@ public final class Server implements AutoCloseable {
   private static Pickup openPickup(HikyakuConfig config, MessageIntake intake) throws StartupException {
     Path socket = config.sendmail().socketIn(config.dataDirectory());
     try {
-      return Pickup.open(socket, config.sendmail(), intake, config.limits().maxRecipients(), config.limits().maxMessageSize());
+      Pickup pickup = Pickup.open(socket, config.sendmail(), intake, config.limits().maxRecipients(), config.limits().maxMessageSize());
+      log.info("local submission (hikyaku sendmail) on {}", socket);
+      return pickup;
     } catch (IOException | UnsupportedOperationException e) {
       throw new StartupException("sendmail.socket: cannot listen on " + socket + ": " + e.getMessage()
           + " (set sendmail.enabled: false to run without it)", e);
