@@ -43,6 +43,7 @@ import picocli.CommandLine.Option;
       DomainCommands.Domain.class,
       UserCommands.User.class,
       AppPasswordCommands.AppPasswords.class,
+      ConsoleAdminCommands.Admins.class,
       ApiKeyCommands.ApiKeys.class,
       BlocksCommand.class,
       DkimCommand.class,

@@ -65,6 +65,7 @@ public final class Store implements AutoCloseable {
   private final Domains domains;
   private final Accounts accounts;
   private final AppPasswords appPasswords;
+  private final ConsoleAdmins consoleAdmins;
   private final ServerSecret serverSecret;
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
@@ -106,6 +107,7 @@ public final class Store implements AutoCloseable {
     this.domains = new Domains(accountWriter, readers, clock);
     this.accounts = new Accounts(accountWriter, readers, lastUses, clock);
     this.appPasswords = new AppPasswords(accountWriter, readers, lastUses, clock);
+    this.consoleAdmins = new ConsoleAdmins(accountWriter, readers, clock);
     this.serverSecret = new ServerSecret(accountWriter, readers, new SecureRandom());
     this.apiKeys = new ApiKeys(accountWriter, readers, lastUses, clock);
     this.defences = new Defences(accountWriter, readers);
@@ -297,6 +299,11 @@ public final class Store implements AutoCloseable {
   /** The accounts' app passwords, stored by keyed hash under {@link #serverSecret()}. */
   public AppPasswords appPasswords() {
     return appPasswords;
+  }
+
+  /** The accounts that may sign in to the operators' console, with their second factors. */
+  public ConsoleAdmins consoleAdmins() {
+    return consoleAdmins;
   }
 
   /** The key for keyed hashes of generated credentials. */
