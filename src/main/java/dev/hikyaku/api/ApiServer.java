@@ -7,6 +7,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -80,10 +81,23 @@ public final class ApiServer implements AutoCloseable {
   public static ApiServer start(
       InetAddress address, int port, Optional<TlsContexts> tls, Backends backends, PolicyFile policy)
       throws StartFailure {
+    return start(address, port, tls, backends, policy, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(InetAddress, int, Optional, Backends, PolicyFile)}, with {@code console}
+   * answering every path under {@code /console} (issue 20's web console) before the API's checks.
+   */
+  public static ApiServer start(
+      InetAddress address, int port, Optional<TlsContexts> tls, Backends backends, PolicyFile policy, Optional<Handler> console)
+      throws StartFailure {
     List<Route> routes = routes(backends);
     WebServerConfig.Builder builder =
         WebServers.builder(address, port)
-            .routing(routing -> routing.any((request, response) -> handle(backends, routes, policy, request, response)))
+            .routing(routing -> {
+              console.ifPresent(pages -> routing.any("/console", pages).any("/console/*", pages));
+              routing.any((request, response) -> handle(backends, routes, policy, request, response));
+            })
             .directHandlers(ApiServer::transportProblems);
     tls.ifPresent(contexts -> builder.tls(tlsOf(contexts)));
     WebServer server = builder.build();

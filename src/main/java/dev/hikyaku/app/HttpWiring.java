@@ -1,12 +1,16 @@
 package dev.hikyaku.app;
 
-import dev.hikyaku.app.Server.StartupException;
 import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.api.Backends;
-import dev.hikyaku.api.PolicyFile;
 import dev.hikyaku.api.EventJson;
+import dev.hikyaku.api.PolicyFile;
 import dev.hikyaku.api.Submissions;
+import dev.hikyaku.app.Server.StartupException;
+import dev.hikyaku.auth.Authenticator;
+import dev.hikyaku.auth.ConsoleSignIn;
+import dev.hikyaku.auth.Totp;
 import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.console.Console;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.intake.SubmissionAgent;
@@ -74,7 +78,7 @@ final class HttpWiring {
    */
   static Optional<ApiServer> api(
       HikyakuConfig config, TlsContexts tls, Store store, PolicyChain policy, MessageIntake intake, Dispatcher webhooks,
-      Events events, Clock clock, SecureRandom random)
+      Events events, Clock clock, SecureRandom random, Authenticator authenticator)
       throws StartupException {
     var limits = config.limits();
     StoreSubmissions submissions = new StoreSubmissions(
@@ -94,7 +98,11 @@ final class HttpWiring {
               Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
                   .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
                   .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock)),
-              PolicyFile.of(Set.copyOf(config.hostedDomains()), config.mtaSts().policyText(config.hostname()))));
+              PolicyFile.of(Set.copyOf(config.hostedDomains()), config.mtaSts().policyText(config.hostname())),
+              // The console on the same listener (issue 20): its sign-in is the SMTP authenticator's
+              // password check (throttle and blocks included) and a TOTP code.
+              Optional.of(new Console(store, new ConsoleSignIn(authenticator, store.consoleAdmins(), Totp.standard(), clock),
+                  random, clock))));
     } catch (ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened
     }

@@ -1,0 +1,175 @@
+package dev.hikyaku.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.app.Server;
+import dev.hikyaku.auth.Totp;
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.console.Console;
+import dev.hikyaku.intake.PickupRequest;
+import dev.hikyaku.store.MessageState;
+import dev.hikyaku.store.QueueId;
+import dev.hikyaku.testing.TestServers;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * Issue 20: the console in Debian's chromium, headless, driven by Selenium through Debian's
+ * chromium-driver: an admin signs in with a TOTP code, releases a held message; a wrong code and a
+ * non-admin are refused; a form without its token is refused (403) and changes nothing. Screenshots
+ * of each page go to target/console-screenshots for a reviewer.
+ */
+@Tag("interop")
+class ConsoleBrowserInteropTest {
+
+  private static final String ALICE = "alice@" + TestServers.HOSTED_DOMAIN;
+  private static final String BOB = "bob@" + TestServers.HOSTED_DOMAIN;
+  private static final String PASSWORD = "a long console pass phrase 42";
+  private static final byte[] SECRET = "12345678901234567890".getBytes(StandardCharsets.US_ASCII);
+  private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+
+  @TempDir Path data;
+  private Server server;
+  private WebDriver browser;
+  private String base;
+
+  @BeforeEach
+  void start() throws Exception {
+    ExternalTool.require("chromium", "chromium");
+    ExternalTool.require("chromedriver", "chromium-driver");
+    HikyakuConfig config = TestServers.config(data).toBuilder().api(TestServers.loopbackApi()).build();
+    server = Server.start(config);
+    TestServers.createAccount(server, ALICE, PASSWORD);
+    TestServers.createAccount(server, BOB, PASSWORD);
+    server.store().consoleAdmins().add(ALICE, SECRET);
+    base = "https://127.0.0.1:" + server.apiPort();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    // The server's certificate is self-signed; root needs --no-sandbox; /dev/shm may be small here.
+    options.setAcceptInsecureCerts(true);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,800");
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+        .usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
+    Files.createDirectories(SCREENSHOTS);
+  }
+
+  @AfterEach
+  void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void anAdminSignsInWithATotpCodeAndReleasesAHeldMessage() throws Exception {
+    QueueId held = queued();
+    server.store().queueAdmin().hold(held);
+
+    browser.get(base + "/console/");
+    assertThat(browser.getCurrentUrl()).as("not signed in: to the sign-in page").endsWith("/console/sign-in");
+    screenshot("1-sign-in");
+    signIn(ALICE, PASSWORD, code());
+    assertThat(browser.getCurrentUrl()).endsWith("/console/");
+    assertThat(browser.findElement(By.tagName("nav")).getText()).contains("Signed in as " + ALICE);
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains(held.value()).contains("held");
+    screenshot("2-queue-with-a-held-message");
+
+    browser.findElement(By.cssSelector("button[aria-label='Release message " + held.value() + "']")).click();
+    assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("released");
+    assertThat(server.store().queueAdmin().find(held).orElseThrow().state()).isNotEqualTo(MessageState.HELD);
+    screenshot("3-released");
+
+    // The session cookie without the form's token: refused, nothing changed.
+    Cookie session = browser.manage().getCookieNamed(Console.SESSION_COOKIE);
+    assertThat(session.isHttpOnly()).isTrue();
+    assertThat(session.isSecure()).isTrue();
+    assertThat(session.getSameSite()).isEqualTo("Strict");
+    HttpClient http = TestServers.httpClientTrusting(server.tls().currentCertificate());
+    HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create(base + "/console/queue/" + held.value() + "/hold"))
+        .header("Cookie", Console.SESSION_COOKIE + "=" + session.getValue())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=not-the-token")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(server.store().queueAdmin().find(held).orElseThrow().state()).isNotEqualTo(MessageState.HELD);
+    HttpResponse<String> signInWithoutCookie = http.send(HttpRequest.newBuilder(URI.create(base + "/console/sign-in"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=x&account=" + ALICE + "&password=x&code=000000")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(signInWithoutCookie.statusCode()).as("the sign-in form's token too").isEqualTo(403);
+    assertThat(forged.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp -> assertThat(csp)
+        .contains("frame-ancestors 'none'").contains("default-src 'none'"));
+
+    browser.findElement(By.cssSelector("nav button")).click();
+    assertThat(browser.getCurrentUrl()).endsWith("/console/sign-in");
+    browser.get(base + "/console/");
+    assertThat(browser.getCurrentUrl()).as("signed out: the session is gone").endsWith("/console/sign-in");
+  }
+
+  @Test
+  void aWrongCodeAndAnAccountThatIsNoAdminAreRefused() throws Exception {
+    browser.get(base + "/console/sign-in");
+    String code = code();
+    signIn(ALICE, PASSWORD, code.equals("000000") ? "111111" : "000000");
+    assertThat(browser.findElement(By.cssSelector("p.error")).getText()).isEqualTo("The account, password or code is not right.");
+    screenshot("4-wrong-code");
+    signIn(BOB, PASSWORD, code);
+    assertThat(browser.findElement(By.cssSelector("p.error")).getText()).isEqualTo("The account, password or code is not right.");
+    assertThat(browser.getPageSource()).doesNotContain(BOB + "</strong>");
+  }
+
+  private void signIn(String account, String password, String code) {
+    browser.findElement(By.id("account")).sendKeys(account);
+    browser.findElement(By.id("password")).sendKeys(password);
+    browser.findElement(By.id("code")).sendKeys(code);
+    browser.findElement(By.cssSelector("form button[type=submit]")).click();
+  }
+
+  private static String code() {
+    return Totp.standard().code(SECRET, Totp.stepOf(Instant.now()));
+  }
+
+  private void screenshot(String name) throws Exception {
+    Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  /** A message in the queue (delivery is off in tests), handed over as hikyaku sendmail does. */
+  private QueueId queued() throws Exception {
+    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(data.resolve("sendmail.sock")))) {
+      new PickupRequest("cron@" + TestServers.HOSTED_DOMAIN, List.of(BOB),
+          "From: cron@hikyaku.test\r\nSubject: console\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))
+          .writeTo(Channels.newOutputStream(channel));
+      channel.shutdownOutput();
+      String reply = new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.US_ASCII).strip();
+      return QueueId.parse(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
+    }
+  }
+}
