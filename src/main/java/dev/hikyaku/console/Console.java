@@ -1,6 +1,8 @@
 package dev.hikyaku.console;
 
 import dev.hikyaku.auth.ConsoleSignIn;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueueQuery;
@@ -28,12 +30,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,12 +64,16 @@ public final class Console implements Handler {
   private static final String CSS = css();
 
   private final Store store;
+  private final SecureRandom random;
+  private final Clock clock;
   private final ConsoleSignIn signIn;
   private final ConsoleSessions sessions;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
 
   public Console(Store store, ConsoleSignIn signIn, SecureRandom random, Clock clock) {
     this.store = store;
+    this.random = random;
+    this.clock = clock;
     this.signIn = signIn;
     this.sessions = new ConsoleSessions(random, clock);
   }
@@ -106,6 +116,14 @@ public final class Console implements Handler {
         overview(request, response, session.get());
         return;
       }
+      if (method.equals("GET") && path.equals("/console/blocks")) {
+        blocksPage(request, response, session.get());
+        return;
+      }
+      if (method.equals("GET") && path.equals("/console/keys")) {
+        keysPage(response, session.get(), Optional.empty(), "", "");
+        return;
+      }
       if (!method.equals("POST")) {
         notFound(response);
         return;
@@ -121,6 +139,14 @@ public final class Console implements Handler {
         response.headers().addCookie(expired(SESSION_COOKIE));
         store.adminChanges().record("console sign-out", session.get().account(), "");
         redirect(response, "/console/sign-in");
+        return;
+      }
+      if (path.equals("/console/blocks/lift")) {
+        liftBlock(response, session.get(), form.getOrDefault("scope", ""), form.getOrDefault("subject", ""));
+        return;
+      }
+      if (path.equals("/console/keys")) {
+        createKey(response, session.get(), form);
         return;
       }
       Matcher action = QUEUE_ACTION.matcher(path);
@@ -206,8 +232,71 @@ public final class Console implements Handler {
     return switch (done) {
       case "hold" -> "The message is held: it stays in the queue, undelivered, until released.";
       case "release" -> "The message is released: it is delivered at its next attempt.";
+      case "lift" -> "The block is lifted: the server lets the address in again within seconds.";
       default -> "";
     };
+  }
+
+  private void blocksPage(ServerRequest request, ServerResponse response, ConsoleSessions.Session session) throws StoreException {
+    List<BlocksPage.Row> rows = store.defences().activeBlocks(clock.instant()).stream()
+        .map(b -> new BlocksPage.Row(b.scope(), b.subject(), b.until().truncatedTo(ChronoUnit.SECONDS).toString(), b.reason()))
+        .toList();
+    String notice = request.query().first("done").map(Console::notice).orElse("");
+    page(response, Status.OK_200, "blocks.jte", Map.of("page", new BlocksPage(session.account(), session.csrf(), notice, rows)));
+  }
+
+  private void liftBlock(ServerResponse response, ConsoleSessions.Session session, String scope, String subject) throws StoreException {
+    if (!store.defences().unblock(scope, subject)) {
+      notFound(response);
+      return;
+    }
+    store.adminChanges().record("blocks remove", scope + " " + subject, "console " + session.account());
+    redirect(response, "/console/blocks?done=lift");
+  }
+
+  private void keysPage(ServerResponse response, ConsoleSessions.Session session, Optional<String> created, String createdName,
+      String error) throws StoreException {
+    List<KeysPage.Row> rows = store.apiKeys().list(Optional.empty()).stream()
+        .map(k -> new KeysPage.Row(k.name(), k.account(),
+            k.scopes().stream().map(ApiKey.Scope::configName).sorted().collect(Collectors.joining(", ")),
+            k.createdAt().truncatedTo(ChronoUnit.SECONDS).toString(), k.revokedAt().isPresent() ? "revoked" : "active"))
+        .toList();
+    page(response, error.isEmpty() ? Status.OK_200 : Status.create(422), "keys.jte",
+        Map.of("page", new KeysPage(session.account(), session.csrf(), created, createdName, error, rows)));
+  }
+
+  /** A new API key, as {@code hikyaku api-key add} makes one: its secret on this page, once. */
+  private void createKey(ServerResponse response, ConsoleSessions.Session session, Map<String, String> form) throws StoreException {
+    String account = form.getOrDefault("account", "").strip().toLowerCase(Locale.ROOT);
+    String name = form.getOrDefault("name", "").strip();
+    Set<ApiKey.Scope> scopes = EnumSet.noneOf(ApiKey.Scope.class);
+    for (ApiKey.Scope scope : ApiKey.Scope.values()) {
+      if ("on".equals(form.get(scope.configName()))) {
+        scopes.add(scope);
+      }
+    }
+    String error = !name.matches("[A-Za-z0-9._-]{1,64}") ? "A key's name is 1 to 64 of A-Z a-z 0-9 . _ -."
+        : scopes.isEmpty() ? "Choose at least one scope."
+        : store.accounts().find(account).isEmpty() ? "There is no account " + account + "."
+        : "";
+    if (!error.isEmpty()) {
+      keysPage(response, session, Optional.empty(), "", error);
+      return;
+    }
+    String key = GeneratedSecrets.newApiKey(random);
+    try {
+      store.apiKeys().add(account, name, GeneratedSecrets.keyedHash(store.serverSecret().value(), key), scopes, List.of(),
+          List.of(), ApiKey.Limits.NONE);
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.CONFLICT) {
+        keysPage(response, session, Optional.empty(), "", "A key named " + name + " exists already.");
+        return;
+      }
+      throw e;
+    }
+    store.adminChanges().record("api-key add", account, name + " scopes="
+        + scopes.stream().map(ApiKey.Scope::configName).sorted().collect(Collectors.joining(",")) + " (console " + session.account() + ")");
+    keysPage(response, session, Optional.of(key), name, "");
   }
 
   private void page(ServerResponse response, Status status, String template, Map<String, Object> parameters) {

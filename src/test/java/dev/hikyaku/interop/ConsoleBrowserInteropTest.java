@@ -7,6 +7,7 @@ import dev.hikyaku.auth.Totp;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.console.Console;
 import dev.hikyaku.intake.PickupRequest;
+import dev.hikyaku.store.Block;
 import dev.hikyaku.store.MessageState;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.testing.TestServers;
@@ -20,8 +21,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +36,12 @@ import org.openqa.selenium.Cookie;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Issue 20: the console in Debian's chromium, headless, driven by Selenium through Debian's
@@ -103,7 +109,7 @@ class ConsoleBrowserInteropTest {
     assertThat(browser.findElement(By.tagName("tbody")).getText()).contains(held.value()).contains("held");
     screenshot("2-queue-with-a-held-message");
 
-    browser.findElement(By.cssSelector("button[aria-label='Release message " + held.value() + "']")).click();
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Release message " + held.value() + "']")));
     assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("released");
     assertThat(server.store().queueAdmin().find(held).orElseThrow().state()).isNotEqualTo(MessageState.HELD);
     screenshot("3-released");
@@ -128,10 +134,53 @@ class ConsoleBrowserInteropTest {
     assertThat(forged.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp -> assertThat(csp)
         .contains("frame-ancestors 'none'").contains("default-src 'none'"));
 
-    browser.findElement(By.cssSelector("nav button")).click();
+    navigateBy(browser.findElement(By.cssSelector("nav button")));
     assertThat(browser.getCurrentUrl()).endsWith("/console/sign-in");
     browser.get(base + "/console/");
     assertThat(browser.getCurrentUrl()).as("signed out: the session is gone").endsWith("/console/sign-in");
+  }
+
+  @Test
+  void anAdminLiftsABlockedNetworkAndCreatesAKeyThatCurlThenUses() throws Exception {
+    Instant now = Instant.now();
+    server.store().defences().block(new Block("ip", "192.0.2.7", now.plus(Duration.ofHours(1)), "10 failed logins", now));
+    browser.get(base + "/console/sign-in");
+    signIn(ALICE, PASSWORD, code());
+    navigateBy(browser.findElement(By.linkText("Blocks")));
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains("192.0.2.7").contains("10 failed logins");
+    screenshot("5-blocks");
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Lift the block of 192.0.2.7']")));
+    assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("lifted");
+    assertThat(server.store().defences().activeBlocks(Instant.now())).isEmpty();
+
+    navigateBy(browser.findElement(By.linkText("API keys")));
+    browser.findElement(By.id("key-account")).sendKeys(BOB);
+    browser.findElement(By.id("key-name")).sendKeys("billing-prod");
+    browser.findElement(By.cssSelector("input[name=read]")).click();
+    navigateBy(browser.findElement(By.cssSelector("form[action='/console/keys'] button[type=submit]")));
+    String key = browser.findElement(By.id("new-key")).getText();
+    assertThat(key).startsWith("hk_");
+    screenshot("6-key-created");
+    browser.navigate().refresh(); // a reload must not show it again: the POST is not repeated without asking
+    browser.get(base + "/console/keys");
+    assertThat(browser.getPageSource()).doesNotContain(key).contains("billing-prod");
+
+    // The key, as an application uses it: curl against the API, bob's messages (none yet).
+    Path headers = Files.writeString(data.resolve("curl-headers"), "Authorization: Bearer " + key + "\n");
+    ExternalTool curl = ExternalTool.require("curl", "curl");
+    ExternalTool.Run listed = curl.run("-sS", "--fail-with-body", "--cacert", certificate().toString(),
+        "--resolve", TestServers.HOSTNAME + ":" + server.apiPort() + ":127.0.0.1", "-H", "@" + headers,
+        "https://" + TestServers.HOSTNAME + ":" + server.apiPort() + "/v1/messages");
+    assertThat(listed.exitCode()).as(listed.output()).isZero();
+    assertThat(listed.stdout()).contains("\"data\":[]");
+  }
+
+  private Path certificate() throws Exception {
+    X509Certificate certificate = server.tls().currentCertificate();
+    String pem = "-----BEGIN CERTIFICATE-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(certificate.getEncoded())
+        + "\n-----END CERTIFICATE-----\n";
+    return Files.writeString(data.resolve("server.pem"), pem);
   }
 
   @Test
@@ -146,11 +195,18 @@ class ConsoleBrowserInteropTest {
     assertThat(browser.getPageSource()).doesNotContain(BOB + "</strong>");
   }
 
+  /** Clicks what submits a form or follows a link, and waits until the next page has replaced this one. */
+  private void navigateBy(WebElement element) {
+    WebElement page = browser.findElement(By.tagName("html"));
+    element.click();
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(page));
+  }
+
   private void signIn(String account, String password, String code) {
     browser.findElement(By.id("account")).sendKeys(account);
     browser.findElement(By.id("password")).sendKeys(password);
     browser.findElement(By.id("code")).sendKeys(code);
-    browser.findElement(By.cssSelector("form button[type=submit]")).click();
+    navigateBy(browser.findElement(By.cssSelector("form button[type=submit]")));
   }
 
   private static String code() {
