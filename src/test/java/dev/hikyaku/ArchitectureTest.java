@@ -135,6 +135,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void theConsoleIsAClientOfTheApi() {
+    // Issue 20: the console shows and changes only what API routes answer (api.LocalApi), so it can
+    // do nothing the API cannot; it never reads or writes the store itself.
+    assertThat(imports).containsKey("console");
+    assertThat(importsOf("console")).noneMatch(i -> i.contains(" imports store.") && !i.contains(" imports store.ApiKey"))
+        .noneMatch(i -> i.contains(" imports policy.") || i.contains(" imports delivery.") || i.contains(" imports session."));
+  }
+
+  @Test
   void webhooksStandOnTheStoreAndTheEventsOnly() {
     // docs/ARCHITECTURE.md: webhooks read the store's outbox and publish events; the body's shape
     // comes from the API through a seam, so webhooks never import api (which the app wires to it).

@@ -32,9 +32,13 @@ public interface ApiKeyCheck {
    *
    * @param senderLimits {@code local@domain} and {@code @domain}, as {@link Principal#senderLimits()}
    * @param keyLimits the key's own rate and daily quota, as {@link Principal#keyLimits()}
+   * @param operator whether the caller runs the server, not only its account: an {@code admin} key
+   *     of an account that is a console admin ({@code hikyaku admin add}), or such an admin signed in
+   *     to the console; only an operator reaches the routes of {@link Route.Audience#OPERATOR}
    */
   record Caller(
-      String keyName, String account, Set<ApiKey.Scope> scopes, List<String> senderLimits, ApiKey.Limits keyLimits) {
+      String keyName, String account, Set<ApiKey.Scope> scopes, List<String> senderLimits, ApiKey.Limits keyLimits,
+      boolean operator) {
 
     public Caller {
       Objects.requireNonNull(keyName, "keyName");
@@ -42,6 +46,11 @@ public interface ApiKeyCheck {
       scopes = Set.copyOf(scopes);
       senderLimits = List.copyOf(senderLimits);
       Objects.requireNonNull(keyLimits, "keyLimits");
+    }
+
+    /** A caller that speaks for its account alone. */
+    public Caller(String keyName, String account, Set<ApiKey.Scope> scopes, List<String> senderLimits, ApiKey.Limits keyLimits) {
+      this(keyName, account, scopes, senderLimits, keyLimits, false);
     }
 
     public boolean hasScope(ApiKey.Scope scope) {

@@ -1,13 +1,9 @@
 package dev.hikyaku.api;
 
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,22 +30,22 @@ final class ApiRequest {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
-  private final ServerRequest request;
+  private final Exchange request;
   private final ApiKeyCheck.Caller caller;
   private final Map<String, String> parameters;
 
-  ApiRequest(ServerRequest request, ApiKeyCheck.Caller caller, Map<String, String> parameters) {
+  ApiRequest(Exchange request, ApiKeyCheck.Caller caller, Map<String, String> parameters) {
     this.request = Objects.requireNonNull(request, "request");
     this.caller = Objects.requireNonNull(caller, "caller");
     this.parameters = Map.copyOf(parameters);
   }
 
   /** A request to a path served without a key ({@code POST /tlsrpt}): it has no {@link #caller}. */
-  static ApiRequest withoutKey(ServerRequest request) {
+  static ApiRequest withoutKey(Exchange request) {
     return new ApiRequest(request);
   }
 
-  private ApiRequest(ServerRequest request) {
+  private ApiRequest(Exchange request) {
     this.request = Objects.requireNonNull(request, "request");
     this.caller = null;
     this.parameters = Map.of();
@@ -64,7 +60,7 @@ final class ApiRequest {
 
   /** The request path, for problem details ({@code instance}) and links. */
   String path() {
-    return request.path().path();
+    return request.path();
   }
 
   /** A parameter of the route's template; the route guarantees it is there. */
@@ -78,22 +74,21 @@ final class ApiRequest {
 
   /** The first value of query parameter {@code name}, if the request has it. */
   Optional<String> query(String name) {
-    return request.query().first(name).asOptional();
+    return request.query(name);
   }
 
   /** The names of the query's parameters, for checking that it names no unknown one. */
   Set<String> queryNames() {
-    return request.query().names();
+    return request.queryNames();
   }
 
   /** Every value of query parameter {@code name}, decoded, in order; none when it is absent. */
   List<String> queryValues(String name) {
-    return request.query().all(name, List::of);
+    return request.queryValues(name);
   }
 
   Optional<String> header(String name) {
-    HeaderName header = HeaderNames.create(name);
-    return request.headers().first(header);
+    return request.header(name);
   }
 
   /** Whether the request came over TLS (HTTPS). */
@@ -102,9 +97,7 @@ final class ApiRequest {
   }
 
   InetAddress client() {
-    return request.remotePeer().address() instanceof InetSocketAddress socket
-        ? socket.getAddress()
-        : InetAddress.getLoopbackAddress();
+    return request.client();
   }
 
   /**
@@ -117,7 +110,7 @@ final class ApiRequest {
 
   /** The type/subtype of {@code Content-Type}, lower-case, without parameters. */
   Optional<String> mediaType() {
-    return request.headers().first(HeaderNames.CONTENT_TYPE)
+    return request.header("Content-Type")
         .map(value -> {
           int semicolon = value.indexOf(';');
           return (semicolon < 0 ? value : value.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
@@ -130,11 +123,11 @@ final class ApiRequest {
    * passes it.
    */
   byte[] body(long limit) throws Refusal {
-    long declared = request.headers().contentLength().orElse(-1);
+    long declared = request.contentLength().orElse(-1);
     if (declared > limit) {
       throw new Refusal(Problems.tooLarge(limit));
     }
-    try (InputStream in = request.content().inputStream()) {
+    try (InputStream in = request.body()) {
       byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
       if (body.length > limit) {
         throw new Refusal(Problems.tooLarge(limit));
@@ -157,7 +150,7 @@ final class ApiRequest {
   /** 415 unless the body is {@code application/json} in UTF-8 (RFC 8259 §8.1). */
   void requireJson() throws Refusal {
     requireMediaType("application/json");
-    Optional<String> charset = request.headers().contentType().flatMap(type -> type.charset());
+    Optional<String> charset = request.header("Content-Type").flatMap(ApiRequest::charset);
     if (charset.isPresent() && !charset.get().equalsIgnoreCase("utf-8")) {
       throw new Refusal(
           Problems.unsupportedMediaType("a JSON body is UTF-8 (RFC 8259 §8.1), not " + charset.get()),
@@ -187,6 +180,21 @@ final class ApiRequest {
               .orElse("the body must be " + type + " (no Content-Type was given)")),
           Map.of("Accept-Post", type));
     }
+  }
+
+  /** The {@code charset} parameter of a media type (RFC 9110 §8.3.1), unquoted. */
+  static Optional<String> charset(String contentType) {
+    for (String parameter : contentType.split(";")) {
+      int equals = parameter.indexOf('=');
+      if (equals > 0 && parameter.substring(0, equals).strip().equalsIgnoreCase("charset")) {
+        String value = parameter.substring(equals + 1).strip();
+        if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+          value = value.substring(1, value.length() - 1);
+        }
+        return Optional.of(value);
+      }
+    }
+    return Optional.empty();
   }
 
   private static String rootMessage(Throwable e) {

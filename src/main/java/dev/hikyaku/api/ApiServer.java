@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *   <li>no {@code Authorization: Bearer} header, or a token {@link ApiKeyCheck} does not accept: 401
  *       with {@code WWW-Authenticate: Bearer} (RFC 6750 §3); a key used from outside its allow-list:
  *       403;
- *   <li>the route table ({@link #routes}): no route for the path 404; routes for the path but not
+ *   <li>the route table ({@link RouteTable}): no route for the path 404; routes for the path but not
  *       the method 405 with their {@code Allow}; a key without the route's scope 403 {@code
  *       insufficient_scope}; else the route's handler answers.
  * </ol>
@@ -91,7 +91,7 @@ public final class ApiServer implements AutoCloseable {
   public static ApiServer start(
       InetAddress address, int port, Optional<TlsContexts> tls, Backends backends, PolicyFile policy, Optional<Handler> console)
       throws StartFailure {
-    List<Route> routes = routes(backends);
+    RouteTable routes = RouteTable.of(backends);
     WebServerConfig.Builder builder =
         WebServers.builder(address, port)
             .routing(routing -> {
@@ -132,11 +132,14 @@ public final class ApiServer implements AutoCloseable {
     routes.addAll(new SuppressionRoutes(backends.suppressions()).routes());
     routes.addAll(new MessageSend(backends.submissions()).routes());
     routes.addAll(new WebhookRoutes(backends.webhooks()).routes());
+    routes.addAll(new KeyRoutes(backends.keyRing()).routes());
+    routes.addAll(new QueueRoutes(backends.queue()).routes());
+    routes.addAll(new BlockRoutes(backends.blocks()).routes());
     return List.copyOf(routes);
   }
 
   private static void handle(
-      Backends backends, List<Route> routes, PolicyFile policy, ServerRequest request, ServerResponse response) {
+      Backends backends, RouteTable routes, PolicyFile policy, ServerRequest request, ServerResponse response) {
     Answer answer;
     try {
       answer = answer(backends, routes, policy, request);
@@ -147,7 +150,8 @@ public final class ApiServer implements AutoCloseable {
     write(answer, response);
   }
 
-  private static Answer answer(Backends backends, List<Route> routes, PolicyFile policy, ServerRequest request) {
+  private static Answer answer(Backends backends, RouteTable routes, PolicyFile policy, ServerRequest request) {
+    Exchange exchange = Exchange.of(request);
     String method = request.prologue().method().text();
     if (!METHODS.contains(method)) {
       return new Answer.Failure(
@@ -166,7 +170,7 @@ public final class ApiServer implements AutoCloseable {
         return new Answer.Failure(Problems.methodNotAllowed(method, List.of("POST")), Map.of(HeaderNames.ALLOW.defaultCase(), "POST"));
       }
       try {
-        return TlsReportPost.answer(ApiRequest.withoutKey(request), backends.tlsReports());
+        return TlsReportPost.answer(ApiRequest.withoutKey(exchange), backends.tlsReports());
       } catch (Refusal refusal) {
         return refusal.answer();
       }
@@ -199,40 +203,7 @@ public final class ApiServer implements AutoCloseable {
         return new Answer.Failure(Problems.unavailable(), Map.of(RETRY_AFTER, "5"));
       }
     }
-    // Matched as sent: a route decodes each segment itself, so an encoded "/" stays in its segment.
-    String rawPath = request.path().rawPath();
-    // HEAD is GET without the body (RFC 9110 §9.3.2); the web server leaves the body out.
-    String routeMethod = method.equals("HEAD") ? "GET" : method;
-    Set<String> allowed = new LinkedHashSet<>();
-    for (Route route : routes) {
-      Optional<Map<String, String>> parameters = route.match(rawPath);
-      if (parameters.isEmpty()) {
-        continue;
-      }
-      if (!route.method().equals(routeMethod)) {
-        allowed.add(route.method());
-        continue;
-      }
-      if (!caller.hasScope(route.scope())) {
-        String scope = route.scope().configName();
-        return new Answer.Failure(
-            Problems.insufficientScope(scope),
-            Map.of(WWW_AUTHENTICATE, CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + scope + "\""));
-      }
-      try {
-        return route.handler().handle(new ApiRequest(request, caller, parameters.get()));
-      } catch (Refusal refusal) {
-        return refusal.answer();
-      }
-    }
-    if (!allowed.isEmpty()) {
-      if (allowed.contains("GET")) {
-        allowed.add("HEAD");
-      }
-      return new Answer.Failure(
-          Problems.methodNotAllowed(method, List.copyOf(allowed)), Map.of(HeaderNames.ALLOW.defaultCase(), String.join(", ", allowed)));
-    }
-    return new Answer.Failure(Problems.notFound(path));
+    return routes.dispatch(method, exchange, caller);
   }
 
   /**

@@ -41,6 +41,17 @@ public final class Problems {
     return new Problem(type("insufficient-scope"), "Insufficient Scope", 403, "this API key lacks scope " + scope);
   }
 
+  /** 403: a route for the server's operators, asked by a caller who speaks for an account only. */
+  public static Problem operatorsOnly() {
+    return new Problem(type("operators-only"), "Forbidden", 403,
+        "this route is for the server's operators: an admin key of a console admin's account");
+  }
+
+  /** 409: the thing is in a state the request does not apply to. */
+  public static Problem conflict(String detail) {
+    return new Problem(type("conflict"), "Conflict", 409, detail);
+  }
+
   /** 503: the store could not answer; the client may retry. */
   public static Problem unavailable() {
     return new Problem(type("unavailable"), "Service Unavailable", 503, "the server cannot answer now; try again later");

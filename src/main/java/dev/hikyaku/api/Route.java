@@ -14,12 +14,26 @@ import java.util.Optional;
 
 /**
  * One entry of the API's route table: a method, a path template whose {@code {name}} segments bind
- * one path segment each, the scope a key needs, and the handler. Data, as {@code protocol.Verb} is
- * for SMTP: {@link ApiServer} checks the scope once for every route, before the handler runs.
+ * one path segment each, the scope a key needs, whom the route serves, and the handler. Data, as
+ * {@code protocol.Verb} is for SMTP: {@link RouteTable} checks the scope and the audience once for
+ * every route, before the handler runs.
  *
  * @param scope the scope a key must hold; {@link ApiKey.Scope#ADMIN} does not imply the others
  */
-record Route(String method, String template, ApiKey.Scope scope, Handler handler) {
+record Route(String method, String template, ApiKey.Scope scope, Audience audience, Handler handler) {
+
+  /** Whom a route serves. */
+  enum Audience {
+    /** Any key of an account: the route sees and changes that account's things only. */
+    ACCOUNT,
+    /** Operators only ({@link ApiKeyCheck.Caller#operator()}): the route reaches every account's. */
+    OPERATOR
+  }
+
+  /** A route of {@link Audience#ACCOUNT}. */
+  Route(String method, String template, ApiKey.Scope scope, Handler handler) {
+    this(method, template, scope, Audience.ACCOUNT, handler);
+  }
 
   /** Answers one request that matched the route, by a key holding its scope. */
   @FunctionalInterface
@@ -30,6 +44,7 @@ record Route(String method, String template, ApiKey.Scope scope, Handler handler
   Route {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(audience, "audience");
     Objects.requireNonNull(handler, "handler");
     if (!template.startsWith("/")) {
       throw new IllegalArgumentException("a route template is an absolute path: " + template);

@@ -106,11 +106,19 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     if (!Authenticator.isAllowedFrom(key, client)) {
       return refused(from, key.name(), key.account(), 403, with + "not allowed from " + from, new Verdict.NotAllowedFrom());
     }
+    // An operator: an admin key of an account that is a console admin (hikyaku admin add).
+    boolean operator;
+    try {
+      operator = key.scopes().contains(ApiKey.Scope.ADMIN) && store.consoleAdmins().find(key.account()).isPresent();
+    } catch (StoreException e) {
+      log.warn("API request from {}: cannot check the key's account: {}", from, e.getMessage());
+      return refused(from, key.name(), key.account(), 503, "store unavailable", new Verdict.Unavailable());
+    }
     Instant now = clock.instant();
     store.apiKeys().recordUse(key.id(), now);
     events.publish(new Event.ApiKeyChecked(now, from, key.name(), key.account(), "success", "with api key " + key.name()));
     return new Verdict.Valid(
-        new Caller(key.name(), key.account(), key.scopes(), key.senders(), key.limits()));
+        new Caller(key.name(), key.account(), key.scopes(), key.senders(), key.limits(), operator));
   }
 
   private Verdict refused(String client, String key, String account, int status, String reason, Verdict verdict) {

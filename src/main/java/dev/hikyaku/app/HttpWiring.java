@@ -3,6 +3,7 @@ package dev.hikyaku.app;
 import dev.hikyaku.api.ApiServer;
 import dev.hikyaku.api.Backends;
 import dev.hikyaku.api.EventJson;
+import dev.hikyaku.api.LocalApi;
 import dev.hikyaku.api.PolicyFile;
 import dev.hikyaku.api.Submissions;
 import dev.hikyaku.app.Server.StartupException;
@@ -11,6 +12,7 @@ import dev.hikyaku.auth.ConsoleSignIn;
 import dev.hikyaku.auth.Totp;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.console.Console;
+import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
 import dev.hikyaku.intake.SubmissionAgent;
@@ -87,21 +89,26 @@ final class HttpWiring {
     ApiAccess access = new ApiAccess(store, events, clock, config.auth().cacheTtl());
     ApiSuppressions suppressions = new ApiSuppressions(store, events, clock);
     ApiWebhooks hooks = new ApiWebhooks(store, webhooks, events, clock, random, config.api().isWebhookPrivateTargetAllowed());
+    ApiOperations operations = new ApiOperations(store, events, clock, random);
     var api = config.api();
     if (!api.isEnabled()) {
       return Optional.empty();
     }
+    Backends backends = Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
+        .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
+        .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock))
+        .withQueue(operations).withBlocks(operations).withKeyRing(operations);
     try {
       return Optional.of(
           ApiServer.start(
-              api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(),
-              Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
-                  .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
-                  .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock)),
+              api.address(), api.port(), api.isTls() ? Optional.of(tls) : Optional.empty(), backends,
               PolicyFile.of(Set.copyOf(config.hostedDomains()), config.mtaSts().policyText(config.hostname())),
               // The console on the same listener (issue 20): its sign-in is the SMTP authenticator's
               // password check (throttle and blocks included) and a TOTP code.
-              Optional.of(new Console(store, new ConsoleSignIn(authenticator, store.consoleAdmins(), Totp.standard(), clock),
+              // It calls the same routes, in process, as the signed-in caller.
+              Optional.of(new Console(new LocalApi(backends),
+                  new ConsoleSignIn(authenticator, store.consoleAdmins(), Totp.standard(), clock),
+                  (command, subject, detail) -> events.publish(new Event.AdminChange(clock.instant(), command, subject, detail)),
                   random, clock))));
     } catch (ApiServer.StartFailure e) {
       throw new StartupException(e.getMessage(), e); // start() closes what was opened

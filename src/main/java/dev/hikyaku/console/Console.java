@@ -1,13 +1,9 @@
 package dev.hikyaku.console;
 
+import dev.hikyaku.api.ApiKeyCheck;
+import dev.hikyaku.api.LocalApi;
 import dev.hikyaku.auth.ConsoleSignIn;
-import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.store.ApiKey;
-import dev.hikyaku.store.QueueEntry;
-import dev.hikyaku.store.QueueId;
-import dev.hikyaku.store.QueueQuery;
-import dev.hikyaku.store.Store;
-import dev.hikyaku.store.StoreException;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
@@ -23,33 +19,39 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The operators' console (issue 20), served under {@code /console} on the API listener:
- * server-rendered pages (JTE, escaped by default), no JavaScript. Sign-in is an admin's password
- * and TOTP code ({@link ConsoleSignIn}); the session lives in a {@code __Host-} cookie (Secure,
- * HttpOnly, SameSite=Strict, path /); every form carries a token that must match (the session's,
- * or before sign-in a double-submit cookie's), else 403. Every change is recorded for the audit
- * log, naming the admin. Each response forbids framing and scripts (Content-Security-Policy).
+ * The console (issue 20), served under {@code /console} on the API listener: server-rendered pages
+ * (JTE, escaped by default), no JavaScript. It is a client of the API in the same process ({@link
+ * LocalApi}): every page shows what an API route answered and every change is an API call, made as
+ * the signed-in caller, so the console can do nothing the API cannot, and a sender sees through it
+ * only what its own keys would show. Sign-in is a console admin's password and TOTP code ({@link
+ * ConsoleSignIn}; an operator with every scope), or an API key with scope {@code read} (the key's
+ * own scopes; an operator's when it is an admin key of a console admin). The session lives in a
+ * {@code __Host-} cookie (Secure, HttpOnly, SameSite=Strict, path /); every form carries a token
+ * that must match (the session's, or before sign-in a double-submit cookie's), else 403. Sign-ins
+ * and sign-outs are recorded for the audit log; changes are, by the routes. Each response forbids
+ * framing and scripts (Content-Security-Policy).
  */
 public final class Console implements Handler {
 
@@ -59,22 +61,33 @@ public final class Console implements Handler {
   public static final String SESSION_COOKIE = "__Host-hikyaku-console";
   static final String SIGN_IN_COOKIE = "__Host-hikyaku-sign-in";
   private static final int MAX_FORM_OCTETS = 16 * 1024;
-  private static final int QUEUE_ROWS = 200;
-  private static final Pattern QUEUE_ACTION = Pattern.compile("/console/queue/([^/]+)/(hold|release)");
+  private static final Pattern QUEUED = Pattern.compile("/console/queue/([A-Za-z0-9]+)");
+  private static final Pattern QUEUE_ACTION = Pattern.compile("/console/queue/([A-Za-z0-9]+)/(hold|release|retry|bounce|delete)");
+  private static final Pattern MESSAGE = Pattern.compile("/console/messages/([A-Za-z0-9]+)");
+  private static final Pattern KEY_REVOKE = Pattern.compile("/console/keys/([A-Za-z0-9._-]{1,64})/revoke");
+  /** Actions that cannot be taken back ask first, on a page of their own (no script to confirm). */
+  private static final Set<String> CONFIRMED = Set.of("bounce", "delete", "flush");
+  private static final List<String> QUEUE_FILTERS = List.of("state", "sender", "recipient");
+  private static final List<String> MESSAGE_FILTERS = List.of("sender", "recipient", "status", "cursor");
   private static final String CSS = css();
+  private static final String FORGED = "This form has expired or did not come from the console: reload the page and try again.";
 
-  private final Store store;
-  private final SecureRandom random;
-  private final Clock clock;
+  /** Where sign-ins and sign-outs are recorded (the audit log's admin changes). */
+  @FunctionalInterface
+  public interface AuditTrail {
+    void record(String command, String subject, String detail);
+  }
+
+  private final LocalApi api;
   private final ConsoleSignIn signIn;
+  private final AuditTrail audit;
   private final ConsoleSessions sessions;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
 
-  public Console(Store store, ConsoleSignIn signIn, SecureRandom random, Clock clock) {
-    this.store = store;
-    this.random = random;
-    this.clock = clock;
+  public Console(LocalApi api, ConsoleSignIn signIn, AuditTrail audit, SecureRandom random, Clock clock) {
+    this.api = api;
     this.signIn = signIn;
+    this.audit = audit;
     this.sessions = new ConsoleSessions(random, clock);
   }
 
@@ -83,81 +96,129 @@ public final class Console implements Handler {
     secure(response);
     String path = request.path().path();
     String method = request.prologue().method().text();
-    try {
-      if (path.equals("/console/console.css") && method.equals("GET")) {
-        response.header(HeaderNames.CONTENT_TYPE, "text/css; charset=utf-8");
-        response.header(HeaderNames.CACHE_CONTROL, "max-age=3600");
-        response.send(CSS.getBytes(StandardCharsets.UTF_8));
-        return;
+    if (path.equals("/console/console.css") && method.equals("GET")) {
+      response.header(HeaderNames.CONTENT_TYPE, "text/css; charset=utf-8");
+      response.header(HeaderNames.CACHE_CONTROL, "max-age=3600");
+      response.send(CSS.getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    response.header(HeaderNames.CACHE_CONTROL, "no-store");
+    if (path.equals("/console/sign-in") || path.equals("/console/sign-in/key")) {
+      switch (method) {
+        case "GET" -> signInPage(response, "");
+        case "POST" -> signIn(request, response, path.endsWith("/key"));
+        default -> methodNotAllowed(response, "GET, POST");
       }
-      response.header(HeaderNames.CACHE_CONTROL, "no-store");
-      if (path.equals("/console/sign-in")) {
-        switch (method) {
-          case "GET" -> signInPage(response, "");
-          case "POST" -> signIn(request, response);
-          default -> methodNotAllowed(response, "GET, POST");
-        }
-        return;
-      }
-      Optional<ConsoleSessions.Session> session = sessions.find(cookie(request, SESSION_COOKIE).orElse(null));
-      if (session.isEmpty()) {
-        if (method.equals("GET")) {
-          redirect(response, "/console/sign-in");
-        } else {
-          forbidden(response, "Your session has ended: sign in again.");
-        }
-        return;
-      }
-      if (path.equals("/console") || path.equals("/console/")) {
-        if (!method.equals("GET")) {
-          methodNotAllowed(response, "GET");
-          return;
-        }
-        overview(request, response, session.get());
-        return;
-      }
-      if (method.equals("GET") && path.equals("/console/blocks")) {
-        blocksPage(request, response, session.get());
-        return;
-      }
-      if (method.equals("GET") && path.equals("/console/keys")) {
-        keysPage(response, session.get(), Optional.empty(), "", "");
-        return;
-      }
-      if (!method.equals("POST")) {
-        notFound(response);
-        return;
-      }
-      Map<String, String> form = form(request);
-      if (!ConsoleSessions.isFormToken(session.get(), form.get("csrf"))) {
-        log.warn("console: a form without its token from {} ({} {})", session.get().account(), method, path);
-        forbidden(response, "This form has expired or did not come from the console: reload the page and try again.");
-        return;
-      }
-      if (path.equals("/console/sign-out")) {
-        sessions.close(session.get().id());
-        response.headers().addCookie(expired(SESSION_COOKIE));
-        store.adminChanges().record("console sign-out", session.get().account(), "");
+      return;
+    }
+    Optional<ConsoleSessions.Session> found = sessions.find(cookie(request, SESSION_COOKIE).orElse(null));
+    if (found.isEmpty()) {
+      if (method.equals("GET")) {
         redirect(response, "/console/sign-in");
-        return;
+      } else {
+        forbidden(response, "Your session has ended: sign in again.");
       }
-      if (path.equals("/console/blocks/lift")) {
-        liftBlock(response, session.get(), form.getOrDefault("scope", ""), form.getOrDefault("subject", ""));
-        return;
-      }
-      if (path.equals("/console/keys")) {
-        createKey(response, session.get(), form);
-        return;
-      }
-      Matcher action = QUEUE_ACTION.matcher(path);
-      if (action.matches()) {
-        queueAction(response, session.get(), action.group(1), action.group(2));
-        return;
-      }
-      notFound(response);
-    } catch (StoreException e) {
-      log.warn("console: {} {}: {}", method, path, e.getMessage());
-      plain(response, Status.SERVICE_UNAVAILABLE_503, "The store did not answer; try again in a moment.");
+      return;
+    }
+    Call call = new Call(found.get(), request, response);
+    switch (method) {
+      case "GET" -> get(call, path);
+      case "POST" -> post(call, path);
+      default -> methodNotAllowed(response, "GET, POST");
+    }
+  }
+
+  /** One request of a signed-in session: the API calls it makes are the session's caller's. */
+  private final class Call {
+    final ConsoleSessions.Session session;
+    final ServerRequest request;
+    final ServerResponse response;
+
+    Call(ConsoleSessions.Session session, ServerRequest request, ServerResponse response) {
+      this.session = session;
+      this.request = request;
+      this.response = response;
+    }
+
+    LocalApi.Result api(String method, String target, Optional<String> json) {
+      return Console.this.api.call(session.caller(), method, target, json, client(request), request.isSecure());
+    }
+
+    Nav nav(String current) {
+      return new Nav(session.caller().account(), session.csrf(), session.caller().operator(), current);
+    }
+
+    String query(String name) {
+      return request.query().first(name).orElse("");
+    }
+
+    String notice() {
+      return request.query().first("done").map(Console::notice).orElse("");
+    }
+  }
+
+  private void get(Call call, String path) {
+    Matcher queued = QUEUED.matcher(path);
+    Matcher action = QUEUE_ACTION.matcher(path);
+    Matcher message = MESSAGE.matcher(path);
+    if (path.equals("/console") || path.equals("/console/")) {
+      redirect(call.response, call.session.caller().operator() ? "/console/queue" : "/console/messages");
+    } else if (path.equals("/console/queue")) {
+      String target = "/v1/queue?limit=100" + filters(call, QUEUE_FILTERS);
+      show(call, "queue", "queue.jte", call.api("GET", target, Optional.empty()), values(call, QUEUE_FILTERS));
+    } else if (queued.matches()) {
+      show(call, "queue", "queued.jte", call.api("GET", "/v1/queue/" + queued.group(1), Optional.empty()), Map.of());
+    } else if (action.matches() && CONFIRMED.contains(action.group(2))) {
+      confirm(call, "/console/queue/" + action.group(1) + "/" + action.group(2), action.group(2), action.group(1));
+    } else if (path.equals("/console/queue/flush")) {
+      confirm(call, "/console/queue/flush", "flush", "");
+    } else if (path.equals("/console/messages")) {
+      String target = "/v1/messages?limit=50" + filters(call, MESSAGE_FILTERS);
+      show(call, "messages", "messages.jte", call.api("GET", target, Optional.empty()), values(call, MESSAGE_FILTERS));
+    } else if (message.matches()) {
+      show(call, "messages", "message.jte", call.api("GET", "/v1/messages/" + message.group(1), Optional.empty()), Map.of());
+    } else if (path.equals("/console/blocks")) {
+      show(call, "blocks", "blocks.jte", call.api("GET", "/v1/blocks", Optional.empty()), Map.of());
+    } else if (path.equals("/console/keys")) {
+      keys(call, "", Map.of());
+    } else {
+      notFound(call.response);
+    }
+  }
+
+  private void post(Call call, String path) {
+    Map<String, String> form = form(call.request);
+    if (!ConsoleSessions.isFormToken(call.session, form.get("csrf"))) {
+      log.warn("console: a form without its token from {} (POST {})", call.session.caller().account(), path);
+      forbidden(call.response, FORGED);
+      return;
+    }
+    Matcher action = QUEUE_ACTION.matcher(path);
+    Matcher revoke = KEY_REVOKE.matcher(path);
+    if (path.equals("/console/sign-out")) {
+      sessions.close(call.session.id());
+      call.response.headers().addCookie(expired(SESSION_COOKIE));
+      audit.record("console sign-out", call.session.caller().account(), "");
+      redirect(call.response, "/console/sign-in");
+    } else if (action.matches()) {
+      String id = action.group(1);
+      String verb = action.group(2);
+      LocalApi.Result reply = verb.equals("delete")
+          ? call.api("DELETE", "/v1/queue/" + id, Optional.empty())
+          : call.api("POST", "/v1/queue/" + id + "/" + verb, Optional.empty());
+      done(call, reply, verb.equals("delete") || verb.equals("bounce") ? "/console/queue?done=" + verb
+          : form.getOrDefault("back", "").equals("message") ? "/console/queue/" + id + "?done=" + verb : "/console/queue?done=" + verb);
+    } else if (path.equals("/console/queue/flush")) {
+      done(call, call.api("POST", "/v1/queue/flush", Optional.empty()), "/console/queue?done=flush");
+    } else if (path.equals("/console/blocks/lift")) {
+      String target = "/v1/blocks/" + segment(form.getOrDefault("scope", "")) + "/" + segment(form.getOrDefault("subject", ""));
+      done(call, call.api("DELETE", target, Optional.empty()), "/console/blocks?done=lift");
+    } else if (path.equals("/console/keys")) {
+      createKey(call, form);
+    } else if (revoke.matches()) {
+      done(call, call.api("DELETE", "/v1/keys/" + segment(revoke.group(1)), Optional.empty()), "/console/keys?done=revoke");
+    } else {
+      notFound(call.response);
     }
   }
 
@@ -167,136 +228,189 @@ public final class Console implements Handler {
     page(response, error.isEmpty() ? Status.OK_200 : Status.UNAUTHORIZED_401, "signin.jte", Map.of("csrf", token, "error", error));
   }
 
-  private void signIn(ServerRequest request, ServerResponse response) throws StoreException {
+  private void signIn(ServerRequest request, ServerResponse response, boolean withKey) {
     Map<String, String> form = form(request);
     Optional<String> expected = cookie(request, SIGN_IN_COOKIE);
     String given = form.get("csrf");
     if (expected.isEmpty() || given == null || !MessageDigest.isEqual(expected.get().getBytes(StandardCharsets.US_ASCII),
         given.getBytes(StandardCharsets.US_ASCII))) {
-      forbidden(response, "This form has expired or did not come from the console: reload the page and try again.");
+      forbidden(response, FORGED);
       return;
     }
+    InetAddress client = client(request);
+    Optional<ApiKeyCheck.Caller> caller = withKey ? signInWithKey(form.getOrDefault("key", "").strip(), client, response)
+        : signInWithPassword(form, client, response);
+    if (caller == null) {
+      return; // answered already
+    }
+    if (caller.isEmpty()) {
+      signInPage(response, withKey ? "The key is not right, or it may not read." : "The account, password or code is not right.");
+      return;
+    }
+    ConsoleSessions.Session session = sessions.open(caller.get());
+    response.headers().addCookie(expired(SIGN_IN_COOKIE));
+    response.headers().addCookie(cookie(SESSION_COOKIE, session.id(), null));
+    audit.record("console sign-in", caller.get().account(),
+        "from " + client.getHostAddress() + (withKey ? " with api key " + caller.get().keyName() : ""));
+    redirect(response, "/console/");
+  }
+
+  /** The console admin's caller; empty when refused; null when the answer is given already. */
+  private Optional<ApiKeyCheck.Caller> signInWithPassword(Map<String, String> form, InetAddress client, ServerResponse response) {
     char[] password = form.getOrDefault("password", "").toCharArray();
     ConsoleSignIn.Outcome outcome;
     try {
-      outcome = signIn.signIn(form.getOrDefault("account", ""), password, form.get("code"), client(request));
+      outcome = signIn.signIn(form.getOrDefault("account", ""), password, form.get("code"), client);
     } finally {
       Arrays.fill(password, '\0');
     }
-    switch (outcome) {
-      case ConsoleSignIn.Outcome.SignedIn signedIn -> {
-        ConsoleSessions.Session session = sessions.open(signedIn.account());
-        response.headers().addCookie(expired(SIGN_IN_COOKIE));
-        response.headers().addCookie(cookie(SESSION_COOKIE, session.id(), null));
-        store.adminChanges().record("console sign-in", signedIn.account(), "from " + client(request).getHostAddress());
-        redirect(response, "/console/");
-      }
+    return switch (outcome) {
+      // A console admin runs the server: every scope, and the operators' routes.
+      case ConsoleSignIn.Outcome.SignedIn signedIn -> Optional.of(new ApiKeyCheck.Caller("console", signedIn.account(),
+          EnumSet.allOf(ApiKey.Scope.class), List.of(), ApiKey.Limits.NONE, true));
       case ConsoleSignIn.Outcome.Refused refused -> {
-        log.warn("console: sign-in refused for {} from {}: {}", refused.account(), client(request).getHostAddress(), refused.reason());
-        signInPage(response, "The account, password or code is not right.");
+        log.warn("console: sign-in refused for {} from {}: {}", refused.account(), client.getHostAddress(), refused.reason());
+        yield Optional.empty();
       }
       case ConsoleSignIn.Outcome.Unavailable unavailable -> {
         log.warn("console: sign-in unavailable: {}", unavailable.reason());
         plain(response, Status.SERVICE_UNAVAILABLE_503, "Sign-in is unavailable for a moment; try again.");
+        yield null;
       }
+    };
+  }
+
+  /** The key's caller, as the API checks it, when it may read; empty when refused; null when answered. */
+  private Optional<ApiKeyCheck.Caller> signInWithKey(String key, InetAddress client, ServerResponse response) {
+    if (key.isEmpty()) {
+      return Optional.empty();
     }
+    return switch (api.check(key, client)) {
+      case ApiKeyCheck.Verdict.Valid valid when valid.caller().hasScope(ApiKey.Scope.READ) -> Optional.of(valid.caller());
+      case ApiKeyCheck.Verdict.Valid valid -> {
+        log.warn("console: sign-in with api key {} refused: it lacks scope read", valid.caller().keyName());
+        yield Optional.empty();
+      }
+      case ApiKeyCheck.Verdict.Unavailable ignored -> {
+        plain(response, Status.SERVICE_UNAVAILABLE_503, "Sign-in is unavailable for a moment; try again.");
+        yield null;
+      }
+      default -> Optional.empty(); // the API logged why
+    };
   }
 
-  private void overview(ServerRequest request, ServerResponse response, ConsoleSessions.Session session) throws StoreException {
-    List<QueueEntry> queued = store.queueAdmin().list(
-        new QueueQuery(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), QUEUE_ROWS));
-    List<OverviewPage.Row> rows = queued.stream().map(e -> new OverviewPage.Row(e.id().toString(),
-        e.receivedAt().truncatedTo(ChronoUnit.SECONDS).toString(), e.reversePath().isEmpty() ? "<>" : e.reversePath(),
-        e.recipientCount(), e.state().stored())).toList();
-    String notice = request.query().first("done").map(Console::notice).orElse("");
-    Optional<String> oldest = rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst().received());
-    page(response, Status.OK_200, "overview.jte", Map.of("page", new OverviewPage(session.account(), session.csrf(), notice, oldest, rows)));
-  }
-
-  private void queueAction(ServerResponse response, ConsoleSessions.Session session, String id, String action) throws StoreException {
-    Optional<QueueId> queueId = QueueId.parse(id);
-    if (queueId.isEmpty()) {
-      notFound(response);
+  /** A page showing the API's answer; its problem, with the API's status, when it failed. */
+  private void show(Call call, String current, String template, LocalApi.Result reply, Map<String, String> values) {
+    if (!reply.isSuccess()) {
+      failed(call, current, reply);
       return;
     }
-    if (action.equals("hold")) {
-      store.queueAdmin().hold(queueId.get());
+    View view = new View(call.nav(current), call.notice(), "", reply.json(), values);
+    page(call.response, Status.OK_200, template, Map.of("view", view));
+  }
+
+  private void failed(Call call, String current, LocalApi.Result reply) {
+    View view = new View(call.nav(current), "", reply.detail(), reply.json(), Map.of("status", Integer.toString(reply.status())));
+    page(call.response, Status.create(reply.status()), "failed.jte", Map.of("view", view));
+  }
+
+  /** After a change: back to the page that shows it (303), or the API's problem. */
+  private void done(Call call, LocalApi.Result reply, String location) {
+    if (reply.isSuccess()) {
+      redirect(call.response, location);
     } else {
-      store.queueAdmin().release(queueId.get());
+      failed(call, "", reply);
     }
-    store.adminChanges().record("queue " + action, queueId.get().value(), "console " + session.account());
-    redirect(response, "/console/?done=" + action);
+  }
+
+  private void confirm(Call call, String action, String verb, String id) {
+    View view = new View(call.nav("queue"), "", "", JsonNodeFactory.instance.objectNode(), Map.of("action", action, "verb", verb, "id", id));
+    page(call.response, Status.OK_200, "confirm.jte", Map.of("view", view));
+  }
+
+  private void keys(Call call, String error, Map<String, String> created) {
+    LocalApi.Result reply = call.api("GET", "/v1/keys", Optional.empty());
+    if (!reply.isSuccess()) {
+      failed(call, "keys", reply);
+      return;
+    }
+    boolean admin = call.session.caller().hasScope(ApiKey.Scope.ADMIN);
+    Map<String, String> values = new HashMap<>(created);
+    values.put("admin", Boolean.toString(admin));
+    View view = new View(call.nav("keys"), call.notice(), error, reply.json(), values);
+    page(call.response, error.isEmpty() ? Status.OK_200 : Status.create(422), "keys.jte", Map.of("view", view));
+  }
+
+  /** A new API key through {@code POST /v1/keys}: its secret on this answer, once. */
+  private void createKey(Call call, Map<String, String> form) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("name", form.getOrDefault("name", "").strip());
+    ArrayNode scopes = body.putArray("scopes");
+    for (ApiKey.Scope scope : ApiKey.Scope.values()) {
+      if ("on".equals(form.get(scope.configName()))) {
+        scopes.add(scope.configName());
+      }
+    }
+    String account = form.getOrDefault("account", "").strip();
+    if (!account.isEmpty()) {
+      body.put("account", account);
+    }
+    LocalApi.Result reply = call.api("POST", "/v1/keys", Optional.of(body.toString()));
+    if (reply.status() == 201) {
+      keys(call, "", Map.of("created", View.text(reply.json(), "secret"), "createdName", View.text(reply.json(), "name")));
+    } else if (reply.status() == 422 || reply.status() == 400) {
+      keys(call, problemText(reply), Map.of());
+    } else {
+      failed(call, "keys", reply);
+    }
+  }
+
+  /** A problem's detail and, for an invalid request, what was wrong with each field. */
+  private static String problemText(LocalApi.Result reply) {
+    StringBuilder text = new StringBuilder(reply.detail());
+    for (var error : reply.json().path("errors")) {
+      String pointer = View.text(error, "pointer");
+      text.append(' ').append(pointer.isEmpty() ? "" : pointer.substring(1) + ": ").append(View.text(error, "detail")).append('.');
+    }
+    return text.toString().strip();
+  }
+
+  private static String filters(Call call, List<String> names) {
+    StringBuilder query = new StringBuilder();
+    for (String name : names) {
+      String value = call.query(name).strip();
+      if (!value.isEmpty()) {
+        query.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+      }
+    }
+    return query.toString();
+  }
+
+  private static Map<String, String> values(Call call, List<String> names) {
+    Map<String, String> values = new HashMap<>();
+    for (String name : names) {
+      values.put(name, call.query(name).strip());
+    }
+    return values;
+  }
+
+  /** One path segment, percent-encoded (RFC 3986 §3.3): a {@code /} in a network stays in it. */
+  private static String segment(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private static String notice(String done) {
     return switch (done) {
       case "hold" -> "The message is held: it stays in the queue, undelivered, until released.";
       case "release" -> "The message is released: it is delivered at its next attempt.";
+      case "retry" -> "The message's deferred recipients are due now.";
+      case "bounce" -> "The message is returning to its sender: its open recipients fail with a DSN at the next pass.";
+      case "delete" -> "The message is deleted, without a DSN.";
+      case "flush" -> "Every deferred recipient is due now; the scheduler retries them in batches.";
       case "lift" -> "The block is lifted: the server lets the address in again within seconds.";
+      case "revoke" -> "The key is revoked: requests with it are refused from now on.";
       default -> "";
     };
-  }
-
-  private void blocksPage(ServerRequest request, ServerResponse response, ConsoleSessions.Session session) throws StoreException {
-    List<BlocksPage.Row> rows = store.defences().activeBlocks(clock.instant()).stream()
-        .map(b -> new BlocksPage.Row(b.scope(), b.subject(), b.until().truncatedTo(ChronoUnit.SECONDS).toString(), b.reason()))
-        .toList();
-    String notice = request.query().first("done").map(Console::notice).orElse("");
-    page(response, Status.OK_200, "blocks.jte", Map.of("page", new BlocksPage(session.account(), session.csrf(), notice, rows)));
-  }
-
-  private void liftBlock(ServerResponse response, ConsoleSessions.Session session, String scope, String subject) throws StoreException {
-    if (!store.defences().unblock(scope, subject)) {
-      notFound(response);
-      return;
-    }
-    store.adminChanges().record("blocks remove", scope + " " + subject, "console " + session.account());
-    redirect(response, "/console/blocks?done=lift");
-  }
-
-  private void keysPage(ServerResponse response, ConsoleSessions.Session session, Optional<String> created, String createdName,
-      String error) throws StoreException {
-    List<KeysPage.Row> rows = store.apiKeys().list(Optional.empty()).stream()
-        .map(k -> new KeysPage.Row(k.name(), k.account(),
-            k.scopes().stream().map(ApiKey.Scope::configName).sorted().collect(Collectors.joining(", ")),
-            k.createdAt().truncatedTo(ChronoUnit.SECONDS).toString(), k.revokedAt().isPresent() ? "revoked" : "active"))
-        .toList();
-    page(response, error.isEmpty() ? Status.OK_200 : Status.create(422), "keys.jte",
-        Map.of("page", new KeysPage(session.account(), session.csrf(), created, createdName, error, rows)));
-  }
-
-  /** A new API key, as {@code hikyaku api-key add} makes one: its secret on this page, once. */
-  private void createKey(ServerResponse response, ConsoleSessions.Session session, Map<String, String> form) throws StoreException {
-    String account = form.getOrDefault("account", "").strip().toLowerCase(Locale.ROOT);
-    String name = form.getOrDefault("name", "").strip();
-    Set<ApiKey.Scope> scopes = EnumSet.noneOf(ApiKey.Scope.class);
-    for (ApiKey.Scope scope : ApiKey.Scope.values()) {
-      if ("on".equals(form.get(scope.configName()))) {
-        scopes.add(scope);
-      }
-    }
-    String error = !name.matches("[A-Za-z0-9._-]{1,64}") ? "A key's name is 1 to 64 of A-Z a-z 0-9 . _ -."
-        : scopes.isEmpty() ? "Choose at least one scope."
-        : store.accounts().find(account).isEmpty() ? "There is no account " + account + "."
-        : "";
-    if (!error.isEmpty()) {
-      keysPage(response, session, Optional.empty(), "", error);
-      return;
-    }
-    String key = GeneratedSecrets.newApiKey(random);
-    try {
-      store.apiKeys().add(account, name, GeneratedSecrets.keyedHash(store.serverSecret().value(), key), scopes, List.of(),
-          List.of(), ApiKey.Limits.NONE);
-    } catch (StoreException e) {
-      if (e.kind() == StoreException.Kind.CONFLICT) {
-        keysPage(response, session, Optional.empty(), "", "A key named " + name + " exists already.");
-        return;
-      }
-      throw e;
-    }
-    store.adminChanges().record("api-key add", account, name + " scopes="
-        + scopes.stream().map(ApiKey.Scope::configName).sorted().collect(Collectors.joining(",")) + " (console " + session.account() + ")");
-    keysPage(response, session, Optional.of(key), name, "");
   }
 
   private void page(ServerResponse response, Status status, String template, Map<String, Object> parameters) {

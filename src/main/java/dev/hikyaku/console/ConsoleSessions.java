@@ -1,5 +1,6 @@
 package dev.hikyaku.console;
 
+import dev.hikyaku.api.ApiKeyCheck;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -13,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The console's signed-in sessions, in memory: a session id of 256 random bits (the cookie's
- * value), the admin it belongs to, and its form token (synchronizer token against cross-site
+ * value), the caller it speaks for (as an API key would), and its form token (synchronizer token against cross-site
  * requests, OWASP's first choice). A session ends after {@link #IDLE} without a request, after
  * {@link #ABSOLUTE} in any case, at sign-out, and with the server (signing in again is cheap; a
  * session that outlives a restart is one more secret at rest).
@@ -26,7 +27,7 @@ final class ConsoleSessions {
   /** Sessions at most: a flood of sign-ins cannot grow the map without bound. */
   static final int MAX_SESSIONS = 10_000;
 
-  record Session(String id, String account, String csrf, Instant created, Instant lastSeen) {}
+  record Session(String id, ApiKeyCheck.Caller caller, String csrf, Instant created, Instant lastSeen) {}
 
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final SecureRandom random;
@@ -37,8 +38,8 @@ final class ConsoleSessions {
     this.clock = clock;
   }
 
-  /** A new session for {@code account} (a sign-in always makes a new id: no session fixation). */
-  Session open(String account) {
+  /** A new session for {@code caller} (a sign-in always makes a new id: no session fixation). */
+  Session open(ApiKeyCheck.Caller caller) {
     Instant now = clock.instant();
     if (sessions.size() >= MAX_SESSIONS) {
       sessions.values().removeIf(s -> isOver(s, now));
@@ -46,7 +47,7 @@ final class ConsoleSessions {
         sessions.values().stream().min((a, b) -> a.lastSeen().compareTo(b.lastSeen())).ifPresent(s -> sessions.remove(s.id()));
       }
     }
-    Session session = new Session(token(), account, token(), now, now);
+    Session session = new Session(token(), caller, token(), now, now);
     sessions.put(session.id(), session);
     return session;
   }
@@ -64,7 +65,7 @@ final class ConsoleSessions {
       }
       return Optional.empty();
     }
-    Session seen = new Session(session.id(), session.account(), session.csrf(), session.created(), now);
+    Session seen = new Session(session.id(), session.caller(), session.csrf(), session.created(), now);
     sessions.put(id, seen);
     return Optional.of(seen);
   }

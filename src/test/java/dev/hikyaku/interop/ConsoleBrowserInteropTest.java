@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.app.Server;
 import dev.hikyaku.auth.Totp;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.console.Console;
 import dev.hikyaku.intake.PickupRequest;
+import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.Block;
 import dev.hikyaku.store.MessageState;
 import dev.hikyaku.store.QueueId;
@@ -21,11 +23,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -45,9 +49,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Issue 20: the console in Debian's chromium, headless, driven by Selenium through Debian's
- * chromium-driver: an admin signs in with a TOTP code, releases a held message; a wrong code and a
- * non-admin are refused; a form without its token is refused (403) and changes nothing. Screenshots
- * of each page go to target/console-screenshots for a reviewer.
+ * chromium-driver: an admin signs in with a TOTP code, releases a held message, bounces one after
+ * confirming, lifts a block and creates a key that curl then uses; a wrong code and a non-admin are
+ * refused; a sender signed in with its key sees its own messages and keys, never another account's;
+ * every form without its token is refused (403) and changes nothing. Screenshots of each page go to
+ * target/console-screenshots for a reviewer.
  */
 @Tag("interop")
 class ConsoleBrowserInteropTest {
@@ -104,7 +110,7 @@ class ConsoleBrowserInteropTest {
     assertThat(browser.getCurrentUrl()).as("not signed in: to the sign-in page").endsWith("/console/sign-in");
     screenshot("1-sign-in");
     signIn(ALICE, PASSWORD, code());
-    assertThat(browser.getCurrentUrl()).endsWith("/console/");
+    assertThat(browser.getCurrentUrl()).as("an operator starts at the queue").endsWith("/console/queue");
     assertThat(browser.findElement(By.tagName("nav")).getText()).contains("Signed in as " + ALICE);
     assertThat(browser.findElement(By.tagName("tbody")).getText()).contains(held.value()).contains("held");
     screenshot("2-queue-with-a-held-message");
@@ -154,6 +160,7 @@ class ConsoleBrowserInteropTest {
     assertThat(server.store().defences().activeBlocks(Instant.now())).isEmpty();
 
     navigateBy(browser.findElement(By.linkText("API keys")));
+    browser.findElement(By.id("key-account")).clear();
     browser.findElement(By.id("key-account")).sendKeys(BOB);
     browser.findElement(By.id("key-name")).sendKeys("billing-prod");
     browser.findElement(By.cssSelector("input[name=read]")).click();
@@ -202,11 +209,148 @@ class ConsoleBrowserInteropTest {
     new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(page));
   }
 
+  @Test
+  void aSenderSignedInWithItsKeySeesItsOwnMessagesAndKeysOnly() throws Exception {
+    String alicesKey = newKey(ALICE, "alice-app", ApiKey.Scope.SEND, ApiKey.Scope.READ);
+    String bobsKey = newKey(BOB, "bob-app", ApiKey.Scope.SEND, ApiKey.Scope.READ);
+    ExternalTool.Run alices = curl(alicesKey, "POST", "/v1/messages",
+        "{\"from\":{\"email\":\"" + ALICE + "\"},\"to\":[\"carol@example.net\"],\"subject\":\"Alice's invoice\",\"text\":\"x\"}");
+    assertThat(status(alices)).as(alices.output()).isEqualTo(202);
+    ExternalTool.Run bobs = curl(bobsKey, "POST", "/v1/messages",
+        "{\"from\":{\"email\":\"" + BOB + "\"},\"to\":[\"dave@example.net\"],\"subject\":\"Bob's report\",\"text\":\"x\"}");
+    assertThat(status(bobs)).as(bobs.output()).isEqualTo(202);
+    String alicesMessage = sent(alices);
+    String bobsMessage = sent(bobs);
+
+    browser.get(base + "/console/sign-in");
+    signInWithKey(bobsKey);
+    assertThat(browser.getCurrentUrl()).as("a sender starts at its messages").endsWith("/console/messages");
+    assertThat(browser.findElement(By.tagName("nav")).getText()).contains("Signed in as " + BOB).doesNotContain("Queue")
+        .doesNotContain("Blocks");
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("Bob's report").contains("dave@example.net")
+        .doesNotContain("Alice's invoice");
+    screenshot("7-sender-messages");
+    navigateBy(browser.findElement(By.linkText(browser.findElement(By.cssSelector("tbody a")).getText())));
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("Bob's report").contains(bobsMessage)
+        .contains("dave@example.net");
+    screenshot("8-message");
+
+    // Alice's message, by its id, and the operators' pages: the API refuses bob, so the console does.
+    browser.get(base + "/console/messages/" + alicesMessage);
+    assertThat(browser.getPageSource()).doesNotContain("Alice's invoice").doesNotContain("carol@example.net");
+    assertThat(browser.findElement(By.cssSelector("p.error")).getText()).isNotBlank();
+    browser.get(base + "/console/messages?sender=" + ALICE);
+    assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Alice's invoice");
+    browser.get(base + "/console/queue");
+    assertThat(browser.findElement(By.cssSelector("p.error")).getText()).isEqualTo("this API key lacks scope admin");
+    assertThat(browser.getPageSource()).doesNotContain(alicesMessage);
+    browser.get(base + "/console/blocks");
+    assertThat(browser.findElement(By.cssSelector("p.error")).getText()).isEqualTo("this API key lacks scope admin");
+
+    browser.get(base + "/console/keys");
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains("bob-app").doesNotContain("alice-app");
+    assertThat(browser.findElements(By.id("key-name"))).as("a read key makes no keys").isEmpty();
+  }
+
+  @Test
+  void everyFormRefusesARequestWithoutItsTokenAndTheOperatorsRoutesRefuseAnAccountsKey() throws Exception {
+    QueueId message = queued();
+    Instant now = Instant.now();
+    server.store().defences().block(new Block("ip", "192.0.2.9", now.plus(Duration.ofHours(1)), "test", now));
+    browser.get(base + "/console/sign-in");
+    signIn(ALICE, PASSWORD, code());
+    Cookie session = browser.manage().getCookieNamed(Console.SESSION_COOKIE);
+    HttpClient http = TestServers.httpClientTrusting(server.tls().currentCertificate());
+    String id = message.value();
+    for (String form : List.of("/console/queue/" + id + "/hold", "/console/queue/" + id + "/release", "/console/queue/" + id + "/retry",
+        "/console/queue/" + id + "/bounce", "/console/queue/" + id + "/delete", "/console/queue/flush", "/console/blocks/lift",
+        "/console/keys", "/console/keys/alice-app/revoke", "/console/sign-out")) {
+      for (String body : List.of("scope=ip&subject=192.0.2.9&name=forged&send=on", "csrf=forged&scope=ip&subject=192.0.2.9&name=forged&send=on")) {
+        HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create(base + form))
+            .header("Cookie", Console.SESSION_COOKIE + "=" + session.getValue())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).as(form + " " + body).isEqualTo(403);
+      }
+    }
+    assertThat(server.store().queueAdmin().find(message).orElseThrow().state()).isEqualTo(MessageState.QUEUED);
+    assertThat(server.store().defences().activeBlocks(Instant.now())).hasSize(1);
+    assertThat(server.store().apiKeys().list(java.util.Optional.empty())).isEmpty();
+    browser.get(base + "/console/queue");
+    assertThat(browser.getCurrentUrl()).as("the session outlived the forged sign-out").endsWith("/console/queue");
+
+    // Bouncing asks first; then the message is returning to its sender.
+    navigateBy(browser.findElement(By.linkText(id)));
+    screenshot("9-queued-message");
+    navigateBy(browser.findElement(By.linkText("Bounce…")));
+    assertThat(browser.findElement(By.tagName("h1")).getText()).contains("Return message " + id);
+    screenshot("10-confirm-bounce");
+    navigateBy(browser.findElement(By.cssSelector("form.card button[type=submit]")));
+    assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("returning");
+    assertThat(server.store().queueAdmin().find(message).orElseThrow().state()).isEqualTo(MessageState.RETURNING);
+
+    // The same routes over HTTPS: an operator's admin key reaches them, an account's admin key does not.
+    String operatorKey = newKey(ALICE, "ops", ApiKey.Scope.ADMIN);
+    String accountAdminKey = newKey(BOB, "bob-admin", ApiKey.Scope.ADMIN, ApiKey.Scope.READ);
+    ExternalTool.Run queue = curl(operatorKey, "GET", "/v1/queue", "");
+    assertThat(status(queue)).as(queue.output()).isEqualTo(200);
+    assertThat(queue.stdout()).contains(id);
+    ExternalTool.Run refused = curl(accountAdminKey, "GET", "/v1/queue", "");
+    assertThat(status(refused)).as(refused.output()).isEqualTo(403);
+    assertThat(refused.stdout()).contains("operators-only").doesNotContain(id);
+    assertThat(status(curl(accountAdminKey, "DELETE", "/v1/blocks/ip/192.0.2.9", ""))).isEqualTo(403);
+    assertThat(status(curl(operatorKey, "DELETE", "/v1/blocks/ip/192.0.2.9", ""))).isEqualTo(204);
+    assertThat(server.store().defences().activeBlocks(Instant.now())).isEmpty();
+    ExternalTool.Run bobsKeys = curl(accountAdminKey, "GET", "/v1/keys", "");
+    assertThat(bobsKeys.stdout()).contains("bob-admin").doesNotContain("\"ops\"");
+    ExternalTool.Run forAlice = curl(accountAdminKey, "POST", "/v1/keys", "{\"name\":\"sneaky\",\"scopes\":[\"send\"],\"account\":\"" + ALICE + "\"}");
+    assertThat(status(forAlice)).as(forAlice.output()).isEqualTo(422);
+    assertThat(status(curl(accountAdminKey, "DELETE", "/v1/keys/ops", ""))).as("another account's key is not found").isEqualTo(404);
+    assertThat(server.store().apiKeys().list(java.util.Optional.of(ALICE))).allMatch(k -> k.isActive());
+  }
+
   private void signIn(String account, String password, String code) {
     browser.findElement(By.id("account")).sendKeys(account);
     browser.findElement(By.id("password")).sendKeys(password);
     browser.findElement(By.id("code")).sendKeys(code);
     navigateBy(browser.findElement(By.cssSelector("form button[type=submit]")));
+  }
+
+  private void signInWithKey(String key) {
+    browser.findElement(By.id("api-key")).sendKeys(key);
+    navigateBy(browser.findElement(By.cssSelector("form.signin-key button[type=submit]")));
+  }
+
+  /** A key of {@code account}'s, as hikyaku api-key add makes one. */
+  private String newKey(String account, String name, ApiKey.Scope... scopes) throws Exception {
+    String secret = GeneratedSecrets.newApiKey(new SecureRandom());
+    server.store().apiKeys().add(account, name, GeneratedSecrets.keyedHash(server.store().serverSecret().value(), secret),
+        Set.of(scopes), List.of(), List.of(), ApiKey.Limits.NONE);
+    return secret;
+  }
+
+  /** curl against the API with {@code key} (from a header file, never on argv); the body it printed. */
+  private ExternalTool.Run curl(String key, String method, String path, String json) throws Exception {
+    Path headers = ExternalTool.secretFile(data.resolve("key-" + System.nanoTime() + ".header"), "Authorization: Bearer " + key + "\n");
+    List<String> args = new java.util.ArrayList<>(List.of("-sS", "-o", "-", "-w", "\n%{http_code}", "-X", method,
+        "--cacert", certificate().toString(),
+        "--resolve", TestServers.HOSTNAME + ":" + server.apiPort() + ":127.0.0.1", "-H", "@" + headers));
+    if (!json.isEmpty()) {
+      args.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", json));
+    }
+    args.add("https://" + TestServers.HOSTNAME + ":" + server.apiPort() + path);
+    return ExternalTool.require("curl", "curl").run(args.toArray(String[]::new));
+  }
+
+  private static int status(ExternalTool.Run run) {
+    String out = run.stdout().strip();
+    return Integer.parseInt(out.substring(out.lastIndexOf('\n') + 1));
+  }
+
+  private static String sent(ExternalTool.Run run) {
+    String out = run.stdout().strip();
+    String body = out.substring(0, out.lastIndexOf('\n'));
+    return body.replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
   }
 
   private static String code() {
