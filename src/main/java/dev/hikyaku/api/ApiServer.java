@@ -135,6 +135,7 @@ public final class ApiServer implements AutoCloseable {
     routes.addAll(new KeyRoutes(backends.keyRing()).routes());
     routes.addAll(new QueueRoutes(backends.queue()).routes());
     routes.addAll(new BlockRoutes(backends.blocks()).routes());
+    routes.addAll(new StatsRoutes(backends.statistics()).routes());
     return List.copyOf(routes);
   }
 

@@ -3,6 +3,7 @@ package dev.hikyaku.app;
 import dev.hikyaku.api.BlockList;
 import dev.hikyaku.api.KeyRing;
 import dev.hikyaku.api.QueueControl;
+import dev.hikyaku.api.Statistics;
 import dev.hikyaku.api.Unavailable;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.events.Event;
@@ -18,6 +19,7 @@ import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -28,21 +30,38 @@ import java.util.stream.Collectors;
 /**
  * The operators' side of the API, on the store as the CLI's {@code queue}, {@code blocks} and
  * {@code api-key} commands do it: the queue ({@code store.QueueAdmin}), the defences' blocks and
- * the API keys. Every change is published as the CLI records it ({@link Event.AdminChange}, the
+ * the API keys; and the traffic over time from the history ({@code store.TrafficCounts}). Every change is published as the CLI records it ({@link Event.AdminChange}, the
  * audit log's {@code admin_change}), the detail naming who made it.
  */
-final class ApiOperations implements QueueControl, BlockList, KeyRing {
+final class ApiOperations implements QueueControl, BlockList, KeyRing, Statistics {
 
   private final Store store;
   private final Events events;
   private final Clock clock;
   private final SecureRandom random;
+  private final FailedLogins failedLogins;
 
-  ApiOperations(Store store, Events events, Clock clock, SecureRandom random) {
+  ApiOperations(Store store, Events events, Clock clock, SecureRandom random, FailedLogins failedLogins) {
     this.store = store;
     this.events = events;
     this.clock = clock;
     this.random = random;
+    this.failedLogins = failedLogins;
+  }
+
+  @Override
+  public Overview overview(Window window) throws Unavailable {
+    Instant now = clock.instant();
+    Instant start = window.start(now);
+    try {
+      List<Statistics.Interval> intervals = store.trafficCounts().intervals(start, window.interval(), window.intervals()).stream()
+          .map(i -> new Statistics.Interval(i.start(), i.accepted(), i.delivered(), i.deferred(), i.failed(), i.deliveredOverTls()))
+          .toList();
+      return new Overview(window, intervals, store.queue().count(), store.queue().oldestReceivedAt(),
+          failedLogins.since(start, now), store.defences().activeBlocks(now).size());
+    } catch (StoreException e) {
+      throw new Unavailable("counting the traffic: " + e.getMessage(), e);
+    }
   }
 
   @Override

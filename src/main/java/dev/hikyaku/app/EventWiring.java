@@ -32,13 +32,15 @@ final class EventWiring {
 
   private final Events events;
   private final MetricsSink metrics;
+  private final FailedLogins failedLogins;
   private final AtomicReference<Scheduler> scheduler;
   private final AtomicReference<Dispatcher> dispatcher;
 
-  private EventWiring(
-      Events events, MetricsSink metrics, AtomicReference<Scheduler> scheduler, AtomicReference<Dispatcher> dispatcher) {
+  private EventWiring(Events events, MetricsSink metrics, FailedLogins failedLogins, AtomicReference<Scheduler> scheduler,
+      AtomicReference<Dispatcher> dispatcher) {
     this.events = events;
     this.metrics = metrics;
+    this.failedLogins = failedLogins;
     this.scheduler = scheduler;
     this.dispatcher = dispatcher;
   }
@@ -64,6 +66,8 @@ final class EventWiring {
             () -> queueDepth(store), () -> oldestQueued(store), clock)
             .node(store.queue().leases().node().id(), store.queue().leases()::lost);
     sinks.add(metrics);
+    FailedLogins failedLogins = new FailedLogins();
+    sinks.add(failedLogins);
     sinks.addAll(extraSinks);
     // New mail wakes the scheduler, so a message is on its way at once, not at the next poll.
     AtomicReference<Scheduler> scheduler = new AtomicReference<>();
@@ -80,7 +84,7 @@ final class EventWiring {
         dispatcher.get().wake();
       }
     });
-    return new EventWiring(new Events(sinks), metrics, scheduler, dispatcher);
+    return new EventWiring(new Events(sinks), metrics, failedLogins, scheduler, dispatcher);
   }
 
   Events events() {
@@ -89,6 +93,11 @@ final class EventWiring {
 
   MetricsSink metrics() {
     return metrics;
+  }
+
+  /** Failed logins on this node over the last day, for the operators' overview. */
+  FailedLogins failedLogins() {
+    return failedLogins;
   }
 
   /** From now on, accepted mail wakes {@code delivery}. */

@@ -80,7 +80,7 @@ final class HttpWiring {
    */
   static Optional<ApiServer> api(
       HikyakuConfig config, TlsContexts tls, Store store, PolicyChain policy, MessageIntake intake, Dispatcher webhooks,
-      Events events, Clock clock, SecureRandom random, Authenticator authenticator)
+      Events events, Clock clock, SecureRandom random, Authenticator authenticator, FailedLogins failedLogins)
       throws StartupException {
     var limits = config.limits();
     StoreSubmissions submissions = new StoreSubmissions(
@@ -89,7 +89,7 @@ final class HttpWiring {
     ApiAccess access = new ApiAccess(store, events, clock, config.auth().cacheTtl());
     ApiSuppressions suppressions = new ApiSuppressions(store, events, clock);
     ApiWebhooks hooks = new ApiWebhooks(store, webhooks, events, clock, random, config.api().isWebhookPrivateTargetAllowed());
-    ApiOperations operations = new ApiOperations(store, events, clock, random);
+    ApiOperations operations = new ApiOperations(store, events, clock, random, failedLogins);
     var api = config.api();
     if (!api.isEnabled()) {
       return Optional.empty();
@@ -97,7 +97,7 @@ final class HttpWiring {
     Backends backends = Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
         .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
         .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock))
-        .withQueue(operations).withBlocks(operations).withKeyRing(operations);
+        .withQueue(operations).withBlocks(operations).withKeyRing(operations).withStatistics(operations);
     try {
       return Optional.of(
           ApiServer.start(

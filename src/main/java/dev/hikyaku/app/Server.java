@@ -191,7 +191,8 @@ public final class Server implements AutoCloseable {
     opened.push(() -> drain(services.sessions(), config.limits().shutdownGrace()));
     // Stopped before the drain: no new API requests either; those in progress finish first.
     Optional<ApiServer> apiServer =
-        HttpWiring.api(config, tls, store, policy, intake, webhooks, events, clock, random, services.authenticator());
+        HttpWiring.api(config, tls, store, policy, intake, webhooks, events, clock, random, services.authenticator(),
+            sinks.failedLogins());
     apiServer.ifPresent(opened::push);
     if (config.sendmail().isEnabled()) {
       opened.push(openPickup(config, intake)).start();

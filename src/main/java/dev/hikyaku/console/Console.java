@@ -36,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -162,7 +163,9 @@ public final class Console implements Handler {
     Matcher action = QUEUE_ACTION.matcher(path);
     Matcher message = MESSAGE.matcher(path);
     if (path.equals("/console") || path.equals("/console/")) {
-      redirect(call.response, call.session.caller().operator() ? "/console/queue" : "/console/messages");
+      redirect(call.response, call.session.caller().operator() ? "/console/overview" : "/console/messages");
+    } else if (path.equals("/console/overview")) {
+      overview(call);
     } else if (path.equals("/console/queue")) {
       String target = "/v1/queue?limit=100" + filters(call, QUEUE_FILTERS);
       show(call, "queue", "queue.jte", call.api("GET", target, Optional.empty()), values(call, QUEUE_FILTERS));
@@ -326,6 +329,22 @@ public final class Console implements Handler {
   private void confirm(Call call, String action, String verb, String id) {
     View view = new View(call.nav("queue"), "", "", JsonNodeFactory.instance.objectNode(), Map.of("action", action, "verb", verb, "id", id));
     page(call.response, Status.OK_200, "confirm.jte", Map.of("view", view));
+  }
+
+  /** Traffic over the last hour or day as charts, with the queue, TLS, failed logins and blocks. */
+  private void overview(Call call) {
+    String window = call.query("window").equals("hour") ? "hour" : "day";
+    LocalApi.Result reply = call.api("GET", "/v1/stats?window=" + window, Optional.empty());
+    if (!reply.isSuccess()) {
+      failed(call, "overview", reply);
+      return;
+    }
+    JsonNode stats = reply.json();
+    String per = window.equals("hour") ? "per 5 minutes" : "per hour";
+    page(call.response, Status.OK_200, "overview.jte", Map.of(
+        "view", new View(call.nav("overview"), "", "", stats, Map.of()),
+        "accepted", Chart.of("Messages accepted, " + per, stats.path("intervals"), List.of("accepted")),
+        "outcomes", Chart.of("Delivery attempts, " + per, stats.path("intervals"), List.of("delivered", "deferred", "failed"))));
   }
 
   private void keys(Call call, String error, Map<String, String> created) {

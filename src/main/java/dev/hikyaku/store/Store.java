@@ -70,6 +70,7 @@ public final class Store implements AutoCloseable {
   private final ApiKeys apiKeys;
   private final SigningKeys signingKeys;
   private final TlsReports tlsReports;
+  private final TrafficCounts trafficCounts;
   private final DmarcReports dmarcReports;
   private final Suppressions suppressions;
   private final Webhooks webhooks;
@@ -114,6 +115,7 @@ public final class Store implements AutoCloseable {
     this.signingKeys = new SigningKeys(accountWriter, readers);
     this.suppressions = new Suppressions(accountWriter, readers);
     this.tlsReports = new TlsReports(accountWriter, readers);
+    this.trafficCounts = new TrafficCounts(readers);
     this.dmarcReports = new DmarcReports(accountWriter, readers);
     this.webhooks = new Webhooks(accountWriter, readers);
     this.webhookDeliveries = new WebhookDeliveries(writer, readers, webhooks);
@@ -342,6 +344,11 @@ public final class Store implements AutoCloseable {
   }
 
   /** The TLS session counts and daily reports of SMTP TLS Reporting (V21, RFC 8460). */
+  /** Messages accepted and attempts by outcome over time, from the history (the console's overview). */
+  public TrafficCounts trafficCounts() {
+    return trafficCounts;
+  }
+
   public TlsReports tlsReports() {
     return tlsReports;
   }

@@ -110,8 +110,12 @@ class ConsoleBrowserInteropTest {
     assertThat(browser.getCurrentUrl()).as("not signed in: to the sign-in page").endsWith("/console/sign-in");
     screenshot("1-sign-in");
     signIn(ALICE, PASSWORD, code());
-    assertThat(browser.getCurrentUrl()).as("an operator starts at the queue").endsWith("/console/queue");
+    assertThat(browser.getCurrentUrl()).as("an operator starts at the overview").endsWith("/console/overview");
     assertThat(browser.findElement(By.tagName("nav")).getText()).contains("Signed in as " + ALICE);
+    assertThat(browser.findElement(By.cssSelector("dl.tiles")).getText()).contains("Accepted\n1").contains("In the queue\n1");
+    assertThat(browser.findElements(By.cssSelector("svg.chart rect.bar-accepted"))).as("the message, in the chart").hasSize(1);
+    screenshot("0-overview");
+    navigateBy(browser.findElement(By.linkText("Queue")));
     assertThat(browser.findElement(By.tagName("tbody")).getText()).contains(held.value()).contains("held");
     screenshot("2-queue-with-a-held-message");
 

@@ -144,6 +144,29 @@ class MessageHistoryTest {
   }
 
   @Test
+  void trafficIsCountedPerIntervalByAcceptanceAndByTheOutcomeOfEachAttempt() throws Exception {
+    // Intervals of 5 minutes from T0: two messages in the first, one in the third; none before T0.
+    accept(T0.minusSeconds(1), "early@example.org", "x@example.net");
+    NewMessage first = accept(T0, "a@example.org", "x@example.net", "y@example.net");
+    NewMessage second = accept(T0.plusSeconds(299), "b@example.org", "z@example.net");
+    accept(T0.plusSeconds(600), "c@example.org", "w@example.net");
+    AttemptRecord plain = new AttemptRecord(second.id(), "z@example.net", 1, T0.plusSeconds(660), AttemptOutcome.DELIVERED,
+        "2.0.0", "smtp; 250 ok", Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofSeconds(361), Optional.empty());
+    history.record(List.of(
+        attempt(first, "x@example.net", 1, T0.plusSeconds(10), AttemptOutcome.DELIVERED),
+        attempt(first, "y@example.net", 1, T0.plusSeconds(10), AttemptOutcome.DEFERRED),
+        attempt(first, "y@example.net", 2, T0.plusSeconds(310), AttemptOutcome.EXPIRED),
+        plain));
+
+    List<TrafficCounts.Interval> intervals = store.trafficCounts().intervals(T0, Duration.ofMinutes(5), 3);
+
+    assertThat(intervals).containsExactly(
+        new TrafficCounts.Interval(T0, 2, 1, 1, 0, 1),
+        new TrafficCounts.Interval(T0.plusSeconds(300), 0, 0, 0, 1, 0),
+        new TrafficCounts.Interval(T0.plusSeconds(600), 1, 1, 0, 0, 0));
+  }
+
+  @Test
   void anOlderAttemptRecordedLateDoesNotBecomeTheLatest() throws Exception {
     NewMessage message = accept(T0, "a@example.org", "x@example.net");
     history.record(List.of(attempt(message, "x@example.net", 2, T0.plusSeconds(600), AttemptOutcome.DELIVERED)));
