@@ -136,6 +136,7 @@ public final class ApiServer implements AutoCloseable {
     routes.addAll(new QueueRoutes(backends.queue()).routes());
     routes.addAll(new BlockRoutes(backends.blocks()).routes());
     routes.addAll(new StatsRoutes(backends.statistics()).routes());
+    routes.addAll(new DirectoryRoutes(backends.accounts(), backends.domains()).routes());
     return List.copyOf(routes);
   }
 

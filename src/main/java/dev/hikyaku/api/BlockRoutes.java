@@ -49,9 +49,7 @@ final class BlockRoutes {
       node.put("until", block.until().toString());
       node.put("reason", block.reason());
     }
-    ObjectNode body = ApiRequest.JSON.createObjectNode();
-    body.set("data", data);
-    return new Answer.Json(200, ApiRequest.JSON.writeValueAsString(body));
+    return Page.whole(data);
   }
 
   private Answer lift(ApiRequest request) throws Refusal {

@@ -65,9 +65,7 @@ final class KeyRoutes {
     }
     ArrayNode data = Page.data();
     found.forEach(key -> data.add(json(key)));
-    ObjectNode body = ApiRequest.JSON.createObjectNode();
-    body.set("data", data);
-    return new Answer.Json(200, ApiRequest.JSON.writeValueAsString(body));
+    return Page.whole(data);
   }
 
   private Answer create(ApiRequest request) throws Refusal {

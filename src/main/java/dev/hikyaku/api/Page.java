@@ -27,6 +27,13 @@ final class Page {
     return JSON.createArrayNode();
   }
 
+  /** The 200 answer for a whole list, not paged: {@code {"data": [...]}}. */
+  static Answer.Json whole(ArrayNode data) {
+    ObjectNode body = JSON.createObjectNode();
+    body.set("data", data);
+    return new Answer.Json(200, JSON.writeValueAsString(body));
+  }
+
   /**
    * The 200 answer for a keyset list: {@code found} holds what the seam returned for {@code limit +
    * 1} asked, so one more than a page says there is a next one, which starts after the cursor of

@@ -75,9 +75,7 @@ final class QueueRoutes {
     }
     ArrayNode data = Page.data();
     entries.forEach(entry -> data.add(json(entry)));
-    ObjectNode body = ApiRequest.JSON.createObjectNode();
-    body.set("data", data);
-    return new Answer.Json(200, ApiRequest.JSON.writeValueAsString(body));
+    return Page.whole(data);
   }
 
   private Answer show(ApiRequest request) throws Refusal {

@@ -114,7 +114,7 @@ final class DnsCommand implements Runnable {
      * TLSA 3 1 1, the SHA-256 of the certificate's public key, which survives renewals that keep the
      * key. Senders use it only when the zone is DNSSEC-signed, which this check does not see.
      */
-    private static DnsDoctor.Finding tlsa(String hostname, X509Certificate certificate, DnsjavaResolver resolver) {
+    static DnsDoctor.Finding tlsa(String hostname, X509Certificate certificate, DnsjavaResolver resolver) {
       String name = "_25._tcp." + hostname.toLowerCase(Locale.ROOT);
       String wanted;
       try {
@@ -167,7 +167,7 @@ final class DnsCommand implements Runnable {
      * held against the domain's MX hosts: in mode enforce, mail to an MX host it does not name would
      * wait and then bounce.
      */
-    private static DnsDoctor.Finding mtaStsPolicy(String domain, DnsjavaResolver resolver, int port, Optional<SSLContext> trust) {
+    static DnsDoctor.Finding mtaStsPolicy(String domain, DnsjavaResolver resolver, int port, Optional<SSLContext> trust) {
       MtaStsPolicy policy;
       try {
         policy = MtaStsPolicy.parse(MtaStsPolicies.fetcher(resolver, port, trust).fetch(domain));

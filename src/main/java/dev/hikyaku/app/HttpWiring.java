@@ -12,6 +12,7 @@ import dev.hikyaku.auth.ConsoleSignIn;
 import dev.hikyaku.auth.Totp;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.console.Console;
+import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.intake.MessageIntake;
@@ -90,6 +91,10 @@ final class HttpWiring {
     ApiSuppressions suppressions = new ApiSuppressions(store, events, clock);
     ApiWebhooks hooks = new ApiWebhooks(store, webhooks, events, clock, random, config.api().isWebhookPrivateTargetAllowed());
     ApiOperations operations = new ApiOperations(store, events, clock, random, failedLogins);
+    var delivery = config.delivery();
+    ApiDomains domains = new ApiDomains(store, events, clock,
+        new DnsjavaResolver(delivery.dnsServers(), delivery.dnsTimeout(), DeliveryWiring.DNS_TRIES), config.hostname(),
+        Optional.of(tls), delivery.mtaStsPort());
     var api = config.api();
     if (!api.isEnabled()) {
       return Optional.empty();
@@ -97,7 +102,8 @@ final class HttpWiring {
     Backends backends = Backends.NONE.withKeys(access).withMessages(access).withEvents(access)
         .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
         .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock))
-        .withQueue(operations).withBlocks(operations).withKeyRing(operations).withStatistics(operations);
+        .withQueue(operations).withBlocks(operations).withKeyRing(operations).withStatistics(operations)
+        .withAccounts(new ApiAccounts(store, events, clock)).withDomains(domains);
     try {
       return Optional.of(
           ApiServer.start(

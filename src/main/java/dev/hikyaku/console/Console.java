@@ -65,6 +65,9 @@ public final class Console implements Handler {
   private static final Pattern QUEUED = Pattern.compile("/console/queue/([A-Za-z0-9]+)");
   private static final Pattern QUEUE_ACTION = Pattern.compile("/console/queue/([A-Za-z0-9]+)/(hold|release|retry|bounce|delete)");
   private static final Pattern MESSAGE = Pattern.compile("/console/messages/([A-Za-z0-9]+)");
+  private static final Pattern DOMAIN_DNS = Pattern.compile("/console/domains/([A-Za-z0-9.-]{1,253})/dns");
+  private static final Pattern DOMAIN_KEYGEN = Pattern.compile("/console/domains/([A-Za-z0-9.-]{1,253})/dkim");
+  private static final Pattern DOMAIN_ACTIVATE = Pattern.compile("/console/domains/([A-Za-z0-9.-]{1,253})/dkim/([A-Za-z0-9._-]{1,63})/activate");
   private static final Pattern KEY_REVOKE = Pattern.compile("/console/keys/([A-Za-z0-9._-]{1,64})/revoke");
   /** Actions that cannot be taken back ask first, on a page of their own (no script to confirm). */
   private static final Set<String> CONFIRMED = Set.of("bounce", "delete", "flush");
@@ -182,6 +185,14 @@ public final class Console implements Handler {
       show(call, "messages", "message.jte", call.api("GET", "/v1/messages/" + message.group(1), Optional.empty()), Map.of());
     } else if (path.equals("/console/blocks")) {
       show(call, "blocks", "blocks.jte", call.api("GET", "/v1/blocks", Optional.empty()), Map.of());
+    } else if (path.equals("/console/accounts")) {
+      show(call, "accounts", "accounts.jte", call.api("GET", "/v1/accounts", Optional.empty()), Map.of());
+    } else if (path.equals("/console/domains")) {
+      show(call, "domains", "domains.jte", call.api("GET", "/v1/domains", Optional.empty()), Map.of());
+    } else if (DOMAIN_DNS.matcher(path).matches()) {
+      Matcher dns = DOMAIN_DNS.matcher(path);
+      dns.matches();
+      show(call, "domains", "dns.jte", call.api("GET", "/v1/domains/" + dns.group(1) + "/dns", Optional.empty()), Map.of());
     } else if (path.equals("/console/keys")) {
       keys(call, "", Map.of());
     } else {
@@ -218,6 +229,23 @@ public final class Console implements Handler {
       done(call, call.api("DELETE", target, Optional.empty()), "/console/blocks?done=lift");
     } else if (path.equals("/console/keys")) {
       createKey(call, form);
+    } else if (path.equals("/console/accounts/unsuspend")) {
+      String target = "/v1/accounts/" + segment(form.getOrDefault("address", "")) + "/suspension";
+      done(call, call.api("DELETE", target, Optional.empty()), "/console/accounts?done=unsuspend");
+    } else if (path.equals("/console/accounts/app-passwords/revoke")) {
+      String target = "/v1/accounts/" + segment(form.getOrDefault("address", "")) + "/app-passwords/" + segment(form.getOrDefault("name", ""));
+      done(call, call.api("DELETE", target, Optional.empty()), "/console/accounts?done=revoke-password");
+    } else if (DOMAIN_ACTIVATE.matcher(path).matches()) {
+      Matcher key = DOMAIN_ACTIVATE.matcher(path);
+      key.matches();
+      done(call, call.api("POST", "/v1/domains/" + key.group(1) + "/dkim/" + key.group(2) + "/activate", Optional.empty()),
+          "/console/domains?done=activate");
+    } else if (DOMAIN_KEYGEN.matcher(path).matches()) {
+      Matcher domain = DOMAIN_KEYGEN.matcher(path);
+      domain.matches();
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.put("algorithm", form.getOrDefault("algorithm", "rsa"));
+      done(call, call.api("POST", "/v1/domains/" + domain.group(1) + "/dkim", Optional.of(body.toString())), "/console/domains?done=keygen");
     } else if (revoke.matches()) {
       done(call, call.api("DELETE", "/v1/keys/" + segment(revoke.group(1)), Optional.empty()), "/console/keys?done=revoke");
     } else {
@@ -428,6 +456,10 @@ public final class Console implements Handler {
       case "flush" -> "Every deferred recipient is due now; the scheduler retries them in batches.";
       case "lift" -> "The block is lifted: the server lets the address in again within seconds.";
       case "revoke" -> "The key is revoked: requests with it are refused from now on.";
+      case "unsuspend" -> "The account may send again.";
+      case "revoke-password" -> "The app password is revoked: logins with it are refused from now on.";
+      case "keygen" -> "A new DKIM key is made, pending: publish its record, then activate it.";
+      case "activate" -> "The key signs the domain's mail from now on (within a minute); the one it replaces is retired.";
       default -> "";
     };
   }

@@ -7,6 +7,7 @@ import dev.hikyaku.auth.Totp;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.console.Console;
+import dev.hikyaku.dns.TestDnsServer;
 import dev.hikyaku.intake.PickupRequest;
 import dev.hikyaku.store.ApiKey;
 import dev.hikyaku.store.Block;
@@ -67,13 +68,18 @@ class ConsoleBrowserInteropTest {
   @TempDir Path data;
   private Server server;
   private WebDriver browser;
+  private TestDnsServer dns;
   private String base;
 
   @BeforeEach
   void start() throws Exception {
     ExternalTool.require("chromium", "chromium");
     ExternalTool.require("chromedriver", "chromium-driver");
-    HikyakuConfig config = TestServers.config(data).toBuilder().api(TestServers.loopbackApi()).build();
+    dns = TestDnsServer.start();
+    HikyakuConfig defaults = TestServers.config(data);
+    // The DNS check asks the test's DNS server, never the world's.
+    HikyakuConfig config = defaults.toBuilder().api(TestServers.loopbackApi())
+        .delivery(defaults.delivery().withDns(List.of(dns.address()), Duration.ofMillis(500))).build();
     server = Server.start(config);
     TestServers.createAccount(server, ALICE, PASSWORD);
     TestServers.createAccount(server, BOB, PASSWORD);
@@ -98,6 +104,9 @@ class ConsoleBrowserInteropTest {
     }
     if (server != null) {
       server.close();
+    }
+    if (dns != null) {
+      dns.close();
     }
   }
 
@@ -311,6 +320,44 @@ class ConsoleBrowserInteropTest {
     assertThat(status(forAlice)).as(forAlice.output()).isEqualTo(422);
     assertThat(status(curl(accountAdminKey, "DELETE", "/v1/keys/ops", ""))).as("another account's key is not found").isEqualTo(404);
     assertThat(server.store().apiKeys().list(java.util.Optional.of(ALICE))).allMatch(k -> k.isActive());
+  }
+
+  @Test
+  void anOperatorLetsASuspendedAccountSendRevokesAnAppPasswordRotatesADkimKeyAndChecksTheDns() throws Exception {
+    server.store().defences().suspend(BOB, "400 messages in 10 minutes", Instant.now());
+    server.store().appPasswords().add(BOB, "laptop", GeneratedSecrets.keyedHash(server.store().serverSecret().value(),
+        GeneratedSecrets.newApiKey(new SecureRandom())));
+    dns.mx(TestServers.HOSTED_DOMAIN, 10, TestServers.HOSTNAME).a(TestServers.HOSTNAME, "192.0.2.25")
+        .txt(TestServers.HOSTED_DOMAIN, "v=spf1 mx -all");
+    browser.get(base + "/console/sign-in");
+    signIn(ALICE, PASSWORD, code());
+
+    navigateBy(browser.findElement(By.linkText("Accounts")));
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains(BOB).contains("400 messages in 10 minutes")
+        .contains("laptop");
+    screenshot("11-accounts");
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Let " + BOB + " send again']")));
+    assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("may send again");
+    assertThat(server.store().defences().suspension(BOB)).isEmpty();
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Revoke app password laptop of " + BOB + "']")));
+    assertThat(server.store().appPasswords().list(BOB)).allMatch(p -> p.revokedAt().isPresent());
+
+    navigateBy(browser.findElement(By.linkText("Domains")));
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains(TestServers.HOSTED_DOMAIN).contains("No key");
+    navigateBy(browser.findElement(By.cssSelector("form[action='/console/domains/" + TestServers.HOSTED_DOMAIN + "/dkim'] button")));
+    assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("pending");
+    String record = browser.findElement(By.cssSelector("code.record")).getText();
+    assertThat(record).contains("._domainkey." + TestServers.HOSTED_DOMAIN).contains("v=DKIM1; k=rsa; p=");
+    screenshot("12-domains");
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label^='Activate key']")));
+    assertThat(server.store().signingKeys().active(TestServers.HOSTED_DOMAIN)).hasSize(1);
+
+    navigateBy(browser.findElement(By.linkText("Check its DNS")));
+    String checked = browser.findElement(By.tagName("tbody")).getText();
+    assertThat(checked).containsPattern("MX ok 10 " + TestServers.HOSTNAME.replace(".", "\\."))
+        .containsPattern("DKIM missing .*_domainkey\\." + TestServers.HOSTED_DOMAIN.replace(".", "\\."));
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("Some records need attention");
+    screenshot("13-dns-check");
   }
 
   private void signIn(String account, String password, String code) {

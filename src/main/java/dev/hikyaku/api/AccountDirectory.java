@@ -1,0 +1,61 @@
+package dev.hikyaku.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The accounts as the server's operators see them over the API ({@code hikyaku user},
+ * {@code app-password}): each with its senders, whether it is disabled or suspended, and its app
+ * passwords (never their secrets); and the changes an operator makes there. The app backs it with
+ * the store; every change is recorded for the audit log, naming who made it.
+ */
+public interface AccountDirectory {
+
+  /** No accounts. */
+  AccountDirectory NONE = new AccountDirectory() {
+    @Override
+    public List<Entry> accounts() {
+      return List.of();
+    }
+
+    @Override
+    public boolean unsuspend(String address, String by) {
+      return false;
+    }
+
+    @Override
+    public boolean revokeAppPassword(String address, String name, String by) {
+      return false;
+    }
+  };
+
+  /**
+   * Every account, by address.
+   *
+   * @throws Unavailable if the store cannot answer now
+   */
+  List<Entry> accounts() throws Unavailable;
+
+  /** Lets a suspended account send again; false when it was not suspended (or does not exist). */
+  boolean unsuspend(String address, String by) throws Unavailable;
+
+  /** Revokes app password {@code name} of {@code address}; false when there is no such active one. */
+  boolean revokeAppPassword(String address, String name, String by) throws Unavailable;
+
+  /**
+   * One account.
+   *
+   * @param suspension why it is suspended from sending, when it is
+   */
+  record Entry(String address, boolean isDisabled, Optional<String> suspension, List<String> senders,
+      List<AppPassword> appPasswords, Instant createdAt, Optional<Instant> lastLoginAt) {
+    public Entry {
+      senders = List.copyOf(senders);
+      appPasswords = List.copyOf(appPasswords);
+    }
+  }
+
+  /** An app password, without its secret. */
+  record AppPassword(String name, Instant createdAt, Optional<Instant> lastUsedAt, Optional<Instant> revokedAt) {}
+}
