@@ -68,6 +68,7 @@ public final class Console implements Handler {
   private static final Pattern DOMAIN_DNS = Pattern.compile("/console/domains/([A-Za-z0-9.-]{1,253})/dns");
   private static final Pattern DOMAIN_KEYGEN = Pattern.compile("/console/domains/([A-Za-z0-9.-]{1,253})/dkim");
   private static final Pattern DOMAIN_ACTIVATE = Pattern.compile("/console/domains/([A-Za-z0-9.-]{1,253})/dkim/([A-Za-z0-9._-]{1,63})/activate");
+  private static final Pattern WEBHOOK = Pattern.compile("/console/webhooks/(wh_[0-9a-f]{16})");
   private static final Pattern KEY_REVOKE = Pattern.compile("/console/keys/([A-Za-z0-9._-]{1,64})/revoke");
   /** Actions that cannot be taken back ask first, on a page of their own (no script to confirm). */
   private static final Set<String> CONFIRMED = Set.of("bounce", "delete", "flush");
@@ -185,6 +186,16 @@ public final class Console implements Handler {
       show(call, "messages", "message.jte", call.api("GET", "/v1/messages/" + message.group(1), Optional.empty()), Map.of());
     } else if (path.equals("/console/blocks")) {
       show(call, "blocks", "blocks.jte", call.api("GET", "/v1/blocks", Optional.empty()), Map.of());
+    } else if (path.equals("/console/webhooks")) {
+      show(call, "webhooks", "webhooks.jte", call.api("GET", "/v1/webhooks", Optional.empty()), Map.of());
+    } else if (WEBHOOK.matcher(path).matches()) {
+      Matcher webhook = WEBHOOK.matcher(path);
+      webhook.matches();
+      show(call, "webhooks", "deliveries.jte",
+          call.api("GET", "/v1/webhooks/" + webhook.group(1) + "/deliveries?limit=100", Optional.empty()), Map.of("id", webhook.group(1)));
+    } else if (path.equals("/console/suppressions")) {
+      String target = "/v1/suppressions?limit=100" + filters(call, List.of("cursor"));
+      show(call, "suppressions", "suppressions.jte", call.api("GET", target, Optional.empty()), Map.of());
     } else if (path.equals("/console/accounts")) {
       show(call, "accounts", "accounts.jte", call.api("GET", "/v1/accounts", Optional.empty()), Map.of());
     } else if (path.equals("/console/domains")) {
@@ -229,6 +240,10 @@ public final class Console implements Handler {
       done(call, call.api("DELETE", target, Optional.empty()), "/console/blocks?done=lift");
     } else if (path.equals("/console/keys")) {
       createKey(call, form);
+    } else if (path.equals("/console/suppressions/remove") || path.equals("/console/suppressions/add")) {
+      boolean add = path.endsWith("/add");
+      String target = "/v1/suppressions/" + segment(form.getOrDefault("address", "").strip());
+      done(call, call.api(add ? "PUT" : "DELETE", target, Optional.empty()), "/console/suppressions?done=" + (add ? "suppress" : "unsuppress"));
     } else if (path.equals("/console/accounts/unsuspend")) {
       String target = "/v1/accounts/" + segment(form.getOrDefault("address", "")) + "/suspension";
       done(call, call.api("DELETE", target, Optional.empty()), "/console/accounts?done=unsuspend");
@@ -457,6 +472,8 @@ public final class Console implements Handler {
       case "lift" -> "The block is lifted: the server lets the address in again within seconds.";
       case "revoke" -> "The key is revoked: requests with it are refused from now on.";
       case "unsuspend" -> "The account may send again.";
+      case "suppress" -> "The address is on the suppression list: mail to it is refused at RCPT.";
+      case "unsuppress" -> "The address is off the suppression list: mail to it goes out again.";
       case "revoke-password" -> "The app password is revoked: logins with it are refused from now on.";
       case "keygen" -> "A new DKIM key is made, pending: publish its record, then activate it.";
       case "activate" -> "The key signs the domain's mail from now on (within a minute); the one it replaces is retired.";

@@ -41,11 +41,11 @@ import org.openqa.selenium.Cookie;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -219,7 +219,16 @@ class ConsoleBrowserInteropTest {
   private void navigateBy(WebElement element) {
     WebElement page = browser.findElement(By.tagName("html"));
     element.click();
-    new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(page));
+    // The old page's root is gone once the next page has replaced it; chromium reports that as a
+    // stale element, or, caught mid-swap, as a node that "does not belong to the document".
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(driver -> {
+      try {
+        page.isEnabled();
+        return false;
+      } catch (WebDriverException gone) {
+        return true;
+      }
+    });
   }
 
   @Test
@@ -358,6 +367,24 @@ class ConsoleBrowserInteropTest {
         .containsPattern("DKIM missing .*_domainkey\\." + TestServers.HOSTED_DOMAIN.replace(".", "\\."));
     assertThat(browser.findElement(By.tagName("main")).getText()).contains("Some records need attention");
     screenshot("13-dns-check");
+
+    // The account's own lists: a suppression added and removed, a webhook endpoint and its log.
+    navigateBy(browser.findElement(By.linkText("Suppressions")));
+    browser.findElement(By.id("suppress-address")).sendKeys("gone@example.net");
+    navigateBy(browser.findElement(By.cssSelector("form[action='/console/suppressions/add'] button")));
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains("gone@example.net").contains("manual");
+    assertThat(server.store().suppressions().find(TestServers.HOSTED_DOMAIN, "gone@example.net")).isPresent();
+    screenshot("14-suppressions");
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Remove gone@example.net from the list']")));
+    assertThat(server.store().suppressions().find(TestServers.HOSTED_DOMAIN, "gone@example.net")).isEmpty();
+
+    String hook = curl(newKey(ALICE, "hooks", ApiKey.Scope.ADMIN), "POST", "/v1/webhooks",
+        "{\"url\":\"https://hooks.example.net/hikyaku\",\"events\":[\"message.delivered\"]}").stdout();
+    assertThat(hook).contains("\"id\":\"wh_");
+    navigateBy(browser.findElement(By.linkText("Webhooks")));
+    navigateBy(browser.findElement(By.linkText("https://hooks.example.net/hikyaku")));
+    assertThat(browser.findElement(By.tagName("h1")).getText()).startsWith("Deliveries to wh_");
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("Nothing sent yet");
   }
 
   private void signIn(String account, String password, String code) {
