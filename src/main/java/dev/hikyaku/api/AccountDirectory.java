@@ -28,6 +28,21 @@ public interface AccountDirectory {
     public boolean revokeAppPassword(String address, String name, String by) {
       return false;
     }
+
+    @Override
+    public Change create(String address, char[] password, String by) {
+      return new Change.Refused("no accounts can be made here");
+    }
+
+    @Override
+    public Change addAppPassword(String address, String name, String by) {
+      return new Change.NotFound();
+    }
+
+    @Override
+    public Change changeSender(String address, String sender, boolean add, String by) {
+      return new Change.NotFound();
+    }
   };
 
   /**
@@ -42,6 +57,31 @@ public interface AccountDirectory {
 
   /** Revokes app password {@code name} of {@code address}; false when there is no such active one. */
   boolean revokeAppPassword(String address, String name, String by) throws Unavailable;
+
+  /**
+   * A new account {@code address} with {@code password}, checked against the server's password
+   * policy and kept as the CLI's {@code user add} keeps it (Argon2id and the SASL mechanisms'
+   * derived keys); its domain must be hosted here. The caller wipes {@code password} after.
+   */
+  Change create(String address, char[] password, String by) throws Unavailable;
+
+  /** A new app password {@code name} for {@code address}: {@link Change.Done#secret} holds it, once. */
+  Change addAppPassword(String address, String name, String by) throws Unavailable;
+
+  /** Lets {@code address} send as {@code sender} ({@code local@domain} or {@code @domain}), or no longer. */
+  Change changeSender(String address, String sender, boolean add, String by) throws Unavailable;
+
+  /** What became of a change. */
+  sealed interface Change {
+    /** Done; {@code secret} is a new app password, shown this once (empty otherwise). */
+    record Done(Optional<String> secret) implements Change {}
+
+    /** No such account (or, for a sender removed, no such sender of it). */
+    record NotFound() implements Change {}
+
+    /** Refused: the detail says why (a password the policy refuses, a domain not hosted, a name taken). */
+    record Refused(String detail) implements Change {}
+  }
 
   /**
    * One account.

@@ -126,7 +126,7 @@ public final class ApiServer implements AutoCloseable {
   /** Every route, in no particular order: a path and method select at most one. */
   static List<Route> routes(Backends backends) {
     List<Route> routes = new ArrayList<>();
-    routes.addAll(new MessageLookup(backends.messages()).routes());
+    routes.addAll(new MessageLookup(backends.messages(), backends.events()).routes());
     routes.addAll(new MessageListing(backends.messages()).routes());
     routes.addAll(new EventListing(backends.events()).routes());
     routes.addAll(new SuppressionRoutes(backends.suppressions()).routes());

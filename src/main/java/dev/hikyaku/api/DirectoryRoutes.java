@@ -1,6 +1,7 @@
 package dev.hikyaku.api;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,6 +18,11 @@ import tools.jackson.databind.node.ObjectNode;
  * <ul>
  *   <li>{@code GET /v1/accounts}: every account with its senders, state, suspension and app
  *       passwords (never a secret);
+ *   <li>{@code POST /v1/accounts} {@code {"address", "password"}}: a new account (the password
+ *       policy of {@code hikyaku user add}; its domain hosted here), 201;
+ *   <li>{@code POST /v1/accounts/{address}/app-passwords} {@code {"name"}}: a new app password, 201
+ *       with its secret, shown once; {@code POST .../senders} {@code {"sender"}} and {@code DELETE
+ *       .../senders/{sender}}: what the account may send as;
  *   <li>{@code DELETE /v1/accounts/{address}/suspension}: the account may send again, 204; 404 when
  *       it was not suspended;
  *   <li>{@code DELETE /v1/accounts/{address}/app-passwords/{name}}: the app password revoked, 204;
@@ -43,6 +49,10 @@ final class DirectoryRoutes {
   List<Route> routes() {
     return List.of(
         QueueRoutes.operator("GET", "/v1/accounts", this::accounts),
+        QueueRoutes.operator("POST", "/v1/accounts", this::create),
+        QueueRoutes.operator("POST", "/v1/accounts/{address}/app-passwords", this::addAppPassword),
+        QueueRoutes.operator("POST", "/v1/accounts/{address}/senders", request -> changeSender(request, true)),
+        QueueRoutes.operator("DELETE", "/v1/accounts/{address}/senders/{sender}", request -> changeSender(request, false)),
         QueueRoutes.operator("DELETE", "/v1/accounts/{address}/suspension", this::unsuspend),
         QueueRoutes.operator("DELETE", "/v1/accounts/{address}/app-passwords/{name}", this::revokeAppPassword),
         QueueRoutes.operator("GET", "/v1/domains", this::domains),
@@ -60,25 +70,118 @@ final class DirectoryRoutes {
       return unavailable("list the accounts", e);
     }
     ArrayNode data = Page.data();
-    for (AccountDirectory.Entry account : found) {
-      ObjectNode node = data.addObject();
-      node.put("address", account.address());
-      node.put("state", account.isDisabled() ? "disabled" : "enabled");
-      MessageJson.put(node, "suspended", account.suspension());
-      ArrayNode senders = node.putArray("senders");
-      account.senders().forEach(senders::add);
-      ArrayNode passwords = node.putArray("app_passwords");
-      for (AccountDirectory.AppPassword password : account.appPasswords()) {
-        ObjectNode p = passwords.addObject();
-        p.put("name", password.name());
-        p.put("created_at", password.createdAt().toString());
-        MessageJson.put(p, "last_used_at", password.lastUsedAt().map(Instant::toString));
-        MessageJson.put(p, "revoked_at", password.revokedAt().map(Instant::toString));
-      }
-      node.put("created_at", account.createdAt().toString());
-      MessageJson.put(node, "last_login_at", account.lastLoginAt().map(Instant::toString));
-    }
+    found.forEach(account -> data.add(json(account)));
     return Page.whole(data);
+  }
+
+  private Answer create(ApiRequest request) throws Refusal {
+    QueryParameters.of(request, List.of());
+    JsonNode json = object(request, Set.of("address", "password"));
+    JsonMembers.Errors errors = new JsonMembers.Errors();
+    Optional<String> address = required(json, "address", 254, errors);
+    JsonNode given = json.get("password");
+    if (given == null || !given.isString() || given.stringValue().isEmpty()) {
+      errors.add("/password", "is required: a string");
+    }
+    if (!errors.list.isEmpty()) {
+      throw new Refusal(Problems.invalid(errors.list));
+    }
+    char[] password = given.stringValue().toCharArray();
+    try {
+      AccountDirectory.Change change = accounts.create(address.orElseThrow().strip().toLowerCase(Locale.ROOT), password, QueueRoutes.by(request));
+      return switch (change) {
+        case AccountDirectory.Change.Done done -> created(request, address.get().strip().toLowerCase(Locale.ROOT));
+        case AccountDirectory.Change.NotFound ignored -> new Answer.Failure(Problems.notFound(request.path()));
+        case AccountDirectory.Change.Refused refused -> refused(refused);
+      };
+    } catch (Unavailable e) {
+      return unavailable("create an account", e);
+    } finally {
+      Arrays.fill(password, '\0');
+    }
+  }
+
+  /** 201 with the account as the list shows it. */
+  private Answer created(ApiRequest request, String address) {
+    try {
+      return accounts.accounts().stream().filter(a -> a.address().equals(address)).findFirst()
+          .<Answer>map(a -> new Answer.Json(201, ApiRequest.JSON.writeValueAsString(json(a))))
+          .orElseGet(() -> new Answer.Failure(Problems.notFound(request.path())));
+    } catch (Unavailable e) {
+      return unavailable("read the new account", e);
+    }
+  }
+
+  private Answer addAppPassword(ApiRequest request) throws Refusal {
+    QueryParameters.of(request, List.of());
+    JsonMembers.Errors errors = new JsonMembers.Errors();
+    Optional<String> name = required(object(request, Set.of("name")), "name", 64, errors);
+    if (!errors.list.isEmpty()) {
+      throw new Refusal(Problems.invalid(errors.list));
+    }
+    try {
+      return switch (accounts.addAppPassword(address(request), name.orElseThrow(), QueueRoutes.by(request))) {
+        case AccountDirectory.Change.Done done -> {
+          ObjectNode body = ApiRequest.JSON.createObjectNode();
+          body.put("name", name.get());
+          body.put("secret", done.secret().orElseThrow());
+          yield new Answer.Json(201, ApiRequest.JSON.writeValueAsString(body));
+        }
+        case AccountDirectory.Change.NotFound ignored -> new Answer.Failure(Problems.notFound(request.path()));
+        case AccountDirectory.Change.Refused refused -> refused(refused);
+      };
+    } catch (Unavailable e) {
+      return unavailable("add an app password", e);
+    }
+  }
+
+  private Answer changeSender(ApiRequest request, boolean add) throws Refusal {
+    QueryParameters.of(request, List.of());
+    String sender;
+    if (add) {
+      JsonMembers.Errors errors = new JsonMembers.Errors();
+      Optional<String> given = required(object(request, Set.of("sender")), "sender", 254, errors);
+      if (!errors.list.isEmpty()) {
+        throw new Refusal(Problems.invalid(errors.list));
+      }
+      sender = given.orElseThrow();
+    } else {
+      sender = request.parameter("sender");
+    }
+    try {
+      return switch (accounts.changeSender(address(request), sender.strip().toLowerCase(Locale.ROOT), add, QueueRoutes.by(request))) {
+        case AccountDirectory.Change.Done done -> add ? created(request, address(request)) : new Answer.NoContent();
+        case AccountDirectory.Change.NotFound ignored -> new Answer.Failure(Problems.notFound(request.path()));
+        case AccountDirectory.Change.Refused refused -> refused(refused);
+      };
+    } catch (Unavailable e) {
+      return unavailable("change a sender", e);
+    }
+  }
+
+  private static JsonNode object(ApiRequest request, Set<String> members) throws Refusal {
+    JsonNode json = request.json(4096);
+    if (!json.isObject()) {
+      throw new Refusal(Problems.badRequest("the request body must be a JSON object"));
+    }
+    JsonMembers.Errors errors = new JsonMembers.Errors();
+    errors.unknownMembers(json, "", members);
+    if (!errors.list.isEmpty()) {
+      throw new Refusal(Problems.invalid(errors.list));
+    }
+    return json;
+  }
+
+  private static Optional<String> required(JsonNode json, String name, int maxLength, JsonMembers.Errors errors) {
+    Optional<String> value = JsonMembers.text(json, name, "", maxLength, true, errors);
+    if (value.isEmpty() && JsonMembers.isMissing(json, name)) {
+      errors.add("/" + name, "is required");
+    }
+    return value;
+  }
+
+  private static Answer refused(AccountDirectory.Change.Refused refused) {
+    return new Answer.Failure(Problems.invalid(List.of(new Problem.FieldError("", refused.detail()))));
   }
 
   private Answer unsuspend(ApiRequest request) throws Refusal {
@@ -179,6 +282,26 @@ final class DirectoryRoutes {
     } catch (Unavailable e) {
       return unavailable("activate a DKIM key", e);
     }
+  }
+
+  private static ObjectNode json(AccountDirectory.Entry account) {
+    ObjectNode node = ApiRequest.JSON.createObjectNode();
+    node.put("address", account.address());
+    node.put("state", account.isDisabled() ? "disabled" : "enabled");
+    MessageJson.put(node, "suspended", account.suspension());
+    ArrayNode senders = node.putArray("senders");
+    account.senders().forEach(senders::add);
+    ArrayNode passwords = node.putArray("app_passwords");
+    for (AccountDirectory.AppPassword password : account.appPasswords()) {
+      ObjectNode p = passwords.addObject();
+      p.put("name", password.name());
+      p.put("created_at", password.createdAt().toString());
+      MessageJson.put(p, "last_used_at", password.lastUsedAt().map(Instant::toString));
+      MessageJson.put(p, "revoked_at", password.revokedAt().map(Instant::toString));
+    }
+    node.put("created_at", account.createdAt().toString());
+    MessageJson.put(node, "last_login_at", account.lastLoginAt().map(Instant::toString));
+    return node;
   }
 
   private static String address(ApiRequest request) {

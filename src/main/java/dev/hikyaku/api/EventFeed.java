@@ -28,6 +28,16 @@ public interface EventFeed {
   List<EventView> after(String account, long afterSeq, Set<EventType> types, int limit) throws Unavailable;
 
   /**
+   * The events of message {@code messageId} (a queue id), oldest first, at most {@code limit};
+   * whose message it is, the caller checks first. None unless the feed keeps them by message.
+   *
+   * @throws Unavailable if the store cannot answer now
+   */
+  default List<EventView> ofMessage(String messageId, int limit) throws Unavailable {
+    return List.of();
+  }
+
+  /**
    * One event.
    *
    * @param seq its place in the feed, increasing, never reused

@@ -6,6 +6,7 @@ import dev.hikyaku.store.ApiKey;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,9 @@ final class MessageListing {
   private static final String CURSOR_KIND = "m1";
   private static final List<String> PARAMETERS =
       List.of("sender", "recipient", "status", "tag", "since", "until", QueryParameters.LIMIT, CURSOR);
+  private static final String ACCOUNT = "account";
+  private static final List<String> OPERATOR_PARAMETERS =
+      List.of("sender", "recipient", "status", "tag", "since", "until", QueryParameters.LIMIT, CURSOR, ACCOUNT);
 
   private final MessageReader messages;
 
@@ -40,7 +44,12 @@ final class MessageListing {
   }
 
   private Answer list(ApiRequest request) throws Refusal {
-    QueryParameters query = QueryParameters.of(request, PARAMETERS);
+    boolean operator = request.caller().operator();
+    QueryParameters query = QueryParameters.of(request, operator ? OPERATOR_PARAMETERS : PARAMETERS);
+    // An operator may name any account, or * for all of them (mail submitted under none too).
+    Optional<String> account = operator && query.text(ACCOUNT).isPresent()
+        ? query.text(ACCOUNT).filter(a -> !a.equals("*")).map(a -> a.toLowerCase(Locale.ROOT))
+        : Optional.of(request.caller().account());
     Optional<Outcome> status = Optional.empty();
     if (query.text("status").isPresent()) {
       String keyword = query.text("status").get();
@@ -55,7 +64,7 @@ final class MessageListing {
     int limit = query.limit();
     Optional<MessageReader.Position> before = position(query);
     MessageReader.Search search = new MessageReader.Search(
-        request.caller().account(), query.text("sender"), query.text("recipient"), status, since, until, before, query.text("tag"), limit + 1);
+        account, query.text("sender"), query.text("recipient"), status, since, until, before, query.text("tag"), limit + 1);
     List<MessageView> found;
     try {
       found = messages.search(search);

@@ -87,7 +87,8 @@ public interface MessageReader {
   /**
    * One page of {@code GET /v1/messages}: every present filter must match.
    *
-   * @param account the key's account: only messages submitted under it
+   * @param account only messages submitted under this account (the key's); empty for every
+   *     account's and those submitted under none (an operator's search)
    * @param sender the reverse path, ignoring case
    * @param recipient a recipient's forward path, ignoring case
    * @param status a recipient's latest outcome (with {@code recipient}, that recipient's)
@@ -96,7 +97,7 @@ public interface MessageReader {
    * @param before after this position in the order: where the page before ended
    */
   record Search(
-      String account,
+      Optional<String> account,
       Optional<String> sender,
       Optional<String> recipient,
       Optional<Outcome> status,

@@ -122,20 +122,11 @@ final class AccountCommands {
 
     /** Checks the password against the configured policy and derives what the store keeps. */
     Credentials credentials(String address, char[] password) throws Main.UserError {
-      AuthConfig auth = effective.auth();
-      PasswordPolicy policy = auth.passwordPolicy();
-      List<String> problems = policy.problems(password, address);
-      if (!problems.isEmpty()) {
-        throw new Main.UserError("password refused (" + policy.configName() + " policy): " + String.join(" ", problems));
+      Optional<String> refusal = passwordRefusal(effective.auth(), password, address);
+      if (refusal.isPresent()) {
+        throw new Main.UserError(refusal.get());
       }
-      var argon2 = auth.argon2();
-      Enrolment enrolment =
-          new Enrolment(
-              new PasswordHasher(new Argon2Parameters(argon2.memoryKiB(), argon2.iterations(), argon2.parallelism())),
-              auth.scramIterations(),
-              auth.isCramMd5Enabled(),
-              new SecureRandom());
-      return enrolment.credentials(password);
+      return enrol(effective.auth(), password, new SecureRandom());
     }
 
     private static char[] readLine(InputStream in) throws IOException, Main.UserError {
@@ -184,6 +175,22 @@ final class AccountCommands {
    * An address for a new account or sender: as {@link #address}, its domain a DNS name by the rule
    * of {@link #newDomain}, and its local part at most 64 octets (RFC 5321 §4.5.3.1.1).
    */
+  /** Why the configured policy refuses {@code password} for {@code address}; empty when it does not. */
+  static Optional<String> passwordRefusal(AuthConfig auth, char[] password, String address) {
+    PasswordPolicy policy = auth.passwordPolicy();
+    List<String> problems = policy.problems(password, address);
+    return problems.isEmpty() ? Optional.empty()
+        : Optional.of("password refused (" + policy.configName() + " policy): " + String.join(" ", problems));
+  }
+
+  /** What the store keeps for {@code password}: Argon2id and the SASL mechanisms' keys, as configured. */
+  static Credentials enrol(AuthConfig auth, char[] password, SecureRandom random) {
+    var argon2 = auth.argon2();
+    return new Enrolment(
+        new PasswordHasher(new Argon2Parameters(argon2.memoryKiB(), argon2.iterations(), argon2.parallelism())),
+        auth.scramIterations(), auth.isCramMd5Enabled(), random).credentials(password);
+  }
+
   static String newAddress(String text) throws Main.UserError {
     String address = address(text);
     int at = address.lastIndexOf('@');

@@ -141,7 +141,8 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
 
   @Override
   public List<MessageView> search(Search search) throws Unavailable {
-    HistoryQuery query = HistoryQuery.all().withPrincipal(search.account()).withLimit(search.limit());
+    HistoryQuery query = HistoryQuery.all().withLimit(search.limit());
+    query = search.account().map(query::withPrincipal).orElse(query);
     query = search.sender().map(query::withSender).orElse(query);
     query = search.recipient().map(query::withRecipient).orElse(query);
     query = search.status().map(ApiAccess::outcome).map(query::withStatus).orElse(query);
@@ -152,7 +153,7 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
     try {
       return store.history().search(query).stream().map(m -> view(m, r -> List.of())).toList();
     } catch (StoreException e) {
-      throw new Unavailable("searching the history of " + search.account() + ": " + e.getMessage(), e);
+      throw new Unavailable("searching the history of " + search.account().orElse("every account") + ": " + e.getMessage(), e);
     }
   }
 
@@ -169,6 +170,19 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
           .toList();
     } catch (StoreException e) {
       throw new Unavailable("reading the events of " + account + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<EventView> ofMessage(String messageId, int limit) throws Unavailable {
+    Optional<QueueId> queueId = QueueId.parse(messageId);
+    if (queueId.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return store.messageEvents().ofMessage(queueId.get(), limit).stream().map(ApiAccess::eventView).toList();
+    } catch (StoreException e) {
+      throw new Unavailable("reading the events of " + messageId + ": " + e.getMessage(), e);
     }
   }
 

@@ -2,11 +2,16 @@ package dev.hikyaku.app;
 
 import dev.hikyaku.api.AccountDirectory;
 import dev.hikyaku.api.Unavailable;
+import dev.hikyaku.auth.credential.GeneratedSecrets;
+import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.store.Account;
+import dev.hikyaku.store.Credentials;
+import dev.hikyaku.store.FromHeaderPolicy;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +19,7 @@ import java.util.Optional;
 
 /**
  * The accounts for the operators' side of the API, as the CLI's {@code user} and {@code
- * app-password} commands do it on the store. Changes are published as the CLI records them
+ * app-password} commands do it on the store, with the server's password policy and hashing. Changes are published as the CLI records them
  * ({@link Event.AdminChange}), naming who made them.
  */
 final class ApiAccounts implements AccountDirectory {
@@ -22,11 +27,80 @@ final class ApiAccounts implements AccountDirectory {
   private final Store store;
   private final Events events;
   private final Clock clock;
+  private final AuthConfig auth;
+  private final SecureRandom random;
 
-  ApiAccounts(Store store, Events events, Clock clock) {
+  ApiAccounts(Store store, Events events, Clock clock, AuthConfig auth, SecureRandom random) {
     this.store = store;
     this.events = events;
     this.clock = clock;
+    this.auth = auth;
+    this.random = random;
+  }
+
+  @Override
+  public Change create(String address, char[] password, String by) throws Unavailable {
+    Optional<String> refusal = AccountCommands.passwordRefusal(auth, password, address);
+    if (refusal.isPresent()) {
+      return new Change.Refused(refusal.get());
+    }
+    Credentials credentials = AccountCommands.enrol(auth, password, random);
+    try {
+      store.accounts().create(address, credentials, FromHeaderPolicy.REJECT);
+    } catch (IllegalArgumentException e) {
+      return new Change.Refused("address: " + e.getMessage());
+    } catch (StoreException e) {
+      return switch (e.kind()) {
+        case NOT_FOUND -> new Change.Refused("the domain of " + address + " is not hosted here (hikyaku domain add)");
+        case CONFLICT -> new Change.Refused("account " + address + " exists already");
+        default -> throw new Unavailable("creating account " + address + ": " + e.getMessage(), e);
+      };
+    }
+    told("user add", address, "from-header reject by " + by);
+    return new Change.Done(Optional.empty());
+  }
+
+  @Override
+  public Change addAppPassword(String address, String name, String by) throws Unavailable {
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      return new Change.Refused("app password names are 1-64 of A-Z a-z 0-9 . _ -");
+    }
+    String secret = GeneratedSecrets.newAppPassword(random);
+    try {
+      if (store.accounts().find(address).isEmpty()) {
+        return new Change.NotFound();
+      }
+      store.appPasswords().add(address, name, GeneratedSecrets.keyedHash(store.serverSecret().value(), secret));
+    } catch (StoreException e) {
+      return switch (e.kind()) {
+        case NOT_FOUND -> new Change.NotFound();
+        case CONFLICT -> new Change.Refused("an app password named " + name + " exists already");
+        default -> throw new Unavailable("adding an app password for " + address + ": " + e.getMessage(), e);
+      };
+    }
+    told("app-password add", address, name + " by " + by);
+    return new Change.Done(Optional.of(secret));
+  }
+
+  @Override
+  public Change changeSender(String address, String sender, boolean add, String by) throws Unavailable {
+    try {
+      if (add) {
+        store.accounts().addSender(address, sender);
+      } else {
+        store.accounts().removeSender(address, sender);
+      }
+    } catch (IllegalArgumentException e) {
+      return new Change.Refused("sender: " + e.getMessage());
+    } catch (StoreException e) {
+      return switch (e.kind()) {
+        case NOT_FOUND -> new Change.NotFound();
+        case CONFLICT -> new Change.Refused(e.getMessage());
+        default -> throw new Unavailable("changing the senders of " + address + ": " + e.getMessage(), e);
+      };
+    }
+    told("user senders", address, (add ? "add " : "remove ") + sender + " by " + by);
+    return new Change.Done(Optional.empty());
   }
 
   @Override

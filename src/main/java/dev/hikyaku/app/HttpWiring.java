@@ -103,7 +103,7 @@ final class HttpWiring {
         .withSuppressions(suppressions).withSubmissions(submissions).withWebhooks(hooks)
         .withTlsReports(new ApiTlsReports(store, Set.copyOf(config.hostedDomains()), clock))
         .withQueue(operations).withBlocks(operations).withKeyRing(operations).withStatistics(operations)
-        .withAccounts(new ApiAccounts(store, events, clock)).withDomains(domains);
+        .withAccounts(new ApiAccounts(store, events, clock, config.auth(), random)).withDomains(domains);
     try {
       return Optional.of(
           ApiServer.start(

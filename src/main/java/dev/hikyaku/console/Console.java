@@ -74,6 +74,7 @@ public final class Console implements Handler {
   private static final Set<String> CONFIRMED = Set.of("bounce", "delete", "flush");
   private static final List<String> QUEUE_FILTERS = List.of("state", "sender", "recipient");
   private static final List<String> MESSAGE_FILTERS = List.of("sender", "recipient", "status", "cursor");
+  private static final List<String> OPERATOR_MESSAGE_FILTERS = List.of("account", "sender", "recipient", "status", "cursor");
   private static final String CSS = css();
   private static final String FORGED = "This form has expired or did not come from the console: reload the page and try again.";
 
@@ -180,10 +181,13 @@ public final class Console implements Handler {
     } else if (path.equals("/console/queue/flush")) {
       confirm(call, "/console/queue/flush", "flush", "");
     } else if (path.equals("/console/messages")) {
-      String target = "/v1/messages?limit=50" + filters(call, MESSAGE_FILTERS);
-      show(call, "messages", "messages.jte", call.api("GET", target, Optional.empty()), values(call, MESSAGE_FILTERS));
+      // An operator searches every account's history unless naming one; a sender, its own.
+      List<String> names = call.session.caller().operator() ? OPERATOR_MESSAGE_FILTERS : MESSAGE_FILTERS;
+      String target = "/v1/messages?limit=50" + filters(call, names)
+          + (call.session.caller().operator() && call.query("account").isBlank() ? "&account=*" : "");
+      show(call, "messages", "messages.jte", call.api("GET", target, Optional.empty()), values(call, names));
     } else if (message.matches()) {
-      show(call, "messages", "message.jte", call.api("GET", "/v1/messages/" + message.group(1), Optional.empty()), Map.of());
+      message(call, message.group(1));
     } else if (path.equals("/console/blocks")) {
       show(call, "blocks", "blocks.jte", call.api("GET", "/v1/blocks", Optional.empty()), Map.of());
     } else if (path.equals("/console/webhooks")) {
@@ -244,6 +248,22 @@ public final class Console implements Handler {
       boolean add = path.endsWith("/add");
       String target = "/v1/suppressions/" + segment(form.getOrDefault("address", "").strip());
       done(call, call.api(add ? "PUT" : "DELETE", target, Optional.empty()), "/console/suppressions?done=" + (add ? "suppress" : "unsuppress"));
+    } else if (path.equals("/console/accounts")) {
+      createAccount(call, form);
+    } else if (path.equals("/console/accounts/senders/add") || path.equals("/console/accounts/senders/remove")) {
+      String address = segment(form.getOrDefault("address", "").strip());
+      String sender = form.getOrDefault("sender", "").strip();
+      LocalApi.Result reply = path.endsWith("/add")
+          ? call.api("POST", "/v1/accounts/" + address + "/senders", Optional.of(json("sender", sender)))
+          : call.api("DELETE", "/v1/accounts/" + address + "/senders/" + segment(sender), Optional.empty());
+      accountsAfter(call, reply, path.endsWith("/add") ? "sender-add" : "sender-remove", Map.of());
+    } else if (path.equals("/console/accounts/app-passwords")) {
+      String address = form.getOrDefault("address", "").strip();
+      LocalApi.Result reply = call.api("POST", "/v1/accounts/" + segment(address) + "/app-passwords",
+          Optional.of(json("name", form.getOrDefault("name", "").strip())));
+      accountsAfter(call, reply, "", reply.status() == 201
+          ? Map.of("created", View.text(reply.json(), "secret"), "createdName", View.text(reply.json(), "name"), "createdFor", address)
+          : Map.of());
     } else if (path.equals("/console/accounts/unsuspend")) {
       String target = "/v1/accounts/" + segment(form.getOrDefault("address", "")) + "/suspension";
       done(call, call.api("DELETE", target, Optional.empty()), "/console/accounts?done=unsuspend");
@@ -374,6 +394,22 @@ public final class Console implements Handler {
     page(call.response, Status.OK_200, "confirm.jte", Map.of("view", view));
   }
 
+  /** A message from the history with every attempt, and its events (DSNs sent included). */
+  private void message(Call call, String id) {
+    LocalApi.Result message = call.api("GET", "/v1/messages/" + id, Optional.empty());
+    if (!message.isSuccess()) {
+      failed(call, "messages", message);
+      return;
+    }
+    LocalApi.Result events = call.api("GET", "/v1/messages/" + id + "/events", Optional.empty());
+    if (!events.isSuccess()) {
+      failed(call, "messages", events);
+      return;
+    }
+    page(call.response, Status.OK_200, "message.jte", Map.of(
+        "view", new View(call.nav("messages"), "", "", message.json(), Map.of()), "events", events.json().path("data")));
+  }
+
   /** Traffic over the last hour or day as charts, with the queue, TLS, failed logins and blocks. */
   private void overview(Call call) {
     String window = call.query("window").equals("hour") ? "hour" : "day";
@@ -427,15 +463,52 @@ public final class Console implements Handler {
     }
   }
 
+  /** A new account through {@code POST /v1/accounts}; the password only ever in that body. */
+  private void createAccount(Call call, Map<String, String> form) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("address", form.getOrDefault("address", "").strip());
+    body.put("password", form.getOrDefault("password", ""));
+    String json = body.toString();
+    accountsAfter(call, call.api("POST", "/v1/accounts", Optional.of(json)), "account-add", Map.of());
+  }
+
+  /**
+   * After a change on the accounts page: back to it with a notice (303), or the page again with the
+   * API's words when the request was refused (422), or the failure.
+   */
+  private void accountsAfter(Call call, LocalApi.Result reply, String done, Map<String, String> created) {
+    if (reply.isSuccess() && created.isEmpty()) {
+      redirect(call.response, "/console/accounts?done=" + done);
+      return;
+    }
+    if (!reply.isSuccess() && reply.status() != 422 && reply.status() != 400) {
+      failed(call, "accounts", reply);
+      return;
+    }
+    LocalApi.Result list = call.api("GET", "/v1/accounts", Optional.empty());
+    if (!list.isSuccess()) {
+      failed(call, "accounts", list);
+      return;
+    }
+    View view = new View(call.nav("accounts"), "", reply.isSuccess() ? "" : problemText(reply), list.json(), created);
+    page(call.response, reply.isSuccess() ? Status.OK_200 : Status.create(422), "accounts.jte", Map.of("view", view));
+  }
+
+  private static String json(String member, String value) {
+    return JsonNodeFactory.instance.objectNode().put(member, value).toString();
+  }
+
   /** A problem's detail and, for an invalid request, what was wrong with each field. */
   private static String problemText(LocalApi.Result reply) {
-    StringBuilder text = new StringBuilder(reply.detail());
+    StringBuilder text = new StringBuilder();
     for (var error : reply.json().path("errors")) {
       String pointer = View.text(error, "pointer");
-      text.append(' ').append(pointer.isEmpty() ? "" : pointer.substring(1) + ": ").append(View.text(error, "detail")).append('.');
+      String detail = View.text(error, "detail");
+      text.append(pointer.isEmpty() ? "" : pointer.substring(1) + ": ").append(detail).append(detail.endsWith(".") ? " " : ". ");
     }
-    return text.toString().strip();
+    return text.isEmpty() ? reply.detail() : text.toString().strip();
   }
+
 
   private static String filters(Call call, List<String> names) {
     StringBuilder query = new StringBuilder();
@@ -472,6 +545,9 @@ public final class Console implements Handler {
       case "lift" -> "The block is lifted: the server lets the address in again within seconds.";
       case "revoke" -> "The key is revoked: requests with it are refused from now on.";
       case "unsuspend" -> "The account may send again.";
+      case "account-add" -> "The account is made: it may send as its own address; add senders or app passwords below.";
+      case "sender-add" -> "The sender is added: the account may send as it.";
+      case "sender-remove" -> "The sender is removed: the account may no longer send as it.";
       case "suppress" -> "The address is on the suppression list: mail to it is refused at RCPT.";
       case "unsuppress" -> "The address is off the suppression list: mail to it goes out again.";
       case "revoke-password" -> "The app password is revoked: logins with it are refused from now on.";

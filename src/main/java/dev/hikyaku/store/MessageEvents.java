@@ -151,6 +151,29 @@ public final class MessageEvents {
   }
 
   /**
+   * The entries of message {@code id}, oldest first, at most {@code limit}, with its tags and
+   * metadata (V25's index on {@code queue_id}).
+   */
+  public List<MessageEvent> ofMessage(QueueId id, int limit) throws StoreException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    return readers.read("reading the events of message " + id, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(OF_MESSAGE)) {
+        select.setString(1, id.value());
+        select.setInt(2, limit);
+        List<MessageEvent> found = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery(); AnnotationReader annotations = AnnotationReader.prepare(connection)) {
+          while (rows.next()) {
+            found.add(event(rows, 1, annotations));
+          }
+        }
+        return found;
+      }
+    });
+  }
+
+  /**
    * The entry in the columns of {@link #COLUMNS} from {@code first} on, with its message's tags and
    * metadata read through {@code annotations} (also for the webhooks' due deliveries, {@link
    * WebhookDeliveries#due}).
@@ -167,6 +190,8 @@ public final class MessageEvents {
    * The statement of {@link #after} with {@code types} placeholders for the types (none: every type).
    * Package-private for the test that checks its plan.
    */
+  static final String OF_MESSAGE = "SELECT " + COLUMNS + " FROM message_event WHERE queue_id = ? ORDER BY seq LIMIT ?";
+
   static String select(int types) {
     String byType = types == 0 ? "" : " AND type || '' IN (" + String.join(", ", Collections.nCopies(types, "?")) + ")";
     return "SELECT " + COLUMNS + " FROM message_event WHERE account = lower(?) AND seq > ?" + byType + " ORDER BY seq LIMIT ?";

@@ -156,7 +156,7 @@ class ApiReadRoutesTest {
     String cursor = body.get("next_cursor").asString();
     assertThat(cursor).matches("[A-Za-z0-9_-]+");
     assertThat(next(first)).hasValue("/v1/messages?limit=2&cursor=" + cursor);
-    assertThat(messages.searches.getLast().account()).isEqualTo(ALICE);
+    assertThat(messages.searches.getLast().account()).contains(ALICE);
     assertThat(messages.searches.getLast().limit()).as("one more, to know whether there is a next page").isEqualTo(3);
 
     // A summary: the same object as GET /v1/messages/{id}, without the attempts.
@@ -412,7 +412,7 @@ class ApiReadRoutesTest {
       Comparator<MessageView> newestFirst =
           Comparator.comparing(MessageView::receivedAt).thenComparing(MessageView::id).reversed();
       return all.stream()
-          .filter(m -> m.principal().orElse("").equals(search.account()))
+          .filter(m -> search.account().isEmpty() || m.principal().orElse("").equals(search.account().get()))
           .filter(m -> search.before().isEmpty() || newestFirst.compare(m, new MessageView(search.before().get().id(),
               search.before().get().receivedAt(), "", "", Optional.empty(), Optional.empty(), Optional.empty(),
               Optional.empty(), List.of(), List.of(), Map.of())) > 0)

@@ -28,8 +28,10 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -272,6 +274,17 @@ class ConsoleBrowserInteropTest {
     browser.get(base + "/console/keys");
     assertThat(browser.findElement(By.tagName("tbody")).getText()).contains("bob-app").doesNotContain("alice-app");
     assertThat(browser.findElements(By.id("key-name"))).as("a read key makes no keys").isEmpty();
+
+    // An operator searches every account's history, and sees a message's events.
+    navigateBy(browser.findElement(By.cssSelector("nav button")));
+    signIn(ALICE, PASSWORD, code());
+    browser.get(base + "/console/messages");
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains("Bob's report").contains("Alice's invoice");
+    browser.get(base + "/console/messages?account=" + BOB);
+    assertThat(browser.findElement(By.tagName("tbody")).getText()).contains("Bob's report").doesNotContain("Alice's invoice");
+    browser.get(base + "/console/messages/" + bobsMessage);
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("message.accepted");
+    screenshot("15-message-with-events");
   }
 
   @Test
@@ -286,8 +299,11 @@ class ConsoleBrowserInteropTest {
     String id = message.value();
     for (String form : List.of("/console/queue/" + id + "/hold", "/console/queue/" + id + "/release", "/console/queue/" + id + "/retry",
         "/console/queue/" + id + "/bounce", "/console/queue/" + id + "/delete", "/console/queue/flush", "/console/blocks/lift",
-        "/console/keys", "/console/keys/alice-app/revoke", "/console/sign-out")) {
-      for (String body : List.of("scope=ip&subject=192.0.2.9&name=forged&send=on", "csrf=forged&scope=ip&subject=192.0.2.9&name=forged&send=on")) {
+        "/console/keys", "/console/keys/alice-app/revoke", "/console/accounts/unsuspend", "/console/accounts/app-passwords/revoke",
+        "/console/domains/" + TestServers.HOSTED_DOMAIN + "/dkim", "/console/domains/" + TestServers.HOSTED_DOMAIN + "/dkim/hk1/activate",
+        "/console/suppressions/add", "/console/suppressions/remove", "/console/sign-out")) {
+      String fields = "scope=ip&subject=192.0.2.9&name=forged&send=on&address=gone%40example.net&algorithm=rsa";
+      for (String body : List.of(fields, "csrf=forged&" + fields)) {
         HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create(base + form))
             .header("Cookie", Console.SESSION_COOKIE + "=" + session.getValue())
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -297,7 +313,9 @@ class ConsoleBrowserInteropTest {
     }
     assertThat(server.store().queueAdmin().find(message).orElseThrow().state()).isEqualTo(MessageState.QUEUED);
     assertThat(server.store().defences().activeBlocks(Instant.now())).hasSize(1);
-    assertThat(server.store().apiKeys().list(java.util.Optional.empty())).isEmpty();
+    assertThat(server.store().apiKeys().list(Optional.empty())).isEmpty();
+    assertThat(server.store().signingKeys().list(Optional.empty())).isEmpty();
+    assertThat(server.store().suppressions().find(TestServers.HOSTED_DOMAIN, "gone@example.net")).isEmpty();
     browser.get(base + "/console/queue");
     assertThat(browser.getCurrentUrl()).as("the session outlived the forged sign-out").endsWith("/console/queue");
 
@@ -328,7 +346,7 @@ class ConsoleBrowserInteropTest {
     ExternalTool.Run forAlice = curl(accountAdminKey, "POST", "/v1/keys", "{\"name\":\"sneaky\",\"scopes\":[\"send\"],\"account\":\"" + ALICE + "\"}");
     assertThat(status(forAlice)).as(forAlice.output()).isEqualTo(422);
     assertThat(status(curl(accountAdminKey, "DELETE", "/v1/keys/ops", ""))).as("another account's key is not found").isEqualTo(404);
-    assertThat(server.store().apiKeys().list(java.util.Optional.of(ALICE))).allMatch(k -> k.isActive());
+    assertThat(server.store().apiKeys().list(Optional.of(ALICE))).allMatch(k -> k.isActive());
   }
 
   @Test
@@ -350,6 +368,33 @@ class ConsoleBrowserInteropTest {
     assertThat(server.store().defences().suspension(BOB)).isEmpty();
     navigateBy(browser.findElement(By.cssSelector("button[aria-label='Revoke app password laptop of " + BOB + "']")));
     assertThat(server.store().appPasswords().list(BOB)).allMatch(p -> p.revokedAt().isPresent());
+
+    // A new account: a password the policy refuses is refused in its words; then one it takes.
+    String carol = "carol@" + TestServers.HOSTED_DOMAIN;
+    browser.findElement(By.id("new-address")).sendKeys(carol);
+    browser.findElement(By.id("new-password")).sendKeys("short");
+    navigateBy(browser.findElement(By.cssSelector("form[action='/console/accounts'] button")));
+    assertThat(browser.findElement(By.cssSelector("p.error")).getText()).contains("password refused").contains("Too short");
+    assertThat(server.store().accounts().find(carol)).isEmpty();
+    browser.findElement(By.id("new-address")).sendKeys(carol);
+    browser.findElement(By.id("new-password")).sendKeys("vq8-Wzl3-Nbr6-Tyk1-Hom5");
+    navigateBy(browser.findElement(By.cssSelector("form[action='/console/accounts'] button")));
+    assertThat(browser.findElement(By.cssSelector("p.notice")).getText()).contains("The account is made");
+    assertThat(browser.getPageSource()).doesNotContain("vq8-Wzl3-Nbr6-Tyk1-Hom5");
+    browser.findElement(By.id("sender-" + carol)).sendKeys("@" + TestServers.HOSTED_DOMAIN);
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Add the sender to " + carol + "']")));
+    assertThat(server.store().accounts().senders(carol)).contains("@" + TestServers.HOSTED_DOMAIN);
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='Remove sender @" + TestServers.HOSTED_DOMAIN + " of " + carol + "']")));
+    assertThat(server.store().accounts().senders(carol)).containsExactly(carol);
+    browser.findElement(By.id("app-password-" + carol)).sendKeys("thunderbird");
+    navigateBy(browser.findElement(By.cssSelector("button[aria-label='New app password for " + carol + "']")));
+    String appPassword = browser.findElement(By.id("new-app-password")).getText();
+    // The app password, as a mail client uses it: SMTP AUTH on 587 after STARTTLS (Commons Net).
+    var client = TestServers.submissionClient(server, carol, appPassword);
+    client.logout();
+    client.disconnect();
+    browser.get(base + "/console/accounts");
+    assertThat(browser.getPageSource()).as("shown once").doesNotContain(appPassword).contains("thunderbird");
 
     navigateBy(browser.findElement(By.linkText("Domains")));
     assertThat(browser.findElement(By.tagName("main")).getText()).contains(TestServers.HOSTED_DOMAIN).contains("No key");
@@ -410,7 +455,7 @@ class ConsoleBrowserInteropTest {
   /** curl against the API with {@code key} (from a header file, never on argv); the body it printed. */
   private ExternalTool.Run curl(String key, String method, String path, String json) throws Exception {
     Path headers = ExternalTool.secretFile(data.resolve("key-" + System.nanoTime() + ".header"), "Authorization: Bearer " + key + "\n");
-    List<String> args = new java.util.ArrayList<>(List.of("-sS", "-o", "-", "-w", "\n%{http_code}", "-X", method,
+    List<String> args = new ArrayList<>(List.of("-sS", "-o", "-", "-w", "\n%{http_code}", "-X", method,
         "--cacert", certificate().toString(),
         "--resolve", TestServers.HOSTNAME + ":" + server.apiPort() + ":127.0.0.1", "-H", "@" + headers));
     if (!json.isEmpty()) {
