@@ -16,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <ul>
  *   <li>{@code GET /v1/queue}: messages waiting, oldest first, filtered by {@code state}, {@code
- *       sender}, {@code recipient} (each a substring, but {@code state} exact), at most {@code limit};
+ *       sender} and {@code recipient} (whole addresses, any case), at most {@code limit};
  *   <li>{@code GET /v1/queue/{id}}: one message with where it came from and each recipient's state,
  *       attempts and last reply;
  *   <li>{@code POST /v1/queue/{id}/hold}, {@code .../release}, {@code .../bounce} (the open

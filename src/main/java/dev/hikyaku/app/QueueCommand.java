@@ -109,6 +109,7 @@ final class QueueCommand implements Runnable {
             row.put("recipients", e.recipientCount());
             row.put("state", e.state().stored());
             row.put("sender", e.reversePath());
+            row.put("hold_reason", e.holdReason().orElse(null));
             rows.add(row);
           }
           CliJson.print(out, rows);
@@ -119,6 +120,8 @@ final class QueueCommand implements Runnable {
           out.printf(
               "%-16s  %-20s  %9d  %5d  %-7s  <%s>%n",
               e.id(), AccountCommands.time(e.receivedAt()), e.size(), e.recipientCount(), e.state().stored(), e.reversePath());
+          // Why it is held, when a content filter held it (an operator's hold has no reason).
+          e.holdReason().ifPresent(why -> out.printf("  held: %s%n", TerminalText.visible(why)));
         }
         out.printf("%d message(s)%n", entries.size());
       }

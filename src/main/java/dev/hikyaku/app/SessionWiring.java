@@ -12,9 +12,11 @@ import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.content.Rspamd;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
+import dev.hikyaku.intake.ContentCheck;
 import dev.hikyaku.intake.DkimSigning;
 import dev.hikyaku.intake.InboundAuthentication;
 import dev.hikyaku.intake.MessageIntake;
@@ -89,7 +91,15 @@ final class SessionWiring {
         // Postfix's rule: keep room for 1.5 times the largest message (see StorageGuard).
         new StorageGuard(store::usableSpace, config.limits().maxMessageSize() * 3 / 2),
         new DkimSigning(new DkimSigner(clock), new StoreDkimKeys(store.signingKeys(), clock)),
-        inbound);
+        inbound, contentCheck(config));
+  }
+
+  /** rspamd at the end of DATA when {@code content-checks.rspamd} names it (issue 21); else none. */
+  static ContentCheck contentCheck(HikyakuConfig config) {
+    var checks = config.contentChecks();
+    return checks.rspamd()
+        .map(url -> new ContentCheck(new Rspamd(url, checks.budget()), checks))
+        .orElse(ContentCheck.NONE);
   }
 
   /** The authenticator over the store's accounts, with the config's hashing and token settings. */

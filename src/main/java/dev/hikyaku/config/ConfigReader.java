@@ -56,7 +56,8 @@ final class ConfigReader {
         delivery, mailAuth, history, api, returns, recipients,
         StoreConfig.read(top.section(StoreConfig.SECTION, StoreConfig.KEYS), hostname),
         MtaStsConfig.read(top.section(MtaStsConfig.SECTION, MtaStsConfig.KEYS)),
-        SendmailConfig.read(top.section(SendmailConfig.SECTION, SendmailConfig.KEYS)));
+        SendmailConfig.read(top.section(SendmailConfig.SECTION, SendmailConfig.KEYS)),
+        ContentChecksConfig.read(top.section(ContentChecksConfig.SECTION, ContentChecksConfig.KEYS)));
   }
 
   private static String hostname(Section top) throws ConfigException {

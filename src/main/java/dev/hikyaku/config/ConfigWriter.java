@@ -36,6 +36,7 @@ final class ConfigWriter {
     config.history().write(root.putObject(HistoryConfig.SECTION));
     config.mtaSts().write(root.putObject(MtaStsConfig.SECTION));
     config.sendmail().write(root.putObject(SendmailConfig.SECTION));
+    config.contentChecks().write(root.putObject(ContentChecksConfig.SECTION));
     config.returns().write(root.putObject(ReturnsConfig.SECTION));
     config.recipients().write(root.putObject(RecipientsConfig.SECTION));
     config.store().write(root.putObject(StoreConfig.SECTION));

@@ -59,7 +59,8 @@ final class Defaults {
         hostedDomains(hostname), AuthConfig.DEFAULTS, AbuseConfig.DEFAULTS, RateConfig.DEFAULTS, HttpConfig.DEFAULTS,
         DeliveryConfig.DEFAULTS, MailAuthConfig.DEFAULTS, HistoryConfig.DEFAULTS, ApiConfig.DEFAULTS, ReturnsConfig.DEFAULTS,
         RecipientsConfig.DEFAULTS, StoreConfig.defaults(hostname), MtaStsConfig.DEFAULTS,
-        SendmailConfig.DEFAULTS);
+        SendmailConfig.DEFAULTS,
+        ContentChecksConfig.DEFAULTS);
   }
 
   /**

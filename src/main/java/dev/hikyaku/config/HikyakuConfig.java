@@ -41,6 +41,7 @@ import java.util.stream.Collectors;
  *     PostgreSQL database several nodes share
  * @param mtaSts the MTA-STS policy published for the hosted domains (RFC 8461), if any
  * @param sendmail the local pickup socket of {@code hikyaku sendmail}
+ * @param contentChecks the spam filter asked at the end of DATA
  */
 public record HikyakuConfig(
     String hostname,
@@ -61,10 +62,12 @@ public record HikyakuConfig(
     RecipientsConfig recipients,
     StoreConfig store,
     MtaStsConfig mtaSts,
-    SendmailConfig sendmail) {
+    SendmailConfig sendmail,
+    ContentChecksConfig contentChecks) {
 
   public HikyakuConfig {
     Objects.requireNonNull(sendmail, "sendmail");
+    Objects.requireNonNull(contentChecks, "contentChecks");
     Objects.requireNonNull(returns, "returns");
     Objects.requireNonNull(recipients, "recipients");
     Objects.requireNonNull(store, "store");
@@ -281,6 +284,7 @@ public record HikyakuConfig(
     private StoreConfig store;
     private MtaStsConfig mtaSts;
     private SendmailConfig sendmail;
+    private ContentChecksConfig contentChecks;
 
     private Builder(HikyakuConfig from) {
       hostname = from.hostname;
@@ -302,6 +306,12 @@ public record HikyakuConfig(
       store = from.store;
       mtaSts = from.mtaSts;
       sendmail = from.sendmail;
+      contentChecks = from.contentChecks;
+    }
+
+    public Builder contentChecks(ContentChecksConfig value) {
+      contentChecks = value;
+      return this;
     }
 
     public Builder sendmail(SendmailConfig value) {
@@ -401,7 +411,7 @@ public record HikyakuConfig(
 
     public HikyakuConfig build() {
       return new HikyakuConfig(hostname, dataDirectory, listeners, tls, limits, hostedDomains, auth, abuse, rates,
-          http, delivery, mailAuth, history, api, returns, recipients, store, mtaSts, sendmail);
+          http, delivery, mailAuth, history, api, returns, recipients, store, mtaSts, sendmail, contentChecks);
     }
   }
 }

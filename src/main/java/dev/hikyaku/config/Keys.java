@@ -28,7 +28,8 @@ final class Keys {
   static final List<String> TOP_LEVEL = List.of(HOSTNAME, DATA_DIRECTORY, HOSTED_DOMAINS, ListenerConfig.SECTION,
       TlsConfig.SECTION, Limits.SECTION, AuthConfig.SECTION, AbuseConfig.SECTION, RateConfig.SECTION, HttpConfig.SECTION,
       ApiConfig.SECTION, DeliveryConfig.SECTION, MailAuthConfig.SECTION, HistoryConfig.SECTION, ReturnsConfig.SECTION,
-      RecipientsConfig.SECTION, StoreConfig.SECTION, MtaStsConfig.SECTION, SendmailConfig.SECTION);
+      RecipientsConfig.SECTION, StoreConfig.SECTION, MtaStsConfig.SECTION, SendmailConfig.SECTION,
+      ContentChecksConfig.SECTION);
 
   /** Every key path a complete file can hold, for the documentation test. */
   static List<String> allPaths() {
@@ -55,6 +56,7 @@ final class Keys {
     add(paths, StoreConfig.SECTION, StoreConfig.KEYS);
     add(paths, MtaStsConfig.SECTION, MtaStsConfig.KEYS);
     add(paths, SendmailConfig.SECTION, SendmailConfig.KEYS);
+    add(paths, ContentChecksConfig.SECTION, ContentChecksConfig.KEYS);
     add(paths, RecipientsConfig.SECTION + "." + RecipientsConfig.DOMAINS + ".<domain>", RecipientsConfig.DOMAIN_KEYS);
     return List.copyOf(paths);
   }

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Optional;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;
@@ -153,6 +154,19 @@ final class AuditLine {
       case Event.ReturnedMailUnparsed e -> Optional.empty();
       case Event.MessageRemoved e -> Optional.empty();
       case Event.QueueAdministered e -> Optional.empty(); // its AdminChange is in the audit log
+      // Spam held or refused: from an account, a sign that it may be stolen; the operator should see it.
+      case Event.ContentScanned e -> e.outcome().equals("queued")
+          ? Optional.empty()
+          : Optional.of(
+              new Fields(e.at(), "content")
+                  .put("queue_id", e.queueId())
+                  .put("source", e.source())
+                  .put("sender", e.sender())
+                  .put("account", e.account().orElse(""))
+                  .put("action", e.action())
+                  .put("score", String.format(Locale.ROOT, "%.2f/%.2f", e.score(), e.requiredScore()))
+                  .put("outcome", e.outcome())
+                  .end());
     };
   }
 

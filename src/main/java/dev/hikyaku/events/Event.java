@@ -306,6 +306,21 @@ public sealed interface Event {
   record ApiKeyChecked(Instant at, String client, String key, String account, String result, String reason)
       implements Event {}
 
+  /**
+   * A content filter's verdict on message {@code queueId} (issue 21): rspamd's {@code action} (or
+   * {@code unavailable: why}), its score against the threshold and the rules that fired, and what
+   * became of the message: {@code queued}, {@code held} (spam from an account, kept for an operator),
+   * or {@code refused}.
+   *
+   * @param account the account that submitted it, if one did: held spam counts towards its suspension
+   */
+  record ContentScanned(Instant at, String queueId, String source, String sender, Optional<String> account, String action,
+      double score, double requiredScore, List<String> symbols, String outcome) implements Event {
+    public ContentScanned {
+      symbols = List.copyOf(symbols);
+    }
+  }
+
   /** An administrator changed something: {@code command} such as "user add", {@code subject} the account. */
   record AdminChange(Instant at, String command, String subject, String detail) implements Event {}
 

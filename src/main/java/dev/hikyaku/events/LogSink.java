@@ -18,6 +18,7 @@ public final class LogSink implements EventSink {
       case Event.SuppressedRecipientRefused e -> log.debug("{}", e); // its RecipientRejected is logged
       case Event.SenderRejected e -> log.info("{}", e);
       case Event.MessageRejected e -> log.info("{}", e);
+      case Event.ContentScanned e -> log.debug("{}", e); // the send log has it
       case Event.ConnectionOpened e -> log.debug("{}", e);
       case Event.ConnectionClosed e -> log.debug("{}", e);
       case Event.TlsEstablished e -> log.debug("{}", e);

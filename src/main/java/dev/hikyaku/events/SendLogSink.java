@@ -66,6 +66,14 @@ public final class SendLogSink implements EventSink {
           e.queueId(), clean(e.recipient()), clean(e.feedbackType()),
           clean(e.userAgent().or(e::reportingMta).orElse("an unnamed reporter")), e.reportId());
       case Event.MessageRemoved e -> log.info("{}: removed", e.queueId());
+      // Before the message's own line (it is written before the commit): its verdict, and what became of it.
+      case Event.ContentScanned e -> log.atInfo()
+          .addKeyValue("queue_id", e.queueId()).addKeyValue("spam_action", e.action())
+          .addKeyValue("spam_score", e.score()).addKeyValue("spam_required", e.requiredScore())
+          .addKeyValue("spam_symbols", String.join(",", e.symbols())).addKeyValue("outcome", e.outcome())
+          .log("{}: content filter: {}, score={}/{}, {}{}", e.queueId(), clean(e.action()),
+              String.format(Locale.ROOT, "%.2f", e.score()), String.format(Locale.ROOT, "%.2f", e.requiredScore()), e.outcome(),
+              e.symbols().isEmpty() ? "" : " (" + clean(String.join(", ", e.symbols())) + ")");
       case Event.QueueAdministered e -> log.info("{}: {} by the administrator", e.queueId(), e.change().name().toLowerCase(Locale.ROOT));
       default -> {}
     }

@@ -1,5 +1,6 @@
 package dev.hikyaku.intake;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -93,6 +94,25 @@ final class HeaderSection {
       start = fieldEnd + 2;
     }
     return found;
+  }
+
+  /** {@code message} without its fields named {@code name} (case-insensitive), continuation lines and all. */
+  static byte[] withoutFields(byte[] message, String name) {
+    ByteArrayOutputStream kept = new ByteArrayOutputStream(message.length);
+    int start = 0;
+    while (start < message.length && !isCrlf(message, start)) {
+      int fieldEnd = lineEnd(message, start);
+      while (fieldEnd + 2 < message.length && (message[fieldEnd + 2] == ' ' || message[fieldEnd + 2] == '\t')) {
+        fieldEnd = lineEnd(message, fieldEnd + 2);
+      }
+      int next = Math.min(fieldEnd + 2, message.length);
+      if (!isNamed(message, start, fieldEnd, name)) {
+        kept.write(message, start, next - start);
+      }
+      start = next;
+    }
+    kept.write(message, start, message.length - start);
+    return kept.toByteArray();
   }
 
   private static String value(byte[] message, int valueStart, int fieldEnd) {

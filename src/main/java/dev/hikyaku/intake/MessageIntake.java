@@ -1,6 +1,7 @@
 package dev.hikyaku.intake;
 
 import dev.hikyaku.auth.Principal;
+import dev.hikyaku.content.ScanVerdict;
 import dev.hikyaku.events.Event;
 import dev.hikyaku.events.Events;
 import dev.hikyaku.mailauth.DkimKey;
@@ -46,10 +47,19 @@ public final class MessageIntake {
   private final StorageGuard storage;
   private final DkimSigning dkim;
   private final InboundAuthentication inbound;
+  private final ContentCheck contentCheck;
 
   public MessageIntake(
       String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
       StorageGuard storage, DkimSigning dkim, InboundAuthentication inbound) {
+    this(hostname, queue, senders, clock, random, events, storage, dkim, inbound, ContentCheck.NONE);
+  }
+
+  /** With a content filter asked at the end of DATA ({@link ContentCheck}, issue 21). */
+  public MessageIntake(
+      String hostname, MessageQueue queue, SenderRegistry senders, Clock clock, RandomGenerator random, Events events,
+      StorageGuard storage, DkimSigning dkim, InboundAuthentication inbound, ContentCheck content) {
+    this.contentCheck = Objects.requireNonNull(content, "content");
     this.inbound = Objects.requireNonNull(inbound, "inbound");
     this.storage = Objects.requireNonNull(storage, "storage");
     this.dkim = Objects.requireNonNull(dkim, "dkim");
@@ -243,6 +253,26 @@ public final class MessageIntake {
             Optional.ofNullable(origin.principal())));
   }
 
+  /** Tells what the content filter said of message {@code id}, and what became of it. */
+  private void told(MessageSource source, Envelope envelope, QueueId id, Instant at, ScanVerdict verdict, String outcome) {
+    Optional<String> account = switch (source) {
+      case MessageSource.Smtp smtp -> smtp.principal().map(p -> p.account());
+      case MessageSource.Api api -> Optional.of(api.principal().account());
+      case MessageSource.Bounce bounce -> Optional.empty();
+      case MessageSource.Local local -> Optional.empty();
+    };
+    String action = switch (verdict) {
+      case ScanVerdict.Pass pass -> "no action";
+      case ScanVerdict.AddHeader add -> "add header";
+      case ScanVerdict.RewriteSubject rewrite -> "rewrite subject";
+      case ScanVerdict.SoftReject soft -> "soft reject";
+      case ScanVerdict.Reject reject -> "reject";
+      case ScanVerdict.Unavailable unavailable -> "unavailable: " + unavailable.reason();
+    };
+    events.publish(new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,
+        verdict.score().score(), verdict.score().requiredScore(), verdict.score().symbols(), outcome));
+  }
+
   private Prepared prepare(
       MessageSource source, Envelope envelope, byte[] content, Annotations annotations, Optional<Receipt> receipt)
       throws IntakeException {
@@ -285,8 +315,6 @@ public final class MessageIntake {
     QueueId id = QueueId.generate(clock, random);
     if (isSubmission) {
       message = message.withFieldsOnTop(SubmissionFixups.missingFields(facts, hostname, id.toString(), now));
-      // Signed after the fix-ups (Date and Message-ID are then signed too), before the trace header.
-      message = message.withFieldsOnTop(signatureFields(message, facts, id));
     }
     if (source instanceof MessageSource.Smtp smtp && smtp.role() == ListenerRole.RELAY
         && inbound.checks().isPresent()) {
@@ -307,6 +335,30 @@ public final class MessageIntake {
                 + ": " + report.dmarc().reason()));
       }
       message = message.withFieldsOnTop(report.field().getBytes(StandardCharsets.ISO_8859_1));
+    }
+    // The content filter sees the message as it is to be queued (fix-ups, Authentication-Results),
+    // before it is signed: a subject it rewrites is signed as rewritten.
+    Optional<String> hold = Optional.empty();
+    MessageBytes scanned = message;
+    switch (contentCheck.decide(source, envelope, id.toString(), scanned::toByteArray)) {
+      case ContentCheck.Decision.Unscanned unscanned -> { }
+      case ContentCheck.Decision.Refuse refuse -> {
+        told(source, envelope, id, now, refuse.verdict(), "refused");
+        return new Prepared.Refused(refuse.refusal());
+      }
+      case ContentCheck.Decision.Queue queue -> {
+        if (queue.subject().isPresent()) {
+          message = MessageBytes.of(HeaderSection.withoutFields(message.toByteArray(), "Subject"))
+              .withFieldsOnTop(ContentCheck.field("Subject", queue.subject().get()));
+        }
+        message = message.withFieldsOnTop(queue.fieldsOnTop());
+        hold = queue.hold();
+        told(source, envelope, id, now, queue.verdict(), hold.isPresent() ? "held" : "queued");
+      }
+    }
+    if (isSubmission) {
+      // Signed after the fix-ups (Date and Message-ID are then signed too), before the trace header.
+      message = message.withFieldsOnTop(signatureFields(message, facts, id));
     }
     byte[] received =
         switch (source) {
@@ -348,7 +400,7 @@ public final class MessageIntake {
     IntakeResult.Queued queued = new IntakeResult.Queued(id, headers.messageId());
     return new Prepared.Ready(
         new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored, headers,
-            annotations, receipt.map(r -> r.record(queued, now))),
+            annotations, receipt.map(r -> r.record(queued, now)), hold),
         queued);
   }
 }

@@ -45,6 +45,8 @@ public final class MetricsSink implements EventSink {
   /** A counter's name (Micrometer style: dots, no {@code _total}) and its help text. */
   private record Family(String name, String help) {}
 
+  private static final Family CONTENT_SCANS = new Family("hikyaku.content.scans",
+      "Messages a content filter judged at the end of DATA, by its action and what became of the message (queued, held, refused)");
   private static final Family CONNECTIONS =
       new Family("hikyaku.connections", "TCP connections to the SMTP listeners, by outcome (opened or refused by limits)");
   private static final Family TLS_HANDSHAKES =
@@ -251,6 +253,8 @@ public final class MetricsSink implements EventSink {
       case Event.DeliveryDeferred e -> {} // counted as a deferred attempt
       case Event.MessageRemoved e -> {} // the queue gauges show it
       case Event.QueueAdministered e -> {} // counted as an admin change
+      case Event.ContentScanned e -> count(CONTENT_SCANS,
+          "action", e.action().startsWith("unavailable") ? "unavailable" : e.action().replace(' ', '_'), "outcome", e.outcome());
     }
   }
 

@@ -210,6 +210,19 @@ public final class Replies {
     return new Reply(550, EnhancedStatus.of(5, 7, 1), "Message refused: the DMARC policy of " + domain + " is reject and it did not pass");
   }
 
+  /**
+   * A content filter's reject (RFC 3463 §3.8: X.7.1 delivery not authorized, message refused), with
+   * the filter's reason ("Gtube pattern", "Spam message rejected").
+   */
+  public static Reply contentRejected(String reason) {
+    return new Reply(550, EnhancedStatus.of(5, 7, 1), "Message refused as spam: " + reason);
+  }
+
+  /** A content filter's soft reject, or no verdict where the operator asked for a retry then. */
+  public static Reply contentDeferred(String reason) {
+    return new Reply(451, EnhancedStatus.of(4, 7, 1), "Message not accepted for now (" + reason + "), try again later");
+  }
+
   /** RFC 5322 §3.6.2: a submitted message needs exactly one usable From: field. */
   public static Reply fromHeaderMissing() {
     return new Reply(550, EnhancedStatus.of(5, 6, 0), "Message has no valid From: header");

@@ -18,8 +18,8 @@ final class AcceptStatements {
       """
       INSERT INTO message (id, received_at, reverse_path, mail_parameters, listener, client_address,
                            helo_name, tls_protocol, tls_cipher, principal, size,
-                           lease_owner, lease_until, lease_token)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""";
+                           lease_owner, lease_until, lease_token, state, hold_reason)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)""";
   private static final String INSERT_RECIPIENT =
       "INSERT INTO recipient (message_id, position, forward_path, parameters, domain) VALUES (?, ?, ?, ?, ?)";
 
@@ -62,6 +62,8 @@ final class AcceptStatements {
     // clock); the first renewal moves it onto the database's clock.
     insertMessage.setString(12, node.id());
     insertMessage.setLong(13, message.receivedAt().toEpochMilli() + node.leaseMillis());
+    insertMessage.setString(14, (message.holdReason().isPresent() ? MessageState.HELD : MessageState.QUEUED).stored());
+    setNullableString(insertMessage, 15, message.holdReason().orElse(null));
     insertMessage.executeUpdate();
 
     insertContent.setString(1, id);

@@ -27,6 +27,8 @@ import java.util.Optional;
  *     the history
  * @param idempotency the answer to keep for a repeated API request (Idempotency-Key), committed
  *     with the message; empty for every other message
+ * @param holdReason when present, the message is queued held (not delivered until an operator
+ *     releases it), for this reason (a content filter's verdict)
  */
 public record NewMessage(
     QueueId id,
@@ -38,7 +40,23 @@ public record NewMessage(
     byte[] content,
     AcceptedHeaders headers,
     Annotations annotations,
-    Optional<IdempotencyRecord> idempotency) {
+    Optional<IdempotencyRecord> idempotency,
+    Optional<String> holdReason) {
+
+  /** Not held. */
+  public NewMessage(
+      QueueId id,
+      Instant receivedAt,
+      String reversePath,
+      String mailParameters,
+      List<NewRecipient> recipients,
+      Origin origin,
+      byte[] content,
+      AcceptedHeaders headers,
+      Annotations annotations,
+      Optional<IdempotencyRecord> idempotency) {
+    this(id, receivedAt, reversePath, mailParameters, recipients, origin, content, headers, annotations, idempotency, Optional.empty());
+  }
 
   /** Without annotations or an idempotency record: a message from SMTP or a bounce. */
   public NewMessage(
@@ -79,11 +97,18 @@ public record NewMessage(
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(annotations, "annotations");
     Objects.requireNonNull(idempotency, "idempotency");
+    Objects.requireNonNull(holdReason, "holdReason");
     idempotency.ifPresent(record -> {
       if (!record.queueId().equals(id)) {
         throw new IllegalArgumentException("the idempotency record of message " + id + " names " + record.queueId());
       }
     });
+  }
+
+  /** The same message, queued held for {@code reason}. */
+  public NewMessage held(String reason) {
+    return new NewMessage(id, receivedAt, reversePath, mailParameters, recipients, origin, content, headers, annotations, idempotency,
+        Optional.of(reason));
   }
 
   /** Octets of content. */
@@ -103,12 +128,13 @@ public record NewMessage(
         && Arrays.equals(content, that.content)
         && headers.equals(that.headers)
         && annotations.equals(that.annotations)
-        && idempotency.equals(that.idempotency);
+        && idempotency.equals(that.idempotency)
+        && holdReason.equals(that.holdReason);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers, annotations, idempotency)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers, annotations, idempotency, holdReason)
         + 31 * Arrays.hashCode(content);
   }
 

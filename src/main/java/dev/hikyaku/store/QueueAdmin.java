@@ -59,7 +59,8 @@ public final class QueueAdmin {
                 rows.getString("reverse_path"),
                 rows.getInt("recipient_count"),
                 rows.getLong("size"),
-                MessageState.fromStored(rows.getString("state"))));
+                MessageState.fromStored(rows.getString("state")),
+                Optional.ofNullable(rows.getString("hold_reason"))));
           }
         }
         return entries;
@@ -176,7 +177,7 @@ public final class QueueAdmin {
   private void setMessageState(QueueId id, MessageState from, MessageState to) throws StoreException {
     writer.apply("setting message " + id + " " + to.stored(), connection -> {
       try (PreparedStatement update =
-          connection.prepareStatement("UPDATE message SET state = ? WHERE id = ? AND state = ?")) {
+          connection.prepareStatement("UPDATE message SET state = ?, hold_reason = NULL WHERE id = ? AND state = ?")) {
         update.setString(1, to.stored());
         update.setString(2, id.value());
         update.setString(3, from.stored());
@@ -290,7 +291,7 @@ public final class QueueAdmin {
       });
       arguments.add(query.limit());
       String sql =
-          "SELECT m.id, m.received_at, m.reverse_path, m.size, m.state,"
+          "SELECT m.id, m.received_at, m.reverse_path, m.size, m.state, m.hold_reason,"
               + " (SELECT count(*) FROM recipient c WHERE c.message_id = m.id) AS recipient_count"
               + " FROM message m"
               + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))

@@ -1,0 +1,160 @@
+package dev.hikyaku.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hikyaku.app.AdminCommandLine;
+import dev.hikyaku.app.Server;
+import dev.hikyaku.config.ContentChecksConfig;
+import dev.hikyaku.config.HikyakuConfig;
+import dev.hikyaku.net.ListenerRole;
+import dev.hikyaku.store.MessageState;
+import dev.hikyaku.store.QueueEntry;
+import dev.hikyaku.store.QueueQuery;
+import dev.hikyaku.testing.TestServers;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.net.smtp.SMTPClient;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 21: Debian's rspamd on loopback, asked at the end of DATA. GTUBE relayed to port 25 is
+ * refused 550 5.7.1; GTUBE from an authenticated account on 587 is accepted and held, and `queue
+ * list --state held` says why; a clean message passes with its score in X-Spam-Status; with rspamd
+ * stopped, or silent, the configured fallback comes within the budget. Clients: Commons Net.
+ */
+@Tag("interop")
+class ContentChecksInteropTest {
+
+  private static final String GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+  private static final String ALICE = "alice@" + TestServers.HOSTED_DOMAIN;
+  private static final String BOB = "bob@" + TestServers.HOSTED_DOMAIN;
+  private static final String PASSWORD = "a long submission pass phrase 42";
+
+  @TempDir Path data;
+  private int servers;
+
+  private Server start(URI rspamd, Duration budget, ContentChecksConfig.Fallback fallback) throws Exception {
+    HikyakuConfig base = TestServers.config(data.resolve("server-" + ++servers));
+    Server server = Server.start(base.toBuilder()
+        .contentChecks(new ContentChecksConfig(Optional.of(rspamd), true, true, budget, fallback, ContentChecksConfig.SubmittedSpam.HOLD))
+        .build());
+    TestServers.createAccount(server, ALICE, PASSWORD);
+    TestServers.createMailboxes(server, BOB);
+    return server;
+  }
+
+  private static String message(String subject, String body) {
+    return "From: " + ALICE + "\r\nTo: " + BOB + "\r\nSubject: " + subject + "\r\n\r\n" + body + "\r\n";
+  }
+
+  /** Relays {@code text} to port 25 from outside; the reply to the end of DATA. */
+  private static String relay(Server server, String text) throws Exception {
+    SMTPClient smtp = new SMTPClient();
+    smtp.setDefaultTimeout(20_000);
+    smtp.connect("127.0.0.1", server.port(ListenerRole.RELAY));
+    assertThat(smtp.helo("mail.sender.example")).isEqualTo(250);
+    return transaction(smtp, "someone@sender.example", text);
+  }
+
+  /** Submits {@code text} on 587 after STARTTLS and AUTH PLAIN; the reply to the end of DATA. */
+  private static String submit(Server server, String text) throws Exception {
+    return transaction(TestServers.submissionClient(server, ALICE, PASSWORD), ALICE, text);
+  }
+
+  private static String transaction(SMTPClient smtp, String sender, String text) throws Exception {
+    try {
+      assertThat(smtp.setSender(sender)).as(smtp.getReplyString()).isTrue();
+      assertThat(smtp.addRecipient(BOB)).as(smtp.getReplyString()).isTrue();
+      smtp.sendShortMessageData(text);
+      String reply = smtp.getReplyString().strip();
+      smtp.quit();
+      return reply;
+    } finally {
+      smtp.disconnect();
+    }
+  }
+
+  private static List<QueueEntry> queue(Server server) throws Exception {
+    return server.store().queueAdmin().list(QueueQuery.all());
+  }
+
+  private static String stored(Server server, QueueEntry entry) throws Exception {
+    return new String(server.store().queueAdmin().find(entry.id()).orElseThrow().content(), StandardCharsets.UTF_8);
+  }
+
+  /** RFC 5322 §2.2.3: a folded field read as one line. */
+  private static String unfolded(String message) {
+    return message.replaceAll("\r\n[ \t]+", " ");
+  }
+
+  @Test
+  void gtubeIsRefusedOnPort25HeldFromAnAccountAndACleanMessagePassesWithItsScore() throws Exception {
+    try (RspamdDaemon rspamd = RspamdDaemon.start(data.resolve("rspamd"));
+        Server server = start(rspamd.url(), Duration.ofSeconds(5), ContentChecksConfig.Fallback.ACCEPT)) {
+      assertThat(relay(server, message("offer", GTUBE))).startsWith("550 5.7.1 ").contains("Gtube pattern");
+      assertThat(queue(server)).as("nothing queued").isEmpty();
+
+      assertThat(submit(server, message("stolen account", GTUBE))).startsWith("250 ");
+      assertThat(queue(server)).singleElement().satisfies(held -> {
+        assertThat(held.state()).isEqualTo(MessageState.HELD);
+        assertThat(held.holdReason()).hasValueSatisfying(why -> assertThat(why).contains("Gtube pattern").contains("score"));
+      });
+      // What an operator sees: queue list --state held, with the reason.
+      Path config = Files.writeString(data.resolve("hikyaku.yaml"),
+          "hostname: " + TestServers.HOSTNAME + "\ndata-directory: " + data.resolve("server-1") + "\n");
+      AdminCommandLine.Result listed = AdminCommandLine.run("", "queue", "list", "--state", "held", "--config", config.toString());
+      assertThat(listed.out()).as(listed.describe()).contains("Gtube pattern");
+
+      assertThat(relay(server, message("minutes", "The minutes of Tuesday's meeting are attached."))).startsWith("250 ");
+      QueueEntry clean = queue(server).stream().filter(e -> e.state() == MessageState.QUEUED).findFirst().orElseThrow();
+      assertThat(stored(server, clean)).containsPattern("X-Spam-Status: No, score=[0-9.]+ required=15\\.00");
+    }
+  }
+
+  @Test
+  void withRspamdStoppedOrSilentTheFallbackComesWithinTheBudget() throws Exception {
+    URI stopped;
+    try (RspamdDaemon rspamd = RspamdDaemon.start(data.resolve("rspamd"))) {
+      stopped = rspamd.url();
+    }
+    try (Server server = start(stopped, Duration.ofSeconds(1), ContentChecksConfig.Fallback.ACCEPT)) {
+      assertThat(relay(server, message("while it is down", "hello"))).startsWith("250 ");
+      assertThat(unfolded(stored(server, queue(server).getFirst())))
+          .containsPattern("X-Spam-Status: Unknown, not scanned: rspamd at 127\\.0\\.0\\.1:[0-9]+: connection refused\r\n");
+    }
+    // Silent: accepts the connection and never answers. Deferred, within the budget and not much more.
+    try (ServerSocket silent = new ServerSocket(0)) {
+      List<Socket> held = new ArrayList<>();
+      Thread acceptor = Thread.ofVirtual().start(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept());
+          }
+        } catch (Exception closed) {
+          // the test is over
+        }
+      });
+      try (Server server = start(URI.create("http://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(800),
+          ContentChecksConfig.Fallback.DEFER)) {
+        long started = System.nanoTime();
+        String reply = relay(server, message("slow filter", "hello"));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(reply).startsWith("451 4.7.1 ");
+        assertThat(took).isLessThan(Duration.ofSeconds(5));
+        assertThat(queue(server)).isEmpty();
+      } finally {
+        acceptor.interrupt();
+      }
+    }
+  }
+}
