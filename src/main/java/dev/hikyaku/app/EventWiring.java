@@ -10,6 +10,7 @@ import dev.hikyaku.events.Events;
 import dev.hikyaku.events.LogSink;
 import dev.hikyaku.events.SendLogSink;
 import dev.hikyaku.metrics.MetricsSink;
+import dev.hikyaku.policy.SpamSuspension;
 import dev.hikyaku.schedule.Scheduler;
 import dev.hikyaku.store.Store;
 import dev.hikyaku.store.StoreException;
@@ -17,6 +18,7 @@ import dev.hikyaku.webhooks.Dispatcher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +70,11 @@ final class EventWiring {
     sinks.add(metrics);
     FailedLogins failedLogins = new FailedLogins();
     sinks.add(failedLogins);
+    // Spam from an account, counted towards its suspension (issue 21); it tells of a suspension
+    // through the events it is one of the sinks of, hence the reference filled in below.
+    AtomicReference<Events> bus = new AtomicReference<>();
+    sinks.add(new SpamSuspension(new StoreSuspensions(store.defences(), clock), config.contentChecks().suspendAfterSpam(),
+        Duration.ofDays(1), clock, event -> bus.get().publish(event)));
     sinks.addAll(extraSinks);
     // New mail wakes the scheduler, so a message is on its way at once, not at the next poll.
     AtomicReference<Scheduler> scheduler = new AtomicReference<>();
@@ -84,7 +91,8 @@ final class EventWiring {
         dispatcher.get().wake();
       }
     });
-    return new EventWiring(new Events(sinks), metrics, failedLogins, scheduler, dispatcher);
+    bus.set(new Events(sinks));
+    return new EventWiring(bus.get(), metrics, failedLogins, scheduler, dispatcher);
   }
 
   Events events() {

@@ -22,9 +22,11 @@ import tools.jackson.databind.node.ObjectNode;
  * @param ifUnavailable what happens to a message when rspamd is down, slow or answers nonsense
  * @param spamOnSubmission what happens to submitted mail rspamd would reject: held in the queue for
  *     an operator (the account's suspension score counts it), or refused like relayed spam
+ * @param suspendAfterSpam how many messages from one account that rspamd would reject, within a
+ *     day, suspend the account (as a sending burst does); 0: never
  */
 public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay, boolean isScanningSubmission, Duration budget,
-    Fallback ifUnavailable, SubmittedSpam spamOnSubmission) {
+    Fallback ifUnavailable, SubmittedSpam spamOnSubmission, int suspendAfterSpam) {
 
   public ContentChecksConfig {
     Objects.requireNonNull(rspamd, "rspamd");
@@ -53,12 +55,13 @@ public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay,
   private static final String BUDGET = "budget";
   private static final String IF_UNAVAILABLE = "if-unavailable";
   private static final String SPAM_ON_SUBMISSION = "spam-on-submission";
-  static final List<String> KEYS = List.of(RSPAMD, SCAN, BUDGET, IF_UNAVAILABLE, SPAM_ON_SUBMISSION);
+  private static final String SUSPEND_AFTER_SPAM = "suspend-after-spam";
+  static final List<String> KEYS = List.of(RSPAMD, SCAN, BUDGET, IF_UNAVAILABLE, SPAM_ON_SUBMISSION, SUSPEND_AFTER_SPAM);
   private static final List<String> SCANNED = List.of("relay", "submission");
 
-  /** Off; when on, both kinds of mail, 5 s, accepted unscanned, spam from accounts held. */
+  /** Off; when on, both kinds of mail, 5 s, accepted unscanned, spam from accounts held, 3 suspend. */
   static final ContentChecksConfig DEFAULTS =
-      new ContentChecksConfig(Optional.empty(), true, true, Duration.ofSeconds(5), Fallback.ACCEPT, SubmittedSpam.HOLD);
+      new ContentChecksConfig(Optional.empty(), true, true, Duration.ofSeconds(5), Fallback.ACCEPT, SubmittedSpam.HOLD, 3);
 
   public boolean isEnabled() {
     return rspamd.isPresent();
@@ -100,7 +103,9 @@ public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay,
         "a client waits for the answer to DATA meanwhile");
     Fallback fallback = section.choice(IF_UNAVAILABLE, DEFAULTS.ifUnavailable(), List.of(Fallback.values()));
     SubmittedSpam spam = section.choice(SPAM_ON_SUBMISSION, DEFAULTS.spamOnSubmission(), List.of(SubmittedSpam.values()));
-    return new ContentChecksConfig(rspamd, relay, submission, budget, fallback, spam);
+    int suspendAfter = section.integer(SUSPEND_AFTER_SPAM, DEFAULTS.suspendAfterSpam(), 0, 10_000,
+        "messages from one account rspamd would reject within a day; 0 never suspends");
+    return new ContentChecksConfig(rspamd, relay, submission, budget, fallback, spam, suspendAfter);
   }
 
   void write(ObjectNode section) {
@@ -115,5 +120,6 @@ public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay,
     section.put(BUDGET, DurationSyntax.format(budget));
     section.put(IF_UNAVAILABLE, ifUnavailable.name().toLowerCase(Locale.ROOT));
     section.put(SPAM_ON_SUBMISSION, spamOnSubmission.name().toLowerCase(Locale.ROOT));
+    section.put(SUSPEND_AFTER_SPAM, suspendAfterSpam);
   }
 }

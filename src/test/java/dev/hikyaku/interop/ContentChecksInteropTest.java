@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
 import org.apache.commons.net.smtp.SMTPClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 21: Debian's rspamd on loopback, asked at the end of DATA. GTUBE relayed to port 25 is
  * refused 550 5.7.1; GTUBE from an authenticated account on 587 is accepted and held, and `queue
- * list --state held` says why; a clean message passes with its score in X-Spam-Status; with rspamd
+ * list --state held` says why, and a second one within the day suspends the account; a clean message
+ * passes with its score in X-Spam-Status; with rspamd
  * stopped, or silent, the configured fallback comes within the budget. Clients: Commons Net.
  */
 @Tag("interop")
@@ -46,7 +48,7 @@ class ContentChecksInteropTest {
   private Server start(URI rspamd, Duration budget, ContentChecksConfig.Fallback fallback) throws Exception {
     HikyakuConfig base = TestServers.config(data.resolve("server-" + ++servers));
     Server server = Server.start(base.toBuilder()
-        .contentChecks(new ContentChecksConfig(Optional.of(rspamd), true, true, budget, fallback, ContentChecksConfig.SubmittedSpam.HOLD))
+        .contentChecks(new ContentChecksConfig(Optional.of(rspamd), true, true, budget, fallback, ContentChecksConfig.SubmittedSpam.HOLD, 2))
         .build());
     TestServers.createAccount(server, ALICE, PASSWORD);
     TestServers.createMailboxes(server, BOB);
@@ -115,8 +117,20 @@ class ContentChecksInteropTest {
       AdminCommandLine.Result listed = AdminCommandLine.run("", "queue", "list", "--state", "held", "--config", config.toString());
       assertThat(listed.out()).as(listed.describe()).contains("Gtube pattern");
 
+      // A second spam message from the account within the day (the threshold here is 2): suspended.
+      assertThat(submit(server, message("stolen account, again", GTUBE))).startsWith("250 ");
+      assertThat(server.store().defences().suspension(ALICE)).hasValueSatisfying(why -> assertThat(why).contains("2 messages rspamd would reject"));
+      AuthenticatingSMTPClient suspended = TestServers.submissionClient(server, ALICE, PASSWORD);
+      try {
+        assertThat(suspended.setSender(ALICE)).isFalse();
+        assertThat(suspended.getReplyString()).startsWith("550 5.7.1 ");
+      } finally {
+        suspended.disconnect();
+      }
+
       assertThat(relay(server, message("minutes", "The minutes of Tuesday's meeting are attached."))).startsWith("250 ");
       QueueEntry clean = queue(server).stream().filter(e -> e.state() == MessageState.QUEUED).findFirst().orElseThrow();
+      assertThat(queue(server)).filteredOn(e -> e.state() == MessageState.HELD).hasSize(2);
       assertThat(stored(server, clean)).containsPattern("X-Spam-Status: No, score=[0-9.]+ required=15\\.00");
     }
   }
