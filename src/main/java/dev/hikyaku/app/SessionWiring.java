@@ -12,6 +12,8 @@ import dev.hikyaku.auth.sasl.Mechanism;
 import dev.hikyaku.config.AuthConfig;
 import dev.hikyaku.config.HikyakuConfig;
 import dev.hikyaku.config.ListenerConfig;
+import dev.hikyaku.content.Clamd;
+import dev.hikyaku.content.ContentScanner;
 import dev.hikyaku.content.Rspamd;
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.events.Event;
@@ -94,12 +96,14 @@ final class SessionWiring {
         inbound, contentCheck(config));
   }
 
-  /** rspamd at the end of DATA when {@code content-checks.rspamd} names it (issue 21); else none. */
+  /** clamd and rspamd at the end of DATA, those {@code content-checks} names (issue 21); else none. */
   static ContentCheck contentCheck(HikyakuConfig config) {
     var checks = config.contentChecks();
-    return checks.rspamd()
-        .map(url -> new ContentCheck(new Rspamd(url, checks.budget()), checks))
-        .orElse(ContentCheck.NONE);
+    if (!checks.isEnabled()) {
+      return ContentCheck.NONE;
+    }
+    return new ContentCheck(checks.clamd().<ContentScanner>map(address -> new Clamd(address, checks.budget())),
+        checks.rspamd().<ContentScanner>map(url -> new Rspamd(url, checks.budget())), checks);
   }
 
   /** The authenticator over the store's accounts, with the config's hashing and token settings. */

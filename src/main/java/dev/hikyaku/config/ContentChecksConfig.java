@@ -1,5 +1,6 @@
 package dev.hikyaku.config;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -11,10 +12,11 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The {@code content-checks} section: a spam filter asked about every message at the end of DATA,
- * before it is committed (rspamd, over HTTP). Described in docs/configuration.md.
+ * The {@code content-checks} section: a virus scanner and a spam filter asked about every message at
+ * the end of DATA, before it is committed (clamd over INSTREAM, rspamd over HTTP). Described in docs/configuration.md.
  *
- * @param rspamd rspamd's normal worker, {@code http://127.0.0.1:11333}; empty: no content checks
+ * @param rspamd rspamd's normal worker, {@code http://127.0.0.1:11333}; empty: no spam filter
+ * @param clamd ClamAV's daemon ({@code TCPSocket} in clamd.conf), asked first; empty: no virus scan
  * @param isScanningRelay whether mail arriving on port 25 (role relay) is scanned
  * @param isScanningSubmission whether mail submitted by accounts is scanned (587, 465, the API, and
  *     local mail from {@code hikyaku sendmail})
@@ -25,11 +27,12 @@ import tools.jackson.databind.node.ObjectNode;
  * @param suspendAfterSpam how many messages from one account that rspamd would reject, within a
  *     day, suspend the account (as a sending burst does); 0: never
  */
-public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay, boolean isScanningSubmission, Duration budget,
-    Fallback ifUnavailable, SubmittedSpam spamOnSubmission, int suspendAfterSpam) {
+public record ContentChecksConfig(Optional<URI> rspamd, Optional<InetSocketAddress> clamd, boolean isScanningRelay,
+    boolean isScanningSubmission, Duration budget, Fallback ifUnavailable, SubmittedSpam spamOnSubmission, int suspendAfterSpam) {
 
   public ContentChecksConfig {
     Objects.requireNonNull(rspamd, "rspamd");
+    Objects.requireNonNull(clamd, "clamd");
     Objects.requireNonNull(budget, "budget");
     Objects.requireNonNull(ifUnavailable, "ifUnavailable");
     Objects.requireNonNull(spamOnSubmission, "spamOnSubmission");
@@ -51,20 +54,22 @@ public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay,
 
   static final String SECTION = "content-checks";
   private static final String RSPAMD = "rspamd";
+  private static final String CLAMD = "clamd";
   private static final String SCAN = "scan";
   private static final String BUDGET = "budget";
   private static final String IF_UNAVAILABLE = "if-unavailable";
   private static final String SPAM_ON_SUBMISSION = "spam-on-submission";
   private static final String SUSPEND_AFTER_SPAM = "suspend-after-spam";
-  static final List<String> KEYS = List.of(RSPAMD, SCAN, BUDGET, IF_UNAVAILABLE, SPAM_ON_SUBMISSION, SUSPEND_AFTER_SPAM);
+  static final List<String> KEYS = List.of(RSPAMD, CLAMD, SCAN, BUDGET, IF_UNAVAILABLE, SPAM_ON_SUBMISSION, SUSPEND_AFTER_SPAM);
   private static final List<String> SCANNED = List.of("relay", "submission");
 
   /** Off; when on, both kinds of mail, 5 s, accepted unscanned, spam from accounts held, 3 suspend. */
   static final ContentChecksConfig DEFAULTS =
-      new ContentChecksConfig(Optional.empty(), true, true, Duration.ofSeconds(5), Fallback.ACCEPT, SubmittedSpam.HOLD, 3);
+      new ContentChecksConfig(Optional.empty(), Optional.empty(), true, true, Duration.ofSeconds(5), Fallback.ACCEPT,
+          SubmittedSpam.HOLD, 3);
 
   public boolean isEnabled() {
-    return rspamd.isPresent();
+    return rspamd.isPresent() || clamd.isPresent();
   }
 
   static ContentChecksConfig read(Section section) throws ConfigException {
@@ -81,6 +86,14 @@ public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay,
       } catch (URISyntaxException e) {
         throw section.error(RSPAMD, "is not a URL: " + e.getReason());
       }
+    }
+    Optional<InetSocketAddress> clamd = Optional.empty();
+    if (section.has(CLAMD)) {
+      String text = section.text(CLAMD).orElseThrow();
+      if (!text.matches(".*:[0-9]+")) {
+        throw section.error(CLAMD, "must be clamd's address and port, 127.0.0.1:3310 (its TCPSocket), was '" + text + "'");
+      }
+      clamd = Optional.of(NextHops.dnsServer(section, text, section.path(CLAMD), section.node(CLAMD)));
     }
     boolean relay = DEFAULTS.isScanningRelay();
     boolean submission = DEFAULTS.isScanningSubmission();
@@ -105,11 +118,12 @@ public record ContentChecksConfig(Optional<URI> rspamd, boolean isScanningRelay,
     SubmittedSpam spam = section.choice(SPAM_ON_SUBMISSION, DEFAULTS.spamOnSubmission(), List.of(SubmittedSpam.values()));
     int suspendAfter = section.integer(SUSPEND_AFTER_SPAM, DEFAULTS.suspendAfterSpam(), 0, 10_000,
         "messages from one account rspamd would reject within a day; 0 never suspends");
-    return new ContentChecksConfig(rspamd, relay, submission, budget, fallback, spam, suspendAfter);
+    return new ContentChecksConfig(rspamd, clamd, relay, submission, budget, fallback, spam, suspendAfter);
   }
 
   void write(ObjectNode section) {
     rspamd.ifPresent(uri -> section.put(RSPAMD, uri.toString()));
+    clamd.ifPresent(address -> section.put(CLAMD, NextHops.hostPort(address.getAddress().getHostAddress(), address.getPort())));
     ArrayNode scan = section.putArray(SCAN);
     if (isScanningRelay) {
       scan.add("relay");

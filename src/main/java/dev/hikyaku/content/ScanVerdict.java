@@ -45,6 +45,9 @@ public sealed interface ScanVerdict {
   /** {@code reject}: spam (550 5.7.1 on relay; held for review on submission). */
   record Reject(Score score, String reason) implements ScanVerdict {}
 
+  /** A virus scanner found {@code signature} (ClamAV's name for it): refused, from anyone. */
+  record Infected(Score score, String signature) implements ScanVerdict {}
+
   /** No verdict: the filter did not answer within its budget, or answered nonsense. */
   record Unavailable(String reason) implements ScanVerdict {
     @Override

@@ -22,30 +22,38 @@ import java.util.function.Supplier;
  * 4.7.1 for a soft reject); spam from an account is held in the queue for an operator (or refused,
  * as configured), since its account may be stolen and its sender should not learn how to get past;
  * {@code add header} and {@code rewrite subject} mark the message. Every scanned message carries its
- * score in {@code X-Spam-Status}. No verdict within the budget: accepted marked unscanned, or 451.
+ * score in {@code X-Spam-Status}. A virus scanner, when there is one, is asked first: a virus is
+ * refused from anyone (550 5.7.1). No verdict within the budget: accepted marked unscanned, or 451.
  */
 public final class ContentCheck {
 
   /** No filter: nothing scanned. */
-  public static final ContentCheck NONE = new ContentCheck(ContentScanner.NONE, false, false,
+  public static final ContentCheck NONE = new ContentCheck(Optional.empty(), Optional.empty(), false, false,
       ContentChecksConfig.Fallback.ACCEPT, ContentChecksConfig.SubmittedSpam.HOLD);
 
   /** The most rule names the status field lists (rspamd may fire dozens). */
   static final int MAX_SYMBOLS = 20;
 
-  private final ContentScanner scanner;
+  private final Optional<ContentScanner> antivirus;
+  private final Optional<ContentScanner> spamFilter;
   private final boolean isScanningRelay;
   private final boolean isScanningSubmission;
   private final ContentChecksConfig.Fallback ifUnavailable;
   private final ContentChecksConfig.SubmittedSpam spamOnSubmission;
 
-  public ContentCheck(ContentScanner scanner, ContentChecksConfig config) {
-    this(scanner, config.isScanningRelay(), config.isScanningSubmission(), config.ifUnavailable(), config.spamOnSubmission());
+  /**
+   * @param antivirus asked first (clamd): a virus is refused from anyone, and the spam filter is not asked
+   * @param spamFilter asked next (rspamd): its action decides, its score goes in {@code X-Spam-Status}
+   */
+  public ContentCheck(Optional<ContentScanner> antivirus, Optional<ContentScanner> spamFilter, ContentChecksConfig config) {
+    this(antivirus, spamFilter, config.isScanningRelay(), config.isScanningSubmission(), config.ifUnavailable(),
+        config.spamOnSubmission());
   }
 
-  private ContentCheck(ContentScanner scanner, boolean isScanningRelay, boolean isScanningSubmission,
-      ContentChecksConfig.Fallback ifUnavailable, ContentChecksConfig.SubmittedSpam spamOnSubmission) {
-    this.scanner = Objects.requireNonNull(scanner, "scanner");
+  private ContentCheck(Optional<ContentScanner> antivirus, Optional<ContentScanner> spamFilter, boolean isScanningRelay,
+      boolean isScanningSubmission, ContentChecksConfig.Fallback ifUnavailable, ContentChecksConfig.SubmittedSpam spamOnSubmission) {
+    this.antivirus = Objects.requireNonNull(antivirus, "antivirus");
+    this.spamFilter = Objects.requireNonNull(spamFilter, "spamFilter");
     this.isScanningRelay = isScanningRelay;
     this.isScanningSubmission = isScanningSubmission;
     this.ifUnavailable = ifUnavailable;
@@ -99,14 +107,33 @@ public final class ContentCheck {
         return new Decision.Unscanned();
       }
     }
-    if (isSubmission ? !isScanningSubmission : !isScanningRelay) {
+    if ((antivirus.isEmpty() && spamFilter.isEmpty()) || (isSubmission ? !isScanningSubmission : !isScanningRelay)) {
       return new Decision.Unscanned();
     }
     byte[] message = content.get();
     List<String> recipients = envelope.recipients().stream().map(r -> r.to().address()).toList();
-    ScanVerdict verdict = scanner.scan(new ScanRequest(queueId, envelope.from().address(), recipients, client, helo, principal, tls,
-        message));
-    return switch (verdict) {
+    ScanRequest request = new ScanRequest(queueId, envelope.from().address(), recipients, client, helo, principal, tls, message);
+    Optional<ScanVerdict.Unavailable> virusScanUnavailable = Optional.empty();
+    if (antivirus.isPresent()) {
+      switch (antivirus.get().scan(request)) {
+        case ScanVerdict.Infected infected -> {
+          return new Decision.Refuse(infected, new IntakeResult.Refused(Replies.virusFound(infected.signature()),
+              "virus scanner: " + infected.signature()));
+        }
+        case ScanVerdict.Unavailable unavailable -> {
+          if (ifUnavailable == ContentChecksConfig.Fallback.DEFER) {
+            return deferred(unavailable);
+          }
+          virusScanUnavailable = Optional.of(unavailable);
+        }
+        default -> { } // clean
+      }
+    }
+    if (spamFilter.isEmpty()) {
+      return virusScanUnavailable.<Decision>map(u -> unscanned(u)).orElseGet(() -> new Decision.Unscanned());
+    }
+    ScanVerdict verdict = spamFilter.get().scan(request);
+    Decision decision = switch (verdict) {
       case ScanVerdict.Pass pass -> queue(verdict, "No", Optional.empty(), Optional.empty());
       case ScanVerdict.AddHeader add -> queue(verdict, "Yes", Optional.empty(), Optional.empty());
       case ScanVerdict.RewriteSubject rewrite -> queue(verdict, "Yes", Optional.of(rewrite.subject()
@@ -117,12 +144,31 @@ public final class ContentCheck {
           ? queue(verdict, "Yes", Optional.empty(), Optional.of("spam: " + reject.reason() + " (score " + reject.score().text() + ")"))
           : new Decision.Refuse(verdict,
               new IntakeResult.Refused(Replies.contentRejected(reject.reason()), "content filter: reject, " + reject.score().text()));
+      case ScanVerdict.Infected infected -> new Decision.Refuse(infected,
+          new IntakeResult.Refused(Replies.virusFound(infected.signature()), "content filter: " + infected.signature()));
       case ScanVerdict.Unavailable unavailable -> ifUnavailable == ContentChecksConfig.Fallback.DEFER
-          ? new Decision.Refuse(verdict, new IntakeResult.Refused(Replies.contentDeferred("the content filter is unavailable"),
-              "content filter unavailable: " + unavailable.reason()))
-          : new Decision.Queue(verdict, field("X-Spam-Status", "Unknown, not scanned: " + unavailable.reason()), Optional.empty(),
-              Optional.empty());
+          ? deferred(unavailable)
+          : unscanned(unavailable);
     };
+    // The virus scan's gap is told too, when the spam filter's verdict lets the message in.
+    if (virusScanUnavailable.isPresent() && decision instanceof Decision.Queue queued) {
+      byte[] note = field("X-Virus-Status", "Unknown, not scanned: " + virusScanUnavailable.get().reason());
+      byte[] fields = new byte[note.length + queued.fieldsOnTop().length];
+      System.arraycopy(note, 0, fields, 0, note.length);
+      System.arraycopy(queued.fieldsOnTop(), 0, fields, note.length, queued.fieldsOnTop().length);
+      return new Decision.Queue(queued.verdict(), fields, queued.subject(), queued.hold());
+    }
+    return decision;
+  }
+
+  private static Decision deferred(ScanVerdict.Unavailable unavailable) {
+    return new Decision.Refuse(unavailable, new IntakeResult.Refused(Replies.contentDeferred("the content filter is unavailable"),
+        "content filter unavailable: " + unavailable.reason()));
+  }
+
+  private static Decision unscanned(ScanVerdict.Unavailable unavailable) {
+    return new Decision.Queue(unavailable, field("X-Spam-Status", "Unknown, not scanned: " + unavailable.reason()), Optional.empty(),
+        Optional.empty());
   }
 
   private static Decision queue(ScanVerdict verdict, String isSpam, Optional<String> subject, Optional<String> hold) {

@@ -267,6 +267,7 @@ public final class MessageIntake {
       case ScanVerdict.RewriteSubject rewrite -> "rewrite subject";
       case ScanVerdict.SoftReject soft -> "soft reject";
       case ScanVerdict.Reject reject -> "reject";
+      case ScanVerdict.Infected infected -> "infected: " + infected.signature();
       case ScanVerdict.Unavailable unavailable -> "unavailable: " + unavailable.reason();
     };
     events.publish(new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,

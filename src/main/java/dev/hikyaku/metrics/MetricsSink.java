@@ -254,7 +254,8 @@ public final class MetricsSink implements EventSink {
       case Event.MessageRemoved e -> {} // the queue gauges show it
       case Event.QueueAdministered e -> {} // counted as an admin change
       case Event.ContentScanned e -> count(CONTENT_SCANS,
-          "action", e.action().startsWith("unavailable") ? "unavailable" : e.action().replace(' ', '_'), "outcome", e.outcome());
+          "action", e.action().startsWith("unavailable") ? "unavailable" : e.action().startsWith("infected") ? "infected"
+              : e.action().replace(' ', '_'), "outcome", e.outcome());
     }
   }
 

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * The content filter's side of compromised-account detection (issue 21): a slow spam campaign from
  * a stolen account never bursts past {@link SuspensionRule}'s volume thresholds, but its messages
  * keep scoring as spam. Each message from an account that the filter would reject ({@link
- * Event.ContentScanned}, held or refused) counts; {@code threshold} of them within {@code window}
+ * Event.ContentScanned}, held or refused) counts, as does one carrying a virus; {@code threshold} of them within {@code window}
  * suspend the account as a burst does (MAIL 550 5.7.1, {@link Event.AccountSuspended}). Counted in
  * memory on the node that scanned them, as the volume is.
  */
@@ -46,7 +46,7 @@ public final class SpamSuspension implements EventSink {
   @Override
   public void accept(Event event) {
     if (threshold <= 0 || !(event instanceof Event.ContentScanned scanned) || scanned.account().isEmpty()
-        || !scanned.action().equals("reject")) {
+        || !(scanned.action().equals("reject") || scanned.action().startsWith("infected"))) {
       return;
     }
     String account = scanned.account().get();

@@ -218,6 +218,11 @@ public final class Replies {
     return new Reply(550, EnhancedStatus.of(5, 7, 1), "Message refused as spam: " + reason);
   }
 
+  /** A virus scanner found {@code signature} in the message or an attachment (RFC 3463 §3.8: X.7.1). */
+  public static Reply virusFound(String signature) {
+    return new Reply(550, EnhancedStatus.of(5, 7, 1), "Message refused: it contains a virus (" + signature + ")");
+  }
+
   /** A content filter's soft reject, or no verdict where the operator asked for a retry then. */
   public static Reply contentDeferred(String reason) {
     return new Reply(451, EnhancedStatus.of(4, 7, 1), "Message not accepted for now (" + reason + "), try again later");

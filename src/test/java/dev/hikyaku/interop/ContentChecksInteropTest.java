@@ -11,6 +11,7 @@ import dev.hikyaku.store.MessageState;
 import dev.hikyaku.store.QueueEntry;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.testing.TestServers;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * refused 550 5.7.1; GTUBE from an authenticated account on 587 is accepted and held, and `queue
  * list --state held` says why, and a second one within the day suspends the account; a clean message
  * passes with its score in X-Spam-Status; with rspamd
- * stopped, or silent, the configured fallback comes within the budget. Clients: Commons Net.
+ * stopped, or silent, the configured fallback comes within the budget; with Debian's clamd too, the
+ * EICAR test file attached is refused from anyone. Clients: Commons Net.
  */
 @Tag("interop")
 class ContentChecksInteropTest {
@@ -46,9 +49,14 @@ class ContentChecksInteropTest {
   private int servers;
 
   private Server start(URI rspamd, Duration budget, ContentChecksConfig.Fallback fallback) throws Exception {
+    return start(Optional.of(rspamd), Optional.empty(), budget, fallback);
+  }
+
+  private Server start(Optional<URI> rspamd, Optional<InetSocketAddress> clamd, Duration budget, ContentChecksConfig.Fallback fallback)
+      throws Exception {
     HikyakuConfig base = TestServers.config(data.resolve("server-" + ++servers));
     Server server = Server.start(base.toBuilder()
-        .contentChecks(new ContentChecksConfig(Optional.of(rspamd), true, true, budget, fallback, ContentChecksConfig.SubmittedSpam.HOLD, 2))
+        .contentChecks(new ContentChecksConfig(rspamd, clamd, true, true, budget, fallback, ContentChecksConfig.SubmittedSpam.HOLD, 2))
         .build());
     TestServers.createAccount(server, ALICE, PASSWORD);
     TestServers.createMailboxes(server, BOB);
@@ -133,6 +141,30 @@ class ContentChecksInteropTest {
       assertThat(queue(server)).filteredOn(e -> e.state() == MessageState.HELD).hasSize(2);
       assertThat(stored(server, clean)).containsPattern("X-Spam-Status: No, score=[0-9.]+ required=15\\.00");
     }
+  }
+
+  @Test
+  void withClamdTheEicarTestFileIsRefusedFromAnyoneAndACleanAttachmentPasses() throws Exception {
+    try (ClamdDaemon clamd = ClamdDaemon.start(data.resolve("clamd"));
+        RspamdDaemon rspamd = RspamdDaemon.start(data.resolve("rspamd"));
+        Server server = start(Optional.of(rspamd.url()), Optional.of(clamd.address()), Duration.ofSeconds(10),
+            ContentChecksConfig.Fallback.ACCEPT)) {
+      String infected = withAttachment("eicar.com", ClamdDaemon.EICAR);
+      assertThat(relay(server, infected)).startsWith("550 5.7.1 ").contains("virus").contains("Eicar-Test-Signature");
+      assertThat(submit(server, infected)).startsWith("550 5.7.1 ").contains("Eicar-Test-Signature");
+      assertThat(queue(server)).as("nothing queued").isEmpty();
+      assertThat(submit(server, withAttachment("notes.txt", "Nothing to see here."))).startsWith("250 ");
+      assertThat(stored(server, queue(server).getFirst())).contains("X-Spam-Status: No");
+    }
+  }
+
+  /** A message from alice with {@code content} attached as {@code name}, base64 (RFC 2045). */
+  private static String withAttachment(String name, String content) {
+    return "From: " + ALICE + "\r\nTo: " + BOB + "\r\nSubject: the file\r\nMIME-Version: 1.0\r\n"
+        + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+        + "--b1\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + name + "\"\r\n"
+        + "Content-Transfer-Encoding: base64\r\n\r\n"
+        + Base64.getMimeEncoder().encodeToString(content.getBytes(StandardCharsets.US_ASCII)) + "\r\n--b1--\r\n";
   }
 
   @Test

@@ -1,15 +1,11 @@
 package dev.hikyaku.interop;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's rspamd 3.4, started for one test on 127.0.0.1 with a minimal configuration of our own:
@@ -55,20 +51,8 @@ final class RspamdDaemon implements AutoCloseable {
     builder.redirectErrorStream(true).redirectOutput(directory.resolve("stdout.log").toFile());
     Process process = builder.start();
     RspamdDaemon daemon = new RspamdDaemon(process, port, directory);
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("rspamd exited with " + process.exitValue() + ": " + daemon.log());
-      }
-      try (Socket probe = new Socket()) {
-        probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return daemon;
-      } catch (IOException notYet) {
-        Thread.sleep(100);
-      }
-    }
-    daemon.close();
-    throw new IllegalStateException("rspamd did not listen on " + port + " within 30 s: " + daemon.log());
+    Daemons.awaitListening("rspamd", process, port, Duration.ofSeconds(30), daemon::log);
+    return daemon;
   }
 
   /** Its normal worker, as {@code content-checks.rspamd} names it. */
@@ -89,11 +73,6 @@ final class RspamdDaemon implements AutoCloseable {
   /** Stops it (SIGTERM, then SIGKILL after 10 s); the port is refused from then on. */
   @Override
   public void close() throws InterruptedException {
-    var workers = process.descendants().toList();
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor();
-    }
-    workers.forEach(ProcessHandle::destroyForcibly);
+    Daemons.stop(process);
   }
 }
