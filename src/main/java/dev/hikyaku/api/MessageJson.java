@@ -48,6 +48,14 @@ final class MessageJson {
     message.tags().forEach(tags::add);
     ObjectNode metadata = body.putObject("metadata");
     message.metadata().forEach(metadata::put);
+    if (message.contentCheck().isPresent()) {
+      ObjectNode check = body.putObject("content_check");
+      check.put("action", message.contentCheck().get().action());
+      check.put("score", message.contentCheck().get().score());
+      check.put("required_score", message.contentCheck().get().requiredScore());
+    } else {
+      body.putNull("content_check");
+    }
     ArrayNode recipients = body.putArray("recipients");
     for (RecipientView recipient : message.recipients()) {
       ObjectNode node = recipients.addObject();

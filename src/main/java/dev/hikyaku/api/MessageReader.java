@@ -131,6 +131,9 @@ public interface MessageReader {
    * @param tags what the sending application tagged it with over the API, in order
    * @param metadata what the sending application attached over the API, in order
    */
+  /** A content filter's verdict: rspamd's action ({@code unavailable} when none came) and its score. */
+  record ContentCheck(String action, double score, double requiredScore) {}
+
   record MessageView(
       String id,
       Instant receivedAt,
@@ -142,9 +145,18 @@ public interface MessageReader {
       Optional<String> from,
       List<RecipientView> recipients,
       List<String> tags,
-      Map<String, String> metadata) {
+      Map<String, String> metadata,
+      Optional<ContentCheck> contentCheck) {
+
+    /** Without a content filter's verdict (a message that was not scanned). */
+    public MessageView(String id, Instant receivedAt, String sender, String listener, Optional<String> principal,
+        Optional<String> messageId, Optional<String> subject, Optional<String> from, List<RecipientView> recipients,
+        List<String> tags, Map<String, String> metadata) {
+      this(id, receivedAt, sender, listener, principal, messageId, subject, from, recipients, tags, metadata, Optional.empty());
+    }
 
     public MessageView {
+      Objects.requireNonNull(contentCheck, "contentCheck");
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(receivedAt, "receivedAt");
       Objects.requireNonNull(sender, "sender");

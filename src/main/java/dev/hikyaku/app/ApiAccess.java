@@ -211,7 +211,8 @@ final class ApiAccess implements ApiKeyCheck, MessageReader, EventFeed {
                 attempts.apply(r)))
             .toList(),
         message.annotations().tags(),
-        message.annotations().metadata());
+        message.annotations().metadata(),
+        message.scan().map(v -> new MessageReader.ContentCheck(v.action(), v.score(), v.requiredScore())));
   }
 
   private static List<AttemptView> attempts(HistoryRecord record, HistoryRecipient recipient) {

@@ -18,6 +18,7 @@ import dev.hikyaku.store.NewMessage;
 import dev.hikyaku.store.NewRecipient;
 import dev.hikyaku.store.Origin;
 import dev.hikyaku.store.QueueId;
+import dev.hikyaku.store.ScanSummary;
 import dev.hikyaku.store.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -262,16 +263,25 @@ public final class MessageIntake {
       case MessageSource.Local local -> Optional.empty();
     };
     String action = switch (verdict) {
+      case ScanVerdict.Infected infected -> "infected: " + infected.signature();
+      case ScanVerdict.Unavailable unavailable -> "unavailable: " + unavailable.reason();
+      default -> action(verdict);
+    };
+    events.publish(new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,
+        verdict.score().score(), verdict.score().requiredScore(), verdict.score().symbols(), outcome));
+  }
+
+  /** The verdict's action in rspamd's words, as the history and the API give it. */
+  private static String action(ScanVerdict verdict) {
+    return switch (verdict) {
       case ScanVerdict.Pass pass -> "no action";
       case ScanVerdict.AddHeader add -> "add header";
       case ScanVerdict.RewriteSubject rewrite -> "rewrite subject";
       case ScanVerdict.SoftReject soft -> "soft reject";
       case ScanVerdict.Reject reject -> "reject";
-      case ScanVerdict.Infected infected -> "infected: " + infected.signature();
-      case ScanVerdict.Unavailable unavailable -> "unavailable: " + unavailable.reason();
+      case ScanVerdict.Infected infected -> "infected";
+      case ScanVerdict.Unavailable unavailable -> "unavailable";
     };
-    events.publish(new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,
-        verdict.score().score(), verdict.score().requiredScore(), verdict.score().symbols(), outcome));
   }
 
   private Prepared prepare(
@@ -340,6 +350,7 @@ public final class MessageIntake {
     // The content filter sees the message as it is to be queued (fix-ups, Authentication-Results),
     // before it is signed: a subject it rewrites is signed as rewritten.
     Optional<String> hold = Optional.empty();
+    Optional<ScanSummary> scan = Optional.empty();
     MessageBytes scanned = message;
     switch (contentCheck.decide(source, envelope, id.toString(), scanned::toByteArray)) {
       case ContentCheck.Decision.Unscanned unscanned -> { }
@@ -354,6 +365,8 @@ public final class MessageIntake {
         }
         message = message.withFieldsOnTop(queue.fieldsOnTop());
         hold = queue.hold();
+        scan = Optional.of(new ScanSummary(action(queue.verdict()), queue.verdict().score().score(),
+            queue.verdict().score().requiredScore()));
         told(source, envelope, id, now, queue.verdict(), hold.isPresent() ? "held" : "queued");
       }
     }
@@ -401,7 +414,7 @@ public final class MessageIntake {
     IntakeResult.Queued queued = new IntakeResult.Queued(id, headers.messageId());
     return new Prepared.Ready(
         new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored, headers,
-            annotations, receipt.map(r -> r.record(queued, now)), hold),
+            annotations, receipt.map(r -> r.record(queued, now)), hold, scan),
         queued);
   }
 }

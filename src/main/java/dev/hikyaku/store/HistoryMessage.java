@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param listener the listener's config name, or {@code bounce} for our own reports
  * @param principal the authenticated account (RFC 4954), empty without AUTH
  * @param recipients in RCPT order
+ * @param scan the content filter's verdict when the message was scanned (issue 21)
  * @param annotations the tags and metadata an application sending over the API attached
  */
 public record HistoryMessage(
@@ -27,7 +28,8 @@ public record HistoryMessage(
     Optional<String> principal,
     AcceptedHeaders headers,
     List<HistoryRecipient> recipients,
-    Annotations annotations) {
+    Annotations annotations,
+    Optional<ScanSummary> scan) {
 
   public HistoryMessage {
     Objects.requireNonNull(id, "id");
@@ -37,6 +39,7 @@ public record HistoryMessage(
     Objects.requireNonNull(clientAddress, "clientAddress");
     Objects.requireNonNull(principal, "principal");
     Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(scan, "scan");
     recipients = List.copyOf(recipients);
     Objects.requireNonNull(annotations, "annotations");
   }

@@ -38,8 +38,8 @@ public final class MessageHistory {
   static final String INSERT_MESSAGE =
       """
       INSERT INTO history_message (queue_id, received_at, reverse_path, size, listener, client_address,
-                                   principal, message_id, subject, from_field, api_key)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                                   principal, message_id, subject, from_field, api_key, scan_action, scan_score, scan_required)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String INSERT_RECIPIENT =
       "INSERT INTO history_recipient (queue_id, position, forward_path, received_at) VALUES (?, ?, ?, ?)";
   // V11: what an application sending over the API attached to the message.
@@ -67,7 +67,7 @@ public final class MessageHistory {
 
   static final String MESSAGE_COLUMNS =
       "m.queue_id, m.received_at, m.reverse_path, m.size, m.listener, m.client_address, m.principal,"
-          + " m.message_id, m.subject, m.from_field";
+          + " m.message_id, m.subject, m.from_field, m.scan_action, m.scan_score, m.scan_required";
   static final String SELECT_MESSAGE = "SELECT " + MESSAGE_COLUMNS + " FROM history_message m WHERE m.queue_id = ?";
   static final String SELECT_RECIPIENTS =
       "SELECT forward_path, latest_outcome, latest_attempt_at FROM history_recipient WHERE queue_id = ? ORDER BY position";
@@ -310,6 +310,14 @@ public final class MessageHistory {
     setNullable(insertMessage, 9, headers.subject());
     setNullable(insertMessage, 10, headers.from());
     setNullable(insertMessage, 11, Optional.ofNullable(origin.apiKey()));
+    setNullable(insertMessage, 12, message.scan().map(ScanSummary::action));
+    if (message.scan().isPresent()) {
+      insertMessage.setLong(13, message.scan().get().scoreHundredths());
+      insertMessage.setLong(14, message.scan().get().requiredHundredths());
+    } else {
+      insertMessage.setNull(13, Types.BIGINT);
+      insertMessage.setNull(14, Types.BIGINT);
+    }
     insertMessage.executeUpdate();
 
     List<NewRecipient> recipients = message.recipients();
@@ -376,6 +384,9 @@ public final class MessageHistory {
             latestAttemptAt));
       }
     }
+    String scanAction = row.getString("scan_action");
+    Optional<ScanSummary> scan = scanAction == null ? Optional.empty()
+        : Optional.of(ScanSummary.ofHundredths(scanAction, longOrZero(row, "scan_score"), longOrZero(row, "scan_required")));
     return new HistoryMessage(
         id,
         Instant.ofEpochMilli(row.getLong("received_at")),
@@ -389,7 +400,13 @@ public final class MessageHistory {
             Optional.ofNullable(row.getString("subject")),
             Optional.ofNullable(row.getString("from_field"))),
         found,
-        annotations.read(id));
+        annotations.read(id),
+        scan);
+  }
+
+  private static long longOrZero(ResultSet row, String column) throws SQLException {
+    long value = row.getLong(column);
+    return row.wasNull() ? 0 : value;
   }
 
   private static AttemptRecord attempt(QueueId id, ResultSet row) throws SQLException, StoreException {

@@ -29,6 +29,7 @@ import java.util.Optional;
  *     with the message; empty for every other message
  * @param holdReason when present, the message is queued held (not delivered until an operator
  *     releases it), for this reason (a content filter's verdict)
+ * @param scan the content filter's verdict, kept in the history; empty when not scanned
  */
 public record NewMessage(
     QueueId id,
@@ -41,7 +42,8 @@ public record NewMessage(
     AcceptedHeaders headers,
     Annotations annotations,
     Optional<IdempotencyRecord> idempotency,
-    Optional<String> holdReason) {
+    Optional<String> holdReason,
+    Optional<ScanSummary> scan) {
 
   /** Not held. */
   public NewMessage(
@@ -55,7 +57,8 @@ public record NewMessage(
       AcceptedHeaders headers,
       Annotations annotations,
       Optional<IdempotencyRecord> idempotency) {
-    this(id, receivedAt, reversePath, mailParameters, recipients, origin, content, headers, annotations, idempotency, Optional.empty());
+    this(id, receivedAt, reversePath, mailParameters, recipients, origin, content, headers, annotations, idempotency, Optional.empty(),
+        Optional.empty());
   }
 
   /** Without annotations or an idempotency record: a message from SMTP or a bounce. */
@@ -98,6 +101,7 @@ public record NewMessage(
     Objects.requireNonNull(annotations, "annotations");
     Objects.requireNonNull(idempotency, "idempotency");
     Objects.requireNonNull(holdReason, "holdReason");
+    Objects.requireNonNull(scan, "scan");
     idempotency.ifPresent(record -> {
       if (!record.queueId().equals(id)) {
         throw new IllegalArgumentException("the idempotency record of message " + id + " names " + record.queueId());
@@ -105,10 +109,10 @@ public record NewMessage(
     });
   }
 
-  /** The same message, queued held for {@code reason}. */
-  public NewMessage held(String reason) {
+  /** The same message with a content filter's verdict, and held for {@code holdReason} when present. */
+  public NewMessage scanned(ScanSummary verdict, Optional<String> holdReason) {
     return new NewMessage(id, receivedAt, reversePath, mailParameters, recipients, origin, content, headers, annotations, idempotency,
-        Optional.of(reason));
+        holdReason, Optional.of(verdict));
   }
 
   /** Octets of content. */
@@ -129,12 +133,13 @@ public record NewMessage(
         && headers.equals(that.headers)
         && annotations.equals(that.annotations)
         && idempotency.equals(that.idempotency)
-        && holdReason.equals(that.holdReason);
+        && holdReason.equals(that.holdReason)
+        && scan.equals(that.scan);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers, annotations, idempotency, holdReason)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, headers, annotations, idempotency, holdReason, scan)
         + 31 * Arrays.hashCode(content);
   }
 

@@ -161,7 +161,7 @@ class ApiReadRoutesTest {
 
     // A summary: the same object as GET /v1/messages/{id}, without the attempts.
     JsonNode item = body.get("data").get(0);
-    assertThat(item.propertyNames()).containsExactly("id", "received_at", "sender", "listener", "headers", "tags", "metadata", "recipients");
+    assertThat(item.propertyNames()).containsExactly("id", "received_at", "sender", "listener", "headers", "tags", "metadata", "content_check", "recipients");
     assertThat(item.get("received_at").asString()).isEqualTo(T0.plusSeconds(4).toString());
     JsonNode recipient = item.get("recipients").get(0);
     assertThat(recipient.propertyNames()).containsExactly("recipient", "latest_outcome", "latest_attempt_at");

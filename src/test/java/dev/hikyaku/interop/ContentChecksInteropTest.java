@@ -140,6 +140,15 @@ class ContentChecksInteropTest {
       QueueEntry clean = queue(server).stream().filter(e -> e.state() == MessageState.QUEUED).findFirst().orElseThrow();
       assertThat(queue(server)).filteredOn(e -> e.state() == MessageState.HELD).hasSize(2);
       assertThat(stored(server, clean)).containsPattern("X-Spam-Status: No, score=[0-9.]+ required=15\\.00");
+      // The verdicts in the history, as the API shows them.
+      assertThat(server.store().history().show(clean.id()).orElseThrow().message().scan())
+          .hasValueSatisfying(scan -> assertThat(scan.action()).isEqualTo("no action"));
+      QueueEntry spam = queue(server).stream().filter(e -> e.state() == MessageState.HELD).findFirst().orElseThrow();
+      assertThat(server.store().history().show(spam.id()).orElseThrow().message().scan())
+          .hasValueSatisfying(scan -> {
+            assertThat(scan.action()).isEqualTo("reject");
+            assertThat(scan.score()).isGreaterThanOrEqualTo(15.0);
+          });
     }
   }
 
