@@ -78,8 +78,13 @@ public interface QueueControl {
     }
   }
 
-  /** One message in the queue. */
-  record Entry(String id, Instant receivedAt, String reversePath, int recipients, long size, String state) {}
+  /**
+   * One message in the queue.
+   *
+   * @param holdReason why a held message is held, when a content filter held it
+   */
+  record Entry(String id, Instant receivedAt, String reversePath, int recipients, long size, String state,
+      Optional<String> holdReason) {}
 
   /** One recipient of a queued message, with its last reply and schedule. */
   record Recipient(String forwardPath, String state, int attempts, Optional<String> lastReply,

@@ -142,6 +142,7 @@ final class QueueRoutes {
     node.put("recipient_count", entry.recipients());
     node.put("size", entry.size());
     node.put("state", entry.state());
+    MessageJson.put(node, "hold_reason", entry.holdReason());
     return node;
   }
 

@@ -237,13 +237,15 @@ final class ApiOperations implements QueueControl, BlockList, KeyRing, Statistic
   }
 
   private static QueueControl.Entry entry(QueueEntry e) {
-    return new QueueControl.Entry(e.id().value(), e.receivedAt(), e.reversePath(), e.recipientCount(), e.size(), e.state().stored());
+    return new QueueControl.Entry(e.id().value(), e.receivedAt(), e.reversePath(), e.recipientCount(), e.size(), e.state().stored(),
+        e.holdReason());
   }
 
   private static Detail detail(QueuedMessage m) {
     var origin = m.origin();
     return new Detail(
-        new QueueControl.Entry(m.id().value(), m.receivedAt(), m.reversePath(), m.recipients().size(), m.size(), m.state().stored()),
+        new QueueControl.Entry(m.id().value(), m.receivedAt(), m.reversePath(), m.recipients().size(), m.size(), m.state().stored(),
+            Optional.empty()),
         origin.listener(), origin.clientAddress(), origin.heloName(),
         Optional.ofNullable(origin.tlsProtocol()).map(p -> p + (origin.tlsCipher() == null ? "" : " " + origin.tlsCipher())),
         Optional.ofNullable(origin.principal()), Optional.ofNullable(origin.apiKey()),
