@@ -135,6 +135,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void contentChecksOnlyTalkToTheirFilters() {
+    // Issue 21: content holds the filters' clients and their verdicts; intake decides what a verdict
+    // means (the reply, a hold), so content never builds a reply or touches the queue.
+    assertThat(imports).containsKey("content");
+    assertThat(importsOf("content")).isEmpty();
+  }
+
+  @Test
   void theConsoleIsAClientOfTheApi() {
     // Issue 20: the console shows and changes only what API routes answer (api.LocalApi), so it can
     // do nothing the API cannot; it never reads or writes the store itself.
