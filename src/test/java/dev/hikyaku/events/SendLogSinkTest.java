@@ -75,6 +75,17 @@ class SendLogSinkTest {
   }
 
   @Test
+  void aContentFiltersVerdictIsALineOfItsOwn() {
+    sink.accept(new Event.ContentScanned(AT, "06H0C04DC7QEW2FP", "smtp:submission", "a@example.org", Optional.of("a@example.org"),
+        "reject", 16, 15, List.of("GTUBE"), "held"));
+
+    assertThat(lines()).containsExactly("06H0C04DC7QEW2FP: content filter: reject, score=16.00/15.00, held (GTUBE)");
+    Map<String, Object> fields = new LinkedHashMap<>();
+    appender.list.getFirst().getKeyValuePairs().forEach(pair -> fields.put(pair.key, pair.value));
+    assertThat(fields).containsEntry("spam_action", "reject").containsEntry("spam_score", 16.0).containsEntry("outcome", "held");
+  }
+
+  @Test
   void theFieldsAreKeyValuePairsTooForTheJsonFormat() {
     sink.accept(attempt(remote(DeliveryStatus.Action.RELAYED, "2.0.0", 250, "2.0.0 Ok: queued as ABC"), OVER_TLS));
 

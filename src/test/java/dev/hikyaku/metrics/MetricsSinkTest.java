@@ -9,6 +9,7 @@ import dev.hikyaku.protocol.EnhancedStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,19 @@ class MetricsSinkTest {
     return kind == Kind.SUCCESS
         ? new Result(kind, 235, EnhancedStatus.of(2, 7, 0))
         : new Result(kind, 535, EnhancedStatus.of(5, 7, 8));
+  }
+
+  @Test
+  void contentScansAreCountedByActionAndOutcome() {
+    for (String action : List.of("reject", "reject", "no action", "infected: Eicar-Test-Signature", "unavailable: rspamd did not answer")) {
+      sink.accept(new Event.ContentScanned(Instant.EPOCH, "Q", "smtp:relay", "", Optional.empty(), action, 0, 15,
+          List.of(), action.equals("no action") ? "queued" : "refused"));
+    }
+    Scrape s = Scrape.parse(sink.scrape());
+    assertThat(s.value("hikyaku_content_scans_total", "action", "reject", "outcome", "refused")).isEqualTo(2);
+    assertThat(s.value("hikyaku_content_scans_total", "action", "no_action", "outcome", "queued")).isEqualTo(1);
+    assertThat(s.value("hikyaku_content_scans_total", "action", "infected", "outcome", "refused")).isEqualTo(1);
+    assertThat(s.value("hikyaku_content_scans_total", "action", "unavailable", "outcome", "refused")).isEqualTo(1);
   }
 
   @Test
