@@ -301,8 +301,10 @@ class ConsoleBrowserInteropTest {
         "/console/queue/" + id + "/bounce", "/console/queue/" + id + "/delete", "/console/queue/flush", "/console/blocks/lift",
         "/console/keys", "/console/keys/alice-app/revoke", "/console/accounts/unsuspend", "/console/accounts/app-passwords/revoke",
         "/console/domains/" + TestServers.HOSTED_DOMAIN + "/dkim", "/console/domains/" + TestServers.HOSTED_DOMAIN + "/dkim/hk1/activate",
-        "/console/suppressions/add", "/console/suppressions/remove", "/console/sign-out")) {
-      String fields = "scope=ip&subject=192.0.2.9&name=forged&send=on&address=gone%40example.net&algorithm=rsa";
+        "/console/suppressions/add", "/console/suppressions/remove", "/console/accounts", "/console/accounts/senders/add",
+        "/console/accounts/senders/remove", "/console/accounts/app-passwords", "/console/sign-out")) {
+      String fields = "scope=ip&subject=192.0.2.9&name=forged&send=on&address=gone%40" + TestServers.HOSTED_DOMAIN + "&algorithm=rsa"
+          + "&password=vq8-Wzl3-Nbr6-Tyk1-Hom5&sender=%40example.net";
       for (String body : List.of(fields, "csrf=forged&" + fields)) {
         HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create(base + form))
             .header("Cookie", Console.SESSION_COOKIE + "=" + session.getValue())
@@ -315,7 +317,8 @@ class ConsoleBrowserInteropTest {
     assertThat(server.store().defences().activeBlocks(Instant.now())).hasSize(1);
     assertThat(server.store().apiKeys().list(Optional.empty())).isEmpty();
     assertThat(server.store().signingKeys().list(Optional.empty())).isEmpty();
-    assertThat(server.store().suppressions().find(TestServers.HOSTED_DOMAIN, "gone@example.net")).isEmpty();
+    assertThat(server.store().suppressions().find(TestServers.HOSTED_DOMAIN, "gone@" + TestServers.HOSTED_DOMAIN)).isEmpty();
+    assertThat(server.store().accounts().find("gone@" + TestServers.HOSTED_DOMAIN)).isEmpty();
     browser.get(base + "/console/queue");
     assertThat(browser.getCurrentUrl()).as("the session outlived the forged sign-out").endsWith("/console/queue");
 
