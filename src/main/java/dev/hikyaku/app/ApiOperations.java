@@ -245,7 +245,7 @@ final class ApiOperations implements QueueControl, BlockList, KeyRing, Statistic
     var origin = m.origin();
     return new Detail(
         new QueueControl.Entry(m.id().value(), m.receivedAt(), m.reversePath(), m.recipients().size(), m.size(), m.state().stored(),
-            Optional.empty()),
+            m.holdReason()),
         origin.listener(), origin.clientAddress(), origin.heloName(),
         Optional.ofNullable(origin.tlsProtocol()).map(p -> p + (origin.tlsCipher() == null ? "" : " " + origin.tlsCipher())),
         Optional.ofNullable(origin.principal()), Optional.ofNullable(origin.apiKey()),

@@ -156,6 +156,7 @@ final class QueueCommand implements Runnable {
         out.printf("id:          %s%n", m.id());
         out.printf("received:    %s%n", m.receivedAt());
         out.printf("state:       %s%n", m.state().stored());
+        m.holdReason().ifPresent(why -> out.printf("held:        %s%n", TerminalText.visible(why)));
         out.printf("size:        %d octets%n", m.size());
         out.printf("sender:      <%s>%s%n", m.reversePath(), m.mailParameters().isEmpty() ? "" : " " + m.mailParameters());
         out.printf("origin:      %s from %s (helo %s)%s%s%n",
@@ -201,6 +202,7 @@ final class QueueCommand implements Runnable {
       message.put("id", m.id().toString());
       message.put("received_at", m.receivedAt());
       message.put("state", m.state().stored());
+      message.put("hold_reason", m.holdReason());
       message.put("size", m.size());
       message.put("sender", m.reversePath());
       message.put("mail_parameters", m.mailParameters());

@@ -23,7 +23,7 @@ public final class QueueAdmin {
   private static final String SELECT_MESSAGE =
       """
       SELECT received_at, reverse_path, mail_parameters, listener, client_address, helo_name,
-             tls_protocol, tls_cipher, principal, size, state
+             tls_protocol, tls_cipher, principal, size, state, hold_reason
       FROM message WHERE id = ?""";
   private static final String SELECT_RECIPIENTS =
       """
@@ -225,7 +225,8 @@ public final class QueueAdmin {
             origin,
             row.getLong("size"),
             MessageState.fromStored(row.getString("state")),
-            MessageBodies.read(content, id)));
+            MessageBodies.read(content, id),
+            Optional.ofNullable(row.getString("hold_reason"))));
       }
     }
   }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A message as the queue holds it: envelope, per-recipient state, origin and content.
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param recipients in RCPT order
  * @param size octets of content
  * @param state queued, held or returning (being sent back to its sender)
+ * @param holdReason why a held message is held, when a content filter held it
  */
 public record QueuedMessage(
     QueueId id,
@@ -22,10 +24,12 @@ public record QueuedMessage(
     Origin origin,
     long size,
     MessageState state,
-    byte[] content) {
+    byte[] content,
+    Optional<String> holdReason) {
 
   public QueuedMessage {
     recipients = List.copyOf(recipients);
+    Objects.requireNonNull(holdReason, "holdReason");
   }
 
   @Override
@@ -39,12 +43,13 @@ public record QueuedMessage(
         && origin.equals(that.origin)
         && size == that.size
         && state == that.state
-        && Arrays.equals(content, that.content);
+        && Arrays.equals(content, that.content)
+        && holdReason.equals(that.holdReason);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, size, state)
+    return Objects.hash(id, receivedAt, reversePath, mailParameters, recipients, origin, size, state, holdReason)
         + 31 * Arrays.hashCode(content);
   }
 

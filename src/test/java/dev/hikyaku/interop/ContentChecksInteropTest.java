@@ -124,6 +124,9 @@ class ContentChecksInteropTest {
           "hostname: " + TestServers.HOSTNAME + "\ndata-directory: " + data.resolve("server-1") + "\n");
       AdminCommandLine.Result listed = AdminCommandLine.run("", "queue", "list", "--state", "held", "--config", config.toString());
       assertThat(listed.out()).as(listed.describe()).contains("Gtube pattern");
+      AdminCommandLine.Result shown = AdminCommandLine.run("", "queue", "show", queue(server).getFirst().id().value(), "--config",
+          config.toString());
+      assertThat(shown.out()).as(shown.describe()).containsPattern("held: +spam: Gtube pattern");
 
       // A second spam message from the account within the day (the threshold here is 2): suspended.
       assertThat(submit(server, message("stolen account, again", GTUBE))).startsWith("250 ");
