@@ -99,31 +99,25 @@ final class ApiOperations implements QueueControl, BlockList, KeyRing, Statistic
     QueueId message = queueId.get();
     String detail;
     try {
-      switch (action) {
+      detail = switch (action) {
         case HOLD -> {
           store.queueAdmin().hold(message);
-          detail = "held";
+          yield "held";
         }
         case RELEASE -> {
           store.queueAdmin().release(message);
-          detail = "released";
+          yield "released";
         }
         case BOUNCE -> {
           store.queueAdmin().returnToSender(message);
-          detail = "returning to its sender";
+          yield "returning to its sender";
         }
         case DELETE -> {
           store.queueAdmin().delete(message);
-          detail = "deleted";
+          yield "deleted";
         }
-        case RETRY -> {
-          if (store.queueAdmin().find(message).isEmpty()) {
-            return new Outcome.NotFound();
-          }
-          detail = store.queueAdmin().flush(message) + " recipient(s) due now";
-        }
-        default -> throw new IllegalArgumentException(action.name());
-      }
+        case RETRY -> store.queueAdmin().flush(message) + " recipient(s) due now";
+      };
     } catch (StoreException e) {
       return switch (e.kind()) {
         case NOT_FOUND -> new Outcome.NotFound();
@@ -221,7 +215,10 @@ final class ApiOperations implements QueueControl, BlockList, KeyRing, Statistic
       if (existing.isEmpty()) {
         return Optional.empty();
       }
-      ApiKey revoked = existing.get().isActive() ? store.apiKeys().revoke(name) : existing.get();
+      if (!existing.get().isActive()) {
+        return Optional.of(key(existing.get())); // revoked already: nothing changes, nothing to record
+      }
+      ApiKey revoked = store.apiKeys().revoke(name);
       told("api-key revoke", revoked.account(), name + " by " + by);
       return Optional.of(key(revoked));
     } catch (StoreException e) {

@@ -4,7 +4,6 @@ import dev.hikyaku.events.Event;
 import dev.hikyaku.events.EventSink;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Failed logins on this node over the last day, a minute at a time, for the operators' overview:
@@ -17,8 +16,9 @@ final class FailedLogins implements EventSink {
   static final Duration KEPT = Duration.ofDays(1);
   private static final int MINUTES = (int) KEPT.toMinutes();
 
-  private final AtomicLongArray minuteOf = new AtomicLongArray(MINUTES);
-  private final AtomicLongArray counts = new AtomicLongArray(MINUTES);
+  // Guarded by this: a slot holds the count of one minute, named in minuteOf.
+  private final long[] minuteOf = new long[MINUTES];
+  private final long[] counts = new long[MINUTES];
 
   @Override
   public void accept(Event event) {
@@ -26,11 +26,11 @@ final class FailedLogins implements EventSink {
       long minute = attempt.at().getEpochSecond() / 60;
       int slot = (int) (minute % MINUTES);
       synchronized (this) {
-        if (minuteOf.get(slot) != minute) {
-          minuteOf.set(slot, minute);
-          counts.set(slot, 0);
+        if (minuteOf[slot] != minute) {
+          minuteOf[slot] = minute;
+          counts[slot] = 0;
         }
-        counts.incrementAndGet(slot);
+        counts[slot]++;
       }
     }
   }
@@ -41,9 +41,8 @@ final class FailedLogins implements EventSink {
     long last = now.getEpochSecond() / 60;
     long total = 0;
     for (int slot = 0; slot < MINUTES; slot++) {
-      long minute = minuteOf.get(slot);
-      if (minute >= first && minute <= last) {
-        total += counts.get(slot);
+      if (minuteOf[slot] >= first && minuteOf[slot] <= last) {
+        total += counts[slot];
       }
     }
     return total;

@@ -312,7 +312,15 @@ final class QueueCommand implements Runnable {
       }
       try (Store store = open(config)) {
         if (queueId.isPresent()) {
-          int moved = store.queueAdmin().flush(queueId.get());
+          int moved;
+          try {
+            moved = store.queueAdmin().flush(queueId.get());
+          } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.NOT_FOUND) {
+              throw new Main.UserError(e.getMessage()); // an id that is not (or no longer) in the queue
+            }
+            throw e;
+          }
           store.adminChanges().record("queue flush", queueId.get().value(), moved + " recipient(s)");
           spec.commandLine().getOut().println(moved + " deferred recipient(s) due now");
         } else {

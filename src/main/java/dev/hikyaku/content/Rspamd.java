@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -69,16 +70,18 @@ public final class Rspamd implements ContentScanner {
     request.principal().ifPresent(user -> post.header("User", oneLine(user)));
     request.tls().ifPresent(tls -> post.header("TLS-Version", oneLine(tls)));
     HttpResponse<byte[]> response;
+    CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(post.build(), HttpResponse.BodyHandlers.ofByteArray());
     try {
-      response = http.sendAsync(post.build(), HttpResponse.BodyHandlers.ofByteArray())
-          .get(budget.toNanos(), TimeUnit.NANOSECONDS);
+      response = pending.get(budget.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      pending.cancel(true); // the connection is given up, not left to finish for no one
       return new ScanVerdict.Unavailable("rspamd did not answer within " + budget.toMillis() + " ms");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       return new ScanVerdict.Unavailable("rspamd at " + check.getAuthority() + ": "
           + (cause instanceof HttpTimeoutException ? "no answer within " + budget.toMillis() + " ms" : describe(cause)));
     } catch (InterruptedException e) {
+      pending.cancel(true);
       Thread.currentThread().interrupt();
       return new ScanVerdict.Unavailable("interrupted while waiting for rspamd");
     }

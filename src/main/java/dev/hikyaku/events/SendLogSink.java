@@ -66,7 +66,7 @@ public final class SendLogSink implements EventSink {
           e.queueId(), clean(e.recipient()), clean(e.feedbackType()),
           clean(e.userAgent().or(e::reportingMta).orElse("an unnamed reporter")), e.reportId());
       case Event.MessageRemoved e -> log.info("{}: removed", e.queueId());
-      // Before the message's own line (it is written before the commit): its verdict, and what became of it.
+      // The verdict, and what became of the message: told after its commit, before its own line.
       case Event.ContentScanned e -> log.atInfo()
           .addKeyValue("queue_id", e.queueId()).addKeyValue("spam_action", e.action())
           .addKeyValue("spam_score", e.score()).addKeyValue("spam_required", e.requiredScore())

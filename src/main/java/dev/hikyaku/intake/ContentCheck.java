@@ -9,6 +9,7 @@ import dev.hikyaku.protocol.Envelope;
 import dev.hikyaku.protocol.Replies;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -153,10 +154,7 @@ public final class ContentCheck {
     // The virus scan's gap is told too, when the spam filter's verdict lets the message in.
     if (virusScanUnavailable.isPresent() && decision instanceof Decision.Queue queued) {
       byte[] note = field("X-Virus-Status", "Unknown, not scanned: " + virusScanUnavailable.get().reason());
-      byte[] fields = new byte[note.length + queued.fieldsOnTop().length];
-      System.arraycopy(note, 0, fields, 0, note.length);
-      System.arraycopy(queued.fieldsOnTop(), 0, fields, note.length, queued.fieldsOnTop().length);
-      return new Decision.Queue(queued.verdict(), fields, queued.subject(), queued.hold());
+      return new Decision.Queue(queued.verdict(), joined(note, queued.fieldsOnTop()), queued.subject(), queued.hold());
     }
     return decision;
   }
@@ -178,14 +176,13 @@ public final class ContentCheck {
         + " required=" + String.format(Locale.ROOT, "%.2f", score.requiredScore())
         + (symbols.isEmpty() ? "" : " tests=" + String.join(",", symbols));
     byte[] fields = field("X-Spam-Status", status);
-    if (isSpam.equals("Yes")) {
-      byte[] flag = field("X-Spam", "Yes");
-      byte[] both = new byte[flag.length + fields.length];
-      System.arraycopy(flag, 0, both, 0, flag.length);
-      System.arraycopy(fields, 0, both, flag.length, fields.length);
-      fields = both;
-    }
-    return new Decision.Queue(verdict, fields, subject, hold);
+    return new Decision.Queue(verdict, isSpam.equals("Yes") ? joined(field("X-Spam", "Yes"), fields) : fields, subject, hold);
+  }
+
+  private static byte[] joined(byte[] first, byte[] second) {
+    byte[] both = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, both, first.length, second.length);
+    return both;
   }
 
   /** One header field, folded at commas past 78 columns (RFC 5322 §2.2.3), CRLF-terminated. */

@@ -183,8 +183,12 @@ public final class MessageIntake {
    * exactly the per-message work of intake apart from the fsync.
    */
   public sealed interface Prepared {
-    /** Ready for the queue; {@code queued} is what the caller is told once it is durable. */
-    record Ready(NewMessage message, IntakeResult.Queued queued) implements Prepared {}
+    /**
+     * Ready for the queue; {@code queued} is what the caller is told once it is durable, {@code
+     * scanned} the content filter's verdict, told once it is (a message whose commit fails was
+     * neither queued nor held, and must not count towards its account's suspension).
+     */
+    record Ready(NewMessage message, IntakeResult.Queued queued, Optional<Event.ContentScanned> scanned) implements Prepared {}
 
     record Refused(IntakeResult.Refused refusal) implements Prepared {}
   }
@@ -199,6 +203,7 @@ public final class MessageIntake {
       throws IntakeException {
     NewMessage message;
     IntakeResult.Queued queued;
+    Optional<Event.ContentScanned> scanned;
     switch (prepare(source, envelope, content, annotations, receipt)) {
       case Prepared.Refused refused -> {
         return refused.refusal();
@@ -206,6 +211,7 @@ public final class MessageIntake {
       case Prepared.Ready ready -> {
         message = ready.message();
         queued = ready.queued();
+        scanned = ready.scanned();
       }
     }
     try {
@@ -216,6 +222,7 @@ public final class MessageIntake {
           e.kind() == StoreException.Kind.DISK_FULL,
           e);
     }
+    scanned.ifPresent(events::publish);
     announce(source, envelope, message);
     return queued;
   }
@@ -254,8 +261,9 @@ public final class MessageIntake {
             Optional.ofNullable(origin.principal())));
   }
 
-  /** Tells what the content filter said of message {@code id}, and what became of it. */
-  private void told(MessageSource source, Envelope envelope, QueueId id, Instant at, ScanVerdict verdict, String outcome) {
+  /** What the content filter said of message {@code id}, and what became of it, to be told. */
+  private static Event.ContentScanned scanned(MessageSource source, Envelope envelope, QueueId id, Instant at, ScanVerdict verdict,
+      String outcome) {
     Optional<String> account = switch (source) {
       case MessageSource.Smtp smtp -> smtp.principal().map(p -> p.account());
       case MessageSource.Api api -> Optional.of(api.principal().account());
@@ -267,8 +275,8 @@ public final class MessageIntake {
       case ScanVerdict.Unavailable unavailable -> "unavailable: " + unavailable.reason();
       default -> action(verdict);
     };
-    events.publish(new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,
-        verdict.score().score(), verdict.score().requiredScore(), verdict.score().symbols(), outcome));
+    return new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,
+        verdict.score().score(), verdict.score().requiredScore(), verdict.score().symbols(), outcome);
   }
 
   /** The verdict's action in rspamd's words, as the history and the API give it. */
@@ -351,11 +359,12 @@ public final class MessageIntake {
     // before it is signed: a subject it rewrites is signed as rewritten.
     Optional<String> hold = Optional.empty();
     Optional<ScanSummary> scan = Optional.empty();
-    MessageBytes scanned = message;
-    switch (contentCheck.decide(source, envelope, id.toString(), scanned::toByteArray)) {
+    Optional<Event.ContentScanned> scannedEvent = Optional.empty();
+    MessageBytes beforeScan = message;
+    switch (contentCheck.decide(source, envelope, id.toString(), beforeScan::toByteArray)) {
       case ContentCheck.Decision.Unscanned unscanned -> { }
       case ContentCheck.Decision.Refuse refuse -> {
-        told(source, envelope, id, now, refuse.verdict(), "refused");
+        events.publish(scanned(source, envelope, id, now, refuse.verdict(), "refused"));
         return new Prepared.Refused(refuse.refusal());
       }
       case ContentCheck.Decision.Queue queue -> {
@@ -367,7 +376,7 @@ public final class MessageIntake {
         hold = queue.hold();
         scan = Optional.of(new ScanSummary(action(queue.verdict()), queue.verdict().score().score(),
             queue.verdict().score().requiredScore()));
-        told(source, envelope, id, now, queue.verdict(), hold.isPresent() ? "held" : "queued");
+        scannedEvent = Optional.of(scanned(source, envelope, id, now, queue.verdict(), hold.isPresent() ? "held" : "queued"));
       }
     }
     if (isSubmission) {
@@ -415,6 +424,6 @@ public final class MessageIntake {
     return new Prepared.Ready(
         new NewMessage(id, now, envelope.from().address(), envelope.params().toWire(), recipients, origin, stored, headers,
             annotations, receipt.map(r -> r.record(queued, now)), hold, scan),
-        queued);
+        queued, scannedEvent);
   }
 }

@@ -159,13 +159,20 @@ public final class QueueAdmin {
     return candidates;
   }
 
-  /** Makes the deferred recipients of message {@code id} due now; returns how many were moved. */
+  /**
+   * Makes the deferred recipients of message {@code id} due now; returns how many were moved.
+   * {@code NOT_FOUND} when the queue has no such message (as {@link #hold} and the others).
+   */
   public int flush(QueueId id) throws StoreException {
     return writer.apply("flushing " + id, connection -> {
       try (PreparedStatement update = connection.prepareStatement(
           "UPDATE recipient SET next_attempt_at = NULL WHERE state = 'deferred' AND message_id = ?")) {
         update.setString(1, id.value());
-        return update.executeUpdate();
+        int moved = update.executeUpdate();
+        if (moved == 0) {
+          MessageQueue.requireMessage(connection, id);
+        }
+        return moved;
       }
     });
   }

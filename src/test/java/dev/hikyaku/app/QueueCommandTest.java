@@ -112,6 +112,10 @@ class QueueCommandTest {
         .contains("no deferred recipient at example.net waiting: nothing to flush");
     assertThat(AdminCommandLine.run("", "queue", "flush", toNet.value(), "--config", c).out())
         .contains("1 deferred recipient(s) due now");
+    // An id not in the queue is said so, not flushed as "0 recipients".
+    AdminCommandLine.Result unknown = AdminCommandLine.run("", "queue", "flush", "06H0C04DC7QEW2FP", "--config", c);
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no message 06H0C04DC7QEW2FP in the queue");
     assertThat(AdminCommandLine.run("", "queue", "flush", "--domain", "bad..name", "--config", c).err()).contains("--domain bad..name:");
     assertThat(AdminCommandLine.run("", "queue", "flush", toNet.value(), "--domain", "example.net", "--config", c).err())
         .contains("not both");
