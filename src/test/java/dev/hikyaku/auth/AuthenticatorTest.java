@@ -2,7 +2,6 @@ package dev.hikyaku.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hikyaku.auth.credential.Argon2Parameters;
 import dev.hikyaku.auth.credential.Enrolment;
 import dev.hikyaku.auth.credential.GeneratedSecrets;
 import dev.hikyaku.auth.credential.PasswordHasher;
@@ -44,7 +43,7 @@ class AuthenticatorTest {
   @BeforeEach
   void open() throws Exception {
     store = Store.openSqlite(data, Clock.systemUTC());
-    PasswordHasher hasher = new PasswordHasher(Argon2Parameters.owaspMinimum());
+    PasswordHasher hasher = dev.hikyaku.testing.TestServers.hasher();
     enrolment = new Enrolment(hasher, 4096, true, random);
     authenticator =
         new Authenticator(

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.spi.FilterReply;
 import dev.hikyaku.protocol.DeliveryReasons;
 import dev.hikyaku.protocol.DeliveryStatus;
 import dev.hikyaku.protocol.EnhancedStatus;
+import dev.hikyaku.testing.TestServers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -17,14 +20,14 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
 
 /** The send log's lines, in the form an operator greps Postfix's log for (issue 11 item 3). */
-// Its logger is one every running server writes to: nothing may run beside it (bin/test --fast).
-@Isolated
+// It sets the level of a logger every running server writes to, as the other tests that read logs do.
+@ResourceLock(TestServers.CAPTURED_LOGS)
 class SendLogSinkTest {
 
   private static final Instant AT = Instant.parse("2026-12-06T10:00:00Z");
@@ -42,6 +45,14 @@ class SendLogSinkTest {
   void capture() {
     levelBefore = logger.getLevel();
     logger.setLevel(ch.qos.logback.classic.Level.INFO); // the tests' logback config keeps only warnings
+    // The sink logs on the test's thread; other tests' servers log beside it (bin/test --fast) on theirs.
+    String thread = Thread.currentThread().getName();
+    appender.addFilter(new Filter<>() {
+      @Override
+      public FilterReply decide(ILoggingEvent event) {
+        return thread.equals(event.getThreadName()) ? FilterReply.NEUTRAL : FilterReply.DENY;
+      }
+    });
     appender.start();
     logger.addAppender(appender);
   }

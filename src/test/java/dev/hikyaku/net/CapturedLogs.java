@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +25,11 @@ final class CapturedLogs implements AutoCloseable {
   private final Logger logger;
   private final Level levelBefore;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  /** Only the events logged on this thread, or every event when empty. */
+  private final Optional<String> thread;
 
-  private CapturedLogs(Class<?> source, Level level) {
+  private CapturedLogs(Class<?> source, Level level, Optional<String> thread) {
+    this.thread = thread;
     this.logger = (Logger) LoggerFactory.getLogger(source);
     this.levelBefore = logger.getLevel();
     if (level != null) {
@@ -38,17 +42,31 @@ final class CapturedLogs implements AutoCloseable {
   }
 
   static CapturedLogs of(Class<?> source) {
-    return new CapturedLogs(source, null);
+    return new CapturedLogs(source, null, Optional.empty());
   }
 
   /** Also the events below the tests' configured level (WARN), down to {@code level}, until closed. */
   static CapturedLogs of(Class<?> source, Level level) {
-    return new CapturedLogs(source, level);
+    return new CapturedLogs(source, level, Optional.empty());
+  }
+
+  /**
+   * As {@link #of(Class, Level)} ({@code null}: the configured level), but only what the calling
+   * thread logs: a logger every server writes to (TlsContexts) can then be read while other tests'
+   * servers run beside this one (bin/test --fast runs classes concurrently). For what the code under
+   * test logs on the test's own thread; tests that change levels still share {@code
+   * TestServers.CAPTURED_LOGS}.
+   */
+  static CapturedLogs ofThisThread(Class<?> source, Level level) {
+    return new CapturedLogs(source, level, Optional.of(Thread.currentThread().getName()));
   }
 
   List<Line> lines() {
     List<Line> lines = new ArrayList<>();
     for (ILoggingEvent event : List.copyOf(appender.list)) {
+      if (thread.isPresent() && !thread.get().equals(event.getThreadName())) {
+        continue;
+      }
       lines.add(new Line(event.getLevel(), event.getFormattedMessage(), throwableText(event)));
     }
     return lines;

@@ -13,9 +13,7 @@ import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
-import org.junit.jupiter.api.parallel.Resources;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -68,12 +66,11 @@ class TlsContextsHandshakeTest {
   }
 
   @Test
-  // Every server start logs through TlsContexts: this test's lines must be its own (bin/test --fast).
-  @ResourceLock(value = Resources.GLOBAL, mode = ResourceAccessMode.READ_WRITE)
   void anRsaKeyIsServedAndTheLogSaysWhatAnEcdsaKeyWouldSave() throws Exception {
     TestCertificates rsa = TestCertificates.rsa(HOSTNAME);
     TestCertificates ecdsa = TestCertificates.ecdsa(HOSTNAME);
-    try (var logs = CapturedLogs.of(TlsContexts.class, ch.qos.logback.classic.Level.INFO)) {
+    // Every server start logs through TlsContexts: this thread's lines are this test's.
+    try (var logs = CapturedLogs.ofThisThread(TlsContexts.class, ch.qos.logback.classic.Level.INFO)) {
       try (TlsContexts tls = serve(ecdsa)) {
         assertThat(logs.at(ch.qos.logback.classic.Level.INFO)).isNotEmpty(); // "TLS serving ..."
 

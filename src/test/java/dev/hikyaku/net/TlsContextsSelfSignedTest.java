@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import dev.hikyaku.testing.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,11 +19,9 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** The first-start certificate: generated once, reused, replaced only when it no longer fits. */
-// Its logger is one every running server writes to: nothing may run beside it (bin/test --fast).
-@Isolated
 class TlsContextsSelfSignedTest {
 
   private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
@@ -156,8 +155,10 @@ class TlsContextsSelfSignedTest {
   }
 
   @Test
+  @ResourceLock(TestServers.CAPTURED_LOGS)
   void warnsLoudlyHowToConfigureARealCertificate() throws Exception {
-    try (var logs = CapturedLogs.of(TlsContexts.class);
+    // Every test server starts with a self-signed certificate and says so: this thread's warning is this test's.
+    try (var logs = CapturedLogs.ofThisThread(TlsContexts.class, null);
         TlsContexts tls = selfSigned(HOSTNAME, NOW)) {
       assertThat(logs.at(Level.WARN))
           .singleElement()

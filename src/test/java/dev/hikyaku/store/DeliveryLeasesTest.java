@@ -15,12 +15,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Two nodes on one store (V20): who may deliver a message, when a dead or paused node's message is
  * taken over, and that a node whose lease was taken writes nothing. Leases are timed by the store's
  * lease clock (PostgreSQL's own on that engine), so the test waits real time for short leases.
+ * Each test has its own store, so in the quick loop (bin/test --fast) they wait side by side.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class DeliveryLeasesTest {
 
   private static final Duration LEASE = Duration.ofMillis(1500);

@@ -31,6 +31,15 @@ public final class TestServers {
   public static final String CAPTURED_LOGS = "captured-logs";
 
 
+  /**
+   * The Argon2id cost of test servers and their accounts: the cheapest a config file may set
+   * ({@code auth.argon2: {memory: 8MiB, iterations: 1}}), a fifth of the default's work. Tests of
+   * the cost itself (PasswordHasherTest, the config's rules) use the default; the rest test what
+   * happens around a hash, and 150 of them at the default were a quarter of the quick loop's CPU.
+   */
+  public static final dev.hikyaku.config.Argon2Settings ARGON2 =
+      dev.hikyaku.config.Argon2Settings.builder().memoryKiB(8 * 1024).iterations(1).parallelism(1).build();
+
   public static final String HOSTNAME = "mx.hikyaku.test";
   public static final String HOSTED_DOMAIN = "hikyaku.test";
 
@@ -55,6 +64,7 @@ public final class TestServers {
             .reloadCheckInterval(Duration.ZERO).build())
         .hostedDomains(List.of(HOSTED_DOMAIN, "localhost"))
         .abuse(fastAbuse(defaults.abuse()))
+        .auth(defaults.auth().toBuilder().argon2(ARGON2).build())
         .http(defaults.http().toBuilder().enabled(true).address(loopback).port(0).build())
         .delivery(noDelivery(defaults.delivery()))
         // Inbound SPF/DKIM/DMARC would ask the machine's resolver about test domains; tests that
@@ -139,10 +149,16 @@ public final class TestServers {
     }
   }
 
-  /** The enrolment the admin CLI uses, with the cheapest Argon2id parameters OWASP allows: fast tests. */
+  /** The hasher of test servers: {@link #ARGON2}. */
+  public static dev.hikyaku.auth.credential.PasswordHasher hasher() {
+    return new dev.hikyaku.auth.credential.PasswordHasher(
+        new dev.hikyaku.auth.credential.Argon2Parameters(ARGON2.memoryKiB(), ARGON2.iterations(), ARGON2.parallelism()));
+  }
+
+  /** The enrolment the admin CLI uses, at the test servers' cost ({@link #ARGON2}), so a login needs no rehash. */
   public static dev.hikyaku.auth.credential.Enrolment enrolment() {
     return new dev.hikyaku.auth.credential.Enrolment(
-        new dev.hikyaku.auth.credential.PasswordHasher(dev.hikyaku.auth.credential.Argon2Parameters.owaspMinimum()),
+        hasher(),
         4096,
         true,
         new java.security.SecureRandom());
