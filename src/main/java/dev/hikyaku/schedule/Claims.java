@@ -39,9 +39,14 @@ final class Claims {
     return claimed(() -> queue.claim(clock.instant(), limit, inFlight::contains));
   }
 
-  /** Up to {@code limit} due messages another node held and let lapse ({@link MessageQueue#takeOver}). */
-  List<DueDelivery> takeOver(int limit) throws StoreException {
-    return claimed(() -> queue.takeOver(clock.instant(), limit, inFlight::contains));
+  /** Up to {@code limit} due messages node {@code leftBy} held and let lapse ({@link MessageQueue#takeOver}). */
+  List<DueDelivery> takeOver(int limit, String leftBy) throws StoreException {
+    return claimed(() -> queue.takeOver(clock.instant(), limit, inFlight::contains, leftBy));
+  }
+
+  /** The other nodes whose leases have lapsed ({@code DeliveryLeases#lapsedOwners}). */
+  List<String> lapsedOwners() throws StoreException {
+    return queue.leases().lapsedOwners(clock.instant());
   }
 
   @FunctionalInterface

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * to one domain at once, on virtual threads, so one slow or throttling destination cannot take every
  * connection and a receiver is not flooded (RFC 5321 §4.5.4.1 asks senders to limit simultaneous
  * connections to one host). The pass returns when all its deliveries are recorded. On a store that
- * several nodes share, take-over passes ({@link #takeOverOnce}, two at most) may run beside a busy
+ * several nodes share, take-over passes ({@link #takeOverOnce}, one per lost node) may run beside a busy
  * one, on other messages ({@link Claims}) and under the same per-destination limits: a message is
  * never handed out twice at once.
  *
@@ -89,8 +89,14 @@ public final class Scheduler implements AutoCloseable {
     }
 
     @Override
-    public int takeOverOnce() throws StoreException {
-      return Scheduler.this.takeOverOnce();
+    public List<String> lapsedOwners() throws StoreException {
+      // Only while a pass is busy: an idle node's next pass takes lapsed mail anyway.
+      return isPassRunning ? claims.lapsedOwners() : List.of();
+    }
+
+    @Override
+    public int takeOverOnce(String leftBy) throws StoreException {
+      return Scheduler.this.takeOverOnce(leftBy);
     }
 
     @Override
@@ -189,18 +195,19 @@ public final class Scheduler implements AutoCloseable {
   /**
    * While a pass is busy (a slow destination can keep one busy for many seconds): takes over what
    * other nodes held and let lapse (a node died or stalled), so that their mail waits a lease and a
-   * poll, not a lease, a poll and the rest of this node's pass. Returns how many recipients it
-   * attempted; none when no pass runs (the next pass takes such mail anyway).
+   * poll, not a lease, a poll and the rest of this node's pass. Takes what node {@code leftBy} left,
+   * a batch at most. Returns how many recipients it attempted; none when no pass runs (the next
+   * pass takes such mail anyway).
    */
-  int takeOverOnce() throws StoreException {
+  int takeOverOnce(String leftBy) throws StoreException {
     if (!isPassRunning) {
       return 0;
     }
-    List<DueDelivery> left = claims.takeOver(BATCH_SIZE);
+    List<DueDelivery> left = claims.takeOver(BATCH_SIZE, leftBy);
     if (left.isEmpty()) {
       return 0;
     }
-    log.info("taking over {} message(s) whose node let its lease lapse", left.size());
+    log.info("taking over {} message(s) whose node {} let its lease lapse", left.size(), leftBy);
     try {
       return deliverAll(left, System.nanoTime());
     } finally {

@@ -6,9 +6,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,8 +37,12 @@ public final class DeliveryLeases {
 
   private static final String CLAIM = "UPDATE message SET lease_owner = ?, lease_until = ?, lease_token = lease_token + 1 WHERE ";
   private static final String FREE_LAPSED_OR_MINE = "(lease_owner = ? OR lease_until <= ?)";
-  // A take-over: only what another node held and let lapse, never what this node holds (in flight).
-  private static final String LEFT_BY_ANOTHER = "lease_owner <> ? AND lease_until <= ?";
+  // A take-over: only what one other node held and let lapse, never what this node holds (in flight).
+  private static final String LEFT_BY = "lease_owner = ? AND lease_until <= ?";
+  // The nodes a take-over would take from; the partial index message_lease_owner holds only leased rows.
+  private static final String LAPSED_OWNERS =
+      "SELECT lease_owner FROM message WHERE lease_owner IS NOT NULL AND lease_owner <> ? AND lease_until <= ?"
+          + " GROUP BY lease_owner ORDER BY lease_owner";
   private static final String TOKEN = "SELECT lease_token FROM message WHERE id = ?";
   private static final String HOLDER = "SELECT lease_token, lease_owner, lease_until FROM message WHERE id = ?";
   private static final String RENEW =
@@ -135,11 +141,31 @@ public final class DeliveryLeases {
   }
 
   /**
-   * Claims those of {@code candidates} that are free, lapsed or this node's ({@code isTakeOver}:
-   * only those another node held and let lapse), at most {@code limit}, in the writer's transaction;
-   * returns the claimed ones with their new tokens, in the candidates' order.
+   * The other nodes that hold leases they let lapse (a node died or stalled), by name: whose mail a
+   * take-over pass would take, one pass per node ({@code MessageQueue#takeOver}).
    */
-  Map<QueueId, Long> claim(List<QueueId> candidates, Instant now, boolean isTakeOver, int limit) throws StoreException {
+  public List<String> lapsedOwners(Instant now) throws StoreException {
+    return readers.read("finding lapsed delivery leases", connection -> {
+      List<String> owners = new ArrayList<>();
+      try (PreparedStatement select = connection.prepareStatement(LAPSED_OWNERS)) {
+        select.setString(1, node.id());
+        select.setLong(2, clock(connection, now));
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            owners.add(rows.getString(1));
+          }
+        }
+      }
+      return owners;
+    });
+  }
+
+  /**
+   * Claims those of {@code candidates} that are free, lapsed or this node's (a take-over, {@code
+   * leftBy} present: only those that node held and let lapse), at most {@code limit}, in the
+   * writer's transaction; returns the claimed ones with their new tokens, in the candidates' order.
+   */
+  Map<QueueId, Long> claim(List<QueueId> candidates, Instant now, Optional<String> leftBy, int limit) throws StoreException {
     if (candidates.isEmpty()) {
       return Map.of();
     }
@@ -147,7 +173,7 @@ public final class DeliveryLeases {
       long at = clock(connection, now);
       Map<QueueId, Long> claimed = new LinkedHashMap<>();
       // A row another node's open transaction has locked is passed over, not waited for.
-      String sql = CLAIM + readers.dialect().unlessLocked("message", isTakeOver ? LEFT_BY_ANOTHER : FREE_LAPSED_OR_MINE);
+      String sql = CLAIM + readers.dialect().unlessLocked("message", leftBy.isPresent() ? LEFT_BY : FREE_LAPSED_OR_MINE);
       try (PreparedStatement claim = connection.prepareStatement(sql);
           PreparedStatement token = connection.prepareStatement(TOKEN)) {
         for (QueueId id : candidates) {
@@ -157,7 +183,7 @@ public final class DeliveryLeases {
           claim.setString(1, node.id());
           claim.setLong(2, at + node.leaseMillis());
           claim.setString(3, id.value());
-          claim.setString(4, node.id());
+          claim.setString(4, leftBy.orElse(node.id()));
           claim.setLong(5, at);
           if (claim.executeUpdate() == 1) {
             token.setString(1, id.value());

@@ -52,15 +52,15 @@ public final class MessageQueue {
   }
 
   // V20: a pass takes what is free, lapsed or this node's own, passing over what another node holds;
-  // a take-over only what another node held and let lapse (DeliveryLeases).
+  // a take-over only what one other node held and let lapse (DeliveryLeases).
   private static final String FREE_OR_MINE = "(m.lease_owner = ? OR m.lease_until <= ?)";
-  private static final String LEFT_BY_ANOTHER = "(m.lease_owner <> ? AND m.lease_until <= ?)";
+  private static final String LEFT_BY = "(m.lease_owner = ? AND m.lease_until <= ?)";
   private static final String NEVER_TRIED = " AND r.next_attempt_at IS NULL ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
   private static final String BY_NOW = " AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at NULLS FIRST, r.message_id";
   static final String SELECT_NEVER_TRIED = dueMessageColumns(FREE_OR_MINE) + NEVER_TRIED;
   static final String SELECT_DUE_BY_NOW = dueMessageColumns(FREE_OR_MINE) + BY_NOW;
   private static final List<String> LEFT_NEVER_TRIED_AND_BY_NOW =
-      List.of(dueMessageColumns(LEFT_BY_ANOTHER) + NEVER_TRIED, dueMessageColumns(LEFT_BY_ANOTHER) + BY_NOW);
+      List.of(dueMessageColumns(LEFT_BY) + NEVER_TRIED, dueMessageColumns(LEFT_BY) + BY_NOW);
   private static final String SELECT_DUE_RECIPIENTS =
       "SELECT r.forward_path, r.parameters, r.attempts, r.last_reply, r.last_attempt_at"
           + " FROM recipient r WHERE r.message_id = ? AND " + IS_DUE + " ORDER BY r.position";
@@ -142,7 +142,8 @@ public final class MessageQueue {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
     return readers.read("finding due deliveries", connection ->
-        deliveries(connection, dueMessages(connection, List.of(SELECT_NEVER_TRIED, SELECT_DUE_BY_NOW), now, limit, Long.MAX_VALUE),
+        deliveries(connection, dueMessages(connection, List.of(SELECT_NEVER_TRIED, SELECT_DUE_BY_NOW), leases.node().id(), now, limit,
+            Long.MAX_VALUE),
             now, Map.of()));
   }
 
@@ -157,30 +158,36 @@ public final class MessageQueue {
 
   /** {@link #claim(Instant, int)}, passing over the messages {@code skip} names (those in flight here). */
   public List<DueDelivery> claim(Instant now, int limit, Predicate<QueueId> skip) throws StoreException {
-    return claim(now, limit, skip, List.of(SELECT_NEVER_TRIED, SELECT_DUE_BY_NOW), false);
+    return claim(now, limit, skip, List.of(SELECT_NEVER_TRIED, SELECT_DUE_BY_NOW), Optional.empty());
   }
 
   /**
-   * {@link #claim}, but only messages whose lease another node held and let lapse: what a node that
-   * died or stalled left behind, taken over while this node's own pass is still busy, so that a
-   * busy node takes over within a lease and a poll, not after its pass.
+   * {@link #claim}, but only messages whose lease node {@code leftBy} held and let lapse: what a node
+   * that died or stalled left behind ({@link DeliveryLeases#lapsedOwners}), taken over while this
+   * node's own pass is still busy, so that a busy node takes over within a lease and a poll, not
+   * after its pass. One lost node at a time, so that one node's backlog, held up by a slow
+   * destination, cannot keep another's mail waiting.
    */
-  public List<DueDelivery> takeOver(Instant now, int limit, Predicate<QueueId> skip) throws StoreException {
-    return claim(now, limit, skip, LEFT_NEVER_TRIED_AND_BY_NOW, true);
+  public List<DueDelivery> takeOver(Instant now, int limit, Predicate<QueueId> skip, String leftBy) throws StoreException {
+    if (leftBy.equals(leases.node().id())) {
+      throw new IllegalArgumentException("a node does not take over its own leases: " + leftBy);
+    }
+    return claim(now, limit, skip, LEFT_NEVER_TRIED_AND_BY_NOW, Optional.of(leftBy));
   }
 
-  private List<DueDelivery> claim(Instant now, int limit, Predicate<QueueId> skip, List<String> ranges, boolean isTakeOver)
+  private List<DueDelivery> claim(Instant now, int limit, Predicate<QueueId> skip, List<String> ranges, Optional<String> leftBy)
       throws StoreException {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
     List<DueMessage> candidates = readers.read("finding due deliveries", connection ->
-        dueMessages(connection, ranges, now, readers.dialect().claimWindow(limit), leases.clock(connection, now))).stream()
+        dueMessages(connection, ranges, leftBy.orElse(leases.node().id()), now, readers.dialect().claimWindow(limit),
+            leases.clock(connection, now))).stream()
         .filter(m -> !skip.test(m.id()))
         .toList();
     // On PostgreSQL more candidates than the limit (Dialect.claimWindow): rows a node stopped inside
     // a transaction has locked are skipped by the claim, and must not fill the window.
-    Map<QueueId, Long> claimed = leases.claim(candidates.stream().map(DueMessage::id).toList(), now, isTakeOver, limit);
+    Map<QueueId, Long> claimed = leases.claim(candidates.stream().map(DueMessage::id).toList(), now, leftBy, limit);
     if (claimed.isEmpty()) {
       return List.of();
     }
@@ -196,15 +203,16 @@ public final class MessageQueue {
   /**
    * The oldest {@code limit} due messages: never tried (or flushed) in arrival order, and due by
    * now, longest due first; of those, the oldest. Messages another node holds at {@code leaseNow}
-   * are passed over (Long.MAX_VALUE: none).
+   * are passed over (Long.MAX_VALUE: none); {@code owner} is the node the ranges' lease condition
+   * names (this one, or for a take-over the node that let its leases lapse).
    */
-  private List<DueMessage> dueMessages(Connection connection, List<String> ranges, Instant now, int limit, long leaseNow)
-      throws SQLException, StoreException {
+  private List<DueMessage> dueMessages(Connection connection, List<String> ranges, String owner, Instant now, int limit,
+      long leaseNow) throws SQLException, StoreException {
     Map<QueueId, DueMessage> candidates = new LinkedHashMap<>();
     try (PreparedStatement neverTried = connection.prepareStatement(ranges.get(0));
         PreparedStatement dueByNow = connection.prepareStatement(ranges.get(1))) {
       for (PreparedStatement range : List.of(neverTried, dueByNow)) {
-        range.setString(1, leases.node().id());
+        range.setString(1, owner);
         range.setLong(2, leaseNow);
       }
       dueByNow.setLong(3, now.toEpochMilli());

@@ -166,6 +166,49 @@ class TakeOverTest {
     }
   }
 
+  /**
+   * One lost node's backlog larger than a batch, held up by a slow destination, does not keep a
+   * second lost node's mail waiting: take-over passes are one per lost node, so node a1's backlog
+   * holds one (however many batches it has left), and node a2's mail gets a pass of its own within
+   * a lease and a poll. (With a fixed number of take-over passes, a1's batches held them all: the
+   * cluster test saw a paused node's 232 messages keep a killed node's mail waiting 5 s.)
+   */
+  @Test
+  void oneLostNodesBacklogCannotHoldEveryTakeOverPass() throws Exception {
+    Destinations agent = new Destinations();
+    try (Store a1 = TestStores.open(data, CLOCK, new NodeIdentity("a1", LEASE));
+        Store a2 = TestStores.open(data, CLOCK, new NodeIdentity("a2", LEASE));
+        Store b = TestStores.open(data, CLOCK, new NodeIdentity("b", LEASE));
+        Scheduler nodeB = scheduler(b, agent)) {
+      SplittableRandom random = new SplittableRandom(13);
+      b.queue().accept(message(random, "stuck@slow.example"));
+      nodeB.start(POLL);
+      for (int i = 0; i < 250; i++) { // two and a half batches
+        a1.queue().accept(message(random, "backlog-" + i + "@slow.example"));
+      }
+      agent.awaitArrival("backlog-0@slow.example"); // a batch of a1's taken over by node b, and held
+      assertThat(agent.arrived).as("node a1's backlog taken over").contains("backlog-0@slow.example");
+      Thread.sleep(POLL.multipliedBy(3).toMillis()); // a few more polls: a1's next batches are lapsed too
+
+      long acceptedAt = System.nanoTime();
+      a2.queue().accept(message(random, "other-orphan@fast.example"));
+      Duration took = agent.awaitDelivery("other-orphan@fast.example", acceptedAt);
+
+      assertThat(agent.delivered).as("node a2's mail taken over while a1's backlog is still held up")
+          .containsKey("other-orphan@fast.example")
+          .doesNotContainKeys("stuck@slow.example", "backlog-0@slow.example");
+      assertThat(took).as("a lease and a poll (and a second's slack), not after a1's batches")
+          .isLessThanOrEqualTo(LEASE.plus(POLL).plusSeconds(1));
+      agent.letGo();
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (agent.delivered.size() < 252 && System.nanoTime() < deadline) {
+        Thread.sleep(20); // polling the agent's record
+      }
+      assertThat(agent.delivered).as("every message delivered in the end").hasSize(252);
+      assertThat(agent.twiceAtOnce).as("no message handed out twice at once").isEmpty();
+    }
+  }
+
   private static NewMessage message(SplittableRandom random, String recipient) {
     return new NewMessage(QueueId.generate(CLOCK, random), Instant.now(), "alice@example.org", "",
         List.of(new NewRecipient(recipient, "")), new Origin("submission", "127.0.0.1", "client", null, null, null),

@@ -71,6 +71,28 @@ class DeliveryLeasesTest {
   }
 
   @Test
+  void aTakeOverNamesTheLostNodeAndTakesOnlyWhatThatNodeLetLapse() throws Exception {
+    try (Store c = TestStores.open(dataDirectory, CLOCK, new NodeIdentity("c", LEASE))) {
+      NewMessage fromA = messages.message(now(), "s@example.org", "r@example.net");
+      NewMessage fromB = messages.message(now(), "s@example.org", "r@example.net");
+      a.queue().accept(fromA); // a and b die: no renewal
+      b.queue().accept(fromB);
+      assertThat(c.queue().leases().lapsedOwners(now())).as("nothing lapsed yet").isEmpty();
+
+      Thread.sleep(LEASE.plusMillis(200));
+      assertThat(c.queue().leases().lapsedOwners(now())).containsExactly("a", "b");
+      assertThat(a.queue().leases().lapsedOwners(now())).as("never a node's own").containsExactly("b");
+      assertThat(c.queue().takeOver(now(), 10, id -> false, "b")).extracting(DueDelivery::id).containsExactly(fromB.id());
+      assertThat(c.queue().takeOver(now(), 10, id -> false, "b")).as("c holds it now").isEmpty();
+      assertThat(c.queue().leases().lapsedOwners(now())).containsExactly("a");
+      assertThat(c.queue().takeOver(now(), 10, id -> false, "a")).extracting(DueDelivery::id).containsExactly(fromA.id());
+      assertThat(c.queue().leases().lapsedOwners(now())).isEmpty();
+      assertThatThrownBy(() -> c.queue().takeOver(now(), 10, id -> false, "c"))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
   void aNodePausedPastItsLeaseWritesNothingOnceAnotherHasTheMessage() throws Exception {
     NewMessage message = messages.message(now(), "s@example.org", "r@example.net");
     a.queue().accept(message);
