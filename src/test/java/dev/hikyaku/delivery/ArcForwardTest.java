@@ -19,11 +19,11 @@ import dev.hikyaku.store.DueRecipient;
 import dev.hikyaku.store.QueueId;
 import dev.hikyaku.store.QueueQuery;
 import dev.hikyaku.store.QueuedMessage;
+import dev.hikyaku.testing.TestKeys;
 import dev.hikyaku.testing.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,9 +49,7 @@ class ArcForwardTest {
 
   @Test
   void checkedMailPassedOnCarriesOurValidSealAndSubmittedMailNone() throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-    generator.initialize(2048);
-    DkimKey key = DkimKeys.of("forwarder.test", "arc", DkimAlgorithm.RSA_SHA256, generator.generateKeyPair());
+    DkimKey key = DkimKeys.of("forwarder.test", "arc", DkimAlgorithm.RSA_SHA256, TestKeys.rsa2048(0));
     try (Server mx = TestServers.start(data); TestDnsServer dns = TestDnsServer.start()) {
       TestServers.createMailboxes(mx, "bob@" + DOMAIN);
       dns.mx(DOMAIN, 10, TestServers.HOSTNAME).a(TestServers.HOSTNAME, "127.0.0.1").txt(key.recordName(), key.record());

@@ -45,12 +45,13 @@ class SendLogSinkTest {
   void capture() {
     levelBefore = logger.getLevel();
     logger.setLevel(ch.qos.logback.classic.Level.INFO); // the tests' logback config keeps only warnings
-    // The sink logs on the test's thread; other tests' servers log beside it (bin/test --fast) on theirs.
-    String thread = Thread.currentThread().getName();
+    // The sink logs on the test's thread; other tests' servers log beside it (bin/test --fast) on
+    // theirs. Decided on the logging thread itself: the thread, not its name (workers' names are reused).
+    Thread test = Thread.currentThread();
     appender.addFilter(new Filter<>() {
       @Override
       public FilterReply decide(ILoggingEvent event) {
-        return thread.equals(event.getThreadName()) ? FilterReply.NEUTRAL : FilterReply.DENY;
+        return Thread.currentThread() == test ? FilterReply.NEUTRAL : FilterReply.DENY;
       }
     });
     appender.start();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hikyaku.dns.DnsjavaResolver;
 import dev.hikyaku.dns.TestDnsServer;
+import dev.hikyaku.testing.TestKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
@@ -31,7 +32,7 @@ class DkimVerifierTest {
   @BeforeAll
   static void serveKeys() throws Exception {
     dns = TestDnsServer.start();
-    key = DkimKeys.of("example.com", "good", DkimAlgorithm.RSA_SHA256, DkimAlgorithm.RSA_SHA256.generate());
+    key = DkimKeys.of("example.com", "good", DkimAlgorithm.RSA_SHA256, TestKeys.rsa2048(0));
     dns.txt("good._domainkey.example.com", key.record());
     dns.txt("revoked._domainkey.example.com", "v=DKIM1; k=rsa; p=");
     KeyPairGenerator weak = KeyPairGenerator.getInstance("RSA");

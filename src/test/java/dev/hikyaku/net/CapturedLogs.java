@@ -4,7 +4,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.spi.FilterReply;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,11 +27,7 @@ final class CapturedLogs implements AutoCloseable {
   private final Logger logger;
   private final Level levelBefore;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-  /** Only the events logged on this thread, or every event when empty. */
-  private final Optional<String> thread;
-
-  private CapturedLogs(Class<?> source, Level level, Optional<String> thread) {
-    this.thread = thread;
+  private CapturedLogs(Class<?> source, Level level, Optional<Thread> only) {
     this.logger = (Logger) LoggerFactory.getLogger(source);
     this.levelBefore = logger.getLevel();
     if (level != null) {
@@ -37,6 +35,14 @@ final class CapturedLogs implements AutoCloseable {
     }
     // The watcher thread logs while the test thread reads.
     appender.list = new CopyOnWriteArrayList<>();
+    // Decided as the event is logged, on the logging thread itself: the thread, not its name (a
+    // pool's worker names are reused).
+    only.ifPresent(thread -> appender.addFilter(new Filter<>() {
+      @Override
+      public FilterReply decide(ILoggingEvent event) {
+        return Thread.currentThread() == thread ? FilterReply.NEUTRAL : FilterReply.DENY;
+      }
+    }));
     appender.start();
     logger.addAppender(appender);
   }
@@ -58,15 +64,12 @@ final class CapturedLogs implements AutoCloseable {
    * TestServers.CAPTURED_LOGS}.
    */
   static CapturedLogs ofThisThread(Class<?> source, Level level) {
-    return new CapturedLogs(source, level, Optional.of(Thread.currentThread().getName()));
+    return new CapturedLogs(source, level, Optional.of(Thread.currentThread()));
   }
 
   List<Line> lines() {
     List<Line> lines = new ArrayList<>();
     for (ILoggingEvent event : List.copyOf(appender.list)) {
-      if (thread.isPresent() && !thread.get().equals(event.getThreadName())) {
-        continue;
-      }
       lines.add(new Line(event.getLevel(), event.getFormattedMessage(), throwableText(event)));
     }
     return lines;

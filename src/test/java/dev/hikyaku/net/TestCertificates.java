@@ -296,29 +296,12 @@ public final class TestCertificates {
     LEAF
   }
 
-  /**
-   * One RSA-2048 key pair for every RSA certificate of a test run: finding its primes is the slow
-   * part (a tenth of a second to half a second each), and no test needs two RSA certificates with
-   * different keys (the key-mismatch tests use P-256, whose keys are fresh each time).
-   */
-  private static final class RsaKeys {
-    static final KeyPair PAIR;
-
-    static {
-      try {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048, RANDOM);
-        PAIR = generator.generateKeyPair();
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
-
   private static KeyPair generate(KeyAlgorithm algorithm) {
     try {
       return switch (algorithm) {
-        case RSA_2048 -> RsaKeys.PAIR;
+        // One RSA key for every RSA certificate (no test needs two RSA certificates with different
+        // keys; the key-mismatch tests use P-256, whose keys are fresh each time).
+        case RSA_2048 -> dev.hikyaku.testing.TestKeys.rsa2048(0);
         case EC_P256 -> {
           KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
           generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);

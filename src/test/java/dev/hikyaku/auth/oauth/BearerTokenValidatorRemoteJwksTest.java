@@ -53,8 +53,8 @@ class BearerTokenValidatorRemoteJwksTest {
 
   @BeforeAll
   static void keys() {
-    current = TokenMint.rsaKey("2026-03");
-    next = TokenMint.rsaKey("2026-04");
+    current = TokenMint.rsaKey("2026-03", 0);
+    next = TokenMint.rsaKey("2026-04", 1);
   }
 
   @BeforeEach
@@ -153,7 +153,7 @@ class BearerTokenValidatorRemoteJwksTest {
     // Within MIN_FETCH_INTERVAL of the last fetch no key id, real or invented, causes another fetch.
     clock.advance(Duration.ofSeconds(10));
     for (String kid : List.of("2026-04", "invented-1", "invented-2")) {
-      RSAKey key = kid.equals("2026-04") ? next : TokenMint.rsaKey(kid);
+      RSAKey key = kid.equals("2026-04") ? next : TokenMint.rsaKey(kid, 2);
       TokenVerdict verdict = validator.validate(tokenFor(key));
       assertThat(verdict).isInstanceOfSatisfying(
           TokenVerdict.Invalid.class, v -> assertThat(v.reason()).startsWith("unknown key id " + kid));
@@ -165,7 +165,7 @@ class BearerTokenValidatorRemoteJwksTest {
     assertThat(requests).hasValue(2);
 
     clock.advance(Duration.ofSeconds(1));
-    assertThat(validator.validate(tokenFor(TokenMint.rsaKey("invented-3")))).isInstanceOf(TokenVerdict.Invalid.class);
+    assertThat(validator.validate(tokenFor(TokenMint.rsaKey("invented-3", 3)))).isInstanceOf(TokenVerdict.Invalid.class);
     assertThat(requests).hasValue(2);
   }
 

@@ -59,10 +59,10 @@ class BearerTokenValidatorTest {
 
   @BeforeAll
   static void keys() {
-    rsa = TokenMint.rsaKey("rsa-1");
+    rsa = TokenMint.rsaKey("rsa-1", 0);
     ec = TokenMint.ecKey("ec-1");
     ed = TokenMint.ed25519Key("ed-1");
-    stranger = TokenMint.rsaKey("rsa-1"); // same kid, different key: an impostor
+    stranger = TokenMint.rsaKey("rsa-1", 1); // same kid, different key: an impostor
   }
 
   @BeforeEach
@@ -255,7 +255,7 @@ class BearerTokenValidatorTest {
 
   @Test
   void refusesASignatureFromAnUnknownKey() {
-    RSAKey unknown = TokenMint.rsaKey("abc");
+    RSAKey unknown = TokenMint.rsaKey("abc", 2);
 
     assertThat(reasonOf(validator.validate(sign(unknown, JWSAlgorithm.RS256, good()))))
         .startsWith("unknown key id abc");
@@ -401,7 +401,7 @@ class BearerTokenValidatorTest {
 
   @Test
   void showsTokenValuesWithoutControlCharacters() {
-    RSAKey unknown = TokenMint.rsaKey("evil\r\nFAKE LOG LINE");
+    RSAKey unknown = TokenMint.rsaKey("evil\r\nFAKE LOG LINE", 2);
 
     String reason = reasonOf(validator.validate(sign(unknown, JWSAlgorithm.RS256, good())));
 
@@ -412,7 +412,7 @@ class BearerTokenValidatorTest {
 
   @Test
   void rereadsTheFileWhenKeysRotate() throws IOException {
-    RSAKey next = TokenMint.rsaKey("rsa-2");
+    RSAKey next = TokenMint.rsaKey("rsa-2", 2);
     String token = sign(next, JWSAlgorithm.RS256, good());
     assertThat(reasonOf(validator.validate(token))).startsWith("unknown key id rsa-2");
 
@@ -433,7 +433,7 @@ class BearerTokenValidatorTest {
 
     assertThat(validator.validate(token)).isInstanceOf(TokenVerdict.Valid.class);
     // A token for a key the broken file might hold cannot be judged: temporary failure.
-    assertThat(validator.validate(sign(TokenMint.rsaKey("rsa-9"), JWSAlgorithm.RS256, good())))
+    assertThat(validator.validate(sign(TokenMint.rsaKey("rsa-9", 3), JWSAlgorithm.RS256, good())))
         .isInstanceOf(TokenVerdict.Unavailable.class);
   }
 

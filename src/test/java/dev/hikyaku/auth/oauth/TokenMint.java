@@ -12,10 +12,10 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.hikyaku.testing.TestKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -37,12 +37,14 @@ final class TokenMint {
 
   private TokenMint() {}
 
-  static RSAKey rsaKey(String kid) {
-    try {
-      return new RSAKeyGenerator(2048).keyID(kid).generate();
-    } catch (JOSEException e) {
-      throw new IllegalStateException(e);
-    }
+  /**
+   * RSA key pair {@code which} of the run's test keys ({@link TestKeys}) as a JWK named {@code kid}:
+   * distinct numbers for keys that must differ (a signer and an impostor).
+   */
+  static RSAKey rsaKey(String kid, int which) {
+    KeyPair pair = TestKeys.rsa2048(which);
+    return new RSAKey.Builder((java.security.interfaces.RSAPublicKey) pair.getPublic()).privateKey(pair.getPrivate())
+        .keyID(kid).build();
   }
 
   static ECKey ecKey(String kid) {
