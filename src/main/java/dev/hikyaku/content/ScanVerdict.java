@@ -26,6 +26,19 @@ public sealed interface ScanVerdict {
 
   Score score();
 
+  /** The action in rspamd's words ({@code infected}, {@code unavailable} for ours), as the history and the API give it. */
+  default String action() {
+    return switch (this) {
+      case Pass pass -> "no action";
+      case AddHeader add -> "add header";
+      case RewriteSubject rewrite -> "rewrite subject";
+      case SoftReject soft -> "soft reject";
+      case Reject reject -> "reject";
+      case Infected infected -> "infected";
+      case Unavailable unavailable -> "unavailable";
+    };
+  }
+
   /** Nothing to do ({@code no action}; {@code greylist} too: the SMTP side greylists, not the filter). */
   record Pass(Score score) implements ScanVerdict {}
 

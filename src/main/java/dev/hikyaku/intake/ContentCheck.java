@@ -80,28 +80,24 @@ public final class ContentCheck {
     boolean isSubmission;
     InetAddress client;
     String helo;
-    Optional<String> principal;
     Optional<String> tls;
     switch (source) {
       case MessageSource.Smtp smtp -> {
         isSubmission = smtp.role() != ListenerRole.RELAY;
         client = smtp.client().getAddress();
         helo = smtp.heloName();
-        principal = smtp.principal().map(p -> p.account());
         tls = smtp.tls().map(t -> t.protocol());
       }
       case MessageSource.Api api -> {
         isSubmission = true;
         client = api.client();
         helo = api.principal().apiKey().orElse("api");
-        principal = Optional.of(api.principal().account());
         tls = api.isTls() ? Optional.of("TLS") : Optional.empty();
       }
       case MessageSource.Local local -> {
         isSubmission = true;
         client = InetAddress.getLoopbackAddress();
         helo = "localhost";
-        principal = Optional.empty();
         tls = Optional.empty();
       }
       case MessageSource.Bounce bounce -> {
@@ -113,7 +109,7 @@ public final class ContentCheck {
     }
     byte[] message = content.get();
     List<String> recipients = envelope.recipients().stream().map(r -> r.to().address()).toList();
-    ScanRequest request = new ScanRequest(queueId, envelope.from().address(), recipients, client, helo, principal, tls, message);
+    ScanRequest request = new ScanRequest(queueId, envelope.from().address(), recipients, client, helo, source.account(), tls, message);
     Optional<ScanVerdict.Unavailable> virusScanUnavailable = Optional.empty();
     if (antivirus.isPresent()) {
       switch (antivirus.get().scan(request)) {

@@ -264,32 +264,13 @@ public final class MessageIntake {
   /** What the content filter said of message {@code id}, and what became of it, to be told. */
   private static Event.ContentScanned scanned(MessageSource source, Envelope envelope, QueueId id, Instant at, ScanVerdict verdict,
       String outcome) {
-    Optional<String> account = switch (source) {
-      case MessageSource.Smtp smtp -> smtp.principal().map(p -> p.account());
-      case MessageSource.Api api -> Optional.of(api.principal().account());
-      case MessageSource.Bounce bounce -> Optional.empty();
-      case MessageSource.Local local -> Optional.empty();
-    };
     String action = switch (verdict) {
       case ScanVerdict.Infected infected -> "infected: " + infected.signature();
       case ScanVerdict.Unavailable unavailable -> "unavailable: " + unavailable.reason();
-      default -> action(verdict);
+      default -> verdict.action();
     };
-    return new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), account, action,
+    return new Event.ContentScanned(at, id.toString(), source.describe(), envelope.from().address(), source.account(), action,
         verdict.score().score(), verdict.score().requiredScore(), verdict.score().symbols(), outcome);
-  }
-
-  /** The verdict's action in rspamd's words, as the history and the API give it. */
-  private static String action(ScanVerdict verdict) {
-    return switch (verdict) {
-      case ScanVerdict.Pass pass -> "no action";
-      case ScanVerdict.AddHeader add -> "add header";
-      case ScanVerdict.RewriteSubject rewrite -> "rewrite subject";
-      case ScanVerdict.SoftReject soft -> "soft reject";
-      case ScanVerdict.Reject reject -> "reject";
-      case ScanVerdict.Infected infected -> "infected";
-      case ScanVerdict.Unavailable unavailable -> "unavailable";
-    };
   }
 
   private Prepared prepare(
@@ -374,7 +355,7 @@ public final class MessageIntake {
         }
         message = message.withFieldsOnTop(queue.fieldsOnTop());
         hold = queue.hold();
-        scan = Optional.of(new ScanSummary(action(queue.verdict()), queue.verdict().score().score(),
+        scan = Optional.of(new ScanSummary(queue.verdict().action(), queue.verdict().score().score(),
             queue.verdict().score().requiredScore()));
         scannedEvent = Optional.of(scanned(source, envelope, id, now, queue.verdict(), hold.isPresent() ? "held" : "queued"));
       }

@@ -13,6 +13,16 @@ public sealed interface MessageSource {
 
   String describe();
 
+  /** The account the message is sent as, when an account sent it (SMTP AUTH or an API key). */
+  default Optional<String> account() {
+    return switch (this) {
+      case Smtp smtp -> smtp.principal().map(Principal::account);
+      case Api api -> Optional.of(api.principal().account());
+      case Local local -> Optional.empty();
+      case Bounce bounce -> Optional.empty();
+    };
+  }
+
   /** An SMTP session on one of the listeners. */
   record Smtp(
       String sessionId,
