@@ -20,6 +20,11 @@ public interface AccountDirectory {
     }
 
     @Override
+    public Optional<Entry> account(String address) {
+      return Optional.empty();
+    }
+
+    @Override
     public boolean unsuspend(String address, String by) {
       return false;
     }
@@ -51,6 +56,13 @@ public interface AccountDirectory {
    * @throws Unavailable if the store cannot answer now
    */
   List<Entry> accounts() throws Unavailable;
+
+  /**
+   * The account {@code address}, as {@link #accounts} shows it; empty when there is none.
+   *
+   * @throws Unavailable if the store cannot answer now
+   */
+  Optional<Entry> account(String address) throws Unavailable;
 
   /** Lets a suspended account send again; false when it was not suspended (or does not exist). */
   boolean unsuspend(String address, String by) throws Unavailable;

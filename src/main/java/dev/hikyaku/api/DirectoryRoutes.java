@@ -87,10 +87,11 @@ final class DirectoryRoutes {
       throw new Refusal(Problems.invalid(errors.list));
     }
     char[] password = given.stringValue().toCharArray();
+    String folded = address.orElseThrow().strip().toLowerCase(Locale.ROOT);
     try {
-      AccountDirectory.Change change = accounts.create(address.orElseThrow().strip().toLowerCase(Locale.ROOT), password, QueueRoutes.by(request));
+      AccountDirectory.Change change = accounts.create(folded, password, QueueRoutes.by(request));
       return switch (change) {
-        case AccountDirectory.Change.Done done -> created(request, address.get().strip().toLowerCase(Locale.ROOT));
+        case AccountDirectory.Change.Done done -> created(request, folded);
         case AccountDirectory.Change.NotFound ignored -> new Answer.Failure(Problems.notFound(request.path()));
         case AccountDirectory.Change.Refused refused -> refused(refused);
       };
@@ -104,7 +105,7 @@ final class DirectoryRoutes {
   /** 201 with the account as the list shows it. */
   private Answer created(ApiRequest request, String address) {
     try {
-      return accounts.accounts().stream().filter(a -> a.address().equals(address)).findFirst()
+      return accounts.account(address)
           .<Answer>map(a -> new Answer.Json(201, ApiRequest.JSON.writeValueAsString(json(a))))
           .orElseGet(() -> new Answer.Failure(Problems.notFound(request.path())));
     } catch (Unavailable e) {
@@ -250,12 +251,8 @@ final class DirectoryRoutes {
 
   private Answer newKey(ApiRequest request) throws Refusal {
     QueryParameters.of(request, List.of());
-    JsonNode json = request.json(1024);
+    JsonNode json = object(request, Set.of("algorithm"));
     JsonMembers.Errors errors = new JsonMembers.Errors();
-    if (!json.isObject()) {
-      throw new Refusal(Problems.badRequest("the request body must be a JSON object"));
-    }
-    errors.unknownMembers(json, "", Set.of("algorithm"));
     String algorithm = JsonMembers.text(json, "algorithm", "", 16, true, errors).orElse("rsa").toLowerCase(Locale.ROOT);
     if (!algorithm.equals("rsa") && !algorithm.equals("ed25519")) {
       errors.add("/algorithm", "must be rsa or ed25519");

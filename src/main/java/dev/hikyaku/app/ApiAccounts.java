@@ -108,16 +108,30 @@ final class ApiAccounts implements AccountDirectory {
     try {
       List<AccountDirectory.Entry> entries = new ArrayList<>();
       for (Account account : store.accounts().list(Optional.empty())) {
-        String address = account.address();
-        entries.add(new AccountDirectory.Entry(address, account.isDisabled(), store.defences().suspension(address),
-            store.accounts().senders(address),
-            store.appPasswords().list(address).stream().map(p -> new AccountDirectory.AppPassword(p.name(), p.createdAt(), p.lastUsedAt(), p.revokedAt())).toList(),
-            account.createdAt(), account.lastLoginAt()));
+        entries.add(entry(account));
       }
       return entries;
     } catch (StoreException e) {
       throw new Unavailable("listing the accounts: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public Optional<AccountDirectory.Entry> account(String address) throws Unavailable {
+    try {
+      Optional<Account> account = store.accounts().find(address);
+      return account.isPresent() ? Optional.of(entry(account.get())) : Optional.empty();
+    } catch (StoreException e) {
+      throw new Unavailable("reading the account " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  private AccountDirectory.Entry entry(Account account) throws StoreException {
+    String address = account.address();
+    return new AccountDirectory.Entry(address, account.isDisabled(), store.defences().suspension(address),
+        store.accounts().senders(address),
+        store.appPasswords().list(address).stream().map(p -> new AccountDirectory.AppPassword(p.name(), p.createdAt(), p.lastUsedAt(), p.revokedAt())).toList(),
+        account.createdAt(), account.lastLoginAt());
   }
 
   @Override

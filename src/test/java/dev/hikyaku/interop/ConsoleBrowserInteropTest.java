@@ -350,6 +350,23 @@ class ConsoleBrowserInteropTest {
     assertThat(status(forAlice)).as(forAlice.output()).isEqualTo(422);
     assertThat(status(curl(accountAdminKey, "DELETE", "/v1/keys/ops", ""))).as("another account's key is not found").isEqualTo(404);
     assertThat(server.store().apiKeys().list(Optional.of(ALICE))).allMatch(k -> k.isActive());
+
+    // Accounts and DKIM keys over HTTPS: the 201 is the account as the list shows it; the password
+    // travels in a file, never on curl's argv.
+    Path newAccount = ExternalTool.secretFile(data.resolve("new-account.json"),
+        "{\"address\":\"Carol@" + TestServers.HOSTED_DOMAIN + "\",\"password\":\"violet anchor tundra quiz 4827\"}");
+    assertThat(status(curl(accountAdminKey, "POST", "/v1/accounts", "@" + newAccount))).isEqualTo(403);
+    ExternalTool.Run made = curl(operatorKey, "POST", "/v1/accounts", "@" + newAccount);
+    assertThat(status(made)).as(made.output()).isEqualTo(201);
+    assertThat(made.stdout()).contains("\"address\":\"carol@" + TestServers.HOSTED_DOMAIN + "\"", "\"state\":\"enabled\"")
+        .doesNotContain("violet");
+    ExternalTool.Run again = curl(operatorKey, "POST", "/v1/accounts", "@" + newAccount);
+    assertThat(status(again)).as(again.output()).isEqualTo(422);
+    String dkim = "/v1/domains/" + TestServers.HOSTED_DOMAIN + "/dkim";
+    assertThat(status(curl(operatorKey, "POST", dkim, "[\"rsa\"]"))).as("not an object").isEqualTo(400);
+    ExternalTool.Run badAlgorithm = curl(operatorKey, "POST", dkim, "{\"algorithm\":\"dsa\"}");
+    assertThat(status(badAlgorithm)).isEqualTo(422);
+    assertThat(badAlgorithm.stdout()).contains("/algorithm", "must be rsa or ed25519");
   }
 
   @Test
